@@ -1,0 +1,243 @@
+/**
+ * The `trimtab` command. The same engine as the Lambda functions, from a laptop.
+ */
+import { writeFileSync } from 'node:fs';
+import { createInterface } from 'node:readline/promises';
+import { Command, Option } from 'commander';
+import { JsonlActionStore } from '../audit/store.ts';
+import { runPolicies, type FindingResult, type Progress, type RunResult } from '../engine/run.ts';
+import { undoAction } from '../engine/undo.ts';
+import { DEFAULT_POLICY_FILE, loadPolicies } from '../policy/load.ts';
+import { policyJsonSchema } from '../policy/schema.ts';
+import { resourceTypes } from '../resources/index.ts';
+import { resetSandbox } from '../sandbox/index.ts';
+import { scenarios } from '../sandbox/scenarios/index.ts';
+import { usd } from '../savings/prices.ts';
+import { PolicyValidationError, TrimtabError, errorMessage } from '../util/errors.ts';
+import { createEnvironment, sandboxHistoryFile, useSandbox, type CliEnvironment } from './env.ts';
+import { actionsTable, findingsTable, historyTable, resultJson, summaryLine } from './format.ts';
+
+interface CommonOptions {
+  policies: string;
+  sandbox?: boolean;
+  region?: string[];
+  output: 'table' | 'json';
+  verbose?: boolean;
+}
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+function withCommonOptions(command: Command): Command {
+  return command
+    .option('-p, --policies <file>', 'policy file', DEFAULT_POLICY_FILE)
+    .option('--sandbox', 'use the simulated sandbox account instead of AWS (also TRIMTAB_SANDBOX=1)')
+    .option('-r, --region <region>', 'region to cover (repeatable); narrows the policies\' regions', collect)
+    .addOption(new Option('-o, --output <format>', 'output format').choices(['table', 'json']).default('table'))
+    .option('-v, --verbose', 'also show protected resources, with the reason');
+}
+
+/** A one-line progress indicator on stderr, only when a person is watching. */
+function progressReporter(): { onProgress?: (p: Progress) => void; done: () => void } {
+  if (!process.stderr.isTTY) return { done: () => {} };
+  let last = 0;
+  return {
+    onProgress(p) {
+      const now = Date.now();
+      if (now - last < 100) return;
+      last = now;
+      const text = p.phase === 'list' ? `listing ${p.resourceType} in ${p.region}: ${p.listed} so far` : `acting: ${p.acted}/${p.total}`;
+      process.stderr.write(`\r\x1b[2K${text}`);
+    },
+    done: () => process.stderr.write('\r\x1b[2K'),
+  };
+}
+
+async function execute(options: CommonOptions, mode: 'scan' | 'run', extra: { yes?: boolean } = {}): Promise<{ env: CliEnvironment; result: RunResult }> {
+  const { policies } = loadPolicies(options.policies);
+  const env = await createEnvironment({ sandbox: options.sandbox, regions: options.region });
+  const progress = progressReporter();
+  try {
+    const result = await runPolicies(
+      {
+        policies,
+        forceDryRun: mode === 'scan',
+        regions: options.region,
+        actor: 'cli',
+        confirm: mode === 'run' ? (pending) => confirmWrites(pending, Boolean(extra.yes)) : undefined,
+      },
+      { account: env.account, clients: env.clients, store: env.store, defaultRegions: env.defaultRegions, onProgress: progress.onProgress },
+    );
+    return { env, result };
+  } finally {
+    progress.done();
+    env.close();
+  }
+}
+
+async function confirmWrites(pending: FindingResult[], yes: boolean): Promise<boolean> {
+  if (yes) return true;
+  const saving = usd(pending.reduce((sum, f) => sum + f.savings.monthlyUsd, 0));
+  if (!process.stdin.isTTY) {
+    throw new TrimtabError(
+      `${pending.length} change(s) in auto mode would be written (est. $${saving}/month), and stdin is not a terminal to confirm. ` +
+        `Re-run with --yes to apply them, or use 'trimtab scan' to only look.`,
+    );
+  }
+  process.stderr.write(`\nAuto-mode policies will make ${pending.length} change(s):\n`);
+  for (const f of pending.slice(0, 20)) process.stderr.write(`  - ${f.plan!.summary}\n`);
+  if (pending.length > 20) process.stderr.write(`  … and ${pending.length - 20} more\n`);
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  const answer = await rl.question(`Apply them (est. $${saving}/month)? [y/N] `);
+  rl.close();
+  return /^y(es)?$/i.test(answer.trim());
+}
+
+function print(result: RunResult, env: CliEnvironment, options: CommonOptions, includeActions: boolean) {
+  if (options.output === 'json') {
+    process.stdout.write(`${JSON.stringify(resultJson(result, env.apiCalls(), { verbose: options.verbose, includeActions }), null, 2)}\n`);
+    return;
+  }
+  console.log(findingsTable(result, { verbose: options.verbose }));
+  if (includeActions && result.actions.length) console.log(`\n${actionsTable(result.actions)}`);
+  for (const e of result.errors) console.log(`\n! ${e.resourceType} in ${e.region} could not be listed (${e.policies.join(', ')}): ${e.error}`);
+  console.log(`\n${summaryLine(result, env.apiCalls())}`);
+}
+
+export function buildProgram(): Command {
+  const program = new Command('trimtab')
+    .description('Find AWS cost waste and fix it safely: dry-run, auto, or approval-gated.')
+    .showHelpAfterError('(run trimtab --help for usage)');
+
+  program
+    .command('validate')
+    .description('check a policy file; exit 1 with every problem when it is invalid')
+    .option('-p, --policies <file>', 'policy file', DEFAULT_POLICY_FILE)
+    .action((options: { policies: string }) => {
+      const { policies } = loadPolicies(options.policies);
+      const modes = policies.reduce<Record<string, number>>((acc, p) => ({ ...acc, [p.mode]: (acc[p.mode] ?? 0) + 1 }), {});
+      const resources = new Set(policies.map((p) => p.resource));
+      console.log(
+        `${options.policies}: ${policies.length} valid polic${policies.length === 1 ? 'y' : 'ies'} on ${resources.size} resource type(s) (${Object.entries(modes)
+          .map(([m, n]) => `${n} ${m}`)
+          .join(', ')})`,
+      );
+    });
+
+  withCommonOptions(program.command('scan'))
+    .description('find waste and estimate savings; always read-only, whatever the policies\' modes')
+    .action(async (options: CommonOptions) => {
+      const { env, result } = await execute(options, 'scan');
+      print(result, env, options, false);
+    });
+
+  withCommonOptions(program.command('run'))
+    .description('what the scheduled Lambda does: report, apply (auto) or ask for approval, per policy')
+    .option('-y, --yes', 'apply auto-mode changes without asking (required when stdin is not a terminal)')
+    .action(async (options: CommonOptions & { yes?: boolean }) => {
+      const { env, result } = await execute(options, 'run', { yes: options.yes });
+      print(result, env, options, true);
+      if (result.summary.actionsFailed > 0) process.exitCode = 1;
+    });
+
+  program
+    .command('undo <action-id>')
+    .description('undo a recorded action, where AWS allows it; refuses with the reason otherwise')
+    .option('--sandbox', 'the action was taken in the sandbox account')
+    .action(async (id: string, options: { sandbox?: boolean }) => {
+      const env = await createEnvironment({ sandbox: options.sandbox });
+      try {
+        const record = await undoAction(id, { account: env.account, clients: env.clients, store: env.store, defaultRegions: env.defaultRegions });
+        console.log(`Undone: ${record.id} — ${record.transitions.at(-1)!.detail}`);
+      } finally {
+        env.close();
+      }
+    });
+
+  program
+    .command('history')
+    .description('list recorded actions')
+    .option('--resource <id>', 'only this resource (id or ARN)')
+    .option('--policy <id>', 'only this policy')
+    .option('--since <time>', 'only actions since this time (ISO date, or e.g. 7d, 12h)')
+    .option('--sandbox', 'the sandbox account\'s history')
+    .addOption(new Option('-o, --output <format>', 'output format').choices(['table', 'json']).default('table'))
+    .action(async (options: { resource?: string; policy?: string; since?: string; sandbox?: boolean; output: string }) => {
+      const store = new JsonlActionStore(useSandbox(options.sandbox) ? sandboxHistoryFile() : undefined);
+      const records = await store.list({ resource: options.resource, policy: options.policy, since: parseSince(options.since) });
+      console.log(options.output === 'json' ? JSON.stringify(records, null, 2) : historyTable(records));
+    });
+
+  program
+    .command('schema')
+    .description('write the JSON Schema of the policy file, for editors')
+    .option('--out <file>', 'write to this file instead of stdout')
+    .action((options: { out?: string }) => {
+      const text = `${JSON.stringify(policyJsonSchema(), null, 2)}\n`;
+      if (options.out) {
+        writeFileSync(options.out, text);
+        console.error(`wrote ${options.out}`);
+      } else process.stdout.write(text);
+    });
+
+  const sandbox = program.command('sandbox').description('the simulated account used by the demo and the tests');
+  sandbox
+    .command('reset')
+    .description('reseed the sandbox account (and clear its action history)')
+    .option('--scenario <name>', `scenario: ${scenarios.ids().join(', ')}`, 'small-company')
+    .action((options: { scenario: string }) => {
+      const sb = resetSandbox(options.scenario);
+      writeFileSync(sandboxHistoryFile(), '');
+      const account = Object.values(sb.state.accounts)[0];
+      console.log(`Sandbox reset to '${options.scenario}' (${account?.name}, regions: ${Object.keys(account?.regions ?? {}).join(', ') || 'none'}).`);
+    });
+
+  program
+    .command('resources')
+    .description('list resource types, their detectors and actions')
+    .action(async () => {
+      const { detectors, remediators } = await import('../resources/registry.ts');
+      for (const r of resourceTypes.all()) {
+        console.log(`${r.id} — ${r.title}`);
+        for (const d of detectors(r.id).all()) console.log(`  detector ${d.id}: ${d.title}`);
+        for (const a of remediators(r.id).all()) console.log(`  action   ${a.id}: ${a.title} (undo: ${a.undoable})`);
+      }
+    });
+
+  program
+    .command('demo')
+    .description('reset the sandbox and run the default policies on it, end to end')
+    .option('-p, --policies <file>', 'policy file', DEFAULT_POLICY_FILE)
+    .action(async (options: { policies: string }) => {
+      const { runDemo } = await import('./demo.ts');
+      await runDemo(options);
+    });
+
+  return program;
+}
+
+export function parseSince(since: string | undefined): Date | undefined {
+  if (!since) return undefined;
+  const relative = /^(\d+)([dhm])$/.exec(since);
+  if (relative) {
+    const ms = { d: 86_400_000, h: 3_600_000, m: 60_000 }[relative[2] as 'd' | 'h' | 'm'];
+    return new Date(Date.now() - Number(relative[1]) * ms);
+  }
+  const date = new Date(since);
+  if (Number.isNaN(date.getTime())) throw new TrimtabError(`--since '${since}' is neither a date (2026-11-01) nor a duration (7d, 12h, 30m).`);
+  return date;
+}
+
+export async function main(argv = process.argv): Promise<void> {
+  try {
+    await buildProgram().parseAsync(argv);
+  } catch (error) {
+    if (error instanceof PolicyValidationError) {
+      console.error(error.message);
+      process.exitCode = 1;
+      return;
+    }
+    console.error(`trimtab: ${errorMessage(error)}`);
+    if (process.env.TRIMTAB_DEBUG) console.error(error);
+    process.exitCode = error instanceof TrimtabError ? 2 : 1;
+  }
+}

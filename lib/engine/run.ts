@@ -1,0 +1,388 @@
+/**
+ * The engine: inventory → findings → plans → dispatch by mode.
+ *
+ * Policies on the same resource type share one listing per region: resources are streamed
+ * page by page, enriched in batches, and every policy's detector sees each page once.
+ * Dry-run has two gates: the engine never calls apply() for it, and the clients it lists with
+ * refuse every mutating command (the SDK guard in lib/aws/clients.ts).
+ */
+import type { AwsClients } from '../aws/clients.ts';
+import type { ActionStore } from '../audit/store.ts';
+import { newActionId } from '../audit/store.ts';
+import type { Policy } from '../policy/load.ts';
+import { detectors, remediators, resourceTypes } from '../resources/index.ts';
+import { pricesWith, usd } from '../savings/prices.ts';
+import { errorMessage } from '../util/errors.ts';
+import { shortHash } from '../util/hash.ts';
+import { inScope, protectionOf } from './scope.ts';
+import type { ActionRecord, ActionStatus, Detection, Detector, DetectorPass, Finding, Mode, RegionContext } from './types.ts';
+
+export type Outcome =
+  | 'reported'
+  | 'would-apply'
+  | 'awaiting-approval'
+  | 'applied'
+  | 'failed'
+  | 'skipped';
+
+export interface FindingResult extends Finding {
+  outcome: Outcome;
+  /** Why it was skipped, or what happened. */
+  outcomeDetail?: string;
+  actionId?: string;
+}
+
+export interface Progress {
+  phase: 'list' | 'act';
+  resourceType?: string;
+  region?: string;
+  listed?: number;
+  acted?: number;
+  total?: number;
+}
+
+/** Hands approval-mode findings to the approval workflow (lib/approval); absent: reported as awaiting approval. */
+export interface ApprovalRequester {
+  request(policy: Policy, findings: FindingResult[], account: string): Promise<{ approvalId: string; detail?: string }>;
+}
+
+/** Observes every action transition (audit events, metrics). */
+export type TransitionListener = (record: ActionRecord, finding?: Finding) => void | Promise<void>;
+
+export interface EngineDeps {
+  account: string;
+  /** Clients for the account; the engine derives read-only and writable views from them. */
+  clients: AwsClients;
+  store: ActionStore;
+  defaultRegions: string[];
+  now?: () => Date;
+  log?: (message: string, data?: Record<string, unknown>) => void;
+  onProgress?: (progress: Progress) => void;
+  onTransition?: TransitionListener;
+  approvals?: ApprovalRequester;
+  /** Milliseconds left before the caller must stop (Lambda); actions stop with a margin. */
+  remainingMs?: () => number;
+}
+
+export interface RunOptions {
+  policies: Policy[];
+  /** scan: read-only whatever the policies say. */
+  forceDryRun?: boolean;
+  regions?: string[];
+  /** Event-driven runs: only these resources. */
+  targets?: { resourceType: string; ids: string[]; region?: string };
+  actor?: string;
+  /** Asked once, before the first write, with every change auto mode is about to make. */
+  confirm?: (pending: FindingResult[]) => Promise<boolean>;
+}
+
+export interface RunError {
+  policies: string[];
+  region: string;
+  resourceType: string;
+  error: string;
+}
+
+export interface RunSummary {
+  findings: number;
+  actionable: number;
+  protected: number;
+  conflicts: number;
+  estimatedMonthlySavingsUsd: number;
+  actionsApplied: number;
+  actionsFailed: number;
+  awaitingApproval: number;
+  durationMs: number;
+}
+
+export interface RunResult {
+  findings: FindingResult[];
+  actions: ActionRecord[];
+  errors: RunError[];
+  summary: RunSummary;
+}
+
+/** Below this many milliseconds left, no new action starts (it would not finish and verify). */
+export const ACTION_TIME_MARGIN_MS = 10_000;
+
+const effectiveMode = (policy: Policy, options: RunOptions): Mode => (options.forceDryRun ? 'dry-run' : policy.mode);
+
+export async function runPolicies(options: RunOptions, deps: EngineDeps): Promise<RunResult> {
+  const started = performance.now();
+  const now = deps.now?.() ?? new Date();
+  const findings: FindingResult[] = [];
+  const errors: RunError[] = [];
+  const policies = options.targets ? options.policies.filter((p) => p.resource === options.targets!.resourceType) : options.policies;
+
+  for (const resourceType of new Set(policies.map((p) => p.resource))) {
+    const group = policies.filter((p) => p.resource === resourceType);
+    for (const region of regionsOf(group, options, deps)) {
+      const here = group.filter((p) => (p.scope.regions ?? options.regions ?? deps.defaultRegions).includes(region));
+      try {
+        findings.push(...(await detectInRegion(resourceType, region, here, options, deps, now)));
+      } catch (error) {
+        deps.log?.('listing failed', { resourceType, region, error: errorMessage(error) });
+        errors.push({ policies: here.map((p) => p.id), region, resourceType, error: errorMessage(error) });
+      }
+    }
+  }
+
+  for (const finding of findings) planFinding(finding, policies.find((p) => p.id === finding.policy)!, now);
+
+  const actions: ActionRecord[] = [];
+  const pendingWrites = findings.filter(
+    (f) => f.status === 'actionable' && f.plan && effectiveMode(policies.find((p) => p.id === f.policy)!, options) === 'auto',
+  );
+  const confirmed = pendingWrites.length === 0 || !options.confirm || (await options.confirm(pendingWrites));
+  for (const policy of policies) {
+    const mine = findings.filter((f) => f.policy === policy.id && f.status === 'actionable' && f.plan);
+    if (mine.length === 0) continue;
+    const mode = effectiveMode(policy, options);
+    if (mode === 'dry-run') {
+      for (const f of mine) f.outcome = 'would-apply';
+    } else if (mode === 'approval') {
+      await requestApproval(policy, mine, deps);
+    } else if (!confirmed) {
+      for (const f of mine) skip(f, 'not confirmed: nothing was changed');
+    } else {
+      actions.push(...(await applyAll(policy, mine, options, deps)));
+    }
+  }
+
+  const counted = findings.filter((f) => f.status !== 'protected');
+  return {
+    findings,
+    actions,
+    errors,
+    summary: {
+      findings: counted.length,
+      actionable: findings.filter((f) => f.status === 'actionable').length,
+      protected: findings.filter((f) => f.status === 'protected').length,
+      conflicts: findings.filter((f) => f.status === 'conflict').length,
+      estimatedMonthlySavingsUsd: usd(counted.reduce((sum, f) => sum + f.savings.monthlyUsd, 0)),
+      actionsApplied: actions.filter((a) => a.status === 'verified' || a.status === 'applied').length,
+      actionsFailed: actions.filter((a) => a.status === 'failed').length,
+      awaitingApproval: findings.filter((f) => f.outcome === 'awaiting-approval').length,
+      durationMs: Math.round(performance.now() - started),
+    },
+  };
+}
+
+function regionsOf(group: Policy[], options: RunOptions, deps: EngineDeps): string[] {
+  if (options.targets?.region) return [options.targets.region];
+  const regions = new Set<string>();
+  for (const policy of group) for (const region of policy.scope.regions ?? options.regions ?? deps.defaultRegions) regions.add(region);
+  // A CLI --region narrows the policies' own regions.
+  return [...regions].filter((r) => !options.regions || options.regions.includes(r));
+}
+
+export function regionContext(deps: EngineDeps, region: string, clients: AwsClients, now: Date, account = deps.account): RegionContext {
+  return { account, region, clients, now, prices: pricesWith(undefined), log: deps.log ?? (() => {}) };
+}
+
+interface PolicyPass {
+  policy: Policy;
+  detector: Detector;
+  pass: DetectorPass<unknown>;
+  ctx: RegionContext;
+}
+
+async function detectInRegion(resourceTypeId: string, region: string, policies: Policy[], options: RunOptions, deps: EngineDeps, now: Date): Promise<FindingResult[]> {
+  const resourceType = resourceTypes.get(resourceTypeId);
+  // Listing and detection never write, whatever the mode.
+  const ctx = regionContext(deps, region, deps.clients.withWrites(false), now);
+  const needs = new Set(policies.flatMap((p) => detectors(resourceTypeId).get(p.detector.type).needs ?? []));
+  const prepared = await resourceType.prepare?.(ctx, needs);
+  const passes: PolicyPass[] = policies.map((policy) => {
+    const detector = detectors(resourceTypeId).get(policy.detector.type);
+    const { type: _type, ...detectorOptions } = policy.detector;
+    const policyCtx = { ...ctx, prices: pricesWith(policy.prices) };
+    const env = { ctx: policyCtx, prepared };
+    const pass: DetectorPass<unknown> = detector.pass
+      ? detector.pass(detectorOptions, env)
+      : { observe: (r) => toArray(detector.detect!(r, detectorOptions, env)), finish: () => [] };
+    return { policy, detector, pass, ctx: policyCtx };
+  });
+
+  const results: FindingResult[] = [];
+  const collect = (p: PolicyPass, detections: Detection[], fallback?: unknown) => {
+    for (const detection of detections) {
+      const resource = detection.resource ?? resourceType.ref(fallback, ctx);
+      if (!inScope(p.policy.scope, resource)) continue;
+      results.push(toFinding(p, { ...detection, resource }, options));
+    }
+  };
+
+  let listed = 0;
+  const ids = options.targets?.ids;
+  for await (const page of resourceType.list(ctx, prepared, ids)) {
+    const enriched = resourceType.enrich ? await resourceType.enrich(ctx, page, prepared, needs) : page;
+    for (const item of enriched) for (const p of passes) collect(p, p.pass.observe(item), item);
+    listed += page.length;
+    deps.onProgress?.({ phase: 'list', resourceType: resourceTypeId, region, listed });
+  }
+  for (const p of passes) collect(p, p.pass.finish());
+  return results;
+}
+
+const toArray = <T>(value: T | T[] | undefined): T[] => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
+
+function toFinding(p: PolicyPass, detection: Detection & { resource: Finding['resource'] }, options: RunOptions): FindingResult {
+  const protection = protectionOf(detection.resource);
+  const status = protection ? 'protected' : (detection.status ?? 'actionable');
+  return {
+    ...detection,
+    id: shortHash({ policy: p.policy.id, arn: detection.resource.arn, detector: p.detector.id }),
+    policy: p.policy.id,
+    detector: p.detector.id,
+    status: status === 'actionable' && !p.policy.action ? 'report-only' : status,
+    reason: protection ? `${detection.reason} Protected: ${protection}.` : detection.reason,
+    mode: effectiveMode(p.policy, options),
+    savings: detection.savings ?? { monthlyUsd: 0, basis: ['No estimate from this detector.'] },
+    outcome: 'reported',
+    ...(protection ? { outcomeDetail: protection } : {}),
+  };
+}
+
+function planFinding(finding: FindingResult, policy: Policy, now: Date) {
+  if (finding.status !== 'actionable' || !policy.action) return;
+  const remediator = remediators(policy.resource).get(policy.action.type);
+  const { type: _type, ...actionOptions } = policy.action;
+  const result = remediator.plan(finding, actionOptions, { now, prices: pricesWith(policy.prices) });
+  if (result.kind === 'conflict') {
+    finding.status = 'conflict';
+    finding.outcomeDetail = result.reason;
+    return;
+  }
+  if (result.kind === 'noop') {
+    finding.status = 'report-only';
+    finding.outcomeDetail = result.reason;
+    return;
+  }
+  if (result.savings) finding.savings = result.savings;
+  finding.plan = {
+    action: remediator.id,
+    summary: result.summary,
+    params: result.params as Record<string, unknown>,
+    undo: result.undo,
+    hash: shortHash({ policy: policy.id, arn: finding.resource.arn, action: remediator.id, params: result.params }),
+  };
+}
+
+async function requestApproval(policy: Policy, findings: FindingResult[], deps: EngineDeps) {
+  if (!deps.approvals) {
+    for (const f of findings) {
+      f.outcome = 'awaiting-approval';
+      f.outcomeDetail = 'approval mode: needs a person to approve (no approval workflow connected in this run)';
+    }
+    return;
+  }
+  const { approvalId, detail } = await deps.approvals.request(policy, findings, deps.account);
+  for (const f of findings) {
+    f.outcome = 'awaiting-approval';
+    f.outcomeDetail = detail ?? `approval ${approvalId}`;
+  }
+}
+
+/** The most recent action per resource for a policy: one store read per policy, not per resource. */
+async function lastActions(store: ActionStore, policy: string): Promise<Map<string, ActionRecord>> {
+  const latest = new Map<string, ActionRecord>();
+  for (const record of await store.list({ policy })) {
+    if (!['applied', 'verified'].includes(record.status)) continue;
+    const previous = latest.get(record.resource.arn);
+    if (!previous || previous.transitions[0].at < record.transitions[0].at) latest.set(record.resource.arn, record);
+  }
+  return latest;
+}
+
+async function applyAll(policy: Policy, findings: FindingResult[], options: RunOptions, deps: EngineDeps): Promise<ActionRecord[]> {
+  const latest = await lastActions(deps.store, policy.id);
+  const records: ActionRecord[] = [];
+  let acted = 0;
+  for (const finding of findings) {
+    const now = deps.now?.() ?? new Date();
+    const previous = latest.get(finding.resource.arn);
+    if (previous?.planHash === finding.plan!.hash) {
+      skip(finding, `already applied as ${previous.id}: this exact change was made before`);
+      continue;
+    }
+    if (previous && now.getTime() - Date.parse(previous.transitions[0].at) < policy.limits.cooldownHours * 3_600_000) {
+      skip(finding, `cooldown: ${previous.id} acted on this resource less than ${policy.limits.cooldownHours} h ago`);
+      continue;
+    }
+    if (acted >= policy.limits.maxActionsPerRun) {
+      skip(finding, `limit: at most ${policy.limits.maxActionsPerRun} actions per run for this policy`);
+      continue;
+    }
+    if (deps.remainingMs && deps.remainingMs() < ACTION_TIME_MARGIN_MS) {
+      skip(finding, 'deferred: the invocation is about to time out; the next run picks it up');
+      continue;
+    }
+    acted += 1;
+    const record = await applyOne(policy, finding, options.actor ?? 'auto', deps);
+    records.push(record);
+    deps.onProgress?.({ phase: 'act', acted, total: findings.length });
+  }
+  return records;
+}
+
+function skip(finding: FindingResult, why: string) {
+  finding.outcome = 'skipped';
+  finding.outcomeDetail = why;
+}
+
+export function newRecord(policy: Policy, finding: Finding, mode: Mode, actor: string, now: Date): ActionRecord {
+  const remediator = remediators(policy.resource).get(finding.plan!.action);
+  return {
+    id: newActionId(now),
+    findingId: finding.id,
+    policy: policy.id,
+    resource: finding.resource,
+    action: finding.plan!.action,
+    summary: finding.plan!.summary,
+    params: finding.plan!.params,
+    planHash: finding.plan!.hash,
+    mode,
+    actor,
+    status: 'planned',
+    transitions: [{ status: 'planned', at: now.toISOString() }],
+    before: finding.before ?? null,
+    estimatedMonthlySavingsUsd: usd(finding.savings.monthlyUsd),
+    undo: { supported: remediator.undoable, how: finding.plan!.undo },
+  };
+}
+
+/** Record a status change and save it (one JSONL line or one DynamoDB put per transition). */
+export async function transition(record: ActionRecord, status: ActionStatus, deps: Pick<EngineDeps, 'store' | 'onTransition' | 'now'>, detail?: string, finding?: Finding) {
+  record.status = status;
+  record.transitions.push({ status, at: (deps.now?.() ?? new Date()).toISOString(), ...(detail ? { detail } : {}) });
+  await deps.store.put(record);
+  await deps.onTransition?.(record, finding);
+}
+
+/** Apply, verify and record one planned finding. Used by auto mode and by approved plans. */
+export async function applyOne(policy: Policy, finding: FindingResult, actor: string, deps: EngineDeps, mode: Mode = 'auto'): Promise<ActionRecord> {
+  const remediator = remediators(policy.resource).get(finding.plan!.action);
+  const record = newRecord(policy, finding, mode, actor, deps.now?.() ?? new Date());
+  await deps.store.put(record);
+  await deps.onTransition?.(record, finding);
+  finding.actionId = record.id;
+  const ctx = { ...regionContext(deps, finding.resource.region, deps.clients.withWrites(true), deps.now?.() ?? new Date(), finding.resource.account), prices: pricesWith(policy.prices) };
+  try {
+    const applied = await remediator.apply(ctx, finding.plan as never, finding);
+    if (applied.before !== undefined) record.before = applied.before;
+    record.after = applied.after;
+    await transition(record, 'applied', deps, applied.detail, finding);
+    const verification = await remediator.verify(ctx, finding.plan as never, applied);
+    record.verification = verification;
+    await transition(record, verification.ok ? 'verified' : 'failed', deps, verification.detail, finding);
+    finding.outcome = verification.ok ? 'applied' : 'failed';
+    finding.outcomeDetail = verification.detail;
+  } catch (error) {
+    record.error = { name: (error as Error).name ?? 'Error', message: errorMessage(error) };
+    await transition(record, 'failed', deps, errorMessage(error), finding);
+    finding.outcome = 'failed';
+    finding.outcomeDetail = errorMessage(error);
+  }
+  return record;
+}

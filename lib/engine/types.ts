@@ -1,0 +1,208 @@
+/**
+ * The core model: resource modules (how to list a resource type), detectors (pure decisions
+ * over what was listed) and remediators (plan → apply → verify → undo), and what flows
+ * between them: findings, plans and action records.
+ */
+import type { z } from 'zod';
+import type { AwsClients } from '../aws/clients.ts';
+import type { PriceTable } from '../savings/prices.ts';
+
+export type Mode = 'dry-run' | 'auto' | 'approval';
+
+/** What every finding says about the resource it is about. */
+export interface ResourceRef {
+  type: string;
+  id: string;
+  arn: string;
+  account: string;
+  region: string;
+  tags: Record<string, string>;
+}
+
+/** A monthly dollar estimate and the assumptions behind it. Unknown inputs give 0, never a guess. */
+export interface SavingsEstimate {
+  monthlyUsd: number;
+  basis: string[];
+}
+
+/**
+ * Why a finding is or is not acted on.
+ * - actionable: the policy's action may be planned for it;
+ * - protected: it looks wasteful but must not be touched (the reason says why);
+ * - conflict: the change would clash with something a person configured;
+ * - report-only: the policy has no action, or the detector only reports.
+ */
+export type FindingStatus = 'actionable' | 'protected' | 'conflict' | 'report-only';
+
+/** What a detector returns for one resource. */
+export interface Detection {
+  /** Filled in by the engine from the resource module for per-resource detectors. */
+  resource?: ResourceRef;
+  /** One sentence a person can read: why this resource was flagged. */
+  reason: string;
+  /** The numbers that led to the decision. */
+  evidence: Record<string, unknown>;
+  status?: Exclude<FindingStatus, 'report-only'>;
+  savings?: SavingsEstimate;
+  /** The current state a remediator needs for planning and undo. */
+  before?: unknown;
+}
+
+/** What the engine reports: a detection tied to its policy, with the planned action. */
+export interface Finding extends Omit<Detection, 'status'> {
+  status: FindingStatus;
+  resource: ResourceRef;
+  /** Stable id: policy + resource + detector. */
+  id: string;
+  policy: string;
+  detector: string;
+  mode: Mode;
+  savings: SavingsEstimate;
+  plan?: Plan;
+}
+
+/** A remediator's plan for one finding: pure data, safe to store and show to approvers. */
+export interface Plan<P = Record<string, unknown>> {
+  action: string;
+  /** What will change, in words. */
+  summary: string;
+  params: P;
+  /** How the change can be undone, in words (or why it cannot). */
+  undo: string;
+  /** Hash of policy + resource + action + params: the idempotency key of the action. */
+  hash: string;
+}
+
+export type PlanResult<P> =
+  | { kind: 'change'; summary: string; params: P; undo: string; savings?: SavingsEstimate }
+  | { kind: 'conflict'; reason: string }
+  | { kind: 'noop'; reason: string };
+
+/** Everything a module needs to work in one account and region. */
+export interface RegionContext {
+  account: string;
+  region: string;
+  /** Clients for the account's resources. In dry-run they refuse every mutating call. */
+  clients: AwsClients;
+  now: Date;
+  prices: PriceTable;
+  log: (message: string, data?: Record<string, unknown>) => void;
+}
+
+/** How a resource type is listed. Pages are streamed; nothing holds the whole inventory. */
+export interface ResourceType<R = any, Prepared = any> {
+  id: string;
+  title: string;
+  /** IAM actions needed to list and enrich this resource type. */
+  permissions: string[];
+  /** Once per account, region and run: shared lookups (e.g. every AMI's snapshots). */
+  prepare?(ctx: RegionContext, needs: ReadonlySet<string>): Promise<Prepared>;
+  /** The resources, page by page. `ids` narrows the listing (event-driven runs). */
+  list(ctx: RegionContext, prepared: Prepared, ids?: readonly string[]): AsyncIterable<R[]>;
+  /** Batched per-page lookups the detectors asked for through `needs`. */
+  enrich?(ctx: RegionContext, page: R[], prepared: Prepared, needs: ReadonlySet<string>): Promise<R[]>;
+  ref(resource: R, ctx: RegionContext): ResourceRef;
+  /** Global resource types (S3 buckets) list once per account, not once per region. */
+  global?: boolean;
+}
+
+/** Per-run data a detector sees besides the resource itself. */
+export interface DetectEnv<Prepared = any> {
+  ctx: RegionContext;
+  prepared: Prepared;
+}
+
+/** A stateful pass over a stream of resources: for detectors that compare resources. */
+export interface DetectorPass<R> {
+  observe(resource: R): Detection[];
+  finish(): Detection[];
+}
+
+export interface Detector<R = any, O = any, Prepared = any> {
+  id: string;
+  resource: string;
+  title: string;
+  /** Options in the policy's `detector` block (besides `type`), with defaults. */
+  options: z.ZodObject<any>;
+  /** Data the resource module must gather (passed to prepare/enrich). */
+  needs?: string[];
+  permissions?: string[];
+  /** Pure: decide about one resource. */
+  detect?(resource: R, options: O, env: DetectEnv<Prepared>): Detection | Detection[] | undefined;
+  /** For cross-resource decisions (e.g. "keep the newest K per volume"). */
+  pass?(options: O, env: DetectEnv<Prepared>): DetectorPass<R>;
+}
+
+export interface AppliedChange {
+  /** The state read right before the write, when fresher than the finding's. */
+  before?: unknown;
+  /** The state after the change, as re-read or as written. */
+  after: unknown;
+  detail?: string;
+}
+
+export interface Verification {
+  ok: boolean;
+  detail: string;
+}
+
+export interface Remediator<P = any, O = any> {
+  id: string;
+  resource: string;
+  title: string;
+  options: z.ZodObject<any>;
+  /** IAM actions apply/verify/undo need. */
+  permissions: string[];
+  /** The mode a policy with this action should start in when it names none. */
+  defaultMode?: Mode;
+  /** Whether AWS lets this change be undone. */
+  undoable: 'yes' | 'best-effort' | 'no';
+  /** Pure: turn a finding into the exact change. */
+  plan(finding: Finding, options: O, ctx: { now: Date; prices: PriceTable }): PlanResult<P>;
+  /** The only place that writes. "Not found" counts as already done. */
+  apply(ctx: RegionContext, plan: Plan<P>, finding: Finding): Promise<AppliedChange>;
+  /** Re-reads the real state; a failed verification fails the action. */
+  verify(ctx: RegionContext, plan: Plan<P>, applied: AppliedChange): Promise<Verification>;
+  /** Restores the before-state; throws UndoRefusedError when it cannot. */
+  undo?(ctx: RegionContext, record: ActionRecord): Promise<{ detail: string; after?: unknown }>;
+}
+
+export type ActionStatus =
+  | 'planned'
+  | 'awaiting-approval'
+  | 'approved'
+  | 'rejected'
+  | 'applied'
+  | 'verified'
+  | 'failed'
+  | 'skipped'
+  | 'undone';
+
+export interface ActionTransition {
+  status: ActionStatus;
+  at: string;
+  detail?: string;
+}
+
+/** The audit record of one action, from plan to undo. */
+export interface ActionRecord {
+  id: string;
+  findingId: string;
+  policy: string;
+  resource: ResourceRef;
+  action: string;
+  summary: string;
+  params: unknown;
+  planHash: string;
+  mode: Mode;
+  /** 'auto', 'cli', or the approver's address. */
+  actor: string;
+  status: ActionStatus;
+  transitions: ActionTransition[];
+  before: unknown;
+  after?: unknown;
+  verification?: Verification;
+  estimatedMonthlySavingsUsd: number;
+  undo: { supported: Remediator['undoable']; how: string };
+  error?: { name: string; message: string };
+}

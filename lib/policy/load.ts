@@ -1,0 +1,103 @@
+/**
+ * Loading trimtab.yml: YAML with line numbers, validated by the composed schema, defaults
+ * applied. Every problem names the file, line, policy id and the key's path.
+ */
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { LineCounter, parseDocument, isNode } from 'yaml';
+import type { z } from 'zod';
+import type { Mode } from '../engine/types.ts';
+import { PolicyValidationError } from '../util/errors.ts';
+import { buildPolicyFileSchema, type approvalSchema, type scopeSchema, type triggerSchema } from './schema.ts';
+
+export type Trigger = z.infer<typeof triggerSchema>;
+export type Scope = z.infer<typeof scopeSchema>;
+
+export interface Policy {
+  id: string;
+  description?: string;
+  resource: string;
+  detector: { type: string } & Record<string, unknown>;
+  action?: { type: string } & Record<string, unknown>;
+  mode: Mode;
+  triggers: Trigger[];
+  scope: Scope;
+  limits: { maxActionsPerRun: number; cooldownHours: number };
+  approval?: z.infer<typeof approvalSchema>;
+  prices?: Record<string, unknown>;
+}
+
+export interface PolicySet {
+  file: string;
+  policies: Policy[];
+}
+
+export const DEFAULT_POLICY_FILE = 'trimtab.yml';
+export const DEFAULT_SCHEDULE = 'rate(1 day)';
+
+/** Human path: policies.3.detector.days → detector.days, with the policy named separately. */
+function describePath(path: PropertyKey[], policies: unknown[]): { where: string; key: string } {
+  if (path[0] === 'policies' && typeof path[1] === 'number') {
+    const policy = policies[path[1]] as { id?: unknown } | undefined;
+    const id = typeof policy?.id === 'string' ? `policy '${policy.id}'` : `policies[${path[1]}]`;
+    return { where: id, key: path.slice(2).join('.') || '(the policy)' };
+  }
+  return { where: 'file', key: path.join('.') || '(top level)' };
+}
+
+/** Parse and validate policy text. `file` is used in messages only. */
+export function parsePolicies(text: string, file: string): PolicySet {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: true, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    throw new PolicyValidationError(file, doc.errors.map((e) => `line ${e.linePos?.[0]?.line ?? '?'}: YAML: ${e.message.split('\n')[0]}`));
+  }
+  const raw = doc.toJS() as unknown;
+  const result = buildPolicyFileSchema().safeParse(raw ?? {});
+  if (!result.success) {
+    const policies = ((raw as { policies?: unknown[] })?.policies ?? []) as unknown[];
+    const problems = result.error.issues.map((issue) => {
+      // Unknown keys are reported on the object; point at the key itself.
+      const path = issue.code === 'unrecognized_keys' && issue.keys.length === 1 ? [...issue.path, issue.keys[0]] : issue.path;
+      const { where, key } = describePath(path, policies);
+      const node = doc.getIn(path as (string | number)[], true);
+      const keyNode = issue.code === 'unrecognized_keys' ? findKeyNode(doc, path as (string | number)[]) : undefined;
+      const offset = (keyNode ?? (isNode(node) ? node : undefined))?.range?.[0];
+      const line = offset !== undefined ? `line ${lineCounter.linePos(offset).line}: ` : '';
+      return `${line}${where} → ${key}: ${issue.message}`;
+    });
+    throw new PolicyValidationError(file, problems);
+  }
+  const parsed = result.data as any;
+  const defaults = parsed.defaults ?? {};
+  return {
+    file,
+    policies: parsed.policies.map(
+      (p: any): Policy => ({
+        ...p,
+        mode: p.mode ?? defaults.mode ?? 'dry-run',
+        triggers: p.triggers ?? defaults.triggers ?? [{ schedule: DEFAULT_SCHEDULE }],
+        scope: { ...defaults.scope, ...p.scope },
+        limits: { maxActionsPerRun: 25, cooldownHours: 24, ...defaults.limits, ...p.limits },
+        approval: p.approval ?? defaults.approval,
+      }),
+    ),
+  };
+}
+
+/** The YAML node of a mapping key (for pointing at an unknown key's line). */
+function findKeyNode(doc: ReturnType<typeof parseDocument>, path: (string | number)[]) {
+  const parent = doc.getIn(path.slice(0, -1), true) as { items?: { key?: { value?: unknown; range?: [number, number, number] } }[] } | undefined;
+  return parent?.items?.find((pair) => pair.key?.value === path[path.length - 1])?.key;
+}
+
+export function loadPolicies(file = DEFAULT_POLICY_FILE): PolicySet {
+  const path = resolve(file);
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new PolicyValidationError(file, [`cannot read the file: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`]);
+  }
+  return parsePolicies(text, file);
+}

@@ -1,0 +1,172 @@
+/**
+ * The policy schema, composed from the registries: each resource type contributes a policy
+ * variant whose `detector` and `action` are unions of its registered detectors and
+ * remediators. Unknown keys are errors that name the key, suggest the nearest valid one and
+ * list them all.
+ */
+import { z } from 'zod';
+import '../resources/index.ts';
+import { detectors, remediators, resourceTypes } from '../resources/registry.ts';
+
+/** The nearest valid word, for "did you mean" hints. */
+export function closest(word: string, candidates: string[]): string | undefined {
+  const distance = (a: string, b: string) => {
+    const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+    for (let i = 1; i <= a.length; i++) {
+      let previous = row[0];
+      row[0] = i;
+      for (let j = 1; j <= b.length; j++) {
+        const current = row[j];
+        row[j] = Math.min(row[j] + 1, row[j - 1] + 1, previous + (a[i - 1].toLowerCase() === b[j - 1].toLowerCase() ? 0 : 1));
+        previous = current;
+      }
+    }
+    return row[b.length];
+  };
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const candidate of candidates) {
+    const d = distance(word, candidate);
+    if (d < bestDistance) [best, bestDistance] = [candidate, d];
+  }
+  return bestDistance <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;
+}
+
+/** An object that rejects unknown keys with a message naming them and the valid ones. */
+export function strictObject<T extends z.ZodRawShape>(shape: T) {
+  const valid = Object.keys(shape);
+  return z.strictObject(shape, {
+    error: (issue) => {
+      if (issue.code !== 'unrecognized_keys') return undefined;
+      return issue.keys
+        .map((key) => {
+          const hint = closest(key, valid);
+          return `unknown key '${key}'${hint ? ` (did you mean '${hint}'?)` : ''}. Valid keys: ${valid.join(', ')}`;
+        })
+        .join('; ');
+    },
+  });
+}
+
+/** A union keyed by `type`, whose error for an unknown type lists the valid ones. */
+function typedUnion(kind: string, resource: string, options: z.ZodObject<any>[]) {
+  const valid = options.map((o) => (o.shape.type as z.ZodLiteral<string>).value);
+  const onError = (issue: { input?: unknown }) => {
+    const type = (issue.input as { type?: unknown } | undefined)?.type;
+    const hint = typeof type === 'string' ? closest(type, valid) : undefined;
+    return type === undefined
+      ? `a ${kind} needs a 'type'. Valid ${kind}s for ${resource}: ${valid.join(', ')}`
+      : `unknown ${kind} '${String(type)}' for resource ${resource}${hint ? ` (did you mean '${hint}'?)` : ''}. Valid ${kind}s: ${valid.join(', ')}`;
+  };
+  return z.discriminatedUnion('type', options as [z.ZodObject<any>, ...z.ZodObject<any>[]], { error: onError });
+}
+
+export const modeSchema = z.enum(['dry-run', 'auto', 'approval']);
+
+const RATE_OR_CRON = /^(rate\(\d+ (minute|minutes|hour|hours|day|days)\)|cron\(\S+ \S+ \S+ \S+ \S+ \S+\))$/;
+
+export const triggerSchema = z.union(
+  [
+    strictObject({ schedule: z.string().regex(RATE_OR_CRON, "a schedule is 'rate(N unit)' or 'cron(6 fields)', as EventBridge takes it") }),
+    strictObject({ event: z.record(z.string(), z.unknown()).refine((p) => 'source' in p || 'detail-type' in p, "an event pattern needs at least 'source' or 'detail-type'") }),
+    strictObject({
+      alarm: z.union([z.string().min(1), strictObject({ prefix: z.string().min(1) })]),
+    }),
+  ],
+  { error: () => "a trigger is one of { schedule: 'rate(1 day)' }, { event: { source: [...], ... } } or { alarm: 'name' | { prefix: 'name-' } }" },
+);
+
+const tagMap = z.record(z.string(), z.union([z.string(), z.array(z.string())]));
+
+export const scopeSchema = strictObject({
+  regions: z.array(z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, 'a region looks like us-east-1')).min(1).optional(),
+  accounts: z.array(z.string().regex(/^\d{12}$/, 'an account id is 12 digits')).min(1).optional(),
+  organizationalUnits: z.array(z.string().regex(/^(ou-[a-z0-9]{4,32}-[a-z0-9]{8,32}|r-[a-z0-9]{4,32})$/, 'an OU id looks like ou-ab12-cd34ef56')).optional(),
+  /** Act only on resources carrying all these tags (a list means any of the values). */
+  includeTags: tagMap.optional(),
+  /** Never act on resources carrying any of these tags. */
+  excludeTags: tagMap.optional(),
+  /** Glob patterns (* and ?) on the resource id: include only / exclude. */
+  includeNames: z.array(z.string().min(1)).optional(),
+  excludeNames: z.array(z.string().min(1)).optional(),
+});
+
+export const limitsSchema = strictObject({
+  maxActionsPerRun: z.number().int().min(0).max(10_000).default(25),
+  /** Hours before trimtab acts on the same resource again under the same policy. */
+  cooldownHours: z.number().min(0).max(24 * 365).default(24),
+});
+
+export const approvalSchema = strictObject({
+  approvers: z.array(z.email('an approver is an email address')).min(1),
+  timeoutHours: z.number().min(0.01).max(24 * 365).default(72),
+});
+
+const common = {
+  id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'a policy id is lowercase letters, digits and dashes (at most 63)'),
+  description: z.string().optional(),
+  mode: modeSchema.optional(),
+  triggers: z.array(triggerSchema).optional(),
+  scope: scopeSchema.optional(),
+  limits: limitsSchema.partial().optional(),
+  approval: approvalSchema.optional(),
+  prices: z.record(z.string(), z.union([z.number().min(0), z.record(z.string(), z.number().min(0))])).optional(),
+};
+
+/** One policy variant per registered resource type. */
+function policyVariants() {
+  return resourceTypes.all().map((resource) => {
+    const detectorOptions = detectors(resource.id)
+      .all()
+      .map((d) => strictObject({ ...d.options.shape, type: z.literal(d.id) }));
+    const actionOptions = remediators(resource.id)
+      .all()
+      .map((r) => strictObject({ ...r.options.shape, type: z.literal(r.id) }));
+    return strictObject({
+      ...common,
+      resource: z.literal(resource.id),
+      detector: typedUnion('detector', resource.id, detectorOptions),
+      action: actionOptions.length ? typedUnion('action', resource.id, actionOptions).optional() : z.undefined(),
+    });
+  });
+}
+
+export function buildPolicySchema() {
+  const variants = policyVariants();
+  const valid = resourceTypes.ids();
+  return z.discriminatedUnion('resource', variants as any, {
+    error: (issue) => {
+      const resource = (issue.input as { resource?: unknown } | undefined)?.resource;
+      const hint = typeof resource === 'string' ? closest(resource, valid) : undefined;
+      return resource === undefined
+        ? `a policy needs a 'resource'. Valid resources: ${valid.join(', ')}`
+        : `unknown resource '${String(resource)}'${hint ? ` (did you mean '${hint}'?)` : ''}. Valid resources: ${valid.join(', ')}`;
+    },
+  });
+}
+
+export function buildPolicyFileSchema() {
+  return strictObject({
+    version: z.literal(1, 'version must be 1').default(1),
+    defaults: strictObject({
+      mode: modeSchema.optional(),
+      scope: scopeSchema.optional(),
+      limits: limitsSchema.partial().optional(),
+      triggers: z.array(triggerSchema).optional(),
+      approval: approvalSchema.optional(),
+    }).optional(),
+    policies: z.array(buildPolicySchema()).min(1, 'a policy file needs at least one policy'),
+  }).superRefine((file, ctx) => {
+    const seen = new Map<string, number>();
+    file.policies.forEach((policy: { id: string }, index: number) => {
+      if (seen.has(policy.id)) ctx.addIssue({ code: 'custom', path: ['policies', index, 'id'], message: `duplicate policy id '${policy.id}' (also policies[${seen.get(policy.id)}])` });
+      seen.set(policy.id, index);
+    });
+  });
+}
+
+/** JSON Schema for editors (yaml-language-server, VS Code). */
+export function policyJsonSchema(): Record<string, unknown> {
+  const schema = z.toJSONSchema(buildPolicyFileSchema(), { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+  return { $id: 'https://trimtab.dev/schema/policies.json', title: 'trimtab policies', ...schema };
+}

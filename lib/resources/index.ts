@@ -1,0 +1,4 @@
+/** Loads every resource module into the registries. Import this before using them. */
+import './s3-bucket/index.ts';
+
+export { resourceTypes, detectors, remediators } from './registry.ts';

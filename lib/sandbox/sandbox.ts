@@ -1,0 +1,260 @@
+/**
+ * The sandbox account: an in-memory simulation of the AWS operations trimtab uses. It plugs
+ * into the client factory as a command interceptor, so the code under test is the code that
+ * runs against AWS: same clients, same paginators, same retry strategy.
+ *
+ * It behaves like AWS where trimtab depends on it: pagination tokens and page-size limits,
+ * real error names, whole-configuration replacement, throttling. It counts calls by operation
+ * and logs every write, which the tests and the benchmark read.
+ */
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { CommandInterceptor } from '../aws/clients.ts';
+import { isReadOnlyOperation } from '../aws/operations.ts';
+import { sleep } from '../util/async.ts';
+
+export const SANDBOX_ACCOUNT = '123456789012';
+export const SANDBOX_REGION = 'us-east-1';
+
+export interface AccountState {
+  id: string;
+  name: string;
+  /** Service state that is global to the account (S3 buckets), by service key. */
+  global: Record<string, any>;
+  /** Regional service state: region → service key → state. */
+  regions: Record<string, Record<string, any>>;
+}
+
+export interface SandboxState {
+  version: 1;
+  scenario: string;
+  seededAt: string;
+  accounts: Record<string, AccountState>;
+  /** Counters for ids the sandbox mints (snap-…, vol-…). */
+  sequence: number;
+}
+
+/** What an operation handler sees. */
+export interface OperationEnv {
+  sandbox: Sandbox;
+  account: AccountState;
+  region: string;
+  now: Date;
+}
+
+export type OperationHandler = (input: any, env: OperationEnv) => unknown | Promise<unknown>;
+
+export interface SandboxService {
+  /** The service key (see serviceKey): s3, ec2, cloudwatch, autoscaling, … */
+  id: string;
+  operations: Record<string, OperationHandler>;
+}
+
+export interface WriteLogEntry {
+  at: string;
+  account: string;
+  region: string;
+  service: string;
+  operation: string;
+  input: unknown;
+  outcome: 'ok' | string;
+}
+
+export interface FaultOptions {
+  /** Fraction of calls (0..1) answered with the service's throttling error. */
+  throttleRate?: number;
+  /** Deterministic random source for fault injection. */
+  random?: () => number;
+  /** Return an error to fail a specific call (e.g. the 3rd DeleteSnapshot). */
+  failWhen?: (call: { service: string; operation: string; input: any; count: number }) => Error | undefined;
+}
+
+/** An AWS-shaped service error: `name` is the AWS error code. */
+export class SandboxServiceError extends Error {
+  readonly $fault: 'client' | 'server';
+  readonly $metadata: { httpStatusCode: number };
+  readonly Code: string;
+
+  constructor(code: string, message: string, status = 400) {
+    super(message);
+    this.name = code;
+    this.Code = code;
+    this.$fault = status >= 500 ? 'server' : 'client';
+    this.$metadata = { httpStatusCode: status };
+  }
+}
+
+export function awsError(code: string, message: string, status = 400): SandboxServiceError {
+  return new SandboxServiceError(code, message, status);
+}
+
+const THROTTLING_ERROR: Record<string, [string, number]> = {
+  ec2: ['RequestLimitExceeded', 503],
+  s3: ['SlowDown', 503],
+  autoscaling: ['Throttling', 400],
+};
+
+export interface SandboxOptions {
+  latencyMs?: number;
+  faults?: FaultOptions;
+  clock?: () => Date;
+}
+
+export class Sandbox implements CommandInterceptor {
+  readonly calls = new Map<string, number>();
+  readonly writes: WriteLogEntry[] = [];
+  latencyMs: number;
+  faults: FaultOptions;
+  private readonly clock: () => Date;
+  private readonly services = new Map<string, SandboxService>();
+
+  constructor(
+    public state: SandboxState,
+    services: SandboxService[],
+    options: SandboxOptions = {},
+  ) {
+    for (const service of services) this.services.set(service.id, service);
+    this.latencyMs = options.latencyMs ?? 0;
+    this.faults = options.faults ?? {};
+    this.clock = options.clock ?? (() => new Date());
+  }
+
+  static emptyState(scenario = 'empty', now = new Date()): SandboxState {
+    return { version: 1, scenario, seededAt: now.toISOString(), accounts: {}, sequence: 0 };
+  }
+
+  now(): Date {
+    return this.clock();
+  }
+
+  /** The account's state, created on first use. */
+  account(id: string = SANDBOX_ACCOUNT, name = id === SANDBOX_ACCOUNT ? 'sandbox' : id): AccountState {
+    return (this.state.accounts[id] ??= { id, name, global: {}, regions: {} });
+  }
+
+  /** A service's regional state, created with `init` on first use. */
+  regional<T>(account: AccountState, region: string, service: string, init: () => T): T {
+    const regionState = (account.regions[region] ??= {});
+    return (regionState[service] ??= init()) as T;
+  }
+
+  /** A service's account-wide state (S3). */
+  global<T>(account: AccountState, service: string, init: () => T): T {
+    return (account.global[service] ??= init()) as T;
+  }
+
+  /** A new id with AWS's shape: `snap-0a1b…` (17 hex digits). */
+  mintId(prefix: string): string {
+    this.state.sequence += 1;
+    return `${prefix}-${this.state.sequence.toString(16).padStart(17, '0')}`;
+  }
+
+  callCount(operation?: string): number {
+    if (operation) return this.calls.get(operation) ?? 0;
+    let total = 0;
+    for (const count of this.calls.values()) total += count;
+    return total;
+  }
+
+  /** Calls by "service:Operation", sorted, for reports. */
+  callsByOperation(): Record<string, number> {
+    return Object.fromEntries([...this.calls.entries()].sort(([a], [b]) => a.localeCompare(b)));
+  }
+
+  resetCounters() {
+    this.calls.clear();
+    this.writes.length = 0;
+  }
+
+  /** Successful writes, optionally of one operation. */
+  successfulWrites(operation?: string): WriteLogEntry[] {
+    return this.writes.filter((w) => w.outcome === 'ok' && (!operation || `${w.service}:${w.operation}` === operation || w.operation === operation));
+  }
+
+  async handle(call: { account: string; region: string; service: string; operation: string; input: any }): Promise<any> {
+    const key = `${call.service}:${call.operation}`;
+    const count = (this.calls.get(key) ?? 0) + 1;
+    this.calls.set(key, count);
+    if (this.latencyMs > 0) await sleep(this.latencyMs);
+    const write = !isReadOnlyOperation(call.service, call.operation);
+    const log = (outcome: string) => {
+      if (write) {
+        this.writes.push({ at: this.now().toISOString(), account: call.account, region: call.region, service: call.service, operation: call.operation, input: structuredClone(call.input), outcome });
+      }
+    };
+    try {
+      this.injectFaults(call, count);
+      const service = this.services.get(call.service);
+      const handler = service?.operations[call.operation];
+      if (!handler) {
+        throw awsError('UnsupportedOperation', `The trimtab sandbox does not simulate ${key}. Add it in lib/sandbox/services/${call.service}.ts.`, 501);
+      }
+      const account = this.account(call.account);
+      const output = await handler(call.input ?? {}, { sandbox: this, account, region: call.region, now: this.now() });
+      log('ok');
+      // Outputs are copies: callers must never alias sandbox state.
+      return output === undefined ? {} : structuredClone(output);
+    } catch (error) {
+      log((error as Error).name ?? 'Error');
+      throw error;
+    }
+  }
+
+  private injectFaults(call: { service: string; operation: string; input: any }, count: number) {
+    const injected = this.faults.failWhen?.({ ...call, count });
+    if (injected) throw injected;
+    const rate = this.faults.throttleRate ?? 0;
+    if (rate > 0 && (this.faults.random ?? Math.random)() < rate) {
+      const [code, status] = THROTTLING_ERROR[call.service] ?? ['ThrottlingException', 400];
+      throw awsError(code, 'Rate exceeded', status);
+    }
+  }
+
+  save(file: string) {
+    mkdirSync(dirname(file), { recursive: true });
+    const tmp = `${file}.${process.pid}.tmp`;
+    writeFileSync(tmp, JSON.stringify(this.state));
+    renameSync(tmp, file); // atomic: a crash never leaves half a file
+  }
+
+  static readState(file: string): SandboxState | undefined {
+    if (!existsSync(file)) return undefined;
+    const state = JSON.parse(readFileSync(file, 'utf8')) as SandboxState;
+    if (state.version !== 1) throw new Error(`${file} was written by another trimtab version; run 'trimtab sandbox reset'.`);
+    return state;
+  }
+}
+
+/** Opaque pagination over a list, as AWS does it: a token, and a page-size limit. */
+export function paginate<T>(
+  items: readonly T[],
+  input: { token?: string; max?: number },
+  limits: { defaultMax: number; maxMax: number; minMax?: number; operation: string; invalidTokenCode?: string },
+): { page: T[]; nextToken?: string } {
+  const max = input.max ?? limits.defaultMax;
+  if (max > limits.maxMax || max < (limits.minMax ?? 1)) {
+    throw awsError(
+      'InvalidParameterValue',
+      `${limits.operation}: the page size ${max} is out of range (${limits.minMax ?? 1} to ${limits.maxMax}).`,
+    );
+  }
+  let offset = 0;
+  if (input.token) {
+    const decoded = Number(Buffer.from(input.token, 'base64url').toString('utf8').replace(/^offset:/, ''));
+    if (!Number.isInteger(decoded) || decoded < 0 || decoded > items.length) {
+      throw awsError(limits.invalidTokenCode ?? 'InvalidNextToken', `${limits.operation}: the pagination token is invalid.`);
+    }
+    offset = decoded;
+  }
+  const page = items.slice(offset, offset + max);
+  const next = offset + max;
+  return { page, nextToken: next < items.length ? Buffer.from(`offset:${next}`).toString('base64url') : undefined };
+}
+
+/** Tags as AWS lists them ({Key, Value}[]) ↔ a plain record. */
+export const tagList = (tags: Record<string, string> | undefined) => Object.entries(tags ?? {}).map(([Key, Value]) => ({ Key, Value }));
+export const tagRecord = (tags: { Key?: string; Value?: string }[] | undefined) =>
+  Object.fromEntries((tags ?? []).filter((t) => t.Key).map((t) => [t.Key!, t.Value ?? '']));
+
+/** Days before `now`, as a Date (scenarios use it). */
+export const daysAgo = (now: Date, days: number) => new Date(now.getTime() - days * 86_400_000);

@@ -1,0 +1,38 @@
+/**
+ * Sandbox scenarios. "small-company" (the default) is a small company's account: waste to
+ * find, and traps — resources that look wasteful but must not be touched. Each resource
+ * module contributes its part of the scenario from its own seed file.
+ */
+import { Registry } from '../../util/registry.ts';
+import { SANDBOX_ACCOUNT, type Sandbox } from '../sandbox.ts';
+import { seedS3SmallCompany } from '../../resources/s3-bucket/sandbox-seed.ts';
+
+export interface Scenario {
+  id: string;
+  title: string;
+  seed(sandbox: Sandbox): void;
+}
+
+/** The parts of the default scenario, one per resource module. */
+const SMALL_COMPANY_PARTS: Array<(sandbox: Sandbox, account: string) => void> = [seedS3SmallCompany];
+
+export const scenarios = new Registry<Scenario>('scenario');
+
+scenarios.register({
+  id: 'small-company',
+  title: "A small company's account: waste across every resource module, and traps that must not be touched",
+  seed(sandbox) {
+    sandbox.account(SANDBOX_ACCOUNT, 'acme-prod');
+    for (const part of SMALL_COMPANY_PARTS) part(sandbox, SANDBOX_ACCOUNT);
+  },
+});
+
+scenarios.register({
+  id: 'empty',
+  title: 'An empty account',
+  seed(sandbox) {
+    sandbox.account(SANDBOX_ACCOUNT, 'empty');
+  },
+});
+
+export const DEFAULT_SCENARIO = 'small-company';

@@ -1,0 +1,163 @@
+/**
+ * Sandbox CloudWatch: metrics stored as deterministic generated series, answered by
+ * GetMetricData (up to 500 queries a call, as AWS allows) and DescribeAlarms.
+ */
+import { awsError, paginate, type AccountState, type Sandbox, type SandboxService } from '../sandbox.ts';
+
+/** A metric's values over time, generated on demand so 14 days × 500 groups stays small. */
+export interface SeriesSpec {
+  /** Seconds between datapoints AWS publishes (S3 storage metrics: 86,400; EC2: 300). */
+  resolutionSeconds: number;
+  base: number;
+  /** Daily sine swing around `base` (diurnal load). */
+  amplitude?: number;
+  /** A spike of this value every `spikeEveryHours`, lasting one datapoint. */
+  spikeValue?: number;
+  spikeEveryHours?: number;
+  /** ± uniform noise, deterministic per timestamp. */
+  noise?: number;
+  /** Only datapoints in the last N hours exist (too little data). */
+  onlyLastHours?: number;
+  /** Datapoints before this instant do not exist (the resource is new). */
+  startsAt?: string;
+  seed?: number;
+  min?: number;
+  max?: number;
+}
+
+export interface StoredMetric {
+  namespace: string;
+  metricName: string;
+  dimensions: Record<string, string>;
+  series: SeriesSpec;
+}
+
+export interface StoredAlarm {
+  AlarmName: string;
+  AlarmArn?: string;
+  StateValue: 'OK' | 'ALARM' | 'INSUFFICIENT_DATA';
+  [key: string]: unknown;
+}
+
+export interface CloudWatchState {
+  metrics: StoredMetric[];
+  alarms: StoredAlarm[];
+}
+
+export const cloudwatchState = (sandbox: Sandbox, account: AccountState, region: string) =>
+  sandbox.regional<CloudWatchState>(account, region, 'cloudwatch', () => ({ metrics: [], alarms: [] }));
+
+/** Deterministic pseudo-random in [0, 1) from a number. */
+function hashNoise(x: number): number {
+  const s = Math.sin(x * 12.9898 + 78.233) * 43758.5453;
+  return s - Math.floor(s);
+}
+
+/** The value of a series at time `t` (ms), or undefined when no datapoint exists. */
+export function seriesValue(spec: SeriesSpec, t: number, now: number): number | undefined {
+  if (spec.onlyLastHours !== undefined && t < now - spec.onlyLastHours * 3_600_000) return undefined;
+  if (spec.startsAt && t < Date.parse(spec.startsAt)) return undefined;
+  if (t > now) return undefined;
+  const hours = t / 3_600_000;
+  let value = spec.base;
+  if (spec.amplitude) value += spec.amplitude * Math.sin(((hours % 24) / 24) * 2 * Math.PI - Math.PI / 2);
+  if (spec.spikeValue !== undefined && spec.spikeEveryHours) {
+    const slot = Math.floor(t / (spec.resolutionSeconds * 1000));
+    const slotsPerSpike = Math.max(1, Math.round((spec.spikeEveryHours * 3600) / spec.resolutionSeconds));
+    if (slot % slotsPerSpike === 0) value = spec.spikeValue;
+  }
+  if (spec.noise) value += (hashNoise(t / 1000 + (spec.seed ?? 0)) * 2 - 1) * spec.noise;
+  if (spec.min !== undefined) value = Math.max(spec.min, value);
+  if (spec.max !== undefined) value = Math.min(spec.max, value);
+  return value;
+}
+
+function percentile(sorted: number[], p: number): number {
+  const rank = Math.ceil((p / 100) * sorted.length) - 1;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, rank))];
+}
+
+/** One statistic over a period's datapoints. */
+export function statistic(values: number[], stat: string): number {
+  switch (stat) {
+    case 'Average':
+      return values.reduce((a, b) => a + b, 0) / values.length;
+    case 'Sum':
+      return values.reduce((a, b) => a + b, 0);
+    case 'Maximum':
+      return Math.max(...values);
+    case 'Minimum':
+      return Math.min(...values);
+    case 'SampleCount':
+      return values.length;
+    default: {
+      const match = /^p(\d+(?:\.\d+)?)$/.exec(stat);
+      if (!match) throw awsError('InvalidParameterValue', `The statistic '${stat}' is not valid.`);
+      return percentile([...values].sort((a, b) => a - b), Number(match[1]));
+    }
+  }
+}
+
+const dimensionsMatch = (stored: Record<string, string>, asked: { Name?: string; Value?: string }[] = []) =>
+  asked.length === Object.keys(stored).length && asked.every((d) => stored[d.Name!] === d.Value);
+
+/** AWS's published limit for one GetMetricData call. */
+export const MAX_METRIC_DATA_QUERIES = 500;
+
+export const cloudwatchService: SandboxService = {
+  id: 'cloudwatch',
+  operations: {
+    GetMetricData(input, { sandbox, account, region, now }) {
+      const queries: any[] = input.MetricDataQueries ?? [];
+      if (queries.length === 0) throw awsError('ValidationError', 'MetricDataQueries must not be empty.');
+      if (queries.length > MAX_METRIC_DATA_QUERIES) {
+        throw awsError('ValidationError', `The collection MetricDataQueries must not have a size greater than ${MAX_METRIC_DATA_QUERIES}.`);
+      }
+      const start = new Date(input.StartTime).getTime();
+      const end = Math.min(new Date(input.EndTime).getTime(), now.getTime());
+      const { metrics } = cloudwatchState(sandbox, account, region);
+      const results = queries.map((query) => {
+        if (!query.MetricStat) {
+          throw awsError('ValidationError', `The trimtab sandbox answers MetricStat queries only (query '${query.Id}' uses an expression).`);
+        }
+        const { Metric, Period, Stat } = query.MetricStat;
+        const stored = metrics.find(
+          (m) => m.namespace === Metric.Namespace && m.metricName === Metric.MetricName && dimensionsMatch(m.dimensions, Metric.Dimensions),
+        );
+        const timestamps: Date[] = [];
+        const values: number[] = [];
+        if (stored) {
+          const periodMs = Period * 1000;
+          const stepMs = Math.min(periodMs, stored.series.resolutionSeconds * 1000);
+          const firstPeriod = Math.ceil(start / periodMs) * periodMs;
+          // Newest first, as GetMetricData returns by default (ScanBy TimestampDescending).
+          for (let p = Math.floor((end - periodMs) / periodMs) * periodMs; p >= firstPeriod; p -= periodMs) {
+            const samples: number[] = [];
+            for (let t = p; t < p + periodMs; t += stepMs) {
+              const value = seriesValue(stored.series, t, now.getTime());
+              if (value !== undefined) samples.push(value);
+            }
+            if (samples.length > 0) {
+              timestamps.push(new Date(p));
+              values.push(statistic(samples, Stat));
+            }
+          }
+        }
+        return { Id: query.Id, Label: query.Label ?? Metric.MetricName, Timestamps: timestamps, Values: values, StatusCode: 'Complete' };
+      });
+      return { MetricDataResults: results, Messages: [] };
+    },
+
+    DescribeAlarms(input, { sandbox, account, region }) {
+      const { alarms } = cloudwatchState(sandbox, account, region);
+      const selected = alarms.filter(
+        (a) =>
+          (!input.AlarmNames || input.AlarmNames.includes(a.AlarmName)) &&
+          (!input.AlarmNamePrefix || a.AlarmName.startsWith(input.AlarmNamePrefix)) &&
+          (!input.StateValue || a.StateValue === input.StateValue),
+      );
+      const { page, nextToken } = paginate(selected, { token: input.NextToken, max: input.MaxRecords }, { defaultMax: 50, maxMax: 100, operation: 'DescribeAlarms' });
+      return { MetricAlarms: page, CompositeAlarms: [], NextToken: nextToken };
+    },
+  },
+};

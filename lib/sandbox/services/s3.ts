@@ -1,0 +1,139 @@
+/**
+ * Sandbox S3: buckets with tags, versioning, lifecycle configuration (replaced whole on every
+ * put, as S3 does) and in-progress multipart uploads.
+ */
+import { awsError, paginate, tagList, type AccountState, type Sandbox, type SandboxService } from '../sandbox.ts';
+
+export interface SandboxBucket {
+  name: string;
+  region: string;
+  createdAt: string;
+  tags?: Record<string, string>;
+  versioning?: 'Enabled' | 'Suspended';
+  lifecycle?: { Rules: any[]; TransitionDefaultMinimumObjectSize?: string };
+  multipartUploads: { key: string; uploadId: string; initiated: string }[];
+}
+
+export interface S3State {
+  buckets: Record<string, SandboxBucket>;
+}
+
+export const s3State = (sandbox: Sandbox, account: AccountState) => sandbox.global<S3State>(account, 's3', () => ({ buckets: {} }));
+
+function bucketOf(sandbox: Sandbox, account: AccountState, name: string | undefined): SandboxBucket {
+  const bucket = name ? s3State(sandbox, account).buckets[name] : undefined;
+  if (!bucket) throw awsError('NoSuchBucket', 'The specified bucket does not exist', 404);
+  return bucket;
+}
+
+const MALFORMED = 'The XML you provided was not well-formed or did not validate against our published schema';
+
+/** The checks S3 makes on PutBucketLifecycleConfiguration (those trimtab can trip). */
+export function validateLifecycleRules(rules: any[]): void {
+  if (!Array.isArray(rules) || rules.length === 0) throw awsError('MalformedXML', MALFORMED);
+  if (rules.length > 1000) throw awsError('InvalidRequest', 'A lifecycle configuration can have at most 1000 rules.');
+  const ids = new Set<string>();
+  for (const rule of rules) {
+    if (rule.ID !== undefined) {
+      if (ids.has(rule.ID)) throw awsError('InvalidArgument', 'RuleId must be unique. Found same ID for more than one rule');
+      if (String(rule.ID).length > 255) throw awsError('InvalidArgument', 'ID length should not exceed allowed limit of 255');
+      ids.add(rule.ID);
+    }
+    if (rule.Status !== 'Enabled' && rule.Status !== 'Disabled') throw awsError('MalformedXML', MALFORMED);
+    if (rule.Filter === undefined && rule.Prefix === undefined) throw awsError('MalformedXML', MALFORMED);
+    const hasAction =
+      rule.Expiration || rule.Transitions?.length || rule.NoncurrentVersionExpiration || rule.NoncurrentVersionTransitions?.length || rule.AbortIncompleteMultipartUpload;
+    if (!hasAction) throw awsError('InvalidRequest', 'At least one action needs to be specified in a rule');
+    for (const t of rule.Transitions ?? []) {
+      if ((t.StorageClass === 'STANDARD_IA' || t.StorageClass === 'ONEZONE_IA') && t.Days !== undefined && t.Days < 30) {
+        throw awsError('InvalidArgument', `'Days' in Transition action must be greater than or equal to 30 for storageClass '${t.StorageClass}'`);
+      }
+    }
+    if (rule.AbortIncompleteMultipartUpload && rule.AbortIncompleteMultipartUpload.DaysAfterInitiation < 1) {
+      throw awsError('InvalidArgument', "'DaysAfterInitiation' for AbortIncompleteMultipartUpload action must be a positive integer");
+    }
+    if (rule.NoncurrentVersionExpiration && !(rule.NoncurrentVersionExpiration.NoncurrentDays >= 1)) {
+      throw awsError('MalformedXML', MALFORMED);
+    }
+  }
+}
+
+export const s3Service: SandboxService = {
+  id: 's3',
+  operations: {
+    ListBuckets(input, { sandbox, account }) {
+      const all = Object.values(s3State(sandbox, account).buckets)
+        .filter((b) => !input.BucketRegion || b.region === input.BucketRegion)
+        .filter((b) => !input.Prefix || b.name.startsWith(input.Prefix))
+        .sort((a, b) => a.name.localeCompare(b.name));
+      const { page, nextToken } = paginate(
+        all,
+        { token: input.ContinuationToken, max: input.MaxBuckets },
+        { defaultMax: 10_000, maxMax: 10_000, operation: 'ListBuckets', invalidTokenCode: 'InvalidArgument' },
+      );
+      return {
+        Buckets: page.map((b) => ({ Name: b.name, CreationDate: new Date(b.createdAt), BucketRegion: b.region })),
+        Owner: { DisplayName: 'sandbox', ID: account.id },
+        ContinuationToken: nextToken,
+        Prefix: input.Prefix,
+      };
+    },
+
+    GetBucketLocation(input, { sandbox, account }) {
+      const bucket = bucketOf(sandbox, account, input.Bucket);
+      // us-east-1 is reported as an empty constraint, as S3 does.
+      return { LocationConstraint: bucket.region === 'us-east-1' ? undefined : bucket.region };
+    },
+
+    GetBucketTagging(input, { sandbox, account }) {
+      const bucket = bucketOf(sandbox, account, input.Bucket);
+      if (!bucket.tags || Object.keys(bucket.tags).length === 0) throw awsError('NoSuchTagSet', 'The TagSet does not exist', 404);
+      return { TagSet: tagList(bucket.tags) };
+    },
+
+    GetBucketVersioning(input, { sandbox, account }) {
+      const bucket = bucketOf(sandbox, account, input.Bucket);
+      return bucket.versioning ? { Status: bucket.versioning } : {};
+    },
+
+    GetBucketLifecycleConfiguration(input, { sandbox, account }) {
+      const bucket = bucketOf(sandbox, account, input.Bucket);
+      if (!bucket.lifecycle) throw awsError('NoSuchLifecycleConfiguration', 'The lifecycle configuration does not exist', 404);
+      return {
+        Rules: bucket.lifecycle.Rules,
+        TransitionDefaultMinimumObjectSize: bucket.lifecycle.TransitionDefaultMinimumObjectSize ?? 'all_storage_classes_128K',
+      };
+    },
+
+    PutBucketLifecycleConfiguration(input, { sandbox, account }) {
+      const bucket = bucketOf(sandbox, account, input.Bucket);
+      const rules = input.LifecycleConfiguration?.Rules;
+      validateLifecycleRules(rules);
+      // Whole-configuration replace: whatever was there before is gone.
+      bucket.lifecycle = {
+        Rules: structuredClone(rules),
+        TransitionDefaultMinimumObjectSize: input.TransitionDefaultMinimumObjectSize ?? 'all_storage_classes_128K',
+      };
+      return { TransitionDefaultMinimumObjectSize: bucket.lifecycle.TransitionDefaultMinimumObjectSize };
+    },
+
+    DeleteBucketLifecycle(input, { sandbox, account }) {
+      const bucket = bucketOf(sandbox, account, input.Bucket);
+      delete bucket.lifecycle;
+      return {};
+    },
+
+    ListMultipartUploads(input, { sandbox, account }) {
+      const bucket = bucketOf(sandbox, account, input.Bucket);
+      const uploads = [...bucket.multipartUploads].sort((a, b) => a.key.localeCompare(b.key));
+      const max = Math.min(input.MaxUploads ?? 1000, 1000);
+      const page = uploads.slice(0, max);
+      return {
+        Bucket: bucket.name,
+        Uploads: page.map((u) => ({ Key: u.key, UploadId: u.uploadId, Initiated: new Date(u.initiated), StorageClass: 'STANDARD' })),
+        IsTruncated: uploads.length > max,
+        MaxUploads: max,
+      };
+    },
+  },
+};

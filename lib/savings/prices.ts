@@ -1,0 +1,83 @@
+/**
+ * The one price table. us-east-1 list prices as published around early 2026
+ * (see README "Savings math"). A policy may override any entry with `prices:`.
+ */
+export const PRICE_TABLE_DATE = '2026-01';
+
+export const DEFAULT_PRICES = {
+  /** EBS snapshot storage, standard tier, $/GB-month (incremental: only changed blocks billed). */
+  ebsSnapshotStandardGbMonth: 0.05,
+  /** EBS snapshot storage, archive tier, $/GB-month (stored in full, 90-day minimum). */
+  ebsSnapshotArchiveGbMonth: 0.0125,
+  ebsSnapshotArchiveRestoreGb: 0.03,
+  ebsGp2GbMonth: 0.1,
+  ebsGp3GbMonth: 0.08,
+  ebsIo1GbMonth: 0.125,
+  ebsIo2GbMonth: 0.125,
+  ebsIo1IopsMonth: 0.065,
+  ebsIo2IopsMonth: 0.065,
+  ebsSt1GbMonth: 0.045,
+  ebsSc1GbMonth: 0.015,
+  ebsStandardGbMonth: 0.05,
+  s3StandardGbMonth: 0.023,
+  s3StandardIaGbMonth: 0.0125,
+  s3IntelligentTieringFrequentGbMonth: 0.023,
+  s3IntelligentTieringInfrequentGbMonth: 0.0125,
+  /** Intelligent-Tiering monitoring and automation, per 1,000 objects (over 128 KB) a month. */
+  s3IntelligentTieringMonitoringPer1000Objects: 0.0025,
+  s3GlacierInstantGbMonth: 0.004,
+  s3GlacierFlexibleGbMonth: 0.0036,
+  s3DeepArchiveGbMonth: 0.00099,
+  /** Lifecycle transition requests, per 1,000 objects. */
+  s3TransitionToIaPer1000: 0.01,
+  publicIpv4Hour: 0.005,
+  hoursPerMonth: 730,
+  /** On-demand Linux $/hour for common instance types (us-east-1). */
+  ec2OnDemandHourly: {
+    't3.micro': 0.0104,
+    't3.small': 0.0208,
+    't3.medium': 0.0416,
+    't3.large': 0.0832,
+    't3.xlarge': 0.1664,
+    'm5.large': 0.096,
+    'm5.xlarge': 0.192,
+    'm5.2xlarge': 0.384,
+    'm6i.large': 0.096,
+    'm6i.xlarge': 0.192,
+    'm6i.2xlarge': 0.384,
+    'm7g.large': 0.0816,
+    'm7g.xlarge': 0.1632,
+    'm4.large': 0.1,
+    'm4.xlarge': 0.2,
+    'c5.large': 0.085,
+    'c5.xlarge': 0.17,
+    'c6i.large': 0.085,
+    'c6i.xlarge': 0.17,
+    'c4.large': 0.1,
+    'c4.xlarge': 0.199,
+    'r5.large': 0.126,
+    'r5.xlarge': 0.252,
+    'r6i.large': 0.126,
+    'r4.large': 0.133,
+  } as Record<string, number>,
+  natGatewayHour: 0.045,
+  albHour: 0.0225,
+  nlbHour: 0.0225,
+};
+
+export type PriceTable = typeof DEFAULT_PRICES;
+
+/** The price table with a policy's overrides applied (overrides are validated by the policy schema). */
+export function pricesWith(overrides: Partial<Record<string, unknown>> | undefined): PriceTable {
+  if (!overrides) return DEFAULT_PRICES;
+  const merged = { ...DEFAULT_PRICES, ...overrides } as PriceTable;
+  if (overrides.ec2OnDemandHourly) {
+    merged.ec2OnDemandHourly = { ...DEFAULT_PRICES.ec2OnDemandHourly, ...(overrides.ec2OnDemandHourly as Record<string, number>) };
+  }
+  return merged;
+}
+
+/** Round dollars to cents for display and totals. */
+export const usd = (value: number) => Math.round(value * 100) / 100;
+
+export const GIB = 1024 ** 3;

@@ -1,0 +1,6 @@
+// Keep Powertools quiet and EMF out of test output.
+process.env.POWERTOOLS_DEV ??= 'true';
+process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
+process.env.POWERTOOLS_METRICS_NAMESPACE ??= 'trimtab';
+process.env.POWERTOOLS_TRACE_ENABLED ??= 'false';
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
