@@ -1,0 +1,53 @@
+/** Shared test harness: a seeded sandbox, clients over it, a memory store and engine deps. */
+import { AwsClients } from '../lib/aws/clients.ts';
+import { MemoryActionStore } from '../lib/audit/store.ts';
+import { runPolicies, type EngineDeps, type RunOptions } from '../lib/engine/run.ts';
+import { parsePolicies, type Policy } from '../lib/policy/load.ts';
+import { Sandbox, SANDBOX_ACCOUNT } from '../lib/sandbox/sandbox.ts';
+import { SANDBOX_SERVICES } from '../lib/sandbox/services/index.ts';
+import { seededSandbox } from '../lib/sandbox/index.ts';
+import type { SandboxOptions } from '../lib/sandbox/sandbox.ts';
+
+export interface TestEnv {
+  sandbox: Sandbox;
+  clients: AwsClients;
+  store: MemoryActionStore;
+  deps: EngineDeps;
+  run(policies: Policy[] | string, options?: Omit<RunOptions, 'policies'>): ReturnType<typeof runPolicies>;
+}
+
+/** A sandbox with the named scenario ('empty' for a blank account you seed yourself). */
+export function testEnv(scenario = 'small-company', options: SandboxOptions & { regions?: string[] } = {}): TestEnv {
+  const sandbox = seededSandbox(scenario, options);
+  return envFor(sandbox, options.regions);
+}
+
+/** Wrap an existing sandbox (e.g. one seeded by hand from Sandbox.emptyState). */
+export function envFor(sandbox: Sandbox, regions?: string[]): TestEnv {
+  const clients = new AwsClients({ account: SANDBOX_ACCOUNT, allowWrites: false, interceptor: sandbox, writePacing: false, clientConfig: { maxAttempts: 6 } });
+  const store = new MemoryActionStore();
+  const deps: EngineDeps = {
+    account: SANDBOX_ACCOUNT,
+    clients,
+    store,
+    defaultRegions: regions ?? (Object.keys(sandbox.account(SANDBOX_ACCOUNT).regions).sort().length ? Object.keys(sandbox.account(SANDBOX_ACCOUNT).regions).sort() : ['us-east-1']),
+    now: () => sandbox.now(),
+  };
+  return {
+    sandbox,
+    clients,
+    store,
+    deps,
+    run: (policies, runOptions = {}) => runPolicies({ policies: typeof policies === 'string' ? policiesFrom(policies) : policies, ...runOptions }, deps),
+  };
+}
+
+/** An empty sandbox to seed by hand. */
+export function emptySandbox(options: SandboxOptions = {}): Sandbox {
+  return new Sandbox(Sandbox.emptyState('test', options.clock?.() ?? new Date()), SANDBOX_SERVICES, options);
+}
+
+/** Policies from inline YAML. */
+export function policiesFrom(yaml: string): Policy[] {
+  return parsePolicies(yaml, 'test.yml').policies;
+}
