@@ -288,7 +288,8 @@ async function requestApproval(policy: Policy, findings: FindingResult[], deps: 
 async function lastActions(store: ActionStore, policy: string): Promise<Map<string, ActionRecord>> {
   const latest = new Map<string, ActionRecord>();
   for (const record of await store.list({ policy })) {
-    if (!['applied', 'verified'].includes(record.status)) continue;
+    // Undone actions count too: a person reverted that change, so trimtab must not redo it.
+    if (!['applied', 'verified', 'undone'].includes(record.status)) continue;
     const previous = latest.get(record.resource.arn);
     if (!previous || previous.transitions[0].at < record.transitions[0].at) latest.set(record.resource.arn, record);
   }
@@ -303,7 +304,12 @@ async function applyAll(policy: Policy, findings: FindingResult[], options: RunO
     const now = deps.now?.() ?? new Date();
     const previous = latest.get(finding.resource.arn);
     if (previous?.planHash === finding.plan!.hash) {
-      skip(finding, `already applied as ${previous.id}: this exact change was made before`);
+      skip(
+        finding,
+        previous.status === 'undone'
+          ? `undone: ${previous.id} made this exact change and a person undid it; trimtab will not redo it`
+          : `already applied as ${previous.id}: this exact change was made before`,
+      );
       continue;
     }
     if (previous && now.getTime() - Date.parse(previous.transitions[0].at) < policy.limits.cooldownHours * 3_600_000) {
