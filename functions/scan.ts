@@ -1,0 +1,6 @@
+/** The scheduled sweep: runs the policies whose schedule fired, each in its own mode. */
+import type { Context } from 'aws-lambda';
+import { withDefaults } from '../lib/lambda/powertools.ts';
+import { runSweep } from '../lib/lambda/sweep.ts';
+
+export const handler = withDefaults(async (event: unknown, context: Context) => runSweep(event, context));

@@ -1,0 +1,42 @@
+/**
+ * What serverless.yml generates from trimtab.yml at package time (through the variable
+ * resolver in serverless-vars.cjs): the sweep's schedule rules and each function's IAM.
+ */
+import { loadPolicies, type Policy } from '../policy/load.ts';
+import { actionsFor, statementsFor, type IamStatement } from './iam.ts';
+
+export function policyFile(): string {
+  return process.env.TRIMTAB_POLICY_FILE ?? 'trimtab.yml';
+}
+
+/** One EventBridge schedule rule per distinct expression; its input names the schedule. */
+export function scheduleEvents(policies: Policy[]) {
+  const expressions = [...new Set(policies.flatMap((p) => p.triggers.flatMap((t) => ('schedule' in t ? [t.schedule] : []))))].sort();
+  return expressions.map((expression) => ({
+    schedule: {
+      rate: [expression],
+      enabled: true,
+      input: { schedule: expression },
+      description: `trimtab sweep: ${policies
+        .filter((p) => p.triggers.some((t) => 'schedule' in t && t.schedule === expression))
+        .map((p) => p.id)
+        .join(', ')}`.slice(0, 512),
+    },
+  }));
+}
+
+/** The sweep lists everything its policies cover, and writes only for auto-mode policies. */
+export function sweepIamStatements(policies: Policy[]): IamStatement[] {
+  const scheduled = policies.filter((p) => p.triggers.some((t) => 'schedule' in t));
+  const auto = scheduled.filter((p) => p.mode === 'auto');
+  const actions = new Set([...actionsFor(scheduled, { withRemediation: false }), ...actionsFor(auto, { withRemediation: true })]);
+  return statementsFor([...actions]);
+}
+
+export function stackConfig(file = policyFile()) {
+  const { policies } = loadPolicies(file);
+  return {
+    scanEvents: scheduleEvents(policies),
+    scanIamStatements: sweepIamStatements(policies),
+  };
+}
