@@ -29,12 +29,17 @@ export function policyFilePath(): string {
   return existsSync(bundled) ? bundled : DEFAULT_POLICY_FILE;
 }
 
-export function lambdaDeps(overrides: Partial<LambdaDeps> = {}): LambdaDeps {
+/** The account this function runs in: from its own ARN (arn:aws:lambda:region:ACCOUNT:function:name). */
+export function accountOf(context: Pick<Context, 'invokedFunctionArn'> | undefined): string | undefined {
+  return context?.invokedFunctionArn?.split(':')[4] || undefined;
+}
+
+export function lambdaDeps(overrides: Partial<LambdaDeps> = {}, context?: Context): LambdaDeps {
   if (cached && Object.keys(overrides).length === 0) return cached;
   const region = process.env.AWS_REGION ?? 'us-east-1';
   const sandboxed = process.env.TRIMTAB_SANDBOX === '1' || process.env.TRIMTAB_SANDBOX === 'true';
   const sandbox = sandboxed ? openSandbox() : undefined;
-  const account = sandbox ? SANDBOX_ACCOUNT : (process.env.TRIMTAB_ACCOUNT_ID ?? 'unknown');
+  const account = sandbox ? SANDBOX_ACCOUNT : (process.env.TRIMTAB_ACCOUNT_ID ?? accountOf(context) ?? 'unknown');
   const clients = new AwsClients({
     account,
     allowWrites: false,

@@ -45,7 +45,7 @@ export function emitRunMetrics(result: RunResult) {
   metrics.addMetric('EstimatedMonthlySavingsUsd', MetricUnit.NoUnit, result.summary.estimatedMonthlySavingsUsd);
 }
 
-export async function runSweep(event: unknown, context: Context | undefined, deps: LambdaDeps = lambdaDeps()) {
+export async function runSweep(event: unknown, context: Context | undefined, deps: LambdaDeps = lambdaDeps({}, context)) {
   const parsed = sweepInputSchema.safeParse(event ?? {});
   if (!parsed.success) throw new InvalidEventError(`The sweep input is not valid: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
   const policies = policiesForSchedule(deps.policies.policies, parsed.data);

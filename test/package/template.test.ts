@@ -1,0 +1,49 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { loadPolicies } from '../../lib/policy/load.ts';
+import { actionsFor } from '../../lib/deploy/iam.ts';
+
+// Runs after `osls package` (npm run package:check).
+const template = JSON.parse(readFileSync('.serverless/cloudformation-template-update-stack.json', 'utf8'));
+const resources: Record<string, any> = template.Resources;
+const ofType = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
+
+const policyActions = (role: any): string[] =>
+  role.Properties.Policies.flatMap((p: any) => p.PolicyDocument.Statement.flatMap((s: any) => (Array.isArray(s.Action) ? s.Action : [s.Action])));
+
+describe('the packaged CloudFormation template', () => {
+  it('has the scan function on nodejs22.x with its own role', () => {
+    const scan = resources.ScanLambdaFunction;
+    expect(scan.Properties.Runtime).toBe('nodejs22.x');
+    expect(scan.Properties.Role).toEqual({ 'Fn::GetAtt': ['ScanIamRoleLambdaExecution', 'Arn'] });
+    expect(resources.ScanIamRoleLambdaExecution.Type).toBe('AWS::IAM::Role');
+  });
+
+  it('gives every function a role of its own', () => {
+    const roles = ofType('AWS::Lambda::Function').map(([, fn]) => JSON.stringify(fn.Properties.Role));
+    expect(new Set(roles).size).toBe(roles.length);
+    expect(roles.some((r) => r.includes('"IamRoleLambdaExecution"'))).toBe(false);
+  });
+
+  it('has one schedule rule per schedule expression in trimtab.yml, targeting the scan function with the schedule as input', () => {
+    const { policies } = loadPolicies('trimtab.yml');
+    const expressions = [...new Set(policies.flatMap((p) => p.triggers.flatMap((t) => ('schedule' in t ? [t.schedule] : []))))].sort();
+    const rules = ofType('AWS::Events::Rule')
+      .map(([, r]) => r.Properties)
+      .filter((p) => p.ScheduleExpression);
+    expect(rules.map((r) => r.ScheduleExpression).sort()).toEqual(expressions);
+    for (const rule of rules) {
+      expect(rule.Targets[0].Arn).toEqual({ 'Fn::GetAtt': ['ScanLambdaFunction', 'Arn'] });
+      expect(JSON.parse(rule.Targets[0].Input)).toEqual({ schedule: rule.ScheduleExpression });
+    }
+  });
+
+  it("grants the scan role exactly what its policies' elements declare, plus logging and tracing", () => {
+    const { policies } = loadPolicies('trimtab.yml');
+    const scheduled = policies.filter((p) => p.triggers.some((t) => 'schedule' in t));
+    const declared = new Set([...actionsFor(scheduled, { withRemediation: false }), ...actionsFor(scheduled.filter((p) => p.mode === 'auto'), { withRemediation: true })]);
+    const granted = new Set(policyActions(resources.ScanIamRoleLambdaExecution).filter((a) => !a.startsWith('logs:CreateLog') && !['logs:PutLogEvents', 'logs:TagResource', 'xray:PutTraceSegments', 'xray:PutTelemetryRecords'].includes(a)));
+    expect([...granted].sort()).toEqual([...declared].sort());
+    expect([...granted].some((a) => a.endsWith(':*') || a === '*')).toBe(false);
+  });
+});
