@@ -191,7 +191,7 @@ async function detectInRegion(resourceTypeId: string, region: string, policies: 
   const resourceType = resourceTypes.get(resourceTypeId);
   // Listing and detection never write, whatever the mode.
   const ctx = regionContext(deps, region, deps.clients.withWrites(false), now);
-  const needs = new Set(policies.flatMap((p) => detectors(resourceTypeId).get(p.detector.type).needs ?? []));
+  const needs = new Set(policies.flatMap((p) => needsOf(detectors(resourceTypeId).get(p.detector.type), p.detector)));
   const prepared = await resourceType.prepare?.(ctx, needs);
   const passes: PolicyPass[] = policies.map((policy) => {
     const detector = detectors(resourceTypeId).get(policy.detector.type);
@@ -225,6 +225,13 @@ async function detectInRegion(resourceTypeId: string, region: string, policies: 
   return results;
 }
 
+/** A detector's needs, evaluated with the policy's detector options when they depend on them. */
+function needsOf(detector: Detector, options: Policy['detector']): string[] {
+  if (typeof detector.needs !== 'function') return detector.needs ?? [];
+  const { type: _type, ...rest } = options;
+  return detector.needs(rest);
+}
+
 const toArray = <T>(value: T | T[] | undefined): T[] => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
 
 function toFinding(p: PolicyPass, detection: Detection & { resource: Finding['resource'] }, options: RunOptions): FindingResult {
@@ -240,7 +247,8 @@ function toFinding(p: PolicyPass, detection: Detection & { resource: Finding['re
     mode: effectiveMode(p.policy, options),
     savings: detection.savings ?? { monthlyUsd: 0, basis: ['No estimate from this detector.'] },
     outcome: 'reported',
-    ...(protection ? { outcomeDetail: protection } : {}),
+    // A detector's own protection (e.g. too little data) shows its reason like the common ones do.
+    ...(protection ? { outcomeDetail: protection } : status === 'protected' ? { outcomeDetail: detection.reason } : {}),
   };
 }
 
@@ -298,6 +306,10 @@ async function lastActions(store: ActionStore, policy: string): Promise<Map<stri
 
 async function applyAll(policy: Policy, findings: FindingResult[], options: RunOptions, deps: EngineDeps): Promise<ActionRecord[]> {
   const latest = await lastActions(deps.store, policy.id);
+  // A remediator may require a longer cooldown than the policy's (tuning must not ratchet).
+  const { type: actionType, ...actionOptions } = policy.action ?? { type: '' };
+  const floor = actionType ? (remediators(policy.resource).get(actionType).minCooldownHours?.(actionOptions) ?? 0) : 0;
+  const cooldownHours = Math.max(policy.limits.cooldownHours, floor);
   const records: ActionRecord[] = [];
   let acted = 0;
   for (const finding of findings) {
@@ -312,8 +324,8 @@ async function applyAll(policy: Policy, findings: FindingResult[], options: RunO
       );
       continue;
     }
-    if (previous && now.getTime() - Date.parse(previous.transitions[0].at) < policy.limits.cooldownHours * 3_600_000) {
-      skip(finding, `cooldown: ${previous.id} acted on this resource less than ${policy.limits.cooldownHours} h ago`);
+    if (previous && now.getTime() - Date.parse(previous.transitions[0].at) < cooldownHours * 3_600_000) {
+      skip(finding, `cooldown: ${previous.id} acted on this resource less than ${cooldownHours} h ago`);
       continue;
     }
     if (acted >= policy.limits.maxActionsPerRun) {

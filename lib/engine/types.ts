@@ -124,8 +124,11 @@ export interface Detector<R = any, O = any, Prepared = any> {
   title: string;
   /** Options in the policy's `detector` block (besides `type`), with defaults. */
   options: z.ZodObject<any>;
-  /** Data the resource module must gather (passed to prepare/enrich). */
-  needs?: string[];
+  /**
+   * Data the resource module must gather (passed to prepare/enrich). A function of the
+   * detector's options when what to fetch depends on them (e.g. a metric window in days).
+   */
+  needs?: string[] | ((options: O) => string[]);
   permissions?: string[];
   /** Pure: decide about one resource. */
   detect?(resource: R, options: O, env: DetectEnv<Prepared>): Detection | Detection[] | undefined;
@@ -157,6 +160,11 @@ export interface Remediator<P = any, O = any> {
   defaultMode?: Mode;
   /** Whether AWS lets this change be undone. */
   undoable: 'yes' | 'best-effort' | 'no';
+  /**
+   * A floor on the per-resource cooldown for this action, whatever the policy's
+   * `limits.cooldownHours` says (tuning actions that must not ratchet run after run).
+   */
+  minCooldownHours?(options: O): number;
   /** Pure: turn a finding into the exact change. */
   plan(finding: Finding, options: O, ctx: { now: Date; prices: PriceTable }): PlanResult<P>;
   /** The only place that writes. "Not found" counts as already done. */

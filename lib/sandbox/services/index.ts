@@ -1,7 +1,8 @@
 /** Every service the sandbox simulates. A resource module that needs a new service adds it here. */
 import type { SandboxService } from '../sandbox.ts';
+import { autoscalingService } from './autoscaling.ts';
 import { cloudwatchService } from './cloudwatch.ts';
 import { s3Service } from './s3.ts';
 import { stsService } from './sts.ts';
 
-export const SANDBOX_SERVICES: SandboxService[] = [s3Service, cloudwatchService, stsService];
+export const SANDBOX_SERVICES: SandboxService[] = [s3Service, cloudwatchService, stsService, autoscalingService];

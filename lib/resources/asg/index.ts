@@ -1,0 +1,15 @@
+import { registerDetector, registerRemediator, resourceTypes } from '../registry.ts';
+import { flapping, minSizeUnneeded, overProvisionedTargetTracking, stepScalingPolicies } from './detectors.ts';
+import { lengthenWarmup, lowerMinSize, raiseTarget } from './remediators.ts';
+import { asgResource } from './resource.ts';
+
+resourceTypes.register(asgResource);
+registerDetector(overProvisionedTargetTracking);
+registerDetector(minSizeUnneeded);
+registerDetector(flapping);
+registerDetector(stepScalingPolicies);
+registerRemediator(raiseTarget);
+registerRemediator(lengthenWarmup);
+registerRemediator(lowerMinSize);
+
+export { groupTargets } from './targets.ts';

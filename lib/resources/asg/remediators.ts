@@ -1,0 +1,317 @@
+/**
+ * Auto Scaling remediators. They change a scaling policy through PutScalingPolicy (sending
+ * the policy's whole configuration: PutScalingPolicy replaces it, and target tracking then
+ * manages its own alarms) or the group through UpdateAutoScalingGroup. Never the alarms.
+ *
+ * Every action records the group's sizes and the touched policies' full configuration
+ * before and after; apply refuses when the group changed since the finding, verify re-reads,
+ * undo restores and refuses when anyone changed the settings after trimtab.
+ * A per-group tuning cooldown (default 7 days) keeps a daily loop from ratcheting.
+ */
+import { AutoScalingClient, PutScalingPolicyCommand, UpdateAutoScalingGroupCommand, type PutScalingPolicyCommandInput, type ScalingPolicy } from '@aws-sdk/client-auto-scaling';
+import { z } from 'zod';
+import type { ActionRecord, Finding, RegionContext, Remediator } from '../../engine/types.ts';
+import { PlanConstraintError, UndoRefusedError } from '../../util/errors.ts';
+import { stableStringify } from '../../util/hash.ts';
+import { readGroup, readPolicies } from './resource.ts';
+import {
+  DEFAULT_LOWER_MIN,
+  DEFAULT_RAISE_TARGET,
+  DEFAULT_WARMUP,
+  proposeLowerMin,
+  proposeRaiseTarget,
+  proposeWarmup,
+  type AsgBefore,
+  type GroupSizes,
+  type WarmupChange,
+} from './tuning.ts';
+import type { HourlyProfile } from './usage.ts';
+
+const cooldownOption = {
+  /** Days before trimtab tunes the same group again under this policy (guards against ratcheting). */
+  tuningCooldownDays: z.number().min(0).max(365).default(7),
+};
+
+/** The fields PutScalingPolicy takes, from a described policy (Alarms, ARN and empty lists dropped). */
+export function putInputFrom(p: ScalingPolicy): PutScalingPolicyCommandInput {
+  const input: Record<string, unknown> = {
+    AutoScalingGroupName: p.AutoScalingGroupName,
+    PolicyName: p.PolicyName,
+    PolicyType: p.PolicyType,
+    AdjustmentType: p.AdjustmentType,
+    MinAdjustmentStep: p.MinAdjustmentStep,
+    MinAdjustmentMagnitude: p.MinAdjustmentMagnitude,
+    ScalingAdjustment: p.ScalingAdjustment,
+    Cooldown: p.Cooldown,
+    MetricAggregationType: p.MetricAggregationType,
+    StepAdjustments: p.StepAdjustments?.length ? p.StepAdjustments : undefined,
+    EstimatedInstanceWarmup: p.EstimatedInstanceWarmup,
+    TargetTrackingConfiguration: p.TargetTrackingConfiguration,
+    PredictiveScalingConfiguration: p.PredictiveScalingConfiguration,
+    Enabled: p.Enabled,
+  };
+  for (const key of Object.keys(input)) if (input[key] === undefined) delete input[key];
+  return structuredClone(input) as unknown as PutScalingPolicyCommandInput;
+}
+
+/** The group's sizes and the named policies, read now. */
+async function snapshot(ctx: RegionContext, groupName: string, policyNames: string[]): Promise<AsgBefore> {
+  const client = ctx.clients.get(AutoScalingClient, ctx.region);
+  const group = await readGroup(client, groupName, ctx.region);
+  if (!group) throw new PlanConstraintError(`Auto Scaling group '${groupName}' no longer exists in ${ctx.region}; nothing was changed.`);
+  const all = policyNames.length ? ((await readPolicies(client, groupName)).get(groupName) ?? []) : [];
+  const policies = policyNames.map((name) => {
+    const found = all.find((p) => p.PolicyName === name);
+    if (!found) throw new PlanConstraintError(`Scaling policy '${name}' of '${groupName}' no longer exists; nothing was changed.`);
+    return found;
+  });
+  const sizes: GroupSizes = {
+    name: group.name,
+    minSize: group.minSize,
+    maxSize: group.maxSize,
+    desiredCapacity: group.desiredCapacity,
+    defaultCooldown: group.defaultCooldown,
+    ...(group.defaultInstanceWarmup !== undefined ? { defaultInstanceWarmup: group.defaultInstanceWarmup } : {}),
+  };
+  return { group: sizes, policies };
+}
+
+/** What undo compares: settings trimtab may change (not DesiredCapacity: scaling moves it all day). */
+const settingsOf = (s: AsgBefore) =>
+  stableStringify({ minSize: s.group.minSize, maxSize: s.group.maxSize, defaultCooldown: s.group.defaultCooldown, policies: s.policies.map(putInputFrom) });
+
+async function putPolicy(ctx: RegionContext, input: PutScalingPolicyCommandInput) {
+  await ctx.clients.get(AutoScalingClient, ctx.region).send(new PutScalingPolicyCommand(input));
+}
+
+async function updateGroup(ctx: RegionContext, input: { AutoScalingGroupName: string; MinSize?: number; DefaultCooldown?: number }) {
+  await ctx.clients.get(AutoScalingClient, ctx.region).send(new UpdateAutoScalingGroupCommand(input));
+}
+
+/** Shared undo: refuse if anything trimtab touched changed since, else put back the recorded settings. */
+async function restore(ctx: RegionContext, record: ActionRecord): Promise<{ detail: string; after?: unknown }> {
+  const before = record.before as AsgBefore;
+  const after = record.after as AsgBefore;
+  const current = await snapshot(ctx, before.group.name, before.policies.map((p) => p.PolicyName!)).catch((error) => {
+    throw new UndoRefusedError(`Cannot undo ${record.id}: ${(error as Error).message}`);
+  });
+  if (settingsOf(current) !== settingsOf(after)) {
+    throw new UndoRefusedError(
+      `The settings of Auto Scaling group '${before.group.name}' changed after trimtab's action (${record.id}); restoring the old ones would overwrite that change. Compare them by hand.`,
+    );
+  }
+  for (const policy of before.policies) await putPolicy(ctx, putInputFrom(policy));
+  const groupUpdate: { AutoScalingGroupName: string; MinSize?: number; DefaultCooldown?: number } = { AutoScalingGroupName: before.group.name };
+  if (before.group.minSize !== current.group.minSize) groupUpdate.MinSize = before.group.minSize;
+  if (before.group.defaultCooldown !== current.group.defaultCooldown) groupUpdate.DefaultCooldown = before.group.defaultCooldown;
+  if (Object.keys(groupUpdate).length > 1) await updateGroup(ctx, groupUpdate);
+  const restored = await snapshot(ctx, before.group.name, before.policies.map((p) => p.PolicyName!));
+  return { detail: `Restored ${before.policies.length} policy configuration(s) and the group settings of '${before.group.name}' recorded before ${record.id}.`, after: restored };
+}
+
+const evidenceOf = (finding: Finding) => finding.evidence as { profile?: HourlyProfile; instanceType?: string | null; demandTargetCpu?: number; recommendedMinSize?: number };
+
+function needsUsage(finding: Finding): HourlyProfile | string {
+  const e = evidenceOf(finding);
+  if (!e.profile) return `Finding from detector '${finding.detector}' carries no usage profile; this action needs one from 'over-provisioned-target-tracking' or 'min-size-unneeded'.`;
+  return e.profile;
+}
+
+// ── raise-target ─────────────────────────────────────────────────────────────────────────
+
+export interface RaiseTargetParams {
+  group: string;
+  policyName: string;
+  fromTarget: number;
+  toTarget: number;
+}
+
+export const raiseTarget: Remediator<RaiseTargetParams, { maxTarget: number; maxStepPoints: number; tuningCooldownDays: number }> = {
+  id: 'raise-target',
+  resource: 'asg',
+  title: 'Raise a CPU target-tracking target, bounded (never above maxTarget, at most +maxStepPoints a change)',
+  options: z.object({
+    /** Never set a CPU target above this (percent). */
+    maxTarget: z.number().min(1).max(100).default(DEFAULT_RAISE_TARGET.maxTarget),
+    /** At most this many points per change. */
+    maxStepPoints: z.number().min(1).max(50).default(DEFAULT_RAISE_TARGET.maxStepPoints),
+    ...cooldownOption,
+  }),
+  permissions: ['autoscaling:DescribeAutoScalingGroups', 'autoscaling:DescribePolicies', 'autoscaling:PutScalingPolicy'],
+  defaultMode: 'dry-run',
+  undoable: 'yes',
+  minCooldownHours: (o) => o.tuningCooldownDays * 24,
+
+  plan(finding, options, { prices }) {
+    const profile = needsUsage(finding);
+    if (typeof profile === 'string') return { kind: 'conflict', reason: profile };
+    const before = finding.before as AsgBefore;
+    const p = proposeRaiseTarget(before, profile, evidenceOf(finding).instanceType ?? undefined, options, prices);
+    if (p.kind === 'noop') return p;
+    const { instanceHoursPerMonth: _h, ...savings } = p.savings;
+    return {
+      kind: 'change',
+      summary: `Raise the CPU target of '${p.policyName}' on ${finding.resource.id} from ${p.fromTarget}% to ${p.toTarget}% (bound ${options.maxTarget}%).`,
+      params: { group: finding.resource.id, policyName: p.policyName, fromTarget: p.fromTarget, toTarget: p.toTarget },
+      undo: `Put the policy back with target ${p.fromTarget}% and its full recorded configuration.`,
+      savings,
+    };
+  },
+
+  async apply(ctx, plan) {
+    const { group, policyName, fromTarget, toTarget } = plan.params;
+    const before = await snapshot(ctx, group, [policyName]);
+    const current = before.policies[0].TargetTrackingConfiguration?.TargetValue;
+    if (current !== fromTarget) throw new PlanConstraintError(`'${policyName}' on ${group} has target ${current}% now, not ${fromTarget}% as when detected; nothing was changed.`);
+    const input = putInputFrom(before.policies[0]);
+    input.TargetTrackingConfiguration = { ...input.TargetTrackingConfiguration!, TargetValue: toTarget };
+    await putPolicy(ctx, input);
+    return { before, after: await snapshot(ctx, group, [policyName]), detail: `target ${fromTarget}% → ${toTarget}%` };
+  },
+
+  async verify(ctx, plan) {
+    const now = await snapshot(ctx, plan.params.group, [plan.params.policyName]);
+    const value = now.policies[0].TargetTrackingConfiguration?.TargetValue;
+    return value === plan.params.toTarget
+      ? { ok: true, detail: `'${plan.params.policyName}' tracks ${value}% CPU` }
+      : { ok: false, detail: `'${plan.params.policyName}' tracks ${value}% CPU, expected ${plan.params.toTarget}%` };
+  },
+
+  undo: restore,
+};
+
+// ── lower-min-size ───────────────────────────────────────────────────────────────────────
+
+export interface LowerMinParams {
+  group: string;
+  fromMinSize: number;
+  toMinSize: number;
+}
+
+export const lowerMinSize: Remediator<LowerMinParams, { floor: number; maxReductionPercent: number; tuningCooldownDays: number }> = {
+  id: 'lower-min-size',
+  resource: 'asg',
+  title: 'Lower MinSize to what the load needs, bounded by a floor and a step limit',
+  options: z.object({
+    /** Never set MinSize below this. */
+    floor: z.number().int().min(0).default(DEFAULT_LOWER_MIN.floor),
+    /** At most this share of MinSize removed per change. */
+    maxReductionPercent: z.number().min(1).max(100).default(DEFAULT_LOWER_MIN.maxReductionPercent),
+    ...cooldownOption,
+  }),
+  permissions: ['autoscaling:DescribeAutoScalingGroups', 'autoscaling:DescribePolicies', 'autoscaling:UpdateAutoScalingGroup'],
+  defaultMode: 'dry-run',
+  undoable: 'yes',
+  minCooldownHours: (o) => o.tuningCooldownDays * 24,
+
+  plan(finding, options, { prices }) {
+    const profile = needsUsage(finding);
+    if (typeof profile === 'string') return { kind: 'conflict', reason: profile };
+    const e = evidenceOf(finding);
+    if (e.recommendedMinSize === undefined || e.demandTargetCpu === undefined) {
+      return { kind: 'conflict', reason: `Finding from detector '${finding.detector}' has no recommended MinSize; use 'min-size-unneeded' with this action.` };
+    }
+    const before = finding.before as AsgBefore;
+    const p = proposeLowerMin(before, profile, e.demandTargetCpu, e.recommendedMinSize, e.instanceType ?? undefined, options, prices);
+    if (p.kind === 'noop') return p;
+    const { instanceHoursPerMonth: _h, ...savings } = p.savings;
+    return {
+      kind: 'change',
+      summary: `Lower MinSize of ${finding.resource.id} from ${p.fromMinSize} to ${p.toMinSize} (floor ${options.floor}, at most −${options.maxReductionPercent}% a change).`,
+      params: { group: finding.resource.id, fromMinSize: p.fromMinSize, toMinSize: p.toMinSize },
+      undo: `Set MinSize back to ${p.fromMinSize} (Auto Scaling raises the desired capacity to it if needed).`,
+      savings,
+    };
+  },
+
+  async apply(ctx, plan) {
+    const { group, fromMinSize, toMinSize } = plan.params;
+    const before = await snapshot(ctx, group, []);
+    if (before.group.minSize !== fromMinSize) throw new PlanConstraintError(`${group} has MinSize ${before.group.minSize} now, not ${fromMinSize} as when detected; nothing was changed.`);
+    await updateGroup(ctx, { AutoScalingGroupName: group, MinSize: toMinSize });
+    return { before, after: await snapshot(ctx, group, []), detail: `MinSize ${fromMinSize} → ${toMinSize}` };
+  },
+
+  async verify(ctx, plan) {
+    const now = await snapshot(ctx, plan.params.group, []);
+    return now.group.minSize === plan.params.toMinSize
+      ? { ok: true, detail: `MinSize is ${now.group.minSize} (desired ${now.group.desiredCapacity}, max ${now.group.maxSize})` }
+      : { ok: false, detail: `MinSize is ${now.group.minSize}, expected ${plan.params.toMinSize}` };
+  },
+
+  undo: restore,
+};
+
+// ── lengthen-warmup ──────────────────────────────────────────────────────────────────────
+
+export interface WarmupParams {
+  group: string;
+  changes: WarmupChange[];
+}
+
+export const lengthenWarmup: Remediator<WarmupParams, { minSeconds: number; factor: number; maxSeconds: number; tuningCooldownDays: number }> = {
+  id: 'lengthen-warmup',
+  resource: 'asg',
+  title: "Lengthen the scaling policies' instance warm-up (or cooldown), bounded",
+  options: z.object({
+    /** The shortest warm-up/cooldown trimtab sets, seconds. */
+    minSeconds: z.number().int().min(0).max(3600).default(DEFAULT_WARMUP.minSeconds),
+    /** Multiply the current value by this per change. */
+    factor: z.number().min(1.1).max(10).default(DEFAULT_WARMUP.factor),
+    /** Never set more than this, seconds. */
+    maxSeconds: z.number().int().min(60).max(3600).default(DEFAULT_WARMUP.maxSeconds),
+    ...cooldownOption,
+  }),
+  permissions: ['autoscaling:DescribeAutoScalingGroups', 'autoscaling:DescribePolicies', 'autoscaling:PutScalingPolicy', 'autoscaling:UpdateAutoScalingGroup'],
+  defaultMode: 'dry-run',
+  undoable: 'yes',
+  minCooldownHours: (o) => o.tuningCooldownDays * 24,
+
+  plan(finding, options) {
+    const p = proposeWarmup(finding.before as AsgBefore, options);
+    if (p.kind === 'noop') return p;
+    const words = p.changes.map((c) => `${c.policyName ? `'${c.policyName}' ` : 'group '}${c.field} ${c.from}s → ${c.to}s`);
+    return {
+      kind: 'change',
+      summary: `Lengthen warm-up/cooldown on ${finding.resource.id}: ${words.join('; ')}.`,
+      params: { group: finding.resource.id, changes: p.changes },
+      undo: 'Put back the recorded policy configurations and group cooldown.',
+      savings: { monthlyUsd: 0, basis: ['Fewer launch/terminate pairs; the churn saving is not estimated.'] },
+    };
+  },
+
+  async apply(ctx, plan) {
+    const { group, changes } = plan.params;
+    const names = changes.filter((c) => c.policyName).map((c) => c.policyName!);
+    const before = await snapshot(ctx, group, names);
+    for (const change of changes) {
+      if (change.field === 'DefaultCooldown') {
+        if (before.group.defaultCooldown !== change.from) throw new PlanConstraintError(`${group} has DefaultCooldown ${before.group.defaultCooldown}s now, not ${change.from}s; nothing was changed.`);
+        continue;
+      }
+      const policy = before.policies.find((p) => p.PolicyName === change.policyName)!;
+      const explicit = policy[change.field];
+      if (explicit !== undefined && explicit !== change.from) {
+        throw new PlanConstraintError(`'${change.policyName}' has ${change.field} ${explicit}s now, not ${change.from}s; nothing was changed.`);
+      }
+    }
+    for (const change of changes) {
+      if (change.field === 'DefaultCooldown') await updateGroup(ctx, { AutoScalingGroupName: group, DefaultCooldown: change.to });
+      else await putPolicy(ctx, { ...putInputFrom(before.policies.find((p) => p.PolicyName === change.policyName)!), [change.field]: change.to });
+    }
+    return { before, after: await snapshot(ctx, group, names), detail: `${changes.length} setting(s) lengthened` };
+  },
+
+  async verify(ctx, plan) {
+    const names = plan.params.changes.filter((c) => c.policyName).map((c) => c.policyName!);
+    const now = await snapshot(ctx, plan.params.group, names);
+    const wrong = plan.params.changes.filter((c) =>
+      c.field === 'DefaultCooldown' ? now.group.defaultCooldown !== c.to : now.policies.find((p) => p.PolicyName === c.policyName)?.[c.field] !== c.to,
+    );
+    return wrong.length
+      ? { ok: false, detail: `Not as planned: ${wrong.map((c) => `${c.policyName ?? 'group'} ${c.field}`).join(', ')}` }
+      : { ok: true, detail: `${plan.params.changes.length} warm-up/cooldown setting(s) in place` };
+  },
+
+  undo: restore,
+};

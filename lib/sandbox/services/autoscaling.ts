@@ -1,0 +1,246 @@
+/**
+ * Sandbox EC2 Auto Scaling: groups (with generated InService instances), launch
+ * configurations, scaling policies (target tracking with their own alarms, step, simple) and
+ * scaling activities. Shapes follow /work/shared/aws-samples/api/auto-scaling/. Behaves like
+ * AWS where trimtab depends on it: MaxRecords limits and NextToken pagination,
+ * PutScalingPolicy replacing the whole policy, UpdateAutoScalingGroup raising DesiredCapacity
+ * to a new MinSize, ValidationError for bad sizes and unknown groups.
+ */
+import { createHash } from 'node:crypto';
+import { awsError, paginate, tagList, type AccountState, type Sandbox, type SandboxService } from '../sandbox.ts';
+
+export interface SandboxGroup {
+  name: string;
+  createdAt: string;
+  minSize: number;
+  maxSize: number;
+  desiredCapacity: number;
+  defaultCooldown: number;
+  defaultInstanceWarmup?: number;
+  /** The type its instances run (launch template groups). */
+  instanceType?: string;
+  launchConfigurationName?: string;
+  launchTemplate?: { LaunchTemplateId: string; LaunchTemplateName: string; Version: string };
+  tags?: Record<string, string>;
+  enabledMetrics?: string[];
+}
+
+export interface SandboxActivity {
+  groupName: string;
+  startTime: string;
+  /** +1 launch, −1 terminate. */
+  direction: 1 | -1;
+  statusCode?: 'Successful' | 'Failed';
+}
+
+export interface AutoScalingState {
+  groups: Record<string, SandboxGroup>;
+  /** Stored as PutScalingPolicy input plus PolicyARN and Alarms. */
+  policies: Record<string, any>[];
+  activities: SandboxActivity[];
+  launchConfigurations: Record<string, { name: string; instanceType: string; imageId: string; createdAt: string }>;
+}
+
+export const autoscalingState = (sandbox: Sandbox, account: AccountState, region: string) =>
+  sandbox.regional<AutoScalingState>(account, region, 'autoscaling', () => ({ groups: {}, policies: [], activities: [], launchConfigurations: {} }));
+
+const hex = (text: string, length: number) => createHash('sha256').update(text).digest('hex').slice(0, length);
+const uuid = (text: string) => {
+  const h = hex(text, 32);
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+};
+
+const groupArn = (account: string, region: string, name: string) =>
+  `arn:aws:autoscaling:${region}:${account}:autoScalingGroup:${uuid(`group:${name}`)}:autoScalingGroupName/${name}`;
+
+function groupOf(state: AutoScalingState, name: string | undefined): SandboxGroup {
+  const group = name ? state.groups[name] : undefined;
+  if (!group) throw awsError('ValidationError', `AutoScalingGroup name not found - ${name ?? 'null'}`);
+  return group;
+}
+
+function describeGroup(g: SandboxGroup, state: AutoScalingState, account: string, region: string) {
+  const lc = g.launchConfigurationName ? state.launchConfigurations[g.launchConfigurationName] : undefined;
+  const instanceType = g.instanceType ?? lc?.instanceType;
+  const zones = [`${region}a`, `${region}b`];
+  return {
+    AutoScalingGroupName: g.name,
+    AutoScalingGroupARN: groupArn(account, region, g.name),
+    ...(g.launchConfigurationName ? { LaunchConfigurationName: g.launchConfigurationName } : {}),
+    ...(g.launchTemplate ? { LaunchTemplate: g.launchTemplate } : {}),
+    MinSize: g.minSize,
+    MaxSize: g.maxSize,
+    DesiredCapacity: g.desiredCapacity,
+    DefaultCooldown: g.defaultCooldown,
+    ...(g.defaultInstanceWarmup !== undefined ? { DefaultInstanceWarmup: g.defaultInstanceWarmup } : {}),
+    AvailabilityZones: zones,
+    LoadBalancerNames: [],
+    TargetGroupARNs: [],
+    HealthCheckType: 'EC2',
+    HealthCheckGracePeriod: 300,
+    Instances: Array.from({ length: g.desiredCapacity }, (_, i) => ({
+      InstanceId: `i-${hex(`${g.name}:${i}`, 17)}`,
+      ...(instanceType ? { InstanceType: instanceType } : {}),
+      AvailabilityZone: zones[i % zones.length],
+      LifecycleState: 'InService',
+      HealthStatus: 'Healthy',
+      ...(g.launchConfigurationName ? { LaunchConfigurationName: g.launchConfigurationName } : {}),
+      ...(g.launchTemplate ? { LaunchTemplate: g.launchTemplate } : {}),
+      ProtectedFromScaleIn: false,
+    })),
+    CreatedTime: new Date(g.createdAt),
+    SuspendedProcesses: [],
+    VPCZoneIdentifier: 'subnet-0a1b2c3d,subnet-4e5f6a7b',
+    EnabledMetrics: (g.enabledMetrics ?? []).map((Metric) => ({ Metric, Granularity: '1Minute' })),
+    Tags: tagList(g.tags).map((t) => ({ ResourceId: g.name, ResourceType: 'auto-scaling-group', PropagateAtLaunch: true, ...t })),
+    TerminationPolicies: ['Default'],
+    NewInstancesProtectedFromScaleIn: false,
+    TrafficSources: [],
+  };
+}
+
+/** The checks AWS makes on PutScalingPolicy that trimtab could trip. */
+function validatePolicy(input: Record<string, any>) {
+  const type = input.PolicyType ?? 'SimpleScaling';
+  if (!['SimpleScaling', 'StepScaling', 'TargetTrackingScaling', 'PredictiveScaling'].includes(type)) {
+    throw awsError('ValidationError', `Invalid policy type: ${type}`);
+  }
+  if (!input.PolicyName) throw awsError('ValidationError', 'PolicyName is required.');
+  if (type === 'TargetTrackingScaling') {
+    const tt = input.TargetTrackingConfiguration;
+    if (!tt || typeof tt.TargetValue !== 'number') throw awsError('ValidationError', 'TargetTrackingConfiguration with a TargetValue is required for a TargetTrackingScaling policy.');
+    for (const key of ['AdjustmentType', 'ScalingAdjustment', 'StepAdjustments', 'Cooldown', 'MinAdjustmentMagnitude', 'MetricAggregationType']) {
+      if (input[key] !== undefined) throw awsError('ValidationError', `${key} is not supported for policy type TargetTrackingScaling.`);
+    }
+  }
+  if (type === 'StepScaling' && !input.StepAdjustments?.length) throw awsError('ValidationError', 'StepAdjustments is required for policy type StepScaling.');
+  if (type === 'SimpleScaling' && input.ScalingAdjustment === undefined) throw awsError('ValidationError', 'ScalingAdjustment is required for policy type SimpleScaling.');
+  if (input.EstimatedInstanceWarmup !== undefined && input.EstimatedInstanceWarmup < 0) throw awsError('ValidationError', 'EstimatedInstanceWarmup must be at least 0.');
+}
+
+const policyArn = (account: string, region: string, group: string, name: string) =>
+  `arn:aws:autoscaling:${region}:${account}:scalingPolicy:${uuid(`policy:${group}:${name}`)}:autoScalingGroupName/${group}:policyName/${name}`;
+
+/** Stores a policy as PutScalingPolicy would leave it (used by the seed too). */
+export function putPolicy(state: AutoScalingState, account: string, region: string, input: Record<string, any>) {
+  groupOf(state, input.AutoScalingGroupName);
+  validatePolicy(input);
+  const { AutoScalingGroupName: group, PolicyName: name } = input;
+  const arn = policyArn(account, region, group, name);
+  const alarms =
+    (input.PolicyType ?? 'SimpleScaling') === 'TargetTrackingScaling'
+      ? ['AlarmHigh', 'AlarmLow'].map((kind) => {
+          const alarmName = `TargetTracking-${group}-${kind}-${uuid(`${arn}:${kind}`)}`;
+          return { AlarmName: alarmName, AlarmARN: `arn:aws:cloudwatch:${region}:${account}:alarm:${alarmName}` };
+        })
+      : [];
+  // Whole replace: fields the caller left out fall back to AWS defaults.
+  const stored = { ...structuredClone(input), PolicyARN: arn, Alarms: alarms, Enabled: input.Enabled ?? true };
+  const index = state.policies.findIndex((p) => p.AutoScalingGroupName === group && p.PolicyName === name);
+  if (index >= 0) state.policies[index] = stored;
+  else state.policies.push(stored);
+  return { PolicyARN: arn, Alarms: alarms };
+}
+
+export const autoscalingService: SandboxService = {
+  id: 'autoscaling',
+  operations: {
+    DescribeAutoScalingGroups(input, { sandbox, account, region }) {
+      const state = autoscalingState(sandbox, account, region);
+      const wanted: string[] | undefined = input.AutoScalingGroupNames;
+      const all = Object.values(state.groups)
+        .filter((g) => !wanted || wanted.includes(g.name))
+        .sort((a, b) => a.name.localeCompare(b.name));
+      const { page, nextToken } = paginate(all, { token: input.NextToken, max: input.MaxRecords }, { defaultMax: 50, maxMax: 100, operation: 'DescribeAutoScalingGroups' });
+      return { AutoScalingGroups: page.map((g) => describeGroup(g, state, account.id, region)), NextToken: nextToken };
+    },
+
+    DescribePolicies(input, { sandbox, account, region }) {
+      const state = autoscalingState(sandbox, account, region);
+      const selected = state.policies.filter(
+        (p) =>
+          (!input.AutoScalingGroupName || p.AutoScalingGroupName === input.AutoScalingGroupName) &&
+          (!input.PolicyNames?.length || input.PolicyNames.includes(p.PolicyName)) &&
+          (!input.PolicyTypes?.length || input.PolicyTypes.includes(p.PolicyType ?? 'SimpleScaling')),
+      );
+      const { page, nextToken } = paginate(selected, { token: input.NextToken, max: input.MaxRecords }, { defaultMax: 50, maxMax: 100, operation: 'DescribePolicies' });
+      // Target tracking policies are described with an empty StepAdjustments list, as in the recording.
+      return {
+        ScalingPolicies: page.map((p) => ({ ...p, ...(p.PolicyType === 'TargetTrackingScaling' ? { StepAdjustments: [] } : {}) })),
+        NextToken: nextToken,
+      };
+    },
+
+    DescribeScalingActivities(input, { sandbox, account, region }) {
+      const state = autoscalingState(sandbox, account, region);
+      if (input.AutoScalingGroupName) groupOf(state, input.AutoScalingGroupName);
+      const selected = state.activities
+        .filter((a) => !input.AutoScalingGroupName || a.groupName === input.AutoScalingGroupName)
+        .sort((a, b) => b.startTime.localeCompare(a.startTime));
+      const { page, nextToken } = paginate(selected, { token: input.NextToken, max: input.MaxRecords }, { defaultMax: 100, maxMax: 100, operation: 'DescribeScalingActivities' });
+      return {
+        Activities: page.map((a) => {
+          const instance = `i-${hex(`${a.groupName}:${a.startTime}`, 17)}`;
+          const launch = a.direction === 1;
+          return {
+            ActivityId: uuid(`activity:${a.groupName}:${a.startTime}`),
+            AutoScalingGroupName: a.groupName,
+            AutoScalingGroupARN: groupArn(account.id, region, a.groupName),
+            Description: launch ? `Launching a new EC2 instance: ${instance}` : `Terminating EC2 instance: ${instance}`,
+            Cause: `At ${a.startTime} a monitor alarm TargetTracking-${a.groupName}-Alarm${launch ? 'High' : 'Low'} in state ALARM triggered policy cpu-target-tracking changing the desired capacity.`,
+            StartTime: new Date(a.startTime),
+            EndTime: new Date(Date.parse(a.startTime) + 45_000),
+            StatusCode: a.statusCode ?? 'Successful',
+            Progress: 100,
+            Details: JSON.stringify({ 'Subnet ID': 'subnet-0a1b2c3d', 'Availability Zone': `${region}a` }),
+          };
+        }),
+        NextToken: nextToken,
+      };
+    },
+
+    DescribeLaunchConfigurations(input, { sandbox, account, region }) {
+      const state = autoscalingState(sandbox, account, region);
+      if ((input.LaunchConfigurationNames?.length ?? 0) > 50) throw awsError('ValidationError', 'LaunchConfigurationNames: at most 50 names per call.');
+      const all = Object.values(state.launchConfigurations)
+        .filter((lc) => !input.LaunchConfigurationNames?.length || input.LaunchConfigurationNames.includes(lc.name))
+        .sort((a, b) => a.name.localeCompare(b.name));
+      const { page, nextToken } = paginate(all, { token: input.NextToken, max: input.MaxRecords }, { defaultMax: 50, maxMax: 100, operation: 'DescribeLaunchConfigurations' });
+      return {
+        LaunchConfigurations: page.map((lc) => ({
+          LaunchConfigurationName: lc.name,
+          LaunchConfigurationARN: `arn:aws:autoscaling:${region}:${account.id}:launchConfiguration:${uuid(`lc:${lc.name}`)}:launchConfigurationName/${lc.name}`,
+          ImageId: lc.imageId,
+          InstanceType: lc.instanceType,
+          SecurityGroups: [],
+          BlockDeviceMappings: [],
+          InstanceMonitoring: { Enabled: false },
+          EbsOptimized: false,
+          CreatedTime: new Date(lc.createdAt),
+        })),
+        NextToken: nextToken,
+      };
+    },
+
+    PutScalingPolicy(input, { sandbox, account, region }) {
+      return putPolicy(autoscalingState(sandbox, account, region), account.id, region, input);
+    },
+
+    UpdateAutoScalingGroup(input, { sandbox, account, region }) {
+      const group = groupOf(autoscalingState(sandbox, account, region), input.AutoScalingGroupName);
+      const min = input.MinSize ?? group.minSize;
+      const max = input.MaxSize ?? group.maxSize;
+      if (min > max) throw awsError('ValidationError', `Max bound, ${max}, must be greater than or equal to min bound, ${min}`);
+      let desired = input.DesiredCapacity;
+      if (desired !== undefined && (desired < min || desired > max)) {
+        throw awsError('ValidationError', `Desired capacity:${desired} must be between the specified min size:${min} and max size:${max}`);
+      }
+      // Without a DesiredCapacity, AWS moves the current one into the new bounds.
+      desired ??= Math.min(max, Math.max(min, group.desiredCapacity));
+      Object.assign(group, { minSize: min, maxSize: max, desiredCapacity: desired });
+      if (input.DefaultCooldown !== undefined) group.defaultCooldown = input.DefaultCooldown;
+      if (input.DefaultInstanceWarmup !== undefined) group.defaultInstanceWarmup = input.DefaultInstanceWarmup;
+      return {};
+    },
+  },
+};
