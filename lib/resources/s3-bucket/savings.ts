@@ -115,7 +115,7 @@ export function transitionEconomics(input: TransitionInput): TransitionEconomics
     );
   }
   basis.push(`One-off lifecycle transition requests: $${usd(oneTime)} (not in the monthly figure).`);
-  if (monthly <= 0) return no(`the transition would cost $${usd(-monthly)}/month more than it saves (fees exceed the storage saving)`, basis);
+  if (monthly <= 0) return no(`the transition would cost more than it saves: fees outweigh the storage saving by $${(-monthly).toFixed(4)}/month`, basis);
   if (oneTime / monthly > assumptions.maxPaybackMonths) {
     return no(`the one-off transition cost ($${usd(oneTime)}) takes ${round2(oneTime / monthly)} months to earn back, over the ${assumptions.maxPaybackMonths}-month limit`, basis);
   }
