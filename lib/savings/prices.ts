@@ -30,6 +30,7 @@ export const DEFAULT_PRICES = {
   s3DeepArchiveGbMonth: 0.00099,
   /** Lifecycle transition requests, per 1,000 objects. */
   s3TransitionToIaPer1000: 0.01,
+  s3TransitionToIntelligentTieringPer1000: 0.01,
   publicIpv4Hour: 0.005,
   hoursPerMonth: 730,
   /** On-demand Linux $/hour for common instance types (us-east-1). */

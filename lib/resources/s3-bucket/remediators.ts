@@ -1,15 +1,35 @@
 /**
  * add-lifecycle-rules: writes trimtab-owned lifecycle rules, merged into the bucket's
- * existing configuration. Undo restores the exact previous configuration, and refuses if
- * anyone changed the configuration since.
+ * existing configuration. Rules others wrote are never dropped, rewritten or reordered; where
+ * one already does the same job differently, the finding becomes a conflict and nothing is
+ * written. Undo restores the exact previous configuration, and refuses if anyone changed the
+ * configuration since.
  */
 import { DeleteBucketLifecycleCommand, PutBucketLifecycleConfigurationCommand, S3Client, type LifecycleRule } from '@aws-sdk/client-s3';
 import { z } from 'zod';
-import type { Remediator } from '../../engine/types.ts';
+import type { Finding, PlanResult, Remediator, SavingsEstimate } from '../../engine/types.ts';
+import type { PriceTable } from '../../savings/prices.ts';
+import { usd } from '../../savings/prices.ts';
 import { PlanConstraintError, UndoRefusedError } from '../../util/errors.ts';
 import { stableStringify } from '../../util/hash.ts';
-import { abortRuleOf, isTrimtabRule, mergeRules, othersRules, TRIMTAB_RULE_PREFIX } from './lifecycle.ts';
+import type { BucketSnapshot } from './detectors.ts';
+import {
+  coverage,
+  isTrimtabRule,
+  lifecycleProblems,
+  mergeRules,
+  MIN_TRANSITION_OBJECT_BYTES,
+  othersRules,
+  RULE_IDS,
+  RULE_KINDS,
+  ruleFor,
+  TRANSITION_CLASSES,
+  wholeBucketExpirationDays,
+  type RuleKind,
+  type RuleOptions,
+} from './lifecycle.ts';
 import { readLifecycle, type LifecycleConfiguration } from './resource.ts';
+import { DEFAULT_TRANSITION_ASSUMPTIONS, noncurrentBasis, transitionEconomics } from './savings.ts';
 
 export interface LifecycleParams {
   bucket: string;
@@ -17,64 +37,155 @@ export interface LifecycleParams {
   rules: LifecycleRule[];
 }
 
-export const ABORT_RULE_ID = `${TRIMTAB_RULE_PREFIX}abort-incomplete-multipart-uploads`;
+export const ABORT_RULE_ID = RULE_IDS['abort-incomplete-uploads'];
+
+/** The rules each detector's finding asks for when the policy names none. */
+export const DEFAULT_RULES: Record<string, RuleKind[]> = {
+  'missing-lifecycle': ['abort-incomplete-uploads'],
+  'missing-abort-multipart-rule': ['abort-incomplete-uploads'],
+  'missing-noncurrent-version-rule': ['expire-noncurrent-versions'],
+  'large-standard-without-transition': ['transition-current-versions'],
+};
+
+const transitionSchema = z
+  .strictObject({
+    /** INTELLIGENT_TIERING (no retrieval fee, no minimum duration) or STANDARD_IA. */
+    storageClass: z.enum(TRANSITION_CLASSES).default('INTELLIGENT_TIERING'),
+    afterDays: z.number().int().min(0).default(30),
+    /** Only objects larger than this move (ObjectSizeGreaterThan); 128 KB is where IA/IT stop paying. */
+    minObjectSizeBytes: z.number().int().min(0).default(MIN_TRANSITION_OBJECT_BYTES),
+  })
+  // Checked when the policy loads, so a bad policy never reaches S3.
+  .refine((t) => t.storageClass !== 'STANDARD_IA' || t.afterDays >= 30, {
+    message: "'Days' in Transition action must be greater than or equal to 30 for storageClass 'STANDARD_IA' (S3: objects stay 30 days in Standard before Standard-IA)",
+    path: ['afterDays'],
+  });
+
+export interface LifecycleOptions extends RuleOptions {
+  rules?: RuleKind[];
+}
 
 const sameConfig = (a: LifecycleConfiguration | null | undefined, b: LifecycleConfiguration | null | undefined) =>
-  stableStringify(a?.Rules ?? null) === stableStringify(b?.Rules ?? null);
+  stableStringify(a ? { r: a.Rules, m: a.TransitionDefaultMinimumObjectSize ?? 'all_storage_classes_128K' } : null) ===
+  stableStringify(b ? { r: b.Rules, m: b.TransitionDefaultMinimumObjectSize ?? 'all_storage_classes_128K' } : null);
 
-export const addLifecycleRules: Remediator<LifecycleParams, { abortIncompleteMultipartUploadDays: number }> = {
+/** Which rules to write for a finding, or why not: pure, shared by plan() and apply()'s re-check. */
+export function desiredRules(
+  snap: BucketSnapshot,
+  current: LifecycleRule[],
+  kinds: RuleKind[],
+  options: RuleOptions,
+  prices: PriceTable,
+): { rules: LifecycleRule[]; conflict?: string; skipped: string[]; savings: SavingsEstimate } {
+  const rules: LifecycleRule[] = [];
+  const skipped: string[] = [];
+  let monthly = 0;
+  const basis: string[] = [];
+  for (const kind of kinds) {
+    if (kind === 'expire-noncurrent-versions' && snap.versioning !== undefined && snap.versioning === 'Never') {
+      skipped.push('the bucket was never versioned: it has no noncurrent versions to expire');
+      continue;
+    }
+    const desired = ruleFor(kind, options);
+    const cov = coverage(current, desired, kind);
+    if (cov.state === 'conflict') return { rules: [], conflict: cov.reason, skipped, savings: { monthlyUsd: 0, basis: [] } };
+    if (cov.state === 'same') {
+      skipped.push(`rule '${cov.by}' already does what ${desired.ID} would`);
+      continue;
+    }
+    if (kind === 'transition-current-versions') {
+      const economics = transitionEconomics({
+        sizes: snap.sizes,
+        storageClass: options.transition.storageClass,
+        afterDays: options.transition.afterDays,
+        minObjectSizeBytes: options.transition.minObjectSizeBytes,
+        expirationDays: wholeBucketExpirationDays(current),
+        assumptions: snap.assumptions ?? DEFAULT_TRANSITION_ASSUMPTIONS,
+        prices,
+      });
+      if (!economics.worthIt) {
+        skipped.push(`no transition: ${economics.why}`);
+        continue;
+      }
+      monthly += economics.estimate.monthlyUsd;
+      basis.push(...economics.estimate.basis);
+    } else if (kind === 'expire-noncurrent-versions') {
+      basis.push(...noncurrentBasis(snap.sizes, prices));
+    } else {
+      basis.push('Aborting incomplete uploads: their bytes are unknown (ListMultipartUploads gives counts, not sizes), so the estimate is 0.');
+    }
+    rules.push(desired);
+  }
+  return { rules, skipped, savings: { monthlyUsd: usd(monthly), basis } };
+}
+
+const optionsSchema = z.object({
+  /** Which rules to write; by default the one the finding's detector calls for. */
+  rules: z.array(z.enum(RULE_KINDS)).min(1).optional(),
+  abortIncompleteMultipartUploadDays: z.number().int().min(1).max(36_500).default(7),
+  noncurrentVersionExpirationDays: z.number().int().min(1).max(36_500).default(90),
+  /** Keep this many newest noncurrent versions whatever their age (S3 NewerNoncurrentVersions, 1–100). */
+  keepNewerNoncurrentVersions: z.number().int().min(1).max(100).optional(),
+  transition: transitionSchema.prefault({}),
+});
+
+export const addLifecycleRules: Remediator<LifecycleParams, LifecycleOptions> = {
   id: 'add-lifecycle-rules',
   resource: 's3-bucket',
   title: 'Add trimtab-owned lifecycle rules, merged with the existing ones',
-  options: z.object({
-    abortIncompleteMultipartUploadDays: z.number().int().min(1).max(365).default(7),
-  }),
+  options: optionsSchema,
   permissions: ['s3:GetLifecycleConfiguration', 's3:PutLifecycleConfiguration'],
   defaultMode: 'dry-run',
   undoable: 'yes',
 
-  plan(finding, options) {
-    const before = (finding.before as { lifecycle: LifecycleConfiguration | null }).lifecycle;
+  plan(finding: Finding, options, { prices }): PlanResult<LifecycleParams> {
+    const snap = finding.before as BucketSnapshot;
+    const before = snap.lifecycle;
     const existing = before?.Rules ?? [];
-    const rules: LifecycleRule[] = [];
-    const othersAbort = abortRuleOf(othersRules(existing));
-    if (othersAbort) {
-      const days = othersAbort.AbortIncompleteMultipartUpload?.DaysAfterInitiation;
-      if (days !== options.abortIncompleteMultipartUploadDays) {
-        return { kind: 'conflict', reason: `Rule '${othersAbort.ID ?? '(no id)'}' already aborts incomplete uploads after ${days} days; trimtab leaves it as it is.` };
-      }
-    } else {
-      rules.push({
-        ID: ABORT_RULE_ID,
-        Status: 'Enabled',
-        Filter: {},
-        AbortIncompleteMultipartUpload: { DaysAfterInitiation: options.abortIncompleteMultipartUploadDays },
-      });
-    }
-    if (rules.length === 0) return { kind: 'noop', reason: 'The bucket already has every rule the policy asks for.' };
+    const kinds = options.rules ?? DEFAULT_RULES[finding.detector] ?? ['abort-incomplete-uploads'];
+    const result = desiredRules(snap, existing, kinds, options, prices);
+    if (result.conflict) return { kind: 'conflict', reason: result.conflict };
+    const problems = lifecycleProblems(result.rules, mergeRules(existing, result.rules));
+    // The policy schema already refuses bad options; this catches programmatic callers.
+    if (problems.length) return { kind: 'conflict', reason: `not planned: it would break S3 constraints: ${problems.join('; ')}` };
+    if (result.rules.length === 0) return { kind: 'noop', reason: result.skipped.join('; ') || 'the bucket already has every rule the policy asks for' };
+    const kept = othersRules(existing).length;
     return {
       kind: 'change',
-      summary: `Add lifecycle rule${rules.length > 1 ? 's' : ''} ${rules.map((r) => r.ID).join(', ')} to s3://${finding.resource.id} (${existing.length} existing rule${existing.length === 1 ? '' : 's'} kept as they are).`,
-      params: { bucket: finding.resource.id, rules },
-      undo: before ? `Restore the previous ${existing.length}-rule lifecycle configuration.` : 'Delete the lifecycle configuration (the bucket had none).',
+      summary:
+        `Add lifecycle rule${result.rules.length > 1 ? 's' : ''} ${result.rules.map((r) => r.ID).join(', ')} to s3://${finding.resource.id} ` +
+        `(${kept} rule${kept === 1 ? '' : 's'} by others kept as they are, in order)${result.skipped.length ? `; not added: ${result.skipped.join('; ')}` : ''}.`,
+      params: { bucket: finding.resource.id, rules: result.rules },
+      undo: before ? `Restore the previous ${existing.length}-rule lifecycle configuration exactly.` : 'Delete the lifecycle configuration (the bucket had none).',
+      savings: result.savings,
     };
   },
 
   async apply(ctx, plan) {
     const s3 = ctx.clients.get(S3Client, ctx.region);
+    const bucket = plan.params.bucket;
     // Read right before writing: S3 replaces the whole configuration, so merge with what is there now.
-    const current = await readLifecycle(s3, plan.params.bucket);
-    const rules = mergeRules(current?.Rules ?? [], plan.params.rules);
-    if (rules.length > 1000) throw new PlanConstraintError(`s3://${plan.params.bucket} would have ${rules.length} lifecycle rules; S3 allows 1,000.`);
+    const current = await readLifecycle(s3, bucket);
+    const existing = current?.Rules ?? [];
+    // Someone may have added a rule since the scan: re-check each of ours against what is there now.
+    for (const rule of plan.params.rules) {
+      const kind = RULE_KINDS.find((k) => RULE_IDS[k] === rule.ID);
+      const cov = kind ? coverage(existing, rule, kind) : undefined;
+      if (cov?.state === 'conflict') throw new PlanConstraintError(`s3://${bucket} changed since the scan: ${cov.reason}. Nothing was written.`);
+    }
+    const rules = mergeRules(existing, plan.params.rules);
+    const problems = lifecycleProblems(plan.params.rules, rules);
+    if (problems.length) throw new PlanConstraintError(`Refused to put the lifecycle configuration of s3://${bucket}: ${problems.join('; ')}. Nothing was sent.`);
     const after: LifecycleConfiguration = { Rules: rules, TransitionDefaultMinimumObjectSize: current?.TransitionDefaultMinimumObjectSize ?? 'all_storage_classes_128K' };
     await s3.send(
       new PutBucketLifecycleConfigurationCommand({
-        Bucket: plan.params.bucket,
+        Bucket: bucket,
         LifecycleConfiguration: { Rules: rules },
         TransitionDefaultMinimumObjectSize: after.TransitionDefaultMinimumObjectSize as any,
       }),
     );
-    return { before: { lifecycle: current }, after: { lifecycle: after }, detail: `${rules.length} rules in place` };
+    // The before-state is the whole configuration read just now ("none" is null).
+    return { before: { lifecycle: current }, after: { lifecycle: after }, detail: `${rules.length} rules in place (${othersRules(rules).length} by others)` };
   },
 
   async verify(ctx, plan, applied) {
@@ -88,7 +199,7 @@ export const addLifecycleRules: Remediator<LifecycleParams, { abortIncompleteMul
     if (stableStringify(othersNow) !== stableStringify(othersExpected)) {
       return { ok: false, detail: 'Rules trimtab did not write differ from what was there before the put.' };
     }
-    return { ok: true, detail: `${now!.Rules.filter(isTrimtabRule).length} trimtab rule(s) and ${othersNow.length} other rule(s) present` };
+    return { ok: true, detail: `${now!.Rules.filter(isTrimtabRule).length} trimtab rule(s) and ${othersNow.length} other rule(s) present, in order` };
   },
 
   async undo(ctx, record) {
@@ -98,7 +209,8 @@ export const addLifecycleRules: Remediator<LifecycleParams, { abortIncompleteMul
     const after = (record.after as { lifecycle: LifecycleConfiguration }).lifecycle;
     if (!sameConfig(current, after)) {
       throw new UndoRefusedError(
-        `The lifecycle configuration of s3://${bucket} changed after trimtab's action (${record.id}); restoring the old one would overwrite that change. Compare it by hand.`,
+        `The lifecycle configuration of s3://${bucket} changed after trimtab's action ${record.id} ` +
+          `(${current ? `now ${current.Rules.length} rules` : 'now none'}, trimtab left ${after.Rules.length}); restoring the old one would overwrite that change. Compare it by hand.`,
       );
     }
     const before = (record.before as { lifecycle: LifecycleConfiguration | null }).lifecycle;

@@ -14,6 +14,8 @@ import {
 import type { RegionContext, ResourceType } from '../../engine/types.ts';
 import { mapLimit } from '../../util/async.ts';
 import { awsErrorName } from '../../util/errors.ts';
+import { readBucketSizes } from './metrics.ts';
+import type { BucketSizes } from './savings.ts';
 
 export interface LifecycleConfiguration {
   Rules: LifecycleRule[];
@@ -30,10 +32,12 @@ export interface Bucket {
   versioning?: 'Enabled' | 'Suspended' | 'Never';
   /** From the first page of ListMultipartUploads. */
   multipartUploads?: { count: number; oldestInitiated?: string; truncated: boolean };
+  /** From CloudWatch AWS/S3 BucketSizeBytes / NumberOfObjects, read for the whole page at once. */
+  sizes?: BucketSizes;
 }
 
 /** Data the S3 detectors can ask for. */
-export const S3_NEEDS = { lifecycle: 'lifecycle', versioning: 'versioning', multipart: 'multipart-uploads' } as const;
+export const S3_NEEDS = { lifecycle: 'lifecycle', versioning: 'versioning', multipart: 'multipart-uploads', sizes: 'sizes' } as const;
 
 /** Per-bucket reads run this many at a time. */
 const BUCKET_READ_CONCURRENCY = 16;
@@ -58,10 +62,34 @@ async function readTags(s3: S3Client, bucket: string): Promise<Record<string, st
   }
 }
 
+async function readVersioning(s3: S3Client, bucket: string): Promise<NonNullable<Bucket['versioning']>> {
+  const out = await s3.send(new GetBucketVersioningCommand({ Bucket: bucket }));
+  // A bucket that was never versioned has no Status at all.
+  return (out.Status as Bucket['versioning']) ?? 'Never';
+}
+
+/** The first page of ListMultipartUploads: enough for "how many, and how old". */
+async function readMultipartUploads(s3: S3Client, bucket: string): Promise<NonNullable<Bucket['multipartUploads']>> {
+  const out = await s3.send(new ListMultipartUploadsCommand({ Bucket: bucket, MaxUploads: 1000 }));
+  const initiated = (out.Uploads ?? []).map((u) => u.Initiated?.getTime()).filter((t): t is number => t !== undefined);
+  return {
+    count: out.Uploads?.length ?? 0,
+    oldestInitiated: initiated.length ? new Date(Math.min(...initiated)).toISOString() : undefined,
+    truncated: Boolean(out.IsTruncated),
+  };
+}
+
 export const s3BucketResource: ResourceType<Bucket> = {
   id: 's3-bucket',
   title: 'S3 bucket',
-  permissions: ['s3:ListAllMyBuckets', 's3:GetBucketTagging', 's3:GetLifecycleConfiguration', 's3:GetBucketVersioning', 's3:ListBucketMultipartUploads'],
+  permissions: [
+    's3:ListAllMyBuckets',
+    's3:GetBucketTagging',
+    's3:GetLifecycleConfiguration',
+    's3:GetBucketVersioning',
+    's3:ListBucketMultipartUploads',
+    'cloudwatch:GetMetricData',
+  ],
 
   async *list(ctx, _prepared, ids) {
     const s3 = ctx.clients.get(S3Client, ctx.region);
@@ -76,25 +104,25 @@ export const s3BucketResource: ResourceType<Bucket> = {
 
   async enrich(ctx, page, _prepared, needs) {
     const s3 = ctx.clients.get(S3Client, ctx.region);
-    return mapLimit(page, BUCKET_READ_CONCURRENCY, async (bucket) => {
-      const tags = await readTags(s3, bucket.name);
+    // Sizes for the whole page in a few GetMetricData calls (≤500 queries each), alongside the per-bucket reads.
+    const sizes = needs.has(S3_NEEDS.sizes) ? readBucketSizes(ctx, page.map((b) => b.name)) : Promise.resolve(undefined);
+    // S3 has no batch read for these: one call per bucket and kind, each at most once, bounded concurrency.
+    const reads = mapLimit(page, BUCKET_READ_CONCURRENCY, async (bucket) => {
+      const [tags, lifecycle, versioning, multipartUploads] = await Promise.all([
+        readTags(s3, bucket.name),
+        needs.has(S3_NEEDS.lifecycle) ? readLifecycle(s3, bucket.name) : undefined,
+        needs.has(S3_NEEDS.versioning) ? readVersioning(s3, bucket.name) : undefined,
+        needs.has(S3_NEEDS.multipart) ? readMultipartUploads(s3, bucket.name) : undefined,
+      ]);
       const enriched: Bucket = { ...bucket, tags };
-      if (needs.has(S3_NEEDS.lifecycle)) enriched.lifecycle = await readLifecycle(s3, bucket.name);
-      if (needs.has(S3_NEEDS.versioning)) {
-        const out = await s3.send(new GetBucketVersioningCommand({ Bucket: bucket.name }));
-        enriched.versioning = (out.Status as Bucket['versioning']) ?? 'Never';
-      }
-      if (needs.has(S3_NEEDS.multipart)) {
-        const out = await s3.send(new ListMultipartUploadsCommand({ Bucket: bucket.name, MaxUploads: 1000 }));
-        const initiated = (out.Uploads ?? []).map((u) => u.Initiated?.getTime()).filter((t): t is number => t !== undefined);
-        enriched.multipartUploads = {
-          count: out.Uploads?.length ?? 0,
-          oldestInitiated: initiated.length ? new Date(Math.min(...initiated)).toISOString() : undefined,
-          truncated: Boolean(out.IsTruncated),
-        };
-      }
+      if (lifecycle !== undefined) enriched.lifecycle = lifecycle;
+      if (versioning !== undefined) enriched.versioning = versioning;
+      if (multipartUploads !== undefined) enriched.multipartUploads = multipartUploads;
       return enriched;
     });
+    const [enrichedPage, byName] = await Promise.all([reads, sizes]);
+    if (byName) for (const bucket of enrichedPage) bucket.sizes = byName.get(bucket.name);
+    return enrichedPage;
   },
 
   ref(bucket, ctx: RegionContext) {

@@ -5,36 +5,59 @@ import { s3State, type SandboxBucket } from '../../sandbox/services/s3.ts';
 
 const GB = 1024 ** 3;
 
-export function seedS3SmallCompany(sandbox: Sandbox, accountId: string) {
+export interface SeedBucket extends Omit<SandboxBucket, 'createdAt' | 'multipartUploads'> {
+  ageDays: number;
+  /** Ages in days of incomplete multipart uploads. */
+  uploads?: number[];
+  /** Bytes per CloudWatch StorageType, in GB (no entry: no BucketSizeBytes metric at all). */
+  gb?: Record<string, number>;
+  /** NumberOfObjects (AllStorageTypes). */
+  objects?: number;
+}
+
+/** Add one bucket with its S3 state and its daily CloudWatch storage metrics. */
+export function seedBucket(sandbox: Sandbox, accountId: string, bucket: SeedBucket) {
   const account = sandbox.account(accountId);
   const now = sandbox.now();
-  const { buckets } = s3State(sandbox, account);
-  const add = (bucket: Omit<SandboxBucket, 'createdAt' | 'multipartUploads'> & { ageDays: number; uploads?: number[]; standardGb?: number }) => {
-    const { ageDays, uploads = [], standardGb, ...rest } = bucket;
-    buckets[bucket.name] = {
-      ...rest,
-      createdAt: daysAgo(now, ageDays).toISOString(),
-      multipartUploads: uploads.map((age, i) => ({ key: `uploads/part-${i}.bin`, uploadId: `upload-${bucket.name}-${i}`, initiated: daysAgo(now, age).toISOString() })),
-    };
-    if (standardGb !== undefined) {
-      cloudwatchState(sandbox, account, bucket.region).metrics.push({
-        namespace: 'AWS/S3',
-        metricName: 'BucketSizeBytes',
-        dimensions: { BucketName: bucket.name, StorageType: 'StandardStorage' },
-        series: { resolutionSeconds: 86_400, base: standardGb * GB },
-      });
-    }
+  const { ageDays, uploads = [], gb, objects, ...rest } = bucket;
+  s3State(sandbox, account).buckets[bucket.name] = {
+    ...rest,
+    createdAt: daysAgo(now, ageDays).toISOString(),
+    multipartUploads: uploads.map((age, i) => ({ key: `uploads/part-${i}.bin`, uploadId: `upload-${bucket.name}-${i}`, initiated: daysAgo(now, age).toISOString() })),
   };
+  const metrics = cloudwatchState(sandbox, account, bucket.region).metrics;
+  const startsAt = daysAgo(now, ageDays).toISOString();
+  for (const [storageType, size] of Object.entries(gb ?? {})) {
+    metrics.push({
+      namespace: 'AWS/S3',
+      metricName: 'BucketSizeBytes',
+      dimensions: { BucketName: bucket.name, StorageType: storageType },
+      series: { resolutionSeconds: 86_400, base: size * GB, startsAt },
+    });
+  }
+  if (objects !== undefined) {
+    metrics.push({
+      namespace: 'AWS/S3',
+      metricName: 'NumberOfObjects',
+      dimensions: { BucketName: bucket.name, StorageType: 'AllStorageTypes' },
+      series: { resolutionSeconds: 86_400, base: objects, startsAt },
+    });
+  }
+}
 
-  // Waste: no lifecycle at all, and failed uploads piling up.
-  add({ name: 'acme-web-assets', region: 'us-east-1', ageDays: 700, uploads: [41, 12, 3], standardGb: 820, tags: { team: 'web' } });
+export function seedS3SmallCompany(sandbox: Sandbox, accountId: string) {
+  const add = (bucket: SeedBucket) => seedBucket(sandbox, accountId, bucket);
+
+  // Waste: no lifecycle at all, failed uploads piling up, 820 GB of large objects in Standard.
+  add({ name: 'acme-web-assets', region: 'us-east-1', ageDays: 700, uploads: [41, 12, 3], gb: { StandardStorage: 820 }, objects: 150_000, tags: { team: 'web' } });
   // Rules written by someone else: they must survive trimtab's merge, untouched and in order.
   add({
     name: 'acme-app-logs',
     region: 'us-east-1',
     ageDays: 400,
     uploads: [95],
-    standardGb: 2300,
+    gb: { StandardStorage: 2300, GlacierStorage: 410 },
+    objects: 800_000,
     tags: { team: 'platform' },
     lifecycle: {
       Rules: [
@@ -49,14 +72,36 @@ export function seedS3SmallCompany(sandbox: Sandbox, accountId: string) {
     region: 'us-east-1',
     ageDays: 900,
     versioning: 'Enabled',
-    standardGb: 5400,
+    gb: { StandardStorage: 5400, IntelligentTieringFAStorage: 120, IntelligentTieringIAStorage: 880 },
+    objects: 2_000_000,
     tags: { team: 'data' },
     lifecycle: { Rules: [{ ID: 'abort-uploads', Status: 'Enabled', Filter: {}, AbortIncompleteMultipartUpload: { DaysAfterInitiation: 3 } }] },
   });
+  // Conflict: versioned, and its owners keep noncurrent database dumps for a year; a whole-bucket
+  // 90-day expiry would override that, so trimtab must report a conflict and write nothing.
+  add({
+    name: 'acme-backups',
+    region: 'us-east-1',
+    ageDays: 1000,
+    versioning: 'Enabled',
+    uploads: [30],
+    gb: { StandardStorage: 60 },
+    objects: 4_000,
+    tags: { team: 'platform' },
+    lifecycle: { Rules: [{ ID: 'keep-db-versions-1y', Status: 'Enabled', Filter: { Prefix: 'db/' }, NoncurrentVersionExpiration: { NoncurrentDays: 365 } }] },
+  });
+  // Excluded by name pattern (the noncurrent-version policy skips '*-terraform-state'): state history is kept forever.
+  add({ name: 'acme-terraform-state', region: 'us-east-1', ageDays: 800, versioning: 'Enabled', gb: { StandardStorage: 0.05 }, objects: 300, tags: { team: 'platform' } });
+  // Excluded by tag (the transition policy skips access-pattern=hot): read all day by training jobs.
+  add({ name: 'acme-ml-training', region: 'us-east-1', ageDays: 200, gb: { StandardStorage: 1200 }, objects: 90_000, tags: { team: 'ml', 'access-pattern': 'hot' }, lifecycle: { Rules: [{ ID: 'abort-mpu', Status: 'Enabled', Filter: {}, AbortIncompleteMultipartUpload: { DaysAfterInitiation: 2 } }] } });
   // Trap: looks wasteful, but its owners said hands off.
-  add({ name: 'acme-legal-hold', region: 'us-east-1', ageDays: 1200, uploads: [200], standardGb: 310, tags: { 'trimtab:skip': 'legal hold', team: 'legal' } });
-  // Small: a transition would cost more than it saves.
-  add({ name: 'acme-config', region: 'us-east-1', ageDays: 300, standardGb: 0.02, tags: { team: 'platform' } });
+  add({ name: 'acme-legal-hold', region: 'us-east-1', ageDays: 1200, uploads: [200], gb: { StandardStorage: 310 }, objects: 20_000, tags: { 'trimtab:skip': 'legal hold', team: 'legal' } });
+  // Small: a transition would cost more (requests, monitoring) than it saves.
+  add({ name: 'acme-config', region: 'us-east-1', ageDays: 300, gb: { StandardStorage: 0.02 }, objects: 150, tags: { team: 'platform' } });
+  // Big but made of tiny objects (average ~5 KB): under the 128 KB floor, a transition does not pay.
+  add({ name: 'acme-thumbnails', region: 'us-east-1', ageDays: 500, gb: { StandardStorage: 150 }, objects: 30_000_000, tags: { team: 'web' }, lifecycle: { Rules: [{ ID: 'abort-mpu', Status: 'Enabled', Filter: {}, AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 } }] } });
+  // New: CloudWatch has no size datapoint yet, so every estimate is 0 with "size unknown".
+  add({ name: 'acme-new-uploads', region: 'us-east-1', ageDays: 1, uploads: [0], tags: { team: 'web' } });
   // Another region.
-  add({ name: 'acme-eu-exports', region: 'eu-west-1', ageDays: 150, uploads: [8], standardGb: 640, tags: { team: 'data' } });
+  add({ name: 'acme-eu-exports', region: 'eu-west-1', ageDays: 150, uploads: [8], gb: { StandardStorage: 640 }, objects: 90_000, tags: { team: 'data' } });
 }

@@ -44,11 +44,22 @@ export function validateLifecycleRules(rules: any[]): void {
     const hasAction =
       rule.Expiration || rule.Transitions?.length || rule.NoncurrentVersionExpiration || rule.NoncurrentVersionTransitions?.length || rule.AbortIncompleteMultipartUpload;
     if (!hasAction) throw awsError('InvalidRequest', 'At least one action needs to be specified in a rule');
+    const classes = new Set<string>();
     for (const t of rule.Transitions ?? []) {
       if ((t.StorageClass === 'STANDARD_IA' || t.StorageClass === 'ONEZONE_IA') && t.Days !== undefined && t.Days < 30) {
         throw awsError('InvalidArgument', `'Days' in Transition action must be greater than or equal to 30 for storageClass '${t.StorageClass}'`);
       }
+      if (classes.has(t.StorageClass)) throw awsError('InvalidArgument', "'StorageClass' must be different for 'Transition' actions in same 'Rule'");
+      classes.add(t.StorageClass);
     }
+    for (const t of rule.NoncurrentVersionTransitions ?? []) {
+      if ((t.StorageClass === 'STANDARD_IA' || t.StorageClass === 'ONEZONE_IA') && t.NoncurrentDays < 30) {
+        throw awsError('InvalidArgument', `'NoncurrentDays' in NoncurrentVersionTransition action must be greater than or equal to 30 for storageClass '${t.StorageClass}'`);
+      }
+    }
+    const filter = rule.Filter ?? {};
+    if (filter.ObjectSizeGreaterThan !== undefined && !(filter.ObjectSizeGreaterThan >= 0)) throw awsError('MalformedXML', MALFORMED);
+    if (filter.And && (filter.Prefix !== undefined || filter.ObjectSizeGreaterThan !== undefined || filter.Tag)) throw awsError('MalformedXML', MALFORMED);
     if (rule.AbortIncompleteMultipartUpload && rule.AbortIncompleteMultipartUpload.DaysAfterInitiation < 1) {
       throw awsError('InvalidArgument', "'DaysAfterInitiation' for AbortIncompleteMultipartUpload action must be a positive integer");
     }
