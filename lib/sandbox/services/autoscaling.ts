@@ -1,7 +1,7 @@
 /**
  * Sandbox EC2 Auto Scaling: groups (with generated InService instances), launch
  * configurations, scaling policies (target tracking with their own alarms, step, simple) and
- * scaling activities. Shapes follow /work/shared/aws-samples/api/auto-scaling/. Behaves like
+ * scaling activities. Shapes follow the recorded samples in test/fixtures/auto-scaling/. Behaves like
  * AWS where trimtab depends on it: MaxRecords limits and NextToken pagination,
  * PutScalingPolicy replacing the whole policy, UpdateAutoScalingGroup raising DesiredCapacity
  * to a new MinSize, ValidationError for bad sizes and unknown groups.
