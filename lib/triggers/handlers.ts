@@ -8,6 +8,7 @@
  * in ALARM, or already handled: `reason` says which). Malformed input throws InvalidEventError.
  */
 import { IdempotencyAlreadyInProgressError, IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
+import type { Context } from 'aws-lambda';
 import type { JSONValue } from '@aws-lambda-powertools/commons/types';
 import { parse } from '@aws-lambda-powertools/parser';
 import { EventBridgeEnvelope } from '@aws-lambda-powertools/parser/envelopes';
@@ -15,7 +16,7 @@ import { runPolicies, type EngineDeps, type RunError, type RunResult, type RunSu
 import type { Policy } from '../policy/load.ts';
 import { InvalidEventError } from '../util/errors.ts';
 import type { IdempotencyPersistence } from './idempotency.ts';
-import { ALARM_DETAIL_TYPE, ALARM_SOURCE, alarmDetailSchema, alarmTargets, parseEnvelope, resolveEvent, type EventBridgeEnvelopeData, type Target } from './resolvers.ts';
+import { ALARM_DETAIL_TYPE, ALARM_SOURCE, alarmDetailSchema, alarmTargets, issuesOf, parseEnvelope, resolveEvent, type EventBridgeEnvelopeData, type Target } from './resolvers.ts';
 import { policiesForAlarm, policiesForEvent } from './select.ts';
 
 export interface TriggerDeps {
@@ -154,7 +155,7 @@ export async function handleResourceEvent(event: unknown, deps: TriggerDeps): Pr
     },
     {
       persistenceStore: deps.persistence.forExpiry(EVENT_DEDUP_SECONDS),
-      config: new IdempotencyConfig({ expiresAfterSeconds: EVENT_DEDUP_SECONDS }),
+      config: idempotencyConfig(deps, { expiresAfterSeconds: EVENT_DEDUP_SECONDS }),
       keyPrefix: 'trimtab-event',
     },
   );
@@ -171,6 +172,16 @@ export async function handleResourceEvent(event: unknown, deps: TriggerDeps): Pr
 // ---------------------------------------------------------------------------------------
 
 const HOUR_S = 3600;
+/** Lambda's longest run: an in-progress record older than this belongs to a dead invocation. */
+const MAX_INVOCATION_MS = 15 * 60_000;
+
+/** Powertools sets the in-progress expiry from the remaining time; outside Lambda, assume the longest. */
+function idempotencyConfig(deps: TriggerDeps, options: ConstructorParameters<typeof IdempotencyConfig>[0]) {
+  const config = new IdempotencyConfig(options);
+  const remaining = () => Math.min(deps.engine.remainingMs?.() ?? MAX_INVOCATION_MS, MAX_INVOCATION_MS);
+  config.registerLambdaContext({ getRemainingTimeInMillis: remaining } as unknown as Context);
+  return config;
+}
 
 /** What the idempotency key is made of: the alarm, the resource, and the cooldown window (see README). */
 export interface AlarmActKey {
@@ -193,8 +204,7 @@ export async function handleAlarm(event: unknown, deps: TriggerDeps): Promise<Tr
   }
   const parsed = parse(event, EventBridgeEnvelope, alarmDetailSchema, true);
   if (!parsed.success) {
-    const cause = (parsed.error as { cause?: { issues?: Array<{ path: PropertyKey[]; message: string }> } }).cause;
-    throw new InvalidEventError(`Malformed alarm state change ${envelope.id}: ${cause?.issues?.map((i) => `detail.${i.path.join('.')}: ${i.message}`).join('; ') ?? parsed.error.message}`);
+    throw new InvalidEventError(`Malformed alarm state change ${envelope.id}: ${issuesOf(parsed.error)}`);
   }
   const detail = parsed.data;
   const alarm = { name: detail.alarmName, state: detail.state.value, stateChangedAt: detail.state.timestamp };
@@ -250,7 +260,7 @@ async function actOnce(policy: Policy, target: Target, envelope: EventBridgeEnve
     },
     {
       persistenceStore: deps.persistence.forExpiry(expiresAfterSeconds),
-      config: new IdempotencyConfig({
+      config: idempotencyConfig(deps, {
         expiresAfterSeconds,
         responseHook: (response) => ({ ...(response as object), replayed: true }) as JSONValue,
       }),

@@ -44,16 +44,18 @@ export function registerResolver<D>(resolver: EventResolver<D>): EventResolver<D
 
 export const resolverKeys = () => [...resolvers.keys()].sort();
 
-const issues = (error: unknown) => {
+type Issue = { path: PropertyKey[]; message: string };
+/** The zod issues behind a Powertools ParseError (its cause is a ZodError or the issue list itself). */
+export function issuesOf(error: unknown, prefix = ''): string {
   const cause = (error as { cause?: unknown })?.cause;
-  const zodIssues = (cause as z.ZodError | undefined)?.issues ?? (error as z.ZodError | undefined)?.issues;
-  return zodIssues?.length ? zodIssues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ') : String((error as Error)?.message ?? error);
-};
+  const list: Issue[] | undefined = Array.isArray(cause) ? cause : ((cause as { issues?: Issue[] })?.issues ?? (error as { issues?: Issue[] })?.issues);
+  return list?.length ? list.map((i) => `${[prefix, ...i.path.map(String)].filter(Boolean).join('.') || '(root)'}: ${i.message}`).join('; ') : String((error as Error)?.message ?? error);
+}
 
 /** The EventBridge envelope, or InvalidEventError naming what is wrong. */
 export function parseEnvelope(event: unknown): EventBridgeEnvelopeData {
   const parsed = parse(event, undefined, EventBridgeSchema, true);
-  if (!parsed.success) throw new InvalidEventError(`Not an EventBridge event: ${issues(parsed.error)}`);
+  if (!parsed.success) throw new InvalidEventError(`Not an EventBridge event: ${issuesOf(parsed.error)}`);
   return parsed.data;
 }
 
@@ -64,7 +66,7 @@ export function resolveEvent(event: unknown, envelope = parseEnvelope(event)): R
     return { kind: 'unrelated', reason: `no resolver for '${keyOf(envelope.source, envelope['detail-type'])}'; trimtab resolves: ${resolverKeys().join('; ')}` };
   }
   const detail = parse(event, EventBridgeEnvelope, resolver.detail, true);
-  if (!detail.success) throw new InvalidEventError(`Malformed '${envelope['detail-type']}' event ${envelope.id}: ${issues(detail.error)}`);
+  if (!detail.success) throw new InvalidEventError(`Malformed '${envelope['detail-type']}' event ${envelope.id}: ${issuesOf(detail.error)}`);
   return resolver.resolve(detail.data, envelope);
 }
 
