@@ -204,6 +204,15 @@ export function buildProgram(): Command {
     });
 
   program
+    .command('invoke <function> <event-file>')
+    .description('run a Lambda function (scan, event, alarm, alarm-sync) locally with a sample event from events/')
+    .option('--sandbox', 'against the sandbox account (sets TRIMTAB_SANDBOX=1)')
+    .action(async (fn: string, file: string, options: { sandbox?: boolean }) => {
+      const { invokeLocal } = await import('../triggers/invoke-local.ts');
+      console.log(JSON.stringify(await invokeLocal(fn, file, options), null, 2));
+    });
+
+  program
     .command('demo')
     .description('reset the sandbox and run the default policies on it, end to end')
     .option('-p, --policies <file>', 'policy file', DEFAULT_POLICY_FILE)

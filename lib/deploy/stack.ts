@@ -4,6 +4,7 @@
  */
 import { loadPolicies, type Policy } from '../policy/load.ts';
 import { actionsFor, statementsFor, type IamStatement } from './iam.ts';
+import { triggerStackConfig } from './triggers.ts';
 
 export function policyFile(): string {
   return process.env.TRIMTAB_POLICY_FILE ?? 'trimtab.yml';
@@ -38,5 +39,7 @@ export function stackConfig(file = policyFile()) {
   return {
     scanEvents: scheduleEvents(policies),
     scanIamStatements: sweepIamStatements(policies),
+    // Event, alarm and alarm-reconciler functions (lib/deploy/triggers.ts).
+    ...triggerStackConfig(policies),
   };
 }

@@ -18,9 +18,9 @@ export const sweepInputSchema = z
   })
   .passthrough();
 
+/** The policies a sweep runs: those on the schedule that fired, or every scheduled policy. Event- and alarm-only policies never. */
 export function policiesForSchedule(policies: Policy[], input: z.infer<typeof sweepInputSchema>): Policy[] {
-  let selected = policies;
-  if (input.schedule) selected = selected.filter((p) => p.triggers.some((t) => 'schedule' in t && t.schedule === input.schedule));
+  let selected = policies.filter((p) => p.triggers.some((t) => 'schedule' in t && (!input.schedule || t.schedule === input.schedule)));
   if (input.policies) {
     const unknown = input.policies.filter((id) => !policies.some((p) => p.id === id));
     if (unknown.length) throw new InvalidEventError(`Unknown policy id(s) ${unknown.join(', ')}. Valid: ${policies.map((p) => p.id).join(', ')}`);

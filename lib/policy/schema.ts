@@ -7,6 +7,8 @@
 import { z } from 'zod';
 import '../resources/index.ts';
 import { detectors, remediators, resourceTypes } from '../resources/registry.ts';
+import { alarmCreateSchema } from '../triggers/alarm-spec.ts';
+import { patternProblems } from '../triggers/pattern.ts';
 
 /** The nearest valid word, for "did you mean" hints. */
 export function closest(word: string, candidates: string[]): string | undefined {
@@ -68,9 +70,16 @@ const RATE_OR_CRON = /^(rate\(\d+ (minute|minutes|hour|hours|day|days)\)|cron\(\
 export const triggerSchema = z.union(
   [
     strictObject({ schedule: z.string().regex(RATE_OR_CRON, "a schedule is 'rate(N unit)' or 'cron(6 fields)', as EventBridge takes it") }),
-    strictObject({ event: z.record(z.string(), z.unknown()).refine((p) => 'source' in p || 'detail-type' in p, "an event pattern needs at least 'source' or 'detail-type'") }),
     strictObject({
-      alarm: z.union([z.string().min(1), strictObject({ prefix: z.string().min(1) })]),
+      event: z
+        .record(z.string(), z.unknown())
+        .refine((p) => 'source' in p || 'detail-type' in p, "an event pattern needs at least 'source' or 'detail-type'")
+        // The operators the handler can re-check (lib/triggers/pattern.ts); anything else is named here.
+        .superRefine((p, ctx) => patternProblems(p).forEach((message) => ctx.addIssue({ code: 'custom', message }))),
+    }),
+    strictObject({
+      // `create`: trimtab keeps an alarm named prefix + resource id for each in-scope resource (lib/triggers/alarms.ts).
+      alarm: z.union([z.string().min(1), strictObject({ prefix: z.string().min(1), create: alarmCreateSchema.optional() })]),
     }),
   ],
   { error: () => "a trigger is one of { schedule: 'rate(1 day)' }, { event: { source: [...], ... } } or { alarm: 'name' | { prefix: 'name-' } }" },

@@ -26,9 +26,11 @@ describe('the scheduled sweep', () => {
     const policies = policiesFrom(`policies:
   - { id: daily, resource: s3-bucket, detector: { type: missing-lifecycle }, triggers: [{ schedule: rate(1 day) }] }
   - { id: hourly, resource: s3-bucket, detector: { type: missing-lifecycle }, triggers: [{ schedule: rate(1 hour) }] }
+  - { id: on-event, resource: s3-bucket, detector: { type: missing-lifecycle }, triggers: [{ event: { source: [aws.s3] } }] }
 `);
     expect(policiesForSchedule(policies, { schedule: 'rate(1 hour)' }).map((p) => p.id)).toEqual(['hourly']);
     expect(policiesForSchedule(policies, {}).map((p) => p.id)).toEqual(['daily', 'hourly']);
+    expect(policiesForSchedule(policies, { schedule: 'rate(1 day)' }).map((p) => p.id)).toEqual(['daily']);
     expect(() => policiesForSchedule(policies, { policies: ['nope'] })).toThrow(/Unknown policy id\(s\) nope\. Valid: daily, hourly/);
   });
 

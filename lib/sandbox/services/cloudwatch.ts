@@ -159,5 +159,35 @@ export const cloudwatchService: SandboxService = {
       const { page, nextToken } = paginate(selected, { token: input.NextToken, max: input.MaxRecords }, { defaultMax: 50, maxMax: 100, operation: 'DescribeAlarms' });
       return { MetricAlarms: page, CompositeAlarms: [], NextToken: nextToken };
     },
+
+    // Alarm writes (the alarm reconciler, lib/triggers/alarms.ts): create-or-replace by name, as AWS does.
+    PutMetricAlarm(input, { sandbox, account, region, now }) {
+      if (!input.AlarmName || !input.ComparisonOperator || input.EvaluationPeriods === undefined) {
+        throw awsError('ValidationError', 'AlarmName, ComparisonOperator and EvaluationPeriods are required.');
+      }
+      if (input.AlarmName.length > 255) throw awsError('ValidationError', 'AlarmName must be at most 255 characters.');
+      const { alarms } = cloudwatchState(sandbox, account, region);
+      const existing = alarms.find((a) => a.AlarmName === input.AlarmName);
+      const { Tags: _tags, ...config } = input;
+      const alarm: StoredAlarm = {
+        ...config,
+        AlarmArn: `arn:aws:cloudwatch:${region}:${account.id}:alarm:${input.AlarmName}`,
+        StateValue: existing?.StateValue ?? 'INSUFFICIENT_DATA',
+        AlarmConfigurationUpdatedTimestamp: now.toISOString(),
+      };
+      if (existing) alarms.splice(alarms.indexOf(existing), 1, alarm);
+      else alarms.push(alarm);
+      return {};
+    },
+
+    DeleteAlarms(input, { sandbox, account, region }) {
+      const names: string[] = input.AlarmNames ?? [];
+      if (names.length > 100) throw awsError('ValidationError', 'AlarmNames must have at most 100 members.');
+      const state = cloudwatchState(sandbox, account, region);
+      const missing = names.filter((n) => !state.alarms.some((a) => a.AlarmName === n));
+      if (missing.length) throw awsError('ResourceNotFound', `The following alarms were not found: ${missing.join(', ')}`, 404);
+      state.alarms = state.alarms.filter((a) => !names.includes(a.AlarmName));
+      return {};
+    },
   },
 };

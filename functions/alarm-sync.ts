@@ -1,0 +1,6 @@
+/** Keeps the alarms that policies ask for (`alarm: { prefix, create }`), one per in-scope resource. */
+import type { Context } from 'aws-lambda';
+import { withDefaults } from '../lib/lambda/powertools.ts';
+import { runAlarmSync } from '../lib/lambda/triggers.ts';
+
+export const handler = withDefaults(async (event: unknown, context: Context) => runAlarmSync(event, context));

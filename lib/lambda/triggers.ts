@@ -1,0 +1,61 @@
+/**
+ * Lambda glue for the trigger functions (functions/event.ts, alarm.ts, alarm-sync.ts): builds
+ * the handlers' deps from the cached Lambda deps, saves the sandbox after each invocation and
+ * emits metrics. The logic is in lib/triggers/, tested without Lambda.
+ */
+import type { Context } from 'aws-lambda';
+import { reconcileAlarms } from '../triggers/alarms.ts';
+import { handleAlarm, handleResourceEvent, type TriggerDeps, type TriggerResult } from '../triggers/handlers.ts';
+import { defaultPersistence, type IdempotencyPersistence } from '../triggers/idempotency.ts';
+import { lambdaDeps, remainingMs, type LambdaDeps } from './deps.ts';
+import { logger, metrics, MetricUnit } from './powertools.ts';
+
+export function triggerDeps(context: Context | undefined, deps: LambdaDeps = lambdaDeps(), persistence: IdempotencyPersistence = defaultPersistence()): TriggerDeps {
+  return {
+    policies: deps.policies.policies,
+    engine: { ...deps.engine, remainingMs: remainingMs(context) },
+    persistence,
+    log: (message, data) => logger.info(message, data ?? {}),
+  };
+}
+
+function emit(result: TriggerResult) {
+  metrics.addMetric(result.status === 'acted' ? 'TriggersActed' : 'TriggersSkipped', MetricUnit.Count, 1);
+  const applied = result.outcomes.flatMap((o) => o.actions).filter((a) => a.status === 'verified').length;
+  if (applied) metrics.addMetric('RemediationsApplied', MetricUnit.Count, applied);
+}
+
+export async function runEventTrigger(event: unknown, context: Context | undefined, deps: LambdaDeps = lambdaDeps(), persistence?: IdempotencyPersistence) {
+  try {
+    const result = await handleResourceEvent(event, triggerDeps(context, deps, persistence));
+    emit(result);
+    return result;
+  } finally {
+    deps.flush();
+  }
+}
+
+export async function runAlarmTrigger(event: unknown, context: Context | undefined, deps: LambdaDeps = lambdaDeps(), persistence?: IdempotencyPersistence) {
+  try {
+    const result = await handleAlarm(event, triggerDeps(context, deps, persistence));
+    emit(result);
+    return result;
+  } finally {
+    deps.flush();
+  }
+}
+
+/** The alarm reconciler; `{ "dryRun": true }` as input reports without writing. */
+export async function runAlarmSync(event: unknown, _context: Context | undefined, deps: LambdaDeps = lambdaDeps()) {
+  const dryRun = Boolean((event as { dryRun?: unknown } | null)?.dryRun);
+  try {
+    const reports = await reconcileAlarms(deps.policies.policies, deps.engine, { dryRun });
+    for (const r of reports) {
+      metrics.addMetric('AlarmsCreated', MetricUnit.Count, r.created.length);
+      metrics.addMetric('AlarmsDeleted', MetricUnit.Count, r.deleted.length);
+    }
+    return { dryRun, reports };
+  } finally {
+    deps.flush();
+  }
+}

@@ -1,0 +1,53 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { resolveEvent, snapshotIdOf } from '../../../lib/triggers/resolvers.ts';
+import { InvalidEventError } from '../../../lib/util/errors.ts';
+
+const sample = (name: string) => JSON.parse(readFileSync(`events/${name}.json`, 'utf8'));
+
+describe('resolveEvent', () => {
+  it('resolves CloudTrail CreateBucket to the bucket, in the region of its location constraint', () => {
+    expect(resolveEvent(sample('cloudtrail-create-bucket'))).toEqual({ kind: 'targets', targets: [{ resourceType: 's3-bucket', region: 'eu-west-1', ids: ['acme-eu-exports'] }] });
+  });
+
+  it('resolves an EBS Snapshot Notification to the snapshot id after snapshot/ in the ARN', () => {
+    expect(resolveEvent(sample('ebs-snapshot-notification'))).toEqual({ kind: 'targets', targets: [{ resourceType: 'ebs-snapshot', region: 'us-east-1', ids: ['snap-0a1b2c3d4e5f60718'] }] });
+    expect(snapshotIdOf('arn:aws:ec2:us-west-2::snapshot/snap-01234567')).toBe('snap-01234567');
+  });
+
+  it('resolves an Auto Scaling launch to the group', () => {
+    expect(resolveEvent(sample('asg-launch-successful'))).toEqual({ kind: 'targets', targets: [{ resourceType: 'asg', region: 'us-east-1', ids: ['acme-web-asg'] }] });
+  });
+
+  it('resolves a metric-math alarm to every AutoScalingGroupName inside its metrics', () => {
+    expect(resolveEvent(sample('alarm-asg-low-cpu-metric-math'))).toEqual({
+      kind: 'targets',
+      targets: [{ resourceType: 'asg', region: 'us-east-1', ids: ['acme-web-asg', 'acme-web-asg-canary'] }],
+    });
+  });
+
+  it('calls an alarm on an unmapped dimension unrelated, naming the dimensions it saw', () => {
+    const resolution = resolveEvent(sample('alarm-instance-cpu-unmapped'));
+    expect(resolution).toEqual({ kind: 'unrelated', reason: expect.stringContaining('it has InstanceId') });
+  });
+
+  it('calls a CloudTrail call that is not CreateBucket unrelated', () => {
+    const event = sample('cloudtrail-create-bucket');
+    event.detail.eventName = 'PutBucketPolicy';
+    expect(resolveEvent(event)).toEqual({ kind: 'unrelated', reason: 'CloudTrail PutBucketPolicy is not CreateBucket' });
+  });
+
+  it('calls an unknown source unrelated and lists what it resolves', () => {
+    const event = { ...sample('cloudtrail-create-bucket'), source: 'aws.rds', 'detail-type': 'RDS DB Instance Event' };
+    expect(resolveEvent(event)).toMatchObject({ kind: 'unrelated', reason: expect.stringContaining("no resolver for 'aws.rds / RDS DB Instance Event'") });
+  });
+
+  it('rejects input that is not an EventBridge event, naming the missing fields', () => {
+    expect(() => resolveEvent(sample('malformed-not-eventbridge'))).toThrow(InvalidEventError);
+    expect(() => resolveEvent(sample('malformed-not-eventbridge'))).toThrow(/version: Invalid input/);
+  });
+
+  it('rejects a CreateBucket event without a bucket name', () => {
+    expect(() => resolveEvent(sample('malformed-create-bucket-no-bucket-name'))).toThrow('detail.requestParameters.bucketName is missing');
+  });
+});
