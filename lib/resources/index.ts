@@ -1,4 +1,5 @@
 /** Loads every resource module into the registries. Import this before using them. */
 import './s3-bucket/index.ts';
+import './ebs-snapshot/index.ts';
 
 export { resourceTypes, detectors, remediators } from './registry.ts';
