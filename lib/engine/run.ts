@@ -12,7 +12,7 @@ import { newActionId } from '../audit/store.ts';
 import type { Policy } from '../policy/load.ts';
 import { detectors, remediators, resourceTypes } from '../resources/index.ts';
 import { pricesWith, usd } from '../savings/prices.ts';
-import { errorMessage } from '../util/errors.ts';
+import { ProtectedResourceError, errorMessage } from '../util/errors.ts';
 import { shortHash } from '../util/hash.ts';
 import { inScope, protectionOf } from './scope.ts';
 import type { ActionRecord, ActionStatus, Detection, Detector, DetectorPass, Finding, Mode, RegionContext } from './types.ts';
@@ -247,8 +247,12 @@ function toFinding(p: PolicyPass, detection: Detection & { resource: Finding['re
     mode: effectiveMode(p.policy, options),
     savings: detection.savings ?? { monthlyUsd: 0, basis: ['No estimate from this detector.'] },
     outcome: 'reported',
-    // A detector's own protection (e.g. too little data) shows its reason like the common ones do.
-    ...(protection ? { outcomeDetail: protection } : status === 'protected' ? { outcomeDetail: detection.reason } : {}),
+    // A module's own protection (too little data, AMI reference, …): its reason from evidence.protection, else the detection's.
+    ...(protection
+      ? { outcomeDetail: protection }
+      : status === 'protected'
+        ? { outcomeDetail: typeof detection.evidence.protection === 'string' ? detection.evidence.protection : detection.reason }
+        : {}),
   };
 }
 
@@ -398,6 +402,14 @@ export async function applyOne(policy: Policy, finding: FindingResult, actor: st
     finding.outcomeDetail = verification.detail;
   } catch (error) {
     record.error = { name: (error as Error).name ?? 'Error', message: errorMessage(error) };
+    if (error instanceof ProtectedResourceError) {
+      // Found protected at the last moment: nothing was changed; report it like any protection.
+      await transition(record, 'skipped', deps, `protected: ${errorMessage(error)}`, finding);
+      finding.status = 'protected';
+      finding.outcome = 'skipped';
+      finding.outcomeDetail = errorMessage(error);
+      return record;
+    }
     await transition(record, 'failed', deps, errorMessage(error), finding);
     finding.outcome = 'failed';
     finding.outcomeDetail = errorMessage(error);

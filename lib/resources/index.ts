@@ -1,5 +1,6 @@
 /** Loads every resource module into the registries. Import this before using them. */
 import './s3-bucket/index.ts';
 import './asg/index.ts';
+import './ebs-snapshot/index.ts';
 
 export { resourceTypes, detectors, remediators } from './registry.ts';

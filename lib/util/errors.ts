@@ -60,6 +60,13 @@ export class PlanConstraintError extends TrimtabError {}
 /** Undo was refused; the message says why (e.g. the resource changed since the action). */
 export class UndoRefusedError extends TrimtabError {}
 
+/**
+ * apply() found, right before writing, that the resource must not be touched (e.g. AWS said
+ * the snapshot is in use by an AMI). The engine records the finding as protected, the action
+ * as skipped (not failed), and never retries it in that run.
+ */
+export class ProtectedResourceError extends TrimtabError {}
+
 /** Verification re-read the resource and did not find the state the action should have left. */
 export class VerificationFailedError extends TrimtabError {}
 

@@ -7,6 +7,7 @@ import { Registry } from '../../util/registry.ts';
 import { SANDBOX_ACCOUNT, type Sandbox } from '../sandbox.ts';
 import { seedS3SmallCompany } from '../../resources/s3-bucket/sandbox-seed.ts';
 import { seedAsgSmallCompany } from '../../resources/asg/sandbox-seed.ts';
+import { seedEbsSmallCompany } from '../../resources/ebs-snapshot/sandbox-seed.ts';
 
 export interface Scenario {
   id: string;
@@ -15,7 +16,7 @@ export interface Scenario {
 }
 
 /** The parts of the default scenario, one per resource module. */
-const SMALL_COMPANY_PARTS: Array<(sandbox: Sandbox, account: string) => void> = [seedS3SmallCompany, seedAsgSmallCompany];
+const SMALL_COMPANY_PARTS: Array<(sandbox: Sandbox, account: string) => void> = [seedS3SmallCompany, seedAsgSmallCompany, seedEbsSmallCompany];
 
 export const scenarios = new Registry<Scenario>('scenario');
 

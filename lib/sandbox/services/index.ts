@@ -2,7 +2,9 @@
 import type { SandboxService } from '../sandbox.ts';
 import { autoscalingService } from './autoscaling.ts';
 import { cloudwatchService } from './cloudwatch.ts';
+import { ec2Service } from './ec2.ts';
+import { rbinService } from './rbin.ts';
 import { s3Service } from './s3.ts';
 import { stsService } from './sts.ts';
 
-export const SANDBOX_SERVICES: SandboxService[] = [s3Service, cloudwatchService, stsService, autoscalingService];
+export const SANDBOX_SERVICES: SandboxService[] = [s3Service, cloudwatchService, stsService, autoscalingService, ec2Service, rbinService];

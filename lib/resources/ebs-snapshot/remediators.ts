@@ -1,0 +1,282 @@
+/**
+ * delete-snapshot and archive-snapshot. apply() re-reads the snapshot right before writing and
+ * re-checks what can change between scan and apply: the protection tags, and shares with
+ * other accounts (DescribeSnapshotAttribute for this one snapshot: a per-action read, bounded
+ * by maxActionsPerRun, never a per-listed-snapshot call). EC2 writes are paced by the client
+ * factory (4/s, below DeleteSnapshot's ~5/s) and throttling is retried by the SDK's adaptive
+ * retry mode. InvalidSnapshot.NotFound counts as done; InvalidSnapshot.InUse becomes
+ * "protected" (ProtectedResourceError) and is never retried.
+ */
+import {
+  CreateTagsCommand,
+  DeleteSnapshotCommand,
+  DeleteTagsCommand,
+  DescribeSnapshotAttributeCommand,
+  DescribeSnapshotsCommand,
+  DescribeSnapshotTierStatusCommand,
+  EC2Client,
+  ListSnapshotsInRecycleBinCommand,
+  ModifySnapshotTierCommand,
+  RestoreSnapshotFromRecycleBinCommand,
+  RestoreSnapshotTierCommand,
+} from '@aws-sdk/client-ec2';
+import { z } from 'zod';
+import { SKIP_TAG } from '../../engine/scope.ts';
+import type { Remediator, RegionContext } from '../../engine/types.ts';
+import { usd } from '../../savings/prices.ts';
+import { ProtectedResourceError, UndoRefusedError, awsErrorName, errorMessage } from '../../util/errors.ts';
+import { sizeBasisGb, type SnapshotBefore } from './detectors.ts';
+import { createTrimtabRule, DELETED_BY_TAG, DELETED_BY_VALUE, recycleBinCoverage, type RecycleBinCoverage } from './recycle-bin.ts';
+import { BACKUP_TAG, DLM_TAG, toEbsSnapshot, type EbsSnapshot } from './resource.ts';
+
+const NOT_FOUND = 'InvalidSnapshot.NotFound';
+const IN_USE = 'InvalidSnapshot.InUse';
+
+/** The snapshot as it is now, or undefined when it no longer exists. */
+export async function describeSnapshot(ec2: EC2Client, id: string): Promise<EbsSnapshot | undefined> {
+  try {
+    const out = await ec2.send(new DescribeSnapshotsCommand({ SnapshotIds: [id] }));
+    const s = out.Snapshots?.[0];
+    return s ? toEbsSnapshot(s) : undefined;
+  } catch (error) {
+    if (awsErrorName(error) === NOT_FOUND) return undefined;
+    throw error;
+  }
+}
+
+/** Re-checks, right before a write, the protections that can change after the scan. */
+async function recheckProtections(ec2: EC2Client, s: EbsSnapshot, allowShared: boolean) {
+  if (SKIP_TAG in s.tags) throw new ProtectedResourceError(`${s.id} is now tagged ${SKIP_TAG}`);
+  if (BACKUP_TAG in s.tags) throw new ProtectedResourceError(`${s.id} is made by AWS Backup (tag ${BACKUP_TAG})`);
+  if (DLM_TAG in s.tags) throw new ProtectedResourceError(`${s.id} is made by Data Lifecycle Manager (tag ${DLM_TAG})`);
+  if (allowShared) return;
+  const out = await ec2.send(new DescribeSnapshotAttributeCommand({ SnapshotId: s.id, Attribute: 'createVolumePermission' }));
+  const shares = (out.CreateVolumePermissions ?? []).map((p) => (p.Group === 'all' ? 'everyone (public)' : (p.UserId ?? p.Group ?? '?')));
+  if (shares.length) throw new ProtectedResourceError(`${s.id} is shared with ${shares.join(', ')} (createVolumePermission) and the policy does not allow shared snapshots`);
+}
+
+const describeSize = (s: EbsSnapshot) => `${sizeBasisGb(s)} GiB`;
+
+export interface DeleteParams {
+  snapshotId: string;
+  allowShared: boolean;
+  createRecycleBinRule: boolean;
+  recycleBinRetentionDays: number;
+  requireRecycleBin: boolean;
+}
+
+interface DeleteOptions {
+  createRecycleBinRule: boolean;
+  recycleBinRetentionDays: number;
+  requireRecycleBin: boolean;
+}
+
+interface DeleteAfter {
+  deleted: true;
+  alreadyGone?: boolean;
+  recycleBin?: RecycleBinCoverage;
+  recoverableUntil?: string;
+}
+
+export const deleteSnapshot: Remediator<DeleteParams, DeleteOptions> = {
+  id: 'delete-snapshot',
+  resource: 'ebs-snapshot',
+  title: 'Delete the snapshot (recoverable from the Recycle Bin when a rule covers trimtab deletes)',
+  options: z.object({
+    /** Create a Recycle Bin rule matching trimtab's tag when none covers its deletes. */
+    createRecycleBinRule: z.boolean().default(false),
+    recycleBinRetentionDays: z.number().int().min(1).max(365).default(14),
+    /** Refuse to delete when no Recycle Bin rule covers the delete (and none will be created). */
+    requireRecycleBin: z.boolean().default(false),
+  }),
+  permissions: [
+    'ec2:DescribeSnapshots',
+    'ec2:DescribeSnapshotAttribute',
+    'ec2:CreateTags',
+    'ec2:DeleteTags',
+    'ec2:DeleteSnapshot',
+    'ec2:ListSnapshotsInRecycleBin',
+    'ec2:RestoreSnapshotFromRecycleBin',
+    'rbin:ListRules',
+    'rbin:GetRule',
+    'rbin:CreateRule',
+  ],
+  // Deletes are the riskiest action trimtab has: a person approves them unless a policy says otherwise.
+  defaultMode: 'approval',
+  undoable: 'best-effort',
+
+  plan(finding, options) {
+    const before = finding.before as SnapshotBefore;
+    const s = before.snapshot;
+    const rb = before.recycleBin;
+    const recoverable = rb.covered || options.createRecycleBinRule;
+    if (!recoverable && options.requireRecycleBin) {
+      return { kind: 'conflict', reason: 'No Recycle Bin rule covers trimtab deletes and the policy requires one (requireRecycleBin); set createRecycleBinRule or add a rule.' };
+    }
+    const days = rb.covered ? rb.retentionDays : options.recycleBinRetentionDays;
+    const recovery = rb.covered
+      ? `recoverable for ${days} days (Recycle Bin rule ${rb.ruleId})`
+      : options.createRecycleBinRule
+        ? `recoverable for ${days} days (trimtab creates a Recycle Bin rule for its tag ${DELETED_BY_TAG} first)`
+        : 'FINAL: no Recycle Bin rule covers it, so it cannot be recovered';
+    return {
+      kind: 'change',
+      summary: `Delete snapshot ${s.id} (${s.volumeId}, ${describeSize(s)}, ${s.storageTier}); ${recovery}.`,
+      params: { snapshotId: s.id, allowShared: before.allowShared, ...options },
+      undo: recoverable
+        ? `trimtab undo restores it from the Recycle Bin (RestoreSnapshotFromRecycleBin) within ${days} days of the delete.`
+        : 'Not possible: no Recycle Bin rule covers this delete, so it is final.',
+    };
+  },
+
+  async apply(ctx, plan) {
+    const ec2 = ctx.clients.get(EC2Client, ctx.region);
+    const id = plan.params.snapshotId;
+    const current = await describeSnapshot(ec2, id);
+    if (!current) return { after: { deleted: true, alreadyGone: true } satisfies DeleteAfter, detail: `${id} was already gone (${NOT_FOUND}): counts as done` };
+    await recheckProtections(ec2, current, plan.params.allowShared);
+
+    let coverage = await recycleBinCoverage(ctx);
+    if (!coverage.covered && plan.params.createRecycleBinRule) coverage = await createTrimtabRule(ctx, plan.params.recycleBinRetentionDays);
+    if (!coverage.covered && plan.params.requireRecycleBin) throw new Error(`No Recycle Bin rule covers the delete of ${id} and the policy requires one; nothing was deleted.`);
+
+    // The tag makes a tag-level Recycle Bin rule retain this snapshot when it is deleted.
+    await ec2.send(new CreateTagsCommand({ Resources: [id], Tags: [{ Key: DELETED_BY_TAG, Value: DELETED_BY_VALUE }] }));
+    try {
+      await ec2.send(new DeleteSnapshotCommand({ SnapshotId: id }));
+    } catch (error) {
+      const name = awsErrorName(error);
+      if (name === NOT_FOUND) return { before: { snapshot: current }, after: { deleted: true, alreadyGone: true } satisfies DeleteAfter, detail: `${id} vanished before the delete (${NOT_FOUND}): counts as done` };
+      if (name === IN_USE) {
+        await ec2.send(new DeleteTagsCommand({ Resources: [id], Tags: [{ Key: DELETED_BY_TAG }] })).catch(() => undefined);
+        throw new ProtectedResourceError(`${IN_USE}: ${errorMessage(error)}`, { cause: error });
+      }
+      throw error;
+    }
+    const until = coverage.covered && coverage.retentionDays ? new Date(ctx.now.getTime() + coverage.retentionDays * 86_400_000).toISOString() : undefined;
+    const after: DeleteAfter = { deleted: true, recycleBin: coverage, ...(until ? { recoverableUntil: until } : {}) };
+    return {
+      before: { snapshot: current },
+      after,
+      detail: coverage.covered ? `deleted; in the Recycle Bin until ${until} (rule ${coverage.ruleId})` : 'deleted; final (no Recycle Bin rule covers it)',
+    };
+  },
+
+  async verify(ctx, plan) {
+    const ec2 = ctx.clients.get(EC2Client, ctx.region);
+    const still = await describeSnapshot(ec2, plan.params.snapshotId);
+    return still ? { ok: false, detail: `${plan.params.snapshotId} still exists (state ${still.state}) after the delete` } : { ok: true, detail: `${plan.params.snapshotId} is gone` };
+  },
+
+  async undo(ctx, record) {
+    const ec2 = ctx.clients.get(EC2Client, ctx.region);
+    const id = record.resource.id;
+    const after = record.after as DeleteAfter | undefined;
+    if (after?.alreadyGone) throw new UndoRefusedError(`${id} was already gone when trimtab acted; there is nothing of trimtab's to restore.`);
+    if (!after?.recycleBin?.covered) throw new UndoRefusedError(`${id} was deleted with no Recycle Bin rule covering it: the delete is final.`);
+    const bin = await ec2.send(new ListSnapshotsInRecycleBinCommand({ SnapshotIds: [id] }));
+    if (!bin.Snapshots?.length) {
+      const back = await describeSnapshot(ec2, id);
+      if (back) throw new UndoRefusedError(`${id} is not in the Recycle Bin: it was already restored.`);
+      throw new UndoRefusedError(`${id} is no longer in the Recycle Bin (retention ${after.recycleBin.retentionDays} days, until ${after.recoverableUntil ?? '?'}): it cannot be restored.`);
+    }
+    await ec2.send(new RestoreSnapshotFromRecycleBinCommand({ SnapshotId: id }));
+    await ec2.send(new DeleteTagsCommand({ Resources: [id], Tags: [{ Key: DELETED_BY_TAG }] }));
+    return { detail: `Restored ${id} from the Recycle Bin (same snapshot id, tags kept).`, after: { restored: true } };
+  },
+};
+
+export interface ArchiveParams {
+  snapshotId: string;
+  allowShared: boolean;
+}
+
+async function tierInProgress(ec2: EC2Client, id: string): Promise<string | undefined> {
+  const out = await ec2.send(new DescribeSnapshotTierStatusCommand({ Filters: [{ Name: 'snapshot-id', Values: [id] }] }));
+  return out.SnapshotTierStatuses?.[0]?.LastTieringOperationStatus;
+}
+
+export const archiveSnapshot: Remediator<ArchiveParams, { minMonthlySavingsUsd: number }> = {
+  id: 'archive-snapshot',
+  resource: 'ebs-snapshot',
+  title: 'Move the snapshot to the archive tier, only where that saves money',
+  options: z.object({ minMonthlySavingsUsd: z.number().min(0).default(1) }),
+  permissions: ['ec2:DescribeSnapshots', 'ec2:DescribeSnapshotAttribute', 'ec2:DescribeSnapshotTierStatus', 'ec2:ModifySnapshotTier', 'ec2:RestoreSnapshotTier'],
+  defaultMode: 'approval',
+  undoable: 'best-effort',
+
+  plan(finding, options, { prices }) {
+    const before = finding.before as SnapshotBefore;
+    const s = before.snapshot;
+    if (s.storageTier === 'archive') return { kind: 'noop', reason: `${s.id} is already in the archive tier.` };
+    const gb = sizeBasisGb(s);
+    const archiveMonthly = gb * prices.ebsSnapshotArchiveGbMonth;
+    // Only the sole snapshot of a deleted volume is known to be billed for all its blocks in the
+    // standard tier. For any other, the standard bill is its changed blocks only (unknown to the
+    // API), and blocks shared with other snapshots stay billed after archiving.
+    if (before.volumeExists || before.snapshotsOfVolume !== 1) {
+      const lineage = before.snapshotsOfVolume ? `one of ${before.snapshotsOfVolume} snapshots of ${s.volumeId}` : `part of ${s.volumeId}'s snapshot lineage`;
+      return {
+        kind: 'noop',
+        reason: `Not archived: it is ${lineage}, so its standard-tier cost is only its changed blocks, while the archive stores all ${gb} GiB ($${usd(archiveMonthly)}/month, 90-day minimum); the estimate cannot show a saving.`,
+      };
+    }
+    const standardMonthly = gb * prices.ebsSnapshotStandardGbMonth;
+    const saving = standardMonthly - archiveMonthly;
+    if (saving < options.minMonthlySavingsUsd) return { kind: 'noop', reason: `Archiving would save $${usd(saving)}/month, under the policy's minimum of $${options.minMonthlySavingsUsd}.` };
+    return {
+      kind: 'change',
+      summary: `Archive snapshot ${s.id} (${gb} GiB, the only snapshot of deleted volume ${s.volumeId}): $${usd(standardMonthly)} → $${usd(archiveMonthly)}/month. Archive bills at least 90 days; restoring costs $${prices.ebsSnapshotArchiveRestoreGb}/GB and takes up to 72 h.`,
+      params: { snapshotId: s.id, allowShared: before.allowShared },
+      undo: 'trimtab undo starts a permanent restore to the standard tier (RestoreSnapshotTier): 24-72 h, $0.03/GB, and the 90-day archive minimum is still billed.',
+      savings: {
+        monthlyUsd: saving,
+        basis: [
+          `Standard: ${gb} GiB × $${prices.ebsSnapshotStandardGbMonth}/GB-month = $${usd(standardMonthly)} (it is the only snapshot of its deleted volume, so it holds every block).`,
+          `Archive: the full ${gb} GiB × $${prices.ebsSnapshotArchiveGbMonth}/GB-month = $${usd(archiveMonthly)}, billed for at least 90 days ($${usd(archiveMonthly * 3)}).`,
+          `Restore: $${prices.ebsSnapshotArchiveRestoreGb}/GB ($${usd(gb * prices.ebsSnapshotArchiveRestoreGb)}) if it is ever needed again.`,
+        ],
+      },
+    };
+  },
+
+  async apply(ctx: RegionContext, plan) {
+    const ec2 = ctx.clients.get(EC2Client, ctx.region);
+    const id = plan.params.snapshotId;
+    const current = await describeSnapshot(ec2, id);
+    if (!current) return { after: { gone: true }, detail: `${id} no longer exists (${NOT_FOUND}): nothing to archive, counts as done` };
+    if (current.storageTier === 'archive') return { before: { snapshot: current }, after: { storageTier: 'archive' }, detail: `${id} was already archived` };
+    await recheckProtections(ec2, current, plan.params.allowShared);
+    try {
+      const out = await ec2.send(new ModifySnapshotTierCommand({ SnapshotId: id, StorageTier: 'archive' }));
+      return { before: { snapshot: current }, after: { storageTier: 'archive', tieringStartTime: out.TieringStartTime?.toISOString() }, detail: 'archival started' };
+    } catch (error) {
+      if (awsErrorName(error) === NOT_FOUND) return { after: { gone: true }, detail: `${id} vanished (${NOT_FOUND}): counts as done` };
+      if (awsErrorName(error) === IN_USE) throw new ProtectedResourceError(`${IN_USE}: ${errorMessage(error)}`, { cause: error });
+      throw error;
+    }
+  },
+
+  async verify(ctx, plan, applied) {
+    const ec2 = ctx.clients.get(EC2Client, ctx.region);
+    const id = plan.params.snapshotId;
+    const now = await describeSnapshot(ec2, id);
+    if (!now) return (applied.after as { gone?: boolean }).gone ? { ok: true, detail: `${id} is gone` } : { ok: false, detail: `${id} disappeared after archiving` };
+    if (now.storageTier === 'archive') return { ok: true, detail: `${id} is in the archive tier` };
+    // AWS takes hours to archive: an archival in progress is what a successful call leaves.
+    const status = await tierInProgress(ec2, id);
+    if (status === 'archival-in-progress' || status === 'archival-completed') return { ok: true, detail: `${id}: ${status}` };
+    return { ok: false, detail: `${id} is still in the ${now.storageTier} tier (tiering status: ${status ?? 'none'})` };
+  },
+
+  async undo(ctx, record) {
+    const ec2 = ctx.clients.get(EC2Client, ctx.region);
+    const id = record.resource.id;
+    if ((record.after as { gone?: boolean } | undefined)?.gone) throw new UndoRefusedError(`${id} no longer existed when trimtab acted; nothing to restore.`);
+    const now = await describeSnapshot(ec2, id);
+    if (!now) throw new UndoRefusedError(`${id} no longer exists (deleted after it was archived): it cannot be restored.`);
+    if (now.storageTier !== 'archive') throw new UndoRefusedError(`${id} is in the ${now.storageTier} tier already: nothing to restore.`);
+    await ec2.send(new RestoreSnapshotTierCommand({ SnapshotId: id, PermanentRestore: true }));
+    return { detail: `Permanent restore of ${id} to the standard tier started (AWS: up to 72 h, $0.03/GB).`, after: { storageTier: 'standard' } };
+  },
+};

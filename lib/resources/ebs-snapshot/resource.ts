@@ -1,0 +1,133 @@
+/**
+ * EBS snapshots owned by the account, listed with DescribeSnapshots (OwnerIds self, 1,000 a
+ * page) and streamed. Everything the decisions need beyond the snapshot itself is gathered
+ * once per region and run in prepare(), never per snapshot:
+ * - AMI block-device mappings: DescribeImages Owners self, IncludeDisabled and IncludeDeprecated;
+ * - which volumes exist: one paginated DescribeVolumes;
+ * - which snapshots are public: DescribeSnapshots OwnerIds self + RestorableByUserIds ['all']
+ *   (a filtered listing, usually one call). Shares with specific accounts cannot be listed
+ *   without a call per snapshot (DescribeSnapshotAttribute), so delete-snapshot checks them for
+ *   the one snapshot it is about to delete, right before the delete (see remediators.ts);
+ * - Recycle Bin coverage of trimtab's deletes (see recycle-bin.ts).
+ * The snapshot kept per item is compact (no description), so 100,000 fit in Lambda memory.
+ */
+import { EC2Client, paginateDescribeImages, paginateDescribeSnapshots, paginateDescribeVolumes, type Snapshot } from '@aws-sdk/client-ec2';
+import type { RegionContext, ResourceType } from '../../engine/types.ts';
+import { GIB } from '../../savings/prices.ts';
+import { batches } from '../../util/async.ts';
+import { recycleBinCoverage, type RecycleBinCoverage } from './recycle-bin.ts';
+
+export interface EbsSnapshot {
+  id: string;
+  volumeId: string;
+  /** Milliseconds since the epoch (compact). */
+  startTime: number;
+  /** The source volume's size, GiB. */
+  volumeSizeGb: number;
+  /** FullSnapshotSizeInBytes in GiB, when AWS reports it: the blocks written, not the incremental size. */
+  fullSizeGb?: number;
+  state: string;
+  storageTier: string;
+  tags: Record<string, string>;
+}
+
+export interface AmiRef {
+  imageId: string;
+  name?: string;
+  state?: string;
+  deprecated: boolean;
+}
+
+export interface EbsPrepared {
+  /** Snapshot id → the owned AMIs that map it (available, disabled and deprecated). */
+  amiRefs: Map<string, AmiRef[]>;
+  /** Volume id → state, for every volume that exists in the region. */
+  volumes: Map<string, string>;
+  /** Snapshots anyone can restore (createVolumePermission group all). */
+  publicSnapshots: Set<string>;
+  recycleBin: RecycleBinCoverage;
+}
+
+/** What AWS shows as the volume of a copied snapshot: not a volume that ever existed here. */
+export const COPIED_SNAPSHOT_VOLUME = 'vol-ffffffff';
+export const BACKUP_TAG = 'aws:backup:source-resource';
+export const DLM_TAG = 'aws:dlm:lifecycle-policy-id';
+export const PAGE_SIZE = 1000;
+
+export function toEbsSnapshot(s: Snapshot): EbsSnapshot {
+  const tags: Record<string, string> = {};
+  for (const t of s.Tags ?? []) if (t.Key) tags[t.Key] = t.Value ?? '';
+  return {
+    id: s.SnapshotId!,
+    volumeId: s.VolumeId ?? COPIED_SNAPSHOT_VOLUME,
+    startTime: s.StartTime ? new Date(s.StartTime).getTime() : 0,
+    volumeSizeGb: s.VolumeSize ?? 0,
+    ...(s.FullSnapshotSizeInBytes !== undefined ? { fullSizeGb: Math.round((s.FullSnapshotSizeInBytes / GIB) * 100) / 100 } : {}),
+    state: s.State ?? 'unknown',
+    storageTier: s.StorageTier ?? 'standard',
+    tags,
+  };
+}
+
+export async function amiReferences(ec2: EC2Client, now: Date): Promise<Map<string, AmiRef[]>> {
+  const refs = new Map<string, AmiRef[]>();
+  const pages = paginateDescribeImages({ client: ec2, pageSize: PAGE_SIZE }, { Owners: ['self'], IncludeDisabled: true, IncludeDeprecated: true });
+  for await (const page of pages) {
+    for (const image of page.Images ?? []) {
+      const ref: AmiRef = { imageId: image.ImageId!, name: image.Name, state: image.State, deprecated: Boolean(image.DeprecationTime && Date.parse(image.DeprecationTime) <= now.getTime()) };
+      for (const m of image.BlockDeviceMappings ?? []) {
+        const snap = m.Ebs?.SnapshotId;
+        if (!snap) continue;
+        const list = refs.get(snap) ?? [];
+        list.push(ref);
+        refs.set(snap, list);
+      }
+    }
+  }
+  return refs;
+}
+
+async function existingVolumes(ec2: EC2Client): Promise<Map<string, string>> {
+  const volumes = new Map<string, string>();
+  for await (const page of paginateDescribeVolumes({ client: ec2, pageSize: PAGE_SIZE }, {})) {
+    for (const v of page.Volumes ?? []) if (v.VolumeId) volumes.set(v.VolumeId, v.State ?? 'unknown');
+  }
+  return volumes;
+}
+
+async function publicSnapshots(ec2: EC2Client): Promise<Set<string>> {
+  const ids = new Set<string>();
+  for await (const page of paginateDescribeSnapshots({ client: ec2, pageSize: PAGE_SIZE }, { OwnerIds: ['self'], RestorableByUserIds: ['all'] })) {
+    for (const s of page.Snapshots ?? []) if (s.SnapshotId) ids.add(s.SnapshotId);
+  }
+  return ids;
+}
+
+export const ebsSnapshotResource: ResourceType<EbsSnapshot, EbsPrepared> = {
+  id: 'ebs-snapshot',
+  title: 'EBS snapshot',
+  permissions: ['ec2:DescribeSnapshots', 'ec2:DescribeImages', 'ec2:DescribeVolumes', 'rbin:ListRules', 'rbin:GetRule'],
+
+  async prepare(ctx) {
+    const ec2 = ctx.clients.get(EC2Client, ctx.region);
+    const [amiRefs, volumes, shared, recycleBin] = await Promise.all([amiReferences(ec2, ctx.now), existingVolumes(ec2), publicSnapshots(ec2), recycleBinCoverage(ctx)]);
+    ctx.log('ebs-snapshot prepared', { region: ctx.region, amiMappedSnapshots: amiRefs.size, volumes: volumes.size, publicSnapshots: shared.size });
+    return { amiRefs, volumes, publicSnapshots: shared, recycleBin };
+  },
+
+  async *list(ctx, _prepared, ids) {
+    const ec2 = ctx.clients.get(EC2Client, ctx.region);
+    // Event-driven runs name the snapshots (a filter takes up to 200 values); scheduled runs list them all.
+    const inputs = ids?.length ? batches(ids, 200).map((chunk) => ({ OwnerIds: ['self'], Filters: [{ Name: 'snapshot-id', Values: chunk }] })) : [{ OwnerIds: ['self'] }];
+    for (const input of inputs) {
+      for await (const page of paginateDescribeSnapshots({ client: ec2, pageSize: PAGE_SIZE }, input)) {
+        const snapshots = (page.Snapshots ?? []).filter((s) => s.SnapshotId).map(toEbsSnapshot);
+        if (snapshots.length) yield snapshots;
+      }
+    }
+  },
+
+  ref(s, ctx: RegionContext) {
+    return { type: 'ebs-snapshot', id: s.id, arn: `arn:aws:ec2:${ctx.region}::snapshot/${s.id}`, account: ctx.account, region: ctx.region, tags: s.tags };
+  },
+};
