@@ -1,7 +1,9 @@
 /** Every service the sandbox simulates. A resource module that needs a new service adds it here. */
 import type { SandboxService } from '../sandbox.ts';
 import { cloudwatchService } from './cloudwatch.ts';
+import { dynamodbService } from './dynamodb.ts';
+import { eventBridgeService } from './eventbridge.ts';
 import { s3Service } from './s3.ts';
 import { stsService } from './sts.ts';
 
-export const SANDBOX_SERVICES: SandboxService[] = [s3Service, cloudwatchService, stsService];
+export const SANDBOX_SERVICES: SandboxService[] = [s3Service, cloudwatchService, stsService, dynamodbService, eventBridgeService];
