@@ -27,6 +27,8 @@ import { ActionInProgressError } from '../util/errors.ts';
 export const IDEMPOTENCY_KEY_PREFIX = 'trimtab-action';
 /** How long a completed action's result answers replays. Longer than any redelivery or retry window. */
 export const DEFAULT_IDEMPOTENCY_SECONDS = 24 * 3600;
+/** Outside Lambda (CLI), an in-progress key is considered abandoned after this long (a crashed run must not block it for a day). */
+export const CLI_IN_PROGRESS_MS = 15 * 60_000;
 
 /** Powertools persistence in process memory: for the CLI (one run per process) and tests. */
 export class MemoryPersistenceLayer extends BasePersistenceLayer {
@@ -79,6 +81,8 @@ export class PowertoolsActionIdempotency implements ActionIdempotency {
     options: PowertoolsIdempotencyOptions = {},
   ) {
     this.config = new IdempotencyConfig({ expiresAfterSeconds: options.expiresAfterSeconds ?? DEFAULT_IDEMPOTENCY_SECONDS });
+    // Each action's in-progress record expires after a fixed window; Lambda replaces it with the invocation's remaining time.
+    this.config.registerLambdaContext({ getRemainingTimeInMillis: () => CLI_IN_PROGRESS_MS } as Context);
     // The first argument (the key) is hashed; the second (the work) is not part of it.
     this.guarded = makeIdempotent(async (_key: ActionKey, work: () => Promise<ActionRecord>) => work(), {
       persistenceStore,
