@@ -2,7 +2,10 @@
 import { AwsClients } from '../lib/aws/clients.ts';
 import { MemoryActionStore } from '../lib/audit/store.ts';
 import { runPolicies, type EngineDeps, type RunOptions } from '../lib/engine/run.ts';
-import { parsePolicies, type Policy } from '../lib/policy/load.ts';
+import { loadPolicies, parsePolicies, type Policy, type PolicySet } from '../lib/policy/load.ts';
+import { createAudit } from '../lib/audit/setup.ts';
+import type { LambdaDeps } from '../lib/lambda/deps.ts';
+import { RunMetrics } from '../lib/lambda/metrics.ts';
 import { Sandbox, SANDBOX_ACCOUNT } from '../lib/sandbox/sandbox.ts';
 import { SANDBOX_SERVICES } from '../lib/sandbox/services/index.ts';
 import { seededSandbox } from '../lib/sandbox/index.ts';
@@ -50,4 +53,32 @@ export function emptySandbox(options: SandboxOptions = {}): Sandbox {
 /** Policies from inline YAML. */
 export function policiesFrom(yaml: string): Policy[] {
   return parsePolicies(yaml, 'test.yml').policies;
+}
+
+/**
+ * Lambda deps over a test env, as a container would build them but with the env's memory
+ * store: no tables, no event bus, memory idempotency.
+ */
+export function lambdaDepsFor(env: TestEnv, policies: PolicySet = loadPolicies('trimtab.yml')): LambdaDeps {
+  const metrics = new RunMetrics();
+  const audit = createAudit({
+    clients: env.clients,
+    region: 'us-east-1',
+    settings: { ttlAttribute: 'expiresAt', retentionDays: 30 },
+    fallbackStore: () => env.store,
+    counter: metrics,
+    now: env.deps.now,
+  });
+  return {
+    policies,
+    engine: { ...env.deps, ...audit.trail.engineDeps(), idempotency: audit.idempotency },
+    sandbox: env.sandbox,
+    audit,
+    metrics,
+    begin: () => {},
+    finish: async () => {
+      await audit.trail.flush();
+    },
+    flush: () => {},
+  };
 }

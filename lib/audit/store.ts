@@ -1,12 +1,13 @@
 /**
- * Action records. The CLI keeps them in a local JSON Lines file: one line per transition,
- * the newest line for an id wins, so an interrupted run never loses what it already did.
- * The Lambda side stores them in DynamoDB (see lib/audit/dynamodb.ts when present).
+ * Action records and finding records. The CLI keeps them in local JSON Lines files: one line
+ * per transition, the newest line for an id wins, so an interrupted run never loses what it
+ * already did. The Lambda side (and the CLI with --stage) stores them in DynamoDB
+ * (lib/audit/dynamodb.ts).
  */
 import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import type { ActionRecord, ActionStatus } from '../engine/types.ts';
+import type { ActionRecord, ActionStatus, Finding, FindingStatus, Mode, ResourceRef } from '../engine/types.ts';
 
 export interface HistoryFilter {
   resource?: string;
@@ -19,6 +20,51 @@ export interface ActionStore {
   put(record: ActionRecord): Promise<void>;
   get(id: string): Promise<ActionRecord | undefined>;
   list(filter?: HistoryFilter): Promise<ActionRecord[]>;
+  /** Record what a run detected (one record per finding per run). Optional: older stores only keep actions. */
+  putFindings?(records: FindingRecord[]): Promise<void>;
+  listFindings?(filter?: Omit<HistoryFilter, 'status'>): Promise<FindingRecord[]>;
+}
+
+/** The audit record of one finding in one run: what was seen, why, and what was planned. */
+export interface FindingRecord {
+  /** The finding's stable id (policy + resource + detector): the same resource found again keeps it. */
+  id: string;
+  /** When the run detected it. */
+  at: string;
+  policy: string;
+  detector: string;
+  resource: ResourceRef;
+  status: FindingStatus;
+  reason: string;
+  evidence: Record<string, unknown>;
+  mode: Mode;
+  plan?: { action: string; summary: string; hash: string; undo: string };
+  estimatedMonthlySavingsUsd: number;
+  savingsBasis: string[];
+}
+
+export function findingRecord(finding: Finding, at: Date): FindingRecord {
+  return {
+    id: finding.id,
+    at: at.toISOString(),
+    policy: finding.policy,
+    detector: finding.detector,
+    resource: finding.resource,
+    status: finding.status,
+    reason: finding.reason,
+    evidence: finding.evidence,
+    mode: finding.mode,
+    ...(finding.plan ? { plan: { action: finding.plan.action, summary: finding.plan.summary, hash: finding.plan.hash, undo: finding.plan.undo } } : {}),
+    estimatedMonthlySavingsUsd: finding.savings.monthlyUsd,
+    savingsBasis: finding.savings.basis,
+  };
+}
+
+export function findingMatches(record: FindingRecord, filter: Omit<HistoryFilter, 'status'> = {}): boolean {
+  if (filter.resource && record.resource.id !== filter.resource && record.resource.arn !== filter.resource) return false;
+  if (filter.policy && record.policy !== filter.policy) return false;
+  if (filter.since && Date.parse(record.at) < filter.since.getTime()) return false;
+  return true;
 }
 
 /** Ids sort by time: "act-<ms since epoch, base36>-<random>". */
@@ -36,6 +82,13 @@ const byTime = (a: ActionRecord, b: ActionRecord) => (a.transitions[0]?.at ?? ''
 
 export class MemoryActionStore implements ActionStore {
   readonly records = new Map<string, ActionRecord>();
+  readonly findings: FindingRecord[] = [];
+  async putFindings(records: FindingRecord[]) {
+    this.findings.push(...structuredClone(records));
+  }
+  async listFindings(filter?: Omit<HistoryFilter, 'status'>) {
+    return structuredClone(this.findings.filter((f) => findingMatches(f, filter)).sort((a, b) => a.at.localeCompare(b.at)));
+  }
   async put(record: ActionRecord) {
     this.records.set(record.id, structuredClone(record));
   }
@@ -52,6 +105,31 @@ export const defaultHistoryFile = () => resolve(process.env.TRIMTAB_HISTORY_FILE
 
 export class JsonlActionStore implements ActionStore {
   constructor(readonly file = defaultHistoryFile()) {}
+
+  /** Findings go to a sibling file (actions.jsonl → actions.findings.jsonl), one line each. */
+  get findingsFile(): string {
+    return this.file.replace(/(\.jsonl)?$/, '.findings.jsonl');
+  }
+
+  async putFindings(records: FindingRecord[]) {
+    if (records.length === 0) return;
+    mkdirSync(dirname(this.findingsFile), { recursive: true });
+    appendFileSync(this.findingsFile, records.map((r) => `${JSON.stringify(r)}\n`).join(''));
+  }
+
+  async listFindings(filter?: Omit<HistoryFilter, 'status'>) {
+    if (!existsSync(this.findingsFile)) return [];
+    const records: FindingRecord[] = [];
+    for (const line of readFileSync(this.findingsFile, 'utf8').split('\n')) {
+      if (!line.trim()) continue;
+      try {
+        records.push(JSON.parse(line) as FindingRecord);
+      } catch {
+        // A torn last line is skipped, as for actions.
+      }
+    }
+    return records.filter((f) => findingMatches(f, filter)).sort((a, b) => a.at.localeCompare(b.at));
+  }
 
   async put(record: ActionRecord) {
     mkdirSync(dirname(this.file), { recursive: true });

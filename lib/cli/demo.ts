@@ -4,6 +4,7 @@
  * allow, and prints findings, actions, a summary and how to undo each action.
  */
 import { writeFileSync } from 'node:fs';
+import { JsonlActionStore } from '../audit/store.ts';
 import { runPolicies } from '../engine/run.ts';
 import { loadPolicies } from '../policy/load.ts';
 import { resetSandbox } from '../sandbox/index.ts';
@@ -17,15 +18,16 @@ export async function runDemo(options: { policies: string }) {
   const { policies } = loadPolicies(options.policies);
   resetSandbox();
   writeFileSync(sandboxHistoryFile(), '');
+  writeFileSync(new JsonlActionStore(sandboxHistoryFile()).findingsFile, '');
   const env = await createEnvironment({ sandbox: true });
   heading(`1. The scheduled sweep: ${policies.length} policies over the sandbox account (${env.account}, ${env.defaultRegions.join(', ')})`);
   const byMode = (mode: string) => policies.filter((p) => p.mode === mode).map((p) => p.id);
   console.log(`auto: ${byMode('auto').join(', ') || '-'}\napproval: ${byMode('approval').join(', ') || '-'}\ndry-run: ${byMode('dry-run').join(', ') || '-'}`);
   const result = await runPolicies(
     { policies, actor: 'demo' },
-    { account: env.account, clients: env.clients, store: env.store, defaultRegions: env.defaultRegions },
+    env.engineDeps(),
   );
-  env.close();
+  await env.finish();
 
   heading('Findings');
   console.log(findingsTable(result, { verbose: true }));

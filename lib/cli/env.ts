@@ -1,11 +1,17 @@
 /**
  * Where the CLI runs: the sandbox account (--sandbox), or a real account through the
  * standard AWS credential chain (AWS_PROFILE, environment, SSO, …).
+ *
+ * Where it records: local JSON Lines files, or a deployed stage's audit table when pointed at
+ * one (`--stage NAME`, or TRIMTAB_AUDIT_TABLE). With a stage, actions share the stage's
+ * idempotency table and events go to its bus (TRIMTAB_EVENT_BUS, default bus otherwise).
  */
 import { resolve } from 'node:path';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { AwsClients } from '../aws/clients.ts';
+import { auditSettingsFromEnv, createAudit, ensureSandboxAuditTables, stageTables, type Audit, type AuditSettings } from '../audit/setup.ts';
 import { JsonlActionStore, type ActionStore } from '../audit/store.ts';
+import type { EngineDeps } from '../engine/run.ts';
 import { openSandbox, SANDBOX_ACCOUNT, SANDBOX_REGION, type Sandbox } from '../sandbox/index.ts';
 import { NoCredentialsError, TrimtabError } from '../util/errors.ts';
 
@@ -15,10 +21,51 @@ export interface CliEnvironment {
   store: ActionStore;
   defaultRegions: string[];
   sandbox?: Sandbox;
+  audit: Audit;
+  /** The deployed stage's audit table, when the CLI is pointed at one. */
+  auditTable?: string;
   /** Calls made so far (the sandbox's own count, or the factory's). */
   apiCalls(): number;
+  /** Engine deps with the audit trail and idempotency wired in. */
+  engineDeps(): EngineDeps;
+  /** Send queued events, then close. */
+  finish(): Promise<void>;
   /** Persist the sandbox after writes. */
   close(): void;
+}
+
+export interface EnvironmentOptions {
+  sandbox?: boolean;
+  regions?: string[];
+  /** A deployed stage whose audit table (trimtab-<stage>-audit) the CLI reads and writes. */
+  stage?: string;
+}
+
+/** Settings for the CLI: a stage's tables, else TRIMTAB_AUDIT_TABLE etc., else local files and no events. */
+export function cliAuditSettings(stage: string | undefined, env: NodeJS.ProcessEnv = process.env): AuditSettings {
+  const fromEnv = auditSettingsFromEnv(env);
+  if (stage) return { ...fromEnv, ...stageTables(stage), eventBus: fromEnv.eventBus ?? 'default' };
+  return { ...fromEnv, eventBus: fromEnv.auditTable ? (fromEnv.eventBus ?? 'default') : undefined };
+}
+
+function withAudit(base: Omit<CliEnvironment, 'audit' | 'store' | 'engineDeps' | 'finish'>, settings: AuditSettings, region: string, fallbackFile?: string): CliEnvironment {
+  const audit = createAudit({ clients: base.clients, region, settings, fallbackStore: () => new JsonlActionStore(fallbackFile) });
+  const env: CliEnvironment = {
+    ...base,
+    audit,
+    store: audit.store,
+    auditTable: settings.auditTable,
+    engineDeps: () => ({ account: env.account, clients: env.clients, defaultRegions: env.defaultRegions, ...audit.trail.engineDeps(), idempotency: audit.idempotency }),
+    async finish() {
+      try {
+        const report = await audit.trail.flush();
+        if (report.failed.length) console.error(`trimtab: ${report.failed.length} event(s) were not published (first: ${report.failed[0].errorCode}: ${report.failed[0].errorMessage})`);
+      } finally {
+        env.close();
+      }
+    },
+  };
+  return env;
 }
 
 export const sandboxHistoryFile = () => resolve(process.env.TRIMTAB_SANDBOX_HISTORY_FILE ?? '.trimtab/sandbox-actions.jsonl');
@@ -27,21 +74,28 @@ export function useSandbox(flag: boolean | undefined): boolean {
   return Boolean(flag) || process.env.TRIMTAB_SANDBOX === '1' || process.env.TRIMTAB_SANDBOX === 'true';
 }
 
-export async function createEnvironment(options: { sandbox?: boolean; regions?: string[] }): Promise<CliEnvironment> {
+export async function createEnvironment(options: EnvironmentOptions): Promise<CliEnvironment> {
+  const settings = cliAuditSettings(options.stage);
   if (useSandbox(options.sandbox)) {
     const sandbox = openSandbox();
     const clients = new AwsClients({ account: SANDBOX_ACCOUNT, allowWrites: false, interceptor: sandbox });
-    const regions = Object.keys(sandbox.account(SANDBOX_ACCOUNT).regions);
+    // A stage in the sandbox: its tables exist as the stack would create them.
+    if (settings.auditTable) ensureSandboxAuditTables(sandbox, SANDBOX_ACCOUNT, SANDBOX_REGION, settings);
+    const regions = Object.keys(sandbox.account(SANDBOX_ACCOUNT).regions).filter((r) => Object.keys(sandbox.account(SANDBOX_ACCOUNT).regions[r]).some((k) => k !== 'dynamodb' && k !== 'eventbridge'));
     const before = sandbox.callCount();
-    return {
-      account: SANDBOX_ACCOUNT,
-      clients,
-      store: new JsonlActionStore(sandboxHistoryFile()),
-      defaultRegions: options.regions?.length ? options.regions : regions.length ? regions.sort() : [SANDBOX_REGION],
-      sandbox,
-      apiCalls: () => sandbox.callCount() - before,
-      close: () => sandbox.save(resolve(process.env.TRIMTAB_SANDBOX_FILE ?? '.trimtab/sandbox.json')),
-    };
+    return withAudit(
+      {
+        account: SANDBOX_ACCOUNT,
+        clients,
+        defaultRegions: options.regions?.length ? options.regions : regions.length ? regions.sort() : [SANDBOX_REGION],
+        sandbox,
+        apiCalls: () => sandbox.callCount() - before,
+        close: () => sandbox.save(resolve(process.env.TRIMTAB_SANDBOX_FILE ?? '.trimtab/sandbox.json')),
+      },
+      settings,
+      SANDBOX_REGION,
+      sandboxHistoryFile(),
+    );
   }
   const region = options.regions?.[0] ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
   const sts = new STSClient(region ? { region } : {});
@@ -54,12 +108,16 @@ export async function createEnvironment(options: { sandbox?: boolean; regions?: 
   if (!resolvedRegion) throw new TrimtabError('No AWS region: pass --region, or set AWS_REGION or a region in your AWS profile.');
   const identity = await sts.send(new GetCallerIdentityCommand({}));
   const clients = new AwsClients({ account: identity.Account, allowWrites: false });
-  return {
-    account: identity.Account!,
-    clients,
-    store: new JsonlActionStore(),
-    defaultRegions: options.regions?.length ? options.regions : [resolvedRegion],
-    apiCalls: () => clients.callCount() + 1,
-    close: () => {},
-  };
+  return withAudit(
+    {
+      account: identity.Account!,
+      clients,
+      defaultRegions: options.regions?.length ? options.regions : [resolvedRegion],
+      apiCalls: () => clients.callCount() + 1,
+      close: () => {},
+    },
+    settings,
+    // The stage's tables live in the region it was deployed to (--region, or the profile's).
+    resolvedRegion,
+  );
 }

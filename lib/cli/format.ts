@@ -1,4 +1,5 @@
 /** Rendering run results for people (tables) and machines (JSON). */
+import type { FindingRecord } from '../audit/store.ts';
 import type { ActionRecord } from '../engine/types.ts';
 import type { FindingResult, RunResult } from '../engine/run.ts';
 import { usd } from '../savings/prices.ts';
@@ -67,6 +68,15 @@ export function historyTable(records: ActionRecord[]): string {
   return table(
     ['WHEN', 'ACTION ID', 'POLICY', 'RESOURCE', 'ACTION', 'STATUS', 'ACTOR'],
     records.map((r) => [r.transitions.at(-1)!.at.replace('T', ' ').slice(0, 19), r.id, r.policy, `${r.resource.type} ${r.resource.id}`, r.action, r.status, r.actor]),
+  );
+}
+
+export function findingHistoryTable(records: FindingRecord[]): string {
+  if (records.length === 0) return 'No recorded findings.';
+  return table(
+    ['WHEN', 'POLICY', 'RESOURCE', 'STATUS', 'MODE', 'PLAN', '$/MONTH'],
+    records.map((r) => [r.at.replace('T', ' ').slice(0, 19), r.policy, `${r.resource.type} ${r.resource.id}`, r.status, r.mode, truncate(r.plan?.summary ?? '-', 60), money(r.estimatedMonthlySavingsUsd)]),
+    [6],
   );
 }
 

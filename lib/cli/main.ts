@@ -4,7 +4,7 @@
 import { writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline/promises';
 import { Command, Option } from 'commander';
-import { JsonlActionStore } from '../audit/store.ts';
+import { JsonlActionStore, type ActionStore } from '../audit/store.ts';
 import { runPolicies, type FindingResult, type Progress, type RunResult } from '../engine/run.ts';
 import { undoAction } from '../engine/undo.ts';
 import { DEFAULT_POLICY_FILE, loadPolicies } from '../policy/load.ts';
@@ -15,7 +15,7 @@ import { scenarios } from '../sandbox/scenarios/index.ts';
 import { usd } from '../savings/prices.ts';
 import { PolicyValidationError, TrimtabError, errorMessage } from '../util/errors.ts';
 import { createEnvironment, sandboxHistoryFile, useSandbox, type CliEnvironment } from './env.ts';
-import { actionsTable, findingsTable, historyTable, resultJson, summaryLine } from './format.ts';
+import { actionsTable, findingHistoryTable, findingsTable, historyTable, resultJson, summaryLine } from './format.ts';
 
 interface CommonOptions {
   policies: string;
@@ -23,7 +23,10 @@ interface CommonOptions {
   region?: string[];
   output: 'table' | 'json';
   verbose?: boolean;
+  stage?: string;
 }
+
+const STAGE_HELP = "record in a deployed stage's audit table (trimtab-<stage>-audit) instead of the local file";
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
@@ -33,7 +36,8 @@ function withCommonOptions(command: Command): Command {
     .option('--sandbox', 'use the simulated sandbox account instead of AWS (also TRIMTAB_SANDBOX=1)')
     .option('-r, --region <region>', 'region to cover (repeatable); narrows the policies\' regions', collect)
     .addOption(new Option('-o, --output <format>', 'output format').choices(['table', 'json']).default('table'))
-    .option('-v, --verbose', 'also show protected resources, with the reason');
+    .option('-v, --verbose', 'also show protected resources, with the reason')
+    .option('--stage <name>', STAGE_HELP);
 }
 
 /** A one-line progress indicator on stderr, only when a person is watching. */
@@ -54,7 +58,7 @@ function progressReporter(): { onProgress?: (p: Progress) => void; done: () => v
 
 async function execute(options: CommonOptions, mode: 'scan' | 'run', extra: { yes?: boolean } = {}): Promise<{ env: CliEnvironment; result: RunResult }> {
   const { policies } = loadPolicies(options.policies);
-  const env = await createEnvironment({ sandbox: options.sandbox, regions: options.region });
+  const env = await createEnvironment({ sandbox: options.sandbox, regions: options.region, stage: options.stage });
   const progress = progressReporter();
   try {
     const result = await runPolicies(
@@ -65,12 +69,12 @@ async function execute(options: CommonOptions, mode: 'scan' | 'run', extra: { ye
         actor: 'cli',
         confirm: mode === 'run' ? (pending) => confirmWrites(pending, Boolean(extra.yes)) : undefined,
       },
-      { account: env.account, clients: env.clients, store: env.store, defaultRegions: env.defaultRegions, onProgress: progress.onProgress },
+      { ...env.engineDeps(), onProgress: progress.onProgress },
     );
     return { env, result };
   } finally {
     progress.done();
-    env.close();
+    await env.finish();
   }
 }
 
@@ -143,13 +147,15 @@ export function buildProgram(): Command {
     .command('undo <action-id>')
     .description('undo a recorded action, where AWS allows it; refuses with the reason otherwise')
     .option('--sandbox', 'the action was taken in the sandbox account')
-    .action(async (id: string, options: { sandbox?: boolean }) => {
-      const env = await createEnvironment({ sandbox: options.sandbox });
+    .option('--stage <name>', "the action was taken by a deployed stage: read and update its audit table")
+    .option('-r, --region <region>', "the stage's region (default: AWS_REGION or the profile's)")
+    .action(async (id: string, options: { sandbox?: boolean; stage?: string; region?: string }) => {
+      const env = await createEnvironment({ sandbox: options.sandbox, stage: options.stage, regions: options.region ? [options.region] : undefined });
       try {
-        const record = await undoAction(id, { account: env.account, clients: env.clients, store: env.store, defaultRegions: env.defaultRegions });
+        const record = await undoAction(id, env.engineDeps());
         console.log(`Undone: ${record.id} — ${record.transitions.at(-1)!.detail}`);
       } finally {
-        env.close();
+        await env.finish();
       }
     });
 
@@ -160,11 +166,26 @@ export function buildProgram(): Command {
     .option('--policy <id>', 'only this policy')
     .option('--since <time>', 'only actions since this time (ISO date, or e.g. 7d, 12h)')
     .option('--sandbox', 'the sandbox account\'s history')
+    .option('--findings', 'list recorded findings (what each run detected) instead of actions')
+    .option('--stage <name>', "a deployed stage's history (its audit table; queries, never scans)")
+    .option('-r, --region <region>', "the stage's region (default: AWS_REGION or the profile's)")
     .addOption(new Option('-o, --output <format>', 'output format').choices(['table', 'json']).default('table'))
-    .action(async (options: { resource?: string; policy?: string; since?: string; sandbox?: boolean; output: string }) => {
-      const store = new JsonlActionStore(useSandbox(options.sandbox) ? sandboxHistoryFile() : undefined);
-      const records = await store.list({ resource: options.resource, policy: options.policy, since: parseSince(options.since) });
-      console.log(options.output === 'json' ? JSON.stringify(records, null, 2) : historyTable(records));
+    .action(async (options: { resource?: string; policy?: string; since?: string; sandbox?: boolean; findings?: boolean; stage?: string; region?: string; output: string }) => {
+      const filter = { resource: options.resource, policy: options.policy, since: parseSince(options.since) };
+      // Local history needs no credentials; a stage's needs them (or the sandbox).
+      const env = options.stage || process.env.TRIMTAB_AUDIT_TABLE ? await createEnvironment({ sandbox: options.sandbox, stage: options.stage, regions: options.region ? [options.region] : undefined }) : undefined;
+      const store: ActionStore = env?.store ?? new JsonlActionStore(useSandbox(options.sandbox) ? sandboxHistoryFile() : undefined);
+      try {
+        if (options.findings) {
+          const records = (await store.listFindings?.(filter)) ?? [];
+          console.log(options.output === 'json' ? JSON.stringify(records, null, 2) : findingHistoryTable(records));
+        } else {
+          const records = await store.list(filter);
+          console.log(options.output === 'json' ? JSON.stringify(records, null, 2) : historyTable(records));
+        }
+      } finally {
+        env?.close();
+      }
     });
 
   program
@@ -187,6 +208,7 @@ export function buildProgram(): Command {
     .action((options: { scenario: string }) => {
       const sb = resetSandbox(options.scenario);
       writeFileSync(sandboxHistoryFile(), '');
+      writeFileSync(new JsonlActionStore(sandboxHistoryFile()).findingsFile, '');
       const account = Object.values(sb.state.accounts)[0];
       console.log(`Sandbox reset to '${options.scenario}' (${account?.name}, regions: ${Object.keys(account?.regions ?? {}).join(', ') || 'none'}).`);
     });

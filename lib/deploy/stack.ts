@@ -3,6 +3,7 @@
  * resolver in serverless-vars.cjs): the sweep's schedule rules and each function's IAM.
  */
 import { loadPolicies, type Policy } from '../policy/load.ts';
+import { auditDashboardBody, auditIamStatements } from './audit-stack.ts';
 import { actionsFor, statementsFor, type IamStatement } from './iam.ts';
 import { triggerStackConfig } from './triggers.ts';
 
@@ -38,7 +39,10 @@ export function stackConfig(file = policyFile()) {
   const { policies } = loadPolicies(file);
   return {
     scanEvents: scheduleEvents(policies),
-    scanIamStatements: sweepIamStatements(policies),
+    // The sweep records its findings and actions (the audit trail's statements).
+    scanIamStatements: [...sweepIamStatements(policies), ...auditIamStatements()],
+    auditIamStatements: auditIamStatements(),
+    auditDashboardBody: auditDashboardBody(),
     // Event, alarm and alarm-reconciler functions (lib/deploy/triggers.ts).
     ...triggerStackConfig(policies),
   };

@@ -8,10 +8,9 @@ import type { Policy } from '../policy/load.ts';
 import { ALARM_DETAIL_TYPE, ALARM_SOURCE } from '../triggers/resolvers.ts';
 import { alarmMatchers, eventPatterns, type AlarmMatcher } from '../triggers/select.ts';
 import { managedAlarmSpecs } from '../triggers/alarms.ts';
+import { auditIamStatements } from './audit-stack.ts';
 import { actionsFor, statementsFor, type IamStatement } from './iam.ts';
 
-/** The DynamoDB table the idempotency records live in (serverless.yml resources). */
-export const IDEMPOTENCY_TABLE_LOGICAL_ID = 'TriggerIdempotencyTable';
 /** How often the reconciler brings managed alarms in line with the account. */
 export const ALARM_SYNC_SCHEDULE = 'rate(1 hour)';
 
@@ -57,18 +56,12 @@ export function alarmRules(policies: Policy[]) {
   }));
 }
 
-const idempotencyStatement = (): IamStatement => ({
-  Effect: 'Allow',
-  Action: ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
-  Resource: { 'Fn::GetAtt': [IDEMPOTENCY_TABLE_LOGICAL_ID, 'Arn'] },
-});
-
 /** Reads for every triggered policy, writes only for auto ones, and the idempotency table. */
 function triggeredIam(policies: Policy[]): IamStatement[] {
   const auto = policies.filter((p) => p.mode === 'auto');
   const actions = new Set([...actionsFor(policies, { withRemediation: false }), ...actionsFor(auto, { withRemediation: true })]);
-  // A function with no policies still needs one statement (CloudFormation rejects an empty policy).
-  return [...statementsFor([...actions]), idempotencyStatement()];
+  // The audit statements include the idempotency table; a function with no policies still has them.
+  return [...statementsFor([...actions]), ...auditIamStatements()];
 }
 
 export function alarmSyncIam(policies: Policy[]): IamStatement[] {

@@ -12,7 +12,7 @@ import { newActionId } from '../audit/store.ts';
 import type { Policy } from '../policy/load.ts';
 import { detectors, remediators, resourceTypes } from '../resources/index.ts';
 import { pricesWith, usd } from '../savings/prices.ts';
-import { ProtectedResourceError, errorMessage } from '../util/errors.ts';
+import { ActionInProgressError, ProtectedResourceError, errorMessage } from '../util/errors.ts';
 import { shortHash } from '../util/hash.ts';
 import { inScope, protectionOf } from './scope.ts';
 import type { ActionRecord, ActionStatus, Detection, Detector, DetectorPass, Finding, Mode, RegionContext } from './types.ts';
@@ -49,6 +49,27 @@ export interface ApprovalRequester {
 /** Observes every action transition (audit events, metrics). */
 export type TransitionListener = (record: ActionRecord, finding?: Finding) => void | Promise<void>;
 
+/** Observes a run's findings once they are planned, before anything is acted on (audit records, events, metrics). */
+export type FindingsListener = (findings: FindingResult[]) => void | Promise<void>;
+
+/** What makes an action unique: the same plan for the same resource under the same policy. */
+export interface ActionKey {
+  policy: string;
+  /** The resource's ARN. */
+  resource: string;
+  planHash: string;
+}
+
+/**
+ * Runs an action at most once per key (lib/audit/idempotency.ts: Powertools idempotency).
+ * A replay returns the first run's record without calling `work`. `keep: false` releases the
+ * key (nothing was written), so a later delivery may try again. A concurrent run of the same
+ * key throws ActionInProgressError.
+ */
+export interface ActionIdempotency {
+  once(key: ActionKey, work: () => Promise<{ record: ActionRecord; keep: boolean }>): Promise<{ record: ActionRecord; replayed: boolean }>;
+}
+
 export interface EngineDeps {
   account: string;
   /** Clients for the account; the engine derives read-only and writable views from them. */
@@ -59,6 +80,9 @@ export interface EngineDeps {
   log?: (message: string, data?: Record<string, unknown>) => void;
   onProgress?: (progress: Progress) => void;
   onTransition?: TransitionListener;
+  onFindings?: FindingsListener;
+  /** Absent: actions are deduplicated only by the history check (same plan already applied). */
+  idempotency?: ActionIdempotency;
   approvals?: ApprovalRequester;
   /** Milliseconds left before the caller must stop (Lambda); actions stop with a margin. */
   remainingMs?: () => number;
@@ -128,6 +152,8 @@ export async function runPolicies(options: RunOptions, deps: EngineDeps): Promis
   }
 
   for (const finding of findings) planFinding(finding, policies.find((p) => p.id === finding.policy)!, now);
+  // Recorded before anything is acted on: if the audit trail cannot be written, nothing changes.
+  if (findings.length) await deps.onFindings?.(findings);
 
   const actions: ActionRecord[] = [];
   const pendingWrites = findings.filter(
@@ -340,9 +366,17 @@ async function applyAll(policy: Policy, findings: FindingResult[], options: RunO
       skip(finding, 'deferred: the invocation is about to time out; the next run picks it up');
       continue;
     }
-    acted += 1;
-    const record = await applyOne(policy, finding, options.actor ?? 'auto', deps);
-    records.push(record);
+    try {
+      const { record, replayed } = await applyOnce(policy, finding, options.actor ?? 'auto', deps);
+      // A replay (another delivery already made this change) did nothing now: not counted, not reported again.
+      if (replayed) continue;
+      acted += 1;
+      records.push(record);
+    } catch (error) {
+      if (!(error instanceof ActionInProgressError)) throw error;
+      skip(finding, `in progress: ${error.message}`);
+      continue;
+    }
     deps.onProgress?.({ phase: 'act', acted, total: findings.length });
   }
   return records;
@@ -382,8 +416,33 @@ export async function transition(record: ActionRecord, status: ActionStatus, dep
   await deps.onTransition?.(record, finding);
 }
 
-/** Apply, verify and record one planned finding. Used by auto mode and by approved plans. */
+/**
+ * Apply, verify and record one planned finding. Used by auto mode and by approved plans.
+ * With `deps.idempotency`, the change is made at most once per policy + resource + plan hash:
+ * a replay returns the earlier record and marks the finding skipped. A concurrent run of the
+ * same change throws ActionInProgressError.
+ */
 export async function applyOne(policy: Policy, finding: FindingResult, actor: string, deps: EngineDeps, mode: Mode = 'auto'): Promise<ActionRecord> {
+  return (await applyOnce(policy, finding, actor, deps, mode)).record;
+}
+
+/** applyOne, telling whether the action was a replay of one another delivery already made. */
+async function applyOnce(policy: Policy, finding: FindingResult, actor: string, deps: EngineDeps, mode: Mode = 'auto'): Promise<{ record: ActionRecord; replayed: boolean }> {
+  if (!deps.idempotency) return { record: await applyUnguarded(policy, finding, actor, deps, mode), replayed: false };
+  const { record, replayed } = await deps.idempotency.once({ policy: policy.id, resource: finding.resource.arn, planHash: finding.plan!.hash }, async () => {
+    const done = await applyUnguarded(policy, finding, actor, deps, mode);
+    // apply() threw before anything was written: release the key so a later delivery may retry.
+    const wroteNothing = (done.status === 'failed' || done.status === 'skipped') && !done.transitions.some((t) => t.status === 'applied');
+    return { record: done, keep: !wroteNothing };
+  });
+  if (replayed) {
+    finding.actionId = record.id;
+    skip(finding, `already done: ${record.id} (${record.status}) made this exact change; a repeated delivery never acts twice`);
+  }
+  return { record, replayed };
+}
+
+async function applyUnguarded(policy: Policy, finding: FindingResult, actor: string, deps: EngineDeps, mode: Mode): Promise<ActionRecord> {
   const remediator = remediators(policy.resource).get(finding.plan!.action);
   const record = newRecord(policy, finding, mode, actor, deps.now?.() ?? new Date());
   await deps.store.put(record);

@@ -1,24 +1,42 @@
 /**
  * Dependencies of the Lambda functions, built once per container (cold start) and reused.
  * TRIMTAB_SANDBOX=1 runs them against the sandbox account (`osls invoke local`, tests).
+ *
+ * The audit trail: records in the stack's DynamoDB table (TRIMTAB_AUDIT_TABLE), actions made
+ * idempotent on TRIMTAB_IDEMPOTENCY_TABLE, events on TRIMTAB_EVENT_BUS, metrics by policy.
+ * Each invocation calls `begin(context)` first and `await finish()` last (events and metrics
+ * are flushed there).
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Context } from 'aws-lambda';
 import { AwsClients } from '../aws/clients.ts';
-import { JsonlActionStore, type ActionStore } from '../audit/store.ts';
-import type { EngineDeps } from '../engine/run.ts';
+import { createAudit, auditSettingsFromEnv, ensureSandboxAuditTables, type Audit } from '../audit/setup.ts';
+import { JsonlActionStore } from '../audit/store.ts';
+import type { EngineDeps, FindingResult } from '../engine/run.ts';
+import { usd } from '../savings/prices.ts';
 import { DEFAULT_POLICY_FILE, loadPolicies, type PolicySet } from '../policy/load.ts';
 import { openSandbox, SANDBOX_ACCOUNT, type Sandbox } from '../sandbox/index.ts';
+import { RunMetrics } from './metrics.ts';
 import { logger, tracer } from './powertools.ts';
 
 export interface LambdaDeps {
   policies: PolicySet;
   engine: Omit<EngineDeps, 'remainingMs'>;
   sandbox?: Sandbox;
+  audit: Audit;
+  /** This invocation's counts, published by finish(). */
+  metrics: RunMetrics;
+  /** Start of an invocation: in-progress idempotency records expire with this invocation. */
+  begin(context: Context | undefined): void;
+  /** End of an invocation: send queued events, publish metrics, persist the sandbox. */
+  finish(): Promise<void>;
   /** Persist sandbox state after an invocation (local runs only). */
   flush(): void;
 }
+
+/** Table names a local sandbox invoke uses when the stack's are not set. */
+export const SANDBOX_AUDIT_SETTINGS = { auditTable: 'trimtab-sandbox-audit', idempotencyTable: 'trimtab-sandbox-idempotency', eventBus: 'default' };
 
 let cached: LambdaDeps | undefined;
 
@@ -46,24 +64,82 @@ export function lambdaDeps(overrides: Partial<LambdaDeps> = {}, context?: Contex
     interceptor: sandbox,
     instrument: sandbox ? undefined : (client) => tracer.captureAWSv3Client(client as any),
   });
-  // Until the DynamoDB audit store is wired, records go to the function's /tmp (per container).
-  const store: ActionStore = new JsonlActionStore(process.env.TRIMTAB_HISTORY_FILE ?? (sandbox ? '.trimtab/sandbox-actions.jsonl' : '/tmp/trimtab-actions.jsonl'));
+  const fromEnv = auditSettingsFromEnv();
+  const settings = sandbox ? { ...fromEnv, ...SANDBOX_AUDIT_SETTINGS, ...pick(fromEnv, ['auditTable', 'idempotencyTable', 'eventBus']) } : fromEnv;
+  if (sandbox) ensureSandboxAuditTables(sandbox, account, region, settings);
+  if (!settings.auditTable) logger.warn('TRIMTAB_AUDIT_TABLE is not set: audit records go to /tmp and are lost with the container');
+  const metrics = new RunMetrics();
+  const audit = createAudit({
+    clients,
+    region,
+    settings,
+    // Without a table (a misconfigured deploy), records go to the function's /tmp (per container).
+    fallbackStore: () => new JsonlActionStore(process.env.TRIMTAB_HISTORY_FILE ?? '/tmp/trimtab-actions.jsonl'),
+    counter: metrics,
+    log: (message, data) => logger.error(message, data ?? {}),
+  });
+  const flush = () => sandbox?.save(process.env.TRIMTAB_SANDBOX_FILE ?? '.trimtab/sandbox.json');
   const deps: LambdaDeps = {
     policies: loadPolicies(policyFilePath()),
     engine: {
       account,
       clients,
-      store,
+      ...audit.trail.engineDeps(),
+      onFindings: async (findings) => {
+        logFindings(findings);
+        await audit.trail.onFindings(findings);
+      },
+      onTransition: async (record) => {
+        // A child logger per action: every line carries the policy, the resource and the action id.
+        logger.createChild({ persistentKeys: { policy: record.policy, resourceId: record.resource.id, resourceArn: record.resource.arn, actionId: record.id } }).info(`action ${record.status}`, {
+          action: record.action,
+          mode: record.mode,
+          actor: record.actor,
+          detail: record.transitions.at(-1)?.detail,
+          ...(record.error ? { error: record.error } : {}),
+        });
+        await audit.trail.onTransition(record);
+      },
+      idempotency: audit.idempotency,
       defaultRegions: (process.env.TRIMTAB_REGIONS ?? region).split(',').map((r) => r.trim()).filter(Boolean),
       log: (message, data) => logger.info(message, data ?? {}),
     },
     sandbox,
-    flush: () => sandbox?.save(process.env.TRIMTAB_SANDBOX_FILE ?? '.trimtab/sandbox.json'),
+    audit,
+    metrics,
+    begin: (context) => audit.idempotency.registerLambdaContext(context),
+    async finish() {
+      try {
+        const report = await audit.trail.flush();
+        if (report.failed.length) logger.error('events not published', { failed: report.failed.length, first: report.failed[0] });
+      } finally {
+        metrics.publish();
+        flush();
+      }
+    },
+    flush,
     ...overrides,
   };
   if (Object.keys(overrides).length === 0) cached = deps;
   return deps;
 }
+
+/** One line per policy (counts and savings), one per actionable finding with its resource. */
+function logFindings(findings: FindingResult[]) {
+  for (const policy of new Set(findings.map((f) => f.policy))) {
+    const mine = findings.filter((f) => f.policy === policy);
+    const log = logger.createChild({ persistentKeys: { policy } });
+    log.info('findings', {
+      findings: mine.filter((f) => f.status !== 'protected').length,
+      protected: mine.filter((f) => f.status === 'protected').length,
+      estimatedMonthlySavingsUsd: usd(mine.filter((f) => f.status !== 'protected').reduce((s, f) => s + f.savings.monthlyUsd, 0)),
+    });
+    for (const f of mine) if (f.status === 'actionable' || f.status === 'conflict') log.info('finding', { resourceId: f.resource.id, resourceArn: f.resource.arn, status: f.status, reason: f.reason, mode: f.mode });
+  }
+}
+
+const pick = <T extends object, K extends keyof T>(value: T, keys: K[]): Partial<Pick<T, K>> =>
+  Object.fromEntries(keys.filter((k) => value[k] !== undefined).map((k) => [k, value[k]])) as Partial<Pick<T, K>>;
 
 /** Milliseconds left in this invocation (the engine stops starting actions near the end). */
 export const remainingMs = (context: Context | undefined) => () => context?.getRemainingTimeInMillis?.() ?? Number.POSITIVE_INFINITY;

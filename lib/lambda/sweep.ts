@@ -1,14 +1,15 @@
 /**
- * The scheduled sweep: which policies a schedule event runs, and the metrics it emits.
+ * The scheduled sweep: which policies a schedule event runs. Records, events and metrics come
+ * from the audit trail wired into the deps (lib/lambda/deps.ts), flushed by `deps.finish()`.
  * Kept out of functions/ so tests drive it without Lambda.
  */
 import { z } from 'zod';
 import type { Context } from 'aws-lambda';
-import { runPolicies, type RunResult } from '../engine/run.ts';
+import { runPolicies } from '../engine/run.ts';
 import type { Policy } from '../policy/load.ts';
 import { InvalidEventError } from '../util/errors.ts';
 import { lambdaDeps, remainingMs, type LambdaDeps } from './deps.ts';
-import { logger, metrics, MetricUnit } from './powertools.ts';
+import { logger } from './powertools.ts';
 
 /** The input the schedule rules pass (serverless.yml): which schedule fired. Empty = every policy. */
 export const sweepInputSchema = z
@@ -29,30 +30,21 @@ export function policiesForSchedule(policies: Policy[], input: z.infer<typeof sw
   return selected;
 }
 
-export function emitRunMetrics(result: RunResult) {
-  for (const policy of new Set(result.findings.map((f) => f.policy))) {
-    const mine = result.findings.filter((f) => f.policy === policy && f.status !== 'protected');
-    const single = metrics.singleMetric();
-    single.addDimension('policy', policy);
-    single.addMetric('FindingsDetected', MetricUnit.Count, mine.length);
-    single.addMetric('EstimatedMonthlySavingsUsd', MetricUnit.NoUnit, mine.reduce((s, f) => s + f.savings.monthlyUsd, 0));
-    single.addMetric('RemediationsApplied', MetricUnit.Count, result.actions.filter((a) => a.policy === policy && a.status === 'verified').length);
-    single.addMetric('RemediationsFailed', MetricUnit.Count, result.actions.filter((a) => a.policy === policy && a.status === 'failed').length);
-  }
-  metrics.addMetric('FindingsDetected', MetricUnit.Count, result.summary.findings);
-  metrics.addMetric('RemediationsApplied', MetricUnit.Count, result.summary.actionsApplied);
-  metrics.addMetric('RemediationsFailed', MetricUnit.Count, result.summary.actionsFailed);
-  metrics.addMetric('EstimatedMonthlySavingsUsd', MetricUnit.NoUnit, result.summary.estimatedMonthlySavingsUsd);
-}
-
 export async function runSweep(event: unknown, context: Context | undefined, deps: LambdaDeps = lambdaDeps({}, context)) {
   const parsed = sweepInputSchema.safeParse(event ?? {});
   if (!parsed.success) throw new InvalidEventError(`The sweep input is not valid: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
   const policies = policiesForSchedule(deps.policies.policies, parsed.data);
-  logger.info('sweep started', { schedule: parsed.data.schedule, policies: policies.map((p) => p.id) });
-  const result = await runPolicies({ policies, actor: 'auto' }, { ...deps.engine, remainingMs: remainingMs(context) });
-  deps.flush();
-  emitRunMetrics(result);
+  // Every log line of this invocation says which schedule ran (the context keys are cleared per invocation).
+  if (parsed.data.schedule) logger.appendKeys({ schedule: parsed.data.schedule });
+  logger.info('sweep started', { policies: policies.map((p) => p.id) });
+  deps.begin(context);
+  deps.metrics.policies(policies.map((p) => p.id));
+  let result;
+  try {
+    result = await runPolicies({ policies, actor: 'auto' }, { ...deps.engine, remainingMs: remainingMs(context) });
+  } finally {
+    await deps.finish();
+  }
   logger.info('sweep finished', { ...result.summary, errors: result.errors.length });
   return {
     summary: result.summary,

@@ -10,7 +10,7 @@ import { defaultPersistence, type IdempotencyPersistence } from '../triggers/ide
 import { lambdaDeps, remainingMs, type LambdaDeps } from './deps.ts';
 import { logger, metrics, MetricUnit } from './powertools.ts';
 
-export function triggerDeps(context: Context | undefined, deps: LambdaDeps = lambdaDeps(), persistence: IdempotencyPersistence = defaultPersistence()): TriggerDeps {
+export function triggerDeps(context: Context | undefined, deps: LambdaDeps = lambdaDeps({}, context), persistence: IdempotencyPersistence = defaultPersistence()): TriggerDeps {
   return {
     policies: deps.policies.policies,
     engine: { ...deps.engine, remainingMs: remainingMs(context) },
@@ -25,28 +25,32 @@ function emit(result: TriggerResult) {
   if (applied) metrics.addMetric('RemediationsApplied', MetricUnit.Count, applied);
 }
 
-export async function runEventTrigger(event: unknown, context: Context | undefined, deps: LambdaDeps = lambdaDeps(), persistence?: IdempotencyPersistence) {
+export async function runEventTrigger(event: unknown, context: Context | undefined, deps: LambdaDeps = lambdaDeps({}, context), persistence?: IdempotencyPersistence) {
+  deps.begin(context);
   try {
     const result = await handleResourceEvent(event, triggerDeps(context, deps, persistence));
     emit(result);
     return result;
   } finally {
-    deps.flush();
+    // Sends the audit events, publishes metrics and saves the sandbox.
+    await deps.finish();
   }
 }
 
-export async function runAlarmTrigger(event: unknown, context: Context | undefined, deps: LambdaDeps = lambdaDeps(), persistence?: IdempotencyPersistence) {
+export async function runAlarmTrigger(event: unknown, context: Context | undefined, deps: LambdaDeps = lambdaDeps({}, context), persistence?: IdempotencyPersistence) {
+  deps.begin(context);
   try {
     const result = await handleAlarm(event, triggerDeps(context, deps, persistence));
     emit(result);
     return result;
   } finally {
-    deps.flush();
+    // Sends the audit events, publishes metrics and saves the sandbox.
+    await deps.finish();
   }
 }
 
 /** The alarm reconciler; `{ "dryRun": true }` as input reports without writing. */
-export async function runAlarmSync(event: unknown, _context: Context | undefined, deps: LambdaDeps = lambdaDeps()) {
+export async function runAlarmSync(event: unknown, context: Context | undefined, deps: LambdaDeps = lambdaDeps({}, context)) {
   const dryRun = Boolean((event as { dryRun?: unknown } | null)?.dryRun);
   try {
     const reports = await reconcileAlarms(deps.policies.policies, deps.engine, { dryRun });
@@ -56,6 +60,6 @@ export async function runAlarmSync(event: unknown, _context: Context | undefined
     }
     return { dryRun, reports };
   } finally {
-    deps.flush();
+    await deps.finish();
   }
 }

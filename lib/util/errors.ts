@@ -84,3 +84,6 @@ export function awsErrorName(error: unknown): string | undefined {
 export function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
+
+/** Another invocation is applying the very same change right now (idempotency key in progress); retry later. */
+export class ActionInProgressError extends TrimtabError {}

@@ -3,14 +3,14 @@ import { readFileSync } from 'node:fs';
 import type { LambdaDeps } from '../../lib/lambda/deps.ts';
 import { policiesForSchedule, runSweep } from '../../lib/lambda/sweep.ts';
 import { loadPolicies } from '../../lib/policy/load.ts';
-import { testEnv, policiesFrom } from '../helpers.ts';
+import { lambdaDepsFor, testEnv, policiesFrom } from '../helpers.ts';
 
 const scheduledEvent = JSON.parse(readFileSync('events/scheduled-event.json', 'utf8'));
 
 function deps(yaml?: string): { deps: LambdaDeps; env: ReturnType<typeof testEnv> } {
   const env = testEnv('small-company', { clock: () => new Date('2026-11-01T00:00:00Z') });
   const policies = yaml ? { file: 'test.yml', policies: policiesFrom(yaml) } : loadPolicies('trimtab.yml');
-  return { env, deps: { policies, engine: env.deps, flush: () => {} } };
+  return { env, deps: lambdaDepsFor(env, policies) };
 }
 
 describe('the scheduled sweep', () => {

@@ -13,14 +13,14 @@ import { cloudwatchState } from '../../lib/sandbox/services/cloudwatch.ts';
 import { s3State } from '../../lib/sandbox/services/s3.ts';
 import { SANDBOX_ACCOUNT } from '../../lib/sandbox/sandbox.ts';
 import { InvalidEventError } from '../../lib/util/errors.ts';
-import { testEnv, type TestEnv } from '../helpers.ts';
+import { lambdaDepsFor, testEnv, type TestEnv } from '../helpers.ts';
 
 const NOW = new Date('2026-11-01T00:00:00Z');
 const sample = (name: string) => JSON.parse(readFileSync(`events/${name}.json`, 'utf8'));
 
 function setup() {
   const env = testEnv('small-company', { clock: () => NOW });
-  const deps: LambdaDeps = { policies: loadPolicies('trimtab.yml'), engine: env.deps, sandbox: env.sandbox, flush: () => {} };
+  const deps: LambdaDeps = lambdaDepsFor(env);
   return { env, deps, persistence: memoryPersistence() };
 }
 

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { loadPolicies } from '../../lib/policy/load.ts';
 import { actionsFor } from '../../lib/deploy/iam.ts';
+import { auditIamStatements } from '../../lib/deploy/audit-stack.ts';
 
 // Runs after `osls package` (npm run package:check).
 const template = JSON.parse(readFileSync('.serverless/cloudformation-template-update-stack.json', 'utf8'));
@@ -38,10 +39,15 @@ describe('the packaged CloudFormation template', () => {
     }
   });
 
-  it("grants the scan role exactly what its policies' elements declare, plus logging and tracing", () => {
+  it("grants the scan role exactly what its policies' elements declare, the audit trail, logging, tracing and the DLQ", () => {
     const { policies } = loadPolicies('trimtab.yml');
     const scheduled = policies.filter((p) => p.triggers.some((t) => 'schedule' in t));
-    const declared = new Set([...actionsFor(scheduled, { withRemediation: false }), ...actionsFor(scheduled.filter((p) => p.mode === 'auto'), { withRemediation: true })]);
+    const declared = new Set([
+      ...actionsFor(scheduled, { withRemediation: false }),
+      ...actionsFor(scheduled.filter((p) => p.mode === 'auto'), { withRemediation: true }),
+      ...auditIamStatements().flatMap((s) => s.Action),
+      'sqs:SendMessage', // failed async invocations go to the dead-letter queue
+    ]);
     const granted = new Set(policyActions(resources.ScanIamRoleLambdaExecution).filter((a) => !a.startsWith('logs:CreateLog') && !['logs:PutLogEvents', 'logs:TagResource', 'xray:PutTraceSegments', 'xray:PutTelemetryRecords'].includes(a)));
     expect([...granted].sort()).toEqual([...declared].sort());
     expect([...granted].some((a) => a.endsWith(':*') || a === '*')).toBe(false);

@@ -51,7 +51,7 @@ describe('trigger rules in the packaged template', () => {
   });
 
   it('defines the idempotency table with TTL and passes its name to the event and alarm functions', () => {
-    expect(resources.TriggerIdempotencyTable.Properties).toMatchObject({ TableName: 'trimtab-dev-idempotency', TimeToLiveSpecification: { AttributeName: 'expiration', Enabled: true } });
+    expect(resources.TrimtabIdempotencyTable.Properties).toMatchObject({ TableName: 'trimtab-dev-idempotency', TimeToLiveSpecification: { AttributeName: 'expiration', Enabled: true } });
     for (const fn of ['EventLambdaFunction', 'AlarmLambdaFunction']) {
       expect(resources[fn].Properties.Environment.Variables.TRIMTAB_IDEMPOTENCY_TABLE).toBe('trimtab-dev-idempotency');
     }

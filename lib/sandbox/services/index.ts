@@ -2,9 +2,11 @@
 import type { SandboxService } from '../sandbox.ts';
 import { autoscalingService } from './autoscaling.ts';
 import { cloudwatchService } from './cloudwatch.ts';
+import { dynamodbService } from './dynamodb.ts';
 import { ec2Service } from './ec2.ts';
+import { eventBridgeService } from './eventbridge.ts';
 import { rbinService } from './rbin.ts';
 import { s3Service } from './s3.ts';
 import { stsService } from './sts.ts';
 
-export const SANDBOX_SERVICES: SandboxService[] = [s3Service, cloudwatchService, stsService, autoscalingService, ec2Service, rbinService];
+export const SANDBOX_SERVICES: SandboxService[] = [s3Service, cloudwatchService, stsService, autoscalingService, ec2Service, rbinService, dynamodbService, eventBridgeService];

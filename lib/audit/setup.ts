@@ -1,0 +1,84 @@
+/**
+ * Wiring the audit trail for a place trimtab runs: a deployed stage (DynamoDB tables and an
+ * event bus named by the stack), the sandbox account (the same tables, simulated), or the
+ * CLI's local JSON Lines files.
+ */
+import type { AwsClients } from '../aws/clients.ts';
+import type { Sandbox } from '../sandbox/sandbox.ts';
+import { ensureSandboxTable } from '../sandbox/services/dynamodb.ts';
+import { eventBridgeState } from '../sandbox/services/eventbridge.ts';
+import { TrimtabError } from '../util/errors.ts';
+import { AUDIT_TABLE_KEYS, DEFAULT_RETENTION_DAYS, DEFAULT_TTL_ATTRIBUTE, DynamoActionStore } from './dynamodb.ts';
+import { EventPublisher } from './events.ts';
+import { dynamoIdempotency, memoryIdempotency, type PowertoolsActionIdempotency } from './idempotency.ts';
+import type { ActionStore } from './store.ts';
+import { AuditTrail, type AuditCounter } from './trail.ts';
+
+/** The names serverless.yml gives a stage's resources (`trimtab-<stage>-audit`, …). */
+export const stageTables = (stage: string) => {
+  if (!/^[a-zA-Z0-9-]+$/.test(stage)) throw new TrimtabError(`Stage '${stage}' is not a valid stage name (letters, digits and '-').`);
+  return { auditTable: `trimtab-${stage}-audit`, idempotencyTable: `trimtab-${stage}-idempotency` };
+};
+
+export interface AuditSettings {
+  auditTable?: string;
+  idempotencyTable?: string;
+  /** Event bus name or ARN; absent: no events (local CLI runs). "default" is the account's default bus. */
+  eventBus?: string;
+  ttlAttribute: string;
+  retentionDays: number;
+}
+
+/** What the deployed functions get from serverless.yml (provider.environment). */
+export function auditSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): AuditSettings {
+  const retention = Number(env.TRIMTAB_AUDIT_RETENTION_DAYS ?? DEFAULT_RETENTION_DAYS);
+  if (!Number.isFinite(retention) || retention <= 0) throw new TrimtabError(`TRIMTAB_AUDIT_RETENTION_DAYS='${env.TRIMTAB_AUDIT_RETENTION_DAYS}' is not a positive number of days.`);
+  return {
+    auditTable: env.TRIMTAB_AUDIT_TABLE || undefined,
+    idempotencyTable: env.TRIMTAB_IDEMPOTENCY_TABLE || undefined,
+    eventBus: env.TRIMTAB_EVENT_BUS || undefined,
+    ttlAttribute: env.TRIMTAB_AUDIT_TTL_ATTRIBUTE || DEFAULT_TTL_ATTRIBUTE,
+    retentionDays: retention,
+  };
+}
+
+/** The stage's tables in the sandbox account, as the stack would create them (local invokes, tests, `--sandbox --stage`). */
+export function ensureSandboxAuditTables(sandbox: Sandbox, account: string, region: string, settings: Pick<AuditSettings, 'auditTable' | 'idempotencyTable' | 'ttlAttribute'>) {
+  const state = sandbox.account(account);
+  if (settings.auditTable) ensureSandboxTable(sandbox, state, region, { name: settings.auditTable, key: AUDIT_TABLE_KEYS.key, indexes: AUDIT_TABLE_KEYS.indexes, ttlAttribute: settings.ttlAttribute });
+  if (settings.idempotencyTable) ensureSandboxTable(sandbox, state, region, { name: settings.idempotencyTable, key: { pk: 'id' }, ttlAttribute: 'expiration' });
+  eventBridgeState(sandbox, state, region);
+}
+
+export interface Audit {
+  store: ActionStore;
+  trail: AuditTrail;
+  idempotency: PowertoolsActionIdempotency;
+  events?: EventPublisher;
+}
+
+/**
+ * The audit trail on the given settings. `clients` is the account's factory: trimtab's own
+ * table and bus are written through a writable view of it (dry-run guards the account's
+ * resources, not trimtab's records), so the sandbox and X-Ray see these calls too.
+ */
+export function createAudit(options: {
+  clients: AwsClients;
+  region: string;
+  settings: AuditSettings;
+  /** Used when no audit table is configured. */
+  fallbackStore: () => ActionStore;
+  counter?: AuditCounter;
+  now?: () => Date;
+  log?: (message: string, data?: Record<string, unknown>) => void;
+}): Audit {
+  const { settings, region } = options;
+  const clients = options.clients.withWrites(true);
+  const store = settings.auditTable
+    ? new DynamoActionStore({ tableName: settings.auditTable, region, clients, ttlAttribute: settings.ttlAttribute, retentionDays: settings.retentionDays })
+    : options.fallbackStore();
+  const idempotency = settings.idempotencyTable ? dynamoIdempotency({ tableName: settings.idempotencyTable, region, clients }) : memoryIdempotency();
+  const events = settings.eventBus ? new EventPublisher({ clients, region, busName: settings.eventBus, log: options.log }) : undefined;
+  const trail = new AuditTrail({ store, events, counter: options.counter, now: options.now });
+  return { store, trail, idempotency, events };
+}
