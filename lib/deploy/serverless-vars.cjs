@@ -15,7 +15,7 @@ function load() {
 }
 
 // Each key of stackConfig() (lib/deploy/stack.ts) is exported as an async resolver.
-const NAMES = ['scanEvents', 'scanIamStatements'];
+const NAMES = ['scanEvents', 'scanIamStatements', 'approvalDefinition', 'approvalApplyIamStatements', 'approvalVerifyIamStatements'];
 for (const name of NAMES) {
   module.exports[name] = async () => {
     const value = load()[name];

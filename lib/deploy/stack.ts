@@ -4,6 +4,7 @@
  */
 import { loadPolicies, type Policy } from '../policy/load.ts';
 import { actionsFor, statementsFor, type IamStatement } from './iam.ts';
+import { approvalStackConfig } from '../approval/deploy.ts';
 
 export function policyFile(): string {
   return process.env.TRIMTAB_POLICY_FILE ?? 'trimtab.yml';
@@ -38,5 +39,6 @@ export function stackConfig(file = policyFile()) {
   return {
     scanEvents: scheduleEvents(policies),
     scanIamStatements: sweepIamStatements(policies),
+    ...approvalStackConfig(policies),
   };
 }
