@@ -87,7 +87,7 @@ export function approvalDefinition(opts: DefinitionOptions) {
           approvalId: 'approvalId',
           timeoutSeconds: 'timeoutSeconds',
         }),
-        ResultPath: '$',
+        // No ResultPath: the default ("$") replaces the state data with the id and the timeout.
         Retry: retry,
         Catch: [toFailure],
         Next: STATE.ask,
@@ -98,7 +98,7 @@ export function approvalDefinition(opts: DefinitionOptions) {
         Parameters: {
           FunctionName: opts.functionName('ask'),
           // The token goes to the function, which keeps it in the table: it never leaves the backend.
-          Payload: { 'approvalId.$': '$.approvalId', 'taskToken.$': '$$.Task.Token' },
+          Payload: { 'approvalId.$': '$.approvalId', 'taskToken.$': '$$.Task.Token', 'timeoutSeconds.$': '$.timeoutSeconds' },
         },
         TimeoutSecondsPath: '$.timeoutSeconds',
         ResultPath: '$.decision',
@@ -175,5 +175,15 @@ export const lambdaLogicalId = (fn: WorkflowFunction) => `${WORKFLOW_FUNCTIONS[f
 /** The definition as serverless.yml deploys it: functions referenced by their ARNs. */
 export const packagedDefinition = () => approvalDefinition({ functionName: (fn) => ({ 'Fn::GetAtt': [lambdaLogicalId(fn), 'Arn'] }) });
 
-/** The definition the local runner executes: its Tasks are overridden with in-process handlers. */
-export const localDefinition = () => approvalDefinition({ functionName: (fn) => `trimtab-local-${WORKFLOW_FUNCTIONS[fn]}` });
+/**
+ * The definition the local runner executes: its Tasks are overridden with in-process handlers.
+ * One adaptation: aws-local-stepfunctions 3.0.0 evaluates TimeoutSecondsPath against the
+ * state's *effective parameters* instead of its input (AWS reads the input), so the path is
+ * pointed at the same value inside the Payload. Everything else is byte-for-byte the packaged ASL.
+ */
+export function localDefinition() {
+  const definition = approvalDefinition({ functionName: (fn) => `trimtab-local-${WORKFLOW_FUNCTIONS[fn]}` });
+  const ask = definition.States[STATE.ask] as { TimeoutSecondsPath?: string };
+  ask.TimeoutSecondsPath = '$.Payload.timeoutSeconds';
+  return definition;
+}
