@@ -9,6 +9,7 @@ import { RunMetrics } from '../lib/lambda/metrics.ts';
 import { Sandbox, SANDBOX_ACCOUNT } from '../lib/sandbox/sandbox.ts';
 import { SANDBOX_SERVICES } from '../lib/sandbox/services/index.ts';
 import { seededSandbox } from '../lib/sandbox/index.ts';
+import { s3State } from '../lib/sandbox/services/s3.ts';
 import type { SandboxOptions } from '../lib/sandbox/sandbox.ts';
 
 export interface TestEnv {
@@ -81,4 +82,24 @@ export function lambdaDepsFor(env: TestEnv, policies: PolicySet = loadPolicies('
     },
     flush: () => {},
   };
+}
+
+/** A fixed set of buckets, independent of the demo scenario: 4 without an abort rule, 1 protected (trimtab:skip), 1 already fine. */
+export function fourBucketsEnv(options: SandboxOptions = {}) {
+  const sandbox = emptySandbox(options);
+  const { buckets } = s3State(sandbox, sandbox.account());
+  const bucket = (name: string, region: string, tags: Record<string, string>, lifecycle?: { Rules: any[] }) =>
+    (buckets[name] = { name, region, tags, lifecycle, createdAt: '2025-01-01T00:00:00.000Z', multipartUploads: [{ key: 'k', uploadId: 'u', initiated: '2026-10-01T00:00:00.000Z' }] });
+  bucket('acme-web-assets', 'us-east-1', { team: 'web' });
+  bucket('acme-app-logs', 'us-east-1', { team: 'platform' }, {
+    Rules: [
+      { ID: 'expire-debug-logs', Status: 'Enabled', Filter: { Prefix: 'debug/' }, Expiration: { Days: 14 } },
+      { ID: 'archive-audit', Status: 'Enabled', Filter: { Prefix: 'audit/' }, Transitions: [{ Days: 90, StorageClass: 'GLACIER' }] },
+    ],
+  });
+  bucket('acme-config', 'us-east-1', { team: 'platform' });
+  bucket('acme-legal-hold', 'us-east-1', { 'trimtab:skip': 'legal hold' });
+  bucket('acme-data-lake', 'us-east-1', { team: 'data' }, { Rules: [{ ID: 'abort', Status: 'Enabled', Filter: {}, AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 } }] });
+  bucket('acme-eu-exports', 'eu-west-1', { team: 'data' });
+  return envFor(sandbox, ['us-east-1', 'eu-west-1']);
 }

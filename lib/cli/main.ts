@@ -16,6 +16,7 @@ import { usd } from '../savings/prices.ts';
 import { PolicyValidationError, TrimtabError, errorMessage } from '../util/errors.ts';
 import { createEnvironment, sandboxHistoryFile, useSandbox, type CliEnvironment } from './env.ts';
 import { actionsTable, findingHistoryTable, findingsTable, historyTable, resultJson, summaryLine } from './format.ts';
+import { registerApprovalCommands } from './approvals.ts';
 
 interface CommonOptions {
   policies: string;
@@ -243,6 +244,7 @@ export function buildProgram(): Command {
       await runDemo(options);
     });
 
+  registerApprovalCommands(program);
   return program;
 }
 

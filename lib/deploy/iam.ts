@@ -27,7 +27,9 @@ export const RESOURCE_ARNS: Record<string, unknown> = {
   'ec2:ModifySnapshotTier': sub('arn:${AWS::Partition}:ec2:*:${AWS::AccountId}:snapshot/*'),
   'ec2:RestoreSnapshotFromRecycleBin': sub('arn:${AWS::Partition}:ec2:*:${AWS::AccountId}:snapshot/*'),
   'ec2:RestoreSnapshotTier': sub('arn:${AWS::Partition}:ec2:*:${AWS::AccountId}:snapshot/*'),
-  'ec2:CreateTags': sub('arn:${AWS::Partition}:ec2:*:${AWS::AccountId}:*/*'),
+  // trimtab tags only snapshots (before a delete, so Recycle Bin rules match) and volumes.
+  'ec2:CreateTags': [sub('arn:${AWS::Partition}:ec2:*:${AWS::AccountId}:snapshot/*'), sub('arn:${AWS::Partition}:ec2:*:${AWS::AccountId}:volume/*')],
+  'ec2:DeleteTags': [sub('arn:${AWS::Partition}:ec2:*:${AWS::AccountId}:snapshot/*'), sub('arn:${AWS::Partition}:ec2:*:${AWS::AccountId}:volume/*')],
   'ec2:DeleteVolume': sub('arn:${AWS::Partition}:ec2:*:${AWS::AccountId}:volume/*'),
   'ec2:ModifyVolume': sub('arn:${AWS::Partition}:ec2:*:${AWS::AccountId}:volume/*'),
   'ec2:StopInstances': sub('arn:${AWS::Partition}:ec2:*:${AWS::AccountId}:instance/*'),

@@ -15,7 +15,10 @@ function load() {
 }
 
 // Each key of stackConfig() (lib/deploy/stack.ts) is exported as an async resolver.
-const NAMES = ['scanEvents', 'scanIamStatements', 'eventEvents', 'eventIamStatements', 'alarmEvents', 'alarmIamStatements', 'alarmSyncEvents', 'alarmSyncIamStatements', 'auditIamStatements', 'auditDashboardBody'];
+const NAMES = [
+  'scanEvents', 'scanIamStatements', 'eventEvents', 'eventIamStatements', 'alarmEvents', 'alarmIamStatements', 'alarmSyncEvents', 'alarmSyncIamStatements',
+  'auditIamStatements', 'auditDashboardBody', 'approvalDefinition', 'approvalApplyIamStatements', 'approvalVerifyIamStatements',
+];
 for (const name of NAMES) {
   module.exports[name] = async () => {
     const value = load()[name];

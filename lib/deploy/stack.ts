@@ -6,6 +6,7 @@ import { loadPolicies, type Policy } from '../policy/load.ts';
 import { auditDashboardBody, auditIamStatements } from './audit-stack.ts';
 import { actionsFor, statementsFor, type IamStatement } from './iam.ts';
 import { triggerStackConfig } from './triggers.ts';
+import { approvalStackConfig } from '../approval/deploy.ts';
 
 export function policyFile(): string {
   return process.env.TRIMTAB_POLICY_FILE ?? 'trimtab.yml';
@@ -43,6 +44,7 @@ export function stackConfig(file = policyFile()) {
     scanIamStatements: [...sweepIamStatements(policies), ...auditIamStatements()],
     auditIamStatements: auditIamStatements(),
     auditDashboardBody: auditDashboardBody(),
+    ...approvalStackConfig(policies),
     // Event, alarm and alarm-reconciler functions (lib/deploy/triggers.ts).
     ...triggerStackConfig(policies),
   };

@@ -2,29 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { undoAction } from '../../../lib/engine/undo.ts';
 import { s3State } from '../../../lib/sandbox/services/s3.ts';
 import { UndoRefusedError } from '../../../lib/util/errors.ts';
-import { emptySandbox, envFor, policiesFrom } from '../../helpers.ts';
+import { fourBucketsEnv, policiesFrom } from '../../helpers.ts';
 
 const clock = () => new Date('2026-11-01T00:00:00Z');
 
-/** A fixed set of buckets, independent of the demo scenario: 4 to fix, 1 protected, 1 already fine. */
-function testEnv(_scenario: string, options: { clock: () => Date }) {
-  const sandbox = emptySandbox(options);
-  const { buckets } = s3State(sandbox, sandbox.account());
-  const bucket = (name: string, region: string, tags: Record<string, string>, lifecycle?: { Rules: any[] }) =>
-    (buckets[name] = { name, region, tags, lifecycle, createdAt: '2025-01-01T00:00:00.000Z', multipartUploads: [{ key: 'k', uploadId: 'u', initiated: '2026-10-01T00:00:00.000Z' }] });
-  bucket('acme-web-assets', 'us-east-1', { team: 'web' });
-  bucket('acme-app-logs', 'us-east-1', { team: 'platform' }, {
-    Rules: [
-      { ID: 'expire-debug-logs', Status: 'Enabled', Filter: { Prefix: 'debug/' }, Expiration: { Days: 14 } },
-      { ID: 'archive-audit', Status: 'Enabled', Filter: { Prefix: 'audit/' }, Transitions: [{ Days: 90, StorageClass: 'GLACIER' }] },
-    ],
-  });
-  bucket('acme-config', 'us-east-1', { team: 'platform' });
-  bucket('acme-legal-hold', 'us-east-1', { 'trimtab:skip': 'legal hold' });
-  bucket('acme-data-lake', 'us-east-1', { team: 'data' }, { Rules: [{ ID: 'abort', Status: 'Enabled', Filter: {}, AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 } }] });
-  bucket('acme-eu-exports', 'eu-west-1', { team: 'data' });
-  return envFor(sandbox, ['us-east-1', 'eu-west-1']);
-}
+const testEnv = (_scenario: string, options: { clock: () => Date }) => fourBucketsEnv(options);
 
 const abortPolicy = (mode: string, extra = '') =>
   policiesFrom(`policies:

@@ -1,0 +1,5 @@
+/** "Ask the approvers": keeps the task token under the approval id and emails signed links. */
+import { withDefaults } from '../lib/lambda/powertools.ts';
+import { stepHandler, workflowDeps } from '../lib/approval/lambda.ts';
+
+export const handler = withDefaults(stepHandler(['ask'], () => workflowDeps({ engine: false })));

@@ -1,0 +1,5 @@
+/** "Tell the approvers what happened". */
+import { withDefaults } from '../lib/lambda/powertools.ts';
+import { stepHandler, workflowDeps } from '../lib/approval/lambda.ts';
+
+export const handler = withDefaults(stepHandler(['notify'], () => workflowDeps({ engine: false })));

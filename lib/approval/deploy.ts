@@ -1,0 +1,29 @@
+/**
+ * What serverless.yml takes from the approval module at package time (through
+ * lib/deploy/stack.ts): the state machine definition and the IAM of the two functions that
+ * touch the account's resources. Apply may write only what approval-mode policies' actions
+ * declare; Verify only reads.
+ */
+import type { Policy } from '../policy/load.ts';
+import { actionsFor, statementsFor } from '../deploy/iam.ts';
+import { isReadOnlyOperation } from '../aws/operations.ts';
+import { packagedDefinition } from './state-machine.ts';
+
+const isRead = (action: string) => isReadOnlyOperation(action.split(':')[0], action.split(':')[1]);
+
+/** Apply and Verify read and update the approval record (same as serverless.yml custom.approval.tableStatement). */
+export const APPROVALS_TABLE_STATEMENT = {
+  Effect: 'Allow' as const,
+  Action: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
+  Resource: { 'Fn::GetAtt': ['ApprovalsTable', 'Arn'] },
+};
+
+export function approvalStackConfig(policies: Policy[]) {
+  const gated = policies.filter((p) => p.mode === 'approval');
+  const apply = actionsFor(gated, { withRemediation: true });
+  return {
+    approvalDefinition: packagedDefinition(),
+    approvalApplyIamStatements: [APPROVALS_TABLE_STATEMENT, ...statementsFor(apply)],
+    approvalVerifyIamStatements: [APPROVALS_TABLE_STATEMENT, ...statementsFor(apply.filter(isRead))],
+  };
+}

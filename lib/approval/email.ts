@@ -1,0 +1,156 @@
+/**
+ * The emails: "please approve" (what will change, on which resources, the estimated monthly
+ * saving, the evidence, how to undo, and the two signed links) and "what happened" (the
+ * outcome of every change and how to undo it). Plain text and HTML parts; the HTML is plain
+ * tables with inline styles, readable on a phone and in clients that block everything.
+ */
+import { SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
+import type { FindingResult } from '../engine/run.ts';
+import { usd } from '../savings/prices.ts';
+import type { ActionSummary, ApprovalRecord } from './store.ts';
+
+export interface Email {
+  to: string[];
+  subject: string;
+  text: string;
+  html: string;
+}
+
+export interface Mailer {
+  send(email: Email): Promise<{ messageId: string }>;
+}
+
+/** SES v2 with a verified sender identity. */
+export class SesMailer implements Mailer {
+  constructor(
+    readonly from: string,
+    private readonly client: SESv2Client = new SESv2Client({}),
+  ) {}
+  async send(email: Email) {
+    const out = await this.client.send(
+      new SendEmailCommand({
+        FromEmailAddress: this.from,
+        Destination: { ToAddresses: email.to },
+        Content: {
+          Simple: {
+            Subject: { Data: email.subject, Charset: 'UTF-8' },
+            Body: { Text: { Data: email.text, Charset: 'UTF-8' }, Html: { Data: email.html, Charset: 'UTF-8' } },
+          },
+        },
+      }),
+    );
+    return { messageId: out.MessageId ?? '' };
+  }
+}
+
+export const escapeHtml = (value: unknown) =>
+  String(value).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+
+/** Evidence as short "key: value" pairs (numbers and strings; nested values as compact JSON). */
+export function evidenceLine(evidence: Record<string, unknown>, max = 6): string {
+  return Object.entries(evidence)
+    .slice(0, max)
+    .map(([k, v]) => `${k}: ${typeof v === 'object' ? JSON.stringify(v) : String(v)}`.slice(0, 120))
+    .join('; ');
+}
+
+export const totalSaving = (findings: FindingResult[]) => usd(findings.reduce((sum, f) => sum + f.savings.monthlyUsd, 0));
+
+const STYLE = {
+  body: 'font-family:-apple-system,Segoe UI,Roboto,Helvetica,Arial,sans-serif;font-size:15px;line-height:1.45;color:#1b1f24;max-width:680px;margin:0 auto;padding:12px',
+  table: 'border-collapse:collapse;width:100%;font-size:14px',
+  cell: 'border-top:1px solid #d8dee4;padding:8px 6px;vertical-align:top;text-align:left',
+  approve: 'display:inline-block;background:#1a7f37;color:#fff;text-decoration:none;padding:12px 20px;border-radius:6px;font-weight:600;margin:4px 8px 4px 0',
+  reject: 'display:inline-block;background:#cf222e;color:#fff;text-decoration:none;padding:12px 20px;border-radius:6px;font-weight:600;margin:4px 0',
+  muted: 'color:#57606a;font-size:13px',
+};
+
+export function resourcesTableHtml(findings: FindingResult[]): string {
+  const rows = findings
+    .map(
+      (f) => `<tr><td style="${STYLE.cell}"><strong>${escapeHtml(f.resource.id)}</strong><br><span style="${STYLE.muted}">${escapeHtml(f.resource.region)} · ${escapeHtml(f.resource.type)}</span></td>
+<td style="${STYLE.cell}">${escapeHtml(f.plan?.summary ?? '')}<br><span style="${STYLE.muted}">Why: ${escapeHtml(f.reason)}<br>Evidence: ${escapeHtml(evidenceLine(f.evidence))}<br>Undo: ${escapeHtml(f.plan?.undo ?? '')}</span></td>
+<td style="${STYLE.cell};white-space:nowrap">$${escapeHtml(usd(f.savings.monthlyUsd))}/mo</td></tr>`,
+    )
+    .join('\n');
+  return `<table style="${STYLE.table}"><thead><tr><th style="${STYLE.cell}">Resource</th><th style="${STYLE.cell}">Change</th><th style="${STYLE.cell}">Saving</th></tr></thead><tbody>${rows}</tbody></table>`;
+}
+
+export function approvalRequestEmail(record: ApprovalRecord, recipient: string, links: { approve: string; reject: string }): Email {
+  const { policy, findings } = record;
+  const saving = totalSaving(findings);
+  const action = findings[0]?.plan?.action ?? policy.action?.type ?? 'change';
+  const expires = record.expiresAt ? new Date(record.expiresAt).toUTCString() : 'never';
+  const subject = `trimtab asks to approve: ${action} on ${findings.length} resource${findings.length === 1 ? '' : 's'} (est. $${saving}/month) — ${policy.id}`;
+  const text = [
+    `trimtab wants to make ${findings.length} change${findings.length === 1 ? '' : 's'} in account ${record.account}, for policy '${policy.id}'.`,
+    policy.description ? `Policy: ${policy.description}` : '',
+    `Estimated saving: $${saving} per month.`,
+    '',
+    'What will change:',
+    ...findings.flatMap((f, i) => [
+      `${i + 1}. ${f.resource.id} (${f.resource.region}, ${f.resource.type}) — est. $${usd(f.savings.monthlyUsd)}/month`,
+      `   Change: ${f.plan?.summary ?? ''}`,
+      `   Why: ${f.reason}`,
+      `   Evidence: ${evidenceLine(f.evidence)}`,
+      `   Undo: ${f.plan?.undo ?? ''}`,
+    ]),
+    '',
+    `Approve (you can opt resources out on the page): ${links.approve}`,
+    `Reject: ${links.reject}`,
+    '',
+    `Opening a link only shows the plan; nothing changes until you press the button on the page.`,
+    `The links are for ${recipient} only, work once, and expire at ${expires}. Without a decision by then, nothing is changed.`,
+    `Approval id: ${record.approvalId}. Operators can also run: trimtab approve ${record.approvalId} / trimtab reject ${record.approvalId}`,
+  ]
+    .filter((line, i, all) => line !== '' || all[i - 1] !== '')
+    .join('\n');
+  const html = `<!doctype html><html><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${escapeHtml(subject)}</title></head>
+<body style="${STYLE.body}">
+<h2 style="margin:0 0 8px">trimtab asks for your approval</h2>
+<p>${findings.length} change${findings.length === 1 ? '' : 's'} in account <strong>${escapeHtml(record.account)}</strong> for policy <strong>${escapeHtml(policy.id)}</strong>${policy.description ? ` — ${escapeHtml(policy.description)}` : ''}.</p>
+<p style="font-size:18px">Estimated saving: <strong>$${escapeHtml(saving)}/month</strong></p>
+<p><a href="${escapeHtml(links.approve)}" style="${STYLE.approve}">Review and approve</a><a href="${escapeHtml(links.reject)}" style="${STYLE.reject}">Reject</a></p>
+${resourcesTableHtml(findings)}
+<p style="${STYLE.muted}">Opening a link only shows the plan; nothing changes until you press the button on the page. You can opt resources out there.
+The links are for ${escapeHtml(recipient)} only, work once, and expire at ${escapeHtml(expires)}; without a decision by then nothing is changed.
+Approval id: <code>${escapeHtml(record.approvalId)}</code> (operators: <code>trimtab approve ${escapeHtml(record.approvalId)}</code>).</p>
+</body></html>`;
+  return { to: [recipient], subject, text, html };
+}
+
+/** The outcome email, for every way the workflow can end. */
+export function outcomeEmail(record: ApprovalRecord): Email {
+  const actions: ActionSummary[] = record.actions ?? [];
+  const { policy } = record;
+  const headline =
+    record.status === 'fixed'
+      ? `Done: ${actions.length} change${actions.length === 1 ? '' : 's'} applied and verified`
+      : record.status === 'not-approved'
+        ? `Not approved: nothing was changed (${record.notApproved?.reason === 'timed-out' ? 'no decision in time' : 'rejected'})`
+        : record.error
+          ? `Failed: the approval workflow stopped (${record.error.Error})`
+          : `Failed: ${actions.filter((a) => a.status !== 'verified').length} of ${actions.length} change(s) failed or did not verify`;
+  const subject = `trimtab ${policy.id}: ${headline}`;
+  const lines: string[] = [`${headline}.`, `Policy '${policy.id}', account ${record.account}, approval ${record.approvalId}.`];
+  if (record.decision) lines.push(`Decision: ${record.decision.decision} by ${record.decision.actor} at ${record.decision.at}${record.decision.excluded.length ? `, ${record.decision.excluded.length} resource(s) opted out` : ''}.`);
+  if (record.notApproved) lines.push(record.notApproved.detail);
+  if (record.error) lines.push(`Error: ${record.error.Error}: ${record.error.Cause}`);
+  const actionLines = actions.map(
+    (a) =>
+      `- ${a.resourceId} (${a.region}): ${a.status} — ${a.detail}\n  Undo (${a.undo.supported}): ${a.undo.how} Command: trimtab undo ${a.actionId}`,
+  );
+  const text = [...lines, '', ...(actionLines.length ? ['Changes:', ...actionLines] : [])].join('\n');
+  const rows = actions
+    .map(
+      (a) =>
+        `<tr><td style="${STYLE.cell}"><strong>${escapeHtml(a.resourceId)}</strong><br><span style="${STYLE.muted}">${escapeHtml(a.region)}</span></td><td style="${STYLE.cell}">${escapeHtml(a.status)}<br><span style="${STYLE.muted}">${escapeHtml(a.detail)}</span></td><td style="${STYLE.cell}">${escapeHtml(a.undo.how)}<br><code>trimtab undo ${escapeHtml(a.actionId)}</code></td></tr>`,
+    )
+    .join('\n');
+  const html = `<!doctype html><html><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${escapeHtml(subject)}</title></head>
+<body style="${STYLE.body}"><h2 style="margin:0 0 8px">${escapeHtml(headline)}</h2>
+${lines.slice(1).map((l) => `<p>${escapeHtml(l)}</p>`).join('\n')}
+${rows ? `<table style="${STYLE.table}"><thead><tr><th style="${STYLE.cell}">Resource</th><th style="${STYLE.cell}">Outcome</th><th style="${STYLE.cell}">Undo</th></tr></thead><tbody>${rows}</tbody></table>` : ''}
+</body></html>`;
+  return { to: record.approvers, subject, text, html };
+}

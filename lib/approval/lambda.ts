@@ -1,0 +1,87 @@
+/**
+ * The approval functions' Lambda side: dependencies built once per container from the
+ * environment serverless.yml sets, and the adapters functions/approval-*.ts export. Logic lives
+ * in workflow.ts and page.ts; nothing here is needed to test it.
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SESv2Client } from '@aws-sdk/client-sesv2';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { getParameter } from '@aws-lambda-powertools/parameters/ssm';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { lambdaDeps } from '../lambda/deps.ts';
+import { logger, tracer } from '../lambda/powertools.ts';
+import { InvalidEventError, TrimtabError } from '../util/errors.ts';
+import { SesMailer } from './email.ts';
+import { handleApprovalRequest, type HttpRequest, type PageDeps } from './page.ts';
+import { DynamoApprovalStore } from './store.ts';
+import { parseStepEvent, runStep, SfnTaskSender, type StepEvent, type WorkflowDeps } from './workflow.ts';
+
+function env(name: string): string {
+  const value = process.env[name];
+  if (!value) throw new TrimtabError(`The approval functions need the environment variable ${name} (set in serverless.yml custom.approval.environment).`);
+  return value;
+}
+
+/** The link secret from SSM Parameter Store (SecureString), cached by Powertools for 5 minutes. */
+export const ssmSecret = (name = env('TRIMTAB_APPROVAL_SECRET_PARAM')) => async () => {
+  const value = await getParameter(name, { decrypt: true, maxAge: 300 });
+  if (!value) throw new TrimtabError(`The SSM parameter ${name} (the approval link secret) is empty or missing.`);
+  return value;
+};
+
+let workflowCache: WorkflowDeps | undefined;
+let pageCache: PageDeps | undefined;
+const traced = <C>(client: C): C => tracer.captureAWSv3Client(client as never) as C;
+
+export function workflowDeps(options: { engine: boolean }): WorkflowDeps {
+  if (workflowCache && (!options.engine || workflowCache.engine)) return workflowCache;
+  const base = lambdaDeps();
+  workflowCache = {
+    store: new DynamoApprovalStore(env('TRIMTAB_APPROVALS_TABLE'), traced(new DynamoDBClient({}))),
+    mailer: new SesMailer(env('TRIMTAB_APPROVAL_MAIL_FROM'), traced(new SESv2Client({}))),
+    secret: ssmSecret(),
+    baseUrl: env('TRIMTAB_APPROVAL_BASE_URL'),
+    now: () => new Date(),
+    engine: options.engine ? base.engine : undefined,
+    currentPolicies: base.policies.policies,
+    log: (message, data) => logger.info(message, data ?? {}),
+  };
+  return workflowCache;
+}
+
+export function pageDeps(): PageDeps {
+  pageCache ??= {
+    store: new DynamoApprovalStore(env('TRIMTAB_APPROVALS_TABLE'), traced(new DynamoDBClient({}))),
+    tasks: new SfnTaskSender(traced(new SFNClient({}))),
+    secret: ssmSecret(),
+    now: () => new Date(),
+  };
+  return pageCache;
+}
+
+/** A step function's handler: validates the input and runs only the steps this function may run. */
+export function stepHandler(allowed: StepEvent['step'][], deps: () => WorkflowDeps) {
+  return async (event: unknown) => {
+    const parsed = parseStepEvent(event, allowed.length === 1 ? allowed[0] : undefined);
+    if (!allowed.includes(parsed.step)) throw new InvalidEventError(`This function runs ${allowed.join(', ')}, not '${parsed.step}'.`);
+    logger.appendKeys({ approvalId: parsed.approvalId, step: parsed.step });
+    return runStep(deps(), parsed);
+  };
+}
+
+/** HTTP API (payload 2.0) → the page handler → HTTP API result. */
+export function toHttpRequest(event: APIGatewayProxyEventV2): HttpRequest {
+  const headers = Object.fromEntries(Object.entries(event.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]));
+  return {
+    method: event.requestContext?.http?.method ?? 'GET',
+    path: event.rawPath ?? '/',
+    query: event.rawQueryString ?? '',
+    body: event.body === undefined ? undefined : event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body,
+    headers,
+  };
+}
+
+export async function approvalPageHandler(event: APIGatewayProxyEventV2, deps: PageDeps = pageDeps()): Promise<APIGatewayProxyStructuredResultV2> {
+  const response = await handleApprovalRequest(toHttpRequest(event), deps);
+  return { statusCode: response.statusCode, headers: response.headers, body: response.body };
+}

@@ -1,0 +1,96 @@
+/**
+ * Signed approval links. A token is `<payload>.<signature>`, both base64url:
+ * payload = {a: approval id, d: decision, r: recipient, e: expiry (epoch s)}, signature =
+ * HMAC-SHA256 over the payload with the link secret. A token is bound to one approval, one
+ * decision and one recipient; changing any of them breaks the signature. "Works once" is
+ * the store's job (a conditional update), not the token's.
+ */
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { z } from 'zod';
+import { TrimtabError } from '../util/errors.ts';
+
+export type Decision = 'approve' | 'reject';
+
+export interface LinkClaims {
+  approvalId: string;
+  decision: Decision;
+  recipient: string;
+  expiresAt: Date;
+}
+
+/** Tokens longer than this are refused before any work (a real one is ~200 characters). */
+export const MAX_TOKEN_LENGTH = 1024;
+/** Secrets shorter than this are refused: an HMAC key should carry at least 256 bits. */
+export const MIN_SECRET_LENGTH = 32;
+
+/** Why a link was refused; `reason` picks the page the approver sees. */
+export class InvalidLinkError extends TrimtabError {
+  constructor(
+    readonly reason: 'malformed' | 'forged' | 'expired' | 'mismatch',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const payloadSchema = z.strictObject({
+  a: z.string().regex(/^apr-[a-z0-9]{6,32}$/),
+  d: z.enum(['approve', 'reject']),
+  r: z.string().min(3).max(254),
+  e: z.number().int().positive(),
+});
+
+function checkSecret(secret: string) {
+  if (typeof secret !== 'string' || secret.length < MIN_SECRET_LENGTH) {
+    throw new TrimtabError(`The approval link secret is missing or shorter than ${MIN_SECRET_LENGTH} characters; set a long random value (see README.approval.md).`);
+  }
+}
+
+const mac = (secret: string, payload: string) => createHmac('sha256', secret).update(payload).digest('base64url');
+
+export function signLink(claims: LinkClaims, secret: string): string {
+  checkSecret(secret);
+  const payload = Buffer.from(
+    JSON.stringify({ a: claims.approvalId, d: claims.decision, r: claims.recipient, e: Math.floor(claims.expiresAt.getTime() / 1000) }),
+  ).toString('base64url');
+  return `${payload}.${mac(secret, payload)}`;
+}
+
+/**
+ * Checks signature first (nothing about an unsigned token is trusted), then expiry, then that
+ * the token is for the approval in the URL. Throws InvalidLinkError naming the problem.
+ */
+export function verifyLink(token: unknown, secret: string, expected: { approvalId: string; now: Date }): LinkClaims {
+  checkSecret(secret);
+  if (typeof token !== 'string' || token.length === 0) throw new InvalidLinkError('malformed', 'The link has no token. Open the link from the email exactly as it was sent.');
+  if (token.length > MAX_TOKEN_LENGTH) throw new InvalidLinkError('malformed', 'The link token is too long to be one trimtab sent.');
+  const parts = token.split('.');
+  if (parts.length !== 2 || !/^[A-Za-z0-9_-]+$/.test(parts[0]) || !/^[A-Za-z0-9_-]+$/.test(parts[1])) {
+    throw new InvalidLinkError('malformed', 'The link token is not in the shape trimtab signs. It may have been cut or altered.');
+  }
+  const [payload, signature] = parts;
+  const expectedMac = Buffer.from(mac(secret, payload));
+  const given = Buffer.from(signature);
+  if (given.length !== expectedMac.length || !timingSafeEqual(given, expectedMac)) {
+    throw new InvalidLinkError('forged', 'The link signature does not match: this link was not issued by trimtab, or it was altered.');
+  }
+  let parsed: z.infer<typeof payloadSchema>;
+  try {
+    parsed = payloadSchema.parse(JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')));
+  } catch {
+    throw new InvalidLinkError('malformed', 'The link token is signed but its content is not valid.');
+  }
+  const claims: LinkClaims = { approvalId: parsed.a, decision: parsed.d, recipient: parsed.r, expiresAt: new Date(parsed.e * 1000) };
+  if (claims.expiresAt.getTime() <= expected.now.getTime()) {
+    throw new InvalidLinkError('expired', `This link expired at ${claims.expiresAt.toISOString()}. The request was not approved in time; nothing was changed.`);
+  }
+  if (claims.approvalId !== expected.approvalId) {
+    throw new InvalidLinkError('mismatch', 'This link belongs to another approval request. Use the link from the email about this request.');
+  }
+  return claims;
+}
+
+/** The page URL a link points at. */
+export function linkUrl(baseUrl: string, approvalId: string, token: string): string {
+  return `${baseUrl.replace(/\/+$/, '')}/approvals/${encodeURIComponent(approvalId)}?t=${encodeURIComponent(token)}`;
+}

@@ -1,0 +1,317 @@
+/**
+ * The approval workflow on a laptop, with no AWS: the SAME definition serverless.yml deploys
+ * (lib/approval/state-machine.ts) run by aws-local-stepfunctions with its Tasks overridden by
+ * the in-process step functions; a tiny mail catcher (node:http, lists captured mail as HTML and
+ * JSON); and the approval page served by the same handler code as the Lambda. A person can open
+ * the email and click a real link.
+ *
+ * Everything listens on 127.0.0.1 only, and stop() leaves no server, timer or execution behind.
+ */
+import { randomBytes } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { StateMachine } from 'aws-local-stepfunctions';
+import type { EngineDeps } from '../engine/run.ts';
+import type { Policy } from '../policy/load.ts';
+import { escapeHtml, type Email, type Mailer } from './email.ts';
+import { handleApprovalRequest, MAX_BODY_BYTES, type HttpRequest } from './page.ts';
+import { localDefinition, STATE, WORKFLOW_ERRORS } from './state-machine.ts';
+import { MemoryApprovalStore, type ApprovalStore } from './store.ts';
+import { parseStepEvent, runStep, WorkflowApprovalRequester, type ExecutionStarter, type TaskSender, type WorkflowDeps } from './workflow.ts';
+
+/** aws-local-stepfunctions uses Promise.withResolvers, which Node 20 lacks. */
+export function polyfillPromiseWithResolvers() {
+  const P = Promise as unknown as { withResolvers?: () => unknown };
+  P.withResolvers ??= function withResolvers<T>() {
+    let resolve!: (value: T) => void;
+    let reject!: (reason?: unknown) => void;
+    const promise = new Promise<T>((res, rej) => {
+      resolve = res;
+      reject = rej;
+    });
+    return { promise, resolve, reject };
+  };
+}
+polyfillPromiseWithResolvers();
+
+/** An error with the name Step Functions would match on (SendTaskFailure's `error`). */
+export const namedError = (name: string, message: string) => Object.assign(new Error(message), { name });
+
+/** Holds the local runner's waits: SendTaskSuccess/SendTaskFailure for in-process executions. */
+export class LocalTaskSender implements TaskSender {
+  readonly pending = new Map<string, { resolve: (output: unknown) => void; reject: (error: Error) => void }>();
+  readonly sent: { token: string; kind: 'success' | 'failure'; payload: unknown }[] = [];
+
+  wait(token: string): Promise<unknown> {
+    return new Promise((resolve, reject) => this.pending.set(token, { resolve, reject }));
+  }
+  private take(token: string) {
+    const waiter = this.pending.get(token);
+    if (!waiter) throw namedError('TaskDoesNotExist', 'Task does not exist anymore');
+    this.pending.delete(token);
+    return waiter;
+  }
+  async success(token: string, output: Record<string, unknown>) {
+    const waiter = this.take(token);
+    this.sent.push({ token, kind: 'success', payload: output });
+    waiter.resolve(output);
+  }
+  async failure(token: string, error: string, cause: string) {
+    const waiter = this.take(token);
+    this.sent.push({ token, kind: 'failure', payload: { error, cause } });
+    waiter.reject(namedError(error, cause));
+  }
+}
+
+export interface LocalExecution {
+  approvalId: string;
+  executionArn: string;
+  /** Resolves with the final state data; rejects with the Fail state's error (name = Error). */
+  result: Promise<unknown>;
+  /** The names of the states entered, in order. */
+  states: string[];
+  abort(): void;
+}
+
+export interface LocalWorkflowOptions {
+  /** Milliseconds between retries (the definition's backoff is for AWS; 0 keeps tests fast). */
+  retryIntervalMs?: number;
+  /** Poll the store for decisions made by another process (the CLI with --sandbox). 0: off. */
+  pollMs?: number;
+}
+
+/** Runs approval executions in-process from the generated definition. */
+export class LocalWorkflow implements ExecutionStarter {
+  readonly executions = new Map<string, LocalExecution>();
+  private readonly machine = new StateMachine(localDefinition() as never, { validationOptions: { checkArn: false } });
+  private readonly timers = new Set<NodeJS.Timeout>();
+
+  constructor(
+    readonly deps: WorkflowDeps,
+    readonly tasks: LocalTaskSender,
+    readonly options: LocalWorkflowOptions = {},
+  ) {}
+
+  /** The Task overrides: the `lambda:invoke` ones return `{ Payload }` like Lambda does. */
+  private handlers(approvalId: string, token: string) {
+    const step = (name: Parameters<typeof parseStepEvent>[1]) => async (input: any) => ({ Payload: await runStep(this.deps, parseStepEvent(input.Payload, name)) });
+    return {
+      [STATE.record]: step('record'),
+      [STATE.ask]: async (input: any) => {
+        const wait = this.tasks.wait(token);
+        await runStep(this.deps, parseStepEvent(input.Payload, 'ask'));
+        return this.options.pollMs ? Promise.race([wait, this.pollDecision(approvalId, token)]) : wait;
+      },
+      [STATE.apply]: step('apply'),
+      [STATE.verify]: step('verify'),
+      [STATE.notApproved]: step('not-approved'),
+      [STATE.tell]: step('notify'),
+      [STATE.recordFailure]: step('failed'),
+    };
+  }
+
+  /** A decision written to a shared store by another process resumes the wait, as SendTask* would. */
+  private pollDecision(approvalId: string, token: string): Promise<unknown> {
+    return new Promise((resolve, reject) => {
+      const timer = setInterval(async () => {
+        const record = await this.deps.store.get(approvalId).catch(() => undefined);
+        if (!record || !this.tasks.pending.has(token)) return;
+        if (record.status === 'approved' && record.decision) {
+          clearInterval(timer);
+          this.timers.delete(timer);
+          this.tasks.pending.delete(token);
+          resolve({ decision: 'approve', actor: record.decision.actor });
+        } else if (record.status === 'rejected') {
+          clearInterval(timer);
+          this.timers.delete(timer);
+          this.tasks.pending.delete(token);
+          reject(namedError(WORKFLOW_ERRORS.rejected, `Rejected by ${record.decision?.actor ?? 'an operator'}`));
+        }
+      }, this.options.pollMs);
+      this.timers.add(timer);
+    });
+  }
+
+  async start(approvalId: string) {
+    const token = `local-task-token-${approvalId}-${randomBytes(24).toString('base64url')}`;
+    const executionArn = `arn:aws:states:local:000000000000:execution:trimtab-approval:${approvalId}`;
+    const retryMs = this.options.retryIntervalMs ?? 0;
+    const overridesRetry = Object.fromEntries(Object.values(STATE).map((s) => [s, retryMs]));
+    const run = this.machine.run({ approvalId }, {
+      overrides: { taskResourceLocalHandlers: this.handlers(approvalId, token) as never, retryIntervalOverrides: overridesRetry },
+      context: { Execution: { Id: executionArn, Input: { approvalId } }, Task: { Token: token } },
+      noThrowOnAbort: true,
+    });
+    const states: string[] = [];
+    // Follow the event log so tests and the demo can show the path taken.
+    void (async () => {
+      try {
+        for await (const event of run.eventLogs) if (event.type === 'StateEntered') states.push(event.state.name);
+      } catch {
+        // The log ends with the execution; its errors surface through `result`.
+      }
+    })();
+    const result = run.result.catch((error: unknown) => {
+      // aws-local-stepfunctions wraps the Fail state's error; keep its Error name.
+      const e = error as Error & { cause?: { name?: string; message?: string } };
+      throw namedError(e.cause?.name ?? e.name, e.cause?.message ?? e.message);
+    });
+    result.catch(() => {}); // observed by whoever awaits it; never an unhandled rejection
+    this.executions.set(approvalId, { approvalId, executionArn, result, states, abort: run.abort });
+  }
+
+  stop() {
+    for (const timer of this.timers) clearInterval(timer);
+    this.timers.clear();
+    for (const execution of this.executions.values()) execution.abort();
+    for (const waiter of this.tasks.pending.values()) waiter.reject(namedError('ExecutionAborted', 'the local stack stopped'));
+    this.tasks.pending.clear();
+  }
+}
+
+// ───────────────────────── the mail catcher ─────────────────────────
+
+export interface CaughtEmail extends Email {
+  id: number;
+  at: string;
+}
+
+/** A Mailer that keeps mail in memory, and serves it: GET / (HTML list), /emails.json, /emails/<n> (the HTML part), /emails/<n>.txt. */
+export class MailCatcher implements Mailer {
+  readonly emails: CaughtEmail[] = [];
+  async send(email: Email) {
+    const caught = { ...email, id: this.emails.length + 1, at: new Date().toISOString() };
+    this.emails.push(caught);
+    return { messageId: `local-${caught.id}` };
+  }
+
+  handle(req: IncomingMessage, res: ServerResponse) {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const send = (status: number, type: string, body: string) => {
+      res.writeHead(status, { 'content-type': `${type}; charset=utf-8`, 'cache-control': 'no-store' });
+      res.end(body);
+    };
+    if (url.pathname === '/emails.json') return send(200, 'application/json', JSON.stringify(this.emails, null, 2));
+    const one = /^\/emails\/(\d+)(\.txt)?$/.exec(url.pathname);
+    if (one) {
+      const email = this.emails[Number(one[1]) - 1];
+      if (!email) return send(404, 'text/plain', 'No such email.');
+      return one[2] ? send(200, 'text/plain', email.text) : send(200, 'text/html', email.html);
+    }
+    if (url.pathname !== '/') return send(404, 'text/plain', 'Not found. Try / or /emails.json.');
+    const rows = [...this.emails]
+      .reverse()
+      .map((e) => `<li><a href="/emails/${e.id}">${escapeHtml(e.subject)}</a><br><small>to ${escapeHtml(e.to.join(', '))} · ${escapeHtml(e.at)} · <a href="/emails/${e.id}.txt">text</a></small></li>`)
+      .join('');
+    return send(
+      200,
+      'text/html',
+      `<!doctype html><html><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>trimtab local mail</title><meta http-equiv="refresh" content="5"></head><body style="font-family:sans-serif;max-width:720px;margin:0 auto;padding:12px"><h1>trimtab local mail (${this.emails.length})</h1><ul>${rows || '<li>No mail yet.</li>'}</ul><p><a href="/emails.json">JSON</a></p></body></html>`,
+    );
+  }
+}
+
+// ───────────────────────── servers ─────────────────────────
+
+async function listen(server: Server, port: number): Promise<string> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => resolve());
+  });
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+async function close(server: Server) {
+  server.closeAllConnections();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+}
+
+/** Reads a body up to `limit` bytes; past it, stops reading and reports `tooLarge`. */
+function readBody(req: IncomingMessage, limit: number): Promise<{ body: string; tooLarge: boolean }> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        req.removeAllListeners('data');
+        req.resume();
+        resolve({ body: '', tooLarge: true });
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => resolve({ body: Buffer.concat(chunks).toString('utf8'), tooLarge: false }));
+    req.on('error', reject);
+  });
+}
+
+export interface LocalApprovalStackOptions {
+  /** Port of the approval page (0: any free port). */
+  port?: number;
+  /** Port of the mail catcher (0: any free port). */
+  mailPort?: number;
+  /** Clients and audit store Apply and Verify use (the sandbox account). */
+  engine?: Omit<EngineDeps, 'remainingMs'>;
+  store?: ApprovalStore;
+  secret?: string;
+  currentPolicies?: Policy[];
+  now?: () => Date;
+  workflow?: LocalWorkflowOptions;
+}
+
+export interface LocalApprovalStack {
+  mailUrl: string;
+  approvalBaseUrl: string;
+  mail: MailCatcher;
+  store: ApprovalStore;
+  workflow: LocalWorkflow;
+  tasks: LocalTaskSender;
+  /** Plug into the engine (`deps.approvals`): approval-mode findings start local executions. */
+  requester: WorkflowApprovalRequester;
+  stop(): Promise<void>;
+}
+
+export async function startLocalApprovalStack(options: LocalApprovalStackOptions = {}): Promise<LocalApprovalStack> {
+  const now = options.now ?? (() => new Date());
+  const store = options.store ?? new MemoryApprovalStore(now);
+  const secret = options.secret ?? randomBytes(48).toString('base64url');
+  const mail = new MailCatcher();
+  const tasks = new LocalTaskSender();
+  const mailServer = createServer((req, res) => mail.handle(req, res));
+  const pageServer = createServer(async (req, res) => {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const { body, tooLarge } = req.method === 'POST' ? await readBody(req, MAX_BODY_BYTES) : { body: '', tooLarge: false };
+    const request: HttpRequest = {
+      method: req.method ?? 'GET',
+      path: url.pathname,
+      query: url.search.replace(/^\?/, ''),
+      // Past the limit the handler sees an oversized body and refuses it.
+      body: tooLarge ? 'x'.repeat(MAX_BODY_BYTES + 1) : body,
+      headers: { 'content-type': req.headers['content-type'] },
+    };
+    const response = await handleApprovalRequest(request, { store, tasks, now, secret: async () => secret });
+    res.writeHead(response.statusCode, response.headers);
+    res.end(response.body);
+  });
+  const mailUrl = await listen(mailServer, options.mailPort ?? 0);
+  const approvalBaseUrl = await listen(pageServer, options.port ?? 0);
+  const workflow = new LocalWorkflow(
+    { store, mailer: mail, secret: async () => secret, baseUrl: approvalBaseUrl, now, engine: options.engine, currentPolicies: options.currentPolicies },
+    tasks,
+    options.workflow ?? { pollMs: 250 },
+  );
+  return {
+    mailUrl,
+    approvalBaseUrl,
+    mail,
+    store,
+    workflow,
+    tasks,
+    requester: new WorkflowApprovalRequester(store, workflow, now),
+    async stop() {
+      workflow.stop();
+      await Promise.all([close(mailServer), close(pageServer)]);
+    },
+  };
+}

@@ -1,0 +1,349 @@
+/**
+ * The workflow's steps, one function per Task state, plus the two ends of the wait: the
+ * requester (engine side: records the plan and starts an execution) and `decide` (the page
+ * and the CLI: claims the decision with a conditional update, then resumes the execution).
+ * No Lambda types here: functions/approval-*.ts and the local runner call these.
+ */
+import { SFNClient, SendTaskFailureCommand, SendTaskSuccessCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { z } from 'zod';
+import { applyOne, regionContext, type ApprovalRequester, type EngineDeps, type FindingResult } from '../engine/run.ts';
+import type { Policy } from '../policy/load.ts';
+import { remediators } from '../resources/index.ts';
+import { pricesWith } from '../savings/prices.ts';
+import { InvalidEventError, TrimtabError, errorMessage } from '../util/errors.ts';
+import { shortHash } from '../util/hash.ts';
+import { approvalRequestEmail, outcomeEmail, type Mailer } from './email.ts';
+import { linkUrl, signLink, type Decision } from './links.ts';
+import { OUTCOMES, WORKFLOW_ERRORS } from './state-machine.ts';
+import { APPROVAL_ID, ApprovalNotFoundError, type ActionSummary, type ApprovalDecision, type ApprovalRecord, type ApprovalStatus, type ApprovalStore } from './store.ts';
+
+/** One approval covers at most this many findings (DynamoDB items are capped at 400 KB). */
+export const MAX_FINDINGS_PER_APPROVAL = 50;
+export const DEFAULT_TIMEOUT_HOURS = 72;
+const TTL_SECONDS = 400 * 86_400;
+
+/** The step was called with a record in a state it cannot act on. Not retried. */
+export class ApprovalStateError extends TrimtabError {}
+/** The policy was removed or set back to dry-run after the request: nothing is applied. */
+export class PolicyChangedError extends TrimtabError {}
+
+export interface TaskSender {
+  success(taskToken: string, output: Record<string, unknown>): Promise<void>;
+  failure(taskToken: string, error: string, cause: string): Promise<void>;
+}
+
+export class SfnTaskSender implements TaskSender {
+  constructor(private readonly client: SFNClient = new SFNClient({})) {}
+  async success(taskToken: string, output: Record<string, unknown>) {
+    await this.client.send(new SendTaskSuccessCommand({ taskToken, output: JSON.stringify(output) }));
+  }
+  async failure(taskToken: string, error: string, cause: string) {
+    await this.client.send(new SendTaskFailureCommand({ taskToken, error, cause: cause.slice(0, 32_000) }));
+  }
+}
+
+export interface ExecutionStarter {
+  start(approvalId: string): Promise<void>;
+}
+
+export class SfnExecutionStarter implements ExecutionStarter {
+  constructor(
+    readonly stateMachineArn: string,
+    private readonly client: SFNClient = new SFNClient({}),
+  ) {}
+  async start(approvalId: string) {
+    // The execution is named after the approval: starting it twice is idempotent in Step Functions.
+    await this.client.send(new StartExecutionCommand({ stateMachineArn: this.stateMachineArn, name: approvalId, input: JSON.stringify({ approvalId }) }));
+  }
+}
+
+export interface WorkflowDeps {
+  store: ApprovalStore;
+  mailer: Mailer;
+  /** The HMAC secret for links (SSM Parameter Store through Powertools in Lambda; injected in tests). */
+  secret: () => Promise<string>;
+  /** Where the approval page is served (the HTTP API's URL). */
+  baseUrl: string;
+  now: () => Date;
+  /** Apply and Verify: the engine's clients and audit store. */
+  engine?: Omit<EngineDeps, 'remainingMs'>;
+  /** The policies deployed now: Apply refuses when the approved policy is gone or back in dry-run. */
+  currentPolicies?: Policy[];
+  log?: (message: string, data?: Record<string, unknown>) => void;
+}
+
+// ───────────────────────── requester (engine side) ─────────────────────────
+
+/** Stores each batch of findings under an approval id and starts the workflow for it. */
+export class WorkflowApprovalRequester implements ApprovalRequester {
+  constructor(
+    private readonly store: ApprovalStore,
+    private readonly starter: ExecutionStarter,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  async request(policy: Policy, findings: FindingResult[], account: string) {
+    const approvers = policy.approval?.approvers ?? [];
+    if (approvers.length === 0) {
+      throw new TrimtabError(`Policy '${policy.id}' is in approval mode but names no approvers: add approval.approvers (email addresses) to it.`);
+    }
+    const now = this.now();
+    const ids: string[] = [];
+    let created = 0;
+    for (let i = 0; i < findings.length; i += MAX_FINDINGS_PER_APPROVAL) {
+      const batch = findings.slice(i, i + MAX_FINDINGS_PER_APPROVAL);
+      // Same policy, same plans, same day → same id: a re-run sweep does not email again.
+      const approvalId = `apr-${shortHash({ policy: policy.id, account, plans: batch.map((f) => f.plan?.hash).sort(), day: now.toISOString().slice(0, 10) }, 12)}`;
+      const record: ApprovalRecord = {
+        approvalId,
+        status: 'requested',
+        createdAt: now.toISOString(),
+        updatedAt: now.toISOString(),
+        account,
+        policy,
+        findings: batch.map((f) => ({ ...f, outcome: 'awaiting-approval' })),
+        approvers,
+        timeoutSeconds: Math.max(1, Math.round((policy.approval?.timeoutHours ?? DEFAULT_TIMEOUT_HOURS) * 3600)),
+        ttl: Math.floor(now.getTime() / 1000) + TTL_SECONDS,
+      };
+      if (await this.store.create(record)) {
+        created += 1;
+        await this.starter.start(approvalId);
+      }
+      ids.push(approvalId);
+    }
+    return {
+      approvalId: ids.join(', '),
+      detail: `${created ? 'approval requested' : 'already awaiting approval'}: ${ids.join(', ')} (email to ${approvers.join(', ')})`,
+    };
+  }
+}
+
+// ───────────────────────── the Task states ─────────────────────────
+
+const approvalIdSchema = z.string().regex(APPROVAL_ID, 'an approval id looks like apr-<letters and digits>');
+const errorSchema = z.object({ Error: z.string(), Cause: z.string().optional() }).passthrough();
+
+export const stepEventSchema = z.discriminatedUnion('step', [
+  z.object({ step: z.literal('record'), approvalId: approvalIdSchema, executionArn: z.string().optional() }),
+  z.object({ step: z.literal('ask'), approvalId: approvalIdSchema, taskToken: z.string().min(1).max(8192), timeoutSeconds: z.number().int().positive().optional() }),
+  z.object({ step: z.literal('apply'), approvalId: approvalIdSchema }),
+  z.object({ step: z.literal('verify'), approvalId: approvalIdSchema }),
+  z.object({ step: z.literal('notify'), approvalId: approvalIdSchema }),
+  z.object({ step: z.literal('not-approved'), approvalId: approvalIdSchema, error: errorSchema }),
+  z.object({ step: z.literal('failed'), approvalId: approvalIdSchema, error: errorSchema }),
+]);
+export type StepEvent = z.infer<typeof stepEventSchema>;
+
+/** Validates a step's input; a bad one is an InvalidEventError naming the problem. */
+export function parseStepEvent(event: unknown, step?: StepEvent['step']): StepEvent {
+  // "Ask the approvers" sends no `step` field (its payload is only the id and the token).
+  const withStep = step && event && typeof event === 'object' && !('step' in event) ? { ...event, step } : event;
+  const parsed = stepEventSchema.safeParse(withStep);
+  if (!parsed.success) throw new InvalidEventError(`Invalid approval step input: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(input)'}: ${i.message}`).join('; ')}`);
+  if (step && parsed.data.step !== step) throw new InvalidEventError(`This function runs the '${step}' step, not '${parsed.data.step}'.`);
+  return parsed.data;
+}
+
+async function load(deps: WorkflowDeps, approvalId: string): Promise<ApprovalRecord> {
+  const record = await deps.store.get(approvalId);
+  if (!record) throw new ApprovalNotFoundError(approvalId);
+  return record;
+}
+
+export async function recordPlan(deps: WorkflowDeps, input: { approvalId: string; executionArn?: string }) {
+  const record = await load(deps, input.approvalId);
+  if (record.findings.length === 0 || record.findings.some((f) => !f.plan)) throw new ApprovalStateError(`Approval ${input.approvalId} has no planned findings to approve.`);
+  // A retried Lambda finds it recorded already: fine. Anything later is a second execution: refuse.
+  const ok = await deps.store.update(input.approvalId, { status: 'recorded', executionArn: input.executionArn }, ['requested', 'recorded']);
+  if (!ok) throw new ApprovalStateError(`Approval ${input.approvalId} is '${record.status}'; it was recorded by another execution.`);
+  return { approvalId: record.approvalId, timeoutSeconds: record.timeoutSeconds };
+}
+
+export async function askApprovers(deps: WorkflowDeps, input: { approvalId: string; taskToken: string }) {
+  const record = await load(deps, input.approvalId);
+  const now = deps.now();
+  const expiresAt = new Date(now.getTime() + record.timeoutSeconds * 1000);
+  const ok = await deps.store.update(input.approvalId, { status: 'waiting', taskToken: input.taskToken, askedAt: now.toISOString(), expiresAt: expiresAt.toISOString() }, ['recorded', 'waiting']);
+  if (!ok) throw new ApprovalStateError(`Approval ${input.approvalId} is '${record.status}', not waiting for approvers.`);
+  const secret = await deps.secret();
+  const stored = { ...record, expiresAt: expiresAt.toISOString() };
+  const link = (decision: Decision, recipient: string) => linkUrl(deps.baseUrl, record.approvalId, signLink({ approvalId: record.approvalId, decision, recipient, expiresAt }, secret));
+  // One email per approver: each link names its recipient, so the record says who decided.
+  for (const recipient of record.approvers) {
+    await deps.mailer.send(approvalRequestEmail(stored, recipient, { approve: link('approve', recipient), reject: link('reject', recipient) }));
+  }
+  await deps.store.update(input.approvalId, { notified: record.approvers });
+  deps.log?.('approval requested', { approvalId: record.approvalId, approvers: record.approvers.length, findings: record.findings.length });
+  return { approvalId: record.approvalId, sent: record.approvers.length };
+}
+
+const summaryOf = (finding: FindingResult, action: Awaited<ReturnType<typeof applyOne>>): ActionSummary => ({
+  findingId: finding.id,
+  actionId: action.id,
+  resourceId: finding.resource.id,
+  region: finding.resource.region,
+  status: action.status,
+  detail: action.transitions.at(-1)?.detail ?? action.status,
+  undo: { supported: action.undo.supported, how: action.undo.how },
+  before: action.before,
+  after: action.after,
+});
+
+export async function applyApproved(deps: WorkflowDeps, input: { approvalId: string }) {
+  if (!deps.engine) throw new TrimtabError('The apply step needs the engine (clients and audit store).');
+  const record = await load(deps, input.approvalId);
+  if (!record.decision || record.decision.decision !== 'approve') throw new ApprovalStateError(`Approval ${input.approvalId} was not approved (status '${record.status}').`);
+  if (!(await deps.store.update(input.approvalId, { status: 'applying' }, ['approved', 'applying']))) {
+    throw new ApprovalStateError(`Approval ${input.approvalId} is '${record.status}'; nothing to apply.`);
+  }
+  if (deps.currentPolicies) {
+    const current = deps.currentPolicies.find((p) => p.id === record.policy.id);
+    if (!current || current.mode === 'dry-run') {
+      throw new PolicyChangedError(`Policy '${record.policy.id}' is ${current ? 'in dry-run now' : 'no longer deployed'}; the approved plan is not applied.`);
+    }
+  }
+  const excluded = new Set(record.decision.excluded);
+  const actions = [...(record.actions ?? [])];
+  const done = new Set(actions.map((a) => a.findingId));
+  for (const finding of record.findings) {
+    if (excluded.has(finding.id) || done.has(finding.id)) continue;
+    const action = await applyOne(record.policy, finding, record.decision.actor, deps.engine, 'approval');
+    actions.push(summaryOf(finding, action));
+    // Saved after each change, so a retried Apply never acts twice.
+    await deps.store.update(input.approvalId, { actions });
+  }
+  await deps.store.update(input.approvalId, { status: 'applied' });
+  return { approvalId: record.approvalId, applied: actions.filter((a) => a.status === 'verified' || a.status === 'applied').length, failed: actions.filter((a) => a.status === 'failed').length };
+}
+
+/** Re-reads every changed resource (the remediator's verify), independent of what Apply saw. */
+export async function verifyApplied(deps: WorkflowDeps, input: { approvalId: string }) {
+  if (!deps.engine) throw new TrimtabError('The verify step needs the engine (read-only clients).');
+  const engine = deps.engine;
+  const record = await load(deps, input.approvalId);
+  const actions = [...(record.actions ?? [])];
+  for (const [i, action] of actions.entries()) {
+    if (action.status !== 'verified') continue;
+    const finding = record.findings.find((f) => f.id === action.findingId)!;
+    const remediator = remediators(record.policy.resource).get(finding.plan!.action);
+    const ctx = { ...regionContext(engine as EngineDeps, finding.resource.region, engine.clients.withWrites(false), deps.now(), finding.resource.account), prices: pricesWith(record.policy.prices) };
+    try {
+      const result = await remediator.verify(ctx, finding.plan as never, { before: action.before, after: action.after });
+      actions[i] = { ...action, status: result.ok ? 'verified' : 'failed', detail: result.detail };
+    } catch (error) {
+      actions[i] = { ...action, status: 'failed', detail: `verification could not read the resource: ${errorMessage(error)}` };
+    }
+  }
+  const failed = actions.filter((a) => a.status !== 'verified').length;
+  await deps.store.update(input.approvalId, { actions, verification: { verified: actions.length - failed, failed }, status: failed ? 'failed' : 'fixed' });
+  return { approvalId: record.approvalId, verified: actions.length - failed, failed };
+}
+
+const NOT_FINAL: ApprovalStatus[] = ['requested', 'recorded', 'waiting', 'approved', 'rejected'];
+
+export async function recordNotApproved(deps: WorkflowDeps, input: { approvalId: string; error: { Error: string; Cause?: string } }) {
+  const record = await load(deps, input.approvalId);
+  const timedOut = input.error.Error === WORKFLOW_ERRORS.timeout;
+  const detail = timedOut
+    ? `No decision within ${Math.round(record.timeoutSeconds / 3600)} h (${record.timeoutSeconds} s): a timeout counts as not approved, and nothing was changed.`
+    : `Rejected${record.decision ? ` by ${record.decision.actor}` : ''}${input.error.Cause ? `: ${input.error.Cause}` : ''}. Nothing was changed.`;
+  await deps.store.update(input.approvalId, { status: 'not-approved', notApproved: { reason: timedOut ? 'timed-out' : 'rejected', detail }, taskToken: '' }, NOT_FINAL);
+  return { approvalId: record.approvalId };
+}
+
+export async function recordFailure(deps: WorkflowDeps, input: { approvalId: string; error: { Error: string; Cause?: string } }) {
+  await deps.store.update(input.approvalId, { status: 'failed', error: { Error: input.error.Error, Cause: input.error.Cause ?? '' }, taskToken: '' });
+  deps.log?.('approval workflow failed', { approvalId: input.approvalId, error: input.error.Error });
+  return { approvalId: input.approvalId };
+}
+
+export async function tellApprovers(deps: WorkflowDeps, input: { approvalId: string }) {
+  const record = await load(deps, input.approvalId);
+  const outcome = record.status === 'fixed' ? OUTCOMES.fixed : record.status === 'not-approved' ? OUTCOMES.notApproved : OUTCOMES.failed;
+  await deps.mailer.send(outcomeEmail(record));
+  return { approvalId: record.approvalId, outcome, sent: record.approvers.length };
+}
+
+/** Dispatch a parsed step to its function (one Lambda per step in AWS; the local runner uses it too). */
+export async function runStep(deps: WorkflowDeps, event: StepEvent) {
+  switch (event.step) {
+    case 'record':
+      return recordPlan(deps, event);
+    case 'ask':
+      return askApprovers(deps, event);
+    case 'apply':
+      return applyApproved(deps, event);
+    case 'verify':
+      return verifyApplied(deps, event);
+    case 'notify':
+      return tellApprovers(deps, event);
+    case 'not-approved':
+      return recordNotApproved(deps, event);
+    case 'failed':
+      return recordFailure(deps, event);
+  }
+}
+
+// ───────────────────────── the decision (page and CLI) ─────────────────────────
+
+export type DecideResult =
+  | { ok: true; record: ApprovalRecord; decision: ApprovalDecision }
+  | { ok: false; reason: 'not-found' | 'not-waiting' | 'already-decided' | 'timed-out' | 'nothing-selected' | 'unknown-resource'; message: string };
+
+export interface DecideDeps {
+  store: ApprovalStore;
+  tasks: TaskSender;
+  now: () => Date;
+}
+
+/** Errors Step Functions returns when the wait is over (timed out, or the execution ended). */
+const TOKEN_GONE = new Set(['TaskTimedOut', 'TaskDoesNotExist', 'InvalidToken']);
+
+export async function decide(
+  deps: DecideDeps,
+  input: { approvalId: string; decision: Decision; actor: string; excluded?: string[]; via: 'link' | 'cli'; reason?: string },
+): Promise<DecideResult> {
+  const record = await deps.store.get(input.approvalId);
+  if (!record) return { ok: false, reason: 'not-found', message: `There is no approval request ${input.approvalId}.` };
+  if (record.decision && record.status !== 'waiting') {
+    return { ok: false, reason: 'already-decided', message: `This request was already ${record.decision.decision === 'approve' ? 'approved' : 'rejected'} by ${record.decision.actor} at ${record.decision.at}. Nothing was changed now.` };
+  }
+  if (record.status !== 'waiting' || !record.taskToken) {
+    return { ok: false, reason: 'not-waiting', message: `This request is '${record.status}', not waiting for a decision. Nothing was changed.` };
+  }
+  const now = deps.now();
+  if (record.expiresAt && Date.parse(record.expiresAt) <= now.getTime()) {
+    return { ok: false, reason: 'timed-out', message: `This request expired at ${record.expiresAt}: a timeout counts as not approved. Nothing was changed.` };
+  }
+  const excluded = [...new Set(input.excluded ?? [])];
+  const known = new Set(record.findings.map((f) => f.id));
+  const unknown = excluded.filter((id) => !known.has(id));
+  if (unknown.length) return { ok: false, reason: 'unknown-resource', message: `The selection names resources that are not in this request (${unknown.slice(0, 3).join(', ')}). Nothing was changed.` };
+  if (input.decision === 'approve' && excluded.length >= record.findings.length) {
+    return { ok: false, reason: 'nothing-selected', message: 'Every resource was opted out, so there is nothing to approve. Select at least one, or use the reject link. Nothing was changed.' };
+  }
+  const decision: ApprovalDecision = { decision: input.decision, actor: input.actor, at: now.toISOString(), excluded: input.decision === 'approve' ? excluded : [], via: input.via, ...(input.reason ? { reason: input.reason } : {}) };
+  // The claim: only one decision ever moves the record out of 'waiting'.
+  const claimed = await deps.store.update(input.approvalId, { status: input.decision === 'approve' ? 'approved' : 'rejected', decision }, ['waiting']);
+  if (!claimed) {
+    const now2 = await deps.store.get(input.approvalId);
+    return { ok: false, reason: 'already-decided', message: `This request was decided a moment ago${now2?.decision ? ` by ${now2.decision.actor}` : ''}. Nothing was changed now.` };
+  }
+  try {
+    if (input.decision === 'approve') {
+      await deps.tasks.success(record.taskToken, { decision: 'approve', actor: input.actor, selected: record.findings.length - excluded.length });
+    } else {
+      await deps.tasks.failure(record.taskToken, WORKFLOW_ERRORS.rejected, `Rejected by ${input.actor}${input.reason ? `: ${input.reason}` : ''}`.slice(0, 500));
+    }
+  } catch (error) {
+    if (TOKEN_GONE.has((error as Error).name)) {
+      await deps.store.update(input.approvalId, { status: 'not-approved', notApproved: { reason: 'timed-out', detail: 'The decision arrived after the wait had ended; nothing was changed.' } });
+      return { ok: false, reason: 'timed-out', message: 'The wait for a decision had already ended (timed out). Nothing was changed.' };
+    }
+    // Could not resume the workflow: undo the claim so the link (or another) can be used again.
+    await deps.store.update(input.approvalId, { status: 'waiting', decision: null }, ['approved', 'rejected']);
+    throw error;
+  }
+  return { ok: true, record: { ...record, status: input.decision === 'approve' ? 'approved' : 'rejected', decision }, decision };
+}

@@ -1,0 +1,131 @@
+/**
+ * `trimtab approvals list`, `trimtab approve <id>`, `trimtab reject <id>`, and
+ * `trimtab approvals serve --sandbox` (the whole approval flow on the laptop).
+ *
+ * Against AWS the operator needs IAM rights on the approvals table (GetItem, UpdateItem, Scan)
+ * and states:SendTaskSuccess / SendTaskFailure; the decision goes through the same conditional
+ * claim as the approval page, so a CLI decision and a link click can never both win.
+ * With --sandbox the approvals live in .trimtab/sandbox-approvals.json and a running
+ * `trimtab approvals serve --sandbox` resumes its execution when it sees the decision there.
+ */
+import { resolve } from 'node:path';
+import { userInfo } from 'node:os';
+import { Command, Option } from 'commander';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { DynamoApprovalStore, FileApprovalStore, type ApprovalRecord, type ApprovalStore } from '../approval/store.ts';
+import { decide, SfnTaskSender, type TaskSender } from '../approval/workflow.ts';
+import { usd } from '../savings/prices.ts';
+import { TrimtabError } from '../util/errors.ts';
+import { DEFAULT_POLICY_FILE, loadPolicies } from '../policy/load.ts';
+import { createEnvironment, useSandbox } from './env.ts';
+
+export const sandboxApprovalsFile = () => resolve(process.env.TRIMTAB_SANDBOX_APPROVALS_FILE ?? '.trimtab/sandbox-approvals.json');
+
+interface Where {
+  sandbox?: boolean;
+  table?: string;
+}
+
+/** In the sandbox the local runner polls the file for decisions, so there is no token to send. */
+const FILE_TASKS: TaskSender = { success: async () => {}, failure: async () => {} };
+
+function backend(options: Where): { store: ApprovalStore; tasks: TaskSender; actor: () => Promise<string> } {
+  if (useSandbox(options.sandbox)) {
+    return { store: new FileApprovalStore(sandboxApprovalsFile()), tasks: FILE_TASKS, actor: async () => `cli:${userInfo().username}` };
+  }
+  const table = options.table ?? process.env.TRIMTAB_APPROVALS_TABLE ?? `trimtab-${process.env.TRIMTAB_STAGE ?? 'dev'}-approvals`;
+  return {
+    store: new DynamoApprovalStore(table),
+    tasks: new SfnTaskSender(),
+    actor: async () => `cli:${(await new STSClient({}).send(new GetCallerIdentityCommand({}))).Arn}`,
+  };
+}
+
+const where = (command: Command) =>
+  command.option('--sandbox', 'the sandbox\'s approvals (a running `trimtab approvals serve --sandbox`)').option('--table <name>', 'the approvals table (default: $TRIMTAB_APPROVALS_TABLE or trimtab-<stage>-approvals)');
+
+export function approvalsTable(records: ApprovalRecord[]): string {
+  if (records.length === 0) return 'No approvals.';
+  const rows = records.map((r) => [
+    r.approvalId,
+    r.status,
+    r.policy.id,
+    String(r.findings.length),
+    `$${usd(r.findings.reduce((s, f) => s + f.savings.monthlyUsd, 0))}`,
+    r.decision ? `${r.decision.decision} by ${r.decision.actor}` : r.notApproved?.reason ?? (r.expiresAt ? `expires ${r.expiresAt}` : ''),
+  ]);
+  const header = ['APPROVAL', 'STATUS', 'POLICY', 'RESOURCES', 'EST./MONTH', 'DECISION'];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
+  return [header, ...rows].map((row) => row.map((cell, i) => cell.padEnd(widths[i])).join('  ').trimEnd()).join('\n');
+}
+
+async function decideFromCli(id: string, decision: 'approve' | 'reject', options: Where & { exclude?: string[]; reason?: string }) {
+  const { store, tasks, actor } = backend(options);
+  const record = await store.get(id);
+  if (!record) throw new TrimtabError(`No approval '${id}'. List them with 'trimtab approvals list${options.sandbox ? ' --sandbox' : ''}'.`);
+  // --exclude takes finding ids or resource ids.
+  const excluded = (options.exclude ?? []).map((x) => {
+    const match = record.findings.find((f) => f.id === x || f.resource.id === x || f.resource.arn === x);
+    if (!match) throw new TrimtabError(`--exclude '${x}' is not one of this approval's resources: ${record.findings.map((f) => f.resource.id).join(', ')}`);
+    return match.id;
+  });
+  const result = await decide({ store, tasks, now: () => new Date() }, { approvalId: id, decision, actor: await actor(), excluded, via: 'cli', reason: options.reason });
+  if (!result.ok) throw new TrimtabError(result.message);
+  const chosen = record.findings.length - excluded.length;
+  console.log(decision === 'approve' ? `Approved ${id}: ${chosen} change(s) will be applied${excluded.length ? ` (${excluded.length} opted out)` : ''}.` : `Rejected ${id}: nothing will be changed.`);
+}
+
+export function registerApprovalCommands(program: Command): void {
+  const approvals = program.command('approvals').description('approval requests waiting for (or past) a decision');
+
+  where(approvals.command('list'))
+    .description('list approval requests with their status')
+    .addOption(new Option('-o, --output <format>', 'output format').choices(['table', 'json']).default('table'))
+    .action(async (options: Where & { output: string }) => {
+      const records = await backend(options).store.list();
+      // The task token never leaves the backend, not even to an operator's terminal.
+      const safe = records.map(({ taskToken: _token, ...rest }) => rest);
+      console.log(options.output === 'json' ? JSON.stringify(safe, null, 2) : approvalsTable(records));
+    });
+
+  approvals
+    .command('serve')
+    .description('run the approval flow locally on the sandbox: policies in approval mode email a local mail catcher; click the links')
+    .option('-p, --policies <file>', 'policy file', DEFAULT_POLICY_FILE)
+    .option('--port <port>', 'port of the approval page', '8787')
+    .option('--mail-port <port>', 'port of the mail catcher', '8788')
+    .action(async (options: { policies: string; port: string; mailPort: string }) => {
+      const { startLocalApprovalStack } = await import('../approval/local.ts');
+      const { runPolicies } = await import('../engine/run.ts');
+      const { policies } = loadPolicies(options.policies);
+      const gated = policies.filter((p) => p.mode === 'approval');
+      if (gated.length === 0) throw new TrimtabError(`No policy in ${options.policies} is in approval mode; set 'mode: approval' and 'approval.approvers' on one.`);
+      const env = await createEnvironment({ sandbox: true });
+      const engine = { account: env.account, clients: env.clients, store: env.store, defaultRegions: env.defaultRegions };
+      const stack = await startLocalApprovalStack({ port: Number(options.port), mailPort: Number(options.mailPort), engine, store: new FileApprovalStore(sandboxApprovalsFile()), currentPolicies: policies });
+      const result = await runPolicies({ policies: gated, actor: 'cli' }, { ...engine, approvals: stack.requester });
+      console.log(`${result.summary.awaitingApproval} finding(s) await approval.`);
+      console.log(`Mail:      ${stack.mailUrl}  (open the email, click a link)`);
+      console.log(`Approvals: ${stack.approvalBaseUrl}/approvals/<id>   ·   trimtab approvals list --sandbox`);
+      for (const execution of stack.workflow.executions.values()) {
+        execution.result.then(
+          () => console.log(`${execution.approvalId}: ${execution.states.at(-1)}`),
+          (error: Error) => console.log(`${execution.approvalId}: ${error.name}`),
+        ).finally(() => env.close());
+      }
+      console.log('Ctrl-C stops the servers.');
+      await new Promise<void>((done) => process.once('SIGINT', () => done()));
+      await stack.stop();
+      env.close();
+    });
+
+  where(program.command('approve <approval-id>'))
+    .description('approve a waiting request (SendTaskSuccess); --exclude opts resources out')
+    .option('--exclude <resource>', 'a resource id (or finding id) to leave out (repeatable)', (v: string, prev: string[] = []) => [...prev, v])
+    .action((id: string, options: Where & { exclude?: string[] }) => decideFromCli(id, 'approve', options));
+
+  where(program.command('reject <approval-id>'))
+    .description('reject a waiting request (SendTaskFailure): nothing is changed')
+    .option('--reason <text>', 'why, for the record and the approvers\' email')
+    .action((id: string, options: Where & { reason?: string }) => decideFromCli(id, 'reject', options));
+}

@@ -1,0 +1,83 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { startLocalApprovalStack, type LocalApprovalStack } from '../../lib/approval/local.ts';
+import { FileApprovalStore } from '../../lib/approval/store.ts';
+import { buildProgram } from '../../lib/cli/main.ts';
+import { APPROVAL_POLICY, CLOCK, SECRET, waitFor } from '../approval-helpers.ts';
+import { fourBucketsEnv, policiesFrom, type TestEnv } from '../helpers.ts';
+
+/** The CLI decides in one process; the local runner (another process in real use) sees it in the shared file. */
+let dir: string;
+let env: TestEnv;
+let stack: LocalApprovalStack;
+let approvalId: string;
+let store: FileApprovalStore;
+
+const trimtab = async (...args: string[]) => {
+  const lines: string[] = [];
+  const log = vi.spyOn(console, 'log').mockImplementation((line: unknown) => void lines.push(String(line)));
+  try {
+    await buildProgram().exitOverride().parseAsync(['node', 'trimtab', ...args]);
+  } finally {
+    log.mockRestore();
+  }
+  return lines.join('\n');
+};
+
+beforeEach(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'trimtab-approvals-'));
+  process.env.TRIMTAB_SANDBOX_APPROVALS_FILE = join(dir, 'approvals.json');
+  store = new FileApprovalStore(process.env.TRIMTAB_SANDBOX_APPROVALS_FILE, CLOCK);
+  env = fourBucketsEnv({ clock: CLOCK });
+  const policies = policiesFrom(APPROVAL_POLICY);
+  stack = await startLocalApprovalStack({ engine: env.deps, store, secret: SECRET, currentPolicies: policies, workflow: { pollMs: 20 } });
+  env.deps.approvals = stack.requester;
+  const result = await env.run(policies);
+  approvalId = result.findings.find((f) => f.outcome === 'awaiting-approval')!.outcomeDetail!.match(/apr-[a-z0-9]+/)![0];
+  await waitFor(async () => (await store.get(approvalId))?.status === 'waiting', 'the approval to wait');
+});
+
+afterEach(async () => {
+  await stack.stop();
+  delete process.env.TRIMTAB_SANDBOX_APPROVALS_FILE;
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('trimtab approvals / approve / reject (sandbox)', () => {
+  it('lists the waiting request without its task token', async () => {
+    const table = await trimtab('approvals', 'list', '--sandbox');
+    const json = await trimtab('approvals', 'list', '--sandbox', '-o', 'json');
+
+    expect(table).toMatch(new RegExp(`${approvalId}\\s+waiting\\s+s3-abort-uploads-approved\\s+4\\s`));
+    expect(json).not.toContain('taskToken');
+    expect(JSON.parse(json)[0].approvalId).toBe(approvalId);
+  });
+
+  it('approves with a resource opted out, and the workflow applies the rest', async () => {
+    const out = await trimtab('approve', approvalId, '--sandbox', '--exclude', 'acme-config');
+    await stack.workflow.executions.get(approvalId)!.result;
+
+    expect(out).toBe(`Approved ${approvalId}: 3 change(s) will be applied (1 opted out).`);
+    const record = (await store.get(approvalId))!;
+    expect(record.status).toBe('fixed');
+    expect(record.decision).toMatchObject({ decision: 'approve', via: 'cli', actor: expect.stringMatching(/^cli:/) });
+    expect(env.sandbox.successfulWrites('PutBucketLifecycleConfiguration').map((w) => (w.input as { Bucket: string }).Bucket).sort()).toEqual(['acme-app-logs', 'acme-eu-exports', 'acme-web-assets']);
+  });
+
+  it('rejects: nothing changes, and a second decision is refused', async () => {
+    await trimtab('reject', approvalId, '--sandbox', '--reason', 'freeze week');
+    await stack.workflow.executions.get(approvalId)!.result;
+
+    expect((await store.get(approvalId))!.notApproved).toMatchObject({ reason: 'rejected' });
+    expect(env.sandbox.successfulWrites()).toEqual([]);
+    await expect(trimtab('approve', approvalId, '--sandbox')).rejects.toThrow(/already rejected/);
+  });
+
+  it('names the problem for an unknown id or resource', async () => {
+    await expect(trimtab('approve', 'apr-nosuchthing', '--sandbox')).rejects.toThrow(/No approval 'apr-nosuchthing'/);
+    await expect(trimtab('approve', approvalId, '--sandbox', '--exclude', 'acme-nope')).rejects.toThrow(/not one of this approval's resources: .*acme-web-assets/);
+    expect((await store.get(approvalId))!.status).toBe('waiting');
+  });
+});
