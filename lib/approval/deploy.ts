@@ -5,7 +5,8 @@
  * declare; Verify only reads.
  */
 import type { Policy } from '../policy/load.ts';
-import { actionsFor, statementsFor } from '../deploy/iam.ts';
+import { actionsFor, statementsFor, type IamStatement } from '../deploy/iam.ts';
+import { auditIamStatements } from '../deploy/audit-stack.ts';
 import { isReadOnlyOperation } from '../aws/operations.ts';
 import { packagedDefinition } from './state-machine.ts';
 
@@ -18,12 +19,22 @@ export const APPROVALS_TABLE_STATEMENT = {
   Resource: { 'Fn::GetAtt': ['ApprovalsTable', 'Arn'] },
 };
 
+/** What a function that runs approval-mode policies needs to request an approval: create the record, start the workflow. */
+export function approvalRequestStatements(policies: Policy[]): IamStatement[] {
+  if (!policies.some((p) => p.mode === 'approval')) return [];
+  return [
+    { Effect: 'Allow', Action: ['dynamodb:PutItem'], Resource: { 'Fn::GetAtt': ['ApprovalsTable', 'Arn'] } },
+    { Effect: 'Allow', Action: ['states:StartExecution'], Resource: { Ref: 'ApprovalWorkflow' } },
+  ];
+}
+
 export function approvalStackConfig(policies: Policy[]) {
   const gated = policies.filter((p) => p.mode === 'approval');
   const apply = actionsFor(gated, { withRemediation: true });
   return {
     approvalDefinition: packagedDefinition(),
-    approvalApplyIamStatements: [APPROVALS_TABLE_STATEMENT, ...statementsFor(apply)],
-    approvalVerifyIamStatements: [APPROVALS_TABLE_STATEMENT, ...statementsFor(apply.filter(isRead))],
+    // Apply and Verify record their transitions in the audit trail like every other action.
+    approvalApplyIamStatements: [APPROVALS_TABLE_STATEMENT, ...statementsFor(apply), ...auditIamStatements()],
+    approvalVerifyIamStatements: [APPROVALS_TABLE_STATEMENT, ...statementsFor(apply.filter(isRead)), ...auditIamStatements()],
   };
 }

@@ -24,7 +24,7 @@ export interface Mailer {
 export class SesMailer implements Mailer {
   constructor(
     readonly from: string,
-    private readonly client: SESv2Client = new SESv2Client({}),
+    private readonly client: SESv2Client,
   ) {}
   async send(email: Email) {
     const out = await this.client.send(

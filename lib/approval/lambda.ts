@@ -9,7 +9,7 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import { getParameter } from '@aws-lambda-powertools/parameters/ssm';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { lambdaDeps } from '../lambda/deps.ts';
-import { logger, tracer } from '../lambda/powertools.ts';
+import { logger } from '../lambda/powertools.ts';
 import { InvalidEventError, TrimtabError } from '../util/errors.ts';
 import { SesMailer } from './email.ts';
 import { handleApprovalRequest, type HttpRequest, type PageDeps } from './page.ts';
@@ -31,14 +31,22 @@ export const ssmSecret = (name = env('TRIMTAB_APPROVAL_SECRET_PARAM')) => async 
 
 let workflowCache: WorkflowDeps | undefined;
 let pageCache: PageDeps | undefined;
-const traced = <C>(client: C): C => tracer.captureAWSv3Client(client as never) as C;
+
+/** trimtab's own table, mail and workflow, through the one client factory (traced, retried). */
+function ownClients() {
+  const { clients } = lambdaDeps().engine;
+  const region = process.env.AWS_REGION ?? 'us-east-1';
+  const writable = clients.withWrites(true);
+  return { dynamodb: writable.get(DynamoDBClient, region), ses: writable.get(SESv2Client, region), sfn: writable.get(SFNClient, region) };
+}
 
 export function workflowDeps(options: { engine: boolean }): WorkflowDeps {
   if (workflowCache && (!options.engine || workflowCache.engine)) return workflowCache;
   const base = lambdaDeps();
+  const own = ownClients();
   workflowCache = {
-    store: new DynamoApprovalStore(env('TRIMTAB_APPROVALS_TABLE'), traced(new DynamoDBClient({}))),
-    mailer: new SesMailer(env('TRIMTAB_APPROVAL_MAIL_FROM'), traced(new SESv2Client({}))),
+    store: new DynamoApprovalStore(env('TRIMTAB_APPROVALS_TABLE'), own.dynamodb),
+    mailer: new SesMailer(env('TRIMTAB_APPROVAL_MAIL_FROM'), own.ses),
     secret: ssmSecret(),
     baseUrl: env('TRIMTAB_APPROVAL_BASE_URL'),
     now: () => new Date(),
@@ -50,9 +58,10 @@ export function workflowDeps(options: { engine: boolean }): WorkflowDeps {
 }
 
 export function pageDeps(): PageDeps {
+  const own = ownClients();
   pageCache ??= {
-    store: new DynamoApprovalStore(env('TRIMTAB_APPROVALS_TABLE'), traced(new DynamoDBClient({}))),
-    tasks: new SfnTaskSender(traced(new SFNClient({}))),
+    store: new DynamoApprovalStore(env('TRIMTAB_APPROVALS_TABLE'), own.dynamodb),
+    tasks: new SfnTaskSender(own.sfn),
     secret: ssmSecret(),
     now: () => new Date(),
   };

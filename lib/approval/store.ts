@@ -175,7 +175,7 @@ export class DynamoApprovalStore implements ApprovalStore {
   private readonly doc: DynamoDBDocumentClient;
   constructor(
     readonly table: string,
-    client: DynamoDBClient = new DynamoDBClient({}),
+    client: DynamoDBClient,
     private readonly now: () => Date = () => new Date(),
   ) {
     this.doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: true } });

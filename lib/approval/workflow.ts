@@ -33,7 +33,7 @@ export interface TaskSender {
 }
 
 export class SfnTaskSender implements TaskSender {
-  constructor(private readonly client: SFNClient = new SFNClient({})) {}
+  constructor(private readonly client: SFNClient) {}
   async success(taskToken: string, output: Record<string, unknown>) {
     await this.client.send(new SendTaskSuccessCommand({ taskToken, output: JSON.stringify(output) }));
   }
@@ -49,7 +49,7 @@ export interface ExecutionStarter {
 export class SfnExecutionStarter implements ExecutionStarter {
   constructor(
     readonly stateMachineArn: string,
-    private readonly client: SFNClient = new SFNClient({}),
+    private readonly client: SFNClient,
   ) {}
   async start(approvalId: string) {
     // The execution is named after the approval: starting it twice is idempotent in Step Functions.

@@ -18,6 +18,10 @@ import { usd } from '../savings/prices.ts';
 import { TrimtabError } from '../util/errors.ts';
 import { DEFAULT_POLICY_FILE, loadPolicies } from '../policy/load.ts';
 import { createEnvironment, useSandbox } from './env.ts';
+import { table } from './format.ts';
+import { AwsClients } from '../aws/clients.ts';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SFNClient } from '@aws-sdk/client-sfn';
 
 export const sandboxApprovalsFile = () => resolve(process.env.TRIMTAB_SANDBOX_APPROVALS_FILE ?? '.trimtab/sandbox-approvals.json');
 
@@ -34,10 +38,13 @@ function backend(options: Where): { store: ApprovalStore; tasks: TaskSender; act
     return { store: new FileApprovalStore(sandboxApprovalsFile()), tasks: FILE_TASKS, actor: async () => `cli:${userInfo().username}` };
   }
   const table = options.table ?? process.env.TRIMTAB_APPROVALS_TABLE ?? `trimtab-${process.env.TRIMTAB_STAGE ?? 'dev'}-approvals`;
+  // Deciding writes only trimtab's own approval record and resumes its workflow.
+  const clients = new AwsClients({ allowWrites: true });
+  const region = process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1';
   return {
-    store: new DynamoApprovalStore(table),
-    tasks: new SfnTaskSender(),
-    actor: async () => `cli:${(await new STSClient({}).send(new GetCallerIdentityCommand({}))).Arn}`,
+    store: new DynamoApprovalStore(table, clients.get(DynamoDBClient, region)),
+    tasks: new SfnTaskSender(clients.get(SFNClient, region)),
+    actor: async () => `cli:${(await clients.get(STSClient, region).send(new GetCallerIdentityCommand({}))).Arn}`,
   };
 }
 
@@ -46,17 +53,17 @@ const where = (command: Command) =>
 
 export function approvalsTable(records: ApprovalRecord[]): string {
   if (records.length === 0) return 'No approvals.';
-  const rows = records.map((r) => [
-    r.approvalId,
-    r.status,
-    r.policy.id,
-    String(r.findings.length),
-    `$${usd(r.findings.reduce((s, f) => s + f.savings.monthlyUsd, 0))}`,
-    r.decision ? `${r.decision.decision} by ${r.decision.actor}` : r.notApproved?.reason ?? (r.expiresAt ? `expires ${r.expiresAt}` : ''),
-  ]);
-  const header = ['APPROVAL', 'STATUS', 'POLICY', 'RESOURCES', 'EST./MONTH', 'DECISION'];
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
-  return [header, ...rows].map((row) => row.map((cell, i) => cell.padEnd(widths[i])).join('  ').trimEnd()).join('\n');
+  return table(
+    ['APPROVAL', 'STATUS', 'POLICY', 'RESOURCES', 'EST./MONTH', 'DECISION'],
+    records.map((r) => [
+      r.approvalId,
+      r.status,
+      r.policy.id,
+      String(r.findings.length),
+      `$${usd(r.findings.reduce((s, f) => s + f.savings.monthlyUsd, 0))}`,
+      r.decision ? `${r.decision.decision} by ${r.decision.actor}` : r.notApproved?.reason ?? (r.expiresAt ? `expires ${r.expiresAt}` : ''),
+    ]),
+  );
 }
 
 async function decideFromCli(id: string, decision: 'approve' | 'reject', options: Where & { exclude?: string[]; reason?: string }) {

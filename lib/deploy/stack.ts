@@ -6,7 +6,7 @@ import { loadPolicies, type Policy } from '../policy/load.ts';
 import { auditDashboardBody, auditIamStatements } from './audit-stack.ts';
 import { actionsFor, statementsFor, type IamStatement } from './iam.ts';
 import { triggerStackConfig } from './triggers.ts';
-import { approvalStackConfig } from '../approval/deploy.ts';
+import { approvalRequestStatements, approvalStackConfig } from '../approval/deploy.ts';
 
 export function policyFile(): string {
   return process.env.TRIMTAB_POLICY_FILE ?? 'trimtab.yml';
@@ -29,8 +29,10 @@ export function scheduleEvents(policies: Policy[]) {
 }
 
 /** The sweep lists everything its policies cover, and writes only for auto-mode policies. */
+export const scheduledPolicies = (policies: Policy[]) => policies.filter((p) => p.triggers.some((t) => 'schedule' in t));
+
 export function sweepIamStatements(policies: Policy[]): IamStatement[] {
-  const scheduled = policies.filter((p) => p.triggers.some((t) => 'schedule' in t));
+  const scheduled = scheduledPolicies(policies);
   const auto = scheduled.filter((p) => p.mode === 'auto');
   const actions = new Set([...actionsFor(scheduled, { withRemediation: false }), ...actionsFor(auto, { withRemediation: true })]);
   return statementsFor([...actions]);
@@ -41,7 +43,7 @@ export function stackConfig(file = policyFile()) {
   return {
     scanEvents: scheduleEvents(policies),
     // The sweep records its findings and actions (the audit trail's statements).
-    scanIamStatements: [...sweepIamStatements(policies), ...auditIamStatements()],
+    scanIamStatements: [...sweepIamStatements(policies), ...auditIamStatements(), ...approvalRequestStatements(scheduledPolicies(policies))],
     auditIamStatements: auditIamStatements(),
     auditDashboardBody: auditDashboardBody(),
     ...approvalStackConfig(policies),

@@ -9,6 +9,7 @@ import { ALARM_DETAIL_TYPE, ALARM_SOURCE } from '../triggers/resolvers.ts';
 import { alarmMatchers, eventPatterns, type AlarmMatcher } from '../triggers/select.ts';
 import { managedAlarmSpecs } from '../triggers/alarms.ts';
 import { auditIamStatements } from './audit-stack.ts';
+import { approvalRequestStatements } from '../approval/deploy.ts';
 import { actionsFor, statementsFor, type IamStatement } from './iam.ts';
 
 /** How often the reconciler brings managed alarms in line with the account. */
@@ -61,7 +62,7 @@ function triggeredIam(policies: Policy[]): IamStatement[] {
   const auto = policies.filter((p) => p.mode === 'auto');
   const actions = new Set([...actionsFor(policies, { withRemediation: false }), ...actionsFor(auto, { withRemediation: true })]);
   // The audit statements include the idempotency table; a function with no policies still has them.
-  return [...statementsFor([...actions]), ...auditIamStatements()];
+  return [...statementsFor([...actions]), ...auditIamStatements(), ...approvalRequestStatements(policies)];
 }
 
 export function alarmSyncIam(policies: Policy[]): IamStatement[] {

@@ -13,7 +13,11 @@ import type { Context } from 'aws-lambda';
 import { AwsClients } from '../aws/clients.ts';
 import { createAudit, auditSettingsFromEnv, ensureSandboxAuditTables, type Audit } from '../audit/setup.ts';
 import { JsonlActionStore } from '../audit/store.ts';
-import type { EngineDeps, FindingResult } from '../engine/run.ts';
+import type { ApprovalRequester, EngineDeps, FindingResult } from '../engine/run.ts';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { DynamoApprovalStore } from '../approval/store.ts';
+import { SfnExecutionStarter, WorkflowApprovalRequester } from '../approval/workflow.ts';
 import { usd } from '../savings/prices.ts';
 import { DEFAULT_POLICY_FILE, loadPolicies, type PolicySet } from '../policy/load.ts';
 import { openSandbox, SANDBOX_ACCOUNT, type Sandbox } from '../sandbox/index.ts';
@@ -101,6 +105,7 @@ export function lambdaDeps(overrides: Partial<LambdaDeps> = {}, context?: Contex
         await audit.trail.onTransition(record);
       },
       idempotency: audit.idempotency,
+      approvals: approvalRequester(clients, region, account),
       defaultRegions: (process.env.TRIMTAB_REGIONS ?? region).split(',').map((r) => r.trim()).filter(Boolean),
       log: (message, data) => logger.info(message, data ?? {}),
     },
@@ -136,6 +141,20 @@ function logFindings(findings: FindingResult[]) {
     });
     for (const f of mine) if (f.status === 'actionable' || f.status === 'conflict') log.info('finding', { resourceId: f.resource.id, resourceArn: f.resource.arn, status: f.status, reason: f.reason, mode: f.mode });
   }
+}
+
+/**
+ * Approval-mode findings start the approval workflow when the stack has one
+ * (TRIMTAB_APPROVALS_TABLE, TRIMTAB_APPROVAL_STATE_MACHINE_NAME); otherwise they are reported as awaiting approval.
+ */
+function approvalRequester(clients: AwsClients, region: string, account: string): ApprovalRequester | undefined {
+  const table = process.env.TRIMTAB_APPROVALS_TABLE;
+  const name = process.env.TRIMTAB_APPROVAL_STATE_MACHINE_NAME;
+  if (!table || !name || account === 'unknown') return undefined;
+  // trimtab's own table and workflow: written even while policies run in dry-run.
+  const writable = clients.withWrites(true);
+  const arn = `arn:aws:states:${region}:${account}:stateMachine:${name}`;
+  return new WorkflowApprovalRequester(new DynamoApprovalStore(table, writable.get(DynamoDBClient, region)), new SfnExecutionStarter(arn, writable.get(SFNClient, region)));
 }
 
 const pick = <T extends object, K extends keyof T>(value: T, keys: K[]): Partial<Pick<T, K>> =>

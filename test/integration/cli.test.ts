@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 
 const exec = promisify(execFile);
 const BIN = resolve('lib/cli/trimtab.mjs');
@@ -31,6 +31,9 @@ async function trimtab(args: string[], env: Record<string, string> = {}) {
     return { code: error.code as number, stdout: error.stdout as string, stderr: error.stderr as string };
   }
 }
+
+// Each test starts the CLI several times as child processes: allow for a loaded CI machine.
+vi.setConfig({ testTimeout: 120_000 });
 
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'trimtab-cli-'));

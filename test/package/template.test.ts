@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { loadPolicies } from '../../lib/policy/load.ts';
 import { actionsFor } from '../../lib/deploy/iam.ts';
 import { auditIamStatements } from '../../lib/deploy/audit-stack.ts';
+import { approvalRequestStatements } from '../../lib/approval/deploy.ts';
 
 // Runs after `osls package` (npm run package:check).
 const template = JSON.parse(readFileSync('.serverless/cloudformation-template-update-stack.json', 'utf8'));
@@ -46,6 +47,7 @@ describe('the packaged CloudFormation template', () => {
       ...actionsFor(scheduled, { withRemediation: false }),
       ...actionsFor(scheduled.filter((p) => p.mode === 'auto'), { withRemediation: true }),
       ...auditIamStatements().flatMap((s) => s.Action),
+      ...approvalRequestStatements(scheduled).flatMap((s) => s.Action),
       'sqs:SendMessage', // failed async invocations go to the dead-letter queue
     ]);
     const granted = new Set(policyActions(resources.ScanIamRoleLambdaExecution).filter((a) => !a.startsWith('logs:CreateLog') && !['logs:PutLogEvents', 'logs:TagResource', 'xray:PutTraceSegments', 'xray:PutTelemetryRecords'].includes(a)));
