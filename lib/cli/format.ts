@@ -1,7 +1,7 @@
 /** Rendering run results for people (tables) and machines (JSON). */
 import type { FindingRecord } from '../audit/store.ts';
 import type { ActionRecord } from '../engine/types.ts';
-import type { FindingResult, RunResult } from '../engine/run.ts';
+import { totalSavings, type FindingResult, type RunResult } from '../engine/run.ts';
 import { usd } from '../savings/prices.ts';
 
 const money = (value: number) => `$${usd(value).toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
@@ -49,7 +49,7 @@ export function findingsTable(result: RunResult, options: { verbose?: boolean } 
       truncate(actionLabel(f), 42),
       f.status === 'protected' ? '-' : money(f.savings.monthlyUsd),
     ]);
-  const total = shown.filter((f) => f.status !== 'protected').reduce((sum, f) => sum + f.savings.monthlyUsd, 0);
+  const total = totalSavings(shown.filter((f) => f.status !== 'protected'));
   rows.push(['', '', '', 'Total estimated saving', money(total)]);
   return table(['RESOURCE', 'POLICY', 'WHY', 'ACTION', '$/MONTH'], rows, [4]);
 }
@@ -58,7 +58,7 @@ export function actionsTable(actions: ActionRecord[]): string {
   if (actions.length === 0) return 'No actions taken.';
   return table(
     ['ACTION ID', 'POLICY', 'RESOURCE', 'ACTION', 'STATUS', '$/MONTH', 'UNDO'],
-    actions.map((a) => [a.id, a.policy, a.resource.id, a.action, a.status, money(a.estimatedMonthlySavingsUsd), a.undo.supported === 'no' ? 'not possible' : `trimtab undo ${a.id}`]),
+    actions.map((a) => [a.id, a.policy, a.resource.id, a.action, a.status, money(a.estimatedMonthlySavingsUsd), a.status !== 'verified' && a.status !== 'applied' ? '-' : a.undo.supported === 'no' ? 'not possible' : `trimtab undo ${a.id}`]),
     [5],
   );
 }

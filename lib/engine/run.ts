@@ -129,6 +129,19 @@ export interface RunResult {
 /** Below this many milliseconds left, no new action starts (it would not finish and verify). */
 export const ACTION_TIME_MARGIN_MS = 10_000;
 
+/**
+ * The estimated saving of a set of findings. Two policies may flag the same resource for the
+ * same action (e.g. "older than 90 days" and "orphaned" on one snapshot): such a saving counts once.
+ */
+export function totalSavings(findings: Finding[]): number {
+  const best = new Map<string, number>();
+  for (const f of findings) {
+    const key = `${f.resource.arn}|${f.plan?.action ?? f.detector}`;
+    best.set(key, Math.max(best.get(key) ?? 0, f.savings.monthlyUsd));
+  }
+  return usd([...best.values()].reduce((sum, v) => sum + v, 0));
+}
+
 const effectiveMode = (policy: Policy, options: RunOptions): Mode => (options.forceDryRun ? 'dry-run' : policy.mode);
 
 export async function runPolicies(options: RunOptions, deps: EngineDeps): Promise<RunResult> {
@@ -151,7 +164,16 @@ export async function runPolicies(options: RunOptions, deps: EngineDeps): Promis
     }
   }
 
-  for (const finding of findings) planFinding(finding, policies.find((p) => p.id === finding.policy)!, now);
+  for (const finding of findings) {
+    try {
+      planFinding(finding, policies.find((p) => p.id === finding.policy)!, now);
+    } catch (error) {
+      // A plan that cannot be made is this finding's failure, never the run's.
+      finding.outcome = 'failed';
+      finding.outcomeDetail = `planning failed: ${errorMessage(error)}`;
+      finding.status = 'report-only';
+    }
+  }
   // Recorded before anything is acted on: if the audit trail cannot be written, nothing changes.
   if (findings.length) await deps.onFindings?.(findings);
 
@@ -185,7 +207,7 @@ export async function runPolicies(options: RunOptions, deps: EngineDeps): Promis
       actionable: findings.filter((f) => f.status === 'actionable').length,
       protected: findings.filter((f) => f.status === 'protected').length,
       conflicts: findings.filter((f) => f.status === 'conflict').length,
-      estimatedMonthlySavingsUsd: usd(counted.reduce((sum, f) => sum + f.savings.monthlyUsd, 0)),
+      estimatedMonthlySavingsUsd: totalSavings(counted),
       actionsApplied: actions.filter((a) => a.status === 'verified' || a.status === 'applied').length,
       actionsFailed: actions.filter((a) => a.status === 'failed').length,
       awaitingApproval: findings.filter((f) => f.outcome === 'awaiting-approval').length,
@@ -233,6 +255,9 @@ async function detectInRegion(resourceTypeId: string, region: string, policies: 
   const results: FindingResult[] = [];
   const collect = (p: PolicyPass, detections: Detection[], fallback?: unknown) => {
     for (const detection of detections) {
+      if (!detection.resource && fallback === undefined) {
+        throw new Error(`Detector '${p.detector.id}' returned a detection from finish() without its resource; a stateful pass must set detection.resource.`);
+      }
       const resource = detection.resource ?? resourceType.ref(fallback, ctx);
       if (!inScope(p.policy.scope, resource)) continue;
       results.push(toFinding(p, { ...detection, resource }, options));
@@ -315,7 +340,19 @@ async function requestApproval(policy: Policy, findings: FindingResult[], deps: 
     }
     return;
   }
-  const { approvalId, detail } = await deps.approvals.request(policy, findings, deps.account);
+  let requested: { approvalId: string; detail?: string };
+  try {
+    requested = await deps.approvals.request(policy, findings, deps.account);
+  } catch (error) {
+    // One policy's approval request failing (e.g. no approvers) must not stop the other policies.
+    deps.log?.('approval request failed', { policy: policy.id, error: errorMessage(error) });
+    for (const f of findings) {
+      f.outcome = 'failed';
+      f.outcomeDetail = `approval request failed: ${errorMessage(error)}`;
+    }
+    return;
+  }
+  const { approvalId, detail } = requested;
   for (const f of findings) {
     f.outcome = 'awaiting-approval';
     f.outcomeDetail = detail ?? `approval ${approvalId}`;

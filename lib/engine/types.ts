@@ -112,7 +112,11 @@ export interface DetectEnv<Prepared = any> {
   prepared: Prepared;
 }
 
-/** A stateful pass over a stream of resources: for detectors that compare resources. */
+/**
+ * A stateful pass over a stream of resources: for detectors that compare resources.
+ * Detections from `observe` may leave `resource` out (the engine fills it in from the resource
+ * observed); detections from `finish` must set it.
+ */
 export interface DetectorPass<R> {
   observe(resource: R): Detection[];
   finish(): Detection[];

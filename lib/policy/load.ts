@@ -70,9 +70,7 @@ export function parsePolicies(text: string, file: string): PolicySet {
   }
   const parsed = result.data as any;
   const defaults = parsed.defaults ?? {};
-  return {
-    file,
-    policies: parsed.policies.map(
+  const policies: Policy[] = parsed.policies.map(
       (p: any): Policy => ({
         ...p,
         mode: p.mode ?? defaults.mode ?? 'dry-run',
@@ -81,8 +79,16 @@ export function parsePolicies(text: string, file: string): PolicySet {
         limits: { maxActionsPerRun: 25, cooldownHours: 24, ...defaults.limits, ...p.limits },
         approval: p.approval ?? defaults.approval,
       }),
-    ),
-  };
+  );
+  // Approval mode needs someone to ask: checked after defaults, which may name the approvers.
+  const unapproved = policies.filter((p) => p.mode === 'approval' && !p.approval?.approvers.length);
+  if (unapproved.length) {
+    throw new PolicyValidationError(
+      file,
+      unapproved.map((p) => `policy '${p.id}' → approval.approvers: a policy in approval mode needs approvers (email addresses), in the policy or in defaults.approval`),
+    );
+  }
+  return { file, policies };
 }
 
 /** The YAML node of a mapping key (for pointing at an unknown key's line). */

@@ -114,7 +114,7 @@ policies:
 
   it('reports approval-mode deletes as awaiting approval, with no write', async () => {
     const env = testEnv('small-company', { clock });
-    const result = await env.run(policy('{ type: orphaned }').replace('mode: auto', 'mode: approval'));
+    const result = await env.run(policy('{ type: orphaned }', undefined, 'approval: { approvers: [ops@example.com] }').replace('mode: auto', 'mode: approval'));
     expect(result.summary.awaitingApproval).toBeGreaterThan(0);
     expect(env.sandbox.successfulWrites()).toEqual([]);
   });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { totalSavings } from '../../../lib/engine/run.ts';
 import { undoAction } from '../../../lib/engine/undo.ts';
 import { s3State } from '../../../lib/sandbox/services/s3.ts';
 import { UndoRefusedError } from '../../../lib/util/errors.ts';
@@ -126,7 +127,7 @@ describe('the engine', () => {
 
   it('reports approval-mode findings as awaiting approval without writing', async () => {
     const env = testEnv('small-company', { clock });
-    const result = await env.run(abortPolicy('approval'));
+    const result = await env.run(abortPolicy('approval', '    approval: { approvers: [ops@example.com] }'));
     expect(result.summary.awaitingApproval).toBe(4);
     expect(env.sandbox.writes).toHaveLength(0);
   });
@@ -152,5 +153,17 @@ describe('the engine', () => {
     const result = await env.run(abortPolicy('auto'));
     expect(result.actions).toHaveLength(1);
     expect(result.findings.filter((f) => f.outcomeDetail?.startsWith('deferred'))).toHaveLength(3);
+  });
+});
+
+describe('totalSavings', () => {
+  const finding = (arn: string, action: string, monthlyUsd: number) => ({ resource: { arn }, detector: 'd', plan: { action }, savings: { monthlyUsd } }) as any;
+
+  it('counts a saving once when two policies plan the same action on one resource', () => {
+    expect(totalSavings([finding('arn:1', 'delete-snapshot', 10), finding('arn:1', 'delete-snapshot', 12), finding('arn:2', 'delete-snapshot', 5)])).toBe(17);
+  });
+
+  it('adds different actions on the same resource', () => {
+    expect(totalSavings([finding('arn:1', 'add-lifecycle-rules', 3), finding('arn:1', 'archive-snapshot', 4)])).toBe(7);
   });
 });

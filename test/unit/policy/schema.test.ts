@@ -82,3 +82,14 @@ describe('JSON Schema', () => {
     expect(schema.additionalProperties).toBe(false);
   });
 });
+
+describe('approval mode', () => {
+  it('needs approvers, from the policy or from defaults', () => {
+    const body = '    detector: { type: missing-lifecycle }\n    action: { type: add-lifecycle-rules }\n    mode: approval\n';
+    expect(problemsOf(policy(body))).toEqual([
+      "policy 'p1' → approval.approvers: a policy in approval mode needs approvers (email addresses), in the policy or in defaults.approval",
+    ]);
+    const withDefaults = `version: 1\ndefaults:\n  approval: { approvers: [ops@example.com] }\npolicies:\n  - id: p1\n    resource: s3-bucket\n${body}`;
+    expect(parsePolicies(withDefaults, 'x.yml').policies[0].approval).toEqual({ approvers: ['ops@example.com'], timeoutHours: 72 });
+  });
+});
