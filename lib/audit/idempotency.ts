@@ -32,7 +32,10 @@ export const CLI_IN_PROGRESS_MS = 15 * 60_000;
 
 /** Powertools persistence in process memory: for the CLI (one run per process) and tests. */
 export class MemoryPersistenceLayer extends BasePersistenceLayer {
-  readonly records = new Map<string, IdempotencyRecord>();
+  /** Several layers (one per expiry) may share one store, as they would share one table. */
+  constructor(readonly records: Map<string, IdempotencyRecord> = new Map()) {
+    super();
+  }
 
   protected async _getRecord(idempotencyKey: string): Promise<IdempotencyRecord> {
     const record = this.records.get(idempotencyKey);

@@ -10,7 +10,7 @@ import { defaultPersistence, type IdempotencyPersistence } from '../triggers/ide
 import { lambdaDeps, remainingMs, type LambdaDeps } from './deps.ts';
 import { logger, metrics, MetricUnit } from './powertools.ts';
 
-export function triggerDeps(context: Context | undefined, deps: LambdaDeps = lambdaDeps({}, context), persistence: IdempotencyPersistence = defaultPersistence()): TriggerDeps {
+export function triggerDeps(context: Context | undefined, deps: LambdaDeps = lambdaDeps({}, context), persistence: IdempotencyPersistence = defaultPersistence(deps.engine.clients)): TriggerDeps {
   return {
     policies: deps.policies.policies,
     engine: { ...deps.engine, remainingMs: remainingMs(context) },

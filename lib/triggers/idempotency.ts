@@ -7,45 +7,14 @@
  * A Powertools persistence layer takes its expiry from the first config it sees, so there is
  * one layer per expiry (policies with different cooldowns), all sharing one backing store.
  */
-import { IdempotencyItemAlreadyExistsError, IdempotencyItemNotFoundError } from '@aws-lambda-powertools/idempotency';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
-import { BasePersistenceLayer, IdempotencyRecord } from '@aws-lambda-powertools/idempotency/persistence';
-import { IdempotencyRecordStatus } from '@aws-lambda-powertools/idempotency';
+import type { BasePersistenceLayer, IdempotencyRecord } from '@aws-lambda-powertools/idempotency/persistence';
+import type { AwsClients } from '../aws/clients.ts';
+import { MemoryPersistenceLayer } from '../audit/idempotency.ts';
 
 /** Records by idempotency key: what a DynamoDB table holds, for local runs and tests. */
 export type MemoryIdempotencyStore = Map<string, IdempotencyRecord>;
-
-/** An in-memory persistence layer with DynamoDB's conditional-put semantics. */
-export class MemoryPersistenceLayer extends BasePersistenceLayer {
-  constructor(readonly store: MemoryIdempotencyStore = new Map()) {
-    super();
-  }
-
-  protected async _getRecord(idempotencyKey: string): Promise<IdempotencyRecord> {
-    const record = this.store.get(idempotencyKey);
-    if (!record) throw new IdempotencyItemNotFoundError();
-    return record;
-  }
-
-  protected async _putRecord(record: IdempotencyRecord): Promise<void> {
-    const existing = this.store.get(record.idempotencyKey);
-    // The same condition DynamoDBPersistenceLayer puts on its PutItem.
-    const inProgressExpired =
-      existing?.getStatus() === IdempotencyRecordStatus.INPROGRESS && existing.inProgressExpiryTimestamp !== undefined && existing.inProgressExpiryTimestamp < Date.now();
-    if (existing && !existing.isExpired() && !inProgressExpired) {
-      throw new IdempotencyItemAlreadyExistsError(`Failed to put record for already existing idempotency key: ${record.idempotencyKey}`, existing);
-    }
-    this.store.set(record.idempotencyKey, record);
-  }
-
-  protected async _updateRecord(record: IdempotencyRecord): Promise<void> {
-    this.store.set(record.idempotencyKey, record);
-  }
-
-  protected async _deleteRecord(record: IdempotencyRecord): Promise<void> {
-    this.store.delete(record.idempotencyKey);
-  }
-}
 
 /** Hands out one persistence layer per expiry, over one backing store. */
 export interface IdempotencyPersistence {
@@ -67,12 +36,14 @@ export function memoryPersistence(store: MemoryIdempotencyStore = new Map()): Id
   };
 }
 
-export function dynamoDbPersistence(tableName: string): IdempotencyPersistence {
+/** Records in DynamoDB, written through the one client factory (trimtab's own table: writable). */
+export function dynamoDbPersistence(tableName: string, clients: AwsClients, region = process.env.AWS_REGION ?? 'us-east-1'): IdempotencyPersistence {
   const layers = new Map<number, BasePersistenceLayer>();
+  const client = clients.withWrites(true).get(DynamoDBClient, region);
   return {
     forExpiry(seconds) {
       let layer = layers.get(seconds);
-      if (!layer) layers.set(seconds, (layer = new DynamoDBPersistenceLayer({ tableName })));
+      if (!layer) layers.set(seconds, (layer = new DynamoDBPersistenceLayer({ tableName, awsSdkV3Client: client })));
       return layer;
     },
     describe: () => `dynamodb:${tableName}`,
@@ -82,11 +53,11 @@ export function dynamoDbPersistence(tableName: string): IdempotencyPersistence {
 let shared: IdempotencyPersistence | undefined;
 
 /** DynamoDB when the table is configured and not in the sandbox; memory otherwise (per process). */
-export function defaultPersistence(): IdempotencyPersistence {
+export function defaultPersistence(clients: AwsClients): IdempotencyPersistence {
   if (!shared) {
     const table = process.env.TRIMTAB_IDEMPOTENCY_TABLE;
     const sandboxed = process.env.TRIMTAB_SANDBOX === '1' || process.env.TRIMTAB_SANDBOX === 'true';
-    shared = table && !sandboxed ? dynamoDbPersistence(table) : memoryPersistence();
+    shared = table && !sandboxed ? dynamoDbPersistence(table, clients) : memoryPersistence();
   }
   return shared;
 }
