@@ -33,6 +33,7 @@ export const RESOURCE_ARNS: Record<string, unknown> = {
   'ec2:DeleteVolume': sub('arn:${AWS::Partition}:ec2:*:${AWS::AccountId}:volume/*'),
   'ec2:ModifyVolume': sub('arn:${AWS::Partition}:ec2:*:${AWS::AccountId}:volume/*'),
   'ec2:StopInstances': sub('arn:${AWS::Partition}:ec2:*:${AWS::AccountId}:instance/*'),
+  'ec2:StartInstances': sub('arn:${AWS::Partition}:ec2:*:${AWS::AccountId}:instance/*'),
   'autoscaling:PutScalingPolicy': sub('arn:${AWS::Partition}:autoscaling:*:${AWS::AccountId}:autoScalingGroup:*:autoScalingGroupName/*'),
   'autoscaling:UpdateAutoScalingGroup': sub('arn:${AWS::Partition}:autoscaling:*:${AWS::AccountId}:autoScalingGroup:*:autoScalingGroupName/*'),
   'logs:PutRetentionPolicy': sub('arn:${AWS::Partition}:logs:*:${AWS::AccountId}:log-group:*'),

@@ -135,7 +135,8 @@ function policyVariants() {
       ...common,
       resource: z.literal(resource.id),
       detector: typedUnion('detector', resource.id, detectorOptions),
-      action: actionOptions.length ? typedUnion('action', resource.id, actionOptions).optional() : z.undefined(),
+      // A report-only resource type (no remediators) takes no action; zod 4 needs .optional() for the key to be absent.
+      action: actionOptions.length ? typedUnion('action', resource.id, actionOptions).optional() : z.undefined().optional(),
     });
   });
 }

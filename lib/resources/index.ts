@@ -2,5 +2,7 @@
 import './s3-bucket/index.ts';
 import './asg/index.ts';
 import './ebs-snapshot/index.ts';
+import './ec2-instance/index.ts';
+import './nat-gateway/index.ts';
 
 export { resourceTypes, detectors, remediators } from './registry.ts';

@@ -8,6 +8,8 @@ import { SANDBOX_ACCOUNT, type Sandbox } from '../sandbox.ts';
 import { seedS3SmallCompany } from '../../resources/s3-bucket/sandbox-seed.ts';
 import { seedAsgSmallCompany } from '../../resources/asg/sandbox-seed.ts';
 import { seedEbsSmallCompany } from '../../resources/ebs-snapshot/sandbox-seed.ts';
+import { seedEc2InstancesSmallCompany } from '../../resources/ec2-instance/sandbox-seed.ts';
+import { seedNatSmallCompany } from '../../resources/nat-gateway/sandbox-seed.ts';
 
 export interface Scenario {
   id: string;
@@ -16,7 +18,7 @@ export interface Scenario {
 }
 
 /** The parts of the default scenario, one per resource module. */
-const SMALL_COMPANY_PARTS: Array<(sandbox: Sandbox, account: string) => void> = [seedS3SmallCompany, seedAsgSmallCompany, seedEbsSmallCompany];
+const SMALL_COMPANY_PARTS: Array<(sandbox: Sandbox, account: string) => void> = [seedS3SmallCompany, seedAsgSmallCompany, seedEbsSmallCompany, seedEc2InstancesSmallCompany, seedNatSmallCompany];
 
 export const scenarios = new Registry<Scenario>('scenario');
 

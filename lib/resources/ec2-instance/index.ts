@@ -1,0 +1,10 @@
+import { registerDetector, registerRemediator, resourceTypes } from '../registry.ts';
+import { idleInstance, previousGenerationType, previousGenerationVolumes } from './detectors.ts';
+import { stopInstance } from './remediators.ts';
+import { ec2InstanceResource } from './resource.ts';
+
+resourceTypes.register(ec2InstanceResource);
+registerDetector(idleInstance);
+registerDetector(previousGenerationType);
+registerDetector(previousGenerationVolumes);
+registerRemediator(stopInstance);

@@ -1,0 +1,111 @@
+/**
+ * stop-instance. apply() re-reads the instance right before writing (one DescribeInstances for
+ * this instance: a per-action read, bounded by maxActionsPerRun) and re-checks what can change
+ * between scan and apply: the trimtab:skip tag, membership of an Auto Scaling group, the root
+ * device, spot. InvalidInstanceID.NotFound and an instance already stopped or terminated count
+ * as done. Undo starts it again, only when it is still stopped as trimtab left it.
+ */
+import { DescribeInstancesCommand, EC2Client, StartInstancesCommand, StopInstancesCommand } from '@aws-sdk/client-ec2';
+import { z } from 'zod';
+import { SKIP_TAG } from '../../engine/scope.ts';
+import type { Remediator } from '../../engine/types.ts';
+import { usd } from '../../savings/prices.ts';
+import { ProtectedResourceError, UndoRefusedError, awsErrorName, errorMessage } from '../../util/errors.ts';
+import { stopProtection, type InstanceBefore } from './detectors.ts';
+import { toInstance, type Ec2Instance } from './resource.ts';
+
+const NOT_FOUND = 'InvalidInstanceID.NotFound';
+
+/** The instance as it is now, or undefined when it no longer exists. */
+export async function describeInstance(ec2: EC2Client, id: string, region: string, account: string): Promise<Ec2Instance | undefined> {
+  try {
+    const out = await ec2.send(new DescribeInstancesCommand({ InstanceIds: [id] }));
+    const found = out.Reservations?.flatMap((r) => r.Instances ?? []).find((i) => i.InstanceId === id);
+    return found ? toInstance(found, region, account) : undefined;
+  } catch (error) {
+    if (awsErrorName(error) === NOT_FOUND) return undefined;
+    throw error;
+  }
+}
+
+export interface StopParams {
+  instanceId: string;
+  instanceType: string;
+}
+
+interface StopAfter {
+  state: string;
+  /** Nothing was stopped by trimtab: it was stopped, terminated or gone already. */
+  alreadyDone?: string;
+  stoppedAt?: string;
+}
+
+export const stopInstance: Remediator<StopParams, Record<string, never>> = {
+  id: 'stop-instance',
+  resource: 'ec2-instance',
+  title: 'Stop the instance (EBS-backed, outside Auto Scaling groups); undo starts it again',
+  options: z.object({}),
+  permissions: ['ec2:DescribeInstances', 'ec2:StopInstances', 'ec2:StartInstances'],
+  // Stopping takes a server away: a person approves unless the policy says otherwise.
+  defaultMode: 'approval',
+  undoable: 'yes',
+
+  plan(finding) {
+    const before = finding.before as InstanceBefore;
+    const volumes = before.volumeIds.length;
+    return {
+      kind: 'change',
+      summary: `Stop ${before.instanceId} (${before.instanceType}): saves about $${usd(finding.savings.monthlyUsd)}/month of compute; its ${volumes} EBS volume${volumes === 1 ? '' : 's'} stay${volumes === 1 ? 's' : ''} billed.`,
+      params: { instanceId: before.instanceId, instanceType: before.instanceType },
+      undo: 'trimtab undo starts it again (StartInstances) while it is still stopped as trimtab left it; it is refused if the instance was started, terminated or is gone. A started instance gets a new public IPv4 address unless it has an Elastic IP, and instance-store volumes (if any) come back empty.',
+    };
+  },
+
+  async apply(ctx, plan) {
+    const ec2 = ctx.clients.get(EC2Client, ctx.region);
+    const id = plan.params.instanceId;
+    const current = await describeInstance(ec2, id, ctx.region, ctx.account);
+    if (!current) return { after: { state: 'gone', alreadyDone: 'gone' } satisfies StopAfter, detail: `${id} no longer exists (${NOT_FOUND}): counts as done` };
+    if (current.state === 'stopped' || current.state === 'terminated' || current.state === 'shutting-down') {
+      return { before: current, after: { state: current.state, alreadyDone: current.state } satisfies StopAfter, detail: `${id} is already ${current.state}: counts as done` };
+    }
+    if (SKIP_TAG in current.tags) throw new ProtectedResourceError(`${id} is now tagged ${SKIP_TAG}`);
+    const protection = stopProtection(current);
+    if (protection) throw new ProtectedResourceError(`${id}: ${protection}`);
+    try {
+      const out = await ec2.send(new StopInstancesCommand({ InstanceIds: [id] }));
+      const state = out.StoppingInstances?.[0]?.CurrentState?.Name ?? 'stopping';
+      return { before: current, after: { state, stoppedAt: ctx.now.toISOString() } satisfies StopAfter, detail: `stop requested (${state})` };
+    } catch (error) {
+      if (awsErrorName(error) === NOT_FOUND) return { after: { state: 'gone', alreadyDone: 'gone' } satisfies StopAfter, detail: `${id} vanished (${NOT_FOUND}): counts as done` };
+      if (awsErrorName(error) === 'UnsupportedOperation') throw new ProtectedResourceError(`${id}: ${errorMessage(error)}`, { cause: error });
+      throw error;
+    }
+  },
+
+  async verify(ctx, plan, applied) {
+    const ec2 = ctx.clients.get(EC2Client, ctx.region);
+    const id = plan.params.instanceId;
+    const now = await describeInstance(ec2, id, ctx.region, ctx.account);
+    if (!now) return (applied.after as StopAfter).alreadyDone ? { ok: true, detail: `${id} is gone` } : { ok: false, detail: `${id} disappeared after the stop` };
+    if (['stopping', 'stopped', 'terminated', 'shutting-down'].includes(now.state)) return { ok: true, detail: `${id} is ${now.state}` };
+    return { ok: false, detail: `${id} is still ${now.state} after the stop` };
+  },
+
+  async undo(ctx, record) {
+    const ec2 = ctx.clients.get(EC2Client, ctx.region);
+    const id = record.resource.id;
+    const after = record.after as StopAfter | undefined;
+    if (after?.alreadyDone) throw new UndoRefusedError(`${id} was already ${after.alreadyDone} when trimtab acted: trimtab stopped nothing, so it starts nothing.`);
+    const now = await describeInstance(ec2, id, ctx.region, ctx.account);
+    if (!now || now.state === 'terminated' || now.state === 'shutting-down') throw new UndoRefusedError(`${id} is ${now?.state ?? 'gone'} since trimtab stopped it: it cannot be started.`);
+    if (now.state !== 'stopped') throw new UndoRefusedError(`${id} is ${now.state}, not stopped as trimtab left it: someone changed it since, so trimtab leaves it alone.`);
+    // Stopped, but by a later stop (someone started and stopped it again): not trimtab's state to undo.
+    if (after?.stoppedAt && now.stateChangedAt && Date.parse(now.stateChangedAt) > Date.parse(after.stoppedAt) + 60_000) {
+      throw new UndoRefusedError(`${id} was stopped again at ${now.stateChangedAt}, after trimtab stopped it at ${after.stoppedAt}: someone changed it since, so trimtab leaves it alone.`);
+    }
+    const out = await ec2.send(new StartInstancesCommand({ InstanceIds: [id] }));
+    const state = out.StartingInstances?.[0]?.CurrentState?.Name ?? 'pending';
+    return { detail: `Started ${id} again (${state}).`, after: { state } };
+  },
+};

@@ -1,0 +1,185 @@
+/**
+ * EC2 instances, listed with DescribeInstances (running and stopped, 1,000 a page, flattened
+ * from reservations) and regrouped into pages of up to 166 instances, so one GetMetricData call
+ * (≤500 queries: CPU, NetworkIn and NetworkOut per instance, daily) covers a whole page.
+ * Enrichment is batched per page, never per instance:
+ * - usage (need `usage`): daily CPUUtilization Average and NetworkIn + NetworkOut Sum over the
+ *   window (AWS/EC2 by InstanceId), running instances only;
+ * - volumes (need `volumes`): DescribeVolumes filtered by the page's volume ids (200 a filter).
+ */
+import { CloudWatchClient, paginateGetMetricData, type MetricDataQuery } from '@aws-sdk/client-cloudwatch';
+import { EC2Client, paginateDescribeInstances, paginateDescribeVolumes, type Instance } from '@aws-sdk/client-ec2';
+import type { RegionContext, ResourceType } from '../../engine/types.ts';
+import { batches, chunked } from '../../util/async.ts';
+import type { VolumeFacts } from './generations.ts';
+
+export const EC2_NEEDS = { usage: 'usage', volumes: 'volumes' } as const;
+/** A detector asks for a window with `window:<days>`; the longest asked for is fetched. */
+export const windowNeed = (days: number) => `window:${days}`;
+export const DEFAULT_WINDOW_DAYS = 14;
+/** Tag EC2 Auto Scaling puts on the instances it launches. */
+export const ASG_TAG = 'aws:autoscaling:groupName';
+
+const METRIC_QUERIES_PER_CALL = 500;
+/** Three metric queries per instance: 166 instances fill one GetMetricData call. */
+export const INSTANCES_PER_PAGE = Math.floor(METRIC_QUERIES_PER_CALL / 3);
+const DAY_MS = 86_400_000;
+
+/** One UTC day of an instance's metrics; null where CloudWatch has no datapoint. */
+export interface DailyUsage {
+  /** The day's start, ISO date. */
+  day: string;
+  /** Daily average CPUUtilization, percent. */
+  cpuPercent: number | null;
+  /** NetworkIn + NetworkOut over the day, bytes. */
+  networkBytes: number | null;
+}
+
+export interface Ec2Instance {
+  id: string;
+  arn: string;
+  region: string;
+  instanceType: string;
+  state: string;
+  /** When the state last changed, from StateTransitionReason ("User initiated (… GMT)"), ISO. */
+  stateChangedAt?: string;
+  launchTime?: string;
+  rootDeviceType: string;
+  /** 'spot' or 'scheduled'; absent for on-demand. */
+  lifecycle?: string;
+  tags: Record<string, string>;
+  volumeIds: string[];
+  /** Oldest day first (need `usage`, running instances only). */
+  usage?: { windowDays: number; days: DailyUsage[] };
+  /** Attached volumes (need `volumes`). */
+  volumes?: VolumeFacts[];
+}
+
+function transitionTime(reason: string | undefined): { stateChangedAt?: string } {
+  const m = /\((\d{4}-\d\d-\d\d \d\d:\d\d:\d\d) GMT\)/.exec(reason ?? '');
+  return m ? { stateChangedAt: new Date(`${m[1].replace(' ', 'T')}Z`).toISOString() } : {};
+}
+
+export function toInstance(i: Instance, region: string, account: string): Ec2Instance {
+  const tags: Record<string, string> = {};
+  for (const t of i.Tags ?? []) if (t.Key) tags[t.Key] = t.Value ?? '';
+  return {
+    id: i.InstanceId!,
+    arn: `arn:aws:ec2:${region}:${account}:instance/${i.InstanceId}`,
+    region,
+    instanceType: i.InstanceType ?? 'unknown',
+    state: i.State?.Name ?? 'unknown',
+    ...transitionTime(i.StateTransitionReason),
+    ...(i.LaunchTime ? { launchTime: new Date(i.LaunchTime).toISOString() } : {}),
+    rootDeviceType: i.RootDeviceType ?? 'unknown',
+    ...(i.InstanceLifecycle ? { lifecycle: i.InstanceLifecycle } : {}),
+    tags,
+    volumeIds: (i.BlockDeviceMappings ?? []).map((m) => m.Ebs?.VolumeId).filter((v): v is string => Boolean(v)),
+  };
+}
+
+export const windowDaysOf = (needs: ReadonlySet<string>) =>
+  Math.max(0, ...[...needs].filter((n) => n.startsWith('window:')).map((n) => Number(n.slice(7)))) || DEFAULT_WINDOW_DAYS;
+
+/** Daily CPU and network for the running instances of a page: one GetMetricData call per 166 instances. */
+async function readUsage(ctx: RegionContext, instances: Ec2Instance[], windowDays: number): Promise<Map<string, DailyUsage[]>> {
+  const cw = ctx.clients.get(CloudWatchClient, ctx.region);
+  // Whole UTC days, ending at today's midnight: today's partial day would look idle.
+  const end = new Date(Math.floor(ctx.now.getTime() / DAY_MS) * DAY_MS);
+  const start = new Date(end.getTime() - windowDays * DAY_MS);
+  const metric = (i: number, id: string, name: string, stat: string): MetricDataQuery => ({
+    Id: `${name === 'CPUUtilization' ? 'cpu' : name === 'NetworkIn' ? 'nin' : 'nout'}${i}`,
+    MetricStat: { Metric: { Namespace: 'AWS/EC2', MetricName: name, Dimensions: [{ Name: 'InstanceId', Value: id }] }, Period: 86_400, Stat: stat },
+    ReturnData: true,
+  });
+  const queries = instances.flatMap((inst, i) => [metric(i, inst.id, 'CPUUtilization', 'Average'), metric(i, inst.id, 'NetworkIn', 'Sum'), metric(i, inst.id, 'NetworkOut', 'Sum')]);
+  const series = new Map<string, (number | null)[]>();
+  for (const batch of batches(queries, METRIC_QUERIES_PER_CALL)) {
+    for await (const page of paginateGetMetricData({ client: cw }, { MetricDataQueries: batch, StartTime: start, EndTime: end, ScanBy: 'TimestampAscending' })) {
+      for (const r of page.MetricDataResults ?? []) {
+        const values = series.get(r.Id!) ?? new Array<number | null>(windowDays).fill(null);
+        (r.Timestamps ?? []).forEach((t, k) => {
+          const slot = Math.floor((new Date(t).getTime() - start.getTime()) / DAY_MS);
+          if (slot >= 0 && slot < windowDays) values[slot] = r.Values![k];
+        });
+        series.set(r.Id!, values);
+      }
+    }
+  }
+  const out = new Map<string, DailyUsage[]>();
+  instances.forEach((inst, i) => {
+    const cpu = series.get(`cpu${i}`) ?? [];
+    const nin = series.get(`nin${i}`) ?? [];
+    const nout = series.get(`nout${i}`) ?? [];
+    out.set(
+      inst.id,
+      Array.from({ length: windowDays }, (_, d) => ({
+        day: new Date(start.getTime() + d * DAY_MS).toISOString().slice(0, 10),
+        cpuPercent: cpu[d] ?? null,
+        // Network counts only when both directions reported (a missing side would understate it).
+        networkBytes: nin[d] != null && nout[d] != null ? nin[d]! + nout[d]! : null,
+      })),
+    );
+  });
+  return out;
+}
+
+/** Attached volumes of a page: DescribeVolumes with a volume-id filter (200 values a call). */
+async function readVolumes(ec2: EC2Client, volumeIds: string[]): Promise<Map<string, VolumeFacts>> {
+  const out = new Map<string, VolumeFacts>();
+  for (const chunk of batches([...new Set(volumeIds)], 200)) {
+    for await (const page of paginateDescribeVolumes({ client: ec2, pageSize: 1000 }, { Filters: [{ Name: 'volume-id', Values: chunk }] })) {
+      for (const v of page.Volumes ?? []) {
+        if (!v.VolumeId) continue;
+        out.set(v.VolumeId, { volumeId: v.VolumeId, volumeType: v.VolumeType ?? 'unknown', sizeGb: v.Size ?? 0, ...(v.Iops !== undefined ? { iops: v.Iops } : {}) });
+      }
+    }
+  }
+  return out;
+}
+
+export const ec2InstanceResource: ResourceType<Ec2Instance> = {
+  id: 'ec2-instance',
+  title: 'EC2 instance',
+  permissions: ['ec2:DescribeInstances', 'ec2:DescribeVolumes', 'cloudwatch:GetMetricData'],
+
+  async *list(ctx, _prepared, ids) {
+    const ec2 = ctx.clients.get(EC2Client, ctx.region);
+    // Terminated instances cost nothing and cannot be acted on; pending/stopping are mid-change.
+    const states = { Name: 'instance-state-name', Values: ['running', 'stopped'] };
+    // InstanceIds cannot be combined with MaxResults: event-driven runs filter by instance-id instead.
+    const inputs = ids?.length ? batches(ids, 200).map((chunk) => ({ Filters: [states, { Name: 'instance-id', Values: chunk }] })) : [{ Filters: [states] }];
+    async function* pages() {
+      for (const input of inputs) {
+        for await (const page of paginateDescribeInstances({ client: ec2, pageSize: 1000 }, input)) {
+          yield (page.Reservations ?? []).flatMap((r) => (r.Instances ?? []).filter((i) => i.InstanceId).map((i) => toInstance(i, ctx.region, ctx.account)));
+        }
+      }
+    }
+    yield* chunked(pages(), INSTANCES_PER_PAGE);
+  },
+
+  async enrich(ctx, page, _prepared, needs) {
+    const enriched = page.map((i) => ({ ...i }));
+    if (needs.has(EC2_NEEDS.usage)) {
+      const windowDays = windowDaysOf(needs);
+      const running = enriched.filter((i) => i.state === 'running');
+      if (running.length) {
+        const usage = await readUsage(ctx, running, windowDays);
+        for (const i of running) i.usage = { windowDays, days: usage.get(i.id)! };
+      }
+    }
+    if (needs.has(EC2_NEEDS.volumes)) {
+      const ids = enriched.flatMap((i) => i.volumeIds);
+      if (ids.length) {
+        const volumes = await readVolumes(ctx.clients.get(EC2Client, ctx.region), ids);
+        for (const i of enriched) i.volumes = i.volumeIds.map((id) => volumes.get(id)).filter((v): v is VolumeFacts => Boolean(v));
+      }
+    }
+    return enriched;
+  },
+
+  ref(i, ctx) {
+    return { type: 'ec2-instance', id: i.id, arn: i.arn, account: ctx.account, region: i.region, tags: i.tags };
+  },
+};

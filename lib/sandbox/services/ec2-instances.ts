@@ -1,0 +1,218 @@
+/**
+ * Sandbox EC2, instances and NAT gateways: DescribeInstances (reservations, filters, MaxResults
+ * 5..1000 and NextToken, not combinable with InstanceIds), StopInstances / StartInstances with
+ * the state transitions and error codes EC2 uses, and DescribeNatGateways. Merged into the ec2
+ * service in ./index.ts; state lives under its own regional key ('ec2-instances').
+ *
+ * AWS semantics kept (EC2 API reference):
+ * - StopInstances on an instance-store-backed instance: UnsupportedOperation; on a spot instance
+ *   of a one-time request): UnsupportedOperation; on a terminated one: IncorrectInstanceState. A stopped instance stops again without error (idempotent).
+ * - StartInstances on a terminated instance: IncorrectInstanceState.
+ * - An unknown id: InvalidInstanceID.NotFound (InvalidInstanceID.Malformed for a bad shape).
+ * - The sandbox completes transitions at once: the call answers 'stopping'/'pending', a
+ *   following DescribeInstances shows 'stopped'/'running'.
+ */
+import { awsError, paginate, tagList, type AccountState, type OperationEnv, type OperationHandler, type Sandbox } from '../sandbox.ts';
+
+export type InstanceStateName = 'pending' | 'running' | 'stopping' | 'stopped' | 'shutting-down' | 'terminated';
+
+export interface SandboxInstance {
+  id: string;
+  reservationId: string;
+  instanceType: string;
+  state: InstanceStateName;
+  launchTime: string;
+  rootDeviceType: 'ebs' | 'instance-store';
+  availabilityZone: string;
+  /** EBS volumes attached (ids of volumes in the ec2 service state, or free-standing ids). */
+  volumeIds: string[];
+  /** 'spot' for spot instances; absent for on-demand. */
+  lifecycle?: 'spot';
+  tags?: Record<string, string>;
+  /** When the last state transition happened (StateTransitionReason). */
+  stateChangedAt?: string;
+}
+
+export interface SandboxNatGateway {
+  id: string;
+  state: 'pending' | 'available' | 'deleting' | 'deleted' | 'failed';
+  vpcId: string;
+  subnetId: string;
+  createTime: string;
+  connectivityType: 'public' | 'private';
+  allocationId?: string;
+  publicIp?: string;
+  tags?: Record<string, string>;
+}
+
+export interface Ec2InstancesState {
+  instances: Record<string, SandboxInstance>;
+  natGateways: Record<string, SandboxNatGateway>;
+}
+
+export const ec2InstancesState = (sandbox: Sandbox, account: AccountState, region: string) =>
+  sandbox.regional<Ec2InstancesState>(account, region, 'ec2-instances', () => ({ instances: {}, natGateways: {} }));
+
+const stateOf = (env: OperationEnv) => ec2InstancesState(env.sandbox, env.account, env.region);
+
+const STATE_CODES: Record<InstanceStateName, number> = { pending: 0, running: 16, 'shutting-down': 32, terminated: 48, stopping: 64, stopped: 80 };
+const stateOut = (name: InstanceStateName) => ({ Code: STATE_CODES[name], Name: name });
+
+type Filter = { Name?: string; Values?: string[] };
+
+function matches(filters: Filter[] | undefined, fields: Record<string, string | undefined>, tags: Record<string, string> | undefined): boolean {
+  for (const f of filters ?? []) {
+    const name = f.Name ?? '';
+    const values = f.Values ?? [];
+    if (name === 'tag-key') {
+      if (!values.some((v) => tags && v in tags)) return false;
+    } else if (name.startsWith('tag:')) {
+      const value = tags?.[name.slice(4)];
+      if (value === undefined || !values.includes(value)) return false;
+    } else if (name in fields) {
+      if (!values.includes(fields[name] ?? '')) return false;
+    } else {
+      throw awsError('InvalidParameterValue', `The filter '${name}' is invalid`);
+    }
+  }
+  return true;
+}
+
+const PAGE = { defaultMax: Number.MAX_SAFE_INTEGER, maxMax: 1000, minMax: 5, invalidTokenCode: 'InvalidParameterValue' };
+
+/** EC2 paginates only when MaxResults is given; without it every result comes back at once. */
+function page<T>(items: T[], input: { MaxResults?: number; NextToken?: string }, operation: string) {
+  if (input.MaxResults === undefined && !input.NextToken) return { page: items, nextToken: undefined };
+  return paginate(items, { token: input.NextToken, max: input.MaxResults ?? 1000 }, { ...PAGE, operation });
+}
+
+function instanceOrThrow(state: Ec2InstancesState, id: string): SandboxInstance {
+  if (!/^i-[0-9a-f]{8,17}$/.test(id)) throw awsError('InvalidInstanceID.Malformed', `Invalid id: "${id}"`);
+  const instance = state.instances[id];
+  if (!instance) throw awsError('InvalidInstanceID.NotFound', `The instance ID '${id}' does not exist`);
+  return instance;
+}
+
+function instanceOut(i: SandboxInstance) {
+  return {
+    InstanceId: i.id,
+    InstanceType: i.instanceType,
+    ImageId: 'ami-0abcdef1234567890',
+    LaunchTime: new Date(i.launchTime),
+    Placement: { AvailabilityZone: i.availabilityZone, Tenancy: 'default' },
+    State: stateOut(i.state),
+    StateTransitionReason: i.stateChangedAt ? `User initiated (${i.stateChangedAt.replace('T', ' ').replace(/\.\d+Z$/, ' GMT')})` : '',
+    RootDeviceType: i.rootDeviceType,
+    RootDeviceName: '/dev/xvda',
+    Architecture: i.instanceType.match(/^[a-z]+\d+g/) ? 'arm64' : 'x86_64',
+    PlatformDetails: 'Linux/UNIX',
+    VirtualizationType: 'hvm',
+    ...(i.lifecycle ? { InstanceLifecycle: i.lifecycle } : {}),
+    BlockDeviceMappings:
+      i.rootDeviceType === 'ebs' || i.volumeIds.length
+        ? i.volumeIds.map((volumeId, n) => ({
+            DeviceName: n === 0 ? '/dev/xvda' : `/dev/xvd${String.fromCharCode(98 + n)}`,
+            Ebs: { VolumeId: volumeId, Status: 'attached', AttachTime: new Date(i.launchTime), DeleteOnTermination: n === 0 },
+          }))
+        : [],
+    ...(i.tags && Object.keys(i.tags).length ? { Tags: tagList(i.tags) } : {}),
+  };
+}
+
+/** Groups instances into reservations, keeping the order of first appearance (as EC2 lists them). */
+function reservations(instances: SandboxInstance[], ownerId: string) {
+  const byId = new Map<string, SandboxInstance[]>();
+  for (const i of instances) byId.set(i.reservationId, [...(byId.get(i.reservationId) ?? []), i]);
+  return [...byId.entries()].map(([ReservationId, list]) => ({ ReservationId, OwnerId: ownerId, Groups: [], Instances: list.map(instanceOut) }));
+}
+
+function ids(input: { InstanceIds?: string[] }): string[] {
+  const list = input.InstanceIds ?? [];
+  if (list.length === 0) throw awsError('MissingParameter', 'The request must contain the parameter InstanceId');
+  return list;
+}
+
+export const ec2InstanceOperations: Record<string, OperationHandler> = {
+  DescribeInstances(input, env) {
+    const state = stateOf(env);
+    if (input.InstanceIds?.length && input.MaxResults !== undefined) {
+      throw awsError('InvalidParameterCombination', 'The parameter instancesSet cannot be used with the parameter maxResults');
+    }
+    let items = input.InstanceIds?.length ? (input.InstanceIds as string[]).map((id) => instanceOrThrow(state, id)) : Object.values(state.instances);
+    // Terminated instances stay visible for about an hour in EC2; the sandbox keeps them visible.
+    items = items.filter((i) =>
+      matches(input.Filters, { 'instance-state-name': i.state, 'instance-id': i.id, 'instance-type': i.instanceType, 'root-device-type': i.rootDeviceType, 'availability-zone': i.availabilityZone }, i.tags),
+    );
+    const { page: out, nextToken } = page(items, input, 'DescribeInstances');
+    return { Reservations: reservations(out, env.account.id), NextToken: nextToken };
+  },
+
+  StopInstances(input, env) {
+    const state = stateOf(env);
+    const targets = ids(input).map((id) => instanceOrThrow(state, id));
+    // EC2 checks every instance before changing any.
+    for (const i of targets) {
+      if (i.state === 'terminated' || i.state === 'shutting-down') throw awsError('IncorrectInstanceState', `This instance '${i.id}' is not in a state from which it can be stopped.`);
+      if (i.rootDeviceType !== 'ebs') throw awsError('UnsupportedOperation', `The instance '${i.id}' does not have an 'ebs' root device type and cannot be stopped.`);
+      if (i.lifecycle === 'spot') throw awsError('UnsupportedOperation', `The instance '${i.id}' is a spot instance and cannot be stopped.`);
+    }
+    return {
+      StoppingInstances: targets.map((i) => {
+        const previous = i.state;
+        if (previous !== 'stopped') {
+          i.state = 'stopped';
+          i.stateChangedAt = env.now.toISOString();
+        }
+        return { InstanceId: i.id, PreviousState: stateOut(previous), CurrentState: stateOut(previous === 'stopped' ? 'stopped' : 'stopping') };
+      }),
+    };
+  },
+
+  StartInstances(input, env) {
+    const state = stateOf(env);
+    const targets = ids(input).map((id) => instanceOrThrow(state, id));
+    for (const i of targets) {
+      if (i.state === 'terminated' || i.state === 'shutting-down' || i.state === 'stopping') {
+        throw awsError('IncorrectInstanceState', `The instance '${i.id}' is not in a state from which it can be started.`);
+      }
+    }
+    return {
+      StartingInstances: targets.map((i) => {
+        const previous = i.state;
+        if (previous !== 'running') {
+          i.state = 'running';
+          i.stateChangedAt = env.now.toISOString();
+        }
+        return { InstanceId: i.id, PreviousState: stateOut(previous), CurrentState: stateOut(previous === 'running' ? 'running' : 'pending') };
+      }),
+    };
+  },
+
+  DescribeNatGateways(input, env) {
+    const state = stateOf(env);
+    let items: SandboxNatGateway[];
+    if (input.NatGatewayIds?.length) {
+      items = (input.NatGatewayIds as string[]).map(
+        (id) => state.natGateways[id] ?? (() => { throw awsError('NatGatewayNotFound', `The Nat Gateway ${id} was not found`); })(),
+      );
+    } else items = Object.values(state.natGateways);
+    // DescribeNatGateways names its filter list `Filter` (singular), unlike most EC2 calls.
+    items = items.filter((n) => matches(input.Filter, { 'nat-gateway-id': n.id, state: n.state, 'subnet-id': n.subnetId, 'vpc-id': n.vpcId }, n.tags));
+    const { page: out, nextToken } = page(items, input, 'DescribeNatGateways');
+    return {
+      NatGateways: out.map((n) => ({
+        NatGatewayId: n.id,
+        State: n.state,
+        VpcId: n.vpcId,
+        SubnetId: n.subnetId,
+        CreateTime: new Date(n.createTime),
+        ConnectivityType: n.connectivityType,
+        NatGatewayAddresses: n.allocationId
+          ? [{ AllocationId: n.allocationId, PublicIp: n.publicIp, PrivateIp: '10.0.0.10', NetworkInterfaceId: `eni-${n.id.slice(4)}`, IsPrimary: true, Status: 'succeeded' }]
+          : [],
+        ...(n.tags && Object.keys(n.tags).length ? { Tags: tagList(n.tags) } : {}),
+      })),
+      NextToken: nextToken,
+    };
+  },
+};

@@ -1,0 +1,211 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { undoAction } from '../../lib/engine/undo.ts';
+import { seedInstances } from '../../lib/resources/ec2-instance/sandbox-seed.ts';
+import { addNatGateway } from '../../lib/resources/nat-gateway/sandbox-seed.ts';
+import { SANDBOX_ACCOUNT } from '../../lib/sandbox/sandbox.ts';
+import { ec2InstancesState } from '../../lib/sandbox/services/ec2-instances.ts';
+import { UndoRefusedError } from '../../lib/util/errors.ts';
+import { emptySandbox, envFor, testEnv } from '../helpers.ts';
+
+const clock = () => new Date('2026-11-01T00:00:00Z');
+
+const stopPolicy = (mode = 'auto', detector = '') => `
+version: 1
+policies:
+  - id: stop-idle
+    resource: ec2-instance
+    detector: { type: idle-instance${detector} }
+    action: { type: stop-instance }
+    mode: ${mode}
+    limits: { maxActionsPerRun: 1000, cooldownHours: 0 }
+`;
+
+const instancesOf = (env: ReturnType<typeof testEnv>) => ec2InstancesState(env.sandbox, env.sandbox.account(SANDBOX_ACCOUNT), 'us-east-1').instances;
+const stoppedIds = (env: ReturnType<typeof testEnv>) => env.sandbox.successfulWrites('StopInstances').flatMap((w) => (w.input as { InstanceIds: string[] }).InstanceIds).sort();
+
+describe('ec2-instance idle-instance and stop-instance on the small-company sandbox', () => {
+  it('stops exactly the idle EBS-backed instances outside Auto Scaling groups and never a trap', async () => {
+    // Prepare: the idle instances are those the seed names acme-old-jenkins and acme-dev-sandbox-*.
+    const env = testEnv('small-company', { clock });
+    const instances = instancesOf(env);
+    const idle = Object.values(instances).filter((i) => /^acme-(old-jenkins|dev-sandbox)/.test(i.tags?.Name ?? '')).map((i) => i.id).sort();
+    // Act
+    const result = await env.run(stopPolicy());
+    // Assess
+    expect(stoppedIds(env)).toEqual(idle);
+    for (const id of idle) expect(instances[id].state).toBe('stopped');
+    const byName = (name: string) => result.findings.find((f) => f.resource.tags.Name === name);
+    expect(byName('acme-web-asg-member')!.outcomeDetail).toMatch(/Auto Scaling group acme-web/);
+    expect(byName('acme-scratch-cache')!.outcomeDetail).toMatch(/instance-store/);
+    expect(byName('acme-dr-standby')!.outcomeDetail).toBe('tagged trimtab:skip');
+    expect(byName('acme-spot-worker')!.outcomeDetail).toMatch(/spot/);
+    expect(byName('acme-new-service')!.outcomeDetail).toMatch(/too little data/);
+    expect(byName('acme-api-1')).toBeUndefined(); // busy CPU
+    expect(byName('acme-egress-proxy')).toBeUndefined(); // low CPU, heavy network
+    for (const trap of ['acme-web-asg-member', 'acme-scratch-cache', 'acme-dr-standby', 'acme-spot-worker', 'acme-new-service', 'acme-api-1', 'acme-egress-proxy']) {
+      expect(Object.values(instances).find((i) => i.tags?.Name === trap)!.state).toBe('running');
+    }
+    expect(result.actions.map((a) => a.status)).toEqual(['verified', 'verified']);
+    // m5.xlarge $0.192/h × 730 and t3.large $0.0832/h × 730
+    expect(result.actions.map((a) => a.estimatedMonthlySavingsUsd).sort()).toEqual([140.16, 60.74].sort());
+  });
+
+  it('makes no write in a scan, in dry-run or in approval mode', async () => {
+    const env = testEnv('small-company', { clock });
+    const scan = await env.run(stopPolicy(), { forceDryRun: true });
+    const approval = await env.run(stopPolicy('approval'));
+    expect(scan.findings.filter((f) => f.outcome === 'would-apply')).toHaveLength(2);
+    expect(approval.summary.awaitingApproval).toBe(2);
+    expect(env.sandbox.successfulWrites()).toEqual([]);
+  });
+
+  it('re-checks right before the stop: an instance tagged trimtab:skip since the scan is skipped as protected', async () => {
+    // Prepare: someone tags the CI server between the listing and the apply-time read.
+    const env = testEnv('small-company', { clock });
+    const jenkins = Object.values(instancesOf(env)).find((i) => i.tags?.Name === 'acme-old-jenkins')!;
+    env.sandbox.faults.failWhen = ({ operation, input }) => {
+      if (operation === 'DescribeInstances' && input.InstanceIds?.includes(jenkins.id)) jenkins.tags = { ...jenkins.tags, 'trimtab:skip': 'still needed' };
+      return undefined;
+    };
+    // Act
+    const result = await env.run(stopPolicy());
+    // Assess
+    const finding = result.findings.find((f) => f.resource.id === jenkins.id)!;
+    expect(finding.status).toBe('protected');
+    expect(finding.outcomeDetail).toContain('now tagged trimtab:skip');
+    expect(jenkins.state).toBe('running');
+    expect(stoppedIds(env)).not.toContain(jenkins.id);
+  });
+
+  it('undo starts the instance again, and refuses once its state changed since', async () => {
+    // Prepare
+    const env = testEnv('small-company', { clock });
+    const result = await env.run(stopPolicy());
+    const [first, second] = result.actions;
+    const instances = instancesOf(env);
+    // Act + Assess: a plain undo starts it.
+    const undone = await undoAction(first.id, env.deps);
+    expect(undone.status).toBe('undone');
+    expect(instances[first.resource.id].state).toBe('running');
+    expect(env.sandbox.successfulWrites('StartInstances')).toHaveLength(1);
+    // Someone terminated the other one: undo refuses and writes nothing.
+    instances[second.resource.id].state = 'terminated';
+    await expect(undoAction(second.id, env.deps)).rejects.toThrow(UndoRefusedError);
+    await expect(undoAction(second.id, env.deps)).rejects.toThrow(/terminated since trimtab stopped it/);
+    // Started by a person since: undo refuses too.
+    instances[second.resource.id].state = 'running';
+    await expect(undoAction(second.id, env.deps)).rejects.toThrow(/running, not stopped as trimtab left it/);
+    expect(env.sandbox.successfulWrites('StartInstances')).toHaveLength(1);
+  });
+
+  it('counts an instance already stopped at apply time as done, and undo then refuses', async () => {
+    const env = testEnv('small-company', { clock });
+    const sandboxDev = Object.values(instancesOf(env)).find((i) => i.tags?.Name === 'acme-dev-sandbox-maria')!;
+    env.sandbox.faults.failWhen = ({ operation, input }) => {
+      if (operation === 'DescribeInstances' && input.InstanceIds?.includes(sandboxDev.id)) sandboxDev.state = 'stopped';
+      return undefined;
+    };
+    const result = await env.run(stopPolicy());
+    const action = result.actions.find((a) => a.resource.id === sandboxDev.id)!;
+    expect(action.status).toBe('verified');
+    expect(action.transitions.find((t) => t.status === 'applied')!.detail).toMatch(/already stopped: counts as done/);
+    await expect(undoAction(action.id, env.deps)).rejects.toThrow(/trimtab stopped nothing/);
+  });
+});
+
+describe('report-only: previous generations and idle NAT gateways on the small-company sandbox', () => {
+  it('reports previous-generation types and volumes and idle NAT gateways with savings, writing nothing', async () => {
+    // Act
+    const env = testEnv('small-company', { clock });
+    const result = await env.run(`
+version: 1
+defaults: { mode: auto }
+policies:
+  - { id: types, resource: ec2-instance, detector: { type: previous-generation-type } }
+  - { id: volumes, resource: ec2-instance, detector: { type: previous-generation-volumes } }
+  - { id: nat, resource: nat-gateway, detector: { type: idle-nat-gateway } }
+`);
+    // Assess
+    const of = (policy: string) => result.findings.filter((f) => f.policy === policy);
+    expect(of('types').map((f) => f.evidence.instanceType).sort()).toEqual(['m4.xlarge', 'r4.large', 't2.medium']);
+    expect(of('types').every((f) => f.status === 'report-only')).toBe(true);
+    const volumes = of('volumes');
+    expect(volumes).toHaveLength(1);
+    expect((volumes[0].evidence.volumes as { from: string; to: string }[]).map((v) => `${v.from}→${v.to}`)).toEqual(['io1→io2', 'standard→gp3']);
+    const nat = Object.fromEntries(of('nat').map((f) => [f.resource.tags.Name, f]));
+    expect(Object.keys(nat).sort()).toEqual(['acme-dr-nat', 'acme-ml-nat', 'acme-staging-nat']); // the busy prod gateway is not flagged
+    expect(nat['acme-staging-nat'].status).toBe('report-only');
+    expect(nat['acme-staging-nat'].savings.monthlyUsd).toBeCloseTo(32.85, 6);
+    expect(nat['acme-dr-nat'].outcomeDetail).toBe('tagged trimtab:skip');
+    expect(nat['acme-ml-nat'].outcomeDetail).toMatch(/too little data/);
+    expect(env.sandbox.successfulWrites()).toEqual([]);
+    expect(result.errors).toEqual([]);
+  });
+});
+
+describe('listing cost: list calls and batched metrics, never a call per resource', () => {
+  it('scans 500 instances and 300 NAT gateways with one list call each, GetMetricData per page and DescribeVolumes per page', async () => {
+    // Prepare
+    const sandbox = emptySandbox({ clock });
+    seedInstances(sandbox, SANDBOX_ACCOUNT, 'us-east-1', { instances: 500 });
+    for (let n = 0; n < 300; n++) {
+      addNatGateway(sandbox, SANDBOX_ACCOUNT, 'us-east-1', { id: `nat-${n.toString(16).padStart(17, '0')}`, vpcId: 'vpc-1', subnetId: 'subnet-1', ageDays: 30, tags: {}, bytesOut: { base: n % 2 ? 0 : 1_000_000 }, connections: { base: n % 2 ? 0 : 10 } });
+    }
+    const env = envFor(sandbox, ['us-east-1']);
+    // Act: three instance policies share one listing.
+    const result = await env.run(
+      `
+version: 1
+policies:
+  - { id: idle, resource: ec2-instance, detector: { type: idle-instance, minIdleDays: 4 }, action: { type: stop-instance } }
+  - { id: types, resource: ec2-instance, detector: { type: previous-generation-type } }
+  - { id: volumes, resource: ec2-instance, detector: { type: previous-generation-volumes } }
+  - { id: nat, resource: nat-gateway, detector: { type: idle-nat-gateway } }
+`,
+      { forceDryRun: true },
+    );
+    // Assess: 500 instances = 4 pages of ≤166 (3 queries each ≤ 500); 300 gateways = 2 pages of ≤250.
+    expect(sandbox.callsByOperation()).toEqual({
+      'cloudwatch:GetMetricData': 4 + 2,
+      'ec2:DescribeInstances': 1,
+      'ec2:DescribeNatGateways': 1,
+      'ec2:DescribeVolumes': 4,
+    });
+    const idle = result.findings.filter((f) => f.policy === 'idle');
+    expect(idle).toHaveLength(125); // every 4th instance
+    // Protected: the idle ones with an ASG tag (n % 20 = 0: 25), which include the instance-store ones (n % 100 = 0).
+    expect(idle.filter((f) => f.status === 'protected')).toHaveLength(25);
+    expect(idle.filter((f) => f.status === 'actionable')).toHaveLength(100);
+    expect(result.findings.filter((f) => f.policy === 'nat')).toHaveLength(150);
+    expect(result.findings.filter((f) => f.policy === 'types')).toHaveLength(125); // every 4th is m4.large
+  });
+});
+
+describe('trimtab CLI on the sandbox', () => {
+  it('run --yes stops an idle instance and undo starts it again', async () => {
+    // Prepare: a policy file in auto mode, the real CLI in a child process with its own sandbox file.
+    const dir = mkdtempSync(join(tmpdir(), 'trimtab-waste2-'));
+    const policies = join(dir, 'p.yml');
+    writeFileSync(policies, stopPolicy('auto').replace('limits: { maxActionsPerRun: 1000, cooldownHours: 0 }', 'limits: { maxActionsPerRun: 1, cooldownHours: 0 }'));
+    const cli = (args: string[]) =>
+      promisify(execFile)(process.execPath, [resolve('lib/cli/trimtab.mjs'), ...args], {
+        env: { PATH: process.env.PATH!, HOME: dir, TRIMTAB_SANDBOX_FILE: join(dir, 'sandbox.json'), TRIMTAB_SANDBOX_HISTORY_FILE: join(dir, 'h.jsonl'), TRIMTAB_HISTORY_FILE: join(dir, 'a.jsonl'), AWS_EC2_METADATA_DISABLED: 'true' },
+        timeout: 60_000,
+      });
+    // Act
+    const run = await cli(['run', '--sandbox', '--yes', '--policies', policies, '--output', 'json']);
+    const out = JSON.parse(run.stdout);
+    const action = out.actions[0];
+    const undo = await cli(['undo', action.id, '--sandbox']);
+    // Assess
+    expect(out.actions).toHaveLength(1);
+    expect(action.status).toBe('verified');
+    expect(action.action).toBe('stop-instance');
+    expect(undo.stdout).toMatch(/Started i-/);
+  }, 60_000);
+});

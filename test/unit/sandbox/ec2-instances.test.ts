@@ -1,0 +1,71 @@
+import { DescribeInstancesCommand, DescribeNatGatewaysCommand, EC2Client, paginateDescribeInstances, StartInstancesCommand, StopInstancesCommand } from '@aws-sdk/client-ec2';
+import { describe, expect, it } from 'vitest';
+import { AwsClients } from '../../../lib/aws/clients.ts';
+import { addInstance } from '../../../lib/resources/ec2-instance/sandbox-seed.ts';
+import { addNatGateway } from '../../../lib/resources/nat-gateway/sandbox-seed.ts';
+import { SANDBOX_ACCOUNT } from '../../../lib/sandbox/sandbox.ts';
+import { emptySandbox } from '../../helpers.ts';
+
+function setup() {
+  const sandbox = emptySandbox({ clock: () => new Date('2026-11-01T00:00:00Z') });
+  const add = (id: string, extra: Record<string, unknown> = {}) =>
+    addInstance(sandbox, SANDBOX_ACCOUNT, 'us-east-1', { id, instanceType: 'm5.large', rootDeviceType: 'ebs', ageDays: 10, tags: {}, reservationId: 'r-00000000000000001', ...extra });
+  const clients = new AwsClients({ allowWrites: true, interceptor: sandbox, account: SANDBOX_ACCOUNT, writePacing: false, clientConfig: { maxAttempts: 1 } });
+  return { sandbox, add, ec2: clients.get(EC2Client, 'us-east-1') };
+}
+
+describe('sandbox EC2 instances', () => {
+  it('lists instances grouped in reservations, page by page with MaxResults and NextToken', async () => {
+    // Prepare
+    const { add, ec2 } = setup();
+    for (let n = 0; n < 7; n++) add(`i-0000000000000000${n}`, { reservationId: `r-0000000000000000${n % 2}` });
+    // Act
+    const pages = [];
+    for await (const page of paginateDescribeInstances({ client: ec2, pageSize: 5 }, {})) pages.push(page);
+    // Assess
+    expect(pages.map((p) => p.Reservations!.flatMap((r) => r.Instances!).length)).toEqual([5, 2]);
+    expect(pages[0].Reservations!.map((r) => r.ReservationId)).toEqual(['r-00000000000000000', 'r-00000000000000001']);
+    expect(pages[0].Reservations![0].Instances![0]).toMatchObject({ State: { Code: 16, Name: 'running' }, RootDeviceType: 'ebs', InstanceType: 'm5.large' });
+  });
+
+  it('refuses InstanceIds with MaxResults, and names unknown or malformed ids', async () => {
+    const { add, ec2 } = setup();
+    add('i-00000000000000001');
+    await expect(ec2.send(new DescribeInstancesCommand({ InstanceIds: ['i-00000000000000001'], MaxResults: 5 }))).rejects.toMatchObject({ name: 'InvalidParameterCombination' });
+    await expect(ec2.send(new DescribeInstancesCommand({ InstanceIds: ['i-00000000000000009'] }))).rejects.toMatchObject({ name: 'InvalidInstanceID.NotFound' });
+    await expect(ec2.send(new DescribeInstancesCommand({ InstanceIds: ['web-1'] }))).rejects.toMatchObject({ name: 'InvalidInstanceID.Malformed' });
+  });
+
+  it('stops and starts with the state transitions EC2 reports', async () => {
+    const { add, ec2 } = setup();
+    add('i-00000000000000001');
+    const stop = await ec2.send(new StopInstancesCommand({ InstanceIds: ['i-00000000000000001'] }));
+    expect(stop.StoppingInstances![0]).toMatchObject({ PreviousState: { Name: 'running' }, CurrentState: { Name: 'stopping' } });
+    const described = await ec2.send(new DescribeInstancesCommand({ InstanceIds: ['i-00000000000000001'] }));
+    expect(described.Reservations![0].Instances![0].State!.Name).toBe('stopped');
+    expect(described.Reservations![0].Instances![0].StateTransitionReason).toBe('User initiated (2026-11-01 00:00:00 GMT)');
+    const again = await ec2.send(new StopInstancesCommand({ InstanceIds: ['i-00000000000000001'] }));
+    expect(again.StoppingInstances![0].CurrentState!.Name).toBe('stopped');
+    const start = await ec2.send(new StartInstancesCommand({ InstanceIds: ['i-00000000000000001'] }));
+    expect(start.StartingInstances![0]).toMatchObject({ PreviousState: { Name: 'stopped' }, CurrentState: { Name: 'pending' } });
+  });
+
+  it('refuses to stop instance-store and spot instances, and to start a terminated one', async () => {
+    const { add, ec2 } = setup();
+    add('i-00000000000000001', { rootDeviceType: 'instance-store', volumes: [] });
+    add('i-00000000000000002', { lifecycle: 'spot' });
+    add('i-00000000000000003', { state: 'terminated' });
+    await expect(ec2.send(new StopInstancesCommand({ InstanceIds: ['i-00000000000000001'] }))).rejects.toMatchObject({ name: 'UnsupportedOperation' });
+    await expect(ec2.send(new StopInstancesCommand({ InstanceIds: ['i-00000000000000002'] }))).rejects.toMatchObject({ name: 'UnsupportedOperation' });
+    await expect(ec2.send(new StartInstancesCommand({ InstanceIds: ['i-00000000000000003'] }))).rejects.toMatchObject({ name: 'IncorrectInstanceState' });
+  });
+
+  it('lists NAT gateways with the singular Filter parameter', async () => {
+    const { sandbox, ec2 } = setup();
+    addNatGateway(sandbox, SANDBOX_ACCOUNT, 'us-east-1', { id: 'nat-00000000000000001', vpcId: 'vpc-1', subnetId: 'subnet-1', allocationId: 'eipalloc-1', publicIp: '198.51.100.1', ageDays: 30, tags: { Name: 'a' } });
+    const out = await ec2.send(new DescribeNatGatewaysCommand({ Filter: [{ Name: 'state', Values: ['available'] }] }));
+    expect(out.NatGateways).toHaveLength(1);
+    expect(out.NatGateways![0]).toMatchObject({ NatGatewayId: 'nat-00000000000000001', State: 'available', NatGatewayAddresses: [{ AllocationId: 'eipalloc-1', PublicIp: '198.51.100.1' }] });
+    await expect(ec2.send(new DescribeNatGatewaysCommand({ Filter: [{ Name: 'colour', Values: ['red'] }] }))).rejects.toMatchObject({ name: 'InvalidParameterValue' });
+  });
+});
