@@ -6,6 +6,7 @@
  */
 import type { Policy } from '../policy/load.ts';
 import { actionsFor, statementsFor } from '../deploy/iam.ts';
+import { auditIamStatements } from '../deploy/audit-stack.ts';
 import { isReadOnlyOperation } from '../aws/operations.ts';
 import { packagedDefinition } from './state-machine.ts';
 
@@ -23,7 +24,10 @@ export function approvalStackConfig(policies: Policy[]) {
   const apply = actionsFor(gated, { withRemediation: true });
   return {
     approvalDefinition: packagedDefinition(),
-    approvalApplyIamStatements: [APPROVALS_TABLE_STATEMENT, ...statementsFor(apply)],
+    // Apply goes through the engine's applyOne: it records each action in the audit table,
+    // guards it with the idempotency table and publishes its events (provider.environment
+    // names them), so it needs the audit trail's statements like the sweep.
+    approvalApplyIamStatements: [APPROVALS_TABLE_STATEMENT, ...statementsFor(apply), ...auditIamStatements()],
     approvalVerifyIamStatements: [APPROVALS_TABLE_STATEMENT, ...statementsFor(apply.filter(isRead))],
   };
 }
