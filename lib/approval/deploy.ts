@@ -33,8 +33,10 @@ export function approvalStackConfig(policies: Policy[]) {
   const apply = actionsFor(gated, { withRemediation: true });
   return {
     approvalDefinition: packagedDefinition(),
-    // Apply and Verify record their transitions in the audit trail like every other action.
+    // Apply goes through the engine's applyOne: it records each action in the audit table,
+    // guards it with the idempotency table and publishes its events (provider.environment
+    // names them), so it needs the audit trail's statements like the sweep.
     approvalApplyIamStatements: [APPROVALS_TABLE_STATEMENT, ...statementsFor(apply), ...auditIamStatements()],
-    approvalVerifyIamStatements: [APPROVALS_TABLE_STATEMENT, ...statementsFor(apply.filter(isRead)), ...auditIamStatements()],
+    approvalVerifyIamStatements: [APPROVALS_TABLE_STATEMENT, ...statementsFor(apply.filter(isRead))],
   };
 }

@@ -12,7 +12,8 @@ import { lambdaDeps } from '../lambda/deps.ts';
 import { logger } from '../lambda/powertools.ts';
 import { InvalidEventError, TrimtabError } from '../util/errors.ts';
 import { SesMailer } from './email.ts';
-import { handleApprovalRequest, type HttpRequest, type PageDeps } from './page.ts';
+import { z } from 'zod';
+import { handleApprovalRequest, problem, type HttpRequest, type PageDeps } from './page.ts';
 import { DynamoApprovalStore } from './store.ts';
 import { parseStepEvent, runStep, SfnTaskSender, type StepEvent, type WorkflowDeps } from './workflow.ts';
 
@@ -90,7 +91,22 @@ export function toHttpRequest(event: APIGatewayProxyEventV2): HttpRequest {
   };
 }
 
+/** The parts of an HTTP API (payload 2.0) event the page reads; anything else is not a request it serves. */
+const httpEventSchema = z.object({
+  rawPath: z.string().max(4096).optional(),
+  rawQueryString: z.string().optional(),
+  body: z.string().optional(),
+  isBase64Encoded: z.boolean().optional(),
+  headers: z.record(z.string(), z.string().optional()).optional(),
+  requestContext: z.object({ http: z.object({ method: z.string().max(16) }).optional() }).optional(),
+});
+
 export async function approvalPageHandler(event: APIGatewayProxyEventV2, deps: PageDeps = pageDeps()): Promise<APIGatewayProxyStructuredResultV2> {
+  // A malformed invocation (not from the HTTP API) gets a 400 page, never a crash or a decision.
+  if (!httpEventSchema.safeParse(event).success) {
+    const bad = problem(400, 'Not a valid request', 'The approval page received a request it cannot read.');
+    return { statusCode: bad.statusCode, headers: bad.headers, body: bad.body };
+  }
   const response = await handleApprovalRequest(toHttpRequest(event), deps);
   return { statusCode: response.statusCode, headers: response.headers, body: response.body };
 }

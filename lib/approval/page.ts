@@ -61,7 +61,8 @@ function page(statusCode: number, title: string, inner: string): HttpResponse {
   return { statusCode, headers: { ...SECURITY_HEADERS }, body };
 }
 
-const problem = (statusCode: number, title: string, message: string) =>
+/** An error page that says what is wrong and that nothing was changed. */
+export const problem = (statusCode: number, title: string, message: string) =>
   page(statusCode, title, `<h1>${escapeHtml(title)}</h1><div class="box bad">${escapeHtml(message)}</div><p class="muted">Nothing was changed. If you still want to decide, use the links in the latest email from trimtab, or ask an operator (<code>trimtab approvals list</code>).</p>`);
 
 const LINK_PROBLEMS: Record<InvalidLinkError['reason'], [number, string]> = {

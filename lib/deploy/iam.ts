@@ -15,6 +15,7 @@ export interface IamStatement {
 }
 
 const sub = (arn: string) => ({ 'Fn::Sub': arn });
+const SNAPSHOT_ARN = sub('arn:${AWS::Partition}:ec2:*::snapshot/*');
 
 /** The narrowest resource ARN for actions that support resource-level permissions. */
 export const RESOURCE_ARNS: Record<string, unknown> = {
@@ -23,17 +24,27 @@ export const RESOURCE_ARNS: Record<string, unknown> = {
   's3:GetBucketTagging': 'arn:aws:s3:::*',
   's3:GetBucketVersioning': 'arn:aws:s3:::*',
   's3:ListBucketMultipartUploads': 'arn:aws:s3:::*',
-  'ec2:DeleteSnapshot': sub('arn:${AWS::Partition}:ec2:*:${AWS::AccountId}:snapshot/*'),
-  'ec2:ModifySnapshotTier': sub('arn:${AWS::Partition}:ec2:*:${AWS::AccountId}:snapshot/*'),
-  'ec2:RestoreSnapshotFromRecycleBin': sub('arn:${AWS::Partition}:ec2:*:${AWS::AccountId}:snapshot/*'),
-  'ec2:RestoreSnapshotTier': sub('arn:${AWS::Partition}:ec2:*:${AWS::AccountId}:snapshot/*'),
+  // EC2 snapshot ARNs carry no account (arn:${Partition}:ec2:${Region}::snapshot/${SnapshotId},
+  // Service Authorization Reference): an ARN with the account id in it never matches a snapshot.
+  'ec2:DeleteSnapshot': SNAPSHOT_ARN,
+  'ec2:ModifySnapshotTier': SNAPSHOT_ARN,
+  'ec2:RestoreSnapshotFromRecycleBin': SNAPSHOT_ARN,
+  'ec2:RestoreSnapshotTier': SNAPSHOT_ARN,
   // trimtab tags only snapshots (before a delete, so Recycle Bin rules match) and volumes.
-  'ec2:CreateTags': [sub('arn:${AWS::Partition}:ec2:*:${AWS::AccountId}:snapshot/*'), sub('arn:${AWS::Partition}:ec2:*:${AWS::AccountId}:volume/*')],
-  'ec2:DeleteTags': [sub('arn:${AWS::Partition}:ec2:*:${AWS::AccountId}:snapshot/*'), sub('arn:${AWS::Partition}:ec2:*:${AWS::AccountId}:volume/*')],
+  'ec2:CreateTags': [SNAPSHOT_ARN, sub('arn:${AWS::Partition}:ec2:*:${AWS::AccountId}:volume/*')],
+  'ec2:DeleteTags': [SNAPSHOT_ARN, sub('arn:${AWS::Partition}:ec2:*:${AWS::AccountId}:volume/*')],
   'ec2:DeleteVolume': sub('arn:${AWS::Partition}:ec2:*:${AWS::AccountId}:volume/*'),
   'ec2:ModifyVolume': sub('arn:${AWS::Partition}:ec2:*:${AWS::AccountId}:volume/*'),
   'ec2:StopInstances': sub('arn:${AWS::Partition}:ec2:*:${AWS::AccountId}:instance/*'),
   'ec2:StartInstances': sub('arn:${AWS::Partition}:ec2:*:${AWS::AccountId}:instance/*'),
+  // CreateSnapshot authorises on the new snapshot and on the source volume (both required).
+  'ec2:CreateSnapshot': [SNAPSHOT_ARN, sub('arn:${AWS::Partition}:ec2:*:${AWS::AccountId}:volume/*')],
+  'ec2:ReleaseAddress': sub('arn:${AWS::Partition}:ec2:*:${AWS::AccountId}:elastic-ip/*'),
+  // Recycle Bin authorises CreateRule on the rule resource (rule*), like every other rbin write.
+  'rbin:CreateRule': sub('arn:${AWS::Partition}:rbin:*:${AWS::AccountId}:rule/*'),
+  // CreateRule with Tags also authorises rbin:TagResource (tag on create).
+  'rbin:TagResource': sub('arn:${AWS::Partition}:rbin:*:${AWS::AccountId}:rule/*'),
+  'events:PutEvents': sub('arn:${AWS::Partition}:events:*:${AWS::AccountId}:event-bus/*'),
   'autoscaling:PutScalingPolicy': sub('arn:${AWS::Partition}:autoscaling:*:${AWS::AccountId}:autoScalingGroup:*:autoScalingGroupName/*'),
   'autoscaling:UpdateAutoScalingGroup': sub('arn:${AWS::Partition}:autoscaling:*:${AWS::AccountId}:autoScalingGroup:*:autoScalingGroupName/*'),
   'logs:PutRetentionPolicy': sub('arn:${AWS::Partition}:logs:*:${AWS::AccountId}:log-group:*'),
@@ -76,11 +87,15 @@ export function statementsFor(actions: string[]): IamStatement[] {
   return [...byResource.values()].map(({ resource, actions: a }) => ({ Effect: 'Allow', Action: a.sort(), Resource: resource }));
 }
 
-/** Writes AWS only authorises on "*" (no resource-level permissions for these actions). */
+/**
+ * Writes AWS only authorises on "*": the Service Authorization Reference lists no resource
+ * type for them. Checked against the reference (test/package/least-privilege.test.ts keeps a
+ * list of writes that DO have resource types: ec2:CreateSnapshot (snapshot*, volume*),
+ * ec2:ReleaseAddress (elastic-ip*), rbin:CreateRule (rule*), events:PutEvents (event-bus*)
+ * were here by mistake and now get ARNs above).
+ */
 export const WRITE_ACTIONS_WITHOUT_RESOURCE_LEVEL = new Set<string>([
-  'ec2:CreateSnapshot',
-  'ec2:ReleaseAddress',
-  'rbin:CreateRule',
   'cloudwatch:PutMetricData',
-  'events:PutEvents',
+  'xray:PutTraceSegments',
+  'xray:PutTelemetryRecords',
 ]);

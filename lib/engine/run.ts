@@ -410,8 +410,16 @@ async function applyAll(policy: Policy, findings: FindingResult[], options: RunO
       acted += 1;
       records.push(record);
     } catch (error) {
-      if (!(error instanceof ActionInProgressError)) throw error;
-      skip(finding, `in progress: ${error.message}`);
+      if (error instanceof ActionInProgressError) {
+        skip(finding, `in progress: ${error.message}`);
+        continue;
+      }
+      // The audit trail refused this action's record (a conflicting writer, a table still
+      // throttled after retries). This action stops here; the rest of the batch goes on. No
+      // change is made without its 'planned' record, and the next run re-reads the resource.
+      finding.outcome = 'failed';
+      finding.outcomeDetail = `not recorded, so not done: ${errorMessage(error)}`;
+      deps.log?.('action could not be recorded', { policy: policy.id, resource: finding.resource.arn, error: errorMessage(error) });
       continue;
     }
     deps.onProgress?.({ phase: 'act', acted, total: findings.length });

@@ -11,13 +11,32 @@ import { InvalidEventError } from '../util/errors.ts';
 import { lambdaDeps, remainingMs, type LambdaDeps } from './deps.ts';
 import { logger } from './powertools.ts';
 
-/** The input the schedule rules pass (serverless.yml): which schedule fired. Empty = every policy. */
-export const sweepInputSchema = z
-  .object({
-    schedule: z.string().optional(),
-    policies: z.array(z.string()).optional(),
-  })
-  .passthrough();
+/**
+ * The input the schedule rules pass (serverless.yml): which schedule fired. Empty = every
+ * policy. Strict: an unknown key means the function was invoked with something that is not
+ * its schedule input, and a malformed input must never start a full sweep.
+ */
+export const sweepInputSchema = z.strictObject({
+  schedule: z.string().min(1).max(256).optional(),
+  policies: z.array(z.string().max(256)).max(1000).optional(),
+});
+
+/**
+ * A scheduled function's input: the rule's Input (parsed with `schema`), or a bare EventBridge
+ * "Scheduled Event" (a rule without Input: the empty input). Any other EventBridge event was
+ * sent to the wrong function: InvalidEventError, nothing runs.
+ */
+export function scheduledInput<T>(event: unknown, schema: z.ZodType<T>, what: string): T {
+  const input = event ?? {};
+  if (typeof input === 'object' && !Array.isArray(input) && 'detail-type' in input) {
+    const envelope = input as { source?: unknown; 'detail-type'?: unknown };
+    if (envelope.source === 'aws.events' && envelope['detail-type'] === 'Scheduled Event') return schema.parse({});
+    throw new InvalidEventError(`The ${what} runs on its schedule, not on '${String(envelope['detail-type']).slice(0, 100)}' events from ${String(envelope.source).slice(0, 100)}; nothing was run.`);
+  }
+  const parsed = schema.safeParse(input);
+  if (!parsed.success) throw new InvalidEventError(`The ${what} input is not valid: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(input)'}: ${i.message}`).join('; ')}`);
+  return parsed.data;
+}
 
 /** The policies a sweep runs: those on the schedule that fired, or every scheduled policy. Event- and alarm-only policies never. */
 export function policiesForSchedule(policies: Policy[], input: z.infer<typeof sweepInputSchema>): Policy[] {
@@ -31,8 +50,7 @@ export function policiesForSchedule(policies: Policy[], input: z.infer<typeof sw
 }
 
 export async function runSweep(event: unknown, context: Context | undefined, deps: LambdaDeps = lambdaDeps({}, context)) {
-  const parsed = sweepInputSchema.safeParse(event ?? {});
-  if (!parsed.success) throw new InvalidEventError(`The sweep input is not valid: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  const parsed = { data: scheduledInput(event, sweepInputSchema, 'sweep') };
   const policies = policiesForSchedule(deps.policies.policies, parsed.data);
   // Every log line of this invocation says which schedule ran (the context keys are cleared per invocation).
   if (parsed.data.schedule) logger.appendKeys({ schedule: parsed.data.schedule });

@@ -23,6 +23,7 @@ policies:
     action: { type: stop-instance }
     mode: ${mode}
     limits: { maxActionsPerRun: 1000, cooldownHours: 0 }
+    approval: { approvers: [ops@example.com] }
 `;
 
 const instancesOf = (env: ReturnType<typeof testEnv>) => ec2InstancesState(env.sandbox, env.sandbox.account(SANDBOX_ACCOUNT), 'us-east-1').instances;

@@ -100,6 +100,8 @@ export const deleteSnapshot: Remediator<DeleteParams, DeleteOptions> = {
     'rbin:ListRules',
     'rbin:GetRule',
     'rbin:CreateRule',
+    // The rule is created with Tags: AWS authorises tag-on-create as rbin:TagResource too.
+    'rbin:TagResource',
   ],
   // Deletes are the riskiest action trimtab has: a person approves them unless a policy says otherwise.
   defaultMode: 'approval',

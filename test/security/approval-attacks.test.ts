@@ -1,0 +1,130 @@
+/**
+ * Attacks on the approval page, beyond the 18 in test/integration/approval-page.test.ts
+ * (forged signature, expired link, another approval's link, flipped decision, GET prefetch,
+ * no/two/garbage tokens, oversized body, JSON body, odd id, PUT, unknown resource, nothing
+ * selected, missing selection marker, replay). A real execution waits at "Ask the approvers":
+ * any attack that got through would resume it and change the sandbox account. None may.
+ */
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { approvalPageHandler } from '../../lib/approval/lambda.ts';
+import { handleApprovalRequest, type HttpRequest } from '../../lib/approval/page.ts';
+import { CLOCK, SECRET, startApproval, token, type ApprovalHarness } from '../approval-helpers.ts';
+import { summary } from './harness.ts';
+
+let h: ApprovalHarness;
+beforeAll(async () => {
+  h = await startApproval();
+});
+afterAll(async () => {
+  summary('approval attacks', counts);
+  await h.stack.stop();
+});
+
+const counts = { attacksTried: 0, fuzzedRequests: 0, rejected: 0, decisionsMade: 0, accountWritesThatShouldNotHappen: 0 };
+const deps = () => ({ store: h.store, tasks: h.stack.tasks, now: CLOCK, secret: async () => SECRET });
+const form = (fields: [string, string][]) => new URLSearchParams(fields).toString();
+const post = (path: string, body: string, headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded' }): HttpRequest => ({ method: 'POST', path, query: '', body, headers });
+const path = () => `/approvals/${h.approvalId}`;
+
+async function expectNothingChanged() {
+  const record = await h.record();
+  const writes = h.env.sandbox.successfulWrites().length;
+  counts.decisionsMade += h.stack.tasks.sent.length;
+  counts.accountWritesThatShouldNotHappen += writes;
+  expect(record.status).toBe('waiting');
+  expect(record.decision ?? undefined).toBeUndefined();
+  expect(h.stack.tasks.sent).toEqual([]);
+  expect(writes).toBe(0);
+}
+
+/** Swap one claim in a genuine token's payload, keeping its signature. */
+function tampered(claims: Partial<{ a: string; d: string; r: string; e: number }>) {
+  const [payload, signature] = token(h.approvalId, 'reject').split('.');
+  const decoded = { ...JSON.parse(Buffer.from(payload, 'base64url').toString()), ...claims };
+  return `${Buffer.from(JSON.stringify(decoded)).toString('base64url')}.${signature}`;
+}
+
+describe('approval attacks: every one is refused and nothing is decided or changed', () => {
+  const attacks: [string, () => HttpRequest, number, RegExp][] = [
+    ['an expiry pushed into the future (signature kept)', () => post(path(), form([['t', tampered({ e: 4_000_000_000 })], ['selection', '1']])), 403, /signature does not match/],
+    ['another recipient written into a genuine token', () => post(path(), form([['t', tampered({ r: 'attacker@evil.example' })], ['selection', '1']])), 403, /signature does not match/],
+    ['a token signed with an empty-ish guessable secret', () => post(path(), form([['t', token(h.approvalId, 'approve', { secret: 'x'.repeat(32) })], ['selection', '1']])), 403, /signature does not match/],
+    ['a signature truncated by one character', () => post(path(), form([['t', token(h.approvalId, 'approve').slice(0, -1)], ['selection', '1']])), 403, /signature does not match/],
+    ['a signature in standard base64 instead of base64url', () => post(path(), form([['t', token(h.approvalId, 'approve').replace(/-/g, '+').replace(/_/g, '/') + '==']])), 400, /not in the shape/],
+    ['a token that expired one second ago', () => post(path(), form([['t', token(h.approvalId, 'approve', { expiresAt: new Date(CLOCK().getTime() - 1000) })], ['selection', '1']])), 410, /expired/],
+    ['a token expiring exactly now', () => post(path(), form([['t', token(h.approvalId, 'approve', { expiresAt: CLOCK() })], ['selection', '1']])), 410, /expired/],
+    ['a genuine token for an id that differs only in case', () => post(`/approvals/${h.approvalId.toUpperCase()}`, form([['t', token(h.approvalId, 'approve')], ['selection', '1']])), 400, /not one trimtab issues/],
+    ['a token in the query string of a POST (not the form)', () => ({ ...post(path(), form([['selection', '1']])), query: `t=${token(h.approvalId, 'approve')}` }), 400, /exactly one token/],
+    ['a GET with two tokens', () => ({ method: 'GET', path: path(), query: `t=${token(h.approvalId, 'approve')}&t=${token(h.approvalId, 'reject')}`, headers: {} }), 400, /more than one token/],
+    ['a GET with a 3 KB query', () => ({ method: 'GET', path: path(), query: `t=${'a'.repeat(3000)}`, headers: {} }), 414, /far longer/],
+    ['a token over 1 KB', () => post(path(), form([['t', `${'a'.repeat(1100)}.b`], ['selection', '1']])), 400, /too long/],
+    ['a multipart body', () => post(path(), `--x\r\nContent-Disposition: form-data; name="t"\r\n\r\n${token(h.approvalId, 'approve')}\r\n--x--`, { 'content-type': 'multipart/form-data; boundary=x' }), 415, /from the page/],
+    ['a POST without a content type', () => post(path(), form([['t', token(h.approvalId, 'approve')], ['selection', '1']]), {}), 415, /from the page/],
+    ['a DELETE', () => ({ method: 'DELETE', path: path(), query: '', headers: {} }), 405, /Open the link/],
+    ['a path with a trailing traversal', () => ({ method: 'GET', path: `${path()}/../../admin`, query: '', headers: {} }), 404, /no page here/],
+    ['an approval id with a NUL byte', () => ({ method: 'GET', path: `/approvals/${h.approvalId}%00`, query: `t=${token(h.approvalId, 'approve')}`, headers: {} }), 400, /not one trimtab issues/],
+    ['an HTML/script payload in the approval id', () => ({ method: 'GET', path: '/approvals/%3Cscript%3Ealert(1)%3C%2Fscript%3E', query: '', headers: {} }), 400, /not one trimtab issues/],
+    ['a reject token posted with an approval selection (decision cannot be upgraded)', () => post(path(), form([['t', tampered({ d: 'approve' })], ['selection', '1']])), 403, /signature does not match/],
+    ['a 20 000-field form', () => post(path(), Array.from({ length: 20_000 }, (_, i) => `include=${i}`).join('&')), 413, /more data/],
+  ];
+
+  it.each(attacks)('refuses %s', async (_name, request, status, message) => {
+    counts.attacksTried += 1;
+    const response = await handleApprovalRequest(request(), deps());
+    expect(response.statusCode).toBe(status);
+    expect(response.body).toMatch(message);
+    expect(response.body).toContain('Nothing was changed');
+    expect(response.body).not.toContain('<script>');
+    counts.rejected += 1;
+    await expectNothingChanged();
+  });
+
+  it('does not decide on a GET of the genuine link, even with a POST-looking body or an override header', async () => {
+    counts.attacksTried += 1;
+    const t = token(h.approvalId, 'approve');
+    const response = await handleApprovalRequest({ method: 'GET', path: path(), query: `t=${t}`, body: form([['t', t], ['selection', '1']]), headers: { 'x-http-method-override': 'POST' } }, deps());
+    expect(response.statusCode).toBe(200);
+    expect(response.body).toContain('Opening this page changed nothing');
+    await expectNothingChanged();
+  });
+
+  it('answers malformed Lambda events (not from the HTTP API) with a 400 page', async () => {
+    for (const event of [null, 42, 'GET /approvals', [], { rawPath: 5 }, { headers: 'x' }, { requestContext: { http: { method: ['POST'] } } }, { body: { t: 'x' } }]) {
+      counts.attacksTried += 1;
+      const response = await approvalPageHandler(event as never, deps());
+      expect(response.statusCode).toBe(400);
+      expect(response.body).toContain('Nothing was changed');
+      counts.rejected += 1;
+    }
+    await expectNothingChanged();
+  });
+
+  it('fuzz: random methods, paths, queries, bodies and tokens never decide (GET shows at most the plan)', async () => {
+    const genuine = token(h.approvalId, 'approve');
+    const tokenish = fc.oneof(
+      fc.string({ maxLength: 300 }),
+      fc.base64String({ maxLength: 200 }).map((s) => `${s}.${s}`),
+      fc.nat(genuine.length - 1).map((i) => genuine.slice(0, i) + (genuine[i] === 'A' ? 'B' : 'A') + genuine.slice(i + 1)), // one character flipped
+    );
+    const request = fc.record({
+      method: fc.constantFrom('GET', 'POST', 'HEAD', 'PUT', 'PATCH', 'OPTIONS', 'post'),
+      path: fc.oneof(fc.constant(path()), fc.string({ maxLength: 60 }).map((s) => `/approvals/${s}`), fc.string({ maxLength: 60 })),
+      t: tokenish,
+      extra: fc.array(fc.tuple(fc.constantFrom('selection', 'include', 't', 'decision', 'approvalId'), fc.string({ maxLength: 40 })), { maxLength: 5 }),
+      contentType: fc.constantFrom('application/x-www-form-urlencoded', 'text/plain', 'application/json', ''),
+    });
+    await fc.assert(
+      fc.asyncProperty(request, async ({ method, path: p, t, extra, contentType }) => {
+        counts.fuzzedRequests += 1;
+        const body = form([['t', t], ...extra]);
+        const response = await handleApprovalRequest({ method, path: p, query: form([['t', t]]), body, headers: contentType ? { 'content-type': contentType } : {} }, deps());
+        expect(response.statusCode).toBeGreaterThanOrEqual(400);
+        expect(response.body).not.toMatch(/<h1>(Approved|Rejected)<\/h1>/);
+        counts.rejected += 1;
+      }),
+      { seed: 11, numRuns: 200 },
+    );
+    await expectNothingChanged();
+  });
+});
