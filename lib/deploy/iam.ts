@@ -28,10 +28,22 @@ export const RESOURCE_ARNS: Record<string, unknown> = {
   'ec2:RestoreSnapshotFromRecycleBin': sub('arn:${AWS::Partition}:ec2:*:${AWS::AccountId}:snapshot/*'),
   'ec2:RestoreSnapshotTier': sub('arn:${AWS::Partition}:ec2:*:${AWS::AccountId}:snapshot/*'),
   // trimtab tags only snapshots (before a delete, so Recycle Bin rules match) and volumes.
-  'ec2:CreateTags': [sub('arn:${AWS::Partition}:ec2:*:${AWS::AccountId}:snapshot/*'), sub('arn:${AWS::Partition}:ec2:*:${AWS::AccountId}:volume/*')],
+  'ec2:CreateTags': [
+    sub('arn:${AWS::Partition}:ec2:*:${AWS::AccountId}:snapshot/*'),
+    sub('arn:${AWS::Partition}:ec2:*:${AWS::AccountId}:volume/*'),
+    // Tag-on-create: CreateSnapshot (snapshot ARNs have no account) and AllocateAddress (undo of a release).
+    sub('arn:${AWS::Partition}:ec2:*::snapshot/*'),
+    sub('arn:${AWS::Partition}:ec2:*:${AWS::AccountId}:elastic-ip/*'),
+  ],
   'ec2:DeleteTags': [sub('arn:${AWS::Partition}:ec2:*:${AWS::AccountId}:snapshot/*'), sub('arn:${AWS::Partition}:ec2:*:${AWS::AccountId}:volume/*')],
   'ec2:DeleteVolume': sub('arn:${AWS::Partition}:ec2:*:${AWS::AccountId}:volume/*'),
   'ec2:ModifyVolume': sub('arn:${AWS::Partition}:ec2:*:${AWS::AccountId}:volume/*'),
+  // CreateSnapshot is authorised on the source volume and on the new snapshot; CreateVolume on the new volume and its source snapshot.
+  'ec2:CreateSnapshot': [sub('arn:${AWS::Partition}:ec2:*:${AWS::AccountId}:volume/*'), sub('arn:${AWS::Partition}:ec2:*::snapshot/*')],
+  'ec2:CreateVolume': [sub('arn:${AWS::Partition}:ec2:*:${AWS::AccountId}:volume/*'), sub('arn:${AWS::Partition}:ec2:*::snapshot/*')],
+  'ec2:ReleaseAddress': sub('arn:${AWS::Partition}:ec2:*:${AWS::AccountId}:elastic-ip/*'),
+  // Recovering an address (undo) also names the pool it comes from (BYOIP).
+  'ec2:AllocateAddress': [sub('arn:${AWS::Partition}:ec2:*:${AWS::AccountId}:elastic-ip/*'), sub('arn:${AWS::Partition}:ec2:*:${AWS::AccountId}:ipv4pool-ec2/*')],
   'ec2:StopInstances': sub('arn:${AWS::Partition}:ec2:*:${AWS::AccountId}:instance/*'),
   'autoscaling:PutScalingPolicy': sub('arn:${AWS::Partition}:autoscaling:*:${AWS::AccountId}:autoScalingGroup:*:autoScalingGroupName/*'),
   'autoscaling:UpdateAutoScalingGroup': sub('arn:${AWS::Partition}:autoscaling:*:${AWS::AccountId}:autoScalingGroup:*:autoScalingGroupName/*'),
@@ -77,8 +89,6 @@ export function statementsFor(actions: string[]): IamStatement[] {
 
 /** Writes AWS only authorises on "*" (no resource-level permissions for these actions). */
 export const WRITE_ACTIONS_WITHOUT_RESOURCE_LEVEL = new Set<string>([
-  'ec2:CreateSnapshot',
-  'ec2:ReleaseAddress',
   'rbin:CreateRule',
   'cloudwatch:PutMetricData',
   'events:PutEvents',

@@ -2,5 +2,8 @@
 import './s3-bucket/index.ts';
 import './asg/index.ts';
 import './ebs-snapshot/index.ts';
+import './ebs-volume/index.ts';
+import './elastic-ip/index.ts';
+import './log-group/index.ts';
 
 export { resourceTypes, detectors, remediators } from './registry.ts';

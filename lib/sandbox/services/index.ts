@@ -4,9 +4,11 @@ import { autoscalingService } from './autoscaling.ts';
 import { cloudwatchService } from './cloudwatch.ts';
 import { dynamodbService } from './dynamodb.ts';
 import { ec2Service } from './ec2.ts';
+import { ec2VolumeOperations } from './ec2-volumes.ts';
+import { cloudwatchLogsService } from './cloudwatchlogs.ts';
 import { eventBridgeService } from './eventbridge.ts';
 import { rbinService } from './rbin.ts';
 import { s3Service } from './s3.ts';
 import { stsService } from './sts.ts';
 
-export const SANDBOX_SERVICES: SandboxService[] = [s3Service, cloudwatchService, stsService, autoscalingService, ec2Service, rbinService, dynamodbService, eventBridgeService];
+export const SANDBOX_SERVICES: SandboxService[] = [s3Service, cloudwatchService, stsService, autoscalingService, { ...ec2Service, operations: { ...ec2Service.operations, ...ec2VolumeOperations } }, rbinService, dynamodbService, eventBridgeService, cloudwatchLogsService];
