@@ -8,6 +8,9 @@ import { SANDBOX_ACCOUNT, type Sandbox } from '../sandbox.ts';
 import { seedS3SmallCompany } from '../../resources/s3-bucket/sandbox-seed.ts';
 import { seedAsgSmallCompany } from '../../resources/asg/sandbox-seed.ts';
 import { seedEbsSmallCompany } from '../../resources/ebs-snapshot/sandbox-seed.ts';
+import { seedEbsVolumeSmallCompany } from '../../resources/ebs-volume/sandbox-seed.ts';
+import { seedElasticIpSmallCompany } from '../../resources/elastic-ip/sandbox-seed.ts';
+import { seedLogGroupSmallCompany } from '../../resources/log-group/sandbox-seed.ts';
 
 export interface Scenario {
   id: string;
@@ -16,7 +19,7 @@ export interface Scenario {
 }
 
 /** The parts of the default scenario, one per resource module. */
-const SMALL_COMPANY_PARTS: Array<(sandbox: Sandbox, account: string) => void> = [seedS3SmallCompany, seedAsgSmallCompany, seedEbsSmallCompany];
+const SMALL_COMPANY_PARTS: Array<(sandbox: Sandbox, account: string) => void> = [seedS3SmallCompany, seedAsgSmallCompany, seedEbsSmallCompany, seedEbsVolumeSmallCompany, seedElasticIpSmallCompany, seedLogGroupSmallCompany];
 
 export const scenarios = new Registry<Scenario>('scenario');
 
