@@ -244,7 +244,10 @@ async function latestModification(ec2: EC2Client, id: string) {
   }
 }
 
-const hoursMinutes = (ms: number) => `${Math.floor(ms / HOUR_MS)} h ${Math.ceil((ms % HOUR_MS) / 60_000)} min`;
+const hoursMinutes = (ms: number) => {
+  const minutes = Math.ceil(ms / 60_000);
+  return `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
+};
 
 export const modifyToGp3: Remediator<Gp3Params, Record<string, never>> = {
   id: 'modify-to-gp3',

@@ -102,3 +102,19 @@ describe('gp2-to-gp3 detector', () => {
     expect((gp2ToGp3.detect!(gp2(500), options, env(old)) as any).status).toBe('actionable');
   });
 });
+
+describe('modify-to-gp3 undo cooldown message', () => {
+  it('rounds the time left up to whole minutes without ever showing 60 min', async () => {
+    const { testEnv } = await import('../../../helpers.ts');
+    const { undoAction } = await import('../../../../lib/engine/undo.ts');
+    let t = now.getTime();
+    const env = testEnv('small-company', { clock: () => new Date(t) });
+    const result = await env.run(`
+version: 1
+policies:
+  - { id: gp3, resource: ebs-volume, detector: { type: gp2-to-gp3 }, action: { type: modify-to-gp3 }, mode: auto, scope: { regions: [us-east-1] } }
+`);
+    t += 1000; // one second later
+    await expect(undoAction(result.actions[0].id, env.deps)).rejects.toThrow(/in 6 h 0 min \(at 2026-11-01T06:00:00.000Z\)/);
+  });
+});
