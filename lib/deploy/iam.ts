@@ -30,11 +30,15 @@ export const RESOURCE_ARNS: Record<string, unknown> = {
   'ec2:ModifySnapshotTier': SNAPSHOT_ARN,
   'ec2:RestoreSnapshotFromRecycleBin': SNAPSHOT_ARN,
   'ec2:RestoreSnapshotTier': SNAPSHOT_ARN,
-  // trimtab tags only snapshots (before a delete, so Recycle Bin rules match) and volumes.
-  'ec2:CreateTags': [SNAPSHOT_ARN, sub('arn:${AWS::Partition}:ec2:*:${AWS::AccountId}:volume/*')],
+  // trimtab tags snapshots (before a delete, so Recycle Bin rules match), volumes, and new snapshots/addresses on create.
+  'ec2:CreateTags': [SNAPSHOT_ARN, sub('arn:${AWS::Partition}:ec2:*:${AWS::AccountId}:volume/*'), sub('arn:${AWS::Partition}:ec2:*:${AWS::AccountId}:elastic-ip/*')],
   'ec2:DeleteTags': [SNAPSHOT_ARN, sub('arn:${AWS::Partition}:ec2:*:${AWS::AccountId}:volume/*')],
   'ec2:DeleteVolume': sub('arn:${AWS::Partition}:ec2:*:${AWS::AccountId}:volume/*'),
   'ec2:ModifyVolume': sub('arn:${AWS::Partition}:ec2:*:${AWS::AccountId}:volume/*'),
+  // CreateVolume is authorised on the new volume and on its source snapshot.
+  'ec2:CreateVolume': [sub('arn:${AWS::Partition}:ec2:*:${AWS::AccountId}:volume/*'), SNAPSHOT_ARN],
+  // Recovering an address (undo) also names the pool it comes from (BYOIP).
+  'ec2:AllocateAddress': [sub('arn:${AWS::Partition}:ec2:*:${AWS::AccountId}:elastic-ip/*'), sub('arn:${AWS::Partition}:ec2:*:${AWS::AccountId}:ipv4pool-ec2/*')],
   'ec2:StopInstances': sub('arn:${AWS::Partition}:ec2:*:${AWS::AccountId}:instance/*'),
   'ec2:StartInstances': sub('arn:${AWS::Partition}:ec2:*:${AWS::AccountId}:instance/*'),
   // CreateSnapshot authorises on the new snapshot and on the source volume (both required).

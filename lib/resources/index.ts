@@ -4,5 +4,8 @@ import './asg/index.ts';
 import './ebs-snapshot/index.ts';
 import './ec2-instance/index.ts';
 import './nat-gateway/index.ts';
+import './ebs-volume/index.ts';
+import './elastic-ip/index.ts';
+import './log-group/index.ts';
 
 export { resourceTypes, detectors, remediators } from './registry.ts';

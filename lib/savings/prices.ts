@@ -12,6 +12,9 @@ export const DEFAULT_PRICES = {
   ebsSnapshotArchiveRestoreGb: 0.03,
   ebsGp2GbMonth: 0.1,
   ebsGp3GbMonth: 0.08,
+  /** gp3 IOPS above the included 3,000, $/IOPS-month; throughput above the included 125 MiB/s, $/MiB/s-month. */
+  ebsGp3IopsMonth: 0.005,
+  ebsGp3ThroughputMbpsMonth: 0.04,
   ebsIo1GbMonth: 0.125,
   ebsIo2GbMonth: 0.125,
   ebsIo1IopsMonth: 0.065,
@@ -37,6 +40,8 @@ export const DEFAULT_PRICES = {
   s3TransitionToIaPer1000: 0.01,
   s3TransitionToIntelligentTieringPer1000: 0.01,
   publicIpv4Hour: 0.005,
+  /** CloudWatch Logs storage (archived log data), $/GB-month. */
+  cloudwatchLogsStorageGbMonth: 0.03,
   hoursPerMonth: 730,
   /** On-demand Linux $/hour for common instance types (us-east-1). */
   ec2OnDemandHourly: {

@@ -20,6 +20,8 @@ export interface SeriesSpec {
   onlyLastHours?: number;
   /** Datapoints before this instant do not exist (the resource is new). */
   startsAt?: string;
+  /** Datapoints after this instant do not exist (e.g. an EBS volume detached then: no more I/O metrics). */
+  endsAt?: string;
   seed?: number;
   min?: number;
   max?: number;
@@ -57,6 +59,7 @@ function hashNoise(x: number): number {
 export function seriesValue(spec: SeriesSpec, t: number, now: number): number | undefined {
   if (spec.onlyLastHours !== undefined && t < now - spec.onlyLastHours * 3_600_000) return undefined;
   if (spec.startsAt && t < Date.parse(spec.startsAt)) return undefined;
+  if (spec.endsAt && t > Date.parse(spec.endsAt)) return undefined;
   if (t > now) return undefined;
   const hours = t / 3_600_000;
   let value = spec.base;

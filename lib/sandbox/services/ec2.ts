@@ -29,6 +29,8 @@ export interface SandboxSnapshot {
   createVolumePermissions?: Array<{ group?: 'all'; userId?: string }>;
   tieringStartTime?: string;
   lastTieringOperation?: string;
+  /** A snapshot being taken (CreateSnapshot): DescribeSnapshots calls naming it before it completes. */
+  pollsUntilCompleted?: number;
 }
 
 export interface SandboxVolume {
@@ -40,6 +42,11 @@ export interface SandboxVolume {
   availabilityZone: string;
   snapshotId?: string;
   tags?: Record<string, string>;
+  /** Provisioned IOPS / throughput (MiB/s) where the type has them (gp3, io1, io2; gp2 reports its baseline IOPS). */
+  iops?: number;
+  throughput?: number;
+  /** Instances the volume is attached to (in-use volumes). */
+  attachments?: Array<{ instanceId: string; device: string; attachTime: string; deleteOnTermination?: boolean }>;
 }
 
 export interface SandboxImage {
@@ -161,6 +168,8 @@ export const ec2Service: SandboxService = {
       let items: SandboxSnapshot[];
       if (input.SnapshotIds?.length) {
         items = (input.SnapshotIds as string[]).map((id) => state.snapshots[id] ?? (() => { throw snapshotNotFound(id); })());
+        // A snapshot being taken completes after a few reads naming it (AWS: minutes to hours).
+        for (const s of items) if (s.state === 'pending' && s.pollsUntilCompleted !== undefined && --s.pollsUntilCompleted <= 0) (s.state = 'completed'), delete s.pollsUntilCompleted;
       } else items = listingCursor(state, input);
       const restorable: string[] | undefined = input.RestorableByUserIds;
       if (restorable?.length) {
@@ -218,7 +227,9 @@ export const ec2Service: SandboxService = {
       const { page: out, nextToken } = page(items, input, 'DescribeVolumes');
       return {
         Volumes: out.map((v) => ({
-          Attachments: [],
+          Attachments: (v.attachments ?? []).map((a) => ({ AttachTime: new Date(a.attachTime), Device: a.device, InstanceId: a.instanceId, State: 'attached', VolumeId: v.id, DeleteOnTermination: Boolean(a.deleteOnTermination) })),
+          ...(v.iops !== undefined ? { Iops: v.iops } : {}),
+          ...(v.throughput !== undefined ? { Throughput: v.throughput } : {}),
           AvailabilityZone: v.availabilityZone,
           CreateTime: new Date(v.createTime),
           Encrypted: false,

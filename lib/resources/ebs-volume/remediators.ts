@@ -1,0 +1,339 @@
+/**
+ * snapshot-and-delete (unattached volumes) and modify-to-gp3 (gp2 volumes).
+ *
+ * snapshot-and-delete re-reads the volume right before acting (still available, not attached,
+ * not tagged trimtab:skip), snapshots it with its tags plus `trimtab:snapshot-of` and the spec
+ * undo needs (`trimtab:volume-spec`), waits until the snapshot is `completed`, then deletes the
+ * volume. A snapshot that does not complete in time leaves the volume in place (the action
+ * fails, nothing is deleted), and the next run reuses that snapshot instead of taking another.
+ * Undo creates a volume from the snapshot in the same AZ, with the same type, size, IOPS,
+ * throughput and tags (a new volume id: AWS cannot bring the old id back).
+ *
+ * modify-to-gp3 calls ModifyVolume online (no detach, no downtime). Undo modifies back to gp2,
+ * refused inside AWS's 6-hour modification cooldown (with the time left) or when someone
+ * changed the volume since.
+ */
+import {
+  CreateSnapshotCommand,
+  CreateVolumeCommand,
+  DeleteVolumeCommand,
+  DescribeSnapshotsCommand,
+  DescribeVolumesCommand,
+  DescribeVolumesModificationsCommand,
+  EC2Client,
+  ModifyVolumeCommand,
+  type Tag,
+  type VolumeType,
+} from '@aws-sdk/client-ec2';
+import { z } from 'zod';
+import { SKIP_TAG } from '../../engine/scope.ts';
+import type { ActionRecord, Remediator, RegionContext } from '../../engine/types.ts';
+import { usd } from '../../savings/prices.ts';
+import { sleep } from '../../util/async.ts';
+import { ProtectedResourceError, UndoRefusedError, awsErrorName, errorMessage } from '../../util/errors.ts';
+import { MODIFICATION_COOLDOWN_HOURS, type Gp2Before, type UnattachedBefore } from './detectors.ts';
+import { toEbsVolume, type EbsVolume } from './resource.ts';
+
+const NOT_FOUND = 'InvalidVolume.NotFound';
+export const SNAPSHOT_OF_TAG = 'trimtab:snapshot-of';
+export const VOLUME_SPEC_TAG = 'trimtab:volume-spec';
+const HOUR_MS = 3_600_000;
+
+/** The volume as it is now, or undefined when it no longer exists. */
+export async function describeVolume(ec2: EC2Client, id: string): Promise<EbsVolume | undefined> {
+  try {
+    const out = await ec2.send(new DescribeVolumesCommand({ VolumeIds: [id] }));
+    const v = out.Volumes?.[0];
+    return v ? toEbsVolume(v) : undefined;
+  } catch (error) {
+    if (awsErrorName(error) === NOT_FOUND) return undefined;
+    throw error;
+  }
+}
+
+/** Tags a user may copy: `aws:` keys are reserved and CreateSnapshot/CreateVolume refuse them. */
+const copyableTags = (tags: Record<string, string>): Tag[] => Object.entries(tags).filter(([k]) => !k.startsWith('aws:')).map(([Key, Value]) => ({ Key, Value }));
+
+/** What undo needs to rebuild the volume: stored on the snapshot too, so the snapshot alone suffices. */
+export interface VolumeSpec {
+  availabilityZone: string;
+  volumeType: string;
+  sizeGb: number;
+  iops?: number;
+  throughput?: number;
+}
+
+export interface SnapshotDeleteParams {
+  volumeId: string;
+  spec: VolumeSpec;
+  tags: Record<string, string>;
+  snapshotTimeoutMinutes: number;
+  pollSeconds: number;
+}
+
+interface SnapshotDeleteOptions {
+  snapshotTimeoutMinutes: number;
+  pollSeconds: number;
+}
+
+interface SnapshotDeleteAfter {
+  deleted: true;
+  alreadyGone?: boolean;
+  snapshotId?: string;
+  reusedSnapshot?: boolean;
+}
+
+const specOf = (v: EbsVolume): VolumeSpec => ({
+  availabilityZone: v.availabilityZone,
+  volumeType: v.volumeType,
+  sizeGb: v.sizeGb,
+  ...(v.iops !== undefined && ['gp3', 'io1', 'io2'].includes(v.volumeType) ? { iops: v.iops } : {}),
+  ...(v.throughput !== undefined && v.volumeType === 'gp3' ? { throughput: v.throughput } : {}),
+});
+
+/** A snapshot trimtab already started for this volume (a previous run that timed out), if any. */
+async function existingTrimtabSnapshot(ec2: EC2Client, volumeId: string): Promise<{ id: string; state: string } | undefined> {
+  const out = await ec2.send(new DescribeSnapshotsCommand({ OwnerIds: ['self'], Filters: [{ Name: `tag:${SNAPSHOT_OF_TAG}`, Values: [volumeId] }, { Name: 'status', Values: ['pending', 'completed'] }] }));
+  const s = (out.Snapshots ?? []).sort((a, b) => new Date(b.StartTime ?? 0).getTime() - new Date(a.StartTime ?? 0).getTime())[0];
+  return s?.SnapshotId ? { id: s.SnapshotId, state: s.State ?? 'pending' } : undefined;
+}
+
+/** Polls the snapshot until it is completed; throws (nothing deleted) on error or timeout. */
+async function waitCompleted(ec2: EC2Client, snapshotId: string, volumeId: string, timeoutMinutes: number, pollSeconds: number) {
+  const deadline = Date.now() + timeoutMinutes * 60_000;
+  for (;;) {
+    const s = (await ec2.send(new DescribeSnapshotsCommand({ SnapshotIds: [snapshotId] }))).Snapshots?.[0];
+    if (s?.State === 'completed') return;
+    if (!s || s.State === 'error') throw new Error(`Snapshot ${snapshotId} of ${volumeId} ${s ? 'failed (state error)' : 'disappeared'}; the volume was not deleted.`);
+    if (Date.now() >= deadline) {
+      throw new Error(`Snapshot ${snapshotId} of ${volumeId} is still ${s.State} (${s.Progress ?? '?'}) after ${timeoutMinutes} min; the volume was not deleted. The next run reuses this snapshot.`);
+    }
+    await sleep(pollSeconds * 1000);
+  }
+}
+
+export const snapshotAndDelete: Remediator<SnapshotDeleteParams, SnapshotDeleteOptions> = {
+  id: 'snapshot-and-delete',
+  resource: 'ebs-volume',
+  title: 'Snapshot the volume, wait until the snapshot completes, then delete the volume',
+  options: z.object({
+    /** How long apply waits for the snapshot (Lambda runs at most 15 minutes). */
+    snapshotTimeoutMinutes: z.number().min(0).max(14).default(10),
+    pollSeconds: z.number().min(0).max(60).default(15),
+  }),
+  permissions: ['ec2:DescribeVolumes', 'ec2:DescribeSnapshots', 'ec2:CreateSnapshot', 'ec2:CreateTags', 'ec2:DeleteVolume', 'ec2:CreateVolume'],
+  defaultMode: 'approval',
+  undoable: 'yes',
+
+  plan(finding, options) {
+    const v = (finding.before as UnattachedBefore).volume;
+    const spec = specOf(v);
+    return {
+      kind: 'change',
+      summary: `Snapshot ${v.id} (${v.sizeGb} GiB ${v.volumeType}, ${v.availabilityZone}), wait for the snapshot to complete, then delete the volume.`,
+      params: { volumeId: v.id, spec, tags: v.tags, ...options },
+      undo: `trimtab undo creates a new volume from the snapshot in ${spec.availabilityZone} (${spec.volumeType}, ${spec.sizeGb} GiB${spec.iops ? `, ${spec.iops} IOPS` : ''}${spec.throughput ? `, ${spec.throughput} MiB/s` : ''}, same tags). It gets a new volume id; the snapshot is kept.`,
+    };
+  },
+
+  async apply(ctx, plan) {
+    const ec2 = ctx.clients.get(EC2Client, ctx.region);
+    const id = plan.params.volumeId;
+    const current = await describeVolume(ec2, id);
+    if (!current) return { after: { deleted: true, alreadyGone: true } satisfies SnapshotDeleteAfter, detail: `${id} was already gone (${NOT_FOUND}): counts as done` };
+    if (SKIP_TAG in current.tags) throw new ProtectedResourceError(`${id} is now tagged ${SKIP_TAG}`);
+    if (current.state !== 'available' || current.attachedTo.length) throw new ProtectedResourceError(`${id} is now ${current.state}${current.attachedTo.length ? ` (attached to ${current.attachedTo.join(', ')})` : ''}; nothing was changed`);
+
+    const spec = specOf(current);
+    const reused = await existingTrimtabSnapshot(ec2, id);
+    let snapshotId = reused?.id;
+    if (!snapshotId) {
+      const created = await ec2.send(
+        new CreateSnapshotCommand({
+          VolumeId: id,
+          Description: `trimtab: final snapshot of ${id} before deleting it`,
+          TagSpecifications: [{ ResourceType: 'snapshot', Tags: [...copyableTags(current.tags), { Key: SNAPSHOT_OF_TAG, Value: id }, { Key: VOLUME_SPEC_TAG, Value: JSON.stringify(spec) }] }],
+        }),
+      );
+      snapshotId = created.SnapshotId!;
+    }
+    await waitCompleted(ec2, snapshotId, id, plan.params.snapshotTimeoutMinutes, plan.params.pollSeconds);
+    try {
+      await ec2.send(new DeleteVolumeCommand({ VolumeId: id }));
+    } catch (error) {
+      const name = awsErrorName(error);
+      if (name === NOT_FOUND) return { before: { volume: current }, after: { deleted: true, alreadyGone: true, snapshotId } satisfies SnapshotDeleteAfter, detail: `${id} vanished before the delete: counts as done (snapshot ${snapshotId} kept)` };
+      // Attached between the re-read and the delete: the snapshot stays, the volume too.
+      if (name === 'VolumeInUse') throw new ProtectedResourceError(`VolumeInUse: ${errorMessage(error)} (snapshot ${snapshotId} kept)`, { cause: error });
+      throw error;
+    }
+    return {
+      before: { volume: current },
+      after: { deleted: true, snapshotId, ...(reused ? { reusedSnapshot: true } : {}) } satisfies SnapshotDeleteAfter,
+      detail: `snapshot ${snapshotId}${reused ? ' (from an earlier run)' : ''} completed; ${id} deleted`,
+    };
+  },
+
+  async verify(ctx, plan, applied) {
+    const ec2 = ctx.clients.get(EC2Client, ctx.region);
+    const still = await describeVolume(ec2, plan.params.volumeId);
+    if (still) return { ok: false, detail: `${plan.params.volumeId} still exists (state ${still.state}) after the delete` };
+    const snapshotId = (applied.after as SnapshotDeleteAfter).snapshotId;
+    if (!snapshotId) return { ok: true, detail: `${plan.params.volumeId} is gone` };
+    const s = (await ec2.send(new DescribeSnapshotsCommand({ SnapshotIds: [snapshotId] }))).Snapshots?.[0];
+    return s?.State === 'completed' ? { ok: true, detail: `${plan.params.volumeId} is gone; snapshot ${snapshotId} is completed` } : { ok: false, detail: `${plan.params.volumeId} is gone but snapshot ${snapshotId} is ${s?.State ?? 'missing'}` };
+  },
+
+  async undo(ctx, record) {
+    const ec2 = ctx.clients.get(EC2Client, ctx.region);
+    const after = record.after as SnapshotDeleteAfter | undefined;
+    if (!after?.snapshotId) throw new UndoRefusedError(`${record.resource.id} was already gone when trimtab acted; trimtab took no snapshot of it to restore from.`);
+    const params = record.params as SnapshotDeleteParams;
+    const before = (record.before as UnattachedBefore | null)?.volume;
+    const spec = before ? specOf(before) : params.spec;
+    let snapshot;
+    try {
+      snapshot = (await ec2.send(new DescribeSnapshotsCommand({ SnapshotIds: [after.snapshotId] }))).Snapshots?.[0];
+    } catch (error) {
+      if (awsErrorName(error) !== 'InvalidSnapshot.NotFound') throw error;
+    }
+    if (!snapshot) throw new UndoRefusedError(`Snapshot ${after.snapshotId} of ${record.resource.id} no longer exists: the volume cannot be restored.`);
+    if (snapshot.State !== 'completed') throw new UndoRefusedError(`Snapshot ${after.snapshotId} is ${snapshot.State}: only a completed snapshot can be restored.`);
+    const out = await ec2.send(
+      new CreateVolumeCommand({
+        AvailabilityZone: spec.availabilityZone,
+        SnapshotId: after.snapshotId,
+        VolumeType: spec.volumeType as VolumeType,
+        Size: spec.sizeGb,
+        ...(spec.iops !== undefined ? { Iops: spec.iops } : {}),
+        ...(spec.throughput !== undefined ? { Throughput: spec.throughput } : {}),
+        TagSpecifications: [{ ResourceType: 'volume', Tags: [...copyableTags(before?.tags ?? params.tags), { Key: 'trimtab:restored-from', Value: record.resource.id }] }],
+      }),
+    );
+    return {
+      detail: `Restored ${record.resource.id} as ${out.VolumeId} from ${after.snapshotId} in ${spec.availabilityZone} (${spec.volumeType}, ${spec.sizeGb} GiB, tags copied). Attach it where it is needed; the snapshot is kept.`,
+      after: { volumeId: out.VolumeId, snapshotId: after.snapshotId },
+    };
+  },
+};
+
+export interface Gp3Params {
+  volumeId: string;
+  sizeGb: number;
+  iops: number;
+  throughput: number;
+}
+
+interface Gp3After {
+  volumeType: 'gp3';
+  iops: number;
+  throughput: number;
+  modificationStartTime?: string;
+  alreadyGone?: boolean;
+  alreadyGp3?: boolean;
+}
+
+/** The latest modification of one volume, or undefined when it has none. */
+async function latestModification(ec2: EC2Client, id: string) {
+  try {
+    const out = await ec2.send(new DescribeVolumesModificationsCommand({ VolumeIds: [id] }));
+    return out.VolumesModifications?.sort((a, b) => new Date(b.StartTime ?? 0).getTime() - new Date(a.StartTime ?? 0).getTime())[0];
+  } catch (error) {
+    if (awsErrorName(error) === 'InvalidVolumeModification.NotFound') return undefined;
+    throw error;
+  }
+}
+
+const hoursMinutes = (ms: number) => {
+  const minutes = Math.ceil(ms / 60_000);
+  return `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
+};
+
+export const modifyToGp3: Remediator<Gp3Params, Record<string, never>> = {
+  id: 'modify-to-gp3',
+  resource: 'ebs-volume',
+  title: 'Modify the gp2 volume to gp3 online, with IOPS and throughput at least gp2 delivers',
+  options: z.object({}),
+  permissions: ['ec2:DescribeVolumes', 'ec2:DescribeVolumesModifications', 'ec2:ModifyVolume'],
+  // Online, no detach, no data movement a person must watch: safe to run unattended.
+  defaultMode: 'auto',
+  undoable: 'yes',
+  // AWS allows one modification per volume every 6 hours; never try sooner.
+  minCooldownHours: () => MODIFICATION_COOLDOWN_HOURS,
+
+  plan(finding) {
+    const { volume: v, target } = finding.before as Gp2Before;
+    return {
+      kind: 'change',
+      summary: `Modify ${v.id} (${v.sizeGb} GiB) from gp2 to gp3 with ${target.iops} IOPS and ${target.throughput} MiB/s, online: $${usd(finding.savings.monthlyUsd)}/month less.`,
+      params: { volumeId: v.id, sizeGb: v.sizeGb, iops: target.iops, throughput: target.throughput },
+      undo: `trimtab undo modifies it back to gp2, no sooner than ${MODIFICATION_COOLDOWN_HOURS} hours after this change (AWS's modification cooldown), and only if nobody changed the volume since.`,
+    };
+  },
+
+  async apply(ctx: RegionContext, plan) {
+    const ec2 = ctx.clients.get(EC2Client, ctx.region);
+    const { volumeId: id, iops, throughput } = plan.params;
+    const current = await describeVolume(ec2, id);
+    if (!current) return { after: { volumeType: 'gp3', iops, throughput, alreadyGone: true } satisfies Gp3After, detail: `${id} no longer exists: counts as done` };
+    if (SKIP_TAG in current.tags) throw new ProtectedResourceError(`${id} is now tagged ${SKIP_TAG}`);
+    if (current.volumeType === 'gp3' && (current.iops ?? 0) >= iops && (current.throughput ?? 0) >= throughput) {
+      return { before: { volume: current }, after: { volumeType: 'gp3', iops: current.iops!, throughput: current.throughput!, alreadyGp3: true } satisfies Gp3After, detail: `${id} is already gp3 at ${current.iops} IOPS / ${current.throughput} MiB/s` };
+    }
+    if (current.volumeType !== 'gp2') throw new ProtectedResourceError(`${id} is now ${current.volumeType}, not gp2: someone changed it since the scan; nothing was changed`);
+    try {
+      const out = await ec2.send(new ModifyVolumeCommand({ VolumeId: id, VolumeType: 'gp3', Iops: iops, Throughput: throughput }));
+      const start = out.VolumeModification?.StartTime ? new Date(out.VolumeModification.StartTime).toISOString() : ctx.now.toISOString();
+      return { before: { volume: current }, after: { volumeType: 'gp3', iops, throughput, modificationStartTime: start } satisfies Gp3After, detail: `modification to gp3 started ${start} (${out.VolumeModification?.ModificationState ?? 'modifying'})` };
+    } catch (error) {
+      const name = awsErrorName(error);
+      if (name === NOT_FOUND) return { after: { volumeType: 'gp3', iops, throughput, alreadyGone: true } satisfies Gp3After, detail: `${id} vanished: counts as done` };
+      if (name === 'VolumeModificationRateExceeded' || name === 'IncorrectModificationState') {
+        throw new ProtectedResourceError(`${name}: ${errorMessage(error)} The next run after the cooldown retries.`, { cause: error });
+      }
+      throw error;
+    }
+  },
+
+  async verify(ctx, plan, applied) {
+    const after = applied.after as Gp3After;
+    if (after.alreadyGone) return { ok: true, detail: `${plan.params.volumeId} is gone` };
+    const ec2 = ctx.clients.get(EC2Client, ctx.region);
+    if (after.alreadyGp3) return { ok: true, detail: `${plan.params.volumeId} was already gp3` };
+    // The volume reports its new type once the modification leaves 'modifying'; the modification record says so at once.
+    const m = await latestModification(ec2, plan.params.volumeId);
+    if (!m || m.TargetVolumeType !== 'gp3' || m.ModificationState === 'failed') {
+      return { ok: false, detail: `${plan.params.volumeId}: no modification to gp3 in progress (${m ? `${m.ModificationState} → ${m.TargetVolumeType}` : 'none found'})` };
+    }
+    if ((m.TargetIops ?? 0) < plan.params.iops || (m.TargetThroughput ?? 0) < plan.params.throughput) {
+      return { ok: false, detail: `${plan.params.volumeId}: target ${m.TargetIops} IOPS / ${m.TargetThroughput} MiB/s is below the planned ${plan.params.iops} / ${plan.params.throughput}` };
+    }
+    return { ok: true, detail: `${plan.params.volumeId}: modification to gp3 ${m.ModificationState} (${m.TargetIops} IOPS, ${m.TargetThroughput} MiB/s)` };
+  },
+
+  async undo(ctx, record: ActionRecord) {
+    const ec2 = ctx.clients.get(EC2Client, ctx.region);
+    const id = record.resource.id;
+    const after = record.after as Gp3After | undefined;
+    if (!after || after.alreadyGone) throw new UndoRefusedError(`${id} no longer existed when trimtab acted; nothing to undo.`);
+    if (after.alreadyGp3) throw new UndoRefusedError(`${id} was already gp3 when trimtab acted; trimtab changed nothing to undo.`);
+    const current = await describeVolume(ec2, id);
+    if (!current) throw new UndoRefusedError(`${id} no longer exists.`);
+    if (current.volumeType !== 'gp3' || current.iops !== after.iops || current.throughput !== after.throughput) {
+      throw new UndoRefusedError(`${id} changed since trimtab modified it (now ${current.volumeType}, ${current.iops ?? '-'} IOPS, ${current.throughput ?? '-'} MiB/s; trimtab set gp3, ${after.iops}, ${after.throughput}): not undone.`);
+    }
+    const m = await latestModification(ec2, id);
+    if (m?.StartTime && after.modificationStartTime && new Date(m.StartTime).getTime() > Date.parse(after.modificationStartTime)) {
+      throw new UndoRefusedError(`${id} was modified again after trimtab's change (at ${new Date(m.StartTime).toISOString()}): not undone.`);
+    }
+    const since = m?.StartTime ? new Date(m.StartTime).getTime() : after.modificationStartTime ? Date.parse(after.modificationStartTime) : undefined;
+    if (since !== undefined) {
+      const left = since + MODIFICATION_COOLDOWN_HOURS * HOUR_MS - ctx.now.getTime();
+      if (left > 0) {
+        throw new UndoRefusedError(`${id} was modified at ${new Date(since).toISOString()}; AWS allows the next modification in ${hoursMinutes(left)} (at ${new Date(since + MODIFICATION_COOLDOWN_HOURS * HOUR_MS).toISOString()}). Try the undo again then.`);
+      }
+    }
+    await ec2.send(new ModifyVolumeCommand({ VolumeId: id, VolumeType: 'gp2' }));
+    return { detail: `Modification of ${id} back to gp2 started.`, after: { volumeType: 'gp2' } };
+  },
+};
