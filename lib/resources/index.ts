@@ -4,5 +4,6 @@ import './asg/index.ts';
 import './ebs-snapshot/index.ts';
 import './ec2-instance/index.ts';
 import './nat-gateway/index.ts';
+import './load-balancer/index.ts';
 
 export { resourceTypes, detectors, remediators } from './registry.ts';

@@ -10,6 +10,7 @@ import { seedAsgSmallCompany } from '../../resources/asg/sandbox-seed.ts';
 import { seedEbsSmallCompany } from '../../resources/ebs-snapshot/sandbox-seed.ts';
 import { seedEc2InstancesSmallCompany } from '../../resources/ec2-instance/sandbox-seed.ts';
 import { seedNatSmallCompany } from '../../resources/nat-gateway/sandbox-seed.ts';
+import { seedLoadBalancersSmallCompany } from '../../resources/load-balancer/sandbox-seed.ts';
 
 export interface Scenario {
   id: string;
@@ -18,7 +19,7 @@ export interface Scenario {
 }
 
 /** The parts of the default scenario, one per resource module. */
-const SMALL_COMPANY_PARTS: Array<(sandbox: Sandbox, account: string) => void> = [seedS3SmallCompany, seedAsgSmallCompany, seedEbsSmallCompany, seedEc2InstancesSmallCompany, seedNatSmallCompany];
+const SMALL_COMPANY_PARTS: Array<(sandbox: Sandbox, account: string) => void> = [seedS3SmallCompany, seedAsgSmallCompany, seedEbsSmallCompany, seedEc2InstancesSmallCompany, seedNatSmallCompany, seedLoadBalancersSmallCompany];
 
 export const scenarios = new Registry<Scenario>('scenario');
 

@@ -5,9 +5,10 @@ import { cloudwatchService } from './cloudwatch.ts';
 import { dynamodbService } from './dynamodb.ts';
 import { ec2Service } from './ec2.ts';
 import { ec2InstanceOperations } from './ec2-instances.ts';
+import { elasticLoadBalancingV2Service } from './elasticloadbalancingv2.ts';
 import { eventBridgeService } from './eventbridge.ts';
 import { rbinService } from './rbin.ts';
 import { s3Service } from './s3.ts';
 import { stsService } from './sts.ts';
 
-export const SANDBOX_SERVICES: SandboxService[] = [s3Service, cloudwatchService, stsService, autoscalingService, { ...ec2Service, operations: { ...ec2Service.operations, ...ec2InstanceOperations } }, rbinService, dynamodbService, eventBridgeService];
+export const SANDBOX_SERVICES: SandboxService[] = [s3Service, cloudwatchService, stsService, autoscalingService, { ...ec2Service, operations: { ...ec2Service.operations, ...ec2InstanceOperations } }, rbinService, dynamodbService, eventBridgeService, elasticLoadBalancingV2Service];
