@@ -22,7 +22,7 @@ policies:
     detector: { type: idle-instance${detector} }
     action: { type: stop-instance }
     mode: ${mode}
-    limits: { maxActionsPerRun: 1000, cooldownHours: 0 }
+    limits: { maxActionsPerRun: 1000, cooldownHours: 0 }${mode === 'approval' ? '\n    approval: { approvers: [ops@example.com] }' : ''}
 `;
 
 const instancesOf = (env: ReturnType<typeof testEnv>) => ec2InstancesState(env.sandbox, env.sandbox.account(SANDBOX_ACCOUNT), 'us-east-1').instances;
