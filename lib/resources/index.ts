@@ -7,5 +7,6 @@ import './nat-gateway/index.ts';
 import './ebs-volume/index.ts';
 import './elastic-ip/index.ts';
 import './log-group/index.ts';
+import './load-balancer/index.ts';
 
 export { resourceTypes, detectors, remediators } from './registry.ts';

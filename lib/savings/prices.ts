@@ -89,6 +89,8 @@ export const DEFAULT_PRICES = {
   natGatewayHour: 0.045,
   albHour: 0.0225,
   nlbHour: 0.0225,
+  /** Gateway Load Balancer, $/hour (added 2026-01; its GLCUs, like ALB LCUs and NLB NLCUs, are usage and not estimated). */
+  gwlbHour: 0.0125,
 };
 
 export type PriceTable = typeof DEFAULT_PRICES;

@@ -13,6 +13,7 @@ import { seedNatSmallCompany } from '../../resources/nat-gateway/sandbox-seed.ts
 import { seedEbsVolumeSmallCompany } from '../../resources/ebs-volume/sandbox-seed.ts';
 import { seedElasticIpSmallCompany } from '../../resources/elastic-ip/sandbox-seed.ts';
 import { seedLogGroupSmallCompany } from '../../resources/log-group/sandbox-seed.ts';
+import { seedLoadBalancersSmallCompany } from '../../resources/load-balancer/sandbox-seed.ts';
 
 export interface Scenario {
   id: string;
@@ -30,6 +31,7 @@ const SMALL_COMPANY_PARTS: Array<(sandbox: Sandbox, account: string) => void> = 
   seedEbsVolumeSmallCompany,
   seedElasticIpSmallCompany,
   seedLogGroupSmallCompany,
+  seedLoadBalancersSmallCompany,
 ];
 
 export const scenarios = new Registry<Scenario>('scenario');

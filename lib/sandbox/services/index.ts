@@ -7,6 +7,7 @@ import { ec2Service } from './ec2.ts';
 import { ec2InstanceOperations } from './ec2-instances.ts';
 import { ec2VolumeOperations } from './ec2-volumes.ts';
 import { cloudwatchLogsService } from './cloudwatchlogs.ts';
+import { elasticLoadBalancingV2Service } from './elasticloadbalancingv2.ts';
 import { eventBridgeService } from './eventbridge.ts';
 import { rbinService } from './rbin.ts';
 import { s3Service } from './s3.ts';
@@ -23,4 +24,5 @@ export const SANDBOX_SERVICES: SandboxService[] = [
   dynamodbService,
   eventBridgeService,
   cloudwatchLogsService,
+  elasticLoadBalancingV2Service,
 ];
