@@ -194,7 +194,7 @@ export function renderHtmlReport(result: RunResult, meta: ReportMeta, actions: A
 ${barChart('By policy', savingsBy(result.findings, (f) => f.policy), 'chart-policy')}
 ${barChart('By resource type', savingsBy(result.findings, (f) => f.resource.type), 'chart-resource-type')}
 </div>
-<h2>Findings (${shown.length})</h2>
+<h2>Findings (${s.findings}${shown.length > s.findings ? `, and ${shown.length - s.findings} protected` : ''})</h2>
 <p class="muted">Largest saving first. Click a column heading to sort; open "Evidence" for the numbers behind a finding. Protected resources are listed with the reason and never changed.</p>
 <table id="findings">
 <thead><tr><th scope="col">Resource</th><th scope="col">Policy</th><th scope="col">Status</th><th scope="col">Why</th><th scope="col">Planned change</th><th scope="col" class="num" data-type="number">$/month</th></tr></thead>
