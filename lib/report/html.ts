@@ -32,6 +32,24 @@ const money = (value: number) => `$${usd(value).toLocaleString('en-US', { minimu
 /** A finding's saving counts only when it is not protected (the engine's totals do the same). */
 const saving = (f: FindingResult) => (f.status === 'protected' ? 0 : f.savings.monthlyUsd);
 
+/**
+ * Findings with overlaps counted once: when several policies propose the same change to the same
+ * resource (a scheduled policy and an alarm-triggered one, say), only the largest estimate is
+ * kept. Totals and the by-resource-type chart use these; the by-policy chart counts each policy.
+ */
+export function distinctFindings(findings: FindingResult[]): { findings: FindingResult[]; overlapping: number } {
+  const best = new Map<string, FindingResult>();
+  let overlapping = 0;
+  for (const f of findings) {
+    if (f.status === 'protected') continue;
+    const key = `${f.resource.arn} ${f.plan?.action ?? f.detector}`;
+    const seen = best.get(key);
+    if (seen) overlapping += 1;
+    if (!seen || f.savings.monthlyUsd > seen.savings.monthlyUsd) best.set(key, f);
+  }
+  return { findings: [...best.values()], overlapping };
+}
+
 export interface Bar {
   label: string;
   value: number;
@@ -126,24 +144,24 @@ main{max-width:1280px;margin:0 auto}h1{font-size:24px;margin:0 0 4px}h2{font-siz
 .totals{display:flex;flex-wrap:wrap;gap:12px;margin:16px 0 0;padding:0;list-style:none}
 .totals li{background:#fff;border:1px solid #d0d7de;border-radius:8px;padding:10px 14px;min-width:150px}
 .totals strong{display:block;font-size:22px}
-.charts{display:flex;flex-wrap:wrap;gap:16px}
+.charts{display:flex;flex-wrap:wrap;gap:16px;align-items:flex-start}
 .chart{background:#fff;border:1px solid #d0d7de;border-radius:8px;margin:0;padding:12px;overflow-x:auto;flex:1 1 560px}
 .chart figcaption{font-weight:600;margin-bottom:6px}.chart svg{max-width:100%;height:auto;font-size:13px}
 .chart rect{fill:#2da44e}.chart text{fill:#1b1f24}.chart .amount{fill:#57606a}
 table#findings{width:100%;border-collapse:collapse;background:#fff;border:1px solid #d0d7de}
-#findings th,#findings td{padding:8px;border-bottom:1px solid #d8dee4;text-align:left;vertical-align:top}
-#findings thead th{background:#eaeef2;position:sticky;top:0;white-space:nowrap}
+#findings>thead>tr>th,#findings>tbody>tr>td,#findings>tfoot>tr>td{padding:8px;border-bottom:1px solid #d8dee4;text-align:left;vertical-align:top}
+#findings>thead>tr>th{background:#eaeef2;position:sticky;top:0;white-space:nowrap}
 #findings thead th.sortable{cursor:pointer;user-select:none}
 #findings thead th.sortable::after{content:" ↕";color:#8c959f}
 #findings thead th[aria-sort=ascending]::after{content:" ▲";color:#1b1f24}#findings thead th[aria-sort=descending]::after{content:" ▼";color:#1b1f24}
-#findings td.num,#findings th.num{text-align:right;white-space:nowrap}
-#findings tfoot td{font-weight:600;background:#f6f8fa}
+#findings>tbody>tr>td.num,#findings>thead>tr>th.num,#findings>tfoot>tr>td.num{text-align:right;white-space:nowrap}
+#findings>tfoot>tr>td{font-weight:600;background:#f6f8fa}
 tr.status-protected{color:#57606a}
 .type{font-size:11px;text-transform:uppercase;color:#57606a}
 .badge{display:inline-block;border-radius:10px;padding:1px 8px;font-size:12px;background:#eaeef2;white-space:nowrap}
 .badge.applied{background:#dafbe1}.badge.failed{background:#ffebe9}.badge.awaiting-approval{background:#fff8c5}.badge.would-apply{background:#ddf4ff}.badge.protected{background:#f6f8fa;border:1px solid #d0d7de}
 details{margin-top:6px}summary{cursor:pointer;color:#0969da}
-table.kv{border-collapse:collapse;margin:6px 0;font-size:12px}table.kv th,table.kv td{border:0;padding:2px 8px 2px 0;word-break:break-word}table.kv th{color:#57606a;font-weight:500}
+table.kv{border-collapse:collapse;margin:6px 0;font-size:12px}table.kv th,table.kv td{border:0;padding:2px 8px 2px 0;word-break:break-word}table.kv th{color:#57606a;font-weight:500;white-space:nowrap;text-align:left;vertical-align:top}
 ul.basis{margin:2px 0 6px 16px;padding:0;font-size:12px}
 footer{margin-top:24px}`;
 
@@ -161,12 +179,15 @@ export function renderHtmlReport(result: RunResult, meta: ReportMeta, actions: A
     .filter((f) => meta.includeProtected !== false || f.status !== 'protected')
     .sort((a, b) => saving(b) - saving(a) || a.policy.localeCompare(b.policy) || a.resource.id.localeCompare(b.resource.id));
   const s = result.summary;
+  const distinct = distinctFindings(result.findings);
+  const distinctTotal = usd(distinct.findings.reduce((sum, f) => sum + f.savings.monthlyUsd, 0));
+  const overlapNote = distinct.overlapping ? ` (${distinct.overlapping} overlapping estimate${distinct.overlapping === 1 ? '' : 's'}, where policies propose the same change to the same resource, counted once; the per-policy chart counts each)` : '';
   const when = meta.generatedAt.toISOString().replace('T', ' ').slice(0, 19);
   const title = `trimtab report · ${meta.account} · ${when} UTC`;
   const commandText = { scan: 'trimtab scan (read-only)', run: 'trimtab run', demo: 'trimtab demo (sandbox)' }[meta.command];
   const totals = [
     ['Findings', String(s.findings)],
-    ['Est. savings', `${money(s.estimatedMonthlySavingsUsd)}/mo`],
+    ['Est. savings', `${money(distinctTotal)}/mo`],
     ['Protected', String(s.protected)],
     ['Actions applied', String(s.actionsApplied)],
     ['Awaiting approval', String(s.awaitingApproval)],
@@ -192,7 +213,7 @@ export function renderHtmlReport(result: RunResult, meta: ReportMeta, actions: A
 <h2>Estimated monthly savings</h2>
 <div class="charts">
 ${barChart('By policy', savingsBy(result.findings, (f) => f.policy), 'chart-policy')}
-${barChart('By resource type', savingsBy(result.findings, (f) => f.resource.type), 'chart-resource-type')}
+${barChart('By resource type', savingsBy(distinct.findings, (f) => f.resource.type), 'chart-resource-type')}
 </div>
 <h2>Findings (${s.findings}${shown.length > s.findings ? `, and ${shown.length - s.findings} protected` : ''})</h2>
 <p class="muted">Largest saving first. Click a column heading to sort; open "Evidence" for the numbers behind a finding. Protected resources are listed with the reason and never changed.</p>
@@ -201,7 +222,7 @@ ${barChart('By resource type', savingsBy(result.findings, (f) => f.resource.type
 <tbody>
 ${shown.map(findingRow).join('\n')}
 </tbody>
-<tfoot><tr><td colspan="5">Total estimated saving (protected excluded)</td><td class="num">${escapeHtml(money(s.estimatedMonthlySavingsUsd))}</td></tr></tfoot>
+<tfoot><tr><td colspan="5">Total estimated saving, protected excluded${escapeHtml(overlapNote)}</td><td class="num">${escapeHtml(money(distinctTotal))}</td></tr></tfoot>
 </table>
 ${actionsSection}
 ${errors}

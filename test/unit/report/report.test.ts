@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { FindingResult, RunResult } from '../../../lib/engine/run.ts';
 import { CSV_COLUMNS, csvField, findingsCsv } from '../../../lib/report/csv.ts';
-import { barChart, renderHtmlReport, savingsBy } from '../../../lib/report/html.ts';
+import { barChart, distinctFindings, renderHtmlReport, savingsBy } from '../../../lib/report/html.ts';
 
 function finding(overrides: Partial<FindingResult> & { id: string; monthlyUsd?: number; type?: string }): FindingResult {
   const { monthlyUsd = 0, type = 's3-bucket', ...rest } = overrides;
@@ -114,6 +114,27 @@ describe('the HTML report', () => {
       { label: 'asg', value: 25 },
       { label: 's3-bucket', value: 10 },
     ]);
+  });
+
+  it('counts once the same change proposed by two policies for the same resource, keeping the larger estimate', () => {
+    const plan = (action: string) => ({ action, summary: 's', params: {}, undo: 'u', hash: action });
+    const findings = [
+      finding({ id: 'web', policy: 'scheduled', monthlyUsd: 200, plan: plan('lower-min-size') }),
+      finding({ id: 'web', policy: 'alarm', monthlyUsd: 210, plan: plan('lower-min-size') }),
+      finding({ id: 'web', policy: 'other', monthlyUsd: 5, plan: plan('raise-target') }),
+      finding({ id: 'web', policy: 'locked', monthlyUsd: 999, status: 'protected', plan: plan('lower-min-size') }),
+    ];
+
+    const { findings: distinct, overlapping } = distinctFindings(findings);
+
+    expect(overlapping).toBe(1);
+    expect(distinct.map((f) => [f.policy, f.savings.monthlyUsd])).toEqual([
+      ['alarm', 210],
+      ['other', 5],
+    ]);
+    const html = renderHtmlReport(result(findings), { account: '1', regions: ['us-east-1'], generatedAt: new Date(0), command: 'scan' });
+    expect(html).toContain('<strong>$215.00/mo</strong>');
+    expect(html).toContain('1 overlapping estimate');
   });
 
   it('draws one SVG bar per entry, the largest full width', () => {
