@@ -123,14 +123,16 @@ Approval id: <code>${escapeHtml(record.approvalId)}</code> (operators: <code>tri
 export function outcomeEmail(record: ApprovalRecord): Email {
   const actions: ActionSummary[] = record.actions ?? [];
   const { policy } = record;
+  const verified = actions.filter((a) => a.status === 'verified').length;
+  const skipped = actions.filter((a) => a.status === 'skipped').length;
   const headline =
     record.status === 'fixed'
-      ? `Done: ${actions.length} change${actions.length === 1 ? '' : 's'} applied and verified`
+      ? `Done: ${verified} change${verified === 1 ? '' : 's'} applied and verified${skipped ? `, ${skipped} left alone (found protected when applying)` : ''}`
       : record.status === 'not-approved'
         ? `Not approved: nothing was changed (${record.notApproved?.reason === 'timed-out' ? 'no decision in time' : 'rejected'})`
         : record.error
           ? `Failed: the approval workflow stopped (${record.error.Error})`
-          : `Failed: ${actions.filter((a) => a.status !== 'verified').length} of ${actions.length} change(s) failed or did not verify`;
+          : `Failed: ${actions.filter((a) => a.status !== 'verified' && a.status !== 'skipped').length} of ${actions.length} change(s) failed or did not verify`;
   const subject = `trimtab ${policy.id}: ${headline}`;
   const lines: string[] = [`${headline}.`, `Policy '${policy.id}', account ${record.account}, approval ${record.approvalId}.`];
   if (record.decision) lines.push(`Decision: ${record.decision.decision} by ${record.decision.actor} at ${record.decision.at}${record.decision.excluded.length ? `, ${record.decision.excluded.length} resource(s) opted out` : ''}.`);

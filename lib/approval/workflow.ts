@@ -235,9 +235,12 @@ export async function verifyApplied(deps: WorkflowDeps, input: { approvalId: str
       actions[i] = { ...action, status: 'failed', detail: `verification could not read the resource: ${errorMessage(error)}` };
     }
   }
-  const failed = actions.filter((a) => a.status !== 'verified').length;
-  await deps.store.update(input.approvalId, { actions, verification: { verified: actions.length - failed, failed }, status: failed ? 'failed' : 'fixed' });
-  return { approvalId: record.approvalId, verified: actions.length - failed, failed };
+  // 'skipped': apply found the resource protected at the last moment (e.g. a snapshot shared
+  // with another account) and changed nothing. That is the safety rule working, not a failure.
+  const failed = actions.filter((a) => a.status !== 'verified' && a.status !== 'skipped').length;
+  const verified = actions.filter((a) => a.status === 'verified').length;
+  await deps.store.update(input.approvalId, { actions, verification: { verified, failed }, status: failed ? 'failed' : 'fixed' });
+  return { approvalId: record.approvalId, verified, failed };
 }
 
 const NOT_FINAL: ApprovalStatus[] = ['requested', 'recorded', 'waiting', 'approved', 'rejected'];

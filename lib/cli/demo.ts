@@ -1,47 +1,439 @@
 /**
- * `npm run demo`: the whole job on the sandbox account, with no AWS and no network.
- * Resets the sandbox, sweeps it with the default policies, applies what auto-mode policies
- * allow, and prints findings, actions, a summary and how to undo each action.
+ * `npm run demo`: everything trimtab does, on the sandbox account, with no AWS and no network.
+ *
+ *   1. The scheduled sweep (the `scan` Lambda's runSweep) over every resource module: auto-mode
+ *      fixes are applied, approval-mode findings start the approval workflow.
+ *   2. A CloudWatch alarm fires on an over-provisioned Auto Scaling group (the `alarm` Lambda's
+ *      runAlarmTrigger with events/alarm-asg-low-cpu-acme-web.json); its policy tunes the group.
+ *   3. The approval emails land in a local mail catcher; their links point at the local approval
+ *      page (lib/approval/local.ts: the same state machine, page and emails as in AWS).
+ *   4. It waits for a person to click (or, with --approve-all, approves through the same page,
+ *      over HTTP, like a click) and prints what each approval did.
+ *   5. A summary: findings, actions, what still awaits approval, estimated savings before and
+ *      after, and how to undo each action. An HTML report of the sweep is written too.
+ *
+ * Every server listens on 127.0.0.1 and is stopped before runDemo returns.
  */
-import { writeFileSync } from 'node:fs';
+import { once } from 'node:events';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { startLocalApprovalStack, type LocalApprovalStack, type LocalExecution } from '../approval/local.ts';
+import { FileApprovalStore, type ApprovalRecord } from '../approval/store.ts';
 import { JsonlActionStore } from '../audit/store.ts';
-import { runPolicies } from '../engine/run.ts';
-import { loadPolicies } from '../policy/load.ts';
+import { runPolicies, type FindingResult, type RunResult } from '../engine/run.ts';
+import type { ActionRecord } from '../engine/types.ts';
+import type { LambdaDeps } from '../lambda/deps.ts';
+import { RunMetrics } from '../lambda/metrics.ts';
+import { logger } from '../lambda/powertools.ts';
+import { policiesForSchedule, runSweep } from '../lambda/sweep.ts';
+import { runAlarmTrigger } from '../lambda/triggers.ts';
+import { loadPolicies, type Policy, type PolicySet } from '../policy/load.ts';
+import { renderHtmlReport } from '../report/html.ts';
 import { resetSandbox } from '../sandbox/index.ts';
 import { usd } from '../savings/prices.ts';
-import { createEnvironment, sandboxHistoryFile } from './env.ts';
-import { actionsTable, findingsTable, summaryLine } from './format.ts';
+import type { TriggerResult } from '../triggers/handlers.ts';
+import { memoryPersistence } from '../triggers/idempotency.ts';
+import { sandboxApprovalsFile } from './approvals.ts';
+import { createEnvironment, sandboxHistoryFile, type CliEnvironment } from './env.ts';
+import { actionsTable, table } from './format.ts';
 
-const heading = (text: string) => console.log(`\n\x1b[1m${text}\x1b[0m\n${'═'.repeat(text.length)}`);
+export const DEMO_SCHEDULE_EVENT = 'events/schedule-daily.json';
+export const DEMO_ALARM_EVENT = 'events/alarm-asg-low-cpu-acme-web.json';
 
-export async function runDemo(options: { policies: string }) {
-  const { policies } = loadPolicies(options.policies);
+export interface DemoOptions {
+  policies: string;
+  /** Approve every request through its link (GET the page, POST its form), as CI does. */
+  approveAll?: boolean;
+  /** Ports of the approval page and the mail catcher (0: any free port). */
+  port?: number;
+  mailPort?: number;
+  /** How long to wait for a person's clicks before summing up. */
+  waitSeconds?: number;
+  /** Where the HTML report goes. */
+  reportFile?: string;
+  /** Output (tests capture it). */
+  print?: (line: string) => void;
+  /** Where "press Enter" is read from; without a terminal, the demo does not wait for clicks. */
+  input?: NodeJS.ReadableStream & { isTTY?: boolean };
+}
+
+export interface ApprovalOutcome {
+  approvalId: string;
+  policy: string;
+  resources: number;
+  estimatedMonthlySavingsUsd: number;
+  status: ApprovalRecord['status'];
+  decidedBy?: string;
+  actions: number;
+}
+
+export interface DemoResult {
+  sweep: RunResult;
+  alarm: TriggerResult;
+  approvals: ApprovalOutcome[];
+  actions: ActionRecord[];
+  savings: { beforeUsd: number; afterUsd: number; appliedUsd: number };
+  mailUrl: string;
+  approvalBaseUrl: string;
+  reportFile: string;
+}
+
+const BOLD = (text: string) => (process.stdout.isTTY ? `\x1b[1m${text}\x1b[0m` : text);
+const money = (value: number) => `$${usd(value).toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
+const sum = (values: number[]) => usd(values.reduce((a, b) => a + b, 0));
+
+interface DemoContext {
+  options: DemoOptions;
+  print: (line: string) => void;
+  set: PolicySet;
+  scheduled: Policy[];
+  env: CliEnvironment;
+  stack: LocalApprovalStack;
+  lambda: LambdaDeps;
+}
+
+export async function runDemo(options: DemoOptions): Promise<DemoResult> {
+  const print = options.print ?? ((line: string) => console.log(line));
+  // The Lambda code logs JSON for CloudWatch; on a terminal the demo says what happens instead.
+  logger.setLogLevel('SILENT');
+  const set = loadPolicies(options.policies);
+  freshSandbox();
+  const env = await createEnvironment({ sandbox: true });
+  let stack: LocalApprovalStack | undefined;
+  try {
+    stack = await startApprovalStack(env, set.policies, options);
+    const ctx: DemoContext = { options, print, set, scheduled: policiesForSchedule(set.policies, {}), env, stack, lambda: demoLambdaDeps(env, set, stack) };
+    const beforeUsd = await estimateWaste(ctx);
+    const sweep = await scheduledSweep(ctx);
+    const alarm = await alarmFires(ctx);
+    await approvalEmails(ctx);
+    await decide(ctx);
+    const approvals = await approvalOutcomes(ctx);
+    const afterUsd = await estimateWaste(ctx);
+    const actions = await env.store.list();
+    const reportFile = writeReport(ctx, sweep, actions);
+    const appliedUsd = sum(actions.filter((a) => a.status === 'verified').map((a) => a.estimatedMonthlySavingsUsd));
+    summary(ctx, { sweep, approvals, actions, beforeUsd, afterUsd, appliedUsd, reportFile });
+    return { sweep, alarm, approvals, actions, savings: { beforeUsd, afterUsd, appliedUsd }, mailUrl: stack.mailUrl, approvalBaseUrl: stack.approvalBaseUrl, reportFile };
+  } finally {
+    await stack?.stop();
+    await env.finish();
+  }
+}
+
+// ───────────────────────── setup ─────────────────────────
+
+/** The small-company account, freshly seeded; no history, no approvals from earlier runs. */
+function freshSandbox() {
   resetSandbox();
   writeFileSync(sandboxHistoryFile(), '');
   writeFileSync(new JsonlActionStore(sandboxHistoryFile()).findingsFile, '');
-  const env = await createEnvironment({ sandbox: true });
-  heading(`1. The scheduled sweep: ${policies.length} policies over the sandbox account (${env.account}, ${env.defaultRegions.join(', ')})`);
-  const byMode = (mode: string) => policies.filter((p) => p.mode === mode).map((p) => p.id);
-  console.log(`auto: ${byMode('auto').join(', ') || '-'}\napproval: ${byMode('approval').join(', ') || '-'}\ndry-run: ${byMode('dry-run').join(', ') || '-'}`);
-  const result = await runPolicies(
-    { policies, actor: 'demo' },
-    env.engineDeps(),
+  rmSync(sandboxApprovalsFile(), { force: true });
+}
+
+/** Mail catcher + approval page + local state machine. Decisions are kept in .trimtab/sandbox-approvals.json, so `trimtab approve <id> --sandbox` from another terminal works too. */
+function startApprovalStack(env: CliEnvironment, policies: Policy[], options: DemoOptions) {
+  return startLocalApprovalStack({
+    port: options.port ?? 0,
+    mailPort: options.mailPort ?? 0,
+    engine: env.engineDeps(),
+    store: new FileApprovalStore(sandboxApprovalsFile()),
+    currentPolicies: policies,
+    workflow: { pollMs: 250, retryIntervalMs: 0 },
+  });
+}
+
+/** What the Lambda functions get from lib/lambda/deps.ts, over the CLI's sandbox environment, with approvals going to the local stack. */
+function demoLambdaDeps(env: CliEnvironment, set: PolicySet, stack: LocalApprovalStack): LambdaDeps {
+  return {
+    policies: set,
+    engine: { ...env.engineDeps(), approvals: stack.requester },
+    sandbox: env.sandbox,
+    audit: env.audit,
+    metrics: new RunMetrics(),
+    begin: () => {},
+    finish: async () => {
+      await env.audit.trail.flush();
+      env.close();
+    },
+    flush: () => env.close(),
+  };
+}
+
+const readEvent = (file: string) => JSON.parse(readFileSync(resolve(file), 'utf8')) as unknown;
+
+function heading(ctx: DemoContext, text: string) {
+  ctx.print(`\n${BOLD(text)}\n${'═'.repeat(text.length)}`);
+}
+
+/** Read-only: the estimated monthly waste the scheduled policies see right now. */
+async function estimateWaste(ctx: DemoContext): Promise<number> {
+  const { env } = ctx;
+  const result = await runPolicies({ policies: ctx.scheduled, forceDryRun: true, actor: 'demo' }, { account: env.account, clients: env.clients, store: env.store, defaultRegions: env.defaultRegions });
+  return result.summary.estimatedMonthlySavingsUsd;
+}
+
+// ───────────────────────── 1. the scheduled sweep ─────────────────────────
+
+async function scheduledSweep(ctx: DemoContext): Promise<RunResult> {
+  const { env, scheduled } = ctx;
+  heading(ctx, `1. The scheduled sweep: ${scheduled.length} policies over the sandbox account ${env.account} (${env.defaultRegions.join(', ')})`);
+  for (const mode of ['auto', 'approval', 'dry-run'] as const) ctx.print(`${mode.padEnd(9)} ${scheduled.filter((p) => p.mode === mode).map((p) => p.id).join(', ') || '-'}`);
+  // runSweep returns a summary; the findings come from the same hook the audit trail uses.
+  let findings: FindingResult[] = [];
+  const onFindings = ctx.lambda.engine.onFindings;
+  const lambda = { ...ctx.lambda, engine: { ...ctx.lambda.engine, onFindings: async (f: FindingResult[]) => ((findings = f), onFindings?.(f)) } };
+  const out = await runSweep(readEvent(DEMO_SCHEDULE_EVENT), undefined, lambda);
+  const actions = (await env.store.list()).filter((a) => out.actions.some((x) => x.id === a.id));
+  const sweep: RunResult = { findings, actions, errors: out.errors, summary: out.summary };
+
+  ctx.print('');
+  ctx.print(moduleTable(sweep));
+  ctx.print(`\nLargest findings (all ${sweep.summary.findings} are in the HTML report):`);
+  ctx.print(topFindings(findings, 8));
+  ctx.print(`\nFixed now by auto-mode policies (${actions.length}):`);
+  ctx.print(actionsTable(actions));
+  for (const e of sweep.errors) ctx.print(`! ${e.resourceType} in ${e.region} could not be listed: ${e.error}`);
+  return sweep;
+}
+
+/** One line per resource module: what was found, protected, fixed, and sent for approval. */
+export function moduleTable(result: RunResult): string {
+  const types = [...new Set(result.findings.map((f) => f.resource.type))].sort();
+  const rows = types.map((type) => {
+    const mine = result.findings.filter((f) => f.resource.type === type);
+    const counted = mine.filter((f) => f.status !== 'protected');
+    return [
+      type,
+      String(new Set(mine.map((f) => f.policy)).size),
+      String(counted.length),
+      String(mine.length - counted.length),
+      String(mine.filter((f) => f.outcome === 'applied').length),
+      String(mine.filter((f) => f.outcome === 'awaiting-approval').length),
+      String(mine.filter((f) => f.outcome === 'would-apply' || f.status === 'report-only').length),
+      money(sum(counted.map((f) => f.savings.monthlyUsd))),
+    ];
+  });
+  return table(['MODULE', 'POLICIES', 'FINDINGS', 'PROTECTED', 'APPLIED', 'TO APPROVE', 'REPORTED', 'EST. $/MONTH'], rows, [1, 2, 3, 4, 5, 6, 7]);
+}
+
+function topFindings(findings: FindingResult[], n: number): string {
+  const top = findings
+    .filter((f) => f.status !== 'protected' && f.savings.monthlyUsd > 0)
+    .sort((a, b) => b.savings.monthlyUsd - a.savings.monthlyUsd)
+    .slice(0, n);
+  const outcome = (f: FindingResult) => ({ applied: 'applied', 'awaiting-approval': 'to approve', 'would-apply': 'dry-run', reported: 'reported', failed: 'FAILED', skipped: 'skipped' })[f.outcome];
+  return table(
+    ['RESOURCE', 'POLICY', 'OUTCOME', '$/MONTH'],
+    top.map((f) => [`${f.resource.type} ${f.resource.id}`, f.policy, outcome(f), money(f.savings.monthlyUsd)]),
+    [3],
   );
-  await env.finish();
+}
 
-  heading('Findings');
-  console.log(findingsTable(result, { verbose: true }));
-  heading('Actions taken by auto-mode policies');
-  console.log(actionsTable(result.actions));
+// ───────────────────────── 2. an alarm fires ─────────────────────────
 
-  const applied = result.actions.filter((a) => a.status === 'verified');
-  const savedNow = usd(applied.reduce((sum, a) => sum + a.estimatedMonthlySavingsUsd, 0));
-  heading('Summary');
-  console.log(summaryLine(result, env.apiCalls()));
-  console.log(`Estimated waste found: $${result.summary.estimatedMonthlySavingsUsd}/month; fixed by this run: $${savedNow}/month.`);
-  if (result.summary.awaitingApproval) console.log(`${result.summary.awaitingApproval} finding(s) await approval.`);
-  console.log('\nTry next:');
-  console.log('  npx trimtab scan --sandbox            # what is left (read-only)');
-  console.log('  npx trimtab history --sandbox         # the action records');
-  if (applied[0]) console.log(`  npx trimtab undo ${applied[0].id} --sandbox`);
+async function alarmFires(ctx: DemoContext): Promise<TriggerResult> {
+  const event = readEvent(DEMO_ALARM_EVENT) as { detail: { alarmName: string; state: { reason: string } } };
+  heading(ctx, `2. An alarm fires: ${event.detail.alarmName}`);
+  ctx.print(`CloudWatch: ${event.detail.state.reason}`);
+  ctx.print(`(the alarm function gets ${DEMO_ALARM_EVENT}, as EventBridge delivers it)`);
+  const result = await runAlarmTrigger(event, undefined, ctx.lambda, memoryPersistence());
+  ctx.print(`\n${result.status}: ${result.reason}`);
+  for (const outcome of result.outcomes) {
+    for (const a of outcome.actions) {
+      const record = await ctx.env.store.get(a.id);
+      ctx.print(`  ${a.id}  ${outcome.policy} → ${a.action} on ${a.resourceId}: ${a.status}`);
+      if (record) ctx.print(`  ${record.summary} (est. ${money(record.estimatedMonthlySavingsUsd)}/month)`);
+    }
+  }
+  return result;
+}
+
+// ───────────────────────── 3. approval emails ─────────────────────────
+
+async function approvalEmails(ctx: DemoContext) {
+  const { stack } = ctx;
+  const records = await waitingApprovals(ctx);
+  heading(ctx, `3. Approval-mode findings: ${records.length} approval request(s) emailed`);
+  ctx.print(`Mail catcher:   ${stack.mailUrl}/   (open an email and click "Review and approve")`);
+  ctx.print(`Approval page:  ${stack.approvalBaseUrl}/approvals/<id>   (where the links point)`);
+  ctx.print('');
+  ctx.print(
+    table(
+      ['APPROVAL', 'POLICY', 'RESOURCES', 'EST. $/MONTH', 'EMAIL'],
+      records.map((r) => [r.approvalId, r.policy.id, String(r.findings.length), money(sum(r.findings.map((f) => f.savings.monthlyUsd))), emailUrl(ctx, r.approvalId) ?? '-']),
+      [2, 3],
+    ),
+  );
+}
+
+/** Approvals whose execution has emailed the approvers (the executions run concurrently). */
+async function waitingApprovals(ctx: DemoContext): Promise<ApprovalRecord[]> {
+  const ids = [...ctx.stack.workflow.executions.keys()];
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const records = (await Promise.all(ids.map((id) => ctx.stack.store.get(id)))).filter((r): r is ApprovalRecord => Boolean(r));
+    const settled = records.every((r) => !['requested', 'recorded'].includes(r.status));
+    if (settled || Date.now() > deadline) return records.filter((r) => r.status === 'waiting');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+const emailFor = (ctx: DemoContext, approvalId: string) => ctx.stack.mail.emails.find((e) => e.text.includes(`Approval id: ${approvalId}.`));
+const emailUrl = (ctx: DemoContext, approvalId: string) => {
+  const email = emailFor(ctx, approvalId);
+  return email ? `${ctx.stack.mailUrl}/emails/${email.id}` : undefined;
+};
+
+// ───────────────────────── 4. the click ─────────────────────────
+
+async function decide(ctx: DemoContext) {
+  heading(ctx, '4. Waiting for a decision');
+  const executions = [...ctx.stack.workflow.executions.values()];
+  if (ctx.options.approveAll) {
+    for (const execution of executions) {
+      if (await approveThroughLink(ctx, execution.approvalId)) ctx.print(`  → ${await howItEnded(ctx, execution)}`);
+    }
+    return;
+  }
+  const input = ctx.options.input ?? process.stdin;
+  if (!input.isTTY) {
+    ctx.print('Not a terminal, so not waiting for clicks (use --approve-all to approve through the links). The requests end undecided: nothing is changed.');
+    return;
+  }
+  const waitSeconds = ctx.options.waitSeconds ?? 600;
+  ctx.print(`Open ${ctx.stack.mailUrl}/ , open an email and approve or reject on the page (or run 'npx trimtab approve <id> --sandbox').`);
+  ctx.print(`Waiting up to ${waitSeconds} s for every request; press Enter to stop waiting and see the summary.`);
+  // Say what happened as each approval ends, in whatever order the person decides.
+  const allEnded = Promise.all(executions.map(async (e) => ctx.print(`${e.approvalId}: ${await howItEnded(ctx, e)}`)));
+  await untilFirst(allEnded, input, waitSeconds * 1000);
+}
+
+/** Waits for an execution to end and says how: the final state, who decided, what changed. */
+async function howItEnded(ctx: DemoContext, execution: LocalExecution): Promise<string> {
+  const end = await execution.result.then(
+    () => execution.states.at(-1) ?? 'done',
+    (error: Error) => error.name,
+  );
+  const r = await ctx.stack.store.get(execution.approvalId);
+  if (!r) return end;
+  const count = (status: string) => (r.actions ?? []).filter((a) => a.status === status).length;
+  const decided = r.decision ? ` — ${r.decision.decision === 'approve' ? 'approved' : 'rejected'} by ${r.decision.actor} (${r.decision.via})` : '';
+  const changes = r.actions?.length
+    ? `: ${count('verified')} change(s) applied and verified${count('skipped') ? `, ${count('skipped')} left alone (${(r.actions ?? []).find((a) => a.status === 'skipped')!.detail})` : ''}${count('failed') ? `, ${count('failed')} FAILED` : ''}`
+    : '';
+  return `${r.policy.id}: ${end}${decided}${changes}`;
+}
+
+/** Resolves when every approval has ended, Enter or Ctrl-C is pressed, or the time is up; leaves no listener or timer behind. */
+async function untilFirst(allEnded: Promise<unknown>, input: NodeJS.ReadableStream, ms: number) {
+  const rl = createInterface({ input });
+  const stop = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      allEnded,
+      once(rl, 'line', { signal: stop.signal }),
+      once(rl, 'SIGINT', { signal: stop.signal }),
+      once(process, 'SIGINT', { signal: stop.signal }),
+      new Promise((r) => (timer = setTimeout(r, ms))),
+    ]).catch(() => {});
+  } finally {
+    stop.abort();
+    clearTimeout(timer);
+    rl.close();
+    (input as NodeJS.ReadStream).pause?.();
+  }
+}
+
+/**
+ * What a person does, over HTTP: open the Approve link from the email (GET shows the page and
+ * changes nothing), then submit the page's form as it is (every resource ticked).
+ */
+async function approveThroughLink(ctx: DemoContext, approvalId: string): Promise<boolean> {
+  const record = await ctx.stack.store.get(approvalId);
+  if (record?.status !== 'waiting') return false;
+  const email = emailFor(ctx, approvalId);
+  const link = email && /^Approve[^:]*: (\S+)$/m.exec(email.text)?.[1];
+  if (!link) throw new Error(`No approval email with an Approve link for ${approvalId}`);
+  const page = await fetch(link);
+  const html = await page.text();
+  if (page.status !== 200) throw new Error(`The approval page for ${approvalId} answered ${page.status}: ${html.slice(0, 200)}`);
+  const form = pageForm(html);
+  const target = new URL(form.action, link);
+  const response = await fetch(target, { method: 'POST', body: form.body, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+  const answer = await response.text();
+  ctx.print(`GET the Approve link, POST ${target.pathname} as ${email!.to[0]}: ${response.status} ${/<h1>([^<]*)<\/h1>/.exec(answer)?.[1] ?? ''}`);
+  if (response.status !== 200) throw new Error(`Approving ${approvalId} failed with ${response.status}: ${answer.slice(0, 300)}`);
+  return true;
+}
+
+const unescapeHtml = (text: string) => text.replace(/&(amp|lt|gt|quot|#39);/g, (_m, e: string) => ({ amp: '&', lt: '<', gt: '>', quot: '"', '#39': "'" })[e]!);
+
+/** The approval page's form, as a browser would submit it: hidden fields and ticked checkboxes. */
+export function pageForm(html: string): { action: string; body: string } {
+  const action = /<form method="post" action="([^"]*)"/.exec(html)?.[1];
+  if (action === undefined) throw new Error('The approval page has no form.');
+  const fields = new URLSearchParams();
+  for (const [, attrs] of html.matchAll(/<input ([^>]*)>/g)) {
+    const attr = (name: string) => new RegExp(`${name}="([^"]*)"`).exec(attrs)?.[1];
+    const type = attr('type');
+    if (type === 'checkbox' && !/\bchecked\b/.test(attrs)) continue;
+    if (type === 'hidden' || type === 'checkbox') fields.append(unescapeHtml(attr('name') ?? ''), unescapeHtml(attr('value') ?? ''));
+  }
+  return { action: unescapeHtml(action), body: fields.toString() };
+}
+
+async function approvalOutcomes(ctx: DemoContext): Promise<ApprovalOutcome[]> {
+  const records = await ctx.stack.store.list();
+  return records.map((r) => ({
+    approvalId: r.approvalId,
+    policy: r.policy.id,
+    resources: r.findings.length,
+    estimatedMonthlySavingsUsd: sum(r.findings.map((f) => f.savings.monthlyUsd)),
+    status: r.status,
+    ...(r.decision ? { decidedBy: r.decision.actor } : {}),
+    actions: r.actions?.length ?? 0,
+  }));
+}
+
+// ───────────────────────── 5. summary ─────────────────────────
+
+function writeReport(ctx: DemoContext, sweep: RunResult, actions: ActionRecord[]): string {
+  const file = resolve(ctx.options.reportFile ?? '.trimtab/demo-report.html');
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, renderHtmlReport(sweep, { account: ctx.env.account, regions: ctx.env.defaultRegions, generatedAt: new Date(), command: 'demo', apiCalls: ctx.env.apiCalls() }, actions));
+  return file;
+}
+
+function summary(
+  ctx: DemoContext,
+  s: { sweep: RunResult; approvals: ApprovalOutcome[]; actions: ActionRecord[]; beforeUsd: number; afterUsd: number; appliedUsd: number; reportFile: string },
+) {
+  heading(ctx, '5. Summary');
+  const applied = s.actions.filter((a) => a.status === 'verified' || a.status === 'applied');
+  const failed = s.actions.filter((a) => a.status === 'failed');
+  const waiting = s.approvals.filter((a) => a.status === 'waiting' || a.status === 'recorded' || a.status === 'requested');
+  const byModule = [...new Set(s.sweep.findings.map((f) => f.resource.type))]
+    .sort()
+    .map((t) => `${t} ${s.sweep.findings.filter((f) => f.resource.type === t && f.status !== 'protected').length}`)
+    .join(', ');
+  const bySource = (pred: (a: ActionRecord) => boolean) => applied.filter(pred).length;
+  ctx.print(`Findings:            ${s.sweep.summary.findings} (${byModule}); ${s.sweep.summary.protected} protected (never touched)`);
+  ctx.print(
+    `Actions applied:     ${applied.length} (sweep ${bySource((a) => a.actor === 'auto')}, alarm ${bySource((a) => a.actor.startsWith('alarm:'))}, approved ${bySource((a) => a.mode === 'approval')})${failed.length ? `; ${failed.length} FAILED` : ''}`,
+  );
+  ctx.print(`Awaiting approval:   ${waiting.length} request(s), ${sum(waiting.map((w) => w.resources))} resource(s)${waiting.length ? ` (${waiting.map((w) => w.approvalId).join(', ')}; they end undecided now the demo stops: nothing changed)` : ''}`);
+  ctx.print(`Approvals decided:   ${s.approvals.filter((a) => a.decidedBy).map((a) => `${a.approvalId} ${a.status} by ${a.decidedBy}`).join('; ') || 'none'}`);
+  ctx.print(`Est. monthly waste:  before ${money(s.beforeUsd)}, after ${money(s.afterUsd)} (actions applied: est. ${money(s.appliedUsd)}/month)`);
+  ctx.print(`HTML report:         ${s.reportFile}`);
+  ctx.print('\nHow to undo each action:');
+  ctx.print(
+    table(
+      ['ACTION ID', 'POLICY', 'RESOURCE', 'BY', 'UNDO'],
+      applied.map((a) => [a.id, a.policy, a.resource.id, a.actor, a.undo.supported === 'no' ? `not possible: ${a.undo.how}` : `npx trimtab undo ${a.id} --sandbox`]),
+    ),
+  );
+  ctx.print('\nTry next:  npx trimtab history --sandbox   ·   npx trimtab scan --sandbox --output html > report.html');
 }

@@ -17,12 +17,13 @@ import { PolicyValidationError, TrimtabError, errorMessage } from '../util/error
 import { createEnvironment, sandboxHistoryFile, useSandbox, type CliEnvironment } from './env.ts';
 import { actionsTable, findingHistoryTable, findingsTable, historyTable, resultJson, summaryLine } from './format.ts';
 import { registerApprovalCommands } from './approvals.ts';
+import { isReportFormat, renderReport } from '../report/index.ts';
 
 interface CommonOptions {
   policies: string;
   sandbox?: boolean;
   region?: string[];
-  output: 'table' | 'json';
+  output: 'table' | 'json' | 'html' | 'csv';
   verbose?: boolean;
   stage?: string;
 }
@@ -36,7 +37,7 @@ function withCommonOptions(command: Command): Command {
     .option('-p, --policies <file>', 'policy file', DEFAULT_POLICY_FILE)
     .option('--sandbox', 'use the simulated sandbox account instead of AWS (also TRIMTAB_SANDBOX=1)')
     .option('-r, --region <region>', 'region to cover (repeatable); narrows the policies\' regions', collect)
-    .addOption(new Option('-o, --output <format>', 'output format').choices(['table', 'json']).default('table'))
+    .addOption(new Option('-o, --output <format>', 'output format').choices(['table', 'json', 'html', 'csv']).default('table'))
     .option('-v, --verbose', 'also show protected resources, with the reason')
     .option('--stage <name>', STAGE_HELP);
 }
@@ -98,6 +99,11 @@ async function confirmWrites(pending: FindingResult[], yes: boolean): Promise<bo
 }
 
 function print(result: RunResult, env: CliEnvironment, options: CommonOptions, includeActions: boolean) {
+  if (isReportFormat(options.output)) {
+    const meta = { account: env.account, regions: options.region ?? env.defaultRegions, generatedAt: new Date(), command: includeActions ? 'run' : 'scan', apiCalls: env.apiCalls(), verbose: options.verbose } as const;
+    process.stdout.write(renderReport(options.output, result, meta));
+    return;
+  }
   if (options.output === 'json') {
     process.stdout.write(`${JSON.stringify(resultJson(result, env.apiCalls(), { verbose: options.verbose, includeActions }), null, 2)}\n`);
     return;
@@ -237,11 +243,15 @@ export function buildProgram(): Command {
 
   program
     .command('demo')
-    .description('reset the sandbox and run the default policies on it, end to end')
+    .description('the whole pipeline on the sandbox: sweep, an alarm, approvals by email (local servers), summary')
     .option('-p, --policies <file>', 'policy file', DEFAULT_POLICY_FILE)
-    .action(async (options: { policies: string }) => {
+    .option('--approve-all', 'approve every request through its email link (GET the page, POST its form), without waiting for a person')
+    .option('--port <port>', 'port of the local approval page (default: any free port)', Number)
+    .option('--mail-port <port>', 'port of the local mail catcher (default: any free port)', Number)
+    .option('--wait <seconds>', 'how long to wait for clicks', Number, 600)
+    .action(async (options: { policies: string; approveAll?: boolean; port?: number; mailPort?: number; wait: number }) => {
       const { runDemo } = await import('./demo.ts');
-      await runDemo(options);
+      await runDemo({ ...options, waitSeconds: options.wait });
     });
 
   registerApprovalCommands(program);

@@ -13,6 +13,7 @@ describe('trigger rules in the packaged template', () => {
     expect(rules.map(([, r]) => [targetOf(r), r.Properties.ScheduleExpression ?? 'pattern']).sort()).toEqual([
       ['AlarmDashsyncLambdaFunction', 'rate(1 hour)'],
       ['AlarmLambdaFunction', 'pattern'],
+      ['AlarmLambdaFunction', 'pattern'],
       ['EventLambdaFunction', 'pattern'],
       ['ScanLambdaFunction', 'rate(1 day)'],
     ]);
@@ -29,13 +30,15 @@ describe('trigger rules in the packaged template', () => {
     expect(rule.Properties.Description).toBe('trimtab event: s3-new-bucket-abort-uploads');
   });
 
-  it('sends only ALARM state changes of the trimtab-s3-growth- alarms to the alarm function', () => {
-    const [, rule] = rules.find(([, r]) => targetOf(r) === 'AlarmLambdaFunction')!;
-    expect(rule.Properties.EventPattern).toEqual({
+  it('sends only ALARM state changes of the trimtab-s3-growth- and trimtab-asg-low-cpu- alarms to the alarm function', () => {
+    const patterns = rules.filter(([, r]) => targetOf(r) === 'AlarmLambdaFunction').map(([, r]) => r.Properties.EventPattern);
+    const forPrefix = (prefix: string) => ({
       source: ['aws.cloudwatch'],
       'detail-type': ['CloudWatch Alarm State Change'],
-      detail: { alarmName: [{ prefix: 'trimtab-s3-growth-' }], state: { value: ['ALARM'] } },
+      detail: { alarmName: [{ prefix }], state: { value: ['ALARM'] } },
     });
+    expect(patterns).toHaveLength(2);
+    expect(patterns).toEqual(expect.arrayContaining([forPrefix('trimtab-s3-growth-'), forPrefix('trimtab-asg-low-cpu-')]));
   });
 
   it('gives each trigger function its own role: writes only where a policy is auto, the idempotency table, alarm writes only under the prefix', () => {
@@ -46,8 +49,14 @@ describe('trigger rules in the packaged template', () => {
     expect(actions('EventIamRole')).toContain('dynamodb:PutItem');
     expect(actions('AlarmIamRole')).not.toContain('s3:PutLifecycleConfiguration');
     expect(actions('AlarmIamRole')).toContain('dynamodb:GetItem');
+    // asg-low-cpu-lower-min-size is an auto alarm policy: the alarm function may change MinSize, nothing else.
+    expect(actions('AlarmIamRole')).toContain('autoscaling:UpdateAutoScalingGroup');
+    expect(actions('AlarmIamRole')).not.toContain('autoscaling:PutScalingPolicy');
     const alarmWrites = policyOf(role('AlarmDashsyncIamRole')).find((s: { Action: string[] }) => s.Action.includes('cloudwatch:PutMetricAlarm'));
-    expect(alarmWrites.Resource).toEqual([{ 'Fn::Sub': 'arn:${AWS::Partition}:cloudwatch:*:${AWS::AccountId}:alarm:trimtab-s3-growth-*' }]);
+    expect(alarmWrites.Resource.map((r: { 'Fn::Sub': string }) => r['Fn::Sub']).sort()).toEqual([
+      'arn:${AWS::Partition}:cloudwatch:*:${AWS::AccountId}:alarm:trimtab-asg-low-cpu-*',
+      'arn:${AWS::Partition}:cloudwatch:*:${AWS::AccountId}:alarm:trimtab-s3-growth-*',
+    ]);
   });
 
   it('defines the idempotency table with TTL and passes its name to the event and alarm functions', () => {

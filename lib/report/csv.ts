@@ -1,0 +1,62 @@
+/**
+ * `--output csv`: one row per finding, RFC 4180 (CRLF line ends; a field holding a comma, a
+ * quote, CR or LF is quoted, quotes doubled). Opens in any spreadsheet.
+ */
+import type { FindingResult } from '../engine/run.ts';
+import { usd } from '../savings/prices.ts';
+
+export const CSV_COLUMNS = [
+  'policy',
+  'resource_type',
+  'resource_id',
+  'arn',
+  'account',
+  'region',
+  'detector',
+  'status',
+  'mode',
+  'outcome',
+  'action',
+  'plan',
+  'reason',
+  'outcome_detail',
+  'estimated_monthly_savings_usd',
+  'evidence_json',
+] as const;
+
+/**
+ * One field. Text that a spreadsheet would run as a formula (=, +, -, @, tab, CR first) gets a
+ * leading apostrophe: resource names and tags come from the account, not from trimtab.
+ */
+export function csvField(value: unknown, { numeric = false } = {}): string {
+  let text = value === undefined || value === null ? '' : String(value);
+  if (!numeric && /^[=+\-@\t\r]/.test(text)) text = `'${text}`;
+  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+export const csvRow = (fields: string[]) => fields.join(',');
+
+export function findingsCsv(findings: FindingResult[]): string {
+  const rows = findings.map((f) =>
+    csvRow([
+      csvField(f.policy),
+      csvField(f.resource.type),
+      csvField(f.resource.id),
+      csvField(f.resource.arn),
+      csvField(f.resource.account),
+      csvField(f.resource.region),
+      csvField(f.detector),
+      csvField(f.status),
+      csvField(f.mode),
+      csvField(f.outcome),
+      csvField(f.plan?.action ?? ''),
+      csvField(f.plan?.summary ?? ''),
+      csvField(f.reason),
+      csvField(f.outcomeDetail ?? ''),
+      csvField(f.status === 'protected' ? 0 : usd(f.savings.monthlyUsd).toFixed(2), { numeric: true }),
+      csvField(JSON.stringify(f.evidence)),
+    ]),
+  );
+  // RFC 4180: every record ends with CRLF, the header included.
+  return [csvRow([...CSV_COLUMNS]), ...rows].map((line) => `${line}\r\n`).join('');
+}

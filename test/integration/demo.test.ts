@@ -1,0 +1,148 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pageForm, runDemo, type DemoResult } from '../../lib/cli/demo.ts';
+import { policiesForSchedule } from '../../lib/lambda/sweep.ts';
+import { loadPolicies } from '../../lib/policy/load.ts';
+import { openSandbox, SANDBOX_ACCOUNT } from '../../lib/sandbox/index.ts';
+import { autoscalingState } from '../../lib/sandbox/services/autoscaling.ts';
+
+/**
+ * `trimtab demo --approve-all`, in process: the sweep, the alarm, the approval workflow through
+ * the local mail catcher and page (over real HTTP), and the summary. Files go to a temp dir.
+ */
+const ENV_KEYS = ['TRIMTAB_SANDBOX_FILE', 'TRIMTAB_SANDBOX_HISTORY_FILE', 'TRIMTAB_SANDBOX_APPROVALS_FILE'] as const;
+let dir: string;
+let saved: Record<string, string | undefined>;
+let lines: string[];
+let result: DemoResult;
+let serversBefore: number;
+let serversAfter: number;
+
+const listeningServers = () => process.getActiveResourcesInfo().filter((r) => r === 'TCPServerWrap').length;
+
+/** Resolves true when something accepts a TCP connection on the URL's port. */
+function accepts(url: string): Promise<boolean> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve) => {
+    const socket = connect({ host: hostname, port: Number(port) });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'trimtab-demo-'));
+  saved = Object.fromEntries(ENV_KEYS.map((k) => [k, process.env[k]]));
+  process.env.TRIMTAB_SANDBOX_FILE = join(dir, 'sandbox.json');
+  process.env.TRIMTAB_SANDBOX_HISTORY_FILE = join(dir, 'sandbox-actions.jsonl');
+  process.env.TRIMTAB_SANDBOX_APPROVALS_FILE = join(dir, 'sandbox-approvals.json');
+  lines = [];
+  serversBefore = listeningServers();
+  result = await runDemo({ policies: 'trimtab.yml', approveAll: true, reportFile: join(dir, 'report.html'), print: (line) => lines.push(line) });
+  // server.close()'s callback runs before libuv frees the handle: give it a few turns of the loop.
+  for (let i = 0; i < 50 && listeningServers() > serversBefore; i++) await new Promise((r) => setTimeout(r, 10));
+  serversAfter = listeningServers();
+}, 60_000);
+
+afterAll(() => {
+  for (const k of ENV_KEYS) (saved[k] === undefined ? delete process.env[k] : (process.env[k] = saved[k]));
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const output = () => lines.join('\n');
+
+describe('npm run demo -- --approve-all', () => {
+  it('sweeps every resource module that has a scheduled policy, and prints a line per module', () => {
+    const modules = [...new Set(policiesForSchedule(loadPolicies('trimtab.yml').policies, {}).map((p) => p.resource))].sort();
+
+    const found = [...new Set(result.sweep.findings.map((f) => f.resource.type))].sort();
+
+    expect(found).toEqual(modules);
+    expect(modules.length).toBeGreaterThanOrEqual(3);
+    for (const module of modules) expect(output()).toMatch(new RegExp(`^${module}\\s+\\d+\\s+\\d+`, 'm'));
+    expect(result.sweep.summary.findings).toBe(result.sweep.findings.filter((f) => f.status !== 'protected').length);
+  });
+
+  it('applies and verifies the auto-mode fixes of the sweep, and never touches a protected resource', () => {
+    const sweepActions = result.actions.filter((a) => a.actor === 'auto');
+    const protectedArns = new Set(result.sweep.findings.filter((f) => f.status === 'protected').map((f) => f.resource.arn + f.policy));
+
+    expect(sweepActions.length).toBeGreaterThan(0);
+    expect(sweepActions.every((a) => a.status === 'verified' && a.mode === 'auto')).toBe(true);
+    expect(sweepActions.filter((a) => protectedArns.has(a.resource.arn + a.policy))).toEqual([]);
+    expect(output()).toContain(`Fixed now by auto-mode policies (${sweepActions.length})`);
+  });
+
+  it('lets the alarm on acme-web lower its MinSize through the alarm policy', () => {
+    const action = result.actions.find((a) => a.actor === 'alarm:trimtab-asg-low-cpu-acme-web');
+    const sandbox = openSandbox(process.env.TRIMTAB_SANDBOX_FILE);
+    const group = autoscalingState(sandbox, sandbox.account(SANDBOX_ACCOUNT), 'us-east-1').groups['acme-web'];
+
+    expect(result.alarm.status).toBe('acted');
+    expect(action).toMatchObject({ policy: 'asg-low-cpu-lower-min-size', action: 'lower-min-size', status: 'verified', resource: { id: 'acme-web' } });
+    expect(group.minSize).toBe(3);
+    expect(output()).toContain('Lower MinSize of acme-web from 6 to 3');
+  });
+
+  it('emails every approval request to the local mail catcher with links to the local approval page, and approves each through those links', () => {
+    const approvalPolicies = policiesForSchedule(loadPolicies('trimtab.yml').policies, {}).filter((p) => p.mode === 'approval').map((p) => p.id);
+    const requested = new Set(result.sweep.findings.filter((f) => f.outcome === 'awaiting-approval').map((f) => f.policy));
+
+    expect([...requested].sort()).toEqual([...approvalPolicies].sort());
+    expect(result.approvals.map((a) => a.policy).sort()).toEqual([...requested].sort());
+    expect(result.mailUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(output()).toContain(`Mail catcher:   ${result.mailUrl}/`);
+    for (const approval of result.approvals) {
+      expect(approval).toMatchObject({ status: 'fixed', decidedBy: 'finops@example.com' });
+      expect(output()).toContain(`POST /approvals/${approval.approvalId} as finops@example.com: 200 Approved`);
+    }
+    const approved = result.actions.filter((a) => a.mode === 'approval');
+    expect(approved.length).toBeGreaterThan(0);
+    expect(approved.every((a) => a.actor === 'finops@example.com' && ['verified', 'skipped'].includes(a.status))).toBe(true);
+  });
+
+  it('ends with the summary: findings, actions, nothing awaiting, savings before and after, and an undo command per action', () => {
+    const applied = result.actions.filter((a) => a.status === 'verified');
+    const summary = output().slice(output().indexOf('5. Summary'));
+
+    expect(summary).toContain(`Findings:            ${result.sweep.summary.findings} (`);
+    expect(summary).toMatch(new RegExp(`Actions applied:     ${applied.length} \\(sweep \\d+, alarm 1, approved \\d+\\)`));
+    expect(summary).toContain('Awaiting approval:   0 request(s)');
+    expect(result.savings.beforeUsd).toBeGreaterThan(result.savings.afterUsd);
+    expect(summary).toMatch(/Est\. monthly waste:  before \$[\d,]+\.\d\d, after \$[\d,]+\.\d\d/);
+    for (const a of applied) expect(summary).toContain(`npx trimtab undo ${a.id} --sandbox`);
+    expect(readFileSync(result.reportFile, 'utf8')).toContain('<table id="findings">');
+  });
+
+  it('stops every server it started: nothing listens on their ports afterwards', async () => {
+    expect(serversAfter).toBe(serversBefore);
+    expect(await accepts(result.mailUrl)).toBe(false);
+    expect(await accepts(result.approvalBaseUrl)).toBe(false);
+  });
+});
+
+describe('pageForm', () => {
+  it('submits what a browser would: hidden fields and ticked boxes only, entities decoded', () => {
+    const html = `<form method="post" action="/approvals/apr-abc123"><input type="hidden" name="t" value="a.b&amp;c"><input type="hidden" name="selection" value="1">
+<label><input type="checkbox" name="include" value="f1" checked>x</label><label><input type="checkbox" name="include" value="f2">y</label></form>`;
+
+    const form = pageForm(html);
+
+    expect(form.action).toBe('/approvals/apr-abc123');
+    expect([...new URLSearchParams(form.body)]).toEqual([
+      ['t', 'a.b&c'],
+      ['selection', '1'],
+      ['include', 'f1'],
+    ]);
+  });
+
+  it('refuses a page without a form', () => {
+    expect(() => pageForm('<h1>Already decided</h1>')).toThrow('no form');
+  });
+});

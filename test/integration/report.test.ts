@@ -1,0 +1,128 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { buildProgram } from '../../lib/cli/main.ts';
+import type { RunResult } from '../../lib/engine/run.ts';
+import { loadPolicies } from '../../lib/policy/load.ts';
+import { launchBrowser } from '../../lib/report/browser.ts';
+import { renderHtmlReport, savingsBy } from '../../lib/report/html.ts';
+import { testEnv } from '../helpers.ts';
+
+/**
+ * The HTML report in a real browser (Debian's chromium through playwright-core): the table,
+ * the charts, sorting and the evidence. `.ci/run` installs chromium when it is missing.
+ */
+const CLOCK = () => new Date('2026-11-01T00:00:00Z');
+let dir: string;
+let file: string;
+let result: RunResult;
+let browser: Awaited<ReturnType<typeof launchBrowser>>;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'trimtab-report-'));
+  const env = testEnv('small-company', { clock: CLOCK });
+  result = await env.run(loadPolicies('trimtab.yml').policies, { forceDryRun: true });
+  file = join(dir, 'report.html');
+  writeFileSync(file, renderHtmlReport(result, { account: env.deps.account, regions: env.deps.defaultRegions, generatedAt: CLOCK(), command: 'scan', apiCalls: env.sandbox.callCount() }));
+  browser = await launchBrowser();
+}, 60_000);
+
+afterAll(async () => {
+  await browser?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('the HTML report in headless Chromium', () => {
+  it('shows the header, one table row per finding and a bar per policy and per resource type, with nothing fetched from outside', async () => {
+    const page = await browser.context.newPage();
+    const requests: string[] = [];
+    page.on('request', (r) => requests.push(r.url()));
+
+    await page.goto(`file://${file}`);
+
+    expect(await page.locator('#account').textContent()).toBe('123456789012');
+    expect(await page.locator('#findings > tbody > tr').count()).toBe(result.findings.length);
+    const policyBars = await page.locator('#chart-policy g.bar').evaluateAll((gs) => gs.map((g) => [g.getAttribute('data-label'), Number(g.getAttribute('data-value'))]));
+    expect(policyBars).toEqual(savingsBy(result.findings, (f) => f.policy).map((b) => [b.label, b.value]));
+    expect(await page.locator('#chart-resource-type g.bar').count()).toBe(new Set(result.findings.filter((f) => f.status !== 'protected').map((f) => f.resource.type)).size);
+    // The bars are drawn: the largest is the widest, and visible.
+    const widths = await page.locator('#chart-policy rect').evaluateAll((rs) => rs.map((r) => (r as unknown as { getBBox(): { width: number } }).getBBox().width));
+    expect(widths[0]).toBe(Math.max(...widths));
+    expect(widths[0]).toBeGreaterThan(100);
+    expect(await page.locator('#chart-policy svg').isVisible()).toBe(true);
+    expect(requests.every((u) => u.startsWith('file://'))).toBe(true);
+    await page.close();
+  });
+
+  it('sorts the findings by a column when its heading is clicked, and back when clicked again', async () => {
+    const page = await browser.context.newPage();
+    await page.goto(`file://${file}`);
+    const amounts = () => page.locator('#findings > tbody > tr > td.num').evaluateAll((tds) => tds.map((td) => Number(td.getAttribute('data-sort'))));
+    const initial = await amounts();
+
+    await page.locator('#findings thead th', { hasText: '$/month' }).click();
+    const ascending = await amounts();
+    await page.locator('#findings thead th', { hasText: '$/month' }).click();
+    const descending = await amounts();
+
+    expect(initial).toEqual([...initial].sort((a, b) => b - a));
+    expect(ascending).toEqual([...initial].sort((a, b) => a - b));
+    expect(descending).toEqual([...initial].sort((a, b) => b - a));
+    expect(await page.locator('#findings thead th', { hasText: '$/month' }).getAttribute('aria-sort')).toBe('descending');
+    await page.close();
+  });
+
+  it('shows the evidence behind a finding when its details are opened', async () => {
+    const page = await browser.context.newPage();
+    await page.goto(`file://${file}`);
+    const top = [...result.findings].filter((f) => f.status !== 'protected').sort((a, b) => b.savings.monthlyUsd - a.savings.monthlyUsd)[0];
+    const row = page.locator('#findings > tbody > tr').first();
+    const firstKey = Object.keys(top.evidence)[0];
+
+    expect(await row.locator('details table.kv').isVisible()).toBe(false);
+    await row.locator('summary').click();
+
+    expect(await row.locator('details table.kv').isVisible()).toBe(true);
+    expect(await row.locator('details table.kv th').first().textContent()).toBe(firstKey);
+    expect(await row.locator('strong').first().textContent()).toBe(top.resource.id);
+    // A screenshot renders (the docs keep one: lib/report/report-screenshot.png).
+    const png = await page.screenshot();
+    expect(png.subarray(1, 4).toString()).toBe('PNG');
+    await page.close();
+  });
+});
+
+describe('trimtab scan --output html|csv', () => {
+  /** The CLI in process (no tsx start-up per run), with its sandbox files in the temp dir and stdout captured. */
+  async function trimtab(args: string[]): Promise<string> {
+    const keys = ['TRIMTAB_SANDBOX_FILE', 'TRIMTAB_SANDBOX_HISTORY_FILE'] as const;
+    const saved = keys.map((k) => process.env[k]);
+    process.env.TRIMTAB_SANDBOX_FILE = join(dir, 'sandbox.json');
+    process.env.TRIMTAB_SANDBOX_HISTORY_FILE = join(dir, 'actions.jsonl');
+    const chunks: string[] = [];
+    const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => (chunks.push(String(chunk)), true));
+    try {
+      await buildProgram().exitOverride().parseAsync(['node', 'trimtab', ...args]);
+    } finally {
+      write.mockRestore();
+      keys.forEach((k, i) => (saved[i] === undefined ? delete process.env[k] : (process.env[k] = saved[i])));
+    }
+    return chunks.join('');
+  }
+
+  it('writes a whole HTML document and an RFC 4180 CSV to stdout', async () => {
+    const html = await trimtab(['scan', '--sandbox', '--output', 'html']);
+    const csv = await trimtab(['scan', '--sandbox', '--output', 'csv']);
+
+    expect(html.startsWith('<!doctype html>')).toBe(true);
+    expect(html.trimEnd().endsWith('</html>')).toBe(true);
+    expect(html).toContain('<svg');
+    expect(html).toContain('trimtab scan (read-only)');
+    const lines = csv.split('\r\n');
+    expect(lines[0]).toMatch(/^policy,resource_type,resource_id,/);
+    expect(lines.at(-1)).toBe('');
+    expect(lines.slice(1, -1).length).toBeGreaterThan(0);
+    expect(lines.slice(1, -1).every((line) => /^[a-z0-9-]+,(s3-bucket|asg|ebs-snapshot),/.test(line))).toBe(true);
+  });
+});
