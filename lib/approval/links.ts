@@ -6,7 +6,7 @@
  * the store's job (a conditional update), not the token's.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod'; // namespace import: lets esbuild drop unused zod (locales, JSON Schema) from Lambda bundles
 import { TrimtabError } from '../util/errors.ts';
 
 export type Decision = 'approve' | 'reject';

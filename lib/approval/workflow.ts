@@ -5,7 +5,7 @@
  * No Lambda types here: functions/approval-*.ts and the local runner call these.
  */
 import { SFNClient, SendTaskFailureCommand, SendTaskSuccessCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import { z } from 'zod';
+import * as z from 'zod'; // namespace import: lets esbuild drop unused zod (locales, JSON Schema) from Lambda bundles
 import { applyOne, regionContext, type ApprovalRequester, type EngineDeps, type FindingResult } from '../engine/run.ts';
 import type { Policy } from '../policy/load.ts';
 import { remediators } from '../resources/index.ts';

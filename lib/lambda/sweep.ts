@@ -3,7 +3,7 @@
  * from the audit trail wired into the deps (lib/lambda/deps.ts), flushed by `deps.finish()`.
  * Kept out of functions/ so tests drive it without Lambda.
  */
-import { z } from 'zod';
+import * as z from 'zod'; // namespace import: lets esbuild drop unused zod (locales, JSON Schema) from Lambda bundles
 import type { Context } from 'aws-lambda';
 import { runPolicies } from '../engine/run.ts';
 import type { Policy } from '../policy/load.ts';

@@ -4,7 +4,7 @@
  * remediators. Unknown keys are errors that name the key, suggest the nearest valid one and
  * list them all.
  */
-import { z } from 'zod';
+import * as z from 'zod'; // namespace import: lets esbuild drop unused zod (locales, JSON Schema) from Lambda bundles
 import '../resources/index.ts';
 import { detectors, remediators, resourceTypes } from '../resources/registry.ts';
 import { alarmCreateSchema } from '../triggers/alarm-spec.ts';

@@ -109,3 +109,19 @@ export function pricesWith(overrides: Partial<Record<string, unknown>> | undefin
 export const usd = (value: number) => Math.round(value * 100) / 100;
 
 export const GIB = 1024 ** 3;
+
+/**
+ * What running trimtab itself costs (the benchmark's running-cost estimate): us-east-1 list
+ * prices as of 2026-11. Not part of DEFAULT_PRICES: policies do not price their own runs.
+ */
+export const RUNNING_PRICES_DATE = '2026-11';
+export const RUNNING_PRICES = {
+  /** Lambda duration, $/GB-second, x86_64. */
+  lambdaGbSecondX86: 0.0000166667,
+  /** Lambda duration, $/GB-second, arm64 (serverless.yml deploys arm64). */
+  lambdaGbSecondArm64: 0.0000133334,
+  /** Lambda requests, $ per 1M. */
+  lambdaPerMillionRequests: 0.2,
+  /** Step Functions standard workflows, $ per 1,000 state transitions. */
+  stepFunctionsPer1000Transitions: 0.025,
+} as const;

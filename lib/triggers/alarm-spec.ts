@@ -2,7 +2,7 @@
  * `alarm: { prefix, create }`: an alarm trimtab keeps for every in-scope resource of the
  * policy (named prefix + resource id), reconciled by lib/triggers/alarms.ts.
  */
-import { z } from 'zod';
+import * as z from 'zod'; // namespace import: lets esbuild drop unused zod (locales, JSON Schema) from Lambda bundles
 
 export const alarmCreateSchema = z.strictObject({
   /** Defaults per resource type (ALARM_METRIC_DEFAULTS): AWS/EC2 for asg, AWS/S3 for s3-bucket. */

@@ -7,7 +7,7 @@
  * EventBridge envelope: a detail that does not fit is malformed (InvalidEventError); a
  * well-formed event that names nothing trimtab handles is "unrelated" (a reason, no error).
  */
-import { z } from 'zod';
+import * as z from 'zod'; // namespace import: lets esbuild drop unused zod (locales, JSON Schema) from Lambda bundles
 import { parse } from '@aws-lambda-powertools/parser';
 import { EventBridgeEnvelope } from '@aws-lambda-powertools/parser/envelopes';
 import { EventBridgeSchema } from '@aws-lambda-powertools/parser/schemas';

@@ -3,7 +3,7 @@
  * usage (CPU and in-service count) and scaling activities. None tunes on too little data:
  * below `minDatapoints` hourly datapoints the finding is `protected` with the reason.
  */
-import { z } from 'zod';
+import * as z from 'zod'; // namespace import: lets esbuild drop unused zod (locales, JSON Schema) from Lambda bundles
 import type { Detection, Detector } from '../../engine/types.ts';
 import type { PriceTable } from '../../savings/prices.ts';
 import { ASG_NEEDS, DEFAULT_WINDOW_DAYS, windowNeed, type Group } from './resource.ts';

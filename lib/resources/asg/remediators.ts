@@ -9,7 +9,7 @@
  * A per-group tuning cooldown (default 7 days) keeps a daily loop from ratcheting.
  */
 import { AutoScalingClient, PutScalingPolicyCommand, UpdateAutoScalingGroupCommand, type PutScalingPolicyCommandInput, type ScalingPolicy } from '@aws-sdk/client-auto-scaling';
-import { z } from 'zod';
+import * as z from 'zod'; // namespace import: lets esbuild drop unused zod (locales, JSON Schema) from Lambda bundles
 import type { ActionRecord, Finding, RegionContext, Remediator } from '../../engine/types.ts';
 import { PlanConstraintError, UndoRefusedError } from '../../util/errors.ts';
 import { stableStringify } from '../../util/hash.ts';

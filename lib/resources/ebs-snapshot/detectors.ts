@@ -9,7 +9,7 @@
  * public (unless allowShared), the newest snapshot of an existing volume (unless
  * allowNewestOfVolume). `trimtab:skip` is the core's.
  */
-import { z } from 'zod';
+import * as z from 'zod'; // namespace import: lets esbuild drop unused zod (locales, JSON Schema) from Lambda bundles
 import type { Detection, DetectEnv, Detector, DetectorPass } from '../../engine/types.ts';
 import { usd, type PriceTable } from '../../savings/prices.ts';
 import { BACKUP_TAG, COPIED_SNAPSHOT_VOLUME, DLM_TAG, ebsSnapshotResource, type EbsPrepared, type EbsSnapshot } from './resource.ts';

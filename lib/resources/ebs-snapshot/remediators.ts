@@ -20,7 +20,7 @@ import {
   RestoreSnapshotFromRecycleBinCommand,
   RestoreSnapshotTierCommand,
 } from '@aws-sdk/client-ec2';
-import { z } from 'zod';
+import * as z from 'zod'; // namespace import: lets esbuild drop unused zod (locales, JSON Schema) from Lambda bundles
 import { SKIP_TAG } from '../../engine/scope.ts';
 import type { Remediator, RegionContext } from '../../engine/types.ts';
 import { usd } from '../../savings/prices.ts';

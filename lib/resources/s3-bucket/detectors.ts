@@ -1,5 +1,5 @@
 /** S3 detectors: pure decisions over an enriched bucket. */
-import { z } from 'zod';
+import * as z from 'zod'; // namespace import: lets esbuild drop unused zod (locales, JSON Schema) from Lambda bundles
 import type { DetectEnv, Detection, Detector } from '../../engine/types.ts';
 import { GIB } from '../../savings/prices.ts';
 import { RULE_IDS, TRANSITION_CLASSES, abortRuleOf, wholeBucketExpirationDays, wholeBucketRuleFor, MIN_TRANSITION_OBJECT_BYTES } from './lifecycle.ts';

@@ -6,7 +6,7 @@
  * configuration since.
  */
 import { DeleteBucketLifecycleCommand, PutBucketLifecycleConfigurationCommand, S3Client, type LifecycleRule } from '@aws-sdk/client-s3';
-import { z } from 'zod';
+import * as z from 'zod'; // namespace import: lets esbuild drop unused zod (locales, JSON Schema) from Lambda bundles
 import type { Finding, PlanResult, Remediator, SavingsEstimate } from '../../engine/types.ts';
 import type { PriceTable } from '../../savings/prices.ts';
 import { usd } from '../../savings/prices.ts';

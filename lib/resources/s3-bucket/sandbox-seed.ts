@@ -105,3 +105,41 @@ export function seedS3SmallCompany(sandbox: Sandbox, accountId: string) {
   // Another region.
   add({ name: 'acme-eu-exports', region: 'eu-west-1', ageDays: 150, uploads: [8], gb: { StandardStorage: 640 }, objects: 90_000, tags: { team: 'data' } });
 }
+
+export interface BucketInventoryOptions {
+  buckets: number;
+  region?: string;
+  prefix?: string;
+}
+
+/**
+ * Many buckets for the benchmark, deterministic, cycling through the shapes above: no
+ * lifecycle with failed uploads, a foreign rule set, versioned with an abort rule, small, tagged
+ * trimtab:skip. Every bucket but every 10th has daily BucketSizeBytes (Standard, plus Glacier
+ * on every 4th) and NumberOfObjects metrics; the 10th has none yet ("size unknown").
+ */
+export function seedBuckets(sandbox: Sandbox, accountId: string, options: BucketInventoryOptions) {
+  const region = options.region ?? 'us-east-1';
+  const prefix = options.prefix ?? 'bench';
+  const names: string[] = [];
+  for (let i = 0; i < options.buckets; i++) {
+    const name = `${prefix}-${String(i).padStart(6, '0')}`;
+    const kind = i % 5;
+    const gb = i % 10 === 9 ? undefined : { StandardStorage: 1 + ((i * 37) % 2000), ...(i % 4 === 0 ? { GlacierStorage: (i * 13) % 500 } : {}) };
+    seedBucket(sandbox, accountId, {
+      name,
+      region,
+      ageDays: 30 + (i % 700),
+      uploads: kind === 0 ? [40, 9] : [],
+      gb,
+      objects: gb ? 1000 + ((i * 7919) % 2_000_000) : undefined,
+      tags: kind === 4 && i % 3 === 0 ? { 'trimtab:skip': 'bench' } : { team: ['web', 'data', 'platform'][i % 3] },
+      ...(kind === 1 ? { lifecycle: { Rules: [{ ID: 'expire-tmp', Status: 'Enabled', Filter: { Prefix: 'tmp/' }, Expiration: { Days: 7 } }] } } : {}),
+      ...(kind === 2
+        ? { versioning: 'Enabled' as const, lifecycle: { Rules: [{ ID: 'abort-uploads', Status: 'Enabled', Filter: {}, AbortIncompleteMultipartUpload: { DaysAfterInitiation: 3 } }] } }
+        : {}),
+    });
+    names.push(name);
+  }
+  return { bucketNames: names };
+}

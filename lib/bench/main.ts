@@ -1,0 +1,140 @@
+/**
+ * `npm run bench`: scan scale, Lambda package size and init time, end-to-end alarm → fix time,
+ * running cost. Prints a table and writes bench/results.json. A benchmark, not a test: targets
+ * are reported (with how far they are missed), never asserted.
+ *
+ *   npm run bench                       # everything (packages with `npx osls package` first)
+ *   npm run bench -- --quick            # small scan cases, fewer runs, reuses .serverless/ if there
+ *   npm run bench -- --latency-ms 50    # simulated latency per API call (default 20)
+ *   npm run bench -- --skip-package     # reuse the zips in .serverless/
+ */
+import { spawnSync } from 'node:child_process';
+import { cpus } from 'node:os';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { checkTargets, render, type BenchResults } from './report.ts';
+
+// Quiet libraries before anything loads them: the table is the output.
+process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
+process.env.POWERTOOLS_DEV ??= 'true';
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+
+const { values: args } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    'latency-ms': { type: 'string', default: '20' },
+    'init-runs': { type: 'string' },
+    'e2e-runs': { type: 'string' },
+    'skip-package': { type: 'boolean', default: false },
+    out: { type: 'string', default: 'bench/results.json' },
+    case: { type: 'string' },
+    sweep: { type: 'boolean', default: false },
+  },
+});
+
+const latencyMs = Number(args['latency-ms']);
+if (!Number.isFinite(latencyMs) || latencyMs < 0) throw new Error(`--latency-ms must be a number ≥ 0, not '${args['latency-ms']}'`);
+const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);
+
+/** Runs this script in a child process (so its peak RSS is its own) and returns the JSON it prints last. */
+function child<T>(extra: string[]): T {
+  const out = spawnSync(process.execPath, ['--import', 'tsx', 'lib/bench/main.ts', ...extra, '--latency-ms', String(latencyMs)], {
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+    env: { ...process.env },
+  });
+  if (out.status !== 0) throw new Error(`bench child ${extra.join(' ')} failed (exit ${out.status}): ${out.stderr.trim().split('\n').slice(-5).join(' | ')}`);
+  const last = out.stdout.trim().split('\n').at(-1) ?? '';
+  return JSON.parse(last) as T;
+}
+
+async function main() {
+  // Child modes: one scan case, or the running-cost sweep; JSON on the last line.
+  if (args.case) {
+    const { runScanCase } = await import('./scan.ts');
+    process.stdout.write(`${JSON.stringify(await runScanCase(args.case, latencyMs))}\n`);
+    return;
+  }
+  if (args.sweep) {
+    const { runSweepCase } = await import('./scan.ts');
+    process.stdout.write(`${JSON.stringify(await runSweepCase(latencyMs))}\n`);
+    return;
+  }
+
+  const started = performance.now();
+  const quick = args.quick;
+  const initRuns = Number(args['init-runs'] ?? (quick ? 3 : 7));
+  const e2eRuns = Number(args['e2e-runs'] ?? (quick ? 5 : 20));
+  const { SCAN_CASES, QUICK_CASES } = await import('./scan.ts');
+  const results: Omit<BenchResults, 'targets'> = {
+    startedAt: new Date().toISOString(),
+    command: `npm run bench --${process.argv.slice(2).length ? ` ${process.argv.slice(2).join(' ')}` : ''}`.replace(/ --$/, ''),
+    node: process.version,
+    cpus: cpus().length,
+    latencyMs,
+    quick,
+    scan: [],
+    endToEnd: [],
+  };
+
+  // 1. Scan scale, one child per case.
+  for (const c of SCAN_CASES.filter((c) => !quick || QUICK_CASES.includes(c.id))) {
+    log(`scan ${c.id} (${c.title}) …`);
+    results.scan.push(child(['--case', c.id]));
+  }
+
+  // 2. Lambda: package, sizes, init time.
+  const { functionSizes, initTimings, packageFunctions, serverlessConfig } = await import('./lambda.ts');
+  const haveZips = existsSync('.serverless') && readdirSync('.serverless').some((f) => f.endsWith('.zip'));
+  const packageMs = args['skip-package'] || (quick && haveZips) ? undefined : packageFunctions(log);
+  const bundleDir = resolve('bench', '.bundles');
+  mkdirSync(bundleDir, { recursive: true });
+  log('sizes and bundle analysis …');
+  const sizes = await functionSizes(bundleDir);
+  log(`init time, ${initRuns} runs per bundle …`);
+  const init = await initTimings(sizes, bundleDir, initRuns);
+  results.lambda = { packageMs, sizes, init };
+
+  // 3. End to end.
+  const { endToEnd } = await import('./e2e.ts');
+  for (const l of [...new Set([0, latencyMs])]) {
+    log(`end to end, latency ${l} ms, ${e2eRuns} runs …`);
+    results.endToEnd.push(await endToEnd(l, e2eRuns));
+  }
+
+  // 4. Running cost.
+  log('running-cost sweep …');
+  const sweep = child<NonNullable<BenchResults['sweep']>>(['--sweep']);
+  results.sweep = sweep;
+  const { runningCost, transitionsPerExecution } = await import('./cost.ts');
+  const { approvalDefinition } = await import('../approval/state-machine.ts');
+  const definition = approvalDefinition({ functionName: (fn) => fn }) as unknown as { StartAt: string; States: Record<string, { Type: string }> };
+  const transitions = transitionsPerExecution(definition);
+  const tasks = Object.values(definition.States).filter((s) => s.Type === 'Task').length;
+  const config = serverlessConfig();
+  const memoryMb = (config.functions.scan?.memorySize ?? config.provider.memorySize ?? 1024) as number;
+  const arm64 = (config.provider as { architecture?: string }).architecture === 'arm64';
+  const approvalTaskMs = 1000;
+  results.runningCost = {
+    ...runningCost({ sweepMs: sweep.wallMs, memoryMb, arm64, approvalExecutionsPerSweep: sweep.approvalExecutions, transitionsPerExecution: transitions, lambdaInvocationsPerExecution: tasks, approvalTaskMs }),
+    assumptions: [
+      `one sweep a day, 30 days; sweep duration measured on the sandbox at ${latencyMs} ms per call (read side: dry-run)`,
+      `${memoryMb} MB, ${arm64 ? 'arm64' : 'x86_64'} (serverless.yml)`,
+      `${sweep.approvalExecutions} approval execution(s) a day (approval-mode policies with findings), ${transitions} state transitions each (longest approved path), every one approved`,
+      `${tasks} Lambda task invocations per execution at ${approvalTaskMs} ms each (assumed, not measured)`,
+      'excludes DynamoDB, EventBridge, CloudWatch Logs/metrics and X-Ray, and the free tier',
+    ],
+  };
+
+  results.durationMs = Math.round(performance.now() - started);
+  const full: BenchResults = { ...results, targets: checkTargets(results) };
+  mkdirSync(join(args.out!, '..'), { recursive: true });
+  writeFileSync(args.out!, `${JSON.stringify(full, null, 2)}\n`);
+  process.stdout.write(`${render(full)}\n\nWrote ${args.out} in ${(full.durationMs! / 1000).toFixed(0)} s.\n`);
+}
+
+main().catch((error) => {
+  process.stderr.write(`bench failed: ${(error as Error).stack ?? error}\n`);
+  process.exit(1);
+});

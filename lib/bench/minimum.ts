@@ -1,0 +1,85 @@
+/**
+ * The fewest API calls a listing could take, from the item counts and AWS's page limits:
+ * every listing costs ⌈items / page limit⌉ calls (at least one, even when empty), metric reads
+ * cost ⌈queries / 500⌉ GetMetricData calls, and reads AWS offers no batch for (S3 bucket
+ * configuration) cost one call per item. The benchmark divides the calls it counted by this.
+ */
+
+/** AWS's documented page and batch limits for the operations trimtab lists with. */
+export const PAGE_LIMITS = {
+  'ec2:DescribeSnapshots': 1000,
+  'ec2:DescribeImages': 1000,
+  'ec2:DescribeVolumes': 1000,
+  'rbin:ListRules': 1000,
+  's3:ListBuckets': 10_000,
+  'autoscaling:DescribeAutoScalingGroups': 100,
+  'autoscaling:DescribePolicies': 100,
+  'autoscaling:DescribeScalingActivities': 100,
+  'autoscaling:DescribeLaunchConfigurations': 100,
+  /** Queries per GetMetricData call. */
+  'cloudwatch:GetMetricData': 500,
+} as const satisfies Record<string, number>;
+
+export type LimitedOperation = keyof typeof PAGE_LIMITS;
+
+/** One listing (an operation with one set of filters) over `items` results. */
+export interface Listing {
+  operation: LimitedOperation;
+  items: number;
+}
+
+/** A read that AWS answers for one item only (e.g. GetBucketTagging): `items` calls. */
+export interface PerItemRead {
+  operation: string;
+  items: number;
+}
+
+export interface CallModel {
+  listings: Listing[];
+  /** GetMetricData queries needed in the region (each batch of ≤500 is one call). */
+  metricQueries?: number;
+  perItem?: PerItemRead[];
+}
+
+/** Calls for one listing: ⌈items / limit⌉, and one call even for an empty result. */
+export function listingCalls(items: number, limit: number): number {
+  if (!(limit >= 1)) throw new Error(`page limit ${limit} must be at least 1`);
+  if (!(items >= 0)) throw new Error(`item count ${items} must not be negative`);
+  return Math.max(1, Math.ceil(items / limit));
+}
+
+/** The minimum calls by operation for a model. */
+export function minimumCalls(model: CallModel): Record<string, number> {
+  const out: Record<string, number> = {};
+  const add = (op: string, n: number) => (out[op] = (out[op] ?? 0) + n);
+  for (const l of model.listings) add(l.operation, listingCalls(l.items, PAGE_LIMITS[l.operation]));
+  if (model.metricQueries) add('cloudwatch:GetMetricData', Math.ceil(model.metricQueries / PAGE_LIMITS['cloudwatch:GetMetricData']));
+  for (const r of model.perItem ?? []) if (r.items > 0) add(r.operation, r.items);
+  return Object.fromEntries(Object.entries(out).sort(([a], [b]) => a.localeCompare(b)));
+}
+
+export interface CallComparison {
+  actual: number;
+  minimum: number;
+  /** actual / minimum. */
+  ratio: number;
+  /** Per operation: [actual, minimum]; an operation the model does not expect has minimum 0. */
+  byOperation: Record<string, { actual: number; minimum: number }>;
+}
+
+export const total = (calls: Record<string, number>) => Object.values(calls).reduce((a, b) => a + b, 0);
+
+/** Counted calls against the minimum, overall and per operation. */
+export function compareCalls(actual: Record<string, number>, minimum: Record<string, number>): CallComparison {
+  const ops = [...new Set([...Object.keys(actual), ...Object.keys(minimum)])].sort();
+  const min = total(minimum);
+  return {
+    actual: total(actual),
+    minimum: min,
+    ratio: min === 0 ? Number.POSITIVE_INFINITY : Math.round((total(actual) / min) * 1000) / 1000,
+    byOperation: Object.fromEntries(ops.map((op) => [op, { actual: actual[op] ?? 0, minimum: minimum[op] ?? 0 }])),
+  };
+}
+
+/** API calls per 1,000 resources. */
+export const callsPerThousand = (calls: number, resources: number) => (resources === 0 ? 0 : Math.round((calls / resources) * 1000 * 10) / 10);

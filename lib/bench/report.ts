@@ -1,0 +1,92 @@
+/** The benchmark's table (stdout) and its targets. */
+import type { RunningCost } from './cost.ts';
+import type { EndToEndResult } from './e2e.ts';
+import type { FunctionSize, InitTiming } from './lambda.ts';
+import type { ScanResult, SweepResult } from './scan.ts';
+import { atMost, type TargetCheck } from './stats.ts';
+
+export interface BenchResults {
+  startedAt: string;
+  command: string;
+  node: string;
+  cpus: number;
+  latencyMs: number;
+  quick: boolean;
+  durationMs?: number;
+  scan: ScanResult[];
+  lambda?: { packageMs?: number; sizes: FunctionSize[]; init: InitTiming[] };
+  endToEnd: EndToEndResult[];
+  sweep?: SweepResult;
+  runningCost?: RunningCost & { assumptions: string[] };
+  targets: TargetCheck[];
+}
+
+export const TARGETS = { callsVsMinimum: 1.1, rss100kMiB: 256, zipKiB: 250, initVsBaseline: 1.3, costUsdMonth: 1 } as const;
+
+export function checkTargets(r: Omit<BenchResults, 'targets'>): TargetCheck[] {
+  const out: TargetCheck[] = [];
+  for (const s of r.scan) out.push(atMost(`API calls ≤ ${TARGETS.callsVsMinimum}× minimum: ${s.id}`, s.vsMinimum.ratio, TARGETS.callsVsMinimum, '×'));
+  const big = r.scan.find((s) => s.id === 'ebs-100k');
+  if (big) out.push(atMost('100k snapshots scanned under 256 MB RSS (scan footprint, without the sandbox copy)', big.scanRssMiB, TARGETS.rss100kMiB, 'MiB'));
+  for (const f of r.lambda?.sizes ?? []) out.push(atMost(`zip ≤ ${TARGETS.zipKiB} KB: ${f.name}`, f.zipBytes / 1024, TARGETS.zipKiB, 'KiB'));
+  for (const t of r.lambda?.init ?? []) out.push(atMost(`init ≤ ${TARGETS.initVsBaseline}× SDK-only baseline: ${t.name}`, t.ratio, TARGETS.initVsBaseline, '×'));
+  if (r.runningCost) out.push(atMost('running cost < $1/month (10k snapshots, 1k buckets, 100 groups, daily)', r.runningCost.totalUsdPerMonth, TARGETS.costUsdMonth, 'USD'));
+  return out;
+}
+
+function table(headers: string[], rows: (string | number)[][]): string {
+  const cells = [headers, ...rows.map((r) => r.map(String))];
+  const widths = headers.map((_, i) => Math.max(...cells.map((r) => r[i].length)));
+  const line = (r: string[]) => `| ${r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(' | ')} |`;
+  return [line(headers), `|${widths.map((w, i) => (i === 0 ? ':' : '-') + '-'.repeat(w) + (i === 0 ? '-' : ':')).join('|')}|`, ...cells.slice(1).map(line)].join('\n');
+}
+
+const kib = (b: number) => (b / 1024).toFixed(0);
+
+export function render(r: BenchResults): string {
+  const parts: string[] = [];
+  parts.push(`## Scan scale (simulated latency ${r.latencyMs} ms per call)\n`);
+  parts.push(
+    table(
+      ['case', 'resources', 'wall s', 'calls', 'calls/1k', 'minimum', 'ratio', 'peak RSS MiB', 'scan RSS MiB'],
+      r.scan.map((s) => [s.id, s.resources, (s.wallMs / 1000).toFixed(1), s.vsMinimum.actual, s.callsPer1000, s.vsMinimum.minimum, s.vsMinimum.ratio, s.peakRssMiB, s.scanRssMiB]),
+    ),
+  );
+  parts.push('\nCalls by operation (actual / minimum):');
+  for (const s of r.scan) {
+    parts.push(`- ${s.id}: ${Object.entries(s.vsMinimum.byOperation).map(([op, v]) => `${op} ${v.actual}/${v.minimum}`).join(', ')}`);
+  }
+  if (r.lambda) {
+    parts.push(`\n## Lambda packages${r.lambda.packageMs ? ` (osls package took ${(r.lambda.packageMs / 1000).toFixed(0)} s)` : ''}\n`);
+    parts.push(
+      table(
+        ['function', 'zip KiB', 'bundle KiB', 'zip KiB if SDK external (est.)', 'init ms (median)', 'baseline ms', 'init ratio', 'SDK clients'],
+        r.lambda.sizes.map((f) => {
+          const t = r.lambda!.init.find((i) => i.name === f.name);
+          return [f.name, kib(f.zipBytes), kib(f.bundleBytes), kib(f.zipBytesSdkExternal), t?.medianMs ?? '-', t?.baselineMedianMs ?? '-', t?.ratio ?? '-', f.clients.map((c) => c.replace('@aws-sdk/client-', '')).join(' ')];
+        }),
+      ),
+    );
+    const scan = r.lambda.sizes.find((f) => f.name === 'scan') ?? r.lambda.sizes[0];
+    if (scan) parts.push(`\nLargest packages in the ${scan.name} bundle (minified bytes): ${scan.topPackages.map((p) => `${p.name} ${kib(p.bytes)} KiB`).join(', ')}`);
+  }
+  if (r.endToEnd.length) {
+    parts.push('\n## End to end: alarm event → raise-target applied and verified\n');
+    parts.push(table(['latency ms/call', 'runs', 'median ms', 'p95 ms', 'calls'], r.endToEnd.map((e) => [e.latencyMs, e.runs, e.medianMs, e.p95Ms, Object.values(e.calls).reduce((a, b) => a + b, 0)])));
+    parts.push(`\nApplied: ${r.endToEnd[0].applied}`);
+  }
+  if (r.runningCost && r.sweep) {
+    const c = r.runningCost;
+    parts.push('\n## Running cost (daily sweep: 10k snapshots, 1k buckets, 100 groups)\n');
+    parts.push(
+      table(
+        ['sweep s', 'GB-s/month', 'requests/month', 'transitions/month', 'Lambda $', 'Step Functions $', 'total $/month'],
+        [[(r.sweep.wallMs / 1000).toFixed(1), c.lambdaGbSecondsPerMonth, c.lambdaRequestsPerMonth, c.stateTransitionsPerMonth, c.lambdaUsd, c.stepFunctionsUsd, c.totalUsdPerMonth]],
+      ),
+    );
+    parts.push(`\nAssumptions: ${c.assumptions.join('; ')}`);
+  }
+  parts.push('\n## Targets\n');
+  parts.push(table(['target', 'result'], r.targets.map((t) => [t.target, t.note])));
+  return parts.join('\n');
+}

@@ -1,0 +1,72 @@
+/** The benchmark's pure parts: the fewest-calls model, the call comparison, and the statistics. */
+import { describe, expect, it } from 'vitest';
+import { transitionsPerExecution } from '../../../lib/bench/cost.ts';
+import { callsPerThousand, compareCalls, listingCalls, minimumCalls } from '../../../lib/bench/minimum.ts';
+import { atMost, median, percentile } from '../../../lib/bench/stats.ts';
+
+describe('minimumCalls', () => {
+  it('counts one call per started page, one for an empty listing, a call per 500 metric queries and one per item for unbatched reads', () => {
+    // Prepare
+    const model = {
+      listings: [
+        { operation: 'ec2:DescribeSnapshots' as const, items: 100_000 },
+        { operation: 'ec2:DescribeSnapshots' as const, items: 0 },
+        { operation: 'autoscaling:DescribeAutoScalingGroups' as const, items: 501 },
+      ],
+      metricQueries: 8_001,
+      perItem: [{ operation: 's3:GetBucketTagging', items: 7 }],
+    };
+    // Act
+    const minimum = minimumCalls(model);
+    // Assess
+    expect(minimum).toEqual({
+      'autoscaling:DescribeAutoScalingGroups': 6,
+      'cloudwatch:GetMetricData': 17,
+      'ec2:DescribeSnapshots': 101,
+      's3:GetBucketTagging': 7,
+    });
+    expect(listingCalls(1000, 1000)).toBe(1);
+    expect(() => listingCalls(10, 0)).toThrow(/page limit 0/);
+  });
+
+  it('compares counted calls with the minimum overall and per operation, including operations the model did not expect', () => {
+    const comparison = compareCalls({ 'ec2:DescribeSnapshots': 11, 'rbin:ListRules': 2, 'ec2:DescribeSnapshotAttribute': 1 }, { 'ec2:DescribeSnapshots': 11, 'rbin:ListRules': 1 });
+    expect(comparison.actual).toBe(14);
+    expect(comparison.minimum).toBe(12);
+    expect(comparison.ratio).toBe(1.167);
+    expect(comparison.byOperation['ec2:DescribeSnapshotAttribute']).toEqual({ actual: 1, minimum: 0 });
+    expect(callsPerThousand(14, 10_000)).toBe(1.4);
+  });
+});
+
+describe('statistics', () => {
+  it('takes the median (mean of the middle two for an even count) and nearest-rank p95', () => {
+    const sample = [5, 1, 4, 2, 3, 100, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19];
+    expect(median([3, 1, 2])).toBe(2);
+    expect(median([4, 1, 3, 2])).toBe(2.5);
+    expect(percentile(sample, 95)).toBe(19);
+    expect(percentile(sample, 100)).toBe(100);
+    expect(() => median([])).toThrow(/empty/);
+  });
+
+  it('says by how much an at-most target is missed, and that a met one is met', () => {
+    expect(atMost('zip', 375, 250, 'KiB')).toMatchObject({ met: false, overBy: 1.5, note: 'MISSED by 125 KiB (50 % over 250 KiB)' });
+    expect(atMost('ratio', 1.05, 1.1, '×')).toMatchObject({ met: true, note: 'met: 1.05× ≤ 1.1×' });
+  });
+});
+
+describe('transitionsPerExecution', () => {
+  it('counts the states on the path from StartAt through Next and the first Choice to the end', () => {
+    const definition = {
+      StartAt: 'A',
+      States: {
+        A: { Type: 'Task', Next: 'B' },
+        B: { Type: 'Choice', Choices: [{ Next: 'C' }], Default: 'F' },
+        C: { Type: 'Succeed' },
+        F: { Type: 'Fail' },
+      },
+    };
+    expect(transitionsPerExecution(definition)).toBe(3);
+    expect(() => transitionsPerExecution({ StartAt: 'X', States: {} })).toThrow(/no state 'X'/);
+  });
+});
