@@ -7,6 +7,7 @@ import { resolve } from 'node:path';
 import { LineCounter, parseDocument, isNode } from 'yaml';
 import type { z } from 'zod';
 import type { Mode } from '../engine/types.ts';
+import type { OrganizationConfig } from '../org/config.ts';
 import { PolicyValidationError } from '../util/errors.ts';
 import { buildPolicyFileSchema, type approvalSchema, type scopeSchema, type triggerSchema } from './schema.ts';
 
@@ -30,6 +31,8 @@ export interface Policy {
 export interface PolicySet {
   file: string;
   policies: Policy[];
+  /** The `organization:` block (hub and spokes, lib/org), when the file has one. */
+  organization?: OrganizationConfig;
 }
 
 export const DEFAULT_POLICY_FILE = 'trimtab.yml';
@@ -72,6 +75,7 @@ export function parsePolicies(text: string, file: string): PolicySet {
   const defaults = parsed.defaults ?? {};
   return {
     file,
+    ...(parsed.organization ? { organization: parsed.organization } : {}),
     policies: parsed.policies.map(
       (p: any): Policy => ({
         ...p,

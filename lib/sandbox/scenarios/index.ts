@@ -8,6 +8,7 @@ import { SANDBOX_ACCOUNT, type Sandbox } from '../sandbox.ts';
 import { seedS3SmallCompany } from '../../resources/s3-bucket/sandbox-seed.ts';
 import { seedAsgSmallCompany } from '../../resources/asg/sandbox-seed.ts';
 import { seedEbsSmallCompany } from '../../resources/ebs-snapshot/sandbox-seed.ts';
+import { seedOrganizationScenario } from '../../org/sandbox-seed.ts';
 
 export interface Scenario {
   id: string;
@@ -35,6 +36,13 @@ scenarios.register({
   seed(sandbox) {
     sandbox.account(SANDBOX_ACCOUNT, 'empty');
   },
+});
+
+// Hub and spokes (lib/org): member accounts across regions, one whose role cannot be assumed.
+scenarios.register({
+  id: 'organization',
+  title: 'An AWS Organization: a hub, 3 member accounts in 2 regions, and 1 account whose member role is missing (AccessDenied)',
+  seed: (sandbox) => void seedOrganizationScenario(sandbox),
 });
 
 export const DEFAULT_SCENARIO = 'small-company';

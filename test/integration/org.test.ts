@@ -1,0 +1,87 @@
+/** Hub and spokes on the sandbox: a multi-account, multi-region sweep with one account that cannot be entered. */
+import { describe, expect, it } from 'vitest';
+import { AwsClients } from '../../lib/aws/clients.ts';
+import { MemoryActionStore } from '../../lib/audit/store.ts';
+import type { EngineDeps } from '../../lib/engine/run.ts';
+import { undoAction } from '../../lib/engine/undo.ts';
+import { MemberRoles } from '../../lib/org/roles.ts';
+import { sweepOrganization } from '../../lib/org/fleet.ts';
+import { ORGANIZATION_SCENARIO, memberAccountId, seedOrganization, unreachableAccountId } from '../../lib/org/sandbox-seed.ts';
+import { SANDBOX_ACCOUNT } from '../../lib/sandbox/sandbox.ts';
+import { s3State } from '../../lib/sandbox/services/s3.ts';
+import { emptySandbox, policiesFrom } from '../helpers.ts';
+
+const clock = () => new Date('2026-11-01T00:00:00Z');
+
+const POLICIES = `
+version: 1
+policies:
+  - id: abort-uploads
+    resource: s3-bucket
+    detector: { type: missing-abort-multipart-rule }
+    action: { type: add-lifecycle-rules, abortIncompleteMultipartUploadDays: 7 }
+    mode: auto
+  - id: orphaned-snapshots
+    resource: ebs-snapshot
+    detector: { type: orphaned, minAgeDays: 30 }
+    action: { type: delete-snapshot }
+    scope: { organizationalUnits: [ou-prod-11111111] }
+`;
+
+function orgEnv() {
+  const sandbox = emptySandbox({ clock });
+  const organization = seedOrganization(sandbox, ORGANIZATION_SCENARIO);
+  const hubClients = new AwsClients({ account: SANDBOX_ACCOUNT, allowWrites: false, interceptor: sandbox, writePacing: false });
+  const store = new MemoryActionStore();
+  const roles = new MemberRoles({ hub: hubClients, hubAccount: SANDBOX_ACCOUNT, config: organization, stage: 'test', region: 'us-east-1', now: clock });
+  const hub: EngineDeps = { account: SANDBOX_ACCOUNT, clients: hubClients, store, defaultRegions: ['us-east-1'], now: clock, accountClients: roles.clientsFor };
+  return { sandbox, organization, roles, hub, store };
+}
+
+describe('sweepOrganization on the organization sandbox', () => {
+  it('sweeps every reachable account × region and records the account whose role cannot be assumed', async () => {
+    // Prepare
+    const { sandbox, organization, roles, hub } = orgEnv();
+    const policies = policiesFrom(POLICIES);
+    // Act
+    const result = await sweepOrganization({ policies, organization, hub, clientsFor: roles.clientsFor, forceDryRun: true, concurrency: 4 });
+    // Assess: 4 accounts × 2 regions planned; the unreachable account's 2 items failed, the 6 others completed.
+    expect(result.plan).toHaveLength(8);
+    const failed = result.items.filter((i) => i.status === 'failed');
+    expect(failed.map((i) => `${i.account}/${i.region}`)).toEqual([`${unreachableAccountId(1)}/eu-west-1`, `${unreachableAccountId(1)}/us-east-1`]);
+    expect(failed[0].error).toMatchObject({ name: 'MemberAccessError' });
+    expect(failed[0].error!.message).toContain(`arn:aws:iam::${unreachableAccountId(1)}:role/trimtab-member-test`);
+    expect(failed[0].error!.message).toContain('AccessDenied');
+    expect(result.summary).toMatchObject({ accounts: 4, items: 8, completed: 6, failed: 2, failedAccounts: [unreachableAccountId(1)] });
+    // Every reachable account's buckets were found, each finding naming its own account.
+    const bucketFindings = result.findings.filter((f) => f.policy === 'abort-uploads');
+    expect(new Set(bucketFindings.map((f) => f.resource.account))).toEqual(new Set([memberAccountId(1), memberAccountId(2), memberAccountId(3)]));
+    for (const f of bucketFindings) expect(f.resource.id).toContain(f.resource.account);
+    expect(bucketFindings).toHaveLength(3 * ORGANIZATION_SCENARIO.buckets!);
+    // The OU-scoped policy covered only ou-prod's accounts (the first two members).
+    const snapshotAccounts = new Set(result.findings.filter((f) => f.policy === 'orphaned-snapshots').map((f) => f.resource.account));
+    expect(snapshotAccounts).toEqual(new Set([memberAccountId(1), memberAccountId(2)]));
+    // One AssumeRole per account (credentials are reused across regions), and scan wrote nothing.
+    expect(sandbox.callsByOperation()['sts:AssumeRole']).toBe(3 + 2);
+    expect(sandbox.successfulWrites()).toEqual([]);
+  });
+
+  it('applies auto-mode changes in each member account with that account\u2019s role, and undoes one there', async () => {
+    // Prepare
+    const { sandbox, organization, roles, hub, store } = orgEnv();
+    const policies = policiesFrom(POLICIES).filter((p) => p.id === 'abort-uploads');
+    // Act
+    const result = await sweepOrganization({ policies, organization, hub, clientsFor: roles.clientsFor, actor: 'auto' });
+    // Assess: writes landed in the member accounts, none in the hub.
+    const writes = sandbox.successfulWrites('s3:PutBucketLifecycleConfiguration');
+    expect(new Set(writes.map((w) => w.account))).toEqual(new Set([memberAccountId(1), memberAccountId(2), memberAccountId(3)]));
+    expect(result.actions.every((a) => a.status === 'verified')).toBe(true);
+    // Undo from the hub: the record names the account, so the undo assumes that account's role.
+    const record = result.actions.find((a) => a.resource.account === memberAccountId(2))!;
+    const undone = await undoAction(record.id, { ...hub, store });
+    expect(undone.status).toBe('undone');
+    const bucket = s3State(sandbox, sandbox.account(memberAccountId(2))).buckets[record.resource.id];
+    expect(bucket.lifecycle?.Rules ?? []).toEqual([]);
+    expect(sandbox.writes.at(-1)).toMatchObject({ account: memberAccountId(2), outcome: 'ok' });
+  });
+});
