@@ -39,6 +39,7 @@ export interface MemberRolesOptions {
 }
 
 const REFRESH_MARGIN_MS = 5 * 60_000;
+const FAILURE_MEMORY_MS = 60_000;
 
 interface Credentials {
   accessKeyId: string;
@@ -49,6 +50,7 @@ interface Credentials {
 
 export class MemberRoles {
   private readonly cache = new Map<string, Promise<AwsClients>>();
+  private readonly failures = new Map<string, number>();
   private hubAccount?: Promise<string>;
 
   constructor(readonly options: MemberRolesOptions) {
@@ -74,12 +76,19 @@ export class MemberRoles {
    */
   clientsFor = async (account: string): Promise<AwsClients> => {
     if (account === (await this.hub())) return this.options.hub;
+    const now = (this.options.now ?? (() => new Date()))().getTime();
+    const failedAt = this.failures.get(account);
+    // A refusal is remembered for a minute (every region of this sweep fails the same way, with one
+    // STS call), then forgotten: a warm Lambda container retries once the StackSet reached the account.
+    if (failedAt !== undefined && now - failedAt > FAILURE_MEMORY_MS) {
+      this.cache.delete(account);
+      this.failures.delete(account);
+    }
     let clients = this.cache.get(account);
     if (!clients) {
       clients = this.open(account);
       this.cache.set(account, clients);
-      // A refusal is not cached: the next run (after the StackSet reached the account) tries again.
-      clients.catch(() => this.cache.delete(account));
+      clients.catch(() => this.failures.set(account, now));
     }
     return clients;
   };

@@ -9,7 +9,10 @@ import { sweepOrganization } from '../../lib/org/fleet.ts';
 import { ORGANIZATION_SCENARIO, memberAccountId, seedOrganization, unreachableAccountId } from '../../lib/org/sandbox-seed.ts';
 import { SANDBOX_ACCOUNT } from '../../lib/sandbox/sandbox.ts';
 import { s3State } from '../../lib/sandbox/services/s3.ts';
-import { emptySandbox, policiesFrom } from '../helpers.ts';
+import { emptySandbox, envFor, lambdaDepsFor, policiesFrom } from '../helpers.ts';
+import { runOrgSweepLocally } from '../../lib/org/local.ts';
+import { sweepAccount } from '../../lib/org/lambda.ts';
+import { ORG_ERRORS, ORG_STATE } from '../../lib/org/state-machine.ts';
 
 const clock = () => new Date('2026-11-01T00:00:00Z');
 
@@ -61,8 +64,8 @@ describe('sweepOrganization on the organization sandbox', () => {
     // The OU-scoped policy covered only ou-prod's accounts (the first two members).
     const snapshotAccounts = new Set(result.findings.filter((f) => f.policy === 'orphaned-snapshots').map((f) => f.resource.account));
     expect(snapshotAccounts).toEqual(new Set([memberAccountId(1), memberAccountId(2)]));
-    // One AssumeRole per account (credentials are reused across regions), and scan wrote nothing.
-    expect(sandbox.callsByOperation()['sts:AssumeRole']).toBe(3 + 2);
+    // One AssumeRole per account, reachable or not (credentials and refusals are reused across regions); scan wrote nothing.
+    expect(sandbox.callsByOperation()['sts:AssumeRole']).toBe(4);
     expect(sandbox.successfulWrites()).toEqual([]);
   });
 
@@ -83,5 +86,54 @@ describe('sweepOrganization on the organization sandbox', () => {
     const bucket = s3State(sandbox, sandbox.account(memberAccountId(2))).buckets[record.resource.id];
     expect(bucket.lifecycle?.Rules ?? []).toEqual([]);
     expect(sandbox.writes.at(-1)).toMatchObject({ account: memberAccountId(2), outcome: 'ok' });
+  });
+});
+
+describe('the "Sweep the organization" state machine, run locally from the generated ASL', () => {
+  function localEnv() {
+    const { sandbox, organization, roles, hub } = orgEnv();
+    const policySet = { file: 'test.yml', policies: policiesFrom(POLICIES), organization };
+    const deps = lambdaDepsFor(envFor(sandbox, ['us-east-1']), policySet);
+    deps.engine = { ...deps.engine, now: clock };
+    return { sandbox, deps, roles, hub };
+  }
+
+  it('runs one item per account × region, records the unreachable account, and ends failed only after the others completed', async () => {
+    // Prepare
+    const { sandbox, deps, roles } = localEnv();
+    // Act
+    const run = await runOrgSweepLocally({ deps, roles, input: { schedule: 'rate(1 day)' }, maxConcurrency: 3 });
+    // Assess
+    expect(run.ok).toBe(false);
+    if (run.ok) return;
+    expect(run.error.name).toBe(ORG_ERRORS.accountsFailed);
+    expect(run.states.filter((s) => s === ORG_STATE.item)).toHaveLength(8);
+    expect(run.states).toContain(ORG_STATE.summarize);
+    // The auto policy wrote in every reachable account (dry-run policies never).
+    expect(new Set(sandbox.successfulWrites().map((w) => w.account))).toEqual(new Set([memberAccountId(1), memberAccountId(2), memberAccountId(3)]));
+    expect(sandbox.successfulWrites().every((w) => w.operation === 'PutBucketLifecycleConfiguration')).toBe(true);
+  });
+
+  it('summarizes completed and failed items, including an invocation that crashed and was caught in its child', async () => {
+    // Prepare: one account's invocation throws like a Lambda timeout.
+    const { deps, roles } = localEnv();
+    const item = async (payload: any) => {
+      if (payload.account === memberAccountId(3)) throw Object.assign(new Error('Task timed out after 900 seconds'), { name: 'Sandbox.Timeout' });
+      return sweepAccount(payload, undefined, deps, roles);
+    };
+    // Act
+    const run = await runOrgSweepLocally({ deps, roles, item, input: { regions: ['us-east-1'] } });
+    // Assess: 4 items in us-east-1; the crashed one went through the Catch, the unreachable one failed in its handler.
+    expect(run.ok).toBe(false);
+    expect(run.states.filter((s) => s === ORG_STATE.itemFailed)).toHaveLength(1);
+    expect(run.summary).toMatchObject({ items: 4, completed: 2, failed: 2, failedAccounts: [memberAccountId(3), unreachableAccountId(1)].sort() });
+    expect(run.summary!.failures.find((f) => f.account === memberAccountId(3))!.error).toEqual({ name: 'Sandbox.Timeout', message: 'Task timed out after 900 seconds' });
+    expect(run.summary!.failures.find((f) => f.account === unreachableAccountId(1))!.error!.name).toBe('MemberAccessError');
+  });
+
+  it('rejects an item for a policy the deployed trimtab.yml does not have, naming it', async () => {
+    const { deps, roles } = localEnv();
+    await expect(sweepAccount({ account: memberAccountId(1), region: 'us-east-1', policies: ['gone'] }, undefined, deps, roles)).rejects.toThrow(/Unknown policy id\(s\) gone/);
+    await expect(sweepAccount({ account: '12', region: 'us-east-1', policies: ['abort-uploads'] }, undefined, deps, roles)).rejects.toThrow(/account: an account id is 12 digits/);
   });
 });
