@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { AwsClients } from '../../lib/aws/clients.ts';
 import { MemoryActionStore } from '../../lib/audit/store.ts';
-import type { EngineDeps } from '../../lib/engine/run.ts';
+import { applyOne, type EngineDeps } from '../../lib/engine/run.ts';
 import { undoAction } from '../../lib/engine/undo.ts';
 import { MemberRoles } from '../../lib/org/roles.ts';
 import { sweepOrganization } from '../../lib/org/fleet.ts';
@@ -135,5 +135,22 @@ describe('the "Sweep the organization" state machine, run locally from the gener
     const { deps, roles } = localEnv();
     await expect(sweepAccount({ account: memberAccountId(1), region: 'us-east-1', policies: ['gone'] }, undefined, deps, roles)).rejects.toThrow(/Unknown policy id\(s\) gone/);
     await expect(sweepAccount({ account: '12', region: 'us-east-1', policies: ['abort-uploads'] }, undefined, deps, roles)).rejects.toThrow(/account: an account id is 12 digits/);
+  });
+});
+
+describe('a record in a member account, acted on by the hub', () => {
+  it('applies an approved plan with the member account\u2019s role, not the hub\u2019s clients', async () => {
+    // Prepare: a scan found a bucket in member 1; the hub (account 123456789012) applies it, as approval-apply does.
+    const { sandbox, organization, roles, hub } = orgEnv();
+    const [policy] = policiesFrom(POLICIES);
+    const scan = await sweepOrganization({ policies: [policy], organization, hub, clientsFor: roles.clientsFor, accounts: [memberAccountId(1)], regions: ['us-east-1'], forceDryRun: true });
+    const finding = scan.findings[0];
+    expect(finding.resource.account).toBe(memberAccountId(1));
+    // Act
+    const record = await applyOne({ ...policy, mode: 'approval' }, finding, 'approver@example.com', hub, 'approval');
+    // Assess
+    expect(record.status).toBe('verified');
+    expect(sandbox.successfulWrites().map((w) => w.account)).toEqual([memberAccountId(1)]);
+    expect(sandbox.state.accounts[SANDBOX_ACCOUNT].global.s3).toBeUndefined();
   });
 });
