@@ -5,6 +5,7 @@ import { actionsFor } from '../../../lib/deploy/iam.ts';
 import { MEMBER_TEMPLATE_FILE, memberActions, memberTemplate, memberTemplateText } from '../../../lib/org/deploy.ts';
 import { organizationSchema } from '../../../lib/org/config.ts';
 import { accountsOf, sweepItems } from '../../../lib/org/targets.ts';
+import { accountsOfRoleArns } from '../../../lib/org/cli.ts';
 import { loadPolicies, parsePolicies } from '../../../lib/policy/load.ts';
 import { policiesFrom } from '../../helpers.ts';
 
@@ -80,5 +81,15 @@ policies:
     const text = `version: 1\norganization: { accounts: ['12'], maxConcurency: 3 }\npolicies:\n  - { id: a, resource: s3-bucket, detector: { type: missing-lifecycle } }\n`;
     expect(() => parsePolicies(text, 'x.yml')).toThrow(/organization.accounts.0: an account id is 12 digits/);
     expect(() => parsePolicies(text, 'x.yml')).toThrow(/maxConcurency/);
+  });
+});
+
+describe('--role-arn', () => {
+  it('maps each role ARN to its account and names a malformed one', () => {
+    expect(accountsOfRoleArns(['arn:aws:iam::111111111111:role/a', 'arn:aws-us-gov:iam::222222222222:role/path/b'])).toEqual({
+      '111111111111': 'arn:aws:iam::111111111111:role/a',
+      '222222222222': 'arn:aws-us-gov:iam::222222222222:role/path/b',
+    });
+    expect(() => accountsOfRoleArns(['arn:aws:iam::1:role/x'])).toThrow("--role-arn 'arn:aws:iam::1:role/x' is not an IAM role ARN");
   });
 });
