@@ -6,7 +6,7 @@
  */
 import { SFNClient, SendTaskFailureCommand, SendTaskSuccessCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import * as z from 'zod'; // namespace import: lets esbuild drop unused zod (locales, JSON Schema) from Lambda bundles
-import { applyOne, regionContext, type ApprovalRequester, type EngineDeps, type FindingResult } from '../engine/run.ts';
+import { applyOne, clientsForAccount, regionContext, type ApprovalRequester, type EngineDeps, type FindingResult } from '../engine/run.ts';
 import type { Policy } from '../policy/load.ts';
 import { remediators } from '../resources/index.ts';
 import { pricesWith } from '../savings/prices.ts';
@@ -227,8 +227,10 @@ export async function verifyApplied(deps: WorkflowDeps, input: { approvalId: str
     if (action.status !== 'verified') continue;
     const finding = record.findings.find((f) => f.id === action.findingId)!;
     const remediator = remediators(record.policy.resource).get(finding.plan!.action);
-    const ctx = { ...regionContext(engine as EngineDeps, finding.resource.region, engine.clients.withWrites(false), deps.now(), finding.resource.account), prices: pricesWith(record.policy.prices) };
     try {
+      // Re-read in the resource's own account (a member account's role when the hub approved it).
+      const clients = (await clientsForAccount(engine, finding.resource.account)).withWrites(false);
+      const ctx = { ...regionContext(engine as EngineDeps, finding.resource.region, clients, deps.now(), finding.resource.account), prices: pricesWith(record.policy.prices) };
       const result = await remediator.verify(ctx, finding.plan as never, { before: action.before, after: action.after });
       actions[i] = { ...action, status: result.ok ? 'verified' : 'failed', detail: result.detail };
     } catch (error) {

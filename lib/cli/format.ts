@@ -36,7 +36,7 @@ const actionLabel = (f: FindingResult) => {
   return `${outcome[f.outcome] ?? f.outcome}: ${f.plan.action}`;
 };
 
-export function findingsTable(result: RunResult, options: { verbose?: boolean } = {}): string {
+export function findingsTable(result: RunResult, options: { verbose?: boolean; accounts?: boolean } = {}): string {
   const shown = result.findings.filter((f) => options.verbose || f.status !== 'protected');
   if (shown.length === 0) return 'No findings: nothing to trim.';
   const width = process.stdout.columns ? Math.max(30, process.stdout.columns - 110) : 60;
@@ -51,7 +51,10 @@ export function findingsTable(result: RunResult, options: { verbose?: boolean } 
     ]);
   const total = totalSavings(shown.filter((f) => f.status !== 'protected'));
   rows.push(['', '', '', 'Total estimated saving', money(total)]);
-  return table(['RESOURCE', 'POLICY', 'WHY', 'ACTION', '$/MONTH'], rows, [4]);
+  if (!options.accounts) return table(['RESOURCE', 'POLICY', 'WHY', 'ACTION', '$/MONTH'], rows, [4]);
+  // Several accounts: which one each finding is in (sorted rows keep their order; the total row has none).
+  const accountRows = rows.map((row, i) => [shown[i] ? `${shown[i].resource.account}/${shown[i].resource.region}` : '', ...row]);
+  return table(['ACCOUNT/REGION', 'RESOURCE', 'POLICY', 'WHY', 'ACTION', '$/MONTH'], accountRows, [5]);
 }
 
 export function actionsTable(actions: ActionRecord[]): string {

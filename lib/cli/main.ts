@@ -18,6 +18,9 @@ import { createEnvironment, sandboxHistoryFile, useSandbox, type CliEnvironment 
 import { actionsTable, findingHistoryTable, findingsTable, historyTable, resultJson, summaryLine } from './format.ts';
 import { registerApprovalCommands } from './approvals.ts';
 import { isReportFormat, renderReport } from '../report/index.ts';
+import { fleetAsRunResult, itemsForAccounts, multiAccountAccess, registerOrgCommands, wantsMultiAccount } from '../org/cli.ts';
+import { runFleet } from '../org/fleet.ts';
+import type { PolicySet } from '../policy/load.ts';
 
 interface CommonOptions {
   policies: string;
@@ -26,6 +29,10 @@ interface CommonOptions {
   output: 'table' | 'json' | 'html' | 'csv';
   verbose?: boolean;
   stage?: string;
+  /** Several accounts (lib/org/cli.ts). */
+  roleArn?: string[];
+  profile?: string[];
+  account?: string[];
 }
 
 const STAGE_HELP = "record in a deployed stage's audit table (trimtab-<stage>-audit) instead of the local file";
@@ -39,7 +46,11 @@ function withCommonOptions(command: Command): Command {
     .option('-r, --region <region>', 'region to cover (repeatable); narrows the policies\' regions', collect)
     .addOption(new Option('-o, --output <format>', 'output format').choices(['table', 'json', 'html', 'csv']).default('table'))
     .option('-v, --verbose', 'also show protected resources, with the reason')
-    .option('--stage <name>', STAGE_HELP);
+    .option('--stage <name>', STAGE_HELP)
+    // Several accounts (hub and spokes, README.org.md): the output gains an ACCOUNT column.
+    .option('--role-arn <arn>', 'also cover the account of this IAM role, assumed from your credentials (repeatable)', collect)
+    .option('--profile <name>', 'cover the account of this AWS profile (repeatable)', collect)
+    .option('--account <id>', "cover this member account through the organization's member role (repeatable; in the sandbox: the 'organization' scenario's accounts)", collect);
 }
 
 /** A one-line progress indicator on stderr, only when a person is watching. */
@@ -59,8 +70,10 @@ function progressReporter(): { onProgress?: (p: Progress) => void; done: () => v
 }
 
 async function execute(options: CommonOptions, mode: 'scan' | 'run', extra: { yes?: boolean } = {}): Promise<{ env: CliEnvironment; result: RunResult }> {
-  const { policies } = loadPolicies(options.policies);
+  const set = loadPolicies(options.policies);
+  const { policies } = set;
   const env = await createEnvironment({ sandbox: options.sandbox, regions: options.region, stage: options.stage });
+  if (wantsMultiAccount(options)) return { env, result: await executeFleet(set, env, options, mode, extra) };
   const progress = progressReporter();
   try {
     const result = await runPolicies(
@@ -76,6 +89,24 @@ async function execute(options: CommonOptions, mode: 'scan' | 'run', extra: { ye
     return { env, result };
   } finally {
     progress.done();
+    await env.finish();
+  }
+}
+
+/** scan/run over several accounts: one engine run per account × region (lib/org/fleet.ts). */
+async function executeFleet(set: PolicySet, env: CliEnvironment, options: CommonOptions, mode: 'scan' | 'run', extra: { yes?: boolean }): Promise<RunResult> {
+  try {
+    if (mode === 'run' && !extra.yes) throw new TrimtabError('A run over several accounts applies changes in each of them: pass --yes, or use scan to only look.');
+    const access = await multiAccountAccess(options, { account: env.account, clients: env.clients, region: env.defaultRegions[0] }, set);
+    // In the sandbox the member accounts' own regions; on AWS the policies' or --region.
+    const regions = env.sandbox && !options.region?.length
+      ? [...new Set(access.accounts.flatMap((a) => Object.keys(env.sandbox!.state.accounts[a]?.regions ?? {})))].sort()
+      : env.defaultRegions;
+    const items = itemsForAccounts(set, access.accounts, regions.length ? regions : env.defaultRegions, options.region);
+    const engine = { ...env.engineDeps(), accountClients: access.clientsFor };
+    const fleet = await runFleet(items, set.policies, { engine, clientsFor: access.clientsFor }, { forceDryRun: mode === 'scan', actor: 'cli', concurrency: set.organization?.maxConcurrency ?? 8 });
+    return fleetAsRunResult(fleet);
+  } finally {
     await env.finish();
   }
 }
@@ -108,7 +139,7 @@ function print(result: RunResult, env: CliEnvironment, options: CommonOptions, i
     process.stdout.write(`${JSON.stringify(resultJson(result, env.apiCalls(), { verbose: options.verbose, includeActions }), null, 2)}\n`);
     return;
   }
-  console.log(findingsTable(result, { verbose: options.verbose }));
+  console.log(findingsTable(result, { verbose: options.verbose, accounts: wantsMultiAccount(options) }));
   if (includeActions && result.actions.length) console.log(`\n${actionsTable(result.actions)}`);
   for (const e of result.errors) console.log(`\n! ${e.resourceType} in ${e.region} could not be listed (${e.policies.join(', ')}): ${e.error}`);
   console.log(`\n${summaryLine(result, env.apiCalls())}`);
@@ -255,6 +286,7 @@ export function buildProgram(): Command {
     });
 
   registerApprovalCommands(program);
+  registerOrgCommands(program);
   return program;
 }
 

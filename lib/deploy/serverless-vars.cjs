@@ -18,6 +18,8 @@ function load() {
 const NAMES = [
   'scanEvents', 'scanIamStatements', 'eventEvents', 'eventIamStatements', 'alarmEvents', 'alarmIamStatements', 'alarmSyncEvents', 'alarmSyncIamStatements',
   'auditIamStatements', 'auditDashboardBody', 'approvalDefinition', 'approvalApplyIamStatements', 'approvalVerifyIamStatements',
+  // Hub and spokes (lib/org/deploy.ts).
+  'orgSweepDefinition', 'orgSweepEvents', 'organizationId', 'sweepAccountIamStatements',
 ];
 for (const name of NAMES) {
   module.exports[name] = async () => {

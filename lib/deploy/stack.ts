@@ -7,6 +7,7 @@ import { auditDashboardBody, auditIamStatements } from './audit-stack.ts';
 import { actionsFor, statementsFor, type IamStatement } from './iam.ts';
 import { triggerStackConfig } from './triggers.ts';
 import { approvalRequestStatements, approvalStackConfig } from '../approval/deploy.ts';
+import { orgStackConfig } from '../org/deploy.ts';
 
 export function policyFile(): string {
   return process.env.TRIMTAB_POLICY_FILE ?? 'trimtab.yml';
@@ -39,15 +40,31 @@ export function sweepIamStatements(policies: Policy[]): IamStatement[] {
 }
 
 export function stackConfig(file = policyFile()) {
-  const { policies } = loadPolicies(file);
+  const set = loadPolicies(file);
+  const { policies } = set;
+  // Hub and spokes (lib/org): "Sweep the organization" runs the schedules, and every function that may act
+  // in a member account may assume the member role.
+  const org = orgStackConfig(set, scheduleEvents);
+  const withAssume = (statements: IamStatement[]) => (set.organization ? [...statements, ...org.orgAssumeRoleStatements] : statements);
+  const approval = approvalStackConfig(policies);
+  const triggers = triggerStackConfig(policies);
   return {
-    scanEvents: scheduleEvents(policies),
+    scanEvents: set.organization ? [] : scheduleEvents(policies),
     // The sweep records its findings and actions (the audit trail's statements).
     scanIamStatements: [...sweepIamStatements(policies), ...auditIamStatements(), ...approvalRequestStatements(scheduledPolicies(policies))],
     auditIamStatements: auditIamStatements(),
     auditDashboardBody: auditDashboardBody(),
-    ...approvalStackConfig(policies),
+    ...approval,
+    approvalApplyIamStatements: withAssume(approval.approvalApplyIamStatements),
+    approvalVerifyIamStatements: withAssume(approval.approvalVerifyIamStatements),
     // Event, alarm and alarm-reconciler functions (lib/deploy/triggers.ts).
-    ...triggerStackConfig(policies),
+    ...triggers,
+    eventIamStatements: withAssume(triggers.eventIamStatements),
+    alarmIamStatements: withAssume(triggers.alarmIamStatements),
+    // "Sweep the organization" (lib/org/deploy.ts).
+    orgSweepDefinition: org.orgSweepDefinition,
+    orgSweepEvents: org.orgSweepEvents,
+    organizationId: org.organizationId,
+    sweepAccountIamStatements: [...sweepIamStatements(policies), ...auditIamStatements(), ...approvalRequestStatements(scheduledPolicies(policies)), ...org.orgAssumeRoleStatements],
   };
 }

@@ -86,6 +86,18 @@ export interface EngineDeps {
   approvals?: ApprovalRequester;
   /** Milliseconds left before the caller must stop (Lambda); actions stop with a margin. */
   remainingMs?: () => number;
+  /**
+   * Clients for a resource in another account (hub and spokes, lib/org: the member role assumed
+   * through STS). Used wherever a record or finding names its account (apply, verify, undo).
+   * Absent: every account uses `clients`, as before.
+   */
+  accountClients?: (account: string) => Promise<AwsClients>;
+}
+
+/** The clients that act in `account`: the deps' own, or the member account's (deps.accountClients). */
+export async function clientsForAccount(deps: Pick<EngineDeps, 'account' | 'clients' | 'accountClients'>, account: string | undefined): Promise<AwsClients> {
+  if (!account || account === deps.account || !deps.accountClients) return deps.clients;
+  return deps.accountClients(account);
 }
 
 export interface RunOptions {
@@ -493,8 +505,10 @@ async function applyUnguarded(policy: Policy, finding: FindingResult, actor: str
   await deps.store.put(record);
   await deps.onTransition?.(record, finding);
   finding.actionId = record.id;
-  const ctx = { ...regionContext(deps, finding.resource.region, deps.clients.withWrites(true), deps.now?.() ?? new Date(), finding.resource.account), prices: pricesWith(policy.prices) };
   try {
+    // A finding in another account (an approval applied by the hub) acts with that account's clients.
+    const clients = (await clientsForAccount(deps, finding.resource.account)).withWrites(true);
+    const ctx = { ...regionContext(deps, finding.resource.region, clients, deps.now?.() ?? new Date(), finding.resource.account), prices: pricesWith(policy.prices) };
     const applied = await remediator.apply(ctx, finding.plan as never, finding);
     if (applied.before !== undefined) record.before = applied.before;
     record.after = applied.after;

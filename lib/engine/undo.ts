@@ -2,7 +2,7 @@
 import type { ActionStore } from '../audit/store.ts';
 import { remediators } from '../resources/index.ts';
 import { UndoRefusedError, errorMessage } from '../util/errors.ts';
-import { regionContext, transition, type EngineDeps } from './run.ts';
+import { clientsForAccount, regionContext, transition, type EngineDeps } from './run.ts';
 import type { ActionRecord } from './types.ts';
 
 export async function undoAction(id: string, deps: EngineDeps & { store: ActionStore }, actor = 'cli'): Promise<ActionRecord> {
@@ -16,9 +16,11 @@ export async function undoAction(id: string, deps: EngineDeps & { store: ActionS
   if (!remediator.undo || remediator.undoable === 'no') {
     throw new UndoRefusedError(`'${record.action}' cannot be undone: ${record.undo.how}`);
   }
-  const ctx = regionContext(deps, record.resource.region, deps.clients.withWrites(true), deps.now?.() ?? new Date(), record.resource.account);
   let result: { detail: string; after?: unknown };
   try {
+    // Undo in a member account assumes that account's role (deps.accountClients), never the hub's own clients.
+    const clients = (await clientsForAccount(deps, record.resource.account)).withWrites(true);
+    const ctx = regionContext(deps, record.resource.region, clients, deps.now?.() ?? new Date(), record.resource.account);
     result = await remediator.undo(ctx, record);
   } catch (error) {
     if (error instanceof UndoRefusedError) throw error;

@@ -21,6 +21,7 @@ import { SfnExecutionStarter, WorkflowApprovalRequester } from '../approval/work
 import { usd } from '../savings/prices.ts';
 import { DEFAULT_POLICY_FILE, loadPolicies, type PolicySet } from '../policy/load.ts';
 import { openSandbox, SANDBOX_ACCOUNT, type Sandbox } from '../sandbox/index.ts';
+import { MemberRoles } from '../org/roles.ts';
 import { RunMetrics } from './metrics.ts';
 import { logger, tracer } from './powertools.ts';
 
@@ -83,11 +84,16 @@ export function lambdaDeps(overrides: Partial<LambdaDeps> = {}, context?: Contex
     log: (message, data) => logger.error(message, data ?? {}),
   });
   const flush = () => sandbox?.save(process.env.TRIMTAB_SANDBOX_FILE ?? '.trimtab/sandbox.json');
+  const policies = loadPolicies(policyFilePath());
   const deps: LambdaDeps = {
-    policies: loadPolicies(policyFilePath()),
+    policies,
     engine: {
       account,
       clients,
+      // Hub and spokes (lib/org): a record in a member account is applied, verified and undone with that account's role.
+      ...(policies.organization
+        ? { accountClients: new MemberRoles({ hub: clients, hubAccount: account === 'unknown' ? undefined : account, config: policies.organization, stage: process.env.TRIMTAB_STAGE, region }).clientsFor }
+        : {}),
       ...audit.trail.engineDeps(),
       onFindings: async (findings) => {
         logFindings(findings);

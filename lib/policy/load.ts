@@ -7,6 +7,7 @@ import { resolve } from 'node:path';
 import { LineCounter, parseDocument, isNode } from 'yaml';
 import type { z } from 'zod';
 import type { Mode } from '../engine/types.ts';
+import type { OrganizationConfig } from '../org/config.ts';
 import { PolicyValidationError } from '../util/errors.ts';
 import { buildPolicyFileSchema, type approvalSchema, type scopeSchema, type triggerSchema } from './schema.ts';
 
@@ -30,6 +31,8 @@ export interface Policy {
 export interface PolicySet {
   file: string;
   policies: Policy[];
+  /** The `organization:` block (hub and spokes, lib/org), when the file has one. */
+  organization?: OrganizationConfig;
 }
 
 export const DEFAULT_POLICY_FILE = 'trimtab.yml';
@@ -88,7 +91,7 @@ export function parsePolicies(text: string, file: string): PolicySet {
       unapproved.map((p) => `policy '${p.id}' → approval.approvers: a policy in approval mode needs approvers (email addresses), in the policy or in defaults.approval`),
     );
   }
-  return { file, policies };
+  return { file, ...(parsed.organization ? { organization: parsed.organization } : {}), policies };
 }
 
 /** The YAML node of a mapping key (for pointing at an unknown key's line). */

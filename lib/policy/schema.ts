@@ -9,6 +9,7 @@ import '../resources/index.ts';
 import { detectors, remediators, resourceTypes } from '../resources/registry.ts';
 import { alarmCreateSchema } from '../triggers/alarm-spec.ts';
 import { patternProblems } from '../triggers/pattern.ts';
+import { organizationSchema } from '../org/config.ts';
 
 /** The nearest valid word, for "did you mean" hints. */
 export function closest(word: string, candidates: string[]): string | undefined {
@@ -166,6 +167,8 @@ export function buildPolicyFileSchema() {
       approval: approvalSchema.optional(),
     }).optional(),
     policies: z.array(buildPolicySchema()).min(1, 'a policy file needs at least one policy'),
+    // Hub and spokes (lib/org, README.org.md): the member accounts and OUs the hub sweeps.
+    organization: organizationSchema.optional(),
   }).superRefine((file, ctx) => {
     const seen = new Map<string, number>();
     file.policies.forEach((policy: { id: string }, index: number) => {

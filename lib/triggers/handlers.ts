@@ -71,7 +71,7 @@ function baseOf(trigger: TriggerResult['trigger'], envelope: EventBridgeEnvelope
 }
 
 /** Run policies on one target: only those resources, in the event's region. */
-async function runOnTarget(policies: Policy[], target: Target, actor: string, deps: TriggerDeps): Promise<TargetOutcome[]> {
+async function runOnTarget(policies: Policy[], target: Target, actor: string, deps: TriggerDeps, account?: string): Promise<TargetOutcome[]> {
   const outOfScope = policies.filter((p) => p.scope.regions && !p.scope.regions.includes(target.region));
   const inScope = policies.filter((p) => !outOfScope.includes(p));
   const outcomes: TargetOutcome[] = outOfScope.map((p) => ({
@@ -84,10 +84,13 @@ async function runOnTarget(policies: Policy[], target: Target, actor: string, de
   }));
   if (inScope.length === 0) return outcomes;
   let listed = 0;
+  // An event forwarded from a member account (hub and spokes, lib/org) is acted on with that account's role.
+  const member = account && account !== deps.engine.account && deps.engine.accountClients ? { account, clients: await deps.engine.accountClients(account) } : {};
   const result = await runPolicies(
     { policies: inScope, targets: target, regions: [target.region], actor },
     {
       ...deps.engine,
+      ...member,
       onProgress: (p) => {
         if (p.phase === 'list') listed = p.listed ?? listed;
         deps.engine.onProgress?.(p);
@@ -149,7 +152,7 @@ export async function handleResourceEvent(event: unknown, deps: TriggerDeps): Pr
     async (_input: { id: string; account: string }) => {
       const outcomes: TargetOutcome[] = [];
       for (const target of targets) {
-        outcomes.push(...(await runOnTarget(runnable.filter((p) => p.resource === target.resourceType), target, `event:${envelope['detail-type']}`, deps)));
+        outcomes.push(...(await runOnTarget(runnable.filter((p) => p.resource === target.resourceType), target, `event:${envelope['detail-type']}`, deps, envelope.account)));
       }
       return outcomes as unknown as JSONValue;
     },
@@ -255,7 +258,7 @@ async function actOnce(policy: Policy, target: Target, envelope: EventBridgeEnve
   const expiresAfterSeconds = cooldownSeconds > 0 ? cooldownSeconds : HOUR_S;
   const act = makeIdempotent(
     async (_key: AlarmActKey) => {
-      const [outcome] = await runOnTarget([policy], target, `alarm:${alarmName}`, deps);
+      const [outcome] = await runOnTarget([policy], target, `alarm:${alarmName}`, deps, envelope.account);
       return { ...outcome, handledAt: (deps.engine.now?.() ?? new Date()).toISOString(), stateChangedAt } as unknown as JSONValue;
     },
     {

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { APPROVALS_TABLE_STATEMENT } from '../../lib/approval/deploy.ts';
+import { approvalRequestStatements, APPROVALS_TABLE_STATEMENT } from '../../lib/approval/deploy.ts';
 import { isReadOnlyOperation } from '../../lib/aws/operations.ts';
 import { auditIamStatements } from '../../lib/deploy/audit-stack.ts';
 import { actionsFor, RESOURCE_ARNS, statementsFor, WRITE_ACTIONS_WITHOUT_RESOURCE_LEVEL } from '../../lib/deploy/iam.ts';
@@ -72,9 +72,10 @@ const elements = (ps: Policy[]) => [...actionsFor(ps, { withRemediation: false }
 
 /** Each function → the elements it runs and the statements it declares. */
 const DECLARED: Record<string, string[]> = {
-  scan: [...elements(scheduled), ...AUDIT],
-  event: [...elements(eventPolicies), ...AUDIT],
-  alarm: [...elements(alarmPolicies), ...AUDIT],
+  // Approval-mode policies' findings start the approval workflow: create the request, start the execution.
+  scan: [...elements(scheduled), ...AUDIT, ...actionsOf(approvalRequestStatements(scheduled))],
+  event: [...elements(eventPolicies), ...AUDIT, ...actionsOf(approvalRequestStatements(eventPolicies))],
+  alarm: [...elements(alarmPolicies), ...AUDIT, ...actionsOf(approvalRequestStatements(alarmPolicies))],
   'alarm-sync': [...actionsFor(managedAlarmSpecs(policies).map((s) => s.policy), { withRemediation: false }), ...RECONCILER],
   approvalRecord: APPROVAL_TABLE,
   approvalAsk: [...APPROVAL_TABLE, ...MAIL, ...SECRET],
@@ -82,6 +83,10 @@ const DECLARED: Record<string, string[]> = {
   approvalVerify: [...APPROVAL_TABLE, ...actionsFor(gated, { withRemediation: true }).filter(isRead)],
   approvalNotify: [...APPROVAL_TABLE, ...MAIL],
   approvalPage: [...APPROVAL_TABLE, ...SECRET, ...RESUME],
+  // The organization sweep (lib/org): the item lister only publishes its metrics; each item runs the scheduled
+  // policies in one member account through the assumed member role.
+  sweepOrgItems: ['cloudwatch:PutMetricData'],
+  sweepAccount: [...elements(scheduled), ...AUDIT, ...actionsOf(approvalRequestStatements(scheduled)), 'sts:AssumeRole'],
 };
 
 const counts = { functions: 0, statements: 0, actionsChecked: 0, writesOnStar: 0, undeclared: 0 };
@@ -160,7 +165,7 @@ describe('least privilege in the packaged template', () => {
     for (const arn of snapshotResources) expect(arn).toMatch(/:ec2:\*::snapshot\/\*$/);
   });
 
-  it('matches the IAM table in README.security.md (regenerate: node --import tsx lib/deploy/iam-table.ts)', () => {
-    expect(readFileSync('README.security.md', 'utf8')).toContain(iamTable(template));
+  it('matches the IAM table in README.md (regenerate: node --import tsx lib/deploy/iam-table.ts)', () => {
+    expect(readFileSync('README.md', 'utf8')).toContain(iamTable(template));
   });
 });

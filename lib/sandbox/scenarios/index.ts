@@ -14,6 +14,7 @@ import { seedEbsVolumeSmallCompany } from '../../resources/ebs-volume/sandbox-se
 import { seedElasticIpSmallCompany } from '../../resources/elastic-ip/sandbox-seed.ts';
 import { seedLogGroupSmallCompany } from '../../resources/log-group/sandbox-seed.ts';
 import { seedLoadBalancersSmallCompany } from '../../resources/load-balancer/sandbox-seed.ts';
+import { seedOrganizationScenario } from '../../org/sandbox-seed.ts';
 
 export interface Scenario {
   id: string;
@@ -51,6 +52,13 @@ scenarios.register({
   seed(sandbox) {
     sandbox.account(SANDBOX_ACCOUNT, 'empty');
   },
+});
+
+// Hub and spokes (lib/org): member accounts across regions, one whose role cannot be assumed.
+scenarios.register({
+  id: 'organization',
+  title: 'An AWS Organization: a hub, 3 member accounts in 2 regions, and 1 account whose member role is missing (AccessDenied)',
+  seed: (sandbox) => void seedOrganizationScenario(sandbox),
 });
 
 export const DEFAULT_SCENARIO = 'small-company';

@@ -1,0 +1,6 @@
+/** One account × region of "Sweep the organization": the engine with the member account's role. */
+import type { Context } from 'aws-lambda';
+import { withDefaults } from '../lib/lambda/powertools.ts';
+import { sweepAccount } from '../lib/org/lambda.ts';
+
+export const handler = withDefaults(async (event: unknown, context: Context) => sweepAccount(event, context));

@@ -1,0 +1,56 @@
+/**
+ * The `organization:` block of trimtab.yml: which member accounts the hub covers, how their
+ * organizational units map to accounts, and the role the hub assumes in each.
+ *
+ * Why a static OU mapping: resolving OUs live needs Organizations ListChildren /
+ * ListAccountsForParent (@aws-sdk/client-organizations), which this project does not ship, and
+ * which only the management account or a delegated administrator may call. The mapping is
+ * exported once (README.org.md shows the `aws organizations` commands) and reviewed like code.
+ */
+import { z } from 'zod';
+
+const ACCOUNT_ID = z.string().regex(/^\d{12}$/, 'an account id is 12 digits');
+const OU_ID = /^(ou-[a-z0-9]{4,32}-[a-z0-9]{8,32}|r-[a-z0-9]{4,32})$/;
+const REGION = z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, 'a region looks like us-east-1');
+
+/** The member role's name; `{stage}` is replaced with the deployed stage. */
+export const DEFAULT_MEMBER_ROLE = 'trimtab-member-{stage}';
+
+export const organizationSchema = z.strictObject({
+  /** The Organization's id (o-…): the hub's event bus accepts events from its accounts only (aws:PrincipalOrgID). */
+  id: z.string().regex(/^o-[a-z0-9]{10,32}$/, 'an organization id looks like o-a1b2c3d4e5').optional(),
+  /** Member accounts swept when a policy names no accounts or OUs. */
+  accounts: z.array(ACCOUNT_ID).default([]),
+  /** OU id → its accounts (exported from Organizations; see README.org.md). */
+  organizationalUnits: z
+    .record(z.string().regex(OU_ID, 'an OU id looks like ou-ab12-cd34ef56'), z.array(ACCOUNT_ID).min(1))
+    .default({}),
+  /** Regions swept in member accounts when a policy names none. */
+  regions: z.array(REGION).min(1).optional(),
+  memberRole: z
+    .strictObject({
+      /** Role name in every member account; `{stage}` becomes the stage. */
+      name: z.string().regex(/^[\w+=,.@{}-]{1,64}$/, 'an IAM role name (letters, digits, +=,.@_- and {stage})').default(DEFAULT_MEMBER_ROLE),
+      /** Optional sts:ExternalId the member role's trust policy requires. */
+      externalId: z.string().min(2).max(1224).optional(),
+      /** Credentials last this long (seconds); a sweep item re-assumes after. */
+      durationSeconds: z.number().int().min(900).max(43_200).default(3600),
+    })
+    .default({ name: DEFAULT_MEMBER_ROLE, durationSeconds: 3600 }),
+  /** How many account × region items the Map runs at once (Step Functions MaxConcurrency). */
+  maxConcurrency: z.number().int().min(1).max(10_000).default(20),
+});
+
+export type OrganizationConfig = z.output<typeof organizationSchema>;
+
+/** The role ARN the hub assumes in `account`. */
+export function memberRoleArn(account: string, config: Pick<OrganizationConfig, 'memberRole'>, stage = process.env.TRIMTAB_STAGE ?? 'dev', partition = 'aws'): string {
+  return `arn:${partition}:iam::${account}:role/${roleName(config, stage)}`;
+}
+
+export const roleName = (config: Pick<OrganizationConfig, 'memberRole'>, stage: string) => config.memberRole.name.replaceAll('{stage}', stage);
+
+/** Every account the organization block names (plain accounts and every OU's). */
+export function allAccounts(config: OrganizationConfig): string[] {
+  return [...new Set([...config.accounts, ...Object.values(config.organizationalUnits).flat()])].sort();
+}

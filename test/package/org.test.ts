@@ -1,0 +1,60 @@
+/** Checks the template `osls package` produced: "Sweep the organization" and the hub side of hub and spokes. */
+import { readFileSync } from 'node:fs';
+import validator from 'asl-validator';
+import { describe, expect, it } from 'vitest';
+import { ORG_FUNCTIONS, ORG_STATE, orgLambdaLogicalId, packagedOrgDefinition } from '../../lib/org/state-machine.ts';
+
+const template = JSON.parse(readFileSync('.serverless/cloudformation-template-update-stack.json', 'utf8'));
+const resources: Record<string, any> = template.Resources;
+
+function deployedDefinition() {
+  const definition = resources.OrgSweepStateMachine.Properties.DefinitionString;
+  const [text] = definition['Fn::Sub'] as [string, Record<string, unknown>];
+  return JSON.parse(text.replace(/\$\{[^}]+\}/g, 'arn:aws:lambda:us-east-1:123456789012:function:trimtab-dev-fn'));
+}
+
+const statements = (role: string) => resources[role].Properties.Policies.flatMap((p: any) => p.PolicyDocument.Statement);
+
+describe('the packaged "Sweep the organization" state machine', () => {
+  it('is valid ASL (asl-validator) and the definition lib/org/state-machine.ts generates', () => {
+    const deployed = deployedDefinition();
+    const result = validator(deployed);
+    expect(result.errors).toEqual([]);
+    expect(Object.keys(deployed.States)).toEqual(Object.keys(packagedOrgDefinition(20).States));
+  });
+
+  it('fans out with a Distributed Map over the listed items, bounded and tolerant of failed items', () => {
+    const map = deployedDefinition().States[ORG_STATE.map];
+    expect(map).toMatchObject({ Type: 'Map', ItemsPath: '$.plan.items', MaxConcurrency: 20, ToleratedFailurePercentage: 100 });
+    expect(map.ItemProcessor.ProcessorConfig).toEqual({ Mode: 'DISTRIBUTED', ExecutionType: 'STANDARD' });
+    const item = map.ItemProcessor.States[ORG_STATE.item];
+    expect(item.Catch[0]).toMatchObject({ ErrorEquals: ['States.ALL'], Next: ORG_STATE.itemFailed });
+    expect(item.Retry.length).toBeGreaterThan(0);
+  });
+
+  it('may invoke only its two functions, and start its own child executions', () => {
+    const role = statements('OrgSweepStateMachineRole');
+    const targets = role.filter((s: any) => s.Action.includes('lambda:InvokeFunction')).flatMap((s: any) => s.Resource).filter((r: any) => r['Fn::GetAtt']).map((r: any) => r['Fn::GetAtt'][0]);
+    expect(targets.sort()).toEqual(Object.keys(ORG_FUNCTIONS).map((fn) => orgLambdaLogicalId(fn as never)).sort());
+    const start = role.find((s: any) => s.Action.includes('states:StartExecution'));
+    expect(JSON.stringify(start.Resource)).toContain('stateMachine:trimtab-dev-sweep-organization');
+  });
+});
+
+describe('the organization functions', () => {
+  it('lets sweep-account assume only the member role, with its own role and no wildcard actions', () => {
+    const role = resources.SweepAccountLambdaFunction.Properties.Role['Fn::GetAtt'][0];
+    expect(role).toBe('SweepAccountIamRoleLambdaExecution');
+    const assume = statements(role).filter((s: any) => s.Action.includes('sts:AssumeRole'));
+    expect(assume).toHaveLength(1);
+    expect(JSON.stringify(assume[0].Resource)).toMatch(/iam::\*:role\/trimtab-member-\*/);
+    for (const s of statements(role)) for (const action of s.Action) expect(action).not.toMatch(/:\*$/);
+    expect(resources.SweepAccountLambdaFunction.Properties.Timeout).toBe(900);
+  });
+
+  it('holds the hub bus policy for the organization behind a condition (no organization id in trimtab.yml: not created)', () => {
+    expect(resources.TrimtabOrgBusPolicy).toMatchObject({ Type: 'AWS::Events::EventBusPolicy', Condition: 'TrimtabHasOrganization' });
+    expect(resources.TrimtabOrgBusPolicy.Properties.Statement.Condition.StringEquals).toHaveProperty('aws:PrincipalOrgID');
+    expect(template.Conditions.TrimtabHasOrganization).toBeDefined();
+  });
+});
