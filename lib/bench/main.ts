@@ -23,6 +23,7 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 const { values: args } = parseArgs({
   options: {
     quick: { type: 'boolean', default: false },
+    org: { type: 'boolean', default: false },
     'latency-ms': { type: 'string', default: '20' },
     'init-runs': { type: 'string' },
     'e2e-runs': { type: 'string' },
@@ -54,6 +55,16 @@ async function main() {
   if (args.case) {
     const { runScanCase } = await import('./scan.ts');
     process.stdout.write(`${JSON.stringify(await runScanCase(args.case, latencyMs))}\n`);
+    return;
+  }
+  if (args.org) {
+    // 50 accounts × 4 regions (1 account unreachable), swept the way the Distributed Map does it.
+    const { organizationBench } = await import('../org/bench.ts');
+    const bench = organizationBench({ sandbox: { latencyMs } });
+    const { summary } = await bench.run();
+    const calls = bench.sandbox.callsByOperation();
+    const apiCalls = Object.values(calls).reduce((a, b) => a + b, 0);
+    process.stdout.write(`${JSON.stringify({ ...summary, apiCalls, assumeRoleCalls: calls['sts:AssumeRole'] ?? 0, peakRssMiB: Math.round(process.resourceUsage().maxRSS / 1024) })}\n`);
     return;
   }
   if (args.sweep) {
@@ -126,6 +137,12 @@ async function main() {
       'excludes DynamoDB, EventBridge, CloudWatch Logs/metrics and X-Ray, and the free tier',
     ],
   };
+
+  // 5. A sweep of an organization: 50 accounts × 4 regions.
+  if (!quick) {
+    log('organization sweep, 50 accounts × 4 regions …');
+    results.organization = child<NonNullable<BenchResults['organization']>>(['--org']);
+  }
 
   results.durationMs = Math.round(performance.now() - started);
   const full: BenchResults = { ...results, targets: checkTargets(results) };

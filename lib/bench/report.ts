@@ -18,6 +18,8 @@ export interface BenchResults {
   endToEnd: EndToEndResult[];
   sweep?: SweepResult;
   runningCost?: RunningCost & { assumptions: string[] };
+  /** lib/org/bench.ts: the organization sweep, in-process, the way the Distributed Map runs it. */
+  organization?: { accounts: number; items: number; completed: number; failed: number; findings: number; durationMs: number; apiCalls: number; assumeRoleCalls: number; peakRssMiB: number };
   targets: TargetCheck[];
 }
 
@@ -85,6 +87,16 @@ export function render(r: BenchResults): string {
       ),
     );
     parts.push(`\nAssumptions: ${c.assumptions.join('; ')}`);
+  }
+  if (r.organization) {
+    const o = r.organization;
+    parts.push('\n## Organization sweep (50 accounts × 4 regions, 1 account unreachable)\n');
+    parts.push(
+      table(
+        ['items', 'completed', 'failed', 'findings', 'wall s', 'API calls', 'AssumeRole', 'peak RSS MiB'],
+        [[o.items, o.completed, o.failed, o.findings, (o.durationMs / 1000).toFixed(1), o.apiCalls, o.assumeRoleCalls, o.peakRssMiB]],
+      ),
+    );
   }
   parts.push('\n## Targets\n');
   parts.push(table(['target', 'result'], r.targets.map((t) => [t.target, t.note])));
