@@ -8,7 +8,7 @@ import { delimiter, join } from 'node:path';
 import { existsSync } from 'node:fs';
 import { chromium, type BrowserContext } from 'playwright-core';
 
-/** Flags for a quiet, offline, throwaway browser (see /work/shared/toolchain.md). */
+/** Flags for a quiet, offline, throwaway browser (the team's toolchain notes). */
 export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 
 /** $CHROMIUM_PATH, else `chromium` on PATH; a clear error naming the fix when there is none. */
