@@ -7,7 +7,8 @@
  *   window (AWS/EC2 by InstanceId), running instances only;
  * - volumes (need `volumes`): DescribeVolumes filtered by the page's volume ids (200 a filter).
  */
-import { CloudWatchClient, paginateGetMetricData, type MetricDataQuery } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchClient, type MetricDataQuery } from '@aws-sdk/client-cloudwatch';
+import { dailyMetricSeries, METRIC_QUERIES_PER_CALL } from '../../aws/metrics.ts';
 import { EC2Client, paginateDescribeInstances, paginateDescribeVolumes, type Instance } from '@aws-sdk/client-ec2';
 import type { RegionContext, ResourceType } from '../../engine/types.ts';
 import { batches, chunked } from '../../util/async.ts';
@@ -20,7 +21,6 @@ export const DEFAULT_WINDOW_DAYS = 14;
 /** Tag EC2 Auto Scaling puts on the instances it launches. */
 export const ASG_TAG = 'aws:autoscaling:groupName';
 
-const METRIC_QUERIES_PER_CALL = 500;
 /** Three metric queries per instance: 166 instances fill one GetMetricData call. */
 export const INSTANCES_PER_PAGE = Math.floor(METRIC_QUERIES_PER_CALL / 3);
 const DAY_MS = 86_400_000;
@@ -93,19 +93,7 @@ async function readUsage(ctx: RegionContext, instances: Ec2Instance[], windowDay
     ReturnData: true,
   });
   const queries = instances.flatMap((inst, i) => [metric(i, inst.id, 'CPUUtilization', 'Average'), metric(i, inst.id, 'NetworkIn', 'Sum'), metric(i, inst.id, 'NetworkOut', 'Sum')]);
-  const series = new Map<string, (number | null)[]>();
-  for (const batch of batches(queries, METRIC_QUERIES_PER_CALL)) {
-    for await (const page of paginateGetMetricData({ client: cw }, { MetricDataQueries: batch, StartTime: start, EndTime: end, ScanBy: 'TimestampAscending' })) {
-      for (const r of page.MetricDataResults ?? []) {
-        const values = series.get(r.Id!) ?? new Array<number | null>(windowDays).fill(null);
-        (r.Timestamps ?? []).forEach((t, k) => {
-          const slot = Math.floor((new Date(t).getTime() - start.getTime()) / DAY_MS);
-          if (slot >= 0 && slot < windowDays) values[slot] = r.Values![k];
-        });
-        series.set(r.Id!, values);
-      }
-    }
-  }
+  const series = await dailyMetricSeries(cw, queries, start, end, windowDays);
   const out = new Map<string, DailyUsage[]>();
   instances.forEach((inst, i) => {
     const cpu = series.get(`cpu${i}`) ?? [];

@@ -12,7 +12,8 @@
  *   detectors' thresholds: the API takes one target group per call and no list call returns
  *   target counts, so it is kept to the few quiet load balancers.
  */
-import { CloudWatchClient, paginateGetMetricData, type MetricDataQuery } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchClient, type MetricDataQuery } from '@aws-sdk/client-cloudwatch';
+import { dailyMetricSeries, METRIC_QUERIES_PER_CALL } from '../../aws/metrics.ts';
 import {
   DescribeTagsCommand,
   DescribeTargetHealthCommand,
@@ -31,7 +32,6 @@ export const windowNeed = (days: number) => `window:${days}`;
 /** Read target health for load balancers with at most this many requests (ALB) / flows (NLB, GWLB) on every day. */
 export const healthNeed = (kind: 'requests' | 'flows', max: number) => `target-health-if-${kind}-at-most:${max}`;
 export const DEFAULT_WINDOW_DAYS = 14;
-const METRIC_QUERIES_PER_CALL = 500;
 /** At most two metric queries per load balancer: 250 fill one GetMetricData call. */
 export const LOAD_BALANCERS_PER_PAGE = METRIC_QUERIES_PER_CALL / 2;
 /** DescribeTags takes at most 20 ARNs. */
@@ -166,19 +166,7 @@ async function readTraffic(ctx: RegionContext, lbs: LoadBalancer[], windowDays: 
   const queries = lbs.flatMap((lb, i) =>
     lb.type === 'application' ? [metric(`req${i}`, lb, 'RequestCount', 'Sum')] : [metric(`new${i}`, lb, 'NewFlowCount', 'Sum'), metric(`act${i}`, lb, 'ActiveFlowCount', 'Maximum')],
   );
-  const series = new Map<string, (number | null)[]>();
-  for (const batch of batches(queries, METRIC_QUERIES_PER_CALL)) {
-    for await (const page of paginateGetMetricData({ client: cw }, { MetricDataQueries: batch, StartTime: start, EndTime: end, ScanBy: 'TimestampAscending' })) {
-      for (const r of page.MetricDataResults ?? []) {
-        const values = series.get(r.Id!) ?? new Array<number | null>(windowDays).fill(null);
-        (r.Timestamps ?? []).forEach((t, k) => {
-          const slot = Math.floor((new Date(t).getTime() - start.getTime()) / DAY_MS);
-          if (slot >= 0 && slot < windowDays) values[slot] = r.Values![k];
-        });
-        series.set(r.Id!, values);
-      }
-    }
-  }
+  const series = await dailyMetricSeries(cw, queries, start, end, windowDays);
   return new Map(
     lbs.map((lb, i) => [
       lb.arn,

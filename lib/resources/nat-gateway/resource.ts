@@ -4,7 +4,8 @@
  * and ActiveConnectionCount Maximum per gateway, daily, AWS/NATGateway by NatGatewayId) covers a
  * whole page. Never a call per gateway.
  */
-import { CloudWatchClient, paginateGetMetricData, type MetricDataQuery } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchClient, type MetricDataQuery } from '@aws-sdk/client-cloudwatch';
+import { dailyMetricSeries, METRIC_QUERIES_PER_CALL } from '../../aws/metrics.ts';
 import { EC2Client, paginateDescribeNatGateways, type NatGateway as AwsNatGateway } from '@aws-sdk/client-ec2';
 import type { RegionContext, ResourceType } from '../../engine/types.ts';
 import { batches, chunked } from '../../util/async.ts';
@@ -12,7 +13,6 @@ import { batches, chunked } from '../../util/async.ts';
 export const NAT_NEEDS = { traffic: 'traffic' } as const;
 export const windowNeed = (days: number) => `window:${days}`;
 export const DEFAULT_WINDOW_DAYS = 14;
-const METRIC_QUERIES_PER_CALL = 500;
 /** Two metric queries per gateway: 250 gateways fill one GetMetricData call. */
 export const GATEWAYS_PER_PAGE = METRIC_QUERIES_PER_CALL / 2;
 const DAY_MS = 86_400_000;
@@ -71,19 +71,7 @@ async function readTraffic(ctx: RegionContext, gateways: NatGateway[], windowDay
     ReturnData: true,
   });
   const queries = gateways.flatMap((g, i) => [metric(`out${i}`, g.id, 'BytesOutToDestination', 'Sum'), metric(`con${i}`, g.id, 'ActiveConnectionCount', 'Maximum')]);
-  const series = new Map<string, (number | null)[]>();
-  for (const batch of batches(queries, METRIC_QUERIES_PER_CALL)) {
-    for await (const page of paginateGetMetricData({ client: cw }, { MetricDataQueries: batch, StartTime: start, EndTime: end, ScanBy: 'TimestampAscending' })) {
-      for (const r of page.MetricDataResults ?? []) {
-        const values = series.get(r.Id!) ?? new Array<number | null>(windowDays).fill(null);
-        (r.Timestamps ?? []).forEach((t, k) => {
-          const slot = Math.floor((new Date(t).getTime() - start.getTime()) / DAY_MS);
-          if (slot >= 0 && slot < windowDays) values[slot] = r.Values![k];
-        });
-        series.set(r.Id!, values);
-      }
-    }
-  }
+  const series = await dailyMetricSeries(cw, queries, start, end, windowDays);
   return new Map(
     gateways.map((g, i) => [
       g.id,
