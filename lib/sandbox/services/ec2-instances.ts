@@ -13,6 +13,7 @@
  *   following DescribeInstances shows 'stopped'/'running'.
  */
 import { awsError, paginate, tagList, type AccountState, type OperationEnv, type OperationHandler, type Sandbox } from '../sandbox.ts';
+import { matchesFilters } from './ec2.ts';
 
 export type InstanceStateName = 'pending' | 'running' | 'stopping' | 'stopped' | 'shutting-down' | 'terminated';
 
@@ -58,25 +59,7 @@ const stateOf = (env: OperationEnv) => ec2InstancesState(env.sandbox, env.accoun
 const STATE_CODES: Record<InstanceStateName, number> = { pending: 0, running: 16, 'shutting-down': 32, terminated: 48, stopping: 64, stopped: 80 };
 const stateOut = (name: InstanceStateName) => ({ Code: STATE_CODES[name], Name: name });
 
-type Filter = { Name?: string; Values?: string[] };
 
-function matches(filters: Filter[] | undefined, fields: Record<string, string | undefined>, tags: Record<string, string> | undefined): boolean {
-  for (const f of filters ?? []) {
-    const name = f.Name ?? '';
-    const values = f.Values ?? [];
-    if (name === 'tag-key') {
-      if (!values.some((v) => tags && v in tags)) return false;
-    } else if (name.startsWith('tag:')) {
-      const value = tags?.[name.slice(4)];
-      if (value === undefined || !values.includes(value)) return false;
-    } else if (name in fields) {
-      if (!values.includes(fields[name] ?? '')) return false;
-    } else {
-      throw awsError('InvalidParameterValue', `The filter '${name}' is invalid`);
-    }
-  }
-  return true;
-}
 
 const PAGE = { defaultMax: Number.MAX_SAFE_INTEGER, maxMax: 1000, minMax: 5, invalidTokenCode: 'InvalidParameterValue' };
 
@@ -141,7 +124,7 @@ export const ec2InstanceOperations: Record<string, OperationHandler> = {
     let items = input.InstanceIds?.length ? (input.InstanceIds as string[]).map((id) => instanceOrThrow(state, id)) : Object.values(state.instances);
     // Terminated instances stay visible for about an hour in EC2; the sandbox keeps them visible.
     items = items.filter((i) =>
-      matches(input.Filters, { 'instance-state-name': i.state, 'instance-id': i.id, 'instance-type': i.instanceType, 'root-device-type': i.rootDeviceType, 'availability-zone': i.availabilityZone }, i.tags),
+      matchesFilters(input.Filters, { 'instance-state-name': i.state, 'instance-id': i.id, 'instance-type': i.instanceType, 'root-device-type': i.rootDeviceType, 'availability-zone': i.availabilityZone }, i.tags),
     );
     const { page: out, nextToken } = page(items, input, 'DescribeInstances');
     return { Reservations: reservations(out, env.account.id), NextToken: nextToken };
@@ -197,7 +180,7 @@ export const ec2InstanceOperations: Record<string, OperationHandler> = {
       );
     } else items = Object.values(state.natGateways);
     // DescribeNatGateways names its filter list `Filter` (singular), unlike most EC2 calls.
-    items = items.filter((n) => matches(input.Filter, { 'nat-gateway-id': n.id, state: n.state, 'subnet-id': n.subnetId, 'vpc-id': n.vpcId }, n.tags));
+    items = items.filter((n) => matchesFilters(input.Filter, { 'nat-gateway-id': n.id, state: n.state, 'subnet-id': n.subnetId, 'vpc-id': n.vpcId }, n.tags));
     const { page: out, nextToken } = page(items, input, 'DescribeNatGateways');
     return {
       NatGateways: out.map((n) => ({

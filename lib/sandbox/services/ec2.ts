@@ -87,10 +87,10 @@ function page<T>(items: T[], input: { MaxResults?: number; NextToken?: string },
   return paginate(items, { token: input.NextToken, max: input.MaxResults ?? 1000 }, { ...PAGE, operation, invalidTokenCode: 'InvalidParameterValue' });
 }
 
-type Filter = { Name?: string; Values?: string[] };
+export type Filter = { Name?: string; Values?: string[] };
 
 /** The EC2 `Filters` this sandbox understands; an unknown filter name is an error, as in EC2. */
-function matchesFilters(filters: Filter[] | undefined, fields: Record<string, string | undefined>, tags: Record<string, string> | undefined): boolean {
+export function matchesFilters(filters: Filter[] | undefined, fields: Record<string, string | undefined>, tags: Record<string, string> | undefined): boolean {
   for (const f of filters ?? []) {
     const name = f.Name ?? '';
     const values = f.Values ?? [];
