@@ -35,6 +35,11 @@ export interface ItemResult {
   durationMs: number;
 }
 
+/** The result of an item that did not complete: nothing counted, the error kept. */
+export function failedItem(base: Pick<ItemResult, 'account' | 'region' | 'policies'>, error: { name: string; message: string }, durationMs = 0): ItemResult {
+  return { ...base, status: 'failed', findings: 0, actionable: 0, estimatedMonthlySavingsUsd: 0, actionsApplied: 0, actionsFailed: 0, awaitingApproval: 0, errors: [], error, durationMs };
+}
+
 export interface FleetDeps {
   /** The hub's engine deps (store, audit trail, idempotency, approvals); account and clients are replaced per item. */
   engine: EngineDeps;
@@ -73,21 +78,7 @@ export async function sweepItem(item: SweepItem, policies: Policy[], deps: Fleet
     };
   } catch (error) {
     deps.engine.log?.('sweep item failed', { account: item.account, region: item.region, error: errorMessage(error) });
-    return {
-      item: {
-        ...base,
-        status: 'failed',
-        findings: 0,
-        actionable: 0,
-        estimatedMonthlySavingsUsd: 0,
-        actionsApplied: 0,
-        actionsFailed: 0,
-        awaitingApproval: 0,
-        errors: [],
-        error: { name: (error as Error).name ?? 'Error', message: errorMessage(error) },
-        durationMs: Math.round(performance.now() - started),
-      },
-    };
+    return { item: failedItem(base, { name: (error as Error).name ?? 'Error', message: errorMessage(error) }, Math.round(performance.now() - started)) };
   }
 }
 

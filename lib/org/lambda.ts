@@ -10,7 +10,7 @@ import { logger, metrics, MetricUnit } from '../lambda/powertools.ts';
 import { policiesForSchedule } from '../lambda/sweep.ts';
 import { InvalidEventError } from '../util/errors.ts';
 import { organizationSchema, type OrganizationConfig } from './config.ts';
-import { summarize, sweepItem, type ItemResult } from './fleet.ts';
+import { failedItem, summarize, sweepItem, type ItemResult } from './fleet.ts';
 import { MemberRoles } from './roles.ts';
 import { sweepItems, type SweepItem } from './targets.ts';
 
@@ -102,21 +102,10 @@ export function summarizeItems(event: unknown) {
   if (!parsed.success) throw invalid('The organization sweep summary input is not valid', parsed.error);
   const items: ItemResult[] = parsed.data.map((raw) =>
     'error' in raw && raw.error && 'Error' in (raw.error as object)
-      ? {
-          account: raw.account,
-          region: raw.region,
-          status: 'failed',
-          policies: (raw as { policies?: string[] }).policies ?? [],
-          findings: 0,
-          actionable: 0,
-          estimatedMonthlySavingsUsd: 0,
-          actionsApplied: 0,
-          actionsFailed: 0,
-          awaitingApproval: 0,
-          errors: [],
-          error: { name: (raw.error as { Error: string }).Error, message: (raw.error as { Cause?: string }).Cause ?? '' },
-          durationMs: 0,
-        }
+      ? failedItem(
+          { account: raw.account, region: raw.region, policies: (raw as { policies?: string[] }).policies ?? [] },
+          { name: (raw.error as { Error: string }).Error, message: (raw.error as { Cause?: string }).Cause ?? '' },
+        )
       : (raw as unknown as ItemResult),
   );
   const summary = summarize(items);
