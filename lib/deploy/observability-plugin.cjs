@@ -12,6 +12,16 @@
 const DLQ = 'TrimtabDeadLetterQueue';
 const TOPIC = 'TrimtabAlarmTopic';
 
+/** Alarm on any failure in a 5-minute period; no data means no failures. */
+const ANY_FAILURE_IN_5_MINUTES = {
+  Statistic: 'Sum',
+  Period: 300,
+  EvaluationPeriods: 1,
+  Threshold: 1,
+  ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+  TreatMissingData: 'notBreaching',
+};
+
 class TrimtabObservability {
   constructor(serverless) {
     this.serverless = serverless;
@@ -36,12 +46,7 @@ class TrimtabObservability {
           Namespace: 'AWS/Lambda',
           MetricName: 'Errors',
           Dimensions: [{ Name: 'FunctionName', Value: { Ref: logicalId } }],
-          Statistic: 'Sum',
-          Period: 300,
-          EvaluationPeriods: 1,
-          Threshold: 1,
-          ComparisonOperator: 'GreaterThanOrEqualToThreshold',
-          TreatMissingData: 'notBreaching',
+          ...ANY_FAILURE_IN_5_MINUTES,
           AlarmActions: alarmActions,
         },
       };
@@ -84,12 +89,7 @@ class TrimtabObservability {
           Namespace: 'AWS/States',
           MetricName: 'ExecutionsFailed',
           Dimensions: [{ Name: 'StateMachineArn', Value: { Ref: logicalId } }],
-          Statistic: 'Sum',
-          Period: 300,
-          EvaluationPeriods: 1,
-          Threshold: 1,
-          ComparisonOperator: 'GreaterThanOrEqualToThreshold',
-          TreatMissingData: 'notBreaching',
+          ...ANY_FAILURE_IN_5_MINUTES,
           AlarmActions: alarmActions,
         },
       };
