@@ -1,4 +1,5 @@
 /** Shared test harness: a seeded sandbox, clients over it, a memory store and engine deps. */
+import { toClock } from '../lib/util/clock.ts';
 import { AwsClients } from '../lib/aws/clients.ts';
 import { MemoryActionStore } from '../lib/audit/store.ts';
 import { runPolicies, type EngineDeps, type RunOptions } from '../lib/engine/run.ts';
@@ -36,6 +37,7 @@ export function envFor(sandbox: Sandbox, regions?: string[]): TestEnv {
     store,
     defaultRegions: regions ?? (Object.keys(sandbox.account(SANDBOX_ACCOUNT).regions).sort().length ? Object.keys(sandbox.account(SANDBOX_ACCOUNT).regions).sort() : ['us-east-1']),
     now: () => sandbox.now(),
+    clock: sandbox.clock,
   };
   return {
     sandbox,
@@ -48,7 +50,7 @@ export function envFor(sandbox: Sandbox, regions?: string[]): TestEnv {
 
 /** An empty sandbox to seed by hand. */
 export function emptySandbox(options: SandboxOptions = {}): Sandbox {
-  return new Sandbox(Sandbox.emptyState('test', options.clock?.() ?? new Date()), SANDBOX_SERVICES, options);
+  return new Sandbox(Sandbox.emptyState('test', toClock(options.clock).now()), SANDBOX_SERVICES, options);
 }
 
 /** Policies from inline YAML. */

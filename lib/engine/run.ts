@@ -14,6 +14,7 @@ import { detectors, remediators, resourceTypes } from '../resources/index.ts';
 import { pricesWith, usd } from '../savings/prices.ts';
 import { ActionInProgressError, ProtectedResourceError, errorMessage } from '../util/errors.ts';
 import { shortHash } from '../util/hash.ts';
+import { systemClock, type Clock } from '../util/clock.ts';
 import { inScope, protectionOf } from './scope.ts';
 import type { ActionRecord, ActionStatus, Detection, Detector, DetectorPass, Finding, Mode, RegionContext } from './types.ts';
 
@@ -77,6 +78,8 @@ export interface EngineDeps {
   store: ActionStore;
   defaultRegions: string[];
   now?: () => Date;
+  /** How remediators wait for AWS (default: real time). */
+  clock?: Clock;
   log?: (message: string, data?: Record<string, unknown>) => void;
   onProgress?: (progress: Progress) => void;
   onTransition?: TransitionListener;
@@ -237,7 +240,7 @@ function regionsOf(group: Policy[], options: RunOptions, deps: EngineDeps): stri
 }
 
 export function regionContext(deps: EngineDeps, region: string, clients: AwsClients, now: Date, account = deps.account): RegionContext {
-  return { account, region, clients, now, prices: pricesWith(undefined), log: deps.log ?? (() => {}) };
+  return { account, region, clients, now, clock: deps.clock ?? systemClock, prices: pricesWith(undefined), log: deps.log ?? (() => {}) };
 }
 
 interface PolicyPass {

@@ -6,6 +6,7 @@
 import type { z } from 'zod';
 import type { AwsClients } from '../aws/clients.ts';
 import type { PriceTable } from '../savings/prices.ts';
+import type { Clock } from '../util/clock.ts';
 
 export type Mode = 'dry-run' | 'auto' | 'approval';
 
@@ -85,6 +86,8 @@ export interface RegionContext {
   /** Clients for the account's resources. In dry-run they refuse every mutating call. */
   clients: AwsClients;
   now: Date;
+  /** Waits for AWS go through this clock (virtual time in tests), never setTimeout. */
+  clock: Clock;
   prices: PriceTable;
   log: (message: string, data?: Record<string, unknown>) => void;
 }

@@ -16,6 +16,7 @@ import { SANDBOX_SERVICES } from '../sandbox/services/index.ts';
 import { sweepOrganization } from './fleet.ts';
 import { MemberRoles } from './roles.ts';
 import { seedOrganization, type OrganizationSeedOptions } from './sandbox-seed.ts';
+import { toClock } from '../util/clock.ts';
 
 export const BENCH_REGIONS = ['us-east-1', 'us-west-2', 'eu-west-1', 'ap-southeast-2'];
 
@@ -29,7 +30,7 @@ policies:
 `;
 
 export function organizationBench(options: Partial<OrganizationSeedOptions> & { sandbox?: SandboxOptions; concurrency?: number; policies?: Policy[] } = {}) {
-  const sandbox = new Sandbox(Sandbox.emptyState('organization-bench', options.sandbox?.clock?.() ?? new Date()), SANDBOX_SERVICES, options.sandbox);
+  const sandbox = new Sandbox(Sandbox.emptyState('organization-bench', toClock(options.sandbox?.clock).now()), SANDBOX_SERVICES, options.sandbox);
   const organization = seedOrganization(sandbox, { accounts: 50, regions: BENCH_REGIONS, unreachable: 1, buckets: 4, snapshots: 50, groups: 6, ...options });
   const policies = options.policies ?? parsePolicies(BENCH_POLICIES, 'bench.yml').policies;
   const hubClients = new AwsClients({ account: SANDBOX_ACCOUNT, allowWrites: false, interceptor: sandbox, writePacing: false });

@@ -1,4 +1,5 @@
 /** Opening, seeding and saving the sandbox account. */
+import { toClock } from '../util/clock.ts';
 import { resolve } from 'node:path';
 import { Sandbox, type SandboxOptions } from './sandbox.ts';
 import { SANDBOX_SERVICES } from './services/index.ts';
@@ -12,7 +13,7 @@ export const sandboxFile = () => resolve(process.env.TRIMTAB_SANDBOX_FILE ?? '.t
 /** A freshly seeded sandbox (in memory). */
 export function seededSandbox(scenario = DEFAULT_SCENARIO, options: SandboxOptions = {}): Sandbox {
   const spec = scenarios.get(scenario);
-  const now = options.clock?.() ?? new Date();
+  const now = toClock(options.clock).now();
   const sandbox = new Sandbox(Sandbox.emptyState(spec.id, now), SANDBOX_SERVICES, options);
   spec.seed(sandbox);
   return sandbox;

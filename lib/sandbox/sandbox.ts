@@ -12,6 +12,7 @@ import { dirname } from 'node:path';
 import type { CommandInterceptor } from '../aws/clients.ts';
 import { isReadOnlyOperation } from '../aws/operations.ts';
 import { sleep } from '../util/async.ts';
+import { toClock, type Clock } from '../util/clock.ts';
 
 export const SANDBOX_ACCOUNT = '123456789012';
 export const SANDBOX_REGION = 'us-east-1';
@@ -94,10 +95,30 @@ const THROTTLING_ERROR: Record<string, [string, number]> = {
   autoscaling: ['Throttling', 400],
 };
 
+/**
+ * How AWS-like the sandbox's time is. Services scale the durations of intermediate states
+ * (`deleting`, `pending`, `optimizing`, …) by `scale`, and hide a write from reads for
+ * `consistencyMs` after it (EC2 eventual consistency, S3 lifecycle propagation).
+ */
+export interface SandboxTiming {
+  /** Multiplier on AWS-like state durations: 1 = as AWS, 0 = every transition is instant. */
+  scale: number;
+  /** How long after a write a read may still return the old state or NotFound. */
+  consistencyMs: number;
+}
+
+/** Instant and read-after-write consistent: the kind sandbox, for unit tests that need it. */
+export const INSTANT_TIMING: SandboxTiming = { scale: 0, consistencyMs: 0 };
+
 export interface SandboxOptions {
   latencyMs?: number;
   faults?: FaultOptions;
-  clock?: () => Date;
+  /**
+   * The sandbox's time. A Clock, or a `() => Date` (then sleeps through the clock are virtual:
+   * they move time forward at once). Absent: real time.
+   */
+  clock?: Clock | (() => Date);
+  timing?: Partial<SandboxTiming>;
 }
 
 export class Sandbox implements CommandInterceptor {
@@ -105,7 +126,9 @@ export class Sandbox implements CommandInterceptor {
   readonly writes: WriteLogEntry[] = [];
   latencyMs: number;
   faults: FaultOptions;
-  private readonly clock: () => Date;
+  /** The sandbox's time; engine deps over this sandbox wait through it. */
+  readonly clock: Clock;
+  timing: SandboxTiming;
   private readonly services = new Map<string, SandboxService>();
 
   constructor(
@@ -116,7 +139,8 @@ export class Sandbox implements CommandInterceptor {
     for (const service of services) this.services.set(service.id, service);
     this.latencyMs = options.latencyMs ?? 0;
     this.faults = options.faults ?? {};
-    this.clock = options.clock ?? (() => new Date());
+    this.clock = toClock(options.clock);
+    this.timing = { ...INSTANT_TIMING, ...options.timing };
   }
 
   static emptyState(scenario = 'empty', now = new Date()): SandboxState {
@@ -124,7 +148,12 @@ export class Sandbox implements CommandInterceptor {
   }
 
   now(): Date {
-    return this.clock();
+    return this.clock.now();
+  }
+
+  /** An AWS-like duration scaled by the sandbox's timing (0 when transitions are instant). */
+  duration(awsMs: number): number {
+    return Math.round(awsMs * this.timing.scale);
   }
 
   /** The account's state, created on first use. */

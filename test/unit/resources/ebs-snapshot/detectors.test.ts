@@ -1,3 +1,4 @@
+import { systemClock } from '../../../../lib/util/clock.ts';
 import { describe, expect, it } from 'vitest';
 import type { Detection, DetectEnv } from '../../../../lib/engine/types.ts';
 import { olderThan, orphaned, tooManyPerVolume, monthlyCost } from '../../../../lib/resources/ebs-snapshot/detectors.ts';
@@ -21,7 +22,7 @@ const snap = (id: string, volumeId: string, ageDays: number, extra: Partial<EbsS
 
 function envWith(prepared: Partial<EbsPrepared> = {}): DetectEnv<EbsPrepared> {
   return {
-    ctx: { account: '123456789012', region: 'us-east-1', now: NOW, prices: DEFAULT_PRICES, log: () => {}, clients: undefined as never },
+    ctx: { account: '123456789012', region: 'us-east-1', now: NOW, prices: DEFAULT_PRICES, clock: systemClock, log: () => {}, clients: undefined as never },
     prepared: { amiRefs: new Map(), volumes: new Map([['vol-live', 'in-use']]), publicSnapshots: new Set(), recycleBin: { covered: false }, ...prepared },
   };
 }

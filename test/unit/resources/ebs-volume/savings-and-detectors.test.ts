@@ -1,3 +1,4 @@
+import { systemClock } from '../../../../lib/util/clock.ts';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { AwsClients } from '../../../../lib/aws/clients.ts';
@@ -10,7 +11,7 @@ import { DEFAULT_PRICES } from '../../../../lib/savings/prices.ts';
 const now = new Date('2026-11-01T00:00:00Z');
 const DAY = 86_400_000;
 const env = (modifications: EbsVolumePrepared['modifications'] = new Map()): DetectEnv<EbsVolumePrepared> => ({
-  ctx: { account: '123456789012', region: 'us-east-1', now, prices: DEFAULT_PRICES, clients: new AwsClients({ allowWrites: false }), log: () => {} } as RegionContext,
+  ctx: { account: '123456789012', region: 'us-east-1', now, prices: DEFAULT_PRICES, clock: systemClock, clients: new AwsClients({ allowWrites: false }), log: () => {} } as RegionContext,
   prepared: { modifications },
 });
 const volume = (over: Partial<EbsVolume>): EbsVolume => ({

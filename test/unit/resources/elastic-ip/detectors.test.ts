@@ -1,3 +1,4 @@
+import { systemClock } from '../../../../lib/util/clock.ts';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { AwsClients } from '../../../../lib/aws/clients.ts';
@@ -7,7 +8,7 @@ import { toElasticIp } from '../../../../lib/resources/elastic-ip/resource.ts';
 import { DEFAULT_PRICES } from '../../../../lib/savings/prices.ts';
 
 const env: DetectEnv = {
-  ctx: { account: '123456789012', region: 'us-east-1', now: new Date('2026-11-01T00:00:00Z'), prices: DEFAULT_PRICES, clients: new AwsClients({ allowWrites: false }), log: () => {} } as RegionContext,
+  ctx: { account: '123456789012', region: 'us-east-1', now: new Date('2026-11-01T00:00:00Z'), prices: DEFAULT_PRICES, clock: systemClock, clients: new AwsClients({ allowWrites: false }), log: () => {} } as RegionContext,
   prepared: undefined,
 };
 const load = (file: string) => JSON.parse(readFileSync(`test/fixtures/ec2/${file}`, 'utf8')).data.Addresses.map(toElasticIp);

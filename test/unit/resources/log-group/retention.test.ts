@@ -1,3 +1,4 @@
+import { systemClock } from '../../../../lib/util/clock.ts';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { AwsClients } from '../../../../lib/aws/clients.ts';
@@ -10,7 +11,7 @@ import { policiesFrom } from '../../../helpers.ts';
 
 const now = new Date('2026-11-01T00:00:00Z');
 const env: DetectEnv = {
-  ctx: { account: '644160558196', region: 'us-west-2', now, prices: DEFAULT_PRICES, clients: new AwsClients({ allowWrites: false }), log: () => {} } as RegionContext,
+  ctx: { account: '644160558196', region: 'us-west-2', now, prices: DEFAULT_PRICES, clock: systemClock, clients: new AwsClients({ allowWrites: false }), log: () => {} } as RegionContext,
   prepared: undefined,
 };
 
