@@ -13,7 +13,10 @@ import type { AddressInfo } from 'node:net';
 import { StateMachine } from 'aws-local-stepfunctions';
 import type { EngineDeps } from '../engine/run.ts';
 import type { Policy } from '../policy/load.ts';
-import { escapeHtml, type Email, type Mailer } from './email.ts';
+import { SESv2Client } from '@aws-sdk/client-sesv2';
+import { AwsClients } from '../aws/clients.ts';
+import { startLocalSes, type LocalSes, type StoredEmail } from '../sandbox/local-services.ts';
+import { SesMailer, type Email, type Mailer } from './email.ts';
 import { handleApprovalRequest, MAX_BODY_BYTES, type HttpRequest } from './page.ts';
 import { localDefinition, STATE, WORKFLOW_ERRORS } from './state-machine.ts';
 import { MemoryApprovalStore, type ApprovalStore } from './store.ts';
@@ -99,6 +102,8 @@ export class LocalWorkflow implements ExecutionStarter {
       [STATE.record]: step('record'),
       [STATE.ask]: async (input: any) => {
         const wait = this.tasks.wait(token);
+        // stop() may reject the wait while the email is still being sent: observed by the race below, never unhandled.
+        wait.catch(() => {});
         await runStep(this.deps, parseStepEvent(input.Payload, 'ask'));
         return this.options.pollMs ? Promise.race([wait, this.pollDecision(approvalId, token)]) : wait;
       },
@@ -169,47 +174,62 @@ export class LocalWorkflow implements ExecutionStarter {
   }
 }
 
-// ───────────────────────── the mail catcher ─────────────────────────
+// ───────────────────────── the mail server ─────────────────────────
 
+/** A mail as the local SES server stored it. */
 export interface CaughtEmail extends Email {
-  id: number;
+  /** The SES MessageId. */
+  id: string;
   at: string;
 }
 
-/** A Mailer that keeps mail in memory, and serves it: GET / (HTML list), /emails.json, /emails/<n> (the HTML part), /emails/<n>.txt. */
-export class MailCatcher implements Mailer {
+/** The sender the local stack mails from (aws-ses-v2-local checks the address's form, as SES does). */
+export const LOCAL_MAIL_FROM = 'trimtab@example.com';
+
+/**
+ * The real SesMailer, sending through the client factory to aws-ses-v2-local on 127.0.0.1:
+ * the SDK serialises SendEmail and parses the answer as it would against SES. `emails` is
+ * what the server stored for this mailbox (by MessageId: the package's store is shared by
+ * every server in a process), read back from its `GET /store` after each send.
+ */
+export class LocalMailbox implements Mailer {
   readonly emails: CaughtEmail[] = [];
-  async send(email: Email) {
-    const caught = { ...email, id: this.emails.length + 1, at: new Date().toISOString() };
-    this.emails.push(caught);
-    return { messageId: `local-${caught.id}` };
+  private readonly sent = new Set<string>();
+  private readonly mailer: SesMailer;
+
+  constructor(
+    readonly ses: LocalSes,
+    from = LOCAL_MAIL_FROM,
+  ) {
+    const clients = new AwsClients({ allowWrites: true, writePacing: false, clientConfig: { endpoint: ses.url, credentials: LOCAL_CREDENTIALS, maxAttempts: 1 } });
+    this.mailer = new SesMailer(from, clients.get(SESv2Client, 'us-east-1'));
   }
 
-  handle(req: IncomingMessage, res: ServerResponse) {
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    const send = (status: number, type: string, body: string) => {
-      res.writeHead(status, { 'content-type': `${type}; charset=utf-8`, 'cache-control': 'no-store' });
-      res.end(body);
-    };
-    if (url.pathname === '/emails.json') return send(200, 'application/json', JSON.stringify(this.emails, null, 2));
-    const one = /^\/emails\/(\d+)(\.txt)?$/.exec(url.pathname);
-    if (one) {
-      const email = this.emails[Number(one[1]) - 1];
-      if (!email) return send(404, 'text/plain', 'No such email.');
-      return one[2] ? send(200, 'text/plain', email.text) : send(200, 'text/html', email.html);
-    }
-    if (url.pathname !== '/') return send(404, 'text/plain', 'Not found. Try / or /emails.json.');
-    const rows = [...this.emails]
-      .reverse()
-      .map((e) => `<li><a href="/emails/${e.id}">${escapeHtml(e.subject)}</a><br><small>to ${escapeHtml(e.to.join(', '))} · ${escapeHtml(e.at)} · <a href="/emails/${e.id}.txt">text</a></small></li>`)
-      .join('');
-    return send(
-      200,
-      'text/html',
-      `<!doctype html><html><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>trimtab local mail</title><meta http-equiv="refresh" content="5"></head><body style="font-family:sans-serif;max-width:720px;margin:0 auto;padding:12px"><h1>trimtab local mail (${this.emails.length})</h1><ul>${rows || '<li>No mail yet.</li>'}</ul><p><a href="/emails.json">JSON</a></p></body></html>`,
-    );
+  async send(email: Email) {
+    const sent = await this.mailer.send(email);
+    this.sent.add(sent.messageId);
+    await this.refresh();
+    return sent;
+  }
+
+  /** Re-read this mailbox's mail from the server. */
+  async refresh(): Promise<CaughtEmail[]> {
+    const stored = (await this.ses.store()).filter((e) => this.sent.has(e.messageId));
+    this.emails.splice(0, this.emails.length, ...stored.map(fromStore));
+    return this.emails;
   }
 }
+
+const LOCAL_CREDENTIALS = { accessKeyId: 'LOCAL', secretAccessKey: 'LOCAL' };
+
+const fromStore = (e: StoredEmail): CaughtEmail => ({
+  id: e.messageId,
+  at: new Date(e.at * 1000).toISOString(),
+  to: e.destination.to,
+  subject: e.subject,
+  text: e.body.text ?? '',
+  html: e.body.html ?? '',
+});
 
 // ───────────────────────── servers ─────────────────────────
 
@@ -249,7 +269,7 @@ function readBody(req: IncomingMessage, limit: number): Promise<{ body: string; 
 export interface LocalApprovalStackOptions {
   /** Port of the approval page (0: any free port). */
   port?: number;
-  /** Port of the mail catcher (0: any free port). */
+  /** Port of the local SES server and its mail page (0: any free port). */
   mailPort?: number;
   /** Clients and audit store Apply and Verify use (the sandbox account). */
   engine?: Omit<EngineDeps, 'remainingMs'>;
@@ -261,9 +281,10 @@ export interface LocalApprovalStackOptions {
 }
 
 export interface LocalApprovalStack {
+  /** The local SES server: its page lists the mail; `GET /store` returns it as JSON. */
   mailUrl: string;
   approvalBaseUrl: string;
-  mail: MailCatcher;
+  mail: LocalMailbox;
   store: ApprovalStore;
   workflow: LocalWorkflow;
   tasks: LocalTaskSender;
@@ -276,9 +297,9 @@ export async function startLocalApprovalStack(options: LocalApprovalStackOptions
   const now = options.now ?? (() => new Date());
   const store = options.store ?? new MemoryApprovalStore(now);
   const secret = options.secret ?? randomBytes(48).toString('base64url');
-  const mail = new MailCatcher();
+  const ses = await startLocalSes(options.mailPort ?? 0);
+  const mail = new LocalMailbox(ses);
   const tasks = new LocalTaskSender();
-  const mailServer = createServer((req, res) => mail.handle(req, res));
   const pageServer = createServer(async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const { body, tooLarge } = req.method === 'POST' ? await readBody(req, MAX_BODY_BYTES) : { body: '', tooLarge: false };
@@ -294,8 +315,11 @@ export async function startLocalApprovalStack(options: LocalApprovalStackOptions
     res.writeHead(response.statusCode, response.headers);
     res.end(response.body);
   });
-  const mailUrl = await listen(mailServer, options.mailPort ?? 0);
-  const approvalBaseUrl = await listen(pageServer, options.port ?? 0);
+  const mailUrl = ses.url;
+  const approvalBaseUrl = await listen(pageServer, options.port ?? 0).catch(async (error: unknown) => {
+    await ses.close();
+    throw error;
+  });
   const workflow = new LocalWorkflow(
     { store, mailer: mail, secret: async () => secret, baseUrl: approvalBaseUrl, now, engine: options.engine, currentPolicies: options.currentPolicies },
     tasks,
@@ -311,7 +335,7 @@ export async function startLocalApprovalStack(options: LocalApprovalStackOptions
     requester: new WorkflowApprovalRequester(store, workflow, now),
     async stop() {
       workflow.stop();
-      await Promise.all([close(mailServer), close(pageServer)]);
+      await Promise.all([ses.close(), close(pageServer)]);
     },
   };
 }

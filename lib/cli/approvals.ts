@@ -97,10 +97,10 @@ export function registerApprovalCommands(program: Command): void {
 
   approvals
     .command('serve')
-    .description('run the approval flow locally on the sandbox: policies in approval mode email a local mail catcher; click the links')
+    .description('run the approval flow locally on the sandbox: policies in approval mode email a local SES server (aws-ses-v2-local); read the mail on its page, click the links')
     .option('-p, --policies <file>', 'policy file', DEFAULT_POLICY_FILE)
     .option('--port <port>', 'port of the approval page', '8787')
-    .option('--mail-port <port>', 'port of the mail catcher', '8788')
+    .option('--mail-port <port>', 'port of the local SES server and its mail page', '8788')
     .action(async (options: { policies: string; port: string; mailPort: string }) => {
       const { startLocalApprovalStack } = await import('../approval/local.ts');
       const { runPolicies } = await import('../engine/run.ts');

@@ -278,7 +278,7 @@ export function buildProgram(): Command {
     .option('-p, --policies <file>', 'policy file', DEFAULT_POLICY_FILE)
     .option('--approve-all', 'approve every request through its email link (GET the page, POST its form), without waiting for a person')
     .option('--port <port>', 'port of the local approval page (default: any free port)', Number)
-    .option('--mail-port <port>', 'port of the local mail catcher (default: any free port)', Number)
+    .option('--mail-port <port>', 'port of the local SES server and its mail page (default: any free port)', Number)
     .option('--wait <seconds>', 'how long to wait for clicks', Number, 600)
     .action(async (options: { policies: string; approveAll?: boolean; port?: number; mailPort?: number; wait: number }) => {
       const { runDemo } = await import('./demo.ts');

@@ -102,9 +102,11 @@ type SesServer = (config: { host: string; port: number }) => Promise<Server>;
  * SES v2 on loopback. Its mail store is module-wide in the package, so servers started in one
  * process share it: callers pick their own mail by MessageId.
  */
-export async function startLocalSes(): Promise<LocalSes> {
+export async function startLocalSes(port = 0): Promise<LocalSes> {
   const started = performance.now();
-  const server = await load<SesServer>('aws-ses-v2-local')({ host: '127.0.0.1', port: 0 });
+  const server = await load<SesServer>('aws-ses-v2-local')({ host: '127.0.0.1', port });
+  // The package resolves even when listening failed (express 5 passes the error to its callback).
+  if (!server.listening) throw new Error(`The local SES server could not listen on 127.0.0.1:${port} (is the port in use? pass another, or 0 for any free port).`);
   const local = track(server, started);
   return {
     ...local,
