@@ -24,9 +24,10 @@ export interface LocalServer {
   close(): Promise<void>;
 }
 
-const requireLocal = createRequire(import.meta.url);
 /** Load a CommonJS package by a name esbuild cannot follow (see the header). */
 function load<T>(name: string): T {
+  // In a CommonJS bundle `require` exists and import.meta is empty; from the ESM sources (tsx, vitest) it is the reverse.
+  const requireLocal = typeof require === 'function' ? require : createRequire(import.meta.url);
   const m = requireLocal(name) as T & { default?: T };
   return (m.default ?? m) as T;
 }
