@@ -8,10 +8,9 @@
  * are unref'd, so a CLI run or `npm run demo` exits by itself even if nobody calls close().
  * close() still ends them promptly (tests, the demo's own shutdown).
  *
- * The packages are loaded with a computed specifier so the Lambda bundles (esbuild follows
+ * The packages are imported with a computed specifier so the Lambda bundles (esbuild follows
  * literal imports; lib/lambda/deps.ts imports the sandbox) never carry them.
  */
-import { createRequire } from 'node:module';
 import type { Server, Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
@@ -25,10 +24,8 @@ export interface LocalServer {
 }
 
 /** Load a CommonJS package by a name esbuild cannot follow (see the header). */
-function load<T>(name: string): T {
-  // In a CommonJS bundle `require` exists and import.meta is empty; from the ESM sources (tsx, vitest) it is the reverse.
-  const requireLocal = typeof require === 'function' ? require : createRequire(import.meta.url);
-  const m = requireLocal(name) as T & { default?: T };
+async function load<T>(name: string): Promise<T> {
+  const m = (await import(/* @vite-ignore */ name)) as T & { default?: T };
   return (m.default ?? m) as T;
 }
 
@@ -74,7 +71,7 @@ type Dynalite = (options: Record<string, unknown>) => Server;
  */
 export async function startDynalite(): Promise<LocalServer> {
   const started = performance.now();
-  const dynalite = load<Dynalite>('dynalite');
+  const dynalite = await load<Dynalite>('dynalite');
   const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   await listen(server);
   return track(server, started);
@@ -105,7 +102,7 @@ type SesServer = (config: { host: string; port: number }) => Promise<Server>;
  */
 export async function startLocalSes(port = 0): Promise<LocalSes> {
   const started = performance.now();
-  const server = await load<SesServer>('aws-ses-v2-local')({ host: '127.0.0.1', port });
+  const server = await (await load<SesServer>('aws-ses-v2-local'))({ host: '127.0.0.1', port });
   // The package resolves even when listening failed (express 5 passes the error to its callback).
   if (!server.listening) throw new Error(`The local SES server could not listen on 127.0.0.1:${port} (is the port in use? pass another, or 0 for any free port).`);
   const local = track(server, started);
