@@ -43,12 +43,15 @@ describe('ec2-instance idle-instance and stop-instance on the small-company sand
     const byName = (name: string) => result.findings.find((f) => f.resource.tags.Name === name);
     expect(byName('acme-web-asg-member')!.outcomeDetail).toMatch(/Auto Scaling group acme-web/);
     expect(byName('acme-scratch-cache')!.outcomeDetail).toMatch(/instance-store/);
+    // EBS-backed m5d.xlarge: its 150 GB NVMe instance store would be erased by a stop.
+    expect(byName('acme-build-cache-nvme')!.status).toBe('protected');
+    expect(byName('acme-build-cache-nvme')!.outcomeDetail).toBe('m5d.xlarge has 150 GB of instance-store volumes: stopping erases their data (set allowInstanceStoreLoss to stop it anyway)');
     expect(byName('acme-dr-standby')!.outcomeDetail).toBe('tagged trimtab:skip');
     expect(byName('acme-spot-worker')!.outcomeDetail).toMatch(/spot/);
     expect(byName('acme-new-service')!.outcomeDetail).toMatch(/too little data/);
     expect(byName('acme-api-1')).toBeUndefined(); // busy CPU
     expect(byName('acme-egress-proxy')).toBeUndefined(); // low CPU, heavy network
-    for (const trap of ['acme-web-asg-member', 'acme-scratch-cache', 'acme-dr-standby', 'acme-spot-worker', 'acme-new-service', 'acme-api-1', 'acme-egress-proxy']) {
+    for (const trap of ['acme-web-asg-member', 'acme-scratch-cache', 'acme-build-cache-nvme', 'acme-dr-standby', 'acme-spot-worker', 'acme-new-service', 'acme-api-1', 'acme-egress-proxy']) {
       expect(Object.values(instances).find((i) => i.tags?.Name === trap)!.state).toBe('running');
     }
     expect(result.actions.map((a) => a.status)).toEqual(['verified', 'verified']);
@@ -174,6 +177,8 @@ policies:
     expect(sandbox.callsByOperation()).toEqual({
       'cloudwatch:GetMetricData': 4 + 2,
       'ec2:DescribeInstances': 1,
+      // Instance storage per type: the four types of 500 instances in one call for the run.
+      'ec2:DescribeInstanceTypes': 1,
       'ec2:DescribeNatGateways': 1,
       'ec2:DescribeVolumes': 4,
     });
