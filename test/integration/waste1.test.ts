@@ -289,6 +289,27 @@ describe('unassociated Elastic IPs', () => {
     expect(env.sandbox.successfulWrites()).toEqual([]);
   });
 
+  it('re-reads the address right before ReleaseAddress and never releases one associated since the scan (a default VPC would silently disassociate it)', async () => {
+    // Prepare: between the scan and the apply-time read, someone associates the old bastion's address in the default VPC.
+    const env = testEnv('small-company', { clock });
+    const bastion = Object.values(extraOf(env).addresses).find((a) => a.tags?.Name === 'old-bastion-eip')!;
+    env.sandbox.faults.failWhen = ({ operation, input }) => {
+      if (operation === 'DescribeAddresses' && input.AllocationIds?.includes(bastion.allocationId)) {
+        Object.assign(bastion, { associationId: 'eipassoc-0new', instanceId: 'i-0new', networkInterfaceId: 'eni-0new', defaultVpc: true });
+      }
+      return undefined;
+    };
+    // Act
+    const result = await env.run(policy('elastic-ip', '{ type: unassociated }', '{ type: release-address }', 'auto', 'scope: { regions: [us-east-1] }'));
+    // Assess
+    const finding = result.findings.find((f) => f.resource.id === bastion.allocationId)!;
+    expect(finding.status).toBe('protected');
+    expect(finding.outcomeDetail).toBe(`${bastion.publicIp} is now associated (eipassoc-0new); releasing it would disassociate it (default VPC) or fail; nothing was changed`);
+    expect(env.sandbox.writes.filter((w) => w.operation === 'ReleaseAddress' && (w.input as any).AllocationId === bastion.allocationId)).toEqual([]);
+    expect(extraOf(env).addresses[bastion.allocationId]).toMatchObject({ associationId: 'eipassoc-0new', instanceId: 'i-0new' });
+    expect(env.sandbox.successfulWrites('ReleaseAddress')).toHaveLength(1);
+  });
+
   it('lists with one DescribeAddresses call per region', async () => {
     const sandbox = emptySandbox({ clock });
     for (let i = 0; i < 40; i++) seedAddress(sandbox, SANDBOX_ACCOUNT, 'us-east-1', { publicIp: `198.51.100.${i}`, ...(i % 2 ? { associationId: `eipassoc-${i}` } : {}) });

@@ -9,7 +9,9 @@ import { seedInstances } from '../../lib/resources/ec2-instance/sandbox-seed.ts'
 import { addNatGateway } from '../../lib/resources/nat-gateway/sandbox-seed.ts';
 import { SANDBOX_ACCOUNT } from '../../lib/sandbox/sandbox.ts';
 import { ec2InstancesState } from '../../lib/sandbox/services/ec2-instances.ts';
-import { UndoRefusedError } from '../../lib/util/errors.ts';
+import { stopInstance } from '../../lib/resources/ec2-instance/remediators.ts';
+import { VirtualClock } from '../../lib/util/clock.ts';
+import { ProtectedResourceError, UndoRefusedError } from '../../lib/util/errors.ts';
 import { emptySandbox, envFor, testEnv } from '../helpers.ts';
 
 const clock = () => new Date('2026-11-01T00:00:00Z');
@@ -119,6 +121,47 @@ describe('ec2-instance idle-instance and stop-instance on the small-company sand
     expect(action.status).toBe('verified');
     expect(action.transitions.find((t) => t.status === 'applied')!.detail).toMatch(/already stopped: counts as done/);
     await expect(undoAction(action.id, env.deps)).rejects.toThrow(/trimtab stopped nothing/);
+  });
+});
+
+describe('instance-store volumes and AWS-like instance transitions', () => {
+  it('stops an instance with instance-store volumes only when the policy allows the loss, through stopping to stopped, and undo waits for stopped', async () => {
+    // Prepare: transitions take AWS-like time (stopping 1 min, pending 30 s)
+    const time = new VirtualClock('2026-11-01T00:00:00Z');
+    const env = testEnv('small-company', { clock: time, timing: { scale: 1, consistencyMs: 2000 } });
+    const nvme = Object.values(instancesOf(env)).find((i) => i.tags?.Name === 'acme-build-cache-nvme')!;
+    // Act
+    const result = await env.run(stopPolicy('auto', ', allowInstanceStoreLoss: true'));
+    const action = result.actions.find((a) => a.resource.id === nvme.id)!;
+    const stateRightAfter = instancesOf(env)[nvme.id].state;
+    const whileStopping = undoAction(action.id, env.deps);
+    await expect(whileStopping).rejects.toThrow(/is still stopping after trimtab's stop: try the undo again in a minute or two/);
+    time.advance(60_000);
+    const undone = await undoAction(action.id, env.deps);
+    const stateAfterStart = instancesOf(env)[nvme.id].state;
+    // Assess
+    expect(action.status).toBe('verified');
+    expect(action.verification!.detail).toBe(`${nvme.id} is stopping`);
+    expect(stateRightAfter).toBe('stopping');
+    expect(undone.status).toBe('undone');
+    expect(stateAfterStart).toBe('pending');
+    expect(env.sandbox.successfulWrites('StartInstances')).toHaveLength(1);
+  });
+
+  it('re-checks the instance type right before the stop and refuses when it has instance-store volumes the finding did not know of', async () => {
+    // Prepare: a plan made without instance-storage facts (as an older finding would be)
+    const env = testEnv('small-company', { clock });
+    const nvme = Object.values(instancesOf(env)).find((i) => i.tags?.Name === 'acme-build-cache-nvme')!;
+    const ctx = { account: SANDBOX_ACCOUNT, region: 'us-east-1', clients: env.clients.withWrites(true), now: clock(), clock: env.sandbox.clock, prices: {} as never, log: () => {} };
+    const plan = { kind: 'change', summary: '', params: { instanceId: nvme.id, instanceType: 'm5d.xlarge' }, undo: '', hash: 'h' } as never;
+    // Act
+    const apply = stopInstance.apply(ctx, plan, {} as never);
+    // Assess
+    await expect(apply).rejects.toThrow(ProtectedResourceError);
+    await expect(stopInstance.apply(ctx, plan, {} as never)).rejects.toThrow(/m5d.xlarge has 150 GB of instance-store volumes: stopping erases their data/);
+    expect(env.sandbox.callsByOperation()['ec2:DescribeInstanceTypes']).toBe(2);
+    expect(env.sandbox.successfulWrites()).toEqual([]);
+    expect(nvme.state).toBe('running');
   });
 });
 
