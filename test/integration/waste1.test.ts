@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { undoAction } from '../../lib/engine/undo.ts';
-import { seedVolume } from '../../lib/resources/ebs-volume/sandbox-seed.ts';
+import { seedRateLimitedVolume, seedVolume } from '../../lib/resources/ebs-volume/sandbox-seed.ts';
 import { seedAddress } from '../../lib/resources/elastic-ip/sandbox-seed.ts';
 import { seedLogGroup } from '../../lib/resources/log-group/sandbox-seed.ts';
 import { awsError, SANDBOX_ACCOUNT } from '../../lib/sandbox/sandbox.ts';
@@ -141,6 +141,7 @@ describe('unattached volumes: snapshot, then delete', () => {
 describe('gp2 volumes to gp3', () => {
   it('modifies gp2 volumes online with at least gp2 performance, skipping the optimizing, rate-limited and skip traps', async () => {
     const env = testEnv('small-company', { clock });
+    seedRateLimitedVolume(env.sandbox, SANDBOX_ACCOUNT);
     const result = await env.run(GP3);
     const writes = env.sandbox.successfulWrites('ModifyVolume').map((w) => w.input as { VolumeId: string; VolumeType: string; Iops: number; Throughput: number });
     const db = byName(env, 'reporting-db data');

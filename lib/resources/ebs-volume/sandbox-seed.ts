@@ -4,8 +4,8 @@
  * tagged trimtab:skip, a volume created last week, an old volume detached three days ago (its
  * EBS metrics stop then), a volume a Kubernetes PersistentVolume retains, a small gp2 volume
  * where gp3 saves under the minimum, a gp2 volume whose resize two hours ago is still
- * `optimizing` (AWS refuses another modification until it completes), and a gp2 volume already
- * modified four times in the last 24 hours (AWS's rolling limit: VolumeModificationRateExceeded).
+ * `optimizing` (AWS refuses another modification until it completes). `seedRateLimitedVolume`
+ * adds a gp2 volume already modified four times in the last 24 hours (AWS's rolling limit).
  */
 import { daysAgo, type Sandbox } from '../../sandbox/sandbox.ts';
 import { cloudwatchState } from '../../sandbox/services/cloudwatch.ts';
@@ -90,9 +90,18 @@ export function seedEbsVolumeSmallCompany(sandbox: Sandbox, accountId: string) {
     original: { volumeType: 'gp2', size: 300, iops: 900 },
     target: { volumeType: 'gp2', size: 400, iops: 1200 },
   };
-  // Grown four times today (20 → 50 → 80 → 110 → 140 GiB), all completed: a fifth is refused until 24 hours after the first.
-  const busy = v({ name: 'ci-cache data (grown 4x today)', sizeGb: 140, type: 'gp2', ageDays: 30, attachedTo: 'i-0ci' });
-  mods[busy] = {
+}
+
+/**
+ * A gp2 volume grown four times today (20 → 50 → 80 → 110 → 140 GiB), all completed: AWS refuses
+ * a fifth modification until 24 hours after the first (VolumeModificationRateExceeded). Not in
+ * the demo scenario (its auto policy would record a skipped action); tests add it.
+ */
+export function seedRateLimitedVolume(sandbox: Sandbox, accountId: string): string {
+  const now = sandbox.now();
+  const hoursAgo = (h: number) => new Date(now.getTime() - h * 3_600_000).toISOString();
+  const busy = seedVolume(sandbox, accountId, { name: 'ci-cache data (grown 4x today)', sizeGb: 140, type: 'gp2', ageDays: 30, attachedTo: 'i-0ci' });
+  ec2VolumeState(sandbox, sandbox.account(accountId), 'us-east-1').modifications[busy] = {
     volumeId: busy,
     state: 'completed',
     startTime: hoursAgo(3),
@@ -100,4 +109,5 @@ export function seedEbsVolumeSmallCompany(sandbox: Sandbox, accountId: string) {
     original: { volumeType: 'gp2', size: 110, iops: 330 },
     target: { volumeType: 'gp2', size: 140, iops: 420 },
   };
+  return busy;
 }
