@@ -31,6 +31,8 @@ export interface SandboxSnapshot {
   lastTieringOperation?: string;
   /** A snapshot being taken (CreateSnapshot): DescribeSnapshots calls naming it before it completes. */
   pollsUntilCompleted?: number;
+  /** EC2 eventual consistency: until this ISO time reads do not see the new snapshot (InvalidSnapshot.NotFound). */
+  hiddenUntil?: string;
 }
 
 export interface SandboxVolume {
@@ -47,7 +49,29 @@ export interface SandboxVolume {
   throughput?: number;
   /** Instances the volume is attached to (in-use volumes). */
   attachments?: Array<{ instanceId: string; device: string; attachTime: string; deleteOnTermination?: boolean }>;
+  /** ISO time a 'creating' volume becomes 'available' or a 'deleting' one is gone (settled lazily on reads). */
+  until?: string;
 }
+
+/**
+ * The volume as reads see it at `now`: a 'creating' volume past its time is 'available', a
+ * 'deleting' one past its time is gone (removed). Lazy, from stored timestamps, so the state
+ * survives a save between CLI runs.
+ */
+export function settleVolume(state: Ec2State, id: string, now: Date): SandboxVolume | undefined {
+  const v = state.volumes[id];
+  if (!v?.until || Date.parse(v.until) > now.getTime()) return v;
+  if (v.state === 'deleting') {
+    delete state.volumes[id];
+    return undefined;
+  }
+  if (v.state === 'creating') v.state = 'available';
+  delete v.until;
+  return v;
+}
+
+/** A snapshot reads cannot see yet (EC2 eventual consistency after CreateSnapshot). */
+const hidden = (s: SandboxSnapshot, now: Date) => s.hiddenUntil !== undefined && Date.parse(s.hiddenUntil) > now.getTime();
 
 export interface SandboxImage {
   id: string;
@@ -167,10 +191,13 @@ export const ec2Service: SandboxService = {
       }
       let items: SandboxSnapshot[];
       if (input.SnapshotIds?.length) {
-        items = (input.SnapshotIds as string[]).map((id) => state.snapshots[id] ?? (() => { throw snapshotNotFound(id); })());
+        items = (input.SnapshotIds as string[]).map((id) => (state.snapshots[id] && !hidden(state.snapshots[id], env.now) ? state.snapshots[id] : (() => { throw snapshotNotFound(id); })()));
         // A snapshot being taken completes after a few reads naming it (AWS: minutes to hours).
         for (const s of items) if (s.state === 'pending' && s.pollsUntilCompleted !== undefined && --s.pollsUntilCompleted <= 0) (s.state = 'completed'), delete s.pollsUntilCompleted;
-      } else items = listingCursor(state, input);
+      } else {
+        items = listingCursor(state, input);
+        if (items.some((s) => s.hiddenUntil)) items = items.filter((s) => !hidden(s, env.now));
+      }
       const restorable: string[] | undefined = input.RestorableByUserIds;
       if (restorable?.length) {
         items = items.filter((s) => (s.createVolumePermissions ?? []).some((p) => (p.group === 'all' && restorable.includes('all')) || (p.userId && restorable.includes(p.userId))));
@@ -220,9 +247,9 @@ export const ec2Service: SandboxService = {
       let items: SandboxVolume[];
       if (input.VolumeIds?.length) {
         items = (input.VolumeIds as string[]).map(
-          (id) => state.volumes[id] ?? (() => { throw awsError('InvalidVolume.NotFound', `The volume '${id}' does not exist.`); })(),
+          (id) => settleVolume(state, id, env.now) ?? (() => { throw awsError('InvalidVolume.NotFound', `The volume '${id}' does not exist.`); })(),
         );
-      } else items = Object.values(state.volumes);
+      } else items = Object.keys(state.volumes).map((id) => settleVolume(state, id, env.now)).filter((v): v is SandboxVolume => v !== undefined);
       items = items.filter((v) => matchesFilters(input.Filters, { 'volume-id': v.id, status: v.state, 'volume-type': v.volumeType, 'snapshot-id': v.snapshotId }, v.tags));
       const { page: out, nextToken } = page(items, input, 'DescribeVolumes');
       return {
