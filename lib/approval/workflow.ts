@@ -338,7 +338,12 @@ const SETTLE = { attempts: 5, baseDelayMs: 250, maxDelayMs: 2_000 };
 /** Statuses the workflow moves a record to after an approval resumed it. */
 const RESUMED: ApprovalStatus[] = ['applying', 'applied', 'fixed', 'failed'];
 
-/** Errors Step Functions returns when the wait is over (timed out, or the execution ended). */
+/**
+ * Errors Step Functions returns when the token can no longer be used (SendTaskSuccess API
+ * reference: InvalidToken, TaskDoesNotExist, TaskTimedOut). A token that was already used gets
+ * TaskTimedOut too ("Provided task does not exist anymore", aws-samples/amazon-mwaa-examples#61),
+ * so these do not prove the wait timed out: see afterSendError.
+ */
 const TOKEN_GONE = new Set(['TaskTimedOut', 'TaskDoesNotExist', 'InvalidToken']);
 
 export async function decide(
