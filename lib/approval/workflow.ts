@@ -208,6 +208,9 @@ export async function applyApproved(deps: WorkflowDeps, input: { approvalId: str
   if (!deps.engine) throw new TrimtabError('The apply step needs the engine (clients and audit store).');
   const record = await load(deps, input.approvalId);
   if (!record.decision || record.decision.decision !== 'approve') throw new ApprovalStateError(`Approval ${input.approvalId} was not approved (status '${record.status}').`);
+  const counts = (actions: ActionSummary[]) => ({ approvalId: record.approvalId, applied: actions.filter((a) => a.status === 'verified' || a.status === 'applied').length, failed: actions.filter((a) => a.status === 'failed').length });
+  // A retried Apply whose first run finished (the Lambda's answer was lost): done already, act on nothing.
+  if (record.status === 'applied') return counts(record.actions ?? []);
   if (!(await deps.store.update(input.approvalId, { status: 'applying' }, ['approved', 'applying']))) {
     throw new ApprovalStateError(`Approval ${input.approvalId} is '${record.status}'; nothing to apply.`);
   }
@@ -232,7 +235,7 @@ export async function applyApproved(deps: WorkflowDeps, input: { approvalId: str
   if (!(await deps.store.update(input.approvalId, { status: 'applied' }))) {
     throw new ApprovalStateError(`Approval ${input.approvalId} could not be marked applied: it moved on to '${(await load(deps, input.approvalId)).status}'.`);
   }
-  return { approvalId: record.approvalId, applied: actions.filter((a) => a.status === 'verified' || a.status === 'applied').length, failed: actions.filter((a) => a.status === 'failed').length };
+  return counts(actions);
 }
 
 /** Re-reads every changed resource (the remediator's verify), independent of what Apply saw. */

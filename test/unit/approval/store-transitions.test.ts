@@ -3,6 +3,7 @@ import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { allowedFrom, DynamoApprovalStore, MAY_FOLLOW, MemoryApprovalStore, type ApprovalRecord, type ApprovalStatus } from '../../../lib/approval/store.ts';
+import { applyApproved, recordFailure, recordNotApproved } from '../../../lib/approval/workflow.ts';
 import { SANDBOX_ACCOUNT } from '../../../lib/sandbox/sandbox.ts';
 import { ensureSandboxTable } from '../../../lib/sandbox/services/dynamodb.ts';
 import { CLOCK } from '../../approval-helpers.ts';
@@ -116,5 +117,40 @@ describe('the approval status transitions', () => {
     expect(results).toEqual(path.map(() => true));
     expect(back).toEqual([false, false, false, false]);
     expect((await read('apr-abc123def4')).status).toBe('fixed');
+  });
+});
+
+describe('the workflow steps under the transition table', () => {
+  const deps = (store: MemoryApprovalStore) => ({ store, mailer: { send: async () => ({ messageId: 'x' }) }, secret: async () => 'x'.repeat(32), baseUrl: 'https://a.example', now: CLOCK, engine: {} as never });
+  const approved = { decision: 'approve' as const, actor: 'oncall@example.com', at: CLOCK().toISOString(), excluded: [], via: 'link' as const };
+  const action = { findingId: 'f1', actionId: 'act-1', resourceId: 'acme-web', region: 'us-east-1', status: 'verified' as const, detail: 'done', undo: { supported: 'yes' as const, how: 'x' } };
+
+  it('answers a retried Apply whose first run finished with what it did, and acts on nothing', async () => {
+    const store = new MemoryApprovalStore(CLOCK);
+    await store.create({ ...record('applied'), decision: approved, actions: [action] });
+
+    const result = await applyApproved(deps(store), { approvalId: 'apr-abc123def4' });
+
+    expect(result).toEqual({ approvalId: 'apr-abc123def4', applied: 1, failed: 0 });
+    expect((await store.get('apr-abc123def4'))!.status).toBe('applied');
+  });
+
+  it('does not record "not approved" over a record that is being applied, and says why', async () => {
+    const store = new MemoryApprovalStore(CLOCK);
+    await store.create({ ...record('applying'), decision: approved });
+
+    await expect(recordNotApproved(deps(store), { approvalId: 'apr-abc123def4', error: { Error: 'States.Timeout' } })).rejects.toThrow("Approval apr-abc123def4 is 'applying'; it cannot be recorded as not approved.");
+    expect((await store.get('apr-abc123def4'))!.status).toBe('applying');
+  });
+
+  it('keeps a fixed outcome when a later step fails, and keeps the error beside it', async () => {
+    const store = new MemoryApprovalStore(CLOCK);
+    await store.create(record('fixed'));
+
+    await recordFailure(deps(store), { approvalId: 'apr-abc123def4', error: { Error: 'ThrottlingException', Cause: 'Maximum sending rate exceeded.' } });
+
+    const after = (await store.get('apr-abc123def4'))!;
+    expect(after.status).toBe('fixed');
+    expect(after.error).toEqual({ Error: 'ThrottlingException', Cause: 'Maximum sending rate exceeded.' });
   });
 });
