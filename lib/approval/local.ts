@@ -9,18 +9,18 @@
  */
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { StateMachine } from 'aws-local-stepfunctions';
 import type { EngineDeps } from '../engine/run.ts';
 import type { Policy } from '../policy/load.ts';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { AwsClients } from '../aws/clients.ts';
 import { startLocalSes, type LocalSes, type StoredEmail } from '../sandbox/local-services.ts';
-import { SesMailer, type Email, type Mailer } from './email.ts';
-import { handleApprovalRequest, MAX_BODY_BYTES, type HttpRequest } from './page.ts';
+import { SesMailer, escapeHtml, type Email, type Mailer } from './email.ts';
+import { handleApprovalRequest, MAX_BODY_BYTES, newReference, problem, type HttpRequest, type HttpResponse } from './page.ts';
 import { localDefinition, STATE, WORKFLOW_ERRORS } from './state-machine.ts';
 import { MemoryApprovalStore, type ApprovalStore } from './store.ts';
-import { parseStepEvent, runStep, WorkflowApprovalRequester, type ExecutionStarter, type TaskSender, type WorkflowDeps } from './workflow.ts';
+import { parseStepEvent, runStep, WorkflowApprovalRequester, type ExecutionStarter, type IssuedLinks, type TaskSender, type WorkflowDeps } from './workflow.ts';
 
 /** aws-local-stepfunctions uses Promise.withResolvers, which Node 20 lacks. */
 export function polyfillPromiseWithResolvers() {
@@ -246,9 +246,51 @@ async function close(server: Server) {
   await new Promise<void>((resolve) => server.close(() => resolve()));
 }
 
-/** Reads a body up to `limit` bytes; past it, stops reading and reports `tooLarge`. */
-function readBody(req: IncomingMessage, limit: number): Promise<{ body: string; tooLarge: boolean }> {
-  return new Promise((resolve, reject) => {
+/**
+ * A server that no request can bring down: a request that cannot be parsed gets Node's 4xx
+ * ('clientError'), one that hangs up mid-body is dropped, and an error in the handler is a 503
+ * with a reference id (the details go to `log`). Slow clients are cut off after `requestTimeoutMs`.
+ */
+export function robustServer(handle: (req: IncomingMessage, res: ServerResponse) => Promise<void>, log: (message: string, data?: Record<string, unknown>) => void = () => {}, requestTimeoutMs = 30_000): Server {
+  const server = createServer({ requestTimeout: requestTimeoutMs, headersTimeout: Math.min(requestTimeoutMs, 60_000) }, (req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      const reference = newReference();
+      log('local approval server error', { reference, error: (error as Error)?.name, message: (error as Error)?.message });
+      if (res.headersSent || res.destroyed) return void res.destroy();
+      send(res, problem(503, 'Something went wrong', `The request could not be handled. Reference: ${reference}.`), true);
+    });
+  });
+  // As Node's docs suggest for 'clientError': answer 400 (431, 408) if the socket still can, then close it.
+  server.on('clientError', (error: Error & { code?: string }, socket: Socket) => {
+    if (error.code === 'ECONNRESET' || !socket.writable) return void socket.destroy();
+    const status = error.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : '400 Bad Request';
+    socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+  });
+  return server;
+}
+
+function send(res: ServerResponse, response: HttpResponse, closeConnection = false) {
+  res.writeHead(response.statusCode, closeConnection ? { ...response.headers, connection: 'close' } : response.headers);
+  res.end(response.body);
+}
+
+type Body = { kind: 'ok'; body: string } | { kind: 'too-large' } | { kind: 'aborted' };
+
+/**
+ * Reads a body up to `limit` bytes. Never rejects: a client that hangs up before the body it
+ * promised ('aborted', ECONNRESET) is `aborted`; past the limit (or a Content-Length over it)
+ * it stops reading and says `too-large`.
+ */
+export function readBody(req: IncomingMessage, limit: number): Promise<Body> {
+  return new Promise((resolve) => {
+    let settled = false;
+    const done = (result: Body) => {
+      if (settled) return;
+      settled = true;
+      resolve(result);
+    };
+    const declared = Number(req.headers['content-length']);
+    if (Number.isFinite(declared) && declared > limit) return done({ kind: 'too-large' });
     const chunks: Buffer[] = [];
     let size = 0;
     req.on('data', (chunk: Buffer) => {
@@ -256,13 +298,15 @@ function readBody(req: IncomingMessage, limit: number): Promise<{ body: string; 
       if (size > limit) {
         req.removeAllListeners('data');
         req.resume();
-        resolve({ body: '', tooLarge: true });
+        done({ kind: 'too-large' });
         return;
       }
       chunks.push(chunk);
     });
-    req.on('end', () => resolve({ body: Buffer.concat(chunks).toString('utf8'), tooLarge: false }));
-    req.on('error', reject);
+    req.on('end', () => done({ kind: 'ok', body: Buffer.concat(chunks).toString('utf8') }));
+    req.on('error', () => done({ kind: 'aborted' }));
+    // 'close' before 'end': the client went away mid-body.
+    req.on('close', () => done({ kind: 'aborted' }));
   });
 }
 
@@ -278,6 +322,8 @@ export interface LocalApprovalStackOptions {
   currentPolicies?: Policy[];
   now?: () => Date;
   workflow?: LocalWorkflowOptions;
+  /** Where the servers' errors and the decisions are logged (default: nowhere). */
+  log?: (message: string, data?: Record<string, unknown>) => void;
 }
 
 export interface LocalApprovalStack {
@@ -290,6 +336,8 @@ export interface LocalApprovalStack {
   tasks: LocalTaskSender;
   /** Plug into the engine (`deps.approvals`): approval-mode findings start local executions. */
   requester: WorkflowApprovalRequester;
+  /** The links each execution's "Ask the approvers" issued, by approval id (what the demo's --approve-all follows). */
+  links: Map<string, IssuedLinks[]>;
   stop(): Promise<void>;
 }
 
@@ -300,28 +348,35 @@ export async function startLocalApprovalStack(options: LocalApprovalStackOptions
   const ses = await startLocalSes(options.mailPort ?? 0);
   const mail = new LocalMailbox(ses);
   const tasks = new LocalTaskSender();
-  const pageServer = createServer(async (req, res) => {
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    const { body, tooLarge } = req.method === 'POST' ? await readBody(req, MAX_BODY_BYTES) : { body: '', tooLarge: false };
+  const links = new Map<string, IssuedLinks[]>();
+  const log = options.log ?? (() => {});
+  const pageServer = robustServer(async (req, res) => {
+    const read = req.method === 'POST' ? await readBody(req, MAX_BODY_BYTES) : ({ kind: 'ok', body: '' } as const);
+    if (read.kind === 'aborted') return void res.destroy(); // nobody is left to answer
+    if (read.kind === 'too-large') return send(res, problem(413, 'Too much data', 'The form sent more data than an approval needs.'), true);
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    } catch {
+      return send(res, problem(400, 'This link is not valid', 'The address of this request cannot be read.'));
+    }
     const request: HttpRequest = {
       method: req.method ?? 'GET',
       path: url.pathname,
       query: url.search.replace(/^\?/, ''),
-      // Past the limit the handler sees an oversized body and refuses it.
-      body: tooLarge ? 'x'.repeat(MAX_BODY_BYTES + 1) : body,
+      body: read.body,
       headers: { 'content-type': req.headers['content-type'] },
+      client: { sourceIp: req.socket.remoteAddress, userAgent: req.headers['user-agent'] },
     };
-    const response = await handleApprovalRequest(request, { store, tasks, now, secret: async () => secret });
-    res.writeHead(response.statusCode, response.headers);
-    res.end(response.body);
-  });
+    send(res, await handleApprovalRequest(request, { store, tasks, now, secret: async () => secret, log }));
+  }, log);
   const mailUrl = ses.url;
   const approvalBaseUrl = await listen(pageServer, options.port ?? 0).catch(async (error: unknown) => {
     await ses.close();
     throw error;
   });
   const workflow = new LocalWorkflow(
-    { store, mailer: mail, secret: async () => secret, baseUrl: approvalBaseUrl, now, engine: options.engine, currentPolicies: options.currentPolicies },
+    { store, mailer: mail, secret: async () => secret, baseUrl: approvalBaseUrl, now, engine: options.engine, currentPolicies: options.currentPolicies, onLinksIssued: (id, issued) => links.set(id, issued) },
     tasks,
     options.workflow ?? { pollMs: 250 },
   );
@@ -333,6 +388,7 @@ export async function startLocalApprovalStack(options: LocalApprovalStackOptions
     workflow,
     tasks,
     requester: new WorkflowApprovalRequester(store, workflow, now),
+    links,
     async stop() {
       workflow.stop();
       await Promise.all([ses.close(), close(pageServer)]);

@@ -345,15 +345,17 @@ async function untilFirst(allEnded: Promise<unknown>, input: NodeJS.ReadableStre
 }
 
 /**
- * What a person does, over HTTP: open the Approve link from the email (GET shows the page and
- * changes nothing), then submit the page's form as it is (every resource ticked).
+ * What a person does, over HTTP: open the Approve link (GET shows the page and changes
+ * nothing), then submit the page's form as it is (every resource ticked). The link is the one
+ * "Ask the approvers" issued, never one read back out of the mail: mail text carries
+ * resource-supplied strings, and must not be able to steer where approve-all goes.
  */
-async function approveThroughLink(ctx: DemoContext, approvalId: string): Promise<boolean> {
+export async function approveThroughLink(ctx: Pick<DemoContext, 'stack' | 'print'>, approvalId: string): Promise<boolean> {
   const record = await ctx.stack.store.get(approvalId);
   if (record?.status !== 'waiting') return false;
-  const email = emailFor(ctx, approvalId);
-  const link = email && /^Approve[^:]*: (\S+)$/m.exec(email.text)?.[1];
-  if (!link) throw new Error(`No approval email with an Approve link for ${approvalId}`);
+  const issued = ctx.stack.links.get(approvalId)?.[0];
+  if (!issued) throw new Error(`No approval links were issued for ${approvalId}`);
+  const link = issued.approve;
   const page = await fetch(link);
   const html = await page.text();
   if (page.status !== 200) throw new Error(`The approval page for ${approvalId} answered ${page.status}: ${html.slice(0, 200)}`);
@@ -361,7 +363,7 @@ async function approveThroughLink(ctx: DemoContext, approvalId: string): Promise
   const target = new URL(form.action, link);
   const response = await fetch(target, { method: 'POST', body: form.body, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
   const answer = await response.text();
-  ctx.print(`GET the Approve link, POST ${target.pathname} as ${email!.to[0]}: ${response.status} ${/<h1>([^<]*)<\/h1>/.exec(answer)?.[1] ?? ''}`);
+  ctx.print(`GET the Approve link, POST ${target.pathname} as ${issued.recipient}: ${response.status} ${/<h1>([^<]*)<\/h1>/.exec(answer)?.[1] ?? ''}`);
   if (response.status !== 200) throw new Error(`Approving ${approvalId} failed with ${response.status}: ${answer.slice(0, 300)}`);
   return true;
 }

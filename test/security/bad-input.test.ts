@@ -209,6 +209,8 @@ describe('the approval workflow tasks refuse malformed step input', () => {
     const requested = await env.run(policiesFrom(APPROVAL_POLICY));
     env.deps.approvals = undefined;
     approvalId = requested.findings.find((f) => f.outcome === 'awaiting-approval')!.outcomeDetail!.match(/apr-[a-z0-9]+/)![0];
+    // The record's real path to 'approved' (every status update is conditional on the one before).
+    for (const status of ['recorded', 'waiting'] as const) await store.update(approvalId, { status });
     await store.update(approvalId, { status: 'approved', decision: { decision: 'approve', actor: 'oncall@example.com', at: CLOCK().toISOString(), excluded: [], via: 'link' } });
   });
   const workflow: WorkflowDeps = { store, mailer, secret: async () => SECRET, baseUrl: 'https://approve.example', now: CLOCK, engine: env.deps, currentPolicies: policiesFrom(APPROVAL_POLICY) };
