@@ -190,7 +190,7 @@ policies:
       'ec2:DescribeImages': 1,
       'ec2:DescribeSnapshots': 10 + 1, // 10 pages of 1,000, and the public-share listing
       'ec2:DescribeVolumes': 2, // 1,500 volumes: 2 pages
-      'rbin:ListRules': 2, // trimtab's tag rule, then any region-level rule
+      'rbin:ListRules': 1, // one paginated read of the region's rules (no rules here, so no GetRule)
     });
     const amiProtected = result.findings.filter((f) => seeded.amiSnapshotIds.includes(f.resource.id));
     expect(amiProtected.length).toBeGreaterThan(0);
