@@ -77,7 +77,11 @@ export function snapshotProtection(s: EbsSnapshot, prepared: EbsPrepared, option
   }
   if (BACKUP_TAG in s.tags) return `made by AWS Backup (tag ${BACKUP_TAG}); AWS Backup owns its retention`;
   if (DLM_TAG in s.tags) return `made by Data Lifecycle Manager policy ${s.tags[DLM_TAG]} (tag ${DLM_TAG}); DLM owns its retention`;
-  if (!options.allowShared && prepared.publicSnapshots.has(s.id)) return 'shared publicly (createVolumePermission: all) and the policy does not allow shared snapshots';
+  if (!options.allowShared && prepared.publicSnapshots.has(s.id)) {
+    // Confirmed with DescribeSnapshotAttribute, or only marked by the filtered listing (checked for candidates only).
+    const source = prepared.publicConfirmed?.get(s.id) ? 'createVolumePermission: all' : "listed by DescribeSnapshots RestorableByUserIds ['all']";
+    return `shared publicly (${source}) and the policy does not allow shared snapshots`;
+  }
   return undefined;
 }
 
