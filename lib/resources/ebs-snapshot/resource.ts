@@ -23,7 +23,7 @@ import { batches } from '../../util/async.ts';
 import { DescribeSnapshotAttributeCommand } from '@aws-sdk/client-ec2';
 import { SKIP_TAG } from '../../engine/scope.ts';
 import { awsErrorName } from '../../util/errors.ts';
-import { readRecycleBinRules, type RecycleBinRules } from './recycle-bin.ts';
+import { forgetRecycleBinRules, readRecycleBinRules, type RecycleBinRules } from './recycle-bin.ts';
 
 export interface EbsSnapshot {
   id: string;
@@ -134,6 +134,8 @@ export const ebsSnapshotResource: ResourceType<EbsSnapshot, EbsPrepared> = {
 
   async prepare(ctx) {
     const ec2 = ctx.clients.get(EC2Client, ctx.region);
+    // A run starts from a fresh read of the rules; its applies re-use it (recycle-bin.ts, RULES_TTL_MS).
+    forgetRecycleBinRules(ctx);
     const [amiRefs, volumes, shared, recycleBin] = await Promise.all([amiReferences(ec2, ctx.now), existingVolumes(ec2), publicSnapshots(ec2), readRecycleBinRules(ctx)]);
     ctx.log('ebs-snapshot prepared', { region: ctx.region, amiMappedSnapshots: amiRefs.size, volumes: volumes.size, publicSnapshots: shared.size, recycleBinRules: recycleBin.rules.length });
     return { amiRefs, volumes, publicSnapshots: shared, publicConfirmed: new Map(), recycleBin };

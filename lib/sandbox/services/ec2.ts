@@ -8,6 +8,10 @@
  *   unless IncludeDeprecated or the caller owns them.
  * - DeleteSnapshot: InvalidSnapshot.NotFound, InvalidSnapshot.InUse while any AMI (disabled too)
  *   maps the snapshot; a Recycle Bin rule that matches (see rbin.ts) keeps it recoverable.
+ * - Snapshot time (lazily, from timestamps in the state; see settleSnapshot and SNAPSHOT_TIMES):
+ *   archival-in-progress (tier still standard) → archived; tier restores in progress; a deleted
+ *   snapshot still listed, and its Recycle Bin entry not yet listed, for timing.consistencyMs; a
+ *   snapshot restored from the Recycle Bin hidden for consistencyMs, then `recovering`.
  */
 import { awsError, paginate, tagList, type AccountState, type OperationEnv, type Sandbox, type SandboxService } from '../sandbox.ts';
 import { rbinState, ruleCovers } from './rbin.ts';
