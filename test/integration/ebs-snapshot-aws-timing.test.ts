@@ -4,7 +4,10 @@
  * RestorableByUserIds filter. Issue 16, points 3 (snapshot and Recycle Bin parts), 4, 7 and 12.
  */
 import { describe, expect, it } from 'vitest';
+import { AwsClients } from '../../lib/aws/clients.ts';
+import { regionContext } from '../../lib/engine/run.ts';
 import { undoAction } from '../../lib/engine/undo.ts';
+import { deleteSnapshot } from '../../lib/resources/ebs-snapshot/remediators.ts';
 import { SANDBOX_ACCOUNT } from '../../lib/sandbox/sandbox.ts';
 import { ec2State, mimicEmulatorSnapshots } from '../../lib/sandbox/services/ec2.ts';
 import { rbinState, type SandboxRule } from '../../lib/sandbox/services/rbin.ts';
@@ -137,6 +140,48 @@ describe('Recycle Bin coverage per snapshot (issue 16, point 4)', () => {
     expect(action.summary).toContain('recoverable for 7 days');
     expect(ec2Of(env).recycleBin[ci.id].exitTime).toBe((action.after as { recoverableUntil: string }).recoverableUntil);
     expect(clock.now().getTime() - Date.parse(START)).toBeGreaterThanOrEqual(30_000);
+  });
+});
+
+describe('Recycle Bin promises kept at apply time (issue 16, point 4)', () => {
+  it('deletes nothing when a delete planned as recoverable is no longer covered at apply time', async () => {
+    // Prepare: the plan was made (and approved) while a rule covered the snapshot; the rule is gone now.
+    const { env } = awsLike();
+    rulesOf(env).regionKeep14 = structuredClone(regionRuleExcludingData);
+    const scan = await env.run(policy('type: delete-snapshot'), { forceDryRun: true });
+    const finding = scan.findings.find((f) => f.resource.tags.Name === 'ci-cache-final')!;
+    expect(finding.plan!.summary).toContain('recoverable for 14 days');
+    delete rulesOf(env).regionKeep14;
+    // A later invocation (the approval's apply) has its own clients, so it reads the rules afresh.
+    const clients = new AwsClients({ account: SANDBOX_ACCOUNT, allowWrites: true, interceptor: env.sandbox, writePacing: false });
+    const ctx = regionContext(env.deps, 'us-east-1', clients, env.sandbox.now());
+    // Act
+    const apply = deleteSnapshot.apply(ctx, finding.plan as never, finding);
+    // Assess
+    await expect(apply).rejects.toThrow(/planned as recoverable, but no Recycle Bin rule covers it now .*nothing was deleted/);
+    expect(env.sandbox.successfulWrites('DeleteSnapshot')).toHaveLength(0);
+    expect(ec2Of(env).snapshots[finding.resource.id]).toBeDefined();
+  });
+
+  it('records a delete the Recycle Bin does not show as final, without recoverableUntil, even when a rule was expected to keep it', async () => {
+    // Prepare: a region-level rule without exclusions, read at the start of the run, disappears before the first delete.
+    const { env } = awsLike();
+    rulesOf(env).regionKeep14 = { ...structuredClone(regionRuleExcludingData), excludeResourceTags: [] };
+    env.sandbox.faults.failWhen = ({ operation }) => {
+      if (operation === 'CreateTags') delete rulesOf(env).regionKeep14;
+      return undefined;
+    };
+    // Act
+    const run = await env.run(policy('type: delete-snapshot'));
+    // Assess: every delete was planned recoverable, none landed in the bin, none is recorded recoverable.
+    const deleted = run.actions.filter((a) => a.status === 'verified');
+    expect(deleted.length).toBeGreaterThanOrEqual(6);
+    for (const action of deleted) {
+      expect(action.summary).toContain('recoverable for 14 days (Recycle Bin rule regionKeep14)');
+      expect(action.after).not.toHaveProperty('recoverableUntil');
+      expect(action.transitions.find((t) => t.status === 'applied')!.detail).toMatch(/NOT confirmed in the Recycle Bin .*treat the delete as final/);
+    }
+    await expect(undoAction(deleted[0].id, env.deps)).rejects.toThrow(/final/);
   });
 });
 
