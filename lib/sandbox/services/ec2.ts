@@ -386,6 +386,7 @@ export const ec2Service: SandboxService = {
       delete state.snapshots[s.id];
       const consistency = env.sandbox.timing.consistencyMs;
       // Reads keep seeing the snapshot for a while (EC2 eventual consistency).
+      for (const [id, gone] of Object.entries(state.lingering ?? {})) if (reached(gone.until, env.now)) delete state.lingering![id];
       if (consistency > 0) (state.lingering ??= {})[s.id] = { snapshot: structuredClone(s), until: isoAfter(env.now, consistency) };
       // The longest retention of every rule that matches applies ("Recycle Bin retains the resource for the longest retention period").
       const rules = Object.values(rbinState(env.sandbox, env.account, env.region).rules).filter((r) => ruleCovers(r, 'EBS_SNAPSHOT', s.tags ?? {}, env.now));
