@@ -187,7 +187,7 @@ export const ec2VolumeOperations: Record<string, OperationHandler> = {
       tags: tagsFor(input.TagSpecifications, 'snapshot'),
       ...(polls === 'error' ? {} : { pollsUntilCompleted: polls }),
       // EC2 eventual consistency: DescribeSnapshots may not know the new id for a while.
-      ...(consistencyMs > 0 ? { hiddenUntil: new Date(env.now.getTime() + consistencyMs).toISOString() } : {}),
+      ...(consistencyMs > 0 ? { visibleAt: new Date(env.now.getTime() + consistencyMs).toISOString() } : {}),
     };
     volumes(env).snapshots[id] = snapshot;
     return { SnapshotId: id, VolumeId: v.id, State: 'pending', StartTime: env.now, VolumeSize: v.sizeGb, Description: snapshot.description, OwnerId: env.account.id, Progress: '0%', Encrypted: false, ...(Object.keys(snapshot.tags).length ? { Tags: tagList(snapshot.tags) } : {}) };
