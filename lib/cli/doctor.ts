@@ -135,9 +135,10 @@ export async function runDoctor(options: DoctorOptions): Promise<Check[]> {
   else checks.push({ name: 'region', status: 'ok', detail: `${region} (from ${regionSource})` });
   const usableRegion = region && REGION_NAME.test(region) ? region : 'us-east-1';
 
+  // @smithy/node-http-handler 4.x only warns when requestTimeout passes unless throwOnRequestTimeout is set.
   const clients = sandbox
     ? new AwsClients({ account: SANDBOX_ACCOUNT, allowWrites: false, interceptor: openSandbox() })
-    : new AwsClients({ allowWrites: false, writePacing: false, clientConfig: { maxAttempts: 1, requestHandler: { connectionTimeout: options.connectionTimeoutMs ?? 3000, requestTimeout: options.requestTimeoutMs ?? 5000 } } });
+    : new AwsClients({ allowWrites: false, writePacing: false, clientConfig: { maxAttempts: 1, requestHandler: { connectionTimeout: options.connectionTimeoutMs ?? 3000, requestTimeout: options.requestTimeoutMs ?? 5000, throwOnRequestTimeout: true } } });
   const sts = clients.get(STSClient, usableRegion);
   let identity: { arn: string; account: string } | undefined;
   try {

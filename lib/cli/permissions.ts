@@ -71,7 +71,8 @@ export function permissionNotes(policies: Policy[], mode: CliMode, doc: PolicyDo
   const count = (m: string) => policies.filter((p) => p.mode === m && p.action).length;
   if (mode === 'scan') notes.push('scan is read-only: no write permission is included (run --mode run for the writes of auto-mode policies).');
   else {
-    if (count('dry-run')) notes.push(`${count('dry-run')} dry-run polic${count('dry-run') === 1 ? 'y writes' : 'ies write'} nothing: their actions' permissions are left out until you promote them.`);
+    const dry = count('dry-run');
+    if (dry) notes.push(dry === 1 ? "1 dry-run policy writes nothing: its action's permissions are left out until you promote it." : `${dry} dry-run policies write nothing: their actions' permissions are left out until you promote them.`);
     if (count('approval')) notes.push(`${count('approval')} approval-mode polic${count('approval') === 1 ? 'y is' : 'ies are'} applied by the deployed approval workflow (its own role), not by the CLI: left out.`);
   }
   const size = policySize(doc);
