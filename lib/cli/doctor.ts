@@ -153,7 +153,7 @@ export async function runDoctor(options: DoctorOptions): Promise<Check[]> {
       checks.push({ name: 'credentials', status: 'ok', detail: `${who.Arn} (account ${who.Account})${sandbox ? ', the sandbox' : ''}` });
     } catch (error) {
       const detail = isNetworkError(error)
-        ? `cannot reach AWS STS at ${endpointOf('sts', usableRegion, env)}: ${errorMessage(error)}. Offline, or a proxy or firewall is in the way; without a network use --sandbox`
+        ? `cannot reach AWS STS at ${endpointOf('sts', usableRegion, env)}: ${errorMessage(error).replace(/\.+$/, '')}. Offline, or a proxy or firewall is in the way; without a network use --sandbox`
         : `STS GetCallerIdentity failed: ${awsErrorName(error) ?? 'Error'}: ${errorMessage(error)} (expired or invalid credentials?)`;
       checks.push({ name: 'credentials', status: 'fail', detail });
     }
