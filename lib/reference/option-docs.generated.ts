@@ -41,6 +41,7 @@ export const OPTION_DOCS: Record<string, string> = {
   "ebs-volume:detector:gp2-to-gp3:minMonthlySavingsUsd": "Flag only volumes where gp3 at equal performance saves at least this many USD a month.",
   "ebs-volume:detector:unattached:allowKubernetes": "Act on volumes a Kubernetes PersistentVolume with reclaim policy Retain keeps. Default: protected.",
   "ebs-volume:detector:unattached:days": "Flag volumes created at least this many days ago and with no EBS metric (not attached) in the last this many days.",
+  "ec2-instance:detector:idle-instance:allowInstanceStoreLoss": "Stop EBS-backed instances that have instance-store volumes too (their data is lost). Default: protected.",
   "ec2-instance:detector:idle-instance:maxCpuPercent": "A day is idle when its average CPU is at most this. Trusted Advisor: 10.",
   "ec2-instance:detector:idle-instance:maxNetworkMb": "…and NetworkIn + NetworkOut over the day is at most this many MB (10^6 bytes). Trusted Advisor: 5.",
   "ec2-instance:detector:idle-instance:minIdleDays": "Idle days needed in the window. Trusted Advisor flags at 4 of 14; stopping asks for most days.",
