@@ -156,6 +156,8 @@ export const snapshotAndDelete: Remediator<SnapshotDeleteParams, SnapshotDeleteO
     const id = plan.params.volumeId;
     const current = await describeVolume(ec2, id);
     if (!current) return { after: { deleted: true, alreadyGone: true } satisfies SnapshotDeleteAfter, detail: `${id} was already gone (${NOT_FOUND}): counts as done` };
+    // Someone else deleted it since the scan: AWS lists it as 'deleting' for minutes.
+    if (current.state === 'deleting') return { before: { volume: current }, after: { deleted: true, alreadyGone: true } satisfies SnapshotDeleteAfter, detail: `${id} is already being deleted (deleting): counts as done` };
     if (SKIP_TAG in current.tags) throw new ProtectedResourceError(`${id} is now tagged ${SKIP_TAG}`);
     if (current.state !== 'available' || current.attachedTo.length) throw new ProtectedResourceError(`${id} is now ${current.state}${current.attachedTo.length ? ` (attached to ${current.attachedTo.join(', ')})` : ''}; nothing was changed`);
 
