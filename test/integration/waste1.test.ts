@@ -189,7 +189,7 @@ describe('gp2 volumes to gp3', () => {
     await expect(whileModifying).rejects.toThrow(UndoRefusedError);
     await expect(whileModifying).rejects.toThrow(/is still modifying.*Try the undo again when DescribeVolumesModifications shows it completed; nothing was changed/);
     clock.advance(60 * 60_000);
-    await expect(undoAction(action.id, env.deps)).rejects.toThrow(/is still optimizing \(\d+%\)/);
+    await expect(undoAction(action.id, env.deps)).rejects.toThrow(/is still optimizing \(\d+%, about \d+ h \d+ min more at this rate\)/);
     const refusedWrites = env.sandbox.writes.filter((w) => w.operation === 'ModifyVolume' && (w.input as any).VolumeType === 'gp2');
     // 2,000 GiB: modifying 2 min + optimizing 10 min + 200 min; completed 3 h 32 min after the start
     clock.advance(3 * 3_600_000);

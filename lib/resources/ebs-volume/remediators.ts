@@ -357,7 +357,7 @@ export const modifyToGp3: Remediator<Gp3Params, Record<string, never>> = {
     if (m?.StartTime && after.modificationStartTime && new Date(m.StartTime).getTime() > Date.parse(after.modificationStartTime)) {
       throw new UndoRefusedError(`${id} was modified again after trimtab's change (at ${new Date(m.StartTime).toISOString()}): not undone.`);
     }
-    const busy = m && m.StartTime ? modificationInProgress({ state: m.ModificationState ?? 'unknown', startTime: new Date(m.StartTime).getTime(), ...(m.Progress !== undefined ? { progress: m.Progress } : {}) }) : undefined;
+    const busy = m && m.StartTime ? modificationInProgress({ state: m.ModificationState ?? 'unknown', startTime: new Date(m.StartTime).getTime(), ...(m.Progress !== undefined ? { progress: m.Progress } : {}) }, ctx.now) : undefined;
     if (busy) throw new UndoRefusedError(`${id}: ${busy}. Try the undo again when DescribeVolumesModifications shows it completed; nothing was changed.`);
     try {
       await ec2.send(new ModifyVolumeCommand({ VolumeId: id, VolumeType: 'gp2' }));
