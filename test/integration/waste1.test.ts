@@ -117,6 +117,23 @@ describe('unattached volumes: snapshot, then delete', () => {
     expect(second.actions[0].transitions.find((t) => t.status === 'applied')!.detail).toContain('from an earlier run');
   });
 
+  it('counts a volume someone deleted since the scan (still listed as deleting) as done, without a snapshot or a second delete', async () => {
+    // Prepare: the volume is being deleted when apply re-reads it
+    const env = testEnv('small-company', { clock });
+    const target = byName(env, 'analytics-scratch-2');
+    env.sandbox.faults.failWhen = ({ operation, input }) => {
+      if (operation === 'DescribeVolumes' && input.VolumeIds?.includes(target.id)) Object.assign(target, { state: 'deleting', until: '2026-11-01T00:03:00.000Z' });
+      return undefined;
+    };
+    // Act
+    const result = await env.run(UNATTACHED);
+    // Assess
+    const action = result.actions.find((a) => a.resource.id === target.id)!;
+    expect(action.status).toBe('verified');
+    expect(action.transitions.find((t) => t.status === 'applied')!.detail).toBe(`${target.id} is already being deleted (deleting): counts as done`);
+    expect(env.sandbox.writes.filter((w) => (w.input as any).VolumeId === target.id)).toEqual([]);
+  });
+
   it('records a volume attached between the scan and the delete as protected, keeping the snapshot', async () => {
     const env = testEnv('small-company', { clock });
     const target = byName(env, 'analytics-scratch-2');
@@ -172,7 +189,7 @@ describe('gp2 volumes to gp3', () => {
     await expect(whileModifying).rejects.toThrow(UndoRefusedError);
     await expect(whileModifying).rejects.toThrow(/is still modifying.*Try the undo again when DescribeVolumesModifications shows it completed; nothing was changed/);
     clock.advance(60 * 60_000);
-    await expect(undoAction(action.id, env.deps)).rejects.toThrow(/is still optimizing \(\d+%\)/);
+    await expect(undoAction(action.id, env.deps)).rejects.toThrow(/is still optimizing \(\d+%, about \d+ h \d+ min more at this rate\)/);
     const refusedWrites = env.sandbox.writes.filter((w) => w.operation === 'ModifyVolume' && (w.input as any).VolumeType === 'gp2');
     // 2,000 GiB: modifying 2 min + optimizing 10 min + 200 min; completed 3 h 32 min after the start
     clock.advance(3 * 3_600_000);

@@ -165,6 +165,26 @@ describe('instance-store volumes and AWS-like instance transitions', () => {
   });
 });
 
+describe('instance types AWS will not describe', () => {
+  it('asks type by type after InvalidInstanceType, and protects the instance whose type stays unknown', async () => {
+    // Prepare: two idle instances, one of a type name DescribeInstanceTypes refuses
+    const sandbox = emptySandbox({ clock });
+    const { addInstance } = await import('../../lib/resources/ec2-instance/sandbox-seed.ts');
+    const idle = { cpu: { base: 2, noise: 1 }, networkIn: { base: 1_500 }, networkOut: { base: 1_000 } };
+    addInstance(sandbox, SANDBOX_ACCOUNT, 'us-east-1', { id: 'i-00000000000000001', instanceType: 'm5.large', rootDeviceType: 'ebs', ageDays: 60, tags: {}, ...idle });
+    addInstance(sandbox, SANDBOX_ACCOUNT, 'us-east-1', { id: 'i-00000000000000002', instanceType: 'legacy', rootDeviceType: 'ebs', ageDays: 60, tags: {}, ...idle });
+    const env = envFor(sandbox, ['us-east-1']);
+    // Act
+    const result = await env.run(stopPolicy(), { forceDryRun: true });
+    // Assess: one batched call fails, then one call per type
+    expect(sandbox.callsByOperation()['ec2:DescribeInstanceTypes']).toBe(3);
+    const byId = (id: string) => result.findings.find((f) => f.resource.id === id)!;
+    expect(byId('i-00000000000000001').status).toBe('actionable');
+    expect(byId('i-00000000000000002').status).toBe('protected');
+    expect(byId('i-00000000000000002').outcomeDetail).toBe('DescribeInstanceTypes did not describe legacy, so instance-store volumes (erased by a stop) cannot be ruled out (set allowInstanceStoreLoss to stop it anyway)');
+  });
+});
+
 describe('report-only: previous generations and idle NAT gateways on the small-company sandbox', () => {
   it('reports previous-generation types and volumes and idle NAT gateways with savings, writing nothing', async () => {
     // Act

@@ -18,10 +18,18 @@ import { gp2BaselineIops, gp2BurstIops, gp2MaxThroughput, gp3Equivalent, volumeM
 
 const DAY_MS = 86_400_000;
 
-/** Why AWS would refuse to modify the volume now (its last modification is not completed), or undefined. */
-export function modificationInProgress(mod: { state: string; startTime: number; progress?: number } | undefined): string | undefined {
+/**
+ * Why AWS would refuse to modify the volume now (its last modification is not completed), or
+ * undefined. With `now` and a progress between 1 and 99 %, a linear estimate of the time left
+ * (AWS gives no end time; progress is not guaranteed to be linear, so it says "about").
+ */
+export function modificationInProgress(mod: { state: string; startTime: number; progress?: number } | undefined, now?: Date): string | undefined {
   if (!mod || (mod.state !== 'modifying' && mod.state !== 'optimizing')) return undefined;
-  return `a modification started ${new Date(mod.startTime).toISOString()} is still ${mod.state}${mod.progress !== undefined ? ` (${mod.progress}%)` : ''}; AWS allows the next one once it is completed (optimizing can take hours on large volumes)`;
+  const p = mod.progress;
+  const elapsed = now ? now.getTime() - mod.startTime : 0;
+  const left = p !== undefined && p > 0 && p < 100 && elapsed > 0 ? Math.ceil((elapsed * (100 - p)) / p / 60_000) : undefined;
+  const estimate = left !== undefined ? `, about ${Math.floor(left / 60)} h ${left % 60} min more at this rate` : '';
+  return `a modification started ${new Date(mod.startTime).toISOString()} is still ${mod.state}${p !== undefined ? ` (${p}%${estimate})` : ''}; AWS allows the next one once it is completed (optimizing can take hours on large volumes)`;
 }
 
 /** Tags the EBS CSI driver and the in-tree provisioner put on PersistentVolumes. */
@@ -126,7 +134,7 @@ export const gp2ToGp3: Detector<EbsVolume, Gp2Options, EbsVolumePrepared> = {
     const saving = now.monthlyUsd - after.monthlyUsd;
     if (saving < options.minMonthlySavingsUsd || saving <= 0) return undefined;
     const mod = prepared.modifications.get(v.id);
-    const protection = modificationInProgress(mod);
+    const protection = modificationInProgress(mod, ctx.now);
     return {
       reason: `gp2 ${v.sizeGb} GiB (baseline ${gp2BaselineIops(v.sizeGb)} IOPS, burst ${gp2BurstIops(v.sizeGb)}, up to ${gp2MaxThroughput(v.sizeGb)} MiB/s) would cost $${usd(after.monthlyUsd)} instead of $${usd(now.monthlyUsd)}/month as gp3 with ${target.iops} IOPS and ${target.throughput} MiB/s.${protection ? ` Protected: ${protection}.` : ''}`,
       status: protection ? 'protected' : 'actionable',

@@ -157,6 +157,8 @@ export const snapshotAndDelete: Remediator<SnapshotDeleteParams, SnapshotDeleteO
     const id = plan.params.volumeId;
     const current = await describeVolume(ec2, id);
     if (!current) return { after: { deleted: true, alreadyGone: true } satisfies SnapshotDeleteAfter, detail: `${id} was already gone (${NOT_FOUND}): counts as done` };
+    // Someone else deleted it since the scan: AWS lists it as 'deleting' for minutes.
+    if (current.state === 'deleting') return { before: { volume: current }, after: { deleted: true, alreadyGone: true } satisfies SnapshotDeleteAfter, detail: `${id} is already being deleted (deleting): counts as done` };
     if (SKIP_TAG in current.tags) throw new ProtectedResourceError(`${id} is now tagged ${SKIP_TAG}`);
     if (current.state !== 'available' || current.attachedTo.length) throw new ProtectedResourceError(`${id} is now ${current.state}${current.attachedTo.length ? ` (attached to ${current.attachedTo.join(', ')})` : ''}; nothing was changed`);
 
@@ -356,7 +358,7 @@ export const modifyToGp3: Remediator<Gp3Params, Record<string, never>> = {
     if (m?.StartTime && after.modificationStartTime && new Date(m.StartTime).getTime() > Date.parse(after.modificationStartTime)) {
       throw new UndoRefusedError(`${id} was modified again after trimtab's change (at ${new Date(m.StartTime).toISOString()}): not undone.`);
     }
-    const busy = m && m.StartTime ? modificationInProgress({ state: m.ModificationState ?? 'unknown', startTime: new Date(m.StartTime).getTime(), ...(m.Progress !== undefined ? { progress: m.Progress } : {}) }) : undefined;
+    const busy = m && m.StartTime ? modificationInProgress({ state: m.ModificationState ?? 'unknown', startTime: new Date(m.StartTime).getTime(), ...(m.Progress !== undefined ? { progress: m.Progress } : {}) }, ctx.now) : undefined;
     if (busy) throw new UndoRefusedError(`${id}: ${busy}. Try the undo again when DescribeVolumesModifications shows it completed; nothing was changed.`);
     try {
       await ec2.send(new ModifyVolumeCommand({ VolumeId: id, VolumeType: 'gp2' }));

@@ -5,7 +5,8 @@
  * gp2 performance (EBS User Guide): baseline 3 IOPS per GiB, at least 100 and at most 16,000;
  * volumes up to 1,000 GiB burst to 3,000 IOPS on credits; throughput at most 128 MiB/s up to
  * 170 GiB and 250 MiB/s above. gp3 includes 3,000 IOPS and 125 MiB/s at any size; more is
- * provisioned (up to 16,000 IOPS and 1,000 MiB/s) and billed per IOPS-month and MiB/s-month.
+ * provisioned (up to 80,000 IOPS at 500 per GiB and 2,000 MiB/s at 0.25 per IOPS; EC2 API
+ * reference, CreateVolume/ModifyVolume) and billed per IOPS-month and MiB/s-month.
  */
 import { usd, type PriceTable } from '../../savings/prices.ts';
 

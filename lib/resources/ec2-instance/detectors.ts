@@ -35,8 +35,8 @@ export interface InstanceBefore {
   rootDeviceType: string;
   volumeIds: string[];
   launchTime?: string;
-  /** Instance storage of its type, GB (0: none; absent: not known at detection). */
-  instanceStorageGb?: number;
+  /** Instance storage of its type, GB (0: none; null: AWS did not describe the type; absent: not asked). */
+  instanceStorageGb?: number | null;
   /** The policy accepted losing instance-store data (detector option allowInstanceStoreLoss). */
   allowInstanceStoreLoss?: boolean;
 }
@@ -50,6 +50,9 @@ const round = (v: number, digits = 2) => Math.round(v * 10 ** digits) / 10 ** di
  */
 export function stopProtection(i: Pick<Ec2Instance, 'rootDeviceType' | 'tags' | 'lifecycle' | 'instanceType' | 'instanceStorageGb'>, allowInstanceStoreLoss = false): string | undefined {
   if (i.rootDeviceType !== 'ebs') return `its root device is ${i.rootDeviceType}, not EBS: it cannot be stopped, only terminated (its data would be lost)`;
+  if (i.instanceStorageGb === null && !allowInstanceStoreLoss) {
+    return `DescribeInstanceTypes did not describe ${i.instanceType}, so instance-store volumes (erased by a stop) cannot be ruled out (set allowInstanceStoreLoss to stop it anyway)`;
+  }
   if (i.instanceStorageGb && !allowInstanceStoreLoss) {
     return `${i.instanceType} has ${i.instanceStorageGb} GB of instance-store volumes: stopping erases their data (set allowInstanceStoreLoss to stop it anyway)`;
   }

@@ -77,10 +77,7 @@ export const stopInstance: Remediator<StopParams, Record<string, never>> = {
     if (SKIP_TAG in current.tags) throw new ProtectedResourceError(`${id} is now tagged ${SKIP_TAG}`);
     // The type decides whether it has instance-store volumes; an unknown type counts as having them.
     const storage = await readInstanceStorage(ec2, [current.instanceType], new Map());
-    const withStorage = { ...current, instanceStorageGb: storage.get(current.instanceType) ?? Number.NaN };
-    if (Number.isNaN(withStorage.instanceStorageGb) && !plan.params.allowInstanceStoreLoss) {
-      throw new ProtectedResourceError(`${id}: DescribeInstanceTypes did not describe ${current.instanceType}, so trimtab cannot rule out instance-store volumes (a stop would erase them); nothing was changed`);
-    }
+    const withStorage = { ...current, instanceStorageGb: storage.get(current.instanceType) ?? null };
     const protection = stopProtection(withStorage, plan.params.allowInstanceStoreLoss);
     if (protection) throw new ProtectedResourceError(`${id}: ${protection}`);
     try {

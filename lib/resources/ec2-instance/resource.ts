@@ -64,17 +64,33 @@ export interface Ec2Instance {
   usage?: { windowDays: number; days: DailyUsage[] };
   /** Attached volumes (need `volumes`). */
   volumes?: VolumeFacts[];
-  /** Instance-store capacity of its type in GB, 0 when none (need `instance-storage`). */
-  instanceStorageGb?: number;
+  /** Instance-store capacity of its type in GB, 0 when none, null when AWS did not describe the type (need `instance-storage`). */
+  instanceStorageGb?: number | null;
 }
 
-/** Instance storage per type for the types not known yet: one DescribeInstanceTypes per 100 types. */
+/**
+ * Instance storage per type for the types not known yet: one DescribeInstanceTypes per 100 types.
+ * IncludeUnsupportedInRegion: an old instance may run a type the region no longer offers. If
+ * AWS still refuses a name (InvalidInstanceType fails the whole call), each type is asked alone
+ * and the ones AWS cannot describe stay unknown (apply then refuses to stop them).
+ */
 export async function readInstanceStorage(ec2: EC2Client, types: string[], known: Map<string, number>): Promise<Map<string, number>> {
   const missing = [...new Set(types)].filter((t) => !known.has(t));
-  for (const chunk of batches(missing, 100)) {
-    const out = await ec2.send(new DescribeInstanceTypesCommand({ InstanceTypes: chunk as never[] }));
+  const describe = async (names: string[]) => {
+    const out = await ec2.send(new DescribeInstanceTypesCommand({ InstanceTypes: names as never[], IncludeUnsupportedInRegion: true }));
     for (const t of out.InstanceTypes ?? []) {
       if (t.InstanceType) known.set(t.InstanceType, t.InstanceStorageSupported ? (t.InstanceStorageInfo?.TotalSizeInGB ?? 1) : 0);
+    }
+  };
+  for (const chunk of batches(missing, 100)) {
+    try {
+      await describe(chunk);
+    } catch (error) {
+      if ((error as { name?: string }).name !== 'InvalidInstanceType' || chunk.length === 1) {
+        if ((error as { name?: string }).name === 'InvalidInstanceType') continue;
+        throw error;
+      }
+      for (const name of chunk) await describe([name]).catch((e) => { if ((e as { name?: string }).name !== 'InvalidInstanceType') throw e; });
     }
   }
   return known;
@@ -180,7 +196,7 @@ export const ec2InstanceResource: ResourceType<Ec2Instance, Ec2InstancePrepared>
     const enriched = page.map((i) => ({ ...i }));
     if (needs.has(EC2_NEEDS.instanceStorage) && enriched.length) {
       const known = await readInstanceStorage(ctx.clients.get(EC2Client, ctx.region), enriched.map((i) => i.instanceType), prepared.instanceStorageGb);
-      for (const i of enriched) if (known.has(i.instanceType)) i.instanceStorageGb = known.get(i.instanceType);
+      for (const i of enriched) i.instanceStorageGb = known.get(i.instanceType) ?? null;
     }
     if (needs.has(EC2_NEEDS.usage)) {
       const windowDays = windowDaysOf(needs);

@@ -103,7 +103,7 @@ describe('gp2-to-gp3 detector', () => {
     const b = gp2ToGp3.detect!(gp2(500), options, env(modifying)) as any;
     // Assess
     expect(a.status).toBe('protected');
-    expect(a.evidence.protection).toBe('a modification started 2026-10-31T22:00:00.000Z is still optimizing (40%); AWS allows the next one once it is completed (optimizing can take hours on large volumes)');
+    expect(a.evidence.protection).toBe('a modification started 2026-10-31T22:00:00.000Z is still optimizing (40%, about 3 h 0 min more at this rate); AWS allows the next one once it is completed (optimizing can take hours on large volumes)');
     expect(b.status).toBe('protected');
     expect(b.evidence.protection).toContain('still modifying');
   });
