@@ -253,14 +253,16 @@ export async function verifyApplied(deps: WorkflowDeps, input: { approvalId: str
       const clients = (await clientsForAccount(engine, finding.resource.account)).withWrites(false);
       const ctx = { ...regionContext(engine as EngineDeps, finding.resource.region, clients, deps.now(), finding.resource.account), prices: pricesWith(record.policy.prices) };
       const result = await remediator.verify(ctx, finding.plan as never, { before: action.before, after: action.after });
-      actions[i] = { ...action, status: result.ok ? 'verified' : 'failed', detail: result.detail };
+      // pending: the change is made but AWS does not show it yet (S3 lifecycle propagation): applied, not failed.
+      actions[i] = { ...action, status: result.ok ? 'verified' : result.pending ? 'applied' : 'failed', detail: result.detail };
     } catch (error) {
       actions[i] = { ...action, status: 'failed', detail: `verification could not read the resource: ${errorMessage(error)}` };
     }
   }
   // 'skipped': apply found the resource protected at the last moment (e.g. a snapshot shared
   // with another account) and changed nothing. That is the safety rule working, not a failure.
-  const failed = actions.filter((a) => a.status !== 'verified' && a.status !== 'skipped').length;
+  // 'applied': made, verification pending (the detail says how to re-verify); not a failure either.
+  const failed = actions.filter((a) => a.status !== 'verified' && a.status !== 'skipped' && a.status !== 'applied').length;
   const verified = actions.filter((a) => a.status === 'verified').length;
   const status = failed ? 'failed' : 'fixed';
   // From 'applied' (or a retried Verify that already wrote this same outcome): never from another end.

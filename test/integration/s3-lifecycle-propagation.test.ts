@@ -28,13 +28,13 @@ policies:
 
 const bucket = (sandbox: Sandbox, name: string) => s3State(sandbox, sandbox.account(SANDBOX_ACCOUNT)).buckets[name];
 
-/** scale 1: S3 shows a change two minutes after it; scale 3: six minutes, longer than verify re-reads for. */
+/** S3 shows a change 2 minutes × scale after it; verify re-reads for 30 s, undo for about 3 minutes. */
 const envWith = (scale: number) => testEnv('small-company', { clock: new VirtualClock(START), timing: { scale, consistencyMs: 2000 } });
 
 describe('add-lifecycle-rules under S3 lifecycle propagation', () => {
   it('verifies the put once S3 shows it, re-reading through the clock instead of failing at once', async () => {
-    // Prepare
-    const env = envWith(1);
+    // Prepare: 12 s of propagation.
+    const env = envWith(0.1);
 
     // Act
     const result = await env.run(ABORT_AUTO);
@@ -44,12 +44,12 @@ describe('add-lifecycle-rules under S3 lifecycle propagation', () => {
     expect(action.status).toBe('verified');
     expect(action.verification).toEqual({ ok: true, detail: '1 trimtab rule(s) and 0 other rule(s) present, in order' });
     expect(env.sandbox.callCount('s3:GetBucketLifecycleConfiguration')).toBeGreaterThan(2); // the scan, apply's read, then re-reads
-    expect(env.sandbox.now().getTime() - Date.parse(START)).toBeGreaterThanOrEqual(120_000); // waited (virtually) for propagation
+    expect(env.sandbox.now().getTime() - Date.parse(START)).toBeGreaterThanOrEqual(12_000); // waited (virtually) for propagation
   });
 
   it('leaves the action applied and undoable, saying verification is pending and how to re-verify, when S3 lags longer', async () => {
-    // Prepare
-    const env = envWith(3);
+    // Prepare: two minutes of propagation, longer than verify re-reads for.
+    const env = envWith(1);
 
     // Act
     const result = await env.run(ABORT_AUTO);
@@ -59,7 +59,7 @@ describe('add-lifecycle-rules under S3 lifecycle propagation', () => {
     expect(action.status).toBe('applied');
     expect(action.transitions.map((t) => t.status)).not.toContain('failed');
     expect(action.verification?.pending).toBe(true);
-    expect(action.verification?.detail).toMatch(/^verification pending: S3 still showed the earlier lifecycle configuration of s3:\/\/acme-web-assets after 8 reads over 182 s/);
+    expect(action.verification?.detail).toMatch(/^verification pending: S3 still showed the earlier lifecycle configuration of s3:\/\/acme-web-assets after 5 reads over 30 s/);
     expect(action.verification?.detail).toContain("'aws s3api get-bucket-lifecycle-configuration --bucket acme-web-assets'");
     expect(result.summary.actionsFailed).toBe(0);
     expect(bucket(env.sandbox, 'acme-web-assets').lifecycle!.Rules.map((r) => r.ID)).toEqual(['trimtab-abort-incomplete-multipart-uploads']);
@@ -102,8 +102,8 @@ describe('add-lifecycle-rules under S3 lifecycle propagation', () => {
   });
 
   it('undo refuses with "retry in a few minutes", changing nothing, while the change has not propagated', async () => {
-    // Prepare: ten minutes of propagation, longer than verify's and undo's re-reads together.
-    const env = envWith(5);
+    // Prepare: four minutes of propagation, longer than verify's and undo's re-reads together.
+    const env = envWith(2);
     const result = await env.run(ABORT_AUTO);
     const action = result.actions[0];
     env.sandbox.resetCounters();
@@ -117,7 +117,7 @@ describe('add-lifecycle-rules under S3 lifecycle propagation', () => {
     expect(env.sandbox.successfulWrites()).toEqual([]);
 
     // And once S3 shows the change, the same undo goes through.
-    (env.sandbox.clock as VirtualClock).advance(10 * 60_000);
+    (env.sandbox.clock as VirtualClock).advance(5 * 60_000);
     const later = await undoAction(action.id, { ...env.deps, store: env.store });
     expect(later.status).toBe('undone');
   });

@@ -79,10 +79,19 @@ const sameConfig = (a: LifecycleConfiguration | null | undefined, b: LifecycleCo
  * Re-reads after a put or delete. S3 User Guide ("Setting an S3 Lifecycle configuration on a
  * bucket", Lifecycle configuration propagation delay): "Expect a delay of a few minutes before
  * the configuration fully takes effect. This delay can also occur when you delete an S3
- * Lifecycle configuration." So reads back off 2 s, 4 s, … capped at 60 s: 8 reads over ~3 minutes.
+ * Lifecycle configuration." Reads back off 2 s, 4 s, 8 s, …:
+ * - verify: 5 reads over 30 s. It runs inside the triggering Lambda (event and alarm functions
+ *   have 120 s) and once per changed bucket in a sweep, so it does not wait out the full delay:
+ *   a change still not visible is left `applied` with verification pending (retryable), not failed.
+ * - undo's "changed since" check: 8 reads over about 3 minutes (backoff capped at 60 s); a person
+ *   asked for it and it must not refuse a change that is only propagating.
  */
-export const LIFECYCLE_PROPAGATION_READS: SettleOptions = { attempts: 8, baseDelayMs: 2_000, maxDelayMs: 60_000 };
-const WAITED_S = Math.round([...Array(LIFECYCLE_PROPAGATION_READS.attempts! - 1).keys()].reduce((sum, i) => sum + Math.min(LIFECYCLE_PROPAGATION_READS.maxDelayMs!, LIFECYCLE_PROPAGATION_READS.baseDelayMs! * 2 ** i), 0) / 1000);
+export const LIFECYCLE_VERIFY_READS: SettleOptions = { attempts: 5, baseDelayMs: 2_000, maxDelayMs: 16_000 };
+export const LIFECYCLE_UNDO_READS: SettleOptions = { attempts: 8, baseDelayMs: 2_000, maxDelayMs: 60_000 };
+
+/** Seconds the re-reads of `o` wait in all when nothing settles. */
+const waitedSeconds = (o: SettleOptions) =>
+  Math.round([...Array(o.attempts! - 1).keys()].reduce((sum, i) => sum + Math.min(o.maxDelayMs!, o.baseDelayMs! * 2 ** i), 0) / 1000);
 
 /** What verify checks: every trimtab rule of the plan is there as written, and others' rules are as they were. */
 function lifecycleMismatch(now: LifecycleConfiguration | null, plan: LifecycleParams, expected: LifecycleConfiguration): string | undefined {
@@ -218,7 +227,7 @@ export const addLifecycleRules: Remediator<LifecycleParams, LifecycleOptions> = 
     const s3 = ctx.clients.get(S3Client, ctx.region);
     const bucket = plan.params.bucket;
     const expected = (applied.after as { lifecycle: LifecycleConfiguration }).lifecycle;
-    const read = await readUntil(ctx.clock, () => readLifecycle(s3, bucket), (now) => !lifecycleMismatch(now, plan.params, expected), LIFECYCLE_PROPAGATION_READS);
+    const read = await readUntil(ctx.clock, () => readLifecycle(s3, bucket), (now) => !lifecycleMismatch(now, plan.params, expected), LIFECYCLE_VERIFY_READS);
     const mismatch = lifecycleMismatch(read.value, plan.params, expected);
     if (mismatch) {
       // The put succeeded; S3 may simply not show it yet. Not 'failed' (that would hide a change
@@ -227,7 +236,7 @@ export const addLifecycleRules: Remediator<LifecycleParams, LifecycleOptions> = 
         ok: false,
         pending: true,
         detail:
-          `verification pending: S3 still showed the earlier lifecycle configuration of s3://${bucket} after ${read.attempts} reads over ${WAITED_S} s ` +
+          `verification pending: S3 still showed the earlier lifecycle configuration of s3://${bucket} after ${read.attempts} reads over ${waitedSeconds(LIFECYCLE_VERIFY_READS)} s ` +
           `(${mismatch}). The put succeeded and S3 can take a few minutes to propagate lifecycle changes; re-verify with ` +
           `'aws s3api get-bucket-lifecycle-configuration --bucket ${bucket}' or the next 'trimtab scan' (a rule in place is no longer a finding).`,
       };
@@ -242,13 +251,13 @@ export const addLifecycleRules: Remediator<LifecycleParams, LifecycleOptions> = 
     const after = (record.after as { lifecycle: LifecycleConfiguration }).lifecycle;
     // Right after the action S3 may still show the configuration from before it (propagation
     // delay): read again for a few minutes before calling it "changed by someone else".
-    const { value: current, settled } = await readUntil(ctx.clock, () => readLifecycle(s3, bucket), (now) => sameConfig(now, after), LIFECYCLE_PROPAGATION_READS);
+    const { value: current, settled } = await readUntil(ctx.clock, () => readLifecycle(s3, bucket), (now) => sameConfig(now, after), LIFECYCLE_UNDO_READS);
     if (!settled) {
       const before = (record.before as { lifecycle: LifecycleConfiguration | null }).lifecycle;
       const stillBefore = sameConfig(current, before);
       throw new UndoRefusedError(
         stillBefore
-          ? `S3 still shows the lifecycle configuration of s3://${bucket} from before trimtab's action ${record.id} (${WAITED_S} s of re-reads): ` +
+          ? `S3 still shows the lifecycle configuration of s3://${bucket} from before trimtab's action ${record.id} (${waitedSeconds(LIFECYCLE_UNDO_READS)} s of re-reads): ` +
               `the change has not propagated yet (S3 can take a few minutes). Nothing was changed; retry the undo in a few minutes.`
           : `The lifecycle configuration of s3://${bucket} changed after trimtab's action ${record.id} ` +
               `(${current ? `now ${current.Rules.length} rules` : 'now none'}, trimtab left ${after.Rules.length}); restoring the old one would overwrite that change. Compare it by hand.`,
