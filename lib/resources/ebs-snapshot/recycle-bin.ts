@@ -4,7 +4,7 @@
  * (or a region-level rule, which retains every deleted snapshot) keeps it recoverable, and
  * `trimtab undo` restores it with RestoreSnapshotFromRecycleBin. Without such a rule a delete is final.
  */
-import { CreateRuleCommand, GetRuleCommand, ListRulesCommand, RbinClient, type ResourceTag } from '@aws-sdk/client-rbin';
+import { CreateRuleCommand, GetRuleCommand, ListRulesCommand, RbinClient, type ResourceTag, type RuleSummary } from '@aws-sdk/client-rbin';
 import type { RegionContext } from '../../engine/types.ts';
 import { awsErrorName, errorMessage } from '../../util/errors.ts';
 
@@ -28,8 +28,15 @@ const days = (period: { RetentionPeriodValue?: number; RetentionPeriodUnit?: str
 export async function recycleBinCoverage(ctx: RegionContext): Promise<RecycleBinCoverage> {
   const rbin = ctx.clients.get(RbinClient, ctx.region);
   try {
-    const tagged = await rbin.send(new ListRulesCommand({ ResourceType: 'EBS_SNAPSHOT', ResourceTags: [TRIMTAB_RESOURCE_TAG] }));
-    const best = (tagged.Rules ?? []).sort((a, b) => (days(b.RetentionPeriod) ?? 0) - (days(a.RetentionPeriod) ?? 0))[0];
+    // Every page: ListRules pages (NextToken) even when filtered by tag.
+    const taggedRules: RuleSummary[] = [];
+    let taggedToken: string | undefined;
+    do {
+      const tagged = await rbin.send(new ListRulesCommand({ ResourceType: 'EBS_SNAPSHOT', ResourceTags: [TRIMTAB_RESOURCE_TAG], NextToken: taggedToken }));
+      taggedRules.push(...(tagged.Rules ?? []));
+      taggedToken = tagged.NextToken;
+    } while (taggedToken);
+    const best = taggedRules.sort((a, b) => (days(b.RetentionPeriod) ?? 0) - (days(a.RetentionPeriod) ?? 0))[0];
     // A rule in 'pending' state does not retain yet: only count available ones.
     if (best?.Identifier) {
       const rule = await rbin.send(new GetRuleCommand({ Identifier: best.Identifier }));
