@@ -19,6 +19,7 @@ import { CloudWatchClient, DescribeAlarmsCommand, GetMetricDataCommand } from '@
 import { CloudWatchLogsClient, DescribeLogGroupsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { testEnv } from '../../helpers.ts';
 import { s3State } from '../../../lib/sandbox/services/s3.ts';
+import { encodeOutput } from '../../../lib/sandbox/wire/encode.ts';
 
 const CREDENTIALS = { accessKeyId: 'TEST', secretAccessKey: 'TEST' };
 const fixture = (path: string) => readFileSync(new URL(`../../fixtures/${path}`, import.meta.url), 'utf8');
@@ -195,6 +196,43 @@ describe('the sandbox answers on the wire', () => {
     expect(out.Volumes!.length).toBeGreaterThan(0);
     expect(out.Volumes!.every((v) => v.CreateTime instanceof Date)).toBe(true);
     expect(Object.keys(out).sort()).toEqual(['$metadata', 'NextToken', 'Volumes']);
+  });
+});
+
+describe('the wire encoder', () => {
+  const describeVolumes = () => (new DescribeVolumesCommand({}) as any).schema as readonly unknown[];
+
+  it('writes EC2 names, item-wrapped sets and ISO timestamps that the SDK reads back to the same values', async () => {
+    // Prepare
+    const created = new Date('2026-10-01T12:00:00.123Z');
+    const body = encodeOutput({ service: 'ec2', operation: 'DescribeVolumes', protocol: 'ec2Query', operationSchema: describeVolumes() }, {
+      Volumes: [{ VolumeId: 'vol-1', Size: 100, CreateTime: created, Encrypted: false, Tags: [], Attachments: [{ InstanceId: 'i-1', State: 'attached' }] }],
+    });
+    const text = Buffer.from(body.body).toString('utf8');
+    // Act
+    const parsed = await replaying(EC2Client, text).send(new DescribeVolumesCommand({}));
+    // Assess
+    expect(text).toContain('<volumeSet><item>');
+    expect(text).toContain('<volumeId>vol-1</volumeId>');
+    expect(text).toContain('<attachmentSet><item><instanceId>i-1</instanceId><status>attached</status></item></attachmentSet>');
+    expect(text).toContain('<tagSet/>');
+    expect(text).toContain('<createTime>2026-10-01T12:00:00.123Z</createTime>');
+    expect(parsed.Volumes).toEqual([{ VolumeId: 'vol-1', Size: 100, CreateTime: created, Encrypted: false, Tags: [], Attachments: [{ InstanceId: 'i-1', State: 'attached' }] }]);
+  });
+
+  it('refuses a member of the wrong type, naming it, and in strict mode a member AWS does not have', () => {
+    // Prepare
+    const call = { service: 'ec2', operation: 'DescribeVolumes', protocol: 'ec2Query' as const, operationSchema: describeVolumes() };
+    const previous = process.env.TRIMTAB_WIRE_STRICT;
+    // Act / Assess
+    expect(() => encodeOutput(call, { Volumes: [{ VolumeId: 'vol-1', Size: '100' }] })).toThrow(/Size: expected a number/);
+    process.env.TRIMTAB_WIRE_STRICT = '1';
+    try {
+      expect(() => encodeOutput(call, { Volumes: [{ VolumeId: 'vol-1', SizeGb: 100 }] })).toThrow(/'SizeGb' is not a member of the AWS model/);
+    } finally {
+      if (previous === undefined) delete process.env.TRIMTAB_WIRE_STRICT;
+      else process.env.TRIMTAB_WIRE_STRICT = previous;
+    }
   });
 });
 
