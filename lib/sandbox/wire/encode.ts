@@ -90,7 +90,9 @@ function xmlEscape(text: string): string {
  * Strict mode (TRIMTAB_WIRE_STRICT=1): a member the handler returns that the model does not
  * have is an error instead of being dropped, to find sandbox outputs AWS could not send.
  */
-const strict = () => process.env.TRIMTAB_WIRE_STRICT === '1';
+let strictNow = false;
+/** Read once per answer: process.env is slow to read per structure. */
+const strict = () => strictNow;
 function checkMembers(value: Record<string, unknown>, known: Set<string>, shape: string) {
   for (const key of Object.keys(value)) {
     if (!known.has(key) && value[key] !== undefined) throw new TypeError(`Sandbox output ${shape}: '${key}' is not a member of the AWS model.`);
@@ -234,6 +236,17 @@ function xmlContentWriter(ns: NormalizedSchema): XmlWriter {
   }
   if (ns.isDocumentSchema()) return (value, out) => void out.push(xmlEscape(String(value)));
   const where = ns.getMemberName() ?? ns.getName() ?? 'value';
+  // The common kinds decided once per shape, not per value.
+  if (ns.isStringSchema()) {
+    return (value, out) => {
+      if (typeof value !== 'string') throw badValue(where, 'a string', value);
+      out.push(xmlEscape(value));
+    };
+  }
+  if (ns.isTimestampSchema()) {
+    const id = ns.getSchema() as number;
+    return (value, out) => void out.push(String(formatTimestamp(value, id, 5)));
+  }
   return (value, out) => void out.push(scalarText(ns, value, where));
 }
 
@@ -365,6 +378,7 @@ const XML_DECL = '<?xml version="1.0" encoding="UTF-8"?>';
 
 /** The HTTP response AWS would send for a successful call with this output. */
 export function encodeOutput(call: EncodeCall, output: unknown): WireResponse {
+  strictNow = process.env.TRIMTAB_WIRE_STRICT === '1';
   const requestId = nextRequestId();
   const value = (output ?? {}) as Record<string, any>;
   const headers: Record<string, string> = { 'x-amzn-requestid': requestId };
