@@ -1,5 +1,5 @@
 /** Shared test harness: a seeded sandbox, clients over it, a memory store and engine deps. */
-import { toClock } from '../lib/util/clock.ts';
+import { toClock, VirtualClock } from '../lib/util/clock.ts';
 import { AwsClients } from '../lib/aws/clients.ts';
 import { MemoryActionStore } from '../lib/audit/store.ts';
 import { runPolicies, type EngineDeps, type RunOptions } from '../lib/engine/run.ts';
@@ -13,6 +13,35 @@ import { seededSandbox } from '../lib/sandbox/index.ts';
 import { s3State } from '../lib/sandbox/services/s3.ts';
 import type { SandboxOptions } from '../lib/sandbox/sandbox.ts';
 
+/** Where virtual time starts in the tests that do not bring their own clock. */
+export const TEST_START = '2026-11-01T00:00:00Z';
+
+/**
+ * The sandbox the tests get unless they opt out: as hard as AWS. A virtual clock (sleeps
+ * cost no real time, runs are deterministic), AWS-like state durations, a read-after-write
+ * window of 1 s, and every listing capped at 5 items a page, so every paginator in trimtab
+ * really pages.
+ */
+export const AWS_LIKE_TEST_DEFAULTS = { timing: { scale: 1, consistencyMs: 1000 }, pageCap: 5 } as const;
+
+/**
+ * Options for a test sandbox. `kind: true` opts out of the AWS-like defaults (instant,
+ * consistent, no page cap): for the few unit-style tests that count calls at full page size.
+ */
+export type TestSandboxOptions = SandboxOptions & { kind?: boolean };
+
+/** The sandbox options a test gets: its own, over the AWS-like defaults unless it opts out. */
+export function testSandboxOptions(options: TestSandboxOptions = {}): SandboxOptions {
+  const { kind, ...own } = options;
+  if (kind) return own;
+  return {
+    ...own,
+    clock: own.clock ?? new VirtualClock(TEST_START),
+    timing: { ...AWS_LIKE_TEST_DEFAULTS.timing, ...own.timing },
+    pageCap: 'pageCap' in own ? own.pageCap : AWS_LIKE_TEST_DEFAULTS.pageCap,
+  };
+}
+
 export interface TestEnv {
   sandbox: Sandbox;
   clients: AwsClients;
@@ -22,8 +51,8 @@ export interface TestEnv {
 }
 
 /** A sandbox with the named scenario ('empty' for a blank account you seed yourself). */
-export function testEnv(scenario = 'small-company', options: SandboxOptions & { regions?: string[] } = {}): TestEnv {
-  const sandbox = seededSandbox(scenario, options);
+export function testEnv(scenario = 'small-company', options: TestSandboxOptions & { regions?: string[] } = {}): TestEnv {
+  const sandbox = seededSandbox(scenario, testSandboxOptions(options));
   return envFor(sandbox, options.regions);
 }
 
@@ -48,9 +77,10 @@ export function envFor(sandbox: Sandbox, regions?: string[]): TestEnv {
   };
 }
 
-/** An empty sandbox to seed by hand. */
-export function emptySandbox(options: SandboxOptions = {}): Sandbox {
-  return new Sandbox(Sandbox.emptyState('test', toClock(options.clock).now()), SANDBOX_SERVICES, options);
+/** An empty sandbox to seed by hand (AWS-like unless `kind: true`). */
+export function emptySandbox(options: TestSandboxOptions = {}): Sandbox {
+  const resolved = testSandboxOptions(options);
+  return new Sandbox(Sandbox.emptyState('test', toClock(resolved.clock).now()), SANDBOX_SERVICES, resolved);
 }
 
 /** Policies from inline YAML. */
@@ -87,7 +117,7 @@ export function lambdaDepsFor(env: TestEnv, policies: PolicySet = loadPolicies('
 }
 
 /** A fixed set of buckets, independent of the demo scenario: 4 without an abort rule, 1 protected (trimtab:skip), 1 already fine. */
-export function fourBucketsEnv(options: SandboxOptions = {}) {
+export function fourBucketsEnv(options: TestSandboxOptions = {}) {
   const sandbox = emptySandbox(options);
   const { buckets } = s3State(sandbox, sandbox.account());
   const bucket = (name: string, region: string, tags: Record<string, string>, lifecycle?: { Rules: any[] }) =>

@@ -23,14 +23,55 @@ export interface SdkClient {
 
 export type ClientConstructor<C extends SdkClient> = new (config: any) => C;
 
-/**
- * Answers a command in-process instead of sending it (the sandbox account). For a service it
- * serves with a local server (DynamoDB: dynalite), it calls `forward(endpoint)` instead, which
- * sends the serialised request there and returns the SDK-parsed output.
- */
-export interface CommandInterceptor {
-  handle(call: { account: string; region: string; service: string; operation: string; input: any }, forward?: (endpoint: string) => Promise<any>): Promise<any>;
+export interface InterceptedCall {
+  account: string;
+  region: string;
+  service: string;
+  operation: string;
+  input: any;
 }
+
+/** An HTTP response as the transport would hand it to the SDK's deserializer. */
+export interface InterceptedResponse {
+  statusCode: number;
+  headers: Record<string, string>;
+  body: Uint8Array;
+}
+
+/** Protocols an interceptor may answer on the wire (see lib/sandbox/wire/encode.ts). */
+export type InterceptedProtocol = 'restXml' | 'ec2Query' | 'awsQuery' | 'awsJson1_0' | 'awsJson1_1' | 'restJson1';
+
+/** Answers a command in-process instead of sending it (the sandbox account). */
+export interface CommandInterceptor {
+  /**
+   * The answer as an SDK output object (the SDK's parser does not run). For a service it serves
+   * with a local server (DynamoDB: dynalite), it calls `forward(endpoint)` instead, which sends
+   * the serialised request there and returns the SDK-parsed output.
+   */
+  handle(call: InterceptedCall, forward?: (endpoint: string) => Promise<any>): Promise<any>;
+  /** Whether `respond` serves this service (then the SDK's own deserializer parses every answer). */
+  parsesWire?(service: string): boolean;
+  /** The answer as the HTTP response AWS would send. */
+  respond?(call: InterceptedCall & { protocol: InterceptedProtocol; operationSchema?: readonly unknown[] }): Promise<InterceptedResponse>;
+}
+
+/** The SDK protocol shape ids the wire answers speak. */
+const WIRE_PROTOCOLS: Record<string, InterceptedProtocol> = {
+  'aws.protocols#restXml': 'restXml',
+  'aws.protocols#ec2Query': 'ec2Query',
+  'aws.protocols#awsQuery': 'awsQuery',
+  'aws.protocols#awsJson1_0': 'awsJson1_0',
+  'aws.protocols#awsJson1_1': 'awsJson1_1',
+  'aws.protocols#restJson1': 'restJson1',
+};
+
+/**
+ * Clients from before schema-based serde (generated deserializers, no `config.protocol`
+ * object): their protocol by service key.
+ */
+const GENERATED_CLIENT_PROTOCOLS: Record<string, InterceptedProtocol> = {
+  rbin: 'restJson1',
+};
 
 export interface ClientFactoryOptions {
   /** Account these clients act in (the sandbox needs it; real calls use their credentials). */
@@ -163,12 +204,31 @@ export class AwsClients {
   }
 
   /**
-   * The sandbox answers at the end of `finalizeRequest`, inside the SDK's retry middleware, so
-   * throttling it injects is retried by the real adaptive retry strategy.
+   * The sandbox answers at the transport: a terminal middleware at the end of the
+   * `deserialize` step (after the SDK's deserializer, where the request handler would be
+   * called) returns the HTTP response AWS would send. The SDK's own deserializer, error
+   * classes and retry strategy (adaptive, throttling classified from the parsed error) run on
+   * every answer. Services the interceptor does not serve on the wire are answered as output
+   * objects at the end of `finalizeRequest` (still inside the retry middleware).
    */
   private addInterceptor(client: SdkClient, service: string, region: string) {
     const interceptor = this.options.interceptor!;
     const account = this.options.account ?? 'sandbox';
+    const config = client.config as { protocol?: { getShapeId?: () => string } };
+    const shapeId = config.protocol?.getShapeId?.();
+    const protocol = shapeId ? WIRE_PROTOCOLS[shapeId] : GENERATED_CLIENT_PROTOCOLS[service];
+    if (interceptor.respond && protocol && interceptor.parsesWire?.(service)) {
+      client.middlewareStack.add(
+        (_next: any, context: any) => async (args: any) => {
+          // The smithy context carries the operation schema that the deserializer will use.
+          const operationSchema = context.__smithy_context?.operationSchema as readonly unknown[] | undefined;
+          const response = await interceptor.respond!({ account, region, service, operation: operationName(context.commandName), input: args.input, protocol, operationSchema });
+          return { response: { ...response, reason: undefined } };
+        },
+        { step: 'deserialize', priority: 'low', name: 'trimtabSandboxWire' },
+      );
+      return;
+    }
     client.middlewareStack.add(
       (next: any, context: any) => async (args: any) => {
         let sent: { output: any; response: unknown } | undefined;

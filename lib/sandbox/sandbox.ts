@@ -13,6 +13,7 @@ import type { CommandInterceptor } from '../aws/clients.ts';
 import { isReadOnlyOperation } from '../aws/operations.ts';
 import { sleep } from '../util/async.ts';
 import { toClock, type Clock } from '../util/clock.ts';
+import { encodeError, encodeOutput, type EncodeCall, type WireResponse } from './wire/encode.ts';
 
 export const SANDBOX_ACCOUNT = '123456789012';
 export const SANDBOX_REGION = 'us-east-1';
@@ -149,6 +150,29 @@ export interface SandboxOptions {
    */
   clock?: Clock | (() => Date);
   timing?: Partial<SandboxTiming>;
+  /**
+   * The most items any listing returns in one page, whatever MaxResults asked for (AWS may
+   * return fewer than asked; callers must follow the token). Tests set it small so that every
+   * listing pages. Absent: each operation's own limits.
+   */
+  pageCap?: number;
+}
+
+/**
+ * Services the sandbox still answers without the SDK's parser: the sandbox's DynamoDB is
+ * being replaced by dynalite, a real local server that speaks the wire protocol itself.
+ */
+export const PARSER_FREE_SERVICES: ReadonlySet<string> = new Set(['dynamodb']);
+
+/** The page cap of the call being answered (handlers are synchronous; see `Sandbox.answer`). */
+let activePageCap: number | undefined;
+
+/** Built-in error classes are bugs in the sandbox or the code under test, never AWS answers. */
+function awsErrorParts(error: unknown): { code: string; message: string; status: number } | undefined {
+  if (error instanceof SandboxServiceError) return { code: error.Code, message: error.message, status: error.$metadata.httpStatusCode };
+  if (!(error instanceof Error) || error.constructor !== Error || error.name === 'Error') return undefined;
+  const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode ?? (error.name === 'AccessDenied' ? 403 : 400);
+  return { code: error.name, message: error.message, status };
 }
 
 export class Sandbox implements CommandInterceptor {
@@ -159,6 +183,7 @@ export class Sandbox implements CommandInterceptor {
   /** The sandbox's time; engine deps over this sandbox wait through it. */
   readonly clock: Clock;
   timing: SandboxTiming;
+  pageCap: number | undefined;
   private readonly services = new Map<string, SandboxService>();
   private readonly backends = new Map<string, LocalBackend>();
 
@@ -172,6 +197,28 @@ export class Sandbox implements CommandInterceptor {
     this.faults = options.faults ?? {};
     this.clock = toClock(options.clock);
     this.timing = { ...INSTANT_TIMING, ...options.timing };
+    this.pageCap = options.pageCap;
+  }
+
+  /** Whether this service's answers go through the SDK's parser (see PARSER_FREE_SERVICES). */
+  parsesWire(service: string): boolean {
+    return !PARSER_FREE_SERVICES.has(service);
+  }
+
+  /**
+   * The call answered as an HTTP response on the wire: the handler's output encoded by the
+   * operation's output schema, or the protocol's error body. The client factory hands it to
+   * the SDK's own deserializer, so the code under test sees what AWS would give it.
+   */
+  async respond(call: { account: string; region: string; service: string; operation: string; input: any } & Omit<EncodeCall, 'service' | 'operation'>): Promise<WireResponse> {
+    try {
+      // No copy needed: encoding is the copy.
+      return encodeOutput(call, await this.answer(call, false));
+    } catch (error) {
+      const parts = awsErrorParts(error);
+      if (!parts) throw error;
+      return encodeError(call, parts.code, parts.message, parts.status);
+    }
   }
 
   static emptyState(scenario = 'empty', now = new Date()): SandboxState {
@@ -250,7 +297,11 @@ export class Sandbox implements CommandInterceptor {
    * Answer a call: in-process from the service's handlers, or, for a service with a local
    * backend, through `forward` to the local server (the client factory supplies it).
    */
-  async handle(call: SandboxCall, forward?: ForwardCall): Promise<any> {
+  handle(call: SandboxCall, forward?: ForwardCall): Promise<any> {
+    return this.answer(call, true, forward);
+  }
+
+  private async answer(call: SandboxCall, copy: boolean, forward?: ForwardCall): Promise<any> {
     const key = `${call.service}:${call.operation}`;
     const count = (this.calls.get(key) ?? 0) + 1;
     this.calls.set(key, count);
@@ -283,10 +334,18 @@ export class Sandbox implements CommandInterceptor {
         throw awsError('UnsupportedOperation', `The trimtab sandbox does not simulate ${key}. Add it in lib/sandbox/services/${call.service}.ts.`, 501);
       }
       const account = this.account(call.account);
-      const output = await handler(call.input ?? {}, { sandbox: this, account, region: call.region, now: this.now() });
+      let pending: unknown;
+      activePageCap = this.pageCap;
+      try {
+        pending = handler(call.input ?? {}, { sandbox: this, account, region: call.region, now: this.now() });
+      } finally {
+        activePageCap = undefined;
+      }
+      const output = await pending;
       log('ok');
       // Outputs are copies: callers must never alias sandbox state.
-      return output === undefined ? {} : structuredClone(output);
+      if (output === undefined) return {};
+      return copy ? structuredClone(output) : output;
     } catch (error) {
       log((error as Error).name ?? 'Error');
       throw error;
@@ -318,6 +377,11 @@ export class Sandbox implements CommandInterceptor {
   }
 }
 
+/** The page cap of the call being answered, if the sandbox has one (for listings paged by other units than items). */
+export function currentPageCap(): number | undefined {
+  return activePageCap;
+}
+
 /** Opaque pagination over a list, as AWS does it: a token, and a page-size limit. */
 export function paginate<T>(
   items: readonly T[],
@@ -339,8 +403,10 @@ export function paginate<T>(
     }
     offset = decoded;
   }
-  const page = items.slice(offset, offset + max);
-  const next = offset + max;
+  // AWS may return fewer items than asked for: the sandbox's page cap models that.
+  const size = activePageCap ? Math.min(max, activePageCap) : max;
+  const page = items.slice(offset, offset + size);
+  const next = offset + size;
   return { page, nextToken: next < items.length ? Buffer.from(`offset:${next}`).toString('base64url') : undefined };
 }
 

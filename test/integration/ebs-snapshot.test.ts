@@ -177,7 +177,7 @@ policies:
 describe('ebs-snapshot listing cost', () => {
   it('scans 10,000 snapshots with its pages, one DescribeImages pass and the volume pages, never a call per snapshot', async () => {
     // Prepare
-    const sandbox = emptySandbox({ clock });
+    const sandbox = emptySandbox({ clock, pageCap: undefined }); // counts calls at AWS's full page size
     const seeded = seedSnapshots(sandbox, SANDBOX_ACCOUNT, 'us-east-1', { snapshots: 10_000, amis: 300, volumes: 1_500 });
     const env = envFor(sandbox, ['us-east-1']);
     // Act: three policies on the same resource share one listing.

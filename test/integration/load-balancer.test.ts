@@ -48,7 +48,7 @@ describe('load-balancer idle-load-balancer on the small-company sandbox', () => 
 
   it('lists once, tags and metrics batched, and reads target health only for the quiet load balancers', async () => {
     // Prepare
-    const env = testEnv('small-company', { clock });
+    const env = testEnv('small-company', { clock, pageCap: undefined }); // counts calls at AWS's full page size
     const healthReads: string[] = [];
     env.sandbox.faults.failWhen = ({ operation, input }) => {
       if (operation === 'DescribeTargetHealth') healthReads.push(input.TargetGroupArn.split('/')[1]);
@@ -81,7 +81,7 @@ describe('load-balancer idle-load-balancer on the small-company sandbox', () => 
 describe('listing cost: list calls and batched metrics, never a call per load balancer', () => {
   it('scans 620 load balancers and 744 target groups with 2 + 2 list calls, 32 tag calls, 3 GetMetricData and one DescribeTargetHealth per target group of an idle one', async () => {
     // Prepare: ALBs, NLBs and GWLBs in turn; every 4th is idle (no datapoints); every 5th has two target groups.
-    const sandbox = emptySandbox({ clock });
+    const sandbox = emptySandbox({ clock, pageCap: undefined }); // counts calls at AWS's full page size
     let groups = 0;
     let idleGroups = 0;
     for (let n = 0; n < 620; n++) {

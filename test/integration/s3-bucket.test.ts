@@ -180,7 +180,7 @@ describe('S3 run, second run and undo', () => {
 describe('S3 API-call counts', () => {
   it('scans 1,000 buckets with one lifecycle read per bucket and 54 batched GetMetricData calls (26 storage types + NumberOfObjects per bucket)', async () => {
     // Prepare: 1,000 buckets, a tenth of them with size metrics.
-    const sandbox = emptySandbox({ clock });
+    const sandbox = emptySandbox({ clock, pageCap: undefined }); // counts calls at full page size
     for (let i = 0; i < 1000; i++) {
       const name = `bulk-${String(i).padStart(4, '0')}`;
       seedBucket(sandbox, SANDBOX_ACCOUNT, {

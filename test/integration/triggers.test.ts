@@ -202,7 +202,8 @@ describe('the alarm reconciler', () => {
     const again = await reconcileAlarms(policies, env.deps);
     expect(again.flatMap((r) => [...r.created, ...r.updated, ...r.deleted])).toEqual([]);
     expect(env.sandbox.callCount('cloudwatch:PutMetricAlarm')).toBe(0);
-    expect(env.sandbox.callCount('cloudwatch:DescribeAlarms')).toBe(2);
+    // One listing per region, page by page: us-east-1's alarms fill two pages of 5 (the harness's page cap).
+    expect(env.sandbox.callCount('cloudwatch:DescribeAlarms')).toBe(3);
   });
 
   it("deletes the alarm of a bucket that is gone, and never an alarm trimtab did not create", async () => {

@@ -258,7 +258,7 @@ describe('unattached volumes on AWS-like time', () => {
 describe('ebs-volume listing cost', () => {
   it('lists 1,200 volumes with list calls only: 3 DescribeVolumes pages, 3 GetMetricData, 1 DescribeVolumesModifications', async () => {
     // Prepare: 600 unattached and 600 attached gp2 volumes.
-    const sandbox = emptySandbox({ clock });
+    const sandbox = emptySandbox({ clock, pageCap: undefined }); // counts calls at full page size
     for (let i = 0; i < 1200; i++) seedVolume(sandbox, SANDBOX_ACCOUNT, { name: `v${i}`, sizeGb: 100, type: 'gp2', ageDays: 100, ...(i % 2 ? { attachedTo: `i-${i}` } : { detachedDaysAgo: i % 4 === 0 ? 2 : 60 }) });
     const env = envFor(sandbox, ['us-east-1']);
     // Act
@@ -367,7 +367,7 @@ describe('log groups with no retention', () => {
   });
 
   it('pages 120 groups at 50 a call and reads tags only for the groups it changes', async () => {
-    const sandbox = emptySandbox({ clock });
+    const sandbox = emptySandbox({ clock, pageCap: undefined }); // counts calls at full page size
     for (let i = 0; i < 120; i++) seedLogGroup(sandbox, SANDBOX_ACCOUNT, 'us-east-1', `/app/g${String(i).padStart(3, '0')}`, { ageDays: 200, storedGb: 2, ...(i % 3 ? { retentionInDays: 14 } : {}) });
     const env = envFor(sandbox, ['us-east-1']);
     const scan = await env.run(LOGS, { forceDryRun: true });

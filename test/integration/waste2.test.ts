@@ -218,7 +218,7 @@ policies:
 describe('listing cost: list calls and batched metrics, never a call per resource', () => {
   it('scans 500 instances and 300 NAT gateways with one list call each, GetMetricData per page and DescribeVolumes per page', async () => {
     // Prepare
-    const sandbox = emptySandbox({ clock });
+    const sandbox = emptySandbox({ clock, pageCap: undefined }); // counts calls at full page size
     seedInstances(sandbox, SANDBOX_ACCOUNT, 'us-east-1', { instances: 500 });
     for (let n = 0; n < 300; n++) {
       addNatGateway(sandbox, SANDBOX_ACCOUNT, 'us-east-1', { id: `nat-${n.toString(16).padStart(17, '0')}`, vpcId: 'vpc-1', subnetId: 'subnet-1', ageDays: 30, tags: {}, bytesOut: { base: n % 2 ? 0 : 1_000_000 }, connections: { base: n % 2 ? 0 : 10 } });

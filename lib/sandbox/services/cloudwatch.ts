@@ -2,7 +2,7 @@
  * Sandbox CloudWatch: metrics stored as deterministic generated series, answered by
  * GetMetricData (up to 500 queries a call, as AWS allows) and DescribeAlarms.
  */
-import { awsError, paginate, type AccountState, type Sandbox, type SandboxService } from '../sandbox.ts';
+import { awsError, currentPageCap, paginate, type AccountState, type Sandbox, type SandboxService } from '../sandbox.ts';
 
 /** A metric's values over time, generated on demand so 14 days × 500 groups stays small. */
 export interface SeriesSpec {
@@ -127,6 +127,42 @@ function metricIndex(metrics: StoredMetric[]): Map<string, StoredMetric> {
   return index.byKey;
 }
 
+/** The last GetMetricData request's results, for its next pages (one entry: pages are read in order). */
+let lastMetricData: { key: string; results: Parameters<typeof pageMetricData>[0] } | undefined;
+
+/** Datapoints one GetMetricData answer holds at most (AWS: 100,800; then NextToken). */
+export const MAX_DATAPOINTS_PER_CALL = 100_800;
+
+/**
+ * GetMetricData pages by datapoints across all queries: a query whose datapoints do not all
+ * fit is 'PartialData' and continues on the next page (the caller merges results by Id).
+ * Under the sandbox's page cap a page holds 1,000 datapoints per capped item, so tests page.
+ */
+function pageMetricData(results: { Id: string; Label: string; Timestamps: Date[]; Values: number[]; StatusCode: string }[], input: { NextToken?: string; MaxDatapoints?: number }) {
+  const cap = currentPageCap();
+  const budget = Math.min(input.MaxDatapoints ?? MAX_DATAPOINTS_PER_CALL, MAX_DATAPOINTS_PER_CALL, cap ? cap * 1000 : Infinity);
+  let offset = 0;
+  if (input.NextToken) {
+    offset = Number(Buffer.from(input.NextToken, 'base64url').toString('utf8').replace(/^datapoint:/, ''));
+    if (!Number.isInteger(offset) || offset < 0) throw awsError('InvalidNextToken', 'GetMetricData: the pagination token is invalid.');
+  }
+  const total = results.reduce((n, r) => n + r.Values.length, 0);
+  if (offset === 0 && total <= budget) return { MetricDataResults: results, Messages: [] };
+  const page: typeof results = [];
+  let seen = 0;
+  for (const r of results) {
+    const from = Math.max(0, offset - seen);
+    const to = Math.min(r.Values.length, offset + budget - seen);
+    seen += r.Values.length;
+    // The first page names every query; later pages only those with datapoints in them.
+    if (to > from || (offset === 0 && from === 0)) {
+      page.push({ ...r, Timestamps: r.Timestamps.slice(from, Math.max(from, to)), Values: r.Values.slice(from, Math.max(from, to)), StatusCode: to < r.Values.length ? 'PartialData' : 'Complete' });
+    }
+  }
+  const next = offset + budget;
+  return { MetricDataResults: page, Messages: [], NextToken: next < total ? Buffer.from(`datapoint:${next}`).toString('base64url') : undefined };
+}
+
 /** AWS's published limit for one GetMetricData call. */
 export const MAX_METRIC_DATA_QUERIES = 500;
 
@@ -161,6 +197,9 @@ export const cloudwatchService: SandboxService = {
       if (queries.length > MAX_METRIC_DATA_QUERIES) {
         throw awsError('ValidationError', `The collection MetricDataQueries must not have a size greater than ${MAX_METRIC_DATA_QUERIES}.`);
       }
+      // Later pages of the same request reuse the series computed for the first one.
+      const memoKey = JSON.stringify([account.id, region, queries, input.StartTime, input.EndTime, input.ScanBy, now]);
+      if (input.NextToken && lastMetricData?.key === memoKey) return pageMetricData(lastMetricData.results, input);
       const start = new Date(input.StartTime).getTime();
       const end = Math.min(new Date(input.EndTime).getTime(), now.getTime());
       const { metrics } = cloudwatchState(sandbox, account, region);
@@ -189,9 +228,14 @@ export const cloudwatchService: SandboxService = {
             }
           }
         }
+        if (input.ScanBy === 'TimestampAscending') {
+          timestamps.reverse();
+          values.reverse();
+        }
         return { Id: query.Id, Label: query.Label ?? Metric.MetricName, Timestamps: timestamps, Values: values, StatusCode: 'Complete' };
       });
-      return { MetricDataResults: results, Messages: [] };
+      lastMetricData = { key: memoKey, results };
+      return pageMetricData(results, input);
     },
 
     DescribeAlarms(input, { sandbox, account, region }) {

@@ -9,8 +9,8 @@ import { SANDBOX_SERVICES } from '../../../lib/sandbox/services/index.ts';
 import { s3State } from '../../../lib/sandbox/services/s3.ts';
 import { emptySandbox } from '../../helpers.ts';
 
-function bucketsSandbox(count: number) {
-  const sandbox = emptySandbox();
+function bucketsSandbox(count: number, options: { pageCap?: number } = {}) {
+  const sandbox = emptySandbox(options);
   const { buckets } = s3State(sandbox, sandbox.account());
   for (let i = 0; i < count; i++) {
     const name = `bucket-${String(i).padStart(4, '0')}`;
@@ -34,7 +34,7 @@ describe('sandbox pagination', () => {
   });
 
   it('serves the SDK paginator page by page, filtered by region', async () => {
-    const { sandbox, s3 } = bucketsSandbox(2500);
+    const { sandbox, s3 } = bucketsSandbox(2500, { pageCap: undefined }); // AWS's full page size
     const names: string[] = [];
     for await (const page of paginateListBuckets({ client: s3, pageSize: 1000 }, { BucketRegion: 'us-east-1' })) names.push(...page.Buckets!.map((b) => b.Name!));
     expect(names).toHaveLength(1250);
