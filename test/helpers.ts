@@ -25,6 +25,14 @@ export const TEST_START = '2026-11-01T00:00:00Z';
 export const AWS_LIKE_TEST_DEFAULTS = { timing: { scale: 1, consistencyMs: 1000 }, pageCap: 5 } as const;
 
 /**
+ * Stale reads for a second after every write, small pages, but state transitions that take no
+ * time (S3 lifecycle propagation then settles within verify's re-reads). For suites about whole
+ * flows (audit, idempotency, faults, triggers, organizations) rather than the timed states,
+ * which have their own tests (e.g. s3-lifecycle-propagation, ebs-snapshot-aws-timing, waste1).
+ */
+export const SETTLED_TIMING = { scale: 0, consistencyMs: 1000 } as const;
+
+/**
  * Options for a test sandbox. `kind: true` opts out of the AWS-like defaults (instant,
  * consistent, no page cap): for the few unit-style tests that count calls at full page size.
  */

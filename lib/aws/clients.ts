@@ -55,6 +55,9 @@ export interface CommandInterceptor {
   respond?(call: InterceptedCall & { protocol: InterceptedProtocol; operationSchema?: readonly unknown[] }): Promise<InterceptedResponse>;
 }
 
+/** Carries a sandbox call from the middleware stack to the transport (never sent anywhere). */
+const SANDBOX_CALL_HEADER = 'x-trimtab-sandbox-call';
+
 /** The SDK protocol shape ids the wire answers speak. */
 const WIRE_PROTOCOLS: Record<string, InterceptedProtocol> = {
   'aws.protocols#restXml': 'restXml',
@@ -218,15 +221,39 @@ export class AwsClients {
     const shapeId = config.protocol?.getShapeId?.();
     const protocol = shapeId ? WIRE_PROTOCOLS[shapeId] : GENERATED_CLIENT_PROTOCOLS[service];
     if (interceptor.respond && protocol && interceptor.parsesWire?.(service)) {
+      // The answer comes from the transport (the client's request handler), so every middleware
+      // runs as it would against AWS, including command-level ones that read the raw response
+      // before the SDK parses it (e.g. lib/resources/ebs-snapshot/recycle-bin.ts). A header
+      // carries the call from the outermost deserialize middleware to the handler; headers
+      // survive the request clones that signing makes.
+      const calls = new Map<string, InterceptedCall & { protocol: InterceptedProtocol; operationSchema?: readonly unknown[] }>();
+      let sequence = 0;
       client.middlewareStack.add(
-        (_next: any, context: any) => async (args: any) => {
+        (next: any, context: any) => async (args: any) => {
+          const id = String(++sequence);
           // The smithy context carries the operation schema that the deserializer will use.
           const operationSchema = context.__smithy_context?.operationSchema as readonly unknown[] | undefined;
-          const response = await interceptor.respond!({ account, region, service, operation: operationName(context.commandName), input: args.input, protocol, operationSchema });
+          calls.set(id, { account, region, service, operation: operationName(context.commandName), input: args.input, protocol, operationSchema });
+          args.request.headers[SANDBOX_CALL_HEADER] = id;
+          try {
+            return await next(args);
+          } finally {
+            calls.delete(id);
+          }
+        },
+        { step: 'deserialize', priority: 'high', name: 'trimtabSandboxWire' },
+      );
+      (client.config as { requestHandler?: unknown }).requestHandler = {
+        async handle(request: { headers: Record<string, string> }) {
+          const call = calls.get(request.headers[SANDBOX_CALL_HEADER]);
+          if (!call) throw new Error(`trimtab sandbox: a ${service} request reached the transport without its call (${SANDBOX_CALL_HEADER} header missing).`);
+          const response = await interceptor.respond!(call);
           return { response: { ...response, reason: undefined } };
         },
-        { step: 'deserialize', priority: 'low', name: 'trimtabSandboxWire' },
-      );
+        updateHttpClientConfig() {},
+        httpHandlerConfigs: () => ({}),
+        destroy() {},
+      };
       return;
     }
     client.middlewareStack.add(

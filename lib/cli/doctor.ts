@@ -107,7 +107,7 @@ async function checkPermissions(set: PolicySet, mode: CliMode, clients: AwsClien
   } catch (error) {
     const name = awsErrorName(error);
     if (name === 'AccessDenied' || name === 'AccessDeniedException') return { name: 'permissions', status: 'warn', detail: `not checked: ${principal.arn} may not call iam:SimulatePrincipalPolicy (allow it on itself, or compare with 'trimtab permissions --mode ${mode}')` };
-    if (name === 'NoSuchEntity') return { name: 'permissions', status: 'warn', detail: `not checked: IAM does not know ${principal.arn}${principal.note ? ` (${principal.note})` : ''}` };
+    if (name === 'NoSuchEntity' || name === 'NoSuchEntityException') return { name: 'permissions', status: 'warn', detail: `not checked: IAM does not know ${principal.arn}${principal.note ? ` (${principal.note})` : ''}` };
     throw error;
   }
   const via = `${principal.arn}${principal.note ? `, ${principal.note}` : ''}`;

@@ -38,8 +38,9 @@ export class VirtualClock implements Clock {
 
   async sleep(ms: number): Promise<void> {
     this.offsetMs += Math.max(0, ms);
-    // Yield, so other work (e.g. a concurrent action) can interleave as it would in real time.
-    await Promise.resolve();
+    // Yield a whole event-loop turn, not just a microtask: a poll loop waiting on real I/O (a
+    // local DynamoDB answer, say) would otherwise starve the very I/O it waits for.
+    await new Promise<void>((resolve) => setImmediate(resolve));
   }
 
   /** Move time forward without waiting (tests). */

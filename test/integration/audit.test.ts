@@ -19,7 +19,7 @@ import { SANDBOX_ACCOUNT } from '../../lib/sandbox/sandbox.ts';
 import { dynamoState } from '../../lib/sandbox/services/dynamodb.ts';
 import { eventBridgeState } from '../../lib/sandbox/services/eventbridge.ts';
 import { UndoRefusedError } from '../../lib/util/errors.ts';
-import { policiesFrom, testEnv } from '../helpers.ts';
+import { policiesFrom, testEnv, SETTLED_TIMING } from '../helpers.ts';
 import { seededSandbox } from '../../lib/sandbox/index.ts';
 import { s3State } from '../../lib/sandbox/services/s3.ts';
 import { abortRuleOf } from '../../lib/resources/s3-bucket/lifecycle.ts';
@@ -128,7 +128,7 @@ describe('idempotency when the history cannot tell (sandbox)', () => {
 
   it('never applies a planned change twice when a retried invocation carries it again, even with its records lost', async () => {
     // Prepare: the plans (as an approval workflow holds them), and two "containers" sharing the idempotency table but not the history.
-    const env = testEnv('small-company', { clock });
+    const env = testEnv('small-company', { clock, timing: SETTLED_TIMING });
     const tables = { auditTable: undefined, idempotencyTable: 'trimtab-dev-idempotency', ttlAttribute: 'expiresAt', retentionDays: 30 };
     ensureSandboxAuditTables(env.sandbox, SANDBOX_ACCOUNT, 'us-east-1', tables);
     const container = () => createAudit({ clients: env.clients, region: 'us-east-1', settings: tables, fallbackStore: () => new MemoryActionStore() });
@@ -160,7 +160,7 @@ describe('idempotency when the history cannot tell (sandbox)', () => {
 
   it('lets only one of two concurrent deliveries act; the other is told it is in progress', async () => {
     // Prepare: one shared history, so both runs read it before either has written.
-    const env = testEnv('small-company', { clock, latencyMs: 1 });
+    const env = testEnv('small-company', { clock, latencyMs: 1, kind: true }); // read-after-write consistent: this is about the idempotency layer alone
     const idempotency = memoryIdempotency();
     const policies = policiesFrom(POLICIES);
 
@@ -177,7 +177,7 @@ describe('idempotency when the history cannot tell (sandbox)', () => {
 
   it('releases the key when apply failed before writing, so the next delivery retries', async () => {
     // Prepare: the first PutBucketLifecycleConfiguration is refused.
-    const env = testEnv('small-company', { clock });
+    const env = testEnv('small-company', { clock, timing: SETTLED_TIMING });
     let refused = false;
     env.sandbox.faults.failWhen = ({ operation }) => {
       if (operation !== 'PutBucketLifecycleConfiguration' || refused) return undefined;
@@ -203,7 +203,7 @@ describe('undo against a deployed stage (sandbox)', () => {
   const stage = { ...stageTables('dev'), eventBus: 'default', ttlAttribute: 'expiresAt', retentionDays: 30 };
 
   function stageEnv() {
-    const env = testEnv('small-company', { clock });
+    const env = testEnv('small-company', { clock, timing: SETTLED_TIMING });
     ensureSandboxAuditTables(env.sandbox, SANDBOX_ACCOUNT, 'us-east-1', stage);
     const audit = createAudit({ clients: env.clients, region: 'us-east-1', settings: stage, fallbackStore: () => new MemoryActionStore(), now: clock });
     return { env, audit, deps: { ...env.deps, ...audit.trail.engineDeps(), idempotency: audit.idempotency } };

@@ -32,7 +32,7 @@ policies:
 `;
 
 function orgEnv() {
-  const sandbox = emptySandbox({ clock });
+  const sandbox = emptySandbox({ clock, kind: true }) // instant sandbox: under the virtual clock these runs hang (to investigate; docs/limitations.md);
   const organization = seedOrganization(sandbox, ORGANIZATION_SCENARIO);
   const hubClients = new AwsClients({ account: SANDBOX_ACCOUNT, allowWrites: false, interceptor: sandbox, writePacing: false });
   const store = new MemoryActionStore();

@@ -7,7 +7,7 @@ import { regionContext } from '../../lib/engine/run.ts';
 import { s3State } from '../../lib/sandbox/services/s3.ts';
 import { SANDBOX_ACCOUNT, type Sandbox } from '../../lib/sandbox/sandbox.ts';
 import { PlanConstraintError, UndoRefusedError } from '../../lib/util/errors.ts';
-import { emptySandbox, envFor, testEnv } from '../helpers.ts';
+import { emptySandbox, envFor, testEnv, SETTLED_TIMING } from '../helpers.ts';
 
 const clock = () => new Date('2026-11-01T00:00:00Z');
 
@@ -37,7 +37,7 @@ policies:
 describe('S3 scan on the small-company sandbox', () => {
   it('reports the four kinds of finding with savings, and writes nothing in dry-run', async () => {
     // Prepare
-    const env = testEnv('small-company', { clock });
+    const env = testEnv('small-company', { clock, timing: SETTLED_TIMING });
 
     // Act
     const result = await env.run(ALL_AUTO, { forceDryRun: true });
@@ -59,7 +59,7 @@ describe('S3 scan on the small-company sandbox', () => {
   });
 
   it('never proposes a transition for the small bucket or the bucket of tiny objects', async () => {
-    const env = testEnv('small-company', { clock });
+    const env = testEnv('small-company', { clock, timing: SETTLED_TIMING });
 
     const result = await env.run(ALL_AUTO.replace("type: large-standard-without-transition }", 'type: large-standard-without-transition, minStandardGb: 0 }'), { forceDryRun: true });
 
@@ -69,7 +69,7 @@ describe('S3 scan on the small-company sandbox', () => {
   });
 
   it('honours trimtab:skip, name patterns and tag exclusions', async () => {
-    const env = testEnv('small-company', { clock });
+    const env = testEnv('small-company', { clock, timing: SETTLED_TIMING });
 
     const result = await env.run(ALL_AUTO, { forceDryRun: true });
 
@@ -80,7 +80,7 @@ describe('S3 scan on the small-company sandbox', () => {
   });
 
   it('reports a conflict, saying why, where the owners keep noncurrent versions longer under a prefix', async () => {
-    const env = testEnv('small-company', { clock });
+    const env = testEnv('small-company', { clock, timing: SETTLED_TIMING });
 
     const result = await env.run(ALL_AUTO);
 
@@ -91,7 +91,7 @@ describe('S3 scan on the small-company sandbox', () => {
   });
 
   it('gives 0 with "size unknown" for a bucket CloudWatch has no size for', async () => {
-    const env = testEnv('small-company', { clock });
+    const env = testEnv('small-company', { clock, timing: SETTLED_TIMING });
 
     const result = await env.run(`
 version: 1
@@ -110,7 +110,7 @@ policies:
 describe('S3 run, second run and undo', () => {
   it('merges without touching others’ rules, and a second run finds nothing left to do', async () => {
     // Prepare
-    const env = testEnv('small-company', { clock });
+    const env = testEnv('small-company', { clock, timing: SETTLED_TIMING });
     const othersBefore = structuredClone(bucket(env.sandbox, 'acme-app-logs').lifecycle!.Rules);
 
     // Act
@@ -130,7 +130,7 @@ describe('S3 run, second run and undo', () => {
   });
 
   it('undo restores the exact previous configuration, or deletes it when there was none', async () => {
-    const env = testEnv('small-company', { clock });
+    const env = testEnv('small-company', { clock, timing: SETTLED_TIMING });
     const before = structuredClone(bucket(env.sandbox, 'acme-app-logs').lifecycle);
     const result = await env.run(ALL_AUTO.split('  - id: noncurrent')[0]);
     const logs = result.actions.find((a) => a.resource.id === 'acme-app-logs')!;
@@ -145,7 +145,7 @@ describe('S3 run, second run and undo', () => {
   });
 
   it('undo refuses, and changes nothing, after someone else changed the configuration', async () => {
-    const env = testEnv('small-company', { clock });
+    const env = testEnv('small-company', { clock, timing: SETTLED_TIMING });
     const result = await env.run(ALL_AUTO.split('  - id: noncurrent')[0]);
     const logs = result.actions.find((a) => a.resource.id === 'acme-app-logs')!;
     // Someone adds a rule of their own after trimtab's action.
@@ -161,7 +161,7 @@ describe('S3 run, second run and undo', () => {
   });
 
   it('refuses to apply a rule that breaks an S3 constraint, naming it, and sends nothing', async () => {
-    const env = testEnv('small-company', { clock });
+    const env = testEnv('small-company', { clock, timing: SETTLED_TIMING });
     const ctx = regionContext(env.deps, 'us-east-1', env.clients.withWrites(true), clock());
     const plan = {
       action: 'add-lifecycle-rules',

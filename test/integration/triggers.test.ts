@@ -13,13 +13,13 @@ import { cloudwatchState } from '../../lib/sandbox/services/cloudwatch.ts';
 import { s3State } from '../../lib/sandbox/services/s3.ts';
 import { SANDBOX_ACCOUNT } from '../../lib/sandbox/sandbox.ts';
 import { InvalidEventError } from '../../lib/util/errors.ts';
-import { lambdaDepsFor, testEnv, type TestEnv } from '../helpers.ts';
+import { lambdaDepsFor, testEnv, type TestEnv, SETTLED_TIMING } from '../helpers.ts';
 
 const NOW = new Date('2026-11-01T00:00:00Z');
 const sample = (name: string) => JSON.parse(readFileSync(`events/${name}.json`, 'utf8'));
 
 function setup() {
-  const env = testEnv('small-company', { clock: () => NOW });
+  const env = testEnv('small-company', { clock: () => NOW, timing: SETTLED_TIMING });
   const deps: LambdaDeps = lambdaDepsFor(env);
   return { env, deps, persistence: memoryPersistence() };
 }
@@ -58,7 +58,7 @@ describe('the event function', () => {
     expect(writes(env)).toEqual(['PutBucketLifecycleConfiguration acme-eu-exports']);
     // Only the one bucket is read: one listing, no other bucket touched.
     expect(env.sandbox.callsByOperation()).toEqual({
-      's3:GetBucketLifecycleConfiguration': 3, // enrich, the read before the merge-put, verify
+      's3:GetBucketLifecycleConfiguration': 4, // enrich, the read before the merge-put, verify and its one re-read while the put propagates
       's3:GetBucketTagging': 1,
       's3:ListBuckets': 1,
       's3:ListMultipartUploads': 1,

@@ -34,7 +34,8 @@ const stoppedIds = (env: ReturnType<typeof testEnv>) => env.sandbox.successfulWr
 describe('ec2-instance idle-instance and stop-instance on the small-company sandbox', () => {
   it('stops exactly the idle EBS-backed instances outside Auto Scaling groups and never a trap', async () => {
     // Prepare: the idle instances are those the seed names acme-old-jenkins and acme-dev-sandbox-*.
-    const env = testEnv('small-company', { clock });
+    // Instant transitions: this test reads the raw sandbox states (the timed stopping → stopped path has its own test).
+    const env = testEnv('small-company', { clock, kind: true });
     const instances = instancesOf(env);
     const idle = Object.values(instances).filter((i) => /^acme-(old-jenkins|dev-sandbox)/.test(i.tags?.Name ?? '')).map((i) => i.id).sort();
     // Act
@@ -89,8 +90,8 @@ describe('ec2-instance idle-instance and stop-instance on the small-company sand
   });
 
   it('undo starts the instance again, and refuses once its state changed since', async () => {
-    // Prepare
-    const env = testEnv('small-company', { clock });
+    // Prepare: instant transitions (undo while still 'stopping' is refused; the timed path has its own test)
+    const env = testEnv('small-company', { clock, kind: true });
     const result = await env.run(stopPolicy());
     const [first, second] = result.actions;
     const instances = instancesOf(env);

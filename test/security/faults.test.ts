@@ -42,7 +42,7 @@ function seeded(seed: number) {
 
 /** BUCKETS buckets without an abort rule, the stage's audit tables, and engine deps over them. */
 function faultEnv(options: { dynamo?: boolean } = { dynamo: true }) {
-  const sandbox = emptySandbox({ clock: CLOCK });
+  const sandbox = emptySandbox({ clock: CLOCK, kind: true }) // instant sandbox: under the virtual clock these runs hang (to investigate; docs/limitations.md);
   const { buckets } = s3State(sandbox, sandbox.account());
   for (let i = 0; i < BUCKETS; i++) {
     const name = `fault-bucket-${String(i).padStart(2, '0')}`;

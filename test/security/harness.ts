@@ -1,6 +1,6 @@
 /** Shared set-up for the security suites: a sandbox where every trigger may write, and counters. */
 import { parsePolicies, type PolicySet } from '../../lib/policy/load.ts';
-import { fourBucketsEnv, lambdaDepsFor, type TestEnv } from '../helpers.ts';
+import { fourBucketsEnv, lambdaDepsFor, type TestEnv, SETTLED_TIMING } from '../helpers.ts';
 import type { LambdaDeps } from '../../lib/lambda/deps.ts';
 
 export const NOW = new Date('2026-11-01T00:00:00Z');
@@ -53,7 +53,7 @@ policies:
 export const securityPolicies = (): PolicySet => parsePolicies(SECURITY_POLICIES, 'security.yml');
 
 export function securityEnv(): { env: TestEnv; deps: LambdaDeps } {
-  const env = fourBucketsEnv({ clock: CLOCK });
+  const env = fourBucketsEnv({ clock: CLOCK, timing: SETTLED_TIMING });
   return { env, deps: lambdaDepsFor(env, securityPolicies()) };
 }
 

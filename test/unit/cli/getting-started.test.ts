@@ -127,8 +127,8 @@ describe('sandbox IAM', () => {
     expect(decisions.filter((d) => d.EvalDecision === 'allowed')).toHaveLength(75);
     expect(sandbox.callCount('iam:SimulatePrincipalPolicy')).toBe(2);
     expect(sandbox.successfulWrites()).toEqual([]);
-    await expect(iam.send(new SimulatePrincipalPolicyCommand({ PolicySourceArn: 'trimtab', ActionNames: ['ec2:DescribeVolumes'] }))).rejects.toMatchObject({ name: 'InvalidInput' });
-    await expect(iam.send(new SimulatePrincipalPolicyCommand({ PolicySourceArn: 'arn:aws:iam::123456789012:role/nobody', ActionNames: ['ec2:DescribeVolumes'] }))).rejects.toMatchObject({ name: 'NoSuchEntity' });
+    await expect(iam.send(new SimulatePrincipalPolicyCommand({ PolicySourceArn: 'trimtab', ActionNames: ['ec2:DescribeVolumes'] }))).rejects.toMatchObject({ name: 'InvalidInputException' });
+    await expect(iam.send(new SimulatePrincipalPolicyCommand({ PolicySourceArn: 'arn:aws:iam::123456789012:role/nobody', ActionNames: ['ec2:DescribeVolumes'] }))).rejects.toMatchObject({ name: 'NoSuchEntityException' });
   });
 });
 

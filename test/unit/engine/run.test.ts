@@ -3,11 +3,11 @@ import { totalSavings } from '../../../lib/engine/run.ts';
 import { undoAction } from '../../../lib/engine/undo.ts';
 import { s3State } from '../../../lib/sandbox/services/s3.ts';
 import { UndoRefusedError } from '../../../lib/util/errors.ts';
-import { fourBucketsEnv, policiesFrom } from '../../helpers.ts';
+import { fourBucketsEnv, policiesFrom, SETTLED_TIMING } from '../../helpers.ts';
 
 const clock = () => new Date('2026-11-01T00:00:00Z');
 
-const testEnv = (_scenario: string, options: { clock: () => Date }) => fourBucketsEnv(options);
+const testEnv = (_scenario: string, options: { clock: () => Date }) => fourBucketsEnv({ ...options, timing: SETTLED_TIMING });
 
 const abortPolicy = (mode: string, extra = '') =>
   policiesFrom(`policies:
@@ -102,6 +102,8 @@ describe('the engine', () => {
     expect(buckets['acme-app-logs'].lifecycle!.Rules.map((r) => r.ID)).toEqual(['expire-debug-logs', 'archive-audit']);
     expect(buckets['acme-web-assets'].lifecycle).toBeUndefined();
     await expect(undoAction(logs.id, env.deps)).rejects.toThrow(/already undone/);
+    // The next scheduled run comes later: S3 has propagated the undo by then (reads lag a put for a while).
+    await env.sandbox.clock.sleep(60_000);
     const rerun = await env.run(abortPolicy('auto'));
     expect(rerun.findings.find((f) => f.resource.id === 'acme-app-logs')!.outcomeDetail).toMatch(/a person undid it/);
   });

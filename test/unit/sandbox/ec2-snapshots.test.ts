@@ -12,6 +12,7 @@ import {
 import { CreateRuleCommand, GetRuleCommand, ListRulesCommand, RbinClient } from '@aws-sdk/client-rbin';
 import { describe, expect, it } from 'vitest';
 import { AwsClients } from '../../../lib/aws/clients.ts';
+import { getRule } from '../../../lib/resources/ebs-snapshot/recycle-bin.ts';
 import { SANDBOX_ACCOUNT } from '../../../lib/sandbox/sandbox.ts';
 import { ec2State, mimicEmulatorSnapshots, type SandboxSnapshot } from '../../../lib/sandbox/services/ec2.ts';
 import { rbinState } from '../../../lib/sandbox/services/rbin.ts';
@@ -47,12 +48,16 @@ describe('sandbox Recycle Bin rules', () => {
     const early = await rbin.send(new GetRuleCommand({ Identifier: created.Identifier! }));
     clock.advance(30_000);
     const later = await rbin.send(new GetRuleCommand({ Identifier: created.Identifier! }));
+    const laterWithExclusions = await getRule(rbin, created.Identifier!);
     // Assess
     expect(created.Status).toBe('pending');
     expect(early.Status).toBe('pending');
     expect(later.Status).toBe('available');
-    expect((later as { ExcludeResourceTags?: unknown }).ExcludeResourceTags).toEqual([{ ResourceTagKey: 'team', ResourceTagValue: 'data' }]);
-    expect(Object.keys(listed.Rules![0]).sort()).toEqual(['Description', 'Identifier', 'RetentionPeriod', 'RuleArn']);
+    // The exclusion is on the wire; client-rbin 3.523's parser drops it, and trimtab's getRule() reads it from the raw body.
+    expect((later as { ExcludeResourceTags?: unknown }).ExcludeResourceTags).toBeUndefined();
+    expect(laterWithExclusions.ExcludeResourceTags).toEqual([{ ResourceTagKey: 'team', ResourceTagValue: 'data' }]);
+    // ListRules answers summaries: no resource tags, exclusions or status (rbin RuleSummary).
+    expect(Object.keys(listed.Rules![0]).sort()).toEqual(['Identifier', 'RetentionPeriod', 'RuleArn']);
   });
 
   it('refuses a snapshot retention over 365 days and exclusion tags on a tag-level rule', async () => {
