@@ -144,7 +144,7 @@ describe('the evidence charts in headless Chromium', () => {
     await page.close();
   });
 
-  it('draws the same charts with the page's only script removed (pure SVG: no JavaScript needed)', async () => {
+  it("draws the same charts with the page's only script removed (pure SVG: no JavaScript needed)", async () => {
     // Prepare: the table script is the page's only script; the charts must not depend on it.
     const html = renderHtmlReport(result, { account: '123456789012', regions: ['eu-west-1'], generatedAt: CLOCK(), command: 'scan' }).replace(/<script>[\s\S]*?<\/script>/, '');
     const noJs = join(dir, 'no-js.html');
