@@ -81,7 +81,7 @@ export function barsWithLine(c: BarsWithLine): string {
     })
     .join('');
   const line = c.line
-    ? `<line class="ref" data-value="${c.line.value}" x1="${left}" x2="${width - right}" y1="${round1(y(c.line.value))}" y2="${round1(y(c.line.value))}" stroke="${COLOURS.line}" stroke-width="1.5" stroke-dasharray="4 3"></line><text x="${width - right}" y="${round1(Math.max(top + 9, y(c.line.value) - 3))}" text-anchor="end" fill="${COLOURS.line}">${esc(`${c.line.label} ${c.line.value}${c.unit}`)}</text>`
+    ? `<line class="ref" data-value="${c.line.value}" x1="${left}" x2="${width - right}" y1="${round1(y(c.line.value))}" y2="${round1(y(c.line.value))}" stroke="${COLOURS.line}" stroke-width="1.5" stroke-dasharray="4 3"></line><text x="${width - right}" y="${round1(Math.max(top + 9, y(c.line.value) - 3))}" text-anchor="end" fill="${COLOURS.line}" stroke="#fff" stroke-width="3" paint-order="stroke">${esc(`${c.line.label} ${c.line.value}${c.unit}`)}</text>`
     : '';
   const axis = `<line x1="${left}" x2="${width - right}" y1="${top + plotH}" y2="${top + plotH}" stroke="${COLOURS.grid}"></line><text x="${left - 4}" y="${top + 4}" text-anchor="end" fill="${COLOURS.muted}">${esc(round1(max))}</text><text x="${left - 4}" y="${top + plotH}" text-anchor="end" fill="${COLOURS.muted}">0</text><text x="${left}" y="${height - 3}" fill="${COLOURS.muted}">${esc(c.barLabel?.(0) ?? '')}</text><text x="${width - right}" y="${height - 3}" text-anchor="end" fill="${COLOURS.muted}">${esc(c.barLabel?.(c.values.length - 1) ?? '')}</text>`;
   return svg(c.title, width, height, `<text x="0" y="11" fill="${COLOURS.text}" font-weight="600">${esc(c.title)}</text>${axis}${bars}${line}`);
@@ -98,16 +98,16 @@ export interface Row {
 /** Horizontal bars on one scale: storage by class, provisioned against used or proposed. */
 export function rowsChart(title: string, rows: Row[]): string {
   const rowH = 20;
-  const labelW = 130;
+  const labelW = 110;
   const barMax = 120;
-  const width = labelW + barMax + 90;
+  const width = labelW + barMax + 190;
   const height = 18 + rows.length * rowH;
   const max = Math.max(1e-9, ...rows.map((r) => r.value));
   const body = rows
     .map((r, i) => {
       const w = r.value > 0 ? Math.max(1, round1((r.value / max) * barMax)) : 0;
       const yy = 18 + i * rowH;
-      const label = r.label.length > 22 ? `${r.label.slice(0, 21)}…` : r.label;
+      const label = r.label.length > 18 ? `${r.label.slice(0, 17)}…` : r.label;
       return `<g class="row" data-label="${esc(r.label)}" data-value="${r.value}"><title>${esc(`${r.label}: ${r.text}`)}</title><text x="${labelW - 6}" y="${yy + 12}" text-anchor="end" fill="${COLOURS.text}">${esc(label)}</text><rect x="${labelW}" y="${yy + 3}" width="${w}" height="${rowH - 7}" rx="2" fill="${r.colour ?? COLOURS.bar}"></rect><text x="${labelW + w + 4}" y="${yy + 12}" fill="${COLOURS.muted}">${esc(r.text)}</text></g>`;
     })
     .join('');
@@ -172,8 +172,8 @@ function volumeChart(f: ChartFinding): string | undefined {
       if (num(now) === undefined || num(next) === undefined) return;
       const max = Math.max(num(now)!, num(next)!);
       // Each pair on its own scale (IOPS, MiB/s and dollars do not share one): the share of the larger.
-      rows.push({ label: `${what}, gp2 now`, value: num(now)! / max, text: `${now}${unit}`, colour: COLOURS.protect });
-      rows.push({ label: `${what}, as gp3`, value: num(next)! / max, text: `${next}${unit}` });
+      rows.push({ label: `${what} gp2 now`, value: num(now)! / max, text: `${now}${unit}`, colour: COLOURS.protect });
+      rows.push({ label: `${what} as gp3`, value: num(next)! / max, text: `${next}${unit}` });
     };
     pair('IOPS', gp2.baselineIops, gp3.iops, '');
     pair('MiB/s', gp2.maxThroughputMiBps, gp3.throughputMiBps, '');
@@ -184,7 +184,7 @@ function volumeChart(f: ChartFinding): string | undefined {
   if (e.state === 'available' && size !== undefined) {
     return rowsChart('Provisioned against attached', [
       { label: 'Provisioned', value: size, text: `${size} GiB${num(e.estimatedMonthlyCostUsd) !== undefined ? `, $${e.estimatedMonthlyCostUsd}/month` : ''}`, colour: COLOURS.protect },
-      { label: 'Attached to an instance', value: 0, text: `0 GiB (since ${String(e.lastAttachedApprox ?? 'unknown')})` },
+      { label: 'Attached', value: 0, text: `0 GiB; last attached: ${String(e.lastAttachedApprox ?? 'unknown')}` },
     ]);
   }
   return undefined;
