@@ -17,6 +17,7 @@ import { PolicyValidationError, TrimtabError, errorMessage } from '../util/error
 import { createEnvironment, sandboxHistoryFile, useSandbox, type CliEnvironment } from './env.ts';
 import { actionsTable, findingHistoryTable, findingsTable, historyTable, resultJson, summaryLine } from './format.ts';
 import { registerApprovalCommands } from './approvals.ts';
+import { registerGettingStartedCommands } from './getting-started.ts';
 import { isReportFormat, renderReport } from '../report/index.ts';
 import { fleetAsRunResult, itemsForAccounts, multiAccountAccess, registerOrgCommands, wantsMultiAccount } from '../org/cli.ts';
 import { runFleet } from '../org/fleet.ts';
@@ -252,18 +253,6 @@ export function buildProgram(): Command {
     });
 
   program
-    .command('resources')
-    .description('list resource types, their detectors and actions')
-    .action(async () => {
-      const { detectors, remediators } = await import('../resources/registry.ts');
-      for (const r of resourceTypes.all()) {
-        console.log(`${r.id} — ${r.title}`);
-        for (const d of detectors(r.id).all()) console.log(`  detector ${d.id}: ${d.title}`);
-        for (const a of remediators(r.id).all()) console.log(`  action   ${a.id}: ${a.title} (undo: ${a.undoable})`);
-      }
-    });
-
-  program
     .command('invoke <function> <event-file>')
     .description('run a Lambda function (scan, event, alarm, alarm-sync) locally with a sample event from events/')
     .option('--sandbox', 'against the sandbox account (sets TRIMTAB_SANDBOX=1)')
@@ -287,6 +276,7 @@ export function buildProgram(): Command {
 
   registerApprovalCommands(program);
   registerOrgCommands(program);
+  registerGettingStartedCommands(program); // resources, init, permissions, doctor
   return program;
 }
 

@@ -177,7 +177,7 @@ export const olderThan: Detector<EbsSnapshot, CommonOptions & { days: number }, 
   resource: 'ebs-snapshot',
   title: 'Snapshot older than N days',
   needs,
-  options: z.object({ days: z.number().int().min(1).max(36_500).default(90), ...commonOptions }),
+  options: z.object({ days: z.number().int().min(1).max(36_500).default(90).describe('Flag snapshots created at least this many days ago.'), ...commonOptions }),
   pass(options, env) {
     return candidatePass(
       options,
@@ -228,6 +228,7 @@ export const tooManyPerVolume: Detector<EbsSnapshot, CommonOptions & { keep: num
   title: 'More than K snapshots of one volume: keep the newest K',
   needs,
   options: z.object({
+    /** Snapshots kept per volume: the newest this many; older ones are findings. */
     keep: z.number().int().min(1).max(1000).default(7),
     /** Snapshots of deleted volumes are the orphaned detector's job. */
     existingVolumesOnly: z.boolean().default(true),

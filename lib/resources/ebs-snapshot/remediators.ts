@@ -103,6 +103,7 @@ export const deleteSnapshot: Remediator<DeleteParams, DeleteOptions> = {
   options: z.object({
     /** Create a Recycle Bin rule matching trimtab's tag when none covers its deletes. */
     createRecycleBinRule: z.boolean().default(false),
+    /** Retention of the Recycle Bin rule trimtab creates (createRecycleBinRule): how many days a deleted snapshot stays restorable. */
     recycleBinRetentionDays: z.number().int().min(1).max(365).default(14),
     /** Refuse to delete when no Recycle Bin rule covers the delete (and none will be created). */
     requireRecycleBin: z.boolean().default(false),
@@ -253,7 +254,7 @@ export const archiveSnapshot: Remediator<ArchiveParams, { minMonthlySavingsUsd: 
   id: 'archive-snapshot',
   resource: 'ebs-snapshot',
   title: 'Move the snapshot to the archive tier, only where that saves money',
-  options: z.object({ minMonthlySavingsUsd: z.number().min(0).default(1) }),
+  options: z.object({ minMonthlySavingsUsd: z.number().min(0).default(1).describe('Archive only when it saves at least this many USD a month (an archived snapshot is stored in full, so it can cost more).') }),
   permissions: ['ec2:DescribeSnapshots', 'ec2:DescribeSnapshotAttribute', 'ec2:DescribeSnapshotTierStatus', 'ec2:ModifySnapshotTier', 'ec2:RestoreSnapshotTier'],
   defaultMode: 'approval',
   undoable: 'best-effort',

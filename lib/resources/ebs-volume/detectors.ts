@@ -50,6 +50,7 @@ export const unattached: Detector<EbsVolume, UnattachedOptions, EbsVolumePrepare
   resource: 'ebs-volume',
   title: 'Volume unattached (available) for more than N days',
   options: z.object({
+    /** Flag volumes created at least this many days ago and with no EBS metric (not attached) in the last this many days. */
     days: z.number().int().min(1).max(365).default(30),
     /** Act on volumes a Kubernetes PersistentVolume with reclaim policy Retain keeps. Default: protected. */
     allowKubernetes: z.boolean().default(false),
@@ -113,6 +114,7 @@ export const gp2ToGp3: Detector<EbsVolume, Gp2Options, EbsVolumePrepared> = {
   options: z.object({
     /** gp3 throughput at least gp2's maximum for the size (128 or 250 MiB/s); false: gp3's included 125 MiB/s. */
     matchGp2Throughput: z.boolean().default(true),
+    /** Flag only volumes where gp3 at equal performance saves at least this many USD a month. */
     minMonthlySavingsUsd: z.number().min(0).default(0.5),
   }),
   needs: [VOLUME_NEEDS.modifications],

@@ -134,6 +134,7 @@ export const snapshotAndDelete: Remediator<SnapshotDeleteParams, SnapshotDeleteO
   options: z.object({
     /** How long apply waits for the snapshot (Lambda runs at most 15 minutes). */
     snapshotTimeoutMinutes: z.number().min(0).max(14).default(10),
+    /** How often apply re-reads the snapshot while it waits for it to complete, in seconds. */
     pollSeconds: z.number().min(0).max(60).default(15),
   }),
   permissions: ['ec2:DescribeVolumes', 'ec2:DescribeSnapshots', 'ec2:CreateSnapshot', 'ec2:CreateTags', 'ec2:DeleteVolume', 'ec2:CreateVolume'],

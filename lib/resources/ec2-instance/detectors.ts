@@ -72,6 +72,7 @@ export const idleInstance: Detector<Ec2Instance, IdleOptions, Ec2InstancePrepare
   resource: ec2InstanceResource.id,
   title: 'Running instances whose CPU and network stayed under thresholds on most days of the window (Trusted Advisor-style)',
   options: z.object({
+    /** Whole UTC days of CloudWatch metrics to judge by, ending at midnight. */
     windowDays: z.number().int().min(4).max(63).default(14),
     /** A day is idle when its average CPU is at most this. Trusted Advisor: 10. */
     maxCpuPercent: z.number().min(0).max(100).default(10),

@@ -52,6 +52,7 @@ const transitionSchema = z
   .strictObject({
     /** INTELLIGENT_TIERING (no retrieval fee, no minimum duration) or STANDARD_IA. */
     storageClass: z.enum(TRANSITION_CLASSES).default('INTELLIGENT_TIERING'),
+    /** Days after creation an object moves (S3 Transition Days; at least 30 for STANDARD_IA). */
     afterDays: z.number().int().min(0).default(30),
     /** Only objects larger than this move (ObjectSizeGreaterThan); 128 KB is where IA/IT stop paying. */
     minObjectSizeBytes: z.number().int().min(0).default(MIN_TRANSITION_OBJECT_BYTES),
@@ -144,10 +145,13 @@ export function desiredRules(
 const optionsSchema = z.object({
   /** Which rules to write; by default the one the finding's detector calls for. */
   rules: z.array(z.enum(RULE_KINDS)).min(1).optional(),
+  /** Abort multipart uploads still incomplete this many days after they started (AbortIncompleteMultipartUpload DaysAfterInitiation). */
   abortIncompleteMultipartUploadDays: z.number().int().min(1).max(36_500).default(7),
+  /** Expire noncurrent object versions this many days after they became noncurrent (NoncurrentVersionExpiration NoncurrentDays). */
   noncurrentVersionExpirationDays: z.number().int().min(1).max(36_500).default(90),
   /** Keep this many newest noncurrent versions whatever their age (S3 NewerNoncurrentVersions, 1–100). */
   keepNewerNoncurrentVersions: z.number().int().min(1).max(100).optional(),
+  /** The transition rule for current versions (the transition-current-versions rule). */
   transition: transitionSchema.prefault({}),
 });
 

@@ -8,8 +8,9 @@
  * The sandbox's JSON state stays the place tables live between CLI invocations:
  * - a table declared in the state (ensureSandboxTable: the tables the stack would create) is
  *   created in dynalite with its items before the first call that reaches it;
- * - every successful write is mirrored back into the state by a consistent read of the keys
- *   it touched (the state is a copy for persistence; dynalite answers every read).
+ * - every successful write is mirrored into the state: a put as the item sent, a delete by
+ *   removing it, an update by a consistent read of its key (the state is a copy for
+ *   persistence; dynalite answers every read).
  *
  * What dynalite 4.0.0 lacks, and how the sandbox handles it:
  * - `ReturnValuesOnConditionCheckFailure` (added to DynamoDB in 2023) is ignored: a refused
@@ -161,26 +162,29 @@ export class LocalDynamo implements LocalBackend {
     return instance.server.url;
   }
 
-  /** Keys a write touched, by table (unprocessed batch items excluded). */
-  private touched(call: SandboxCall, output: any, env: OperationEnv): Array<[SandboxTable, Item]> {
+  /**
+   * What a successful write left under each key it touched: the item put (as sent), null for a
+   * delete, or undefined where only a read can tell (UpdateItem). Unprocessed batch items are left out.
+   */
+  private touched(call: SandboxCall, output: any, env: OperationEnv): Array<{ table: SandboxTable; key: Item; item: Item | null | undefined }> {
     const tables = dynamoState(this.sandbox, env.account, env.region).tables;
     const input = call.input ?? {};
-    const one = (item: Item | undefined) => {
-      const table = tables[input.TableName];
-      return table && item ? [[table, keyOnly(table, item)] as [SandboxTable, Item]] : [];
-    };
+    const table = tables[input.TableName];
     switch (call.operation) {
       case 'PutItem':
-        return one(input.Item);
+        return table ? [{ table, key: keyOnly(table, input.Item), item: input.Item }] : [];
       case 'UpdateItem':
+        return table ? [{ table, key: keyOnly(table, input.Key), item: undefined }] : [];
       case 'DeleteItem':
-        return one(input.Key);
+        return table ? [{ table, key: keyOnly(table, input.Key), item: null }] : [];
       case 'BatchWriteItem': {
         const unprocessed = new Set(Object.values((output?.UnprocessedItems ?? {}) as Record<string, unknown[]>).flat().map((r) => JSON.stringify(r)));
         return Object.entries((input.RequestItems ?? {}) as Record<string, any[]>).flatMap(([name, requests]) =>
-          requests
-            .filter((r) => !unprocessed.has(JSON.stringify(r)))
-            .flatMap((r) => (tables[name] ? [[tables[name], keyOnly(tables[name], r.PutRequest?.Item ?? r.DeleteRequest?.Key)] as [SandboxTable, Item]] : [])),
+          tables[name]
+            ? requests
+                .filter((r) => !unprocessed.has(JSON.stringify(r)))
+                .map((r) => ({ table: tables[name], key: keyOnly(tables[name], r.PutRequest?.Item ?? r.DeleteRequest?.Key), item: r.PutRequest ? (r.PutRequest.Item as Item) : null }))
+            : [],
         );
       }
       default:
@@ -209,9 +213,10 @@ export class LocalDynamo implements LocalBackend {
       instance.created.delete(call.input.TableName);
       return;
     }
-    for (const [table, key] of this.touched(call, output, env)) {
-      const { Item } = await instance.client.send(new GetItemCommand({ TableName: table.name, Key: key as never, ConsistentRead: true }));
-      if (Item) table.items[itemKey(table, key)] = Item as Item;
+    for (const { table, key, item } of this.touched(call, output, env)) {
+      // A put stores the item as sent and a delete removes it; an update is read back (consistent).
+      const stored = item !== undefined ? item : ((await instance.client.send(new GetItemCommand({ TableName: table.name, Key: key as never, ConsistentRead: true }))).Item as Item | undefined);
+      if (stored) table.items[itemKey(table, key)] = structuredClone(stored);
       else delete table.items[itemKey(table, key)];
     }
   }
