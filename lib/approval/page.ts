@@ -9,6 +9,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { FindingResult } from '../engine/run.ts';
+import { evidenceChart, snapshotTimelines } from '../report/evidence-charts.ts';
 import { usd } from '../savings/prices.ts';
 import { errorMessage } from '../util/errors.ts';
 import { escapeHtml, evidenceLine } from './email.ts';
@@ -60,7 +61,8 @@ h1{font-size:22px;margin:0 0 8px}.muted{color:#57606a;font-size:14px}.saving{fon
 .item{display:block;border:1px solid #d8dee4;border-radius:8px;padding:10px 12px;margin:8px 0}.item input{width:22px;height:22px;margin:0 8px 0 0;vertical-align:middle}
 .item small{display:block;color:#57606a;margin-top:4px;word-break:break-word}
 button{font-size:17px;padding:14px 20px;border:0;border-radius:8px;color:#fff;width:100%;margin-top:12px;cursor:pointer}
-.approve{background:#1a7f37}.reject{background:#cf222e}.box{border-radius:8px;padding:12px 14px;margin:12px 0}.bad{background:#ffebe9;border:1px solid #ff8182}.good{background:#dafbe1;border:1px solid #4ac26b}`;
+.approve{background:#1a7f37}.reject{background:#cf222e}.box{border-radius:8px;padding:12px 14px;margin:12px 0}.bad{background:#ffebe9;border:1px solid #ff8182}.good{background:#dafbe1;border:1px solid #4ac26b}
+.evidence-charts{display:flex;flex-wrap:wrap;gap:6px;margin-top:6px}svg.evidence-chart{max-width:100%;height:auto}`;
 
 function page(statusCode: number, title: string, inner: string): HttpResponse {
   const body = `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${escapeHtml(title)} · trimtab</title><style>${CSS}</style></head><body>${inner}</body></html>`;
@@ -78,8 +80,21 @@ const LINK_PROBLEMS: Record<InvalidLinkError['reason'], [number, string]> = {
   mismatch: [403, 'This link is for another request'],
 };
 
+/** The evidence chart (pure SVG: no script, nothing fetched, fine under the CSP), or nothing. */
+function chartOf(f: FindingResult): string {
+  const chart = evidenceChart(f);
+  return chart ? `<span class="evidence-charts">${chart}</span>` : '';
+}
+
+/** Snapshot findings: one timeline per volume, above the list. */
+function timelines(findings: FindingResult[]): string {
+  return snapshotTimelines(findings)
+    .map((t) => `<div class="timeline" data-volume="${escapeHtml(t.volumeId)}">${t.svg}</div>`)
+    .join('');
+}
+
 function findingItem(f: FindingResult, selectable: boolean): string {
-  const text = `<strong>${escapeHtml(f.resource.id)}</strong> <span class="muted">(${escapeHtml(f.resource.region)}) · $${escapeHtml(usd(f.savings.monthlyUsd))}/month</span><small>${escapeHtml(f.plan?.summary ?? '')}</small><small>Evidence: ${escapeHtml(evidenceLine(f.evidence))}</small><small>Undo: ${escapeHtml(f.plan?.undo ?? '')}</small>`;
+  const text = `<strong>${escapeHtml(f.resource.id)}</strong> <span class="muted">(${escapeHtml(f.resource.region)}) · $${escapeHtml(usd(f.savings.monthlyUsd))}/month</span><small>${escapeHtml(f.plan?.summary ?? '')}</small><small>Evidence: ${escapeHtml(evidenceLine(f.evidence))}</small>${chartOf(f)}<small>Undo: ${escapeHtml(f.plan?.undo ?? '')}</small>`;
   return selectable
     ? `<label class="item"><input type="checkbox" name="include" value="${escapeHtml(f.id)}" checked>${text}</label>`
     : `<div class="item">${text}</div>`;
@@ -98,6 +113,7 @@ function planPage(record: ApprovalRecord, claims: LinkClaims, token: string, act
 <form method="post" action="${escapeHtml(action)}">
 <input type="hidden" name="t" value="${escapeHtml(token)}">
 ${approve ? '<input type="hidden" name="selection" value="1"><p class="muted">Untick a resource to leave it as it is.</p>' : ''}
+${timelines(record.findings)}
 ${record.findings.map((f) => findingItem(f, approve)).join('\n')}
 <button type="submit" class="${approve ? 'approve' : 'reject'}">${approve ? 'Approve the selected changes' : 'Reject: change nothing'}</button>
 </form>

@@ -12,6 +12,7 @@
 import type { ActionRecord } from '../engine/types.ts';
 import type { FindingResult, RunResult } from '../engine/run.ts';
 import { usd } from '../savings/prices.ts';
+import { evidenceChart, snapshotTimelines } from './evidence-charts.ts';
 
 export interface ReportMeta {
   account: string;
@@ -124,6 +125,21 @@ ${f.outcomeDetail ? `<p class="muted">Outcome: ${escapeHtml(f.outcomeDetail)}</p
 </details>`;
 }
 
+/** The finding's evidence chart, visible without opening the details (none when there is no series). */
+function chartBlock(f: FindingResult): string {
+  const chart = evidenceChart(f);
+  return chart ? `<div class="evidence-charts">${chart}</div>` : '';
+}
+
+/** One timeline per volume, from every snapshot finding of the report. */
+function snapshotSection(findings: FindingResult[]): string {
+  const timelines = snapshotTimelines(findings);
+  if (!timelines.length) return '';
+  return `<h2>Snapshots by volume</h2>
+<p class="muted">Each snapshot the policies looked at, by start time: × to delete, green kept (reported only, or not acted on), grey protected. Hover a mark for the snapshot id.</p>
+<div class="charts" id="snapshot-timelines">${timelines.map((t) => `<figure class="chart timeline" data-volume="${escapeHtml(t.volumeId)}">${t.svg}</figure>`).join('\n')}</div>`;
+}
+
 function findingRow(f: FindingResult): string {
   const label = outcomeLabel(f);
   const amount = saving(f);
@@ -131,7 +147,7 @@ function findingRow(f: FindingResult): string {
 <td data-sort="${escapeHtml(`${f.resource.type} ${f.resource.id}`)}"><span class="type">${escapeHtml(f.resource.type)}</span> <strong>${escapeHtml(f.resource.id)}</strong><br><span class="muted">${escapeHtml(f.resource.region)}</span></td>
 <td>${escapeHtml(f.policy)}<br><span class="muted">${escapeHtml(f.mode)}</span></td>
 <td data-sort="${escapeHtml(label)}"><span class="badge ${escapeHtml(label.replace(/\s+/g, '-').toLowerCase())}">${escapeHtml(label)}</span></td>
-<td>${escapeHtml(f.reason)}${evidenceDetails(f)}</td>
+<td>${escapeHtml(f.reason)}${chartBlock(f)}${evidenceDetails(f)}</td>
 <td>${f.plan ? `<strong>${escapeHtml(f.plan.action)}</strong>: ${escapeHtml(f.plan.summary)}` : '<span class="muted">—</span>'}</td>
 <td class="num" data-sort="${amount}">${f.status === 'protected' ? '—' : escapeHtml(money(amount))}</td>
 </tr>`;
@@ -163,7 +179,9 @@ tr.status-protected{color:#57606a}
 details{margin-top:6px}summary{cursor:pointer;color:#0969da}
 table.kv{border-collapse:collapse;margin:6px 0;font-size:12px}table.kv th,table.kv td{border:0;padding:2px 8px 2px 0;word-break:break-word}table.kv th{color:#57606a;font-weight:500;white-space:nowrap;text-align:left;vertical-align:top}
 ul.basis{margin:2px 0 6px 16px;padding:0;font-size:12px}
-footer{margin-top:24px}`;
+footer{margin-top:24px}
+.evidence-charts{display:flex;flex-wrap:wrap;gap:8px;margin-top:6px}.evidence-charts svg{max-width:100%;height:auto;background:#fff}
+.chart.timeline{flex:0 1 460px}`;
 
 /** Sorting: click a heading (or Enter/Space on it). Numbers sort by data-sort, text by its content. */
 const SCRIPT = `(function(){var t=document.getElementById('findings');if(!t)return;var body=t.tBodies[0];
@@ -224,6 +242,7 @@ ${shown.map(findingRow).join('\n')}
 </tbody>
 <tfoot><tr><td colspan="5">Total estimated saving, protected excluded${escapeHtml(overlapNote)}</td><td class="num">${escapeHtml(money(distinctTotal))}</td></tr></tfoot>
 </table>
+${snapshotSection(result.findings)}
 ${actionsSection}
 ${errors}
 <footer class="muted">Estimates use the list prices in trimtab's price table (lib/savings/prices.ts); each finding's basis is under "Evidence".</footer>

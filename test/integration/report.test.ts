@@ -6,6 +6,7 @@ import { buildProgram } from '../../lib/cli/main.ts';
 import type { RunResult } from '../../lib/engine/run.ts';
 import { loadPolicies } from '../../lib/policy/load.ts';
 import { launchBrowser } from '../../lib/report/browser.ts';
+import { evidenceChart, snapshotTimelines } from '../../lib/report/evidence-charts.ts';
 import { renderHtmlReport, savingsBy } from '../../lib/report/html.ts';
 import { testEnv } from '../helpers.ts';
 
@@ -89,6 +90,75 @@ describe('the HTML report in headless Chromium', () => {
     // A screenshot renders (the docs keep one: docs/images/report-screenshot.png).
     const png = await page.screenshot();
     expect(png.subarray(1, 4).toString()).toBe('PNG');
+    await page.close();
+  });
+});
+
+describe('the evidence charts in headless Chromium', () => {
+  it('draws a visible chart in the row of every finding whose evidence has a series, with bars of real height, and nothing fetched', async () => {
+    // Prepare
+    const page = await browser.context.newPage();
+    const requests: string[] = [];
+    page.on('request', (r) => requests.push(r.url()));
+    const charted = result.findings.filter((f) => evidenceChart(f));
+
+    // Act
+    await page.goto(`file://${file}`);
+
+    // Assess
+    expect(charted.length).toBeGreaterThan(20);
+    expect(await page.locator('#findings > tbody > tr .evidence-charts').count()).toBe(charted.length);
+    // Every kind the issue names is drawn: ASG, instances, buckets, volumes.
+    const types = await page.locator('#findings > tbody > tr:has(.evidence-charts) .type').allTextContents();
+    expect(new Set(types)).toEqual(new Set(['asg', 'ec2-instance', 's3-bucket', 'ebs-volume']));
+    // An ASG row: 14 daily CPU bars, laid out by the browser with the heights the data give, and the target line.
+    const asgRow = page.locator('#findings > tbody > tr').filter({ has: page.locator('span.type', { hasText: /^asg$/ }) }).filter({ has: page.locator('.evidence-charts') }).first();
+    const cpuChart = asgRow.locator('svg.evidence-chart').first();
+    expect(await cpuChart.isVisible()).toBe(true);
+    const bars = await cpuChart.locator('rect.bar').evaluateAll((rs) => rs.map((r) => ({ value: Number(r.getAttribute('data-value')), height: (r as unknown as { getBBox(): { height: number } }).getBBox().height })));
+    expect(bars).toHaveLength(14);
+    const tallest = bars.reduce((a, b) => (b.value > a.value ? b : a));
+    expect(tallest.height).toBeGreaterThan(10);
+    for (const b of bars) expect(b.height / tallest.height).toBeCloseTo(b.value / tallest.value, 1);
+    expect(await cpuChart.locator('line.ref').count()).toBe(1);
+    expect(requests.every((u) => u.startsWith('file://'))).toBe(true);
+    await page.close();
+  });
+
+  it('shows one snapshot timeline per volume with every snapshot finding marked, to-delete and protected', async () => {
+    // Prepare
+    const page = await browser.context.newPage();
+    const expected = snapshotTimelines(result.findings);
+    const snapshotIds = new Set(result.findings.filter((f) => f.resource.type === 'ebs-snapshot').map((f) => f.resource.id));
+
+    // Act
+    await page.goto(`file://${file}`);
+
+    // Assess
+    const volumes = await page.locator('#snapshot-timelines figure').evaluateAll((fs) => fs.map((f) => f.getAttribute('data-volume')));
+    expect(volumes).toEqual(expected.map((t) => t.volumeId));
+    const marks = await page.locator('#snapshot-timelines g.snapshot').evaluateAll((gs) => gs.map((g) => [g.getAttribute('data-snapshot'), g.getAttribute('data-mark')]));
+    expect(new Set(marks.map(([id]) => id))).toEqual(snapshotIds);
+    expect(new Set(marks.map(([, mark]) => mark))).toEqual(new Set(['to-delete', 'protected']));
+    expect(await page.locator('#snapshot-timelines svg').first().isVisible()).toBe(true);
+    await page.close();
+  });
+
+  it("draws the same charts with the page's only script removed (pure SVG: no JavaScript needed)", async () => {
+    // Prepare: the table script is the page's only script; the charts must not depend on it.
+    const html = renderHtmlReport(result, { account: '123456789012', regions: ['eu-west-1'], generatedAt: CLOCK(), command: 'scan' }).replace(/<script>[\s\S]*?<\/script>/, '');
+    const noJs = join(dir, 'no-js.html');
+    writeFileSync(noJs, html);
+    const page = await browser.context.newPage();
+
+    // Act
+    await page.goto(`file://${noJs}`);
+
+    // Assess
+    expect(html).not.toContain('<script');
+    const perFinding = result.findings.reduce((n, f) => n + (evidenceChart(f)?.match(/<svg/g)?.length ?? 0), 0);
+    expect(await page.locator('svg.evidence-chart').count()).toBe(perFinding + snapshotTimelines(result.findings).length);
+    expect(await page.locator('svg.evidence-chart').first().isVisible()).toBe(true);
     await page.close();
   });
 });
