@@ -1,0 +1,66 @@
+/**
+ * The built CLI's stand-ins for AWS SDK packages (used only by lib/cli/build.mjs; the sources
+ * and the tests import the SDK directly).
+ *
+ * The resource modules import their SDK clients at the top (`import { EC2Client, … } from
+ * '@aws-sdk/client-ec2'`), and the policy schema is composed from those modules, so a plain
+ * bundle evaluates every client on every start, even for `trimtab validate`. In the bundle each
+ * `@aws-sdk/*` import resolves to a generated module whose exports are these proxies instead:
+ * the real package is required (from the separate dist/cli/sdk.cjs, whose modules are wrapped
+ * and evaluated one by one) the first time an export is used: a command constructed, a
+ * client created, a paginator called, an enum read. Commands and clients are classes, so the
+ * proxies forward `new`, calls, static members and `instanceof`.
+ */
+import { createRequire } from 'node:module';
+
+type Loader = () => Record<string, unknown>;
+
+let sdkBundle: Record<string, Loader> | undefined;
+
+/** dist/cli/sdk.cjs sits next to the chunk this code is bundled into. */
+function sdkModule(name: string): Record<string, unknown> {
+  sdkBundle ??= createRequire(import.meta.url)('./sdk.cjs') as Record<string, Loader>;
+  const load = sdkBundle[name];
+  if (!load) throw new Error(`trimtab build: ${name} is not in sdk.cjs (rebuild with npm run build)`);
+  return load();
+}
+
+/** Loaded at most once per package, on first use. */
+export function lazyPackage(name: string) {
+  let real: Record<string, unknown> | undefined;
+  const mod = () => (real ??= sdkModule(name));
+  const value = (exportName: string) => mod()[exportName];
+  return {
+    /** A class or function export. */
+    fn(exportName: string): unknown {
+      // The apply and construct traps need a target that is itself callable and constructible.
+      const callable = function () {} as unknown as object;
+      const get = () => value(exportName) as (...args: unknown[]) => unknown;
+      const proxy: object = new Proxy(callable, {
+        apply: (_t, self, args) => Reflect.apply(get(), self, args),
+        construct: (_t, args, newTarget) => Reflect.construct(get(), args, newTarget === proxy ? get() : newTarget),
+        get: (_t, prop) => (prop === 'prototype' ? get().prototype : Reflect.get(get(), prop)),
+        has: (_t, prop) => Reflect.has(get(), prop),
+        getPrototypeOf: () => Reflect.getPrototypeOf(get()),
+      });
+      return proxy;
+    },
+    /** An object export (an enum such as VolumeType). */
+    obj(exportName: string): unknown {
+      const get = () => value(exportName) as object;
+      return new Proxy(
+        {},
+        {
+          get: (_t, prop) => Reflect.get(get(), prop),
+          has: (_t, prop) => Reflect.has(get(), prop),
+          ownKeys: () => Reflect.ownKeys(get()),
+          getOwnPropertyDescriptor: (_t, prop) => {
+            const d = Reflect.getOwnPropertyDescriptor(get(), prop);
+            return d && { ...d, configurable: true };
+          },
+          getPrototypeOf: () => Reflect.getPrototypeOf(get()),
+        },
+      );
+    },
+  };
+}
