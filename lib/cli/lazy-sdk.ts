@@ -11,24 +11,33 @@
  * client created, a paginator called, an enum read. Commands and clients are classes, so the
  * proxies forward `new`, calls, static members and `instanceof`.
  */
+import { writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 
 type Loader = () => Record<string, unknown>;
 
 let sdkBundle: Record<string, Loader> | undefined;
 
+/** The SDK packages this process loaded, in order (the bench and the tests read it). */
+export const loadedSdkPackages: string[] = [];
+
+// TRIMTAB_SDK_LOAD_LOG=<file>: write that list as JSON when the process exits.
+const loadLog = process.env.TRIMTAB_SDK_LOAD_LOG;
+if (loadLog) process.on('exit', () => writeFileSync(loadLog, JSON.stringify(loadedSdkPackages)));
+
 /** dist/cli/sdk.cjs sits next to the chunk this code is bundled into. */
-function sdkModule(name: string): Record<string, unknown> {
-  sdkBundle ??= createRequire(import.meta.url)('./sdk.cjs') as Record<string, Loader>;
+function sdkModule(name: string, from: string): Record<string, unknown> {
+  sdkBundle ??= createRequire(from)('./sdk.cjs') as Record<string, Loader>;
   const load = sdkBundle[name];
   if (!load) throw new Error(`trimtab build: ${name} is not in sdk.cjs (rebuild with npm run build)`);
+  loadedSdkPackages.push(name);
   return load();
 }
 
-/** Loaded at most once per package, on first use. */
-export function lazyPackage(name: string) {
+/** Loaded at most once per package, on first use. `from`: where sdk.cjs is looked up (tests). */
+export function lazyPackage(name: string, from: string = import.meta.url) {
   let real: Record<string, unknown> | undefined;
-  const mod = () => (real ??= sdkModule(name));
+  const mod = () => (real ??= sdkModule(name, from));
   const value = (exportName: string) => mod()[exportName];
   return {
     /** A class or function export. */
