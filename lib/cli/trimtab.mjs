@@ -4,6 +4,8 @@
 
 // Lambda runs nodejs22.x; the CLI supports Node 20, so the SDK's Node-22 notice is noise here.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+// Node ≥ 22.1 keeps V8's compiled code for the bundle between runs (in the temp folder); Node 20 has no such API.
+(await import('node:module')).enableCompileCache?.();
 const bundle = new URL('../../dist/cli/main.mjs', import.meta.url);
 let main;
 try {
