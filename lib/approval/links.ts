@@ -42,7 +42,7 @@ const payloadSchema = z.strictObject({
 
 function checkSecret(secret: string) {
   if (typeof secret !== 'string' || secret.length < MIN_SECRET_LENGTH) {
-    throw new TrimtabError(`The approval link secret is missing or shorter than ${MIN_SECRET_LENGTH} characters; set a long random value (see README.approval.md).`);
+    throw new TrimtabError(`The approval link secret is missing or shorter than ${MIN_SECRET_LENGTH} characters; set a long random value (see docs/approval.md).`);
   }
 }
 

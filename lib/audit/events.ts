@@ -5,7 +5,7 @@
  * Events are queued and sent with PutEvents in batches of at most 10 entries and 256 KB per
  * request (AWS's limits). An entry that alone would pass 256 KB loses its `evidence` and is
  * marked `truncated` rather than dropped. Entries AWS refuses with a transient error are
- * retried once. The detail schema is documented in README.audit.md.
+ * retried once. The detail schema is documented in docs/audit-and-undo.md.
  */
 import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import type { AwsClients } from '../aws/clients.ts';

@@ -167,7 +167,7 @@ export function summaryLine(result: RunResult, apiCalls: number): string {
   return parts.filter(Boolean).join(' · ');
 }
 
-/** The machine-readable result (the shape is documented in the README). */
+/** The machine-readable result (the shape is documented in docs/cli.md). */
 export function resultJson(result: RunResult, apiCalls: number, options: { verbose?: boolean; includeActions?: boolean } = {}) {
   return {
     findings: result.findings

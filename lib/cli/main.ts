@@ -48,7 +48,7 @@ function withCommonOptions(command: Command): Command {
     .addOption(new Option('-o, --output <format>', 'output format').choices(['table', 'json', 'html', 'csv']).default('table'))
     .option('-v, --verbose', 'also show protected resources, with the reason')
     .option('--stage <name>', STAGE_HELP)
-    // Several accounts (hub and spokes, README.org.md): the output gains an ACCOUNT column.
+    // Several accounts (hub and spokes, docs/organizations.md): the output gains an ACCOUNT column.
     .option('--role-arn <arn>', 'also cover the account of this IAM role, assumed from your credentials (repeatable)', collect)
     .option('--profile <name>', 'cover the account of this AWS profile (repeatable)', collect)
     .option('--account <id>', "cover this member account through the organization's member role (repeatable; in the sandbox: the 'organization' scenario's accounts)", collect);

@@ -1,6 +1,6 @@
 /**
  * The IAM each function has, as a Markdown table, read from the packaged CloudFormation
- * template (after `npx osls package`). README.security.md carries its output; the package
+ * template (after `npx osls package`). docs/security.md carries its output; the package
  * test (test/package/least-privilege.test.ts) fails when the two drift apart.
  *
  *   node --import tsx lib/deploy/iam-table.ts [template.json]

@@ -71,7 +71,7 @@ export function itemsForAccounts(set: PolicySet, accounts: string[], defaultRegi
 export { MemberAccessError };
 
 export function registerOrgCommands(program: Command) {
-  const org = program.command('org').description('hub and spokes: an AWS Organization (README.org.md)');
+  const org = program.command('org').description('hub and spokes: an AWS Organization (docs/organizations.md)');
   org
     .command('member-template')
     .description(`write the member-account CloudFormation template (StackSet) generated from the policies (default ${MEMBER_TEMPLATE_FILE})`)

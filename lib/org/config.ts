@@ -5,7 +5,7 @@
  * Why a static OU mapping: resolving OUs live needs Organizations ListChildren /
  * ListAccountsForParent (@aws-sdk/client-organizations), which this project does not ship, and
  * which only the management account or a delegated administrator may call. The mapping is
- * exported once (README.org.md shows the `aws organizations` commands) and reviewed like code.
+ * exported once (docs/organizations.md shows the `aws organizations` commands) and reviewed like code.
  */
 import { z } from 'zod';
 
@@ -21,7 +21,7 @@ export const organizationSchema = z.strictObject({
   id: z.string().regex(/^o-[a-z0-9]{10,32}$/, 'an organization id looks like o-a1b2c3d4e5').optional(),
   /** Member accounts swept when a policy names no accounts or OUs. */
   accounts: z.array(ACCOUNT_ID).default([]),
-  /** OU id → its accounts (exported from Organizations; see README.org.md). */
+  /** OU id → its accounts (exported from Organizations; see docs/organizations.md). */
   organizationalUnits: z
     .record(z.string().regex(OU_ID, 'an OU id looks like ou-ab12-cd34ef56'), z.array(ACCOUNT_ID).min(1))
     .default({}),

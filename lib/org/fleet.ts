@@ -154,7 +154,7 @@ export interface SweepOrganizationOptions extends FleetRunOptions {
 
 /**
  * A whole organization sweep in-process: resolve the items, then run them. The benchmark
- * times this for 50 accounts × 4 regions on the `organization` sandbox (see README.org.md).
+ * times this for 50 accounts × 4 regions on the `organization` sandbox (see docs/organizations.md).
  */
 export async function sweepOrganization(options: SweepOrganizationOptions): Promise<FleetResult & { plan: SweepItem[] }> {
   const { policies, organization, hub, clientsFor, concurrency, accounts, regions, ...runOptions } = options;

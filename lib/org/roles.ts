@@ -20,7 +20,7 @@ export class MemberAccessError extends TrimtabError {
     readonly roleArn: string,
     cause: unknown,
   ) {
-    super(`Cannot assume ${roleArn} in account ${account}: ${(cause as Error)?.name ?? 'Error'}: ${errorMessage(cause)}. Deploy the member role there (README.org.md: the StackSet) or remove the account from organization.`, { cause });
+    super(`Cannot assume ${roleArn} in account ${account}: ${(cause as Error)?.name ?? 'Error'}: ${errorMessage(cause)}. Deploy the member role there (docs/organizations.md: the StackSet) or remove the account from organization.`, { cause });
   }
 }
 

@@ -167,7 +167,7 @@ export function buildPolicyFileSchema() {
       approval: approvalSchema.optional(),
     }).optional(),
     policies: z.array(buildPolicySchema()).min(1, 'a policy file needs at least one policy'),
-    // Hub and spokes (lib/org, README.org.md): the member accounts and OUs the hub sweeps.
+    // Hub and spokes (lib/org, docs/organizations.md): the member accounts and OUs the hub sweeps.
     organization: organizationSchema.optional(),
   }).superRefine((file, ctx) => {
     const seen = new Map<string, number>();

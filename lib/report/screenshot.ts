@@ -1,5 +1,5 @@
 /**
- * Regenerates lib/report/report-screenshot.png for the docs: a read-only scan of a freshly
+ * Regenerates docs/images/report-screenshot.png for the docs: a read-only scan of a freshly
  * seeded small-company sandbox with the default policies, rendered in headless Chromium.
  *
  *   node --import tsx lib/report/screenshot.ts [out.png]
@@ -15,7 +15,7 @@ import { seededSandbox, SANDBOX_ACCOUNT } from '../sandbox/index.ts';
 import { launchBrowser } from './browser.ts';
 import { renderHtmlReport } from './html.ts';
 
-const out = resolve(process.argv[2] ?? 'lib/report/report-screenshot.png');
+const out = resolve(process.argv[2] ?? 'docs/images/report-screenshot.png');
 const sandbox = seededSandbox();
 const clients = new AwsClients({ account: SANDBOX_ACCOUNT, allowWrites: false, interceptor: sandbox, writePacing: false });
 const regions = ['eu-west-1', 'us-east-1'];

@@ -1,6 +1,6 @@
 /**
  * The one price table. us-east-1 list prices as published around early 2026
- * (see README "Savings math"). A policy may override any entry with `prices:`.
+ * (see the "Savings math" section of each docs/resources/<type>.md). A policy may override any entry with `prices:`.
  */
 export const PRICE_TABLE_DATE = '2026-01';
 

@@ -7,7 +7,7 @@
  * Why a reconciler and not CloudFormation resources: "each in-scope group" is only known by
  * listing the account, and groups come and go between deploys. `osls package` runs offline
  * without credentials, so the template cannot know them; a reconciler on a schedule (and
- * after every deploy) follows the account. See README.triggers.md.
+ * after every deploy) follows the account. See docs/triggers.md.
  */
 import { CloudWatchClient, DeleteAlarmsCommand, PutMetricAlarmCommand, paginateDescribeAlarms, type MetricAlarm } from '@aws-sdk/client-cloudwatch';
 import type { EngineDeps } from '../engine/run.ts';

@@ -186,7 +186,7 @@ function idempotencyConfig(deps: TriggerDeps, options: ConstructorParameters<typ
   return config;
 }
 
-/** What the idempotency key is made of: the alarm, the resource, and the cooldown window (see README). */
+/** What the idempotency key is made of: the alarm, the resource, and the cooldown window (see docs/triggers.md). */
 export interface AlarmActKey {
   alarm: string;
   account: string;

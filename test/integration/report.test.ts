@@ -87,7 +87,7 @@ describe('the HTML report in headless Chromium', () => {
     expect(await row.locator('details table.kv').isVisible()).toBe(true);
     expect(await row.locator('details table.kv th').first().textContent()).toBe(firstKey);
     expect(await row.locator('strong').first().textContent()).toBe(top.resource.id);
-    // A screenshot renders (the docs keep one: lib/report/report-screenshot.png).
+    // A screenshot renders (the docs keep one: docs/images/report-screenshot.png).
     const png = await page.screenshot();
     expect(png.subarray(1, 4).toString()).toBe('PNG');
     await page.close();

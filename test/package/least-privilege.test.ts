@@ -165,7 +165,7 @@ describe('least privilege in the packaged template', () => {
     for (const arn of snapshotResources) expect(arn).toMatch(/:ec2:\*::snapshot\/\*$/);
   });
 
-  it('matches the IAM table in README.md (regenerate: node --import tsx lib/deploy/iam-table.ts)', () => {
-    expect(readFileSync('README.md', 'utf8')).toContain(iamTable(template));
+  it('matches the IAM table in docs/security.md (regenerate: node --import tsx lib/deploy/iam-table.ts)', () => {
+    expect(readFileSync('docs/security.md', 'utf8')).toContain(iamTable(template));
   });
 });

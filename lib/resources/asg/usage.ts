@@ -2,7 +2,7 @@
  * Pure math over a group's hourly usage: the statistics the detectors quote as evidence, the
  * capacity the load needs at a CPU target, and the instance-hours a change would save.
  *
- * Model (documented in README.asg.md): in hour h the group served a load of
+ * Model (documented in docs/resources/asg.md): in hour h the group served a load of
  * `inService[h] × cpu[h]` "CPU-percent-instances". Target tracking keeps
  * `ceil(load / target)` instances in service, clamped to [MinSize, MaxSize]. A change saves
  * the difference between that count under the current settings and under the new ones,

@@ -19,7 +19,7 @@ export interface BucketSizes {
   asOf?: string;
 }
 
-/** Assumptions a policy can tune (the detector's options); the defaults are stated in the README. */
+/** Assumptions a policy can tune (the detector's options); the defaults are stated in docs/resources/s3-bucket.md. */
 export interface TransitionAssumptions {
   /** Share of Standard bytes not read for 30+ days (Intelligent-Tiering moves those to its IA tier). */
   coldFraction: number;
