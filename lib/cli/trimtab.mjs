@@ -11,7 +11,7 @@ let main;
 try {
   ({ main } = await import(bundle.href));
 } catch (error) {
-  if (error?.code === 'ERR_MODULE_NOT_FOUND' && String(error.message).includes(bundle.pathname)) {
+  if (error?.code === 'ERR_MODULE_NOT_FOUND' && /dist[\\/]cli[\\/]main\.mjs/.test(String(error.message))) {
     console.error('trimtab: the command is not built yet: run `npm run build` in the trimtab folder (npm install runs it as `prepare`).');
     process.exit(2);
   }
