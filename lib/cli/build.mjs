@@ -19,7 +19,7 @@
  *   node lib/cli/build.mjs              build
  *   node lib/cli/build.mjs --if-stale   build only when a source file is newer than the bundle
  */
-import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -104,6 +104,12 @@ export async function build({ log = console.error } = {}) {
     outfile: SDK_BUNDLE,
     format: 'cjs',
   });
+  // lib/cli/lazy-sdk.ts compiles sdk.cjs with node:vm to keep V8's code cache, and a vm script
+  // cannot import() on Node 20 without a flag: the SDK's two import()s are of Node built-ins,
+  // which require() gives the same named exports.
+  const sdk = readFileSync(SDK_BUNDLE, 'utf8').replace(/\bimport\("(node:[a-z_/]+)"\)/g, 'Promise.resolve().then(()=>require("$1"))');
+  if (/[^\w$.]import\(/.test(sdk)) throw new Error('sdk.cjs has an import() that lib/cli/lazy-sdk.ts cannot run: extend the rewrite in lib/cli/build.mjs');
+  writeFileSync(SDK_BUNDLE, sdk);
   const bytes = readdirSync(OUT_DIR).reduce((sum, f) => sum + statSync(join(OUT_DIR, f)).size, 0);
   log(`trimtab: built ${relative(ROOT, OUT_DIR)}/ (${(bytes / 1e6).toFixed(1)} MB, ${names.length} lazy SDK packages) in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   return { metafile: main.metafile, lazy: names };

@@ -11,8 +11,12 @@
  * client created, a paginator called, an enum read. Commands and clients are classes, so the
  * proxies forward `new`, calls, static members and `instanceof`.
  */
-import { writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import Module, { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Script } from 'node:vm';
 
 type Loader = () => Record<string, unknown>;
 
@@ -25,9 +29,45 @@ export const loadedSdkPackages: string[] = [];
 const loadLog = process.env.TRIMTAB_SDK_LOAD_LOG;
 if (loadLog) process.on('exit', () => writeFileSync(loadLog, JSON.stringify(loadedSdkPackages)));
 
+/**
+ * Loads sdk.cjs as require() would, but through node:vm with V8's code cache: compiling the SDK's
+ * 2.9 MB is most of a scan's start on Node 20, which has no module compile cache. The cache is
+ * written at exit to the temp folder (keyed by the file, Node and CPU; V8 rejects a stale one,
+ * then it is rewritten). TRIMTAB_CODE_CACHE=0 turns it off.
+ */
+function loadSdkBundle(file: string): Record<string, Loader> {
+  if (process.env.TRIMTAB_CODE_CACHE === '0') return createRequire(file)(file) as Record<string, Loader>;
+  const source = readFileSync(file, 'utf8');
+  const { size, mtimeMs } = statSync(file);
+  const cacheFile = join(tmpdir(), 'trimtab-code-cache', `sdk-${size}-${Math.round(mtimeMs)}-${process.version}-${process.arch}.bin`);
+  let cachedData: Buffer | undefined;
+  try {
+    cachedData = readFileSync(cacheFile);
+  } catch {
+    // first run: no cache yet
+  }
+  const script = new Script(Module.wrap(source), { filename: file, cachedData });
+  if (!cachedData || script.cachedDataRejected) {
+    // At exit the functions this run compiled are in the cache too; a rename keeps concurrent runs from reading half a file.
+    process.once('exit', () => {
+      try {
+        mkdirSync(dirname(cacheFile), { recursive: true });
+        const partial = `${cacheFile}.${process.pid}`;
+        writeFileSync(partial, script.createCachedData());
+        renameSync(partial, cacheFile);
+      } catch {
+        // a read-only temp folder: run without the cache
+      }
+    });
+  }
+  const module = { exports: {} as Record<string, Loader> };
+  (script.runInThisContext() as (...args: unknown[]) => void).call(module.exports, module.exports, createRequire(file), module, file, dirname(file));
+  return module.exports;
+}
+
 /** dist/cli/sdk.cjs sits next to the chunk this code is bundled into. */
 function sdkModule(name: string, from: string): Record<string, unknown> {
-  sdkBundle ??= createRequire(from)('./sdk.cjs') as Record<string, Loader>;
+  sdkBundle ??= loadSdkBundle(fileURLToPath(new URL('./sdk.cjs', from)));
   const load = sdkBundle[name];
   if (!load) throw new Error(`trimtab build: ${name} is not in sdk.cjs (rebuild with npm run build)`);
   loadedSdkPackages.push(name);

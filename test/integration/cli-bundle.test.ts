@@ -56,6 +56,28 @@ describe('the built trimtab command', () => {
     ]);
   });
 
+  it("keeps V8's code cache of the SDK bundle in the temp folder at the first scan and reuses it after", async () => {
+    // Prepare
+    const tmp = join(dir, 'tmp');
+    const { mkdirSync, readdirSync, statSync } = await import('node:fs');
+    mkdirSync(tmp);
+    const scan = () => exec(process.execPath, [BIN, 'scan', '--sandbox', '--output', 'json'], { cwd: dir, env: env({ TMPDIR: tmp }), timeout: 60_000 });
+
+    // Act
+    const first = JSON.parse((await scan()).stdout) as { summary: { findings: number } };
+    const [cache] = readdirSync(join(tmp, 'trimtab-code-cache'));
+    const written = statSync(join(tmp, 'trimtab-code-cache', cache)).mtimeMs;
+    const second = JSON.parse((await scan()).stdout) as { summary: { findings: number } };
+
+    // Assess: one cache for this sdk.cjs, Node and CPU; accepted by V8 on the second run, so not rewritten
+    expect(cache).toMatch(new RegExp(`^sdk-\\d+-\\d+-${process.version.replace(/\./g, '\\.')}-${process.arch}\\.bin$`));
+    expect(statSync(join(tmp, 'trimtab-code-cache', cache)).size).toBeGreaterThan(1_000_000);
+    expect(readdirSync(join(tmp, 'trimtab-code-cache'))).toEqual([cache]);
+    expect(statSync(join(tmp, 'trimtab-code-cache', cache)).mtimeMs).toBe(written);
+    expect(second.summary.findings).toBe(first.summary.findings);
+    expect(first.summary.findings).toBeGreaterThan(10);
+  });
+
   it('prints the package version for --version and -V', async () => {
     // Prepare
     const { version } = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string };

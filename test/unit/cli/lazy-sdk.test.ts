@@ -20,15 +20,23 @@ module.exports = {
 
 let dir: string;
 let from: string;
+let tmp: string | undefined;
 const loads = () => (globalThis as { __fakeSdkLoads?: number }).__fakeSdkLoads ?? 0;
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'trimtab-lazy-sdk-'));
+  // The code cache of the stand-in sdk.cjs goes to the temp folder: this test's own.
+  tmp = process.env.TMPDIR;
+  process.env.TMPDIR = dir;
   writeFileSync(join(dir, 'sdk.cjs'), SDK_CJS);
   from = pathToFileURL(join(dir, 'chunk.mjs')).href;
 });
 
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+afterAll(() => {
+  if (tmp === undefined) delete process.env.TMPDIR;
+  else process.env.TMPDIR = tmp;
+  rmSync(dir, { recursive: true, force: true });
+});
 
 describe('lazyPackage', () => {
   it('loads nothing until an export is used, then loads the package once', async () => {
