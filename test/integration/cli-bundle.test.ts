@@ -78,6 +78,21 @@ describe('the built trimtab command', () => {
     expect(first.summary.findings).toBeGreaterThan(10);
   });
 
+  it('neither reads nor writes a code cache folder that others can write to', async () => {
+    // Prepare: a shared temp folder whose cache folder is world-writable
+    const { chmodSync, mkdirSync, readdirSync } = await import('node:fs');
+    const tmp = join(dir, 'shared-tmp');
+    mkdirSync(join(tmp, 'trimtab-code-cache'), { recursive: true });
+    chmodSync(join(tmp, 'trimtab-code-cache'), 0o777);
+
+    // Act
+    const { stdout } = await exec(process.execPath, [BIN, 'scan', '--sandbox', '--output', 'json'], { cwd: dir, env: env({ TMPDIR: tmp }), timeout: 60_000 });
+
+    // Assess: the scan ran, and left nothing there for the next run to execute
+    expect((JSON.parse(stdout) as { summary: { findings: number } }).summary.findings).toBeGreaterThan(10);
+    expect(readdirSync(join(tmp, 'trimtab-code-cache'))).toEqual([]);
+  });
+
   it('prints the package version for --version and -V', async () => {
     // Prepare
     const { version } = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string };
