@@ -58,6 +58,8 @@ export async function startApproval(options: { timeoutSeconds?: number; currentP
   const record = async () => (await store.get(approvalId))!;
   const until = (...statuses: ApprovalRecord['status'][]) => waitFor(async () => ((s) => (statuses.includes(s.status) ? s : undefined))(await record()), `status ${statuses.join('|')}`);
   await until('waiting');
+  // "Ask the approvers" sets `waiting`, then sends each email through SES (the local server) and records who was notified.
+  await waitFor(async () => ((await record()).notified?.length ? true : undefined), 'the approval emails');
   return { env, stack, store, approvalId, record, until };
 }
 

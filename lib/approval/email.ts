@@ -43,14 +43,29 @@ export class SesMailer implements Mailer {
   }
 }
 
+/**
+ * Control characters (C0, DEL, C1: CR, LF, NEL…), the line and paragraph separators, and the
+ * bidirectional controls (LRM, RLM, ALM, LRE…RLO, LRI…PDI; the "Trojan Source" set, Unicode
+ * TR #9). Resource names, tags and evidence come from the account: with these they could start
+ * a new line in the text mail ("Approve: http://…") or reorder what the reader sees.
+ */
+const UNSAFE = /[\p{Cc}\u2028\u2029\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/gu;
+
+/** Every unsafe character shown as a visible escape (`\u000a`), so nothing is hidden and nothing breaks a line. */
+export const neutralise = (value: unknown) => String(value).replace(UNSAFE, (c) => `\\u${c.codePointAt(0)!.toString(16).padStart(4, '0')}`);
+
+/** Safe in HTML text and attribute values, and neutralised (above). */
 export const escapeHtml = (value: unknown) =>
-  String(value).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+  neutralise(value).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+
+/** A template tag for the plain-text part and the subject: every interpolated value is neutralised, the template's own line breaks stay. */
+export const plain = (strings: TemplateStringsArray, ...values: unknown[]) => strings.reduce((out, part, i) => out + part + (i < values.length ? neutralise(values[i]) : ''), '');
 
 /** Evidence as short "key: value" pairs (numbers and strings; nested values as compact JSON). */
 export function evidenceLine(evidence: Record<string, unknown>, max = 6): string {
   return Object.entries(evidence)
     .slice(0, max)
-    .map(([k, v]) => `${k}: ${typeof v === 'object' ? JSON.stringify(v) : String(v)}`.slice(0, 120))
+    .map(([k, v]) => neutralise(`${k}: ${typeof v === 'object' ? JSON.stringify(v) : String(v)}`).slice(0, 120))
     .join('; ');
 }
 
@@ -81,27 +96,28 @@ export function approvalRequestEmail(record: ApprovalRecord, recipient: string, 
   const saving = totalSaving(findings);
   const action = findings[0]?.plan?.action ?? policy.action?.type ?? 'change';
   const expires = record.expiresAt ? new Date(record.expiresAt).toUTCString() : 'never';
-  const subject = `trimtab asks to approve: ${action} on ${findings.length} resource${findings.length === 1 ? '' : 's'} (est. $${saving}/month) — ${policy.id}`;
+  // Every value below goes through `plain` (text, subject) or escapeHtml (HTML): one line per line, as written here.
+  const subject = plain`trimtab asks to approve: ${action} on ${findings.length} resource${findings.length === 1 ? '' : 's'} (est. $${saving}/month) — ${policy.id}`;
   const text = [
-    `trimtab wants to make ${findings.length} change${findings.length === 1 ? '' : 's'} in account ${record.account}, for policy '${policy.id}'.`,
-    policy.description ? `Policy: ${policy.description}` : '',
-    `Estimated saving: $${saving} per month.`,
+    plain`trimtab wants to make ${findings.length} change${findings.length === 1 ? '' : 's'} in account ${record.account}, for policy '${policy.id}'.`,
+    policy.description ? plain`Policy: ${policy.description}` : '',
+    plain`Estimated saving: $${saving} per month.`,
     '',
     'What will change:',
     ...findings.flatMap((f, i) => [
-      `${i + 1}. ${f.resource.id} (${f.resource.region}, ${f.resource.type}) — est. $${usd(f.savings.monthlyUsd)}/month`,
-      `   Change: ${f.plan?.summary ?? ''}`,
-      `   Why: ${f.reason}`,
-      `   Evidence: ${evidenceLine(f.evidence)}`,
-      `   Undo: ${f.plan?.undo ?? ''}`,
+      plain`${i + 1}. ${f.resource.id} (${f.resource.region}, ${f.resource.type}) — est. $${usd(f.savings.monthlyUsd)}/month`,
+      plain`   Change: ${f.plan?.summary ?? ''}`,
+      plain`   Why: ${f.reason}`,
+      plain`   Evidence: ${evidenceLine(f.evidence)}`,
+      plain`   Undo: ${f.plan?.undo ?? ''}`,
     ]),
     '',
-    `Approve (you can opt resources out on the page): ${links.approve}`,
-    `Reject: ${links.reject}`,
+    plain`Approve (you can opt resources out on the page): ${links.approve}`,
+    plain`Reject: ${links.reject}`,
     '',
     `Opening a link only shows the plan; nothing changes until you press the button on the page.`,
-    `The links are for ${recipient} only, work once, and expire at ${expires}. Without a decision by then, nothing is changed.`,
-    `Approval id: ${record.approvalId}. Operators can also run: trimtab approve ${record.approvalId} / trimtab reject ${record.approvalId}`,
+    plain`The links are for ${recipient} only, work once, and expire at ${expires}. Without a decision by then, nothing is changed.`,
+    plain`Approval id: ${record.approvalId}. Operators can also run: trimtab approve ${record.approvalId} / trimtab reject ${record.approvalId}`,
   ]
     .filter((line, i, all) => line !== '' || all[i - 1] !== '')
     .join('\n');
@@ -133,14 +149,14 @@ export function outcomeEmail(record: ApprovalRecord): Email {
         : record.error
           ? `Failed: the approval workflow stopped (${record.error.Error})`
           : `Failed: ${actions.filter((a) => a.status !== 'verified' && a.status !== 'skipped').length} of ${actions.length} change(s) failed or did not verify`;
-  const subject = `trimtab ${policy.id}: ${headline}`;
-  const lines: string[] = [`${headline}.`, `Policy '${policy.id}', account ${record.account}, approval ${record.approvalId}.`];
-  if (record.decision) lines.push(`Decision: ${record.decision.decision} by ${record.decision.actor} at ${record.decision.at}${record.decision.excluded.length ? `, ${record.decision.excluded.length} resource(s) opted out` : ''}.`);
-  if (record.notApproved) lines.push(record.notApproved.detail);
-  if (record.error) lines.push(`Error: ${record.error.Error}: ${record.error.Cause}`);
+  const subject = plain`trimtab ${policy.id}: ${headline}`;
+  const d = record.decision;
+  const lines: string[] = [plain`${headline}.`, plain`Policy '${policy.id}', account ${record.account}, approval ${record.approvalId}.`];
+  if (d) lines.push(plain`Decision: ${d.decision} by ${d.actor} at ${d.at}${d.sourceIp ? ` from ${d.sourceIp}` : ''}${d.excluded.length ? `, ${d.excluded.length} resource(s) opted out` : ''}.`);
+  if (record.notApproved) lines.push(plain`${record.notApproved.detail}`);
+  if (record.error) lines.push(plain`Error: ${record.error.Error}: ${record.error.Cause}`);
   const actionLines = actions.map(
-    (a) =>
-      `- ${a.resourceId} (${a.region}): ${a.status} — ${a.detail}\n  Undo (${a.undo.supported}): ${a.undo.how} Command: trimtab undo ${a.actionId}`,
+    (a) => plain`- ${a.resourceId} (${a.region}): ${a.status} — ${a.detail}` + '\n' + plain`  Undo (${a.undo.supported}): ${a.undo.how} Command: trimtab undo ${a.actionId}`,
   );
   const text = [...lines, '', ...(actionLines.length ? ['Changes:', ...actionLines] : [])].join('\n');
   const rows = actions

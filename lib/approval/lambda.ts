@@ -65,6 +65,8 @@ export function pageDeps(): PageDeps {
     tasks: new SfnTaskSender(own.sfn),
     secret: ssmSecret(),
     now: () => new Date(),
+    // Decisions (with the caller's IP and user agent) and errors behind a page's reference id.
+    log: (message, data) => (message.includes('error') ? logger.error(message, data ?? {}) : logger.info(message, data ?? {})),
   };
   return pageCache;
 }
@@ -88,6 +90,8 @@ export function toHttpRequest(event: APIGatewayProxyEventV2): HttpRequest {
     query: event.rawQueryString ?? '',
     body: event.body === undefined ? undefined : event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body,
     headers,
+    // API Gateway's view of the caller (payload 2.0 requestContext.http), not a header the caller can set.
+    client: { sourceIp: event.requestContext?.http?.sourceIp, userAgent: event.requestContext?.http?.userAgent ?? headers['user-agent'] },
   };
 }
 
@@ -98,7 +102,7 @@ const httpEventSchema = z.object({
   body: z.string().optional(),
   isBase64Encoded: z.boolean().optional(),
   headers: z.record(z.string(), z.string().optional()).optional(),
-  requestContext: z.object({ http: z.object({ method: z.string().max(16) }).optional() }).optional(),
+  requestContext: z.object({ http: z.object({ method: z.string().max(16), sourceIp: z.string().max(64).optional(), userAgent: z.string().optional() }).optional() }).optional(),
 });
 
 export async function approvalPageHandler(event: APIGatewayProxyEventV2, deps: PageDeps = pageDeps()): Promise<APIGatewayProxyStructuredResultV2> {

@@ -20,6 +20,11 @@ export interface LinkClaims {
 
 /** Tokens longer than this are refused before any work (a real one is ~200 characters). */
 export const MAX_TOKEN_LENGTH = 1024;
+/**
+ * No link lives longer than this: the longest wait a policy may set (approval.timeoutHours ≤ 1 year,
+ * lib/policy/schema.ts), which is also Step Functions' limit on a task (one year), plus a day.
+ */
+export const MAX_LINK_LIFETIME_MS = 366 * 86_400_000;
 /** Secrets shorter than this are refused: an HMAC key should carry at least 256 bits. */
 export const MIN_SECRET_LENGTH = 32;
 
@@ -37,7 +42,8 @@ const payloadSchema = z.strictObject({
   a: z.string().regex(/^apr-[a-z0-9]{6,32}$/),
   d: z.enum(['approve', 'reject']),
   r: z.string().min(3).max(254),
-  e: z.number().int().positive(),
+  // Bounded so `new Date(e * 1000)` is always a valid date (9999-12-31); the lifetime is checked against now.
+  e: z.number().int().positive().max(253_402_300_799),
 });
 
 function checkSecret(secret: string) {
@@ -50,6 +56,7 @@ const mac = (secret: string, payload: string) => createHmac('sha256', secret).up
 
 export function signLink(claims: LinkClaims, secret: string): string {
   checkSecret(secret);
+  if (!Number.isFinite(claims.expiresAt.getTime())) throw new TrimtabError(`An approval link needs a valid expiry, not '${String(claims.expiresAt)}'.`);
   const payload = Buffer.from(
     JSON.stringify({ a: claims.approvalId, d: claims.decision, r: claims.recipient, e: Math.floor(claims.expiresAt.getTime() / 1000) }),
   ).toString('base64url');
@@ -81,8 +88,12 @@ export function verifyLink(token: unknown, secret: string, expected: { approvalI
     throw new InvalidLinkError('malformed', 'The link token is signed but its content is not valid.');
   }
   const claims: LinkClaims = { approvalId: parsed.a, decision: parsed.d, recipient: parsed.r, expiresAt: new Date(parsed.e * 1000) };
-  if (claims.expiresAt.getTime() <= expected.now.getTime()) {
+  // `!(expiry > now)`: an expiry that is not a number is expired, never open (NaN <= now is false).
+  if (!(claims.expiresAt.getTime() > expected.now.getTime())) {
     throw new InvalidLinkError('expired', `This link expired at ${claims.expiresAt.toISOString()}. The request was not approved in time; nothing was changed.`);
+  }
+  if (claims.expiresAt.getTime() - expected.now.getTime() > MAX_LINK_LIFETIME_MS) {
+    throw new InvalidLinkError('malformed', 'The link claims to stay valid for more than a year; trimtab never issues such a link.');
   }
   if (claims.approvalId !== expected.approvalId) {
     throw new InvalidLinkError('mismatch', 'This link belongs to another approval request. Use the link from the email about this request.');

@@ -9,15 +9,18 @@
  */
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { StateMachine } from 'aws-local-stepfunctions';
 import type { EngineDeps } from '../engine/run.ts';
 import type { Policy } from '../policy/load.ts';
-import { escapeHtml, type Email, type Mailer } from './email.ts';
-import { handleApprovalRequest, MAX_BODY_BYTES, type HttpRequest } from './page.ts';
+import { SESv2Client } from '@aws-sdk/client-sesv2';
+import { AwsClients } from '../aws/clients.ts';
+import { startLocalSes, type LocalSes, type StoredEmail } from '../sandbox/local-services.ts';
+import { SesMailer, escapeHtml, type Email, type Mailer } from './email.ts';
+import { handleApprovalRequest, MAX_BODY_BYTES, newReference, problem, type HttpRequest, type HttpResponse } from './page.ts';
 import { localDefinition, STATE, WORKFLOW_ERRORS } from './state-machine.ts';
 import { MemoryApprovalStore, type ApprovalStore } from './store.ts';
-import { parseStepEvent, runStep, WorkflowApprovalRequester, type ExecutionStarter, type TaskSender, type WorkflowDeps } from './workflow.ts';
+import { parseStepEvent, runStep, WorkflowApprovalRequester, type ExecutionStarter, type IssuedLinks, type TaskSender, type WorkflowDeps } from './workflow.ts';
 
 /** aws-local-stepfunctions uses Promise.withResolvers, which Node 20 lacks. */
 export function polyfillPromiseWithResolvers() {
@@ -99,6 +102,8 @@ export class LocalWorkflow implements ExecutionStarter {
       [STATE.record]: step('record'),
       [STATE.ask]: async (input: any) => {
         const wait = this.tasks.wait(token);
+        // stop() may reject the wait while the email is still being sent: observed by the race below, never unhandled.
+        wait.catch(() => {});
         await runStep(this.deps, parseStepEvent(input.Payload, 'ask'));
         return this.options.pollMs ? Promise.race([wait, this.pollDecision(approvalId, token)]) : wait;
       },
@@ -169,47 +174,62 @@ export class LocalWorkflow implements ExecutionStarter {
   }
 }
 
-// ───────────────────────── the mail catcher ─────────────────────────
+// ───────────────────────── the mail server ─────────────────────────
 
+/** A mail as the local SES server stored it. */
 export interface CaughtEmail extends Email {
-  id: number;
+  /** The SES MessageId. */
+  id: string;
   at: string;
 }
 
-/** A Mailer that keeps mail in memory, and serves it: GET / (HTML list), /emails.json, /emails/<n> (the HTML part), /emails/<n>.txt. */
-export class MailCatcher implements Mailer {
+/** The sender the local stack mails from (aws-ses-v2-local checks the address's form, as SES does). */
+export const LOCAL_MAIL_FROM = 'trimtab@example.com';
+
+/**
+ * The real SesMailer, sending through the client factory to aws-ses-v2-local on 127.0.0.1:
+ * the SDK serialises SendEmail and parses the answer as it would against SES. `emails` is
+ * what the server stored for this mailbox (by MessageId: the package's store is shared by
+ * every server in a process), read back from its `GET /store` after each send.
+ */
+export class LocalMailbox implements Mailer {
   readonly emails: CaughtEmail[] = [];
-  async send(email: Email) {
-    const caught = { ...email, id: this.emails.length + 1, at: new Date().toISOString() };
-    this.emails.push(caught);
-    return { messageId: `local-${caught.id}` };
+  private readonly sent = new Set<string>();
+  private readonly mailer: SesMailer;
+
+  constructor(
+    readonly ses: LocalSes,
+    from = LOCAL_MAIL_FROM,
+  ) {
+    const clients = new AwsClients({ allowWrites: true, writePacing: false, clientConfig: { endpoint: ses.url, credentials: LOCAL_CREDENTIALS, maxAttempts: 1 } });
+    this.mailer = new SesMailer(from, clients.get(SESv2Client, 'us-east-1'));
   }
 
-  handle(req: IncomingMessage, res: ServerResponse) {
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    const send = (status: number, type: string, body: string) => {
-      res.writeHead(status, { 'content-type': `${type}; charset=utf-8`, 'cache-control': 'no-store' });
-      res.end(body);
-    };
-    if (url.pathname === '/emails.json') return send(200, 'application/json', JSON.stringify(this.emails, null, 2));
-    const one = /^\/emails\/(\d+)(\.txt)?$/.exec(url.pathname);
-    if (one) {
-      const email = this.emails[Number(one[1]) - 1];
-      if (!email) return send(404, 'text/plain', 'No such email.');
-      return one[2] ? send(200, 'text/plain', email.text) : send(200, 'text/html', email.html);
-    }
-    if (url.pathname !== '/') return send(404, 'text/plain', 'Not found. Try / or /emails.json.');
-    const rows = [...this.emails]
-      .reverse()
-      .map((e) => `<li><a href="/emails/${e.id}">${escapeHtml(e.subject)}</a><br><small>to ${escapeHtml(e.to.join(', '))} · ${escapeHtml(e.at)} · <a href="/emails/${e.id}.txt">text</a></small></li>`)
-      .join('');
-    return send(
-      200,
-      'text/html',
-      `<!doctype html><html><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>trimtab local mail</title><meta http-equiv="refresh" content="5"></head><body style="font-family:sans-serif;max-width:720px;margin:0 auto;padding:12px"><h1>trimtab local mail (${this.emails.length})</h1><ul>${rows || '<li>No mail yet.</li>'}</ul><p><a href="/emails.json">JSON</a></p></body></html>`,
-    );
+  async send(email: Email) {
+    const sent = await this.mailer.send(email);
+    this.sent.add(sent.messageId);
+    await this.refresh();
+    return sent;
+  }
+
+  /** Re-read this mailbox's mail from the server. */
+  async refresh(): Promise<CaughtEmail[]> {
+    const stored = (await this.ses.store()).filter((e) => this.sent.has(e.messageId));
+    this.emails.splice(0, this.emails.length, ...stored.map(fromStore));
+    return this.emails;
   }
 }
+
+const LOCAL_CREDENTIALS = { accessKeyId: 'LOCAL', secretAccessKey: 'LOCAL' };
+
+const fromStore = (e: StoredEmail): CaughtEmail => ({
+  id: e.messageId,
+  at: new Date(e.at * 1000).toISOString(),
+  to: e.destination.to,
+  subject: e.subject,
+  text: e.body.text ?? '',
+  html: e.body.html ?? '',
+});
 
 // ───────────────────────── servers ─────────────────────────
 
@@ -226,9 +246,51 @@ async function close(server: Server) {
   await new Promise<void>((resolve) => server.close(() => resolve()));
 }
 
-/** Reads a body up to `limit` bytes; past it, stops reading and reports `tooLarge`. */
-function readBody(req: IncomingMessage, limit: number): Promise<{ body: string; tooLarge: boolean }> {
-  return new Promise((resolve, reject) => {
+/**
+ * A server that no request can bring down: a request that cannot be parsed gets Node's 4xx
+ * ('clientError'), one that hangs up mid-body is dropped, and an error in the handler is a 503
+ * with a reference id (the details go to `log`). Slow clients are cut off after `requestTimeoutMs`.
+ */
+export function robustServer(handle: (req: IncomingMessage, res: ServerResponse) => Promise<void>, log: (message: string, data?: Record<string, unknown>) => void = () => {}, requestTimeoutMs = 30_000): Server {
+  const server = createServer({ requestTimeout: requestTimeoutMs, headersTimeout: Math.min(requestTimeoutMs, 60_000) }, (req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      const reference = newReference();
+      log('local approval server error', { reference, error: (error as Error)?.name, message: (error as Error)?.message });
+      if (res.headersSent || res.destroyed) return void res.destroy();
+      send(res, problem(503, 'Something went wrong', `The request could not be handled. Reference: ${reference}.`), true);
+    });
+  });
+  // As Node's docs suggest for 'clientError': answer 400 (431, 408) if the socket still can, then close it.
+  server.on('clientError', (error: Error & { code?: string }, socket: Socket) => {
+    if (error.code === 'ECONNRESET' || !socket.writable) return void socket.destroy();
+    const status = error.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : '400 Bad Request';
+    socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+  });
+  return server;
+}
+
+function send(res: ServerResponse, response: HttpResponse, closeConnection = false) {
+  res.writeHead(response.statusCode, closeConnection ? { ...response.headers, connection: 'close' } : response.headers);
+  res.end(response.body);
+}
+
+type Body = { kind: 'ok'; body: string } | { kind: 'too-large' } | { kind: 'aborted' };
+
+/**
+ * Reads a body up to `limit` bytes. Never rejects: a client that hangs up before the body it
+ * promised ('aborted', ECONNRESET) is `aborted`; past the limit (or a Content-Length over it)
+ * it stops reading and says `too-large`.
+ */
+export function readBody(req: IncomingMessage, limit: number): Promise<Body> {
+  return new Promise((resolve) => {
+    let settled = false;
+    const done = (result: Body) => {
+      if (settled) return;
+      settled = true;
+      resolve(result);
+    };
+    const declared = Number(req.headers['content-length']);
+    if (Number.isFinite(declared) && declared > limit) return done({ kind: 'too-large' });
     const chunks: Buffer[] = [];
     let size = 0;
     req.on('data', (chunk: Buffer) => {
@@ -236,20 +298,22 @@ function readBody(req: IncomingMessage, limit: number): Promise<{ body: string; 
       if (size > limit) {
         req.removeAllListeners('data');
         req.resume();
-        resolve({ body: '', tooLarge: true });
+        done({ kind: 'too-large' });
         return;
       }
       chunks.push(chunk);
     });
-    req.on('end', () => resolve({ body: Buffer.concat(chunks).toString('utf8'), tooLarge: false }));
-    req.on('error', reject);
+    req.on('end', () => done({ kind: 'ok', body: Buffer.concat(chunks).toString('utf8') }));
+    req.on('error', () => done({ kind: 'aborted' }));
+    // 'close' before 'end': the client went away mid-body.
+    req.on('close', () => done({ kind: 'aborted' }));
   });
 }
 
 export interface LocalApprovalStackOptions {
   /** Port of the approval page (0: any free port). */
   port?: number;
-  /** Port of the mail catcher (0: any free port). */
+  /** Port of the local SES server and its mail page (0: any free port). */
   mailPort?: number;
   /** Clients and audit store Apply and Verify use (the sandbox account). */
   engine?: Omit<EngineDeps, 'remainingMs'>;
@@ -258,17 +322,22 @@ export interface LocalApprovalStackOptions {
   currentPolicies?: Policy[];
   now?: () => Date;
   workflow?: LocalWorkflowOptions;
+  /** Where the servers' errors and the decisions are logged (default: nowhere). */
+  log?: (message: string, data?: Record<string, unknown>) => void;
 }
 
 export interface LocalApprovalStack {
+  /** The local SES server: its page lists the mail; `GET /store` returns it as JSON. */
   mailUrl: string;
   approvalBaseUrl: string;
-  mail: MailCatcher;
+  mail: LocalMailbox;
   store: ApprovalStore;
   workflow: LocalWorkflow;
   tasks: LocalTaskSender;
   /** Plug into the engine (`deps.approvals`): approval-mode findings start local executions. */
   requester: WorkflowApprovalRequester;
+  /** The links each execution's "Ask the approvers" issued, by approval id (what the demo's --approve-all follows). */
+  links: Map<string, IssuedLinks[]>;
   stop(): Promise<void>;
 }
 
@@ -276,28 +345,38 @@ export async function startLocalApprovalStack(options: LocalApprovalStackOptions
   const now = options.now ?? (() => new Date());
   const store = options.store ?? new MemoryApprovalStore(now);
   const secret = options.secret ?? randomBytes(48).toString('base64url');
-  const mail = new MailCatcher();
+  const ses = await startLocalSes(options.mailPort ?? 0);
+  const mail = new LocalMailbox(ses);
   const tasks = new LocalTaskSender();
-  const mailServer = createServer((req, res) => mail.handle(req, res));
-  const pageServer = createServer(async (req, res) => {
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    const { body, tooLarge } = req.method === 'POST' ? await readBody(req, MAX_BODY_BYTES) : { body: '', tooLarge: false };
+  const links = new Map<string, IssuedLinks[]>();
+  const log = options.log ?? (() => {});
+  const pageServer = robustServer(async (req, res) => {
+    const read = req.method === 'POST' ? await readBody(req, MAX_BODY_BYTES) : ({ kind: 'ok', body: '' } as const);
+    if (read.kind === 'aborted') return void res.destroy(); // nobody is left to answer
+    if (read.kind === 'too-large') return send(res, problem(413, 'Too much data', 'The form sent more data than an approval needs.'), true);
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    } catch {
+      return send(res, problem(400, 'This link is not valid', 'The address of this request cannot be read.'));
+    }
     const request: HttpRequest = {
       method: req.method ?? 'GET',
       path: url.pathname,
       query: url.search.replace(/^\?/, ''),
-      // Past the limit the handler sees an oversized body and refuses it.
-      body: tooLarge ? 'x'.repeat(MAX_BODY_BYTES + 1) : body,
+      body: read.body,
       headers: { 'content-type': req.headers['content-type'] },
+      client: { sourceIp: req.socket.remoteAddress, userAgent: req.headers['user-agent'] },
     };
-    const response = await handleApprovalRequest(request, { store, tasks, now, secret: async () => secret });
-    res.writeHead(response.statusCode, response.headers);
-    res.end(response.body);
+    send(res, await handleApprovalRequest(request, { store, tasks, now, secret: async () => secret, log }));
+  }, log);
+  const mailUrl = ses.url;
+  const approvalBaseUrl = await listen(pageServer, options.port ?? 0).catch(async (error: unknown) => {
+    await ses.close();
+    throw error;
   });
-  const mailUrl = await listen(mailServer, options.mailPort ?? 0);
-  const approvalBaseUrl = await listen(pageServer, options.port ?? 0);
   const workflow = new LocalWorkflow(
-    { store, mailer: mail, secret: async () => secret, baseUrl: approvalBaseUrl, now, engine: options.engine, currentPolicies: options.currentPolicies },
+    { store, mailer: mail, secret: async () => secret, baseUrl: approvalBaseUrl, now, engine: options.engine, currentPolicies: options.currentPolicies, onLinksIssued: (id, issued) => links.set(id, issued) },
     tasks,
     options.workflow ?? { pollMs: 250 },
   );
@@ -309,9 +388,10 @@ export async function startLocalApprovalStack(options: LocalApprovalStackOptions
     workflow,
     tasks,
     requester: new WorkflowApprovalRequester(store, workflow, now),
+    links,
     async stop() {
       workflow.stop();
-      await Promise.all([close(mailServer), close(pageServer)]);
+      await Promise.all([ses.close(), close(pageServer)]);
     },
   };
 }

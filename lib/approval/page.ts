@@ -7,6 +7,7 @@
  * approval, the resources still selected) decides. Plain HTML form, inline CSS, viewport
  * meta: it works on a phone and without JavaScript.
  */
+import { randomBytes } from 'node:crypto';
 import type { FindingResult } from '../engine/run.ts';
 import { usd } from '../savings/prices.ts';
 import { errorMessage } from '../util/errors.ts';
@@ -23,6 +24,8 @@ export interface HttpRequest {
   query: string;
   body?: string;
   headers: Record<string, string | undefined>;
+  /** Who is calling, as the transport saw it (recorded with a decision; never trusted for anything else). */
+  client?: { sourceIp?: string; userAgent?: string };
 }
 
 export interface HttpResponse {
@@ -34,6 +37,9 @@ export interface HttpResponse {
 export interface PageDeps extends DecideDeps {
   secret: () => Promise<string>;
 }
+
+/** A short id the approver can quote; the log line with the same id holds the details. */
+export const newReference = () => `ref-${randomBytes(6).toString('hex')}`;
 
 /** A form body above this is refused (50 findings' ids and a token fit in a few KB). */
 export const MAX_BODY_BYTES = 16 * 1024;
@@ -115,8 +121,11 @@ export async function handleApprovalRequest(request: HttpRequest, deps: PageDeps
   try {
     return await route(request, deps);
   } catch (error) {
-    // Unexpected: say so plainly, without internals. The claim was rolled back by decide().
-    return problem(503, 'Something went wrong', `The decision could not be recorded right now (${errorMessage(error).slice(0, 120)}). Try the link again in a minute.`);
+    // Unexpected: say so plainly. The error text can name roles, accounts and tables, so it goes
+    // to the log under a reference id, and the page shows only the id. decide() gave the claim back.
+    const reference = newReference();
+    deps.log?.('approval page error', { reference, error: (error as Error)?.name, message: errorMessage(error), path: request.path, method: request.method });
+    return problem(503, 'Something went wrong', `The decision could not be recorded right now. Try the link again in a minute. If it keeps failing, give an operator this reference: ${reference}.`);
   }
 }
 
@@ -183,17 +192,22 @@ async function route(request: HttpRequest, deps: PageDeps): Promise<HttpResponse
     if (unknown.length) return problem(400, 'Unknown resource', 'The form names resources that are not part of this request. Nothing was changed.');
     excluded = record.findings.filter((f) => !included.has(f.id)).map((f) => f.id);
   }
-  const result = await decide(deps, { approvalId, decision: claims.decision, actor: claims.recipient, excluded, via: 'link' });
+  const result = await decide(deps, { approvalId, decision: claims.decision, actor: claims.recipient, excluded, via: 'link', sourceIp: request.client?.sourceIp, userAgent: request.client?.userAgent });
+  if (!result.ok && result.reason === 'outcome-unknown') {
+    // Not "nothing was changed": the workflow may be applying the changes right now.
+    return page(202, 'Decision recorded', `<h1>Decision recorded</h1><div class="box bad">${escapeHtml(result.message)}</div>`);
+  }
   if (!result.ok) {
-    const status = { 'not-found': 404, 'not-waiting': 409, 'already-decided': 409, 'timed-out': 410, 'nothing-selected': 400, 'unknown-resource': 400 }[result.reason];
+    const status = { 'not-found': 404, 'not-waiting': 409, 'already-decided': 409, 'timed-out': 410, 'nothing-selected': 400, 'unknown-resource': 400, 'outcome-unknown': 202 }[result.reason];
     return problem(status, result.reason === 'already-decided' ? 'Already decided' : result.reason === 'timed-out' ? 'Too late' : 'Not decided', result.message);
   }
   const chosen = record.findings.length - excluded.length;
+  const note = result.note ? `<p class="muted">${escapeHtml(result.note)}</p>` : '';
   return page(
     200,
     claims.decision === 'approve' ? 'Approved' : 'Rejected',
     claims.decision === 'approve'
-      ? `<h1>Approved</h1><div class="box good">Thank you. trimtab will now apply ${chosen} change${chosen === 1 ? '' : 's'}${excluded.length ? ` (${excluded.length} opted out)` : ''}, verify them, and email the approvers what happened, with how to undo each one.</div>`
-      : `<h1>Rejected</h1><div class="box good">Thank you. Nothing will be changed; the approvers get an email saying so.</div>`,
+      ? `<h1>Approved</h1><div class="box good">Thank you. trimtab will now apply ${chosen} change${chosen === 1 ? '' : 's'}${excluded.length ? ` (${excluded.length} opted out)` : ''}, verify them, and email the approvers what happened, with how to undo each one.</div>${note}`
+      : `<h1>Rejected</h1><div class="box good">Thank you. Nothing will be changed; the approvers get an email saying so.</div>${note}`,
   );
 }

@@ -37,6 +37,42 @@ export interface ApprovalDecision {
   excluded: string[];
   via: 'link' | 'cli';
   reason?: string;
+  /** Where the decision came from: the caller's IP (HTTP API `requestContext.http.sourceIp`, the local server's socket), or the CLI's host. */
+  sourceIp?: string;
+  /** The caller's User-Agent header (or `trimtab CLI`). */
+  userAgent?: string;
+}
+
+/**
+ * The statuses each status may follow: a record only moves forward. Every update that sets a
+ * status is conditional on this (a DynamoDB ConditionExpression in AWS, the same rule in
+ * memory), so a late or retried writer can never move, say, `fixed` back to `not-approved`.
+ */
+export const MAY_FOLLOW: Readonly<Record<ApprovalStatus, readonly ApprovalStatus[]>> = {
+  requested: [],
+  recorded: ['requested', 'recorded'],
+  // approved/rejected → waiting: decide() gives its claim back when the workflow could not be resumed.
+  waiting: ['recorded', 'waiting', 'approved', 'rejected'],
+  approved: ['waiting'],
+  rejected: ['waiting'],
+  applying: ['approved', 'applying'],
+  applied: ['applying', 'applied'],
+  fixed: ['applied', 'fixed'],
+  // approved → not-approved: the wait timed out while a late click was being delivered.
+  'not-approved': ['recorded', 'waiting', 'approved', 'rejected', 'not-approved'],
+  failed: ['requested', 'recorded', 'waiting', 'approved', 'rejected', 'applying', 'applied', 'failed'],
+};
+
+/**
+ * The statuses an update may apply to: `when` (which must be allowed by MAY_FOLLOW) or, when
+ * it sets a status, every status that status may follow. undefined: no condition (no status change).
+ */
+export function allowedFrom(changes: { status?: ApprovalStatus }, when?: readonly ApprovalStatus[]): readonly ApprovalStatus[] | undefined {
+  if (!changes.status) return when;
+  const table = MAY_FOLLOW[changes.status];
+  const illegal = (when ?? []).filter((s) => !table.includes(s));
+  if (illegal.length) throw new TrimtabError(`An approval cannot move from '${illegal.join("', '")}' to '${changes.status}' (allowed from: ${table.join(', ') || 'nothing'}).`);
+  return when ?? table;
 }
 
 export interface ActionSummary {
@@ -101,8 +137,10 @@ export interface ApprovalStore {
   create(record: ApprovalRecord): Promise<boolean>;
   get(id: string): Promise<ApprovalRecord | undefined>;
   /**
-   * Set fields, only if the record's status is one of `when` (any status when omitted).
-   * Returns false when the condition fails; throws ApprovalNotFoundError when there is no record.
+   * Set fields, only if the record's status is one of `when`. A status change is always
+   * conditional: without `when`, on every status it may follow (MAY_FOLLOW); a `when` outside
+   * that table throws. Returns false when the condition fails; throws ApprovalNotFoundError
+   * when there is no record.
    */
   update(id: string, changes: Partial<Omit<ApprovalRecord, 'approvalId'>>, when?: ApprovalStatus[]): Promise<boolean>;
   list(): Promise<ApprovalRecord[]>;
@@ -135,7 +173,8 @@ export class MemoryApprovalStore implements ApprovalStore {
     const records = this.load();
     const record = records.get(id);
     if (!record) throw new ApprovalNotFoundError(id);
-    if (when && !when.includes(record.status)) return false;
+    const from = allowedFrom(changes, when);
+    if (from && !from.includes(record.status)) return false;
     records.set(id, { ...record, ...structuredClone(stamp(changes, this.now())) });
     this.save(records);
     return true;
@@ -198,18 +237,23 @@ export class DynamoApprovalStore implements ApprovalStore {
 
   async update(id: string, changes: Partial<ApprovalRecord>, when?: ApprovalStatus[]) {
     const fields = Object.entries(stamp(changes, this.now())).filter(([, v]) => v !== undefined);
-    const names: Record<string, string> = { '#id': 'approvalId', '#status': 'status' };
+    const names: Record<string, string> = { '#id': 'approvalId' };
     const values: Record<string, unknown> = {};
     const sets = fields.map(([key, value], i) => {
       names[`#f${i}`] = key;
       values[`:v${i}`] = value;
       return `#f${i} = :v${i}`;
     });
-    const allowed = (when ?? []).map((status, i) => {
+    const from = allowedFrom(changes, when);
+    // A status no state may precede (an empty list) can never be set by an update.
+    if (from && from.length === 0) return false;
+    // DynamoDB refuses a name or value the expressions do not use (ValidationException), so #status only when conditioned on.
+    if (from) names['#status'] = 'status';
+    const allowed = (from ?? []).map((status, i) => {
       values[`:s${i}`] = status;
       return `:s${i}`;
     });
-    const condition = `attribute_exists(#id)${allowed.length ? ` AND #status IN (${allowed.join(', ')})` : ''}`;
+    const condition = `attribute_exists(#id)${from ? ` AND #status IN (${allowed.join(', ')})` : ''}`;
     try {
       await this.doc.send(
         new UpdateCommand({

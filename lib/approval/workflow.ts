@@ -10,9 +10,11 @@ import { applyOne, clientsForAccount, regionContext, type ApprovalRequester, typ
 import type { Policy } from '../policy/load.ts';
 import { remediators } from '../resources/index.ts';
 import { pricesWith } from '../savings/prices.ts';
+import { errorCode, readUntil } from '../aws/consistency.ts';
+import { systemClock, type Clock } from '../util/clock.ts';
 import { InvalidEventError, TrimtabError, errorMessage } from '../util/errors.ts';
 import { shortHash } from '../util/hash.ts';
-import { approvalRequestEmail, outcomeEmail, type Mailer } from './email.ts';
+import { approvalRequestEmail, neutralise, outcomeEmail, type Mailer } from './email.ts';
 import { linkUrl, signLink, type Decision } from './links.ts';
 import { OUTCOMES, WORKFLOW_ERRORS } from './state-machine.ts';
 import { APPROVAL_ID, ApprovalNotFoundError, type ActionSummary, type ApprovalDecision, type ApprovalRecord, type ApprovalStatus, type ApprovalStore } from './store.ts';
@@ -70,6 +72,14 @@ export interface WorkflowDeps {
   /** The policies deployed now: Apply refuses when the approved policy is gone or back in dry-run. */
   currentPolicies?: Policy[];
   log?: (message: string, data?: Record<string, unknown>) => void;
+  /** Told the links "Ask the approvers" issued, per recipient (the local demo approves through them). */
+  onLinksIssued?: (approvalId: string, links: IssuedLinks[]) => void;
+}
+
+export interface IssuedLinks {
+  recipient: string;
+  approve: string;
+  reject: string;
 }
 
 // ───────────────────────── requester (engine side) ─────────────────────────
@@ -170,9 +180,13 @@ export async function askApprovers(deps: WorkflowDeps, input: { approvalId: stri
   const stored = { ...record, expiresAt: expiresAt.toISOString() };
   const link = (decision: Decision, recipient: string) => linkUrl(deps.baseUrl, record.approvalId, signLink({ approvalId: record.approvalId, decision, recipient, expiresAt }, secret));
   // One email per approver: each link names its recipient, so the record says who decided.
+  const issued: IssuedLinks[] = [];
   for (const recipient of record.approvers) {
-    await deps.mailer.send(approvalRequestEmail(stored, recipient, { approve: link('approve', recipient), reject: link('reject', recipient) }));
+    const links = { recipient, approve: link('approve', recipient), reject: link('reject', recipient) };
+    await deps.mailer.send(approvalRequestEmail(stored, recipient, links));
+    issued.push(links);
   }
+  deps.onLinksIssued?.(record.approvalId, issued);
   await deps.store.update(input.approvalId, { notified: record.approvers });
   deps.log?.('approval requested', { approvalId: record.approvalId, approvers: record.approvers.length, findings: record.findings.length });
   return { approvalId: record.approvalId, sent: record.approvers.length };
@@ -194,6 +208,9 @@ export async function applyApproved(deps: WorkflowDeps, input: { approvalId: str
   if (!deps.engine) throw new TrimtabError('The apply step needs the engine (clients and audit store).');
   const record = await load(deps, input.approvalId);
   if (!record.decision || record.decision.decision !== 'approve') throw new ApprovalStateError(`Approval ${input.approvalId} was not approved (status '${record.status}').`);
+  const counts = (actions: ActionSummary[]) => ({ approvalId: record.approvalId, applied: actions.filter((a) => a.status === 'verified' || a.status === 'applied').length, failed: actions.filter((a) => a.status === 'failed').length });
+  // A retried Apply whose first run finished (the Lambda's answer was lost): done already, act on nothing.
+  if (record.status === 'applied') return counts(record.actions ?? []);
   if (!(await deps.store.update(input.approvalId, { status: 'applying' }, ['approved', 'applying']))) {
     throw new ApprovalStateError(`Approval ${input.approvalId} is '${record.status}'; nothing to apply.`);
   }
@@ -211,10 +228,14 @@ export async function applyApproved(deps: WorkflowDeps, input: { approvalId: str
     const action = await applyOne(record.policy, finding, record.decision.actor, deps.engine, 'approval');
     actions.push(summaryOf(finding, action));
     // Saved after each change, so a retried Apply never acts twice.
-    await deps.store.update(input.approvalId, { actions });
+    if (!(await deps.store.update(input.approvalId, { actions }, ['applying']))) {
+      throw new ApprovalStateError(`Approval ${input.approvalId} stopped being 'applying' while it was applied; ${actions.length} change(s) are recorded.`);
+    }
   }
-  await deps.store.update(input.approvalId, { status: 'applied' });
-  return { approvalId: record.approvalId, applied: actions.filter((a) => a.status === 'verified' || a.status === 'applied').length, failed: actions.filter((a) => a.status === 'failed').length };
+  if (!(await deps.store.update(input.approvalId, { status: 'applied' }))) {
+    throw new ApprovalStateError(`Approval ${input.approvalId} could not be marked applied: it moved on to '${(await load(deps, input.approvalId)).status}'.`);
+  }
+  return counts(actions);
 }
 
 /** Re-reads every changed resource (the remediator's verify), independent of what Apply saw. */
@@ -241,24 +262,34 @@ export async function verifyApplied(deps: WorkflowDeps, input: { approvalId: str
   // with another account) and changed nothing. That is the safety rule working, not a failure.
   const failed = actions.filter((a) => a.status !== 'verified' && a.status !== 'skipped').length;
   const verified = actions.filter((a) => a.status === 'verified').length;
-  await deps.store.update(input.approvalId, { actions, verification: { verified, failed }, status: failed ? 'failed' : 'fixed' });
+  const status = failed ? 'failed' : 'fixed';
+  // From 'applied' (or a retried Verify that already wrote this same outcome): never from another end.
+  if (!(await deps.store.update(input.approvalId, { actions, verification: { verified, failed }, status }, ['applied', status]))) {
+    throw new ApprovalStateError(`Approval ${input.approvalId} is '${(await load(deps, input.approvalId)).status}'; the verification (${status}) was not recorded over it.`);
+  }
   return { approvalId: record.approvalId, verified, failed };
 }
-
-const NOT_FINAL: ApprovalStatus[] = ['requested', 'recorded', 'waiting', 'approved', 'rejected'];
 
 export async function recordNotApproved(deps: WorkflowDeps, input: { approvalId: string; error: { Error: string; Cause?: string } }) {
   const record = await load(deps, input.approvalId);
   const timedOut = input.error.Error === WORKFLOW_ERRORS.timeout;
+  const late = timedOut && record.decision ? ` A decision (${record.decision.decision} by ${record.decision.actor} at ${record.decision.at}) arrived after the wait had ended.` : '';
   const detail = timedOut
-    ? `No decision within ${Math.round(record.timeoutSeconds / 3600)} h (${record.timeoutSeconds} s): a timeout counts as not approved, and nothing was changed.`
+    ? `No decision within ${Math.round(record.timeoutSeconds / 3600)} h (${record.timeoutSeconds} s): a timeout counts as not approved, and nothing was changed.${late}`
     : `Rejected${record.decision ? ` by ${record.decision.actor}` : ''}${input.error.Cause ? `: ${input.error.Cause}` : ''}. Nothing was changed.`;
-  await deps.store.update(input.approvalId, { status: 'not-approved', notApproved: { reason: timedOut ? 'timed-out' : 'rejected', detail }, taskToken: '' }, NOT_FINAL);
+  if (!(await deps.store.update(input.approvalId, { status: 'not-approved', notApproved: { reason: timedOut ? 'timed-out' : 'rejected', detail }, taskToken: '' }))) {
+    throw new ApprovalStateError(`Approval ${input.approvalId} is '${(await load(deps, input.approvalId)).status}'; it cannot be recorded as not approved.`);
+  }
   return { approvalId: record.approvalId };
 }
 
 export async function recordFailure(deps: WorkflowDeps, input: { approvalId: string; error: { Error: string; Cause?: string } }) {
-  await deps.store.update(input.approvalId, { status: 'failed', error: { Error: input.error.Error, Cause: input.error.Cause ?? '' }, taskToken: '' });
+  const error = { Error: input.error.Error, Cause: input.error.Cause ?? '' };
+  if (!(await deps.store.update(input.approvalId, { status: 'failed', error, taskToken: '' }))) {
+    // Already at an end ('fixed', 'not-approved'): e.g. telling the approvers failed afterwards.
+    // The outcome stays as it was; the error is kept beside it.
+    await deps.store.update(input.approvalId, { error, taskToken: '' });
+  }
   deps.log?.('approval workflow failed', { approvalId: input.approvalId, error: input.error.Error });
   return { approvalId: input.approvalId };
 }
@@ -293,21 +324,34 @@ export async function runStep(deps: WorkflowDeps, event: StepEvent) {
 // ───────────────────────── the decision (page and CLI) ─────────────────────────
 
 export type DecideResult =
-  | { ok: true; record: ApprovalRecord; decision: ApprovalDecision }
-  | { ok: false; reason: 'not-found' | 'not-waiting' | 'already-decided' | 'timed-out' | 'nothing-selected' | 'unknown-resource'; message: string };
+  | { ok: true; record: ApprovalRecord; decision: ApprovalDecision; note?: string }
+  | { ok: false; reason: 'not-found' | 'not-waiting' | 'already-decided' | 'timed-out' | 'nothing-selected' | 'unknown-resource' | 'outcome-unknown'; message: string };
 
 export interface DecideDeps {
   store: ApprovalStore;
   tasks: TaskSender;
   now: () => Date;
+  /** Waits between re-reads of the record after an ambiguous answer from Step Functions (default: real time). */
+  clock?: Clock;
+  log?: (message: string, data?: Record<string, unknown>) => void;
 }
 
-/** Errors Step Functions returns when the wait is over (timed out, or the execution ended). */
+/** How long decide() re-reads the record after an ambiguous answer: 250 ms doubling, 5 reads, ~4 s (the page function has 10 s). */
+const SETTLE = { attempts: 5, baseDelayMs: 250, maxDelayMs: 2_000 };
+/** Statuses the workflow moves a record to after an approval resumed it. */
+const RESUMED: ApprovalStatus[] = ['applying', 'applied', 'fixed', 'failed'];
+
+/**
+ * Errors Step Functions returns when the token can no longer be used (SendTaskSuccess API
+ * reference: InvalidToken, TaskDoesNotExist, TaskTimedOut). A token that was already used gets
+ * TaskTimedOut too ("Provided task does not exist anymore", aws-samples/amazon-mwaa-examples#61),
+ * so these do not prove the wait timed out: see afterSendError.
+ */
 const TOKEN_GONE = new Set(['TaskTimedOut', 'TaskDoesNotExist', 'InvalidToken']);
 
 export async function decide(
   deps: DecideDeps,
-  input: { approvalId: string; decision: Decision; actor: string; excluded?: string[]; via: 'link' | 'cli'; reason?: string },
+  input: { approvalId: string; decision: Decision; actor: string; excluded?: string[]; via: 'link' | 'cli'; reason?: string; sourceIp?: string; userAgent?: string },
 ): Promise<DecideResult> {
   const record = await deps.store.get(input.approvalId);
   if (!record) return { ok: false, reason: 'not-found', message: `There is no approval request ${input.approvalId}.` };
@@ -318,7 +362,8 @@ export async function decide(
     return { ok: false, reason: 'not-waiting', message: `This request is '${record.status}', not waiting for a decision. Nothing was changed.` };
   }
   const now = deps.now();
-  if (record.expiresAt && Date.parse(record.expiresAt) <= now.getTime()) {
+  // `!(expiry > now)`: an unreadable expiry (NaN) counts as expired, never as open.
+  if (record.expiresAt !== undefined && !(Date.parse(record.expiresAt) > now.getTime())) {
     return { ok: false, reason: 'timed-out', message: `This request expired at ${record.expiresAt}: a timeout counts as not approved. Nothing was changed.` };
   }
   const excluded = [...new Set(input.excluded ?? [])];
@@ -328,7 +373,17 @@ export async function decide(
   if (input.decision === 'approve' && excluded.length >= record.findings.length) {
     return { ok: false, reason: 'nothing-selected', message: 'Every resource was opted out, so there is nothing to approve. Select at least one, or use the reject link. Nothing was changed.' };
   }
-  const decision: ApprovalDecision = { decision: input.decision, actor: input.actor, at: now.toISOString(), excluded: input.decision === 'approve' ? excluded : [], via: input.via, ...(input.reason ? { reason: input.reason } : {}) };
+  const decision: ApprovalDecision = {
+    decision: input.decision,
+    actor: input.actor,
+    at: now.toISOString(),
+    excluded: input.decision === 'approve' ? excluded : [],
+    via: input.via,
+    ...(input.reason ? { reason: input.reason } : {}),
+    // Caller-supplied: kept short and printable, as evidence, never trusted for anything.
+    ...(input.sourceIp ? { sourceIp: printable(input.sourceIp, 64) } : {}),
+    ...(input.userAgent ? { userAgent: printable(input.userAgent, 256) } : {}),
+  };
   // The claim: only one decision ever moves the record out of 'waiting'.
   const claimed = await deps.store.update(input.approvalId, { status: input.decision === 'approve' ? 'approved' : 'rejected', decision }, ['waiting']);
   if (!claimed) {
@@ -342,13 +397,45 @@ export async function decide(
       await deps.tasks.failure(record.taskToken, WORKFLOW_ERRORS.rejected, `Rejected by ${input.actor}${input.reason ? `: ${input.reason}` : ''}`.slice(0, 500));
     }
   } catch (error) {
-    if (TOKEN_GONE.has((error as Error).name)) {
-      await deps.store.update(input.approvalId, { status: 'not-approved', notApproved: { reason: 'timed-out', detail: 'The decision arrived after the wait had ended; nothing was changed.' } });
-      return { ok: false, reason: 'timed-out', message: 'The wait for a decision had already ended (timed out). Nothing was changed.' };
-    }
-    // Could not resume the workflow: undo the claim so the link (or another) can be used again.
-    await deps.store.update(input.approvalId, { status: 'waiting', decision: null }, ['approved', 'rejected']);
-    throw error;
+    return afterSendError(deps, input.approvalId, decision, error);
   }
+  deps.log?.('approval decided', { approvalId: input.approvalId, decision: decision.decision, actor: decision.actor, via: decision.via, sourceIp: decision.sourceIp, userAgent: decision.userAgent });
   return { ok: true, record: { ...record, status: input.decision === 'approve' ? 'approved' : 'rejected', decision }, decision };
 }
+
+/**
+ * SendTaskSuccess/SendTaskFailure failed after the claim. The record is never written from
+ * here on a guess: Step Functions' TaskTimedOut/InvalidToken can mean the wait ended, or that
+ * an earlier attempt of this same call (an SDK retry whose first answer was lost) already
+ * resumed the workflow, which then applies the changes. The workflow's next step moves the
+ * record on either way, so re-read it (bounded) and say what really happened.
+ */
+async function afterSendError(deps: DecideDeps, approvalId: string, decision: ApprovalDecision, error: unknown): Promise<DecideResult> {
+  const claimed: ApprovalStatus = decision.decision === 'approve' ? 'approved' : 'rejected';
+  const code = errorCode(error) ?? 'Error';
+  deps.log?.('approval decision not delivered cleanly', { approvalId, decision: decision.decision, actor: decision.actor, error: code, message: errorMessage(error) });
+  if (!TOKEN_GONE.has(code)) {
+    // Could not resume the workflow: give the claim back so the link (or another) can be used again.
+    if (await deps.store.update(approvalId, { status: 'waiting', decision: null }, [claimed])) throw error;
+    // The record moved on by itself: an earlier attempt did resume the workflow.
+  }
+  const { value: record, settled } = await readUntil(deps.clock ?? systemClock, () => deps.store.get(approvalId), (r) => !r || r.status !== claimed, SETTLE);
+  if (!record) return { ok: false, reason: 'not-found', message: `There is no approval request ${approvalId}.` };
+  const resumed = decision.decision === 'approve' ? RESUMED.includes(record.status) : record.status === 'not-approved' && record.notApproved?.reason === 'rejected';
+  if (resumed) {
+    const note = `Step Functions answered ${code} to a repeated delivery; the first one had already resumed the workflow (now '${record.status}').`;
+    deps.log?.('approval decided', { approvalId, decision: decision.decision, actor: decision.actor, via: decision.via, sourceIp: decision.sourceIp, userAgent: decision.userAgent, note });
+    return { ok: true, record, decision, note };
+  }
+  if (record.status === 'not-approved') {
+    return { ok: false, reason: 'timed-out', message: `The wait for a decision had already ended (timed out) when your decision arrived: ${record.notApproved?.detail ?? 'not approved.'}` };
+  }
+  return {
+    ok: false,
+    reason: 'outcome-unknown',
+    message: `Your decision was recorded, but Step Functions answered that the wait was over (${code}). That happens when the wait timed out just now, or when an earlier attempt to send this same decision got through. Which of the two is not known yet${settled ? '' : ` (the request is still '${record.status}')`}: the approvers get an email with the outcome, and 'trimtab approvals list' shows it.`,
+  };
+}
+
+/** Control, line-break and bidi characters removed, cut to `max` characters. */
+const printable = (value: string, max: number) => neutralise(String(value)).slice(0, max);

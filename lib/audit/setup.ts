@@ -1,7 +1,7 @@
 /**
  * Wiring the audit trail for a place trimtab runs: a deployed stage (DynamoDB tables and an
- * event bus named by the stack), the sandbox account (the same tables, simulated), or the
- * CLI's local JSON Lines files.
+ * event bus named by the stack), the sandbox account (the same tables, in dynalite: see
+ * lib/sandbox/services/dynamodb.ts), or the CLI's local JSON Lines files.
  */
 import type { AwsClients } from '../aws/clients.ts';
 import type { Sandbox } from '../sandbox/sandbox.ts';
@@ -17,8 +17,26 @@ import { AuditTrail, type AuditCounter } from './trail.ts';
 /** The names serverless.yml gives a stage's resources (`trimtab-<stage>-audit`, …). */
 export const stageTables = (stage: string) => {
   if (!/^[a-zA-Z0-9-]+$/.test(stage)) throw new TrimtabError(`Stage '${stage}' is not a valid stage name (letters, digits and '-').`);
-  return { auditTable: `trimtab-${stage}-audit`, idempotencyTable: `trimtab-${stage}-idempotency` };
+  const tables = { auditTable: `trimtab-${stage}-audit`, idempotencyTable: `trimtab-${stage}-idempotency` };
+  for (const name of Object.values(tables)) {
+    if (name.length > 255) throw new TrimtabError(`Stage '${stage.slice(0, 20)}…' makes the table name ${name.length} characters long, longer than DynamoDB's 255 characters.`);
+  }
+  return tables;
 };
+
+/**
+ * DynamoDB's rule for table names: 3 to 255 of a-z A-Z 0-9 _ - . (DynamoDB Developer Guide,
+ * "Supported data types and naming rules"; dynalite, the sandbox's DynamoDB, refuses the same).
+ */
+const TABLE_NAME = /^[a-zA-Z0-9_.-]{3,255}$/;
+
+function tableFromEnv(env: NodeJS.ProcessEnv, variable: string): string | undefined {
+  const name = env[variable] || undefined;
+  if (name !== undefined && !TABLE_NAME.test(name)) {
+    throw new TrimtabError(`${variable}='${name}' is not a DynamoDB table name (3 to 255 characters: letters, digits, '_', '-', '.').`);
+  }
+  return name;
+}
 
 export interface AuditSettings {
   auditTable?: string;
@@ -34,8 +52,8 @@ export function auditSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): Audi
   const retention = Number(env.TRIMTAB_AUDIT_RETENTION_DAYS ?? DEFAULT_RETENTION_DAYS);
   if (!Number.isFinite(retention) || retention <= 0) throw new TrimtabError(`TRIMTAB_AUDIT_RETENTION_DAYS='${env.TRIMTAB_AUDIT_RETENTION_DAYS}' is not a positive number of days.`);
   return {
-    auditTable: env.TRIMTAB_AUDIT_TABLE || undefined,
-    idempotencyTable: env.TRIMTAB_IDEMPOTENCY_TABLE || undefined,
+    auditTable: tableFromEnv(env, 'TRIMTAB_AUDIT_TABLE'),
+    idempotencyTable: tableFromEnv(env, 'TRIMTAB_IDEMPOTENCY_TABLE'),
     eventBus: env.TRIMTAB_EVENT_BUS || undefined,
     ttlAttribute: env.TRIMTAB_AUDIT_TTL_ATTRIBUTE || DEFAULT_TTL_ATTRIBUTE,
     retentionDays: retention,

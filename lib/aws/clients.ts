@@ -23,9 +23,13 @@ export interface SdkClient {
 
 export type ClientConstructor<C extends SdkClient> = new (config: any) => C;
 
-/** Answers a command in-process instead of sending it (the sandbox account). */
+/**
+ * Answers a command in-process instead of sending it (the sandbox account). For a service it
+ * serves with a local server (DynamoDB: dynalite), it calls `forward(endpoint)` instead, which
+ * sends the serialised request there and returns the SDK-parsed output.
+ */
 export interface CommandInterceptor {
-  handle(call: { account: string; region: string; service: string; operation: string; input: any }): Promise<any>;
+  handle(call: { account: string; region: string; service: string; operation: string; input: any }, forward?: (endpoint: string) => Promise<any>): Promise<any>;
 }
 
 export interface ClientFactoryOptions {
@@ -166,11 +170,31 @@ export class AwsClients {
     const interceptor = this.options.interceptor!;
     const account = this.options.account ?? 'sandbox';
     client.middlewareStack.add(
-      (_next: any, context: any) => async (args: any) => {
-        const output = await interceptor.handle({ account, region, service, operation: operationName(context.commandName), input: args.input });
+      (next: any, context: any) => async (args: any) => {
+        let sent: { output: any; response: unknown } | undefined;
+        const forward = async (endpoint: string) => {
+          sent = await next({ ...args, request: pointAt(args.request, endpoint) });
+          return sent!.output;
+        };
+        const output = await interceptor.handle({ account, region, service, operation: operationName(context.commandName), input: args.input }, forward);
+        if (sent) return { ...sent, output };
         return { output: { $metadata: { httpStatusCode: 200, attempts: 1 }, ...output }, response: { statusCode: 200, headers: {} } };
       },
       { step: 'finalizeRequest', priority: 'low', name: 'trimtabSandbox' },
     );
   }
+}
+
+/**
+ * The serialised request, sent to a local endpoint instead (the sandbox's local servers). The
+ * request was built and signed for the AWS host; local servers do not check signatures.
+ */
+function pointAt<R extends { protocol?: string; hostname?: string; port?: number; headers?: Record<string, string> }>(request: R, endpoint: string): R {
+  const url = new URL(endpoint);
+  const copy = Object.assign(Object.create(Object.getPrototypeOf(request)), request) as R;
+  copy.protocol = url.protocol;
+  copy.hostname = url.hostname;
+  copy.port = Number(url.port);
+  copy.headers = { ...request.headers, host: url.host };
+  return copy;
 }

@@ -5,7 +5,8 @@
 const READ_ONLY_PREFIX = /^(Describe|Get|List|Head|Lookup|BatchGet|Query|Scan)[A-Z]/;
 
 /** Operations that start with another verb but change nothing in the account. */
-const READ_ONLY_EXCEPTIONS = new Set(['sts:AssumeRole', 'sts:GetCallerIdentity']);
+// iam:SimulatePrincipalPolicy only evaluates policies (`trimtab doctor`).
+const READ_ONLY_EXCEPTIONS = new Set(['sts:AssumeRole', 'sts:GetCallerIdentity', 'iam:SimulatePrincipalPolicy']);
 
 export function isReadOnlyOperation(service: string, operation: string): boolean {
   return READ_ONLY_PREFIX.test(operation) || READ_ONLY_EXCEPTIONS.has(`${service}:${operation}`);

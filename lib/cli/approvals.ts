@@ -9,10 +9,11 @@
  * `trimtab approvals serve --sandbox` resumes its execution when it sees the decision there.
  */
 import { resolve } from 'node:path';
-import { userInfo } from 'node:os';
+import { hostname, userInfo } from 'node:os';
 import { Command, Option } from 'commander';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
-import { DynamoApprovalStore, FileApprovalStore, type ApprovalRecord, type ApprovalStore } from '../approval/store.ts';
+import { neutralise } from '../approval/email.ts';
+import { DynamoApprovalStore, FileApprovalStore, type ApprovalDecision, type ApprovalRecord, type ApprovalStore } from '../approval/store.ts';
 import { decide, SfnTaskSender, type TaskSender } from '../approval/workflow.ts';
 import { usd } from '../savings/prices.ts';
 import { TrimtabError } from '../util/errors.ts';
@@ -51,6 +52,38 @@ function backend(options: Where): { store: ApprovalStore; tasks: TaskSender; act
 const where = (command: Command) =>
   command.option('--sandbox', 'the sandbox\'s approvals (a running `trimtab approvals serve --sandbox`)').option('--table <name>', 'the approvals table (default: $TRIMTAB_APPROVALS_TABLE or trimtab-<stage>-approvals)');
 
+/** "approve by oncall@example.com (link from 203.0.113.9)": who decided, how, and from where. */
+export function decisionText(d: ApprovalDecision): string {
+  return neutralise(`${d.decision} by ${d.actor} (${d.via}${d.sourceIp ? ` from ${d.sourceIp}` : ''})`);
+}
+
+/** Everything recorded about one approval, for `trimtab approvals show` (no task token). */
+export function approvalDetails(r: ApprovalRecord): string {
+  const d = r.decision;
+  const rows: [string, string | undefined][] = [
+    ['Approval', r.approvalId],
+    ['Status', r.status],
+    ['Policy', r.policy.id],
+    ['Account', r.account],
+    ['Created', r.createdAt],
+    ['Updated', r.updatedAt],
+    ['Expires', r.expiresAt],
+    ['Approvers', r.approvers.join(', ')],
+    ['Decision', d ? `${d.decision} by ${d.actor} at ${d.at} (${d.via})` : undefined],
+    ['Source IP', d?.sourceIp],
+    ['User agent', d?.userAgent],
+    ['Opted out', d?.excluded.length ? d.excluded.join(', ') : undefined],
+    ['Reason', d?.reason],
+    ['Not approved', r.notApproved ? `${r.notApproved.reason}: ${r.notApproved.detail}` : undefined],
+    ['Error', r.error ? `${r.error.Error}: ${r.error.Cause}` : undefined],
+    ['Verification', r.verification ? `${r.verification.verified} verified, ${r.verification.failed} failed` : undefined],
+  ];
+  const lines = rows.filter(([, v]) => v !== undefined && v !== '').map(([k, v]) => `${`${k}:`.padEnd(14)}${neutralise(v)}`);
+  const resources = r.findings.map((f) => `  ${neutralise(f.resource.id)} (${neutralise(f.resource.region)}) $${usd(f.savings.monthlyUsd)}/month${d?.excluded.includes(f.id) ? ' [opted out]' : ''}`);
+  const actions = (r.actions ?? []).map((a) => `  ${neutralise(a.resourceId)}: ${a.status} (${a.actionId}) ${neutralise(a.detail)}`);
+  return [...lines, 'Resources:', ...resources, ...(actions.length ? ['Actions:', ...actions] : [])].join('\n');
+}
+
 export function approvalsTable(records: ApprovalRecord[]): string {
   if (records.length === 0) return 'No approvals.';
   return table(
@@ -61,7 +94,7 @@ export function approvalsTable(records: ApprovalRecord[]): string {
       r.policy.id,
       String(r.findings.length),
       `$${usd(r.findings.reduce((s, f) => s + f.savings.monthlyUsd, 0))}`,
-      r.decision ? `${r.decision.decision} by ${r.decision.actor}` : r.notApproved?.reason ?? (r.expiresAt ? `expires ${r.expiresAt}` : ''),
+      r.decision ? decisionText(r.decision) : r.notApproved?.reason ?? (r.expiresAt ? `expires ${r.expiresAt}` : ''),
     ]),
   );
 }
@@ -76,7 +109,8 @@ async function decideFromCli(id: string, decision: 'approve' | 'reject', options
     if (!match) throw new TrimtabError(`--exclude '${x}' is not one of this approval's resources: ${record.findings.map((f) => f.resource.id).join(', ')}`);
     return match.id;
   });
-  const result = await decide({ store, tasks, now: () => new Date() }, { approvalId: id, decision, actor: await actor(), excluded, via: 'cli', reason: options.reason });
+  // No HTTP caller here: the record names the machine the CLI ran on instead of an IP.
+  const result = await decide({ store, tasks, now: () => new Date() }, { approvalId: id, decision, actor: await actor(), excluded, via: 'cli', reason: options.reason, userAgent: `trimtab CLI on ${hostname()} (node ${process.version})` });
   if (!result.ok) throw new TrimtabError(result.message);
   const chosen = record.findings.length - excluded.length;
   console.log(decision === 'approve' ? `Approved ${id}: ${chosen} change(s) will be applied${excluded.length ? ` (${excluded.length} opted out)` : ''}.` : `Rejected ${id}: nothing will be changed.`);
@@ -95,12 +129,20 @@ export function registerApprovalCommands(program: Command): void {
       console.log(options.output === 'json' ? JSON.stringify(safe, null, 2) : approvalsTable(records));
     });
 
+  where(approvals.command('show <approval-id>'))
+    .description('one approval request: its status, who decided from where (IP, user agent), and what it changed')
+    .action(async (id: string, options: Where) => {
+      const record = await backend(options).store.get(id);
+      if (!record) throw new TrimtabError(`No approval '${id}'. List them with 'trimtab approvals list${options.sandbox ? ' --sandbox' : ''}'.`);
+      console.log(approvalDetails(record));
+    });
+
   approvals
     .command('serve')
-    .description('run the approval flow locally on the sandbox: policies in approval mode email a local mail catcher; click the links')
+    .description('run the approval flow locally on the sandbox: policies in approval mode email a local SES server (aws-ses-v2-local); read the mail on its page, click the links')
     .option('-p, --policies <file>', 'policy file', DEFAULT_POLICY_FILE)
     .option('--port <port>', 'port of the approval page', '8787')
-    .option('--mail-port <port>', 'port of the mail catcher', '8788')
+    .option('--mail-port <port>', 'port of the local SES server and its mail page', '8788')
     .action(async (options: { policies: string; port: string; mailPort: string }) => {
       const { startLocalApprovalStack } = await import('../approval/local.ts');
       const { runPolicies } = await import('../engine/run.ts');

@@ -34,6 +34,8 @@ export const METAFILE = join(ROOT, 'dist', 'meta.json');
 export const LAZY_SDK = /^@aws-sdk\/(client-[a-z0-9-]+|lib-dynamodb|util-dynamodb)$/;
 
 const requireFromRoot = createRequire(join(ROOT, 'package.json'));
+/** What the installed package keeps as real dependencies: package.json `dependencies`. */
+const RUNTIME_DEPENDENCIES = Object.keys(JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).dependencies ?? {});
 const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
 
 /** The generated stand-in for one SDK package: its runtime exports, each a lazy proxy. */
@@ -93,6 +95,9 @@ export async function build({ log = console.error } = {}) {
     // CommonJS dependencies inside an ESM bundle (the X-Ray SDK's require('util')) need a require.
     banner: { js: "import{createRequire as __trimtabRequire}from'node:module';const require=__trimtabRequire(import.meta.url);" },
     plugins: [lazySdk],
+    // Local servers the sandbox starts read files from their own package folders: installed
+    // (package.json dependencies), not bundled.
+    external: RUNTIME_DEPENDENCIES,
     metafile: true,
   });
   writeFileSync(METAFILE, JSON.stringify(main.metafile));

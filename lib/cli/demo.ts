@@ -5,7 +5,7 @@
  *      fixes are applied, approval-mode findings start the approval workflow.
  *   2. A CloudWatch alarm fires on an over-provisioned Auto Scaling group (the `alarm` Lambda's
  *      runAlarmTrigger with events/alarm-asg-low-cpu-acme-web.json); its policy tunes the group.
- *   3. The approval emails land in a local mail catcher; their links point at the local approval
+ *   3. The approval emails go through SES to a local SES server (aws-ses-v2-local); their links point at the local approval
  *      page (lib/approval/local.ts: the same state machine, page and emails as in AWS).
  *   4. It waits for a person to click (or, with --approve-all, approves through the same page,
  *      over HTTP, like a click) and prints what each approval did.
@@ -46,7 +46,7 @@ export interface DemoOptions {
   policies: string;
   /** Approve every request through its link (GET the page, POST its form), as CI does. */
   approveAll?: boolean;
-  /** Ports of the approval page and the mail catcher (0: any free port). */
+  /** Ports of the approval page and the local SES server (0: any free port). */
   port?: number;
   mailPort?: number;
   /** How long to wait for a person's clicks before summing up. */
@@ -133,7 +133,7 @@ function freshSandbox() {
   rmSync(sandboxApprovalsFile(), { force: true });
 }
 
-/** Mail catcher + approval page + local state machine. Decisions are kept in .trimtab/sandbox-approvals.json, so `trimtab approve <id> --sandbox` from another terminal works too. */
+/** Local SES (aws-ses-v2-local) + approval page + local state machine. Decisions are kept in .trimtab/sandbox-approvals.json, so `trimtab approve <id> --sandbox` from another terminal works too. */
 function startApprovalStack(env: CliEnvironment, policies: Policy[], options: DemoOptions) {
   return startLocalApprovalStack({
     port: options.port ?? 0,
@@ -258,13 +258,13 @@ async function approvalEmails(ctx: DemoContext) {
   const { stack } = ctx;
   const records = await waitingApprovals(ctx);
   heading(ctx, `3. Approval-mode findings: ${records.length} approval request(s) emailed`);
-  ctx.print(`Mail catcher:   ${stack.mailUrl}/   (open an email and click "Review and approve")`);
+  ctx.print(`Mail (local SES): ${stack.mailUrl}/   (open an email and click "Review and approve")`);
   ctx.print(`Approval page:  ${stack.approvalBaseUrl}/approvals/<id>   (where the links point)`);
   ctx.print('');
   ctx.print(
     table(
-      ['APPROVAL', 'POLICY', 'RESOURCES', 'EST. $/MONTH', 'EMAIL'],
-      records.map((r) => [r.approvalId, r.policy.id, String(r.findings.length), money(sum(r.findings.map((f) => f.savings.monthlyUsd))), emailUrl(ctx, r.approvalId) ?? '-']),
+      ['APPROVAL', 'POLICY', 'RESOURCES', 'EST. $/MONTH', 'SES MESSAGE ID'],
+      records.map((r) => [r.approvalId, r.policy.id, String(r.findings.length), money(sum(r.findings.map((f) => f.savings.monthlyUsd))), emailFor(ctx, r.approvalId)?.id ?? '-']),
       [2, 3],
     ),
   );
@@ -276,17 +276,14 @@ async function waitingApprovals(ctx: DemoContext): Promise<ApprovalRecord[]> {
   const deadline = Date.now() + 10_000;
   for (;;) {
     const records = (await Promise.all(ids.map((id) => ctx.stack.store.get(id)))).filter((r): r is ApprovalRecord => Boolean(r));
-    const settled = records.every((r) => !['requested', 'recorded'].includes(r.status));
+    // `waiting` is set before the emails go out through SES: settled once the approvers are recorded as notified.
+    const settled = records.every((r) => !['requested', 'recorded'].includes(r.status) && (r.status !== 'waiting' || Boolean(r.notified?.length)));
     if (settled || Date.now() > deadline) return records.filter((r) => r.status === 'waiting');
     await new Promise((r) => setTimeout(r, 20));
   }
 }
 
 const emailFor = (ctx: DemoContext, approvalId: string) => ctx.stack.mail.emails.find((e) => e.text.includes(`Approval id: ${approvalId}.`));
-const emailUrl = (ctx: DemoContext, approvalId: string) => {
-  const email = emailFor(ctx, approvalId);
-  return email ? `${ctx.stack.mailUrl}/emails/${email.id}` : undefined;
-};
 
 // ───────────────────────── 4. the click ─────────────────────────
 
@@ -350,15 +347,17 @@ async function untilFirst(allEnded: Promise<unknown>, input: NodeJS.ReadableStre
 }
 
 /**
- * What a person does, over HTTP: open the Approve link from the email (GET shows the page and
- * changes nothing), then submit the page's form as it is (every resource ticked).
+ * What a person does, over HTTP: open the Approve link (GET shows the page and changes
+ * nothing), then submit the page's form as it is (every resource ticked). The link is the one
+ * "Ask the approvers" issued, never one read back out of the mail: mail text carries
+ * resource-supplied strings, and must not be able to steer where approve-all goes.
  */
-async function approveThroughLink(ctx: DemoContext, approvalId: string): Promise<boolean> {
+export async function approveThroughLink(ctx: Pick<DemoContext, 'stack' | 'print'>, approvalId: string): Promise<boolean> {
   const record = await ctx.stack.store.get(approvalId);
   if (record?.status !== 'waiting') return false;
-  const email = emailFor(ctx, approvalId);
-  const link = email && /^Approve[^:]*: (\S+)$/m.exec(email.text)?.[1];
-  if (!link) throw new Error(`No approval email with an Approve link for ${approvalId}`);
+  const issued = ctx.stack.links.get(approvalId)?.[0];
+  if (!issued) throw new Error(`No approval links were issued for ${approvalId}`);
+  const link = issued.approve;
   const page = await fetch(link);
   const html = await page.text();
   if (page.status !== 200) throw new Error(`The approval page for ${approvalId} answered ${page.status}: ${html.slice(0, 200)}`);
@@ -366,7 +365,7 @@ async function approveThroughLink(ctx: DemoContext, approvalId: string): Promise
   const target = new URL(form.action, link);
   const response = await fetch(target, { method: 'POST', body: form.body, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
   const answer = await response.text();
-  ctx.print(`GET the Approve link, POST ${target.pathname} as ${email!.to[0]}: ${response.status} ${/<h1>([^<]*)<\/h1>/.exec(answer)?.[1] ?? ''}`);
+  ctx.print(`GET the Approve link, POST ${target.pathname} as ${issued.recipient}: ${response.status} ${/<h1>([^<]*)<\/h1>/.exec(answer)?.[1] ?? ''}`);
   if (response.status !== 200) throw new Error(`Approving ${approvalId} failed with ${response.status}: ${answer.slice(0, 300)}`);
   return true;
 }

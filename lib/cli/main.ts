@@ -18,6 +18,7 @@ import { createEnvironment, sandboxHistoryFile, useSandbox, type CliEnvironment 
 import { packagedPolicyFile, packageVersion } from './package-files.ts';
 import { actionsTable, findingHistoryTable, findingsTable, historyTable, resultJson, summaryLine } from './format.ts';
 import { registerApprovalCommands } from './approvals.ts';
+import { registerGettingStartedCommands } from './getting-started.ts';
 import { isReportFormat, renderReport } from '../report/index.ts';
 import { fleetAsRunResult, itemsForAccounts, multiAccountAccess, registerOrgCommands, wantsMultiAccount } from '../org/cli.ts';
 import { runFleet } from '../org/fleet.ts';
@@ -255,18 +256,6 @@ export function buildProgram(): Command {
     });
 
   program
-    .command('resources')
-    .description('list resource types, their detectors and actions')
-    .action(async () => {
-      const { detectors, remediators } = await import('../resources/registry.ts');
-      for (const r of resourceTypes.all()) {
-        console.log(`${r.id} — ${r.title}`);
-        for (const d of detectors(r.id).all()) console.log(`  detector ${d.id}: ${d.title}`);
-        for (const a of remediators(r.id).all()) console.log(`  action   ${a.id}: ${a.title} (undo: ${a.undoable})`);
-      }
-    });
-
-  program
     .command('invoke <function> <event-file>')
     .description('run a Lambda function (scan, event, alarm, alarm-sync) locally with a sample event from events/')
     .option('--sandbox', 'against the sandbox account (sets TRIMTAB_SANDBOX=1)')
@@ -281,7 +270,7 @@ export function buildProgram(): Command {
     .option('-p, --policies <file>', 'policy file', DEFAULT_POLICY_FILE)
     .option('--approve-all', 'approve every request through its email link (GET the page, POST its form), without waiting for a person')
     .option('--port <port>', 'port of the local approval page (default: any free port)', Number)
-    .option('--mail-port <port>', 'port of the local mail catcher (default: any free port)', Number)
+    .option('--mail-port <port>', 'port of the local SES server and its mail page (default: any free port)', Number)
     .option('--wait <seconds>', 'how long to wait for clicks', Number, 600)
     .action(async (options: { policies: string; approveAll?: boolean; port?: number; mailPort?: number; wait: number }) => {
       const { runDemo } = await import('./demo.ts');
@@ -290,6 +279,7 @@ export function buildProgram(): Command {
 
   registerApprovalCommands(program);
   registerOrgCommands(program);
+  registerGettingStartedCommands(program); // resources, init, permissions, doctor
   return program;
 }
 

@@ -518,8 +518,14 @@ async function applyUnguarded(policy: Policy, finding: FindingResult, actor: str
     await transition(record, 'applied', deps, applied.detail, finding);
     const verification = await remediator.verify(ctx, finding.plan as never, applied);
     record.verification = verification;
-    await transition(record, verification.ok ? 'verified' : 'failed', deps, verification.detail, finding);
-    finding.outcome = verification.ok ? 'applied' : 'failed';
+    if (!verification.ok && verification.pending) {
+      // The change is in place but not visible yet: stay 'applied' (undoable, counted), not 'failed'.
+      await deps.store.put(record);
+      finding.outcome = 'applied';
+    } else {
+      await transition(record, verification.ok ? 'verified' : 'failed', deps, verification.detail, finding);
+      finding.outcome = verification.ok ? 'applied' : 'failed';
+    }
     finding.outcomeDetail = verification.detail;
   } catch (error) {
     record.error = { name: (error as Error).name ?? 'Error', message: errorMessage(error) };

@@ -154,6 +154,11 @@ export interface AppliedChange {
 export interface Verification {
   ok: boolean;
   detail: string;
+  /**
+   * The change was made but AWS does not show it yet (eventual consistency, e.g. S3 lifecycle
+   * propagation): the action stays `applied`, with the detail saying how to re-verify.
+   */
+  pending?: boolean;
 }
 
 export interface Remediator<P = any, O = any> {

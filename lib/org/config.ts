@@ -13,6 +13,9 @@ const ACCOUNT_ID = z.string().regex(/^\d{12}$/, 'an account id is 12 digits');
 const OU_ID = /^(ou-[a-z0-9]{4,32}-[a-z0-9]{8,32}|r-[a-z0-9]{4,32})$/;
 const REGION = z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, 'a region looks like us-east-1');
 
+/** STS caps sessions assumed with role credentials (role chaining, as the hub's Lambda does) at one hour. */
+export const MAX_CHAINED_SESSION_SECONDS = 3600;
+
 /** The member role's name; `{stage}` is replaced with the deployed stage. */
 export const DEFAULT_MEMBER_ROLE = 'trimtab-member-{stage}';
 
@@ -33,8 +36,22 @@ export const organizationSchema = z.strictObject({
       name: z.string().regex(/^[\w+=,.@{}-]{1,64}$/, 'an IAM role name (letters, digits, +=,.@_- and {stage})').default(DEFAULT_MEMBER_ROLE),
       /** Optional sts:ExternalId the member role's trust policy requires. */
       externalId: z.string().min(2).max(1224).optional(),
-      /** Credentials last this long (seconds); a sweep item re-assumes after. */
-      durationSeconds: z.number().int().min(900).max(43_200).default(3600),
+      /**
+       * Credentials last this long (seconds); trimtab re-assumes the role five minutes before they
+       * expire, so a sweep may outlive them. At most one hour: the hub calls AssumeRole with its own
+       * role's credentials (role chaining), and STS refuses DurationSeconds over 3,600 for chained
+       * sessions whatever the member role's MaxSessionDuration (STS API reference, AssumeRole).
+       */
+      durationSeconds: z
+        .number()
+        .int()
+        .min(900, 'durationSeconds must be at least 900 (STS AssumeRole minimum)')
+        .max(
+          MAX_CHAINED_SESSION_SECONDS,
+          'durationSeconds must be at most 3600: the hub assumes member roles by role chaining, which STS caps at one hour ' +
+            '("The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining"); trimtab refreshes credentials before they expire, so longer sweeps need no longer sessions',
+        )
+        .default(3600),
     })
     .default({ name: DEFAULT_MEMBER_ROLE, durationSeconds: 3600 }),
   /** How many account × region items the Map runs at once (Step Functions MaxConcurrency). */

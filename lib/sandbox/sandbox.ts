@@ -45,11 +45,41 @@ export interface OperationEnv {
 
 export type OperationHandler = (input: any, env: OperationEnv) => unknown | Promise<unknown>;
 
+/** One intercepted call: which account and region, which service key and operation, its input. */
+export interface SandboxCall {
+  account: string;
+  region: string;
+  service: string;
+  operation: string;
+  input: any;
+}
+
+/**
+ * A service answered by a maintained local implementation (lib/sandbox/local-services.ts)
+ * instead of in-process handlers: the SDK sends the call over HTTP to `endpoint()` and parses
+ * the real wire answer. The sandbox still counts the call, injects faults and logs writes.
+ */
+export interface LocalBackend {
+  /** Where to send this call (starts the server on first use). */
+  endpoint(call: SandboxCall, env: OperationEnv): Promise<string>;
+  /** After a successful call (e.g. mirror a write into the persisted state). */
+  after?(call: SandboxCall, output: any, env: OperationEnv): Promise<void>;
+  /** After a failed call: the error to throw (e.g. complete what the local server leaves out). */
+  failed?(call: SandboxCall, error: Error, env: OperationEnv): Promise<Error>;
+  /** Stop the servers; a later call starts them again from the sandbox's state. */
+  close(): Promise<void>;
+}
+
 export interface SandboxService {
   /** The service key (see serviceKey): s3, ec2, cloudwatch, autoscaling, … */
   id: string;
   operations: Record<string, OperationHandler>;
+  /** Served by a local implementation: one backend per Sandbox. */
+  local?: (sandbox: Sandbox) => LocalBackend;
 }
+
+/** Sends the call to a local endpoint through the SDK's own serializer and parser. */
+export type ForwardCall = (endpoint: string) => Promise<any>;
 
 export interface WriteLogEntry {
   at: string;
@@ -130,6 +160,7 @@ export class Sandbox implements CommandInterceptor {
   readonly clock: Clock;
   timing: SandboxTiming;
   private readonly services = new Map<string, SandboxService>();
+  private readonly backends = new Map<string, LocalBackend>();
 
   constructor(
     public state: SandboxState,
@@ -200,7 +231,26 @@ export class Sandbox implements CommandInterceptor {
     return this.writes.filter((w) => w.outcome === 'ok' && (!operation || `${w.service}:${w.operation}` === operation || w.operation === operation));
   }
 
-  async handle(call: { account: string; region: string; service: string; operation: string; input: any }): Promise<any> {
+  /** The local backend of a service (created on first use), or undefined when it is answered in-process. */
+  private backend(service: SandboxService | undefined): LocalBackend | undefined {
+    if (!service?.local) return undefined;
+    let backend = this.backends.get(service.id);
+    if (!backend) this.backends.set(service.id, (backend = service.local(this)));
+    return backend;
+  }
+
+  /** Stop the local servers this sandbox started (DynamoDB). Safe to call twice; a later call restarts them from the state. */
+  async close(): Promise<void> {
+    const backends = [...this.backends.values()];
+    this.backends.clear();
+    await Promise.all(backends.map((b) => b.close()));
+  }
+
+  /**
+   * Answer a call: in-process from the service's handlers, or, for a service with a local
+   * backend, through `forward` to the local server (the client factory supplies it).
+   */
+  async handle(call: SandboxCall, forward?: ForwardCall): Promise<any> {
     const key = `${call.service}:${call.operation}`;
     const count = (this.calls.get(key) ?? 0) + 1;
     this.calls.set(key, count);
@@ -214,6 +264,20 @@ export class Sandbox implements CommandInterceptor {
     try {
       this.injectFaults(call, count);
       const service = this.services.get(call.service);
+      const backend = forward && this.backend(service);
+      if (backend) {
+        const env = { sandbox: this, account: this.account(call.account), region: call.region, now: this.now() };
+        const endpoint = await backend.endpoint(call, env);
+        let output: any;
+        try {
+          output = await forward(endpoint);
+        } catch (error) {
+          throw backend.failed ? await backend.failed(call, error as Error, env) : error;
+        }
+        await backend.after?.(call, output, env);
+        log('ok');
+        return output;
+      }
       const handler = service?.operations[call.operation];
       if (!handler) {
         throw awsError('UnsupportedOperation', `The trimtab sandbox does not simulate ${key}. Add it in lib/sandbox/services/${call.service}.ts.`, 501);

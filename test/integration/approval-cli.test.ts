@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { startLocalApprovalStack, type LocalApprovalStack } from '../../lib/approval/local.ts';
+import { signLink } from '../../lib/approval/links.ts';
 import { FileApprovalStore } from '../../lib/approval/store.ts';
 import { buildProgram } from '../../lib/cli/main.ts';
 import { APPROVAL_POLICY, CLOCK, SECRET, waitFor } from '../approval-helpers.ts';
@@ -62,7 +63,7 @@ describe('trimtab approvals / approve / reject (sandbox)', () => {
     expect(out).toBe(`Approved ${approvalId}: 3 change(s) will be applied (1 opted out).`);
     const record = (await store.get(approvalId))!;
     expect(record.status).toBe('fixed');
-    expect(record.decision).toMatchObject({ decision: 'approve', via: 'cli', actor: expect.stringMatching(/^cli:/) });
+    expect(record.decision).toMatchObject({ decision: 'approve', via: 'cli', actor: expect.stringMatching(/^cli:/), userAgent: expect.stringMatching(/^trimtab CLI on \S+ \(node v\d+/) });
     expect(env.sandbox.successfulWrites('PutBucketLifecycleConfiguration').map((w) => (w.input as { Bucket: string }).Bucket).sort()).toEqual(['acme-app-logs', 'acme-eu-exports', 'acme-web-assets']);
   });
 
@@ -73,6 +74,30 @@ describe('trimtab approvals / approve / reject (sandbox)', () => {
     expect((await store.get(approvalId))!.notApproved).toMatchObject({ reason: 'rejected' });
     expect(env.sandbox.successfulWrites()).toEqual([]);
     await expect(trimtab('approve', approvalId, '--sandbox')).rejects.toThrow(/already rejected/);
+  });
+
+  it('shows who decided, how and from where (list and show), with a decision made through the page', async () => {
+    // Prepare: the approver clicks through the local page with a phone browser
+    const t = signLink({ approvalId, decision: 'approve', recipient: 'oncall@example.com', expiresAt: new Date(Date.now() + 3_600_000) }, SECRET);
+    const ids = (await store.get(approvalId))!.findings.map((f) => f.id);
+    const body = new URLSearchParams([['t', t], ['selection', '1'], ...ids.map((id): [string, string] => ['include', id])]).toString();
+    const clicked = await fetch(`${stack.approvalBaseUrl}/approvals/${approvalId}`, { method: 'POST', body, headers: { 'content-type': 'application/x-www-form-urlencoded', 'user-agent': 'Mozilla/5.0 (iPhone)' } });
+    await stack.workflow.executions.get(approvalId)!.result;
+
+    // Act
+    const table = await trimtab('approvals', 'list', '--sandbox');
+    const details = await trimtab('approvals', 'show', approvalId, '--sandbox');
+
+    // Assess
+    expect(clicked.status).toBe(200);
+    expect(table).toMatch(new RegExp(`${approvalId}\\s+fixed\\s+.*approve by oncall@example\\.com \\(link from (::ffff:)?127\\.0\\.0\\.1\\)`));
+    expect(details).toMatch(/^Status: +fixed$/m);
+    expect(details).toMatch(/^Decision: +approve by oncall@example\.com at \S+ \(link\)$/m);
+    expect(details).toMatch(/^Source IP: +(::ffff:)?127\.0\.0\.1$/m);
+    expect(details).toMatch(/^User agent: +Mozilla\/5\.0 \(iPhone\)$/m);
+    expect(details).toMatch(/^Verification: +4 verified, 0 failed$/m);
+    expect(details).not.toContain('task-token');
+    await expect(trimtab('approvals', 'show', 'apr-nosuchthing', '--sandbox')).rejects.toThrow(/No approval 'apr-nosuchthing'/);
   });
 
   it('names the problem for an unknown id or resource', async () => {

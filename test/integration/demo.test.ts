@@ -90,15 +90,17 @@ describe('npm run demo -- --approve-all', () => {
     expect(output()).toContain('Lower MinSize of acme-web from 6 to 3');
   });
 
-  it('emails every approval request to the local mail catcher with links to the local approval page, and approves each through those links', () => {
+  it('emails every approval request through SES to the local SES server with links to the local approval page, and approves each through those links', () => {
     const approvalPolicies = policiesForSchedule(loadPolicies('trimtab.yml').policies, {}).filter((p) => p.mode === 'approval').map((p) => p.id);
     const requested = new Set(result.sweep.findings.filter((f) => f.outcome === 'awaiting-approval').map((f) => f.policy));
 
     expect([...requested].sort()).toEqual([...approvalPolicies].sort());
     expect(result.approvals.map((a) => a.policy).sort()).toEqual([...requested].sort());
     expect(result.mailUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
-    expect(output()).toContain(`Mail catcher:   ${result.mailUrl}/`);
+    expect(output()).toContain(`Mail (local SES): ${result.mailUrl}/`);
     for (const approval of result.approvals) {
+      // The approvals table names the MessageId the local SES server gave each request's email.
+      expect(output()).toMatch(new RegExp(`${approval.approvalId} .* ses-\\d+`));
       expect(approval).toMatchObject({ status: 'fixed', decidedBy: 'finops@example.com' });
       expect(output()).toContain(`POST /approvals/${approval.approvalId} as finops@example.com: 200 Approved`);
     }

@@ -3,7 +3,8 @@ import { AwsClients } from '../../lib/aws/clients.ts';
 import { undoAction } from '../../lib/engine/undo.ts';
 import { seedSnapshots, PARTNER_ACCOUNT } from '../../lib/resources/ebs-snapshot/sandbox-seed.ts';
 import { awsError, SANDBOX_ACCOUNT } from '../../lib/sandbox/sandbox.ts';
-import { ec2State } from '../../lib/sandbox/services/ec2.ts';
+import { ec2State, settleSnapshot, SNAPSHOT_TIMES } from '../../lib/sandbox/services/ec2.ts';
+import { VirtualClock } from '../../lib/util/clock.ts';
 import { UndoRefusedError } from '../../lib/util/errors.ts';
 import { emptySandbox, envFor, testEnv } from '../helpers.ts';
 
@@ -153,18 +154,23 @@ policies:
   });
 
   it('archives the only snapshot of a deleted volume and restores its tier on undo', async () => {
-    const env = testEnv('small-company', { clock });
+    // Works with instant and with AWS-like timing: time moves past the archival and the restore.
+    const virtual = new VirtualClock(clock());
+    const env = testEnv('small-company', { clock: virtual });
     const result = await env.run(policy('{ type: orphaned }', 'type: archive-snapshot'));
     // The other sole snapshot of a deleted volume is shared with a partner: found at apply, not archived.
     expect(result.actions.map((a) => a.status).sort()).toEqual(['skipped', 'verified']);
     const action = result.actions.find((a) => a.status === 'verified')!;
     const id = action.resource.id;
-    expect(snapshotsOf(env).snapshots[id].tags?.Name).toBe('ci-cache-final');
-    expect(snapshotsOf(env).snapshots[id].storageTier).toBe('archive');
+    const snapshot = () => settleSnapshot(snapshotsOf(env).snapshots[id], env.sandbox.now());
+    expect(snapshot().tags?.Name).toBe('ci-cache-final');
+    virtual.advance(SNAPSHOT_TIMES.archivalMs);
+    expect(snapshot().storageTier).toBe('archive');
     // 310 GiB × ($0.05 − $0.0125)
     expect(action.estimatedMonthlySavingsUsd).toBe(11.63);
     await undoAction(action.id, env.deps);
-    expect(snapshotsOf(env).snapshots[id].storageTier).toBe('standard');
+    virtual.advance(SNAPSHOT_TIMES.permanentRestoreMs);
+    expect(snapshot().storageTier).toBe('standard');
   });
 });
 
@@ -190,7 +196,7 @@ policies:
       'ec2:DescribeImages': 1,
       'ec2:DescribeSnapshots': 10 + 1, // 10 pages of 1,000, and the public-share listing
       'ec2:DescribeVolumes': 2, // 1,500 volumes: 2 pages
-      'rbin:ListRules': 2, // trimtab's tag rule, then any region-level rule
+      'rbin:ListRules': 1, // one paginated read of the region's rules (no rules here, so no GetRule)
     });
     const amiProtected = result.findings.filter((f) => seeded.amiSnapshotIds.includes(f.resource.id));
     expect(amiProtected.length).toBeGreaterThan(0);

@@ -8,7 +8,8 @@ import { loadPolicies } from '../../lib/policy/load.ts';
 
 /**
  * The packed tarball, installed as a user would (`npm install -g`, here into a temporary
- * prefix, offline: the bundle has no dependencies to fetch), then run from a folder that has
+ * prefix, from the npm cache where it can: the bundle's only dependencies are the two local
+ * servers the sandbox starts), then run from a folder that has
  * no trimtab.yml. The test setup has built dist/cli (test/global-setup.ts), so the pack skips
  * `prepare`.
  */
@@ -32,7 +33,7 @@ beforeAll(async () => {
   mkdirSync(cwd);
   const { stdout } = await exec('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', dir], { env: cleanEnv, cwd: resolve('.') });
   packed = (JSON.parse(stdout) as (typeof packed)[])[0];
-  await exec('npm', ['install', '-g', '--prefix', prefix, '--offline', '--no-audit', '--no-fund', join(dir, packed.filename)], { env: cleanEnv, cwd: dir, timeout: 60_000 });
+  await exec('npm', ['install', '-g', '--prefix', prefix, '--prefer-offline', '--no-audit', '--no-fund', join(dir, packed.filename)], { env: cleanEnv, cwd: dir, timeout: 60_000 });
   bin = join(prefix, 'bin', 'trimtab');
 }, 120_000);
 

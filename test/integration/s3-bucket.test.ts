@@ -178,7 +178,7 @@ describe('S3 run, second run and undo', () => {
 });
 
 describe('S3 API-call counts', () => {
-  it('scans 1,000 buckets with one lifecycle read per bucket and 16 batched GetMetricData calls', async () => {
+  it('scans 1,000 buckets with one lifecycle read per bucket and 54 batched GetMetricData calls (26 storage types + NumberOfObjects per bucket)', async () => {
     // Prepare: 1,000 buckets, a tenth of them with size metrics.
     const sandbox = emptySandbox({ clock });
     for (let i = 0; i < 1000; i++) {
@@ -203,7 +203,7 @@ describe('S3 API-call counts', () => {
 
     // Assess
     expect(sandbox.callsByOperation()).toEqual({
-      'cloudwatch:GetMetricData': 16, // 1,000 buckets × 8 queries / 500 per call
+      'cloudwatch:GetMetricData': 54, // 1,000 buckets × 27 queries / 500 per call
       's3:GetBucketLifecycleConfiguration': 1000,
       's3:GetBucketTagging': 1000,
       's3:GetBucketVersioning': 1000,

@@ -5,18 +5,21 @@
  */
 import { describe, expect, it } from 'vitest';
 import { undoAction } from '../../lib/engine/undo.ts';
-import { seedVolume } from '../../lib/resources/ebs-volume/sandbox-seed.ts';
+import { seedRateLimitedVolume, seedVolume } from '../../lib/resources/ebs-volume/sandbox-seed.ts';
 import { seedAddress } from '../../lib/resources/elastic-ip/sandbox-seed.ts';
 import { seedLogGroup } from '../../lib/resources/log-group/sandbox-seed.ts';
 import { awsError, SANDBOX_ACCOUNT } from '../../lib/sandbox/sandbox.ts';
 import { logsState } from '../../lib/sandbox/services/cloudwatchlogs.ts';
 import { ec2State } from '../../lib/sandbox/services/ec2.ts';
 import { ec2VolumeState } from '../../lib/sandbox/services/ec2-volumes.ts';
+import { VirtualClock } from '../../lib/util/clock.ts';
 import { UndoRefusedError } from '../../lib/util/errors.ts';
 import { emptySandbox, envFor, testEnv } from '../helpers.ts';
 
 const start = new Date('2026-11-01T00:00:00Z').getTime();
-/** A clock tests can move forward (the 6-hour modification cooldown). */
+/** AWS-like time: intermediate states last as on AWS, new writes are invisible to reads for 2 s. */
+const AWS_TIMING = { scale: 1, consistencyMs: 2000 };
+/** A clock tests can move forward. */
 function movableClock() {
   let t = start;
   return { clock: () => new Date(t), advanceHours: (h: number) => void (t += h * 3_600_000) };
@@ -136,33 +139,61 @@ describe('unattached volumes: snapshot, then delete', () => {
 });
 
 describe('gp2 volumes to gp3', () => {
-  it('modifies gp2 volumes online with at least gp2 performance, skipping the cooldown and skip traps', async () => {
+  it('modifies gp2 volumes online with at least gp2 performance, skipping the optimizing, rate-limited and skip traps', async () => {
     const env = testEnv('small-company', { clock });
+    seedRateLimitedVolume(env.sandbox, SANDBOX_ACCOUNT);
     const result = await env.run(GP3);
     const writes = env.sandbox.successfulWrites('ModifyVolume').map((w) => w.input as { VolumeId: string; VolumeType: string; Iops: number; Throughput: number });
     const db = byName(env, 'reporting-db data');
     expect(writes.find((w) => w.VolumeId === db.id)).toEqual({ VolumeId: db.id, VolumeType: 'gp3', Iops: 6000, Throughput: 250 });
     expect(byName(env, 'web-2 root')).toMatchObject({ volumeType: 'gp3', iops: 3000, throughput: 128 });
-    for (const trap of ['queue-worker data', 'legal-archive-disk', 'bastion root']) expect(byName(env, trap).volumeType).toBe('gp2');
-    const cooldown = result.findings.find((f) => f.resource.id === byName(env, 'queue-worker data').id)!;
-    expect(cooldown.status).toBe('protected');
-    expect(cooldown.outcomeDetail).toContain('6-hour cooldown');
-    expect(result.actions.every((a) => a.status === 'verified')).toBe(true);
+    for (const trap of ['queue-worker data', 'legal-archive-disk', 'bastion root', 'ci-cache data (grown 4x today)']) expect(byName(env, trap).volumeType).toBe('gp2');
+    const optimizing = result.findings.find((f) => f.resource.id === byName(env, 'queue-worker data').id)!;
+    expect(optimizing.status).toBe('protected');
+    expect(optimizing.outcomeDetail).toContain('is still optimizing');
+    // Four modifications in the last 24 hours: AWS refuses a fifth, and trimtab records that as protected.
+    const rateLimited = result.findings.find((f) => f.resource.id === byName(env, 'ci-cache data (grown 4x today)').id)!;
+    expect(rateLimited.status).toBe('protected');
+    expect(rateLimited.outcomeDetail).toMatch(/VolumeModificationRateExceeded: .*4 in 24 hours.*again after 2026-11-01T04:00:00.000Z/);
+    expect(result.actions.filter((a) => a.status !== 'skipped').every((a) => a.status === 'verified')).toBe(true);
+    expect(result.summary.actionsFailed).toBe(0);
   });
 
-  it('refuses to undo inside the 6-hour cooldown with the time left, then undoes after it', async () => {
-    const time = movableClock();
-    const env = testEnv('small-company', { clock: time.clock });
-    const result = await env.run(GP3);
+  it('on AWS-like time: verifies through the not-yet-visible modification, refuses undo while it is modifying or optimizing, then undoes once completed', async () => {
+    // Prepare: intermediate states last as on AWS; a new modification is NotFound for 2 s
+    const clock = new VirtualClock(new Date(start));
+    const env = testEnv('small-company', { clock, timing: AWS_TIMING });
     const db = byName(env, 'reporting-db data');
+    // Act
+    const result = await env.run(GP3);
     const action = result.actions.find((a) => a.resource.id === db.id)!;
-    time.advanceHours(2);
-    await expect(undoAction(action.id, env.deps)).rejects.toThrow(/next modification in 4 h 0 min \(at 2026-11-01T06:00:00.000Z\)/);
-    time.advanceHours(5);
+    clock.advance(30_000);
+    const whileModifying = undoAction(action.id, env.deps);
+    await expect(whileModifying).rejects.toThrow(UndoRefusedError);
+    await expect(whileModifying).rejects.toThrow(/is still modifying.*Try the undo again when DescribeVolumesModifications shows it completed; nothing was changed/);
+    clock.advance(60 * 60_000);
+    await expect(undoAction(action.id, env.deps)).rejects.toThrow(/is still optimizing \(\d+%\)/);
+    const refusedWrites = env.sandbox.writes.filter((w) => w.operation === 'ModifyVolume' && (w.input as any).VolumeType === 'gp2');
+    // 2,000 GiB: modifying 2 min + optimizing 10 min + 200 min; completed 3 h 32 min after the start
+    clock.advance(3 * 3_600_000);
     const undone = await undoAction(action.id, env.deps);
+    // Assess
+    expect(action.status).toBe('verified');
+    expect(action.verification!.detail).toMatch(/modification to gp3 modifying \(6000 IOPS, 250 MiB\/s\)/);
+    expect(refusedWrites).toEqual([]);
     expect(undone.status).toBe('undone');
     expect(ec2Of(env).volumes[db.id]).toMatchObject({ volumeType: 'gp2', iops: 6000 });
     expect(ec2Of(env).volumes[db.id].throughput).toBeUndefined();
+  });
+
+  it('turns an AWS refusal of the undo (rolling limit) into a clear UndoRefusedError', async () => {
+    const time = movableClock();
+    const env = testEnv('small-company', { clock: time.clock });
+    const result = await env.run(GP3);
+    const web = byName(env, 'web-2 root');
+    time.advanceHours(1);
+    env.sandbox.faults.failWhen = ({ operation }) => (operation === 'ModifyVolume' ? awsError('VolumeModificationRateExceeded', "You've reached the maximum modification rate per volume limit.") : undefined);
+    await expect(undoAction(result.actions.find((a) => a.resource.id === web.id)!.id, env.deps)).rejects.toThrow(/AWS refused the modification back to gp2 \(VolumeModificationRateExceeded: .*\)\. Nothing was changed; try the undo again later/);
   });
 
   it('refuses to undo when someone changed the volume since', async () => {
@@ -181,6 +212,29 @@ describe('gp2 volumes to gp3', () => {
     const result = await env.run(GP3);
     expect(result.actions.every((a) => a.status === 'skipped')).toBe(true);
     expect(result.summary.actionsFailed).toBe(0);
+  });
+});
+
+describe('unattached volumes on AWS-like time', () => {
+  it('waits through a snapshot reads cannot see yet, and verifies a volume still deleting as deleted', async () => {
+    // Prepare: a new snapshot is NotFound for 2 s; a deleted volume stays 'deleting' for 3 min
+    const clock = new VirtualClock(new Date(start));
+    const env = testEnv('small-company', { clock, timing: AWS_TIMING });
+    const io1 = byName(env, 'perf-test-io1');
+    // Act
+    const result = await env.run(UNATTACHED.replace('pollSeconds: 0', 'pollSeconds: 5'));
+    const action = result.actions.find((a) => a.resource.id === io1.id)!;
+    const stateRightAfter = ec2Of(env).volumes[io1.id]?.state;
+    clock.advance(3 * 60_000);
+    const { DescribeVolumesCommand, EC2Client } = await import('@aws-sdk/client-ec2');
+    const later = env.clients.get(EC2Client, 'us-east-1').send(new DescribeVolumesCommand({ VolumeIds: [io1.id] }));
+    // Assess
+    expect(result.actions.map((a) => a.status).every((s) => s === 'verified')).toBe(true);
+    expect(action.verification!.detail).toMatch(new RegExp(`${io1.id} is deleting; snapshot snap-\\w+ is completed`));
+    expect(stateRightAfter).toBe('deleting');
+    await expect(later).rejects.toMatchObject({ name: 'InvalidVolume.NotFound' });
+    // The engine waited through the sandbox clock (retries and polls), not through real time.
+    expect(clock.now().getTime() - start).toBeGreaterThanOrEqual(3 * 60_000 + 1000);
   });
 });
 
@@ -234,6 +288,27 @@ describe('unassociated Elastic IPs', () => {
     const result = await env.run(policy('elastic-ip', '{ type: unassociated }', '{ type: release-address }'));
     expect(result.findings.filter((f) => f.status === 'protected' && f.outcomeDetail?.includes('InUse'))).toHaveLength(3);
     expect(env.sandbox.successfulWrites()).toEqual([]);
+  });
+
+  it('re-reads the address right before ReleaseAddress and never releases one associated since the scan (a default VPC would silently disassociate it)', async () => {
+    // Prepare: between the scan and the apply-time read, someone associates the old bastion's address in the default VPC.
+    const env = testEnv('small-company', { clock });
+    const bastion = Object.values(extraOf(env).addresses).find((a) => a.tags?.Name === 'old-bastion-eip')!;
+    env.sandbox.faults.failWhen = ({ operation, input }) => {
+      if (operation === 'DescribeAddresses' && input.AllocationIds?.includes(bastion.allocationId)) {
+        Object.assign(bastion, { associationId: 'eipassoc-0new', instanceId: 'i-0new', networkInterfaceId: 'eni-0new', defaultVpc: true });
+      }
+      return undefined;
+    };
+    // Act
+    const result = await env.run(policy('elastic-ip', '{ type: unassociated }', '{ type: release-address }', 'auto', 'scope: { regions: [us-east-1] }'));
+    // Assess
+    const finding = result.findings.find((f) => f.resource.id === bastion.allocationId)!;
+    expect(finding.status).toBe('protected');
+    expect(finding.outcomeDetail).toBe(`${bastion.publicIp} is now associated (eipassoc-0new); releasing it would disassociate it (default VPC) or fail; nothing was changed`);
+    expect(env.sandbox.writes.filter((w) => w.operation === 'ReleaseAddress' && (w.input as any).AllocationId === bastion.allocationId)).toEqual([]);
+    expect(extraOf(env).addresses[bastion.allocationId]).toMatchObject({ associationId: 'eipassoc-0new', instanceId: 'i-0new' });
+    expect(env.sandbox.successfulWrites('ReleaseAddress')).toHaveLength(1);
   });
 
   it('lists with one DescribeAddresses call per region', async () => {

@@ -9,7 +9,9 @@ import { seedInstances } from '../../lib/resources/ec2-instance/sandbox-seed.ts'
 import { addNatGateway } from '../../lib/resources/nat-gateway/sandbox-seed.ts';
 import { SANDBOX_ACCOUNT } from '../../lib/sandbox/sandbox.ts';
 import { ec2InstancesState } from '../../lib/sandbox/services/ec2-instances.ts';
-import { UndoRefusedError } from '../../lib/util/errors.ts';
+import { stopInstance } from '../../lib/resources/ec2-instance/remediators.ts';
+import { VirtualClock } from '../../lib/util/clock.ts';
+import { ProtectedResourceError, UndoRefusedError } from '../../lib/util/errors.ts';
 import { emptySandbox, envFor, testEnv } from '../helpers.ts';
 
 const clock = () => new Date('2026-11-01T00:00:00Z');
@@ -43,12 +45,15 @@ describe('ec2-instance idle-instance and stop-instance on the small-company sand
     const byName = (name: string) => result.findings.find((f) => f.resource.tags.Name === name);
     expect(byName('acme-web-asg-member')!.outcomeDetail).toMatch(/Auto Scaling group acme-web/);
     expect(byName('acme-scratch-cache')!.outcomeDetail).toMatch(/instance-store/);
+    // EBS-backed m5d.xlarge: its 150 GB NVMe instance store would be erased by a stop.
+    expect(byName('acme-build-cache-nvme')!.status).toBe('protected');
+    expect(byName('acme-build-cache-nvme')!.outcomeDetail).toBe('m5d.xlarge has 150 GB of instance-store volumes: stopping erases their data (set allowInstanceStoreLoss to stop it anyway)');
     expect(byName('acme-dr-standby')!.outcomeDetail).toBe('tagged trimtab:skip');
     expect(byName('acme-spot-worker')!.outcomeDetail).toMatch(/spot/);
     expect(byName('acme-new-service')!.outcomeDetail).toMatch(/too little data/);
     expect(byName('acme-api-1')).toBeUndefined(); // busy CPU
     expect(byName('acme-egress-proxy')).toBeUndefined(); // low CPU, heavy network
-    for (const trap of ['acme-web-asg-member', 'acme-scratch-cache', 'acme-dr-standby', 'acme-spot-worker', 'acme-new-service', 'acme-api-1', 'acme-egress-proxy']) {
+    for (const trap of ['acme-web-asg-member', 'acme-scratch-cache', 'acme-build-cache-nvme', 'acme-dr-standby', 'acme-spot-worker', 'acme-new-service', 'acme-api-1', 'acme-egress-proxy']) {
       expect(Object.values(instances).find((i) => i.tags?.Name === trap)!.state).toBe('running');
     }
     expect(result.actions.map((a) => a.status)).toEqual(['verified', 'verified']);
@@ -119,6 +124,47 @@ describe('ec2-instance idle-instance and stop-instance on the small-company sand
   });
 });
 
+describe('instance-store volumes and AWS-like instance transitions', () => {
+  it('stops an instance with instance-store volumes only when the policy allows the loss, through stopping to stopped, and undo waits for stopped', async () => {
+    // Prepare: transitions take AWS-like time (stopping 1 min, pending 30 s)
+    const time = new VirtualClock('2026-11-01T00:00:00Z');
+    const env = testEnv('small-company', { clock: time, timing: { scale: 1, consistencyMs: 2000 } });
+    const nvme = Object.values(instancesOf(env)).find((i) => i.tags?.Name === 'acme-build-cache-nvme')!;
+    // Act
+    const result = await env.run(stopPolicy('auto', ', allowInstanceStoreLoss: true'));
+    const action = result.actions.find((a) => a.resource.id === nvme.id)!;
+    const stateRightAfter = instancesOf(env)[nvme.id].state;
+    const whileStopping = undoAction(action.id, env.deps);
+    await expect(whileStopping).rejects.toThrow(/is still stopping after trimtab's stop: try the undo again in a minute or two/);
+    time.advance(60_000);
+    const undone = await undoAction(action.id, env.deps);
+    const stateAfterStart = instancesOf(env)[nvme.id].state;
+    // Assess
+    expect(action.status).toBe('verified');
+    expect(action.verification!.detail).toBe(`${nvme.id} is stopping`);
+    expect(stateRightAfter).toBe('stopping');
+    expect(undone.status).toBe('undone');
+    expect(stateAfterStart).toBe('pending');
+    expect(env.sandbox.successfulWrites('StartInstances')).toHaveLength(1);
+  });
+
+  it('re-checks the instance type right before the stop and refuses when it has instance-store volumes the finding did not know of', async () => {
+    // Prepare: a plan made without instance-storage facts (as an older finding would be)
+    const env = testEnv('small-company', { clock });
+    const nvme = Object.values(instancesOf(env)).find((i) => i.tags?.Name === 'acme-build-cache-nvme')!;
+    const ctx = { account: SANDBOX_ACCOUNT, region: 'us-east-1', clients: env.clients.withWrites(true), now: clock(), clock: env.sandbox.clock, prices: {} as never, log: () => {} };
+    const plan = { kind: 'change', summary: '', params: { instanceId: nvme.id, instanceType: 'm5d.xlarge' }, undo: '', hash: 'h' } as never;
+    // Act
+    const apply = stopInstance.apply(ctx, plan, {} as never);
+    // Assess
+    await expect(apply).rejects.toThrow(ProtectedResourceError);
+    await expect(stopInstance.apply(ctx, plan, {} as never)).rejects.toThrow(/m5d.xlarge has 150 GB of instance-store volumes: stopping erases their data/);
+    expect(env.sandbox.callsByOperation()['ec2:DescribeInstanceTypes']).toBe(2);
+    expect(env.sandbox.successfulWrites()).toEqual([]);
+    expect(nvme.state).toBe('running');
+  });
+});
+
 describe('report-only: previous generations and idle NAT gateways on the small-company sandbox', () => {
   it('reports previous-generation types and volumes and idle NAT gateways with savings, writing nothing', async () => {
     // Act
@@ -174,6 +220,8 @@ policies:
     expect(sandbox.callsByOperation()).toEqual({
       'cloudwatch:GetMetricData': 4 + 2,
       'ec2:DescribeInstances': 1,
+      // Instance storage per type: the four types of 500 instances in one call for the run.
+      'ec2:DescribeInstanceTypes': 1,
       'ec2:DescribeNatGateways': 1,
       'ec2:DescribeVolumes': 4,
     });

@@ -5,11 +5,12 @@
  * selected, missing selection marker, replay). A real execution waits at "Ask the approvers":
  * any attack that got through would resume it and change the sandbox account. None may.
  */
+import { connect } from 'node:net';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { approvalPageHandler } from '../../lib/approval/lambda.ts';
 import { handleApprovalRequest, type HttpRequest } from '../../lib/approval/page.ts';
-import { CLOCK, SECRET, startApproval, token, type ApprovalHarness } from '../approval-helpers.ts';
+import { CLOCK, SECRET, linkIn, startApproval, token, type ApprovalHarness } from '../approval-helpers.ts';
 import { summary } from './harness.ts';
 
 let h: ApprovalHarness;
@@ -125,6 +126,103 @@ describe('approval attacks: every one is refused and nothing is decided or chang
       }),
       { seed: 11, numRuns: 200 },
     );
+    await expectNothingChanged();
+  });
+});
+
+/**
+ * Raw bytes at the local approval server (the demo's and `trimtab approvals serve`'s): a request
+ * that lies about its body, cannot be parsed or is far too large must not take the process
+ * down, and the genuine link must keep working after each.
+ */
+function raw(baseUrl: string, bytes: string, opts: { hangUpAfterWrite?: boolean } = {}): Promise<string> {
+  const { hostname, port } = new URL(baseUrl);
+  return new Promise((resolve) => {
+    const socket = connect({ host: hostname, port: Number(port) });
+    let answer = '';
+    socket.on('data', (chunk) => (answer += chunk.toString('latin1')));
+    socket.on('error', () => resolve(answer));
+    socket.on('close', () => resolve(answer));
+    socket.on('connect', () => {
+      socket.write(bytes);
+      if (opts.hangUpAfterWrite) setTimeout(() => socket.destroy(), 20);
+    });
+    setTimeout(() => socket.destroy(), 3000);
+  });
+}
+
+describe('the local approval server survives hostile connections', () => {
+  const unhandled: unknown[] = [];
+  const onUnhandled = (reason: unknown) => void unhandled.push(reason);
+  beforeAll(() => void process.on('unhandledRejection', onUnhandled));
+  afterAll(() => void process.off('unhandledRejection', onUnhandled));
+
+  const stillServes = async () => {
+    const link = linkIn(h.stack.mail.emails.find((e) => e.to[0] === 'oncall@example.com')!.text, 'Approve');
+    const response = await fetch(link);
+    await response.text();
+    return response.status;
+  };
+
+  it('drops a POST that promises a body and hangs up, and keeps serving', async () => {
+    // Act: 1000 bytes promised, 12 sent, then the connection is gone (ECONNRESET / aborted on the server)
+    counts.attacksTried += 1;
+    await raw(h.stack.approvalBaseUrl, `POST /approvals/${h.approvalId} HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 1000\r\n\r\nt=abc&select`, { hangUpAfterWrite: true });
+    await new Promise((r) => setTimeout(r, 50));
+
+    // Assess
+    expect(unhandled).toEqual([]);
+    expect(await stillServes()).toBe(200);
+    counts.rejected += 1;
+    await expectNothingChanged();
+  });
+
+  it('answers 400 to a request it cannot parse, and keeps serving', async () => {
+    counts.attacksTried += 2;
+    const garbage = await raw(h.stack.approvalBaseUrl, 'THIS IS NOT HTTP\r\n\r\n');
+    const badHeader = await raw(h.stack.approvalBaseUrl, `GET /approvals/${h.approvalId} HTTP/1.1\r\nHost: x\r\nBad Header: a\r\n\r\n`);
+
+    expect(garbage).toMatch(/^HTTP\/1\.1 400 Bad Request/);
+    expect(badHeader).toMatch(/^HTTP\/1\.1 400 Bad Request/);
+    expect(unhandled).toEqual([]);
+    expect(await stillServes()).toBe(200);
+    counts.rejected += 2;
+    await expectNothingChanged();
+  });
+
+  it('answers 400 to a request target that is not a URL, and keeps serving', async () => {
+    counts.attacksTried += 1;
+    const answer = await raw(h.stack.approvalBaseUrl, 'GET http://[::1 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+
+    expect(answer).toMatch(/^HTTP\/1\.1 400 /);
+    expect(unhandled).toEqual([]);
+    expect(await stillServes()).toBe(200);
+    counts.rejected += 1;
+  });
+
+  it('answers 413 to a declared 10 MB body without reading it, and closes the connection', async () => {
+    counts.attacksTried += 1;
+    const answer = await raw(h.stack.approvalBaseUrl, `POST /approvals/${h.approvalId} HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 10485760\r\n\r\nt=`);
+
+    expect(answer).toMatch(/^HTTP\/1\.1 413 /);
+    expect(answer).toMatch(/connection: close/i);
+    expect(answer).toContain('more data than an approval needs');
+    expect(unhandled).toEqual([]);
+    expect(await stillServes()).toBe(200);
+    counts.rejected += 1;
+    await expectNothingChanged();
+  });
+
+  it('answers 413 to an oversized body sent without a length (chunked), and keeps serving', async () => {
+    counts.attacksTried += 1;
+    const chunk = 'a'.repeat(8192);
+    const body = Array.from({ length: 4 }, () => `${(8192).toString(16)}\r\n${chunk}\r\n`).join('') + '0\r\n\r\n';
+    const answer = await raw(h.stack.approvalBaseUrl, `POST /approvals/${h.approvalId} HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nTransfer-Encoding: chunked\r\n\r\n${body}`);
+
+    expect(answer).toMatch(/^HTTP\/1\.1 413 /);
+    expect(unhandled).toEqual([]);
+    expect(await stillServes()).toBe(200);
+    counts.rejected += 1;
     await expectNothingChanged();
   });
 });

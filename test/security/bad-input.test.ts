@@ -9,8 +9,8 @@ import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MailCatcher } from '../../lib/approval/local.ts';
 import { stepHandler } from '../../lib/approval/lambda.ts';
+import type { Email } from '../../lib/approval/email.ts';
 import { ApprovalNotFoundError, MemoryApprovalStore } from '../../lib/approval/store.ts';
 import { ApprovalStateError, WorkflowApprovalRequester, type WorkflowDeps } from '../../lib/approval/workflow.ts';
 import { runSweep } from '../../lib/lambda/sweep.ts';
@@ -201,13 +201,16 @@ describe('the alarm reconciler (alarm-sync) refuses input that is not its schedu
 describe('the approval workflow tasks refuse malformed step input', () => {
   // An APPROVED request exists: an input that reached Apply with its id would change the buckets.
   const store = new MemoryApprovalStore(CLOCK);
-  const mailer = new MailCatcher();
+  // Records what a step would send: nothing may be sent for a malformed input.
+  const mailer = { emails: [] as Email[], send: async (email: Email) => (mailer.emails.push(email), { messageId: 'never' }) };
   let approvalId = '';
   beforeAll(async () => {
     env.deps.approvals = new WorkflowApprovalRequester(store, { start: async () => {} }, CLOCK);
     const requested = await env.run(policiesFrom(APPROVAL_POLICY));
     env.deps.approvals = undefined;
     approvalId = requested.findings.find((f) => f.outcome === 'awaiting-approval')!.outcomeDetail!.match(/apr-[a-z0-9]+/)![0];
+    // The record's real path to 'approved' (every status update is conditional on the one before).
+    for (const status of ['recorded', 'waiting'] as const) await store.update(approvalId, { status });
     await store.update(approvalId, { status: 'approved', decision: { decision: 'approve', actor: 'oncall@example.com', at: CLOCK().toISOString(), excluded: [], via: 'link' } });
   });
   const workflow: WorkflowDeps = { store, mailer, secret: async () => SECRET, baseUrl: 'https://approve.example', now: CLOCK, engine: env.deps, currentPolicies: policiesFrom(APPROVAL_POLICY) };

@@ -196,6 +196,7 @@ export const flapping: Detector<Group, FlappingOptions> = {
   resource: 'asg',
   title: 'The group scales out and back in many times a day',
   options: z.object({
+    /** Days of scaling activity to judge by (DescribeScalingActivities returns the last 6 weeks, hence at most 42). */
     windowDays: z.number().int().min(1).max(42).default(DEFAULT_WINDOW_DAYS),
     /** Days of activity history needed before judging (a new group has none). */
     minDays: z.number().min(0.5).default(2),

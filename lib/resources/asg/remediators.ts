@@ -32,26 +32,44 @@ const cooldownOption = {
   tuningCooldownDays: z.number().min(0).max(365).default(7),
 };
 
-/** The fields PutScalingPolicy takes, from a described policy (Alarms, ARN and empty lists dropped). */
+/**
+ * The fields PutScalingPolicy takes for each policy type (API reference: each field's "Valid only
+ * if the policy type is …"). MinAdjustmentStep is not among them: it is "Available for backward
+ * compatibility. Use MinAdjustmentMagnitude instead." (deprecated in the API model), so a legacy
+ * value is sent as MinAdjustmentMagnitude.
+ */
+const PUT_FIELDS: Record<string, (keyof PutScalingPolicyCommandInput)[]> = {
+  SimpleScaling: ['AdjustmentType', 'MinAdjustmentMagnitude', 'ScalingAdjustment', 'Cooldown'],
+  StepScaling: ['AdjustmentType', 'MinAdjustmentMagnitude', 'MetricAggregationType', 'StepAdjustments', 'EstimatedInstanceWarmup'],
+  TargetTrackingScaling: ['TargetTrackingConfiguration', 'EstimatedInstanceWarmup'],
+  PredictiveScaling: ['PredictiveScalingConfiguration'],
+};
+
+/**
+ * The whole PutScalingPolicy input for a described policy: every field it has, sent explicitly.
+ * "When you update an existing scaling policy, the policy will be replaced with what you specify
+ * when you programmatically call PutScalingPolicy. The original values are not kept." (EC2 Auto
+ * Scaling User Guide, "Clear the previously set instance warmup for a scaling policy"). So a
+ * field the recorded policy did not have (an inherited warm-up) is left out, which clears it.
+ */
 export function putInputFrom(p: ScalingPolicy): PutScalingPolicyCommandInput {
-  const input: Record<string, unknown> = {
-    AutoScalingGroupName: p.AutoScalingGroupName,
-    PolicyName: p.PolicyName,
-    PolicyType: p.PolicyType,
-    AdjustmentType: p.AdjustmentType,
-    MinAdjustmentStep: p.MinAdjustmentStep,
-    MinAdjustmentMagnitude: p.MinAdjustmentMagnitude,
-    ScalingAdjustment: p.ScalingAdjustment,
-    Cooldown: p.Cooldown,
-    MetricAggregationType: p.MetricAggregationType,
-    StepAdjustments: p.StepAdjustments?.length ? p.StepAdjustments : undefined,
-    EstimatedInstanceWarmup: p.EstimatedInstanceWarmup,
-    TargetTrackingConfiguration: p.TargetTrackingConfiguration,
-    PredictiveScalingConfiguration: p.PredictiveScalingConfiguration,
-    Enabled: p.Enabled,
-  };
-  for (const key of Object.keys(input)) if (input[key] === undefined) delete input[key];
+  const type = p.PolicyType ?? 'SimpleScaling';
+  const input: Record<string, unknown> = { AutoScalingGroupName: p.AutoScalingGroupName, PolicyName: p.PolicyName, PolicyType: type, Enabled: p.Enabled ?? true };
+  const described = { ...p, MinAdjustmentMagnitude: p.MinAdjustmentMagnitude ?? p.MinAdjustmentStep } as Record<string, unknown>;
+  for (const field of PUT_FIELDS[type] ?? []) {
+    const value = described[field];
+    if (value === undefined || value === null || (Array.isArray(value) && value.length === 0)) continue;
+    input[field] = value;
+  }
   return structuredClone(input) as unknown as PutScalingPolicyCommandInput;
+}
+
+/** Top-level fields whose configuration differs between two described policies. */
+function differingFields(a: ScalingPolicy | undefined, b: ScalingPolicy | undefined): string[] {
+  if (!a || !b) return ['(policy missing)'];
+  const x = putInputFrom(a) as unknown as Record<string, unknown>;
+  const y = putInputFrom(b) as unknown as Record<string, unknown>;
+  return [...new Set([...Object.keys(x), ...Object.keys(y)])].filter((k) => stableStringify(x[k]) !== stableStringify(y[k])).sort();
 }
 
 /** The group's sizes and the named policies, read now. */
@@ -105,8 +123,24 @@ async function restore(ctx: RegionContext, record: ActionRecord): Promise<{ deta
   if (before.group.minSize !== current.group.minSize) groupUpdate.MinSize = before.group.minSize;
   if (before.group.defaultCooldown !== current.group.defaultCooldown) groupUpdate.DefaultCooldown = before.group.defaultCooldown;
   if (Object.keys(groupUpdate).length > 1) await updateGroup(ctx, groupUpdate);
+  // Check, never assume: re-read and hold every restored setting to the recorded one.
   const restored = await snapshot(ctx, before.group.name, before.policies.map((p) => p.PolicyName!));
-  return { detail: `Restored ${before.policies.length} policy configuration(s) and the group settings of '${before.group.name}' recorded before ${record.id}.`, after: restored };
+  const wrong = before.policies.flatMap((p) => {
+    const fields = differingFields(p, restored.policies.find((r) => r.PolicyName === p.PolicyName));
+    return fields.length ? [`policy '${p.PolicyName}' (${fields.join(', ')})`] : [];
+  });
+  if (restored.group.minSize !== before.group.minSize) wrong.push(`MinSize (${restored.group.minSize}, recorded ${before.group.minSize})`);
+  if (restored.group.defaultCooldown !== before.group.defaultCooldown) wrong.push(`DefaultCooldown (${restored.group.defaultCooldown}, recorded ${before.group.defaultCooldown})`);
+  if (wrong.length) {
+    throw new Error(
+      `the recorded settings of '${before.group.name}' were put back, but Auto Scaling now shows different values for ${wrong.join('; ')}. ` +
+        `The action stays applied; compare the group with the record of ${record.id} by hand.`,
+    );
+  }
+  return {
+    detail: `Restored ${before.policies.length} policy configuration(s) and the group settings of '${before.group.name}' recorded before ${record.id}, and checked them against the record.`,
+    after: restored,
+  };
 }
 
 const evidenceOf = (finding: Finding) => finding.evidence as { profile?: HourlyProfile; instanceType?: string | null; demandTargetCpu?: number; recommendedMinSize?: number };

@@ -12,7 +12,8 @@
 import * as z from 'zod'; // namespace import: lets esbuild drop unused zod (locales, JSON Schema) from Lambda bundles
 import type { Detection, DetectEnv, Detector, DetectorPass } from '../../engine/types.ts';
 import { usd, type PriceTable } from '../../savings/prices.ts';
-import { BACKUP_TAG, COPIED_SNAPSHOT_VOLUME, DLM_TAG, ebsSnapshotResource, type EbsPrepared, type EbsSnapshot } from './resource.ts';
+import { coverageFor, tagsAtDelete, type RecycleBinCoverage } from './recycle-bin.ts';
+import { BACKUP_TAG, COPIED_SNAPSHOT_VOLUME, DLM_TAG, ebsSnapshotResource, NEED_PUBLIC_CONFIRMATION, type EbsPrepared, type EbsSnapshot } from './resource.ts';
 
 const DAY_MS = 86_400_000;
 
@@ -28,11 +29,15 @@ export interface CommonOptions {
   allowNewestOfVolume: boolean;
 }
 
+/** Public marks are confirmed (DescribeSnapshotAttribute) only when the policy protects shared snapshots. */
+const needs = (options: CommonOptions) => (options.allowShared ? [] : [NEED_PUBLIC_CONFIRMATION]);
+
 /** What a remediator needs from the finding (kept in `before`). */
 export interface SnapshotBefore {
   snapshot: EbsSnapshot;
   allowShared: boolean;
-  recycleBin: EbsPrepared['recycleBin'];
+  /** Whether this snapshot's delete (with trimtab's tag) lands in the Recycle Bin, judged from the region's rules. */
+  recycleBin: RecycleBinCoverage;
   /** Snapshots of the same (deleted) volume in the account, when the detector counted them. */
   snapshotsOfVolume?: number;
   volumeExists: boolean;
@@ -72,7 +77,11 @@ export function snapshotProtection(s: EbsSnapshot, prepared: EbsPrepared, option
   }
   if (BACKUP_TAG in s.tags) return `made by AWS Backup (tag ${BACKUP_TAG}); AWS Backup owns its retention`;
   if (DLM_TAG in s.tags) return `made by Data Lifecycle Manager policy ${s.tags[DLM_TAG]} (tag ${DLM_TAG}); DLM owns its retention`;
-  if (!options.allowShared && prepared.publicSnapshots.has(s.id)) return 'shared publicly (createVolumePermission: all) and the policy does not allow shared snapshots';
+  if (!options.allowShared && prepared.publicSnapshots.has(s.id)) {
+    // Confirmed with DescribeSnapshotAttribute, or only marked by the filtered listing (checked for candidates only).
+    const source = prepared.publicConfirmed?.get(s.id) ? 'createVolumePermission: all' : "listed by DescribeSnapshots RestorableByUserIds ['all']";
+    return `shared publicly (${source}) and the policy does not allow shared snapshots`;
+  }
   return undefined;
 }
 
@@ -87,7 +96,7 @@ function detectionFor(s: EbsSnapshot, reason: string, options: CommonOptions, en
   const protection = snapshotProtection(s, prepared, options) ?? forcedProtection;
   const cost = monthlyCost(s, ctx.prices);
   const amis = prepared.amiRefs.get(s.id) ?? [];
-  const rb = prepared.recycleBin;
+  const rb = coverageFor(prepared.recycleBin, tagsAtDelete(s.tags));
   return {
     // Detections released later than their observe() (held back, or at finish) name their resource.
     resource: ebsSnapshotResource.ref(s, ctx),
@@ -104,7 +113,13 @@ function detectionFor(s: EbsSnapshot, reason: string, options: CommonOptions, en
       amiReferences: amis.map((a) => a.imageId),
       tags: s.tags,
       estimatedMonthlyCostUsd: usd(cost.monthlyUsd),
-      recycleBin: rb.covered ? `rule ${rb.ruleId} keeps deletes recoverable for ${rb.retentionDays} days` : rb.unknown ? `unknown (${rb.unknown})` : 'no rule covers trimtab deletes: a delete is final',
+      recycleBin: rb.covered
+        ? `rule ${rb.ruleId} keeps a delete recoverable for ${rb.retentionDays} days${rb.lockState ? ` (rule ${rb.lockState})` : ''}`
+        : rb.unknown
+          ? `unknown (${rb.unknown})`
+          : `no rule covers this snapshot's delete${rb.reason ? ` (${rb.reason})` : ''}: a delete is final`,
+      ...(prepared.publicConfirmed?.has(s.id) ? { publicShare: prepared.publicConfirmed.get(s.id) ? 'public (createVolumePermission: all)' : 'not public (createVolumePermission read; the listing filter marked it)' } : {}),
+      ...(prepared.publicFilterIgnored ? { endpointWarning: prepared.publicFilterIgnored } : {}),
       ...extra,
       ...(protection ? { protection } : {}),
     },
@@ -161,7 +176,8 @@ export const olderThan: Detector<EbsSnapshot, CommonOptions & { days: number }, 
   id: 'older-than',
   resource: 'ebs-snapshot',
   title: 'Snapshot older than N days',
-  options: z.object({ days: z.number().int().min(1).max(36_500).default(90), ...commonOptions }),
+  needs,
+  options: z.object({ days: z.number().int().min(1).max(36_500).default(90).describe('Flag snapshots created at least this many days ago.'), ...commonOptions }),
   pass(options, env) {
     return candidatePass(
       options,
@@ -176,6 +192,7 @@ export const orphaned: Detector<EbsSnapshot, CommonOptions & { minAgeDays: numbe
   id: 'orphaned',
   resource: 'ebs-snapshot',
   title: 'Snapshot whose source volume no longer exists',
+  needs,
   options: z.object({
     /** A fresh snapshot of a just-deleted volume is often a deliberate final backup: wait this long. */
     minAgeDays: z.number().int().min(0).max(36_500).default(30),
@@ -209,7 +226,9 @@ export const tooManyPerVolume: Detector<EbsSnapshot, CommonOptions & { keep: num
   id: 'too-many-per-volume',
   resource: 'ebs-snapshot',
   title: 'More than K snapshots of one volume: keep the newest K',
+  needs,
   options: z.object({
+    /** Snapshots kept per volume: the newest this many; older ones are findings. */
     keep: z.number().int().min(1).max(1000).default(7),
     /** Snapshots of deleted volumes are the orphaned detector's job. */
     existingVolumesOnly: z.boolean().default(true),

@@ -5,17 +5,25 @@
  * - AMI block-device mappings: DescribeImages Owners self, IncludeDisabled and IncludeDeprecated;
  * - which volumes exist: one paginated DescribeVolumes;
  * - which snapshots are public: DescribeSnapshots OwnerIds self + RestorableByUserIds ['all']
- *   (a filtered listing, usually one call). Shares with specific accounts cannot be listed
- *   without a call per snapshot (DescribeSnapshotAttribute), so delete-snapshot checks them for
- *   the one snapshot it is about to delete, right before the delete (see remediators.ts);
- * - Recycle Bin coverage of trimtab's deletes (see recycle-bin.ts).
+ *   (a filtered listing, usually one call). AWS honours that filter; LocalStack and moto ignore
+ *   it and return every snapshot. So a snapshot the filter marks is called public only after
+ *   DescribeSnapshotAttribute (createVolumePermission) confirms it, one call per marked
+ *   snapshot that could be acted on (enrich; on AWS, where public snapshots are rare, almost
+ *   none), and a listing that returns exactly the unfiltered set is reported as an endpoint
+ *   that ignores the filter. Shares with specific accounts cannot be listed without a call per
+ *   snapshot, so delete-snapshot checks them for the one snapshot it is about to delete, right
+ *   before the delete (see remediators.ts);
+ * - the Recycle Bin rules, from which coverage is judged per snapshot (see recycle-bin.ts).
  * The snapshot kept per item is compact (no description), so 100,000 fit in Lambda memory.
  */
 import { EC2Client, paginateDescribeImages, paginateDescribeSnapshots, paginateDescribeVolumes, type Snapshot } from '@aws-sdk/client-ec2';
 import type { RegionContext, ResourceType } from '../../engine/types.ts';
 import { GIB } from '../../savings/prices.ts';
 import { batches } from '../../util/async.ts';
-import { recycleBinCoverage, type RecycleBinCoverage } from './recycle-bin.ts';
+import { DescribeSnapshotAttributeCommand } from '@aws-sdk/client-ec2';
+import { SKIP_TAG } from '../../engine/scope.ts';
+import { awsErrorName } from '../../util/errors.ts';
+import { forgetRecycleBinRules, readRecycleBinRules, type RecycleBinRules } from './recycle-bin.ts';
 
 export interface EbsSnapshot {
   id: string;
@@ -43,10 +51,20 @@ export interface EbsPrepared {
   amiRefs: Map<string, AmiRef[]>;
   /** Volume id → state, for every volume that exists in the region. */
   volumes: Map<string, string>;
-  /** Snapshots anyone can restore (createVolumePermission group all). */
+  /**
+   * Snapshots anyone can restore (createVolumePermission group all): marked by the filtered
+   * listing; enrich() removes those DescribeSnapshotAttribute shows are not public.
+   */
   publicSnapshots: Set<string>;
-  recycleBin: RecycleBinCoverage;
+  /** Marked snapshots whose createVolumePermission was read (true: public). */
+  publicConfirmed?: Map<string, boolean>;
+  /** Set when the filtered listing returned every snapshot: the endpoint seems to ignore RestorableByUserIds. */
+  publicFilterIgnored?: string;
+  recycleBin: RecycleBinRules;
 }
+
+/** Detector need: confirm the public mark of snapshots that could be acted on. */
+export const NEED_PUBLIC_CONFIRMATION = 'public-confirmation';
 
 /** What AWS shows as the volume of a copied snapshot: not a volume that ever existed here. */
 export const COPIED_SNAPSHOT_VOLUME = 'vol-ffffffff';
@@ -103,28 +121,69 @@ async function publicSnapshots(ec2: EC2Client): Promise<Set<string>> {
   return ids;
 }
 
+/** Whether any detector could act on the snapshot: completed and free of the protections that do not depend on sharing. */
+function couldBeActedOn(s: EbsSnapshot, prepared: EbsPrepared): boolean {
+  if (s.state !== 'completed' || prepared.amiRefs.has(s.id)) return false;
+  return !(BACKUP_TAG in s.tags || DLM_TAG in s.tags || SKIP_TAG in s.tags);
+}
+
 export const ebsSnapshotResource: ResourceType<EbsSnapshot, EbsPrepared> = {
   id: 'ebs-snapshot',
   title: 'EBS snapshot',
-  permissions: ['ec2:DescribeSnapshots', 'ec2:DescribeImages', 'ec2:DescribeVolumes', 'rbin:ListRules', 'rbin:GetRule'],
+  permissions: ['ec2:DescribeSnapshots', 'ec2:DescribeSnapshotAttribute', 'ec2:DescribeImages', 'ec2:DescribeVolumes', 'rbin:ListRules', 'rbin:GetRule'],
 
   async prepare(ctx) {
     const ec2 = ctx.clients.get(EC2Client, ctx.region);
-    const [amiRefs, volumes, shared, recycleBin] = await Promise.all([amiReferences(ec2, ctx.now), existingVolumes(ec2), publicSnapshots(ec2), recycleBinCoverage(ctx)]);
-    ctx.log('ebs-snapshot prepared', { region: ctx.region, amiMappedSnapshots: amiRefs.size, volumes: volumes.size, publicSnapshots: shared.size });
-    return { amiRefs, volumes, publicSnapshots: shared, recycleBin };
+    // A run starts from a fresh read of the rules; its applies re-use it (recycle-bin.ts, RULES_TTL_MS).
+    forgetRecycleBinRules(ctx);
+    const [amiRefs, volumes, shared, recycleBin] = await Promise.all([amiReferences(ec2, ctx.now), existingVolumes(ec2), publicSnapshots(ec2), readRecycleBinRules(ctx)]);
+    ctx.log('ebs-snapshot prepared', { region: ctx.region, amiMappedSnapshots: amiRefs.size, volumes: volumes.size, publicSnapshots: shared.size, recycleBinRules: recycleBin.rules.length });
+    return { amiRefs, volumes, publicSnapshots: shared, publicConfirmed: new Map(), recycleBin };
   },
 
-  async *list(ctx, _prepared, ids) {
+  async *list(ctx, prepared, ids) {
     const ec2 = ctx.clients.get(EC2Client, ctx.region);
     // Event-driven runs name the snapshots (a filter takes up to 200 values); scheduled runs list them all.
     const inputs = ids?.length ? batches(ids, 200).map((chunk) => ({ OwnerIds: ['self'], Filters: [{ Name: 'snapshot-id', Values: chunk }] })) : [{ OwnerIds: ['self'] }];
+    let listed = 0;
+    let marked = 0;
     for (const input of inputs) {
       for await (const page of paginateDescribeSnapshots({ client: ec2, pageSize: PAGE_SIZE }, input)) {
         const snapshots = (page.Snapshots ?? []).filter((s) => s.SnapshotId).map(toEbsSnapshot);
+        listed += snapshots.length;
+        marked += snapshots.filter((s) => prepared?.publicSnapshots.has(s.id) || prepared?.publicConfirmed?.get(s.id) !== undefined).length;
         if (snapshots.length) yield snapshots;
       }
     }
+    // The filtered listing returned the same set as the full one: AWS would not (public snapshots are the exception).
+    if (!ids?.length && prepared && listed > 0 && marked === listed) {
+      prepared.publicFilterIgnored = `DescribeSnapshots with RestorableByUserIds ['all'] returned all ${listed} snapshots: the endpoint seems to ignore the filter (LocalStack and moto do); trimtab confirmed each candidate with DescribeSnapshotAttribute instead`;
+      ctx.log(`warning: ${prepared.publicFilterIgnored}`, { region: ctx.region });
+    }
+  },
+
+  /**
+   * Confirms the public mark of the snapshots a detector could act on (completed, not protected
+   * anyway): one DescribeSnapshotAttribute per marked snapshot, never for unmarked ones.
+   */
+  async enrich(ctx, page, prepared, needs) {
+    if (!needs.has(NEED_PUBLIC_CONFIRMATION) || !prepared.publicSnapshots.size) return page;
+    const ec2 = ctx.clients.get(EC2Client, ctx.region);
+    const confirmed = (prepared.publicConfirmed ??= new Map());
+    for (const s of page) {
+      if (!prepared.publicSnapshots.has(s.id) || confirmed.has(s.id) || !couldBeActedOn(s, prepared)) continue;
+      let isPublic: boolean;
+      try {
+        const out = await ec2.send(new DescribeSnapshotAttributeCommand({ SnapshotId: s.id, Attribute: 'createVolumePermission' }));
+        isPublic = (out.CreateVolumePermissions ?? []).some((p) => p.Group === 'all');
+      } catch (error) {
+        if (awsErrorName(error) !== 'InvalidSnapshot.NotFound') throw error;
+        isPublic = false; // deleted since it was listed
+      }
+      confirmed.set(s.id, isPublic);
+      if (!isPublic) prepared.publicSnapshots.delete(s.id);
+    }
+    return page;
   },
 
   ref(s, ctx: RegionContext) {

@@ -4,8 +4,11 @@
  *
  * Module protections (status 'protected', the reason in evidence.protection): volumes that
  * Kubernetes keeps for a retained PersistentVolume (unless allowKubernetes), and gp2 volumes
- * inside AWS's 6-hour modification cooldown or with a modification in progress. `trimtab:skip`
- * is the core's.
+ * whose last modification is still `modifying` or `optimizing`: AWS refuses another
+ * (IncorrectModificationState) until it is `completed` (EC2 API reference, ModifyVolume). There
+ * is no fixed cooldown any more: a completed modification allows the next, up to four in a
+ * rolling 24 hours, which DescribeVolumesModifications cannot show (it returns only the latest),
+ * so apply records AWS's VolumeModificationRateExceeded as protected. `trimtab:skip` is the core's.
  */
 import { z } from 'zod';
 import type { Detection, Detector } from '../../engine/types.ts';
@@ -14,8 +17,12 @@ import { historyNeed, VOLUME_NEEDS, type EbsVolume, type EbsVolumePrepared } fro
 import { gp2BaselineIops, gp2BurstIops, gp2MaxThroughput, gp3Equivalent, volumeMonthlyCost } from './savings.ts';
 
 const DAY_MS = 86_400_000;
-const HOUR_MS = 3_600_000;
-export const MODIFICATION_COOLDOWN_HOURS = 6;
+
+/** Why AWS would refuse to modify the volume now (its last modification is not completed), or undefined. */
+export function modificationInProgress(mod: { state: string; startTime: number; progress?: number } | undefined): string | undefined {
+  if (!mod || (mod.state !== 'modifying' && mod.state !== 'optimizing')) return undefined;
+  return `a modification started ${new Date(mod.startTime).toISOString()} is still ${mod.state}${mod.progress !== undefined ? ` (${mod.progress}%)` : ''}; AWS allows the next one once it is completed (optimizing can take hours on large volumes)`;
+}
 
 /** Tags the EBS CSI driver and the in-tree provisioner put on PersistentVolumes. */
 const KUBERNETES_TAGS = ['kubernetes.io/created-for/pv/name', 'ebs.csi.aws.com/cluster', 'CSIVolumeName'];
@@ -43,6 +50,7 @@ export const unattached: Detector<EbsVolume, UnattachedOptions, EbsVolumePrepare
   resource: 'ebs-volume',
   title: 'Volume unattached (available) for more than N days',
   options: z.object({
+    /** Flag volumes created at least this many days ago and with no EBS metric (not attached) in the last this many days. */
     days: z.number().int().min(1).max(365).default(30),
     /** Act on volumes a Kubernetes PersistentVolume with reclaim policy Retain keeps. Default: protected. */
     allowKubernetes: z.boolean().default(false),
@@ -106,6 +114,7 @@ export const gp2ToGp3: Detector<EbsVolume, Gp2Options, EbsVolumePrepared> = {
   options: z.object({
     /** gp3 throughput at least gp2's maximum for the size (128 or 250 MiB/s); false: gp3's included 125 MiB/s. */
     matchGp2Throughput: z.boolean().default(true),
+    /** Flag only volumes where gp3 at equal performance saves at least this many USD a month. */
     minMonthlySavingsUsd: z.number().min(0).default(0.5),
   }),
   needs: [VOLUME_NEEDS.modifications],
@@ -117,13 +126,7 @@ export const gp2ToGp3: Detector<EbsVolume, Gp2Options, EbsVolumePrepared> = {
     const saving = now.monthlyUsd - after.monthlyUsd;
     if (saving < options.minMonthlySavingsUsd || saving <= 0) return undefined;
     const mod = prepared.modifications.get(v.id);
-    const nextAllowed = mod ? mod.startTime + MODIFICATION_COOLDOWN_HOURS * HOUR_MS : undefined;
-    const protection =
-      mod && (mod.state === 'modifying' || mod.state === 'optimizing')
-        ? `a modification started ${new Date(mod.startTime).toISOString()} is still ${mod.state}`
-        : nextAllowed && nextAllowed > ctx.now.getTime()
-          ? `modified ${new Date(mod!.startTime).toISOString()}; AWS allows the next modification at ${new Date(nextAllowed).toISOString()} (6-hour cooldown)`
-          : undefined;
+    const protection = modificationInProgress(mod);
     return {
       reason: `gp2 ${v.sizeGb} GiB (baseline ${gp2BaselineIops(v.sizeGb)} IOPS, burst ${gp2BurstIops(v.sizeGb)}, up to ${gp2MaxThroughput(v.sizeGb)} MiB/s) would cost $${usd(after.monthlyUsd)} instead of $${usd(now.monthlyUsd)}/month as gp3 with ${target.iops} IOPS and ${target.throughput} MiB/s.${protection ? ` Protected: ${protection}.` : ''}`,
       status: protection ? 'protected' : 'actionable',

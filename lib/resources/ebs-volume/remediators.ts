@@ -9,9 +9,17 @@
  * Undo creates a volume from the snapshot in the same AZ, with the same type, size, IOPS,
  * throughput and tags (a new volume id: AWS cannot bring the old id back).
  *
- * modify-to-gp3 calls ModifyVolume online (no detach, no downtime). Undo modifies back to gp2,
- * refused inside AWS's 6-hour modification cooldown (with the time left) or when someone
- * changed the volume since.
+ * verify after the delete: on AWS the volume stays `deleting` for minutes after DeleteVolume;
+ * `deleting` and InvalidVolume.NotFound both mean the delete worked.
+ *
+ * modify-to-gp3 calls ModifyVolume online (no detach, no downtime). Undo reads
+ * DescribeVolumesModifications first: while the last modification is `modifying` or
+ * `optimizing` AWS refuses another (IncorrectModificationState), so undo refuses clearly, with
+ * the state and when to retry; so does a refusal from AWS's rolling limit (four modifications
+ * in 24 hours). It also refuses when someone changed the volume since.
+ *
+ * Reads right after a write (the new snapshot, the new modification) can be NotFound for a
+ * while (EC2 eventual consistency): they are retried with bounded backoff through ctx.clock.
  */
 import {
   CreateSnapshotCommand,
@@ -28,16 +36,19 @@ import {
 import { z } from 'zod';
 import { SKIP_TAG } from '../../engine/scope.ts';
 import type { ActionRecord, Remediator, RegionContext } from '../../engine/types.ts';
+import { retryTransient } from '../../aws/consistency.ts';
 import { usd } from '../../savings/prices.ts';
-import { sleep } from '../../util/async.ts';
+import type { Clock } from '../../util/clock.ts';
 import { ProtectedResourceError, UndoRefusedError, awsErrorName, errorMessage } from '../../util/errors.ts';
-import { MODIFICATION_COOLDOWN_HOURS, type Gp2Before, type UnattachedBefore } from './detectors.ts';
+import { modificationInProgress, type Gp2Before, type UnattachedBefore } from './detectors.ts';
 import { toEbsVolume, type EbsVolume } from './resource.ts';
 
 const NOT_FOUND = 'InvalidVolume.NotFound';
 export const SNAPSHOT_OF_TAG = 'trimtab:snapshot-of';
 export const VOLUME_SPEC_TAG = 'trimtab:volume-spec';
-const HOUR_MS = 3_600_000;
+/** Not found right after the write that created it: EC2 eventual consistency, retried. */
+const SNAPSHOT_NOT_FOUND = 'InvalidSnapshot.NotFound';
+const MODIFICATION_NOT_FOUND = 'InvalidVolumeModification.NotFound';
 
 /** The volume as it is now, or undefined when it no longer exists. */
 export async function describeVolume(ec2: EC2Client, id: string): Promise<EbsVolume | undefined> {
@@ -98,17 +109,21 @@ async function existingTrimtabSnapshot(ec2: EC2Client, volumeId: string): Promis
   return s?.SnapshotId ? { id: s.SnapshotId, state: s.State ?? 'pending' } : undefined;
 }
 
-/** Polls the snapshot until it is completed; throws (nothing deleted) on error or timeout. */
-async function waitCompleted(ec2: EC2Client, snapshotId: string, volumeId: string, timeoutMinutes: number, pollSeconds: number) {
-  const deadline = Date.now() + timeoutMinutes * 60_000;
+/** One snapshot by id, retrying InvalidSnapshot.NotFound right after CreateSnapshot (eventual consistency). */
+const readSnapshot = (ec2: EC2Client, clock: Clock, snapshotId: string) =>
+  retryTransient(clock, [SNAPSHOT_NOT_FOUND], async () => (await ec2.send(new DescribeSnapshotsCommand({ SnapshotIds: [snapshotId] }))).Snapshots?.[0]);
+
+/** Polls the snapshot through the clock until it is completed; throws (nothing deleted) on error or timeout. */
+async function waitCompleted(ec2: EC2Client, clock: Clock, snapshotId: string, volumeId: string, timeoutMinutes: number, pollSeconds: number) {
+  const deadline = clock.now().getTime() + timeoutMinutes * 60_000;
   for (;;) {
-    const s = (await ec2.send(new DescribeSnapshotsCommand({ SnapshotIds: [snapshotId] }))).Snapshots?.[0];
+    const s = await readSnapshot(ec2, clock, snapshotId);
     if (s?.State === 'completed') return;
     if (!s || s.State === 'error') throw new Error(`Snapshot ${snapshotId} of ${volumeId} ${s ? 'failed (state error)' : 'disappeared'}; the volume was not deleted.`);
-    if (Date.now() >= deadline) {
+    if (clock.now().getTime() >= deadline) {
       throw new Error(`Snapshot ${snapshotId} of ${volumeId} is still ${s.State} (${s.Progress ?? '?'}) after ${timeoutMinutes} min; the volume was not deleted. The next run reuses this snapshot.`);
     }
-    await sleep(pollSeconds * 1000);
+    await clock.sleep(pollSeconds * 1000);
   }
 }
 
@@ -119,6 +134,7 @@ export const snapshotAndDelete: Remediator<SnapshotDeleteParams, SnapshotDeleteO
   options: z.object({
     /** How long apply waits for the snapshot (Lambda runs at most 15 minutes). */
     snapshotTimeoutMinutes: z.number().min(0).max(14).default(10),
+    /** How often apply re-reads the snapshot while it waits for it to complete, in seconds. */
     pollSeconds: z.number().min(0).max(60).default(15),
   }),
   permissions: ['ec2:DescribeVolumes', 'ec2:DescribeSnapshots', 'ec2:CreateSnapshot', 'ec2:CreateTags', 'ec2:DeleteVolume', 'ec2:CreateVolume'],
@@ -157,7 +173,7 @@ export const snapshotAndDelete: Remediator<SnapshotDeleteParams, SnapshotDeleteO
       );
       snapshotId = created.SnapshotId!;
     }
-    await waitCompleted(ec2, snapshotId, id, plan.params.snapshotTimeoutMinutes, plan.params.pollSeconds);
+    await waitCompleted(ec2, ctx.clock, snapshotId, id, plan.params.snapshotTimeoutMinutes, plan.params.pollSeconds);
     try {
       await ec2.send(new DeleteVolumeCommand({ VolumeId: id }));
     } catch (error) {
@@ -177,11 +193,18 @@ export const snapshotAndDelete: Remediator<SnapshotDeleteParams, SnapshotDeleteO
   async verify(ctx, plan, applied) {
     const ec2 = ctx.clients.get(EC2Client, ctx.region);
     const still = await describeVolume(ec2, plan.params.volumeId);
-    if (still) return { ok: false, detail: `${plan.params.volumeId} still exists (state ${still.state}) after the delete` };
+    // AWS lists the volume as 'deleting' for minutes after DeleteVolume: that is the delete working.
+    if (still && still.state !== 'deleting') return { ok: false, detail: `${plan.params.volumeId} still exists (state ${still.state}) after the delete` };
+    const gone = still ? `${plan.params.volumeId} is deleting` : `${plan.params.volumeId} is gone`;
     const snapshotId = (applied.after as SnapshotDeleteAfter).snapshotId;
-    if (!snapshotId) return { ok: true, detail: `${plan.params.volumeId} is gone` };
-    const s = (await ec2.send(new DescribeSnapshotsCommand({ SnapshotIds: [snapshotId] }))).Snapshots?.[0];
-    return s?.State === 'completed' ? { ok: true, detail: `${plan.params.volumeId} is gone; snapshot ${snapshotId} is completed` } : { ok: false, detail: `${plan.params.volumeId} is gone but snapshot ${snapshotId} is ${s?.State ?? 'missing'}` };
+    if (!snapshotId) return { ok: true, detail: gone };
+    let s;
+    try {
+      s = await readSnapshot(ec2, ctx.clock, snapshotId);
+    } catch (error) {
+      if (awsErrorName(error) !== SNAPSHOT_NOT_FOUND) throw error;
+    }
+    return s?.State === 'completed' ? { ok: true, detail: `${gone}; snapshot ${snapshotId} is completed` } : { ok: false, detail: `${gone} but snapshot ${snapshotId} is ${s?.State ?? 'missing'}` };
   },
 
   async undo(ctx, record) {
@@ -233,21 +256,21 @@ interface Gp3After {
   alreadyGp3?: boolean;
 }
 
-/** The latest modification of one volume, or undefined when it has none. */
+/** The latest modification of one volume (DescribeVolumesModifications returns only the most recent). */
+async function latestModificationOrThrow(ec2: EC2Client, id: string) {
+  const out = await ec2.send(new DescribeVolumesModificationsCommand({ VolumeIds: [id] }));
+  return out.VolumesModifications?.sort((a, b) => new Date(b.StartTime ?? 0).getTime() - new Date(a.StartTime ?? 0).getTime())[0];
+}
+
+/** The latest modification, or undefined when the volume has none. */
 async function latestModification(ec2: EC2Client, id: string) {
   try {
-    const out = await ec2.send(new DescribeVolumesModificationsCommand({ VolumeIds: [id] }));
-    return out.VolumesModifications?.sort((a, b) => new Date(b.StartTime ?? 0).getTime() - new Date(a.StartTime ?? 0).getTime())[0];
+    return await latestModificationOrThrow(ec2, id);
   } catch (error) {
-    if (awsErrorName(error) === 'InvalidVolumeModification.NotFound') return undefined;
+    if (awsErrorName(error) === MODIFICATION_NOT_FOUND) return undefined;
     throw error;
   }
 }
-
-const hoursMinutes = (ms: number) => {
-  const minutes = Math.ceil(ms / 60_000);
-  return `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
-};
 
 export const modifyToGp3: Remediator<Gp3Params, Record<string, never>> = {
   id: 'modify-to-gp3',
@@ -258,8 +281,8 @@ export const modifyToGp3: Remediator<Gp3Params, Record<string, never>> = {
   // Online, no detach, no data movement a person must watch: safe to run unattended.
   defaultMode: 'auto',
   undoable: 'yes',
-  // AWS allows one modification per volume every 6 hours; never try sooner.
-  minCooldownHours: () => MODIFICATION_COOLDOWN_HOURS,
+  // No minCooldownHours: AWS has no fixed cooldown any more (the next modification is allowed
+  // once the last one is completed, up to four in 24 hours); the detector and apply check those.
 
   plan(finding) {
     const { volume: v, target } = finding.before as Gp2Before;
@@ -267,7 +290,7 @@ export const modifyToGp3: Remediator<Gp3Params, Record<string, never>> = {
       kind: 'change',
       summary: `Modify ${v.id} (${v.sizeGb} GiB) from gp2 to gp3 with ${target.iops} IOPS and ${target.throughput} MiB/s, online: $${usd(finding.savings.monthlyUsd)}/month less.`,
       params: { volumeId: v.id, sizeGb: v.sizeGb, iops: target.iops, throughput: target.throughput },
-      undo: `trimtab undo modifies it back to gp2, no sooner than ${MODIFICATION_COOLDOWN_HOURS} hours after this change (AWS's modification cooldown), and only if nobody changed the volume since.`,
+      undo: 'trimtab undo modifies it back to gp2 once this modification is completed (AWS refuses another while it is modifying or optimizing, and allows at most four in 24 hours), and only if nobody changed the volume since.',
     };
   },
 
@@ -289,7 +312,7 @@ export const modifyToGp3: Remediator<Gp3Params, Record<string, never>> = {
       const name = awsErrorName(error);
       if (name === NOT_FOUND) return { after: { volumeType: 'gp3', iops, throughput, alreadyGone: true } satisfies Gp3After, detail: `${id} vanished: counts as done` };
       if (name === 'VolumeModificationRateExceeded' || name === 'IncorrectModificationState') {
-        throw new ProtectedResourceError(`${name}: ${errorMessage(error)} The next run after the cooldown retries.`, { cause: error });
+        throw new ProtectedResourceError(`${name}: ${errorMessage(error)} A later run retries.`, { cause: error });
       }
       throw error;
     }
@@ -300,8 +323,14 @@ export const modifyToGp3: Remediator<Gp3Params, Record<string, never>> = {
     if (after.alreadyGone) return { ok: true, detail: `${plan.params.volumeId} is gone` };
     const ec2 = ctx.clients.get(EC2Client, ctx.region);
     if (after.alreadyGp3) return { ok: true, detail: `${plan.params.volumeId} was already gp3` };
-    // The volume reports its new type once the modification leaves 'modifying'; the modification record says so at once.
-    const m = await latestModification(ec2, plan.params.volumeId);
+    // The modification record says so at once, but right after ModifyVolume a read may not know
+    // it yet (InvalidVolumeModification.NotFound): retried with backoff through the clock.
+    let m;
+    try {
+      m = await retryTransient(ctx.clock, [MODIFICATION_NOT_FOUND], () => latestModificationOrThrow(ec2, plan.params.volumeId));
+    } catch (error) {
+      if (awsErrorName(error) !== MODIFICATION_NOT_FOUND) throw error;
+    }
     if (!m || m.TargetVolumeType !== 'gp3' || m.ModificationState === 'failed') {
       return { ok: false, detail: `${plan.params.volumeId}: no modification to gp3 in progress (${m ? `${m.ModificationState} → ${m.TargetVolumeType}` : 'none found'})` };
     }
@@ -322,18 +351,23 @@ export const modifyToGp3: Remediator<Gp3Params, Record<string, never>> = {
     if (current.volumeType !== 'gp3' || current.iops !== after.iops || current.throughput !== after.throughput) {
       throw new UndoRefusedError(`${id} changed since trimtab modified it (now ${current.volumeType}, ${current.iops ?? '-'} IOPS, ${current.throughput ?? '-'} MiB/s; trimtab set gp3, ${after.iops}, ${after.throughput}): not undone.`);
     }
+    // Read the modification state first: AWS refuses a new one until the last is completed.
     const m = await latestModification(ec2, id);
     if (m?.StartTime && after.modificationStartTime && new Date(m.StartTime).getTime() > Date.parse(after.modificationStartTime)) {
       throw new UndoRefusedError(`${id} was modified again after trimtab's change (at ${new Date(m.StartTime).toISOString()}): not undone.`);
     }
-    const since = m?.StartTime ? new Date(m.StartTime).getTime() : after.modificationStartTime ? Date.parse(after.modificationStartTime) : undefined;
-    if (since !== undefined) {
-      const left = since + MODIFICATION_COOLDOWN_HOURS * HOUR_MS - ctx.now.getTime();
-      if (left > 0) {
-        throw new UndoRefusedError(`${id} was modified at ${new Date(since).toISOString()}; AWS allows the next modification in ${hoursMinutes(left)} (at ${new Date(since + MODIFICATION_COOLDOWN_HOURS * HOUR_MS).toISOString()}). Try the undo again then.`);
+    const busy = m && m.StartTime ? modificationInProgress({ state: m.ModificationState ?? 'unknown', startTime: new Date(m.StartTime).getTime(), ...(m.Progress !== undefined ? { progress: m.Progress } : {}) }) : undefined;
+    if (busy) throw new UndoRefusedError(`${id}: ${busy}. Try the undo again when DescribeVolumesModifications shows it completed; nothing was changed.`);
+    try {
+      await ec2.send(new ModifyVolumeCommand({ VolumeId: id, VolumeType: 'gp2' }));
+    } catch (error) {
+      const name = awsErrorName(error);
+      // The rolling limit (four modifications in 24 hours) or a modification that started meanwhile.
+      if (name === 'VolumeModificationRateExceeded' || name === 'IncorrectModificationState') {
+        throw new UndoRefusedError(`${id}: AWS refused the modification back to gp2 (${name}: ${errorMessage(error)}). Nothing was changed; try the undo again later.`, { cause: error });
       }
+      throw error;
     }
-    await ec2.send(new ModifyVolumeCommand({ VolumeId: id, VolumeType: 'gp2' }));
     return { detail: `Modification of ${id} back to gp2 started.`, after: { volumeType: 'gp2' } };
   },
 };

@@ -3,7 +3,7 @@
  * call (≤500 queries) covers a page when a detector needs the attachment history. Batched
  * lookups, never one call per volume:
  * - `modifications` (prepare): one paginated DescribeVolumesModifications for the region, the
- *   latest modification per volume (what the 6-hour modification cooldown is measured from);
+ *   latest modification per volume (AWS refuses another until it is completed);
  * - `io-history:<days>` (enrich): for each unattached volume of the page, the last day with an
  *   AWS/EBS VolumeIdleTime datapoint in the window. EBS publishes volume metrics only while a
  *   volume is attached, so the last datapoint is when it was last attached (to the day).
@@ -45,6 +45,7 @@ export interface VolumeModification {
   targetType?: string;
   targetIops?: number;
   targetThroughput?: number;
+  progress?: number;
 }
 
 export interface EbsVolumePrepared {
@@ -87,7 +88,7 @@ async function latestModifications(ec2: EC2Client): Promise<Map<string, VolumeMo
       const startTime = new Date(m.StartTime).getTime();
       const previous = out.get(m.VolumeId);
       if (previous && previous.startTime >= startTime) continue;
-      out.set(m.VolumeId, { state: m.ModificationState ?? 'unknown', startTime, targetType: m.TargetVolumeType, targetIops: m.TargetIops, targetThroughput: m.TargetThroughput });
+      out.set(m.VolumeId, { state: m.ModificationState ?? 'unknown', startTime, targetType: m.TargetVolumeType, targetIops: m.TargetIops, targetThroughput: m.TargetThroughput, ...(m.Progress !== undefined ? { progress: m.Progress } : {}) });
     }
   }
   return out;

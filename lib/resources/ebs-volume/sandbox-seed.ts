@@ -3,7 +3,9 @@
  * months (gp2, gp3, io1), gp2 volumes that gp3 serves for less. Traps: an attached volume, one
  * tagged trimtab:skip, a volume created last week, an old volume detached three days ago (its
  * EBS metrics stop then), a volume a Kubernetes PersistentVolume retains, a small gp2 volume
- * where gp3 saves under the minimum, and a gp2 volume modified two hours ago (6-hour cooldown).
+ * where gp3 saves under the minimum, a gp2 volume whose resize two hours ago is still
+ * `optimizing` (AWS refuses another modification until it completes). `seedRateLimitedVolume`
+ * adds a gp2 volume already modified four times in the last 24 hours (AWS's rolling limit).
  */
 import { daysAgo, type Sandbox } from '../../sandbox/sandbox.ts';
 import { cloudwatchState } from '../../sandbox/services/cloudwatch.ts';
@@ -76,12 +78,36 @@ export function seedEbsVolumeSmallCompany(sandbox: Sandbox, accountId: string) {
   v({ name: 'bastion root', sizeGb: 8, type: 'gp2', ageDays: 900, attachedTo: 'i-0bastion' });
   const resized = v({ name: 'queue-worker data', sizeGb: 400, type: 'gp2', ageDays: 300, attachedTo: 'i-0worker' });
   const now = sandbox.now();
-  // Grown from 300 to 400 GiB two hours ago: the next modification is allowed in four hours.
-  ec2VolumeState(sandbox, sandbox.account(accountId), 'us-east-1').modifications[resized] = {
+  const hoursAgo = (h: number) => new Date(now.getTime() - h * 3_600_000).toISOString();
+  const mods = ec2VolumeState(sandbox, sandbox.account(accountId), 'us-east-1').modifications;
+  // Grown from 300 to 400 GiB two hours ago; optimizing for 6 hours (a fact of the scenario, not scaled).
+  mods[resized] = {
     volumeId: resized,
     state: 'optimizing',
-    startTime: new Date(now.getTime() - 2 * 3_600_000).toISOString(),
+    startTime: hoursAgo(2),
+    modifyingMs: 5 * 60_000,
+    optimizingMs: 6 * 3_600_000,
     original: { volumeType: 'gp2', size: 300, iops: 900 },
     target: { volumeType: 'gp2', size: 400, iops: 1200 },
   };
+}
+
+/**
+ * A gp2 volume grown four times today (20 → 50 → 80 → 110 → 140 GiB), all completed: AWS refuses
+ * a fifth modification until 24 hours after the first (VolumeModificationRateExceeded). Not in
+ * the demo scenario (its auto policy would record a skipped action); tests add it.
+ */
+export function seedRateLimitedVolume(sandbox: Sandbox, accountId: string): string {
+  const now = sandbox.now();
+  const hoursAgo = (h: number) => new Date(now.getTime() - h * 3_600_000).toISOString();
+  const busy = seedVolume(sandbox, accountId, { name: 'ci-cache data (grown 4x today)', sizeGb: 140, type: 'gp2', ageDays: 30, attachedTo: 'i-0ci' });
+  ec2VolumeState(sandbox, sandbox.account(accountId), 'us-east-1').modifications[busy] = {
+    volumeId: busy,
+    state: 'completed',
+    startTime: hoursAgo(3),
+    recentStarts: [hoursAgo(20), hoursAgo(12), hoursAgo(6)],
+    original: { volumeType: 'gp2', size: 110, iops: 330 },
+    target: { volumeType: 'gp2', size: 140, iops: 420 },
+  };
+  return busy;
 }

@@ -3,8 +3,10 @@
  * - idle-instance: Trusted Advisor's low-utilization test made configurable: a day is idle when
  *   its average CPU is ≤ maxCpuPercent and NetworkIn + NetworkOut ≤ maxNetworkMb; the instance
  *   is idle when at least minIdleDays of the window's days are. Module protections (status
- *   'protected', reason in evidence.protection): instance-store root (cannot be stopped), in
- *   an Auto Scaling group (the group would replace it), spot (cannot be stopped), too little data.
+ *   'protected', reason in evidence.protection): instance-store root (cannot be stopped),
+ *   instance-store volumes on an EBS-backed instance (c5d, m5d, i3, …: a stop erases them; the
+ *   option allowInstanceStoreLoss acts anyway), in an Auto Scaling group (the group would
+ *   replace it), spot (cannot be stopped), too little data.
  * - previous-generation-type: m4/c4/r4/t2/… with the current-generation successor (report only).
  * - previous-generation-volumes: attached io1 and magnetic volumes (report only).
  * Prices come from the one price table; unknown prices give 0, never a guess.
@@ -13,7 +15,7 @@ import { z } from 'zod';
 import type { Detection, Detector } from '../../engine/types.ts';
 import { usd, type PriceTable } from '../../savings/prices.ts';
 import { instanceGenerationAdvice, volumeGenerationAdvice } from './generations.ts';
-import { ASG_TAG, EC2_NEEDS, ec2InstanceResource, windowNeed, type Ec2Instance } from './resource.ts';
+import { ASG_TAG, EC2_NEEDS, ec2InstanceResource, windowNeed, type Ec2Instance, type Ec2InstancePrepared } from './resource.ts';
 
 const MB = 1_000_000;
 
@@ -22,6 +24,7 @@ export interface IdleOptions {
   maxCpuPercent: number;
   maxNetworkMb: number;
   minIdleDays: number;
+  allowInstanceStoreLoss: boolean;
 }
 
 /** What stop-instance needs from the finding. */
@@ -32,13 +35,24 @@ export interface InstanceBefore {
   rootDeviceType: string;
   volumeIds: string[];
   launchTime?: string;
+  /** Instance storage of its type, GB (0: none; absent: not known at detection). */
+  instanceStorageGb?: number;
+  /** The policy accepted losing instance-store data (detector option allowInstanceStoreLoss). */
+  allowInstanceStoreLoss?: boolean;
 }
 
 const round = (v: number, digits = 2) => Math.round(v * 10 ** digits) / 10 ** digits;
 
-/** Why stopping this instance is not safe (module protections), or undefined. */
-export function stopProtection(i: Pick<Ec2Instance, 'rootDeviceType' | 'tags' | 'lifecycle'>): string | undefined {
+/**
+ * Why stopping this instance is not safe (module protections), or undefined. Instance-store
+ * volumes lose their data on stop even when the root is EBS (EC2 User Guide, "Instance store
+ * temporary block storage": data persists only during the instance's lifetime).
+ */
+export function stopProtection(i: Pick<Ec2Instance, 'rootDeviceType' | 'tags' | 'lifecycle' | 'instanceType' | 'instanceStorageGb'>, allowInstanceStoreLoss = false): string | undefined {
   if (i.rootDeviceType !== 'ebs') return `its root device is ${i.rootDeviceType}, not EBS: it cannot be stopped, only terminated (its data would be lost)`;
+  if (i.instanceStorageGb && !allowInstanceStoreLoss) {
+    return `${i.instanceType} has ${i.instanceStorageGb} GB of instance-store volumes: stopping erases their data (set allowInstanceStoreLoss to stop it anyway)`;
+  }
   if (ASG_TAG in i.tags) return `it belongs to Auto Scaling group ${i.tags[ASG_TAG]} (tag ${ASG_TAG}): a stopped instance fails health checks and the group replaces it; resize the group instead`;
   if (i.lifecycle === 'spot') return 'it is a spot instance: one-time spot instances cannot be stopped';
   return undefined;
@@ -53,11 +67,12 @@ export function instanceMonthly(instanceType: string, prices: PriceTable, volume
   return { monthlyUsd, basis: [`${instanceType} on-demand $${hourly}/h × ${prices.hoursPerMonth} h = $${usd(monthlyUsd)}/month of compute (Linux list price; Savings Plans or RIs lower it).`, ebs] };
 }
 
-export const idleInstance: Detector<Ec2Instance, IdleOptions> = {
+export const idleInstance: Detector<Ec2Instance, IdleOptions, Ec2InstancePrepared> = {
   id: 'idle-instance',
   resource: ec2InstanceResource.id,
   title: 'Running instances whose CPU and network stayed under thresholds on most days of the window (Trusted Advisor-style)',
   options: z.object({
+    /** Whole UTC days of CloudWatch metrics to judge by, ending at midnight. */
     windowDays: z.number().int().min(4).max(63).default(14),
     /** A day is idle when its average CPU is at most this. Trusted Advisor: 10. */
     maxCpuPercent: z.number().min(0).max(100).default(10),
@@ -65,8 +80,10 @@ export const idleInstance: Detector<Ec2Instance, IdleOptions> = {
     maxNetworkMb: z.number().min(0).default(5),
     /** Idle days needed in the window. Trusted Advisor flags at 4 of 14; stopping asks for most days. */
     minIdleDays: z.number().int().min(1).default(10),
+    /** Stop EBS-backed instances that have instance-store volumes too (their data is lost). Default: protected. */
+    allowInstanceStoreLoss: z.boolean().default(false),
   }),
-  needs: (o) => [EC2_NEEDS.usage, windowNeed(o.windowDays)],
+  needs: (o) => [EC2_NEEDS.usage, windowNeed(o.windowDays), EC2_NEEDS.instanceStorage],
   permissions: ['cloudwatch:GetMetricData'],
 
   detect(i, o, { ctx }) {
@@ -87,6 +104,7 @@ export const idleInstance: Detector<Ec2Instance, IdleOptions> = {
       maxDailyNetworkMb: known.length ? round(Math.max(...known.map((d) => d.networkBytes!)) / MB) : null,
       daily: days.map((d) => ({ day: d.day, cpuPercent: d.cpuPercent === null ? null : round(d.cpuPercent, 1), networkMb: d.networkBytes === null ? null : round(d.networkBytes / MB, 2) })),
       rootDeviceType: i.rootDeviceType,
+      ...(i.instanceStorageGb ? { instanceStorageGb: i.instanceStorageGb } : {}),
       ...(i.tags[ASG_TAG] ? { autoScalingGroup: i.tags[ASG_TAG] } : {}),
       ...(i.lifecycle ? { lifecycle: i.lifecycle } : {}),
     };
@@ -97,8 +115,13 @@ export const idleInstance: Detector<Ec2Instance, IdleOptions> = {
     }
     const savings = instanceMonthly(i.instanceType, ctx.prices, i.volumeIds.length);
     const reason = `${i.id} (${i.instanceType}) was idle on ${idle.length} of ${o.windowDays} days: CPU ≤ ${o.maxCpuPercent}% and network ≤ ${o.maxNetworkMb} MB a day.`;
-    const before: InstanceBefore = { instanceId: i.id, instanceType: i.instanceType, state: i.state, rootDeviceType: i.rootDeviceType, volumeIds: i.volumeIds, ...(i.launchTime ? { launchTime: i.launchTime } : {}) };
-    const protection = stopProtection(i);
+    const before: InstanceBefore = {
+      instanceId: i.id, instanceType: i.instanceType, state: i.state, rootDeviceType: i.rootDeviceType, volumeIds: i.volumeIds,
+      ...(i.launchTime ? { launchTime: i.launchTime } : {}),
+      ...(i.instanceStorageGb !== undefined ? { instanceStorageGb: i.instanceStorageGb } : {}),
+      ...(o.allowInstanceStoreLoss ? { allowInstanceStoreLoss: true } : {}),
+    };
+    const protection = stopProtection(i, o.allowInstanceStoreLoss);
     if (protection) return { reason, evidence: { ...evidence, protection }, status: 'protected', savings, before };
     return { reason, evidence, savings, before };
   },

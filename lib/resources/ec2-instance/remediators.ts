@@ -2,8 +2,11 @@
  * stop-instance. apply() re-reads the instance right before writing (one DescribeInstances for
  * this instance: a per-action read, bounded by maxActionsPerRun) and re-checks what can change
  * between scan and apply: the trimtab:skip tag, membership of an Auto Scaling group, the root
- * device, spot. InvalidInstanceID.NotFound and an instance already stopped or terminated count
- * as done. Undo starts it again, only when it is still stopped as trimtab left it.
+ * device, spot, and instance-store volumes (one DescribeInstanceTypes for its type: a stop
+ * erases them, so it is refused unless the policy set allowInstanceStoreLoss).
+ * InvalidInstanceID.NotFound and an instance already stopped or terminated count as done.
+ * Undo starts it again, only when it is still stopped as trimtab left it (a 'stopping'
+ * instance is refused with "try again").
  */
 import { DescribeInstancesCommand, EC2Client, StartInstancesCommand, StopInstancesCommand } from '@aws-sdk/client-ec2';
 import { z } from 'zod';
@@ -12,7 +15,7 @@ import type { Remediator } from '../../engine/types.ts';
 import { usd } from '../../savings/prices.ts';
 import { ProtectedResourceError, UndoRefusedError, awsErrorName, errorMessage } from '../../util/errors.ts';
 import { stopProtection, type InstanceBefore } from './detectors.ts';
-import { toInstance, type Ec2Instance } from './resource.ts';
+import { readInstanceStorage, toInstance, type Ec2Instance } from './resource.ts';
 
 const NOT_FOUND = 'InvalidInstanceID.NotFound';
 
@@ -31,6 +34,8 @@ export async function describeInstance(ec2: EC2Client, id: string, region: strin
 export interface StopParams {
   instanceId: string;
   instanceType: string;
+  /** The policy accepted losing instance-store data (idle-instance allowInstanceStoreLoss). */
+  allowInstanceStoreLoss?: boolean;
 }
 
 interface StopAfter {
@@ -45,7 +50,7 @@ export const stopInstance: Remediator<StopParams, Record<string, never>> = {
   resource: 'ec2-instance',
   title: 'Stop the instance (EBS-backed, outside Auto Scaling groups); undo starts it again',
   options: z.object({}),
-  permissions: ['ec2:DescribeInstances', 'ec2:StopInstances', 'ec2:StartInstances'],
+  permissions: ['ec2:DescribeInstances', 'ec2:DescribeInstanceTypes', 'ec2:StopInstances', 'ec2:StartInstances'],
   // Stopping takes a server away: a person approves unless the policy says otherwise.
   defaultMode: 'approval',
   undoable: 'yes',
@@ -56,7 +61,7 @@ export const stopInstance: Remediator<StopParams, Record<string, never>> = {
     return {
       kind: 'change',
       summary: `Stop ${before.instanceId} (${before.instanceType}): saves about $${usd(finding.savings.monthlyUsd)}/month of compute; its ${volumes} EBS volume${volumes === 1 ? '' : 's'} stay${volumes === 1 ? 's' : ''} billed.`,
-      params: { instanceId: before.instanceId, instanceType: before.instanceType },
+      params: { instanceId: before.instanceId, instanceType: before.instanceType, ...(before.allowInstanceStoreLoss ? { allowInstanceStoreLoss: true } : {}) },
       undo: 'trimtab undo starts it again (StartInstances) while it is still stopped as trimtab left it; it is refused if the instance was started, terminated or is gone. A started instance gets a new public IPv4 address unless it has an Elastic IP, and instance-store volumes (if any) come back empty.',
     };
   },
@@ -70,7 +75,13 @@ export const stopInstance: Remediator<StopParams, Record<string, never>> = {
       return { before: current, after: { state: current.state, alreadyDone: current.state } satisfies StopAfter, detail: `${id} is already ${current.state}: counts as done` };
     }
     if (SKIP_TAG in current.tags) throw new ProtectedResourceError(`${id} is now tagged ${SKIP_TAG}`);
-    const protection = stopProtection(current);
+    // The type decides whether it has instance-store volumes; an unknown type counts as having them.
+    const storage = await readInstanceStorage(ec2, [current.instanceType], new Map());
+    const withStorage = { ...current, instanceStorageGb: storage.get(current.instanceType) ?? Number.NaN };
+    if (Number.isNaN(withStorage.instanceStorageGb) && !plan.params.allowInstanceStoreLoss) {
+      throw new ProtectedResourceError(`${id}: DescribeInstanceTypes did not describe ${current.instanceType}, so trimtab cannot rule out instance-store volumes (a stop would erase them); nothing was changed`);
+    }
+    const protection = stopProtection(withStorage, plan.params.allowInstanceStoreLoss);
     if (protection) throw new ProtectedResourceError(`${id}: ${protection}`);
     try {
       const out = await ec2.send(new StopInstancesCommand({ InstanceIds: [id] }));
@@ -99,6 +110,8 @@ export const stopInstance: Remediator<StopParams, Record<string, never>> = {
     if (after?.alreadyDone) throw new UndoRefusedError(`${id} was already ${after.alreadyDone} when trimtab acted: trimtab stopped nothing, so it starts nothing.`);
     const now = await describeInstance(ec2, id, ctx.region, ctx.account);
     if (!now || now.state === 'terminated' || now.state === 'shutting-down') throw new UndoRefusedError(`${id} is ${now?.state ?? 'gone'} since trimtab stopped it: it cannot be started.`);
+    // Still on its way down from trimtab's stop: StartInstances would fail (IncorrectInstanceState).
+    if (now.state === 'stopping') throw new UndoRefusedError(`${id} is still stopping after trimtab's stop: try the undo again in a minute or two, once it is stopped. Nothing was changed.`);
     if (now.state !== 'stopped') throw new UndoRefusedError(`${id} is ${now.state}, not stopped as trimtab left it: someone changed it since, so trimtab leaves it alone.`);
     // Stopped, but by a later stop (someone started and stopped it again): not trimtab's state to undo.
     if (after?.stoppedAt && now.stateChangedAt && Date.parse(now.stateChangedAt) > Date.parse(after.stoppedAt) + 60_000) {

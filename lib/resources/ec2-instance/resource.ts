@@ -5,16 +5,27 @@
  * Enrichment is batched per page, never per instance:
  * - usage (need `usage`): daily CPUUtilization Average and NetworkIn + NetworkOut Sum over the
  *   window (AWS/EC2 by InstanceId), running instances only;
- * - volumes (need `volumes`): DescribeVolumes filtered by the page's volume ids (200 a filter).
+ * - volumes (need `volumes`): DescribeVolumes filtered by the page's volume ids (200 a filter);
+ * - instance storage (need `instance-storage`): DescribeInstanceTypes for the page's types not
+ *   seen yet this run (≤100 a call, cached in `prepared`), so a run makes about one call. An
+ *   EBS-backed c5d/m5d/i3 still has instance-store volumes, and stopping it loses their data:
+ *   the instance's block-device mappings do not list them (NVMe instance store is attached
+ *   whatever the mappings say), the instance type does (InstanceStorageSupported,
+ *   InstanceStorageInfo.TotalSizeInGB).
  */
 import { CloudWatchClient, type MetricDataQuery } from '@aws-sdk/client-cloudwatch';
 import { dailyMetricSeries, METRIC_QUERIES_PER_CALL } from '../../aws/metrics.ts';
-import { EC2Client, paginateDescribeInstances, paginateDescribeVolumes, type Instance } from '@aws-sdk/client-ec2';
+import { DescribeInstanceTypesCommand, EC2Client, paginateDescribeInstances, paginateDescribeVolumes, type Instance } from '@aws-sdk/client-ec2';
 import type { RegionContext, ResourceType } from '../../engine/types.ts';
 import { batches, chunked } from '../../util/async.ts';
 import type { VolumeFacts } from './generations.ts';
 
-export const EC2_NEEDS = { usage: 'usage', volumes: 'volumes' } as const;
+export const EC2_NEEDS = { usage: 'usage', volumes: 'volumes', instanceStorage: 'instance-storage' } as const;
+
+/** Instance type → its instance storage in GB (0: none), filled as pages need it. */
+export interface Ec2InstancePrepared {
+  instanceStorageGb: Map<string, number>;
+}
 /** A detector asks for a window with `window:<days>`; the longest asked for is fetched. */
 export const windowNeed = (days: number) => `window:${days}`;
 export const DEFAULT_WINDOW_DAYS = 14;
@@ -53,6 +64,20 @@ export interface Ec2Instance {
   usage?: { windowDays: number; days: DailyUsage[] };
   /** Attached volumes (need `volumes`). */
   volumes?: VolumeFacts[];
+  /** Instance-store capacity of its type in GB, 0 when none (need `instance-storage`). */
+  instanceStorageGb?: number;
+}
+
+/** Instance storage per type for the types not known yet: one DescribeInstanceTypes per 100 types. */
+export async function readInstanceStorage(ec2: EC2Client, types: string[], known: Map<string, number>): Promise<Map<string, number>> {
+  const missing = [...new Set(types)].filter((t) => !known.has(t));
+  for (const chunk of batches(missing, 100)) {
+    const out = await ec2.send(new DescribeInstanceTypesCommand({ InstanceTypes: chunk as never[] }));
+    for (const t of out.InstanceTypes ?? []) {
+      if (t.InstanceType) known.set(t.InstanceType, t.InstanceStorageSupported ? (t.InstanceStorageInfo?.TotalSizeInGB ?? 1) : 0);
+    }
+  }
+  return known;
 }
 
 function transitionTime(reason: string | undefined): { stateChangedAt?: string } {
@@ -126,10 +151,14 @@ async function readVolumes(ec2: EC2Client, volumeIds: string[]): Promise<Map<str
   return out;
 }
 
-export const ec2InstanceResource: ResourceType<Ec2Instance> = {
+export const ec2InstanceResource: ResourceType<Ec2Instance, Ec2InstancePrepared> = {
   id: 'ec2-instance',
   title: 'EC2 instance',
-  permissions: ['ec2:DescribeInstances', 'ec2:DescribeVolumes', 'cloudwatch:GetMetricData'],
+  permissions: ['ec2:DescribeInstances', 'ec2:DescribeVolumes', 'ec2:DescribeInstanceTypes', 'cloudwatch:GetMetricData'],
+
+  async prepare() {
+    return { instanceStorageGb: new Map() };
+  },
 
   async *list(ctx, _prepared, ids) {
     const ec2 = ctx.clients.get(EC2Client, ctx.region);
@@ -147,8 +176,12 @@ export const ec2InstanceResource: ResourceType<Ec2Instance> = {
     yield* chunked(pages(), INSTANCES_PER_PAGE);
   },
 
-  async enrich(ctx, page, _prepared, needs) {
+  async enrich(ctx, page, prepared, needs) {
     const enriched = page.map((i) => ({ ...i }));
+    if (needs.has(EC2_NEEDS.instanceStorage) && enriched.length) {
+      const known = await readInstanceStorage(ctx.clients.get(EC2Client, ctx.region), enriched.map((i) => i.instanceType), prepared.instanceStorageGb);
+      for (const i of enriched) if (known.has(i.instanceType)) i.instanceStorageGb = known.get(i.instanceType);
+    }
     if (needs.has(EC2_NEEDS.usage)) {
       const windowDays = windowDaysOf(needs);
       const running = enriched.filter((i) => i.state === 'running');

@@ -1,6 +1,7 @@
 /**
  * The EC2 instance part of the sandbox: idle instances to stop, and traps that look idle but
- * must not be stopped (in an Auto Scaling group, instance-store-backed, spot, tagged
+ * must not be stopped (in an Auto Scaling group, instance-store-backed, EBS-backed with
+ * instance-store volumes (m5d), spot, tagged
  * trimtab:skip, too new to judge), busy ones (CPU, or network only), previous-generation types
  * and volumes. `seedInstances` generates many for the listing-cost tests.
  */
@@ -68,6 +69,8 @@ export function seedEc2InstancesSmallCompany(sandbox: Sandbox, accountId: string
   add({ id: 'i-0a11e0000000000b3', instanceType: 'm5.large', rootDeviceType: 'ebs', ageDays: 300, tags: { Name: 'acme-dr-standby', 'trimtab:skip': 'warm standby for disaster recovery' }, ...IDLE });
   add({ id: 'i-0a11e0000000000b4', instanceType: 'm5.large', rootDeviceType: 'ebs', lifecycle: 'spot', ageDays: 20, tags: { Name: 'acme-spot-worker' }, ...IDLE });
   add({ id: 'i-0a11e0000000000b5', instanceType: 't3.medium', rootDeviceType: 'ebs', ageDays: 3, tags: { Name: 'acme-new-service' }, ...IDLE });
+  // EBS-backed, but its type has a 150 GB NVMe instance store (a build cache): stopping erases it.
+  add({ id: 'i-0a11e0000000000b6', instanceType: 'm5d.xlarge', rootDeviceType: 'ebs', ageDays: 120, tags: { Name: 'acme-build-cache-nvme' }, ...IDLE });
   // Busy: real CPU load; and a proxy with low CPU but heavy network (not idle by TA's test).
   add({ id: 'i-0a11e0000000000c1', instanceType: 'm5.large', rootDeviceType: 'ebs', ageDays: 500, tags: { Name: 'acme-api-1', team: 'api' }, ...BUSY });
   add({ id: 'i-0a11e0000000000c2', instanceType: 't3.small', rootDeviceType: 'ebs', ageDays: 500, tags: { Name: 'acme-egress-proxy', team: 'platform' }, cpu: { base: 3, noise: 1 }, networkIn: { base: 20_000_000 }, networkOut: { base: 20_000_000 } });

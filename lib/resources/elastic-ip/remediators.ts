@@ -1,6 +1,9 @@
 /**
  * release-address. apply re-reads the address (still unassociated, not tagged trimtab:skip),
- * then ReleaseAddress. InvalidAllocationID.NotFound counts as done; InvalidIPAddress.InUse (it
+ * then ReleaseAddress with nothing awaited in between. That re-read is the only guard: in a
+ * default VPC ReleaseAddress does not fail on an associated address, it disassociates and
+ * releases it (EC2 API reference, ReleaseAddress; only a nondefault VPC answers
+ * InvalidIPAddress.InUse), and EC2 has no conditional release. InvalidAllocationID.NotFound counts as done; InvalidIPAddress.InUse (it
  * was associated after the scan) is recorded as protected. Undo is best effort: AllocateAddress
  * with the same Address recovers it only if no other AWS account has taken it since (BYOIP
  * addresses return to your own pool and can always be allocated again).
@@ -66,7 +69,9 @@ export const releaseAddress: Remediator<ReleaseParams, Record<string, never>> = 
     const current = await describeAddress(ec2, id);
     if (!current) return { after: { released: true, alreadyGone: true } satisfies ReleaseAfter, detail: `${id} was already released (${NOT_FOUND}): counts as done` };
     if (SKIP_TAG in current.tags) throw new ProtectedResourceError(`${id} is now tagged ${SKIP_TAG}`);
-    if (current.associationId || current.networkInterfaceId) throw new ProtectedResourceError(`${current.publicIp} is now associated (${current.associationId ?? current.networkInterfaceId}); nothing was changed`);
+    // Any sign of use: in a default VPC, AWS would silently disassociate it.
+    const usedBy = current.associationId ?? current.instanceId ?? current.networkInterfaceId;
+    if (usedBy) throw new ProtectedResourceError(`${current.publicIp} is now associated (${usedBy}); releasing it would disassociate it (default VPC) or fail; nothing was changed`);
     try {
       await ec2.send(new ReleaseAddressCommand({ AllocationId: id, ...(current.networkBorderGroup ? { NetworkBorderGroup: current.networkBorderGroup } : {}) }));
     } catch (error) {

@@ -45,6 +45,7 @@ export const idleLoadBalancer: Detector<LoadBalancer, IdleLoadBalancerOptions> =
   resource: loadBalancerResource.id,
   title: 'Load balancers with (almost) no traffic over the window, or with no registered targets',
   options: z.object({
+    /** Whole UTC days of CloudWatch metrics to judge by, ending at midnight. */
     windowDays: z.number().int().min(1).max(63).default(14),
     /** ALB: the most requests (RequestCount Sum) a day may have on every day of the window. */
     maxRequests: z.number().min(0).default(100),

@@ -39,6 +39,7 @@ export const setRetention: Remediator<RetentionParams, { retentionDays: number }
   resource: 'log-group',
   title: 'Set the log group retention (events older than it are deleted)',
   options: z.object({
+    /** Days CloudWatch Logs keeps events; one of the values it accepts: 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653. */
     retentionDays: z
       .number()
       .int()

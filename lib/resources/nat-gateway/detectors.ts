@@ -34,6 +34,7 @@ export const idleNatGateway: Detector<NatGateway, IdleNatOptions> = {
   resource: natGatewayResource.id,
   title: 'NAT gateways that carried (almost) no traffic and no connections over the window',
   options: z.object({
+    /** Whole UTC days of CloudWatch metrics to judge by, ending at midnight. */
     windowDays: z.number().int().min(1).max(63).default(14),
     /** BytesOutToDestination over the whole window, MB (10^6 bytes). */
     maxBytesOutMb: z.number().min(0).default(1),

@@ -116,6 +116,7 @@ export const largeStandardWithoutTransition: Detector<Bucket, LargeStandardOptio
     minStandardGb: z.number().min(0).default(100),
     /** The class the estimate assumes (the action's own setting prices the plan). */
     storageClass: z.enum(TRANSITION_CLASSES).default('INTELLIGENT_TIERING'),
+    /** The transition age (days after creation) the estimate assumes. */
     afterDays: z.number().int().min(0).default(30),
     ...assumptionOptions,
   }),

@@ -9,6 +9,42 @@ export const TRIMTAB_RULE_PREFIX = 'trimtab-';
 
 export const isTrimtabRule = (rule: LifecycleRule) => Boolean(rule.ID?.startsWith(TRIMTAB_RULE_PREFIX));
 
+/**
+ * A lifecycle value in one canonical form, for comparing what trimtab wrote with what S3 reads
+ * back. The SDK's XML parser returns members in its own order (not the order they were put),
+ * turns empty elements into `{}`/`[]`/`""`, and dates into Date objects; records keep dates as
+ * ISO strings. So: keys sorted; undefined, null, empty objects and empty lists dropped; an empty
+ * `Prefix` dropped (no prefix and an empty prefix both mean the whole bucket); Dates and `Date`
+ * members as ISO strings. String values are otherwise kept exactly (S3 keeps trailing spaces).
+ */
+export function canonicalLifecycle(value: unknown, key?: string): unknown {
+  if (value === undefined || value === null) return undefined;
+  if (value instanceof Date) return value.toISOString();
+  if (typeof value === 'string') {
+    if (key === 'Prefix' && value === '') return undefined;
+    if (key === 'Date') {
+      const parsed = new Date(value);
+      return Number.isNaN(parsed.getTime()) ? value : parsed.toISOString();
+    }
+    return value;
+  }
+  if (Array.isArray(value)) {
+    const items = value.map((v) => canonicalLifecycle(v)).filter((v) => v !== undefined);
+    return items.length ? items : undefined;
+  }
+  if (typeof value === 'object') {
+    const entries = Object.keys(value as object)
+      .sort()
+      .map((k) => [k, canonicalLifecycle((value as Record<string, unknown>)[k], k)] as const)
+      .filter(([, v]) => v !== undefined);
+    return entries.length ? Object.fromEntries(entries) : undefined;
+  }
+  return value;
+}
+
+/** Whether two lifecycle values (rules, rule parts, configurations) mean the same to S3. */
+export const sameLifecycle = (a: unknown, b: unknown) => JSON.stringify(canonicalLifecycle(a) ?? null) === JSON.stringify(canonicalLifecycle(b) ?? null);
+
 /** The three kinds of rule trimtab writes, each under one fixed, trimtab-owned ID. */
 export const RULE_KINDS = ['abort-incomplete-uploads', 'expire-noncurrent-versions', 'transition-current-versions'] as const;
 export type RuleKind = (typeof RULE_KINDS)[number];
@@ -152,7 +188,7 @@ export type Coverage =
  * - otherwise trimtab adds its rule, or updates its own by ID.
  */
 export function coverage(existing: LifecycleRule[], desired: LifecycleRule, kind: RuleKind): Coverage {
-  const same = (rule: LifecycleRule) => JSON.stringify(actionOf(rule, kind)) === JSON.stringify(actionOf(desired, kind));
+  const same = (rule: LifecycleRule) => sameLifecycle(actionOf(rule, kind), actionOf(desired, kind));
   const others = existing.filter((r) => enabled(r) && !isTrimtabRule(r) && does(r, kind));
   const whole = others.find((r) => !partialScopeOf(r));
   const name = (r: LifecycleRule) => `'${r.ID ?? '(no id)'}'`;
@@ -176,7 +212,7 @@ export function coverage(existing: LifecycleRule[], desired: LifecycleRule, kind
     }
   }
   const ours = existing.find((r) => r.ID === desired.ID);
-  if (ours) return JSON.stringify(ours) === JSON.stringify(desired) ? { state: 'same', by: desired.ID! } : { state: 'update' };
+  if (ours) return sameLifecycle(ours, desired) ? { state: 'same', by: desired.ID! } : { state: 'update' };
   // A trimtab rule under an older ID that does the same is coverage too.
   const trimtabSame = existing.find((r) => enabled(r) && isTrimtabRule(r) && !partialScopeOf(r) && does(r, kind) && same(r));
   if (trimtabSame) return { state: 'same', by: trimtabSame.ID! };

@@ -1,26 +1,21 @@
 /**
  * Bucket sizes from CloudWatch: AWS/S3 BucketSizeBytes per StorageType and NumberOfObjects,
  * published once a day in the bucket's region. One GetMetricData call carries up to 500
- * queries, so a page of 1,000 buckets costs ⌈1000 × 8 / 500⌉ = 16 calls, never one per bucket.
+ * queries, so a page of 1,000 buckets costs ⌈1000 × 27 / 500⌉ = 54 calls, never one per bucket.
  */
 import { CloudWatchClient, GetMetricDataCommand, type MetricDataQuery } from '@aws-sdk/client-cloudwatch';
 import type { RegionContext } from '../../engine/types.ts';
 import { batches } from '../../util/async.ts';
-import type { BucketSizes } from './savings.ts';
+import { STORAGE_TYPE_INFO, type BucketSizes, type StorageType } from './savings.ts';
 
 /** AWS's limit of queries in one GetMetricData call. */
 export const MAX_QUERIES_PER_CALL = 500;
 
-/** The storage types read for every bucket (CloudWatch publishes only those that hold bytes). */
-export const STORAGE_TYPES = [
-  'StandardStorage',
-  'StandardIAStorage',
-  'IntelligentTieringFAStorage',
-  'IntelligentTieringIAStorage',
-  'GlacierInstantRetrievalStorage',
-  'GlacierStorage',
-  'DeepArchiveStorage',
-] as const;
+/**
+ * The storage types read for every bucket: all of them (CloudWatch publishes only those that
+ * hold bytes). Missing one skews the Standard share of NumberOfObjects used in savings.
+ */
+export const STORAGE_TYPES = Object.keys(STORAGE_TYPE_INFO) as StorageType[];
 
 /** Queries per bucket: one per storage type plus NumberOfObjects. */
 export const QUERIES_PER_BUCKET = STORAGE_TYPES.length + 1;

@@ -11,7 +11,7 @@ import type { Finding, PlanResult, Remediator, SavingsEstimate } from '../../eng
 import type { PriceTable } from '../../savings/prices.ts';
 import { usd } from '../../savings/prices.ts';
 import { PlanConstraintError, UndoRefusedError } from '../../util/errors.ts';
-import { stableStringify } from '../../util/hash.ts';
+import { readUntil, type SettleOptions } from '../../aws/consistency.ts';
 import type { BucketSnapshot } from './detectors.ts';
 import {
   coverage,
@@ -23,6 +23,7 @@ import {
   RULE_IDS,
   RULE_KINDS,
   ruleFor,
+  sameLifecycle,
   TRANSITION_CLASSES,
   wholeBucketExpirationDays,
   type RuleKind,
@@ -51,6 +52,7 @@ const transitionSchema = z
   .strictObject({
     /** INTELLIGENT_TIERING (no retrieval fee, no minimum duration) or STANDARD_IA. */
     storageClass: z.enum(TRANSITION_CLASSES).default('INTELLIGENT_TIERING'),
+    /** Days after creation an object moves (S3 Transition Days; at least 30 for STANDARD_IA). */
     afterDays: z.number().int().min(0).default(30),
     /** Only objects larger than this move (ObjectSizeGreaterThan); 128 KB is where IA/IT stop paying. */
     minObjectSizeBytes: z.number().int().min(0).default(MIN_TRANSITION_OBJECT_BYTES),
@@ -65,9 +67,30 @@ export interface LifecycleOptions extends RuleOptions {
   rules?: RuleKind[];
 }
 
+/** Same configuration as S3 means it: canonical rules (parser key order, empty members), same size default. */
 const sameConfig = (a: LifecycleConfiguration | null | undefined, b: LifecycleConfiguration | null | undefined) =>
-  stableStringify(a ? { r: a.Rules, m: a.TransitionDefaultMinimumObjectSize ?? 'all_storage_classes_128K' } : null) ===
-  stableStringify(b ? { r: b.Rules, m: b.TransitionDefaultMinimumObjectSize ?? 'all_storage_classes_128K' } : null);
+  (a ? 1 : 0) === (b ? 1 : 0) &&
+  sameLifecycle(
+    a ? { r: a.Rules, m: a.TransitionDefaultMinimumObjectSize ?? 'all_storage_classes_128K' } : null,
+    b ? { r: b.Rules, m: b.TransitionDefaultMinimumObjectSize ?? 'all_storage_classes_128K' } : null,
+  );
+
+/**
+ * Re-reads after a put or delete. S3 User Guide ("Setting an S3 Lifecycle configuration on a
+ * bucket", Lifecycle configuration propagation delay): "Expect a delay of a few minutes before
+ * the configuration fully takes effect. This delay can also occur when you delete an S3
+ * Lifecycle configuration." So reads back off 2 s, 4 s, … capped at 60 s: 8 reads over ~3 minutes.
+ */
+export const LIFECYCLE_PROPAGATION_READS: SettleOptions = { attempts: 8, baseDelayMs: 2_000, maxDelayMs: 60_000 };
+const WAITED_S = Math.round([...Array(LIFECYCLE_PROPAGATION_READS.attempts! - 1).keys()].reduce((sum, i) => sum + Math.min(LIFECYCLE_PROPAGATION_READS.maxDelayMs!, LIFECYCLE_PROPAGATION_READS.baseDelayMs! * 2 ** i), 0) / 1000);
+
+/** What verify checks: every trimtab rule of the plan is there as written, and others' rules are as they were. */
+function lifecycleMismatch(now: LifecycleConfiguration | null, plan: LifecycleParams, expected: LifecycleConfiguration): string | undefined {
+  const missing = plan.rules.filter((r) => !now?.Rules.some((n) => n.ID === r.ID && sameLifecycle(n, r)));
+  if (missing.length) return `Rules missing after the put: ${missing.map((r) => r.ID).join(', ')}`;
+  if (!sameLifecycle(othersRules(now?.Rules ?? []), othersRules(expected.Rules))) return 'Rules trimtab did not write differ from what was there before the put.';
+  return undefined;
+}
 
 /** Which rules to write for a finding, or why not: pure, shared by plan() and apply()'s re-check. */
 export function desiredRules(
@@ -122,10 +145,13 @@ export function desiredRules(
 const optionsSchema = z.object({
   /** Which rules to write; by default the one the finding's detector calls for. */
   rules: z.array(z.enum(RULE_KINDS)).min(1).optional(),
+  /** Abort multipart uploads still incomplete this many days after they started (AbortIncompleteMultipartUpload DaysAfterInitiation). */
   abortIncompleteMultipartUploadDays: z.number().int().min(1).max(36_500).default(7),
+  /** Expire noncurrent object versions this many days after they became noncurrent (NoncurrentVersionExpiration NoncurrentDays). */
   noncurrentVersionExpirationDays: z.number().int().min(1).max(36_500).default(90),
   /** Keep this many newest noncurrent versions whatever their age (S3 NewerNoncurrentVersions, 1–100). */
   keepNewerNoncurrentVersions: z.number().int().min(1).max(100).optional(),
+  /** The transition rule for current versions (the transition-current-versions rule). */
   transition: transitionSchema.prefault({}),
 });
 
@@ -190,27 +216,42 @@ export const addLifecycleRules: Remediator<LifecycleParams, LifecycleOptions> = 
 
   async verify(ctx, plan, applied) {
     const s3 = ctx.clients.get(S3Client, ctx.region);
-    const now = await readLifecycle(s3, plan.params.bucket);
+    const bucket = plan.params.bucket;
     const expected = (applied.after as { lifecycle: LifecycleConfiguration }).lifecycle;
-    const missing = plan.params.rules.filter((r) => !now?.Rules.some((n) => n.ID === r.ID && stableStringify(n) === stableStringify(r)));
-    if (missing.length) return { ok: false, detail: `Rules missing after the put: ${missing.map((r) => r.ID).join(', ')}` };
-    const othersNow = othersRules(now?.Rules ?? []);
-    const othersExpected = othersRules(expected.Rules);
-    if (stableStringify(othersNow) !== stableStringify(othersExpected)) {
-      return { ok: false, detail: 'Rules trimtab did not write differ from what was there before the put.' };
+    const read = await readUntil(ctx.clock, () => readLifecycle(s3, bucket), (now) => !lifecycleMismatch(now, plan.params, expected), LIFECYCLE_PROPAGATION_READS);
+    const mismatch = lifecycleMismatch(read.value, plan.params, expected);
+    if (mismatch) {
+      // The put succeeded; S3 may simply not show it yet. Not 'failed' (that would hide a change
+      // that is in place): pending, with how to check again.
+      return {
+        ok: false,
+        pending: true,
+        detail:
+          `verification pending: S3 still showed the earlier lifecycle configuration of s3://${bucket} after ${read.attempts} reads over ${WAITED_S} s ` +
+          `(${mismatch}). The put succeeded and S3 can take a few minutes to propagate lifecycle changes; re-verify with ` +
+          `'aws s3api get-bucket-lifecycle-configuration --bucket ${bucket}' or the next 'trimtab scan' (a rule in place is no longer a finding).`,
+      };
     }
-    return { ok: true, detail: `${now!.Rules.filter(isTrimtabRule).length} trimtab rule(s) and ${othersNow.length} other rule(s) present, in order` };
+    const others = othersRules(read.value?.Rules ?? []).length;
+    return { ok: true, detail: `${read.value!.Rules.filter(isTrimtabRule).length} trimtab rule(s) and ${others} other rule(s) present, in order` };
   },
 
   async undo(ctx, record) {
     const s3 = ctx.clients.get(S3Client, ctx.region);
     const bucket = record.resource.id;
-    const current = await readLifecycle(s3, bucket);
     const after = (record.after as { lifecycle: LifecycleConfiguration }).lifecycle;
-    if (!sameConfig(current, after)) {
+    // Right after the action S3 may still show the configuration from before it (propagation
+    // delay): read again for a few minutes before calling it "changed by someone else".
+    const { value: current, settled } = await readUntil(ctx.clock, () => readLifecycle(s3, bucket), (now) => sameConfig(now, after), LIFECYCLE_PROPAGATION_READS);
+    if (!settled) {
+      const before = (record.before as { lifecycle: LifecycleConfiguration | null }).lifecycle;
+      const stillBefore = sameConfig(current, before);
       throw new UndoRefusedError(
-        `The lifecycle configuration of s3://${bucket} changed after trimtab's action ${record.id} ` +
-          `(${current ? `now ${current.Rules.length} rules` : 'now none'}, trimtab left ${after.Rules.length}); restoring the old one would overwrite that change. Compare it by hand.`,
+        stillBefore
+          ? `S3 still shows the lifecycle configuration of s3://${bucket} from before trimtab's action ${record.id} (${WAITED_S} s of re-reads): ` +
+              `the change has not propagated yet (S3 can take a few minutes). Nothing was changed; retry the undo in a few minutes.`
+          : `The lifecycle configuration of s3://${bucket} changed after trimtab's action ${record.id} ` +
+              `(${current ? `now ${current.Rules.length} rules` : 'now none'}, trimtab left ${after.Rules.length}); restoring the old one would overwrite that change. Compare it by hand.`,
       );
     }
     const before = (record.before as { lifecycle: LifecycleConfiguration | null }).lifecycle;

@@ -56,7 +56,8 @@ export function seedS3SmallCompany(sandbox: Sandbox, accountId: string) {
     region: 'us-east-1',
     ageDays: 400,
     uploads: [95],
-    gb: { StandardStorage: 2300, GlacierStorage: 410 },
+    // 100,000 archived objects: S3 bills 8 KB (Standard) + 32 KB (Glacier) of metadata for each (overhead, not objects).
+    gb: { StandardStorage: 2300, GlacierStorage: 410, GlacierS3ObjectOverhead: 0.76, GlacierObjectOverhead: 3.05 },
     objects: 800_000,
     tags: { team: 'platform' },
     lifecycle: {
@@ -85,7 +86,7 @@ export function seedS3SmallCompany(sandbox: Sandbox, accountId: string) {
     ageDays: 1000,
     versioning: 'Enabled',
     uploads: [30],
-    gb: { StandardStorage: 60 },
+    gb: { StandardStorage: 60, OneZoneIAStorage: 40, OneZoneIASizeOverhead: 0.2, ReducedRedundancyStorage: 2 },
     objects: 4_000,
     tags: { team: 'platform' },
     lifecycle: { Rules: [{ ID: 'keep-db-versions-1y', Status: 'Enabled', Filter: { Prefix: 'db/' }, NoncurrentVersionExpiration: { NoncurrentDays: 365 } }] },

@@ -7,6 +7,52 @@ import { GIB, usd, type PriceTable } from '../../savings/prices.ts';
 import type { SavingsEstimate } from '../../engine/types.ts';
 import type { TransitionClass } from './lifecycle.ts';
 
+/**
+ * Every StorageType of AWS/S3 BucketSizeBytes (S3 User Guide, "Metrics and dimensions": the
+ * metric's valid storage type filters, plus the Intelligent-Tiering archive overhead types of the
+ * StorageType dimension), with the storage class it belongs to and whether it holds object data
+ * or overhead. Overhead is billed but is not objects: the per-object metadata of archived objects
+ * (8 KB in Standard + 32 KB in the archive class each, the *S3ObjectOverhead / *ObjectOverhead
+ * types) and the 128 KB minimum-size padding of small IA / Glacier IR objects (*SizeOverhead).
+ * Staging storage is parts of unfinished multipart uploads, which NumberOfObjects counts: data.
+ */
+export const STORAGE_TYPE_INFO = {
+  StandardStorage: { storageClass: 'STANDARD', kind: 'data' },
+  IntelligentTieringFAStorage: { storageClass: 'INTELLIGENT_TIERING', kind: 'data' },
+  IntelligentTieringIAStorage: { storageClass: 'INTELLIGENT_TIERING', kind: 'data' },
+  IntelligentTieringAIAStorage: { storageClass: 'INTELLIGENT_TIERING', kind: 'data' },
+  IntelligentTieringAAStorage: { storageClass: 'INTELLIGENT_TIERING', kind: 'data' },
+  IntelligentTieringDAAStorage: { storageClass: 'INTELLIGENT_TIERING', kind: 'data' },
+  IntAAObjectOverhead: { storageClass: 'INTELLIGENT_TIERING', kind: 'overhead' },
+  IntAAS3ObjectOverhead: { storageClass: 'INTELLIGENT_TIERING', kind: 'overhead' },
+  IntDAAObjectOverhead: { storageClass: 'INTELLIGENT_TIERING', kind: 'overhead' },
+  IntDAAS3ObjectOverhead: { storageClass: 'INTELLIGENT_TIERING', kind: 'overhead' },
+  StandardIAStorage: { storageClass: 'STANDARD_IA', kind: 'data' },
+  StandardIASizeOverhead: { storageClass: 'STANDARD_IA', kind: 'overhead' },
+  StandardIAObjectOverhead: { storageClass: 'STANDARD_IA', kind: 'overhead' },
+  OneZoneIAStorage: { storageClass: 'ONEZONE_IA', kind: 'data' },
+  OneZoneIASizeOverhead: { storageClass: 'ONEZONE_IA', kind: 'overhead' },
+  ReducedRedundancyStorage: { storageClass: 'REDUCED_REDUNDANCY', kind: 'data' },
+  GlacierInstantRetrievalStorage: { storageClass: 'GLACIER_IR', kind: 'data' },
+  GlacierInstantRetrievalSizeOverhead: { storageClass: 'GLACIER_IR', kind: 'overhead' },
+  GlacierStorage: { storageClass: 'GLACIER', kind: 'data' },
+  GlacierStagingStorage: { storageClass: 'GLACIER', kind: 'data' },
+  GlacierObjectOverhead: { storageClass: 'GLACIER', kind: 'overhead' },
+  GlacierS3ObjectOverhead: { storageClass: 'GLACIER', kind: 'overhead' },
+  DeepArchiveStorage: { storageClass: 'DEEP_ARCHIVE', kind: 'data' },
+  DeepArchiveStagingStorage: { storageClass: 'DEEP_ARCHIVE', kind: 'data' },
+  DeepArchiveObjectOverhead: { storageClass: 'DEEP_ARCHIVE', kind: 'overhead' },
+  DeepArchiveS3ObjectOverhead: { storageClass: 'DEEP_ARCHIVE', kind: 'overhead' },
+} as const satisfies Record<string, { storageClass: string; kind: 'data' | 'overhead' }>;
+
+export type StorageType = keyof typeof STORAGE_TYPE_INFO;
+
+/** Whether a StorageType's bytes are objects (a type AWS adds later counts as data, never silently dropped). */
+export const isObjectData = (storageType: string) => (STORAGE_TYPE_INFO as Record<string, { kind: string }>)[storageType]?.kind !== 'overhead';
+
+/** Bytes of object data across every class (overhead left out). */
+export const objectDataBytes = (sizes: BucketSizes) => Object.entries(sizes.bytes).reduce((sum, [type, bytes]) => sum + (isObjectData(type) ? bytes : 0), 0);
+
 /** What CloudWatch told us about a bucket's size. */
 export interface BucketSizes {
   /** false: no BucketSizeBytes datapoint at all in the window (new bucket, or metrics unavailable). */
@@ -79,9 +125,9 @@ export function transitionEconomics(input: TransitionInput): TransitionEconomics
   if (storageClass === 'STANDARD_IA' && expirationDays !== undefined && expirationDays - afterDays < 30) {
     return no(`objects expire ${expirationDays - afterDays} days after moving to Standard-IA, which bills a 30-day minimum: the move costs more than it saves`);
   }
-  const totalBytes = Object.values(sizes.bytes).reduce((a, b) => a + b, 0);
-  // NumberOfObjects counts every class; attribute Standard's share by bytes.
-  const standardObjects = sizes.objects * (standardBytes / totalBytes);
+  // NumberOfObjects counts objects in every class; attribute Standard's share by object-data bytes
+  // (every class read, overhead left out: it is metadata and padding, not objects).
+  const standardObjects = sizes.objects * (standardBytes / objectDataBytes(sizes));
   const averageBytes = standardBytes / standardObjects;
   const averageKb = Math.round(averageBytes / 1024);
   if (averageBytes < minObjectSizeBytes) {

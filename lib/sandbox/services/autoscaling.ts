@@ -113,6 +113,16 @@ function validatePolicy(input: Record<string, any>) {
       if (input[key] !== undefined) throw awsError('ValidationError', `${key} is not supported for policy type TargetTrackingScaling.`);
     }
   }
+  // "Valid only if the policy type is …" (PutScalingPolicy API reference, per field).
+  if (type === 'SimpleScaling' && input.EstimatedInstanceWarmup !== undefined) throw awsError('ValidationError', 'EstimatedInstanceWarmup is not supported for policy type SimpleScaling.');
+  if (type === 'StepScaling' && input.Cooldown !== undefined) throw awsError('ValidationError', 'Cooldown is not supported for policy type StepScaling.');
+  const minAdjustment = input.MinAdjustmentMagnitude ?? input.MinAdjustmentStep;
+  if (minAdjustment !== undefined && input.AdjustmentType !== 'PercentChangeInCapacity') {
+    throw awsError('ValidationError', 'MinAdjustmentMagnitude may only be specified with an AdjustmentType of PercentChangeInCapacity.');
+  }
+  if (input.MinAdjustmentStep !== undefined && input.MinAdjustmentMagnitude !== undefined && input.MinAdjustmentStep !== input.MinAdjustmentMagnitude) {
+    throw awsError('ValidationError', 'MinAdjustmentStep (deprecated) and MinAdjustmentMagnitude must not differ.');
+  }
   if (type === 'StepScaling' && !input.StepAdjustments?.length) throw awsError('ValidationError', 'StepAdjustments is required for policy type StepScaling.');
   if (type === 'SimpleScaling' && input.ScalingAdjustment === undefined) throw awsError('ValidationError', 'ScalingAdjustment is required for policy type SimpleScaling.');
   if (input.EstimatedInstanceWarmup !== undefined && input.EstimatedInstanceWarmup < 0) throw awsError('ValidationError', 'EstimatedInstanceWarmup must be at least 0.');
@@ -134,8 +144,14 @@ export function putPolicy(state: AutoScalingState, account: string, region: stri
           return { AlarmName: alarmName, AlarmARN: `arn:aws:cloudwatch:${region}:${account}:alarm:${alarmName}` };
         })
       : [];
-  // Whole replace: fields the caller left out fall back to AWS defaults.
-  const stored = { ...structuredClone(input), PolicyARN: arn, Alarms: alarms, Enabled: input.Enabled ?? true };
+  // Whole replace: fields the caller left out are gone ("The original values are not kept", EC2
+  // Auto Scaling User Guide, clearing a policy's instance warmup); AWS fills its own defaults.
+  const stored: Record<string, any> = { ...structuredClone(input), PolicyARN: arn, Alarms: alarms, Enabled: input.Enabled ?? true };
+  // MinAdjustmentStep is the deprecated alias of MinAdjustmentMagnitude: kept as one setting.
+  const minAdjustment = input.MinAdjustmentMagnitude ?? input.MinAdjustmentStep;
+  delete stored.MinAdjustmentStep;
+  if (minAdjustment !== undefined) stored.MinAdjustmentMagnitude = minAdjustment;
+  if (stored.TargetTrackingConfiguration) stored.TargetTrackingConfiguration.DisableScaleIn ??= false;
   const index = state.policies.findIndex((p) => p.AutoScalingGroupName === group && p.PolicyName === name);
   if (index >= 0) state.policies[index] = stored;
   else state.policies.push(stored);
@@ -164,9 +180,15 @@ export const autoscalingService: SandboxService = {
           (!input.PolicyTypes?.length || input.PolicyTypes.includes(p.PolicyType ?? 'SimpleScaling')),
       );
       const { page, nextToken } = paginate(selected, { token: input.NextToken, max: input.MaxRecords }, { defaultMax: 50, maxMax: 100, operation: 'DescribePolicies' });
-      // Target tracking policies are described with an empty StepAdjustments list, as in the recording.
+      // Target tracking policies are described with an empty StepAdjustments list and DisableScaleIn
+      // filled in, as in the AWS CLI's describe-policies example; the legacy MinAdjustmentStep is
+      // described alongside MinAdjustmentMagnitude (both are ScalingPolicy members).
       return {
-        ScalingPolicies: page.map((p) => ({ ...p, ...(p.PolicyType === 'TargetTrackingScaling' ? { StepAdjustments: [] } : {}) })),
+        ScalingPolicies: page.map((p) => ({
+          ...p,
+          ...(p.PolicyType === 'TargetTrackingScaling' ? { StepAdjustments: [] } : {}),
+          ...(p.MinAdjustmentMagnitude !== undefined ? { MinAdjustmentStep: p.MinAdjustmentMagnitude } : {}),
+        })),
         NextToken: nextToken,
       };
     },

@@ -130,6 +130,28 @@ function metricIndex(metrics: StoredMetric[]): Map<string, StoredMetric> {
 /** AWS's published limit for one GetMetricData call. */
 export const MAX_METRIC_DATA_QUERIES = 500;
 
+/**
+ * PutMetricAlarm's window rules (API reference, `Period`, `EvaluationPeriods`,
+ * `DatapointsToAlarm`), refused with AWS's error code, ValidationError. The DatapointsToAlarm
+ * text is AWS's; the others are worded after the API reference.
+ */
+function validateAlarmWindow(input: { Period?: number; EvaluationPeriods: number; DatapointsToAlarm?: number }) {
+  const period = input.Period;
+  if (period !== undefined) {
+    if (!(period === 10 || period === 20 || period === 30 || (period > 0 && period % 60 === 0))) {
+      throw awsError('ValidationError', `The value ${period} for parameter Period is not valid: valid values are 10, 20, 30, and any multiple of 60.`);
+    }
+    const limit = period < 3600 ? 86_400 : 604_800;
+    if (period * input.EvaluationPeriods > limit) {
+      throw awsError('ValidationError', `Metrics cannot be checked across more than ${limit === 86_400 ? 'a day' : 'a week'} (EvaluationPeriods * Period must be <= ${limit})`);
+    }
+  }
+  if (input.EvaluationPeriods < 1) throw awsError('ValidationError', 'EvaluationPeriods must be at least 1.');
+  if (input.DatapointsToAlarm !== undefined && input.DatapointsToAlarm > input.EvaluationPeriods) {
+    throw awsError('ValidationError', 'DatapointsToAlarm must be less than or equal to EvaluationPeriods');
+  }
+}
+
 export const cloudwatchService: SandboxService = {
   id: 'cloudwatch',
   operations: {
@@ -190,6 +212,7 @@ export const cloudwatchService: SandboxService = {
         throw awsError('ValidationError', 'AlarmName, ComparisonOperator and EvaluationPeriods are required.');
       }
       if (input.AlarmName.length > 255) throw awsError('ValidationError', 'AlarmName must be at most 255 characters.');
+      validateAlarmWindow(input);
       const { alarms } = cloudwatchState(sandbox, account, region);
       const existing = alarms.find((a) => a.AlarmName === input.AlarmName);
       const { Tags: _tags, ...config } = input;

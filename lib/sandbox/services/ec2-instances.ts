@@ -9,8 +9,14 @@
  *   of a one-time request): UnsupportedOperation; on a terminated one: IncorrectInstanceState. A stopped instance stops again without error (idempotent).
  * - StartInstances on a terminated instance: IncorrectInstanceState.
  * - An unknown id: InvalidInstanceID.NotFound (InvalidInstanceID.Malformed for a bad shape).
- * - The sandbox completes transitions at once: the call answers 'stopping'/'pending', a
- *   following DescribeInstances shows 'stopped'/'running'.
+ * - Transitions take time, as on AWS: StopInstances leaves the instance 'stopping' and
+ *   StartInstances 'pending' for `sandbox.duration(...)` (lazily, from a stored timestamp), then
+ *   'stopped'/'running'; with the instant timing a following read already shows the end state.
+ *   Stopping a 'pending' instance is IncorrectInstanceState.
+ * - DescribeInstanceTypes answers from a small catalogue: instance storage (InstanceStorageSupported,
+ *   InstanceStorageInfo) for the types that have it (c5d, m5d, i3, …: families with a 'd' or
+ *   the storage families i/d), so an EBS-backed instance can still have instance-store volumes
+ *   whose data a stop loses. MaxResults 5..100; an unknown type is InvalidInstanceType.
  */
 import { awsError, paginate, tagList, type AccountState, type OperationEnv, type OperationHandler, type Sandbox } from '../sandbox.ts';
 import { matchesFilters } from './ec2.ts';
@@ -32,6 +38,43 @@ export interface SandboxInstance {
   tags?: Record<string, string>;
   /** When the last state transition happened (StateTransitionReason). */
   stateChangedAt?: string;
+  /** ISO time a 'stopping'/'pending' instance reaches 'stopped'/'running' (settled lazily on reads). */
+  transitionUntil?: string;
+}
+
+/** How long AWS-like transitions last before `timing.scale`. */
+export const STOPPING_MS = 60_000;
+export const PENDING_MS = 30_000;
+
+/** Instance storage (GB) of the catalogue's types that have it; the rest by the naming rule below. */
+const INSTANCE_STORAGE: Record<string, { count: number; sizeGb: number; type: 'ssd' | 'hdd' }> = {
+  'c5d.large': { count: 1, sizeGb: 50, type: 'ssd' },
+  'c5d.xlarge': { count: 1, sizeGb: 100, type: 'ssd' },
+  'm5d.large': { count: 1, sizeGb: 75, type: 'ssd' },
+  'm5d.xlarge': { count: 1, sizeGb: 150, type: 'ssd' },
+  'r5d.large': { count: 1, sizeGb: 75, type: 'ssd' },
+  'i3.large': { count: 1, sizeGb: 475, type: 'ssd' },
+  'i3.xlarge': { count: 1, sizeGb: 950, type: 'ssd' },
+  'd2.xlarge': { count: 3, sizeGb: 2000, type: 'hdd' },
+};
+const TYPE_NAME = /^([a-z]+)(\d+)([a-z-]*)\.([a-z0-9]+)$/;
+
+/** The sandbox's DescribeInstanceTypes entry for a type, or undefined when the name is not a type. */
+function instanceTypeInfo(type: string) {
+  const m = TYPE_NAME.exec(type);
+  if (!m) return undefined;
+  const [, family, , suffix] = m;
+  // c5d, m5ad, r5dn, m6gd…: a 'd' in the suffix; i3, i4i, d2, d3: storage-optimised families.
+  const storage = INSTANCE_STORAGE[type] ?? (suffix.includes('d') || family === 'i' || family === 'd' || family === 'im' || family === 'is' ? { count: 1, sizeGb: 100, type: 'ssd' as const } : undefined);
+  return {
+    InstanceType: type,
+    CurrentGeneration: !['m4', 'c4', 'r4', 't2', 'm3', 'c3'].some((f) => type.startsWith(`${f}.`)),
+    SupportedRootDeviceTypes: storage ? ['ebs', 'instance-store'] : ['ebs'],
+    InstanceStorageSupported: Boolean(storage),
+    ...(storage
+      ? { InstanceStorageInfo: { TotalSizeInGB: storage.count * storage.sizeGb, Disks: [{ SizeInGB: storage.sizeGb, Count: storage.count, Type: storage.type }], NvmeSupport: storage.type === 'ssd' ? 'required' : 'unsupported', EncryptionSupport: 'required' } }
+      : {}),
+  };
 }
 
 export interface SandboxNatGateway {
@@ -69,11 +112,34 @@ function page<T>(items: T[], input: { MaxResults?: number; NextToken?: string },
   return paginate(items, { token: input.NextToken, max: input.MaxResults ?? 1000 }, { ...PAGE, operation });
 }
 
-function instanceOrThrow(state: Ec2InstancesState, id: string): SandboxInstance {
+/** The instance as reads see it at `now`: a transition past its time has ended. */
+function settle(i: SandboxInstance, now: Date): SandboxInstance {
+  if (i.transitionUntil && Date.parse(i.transitionUntil) <= now.getTime()) {
+    if (i.state === 'stopping') i.state = 'stopped';
+    else if (i.state === 'pending') i.state = 'running';
+    delete i.transitionUntil;
+  }
+  return i;
+}
+
+function instanceOrThrow(state: Ec2InstancesState, id: string, now: Date): SandboxInstance {
   if (!/^i-[0-9a-f]{8,17}$/.test(id)) throw awsError('InvalidInstanceID.Malformed', `Invalid id: "${id}"`);
   const instance = state.instances[id];
   if (!instance) throw awsError('InvalidInstanceID.NotFound', `The instance ID '${id}' does not exist`);
-  return instance;
+  return settle(instance, now);
+}
+
+/** Begins a transition: the end state at once when the timing is instant. */
+function transition(i: SandboxInstance, env: OperationEnv, during: 'stopping' | 'pending', end: 'stopped' | 'running', awsMs: number) {
+  const ms = env.sandbox.duration(awsMs);
+  i.stateChangedAt = env.now.toISOString();
+  if (ms > 0) {
+    i.state = during;
+    i.transitionUntil = new Date(env.now.getTime() + ms).toISOString();
+  } else {
+    i.state = end;
+    delete i.transitionUntil;
+  }
 }
 
 function instanceOut(i: SandboxInstance) {
@@ -121,7 +187,7 @@ export const ec2InstanceOperations: Record<string, OperationHandler> = {
     if (input.InstanceIds?.length && input.MaxResults !== undefined) {
       throw awsError('InvalidParameterCombination', 'The parameter instancesSet cannot be used with the parameter maxResults');
     }
-    let items = input.InstanceIds?.length ? (input.InstanceIds as string[]).map((id) => instanceOrThrow(state, id)) : Object.values(state.instances);
+    let items = input.InstanceIds?.length ? (input.InstanceIds as string[]).map((id) => instanceOrThrow(state, id, env.now)) : Object.values(state.instances).map((i) => settle(i, env.now));
     // Terminated instances stay visible for about an hour in EC2; the sandbox keeps them visible.
     items = items.filter((i) =>
       matchesFilters(input.Filters, { 'instance-state-name': i.state, 'instance-id': i.id, 'instance-type': i.instanceType, 'root-device-type': i.rootDeviceType, 'availability-zone': i.availabilityZone }, i.tags),
@@ -132,20 +198,17 @@ export const ec2InstanceOperations: Record<string, OperationHandler> = {
 
   StopInstances(input, env) {
     const state = stateOf(env);
-    const targets = ids(input).map((id) => instanceOrThrow(state, id));
+    const targets = ids(input).map((id) => instanceOrThrow(state, id, env.now));
     // EC2 checks every instance before changing any.
     for (const i of targets) {
-      if (i.state === 'terminated' || i.state === 'shutting-down') throw awsError('IncorrectInstanceState', `This instance '${i.id}' is not in a state from which it can be stopped.`);
+      if (i.state === 'terminated' || i.state === 'shutting-down' || i.state === 'pending') throw awsError('IncorrectInstanceState', `This instance '${i.id}' is not in a state from which it can be stopped.`);
       if (i.rootDeviceType !== 'ebs') throw awsError('UnsupportedOperation', `The instance '${i.id}' does not have an 'ebs' root device type and cannot be stopped.`);
       if (i.lifecycle === 'spot') throw awsError('UnsupportedOperation', `The instance '${i.id}' is a spot instance and cannot be stopped.`);
     }
     return {
       StoppingInstances: targets.map((i) => {
         const previous = i.state;
-        if (previous !== 'stopped') {
-          i.state = 'stopped';
-          i.stateChangedAt = env.now.toISOString();
-        }
+        if (previous === 'running') transition(i, env, 'stopping', 'stopped', STOPPING_MS);
         return { InstanceId: i.id, PreviousState: stateOut(previous), CurrentState: stateOut(previous === 'stopped' ? 'stopped' : 'stopping') };
       }),
     };
@@ -153,7 +216,7 @@ export const ec2InstanceOperations: Record<string, OperationHandler> = {
 
   StartInstances(input, env) {
     const state = stateOf(env);
-    const targets = ids(input).map((id) => instanceOrThrow(state, id));
+    const targets = ids(input).map((id) => instanceOrThrow(state, id, env.now));
     for (const i of targets) {
       if (i.state === 'terminated' || i.state === 'shutting-down' || i.state === 'stopping') {
         throw awsError('IncorrectInstanceState', `The instance '${i.id}' is not in a state from which it can be started.`);
@@ -162,13 +225,27 @@ export const ec2InstanceOperations: Record<string, OperationHandler> = {
     return {
       StartingInstances: targets.map((i) => {
         const previous = i.state;
-        if (previous !== 'running') {
-          i.state = 'running';
-          i.stateChangedAt = env.now.toISOString();
-        }
+        if (previous === 'stopped') transition(i, env, 'pending', 'running', PENDING_MS);
         return { InstanceId: i.id, PreviousState: stateOut(previous), CurrentState: stateOut(previous === 'running' ? 'running' : 'pending') };
       }),
     };
+  },
+
+  DescribeInstanceTypes(input) {
+    const names: string[] = input.InstanceTypes ?? [];
+    if (names.length > 100) throw awsError('InvalidParameterValue', 'The parameter InstanceTypes may contain at most 100 values.');
+    const items = names.length
+      ? names.map((t) => instanceTypeInfo(t) ?? (() => { throw awsError('InvalidInstanceType', `The following supplied instance types do not exist: [${t}]`); })())
+      : [...Object.keys(INSTANCE_STORAGE), 'm5.large', 't3.medium'].map((t) => instanceTypeInfo(t)!);
+    const filtered = items.filter((t) =>
+      (input.Filters ?? []).every((f: { Name?: string; Values?: string[] }) => {
+        if (f.Name === 'instance-storage-supported') return (f.Values ?? []).includes(String(t.InstanceStorageSupported));
+        if (f.Name === 'instance-type') return (f.Values ?? []).includes(t.InstanceType);
+        throw awsError('InvalidParameterValue', `The filter '${f.Name}' is invalid`);
+      }),
+    );
+    const { page: out, nextToken } = paginate(filtered, { token: input.NextToken, max: input.MaxResults ?? 100 }, { defaultMax: 100, maxMax: 100, minMax: 5, operation: 'DescribeInstanceTypes', invalidTokenCode: 'InvalidParameterValue' });
+    return { InstanceTypes: out, NextToken: nextToken };
   },
 
   DescribeNatGateways(input, env) {

@@ -8,6 +8,10 @@
  *   unless IncludeDeprecated or the caller owns them.
  * - DeleteSnapshot: InvalidSnapshot.NotFound, InvalidSnapshot.InUse while any AMI (disabled too)
  *   maps the snapshot; a Recycle Bin rule that matches (see rbin.ts) keeps it recoverable.
+ * - Snapshot time (lazily, from timestamps in the state; see settleSnapshot and SNAPSHOT_TIMES):
+ *   archival-in-progress (tier still standard) → archived; tier restores in progress; a deleted
+ *   snapshot still listed, and its Recycle Bin entry not yet listed, for timing.consistencyMs; a
+ *   snapshot restored from the Recycle Bin hidden for consistencyMs, then `recovering`.
  */
 import { awsError, paginate, tagList, type AccountState, type OperationEnv, type Sandbox, type SandboxService } from '../sandbox.ts';
 import { rbinState, ruleCovers } from './rbin.ts';
@@ -20,7 +24,7 @@ export interface SandboxSnapshot {
   volumeSizeGb: number;
   /** Bytes written to the volume when the snapshot was taken (FullSnapshotSizeInBytes). */
   fullSizeBytes?: number;
-  state: 'pending' | 'completed' | 'error';
+  state: 'pending' | 'completed' | 'error' | 'recovering';
   storageTier: 'standard' | 'archive';
   description?: string;
   encrypted?: boolean;
@@ -29,6 +33,14 @@ export interface SandboxSnapshot {
   createVolumePermissions?: Array<{ group?: 'all'; userId?: string }>;
   tieringStartTime?: string;
   lastTieringOperation?: string;
+  /** ISO time the running tiering operation (archival, restore) completes: derived lazily (settleSnapshot). */
+  tieringCompletesAt?: string;
+  /** Temporary restore from the archive: when the restored copy expires. */
+  restoreExpiryTime?: string;
+  /** Eventual consistency: reads and tag writes do not see the snapshot before this ISO time (restored from the Recycle Bin). */
+  visibleAt?: string;
+  /** Restored from the Recycle Bin: 'recovering' until this ISO time. */
+  recoveringUntil?: string;
   /** A snapshot being taken (CreateSnapshot): DescribeSnapshots calls naming it before it completes. */
   pollsUntilCompleted?: number;
 }
@@ -47,7 +59,28 @@ export interface SandboxVolume {
   throughput?: number;
   /** Instances the volume is attached to (in-use volumes). */
   attachments?: Array<{ instanceId: string; device: string; attachTime: string; deleteOnTermination?: boolean }>;
+  /** ISO time a 'creating' volume becomes 'available' or a 'deleting' one is gone (settled lazily on reads). */
+  until?: string;
 }
+
+/**
+ * The volume as reads see it at `now`: a 'creating' volume past its time is 'available', a
+ * 'deleting' one past its time is gone (removed). Lazy, from stored timestamps, so the state
+ * survives a save between CLI runs.
+ */
+export function settleVolume(state: Ec2State, id: string, now: Date): SandboxVolume | undefined {
+  const v = state.volumes[id];
+  if (!v?.until || Date.parse(v.until) > now.getTime()) return v;
+  if (v.state === 'deleting') {
+    delete state.volumes[id];
+    return undefined;
+  }
+  if (v.state === 'creating') v.state = 'available';
+  delete v.until;
+  return v;
+}
+
+/** A snapshot reads cannot see yet (EC2 eventual consistency after CreateSnapshot). */
 
 export interface SandboxImage {
   id: string;
@@ -65,6 +98,8 @@ export interface RecycledSnapshot {
   snapshot: SandboxSnapshot;
   enterTime: string;
   exitTime: string;
+  /** Eventual consistency: ListSnapshotsInRecycleBin shows it from this ISO time. */
+  visibleAt?: string;
 }
 
 export interface Ec2State {
@@ -72,7 +107,50 @@ export interface Ec2State {
   volumes: Record<string, SandboxVolume>;
   images: Record<string, SandboxImage>;
   recycleBin: Record<string, RecycledSnapshot>;
+  /** Snapshots just deleted: reads still see them until `until` (eventual consistency). */
+  lingering?: Record<string, { snapshot: SandboxSnapshot; until: string }>;
+  /** Mimic LocalStack and moto: DescribeSnapshots ignores the RestorableByUserIds filter (see mimicEmulatorSnapshots). */
+  ignoresRestorableByFilter?: boolean;
 }
+
+/**
+ * AWS-like durations of snapshot states (scaled by sandbox.timing.scale). AWS documents none of
+ * them exactly: archiving and restores "can take up to 72 hours" (EBS User Guide, snapshot
+ * archive); the times below are assumptions of that order.
+ */
+export const SNAPSHOT_TIMES = { archivalMs: 6 * 3_600_000, permanentRestoreMs: 24 * 3_600_000, temporaryRestoreMs: 12 * 3_600_000, recoveringMs: 5 * 60_000 };
+
+/** Make DescribeSnapshots ignore RestorableByUserIds in this account and region, as LocalStack and moto do. */
+export function mimicEmulatorSnapshots(sandbox: Sandbox, account: AccountState, region: string, on = true) {
+  ec2State(sandbox, account, region).ignoresRestorableByFilter = on;
+}
+
+const isoAfter = (now: Date, ms: number) => new Date(now.getTime() + ms).toISOString();
+const reached = (iso: string | undefined, now: Date) => iso !== undefined && Date.parse(iso) <= now.getTime();
+
+/** Moves a snapshot through its timed states (recovering → completed, archival/restore in progress → done) as of `now`. */
+export function settleSnapshot(s: SandboxSnapshot, now: Date): SandboxSnapshot {
+  if (s.state === 'recovering' && (s.recoveringUntil === undefined || reached(s.recoveringUntil, now))) (s.state = 'completed'), delete s.recoveringUntil;
+  if (reached(s.visibleAt, now)) delete s.visibleAt;
+  if (s.tieringCompletesAt && reached(s.tieringCompletesAt, now)) {
+    delete s.tieringCompletesAt;
+    if (s.lastTieringOperation === 'archival-in-progress') {
+      s.storageTier = 'archive';
+      s.lastTieringOperation = 'archival-completed';
+      // AWS: "snapshot sharing [is] automatically disabled after the snapshot is archived".
+      s.createVolumePermissions = [];
+    } else if (s.lastTieringOperation === 'permanent-restore-in-progress') {
+      s.storageTier = 'standard';
+      s.lastTieringOperation = 'permanent-restore-completed';
+    } else if (s.lastTieringOperation === 'temporary-restore-in-progress') {
+      s.lastTieringOperation = 'temporary-restore-completed';
+    }
+  }
+  return s;
+}
+
+/** Hidden from reads right after a restore from the Recycle Bin (AWS: eventual consistency). */
+const hidden = (s: SandboxSnapshot, now: Date) => s.visibleAt !== undefined && !reached(s.visibleAt, now);
 
 export const ec2State = (sandbox: Sandbox, account: AccountState, region: string) =>
   sandbox.regional<Ec2State>(account, region, 'ec2', () => ({ snapshots: {}, volumes: {}, images: {}, recycleBin: {} }));
@@ -115,7 +193,7 @@ function snapshotOut(s: SandboxSnapshot, ownerId: string) {
     Description: s.description ?? '',
     Encrypted: Boolean(s.encrypted),
     OwnerId: ownerId,
-    Progress: s.state === 'completed' ? '100%' : '42%',
+    Progress: s.state === 'completed' || s.state === 'recovering' ? '100%' : '42%',
     SnapshotId: s.id,
     StartTime: new Date(s.startTime),
     State: s.state,
@@ -134,8 +212,9 @@ function purgeExpired(state: Ec2State, now: Date) {
   for (const [id, entry] of Object.entries(state.recycleBin)) if (Date.parse(entry.exitTime) <= now.getTime()) delete state.recycleBin[id];
 }
 
-function taggable(state: Ec2State, id: string): { tags?: Record<string, string> } {
-  const item = state.snapshots[id] ?? state.volumes[id] ?? state.images[id];
+function taggable(state: Ec2State, id: string, now?: Date): { tags?: Record<string, string> } {
+  const snapshot = state.snapshots[id];
+  const item = (snapshot && now && hidden(snapshot, now) ? undefined : snapshot) ?? state.volumes[id] ?? state.images[id];
   if (!item) {
     const kind = id.startsWith('vol-') ? 'InvalidVolume.NotFound' : id.startsWith('ami-') ? 'InvalidAMIID.NotFound' : 'InvalidSnapshot.NotFound';
     throw awsError(kind, `The ${id.split('-')[0] === 'vol' ? 'volume' : id.startsWith('ami-') ? 'image' : 'snapshot'} '${id}' does not exist.`);
@@ -166,13 +245,27 @@ export const ec2Service: SandboxService = {
         throw awsError('InvalidParameterCombination', 'The parameter snapshotSet cannot be used with the parameter maxResults');
       }
       let items: SandboxSnapshot[];
+      const now = env.now;
+      const lingering = (id: string) => (state.lingering?.[id] && !reached(state.lingering[id].until, now) ? state.lingering[id].snapshot : undefined);
       if (input.SnapshotIds?.length) {
-        items = (input.SnapshotIds as string[]).map((id) => state.snapshots[id] ?? (() => { throw snapshotNotFound(id); })());
+        items = (input.SnapshotIds as string[]).map((id) => {
+          const s = state.snapshots[id];
+          if (s && !hidden(settleSnapshot(s, now), now)) return s;
+          return lingering(id) ?? (() => { throw snapshotNotFound(id); })();
+        });
         // A snapshot being taken completes after a few reads naming it (AWS: minutes to hours).
         for (const s of items) if (s.state === 'pending' && s.pollsUntilCompleted !== undefined && --s.pollsUntilCompleted <= 0) (s.state = 'completed'), delete s.pollsUntilCompleted;
-      } else items = listingCursor(state, input);
+      } else {
+        items = listingCursor(state, input);
+        // Timed states only matter when the sandbox models time; the kind sandbox skips this pass (100,000-snapshot bench).
+        // The first page fixes the listing; the cursor carries it to the next pages.
+        if (!input.NextToken && (env.sandbox.timing.scale > 0 || env.sandbox.timing.consistencyMs > 0)) {
+          items = [...items.filter((s) => !hidden(settleSnapshot(s, now), now)), ...Object.keys(state.lingering ?? {}).flatMap((id) => lingering(id) ?? [])];
+        }
+      }
+      const listing = items;
       const restorable: string[] | undefined = input.RestorableByUserIds;
-      if (restorable?.length) {
+      if (restorable?.length && !state.ignoresRestorableByFilter) {
         items = items.filter((s) => (s.createVolumePermissions ?? []).some((p) => (p.group === 'all' && restorable.includes('all')) || (p.userId && restorable.includes(p.userId))));
       }
       // Only filter when asked: the benchmark lists 100,000 snapshots a page at a time.
@@ -182,13 +275,13 @@ export const ec2Service: SandboxService = {
         );
       }
       const { page: out, nextToken } = page(items, input, 'DescribeSnapshots');
-      if (nextToken && !input.SnapshotIds?.length) cursors.set(state, { token: nextToken, items: listingCursor(state, input) });
+      if (nextToken && !input.SnapshotIds?.length) cursors.set(state, { token: nextToken, items: listing });
       return { Snapshots: out.map((s) => snapshotOut(s, env.account.id)), NextToken: nextToken };
     },
 
     DescribeSnapshotAttribute(input, env) {
       const s = stateOf(env).snapshots[input.SnapshotId];
-      if (!s) throw snapshotNotFound(input.SnapshotId);
+      if (!s || hidden(s, env.now)) throw snapshotNotFound(input.SnapshotId);
       if (input.Attribute === 'createVolumePermission') {
         return { SnapshotId: s.id, CreateVolumePermissions: (s.createVolumePermissions ?? []).map((p) => (p.group ? { Group: p.group } : { UserId: p.userId })) };
       }
@@ -198,7 +291,7 @@ export const ec2Service: SandboxService = {
 
     DescribeSnapshotTierStatus(input, env) {
       const state = stateOf(env);
-      const items = Object.values(state.snapshots).filter((s) => s.lastTieringOperation && matchesFilters(input.Filters, { 'snapshot-id': s.id, 'volume-id': s.volumeId }, s.tags));
+      const items = Object.values(state.snapshots).filter((s) => s.lastTieringOperation && (settleSnapshot(s, env.now), true) && matchesFilters(input.Filters, { 'snapshot-id': s.id, 'volume-id': s.volumeId }, s.tags));
       const { page: out, nextToken } = page(items, input, 'DescribeSnapshotTierStatus');
       return {
         SnapshotTierStatuses: out.map((s) => ({
@@ -209,6 +302,8 @@ export const ec2Service: SandboxService = {
           StorageTier: s.storageTier,
           LastTieringStartTime: s.tieringStartTime ? new Date(s.tieringStartTime) : undefined,
           LastTieringOperationStatus: s.lastTieringOperation,
+          ...(s.lastTieringOperation === 'archival-completed' && s.tieringCompletesAt === undefined && s.tieringStartTime ? { ArchivalCompleteTime: new Date(Date.parse(s.tieringStartTime) + env.sandbox.duration(SNAPSHOT_TIMES.archivalMs)) } : {}),
+          ...(s.restoreExpiryTime ? { RestoreExpiryTime: new Date(s.restoreExpiryTime) } : {}),
           ...(s.tags ? { Tags: tagList(s.tags) } : {}),
         })),
         NextToken: nextToken,
@@ -220,9 +315,9 @@ export const ec2Service: SandboxService = {
       let items: SandboxVolume[];
       if (input.VolumeIds?.length) {
         items = (input.VolumeIds as string[]).map(
-          (id) => state.volumes[id] ?? (() => { throw awsError('InvalidVolume.NotFound', `The volume '${id}' does not exist.`); })(),
+          (id) => settleVolume(state, id, env.now) ?? (() => { throw awsError('InvalidVolume.NotFound', `The volume '${id}' does not exist.`); })(),
         );
-      } else items = Object.values(state.volumes);
+      } else items = Object.keys(state.volumes).map((id) => settleVolume(state, id, env.now)).filter((v): v is SandboxVolume => v !== undefined);
       items = items.filter((v) => matchesFilters(input.Filters, { 'volume-id': v.id, status: v.state, 'volume-type': v.volumeType, 'snapshot-id': v.snapshotId }, v.tags));
       const { page: out, nextToken } = page(items, input, 'DescribeVolumes');
       return {
@@ -287,7 +382,7 @@ export const ec2Service: SandboxService = {
 
     CreateTags(input, env) {
       const state = stateOf(env);
-      const targets = (input.Resources as string[]).map((id) => taggable(state, id));
+      const targets = (input.Resources as string[]).map((id) => taggable(state, id, env.now));
       for (const t of targets) t.tags = { ...t.tags, ...Object.fromEntries((input.Tags ?? []).map((x: any) => [x.Key, x.Value ?? ''])) };
       return {};
     },
@@ -295,7 +390,7 @@ export const ec2Service: SandboxService = {
     DeleteTags(input, env) {
       const state = stateOf(env);
       for (const id of input.Resources as string[]) {
-        const t = taggable(state, id);
+        const t = taggable(state, id, env.now);
         for (const tag of input.Tags ?? []) {
           if (t.tags && tag.Key in t.tags && (tag.Value === undefined || t.tags[tag.Key] === tag.Value)) delete t.tags[tag.Key];
         }
@@ -306,43 +401,64 @@ export const ec2Service: SandboxService = {
     DeleteSnapshot(input, env) {
       const state = stateOf(env);
       const s = state.snapshots[input.SnapshotId];
-      if (!s) throw snapshotNotFound(input.SnapshotId);
+      if (!s || hidden(s, env.now)) throw snapshotNotFound(input.SnapshotId);
       const using = imagesUsing(state, s.id);
       if (using.length) throw awsError('InvalidSnapshot.InUse', `The snapshot ${s.id} is currently in use by ${using[0].id}`);
       delete state.snapshots[s.id];
-      const rule = Object.values(rbinState(env.sandbox, env.account, env.region).rules).find((r) => ruleCovers(r, 'EBS_SNAPSHOT', s.tags ?? {}));
-      if (rule) {
-        const days = rule.retentionPeriod.RetentionPeriodValue;
-        state.recycleBin[s.id] = { snapshot: s, enterTime: env.now.toISOString(), exitTime: new Date(env.now.getTime() + days * 86_400_000).toISOString() };
+      const consistency = env.sandbox.timing.consistencyMs;
+      // Reads keep seeing the snapshot for a while (EC2 eventual consistency).
+      for (const [id, gone] of Object.entries(state.lingering ?? {})) if (reached(gone.until, env.now)) delete state.lingering![id];
+      if (consistency > 0) (state.lingering ??= {})[s.id] = { snapshot: structuredClone(s), until: isoAfter(env.now, consistency) };
+      // The longest retention of every rule that matches applies ("Recycle Bin retains the resource for the longest retention period").
+      const rules = Object.values(rbinState(env.sandbox, env.account, env.region).rules).filter((r) => ruleCovers(r, 'EBS_SNAPSHOT', s.tags ?? {}, env.now));
+      const days = Math.max(0, ...rules.map((r) => r.retentionPeriod.RetentionPeriodValue));
+      if (days > 0) {
+        state.recycleBin[s.id] = { snapshot: s, enterTime: env.now.toISOString(), exitTime: isoAfter(env.now, days * 86_400_000), ...(consistency > 0 ? { visibleAt: isoAfter(env.now, consistency) } : {}) };
       }
       return {};
     },
 
     ModifySnapshotTier(input, env) {
-      const s = stateOf(env).snapshots[input.SnapshotId];
-      if (!s) throw snapshotNotFound(input.SnapshotId);
+      const state = stateOf(env);
+      const s = state.snapshots[input.SnapshotId];
+      if (!s || hidden(s, env.now)) throw snapshotNotFound(input.SnapshotId);
+      settleSnapshot(s, env.now);
       if (s.state !== 'completed') throw awsError('IncorrectState', `The snapshot '${s.id}' is not in the 'completed' state.`);
       if (s.storageTier === 'archive') throw awsError('IncorrectState', `The snapshot '${s.id}' is already archived.`);
-      // AWS takes hours to archive; the sandbox completes at once.
-      s.storageTier = 'archive';
+      if (s.lastTieringOperation === 'archival-in-progress') throw awsError('IncorrectState', `The snapshot '${s.id}' is already being archived.`);
+      // AWS: "If the snapshot is associated with one or more AMIs, then you must first disable those associated AMIs".
+      const enabled = imagesUsing(state, s.id).filter((i) => i.state !== 'disabled');
+      if (enabled.length) throw awsError('InvalidSnapshot.InUse', `The snapshot ${s.id} is associated with ${enabled[0].id}; disable the AMI before archiving the snapshot.`);
+      // AWS takes hours: the snapshot stays 'standard' (usable) with archival-in-progress until it completes.
+      const ms = env.sandbox.duration(SNAPSHOT_TIMES.archivalMs);
       s.tieringStartTime = env.now.toISOString();
-      s.lastTieringOperation = 'archival-completed';
+      s.lastTieringOperation = 'archival-in-progress';
+      s.tieringCompletesAt = isoAfter(env.now, ms);
+      settleSnapshot(s, env.now);
       return { SnapshotId: s.id, TieringStartTime: env.now };
     },
 
     RestoreSnapshotTier(input, env) {
       const s = stateOf(env).snapshots[input.SnapshotId];
-      if (!s) throw snapshotNotFound(input.SnapshotId);
+      if (!s || hidden(s, env.now)) throw snapshotNotFound(input.SnapshotId);
+      settleSnapshot(s, env.now);
       if (s.storageTier !== 'archive') throw awsError('IncorrectState', `The snapshot '${s.id}' is not archived.`);
-      if (input.PermanentRestore) s.storageTier = 'standard';
-      s.lastTieringOperation = input.PermanentRestore ? 'permanent-restore-completed' : 'temporary-restore-completed';
-      return { SnapshotId: s.id, RestoreStartTime: env.now, IsPermanentRestore: Boolean(input.PermanentRestore), ...(input.TemporaryRestoreDays ? { RestoreDuration: input.TemporaryRestoreDays } : {}) };
+      if (s.tieringCompletesAt) throw awsError('IncorrectState', `The snapshot '${s.id}' has a tiering operation in progress (${s.lastTieringOperation}).`);
+      const permanent = Boolean(input.PermanentRestore);
+      if (!permanent && !input.TemporaryRestoreDays) throw awsError('InvalidParameterCombination', 'Specify TemporaryRestoreDays for a temporary restore, or PermanentRestore.');
+      s.lastTieringOperation = permanent ? 'permanent-restore-in-progress' : 'temporary-restore-in-progress';
+      s.tieringStartTime = env.now.toISOString();
+      s.tieringCompletesAt = isoAfter(env.now, env.sandbox.duration(permanent ? SNAPSHOT_TIMES.permanentRestoreMs : SNAPSHOT_TIMES.temporaryRestoreMs));
+      if (!permanent) s.restoreExpiryTime = isoAfter(env.now, input.TemporaryRestoreDays * 86_400_000);
+      else delete s.restoreExpiryTime;
+      settleSnapshot(s, env.now);
+      return { SnapshotId: s.id, RestoreStartTime: env.now, IsPermanentRestore: permanent, ...(input.TemporaryRestoreDays ? { RestoreDuration: input.TemporaryRestoreDays } : {}) };
     },
 
     ListSnapshotsInRecycleBin(input, env) {
       const state = stateOf(env);
       purgeExpired(state, env.now);
-      let items = Object.values(state.recycleBin);
+      let items = Object.values(state.recycleBin).filter((e) => !e.visibleAt || reached(e.visibleAt, env.now));
       if (input.SnapshotIds?.length) items = items.filter((e) => input.SnapshotIds.includes(e.snapshot.id));
       const { page: out, nextToken } = page(items, input, 'ListSnapshotsInRecycleBin');
       return {
@@ -363,9 +479,14 @@ export const ec2Service: SandboxService = {
       const entry = state.recycleBin[input.SnapshotId];
       if (!entry) throw snapshotNotFound(input.SnapshotId);
       delete state.recycleBin[input.SnapshotId];
-      // AWS shows 'recovering' for a while; the sandbox restores at once, same id, tags kept.
-      state.snapshots[entry.snapshot.id] = entry.snapshot;
+      // Same id, tags kept. AWS shows 'recovering' for a while, and reads and tag writes right
+      // after the restore may not find the snapshot yet (eventual consistency).
       const s = entry.snapshot;
+      const recovering = env.sandbox.duration(SNAPSHOT_TIMES.recoveringMs);
+      const consistency = env.sandbox.timing.consistencyMs;
+      if (recovering > 0) (s.state = 'recovering'), (s.recoveringUntil = isoAfter(env.now, recovering));
+      if (consistency > 0) s.visibleAt = isoAfter(env.now, consistency);
+      state.snapshots[s.id] = s;
       return { SnapshotId: s.id, OutpostArn: undefined, Description: s.description ?? '', Encrypted: Boolean(s.encrypted), OwnerId: env.account.id, Progress: '100%', StartTime: new Date(s.startTime), State: 'recovering', VolumeId: s.volumeId, VolumeSize: s.volumeSizeGb };
     },
   },

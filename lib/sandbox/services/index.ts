@@ -9,6 +9,7 @@ import { ec2VolumeOperations } from './ec2-volumes.ts';
 import { cloudwatchLogsService } from './cloudwatchlogs.ts';
 import { elasticLoadBalancingV2Service } from './elasticloadbalancingv2.ts';
 import { eventBridgeService } from './eventbridge.ts';
+import { iamService } from './iam.ts';
 import { rbinService } from './rbin.ts';
 import { s3Service } from './s3.ts';
 import { stsService } from './sts.ts';
@@ -25,4 +26,5 @@ export const SANDBOX_SERVICES: SandboxService[] = [
   eventBridgeService,
   cloudwatchLogsService,
   elasticLoadBalancingV2Service,
+  iamService,
 ];

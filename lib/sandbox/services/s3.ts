@@ -10,8 +10,43 @@ export interface SandboxBucket {
   createdAt: string;
   tags?: Record<string, string>;
   versioning?: 'Enabled' | 'Suspended';
-  lifecycle?: { Rules: any[]; TransitionDefaultMinimumObjectSize?: string };
+  lifecycle?: SandboxLifecycle;
+  /**
+   * After a put or delete, reads keep returning what was visible before (null: none) until
+   * `visibleAt`: S3's lifecycle propagation delay. Stored as data, so it survives save/load.
+   */
+  lifecyclePropagation?: { previous: SandboxLifecycle | null; visibleAt: string };
   multipartUploads: { key: string; uploadId: string; initiated: string }[];
+}
+
+export interface SandboxLifecycle {
+  Rules: any[];
+  TransitionDefaultMinimumObjectSize?: string;
+}
+
+/**
+ * S3 User Guide, "Setting an S3 Lifecycle configuration on a bucket": "Expect a delay of a few
+ * minutes before the configuration fully takes effect. This delay can also occur when you delete
+ * an S3 Lifecycle configuration." The sandbox takes two minutes (scaled by timing.scale), or the
+ * consistency window if that is longer.
+ */
+export const LIFECYCLE_PROPAGATION_MS = 2 * 60_000;
+
+const propagationMs = (sandbox: Sandbox) => Math.max(sandbox.timing.consistencyMs, sandbox.duration(LIFECYCLE_PROPAGATION_MS));
+
+/** The configuration a read sees now: the previous one while a change propagates. */
+function visibleLifecycle(bucket: SandboxBucket, now: Date): SandboxLifecycle | null {
+  const pending = bucket.lifecyclePropagation;
+  if (pending && now.getTime() < Date.parse(pending.visibleAt)) return pending.previous;
+  if (pending) delete bucket.lifecyclePropagation;
+  return bucket.lifecycle ?? null;
+}
+
+/** Start a propagation window for a change made now (nothing when the sandbox is instant). */
+function propagate(sandbox: Sandbox, bucket: SandboxBucket, now: Date) {
+  const shown = visibleLifecycle(bucket, now);
+  const ms = propagationMs(sandbox);
+  if (ms > 0) bucket.lifecyclePropagation = { previous: shown ? structuredClone(shown) : null, visibleAt: new Date(now.getTime() + ms).toISOString() };
 }
 
 export interface S3State {
@@ -107,19 +142,21 @@ export const s3Service: SandboxService = {
       return bucket.versioning ? { Status: bucket.versioning } : {};
     },
 
-    GetBucketLifecycleConfiguration(input, { sandbox, account }) {
+    GetBucketLifecycleConfiguration(input, { sandbox, account, now }) {
       const bucket = bucketOf(sandbox, account, input.Bucket);
-      if (!bucket.lifecycle) throw awsError('NoSuchLifecycleConfiguration', 'The lifecycle configuration does not exist', 404);
+      const lifecycle = visibleLifecycle(bucket, now);
+      if (!lifecycle) throw awsError('NoSuchLifecycleConfiguration', 'The lifecycle configuration does not exist', 404);
       return {
-        Rules: bucket.lifecycle.Rules,
-        TransitionDefaultMinimumObjectSize: bucket.lifecycle.TransitionDefaultMinimumObjectSize ?? 'all_storage_classes_128K',
+        Rules: lifecycle.Rules,
+        TransitionDefaultMinimumObjectSize: lifecycle.TransitionDefaultMinimumObjectSize ?? 'all_storage_classes_128K',
       };
     },
 
-    PutBucketLifecycleConfiguration(input, { sandbox, account }) {
+    PutBucketLifecycleConfiguration(input, { sandbox, account, now }) {
       const bucket = bucketOf(sandbox, account, input.Bucket);
       const rules = input.LifecycleConfiguration?.Rules;
       validateLifecycleRules(rules);
+      propagate(sandbox, bucket, now);
       // Whole-configuration replace: whatever was there before is gone.
       bucket.lifecycle = {
         Rules: structuredClone(rules),
@@ -128,8 +165,9 @@ export const s3Service: SandboxService = {
       return { TransitionDefaultMinimumObjectSize: bucket.lifecycle.TransitionDefaultMinimumObjectSize };
     },
 
-    DeleteBucketLifecycle(input, { sandbox, account }) {
+    DeleteBucketLifecycle(input, { sandbox, account, now }) {
       const bucket = bucketOf(sandbox, account, input.Bucket);
+      propagate(sandbox, bucket, now);
       delete bucket.lifecycle;
       return {};
     },

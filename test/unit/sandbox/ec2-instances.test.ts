@@ -1,9 +1,10 @@
-import { DescribeInstancesCommand, DescribeNatGatewaysCommand, EC2Client, paginateDescribeInstances, StartInstancesCommand, StopInstancesCommand } from '@aws-sdk/client-ec2';
+import { DescribeInstancesCommand, DescribeInstanceTypesCommand, DescribeNatGatewaysCommand, EC2Client, paginateDescribeInstances, StartInstancesCommand, StopInstancesCommand } from '@aws-sdk/client-ec2';
 import { describe, expect, it } from 'vitest';
 import { AwsClients } from '../../../lib/aws/clients.ts';
 import { addInstance } from '../../../lib/resources/ec2-instance/sandbox-seed.ts';
 import { addNatGateway } from '../../../lib/resources/nat-gateway/sandbox-seed.ts';
 import { SANDBOX_ACCOUNT } from '../../../lib/sandbox/sandbox.ts';
+import { VirtualClock } from '../../../lib/util/clock.ts';
 import { emptySandbox } from '../../helpers.ts';
 
 function setup() {
@@ -67,5 +68,41 @@ describe('sandbox EC2 instances', () => {
     expect(out.NatGateways).toHaveLength(1);
     expect(out.NatGateways![0]).toMatchObject({ NatGatewayId: 'nat-00000000000000001', State: 'available', NatGatewayAddresses: [{ AllocationId: 'eipalloc-1', PublicIp: '198.51.100.1' }] });
     await expect(ec2.send(new DescribeNatGatewaysCommand({ Filter: [{ Name: 'colour', Values: ['red'] }] }))).rejects.toMatchObject({ name: 'InvalidParameterValue' });
+  });
+
+  it('stays stopping for a minute and pending for 30 s on AWS-like time, and refuses to stop a pending instance', async () => {
+    // Prepare
+    const clock = new VirtualClock('2026-11-01T00:00:00Z');
+    const sandbox = emptySandbox({ clock, timing: { scale: 1, consistencyMs: 0 } });
+    addInstance(sandbox, SANDBOX_ACCOUNT, 'us-east-1', { id: 'i-00000000000000001', instanceType: 'm5.large', rootDeviceType: 'ebs', ageDays: 10, tags: {} });
+    const ec2 = new AwsClients({ allowWrites: true, interceptor: sandbox, account: SANDBOX_ACCOUNT, writePacing: false, clientConfig: { maxAttempts: 1 } }).get(EC2Client, 'us-east-1');
+    const state = async () => (await ec2.send(new DescribeInstancesCommand({ InstanceIds: ['i-00000000000000001'] }))).Reservations![0].Instances![0].State!.Name;
+    // Act
+    await ec2.send(new StopInstancesCommand({ InstanceIds: ['i-00000000000000001'] }));
+    const during = await state();
+    clock.advance(60_000);
+    const stopped = await state();
+    await ec2.send(new StartInstancesCommand({ InstanceIds: ['i-00000000000000001'] }));
+    const pending = await state();
+    const stopPending = ec2.send(new StopInstancesCommand({ InstanceIds: ['i-00000000000000001'] }));
+    // Assess
+    expect([during, stopped, pending]).toEqual(['stopping', 'stopped', 'pending']);
+    await expect(stopPending).rejects.toMatchObject({ name: 'IncorrectInstanceState' });
+    clock.advance(30_000);
+    expect(await state()).toBe('running');
+  });
+
+  it('describes instance storage per type (c5d, m5d, i3 have it; m5 does not) and names an unknown type', async () => {
+    const { ec2 } = setup();
+    // Act
+    const out = await ec2.send(new DescribeInstanceTypesCommand({ InstanceTypes: ['m5d.xlarge', 'm5.large', 'i3.large', 'c5d.2xlarge'] }));
+    // Assess
+    expect(out.InstanceTypes!.map((t) => [t.InstanceType, t.InstanceStorageSupported, t.InstanceStorageInfo?.TotalSizeInGB])).toEqual([
+      ['m5d.xlarge', true, 150],
+      ['m5.large', false, undefined],
+      ['i3.large', true, 475],
+      ['c5d.2xlarge', true, 100],
+    ]);
+    await expect(ec2.send(new DescribeInstanceTypesCommand({ InstanceTypes: ['bogus' as never] }))).rejects.toMatchObject({ name: 'InvalidInstanceType' });
   });
 });

@@ -23,7 +23,7 @@ const snap = (id: string, volumeId: string, ageDays: number, extra: Partial<EbsS
 function envWith(prepared: Partial<EbsPrepared> = {}): DetectEnv<EbsPrepared> {
   return {
     ctx: { account: '123456789012', region: 'us-east-1', now: NOW, prices: DEFAULT_PRICES, clock: systemClock, log: () => {}, clients: undefined as never },
-    prepared: { amiRefs: new Map(), volumes: new Map([['vol-live', 'in-use']]), publicSnapshots: new Set(), recycleBin: { covered: false }, ...prepared },
+    prepared: { amiRefs: new Map(), volumes: new Map([['vol-live', 'in-use']]), publicSnapshots: new Set(), recycleBin: { rules: [] }, ...prepared },
   };
 }
 

@@ -39,6 +39,19 @@ describe('delete-snapshot plan', () => {
     expect(plan.kind === 'change' && plan.summary).toContain('recoverable for 30 days (Recycle Bin rule abc)');
   });
 
+  it('says why no rule covers this snapshot, and records that the plan promised no undo', () => {
+    const plan = deleteSnapshot.plan(finding({ recycleBin: { covered: false, reason: 'region-level rule r1 excludes snapshots tagged team=data' } }), deleteOptions, ctx);
+    expect(plan.kind === 'change' && plan.summary).toContain('FINAL: no Recycle Bin rule covers it (region-level rule r1 excludes snapshots tagged team=data)');
+    expect(plan.kind === 'change' && plan.params.recoverable).toBe(false);
+  });
+
+  it('records a recoverable promise when a rule covers the snapshot or trimtab will create one', () => {
+    const covered = deleteSnapshot.plan(finding({ recycleBin: { covered: true, kind: 'region', ruleId: 'r', retentionDays: 7 } }), deleteOptions, ctx);
+    const created = deleteSnapshot.plan(finding(), { ...deleteOptions, createRecycleBinRule: true }, ctx);
+    expect(covered.kind === 'change' && covered.params.recoverable).toBe(true);
+    expect(created.kind === 'change' && created.params.recoverable).toBe(true);
+  });
+
   it('is a conflict when the policy requires a Recycle Bin and none covers or will be created', () => {
     const plan = deleteSnapshot.plan(finding(), { ...deleteOptions, requireRecycleBin: true }, ctx);
     expect(plan.kind).toBe('conflict');
@@ -70,6 +83,12 @@ describe('archive-snapshot plan', () => {
     const archived = finding();
     (archived.before as SnapshotBefore).snapshot.storageTier = 'archive';
     expect(archiveSnapshot.plan(archived, { minMonthlySavingsUsd: 1 }, ctx).kind).toBe('noop');
+  });
+
+  it('tells the approver that undo cannot cancel an archival, and that archiving ends shares when they are allowed', () => {
+    const plan = archiveSnapshot.plan(finding({ allowShared: true }), { minMonthlySavingsUsd: 1 }, ctx);
+    expect(plan.kind === 'change' && plan.undo).toMatch(/AWS cannot cancel an archival/);
+    expect(plan.kind === 'change' && plan.summary).toMatch(/AWS turns off sharing of an archived snapshot/);
   });
 
   it('skips savings under the policy minimum', () => {

@@ -12,7 +12,7 @@ describe('toEbsSnapshot on a recorded DescribeSnapshots response', () => {
     const { data } = JSON.parse(readFileSync(new URL('../../../fixtures/ec2/DescribeSnapshots-aws-backup-tag.json', import.meta.url), 'utf8'), botoDate);
     // Act
     const [plain, backup] = data.Snapshots.map(toEbsSnapshot);
-    const prepared = { amiRefs: new Map(), volumes: new Map(), publicSnapshots: new Set<string>(), recycleBin: { covered: false } };
+    const prepared = { amiRefs: new Map(), volumes: new Map(), publicSnapshots: new Set<string>(), recycleBin: { rules: [] } };
     // Assess
     expect(plain).toMatchObject({ id: 'snap-083a14886f4681675', volumeId: 'vol-04c1b309bb8d18d71', volumeSizeGb: 8, state: 'completed', storageTier: 'standard' });
     expect(plain.startTime).toBe(Date.UTC(2020, 3, 25, 17, 58, 2, 497));

@@ -94,28 +94,34 @@ describe('gp2-to-gp3 detector', () => {
     expect(gp2ToGp3.detect!(gp2(200), { ...options, matchGp2Throughput: false }, env())).toBeDefined();
   });
 
-  it('protects a volume inside the 6-hour modification cooldown, with the time it ends', () => {
+  it('protects a volume whose last modification is still modifying or optimizing, naming the state and progress', () => {
+    // Prepare
+    const optimizing = new Map([['vol-1', { state: 'optimizing', startTime: now.getTime() - 2 * 3_600_000, progress: 40 }]]);
+    const modifying = new Map([['vol-1', { state: 'modifying', startTime: now.getTime() - 60_000 }]]);
+    // Act
+    const a = gp2ToGp3.detect!(gp2(500), options, env(optimizing)) as any;
+    const b = gp2ToGp3.detect!(gp2(500), options, env(modifying)) as any;
+    // Assess
+    expect(a.status).toBe('protected');
+    expect(a.evidence.protection).toBe('a modification started 2026-10-31T22:00:00.000Z is still optimizing (40%); AWS allows the next one once it is completed (optimizing can take hours on large volumes)');
+    expect(b.status).toBe('protected');
+    expect(b.evidence.protection).toContain('still modifying');
+  });
+
+  it('allows a volume whose last modification completed, however recently (AWS has no fixed 6-hour cooldown any more)', () => {
+    // Prepare: completed two hours after it started, ten minutes ago
     const mods = new Map([['vol-1', { state: 'completed', startTime: now.getTime() - 2 * 3_600_000 }]]);
+    // Act
     const d = gp2ToGp3.detect!(gp2(500), options, env(mods)) as any;
-    expect(d.status).toBe('protected');
-    expect(d.evidence.protection).toContain('2026-11-01T04:00:00.000Z');
-    const old = new Map([['vol-1', { state: 'completed', startTime: now.getTime() - 7 * 3_600_000 }]]);
-    expect((gp2ToGp3.detect!(gp2(500), options, env(old)) as any).status).toBe('actionable');
+    // Assess
+    expect(d.status).toBe('actionable');
+    expect(d.evidence.lastModification).toEqual({ state: 'completed', startTime: '2026-10-31T22:00:00.000Z' });
   });
 });
 
-describe('modify-to-gp3 undo cooldown message', () => {
-  it('rounds the time left up to whole minutes without ever showing 60 min', async () => {
-    const { testEnv } = await import('../../../helpers.ts');
-    const { undoAction } = await import('../../../../lib/engine/undo.ts');
-    let t = now.getTime();
-    const env = testEnv('small-company', { clock: () => new Date(t) });
-    const result = await env.run(`
-version: 1
-policies:
-  - { id: gp3, resource: ebs-volume, detector: { type: gp2-to-gp3 }, action: { type: modify-to-gp3 }, mode: auto, scope: { regions: [us-east-1] } }
-`);
-    t += 1000; // one second later
-    await expect(undoAction(result.actions[0].id, env.deps)).rejects.toThrow(/in 6 h 0 min \(at 2026-11-01T06:00:00.000Z\)/);
+describe('modify-to-gp3 cooldown', () => {
+  it('asks the engine for no fixed cooldown floor', async () => {
+    const { modifyToGp3 } = await import('../../../../lib/resources/ebs-volume/remediators.ts');
+    expect(modifyToGp3.minCooldownHours).toBeUndefined();
   });
 });

@@ -82,7 +82,22 @@ describe('idle-instance', () => {
   });
 
   it('asks for usage over the configured window', () => {
-    expect((idleInstance.needs as (o: IdleOptions) => string[])(opts({ windowDays: 21 }))).toEqual(['usage', 'window:21']);
+    expect((idleInstance.needs as (o: IdleOptions) => string[])(opts({ windowDays: 21 }))).toEqual(['usage', 'window:21', 'instance-storage']);
+  });
+
+  it('protects an EBS-backed instance whose type has instance-store volumes, unless allowInstanceStoreLoss', () => {
+    // Prepare
+    const m5d = instance({ instanceType: 'm5d.xlarge', instanceStorageGb: 150 });
+    // Act
+    const protectedByDefault = one(idleInstance.detect!(m5d, opts(), env))!;
+    const allowed = one(idleInstance.detect!(m5d, opts({ allowInstanceStoreLoss: true }), env))!;
+    const noStore = one(idleInstance.detect!(instance({ instanceStorageGb: 0 }), opts(), env))!;
+    // Assess
+    expect(protectedByDefault.status).toBe('protected');
+    expect(protectedByDefault.evidence).toMatchObject({ instanceStorageGb: 150, protection: 'm5d.xlarge has 150 GB of instance-store volumes: stopping erases their data (set allowInstanceStoreLoss to stop it anyway)' });
+    expect(allowed.status).toBeUndefined();
+    expect(allowed.before).toMatchObject({ instanceStorageGb: 150, allowInstanceStoreLoss: true });
+    expect(noStore.status).toBeUndefined();
   });
 });
 
