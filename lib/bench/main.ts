@@ -7,6 +7,7 @@
  *   npm run bench -- --quick            # small scan cases, fewer runs, reuses .serverless/ if there
  *   npm run bench -- --latency-ms 50    # simulated latency per API call (default 20)
  *   npm run bench -- --skip-package     # reuse the zips in .serverless/
+ *   npm run bench -- --cli-only         # only the CLI start times (lib/bench/cli-start.ts)
  */
 import { spawnSync } from 'node:child_process';
 import { cpus } from 'node:os';
@@ -31,6 +32,8 @@ const { values: args } = parseArgs({
     out: { type: 'string', default: 'bench/results.json' },
     case: { type: 'string' },
     sweep: { type: 'boolean', default: false },
+    'cli-only': { type: 'boolean', default: false },
+    'cli-runs': { type: 'string' },
   },
 });
 
@@ -89,6 +92,13 @@ async function main() {
     endToEnd: [],
   };
 
+  // 0. CLI start: the built command vs a bare node loading the same SDK clients.
+  const cliRuns = Number(args['cli-runs'] ?? (quick ? 5 : 11));
+  log(`CLI start, ${cliRuns} runs per command …`);
+  const { cliStartTimings } = await import('./cli-start.ts');
+  results.cliStart = await cliStartTimings(cliRuns, log);
+  if (args['cli-only']) return finish(results, started);
+
   // 1. Scan scale, one child per case.
   for (const c of SCAN_CASES.filter((c) => !quick || QUICK_CASES.includes(c.id))) {
     log(`scan ${c.id} (${c.title}) …`);
@@ -144,6 +154,10 @@ async function main() {
     results.organization = child<NonNullable<BenchResults['organization']>>(['--org']);
   }
 
+  finish(results, started);
+}
+
+function finish(results: Omit<BenchResults, 'targets'>, started: number) {
   results.durationMs = Math.round(performance.now() - started);
   const full: BenchResults = { ...results, targets: checkTargets(results) };
   mkdirSync(join(args.out!, '..'), { recursive: true });

@@ -1,4 +1,5 @@
 /** The benchmark's table (stdout) and its targets. */
+import type { CliStartResult } from './cli-start.ts';
 import type { RunningCost } from './cost.ts';
 import type { EndToEndResult } from './e2e.ts';
 import type { FunctionSize, InitTiming } from './lambda.ts';
@@ -14,6 +15,8 @@ export interface BenchResults {
   quick: boolean;
   durationMs?: number;
   scan: ScanResult[];
+  /** lib/bench/cli-start.ts: the built CLI's start vs a bare node loading the same SDK clients. */
+  cliStart?: CliStartResult[];
   lambda?: { packageMs?: number; sizes: FunctionSize[]; init: InitTiming[] };
   endToEnd: EndToEndResult[];
   sweep?: SweepResult;
@@ -23,10 +26,11 @@ export interface BenchResults {
   targets: TargetCheck[];
 }
 
-export const TARGETS = { callsVsMinimum: 1.1, rss100kMiB: 256, zipKiB: 250, initVsBaseline: 1.3, costUsdMonth: 1 } as const;
+export const TARGETS = { callsVsMinimum: 1.1, rss100kMiB: 256, zipKiB: 250, initVsBaseline: 1.3, costUsdMonth: 1, cliStartVsBaseline: 1.3 } as const;
 
 export function checkTargets(r: Omit<BenchResults, 'targets'>): TargetCheck[] {
   const out: TargetCheck[] = [];
+  for (const c of r.cliStart ?? []) out.push(atMost(`CLI start ≤ ${TARGETS.cliStartVsBaseline}× node loading its SDK clients: ${c.command}`, c.ratio, TARGETS.cliStartVsBaseline, '×'));
   for (const s of r.scan) out.push(atMost(`API calls ≤ ${TARGETS.callsVsMinimum}× minimum: ${s.id}`, s.vsMinimum.ratio, TARGETS.callsVsMinimum, '×'));
   const big = r.scan.find((s) => s.id === 'ebs-100k');
   if (big) out.push(atMost('100k snapshots scanned under 256 MB RSS (scan footprint, without the sandbox copy)', big.scanRssMiB, TARGETS.rss100kMiB, 'MiB'));
@@ -47,16 +51,28 @@ const kib = (b: number) => (b / 1024).toFixed(0);
 
 export function render(r: BenchResults): string {
   const parts: string[] = [];
-  parts.push(`## Scan scale (simulated latency ${r.latencyMs} ms per call)\n`);
-  parts.push(
-    table(
-      ['case', 'resources', 'wall s', 'calls', 'calls/1k', 'minimum', 'ratio', 'peak RSS MiB', 'scan RSS MiB'],
-      r.scan.map((s) => [s.id, s.resources, (s.wallMs / 1000).toFixed(1), s.vsMinimum.actual, s.callsPer1000, s.vsMinimum.minimum, s.vsMinimum.ratio, s.peakRssMiB, s.scanRssMiB]),
-    ),
-  );
-  parts.push('\nCalls by operation (actual / minimum):');
-  for (const s of r.scan) {
-    parts.push(`- ${s.id}: ${Object.entries(s.vsMinimum.byOperation).map(([op, v]) => `${op} ${v.actual}/${v.minimum}`).join(', ')}`);
+  if (r.cliStart?.length) {
+    parts.push('## CLI start (built command vs a bare node requiring the same SDK clients; medians)\n');
+    parts.push(
+      table(
+        ['command', 'runs', 'trimtab ms', 'bare node ms', 'ratio', 'SDK clients loaded'],
+        r.cliStart.map((c) => [c.command, c.runs, c.medianMs, c.baselineMedianMs, `${c.ratio}×`, c.sdkPackages.map((p) => p.replace('@aws-sdk/client-', '')).join(' ') || 'none']),
+      ),
+    );
+    parts.push('');
+  }
+  if (r.scan.length) {
+    parts.push(`## Scan scale (simulated latency ${r.latencyMs} ms per call)\n`);
+    parts.push(
+      table(
+        ['case', 'resources', 'wall s', 'calls', 'calls/1k', 'minimum', 'ratio', 'peak RSS MiB', 'scan RSS MiB'],
+        r.scan.map((s) => [s.id, s.resources, (s.wallMs / 1000).toFixed(1), s.vsMinimum.actual, s.callsPer1000, s.vsMinimum.minimum, s.vsMinimum.ratio, s.peakRssMiB, s.scanRssMiB]),
+      ),
+    );
+    parts.push('\nCalls by operation (actual / minimum):');
+    for (const s of r.scan) {
+      parts.push(`- ${s.id}: ${Object.entries(s.vsMinimum.byOperation).map(([op, v]) => `${op} ${v.actual}/${v.minimum}`).join(', ')}`);
+    }
   }
   if (r.lambda) {
     parts.push(`\n## Lambda packages${r.lambda.packageMs ? ` (osls package took ${(r.lambda.packageMs / 1000).toFixed(0)} s)` : ''}\n`);

@@ -36,6 +36,7 @@ import type { TriggerResult } from '../triggers/handlers.ts';
 import { memoryPersistence } from '../triggers/idempotency.ts';
 import { sandboxApprovalsFile } from './approvals.ts';
 import { createEnvironment, sandboxHistoryFile, type CliEnvironment } from './env.ts';
+import { packageFile } from './package-files.ts';
 import { actionsTable, table } from './format.ts';
 
 export const DEMO_SCHEDULE_EVENT = 'events/schedule-daily.json';
@@ -161,7 +162,8 @@ function demoLambdaDeps(env: CliEnvironment, set: PolicySet, stack: LocalApprova
   };
 }
 
-const readEvent = (file: string) => JSON.parse(readFileSync(resolve(file), 'utf8')) as unknown;
+// The sample events ship with the package: the demo runs from any folder.
+const readEvent = (file: string) => JSON.parse(readFileSync(packageFile(file), 'utf8')) as unknown;
 
 function heading(ctx: DemoContext, text: string) {
   ctx.print(`\n${BOLD(text)}\n${'═'.repeat(text.length)}`);

@@ -36,25 +36,94 @@ const actionLabel = (f: FindingResult) => {
   return `${outcome[f.outcome] ?? f.outcome}: ${f.plan.action}`;
 };
 
-export function findingsTable(result: RunResult, options: { verbose?: boolean; accounts?: boolean } = {}): string {
+/** Below this many columns for WHY, the findings switch from a table to one block per finding. */
+export const MIN_WHY_WIDTH = 20;
+/** The narrowest layout drawn; narrower terminals wrap. */
+const MIN_WIDTH = 30;
+
+/**
+ * The width to fit: the terminal's columns; when stdout is not a terminal (a file, a pipe, CI),
+ * $COLUMNS when set, else no limit: one line per finding with the whole reason, for grep.
+ */
+export function outputWidth(stream: { isTTY?: boolean; columns?: number } = process.stdout, env: NodeJS.ProcessEnv = process.env): number {
+  if (stream.isTTY && stream.columns) return stream.columns;
+  const columns = Number(env.COLUMNS);
+  return Number.isInteger(columns) && columns > 0 ? columns : Number.POSITIVE_INFINITY;
+}
+
+/** Word-wraps to `width` (long words are cut), continuation lines indented by `indent`. */
+export function wrap(text: string, width: number, indent = ''): string[] {
+  const room = Math.max(1, width - indent.length);
+  const lines: string[] = [];
+  let line = '';
+  for (let word of text.split(/\s+/).filter(Boolean)) {
+    while (word.length > room) {
+      if (line) lines.push(line), (line = '');
+      lines.push(word.slice(0, room));
+      word = word.slice(room);
+    }
+    if (!line) line = word;
+    else if (line.length + 1 + word.length <= room) line += ` ${word}`;
+    else lines.push(line), (line = word);
+  }
+  if (line || !lines.length) lines.push(line);
+  return lines.map((l, i) => (i ? indent + l : l));
+}
+
+export interface FindingsLayout {
+  verbose?: boolean;
+  /** Several accounts: an ACCOUNT/REGION column. */
+  accounts?: boolean;
+  /** Columns to fit (default: outputWidth()). */
+  width?: number;
+}
+
+/**
+ * Findings for people: a table whose WHY column shrinks to what the fixed columns leave of the
+ * width (their widths are measured from the rows), or, when that leaves WHY under
+ * MIN_WHY_WIDTH columns, one block per finding wrapped to the width. Nothing is wider than `width`.
+ */
+export function findingsTable(result: RunResult, options: FindingsLayout = {}): string {
   const shown = result.findings.filter((f) => options.verbose || f.status !== 'protected');
   if (shown.length === 0) return 'No findings: nothing to trim.';
-  const width = process.stdout.columns ? Math.max(30, process.stdout.columns - 110) : 60;
-  const rows = shown
-    .sort((a, b) => b.savings.monthlyUsd - a.savings.monthlyUsd)
-    .map((f) => [
-      `${f.resource.type} ${f.resource.id}`,
-      f.policy,
-      truncate(f.status === 'conflict' ? `${f.reason} Conflict: ${f.outcomeDetail}` : f.reason, width),
-      truncate(actionLabel(f), 42),
-      f.status === 'protected' ? '-' : money(f.savings.monthlyUsd),
-    ]);
-  const total = totalSavings(shown.filter((f) => f.status !== 'protected'));
-  rows.push(['', '', '', 'Total estimated saving', money(total)]);
-  if (!options.accounts) return table(['RESOURCE', 'POLICY', 'WHY', 'ACTION', '$/MONTH'], rows, [4]);
-  // Several accounts: which one each finding is in (sorted rows keep their order; the total row has none).
-  const accountRows = rows.map((row, i) => [shown[i] ? `${shown[i].resource.account}/${shown[i].resource.region}` : '', ...row]);
-  return table(['ACCOUNT/REGION', 'RESOURCE', 'POLICY', 'WHY', 'ACTION', '$/MONTH'], accountRows, [5]);
+  const width = Math.max(MIN_WIDTH, options.width ?? outputWidth());
+  const sorted = [...shown].sort((a, b) => b.savings.monthlyUsd - a.savings.monthlyUsd);
+  const why = (f: FindingResult) => (f.status === 'conflict' ? `${f.reason} Conflict: ${f.outcomeDetail}` : f.reason);
+  const cells = sorted.map((f) => ({
+    account: `${f.resource.account}/${f.resource.region}`,
+    resource: `${f.resource.type} ${f.resource.id}`,
+    policy: f.policy,
+    why: why(f),
+    action: actionLabel(f),
+    money: f.status === 'protected' ? '-' : money(f.savings.monthlyUsd),
+  }));
+  const total = money(totalSavings(shown.filter((f) => f.status !== 'protected')));
+  const headers = [...(options.accounts ? ['ACCOUNT/REGION'] : []), 'RESOURCE', 'POLICY', 'WHY', 'ACTION', '$/MONTH'];
+  const rows = cells.map((c) => [...(options.accounts ? [c.account] : []), c.resource, c.policy, c.why, truncate(c.action, 42), c.money]);
+  rows.push([...(options.accounts ? [''] : []), '', '', '', 'Total estimated saving', total]);
+  const whyIndex = headers.indexOf('WHY');
+  const fixed = headers.reduce((sum, h, i) => (i === whyIndex ? sum : sum + Math.max(h.length, ...rows.map((r) => r[i].length))), 0);
+  const whyWidth = width - fixed - 2 * (headers.length - 1);
+  if (whyWidth >= MIN_WHY_WIDTH) {
+    return table(headers, rows.map((r) => r.map((cell, i) => (i === whyIndex ? truncate(cell, whyWidth) : cell))), [headers.length - 1]);
+  }
+  return findingBlocks(cells, total, width, Boolean(options.accounts));
+}
+
+/** One block per finding, every line within `width`: the layout for narrow terminals. */
+function findingBlocks(cells: { account: string; resource: string; policy: string; why: string; action: string; money: string }[], total: string, width: number, accounts: boolean): string {
+  const field = (label: string, value: string) => wrap(value, width, ' '.repeat(10)).map((l, i) => (i ? l : `  ${label.padEnd(8)}${l}`));
+  const blocks = cells.map((c) =>
+    [
+      ...wrap(c.resource, width),
+      ...(accounts ? field('account', c.account) : []),
+      ...field('policy', c.policy),
+      ...field('why', c.why),
+      ...field('action', c.action),
+      ...field('saving', c.money === '-' ? '-' : `${c.money}/month`),
+    ].join('\n'),
+  );
+  return [...blocks, wrap(`Total estimated saving: ${total}/month`, width).join('\n')].join('\n\n');
 }
 
 export function actionsTable(actions: ActionRecord[]): string {

@@ -1,7 +1,7 @@
 /**
  * The `trimtab` command. The same engine as the Lambda functions, from a laptop.
  */
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline/promises';
 import { Command, Option } from 'commander';
 import { JsonlActionStore, type ActionStore } from '../audit/store.ts';
@@ -15,6 +15,7 @@ import { scenarios } from '../sandbox/scenarios/index.ts';
 import { usd } from '../savings/prices.ts';
 import { PolicyValidationError, TrimtabError, errorMessage } from '../util/errors.ts';
 import { createEnvironment, sandboxHistoryFile, useSandbox, type CliEnvironment } from './env.ts';
+import { packagedPolicyFile, packageVersion } from './package-files.ts';
 import { actionsTable, findingHistoryTable, findingsTable, historyTable, resultJson, summaryLine } from './format.ts';
 import { registerApprovalCommands } from './approvals.ts';
 import { registerGettingStartedCommands } from './getting-started.ts';
@@ -149,7 +150,9 @@ function print(result: RunResult, env: CliEnvironment, options: CommonOptions, i
 export function buildProgram(): Command {
   const program = new Command('trimtab')
     .description('Find AWS cost waste and fix it safely: dry-run, auto, or approval-gated.')
+    .version(packageVersion(), '-V, --version', 'print the trimtab version')
     .showHelpAfterError('(run trimtab --help for usage)');
+  program.hook('preAction', (_program, command) => usePackagedPoliciesWhenNone(command));
 
   program
     .command('validate')
@@ -278,6 +281,21 @@ export function buildProgram(): Command {
   registerOrgCommands(program);
   registerGettingStartedCommands(program); // resources, init, permissions, doctor
   return program;
+}
+
+/**
+ * An installed trimtab runs from any folder: without -p and without ./trimtab.yml, commands use
+ * the packaged default policies (and say so on stderr). Never for `run` on a real account: the
+ * packaged policies include auto-mode fixes, and writes must follow policies the user chose.
+ */
+export function usePackagedPoliciesWhenNone(command: Command): void {
+  if (command.getOptionValueSource('policies') !== 'default' || existsSync(command.getOptionValue('policies') as string)) return;
+  if (command.name() === 'run' && !useSandbox(command.getOptionValue('sandbox') as boolean | undefined)) {
+    throw new TrimtabError(`No ${DEFAULT_POLICY_FILE} in this folder: 'trimtab run' on an AWS account acts only on policies you wrote. Pass -p <file>, or run from the folder that holds your ${DEFAULT_POLICY_FILE}.`);
+  }
+  const file = packagedPolicyFile();
+  command.setOptionValueWithSource('policies', file, 'default');
+  console.error(`trimtab: no ${DEFAULT_POLICY_FILE} in this folder: using the packaged default policies (${file}).`);
 }
 
 export function parseSince(since: string | undefined): Date | undefined {

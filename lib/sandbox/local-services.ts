@@ -25,8 +25,11 @@ export interface LocalServer {
 
 /** Load a CommonJS package by a name esbuild cannot follow (see the header). */
 async function load<T>(name: string): Promise<T> {
-  const m = (await import(/* @vite-ignore */ name)) as T & { default?: T };
-  return (m.default ?? m) as T;
+  const m = (await import(/* @vite-ignore */ name)) as T & { default?: T & { default?: T } };
+  // Node's own ESM loader (the built CLI) gives module.exports as `default`; when that is an
+  // __esModule object (aws-ses-v2-local), the function is one level down. tsx unwraps it already.
+  const d = m.default ?? m;
+  return (typeof d === 'object' && d !== null && 'default' in d ? d.default : d) as T;
 }
 
 /** Listening on loopback, never holding the event loop, and closable without waiting for keep-alive sockets. */

@@ -11,8 +11,9 @@ import { renderHtmlReport, savingsBy } from '../../lib/report/html.ts';
 import { testEnv } from '../helpers.ts';
 
 /**
- * The HTML report in a real browser (Debian's chromium through playwright-core): the table,
- * the charts, sorting and the evidence. `.ci/run` installs chromium when it is missing.
+ * The HTML report in a real browser (the npm-installed headless Chromium, or CHROMIUM_PATH,
+ * through playwright-core; lib/report/browser.ts): the table, the charts, sorting and the
+ * evidence. Nothing is installed outside npm.
  */
 const CLOCK = () => new Date('2026-11-01T00:00:00Z');
 let dir: string;

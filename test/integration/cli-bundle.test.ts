@@ -1,0 +1,137 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+/**
+ * The built command (lib/cli/trimtab.mjs → dist/cli): which AWS SDK packages each command
+ * loads (TRIMTAB_SDK_LOAD_LOG, written by lib/cli/lazy-sdk.ts), --version, and the packaged
+ * default policies. Runs in an empty folder.
+ */
+const exec = promisify(execFile);
+const BIN = resolve('lib/cli/trimtab.mjs');
+let dir: string;
+
+const env = (extra: Record<string, string> = {}) => {
+  const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(TRIMTAB_|AWS_)/.test(k)));
+  return { ...clean, AWS_EC2_METADATA_DISABLED: 'true', AWS_CONFIG_FILE: join(dir, 'none'), AWS_SHARED_CREDENTIALS_FILE: join(dir, 'none'), ...extra };
+};
+
+async function sdkLoads(...args: string[]): Promise<string[]> {
+  const log = join(dir, `loads-${args[0]}.json`);
+  await exec(process.execPath, [BIN, ...args], { cwd: dir, env: env({ TRIMTAB_SDK_LOAD_LOG: log }), timeout: 60_000 });
+  return JSON.parse(readFileSync(log, 'utf8')) as string[];
+}
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'trimtab-bundle-'));
+});
+
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('the built trimtab command', () => {
+  it('loads no AWS SDK package for validate', async () => {
+    // Act
+    const loads = await sdkLoads('validate');
+
+    // Assess
+    expect(loads).toEqual([]);
+  });
+
+  it('loads only the clients of the scanned resource types for scan --sandbox, each once', async () => {
+    // Act
+    const loads = await sdkLoads('scan', '--sandbox', '--output', 'json');
+
+    // Assess: the resource modules' clients; not the audit (DynamoDB), approval (SFN, SES) or STS ones
+    expect([...loads].sort()).toEqual([
+      '@aws-sdk/client-auto-scaling',
+      '@aws-sdk/client-cloudwatch',
+      '@aws-sdk/client-cloudwatch-logs',
+      '@aws-sdk/client-ec2',
+      '@aws-sdk/client-elastic-load-balancing-v2',
+      '@aws-sdk/client-rbin',
+      '@aws-sdk/client-s3',
+    ]);
+  });
+
+  it("keeps V8's code cache of the SDK bundle in the temp folder at the first scan and reuses it after", async () => {
+    // Prepare
+    const tmp = join(dir, 'tmp');
+    const { mkdirSync, readdirSync, statSync } = await import('node:fs');
+    mkdirSync(tmp);
+    const scan = () => exec(process.execPath, [BIN, 'scan', '--sandbox', '--output', 'json'], { cwd: dir, env: env({ TMPDIR: tmp }), timeout: 60_000 });
+
+    // Act
+    const first = JSON.parse((await scan()).stdout) as { summary: { findings: number } };
+    const [cache] = readdirSync(join(tmp, 'trimtab-code-cache'));
+    const written = statSync(join(tmp, 'trimtab-code-cache', cache)).mtimeMs;
+    const second = JSON.parse((await scan()).stdout) as { summary: { findings: number } };
+
+    // Assess: one cache for this sdk.cjs, Node and CPU; accepted by V8 on the second run, so not rewritten
+    expect(cache).toMatch(new RegExp(`^sdk-\\d+-\\d+-${process.version.replace(/\./g, '\\.')}-${process.arch}\\.bin$`));
+    expect(statSync(join(tmp, 'trimtab-code-cache', cache)).size).toBeGreaterThan(1_000_000);
+    expect(readdirSync(join(tmp, 'trimtab-code-cache'))).toEqual([cache]);
+    expect(statSync(join(tmp, 'trimtab-code-cache', cache)).mtimeMs).toBe(written);
+    expect(second.summary.findings).toBe(first.summary.findings);
+    expect(first.summary.findings).toBeGreaterThan(10);
+  });
+
+  it('neither reads nor writes a code cache folder that others can write to', async () => {
+    // Prepare: a shared temp folder whose cache folder is world-writable
+    const { chmodSync, mkdirSync, readdirSync } = await import('node:fs');
+    const tmp = join(dir, 'shared-tmp');
+    mkdirSync(join(tmp, 'trimtab-code-cache'), { recursive: true });
+    chmodSync(join(tmp, 'trimtab-code-cache'), 0o777);
+
+    // Act
+    const { stdout } = await exec(process.execPath, [BIN, 'scan', '--sandbox', '--output', 'json'], { cwd: dir, env: env({ TMPDIR: tmp }), timeout: 60_000 });
+
+    // Assess: the scan ran, and left nothing there for the next run to execute
+    expect((JSON.parse(stdout) as { summary: { findings: number } }).summary.findings).toBeGreaterThan(10);
+    expect(readdirSync(join(tmp, 'trimtab-code-cache'))).toEqual([]);
+  });
+
+  it('prints the package version for --version and -V', async () => {
+    // Prepare
+    const { version } = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string };
+
+    // Act
+    const long = await exec(process.execPath, [BIN, '--version'], { cwd: dir, env: env() });
+    const short = await exec(process.execPath, [BIN, '-V'], { cwd: dir, env: env() });
+
+    // Assess
+    expect(long.stdout).toBe(`${version}\n`);
+    expect(short.stdout).toBe(`${version}\n`);
+  });
+
+  it('refuses run on an AWS account with the packaged policies, naming the fix, before any AWS call', async () => {
+    // Act
+    const failure = await exec(process.execPath, [BIN, 'run', '--yes'], { cwd: dir, env: env() }).then(
+      () => undefined,
+      (error: { code: number; stderr: string }) => error,
+    );
+
+    // Assess
+    expect(failure?.code).toBe(2);
+    expect(failure?.stderr).toContain("No trimtab.yml in this folder: 'trimtab run' on an AWS account acts only on policies you wrote. Pass -p <file>");
+  });
+
+  it('tells how to build when the bundle is missing', async () => {
+    // Prepare: a copy of the launcher with no dist/ next to it
+    const { mkdirSync, copyFileSync } = await import('node:fs');
+    mkdirSync(join(dir, 'pkg', 'lib', 'cli'), { recursive: true });
+    copyFileSync(BIN, join(dir, 'pkg', 'lib', 'cli', 'trimtab.mjs'));
+
+    // Act
+    const failure = await exec(process.execPath, [join(dir, 'pkg', 'lib', 'cli', 'trimtab.mjs'), 'validate'], { cwd: dir, env: env() }).then(
+      () => undefined,
+      (error: { code: number; stderr: string }) => error,
+    );
+
+    // Assess
+    expect(failure?.code).toBe(2);
+    expect(failure?.stderr).toContain('trimtab: the command is not built yet: run `npm run build`');
+  });
+});
