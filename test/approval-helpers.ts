@@ -2,7 +2,7 @@
 import { startLocalApprovalStack, type LocalApprovalStack } from '../lib/approval/local.ts';
 import { signLink } from '../lib/approval/links.ts';
 import { MemoryApprovalStore, type ApprovalRecord } from '../lib/approval/store.ts';
-import { fourBucketsEnv, policiesFrom, type TestEnv } from './helpers.ts';
+import { fourBucketsEnv, policiesFrom, SETTLED_TIMING, type TestEnv } from './helpers.ts';
 
 export const CLOCK = () => new Date('2026-11-01T00:00:00Z');
 export const SECRET = 'test-secret-0123456789-abcdefghijklmnopqrstuvwxyz';
@@ -40,7 +40,7 @@ export async function waitFor<T>(probe: () => Promise<T | undefined> | T | undef
 
 /** Runs the approval-mode policy on the sandbox: the engine requests approval and the local execution waits at "Ask the approvers". */
 export async function startApproval(options: { timeoutSeconds?: number; currentPolicies?: boolean; beforeRun?: (stack: LocalApprovalStack) => void } = {}): Promise<ApprovalHarness> {
-  const env = fourBucketsEnv({ clock: CLOCK });
+  const env = fourBucketsEnv({ clock: CLOCK, timing: SETTLED_TIMING });
   const store = new MemoryApprovalStore(CLOCK);
   const policies = policiesFrom(APPROVAL_POLICY);
   const stack = await startLocalApprovalStack({ engine: env.deps, store, secret: SECRET, now: CLOCK, currentPolicies: options.currentPolicies === false ? [] : policies, workflow: { retryIntervalMs: 0 } });

@@ -7,7 +7,7 @@ import { signLink } from '../../lib/approval/links.ts';
 import { FileApprovalStore } from '../../lib/approval/store.ts';
 import { buildProgram } from '../../lib/cli/main.ts';
 import { APPROVAL_POLICY, CLOCK, SECRET, waitFor } from '../approval-helpers.ts';
-import { fourBucketsEnv, policiesFrom, type TestEnv } from '../helpers.ts';
+import { fourBucketsEnv, policiesFrom, SETTLED_TIMING, type TestEnv } from '../helpers.ts';
 
 /** The CLI decides in one process; the local runner (another process in real use) sees it in the shared file. */
 let dir: string;
@@ -31,7 +31,7 @@ beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), 'trimtab-approvals-'));
   process.env.TRIMTAB_SANDBOX_APPROVALS_FILE = join(dir, 'approvals.json');
   store = new FileApprovalStore(process.env.TRIMTAB_SANDBOX_APPROVALS_FILE, CLOCK);
-  env = fourBucketsEnv({ clock: CLOCK });
+  env = fourBucketsEnv({ clock: CLOCK, timing: SETTLED_TIMING });
   const policies = policiesFrom(APPROVAL_POLICY);
   stack = await startLocalApprovalStack({ engine: env.deps, store, secret: SECRET, currentPolicies: policies, workflow: { pollMs: 20 } });
   env.deps.approvals = stack.requester;

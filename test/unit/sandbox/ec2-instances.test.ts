@@ -5,10 +5,10 @@ import { addInstance } from '../../../lib/resources/ec2-instance/sandbox-seed.ts
 import { addNatGateway } from '../../../lib/resources/nat-gateway/sandbox-seed.ts';
 import { SANDBOX_ACCOUNT } from '../../../lib/sandbox/sandbox.ts';
 import { VirtualClock } from '../../../lib/util/clock.ts';
-import { emptySandbox } from '../../helpers.ts';
+import { emptySandbox, SETTLED_TIMING } from '../../helpers.ts';
 
 function setup() {
-  const sandbox = emptySandbox({ clock: () => new Date('2026-11-01T00:00:00Z') });
+  const sandbox = emptySandbox({ clock: () => new Date('2026-11-01T00:00:00Z'), timing: SETTLED_TIMING });
   const add = (id: string, extra: Record<string, unknown> = {}) =>
     addInstance(sandbox, SANDBOX_ACCOUNT, 'us-east-1', { id, instanceType: 'm5.large', rootDeviceType: 'ebs', ageDays: 10, tags: {}, reservationId: 'r-00000000000000001', ...extra });
   const clients = new AwsClients({ allowWrites: true, interceptor: sandbox, account: SANDBOX_ACCOUNT, writePacing: false, clientConfig: { maxAttempts: 1 } });

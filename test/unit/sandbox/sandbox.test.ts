@@ -9,7 +9,7 @@ import { SANDBOX_SERVICES } from '../../../lib/sandbox/services/index.ts';
 import { s3State } from '../../../lib/sandbox/services/s3.ts';
 import { emptySandbox } from '../../helpers.ts';
 
-function bucketsSandbox(count: number, options: { pageCap?: number } = {}) {
+function bucketsSandbox(count: number, options: { pageCap?: number; kind?: boolean } = {}) {
   const sandbox = emptySandbox(options);
   const { buckets } = s3State(sandbox, sandbox.account());
   for (let i = 0; i < count; i++) {
@@ -44,7 +44,7 @@ describe('sandbox pagination', () => {
 
 describe('sandbox S3 lifecycle', () => {
   it('answers NoSuchLifecycleConfiguration, then replaces the whole configuration on every put', async () => {
-    const { sandbox, s3 } = bucketsSandbox(1);
+    const { sandbox, s3 } = bucketsSandbox(1, { kind: true }); // read-after-write consistent: lifecycle propagation has its own tests (s3-lifecycle-propagation)
     const Bucket = 'bucket-0000';
     await expect(s3.send(new GetBucketLifecycleConfigurationCommand({ Bucket }))).rejects.toMatchObject({ name: 'NoSuchLifecycleConfiguration', $metadata: { httpStatusCode: 404 } });
     const rule = (ID: string) => ({ ID, Status: 'Enabled' as const, Filter: {}, Expiration: { Days: 30 } });

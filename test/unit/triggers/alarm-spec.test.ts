@@ -76,10 +76,10 @@ describe('sandbox PutMetricAlarm', () => {
   };
 
   it('refuses what AWS refuses, with ValidationError', async () => {
-    await expect(put({ Period: 45, EvaluationPeriods: 1 })).rejects.toMatchObject({ name: 'ValidationError', message: expect.stringMatching(/Period is not valid/) });
-    await expect(put({ Period: 300, EvaluationPeriods: 289 })).rejects.toMatchObject({ name: 'ValidationError', message: 'Metrics cannot be checked across more than a day (EvaluationPeriods * Period must be <= 86400)' });
-    await expect(put({ Period: 86_400, EvaluationPeriods: 8 })).rejects.toMatchObject({ name: 'ValidationError', message: expect.stringMatching(/<= 604800/) });
-    await expect(put({ Period: 60, EvaluationPeriods: 2, DatapointsToAlarm: 3 })).rejects.toMatchObject({ name: 'ValidationError', message: 'DatapointsToAlarm must be less than or equal to EvaluationPeriods' });
+    await expect(put({ Period: 45, EvaluationPeriods: 1 })).rejects.toMatchObject({ name: expect.stringMatching(/^Validation(Error|Exception)$/), message: expect.stringMatching(/Period is not valid/) });
+    await expect(put({ Period: 300, EvaluationPeriods: 289 })).rejects.toMatchObject({ name: expect.stringMatching(/^Validation(Error|Exception)$/), message: 'Metrics cannot be checked across more than a day (EvaluationPeriods * Period must be <= 86400)' });
+    await expect(put({ Period: 86_400, EvaluationPeriods: 8 })).rejects.toMatchObject({ name: expect.stringMatching(/^Validation(Error|Exception)$/), message: expect.stringMatching(/<= 604800/) });
+    await expect(put({ Period: 60, EvaluationPeriods: 2, DatapointsToAlarm: 3 })).rejects.toMatchObject({ name: expect.stringMatching(/^Validation(Error|Exception)$/), message: 'DatapointsToAlarm must be less than or equal to EvaluationPeriods' });
   });
 
   it('accepts a valid alarm', async () => {
