@@ -28,26 +28,6 @@ export interface WireResponse {
   body: Uint8Array;
 }
 
-/** The SDK protocol shape id (`config.protocol.getShapeId()`) → the protocol the encoder speaks. */
-const PROTOCOLS: Record<string, WireProtocol> = {
-  'aws.protocols#restXml': 'restXml',
-  'aws.protocols#ec2Query': 'ec2Query',
-  'aws.protocols#awsQuery': 'awsQuery',
-  'aws.protocols#awsJson1_0': 'awsJson1_0',
-  'aws.protocols#awsJson1_1': 'awsJson1_1',
-  'aws.protocols#restJson1': 'restJson1',
-};
-
-/**
- * Which protocol a client speaks. Clients without a schema-based protocol object (older
- * releases with generated deserializers, e.g. client-rbin 3.523) are given by `fallback`.
- */
-export function wireProtocolOf(protocol: { getShapeId?: () => string } | undefined, fallback?: WireProtocol): WireProtocol | undefined {
-  const id = protocol?.getShapeId?.();
-  if (id) return PROTOCOLS[id];
-  return fallback;
-}
-
 /** XML namespaces by service key, as AWS sends them (the SDK ignores them, AWS always sends one). */
 const XMLNS: Record<string, string> = {
   ec2: 'http://ec2.amazonaws.com/doc/2016-11-15/',
