@@ -9,7 +9,7 @@ import { sweepOrganization } from '../../lib/org/fleet.ts';
 import { ORGANIZATION_SCENARIO, memberAccountId, seedOrganization, unreachableAccountId } from '../../lib/org/sandbox-seed.ts';
 import { SANDBOX_ACCOUNT } from '../../lib/sandbox/sandbox.ts';
 import { s3State } from '../../lib/sandbox/services/s3.ts';
-import { emptySandbox, envFor, lambdaDepsFor, policiesFrom } from '../helpers.ts';
+import { emptySandbox, envFor, lambdaDepsFor, policiesFrom, SETTLED_TIMING } from '../helpers.ts';
 import { runOrgSweepLocally } from '../../lib/org/local.ts';
 import { sweepAccount } from '../../lib/org/lambda.ts';
 import { ORG_ERRORS, ORG_STATE } from '../../lib/org/state-machine.ts';
@@ -32,12 +32,12 @@ policies:
 `;
 
 function orgEnv() {
-  const sandbox = emptySandbox({ clock, kind: true }) // instant sandbox: under the virtual clock these runs hang (to investigate; docs/limitations.md);
+  const sandbox = emptySandbox({ clock, timing: SETTLED_TIMING });
   const organization = seedOrganization(sandbox, ORGANIZATION_SCENARIO);
   const hubClients = new AwsClients({ account: SANDBOX_ACCOUNT, allowWrites: false, interceptor: sandbox, writePacing: false });
   const store = new MemoryActionStore();
   const roles = new MemberRoles({ hub: hubClients, hubAccount: SANDBOX_ACCOUNT, config: organization, stage: 'test', region: 'us-east-1', now: clock });
-  const hub: EngineDeps = { account: SANDBOX_ACCOUNT, clients: hubClients, store, defaultRegions: ['us-east-1'], now: clock, accountClients: roles.clientsFor };
+  const hub: EngineDeps = { account: SANDBOX_ACCOUNT, clients: hubClients, store, defaultRegions: ['us-east-1'], now: clock, clock: sandbox.clock, accountClients: roles.clientsFor };
   return { sandbox, organization, roles, hub, store };
 }
 

@@ -13,7 +13,7 @@ import { runPolicies, type EngineDeps } from '../../lib/engine/run.ts';
 import { awsError, SANDBOX_ACCOUNT } from '../../lib/sandbox/sandbox.ts';
 import { s3State } from '../../lib/sandbox/services/s3.ts';
 import { abortRuleOf } from '../../lib/resources/s3-bucket/lifecycle.ts';
-import { emptySandbox, policiesFrom } from '../helpers.ts';
+import { emptySandbox, policiesFrom, SETTLED_TIMING } from '../helpers.ts';
 import { CLOCK, summary } from './harness.ts';
 
 const BUCKETS = 20;
@@ -42,7 +42,7 @@ function seeded(seed: number) {
 
 /** BUCKETS buckets without an abort rule, the stage's audit tables, and engine deps over them. */
 function faultEnv(options: { dynamo?: boolean } = { dynamo: true }) {
-  const sandbox = emptySandbox({ clock: CLOCK, kind: true }) // instant sandbox: under the virtual clock these runs hang (to investigate; docs/limitations.md);
+  const sandbox = emptySandbox({ clock: CLOCK, timing: SETTLED_TIMING });
   const { buckets } = s3State(sandbox, sandbox.account());
   for (let i = 0; i < BUCKETS; i++) {
     const name = `fault-bucket-${String(i).padStart(2, '0')}`;
@@ -53,7 +53,7 @@ function faultEnv(options: { dynamo?: boolean } = { dynamo: true }) {
   const settings = { auditTable: 'trimtab-test-audit', idempotencyTable: 'trimtab-test-idempotency', ttlAttribute: 'expiresAt', retentionDays: 30 };
   if (options.dynamo) ensureSandboxAuditTables(sandbox, SANDBOX_ACCOUNT, 'us-east-1', settings);
   const audit = createAudit({ clients, region: 'us-east-1', settings: options.dynamo ? settings : { ttlAttribute: 'expiresAt', retentionDays: 30 }, fallbackStore: () => new MemoryActionStore(), now: CLOCK });
-  const deps: EngineDeps = { account: SANDBOX_ACCOUNT, clients, defaultRegions: ['us-east-1'], now: CLOCK, ...audit.trail.engineDeps(), idempotency: audit.idempotency };
+  const deps: EngineDeps = { account: SANDBOX_ACCOUNT, clients, defaultRegions: ['us-east-1'], now: CLOCK, clock: sandbox.clock, ...audit.trail.engineDeps(), idempotency: audit.idempotency };
   const fixed = () => Object.values(buckets).filter((b) => abortRuleOf(b.lifecycle?.Rules ?? [])).map((b) => b.name).sort();
   /** Successful lifecycle puts per bucket: more than one is acting twice. */
   const putsPerBucket = () => {
