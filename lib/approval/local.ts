@@ -16,7 +16,7 @@ import type { Policy } from '../policy/load.ts';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { AwsClients } from '../aws/clients.ts';
 import { startLocalSes, type LocalSes, type StoredEmail } from '../sandbox/local-services.ts';
-import { SesMailer, escapeHtml, type Email, type Mailer } from './email.ts';
+import { SesMailer, type Email, type Mailer } from './email.ts';
 import { handleApprovalRequest, MAX_BODY_BYTES, newReference, problem, type HttpRequest, type HttpResponse } from './page.ts';
 import { localDefinition, STATE, WORKFLOW_ERRORS } from './state-machine.ts';
 import { MemoryApprovalStore, type ApprovalStore } from './store.ts';

@@ -9,7 +9,6 @@ import { runPolicies, type FindingResult, type Progress, type RunResult } from '
 import { undoAction } from '../engine/undo.ts';
 import { DEFAULT_POLICY_FILE, loadPolicies } from '../policy/load.ts';
 import { policyJsonSchema } from '../policy/schema.ts';
-import { resourceTypes } from '../resources/index.ts';
 import { resetSandbox } from '../sandbox/index.ts';
 import { scenarios } from '../sandbox/scenarios/index.ts';
 import { usd } from '../savings/prices.ts';
