@@ -106,6 +106,20 @@ interface Instance {
   created: Map<string, Promise<void>>;
 }
 
+/**
+ * dynalite answers CreateTable with CREATING and flips the table to ACTIVE on a timer, even with
+ * `createTableMs: 0`; a call that lands before the timer fires gets ResourceNotFoundException, as
+ * on AWS. Loading waits for ACTIVE, as a client of AWS would (DescribeTable, bounded).
+ */
+async function untilActive(client: DynamoDBClient, name: string) {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const { Table } = await client.send(new DescribeTableCommand({ TableName: name }));
+    if (Table?.TableStatus === 'ACTIVE') return;
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  throw new Error(`sandbox DynamoDB: table ${name} did not become ACTIVE in dynalite`);
+}
+
 /** Startup times of the dynalite servers started in this process (ms), for the docs and the benchmark. */
 export const dynaliteStartups: number[] = [];
 
@@ -138,6 +152,7 @@ export class LocalDynamo implements LocalBackend {
         if (!done) {
           done = (async () => {
             await instance.client.send(createTableInput(table));
+            await untilActive(instance.client, table.name);
             const items = Object.values(table.items);
             for (let i = 0; i < items.length; i += 25) {
               let pending = items.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } }));
@@ -197,6 +212,7 @@ export class LocalDynamo implements LocalBackend {
     const instance = await this.instance(env);
     const state = dynamoState(this.sandbox, env.account, env.region);
     if (call.operation === 'CreateTable') {
+      await untilActive(instance.client, call.input.TableName);
       const { Table } = await instance.client.send(new DescribeTableCommand({ TableName: call.input.TableName }));
       const types = Object.fromEntries((Table?.AttributeDefinitions ?? []).map((d) => [d.AttributeName!, d.AttributeType as 'S' | 'N' | 'B']));
       ensureSandboxTable(this.sandbox, env.account, env.region, {
