@@ -10,9 +10,9 @@ import { applyOne, clientsForAccount, regionContext, type ApprovalRequester, typ
 import type { Policy } from '../policy/load.ts';
 import { remediators } from '../resources/index.ts';
 import { pricesWith } from '../savings/prices.ts';
-import { errorCode, readUntil } from '../aws/consistency.ts';
+import { readUntil } from '../aws/consistency.ts';
 import { systemClock, type Clock } from '../util/clock.ts';
-import { InvalidEventError, TrimtabError, errorMessage } from '../util/errors.ts';
+import { InvalidEventError, TrimtabError, awsErrorName, errorMessage } from '../util/errors.ts';
 import { shortHash } from '../util/hash.ts';
 import { approvalRequestEmail, neutralise, outcomeEmail, type Mailer } from './email.ts';
 import { linkUrl, signLink, type Decision } from './links.ts';
@@ -414,7 +414,7 @@ export async function decide(
  */
 async function afterSendError(deps: DecideDeps, approvalId: string, decision: ApprovalDecision, error: unknown): Promise<DecideResult> {
   const claimed: ApprovalStatus = decision.decision === 'approve' ? 'approved' : 'rejected';
-  const code = errorCode(error) ?? 'Error';
+  const code = awsErrorName(error) ?? 'Error';
   deps.log?.('approval decision not delivered cleanly', { approvalId, decision: decision.decision, actor: decision.actor, error: code, message: errorMessage(error) });
   if (!TOKEN_GONE.has(code)) {
     // Could not resume the workflow: give the claim back so the link (or another) can be used again.

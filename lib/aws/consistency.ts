@@ -8,6 +8,7 @@
  * Waits go through the caller's Clock, so tests run this in virtual time.
  */
 import type { Clock } from '../util/clock.ts';
+import { awsErrorName } from '../util/errors.ts';
 
 export interface SettleOptions {
   /** Attempts in all, the first included (default 6). */
@@ -20,10 +21,6 @@ export interface SettleOptions {
 
 const DEFAULTS: Required<SettleOptions> = { attempts: 6, baseDelayMs: 1_000, maxDelayMs: 20_000 };
 
-/** The AWS error code of an SDK error (its `name`), or undefined. */
-export const errorCode = (error: unknown): string | undefined =>
-  typeof error === 'object' && error !== null ? ((error as { name?: string }).name ?? (error as { Code?: string }).Code) : undefined;
-
 /**
  * Calls `read` until it does not throw one of the `transient` error codes, waiting with backoff
  * in between. Any other error, or the last transient one, is thrown.
@@ -34,7 +31,7 @@ export async function retryTransient<T>(clock: Clock, transient: readonly string
     try {
       return await read();
     } catch (error) {
-      const code = errorCode(error);
+      const code = awsErrorName(error);
       if (attempt >= attempts || !code || !transient.includes(code)) throw error;
       await clock.sleep(Math.min(maxDelayMs, baseDelayMs * 2 ** (attempt - 1)));
     }
