@@ -1,36 +1,13 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
+import { join } from 'node:path';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { runTrimtab } from '../cli-helpers.ts';
 
-const exec = promisify(execFile);
-const BIN = resolve('lib/cli/trimtab.mjs');
 
 let dir: string;
 /** Runs the real CLI in a child process, with its sandbox and history in a temp dir and no AWS at all. */
-async function trimtab(args: string[], env: Record<string, string> = {}) {
-  try {
-    const { stdout, stderr } = await exec(process.execPath, [BIN, ...args], {
-      env: {
-        PATH: process.env.PATH!,
-        HOME: dir,
-        TRIMTAB_SANDBOX_FILE: join(dir, 'sandbox.json'),
-        TRIMTAB_SANDBOX_HISTORY_FILE: join(dir, 'sandbox-actions.jsonl'),
-        TRIMTAB_HISTORY_FILE: join(dir, 'actions.jsonl'),
-        AWS_CONFIG_FILE: join(dir, 'no-config'),
-        AWS_SHARED_CREDENTIALS_FILE: join(dir, 'no-credentials'),
-        AWS_EC2_METADATA_DISABLED: 'true',
-        ...env,
-      },
-      timeout: 60_000,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error: any) {
-    return { code: error.code as number, stdout: error.stdout as string, stderr: error.stderr as string };
-  }
-}
+const trimtab = (args: string[], env: Record<string, string> = {}) => runTrimtab(dir, args, { env });
 
 // Each test starts the CLI several times as child processes: allow for a loaded CI machine.
 vi.setConfig({ testTimeout: 120_000 });

@@ -1,36 +1,13 @@
-import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { runTrimtab } from '../cli-helpers.ts';
 
-const exec = promisify(execFile);
-const BIN = resolve('lib/cli/trimtab.mjs');
 
 let dir: string;
 /** The real CLI in a child process, in an empty folder, with no AWS credentials and no network use. */
-async function trimtab(args: string[], env: Record<string, string> = {}) {
-  const started = performance.now();
-  try {
-    const { stdout, stderr } = await exec(process.execPath, [BIN, ...args], {
-      cwd: dir,
-      env: {
-        PATH: process.env.PATH!,
-        HOME: dir,
-        TRIMTAB_SANDBOX_FILE: join(dir, 'sandbox.json'),
-        AWS_CONFIG_FILE: join(dir, 'no-config'),
-        AWS_SHARED_CREDENTIALS_FILE: join(dir, 'no-credentials'),
-        AWS_EC2_METADATA_DISABLED: 'true',
-        ...env,
-      },
-      timeout: 60_000,
-    });
-    return { code: 0, stdout, stderr, ms: performance.now() - started };
-  } catch (error: any) {
-    return { code: error.code as number, stdout: error.stdout as string, stderr: error.stderr as string, ms: performance.now() - started };
-  }
-}
+const trimtab = (args: string[], env: Record<string, string> = {}) => runTrimtab(dir, args, { env, cwd: dir });
 
 vi.setConfig({ testTimeout: 120_000 });
 

@@ -1,29 +1,12 @@
 /** `trimtab scan` over several accounts on the organization sandbox, through the real CLI. */
-import { execFile } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { runTrimtab } from '../cli-helpers.ts';
 
-const exec = promisify(execFile);
 const dir = mkdtempSync(join(tmpdir(), 'trimtab-org-cli-'));
-const env = {
-  PATH: process.env.PATH!,
-  HOME: dir,
-  TRIMTAB_SANDBOX_FILE: join(dir, 'sandbox.json'),
-  TRIMTAB_SANDBOX_HISTORY_FILE: join(dir, 'sandbox-actions.jsonl'),
-  AWS_CONFIG_FILE: join(dir, 'no-config'),
-  AWS_SHARED_CREDENTIALS_FILE: join(dir, 'no-credentials'),
-  AWS_EC2_METADATA_DISABLED: 'true',
-};
-const trimtab = async (args: string[]) => {
-  try {
-    return { code: 0, ...(await exec(process.execPath, [resolve('lib/cli/trimtab.mjs'), ...args], { env, timeout: 60_000 })) };
-  } catch (error: any) {
-    return { code: error.code as number, stdout: error.stdout as string, stderr: error.stderr as string };
-  }
-};
+const trimtab = (args: string[]) => runTrimtab(dir, args);
 
 describe('trimtab scan over several accounts', () => {
   it('shows each finding\u2019s account, and names the account whose role cannot be assumed', async () => {

@@ -3,38 +3,16 @@
  * process): what one invocation records, a later invocation in a new process reads and undoes,
  * through the tables saved in the sandbox file.
  */
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
+import { join } from 'node:path';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { runTrimtab } from '../cli-helpers.ts';
 
-const exec = promisify(execFile);
-const BIN = resolve('lib/cli/trimtab.mjs');
 
 let dir: string;
-async function trimtab(args: string[]) {
-  try {
-    const { stdout, stderr } = await exec(process.execPath, [BIN, ...args], {
-      env: {
-        PATH: process.env.PATH!,
-        HOME: dir,
-        TRIMTAB_SANDBOX_FILE: join(dir, 'sandbox.json'),
-        TRIMTAB_SANDBOX_HISTORY_FILE: join(dir, 'sandbox-actions.jsonl'),
-        TRIMTAB_HISTORY_FILE: join(dir, 'actions.jsonl'),
-        AWS_CONFIG_FILE: join(dir, 'no-config'),
-        AWS_SHARED_CREDENTIALS_FILE: join(dir, 'no-credentials'),
-        AWS_EC2_METADATA_DISABLED: 'true',
-      },
-      // A process that a local server kept alive would be killed here, and the test would fail.
-      timeout: 60_000,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error: any) {
-    return { code: error.code as number, stdout: error.stdout as string, stderr: error.stderr as string };
-  }
-}
+// A process that a local server kept alive would be killed after 60 s, and the test would fail.
+const trimtab = (args: string[]) => runTrimtab(dir, args);
 
 vi.setConfig({ testTimeout: 180_000 });
 
