@@ -22,7 +22,7 @@
  * - Transactions (TransactWriteItems/TransactGetItems) and streams: not implemented; trimtab
  *   uses neither.
  */
-import { BatchWriteItemCommand, CreateTableCommand, DescribeTableCommand, DynamoDBClient, GetItemCommand, type AttributeDefinition, type KeySchemaElement } from '@aws-sdk/client-dynamodb';
+import { BatchWriteItemCommand, CreateTableCommand, DescribeTableCommand, DynamoDBClient, GetItemCommand, type AttributeDefinition, type KeySchemaElement, type TableDescription } from '@aws-sdk/client-dynamodb';
 import type { LocalBackend, OperationEnv, SandboxCall, SandboxService, AccountState, Sandbox } from '../sandbox.ts';
 import { startDynalite, type LocalServer } from '../local-services.ts';
 
@@ -111,10 +111,10 @@ interface Instance {
  * `createTableMs: 0`; a call that lands before the timer fires gets ResourceNotFoundException, as
  * on AWS. Loading waits for ACTIVE, as a client of AWS would (DescribeTable, bounded).
  */
-async function untilActive(client: DynamoDBClient, name: string) {
+async function untilActive(client: DynamoDBClient, name: string): Promise<TableDescription> {
   for (let attempt = 0; attempt < 200; attempt++) {
     const { Table } = await client.send(new DescribeTableCommand({ TableName: name }));
-    if (Table?.TableStatus === 'ACTIVE') return;
+    if (Table?.TableStatus === 'ACTIVE') return Table;
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
   throw new Error(`sandbox DynamoDB: table ${name} did not become ACTIVE in dynalite`);
@@ -212,13 +212,12 @@ export class LocalDynamo implements LocalBackend {
     const instance = await this.instance(env);
     const state = dynamoState(this.sandbox, env.account, env.region);
     if (call.operation === 'CreateTable') {
-      await untilActive(instance.client, call.input.TableName);
-      const { Table } = await instance.client.send(new DescribeTableCommand({ TableName: call.input.TableName }));
-      const types = Object.fromEntries((Table?.AttributeDefinitions ?? []).map((d) => [d.AttributeName!, d.AttributeType as 'S' | 'N' | 'B']));
+      const Table = await untilActive(instance.client, call.input.TableName);
+      const types = Object.fromEntries((Table.AttributeDefinitions ?? []).map((d) => [d.AttributeName!, d.AttributeType as 'S' | 'N' | 'B']));
       ensureSandboxTable(this.sandbox, env.account, env.region, {
         name: call.input.TableName,
-        key: keySpecOf(Table?.KeySchema),
-        indexes: Object.fromEntries((Table?.GlobalSecondaryIndexes ?? []).map((g) => [g.IndexName!, keySpecOf(g.KeySchema)])),
+        key: keySpecOf(Table.KeySchema),
+        indexes: Object.fromEntries((Table.GlobalSecondaryIndexes ?? []).map((g) => [g.IndexName!, keySpecOf(g.KeySchema)])),
         attributeTypes: types,
       });
       instance.created.set(call.input.TableName, Promise.resolve());
