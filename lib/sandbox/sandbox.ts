@@ -158,12 +158,6 @@ export interface SandboxOptions {
   pageCap?: number;
 }
 
-/**
- * Services the sandbox still answers without the SDK's parser: the sandbox's DynamoDB is
- * being replaced by dynalite, a real local server that speaks the wire protocol itself.
- */
-export const PARSER_FREE_SERVICES: ReadonlySet<string> = new Set(['dynamodb']);
-
 /** The page cap of the call being answered (handlers are synchronous; see `Sandbox.answer`). */
 let activePageCap: number | undefined;
 
@@ -200,9 +194,13 @@ export class Sandbox implements CommandInterceptor {
     this.pageCap = options.pageCap;
   }
 
-  /** Whether this service's answers go through the SDK's parser (see PARSER_FREE_SERVICES). */
+  /**
+   * Whether the sandbox encodes this service's answers on the wire. A service served by a local
+   * implementation (DynamoDB: dynalite) is not: the call goes to that server, whose real wire
+   * answer the SDK parses.
+   */
   parsesWire(service: string): boolean {
-    return !PARSER_FREE_SERVICES.has(service);
+    return !this.services.get(service)?.local;
   }
 
   /**
