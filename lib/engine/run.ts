@@ -16,7 +16,7 @@ import { ActionInProgressError, ProtectedResourceError, errorMessage } from '../
 import { shortHash } from '../util/hash.ts';
 import { systemClock, type Clock } from '../util/clock.ts';
 import { inScope, protectionOf } from './scope.ts';
-import type { ActionRecord, ActionStatus, Detection, Detector, DetectorPass, Finding, Mode, RegionContext } from './types.ts';
+import { benefitOf, type ActionRecord, type ActionStatus, type Detection, type Detector, type DetectorPass, type Finding, type Mode, type RegionContext } from './types.ts';
 
 export type Outcome =
   | 'reported'
@@ -312,6 +312,7 @@ function toFinding(p: PolicyPass, detection: Detection & { resource: Finding['re
     reason: protection ? `${detection.reason} Protected: ${protection}.` : detection.reason,
     mode: effectiveMode(p.policy, options),
     savings: detection.savings ?? { monthlyUsd: 0, basis: ['No estimate from this detector.'] },
+    benefit: benefitOf(detection),
     outcome: 'reported',
     // A module's own protection (too little data, AMI reference, …): its reason from evidence.protection, else the detection's.
     ...(protection

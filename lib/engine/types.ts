@@ -35,6 +35,25 @@ export interface SavingsEstimate {
  */
 export type FindingStatus = 'actionable' | 'protected' | 'conflict' | 'report-only';
 
+/**
+ * Which way a change helps: it saves money (cost), or it removes a risk to the workload such
+ * as saturation, throttling or out-of-memory (performance). Some changes do both.
+ */
+export type Benefit = 'cost' | 'performance';
+
+/**
+ * What a performance finding protects against, in words a person can weigh against a dollar
+ * figure (e.g. "CPU above 90 % for 31 % of hours").
+ */
+export interface RiskStatement {
+  summary: string;
+  /** The measured figures behind the summary. */
+  evidence?: Record<string, unknown>;
+}
+
+/** Which way a finding helps; findings recorded before `benefit` existed are cost findings. */
+export const benefitOf = (finding: { benefit?: Benefit[] }): Benefit[] => (finding.benefit?.length ? finding.benefit : ['cost']);
+
 /** What a detector returns for one resource. */
 export interface Detection {
   /** Filled in by the engine from the resource module for per-resource detectors. */
@@ -47,6 +66,10 @@ export interface Detection {
   savings?: SavingsEstimate;
   /** The current state a remediator needs for planning and undo. */
   before?: unknown;
+  /** Which way acting on it helps; the engine defaults to ['cost']. */
+  benefit?: Benefit[];
+  /** For performance findings: the risk the change removes. */
+  risk?: RiskStatement;
 }
 
 /** What the engine reports: a detection tied to its policy, with the planned action. */
@@ -59,6 +82,8 @@ export interface Finding extends Omit<Detection, 'status'> {
   detector: string;
   mode: Mode;
   savings: SavingsEstimate;
+  /** Set by the engine on every finding it makes (see `benefitOf` for older records). */
+  benefit?: Benefit[];
   plan?: Plan;
 }
 
