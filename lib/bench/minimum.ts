@@ -1,8 +1,10 @@
 /**
  * The fewest API calls a listing could take, from the item counts and AWS's page limits:
  * every listing costs ⌈items / page limit⌉ calls (at least one, even when empty), metric reads
- * cost ⌈queries / 500⌉ GetMetricData calls, and reads AWS offers no batch for (S3 bucket
- * configuration) cost one call per item. The benchmark divides the calls it counted by this.
+ * cost ⌈queries / 500⌉ GetMetricData calls, batched lookups cost ⌈items / batch limit⌉ (S3
+ * bucket tags: ⌈buckets / 100⌉ GetResources, never one GetBucketTagging per bucket), and
+ * only reads AWS offers no batch for (S3 lifecycle, versioning, multipart uploads) cost one
+ * call per item. The benchmark divides the calls it counted by this.
  */
 
 /** AWS's documented page and batch limits for the operations trimtab lists with. */
@@ -12,6 +14,8 @@ export const PAGE_LIMITS = {
   'ec2:DescribeVolumes': 1000,
   'rbin:ListRules': 1000,
   's3:ListBuckets': 10_000,
+  /** Resource Groups Tagging API: ARNs per GetResources call (ResourceARNList, 1 to 100). */
+  'resourcegroupstaggingapi:GetResources': 100,
   'autoscaling:DescribeAutoScalingGroups': 100,
   'autoscaling:DescribePolicies': 100,
   'autoscaling:DescribeScalingActivities': 100,
@@ -28,7 +32,7 @@ export interface Listing {
   items: number;
 }
 
-/** A read that AWS answers for one item only (e.g. GetBucketTagging): `items` calls. */
+/** A read that AWS answers for one item only (e.g. GetBucketVersioning): `items` calls. */
 export interface PerItemRead {
   operation: string;
   items: number;

@@ -81,7 +81,7 @@ function ebsCase(snapshots: number): ScanCase {
   };
 }
 
-/** S3 reads that AWS answers per bucket only, by the need that asks for them (tags are always read). */
+/** S3 reads that AWS answers per bucket only, by the need that asks for them (tags are batched: GetResources). */
 const S3_PER_BUCKET: Record<string, string> = {
   [S3_NEEDS.lifecycle]: 's3:GetBucketLifecycleConfiguration',
   [S3_NEEDS.versioning]: 's3:GetBucketVersioning',
@@ -97,10 +97,13 @@ function s3Case(buckets: number): ScanCase {
     seed: (sandbox) => void seedBuckets(sandbox, SANDBOX_ACCOUNT, { buckets, region: BENCH_REGION }),
     model(_sandbox, needs) {
       return {
-        listings: [{ operation: 's3:ListBuckets', items: buckets }],
+        listings: [
+          { operation: 's3:ListBuckets', items: buckets },
+          // Tags of every listed bucket, 100 ARNs a call.
+          { operation: 'resourcegroupstaggingapi:GetResources', items: buckets },
+        ],
         metricQueries: needs.has(S3_NEEDS.sizes) ? buckets * QUERIES_PER_BUCKET : 0,
         perItem: [
-          { operation: 's3:GetBucketTagging', items: buckets },
           ...Object.entries(S3_PER_BUCKET).filter(([need]) => needs.has(need)).map(([, operation]) => ({ operation, items: buckets })),
         ],
       };

@@ -15,7 +15,7 @@ import { pricesWith, usd } from '../savings/prices.ts';
 import { ActionInProgressError, ProtectedResourceError, errorMessage } from '../util/errors.ts';
 import { shortHash } from '../util/hash.ts';
 import { systemClock, type Clock } from '../util/clock.ts';
-import { inScope, protectionOf } from './scope.ts';
+import { inScope, mayBeInScope, protectionOf } from './scope.ts';
 import { benefitOf, type ActionRecord, type ActionStatus, type Detection, type Detector, type DetectorPass, type Finding, type Mode, type RegionContext } from './types.ts';
 
 export type Outcome =
@@ -281,8 +281,13 @@ async function detectInRegion(resourceTypeId: string, region: string, policies: 
 
   let listed = 0;
   const ids = options.targets?.ids;
+  // Scopes before enrichment: a resource no policy can want costs no per-resource read. Not
+  // with a stateful pass, which may compare a resource with ones outside its scope.
+  const scopeFirst = resourceType.enrich && !passes.some((p) => p.detector.pass);
+  const wanted = (item: unknown) => passes.some((p) => mayBeInScope(p.policy.scope, resourceType.ref(item, ctx), Boolean(resourceType.tagsListed)));
   for await (const page of resourceType.list(ctx, prepared, ids)) {
-    const enriched = resourceType.enrich ? await resourceType.enrich(ctx, page, prepared, needs) : page;
+    const kept = scopeFirst ? page.filter(wanted) : page;
+    const enriched = resourceType.enrich ? (kept.length ? await resourceType.enrich(ctx, kept, prepared, needs) : []) : page;
     for (const item of enriched) for (const p of passes) collect(p, p.pass.observe(item), item);
     listed += page.length;
     deps.onProgress?.({ phase: 'list', resourceType: resourceTypeId, region, listed });

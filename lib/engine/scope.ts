@@ -23,6 +23,16 @@ export function inScope(scope: Scope, resource: ResourceRef): boolean {
   return true;
 }
 
+/**
+ * Whether a resource can be in the policy's scope, judged from what its listing gave before
+ * enrichment: accounts and names always, tags only when the listing carries them complete.
+ * The engine skips enrichment (per-resource reads) for resources no policy can want.
+ */
+export function mayBeInScope(scope: Scope, resource: ResourceRef, tagsListed: boolean): boolean {
+  if (tagsListed) return inScope(scope, resource);
+  return inScope({ ...scope, includeTags: undefined, excludeTags: undefined }, resource);
+}
+
 /** Protections common to every resource type; modules add their own (AMI references, Backup, …). */
 export function protectionOf(resource: ResourceRef): string | undefined {
   if (SKIP_TAG in resource.tags) return `tagged ${SKIP_TAG}`;

@@ -132,6 +132,8 @@ export interface ResourceType<R = any, Prepared = any> {
   ref(resource: R, ctx: RegionContext): ResourceRef;
   /** Global resource types (S3 buckets) list once per account, not once per region. */
   global?: boolean;
+  /** list() gives every resource its complete tags, so tag scopes can apply before enrich. */
+  tagsListed?: boolean;
 }
 
 /** Per-run data a detector sees besides the resource itself. */

@@ -178,7 +178,7 @@ describe('S3 run, second run and undo', () => {
 });
 
 describe('S3 API-call counts', () => {
-  it('scans 1,000 buckets with one lifecycle read per bucket and 54 batched GetMetricData calls (26 storage types + NumberOfObjects per bucket)', async () => {
+  it('scans 1,000 buckets with one lifecycle and one versioning read per bucket, tags in 10 GetResources calls and 54 batched GetMetricData calls (26 storage types + NumberOfObjects per bucket)', async () => {
     // Prepare: 1,000 buckets, a tenth of them with size metrics.
     const sandbox = emptySandbox({ clock, pageCap: undefined }); // counts calls at full page size
     for (let i = 0; i < 1000; i++) {
@@ -204,11 +204,11 @@ describe('S3 API-call counts', () => {
     // Assess
     expect(sandbox.callsByOperation()).toEqual({
       'cloudwatch:GetMetricData': 54, // 1,000 buckets × 27 queries / 500 per call
+      'resourcegroupstaggingapi:GetResources': 10, // 100 ARNs a call
       's3:GetBucketLifecycleConfiguration': 1000,
-      's3:GetBucketTagging': 1000,
       's3:GetBucketVersioning': 1000,
       's3:ListBuckets': 1,
-      's3:ListMultipartUploads': 1000,
+      // No ListMultipartUploads: with minIncompleteUploads 0 the count decides nothing.
     });
     expect(result.findings.filter((f) => f.policy === 'transition')).toHaveLength(100);
     expect(result.findings.filter((f) => f.policy === 'noncurrent')).toHaveLength(334);

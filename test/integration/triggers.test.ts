@@ -58,10 +58,9 @@ describe('the event function', () => {
     expect(writes(env)).toEqual(['PutBucketLifecycleConfiguration acme-eu-exports']);
     // Only the one bucket is read: one listing, no other bucket touched.
     expect(env.sandbox.callsByOperation()).toEqual({
+      'resourcegroupstaggingapi:GetResources': 1, // the bucket's tags, in its region
       's3:GetBucketLifecycleConfiguration': 4, // enrich, the read before the merge-put, verify and its one re-read while the put propagates
-      's3:GetBucketTagging': 1,
       's3:ListBuckets': 1,
-      's3:ListMultipartUploads': 1,
       's3:PutBucketLifecycleConfiguration': 1,
     });
   });

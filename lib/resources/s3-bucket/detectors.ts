@@ -62,21 +62,24 @@ export const missingAbortMultipartRule: Detector<Bucket, { minIncompleteUploads:
     /** Flag only buckets with at least this many incomplete uploads (0: every bucket without the rule). */
     minIncompleteUploads: z.number().int().min(0).default(0),
   }),
-  needs: [S3_NEEDS.lifecycle, S3_NEEDS.multipart],
+  // The uploads are read (one ListMultipartUploads per bucket) only when their count decides:
+  // with minIncompleteUploads 0 every bucket without the rule is flagged, counted or not.
+  needs: (options) => (options.minIncompleteUploads > 0 ? [S3_NEEDS.lifecycle, S3_NEEDS.multipart] : [S3_NEEDS.lifecycle]),
   detect(bucket, options, { ctx }) {
     const rules = bucket.lifecycle?.Rules ?? [];
     if (abortRuleOf(rules)) return undefined;
-    const uploads = bucket.multipartUploads ?? { count: 0, truncated: false };
-    if (uploads.count < options.minIncompleteUploads) return undefined;
+    const uploads = bucket.multipartUploads;
+    if ((uploads?.count ?? 0) < options.minIncompleteUploads) return undefined;
     return {
-      reason:
-        uploads.count > 0
+      reason: !uploads
+        ? 'No lifecycle rule aborts incomplete multipart uploads: failed uploads are billed until aborted (not counted: the policy flags every bucket without the rule).'
+        : uploads.count > 0
           ? `${uploads.count}${uploads.truncated ? '+' : ''} incomplete multipart upload${uploads.count === 1 ? ' is' : 's are'} billed until aborted, and no lifecycle rule aborts them.`
           : 'No lifecycle rule aborts incomplete multipart uploads: failed uploads would be billed forever.',
       evidence: {
-        incompleteUploads: uploads.count,
-        incompleteUploadsTruncated: uploads.truncated,
-        oldestIncompleteUploadAgeDays: ageDays(uploads.oldestInitiated, ctx.now),
+        ...(uploads
+          ? { incompleteUploads: uploads.count, incompleteUploadsTruncated: uploads.truncated, oldestIncompleteUploadAgeDays: ageDays(uploads.oldestInitiated, ctx.now) }
+          : { incompleteUploads: 'not counted' }),
         lifecycleRules: rules.length,
       },
       savings: { monthlyUsd: 0, basis: ['Incomplete-upload bytes are unknown: ListMultipartUploads gives counts and ages, not sizes.'] },

@@ -1,10 +1,16 @@
 /**
- * S3 buckets: listed per region with ListBuckets' BucketRegion filter (paginated), then
- * enriched page by page with only the reads the policies' detectors need.
+ * S3 buckets: listed per region with ListBuckets' BucketRegion filter (paginated). Tags come
+ * with the listing from the Resource Groups Tagging API: one GetResources per 100 buckets
+ * (ResourceARNList), in the buckets' own region (the API returns only resources located in the
+ * Region it is called in, and never untagged ones: a bucket it does not return has no tags).
+ * With tags known at listing, the engine applies policy scopes (names, tags) before
+ * enrichment, so excluded buckets cost no per-bucket read. Each page is then enriched with
+ * only the per-bucket reads the policies' detectors need (lifecycle, versioning, multipart
+ * uploads) and one batched CloudWatch read for sizes.
  */
+import { GetResourcesCommand, ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-groups-tagging-api';
 import {
   GetBucketLifecycleConfigurationCommand,
-  GetBucketTaggingCommand,
   GetBucketVersioningCommand,
   ListMultipartUploadsCommand,
   S3Client,
@@ -12,7 +18,7 @@ import {
   type LifecycleRule,
 } from '@aws-sdk/client-s3';
 import type { RegionContext, ResourceType } from '../../engine/types.ts';
-import { mapLimit } from '../../util/async.ts';
+import { batches, mapLimit } from '../../util/async.ts';
 import { awsErrorName } from '../../util/errors.ts';
 import { readBucketSizes } from './metrics.ts';
 import type { BucketSizes } from './savings.ts';
@@ -52,14 +58,26 @@ export async function readLifecycle(s3: S3Client, bucket: string): Promise<Lifec
   }
 }
 
-async function readTags(s3: S3Client, bucket: string): Promise<Record<string, string>> {
-  try {
-    const out = await s3.send(new GetBucketTaggingCommand({ Bucket: bucket }));
-    return Object.fromEntries((out.TagSet ?? []).map((t) => [t.Key!, t.Value ?? '']));
-  } catch (error) {
-    if (awsErrorName(error) === 'NoSuchTagSet') return {};
-    throw error;
+/** ARNs one GetResources call takes (ResourceARNList: 1 to 100; no pagination with it). */
+export const TAGGING_ARNS_PER_CALL = 100;
+
+export const bucketArn = (name: string) => `arn:aws:s3:::${name}`;
+
+/**
+ * Tags of the named buckets (all in `ctx.region`), ⌈n/100⌉ GetResources calls. A bucket the
+ * API does not return is untagged (GetResources never returns untagged resources).
+ */
+export async function readBucketTags(ctx: RegionContext, names: readonly string[]): Promise<Map<string, Record<string, string>>> {
+  const tagging = ctx.clients.get(ResourceGroupsTaggingAPIClient, ctx.region);
+  const byArn = new Map<string, Record<string, string>>();
+  for (const batch of batches([...names], TAGGING_ARNS_PER_CALL)) {
+    const out = await tagging.send(new GetResourcesCommand({ ResourceARNList: batch.map(bucketArn) }));
+    for (const m of out.ResourceTagMappingList ?? []) {
+      // Trimmed: the documented example shows an ARN with a stray leading space.
+      if (m.ResourceARN) byArn.set(m.ResourceARN.trim(), Object.fromEntries((m.Tags ?? []).map((t) => [t.Key!, t.Value ?? ''])));
+    }
   }
+  return new Map(names.map((name) => [name, byArn.get(bucketArn(name)) ?? {}]));
 }
 
 async function readVersioning(s3: S3Client, bucket: string): Promise<NonNullable<Bucket['versioning']>> {
@@ -82,9 +100,11 @@ async function readMultipartUploads(s3: S3Client, bucket: string): Promise<NonNu
 export const s3BucketResource: ResourceType<Bucket> = {
   id: 's3-bucket',
   title: 'S3 bucket',
+  // Tags come with the listing (GetResources), so tag scopes apply before enrichment.
+  tagsListed: true,
   permissions: [
     's3:ListAllMyBuckets',
-    's3:GetBucketTagging',
+    'tag:GetResources',
     's3:GetLifecycleConfiguration',
     's3:GetBucketVersioning',
     's3:ListBucketMultipartUploads',
@@ -95,10 +115,10 @@ export const s3BucketResource: ResourceType<Bucket> = {
     const s3 = ctx.clients.get(S3Client, ctx.region);
     const wanted = ids ? new Set(ids) : undefined;
     for await (const page of paginateListBuckets({ client: s3, pageSize: 1000 }, { BucketRegion: ctx.region })) {
-      const buckets = (page.Buckets ?? [])
-        .filter((b) => b.Name && (!wanted || wanted.has(b.Name)))
-        .map((b): Bucket => ({ name: b.Name!, region: b.BucketRegion ?? ctx.region, createdAt: b.CreationDate?.toISOString(), tags: {} }));
-      if (buckets.length > 0) yield buckets;
+      const listed = (page.Buckets ?? []).filter((b) => b.Name && (!wanted || wanted.has(b.Name)));
+      if (listed.length === 0) continue;
+      const tags = await readBucketTags(ctx, listed.map((b) => b.Name!));
+      yield listed.map((b): Bucket => ({ name: b.Name!, region: b.BucketRegion ?? ctx.region, createdAt: b.CreationDate?.toISOString(), tags: tags.get(b.Name!)! }));
     }
   },
 
@@ -106,15 +126,14 @@ export const s3BucketResource: ResourceType<Bucket> = {
     const s3 = ctx.clients.get(S3Client, ctx.region);
     // Sizes for the whole page in a few GetMetricData calls (≤500 queries each), alongside the per-bucket reads.
     const sizes = needs.has(S3_NEEDS.sizes) ? readBucketSizes(ctx, page.map((b) => b.name)) : Promise.resolve(undefined);
-    // S3 has no batch read for these: one call per bucket and kind, each at most once, bounded concurrency.
+    // S3 has no batch read for these: one call per bucket and kind, only those asked for, bounded concurrency.
     const reads = mapLimit(page, BUCKET_READ_CONCURRENCY, async (bucket) => {
-      const [tags, lifecycle, versioning, multipartUploads] = await Promise.all([
-        readTags(s3, bucket.name),
+      const [lifecycle, versioning, multipartUploads] = await Promise.all([
         needs.has(S3_NEEDS.lifecycle) ? readLifecycle(s3, bucket.name) : undefined,
         needs.has(S3_NEEDS.versioning) ? readVersioning(s3, bucket.name) : undefined,
         needs.has(S3_NEEDS.multipart) ? readMultipartUploads(s3, bucket.name) : undefined,
       ]);
-      const enriched: Bucket = { ...bucket, tags };
+      const enriched: Bucket = { ...bucket };
       if (lifecycle !== undefined) enriched.lifecycle = lifecycle;
       if (versioning !== undefined) enriched.versioning = versioning;
       if (multipartUploads !== undefined) enriched.multipartUploads = multipartUploads;
