@@ -13,7 +13,7 @@ import * as z from 'zod'; // namespace import: lets esbuild drop unused zod (loc
 import type { ActionRecord, Finding, RegionContext, Remediator } from '../../engine/types.ts';
 import { PlanConstraintError, UndoRefusedError } from '../../util/errors.ts';
 import { stableStringify } from '../../util/hash.ts';
-import { readGroup, readPolicies } from './resource.ts';
+import { readGroup, readPolicies, readPolicy } from './resource.ts';
 import {
   DEFAULT_LOWER_MIN,
   DEFAULT_RAISE_TARGET,
@@ -75,9 +75,10 @@ function differingFields(a: ScalingPolicy | undefined, b: ScalingPolicy | undefi
 /** The group's sizes and the named policies, read now. */
 async function snapshot(ctx: RegionContext, groupName: string, policyNames: string[]): Promise<AsgBefore> {
   const client = ctx.clients.get(AutoScalingClient, ctx.region);
-  const group = await readGroup(client, groupName, ctx.region);
+  // Both reads at once: one round trip of latency, not two.
+  const [group, byGroup] = await Promise.all([readGroup(client, groupName, ctx.region), policyNames.length ? readPolicies(client, groupName) : undefined]);
   if (!group) throw new PlanConstraintError(`Auto Scaling group '${groupName}' no longer exists in ${ctx.region}; nothing was changed.`);
-  const all = policyNames.length ? ((await readPolicies(client, groupName)).get(groupName) ?? []) : [];
+  const all = byGroup?.get(groupName) ?? [];
   const policies = policyNames.map((name) => {
     const found = all.find((p) => p.PolicyName === name);
     if (!found) throw new PlanConstraintError(`Scaling policy '${name}' of '${groupName}' no longer exists; nothing was changed.`);
@@ -92,6 +93,22 @@ async function snapshot(ctx: RegionContext, groupName: string, policyNames: stri
     ...(group.defaultInstanceWarmup !== undefined ? { defaultInstanceWarmup: group.defaultInstanceWarmup } : {}),
   };
   return { group: sizes, policies };
+}
+
+/**
+ * The state after a write, as written: the re-read made right before the write with the
+ * change applied. Apply does not re-read after writing; verify re-reads once (the alarm path
+ * makes one read to detect, one right before the write, one to verify).
+ */
+function asWritten(before: AsgBefore, change: (after: AsgBefore) => void): AsgBefore {
+  const after = structuredClone(before);
+  change(after);
+  return after;
+}
+
+/** One scaling policy, read now (verify: one DescribePolicies call, not the group too). */
+async function currentPolicy(ctx: RegionContext, groupName: string, policyName: string): Promise<ScalingPolicy | undefined> {
+  return readPolicy(ctx.clients.get(AutoScalingClient, ctx.region), groupName, policyName);
 }
 
 /** What undo compares: settings trimtab may change (not DesiredCapacity: scaling moves it all day). */
@@ -200,12 +217,15 @@ export const raiseTarget: Remediator<RaiseTargetParams, { maxTarget: number; max
     const input = putInputFrom(before.policies[0]);
     input.TargetTrackingConfiguration = { ...input.TargetTrackingConfiguration!, TargetValue: toTarget };
     await putPolicy(ctx, input);
-    return { before, after: await snapshot(ctx, group, [policyName]), detail: `target ${fromTarget}% → ${toTarget}%` };
+    const after = asWritten(before, (a) => void (a.policies[0].TargetTrackingConfiguration = { ...a.policies[0].TargetTrackingConfiguration!, TargetValue: toTarget }));
+    return { before, after, detail: `target ${fromTarget}% → ${toTarget}%` };
   },
 
   async verify(ctx, plan) {
-    const now = await snapshot(ctx, plan.params.group, [plan.params.policyName]);
-    const value = now.policies[0].TargetTrackingConfiguration?.TargetValue;
+    // Only the policy changed: re-read it alone.
+    const policy = await currentPolicy(ctx, plan.params.group, plan.params.policyName);
+    if (!policy) return { ok: false, detail: `'${plan.params.policyName}' of ${plan.params.group} no longer exists` };
+    const value = policy.TargetTrackingConfiguration?.TargetValue;
     return value === plan.params.toTarget
       ? { ok: true, detail: `'${plan.params.policyName}' tracks ${value}% CPU` }
       : { ok: false, detail: `'${plan.params.policyName}' tracks ${value}% CPU, expected ${plan.params.toTarget}%` };
@@ -263,7 +283,7 @@ export const lowerMinSize: Remediator<LowerMinParams, { floor: number; maxReduct
     const before = await snapshot(ctx, group, []);
     if (before.group.minSize !== fromMinSize) throw new PlanConstraintError(`${group} has MinSize ${before.group.minSize} now, not ${fromMinSize} as when detected; nothing was changed.`);
     await updateGroup(ctx, { AutoScalingGroupName: group, MinSize: toMinSize });
-    return { before, after: await snapshot(ctx, group, []), detail: `MinSize ${fromMinSize} → ${toMinSize}` };
+    return { before, after: asWritten(before, (a) => void (a.group.minSize = toMinSize)), detail: `MinSize ${fromMinSize} → ${toMinSize}` };
   },
 
   async verify(ctx, plan) {
@@ -333,7 +353,13 @@ export const lengthenWarmup: Remediator<WarmupParams, { minSeconds: number; fact
       if (change.field === 'DefaultCooldown') await updateGroup(ctx, { AutoScalingGroupName: group, DefaultCooldown: change.to });
       else await putPolicy(ctx, { ...putInputFrom(before.policies.find((p) => p.PolicyName === change.policyName)!), [change.field]: change.to });
     }
-    return { before, after: await snapshot(ctx, group, names), detail: `${changes.length} setting(s) lengthened` };
+    const after = asWritten(before, (a) => {
+      for (const change of changes) {
+        if (change.field === 'DefaultCooldown') a.group.defaultCooldown = change.to;
+        else (a.policies.find((p) => p.PolicyName === change.policyName)! as Record<string, unknown>)[change.field] = change.to;
+      }
+    });
+    return { before, after, detail: `${changes.length} setting(s) lengthened` };
   },
 
   async verify(ctx, plan) {

@@ -241,37 +241,20 @@ export const asgResource: ResourceType<Group, AsgPrepared> = {
     const names = page.map((g) => g.name);
     const windowDays = windowDaysOf(needs);
     const enriched = page.map((g) => ({ ...g }));
-    if (needs.has(ASG_NEEDS.policies)) {
+    // The three lookups are independent (each sets its own field): run them at once, so an
+    // alarm-driven run for one group waits one round trip for them, not three.
+    const withPolicies = async () => {
+      if (!needs.has(ASG_NEEDS.policies)) return;
       const policies = await perGroupOrRegion(names, prepared, 'policiesByGroup', (name) => readPolicies(client, name));
       for (const g of enriched) g.policies = policies.get(g.name) ?? [];
-    }
-    if (needs.has(ASG_NEEDS.activities)) {
+    };
+    const withActivities = async () => {
+      if (!needs.has(ASG_NEEDS.activities)) return;
       const since = new Date(ctx.now.getTime() - windowDays * 24 * HOUR_MS);
       const activities = await perGroupOrRegion(names, prepared, 'activitiesByGroup', (name) => readActivities(client, since, name));
       for (const g of enriched) g.activities = activities.get(g.name) ?? { events: [] };
-    }
-    if (needs.has(ASG_NEEDS.usage)) {
-      const usage = await readUsage(ctx, enriched, windowDays);
-      for (const g of enriched) {
-        const profile = usage.get(g.name)!;
-        const hasInService = profile.inService.some((v) => v !== null);
-        // Without group metrics enabled, assume today's in-service count held all window (labelled in the evidence).
-        g.usage = {
-          windowDays,
-          cpu: profile.cpu,
-          inService: hasInService ? profile.inService : profile.cpu.map((v) => (v === null ? null : g.inServiceNow || g.desiredCapacity)),
-          inServiceSource: hasInService ? 'GroupInServiceInstances' : 'current in-service count',
-        };
-      }
-      const lcNames = enriched.filter((g) => !g.instanceType && g.launchConfigurationName).map((g) => g.launchConfigurationName!);
-      if (lcNames.length) {
-        const types = await readLaunchConfigurationTypes(client, lcNames);
-        for (const g of enriched) {
-          const type = g.launchConfigurationName ? types.get(g.launchConfigurationName) : undefined;
-          if (!g.instanceType && type) Object.assign(g, { instanceType: type, instanceTypeSource: 'launch-configuration' });
-        }
-      }
-    }
+    };
+    await Promise.all([withPolicies(), withActivities(), withUsage(ctx, client, enriched, needs, windowDays)]);
     return enriched;
   },
 
@@ -279,3 +262,29 @@ export const asgResource: ResourceType<Group, AsgPrepared> = {
     return { type: 'asg', id: group.name, arn: group.arn, account: ctx.account, region: group.region, tags: group.tags };
   },
 };
+
+/** Hourly usage over the window, and instance types from launch configurations where needed. */
+async function withUsage(ctx: RegionContext, client: AutoScalingClient, enriched: Group[], needs: ReadonlySet<string>, windowDays: number) {
+  if (needs.has(ASG_NEEDS.usage)) {
+    const usage = await readUsage(ctx, enriched, windowDays);
+    for (const g of enriched) {
+      const profile = usage.get(g.name)!;
+      const hasInService = profile.inService.some((v) => v !== null);
+      // Without group metrics enabled, assume today's in-service count held all window (labelled in the evidence).
+      g.usage = {
+        windowDays,
+        cpu: profile.cpu,
+        inService: hasInService ? profile.inService : profile.cpu.map((v) => (v === null ? null : g.inServiceNow || g.desiredCapacity)),
+        inServiceSource: hasInService ? 'GroupInServiceInstances' : 'current in-service count',
+      };
+    }
+    const lcNames = enriched.filter((g) => !g.instanceType && g.launchConfigurationName).map((g) => g.launchConfigurationName!);
+    if (lcNames.length) {
+      const types = await readLaunchConfigurationTypes(client, lcNames);
+      for (const g of enriched) {
+        const type = g.launchConfigurationName ? types.get(g.launchConfigurationName) : undefined;
+        if (!g.instanceType && type) Object.assign(g, { instanceType: type, instanceTypeSource: 'launch-configuration' });
+      }
+    }
+  }
+}
