@@ -45,6 +45,11 @@ export interface Bucket {
 /** Data the S3 detectors can ask for. */
 export const S3_NEEDS = { lifecycle: 'lifecycle', versioning: 'versioning', multipart: 'multipart-uploads', sizes: 'sizes' } as const;
 
+/** Buckets per ListBuckets call (MaxBuckets: 1 to 10,000). */
+const LIST_BUCKETS_PAGE = 10_000;
+/** Buckets per page handed to enrichment and the detectors. */
+const BUCKETS_PER_PAGE = 1000;
+
 /** Per-bucket reads run this many at a time. */
 const BUCKET_READ_CONCURRENCY = 16;
 
@@ -114,11 +119,13 @@ export const s3BucketResource: ResourceType<Bucket> = {
   async *list(ctx, _prepared, ids) {
     const s3 = ctx.clients.get(S3Client, ctx.region);
     const wanted = ids ? new Set(ids) : undefined;
-    for await (const page of paginateListBuckets({ client: s3, pageSize: 1000 }, { BucketRegion: ctx.region })) {
+    // MaxBuckets takes up to 10,000 (ListBuckets reference); the detectors see pages of 1,000.
+    for await (const page of paginateListBuckets({ client: s3, pageSize: LIST_BUCKETS_PAGE }, { BucketRegion: ctx.region })) {
       const listed = (page.Buckets ?? []).filter((b) => b.Name && (!wanted || wanted.has(b.Name)));
-      if (listed.length === 0) continue;
-      const tags = await readBucketTags(ctx, listed.map((b) => b.Name!));
-      yield listed.map((b): Bucket => ({ name: b.Name!, region: b.BucketRegion ?? ctx.region, createdAt: b.CreationDate?.toISOString(), tags: tags.get(b.Name!)! }));
+      for (const chunk of batches(listed, BUCKETS_PER_PAGE)) {
+        const tags = await readBucketTags(ctx, chunk.map((b) => b.Name!));
+        yield chunk.map((b): Bucket => ({ name: b.Name!, region: b.BucketRegion ?? ctx.region, createdAt: b.CreationDate?.toISOString(), tags: tags.get(b.Name!)! }));
+      }
     }
   },
 
