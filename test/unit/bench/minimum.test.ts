@@ -1,7 +1,9 @@
 /** The benchmark's pure parts: the fewest-calls model, the call comparison, and the statistics. */
 import { describe, expect, it } from 'vitest';
 import { transitionsPerExecution } from '../../../lib/bench/cost.ts';
-import { callsPerThousand, compareCalls, listingCalls, minimumCalls } from '../../../lib/bench/minimum.ts';
+import { benchSandbox, needsOf, sweepPolicies } from '../../../lib/bench/account.ts';
+import { callsPerThousand, compareCalls, listingCalls, minimumCalls, PAGE_LIMITS } from '../../../lib/bench/minimum.ts';
+import { SCAN_CASES } from '../../../lib/bench/scan.ts';
 import { atMost, median, percentile } from '../../../lib/bench/stats.ts';
 
 describe('minimumCalls', () => {
@@ -27,6 +29,25 @@ describe('minimumCalls', () => {
     });
     expect(listingCalls(1000, 1000)).toBe(1);
     expect(() => listingCalls(10, 0)).toThrow(/page limit 0/);
+  });
+
+  it('counts S3 tags as ⌈buckets / 100⌉ GetResources calls, and per bucket only the reads the shipped policies need', () => {
+    // Prepare: the s3-5k case as the bench models it, with the sweep's S3 policies (trimtab.yml).
+    const s3 = SCAN_CASES.find((c) => c.id === 's3-5k')!;
+    const policies = sweepPolicies('s3-bucket');
+
+    // Act
+    const minimum = minimumCalls(s3.model(benchSandbox(), needsOf(policies)));
+
+    // Assess: no GetBucketTagging and no ListMultipartUploads (minIncompleteUploads is 0 in trimtab.yml).
+    expect(PAGE_LIMITS['resourcegroupstaggingapi:GetResources']).toBe(100);
+    expect(minimum).toEqual({
+      'cloudwatch:GetMetricData': 270,
+      'resourcegroupstaggingapi:GetResources': 50,
+      's3:GetBucketLifecycleConfiguration': 5000,
+      's3:GetBucketVersioning': 5000,
+      's3:ListBuckets': 1,
+    });
   });
 
   it('compares counted calls with the minimum overall and per operation, including operations the model did not expect', () => {
