@@ -124,6 +124,8 @@ const THROTTLING_ERROR: Record<string, [string, number]> = {
   ec2: ['RequestLimitExceeded', 503],
   s3: ['SlowDown', 503],
   autoscaling: ['Throttling', 400],
+  // GetResources reference: ThrottledException (client fault).
+  resourcegroupstaggingapi: ['ThrottledException', 400],
 };
 
 /**

@@ -109,6 +109,22 @@ describe('sandbox GetResources (Resource Groups Tagging API)', () => {
     expect(out.ResourceTagMappingList).toEqual([{ ResourceARN: 'arn:aws:s3:::untagged', Tags: [{ Key: 'owner', Value: 'ops' }] }]);
   });
 
+  it('throttles with ThrottledException, which the SDK retries', async () => {
+    // Prepare: the first call is throttled, the next is not.
+    const draws = [0, 1];
+    const sandbox = emptySandbox({ clock, pageCap: undefined, faults: { throttleRate: 0.5, random: () => draws.shift() ?? 1 } });
+    seedBucket(sandbox, SANDBOX_ACCOUNT, { name: 'tagged', region: 'us-east-1', ageDays: 1, tags: { team: 'web' } });
+    const client = envFor(sandbox, ['us-east-1']).clients.get(ResourceGroupsTaggingAPIClient, 'us-east-1');
+
+    // Act
+    const out = await client.send(new GetResourcesCommand({ ResourceARNList: ['arn:aws:s3:::tagged'] }));
+
+    // Assess
+    expect(out.ResourceTagMappingList).toHaveLength(1);
+    expect(out.$metadata.attempts).toBe(2);
+    expect(sandbox.callsByOperation()).toEqual({ 'resourcegroupstaggingapi:GetResources': 2 });
+  });
+
   it.each([
     ['ResourceARNList with ResourcesPerPage', { ResourceARNList: ['arn:aws:s3:::tagged-0'], ResourcesPerPage: 10 }, /pagination parameters/],
     ['ResourceARNList with ResourceTypeFilters', { ResourceARNList: ['arn:aws:s3:::tagged-0'], ResourceTypeFilters: ['s3'] }, /ResourceTypeFilters/],
