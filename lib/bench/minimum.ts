@@ -26,6 +26,9 @@ export const PAGE_LIMITS = {
 
 export type LimitedOperation = keyof typeof PAGE_LIMITS;
 
+/** Datapoints one GetMetricData answer holds at most (then NextToken). */
+export const MAX_METRIC_DATAPOINTS_PER_CALL = 100_800;
+
 /** One listing (an operation with one set of filters) over `items` results. */
 export interface Listing {
   operation: LimitedOperation;
@@ -42,6 +45,12 @@ export interface CallModel {
   listings: Listing[];
   /** GetMetricData queries needed in the region (each batch of ≤500 is one call). */
   metricQueries?: number;
+  /**
+   * Datapoints those queries return: one GetMetricData answer holds at most 100,800 ("as many
+   * as 500 different metrics in a single request, with a total of as many as 100,800 data
+   * points", GetMetricData reference), so a long window needs more calls than ⌈queries / 500⌉.
+   */
+  metricDatapoints?: number;
   perItem?: PerItemRead[];
 }
 
@@ -57,7 +66,10 @@ export function minimumCalls(model: CallModel): Record<string, number> {
   const out: Record<string, number> = {};
   const add = (op: string, n: number) => (out[op] = (out[op] ?? 0) + n);
   for (const l of model.listings) add(l.operation, listingCalls(l.items, PAGE_LIMITS[l.operation]));
-  if (model.metricQueries) add('cloudwatch:GetMetricData', Math.ceil(model.metricQueries / PAGE_LIMITS['cloudwatch:GetMetricData']));
+  if (model.metricQueries) {
+    const byQueries = Math.ceil(model.metricQueries / PAGE_LIMITS['cloudwatch:GetMetricData']);
+    add('cloudwatch:GetMetricData', Math.max(byQueries, Math.ceil((model.metricDatapoints ?? 0) / MAX_METRIC_DATAPOINTS_PER_CALL)));
+  }
   for (const r of model.perItem ?? []) if (r.items > 0) add(r.operation, r.items);
   return Object.fromEntries(Object.entries(out).sort(([a], [b]) => a.localeCompare(b)));
 }

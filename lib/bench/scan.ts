@@ -129,8 +129,9 @@ function asgCase(groups: number): ScanCase {
             ? [{ operation: 'autoscaling:DescribeScalingActivities' as const, items: state.activities.filter((a) => Date.parse(a.startTime) >= since).length }]
             : []),
         ],
-        // CPU and in-service count per group.
+        // CPU and in-service count per group, hourly over the window.
         metricQueries: needs.has(ASG_NEEDS.usage) ? Object.keys(state.groups).length * 2 : 0,
+        metricDatapoints: needs.has(ASG_NEEDS.usage) ? Object.keys(state.groups).length * 2 * windowDaysOf(needs) * 24 : 0,
       };
     },
   };

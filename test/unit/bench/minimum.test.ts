@@ -50,6 +50,12 @@ describe('minimumCalls', () => {
     });
   });
 
+  it('needs more GetMetricData calls than ⌈queries / 500⌉ when the datapoints pass 100,800 a call', () => {
+    // 500 groups × 2 metrics × 14 days hourly = 336,000 datapoints: 4 calls, not 2.
+    expect(minimumCalls({ listings: [], metricQueries: 1000, metricDatapoints: 1000 * 14 * 24 })).toEqual({ 'cloudwatch:GetMetricData': 4 });
+    expect(minimumCalls({ listings: [], metricQueries: 1000, metricDatapoints: 1000 * 3 })).toEqual({ 'cloudwatch:GetMetricData': 2 });
+  });
+
   it('compares counted calls with the minimum overall and per operation, including operations the model did not expect', () => {
     const comparison = compareCalls({ 'ec2:DescribeSnapshots': 11, 'rbin:ListRules': 2, 'ec2:DescribeSnapshotAttribute': 1 }, { 'ec2:DescribeSnapshots': 11, 'rbin:ListRules': 1 });
     expect(comparison.actual).toBe(14);
