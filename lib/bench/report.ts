@@ -37,6 +37,22 @@ export function checkTargets(r: Omit<BenchResults, 'targets'>): TargetCheck[] {
   for (const f of r.lambda?.sizes ?? []) out.push(atMost(`zip ≤ ${TARGETS.zipKiB} KB: ${f.name}`, f.zipBytes / 1024, TARGETS.zipKiB, 'KiB'));
   for (const t of r.lambda?.init ?? []) out.push(atMost(`init ≤ ${TARGETS.initVsBaseline}× SDK-only baseline: ${t.name}`, t.ratio, TARGETS.initVsBaseline, '×'));
   if (r.runningCost) out.push(atMost('running cost < $1/month (10k snapshots, 1k buckets, 100 groups, daily)', r.runningCost.totalUsdPerMonth, TARGETS.costUsdMonth, 'USD'));
+  out.push(...checkCallTargets(r));
+  return out;
+}
+
+/** Issue 18's call targets: S3 calls per bucket, the alarm path's calls and its p95 at 20 ms a call. */
+export const CALL_TARGETS = { s3CallsPerBucket: 2, alarmPathCalls: 7, alarmPathP95Ms: 200, alarmPathLatencyMs: 20 } as const;
+
+function checkCallTargets(r: Omit<BenchResults, 'targets'>): TargetCheck[] {
+  const out: TargetCheck[] = [];
+  for (const s of r.scan.filter((c) => c.resource === 's3-bucket')) {
+    out.push(atMost(`S3 calls per bucket ≤ ${CALL_TARGETS.s3CallsPerBucket} (shipped policies): ${s.id}`, Math.round((s.vsMinimum.actual / s.resources) * 1000) / 1000, CALL_TARGETS.s3CallsPerBucket, 'calls'));
+  }
+  for (const e of r.endToEnd) {
+    out.push(atMost(`alarm → fix calls ≤ ${CALL_TARGETS.alarmPathCalls} (latency ${e.latencyMs} ms)`, Object.values(e.calls).reduce((a, b) => a + b, 0), CALL_TARGETS.alarmPathCalls, 'calls'));
+    if (e.latencyMs === CALL_TARGETS.alarmPathLatencyMs) out.push(atMost(`alarm → fix p95 < ${CALL_TARGETS.alarmPathP95Ms} ms at ${e.latencyMs} ms a call`, e.p95Ms, CALL_TARGETS.alarmPathP95Ms, 'ms'));
+  }
   return out;
 }
 
