@@ -11,5 +11,6 @@ registerDetector(stepScalingPolicies);
 registerRemediator(raiseTarget);
 registerRemediator(lengthenWarmup);
 registerRemediator(lowerMinSize);
+import './capacity-register.ts';
 
 export { groupTargets } from './targets.ts';

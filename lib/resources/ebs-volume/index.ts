@@ -8,3 +8,4 @@ registerDetector(unattached);
 registerDetector(gp2ToGp3);
 registerRemediator(snapshotAndDelete);
 registerRemediator(modifyToGp3);
+import './performance-register.ts';
