@@ -14,6 +14,8 @@ import { seedEbsVolumeSmallCompany } from '../../resources/ebs-volume/sandbox-se
 import { seedElasticIpSmallCompany } from '../../resources/elastic-ip/sandbox-seed.ts';
 import { seedLogGroupSmallCompany } from '../../resources/log-group/sandbox-seed.ts';
 import { seedLoadBalancersSmallCompany } from '../../resources/load-balancer/sandbox-seed.ts';
+import { seedAsgCapacitySmallCompany } from '../../resources/asg/capacity-seed.ts';
+import { seedVolumePerformanceSmallCompany } from '../../resources/ebs-volume/performance-seed.ts';
 import { seedOrganizationScenario } from '../../org/sandbox-seed.ts';
 
 export interface Scenario {
@@ -33,6 +35,8 @@ const SMALL_COMPANY_PARTS: Array<(sandbox: Sandbox, account: string) => void> = 
   seedElasticIpSmallCompany,
   seedLogGroupSmallCompany,
   seedLoadBalancersSmallCompany,
+  seedAsgCapacitySmallCompany,
+  seedVolumePerformanceSmallCompany,
 ];
 
 export const scenarios = new Registry<Scenario>('scenario');
