@@ -278,7 +278,7 @@ export const volumeAtCeiling: Detector<VolumeWithIo, CeilingOptions, EbsVolumePr
         iopsMax: round(Math.max(0, ...present(iops))),
         throughputP95MiBps: round(percentile(present(tp), 95), 2),
         /** Compute Optimizer convention: the proposed size (IOPS) in `candidate`. */
-        ...(typeof target === 'string' ? {} : { candidate: target.iops, candidateThroughputMiBps: target.throughput ?? null }),
+        ...(typeof target === 'string' ? {} : { candidate: target.iops, candidateThroughputMiBps: target.throughput ?? null, candidateDetail: describeTarget(target) }),
         ...(protection ? { protection } : {}),
       },
       savings: typeof target === 'string' ? { monthlyUsd: 0, basis: [target] } : performanceSavings(v, target, ctx.prices),

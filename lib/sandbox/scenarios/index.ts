@@ -16,6 +16,7 @@ import { seedLogGroupSmallCompany } from '../../resources/log-group/sandbox-seed
 import { seedLoadBalancersSmallCompany } from '../../resources/load-balancer/sandbox-seed.ts';
 import { seedAsgCapacitySmallCompany } from '../../resources/asg/capacity-seed.ts';
 import { seedVolumePerformanceSmallCompany } from '../../resources/ebs-volume/performance-seed.ts';
+import { seedComputeOptimizerSmallCompany } from '../../compute-optimizer/sandbox-seed.ts';
 import { seedOrganizationScenario } from '../../org/sandbox-seed.ts';
 
 export interface Scenario {
@@ -37,6 +38,7 @@ const SMALL_COMPANY_PARTS: Array<(sandbox: Sandbox, account: string) => void> = 
   seedLoadBalancersSmallCompany,
   seedAsgCapacitySmallCompany,
   seedVolumePerformanceSmallCompany,
+  seedComputeOptimizerSmallCompany,
 ];
 
 export const scenarios = new Registry<Scenario>('scenario');

@@ -13,6 +13,7 @@ import { iamService } from './iam.ts';
 import { rbinService } from './rbin.ts';
 import { s3Service } from './s3.ts';
 import { stsService } from './sts.ts';
+import { computeOptimizerService } from './compute-optimizer.ts';
 
 export const SANDBOX_SERVICES: SandboxService[] = [
   s3Service,
@@ -27,4 +28,5 @@ export const SANDBOX_SERVICES: SandboxService[] = [
   cloudwatchLogsService,
   elasticLoadBalancingV2Service,
   iamService,
+  computeOptimizerService,
 ];
