@@ -401,6 +401,7 @@ function performanceRemediator<O>(spec: {
   title: string;
   options: z.ZodObject<any>;
   defaultMode: 'approval' | 'dry-run';
+  undoable: 'yes';
   plan(finding: Finding, before: PerformanceBefore, options: O, prices: PriceTable): ReturnType<Remediator<PerformanceParams, O>['plan']>;
 }): Remediator<PerformanceParams, O> {
   return {
@@ -410,7 +411,7 @@ function performanceRemediator<O>(spec: {
     options: spec.options,
     permissions: ['ec2:DescribeVolumes', 'ec2:DescribeVolumesModifications', 'ec2:ModifyVolume'],
     defaultMode: spec.defaultMode,
-    undoable: 'yes',
+    undoable: spec.undoable,
 
     plan(finding, options, { prices }) {
       const before = finding.before as PerformanceBefore | undefined;
@@ -501,6 +502,7 @@ export const raiseVolumePerformance = performanceRemediator<RaiseOptions>({
     maxStepPercent: z.number().min(1).max(400).default(DEFAULT_RAISE.maxStepPercent),
   }),
   defaultMode: 'approval',
+  undoable: 'yes',
   plan(finding, before, options, prices) {
     const v = before.volume;
     const saturated = (finding.evidence as { saturated?: { iops: boolean; throughput: boolean } }).saturated;
@@ -526,6 +528,7 @@ export const lowerVolumeIops = performanceRemediator<LowerOptions>({
     headroomPercent: z.number().min(10).max(500).default(DEFAULT_LOWER.headroomPercent),
   }),
   defaultMode: 'approval',
+  undoable: 'yes',
   plan(finding, before, options, prices) {
     const v = before.volume;
     const peak = (finding.evidence as { iopsPeakHourly?: number }).iopsPeakHourly;
