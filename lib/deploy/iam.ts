@@ -7,7 +7,6 @@ import '../resources/index.ts';
 import type { Policy } from '../policy/load.ts';
 import { detectors, remediators, resourceTypes } from '../resources/registry.ts';
 import { isReadOnlyOperation } from '../aws/operations.ts';
-import { computeOptimizerPermissions } from '../compute-optimizer/recommendations.ts';
 
 export interface IamStatement {
   Effect: 'Allow';
@@ -62,7 +61,6 @@ export function actionsFor(policies: Policy[], options: { withRemediation: boole
   for (const policy of policies) {
     for (const action of resourceTypes.get(policy.resource).permissions) actions.add(action);
     for (const action of detectors(policy.resource).get(policy.detector.type).permissions ?? []) actions.add(action);
-    for (const action of computeOptimizerPermissions(policy.resource)) actions.add(action);
     if (options.withRemediation && policy.action) {
       for (const action of remediators(policy.resource).get(policy.action.type).permissions) actions.add(action);
     }

@@ -17,6 +17,7 @@ import { AutoScalingClient, UpdateAutoScalingGroupCommand } from '@aws-sdk/clien
 import * as z from 'zod'; // namespace import: lets esbuild drop unused zod (locales, JSON Schema) from Lambda bundles
 import type { ActionRecord, Detection, Detector, Finding, Remediator, SavingsEstimate } from '../../engine/types.ts';
 import { PRICE_TABLE_DATE, type PriceTable } from '../../savings/prices.ts';
+import { computeOptimizerPermissions } from '../../compute-optimizer/recommendations.ts';
 import { PlanConstraintError, UndoRefusedError } from '../../util/errors.ts';
 import { beforeOf } from './detectors.ts';
 import { ASG_NEEDS, DEFAULT_WINDOW_DAYS, readGroup, windowNeed, type Group } from './resource.ts';
@@ -102,6 +103,8 @@ export const underProvisionedAtMax: Detector<Group, UnderProvisionedOptions> = {
     minShare: z.number().min(0.01).max(1).default(0.2),
   }),
   needs: (o) => [ASG_NEEDS.policies, ASG_NEEDS.usage, windowNeed(o.windowDays ?? DEFAULT_WINDOW_DAYS)],
+  // It proposes a size (evidence.candidate): the engine asks Compute Optimizer for a second opinion.
+  permissions: computeOptimizerPermissions('asg'),
   detect(g, options, { ctx }): Detection | undefined {
     const policy = cpuTargetPolicy(g.policies);
     if (!policy) return undefined;

@@ -23,6 +23,7 @@ import { CloudWatchClient, paginateGetMetricData, type MetricDataQuery } from '@
 import { DescribeVolumesModificationsCommand, EC2Client, ModifyVolumeCommand } from '@aws-sdk/client-ec2';
 import { z } from 'zod';
 import { retryTransient } from '../../aws/consistency.ts';
+import { computeOptimizerPermissions } from '../../compute-optimizer/recommendations.ts';
 import { SKIP_TAG } from '../../engine/scope.ts';
 import type { ActionRecord, Detection, Detector, Finding, RegionContext, Remediator } from '../../engine/types.ts';
 import { usd, type PriceTable } from '../../savings/prices.ts';
@@ -239,7 +240,8 @@ export const volumeAtCeiling: Detector<VolumeWithIo, CeilingOptions, EbsVolumePr
     minShare: z.number().min(0.01).max(1).default(0.1),
   }),
   needs: (o) => [ioUsageNeed(o.windowDays ?? 14), VOLUME_NEEDS.modifications],
-  permissions: ['cloudwatch:GetMetricData'],
+  // It proposes a size (evidence.candidate): the engine asks Compute Optimizer for a second opinion.
+  permissions: ['cloudwatch:GetMetricData', ...computeOptimizerPermissions('ebs-volume')],
   detect(v, options, { ctx, prepared }): Detection | undefined {
     if (!v.ioUsage || !PERFORMANCE_TYPES.includes(v.volumeType)) return undefined;
     const iops = v.ioUsage.iops.slice(-options.windowDays * 24);
@@ -311,7 +313,8 @@ export const iopsOverProvisioned: Detector<VolumeWithIo, OverProvisionedOptions,
     minMonthlySavingsUsd: z.number().min(0).default(5),
   }),
   needs: (o) => [ioUsageNeed(o.windowDays ?? 14), VOLUME_NEEDS.modifications],
-  permissions: ['cloudwatch:GetMetricData'],
+  // It proposes a size (evidence.candidate): the engine asks Compute Optimizer for a second opinion.
+  permissions: ['cloudwatch:GetMetricData', ...computeOptimizerPermissions('ebs-volume')],
   detect(v, options, { ctx, prepared }): Detection | undefined {
     if (!v.ioUsage || !PERFORMANCE_TYPES.includes(v.volumeType) || v.iops === undefined) return undefined;
     const limits = limitsFor(v.volumeType, v.sizeGb)!;
