@@ -22,6 +22,13 @@ export const PAGE_LIMITS = {
   'autoscaling:DescribeLaunchConfigurations': 100,
   /** Queries per GetMetricData call. */
   'cloudwatch:GetMetricData': 500,
+  // Compute Optimizer (lib/compute-optimizer): one enrollment read per run, then ARN lists of
+  // at most ARNS_PER_CALL (100; the API reference names no limit) per Get*Recommendations call.
+  'computeoptimizer:GetEnrollmentStatus': 1,
+  'computeoptimizer:GetAutoScalingGroupRecommendations': 100,
+  'computeoptimizer:GetEBSVolumeRecommendations': 100,
+  'computeoptimizer:GetEC2InstanceRecommendations': 100,
+  'computeoptimizer:GetLambdaFunctionRecommendations': 100,
 } as const satisfies Record<string, number>;
 
 export type LimitedOperation = keyof typeof PAGE_LIMITS;

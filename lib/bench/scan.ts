@@ -7,6 +7,7 @@
 import { runPolicies } from '../engine/run.ts';
 import { ASG_NEEDS, windowDaysOf } from '../resources/asg/resource.ts';
 import { seedAutoScalingGroups } from '../resources/asg/sandbox-seed.ts';
+import { seedCapacityGroups } from '../resources/asg/capacity-seed.ts';
 import { seedSnapshots } from '../resources/ebs-snapshot/sandbox-seed.ts';
 import { QUERIES_PER_BUCKET } from '../resources/s3-bucket/metrics.ts';
 import { S3_NEEDS } from '../resources/s3-bucket/resource.ts';
@@ -137,9 +138,33 @@ function asgCase(groups: number): ScanCase {
   };
 }
 
-export const SCAN_CASES: ScanCase[] = [ebsCase(1_000), ebsCase(10_000), ebsCase(100_000), s3Case(1_000), s3Case(5_000), asgCase(500)];
+/**
+ * Under-provisioned capacity with Compute Optimizer's second opinion: half the groups sit at
+ * their MaxSize above the CPU target (a finding with a candidate each), the account is opted in.
+ * Compute Optimizer is asked once per 100 findings, never per group.
+ */
+function capacityCase(groups: number): ScanCase {
+  const pinned = Math.ceil(groups / 2);
+  return {
+    id: `asg-capacity-${groups}`,
+    title: `${groups} Auto Scaling groups, ${pinned} pinned at MaxSize, Compute Optimizer opted in`,
+    resource: 'asg',
+    resources: groups,
+    seed: (sandbox) => seedCapacityGroups(sandbox, SANDBOX_ACCOUNT, BENCH_REGION, groups),
+    model(sandbox, needs) {
+      const model = asgCase(groups).model(sandbox, needs);
+      model.listings.push(
+        { operation: 'computeoptimizer:GetEnrollmentStatus', items: 1 },
+        { operation: 'computeoptimizer:GetAutoScalingGroupRecommendations', items: pinned },
+      );
+      return model;
+    },
+  };
+}
+
+export const SCAN_CASES: ScanCase[] = [ebsCase(1_000), ebsCase(10_000), ebsCase(100_000), s3Case(1_000), s3Case(5_000), asgCase(500), capacityCase(500)];
 /** --quick: the small cases only. */
-export const QUICK_CASES = ['ebs-1k', 'ebs-10k', 's3-1k', 'asg-500'];
+export const QUICK_CASES = ['ebs-1k', 'ebs-10k', 's3-1k', 'asg-500', 'asg-capacity-500'];
 
 const mib = (kb: number) => Math.round(kb / 1024);
 

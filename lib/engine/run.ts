@@ -15,6 +15,7 @@ import { pricesWith, usd } from '../savings/prices.ts';
 import { ActionInProgressError, ProtectedResourceError, errorMessage } from '../util/errors.ts';
 import { shortHash } from '../util/hash.ts';
 import { systemClock, type Clock } from '../util/clock.ts';
+import { attachSecondOpinion, newSecondOpinionRun, type SecondOpinionRun } from '../compute-optimizer/second-opinion.ts';
 import { inScope, mayBeInScope, protectionOf } from './scope.ts';
 import { benefitOf, type ActionRecord, type ActionStatus, type Detection, type Detector, type DetectorPass, type Finding, type Mode, type RegionContext } from './types.ts';
 
@@ -166,12 +167,15 @@ export async function runPolicies(options: RunOptions, deps: EngineDeps): Promis
   const errors: RunError[] = [];
   const policies = options.targets ? options.policies.filter((p) => p.resource === options.targets!.resourceType) : options.policies;
 
+  const secondOpinion = newSecondOpinionRun();
   for (const resourceType of new Set(policies.map((p) => p.resource))) {
     const group = policies.filter((p) => p.resource === resourceType);
     for (const region of regionsOf(group, options, deps)) {
       const here = group.filter((p) => (p.scope.regions ?? options.regions ?? deps.defaultRegions).includes(region));
       try {
-        findings.push(...(await detectInRegion(resourceType, region, here, options, deps, now)));
+        const found = await detectInRegion(resourceType, region, here, options, deps, now);
+        await withSecondOpinion(found, here, region, deps, secondOpinion);
+        findings.push(...found);
       } catch (error) {
         deps.log?.('listing failed', { resourceType, region, error: errorMessage(error) });
         errors.push({ policies: here.map((p) => p.id), region, resourceType, error: errorMessage(error) });
@@ -229,6 +233,11 @@ export async function runPolicies(options: RunOptions, deps: EngineDeps): Promis
       durationMs: Math.round(performance.now() - started),
     },
   };
+}
+
+/** Compute Optimizer's recommendation on findings that propose a size, before planning (lib/compute-optimizer). */
+async function withSecondOpinion(found: FindingResult[], policies: Policy[], region: string, deps: EngineDeps, run: SecondOpinionRun) {
+  await attachSecondOpinion(found, policies, { account: deps.account, region, clients: deps.clients.withWrites(false), log: deps.log }, run);
 }
 
 function regionsOf(group: Policy[], options: RunOptions, deps: EngineDeps): string[] {

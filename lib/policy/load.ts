@@ -26,6 +26,8 @@ export interface Policy {
   limits: { maxActionsPerRun: number; cooldownHours: number };
   approval?: z.infer<typeof approvalSchema>;
   prices?: Record<string, unknown>;
+  /** Disagreement with (or no) Compute Optimizer recommendation makes a finding a conflict. */
+  requireComputeOptimizer?: boolean;
 }
 
 export interface PolicySet {

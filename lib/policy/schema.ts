@@ -121,6 +121,8 @@ const common = {
   limits: limitsSchema.partial().optional(),
   approval: approvalSchema.optional(),
   prices: z.record(z.string(), z.union([z.number().min(0), z.record(z.string(), z.number().min(0))])).optional(),
+  /** Act only where AWS Compute Optimizer agrees with the proposed size (docs/compute-optimizer.md). */
+  requireComputeOptimizer: z.boolean().optional(),
 };
 
 /** One policy variant per registered resource type. */

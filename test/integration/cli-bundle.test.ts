@@ -49,6 +49,8 @@ describe('the built trimtab command', () => {
       '@aws-sdk/client-auto-scaling',
       '@aws-sdk/client-cloudwatch',
       '@aws-sdk/client-cloudwatch-logs',
+      // Compute Optimizer's second opinion on the findings that propose a size (docs/compute-optimizer.md).
+      '@aws-sdk/client-compute-optimizer',
       '@aws-sdk/client-ec2',
       '@aws-sdk/client-elastic-load-balancing-v2',
       '@aws-sdk/client-rbin',

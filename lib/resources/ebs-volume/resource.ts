@@ -12,6 +12,7 @@ import { CloudWatchClient, paginateGetMetricData, type MetricDataQuery } from '@
 import { EC2Client, paginateDescribeVolumes, paginateDescribeVolumesModifications, type Volume } from '@aws-sdk/client-ec2';
 import type { RegionContext, ResourceType } from '../../engine/types.ts';
 import { batches } from '../../util/async.ts';
+import { withIoUsage } from './performance.ts';
 
 export interface EbsVolume {
   id: string;
@@ -154,7 +155,9 @@ export const ebsVolumeResource: ResourceType<EbsVolume, EbsVolumePrepared> = {
 
   async enrich(ctx, page, _prepared, needs) {
     const days = historyDays(needs);
-    return days === undefined ? page : readHistory(ctx, page, days);
+    const withHistory = days === undefined ? page : await readHistory(ctx, page, days);
+    // IOPS and throughput use of in-use gp3/io1/io2 volumes (performance.ts), when asked for.
+    return withIoUsage(ctx, withHistory, needs);
   },
 
   ref(v, ctx) {

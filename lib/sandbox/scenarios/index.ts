@@ -14,6 +14,9 @@ import { seedEbsVolumeSmallCompany } from '../../resources/ebs-volume/sandbox-se
 import { seedElasticIpSmallCompany } from '../../resources/elastic-ip/sandbox-seed.ts';
 import { seedLogGroupSmallCompany } from '../../resources/log-group/sandbox-seed.ts';
 import { seedLoadBalancersSmallCompany } from '../../resources/load-balancer/sandbox-seed.ts';
+import { seedAsgCapacitySmallCompany } from '../../resources/asg/capacity-seed.ts';
+import { seedVolumePerformanceSmallCompany } from '../../resources/ebs-volume/performance-seed.ts';
+import { seedComputeOptimizerSmallCompany } from '../../compute-optimizer/sandbox-seed.ts';
 import { seedOrganizationScenario } from '../../org/sandbox-seed.ts';
 
 export interface Scenario {
@@ -33,6 +36,9 @@ const SMALL_COMPANY_PARTS: Array<(sandbox: Sandbox, account: string) => void> = 
   seedElasticIpSmallCompany,
   seedLogGroupSmallCompany,
   seedLoadBalancersSmallCompany,
+  seedAsgCapacitySmallCompany,
+  seedVolumePerformanceSmallCompany,
+  seedComputeOptimizerSmallCompany,
 ];
 
 export const scenarios = new Registry<Scenario>('scenario');

@@ -14,6 +14,7 @@ import { rbinService } from './rbin.ts';
 import { s3Service } from './s3.ts';
 import { stsService } from './sts.ts';
 import { taggingService } from './tagging.ts';
+import { computeOptimizerService } from './compute-optimizer.ts';
 
 export const SANDBOX_SERVICES: SandboxService[] = [
   s3Service,
@@ -29,4 +30,5 @@ export const SANDBOX_SERVICES: SandboxService[] = [
   elasticLoadBalancingV2Service,
   iamService,
   taggingService,
+  computeOptimizerService,
 ];

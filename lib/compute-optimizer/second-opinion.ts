@@ -1,0 +1,130 @@
+/**
+ * The engine hook: after a policy's detection in one region, before planning, attach Compute
+ * Optimizer's recommendation to each actionable finding that proposes a size
+ * (`evidence.candidate`) on a resource type Compute Optimizer covers, compare the two, and show
+ * both when they disagree. A policy with `requireComputeOptimizer: true` turns a disagreement
+ * or a missing recommendation into a `conflict` finding, which is never acted on.
+ *
+ * Agreement: for a type or other name (instance type), the same value; for a number (MaxSize,
+ * IOPS, memory), the same direction from the current value (both raise, or both lower): the
+ * two tools size differently, but agree on what to do. Compute Optimizer saying "Optimized"
+ * (no change) disagrees with any change.
+ *
+ * Not opted in: said once per run (per account) in the log, and on each affected finding's
+ * evidence; the run carries on. Compute Optimizer is only called for resource types with
+ * findings that carry a candidate, one batched call per type and region.
+ */
+import type { AwsClients } from '../aws/clients.ts';
+import type { Finding } from '../engine/types.ts';
+import type { Policy } from '../policy/load.ts';
+import { errorMessage } from '../util/errors.ts';
+import { COMPUTE_OPTIMIZER_TYPES, enrollment, recommendationsFor, type Enrollment, type Recommendation } from './recommendations.ts';
+
+export type Agreement = 'agrees' | 'disagrees' | 'missing';
+
+/** What a finding carries in `evidence.computeOptimizer`. */
+export interface SecondOpinion {
+  agreement: Agreement;
+  /** trimtab's proposal (`evidence.candidate`). */
+  candidate: string | number;
+  finding?: string;
+  current?: string | number;
+  recommended?: string | number;
+  /** Why there is no recommendation. */
+  why?: string;
+}
+
+/** Per run: enrollment read once per account, and the "not opted in" note said once. */
+export interface SecondOpinionRun {
+  enrollment: Map<string, Promise<Enrollment>>;
+  said: Set<string>;
+}
+
+export const newSecondOpinionRun = (): SecondOpinionRun => ({ enrollment: new Map(), said: new Set() });
+
+const sign = (x: number) => (x > 0 ? 1 : x < 0 ? -1 : 0);
+
+/** Whether Compute Optimizer's recommendation agrees with trimtab's candidate. */
+export function compare(candidate: string | number, rec: Recommendation | undefined): Agreement {
+  if (!rec || rec.recommended === undefined) return 'missing';
+  if (typeof candidate === 'string' || typeof rec.recommended === 'string') return String(candidate) === String(rec.recommended) ? 'agrees' : 'disagrees';
+  if (typeof rec.current !== 'number') return candidate === rec.recommended ? 'agrees' : 'disagrees';
+  const ours = sign(candidate - rec.current);
+  return ours !== 0 && ours === sign(rec.recommended - rec.current) ? 'agrees' : 'disagrees';
+}
+
+interface HookContext {
+  account: string;
+  region: string;
+  clients: AwsClients;
+  log?: (message: string, data?: Record<string, unknown>) => void;
+}
+
+const candidateOf = (f: Finding) => {
+  const c = (f.evidence as { candidate?: unknown }).candidate;
+  return typeof c === 'string' || typeof c === 'number' ? c : undefined;
+};
+
+/** A detector's words for its candidate when one number does not say it all (e.g. '3,000 IOPS, 188 MiB/s'). */
+const detailOf = (f: Finding) => {
+  const d = (f.evidence as { candidateDetail?: unknown }).candidateDetail;
+  return typeof d === 'string' ? d : undefined;
+};
+
+/** Attaches the second opinion to the findings of one region (mutates them). */
+export async function attachSecondOpinion(findings: Finding[], policies: Policy[], ctx: HookContext, run: SecondOpinionRun): Promise<void> {
+  const wanted = findings.filter((f) => f.status === 'actionable' && COMPUTE_OPTIMIZER_TYPES[f.resource.type] && candidateOf(f) !== undefined);
+  if (wanted.length === 0) return;
+  const required = new Set(policies.filter((p) => p.requireComputeOptimizer).map((p) => p.id));
+
+  let state = run.enrollment.get(ctx.account);
+  if (!state) run.enrollment.set(ctx.account, (state = enrollment(ctx.clients, ctx.region).catch((error) => ({ active: false as const, why: `unreachable (${errorMessage(error)})` }))));
+  const enrolled = await state;
+  const recs = new Map<string, Recommendation>();
+  let why: string | undefined;
+  if (!enrolled.active) why = enrolled.why;
+  else {
+    for (const type of new Set(wanted.map((f) => f.resource.type))) {
+      try {
+        const arns = wanted.filter((f) => f.resource.type === type).map((f) => f.resource.arn);
+        for (const [arn, rec] of await recommendationsFor(ctx.clients, ctx.region, type, arns)) recs.set(arn, rec);
+      } catch (error) {
+        if ((error as Error).name === 'OptInRequiredException') {
+          why = 'not opted in (OptInRequiredException)';
+          run.enrollment.set(ctx.account, Promise.resolve({ active: false, why }));
+          break;
+        }
+        // Throttled after retries, access denied: no second opinion for this type, the run carries on.
+        why = `${COMPUTE_OPTIMIZER_TYPES[type].operation} failed: ${errorMessage(error)}`;
+      }
+    }
+  }
+  if (why && !run.said.has(`${ctx.account}:${why}`)) {
+    run.said.add(`${ctx.account}:${why}`);
+    ctx.log?.(`Compute Optimizer: account ${ctx.account} ${why}; findings carry no second opinion (https://docs.aws.amazon.com/compute-optimizer/latest/ug/getting-started.html).`, { account: ctx.account });
+  }
+
+  for (const f of wanted) {
+    const candidate = candidateOf(f)!;
+    const rec = recs.get(f.resource.arn);
+    const agreement = compare(candidate, rec);
+    const opinion: SecondOpinion = {
+      agreement,
+      candidate,
+      ...(rec ? { finding: rec.finding, current: rec.current, recommended: rec.recommended } : {}),
+      ...(agreement === 'missing' ? { why: why ?? (rec ? 'no recommended value' : 'no recommendation for this resource (Compute Optimizer needs at least 30 hours of metrics in 14 days)') } : {}),
+    };
+    f.evidence = { ...f.evidence, computeOptimizer: opinion };
+    const what = COMPUTE_OPTIMIZER_TYPES[f.resource.type].what;
+    if (agreement === 'disagrees') {
+      f.reason = `${f.reason} Compute Optimizer disagrees: it recommends ${what} ${rec!.recommended} (${rec!.finding}, now ${rec!.current ?? '?'}); trimtab proposes ${detailOf(f) ?? candidate}.`;
+    }
+    if (required.has(f.policy) && agreement !== 'agrees') {
+      f.status = 'conflict';
+      (f as Finding & { outcomeDetail?: string }).outcomeDetail =
+        agreement === 'missing'
+          ? `requireComputeOptimizer: no Compute Optimizer recommendation to agree with (${opinion.why}); not acted on.`
+          : `requireComputeOptimizer: Compute Optimizer recommends ${what} ${rec!.recommended} (${rec!.finding}), trimtab ${candidate}; not acted on.`;
+    }
+  }
+}

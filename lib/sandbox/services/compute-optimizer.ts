@@ -1,0 +1,162 @@
+/**
+ * Sandbox AWS Compute Optimizer (awsJson1_0 on the wire, like AWS). Recommendations are
+ * derived at call time from the sandbox's own resources and CloudWatch series, with simple
+ * published-style rules (not Compute Optimizer's model):
+ * - EC2 instance (AWS/EC2 CPUUtilization by InstanceId, hourly, 14 days): p95 < 40 % →
+ *   Overprovisioned, one size down in the family; p95 > 90 % → Underprovisioned, one size up;
+ *   else Optimized (the current type).
+ * - Auto Scaling group (CPU by AutoScalingGroupName): p95 ≥ 70 % → Underprovisioned with
+ *   MaxSize × 1.5; p95 < 30 % → Overprovisioned, one size down; else Optimized.
+ * - EBS volume (VolumeReadOps + VolumeWriteOps over active seconds): IOPS only. Hourly peak
+ *   ≥ 90 % of what is provisioned → NotOptimized at peak × 1.5; ≤ 30 % → NotOptimized at the
+ *   peak × 1.3 (never below the type's minimum); else Optimized. It does not judge throughput,
+ *   so it disagrees with trimtab about a throughput-bound volume (a seeded disagreement).
+ * - Lambda: no sandbox functions carry the data Compute Optimizer needs: no recommendation.
+ * Fewer than 30 hourly datapoints in 14 days: no recommendation (Compute Optimizer's minimum).
+ * An account that is not opted in (the default: enrollment is per account) gets
+ * OptInRequiredException from every Get*Recommendations. Answers page with nextToken.
+ */
+import { awsError, paginate, type AccountState, type OperationEnv, type Sandbox, type SandboxService } from '../sandbox.ts';
+import { autoscalingState } from './autoscaling.ts';
+import { cloudwatchState, seriesValue, type StoredMetric } from './cloudwatch.ts';
+import { ec2State } from './ec2.ts';
+import { ec2InstancesState } from './ec2-instances.ts';
+
+const HOUR_MS = 3_600_000;
+const WINDOW_HOURS = 14 * 24;
+const MIN_DATAPOINTS = 30;
+const SIZES = ['nano', 'micro', 'small', 'medium', 'large', 'xlarge', '2xlarge', '4xlarge', '8xlarge', '12xlarge', '16xlarge'];
+
+export interface ComputeOptimizerState {
+  status: 'Active' | 'Inactive' | 'Pending' | 'Failed';
+}
+
+export const computeOptimizerState = (sandbox: Sandbox, account: AccountState) =>
+  sandbox.global<ComputeOptimizerState>(account, 'computeoptimizer', () => ({ status: 'Inactive' }));
+
+/** Opt an account in (or out): the seed and the tests. */
+export function setComputeOptimizerEnrollment(sandbox: Sandbox, accountId: string, status: ComputeOptimizerState['status']) {
+  computeOptimizerState(sandbox, sandbox.account(accountId)).status = status;
+}
+
+function requireOptIn(env: OperationEnv) {
+  if (computeOptimizerState(env.sandbox, env.account).status !== 'Active') {
+    throw awsError('OptInRequiredException', 'The account is not opted in to AWS Compute Optimizer. Opt in with UpdateEnrollmentStatus or the console.', 403);
+  }
+}
+
+/** Hourly values of a stored metric over the last 14 days (hour starts). */
+function hourly(env: OperationEnv, namespace: string, metricName: string, dimension: [string, string]): number[] {
+  const metric = cloudwatchState(env.sandbox, env.account, env.region).metrics.find(
+    (m: StoredMetric) => m.namespace === namespace && m.metricName === metricName && m.dimensions[dimension[0]] === dimension[1] && Object.keys(m.dimensions).length === 1,
+  );
+  if (!metric) return [];
+  const end = Math.floor(env.now.getTime() / HOUR_MS) * HOUR_MS;
+  const out: number[] = [];
+  for (let t = end - WINDOW_HOURS * HOUR_MS; t < end; t += HOUR_MS) {
+    const v = seriesValue(metric.series, t, env.now.getTime());
+    if (v !== undefined) out.push(v);
+  }
+  return out;
+}
+
+const p95 = (values: number[]) => [...values].sort((a, b) => a - b)[Math.max(0, Math.ceil(0.95 * values.length) - 1)];
+
+function resize(type: string | undefined, step: 1 | -1): string | undefined {
+  const [family, size] = (type ?? '').split('.');
+  const i = SIZES.indexOf(size);
+  return i < 0 || !SIZES[i + step] ? undefined : `${family}.${SIZES[i + step]}`;
+}
+
+const page = <T>(items: T[], input: any, operation: string) =>
+  paginate(items, { token: input.nextToken, max: input.maxResults }, { defaultMax: 100, maxMax: 1000, operation, invalidTokenCode: 'InvalidParameterValueException' });
+
+const lastRefresh = (env: OperationEnv) => new Date(Math.floor(env.now.getTime() / 86_400_000) * 86_400_000);
+
+export const computeOptimizerService: SandboxService = {
+  id: 'computeoptimizer',
+  operations: {
+    GetEnrollmentStatus(_input, env) {
+      return { status: computeOptimizerState(env.sandbox, env.account).status, memberAccountsEnrolled: false };
+    },
+
+    GetEC2InstanceRecommendations(input, env) {
+      requireOptIn(env);
+      const instances = ec2InstancesState(env.sandbox, env.account, env.region).instances;
+      const recs = ((input.instanceArns ?? []) as string[]).flatMap((arn) => {
+        const instance = instances[arn.split('/').pop() ?? ''];
+        if (!instance) return [];
+        const cpu = hourly(env, 'AWS/EC2', 'CPUUtilization', ['InstanceId', instance.id]);
+        if (cpu.length < MIN_DATAPOINTS) return [];
+        const high = p95(cpu);
+        const [finding, type] = high < 40 ? ['Overprovisioned', resize(instance.instanceType, -1)] : high > 90 ? ['Underprovisioned', resize(instance.instanceType, 1)] : ['Optimized', instance.instanceType];
+        return [{
+          instanceArn: arn,
+          accountId: env.account.id,
+          currentInstanceType: instance.instanceType,
+          finding: type ? finding : 'Optimized',
+          utilizationMetrics: [{ name: 'Cpu', statistic: 'Maximum', value: Math.round(Math.max(...cpu) * 10) / 10 }],
+          lookBackPeriodInDays: 14,
+          recommendationOptions: [{ instanceType: type ?? instance.instanceType, rank: 1 }],
+          lastRefreshTimestamp: lastRefresh(env),
+        }];
+      });
+      const { page: items, nextToken } = page(recs, input, 'GetEC2InstanceRecommendations');
+      return { instanceRecommendations: items, nextToken, errors: [] };
+    },
+
+    GetAutoScalingGroupRecommendations(input, env) {
+      requireOptIn(env);
+      const groups = autoscalingState(env.sandbox, env.account, env.region).groups;
+      const recs = ((input.autoScalingGroupArns ?? []) as string[]).flatMap((arn) => {
+        const group = groups[arn.split('autoScalingGroupName/').pop() ?? ''];
+        if (!group) return [];
+        const cpu = hourly(env, 'AWS/EC2', 'CPUUtilization', ['AutoScalingGroupName', group.name]);
+        if (cpu.length < MIN_DATAPOINTS) return [];
+        const high = p95(cpu);
+        const current = { desiredCapacity: group.desiredCapacity, minSize: group.minSize, maxSize: group.maxSize, ...(group.instanceType ? { instanceType: group.instanceType } : {}) };
+        const smaller = resize(group.instanceType, -1);
+        const [finding, configuration] =
+          high >= 70 ? ['Underprovisioned', { ...current, maxSize: Math.ceil(group.maxSize * 1.5) }] : high < 30 && smaller ? ['Overprovisioned', { ...current, instanceType: smaller }] : ['Optimized', current];
+        return [{ accountId: env.account.id, autoScalingGroupArn: arn, autoScalingGroupName: group.name, finding, currentConfiguration: current, recommendationOptions: [{ configuration, rank: 1 }], lookBackPeriodInDays: 14, lastRefreshTimestamp: lastRefresh(env) }];
+      });
+      const { page: items, nextToken } = page(recs, input, 'GetAutoScalingGroupRecommendations');
+      return { autoScalingGroupRecommendations: items, nextToken, errors: [] };
+    },
+
+    GetEBSVolumeRecommendations(input, env) {
+      requireOptIn(env);
+      const volumes = ec2State(env.sandbox, env.account, env.region).volumes;
+      const recs = ((input.volumeArns ?? []) as string[]).flatMap((arn) => {
+        const v = volumes[arn.split('/').pop() ?? ''];
+        if (!v || v.iops === undefined) return [];
+        const reads = hourly(env, 'AWS/EBS', 'VolumeReadOps', ['VolumeId', v.id]);
+        const writes = hourly(env, 'AWS/EBS', 'VolumeWriteOps', ['VolumeId', v.id]);
+        const idle = hourly(env, 'AWS/EBS', 'VolumeIdleTime', ['VolumeId', v.id]);
+        if (reads.length < MIN_DATAPOINTS) return [];
+        const peak = Math.max(...reads.map((r, h) => (r + (writes[h] ?? 0)) / Math.max(1, 3600 - (idle[h] ?? 0))));
+        const floor = v.volumeType === 'gp3' ? 3000 : 100;
+        const current = { volumeType: v.volumeType, volumeSize: v.sizeGb, volumeBaselineIOPS: v.iops, ...(v.throughput !== undefined ? { volumeBaselineThroughput: v.throughput } : {}) };
+        const round100 = (x: number) => Math.ceil(x / 100) * 100;
+        const iops = peak >= 0.9 * v.iops ? round100(peak * 1.5) : peak <= 0.3 * v.iops ? Math.max(floor, round100(peak * 1.3)) : v.iops;
+        return [{
+          volumeArn: arn,
+          accountId: env.account.id,
+          currentConfiguration: current,
+          finding: iops === v.iops ? 'Optimized' : 'NotOptimized',
+          lookBackPeriodInDays: 14,
+          volumeRecommendationOptions: [{ configuration: { ...current, volumeBaselineIOPS: iops }, rank: 1 }],
+          lastRefreshTimestamp: lastRefresh(env),
+        }];
+      });
+      const { page: items, nextToken } = page(recs, input, 'GetEBSVolumeRecommendations');
+      return { volumeRecommendations: items, nextToken, errors: [] };
+    },
+
+    GetLambdaFunctionRecommendations(input, env) {
+      requireOptIn(env);
+      const { page: items, nextToken } = page([], input, 'GetLambdaFunctionRecommendations');
+      return { lambdaFunctionRecommendations: items, nextToken };
+    },
+  },
+};

@@ -1,0 +1,125 @@
+import { describe, expect, it } from 'vitest';
+import { ComputeOptimizerClient, GetEBSVolumeRecommendationsCommand, OptInRequiredException } from '@aws-sdk/client-compute-optimizer';
+import type { SecondOpinion } from '../../lib/compute-optimizer/second-opinion.ts';
+import { SANDBOX_ACCOUNT } from '../../lib/sandbox/sandbox.ts';
+import { setComputeOptimizerEnrollment } from '../../lib/sandbox/services/compute-optimizer.ts';
+import { ec2State } from '../../lib/sandbox/services/ec2.ts';
+import { testEnv } from '../helpers.ts';
+
+const START = new Date('2026-11-01T00:00:00Z');
+
+const POLICIES = (extra = '') => `
+policies:
+  - id: asg-max
+    resource: asg
+    detector: { type: under-provisioned-at-max }
+    action: { type: raise-max-size }
+    mode: auto${extra}
+  - id: ebs-raise
+    resource: ebs-volume
+    detector: { type: volume-at-ceiling }
+    action: { type: raise-volume-performance }
+    mode: auto${extra}
+`;
+
+function envWithNames(options: { pageCap?: number } = {}) {
+  const env = testEnv('small-company', { clock: () => START, regions: ['us-east-1'], ...('pageCap' in options ? { pageCap: options.pageCap } : {}) });
+  const volumes = ec2State(env.sandbox, env.sandbox.account(SANDBOX_ACCOUNT), 'us-east-1').volumes;
+  const name = (id: string) => volumes[id]?.tags?.Name ?? id;
+  return { env, name };
+}
+const opinion = (f: { evidence: Record<string, unknown> }) => f.evidence.computeOptimizer as SecondOpinion | undefined;
+
+describe('Compute Optimizer as a second opinion', () => {
+  it('attaches the recommendation, agrees where both raise, and shows both where it disagrees', async () => {
+    // Prepare
+    const { env, name } = envWithNames();
+
+    // Act
+    const result = await env.run(POLICIES(), { forceDryRun: true });
+
+    // Assess
+    const by = Object.fromEntries(result.findings.map((f) => [name(f.resource.id), f]));
+    expect(opinion(by['acme-checkout'])).toEqual({ agreement: 'agrees', candidate: 8, finding: 'Underprovisioned', current: 6, recommended: 9 });
+    expect(opinion(by['orders-db data'])).toMatchObject({ agreement: 'agrees', candidate: 4500, finding: 'NotOptimized', current: 3000, recommended: 4700 });
+    expect(opinion(by['media-transcode scratch'])).toMatchObject({ agreement: 'disagrees', candidate: 3000, finding: 'Optimized', current: 3000, recommended: 3000 });
+    expect(by['media-transcode scratch'].reason).toContain('Compute Optimizer disagrees: it recommends baseline IOPS 3000 (Optimized, now 3000); trimtab proposes 3,000 IOPS, 188 MiB/s.');
+    // Not required: a disagreement is shown, the finding stays actionable.
+    expect(by['media-transcode scratch']).toMatchObject({ status: 'actionable', outcome: 'would-apply' });
+  });
+
+  it('calls Compute Optimizer once per resource type with findings, and never for findings without a candidate', async () => {
+    // Prepare
+    const { env } = envWithNames({ pageCap: undefined });
+
+    // Act
+    await env.run(POLICIES(), { forceDryRun: true });
+    const calls = env.sandbox.callsByOperation();
+    env.sandbox.resetCounters();
+    await env.run(`policies:\n  - id: gp3\n    resource: ebs-volume\n    detector: { type: gp2-to-gp3 }\n    action: { type: modify-to-gp3 }\n`, { forceDryRun: true });
+
+    // Assess
+    expect(calls['computeoptimizer:GetEnrollmentStatus']).toBe(1);
+    expect(calls['computeoptimizer:GetAutoScalingGroupRecommendations']).toBe(1);
+    expect(calls['computeoptimizer:GetEBSVolumeRecommendations']).toBe(1);
+    expect(Object.keys(env.sandbox.callsByOperation()).filter((k) => k.startsWith('computeoptimizer:'))).toEqual([]);
+  });
+
+  it('follows nextToken when Compute Optimizer pages its answer', async () => {
+    const { env, name } = envWithNames({ pageCap: 1 });
+    const result = await env.run(POLICIES(), { forceDryRun: true });
+    expect(env.sandbox.callsByOperation()['computeoptimizer:GetEBSVolumeRecommendations']).toBe(2);
+    expect(result.findings.filter((f) => f.resource.type === 'ebs-volume').map((f) => [name(f.resource.id), opinion(f)?.agreement]).sort()).toEqual([
+      ['media-transcode scratch', 'disagrees'],
+      ['orders-db data', 'agrees'],
+    ]);
+  });
+
+  it('with requireComputeOptimizer, acts only where Compute Optimizer agrees', async () => {
+    // Prepare
+    const { env, name } = envWithNames();
+
+    // Act
+    const result = await env.run(POLICIES('\n    requireComputeOptimizer: true'));
+
+    // Assess
+    const by = Object.fromEntries(result.findings.map((f) => [name(f.resource.id), f]));
+    expect(by['media-transcode scratch']).toMatchObject({ status: 'conflict', outcomeDetail: expect.stringContaining('requireComputeOptimizer: Compute Optimizer recommends baseline IOPS 3000 (Optimized)') });
+    expect(by['media-transcode scratch'].plan).toBeUndefined();
+    expect(result.actions.map((a) => [name(a.resource.id), a.status]).sort()).toEqual([
+      ['acme-checkout', 'verified'],
+      ['orders-db data', 'verified'],
+    ]);
+    const media = Object.values(ec2State(env.sandbox, env.sandbox.account(SANDBOX_ACCOUNT), 'us-east-1').volumes).find((v) => v.tags?.Name === 'media-transcode scratch')!;
+    expect(media.throughput).toBe(125);
+  });
+
+  it('says once that the account is not opted in, carries on, and a requiring policy acts on nothing', async () => {
+    // Prepare
+    const { env } = envWithNames({ pageCap: undefined });
+    setComputeOptimizerEnrollment(env.sandbox, SANDBOX_ACCOUNT, 'Inactive');
+    const logged: string[] = [];
+    env.deps.log = (message) => void logged.push(message);
+
+    // Act
+    const open = await env.run(POLICIES(), { forceDryRun: true });
+    const strict = await env.run(POLICIES('\n    requireComputeOptimizer: true'));
+
+    // Assess
+    expect(open.findings.filter((f) => f.status === 'actionable')).toHaveLength(3);
+    expect(open.findings.map((f) => opinion(f)?.agreement)).toEqual(['missing', 'missing', 'missing']);
+    expect(opinion(open.findings[0])!.why).toBe('not opted in (GetEnrollmentStatus: Inactive)');
+    expect(logged.filter((m) => m.includes('not opted in'))).toHaveLength(2); // once per run
+    expect(strict.findings.every((f) => f.status === 'conflict')).toBe(true);
+    expect(strict.actions).toEqual([]);
+    expect(env.sandbox.successfulWrites()).toEqual([]);
+    expect(env.sandbox.callsByOperation()['computeoptimizer:GetEBSVolumeRecommendations']).toBeUndefined();
+  });
+
+  it('answers a not-opted-in account with OptInRequiredException on the wire', async () => {
+    const { env } = envWithNames();
+    setComputeOptimizerEnrollment(env.sandbox, SANDBOX_ACCOUNT, 'Inactive');
+    const client = env.clients.get(ComputeOptimizerClient, 'us-east-1');
+    await expect(client.send(new GetEBSVolumeRecommendationsCommand({ volumeArns: ['arn:aws:ec2:us-east-1:123456789012:volume/vol-1'] }))).rejects.toBeInstanceOf(OptInRequiredException);
+  });
+});
