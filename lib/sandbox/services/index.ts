@@ -11,6 +11,7 @@ import { elasticLoadBalancingV2Service } from './elasticloadbalancingv2.ts';
 import { eventBridgeService } from './eventbridge.ts';
 import { iamService } from './iam.ts';
 import { rbinService } from './rbin.ts';
+import { rdsService } from './rds.ts';
 import { s3Service } from './s3.ts';
 import { stsService } from './sts.ts';
 
@@ -27,4 +28,5 @@ export const SANDBOX_SERVICES: SandboxService[] = [
   cloudwatchLogsService,
   elasticLoadBalancingV2Service,
   iamService,
+  rdsService,
 ];
