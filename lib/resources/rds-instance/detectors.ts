@@ -243,6 +243,7 @@ export const oversizedDbInstance: Detector<RdsDatabase, OversizedOptions> = {
   resource: 'rds-instance',
   title: 'DB instance whose CPU p95 is low and memory ample: the next size down',
   options: z.object({
+    /** Days of metrics read; every day must have CPU and memory data. */
     windowDays: z.number().int().min(7).max(60).default(14),
     /** The highest daily CPU p95 allowed; halving the vCPUs roughly doubles it. */
     maxCpuP95Percent: z.number().min(1).max(50).default(30),
@@ -327,9 +328,11 @@ export const auroraServerlessMinCapacity: Detector<RdsDatabase, MinCapacityOptio
   resource: 'rds-instance',
   title: 'Aurora Serverless v2 minimum capacity far above what the cluster uses',
   options: z.object({
+    /** Days of ServerlessDatabaseCapacity and CPU read; the minimum must bind on every one of them. */
     windowDays: z.number().int().min(7).max(60).default(14),
     /** The lowest MinCapacity trimtab proposes (0.5 ACU; 0 allows auto-pause where the engine version supports it). */
     floorAcu: z.number().min(0).max(256).default(0.5),
+    /** The highest daily CPU p95 (percent of the current capacity) allowed. */
     maxCpuP95Percent: z.number().min(1).max(80).default(25),
   }),
   needs: (o) => [metricsNeed(o.windowDays)],
@@ -379,6 +382,7 @@ export const saturatedDbInstance: Detector<RdsDatabase, SaturatedOptions> = {
   resource: 'rds-instance',
   title: 'DB instance whose CPU or read IOPS is saturated: a larger class or a read replica',
   options: z.object({
+    /** Days of CPU and IOPS metrics read. */
     windowDays: z.number().int().min(3).max(60).default(14),
     /** A day counts as saturated when its CPU p95 is at least this. */
     cpuP95Percent: z.number().min(50).max(100).default(90),

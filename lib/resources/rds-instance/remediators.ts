@@ -327,6 +327,7 @@ export const snapshotAndDelete: Remediator<SnapshotDeleteParams, { snapshotTimeo
   options: z.object({
     /** How long apply waits for the snapshot (Lambda runs at most 15 minutes; a later run reuses it). */
     snapshotTimeoutMinutes: z.number().min(0).max(14).default(12),
+    /** How often apply re-reads the snapshot while it waits for it to become available, in seconds. */
     pollSeconds: z.number().min(0).max(120).default(30),
   }),
   permissions: ['rds:DescribeDBInstances', 'rds:DescribeDBSnapshots', 'rds:CreateDBSnapshot', 'rds:AddTagsToResource', 'rds:DeleteDBInstance', 'rds:RestoreDBInstanceFromDBSnapshot'],
