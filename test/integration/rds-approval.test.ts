@@ -67,7 +67,7 @@ describe('rds-idle-stop through approval, then the scheduled re-stop', () => {
     const record = (await env.store.list()).find((r) => r.id === restop.id)!;
     expect(record).toMatchObject({ mode: 'auto', actor: 'auto' });
     expect(record.summary).toContain(`under decision ${stop.id}`);
-    expect(env.sandbox.successfulWrites('StopDBInstance').map((w) => (w.input as { DBInstanceIdentifier: string }).DBInstanceIdentifier).sort()).toEqual(['qa-perf-db', 'staging-reports-db']);
+    expect(env.sandbox.successfulWrites('StopDBInstance').map((w) => (w.input as { DBInstanceIdentifier: string }).DBInstanceIdentifier).sort()).toEqual(['old-reporting-db', 'qa-perf-db', 'staging-reports-db']);
     expect(rds().instances['staging-reports-db'].tags[STOP_DECISION_TAG]).toBe(stop.id);
     // New approvals only for new decisions: the instance the approver left out, and payments-batch-db,
     // whose backup (a protection a week ago) has finished. Not for the re-stop.

@@ -97,14 +97,15 @@ export const idleDbInstance: Detector<RdsDatabase, IdleOptions> = {
         `AWS starts a stopped instance again after ${AUTO_START_DAYS} days; the saving assumes the re-stop policy keeps it stopped.`,
       ],
     };
-    // Stopped by trimtab and still unused: the next step (snapshot-and-delete) may apply.
-    const stoppedAt = db.tags[STOPPED_AT_TAG];
+    // Stopped by trimtab and still unused: the next step (snapshot-and-delete) may apply. The
+    // decision's time counts, not the last stop: the weekly re-stop renews trimtab:stopped-at.
+    const stoppedAt = db.tags[STOP_DECIDED_AT_TAG] ?? db.tags[STOPPED_AT_TAG];
     if (options.stoppedByTrimtab !== (db.status === 'stopped')) return undefined;
     if (db.status === 'stopped') {
       const stoppedDays = stoppedAt ? Math.floor((ctx.now.getTime() - Date.parse(stoppedAt)) / DAY_MS) : undefined;
       if (stoppedDays === undefined || stoppedDays < options.days) return undefined;
       const d: Detection = {
-        reason: `Stopped by trimtab ${stoppedDays} days ago (${stoppedAt}) and not started by anyone since; ${db.allocatedGiB} GiB of ${db.storageType} storage is still billed.`,
+        reason: `Stopped by trimtab since ${stoppedAt} (${stoppedDays} days, re-stopped after each AWS restart) and not started by anyone; ${db.allocatedGiB} GiB of ${db.storageType} storage is still billed.`,
         evidence: { ...facts(db), stoppedAt, stoppedDays, ...(db.tags[STOP_DECISION_TAG] ? { stopDecision: db.tags[STOP_DECISION_TAG] } : {}) },
         savings: { monthlyUsd: 0, basis: ['Instance hours are already not billed (stopped); deleting saves the storage: see the plan.'] },
         before: { instance: db } satisfies IdleBefore,

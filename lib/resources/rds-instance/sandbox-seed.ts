@@ -3,7 +3,7 @@
  * Waste: an idle staging database on gp2, a previous-generation class, an oversized analytics
  * database, a large gp2 database, an Aurora Serverless v2 cluster whose minimum never lets it
  * scale down, an instance trimtab stopped 8 days ago that AWS started again (re-stop), and a
- * saturated database (performance). Traps: an idle read replica, an idle database tagged
+ * saturated database (performance), and one trimtab stopped 35 days ago (snapshot and delete). Traps: an idle read replica, an idle database tagged
  * trimtab:skip, an idle database mid-backup (backing-up), an idle database created 3 days ago,
  * an idle database with deletion protection (stop yes, delete no), the writer of an Aurora
  * cluster, a gp2 database whose storage is still optimizing, a burstable (t3) database with
@@ -141,6 +141,10 @@ export function seedRdsSmallCompany(sandbox: Sandbox, accountId: string) {
   db({ id: 'checkout-db', dbClass: 'db.m5.large', connections: 200, cpu: 93, cpuAmplitude: 4, freeMemory: 0.2, readIops: 2500, writeIops: 900 });
   const stoppedAt = daysAgo(now, 8).toISOString();
   db({ id: 'qa-perf-db', dbClass: 'db.m5.large', ageDays: 200, tags: { env: 'qa', [STOPPED_AT_TAG]: stoppedAt, [STOP_DECISION_TAG]: 'act-seeded-qa-stop', [STOP_DECIDED_AT_TAG]: stoppedAt } });
+  // Stopped by trimtab 35 days ago and kept stopped by the weekly re-stop (last one 2 days ago).
+  const parked = db({ id: 'old-reporting-db', engine: 'postgres', dbClass: 'db.m5.large', storageType: 'gp2', allocatedGiB: 200, ageDays: 600, tags: { [STOPPED_AT_TAG]: daysAgo(now, 2).toISOString(), [STOP_DECISION_TAG]: 'act-seeded-reporting-stop', [STOP_DECIDED_AT_TAG]: daysAgo(now, 35).toISOString() } });
+  parked.status = 'stopped';
+  parked.stoppedAt = daysAgo(now, 2).toISOString();
   seedAuroraCluster(sandbox, accountId, { id: 'events-aurora', minAcu: 8, maxAcu: 32, capacity: 8, cpu: 6, members: [{ id: 'events-aurora-1', writer: true, dbClass: 'db.serverless' }, { id: 'events-aurora-2', writer: false, dbClass: 'db.serverless' }] });
 
   // Traps.

@@ -120,6 +120,12 @@ describe('idle-db-instance', () => {
     expect(detect(idleDbInstance, instance({ status: 'stopped', metrics: undefined }), options)).toBeUndefined();
     expect(detect(idleDbInstance, instance(), options)).toBeUndefined();
   });
+
+  it('counts from the stop decision, not from the last weekly re-stop', () => {
+    const tags = { 'trimtab:stopped-at': '2026-11-13T00:00:00.000Z', 'trimtab:stop-decided-at': '2026-10-06T12:00:00.000Z', 'trimtab:stop-decision': 'act-1' };
+    const d = detect(idleDbInstance, instance({ status: 'stopped', metrics: undefined, tags }), { days: 30, stoppedByTrimtab: true })!;
+    expect(d.evidence).toMatchObject({ stoppedDays: 40, stopDecision: 'act-1' });
+  });
 });
 
 describe('auto-started-db-instance', () => {
