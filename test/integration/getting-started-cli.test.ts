@@ -25,7 +25,7 @@ describe('trimtab init, permissions, doctor and resources (CLI)', () => {
     // Assess
     expect(first.code).toBe(0);
     expect(first.stdout).toContain('Wrote trimtab.yml: 24 policies, all in dry-run');
-    expect(validate).toMatchObject({ code: 0, stdout: expect.stringContaining('trimtab.yml: 19 valid policies') });
+    expect(validate).toMatchObject({ code: 0, stdout: expect.stringContaining('trimtab.yml: 24 valid policies') });
     expect(again.code).toBe(2);
     expect(again.stderr).toContain('trimtab.yml already exists; it was not changed. Pass --force to overwrite it');
     expect(readFileSync(join(dir, 'trimtab.yml'), 'utf8')).toBe('# mine\n');
