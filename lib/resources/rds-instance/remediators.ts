@@ -74,12 +74,21 @@ export function rdsErrorIs(error: unknown, code: string): boolean {
   return names.includes(code) || names.includes(`${code}Fault`);
 }
 
-/** The instance as it is now, or undefined when it no longer exists. */
-export async function describeInstance(rds: RDSClient, id: string): Promise<RdsInstance | undefined> {
+/**
+ * The instance as it is now, or undefined when it no longer exists. With `withWriter`, an Aurora
+ * member's cluster is read too, so the writer is known (DescribeDBInstances does not say).
+ */
+export async function describeInstance(rds: RDSClient, id: string, withWriter = false): Promise<RdsInstance | undefined> {
   try {
     const out = await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: id }));
     const i = out.DBInstances?.[0];
-    return i ? toRdsInstance(i, new Map()) : undefined;
+    if (!i) return undefined;
+    const writers = new Map<string, boolean>();
+    if (withWriter && i.DBClusterIdentifier) {
+      const cluster = await describeCluster(rds, i.DBClusterIdentifier);
+      for (const m of cluster?.members ?? []) writers.set(m.id, m.writer);
+    }
+    return toRdsInstance(i, writers);
   } catch (error) {
     if (rdsErrorIs(error, 'DBInstanceNotFound')) return undefined;
     throw error;
@@ -553,7 +562,7 @@ export const downsizeDbInstance: Remediator<DownsizeParams, Record<string, never
   resource: 'rds-instance',
   title: 'Change to the next smaller class at the next maintenance window',
   options: z.object({}),
-  permissions: ['rds:DescribeDBInstances', 'rds:ModifyDBInstance'],
+  permissions: ['rds:DescribeDBInstances', 'rds:DescribeDBClusters', 'rds:ModifyDBInstance'],
   defaultMode: 'approval',
   undoable: 'yes',
   plan(finding) {
@@ -568,7 +577,7 @@ export const downsizeDbInstance: Remediator<DownsizeParams, Record<string, never
   async apply(ctx, plan) {
     const rds = ctx.clients.get(RDSClient, ctx.region);
     const { dbInstanceIdentifier: id, fromClass, toClass } = plan.params;
-    const current = await describeInstance(rds, id);
+    const current = await describeInstance(rds, id, true);
     if (!current) return { after: { alreadyGone: true }, detail: `${id} no longer exists: counts as done` };
     if (current.dbClass === toClass || current.pending.dbClass === toClass) return { before: { instance: current }, after: { already: true, dbClass: toClass }, detail: `${id} is already ${current.dbClass === toClass ? '' : 'pending '}${toClass}` };
     if (current.dbClass !== fromClass) throw new ProtectedResourceError(`${id} is now ${current.dbClass}, not ${fromClass}: someone changed it since the scan; nothing was changed`);

@@ -192,8 +192,6 @@ function instanceOf(state: RdsState, id: string | undefined): SandboxDbInstance 
 function describeInstance(i: SandboxDbInstance, env: OperationEnv) {
   const status = currentStatus(i);
   const phase = i.phases?.[0];
-  const writer = i.clusterId ? rdsState(env.sandbox, env.account, env.region).clusters[i.clusterId]?.members.find((m) => m.id === i.id)?.writer : undefined;
-  void writer;
   const pending = i.pending ? { ...(i.pending.dbClass ? { DBInstanceClass: i.pending.dbClass } : {}), ...(i.pending.storageType ? { StorageType: i.pending.storageType } : {}) } : {};
   return {
     DBInstanceIdentifier: i.id,
