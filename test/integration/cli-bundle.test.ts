@@ -52,6 +52,7 @@ describe('the built trimtab command', () => {
       '@aws-sdk/client-ec2',
       '@aws-sdk/client-elastic-load-balancing-v2',
       '@aws-sdk/client-rbin',
+      '@aws-sdk/client-rds',
       '@aws-sdk/client-s3',
     ]);
   });
