@@ -20,6 +20,9 @@ export const PAGE_LIMITS = {
   'autoscaling:DescribePolicies': 100,
   'autoscaling:DescribeScalingActivities': 100,
   'autoscaling:DescribeLaunchConfigurations': 100,
+  /** MaxRecords 20 to 100 (RDS API reference). */
+  'rds:DescribeDBInstances': 100,
+  'rds:DescribeDBClusters': 100,
   /** Queries per GetMetricData call. */
   'cloudwatch:GetMetricData': 500,
   // Compute Optimizer (lib/compute-optimizer): one enrollment read per run, then ARN lists of

@@ -12,6 +12,8 @@ import { seedSnapshots } from '../resources/ebs-snapshot/sandbox-seed.ts';
 import { QUERIES_PER_BUCKET } from '../resources/s3-bucket/metrics.ts';
 import { S3_NEEDS } from '../resources/s3-bucket/resource.ts';
 import { seedBuckets } from '../resources/s3-bucket/sandbox-seed.ts';
+import { seedAuroraCluster, seedDbInstance } from '../resources/rds-instance/sandbox-seed.ts';
+import { rdsState } from '../sandbox/services/rds.ts';
 import type { Sandbox } from '../sandbox/sandbox.ts';
 import { SANDBOX_ACCOUNT } from '../sandbox/sandbox.ts';
 import { autoscalingState } from '../sandbox/services/autoscaling.ts';
@@ -162,9 +164,43 @@ function capacityCase(groups: number): ScanCase {
   };
 }
 
-export const SCAN_CASES: ScanCase[] = [ebsCase(1_000), ebsCase(10_000), ebsCase(100_000), s3Case(1_000), s3Case(5_000), asgCase(500), capacityCase(500)];
+/** RDS: instances (a tenth stopped, a fifth idle) and Serverless v2 clusters of two instances. */
+function rdsCase(instances: number): ScanCase {
+  const clusters = Math.max(1, Math.floor(instances / 50));
+  return {
+    id: `rds-${instances / 1000}k`,
+    title: `${instances.toLocaleString('en-US')} DB instances and ${clusters} Aurora Serverless v2 clusters (${clusters * 2} more instances), 14 days of metrics`,
+    resource: 'rds-instance',
+    resources: instances + clusters,
+    seed(sandbox) {
+      for (let i = 0; i < instances; i++) {
+        const db = seedDbInstance(sandbox, SANDBOX_ACCOUNT, { id: `db-${i}`, dbClass: i % 3 ? 'db.m5.large' : 'db.r5.xlarge', storageType: i % 4 ? 'gp3' : 'gp2', connections: i % 5 ? 10 : 0, cpu: 20, region: BENCH_REGION });
+        if (i % 10 === 0) db.status = 'stopped';
+      }
+      for (let c = 0; c < clusters; c++) {
+        seedAuroraCluster(sandbox, SANDBOX_ACCOUNT, { id: `aurora-${c}`, minAcu: 4, maxAcu: 16, capacity: 4, members: [{ id: `aurora-${c}-1`, writer: true, dbClass: 'db.serverless' }, { id: `aurora-${c}-2`, writer: false, dbClass: 'db.serverless' }], region: BENCH_REGION });
+      }
+    },
+    model(sandbox, needs) {
+      const state = rdsState(sandbox, sandbox.account(SANDBOX_ACCOUNT), BENCH_REGION);
+      const all = Object.values(state.instances);
+      const metrics = [...needs].some((n) => n.startsWith('metrics:'));
+      const serverless = Object.values(state.clusters).filter((c) => c.minAcu !== undefined).length;
+      return {
+        listings: [
+          { operation: 'rds:DescribeDBInstances', items: all.length },
+          { operation: 'rds:DescribeDBClusters', items: Object.keys(state.clusters).length },
+        ],
+        // Five daily queries per running instance, two per Serverless v2 cluster (stopped instances publish nothing).
+        metricQueries: metrics ? all.filter((i) => i.status !== 'stopped').length * 5 + serverless * 2 : 0,
+      };
+    },
+  };
+}
+
+export const SCAN_CASES: ScanCase[] = [ebsCase(1_000), ebsCase(10_000), ebsCase(100_000), s3Case(1_000), s3Case(5_000), asgCase(500), capacityCase(500), rdsCase(1_000)];
 /** --quick: the small cases only. */
-export const QUICK_CASES = ['ebs-1k', 'ebs-10k', 's3-1k', 'asg-500', 'asg-capacity-500'];
+export const QUICK_CASES = ['ebs-1k', 'ebs-10k', 's3-1k', 'asg-500', 'asg-capacity-500', 'rds-1k'];
 
 const mib = (kb: number) => Math.round(kb / 1024);
 

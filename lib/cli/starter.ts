@@ -42,6 +42,12 @@ export const STARTER_POLICIES: StarterPolicy[] = [
   { id: 'logs-no-retention', resource: 'log-group', description: 'Set a 90-day retention on log groups that keep events forever.', detector: 'no-retention', detectorOptions: { minStoredGb: 1 }, action: 'set-retention', actionOptions: { retentionDays: 90 }, promoteTo: 'approval' },
   { id: 'nat-idle-gateways', resource: 'nat-gateway', description: 'Report NAT gateways with no traffic for 14 days.', detector: 'idle-nat-gateway' },
   { id: 'elb-idle-load-balancers', resource: 'load-balancer', description: 'Report load balancers with no traffic, or no targets.', detector: 'idle-load-balancer' },
+  // RDS and Aurora (rds-instance).
+  { id: 'rds-idle-stop', resource: 'rds-instance', description: 'Stop DB instances with no connections for 14 days (AWS starts them again after 7 days; rds-restop-auto-started keeps them stopped).', detector: 'idle-db-instance', detectorOptions: { days: 14 }, action: 'stop-db-instance', promoteTo: 'approval' },
+  { id: 'rds-restop-auto-started', resource: 'rds-instance', description: 'Stop again the instances trimtab stopped that AWS restarted after 7 days, under the approved decision.', detector: 'auto-started-db-instance', action: 'restop-db-instance', promoteTo: 'auto' },
+  { id: 'rds-gp2-to-gp3', resource: 'rds-instance', description: 'Move RDS gp2 storage to gp3 (same price, higher baseline IOPS).', detector: 'gp2-storage', action: 'modify-storage-gp3', promoteTo: 'approval' },
+  { id: 'rds-oversized', resource: 'rds-instance', description: 'Move DB instances with low CPU and ample memory one size down at their maintenance window.', detector: 'oversized-db-instance', action: 'downsize-db-instance', promoteTo: 'approval' },
+  { id: 'rds-previous-generation', resource: 'rds-instance', description: 'Report DB instances on previous-generation classes.', detector: 'previous-generation-class' },
 ];
 
 const UNDO = { yes: 'undoable with `trimtab undo`', 'best-effort': 'undo is best effort', no: 'cannot be undone' } as const;

@@ -16,6 +16,8 @@ export interface IamStatement {
 
 const sub = (arn: string) => ({ 'Fn::Sub': arn });
 const SNAPSHOT_ARN = sub('arn:${AWS::Partition}:ec2:*::snapshot/*');
+const rdsArn = (type: string) => sub(`arn:${'${AWS::Partition}'}:rds:*:${'${AWS::AccountId}'}:${type}:*`);
+const RDS_DB_ARN = rdsArn('db');
 
 /** The narrowest resource ARN for actions that support resource-level permissions. */
 export const RESOURCE_ARNS: Record<string, unknown> = {
@@ -53,6 +55,18 @@ export const RESOURCE_ARNS: Record<string, unknown> = {
   'autoscaling:UpdateAutoScalingGroup': sub('arn:${AWS::Partition}:autoscaling:*:${AWS::AccountId}:autoScalingGroup:*:autoScalingGroupName/*'),
   'logs:PutRetentionPolicy': sub('arn:${AWS::Partition}:logs:*:${AWS::AccountId}:log-group:*'),
   'logs:DeleteRetentionPolicy': sub('arn:${AWS::Partition}:logs:*:${AWS::AccountId}:log-group:*'),
+  // RDS (rds-instance). Resource types from the Service Authorization Reference: writes on a DB
+  // instance name db*; CreateDBSnapshot also the new snapshot*; RestoreDBInstanceFromDBSnapshot the new
+  // db*, the snapshot* and the option/parameter/subnet groups it names; tagging any of them.
+  'rds:StopDBInstance': RDS_DB_ARN,
+  'rds:StartDBInstance': RDS_DB_ARN,
+  'rds:ModifyDBInstance': [RDS_DB_ARN, rdsArn('og'), rdsArn('pg'), rdsArn('secgrp')],
+  'rds:DeleteDBInstance': RDS_DB_ARN,
+  'rds:CreateDBSnapshot': [RDS_DB_ARN, rdsArn('snapshot')],
+  'rds:RestoreDBInstanceFromDBSnapshot': [RDS_DB_ARN, rdsArn('snapshot'), rdsArn('og'), rdsArn('pg'), rdsArn('subgrp')],
+  'rds:AddTagsToResource': [RDS_DB_ARN, rdsArn('snapshot'), rdsArn('cluster')],
+  'rds:RemoveTagsFromResource': [RDS_DB_ARN, rdsArn('snapshot'), rdsArn('cluster')],
+  'rds:ModifyDBCluster': rdsArn('cluster'),
 };
 
 /** The IAM actions the given policies need: listing always, remediation only when `withRemediation`. */

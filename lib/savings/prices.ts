@@ -91,6 +91,55 @@ export const DEFAULT_PRICES = {
   nlbHour: 0.0225,
   /** Gateway Load Balancer, $/hour (added 2026-01; its GLCUs, like ALB LCUs and NLB NLCUs, are usage and not estimated). */
   gwlbHour: 0.0125,
+  // --- RDS and Aurora (rds-instance module). us-east-1 on-demand list prices, Single-AZ, from the
+  // Amazon RDS pricing pages (MySQL, PostgreSQL, Aurora) as of 2026-01. Multi-AZ (one standby)
+  // bills instance hours and storage twice. RDS gp3 costs the same per GB as gp2 (the gain of gp3
+  // is its baseline performance): see docs/resources/rds-instance.md.
+  /** DB instance classes, $/hour, keyed '<engine family>:<class>' (mysql also prices mariadb; postgres; aurora-mysql; aurora-postgresql). */
+  rdsInstanceHourly: {
+    'mysql:db.t2.micro': 0.017, 'mysql:db.t2.small': 0.034, 'mysql:db.t2.medium': 0.068, 'mysql:db.t2.large': 0.136,
+    'mysql:db.t3.micro': 0.017, 'mysql:db.t3.small': 0.034, 'mysql:db.t3.medium': 0.068, 'mysql:db.t3.large': 0.136,
+    'mysql:db.t3.xlarge': 0.272, 'mysql:db.m4.large': 0.175, 'mysql:db.m4.xlarge': 0.35, 'mysql:db.m4.2xlarge': 0.7,
+    'mysql:db.m4.4xlarge': 1.401, 'mysql:db.m5.large': 0.171, 'mysql:db.m5.xlarge': 0.342, 'mysql:db.m5.2xlarge': 0.684,
+    'mysql:db.m5.4xlarge': 1.368, 'mysql:db.m6i.large': 0.171, 'mysql:db.m6i.xlarge': 0.342, 'mysql:db.m6i.2xlarge': 0.684,
+    'mysql:db.m6i.4xlarge': 1.368, 'mysql:db.m6g.large': 0.152, 'mysql:db.m6g.xlarge': 0.304, 'mysql:db.m6g.2xlarge': 0.608,
+    'mysql:db.m6g.4xlarge': 1.216, 'mysql:db.r4.large': 0.24, 'mysql:db.r4.xlarge': 0.48, 'mysql:db.r4.2xlarge': 0.96,
+    'mysql:db.r4.4xlarge': 1.92, 'mysql:db.r5.large': 0.24, 'mysql:db.r5.xlarge': 0.48, 'mysql:db.r5.2xlarge': 0.96,
+    'mysql:db.r5.4xlarge': 1.92, 'mysql:db.r6i.large': 0.24, 'mysql:db.r6i.xlarge': 0.48, 'mysql:db.r6i.2xlarge': 0.96,
+    'mysql:db.r6i.4xlarge': 1.92, 'mysql:db.r6g.large': 0.215, 'mysql:db.r6g.xlarge': 0.43, 'mysql:db.r6g.2xlarge': 0.86,
+    'mysql:db.r6g.4xlarge': 1.72,
+    'postgres:db.t2.micro': 0.018, 'postgres:db.t2.small': 0.036, 'postgres:db.t2.medium': 0.073, 'postgres:db.t2.large': 0.145,
+    'postgres:db.t3.micro': 0.018, 'postgres:db.t3.small': 0.036, 'postgres:db.t3.medium': 0.072, 'postgres:db.t3.large': 0.145,
+    'postgres:db.t3.xlarge': 0.29, 'postgres:db.m4.large': 0.182, 'postgres:db.m4.xlarge': 0.365, 'postgres:db.m4.2xlarge': 0.73,
+    'postgres:db.m4.4xlarge': 1.461, 'postgres:db.m5.large': 0.178, 'postgres:db.m5.xlarge': 0.356, 'postgres:db.m5.2xlarge': 0.712,
+    'postgres:db.m5.4xlarge': 1.424, 'postgres:db.m6i.large': 0.178, 'postgres:db.m6i.xlarge': 0.356, 'postgres:db.m6i.2xlarge': 0.712,
+    'postgres:db.m6i.4xlarge': 1.424, 'postgres:db.m6g.large': 0.159, 'postgres:db.m6g.xlarge': 0.318, 'postgres:db.m6g.2xlarge': 0.636,
+    'postgres:db.m6g.4xlarge': 1.272, 'postgres:db.r4.large': 0.25, 'postgres:db.r4.xlarge': 0.5, 'postgres:db.r4.2xlarge': 1.0,
+    'postgres:db.r4.4xlarge': 2.0, 'postgres:db.r5.large': 0.25, 'postgres:db.r5.xlarge': 0.5, 'postgres:db.r5.2xlarge': 1.0,
+    'postgres:db.r5.4xlarge': 2.0, 'postgres:db.r6i.large': 0.25, 'postgres:db.r6i.xlarge': 0.5, 'postgres:db.r6i.2xlarge': 1.0,
+    'postgres:db.r6i.4xlarge': 2.0, 'postgres:db.r6g.large': 0.225, 'postgres:db.r6g.xlarge': 0.449, 'postgres:db.r6g.2xlarge': 0.898,
+    'postgres:db.r6g.4xlarge': 1.796,
+    'aurora-mysql:db.t3.medium': 0.082, 'aurora-mysql:db.t3.large': 0.164, 'aurora-mysql:db.r4.large': 0.29, 'aurora-mysql:db.r4.xlarge': 0.58,
+    'aurora-mysql:db.r5.large': 0.29, 'aurora-mysql:db.r5.xlarge': 0.58, 'aurora-mysql:db.r5.2xlarge': 1.16, 'aurora-mysql:db.r6g.large': 0.26,
+    'aurora-mysql:db.r6g.xlarge': 0.519, 'aurora-mysql:db.r6g.2xlarge': 1.038, 'aurora-mysql:db.r6i.large': 0.29, 'aurora-mysql:db.r6i.xlarge': 0.58,
+    'aurora-postgresql:db.t3.medium': 0.082, 'aurora-postgresql:db.t3.large': 0.164, 'aurora-postgresql:db.r4.large': 0.29, 'aurora-postgresql:db.r4.xlarge': 0.58,
+    'aurora-postgresql:db.r5.large': 0.29, 'aurora-postgresql:db.r5.xlarge': 0.58, 'aurora-postgresql:db.r5.2xlarge': 1.16, 'aurora-postgresql:db.r6g.large': 0.26,
+    'aurora-postgresql:db.r6g.xlarge': 0.519, 'aurora-postgresql:db.r6g.2xlarge': 1.038, 'aurora-postgresql:db.r6i.large': 0.29, 'aurora-postgresql:db.r6i.xlarge': 0.58,
+  } as Record<string, number>,
+  /** RDS storage, $/GB-month (Single-AZ): gp2 and gp3 are the same price; gp3 bills IOPS and throughput above its included baseline. */
+  rdsGp2GbMonth: 0.115,
+  rdsGp3GbMonth: 0.115,
+  /** gp3 IOPS above the included 3,000 (12,000 at 400 GiB and more, 200 GiB for Oracle), $/IOPS-month. */
+  rdsGp3IopsMonth: 0.02,
+  /** gp3 throughput above the included 125 MiB/s (500 MiB/s at the threshold), $/MiB/s-month. */
+  rdsGp3ThroughputMbpsMonth: 0.08,
+  rdsIo1GbMonth: 0.125,
+  rdsIo1IopsMonth: 0.1,
+  rdsMagneticGbMonth: 0.1,
+  /** Manual DB snapshots and backups beyond the free allowance, $/GB-month. */
+  rdsSnapshotGbMonth: 0.095,
+  /** Aurora Serverless v2 capacity, $/ACU-hour (Aurora Standard). */
+  auroraServerlessV2AcuHour: 0.12,
 };
 
 export type PriceTable = typeof DEFAULT_PRICES;
@@ -101,6 +150,9 @@ export function pricesWith(overrides: Partial<Record<string, unknown>> | undefin
   const merged = { ...DEFAULT_PRICES, ...overrides } as PriceTable;
   if (overrides.ec2OnDemandHourly) {
     merged.ec2OnDemandHourly = { ...DEFAULT_PRICES.ec2OnDemandHourly, ...(overrides.ec2OnDemandHourly as Record<string, number>) };
+  }
+  if (overrides.rdsInstanceHourly) {
+    merged.rdsInstanceHourly = { ...DEFAULT_PRICES.rdsInstanceHourly, ...(overrides.rdsInstanceHourly as Record<string, number>) };
   }
   return merged;
 }

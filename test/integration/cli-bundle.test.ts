@@ -55,6 +55,7 @@ describe('the built trimtab command', () => {
       '@aws-sdk/client-elastic-load-balancing-v2',
       '@aws-sdk/client-rbin',
       '@aws-sdk/client-resource-groups-tagging-api', // S3 bucket tags
+      '@aws-sdk/client-rds',
       '@aws-sdk/client-s3',
     ]);
   });

@@ -48,6 +48,15 @@ const WRITES_WITH_RESOURCE_TYPES: Record<string, string> = {
   'cloudwatch:PutMetricAlarm': 'alarm*',
   'cloudwatch:DeleteAlarms': 'alarm*',
   'logs:PutRetentionPolicy': 'log-group*',
+  'rds:StopDBInstance': 'db*',
+  'rds:StartDBInstance': 'db*',
+  'rds:ModifyDBInstance': 'db*, og, pg, secgrp',
+  'rds:DeleteDBInstance': 'db*',
+  'rds:CreateDBSnapshot': 'db*, snapshot*',
+  'rds:RestoreDBInstanceFromDBSnapshot': 'db*, snapshot*, og, pg, subgrp',
+  'rds:AddTagsToResource': 'db, snapshot, cluster, … (the tagged resource)',
+  'rds:RemoveTagsFromResource': 'db, snapshot, cluster, …',
+  'rds:ModifyDBCluster': 'cluster*',
 };
 /** Writes the reference lists with no resource type at all: "*" is the only valid Resource. */
 const WRITES_WITHOUT_RESOURCE_TYPES = new Set(['cloudwatch:PutMetricData', 'xray:PutTraceSegments', 'xray:PutTelemetryRecords']);

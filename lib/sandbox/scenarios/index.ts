@@ -17,6 +17,7 @@ import { seedLoadBalancersSmallCompany } from '../../resources/load-balancer/san
 import { seedAsgCapacitySmallCompany } from '../../resources/asg/capacity-seed.ts';
 import { seedVolumePerformanceSmallCompany } from '../../resources/ebs-volume/performance-seed.ts';
 import { seedComputeOptimizerSmallCompany } from '../../compute-optimizer/sandbox-seed.ts';
+import { seedRdsSmallCompany } from '../../resources/rds-instance/sandbox-seed.ts';
 import { seedOrganizationScenario } from '../../org/sandbox-seed.ts';
 
 export interface Scenario {
@@ -39,6 +40,7 @@ const SMALL_COMPANY_PARTS: Array<(sandbox: Sandbox, account: string) => void> = 
   seedAsgCapacitySmallCompany,
   seedVolumePerformanceSmallCompany,
   seedComputeOptimizerSmallCompany,
+  seedRdsSmallCompany,
 ];
 
 export const scenarios = new Registry<Scenario>('scenario');

@@ -11,6 +11,7 @@ import { elasticLoadBalancingV2Service } from './elasticloadbalancingv2.ts';
 import { eventBridgeService } from './eventbridge.ts';
 import { iamService } from './iam.ts';
 import { rbinService } from './rbin.ts';
+import { rdsService } from './rds.ts';
 import { s3Service } from './s3.ts';
 import { stsService } from './sts.ts';
 import { taggingService } from './tagging.ts';
@@ -31,4 +32,5 @@ export const SANDBOX_SERVICES: SandboxService[] = [
   iamService,
   taggingService,
   computeOptimizerService,
+  rdsService,
 ];
