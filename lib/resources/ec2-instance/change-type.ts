@@ -16,7 +16,7 @@
  * CLI runs with "waiting for the maintenance window <when>" (deferUntil); apply refuses too, as
  * a second gate.
  */
-import { DescribeInstanceStatusCommand, DescribeInstanceTypesCommand, EC2Client, ModifyInstanceAttributeCommand, StartInstancesCommand, StopInstancesCommand, type InstanceTypeInfo as AwsTypeInfo } from '@aws-sdk/client-ec2';
+import { DescribeInstanceStatusCommand, EC2Client, paginateDescribeInstanceTypes, ModifyInstanceAttributeCommand, StartInstancesCommand, StopInstancesCommand, type InstanceTypeInfo as AwsTypeInfo } from '@aws-sdk/client-ec2';
 import { z } from 'zod';
 import { SKIP_TAG } from '../../engine/scope.ts';
 import type { RegionContext, Remediator } from '../../engine/types.ts';
@@ -91,8 +91,11 @@ export function nextWindowOpening(w: MaintenanceWindow, now: Date): string | und
 const describeWindow = (w: MaintenanceWindow) => `${w.days ? w.days.join('/') : 'daily'} ${w.start} UTC for ${w.hours} h`;
 
 async function typeInfo(ec2: EC2Client, types: string[]): Promise<Map<string, AwsTypeInfo>> {
-  const out = await ec2.send(new DescribeInstanceTypesCommand({ InstanceTypes: [...new Set(types)] as never[] }));
-  return new Map((out.InstanceTypes ?? []).map((t) => [t.InstanceType as string, t]));
+  const out = new Map<string, AwsTypeInfo>();
+  for await (const page of paginateDescribeInstanceTypes({ client: ec2 }, { InstanceTypes: [...new Set(types)] as never[] })) {
+    for (const t of page.InstanceTypes ?? []) out.set(t.InstanceType as string, t);
+  }
+  return out;
 }
 
 /** Why the instance cannot run `to`, per DescribeInstanceTypes; undefined when it can. */

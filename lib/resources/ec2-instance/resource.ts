@@ -15,7 +15,7 @@
  */
 import { CloudWatchClient, type MetricDataQuery } from '@aws-sdk/client-cloudwatch';
 import { dailyMetricSeries, METRIC_QUERIES_PER_CALL } from '../../aws/metrics.ts';
-import { DescribeInstanceCreditSpecificationsCommand, DescribeInstanceTypesCommand, EC2Client, paginateDescribeInstances, paginateDescribeVolumes, type Instance } from '@aws-sdk/client-ec2';
+import { DescribeInstanceCreditSpecificationsCommand, EC2Client, paginateDescribeInstanceTypes, paginateDescribeInstances, paginateDescribeVolumes, type Instance } from '@aws-sdk/client-ec2';
 import type { RegionContext, ResourceType } from '../../engine/types.ts';
 import { batches, chunked } from '../../util/async.ts';
 import type { VolumeFacts } from './generations.ts';
@@ -85,9 +85,11 @@ export interface Ec2Instance {
 export async function readInstanceStorage(ec2: EC2Client, types: string[], known: Map<string, number>): Promise<Map<string, number>> {
   const missing = [...new Set(types)].filter((t) => !known.has(t));
   const describe = async (names: string[]) => {
-    const out = await ec2.send(new DescribeInstanceTypesCommand({ InstanceTypes: names as never[], IncludeUnsupportedInRegion: true }));
-    for (const t of out.InstanceTypes ?? []) {
-      if (t.InstanceType) known.set(t.InstanceType, t.InstanceStorageSupported ? (t.InstanceStorageInfo?.TotalSizeInGB ?? 1) : 0);
+    // The answer pages (NextToken) even when the types are named: follow it, or types go missing.
+    for await (const out of paginateDescribeInstanceTypes({ client: ec2 }, { InstanceTypes: names as never[], IncludeUnsupportedInRegion: true })) {
+      for (const t of out.InstanceTypes ?? []) {
+        if (t.InstanceType) known.set(t.InstanceType, t.InstanceStorageSupported ? (t.InstanceStorageInfo?.TotalSizeInGB ?? 1) : 0);
+      }
     }
   };
   for (const chunk of batches(missing, 100)) {
