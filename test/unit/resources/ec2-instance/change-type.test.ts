@@ -1,6 +1,10 @@
 import { EC2Client, ModifyInstanceAttributeCommand } from '@aws-sdk/client-ec2';
 import { describe, expect, it } from 'vitest';
+import type { Finding, Plan, RegionContext } from '../../../../lib/engine/types.ts';
 import { undoAction } from '../../../../lib/engine/undo.ts';
+import { changeInstanceType, type ResizeParams } from '../../../../lib/resources/ec2-instance/change-type.ts';
+import { DEFAULT_PRICES } from '../../../../lib/savings/prices.ts';
+import { ProtectedResourceError } from '../../../../lib/util/errors.ts';
 import { ec2InstancesState } from '../../../../lib/sandbox/services/ec2-instances.ts';
 import { SANDBOX_ACCOUNT } from '../../../../lib/sandbox/sandbox.ts';
 import { VirtualClock } from '../../../../lib/util/clock.ts';
@@ -153,5 +157,62 @@ describe('the sandbox ModifyInstanceAttribute', () => {
     instances[OVERSIZED].enaSupport = true;
     await modify(env, OVERSIZED, 'm6i.large');
     expect(instances[OVERSIZED].instanceType).toBe('m6i.large');
+  });
+});
+
+describe('change-instance-type apply re-checks the instance right before writing', () => {
+  const ctxOf = (env: ReturnType<typeof testEnv>): RegionContext => ({
+    account: SANDBOX_ACCOUNT, region: 'us-east-1', clients: env.clients.withWrites(true), now: env.sandbox.now(), clock: env.sandbox.clock, prices: DEFAULT_PRICES, log: () => {},
+  });
+  const planFor = (instanceId: string, fromType: string, toType: string): Plan<ResizeParams> => ({
+    action: 'change-instance-type', summary: '', undo: '', hash: 'h', params: { instanceId, fromType, toType, architecture: 'x86_64', stopTimeoutMinutes: 10, startTimeoutMinutes: 10 },
+  });
+  const apply = (env: ReturnType<typeof testEnv>, plan: Plan<ResizeParams>) => changeInstanceType.apply(ctxOf(env), plan, {} as Finding);
+
+  it('refuses an instance that joined an Auto Scaling group, one tagged trimtab:skip, and one whose type changed since the plan', async () => {
+    const env = awsLike();
+    const instances = instancesOf(env);
+    instances[OVERSIZED].tags = { ...instances[OVERSIZED].tags, 'aws:autoscaling:groupName': 'acme-late' };
+    instances[ARM].tags = { ...instances[ARM].tags, 'trimtab:skip': 'freeze' };
+    await expect(apply(env, planFor(OVERSIZED, 'm5.2xlarge', 'm6i.large'))).rejects.toThrow(/Auto Scaling group acme-late/);
+    await expect(apply(env, planFor(ARM, 'm6g.2xlarge', 'm6g.large'))).rejects.toBeInstanceOf(ProtectedResourceError);
+    await expect(apply(env, planFor('i-0a11e00000000e007', 'm5.large', 'r6i.large'))).rejects.toThrow('i-0a11e00000000e007 now runs m5.xlarge, not m5.large as planned: someone changed it since, so trimtab leaves it alone');
+    expect(env.sandbox.successfulWrites()).toEqual([]);
+  });
+
+  it('refuses an instance-store type, another architecture, and an ENA type for an instance without EnaSupport', async () => {
+    const env = awsLike();
+    const instances = instancesOf(env);
+    await expect(apply(env, planFor('i-0a11e00000000e004', 'm5d.2xlarge', 'm5.large'))).rejects.toThrow(/instance-store volumes/);
+    await expect(apply(env, planFor(OVERSIZED, 'm5.2xlarge', 'm6g.large'))).rejects.toThrow(`${OVERSIZED}: m6g.large supports arm64, and the instance's AMI is x86_64`);
+    instances[OVERSIZED].enaSupport = false;
+    await expect(apply(env, planFor(OVERSIZED, 'm5.2xlarge', 'm6i.large'))).rejects.toThrow(`${OVERSIZED}: m6i.large requires ENA and ${OVERSIZED} does not have EnaSupport enabled (its AMI needs the ENA driver)`);
+    expect(env.sandbox.successfulWrites()).toEqual([]);
+  });
+
+  it('counts an instance that already runs the target type as done, without a write', async () => {
+    const env = awsLike();
+    instancesOf(env)[OVERSIZED].instanceType = 'm6i.large';
+    const applied = await apply(env, planFor(OVERSIZED, 'm5.2xlarge', 'm6i.large'));
+    expect(applied.after).toMatchObject({ alreadyDone: 'already m6i.large' });
+    expect(env.sandbox.successfulWrites()).toEqual([]);
+  });
+
+  it('starts the instance again on its old type when AWS refuses the new one after the stop', async () => {
+    // Prepare: the pre-checks pass, then the instance loses ENA while it stops (a race): the modify is refused.
+    const env = awsLike();
+    const instances = instancesOf(env);
+    const plan = planFor(OVERSIZED, 'm5.2xlarge', 'm6i.large');
+    const original = env.sandbox.clock.sleep.bind(env.sandbox.clock);
+    let once = false;
+    env.sandbox.clock.sleep = async (ms: number) => {
+      if (!once) { once = true; instances[OVERSIZED].enaSupport = false; }
+      return original(ms);
+    };
+    // Act
+    await expect(apply(env, plan)).rejects.toThrow(/AWS refused m6i.large \(InvalidParameterCombination/);
+    // Assess: stopped, refused, started again as m5.2xlarge.
+    expect(env.sandbox.successfulWrites().map((w) => w.operation)).toEqual(['StopInstances', 'StartInstances']);
+    expect(instances[OVERSIZED].instanceType).toBe('m5.2xlarge');
   });
 });
