@@ -172,7 +172,9 @@ export const changeInstanceType: Remediator<ResizeParams, ResizeOptions> = {
   options: z.object({
     /** Only act inside this UTC window (the instance is stopped for a few minutes). */
     maintenanceWindow: maintenanceWindow.optional(),
+    /** How long to wait for the instance to stop before giving up (the Lambda runs 15 minutes at most). */
     stopTimeoutMinutes: z.number().int().min(1).max(14).default(10),
+    /** How long to wait for it to run and pass both status checks after the start. */
     startTimeoutMinutes: z.number().int().min(1).max(14).default(10),
   }),
   permissions: ['ec2:DescribeInstances', 'ec2:DescribeInstanceTypes', 'ec2:DescribeInstanceStatus', 'ec2:StopInstances', 'ec2:StartInstances', 'ec2:ModifyInstanceAttribute'],

@@ -227,11 +227,13 @@ export const undersizedInstance: Detector<Ec2Instance, UndersizedOptions, Ec2Ins
   resource: ec2InstanceResource.id,
   title: 'Running instances that are too small: CPU p95 above a threshold, or a burstable instance that runs out of CPU credits',
   options: z.object({
+    /** Whole UTC days of metrics. */
     windowDays: z.number().int().min(4).max(63).default(14),
     /** The busiest day's CPU p95 above this counts as saturated. */
     maxCpuP95Percent: z.number().min(50).max(100).default(90),
     /** Burstable: days on which the credit balance ran out before it counts. */
     minExhaustedDays: z.number().int().min(1).default(3),
+    /** Days with CPU data needed before judging. */
     minDataDays: z.number().int().min(1).default(7),
   }),
   needs: (o) => [EC2_NEEDS.usage, EC2_NEEDS.utilization, EC2_NEEDS.credits, EC2_NEEDS.instanceStorage, windowNeed(o.windowDays)],
