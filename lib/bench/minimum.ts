@@ -16,6 +16,10 @@ export const PAGE_LIMITS = {
   'autoscaling:DescribePolicies': 100,
   'autoscaling:DescribeScalingActivities': 100,
   'autoscaling:DescribeLaunchConfigurations': 100,
+  'ec2:DescribeInstances': 1000,
+  'ec2:DescribeInstanceTypes': 100,
+  /** Without instance ids (the unlimited ones), 1,000 a page. */
+  'ec2:DescribeInstanceCreditSpecifications': 1000,
   /** Queries per GetMetricData call. */
   'cloudwatch:GetMetricData': 500,
 } as const satisfies Record<string, number>;

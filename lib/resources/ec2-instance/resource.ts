@@ -15,7 +15,7 @@
  */
 import { CloudWatchClient, type MetricDataQuery } from '@aws-sdk/client-cloudwatch';
 import { dailyMetricSeries, METRIC_QUERIES_PER_CALL } from '../../aws/metrics.ts';
-import { DescribeInstanceCreditSpecificationsCommand, EC2Client, paginateDescribeInstanceTypes, paginateDescribeInstances, paginateDescribeVolumes, type Instance } from '@aws-sdk/client-ec2';
+import { EC2Client, paginateDescribeInstanceCreditSpecifications, paginateDescribeInstanceTypes, paginateDescribeInstances, paginateDescribeVolumes, type Instance } from '@aws-sdk/client-ec2';
 import type { RegionContext, ResourceType } from '../../engine/types.ts';
 import { batches, chunked } from '../../util/async.ts';
 import type { VolumeFacts } from './generations.ts';
@@ -25,6 +25,8 @@ export const EC2_NEEDS = { usage: 'usage', volumes: 'volumes', instanceStorage: 
 /** Instance type → its instance storage in GB (0: none), filled as pages need it. */
 export interface Ec2InstancePrepared {
   instanceStorageGb: Map<string, number>;
+  /** Need `credits`: the instances whose CPU credit option is unlimited (the rest of the T family is standard). */
+  unlimitedCredits?: Set<string>;
 }
 /** A detector asks for a window with `window:<days>`; the longest asked for is fetched. */
 export const windowNeed = (days: number) => `window:${days}`;
@@ -261,15 +263,16 @@ async function readUtilization(ctx: RegionContext, instances: Ec2Instance[], win
   return out;
 }
 
-/** Credit modes of burstable instances: DescribeInstanceCreditSpecifications, 1,000 ids a call. */
-async function readCreditModes(ec2: EC2Client, ids: string[]): Promise<Map<string, 'standard' | 'unlimited'>> {
-  const out = new Map<string, 'standard' | 'unlimited'>();
-  // With InstanceIds the call takes no MaxResults and answers for all of them (up to 1,000).
-  for (const chunk of batches(ids, 1000)) {
-    const res = await ec2.send(new DescribeInstanceCreditSpecificationsCommand({ InstanceIds: chunk }));
-    for (const s of res.InstanceCreditSpecifications ?? []) {
-      if (s.InstanceId && (s.CpuCredits === 'standard' || s.CpuCredits === 'unlimited')) out.set(s.InstanceId, s.CpuCredits);
-    }
+/**
+ * The instances with the unlimited CPU credit option, once per region and run: without instance
+ * ids, DescribeInstanceCreditSpecifications returns exactly those (and instances once T-family
+ * and unlimited), 1,000 a page; a T-family instance it does not list is standard (EC2 API
+ * Reference, DescribeInstanceCreditSpecifications).
+ */
+async function readUnlimited(ec2: EC2Client): Promise<Set<string>> {
+  const out = new Set<string>();
+  for await (const page of paginateDescribeInstanceCreditSpecifications({ client: ec2, pageSize: 1000 }, {})) {
+    for (const s of page.InstanceCreditSpecifications ?? []) if (s.InstanceId && s.CpuCredits === 'unlimited') out.add(s.InstanceId);
   }
   return out;
 }
@@ -293,8 +296,8 @@ export const ec2InstanceResource: ResourceType<Ec2Instance, Ec2InstancePrepared>
   title: 'EC2 instance',
   permissions: ['ec2:DescribeInstances', 'ec2:DescribeVolumes', 'ec2:DescribeInstanceTypes', 'ec2:DescribeInstanceCreditSpecifications', 'cloudwatch:GetMetricData'],
 
-  async prepare() {
-    return { instanceStorageGb: new Map() };
+  async prepare(ctx, needs) {
+    return { instanceStorageGb: new Map(), ...(needs.has(EC2_NEEDS.credits) ? { unlimitedCredits: await readUnlimited(ctx.clients.get(EC2Client, ctx.region)) } : {}) };
   },
 
   async *list(ctx, _prepared, ids) {
@@ -336,9 +339,8 @@ export const ec2InstanceResource: ResourceType<Ec2Instance, Ec2InstancePrepared>
           i.utilization = p.utilization;
           if (p.credits) i.credits = p.credits;
         }
-        if (needs.has(EC2_NEEDS.credits)) {
-          const modes = await readCreditModes(ctx.clients.get(EC2Client, ctx.region), running.filter((i) => isBurstable(i.instanceType)).map((i) => i.id));
-          for (const i of running) if (i.credits) i.credits.mode = modes.get(i.id) ?? null;
+        if (prepared.unlimitedCredits) {
+          for (const i of running) if (i.credits) i.credits.mode = prepared.unlimitedCredits.has(i.id) ? 'unlimited' : 'standard';
         }
       }
     }

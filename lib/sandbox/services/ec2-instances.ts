@@ -307,9 +307,11 @@ export const ec2InstanceOperations: Record<string, OperationHandler> = {
     const state = stateOf(env);
     if (input.InstanceIds?.length && input.MaxResults !== undefined) throw awsError('InvalidParameterCombination', 'The parameter instancesSet cannot be used with the parameter maxResults');
     if ((input.InstanceIds?.length ?? 0) > 1000) throw awsError('InvalidParameterValue', 'The maximum number of instance IDs is 1000.');
-    const items = (input.InstanceIds?.length ? (input.InstanceIds as string[]).map((id) => instanceOrThrow(state, id, env.now)) : Object.values(state.instances)).filter((i) => /^t\d/.test(i.instanceType));
-    const { page: out, nextToken } = page(items, input, 'DescribeInstanceCreditSpecifications');
-    return { InstanceCreditSpecifications: out.map((i) => ({ InstanceId: i.id, CpuCredits: i.cpuCredits ?? (i.instanceType.startsWith('t2.') ? 'standard' : 'unlimited') })), NextToken: nextToken };
+    const mode = (i: SandboxInstance) => (/^t\d/.test(i.instanceType) ? (i.cpuCredits ?? (i.instanceType.startsWith('t2.') ? 'standard' : 'unlimited')) : 'standard');
+    // With ids: each one's option (standard for a non-burstable type). Without: the unlimited ones only.
+    const items = input.InstanceIds?.length ? (input.InstanceIds as string[]).map((id) => instanceOrThrow(state, id, env.now)) : Object.values(state.instances).filter((i) => mode(i) === 'unlimited');
+    const { page: out, nextToken } = paginate(items, { token: input.NextToken, max: input.MaxResults ?? 1000 }, { defaultMax: 1000, maxMax: 1000, minMax: 5, operation: 'DescribeInstanceCreditSpecifications', invalidTokenCode: 'InvalidParameterValue' });
+    return { InstanceCreditSpecifications: out.map((i) => ({ InstanceId: i.id, CpuCredits: mode(i) })), NextToken: nextToken };
   },
 
   DescribeInstanceTypes(input) {
