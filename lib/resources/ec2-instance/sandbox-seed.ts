@@ -54,7 +54,7 @@ export function addInstance(sandbox: Sandbox, accountId: string, region: string,
   if (cpu) metrics.push({ namespace: 'AWS/EC2', metricName: 'CPUUtilization', dimensions, series: { ...base, max: 100, ...cpu } });
   if (networkIn) metrics.push({ namespace: 'AWS/EC2', metricName: 'NetworkIn', dimensions, series: { ...base, ...networkIn } });
   if (networkOut) metrics.push({ namespace: 'AWS/EC2', metricName: 'NetworkOut', dimensions, series: { ...base, ...networkOut } });
-  if (memory) metrics.push({ namespace: 'CWAgent', metricName: 'mem_used_percent', dimensions, series: { ...base, resolutionSeconds: 60, max: 100, ...memory } });
+  if (memory) metrics.push({ namespace: 'CWAgent', metricName: 'mem_used_percent', dimensions, series: { ...base, max: 100, ...memory } });
   if (creditBalance) metrics.push({ namespace: 'AWS/EC2', metricName: 'CPUCreditBalance', dimensions, series: { ...base, ...creditBalance } });
   if (surplusCharged) metrics.push({ namespace: 'AWS/EC2', metricName: 'CPUSurplusCreditsCharged', dimensions, series: { ...base, ...surplusCharged } });
   return instance;
