@@ -107,7 +107,15 @@ export class LocalWorkflow implements ExecutionStarter {
         await runStep(this.deps, parseStepEvent(input.Payload, 'ask'));
         return this.options.pollMs ? Promise.race([wait, this.pollDecision(approvalId, token)]) : wait;
       },
-      [STATE.apply]: step('apply'),
+      // The Wait for a maintenance window runs in the engine's clock here (virtual time in the sandbox
+      // and the tests), as Step Functions' Wait state does in AWS; the state's own wait is overridden to 0.
+      [STATE.apply]: async (input: any) => {
+        const out = (await step('apply')(input)) as { Payload: { waitUntil?: string | null } };
+        const until = out.Payload.waitUntil ? Date.parse(out.Payload.waitUntil) : NaN;
+        const clock = this.deps.engine?.clock;
+        if (clock && !Number.isNaN(until)) await clock.sleep(Math.max(0, until - clock.now().getTime()));
+        return out;
+      },
       [STATE.verify]: step('verify'),
       [STATE.notApproved]: step('not-approved'),
       [STATE.tell]: step('notify'),
@@ -143,7 +151,7 @@ export class LocalWorkflow implements ExecutionStarter {
     const retryMs = this.options.retryIntervalMs ?? 0;
     const overridesRetry = Object.fromEntries(Object.values(STATE).map((s) => [s, retryMs]));
     const run = this.machine.run({ approvalId }, {
-      overrides: { taskResourceLocalHandlers: this.handlers(approvalId, token) as never, retryIntervalOverrides: overridesRetry },
+      overrides: { taskResourceLocalHandlers: this.handlers(approvalId, token) as never, retryIntervalOverrides: overridesRetry, waitTimeOverrides: { [STATE.waitForWindow]: 0 } },
       context: { Execution: { Id: executionArn, Input: { approvalId } }, Task: { Token: token } },
       noThrowOnAbort: true,
     });

@@ -18,6 +18,8 @@ export const STATE = {
   record: 'Record the plan',
   ask: 'Ask the approvers',
   apply: 'Apply the fix',
+  windowOpen: 'Was the maintenance window open?',
+  waitForWindow: 'Wait for the maintenance window',
   verify: 'Verify',
   tell: 'Tell the approvers what happened',
   notApproved: 'Record that it was not approved',
@@ -110,12 +112,20 @@ export function approvalDefinition(opts: DefinitionOptions) {
         Next: STATE.apply,
       },
       [STATE.apply]: {
-        ...invoke('apply', { step: 'apply', 'approvalId.$': '$.approvalId' }, opts, { applied: 'applied', failed: 'failed' }),
+        ...invoke('apply', { step: 'apply', 'approvalId.$': '$.approvalId' }, opts, { applied: 'applied', failed: 'failed', waitUntil: 'waitUntil' }),
         ResultPath: '$.apply',
         Retry: retry,
         Catch: [toFailure],
-        Next: STATE.verify,
+        Next: STATE.windowOpen,
       },
+      // A policy's maintenance window (change-instance-type): outside it, Apply changes nothing and
+      // answers the next opening; the execution waits here, in Step Functions (no Lambda sleeps), then applies.
+      [STATE.windowOpen]: {
+        Type: 'Choice',
+        Choices: [{ Variable: '$.apply.waitUntil', IsTimestamp: true, Next: STATE.waitForWindow }],
+        Default: STATE.verify,
+      },
+      [STATE.waitForWindow]: { Type: 'Wait', TimestampPath: '$.apply.waitUntil', Next: STATE.apply },
       [STATE.verify]: {
         ...invoke('verify', { step: 'verify', 'approvalId.$': '$.approvalId' }, opts, { verified: 'verified', failed: 'failed' }),
         ResultPath: '$.verify',

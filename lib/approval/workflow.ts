@@ -208,7 +208,18 @@ export async function applyApproved(deps: WorkflowDeps, input: { approvalId: str
   if (!deps.engine) throw new TrimtabError('The apply step needs the engine (clients and audit store).');
   const record = await load(deps, input.approvalId);
   if (!record.decision || record.decision.decision !== 'approve') throw new ApprovalStateError(`Approval ${input.approvalId} was not approved (status '${record.status}').`);
-  const counts = (actions: ActionSummary[]) => ({ approvalId: record.approvalId, applied: actions.filter((a) => a.status === 'verified' || a.status === 'applied').length, failed: actions.filter((a) => a.status === 'failed').length });
+  // waitUntil is always in the answer (null: go on): the state machine's ResultSelector reads it.
+  const counts = (actions: ActionSummary[], waitUntil: string | null = null) => ({ approvalId: record.approvalId, applied: actions.filter((a) => a.status === 'verified' || a.status === 'applied').length, failed: actions.filter((a) => a.status === 'failed').length, waitUntil });
+  // Outside the action's maintenance window: nothing is applied; the workflow waits for the opening (a Wait state).
+  if (record.status === 'approved') {
+    const { type: actionType, ...actionOptions } = record.policy.action ?? { type: '' };
+    const deferred = actionType ? remediators(record.policy.resource).get(actionType).deferUntil?.(actionOptions, deps.now()) : undefined;
+    if (deferred) {
+      deps.log?.('approved; waiting for the maintenance window', { approvalId: record.approvalId, until: deferred.at });
+      // Step Functions timestamps: RFC 3339 with an uppercase T and Z.
+      return counts([], new Date(deferred.at).toISOString().replace(/\.\d{3}Z$/, 'Z'));
+    }
+  }
   // A retried Apply whose first run finished (the Lambda's answer was lost): done already, act on nothing.
   if (record.status === 'applied') return counts(record.actions ?? []);
   if (!(await deps.store.update(input.approvalId, { status: 'applying' }, ['approved', 'applying']))) {

@@ -23,6 +23,10 @@ export const PAGE_LIMITS = {
   /** MaxRecords 20 to 100 (RDS API reference). */
   'rds:DescribeDBInstances': 100,
   'rds:DescribeDBClusters': 100,
+  'ec2:DescribeInstances': 1000,
+  'ec2:DescribeInstanceTypes': 100,
+  /** Without instance ids (the unlimited ones), 1,000 a page. */
+  'ec2:DescribeInstanceCreditSpecifications': 1000,
   /** Queries per GetMetricData call. */
   'cloudwatch:GetMetricData': 500,
   // Compute Optimizer (lib/compute-optimizer): one enrollment read per run, then ARN lists of

@@ -9,6 +9,8 @@ import { ASG_NEEDS, windowDaysOf } from '../resources/asg/resource.ts';
 import { seedAutoScalingGroups } from '../resources/asg/sandbox-seed.ts';
 import { seedCapacityGroups } from '../resources/asg/capacity-seed.ts';
 import { seedSnapshots } from '../resources/ebs-snapshot/sandbox-seed.ts';
+import { EC2_NEEDS, isBurstable } from '../resources/ec2-instance/resource.ts';
+import { seedInstances } from '../resources/ec2-instance/sandbox-seed.ts';
 import { QUERIES_PER_BUCKET } from '../resources/s3-bucket/metrics.ts';
 import { S3_NEEDS } from '../resources/s3-bucket/resource.ts';
 import { seedBuckets } from '../resources/s3-bucket/sandbox-seed.ts';
@@ -18,6 +20,7 @@ import type { Sandbox } from '../sandbox/sandbox.ts';
 import { SANDBOX_ACCOUNT } from '../sandbox/sandbox.ts';
 import { autoscalingState } from '../sandbox/services/autoscaling.ts';
 import { ec2State } from '../sandbox/services/ec2.ts';
+import { ec2InstancesState } from '../sandbox/services/ec2-instances.ts';
 import { rbinState } from '../sandbox/services/rbin.ts';
 import { BENCH_REGION, benchDeps, benchSandbox, needsOf, sweepPolicies } from './account.ts';
 import { callsPerThousand, compareCalls, minimumCalls, type CallComparison, type CallModel } from './minimum.ts';
@@ -198,9 +201,42 @@ function rdsCase(instances: number): ScanCase {
   };
 }
 
-export const SCAN_CASES: ScanCase[] = [ebsCase(1_000), ebsCase(10_000), ebsCase(100_000), s3Case(1_000), s3Case(5_000), asgCase(500), capacityCase(500), rdsCase(1_000)];
+/**
+ * EC2 instances with the ec2-instance sweep policies (idle, previous generation, right-sizing both
+ * ways). The minimum: one DescribeInstances listing, the attached volumes, the distinct types, the
+ * unlimited-credit listing, and the metric queries: 3 daily ones per running instance for usage,
+ * 6 for right-sizing, 2 more per T-family instance for credits.
+ */
+function ec2Case(instances: number): ScanCase {
+  return {
+    id: `ec2-${instances / 1000}k`,
+    title: `${instances} EC2 instances, 14 days of metrics`,
+    resource: 'ec2-instance',
+    resources: instances,
+    seed: (sandbox) => seedInstances(sandbox, SANDBOX_ACCOUNT, BENCH_REGION, { instances }),
+    model(sandbox, needs) {
+      const all = Object.values(ec2InstancesState(sandbox, sandbox.account(SANDBOX_ACCOUNT), BENCH_REGION).instances);
+      const running = all.filter((i) => i.state === 'running');
+      const burstable = running.filter((i) => isBurstable(i.instanceType)).length;
+      const volumes = all.reduce((n, i) => n + i.volumeIds.length, 0);
+      return {
+        listings: [
+          { operation: 'ec2:DescribeInstances', items: all.length },
+          ...(needs.has(EC2_NEEDS.volumes) ? [{ operation: 'ec2:DescribeVolumes' as const, items: volumes }] : []),
+          ...(needs.has(EC2_NEEDS.instanceStorage) ? [{ operation: 'ec2:DescribeInstanceTypes' as const, items: new Set(all.map((i) => i.instanceType)).size }] : []),
+          ...(needs.has(EC2_NEEDS.credits) ? [{ operation: 'ec2:DescribeInstanceCreditSpecifications' as const, items: 0 }] : []),
+        ],
+        metricQueries:
+          (needs.has(EC2_NEEDS.usage) ? running.length * 3 : 0) +
+          (needs.has(EC2_NEEDS.utilization) || needs.has(EC2_NEEDS.credits) ? running.length * 6 + (needs.has(EC2_NEEDS.credits) ? burstable * 2 : 0) : 0),
+      };
+    },
+  };
+}
+
+export const SCAN_CASES: ScanCase[] = [ebsCase(1_000), ebsCase(10_000), ebsCase(100_000), s3Case(1_000), s3Case(5_000), asgCase(500), capacityCase(500), rdsCase(1_000), ec2Case(1_000)];
 /** --quick: the small cases only. */
-export const QUICK_CASES = ['ebs-1k', 'ebs-10k', 's3-1k', 'asg-500', 'asg-capacity-500', 'rds-1k'];
+export const QUICK_CASES = ['ebs-1k', 'ebs-10k', 's3-1k', 'asg-500', 'asg-capacity-500', 'rds-1k', 'ec2-1k'];
 
 const mib = (kb: number) => Math.round(kb / 1024);
 

@@ -43,6 +43,8 @@ export const RESOURCE_ARNS: Record<string, unknown> = {
   'ec2:AllocateAddress': [sub('arn:${AWS::Partition}:ec2:*:${AWS::AccountId}:elastic-ip/*'), sub('arn:${AWS::Partition}:ec2:*:${AWS::AccountId}:ipv4pool-ec2/*')],
   'ec2:StopInstances': sub('arn:${AWS::Partition}:ec2:*:${AWS::AccountId}:instance/*'),
   'ec2:StartInstances': sub('arn:${AWS::Partition}:ec2:*:${AWS::AccountId}:instance/*'),
+  // change-instance-type (ec2-instance right-sizing): the instance is the resource (Service Authorization Reference, Amazon EC2).
+  'ec2:ModifyInstanceAttribute': sub('arn:${AWS::Partition}:ec2:*:${AWS::AccountId}:instance/*'),
   // CreateSnapshot authorises on the new snapshot and on the source volume (both required).
   'ec2:CreateSnapshot': [SNAPSHOT_ARN, sub('arn:${AWS::Partition}:ec2:*:${AWS::AccountId}:volume/*')],
   'ec2:ReleaseAddress': sub('arn:${AWS::Partition}:ec2:*:${AWS::AccountId}:elastic-ip/*'),

@@ -429,6 +429,12 @@ async function applyAll(policy: Policy, findings: FindingResult[], options: RunO
       skip(finding, `limit: at most ${policy.limits.maxActionsPerRun} actions per run for this policy`);
       continue;
     }
+    // A remediator's own timing rule (a maintenance window): not now, and nothing is written.
+    const deferred = actionType ? remediators(policy.resource).get(actionType).deferUntil?.(actionOptions, now) : undefined;
+    if (deferred) {
+      skip(finding, `deferred: ${deferred.why}`);
+      continue;
+    }
     if (deps.remainingMs && deps.remainingMs() < ACTION_TIME_MARGIN_MS) {
       skip(finding, 'deferred: the invocation is about to time out; the next run picks it up');
       continue;

@@ -204,6 +204,11 @@ export interface Remediator<P = any, O = any> {
    * `limits.cooldownHours` says (tuning actions that must not ratchet run after run).
    */
   minCooldownHours?(options: O): number;
+  /**
+   * When the action may not run now (e.g. outside the policy's maintenance window): the time it
+   * may, and why. Auto and CLI runs defer the finding with `why`; nothing is written.
+   */
+  deferUntil?(options: O, now: Date): { at: string; why: string } | undefined;
   /** Pure: turn a finding into the exact change. */
   plan(finding: Finding, options: O, ctx: { now: Date; prices: PriceTable }): PlanResult<P>;
   /** The only place that writes. "Not found" counts as already done. */

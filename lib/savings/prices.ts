@@ -2,6 +2,8 @@
  * The one price table. us-east-1 list prices as published around early 2026
  * (see the "Savings math" section of each docs/resources/<type>.md). A policy may override any entry with `prices:`.
  */
+import { EC2_TYPE_PRICES } from './ec2-instance-types.ts';
+
 export const PRICE_TABLE_DATE = '2026-01';
 
 export const DEFAULT_PRICES = {
@@ -85,7 +87,13 @@ export const DEFAULT_PRICES = {
     'r4.2xlarge': 0.532,
     'r6i.xlarge': 0.252,
     'r6i.2xlarge': 0.504,
+    // --- ec2-instance right-sizing (issue 19): every type of the instance type table
+    // (lib/savings/ec2-instance-types.ts: t2/t3/t3a/t4g, m4/m5/m5d/m6i/m7i/m6g/m7g, c4/c5/c5d/c6i/c6g/c7g,
+    // r4/r5/r6i/r6g/r7g; us-east-1 on-demand Linux, early 2026). Same values as the entries above where both list a type.
+    ...EC2_TYPE_PRICES,
   } as Record<string, number>,
+  /** ec2-instance right-sizing (issue 19): T-family surplus CPU credits in unlimited mode, Linux, $ per vCPU-hour (EC2 On-Demand pricing, "T2/T3/T4g Unlimited Mode Pricing"). */
+  ec2CpuCreditVcpuHour: 0.05,
   natGatewayHour: 0.045,
   albHour: 0.0225,
   nlbHour: 0.0225,

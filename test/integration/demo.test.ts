@@ -107,6 +107,8 @@ describe('npm run demo -- --approve-all', () => {
     const approved = result.actions.filter((a) => a.mode === 'approval');
     expect(approved.length).toBeGreaterThan(0);
     expect(approved.every((a) => a.actor === 'finops@example.com' && ['verified', 'skipped'].includes(a.status))).toBe(true);
+    // An instance resized after approval (ec2-instance right-sizing): the oversized m5.2xlarge now runs m6i.large.
+    expect(approved.find((a) => a.action === 'change-instance-type' && a.resource.id === 'i-0a11e00000000e001')).toMatchObject({ status: 'verified', params: { fromType: 'm5.2xlarge', toType: 'm6i.large' } });
   });
 
   it('ends with the summary: findings, actions, nothing awaiting, savings before and after, and an undo command per action', () => {

@@ -15,16 +15,18 @@
  */
 import { CloudWatchClient, type MetricDataQuery } from '@aws-sdk/client-cloudwatch';
 import { dailyMetricSeries, METRIC_QUERIES_PER_CALL } from '../../aws/metrics.ts';
-import { DescribeInstanceTypesCommand, EC2Client, paginateDescribeInstances, paginateDescribeVolumes, type Instance } from '@aws-sdk/client-ec2';
+import { EC2Client, paginateDescribeInstanceCreditSpecifications, paginateDescribeInstanceTypes, paginateDescribeInstances, paginateDescribeVolumes, type Instance } from '@aws-sdk/client-ec2';
 import type { RegionContext, ResourceType } from '../../engine/types.ts';
 import { batches, chunked } from '../../util/async.ts';
 import type { VolumeFacts } from './generations.ts';
 
-export const EC2_NEEDS = { usage: 'usage', volumes: 'volumes', instanceStorage: 'instance-storage' } as const;
+export const EC2_NEEDS = { usage: 'usage', volumes: 'volumes', instanceStorage: 'instance-storage', utilization: 'utilization', credits: 'credits' } as const;
 
 /** Instance type → its instance storage in GB (0: none), filled as pages need it. */
 export interface Ec2InstancePrepared {
   instanceStorageGb: Map<string, number>;
+  /** Need `credits`: the instances whose CPU credit option is unlimited (the rest of the T family is standard). */
+  unlimitedCredits?: Set<string>;
 }
 /** A detector asks for a window with `window:<days>`; the longest asked for is fetched. */
 export const windowNeed = (days: number) => `window:${days}`;
@@ -66,6 +68,14 @@ export interface Ec2Instance {
   volumes?: VolumeFacts[];
   /** Instance-store capacity of its type in GB, 0 when none, null when AWS did not describe the type (need `instance-storage`). */
   instanceStorageGb?: number | null;
+  /** The AMI's architecture (DescribeInstances `Architecture`: "the architecture of the image"). */
+  architecture?: string;
+  /** The instance's ENA attribute (EnaSupport): a Nitro type needs it. */
+  enaSupport?: boolean;
+  /** Window peaks for right-sizing (need `utilization`, running instances only). */
+  utilization?: Utilization;
+  /** Burstable instances: credit mode and balance (need `credits`). */
+  credits?: CreditUse;
 }
 
 /**
@@ -77,9 +87,11 @@ export interface Ec2Instance {
 export async function readInstanceStorage(ec2: EC2Client, types: string[], known: Map<string, number>): Promise<Map<string, number>> {
   const missing = [...new Set(types)].filter((t) => !known.has(t));
   const describe = async (names: string[]) => {
-    const out = await ec2.send(new DescribeInstanceTypesCommand({ InstanceTypes: names as never[], IncludeUnsupportedInRegion: true }));
-    for (const t of out.InstanceTypes ?? []) {
-      if (t.InstanceType) known.set(t.InstanceType, t.InstanceStorageSupported ? (t.InstanceStorageInfo?.TotalSizeInGB ?? 1) : 0);
+    // The answer pages (NextToken) even when the types are named: follow it, or types go missing.
+    for await (const out of paginateDescribeInstanceTypes({ client: ec2 }, { InstanceTypes: names as never[], IncludeUnsupportedInRegion: true })) {
+      for (const t of out.InstanceTypes ?? []) {
+        if (t.InstanceType) known.set(t.InstanceType, t.InstanceStorageSupported ? (t.InstanceStorageInfo?.TotalSizeInGB ?? 1) : 0);
+      }
     }
   };
   for (const chunk of batches(missing, 100)) {
@@ -115,6 +127,8 @@ export function toInstance(i: Instance, region: string, account: string): Ec2Ins
     rootDeviceType: i.RootDeviceType ?? 'unknown',
     ...(i.InstanceLifecycle ? { lifecycle: i.InstanceLifecycle } : {}),
     tags,
+    ...(i.Architecture ? { architecture: i.Architecture } : {}),
+    ...(i.EnaSupport !== undefined ? { enaSupport: i.EnaSupport } : {}),
     volumeIds: (i.BlockDeviceMappings ?? []).map((m) => m.Ebs?.VolumeId).filter((v): v is string => Boolean(v)),
   };
 }
@@ -153,6 +167,116 @@ async function readUsage(ctx: RegionContext, instances: Ec2Instance[], windowDay
   return out;
 }
 
+/**
+ * Right-sizing figures over the window. CloudWatch gives a percentile per period, not over many
+ * periods, so each day's p95 is read and the busiest day's p95 is used (an upper bound of the
+ * window's p95: the conservative side for shrinking).
+ */
+export interface Utilization {
+  windowDays: number;
+  /** Days with CPU datapoints. */
+  daysWithData: number;
+  /** Busiest day's CPUUtilization p95 and the window's Maximum, percent. */
+  cpuP95: number | null;
+  cpuMax: number | null;
+  /** Busiest day's mean CPU (burstable baselines are about sustained use). */
+  cpuDailyMeanMax: number | null;
+  /** NetworkIn + NetworkOut, busiest day's p95 of the 5-minute datapoints, as Gbit/s. */
+  networkGbpsP95: number | null;
+  /** CWAgent mem_used_percent (dimension InstanceId) busiest day's p95 and Maximum; null when the agent does not publish it. */
+  memoryP95: number | null;
+  memoryMax: number | null;
+}
+
+export interface CreditUse {
+  /** DescribeInstanceCreditSpecifications CpuCredits; null when AWS did not say. */
+  mode: 'standard' | 'unlimited' | null;
+  /** Days whose CPUCreditBalance Minimum fell to `exhaustedAt` credits or below, and the lowest balance. */
+  daysExhausted: number;
+  minBalance: number | null;
+  /** CPUSurplusCreditsCharged summed over the window (unlimited mode: billed). */
+  surplusCreditsCharged: number;
+}
+
+/** A credit balance at or under this counts as run out. */
+export const CREDITS_EXHAUSTED_AT = 1;
+export const isBurstable = (type: string) => /^t\d/.test(type);
+/** Basic monitoring publishes AWS/EC2 network metrics every 5 minutes: a datapoint is bytes per 300 s. */
+const NETWORK_PERIOD_S = 300;
+
+/**
+ * One GetMetricData batch for the page (≤500 queries a call, split by dailyMetricSeries):
+ * 6 queries per instance (CPU p95 and Maximum, NetworkIn/Out p95, memory p95 and Maximum),
+ * 2 more per burstable instance (CPUCreditBalance Minimum, CPUSurplusCreditsCharged Sum).
+ */
+async function readUtilization(ctx: RegionContext, instances: Ec2Instance[], windowDays: number, withCredits: boolean): Promise<Map<string, { utilization: Utilization; credits?: CreditUse }>> {
+  const cw = ctx.clients.get(CloudWatchClient, ctx.region);
+  const end = new Date(Math.floor(ctx.now.getTime() / DAY_MS) * DAY_MS);
+  const start = new Date(end.getTime() - windowDays * DAY_MS);
+  const q = (id: string, namespace: string, name: string, instanceId: string, stat: string): MetricDataQuery => ({
+    Id: id,
+    MetricStat: { Metric: { Namespace: namespace, MetricName: name, Dimensions: [{ Name: 'InstanceId', Value: instanceId }] }, Period: 86_400, Stat: stat },
+    ReturnData: true,
+  });
+  const queries = instances.flatMap((inst, n) => [
+    q(`cp${n}`, 'AWS/EC2', 'CPUUtilization', inst.id, 'p95'),
+    q(`cx${n}`, 'AWS/EC2', 'CPUUtilization', inst.id, 'Maximum'),
+    q(`ni${n}`, 'AWS/EC2', 'NetworkIn', inst.id, 'p95'),
+    q(`no${n}`, 'AWS/EC2', 'NetworkOut', inst.id, 'p95'),
+    q(`mp${n}`, 'CWAgent', 'mem_used_percent', inst.id, 'p95'),
+    q(`mx${n}`, 'CWAgent', 'mem_used_percent', inst.id, 'Maximum'),
+    ...(withCredits && isBurstable(inst.instanceType)
+      ? [q(`cb${n}`, 'AWS/EC2', 'CPUCreditBalance', inst.id, 'Minimum'), q(`cs${n}`, 'AWS/EC2', 'CPUSurplusCreditsCharged', inst.id, 'Sum')]
+      : []),
+  ]);
+  const series = await dailyMetricSeries(cw, queries, start, end, windowDays);
+  const known = (id: string) => (series.get(id) ?? []).filter((v): v is number => v !== null && v !== undefined);
+  const peak = (id: string) => (known(id).length ? Math.max(...known(id)) : null);
+  // The daily means come from the usage need when asked; otherwise the p95 stands in (higher: safe side).
+  const out = new Map<string, { utilization: Utilization; credits?: CreditUse }>();
+  instances.forEach((inst, n) => {
+    const nin = series.get(`ni${n}`) ?? [];
+    const nout = series.get(`no${n}`) ?? [];
+    const net = nin.map((v, d) => (v != null && nout[d] != null ? v + nout[d]! : null)).filter((v): v is number => v !== null);
+    const means = (inst.usage?.days ?? []).map((d) => d.cpuPercent).filter((v): v is number => v !== null);
+    const utilization: Utilization = {
+      windowDays,
+      daysWithData: known(`cp${n}`).length,
+      cpuP95: peak(`cp${n}`),
+      cpuMax: peak(`cx${n}`),
+      cpuDailyMeanMax: means.length ? Math.max(...means) : peak(`cp${n}`),
+      networkGbpsP95: net.length ? (Math.max(...net) * 8) / NETWORK_PERIOD_S / 1e9 : null,
+      memoryP95: peak(`mp${n}`),
+      memoryMax: peak(`mx${n}`),
+    };
+    const balance = series.get(`cb${n}`);
+    const credits: CreditUse | undefined = balance
+      ? {
+          mode: null,
+          daysExhausted: balance.filter((v) => v != null && v <= CREDITS_EXHAUSTED_AT).length,
+          minBalance: known(`cb${n}`).length ? Math.min(...known(`cb${n}`)) : null,
+          surplusCreditsCharged: known(`cs${n}`).reduce((a, b) => a + b, 0),
+        }
+      : undefined;
+    out.set(inst.id, { utilization, ...(credits ? { credits } : {}) });
+  });
+  return out;
+}
+
+/**
+ * The instances with the unlimited CPU credit option, once per region and run: without instance
+ * ids, DescribeInstanceCreditSpecifications returns exactly those (and instances once T-family
+ * and unlimited), 1,000 a page; a T-family instance it does not list is standard (EC2 API
+ * Reference, DescribeInstanceCreditSpecifications).
+ */
+async function readUnlimited(ec2: EC2Client): Promise<Set<string>> {
+  const out = new Set<string>();
+  for await (const page of paginateDescribeInstanceCreditSpecifications({ client: ec2, pageSize: 1000 }, {})) {
+    for (const s of page.InstanceCreditSpecifications ?? []) if (s.InstanceId && s.CpuCredits === 'unlimited') out.add(s.InstanceId);
+  }
+  return out;
+}
+
 /** Attached volumes of a page: DescribeVolumes with a volume-id filter (200 values a call). */
 async function readVolumes(ec2: EC2Client, volumeIds: string[]): Promise<Map<string, VolumeFacts>> {
   const out = new Map<string, VolumeFacts>();
@@ -170,10 +294,10 @@ async function readVolumes(ec2: EC2Client, volumeIds: string[]): Promise<Map<str
 export const ec2InstanceResource: ResourceType<Ec2Instance, Ec2InstancePrepared> = {
   id: 'ec2-instance',
   title: 'EC2 instance',
-  permissions: ['ec2:DescribeInstances', 'ec2:DescribeVolumes', 'ec2:DescribeInstanceTypes', 'cloudwatch:GetMetricData'],
+  permissions: ['ec2:DescribeInstances', 'ec2:DescribeVolumes', 'ec2:DescribeInstanceTypes', 'ec2:DescribeInstanceCreditSpecifications', 'cloudwatch:GetMetricData'],
 
-  async prepare() {
-    return { instanceStorageGb: new Map() };
+  async prepare(ctx, needs) {
+    return { instanceStorageGb: new Map(), ...(needs.has(EC2_NEEDS.credits) ? { unlimitedCredits: await readUnlimited(ctx.clients.get(EC2Client, ctx.region)) } : {}) };
   },
 
   async *list(ctx, _prepared, ids) {
@@ -204,6 +328,20 @@ export const ec2InstanceResource: ResourceType<Ec2Instance, Ec2InstancePrepared>
       if (running.length) {
         const usage = await readUsage(ctx, running, windowDays);
         for (const i of running) i.usage = { windowDays, days: usage.get(i.id)! };
+      }
+    }
+    if (needs.has(EC2_NEEDS.utilization) || needs.has(EC2_NEEDS.credits)) {
+      const running = enriched.filter((i) => i.state === 'running');
+      if (running.length) {
+        const peaks = await readUtilization(ctx, running, windowDaysOf(needs), needs.has(EC2_NEEDS.credits));
+        for (const i of running) {
+          const p = peaks.get(i.id)!;
+          i.utilization = p.utilization;
+          if (p.credits) i.credits = p.credits;
+        }
+        if (prepared.unlimitedCredits) {
+          for (const i of running) if (i.credits) i.credits.mode = prepared.unlimitedCredits.has(i.id) ? 'unlimited' : 'standard';
+        }
       }
     }
     if (needs.has(EC2_NEEDS.volumes)) {

@@ -20,6 +20,11 @@ export interface InstanceSeed extends Omit<SandboxInstance, 'reservationId' | 'l
   /** NetworkIn and NetworkOut, bytes per datapoint (5 minutes). */
   networkIn?: Series;
   networkOut?: Series;
+  /** CWAgent mem_used_percent (dimension InstanceId); absent: the agent does not publish memory. */
+  memory?: Series;
+  /** Burstable: CPUCreditBalance and CPUSurplusCreditsCharged. */
+  creditBalance?: Series;
+  surplusCharged?: Series;
   /** EBS volumes to create and attach (none for instance-store-backed instances). */
   volumes?: { type: string; sizeGb: number }[];
   reservationId?: string;
@@ -31,7 +36,7 @@ const seedOf = (text: string) => [...text].reduce((h, c) => (h * 31 + c.charCode
 export function addInstance(sandbox: Sandbox, accountId: string, region: string, seed: InstanceSeed): SandboxInstance {
   const account = sandbox.account(accountId);
   const now = sandbox.now();
-  const { ageDays, cpu, networkIn, networkOut, volumes = [{ type: 'gp3', sizeGb: 30 }], reservationId, state = 'running', ...rest } = seed;
+  const { ageDays, cpu, networkIn, networkOut, memory, creditBalance, surplusCharged, volumes = [{ type: 'gp3', sizeGb: 30 }], reservationId, state = 'running', ...rest } = seed;
   const launchTime = daysAgo(now, ageDays).toISOString();
   const availabilityZone = `${region}a`;
   const ec2 = ec2State(sandbox, account, region);
@@ -49,6 +54,9 @@ export function addInstance(sandbox: Sandbox, accountId: string, region: string,
   if (cpu) metrics.push({ namespace: 'AWS/EC2', metricName: 'CPUUtilization', dimensions, series: { ...base, max: 100, ...cpu } });
   if (networkIn) metrics.push({ namespace: 'AWS/EC2', metricName: 'NetworkIn', dimensions, series: { ...base, ...networkIn } });
   if (networkOut) metrics.push({ namespace: 'AWS/EC2', metricName: 'NetworkOut', dimensions, series: { ...base, ...networkOut } });
+  if (memory) metrics.push({ namespace: 'CWAgent', metricName: 'mem_used_percent', dimensions, series: { ...base, max: 100, ...memory } });
+  if (creditBalance) metrics.push({ namespace: 'AWS/EC2', metricName: 'CPUCreditBalance', dimensions, series: { ...base, ...creditBalance } });
+  if (surplusCharged) metrics.push({ namespace: 'AWS/EC2', metricName: 'CPUSurplusCreditsCharged', dimensions, series: { ...base, ...surplusCharged } });
   return instance;
 }
 
@@ -82,6 +90,31 @@ export function seedEc2InstancesSmallCompany(sandbox: Sandbox, accountId: string
     volumes: [{ type: 'gp2', sizeGb: 50 }, { type: 'io1', sizeGb: 500 }, { type: 'standard', sizeGb: 200 }],
   });
   add({ id: 'i-0a11e0000000000d4', instanceType: 'c4.large', rootDeviceType: 'ebs', state: 'stopped', ageDays: 900, tags: { Name: 'acme-old-build-agent' } });
+  seedRightsizing(add);
+}
+
+/** Quiet but not idle: ~6% CPU, ~1.5 MB of network per 5 minutes (hundreds of MB a day). */
+const QUIET = { cpu: { base: 6, noise: 2 }, networkIn: { base: 1_500_000, noise: 200_000 }, networkOut: { base: 1_000_000, noise: 200_000 } };
+const LOW_MEMORY = { memory: { base: 16, noise: 3 } };
+
+/**
+ * Right-sizing (issue 19): an oversized m5.2xlarge with agent memory data (→ m6i.large), a
+ * saturated c5.large (→ the next size up), and the traps: an oversized member of an Auto
+ * Scaling group, an oversized m5d (instance store), a t3.large held at its baseline with no
+ * credits left (looks quiet; must not shrink, it is undersized), an arm64 m6g.2xlarge (its
+ * candidate stays arm64), and a memory-unknown m5.xlarge (memory never shrinks).
+ */
+function seedRightsizing(add: (seed: InstanceSeed) => SandboxInstance) {
+  add({ id: 'i-0a11e00000000e001', instanceType: 'm5.2xlarge', rootDeviceType: 'ebs', ageDays: 300, tags: { Name: 'acme-reporting', team: 'data' }, ...QUIET, ...LOW_MEMORY });
+  add({ id: 'i-0a11e00000000e002', instanceType: 'c5.large', rootDeviceType: 'ebs', ageDays: 300, tags: { Name: 'acme-image-resizer', team: 'web' }, cpu: { base: 94, noise: 4 }, networkIn: { base: 3_000_000 }, networkOut: { base: 3_000_000 }, memory: { base: 55, noise: 5 } });
+  add({ id: 'i-0a11e00000000e003', instanceType: 'm5.2xlarge', rootDeviceType: 'ebs', ageDays: 120, tags: { Name: 'acme-batch-asg-member', 'aws:autoscaling:groupName': 'acme-batch' }, ...QUIET, ...LOW_MEMORY });
+  add({ id: 'i-0a11e00000000e004', instanceType: 'm5d.2xlarge', rootDeviceType: 'ebs', ageDays: 200, tags: { Name: 'acme-render-scratch' }, ...QUIET, ...LOW_MEMORY });
+  add({
+    id: 'i-0a11e00000000e005', instanceType: 't3.large', rootDeviceType: 'ebs', cpuCredits: 'standard', ageDays: 200, tags: { Name: 'acme-queue-worker', team: 'api' },
+    cpu: { base: 29.5, noise: 0.4 }, networkIn: { base: 800_000 }, networkOut: { base: 600_000 }, memory: { base: 20, noise: 2 }, creditBalance: { base: 0 },
+  });
+  add({ id: 'i-0a11e00000000e006', instanceType: 'm6g.2xlarge', rootDeviceType: 'ebs', architecture: 'arm64', ageDays: 300, tags: { Name: 'acme-search-arm', team: 'search' }, ...QUIET, ...LOW_MEMORY });
+  add({ id: 'i-0a11e00000000e007', instanceType: 'm5.xlarge', rootDeviceType: 'ebs', ageDays: 300, tags: { Name: 'acme-legacy-cron', team: 'ops' }, ...QUIET });
 }
 
 /**

@@ -19,7 +19,11 @@
  *   whose data a stop loses. MaxResults 5..100; an unknown type is InvalidInstanceType.
  */
 import { awsError, paginate, tagList, type AccountState, type OperationEnv, type OperationHandler, type Sandbox } from '../sandbox.ts';
+import { instanceTypeInfo as tableInfo } from '../../savings/ec2-instance-types.ts';
 import { matchesFilters } from './ec2.ts';
+
+const XEN_FAMILIES = ['t2', 'm4', 'c4', 'r4', 'm3', 'c3', 'r3'];
+const archOf = (type: string): 'x86_64' | 'arm64' => (/^[a-z]+\d+g/.test(type) ? 'arm64' : 'x86_64');
 
 export type InstanceStateName = 'pending' | 'running' | 'stopping' | 'stopped' | 'shutting-down' | 'terminated';
 
@@ -40,11 +44,21 @@ export interface SandboxInstance {
   stateChangedAt?: string;
   /** ISO time a 'stopping'/'pending' instance reaches 'stopped'/'running' (settled lazily on reads). */
   transitionUntil?: string;
+  /** The AMI's architecture; derived from the type when absent. */
+  architecture?: 'x86_64' | 'arm64';
+  /** The instance's EnaSupport attribute (default true: current AMIs have the ENA driver). */
+  enaSupport?: boolean;
+  /** Burstable types: CPU credit option (T3/T4g launch unlimited, T2 standard by default). */
+  cpuCredits?: 'standard' | 'unlimited';
+  /** ISO time both status checks turn 'ok' after a start ('initializing' before). */
+  statusOkAt?: string;
 }
 
 /** How long AWS-like transitions last before `timing.scale`. */
 export const STOPPING_MS = 60_000;
 export const PENDING_MS = 30_000;
+/** Status checks stay 'initializing' for about two minutes after an instance reaches running. */
+export const STATUS_INIT_MS = 120_000;
 
 /** Instance storage (GB) of the catalogue's types that have it; the rest by the naming rule below. */
 const INSTANCE_STORAGE: Record<string, { count: number; sizeGb: number; type: 'ssd' | 'hdd' }> = {
@@ -66,8 +80,14 @@ function instanceTypeInfo(type: string) {
   const [, family, , suffix] = m;
   // c5d, m5ad, r5dn, m6gd…: a 'd' in the suffix; i3, i4i, d2, d3: storage-optimised families.
   const storage = INSTANCE_STORAGE[type] ?? (suffix.includes('d') || family === 'i' || family === 'd' || family === 'im' || family === 'is' ? { count: 1, sizeGb: 100, type: 'ssd' as const } : undefined);
+  const row = tableInfo(type);
+  const nitro = !XEN_FAMILIES.includes(type.split('.')[0]);
   return {
     InstanceType: type,
+    ProcessorInfo: { SupportedArchitectures: [row?.architecture ?? archOf(type)] },
+    ...(row ? { VCpuInfo: { DefaultVCpus: row.vcpu }, MemoryInfo: { SizeInMiB: row.memoryGib * 1024 }, BurstablePerformanceSupported: row.burstable } : {}),
+    NetworkInfo: { EnaSupport: nitro ? 'required' : 'unsupported' },
+    EbsInfo: { NvmeSupport: nitro ? 'required' : 'unsupported' },
     CurrentGeneration: !['m4', 'c4', 'r4', 't2', 'm3', 'c3'].some((f) => type.startsWith(`${f}.`)),
     SupportedRootDeviceTypes: storage ? ['ebs', 'instance-store'] : ['ebs'],
     InstanceStorageSupported: Boolean(storage),
@@ -153,7 +173,8 @@ function instanceOut(i: SandboxInstance) {
     StateTransitionReason: i.stateChangedAt ? `User initiated (${i.stateChangedAt.replace('T', ' ').replace(/\.\d+Z$/, ' GMT')})` : '',
     RootDeviceType: i.rootDeviceType,
     RootDeviceName: '/dev/xvda',
-    Architecture: i.instanceType.match(/^[a-z]+\d+g/) ? 'arm64' : 'x86_64',
+    Architecture: i.architecture ?? archOf(i.instanceType),
+    EnaSupport: i.enaSupport ?? true,
     PlatformDetails: 'Linux/UNIX',
     VirtualizationType: 'hvm',
     ...(i.lifecycle ? { InstanceLifecycle: i.lifecycle } : {}),
@@ -225,10 +246,72 @@ export const ec2InstanceOperations: Record<string, OperationHandler> = {
     return {
       StartingInstances: targets.map((i) => {
         const previous = i.state;
-        if (previous === 'stopped') transition(i, env, 'pending', 'running', PENDING_MS);
+        if (previous === 'stopped') {
+          transition(i, env, 'pending', 'running', PENDING_MS);
+          i.statusOkAt = new Date(env.now.getTime() + env.sandbox.duration(PENDING_MS) + env.sandbox.duration(STATUS_INIT_MS)).toISOString();
+        }
         return { InstanceId: i.id, PreviousState: stateOut(previous), CurrentState: stateOut(previous === 'running' ? 'running' : 'pending') };
       }),
     };
+  },
+
+  /**
+   * The type changes only while stopped (IncorrectInstanceState otherwise); a name that is not a
+   * type is InvalidParameterValue; a type of another architecture than the AMI's is
+   * InvalidParameterValue; an ENA-requiring type without EnaSupport is InvalidParameterCombination;
+   * a type the catalogue does not know is Unsupported.
+   */
+  ModifyInstanceAttribute(input, env) {
+    const state = stateOf(env);
+    const i = instanceOrThrow(state, input.InstanceId, env.now);
+    const value: string | undefined = input.InstanceType?.Value;
+    if (value === undefined) throw awsError('InvalidParameterCombination', 'The trimtab sandbox models only the InstanceType attribute.');
+    if (!TYPE_NAME.test(value)) throw awsError('InvalidParameterValue', `Invalid value '${value}' for instanceType.`);
+    if (i.state !== 'stopped') throw awsError('IncorrectInstanceState', `The instance '${i.id}' is not in the 'stopped' state.`);
+    const row = tableInfo(value);
+    if (!row && !instanceTypeInfo(value)) throw awsError('Unsupported', `The requested instance type '${value}' is not supported in your requested Availability Zone.`);
+    const arch = i.architecture ?? archOf(i.instanceType);
+    if ((row?.architecture ?? archOf(value)) !== arch) throw awsError('InvalidParameterValue', `The instance type '${value}' does not support the architecture '${arch}' of the instance's AMI.`);
+    if (!XEN_FAMILIES.includes(value.split('.')[0]) && i.enaSupport === false) {
+      throw awsError('InvalidParameterCombination', `Enhanced networking with the Elastic Network Adapter (ENA) is required for the '${value}' instance type. Ensure that your instance '${i.id}' is enabled for ENA.`);
+    }
+    i.instanceType = value;
+    return {};
+  },
+
+  /** Running instances only unless IncludeAllInstances; 'initializing' until statusOkAt. */
+  DescribeInstanceStatus(input, env) {
+    const state = stateOf(env);
+    let items = input.InstanceIds?.length ? (input.InstanceIds as string[]).map((id) => instanceOrThrow(state, id, env.now)) : Object.values(state.instances).map((i) => settle(i, env.now));
+    if (!input.IncludeAllInstances) items = items.filter((i) => i.state === 'running');
+    const { page: out, nextToken } = page(items, input, 'DescribeInstanceStatus');
+    return {
+      InstanceStatuses: out.map((i) => {
+        const running = i.state === 'running';
+        const status = !running ? 'not-applicable' : i.statusOkAt && Date.parse(i.statusOkAt) > env.now.getTime() ? 'initializing' : 'ok';
+        const detail = [{ Name: 'reachability', Status: status === 'ok' ? 'passed' : status === 'initializing' ? 'initializing' : 'not-applicable' }];
+        return {
+          InstanceId: i.id,
+          AvailabilityZone: i.availabilityZone,
+          InstanceState: stateOut(i.state),
+          InstanceStatus: { Status: status, Details: detail },
+          SystemStatus: { Status: status, Details: detail },
+        };
+      }),
+      NextToken: nextToken,
+    };
+  },
+
+  /** Burstable instances' credit option; InstanceIds (≤1000) cannot be combined with MaxResults. */
+  DescribeInstanceCreditSpecifications(input, env) {
+    const state = stateOf(env);
+    if (input.InstanceIds?.length && input.MaxResults !== undefined) throw awsError('InvalidParameterCombination', 'The parameter instancesSet cannot be used with the parameter maxResults');
+    if ((input.InstanceIds?.length ?? 0) > 1000) throw awsError('InvalidParameterValue', 'The maximum number of instance IDs is 1000.');
+    const mode = (i: SandboxInstance) => (/^t\d/.test(i.instanceType) ? (i.cpuCredits ?? (i.instanceType.startsWith('t2.') ? 'standard' : 'unlimited')) : 'standard');
+    // With ids: each one's option (standard for a non-burstable type). Without: the unlimited ones only.
+    const items = input.InstanceIds?.length ? (input.InstanceIds as string[]).map((id) => instanceOrThrow(state, id, env.now)) : Object.values(state.instances).filter((i) => mode(i) === 'unlimited');
+    const { page: out, nextToken } = paginate(items, { token: input.NextToken, max: input.MaxResults ?? 1000 }, { defaultMax: 1000, maxMax: 1000, minMax: 5, operation: 'DescribeInstanceCreditSpecifications', invalidTokenCode: 'InvalidParameterValue' });
+    return { InstanceCreditSpecifications: out.map((i) => ({ InstanceId: i.id, CpuCredits: mode(i) })), NextToken: nextToken };
   },
 
   DescribeInstanceTypes(input) {
