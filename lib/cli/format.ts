@@ -3,6 +3,7 @@ import type { FindingRecord } from '../audit/store.ts';
 import type { ActionRecord } from '../engine/types.ts';
 import { totalSavings, type FindingResult, type RunResult } from '../engine/run.ts';
 import { usd } from '../savings/prices.ts';
+import { findingJson, jsonShows, resultTailJson, type JsonOptions } from '../report/json.ts';
 
 const money = (value: number) => `$${usd(value).toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
 
@@ -167,41 +168,7 @@ export function summaryLine(result: RunResult, apiCalls: number): string {
   return parts.filter(Boolean).join(' · ');
 }
 
-/** The machine-readable result (the shape is documented in docs/cli.md). */
-export function resultJson(result: RunResult, apiCalls: number, options: { verbose?: boolean; includeActions?: boolean } = {}) {
-  return {
-    findings: result.findings
-      .filter((f) => options.verbose || f.status !== 'protected')
-      .map((f) => ({
-        policy: f.policy,
-        resourceType: f.resource.type,
-        resourceId: f.resource.id,
-        arn: f.resource.arn,
-        account: f.resource.account,
-        region: f.resource.region,
-        detector: f.detector,
-        status: f.status,
-        reason: f.reason,
-        action: f.plan?.action ?? null,
-        plan: f.plan?.summary ?? null,
-        mode: f.mode,
-        outcome: f.outcome,
-        ...(f.outcomeDetail ? { outcomeDetail: f.outcomeDetail } : {}),
-        estimatedMonthlySavingsUsd: usd(f.savings.monthlyUsd),
-        savingsBasis: f.savings.basis,
-        evidence: f.evidence,
-      })),
-    summary: {
-      findings: result.summary.findings,
-      protected: result.summary.protected,
-      conflicts: result.summary.conflicts,
-      estimatedMonthlySavingsUsd: result.summary.estimatedMonthlySavingsUsd,
-      apiCalls,
-      durationMs: result.summary.durationMs,
-    },
-    ...(options.includeActions
-      ? { actions: result.actions.map((a) => ({ id: a.id, policy: a.policy, resourceId: a.resource.id, action: a.action, status: a.status })) }
-      : {}),
-    ...(result.errors.length ? { errors: result.errors } : {}),
-  };
+/** The machine-readable result (the shape is documented in docs/cli.md); lib/report/stream.ts writes the same text as the run goes. */
+export function resultJson(result: RunResult, apiCalls: number, options: JsonOptions = {}) {
+  return { findings: result.findings.filter((f) => jsonShows(f, options)).map(findingJson), ...resultTailJson(result, apiCalls, options) };
 }
