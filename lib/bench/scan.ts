@@ -44,12 +44,12 @@ export interface ScanResult {
   vsMinimum: CallComparison;
   /** Every finding of the run (protected included), as the engine counted them. */
   findings: number;
-  /** Findings the engine kept in memory (those it acts on; none in a scan). */
-  retained: number;
-  /** The CSV report the findings streamed into, bytes (counted, not stored). */
-  reportBytes: number;
+  /** Findings the engine kept in memory (those it acts on; none in a scan). Absent in results from before streaming. */
+  retained?: number;
+  /** The CSV report the findings streamed into, characters (counted, not stored). */
+  reportBytes?: number;
   /** Wall time per 1,000 resources, ms. */
-  msPer1k: number;
+  msPer1k?: number;
   /** Peak RSS of the child process, MiB (includes the sandbox's own copy of the inventory). */
   peakRssMiB: number;
   /** RSS once seeded, before the scan, MiB (code + the sandbox's inventory). */
