@@ -64,6 +64,23 @@ export const saturationDetector: Detector<Widget> = {
   },
 };
 
+/** A stateful pass that reports every widget at the end, lazily (a generator, as ebs-snapshot `orphaned` does). */
+export const atEndDetector: Detector<Widget> = {
+  id: 'test-at-end',
+  resource: SYNTHETIC,
+  title: 'Reported at the end (tests only)',
+  options: z.object({}),
+  pass(_options, env) {
+    const seen: Widget[] = [];
+    return {
+      observe: (w) => (seen.push(w), []),
+      *finish() {
+        for (const w of seen) yield { ...saturationDetector.detect!(w, {}, env) as Detection, resource: widgetType.ref(w, env.ctx) };
+      },
+    };
+  },
+};
+
 /** Plans a change and "applies" it without writing anything (for auto and approval runs). */
 export const resizeRemediator: Remediator = {
   id: 'test-resize',
@@ -81,15 +98,16 @@ export const resizeRemediator: Remediator = {
 export function registerSynthetic() {
   if (!resourceTypes.has(SYNTHETIC)) resourceTypes.register(widgetType as ResourceType);
   if (!detectors(SYNTHETIC).has(saturationDetector.id)) registerDetector(saturationDetector);
+  if (!detectors(SYNTHETIC).has(atEndDetector.id)) registerDetector(atEndDetector);
   if (!remediators(SYNTHETIC).has(resizeRemediator.id)) registerRemediator(resizeRemediator);
 }
 
 /** A policy on the synthetic type, built directly (the policy schema is composed from the shipped registries). */
-export function syntheticPolicy(id: string, mode: Policy['mode'] = 'dry-run', withAction = true): Policy {
+export function syntheticPolicy(id: string, mode: Policy['mode'] = 'dry-run', withAction = true, detector = saturationDetector.id): Policy {
   return {
     id,
     resource: SYNTHETIC,
-    detector: { type: saturationDetector.id },
+    detector: { type: detector },
     ...(withAction ? { action: { type: resizeRemediator.id } } : {}),
     mode,
     triggers: [],

@@ -367,9 +367,24 @@ async function detectInRegion(
     await emit(results);
     results = [];
   }
-  for (const p of passes) collect(p, p.pass.finish());
+  // A pass's final detections (e.g. every orphan at once) go out a page at a time too.
+  for (const p of passes) {
+    let chunk: Detection[] = [];
+    for (const detection of p.pass.finish()) {
+      chunk.push(detection);
+      if (chunk.length < FINISH_CHUNK) continue;
+      collect(p, chunk);
+      chunk = [];
+      await emit(results);
+      results = [];
+    }
+    collect(p, chunk);
+  }
   await emit(results);
 }
+
+/** Detections from a pass's finish() turned into findings and emitted this many at a time. */
+const FINISH_CHUNK = 1000;
 
 /** A detector's needs, evaluated with the policy's detector options when they depend on them. */
 function needsOf(detector: Detector, options: Policy['detector']): string[] {

@@ -85,6 +85,20 @@ describe('runPolicies with a sink (streaming)', () => {
     expect(actedBeforeLastBatch).toBe(false);
   });
 
+  it("takes a pass's final detections a page at a time, so a lazy finish() never holds them all", async () => {
+    // Prepare
+    setSyntheticCount(2_500);
+    const batches: number[] = [];
+    const deps = { ...syntheticDeps(), onFindings: (f: FindingResult[]) => void batches.push(f.length) };
+
+    // Act
+    const result = await runPolicies({ policies: [syntheticPolicy('late', 'dry-run', true, 'test-at-end')], sink: { write() {} } }, deps);
+
+    // Assess: nothing while listing, then the 2,500 final detections in pages of 1,000
+    expect(batches).toEqual([1000, 1000, 500]);
+    expect(result.summary.findings + result.summary.protected).toBe(2_500);
+  });
+
   it('counts once the same change two policies propose for the same resource, keeping the larger estimate', async () => {
     // Prepare
     setSyntheticCount(1_000);
