@@ -6,6 +6,7 @@
  */
 import { SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
 import type { FindingResult } from '../engine/run.ts';
+import { BENEFIT_LABEL, benefitGroup, type BenefitGroup } from '../engine/tally.ts';
 import { usd } from '../savings/prices.ts';
 import type { ActionSummary, ApprovalRecord } from './store.ts';
 
@@ -71,6 +72,35 @@ export function evidenceLine(evidence: Record<string, unknown>, max = 6): string
 
 export const totalSaving = (findings: FindingResult[]) => usd(findings.reduce((sum, f) => sum + f.savings.monthlyUsd, 0));
 
+export interface BenefitSection {
+  group: BenefitGroup;
+  label: string;
+  findings: FindingResult[];
+  monthlyUsd: number;
+}
+
+/**
+ * An approval's findings by benefit (cost, then cost and performance, then performance), each
+ * group with its count and saving; empty groups left out. One group of cost findings is how
+ * every approval looked before performance findings existed, and the emails and page show it as before.
+ */
+export function benefitSections(findings: FindingResult[]): BenefitSection[] {
+  const order: BenefitGroup[] = ['cost', 'both', 'performance'];
+  return order
+    .map((group) => {
+      const mine = findings.filter((f) => benefitGroup(f) === group);
+      return { group, label: BENEFIT_LABEL[group], findings: mine, monthlyUsd: totalSaving(mine) };
+    })
+    .filter((s) => s.findings.length > 0);
+}
+
+/** Whether the approval holds anything but cost findings (then it is shown grouped by benefit). */
+export const hasPerformance = (findings: FindingResult[]) => findings.some((f) => benefitGroup(f) !== 'cost');
+
+/** "Cost and performance: 2 changes, est. $12.00/month" — a group's heading line. */
+export const sectionHeading = (s: BenefitSection) =>
+  `${s.label}: ${s.findings.length} change${s.findings.length === 1 ? '' : 's'}${s.group === 'performance' && s.monthlyUsd === 0 ? ' (removes a risk; saves nothing)' : `, est. $${s.monthlyUsd}/month`}`;
+
 const STYLE = {
   body: 'font-family:-apple-system,Segoe UI,Roboto,Helvetica,Arial,sans-serif;font-size:15px;line-height:1.45;color:#1b1f24;max-width:680px;margin:0 auto;padding:12px',
   table: 'border-collapse:collapse;width:100%;font-size:14px',
@@ -81,14 +111,31 @@ const STYLE = {
 };
 
 export function resourcesTableHtml(findings: FindingResult[]): string {
-  const rows = findings
-    .map(
-      (f) => `<tr><td style="${STYLE.cell}"><strong>${escapeHtml(f.resource.id)}</strong><br><span style="${STYLE.muted}">${escapeHtml(f.resource.region)} · ${escapeHtml(f.resource.type)}</span></td>
-<td style="${STYLE.cell}">${escapeHtml(f.plan?.summary ?? '')}<br><span style="${STYLE.muted}">Why: ${escapeHtml(f.reason)}<br>Evidence: ${escapeHtml(evidenceLine(f.evidence))}<br>Undo: ${escapeHtml(f.plan?.undo ?? '')}</span></td>
-<td style="${STYLE.cell};white-space:nowrap">$${escapeHtml(usd(f.savings.monthlyUsd))}/mo</td></tr>`,
-    )
-    .join('\n');
+  const row = (f: FindingResult) => `<tr><td style="${STYLE.cell}"><strong>${escapeHtml(f.resource.id)}</strong><br><span style="${STYLE.muted}">${escapeHtml(f.resource.region)} · ${escapeHtml(f.resource.type)}</span></td>
+<td style="${STYLE.cell}">${escapeHtml(f.plan?.summary ?? '')}${f.risk ? `<br><strong style="color:#8250df">Risk removed: ${escapeHtml(f.risk.summary)}</strong>` : ''}<br><span style="${STYLE.muted}">Why: ${escapeHtml(f.reason)}<br>Evidence: ${escapeHtml(evidenceLine(f.evidence))}<br>Undo: ${escapeHtml(f.plan?.undo ?? '')}</span></td>
+<td style="${STYLE.cell};white-space:nowrap">$${escapeHtml(usd(f.savings.monthlyUsd))}/mo</td></tr>`;
+  // With performance findings: one heading row per benefit group, with its count and saving.
+  const rows = hasPerformance(findings)
+    ? benefitSections(findings)
+        .map((s) => `<tr data-benefit="${s.group}"><th colspan="3" style="${STYLE.cell};background:#f6f8fa">${escapeHtml(sectionHeading(s))}</th></tr>\n${s.findings.map(row).join('\n')}`)
+        .join('\n')
+    : findings.map(row).join('\n');
   return `<table style="${STYLE.table}"><thead><tr><th style="${STYLE.cell}">Resource</th><th style="${STYLE.cell}">Change</th><th style="${STYLE.cell}">Saving</th></tr></thead><tbody>${rows}</tbody></table>`;
+}
+
+/** The numbered changes of the text part; grouped under benefit headings when any finding is about performance. */
+function changeLines(findings: FindingResult[]): string[] {
+  let n = 0;
+  const lines = (f: FindingResult) => [
+    plain`${++n}. ${f.resource.id} (${f.resource.region}, ${f.resource.type}) — est. $${usd(f.savings.monthlyUsd)}/month`,
+    plain`   Change: ${f.plan?.summary ?? ''}`,
+    ...(f.risk ? [plain`   Risk removed: ${f.risk.summary}`] : []),
+    plain`   Why: ${f.reason}`,
+    plain`   Evidence: ${evidenceLine(f.evidence)}`,
+    plain`   Undo: ${f.plan?.undo ?? ''}`,
+  ];
+  if (!hasPerformance(findings)) return findings.flatMap(lines);
+  return benefitSections(findings).flatMap((s) => ['', `${sectionHeading(s)}:`, ...s.findings.flatMap(lines)]);
 }
 
 export function approvalRequestEmail(record: ApprovalRecord, recipient: string, links: { approve: string; reject: string }): Email {
@@ -97,20 +144,16 @@ export function approvalRequestEmail(record: ApprovalRecord, recipient: string, 
   const action = findings[0]?.plan?.action ?? policy.action?.type ?? 'change';
   const expires = record.expiresAt ? new Date(record.expiresAt).toUTCString() : 'never';
   // Every value below goes through `plain` (text, subject) or escapeHtml (HTML): one line per line, as written here.
-  const subject = plain`trimtab asks to approve: ${action} on ${findings.length} resource${findings.length === 1 ? '' : 's'} (est. $${saving}/month) — ${policy.id}`;
+  const performance = findings.filter((f) => benefitGroup(f) !== 'cost').length;
+  const subject = plain`trimtab asks to approve: ${action} on ${findings.length} resource${findings.length === 1 ? '' : 's'} (est. $${saving}/month${performance ? `; ${performance} remove a performance risk` : ''}) — ${policy.id}`;
   const text = [
     plain`trimtab wants to make ${findings.length} change${findings.length === 1 ? '' : 's'} in account ${record.account}, for policy '${policy.id}'.`,
     policy.description ? plain`Policy: ${policy.description}` : '',
     plain`Estimated saving: $${saving} per month.`,
+    ...(hasPerformance(findings) ? [plain`By benefit: ${benefitSections(findings).map(sectionHeading).join('; ')}.`] : []),
     '',
     'What will change:',
-    ...findings.flatMap((f, i) => [
-      plain`${i + 1}. ${f.resource.id} (${f.resource.region}, ${f.resource.type}) — est. $${usd(f.savings.monthlyUsd)}/month`,
-      plain`   Change: ${f.plan?.summary ?? ''}`,
-      plain`   Why: ${f.reason}`,
-      plain`   Evidence: ${evidenceLine(f.evidence)}`,
-      plain`   Undo: ${f.plan?.undo ?? ''}`,
-    ]),
+    ...changeLines(findings),
     '',
     plain`Approve (you can opt resources out on the page): ${links.approve}`,
     plain`Reject: ${links.reject}`,
@@ -126,6 +169,7 @@ export function approvalRequestEmail(record: ApprovalRecord, recipient: string, 
 <h2 style="margin:0 0 8px">trimtab asks for your approval</h2>
 <p>${findings.length} change${findings.length === 1 ? '' : 's'} in account <strong>${escapeHtml(record.account)}</strong> for policy <strong>${escapeHtml(policy.id)}</strong>${policy.description ? ` — ${escapeHtml(policy.description)}` : ''}.</p>
 <p style="font-size:18px">Estimated saving: <strong>$${escapeHtml(saving)}/month</strong></p>
+${hasPerformance(findings) ? `<p>By benefit: ${benefitSections(findings).map((s) => escapeHtml(sectionHeading(s))).join(' · ')}</p>` : ''}
 <p><a href="${escapeHtml(links.approve)}" style="${STYLE.approve}">Review and approve</a><a href="${escapeHtml(links.reject)}" style="${STYLE.reject}">Reject</a></p>
 ${resourcesTableHtml(findings)}
 <p style="${STYLE.muted}">Opening a link only shows the plan; nothing changes until you press the button on the page. You can opt resources out there.

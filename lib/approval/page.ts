@@ -12,7 +12,7 @@ import type { FindingResult } from '../engine/run.ts';
 import { evidenceChart, snapshotTimelines } from '../report/evidence-charts.ts';
 import { usd } from '../savings/prices.ts';
 import { errorMessage } from '../util/errors.ts';
-import { escapeHtml, evidenceLine } from './email.ts';
+import { benefitSections, escapeHtml, evidenceLine, hasPerformance, sectionHeading } from './email.ts';
 import { InvalidLinkError, MAX_TOKEN_LENGTH, verifyLink, type LinkClaims } from './links.ts';
 import { APPROVAL_ID, type ApprovalRecord } from './store.ts';
 import { decide, type DecideDeps } from './workflow.ts';
@@ -62,7 +62,8 @@ h1{font-size:22px;margin:0 0 8px}.muted{color:#57606a;font-size:14px}.saving{fon
 .item small{display:block;color:#57606a;margin-top:4px;word-break:break-word}
 button{font-size:17px;padding:14px 20px;border:0;border-radius:8px;color:#fff;width:100%;margin-top:12px;cursor:pointer}
 .approve{background:#1a7f37}.reject{background:#cf222e}.box{border-radius:8px;padding:12px 14px;margin:12px 0}.bad{background:#ffebe9;border:1px solid #ff8182}.good{background:#dafbe1;border:1px solid #4ac26b}
-.evidence-charts{display:flex;flex-wrap:wrap;gap:6px;margin-top:6px}svg.evidence-chart{max-width:100%;height:auto}`;
+.evidence-charts{display:flex;flex-wrap:wrap;gap:6px;margin-top:6px}svg.evidence-chart{max-width:100%;height:auto}
+h2.benefit{font-size:17px;margin:16px 0 4px}.item small.risk{color:#8250df;font-weight:600}`;
 
 function page(statusCode: number, title: string, inner: string): HttpResponse {
   const body = `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${escapeHtml(title)} · trimtab</title><style>${CSS}</style></head><body>${inner}</body></html>`;
@@ -93,8 +94,16 @@ function timelines(findings: FindingResult[]): string {
     .join('');
 }
 
+/** The findings, under one heading per benefit when any is about performance (cost-only approvals look as before). */
+function findingItems(findings: FindingResult[], selectable: boolean): string {
+  if (!hasPerformance(findings)) return findings.map((f) => findingItem(f, selectable)).join('\n');
+  return benefitSections(findings)
+    .map((s) => `<h2 class="benefit" data-benefit="${s.group}">${escapeHtml(sectionHeading(s))}</h2>\n${s.findings.map((f) => findingItem(f, selectable)).join('\n')}`)
+    .join('\n');
+}
+
 function findingItem(f: FindingResult, selectable: boolean): string {
-  const text = `<strong>${escapeHtml(f.resource.id)}</strong> <span class="muted">(${escapeHtml(f.resource.region)}) · $${escapeHtml(usd(f.savings.monthlyUsd))}/month</span><small>${escapeHtml(f.plan?.summary ?? '')}</small><small>Evidence: ${escapeHtml(evidenceLine(f.evidence))}</small>${chartOf(f)}<small>Undo: ${escapeHtml(f.plan?.undo ?? '')}</small>`;
+  const text = `<strong>${escapeHtml(f.resource.id)}</strong> <span class="muted">(${escapeHtml(f.resource.region)}) · $${escapeHtml(usd(f.savings.monthlyUsd))}/month</span><small>${escapeHtml(f.plan?.summary ?? '')}</small>${f.risk ? `<small class="risk">Risk removed: ${escapeHtml(f.risk.summary)}</small>` : ''}<small>Evidence: ${escapeHtml(evidenceLine(f.evidence))}</small>${chartOf(f)}<small>Undo: ${escapeHtml(f.plan?.undo ?? '')}</small>`;
   return selectable
     ? `<label class="item"><input type="checkbox" name="include" value="${escapeHtml(f.id)}" checked>${text}</label>`
     : `<div class="item">${text}</div>`;
@@ -110,11 +119,12 @@ function planPage(record: ApprovalRecord, claims: LinkClaims, token: string, act
     `<h1>${title}</h1>
 <p>Policy <strong>${escapeHtml(record.policy.id)}</strong> in account <strong>${escapeHtml(record.account)}</strong>${record.policy.description ? ` — ${escapeHtml(record.policy.description)}` : ''}</p>
 <p class="saving">${record.findings.length} resource${record.findings.length === 1 ? '' : 's'}, est. <strong>$${escapeHtml(total)}/month</strong></p>
+${hasPerformance(record.findings) ? `<p class="muted" id="by-benefit">By benefit: ${benefitSections(record.findings).map((s) => escapeHtml(sectionHeading(s))).join(' · ')}</p>` : ''}
 <form method="post" action="${escapeHtml(action)}">
 <input type="hidden" name="t" value="${escapeHtml(token)}">
 ${approve ? '<input type="hidden" name="selection" value="1"><p class="muted">Untick a resource to leave it as it is.</p>' : ''}
 ${timelines(record.findings)}
-${record.findings.map((f) => findingItem(f, approve)).join('\n')}
+${findingItems(record.findings, approve)}
 <button type="submit" class="${approve ? 'approve' : 'reject'}">${approve ? 'Approve the selected changes' : 'Reject: change nothing'}</button>
 </form>
 <p class="muted">Signed in as ${escapeHtml(claims.recipient)} by this link. The link works once and expires at ${escapeHtml(claims.expiresAt.toUTCString())}. Opening this page changed nothing.</p>`,

@@ -8,6 +8,7 @@
  *   npm run bench -- --latency-ms 50    # simulated latency per API call (default 20)
  *   npm run bench -- --skip-package     # reuse the zips in .serverless/
  *   npm run bench -- --cli-only         # only the CLI start times (lib/bench/cli-start.ts)
+ *   npm run bench -- --million          # also the 1,000,000-snapshot scan case (minutes; lib/bench/scan.ts)
  */
 import { spawnSync } from 'node:child_process';
 import { cpus } from 'node:os';
@@ -24,6 +25,7 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 const { values: args } = parseArgs({
   options: {
     quick: { type: 'boolean', default: false },
+    million: { type: 'boolean', default: false },
     org: { type: 'boolean', default: false },
     'latency-ms': { type: 'string', default: '20' },
     'init-runs': { type: 'string' },
@@ -80,7 +82,7 @@ async function main() {
   const quick = args.quick;
   const initRuns = Number(args['init-runs'] ?? (quick ? 3 : 7));
   const e2eRuns = Number(args['e2e-runs'] ?? (quick ? 5 : 20));
-  const { SCAN_CASES, QUICK_CASES } = await import('./scan.ts');
+  const { SCAN_CASES, QUICK_CASES, MILLION_CASES } = await import('./scan.ts');
   const results: Omit<BenchResults, 'targets'> = {
     startedAt: new Date().toISOString(),
     command: `npm run bench --${process.argv.slice(2).length ? ` ${process.argv.slice(2).join(' ')}` : ''}`.replace(/ --$/, ''),
@@ -100,7 +102,7 @@ async function main() {
   if (args['cli-only']) return finish(results, started);
 
   // 1. Scan scale, one child per case.
-  for (const c of SCAN_CASES.filter((c) => !quick || QUICK_CASES.includes(c.id))) {
+  for (const c of SCAN_CASES.filter((c) => (!quick || QUICK_CASES.includes(c.id)) && (args.million || !MILLION_CASES.includes(c.id)))) {
     log(`scan ${c.id} (${c.title}) …`);
     results.scan.push(child(['--case', c.id]));
   }

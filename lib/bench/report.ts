@@ -26,7 +26,20 @@ export interface BenchResults {
   targets: TargetCheck[];
 }
 
-export const TARGETS = { callsVsMinimum: 1.1, rss100kMiB: 256, zipKiB: 250, initVsBaseline: 1.3, costUsdMonth: 1, cliStartVsBaseline: 1.3 } as const;
+export const TARGETS = { callsVsMinimum: 1.1, rss100kMiB: 256, zipKiB: 250, initVsBaseline: 1.3, costUsdMonth: 1, cliStartVsBaseline: 1.3, flatPer1k: 1.25 } as const;
+
+/**
+ * Wall time per 1,000 snapshots from the 10k case up: each case's ms/1k, and the ratio of the
+ * largest case's to the 10k case's (1.0 = flat; above 1, time per snapshot grows with the account).
+ */
+export function snapshotSlope(scan: ScanResult[]): { points: { id: string; resources: number; msPer1k: number }[]; ratio?: number } {
+  const points = scan
+    .filter((s) => s.resource === 'ebs-snapshot' && s.resources >= 10_000)
+    .sort((a, b) => a.resources - b.resources)
+    .map((s) => ({ id: s.id, resources: s.resources, msPer1k: s.msPer1k ?? Math.round((s.wallMs / s.resources) * 10_000) / 10 }));
+  if (points.length < 2 || !points[0].msPer1k) return { points };
+  return { points, ratio: Math.round((points.at(-1)!.msPer1k / points[0].msPer1k) * 100) / 100 };
+}
 
 export function checkTargets(r: Omit<BenchResults, 'targets'>): TargetCheck[] {
   const out: TargetCheck[] = [];
@@ -34,6 +47,12 @@ export function checkTargets(r: Omit<BenchResults, 'targets'>): TargetCheck[] {
   for (const s of r.scan) out.push(atMost(`API calls ≤ ${TARGETS.callsVsMinimum}× minimum: ${s.id}`, s.vsMinimum.ratio, TARGETS.callsVsMinimum, '×'));
   const big = r.scan.find((s) => s.id === 'ebs-100k');
   if (big) out.push(atMost('100k snapshots scanned under 256 MB RSS (scan footprint, without the sandbox copy)', big.scanRssMiB, TARGETS.rss100kMiB, 'MiB'));
+  const million = r.scan.find((s) => s.id === 'ebs-1000k');
+  if (million) out.push(atMost('1M snapshots scanned under 256 MB RSS (scan footprint, without the sandbox copy)', million.scanRssMiB, TARGETS.rss100kMiB, 'MiB'));
+  const slope = snapshotSlope(r.scan);
+  if (slope.ratio !== undefined) {
+    out.push(atMost(`wall time per 1k snapshots flat from ${slope.points[0].id} to ${slope.points.at(-1)!.id} (ratio of ms/1k)`, slope.ratio, TARGETS.flatPer1k, '×'));
+  }
   for (const f of r.lambda?.sizes ?? []) out.push(atMost(`zip ≤ ${TARGETS.zipKiB} KB: ${f.name}`, f.zipBytes / 1024, TARGETS.zipKiB, 'KiB'));
   for (const t of r.lambda?.init ?? []) out.push(atMost(`init ≤ ${TARGETS.initVsBaseline}× SDK-only baseline: ${t.name}`, t.ratio, TARGETS.initVsBaseline, '×'));
   if (r.runningCost) out.push(atMost('running cost < $1/month (10k snapshots, 1k buckets, 100 groups, daily)', r.runningCost.totalUsdPerMonth, TARGETS.costUsdMonth, 'USD'));
@@ -81,10 +100,18 @@ export function render(r: BenchResults): string {
     parts.push(`## Scan scale (simulated latency ${r.latencyMs} ms per call)\n`);
     parts.push(
       table(
-        ['case', 'resources', 'wall s', 'calls', 'calls/1k', 'minimum', 'ratio', 'peak RSS MiB', 'scan RSS MiB'],
-        r.scan.map((s) => [s.id, s.resources, (s.wallMs / 1000).toFixed(1), s.vsMinimum.actual, s.callsPer1000, s.vsMinimum.minimum, s.vsMinimum.ratio, s.peakRssMiB, s.scanRssMiB]),
+        ['case', 'resources', 'wall s', 'ms/1k', 'calls', 'calls/1k', 'minimum', 'ratio', 'findings', 'kept', 'peak RSS MiB', 'scan RSS MiB'],
+        r.scan.map((s) => [s.id, s.resources, (s.wallMs / 1000).toFixed(1), s.msPer1k ?? '-', s.vsMinimum.actual, s.callsPer1000, s.vsMinimum.minimum, s.vsMinimum.ratio, s.findings, s.retained ?? '-', s.peakRssMiB, s.scanRssMiB]),
       ),
     );
+    const slope = snapshotSlope(r.scan);
+    if (slope.points.length) {
+      parts.push(
+        `\nWall time per 1k snapshots: ${slope.points.map((p) => `${p.id} ${p.msPer1k} ms`).join(', ')}${slope.ratio !== undefined ? `; slope (largest ÷ smallest) ${slope.ratio}× (1.0 = flat)` : ''}.` +
+          ' Findings stream into a CSV report (counted, not stored); "kept" is what the engine held in memory at the end.' +
+          ' Scan RSS = start RSS + (peak − seeded): the sandbox\'s own copy of the inventory left out; start RSS includes tsx and the TypeScript sources (~200 MiB).',
+      );
+    }
     parts.push('\nCalls by operation (actual / minimum):');
     for (const s of r.scan) {
       parts.push(`- ${s.id}: ${Object.entries(s.vsMinimum.byOperation).map(([op, v]) => `${op} ${v.actual}/${v.minimum}`).join(', ')}`);

@@ -3,6 +3,9 @@ import type { FindingRecord } from '../audit/store.ts';
 import type { ActionRecord } from '../engine/types.ts';
 import { totalSavings, type FindingResult, type RunResult } from '../engine/run.ts';
 import { usd } from '../savings/prices.ts';
+import { findingJson, jsonShows, resultTailJson, type JsonOptions } from '../report/json.ts';
+import { BENEFIT_GROUPS, BENEFIT_LABEL, benefitGroup, type BenefitGroup } from '../engine/tally.ts';
+import { totalsOf } from '../report/totals.ts';
 
 const money = (value: number) => `$${usd(value).toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
 
@@ -87,9 +90,17 @@ export function findingsTable(result: RunResult, options: FindingsLayout = {}): 
   const shown = result.findings.filter((f) => options.verbose || f.status !== 'protected');
   if (shown.length === 0) return 'No findings: nothing to trim.';
   const width = Math.max(MIN_WIDTH, options.width ?? outputWidth());
-  const sorted = [...shown].sort((a, b) => b.savings.monthlyUsd - a.savings.monthlyUsd);
-  const why = (f: FindingResult) => (f.status === 'conflict' ? `${f.reason} Conflict: ${f.outcomeDetail}` : f.reason);
+  // With performance findings the rows group by benefit (cost, then both, then performance), each
+  // group largest saving first, and a BENEFIT column says which; a cost-only run looks as it always has.
+  const grouped = shown.some((f) => benefitGroup(f) !== 'cost');
+  const order: Record<BenefitGroup, number> = { cost: 0, both: 1, performance: 2 };
+  const sorted = [...shown].sort((a, b) => (grouped ? order[benefitGroup(a)] - order[benefitGroup(b)] : 0) || b.savings.monthlyUsd - a.savings.monthlyUsd);
+  const why = (f: FindingResult) => {
+    const text = f.status === 'conflict' ? `${f.reason} Conflict: ${f.outcomeDetail}` : f.reason;
+    return f.risk ? `${text} Risk: ${f.risk.summary}` : text;
+  };
   const cells = sorted.map((f) => ({
+    benefit: benefitGroup(f) as string,
     account: `${f.resource.account}/${f.resource.region}`,
     resource: `${f.resource.type} ${f.resource.id}`,
     policy: f.policy,
@@ -98,25 +109,34 @@ export function findingsTable(result: RunResult, options: FindingsLayout = {}): 
     money: f.status === 'protected' ? '-' : money(f.savings.monthlyUsd),
   }));
   const total = money(totalSavings(shown.filter((f) => f.status !== 'protected')));
-  const headers = [...(options.accounts ? ['ACCOUNT/REGION'] : []), 'RESOURCE', 'POLICY', 'WHY', 'ACTION', '$/MONTH'];
-  const rows = cells.map((c) => [...(options.accounts ? [c.account] : []), c.resource, c.policy, c.why, truncate(c.action, 42), c.money]);
-  rows.push([...(options.accounts ? [''] : []), '', '', '', 'Total estimated saving', total]);
+  const headers = [...(options.accounts ? ['ACCOUNT/REGION'] : []), ...(grouped ? ['BENEFIT'] : []), 'RESOURCE', 'POLICY', 'WHY', 'ACTION', '$/MONTH'];
+  const rows = cells.map((c) => [...(options.accounts ? [c.account] : []), ...(grouped ? [c.benefit] : []), c.resource, c.policy, c.why, truncate(c.action, 42), c.money]);
+  const blank = [...(options.accounts ? [''] : []), ...(grouped ? [''] : [])];
+  if (grouped) {
+    const byBenefit = totalsOf(result).byBenefit;
+    for (const g of BENEFIT_GROUPS) {
+      const t = byBenefit[g];
+      if (t.count) rows.push([...blank, '', '', '', `${BENEFIT_LABEL[g]}: ${t.count} finding${t.count === 1 ? '' : 's'}`, money(t.monthlyUsd)]);
+    }
+  }
+  rows.push([...blank, '', '', '', 'Total estimated saving', total]);
   const whyIndex = headers.indexOf('WHY');
   const fixed = headers.reduce((sum, h, i) => (i === whyIndex ? sum : sum + Math.max(h.length, ...rows.map((r) => r[i].length))), 0);
   const whyWidth = width - fixed - 2 * (headers.length - 1);
   if (whyWidth >= MIN_WHY_WIDTH) {
     return table(headers, rows.map((r) => r.map((cell, i) => (i === whyIndex ? truncate(cell, whyWidth) : cell))), [headers.length - 1]);
   }
-  return findingBlocks(cells, total, width, Boolean(options.accounts));
+  return findingBlocks(cells, total, width, Boolean(options.accounts), grouped);
 }
 
 /** One block per finding, every line within `width`: the layout for narrow terminals. */
-function findingBlocks(cells: { account: string; resource: string; policy: string; why: string; action: string; money: string }[], total: string, width: number, accounts: boolean): string {
+function findingBlocks(cells: { benefit: string; account: string; resource: string; policy: string; why: string; action: string; money: string }[], total: string, width: number, accounts: boolean, grouped: boolean): string {
   const field = (label: string, value: string) => wrap(value, width, ' '.repeat(10)).map((l, i) => (i ? l : `  ${label.padEnd(8)}${l}`));
   const blocks = cells.map((c) =>
     [
       ...wrap(c.resource, width),
       ...(accounts ? field('account', c.account) : []),
+      ...(grouped ? field('benefit', c.benefit) : []),
       ...field('policy', c.policy),
       ...field('why', c.why),
       ...field('action', c.action),
@@ -152,6 +172,13 @@ export function findingHistoryTable(records: FindingRecord[]): string {
   );
 }
 
+/** "performance 2, both 1": said only when a run has performance findings (a cost-only line stays as it was). */
+function benefitPart(result: RunResult): string {
+  const b = totalsOf(result).byBenefit;
+  if (!b.performance.count && !b.both.count) return '';
+  return `by benefit: ${BENEFIT_GROUPS.filter((g) => b[g].count).map((g) => `${g} ${b[g].count}${b[g].monthlyUsd ? ` (${money(b[g].monthlyUsd)}/month)` : ''}`).join(', ')}`;
+}
+
 export function summaryLine(result: RunResult, apiCalls: number): string {
   const s = result.summary;
   const parts = [
@@ -161,47 +188,14 @@ export function summaryLine(result: RunResult, apiCalls: number): string {
     s.conflicts ? `${s.conflicts} conflict${s.conflicts === 1 ? '' : 's'}` : '',
     s.actionsApplied || s.actionsFailed ? `${s.actionsApplied} applied, ${s.actionsFailed} failed` : '',
     s.awaitingApproval ? `${s.awaitingApproval} awaiting approval` : '',
+    benefitPart(result),
     `${apiCalls} API calls`,
     `${(s.durationMs / 1000).toFixed(1)} s`,
   ];
   return parts.filter(Boolean).join(' · ');
 }
 
-/** The machine-readable result (the shape is documented in docs/cli.md). */
-export function resultJson(result: RunResult, apiCalls: number, options: { verbose?: boolean; includeActions?: boolean } = {}) {
-  return {
-    findings: result.findings
-      .filter((f) => options.verbose || f.status !== 'protected')
-      .map((f) => ({
-        policy: f.policy,
-        resourceType: f.resource.type,
-        resourceId: f.resource.id,
-        arn: f.resource.arn,
-        account: f.resource.account,
-        region: f.resource.region,
-        detector: f.detector,
-        status: f.status,
-        reason: f.reason,
-        action: f.plan?.action ?? null,
-        plan: f.plan?.summary ?? null,
-        mode: f.mode,
-        outcome: f.outcome,
-        ...(f.outcomeDetail ? { outcomeDetail: f.outcomeDetail } : {}),
-        estimatedMonthlySavingsUsd: usd(f.savings.monthlyUsd),
-        savingsBasis: f.savings.basis,
-        evidence: f.evidence,
-      })),
-    summary: {
-      findings: result.summary.findings,
-      protected: result.summary.protected,
-      conflicts: result.summary.conflicts,
-      estimatedMonthlySavingsUsd: result.summary.estimatedMonthlySavingsUsd,
-      apiCalls,
-      durationMs: result.summary.durationMs,
-    },
-    ...(options.includeActions
-      ? { actions: result.actions.map((a) => ({ id: a.id, policy: a.policy, resourceId: a.resource.id, action: a.action, status: a.status })) }
-      : {}),
-    ...(result.errors.length ? { errors: result.errors } : {}),
-  };
+/** The machine-readable result (the shape is documented in docs/cli.md); lib/report/stream.ts writes the same text as the run goes. */
+export function resultJson(result: RunResult, apiCalls: number, options: JsonOptions = {}) {
+  return { findings: result.findings.filter((f) => jsonShows(f, options)).map(findingJson), ...resultTailJson(result, apiCalls, options) };
 }

@@ -19,6 +19,7 @@ import { actionsTable, findingHistoryTable, findingsTable, historyTable, resultJ
 import { registerApprovalCommands } from './approvals.ts';
 import { registerGettingStartedCommands } from './getting-started.ts';
 import { isReportFormat, renderReport } from '../report/index.ts';
+import { reportStream, SpoolFile, type ReportStream } from '../report/stream.ts';
 import { fleetAsRunResult, itemsForAccounts, multiAccountAccess, registerOrgCommands, wantsMultiAccount } from '../org/cli.ts';
 import { runFleet } from '../org/fleet.ts';
 import type { PolicySet } from '../policy/load.ts';
@@ -70,12 +71,21 @@ function progressReporter(): { onProgress?: (p: Progress) => void; done: () => v
   };
 }
 
-async function execute(options: CommonOptions, mode: 'scan' | 'run', extra: { yes?: boolean } = {}): Promise<{ env: CliEnvironment; result: RunResult }> {
+/** A file report (JSON, CSV, HTML) being written as the run goes: to a spool file, copied to stdout at the end. */
+interface StreamedReport {
+  spool: SpoolFile;
+  stream: ReportStream;
+}
+
+async function execute(options: CommonOptions, mode: 'scan' | 'run', extra: { yes?: boolean } = {}): Promise<{ env: CliEnvironment; result: RunResult; report?: StreamedReport }> {
   const set = loadPolicies(options.policies);
   const { policies } = set;
   const env = await createEnvironment({ sandbox: options.sandbox, regions: options.region, stage: options.stage });
   if (wantsMultiAccount(options)) return { env, result: await executeFleet(set, env, options, mode, extra) };
   const progress = progressReporter();
+  // JSON, CSV and HTML stream: each finding is written out when final, and the engine keeps only
+  // those it acts on (docs/performance.md). The table is for people and sorts every finding: it keeps them.
+  const report = options.output === 'table' ? undefined : startReport(env, options, mode === 'run');
   try {
     const result = await runPolicies(
       {
@@ -84,10 +94,14 @@ async function execute(options: CommonOptions, mode: 'scan' | 'run', extra: { ye
         regions: options.region,
         actor: 'cli',
         confirm: mode === 'run' ? (pending) => confirmWrites(pending, Boolean(extra.yes)) : undefined,
+        ...(report ? { sink: report.stream } : {}),
       },
       { ...env.engineDeps(), onProgress: progress.onProgress },
     );
-    return { env, result };
+    return { env, result, report };
+  } catch (error) {
+    report?.spool.close();
+    throw error;
   } finally {
     progress.done();
     await env.finish();
@@ -130,7 +144,22 @@ async function confirmWrites(pending: FindingResult[], yes: boolean): Promise<bo
   return /^y(es)?$/i.test(answer.trim());
 }
 
-function print(result: RunResult, env: CliEnvironment, options: CommonOptions, includeActions: boolean) {
+function startReport(env: CliEnvironment, options: CommonOptions, includeActions: boolean): StreamedReport {
+  const spool = new SpoolFile();
+  const meta = { account: env.account, regions: options.region ?? env.defaultRegions, generatedAt: new Date(), command: includeActions ? 'run' : 'scan' } as const;
+  return { spool, stream: reportStream(options.output as 'json' | 'csv' | 'html', spool.append, meta, { verbose: options.verbose, includeActions }) };
+}
+
+async function print(result: RunResult, env: CliEnvironment, options: CommonOptions, includeActions: boolean, report?: StreamedReport) {
+  if (report) {
+    try {
+      report.stream.finish(result, env.apiCalls());
+      await report.spool.copyTo(process.stdout);
+    } finally {
+      report.spool.close();
+    }
+    return;
+  }
   if (isReportFormat(options.output)) {
     const meta = { account: env.account, regions: options.region ?? env.defaultRegions, generatedAt: new Date(), command: includeActions ? 'run' : 'scan', apiCalls: env.apiCalls(), verbose: options.verbose } as const;
     process.stdout.write(renderReport(options.output, result, meta));
@@ -171,16 +200,16 @@ export function buildProgram(): Command {
   withCommonOptions(program.command('scan'))
     .description('find waste and estimate savings; always read-only, whatever the policies\' modes')
     .action(async (options: CommonOptions) => {
-      const { env, result } = await execute(options, 'scan');
-      print(result, env, options, false);
+      const { env, result, report } = await execute(options, 'scan');
+      await print(result, env, options, false, report);
     });
 
   withCommonOptions(program.command('run'))
     .description('what the scheduled Lambda does: report, apply (auto) or ask for approval, per policy')
     .option('-y, --yes', 'apply auto-mode changes without asking (required when stdin is not a terminal)')
     .action(async (options: CommonOptions & { yes?: boolean }) => {
-      const { env, result } = await execute(options, 'run', { yes: options.yes });
-      print(result, env, options, true);
+      const { env, result, report } = await execute(options, 'run', { yes: options.yes });
+      await print(result, env, options, true, report);
       if (result.summary.actionsFailed > 0) process.exitCode = 1;
     });
 

@@ -17,6 +17,7 @@ import { shortHash } from '../util/hash.ts';
 import { systemClock, type Clock } from '../util/clock.ts';
 import { attachSecondOpinion, newSecondOpinionRun, type SecondOpinionRun } from '../compute-optimizer/second-opinion.ts';
 import { inScope, mayBeInScope, protectionOf } from './scope.ts';
+import { FindingTally, type BenefitGroup, type PolicyTally, type Tally } from './tally.ts';
 import { benefitOf, type ActionRecord, type ActionStatus, type Detection, type Detector, type DetectorPass, type Finding, type Mode, type RegionContext } from './types.ts';
 
 export type Outcome =
@@ -51,8 +52,23 @@ export interface ApprovalRequester {
 /** Observes every action transition (audit events, metrics). */
 export type TransitionListener = (record: ActionRecord, finding?: Finding) => void | Promise<void>;
 
-/** Observes a run's findings once they are planned, before anything is acted on (audit records, events, metrics). */
+/**
+ * Observes a run's findings once they are planned, before anything is acted on (audit records,
+ * events, metrics). Without a sink it is called once with every finding; a streaming run (with
+ * `RunOptions.sink`) calls it once per listed page with that page's findings. Each finding
+ * reaches it exactly once, and always before the act phase starts.
+ */
 export type FindingsListener = (findings: FindingResult[]) => void | Promise<void>;
+
+/**
+ * Where a streaming run writes its findings (lib/report/stream.ts: JSON, CSV, HTML files).
+ * `write` is called once per finding, when its outcome is final: findings the run does not act
+ * on as soon as their page is planned, the others once acted on or sent for approval. A
+ * returned promise is awaited (backpressure from a file or a pipe).
+ */
+export interface FindingSink {
+  write(finding: FindingResult): void | Promise<void>;
+}
 
 /** What makes an action unique: the same plan for the same resource under the same policy. */
 export interface ActionKey {
@@ -114,6 +130,11 @@ export interface RunOptions {
   actor?: string;
   /** Asked once, before the first write, with every change auto mode is about to make. */
   confirm?: (pending: FindingResult[]) => Promise<boolean>;
+  /**
+   * Stream findings instead of keeping them: every finding goes to the sink, and
+   * `RunResult.findings` holds only those the run acted on or sent for approval (docs/performance.md).
+   */
+  sink?: FindingSink;
 }
 
 export interface RunError {
@@ -133,13 +154,24 @@ export interface RunSummary {
   actionsFailed: number;
   awaitingApproval: number;
   durationMs: number;
+  /** Non-protected findings and their overlap-free savings by benefit (absent on results built by hand: see tallyOf in lib/report/totals.ts). */
+  byBenefit?: Record<BenefitGroup, Tally>;
+  /** Overlap-free savings by resource type. */
+  byResourceType?: Record<string, number>;
+  /** Findings whose change another policy also proposed for the same resource (their saving counts once). */
+  overlapping?: number;
 }
 
 export interface RunResult {
+  /** Every finding; with a sink, only those acted on or sent for approval (see `detail`). */
   findings: FindingResult[];
   actions: ActionRecord[];
   errors: RunError[];
   summary: RunSummary;
+  /** 'all' (no sink): `findings` is complete. 'acted-on': the rest went to the sink and are only counted here. */
+  detail?: 'all' | 'acted-on';
+  /** Counts and savings per policy, by status, benefit and outcome: exact whatever `detail` says. */
+  policies?: PolicyTally[];
 }
 
 /** Below this many milliseconds left, no new action starts (it would not finish and verify). */
@@ -163,51 +195,82 @@ const effectiveMode = (policy: Policy, options: RunOptions): Mode => (options.fo
 export async function runPolicies(options: RunOptions, deps: EngineDeps): Promise<RunResult> {
   const started = performance.now();
   const now = deps.now?.() ?? new Date();
-  const findings: FindingResult[] = [];
   const errors: RunError[] = [];
   const policies = options.targets ? options.policies.filter((p) => p.resource === options.targets!.resourceType) : options.policies;
-
+  const policyById = new Map(policies.map((p) => [p.id, p]));
+  const streaming = Boolean(options.sink);
+  // Without a sink every finding is kept (callers that show them all); with one, only those acted on.
+  const all: FindingResult[] = [];
+  const retained: FindingResult[] = [];
+  const tally = new FindingTally();
+  const final = async (f: FindingResult) => {
+    tally.add(f);
+    if (options.sink) await options.sink.write(f);
+  };
+  const actsOn = (f: FindingResult) => f.status === 'actionable' && f.plan !== undefined && effectiveMode(policyById.get(f.policy)!, options) !== 'dry-run';
+  /** Recorded (onFindings), then either kept to act on or final at once (reported, would-apply, protected, conflict). */
+  const settle = async (batch: FindingResult[]) => {
+    // Recorded before anything is acted on: if the audit trail cannot be written, nothing changes.
+    if (batch.length) await deps.onFindings?.(batch);
+    for (const f of batch) {
+      if (actsOn(f)) {
+        retained.push(f);
+        continue;
+      }
+      if (f.status === 'actionable' && f.plan) f.outcome = 'would-apply';
+      await final(f);
+    }
+  };
   const secondOpinion = newSecondOpinionRun();
+  /** A page of findings: Compute Optimizer's second opinion (before planning, so it can veto), then the plans. */
+  const planned = async (batch: FindingResult[], region: string, here: Policy[]) => {
+    await withSecondOpinion(batch, here, region, deps, secondOpinion);
+    for (const finding of batch) {
+      try {
+        planFinding(finding, policyById.get(finding.policy)!, now);
+      } catch (error) {
+        // A plan that cannot be made is this finding's failure, never the run's.
+        finding.outcome = 'failed';
+        finding.outcomeDetail = `planning failed: ${errorMessage(error)}`;
+        finding.status = 'report-only';
+      }
+    }
+    if (streaming) await settle(batch);
+    else regionFindings.push(...batch);
+  };
+  let regionFindings: FindingResult[] = [];
+
   for (const resourceType of new Set(policies.map((p) => p.resource))) {
     const group = policies.filter((p) => p.resource === resourceType);
     for (const region of regionsOf(group, options, deps)) {
       const here = group.filter((p) => (p.scope.regions ?? options.regions ?? deps.defaultRegions).includes(region));
+      const retainedBefore = retained.length;
+      regionFindings = [];
       try {
-        const found = await detectInRegion(resourceType, region, here, options, deps, now);
-        await withSecondOpinion(found, here, region, deps, secondOpinion);
-        findings.push(...found);
+        await detectInRegion(resourceType, region, here, options, deps, now, (batch) => planned(batch, region, here));
+        all.push(...regionFindings);
       } catch (error) {
         deps.log?.('listing failed', { resourceType, region, error: errorMessage(error) });
         errors.push({ policies: here.map((p) => p.id), region, resourceType, error: errorMessage(error) });
+        // A listing that failed part-way: nothing from it is acted on. Kept findings are discarded
+        // (as before); streamed ones were already written, and those waiting to be acted on are skipped.
+        for (const f of retained.splice(retainedBefore)) {
+          skip(f, `not acted on: listing ${resourceType} in ${region} failed part-way (${errorMessage(error)})`);
+          await final(f);
+        }
       }
     }
   }
-
-  for (const finding of findings) {
-    try {
-      planFinding(finding, policies.find((p) => p.id === finding.policy)!, now);
-    } catch (error) {
-      // A plan that cannot be made is this finding's failure, never the run's.
-      finding.outcome = 'failed';
-      finding.outcomeDetail = `planning failed: ${errorMessage(error)}`;
-      finding.status = 'report-only';
-    }
-  }
-  // Recorded before anything is acted on: if the audit trail cannot be written, nothing changes.
-  if (findings.length) await deps.onFindings?.(findings);
+  if (!streaming) await settle(all);
 
   const actions: ActionRecord[] = [];
-  const pendingWrites = findings.filter(
-    (f) => f.status === 'actionable' && f.plan && effectiveMode(policies.find((p) => p.id === f.policy)!, options) === 'auto',
-  );
+  const pendingWrites = retained.filter((f) => effectiveMode(policyById.get(f.policy)!, options) === 'auto');
   const confirmed = pendingWrites.length === 0 || !options.confirm || (await options.confirm(pendingWrites));
   for (const policy of policies) {
-    const mine = findings.filter((f) => f.policy === policy.id && f.status === 'actionable' && f.plan);
+    const mine = retained.filter((f) => f.policy === policy.id);
     if (mine.length === 0) continue;
     const mode = effectiveMode(policy, options);
-    if (mode === 'dry-run') {
-      for (const f of mine) f.outcome = 'would-apply';
-    } else if (mode === 'approval') {
+    if (mode === 'approval') {
       await requestApproval(policy, mine, deps);
     } else if (!confirmed) {
       for (const f of mine) skip(f, 'not confirmed: nothing was changed');
@@ -215,22 +278,27 @@ export async function runPolicies(options: RunOptions, deps: EngineDeps): Promis
       actions.push(...(await applyAll(policy, mine, options, deps)));
     }
   }
+  for (const f of retained) await final(f);
 
-  const counted = findings.filter((f) => f.status !== 'protected');
   return {
-    findings,
+    findings: streaming ? retained : all,
     actions,
     errors,
+    detail: streaming ? 'acted-on' : 'all',
+    policies: tally.byPolicy(),
     summary: {
-      findings: counted.length,
-      actionable: findings.filter((f) => f.status === 'actionable').length,
-      protected: findings.filter((f) => f.status === 'protected').length,
-      conflicts: findings.filter((f) => f.status === 'conflict').length,
-      estimatedMonthlySavingsUsd: totalSavings(counted),
+      findings: tally.findings,
+      actionable: tally.actionable,
+      protected: tally.protectedCount,
+      conflicts: tally.conflicts,
+      estimatedMonthlySavingsUsd: tally.estimatedMonthlySavingsUsd,
       actionsApplied: actions.filter((a) => a.status === 'verified' || a.status === 'applied').length,
       actionsFailed: actions.filter((a) => a.status === 'failed').length,
-      awaitingApproval: findings.filter((f) => f.outcome === 'awaiting-approval').length,
+      awaitingApproval: tally.awaitingApproval,
       durationMs: Math.round(performance.now() - started),
+      byBenefit: tally.byBenefit(),
+      byResourceType: tally.byResourceType(),
+      overlapping: tally.overlapping,
     },
   };
 }
@@ -259,7 +327,16 @@ interface PolicyPass {
   ctx: RegionContext;
 }
 
-async function detectInRegion(resourceTypeId: string, region: string, policies: Policy[], options: RunOptions, deps: EngineDeps, now: Date): Promise<FindingResult[]> {
+/** Lists and detects; hands each page's findings (then the passes' final ones) to `emit` as they are made. */
+async function detectInRegion(
+  resourceTypeId: string,
+  region: string,
+  policies: Policy[],
+  options: RunOptions,
+  deps: EngineDeps,
+  now: Date,
+  emit: (findings: FindingResult[]) => Promise<void>,
+): Promise<void> {
   const resourceType = resourceTypes.get(resourceTypeId);
   // Listing and detection never write, whatever the mode.
   const ctx = regionContext(deps, region, deps.clients.withWrites(false), now);
@@ -276,7 +353,7 @@ async function detectInRegion(resourceTypeId: string, region: string, policies: 
     return { policy, detector, pass, ctx: policyCtx };
   });
 
-  const results: FindingResult[] = [];
+  let results: FindingResult[] = [];
   const collect = (p: PolicyPass, detections: Detection[], fallback?: unknown) => {
     for (const detection of detections) {
       if (!detection.resource && fallback === undefined) {
@@ -300,10 +377,28 @@ async function detectInRegion(resourceTypeId: string, region: string, policies: 
     for (const item of enriched) for (const p of passes) collect(p, p.pass.observe(item), item);
     listed += page.length;
     deps.onProgress?.({ phase: 'list', resourceType: resourceTypeId, region, listed });
+    // Page by page: nothing holds the region's findings (a streaming run writes them out now).
+    await emit(results);
+    results = [];
   }
-  for (const p of passes) collect(p, p.pass.finish());
-  return results;
+  // A pass's final detections (e.g. every orphan at once) go out a page at a time too.
+  for (const p of passes) {
+    let chunk: Detection[] = [];
+    for (const detection of p.pass.finish()) {
+      chunk.push(detection);
+      if (chunk.length < FINISH_CHUNK) continue;
+      collect(p, chunk);
+      chunk = [];
+      await emit(results);
+      results = [];
+    }
+    collect(p, chunk);
+  }
+  await emit(results);
 }
+
+/** Detections from a pass's finish() turned into findings and emitted this many at a time. */
+const FINISH_CHUNK = 1000;
 
 /** A detector's needs, evaluated with the policy's detector options when they depend on them. */
 function needsOf(detector: Detector, options: Policy['detector']): string[] {

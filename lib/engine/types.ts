@@ -149,7 +149,8 @@ export interface DetectEnv<Prepared = any> {
  */
 export interface DetectorPass<R> {
   observe(resource: R): Detection[];
-  finish(): Detection[];
+  /** An array, or a generator: the engine takes the detections a page at a time, so a lazy finish holds none of them at once. */
+  finish(): Iterable<Detection>;
 }
 
 export interface Detector<R = any, O = any, Prepared = any> {

@@ -3,7 +3,9 @@
  * quote, CR or LF is quoted, quotes doubled). Opens in any spreadsheet.
  */
 import type { FindingResult } from '../engine/run.ts';
+import { benefitGroup } from '../engine/tally.ts';
 import { usd } from '../savings/prices.ts';
+import { benefitText, riskText } from './totals.ts';
 
 export const CSV_COLUMNS = [
   'policy',
@@ -22,6 +24,10 @@ export const CSV_COLUMNS = [
   'outcome_detail',
   'estimated_monthly_savings_usd',
   'evidence_json',
+  /** cost, performance or cost+performance (added last: existing column positions stay). */
+  'benefit',
+  /** What a performance finding protects against (e.g. "CPU above 90 % for 31 % of hours"). */
+  'risk',
 ] as const;
 
 /**
@@ -36,27 +42,33 @@ export function csvField(value: unknown, { numeric = false } = {}): string {
 
 export const csvRow = (fields: string[]) => fields.join(',');
 
+/** The header record, CRLF included. */
+export const csvHeader = () => `${csvRow([...CSV_COLUMNS])}\r\n`;
+
+/** One finding's record, CRLF included (RFC 4180: every record ends with CRLF). */
+export function findingCsvRecord(f: FindingResult): string {
+  return `${csvRow([
+    csvField(f.policy),
+    csvField(f.resource.type),
+    csvField(f.resource.id),
+    csvField(f.resource.arn),
+    csvField(f.resource.account),
+    csvField(f.resource.region),
+    csvField(f.detector),
+    csvField(f.status),
+    csvField(f.mode),
+    csvField(f.outcome),
+    csvField(f.plan?.action ?? ''),
+    csvField(f.plan?.summary ?? ''),
+    csvField(f.reason),
+    csvField(f.outcomeDetail ?? ''),
+    csvField(f.status === 'protected' ? 0 : usd(f.savings.monthlyUsd).toFixed(2), { numeric: true }),
+    csvField(JSON.stringify(f.evidence)),
+    csvField(benefitText(benefitGroup(f))),
+    csvField(riskText(f)),
+  ])}\r\n`;
+}
+
 export function findingsCsv(findings: FindingResult[]): string {
-  const rows = findings.map((f) =>
-    csvRow([
-      csvField(f.policy),
-      csvField(f.resource.type),
-      csvField(f.resource.id),
-      csvField(f.resource.arn),
-      csvField(f.resource.account),
-      csvField(f.resource.region),
-      csvField(f.detector),
-      csvField(f.status),
-      csvField(f.mode),
-      csvField(f.outcome),
-      csvField(f.plan?.action ?? ''),
-      csvField(f.plan?.summary ?? ''),
-      csvField(f.reason),
-      csvField(f.outcomeDetail ?? ''),
-      csvField(f.status === 'protected' ? 0 : usd(f.savings.monthlyUsd).toFixed(2), { numeric: true }),
-      csvField(JSON.stringify(f.evidence)),
-    ]),
-  );
-  // RFC 4180: every record ends with CRLF, the header included.
-  return [csvRow([...CSV_COLUMNS]), ...rows].map((line) => `${line}\r\n`).join('');
+  return csvHeader() + findings.map(findingCsvRecord).join('');
 }

@@ -8,11 +8,23 @@
  * - The findings table, largest saving first. With JS, a click on a column heading sorts it;
  *   without JS it is a plain, already sorted table.
  * - The evidence behind each finding and the savings basis, in <details>.
+ * - Findings grouped and totalled by benefit (cost, performance, both); a performance finding
+ *   shows the risk it removes.
+ *
+ * Streaming: HtmlReportWriter writes the head and then one table row per finding as the engine
+ * produces them; the totals, charts and timelines, known only at the end, are written after the
+ * table and shown above it by CSS flex `order` (no second pass over the findings, nothing kept
+ * but the compact snapshot marks of the timelines). renderHtmlReport is the same writer over a
+ * result held in memory, rows sorted by saving.
  */
 import type { ActionRecord } from '../engine/types.ts';
 import type { FindingResult, RunResult } from '../engine/run.ts';
+import { BENEFIT_GROUPS, BENEFIT_LABEL, benefitGroup } from '../engine/tally.ts';
 import { usd } from '../savings/prices.ts';
-import { evidenceChart, snapshotTimelines } from './evidence-charts.ts';
+import { evidenceChart, snapshotTimelines, type ChartFinding } from './evidence-charts.ts';
+import { totalsOf, totalsOfFindings, type Bar, type ReportTotals } from './totals.ts';
+
+export type { Bar } from './totals.ts';
 
 export interface ReportMeta {
   account: string;
@@ -49,11 +61,6 @@ export function distinctFindings(findings: FindingResult[]): { findings: Finding
     if (!seen || f.savings.monthlyUsd > seen.savings.monthlyUsd) best.set(key, f);
   }
   return { findings: [...best.values()], overlapping };
-}
-
-export interface Bar {
-  label: string;
-  value: number;
 }
 
 /** Sums per key, largest first; keys with no saving are kept (a policy that found nothing costly still shows). */
@@ -131,23 +138,41 @@ function chartBlock(f: FindingResult): string {
   return chart ? `<div class="evidence-charts">${chart}</div>` : '';
 }
 
-/** One timeline per volume, from every snapshot finding of the report. */
-function snapshotSection(findings: FindingResult[]): string {
+/** One timeline per volume, from every snapshot finding of the report (the first MAX_TIMELINE_VOLUMES volumes). */
+function snapshotSection(findings: ChartFinding[], moreVolumes: number): string {
   const timelines = snapshotTimelines(findings);
   if (!timelines.length) return '';
-  return `<h2>Snapshots by volume</h2>
-<p class="muted">Each snapshot the policies looked at, by start time: × to delete, green kept (reported only, or not acted on), grey protected. Hover a mark for the snapshot id.</p>
-<div class="charts" id="snapshot-timelines">${timelines.map((t) => `<figure class="chart timeline" data-volume="${escapeHtml(t.volumeId)}">${t.svg}</figure>`).join('\n')}</div>`;
+  const more = moreVolumes ? ` Timelines are drawn for the first ${MAX_TIMELINE_VOLUMES} volumes; ${moreVolumes} more volume${moreVolumes === 1 ? ' has' : 's have'} snapshot findings in the table.` : '';
+  return `<section class="s-timelines"><h2>Snapshots by volume</h2>
+<p class="muted">Each snapshot the policies looked at, by start time: × to delete, green kept (reported only, or not acted on), grey protected. Hover a mark for the snapshot id.${escapeHtml(more)}</p>
+<div class="charts" id="snapshot-timelines">${timelines.map((t) => `<figure class="chart timeline" data-volume="${escapeHtml(t.volumeId)}">${t.svg}</figure>`).join('\n')}</div></section>`;
+}
+
+/** A report draws at most this many snapshot timelines: past that a page of timelines helps nobody, and each costs memory while streaming. */
+export const MAX_TIMELINE_VOLUMES = 200;
+
+/** What a snapshot timeline needs of a finding: a few fields, not the finding. */
+function timelineMark(f: FindingResult): ChartFinding {
+  return {
+    id: f.id,
+    detector: f.detector,
+    status: f.status,
+    resource: { type: f.resource.type, id: f.resource.id },
+    evidence: { volumeId: f.evidence.volumeId, startTime: f.evidence.startTime },
+    ...(f.plan ? { plan: { action: f.plan.action } } : {}),
+    outcome: f.outcome,
+  };
 }
 
 function findingRow(f: FindingResult): string {
   const label = outcomeLabel(f);
   const amount = saving(f);
-  return `<tr class="status-${escapeHtml(f.status)}">
+  const group = benefitGroup(f);
+  return `<tr class="status-${escapeHtml(f.status)}" data-benefit="${group}">
 <td data-sort="${escapeHtml(`${f.resource.type} ${f.resource.id}`)}"><span class="type">${escapeHtml(f.resource.type)}</span> <strong>${escapeHtml(f.resource.id)}</strong><br><span class="muted">${escapeHtml(f.resource.region)}</span></td>
 <td>${escapeHtml(f.policy)}<br><span class="muted">${escapeHtml(f.mode)}</span></td>
-<td data-sort="${escapeHtml(label)}"><span class="badge ${escapeHtml(label.replace(/\s+/g, '-').toLowerCase())}">${escapeHtml(label)}</span></td>
-<td>${escapeHtml(f.reason)}${chartBlock(f)}${evidenceDetails(f)}</td>
+<td data-sort="${escapeHtml(label)}"><span class="badge ${escapeHtml(label.replace(/\s+/g, '-').toLowerCase())}">${escapeHtml(label)}</span><br><span class="benefit ${group}">${escapeHtml(BENEFIT_LABEL[group])}</span></td>
+<td>${escapeHtml(f.reason)}${f.risk ? `<p class="risk"><strong>Risk removed:</strong> ${escapeHtml(f.risk.summary)}</p>` : ''}${chartBlock(f)}${evidenceDetails(f)}</td>
 <td>${f.plan ? `<strong>${escapeHtml(f.plan.action)}</strong>: ${escapeHtml(f.plan.summary)}` : '<span class="muted">—</span>'}</td>
 <td class="num" data-sort="${amount}">${f.status === 'protected' ? '—' : escapeHtml(money(amount))}</td>
 </tr>`;
@@ -181,7 +206,11 @@ table.kv{border-collapse:collapse;margin:6px 0;font-size:12px}table.kv th,table.
 ul.basis{margin:2px 0 6px 16px;padding:0;font-size:12px}
 footer{margin-top:24px}
 .evidence-charts{display:flex;flex-wrap:wrap;gap:8px;margin-top:6px}.evidence-charts svg{max-width:100%;height:auto;background:#fff}
-.chart.timeline{flex:0 1 460px}`;
+.chart.timeline{flex:0 1 460px}
+main{display:flex;flex-direction:column}main>header{order:0}.s-summary{order:1}.s-findings-title{order:2}.s-findings{order:3}.s-timelines{order:4}.s-actions{order:5}.s-errors{order:6}main>footer{order:7}
+.benefit{display:inline-block;margin-top:4px;font-size:11px;color:#57606a}.benefit.performance,.benefit.both{color:#8250df;font-weight:600}
+p.risk{margin:4px 0 0;color:#8250df}
+table.benefits{border-collapse:collapse;background:#fff;border:1px solid #d0d7de}table.benefits th,table.benefits td{padding:6px 10px;border-bottom:1px solid #d8dee4;text-align:left}table.benefits td.num{text-align:right}`;
 
 /** Sorting: click a heading (or Enter/Space on it). Numbers sort by data-sort, text by its content. */
 const SCRIPT = `(function(){var t=document.getElementById('findings');if(!t)return;var body=t.tBodies[0];
@@ -190,64 +219,124 @@ Array.prototype.forEach.call(heads,function(th,i){th.classList.add('sortable');t
 function sort(){var asc=th.getAttribute('aria-sort')!=='ascending';var num=th.getAttribute('data-type')==='number';
 var rows=Array.prototype.slice.call(body.rows);rows.sort(function(a,b){var x=key(a,i),y=key(b,i);var r=num?(parseFloat(x)||0)-(parseFloat(y)||0):x.localeCompare(y,undefined,{numeric:true});return asc?r:-r;});
 rows.forEach(function(r){body.appendChild(r);});Array.prototype.forEach.call(heads,function(h){h.setAttribute('aria-sort','none');});th.setAttribute('aria-sort',asc?'ascending':'descending');}
-th.addEventListener('click',sort);th.addEventListener('keydown',function(e){if(e.key==='Enter'||e.key===' '){e.preventDefault();sort();}});});})();`;
+th.addEventListener('click',sort);th.addEventListener('keydown',function(e){if(e.key==='Enter'||e.key===' '){e.preventDefault();sort();}});});
+if(t.hasAttribute('data-sort-on-load')){var last=heads.length-1;var rows=Array.prototype.slice.call(body.rows);rows.sort(function(a,b){return (parseFloat(key(b,last))||0)-(parseFloat(key(a,last))||0);});rows.forEach(function(r){body.appendChild(r);});}})();`;
 
-export function renderHtmlReport(result: RunResult, meta: ReportMeta, actions: ActionRecord[] = result.actions): string {
-  const shown = result.findings
-    .filter((f) => meta.includeProtected !== false || f.status !== 'protected')
-    .sort((a, b) => saving(b) - saving(a) || a.policy.localeCompare(b.policy) || a.resource.id.localeCompare(b.resource.id));
-  const s = result.summary;
-  const distinct = distinctFindings(result.findings);
-  const distinctTotal = usd(distinct.findings.reduce((sum, f) => sum + f.savings.monthlyUsd, 0));
-  const overlapNote = distinct.overlapping ? ` (${distinct.overlapping} overlapping estimate${distinct.overlapping === 1 ? '' : 's'}, where policies propose the same change to the same resource, counted once; the per-policy chart counts each)` : '';
-  const when = meta.generatedAt.toISOString().replace('T', ' ').slice(0, 19);
-  const title = `trimtab report · ${meta.account} · ${when} UTC`;
-  const commandText = { scan: 'trimtab scan (read-only)', run: 'trimtab run', demo: 'trimtab demo (sandbox)' }[meta.command];
-  const totals = [
-    ['Findings', String(s.findings)],
-    ['Est. savings', `${money(distinctTotal)}/mo`],
-    ['Protected', String(s.protected)],
-    ['Actions applied', String(s.actionsApplied)],
-    ['Awaiting approval', String(s.awaitingApproval)],
-    ...(s.actionsFailed ? [['Actions failed', String(s.actionsFailed)]] : []),
-  ];
-  const actionsSection = actions.length
-    ? `<h2>Actions</h2><table id="actions" class="kv"><tr><th>Action id</th><th>Policy</th><th>Resource</th><th>Status</th><th>Undo</th></tr>${actions
-        .map((a) => `<tr><td><code>${escapeHtml(a.id)}</code></td><td>${escapeHtml(a.policy)}</td><td>${escapeHtml(a.resource.id)}</td><td>${escapeHtml(a.status)}</td><td>${a.undo.supported === 'no' ? 'not possible' : `<code>trimtab undo ${escapeHtml(a.id)}</code>`}</td></tr>`)
-        .join('')}</table>`
-    : '';
-  const errors = result.errors.length
-    ? `<h2>Could not list</h2><ul>${result.errors.map((e) => `<li>${escapeHtml(e.resourceType)} in ${escapeHtml(e.region)} (${escapeHtml(e.policies.join(', '))}): ${escapeHtml(e.error)}</li>`).join('')}</ul>`
-    : '';
-  return `<!doctype html>
+/** Findings by benefit: count and (overlap-free) saving per group; performance findings count even when they save nothing. */
+function benefitSection(totals: ReportTotals): string {
+  const rows = BENEFIT_GROUPS.map((g) => {
+    const t = totals.byBenefit[g];
+    return `<tr data-benefit="${g}"><td>${escapeHtml(BENEFIT_LABEL[g])}</td><td class="num">${t.count}</td><td class="num">${escapeHtml(money(t.monthlyUsd))}</td></tr>`;
+  }).join('');
+  return `<h2>By benefit</h2>
+<p class="muted">Cost findings save money; performance findings remove a risk to the workload (saturation, throttling, out-of-memory), stated in each one's "Risk removed"; some do both.</p>
+<table class="benefits" id="by-benefit"><thead><tr><th scope="col">Benefit</th><th scope="col">Findings</th><th scope="col">$/month</th></tr></thead><tbody>${rows}</tbody></table>`;
+}
+
+/**
+ * The HTML report written as the findings come: `write` once per finding (an engine sink),
+ * `finish` with the run's result for the totals. `out` receives the document in pieces.
+ */
+export class HtmlReportWriter {
+  private readonly marks: ChartFinding[] = [];
+  private readonly volumes = new Set<string>();
+  /** Volumes past MAX_TIMELINE_VOLUMES: only their ids, to say how many were not drawn. */
+  private readonly moreVolumes = new Set<string>();
+  private shown = 0;
+
+  constructor(
+    private readonly out: (text: string) => void,
+    private readonly meta: ReportMeta,
+    /** Rows arrive in no particular order (a streaming run): the page sorts them by saving on load. */
+    sortOnLoad = true,
+  ) {
+    const when = meta.generatedAt.toISOString().replace('T', ' ').slice(0, 19);
+    const title = `trimtab report · ${meta.account} · ${when} UTC`;
+    const commandText = { scan: 'trimtab scan (read-only)', run: 'trimtab run', demo: 'trimtab demo (sandbox)' }[meta.command];
+    out(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>${escapeHtml(title)}</title><style>${CSS}</style></head>
 <body><main>
 <header>
 <h1>trimtab report</h1>
 <p class="meta">Account <strong id="account">${escapeHtml(meta.account)}</strong> · Regions ${escapeHtml(meta.regions.join(', '))} · <time datetime="${escapeHtml(meta.generatedAt.toISOString())}">${escapeHtml(when)} UTC</time> · ${escapeHtml(commandText)}${meta.apiCalls !== undefined ? ` · ${meta.apiCalls} API calls` : ''}</p>
-<ul class="totals">${totals.map(([k, v]) => `<li>${escapeHtml(k)}<strong>${escapeHtml(v)}</strong></li>`).join('')}</ul>
 </header>
-<h2>Estimated monthly savings</h2>
-<div class="charts">
-${barChart('By policy', savingsBy(result.findings, (f) => f.policy), 'chart-policy')}
-${barChart('By resource type', savingsBy(distinct.findings, (f) => f.resource.type), 'chart-resource-type')}
-</div>
-<h2>Findings (${s.findings}${shown.length > s.findings ? `, and ${shown.length - s.findings} protected` : ''})</h2>
+<section class="s-findings">
 <p class="muted">Largest saving first. Click a column heading to sort; open "Evidence" for the numbers behind a finding. Protected resources are listed with the reason and never changed.</p>
-<table id="findings">
+<table id="findings"${sortOnLoad ? ' data-sort-on-load' : ''}>
 <thead><tr><th scope="col">Resource</th><th scope="col">Policy</th><th scope="col">Status</th><th scope="col">Why</th><th scope="col">Planned change</th><th scope="col" class="num" data-type="number">$/month</th></tr></thead>
 <tbody>
-${shown.map(findingRow).join('\n')}
-</tbody>
-<tfoot><tr><td colspan="5">Total estimated saving, protected excluded${escapeHtml(overlapNote)}</td><td class="num">${escapeHtml(money(distinctTotal))}</td></tr></tfoot>
+`);
+  }
+
+  write(f: FindingResult): void {
+    if (this.meta.includeProtected === false && f.status === 'protected') return;
+    this.shown += 1;
+    this.out(`${findingRow(f)}\n`);
+    if (f.resource.type !== 'ebs-snapshot' || typeof f.evidence.volumeId !== 'string') return;
+    const volume = f.evidence.volumeId;
+    if (this.volumes.has(volume) || this.volumes.size < MAX_TIMELINE_VOLUMES) {
+      this.volumes.add(volume);
+      this.marks.push(timelineMark(f));
+    } else this.moreVolumes.add(volume);
+  }
+
+  /** `apiCalls`: known only at the end of a streamed run (the header was written first). */
+  finish(result: RunResult, actions: ActionRecord[] = result.actions, totals: ReportTotals = totalsOf(result), apiCalls?: number): void {
+    const s = result.summary;
+    const overlapNote = totals.overlapping
+      ? ` (${totals.overlapping} overlapping estimate${totals.overlapping === 1 ? '' : 's'}, where policies propose the same change to the same resource, counted once; the per-policy chart counts each)`
+      : '';
+    const cards = [
+      ['Findings', String(totals.findings)],
+      ['Est. savings', `${money(totals.estimatedMonthlySavingsUsd)}/mo`],
+      ['Protected', String(totals.protected)],
+      ['Actions applied', String(s.actionsApplied)],
+      ['Awaiting approval', String(s.awaitingApproval)],
+      ...(s.actionsFailed ? [['Actions failed', String(s.actionsFailed)]] : []),
+    ];
+    const actionsSection = actions.length
+      ? `<section class="s-actions"><h2>Actions</h2><table id="actions" class="kv"><tr><th>Action id</th><th>Policy</th><th>Resource</th><th>Status</th><th>Undo</th></tr>${actions
+          .map((a) => `<tr><td><code>${escapeHtml(a.id)}</code></td><td>${escapeHtml(a.policy)}</td><td>${escapeHtml(a.resource.id)}</td><td>${escapeHtml(a.status)}</td><td>${a.undo.supported === 'no' ? 'not possible' : `<code>trimtab undo ${escapeHtml(a.id)}</code>`}</td></tr>`)
+          .join('')}</table></section>`
+      : '';
+    const errors = result.errors.length
+      ? `<section class="s-errors"><h2>Could not list</h2><ul>${result.errors.map((e) => `<li>${escapeHtml(e.resourceType)} in ${escapeHtml(e.region)} (${escapeHtml(e.policies.join(', '))}): ${escapeHtml(e.error)}</li>`).join('')}</ul></section>`
+      : '';
+    const protectedShown = this.shown - totals.findings;
+    this.out(`</tbody>
+<tfoot><tr><td colspan="5">Total estimated saving, protected excluded${escapeHtml(overlapNote)}</td><td class="num">${escapeHtml(money(totals.estimatedMonthlySavingsUsd))}</td></tr></tfoot>
 </table>
-${snapshotSection(result.findings)}
+</section>
+<section class="s-summary">
+${apiCalls !== undefined && this.meta.apiCalls === undefined ? `<p class="meta" id="api-calls">${apiCalls} API calls</p>` : ''}
+<ul class="totals">${cards.map(([k, v]) => `<li>${escapeHtml(k)}<strong>${escapeHtml(v)}</strong></li>`).join('')}</ul>
+${benefitSection(totals)}
+<h2>Estimated monthly savings</h2>
+<div class="charts">
+${barChart('By policy', totals.byPolicy, 'chart-policy')}
+${barChart('By resource type', totals.byResourceType, 'chart-resource-type')}
+</div>
+</section>
+<h2 class="s-findings-title">Findings (${totals.findings}${protectedShown > 0 ? `, and ${protectedShown} protected` : ''})</h2>
+${snapshotSection(this.marks, this.moreVolumes.size)}
 ${actionsSection}
 ${errors}
 <footer class="muted">Estimates use the list prices in trimtab's price table (lib/savings/prices.ts); each finding's basis is under "Evidence".</footer>
 </main>
 <script>${SCRIPT}</script>
 </body></html>
-`;
+`);
+  }
+}
+
+/** The whole report as one string, from a result that holds its findings (rows sorted by saving). */
+export function renderHtmlReport(result: RunResult, meta: ReportMeta, actions: ActionRecord[] = result.actions): string {
+  const parts: string[] = [];
+  const writer = new HtmlReportWriter((text) => parts.push(text), meta, false);
+  const sorted = [...result.findings].sort((a, b) => saving(b) - saving(a) || a.policy.localeCompare(b.policy) || a.resource.id.localeCompare(b.resource.id));
+  for (const f of sorted) writer.write(f);
+  // A result that streamed its findings elsewhere holds only some of them: its totals are the engine's.
+  writer.finish(result, actions, result.detail === 'acted-on' ? totalsOf(result) : totalsOfFindings(result.findings));
+  return parts.join('');
 }

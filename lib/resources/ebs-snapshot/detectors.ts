@@ -210,13 +210,14 @@ export const orphaned: Detector<EbsSnapshot, CommonOptions & { minAgeDays: numbe
         if (ageDays(s, env.ctx.now) >= options.minAgeDays) orphans.push(s);
         return [];
       },
-      finish() {
-        return orphans.map((s) => {
+      // A generator: the engine takes the detections a page at a time, so they never all exist at once.
+      *finish() {
+        for (const s of orphans) {
           const n = counts.get(s.volumeId) ?? 1;
-          return detectionFor(s, `Source volume ${s.volumeId} no longer exists; the snapshot is ${ageDays(s, env.ctx.now)} days old (${n} snapshot${n === 1 ? '' : 's'} of that volume left).`, options, env, {
+          yield detectionFor(s, `Source volume ${s.volumeId} no longer exists; the snapshot is ${ageDays(s, env.ctx.now)} days old (${n} snapshot${n === 1 ? '' : 's'} of that volume left).`, options, env, {
             snapshotsOfVolume: n,
           });
-        });
+        }
       },
     };
   },

@@ -27,7 +27,7 @@ function envWith(prepared: Partial<EbsPrepared> = {}): DetectEnv<EbsPrepared> {
   };
 }
 
-function runPass(detections: { observe(s: EbsSnapshot): Detection[]; finish(): Detection[] }, snapshots: EbsSnapshot[]) {
+function runPass(detections: { observe(s: EbsSnapshot): Detection[]; finish(): Iterable<Detection> }, snapshots: EbsSnapshot[]) {
   const out = snapshots.flatMap((s) => detections.observe(s));
   return [...out, ...detections.finish()];
 }
