@@ -42,6 +42,7 @@ export const STARTER_POLICIES: StarterPolicy[] = [
   { id: 'logs-no-retention', resource: 'log-group', description: 'Set a 90-day retention on log groups that keep events forever.', detector: 'no-retention', detectorOptions: { minStoredGb: 1 }, action: 'set-retention', actionOptions: { retentionDays: 90 }, promoteTo: 'approval' },
   { id: 'nat-idle-gateways', resource: 'nat-gateway', description: 'Report NAT gateways with no traffic for 14 days.', detector: 'idle-nat-gateway' },
   { id: 'elb-idle-load-balancers', resource: 'load-balancer', description: 'Report load balancers with no traffic, or no targets.', detector: 'idle-load-balancer' },
+  { id: 'lambda-memory-oversized', resource: 'lambda-function', description: 'Set $LATEST memory to max used + 40 % where Lambda Insights shows spare memory and CPU.', detector: 'memory-oversized', action: 'set-memory', promoteTo: 'approval' },
 ];
 
 const UNDO = { yes: 'undoable with `trimtab undo`', 'best-effort': 'undo is best effort', no: 'cannot be undone' } as const;

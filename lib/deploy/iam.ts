@@ -53,6 +53,9 @@ export const RESOURCE_ARNS: Record<string, unknown> = {
   'autoscaling:UpdateAutoScalingGroup': sub('arn:${AWS::Partition}:autoscaling:*:${AWS::AccountId}:autoScalingGroup:*:autoScalingGroupName/*'),
   'logs:PutRetentionPolicy': sub('arn:${AWS::Partition}:logs:*:${AWS::AccountId}:log-group:*'),
   'logs:DeleteRetentionPolicy': sub('arn:${AWS::Partition}:logs:*:${AWS::AccountId}:log-group:*'),
+  // lambda-function: set-memory writes $LATEST's configuration; Logs Insights queries read log groups (StartQuery authorises on log-group).
+  'lambda:UpdateFunctionConfiguration': sub('arn:${AWS::Partition}:lambda:*:${AWS::AccountId}:function:*'),
+  'logs:StartQuery': sub('arn:${AWS::Partition}:logs:*:${AWS::AccountId}:log-group:*'),
 };
 
 /** The IAM actions the given policies need: listing always, remediation only when `withRemediation`. */

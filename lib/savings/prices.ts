@@ -91,6 +91,13 @@ export const DEFAULT_PRICES = {
   nlbHour: 0.0225,
   /** Gateway Load Balancer, $/hour (added 2026-01; its GLCUs, like ALB LCUs and NLB NLCUs, are usage and not estimated). */
   gwlbHour: 0.0125,
+  // --- Lambda (lambda-function; us-east-1, 2026-01, first pricing tier; docs/resources/lambda-function.md) ---
+  /** Lambda duration, $/GB-second, x86_64. */
+  lambdaGbSecondX86: 0.0000166667,
+  /** Lambda duration, $/GB-second, arm64 (Graviton): about 20 % less than x86_64. */
+  lambdaGbSecondArm64: 0.0000133334,
+  /** Lambda requests, $ per million (both architectures). */
+  lambdaRequestsPerMillion: 0.2,
 };
 
 export type PriceTable = typeof DEFAULT_PRICES;
