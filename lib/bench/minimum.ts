@@ -18,6 +18,10 @@ export const PAGE_LIMITS = {
   'autoscaling:DescribeLaunchConfigurations': 100,
   /** Queries per GetMetricData call. */
   'cloudwatch:GetMetricData': 500,
+  /** At most 50 functions a response, whatever MaxItems says (ListFunctions API reference). */
+  'lambda:ListFunctions': 50,
+  /** Log groups per Logs Insights query (StartQuery API reference). */
+  'cloudwatchlogs:StartQuery': 50,
 } as const satisfies Record<string, number>;
 
 export type LimitedOperation = keyof typeof PAGE_LIMITS;

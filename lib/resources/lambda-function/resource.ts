@@ -103,7 +103,7 @@ export const PAGE_SIZE = 50;
 export const usageNeed = (days: number) => `usage:${days}`;
 export const LAMBDA_NEEDS = { aliases: 'aliases' } as const;
 const METRIC_QUERIES_PER_CALL = 500;
-const QUERIES_PER_FUNCTION = 9;
+export const LAMBDA_QUERIES_PER_FUNCTION = 9;
 export const LOG_GROUPS_PER_QUERY = 50;
 /** Logs Insights queries trimtab runs at once (AWS: 100 per account and region, shared with dashboards). */
 export const QUERY_CONCURRENCY = 10;
@@ -199,7 +199,7 @@ async function readUsage(ctx: RegionContext, page: LambdaFunction[], days: numbe
   const end = new Date(Math.floor(ctx.now.getTime() / DAY_MS) * DAY_MS);
   const start = new Date(end.getTime() - days * DAY_MS);
   const out = new Map<string, LambdaUsage>();
-  for (const batch of batches(page, Math.floor(METRIC_QUERIES_PER_CALL / QUERIES_PER_FUNCTION))) {
+  for (const batch of batches(page, Math.floor(METRIC_QUERIES_PER_CALL / LAMBDA_QUERIES_PER_FUNCTION))) {
     const queries: MetricDataQuery[] = batch.flatMap((f, i) =>
       METRICS.map((m) => ({
         Id: `${m.key}_${i}`,
@@ -271,7 +271,7 @@ async function readReportLines(ctx: RegionContext, groups: string[], days: numbe
       break;
     }
     if (!running.length) continue;
-    await ctx.clock.sleep(QUERY_POLL_MS);
+    // Poll at once (a short query may be done already), then every QUERY_POLL_MS while any runs.
     for (const b of [...running]) {
       const res = await logs.send(new GetQueryResultsCommand({ queryId: b.queryId! }));
       if (res.status === 'Running' || res.status === 'Scheduled') continue;
@@ -297,6 +297,7 @@ async function readReportLines(ctx: RegionContext, groups: string[], days: numbe
       }
       for (const g of b.groups) if (!rows.has(g)) unknown.set(g, `no REPORT line in the last ${days} days`);
     }
+    if (running.length) await ctx.clock.sleep(QUERY_POLL_MS);
   }
   return { rows, unknown };
 }

@@ -122,3 +122,26 @@ export function seedLambdaSmallCompany(sandbox: Sandbox, accountId: string) {
   // Trap: never invoked in the window.
   f({ name: 'nightly-etl', runtime: 'python3.11', memoryMb: 3008, timeoutS: 900 });
 }
+
+/**
+ * A large account for the bench: `count` functions in `region`. Every 10th is oversized (20 % of
+ * its memory used, so its aliases are read), every 20th has a `live` alias on a published
+ * version; the rest use 78 % (no memory change possible). Even ones have Lambda Insights, odd
+ * ones log REPORT lines.
+ */
+export function seedFunctions(sandbox: Sandbox, accountId: string, region: string, count: number) {
+  for (let i = 0; i < count; i++) {
+    const usedMb = i % 10 === 0 ? 200 : 800;
+    seedFunction(sandbox, accountId, {
+      name: `svc-${String(i).padStart(5, '0')}`,
+      region,
+      architecture: 'arm64',
+      memoryMb: 1024,
+      timeoutS: 30,
+      perHour: 100,
+      durationMs: { base: 150, noise: 10 },
+      ...(i % 2 === 0 ? { insights: { usedMb, cpuMs: 10 } } : { reports: { usedMb: { base: usedMb * 0.98, noise: usedMb * 0.02 } } }),
+      ...(i % 20 === 0 ? { versions: { '1': 1024 }, aliases: { live: { version: '1' } } } : {}),
+    });
+  }
+}
