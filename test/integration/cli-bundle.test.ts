@@ -51,6 +51,7 @@ describe('the built trimtab command', () => {
       '@aws-sdk/client-cloudwatch-logs',
       '@aws-sdk/client-ec2',
       '@aws-sdk/client-elastic-load-balancing-v2',
+      '@aws-sdk/client-lambda',
       '@aws-sdk/client-rbin',
       '@aws-sdk/client-s3',
     ]);

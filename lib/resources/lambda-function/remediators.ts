@@ -103,7 +103,9 @@ export const setMemoryAction: Remediator<SetMemoryParams, SetMemoryOptions> = {
   undoable: 'yes',
 
   plan(finding, options) {
-    const b = finding.before as MemoryBefore;
+    const b = finding.before as MemoryBefore | undefined;
+    // x86-to-arm64 proposes no memory size: set-memory has nothing to set for it.
+    if (!b?.candidateMb) return { kind: 'conflict', reason: `detector ${finding.detector} proposes no memory size; set-memory goes with memory-oversized or memory-undersized` };
     if (b.candidateMb < MIN_MEMORY_MB || b.candidateMb > MAX_MEMORY_MB) return { kind: 'conflict', reason: `${b.candidateMb} MB is outside Lambda's ${MIN_MEMORY_MB}–${MAX_MEMORY_MB} MB` };
     if (b.candidateMb === b.memoryMb) return { kind: 'noop', reason: `${b.functionName} already has ${b.memoryMb} MB` };
     const aliases = aliasSummary(b.aliases);

@@ -109,6 +109,17 @@ describe('set-memory', () => {
     await expect(undoAction(result.actions[0].id, env.deps)).rejects.toThrow(/has 512 MB now, not the 256 MB trimtab set/);
   });
 
+  it('plans nothing for a detector that proposes no memory size (x86-to-arm64), saying so', async () => {
+    const { env } = oneFunction();
+    const result = await env.run(`
+version: 1
+policies:
+  - { id: arm, resource: lambda-function, detector: { type: x86-to-arm64 }, action: { type: set-memory }, mode: auto }
+`);
+    expect(result.findings[0]).toMatchObject({ status: 'conflict', outcomeDetail: expect.stringMatching(/proposes no memory size/) });
+    expect(env.sandbox.successfulWrites()).toEqual([]);
+  });
+
   it('recommends approval, waits for a person in approval mode, and writes nothing in dry-run', async () => {
     const { env } = oneFunction();
     expect(remediators('lambda-function').get('set-memory').defaultMode).toBe('approval');
