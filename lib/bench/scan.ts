@@ -11,7 +11,7 @@ import { seedSnapshots } from '../resources/ebs-snapshot/sandbox-seed.ts';
 import { QUERIES_PER_BUCKET } from '../resources/s3-bucket/metrics.ts';
 import { S3_NEEDS } from '../resources/s3-bucket/resource.ts';
 import { seedBuckets } from '../resources/s3-bucket/sandbox-seed.ts';
-import { LAMBDA_NEEDS, LAMBDA_QUERIES_PER_FUNCTION } from '../resources/lambda-function/resource.ts';
+import { LAMBDA_QUERIES_PER_FUNCTION, needsAliases } from '../resources/lambda-function/resource.ts';
 import { seedFunctions } from '../resources/lambda-function/sandbox-seed.ts';
 import type { Sandbox } from '../sandbox/sandbox.ts';
 import { SANDBOX_ACCOUNT } from '../sandbox/sandbox.ts';
@@ -153,7 +153,7 @@ function lambdaCase(functions: number): ScanCase {
         perItem: [
           // At least one poll per query; no batch API lists aliases or provisioned concurrency for many functions.
           ...(days ? [{ operation: 'cloudwatchlogs:GetQueryResults', items: queries }] : []),
-          ...(needs.has(LAMBDA_NEEDS.aliases) ? [{ operation: 'lambda:ListAliases', items: Math.ceil(functions / 10) }, { operation: 'lambda:ListProvisionedConcurrencyConfigs', items: Math.ceil(functions / 20) }] : []),
+          ...(needsAliases(needs) ? [{ operation: 'lambda:ListAliases', items: Math.ceil(functions / 10) }, { operation: 'lambda:ListProvisionedConcurrencyConfigs', items: Math.ceil(functions / 20) }] : []),
         ],
       };
     },

@@ -22,7 +22,7 @@ import type { Detection, Detector } from '../../engine/types.ts';
 import type { PriceTable } from '../../savings/prices.ts';
 import { usd } from '../../savings/prices.ts';
 import { MAX_MEMORY_MB, MIN_MEMORY_MB } from './limits.ts';
-import { LAMBDA_NEEDS, usageNeed, type LambdaAliasInfo, type LambdaFunction } from './resource.ts';
+import { aliasesOverNeed, aliasesUnderNeed, usageNeed, type LambdaAliasInfo, type LambdaFunction } from './resource.ts';
 
 /** Memory that buys one full vCPU (Lambda developer guide). */
 export const MB_PER_VCPU = 1769;
@@ -111,7 +111,7 @@ export const memoryOversized: Detector<LambdaFunction, OversizedOptions> = {
     /** Flag only functions where the smaller size saves at least this many USD a month. */
     minMonthlySavingsUsd: z.number().min(0).default(1),
   }),
-  needs: (o) => [usageNeed(o.days), LAMBDA_NEEDS.aliases],
+  needs: (o) => [usageNeed(o.days), aliasesOverNeed(o.maxUsedShare)],
   permissions: ['cloudwatch:GetMetricData', 'logs:StartQuery', 'logs:GetQueryResults', 'lambda:ListAliases', 'lambda:ListProvisionedConcurrencyConfigs'],
   detect(f, o, { ctx }): Detection | undefined {
     const u = f.usage;
@@ -190,7 +190,7 @@ export const memoryUndersized: Detector<LambdaFunction, UndersizedOptions> = {
     /** The candidate is the memory size × this (and at least max used + 30 %). */
     stepFactor: z.number().gt(1).max(4).default(1.5),
   }),
-  needs: (o) => [usageNeed(o.days), LAMBDA_NEEDS.aliases],
+  needs: (o) => [usageNeed(o.days), aliasesUnderNeed(o.memoryShare, o.timeoutShare)],
   permissions: ['cloudwatch:GetMetricData', 'logs:StartQuery', 'logs:GetQueryResults', 'lambda:ListAliases', 'lambda:ListProvisionedConcurrencyConfigs'],
   detect(f, o, { ctx }): Detection | undefined {
     const u = f.usage;

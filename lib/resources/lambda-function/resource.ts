@@ -14,7 +14,7 @@
  *   QUERY_CONCURRENCY queries run at once (AWS allows 100 per account and region, shared with
  *   dashboards), polled through ctx.clock until Complete. A query that ends Failed, Timeout or
  *   Cancelled leaves those functions' memory use unknown (detectors then do nothing for them).
- * - `aliases` (enrich): ListAliases and ListProvisionedConcurrencyConfigs, one call each per
+ * - `aliases:…` (enrich): ListAliases and ListProvisionedConcurrencyConfigs, one call each per
  *   function, only for functions whose usage makes a memory change possible (see
  *   `memoryChangeCandidate`): what published versions the aliases serve is what a $LATEST
  *   change does not touch.
@@ -101,7 +101,14 @@ export interface LambdaFunction {
 
 export const PAGE_SIZE = 50;
 export const usageNeed = (days: number) => `usage:${days}`;
-export const LAMBDA_NEEDS = { aliases: 'aliases' } as const;
+/**
+ * Aliases are read for the functions a memory detector could flag, by its own thresholds:
+ * `aliases:over:<maxUsedShare>` (memory-oversized), `aliases:under:<memoryShare>:<timeoutShare>`
+ * (memory-undersized). Every finding's function then has its aliases; no other function costs a call.
+ */
+export const aliasesOverNeed = (maxUsedShare: number) => `aliases:over:${maxUsedShare}`;
+export const aliasesUnderNeed = (memoryShare: number, timeoutShare: number) => `aliases:under:${memoryShare}:${timeoutShare}`;
+export const needsAliases = (needs: ReadonlySet<string>) => [...needs].some((n) => n.startsWith('aliases:'));
 const METRIC_QUERIES_PER_CALL = 500;
 export const LAMBDA_QUERIES_PER_FUNCTION = 9;
 export const LOG_GROUPS_PER_QUERY = 50;
@@ -303,15 +310,23 @@ async function readReportLines(ctx: RegionContext, groups: string[], days: numbe
 }
 
 /**
- * Whether a function's usage makes a memory change possible, so its aliases are worth reading:
- * memory use known, and either well below the configured size or near it, near the timeout,
- * or runtime exits. Loose on purpose: detectors decide; this only bounds the per-function calls.
+ * Whether a memory detector could flag this function, by the thresholds in `needs` (see
+ * aliasesOverNeed / aliasesUnderNeed): only those functions' aliases are read.
  */
-export function memoryChangeCandidate(f: LambdaFunction): boolean {
-  if (!f.memory || !f.usage || f.usage.invocations === 0) return false;
-  const used = f.memory.maxUsedMb / f.memoryMb;
-  const nearTimeout = (f.usage.durationP99Ms ?? 0) >= f.timeoutS * 1000 * 0.5;
-  return used <= 0.75 || used >= 0.8 || nearTimeout || (f.memory.runtimeExits ?? 0) > 0 || (f.memory.timeouts ?? 0) > 0;
+export function memoryChangeCandidate(f: LambdaFunction, needs: ReadonlySet<string>): boolean {
+  if (!f.usage || f.usage.invocations === 0) return false;
+  const used = f.memory ? f.memory.maxUsedMb / f.memoryMb : undefined;
+  for (const need of needs) {
+    const [kind, direction, a, b] = need.split(':');
+    if (kind !== 'aliases') continue;
+    if (direction === 'over' && used !== undefined && used <= Number(a)) return true;
+    if (direction === 'under') {
+      if ((f.memory?.runtimeExits ?? 0) > 0 || (f.memory?.timeouts ?? 0) > 0) return true;
+      if (used !== undefined && used >= Number(a)) return true;
+      if ((f.usage.durationP99Ms ?? 0) >= f.timeoutS * 1000 * Number(b)) return true;
+    }
+  }
+  return false;
 }
 
 async function readAliases(ctx: RegionContext, f: LambdaFunction): Promise<LambdaAliasInfo[]> {
@@ -353,8 +368,8 @@ async function enrichPage(ctx: RegionContext, page: LambdaFunction[], needs: Rea
     const row = rows.get(f.logGroup);
     return row ? { ...f, memory: row } : { ...f, memoryUnknown: unknown.get(f.logGroup) ?? 'unknown' };
   });
-  if (needs.has(LAMBDA_NEEDS.aliases)) {
-    for (const f of out) if (memoryChangeCandidate(f)) f.aliases = await readAliases(ctx, f);
+  if (needsAliases(needs)) {
+    for (const f of out) if (memoryChangeCandidate(f, needs)) f.aliases = await readAliases(ctx, f);
   }
   return out;
 }

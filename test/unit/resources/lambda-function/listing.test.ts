@@ -7,7 +7,7 @@ import { logsState } from '../../../../lib/sandbox/services/cloudwatchlogs.ts';
 import { VirtualClock } from '../../../../lib/util/clock.ts';
 import { testEnv, type TestEnv } from '../../../helpers.ts';
 
-const NEEDS = new Set(['usage:14', 'aliases']);
+const NEEDS = new Set(['usage:14', 'aliases:over:0.5', 'aliases:under:0.9:0.8']);
 
 /** n functions that log REPORT lines (no Lambda Insights), on AWS-like timing and AWS's page sizes. */
 function account(n: number): TestEnv {
