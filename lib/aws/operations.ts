@@ -6,7 +6,8 @@ const READ_ONLY_PREFIX = /^(Describe|Get|List|Head|Lookup|BatchGet|Query|Scan)[A
 
 /** Operations that start with another verb but change nothing in the account. */
 // iam:SimulatePrincipalPolicy only evaluates policies (`trimtab doctor`).
-const READ_ONLY_EXCEPTIONS = new Set(['sts:AssumeRole', 'sts:GetCallerIdentity', 'iam:SimulatePrincipalPolicy']);
+// cloudwatchlogs:StartQuery runs a Logs Insights query (reads log events; lambda-function's memory use).
+const READ_ONLY_EXCEPTIONS = new Set(['sts:AssumeRole', 'sts:GetCallerIdentity', 'iam:SimulatePrincipalPolicy', 'cloudwatchlogs:StartQuery', 'logs:StartQuery']);
 
 export function isReadOnlyOperation(service: string, operation: string): boolean {
   return READ_ONLY_PREFIX.test(operation) || READ_ONLY_EXCEPTIONS.has(`${service}:${operation}`);

@@ -36,6 +36,10 @@ export const PAGE_LIMITS = {
   'computeoptimizer:GetEBSVolumeRecommendations': 100,
   'computeoptimizer:GetEC2InstanceRecommendations': 100,
   'computeoptimizer:GetLambdaFunctionRecommendations': 100,
+  /** At most 50 functions a response, whatever MaxItems says (ListFunctions API reference). */
+  'lambda:ListFunctions': 50,
+  /** Log groups per Logs Insights query (StartQuery API reference). */
+  'cloudwatchlogs:StartQuery': 50,
 } as const satisfies Record<string, number>;
 
 export type LimitedOperation = keyof typeof PAGE_LIMITS;

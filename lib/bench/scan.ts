@@ -17,6 +17,8 @@ import { S3_NEEDS } from '../resources/s3-bucket/resource.ts';
 import { seedBuckets } from '../resources/s3-bucket/sandbox-seed.ts';
 import { seedAuroraCluster, seedDbInstance } from '../resources/rds-instance/sandbox-seed.ts';
 import { rdsState } from '../sandbox/services/rds.ts';
+import { LAMBDA_QUERIES_PER_FUNCTION, needsAliases } from '../resources/lambda-function/resource.ts';
+import { seedFunctions } from '../resources/lambda-function/sandbox-seed.ts';
 import type { Sandbox } from '../sandbox/sandbox.ts';
 import { SANDBOX_ACCOUNT } from '../sandbox/sandbox.ts';
 import { autoscalingState } from '../sandbox/services/autoscaling.ts';
@@ -242,9 +244,34 @@ function ec2Case(instances: number): ScanCase {
   };
 }
 
-export const SCAN_CASES: ScanCase[] = [ebsCase(1_000), ebsCase(10_000), ebsCase(100_000), ebsCase(1_000_000), s3Case(1_000), s3Case(5_000), asgCase(500), capacityCase(500), rdsCase(1_000), ec2Case(1_000)];
+/** Lambda functions: every 10th oversized (its aliases are read), every 20th with an alias; half with Lambda Insights, half logging REPORT lines. */
+function lambdaCase(functions: number): ScanCase {
+  return {
+    id: `lambda-${functions / 1000}k`,
+    title: `${functions.toLocaleString('en-US')} Lambda functions, 14 days of metrics, half with Lambda Insights`,
+    resource: 'lambda-function',
+    resources: functions,
+    seed: (sandbox) => seedFunctions(sandbox, SANDBOX_ACCOUNT, BENCH_REGION, functions),
+    model(_sandbox, needs) {
+      const days = [...needs].some((n) => n.startsWith('usage:'));
+      const reportLines = Math.ceil(functions / 2);
+      const queries = Math.ceil(reportLines / 50);
+      return {
+        listings: [{ operation: 'lambda:ListFunctions', items: functions }, ...(days ? [{ operation: 'cloudwatchlogs:StartQuery' as const, items: reportLines }] : [])],
+        metricQueries: days ? functions * LAMBDA_QUERIES_PER_FUNCTION : 0,
+        perItem: [
+          // At least one poll per query; no batch API lists aliases or provisioned concurrency for many functions.
+          ...(days ? [{ operation: 'cloudwatchlogs:GetQueryResults', items: queries }] : []),
+          ...(needsAliases(needs) ? [{ operation: 'lambda:ListAliases', items: Math.ceil(functions / 10) }, { operation: 'lambda:ListProvisionedConcurrencyConfigs', items: Math.ceil(functions / 20) }] : []),
+        ],
+      };
+    },
+  };
+}
+
+export const SCAN_CASES: ScanCase[] = [ebsCase(1_000), ebsCase(10_000), ebsCase(100_000), ebsCase(1_000_000), s3Case(1_000), s3Case(5_000), asgCase(500), capacityCase(500), rdsCase(1_000), ec2Case(1_000), lambdaCase(1_000)];
 /** --quick: the small cases only. */
-export const QUICK_CASES = ['ebs-1k', 'ebs-10k', 's3-1k', 'asg-500', 'asg-capacity-500', 'rds-1k', 'ec2-1k'];
+export const QUICK_CASES = ['ebs-1k', 'ebs-10k', 's3-1k', 'asg-500', 'asg-capacity-500', 'rds-1k', 'ec2-1k', 'lambda-1k'];
 /** Minutes, not seconds: only with --million (main.ts). */
 export const MILLION_CASES = ['ebs-1000k'];
 

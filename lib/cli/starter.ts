@@ -48,6 +48,7 @@ export const STARTER_POLICIES: StarterPolicy[] = [
   { id: 'rds-gp2-to-gp3', resource: 'rds-instance', description: 'Move RDS gp2 storage to gp3 (same price, higher baseline IOPS).', detector: 'gp2-storage', action: 'modify-storage-gp3', promoteTo: 'approval' },
   { id: 'rds-oversized', resource: 'rds-instance', description: 'Move DB instances with low CPU and ample memory one size down at their maintenance window.', detector: 'oversized-db-instance', action: 'downsize-db-instance', promoteTo: 'approval' },
   { id: 'rds-previous-generation', resource: 'rds-instance', description: 'Report DB instances on previous-generation classes.', detector: 'previous-generation-class' },
+  { id: 'lambda-memory-oversized', resource: 'lambda-function', description: 'Set $LATEST memory to max used + 40 % where Lambda Insights shows spare memory and CPU.', detector: 'memory-oversized', action: 'set-memory', promoteTo: 'approval' },
 ];
 
 const UNDO = { yes: 'undoable with `trimtab undo`', 'best-effort': 'undo is best effort', no: 'cannot be undone' } as const;

@@ -69,6 +69,9 @@ export const RESOURCE_ARNS: Record<string, unknown> = {
   'rds:AddTagsToResource': [RDS_DB_ARN, rdsArn('snapshot'), rdsArn('cluster')],
   'rds:RemoveTagsFromResource': [RDS_DB_ARN, rdsArn('snapshot'), rdsArn('cluster')],
   'rds:ModifyDBCluster': rdsArn('cluster'),
+  // lambda-function: set-memory writes $LATEST's configuration; Logs Insights queries read log groups (StartQuery authorises on log-group).
+  'lambda:UpdateFunctionConfiguration': sub('arn:${AWS::Partition}:lambda:*:${AWS::AccountId}:function:*'),
+  'logs:StartQuery': sub('arn:${AWS::Partition}:logs:*:${AWS::AccountId}:log-group:*'),
 };
 
 /** The IAM actions the given policies need: listing always, remediation only when `withRemediation`. */

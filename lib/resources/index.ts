@@ -9,5 +9,6 @@ import './elastic-ip/index.ts';
 import './log-group/index.ts';
 import './load-balancer/index.ts';
 import './rds-instance/index.ts';
+import './lambda-function/index.ts';
 
 export { resourceTypes, detectors, remediators } from './registry.ts';

@@ -148,6 +148,13 @@ export const DEFAULT_PRICES = {
   rdsSnapshotGbMonth: 0.095,
   /** Aurora Serverless v2 capacity, $/ACU-hour (Aurora Standard). */
   auroraServerlessV2AcuHour: 0.12,
+  // --- Lambda (lambda-function; us-east-1, 2026-01, first pricing tier; docs/resources/lambda-function.md) ---
+  /** Lambda duration, $/GB-second, x86_64. */
+  lambdaGbSecondX86: 0.0000166667,
+  /** Lambda duration, $/GB-second, arm64 (Graviton): about 20 % less than x86_64. */
+  lambdaGbSecondArm64: 0.0000133334,
+  /** Lambda requests, $ per million (both architectures). */
+  lambdaRequestsPerMillion: 0.2,
 };
 
 export type PriceTable = typeof DEFAULT_PRICES;

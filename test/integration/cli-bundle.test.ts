@@ -53,6 +53,7 @@ describe('the built trimtab command', () => {
       '@aws-sdk/client-compute-optimizer',
       '@aws-sdk/client-ec2',
       '@aws-sdk/client-elastic-load-balancing-v2',
+      '@aws-sdk/client-lambda',
       '@aws-sdk/client-rbin',
       '@aws-sdk/client-resource-groups-tagging-api', // S3 bucket tags
       '@aws-sdk/client-rds',

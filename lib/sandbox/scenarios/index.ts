@@ -18,6 +18,7 @@ import { seedAsgCapacitySmallCompany } from '../../resources/asg/capacity-seed.t
 import { seedVolumePerformanceSmallCompany } from '../../resources/ebs-volume/performance-seed.ts';
 import { seedComputeOptimizerSmallCompany } from '../../compute-optimizer/sandbox-seed.ts';
 import { seedRdsSmallCompany } from '../../resources/rds-instance/sandbox-seed.ts';
+import { seedLambdaSmallCompany } from '../../resources/lambda-function/sandbox-seed.ts';
 import { seedOrganizationScenario } from '../../org/sandbox-seed.ts';
 
 export interface Scenario {
@@ -41,6 +42,7 @@ const SMALL_COMPANY_PARTS: Array<(sandbox: Sandbox, account: string) => void> = 
   seedVolumePerformanceSmallCompany,
   seedComputeOptimizerSmallCompany,
   seedRdsSmallCompany,
+  seedLambdaSmallCompany,
 ];
 
 export const scenarios = new Registry<Scenario>('scenario');

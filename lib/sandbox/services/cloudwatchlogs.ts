@@ -5,6 +5,7 @@
  * restores "never expire". Shapes follow test/fixtures/cloudwatch-logs/DescribeLogGroups.json.
  */
 import { awsError, paginate, type AccountState, type Sandbox, type SandboxService } from '../sandbox.ts';
+import { logsInsightsOperations, type LambdaReportSeries, type StoredQuery } from './logs-insights.ts';
 
 export interface SandboxLogGroup {
   name: string;
@@ -19,6 +20,12 @@ export interface SandboxLogGroup {
 
 export interface LogsState {
   groups: Record<string, SandboxLogGroup>;
+  /** Logs Insights: what the Lambda REPORT lines of a group say (lib/sandbox/services/logs-insights.ts). */
+  lambdaReports?: Record<string, LambdaReportSeries>;
+  /** Logs Insights queries started, by id. */
+  queries?: Record<string, StoredQuery>;
+  /** Concurrent Logs Insights queries allowed (AWS: 100 per account and region); tests lower it. */
+  queryConcurrency?: number;
 }
 
 export const logsState = (sandbox: Sandbox, account: AccountState, region: string) =>
@@ -81,5 +88,7 @@ export const cloudwatchLogsService: SandboxService = {
       if (!group) throw notFound();
       return { tags: { ...group.tags } };
     },
+
+    ...logsInsightsOperations,
   },
 };

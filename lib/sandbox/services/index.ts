@@ -10,6 +10,7 @@ import { cloudwatchLogsService } from './cloudwatchlogs.ts';
 import { elasticLoadBalancingV2Service } from './elasticloadbalancingv2.ts';
 import { eventBridgeService } from './eventbridge.ts';
 import { iamService } from './iam.ts';
+import { lambdaService } from './lambda.ts';
 import { rbinService } from './rbin.ts';
 import { rdsService } from './rds.ts';
 import { s3Service } from './s3.ts';
@@ -33,4 +34,5 @@ export const SANDBOX_SERVICES: SandboxService[] = [
   taggingService,
   computeOptimizerService,
   rdsService,
+  lambdaService,
 ];

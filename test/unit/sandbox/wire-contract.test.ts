@@ -17,6 +17,7 @@ import { GetBucketLifecycleConfigurationCommand, GetBucketTaggingCommand, GetBuc
 import { AutoScalingClient, DescribeAutoScalingGroupsCommand, DescribePoliciesCommand, DescribeScalingActivitiesCommand } from '@aws-sdk/client-auto-scaling';
 import { CloudWatchClient, DescribeAlarmsCommand, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { CloudWatchLogsClient, DescribeLogGroupsCommand } from '@aws-sdk/client-cloudwatch-logs';
+import { GetFunctionConfigurationCommand, LambdaClient, ListFunctionsCommand } from '@aws-sdk/client-lambda';
 import { testEnv } from '../../helpers.ts';
 import { s3State } from '../../../lib/sandbox/services/s3.ts';
 import { encodeOutput } from '../../../lib/sandbox/wire/encode.ts';
@@ -380,6 +381,16 @@ const contracts: { operation: string; sandbox: (env: ReturnType<typeof testEnv>)
       return env.clients.get(CloudWatchClient, 'us-east-1').send(new DescribeAlarmsCommand({}));
     },
     real: async () => [fromPlacebo(JSON.parse(fixture('wire/samples/cloudwatch/DescribeAlarms-metric-alarm.json')).data)],
+  },
+  {
+    operation: 'lambda:ListFunctions',
+    sandbox: (env) => env.clients.get(LambdaClient, 'us-east-1').send(new ListFunctionsCommand({})),
+    real: async () => [await replaying(LambdaClient, fixture('wire/lambda/ListFunctions-cli-doc.json'), 200, 'application/json').send(new ListFunctionsCommand({}))],
+  },
+  {
+    operation: 'lambda:GetFunctionConfiguration',
+    sandbox: (env) => env.clients.get(LambdaClient, 'us-east-1').send(new GetFunctionConfigurationCommand({ FunctionName: 'orders-api' })),
+    real: async () => [await replaying(LambdaClient, fixture('wire/lambda/GetFunctionConfiguration-sdk-example.json'), 200, 'application/json').send(new GetFunctionConfigurationCommand({ FunctionName: 'f' }))],
   },
   {
     operation: 'logs:DescribeLogGroups',

@@ -1,0 +1,75 @@
+import { describe, expect, it } from 'vitest';
+import { regionContext } from '../../../../lib/engine/run.ts';
+import { seedFunction } from '../../../../lib/resources/lambda-function/sandbox-seed.ts';
+import { lambdaFunctionResource, type LambdaFunction } from '../../../../lib/resources/lambda-function/resource.ts';
+import { SANDBOX_ACCOUNT } from '../../../../lib/sandbox/sandbox.ts';
+import { logsState } from '../../../../lib/sandbox/services/cloudwatchlogs.ts';
+import { VirtualClock } from '../../../../lib/util/clock.ts';
+import { testEnv, type TestEnv } from '../../../helpers.ts';
+
+const NEEDS = new Set(['usage:14', 'aliases:over:0.5', 'aliases:under:0.9:0.8']);
+
+/** n functions that log REPORT lines (no Lambda Insights), on AWS-like timing and AWS's page sizes. */
+function account(n: number): TestEnv {
+  const env = testEnv('empty', { clock: new VirtualClock('2026-11-01T00:00:00Z'), timing: { scale: 1, consistencyMs: 2000 }, pageCap: undefined });
+  for (let i = 0; i < n; i++) {
+    seedFunction(env.sandbox, SANDBOX_ACCOUNT, { name: `svc-${String(i).padStart(3, '0')}`, memoryMb: 1024, timeoutS: 30, perHour: 60, durationMs: { base: 100 }, reports: { usedMb: { base: 100 + i, noise: 5 } } });
+  }
+  return env;
+}
+
+async function listAll(env: TestEnv, needs: ReadonlySet<string> = NEEDS): Promise<LambdaFunction[]> {
+  const ctx = regionContext(env.deps, 'us-east-1', env.clients, env.sandbox.now());
+  const out: LambdaFunction[] = [];
+  for await (const page of lambdaFunctionResource.list(ctx, undefined)) out.push(...(await lambdaFunctionResource.enrich!(ctx, page, undefined, needs)));
+  return out;
+}
+
+describe('lambda-function listing', () => {
+  it('reads 60 functions with 2 ListFunctions, 2 GetMetricData and 2 Logs Insights queries (50 log groups each at most)', async () => {
+    // Prepare
+    const env = account(60);
+    // Act
+    const functions = await listAll(env, new Set(['usage:14']));
+    // Assess
+    expect(functions).toHaveLength(60);
+    expect(functions.every((f) => f.memory?.source === 'report-lines' && f.memory.maxUsedMb > 90)).toBe(true);
+    expect(functions[59].memory!.maxUsedMb).toBeGreaterThan(functions[0].memory!.maxUsedMb);
+    expect(functions[0].usage).toMatchObject({ days: 14, invocations: 60 * 24 * 14 });
+    const calls = env.sandbox.callsByOperation();
+    expect(calls['lambda:ListFunctions']).toBe(2);
+    expect(calls['cloudwatch:GetMetricData']).toBe(2);
+    expect(calls['cloudwatchlogs:StartQuery']).toBe(2);
+    expect(calls['lambda:ListAliases']).toBeUndefined();
+  });
+
+  it('reads aliases and provisioned concurrency only for functions whose memory could change', async () => {
+    const env = account(0);
+    seedFunction(env.sandbox, SANDBOX_ACCOUNT, { name: 'busy', memoryMb: 1536, timeoutS: 15, perHour: 60, insights: { usedMb: 200, cpuMs: 10 }, versions: { '7': 1536 }, aliases: { live: { version: '7', provisionedConcurrency: 20 } } });
+    seedFunction(env.sandbox, SANDBOX_ACCOUNT, { name: 'fits', memoryMb: 256, timeoutS: 15, perHour: 60, insights: { usedMb: 200, cpuMs: 10 } });
+    seedFunction(env.sandbox, SANDBOX_ACCOUNT, { name: 'idle', memoryMb: 256, timeoutS: 15 });
+    const functions = await listAll(env);
+    expect(functions.find((f) => f.name === 'busy')!.aliases).toEqual([{ name: 'live', version: '7', provisionedConcurrency: 20 }]);
+    expect(functions.find((f) => f.name === 'fits')!.aliases).toBeUndefined();
+    expect(functions.find((f) => f.name === 'idle')!.memoryUnknown).toBe('not invoked in the last 14 days');
+    expect(env.sandbox.callCount('lambda:ListAliases')).toBe(1);
+    expect(env.sandbox.callCount('cloudwatchlogs:StartQuery')).toBe(0); // Lambda Insights answered
+  });
+
+  it('splits a query around a log group that does not exist, keeping the others', async () => {
+    const env = account(8);
+    delete logsState(env.sandbox, env.sandbox.account(SANDBOX_ACCOUNT), 'us-east-1').groups['/aws/lambda/svc-005'];
+    const functions = await listAll(env);
+    expect(functions.filter((f) => f.memory).map((f) => f.name)).toHaveLength(7);
+    expect(functions.find((f) => f.name === 'svc-005')!.memoryUnknown).toMatch(/log group does not exist/);
+    // 8 → 4 + 4 → 2 + 2 → 1 + 1: five failed starts, then the good halves.
+    expect(env.sandbox.callCount('cloudwatchlogs:StartQuery')).toBeLessThanOrEqual(1 + 2 + 2 + 2);
+  });
+
+  it('leaves memory unknown, with the reason, when a query ends Timeout', async () => {
+    const env = account(3);
+    logsState(env.sandbox, env.sandbox.account(SANDBOX_ACCOUNT), 'us-east-1').lambdaReports!['/aws/lambda/svc-001'].queryOutcome = 'Timeout';
+    const functions = await listAll(env);
+    expect(functions.map((f) => f.memoryUnknown)).toEqual(['the Logs Insights query ended Timeout', 'the Logs Insights query ended Timeout', 'the Logs Insights query ended Timeout']);
+  });
+});
