@@ -1,4 +1,5 @@
 /** One account × region of "Sweep the organization": the engine with the member account's role. */
+import '../lib/resources/index.ts'; // every resource module: this function runs any policy
 import type { Context } from 'aws-lambda';
 import { withDefaults } from '../lib/lambda/powertools.ts';
 import { sweepAccount } from '../lib/org/lambda.ts';

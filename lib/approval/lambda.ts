@@ -2,17 +2,24 @@
  * The approval functions' Lambda side: dependencies built once per container from the
  * environment serverless.yml sets, and the adapters functions/approval-*.ts export. Logic lives
  * in workflow.ts and page.ts; nothing here is needed to test it.
+ *
+ * Lean on purpose (docs/performance.md): this module needs only the client factory, never the
+ * engine's deps, the policies or the resource modules. The apply and verify functions pass
+ * those in from their entry (functions/approval-apply.ts), so the page, ask, record and notify
+ * bundles carry no EC2, S3, Auto Scaling or CloudWatch client.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { getParameter } from '@aws-lambda-powertools/parameters/ssm';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { lambdaDeps } from '../lambda/deps.ts';
+import type { ClientConstructor, SdkClient } from '../aws/clients.ts';
+import { lambdaClients } from '../lambda/bundle.ts';
 import { logger } from '../lambda/powertools.ts';
+import type { Policy } from '../policy/load.ts';
 import { InvalidEventError, TrimtabError } from '../util/errors.ts';
 import { SesMailer } from './email.ts';
-import { z } from 'zod';
+import * as z from 'zod'; // namespace import: lets esbuild drop unused zod (locales, JSON Schema) from Lambda bundles
 import { handleApprovalRequest, problem, type HttpRequest, type PageDeps } from './page.ts';
 import { DynamoApprovalStore } from './store.ts';
 import { parseStepEvent, runStep, SfnTaskSender, type StepEvent, type WorkflowDeps } from './workflow.ts';
@@ -33,36 +40,40 @@ export const ssmSecret = (name = env('TRIMTAB_APPROVAL_SECRET_PARAM')) => async 
 let workflowCache: WorkflowDeps | undefined;
 let pageCache: PageDeps | undefined;
 
-/** trimtab's own table, mail and workflow, through the one client factory (traced, retried). */
-function ownClients() {
-  const { clients } = lambdaDeps().engine;
-  const region = process.env.AWS_REGION ?? 'us-east-1';
-  const writable = clients.withWrites(true);
-  return { dynamodb: writable.get(DynamoDBClient, region), ses: writable.get(SESv2Client, region), sfn: writable.get(SFNClient, region) };
+/**
+ * trimtab's own table, mail or workflow client, through the one client factory (traced,
+ * retried), writable even while policies run in dry-run. One client class per call: a function
+ * bundles only the clients its code names (the page: no SES; the workflow steps: no SFN).
+ */
+async function ownClient<C extends SdkClient>(Ctor: ClientConstructor<C>): Promise<C> {
+  const { clients } = await lambdaClients();
+  return clients.withWrites(true).get(Ctor, process.env.AWS_REGION ?? 'us-east-1');
 }
 
-export function workflowDeps(options: { engine: boolean }): WorkflowDeps {
-  if (workflowCache && (!options.engine || workflowCache.engine)) return workflowCache;
-  const base = lambdaDeps();
-  const own = ownClients();
+/** What the apply and verify steps add: the engine's deps and the current policies (functions/approval-apply.ts, approval-verify.ts). */
+export type EngineProvider = () => Promise<{ engine: NonNullable<WorkflowDeps['engine']>; policies: Policy[] }>;
+
+export async function workflowDeps(withEngine?: EngineProvider): Promise<WorkflowDeps> {
+  if (workflowCache && (!withEngine || workflowCache.engine)) return workflowCache;
+  const base = withEngine ? await withEngine() : undefined;
   workflowCache = {
-    store: new DynamoApprovalStore(env('TRIMTAB_APPROVALS_TABLE'), own.dynamodb),
-    mailer: new SesMailer(env('TRIMTAB_APPROVAL_MAIL_FROM'), own.ses),
+    store: new DynamoApprovalStore(env('TRIMTAB_APPROVALS_TABLE'), await ownClient(DynamoDBClient)),
+    mailer: new SesMailer(env('TRIMTAB_APPROVAL_MAIL_FROM'), await ownClient(SESv2Client)),
     secret: ssmSecret(),
     baseUrl: env('TRIMTAB_APPROVAL_BASE_URL'),
     now: () => new Date(),
-    engine: options.engine ? base.engine : undefined,
-    currentPolicies: base.policies.policies,
+    engine: base?.engine,
+    currentPolicies: base?.policies,
     log: (message, data) => logger.info(message, data ?? {}),
   };
   return workflowCache;
 }
 
-export function pageDeps(): PageDeps {
-  const own = ownClients();
-  pageCache ??= {
-    store: new DynamoApprovalStore(env('TRIMTAB_APPROVALS_TABLE'), own.dynamodb),
-    tasks: new SfnTaskSender(own.sfn),
+export async function pageDeps(): Promise<PageDeps> {
+  if (pageCache) return pageCache;
+  pageCache = {
+    store: new DynamoApprovalStore(env('TRIMTAB_APPROVALS_TABLE'), await ownClient(DynamoDBClient)),
+    tasks: new SfnTaskSender(await ownClient(SFNClient)),
     secret: ssmSecret(),
     now: () => new Date(),
     // Decisions (with the caller's IP and user agent) and errors behind a page's reference id.
@@ -72,12 +83,12 @@ export function pageDeps(): PageDeps {
 }
 
 /** A step function's handler: validates the input and runs only the steps this function may run. */
-export function stepHandler(allowed: StepEvent['step'][], deps: () => WorkflowDeps) {
+export function stepHandler(allowed: StepEvent['step'][], deps: () => WorkflowDeps | Promise<WorkflowDeps>) {
   return async (event: unknown) => {
     const parsed = parseStepEvent(event, allowed.length === 1 ? allowed[0] : undefined);
     if (!allowed.includes(parsed.step)) throw new InvalidEventError(`This function runs ${allowed.join(', ')}, not '${parsed.step}'.`);
     logger.appendKeys({ approvalId: parsed.approvalId, step: parsed.step });
-    return runStep(deps(), parsed);
+    return runStep(await deps(), parsed);
   };
 }
 
@@ -105,7 +116,8 @@ const httpEventSchema = z.object({
   requestContext: z.object({ http: z.object({ method: z.string().max(16), sourceIp: z.string().max(64).optional(), userAgent: z.string().optional() }).optional() }).optional(),
 });
 
-export async function approvalPageHandler(event: APIGatewayProxyEventV2, deps: PageDeps = pageDeps()): Promise<APIGatewayProxyStructuredResultV2> {
+export async function approvalPageHandler(event: APIGatewayProxyEventV2, given?: PageDeps): Promise<APIGatewayProxyStructuredResultV2> {
+  const deps = given ?? (await pageDeps());
   // A malformed invocation (not from the HTTP API) gets a 400 page, never a crash or a decision.
   if (!httpEventSchema.safeParse(event).success) {
     const bad = problem(400, 'Not a valid request', 'The approval page received a request it cannot read.');

@@ -49,7 +49,8 @@ export function policiesForSchedule(policies: Policy[], input: z.infer<typeof sw
   return selected;
 }
 
-export async function runSweep(event: unknown, context: Context | undefined, deps: LambdaDeps = lambdaDeps({}, context)) {
+export async function runSweep(event: unknown, context: Context | undefined, given?: LambdaDeps) {
+  const deps = given ?? (await lambdaDeps({}, context));
   const parsed = { data: scheduledInput(event, sweepInputSchema, 'sweep') };
   const policies = policiesForSchedule(deps.policies.policies, parsed.data);
   // Every log line of this invocation says which schedule ran (the context keys are cleared per invocation).

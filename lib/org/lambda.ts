@@ -4,7 +4,7 @@
  * and the local runner call these directly.
  */
 import type { Context } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod'; // namespace import: lets esbuild drop unused zod (locales, JSON Schema) from Lambda bundles
 import { lambdaDeps, remainingMs, type LambdaDeps } from '../lambda/deps.ts';
 import { logger, metrics, MetricUnit } from '../lambda/powertools.ts';
 import { policiesForSchedule } from '../lambda/sweep.ts';
@@ -66,7 +66,8 @@ export function memberRoles(deps: LambdaDeps): MemberRoles {
 }
 
 /** Step 2, once per item: the engine in one account and region, with the member role. Never throws for the account's own failures. */
-export async function sweepAccount(event: unknown, context: Context | undefined, deps: LambdaDeps = lambdaDeps({}, context), rolesForTest?: MemberRoles): Promise<ItemResult> {
+export async function sweepAccount(event: unknown, context: Context | undefined, given?: LambdaDeps, rolesForTest?: MemberRoles): Promise<ItemResult> {
+  const deps = given ?? (await lambdaDeps({}, context));
   const parsed = itemInputSchema.safeParse(event);
   if (!parsed.success) throw invalid('The sweep-account input is not valid', parsed.error);
   const item = parsed.data;
@@ -119,7 +120,7 @@ export function summarizeItems(event: unknown) {
 /** The items function dispatches on `step` (one small function for both ends of the Map). */
 export async function orgItemsStep(event: unknown, context: Context | undefined) {
   const step = (event as { step?: unknown })?.step;
-  if (step === 'list') return listItems(event, lambdaDeps({}, context));
+  if (step === 'list') return listItems(event, await lambdaDeps({}, context));
   if (step === 'summary') return summarizeItems(event);
   throw new InvalidEventError(`The sweep-org-items function runs the 'list' or 'summary' step, not '${String(step)}'.`);
 }
