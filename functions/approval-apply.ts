@@ -4,4 +4,4 @@ import { withDefaults } from '../lib/lambda/powertools.ts';
 import { engineForApproval } from '../lib/lambda/deps.ts';
 import { stepHandler, workflowDeps } from '../lib/approval/lambda.ts';
 
-export const handler = withDefaults(stepHandler(['apply'], () => workflowDeps(engineForApproval)));
+export const handler = withDefaults(stepHandler(['apply'], () => workflowDeps({ engine: engineForApproval })));

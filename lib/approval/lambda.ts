@@ -11,10 +11,9 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { SFNClient } from '@aws-sdk/client-sfn';
-import { getParameter } from '@aws-lambda-powertools/parameters/ssm';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import type { ClientConstructor, SdkClient } from '../aws/clients.ts';
-import { lambdaClients } from '../lambda/bundle.ts';
+import { lambdaClients, onFirstUse } from '../lambda/bundle.ts';
 import { logger } from '../lambda/powertools.ts';
 import type { Policy } from '../policy/load.ts';
 import { InvalidEventError, TrimtabError } from '../util/errors.ts';
@@ -24,18 +23,11 @@ import { handleApprovalRequest, problem, type HttpRequest, type PageDeps } from 
 import { DynamoApprovalStore } from './store.ts';
 import { parseStepEvent, runStep, SfnTaskSender, type StepEvent, type WorkflowDeps } from './workflow.ts';
 
-function env(name: string): string {
+export function env(name: string): string {
   const value = process.env[name];
   if (!value) throw new TrimtabError(`The approval functions need the environment variable ${name} (set in serverless.yml custom.approval.environment).`);
   return value;
 }
-
-/** The link secret from SSM Parameter Store (SecureString), cached by Powertools for 5 minutes. */
-export const ssmSecret = (name = env('TRIMTAB_APPROVAL_SECRET_PARAM')) => async () => {
-  const value = await getParameter(name, { decrypt: true, maxAge: 300 });
-  if (!value) throw new TrimtabError(`The SSM parameter ${name} (the approval link secret) is empty or missing.`);
-  return value;
-};
 
 let workflowCache: WorkflowDeps | undefined;
 let pageCache: PageDeps | undefined;
@@ -45,21 +37,32 @@ let pageCache: PageDeps | undefined;
  * retried), writable even while policies run in dry-run. One client class per call: a function
  * bundles only the clients its code names (the page: no SES; the workflow steps: no SFN).
  */
-async function ownClient<C extends SdkClient>(Ctor: ClientConstructor<C>): Promise<C> {
-  const { clients } = await lambdaClients();
-  return clients.withWrites(true).get(Ctor, process.env.AWS_REGION ?? 'us-east-1');
+async function ownClients() {
+  const writable = (await lambdaClients()).clients.withWrites(true);
+  return <C extends SdkClient>(Ctor: ClientConstructor<C>): C => writable.get(Ctor, process.env.AWS_REGION ?? 'us-east-1');
 }
 
 /** What the apply and verify steps add: the engine's deps and the current policies (functions/approval-apply.ts, approval-verify.ts). */
 export type EngineProvider = () => Promise<{ engine: NonNullable<WorkflowDeps['engine']>; policies: Policy[] }>;
 
-export async function workflowDeps(withEngine?: EngineProvider): Promise<WorkflowDeps> {
+/** A step that signs no link gets no secret (and its function no SSM client). */
+const noSecret = async (): Promise<string> => {
+  throw new TrimtabError('This function has no approval link secret: only approval-ask signs links.');
+};
+
+export async function workflowDeps(options: { engine?: EngineProvider; secret?: () => Promise<string> } = {}): Promise<WorkflowDeps> {
+  const withEngine = options.engine;
   if (workflowCache && (!withEngine || workflowCache.engine)) return workflowCache;
   const base = withEngine ? await withEngine() : undefined;
+  const client = await ownClients();
+  // Environment read now (a misconfigured stack fails at once); clients made on first use.
+  const table = env('TRIMTAB_APPROVALS_TABLE');
+  const from = env('TRIMTAB_APPROVAL_MAIL_FROM');
   workflowCache = {
-    store: new DynamoApprovalStore(env('TRIMTAB_APPROVALS_TABLE'), await ownClient(DynamoDBClient)),
-    mailer: new SesMailer(env('TRIMTAB_APPROVAL_MAIL_FROM'), await ownClient(SESv2Client)),
-    secret: ssmSecret(),
+    // Clients made on first use (lib/lambda/bundle.ts onFirstUse): the record step never mails.
+    store: onFirstUse(() => new DynamoApprovalStore(table, client(DynamoDBClient))),
+    mailer: onFirstUse(() => new SesMailer(from, client(SESv2Client))),
+    secret: options.secret ?? noSecret,
     baseUrl: env('TRIMTAB_APPROVAL_BASE_URL'),
     now: () => new Date(),
     engine: base?.engine,
@@ -69,12 +72,15 @@ export async function workflowDeps(withEngine?: EngineProvider): Promise<Workflo
   return workflowCache;
 }
 
-export async function pageDeps(): Promise<PageDeps> {
+export async function pageDeps(secret: () => Promise<string>): Promise<PageDeps> {
   if (pageCache) return pageCache;
+  const client = await ownClients();
+  const table = env('TRIMTAB_APPROVALS_TABLE');
   pageCache = {
-    store: new DynamoApprovalStore(env('TRIMTAB_APPROVALS_TABLE'), await ownClient(DynamoDBClient)),
-    tasks: new SfnTaskSender(await ownClient(SFNClient)),
-    secret: ssmSecret(),
+    // A GET reads the table only; the SFN client is made by the first decision.
+    store: onFirstUse(() => new DynamoApprovalStore(table, client(DynamoDBClient))),
+    tasks: onFirstUse(() => new SfnTaskSender(client(SFNClient))),
+    secret,
     now: () => new Date(),
     // Decisions (with the caller's IP and user agent) and errors behind a page's reference id.
     log: (message, data) => (message.includes('error') ? logger.error(message, data ?? {}) : logger.info(message, data ?? {})),
@@ -116,8 +122,8 @@ const httpEventSchema = z.object({
   requestContext: z.object({ http: z.object({ method: z.string().max(16), sourceIp: z.string().max(64).optional(), userAgent: z.string().optional() }).optional() }).optional(),
 });
 
-export async function approvalPageHandler(event: APIGatewayProxyEventV2, given?: PageDeps): Promise<APIGatewayProxyStructuredResultV2> {
-  const deps = given ?? (await pageDeps());
+export async function approvalPageHandler(event: APIGatewayProxyEventV2, given: PageDeps | (() => Promise<PageDeps>)): Promise<APIGatewayProxyStructuredResultV2> {
+  const deps = typeof given === 'function' ? await given() : given;
   // A malformed invocation (not from the HTTP API) gets a 400 page, never a crash or a decision.
   if (!httpEventSchema.safeParse(event).success) {
     const bad = problem(400, 'Not a valid request', 'The approval page received a request it cannot read.');

@@ -87,3 +87,19 @@ export async function lambdaClients(context?: Pick<Context, 'invokedFunctionArn'
   if (!fresh) cachedClients = made;
   return made;
 }
+
+/**
+ * An object made on first use: `make` (and the SDK client it asks the factory for) runs only
+ * when a property is first read, so a cold start constructs no client its invocation never calls
+ * (e.g. the record step never mails; a sweep without approval-mode findings starts no workflow).
+ */
+export function onFirstUse<T extends object>(make: () => T): T {
+  let real: T | undefined;
+  return new Proxy({} as T, {
+    get(_, key) {
+      real ??= make();
+      const value = Reflect.get(real, key, real);
+      return typeof value === 'function' ? value.bind(real) : value;
+    },
+  });
+}

@@ -21,7 +21,7 @@ import { usd } from '../savings/prices.ts';
 import type { PolicySet } from '../policy/load.ts';
 import type { Sandbox } from '../sandbox/sandbox.ts';
 import { MemberRoles } from '../org/roles.ts';
-import { lambdaClients, lambdaPolicies, SANDBOX_AUDIT_SETTINGS } from './bundle.ts';
+import { lambdaClients, lambdaPolicies, onFirstUse, SANDBOX_AUDIT_SETTINGS } from './bundle.ts';
 import { RunMetrics } from './metrics.ts';
 import { logger, tracer } from './powertools.ts';
 
@@ -141,7 +141,8 @@ function approvalRequester(clients: LambdaDeps['engine']['clients'], region: str
   // trimtab's own table and workflow: written even while policies run in dry-run.
   const writable = clients.withWrites(true);
   const arn = `arn:aws:states:${region}:${account}:stateMachine:${name}`;
-  return new WorkflowApprovalRequester(new DynamoApprovalStore(table, writable.get(DynamoDBClient, region)), new SfnExecutionStarter(arn, writable.get(SFNClient, region)));
+  // Made on the first approval-mode finding: most runs make no DynamoDB or SFN client for it.
+  return onFirstUse(() => new WorkflowApprovalRequester(new DynamoApprovalStore(table, writable.get(DynamoDBClient, region)), new SfnExecutionStarter(arn, writable.get(SFNClient, region))));
 }
 
 const pick = <T extends object, K extends keyof T>(value: T, keys: K[]): Partial<Pick<T, K>> =>
