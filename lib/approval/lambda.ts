@@ -9,7 +9,6 @@
  * bundles carry no EC2, S3, Auto Scaling or CloudWatch client.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import type { ClientConstructor, SdkClient } from '../aws/clients.ts';
@@ -17,7 +16,7 @@ import { lambdaClients, onFirstUse } from '../lambda/bundle.ts';
 import { logger } from '../lambda/powertools.ts';
 import type { Policy } from '../policy/load.ts';
 import { InvalidEventError, TrimtabError } from '../util/errors.ts';
-import { SesMailer } from './email.ts';
+import type { Mailer } from './email.ts';
 import * as z from 'zod'; // namespace import: lets esbuild drop unused zod (locales, JSON Schema) from Lambda bundles
 import { handleApprovalRequest, problem, type HttpRequest, type PageDeps } from './page.ts';
 import { DynamoApprovalStore } from './store.ts';
@@ -37,7 +36,9 @@ let pageCache: PageDeps | undefined;
  * retried), writable even while policies run in dry-run. One client class per call: a function
  * bundles only the clients its code names (the page: no SES; the workflow steps: no SFN).
  */
-async function ownClients() {
+export type OwnClient = <C extends SdkClient>(Ctor: ClientConstructor<C>) => C;
+
+async function ownClients(): Promise<OwnClient> {
   const writable = (await lambdaClients()).clients.withWrites(true);
   return <C extends SdkClient>(Ctor: ClientConstructor<C>): C => writable.get(Ctor, process.env.AWS_REGION ?? 'us-east-1');
 }
@@ -45,23 +46,34 @@ async function ownClients() {
 /** What the apply and verify steps add: the engine's deps and the current policies (functions/approval-apply.ts, approval-verify.ts). */
 export type EngineProvider = () => Promise<{ engine: NonNullable<WorkflowDeps['engine']>; policies: Policy[] }>;
 
+/** A step that sends no mail gets no mailer (and its function no SES client). */
+const noMailer: Mailer = {
+  send: async () => {
+    throw new TrimtabError('This function has no mailer: only approval-ask and approval-notify send mail.');
+  },
+};
+
 /** A step that signs no link gets no secret (and its function no SSM client). */
 const noSecret = async (): Promise<string> => {
   throw new TrimtabError('This function has no approval link secret: only approval-ask signs links.');
 };
 
-export async function workflowDeps(options: { engine?: EngineProvider; secret?: () => Promise<string> } = {}): Promise<WorkflowDeps> {
+/**
+ * The workflow steps' deps. Each function passes in only what its steps use, so its bundle holds
+ * only those clients: `engine` (apply, verify), `secret` (ask: lib/approval/secret.ts), `mailer`
+ * (ask, notify: lib/approval/ses.ts).
+ */
+export async function workflowDeps(options: { engine?: EngineProvider; secret?: () => Promise<string>; mailer?: (client: OwnClient) => Mailer } = {}): Promise<WorkflowDeps> {
   const withEngine = options.engine;
   if (workflowCache && (!withEngine || workflowCache.engine)) return workflowCache;
   const base = withEngine ? await withEngine() : undefined;
   const client = await ownClients();
   // Environment read now (a misconfigured stack fails at once); clients made on first use.
   const table = env('TRIMTAB_APPROVALS_TABLE');
-  const from = env('TRIMTAB_APPROVAL_MAIL_FROM');
   workflowCache = {
     // Clients made on first use (lib/lambda/bundle.ts onFirstUse): the record step never mails.
     store: onFirstUse(() => new DynamoApprovalStore(table, client(DynamoDBClient))),
-    mailer: onFirstUse(() => new SesMailer(from, client(SESv2Client))),
+    mailer: options.mailer ? onFirstUse(() => options.mailer!(client)) : noMailer,
     secret: options.secret ?? noSecret,
     baseUrl: env('TRIMTAB_APPROVAL_BASE_URL'),
     now: () => new Date(),

@@ -103,3 +103,6 @@ export function onFirstUse<T extends object>(make: () => T): T {
     },
   });
 }
+
+/** Milliseconds left in this invocation (the engine stops starting actions near the end). */
+export const remainingMs = (context: Context | undefined) => () => context?.getRemainingTimeInMillis?.() ?? Number.POSITIVE_INFINITY;

@@ -148,8 +148,7 @@ function approvalRequester(clients: LambdaDeps['engine']['clients'], region: str
 const pick = <T extends object, K extends keyof T>(value: T, keys: K[]): Partial<Pick<T, K>> =>
   Object.fromEntries(keys.filter((k) => value[k] !== undefined).map((k) => [k, value[k]])) as Partial<Pick<T, K>>;
 
-/** Milliseconds left in this invocation (the engine stops starting actions near the end). */
-export const remainingMs = (context: Context | undefined) => () => context?.getRemainingTimeInMillis?.() ?? Number.POSITIVE_INFINITY;
+export { remainingMs } from './bundle.ts';
 
 /** The engine's deps and the policies, for the approval apply and verify steps (lib/approval/lambda.ts workflowDeps). */
 export const engineForApproval = async () => {

@@ -6,9 +6,7 @@
 import * as z from 'zod'; // namespace import: lets esbuild drop unused zod (locales, JSON Schema) from Lambda bundles
 import type { Context } from 'aws-lambda';
 import { runPolicies } from '../engine/run.ts';
-import type { Policy } from '../policy/load.ts';
-import { InvalidEventError } from '../util/errors.ts';
-import { scheduledInput } from './input.ts';
+import { policiesForSchedule, scheduledInput } from './input.ts';
 import { lambdaDeps, remainingMs, type LambdaDeps } from './deps.ts';
 import { logger } from './powertools.ts';
 
@@ -24,16 +22,7 @@ export const sweepInputSchema = z.strictObject({
 
 export { scheduledInput } from './input.ts';
 
-/** The policies a sweep runs: those on the schedule that fired, or every scheduled policy. Event- and alarm-only policies never. */
-export function policiesForSchedule(policies: Policy[], input: z.infer<typeof sweepInputSchema>): Policy[] {
-  let selected = policies.filter((p) => p.triggers.some((t) => 'schedule' in t && (!input.schedule || t.schedule === input.schedule)));
-  if (input.policies) {
-    const unknown = input.policies.filter((id) => !policies.some((p) => p.id === id));
-    if (unknown.length) throw new InvalidEventError(`Unknown policy id(s) ${unknown.join(', ')}. Valid: ${policies.map((p) => p.id).join(', ')}`);
-    selected = selected.filter((p) => input.policies!.includes(p.id));
-  }
-  return selected;
-}
+export { policiesForSchedule } from './input.ts';
 
 export async function runSweep(event: unknown, context: Context | undefined, given?: LambdaDeps) {
   const deps = given ?? (await lambdaDeps({}, context));
