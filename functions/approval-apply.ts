@@ -1,5 +1,7 @@
 /** "Apply the fix": applies the approved, not opted-out changes through the engine's applyOne. */
+import '../lib/resources/index.ts'; // every resource module: an approved plan may name any
 import { withDefaults } from '../lib/lambda/powertools.ts';
+import { engineForApproval } from '../lib/lambda/deps.ts';
 import { stepHandler, workflowDeps } from '../lib/approval/lambda.ts';
 
-export const handler = withDefaults(stepHandler(['apply'], () => workflowDeps({ engine: true })));
+export const handler = withDefaults(stepHandler(['apply'], () => workflowDeps({ engine: engineForApproval })));

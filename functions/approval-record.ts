@@ -2,4 +2,4 @@
 import { withDefaults } from '../lib/lambda/powertools.ts';
 import { stepHandler, workflowDeps } from '../lib/approval/lambda.ts';
 
-export const handler = withDefaults(stepHandler(['record', 'not-approved', 'failed'], () => workflowDeps({ engine: false })));
+export const handler = withDefaults(stepHandler(['record', 'not-approved', 'failed'], () => workflowDeps()));

@@ -4,3 +4,5 @@ process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
 process.env.POWERTOOLS_METRICS_NAMESPACE ??= 'trimtab';
 process.env.POWERTOOLS_TRACE_ENABLED ??= 'false';
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+// Every resource module in the registries, as the functions that run policies load them (functions/scan.ts): the engine itself imports only the registry.
+import '../lib/resources/index.ts';

@@ -2,68 +2,97 @@
  * The approval functions' Lambda side: dependencies built once per container from the
  * environment serverless.yml sets, and the adapters functions/approval-*.ts export. Logic lives
  * in workflow.ts and page.ts; nothing here is needed to test it.
+ *
+ * Lean on purpose (docs/performance.md): this module needs only the client factory, never the
+ * engine's deps, the policies or the resource modules. The apply and verify functions pass
+ * those in from their entry (functions/approval-apply.ts), so the page, ask, record and notify
+ * bundles carry no EC2, S3, Auto Scaling or CloudWatch client.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { SFNClient } from '@aws-sdk/client-sfn';
-import { getParameter } from '@aws-lambda-powertools/parameters/ssm';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { lambdaDeps } from '../lambda/deps.ts';
+import type { ClientConstructor, SdkClient } from '../aws/clients.ts';
+import { lambdaClients, onFirstUse } from '../lambda/bundle.ts';
 import { logger } from '../lambda/powertools.ts';
+import type { Policy } from '../policy/load.ts';
 import { InvalidEventError, TrimtabError } from '../util/errors.ts';
-import { SesMailer } from './email.ts';
-import { z } from 'zod';
+import type { Mailer } from './email.ts';
+import * as z from 'zod'; // namespace import: lets esbuild drop unused zod (locales, JSON Schema) from Lambda bundles
 import { handleApprovalRequest, problem, type HttpRequest, type PageDeps } from './page.ts';
 import { DynamoApprovalStore } from './store.ts';
 import { parseStepEvent, runStep, SfnTaskSender, type StepEvent, type WorkflowDeps } from './workflow.ts';
 
-function env(name: string): string {
+export function env(name: string): string {
   const value = process.env[name];
   if (!value) throw new TrimtabError(`The approval functions need the environment variable ${name} (set in serverless.yml custom.approval.environment).`);
   return value;
 }
 
-/** The link secret from SSM Parameter Store (SecureString), cached by Powertools for 5 minutes. */
-export const ssmSecret = (name = env('TRIMTAB_APPROVAL_SECRET_PARAM')) => async () => {
-  const value = await getParameter(name, { decrypt: true, maxAge: 300 });
-  if (!value) throw new TrimtabError(`The SSM parameter ${name} (the approval link secret) is empty or missing.`);
-  return value;
-};
-
 let workflowCache: WorkflowDeps | undefined;
 let pageCache: PageDeps | undefined;
 
-/** trimtab's own table, mail and workflow, through the one client factory (traced, retried). */
-function ownClients() {
-  const { clients } = lambdaDeps().engine;
-  const region = process.env.AWS_REGION ?? 'us-east-1';
-  const writable = clients.withWrites(true);
-  return { dynamodb: writable.get(DynamoDBClient, region), ses: writable.get(SESv2Client, region), sfn: writable.get(SFNClient, region) };
+/**
+ * trimtab's own table, mail or workflow client, through the one client factory (traced,
+ * retried), writable even while policies run in dry-run. One client class per call: a function
+ * bundles only the clients its code names (the page: no SES; the workflow steps: no SFN).
+ */
+export type OwnClient = <C extends SdkClient>(Ctor: ClientConstructor<C>) => C;
+
+async function ownClients(): Promise<OwnClient> {
+  const writable = (await lambdaClients()).clients.withWrites(true);
+  return <C extends SdkClient>(Ctor: ClientConstructor<C>): C => writable.get(Ctor, process.env.AWS_REGION ?? 'us-east-1');
 }
 
-export function workflowDeps(options: { engine: boolean }): WorkflowDeps {
-  if (workflowCache && (!options.engine || workflowCache.engine)) return workflowCache;
-  const base = lambdaDeps();
-  const own = ownClients();
+/** What the apply and verify steps add: the engine's deps and the current policies (functions/approval-apply.ts, approval-verify.ts). */
+export type EngineProvider = () => Promise<{ engine: NonNullable<WorkflowDeps['engine']>; policies: Policy[] }>;
+
+/** A step that sends no mail gets no mailer (and its function no SES client). */
+const noMailer: Mailer = {
+  send: async () => {
+    throw new TrimtabError('This function has no mailer: only approval-ask and approval-notify send mail.');
+  },
+};
+
+/** A step that signs no link gets no secret (and its function no SSM client). */
+const noSecret = async (): Promise<string> => {
+  throw new TrimtabError('This function has no approval link secret: only approval-ask signs links.');
+};
+
+/**
+ * The workflow steps' deps. Each function passes in only what its steps use, so its bundle holds
+ * only those clients: `engine` (apply, verify), `secret` (ask: lib/approval/secret.ts), `mailer`
+ * (ask, notify: lib/approval/ses.ts).
+ */
+export async function workflowDeps(options: { engine?: EngineProvider; secret?: () => Promise<string>; mailer?: (client: OwnClient) => Mailer } = {}): Promise<WorkflowDeps> {
+  const withEngine = options.engine;
+  if (workflowCache && (!withEngine || workflowCache.engine)) return workflowCache;
+  const base = withEngine ? await withEngine() : undefined;
+  const client = await ownClients();
+  // Environment read now (a misconfigured stack fails at once); clients made on first use.
+  const table = env('TRIMTAB_APPROVALS_TABLE');
   workflowCache = {
-    store: new DynamoApprovalStore(env('TRIMTAB_APPROVALS_TABLE'), own.dynamodb),
-    mailer: new SesMailer(env('TRIMTAB_APPROVAL_MAIL_FROM'), own.ses),
-    secret: ssmSecret(),
+    // Clients made on first use (lib/lambda/bundle.ts onFirstUse): the record step never mails.
+    store: onFirstUse(() => new DynamoApprovalStore(table, client(DynamoDBClient))),
+    mailer: options.mailer ? onFirstUse(() => options.mailer!(client)) : noMailer,
+    secret: options.secret ?? noSecret,
     baseUrl: env('TRIMTAB_APPROVAL_BASE_URL'),
     now: () => new Date(),
-    engine: options.engine ? base.engine : undefined,
-    currentPolicies: base.policies.policies,
+    engine: base?.engine,
+    currentPolicies: base?.policies,
     log: (message, data) => logger.info(message, data ?? {}),
   };
   return workflowCache;
 }
 
-export function pageDeps(): PageDeps {
-  const own = ownClients();
-  pageCache ??= {
-    store: new DynamoApprovalStore(env('TRIMTAB_APPROVALS_TABLE'), own.dynamodb),
-    tasks: new SfnTaskSender(own.sfn),
-    secret: ssmSecret(),
+export async function pageDeps(secret: () => Promise<string>): Promise<PageDeps> {
+  if (pageCache) return pageCache;
+  const client = await ownClients();
+  const table = env('TRIMTAB_APPROVALS_TABLE');
+  pageCache = {
+    // A GET reads the table only; the SFN client is made by the first decision.
+    store: onFirstUse(() => new DynamoApprovalStore(table, client(DynamoDBClient))),
+    tasks: onFirstUse(() => new SfnTaskSender(client(SFNClient))),
+    secret,
     now: () => new Date(),
     // Decisions (with the caller's IP and user agent) and errors behind a page's reference id.
     log: (message, data) => (message.includes('error') ? logger.error(message, data ?? {}) : logger.info(message, data ?? {})),
@@ -72,12 +101,12 @@ export function pageDeps(): PageDeps {
 }
 
 /** A step function's handler: validates the input and runs only the steps this function may run. */
-export function stepHandler(allowed: StepEvent['step'][], deps: () => WorkflowDeps) {
+export function stepHandler(allowed: StepEvent['step'][], deps: () => WorkflowDeps | Promise<WorkflowDeps>) {
   return async (event: unknown) => {
     const parsed = parseStepEvent(event, allowed.length === 1 ? allowed[0] : undefined);
     if (!allowed.includes(parsed.step)) throw new InvalidEventError(`This function runs ${allowed.join(', ')}, not '${parsed.step}'.`);
     logger.appendKeys({ approvalId: parsed.approvalId, step: parsed.step });
-    return runStep(deps(), parsed);
+    return runStep(await deps(), parsed);
   };
 }
 
@@ -105,7 +134,8 @@ const httpEventSchema = z.object({
   requestContext: z.object({ http: z.object({ method: z.string().max(16), sourceIp: z.string().max(64).optional(), userAgent: z.string().optional() }).optional() }).optional(),
 });
 
-export async function approvalPageHandler(event: APIGatewayProxyEventV2, deps: PageDeps = pageDeps()): Promise<APIGatewayProxyStructuredResultV2> {
+export async function approvalPageHandler(event: APIGatewayProxyEventV2, given: PageDeps | (() => Promise<PageDeps>)): Promise<APIGatewayProxyStructuredResultV2> {
+  const deps = typeof given === 'function' ? await given() : given;
   // A malformed invocation (not from the HTTP API) gets a 400 page, never a crash or a decision.
   if (!httpEventSchema.safeParse(event).success) {
     const bad = problem(400, 'Not a valid request', 'The approval page received a request it cannot read.');

@@ -8,7 +8,7 @@ import { SFNClient, SendTaskFailureCommand, SendTaskSuccessCommand, StartExecuti
 import * as z from 'zod'; // namespace import: lets esbuild drop unused zod (locales, JSON Schema) from Lambda bundles
 import { applyOne, clientsForAccount, regionContext, type ApprovalRequester, type EngineDeps, type FindingResult } from '../engine/run.ts';
 import type { Policy } from '../policy/load.ts';
-import { remediators } from '../resources/index.ts';
+import { remediators } from '../resources/registry.ts';
 import { pricesWith } from '../savings/prices.ts';
 import { readUntil } from '../aws/consistency.ts';
 import { systemClock, type Clock } from '../util/clock.ts';

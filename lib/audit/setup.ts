@@ -4,11 +4,8 @@
  * lib/sandbox/services/dynamodb.ts), or the CLI's local JSON Lines files.
  */
 import type { AwsClients } from '../aws/clients.ts';
-import type { Sandbox } from '../sandbox/sandbox.ts';
-import { ensureSandboxTable } from '../sandbox/services/dynamodb.ts';
-import { eventBridgeState } from '../sandbox/services/eventbridge.ts';
 import { TrimtabError } from '../util/errors.ts';
-import { AUDIT_TABLE_KEYS, DEFAULT_RETENTION_DAYS, DEFAULT_TTL_ATTRIBUTE, DynamoActionStore } from './dynamodb.ts';
+import { DEFAULT_RETENTION_DAYS, DEFAULT_TTL_ATTRIBUTE, DynamoActionStore } from './dynamodb.ts';
 import { EventPublisher } from './events.ts';
 import { dynamoIdempotency, memoryIdempotency, type PowertoolsActionIdempotency } from './idempotency.ts';
 import type { ActionStore } from './store.ts';
@@ -58,14 +55,6 @@ export function auditSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): Audi
     ttlAttribute: env.TRIMTAB_AUDIT_TTL_ATTRIBUTE || DEFAULT_TTL_ATTRIBUTE,
     retentionDays: retention,
   };
-}
-
-/** The stage's tables in the sandbox account, as the stack would create them (local invokes, tests, `--sandbox --stage`). */
-export function ensureSandboxAuditTables(sandbox: Sandbox, account: string, region: string, settings: Pick<AuditSettings, 'auditTable' | 'idempotencyTable' | 'ttlAttribute'>) {
-  const state = sandbox.account(account);
-  if (settings.auditTable) ensureSandboxTable(sandbox, state, region, { name: settings.auditTable, key: AUDIT_TABLE_KEYS.key, indexes: AUDIT_TABLE_KEYS.indexes, ttlAttribute: settings.ttlAttribute });
-  if (settings.idempotencyTable) ensureSandboxTable(sandbox, state, region, { name: settings.idempotencyTable, key: { pk: 'id' }, ttlAttribute: 'expiration' });
-  eventBridgeState(sandbox, state, region);
 }
 
 export interface Audit {

@@ -1,13 +1,15 @@
 /**
  * Lambda cost of the packaged functions: the zipped size of each (`osls package` →
  * .serverless/*.zip) and the cold-start module-initialisation time of each bundle (Node
- * `require`s the .cjs from the zip; median of N runs in fresh processes), as a ratio to a
- * baseline bundle that imports only the AWS SDK clients that function's bundle includes. The
- * clients, and which packages dominate each bundle, come from an esbuild metafile built with
- * serverless.yml's own esbuild options.
+ * `require`s the .cjs from the zip; median of N runs in fresh processes), each as a ratio to a
+ * baseline: a bundle that imports only the AWS SDK clients that function's bundle includes,
+ * built with the same esbuild options and zipped by the same zipper (serverless-esbuild's
+ * archiver). The clients, and which packages dominate each bundle, come from an esbuild
+ * metafile built with serverless.yml's own esbuild options (its `define` included).
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { deflateRawSync } from 'node:zlib';
@@ -28,6 +30,14 @@ export interface FunctionSize {
   topPackages: { name: string; bytes: number }[];
   /** Estimated zip size with @aws-sdk/* and @smithy/* left to the Lambda runtime (measured, not applied). */
   zipBytesSdkExternal: number;
+  /** The zip of a bundle of only `clients` (same esbuild options, same zipper). */
+  baselineZipBytes: number;
+  /** zipBytes / baselineZipBytes. */
+  zipRatio: number;
+  /** Bytes of the bundle that are not the AWS SDK (@aws-sdk, @smithy, @aws-crypto, @aws/*): what the function adds to its clients. */
+  ownBytes: number;
+  /** The largest of those, by package (lib/… for trimtab's own code). */
+  ownTopPackages: { name: string; bytes: number }[];
 }
 
 export interface InitTiming {
@@ -37,6 +47,8 @@ export interface InitTiming {
   baselineMedianMs: number;
   ratio: number;
 }
+
+const requireHere = createRequire(import.meta.url);
 
 interface ServerlessConfig {
   provider: { memorySize?: number };
@@ -58,10 +70,33 @@ export function packageFunctions(log: (line: string) => void): number {
   return Math.round(performance.now() - start);
 }
 
-/** The esbuild options serverless-esbuild uses (custom.esbuild), as esbuild API options. */
+/**
+ * The esbuild options serverless-esbuild uses (custom.esbuild), as esbuild API options. `define`
+ * is a serverless variable there (${file(./lib/lambda/package-plugin.cjs):esbuildDefine}): the
+ * same function gives it here, as `osls package` resolves it.
+ */
 function esbuildOptions(config: ServerlessConfig): esbuild.BuildOptions {
   const { bundle, minify, sourcemap, target, platform, format, mainFields, external } = config.custom.esbuild as Record<string, any>;
-  return { bundle, minify, sourcemap, target, platform, format, mainFields, external, logLevel: 'error' };
+  const { esbuildDefine } = requireHere('../lambda/package-plugin.cjs') as { esbuildDefine: () => Record<string, string> };
+  return { bundle, minify, sourcemap, target, platform, format, mainFields, external, define: esbuildDefine(), logLevel: 'error' };
+}
+
+const isSdk = (pkg: string) => pkg.startsWith('@aws-sdk/') || pkg.startsWith('@smithy/') || pkg.startsWith('@aws-crypto/') || pkg.startsWith('@aws/');
+
+/** Zips one file the way serverless-esbuild zips a function (archiver, its defaults): the baseline's zip size. */
+export async function zipLikeServerless(file: string, name: string, out: string): Promise<number> {
+  const archiver = createRequire(requireHere.resolve('serverless-esbuild'))('archiver') as (format: string) => any;
+  const zip = archiver('zip');
+  const done = new Promise<void>((resolveDone, reject) => {
+    const stream = createWriteStream(out);
+    stream.on('close', () => resolveDone());
+    zip.on('error', reject);
+    zip.pipe(stream);
+  });
+  zip.file(file, { name, date: new Date(0) });
+  await zip.finalize();
+  await done;
+  return readFileSync(out).length;
 }
 
 const packageOf = (path: string) => {
@@ -70,25 +105,38 @@ const packageOf = (path: string) => {
   return m ? m[1] : path.split('/').slice(0, 2).join('/');
 };
 
+/** The esbuild metafile of one function's bundle, built as `osls package` builds it (also read by test/package/bundles.test.ts). */
+export async function bundleMetafile(entry: string, config: ServerlessConfig = serverlessConfig()): Promise<esbuild.Metafile> {
+  const built = await esbuild.build({ ...esbuildOptions(config), entryPoints: [entry], write: false, metafile: true, outfile: join(tmpdir(), 'trimtab-bench-metafile.cjs') });
+  return built.metafile!;
+}
+
 async function analyse(entry: string, config: ServerlessConfig) {
   const opts = esbuildOptions(config);
   const built = await esbuild.build({ ...opts, entryPoints: [entry], write: false, metafile: true, outfile: join(tmpdir(), 'trimtab-bench-analyse.cjs') });
   const output = Object.values(built.metafile!.outputs)[0];
   const byPackage = new Map<string, number>();
-  for (const [file, info] of Object.entries(output.inputs)) byPackage.set(packageOf(file), (byPackage.get(packageOf(file)) ?? 0) + info.bytesInOutput);
+  // trimtab's own code by folder (lib/approval, …), packages by name.
+  const keyOf = (file: string) => (file.startsWith('lib/') || file.startsWith('functions/') ? file.split('/').slice(0, 2).join('/') : packageOf(file));
+  for (const [file, info] of Object.entries(output.inputs)) byPackage.set(keyOf(file), (byPackage.get(keyOf(file)) ?? 0) + info.bytesInOutput);
+  // A client counts when code outside the SDK imports it and some of it is in the output (tree-shaken imports are not carried).
+  const inOutput = new Set([...byPackage.entries()].filter(([, bytes]) => bytes > 0).map(([pkg]) => pkg));
   const clients = new Set<string>();
   for (const [file, info] of Object.entries(built.metafile!.inputs)) {
     const importer = packageOf(file);
     if (importer.startsWith('@aws-sdk/') || importer.startsWith('@smithy/')) continue;
     for (const imp of info.imports) {
       const pkg = packageOf(imp.path);
-      if (/^@aws-sdk\/client-/.test(pkg)) clients.add(pkg);
+      if (/^@aws-sdk\/client-/.test(pkg) && inOutput.has(pkg)) clients.add(pkg);
     }
   }
+  const own = [...byPackage.entries()].filter(([pkg]) => !isSdk(pkg));
   const external = await esbuild.build({ ...opts, entryPoints: [entry], write: false, external: [...(opts.external ?? []), '@aws-sdk/*', '@smithy/*'], outfile: join(tmpdir(), 'trimtab-bench-external.cjs') });
   return {
     clients: [...clients].sort(),
     topPackages: [...byPackage.entries()].sort((a, b) => b[1] - a[1]).slice(0, 6).map(([name, bytes]) => ({ name, bytes })),
+    ownBytes: own.reduce((sum, [, bytes]) => sum + bytes, 0),
+    ownTopPackages: own.sort((a, b) => b[1] - a[1]).slice(0, 5).map(([name, bytes]) => ({ name, bytes })),
     externalDeflated: deflateRawSync(external.outputFiles[0].contents, { level: 9 }).length,
   };
 }
@@ -112,10 +160,17 @@ export async function functionSizes(bundleDir: string, serverlessDir = '.serverl
     writeFileSync(join(bundleDir, `${name}.cjs`), bundle.read());
     const handlerFile = `${fn.handler.replace(/\.[^.]+$/, '')}.ts`;
     const analysis = await analyse(handlerFile, config);
+    const baseline = await baselineBundle(analysis.clients, bundleDir);
+    const baselineZipBytes = await zipLikeServerless(baseline, 'functions/baseline.cjs', baseline.replace(/\.cjs$/, '.zip'));
+    const zipBytes = readFileSync(file).length;
     out.push({
       name,
       handler: fn.handler,
-      zipBytes: readFileSync(file).length,
+      zipBytes,
+      baselineZipBytes,
+      zipRatio: round(zipBytes / baselineZipBytes, 2),
+      ownBytes: analysis.ownBytes,
+      ownTopPackages: analysis.ownTopPackages,
       bundleBytes: bundle.size,
       memoryMb: fn.memorySize ?? config.provider.memorySize ?? 1024,
       clients: analysis.clients,

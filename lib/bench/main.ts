@@ -9,6 +9,7 @@
  *   npm run bench -- --skip-package     # reuse the zips in .serverless/
  *   npm run bench -- --cli-only         # only the CLI start times (lib/bench/cli-start.ts)
  *   npm run bench -- --million          # also the 1,000,000-snapshot scan case (minutes; lib/bench/scan.ts)
+ *   npm run bench -- --lambda-only      # only the Lambda packages: zip and init against SDK-only baselines
  */
 import { spawnSync } from 'node:child_process';
 import { cpus } from 'node:os';
@@ -35,6 +36,7 @@ const { values: args } = parseArgs({
     case: { type: 'string' },
     sweep: { type: 'boolean', default: false },
     'cli-only': { type: 'boolean', default: false },
+    'lambda-only': { type: 'boolean', default: false },
     'cli-runs': { type: 'string' },
   },
 });
@@ -94,15 +96,16 @@ async function main() {
     endToEnd: [],
   };
 
+  const lambdaOnly = args['lambda-only'];
   // 0. CLI start: the built command vs a bare node loading the same SDK clients.
   const cliRuns = Number(args['cli-runs'] ?? (quick ? 5 : 11));
   log(`CLI start, ${cliRuns} runs per command …`);
   const { cliStartTimings } = await import('./cli-start.ts');
-  results.cliStart = await cliStartTimings(cliRuns, log);
+  if (!lambdaOnly) results.cliStart = await cliStartTimings(cliRuns, log);
   if (args['cli-only']) return finish(results, started);
 
   // 1. Scan scale, one child per case.
-  for (const c of SCAN_CASES.filter((c) => (!quick || QUICK_CASES.includes(c.id)) && (args.million || !MILLION_CASES.includes(c.id)))) {
+  for (const c of SCAN_CASES.filter((c) => !lambdaOnly && (!quick || QUICK_CASES.includes(c.id)) && (args.million || !MILLION_CASES.includes(c.id)))) {
     log(`scan ${c.id} (${c.title}) …`);
     results.scan.push(child(['--case', c.id]));
   }
@@ -118,6 +121,7 @@ async function main() {
   log(`init time, ${initRuns} runs per bundle …`);
   const init = await initTimings(sizes, bundleDir, initRuns);
   results.lambda = { packageMs, sizes, init };
+  if (lambdaOnly) return finish(results, started);
 
   // 3. End to end.
   const { endToEnd } = await import('./e2e.ts');

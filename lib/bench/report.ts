@@ -26,7 +26,16 @@ export interface BenchResults {
   targets: TargetCheck[];
 }
 
-export const TARGETS = { callsVsMinimum: 1.1, rss100kMiB: 256, zipKiB: 250, initVsBaseline: 1.3, costUsdMonth: 1, cliStartVsBaseline: 1.3, flatPer1k: 1.25 } as const;
+/** Issue 18: each function's zip and init against an SDK-only bundle of its own clients; the approval page also in absolute size. */
+export const TARGETS = { callsVsMinimum: 1.1, rss100kMiB: 256, zipKiB: 250, zipVsBaseline: 1.25, initVsBaseline: 1.2, costUsdMonth: 1, cliStartVsBaseline: 1.3, flatPer1k: 1.25 } as const;
+
+/** The function whose zip has an absolute target (it answers people's clicks: its cold start is seen). */
+export const ABSOLUTE_ZIP_FUNCTION = 'approvalPage';
+
+/** Why a function weighs more than its clients: what it carries beyond the SDK. */
+const beyondSdk = (f: FunctionSize) =>
+  `${(f.ownBytes / 1024).toFixed(0)} KiB minified beyond its SDK clients, most in ${f.ownTopPackages.slice(0, 3).map((p) => `${p.name} ${(p.bytes / 1024).toFixed(0)} KiB`).join(', ')}`;
+const because = (check: TargetCheck, why: string): TargetCheck => (check.met ? check : { ...check, note: `${check.note}; why: ${why}` });
 
 /**
  * Wall time per 1,000 snapshots from the 10k case up: each case's ms/1k, and the ratio of the
@@ -53,8 +62,14 @@ export function checkTargets(r: Omit<BenchResults, 'targets'>): TargetCheck[] {
   if (slope.ratio !== undefined) {
     out.push(atMost(`wall time per 1k snapshots flat from ${slope.points[0].id} to ${slope.points.at(-1)!.id} (ratio of ms/1k)`, slope.ratio, TARGETS.flatPer1k, '×'));
   }
-  for (const f of r.lambda?.sizes ?? []) out.push(atMost(`zip ≤ ${TARGETS.zipKiB} KB: ${f.name}`, f.zipBytes / 1024, TARGETS.zipKiB, 'KiB'));
-  for (const t of r.lambda?.init ?? []) out.push(atMost(`init ≤ ${TARGETS.initVsBaseline}× SDK-only baseline: ${t.name}`, t.ratio, TARGETS.initVsBaseline, '×'));
+  for (const f of r.lambda?.sizes ?? []) {
+    if (f.zipRatio !== undefined) out.push(because(atMost(`zip ≤ ${TARGETS.zipVsBaseline}× SDK-only baseline zip: ${f.name}`, f.zipRatio, TARGETS.zipVsBaseline, '×'), beyondSdk(f)));
+    if (f.name === ABSOLUTE_ZIP_FUNCTION) out.push(because(atMost(`zip ≤ ${TARGETS.zipKiB} KiB: ${f.name}`, f.zipBytes / 1024, TARGETS.zipKiB, 'KiB'), `its clients alone zip to ${(f.baselineZipBytes / 1024).toFixed(0)} KiB; ${beyondSdk(f)}`));
+  }
+  for (const t of r.lambda?.init ?? []) {
+    const f = r.lambda?.sizes.find((s) => s.name === t.name);
+    out.push(because(atMost(`init ≤ ${TARGETS.initVsBaseline}× SDK-only baseline: ${t.name}`, t.ratio, TARGETS.initVsBaseline, '×'), f ? `it evaluates ${beyondSdk(f)}` : 'see the bundle'));
+  }
   if (r.runningCost) out.push(atMost('running cost < $1/month (10k snapshots, 1k buckets, 100 groups, daily)', r.runningCost.totalUsdPerMonth, TARGETS.costUsdMonth, 'USD'));
   out.push(...checkCallTargets(r));
   return out;
@@ -121,15 +136,16 @@ export function render(r: BenchResults): string {
     parts.push(`\n## Lambda packages${r.lambda.packageMs ? ` (osls package took ${(r.lambda.packageMs / 1000).toFixed(0)} s)` : ''}\n`);
     parts.push(
       table(
-        ['function', 'zip KiB', 'bundle KiB', 'zip KiB if SDK external (est.)', 'init ms (median)', 'baseline ms', 'init ratio', 'SDK clients'],
+        ['function', 'zip KiB', 'baseline zip KiB', 'zip ratio', 'bundle KiB', 'beyond SDK KiB', 'zip KiB if SDK external (est.)', 'init ms (median)', 'baseline ms', 'init ratio', 'SDK clients'],
         r.lambda.sizes.map((f) => {
           const t = r.lambda!.init.find((i) => i.name === f.name);
-          return [f.name, kib(f.zipBytes), kib(f.bundleBytes), kib(f.zipBytesSdkExternal), t?.medianMs ?? '-', t?.baselineMedianMs ?? '-', t?.ratio ?? '-', f.clients.map((c) => c.replace('@aws-sdk/client-', '')).join(' ')];
+          return [f.name, kib(f.zipBytes), f.baselineZipBytes ? kib(f.baselineZipBytes) : '-', f.zipRatio ?? '-', kib(f.bundleBytes), f.ownBytes !== undefined ? kib(f.ownBytes) : '-', kib(f.zipBytesSdkExternal), t?.medianMs ?? '-', t?.baselineMedianMs ?? '-', t?.ratio ?? '-', f.clients.map((c) => c.replace('@aws-sdk/client-', '')).join(' ') || 'none'];
         }),
       ),
     );
     const scan = r.lambda.sizes.find((f) => f.name === 'scan') ?? r.lambda.sizes[0];
     if (scan) parts.push(`\nLargest packages in the ${scan.name} bundle (minified bytes): ${scan.topPackages.map((p) => `${p.name} ${kib(p.bytes)} KiB`).join(', ')}`);
+    parts.push('\nBaseline: a bundle of only the function\'s SDK clients, same esbuild options, same zipper; "beyond SDK" is the minified code that is not @aws-sdk/@smithy (trimtab, middy, Powertools, zod, the X-Ray SDK). "SDK external" is information only: the functions bundle their SDK.');
   }
   if (r.endToEnd.length) {
     parts.push('\n## End to end: alarm event → raise-target applied and verified\n');

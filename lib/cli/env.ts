@@ -9,7 +9,8 @@
 import { resolve } from 'node:path';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { AwsClients } from '../aws/clients.ts';
-import { auditSettingsFromEnv, createAudit, ensureSandboxAuditTables, stageTables, type Audit, type AuditSettings } from '../audit/setup.ts';
+import { ensureSandboxAuditTables } from '../audit/sandbox-tables.ts';
+import { auditSettingsFromEnv, createAudit, stageTables, type Audit, type AuditSettings } from '../audit/setup.ts';
 import { JsonlActionStore, type ActionStore } from '../audit/store.ts';
 import type { EngineDeps } from '../engine/run.ts';
 import { openSandbox, SANDBOX_ACCOUNT, SANDBOX_REGION, type Sandbox } from '../sandbox/index.ts';

@@ -10,7 +10,7 @@ import type { AwsClients } from '../aws/clients.ts';
 import type { ActionStore } from '../audit/store.ts';
 import { newActionId } from '../audit/store.ts';
 import type { Policy } from '../policy/load.ts';
-import { detectors, remediators, resourceTypes } from '../resources/index.ts';
+import { detectors, remediators, resourceTypes } from '../resources/registry.ts';
 import { pricesWith, usd } from '../savings/prices.ts';
 import { ActionInProgressError, ProtectedResourceError, errorMessage } from '../util/errors.ts';
 import { shortHash } from '../util/hash.ts';

@@ -1,6 +1,6 @@
 /** Undoing a recorded action, where its remediator supports it. */
 import type { ActionStore } from '../audit/store.ts';
-import { remediators } from '../resources/index.ts';
+import { remediators } from '../resources/registry.ts';
 import { UndoRefusedError, errorMessage } from '../util/errors.ts';
 import { clientsForAccount, regionContext, transition, type EngineDeps } from './run.ts';
 import type { ActionRecord } from './types.ts';

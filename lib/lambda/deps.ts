@@ -1,17 +1,16 @@
 /**
  * Dependencies of the Lambda functions, built once per container (cold start) and reused.
- * TRIMTAB_SANDBOX=1 runs them against the sandbox account (`osls invoke local`, tests).
+ * TRIMTAB_SANDBOX=1 runs them against the sandbox account (`osls invoke local`, tests): the
+ * sandbox is a dynamic import that deployed bundles leave out (lib/lambda/bundle.ts).
+ * Policies come from the JSON compiled at package time (lib/policy/compiled.ts).
  *
  * The audit trail: records in the stack's DynamoDB table (TRIMTAB_AUDIT_TABLE), actions made
  * idempotent on TRIMTAB_IDEMPOTENCY_TABLE, events on TRIMTAB_EVENT_BUS, metrics by policy.
  * Each invocation calls `begin(context)` first and `await finish()` last (events and metrics
  * are flushed there).
  */
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Context } from 'aws-lambda';
-import { AwsClients } from '../aws/clients.ts';
-import { createAudit, auditSettingsFromEnv, ensureSandboxAuditTables, type Audit } from '../audit/setup.ts';
+import { createAudit, auditSettingsFromEnv, type Audit } from '../audit/setup.ts';
 import { JsonlActionStore } from '../audit/store.ts';
 import type { ApprovalRequester, EngineDeps, FindingResult } from '../engine/run.ts';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -19,9 +18,10 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import { DynamoApprovalStore } from '../approval/store.ts';
 import { SfnExecutionStarter, WorkflowApprovalRequester } from '../approval/workflow.ts';
 import { usd } from '../savings/prices.ts';
-import { DEFAULT_POLICY_FILE, loadPolicies, type PolicySet } from '../policy/load.ts';
-import { openSandbox, SANDBOX_ACCOUNT, type Sandbox } from '../sandbox/index.ts';
+import type { PolicySet } from '../policy/load.ts';
+import type { Sandbox } from '../sandbox/sandbox.ts';
 import { MemberRoles } from '../org/roles.ts';
+import { lambdaClients, lambdaPolicies, onFirstUse, SANDBOX_AUDIT_SETTINGS } from './bundle.ts';
 import { RunMetrics } from './metrics.ts';
 import { logger, tracer } from './powertools.ts';
 
@@ -40,38 +40,19 @@ export interface LambdaDeps {
   flush(): void;
 }
 
-/** Table names a local sandbox invoke uses when the stack's are not set. */
-export const SANDBOX_AUDIT_SETTINGS = { auditTable: 'trimtab-sandbox-audit', idempotencyTable: 'trimtab-sandbox-idempotency', eventBus: 'default' };
+export { accountOf, policyFilePath, SANDBOX_AUDIT_SETTINGS } from './bundle.ts';
 
 let cached: LambdaDeps | undefined;
 
-/** The policy file shipped in the function package (serverless.yml `package.patterns`). */
-export function policyFilePath(): string {
-  if (process.env.TRIMTAB_POLICY_FILE) return process.env.TRIMTAB_POLICY_FILE;
-  const bundled = process.env.LAMBDA_TASK_ROOT ? join(process.env.LAMBDA_TASK_ROOT, DEFAULT_POLICY_FILE) : DEFAULT_POLICY_FILE;
-  return existsSync(bundled) ? bundled : DEFAULT_POLICY_FILE;
-}
-
-/** The account this function runs in: from its own ARN (arn:aws:lambda:region:ACCOUNT:function:name). */
-export function accountOf(context: Pick<Context, 'invokedFunctionArn'> | undefined): string | undefined {
-  return context?.invokedFunctionArn?.split(':')[4] || undefined;
-}
-
-export function lambdaDeps(overrides: Partial<LambdaDeps> = {}, context?: Context): LambdaDeps {
+/** The deps of a function that runs policies (the engine's registries are loaded by its entry: lib/resources/index.ts). */
+export async function lambdaDeps(overrides: Partial<LambdaDeps> = {}, context?: Context): Promise<LambdaDeps> {
   if (cached && Object.keys(overrides).length === 0) return cached;
   const region = process.env.AWS_REGION ?? 'us-east-1';
-  const sandboxed = process.env.TRIMTAB_SANDBOX === '1' || process.env.TRIMTAB_SANDBOX === 'true';
-  const sandbox = sandboxed ? openSandbox() : undefined;
-  const account = sandbox ? SANDBOX_ACCOUNT : (process.env.TRIMTAB_ACCOUNT_ID ?? accountOf(context) ?? 'unknown');
-  const clients = new AwsClients({
-    account,
-    allowWrites: false,
-    interceptor: sandbox,
-    instrument: sandbox ? undefined : (client) => tracer.captureAWSv3Client(client as any),
-  });
+  const { clients, sandbox, account } = await lambdaClients(context, Object.keys(overrides).length > 0);
   const fromEnv = auditSettingsFromEnv();
   const settings = sandbox ? { ...fromEnv, ...SANDBOX_AUDIT_SETTINGS, ...pick(fromEnv, ['auditTable', 'idempotencyTable', 'eventBus']) } : fromEnv;
-  if (sandbox) ensureSandboxAuditTables(sandbox, account, region, settings);
+  // Spelled out (not a helper) so esbuild folds it in deployed bundles and leaves the sandbox out.
+  if (sandbox && process.env.TRIMTAB_LEAN_BUNDLE !== '1') (await import('./sandbox.ts')).ensureSandboxAuditTables(sandbox, account, region, settings);
   if (!settings.auditTable) logger.warn('TRIMTAB_AUDIT_TABLE is not set: audit records go to /tmp and are lost with the container');
   const metrics = new RunMetrics();
   const audit = createAudit({
@@ -84,7 +65,7 @@ export function lambdaDeps(overrides: Partial<LambdaDeps> = {}, context?: Contex
     log: (message, data) => logger.error(message, data ?? {}),
   });
   const flush = () => sandbox?.save(process.env.TRIMTAB_SANDBOX_FILE ?? '.trimtab/sandbox.json');
-  const policies = loadPolicies(policyFilePath());
+  const policies = await lambdaPolicies();
   const deps: LambdaDeps = {
     policies,
     engine: {
@@ -153,18 +134,24 @@ function logFindings(findings: FindingResult[]) {
  * Approval-mode findings start the approval workflow when the stack has one
  * (TRIMTAB_APPROVALS_TABLE, TRIMTAB_APPROVAL_STATE_MACHINE_NAME); otherwise they are reported as awaiting approval.
  */
-function approvalRequester(clients: AwsClients, region: string, account: string): ApprovalRequester | undefined {
+function approvalRequester(clients: LambdaDeps['engine']['clients'], region: string, account: string): ApprovalRequester | undefined {
   const table = process.env.TRIMTAB_APPROVALS_TABLE;
   const name = process.env.TRIMTAB_APPROVAL_STATE_MACHINE_NAME;
   if (!table || !name || account === 'unknown') return undefined;
   // trimtab's own table and workflow: written even while policies run in dry-run.
   const writable = clients.withWrites(true);
   const arn = `arn:aws:states:${region}:${account}:stateMachine:${name}`;
-  return new WorkflowApprovalRequester(new DynamoApprovalStore(table, writable.get(DynamoDBClient, region)), new SfnExecutionStarter(arn, writable.get(SFNClient, region)));
+  // Made on the first approval-mode finding: most runs make no DynamoDB or SFN client for it.
+  return onFirstUse(() => new WorkflowApprovalRequester(new DynamoApprovalStore(table, writable.get(DynamoDBClient, region)), new SfnExecutionStarter(arn, writable.get(SFNClient, region))));
 }
 
 const pick = <T extends object, K extends keyof T>(value: T, keys: K[]): Partial<Pick<T, K>> =>
   Object.fromEntries(keys.filter((k) => value[k] !== undefined).map((k) => [k, value[k]])) as Partial<Pick<T, K>>;
 
-/** Milliseconds left in this invocation (the engine stops starting actions near the end). */
-export const remainingMs = (context: Context | undefined) => () => context?.getRemainingTimeInMillis?.() ?? Number.POSITIVE_INFINITY;
+export { remainingMs } from './bundle.ts';
+
+/** The engine's deps and the policies, for the approval apply and verify steps (lib/approval/lambda.ts workflowDeps). */
+export const engineForApproval = async () => {
+  const deps = await lambdaDeps();
+  return { engine: deps.engine, policies: deps.policies.policies };
+};

@@ -4,18 +4,13 @@
  * emits metrics. The logic is in lib/triggers/, tested without Lambda.
  */
 import type { Context } from 'aws-lambda';
-import { z } from 'zod';
-import { reconcileAlarms } from '../triggers/alarms.ts';
 import { handleAlarm, handleResourceEvent, type TriggerDeps, type TriggerResult } from '../triggers/handlers.ts';
 import { defaultPersistence, type IdempotencyPersistence } from '../triggers/idempotency.ts';
 import { lambdaDeps, remainingMs, type LambdaDeps } from './deps.ts';
 import { logger, metrics, MetricUnit } from './powertools.ts';
-import { scheduledInput } from './sweep.ts';
 
-/** The reconciler's input: its schedule passes {}; `{ "dryRun": true }` reports only. Anything else is refused. */
-export const alarmSyncInputSchema = z.strictObject({ dryRun: z.boolean().optional() });
 
-export function triggerDeps(context: Context | undefined, deps: LambdaDeps = lambdaDeps({}, context), persistence: IdempotencyPersistence = defaultPersistence(deps.engine.clients)): TriggerDeps {
+export function triggerDeps(context: Context | undefined, deps: LambdaDeps, persistence: IdempotencyPersistence = defaultPersistence(deps.engine.clients)): TriggerDeps {
   return {
     policies: deps.policies.policies,
     engine: { ...deps.engine, remainingMs: remainingMs(context) },
@@ -30,7 +25,8 @@ function emit(result: TriggerResult) {
   if (applied) metrics.addMetric('RemediationsApplied', MetricUnit.Count, applied);
 }
 
-export async function runEventTrigger(event: unknown, context: Context | undefined, deps: LambdaDeps = lambdaDeps({}, context), persistence?: IdempotencyPersistence) {
+export async function runEventTrigger(event: unknown, context: Context | undefined, given?: LambdaDeps, persistence?: IdempotencyPersistence) {
+  const deps = given ?? (await lambdaDeps({}, context));
   deps.begin(context);
   try {
     const result = await handleResourceEvent(event, triggerDeps(context, deps, persistence));
@@ -42,7 +38,8 @@ export async function runEventTrigger(event: unknown, context: Context | undefin
   }
 }
 
-export async function runAlarmTrigger(event: unknown, context: Context | undefined, deps: LambdaDeps = lambdaDeps({}, context), persistence?: IdempotencyPersistence) {
+export async function runAlarmTrigger(event: unknown, context: Context | undefined, given?: LambdaDeps, persistence?: IdempotencyPersistence) {
+  const deps = given ?? (await lambdaDeps({}, context));
   deps.begin(context);
   try {
     const result = await handleAlarm(event, triggerDeps(context, deps, persistence));
@@ -54,17 +51,4 @@ export async function runAlarmTrigger(event: unknown, context: Context | undefin
   }
 }
 
-/** The alarm reconciler; `{ "dryRun": true }` as input reports without writing. */
-export async function runAlarmSync(event: unknown, context: Context | undefined, deps: LambdaDeps = lambdaDeps({}, context)) {
-  try {
-    const dryRun = scheduledInput(event, alarmSyncInputSchema, 'alarm reconciler').dryRun ?? false;
-    const reports = await reconcileAlarms(deps.policies.policies, deps.engine, { dryRun });
-    for (const r of reports) {
-      metrics.addMetric('AlarmsCreated', MetricUnit.Count, r.created.length);
-      metrics.addMetric('AlarmsDeleted', MetricUnit.Count, r.deleted.length);
-    }
-    return { dryRun, reports };
-  } finally {
-    await deps.finish();
-  }
-}
+export { alarmSyncInputSchema, runAlarmSync, type AlarmSyncDeps } from './alarm-sync.ts';

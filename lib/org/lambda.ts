@@ -4,10 +4,12 @@
  * and the local runner call these directly.
  */
 import type { Context } from 'aws-lambda';
-import { z } from 'zod';
-import { lambdaDeps, remainingMs, type LambdaDeps } from '../lambda/deps.ts';
+import * as z from 'zod'; // namespace import: lets esbuild drop unused zod (locales, JSON Schema) from Lambda bundles
+import { remainingMs } from '../lambda/bundle.ts';
+import type { LambdaDeps } from '../lambda/deps.ts';
 import { logger, metrics, MetricUnit } from '../lambda/powertools.ts';
-import { policiesForSchedule } from '../lambda/sweep.ts';
+import { readOnlyDeps } from '../lambda/read-only.ts';
+import { policiesForSchedule } from '../lambda/input.ts';
 import { InvalidEventError } from '../util/errors.ts';
 import { organizationSchema, type OrganizationConfig } from './config.ts';
 import { failedItem, summarize, sweepItem, type ItemResult } from './fleet.ts';
@@ -27,10 +29,10 @@ export const listInputSchema = z.object({
 });
 
 /** The organization block, or the hub alone when trimtab.yml has none. */
-export const organizationOf = (deps: LambdaDeps): OrganizationConfig | undefined => deps.policies.organization;
+export const organizationOf = (deps: Pick<LambdaDeps, 'policies'>): OrganizationConfig | undefined => deps.policies.organization;
 
 /** Step 1: the account × region items for the schedule that fired (or every scheduled policy). */
-export function listItems(event: unknown, deps: LambdaDeps): { items: SweepItem[]; schedule: string | null } {
+export function listItems(event: unknown, deps: Pick<LambdaDeps, 'policies' | 'engine'>): { items: SweepItem[]; schedule: string | null } {
   const parsed = listInputSchema.safeParse((event as { input?: unknown })?.input ?? event ?? {});
   if (!parsed.success) throw invalid('The organization sweep input is not valid', parsed.error);
   const policies = policiesForSchedule(deps.policies.policies, parsed.data);
@@ -66,7 +68,7 @@ export function memberRoles(deps: LambdaDeps): MemberRoles {
 }
 
 /** Step 2, once per item: the engine in one account and region, with the member role. Never throws for the account's own failures. */
-export async function sweepAccount(event: unknown, context: Context | undefined, deps: LambdaDeps = lambdaDeps({}, context), rolesForTest?: MemberRoles): Promise<ItemResult> {
+export async function sweepAccount(event: unknown, context: Context | undefined, deps: LambdaDeps, rolesForTest?: MemberRoles): Promise<ItemResult> {
   const parsed = itemInputSchema.safeParse(event);
   if (!parsed.success) throw invalid('The sweep-account input is not valid', parsed.error);
   const item = parsed.data;
@@ -119,7 +121,8 @@ export function summarizeItems(event: unknown) {
 /** The items function dispatches on `step` (one small function for both ends of the Map). */
 export async function orgItemsStep(event: unknown, context: Context | undefined) {
   const step = (event as { step?: unknown })?.step;
-  if (step === 'list') return listItems(event, lambdaDeps({}, context));
+  // Lists only: no audit trail (its role grants none).
+  if (step === 'list') return listItems(event, await readOnlyDeps(context));
   if (step === 'summary') return summarizeItems(event);
   throw new InvalidEventError(`The sweep-org-items function runs the 'list' or 'summary' step, not '${String(step)}'.`);
 }

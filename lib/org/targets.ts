@@ -6,7 +6,7 @@
  */
 import type { Policy } from '../policy/load.ts';
 import { TrimtabError } from '../util/errors.ts';
-import { closest } from '../policy/schema.ts';
+import { closest } from '../util/closest.ts';
 import { allAccounts, type OrganizationConfig } from './config.ts';
 
 /** One Map item: an account and a region, with the policies that cover them. */

@@ -14,7 +14,7 @@ import type { EngineDeps } from '../engine/run.ts';
 import { regionContext } from '../engine/run.ts';
 import { inScope, protectionOf } from '../engine/scope.ts';
 import type { Policy } from '../policy/load.ts';
-import { resourceTypes } from '../resources/index.ts';
+import { resourceTypes } from '../resources/registry.ts';
 import { alarmCreateSchema, type AlarmCreate } from './alarm-spec.ts';
 
 /** Where a resource type's alarms look by default: the metric namespace and the id's dimension. */

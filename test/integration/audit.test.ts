@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Context } from 'aws-lambda';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createAudit, ensureSandboxAuditTables, stageTables } from '../../lib/audit/setup.ts';
+import { ensureSandboxAuditTables } from '../../lib/audit/sandbox-tables.ts';
+import { createAudit, stageTables } from '../../lib/audit/setup.ts';
 import { MemoryActionStore } from '../../lib/audit/store.ts';
 import { memoryIdempotency } from '../../lib/audit/idempotency.ts';
 import { applyOne, runPolicies } from '../../lib/engine/run.ts';
@@ -50,7 +51,7 @@ describe('the deployed sweep with its audit trail (sandbox)', () => {
   const saved: Record<string, string | undefined> = {};
   let deps: LambdaDeps;
 
-  beforeEach(() => {
+  beforeEach(async () => {
     for (const key of ENV_KEYS) saved[key] = process.env[key];
     const dir = mkdtempSync(join(tmpdir(), 'trimtab-audit-'));
     writeFileSync(join(dir, 'trimtab.yml'), POLICIES);
@@ -65,7 +66,7 @@ describe('the deployed sweep with its audit trail (sandbox)', () => {
       TRIMTAB_EVENT_BUS: 'default',
     });
     // Overrides bypass the per-container cache: a fresh container per test.
-    deps = lambdaDeps({ flush: () => {} });
+    deps = await lambdaDeps({ flush: () => {} });
   });
 
   afterEach(() => {

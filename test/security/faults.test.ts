@@ -7,7 +7,8 @@
 import { ConfiguredRetryStrategy } from '@smithy/util-retry';
 import { afterAll, describe, expect, it } from 'vitest';
 import { AwsClients } from '../../lib/aws/clients.ts';
-import { createAudit, ensureSandboxAuditTables } from '../../lib/audit/setup.ts';
+import { ensureSandboxAuditTables } from '../../lib/audit/sandbox-tables.ts';
+import { createAudit } from '../../lib/audit/setup.ts';
 import { MemoryActionStore } from '../../lib/audit/store.ts';
 import { runPolicies, type EngineDeps } from '../../lib/engine/run.ts';
 import { awsError, SANDBOX_ACCOUNT } from '../../lib/sandbox/sandbox.ts';

@@ -10,7 +10,7 @@
  * rolling 24 hours, which DescribeVolumesModifications cannot show (it returns only the latest),
  * so apply records AWS's VolumeModificationRateExceeded as protected. `trimtab:skip` is the core's.
  */
-import { z } from 'zod';
+import * as z from 'zod'; // namespace import: lets esbuild drop unused zod (locales, JSON Schema) from Lambda bundles
 import type { Detection, Detector } from '../../engine/types.ts';
 import { usd } from '../../savings/prices.ts';
 import { historyNeed, VOLUME_NEEDS, type EbsVolume, type EbsVolumePrepared } from './resource.ts';

@@ -33,7 +33,7 @@ import {
   type Tag,
   type VolumeType,
 } from '@aws-sdk/client-ec2';
-import { z } from 'zod';
+import * as z from 'zod'; // namespace import: lets esbuild drop unused zod (locales, JSON Schema) from Lambda bundles
 import { SKIP_TAG } from '../../engine/scope.ts';
 import type { ActionRecord, Remediator, RegionContext } from '../../engine/types.ts';
 import { retryTransient } from '../../aws/consistency.ts';

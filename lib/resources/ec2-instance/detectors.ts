@@ -11,7 +11,7 @@
  * - previous-generation-volumes: attached io1 and magnetic volumes (report only).
  * Prices come from the one price table; unknown prices give 0, never a guess.
  */
-import { z } from 'zod';
+import * as z from 'zod'; // namespace import: lets esbuild drop unused zod (locales, JSON Schema) from Lambda bundles
 import type { Detection, Detector } from '../../engine/types.ts';
 import { usd, type PriceTable } from '../../savings/prices.ts';
 import { instanceGenerationAdvice, volumeGenerationAdvice } from './generations.ts';

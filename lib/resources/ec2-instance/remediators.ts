@@ -9,7 +9,7 @@
  * instance is refused with "try again").
  */
 import { DescribeInstancesCommand, EC2Client, StartInstancesCommand, StopInstancesCommand } from '@aws-sdk/client-ec2';
-import { z } from 'zod';
+import * as z from 'zod'; // namespace import: lets esbuild drop unused zod (locales, JSON Schema) from Lambda bundles
 import { SKIP_TAG } from '../../engine/scope.ts';
 import type { Remediator } from '../../engine/types.ts';
 import { usd } from '../../savings/prices.ts';

@@ -3,7 +3,7 @@
  * Module protections: addresses an AWS service manages (ServiceManaged: alb, nlb, …), which the
  * owner cannot release. `trimtab:skip` is the core's.
  */
-import { z } from 'zod';
+import * as z from 'zod'; // namespace import: lets esbuild drop unused zod (locales, JSON Schema) from Lambda bundles
 import type { Detection, Detector } from '../../engine/types.ts';
 import { usd } from '../../savings/prices.ts';
 import type { ElasticIp } from './resource.ts';

@@ -8,7 +8,7 @@
  * Report only: deleting a load balancer breaks DNS names and listeners that point at it, so a
  * person decides. A load balancer younger than `minDays` is protected (too little data).
  */
-import { z } from 'zod';
+import * as z from 'zod'; // namespace import: lets esbuild drop unused zod (locales, JSON Schema) from Lambda bundles
 import type { Detector } from '../../engine/types.ts';
 import { usd, type PriceTable } from '../../savings/prices.ts';
 import { healthNeed, isQuiet, LB_NEEDS, loadBalancerResource, trafficSummary, windowNeed, type LoadBalancer, type LoadBalancerType } from './resource.ts';

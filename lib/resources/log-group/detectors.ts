@@ -3,7 +3,7 @@
  * The saving depends on the retention the action sets, so the detector reports today's storage
  * cost and the remediator's plan computes what that retention removes.
  */
-import { z } from 'zod';
+import * as z from 'zod'; // namespace import: lets esbuild drop unused zod (locales, JSON Schema) from Lambda bundles
 import type { Detection, Detector } from '../../engine/types.ts';
 import { GIB, usd } from '../../savings/prices.ts';
 import type { LogGroup } from './resource.ts';

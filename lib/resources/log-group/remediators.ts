@@ -5,7 +5,7 @@
  * changed since. Events that expired in between are gone for good: undo cannot bring them back.
  */
 import { CloudWatchLogsClient, DeleteRetentionPolicyCommand, ListTagsForResourceCommand, PutRetentionPolicyCommand } from '@aws-sdk/client-cloudwatch-logs';
-import { z } from 'zod';
+import * as z from 'zod'; // namespace import: lets esbuild drop unused zod (locales, JSON Schema) from Lambda bundles
 import { SKIP_TAG } from '../../engine/scope.ts';
 import type { Remediator } from '../../engine/types.ts';
 import { usd } from '../../savings/prices.ts';

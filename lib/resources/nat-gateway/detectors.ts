@@ -4,7 +4,7 @@
  * ActiveConnectionCount Maximum, daily). Report only: deleting a NAT gateway breaks routes that
  * point at it, so a person decides. Too few days with metrics: protected (cannot judge).
  */
-import { z } from 'zod';
+import * as z from 'zod'; // namespace import: lets esbuild drop unused zod (locales, JSON Schema) from Lambda bundles
 import type { Detector } from '../../engine/types.ts';
 import { usd, type PriceTable } from '../../savings/prices.ts';
 import { NAT_NEEDS, natGatewayResource, windowNeed, type NatGateway } from './resource.ts';

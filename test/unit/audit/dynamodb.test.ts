@@ -2,7 +2,7 @@
 import { ConditionalCheckFailedException, DynamoDBClient, PutItemCommand, QueryCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { AuditConflictError, DynamoActionStore, resourceIdCandidates } from '../../../lib/audit/dynamodb.ts';
-import { ensureSandboxAuditTables } from '../../../lib/audit/setup.ts';
+import { ensureSandboxAuditTables } from '../../../lib/audit/sandbox-tables.ts';
 import { findingRecord } from '../../../lib/audit/store.ts';
 import type { ActionRecord } from '../../../lib/engine/types.ts';
 import { SANDBOX_ACCOUNT } from '../../../lib/sandbox/sandbox.ts';
