@@ -4,7 +4,7 @@
  * each element declares and whether its change can be undone. docs/reference/ and
  * `trimtab resources` are both rendered from it, so they cannot disagree with the code.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import '../resources/index.ts';
 import { detectors, remediators, resourceTypes } from '../resources/registry.ts';
 import { isReadOnlyOperation } from '../aws/operations.ts';

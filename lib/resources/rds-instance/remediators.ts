@@ -41,7 +41,7 @@ import {
   StopDBInstanceCommand,
   type Tag,
 } from '@aws-sdk/client-rds';
-import { z } from 'zod';
+import * as z from 'zod';
 import { retryTransient } from '../../aws/consistency.ts';
 import { SKIP_TAG } from '../../engine/scope.ts';
 import type { Finding, Remediator } from '../../engine/types.ts';
