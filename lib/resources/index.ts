@@ -8,5 +8,6 @@ import './ebs-volume/index.ts';
 import './elastic-ip/index.ts';
 import './log-group/index.ts';
 import './load-balancer/index.ts';
+import './dynamodb-table/index.ts';
 
 export { resourceTypes, detectors, remediators } from './registry.ts';

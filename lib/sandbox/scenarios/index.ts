@@ -14,6 +14,7 @@ import { seedEbsVolumeSmallCompany } from '../../resources/ebs-volume/sandbox-se
 import { seedElasticIpSmallCompany } from '../../resources/elastic-ip/sandbox-seed.ts';
 import { seedLogGroupSmallCompany } from '../../resources/log-group/sandbox-seed.ts';
 import { seedLoadBalancersSmallCompany } from '../../resources/load-balancer/sandbox-seed.ts';
+import { seedDynamoSmallCompany } from '../../resources/dynamodb-table/sandbox-seed.ts';
 import { seedOrganizationScenario } from '../../org/sandbox-seed.ts';
 
 export interface Scenario {
@@ -33,6 +34,7 @@ const SMALL_COMPANY_PARTS: Array<(sandbox: Sandbox, account: string) => void> = 
   seedElasticIpSmallCompany,
   seedLogGroupSmallCompany,
   seedLoadBalancersSmallCompany,
+  seedDynamoSmallCompany,
 ];
 
 export const scenarios = new Registry<Scenario>('scenario');

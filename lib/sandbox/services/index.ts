@@ -1,5 +1,6 @@
 /** Every service the sandbox simulates. A resource module that needs a new service adds it here. */
 import type { SandboxService } from '../sandbox.ts';
+import { applicationAutoScalingService } from './application-auto-scaling.ts';
 import { autoscalingService } from './autoscaling.ts';
 import { cloudwatchService } from './cloudwatch.ts';
 import { dynamodbService } from './dynamodb.ts';
@@ -27,4 +28,5 @@ export const SANDBOX_SERVICES: SandboxService[] = [
   cloudwatchLogsService,
   elasticLoadBalancingV2Service,
   iamService,
+  applicationAutoScalingService,
 ];
