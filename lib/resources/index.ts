@@ -9,5 +9,6 @@ import './elastic-ip/index.ts';
 import './log-group/index.ts';
 import './load-balancer/index.ts';
 import './dynamodb-table/index.ts';
+import './elasticache-cluster/index.ts';
 
 export { resourceTypes, detectors, remediators } from './registry.ts';

@@ -15,6 +15,7 @@ import { seedElasticIpSmallCompany } from '../../resources/elastic-ip/sandbox-se
 import { seedLogGroupSmallCompany } from '../../resources/log-group/sandbox-seed.ts';
 import { seedLoadBalancersSmallCompany } from '../../resources/load-balancer/sandbox-seed.ts';
 import { seedDynamoSmallCompany } from '../../resources/dynamodb-table/sandbox-seed.ts';
+import { seedElastiCacheSmallCompany } from '../../resources/elasticache-cluster/sandbox-seed.ts';
 import { seedOrganizationScenario } from '../../org/sandbox-seed.ts';
 
 export interface Scenario {
@@ -35,6 +36,7 @@ const SMALL_COMPANY_PARTS: Array<(sandbox: Sandbox, account: string) => void> = 
   seedLogGroupSmallCompany,
   seedLoadBalancersSmallCompany,
   seedDynamoSmallCompany,
+  seedElastiCacheSmallCompany,
 ];
 
 export const scenarios = new Registry<Scenario>('scenario');

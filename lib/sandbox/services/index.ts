@@ -9,6 +9,7 @@ import { ec2InstanceOperations } from './ec2-instances.ts';
 import { ec2VolumeOperations } from './ec2-volumes.ts';
 import { cloudwatchLogsService } from './cloudwatchlogs.ts';
 import { elasticLoadBalancingV2Service } from './elasticloadbalancingv2.ts';
+import { elasticacheService } from './elasticache.ts';
 import { eventBridgeService } from './eventbridge.ts';
 import { iamService } from './iam.ts';
 import { rbinService } from './rbin.ts';
@@ -29,4 +30,5 @@ export const SANDBOX_SERVICES: SandboxService[] = [
   elasticLoadBalancingV2Service,
   iamService,
   applicationAutoScalingService,
+  elasticacheService,
 ];
