@@ -16,6 +16,9 @@ export const PAGE_LIMITS = {
   'autoscaling:DescribePolicies': 100,
   'autoscaling:DescribeScalingActivities': 100,
   'autoscaling:DescribeLaunchConfigurations': 100,
+  'dynamodb:ListTables': 100,
+  'applicationautoscaling:DescribeScalableTargets': 50,
+  'applicationautoscaling:DescribeScalingPolicies': 10,
   /** Queries per GetMetricData call. */
   'cloudwatch:GetMetricData': 500,
 } as const satisfies Record<string, number>;

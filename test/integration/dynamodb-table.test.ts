@@ -216,3 +216,34 @@ describe('listing cost', () => {
     expect(result.findings).toHaveLength(230);
   });
 });
+
+describe('dynamodb-table from the scheduled function and the CLI', () => {
+  it('the scheduled sweep with the shipped policies sends the over-provisioned and throttled tables for approval and changes no table', async () => {
+    // Prepare
+    const { runSweep } = await import('../../lib/lambda/sweep.ts');
+    const { lambdaDepsFor } = await import('../helpers.ts');
+    const e = env();
+    const deps = lambdaDepsFor(e, loadPolicies('trimtab.yml'));
+    // Act
+    const out = await runSweep({ policies: ['dynamodb-over-provisioned', 'dynamodb-throttled', 'dynamodb-autoscaling-target-low', 'dynamodb-unused-table', 'dynamodb-table-class'] }, undefined, deps);
+    // Assess: orders-archive and legacy-reports (over-provisioned) and checkout-events (throttled) await a person.
+    expect(out.errors).toEqual([]);
+    expect(out.summary.awaitingApproval).toBe(3);
+    expect(out.actions).toEqual([]);
+    expect(e.sandbox.successfulWrites().filter((w) => w.service === 'dynamodb' || w.service === 'applicationautoscaling')).toEqual([]);
+  });
+
+  it('trimtab scan --sandbox reports the DynamoDB and ElastiCache findings as JSON', async () => {
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { runTrimtab } = await import('../cli-helpers.ts');
+    const dir = mkdtempSync(join(tmpdir(), 'trimtab-ddb-'));
+    writeFileSync(join(dir, 'p.yml'), policy('over-provisioned', 'switch-to-on-demand', 'approval') + '  - { id: cache, resource: elasticache-cluster, detector: { type: previous-generation-node } }\n');
+    const out = await runTrimtab(dir, ['scan', '--sandbox', '--policies', join(dir, 'p.yml'), '--output', 'json']);
+    expect(out.code).toBe(0);
+    const findings = JSON.parse(out.stdout).findings as Array<{ resourceId: string; action?: string; policy: string; estimatedMonthlySavingsUsd: number }>;
+    expect(findings.filter((f) => f.policy === 'p' && f.action === 'switch-to-on-demand').map((f) => f.resourceId).sort()).toEqual(['legacy-reports', 'orders-archive']);
+    expect(findings.filter((f) => f.policy === 'cache').map((f) => [f.resourceId, f.estimatedMonthlySavingsUsd])).toEqual([['acme-sessions-memcached', 15.33]]);
+  }, 120_000);
+});
