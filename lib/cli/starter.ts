@@ -42,6 +42,8 @@ export const STARTER_POLICIES: StarterPolicy[] = [
   { id: 'logs-no-retention', resource: 'log-group', description: 'Set a 90-day retention on log groups that keep events forever.', detector: 'no-retention', detectorOptions: { minStoredGb: 1 }, action: 'set-retention', actionOptions: { retentionDays: 90 }, promoteTo: 'approval' },
   { id: 'nat-idle-gateways', resource: 'nat-gateway', description: 'Report NAT gateways with no traffic for 14 days.', detector: 'idle-nat-gateway' },
   { id: 'elb-idle-load-balancers', resource: 'load-balancer', description: 'Report load balancers with no traffic, or no targets.', detector: 'idle-load-balancer' },
+  { id: 'dynamodb-over-provisioned', resource: 'dynamodb-table', description: 'Switch provisioned tables using under 30% of their capacity at p95 to on-demand.', detector: 'over-provisioned', action: 'switch-to-on-demand', promoteTo: 'approval' },
+  { id: 'elasticache-idle-clusters', resource: 'elasticache-cluster', description: 'Report ElastiCache clusters with no connections and almost no commands for 14 days.', detector: 'idle-cluster' },
 ];
 
 const UNDO = { yes: 'undoable with `trimtab undo`', 'best-effort': 'undo is best effort', no: 'cannot be undone' } as const;

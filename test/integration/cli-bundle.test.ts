@@ -44,13 +44,16 @@ describe('the built trimtab command', () => {
     // Act
     const loads = await sdkLoads('scan', '--sandbox', '--output', 'json');
 
-    // Assess: the resource modules' clients; not the audit (DynamoDB), approval (SFN, SES) or STS ones
+    // Assess: the resource modules' clients (DynamoDB for the dynamodb-table module); not the approval (SFN, SES) or STS ones
     expect([...loads].sort()).toEqual([
+      '@aws-sdk/client-application-auto-scaling',
       '@aws-sdk/client-auto-scaling',
       '@aws-sdk/client-cloudwatch',
       '@aws-sdk/client-cloudwatch-logs',
+      '@aws-sdk/client-dynamodb',
       '@aws-sdk/client-ec2',
       '@aws-sdk/client-elastic-load-balancing-v2',
+      '@aws-sdk/client-elasticache',
       '@aws-sdk/client-rbin',
       '@aws-sdk/client-s3',
     ]);

@@ -74,10 +74,15 @@ export const overProvisioned: Detector<DynamoTable, OverProvisionedOptions> = {
   resource: dynamodbTableResource.id,
   title: 'Provisioned tables whose p95 consumed capacity sits far below what is provisioned',
   options: z.object({
+    /** Days of hourly CloudWatch metrics to judge by, ending at the last full hour. */
     windowDays: z.number().int().min(1).max(63).default(14),
+    /** Flag when p95 consumed ÷ provisioned is at or under this fraction on read or on write. */
     maxUtilization: z.number().gt(0).max(1).default(0.3),
+    /** Utilisation lower-provisioned sizes the p95 hour for (units = ceil(p95 ÷ this)). */
     targetUtilization: z.number().min(0.2).max(0.9).default(0.7),
+    /** Hours with metrics needed to judge; fewer: protected (too little data). */
     minHoursWithData: minHoursOption,
+    /** Findings saving less than this a month (the better of the two ways) are not reported. */
     minMonthlySavingsUsd: z.number().min(0).default(1),
   }),
   needs: (o) => [DYNAMO_NEEDS.usage, DYNAMO_NEEDS.scaling, DYNAMO_NEEDS.tags, windowNeed(o.windowDays)],
@@ -132,8 +137,11 @@ export const autoscalingTargetLow: Detector<DynamoTable, TargetLowOptions> = {
   resource: dynamodbTableResource.id,
   title: 'Target-tracking policies whose target utilisation keeps most provisioned capacity idle',
   options: z.object({
+    /** Days of hourly CloudWatch metrics to judge by, ending at the last full hour. */
     windowDays: z.number().int().min(1).max(63).default(14),
+    /** A target-tracking target at or below this percent keeps capacity mostly idle. */
     lowTargetPercent: z.number().min(20).max(90).default(40),
+    /** Hours with metrics needed to judge; fewer: protected (too little data). */
     minHoursWithData: minHoursOption,
   }),
   needs: (o) => [DYNAMO_NEEDS.usage, DYNAMO_NEEDS.scaling, DYNAMO_NEEDS.tags, windowNeed(o.windowDays)],
@@ -192,9 +200,13 @@ export const throttled: Detector<DynamoTable, ThrottledOptions> = {
   resource: dynamodbTableResource.id,
   title: 'Tables throttled while their capacity is capped (performance)',
   options: z.object({
+    /** Days of hourly CloudWatch metrics to judge by, ending at the last full hour. */
     windowDays: z.number().int().min(1).max(63).default(14),
+    /** Read plus write throttle events over the window at or above this count. */
     minThrottleEvents: z.number().int().min(1).default(100),
+    /** Hours with throttling at or above this count (one burst is not a pattern). */
     minHoursThrottled: z.number().int().min(1).default(3),
+    /** Hours with metrics needed before claiming a risk. */
     minHoursWithData: z.number().int().min(1).default(24),
   }),
   needs: (o) => [DYNAMO_NEEDS.usage, DYNAMO_NEEDS.scaling, DYNAMO_NEEDS.tags, windowNeed(o.windowDays)],
@@ -251,7 +263,9 @@ export const unusedTable: Detector<DynamoTable, UnusedOptions> = {
   resource: dynamodbTableResource.id,
   title: 'Tables with no reads and no writes over the window (report only)',
   options: z.object({
+    /** Days of hourly metrics that must show no reads and no writes. */
     windowDays: z.number().int().min(1).max(63).default(30),
+    /** A table younger than this many hours is protected (too new to call unused). */
     minHoursWithData: z.number().int().min(1).default(14 * 24),
   }),
   needs: (o) => [DYNAMO_NEEDS.usage, DYNAMO_NEEDS.tags, windowNeed(o.windowDays)],
@@ -331,9 +345,13 @@ export const tableClass: Detector<DynamoTable, TableClassOptions> = {
   resource: dynamodbTableResource.id,
   title: 'Standard tables whose storage dominates their cost: Standard-IA is cheaper',
   options: z.object({
+    /** Days of hourly CloudWatch metrics to judge by, ending at the last full hour. */
     windowDays: z.number().int().min(1).max(63).default(14),
+    /** Storage cost at or above this share of throughput cost (AWS's guidance for Standard-IA: 0.5). */
     minStorageShare: z.number().min(0).default(0.5),
+    /** Tables saving less than this a month with Standard-IA are not reported. */
     minMonthlySavingsUsd: z.number().min(0).default(1),
+    /** Hours with metrics needed to judge; fewer: protected (too little data). */
     minHoursWithData: minHoursOption,
   }),
   needs: (o) => [DYNAMO_NEEDS.usage, DYNAMO_NEEDS.tags, windowNeed(o.windowDays)],

@@ -29,11 +29,13 @@ export const idleCluster: Detector<CacheCluster, IdleClusterOptions> = {
   resource: elasticacheClusterResource.id,
   title: 'ElastiCache clusters with no connections and (almost) no commands over the window',
   options: z.object({
+    /** Whole UTC days of CloudWatch metrics to judge by, ending at midnight. */
     windowDays: z.number().int().min(1).max(63).default(14),
     /** Highest daily CurrConnections Maximum allowed. */
     maxPeakConnections: z.number().min(0).default(2),
     /** Read + write commands a day, on average, at most. */
     maxCommandsPerDay: z.number().min(0).default(100),
+    /** Days with metrics needed to judge; fewer: protected (too little data). */
     minDaysWithData: z.number().int().min(1).default(7),
   }),
   needs: (o) => [CACHE_NEEDS.usage, CACHE_NEEDS.tags, windowNeed(o.windowDays)],
