@@ -247,3 +247,26 @@ describe('dynamodb-table from the scheduled function and the CLI', () => {
     expect(findings.filter((f) => f.policy === 'cache').map((f) => [f.resourceId, f.estimatedMonthlySavingsUsd])).toEqual([['acme-sessions-memcached', 15.33]]);
   }, 120_000);
 });
+
+describe('set-table-class', () => {
+  it('changes the storage-heavy table to Standard-IA, and undo waits for ACTIVE then changes it back', async () => {
+    const e = env();
+    const result = await e.run(policy('table-class', 'set-table-class'));
+    expect(result.actions.map((a) => [a.resource.id, a.status])).toEqual([['audit-history', 'verified']]);
+    expect(tables(e)['audit-history'].tableClass).toBe('STANDARD_INFREQUENT_ACCESS');
+    await expect(undoAction(result.actions[0].id, e.deps)).rejects.toThrow(/audit-history is UPDATING/);
+    await e.sandbox.clock.sleep(11 * 60_000);
+    await undoAction(result.actions[0].id, e.deps);
+    expect(tables(e)['audit-history'].tableClass).toBe('STANDARD');
+    expect(updates(e)).toEqual([{ TableName: 'audit-history', TableClass: 'STANDARD_INFREQUENT_ACCESS' }, { TableName: 'audit-history', TableClass: 'STANDARD' }]);
+  });
+
+  it('reports AWS\'s limit of two class changes in 30 days as a skip, changing nothing', async () => {
+    const e = env();
+    tables(e)['audit-history'].classChanges = ['2026-10-10T00:00:00Z', '2026-10-20T00:00:00Z'];
+    const result = await e.run(policy('table-class', 'set-table-class'));
+    expect(result.actions.map((a) => a.status)).toEqual(['skipped']);
+    expect(result.actions[0].transitions.at(-1)!.detail).toMatch(/table class updates are limited to 2 in a trailing 30-day period/);
+    expect(tables(e)['audit-history'].tableClass).toBe('STANDARD');
+  });
+});

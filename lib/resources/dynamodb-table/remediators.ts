@@ -424,4 +424,72 @@ export const raiseMax: Remediator<RaiseMaxParams, RaiseMaxOptions> = {
   },
 };
 
-export const DYNAMODB_REMEDIATORS = [switchToOnDemand, lowerProvisioned, raiseTarget, raiseMax];
+interface ClassParams {
+  tableName: string;
+  from: 'STANDARD';
+  to: 'STANDARD_INFREQUENT_ACCESS';
+}
+
+/**
+ * set-table-class: Standard → Standard-IA (UpdateTable TableClass). AWS allows two table-class
+ * changes in a trailing 30 days, so this change and its undo use both: a refusal
+ * (LimitExceededException) is reported with the rule, nothing changed.
+ */
+export const setTableClass: Remediator<ClassParams, Record<string, never>> = {
+  id: 'set-table-class',
+  resource: 'dynamodb-table',
+  title: 'Change a storage-heavy table to the Standard-IA table class',
+  options: z.object({}),
+  permissions: ['dynamodb:DescribeTable', 'dynamodb:ListTagsOfResource', 'dynamodb:UpdateTable'],
+  defaultMode: 'approval',
+  undoable: 'yes',
+
+  plan(finding) {
+    const { table: t } = finding.before as TableBefore;
+    if (t.tableClass !== 'STANDARD') return { kind: 'noop', reason: `${t.name} is already ${t.tableClass}` };
+    return {
+      kind: 'change',
+      summary: `Change ${t.name} to the Standard-IA table class (storage $${finding.savings.monthlyUsd}/month less net of dearer throughput; a background change, no downtime).`,
+      params: { tableName: t.name, from: 'STANDARD', to: 'STANDARD_INFREQUENT_ACCESS' },
+      undo: 'trimtab undo changes it back to Standard once the table is ACTIVE; AWS allows two class changes in a trailing 30 days, so the undo is the second and a third is refused until the first is 30 days old.',
+    };
+  },
+
+  async apply(ctx, plan) {
+    const name = plan.params.tableName;
+    const t = await currentTable(ctx, name);
+    if (!t) return { after: { tableClass: plan.params.to, alreadyGone: true }, detail: `${name} no longer exists: counts as done` };
+    if (t.tableClass === plan.params.to) return { before: t, after: { tableClass: t.tableClass, already: true }, detail: `${name} is already ${t.tableClass}` };
+    try {
+      await ctx.clients.get(DynamoDBClient, ctx.region).send(new UpdateTableCommand({ TableName: name, TableClass: plan.params.to }));
+    } catch (error) {
+      throw refusal(error, name, 'the table-class change (AWS allows two in a trailing 30 days)', ProtectedResourceError) ?? error;
+    }
+    return { before: t, after: { tableClass: plan.params.to }, detail: `${name}: change to ${plan.params.to} started (UPDATING in the background)` };
+  },
+
+  async verify(ctx, plan, applied) {
+    if ((applied.after as { alreadyGone?: boolean }).alreadyGone) return { ok: true, detail: `${plan.params.tableName} is gone` };
+    const t = await describeTable(ctx, plan.params.tableName);
+    if (!t) return { ok: false, detail: `${plan.params.tableName} disappeared` };
+    return t.tableClass === plan.params.to ? { ok: true, detail: `${t.name} is ${t.tableClass} (${t.status})` } : { ok: false, detail: `${t.name} is still ${t.tableClass}` };
+  },
+
+  async undo(ctx, record) {
+    const { tableName: name, from, to } = record.params as ClassParams;
+    const after = record.after as { alreadyGone?: boolean; already?: boolean } | undefined;
+    if (!after || after.alreadyGone || after.already) throw new UndoRefusedError(`trimtab did not change ${name}'s table class; nothing to undo.`);
+    const t = await describeTable(ctx, name);
+    if (!t) throw new UndoRefusedError(`${name} no longer exists.`);
+    if (t.tableClass !== to) throw new UndoRefusedError(`${name} is ${t.tableClass}, not the ${to} trimtab set: not undone.`);
+    if (t.status !== 'ACTIVE') throw new UndoRefusedError(`${name} is ${t.status}: AWS refuses UpdateTable until it is ACTIVE. Nothing was changed; try the undo again when the class change has finished.`);
+    try {
+      await ctx.clients.get(DynamoDBClient, ctx.region).send(new UpdateTableCommand({ TableName: name, TableClass: from }));
+    } catch (error) {
+      throw refusal(error, name, 'the change back to Standard (AWS allows two class changes in a trailing 30 days)', UndoRefusedError) ?? error;
+    }
+    return { detail: `${name}: change back to ${from} started.`, after: { tableClass: from } };
+  },
+};
+
+export const DYNAMODB_REMEDIATORS = [switchToOnDemand, lowerProvisioned, raiseTarget, raiseMax, setTableClass];
