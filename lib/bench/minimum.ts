@@ -27,6 +27,9 @@ export const PAGE_LIMITS = {
   'ec2:DescribeInstanceTypes': 100,
   /** Without instance ids (the unlimited ones), 1,000 a page. */
   'ec2:DescribeInstanceCreditSpecifications': 1000,
+  'dynamodb:ListTables': 100,
+  'applicationautoscaling:DescribeScalableTargets': 50,
+  'applicationautoscaling:DescribeScalingPolicies': 10,
   /** Queries per GetMetricData call. */
   'cloudwatch:GetMetricData': 500,
   // Compute Optimizer (lib/compute-optimizer): one enrollment read per run, then ARN lists of

@@ -19,6 +19,9 @@ import { seedAuroraCluster, seedDbInstance } from '../resources/rds-instance/san
 import { rdsState } from '../sandbox/services/rds.ts';
 import { LAMBDA_QUERIES_PER_FUNCTION, needsAliases } from '../resources/lambda-function/resource.ts';
 import { seedFunctions } from '../resources/lambda-function/sandbox-seed.ts';
+import { appAutoScalingState } from '../sandbox/services/application-auto-scaling.ts';
+import { DYNAMO_NEEDS } from '../resources/dynamodb-table/resource.ts';
+import { addDynamoTable } from '../resources/dynamodb-table/sandbox-seed.ts';
 import type { Sandbox } from '../sandbox/sandbox.ts';
 import { SANDBOX_ACCOUNT } from '../sandbox/sandbox.ts';
 import { autoscalingState } from '../sandbox/services/autoscaling.ts';
@@ -269,9 +272,45 @@ function lambdaCase(functions: number): ScanCase {
   };
 }
 
-export const SCAN_CASES: ScanCase[] = [ebsCase(1_000), ebsCase(10_000), ebsCase(100_000), ebsCase(1_000_000), s3Case(1_000), s3Case(5_000), asgCase(500), capacityCase(500), rdsCase(1_000), ec2Case(1_000), lambdaCase(1_000)];
+/**
+ * DynamoDB tables: ListTables pages, but DescribeTable and ListTagsOfResource have no batch
+ * form (one call per table each: counted as per-item in the minimum). Metrics: 6 hourly
+ * queries per table; GetMetricData also pages at 100,800 datapoints, so a 30-day hourly window
+ * costs more calls than the query count alone says.
+ */
+function dynamodbCase(tables: number): ScanCase {
+  return {
+    id: `dynamodb-${tables}`,
+    title: `${tables} DynamoDB tables, a tenth with auto scaling, hourly metrics`,
+    resource: 'dynamodb-table',
+    resources: tables,
+    seed(sandbox) {
+      for (let n = 0; n < tables; n++) {
+        addDynamoTable(sandbox, SANDBOX_ACCOUNT, BENCH_REGION, {
+          name: `table-${String(n).padStart(5, '0')}`, ageDays: 90, billingMode: n % 4 ? 'PROVISIONED' : 'PAY_PER_REQUEST', read: 50, write: 20, sizeGb: n % 50 ? 1 : 500,
+          reads: { base: n % 7, amplitude: 1, seed: n }, writes: { base: n % 3, seed: n + 1 }, ...(n % 10 === 0 ? { scaling: { read: { min: 5, max: 100, target: 30 } } } : {}),
+        });
+      }
+    },
+    model(sandbox, needs) {
+      const aas = appAutoScalingState(sandbox, sandbox.account(SANDBOX_ACCOUNT), BENCH_REGION);
+      return {
+        listings: [
+          { operation: 'dynamodb:ListTables', items: tables },
+          ...(needs.has(DYNAMO_NEEDS.scaling)
+            ? [{ operation: 'applicationautoscaling:DescribeScalableTargets' as const, items: aas.targets.length }, { operation: 'applicationautoscaling:DescribeScalingPolicies' as const, items: aas.policies.length }]
+            : []),
+        ],
+        metricQueries: needs.has(DYNAMO_NEEDS.usage) ? tables * 6 : 0,
+        perItem: [{ operation: 'dynamodb:DescribeTable', items: tables }, ...(needs.has(DYNAMO_NEEDS.tags) ? [{ operation: 'dynamodb:ListTagsOfResource', items: tables }] : [])],
+      };
+    },
+  };
+}
+
+export const SCAN_CASES: ScanCase[] = [ebsCase(1_000), ebsCase(10_000), ebsCase(100_000), ebsCase(1_000_000), s3Case(1_000), s3Case(5_000), asgCase(500), capacityCase(500), rdsCase(1_000), ec2Case(1_000), lambdaCase(1_000), dynamodbCase(500)];
 /** --quick: the small cases only. */
-export const QUICK_CASES = ['ebs-1k', 'ebs-10k', 's3-1k', 'asg-500', 'asg-capacity-500', 'rds-1k', 'ec2-1k', 'lambda-1k'];
+export const QUICK_CASES = ['ebs-1k', 'ebs-10k', 's3-1k', 'asg-500', 'asg-capacity-500', 'rds-1k', 'ec2-1k', 'lambda-1k', 'dynamodb-500'];
 /** Minutes, not seconds: only with --million (main.ts). */
 export const MILLION_CASES = ['ebs-1000k'];
 

@@ -49,6 +49,8 @@ export const STARTER_POLICIES: StarterPolicy[] = [
   { id: 'rds-oversized', resource: 'rds-instance', description: 'Move DB instances with low CPU and ample memory one size down at their maintenance window.', detector: 'oversized-db-instance', action: 'downsize-db-instance', promoteTo: 'approval' },
   { id: 'rds-previous-generation', resource: 'rds-instance', description: 'Report DB instances on previous-generation classes.', detector: 'previous-generation-class' },
   { id: 'lambda-memory-oversized', resource: 'lambda-function', description: 'Set $LATEST memory to max used + 40 % where Lambda Insights shows spare memory and CPU.', detector: 'memory-oversized', action: 'set-memory', promoteTo: 'approval' },
+  { id: 'dynamodb-over-provisioned', resource: 'dynamodb-table', description: 'Switch provisioned tables using under 30% of their capacity at p95 to on-demand.', detector: 'over-provisioned', action: 'switch-to-on-demand', promoteTo: 'approval' },
+  { id: 'elasticache-idle-clusters', resource: 'elasticache-cluster', description: 'Report ElastiCache clusters with no connections and almost no commands for 14 days.', detector: 'idle-cluster' },
 ];
 
 const UNDO = { yes: 'undoable with `trimtab undo`', 'best-effort': 'undo is best effort', no: 'cannot be undone' } as const;

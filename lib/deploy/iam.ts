@@ -72,6 +72,13 @@ export const RESOURCE_ARNS: Record<string, unknown> = {
   // lambda-function: set-memory writes $LATEST's configuration; Logs Insights queries read log groups (StartQuery authorises on log-group).
   'lambda:UpdateFunctionConfiguration': sub('arn:${AWS::Partition}:lambda:*:${AWS::AccountId}:function:*'),
   'logs:StartQuery': sub('arn:${AWS::Partition}:logs:*:${AWS::AccountId}:log-group:*'),
+  // dynamodb-table: capacity and mode changes on tables; Application Auto Scaling targets
+  // (scalable-target resource type) and the alarms target tracking creates with the caller's rights.
+  'dynamodb:UpdateTable': sub('arn:${AWS::Partition}:dynamodb:*:${AWS::AccountId}:table/*'),
+  'application-autoscaling:PutScalingPolicy': sub('arn:${AWS::Partition}:application-autoscaling:*:${AWS::AccountId}:scalable-target/*'),
+  'application-autoscaling:RegisterScalableTarget': sub('arn:${AWS::Partition}:application-autoscaling:*:${AWS::AccountId}:scalable-target/*'),
+  'cloudwatch:PutMetricAlarm': sub('arn:${AWS::Partition}:cloudwatch:*:${AWS::AccountId}:alarm:*'),
+  'cloudwatch:DeleteAlarms': sub('arn:${AWS::Partition}:cloudwatch:*:${AWS::AccountId}:alarm:*'),
 };
 
 /** The IAM actions the given policies need: listing always, remediation only when `withRemediation`. */

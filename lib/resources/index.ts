@@ -10,5 +10,7 @@ import './log-group/index.ts';
 import './load-balancer/index.ts';
 import './rds-instance/index.ts';
 import './lambda-function/index.ts';
+import './dynamodb-table/index.ts';
+import './elasticache-cluster/index.ts';
 
 export { resourceTypes, detectors, remediators } from './registry.ts';

@@ -67,6 +67,11 @@ export interface LocalBackend {
   after?(call: SandboxCall, output: any, env: OperationEnv): Promise<void>;
   /** After a failed call: the error to throw (e.g. complete what the local server leaves out). */
   failed?(call: SandboxCall, error: Error, env: OperationEnv): Promise<Error>;
+  /**
+   * Whether the local server answers this call; false: the service's in-process operations do
+   * (DynamoDB: the account's seeded tables have a modelled control plane). Absent: every call.
+   */
+  serves?(call: SandboxCall, env: OperationEnv): boolean;
   /** Stop the servers; a later call starts them again from the sandbox's state. */
   close(): Promise<void>;
 }
@@ -315,13 +320,14 @@ export class Sandbox implements CommandInterceptor {
     try {
       this.injectFaults(call, count);
       const service = this.services.get(call.service);
-      const backend = forward && this.backend(service);
+      const local = forward && this.backend(service);
+      const env = { sandbox: this, account: this.account(call.account), region: call.region, now: this.now() };
+      const backend = forward && local && (local.serves?.(call, env) ?? true) ? local : undefined;
       if (backend) {
-        const env = { sandbox: this, account: this.account(call.account), region: call.region, now: this.now() };
         const endpoint = await backend.endpoint(call, env);
         let output: any;
         try {
-          output = await forward(endpoint);
+          output = await forward!(endpoint);
         } catch (error) {
           throw backend.failed ? await backend.failed(call, error as Error, env) : error;
         }

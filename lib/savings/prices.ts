@@ -155,6 +155,54 @@ export const DEFAULT_PRICES = {
   lambdaGbSecondArm64: 0.0000133334,
   /** Lambda requests, $ per million (both architectures). */
   lambdaRequestsPerMillion: 0.2,
+  // ---- DynamoDB and ElastiCache (dynamodb-table, elasticache-cluster; us-east-1, 2026-01) ----
+  // Sources: aws.amazon.com/dynamodb/pricing/provisioned and /on-demand (on-demand after the
+  // November 2024 price cut), aws.amazon.com/elasticache/pricing (on-demand nodes).
+  /** Provisioned capacity, Standard table class, $ per RCU-hour and per WCU-hour. */
+  dynamodbRcuHour: 0.00013,
+  dynamodbWcuHour: 0.00065,
+  /** Provisioned capacity, Standard-IA table class (about 25 % more). */
+  dynamodbIaRcuHour: 0.00016,
+  dynamodbIaWcuHour: 0.00081,
+  /** On-demand, Standard table class, $ per million read / write request units. */
+  dynamodbOnDemandReadPerMillion: 0.125,
+  dynamodbOnDemandWritePerMillion: 0.625,
+  /** On-demand, Standard-IA table class. */
+  dynamodbIaOnDemandReadPerMillion: 0.155,
+  dynamodbIaOnDemandWritePerMillion: 0.78,
+  /** Table storage, $/GB-month: Standard (first 25 GB a month free per account, not counted) and Standard-IA. */
+  dynamodbStandardGbMonth: 0.25,
+  dynamodbIaGbMonth: 0.1,
+  /** ElastiCache on-demand nodes (Redis OSS / Memcached), $/hour. */
+  elasticacheNodeHourly: {
+    'cache.t2.micro': 0.017,
+    'cache.t2.small': 0.034,
+    'cache.t2.medium': 0.068,
+    'cache.t3.micro': 0.017,
+    'cache.t3.small': 0.034,
+    'cache.t3.medium': 0.068,
+    'cache.t4g.micro': 0.016,
+    'cache.t4g.small': 0.032,
+    'cache.t4g.medium': 0.065,
+    'cache.m3.medium': 0.09,
+    'cache.m3.large': 0.182,
+    'cache.m4.large': 0.156,
+    'cache.m4.xlarge': 0.311,
+    'cache.m5.large': 0.156,
+    'cache.m5.xlarge': 0.311,
+    'cache.m6g.large': 0.149,
+    'cache.m6g.xlarge': 0.297,
+    'cache.m7g.large': 0.158,
+    'cache.r3.large': 0.228,
+    'cache.r4.large': 0.228,
+    'cache.r4.xlarge': 0.455,
+    'cache.r5.large': 0.216,
+    'cache.r5.xlarge': 0.432,
+    'cache.r6g.large': 0.206,
+    'cache.r6g.xlarge': 0.411,
+    'cache.r7g.large': 0.219,
+  } as Record<string, number>,
+  // ---- end DynamoDB and ElastiCache ----
 };
 
 export type PriceTable = typeof DEFAULT_PRICES;
@@ -169,6 +217,7 @@ export function pricesWith(overrides: Partial<Record<string, unknown>> | undefin
   if (overrides.rdsInstanceHourly) {
     merged.rdsInstanceHourly = { ...DEFAULT_PRICES.rdsInstanceHourly, ...(overrides.rdsInstanceHourly as Record<string, number>) };
   }
+  if (overrides.elasticacheNodeHourly) merged.elasticacheNodeHourly = { ...DEFAULT_PRICES.elasticacheNodeHourly, ...(overrides.elasticacheNodeHourly as Record<string, number>) };
   return merged;
 }
 

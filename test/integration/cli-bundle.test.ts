@@ -44,8 +44,9 @@ describe('the built trimtab command', () => {
     // Act
     const loads = await sdkLoads('scan', '--sandbox', '--output', 'json');
 
-    // Assess: the resource modules' clients; not the audit (DynamoDB), approval (SFN, SES) or STS ones
+    // Assess: the resource modules' clients (DynamoDB for the dynamodb-table module); not the approval (SFN, SES) or STS ones
     expect([...loads].sort()).toEqual([
+      '@aws-sdk/client-application-auto-scaling',
       '@aws-sdk/client-auto-scaling',
       '@aws-sdk/client-cloudwatch',
       '@aws-sdk/client-cloudwatch-logs',
@@ -54,6 +55,10 @@ describe('the built trimtab command', () => {
       '@aws-sdk/client-ec2',
       '@aws-sdk/client-elastic-load-balancing-v2',
       '@aws-sdk/client-lambda',
+      '@aws-sdk/client-dynamodb',
+      '@aws-sdk/client-ec2',
+      '@aws-sdk/client-elastic-load-balancing-v2',
+      '@aws-sdk/client-elasticache',
       '@aws-sdk/client-rbin',
       '@aws-sdk/client-resource-groups-tagging-api', // S3 bucket tags
       '@aws-sdk/client-rds',

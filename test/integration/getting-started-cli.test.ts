@@ -24,8 +24,8 @@ describe('trimtab init, permissions, doctor and resources (CLI)', () => {
     const again = await trimtab(['init']);
     // Assess
     expect(first.code).toBe(0);
-    expect(first.stdout).toContain('Wrote trimtab.yml: 25 policies, all in dry-run');
-    expect(validate).toMatchObject({ code: 0, stdout: expect.stringContaining('trimtab.yml: 25 valid policies') });
+    expect(first.stdout).toContain('Wrote trimtab.yml: 27 policies, all in dry-run');
+    expect(validate).toMatchObject({ code: 0, stdout: expect.stringContaining('trimtab.yml: 27 valid policies') });
     expect(again.code).toBe(2);
     expect(again.stderr).toContain('trimtab.yml already exists; it was not changed. Pass --force to overwrite it');
     expect(readFileSync(join(dir, 'trimtab.yml'), 'utf8')).toBe('# mine\n');
@@ -57,7 +57,7 @@ describe('trimtab init, permissions, doctor and resources (CLI)', () => {
     expect(scan.stderr).toContain('scan is read-only');
     const runDoc = JSON.parse(run.stdout);
     expect(runDoc.Statement).toContainEqual({ Sid: 'TrimtabWrite1', Effect: 'Allow', Action: ['ec2:ModifyVolume'], Resource: 'arn:aws:ec2:*:111122223333:volume/*' });
-    expect(run.stderr).toContain('17 dry-run policies write nothing');
+    expect(run.stderr).toContain('18 dry-run policies write nothing');
     expect(bad.code).not.toBe(0);
     expect(bad.stderr).toMatch(/argument 'delete' is invalid. Allowed choices are scan, run/);
   });

@@ -86,7 +86,7 @@ describe('npm pack and npm install -g', () => {
     expect(out.summary.findings).toBe(out.findings.length);
     expect(out.summary.findings).toBeGreaterThan(10);
     expect(out.summary.estimatedMonthlySavingsUsd).toBeGreaterThan(100);
-    expect(new Set(out.findings.map((f) => f.resourceType))).toEqual(new Set(['s3-bucket', 'ebs-snapshot', 'asg', 'ec2-instance', 'nat-gateway', 'ebs-volume', 'elastic-ip', 'log-group', 'load-balancer', 'rds-instance', 'lambda-function']));
+    expect(new Set(out.findings.map((f) => f.resourceType))).toEqual(new Set(['s3-bucket', 'ebs-snapshot', 'asg', 'ec2-instance', 'nat-gateway', 'ebs-volume', 'elastic-ip', 'log-group', 'load-balancer', 'rds-instance', 'lambda-function', 'dynamodb-table', 'elasticache-cluster']));
     expect(existsSync(join(cwd, '.trimtab', 'sandbox.json'))).toBe(true);
     expect(existsSync(join(cwd, '.trimtab', 'sandbox-actions.jsonl'))).toBe(false);
   });

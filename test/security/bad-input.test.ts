@@ -278,7 +278,7 @@ describe('policy files: every malformed file is a PolicyValidationError naming t
     ['a YAML syntax error', 'policies: [', /line \d+: YAML: /],
     ['a duplicate key', 'policies: []\npolicies: []', /YAML: Map keys must be unique/],
     ['policies that are not a list', 'policies: 5', /file → policies: .*expected array/],
-    ['an unknown resource', 'policies:\n  - id: a\n    resource: rds\n    detector: { type: x }', /unknown resource 'rds'\. Valid resources: asg, ebs-snapshot, (.*, )?s3-bucket/],
+    ['an unknown resource', 'policies:\n  - id: a\n    resource: rds\n    detector: { type: x }', /unknown resource 'rds'\. Valid resources: asg, (.*, )?ebs-snapshot, (.*, )?s3-bucket/],
     ['an unknown detector', 'policies:\n  - id: a\n    resource: s3-bucket\n    detector: { type: nope }', /unknown detector 'nope' for resource s3-bucket\. Valid detectors: /],
     ['an unknown key, with its line', 'policies:\n  - id: a\n    resource: s3-bucket\n    detector: { type: missing-lifecycle }\n    moed: auto', /line 5: policy 'a' → moed: /],
     ['a bad mode', 'policies:\n  - id: a\n    resource: s3-bucket\n    detector: { type: missing-lifecycle }\n    mode: yolo', /policy 'a' → mode: /],

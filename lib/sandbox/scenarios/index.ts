@@ -19,6 +19,8 @@ import { seedVolumePerformanceSmallCompany } from '../../resources/ebs-volume/pe
 import { seedComputeOptimizerSmallCompany } from '../../compute-optimizer/sandbox-seed.ts';
 import { seedRdsSmallCompany } from '../../resources/rds-instance/sandbox-seed.ts';
 import { seedLambdaSmallCompany } from '../../resources/lambda-function/sandbox-seed.ts';
+import { seedDynamoSmallCompany } from '../../resources/dynamodb-table/sandbox-seed.ts';
+import { seedElastiCacheSmallCompany } from '../../resources/elasticache-cluster/sandbox-seed.ts';
 import { seedOrganizationScenario } from '../../org/sandbox-seed.ts';
 
 export interface Scenario {
@@ -43,6 +45,8 @@ const SMALL_COMPANY_PARTS: Array<(sandbox: Sandbox, account: string) => void> = 
   seedComputeOptimizerSmallCompany,
   seedRdsSmallCompany,
   seedLambdaSmallCompany,
+  seedDynamoSmallCompany,
+  seedElastiCacheSmallCompany,
 ];
 
 export const scenarios = new Registry<Scenario>('scenario');

@@ -12,6 +12,9 @@
  *   removing it, an update by a consistent read of its key (the state is a copy for
  *   persistence; dynalite answers every read).
  *
+ * The account's seeded tables (the ones trimtab inspects) are not in dynalite: a modelled control
+ * plane answers them (dynamodb-control.ts), with AWS's states and limits that dynalite lacks.
+ *
  * What dynalite 4.0.0 lacks, and how the sandbox handles it:
  * - `ReturnValuesOnConditionCheckFailure` (added to DynamoDB in 2023) is ignored: a refused
  *   conditional write carries no `Item`. The sandbox reads the item right after the refusal
@@ -25,6 +28,7 @@
 import { BatchWriteItemCommand, CreateTableCommand, DescribeTableCommand, DynamoDBClient, GetItemCommand, type AttributeDefinition, type KeySchemaElement, type TableDescription } from '@aws-sdk/client-dynamodb';
 import type { LocalBackend, OperationEnv, SandboxCall, SandboxService, AccountState, Sandbox } from '../sandbox.ts';
 import { startDynalite, type LocalServer } from '../local-services.ts';
+import { dynamoControlOperations, listTables, modelledTableOf } from './dynamodb-control.ts';
 
 export type AttributeValue = { S?: string; N?: string; B?: Uint8Array | string; BOOL?: boolean; NULL?: boolean; M?: Item; L?: AttributeValue[]; SS?: string[]; NS?: string[] };
 export type Item = Record<string, AttributeValue>;
@@ -171,6 +175,15 @@ export class LocalDynamo implements LocalBackend {
     );
   }
 
+  /**
+   * dynalite answers trimtab's own tables; the account's seeded tables and ListTables (which
+   * merges both) are answered in-process by the modelled control plane (dynamodb-control.ts).
+   */
+  serves(call: SandboxCall, env: OperationEnv): boolean {
+    if (call.operation === 'ListTables') return false;
+    return !modelledTableOf(call.input, env);
+  }
+
   async endpoint(_call: SandboxCall, env: OperationEnv): Promise<string> {
     const instance = await this.instance(env);
     await this.load(instance, env);
@@ -268,6 +281,10 @@ export class LocalDynamo implements LocalBackend {
 
 export const dynamodbService: SandboxService = {
   id: 'dynamodb',
-  operations: {},
+  // Only calls that `serves` leaves out reach these (the account's seeded tables, ListTables).
+  operations: {
+    ...dynamoControlOperations,
+    ListTables: (input, env) => listTables(input, env, Object.keys(dynamoState(env.sandbox, env.account, env.region).tables)),
+  },
   local: (sandbox) => new LocalDynamo(sandbox),
 };

@@ -1,5 +1,6 @@
 /** Every service the sandbox simulates. A resource module that needs a new service adds it here. */
 import type { SandboxService } from '../sandbox.ts';
+import { applicationAutoScalingService } from './application-auto-scaling.ts';
 import { autoscalingService } from './autoscaling.ts';
 import { cloudwatchService } from './cloudwatch.ts';
 import { dynamodbService } from './dynamodb.ts';
@@ -8,6 +9,7 @@ import { ec2InstanceOperations } from './ec2-instances.ts';
 import { ec2VolumeOperations } from './ec2-volumes.ts';
 import { cloudwatchLogsService } from './cloudwatchlogs.ts';
 import { elasticLoadBalancingV2Service } from './elasticloadbalancingv2.ts';
+import { elasticacheService } from './elasticache.ts';
 import { eventBridgeService } from './eventbridge.ts';
 import { iamService } from './iam.ts';
 import { lambdaService } from './lambda.ts';
@@ -35,4 +37,6 @@ export const SANDBOX_SERVICES: SandboxService[] = [
   computeOptimizerService,
   rdsService,
   lambdaService,
+  applicationAutoScalingService,
+  elasticacheService,
 ];

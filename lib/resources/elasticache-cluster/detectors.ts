@@ -1,0 +1,110 @@
+/**
+ * ElastiCache findings, report only (a cache's deletion or node-type change is a design decision
+ * with a maintenance window; a person acts on it):
+ * - idle-cluster: no client connections (CurrConnections daily Maximum) and near-zero commands
+ *   (the engine's read + write command counts) over the window;
+ * - previous-generation-node: a node type of an older family (t2, m3, m4, r3, r4, …), with its
+ *   current-generation successor and the saving from the price table.
+ */
+import * as z from 'zod';
+import type { Detector } from '../../engine/types.ts';
+import { usd, type PriceTable } from '../../savings/prices.ts';
+import { CACHE_NEEDS, commandMetrics, elasticacheClusterResource, windowNeed, type CacheCluster } from './resource.ts';
+
+/** The cluster's nodes for a month at the on-demand price, or undefined when the node type is not priced. */
+export function clusterMonthly(c: Pick<CacheCluster, 'nodeType' | 'nodes'>, prices: PriceTable): number | undefined {
+  const hourly = prices.elasticacheNodeHourly[c.nodeType];
+  return hourly === undefined ? undefined : hourly * c.nodes * prices.hoursPerMonth;
+}
+
+export interface IdleClusterOptions {
+  windowDays: number;
+  maxPeakConnections: number;
+  maxCommandsPerDay: number;
+  minDaysWithData: number;
+}
+
+export const idleCluster: Detector<CacheCluster, IdleClusterOptions> = {
+  id: 'idle-cluster',
+  resource: elasticacheClusterResource.id,
+  title: 'ElastiCache clusters with no connections and (almost) no commands over the window',
+  options: z.object({
+    /** Whole UTC days of CloudWatch metrics to judge by, ending at midnight. */
+    windowDays: z.number().int().min(1).max(63).default(14),
+    /** Highest daily CurrConnections Maximum allowed. */
+    maxPeakConnections: z.number().min(0).default(2),
+    /** Read + write commands a day, on average, at most. */
+    maxCommandsPerDay: z.number().min(0).default(100),
+    /** Days with metrics needed to judge; fewer: protected (too little data). */
+    minDaysWithData: z.number().int().min(1).default(7),
+  }),
+  needs: (o) => [CACHE_NEEDS.usage, CACHE_NEEDS.tags, windowNeed(o.windowDays)],
+  permissions: ['cloudwatch:GetMetricData'],
+
+  detect(c, o, { ctx }) {
+    if (c.status !== 'available' || !c.usage) return undefined;
+    const days = c.usage.days.slice(-o.windowDays);
+    const known = days.filter((d) => d.peakConnections !== null || d.reads !== null || d.writes !== null);
+    const peak = Math.max(0, ...known.map((d) => d.peakConnections ?? 0));
+    const commands = known.reduce((n, d) => n + (d.reads ?? 0) + (d.writes ?? 0), 0);
+    const perDay = known.length ? commands / known.length : 0;
+    if (peak > o.maxPeakConnections || perDay > o.maxCommandsPerDay) return undefined;
+    const [get, set] = commandMetrics(c.engine);
+    const evidence: Record<string, unknown> = {
+      windowDays: o.windowDays,
+      daysWithData: known.length,
+      peakConnections: peak,
+      commandsPerDay: Math.round(perDay * 10) / 10,
+      commandMetrics: [get, set],
+      engine: c.engine,
+      nodeType: c.nodeType,
+      nodes: c.nodes,
+      ...(c.replicationGroupId ? { replicationGroupId: c.replicationGroupId } : {}),
+    };
+    if (known.length < o.minDaysWithData) {
+      return { reason: `${c.id} looks idle but has only ${known.length} days of metrics.`, evidence: { ...evidence, protection: `too little data: ${known.length} of ${o.windowDays} days have metrics, ${o.minDaysWithData} are needed` }, status: 'protected' };
+    }
+    const monthly = clusterMonthly(c, ctx.prices);
+    const group = c.replicationGroupId ? ` It belongs to replication group ${c.replicationGroupId}: delete the group (with a final snapshot), not the member.` : ' Take a final snapshot before deleting it.';
+    return {
+      reason: `${c.id} (${c.engine}, ${c.nodes} × ${c.nodeType}) had at most ${peak} connection${peak === 1 ? '' : 's'} and ${evidence.commandsPerDay} commands a day over ${o.windowDays} days.${group}`,
+      evidence,
+      savings: monthly === undefined
+        ? { monthlyUsd: 0, basis: [`${c.nodeType} is not in the price table (elasticacheNodeHourly): no saving estimated.`] }
+        : { monthlyUsd: usd(monthly), basis: [`${c.nodes} × ${c.nodeType} at $${ctx.prices.elasticacheNodeHourly[c.nodeType]}/h × ${ctx.prices.hoursPerMonth} h = $${usd(monthly)}/month (on-demand; reserved nodes bill anyway until their term ends).`] },
+    };
+  },
+};
+
+/** Older node families and the current-generation successor of each size (same engine, same memory class). */
+const SUCCESSOR_FAMILY: Record<string, string> = { t1: 't4g', t2: 't4g', m1: 'm6g', m2: 'r6g', m3: 'm6g', m4: 'm6g', c1: 'm6g', r3: 'r6g', r4: 'r6g' };
+
+export function successorOf(nodeType: string): string | undefined {
+  const m = /^cache\.([a-z]+\d)\.(\w+)$/.exec(nodeType);
+  if (!m) return undefined;
+  const family = SUCCESSOR_FAMILY[m[1]];
+  return family ? `cache.${family}.${m[2]}` : undefined;
+}
+
+export const previousGenerationNode: Detector<CacheCluster, Record<string, never>> = {
+  id: 'previous-generation-node',
+  resource: elasticacheClusterResource.id,
+  title: 'ElastiCache clusters on previous-generation node types, with the successor and the saving',
+  options: z.object({}),
+  needs: [CACHE_NEEDS.tags],
+
+  detect(c, _o, { ctx }) {
+    const successor = successorOf(c.nodeType);
+    if (!successor) return undefined;
+    const now = clusterMonthly(c, ctx.prices);
+    const next = clusterMonthly({ nodeType: successor, nodes: c.nodes }, ctx.prices);
+    const known = now !== undefined && next !== undefined;
+    return {
+      reason: `${c.id} runs ${c.nodes} × ${c.nodeType}, a previous-generation node type: ${successor} is its current-generation successor${known ? ` ($${usd(now! - next!)}/month less)` : ''}. Changing the node type is an online scaling operation (ModifyCacheCluster / ModifyReplicationGroup) a person schedules.`,
+      evidence: { nodeType: c.nodeType, nodes: c.nodes, engine: c.engine, engineVersion: c.engineVersion, candidate: successor, ...(c.replicationGroupId ? { replicationGroupId: c.replicationGroupId } : {}) },
+      savings: known
+        ? { monthlyUsd: usd(Math.max(0, now! - next!)), basis: [`${c.nodes} × ${c.nodeType} $${ctx.prices.elasticacheNodeHourly[c.nodeType]}/h → ${successor} $${ctx.prices.elasticacheNodeHourly[successor]}/h, × ${ctx.prices.hoursPerMonth} h.`, 'Graviton (g) successors need an engine version that supports them (Redis OSS 5.0.6+, Memcached 1.5.16+).'] }
+        : { monthlyUsd: 0, basis: [`${now === undefined ? c.nodeType : successor} is not in the price table (elasticacheNodeHourly): no saving estimated.`] },
+    };
+  },
+};
