@@ -52,16 +52,14 @@ describe('the built trimtab command', () => {
       '@aws-sdk/client-cloudwatch-logs',
       // Compute Optimizer's second opinion on the findings that propose a size (docs/compute-optimizer.md).
       '@aws-sdk/client-compute-optimizer',
-      '@aws-sdk/client-ec2',
-      '@aws-sdk/client-elastic-load-balancing-v2',
-      '@aws-sdk/client-lambda',
       '@aws-sdk/client-dynamodb',
       '@aws-sdk/client-ec2',
       '@aws-sdk/client-elastic-load-balancing-v2',
       '@aws-sdk/client-elasticache',
+      '@aws-sdk/client-lambda',
       '@aws-sdk/client-rbin',
-      '@aws-sdk/client-resource-groups-tagging-api', // S3 bucket tags
       '@aws-sdk/client-rds',
+      '@aws-sdk/client-resource-groups-tagging-api', // S3 bucket tags
       '@aws-sdk/client-s3',
     ]);
   });

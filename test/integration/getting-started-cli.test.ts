@@ -87,6 +87,6 @@ describe('trimtab init, permissions, doctor and resources (CLI)', () => {
     expect(one.stdout).toContain('snapshotTimeoutMinutes (number, 0–14; default 10)');
     expect(md.stdout).toBe(readFileSync(resolve('docs/reference/ebs-volume.md'), 'utf8'));
     expect(unknown.code).toBe(2);
-    expect(unknown.stderr).toContain("Unknown resource type 'ebs-volumes'. Valid resource types: asg, ebs-snapshot, ebs-volume");
+    expect(unknown.stderr).toContain("Unknown resource type 'ebs-volumes'. Valid resource types: asg, dynamodb-table, ebs-snapshot, ebs-volume");
   });
 });
