@@ -2,6 +2,7 @@ import { registerDetector, registerRemediator, resourceTypes } from '../registry
 import { flapping, minSizeUnneeded, overProvisionedTargetTracking, stepScalingPolicies } from './detectors.ts';
 import { lengthenWarmup, lowerMinSize, raiseTarget } from './remediators.ts';
 import { asgResource } from './resource.ts';
+import { oversizedGroupInstances, rightsizeLaunchTemplate } from './rightsize.ts';
 
 resourceTypes.register(asgResource);
 registerDetector(overProvisionedTargetTracking);
@@ -11,5 +12,7 @@ registerDetector(stepScalingPolicies);
 registerRemediator(raiseTarget);
 registerRemediator(lengthenWarmup);
 registerRemediator(lowerMinSize);
+registerDetector(oversizedGroupInstances);
+registerRemediator(rightsizeLaunchTemplate);
 
 export { groupTargets } from './targets.ts';
