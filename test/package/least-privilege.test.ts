@@ -48,6 +48,9 @@ const WRITES_WITH_RESOURCE_TYPES: Record<string, string> = {
   'cloudwatch:PutMetricAlarm': 'alarm*',
   'cloudwatch:DeleteAlarms': 'alarm*',
   'logs:PutRetentionPolicy': 'log-group*',
+  'ec2:CreateLaunchTemplateVersion': 'launch-template*',
+  'ec2:RunInstances': 'image*, instance*, network-interface*, security-group*, subnet*, volume*, …',
+  'autoscaling:StartInstanceRefresh': 'autoScalingGroup*',
 };
 /** Writes the reference lists with no resource type at all: "*" is the only valid Resource. */
 const WRITES_WITHOUT_RESOURCE_TYPES = new Set(['cloudwatch:PutMetricData', 'xray:PutTraceSegments', 'xray:PutTelemetryRecords']);
