@@ -1,6 +1,7 @@
 /**
  * Sandbox EC2, launch templates: CreateLaunchTemplate, CreateLaunchTemplateVersion (with
- * SourceVersion and ClientToken), DescribeLaunchTemplateVersions. Merged into the ec2 service in
+ * SourceVersion and ClientToken), DescribeLaunchTemplates (DefaultVersionNumber,
+ * LatestVersionNumber), DescribeLaunchTemplateVersions. Merged into the ec2 service in
  * ./index.ts; state lives under its own regional key ('ec2-launch-templates').
  *
  * AWS semantics kept (EC2 API reference, CreateLaunchTemplateVersion / DescribeLaunchTemplateVersions):
@@ -125,6 +126,16 @@ export const ec2LaunchTemplateOperations: Record<string, OperationHandler> = {
     };
     t.versions.push(v);
     return { LaunchTemplateVersion: describeVersion(t, v) };
+  },
+
+  DescribeLaunchTemplates(input, { sandbox, account, region }) {
+    const state = launchTemplatesState(sandbox, account, region);
+    const all = Object.values(state.templates)
+      .filter((t) => (!input.LaunchTemplateIds?.length || input.LaunchTemplateIds.includes(t.id)) && (!input.LaunchTemplateNames?.length || input.LaunchTemplateNames.includes(t.name)))
+      .sort((a, b) => a.name.localeCompare(b.name));
+    for (const id of input.LaunchTemplateIds ?? []) findTemplate(state, { LaunchTemplateId: id });
+    const { page, nextToken } = paginate(all, { token: input.NextToken, max: input.MaxResults }, { defaultMax: 200, maxMax: 200, minMax: 1, operation: 'DescribeLaunchTemplates' });
+    return { LaunchTemplates: page.map(describeTemplate), NextToken: nextToken };
   },
 
   DescribeLaunchTemplateVersions(input, { sandbox, account, region }) {

@@ -1,5 +1,5 @@
 import { AutoScalingClient, DescribeInstanceRefreshesCommand, StartInstanceRefreshCommand, UpdateAutoScalingGroupCommand } from '@aws-sdk/client-auto-scaling';
-import { CreateLaunchTemplateVersionCommand, DescribeLaunchTemplateVersionsCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { CreateLaunchTemplateVersionCommand, DescribeLaunchTemplatesCommand, DescribeLaunchTemplateVersionsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { describe, expect, it } from 'vitest';
 import type { Finding, RegionContext } from '../../../../lib/engine/types.ts';
 import { undoAction } from '../../../../lib/engine/undo.ts';
@@ -115,6 +115,8 @@ describe('the sandbox launch templates and instance refreshes', () => {
     expect(again.LaunchTemplateVersion!.VersionNumber).toBe(2);
     const latest = await ec2.send(new DescribeLaunchTemplateVersionsCommand({ LaunchTemplateId: lt.id, Versions: ['$Latest', '$Default'] }));
     expect(latest.LaunchTemplateVersions!.map((v) => [v.VersionNumber, v.DefaultVersion])).toEqual([[2, false], [1, true]]);
+    const templates = await ec2.send(new DescribeLaunchTemplatesCommand({ LaunchTemplateIds: [lt.id] }));
+    expect(templates.LaunchTemplates).toMatchObject([{ LaunchTemplateId: lt.id, LaunchTemplateName: 'acme-render-lt', DefaultVersionNumber: 1, LatestVersionNumber: 2 }]);
     await expect(ec2.send(new DescribeLaunchTemplateVersionsCommand({ LaunchTemplateId: 'lt-00000000000000000', Versions: ['1'] }))).rejects.toMatchObject({ name: 'InvalidLaunchTemplateId.NotFound' });
     await expect(ec2.send(new CreateLaunchTemplateVersionCommand({ LaunchTemplateId: lt.id, SourceVersion: '9', LaunchTemplateData: {} }))).rejects.toMatchObject({ name: 'InvalidLaunchTemplateId.VersionNotFound' });
   });
