@@ -15,3 +15,15 @@ export function addLaunchTemplateGroup(sandbox: Sandbox, accountId: string, regi
   addGroup(sandbox, accountId, region, { ...group, launchTemplate: { LaunchTemplateId: template.id, LaunchTemplateName: template.name, Version: version } });
   return template;
 }
+
+/**
+ * The small company's part: a render fleet of 4 × c5.2xlarge on its own launch template at about
+ * 10 % CPU (the launch-template right-sizing case). MinSize 1 and no scaling policy, so only
+ * oversized-group-instances flags it.
+ */
+export function seedAsgRightsizeSmallCompany(sandbox: Sandbox, accountId: string) {
+  addLaunchTemplateGroup(sandbox, accountId, 'us-east-1', {
+    name: 'acme-render', ageDays: 60, minSize: 1, maxSize: 8, desiredCapacity: 4, defaultCooldown: 300, instanceType: 'c5.2xlarge',
+    tags: { team: 'media' }, cpu: { base: 10, noise: 2 }, inService: { base: 4 },
+  });
+}
