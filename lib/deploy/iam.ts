@@ -55,6 +55,11 @@ export const RESOURCE_ARNS: Record<string, unknown> = {
   'events:PutEvents': sub('arn:${AWS::Partition}:events:*:${AWS::AccountId}:event-bus/*'),
   'autoscaling:PutScalingPolicy': sub('arn:${AWS::Partition}:autoscaling:*:${AWS::AccountId}:autoScalingGroup:*:autoScalingGroupName/*'),
   'autoscaling:UpdateAutoScalingGroup': sub('arn:${AWS::Partition}:autoscaling:*:${AWS::AccountId}:autoScalingGroup:*:autoScalingGroupName/*'),
+  // rightsize-launch-template (asg): a new launch template version, a refresh of the group, and the RunInstances
+  // check Auto Scaling makes when a group is pointed at a launch template (EC2 Auto Scaling User Guide, "API permissions").
+  'ec2:CreateLaunchTemplateVersion': sub('arn:${AWS::Partition}:ec2:*:${AWS::AccountId}:launch-template/*'),
+  'ec2:RunInstances': [sub('arn:${AWS::Partition}:ec2:*:${AWS::AccountId}:*'), sub('arn:${AWS::Partition}:ec2:*::image/*'), SNAPSHOT_ARN],
+  'autoscaling:StartInstanceRefresh': sub('arn:${AWS::Partition}:autoscaling:*:${AWS::AccountId}:autoScalingGroup:*:autoScalingGroupName/*'),
   'logs:PutRetentionPolicy': sub('arn:${AWS::Partition}:logs:*:${AWS::AccountId}:log-group:*'),
   'logs:DeleteRetentionPolicy': sub('arn:${AWS::Partition}:logs:*:${AWS::AccountId}:log-group:*'),
   // RDS (rds-instance). Resource types from the Service Authorization Reference: writes on a DB

@@ -57,6 +57,9 @@ const WRITES_WITH_RESOURCE_TYPES: Record<string, string> = {
   'rds:AddTagsToResource': 'db, snapshot, cluster, … (the tagged resource)',
   'rds:RemoveTagsFromResource': 'db, snapshot, cluster, …',
   'rds:ModifyDBCluster': 'cluster*',
+  'ec2:CreateLaunchTemplateVersion': 'launch-template*',
+  'ec2:RunInstances': 'image*, instance*, network-interface*, security-group*, subnet*, volume*, …',
+  'autoscaling:StartInstanceRefresh': 'autoScalingGroup*',
 };
 /** Writes the reference lists with no resource type at all: "*" is the only valid Resource. */
 const WRITES_WITHOUT_RESOURCE_TYPES = new Set(['cloudwatch:PutMetricData', 'xray:PutTraceSegments', 'xray:PutTelemetryRecords']);

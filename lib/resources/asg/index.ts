@@ -3,6 +3,7 @@ import { flapping, minSizeUnneeded, overProvisionedTargetTracking, stepScalingPo
 import { lengthenWarmup, lowerMinSize, raiseTarget } from './remediators.ts';
 import { asgResource } from './resource.ts';
 import { raiseMaxSize, underProvisionedAtMax } from './capacity.ts';
+import { oversizedGroupInstances, rightsizeLaunchTemplate } from './rightsize.ts';
 
 resourceTypes.register(asgResource);
 registerDetector(overProvisionedTargetTracking);
@@ -14,5 +15,7 @@ registerRemediator(lengthenWarmup);
 registerRemediator(lowerMinSize);
 registerDetector(underProvisionedAtMax); // capacity.ts: under-provisioned capacity (performance)
 registerRemediator(raiseMaxSize);
+registerDetector(oversizedGroupInstances);
+registerRemediator(rightsizeLaunchTemplate);
 
 export { groupTargets } from './targets.ts';

@@ -7,6 +7,7 @@ import { Registry } from '../../util/registry.ts';
 import { SANDBOX_ACCOUNT, type Sandbox } from '../sandbox.ts';
 import { seedS3SmallCompany } from '../../resources/s3-bucket/sandbox-seed.ts';
 import { seedAsgSmallCompany } from '../../resources/asg/sandbox-seed.ts';
+import { seedAsgRightsizeSmallCompany } from '../../resources/asg/rightsize-seed.ts';
 import { seedEbsSmallCompany } from '../../resources/ebs-snapshot/sandbox-seed.ts';
 import { seedEc2InstancesSmallCompany } from '../../resources/ec2-instance/sandbox-seed.ts';
 import { seedNatSmallCompany } from '../../resources/nat-gateway/sandbox-seed.ts';
@@ -33,6 +34,7 @@ export interface Scenario {
 const SMALL_COMPANY_PARTS: Array<(sandbox: Sandbox, account: string) => void> = [
   seedS3SmallCompany,
   seedAsgSmallCompany,
+  seedAsgRightsizeSmallCompany,
   seedEbsSmallCompany,
   seedEc2InstancesSmallCompany,
   seedNatSmallCompany,

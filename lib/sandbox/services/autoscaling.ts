@@ -8,6 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import { awsError, paginate, tagList, type AccountState, type Sandbox, type SandboxService } from '../sandbox.ts';
+import { findTemplate, findVersion, launchTemplatesState } from './ec2-launch-templates.ts';
 
 export interface SandboxGroup {
   name: string;
@@ -39,7 +40,30 @@ export interface AutoScalingState {
   policies: Record<string, any>[];
   activities: SandboxActivity[];
   launchConfigurations: Record<string, { name: string; instanceType: string; imageId: string; createdAt: string }>;
+  /** StartInstanceRefresh calls (absent in states saved before refreshes existed). */
+  instanceRefreshes?: SandboxInstanceRefresh[];
 }
+
+/**
+ * An instance refresh: Pending, then InProgress, then Successful, settled lazily from its start
+ * time (sandbox.duration of AWS-like times). On success the group's instances run the type of
+ * the launch template version the group pointed at when the refresh started.
+ */
+export interface SandboxInstanceRefresh {
+  id: string;
+  groupName: string;
+  startTime: string;
+  /** When it leaves Pending, and when it ends (ISO). */
+  inProgressAt: string;
+  endsAt: string;
+  instancesToUpdate: number;
+  targetType?: string;
+  status: 'Pending' | 'InProgress' | 'Successful' | 'Cancelled';
+}
+
+/** AWS-like refresh timing before timing.scale: a minute pending, then the default 300 s instance warmup per instance. */
+export const REFRESH_PENDING_MS = 60_000;
+export const REFRESH_PER_INSTANCE_MS = 300_000;
 
 export const autoscalingState = (sandbox: Sandbox, account: AccountState, region: string) =>
   sandbox.regional<AutoScalingState>(account, region, 'autoscaling', () => ({ groups: {}, policies: [], activities: [], launchConfigurations: {} }));
@@ -158,11 +182,24 @@ export function putPolicy(state: AutoScalingState, account: string, region: stri
   return { PolicyARN: arn, Alarms: alarms };
 }
 
+/** Moves refreshes along their timeline; a finished one leaves the group's instances on its target type. */
+export function settleRefreshes(state: AutoScalingState, now: Date) {
+  for (const r of state.instanceRefreshes ?? []) {
+    if (r.status === 'Pending' && now.getTime() >= Date.parse(r.inProgressAt)) r.status = 'InProgress';
+    if (r.status === 'InProgress' && now.getTime() >= Date.parse(r.endsAt)) {
+      r.status = 'Successful';
+      const group = state.groups[r.groupName];
+      if (group && r.targetType) group.instanceType = r.targetType;
+    }
+  }
+}
+
 export const autoscalingService: SandboxService = {
   id: 'autoscaling',
   operations: {
-    DescribeAutoScalingGroups(input, { sandbox, account, region }) {
+    DescribeAutoScalingGroups(input, { sandbox, account, region, now }) {
       const state = autoscalingState(sandbox, account, region);
+      settleRefreshes(state, now);
       const wanted: string[] | undefined = input.AutoScalingGroupNames;
       const all = Object.values(state.groups)
         .filter((g) => !wanted || wanted.includes(g.name))
@@ -262,7 +299,68 @@ export const autoscalingService: SandboxService = {
       Object.assign(group, { minSize: min, maxSize: max, desiredCapacity: desired });
       if (input.DefaultCooldown !== undefined) group.defaultCooldown = input.DefaultCooldown;
       if (input.DefaultInstanceWarmup !== undefined) group.defaultInstanceWarmup = input.DefaultInstanceWarmup;
+      if (input.LaunchTemplate) {
+        // The version must exist (the template's own error codes otherwise); instances already
+        // running keep their type: only launches after this use the new version.
+        const spec = input.LaunchTemplate;
+        const template = findTemplate(launchTemplatesState(sandbox, account, region), spec);
+        findVersion(template, spec.Version);
+        group.launchTemplate = { LaunchTemplateId: template.id, LaunchTemplateName: template.name, Version: spec.Version ?? '$Default' };
+        delete group.launchConfigurationName;
+      }
       return {};
+    },
+
+    StartInstanceRefresh(input, { sandbox, account, region, now }) {
+      const state = autoscalingState(sandbox, account, region);
+      const group = groupOf(state, input.AutoScalingGroupName);
+      settleRefreshes(state, now);
+      const refreshes = (state.instanceRefreshes ??= []);
+      if (refreshes.some((r) => r.groupName === group.name && (r.status === 'Pending' || r.status === 'InProgress'))) {
+        throw awsError('InstanceRefreshInProgress', `An Instance Refresh is already in progress and blocks the execution of this Instance Refresh.`);
+      }
+      const lt = group.launchTemplate;
+      const targetType = lt ? findVersion(findTemplate(launchTemplatesState(sandbox, account, region), { LaunchTemplateId: lt.LaunchTemplateId }), lt.Version).data.InstanceType : undefined;
+      const inProgressAt = now.getTime() + sandbox.duration(REFRESH_PENDING_MS);
+      const refresh: SandboxInstanceRefresh = {
+        id: uuid(`refresh:${group.name}:${now.toISOString()}:${refreshes.length}`),
+        groupName: group.name,
+        startTime: now.toISOString(),
+        inProgressAt: new Date(inProgressAt).toISOString(),
+        endsAt: new Date(inProgressAt + sandbox.duration(REFRESH_PER_INSTANCE_MS * Math.max(1, group.desiredCapacity))).toISOString(),
+        instancesToUpdate: group.desiredCapacity,
+        ...(targetType ? { targetType } : {}),
+        status: 'Pending',
+      };
+      refreshes.push(refresh);
+      settleRefreshes(state, now);
+      return { InstanceRefreshId: refresh.id };
+    },
+
+    DescribeInstanceRefreshes(input, { sandbox, account, region, now }) {
+      const state = autoscalingState(sandbox, account, region);
+      groupOf(state, input.AutoScalingGroupName);
+      settleRefreshes(state, now);
+      const selected = (state.instanceRefreshes ?? [])
+        .filter((r) => r.groupName === input.AutoScalingGroupName && (!input.InstanceRefreshIds?.length || input.InstanceRefreshIds.includes(r.id)))
+        .sort((a, b) => b.startTime.localeCompare(a.startTime));
+      const { page, nextToken } = paginate(selected, { token: input.NextToken, max: input.MaxRecords }, { defaultMax: 50, maxMax: 100, operation: 'DescribeInstanceRefreshes' });
+      return {
+        InstanceRefreshes: page.map((r) => {
+          const total = Date.parse(r.endsAt) - Date.parse(r.inProgressAt);
+          const done = r.status === 'Successful' ? 100 : r.status === 'InProgress' && total > 0 ? Math.floor(((now.getTime() - Date.parse(r.inProgressAt)) / total) * 100) : 0;
+          return {
+            InstanceRefreshId: r.id,
+            AutoScalingGroupName: r.groupName,
+            Status: r.status,
+            StartTime: new Date(r.startTime),
+            ...(r.status === 'Successful' || r.status === 'Cancelled' ? { EndTime: new Date(r.endsAt) } : {}),
+            PercentageComplete: done,
+            InstancesToUpdate: r.status === 'Successful' ? 0 : Math.ceil((r.instancesToUpdate * (100 - done)) / 100),
+          };
+        }),
+        NextToken: nextToken,
+      };
     },
   },
 };

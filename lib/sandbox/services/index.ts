@@ -7,6 +7,7 @@ import { dynamodbService } from './dynamodb.ts';
 import { ec2Service } from './ec2.ts';
 import { ec2InstanceOperations } from './ec2-instances.ts';
 import { ec2VolumeOperations } from './ec2-volumes.ts';
+import { ec2LaunchTemplateOperations } from './ec2-launch-templates.ts';
 import { cloudwatchLogsService } from './cloudwatchlogs.ts';
 import { elasticLoadBalancingV2Service } from './elasticloadbalancingv2.ts';
 import { elasticacheService } from './elasticache.ts';
@@ -26,7 +27,7 @@ export const SANDBOX_SERVICES: SandboxService[] = [
   stsService,
   autoscalingService,
   // EC2 is one service; its operations live in three files.
-  { ...ec2Service, operations: { ...ec2Service.operations, ...ec2VolumeOperations, ...ec2InstanceOperations } },
+  { ...ec2Service, operations: { ...ec2Service.operations, ...ec2VolumeOperations, ...ec2InstanceOperations, ...ec2LaunchTemplateOperations } },
   rbinService,
   dynamodbService,
   eventBridgeService,

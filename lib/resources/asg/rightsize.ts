@@ -1,0 +1,325 @@
+/**
+ * Right-sizing an Auto Scaling group's instance type through its launch template.
+ *
+ * - Detector `oversized-group-instances`: the group-level CPUUtilization (AWS/EC2 by
+ *   AutoScalingGroupName, hourly averages, fetched by the asg module in one batched
+ *   GetMetricData per page). The candidate comes from the EC2 right-sizing rules
+ *   (ec2-instance/rightsizing.ts downsizeCandidate: same architecture, cheaper, projected CPU
+ *   p95 under the headroom target and peak under 100 %; no memory data, so memory never shrinks).
+ *   Savings = (old − new hourly price) × desired capacity × 730 h.
+ *   Launch-configuration groups (immutable; AWS asks to migrate them to launch templates) and
+ *   mixed-instances groups (several types by overrides) are reported as not actionable.
+ * - Action `rightsize-launch-template`: re-reads the group and its launch template version,
+ *   CreateLaunchTemplateVersion from that version (SourceVersion: every other parameter is
+ *   inherited) with only InstanceType changed, UpdateAutoScalingGroup to point at the new
+ *   version, and with `instanceRefresh: true` StartInstanceRefresh. Running instances keep
+ *   their type until replaced (scale-in/out or a refresh). Undo points the group back at the
+ *   recorded version ($Default, $Latest or a number, as it was); the new version stays in
+ *   the template's history (versions cost nothing).
+ */
+import {
+  AutoScalingClient,
+  DescribeAutoScalingGroupsCommand,
+  DescribeInstanceRefreshesCommand,
+  StartInstanceRefreshCommand,
+  UpdateAutoScalingGroupCommand,
+  type AutoScalingGroup,
+} from '@aws-sdk/client-auto-scaling';
+import { CreateLaunchTemplateVersionCommand, DescribeLaunchTemplateVersionsCommand, EC2Client, type LaunchTemplateVersion } from '@aws-sdk/client-ec2';
+import * as z from 'zod'; // namespace import: lets esbuild drop unused zod (locales, JSON Schema) from Lambda bundles
+import { SKIP_TAG } from '../../engine/scope.ts';
+import type { Detection, Detector, RegionContext, Remediator } from '../../engine/types.ts';
+import { instanceTypeInfo } from '../../savings/ec2-instance-types.ts';
+import { usd } from '../../savings/prices.ts';
+import { PlanConstraintError, ProtectedResourceError, UndoRefusedError, awsErrorName } from '../../util/errors.ts';
+import { downsizeCandidate } from '../ec2-instance/rightsizing.ts';
+import { ASG_NEEDS, DEFAULT_WINDOW_DAYS, windowNeed, type Group } from './resource.ts';
+import { stats } from './usage.ts';
+
+const round = (v: number, digits = 1) => Math.round(v * 10 ** digits) / 10 ** digits;
+
+/** What the action needs from the finding. */
+export interface GroupRightsizeBefore {
+  group: string;
+  launchTemplate: string | null;
+  fromType: string;
+  candidate: string;
+  desiredCapacity: number;
+}
+
+export interface OversizedGroupOptions {
+  windowDays: number;
+  targetCpuPercent: number;
+  minDatapoints: number;
+}
+
+/** Busiest UTC day's mean of hourly values (burstable baselines are about sustained use). */
+function busiestDayMean(cpu: (number | null)[]): number | null {
+  let best: number | null = null;
+  for (let d = 0; d < cpu.length; d += 24) {
+    const day = cpu.slice(d, d + 24).filter((v): v is number => v !== null);
+    if (day.length) best = Math.max(best ?? 0, day.reduce((a, b) => a + b, 0) / day.length);
+  }
+  return best;
+}
+
+export const oversizedGroupInstances: Detector<Group, OversizedGroupOptions> = {
+  id: 'oversized-group-instances',
+  resource: 'asg',
+  title: "Auto Scaling groups whose instances' CPU fits a smaller, cheaper type of the same architecture",
+  options: z.object({
+    /** Days of CloudWatch history to judge by. */
+    windowDays: z.number().int().min(1).max(63).default(DEFAULT_WINDOW_DAYS),
+    /** The candidate's projected CPU p95 must stay at or under this (headroom target). */
+    targetCpuPercent: z.number().min(5).max(95).default(50),
+    /** Hourly datapoints needed before judging (Compute Optimizer: 30 hours in 14 days). */
+    minDatapoints: z.number().int().min(1).default(30),
+  }),
+  needs: (o) => [ASG_NEEDS.usage, windowNeed(o.windowDays ?? DEFAULT_WINDOW_DAYS)],
+
+  detect(g, o, { ctx }): Detection | undefined {
+    if (!g.instanceType || !g.usage) return undefined;
+    const cpuSeries = g.usage.cpu.slice(-o.windowDays * 24);
+    const cpu = stats(cpuSeries);
+    if (cpu.datapoints === 0) return undefined;
+    const current = instanceTypeInfo(g.instanceType);
+    if (!current) return undefined;
+    // The group's AMI runs on the current type, so it has the drivers that type requires (ENA).
+    const fit = downsizeCandidate(
+      { instanceType: g.instanceType, architecture: current.architecture, enaSupport: current.ena === 'required' ? true : undefined },
+      { windowDays: o.windowDays, daysWithData: 0, cpuP95: cpu.p95, cpuMax: cpu.max, cpuDailyMeanMax: busiestDayMean(cpuSeries), networkGbpsP95: null, memoryP95: null, memoryMax: null },
+      { windowDays: o.windowDays, targetCpuPercent: o.targetCpuPercent, targetMemoryPercent: 80, targetNetworkPercent: 50, minDataDays: 0 },
+      ctx.prices,
+    );
+    if (!fit) return undefined;
+    const from = ctx.prices.ec2OnDemandHourly[g.instanceType]!;
+    const to = ctx.prices.ec2OnDemandHourly[fit.type.type]!;
+    const capacity = g.desiredCapacity;
+    const monthlyUsd = (from - to) * capacity * ctx.prices.hoursPerMonth;
+    const evidence: Record<string, unknown> = {
+      instanceType: g.instanceType,
+      instanceTypeSource: g.instanceTypeSource,
+      candidate: fit.type.type,
+      architecture: current.architecture,
+      launchTemplate: g.launchTemplate ?? null,
+      launchConfigurationName: g.launchConfigurationName ?? null,
+      desiredCapacity: capacity,
+      windowDays: o.windowDays,
+      cpuP95Percent: cpu.p95,
+      cpuMaxPercent: cpu.max,
+      cpuDatapoints: cpu.datapoints,
+      current: { vcpu: current.vcpu, memoryGib: current.memoryGib },
+      proposed: { vcpu: fit.type.vcpu, memoryGib: fit.type.memoryGib },
+      projected: { cpuP95Percent: round(fit.projectedCpuP95), cpuMaxPercent: round(fit.projectedCpuMax) },
+      memory: 'unknown (group-level metrics): memory is never shrunk',
+      thresholds: { targetCpuPercent: o.targetCpuPercent, minDatapoints: o.minDatapoints },
+    };
+    const savings = {
+      monthlyUsd,
+      basis: [
+        `(${g.instanceType} $${from}/h − ${fit.type.type} $${to}/h) × ${capacity} instance(s) (desired capacity) × ${ctx.prices.hoursPerMonth} h = $${usd(monthlyUsd)}/month (on-demand Linux list prices).`,
+        `Group CPU p95 ${cpu.p95}% on ${current.vcpu} vCPU projects to ${round(fit.projectedCpuP95)}% on ${fit.type.vcpu} (target ≤ ${o.targetCpuPercent}%).`,
+      ],
+    };
+    const reason = `${g.name} runs ${capacity} × ${g.instanceType} at ${cpu.p95}% CPU p95 over ${o.windowDays} days: ${fit.type.type} carries the load for $${usd(monthlyUsd)}/month less.`;
+    const before: GroupRightsizeBefore = { group: g.name, launchTemplate: g.launchTemplate ?? null, fromType: g.instanceType, candidate: fit.type.type, desiredCapacity: capacity };
+    const notActionable = (protection: string): Detection => ({ reason, evidence: { ...evidence, protection }, status: 'protected', savings, before, benefit: ['cost'] });
+    if (cpu.datapoints < o.minDatapoints) return notActionable(`too little data: ${cpu.datapoints} hourly CPU datapoints, ${o.minDatapoints} needed`);
+    if (g.launchConfigurationName) {
+      return notActionable(`the group uses launch configuration ${g.launchConfigurationName}: launch configurations cannot be changed; migrate the group to a launch template, then trimtab can write a new version`);
+    }
+    if (g.instanceTypeSource === 'mixed-instances-policy') return notActionable('the group has a mixed instances policy: its types come from the policy overrides, not one launch template InstanceType');
+    if (!g.launchTemplate) return notActionable('the group names no launch template');
+    return { reason, evidence, savings, before, benefit: ['cost'] };
+  },
+};
+
+// ── rightsize-launch-template ────────────────────────────────────────────────────────────
+
+export interface RightsizeParams {
+  group: string;
+  fromType: string;
+  toType: string;
+  instanceRefresh: boolean;
+  minHealthyPercentage: number;
+}
+
+/** The launch template the group used, as recorded before the change. */
+export interface RightsizeState {
+  launchTemplateId: string;
+  launchTemplateName?: string;
+  /** The group's Version as it was: a number, $Default or $Latest. */
+  version: string;
+  /** The version number that resolved to, and its InstanceType. */
+  versionNumber: number;
+  instanceType?: string;
+  instanceRefreshId?: string;
+  /** Nothing was changed: why. */
+  alreadyDone?: string;
+}
+
+async function readRawGroup(ctx: RegionContext, name: string): Promise<AutoScalingGroup | undefined> {
+  const out = await ctx.clients.get(AutoScalingClient, ctx.region).send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [name] }));
+  return out.AutoScalingGroups?.find((g) => g.AutoScalingGroupName === name);
+}
+
+async function readVersion(ctx: RegionContext, id: string, version: string): Promise<LaunchTemplateVersion> {
+  const out = await ctx.clients.get(EC2Client, ctx.region).send(new DescribeLaunchTemplateVersionsCommand({ LaunchTemplateId: id, Versions: [version] }));
+  const found = out.LaunchTemplateVersions?.[0];
+  if (!found) throw new PlanConstraintError(`Launch template ${id} has no version ${version}.`);
+  return found;
+}
+
+/** The group's launch template now, or why trimtab must not change it. */
+async function currentTemplate(ctx: RegionContext, g: AutoScalingGroup): Promise<RightsizeState> {
+  const name = g.AutoScalingGroupName;
+  if (g.Tags?.some((t) => t.Key === SKIP_TAG)) throw new ProtectedResourceError(`${name} is tagged ${SKIP_TAG}; nothing was changed.`);
+  if (g.MixedInstancesPolicy) throw new ProtectedResourceError(`${name} has a mixed instances policy: its types come from the overrides; nothing was changed.`);
+  if (!g.LaunchTemplate) {
+    throw new ProtectedResourceError(`${name} ${g.LaunchConfigurationName ? `uses launch configuration ${g.LaunchConfigurationName} (immutable)` : 'names no launch template'}; nothing was changed.`);
+  }
+  const lt = g.LaunchTemplate;
+  const version = lt.Version ?? '$Default';
+  let resolved: LaunchTemplateVersion;
+  try {
+    resolved = await readVersion(ctx, lt.LaunchTemplateId ?? (await readTemplateIdByName(ctx, lt.LaunchTemplateName!)), version);
+  } catch (error) {
+    const code = awsErrorName(error);
+    if (code?.startsWith('InvalidLaunchTemplate')) throw new PlanConstraintError(`${name}'s launch template ${lt.LaunchTemplateId ?? lt.LaunchTemplateName} version ${version} cannot be read (${code}); nothing was changed.`);
+    throw error;
+  }
+  return {
+    launchTemplateId: resolved.LaunchTemplateId!,
+    launchTemplateName: resolved.LaunchTemplateName,
+    version,
+    versionNumber: resolved.VersionNumber!,
+    instanceType: resolved.LaunchTemplateData?.InstanceType,
+  };
+}
+
+async function readTemplateIdByName(ctx: RegionContext, name: string): Promise<string> {
+  const out = await ctx.clients.get(EC2Client, ctx.region).send(new DescribeLaunchTemplateVersionsCommand({ LaunchTemplateName: name, Versions: ['$Default'] }));
+  return out.LaunchTemplateVersions![0].LaunchTemplateId!;
+}
+
+export const rightsizeLaunchTemplate: Remediator<RightsizeParams, { instanceRefresh: boolean; minHealthyPercentage: number }> = {
+  id: 'rightsize-launch-template',
+  resource: 'asg',
+  title: "Write a launch template version with the smaller type and point the group at it (optionally an instance refresh); undo points it back",
+  options: z.object({
+    /** Start an instance refresh so running instances move to the new type (otherwise only new launches do). */
+    instanceRefresh: z.boolean().default(false),
+    /** The refresh keeps at least this share of the group healthy (StartInstanceRefresh Preferences). */
+    minHealthyPercentage: z.number().int().min(0).max(100).default(90),
+  }),
+  permissions: [
+    'autoscaling:DescribeAutoScalingGroups',
+    'autoscaling:UpdateAutoScalingGroup',
+    'autoscaling:StartInstanceRefresh',
+    'autoscaling:DescribeInstanceRefreshes',
+    'ec2:DescribeLaunchTemplateVersions',
+    'ec2:CreateLaunchTemplateVersion',
+    // UpdateAutoScalingGroup with a launch template: Auto Scaling checks the caller may launch from it (EC2 Auto Scaling
+    // User Guide, "API permissions"). iam:PassRole (template with an instance profile) and ec2:CreateTags (template with
+    // tag specifications) are checked too; they are left to the operator to grant for their roles (docs/resources/asg.md).
+    'ec2:RunInstances',
+  ],
+  // A new instance type for a whole fleet: a person approves.
+  defaultMode: 'approval',
+  undoable: 'yes',
+
+  plan(finding, options) {
+    const before = finding.before as GroupRightsizeBefore | undefined;
+    if (!before?.candidate) return { kind: 'conflict', reason: `Finding from detector '${finding.detector}' has no candidate type; use 'oversized-group-instances' with this action.` };
+    const monthly = finding.savings.monthlyUsd;
+    return {
+      kind: 'change',
+      summary: `Write a new launch template version for ${before.group} with ${before.candidate} instead of ${before.fromType} and point the group at it${options.instanceRefresh ? ', then start an instance refresh' : ' (running instances keep their type until replaced)'}.`,
+      params: { group: before.group, fromType: before.fromType, toType: before.candidate, instanceRefresh: options.instanceRefresh, minHealthyPercentage: options.minHealthyPercentage },
+      undo: 'Point the group back at the recorded launch template version; instances launched meanwhile keep the new type unless a refresh is run.',
+      savings: { monthlyUsd: monthly, basis: finding.savings.basis },
+    };
+  },
+
+  async apply(ctx, plan) {
+    const { group, fromType, toType } = plan.params;
+    const g = await readRawGroup(ctx, group);
+    if (!g) return { after: { alreadyDone: `${group} no longer exists` }, detail: 'group gone; nothing changed' };
+    const before = await currentTemplate(ctx, g);
+    if (before.instanceType === toType) return { before, after: { ...before, alreadyDone: `version ${before.versionNumber} already has ${toType}` }, detail: 'already done' };
+    if (before.instanceType !== fromType) {
+      throw new PlanConstraintError(`${group}'s launch template version ${before.versionNumber} has ${before.instanceType ?? 'no InstanceType'} now, not ${fromType} as when detected; nothing was changed.`);
+    }
+    const ec2 = ctx.clients.get(EC2Client, ctx.region);
+    // ClientToken: a retried apply gets the same version back instead of a second one.
+    const created = await ec2.send(
+      new CreateLaunchTemplateVersionCommand({
+        LaunchTemplateId: before.launchTemplateId,
+        SourceVersion: String(before.versionNumber),
+        VersionDescription: `trimtab: ${fromType} -> ${toType} (from version ${before.versionNumber})`,
+        LaunchTemplateData: { InstanceType: toType as never },
+        ClientToken: `trimtab-${plan.hash}`.slice(0, 64),
+      }),
+    );
+    const newVersion = created.LaunchTemplateVersion!.VersionNumber!;
+    const autoscaling = ctx.clients.get(AutoScalingClient, ctx.region);
+    await autoscaling.send(new UpdateAutoScalingGroupCommand({ AutoScalingGroupName: group, LaunchTemplate: { LaunchTemplateId: before.launchTemplateId, Version: String(newVersion) } }));
+    const after: RightsizeState = { launchTemplateId: before.launchTemplateId, launchTemplateName: before.launchTemplateName, version: String(newVersion), versionNumber: newVersion, instanceType: toType };
+    let refreshNote = 'running instances keep their type until replaced';
+    if (plan.params.instanceRefresh) {
+      try {
+        const out = await autoscaling.send(new StartInstanceRefreshCommand({ AutoScalingGroupName: group, Preferences: { MinHealthyPercentage: plan.params.minHealthyPercentage } }));
+        after.instanceRefreshId = out.InstanceRefreshId;
+        refreshNote = `instance refresh ${out.InstanceRefreshId} started`;
+      } catch (error) {
+        // One active refresh per group: someone else's is running; the group still launches the new type.
+        // Wire code InstanceRefreshInProgress; the SDK names the exception InstanceRefreshInProgressFault.
+        if (!['InstanceRefreshInProgress', 'InstanceRefreshInProgressFault'].includes(awsErrorName(error) ?? '')) throw error;
+        refreshNote = 'an instance refresh was already in progress, so none was started';
+      }
+    }
+    return { before, after, detail: `launch template ${before.launchTemplateId} version ${before.versionNumber} (${fromType}) → ${newVersion} (${toType}); ${refreshNote}` };
+  },
+
+  async verify(ctx, plan, applied) {
+    const after = applied.after as RightsizeState;
+    if (after.alreadyDone) return { ok: true, detail: `Nothing to change: ${after.alreadyDone}` };
+    const g = await readRawGroup(ctx, plan.params.group);
+    const lt = g?.LaunchTemplate;
+    if (!lt || lt.LaunchTemplateId !== after.launchTemplateId || lt.Version !== after.version) {
+      return { ok: false, detail: `${plan.params.group} points at ${lt ? `${lt.LaunchTemplateId} version ${lt.Version}` : 'no launch template'}, expected ${after.launchTemplateId} version ${after.version}` };
+    }
+    const version = await readVersion(ctx, after.launchTemplateId, after.version);
+    if (version.LaunchTemplateData?.InstanceType !== plan.params.toType) {
+      return { ok: false, detail: `version ${after.version} has ${version.LaunchTemplateData?.InstanceType}, expected ${plan.params.toType}` };
+    }
+    let refresh = '';
+    if (after.instanceRefreshId) {
+      const out = await ctx.clients.get(AutoScalingClient, ctx.region).send(new DescribeInstanceRefreshesCommand({ AutoScalingGroupName: plan.params.group, InstanceRefreshIds: [after.instanceRefreshId] }));
+      refresh = `; instance refresh ${out.InstanceRefreshes?.[0]?.Status ?? 'not found'}`;
+    }
+    return { ok: true, detail: `${plan.params.group} launches ${plan.params.toType} from ${after.launchTemplateId} version ${after.version}${refresh}` };
+  },
+
+  async undo(ctx, record) {
+    const before = record.before as RightsizeState;
+    const after = record.after as RightsizeState;
+    const name = record.resource.id;
+    if (after?.alreadyDone || !before?.launchTemplateId) throw new UndoRefusedError(`trimtab changed nothing on ${name}, so there is nothing to undo.`);
+    const g = await readRawGroup(ctx, name);
+    if (!g) throw new UndoRefusedError(`${name} no longer exists.`);
+    const lt = g.LaunchTemplate;
+    if (!lt || lt.LaunchTemplateId !== after.launchTemplateId || lt.Version !== after.version) {
+      throw new UndoRefusedError(`${name} points at ${lt ? `${lt.LaunchTemplateId} version ${lt.Version}` : 'no launch template'}, not version ${after.version} as trimtab left it: someone changed it since, so trimtab leaves it alone.`);
+    }
+    const autoscaling = ctx.clients.get(AutoScalingClient, ctx.region);
+    const refreshes = await autoscaling.send(new DescribeInstanceRefreshesCommand({ AutoScalingGroupName: name }));
+    const active = refreshes.InstanceRefreshes?.find((r) => r.Status === 'Pending' || r.Status === 'InProgress');
+    if (active) throw new UndoRefusedError(`${name} has instance refresh ${active.InstanceRefreshId} ${active.Status}: wait for it to end (or cancel it), then undo.`);
+    await autoscaling.send(new UpdateAutoScalingGroupCommand({ AutoScalingGroupName: name, LaunchTemplate: { LaunchTemplateId: before.launchTemplateId, Version: before.version } }));
+    return {
+      detail: `${name} points at ${before.launchTemplateId} version ${before.version} (${before.instanceType}) again; instances launched meanwhile keep ${after.instanceType} unless a refresh is run. Version ${after.versionNumber} stays in the template's history.`,
+      after: { launchTemplateId: before.launchTemplateId, version: before.version },
+    };
+  },
+};

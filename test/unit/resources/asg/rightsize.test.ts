@@ -1,0 +1,211 @@
+import { AutoScalingClient, DescribeInstanceRefreshesCommand, StartInstanceRefreshCommand, UpdateAutoScalingGroupCommand } from '@aws-sdk/client-auto-scaling';
+import { CreateLaunchTemplateVersionCommand, DescribeLaunchTemplatesCommand, DescribeLaunchTemplateVersionsCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { describe, expect, it } from 'vitest';
+import type { Finding, RegionContext } from '../../../../lib/engine/types.ts';
+import { undoAction } from '../../../../lib/engine/undo.ts';
+import type { Group } from '../../../../lib/resources/asg/resource.ts';
+import { oversizedGroupInstances, rightsizeLaunchTemplate } from '../../../../lib/resources/asg/rightsize.ts';
+import { addLaunchTemplateGroup } from '../../../../lib/resources/asg/rightsize-seed.ts';
+import { DEFAULT_PRICES } from '../../../../lib/savings/prices.ts';
+import { SANDBOX_ACCOUNT } from '../../../../lib/sandbox/sandbox.ts';
+import { autoscalingState } from '../../../../lib/sandbox/services/autoscaling.ts';
+import { launchTemplatesState } from '../../../../lib/sandbox/services/ec2-launch-templates.ts';
+import { VirtualClock } from '../../../../lib/util/clock.ts';
+import { policiesFrom, testEnv, TEST_START } from '../../../helpers.ts';
+
+const REGION = 'us-east-1';
+const ctx = { now: new Date(TEST_START), prices: DEFAULT_PRICES } as unknown as RegionContext;
+const options = (o: Record<string, unknown> = {}) => oversizedGroupInstances.options.parse(o) as never;
+
+function group(extra: Partial<Group> = {}, cpu = 10, hours = 14 * 24): Group {
+  return {
+    name: 'web', arn: 'arn:web', region: REGION, tags: {}, minSize: 2, maxSize: 8, desiredCapacity: 4, defaultCooldown: 300, inServiceNow: 4, enabledMetrics: [],
+    launchTemplate: 'web-lt', instanceType: 'c5.2xlarge', instanceTypeSource: 'instances',
+    usage: { windowDays: 14, cpu: Array(hours).fill(cpu), inService: Array(hours).fill(4), inServiceSource: 'GroupInServiceInstances' },
+    ...extra,
+  };
+}
+
+describe('oversized-group-instances', () => {
+  it('proposes the cheaper type of the same architecture whose projected CPU p95 stays under the target, with savings × desired capacity × 730 h', () => {
+    // Act
+    const d = oversizedGroupInstances.detect!(group(), options(), { ctx, prepared: {} }) as Finding;
+    // Assess: 10% of 8 vCPU projects to 20% on 4 vCPU; memory unknown, so it keeps 16 GiB: c5.2xlarge → m6i.xlarge? The candidate is the cheapest that fits.
+    const candidate = d.evidence.candidate as string;
+    const from = DEFAULT_PRICES.ec2OnDemandHourly['c5.2xlarge'];
+    const to = DEFAULT_PRICES.ec2OnDemandHourly[candidate];
+    expect(to).toBeLessThan(from);
+    expect(d.status).toBeUndefined();
+    expect(d.savings!.monthlyUsd).toBeCloseTo((from - to) * 4 * 730, 6);
+    expect(d.before).toEqual({ group: 'web', launchTemplate: 'web-lt', fromType: 'c5.2xlarge', candidate, desiredCapacity: 4 });
+    expect(d.benefit).toEqual(['cost']);
+  });
+
+  it('never crosses architecture: a Graviton group stays on arm64', () => {
+    const d = oversizedGroupInstances.detect!(group({ instanceType: 'm6g.2xlarge' }), options(), { ctx, prepared: {} }) as Finding;
+    expect(d.evidence.candidate).toMatch(/^[a-z]+\d+g[a-z]*\./);
+    expect(d.evidence.architecture).toBe('arm64');
+  });
+
+  it('finds nothing when the CPU p95 would exceed the target on every cheaper type', () => {
+    expect(oversizedGroupInstances.detect!(group({}, 60), options(), { ctx, prepared: {} })).toBeUndefined();
+  });
+
+  it('reports launch-configuration and mixed-instances groups, and too little data, as not actionable with the reason', () => {
+    const lc = oversizedGroupInstances.detect!(group({ launchTemplate: undefined, launchConfigurationName: 'old-lc' }), options(), { ctx, prepared: {} }) as Finding;
+    const mixed = oversizedGroupInstances.detect!(group({ instanceTypeSource: 'mixed-instances-policy' }), options(), { ctx, prepared: {} }) as Finding;
+    const young = oversizedGroupInstances.detect!(group({}, 10, 20), options(), { ctx, prepared: {} }) as Finding;
+    expect(lc.status).toBe('protected');
+    expect(lc.evidence.protection).toMatch(/launch configuration old-lc: launch configurations cannot be changed/);
+    expect(mixed.status).toBe('protected');
+    expect(mixed.evidence.protection).toMatch(/mixed instances policy/);
+    expect(young.status).toBe('protected');
+    expect(young.evidence.protection).toBe('too little data: 20 hourly CPU datapoints, 30 needed');
+  });
+});
+
+describe('rightsize-launch-template plan', () => {
+  it('plans the candidate from the finding, with the refresh option and the savings', () => {
+    const d = oversizedGroupInstances.detect!(group(), options(), { ctx, prepared: {} })!;
+    const finding = { ...d, detector: 'oversized-group-instances', resource: { type: 'asg', id: 'web' } } as unknown as Finding;
+    const plan = rightsizeLaunchTemplate.plan(finding, rightsizeLaunchTemplate.options.parse({ instanceRefresh: true }) as never, ctx);
+    expect(plan).toMatchObject({ kind: 'change', params: { group: 'web', fromType: 'c5.2xlarge', toType: (d as Finding).evidence.candidate, instanceRefresh: true, minHealthyPercentage: 90 } });
+    expect(rightsizeLaunchTemplate.plan({ ...finding, before: {} } as Finding, rightsizeLaunchTemplate.options.parse({}) as never, ctx)).toMatchObject({ kind: 'conflict' });
+  });
+});
+
+// ── on the sandbox ──────────────────────────────────────────────────────────────────────
+
+const awsLike = () => {
+  const env = testEnv('empty', { clock: new VirtualClock(TEST_START), timing: { scale: 1, consistencyMs: 2000 } });
+  const seed = { ageDays: 60, minSize: 2, maxSize: 8, desiredCapacity: 4, defaultCooldown: 300, cpu: { base: 10, noise: 2 }, inService: { base: 4 } };
+  addLaunchTemplateGroup(env.sandbox, SANDBOX_ACCOUNT, REGION, { ...seed, name: 'acme-render', instanceType: 'c5.2xlarge', tags: { team: 'media' } });
+  addLaunchTemplateGroup(env.sandbox, SANDBOX_ACCOUNT, REGION, { ...seed, name: 'acme-frozen', instanceType: 'c5.2xlarge', tags: { 'trimtab:skip': 'freeze' } });
+  addLaunchTemplateGroup(env.sandbox, SANDBOX_ACCOUNT, REGION, { ...seed, name: 'acme-busy', instanceType: 'c5.2xlarge', cpu: { base: 70, noise: 5 } });
+  return env;
+};
+const account = (env: ReturnType<typeof testEnv>) => env.sandbox.account(SANDBOX_ACCOUNT);
+const groupsOf = (env: ReturnType<typeof testEnv>) => autoscalingState(env.sandbox, account(env), REGION).groups;
+const templateOf = (env: ReturnType<typeof testEnv>, name: string) => Object.values(launchTemplatesState(env.sandbox, account(env), REGION).templates).find((t) => t.name === `${name}-lt`)!;
+const writes = (env: ReturnType<typeof testEnv>) => env.sandbox.successfulWrites().map((w) => w.operation);
+
+const policy = (mode = 'auto', action = '{ type: rightsize-launch-template }') => `
+version: 1
+policies:
+  - id: rightsize-groups
+    resource: asg
+    detector: { type: oversized-group-instances }
+    action: ${action}
+    mode: ${mode}
+    limits: { maxActionsPerRun: 10, cooldownHours: 0 }
+    approval: { approvers: [ops@example.com] }
+`;
+
+describe('the sandbox launch templates and instance refreshes', () => {
+  const send = (env: ReturnType<typeof testEnv>) => ({ ec2: env.clients.withWrites(true).get(EC2Client, REGION), asg: env.clients.withWrites(true).get(AutoScalingClient, REGION) });
+
+  it('creates a version from a source version (inheriting the rest), returns the same version for the same ClientToken, and answers EC2 error codes', async () => {
+    const env = awsLike();
+    const { ec2 } = send(env);
+    const lt = templateOf(env, 'acme-render');
+    const input = { LaunchTemplateId: lt.id, SourceVersion: '1', LaunchTemplateData: { InstanceType: 'c6i.xlarge' as never }, ClientToken: 'tok-1' };
+    const first = await ec2.send(new CreateLaunchTemplateVersionCommand(input));
+    const again = await ec2.send(new CreateLaunchTemplateVersionCommand(input));
+    expect(first.LaunchTemplateVersion).toMatchObject({ VersionNumber: 2, DefaultVersion: false, LaunchTemplateData: { InstanceType: 'c6i.xlarge', ImageId: 'ami-0abcdef1234567890', KeyName: 'ops' } });
+    expect(again.LaunchTemplateVersion!.VersionNumber).toBe(2);
+    const latest = await ec2.send(new DescribeLaunchTemplateVersionsCommand({ LaunchTemplateId: lt.id, Versions: ['$Latest', '$Default'] }));
+    expect(latest.LaunchTemplateVersions!.map((v) => [v.VersionNumber, v.DefaultVersion])).toEqual([[2, false], [1, true]]);
+    const templates = await ec2.send(new DescribeLaunchTemplatesCommand({ LaunchTemplateIds: [lt.id] }));
+    expect(templates.LaunchTemplates).toMatchObject([{ LaunchTemplateId: lt.id, LaunchTemplateName: 'acme-render-lt', DefaultVersionNumber: 1, LatestVersionNumber: 2 }]);
+    await expect(ec2.send(new DescribeLaunchTemplateVersionsCommand({ LaunchTemplateId: 'lt-00000000000000000', Versions: ['1'] }))).rejects.toMatchObject({ name: 'InvalidLaunchTemplateId.NotFound' });
+    await expect(ec2.send(new CreateLaunchTemplateVersionCommand({ LaunchTemplateId: lt.id, SourceVersion: '9', LaunchTemplateData: {} }))).rejects.toMatchObject({ name: 'InvalidLaunchTemplateId.VersionNotFound' });
+  });
+
+  it('refuses to point a group at a missing version; a refresh goes Pending → InProgress → Successful in AWS-like time, one at a time', async () => {
+    const env = awsLike();
+    const { asg, ec2 } = send(env);
+    const lt = templateOf(env, 'acme-render');
+    await expect(asg.send(new UpdateAutoScalingGroupCommand({ AutoScalingGroupName: 'acme-render', LaunchTemplate: { LaunchTemplateId: lt.id, Version: '7' } }))).rejects.toMatchObject({ name: 'InvalidLaunchTemplateId.VersionNotFound' });
+    await ec2.send(new CreateLaunchTemplateVersionCommand({ LaunchTemplateId: lt.id, SourceVersion: '1', LaunchTemplateData: { InstanceType: 'c6i.xlarge' as never } }));
+    await asg.send(new UpdateAutoScalingGroupCommand({ AutoScalingGroupName: 'acme-render', LaunchTemplate: { LaunchTemplateId: lt.id, Version: '2' } }));
+    expect(groupsOf(env)['acme-render'].instanceType).toBe('c5.2xlarge'); // running instances keep their type
+    const { InstanceRefreshId } = await asg.send(new StartInstanceRefreshCommand({ AutoScalingGroupName: 'acme-render' }));
+    await expect(asg.send(new StartInstanceRefreshCommand({ AutoScalingGroupName: 'acme-render' }))).rejects.toMatchObject({ name: 'InstanceRefreshInProgressFault' });
+    const status = async () => (await asg.send(new DescribeInstanceRefreshesCommand({ AutoScalingGroupName: 'acme-render', InstanceRefreshIds: [InstanceRefreshId!] }))).InstanceRefreshes![0].Status;
+    expect(await status()).toBe('Pending');
+    await env.sandbox.clock.sleep(61_000);
+    expect(await status()).toBe('InProgress');
+    await env.sandbox.clock.sleep(4 * 300_000);
+    expect(await status()).toBe('Successful');
+    expect(groupsOf(env)['acme-render'].instanceType).toBe('c6i.xlarge');
+  });
+});
+
+describe('rightsize-launch-template on the sandbox', () => {
+  it('writes a new version from the current one with only the type changed, points the group at it and verifies; traps untouched', async () => {
+    // Prepare
+    const env = awsLike();
+    // Act
+    const result = await env.run(policiesFrom(policy()));
+    // Assess
+    const actions = result.actions;
+    expect(actions.map((a) => [a.resource.id, a.status])).toEqual([['acme-render', 'verified']]);
+    const lt = templateOf(env, 'acme-render');
+    const toType = (actions[0].params as { toType: string }).toType;
+    expect(lt.versions.map((v) => v.number)).toEqual([1, 2]);
+    expect(lt.versions[1].data).toEqual({ ImageId: 'ami-0abcdef1234567890', InstanceType: toType, KeyName: 'ops' });
+    expect(lt.defaultVersion).toBe(1);
+    expect(groupsOf(env)['acme-render'].launchTemplate).toMatchObject({ LaunchTemplateId: lt.id, Version: '2' });
+    expect(actions[0].before).toMatchObject({ launchTemplateId: lt.id, version: '$Default', versionNumber: 1, instanceType: 'c5.2xlarge' });
+    expect(actions[0].verification).toEqual({ ok: true, detail: `acme-render launches ${toType} from ${lt.id} version 2` });
+    expect(writes(env)).toEqual(['CreateLaunchTemplateVersion', 'UpdateAutoScalingGroup']);
+    expect(groupsOf(env)['acme-frozen'].launchTemplate!.Version).toBe('$Default');
+    expect(groupsOf(env)['acme-busy'].launchTemplate!.Version).toBe('$Default');
+  });
+
+  it('makes no write in dry-run, and approval mode waits for a person', async () => {
+    const env = awsLike();
+    const scan = await env.run(policiesFrom(policy('approval')), { forceDryRun: true });
+    const approval = await env.run(policiesFrom(policy('approval')));
+    expect(scan.findings.filter((f) => f.outcome === 'would-apply').map((f) => f.resource.id)).toEqual(['acme-render']);
+    expect(approval.summary.awaitingApproval).toBe(1);
+    expect(env.sandbox.successfulWrites()).toEqual([]);
+  });
+
+  it('starts an instance refresh when asked; verify reports its status', async () => {
+    const env = awsLike();
+    const result = await env.run(policiesFrom(policy('auto', '{ type: rightsize-launch-template, instanceRefresh: true }')));
+    expect(writes(env)).toEqual(['CreateLaunchTemplateVersion', 'UpdateAutoScalingGroup', 'StartInstanceRefresh']);
+    expect(result.actions[0].verification!.detail).toMatch(/; instance refresh Pending$/);
+  });
+
+  it('undo points the group back at the recorded version, says new instances keep the new type, and refuses a second time', async () => {
+    const env = awsLike();
+    const result = await env.run(policiesFrom(policy()));
+    const action = result.actions[0];
+    const undone = await undoAction(action.id, env.deps);
+    expect(undone.status).toBe('undone');
+    expect(groupsOf(env)['acme-render'].launchTemplate!.Version).toBe('$Default');
+    expect(undone.transitions.at(-1)!.detail).toMatch(/instances launched meanwhile keep .* unless a refresh is run/);
+    await expect(undoAction(action.id, env.deps)).rejects.toThrow(/already undone/);
+  });
+
+  it('refuses undo when someone repointed the group since, and while a refresh runs', async () => {
+    const env = awsLike();
+    const result = await env.run(policiesFrom(policy('auto', '{ type: rightsize-launch-template, instanceRefresh: true }')));
+    await expect(undoAction(result.actions[0].id, env.deps)).rejects.toThrow(/instance refresh .* (Pending|InProgress): wait for it to end/);
+    groupsOf(env)['acme-render'].launchTemplate!.Version = '1';
+    await expect(undoAction(result.actions[0].id, env.deps)).rejects.toThrow(/not version 2 as trimtab left it: someone changed it since/);
+  });
+
+  it('apply refuses a group whose template type changed since the plan, writing nothing', async () => {
+    const env = awsLike();
+    const scan = await env.run(policiesFrom(policy('approval')));
+    const lt = templateOf(env, 'acme-render');
+    lt.versions[0].data.InstanceType = 'c5.4xlarge';
+    const plan = { action: 'rightsize-launch-template', summary: '', undo: '', hash: 'h', params: { group: 'acme-render', fromType: 'c5.2xlarge', toType: 'c6i.xlarge', instanceRefresh: false, minHealthyPercentage: 90 } };
+    const rctx: RegionContext = { account: SANDBOX_ACCOUNT, region: REGION, clients: env.clients.withWrites(true), now: env.sandbox.now(), clock: env.sandbox.clock, prices: DEFAULT_PRICES, log: () => {} } as RegionContext;
+    await expect(rightsizeLaunchTemplate.apply(rctx, plan, scan.findings[0])).rejects.toThrow("acme-render's launch template version 1 has c5.4xlarge now, not c5.2xlarge as when detected; nothing was changed.");
+    expect(env.sandbox.successfulWrites()).toEqual([]);
+  });
+});
