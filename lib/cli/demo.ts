@@ -22,7 +22,7 @@ import { startLocalApprovalStack, type LocalApprovalStack, type LocalExecution }
 import { FileApprovalStore, type ApprovalRecord } from '../approval/store.ts';
 import { JsonlActionStore } from '../audit/store.ts';
 import { runPolicies, type FindingResult, type RunResult } from '../engine/run.ts';
-import type { ActionRecord } from '../engine/types.ts';
+import { benefitOf, type ActionRecord } from '../engine/types.ts';
 import type { LambdaDeps } from '../lambda/deps.ts';
 import { RunMetrics } from '../lambda/metrics.ts';
 import { logger } from '../lambda/powertools.ts';
@@ -194,6 +194,8 @@ async function scheduledSweep(ctx: DemoContext): Promise<RunResult> {
   ctx.print(moduleTable(sweep));
   ctx.print(`\nLargest findings (all ${sweep.summary.findings} are in the HTML report):`);
   ctx.print(topFindings(findings, 8));
+  const risks = performanceFindings(findings);
+  if (risks) ctx.print(`\nPerformance findings: the risk each change removes (its cost, if any, is negative):\n${risks}`);
   ctx.print(`\nFixed now by auto-mode policies (${actions.length}):`);
   ctx.print(actionsTable(actions));
   for (const e of sweep.errors) ctx.print(`! ${e.resourceType} in ${e.region} could not be listed: ${e.error}`);
@@ -218,6 +220,18 @@ export function moduleTable(result: RunResult): string {
     ];
   });
   return table(['MODULE', 'POLICIES', 'FINDINGS', 'PROTECTED', 'APPLIED', 'TO APPROVE', 'REPORTED', 'EST. $/MONTH'], rows, [1, 2, 3, 4, 5, 6, 7]);
+}
+
+/** Findings that remove a risk to the workload rather than (or besides) saving money. */
+export function performanceFindings(findings: FindingResult[]): string | undefined {
+  const perf = findings.filter((f) => f.status !== 'protected' && benefitOf(f).includes('performance'));
+  if (perf.length === 0) return undefined;
+  const outcome = (f: FindingResult) => ({ applied: 'applied', 'awaiting-approval': 'to approve', 'would-apply': 'dry-run', reported: 'reported', failed: 'FAILED', skipped: 'skipped' })[f.outcome];
+  return table(
+    ['RESOURCE', 'POLICY', 'OUTCOME', 'RISK REMOVED', '$/MONTH'],
+    perf.map((f) => [`${f.resource.type} ${f.resource.id}`, f.policy, outcome(f), f.risk?.summary ?? f.reason, money(f.savings.monthlyUsd)]),
+    [4],
+  );
 }
 
 function topFindings(findings: FindingResult[], n: number): string {
