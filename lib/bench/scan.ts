@@ -59,6 +59,8 @@ export interface ScanResult {
   /** The scan's own footprint: start RSS + (peak − seeded), i.e. without the sandbox's copy of the inventory. */
   scanRssMiB: number;
   errors: string[];
+  /** 'bundle': measured on the esbuild bundle (scan-child.ts); absent: under tsx. */
+  runtime?: 'bundle';
 }
 
 function ebsCase(snapshots: number): ScanCase {
