@@ -182,10 +182,11 @@ async function scheduledSweep(ctx: DemoContext): Promise<RunResult> {
   const { env, scheduled } = ctx;
   heading(ctx, `1. The scheduled sweep: ${scheduled.length} policies over the sandbox account ${env.account} (${env.defaultRegions.join(', ')})`);
   for (const mode of ['auto', 'approval', 'dry-run'] as const) ctx.print(`${mode.padEnd(9)} ${scheduled.filter((p) => p.mode === mode).map((p) => p.id).join(', ') || '-'}`);
-  // runSweep returns a summary; the findings come from the same hook the audit trail uses.
-  let findings: FindingResult[] = [];
+  // runSweep returns a summary; the findings come from the same hook the audit trail uses, one
+  // listed page at a time (the sweep streams), so the demo collects every batch (a demo account is small).
+  const findings: FindingResult[] = [];
   const onFindings = ctx.lambda.engine.onFindings;
-  const lambda = { ...ctx.lambda, engine: { ...ctx.lambda.engine, onFindings: async (f: FindingResult[]) => ((findings = f), onFindings?.(f)) } };
+  const lambda = { ...ctx.lambda, engine: { ...ctx.lambda.engine, onFindings: async (f: FindingResult[]) => (findings.push(...f), onFindings?.(f)) } };
   const out = await runSweep(readEvent(DEMO_SCHEDULE_EVENT), undefined, lambda);
   const actions = (await env.store.list()).filter((a) => out.actions.some((x) => x.id === a.id));
   const sweep: RunResult = { findings, actions, errors: out.errors, summary: out.summary };

@@ -5,7 +5,7 @@
  */
 import * as z from 'zod'; // namespace import: lets esbuild drop unused zod (locales, JSON Schema) from Lambda bundles
 import type { Context } from 'aws-lambda';
-import { runPolicies } from '../engine/run.ts';
+import { runPolicies, type FindingSink } from '../engine/run.ts';
 import { policiesForSchedule, scheduledInput } from './input.ts';
 import { lambdaDeps, remainingMs, type LambdaDeps } from './deps.ts';
 import { logger } from './powertools.ts';
@@ -24,6 +24,9 @@ export { scheduledInput } from './input.ts';
 
 export { policiesForSchedule } from './input.ts';
 
+/** The sweep's sink: nothing to add, the audit trail already recorded each finding through onFindings. */
+const RECORDED_BY_TRAIL: FindingSink = { write: () => undefined };
+
 export async function runSweep(event: unknown, context: Context | undefined, given?: LambdaDeps) {
   const deps = given ?? (await lambdaDeps({}, context));
   const parsed = { data: scheduledInput(event, sweepInputSchema, 'sweep') };
@@ -35,7 +38,10 @@ export async function runSweep(event: unknown, context: Context | undefined, giv
   deps.metrics.policies(policies.map((p) => p.id));
   let result;
   try {
-    result = await runPolicies({ policies, actor: 'auto' }, { ...deps.engine, remainingMs: remainingMs(context) });
+    // Streaming: the audit trail records every finding page by page (onFindings), so the sweep keeps only
+    // what it acts on or sends for approval, and memory stays flat as the account grows (docs/performance.md).
+    // The summary, errors and actions it returns come from the engine's tally and store, not the findings.
+    result = await runPolicies({ policies, actor: 'auto', sink: RECORDED_BY_TRAIL }, { ...deps.engine, remainingMs: remainingMs(context) });
   } finally {
     await deps.finish();
   }

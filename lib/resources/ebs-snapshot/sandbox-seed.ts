@@ -7,6 +7,7 @@
  */
 import { daysAgo, type Sandbox } from '../../sandbox/sandbox.ts';
 import { ec2State, type SandboxSnapshot, type SandboxVolume } from '../../sandbox/services/ec2.ts';
+import { generatedSnapshotId, generatedVolumeId, type GeneratedSnapshots } from '../../sandbox/services/ec2-generated.ts';
 import { rbinState } from '../../sandbox/services/rbin.ts';
 import { GIB } from '../../savings/prices.ts';
 import { BACKUP_TAG, DLM_TAG } from './resource.ts';
@@ -170,4 +171,38 @@ export function seedSnapshots(sandbox: Sandbox, accountId: string, region: strin
     image(`bench-ami-${n}`, [snap], n % 3 === 1 ? { state: 'disabled' } : n % 3 === 2 ? { deprecatedDaysAgo: 10 } : {});
   }
   return { snapshotIds: ids, amiSnapshotIds: amiSnapshots, backupSnapshotIds: backup, existingVolumes: existing, deletedVolumes: gone };
+}
+
+/**
+ * The same kind of inventory as `seedSnapshots`, generated on demand (sandbox/services/ec2-generated.ts):
+ * the snapshots are never held by the sandbox, only the volumes and AMIs are. For the bench's
+ * 100k and 1M cases, whose scan RSS must be the scan's, not the sandbox's copy of the inventory.
+ */
+export function seedGeneratedSnapshots(sandbox: Sandbox, accountId: string, region: string, options: SnapshotInventoryOptions) {
+  const account = sandbox.account(accountId);
+  const state = ec2State(sandbox, account, region);
+  const now = sandbox.now();
+  const volumes = options.volumes ?? Math.max(1, Math.floor(options.snapshots / 20));
+  const gen: GeneratedSnapshots = { count: options.snapshots, volumes, seed: options.seed ?? 42, nowMs: now.getTime(), region, accountId, backupEvery: 50, backupTag: BACKUP_TAG, deleted: {} };
+  state.generated = gen;
+  for (let n = 0; n < volumes; n++) {
+    const id = generatedVolumeId('existing', n);
+    state.volumes[id] = { id, sizeGb: 100, volumeType: 'gp3', state: 'in-use', createTime: daysAgo(now, 800).toISOString(), availabilityZone: `${region}a`, tags: {} };
+  }
+  const amis = Math.min(options.amis ?? 0, options.snapshots);
+  const amiSnapshotIds: string[] = [];
+  for (let n = 0; n < amis; n++) {
+    const snap = generatedSnapshotId(Math.floor((n * options.snapshots) / amis));
+    amiSnapshotIds.push(snap);
+    const id = sandbox.mintId('ami');
+    state.images[id] = {
+      id,
+      name: `bench-ami-${n}`,
+      state: n % 3 === 1 ? 'disabled' : 'available',
+      creationDate: daysAgo(now, 500).toISOString(),
+      ...(n % 3 === 2 ? { deprecationTime: daysAgo(now, 10).toISOString() } : {}),
+      snapshotIds: [snap],
+    };
+  }
+  return { amiSnapshotIds, volumes };
 }

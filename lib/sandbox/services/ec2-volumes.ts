@@ -14,7 +14,7 @@
  * fifth within 24 hours VolumeModificationRateExceeded (naming when the next is allowed).
  */
 import { awsError, tagList, type AccountState, type OperationEnv, type OperationHandler, type Sandbox } from '../sandbox.ts';
-import { ec2State, settleVolume, type SandboxVolume } from './ec2.ts';
+import { ec2State, settleVolume, snapshotById, type SandboxVolume } from './ec2.ts';
 
 export interface SandboxAddress {
   allocationId: string;
@@ -213,7 +213,7 @@ export const ec2VolumeOperations: Record<string, OperationHandler> = {
   CreateVolume(input, env) {
     const state = volumes(env);
     if (!input.AvailabilityZone) throw awsError('MissingParameter', 'The request must contain the parameter AvailabilityZone');
-    const snapshot = input.SnapshotId ? state.snapshots[input.SnapshotId] : undefined;
+    const snapshot = input.SnapshotId ? snapshotById(state, input.SnapshotId) : undefined;
     if (input.SnapshotId && !snapshot) throw awsError('InvalidSnapshot.NotFound', `The snapshot '${input.SnapshotId}' does not exist.`);
     if (snapshot && snapshot.state !== 'completed') throw awsError('IncorrectState', `Snapshot '${snapshot.id}' is not 'completed'.`);
     const size = input.Size ?? snapshot?.volumeSizeGb;

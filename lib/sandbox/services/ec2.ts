@@ -13,8 +13,9 @@
  *   snapshot still listed, and its Recycle Bin entry not yet listed, for timing.consistencyMs; a
  *   snapshot restored from the Recycle Bin hidden for consistencyMs, then `recovering`.
  */
-import { awsError, paginate, tagList, type AccountState, type OperationEnv, type Sandbox, type SandboxService } from '../sandbox.ts';
+import { awsError, currentPageCap, paginate, tagList, type AccountState, type OperationEnv, type Sandbox, type SandboxService } from '../sandbox.ts';
 import { rbinState, ruleCovers } from './rbin.ts';
+import { decodePosition, encodePosition, generatedIndex, listGenerated, lookupGenerated, type GeneratedSnapshots } from './ec2-generated.ts';
 
 export interface SandboxSnapshot {
   id: string;
@@ -109,6 +110,8 @@ export interface Ec2State {
   recycleBin: Record<string, RecycledSnapshot>;
   /** Snapshots just deleted: reads still see them until `until` (eventual consistency). */
   lingering?: Record<string, { snapshot: SandboxSnapshot; until: string }>;
+  /** A procedurally generated inventory (bench cases): snapshots derived on demand, never all held (ec2-generated.ts). */
+  generated?: GeneratedSnapshots;
   /** Mimic LocalStack and moto: DescribeSnapshots ignores the RestorableByUserIds filter (see mimicEmulatorSnapshots). */
   ignoresRestorableByFilter?: boolean;
 }
@@ -186,6 +189,16 @@ export function matchesFilters(filters: Filter[] | undefined, fields: Record<str
   return true;
 }
 
+/** A snapshot by id, explicit or generated (read only: a generated one is a fresh copy). */
+export const snapshotById = (state: Ec2State, id: string): SandboxSnapshot | undefined => lookupGenerated(state.generated, state.snapshots, id);
+
+/** A snapshot an operation is about to change: a generated one is materialised into state.snapshots first, so the change persists. */
+export function snapshotForUpdate(state: Ec2State, id: string): SandboxSnapshot | undefined {
+  const s = snapshotById(state, id);
+  if (s && !state.snapshots[id]) state.snapshots[id] = s;
+  return s;
+}
+
 const snapshotNotFound = (id: string) => awsError('InvalidSnapshot.NotFound', `The snapshot '${id}' does not exist.`);
 
 function snapshotOut(s: SandboxSnapshot, ownerId: string) {
@@ -213,7 +226,7 @@ function purgeExpired(state: Ec2State, now: Date) {
 }
 
 function taggable(state: Ec2State, id: string, now?: Date): { tags?: Record<string, string> } {
-  const snapshot = state.snapshots[id];
+  const snapshot = snapshotForUpdate(state, id);
   const item = (snapshot && now && hidden(snapshot, now) ? undefined : snapshot) ?? state.volumes[id] ?? state.images[id];
   if (!item) {
     const kind = id.startsWith('vol-') ? 'InvalidVolume.NotFound' : id.startsWith('ami-') ? 'InvalidAMIID.NotFound' : 'InvalidSnapshot.NotFound';
@@ -234,6 +247,34 @@ function listingCursor(state: Ec2State, input: { NextToken?: string }): SandboxS
   return Object.values(state.snapshots);
 }
 
+/**
+ * DescribeSnapshots (no SnapshotIds) over a generated inventory: the page is built from the
+ * generator, filters applied as it walks, the position carried in NextToken. Same rules as the
+ * explicit listing: MaxResults 5..1000, everything at once without it.
+ */
+function describeGenerated(state: Ec2State, gen: GeneratedSnapshots, input: any, env: OperationEnv, lingering: (id: string) => SandboxSnapshot | undefined) {
+  const now = env.now;
+  const paged = input.MaxResults !== undefined || Boolean(input.NextToken);
+  const max = input.MaxResults ?? (paged ? 1000 : Number.MAX_SAFE_INTEGER);
+  if (paged && (max > PAGE.maxMax || max < PAGE.minMax)) {
+    throw awsError('InvalidParameterValue', `DescribeSnapshots: the page size ${max} is out of range (${PAGE.minMax} to ${PAGE.maxMax}).`);
+  }
+  const position = input.NextToken ? decodePosition(input.NextToken) : 0;
+  if (position === undefined) throw awsError('InvalidParameterValue', 'DescribeSnapshots: the pagination token is invalid.');
+  const cap = currentPageCap();
+  const timed = env.sandbox.timing.scale > 0 || env.sandbox.timing.consistencyMs > 0;
+  const restorable: string[] | undefined = input.RestorableByUserIds?.length && !state.ignoresRestorableByFilter ? input.RestorableByUserIds : undefined;
+  const keep = (s: SandboxSnapshot) =>
+    (!timed || !hidden(settleSnapshot(s, now), now)) &&
+    (!restorable || (s.createVolumePermissions ?? []).some((p) => (p.group === 'all' && restorable.includes('all')) || (p.userId && restorable.includes(p.userId)))) &&
+    (!input.Filters?.length ||
+      matchesFilters(input.Filters, { 'snapshot-id': s.id, 'volume-id': s.volumeId, status: s.state, 'storage-tier': s.storageTier, 'owner-id': env.account.id }, s.tags));
+  // No generated snapshot is shared; a materialised one might have been since.
+  const skipGenerated = Boolean(restorable) && !Object.values(state.snapshots).some((s) => generatedIndex(gen, s.id) !== undefined && s.createVolumePermissions?.length);
+  const { items, next } = listGenerated(gen, state.snapshots, position, cap ? Math.min(max, cap) : max, keep, skipGenerated, timed ? lingering : undefined);
+  return { Snapshots: items.map((s) => snapshotOut(s, env.account.id)), NextToken: next !== undefined ? encodePosition(next) : undefined };
+}
+
 export const ec2Service: SandboxService = {
   id: 'ec2',
   operations: {
@@ -249,12 +290,14 @@ export const ec2Service: SandboxService = {
       const lingering = (id: string) => (state.lingering?.[id] && !reached(state.lingering[id].until, now) ? state.lingering[id].snapshot : undefined);
       if (input.SnapshotIds?.length) {
         items = (input.SnapshotIds as string[]).map((id) => {
-          const s = state.snapshots[id];
+          const s = snapshotById(state, id);
           if (s && !hidden(settleSnapshot(s, now), now)) return s;
           return lingering(id) ?? (() => { throw snapshotNotFound(id); })();
         });
         // A snapshot being taken completes after a few reads naming it (AWS: minutes to hours).
         for (const s of items) if (s.state === 'pending' && s.pollsUntilCompleted !== undefined && --s.pollsUntilCompleted <= 0) (s.state = 'completed'), delete s.pollsUntilCompleted;
+      } else if (state.generated) {
+        return describeGenerated(state, state.generated, input, env, lingering);
       } else {
         items = listingCursor(state, input);
         // Timed states only matter when the sandbox models time; the kind sandbox skips this pass (100,000-snapshot bench).
@@ -280,7 +323,7 @@ export const ec2Service: SandboxService = {
     },
 
     DescribeSnapshotAttribute(input, env) {
-      const s = stateOf(env).snapshots[input.SnapshotId];
+      const s = snapshotById(stateOf(env), input.SnapshotId);
       if (!s || hidden(s, env.now)) throw snapshotNotFound(input.SnapshotId);
       if (input.Attribute === 'createVolumePermission') {
         return { SnapshotId: s.id, CreateVolumePermissions: (s.createVolumePermissions ?? []).map((p) => (p.group ? { Group: p.group } : { UserId: p.userId })) };
@@ -400,11 +443,12 @@ export const ec2Service: SandboxService = {
 
     DeleteSnapshot(input, env) {
       const state = stateOf(env);
-      const s = state.snapshots[input.SnapshotId];
+      const s = snapshotForUpdate(state, input.SnapshotId);
       if (!s || hidden(s, env.now)) throw snapshotNotFound(input.SnapshotId);
       const using = imagesUsing(state, s.id);
       if (using.length) throw awsError('InvalidSnapshot.InUse', `The snapshot ${s.id} is currently in use by ${using[0].id}`);
       delete state.snapshots[s.id];
+      if (state.generated && generatedIndex(state.generated, s.id) !== undefined) state.generated.deleted[s.id] = true;
       const consistency = env.sandbox.timing.consistencyMs;
       // Reads keep seeing the snapshot for a while (EC2 eventual consistency).
       for (const [id, gone] of Object.entries(state.lingering ?? {})) if (reached(gone.until, env.now)) delete state.lingering![id];
@@ -420,7 +464,7 @@ export const ec2Service: SandboxService = {
 
     ModifySnapshotTier(input, env) {
       const state = stateOf(env);
-      const s = state.snapshots[input.SnapshotId];
+      const s = snapshotForUpdate(state, input.SnapshotId);
       if (!s || hidden(s, env.now)) throw snapshotNotFound(input.SnapshotId);
       settleSnapshot(s, env.now);
       if (s.state !== 'completed') throw awsError('IncorrectState', `The snapshot '${s.id}' is not in the 'completed' state.`);
@@ -439,7 +483,7 @@ export const ec2Service: SandboxService = {
     },
 
     RestoreSnapshotTier(input, env) {
-      const s = stateOf(env).snapshots[input.SnapshotId];
+      const s = snapshotForUpdate(stateOf(env), input.SnapshotId);
       if (!s || hidden(s, env.now)) throw snapshotNotFound(input.SnapshotId);
       settleSnapshot(s, env.now);
       if (s.storageTier !== 'archive') throw awsError('IncorrectState', `The snapshot '${s.id}' is not archived.`);
@@ -487,6 +531,7 @@ export const ec2Service: SandboxService = {
       if (recovering > 0) (s.state = 'recovering'), (s.recoveringUntil = isoAfter(env.now, recovering));
       if (consistency > 0) s.visibleAt = isoAfter(env.now, consistency);
       state.snapshots[s.id] = s;
+      if (state.generated) delete state.generated.deleted[s.id];
       return { SnapshotId: s.id, OutpostArn: undefined, Description: s.description ?? '', Encrypted: Boolean(s.encrypted), OwnerId: env.account.id, Progress: '100%', StartTime: new Date(s.startTime), State: 'recovering', VolumeId: s.volumeId, VolumeSize: s.volumeSizeGb };
     },
   },

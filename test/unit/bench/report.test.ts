@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkTargets, render, snapshotSlope, type BenchResults } from '../../../lib/bench/report.ts';
+import { checkTargets, memoryTargets, render, snapshotSlope, type BenchResults } from '../../../lib/bench/report.ts';
 import type { ScanResult } from '../../../lib/bench/scan.ts';
 
 const scan = (id: string, resources: number, wallMs: number): ScanResult =>
@@ -56,5 +56,27 @@ describe('snapshotSlope', () => {
       '1M snapshots scanned under 256 MB RSS (scan footprint, without the sandbox copy)',
       'wall time per 1k snapshots flat from ebs-10k to ebs-1000k (ratio of ms/1k)',
     ]);
+  });
+});
+
+describe('memoryTargets', () => {
+  it('says plainly whether the 100k and 1M targets are met, and which case was not run', () => {
+    // Prepare
+    const under = { ...scan('ebs-100k', 100_000, 9_000), scanRssMiB: 240, peakRssMiB: 250, runtime: 'bundle' as const };
+    // Act
+    const lines = memoryTargets([under]);
+    const over = memoryTargets([{ ...under, scanRssMiB: 411 }, { ...scan('ebs-1000k', 1_000_000, 90_000), scanRssMiB: 900, peakRssMiB: 910 }]);
+    const text = render({ startedAt: '', command: '', node: '', cpus: 2, latencyMs: 0, quick: false, scan: [scan('ebs-10k', 10_000, 1_000), under].map((s) => ({ ...s, runtime: 'bundle' as const })), endToEnd: [], targets: [] });
+    // Assess
+    expect(lines).toEqual([
+      'Memory target 100k snapshots < 256 MiB scan RSS: MET (240 MiB; peak RSS 250 MiB).',
+      'Memory target 1M snapshots < 256 MiB scan RSS: not measured in this run (--million).',
+    ]);
+    expect(over).toEqual([
+      'Memory target 100k snapshots < 256 MiB scan RSS: NOT MET (411 MiB; peak RSS 250 MiB).',
+      'Memory target 1M snapshots < 256 MiB scan RSS: NOT MET (900 MiB; peak RSS 910 MiB).',
+    ]);
+    expect(text).toContain('measured on the esbuild bundle (no tsx)');
+    expect(text).toContain('Memory target 100k snapshots < 256 MiB scan RSS: MET (240 MiB; peak RSS 250 MiB).');
   });
 });

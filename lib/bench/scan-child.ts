@@ -1,0 +1,19 @@
+/**
+ * The scan-case child as a bundle entry: main.ts bundles this file with esbuild and runs it with
+ * plain node, so a case's RSS is the scan's on the code path the CLI ships (a bundle), not tsx
+ * transpiling the TypeScript sources (~200 MiB of start RSS by itself).
+ *
+ *   node bench/.bundles/scan-child.mjs --case ebs-100k --latency-ms 0
+ */
+import { parseArgs } from 'node:util';
+import { runScanCase } from './scan.ts';
+
+const { values } = parseArgs({ options: { case: { type: 'string' }, 'latency-ms': { type: 'string', default: '0' } } });
+if (!values.case) throw new Error('--case is required');
+runScanCase(values.case, Number(values['latency-ms'])).then(
+  (result) => process.stdout.write(`${JSON.stringify({ ...result, runtime: 'bundle' })}\n`),
+  (error) => {
+    process.stderr.write(`scan child failed: ${(error as Error).stack ?? error}\n`);
+    process.exit(1);
+  },
+);
