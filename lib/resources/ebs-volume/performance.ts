@@ -21,7 +21,7 @@
  */
 import { CloudWatchClient, paginateGetMetricData, type MetricDataQuery } from '@aws-sdk/client-cloudwatch';
 import { DescribeVolumesModificationsCommand, EC2Client, ModifyVolumeCommand } from '@aws-sdk/client-ec2';
-import { z } from 'zod';
+import * as z from 'zod'; // namespace import: lets esbuild drop unused zod (locales, JSON Schema) from Lambda bundles
 import { retryTransient } from '../../aws/consistency.ts';
 import { computeOptimizerPermissions } from '../../compute-optimizer/recommendations.ts';
 import { SKIP_TAG } from '../../engine/scope.ts';

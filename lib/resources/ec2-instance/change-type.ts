@@ -17,7 +17,7 @@
  * a second gate.
  */
 import { DescribeInstanceStatusCommand, EC2Client, paginateDescribeInstanceTypes, ModifyInstanceAttributeCommand, StartInstancesCommand, StopInstancesCommand, type InstanceTypeInfo as AwsTypeInfo } from '@aws-sdk/client-ec2';
-import { z } from 'zod';
+import * as z from 'zod'; // namespace import: lets esbuild drop unused zod (locales, JSON Schema) from Lambda bundles
 import { SKIP_TAG } from '../../engine/scope.ts';
 import type { RegionContext, Remediator } from '../../engine/types.ts';
 import { usd } from '../../savings/prices.ts';

@@ -15,7 +15,7 @@
  *   equivalent (same architecture, at least the vCPU and memory).
  * Prices come from the one price table (ctx.prices.ec2OnDemandHourly).
  */
-import { z } from 'zod';
+import * as z from 'zod'; // namespace import: lets esbuild drop unused zod (locales, JSON Schema) from Lambda bundles
 import type { Detection, Detector } from '../../engine/types.ts';
 import { familyTypes, instanceTypeInfo, EC2_INSTANCE_TYPES, SIZE_ORDER, type InstanceTypeInfo } from '../../savings/ec2-instance-types.ts';
 import { usd, type PriceTable } from '../../savings/prices.ts';

@@ -17,7 +17,7 @@
  * (GB) × the $/GB-second of the function's architecture (one price table). Requests cost the
  * same at any size and are left out.
  */
-import { z } from 'zod';
+import * as z from 'zod'; // namespace import: lets esbuild drop unused zod (locales, JSON Schema) from Lambda bundles
 import type { Detection, Detector } from '../../engine/types.ts';
 import type { PriceTable } from '../../savings/prices.ts';
 import { usd } from '../../savings/prices.ts';

@@ -17,7 +17,7 @@
  * Undo sets the recorded size back the same way, only if nobody changed it since.
  */
 import { GetFunctionCommand, GetFunctionConfigurationCommand, LambdaClient, UpdateFunctionConfigurationCommand, type FunctionConfiguration } from '@aws-sdk/client-lambda';
-import { z } from 'zod';
+import * as z from 'zod'; // namespace import: lets esbuild drop unused zod (locales, JSON Schema) from Lambda bundles
 import { SKIP_TAG } from '../../engine/scope.ts';
 import type { ActionRecord, Remediator, RegionContext } from '../../engine/types.ts';
 import { ProtectedResourceError, UndoRefusedError, awsErrorName, errorMessage } from '../../util/errors.ts';

@@ -16,7 +16,7 @@
  * Deletion protection is not a detector protection: it is the plan's conflict for the
  * destructive action only (a person turned it on; trimtab never turns it off).
  */
-import { z } from 'zod';
+import * as z from 'zod'; // namespace import: lets esbuild drop unused zod (locales, JSON Schema) from Lambda bundles
 import type { Detection, Detector } from '../../engine/types.ts';
 import { usd } from '../../savings/prices.ts';
 import { classSpec, gp2BaselineIops, gp2BurstIops, gp3Included, hourlyPrice, instanceMonthly, nextSmallerClass, storageMonthly, successorOf } from './classes.ts';

@@ -41,7 +41,7 @@ import {
   StopDBInstanceCommand,
   type Tag,
 } from '@aws-sdk/client-rds';
-import { z } from 'zod';
+import * as z from 'zod'; // namespace import: lets esbuild drop unused zod (locales, JSON Schema) from Lambda bundles
 import { retryTransient } from '../../aws/consistency.ts';
 import { SKIP_TAG } from '../../engine/scope.ts';
 import type { Finding, Remediator } from '../../engine/types.ts';
