@@ -55,8 +55,8 @@ describe('the built trimtab command', () => {
       '@aws-sdk/client-elastic-load-balancing-v2',
       '@aws-sdk/client-lambda',
       '@aws-sdk/client-rbin',
-      '@aws-sdk/client-resource-groups-tagging-api', // S3 bucket tags
       '@aws-sdk/client-rds',
+      '@aws-sdk/client-resource-groups-tagging-api', // S3 bucket tags
       '@aws-sdk/client-s3',
     ]);
   });
