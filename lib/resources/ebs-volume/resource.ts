@@ -12,7 +12,7 @@ import { CloudWatchClient, paginateGetMetricData, type MetricDataQuery } from '@
 import { EC2Client, paginateDescribeVolumes, paginateDescribeVolumesModifications, type Volume } from '@aws-sdk/client-ec2';
 import type { RegionContext, ResourceType } from '../../engine/types.ts';
 import { batches } from '../../util/async.ts';
-import { withIoUsage } from './performance.ts';
+import { withIoUsage } from './io-usage.ts';
 
 export interface EbsVolume {
   id: string;
