@@ -1,5 +1,5 @@
 /**
- * The resource-event and alarm handlers, without Lambda: parse (Powertools parser + zod),
+ * The resource-event and alarm handlers, without Lambda: parse (trimtab's zod envelope, resolvers.ts),
  * resolve the resources, select the matching policies, run the engine on only those
  * resources, dispatch by mode (the engine does), and say what happened.
  *
@@ -10,13 +10,11 @@
 import { IdempotencyAlreadyInProgressError, IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
 import type { Context } from 'aws-lambda';
 import type { JSONValue } from '@aws-lambda-powertools/commons/types';
-import { parse } from '@aws-lambda-powertools/parser';
-import { EventBridgeEnvelope } from '@aws-lambda-powertools/parser/envelopes';
 import { runPolicies, type EngineDeps, type RunError, type RunResult, type RunSummary } from '../engine/run.ts';
 import type { Policy } from '../policy/load.ts';
 import { InvalidEventError } from '../util/errors.ts';
 import type { IdempotencyPersistence } from './idempotency.ts';
-import { ALARM_DETAIL_TYPE, ALARM_SOURCE, alarmDetailSchema, alarmTargets, issuesOf, parseEnvelope, resolveEvent, type EventBridgeEnvelopeData, type Target } from './resolvers.ts';
+import { ALARM_DETAIL_TYPE, ALARM_SOURCE, alarmDetailSchema, alarmTargets, issuesOf, parseDetail, parseEnvelope, resolveEvent, type EventBridgeEnvelopeData, type Target } from './resolvers.ts';
 import { policiesForAlarm, policiesForEvent } from './select.ts';
 
 export interface TriggerDeps {
@@ -205,7 +203,7 @@ export async function handleAlarm(event: unknown, deps: TriggerDeps): Promise<Tr
   if (envelope.source !== ALARM_SOURCE || envelope['detail-type'] !== ALARM_DETAIL_TYPE) {
     return logged(deps, skipped(base, `unrelated: the alarm function takes '${ALARM_DETAIL_TYPE}' from ${ALARM_SOURCE}, not '${envelope['detail-type']}' from ${envelope.source}`));
   }
-  const parsed = parse(event, EventBridgeEnvelope, alarmDetailSchema, true);
+  const parsed = parseDetail(event, alarmDetailSchema);
   if (!parsed.success) {
     throw new InvalidEventError(`Malformed alarm state change ${envelope.id}: ${issuesOf(parsed.error)}`);
   }

@@ -3,17 +3,45 @@
  * in a registry: a resource module adds its own entry (or a dimension name for alarms)
  * without touching the handlers.
  *
- * Each resolver parses the event's `detail` with its zod schema through the Powertools
- * EventBridge envelope: a detail that does not fit is malformed (InvalidEventError); a
- * well-formed event that names nothing trimtab handles is "unrelated" (a reason, no error).
+ * Each resolver parses the event's `detail` with its zod schema inside the EventBridge
+ * envelope: a detail that does not fit is malformed (InvalidEventError); a well-formed event
+ * that names nothing trimtab handles is "unrelated" (a reason, no error).
+ *
+ * The envelope schema is trimtab's own, not the Powertools parser's: its EventBridge envelope
+ * imports every Powertools schema, each with a named `{ z }` import, and that keeps all of zod
+ * (445 KiB minified with its locales) in the event and alarm functions (docs/performance.md).
  */
 import * as z from 'zod'; // namespace import: lets esbuild drop unused zod (locales, JSON Schema) from Lambda bundles
-import { parse } from '@aws-lambda-powertools/parser';
-import { EventBridgeEnvelope } from '@aws-lambda-powertools/parser/envelopes';
-import { EventBridgeSchema } from '@aws-lambda-powertools/parser/schemas';
 import { InvalidEventError } from '../util/errors.ts';
 
+/**
+ * The EventBridge event envelope, as AWS documents it ("Amazon EventBridge events" in the
+ * EventBridge user guide: version, id, detail-type, source, account, time, region, resources,
+ * detail) and with the same rules as the Powertools schema it replaces (time is ISO 8601,
+ * `replay-name` is set on replayed events). Unknown top-level fields are dropped.
+ */
+export const EventBridgeSchema = z.object({
+  version: z.string(),
+  id: z.string(),
+  source: z.string(),
+  account: z.string(),
+  time: z.iso.datetime(),
+  region: z.string(),
+  resources: z.array(z.string()),
+  'detail-type': z.string(),
+  detail: z.unknown(),
+  'replay-name': z.string().optional(),
+});
+
 export type EventBridgeEnvelopeData = z.infer<typeof EventBridgeSchema>;
+
+type ParsedDetail<D> = { success: true; data: D } | { success: false; error: z.ZodError };
+
+/** The event's `detail` parsed with `schema` inside the envelope: issue paths start at `detail`. */
+export function parseDetail<D>(event: unknown, schema: z.ZodType<D>): ParsedDetail<D> {
+  const parsed = EventBridgeSchema.extend({ detail: schema }).safeParse(event);
+  return parsed.success ? { success: true, data: parsed.data.detail as D } : { success: false, error: parsed.error };
+}
 
 /** The resources of one type an event names, in one region. */
 export interface Target {
@@ -45,7 +73,7 @@ export function registerResolver<D>(resolver: EventResolver<D>): EventResolver<D
 export const resolverKeys = () => [...resolvers.keys()].sort();
 
 type Issue = { path: PropertyKey[]; message: string };
-/** The zod issues behind a Powertools ParseError (its cause is a ZodError or the issue list itself). */
+/** The zod issues of a ZodError (or of an error whose cause is one), as `path: message; …`. */
 export function issuesOf(error: unknown, prefix = ''): string {
   const cause = (error as { cause?: unknown })?.cause;
   const list: Issue[] | undefined = Array.isArray(cause) ? cause : ((cause as { issues?: Issue[] })?.issues ?? (error as { issues?: Issue[] })?.issues);
@@ -54,7 +82,7 @@ export function issuesOf(error: unknown, prefix = ''): string {
 
 /** The EventBridge envelope, or InvalidEventError naming what is wrong. */
 export function parseEnvelope(event: unknown): EventBridgeEnvelopeData {
-  const parsed = parse(event, undefined, EventBridgeSchema, true);
+  const parsed = EventBridgeSchema.safeParse(event);
   if (!parsed.success) throw new InvalidEventError(`Not an EventBridge event: ${issuesOf(parsed.error)}`);
   return parsed.data;
 }
@@ -65,7 +93,7 @@ export function resolveEvent(event: unknown, envelope = parseEnvelope(event)): R
   if (!resolver) {
     return { kind: 'unrelated', reason: `no resolver for '${keyOf(envelope.source, envelope['detail-type'])}'; trimtab resolves: ${resolverKeys().join('; ')}` };
   }
-  const detail = parse(event, EventBridgeEnvelope, resolver.detail, true);
+  const detail = parseDetail(event, resolver.detail);
   if (!detail.success) throw new InvalidEventError(`Malformed '${envelope['detail-type']}' event ${envelope.id}: ${issuesOf(detail.error)}`);
   return resolver.resolve(detail.data, envelope);
 }

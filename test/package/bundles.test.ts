@@ -185,6 +185,32 @@ describe('the packaged functions: what each bundle carries', () => {
       expect(namedImports, `${name}: use "import * as z from 'zod'"`).toEqual([]);
     }
   });
+
+  it('keeps the Powertools parser out of the event and alarm functions: their EventBridge envelope is trimtab\'s own zod schema', () => {
+    // Prepare: the parser's EventBridge envelope imports every Powertools schema, each with a named `{ z }` import.
+    expect(FUNCTIONS).toEqual(expect.arrayContaining(['event', 'alarm']));
+    for (const name of FUNCTIONS) {
+      // Act
+      const { files, packages } = carried.get(name)!;
+      // Assess
+      expect(packages.has('@aws-lambda-powertools/parser'), name).toBe(false);
+      expect(files.filter((f) => f.includes('@aws-lambda-powertools/parser')), name).toEqual([]);
+    }
+  });
+
+  it('carries zod tree-shaken in every function: no locale but English, and under 120 KiB minified (all of zod is 445 KiB)', () => {
+    for (const name of FUNCTIONS) {
+      // Prepare: the zod files with bytes in this function's output.
+      const output = Object.values(carried.get(name)!.metafile.outputs)[0];
+      const zod = Object.entries(output.inputs).filter(([file, input]) => file.includes('node_modules/zod/') && input.bytesInOutput > 0);
+      // Act
+      const locales = zod.map(([file]) => /zod\/v4\/locales\/(.+)\.js$/.exec(file)?.[1]).filter((l): l is string => Boolean(l));
+      const bytes = zod.reduce((sum, [, input]) => sum + input.bytesInOutput, 0);
+      // Assess: the English messages are the only locale zod's default config uses.
+      expect(locales, name).toEqual(['en']);
+      expect(bytes, name).toBeLessThan(120 * 1024);
+    }
+  });
 });
 
 describe('the packaged functions: the compiled policies', () => {

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { resolveEvent, snapshotIdOf } from '../../../lib/triggers/resolvers.ts';
+import { alarmDetailSchema, issuesOf, parseDetail, parseEnvelope, resolveEvent, snapshotIdOf } from '../../../lib/triggers/resolvers.ts';
 import { InvalidEventError } from '../../../lib/util/errors.ts';
 
 const sample = (name: string) => JSON.parse(readFileSync(`events/${name}.json`, 'utf8'));
@@ -49,5 +49,35 @@ describe('resolveEvent', () => {
 
   it('rejects a CreateBucket event without a bucket name', () => {
     expect(() => resolveEvent(sample('malformed-create-bucket-no-bucket-name'))).toThrow('detail.requestParameters.bucketName is missing');
+  });
+});
+
+describe('the EventBridge envelope (trimtab\'s own schema, in place of the Powertools parser)', () => {
+  it('keeps the documented envelope fields and the replay name, and drops fields EventBridge does not send', () => {
+    // Prepare
+    const event = { ...sample('alarm-s3-growth-alarm'), 'replay-name': 'replay-1', extra: true };
+    // Act
+    const envelope = parseEnvelope(event);
+    // Assess
+    expect(Object.keys(envelope).sort()).toEqual(['account', 'detail', 'detail-type', 'id', 'region', 'replay-name', 'resources', 'source', 'time', 'version']);
+    expect(envelope).toMatchObject({ source: 'aws.cloudwatch', 'detail-type': 'CloudWatch Alarm State Change', 'replay-name': 'replay-1' });
+  });
+
+  it('rejects a time that is not ISO 8601 and an array input, naming the field', () => {
+    expect(() => parseEnvelope({ ...sample('asg-launch-successful'), time: 'yesterday' })).toThrow('Not an EventBridge event: time: Invalid ISO datetime');
+    expect(() => parseEnvelope([])).toThrow('Not an EventBridge event: (root): Invalid input: expected object, received array');
+  });
+
+  it('parses the detail inside the envelope, so issue paths start at detail', () => {
+    // Prepare
+    const malformed = sample('malformed-alarm-no-state');
+    // Act
+    const bad = parseDetail(malformed, alarmDetailSchema);
+    const good = parseDetail(sample('alarm-s3-growth-alarm'), alarmDetailSchema);
+    // Assess
+    expect(bad.success).toBe(false);
+    expect(bad.success ? '' : issuesOf(bad.error)).toBe('detail.state: Invalid input: expected object, received undefined');
+    expect(good.success && good.data.state.value).toBe('ALARM');
+    expect(good.success && good.data.configuration.metrics[0].metricStat?.metric.dimensions).toMatchObject({ BucketName: 'acme-web-assets' });
   });
 });
