@@ -21,6 +21,11 @@ import { alarmCreateSchema, type AlarmCreate } from './alarm-spec.ts';
 export const ALARM_METRIC_DEFAULTS: Record<string, { namespace: string; dimension: string }> = {
   asg: { namespace: 'AWS/EC2', dimension: 'AutoScalingGroupName' },
   's3-bucket': { namespace: 'AWS/S3', dimension: 'BucketName' },
+  // Dimension names per each service's CloudWatch metrics docs (EC2/Lambda/RDS/DynamoDB user guides).
+  'ec2-instance': { namespace: 'AWS/EC2', dimension: 'InstanceId' },
+  'lambda-function': { namespace: 'AWS/Lambda', dimension: 'FunctionName' },
+  'rds-instance': { namespace: 'AWS/RDS', dimension: 'DBInstanceIdentifier' },
+  'dynamodb-table': { namespace: 'AWS/DynamoDB', dimension: 'TableName' },
 };
 
 /** Marks alarms trimtab owns; the reconciler deletes no alarm without it. */

@@ -177,6 +177,10 @@ registerResolver({
 export const ALARM_DIMENSIONS = new Map<string, string>([
   ['AutoScalingGroupName', 'asg'],
   ['BucketName', 's3-bucket'],
+  ['InstanceId', 'ec2-instance'],
+  ['FunctionName', 'lambda-function'],
+  ['DBInstanceIdentifier', 'rds-instance'],
+  ['TableName', 'dynamodb-table'],
 ]);
 
 const metricSchema = z

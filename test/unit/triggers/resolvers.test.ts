@@ -4,6 +4,11 @@ import { alarmDetailSchema, issuesOf, parseDetail, parseEnvelope, resolveEvent, 
 import { InvalidEventError } from '../../../lib/util/errors.ts';
 
 const sample = (name: string) => JSON.parse(readFileSync(`events/${name}.json`, 'utf8'));
+/** The sample alarm event with its one metric moved to another namespace and dimensions. */
+const withDimensions = (event: any, namespace: string, dimensions: Record<string, string>) => {
+  event.detail.configuration.metrics[0].metricStat.metric = { ...event.detail.configuration.metrics[0].metricStat.metric, namespace, dimensions };
+  return event;
+};
 
 describe('resolveEvent', () => {
   it('resolves CloudTrail CreateBucket to the bucket, in the region of its location constraint', () => {
@@ -27,8 +32,22 @@ describe('resolveEvent', () => {
   });
 
   it('calls an alarm on an unmapped dimension unrelated, naming the dimensions it saw', () => {
-    const resolution = resolveEvent(sample('alarm-instance-cpu-unmapped'));
-    expect(resolution).toEqual({ kind: 'unrelated', reason: expect.stringContaining('it has InstanceId') });
+    const resolution = resolveEvent(withDimensions(sample('alarm-instance-cpu-unmapped'), 'AWS/ELB', { LoadBalancerName: 'acme-lb' }));
+    expect(resolution).toEqual({ kind: 'unrelated', reason: expect.stringContaining('it has LoadBalancerName') });
+  });
+
+  it.each([
+    ['AWS/EC2', 'InstanceId', 'i-12345678901234567', 'ec2-instance'],
+    ['AWS/Lambda', 'FunctionName', 'acme-thumbnailer', 'lambda-function'],
+    ['AWS/RDS', 'DBInstanceIdentifier', 'acme-orders-db', 'rds-instance'],
+    ['AWS/DynamoDB', 'TableName', 'acme-sessions', 'dynamodb-table'],
+  ])('resolves a %s alarm on %s to the %s named by it as %s', (namespace, dimension, id, resourceType) => {
+    // Prepare
+    const event = withDimensions(sample('alarm-instance-cpu-unmapped'), namespace, { [dimension]: id });
+    // Act
+    const resolution = resolveEvent(event);
+    // Assess
+    expect(resolution).toEqual({ kind: 'targets', targets: [{ resourceType, region: 'us-east-1', ids: [id] }] });
   });
 
   it('calls a CloudTrail call that is not CreateBucket unrelated', () => {
