@@ -30,5 +30,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   mkdirSync(REFERENCE_DIR, { recursive: true });
   for (const file of readdirSync(REFERENCE_DIR)) if (file.endsWith('.md') && !(file in pages)) rmSync(join(REFERENCE_DIR, file));
   for (const [file, text] of Object.entries(pages)) writeFileSync(join(REFERENCE_DIR, file), text);
-  console.log(`wrote ${OPTION_DOCS_FILE} (${Object.keys(docs).length} option descriptions) and ${Object.keys(pages).length} pages in ${REFERENCE_DIR}/`);
+  const { writeAwsRequiresSections } = await import('./aws-requires-pages.ts');
+  const updated = writeAwsRequiresSections();
+  console.log(`wrote ${OPTION_DOCS_FILE} (${Object.keys(docs).length} option descriptions), ${Object.keys(pages).length} pages in ${REFERENCE_DIR}/ and the "What AWS requires" tables of ${updated} pages in docs/resources/`);
 }

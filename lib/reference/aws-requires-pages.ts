@@ -1,0 +1,25 @@
+/** Writes each module's "What AWS requires" rows into its docs page (docs/resources/<type>.md). */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { withAwsRequiresSection } from '../resources/aws-requires.ts';
+import { awsRequiresByResource } from '../resources/aws-requires-index.ts';
+
+export const RESOURCE_DOCS_DIR = 'docs/resources';
+
+/** The page of each resource type as it should read, keyed by file path. */
+export function awsRequiresPages(): Record<string, string> {
+  const pages: Record<string, string> = {};
+  for (const [type, rows] of Object.entries(awsRequiresByResource)) {
+    if (!rows.length) continue;
+    const file = join(RESOURCE_DOCS_DIR, `${type}.md`);
+    pages[file] = withAwsRequiresSection(readFileSync(file, 'utf8'), rows);
+  }
+  return pages;
+}
+
+/** Rewrites the pages whose section is stale; returns how many pages carry a table. */
+export function writeAwsRequiresSections(): number {
+  const pages = awsRequiresPages();
+  for (const [file, text] of Object.entries(pages)) if (readFileSync(file, 'utf8') !== text) writeFileSync(file, text);
+  return Object.keys(pages).length;
+}
