@@ -177,6 +177,35 @@ export interface AppliedChange {
   /** The state after the change, as re-read or as written. */
   after: unknown;
   detail?: string;
+  /**
+   * A multi-step change that is not finished (a long AWS wait, or this invocation's time budget
+   * ran out between steps): call `apply` again at or after this time with the recorded progress.
+   * Every step taken so far has been recorded through `ApplyEnv.record` before this returns.
+   */
+  resumeAt?: string;
+}
+
+/** One step of a multi-step change, recorded (an action-record transition) before the next step starts. */
+export interface StepProgress {
+  /** The step's name, e.g. `stopped`, `type-modified`, `started`, `rolled-back`. */
+  step: string;
+  at: string;
+  /** What the next invocation needs to resume or compensate (ids, the old value). Small. */
+  state?: Record<string, unknown>;
+}
+
+/**
+ * What the engine hands a multi-step `apply`: the steps an earlier invocation recorded, a way to
+ * record the next one before starting the step after it, and this invocation's time budget.
+ * Single-call remediators ignore it.
+ */
+export interface ApplyEnv {
+  /** Steps recorded by earlier invocations of this same action, oldest first (empty on the first). */
+  progress: StepProgress[];
+  /** Records a finished step in the action record (durably) before the caller starts the next. */
+  record(step: StepProgress): Promise<void>;
+  /** Milliseconds left in this invocation; do not start a step that cannot finish in it. */
+  remainingMs(): number;
 }
 
 export interface Verification {
@@ -212,8 +241,12 @@ export interface Remediator<P = any, O = any> {
   deferUntil?(options: O, now: Date): { at: string; why: string } | undefined;
   /** Pure: turn a finding into the exact change. */
   plan(finding: Finding, options: O, ctx: { now: Date; prices: PriceTable }): PlanResult<P>;
-  /** The only place that writes. "Not found" counts as already done. */
-  apply(ctx: RegionContext, plan: Plan<P>, finding: Finding): Promise<AppliedChange>;
+  /**
+   * The only place that writes. "Not found" counts as already done. A multi-step change records
+   * each step through `env.record` before the next, resumes from `env.progress`, and returns
+   * `resumeAt` instead of sleeping through a long wait or past `env.remainingMs()`.
+   */
+  apply(ctx: RegionContext, plan: Plan<P>, finding: Finding, env?: ApplyEnv): Promise<AppliedChange>;
   /** Re-reads the real state; a failed verification fails the action. */
   verify(ctx: RegionContext, plan: Plan<P>, applied: AppliedChange): Promise<Verification>;
   /** Restores the before-state; throws UndoRefusedError when it cannot. */
