@@ -11,12 +11,12 @@
  * client created, a paginator called, an enum read. Commands and clients are classes, so the
  * proxies forward `new`, calls, static members and `instanceof`.
  */
-import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import Module, { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Script } from 'node:vm';
+import { privateTempDir, whyNotPrivate } from './private-dir.mjs';
 
 type Loader = () => Record<string, unknown>;
 
@@ -39,12 +39,12 @@ function loadSdkBundle(file: string): Record<string, Loader> {
   if (process.env.TRIMTAB_CODE_CACHE === '0') return createRequire(file)(file) as Record<string, Loader>;
   const source = readFileSync(file, 'utf8');
   const { size, mtimeMs } = statSync(file);
-  const dir = join(tmpdir(), 'trimtab-code-cache');
+  const { dir, problem } = privateTempDir('trimtab-code-cache');
   const cacheFile = join(dir, `sdk-${size}-${Math.round(mtimeMs)}-${process.version}-${process.arch}.bin`);
   let cachedData: Buffer | undefined;
   try {
     // Compiled code runs as is: only from a folder this user owns and nobody else can write to.
-    if (ownPrivateDir(dir)) cachedData = readFileSync(cacheFile);
+    if (!problem) cachedData = readFileSync(cacheFile);
   } catch {
     // first run: no cache yet
   }
@@ -53,8 +53,7 @@ function loadSdkBundle(file: string): Record<string, Loader> {
     // At exit the functions this run compiled are in the cache too; a rename keeps concurrent runs from reading half a file.
     process.once('exit', () => {
       try {
-        mkdirSync(dir, { recursive: true, mode: 0o700 });
-        if (!ownPrivateDir(dir)) return;
+        if (problem || whyNotPrivate(dir)) return;
         const partial = `${cacheFile}.${process.pid}`;
         writeFileSync(partial, script.createCachedData(), { mode: 0o600 });
         renameSync(partial, cacheFile);
@@ -66,13 +65,6 @@ function loadSdkBundle(file: string): Record<string, Loader> {
   const module = { exports: {} as Record<string, Loader> };
   (script.runInThisContext() as (...args: unknown[]) => void).call(module.exports, module.exports, createRequire(file), module, file, dirname(file));
   return module.exports;
-}
-
-/** The temp folder is shared: a cache folder made by another user, or writable by others, is not used. */
-function ownPrivateDir(dir: string): boolean {
-  const stat = statSync(dir, { throwIfNoEntry: false });
-  if (!stat?.isDirectory()) return false;
-  return process.getuid ? stat.uid === process.getuid() && (stat.mode & 0o022) === 0 : true;
 }
 
 /** dist/cli/sdk.cjs sits next to the chunk this code is bundled into. */

@@ -4,8 +4,16 @@
 
 // Lambda runs nodejs22.x; the CLI supports Node 20, so the SDK's Node-22 notice is noise here.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-// Node ≥ 22.1 keeps V8's compiled code for the bundle between runs (in the temp folder); Node 20 has no such API.
-(await import('node:module')).enableCompileCache?.();
+// Node ≥ 22.1 keeps V8's compiled code for the bundle between runs; Node 20 has no such API. Compiled
+// code runs as is, so the cache lives in this user's private folder (<tmp>/trimtab-compile-cache-<uid>,
+// 0700, checked with lstat: lib/cli/private-dir.mjs), never in Node's default <tmp>/node-compile-cache
+// that every user of the machine shares; when that folder is not private, no cache.
+const { enableCompileCache } = await import('node:module');
+if (enableCompileCache) {
+  const { compileCacheDir } = await import('./private-dir.mjs');
+  const dir = compileCacheDir();
+  if (dir) enableCompileCache(dir);
+}
 const bundle = new URL('../../dist/cli/main.mjs', import.meta.url);
 let main;
 try {

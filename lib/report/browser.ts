@@ -5,14 +5,16 @@
  *
  *   1. CHROMIUM_PATH, when set (any Chrome or Chromium you choose);
  *   2. on Linux x64, the headless Chromium inside @sparticuz/chromium (pinned), unpacked once
- *      to the temp folder by its executablePath();
+ *      by its executablePath() into this user's private folder <tmp>/trimtab-chromium-<uid>
+ *      (0700, checked with lstat; never a <tmp>/chromium another user could have placed);
  *   3. otherwise an installed Chrome/Chromium: on PATH, or where macOS/Windows installers put it;
  *   4. none: an error naming what to install for this platform.
  */
 import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { delimiter, dirname, join } from 'node:path';
 import type { BrowserContext } from 'playwright-core';
+import { privateTempDir } from '../cli/private-dir.mjs';
 
 /** Flags for a quiet, offline, throwaway system browser (the team's toolchain notes). */
 export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
@@ -81,14 +83,34 @@ export function chooseBrowser(host: BrowserHost = currentHost()): { kind: 'path'
   throw new Error(`No headless browser for ${host.platform}/${host.arch}: ${installHint(host)}, or set CHROMIUM_PATH to a Chrome or Chromium binary.`);
 }
 
+export interface NpmChromiumOptions {
+  /** The temp folder (default: os.tmpdir()). */
+  tmp?: string;
+  /** The user the private folder must belong to (default: this process's uid). */
+  uid?: number;
+}
+
 /**
- * Unpacks the npm Chromium (to <tmp>/chromium) once. Test files run in parallel processes and
- * the package writes the binary in place, so a second process could launch a half-written
- * file: one process unpacks under a lock directory, the others wait for it.
+ * Unpacks the npm Chromium once, into this user's private folder `<tmp>/trimtab-chromium-<uid>`.
+ *
+ * @sparticuz/chromium is built for Lambda, where /tmp belongs to one function: it runs
+ * `<tmp>/chromium` whenever that file exists, and loads the SwiftShader libraries it unpacks next
+ * to it. On a shared machine another user can place that file first, and it would run as the
+ * victim. So the package is pointed at a folder only this user controls (created 0700, and used
+ * only when lstat shows a real directory of this uid with mode 0700: lib/cli/private-dir.mjs);
+ * anything else is refused with the reason, and a file at `<tmp>/chromium` is never looked at.
+ *
+ * Test files run in parallel processes and the package writes the binary in place, so a second
+ * process could launch a half-written file: one process unpacks under a lock directory, the
+ * others wait for it.
  */
-async function npmChromium(): Promise<BrowserChoice> {
+export async function npmChromium(options: NpmChromiumOptions = {}): Promise<BrowserChoice> {
+  const { dir, problem } = privateTempDir('trimtab-chromium', options);
+  if (problem) {
+    throw new Error(`Will not unpack or run the npm Chromium in ${dir}: ${problem}. It may have been placed there by another user: remove it, or set TMPDIR to a folder of your own, or set CHROMIUM_PATH to a Chrome or Chromium binary.`);
+  }
   const { default: Chromium } = await import('@sparticuz/chromium');
-  const lock = join(tmpdir(), 'trimtab-chromium-unpack.lock');
+  const lock = join(dir, 'unpack.lock');
   const deadline = Date.now() + 120_000;
   for (;;) {
     try {
@@ -103,11 +125,31 @@ async function npmChromium(): Promise<BrowserChoice> {
     }
   }
   try {
-    const executablePath = await Chromium.executablePath();
+    const executablePath = await inFolder(dir, () => Chromium.executablePath());
+    // A package version that stopped honouring the temp folder would run something else: refuse.
+    if (dirname(executablePath) !== dir) throw new Error(`@sparticuz/chromium unpacked to ${executablePath}, outside the private folder ${dir}: set CHROMIUM_PATH to a Chrome or Chromium binary.`);
     return { executablePath, args: Chromium.args.filter((a) => !UNSAFE_NPM_ARGS.has(a)), source: 'npm @sparticuz/chromium' };
   } finally {
     rmSync(lock, { recursive: true, force: true });
   }
+}
+
+/**
+ * Runs `start` with os.tmpdir() answering `dir`. @sparticuz/chromium reads tmpdir() only in the
+ * synchronous part of executablePath() (where it checks for `<tmp>/chromium` and names every
+ * output file), so TMPDIR is restored before anything else in this process can run.
+ */
+async function inFolder<T>(dir: string, start: () => Promise<T>): Promise<T> {
+  const saved = process.env.TMPDIR;
+  let pending: Promise<T>;
+  process.env.TMPDIR = dir;
+  try {
+    pending = start();
+  } finally {
+    if (saved === undefined) delete process.env.TMPDIR;
+    else process.env.TMPDIR = saved;
+  }
+  return pending;
 }
 
 export async function resolveBrowser(host: BrowserHost = currentHost()): Promise<BrowserChoice> {

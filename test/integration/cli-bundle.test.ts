@@ -64,42 +64,62 @@ describe('the built trimtab command', () => {
     ]);
   });
 
-  it("keeps V8's code cache of the SDK bundle in the temp folder at the first scan and reuses it after", async () => {
+  it("keeps V8's code cache of the SDK bundle in the user's private folder of the temp folder at the first scan and reuses it after", async () => {
     // Prepare
     const tmp = join(dir, 'tmp');
+    const cacheDir = join(tmp, `trimtab-code-cache-${process.getuid!()}`);
     const { mkdirSync, readdirSync, statSync } = await import('node:fs');
     mkdirSync(tmp);
     const scan = () => exec(process.execPath, [BIN, 'scan', '--sandbox', '--output', 'json'], { cwd: dir, env: env({ TMPDIR: tmp }), timeout: 60_000 });
 
     // Act
     const first = JSON.parse((await scan()).stdout) as { summary: { findings: number } };
-    const [cache] = readdirSync(join(tmp, 'trimtab-code-cache'));
-    const written = statSync(join(tmp, 'trimtab-code-cache', cache)).mtimeMs;
+    const [cache] = readdirSync(cacheDir);
+    const written = statSync(join(cacheDir, cache)).mtimeMs;
     const second = JSON.parse((await scan()).stdout) as { summary: { findings: number } };
 
     // Assess: one cache for this sdk.cjs, Node and CPU; accepted by V8 on the second run, so not rewritten
     expect(cache).toMatch(new RegExp(`^sdk-\\d+-\\d+-${process.version.replace(/\./g, '\\.')}-${process.arch}\\.bin$`));
-    expect(statSync(join(tmp, 'trimtab-code-cache', cache)).size).toBeGreaterThan(1_000_000);
-    expect(readdirSync(join(tmp, 'trimtab-code-cache'))).toEqual([cache]);
-    expect(statSync(join(tmp, 'trimtab-code-cache', cache)).mtimeMs).toBe(written);
+    expect(statSync(cacheDir).mode & 0o777).toBe(0o700);
+    expect(statSync(join(cacheDir, cache)).size).toBeGreaterThan(1_000_000);
+    expect(readdirSync(cacheDir)).toEqual([cache]);
+    expect(statSync(join(cacheDir, cache)).mtimeMs).toBe(written);
     expect(second.summary.findings).toBe(first.summary.findings);
     expect(first.summary.findings).toBeGreaterThan(10);
-  });
+  }, 180_000);
 
   it('neither reads nor writes a code cache folder that others can write to', async () => {
     // Prepare: a shared temp folder whose cache folder is world-writable
     const { chmodSync, mkdirSync, readdirSync } = await import('node:fs');
     const tmp = join(dir, 'shared-tmp');
-    mkdirSync(join(tmp, 'trimtab-code-cache'), { recursive: true });
-    chmodSync(join(tmp, 'trimtab-code-cache'), 0o777);
+    const cacheDir = join(tmp, `trimtab-code-cache-${process.getuid!()}`);
+    mkdirSync(cacheDir, { recursive: true });
+    chmodSync(cacheDir, 0o777);
 
     // Act
     const { stdout } = await exec(process.execPath, [BIN, 'scan', '--sandbox', '--output', 'json'], { cwd: dir, env: env({ TMPDIR: tmp }), timeout: 60_000 });
 
     // Assess: the scan ran, and left nothing there for the next run to execute
     expect((JSON.parse(stdout) as { summary: { findings: number } }).summary.findings).toBeGreaterThan(10);
-    expect(readdirSync(join(tmp, 'trimtab-code-cache'))).toEqual([]);
-  });
+    expect(readdirSync(cacheDir)).toEqual([]);
+  }, 120_000);
+
+  it('neither reads nor writes through a code cache folder that is a symbolic link (into the victim’s home)', async () => {
+    // Prepare: another user links the cache name to a private folder of the victim (statSync would follow it and accept it)
+    const { mkdirSync, readdirSync, symlinkSync } = await import('node:fs');
+    const tmp = join(dir, 'linked-tmp');
+    const victim = join(dir, 'victim-home');
+    mkdirSync(tmp);
+    mkdirSync(victim, { mode: 0o700 });
+    symlinkSync(victim, join(tmp, `trimtab-code-cache-${process.getuid!()}`));
+
+    // Act
+    const { stdout } = await exec(process.execPath, [BIN, 'scan', '--sandbox', '--output', 'json'], { cwd: dir, env: env({ TMPDIR: tmp }), timeout: 60_000 });
+
+    // Assess: the scan ran without the cache; nothing was written where the link points
+    expect((JSON.parse(stdout) as { summary: { findings: number } }).summary.findings).toBeGreaterThan(10);
+    expect(readdirSync(victim)).toEqual([]);
+  }, 120_000);
 
   it('prints the package version for --version and -V', async () => {
     // Prepare

@@ -1,5 +1,8 @@
-import { describe, expect, it } from 'vitest';
-import { chooseBrowser, installHint, systemChromiumPath, type BrowserHost } from '../../../lib/report/browser.ts';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { chooseBrowser, installHint, npmChromium, resolveBrowser, systemChromiumPath, type BrowserHost } from '../../../lib/report/browser.ts';
 
 const host = (overrides: Partial<BrowserHost> & { files?: string[] }): BrowserHost => {
   const files = new Set(overrides.files ?? []);
@@ -78,5 +81,78 @@ describe('chooseBrowser', () => {
 
     // Act / Assess
     expect(systemChromiumPath(win)).toBe('C:\\Users\\me\\AppData\\Local\\Google\\Chrome\\Application\\chrome.exe');
+  });
+});
+
+describe('the npm Chromium on a shared machine (issue 24 point 5)', () => {
+  const uid = process.getuid!();
+  let tmp: string;
+  let saved: string | undefined;
+
+  beforeEach(() => {
+    // A stand-in for the shared /tmp (sticky, world-writable), as os.tmpdir() for this test.
+    tmp = mkdtempSync(join(tmpdir(), 'trimtab-shared-tmp-'));
+    chmodSync(tmp, 0o1777);
+    saved = process.env.TMPDIR;
+    process.env.TMPDIR = tmp;
+  });
+
+  afterEach(() => {
+    if (saved === undefined) delete process.env.TMPDIR;
+    else process.env.TMPDIR = saved;
+    rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it("never runs a <tmp>/chromium planted by another user: @sparticuz/chromium is pointed at this user's 0700 folder", async () => {
+    // Prepare: another user's program where the package looks first; this user's earlier unpack in its private folder
+    writeFileSync(join(tmp, 'chromium'), '#!/bin/sh\nexit 0\n', { mode: 0o755 });
+    const own = join(tmp, `trimtab-chromium-${uid}`);
+    mkdirSync(own, { mode: 0o700 });
+    writeFileSync(join(own, 'chromium'), 'unpacked by this user', { mode: 0o700 });
+
+    // Act: the real package's executablePath(), through resolveBrowser on Linux x64
+    const choice = await resolveBrowser({ platform: 'linux', arch: 'x64', env: {}, exists: existsSync });
+
+    // Assess: this user's binary; the temp folder is os.tmpdir() again afterwards
+    expect(choice.executablePath).toBe(join(own, 'chromium'));
+    expect(readFileSync(choice.executablePath, 'utf8')).toBe('unpacked by this user');
+    expect(choice.source).toBe('npm @sparticuz/chromium');
+    expect(tmpdir()).toBe(tmp);
+  });
+
+  it('refuses, naming why, when the private folder is a symbolic link planted by someone else', async () => {
+    // Prepare: a link to a folder holding a "chromium" of theirs
+    mkdirSync(join(tmp, 'theirs'), { mode: 0o700 });
+    writeFileSync(join(tmp, 'theirs', 'chromium'), 'theirs', { mode: 0o755 });
+    symlinkSync(join(tmp, 'theirs'), join(tmp, `trimtab-chromium-${uid}`));
+
+    // Act
+    const outcome = npmChromium({ tmp });
+
+    // Assess
+    await expect(outcome).rejects.toThrow(`Will not unpack or run the npm Chromium in ${join(tmp, `trimtab-chromium-${uid}`)}: it is a symbolic link (never followed).`);
+  });
+
+  it('refuses a private folder that belongs to another uid', async () => {
+    // Prepare: the folder exists (made by this process); the user asking has another uid
+    mkdirSync(join(tmp, `trimtab-chromium-${uid + 4242}`), { mode: 0o700 });
+
+    // Act
+    const outcome = npmChromium({ tmp, uid: uid + 4242 });
+
+    // Assess
+    await expect(outcome).rejects.toThrow(`it belongs to uid ${uid}, not to this user (uid ${uid + 4242})`);
+  });
+
+  it('refuses a private folder that group or others can write to', async () => {
+    // Prepare
+    mkdirSync(join(tmp, `trimtab-chromium-${uid}`));
+    chmodSync(join(tmp, `trimtab-chromium-${uid}`), 0o777);
+
+    // Act
+    const outcome = npmChromium({ tmp });
+
+    // Assess
+    await expect(outcome).rejects.toThrow('its mode is 0777: group or others have access (0700 needed)');
   });
 });
