@@ -91,7 +91,8 @@ async function checkPermissions(set: PolicySet, mode: CliMode, clients: AwsClien
   const { IAMClient, paginateSimulatePrincipalPolicy } = await import('@aws-sdk/client-iam');
   const iam = clients.get(IAMClient, 'us-east-1');
   const partition = identity.arn.split(':')[1];
-  const statements = statementsFor(cliActions(set.policies, mode));
+  // The Allows it needs (the guarding Denies are what it must not be able to do: not simulated as needed).
+  const statements = statementsFor(cliActions(set.policies, mode)).filter((s) => s.Effect === 'Allow');
   const total = new Set(statements.flatMap((s) => s.Action)).size;
   const missing: NonNullable<Check['missing']> = [];
   try {

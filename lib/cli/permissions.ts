@@ -17,7 +17,7 @@ export type CliMode = 'scan' | 'run';
 
 export interface PolicyDocument {
   Version: '2012-10-17';
-  Statement: Array<{ Sid: string; Effect: 'Allow'; Action: string[]; Resource: string | string[] }>;
+  Statement: Array<{ Sid: string; Effect: 'Allow' | 'Deny'; Action: string[]; Resource: string | string[]; Condition?: Record<string, Record<string, unknown>> }>;
 }
 
 /** The IAM actions the CLI needs for these policies in this mode, sorted. */
@@ -43,7 +43,13 @@ export function concreteArn(resource: unknown, where: { partition: string; accou
   return [text.replaceAll('${AWS::Partition}', where.partition).replaceAll('${AWS::AccountId}', where.account ?? '*').replace(/^arn:aws:/, `arn:${where.partition}:`)];
 }
 
-/** The IAM policy document (identity-based) for the CLI. */
+/** Condition values with their CloudFormation Fn::Sub resolved like resources (concreteArn). */
+function concreteCondition(condition: Record<string, Record<string, unknown>>, where: { partition: string; account?: string }): Record<string, Record<string, unknown>> {
+  const value = (v: unknown): unknown => (Array.isArray(v) ? v.map(value) : v && typeof v === 'object' ? concreteArn(v, where)[0] : v);
+  return Object.fromEntries(Object.entries(condition).map(([op, keys]) => [op, Object.fromEntries(Object.entries(keys).map(([k, v]) => [k, value(v)]))]));
+}
+
+/** The IAM policy document (identity-based) for the CLI: the Allows, and the Denies that guard the writes (lib/deploy/iam.ts guardStatements). */
 export function cliPolicyDocument(policies: Policy[], mode: CliMode, where: { partition?: string; account?: string } = {}): PolicyDocument {
   const partition = where.partition ?? 'aws';
   if (!(PARTITIONS as readonly string[]).includes(partition)) throw new TrimtabError(`--partition '${partition}' is not an AWS partition. Valid partitions: ${PARTITIONS.join(', ')}`);
@@ -55,8 +61,8 @@ export function cliPolicyDocument(policies: Policy[], mode: CliMode, where: { pa
     Statement: statements.map((s) => {
       const resources = concreteArn(s.Resource, { partition, account: where.account });
       const reads = s.Action.every((a) => !isWriteAction(a));
-      const sid = resources.length === 1 && resources[0] === '*' ? 'TrimtabReadAnyResource' : `Trimtab${reads ? 'Read' : 'Write'}${++n}`;
-      return { Sid: sid, Effect: 'Allow', Action: s.Action, Resource: resources.length === 1 ? resources[0] : resources };
+      const sid = s.Effect === 'Deny' ? `TrimtabGuard${++n}` : resources.length === 1 && resources[0] === '*' && !s.Condition ? 'TrimtabReadAnyResource' : `Trimtab${reads ? 'Read' : 'Write'}${++n}`;
+      return { Sid: sid, Effect: s.Effect, Action: s.Action, Resource: resources.length === 1 ? resources[0] : resources, ...(s.Condition ? { Condition: concreteCondition(s.Condition, { partition, account: where.account }) } : {}) };
     }),
   };
 }

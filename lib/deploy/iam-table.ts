@@ -15,7 +15,7 @@ export interface FunctionRole {
   /** The function's short name (scan, approvalPage). */
   name: string;
   roleId: string;
-  statements: Array<{ Effect: string; Action: string[]; Resource: unknown[] }>;
+  statements: Array<{ Effect: string; Action: string[]; Resource: unknown[]; Condition?: Record<string, Record<string, unknown>> }>;
 }
 
 const asArray = <T>(value: T | T[]): T[] => (Array.isArray(value) ? value : [value]);
@@ -29,7 +29,7 @@ export function functionRoles(template: { Resources: Record<string, any> }): Fun
       const roleId = fn.Properties.Role?.['Fn::GetAtt']?.[0] as string;
       const role = resources[roleId];
       const statements = (role?.Properties?.Policies ?? []).flatMap((p: any) =>
-        asArray(p.PolicyDocument.Statement).map((s: any) => ({ Effect: s.Effect, Action: asArray(s.Action) as string[], Resource: asArray(s.Resource) })),
+        asArray(p.PolicyDocument.Statement).map((s: any) => ({ Effect: s.Effect, Action: asArray(s.Action) as string[], Resource: asArray(s.Resource), ...(s.Condition ? { Condition: s.Condition } : {}) })),
       );
       const name = String(fn.Properties.FunctionName ?? functionId).replace(/^trimtab-[a-z0-9]+-/, '');
       return { functionId, name, roleId, statements };
@@ -41,7 +41,8 @@ export function renderResource(value: unknown): string {
   if (typeof value === 'string') return value;
   if (value && typeof value === 'object') {
     const v = value as Record<string, any>;
-    if ('Fn::Sub' in v) return String(Array.isArray(v['Fn::Sub']) ? v['Fn::Sub'][0] : v['Fn::Sub']);
+    // `${!x}` is Fn::Sub's escape for a literal `${x}` (an IAM policy variable).
+    if ('Fn::Sub' in v) return String(Array.isArray(v['Fn::Sub']) ? v['Fn::Sub'][0] : v['Fn::Sub']).replaceAll('${!', '${');
     if ('Fn::GetAtt' in v) return `${v['Fn::GetAtt'][0]}.${v['Fn::GetAtt'][1]}`;
     if ('Ref' in v) return v.Ref.startsWith('AWS::') ? `\${${v.Ref}}` : v.Ref;
     if ('Fn::Join' in v) return (v['Fn::Join'][1] as unknown[]).map(renderResource).join(v['Fn::Join'][0]);
@@ -49,14 +50,22 @@ export function renderResource(value: unknown): string {
   return JSON.stringify(value);
 }
 
-/** One row per function and statement: actions, resources. */
+/** A statement's Condition in words: `Operator key = value` per key (`Null aws:ResourceTag/trimtab:skip = false`). */
+export function renderCondition(condition: Record<string, Record<string, unknown>> | undefined): string {
+  if (!condition) return '';
+  return Object.entries(condition)
+    .flatMap(([op, keys]) => Object.entries(keys).map(([key, value]) => `\`${op} ${key} = ${asArray(value).map(renderResource).join(' or ')}\``))
+    .join('; ');
+}
+
+/** One row per function and statement: effect, actions, resources, condition. */
 export function iamTable(template: { Resources: Record<string, any> }): string {
-  const rows = ['| Function | Actions | Resources |', '| --- | --- | --- |'];
+  const rows = ['| Function | Effect | Actions | Resources | Condition |', '| --- | --- | --- | --- | --- |'];
   for (const fn of functionRoles(template)) {
     for (const s of fn.statements) {
       const actions = [...s.Action].sort().map((a) => `\`${a}\``).join(', ');
       const resources = s.Resource.map((r) => `\`${renderResource(r)}\``).join(', ');
-      rows.push(`| ${fn.name} | ${actions} | ${resources} |`);
+      rows.push(`| ${fn.name} | ${s.Effect} | ${actions} | ${resources} | ${renderCondition(s.Condition)} |`);
     }
   }
   return rows.join('\n');

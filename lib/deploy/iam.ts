@@ -9,9 +9,10 @@ import { detectors, remediators, resourceTypes } from '../resources/registry.ts'
 import { isReadOnlyOperation } from '../aws/operations.ts';
 
 export interface IamStatement {
-  Effect: 'Allow';
+  Effect: 'Allow' | 'Deny';
   Action: string[];
   Resource: unknown;
+  Condition?: Record<string, Record<string, unknown>>;
 }
 
 const sub = (arn: string) => ({ 'Fn::Sub': arn });
@@ -58,6 +59,7 @@ export const RESOURCE_ARNS: Record<string, unknown> = {
   // rightsize-launch-template (asg): a new launch template version, a refresh of the group, and the RunInstances
   // check Auto Scaling makes when a group is pointed at a launch template (EC2 Auto Scaling User Guide, "API permissions").
   'ec2:CreateLaunchTemplateVersion': sub('arn:${AWS::Partition}:ec2:*:${AWS::AccountId}:launch-template/*'),
+  // Only through a launch template of this account, every resource from the template (ACTION_CONDITIONS).
   'ec2:RunInstances': [sub('arn:${AWS::Partition}:ec2:*:${AWS::AccountId}:*'), sub('arn:${AWS::Partition}:ec2:*::image/*'), SNAPSHOT_ARN],
   'autoscaling:StartInstanceRefresh': sub('arn:${AWS::Partition}:autoscaling:*:${AWS::AccountId}:autoScalingGroup:*:autoScalingGroupName/*'),
   'logs:PutRetentionPolicy': sub('arn:${AWS::Partition}:logs:*:${AWS::AccountId}:log-group:*'),
@@ -104,9 +106,115 @@ const isRead = (action: string) => {
   return isReadOnlyOperation(service, operation);
 };
 
-/** Group actions into statements: one per resource ARN, reads without a narrower ARN on "*". */
+/**
+ * Conditions an Allow carries beyond its resource ARN (IAM as the second lock, issue 24 point 6).
+ * Sources: the Service Authorization Reference (condition keys per action) and the guides named.
+ */
+export const ACTION_CONDITIONS: Record<string, Record<string, Record<string, unknown>>> = {
+  // rightsize-launch-template: Auto Scaling checks ec2:RunInstances when a group is pointed at a launch
+  // template. Only a launch template of this account, and every resource of the launch taken from it
+  // (EC2 User Guide, "Use launch templates to control launching instances": ec2:LaunchTemplate,
+  // ec2:IsLaunchTemplateResource): no other image, snapshot, subnet or profile can be named in the call.
+  'ec2:RunInstances': {
+    ArnLike: { 'ec2:LaunchTemplate': sub('arn:${AWS::Partition}:ec2:*:${AWS::AccountId}:launch-template/*') },
+    Bool: { 'ec2:IsLaunchTemplateResource': 'true' },
+  },
+  // change-instance-type sets one attribute, the instance type. ec2:Attribute names the attribute a
+  // ModifyInstanceAttribute call sets (Service Authorization Reference); where AWS puts it in the
+  // request context anything else (user data, shutdown behaviour, termination protection, security
+  // groups) is refused. IfExists: the key's presence per attribute is not documented (belief), and a
+  // resize must not fail on its absence.
+  'ec2:ModifyInstanceAttribute': {
+    StringEqualsIgnoreCaseIfExists: { 'ec2:Attribute': 'instanceType' },
+  },
+};
+
+/** The skip tag trimtab honours in code (lib/engine/scope.ts SKIP_TAG), as an IAM condition: the tag is present, whatever its value. */
+export const SKIP_TAG_CONDITION = { Null: { 'aws:ResourceTag/trimtab:skip': 'false' } };
+
+/**
+ * Writes whose resource AWS authorises with `aws:ResourceTag` (Service Authorization Reference,
+ * condition keys of the action's resource type): an explicit Deny refuses them on a resource
+ * tagged `trimtab:skip`, so the tag holds even if trimtab's own check had a bug. For a resource the
+ * call creates (a new snapshot, a new volume) the key is absent and the Deny does not apply.
+ *
+ * Not expressible, and so resting on trimtab's code alone (docs/security.md, "IAM and local files"):
+ * s3:PutLifecycleConfiguration (bucket actions are not authorised on the bucket's tags unless the
+ * bucket opts in to attribute-based access control); application-autoscaling:* and cloudwatch alarm
+ * writes (the tag is on the DynamoDB table, not on the scalable target or the alarm trimtab creates);
+ * rbin:CreateRule, rbin:TagResource, ec2:AllocateAddress, events:PutEvents (they create, or act on
+ * trimtab's own resources).
+ */
+export const SKIP_TAG_DENY_ACTIONS = new Set<string>([
+  'autoscaling:PutScalingPolicy',
+  'autoscaling:StartInstanceRefresh',
+  'autoscaling:UpdateAutoScalingGroup',
+  'dynamodb:UpdateTable',
+  'ec2:CreateLaunchTemplateVersion',
+  'ec2:CreateSnapshot',
+  'ec2:CreateTags',
+  'ec2:CreateVolume',
+  'ec2:DeleteSnapshot',
+  'ec2:DeleteTags',
+  'ec2:DeleteVolume',
+  'ec2:ModifyInstanceAttribute',
+  'ec2:ModifySnapshotTier',
+  'ec2:ModifyVolume',
+  'ec2:ReleaseAddress',
+  'ec2:RestoreSnapshotFromRecycleBin',
+  'ec2:RestoreSnapshotTier',
+  'ec2:RunInstances',
+  'ec2:StartInstances',
+  'ec2:StopInstances',
+  'lambda:UpdateFunctionConfiguration',
+  'logs:DeleteRetentionPolicy',
+  'logs:PutRetentionPolicy',
+  'rds:AddTagsToResource',
+  'rds:CreateDBSnapshot',
+  'rds:DeleteDBInstance',
+  'rds:ModifyDBCluster',
+  'rds:ModifyDBInstance',
+  'rds:RemoveTagsFromResource',
+  'rds:RestoreDBInstanceFromDBSnapshot',
+  'rds:StartDBInstance',
+  'rds:StopDBInstance',
+]);
+
+/** Names of trimtab's own functions and log groups (serverless.yml: trimtab-<stage>-<function>). */
+const OWN_FUNCTIONS = sub('arn:${AWS::Partition}:lambda:*:${AWS::AccountId}:function:trimtab-*');
+const RETENTION_GUARDED_LOG_GROUPS = [
+  // trimtab's own functions' logs.
+  sub('arn:${AWS::Partition}:logs:*:${AWS::AccountId}:log-group:/aws/lambda/trimtab-*'),
+  // CloudTrail's log groups under the names the CloudTrail console proposes (a trail's log group name
+  // is the account's choice: any other name is guarded by the trimtab:skip tag, or not at all).
+  sub('arn:${AWS::Partition}:logs:*:${AWS::AccountId}:log-group:aws-cloudtrail-logs-*'),
+  sub('arn:${AWS::Partition}:logs:*:${AWS::AccountId}:log-group:CloudTrail/*'),
+];
+
+/** The explicit Denies that go with the writes in `actions` (an explicit Deny wins over any Allow). */
+export function guardStatements(actions: string[]): IamStatement[] {
+  const has = new Set(actions);
+  const out: IamStatement[] = [];
+  const skip = actions.filter((a) => SKIP_TAG_DENY_ACTIONS.has(a)).sort();
+  if (skip.length) out.push({ Effect: 'Deny', Action: skip, Resource: '*', Condition: SKIP_TAG_CONDITION });
+  // RDS also keeps its own tag key for DB resources; deny deletes on either key.
+  if (has.has('rds:DeleteDBInstance')) out.push({ Effect: 'Deny', Action: ['rds:DeleteDBInstance'], Resource: '*', Condition: { Null: { 'rds:db-tag/trimtab:skip': 'false' } } });
+  if (has.has('lambda:UpdateFunctionConfiguration')) {
+    // set-memory never touches trimtab's own functions, and never sets layers (a layer is code run inside the function).
+    out.push({ Effect: 'Deny', Action: ['lambda:UpdateFunctionConfiguration'], Resource: OWN_FUNCTIONS });
+    out.push({ Effect: 'Deny', Action: ['lambda:UpdateFunctionConfiguration'], Resource: '*', Condition: { Null: { 'lambda:Layer': 'false' } } });
+  }
+  const retention = ['logs:DeleteRetentionPolicy', 'logs:PutRetentionPolicy'].filter((a) => has.has(a));
+  if (retention.length) out.push({ Effect: 'Deny', Action: retention, Resource: RETENTION_GUARDED_LOG_GROUPS });
+  return out;
+}
+
+/**
+ * Group actions into statements: one per resource ARN (and condition), reads without a narrower
+ * ARN on "*"; then the explicit Denies that guard the writes (guardStatements).
+ */
 export function statementsFor(actions: string[]): IamStatement[] {
-  const byResource = new Map<string, { resource: unknown; actions: string[] }>();
+  const byResource = new Map<string, { resource: unknown; condition?: IamStatement['Condition']; actions: string[] }>();
   for (const action of actions) {
     const resource = RESOURCE_ARNS[action] ?? '*';
     if (resource === '*' && !isRead(action)) {
@@ -114,12 +222,14 @@ export function statementsFor(actions: string[]): IamStatement[] {
       // Such actions are listed in WRITE_ACTIONS_WITHOUT_RESOURCE_LEVEL, and the least-privilege test checks the list.
       if (!WRITE_ACTIONS_WITHOUT_RESOURCE_LEVEL.has(action)) throw new Error(`IAM: no resource ARN is known for the write action ${action}; add it to RESOURCE_ARNS in lib/deploy/iam.ts`);
     }
-    const key = JSON.stringify(resource);
-    const entry = byResource.get(key) ?? { resource, actions: [] };
+    const condition = ACTION_CONDITIONS[action];
+    const key = JSON.stringify([resource, condition ?? null]);
+    const entry = byResource.get(key) ?? { resource, condition, actions: [] };
     entry.actions.push(action);
     byResource.set(key, entry);
   }
-  return [...byResource.values()].map(({ resource, actions: a }) => ({ Effect: 'Allow', Action: a.sort(), Resource: resource }));
+  const allows: IamStatement[] = [...byResource.values()].map(({ resource, condition, actions: a }) => ({ Effect: 'Allow', Action: a.sort(), Resource: resource, ...(condition ? { Condition: condition } : {}) }));
+  return [...allows, ...guardStatements(actions)];
 }
 
 /**

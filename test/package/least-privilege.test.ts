@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { approvalRequestStatements, APPROVALS_TABLE_STATEMENT } from '../../lib/approval/deploy.ts';
 import { isReadOnlyOperation } from '../../lib/aws/operations.ts';
 import { auditIamStatements } from '../../lib/deploy/audit-stack.ts';
-import { actionsFor, RESOURCE_ARNS, statementsFor, WRITE_ACTIONS_WITHOUT_RESOURCE_LEVEL } from '../../lib/deploy/iam.ts';
+import { actionsFor, RESOURCE_ARNS, SKIP_TAG_DENY_ACTIONS, statementsFor, WRITE_ACTIONS_WITHOUT_RESOURCE_LEVEL } from '../../lib/deploy/iam.ts';
 import { functionRoles, iamTable, renderResource, TEMPLATE_FILE } from '../../lib/deploy/iam-table.ts';
 import { loadPolicies, type Policy } from '../../lib/policy/load.ts';
 import { remediators, resourceTypes, detectors } from '../../lib/resources/registry.ts';
@@ -21,6 +21,9 @@ const { policies } = loadPolicies('trimtab.yml');
 
 const isRead = (action: string) => isReadOnlyOperation(action.split(':')[0], action.split(':')[1]);
 const actionsOf = (statements: { Action: string[] | string }[]) => statements.flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]));
+/** What a role is granted: its Allow statements (the Denies only take away). */
+const allows = <T extends { Effect: string }>(statements: T[]) => statements.filter((s) => s.Effect === 'Allow');
+const denies = <T extends { Effect: string }>(statements: T[]) => statements.filter((s) => s.Effect === 'Deny');
 
 /**
  * Writes that DO support resource-level permissions (Service Authorization Reference: the
@@ -114,7 +117,7 @@ describe('least privilege in the packaged template', () => {
 
   it.each(Object.keys(DECLARED))('grants %s only actions that its elements declared, and all of them', (name) => {
     const role = roles.find((r) => r.name === name)!;
-    const granted = new Set(actionsOf(role.statements));
+    const granted = new Set(actionsOf(allows(role.statements)));
     const declared = new Set([...DECLARED[name], ...PLATFORM]);
     const undeclared = [...granted].filter((a) => !declared.has(a)).sort();
     counts.statements += role.statements.length;
@@ -139,7 +142,7 @@ describe('least privilege in the packaged template', () => {
 
   it('puts a write on Resource "*" only where AWS supports no narrower resource', () => {
     for (const role of roles) {
-      for (const s of role.statements) {
+      for (const s of allows(role.statements)) {
         if (!s.Resource.includes('*')) continue;
         for (const action of s.Action.filter((a) => !isRead(a))) {
           counts.writesOnStar += 1;
@@ -167,8 +170,15 @@ describe('least privilege in the packaged template', () => {
       for (const r of remediators(type).ids()) for (const a of remediators(type).get(r).permissions) declared.add(a);
     }
     const statements = statementsFor([...declared]);
-    const writesOnStar = statements.filter((s) => s.Resource === '*').flatMap((s) => s.Action.filter((a) => !isRead(a)));
+    const writesOnStar = allows(statements).filter((s) => s.Resource === '*').flatMap((s) => s.Action.filter((a) => !isRead(a)));
     expect(writesOnStar).toEqual([]);
+  });
+
+  it('denies only actions the role is otherwise allowed (a Deny never stands in for a missing grant)', () => {
+    for (const role of roles) {
+      const granted = new Set(actionsOf(allows(role.statements)));
+      expect(actionsOf(denies(role.statements)).filter((a) => !granted.has(a)), role.name).toEqual([]);
+    }
   });
 
   it('writes EC2 snapshot ARNs with an empty account field, as AWS forms them (arn:…:ec2:region::snapshot/id)', () => {
@@ -179,5 +189,73 @@ describe('least privilege in the packaged template', () => {
 
   it('matches the IAM table in docs/security.md (regenerate: node --import tsx lib/deploy/iam-table.ts)', () => {
     expect(readFileSync('docs/security.md', 'utf8')).toContain(iamTable(template));
+  });
+});
+
+/** IAM as the second lock (issue 24 point 6): what the code already refuses, IAM refuses too. */
+describe('IAM narrowing and guards in the packaged template', () => {
+  const role = (name: string) => roles.find((r) => r.name === name)!;
+  const grantsOf = (name: string, action: string) => allows(role(name).statements).filter((s) => s.Action.includes(action));
+  const SKIP = { Null: { 'aws:ResourceTag/trimtab:skip': 'false' } };
+
+  it('denies, in every role, each write it may make that AWS authorises on aws:ResourceTag, on resources tagged trimtab:skip', () => {
+    let guarded = 0;
+    for (const r of roles) {
+      const writes = actionsOf(allows(r.statements)).filter((a) => SKIP_TAG_DENY_ACTIONS.has(a));
+      const skipDeny = denies(r.statements).filter((s) => JSON.stringify(s.Condition) === JSON.stringify(SKIP));
+      expect(skipDeny.every((s) => s.Resource.length === 1 && s.Resource[0] === '*'), r.name).toBe(true);
+      expect(writes.filter((a) => !actionsOf(skipDeny).includes(a)), r.name).toEqual([]);
+      guarded += writes.length;
+    }
+    // The shipped policies write with the sweep, the alarm function and Apply: the guard is really there.
+    expect(guarded).toBeGreaterThan(20);
+    expect(actionsOf(denies(role('approvalApply').statements))).toEqual(expect.arrayContaining(['rds:DeleteDBInstance', 'ec2:DeleteVolume', 'ec2:StopInstances', 'lambda:UpdateFunctionConfiguration', 'logs:PutRetentionPolicy', 'dynamodb:UpdateTable']));
+  });
+
+  it("lets Auto Scaling's ec2:RunInstances check pass only through a launch template of the account, every resource from it", () => {
+    const grants = grantsOf('approvalApply', 'ec2:RunInstances');
+    expect(grants).toHaveLength(1);
+    expect(grants[0].Action).toEqual(['ec2:RunInstances']);
+    expect(grants[0].Condition).toEqual({
+      ArnLike: { 'ec2:LaunchTemplate': { 'Fn::Sub': 'arn:${AWS::Partition}:ec2:*:${AWS::AccountId}:launch-template/*' } },
+      Bool: { 'ec2:IsLaunchTemplateResource': 'true' },
+    });
+  });
+
+  it('lets change-instance-type set only the instance type attribute, on instances of the account', () => {
+    const grants = grantsOf('approvalApply', 'ec2:ModifyInstanceAttribute');
+    expect(grants).toHaveLength(1);
+    expect(grants[0].Condition).toEqual({ StringEqualsIgnoreCaseIfExists: { 'ec2:Attribute': 'instanceType' } });
+    expect(grants[0].Resource.map(renderResource)).toEqual(['arn:${AWS::Partition}:ec2:*:${AWS::AccountId}:instance/*']);
+  });
+
+  it("never lets set-memory change trimtab's own functions, nor set a layer on any function", () => {
+    const guards = denies(role('approvalApply').statements).filter((s) => s.Action.includes('lambda:UpdateFunctionConfiguration'));
+    expect(guards.map((s) => [s.Resource.map(renderResource), s.Condition ?? null])).toEqual([
+      [['*'], SKIP],
+      [['arn:${AWS::Partition}:lambda:*:${AWS::AccountId}:function:trimtab-*'], null],
+      [['*'], { Null: { 'lambda:Layer': 'false' } }],
+    ]);
+  });
+
+  it("keeps log retention off trimtab's own log groups and CloudTrail's (the console's names)", () => {
+    const guard = denies(role('approvalApply').statements).find((s) => s.Action.includes('logs:PutRetentionPolicy') && !s.Condition)!;
+    expect(guard.Action).toEqual(['logs:DeleteRetentionPolicy', 'logs:PutRetentionPolicy']);
+    expect(guard.Resource.map(renderResource)).toEqual([
+      'arn:${AWS::Partition}:logs:*:${AWS::AccountId}:log-group:/aws/lambda/trimtab-*',
+      'arn:${AWS::Partition}:logs:*:${AWS::AccountId}:log-group:aws-cloudtrail-logs-*',
+      'arn:${AWS::Partition}:logs:*:${AWS::AccountId}:log-group:CloudTrail/*',
+    ]);
+  });
+
+  it('conditions rds:DeleteDBInstance on the skip tag under both keys AWS offers for it (aws:ResourceTag and rds:db-tag)', () => {
+    const guards = denies(role('approvalApply').statements).filter((s) => s.Action.includes('rds:DeleteDBInstance'));
+    expect(guards.map((s) => s.Condition)).toEqual([SKIP, { Null: { 'rds:db-tag/trimtab:skip': 'false' } }]);
+  });
+
+  it('lets the hub assume member roles only in accounts of its organization (aws:ResourceOrgID)', () => {
+    const assume = grantsOf('sweepAccount', 'sts:AssumeRole');
+    expect(assume).toHaveLength(1);
+    expect(assume[0].Condition).toEqual({ StringEquals: { 'aws:ResourceOrgID': { 'Fn::Sub': '${!aws:PrincipalOrgID}' } } });
   });
 });

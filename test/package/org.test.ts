@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import validator from 'asl-validator';
 import { describe, expect, it } from 'vitest';
+import { MEMBER_ROLE_ASSUMERS, MEMBER_TEMPLATE_FILE } from '../../lib/org/deploy.ts';
 import { ORG_FUNCTIONS, ORG_STATE, orgLambdaLogicalId, packagedOrgDefinition } from '../../lib/org/state-machine.ts';
 
 const template = JSON.parse(readFileSync('.serverless/cloudformation-template-update-stack.json', 'utf8'));
@@ -56,5 +57,38 @@ describe('the organization functions', () => {
     expect(resources.TrimtabOrgBusPolicy).toMatchObject({ Type: 'AWS::Events::EventBusPolicy', Condition: 'TrimtabHasOrganization' });
     expect(resources.TrimtabOrgBusPolicy.Properties.Statement.Condition.StringEquals).toHaveProperty('aws:PrincipalOrgID');
     expect(template.Conditions.TrimtabHasOrganization).toBeDefined();
+  });
+});
+
+describe('the committed member template (lib/org/member-role.template.json)', () => {
+  const member = JSON.parse(readFileSync(MEMBER_TEMPLATE_FILE, 'utf8'));
+  const role = member.Resources.TrimtabMemberRole.Properties;
+  const memberStatements = role.Policies[0].PolicyDocument.Statement;
+
+  it('denies the member role every write it holds that AWS authorises on aws:ResourceTag, on resources tagged trimtab:skip', () => {
+    const deny = memberStatements.find((s: any) => s.Effect === 'Deny' && s.Condition?.Null?.['aws:ResourceTag/trimtab:skip'] === 'false');
+    const writes = memberStatements.filter((s: any) => s.Effect === 'Allow').flatMap((s: any) => s.Action);
+    expect(deny.Resource).toBe('*');
+    expect(deny.Action.length).toBeGreaterThan(20);
+    expect(deny.Action.every((a: string) => writes.includes(a))).toBe(true);
+    const runInstances = memberStatements.find((s: any) => s.Effect === 'Allow' && s.Action.includes('ec2:RunInstances'));
+    expect(runInstances.Condition.Bool).toEqual({ 'ec2:IsLaunchTemplateResource': 'true' });
+  });
+
+  it("trusts only the hub stage's acting function roles, with the organization condition when an id is given", () => {
+    const trust = role.AssumeRolePolicyDocument.Statement[0];
+    const text = JSON.stringify(trust.Condition);
+    for (const fn of MEMBER_ROLE_ASSUMERS) expect(text).toContain(`role/trimtab-\${Stage}-${fn}-*`);
+    expect(text).not.toContain('role/trimtab-${Stage}-*');
+    expect(text).toContain('"aws:PrincipalOrgID":{"Ref":"OrganizationId"}');
+    expect(member.Parameters.OrganizationId.AllowedPattern).toBe('^(o-[a-z0-9]{10,32})?$');
+  });
+
+  it('is trusted by every hub function that holds sts:AssumeRole on it (a renamed function would lose its way in)', () => {
+    const assumers = Object.entries(resources)
+      .filter(([, r]: [string, any]) => r.Type === 'AWS::IAM::Role' && JSON.stringify(r.Properties.Policies ?? []).includes('trimtab-member-'))
+      .map(([, r]: [string, any]) => JSON.stringify(r.Properties.RoleName));
+    expect(assumers.length).toBeGreaterThan(0);
+    for (const name of assumers) expect(MEMBER_ROLE_ASSUMERS.some((fn) => name.includes(`-${fn}-`)), name).toBe(true);
   });
 });

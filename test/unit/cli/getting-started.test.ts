@@ -90,9 +90,13 @@ describe('cliPolicyDocument (trimtab permissions)', () => {
     // Act
     const doc = cliPolicyDocument(policies, 'run', { account: '111122223333' });
     // Assess
-    const writes = doc.Statement.flatMap((s) => s.Action).filter(isWriteAction);
+    const writes = doc.Statement.filter((s) => s.Effect === 'Allow').flatMap((s) => s.Action).filter(isWriteAction);
     expect(writes).toEqual(['ec2:ModifyVolume']);
     expect(doc.Statement.find((s) => s.Action.includes('ec2:ModifyVolume'))).toEqual({ Sid: 'TrimtabWrite1', Effect: 'Allow', Action: ['ec2:ModifyVolume'], Resource: 'arn:aws:ec2:*:111122223333:volume/*' });
+    // The guard that goes with it: never on a volume tagged trimtab:skip (an explicit Deny, not turned into an Allow).
+    expect(doc.Statement.filter((s) => s.Effect === 'Deny')).toEqual([
+      { Sid: 'TrimtabGuard2', Effect: 'Deny', Action: ['ec2:ModifyVolume'], Resource: '*', Condition: { Null: { 'aws:ResourceTag/trimtab:skip': 'false' } } },
+    ]);
     expect(cliActions(policies, 'run')).not.toContain('ec2:ReleaseAddress'); // approval: applied by the deployed workflow
     expect(cliActions(policies, 'run')).not.toContain('logs:PutRetentionPolicy'); // dry-run: writes nothing
     expect(permissionNotes(policies, 'run', doc)).toEqual([

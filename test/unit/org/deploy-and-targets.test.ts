@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { actionsFor } from '../../../lib/deploy/iam.ts';
-import { MEMBER_TEMPLATE_FILE, memberActions, memberTemplate, memberTemplateText } from '../../../lib/org/deploy.ts';
+import { assumeMemberRoleStatement, MEMBER_ROLE_ASSUMERS, MEMBER_TEMPLATE_FILE, memberActions, memberTemplate, memberTemplateText } from '../../../lib/org/deploy.ts';
 import { organizationSchema } from '../../../lib/org/config.ts';
 import { accountsOf, sweepItems } from '../../../lib/org/targets.ts';
 import { accountsOfRoleArns } from '../../../lib/org/cli.ts';
@@ -25,7 +25,7 @@ policies:
 `);
     // Act
     const template = memberTemplate({ file: 't.yml', policies });
-    const granted = template.Resources.TrimtabMemberRole.Properties.Policies[0].PolicyDocument.Statement.flatMap((s: { Action: string[] }) => s.Action).sort();
+    const granted = template.Resources.TrimtabMemberRole.Properties.Policies[0].PolicyDocument.Statement.filter((s: { Effect: string }) => s.Effect === 'Allow').flatMap((s: { Action: string[] }) => s.Action).sort();
     // Assess: the S3 policy's writes, the dry-run EBS policy's reads only.
     expect(granted).toEqual(memberActions(policies));
     expect(granted).toContain('s3:PutLifecycleConfiguration');
@@ -37,7 +37,8 @@ policies:
   it('trusts only the hub stage\u2019s roles and forwards each distinct event and alarm pattern to the hub bus', () => {
     const template = memberTemplate(loadPolicies('trimtab.yml'));
     const trust = template.Resources.TrimtabMemberRole.Properties.AssumeRolePolicyDocument.Statement[0];
-    expect(JSON.stringify(trust.Condition)).toContain('role/trimtab-${Stage}-*');
+    expect(JSON.stringify(trust.Condition)).toContain('role/trimtab-${Stage}-sweep-account-*');
+    expect(JSON.stringify(trust.Condition)).not.toContain('role/trimtab-${Stage}-*');
     expect(JSON.stringify(trust.Condition)).toContain('sts:ExternalId');
     const rules = Object.values(template.Resources).filter((r: any) => r.Type === 'AWS::Events::Rule') as any[];
     // One rule per distinct event pattern and alarm matcher of the shipped policies.
@@ -46,6 +47,49 @@ policies:
     const { policies: shipped } = loadPolicies('trimtab.yml');
     expect(rules).toHaveLength(eventRules(shipped).length + alarmRules(shipped).length);
     for (const rule of rules) expect(rule.Properties.Targets[0].Arn['Fn::Sub']).toContain('event-bus/${HubEventBus}');
+  });
+});
+
+describe('the cross-account trust, bound to the organization (issue 24 point 6)', () => {
+  const withOrg = { ...loadPolicies('trimtab.yml'), organization: organizationSchema.parse({ id: 'o-a1b2c3d4e5' }) };
+
+  it('trusts only the hub stage’s acting function roles, and only while the hub is in the organization given', () => {
+    // Act
+    const template = memberTemplate(withOrg);
+    const trust = template.Resources.TrimtabMemberRole.Properties.AssumeRolePolicyDocument.Statement[0] as any;
+    const [, withExternalId, withoutExternalId] = trust.Condition['Fn::If'];
+
+    // Assess: the organization id defaults to trimtab.yml's; every branch names the same role ARNs
+    expect(template.Parameters.OrganizationId.Default).toBe('o-a1b2c3d4e5');
+    expect(template.Conditions.HasOrganization).toEqual({ 'Fn::Not': [{ 'Fn::Equals': [{ Ref: 'OrganizationId' }, ''] }] });
+    expect(withoutExternalId).toEqual({ 'Fn::If': ['HasOrganization', expect.anything(), expect.anything()] });
+    const [, inOrg, noOrg] = withoutExternalId['Fn::If'];
+    expect(inOrg.StringEquals).toEqual({ 'aws:PrincipalOrgID': { Ref: 'OrganizationId' } });
+    expect(noOrg.StringEquals).toBeUndefined();
+    expect(withExternalId['Fn::If'][1].StringEquals).toEqual({ 'aws:PrincipalOrgID': { Ref: 'OrganizationId' }, 'sts:ExternalId': { Ref: 'ExternalId' } });
+    expect(inOrg.ArnLike['aws:PrincipalArn'].map((p: { 'Fn::Sub': string }) => p['Fn::Sub'])).toEqual(
+      MEMBER_ROLE_ASSUMERS.map((fn) => `arn:\${AWS::Partition}:iam::\${HubAccountId}:role/trimtab-\${Stage}-${fn}-*`),
+    );
+  });
+
+  it('lets the hub assume member roles only in accounts of its organization: the one named, else its own', () => {
+    // Act
+    const named = assumeMemberRoleStatement(withOrg.organization);
+    const own = assumeMemberRoleStatement(organizationSchema.parse({}));
+
+    // Assess
+    expect(named.Condition).toEqual({ StringEquals: { 'aws:ResourceOrgID': 'o-a1b2c3d4e5' } });
+    expect(own.Condition).toEqual({ StringEquals: { 'aws:ResourceOrgID': { 'Fn::Sub': '${!aws:PrincipalOrgID}' } } });
+  });
+
+  it('denies the member role its writes on resources tagged trimtab:skip', () => {
+    // Act
+    const statements = memberTemplate(withOrg).Resources.TrimtabMemberRole.Properties.Policies[0].PolicyDocument.Statement;
+    const deny = statements.find((s: any) => s.Effect === 'Deny' && s.Condition?.Null?.['aws:ResourceTag/trimtab:skip'] === 'false')!;
+
+    // Assess
+    expect(deny.Resource).toBe('*');
+    expect(deny.Action).toEqual(expect.arrayContaining(['ec2:ModifyVolume', 'rds:StopDBInstance', 'autoscaling:UpdateAutoScalingGroup']));
   });
 });
 
