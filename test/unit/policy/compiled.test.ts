@@ -4,7 +4,10 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { lambdaClients, lambdaPolicies, policyFilePath } from '../../../lib/lambda/bundle.ts';
 import { compilePolicyFile } from '../../../lib/policy/compile.ts';
-import { COMPILED_POLICY_FORMAT, compilePolicySet, loadCompiledPolicies, readCompiledPolicies } from '../../../lib/policy/compiled.ts';
+import { createHash } from 'node:crypto';
+import { POLICY_CATALOGUE } from '../../../lib/policy/catalogue.ts';
+import { checkPolicySet, COMPILED_POLICY_FORMAT, compilePolicySet, loadCompiledPolicies, readCompiledPolicies } from '../../../lib/policy/compiled.ts';
+import { detectors, remediators, resourceTypes } from '../../../lib/resources/registry.ts';
 import { loadPolicies } from '../../../lib/policy/load.ts';
 import { PolicyValidationError, TrimtabError } from '../../../lib/util/errors.ts';
 
@@ -61,6 +64,51 @@ describe('readCompiledPolicies', () => {
     expect(() => readCompiledPolicies(JSON.stringify(loadPolicies('trimtab.yml')), 'plain.json')).toThrow(/format: none/);
     expect(() => readCompiledPolicies('policies: []', 'yaml.json')).toThrow(/not JSON/);
     expect(() => loadCompiledPolicies(join(tmp(), 'missing.json'))).toThrow(/cannot read the compiled policy file: ENOENT/);
+  });
+});
+
+describe('a forged compiled file with a recomputed digest (issue 24 point 6)', () => {
+  /** What an attacker who can write the file does: edit it, then recompute the unkeyed digest. */
+  const forge = (edit: (policies: any[]) => void) => {
+    const compiled = compilePolicySet(loadPolicies('trimtab.yml'), readFileSync('trimtab.yml', 'utf8')) as any;
+    edit(compiled.policySet.policies);
+    const body = { format: compiled.format, source: compiled.source, policySet: compiled.policySet };
+    compiled.digest = createHash('sha256').update(JSON.stringify(body)).digest('hex');
+    return JSON.stringify(compiled);
+  };
+
+  it('is refused when it names an action trimtab does not have, naming the policy and the valid actions', () => {
+    // Prepare
+    const text = forge((ps) => {
+      ps[0].action.type = 'delete-bucket';
+    });
+    // Act / Assess
+    expect(() => readCompiledPolicies(text, 'forged.json')).toThrow(/policy 's3-abort-incomplete-uploads': unknown action 'delete-bucket' for s3-bucket\. Valid: add-lifecycle-rules/);
+  });
+
+  it.each([
+    ['an unknown mode', (ps: any[]) => (ps[0].mode = 'yolo'), /unknown mode "yolo"\. Valid: dry-run, auto, approval/],
+    ['an unknown detector', (ps: any[]) => (ps[0].detector.type = 'always'), /unknown detector 'always' for s3-bucket/],
+    ['an unknown resource type', (ps: any[]) => (ps[0].resource = 'iam-role'), /unknown resource type "iam-role"/],
+    ['limits beyond the schema', (ps: any[]) => (ps[0].limits.maxActionsPerRun = 1e9), /limits .* are not \{ maxActionsPerRun: 0–10000/],
+    ['an approver that is not an email address', (ps: any[]) => (ps[0].approval.approvers = ['https://evil.example']), /approval\.approvers is not a list of email addresses/],
+    ['a key the schema does not have', (ps: any[]) => (ps[0].skipSafetyChecks = true), /unknown key 'skipSafetyChecks'/],
+    ['a trigger that is none of the three', (ps: any[]) => (ps[0].triggers = [{ schedule: 'every second' }]), /triggers\[0\] .* is not a schedule, event or alarm trigger/],
+    ['a policy that is not an object', (ps: any[]) => (ps[0] = 'auto'), /policies\[0\] is not an object/],
+  ])('is refused when it carries %s', (_what, edit, message) => {
+    // Prepare
+    const text = forge(edit);
+    // Act / Assess
+    expect(() => readCompiledPolicies(text, 'forged.json')).toThrow(message);
+  });
+
+  it('finds nothing to say about the shipped policies', () => {
+    expect(checkPolicySet(loadPolicies('trimtab.yml'))).toEqual([]);
+  });
+
+  it('knows exactly the resource types, detectors and actions of the registries (lib/policy/catalogue.ts)', () => {
+    const registered = Object.fromEntries(resourceTypes.ids().sort().map((t) => [t, { detectors: detectors(t).ids().sort(), actions: remediators(t).ids().sort() }]));
+    expect(POLICY_CATALOGUE).toEqual(registered);
   });
 });
 
