@@ -112,6 +112,8 @@ describe('the built trimtab command', () => {
     mkdirSync(tmp);
     mkdirSync(victim, { mode: 0o700 });
     symlinkSync(victim, join(tmp, `trimtab-code-cache-${process.getuid!()}`));
+    // …and under the shared name earlier versions used, which followed it (statSync) and wrote there.
+    symlinkSync(victim, join(tmp, 'trimtab-code-cache'));
 
     // Act
     const { stdout } = await exec(process.execPath, [BIN, 'scan', '--sandbox', '--output', 'json'], { cwd: dir, env: env({ TMPDIR: tmp }), timeout: 60_000 });
