@@ -357,7 +357,7 @@ describe('rightsize-launch-template: the instance refresh and alias versions', (
     const asg = env.clients.get(AutoScalingClient, REGION);
     const status = (await asg.send(new DescribeInstanceRefreshesCommand({ AutoScalingGroupName: 'acme-render', InstanceRefreshIds: [refreshId] }))).InstanceRefreshes![0].Status;
     expect(status).toBe('Successful');
-    expect(env.sandbox.successfulWrites('StartInstanceRefresh')[0].input.Preferences).toEqual({ MinHealthyPercentage: 90, ScaleInProtectedInstances: 'Ignore', StandbyInstances: 'Ignore' });
+    expect((env.sandbox.successfulWrites('StartInstanceRefresh')[0].input as { Preferences: unknown }).Preferences).toEqual({ MinHealthyPercentage: 90, ScaleInProtectedInstances: 'Ignore', StandbyInstances: 'Ignore' });
   });
 
   it('the sandbox fails a refresh that meets protected instances with the default Wait, after one hour', async () => {
