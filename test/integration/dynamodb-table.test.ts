@@ -267,7 +267,7 @@ describe('set-table-class', () => {
     expect(updates(e)).toEqual([{ TableName: 'audit-history', TableClass: 'STANDARD_INFREQUENT_ACCESS' }, { TableName: 'audit-history', TableClass: 'STANDARD' }]);
   });
 
-  it('reports AWS\'s limit of two class changes in 30 days as a skip after the SDK\'s retries, changing nothing', async () => {
+  it('reports the AWS limit of two class changes in 30 days as a skip after the SDK retries, changing nothing', async () => {
     // Prepare: a zero-delay retry strategy (AWS's retry count, no real backoff): the SDK classifies
     // LimitExceededException as throttling and retries it, as it would against AWS.
     const e = env();
