@@ -327,6 +327,14 @@ describe('the plan is bound to the table and the state it was made on', () => {
     expect(e.sandbox.successfulWrites()).toEqual([]);
   });
 
+  it('switch-to-on-demand refuses a table whose table class changed since the plan (the savings were priced on it)', async () => {
+    const e = env();
+    const { finding, plan } = await planned(e, 'over-provisioned', 'switch-to-on-demand', 'orders-archive', ', maxUtilization: 0.1');
+    tables(e)['orders-archive'].tableClass = 'STANDARD_INFREQUENT_ACCESS';
+    await expect(switchToOnDemand.apply(regionCtx(e), plan, finding)).rejects.toThrow('orders-archive changed since the plan (class STANDARD_INFREQUENT_ACCESS, planned STANDARD); nothing was changed');
+    expect(e.sandbox.successfulWrites()).toEqual([]);
+  });
+
   it('set-table-class refuses a table whose billing mode changed since the plan, and one already changed counts as done', async () => {
     const e = env();
     const { finding, plan } = await planned(e, 'table-class', 'set-table-class', 'audit-history');

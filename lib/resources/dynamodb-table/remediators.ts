@@ -117,7 +117,7 @@ function refusal(error: unknown, name: string, what: string, Err: typeof Protect
 interface ModeParams {
   tableName: string;
   table?: TableIdentity;
-  from: Pick<TableBefore['table'], 'billingMode' | 'readCapacity' | 'writeCapacity' | 'indexes'>;
+  from: Pick<TableBefore['table'], 'billingMode' | 'readCapacity' | 'writeCapacity' | 'indexes'> & { tableClass?: TableBefore['table']['tableClass'] };
 }
 
 interface ModeAfter {
@@ -147,7 +147,7 @@ export const switchToOnDemand: Remediator<ModeParams, Record<string, never>> = {
     return {
       kind: 'change',
       summary: `Switch ${t.name} from provisioned (${t.readCapacity} RCU / ${t.writeCapacity} WCU${t.indexes.length ? `, ${t.indexes.length} index${t.indexes.length === 1 ? '' : 'es'}` : ''}) to on-demand.${savings ? ` $${savings.monthlyUsd}/month less.` : ''}`,
-      params: { tableName: t.name, table: identityOf(finding), from: { billingMode: t.billingMode, readCapacity: t.readCapacity, writeCapacity: t.writeCapacity, indexes: t.indexes } },
+      params: { tableName: t.name, table: identityOf(finding), from: { billingMode: t.billingMode, readCapacity: t.readCapacity, writeCapacity: t.writeCapacity, tableClass: t.tableClass, indexes: t.indexes } },
       undo: `trimtab undo switches it back to provisioned at ${t.readCapacity} RCU / ${t.writeCapacity} WCU (and the indexes' recorded units): AWS allows on-demand → provisioned at any time, once the table is ACTIVE again. Auto scaling settings made through the API are kept by AWS.`,
       ...(savings ? { savings } : {}),
     };
@@ -158,7 +158,7 @@ export const switchToOnDemand: Remediator<ModeParams, Record<string, never>> = {
     const { from } = plan.params;
     const { table: t, gone, done } = await tableAction(ctx, name, {
       identity: plan.params.table,
-      state: { billingMode: 'PROVISIONED', readCapacity: from.readCapacity, writeCapacity: from.writeCapacity },
+      state: { billingMode: 'PROVISIONED', readCapacity: from.readCapacity, writeCapacity: from.writeCapacity, ...(from.tableClass ? { tableClass: from.tableClass } : {}) },
       done: (x) => x.billingMode === 'PAY_PER_REQUEST',
     });
     if (gone || !t) return { after: { billingMode: 'PAY_PER_REQUEST', alreadyGone: true } satisfies ModeAfter, detail: `${name} no longer exists: counts as done` };
