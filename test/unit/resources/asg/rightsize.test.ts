@@ -438,4 +438,14 @@ describe('oversized-group-instances: mixed instances policy', () => {
     expect(d.status).toBe('protected');
     expect(d.evidence.protection).toMatch(/mixed instances policy/);
   });
+
+  it('on the sandbox, a mixed-instances group with running instances is a protected finding and nothing is written', async () => {
+    const env = awsLike();
+    groupsOf(env)['acme-render'].mixedInstancesPolicy = { overrides: ['c5.2xlarge', 'c5a.2xlarge'] };
+    const result = await env.run(policiesFrom(policy()));
+    const finding = result.findings.find((f) => f.resource.id === 'acme-render')!;
+    expect([finding.status, finding.evidence.protection]).toEqual(['protected', 'the group has a mixed instances policy: its types come from the policy overrides, not one launch template InstanceType']);
+    expect(result.actions.filter((a) => a.resource.id === 'acme-render')).toEqual([]);
+    expect(writes(env)).toEqual([]);
+  });
 });
