@@ -59,6 +59,8 @@ export const RESOURCE_ARNS: Record<string, unknown> = {
   // rightsize-launch-template (asg): a new launch template version, a refresh of the group, and the RunInstances
   // check Auto Scaling makes when a group is pointed at a launch template (EC2 Auto Scaling User Guide, "API permissions").
   'ec2:CreateLaunchTemplateVersion': sub('arn:${AWS::Partition}:ec2:*:${AWS::AccountId}:launch-template/*'),
+  // Compensation of a failed group update, and undo of a $Latest group: only versions trimtab created (checked in code).
+  'ec2:DeleteLaunchTemplateVersions': sub('arn:${AWS::Partition}:ec2:*:${AWS::AccountId}:launch-template/*'),
   // Only through a launch template of this account, every resource from the template (ACTION_CONDITIONS).
   'ec2:RunInstances': [sub('arn:${AWS::Partition}:ec2:*:${AWS::AccountId}:*'), sub('arn:${AWS::Partition}:ec2:*::image/*'), SNAPSHOT_ARN],
   'autoscaling:StartInstanceRefresh': sub('arn:${AWS::Partition}:autoscaling:*:${AWS::AccountId}:autoScalingGroup:*:autoScalingGroupName/*'),

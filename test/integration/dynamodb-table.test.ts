@@ -4,7 +4,12 @@
  */
 import { CreateTableCommand, DynamoDBClient, ListTablesCommand, PutItemCommand, UpdateTableCommand } from '@aws-sdk/client-dynamodb';
 import { afterEach, describe, expect, it } from 'vitest';
+import { ConfiguredRetryStrategy } from '@smithy/util-retry';
+import { AwsClients } from '../../lib/aws/clients.ts';
+import type { RegionContext } from '../../lib/engine/types.ts';
 import { undoAction } from '../../lib/engine/undo.ts';
+import { setTableClass, switchToOnDemand } from '../../lib/resources/dynamodb-table/remediators.ts';
+import { DEFAULT_PRICES } from '../../lib/savings/prices.ts';
 import { loadPolicies } from '../../lib/policy/load.ts';
 import { addDynamoTable } from '../../lib/resources/dynamodb-table/sandbox-seed.ts';
 import { SANDBOX_ACCOUNT, type Sandbox } from '../../lib/sandbox/sandbox.ts';
@@ -12,7 +17,7 @@ import { appAutoScalingState } from '../../lib/sandbox/services/application-auto
 import { dynamoControlState } from '../../lib/sandbox/services/dynamodb-control.ts';
 import { ensureSandboxTable } from '../../lib/sandbox/services/dynamodb.ts';
 import { VirtualClock } from '../../lib/util/clock.ts';
-import { UndoRefusedError } from '../../lib/util/errors.ts';
+import { ProtectedResourceError, UndoRefusedError } from '../../lib/util/errors.ts';
 import { emptySandbox, envFor, testEnv, type TestEnv } from '../helpers.ts';
 
 const START = '2026-11-01T00:00:00Z';
@@ -60,11 +65,11 @@ describe('dynamodb-table detectors on the small-company sandbox', () => {
     expect(over['feature-flags'].evidence.protection).toBe('too little data: 48 of 168 hours');
     expect(over['catalog']).toBeUndefined(); // busy
     expect(Object.keys(low)).toEqual(['sessions']);
-    expect(low['sessions'].plan!.params).toEqual({ tableName: 'sessions', changes: [{ dimension: 'read', policyName: 'DynamoDBReadCapacityUtilization:table/sessions', from: 30, to: 50 }, { dimension: 'write', policyName: 'DynamoDBWriteCapacityUtilization:table/sessions', from: 30, to: 50 }] });
+    expect(low['sessions'].plan!.params).toEqual({ tableName: 'sessions', table: { arn: 'arn:aws:dynamodb:us-east-1:123456789012:table/sessions', createdAt: new Date(Date.parse(START) - 300 * 86_400_000).toISOString() }, changes: [{ dimension: 'read', policyName: 'DynamoDBReadCapacityUtilization:table/sessions', from: 30, to: 50 }, { dimension: 'write', policyName: 'DynamoDBWriteCapacityUtilization:table/sessions', from: 30, to: 50 }] });
     expect(Object.keys(thr)).toEqual(['checkout-events']);
     expect(thr['checkout-events']).toMatchObject({ benefit: ['performance'], evidence: { cappedBy: ['write: auto scaling at its MaxCapacity 50'] } });
     expect(thr['checkout-events'].risk!.summary).toMatch(/^checkout-events was throttled [\d,]+ times/);
-    expect(thr['checkout-events'].plan!.params).toEqual({ tableName: 'checkout-events', changes: [{ dimension: 'write', from: 50, to: 75, minCapacity: 10 }] });
+    expect(thr['checkout-events'].plan!.params).toEqual({ tableName: 'checkout-events', table: { arn: 'arn:aws:dynamodb:us-east-1:123456789012:table/checkout-events', createdAt: new Date(Date.parse(START) - 200 * 86_400_000).toISOString() }, changes: [{ dimension: 'write', from: 50, to: 75, minCapacity: 10 }] });
     expect(Object.keys(unused)).toEqual(['legacy-reports']);
     expect(unused['legacy-reports'].status).toBe('report-only');
     expect(unused['legacy-reports'].evidence.deletionProtection).toBe(true);
@@ -100,18 +105,19 @@ describe('switch-to-on-demand', () => {
     expect(tables(e)['orders-archive']).toMatchObject({ billingMode: 'PROVISIONED', read: 200, write: 100 });
   });
 
-  it('turns AWS\'s limit of four switches to on-demand in 24 hours into a clear refusal, changing nothing', async () => {
-    // Prepare: four switches in the last hours
+  it('refuses a switch within 24 hours of the last switch to on-demand (the current quota), naming when AWS allows it, without calling UpdateTable', async () => {
+    // Prepare: switched to on-demand 20 hours ago, then back to provisioned (allowed at any time)
     const e = env();
     const t = tables(e)['orders-archive'];
-    t.switchesToOnDemand = ['2026-10-31T20:00:00Z', '2026-10-31T21:00:00Z', '2026-10-31T22:00:00Z', '2026-10-31T23:00:00Z'];
+    t.switchesToOnDemand = ['2026-10-31T04:00:00Z'];
     // Act
     const result = await e.run(policy('over-provisioned', 'switch-to-on-demand').replace('mode: auto', 'mode: auto\n    scope: { includeNames: [orders-archive] }'));
-    // Assess
-    // A refusal is a skip (ProtectedResourceError), not a failure. The SDK classifies
-    // LimitExceededException as throttling and retries it first, as it would against AWS.
+    // Assess: a refusal is a skip (ProtectedResourceError), not a failure
     expect(result.actions.map((a) => a.status)).toEqual(['skipped']);
-    expect(result.actions[0].transitions.at(-1)!.detail).toMatch(/LimitExceededException: Subscriber limit exceeded: Update to PayPerRequest mode is limited to 4 times in a rolling 24 hours; the next is allowed after 2026-11-01T20:00:00.000Z/);
+    expect(result.actions[0].transitions.at(-1)!.detail).toBe(
+      'protected: orders-archive was switched to on-demand at 2026-10-31T04:00:00.000Z; AWS allows the next switch to on-demand from 2026-11-01T04:00:00.000Z (24 hours after the last). Nothing was changed.',
+    );
+    expect(e.sandbox.callCount('dynamodb:UpdateTable')).toBe(0);
     expect(t.billingMode).toBe('PROVISIONED');
   });
 
@@ -261,12 +267,81 @@ describe('set-table-class', () => {
     expect(updates(e)).toEqual([{ TableName: 'audit-history', TableClass: 'STANDARD_INFREQUENT_ACCESS' }, { TableName: 'audit-history', TableClass: 'STANDARD' }]);
   });
 
-  it('reports AWS\'s limit of two class changes in 30 days as a skip, changing nothing', async () => {
+  it('reports the AWS limit of two class changes in 30 days as a skip after the SDK retries, changing nothing', async () => {
+    // Prepare: a zero-delay retry strategy (AWS's retry count, no real backoff): the SDK classifies
+    // LimitExceededException as throttling and retries it, as it would against AWS.
     const e = env();
+    e.deps.clients = new AwsClients({ account: SANDBOX_ACCOUNT, allowWrites: false, interceptor: e.sandbox, writePacing: false, clientConfig: { retryStrategy: new ConfiguredRetryStrategy(3, 0) } });
     tables(e)['audit-history'].classChanges = ['2026-10-10T00:00:00Z', '2026-10-20T00:00:00Z'];
+    // Act
     const result = await e.run(policy('table-class', 'set-table-class'));
+    // Assess
     expect(result.actions.map((a) => a.status)).toEqual(['skipped']);
     expect(result.actions[0].transitions.at(-1)!.detail).toMatch(/table class updates are limited to 2 in a trailing 30-day period/);
+    expect(e.sandbox.callCount('dynamodb:UpdateTable')).toBe(3);
     expect(tables(e)['audit-history'].tableClass).toBe('STANDARD');
+  });
+});
+
+// ── issue 24 point 7, issue 30: every action re-checks the table against its plan right before writing ──
+
+describe('the plan is bound to the table and the state it was made on', () => {
+  const regionCtx = (e: TestEnv): RegionContext =>
+    ({ account: SANDBOX_ACCOUNT, region: 'us-east-1', clients: e.clients.withWrites(true), now: e.sandbox.now(), clock: e.sandbox.clock, prices: DEFAULT_PRICES, log: () => {} }) as RegionContext;
+  /** The finding and plan an approval-mode run made (nothing written), to apply by hand after the world changed. */
+  async function planned(e: TestEnv, detector: string, action: string, table: string, extra = '') {
+    const result = await e.run(policy(detector, action, 'approval', extra).replace('mode: approval', `mode: approval\n    scope: { includeNames: [${table}] }`));
+    const finding = result.findings.find((f) => f.resource.id === table && f.plan)!;
+    return { finding, plan: finding.plan as never };
+  }
+
+  it('switch-to-on-demand skips a table tagged trimtab:skip after the approval request, changing nothing', async () => {
+    const e = env();
+    const { finding, plan } = await planned(e, 'over-provisioned', 'switch-to-on-demand', 'orders-archive', ', maxUtilization: 0.1');
+    tables(e)['orders-archive'].tags['trimtab:skip'] = 'migration in progress';
+    await expect(switchToOnDemand.apply(regionCtx(e), plan, finding)).rejects.toThrow(new ProtectedResourceError('orders-archive is now tagged trimtab:skip; nothing was changed'));
+    expect(e.sandbox.successfulWrites()).toEqual([]);
+  });
+
+  it('set-table-class skips a table tagged trimtab:skip after the approval request, changing nothing', async () => {
+    const e = env();
+    const { finding, plan } = await planned(e, 'table-class', 'set-table-class', 'audit-history');
+    tables(e)['audit-history'].tags['trimtab:skip'] = 'audit freeze';
+    await expect(setTableClass.apply(regionCtx(e), plan, finding)).rejects.toThrow('audit-history is now tagged trimtab:skip; nothing was changed');
+    expect(e.sandbox.successfulWrites()).toEqual([]);
+  });
+
+  it('switch-to-on-demand refuses a table re-created under the same name since the plan', async () => {
+    const e = env();
+    const { finding, plan } = await planned(e, 'over-provisioned', 'switch-to-on-demand', 'orders-archive', ', maxUtilization: 0.1');
+    tables(e)['orders-archive'].createdAt = '2026-10-31T23:00:00.000Z';
+    await expect(switchToOnDemand.apply(regionCtx(e), plan, finding)).rejects.toThrow(/^orders-archive is not the table the plan was made on \(created 2026-10-31T23:00:00.000Z, planned .*: a table re-created under the same name\); nothing was changed$/);
+    expect(e.sandbox.successfulWrites()).toEqual([]);
+  });
+
+  it('switch-to-on-demand refuses a table whose capacity changed since the plan', async () => {
+    const e = env();
+    const { finding, plan } = await planned(e, 'over-provisioned', 'switch-to-on-demand', 'orders-archive', ', maxUtilization: 0.1');
+    tables(e)['orders-archive'].read = 900;
+    await expect(switchToOnDemand.apply(regionCtx(e), plan, finding)).rejects.toThrow('orders-archive changed since the plan (900 RCU / 100 WCU, planned 200 / 100); nothing was changed');
+    expect(e.sandbox.successfulWrites()).toEqual([]);
+  });
+
+  it('switch-to-on-demand refuses a table whose table class changed since the plan (the savings were priced on it)', async () => {
+    const e = env();
+    const { finding, plan } = await planned(e, 'over-provisioned', 'switch-to-on-demand', 'orders-archive', ', maxUtilization: 0.1');
+    tables(e)['orders-archive'].tableClass = 'STANDARD_INFREQUENT_ACCESS';
+    await expect(switchToOnDemand.apply(regionCtx(e), plan, finding)).rejects.toThrow('orders-archive changed since the plan (class STANDARD_INFREQUENT_ACCESS, planned STANDARD); nothing was changed');
+    expect(e.sandbox.successfulWrites()).toEqual([]);
+  });
+
+  it('set-table-class refuses a table whose billing mode changed since the plan, and one already changed counts as done', async () => {
+    const e = env();
+    const { finding, plan } = await planned(e, 'table-class', 'set-table-class', 'audit-history');
+    Object.assign(tables(e)['audit-history'], { billingMode: 'PROVISIONED', read: 50, write: 50 });
+    await expect(setTableClass.apply(regionCtx(e), plan, finding)).rejects.toThrow('audit-history changed since the plan (billing mode PROVISIONED, planned PAY_PER_REQUEST; 50 RCU / 50 WCU, planned 0 / 0); nothing was changed');
+    tables(e)['audit-history'].tableClass = 'STANDARD_INFREQUENT_ACCESS';
+    await expect(setTableClass.apply(regionCtx(e), plan, finding)).resolves.toMatchObject({ after: { tableClass: 'STANDARD_INFREQUENT_ACCESS', already: true } });
+    expect(e.sandbox.successfulWrites()).toEqual([]);
   });
 });

@@ -61,6 +61,7 @@ const WRITES_WITH_RESOURCE_TYPES: Record<string, string> = {
   'rds:RemoveTagsFromResource': 'db, snapshot, cluster, …',
   'rds:ModifyDBCluster': 'cluster*',
   'ec2:CreateLaunchTemplateVersion': 'launch-template*',
+  'ec2:DeleteLaunchTemplateVersions': 'launch-template*',
   'ec2:RunInstances': 'image*, instance*, network-interface*, security-group*, subnet*, volume*, …',
   'autoscaling:StartInstanceRefresh': 'autoScalingGroup*',
 };

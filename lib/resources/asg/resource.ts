@@ -55,6 +55,11 @@ export interface Group {
   enabledMetrics: string[];
   launchConfigurationName?: string;
   launchTemplate?: string;
+  /** The launch template's id and the Version the group names (a number, `$Default` or `$Latest`). */
+  launchTemplateId?: string;
+  launchTemplateVersion?: string;
+  /** The group launches through a mixed instances policy (several types by overrides), whatever its instances run now. */
+  mixedInstancesPolicy?: boolean;
   instanceType?: string;
   instanceTypeSource: 'instances' | 'mixed-instances-policy' | 'launch-configuration' | 'unknown';
   /** Scaling policies of the group (need `policies`). */
@@ -98,6 +103,9 @@ export function toGroup(g: AutoScalingGroup, region: string): Group {
     enabledMetrics: (g.EnabledMetrics ?? []).map((m) => m.Metric!).filter(Boolean),
     launchConfigurationName: g.LaunchConfigurationName,
     launchTemplate: lt ? (lt.LaunchTemplateName ?? lt.LaunchTemplateId) : undefined,
+    ...(lt?.LaunchTemplateId ? { launchTemplateId: lt.LaunchTemplateId } : {}),
+    ...(lt ? { launchTemplateVersion: lt.Version ?? '$Default' } : {}),
+    ...(g.MixedInstancesPolicy ? { mixedInstancesPolicy: true } : {}),
     instanceType,
     instanceTypeSource: instanceTypes.length ? 'instances' : overrideType ? 'mixed-instances-policy' : 'unknown',
   };

@@ -21,17 +21,26 @@ import {
   AutoScalingClient,
   DescribeAutoScalingGroupsCommand,
   DescribeInstanceRefreshesCommand,
+  paginateDescribeAutoScalingGroups,
   StartInstanceRefreshCommand,
   UpdateAutoScalingGroupCommand,
   type AutoScalingGroup,
 } from '@aws-sdk/client-auto-scaling';
-import { CreateLaunchTemplateVersionCommand, DescribeLaunchTemplateVersionsCommand, EC2Client, type LaunchTemplateVersion } from '@aws-sdk/client-ec2';
+import {
+  CreateLaunchTemplateVersionCommand,
+  DeleteLaunchTemplateVersionsCommand,
+  DescribeInstanceTypesCommand,
+  DescribeLaunchTemplateVersionsCommand,
+  EC2Client,
+  paginateDescribeInstanceTypeOfferings,
+  type LaunchTemplateVersion,
+} from '@aws-sdk/client-ec2';
 import * as z from 'zod'; // namespace import: lets esbuild drop unused zod (locales, JSON Schema) from Lambda bundles
 import { SKIP_TAG } from '../../engine/scope.ts';
 import type { Detection, Detector, RegionContext, Remediator } from '../../engine/types.ts';
 import { instanceTypeInfo } from '../../savings/ec2-instance-types.ts';
 import { usd } from '../../savings/prices.ts';
-import { PlanConstraintError, ProtectedResourceError, UndoRefusedError, awsErrorName } from '../../util/errors.ts';
+import { PlanConstraintError, ProtectedResourceError, UndoRefusedError, awsErrorName, errorMessage } from '../../util/errors.ts';
 import { downsizeCandidate } from '../ec2-instance/rightsizing.ts';
 import { ASG_NEEDS, DEFAULT_WINDOW_DAYS, windowNeed, type Group } from './resource.ts';
 import { stats } from './usage.ts';
@@ -42,6 +51,9 @@ const round = (v: number, digits = 1) => Math.round(v * 10 ** digits) / 10 ** di
 export interface GroupRightsizeBefore {
   group: string;
   launchTemplate: string | null;
+  /** The template id and the Version the group named when detected: the plan binds them. */
+  launchTemplateId?: string | null;
+  launchTemplateVersion?: string | null;
   fromType: string;
   candidate: string;
   desiredCapacity: number;
@@ -122,13 +134,17 @@ export const oversizedGroupInstances: Detector<Group, OversizedGroupOptions> = {
       ],
     };
     const reason = `${g.name} runs ${capacity} × ${g.instanceType} at ${cpu.p95}% CPU p95 over ${o.windowDays} days: ${fit.type.type} carries the load for $${usd(monthlyUsd)}/month less.`;
-    const before: GroupRightsizeBefore = { group: g.name, launchTemplate: g.launchTemplate ?? null, fromType: g.instanceType, candidate: fit.type.type, desiredCapacity: capacity };
+    const before: GroupRightsizeBefore = {
+      group: g.name, launchTemplate: g.launchTemplate ?? null, launchTemplateId: g.launchTemplateId ?? null, launchTemplateVersion: g.launchTemplateVersion ?? null,
+      fromType: g.instanceType, candidate: fit.type.type, desiredCapacity: capacity,
+    };
     const notActionable = (protection: string): Detection => ({ reason, evidence: { ...evidence, protection }, status: 'protected', savings, before, benefit: ['cost'] });
     if (cpu.datapoints < o.minDatapoints) return notActionable(`too little data: ${cpu.datapoints} hourly CPU datapoints, ${o.minDatapoints} needed`);
     if (g.launchConfigurationName) {
       return notActionable(`the group uses launch configuration ${g.launchConfigurationName}: launch configurations cannot be changed; migrate the group to a launch template, then trimtab can write a new version`);
     }
-    if (g.instanceTypeSource === 'mixed-instances-policy') return notActionable('the group has a mixed instances policy: its types come from the policy overrides, not one launch template InstanceType');
+    // A mixed instances policy is reported here, with or without running instances (their types then say nothing about the policy).
+    if (g.mixedInstancesPolicy || g.instanceTypeSource === 'mixed-instances-policy') return notActionable('the group has a mixed instances policy: its types come from the policy overrides, not one launch template InstanceType');
     if (!g.launchTemplate) return notActionable('the group names no launch template');
     return { reason, evidence, savings, before, benefit: ['cost'] };
   },
@@ -138,6 +154,10 @@ export const oversizedGroupInstances: Detector<Group, OversizedGroupOptions> = {
 
 export interface RightsizeParams {
   group: string;
+  /** What the plan was made on, re-checked before each write: the group's ARN (a re-created group has a new one), its launch template id and the Version it named. */
+  groupArn?: string;
+  launchTemplateId?: string;
+  version?: string;
   fromType: string;
   toType: string;
   instanceRefresh: boolean;
@@ -158,6 +178,9 @@ export interface RightsizeState {
   alreadyDone?: string;
 }
 
+/** The refresh preferences trimtab sends: protected and standby instances are left alone (the default `Wait` fails the refresh after an hour). */
+export const REFRESH_PREFERENCES = { ScaleInProtectedInstances: 'Ignore', StandbyInstances: 'Ignore' } as const;
+
 async function readRawGroup(ctx: RegionContext, name: string): Promise<AutoScalingGroup | undefined> {
   const out = await ctx.clients.get(AutoScalingClient, ctx.region).send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [name] }));
   return out.AutoScalingGroups?.find((g) => g.AutoScalingGroupName === name);
@@ -171,7 +194,7 @@ async function readVersion(ctx: RegionContext, id: string, version: string): Pro
 }
 
 /** The group's launch template now, or why trimtab must not change it. */
-async function currentTemplate(ctx: RegionContext, g: AutoScalingGroup): Promise<RightsizeState> {
+async function currentTemplate(ctx: RegionContext, g: AutoScalingGroup): Promise<RightsizeState & { data: LaunchTemplateVersion['LaunchTemplateData'] }> {
   const name = g.AutoScalingGroupName;
   if (g.Tags?.some((t) => t.Key === SKIP_TAG)) throw new ProtectedResourceError(`${name} is tagged ${SKIP_TAG}; nothing was changed.`);
   if (g.MixedInstancesPolicy) throw new ProtectedResourceError(`${name} has a mixed instances policy: its types come from the overrides; nothing was changed.`);
@@ -194,6 +217,7 @@ async function currentTemplate(ctx: RegionContext, g: AutoScalingGroup): Promise
     version,
     versionNumber: resolved.VersionNumber!,
     instanceType: resolved.LaunchTemplateData?.InstanceType,
+    data: resolved.LaunchTemplateData,
   };
 }
 
@@ -201,6 +225,70 @@ async function readTemplateIdByName(ctx: RegionContext, name: string): Promise<s
   const out = await ctx.clients.get(EC2Client, ctx.region).send(new DescribeLaunchTemplateVersionsCommand({ LaunchTemplateName: name, Versions: ['$Default'] }));
   return out.LaunchTemplateVersions![0].LaunchTemplateId!;
 }
+
+/** Every other group in the region that launches from this template, with the Version it names. */
+async function otherUsers(ctx: RegionContext, group: string, templateId: string, templateName: string | undefined): Promise<{ group: string; version: string }[]> {
+  const users: { group: string; version: string }[] = [];
+  for await (const page of paginateDescribeAutoScalingGroups({ client: ctx.clients.get(AutoScalingClient, ctx.region), pageSize: 100 }, {})) {
+    for (const g of page.AutoScalingGroups ?? []) {
+      if (g.AutoScalingGroupName === group) continue;
+      const spec = g.LaunchTemplate ?? g.MixedInstancesPolicy?.LaunchTemplate?.LaunchTemplateSpecification;
+      if (!spec || !(spec.LaunchTemplateId === templateId || (templateName && spec.LaunchTemplateName === templateName))) continue;
+      users.push({ group: g.AutoScalingGroupName!, version: spec.Version ?? '$Default' });
+    }
+  }
+  return users;
+}
+
+/**
+ * What AWS checks only at launch (the refresh or the next scale-out fails then): the type is offered
+ * in every zone of the group, and the template's CPU options and network interfaces fit the type.
+ */
+async function launchFit(ctx: RegionContext, g: AutoScalingGroup, toType: string, data: LaunchTemplateVersion['LaunchTemplateData']): Promise<string | undefined> {
+  const ec2 = ctx.clients.get(EC2Client, ctx.region);
+  const zones = g.AvailabilityZones ?? [];
+  if (zones.length) {
+    const offered = new Set<string>();
+    for await (const page of paginateDescribeInstanceTypeOfferings({ client: ec2 }, { LocationType: 'availability-zone', Filters: [{ Name: 'instance-type', Values: [toType] }, { Name: 'location', Values: zones }] })) {
+      for (const o of page.InstanceTypeOfferings ?? []) if (o.InstanceType === toType && o.Location) offered.add(o.Location);
+    }
+    const missing = zones.filter((z) => !offered.has(z));
+    if (missing.length) return `${toType} is not offered in ${missing.join(', ')} (DescribeInstanceTypeOfferings), where the group launches`;
+  }
+  const cpu = data?.CpuOptions;
+  const nics = data?.NetworkInterfaces ?? [];
+  if (cpu?.CoreCount === undefined && cpu?.ThreadsPerCore === undefined && nics.length <= 1) return undefined;
+  const info = (await ec2.send(new DescribeInstanceTypesCommand({ InstanceTypes: [toType as never] }))).InstanceTypes?.[0];
+  if (!info) return `${toType} is unknown to DescribeInstanceTypes`;
+  if (cpu?.CoreCount !== undefined && !(info.VCpuInfo?.ValidCores ?? []).includes(cpu.CoreCount)) {
+    return `the template sets CpuOptions.CoreCount ${cpu.CoreCount}, which ${toType} does not support (valid: ${(info.VCpuInfo?.ValidCores ?? []).join(', ') || 'none'})`;
+  }
+  if (cpu?.ThreadsPerCore !== undefined && !(info.VCpuInfo?.ValidThreadsPerCore ?? []).includes(cpu.ThreadsPerCore)) {
+    return `the template sets CpuOptions.ThreadsPerCore ${cpu.ThreadsPerCore}, which ${toType} does not support (valid: ${(info.VCpuInfo?.ValidThreadsPerCore ?? []).join(', ') || 'none'})`;
+  }
+  const maxNics = info.NetworkInfo?.MaximumNetworkInterfaces;
+  if (maxNics !== undefined && nics.length > maxNics) return `the template attaches ${nics.length} network interfaces; ${toType} takes at most ${maxNics}`;
+  return undefined;
+}
+
+/** Deletes a version trimtab created, unless a group names it; says what happened. */
+async function deleteOwnVersion(ctx: RegionContext, templateId: string, version: number, keepFor: string): Promise<string> {
+  const namedBy = (await otherUsers(ctx, keepFor, templateId, undefined)).filter((u) => u.version === String(version));
+  if (namedBy.length) return `launch template version ${version} is kept: ${namedBy.map((u) => u.group).join(', ')} name it`;
+  try {
+    const out = await ctx.clients.get(EC2Client, ctx.region).send(new DeleteLaunchTemplateVersionsCommand({ LaunchTemplateId: templateId, Versions: [String(version)] }));
+    const failed = out.UnsuccessfullyDeletedLaunchTemplateVersions?.[0];
+    if (failed) return `launch template version ${version} could not be deleted (${failed.ResponseError?.Code}: ${failed.ResponseError?.Message}); delete it by hand`;
+    return `launch template version ${version} that trimtab had created was deleted`;
+  } catch (error) {
+    return `launch template version ${version} could not be deleted (${awsErrorName(error)}: ${errorMessage(error)}); delete it by hand`;
+  }
+}
+
+const aliasNote = (version: string | undefined) =>
+  version === '$Latest' || version === '$Default'
+    ? ` The group names ${version} today; it will name the new version by number, so later versions of the template do not reach it until undo, which names ${version} again.`
+    : '';
 
 export const rightsizeLaunchTemplate: Remediator<RightsizeParams, { instanceRefresh: boolean; minHealthyPercentage: number }> = {
   id: 'rightsize-launch-template',
@@ -219,6 +307,11 @@ export const rightsizeLaunchTemplate: Remediator<RightsizeParams, { instanceRefr
     'autoscaling:DescribeInstanceRefreshes',
     'ec2:DescribeLaunchTemplateVersions',
     'ec2:CreateLaunchTemplateVersion',
+    // Compensation: a version trimtab created is deleted when the group update fails, and on undo of a $Latest group.
+    'ec2:DeleteLaunchTemplateVersions',
+    // What AWS checks only at launch: the type in the group's zones, CPU options and network interfaces.
+    'ec2:DescribeInstanceTypeOfferings',
+    'ec2:DescribeInstanceTypes',
     // UpdateAutoScalingGroup with a launch template: Auto Scaling checks the caller may launch from it (EC2 Auto Scaling
     // User Guide, "API permissions"). iam:PassRole (template with an instance profile) and ec2:CreateTags (template with
     // tag specifications) are checked too; they are left to the operator to grant for their roles (docs/resources/asg.md).
@@ -232,53 +325,135 @@ export const rightsizeLaunchTemplate: Remediator<RightsizeParams, { instanceRefr
     const before = finding.before as GroupRightsizeBefore | undefined;
     if (!before?.candidate) return { kind: 'conflict', reason: `Finding from detector '${finding.detector}' has no candidate type; use 'oversized-group-instances' with this action.` };
     const monthly = finding.savings.monthlyUsd;
+    const version = before.launchTemplateVersion ?? undefined;
     return {
       kind: 'change',
-      summary: `Write a new launch template version for ${before.group} with ${before.candidate} instead of ${before.fromType} and point the group at it${options.instanceRefresh ? ', then start an instance refresh' : ' (running instances keep their type until replaced)'}.`,
-      params: { group: before.group, fromType: before.fromType, toType: before.candidate, instanceRefresh: options.instanceRefresh, minHealthyPercentage: options.minHealthyPercentage },
+      summary: `Write a new launch template version for ${before.group} with ${before.candidate} instead of ${before.fromType} and point the group at it${options.instanceRefresh ? ', then start an instance refresh (scale-in-protected and standby instances are left as they are)' : ' (running instances keep their type until replaced)'}.${aliasNote(version)}`,
+      params: {
+        group: before.group,
+        groupArn: finding.resource?.arn,
+        ...(before.launchTemplateId ? { launchTemplateId: before.launchTemplateId } : {}),
+        ...(version ? { version } : {}),
+        fromType: before.fromType,
+        toType: before.candidate,
+        instanceRefresh: options.instanceRefresh,
+        minHealthyPercentage: options.minHealthyPercentage,
+      },
       undo: 'Point the group back at the recorded launch template version; instances launched meanwhile keep the new type unless a refresh is run.',
       savings: { monthlyUsd: monthly, basis: finding.savings.basis },
     };
   },
 
-  async apply(ctx, plan) {
+  /**
+   * Steps (each recorded through `env.record` before the next starts): `version-created` → `group-updated` →
+   * `refresh-started`. A failed group update is compensated (`version-deleted`) and reported as a failure that
+   * says so. A later invocation resumes from the recorded steps.
+   */
+  async apply(ctx, plan, _finding, env) {
     const { group, fromType, toType } = plan.params;
+    const progress = env?.progress ?? [];
+    const recorded = (step: string) => progress.find((p) => p.step === step);
+    const record = async (step: string, state?: Record<string, unknown>) => {
+      const entry = { step, at: ctx.clock.now().toISOString(), ...(state ? { state } : {}) };
+      if (env) await env.record(entry);
+      progress.push(entry);
+    };
     const g = await readRawGroup(ctx, group);
-    if (!g) return { after: { alreadyDone: `${group} no longer exists` }, detail: 'group gone; nothing changed' };
-    const before = await currentTemplate(ctx, g);
-    if (before.instanceType === toType) return { before, after: { ...before, alreadyDone: `version ${before.versionNumber} already has ${toType}` }, detail: 'already done' };
-    if (before.instanceType !== fromType) {
-      throw new PlanConstraintError(`${group}'s launch template version ${before.versionNumber} has ${before.instanceType ?? 'no InstanceType'} now, not ${fromType} as when detected; nothing was changed.`);
+    if (!g) {
+      if (recorded('version-created')) throw new PlanConstraintError(`${group} no longer exists; launch template version ${recorded('version-created')!.state?.version} that trimtab created stays in the template's history.`);
+      return { after: { alreadyDone: `${group} no longer exists` }, detail: 'group gone; nothing changed' };
     }
-    const ec2 = ctx.clients.get(EC2Client, ctx.region);
-    // ClientToken: a retried apply gets the same version back instead of a second one.
-    const created = await ec2.send(
-      new CreateLaunchTemplateVersionCommand({
-        LaunchTemplateId: before.launchTemplateId,
-        SourceVersion: String(before.versionNumber),
-        VersionDescription: `trimtab: ${fromType} -> ${toType} (from version ${before.versionNumber})`,
-        LaunchTemplateData: { InstanceType: toType as never },
-        ClientToken: `trimtab-${plan.hash}`.slice(0, 64),
-      }),
-    );
-    const newVersion = created.LaunchTemplateVersion!.VersionNumber!;
+    // The plan is bound to the group (ARN), the template and the Version it was made on.
+    if (plan.params.groupArn && g.AutoScalingGroupARN && g.AutoScalingGroupARN !== plan.params.groupArn) {
+      throw new PlanConstraintError(`${group} is not the group the plan was made on (ARN ${g.AutoScalingGroupARN}, planned ${plan.params.groupArn}): it was re-created; nothing was changed.`);
+    }
     const autoscaling = ctx.clients.get(AutoScalingClient, ctx.region);
-    await autoscaling.send(new UpdateAutoScalingGroupCommand({ AutoScalingGroupName: group, LaunchTemplate: { LaunchTemplateId: before.launchTemplateId, Version: String(newVersion) } }));
+    const ec2 = ctx.clients.get(EC2Client, ctx.region);
+    if (recorded('version-deleted')) throw new PlanConstraintError(`An earlier attempt on ${group} failed and was rolled back (${recorded('version-deleted')!.state?.detail}); nothing more is done.`);
+    const created = recorded('version-created')?.state as { version: number; before: RightsizeState } | undefined;
+    let before: RightsizeState;
+    let newVersion: number;
+    let alias = '';
+    if (!created) {
+      const current = await currentTemplate(ctx, g);
+      const { data, ...state } = current;
+      before = state;
+      if (plan.params.launchTemplateId && before.launchTemplateId !== plan.params.launchTemplateId) {
+        throw new PlanConstraintError(`${group} launches from launch template ${before.launchTemplateId} now, not ${plan.params.launchTemplateId} as when planned; nothing was changed.`);
+      }
+      if (plan.params.version && before.version !== plan.params.version) {
+        throw new PlanConstraintError(`${group} names launch template version ${before.version} now, not ${plan.params.version} as when planned; nothing was changed.`);
+      }
+      if (before.instanceType === toType) return { before, after: { ...before, alreadyDone: `version ${before.versionNumber} already has ${toType}` }, detail: 'already done' };
+      if (before.instanceType !== fromType) {
+        throw new PlanConstraintError(`${group}'s launch template version ${before.versionNumber} has ${before.instanceType ?? 'no InstanceType'} now, not ${fromType} as when detected; nothing was changed.`);
+      }
+      // A new version becomes the template's $Latest at once: any other group on $Latest would launch the new type.
+      const others = await otherUsers(ctx, group, before.launchTemplateId, before.launchTemplateName);
+      const onLatest = others.filter((u) => u.version === '$Latest');
+      if (onLatest.length) {
+        throw new PlanConstraintError(
+          `${onLatest.map((u) => u.group).join(', ')} also launch${onLatest.length === 1 ? 'es' : ''} from ${before.launchTemplateId} $Latest: a new version would change ${onLatest.length === 1 ? 'it' : 'them'} at once; nothing was changed.`,
+        );
+      }
+      const unfit = await launchFit(ctx, g, toType, data);
+      if (unfit) throw new PlanConstraintError(`${group}: ${unfit}; AWS would accept the version and fail the launches; nothing was changed.`);
+      if (others.length) alias = ` Other groups on this template (${others.map((u) => `${u.group} ${u.version}`).join(', ')}) keep their versions: the default version is not changed.`;
+      // ClientToken: a retried apply gets the same version back instead of a second one. The default version is not changed.
+      const out = await ec2.send(
+        new CreateLaunchTemplateVersionCommand({
+          LaunchTemplateId: before.launchTemplateId,
+          SourceVersion: String(before.versionNumber),
+          VersionDescription: `trimtab: ${fromType} -> ${toType} (from version ${before.versionNumber})`,
+          LaunchTemplateData: { InstanceType: toType as never },
+          ClientToken: `trimtab-${plan.hash}`.slice(0, 64),
+        }),
+      );
+      newVersion = out.LaunchTemplateVersion!.VersionNumber!;
+      await record('version-created', { version: newVersion, before: before as unknown as Record<string, unknown> });
+    } else {
+      before = created.before;
+      newVersion = created.version;
+    }
     const after: RightsizeState = { launchTemplateId: before.launchTemplateId, launchTemplateName: before.launchTemplateName, version: String(newVersion), versionNumber: newVersion, instanceType: toType };
-    let refreshNote = 'running instances keep their type until replaced';
-    if (plan.params.instanceRefresh) {
+    if (!recorded('group-updated')) {
       try {
-        const out = await autoscaling.send(new StartInstanceRefreshCommand({ AutoScalingGroupName: group, Preferences: { MinHealthyPercentage: plan.params.minHealthyPercentage } }));
+        await autoscaling.send(new UpdateAutoScalingGroupCommand({ AutoScalingGroupName: group, LaunchTemplate: { LaunchTemplateId: before.launchTemplateId, Version: String(newVersion) } }));
+      } catch (error) {
+        // Compensate: the group still launches the old version; the new one must not linger as $Latest.
+        const undone = await deleteOwnVersion(ctx, before.launchTemplateId, newVersion, group);
+        await record('version-deleted', { version: newVersion, detail: undone });
+        throw new PlanConstraintError(
+          `UpdateAutoScalingGroup failed on ${group} (${awsErrorName(error)}: ${errorMessage(error)}); ${undone}; the group still launches ${fromType} from ${before.launchTemplateId} version ${before.version}. ` +
+            'Auto Scaling checks that the caller may launch from the template: ec2:RunInstances, iam:PassRole for its instance profile, ec2:CreateTags for its tag specifications.',
+          { cause: error },
+        );
+      }
+      await record('group-updated', { version: newVersion });
+    }
+    let refreshNote = 'running instances keep their type until replaced';
+    if (plan.params.instanceRefresh && !recorded('refresh-started')) {
+      try {
+        const out = await autoscaling.send(
+          new StartInstanceRefreshCommand({ AutoScalingGroupName: group, Preferences: { MinHealthyPercentage: plan.params.minHealthyPercentage, ...REFRESH_PREFERENCES } }),
+        );
         after.instanceRefreshId = out.InstanceRefreshId;
-        refreshNote = `instance refresh ${out.InstanceRefreshId} started`;
+        refreshNote = `instance refresh ${out.InstanceRefreshId} started (scale-in-protected and standby instances are left on ${fromType})`;
+        await record('refresh-started', { instanceRefreshId: out.InstanceRefreshId });
       } catch (error) {
         // One active refresh per group: someone else's is running; the group still launches the new type.
         // Wire code InstanceRefreshInProgress; the SDK names the exception InstanceRefreshInProgressFault.
-        if (!['InstanceRefreshInProgress', 'InstanceRefreshInProgressFault'].includes(awsErrorName(error) ?? '')) throw error;
-        refreshNote = 'an instance refresh was already in progress, so none was started';
+        const code = awsErrorName(error) ?? '';
+        refreshNote = ['InstanceRefreshInProgress', 'InstanceRefreshInProgressFault'].includes(code)
+          ? 'an instance refresh was already in progress, so none was started'
+          : `no instance refresh was started (${code}: ${errorMessage(error)}); new launches use ${toType}`;
       }
+    } else if (recorded('refresh-started')) {
+      after.instanceRefreshId = recorded('refresh-started')!.state?.instanceRefreshId as string | undefined;
+      refreshNote = `instance refresh ${after.instanceRefreshId} started`;
     }
-    return { before, after, detail: `launch template ${before.launchTemplateId} version ${before.versionNumber} (${fromType}) → ${newVersion} (${toType}); ${refreshNote}` };
+    const pinned = before.version.startsWith('$') ? ` The group named ${before.version}; it now names version ${newVersion} (undo names ${before.version} again).` : '';
+    return { before, after, detail: `launch template ${before.launchTemplateId} version ${before.versionNumber} (${fromType}) → ${newVersion} (${toType}); ${refreshNote}.${pinned}${alias}` };
   },
 
   async verify(ctx, plan, applied) {
@@ -316,9 +491,28 @@ export const rightsizeLaunchTemplate: Remediator<RightsizeParams, { instanceRefr
     const refreshes = await autoscaling.send(new DescribeInstanceRefreshesCommand({ AutoScalingGroupName: name }));
     const active = refreshes.InstanceRefreshes?.find((r) => r.Status === 'Pending' || r.Status === 'InProgress');
     if (active) throw new UndoRefusedError(`${name} has instance refresh ${active.InstanceRefreshId} ${active.Status}: wait for it to end (or cancel it), then undo.`);
-    await autoscaling.send(new UpdateAutoScalingGroupCommand({ AutoScalingGroupName: name, LaunchTemplate: { LaunchTemplateId: before.launchTemplateId, Version: before.version } }));
+    const point = (Version: string) => autoscaling.send(new UpdateAutoScalingGroupCommand({ AutoScalingGroupName: name, LaunchTemplate: { LaunchTemplateId: before.launchTemplateId, Version } }));
+    let history = `Version ${after.versionNumber} stays in the template's history.`;
+    if (before.version === '$Latest') {
+      // $Latest now resolves to trimtab's version: name the old number first, then delete trimtab's version
+      // (when nobody else names it), and only then name $Latest again, which resolves to the old version.
+      await point(String(before.versionNumber));
+      const deleted = await deleteOwnVersion(ctx, before.launchTemplateId, after.versionNumber, name);
+      const latest = await readVersion(ctx, before.launchTemplateId, '$Latest');
+      if (latest.VersionNumber === before.versionNumber) {
+        await point('$Latest');
+        history = `${deleted[0].toUpperCase()}${deleted.slice(1)}, so $Latest is version ${before.versionNumber} again.`;
+      } else {
+        return {
+          detail: `${name} names ${before.launchTemplateId} version ${before.versionNumber} (${before.instanceType}) explicitly: it named $Latest, which now resolves to version ${latest.VersionNumber} (${deleted}). Instances launched meanwhile keep ${after.instanceType} unless a refresh is run.`,
+          after: { launchTemplateId: before.launchTemplateId, version: String(before.versionNumber) },
+        };
+      }
+    } else {
+      await point(before.version);
+    }
     return {
-      detail: `${name} points at ${before.launchTemplateId} version ${before.version} (${before.instanceType}) again; instances launched meanwhile keep ${after.instanceType} unless a refresh is run. Version ${after.versionNumber} stays in the template's history.`,
+      detail: `${name} points at ${before.launchTemplateId} version ${before.version} (${before.instanceType}) again; instances launched meanwhile keep ${after.instanceType} unless a refresh is run. ${history}`,
       after: { launchTemplateId: before.launchTemplateId, version: before.version },
     };
   },

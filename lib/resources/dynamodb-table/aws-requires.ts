@@ -1,4 +1,99 @@
 /** "What AWS requires" for `dynamodb-table`: see lib/resources/aws-requires.ts and docs/resources/dynamodb-table.md. */
 import type { AwsRequirement } from '../aws-requires.ts';
 
-export const awsRequires: AwsRequirement[] = [];
+const IT = 'test/integration/dynamodb-table.test.ts';
+const SANDBOX_TEST = 'test/unit/sandbox/dynamodb-control.test.ts';
+const QUOTAS = 'DynamoDB Developer Guide, "Service, account, and table quotas" (Read/write capacity mode and throughput; Decreasing provisioned throughput)';
+
+export const awsRequires: AwsRequirement[] = [
+  {
+    operation: 'dynamodb:UpdateTable',
+    elements: ['switch-to-on-demand'],
+    rule: 'Provisioned → on-demand only 24 hours after the last switch to on-demand (BillingModeSummary.LastUpdateToPayPerRequestDateTime); a table created on-demand, 24 hours after its creation. On-demand → provisioned at any time.',
+    awsAnswers: 'LimitExceededException (400) "Subscriber limit exceeded: Update to PayPerRequest mode are limited to once in 1 day(s)…"',
+    source: `${QUOTAS}. The older page "Considerations when switching capacity modes" still says four in a rolling 24 hours: trimtab follows the quotas page`,
+    trimtabDoes: 'reads LastUpdateToPayPerRequestDateTime and refuses (skip) with the time AWS allows the switch, without calling UpdateTable',
+    sandbox: 'lib/sandbox/services/dynamodb-control.ts updateTable (switchesToOnDemand, createdOnDemand)',
+    test: { file: SANDBOX_TEST, name: 'allows a switch to on-demand only 24 hours after the last one, and back to provisioned at any time (Service quotas)' },
+  },
+  {
+    operation: 'dynamodb:UpdateTable',
+    elements: ['switch-to-on-demand'],
+    rule: 'A table created on-demand may switch back to on-demand only 24 hours after its creation.',
+    awsAnswers: 'LimitExceededException (400)',
+    source: QUOTAS,
+    trimtabDoes: 'not predicted (DescribeTable does not say a table was created on-demand): AWS answers, and the refusal is a skip that names the rule',
+    sandbox: 'lib/sandbox/services/dynamodb-control.ts updateTable (createdOnDemand)',
+    test: { file: SANDBOX_TEST, name: 'refuses a table created on-demand its first switch back to on-demand within 24 hours of its creation' },
+  },
+  {
+    operation: 'dynamodb:UpdateTable',
+    elements: ['lower-provisioned'],
+    rule: 'Decreases: a UTC day starts with up to four decreases within one hour; after that one more whenever there was no decrease in the preceding hour (27 a day at most). Increases at any time.',
+    awsAnswers: 'LimitExceededException (400) "Subscriber limit exceeded: Provisioned throughput decreases are limited within a given UTC day…"',
+    source: QUOTAS,
+    trimtabDoes: 'refuses (skip) without calling UpdateTable when NumberOfDecreasesToday ≥ 4 and LastDecreaseDateTime is under an hour ago; other refusals (first hour over) come from AWS and are skips',
+    sandbox: 'lib/sandbox/services/dynamodb-control.ts updateTable (decreases)',
+    test: { file: SANDBOX_TEST, name: 'after the first hour of the day, a decrease needs an hour without one, even before the fourth (Service quotas)' },
+  },
+  {
+    operation: 'dynamodb:UpdateTable',
+    elements: ['lower-provisioned'],
+    rule: 'After the day\'s first four decreases, a decrease within an hour of the last one is refused.',
+    awsAnswers: 'LimitExceededException (400)',
+    source: QUOTAS,
+    trimtabDoes: 'predicts it from DescribeTable (NumberOfDecreasesToday, LastDecreaseDateTime) and refuses with the time of the next allowed decrease',
+    sandbox: 'lib/sandbox/services/dynamodb-control.ts updateTable (decreases)',
+    test: { file: IT, name: 'refuses a fifth decrease within the hour with the time AWS allows the next, without calling UpdateTable' },
+  },
+  {
+    operation: 'dynamodb:UpdateTable',
+    elements: ['set-table-class'],
+    rule: 'At most two table-class updates in a trailing 30 days.',
+    awsAnswers: 'LimitExceededException (400), which the SDK retries as throttling before giving up',
+    source: 'DynamoDB Developer Guide, "Table classes" (considerations)',
+    trimtabDoes: 'turns the refusal into a skip naming the rule; nothing changed',
+    sandbox: 'lib/sandbox/services/dynamodb-control.ts updateTable (classChanges)',
+    test: { file: IT, name: 'reports the AWS limit of two class changes in 30 days as a skip after the SDK retries, changing nothing' },
+  },
+  {
+    operation: 'dynamodb:UpdateTable',
+    elements: ['switch-to-on-demand', 'lower-provisioned', 'set-table-class', 'raise-target', 'raise-max'],
+    rule: 'Refused while the table is UPDATING.',
+    awsAnswers: 'ResourceInUseException (400)',
+    source: 'client-dynamodb UpdateTableCommand.d.ts (ResourceInUseException)',
+    trimtabDoes: 'tableAction refuses a table that is not ACTIVE before writing; undo says when to retry',
+    sandbox: 'lib/sandbox/services/dynamodb-control.ts updateTable (updatingUntil)',
+    test: { file: SANDBOX_TEST, name: 'is UPDATING for minutes after a billing-mode switch and refuses another update meanwhile' },
+  },
+  {
+    operation: 'dynamodb:DescribeTable',
+    elements: ['switch-to-on-demand', 'set-table-class', 'lower-provisioned', 'raise-target', 'raise-max'],
+    rule: 'A table deleted and re-created under the same name has a new CreationDateTime (and TableId); its ARN is the same.',
+    awsAnswers: 'no error: an UpdateTable by name acts on whichever table has the name now',
+    source: 'client-dynamodb models TableDescription.CreationDateTime, TableArn, TableId',
+    trimtabDoes: 'every plan binds the table ARN and CreationDateTime; tableAction refuses another table before writing',
+    sandbox: 'lib/sandbox/services/dynamodb-control.ts describe (CreationDateTime from the stored table)',
+    test: { file: IT, name: 'switch-to-on-demand refuses a table re-created under the same name since the plan' },
+  },
+  {
+    operation: 'dynamodb:DescribeTable',
+    elements: ['switch-to-on-demand', 'set-table-class', 'lower-provisioned'],
+    rule: 'Billing mode, capacity and class may change between the plan and the write (by a person, auto scaling or another tool).',
+    awsAnswers: 'no error: UpdateTable applies to the table as it is now',
+    source: 'client-dynamodb UpdateTableCommand.d.ts',
+    trimtabDoes: 'tableAction compares them with the plan right before writing and refuses a change (a change already in place counts as done)',
+    sandbox: 'lib/sandbox/services/dynamodb-control.ts describe',
+    test: { file: IT, name: 'set-table-class refuses a table whose billing mode changed since the plan, and one already changed counts as done' },
+  },
+  {
+    operation: 'dynamodb:ListTagsOfResource',
+    elements: ['switch-to-on-demand', 'set-table-class', 'lower-provisioned', 'raise-target', 'raise-max'],
+    rule: 'Tags can be added at any time, also after an approval request went out.',
+    awsAnswers: 'no error',
+    source: 'client-dynamodb ListTagsOfResourceCommand.d.ts',
+    trimtabDoes: 'tableAction re-reads the tags right before the write and skips a table tagged trimtab:skip',
+    sandbox: 'lib/sandbox/services/dynamodb-control.ts ListTagsOfResource',
+    test: { file: IT, name: 'switch-to-on-demand skips a table tagged trimtab:skip after the approval request, changing nothing' },
+  },
+];

@@ -16,7 +16,12 @@ import { isIa, onDemandMonthly, overProvisionedSavings, provisionedMonthly, righ
 
 /** What every dynamodb-table finding records: enough to plan, re-check and undo. */
 export interface TableBefore {
-  table: Pick<DynamoTable, 'name' | 'billingMode' | 'readCapacity' | 'writeCapacity' | 'tableClass' | 'indexes' | 'replicas' | 'deletionProtection'> & { lastUpdateToPayPerRequest?: string };
+  table: Pick<DynamoTable, 'name' | 'billingMode' | 'readCapacity' | 'writeCapacity' | 'tableClass' | 'indexes' | 'replicas' | 'deletionProtection'> & {
+    lastUpdateToPayPerRequest?: string;
+    /** The table's identity when detected: a plan is bound to it (a table re-created under the name has another CreationDateTime). */
+    arn?: string;
+    createdAt?: string;
+  };
   scaling: Partial<Record<Dimension, ScalingSetting>>;
   /** over-provisioned: the right-sized table units at the target utilisation. */
   target?: { read: number; write: number };
@@ -25,6 +30,8 @@ export interface TableBefore {
 export const beforeOf = (t: DynamoTable, extra: Partial<TableBefore> = {}): TableBefore => ({
   table: {
     name: t.name,
+    arn: t.arn,
+    ...(t.createdAt ? { createdAt: t.createdAt } : {}),
     billingMode: t.billingMode,
     readCapacity: t.readCapacity,
     writeCapacity: t.writeCapacity,

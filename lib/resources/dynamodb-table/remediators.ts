@@ -1,12 +1,14 @@
 /**
- * dynamodb-table actions. Every apply re-reads the table first (DescribeTable, tags) and refuses
- * a protected, changed or busy table; AWS's own limits are read before writing and their
- * refusals are turned into clear errors with the time AWS will allow the change:
- * - provisioned → on-demand: up to four times in a rolling 24 hours; on-demand → provisioned at
- *   any time (DynamoDB Developer Guide, "Considerations when switching capacity modes");
- * - decreases of provisioned capacity: four at any time in a UTC day, then one more per hour
- *   without a decrease in the preceding hour (Service quotas, "Provisioned capacity decreases");
- *   increases at any time;
+ * dynamodb-table actions. Every apply opens with `tableAction`: it re-reads the table (DescribeTable,
+ * tags) and refuses a protected or busy table, and one that is not the table the plan was made on
+ * (ARN + CreationDateTime) or not in the state it was made on (billing mode, capacity, class).
+ * AWS's own limits are read before writing and their refusals are turned into clear errors with the
+ * time AWS will allow the change (DynamoDB Developer Guide, "Service, account, and table quotas"):
+ * - provisioned → on-demand: only 24 hours after the last switch to on-demand
+ *   (BillingModeSummary.LastUpdateToPayPerRequestDateTime); on-demand → provisioned at any time;
+ * - decreases of provisioned capacity: up to four within the first hour of a UTC day's decreases,
+ *   then one whenever there was no decrease in the preceding hour (27 a day at most); increases at
+ *   any time;
  * - UpdateTable is refused with ResourceInUseException while the table is UPDATING.
  */
 import {
@@ -30,18 +32,72 @@ const HOUR_MS = 3_600_000;
 /** Decreases allowed at any time in a UTC day before the one-per-hour rule applies. */
 export const FREE_DECREASES_PER_DAY = 4;
 
-/** The table now, refused when gone-is-not-done, protected, tagged trimtab:skip or not ACTIVE. */
-async function currentTable(ctx: RegionContext, name: string): Promise<DynamoTable | undefined> {
+/** The table a plan was made on: its ARN and CreationDateTime (a table re-created under the name has another). */
+export interface TableIdentity {
+  arn: string;
+  createdAt?: string;
+}
+
+/** The state a plan was made on, re-checked right before the write. */
+export interface TableState {
+  billingMode?: DynamoTable['billingMode'];
+  readCapacity?: number;
+  writeCapacity?: number;
+  tableClass?: DynamoTable['tableClass'];
+}
+
+export const identityOf = (finding: Finding): TableIdentity | undefined => {
+  const t = (finding.before as TableBefore | undefined)?.table;
+  const arn = t?.arn ?? finding.resource?.arn;
+  return arn ? { arn, ...(t?.createdAt ? { createdAt: t.createdAt } : {}) } : undefined;
+};
+
+/**
+ * The one opening of every DynamoDB action: the table now, or why trimtab must not write. Gone → `gone`
+ * (counts as done). Refused (ProtectedResourceError, nothing written): tagged trimtab:skip, protected
+ * (own, global, not ACTIVE), another table than the plan's (ARN, CreationDateTime), or — unless `done`
+ * says the change is already in place — another state than the plan's.
+ */
+export async function tableAction(
+  ctx: RegionContext,
+  name: string,
+  bound: { identity: TableIdentity | undefined; state?: TableState; done?: (t: DynamoTable) => boolean },
+): Promise<{ table?: DynamoTable; gone?: true; done?: true }> {
+  if (!bound.identity) throw new ProtectedResourceError(`the plan for ${name} names no table identity (ARN): it was made before trimtab bound plans to the table; scan again. Nothing was changed`);
   const t = await describeTable(ctx, name);
-  if (!t) return undefined;
+  if (!t) return { gone: true };
   const tags = await readTags(ctx, t.arn);
   if (SKIP_TAG in tags) throw new ProtectedResourceError(`${name} is now tagged ${SKIP_TAG}; nothing was changed`);
   const protection = tableProtection(t);
   if (protection) throw new ProtectedResourceError(`${name}: ${protection}; nothing was changed`);
-  return { ...t, tags };
+  const diffs: string[] = [];
+  const { identity, state } = bound;
+  if (t.arn !== identity.arn) diffs.push(`ARN ${t.arn}, planned ${identity.arn}`);
+  if (identity.createdAt && t.createdAt !== identity.createdAt) diffs.push(`created ${t.createdAt ?? 'at an unknown time'}, planned ${identity.createdAt}: a table re-created under the same name`);
+  if (diffs.length) throw new ProtectedResourceError(`${name} is not the table the plan was made on (${diffs.join('; ')}); nothing was changed`);
+  const table = { ...t, tags };
+  if (bound.done?.(table)) return { table, done: true };
+  if (state?.billingMode && t.billingMode !== state.billingMode) diffs.push(`billing mode ${t.billingMode}, planned ${state.billingMode}`);
+  if (state?.readCapacity !== undefined && (t.readCapacity !== state.readCapacity || t.writeCapacity !== state.writeCapacity)) {
+    diffs.push(`${t.readCapacity} RCU / ${t.writeCapacity} WCU, planned ${state.readCapacity} / ${state.writeCapacity}`);
+  }
+  if (state?.tableClass && t.tableClass !== state.tableClass) diffs.push(`class ${t.tableClass}, planned ${state.tableClass}`);
+  if (diffs.length) throw new ProtectedResourceError(`${name} changed since the plan (${diffs.join('; ')}); nothing was changed`);
+  return { table };
 }
 
-/** When AWS allows the next decrease, or undefined when it allows one now. */
+/** When AWS allows the next switch to on-demand (24 hours after the last), or undefined when it allows one now. */
+export function nextSwitchToOnDemandAllowed(t: Pick<DynamoTable, 'lastUpdateToPayPerRequest'>, now: Date): Date | undefined {
+  if (!t.lastUpdateToPayPerRequest) return undefined;
+  const next = Date.parse(t.lastUpdateToPayPerRequest) + 24 * HOUR_MS;
+  return next > now.getTime() ? new Date(next) : undefined;
+}
+
+/**
+ * When AWS certainly refuses the next decrease: the day's four first-hour decreases are used and the last
+ * was less than an hour ago. (Fewer than four within the hour may still be refused when the day's first
+ * decrease is over an hour old; DescribeTable does not say when it was, so AWS answers and the refusal is a skip.)
+ */
 export function nextDecreaseAllowed(t: Pick<DynamoTable, 'decreasesToday' | 'lastDecrease'>, now: Date): Date | undefined {
   const dayStart = Math.floor(now.getTime() / 86_400_000) * 86_400_000;
   const last = t.lastDecrease ? Date.parse(t.lastDecrease) : undefined;
@@ -60,7 +116,8 @@ function refusal(error: unknown, name: string, what: string, Err: typeof Protect
 
 interface ModeParams {
   tableName: string;
-  from: Pick<TableBefore['table'], 'billingMode' | 'readCapacity' | 'writeCapacity' | 'indexes'>;
+  table?: TableIdentity;
+  from: Pick<TableBefore['table'], 'billingMode' | 'readCapacity' | 'writeCapacity' | 'indexes'> & { tableClass?: TableBefore['table']['tableClass'] };
 }
 
 interface ModeAfter {
@@ -90,7 +147,7 @@ export const switchToOnDemand: Remediator<ModeParams, Record<string, never>> = {
     return {
       kind: 'change',
       summary: `Switch ${t.name} from provisioned (${t.readCapacity} RCU / ${t.writeCapacity} WCU${t.indexes.length ? `, ${t.indexes.length} index${t.indexes.length === 1 ? '' : 'es'}` : ''}) to on-demand.${savings ? ` $${savings.monthlyUsd}/month less.` : ''}`,
-      params: { tableName: t.name, from: { billingMode: t.billingMode, readCapacity: t.readCapacity, writeCapacity: t.writeCapacity, indexes: t.indexes } },
+      params: { tableName: t.name, table: identityOf(finding), from: { billingMode: t.billingMode, readCapacity: t.readCapacity, writeCapacity: t.writeCapacity, tableClass: t.tableClass, indexes: t.indexes } },
       undo: `trimtab undo switches it back to provisioned at ${t.readCapacity} RCU / ${t.writeCapacity} WCU (and the indexes' recorded units): AWS allows on-demand → provisioned at any time, once the table is ACTIVE again. Auto scaling settings made through the API are kept by AWS.`,
       ...(savings ? { savings } : {}),
     };
@@ -98,14 +155,21 @@ export const switchToOnDemand: Remediator<ModeParams, Record<string, never>> = {
 
   async apply(ctx, plan) {
     const name = plan.params.tableName;
-    const t = await currentTable(ctx, name);
-    if (!t) return { after: { billingMode: 'PAY_PER_REQUEST', alreadyGone: true } satisfies ModeAfter, detail: `${name} no longer exists: counts as done` };
-    if (t.billingMode === 'PAY_PER_REQUEST') return { before: t, after: { billingMode: 'PAY_PER_REQUEST', alreadyOnDemand: true } satisfies ModeAfter, detail: `${name} is already on-demand` };
+    const { from } = plan.params;
+    const { table: t, gone, done } = await tableAction(ctx, name, {
+      identity: plan.params.table,
+      state: { billingMode: 'PROVISIONED', readCapacity: from.readCapacity, writeCapacity: from.writeCapacity, ...(from.tableClass ? { tableClass: from.tableClass } : {}) },
+      done: (x) => x.billingMode === 'PAY_PER_REQUEST',
+    });
+    if (gone || !t) return { after: { billingMode: 'PAY_PER_REQUEST', alreadyGone: true } satisfies ModeAfter, detail: `${name} no longer exists: counts as done` };
+    if (done) return { before: t, after: { billingMode: 'PAY_PER_REQUEST', alreadyOnDemand: true } satisfies ModeAfter, detail: `${name} is already on-demand` };
+    const next = nextSwitchToOnDemandAllowed(t, ctx.clock.now());
+    if (next) throw new ProtectedResourceError(`${name} was switched to on-demand at ${t.lastUpdateToPayPerRequest}; AWS allows the next switch to on-demand from ${next.toISOString()} (24 hours after the last). Nothing was changed.`);
     try {
       await ctx.clients.get(DynamoDBClient, ctx.region).send(new UpdateTableCommand({ TableName: name, BillingMode: 'PAY_PER_REQUEST' }));
     } catch (error) {
       if (awsErrorName(error) === 'ResourceNotFoundException') return { after: { billingMode: 'PAY_PER_REQUEST', alreadyGone: true } satisfies ModeAfter, detail: `${name} vanished: counts as done` };
-      throw refusal(error, name, 'the switch to on-demand (AWS allows four per rolling 24 hours)', ProtectedResourceError) ?? error;
+      throw refusal(error, name, 'the switch to on-demand (AWS allows one 24 hours after the last)', ProtectedResourceError) ?? error;
     }
     return { before: t, after: { billingMode: 'PAY_PER_REQUEST', switchedAt: ctx.clock.now().toISOString() } satisfies ModeAfter, detail: `${name}: switch to on-demand started (UPDATING for a few minutes; the table keeps serving)` };
   },
@@ -149,6 +213,7 @@ export const switchToOnDemand: Remediator<ModeParams, Record<string, never>> = {
 
 interface LowerParams {
   tableName: string;
+  table?: TableIdentity;
   from: { read: number; write: number };
   to: { read: number; write: number };
 }
@@ -180,7 +245,7 @@ export const lowerProvisioned: Remediator<LowerParams, Record<string, never>> = 
     return {
       kind: 'change',
       summary: `Lower ${t.name} from ${t.readCapacity} RCU / ${t.writeCapacity} WCU to ${to.read} RCU / ${to.write} WCU.${now !== undefined && lowered !== undefined ? ` $${usd(now - lowered)}/month less.` : ''}`,
-      params: { tableName: t.name, from: { read: t.readCapacity, write: t.writeCapacity }, to },
+      params: { tableName: t.name, table: identityOf(finding), from: { read: t.readCapacity, write: t.writeCapacity }, to },
       undo: `trimtab undo raises it back to ${t.readCapacity} RCU / ${t.writeCapacity} WCU (increases are allowed at any time, once the table is ACTIVE).`,
       ...(now !== undefined && lowered !== undefined ? { savings: { monthlyUsd: usd(Math.max(0, now - lowered)), basis: [`Provisioned $${usd(now)}/month → $${usd(lowered)}/month.`] } } : {}),
     };
@@ -188,13 +253,10 @@ export const lowerProvisioned: Remediator<LowerParams, Record<string, never>> = 
 
   async apply(ctx, plan) {
     const { tableName: name, from, to } = plan.params;
-    const t = await currentTable(ctx, name);
-    if (!t) return { after: { ...to, alreadyGone: true } satisfies LowerAfter, detail: `${name} no longer exists: counts as done` };
-    if (t.billingMode !== 'PROVISIONED' || t.readCapacity !== from.read || t.writeCapacity !== from.write) {
-      throw new ProtectedResourceError(`${name} changed since the scan (now ${t.billingMode}, ${t.readCapacity} RCU / ${t.writeCapacity} WCU; planned from ${from.read} / ${from.write}); nothing was changed`);
-    }
+    const { table: t, gone } = await tableAction(ctx, name, { identity: plan.params.table, state: { billingMode: 'PROVISIONED', readCapacity: from.read, writeCapacity: from.write } });
+    if (gone || !t) return { after: { ...to, alreadyGone: true } satisfies LowerAfter, detail: `${name} no longer exists: counts as done` };
     const next = nextDecreaseAllowed(t, ctx.clock.now());
-    if (next) throw new ProtectedResourceError(`${name} had ${t.decreasesToday} capacity decreases today; AWS allows the next one from ${next.toISOString()} (one per hour after the first four of a UTC day). Nothing was changed.`);
+    if (next) throw new ProtectedResourceError(`${name} had ${t.decreasesToday} capacity decreases today; AWS allows the next one from ${next.toISOString()} (after the first four within an hour, one per hour with no decrease in the preceding hour). Nothing was changed.`);
     try {
       await ctx.clients.get(DynamoDBClient, ctx.region).send(new UpdateTableCommand({ TableName: name, ProvisionedThroughput: { ReadCapacityUnits: to.read, WriteCapacityUnits: to.write } }));
     } catch (error) {
@@ -260,6 +322,7 @@ async function putTarget(ctx: RegionContext, name: string, p: ScalingPolicy, tar
 
 interface TargetParams {
   tableName: string;
+  table?: TableIdentity;
   changes: Array<{ dimension: Dimension; policyName: string; from: number; to: number }>;
 }
 
@@ -300,15 +363,15 @@ export const raiseTarget: Remediator<TargetParams, RaiseTargetOptions> = {
     return {
       kind: 'change',
       summary: `Raise ${t.name}'s target utilisation: ${changes.map((c) => `${c.dimension} ${c.from} % → ${c.to} %`).join(', ')}.`,
-      params: { tableName: t.name, changes },
+      params: { tableName: t.name, table: identityOf(finding), changes },
       undo: `trimtab undo puts the policies back at ${changes.map((c) => `${c.from} %`).join(' / ')} (only if nobody changed them since).`,
     };
   },
 
   async apply(ctx, plan) {
     const name = plan.params.tableName;
-    const t = await currentTable(ctx, name);
-    if (!t) return { after: { gone: true }, detail: `${name} no longer exists: counts as done` };
+    const { gone } = await tableAction(ctx, name, { identity: plan.params.table });
+    if (gone) return { after: { gone: true }, detail: `${name} no longer exists: counts as done` };
     const policies = await tablePolicies(ctx, name);
     for (const c of plan.params.changes) {
       const p = policies[c.dimension];
@@ -340,6 +403,7 @@ export const raiseTarget: Remediator<TargetParams, RaiseTargetOptions> = {
 
 interface RaiseMaxParams {
   tableName: string;
+  table?: TableIdentity;
   changes: Array<{ dimension: Dimension; from: number; to: number; minCapacity: number }>;
 }
 
@@ -391,15 +455,15 @@ export const raiseMax: Remediator<RaiseMaxParams, RaiseMaxOptions> = {
     return {
       kind: 'change',
       summary: `Raise ${t.name}'s auto scaling maximum: ${changes.map((c) => `${c.dimension} ${c.from} → ${c.to}`).join(', ')} units.`,
-      params: { tableName: t.name, changes },
+      params: { tableName: t.name, table: identityOf(finding), changes },
       undo: `trimtab undo sets MaxCapacity back to ${changes.map((c) => c.from).join(' / ')} (only if nobody changed it since).`,
     };
   },
 
   async apply(ctx, plan) {
     const name = plan.params.tableName;
-    const t = await currentTable(ctx, name);
-    if (!t) return { after: { gone: true }, detail: `${name} no longer exists: counts as done` };
+    const { gone } = await tableAction(ctx, name, { identity: plan.params.table });
+    if (gone) return { after: { gone: true }, detail: `${name} no longer exists: counts as done` };
     const targets = await scalableTargets(ctx, name);
     for (const c of plan.params.changes) {
       if (targets[c.dimension]?.max !== c.from) throw new ProtectedResourceError(`${name}: the ${c.dimension} scalable target changed since the scan (MaxCapacity ${targets[c.dimension]?.max ?? 'gone'}, planned from ${c.from}); nothing was changed`);
@@ -426,6 +490,9 @@ export const raiseMax: Remediator<RaiseMaxParams, RaiseMaxOptions> = {
 
 interface ClassParams {
   tableName: string;
+  table?: TableIdentity;
+  /** Billing mode and capacity when planned (the savings were computed on them). */
+  state?: Pick<TableState, 'billingMode' | 'readCapacity' | 'writeCapacity'>;
   from: 'STANDARD';
   to: 'STANDARD_INFREQUENT_ACCESS';
 }
@@ -450,16 +517,26 @@ export const setTableClass: Remediator<ClassParams, Record<string, never>> = {
     return {
       kind: 'change',
       summary: `Change ${t.name} to the Standard-IA table class (storage $${finding.savings.monthlyUsd}/month less net of dearer throughput; a background change, no downtime).`,
-      params: { tableName: t.name, from: 'STANDARD', to: 'STANDARD_INFREQUENT_ACCESS' },
+      params: {
+        tableName: t.name,
+        table: identityOf(finding),
+        state: { billingMode: t.billingMode, readCapacity: t.readCapacity, writeCapacity: t.writeCapacity },
+        from: 'STANDARD',
+        to: 'STANDARD_INFREQUENT_ACCESS',
+      },
       undo: 'trimtab undo changes it back to Standard once the table is ACTIVE; AWS allows two class changes in a trailing 30 days, so the undo is the second and a third is refused until the first is 30 days old.',
     };
   },
 
   async apply(ctx, plan) {
     const name = plan.params.tableName;
-    const t = await currentTable(ctx, name);
-    if (!t) return { after: { tableClass: plan.params.to, alreadyGone: true }, detail: `${name} no longer exists: counts as done` };
-    if (t.tableClass === plan.params.to) return { before: t, after: { tableClass: t.tableClass, already: true }, detail: `${name} is already ${t.tableClass}` };
+    const { table: t, gone, done } = await tableAction(ctx, name, {
+      identity: plan.params.table,
+      state: { ...plan.params.state, tableClass: plan.params.from },
+      done: (x) => x.tableClass === plan.params.to,
+    });
+    if (gone || !t) return { after: { tableClass: plan.params.to, alreadyGone: true }, detail: `${name} no longer exists: counts as done` };
+    if (done) return { before: t, after: { tableClass: t.tableClass, already: true }, detail: `${name} is already ${t.tableClass}` };
     try {
       await ctx.clients.get(DynamoDBClient, ctx.region).send(new UpdateTableCommand({ TableName: name, TableClass: plan.params.to }));
     } catch (error) {

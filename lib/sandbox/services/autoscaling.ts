@@ -8,7 +8,9 @@
  */
 import { createHash } from 'node:crypto';
 import { awsError, paginate, tagList, type AccountState, type Sandbox, type SandboxService } from '../sandbox.ts';
-import { findTemplate, findVersion, launchTemplatesState } from './ec2-launch-templates.ts';
+import { findTemplate, findVersion, launchTemplatesState, offeredIn } from './ec2-launch-templates.ts';
+import { callerMay } from './iam.ts';
+import { ec2InstanceOperations } from './ec2-instances.ts';
 
 export interface SandboxGroup {
   name: string;
@@ -24,6 +26,11 @@ export interface SandboxGroup {
   launchTemplate?: { LaunchTemplateId: string; LaunchTemplateName: string; Version: string };
   tags?: Record<string, string>;
   enabledMetrics?: string[];
+  /** The first N instances are protected from scale in, the next M are in Standby. */
+  protectedInstances?: number;
+  standbyInstances?: number;
+  /** The group launches through a mixed instances policy on its launch template (types by overrides). */
+  mixedInstancesPolicy?: { overrides: string[] };
 }
 
 export interface SandboxActivity {
@@ -58,7 +65,10 @@ export interface SandboxInstanceRefresh {
   endsAt: string;
   instancesToUpdate: number;
   targetType?: string;
-  status: 'Pending' | 'InProgress' | 'Successful' | 'Cancelled';
+  status: 'Pending' | 'InProgress' | 'Successful' | 'Cancelled' | 'Failed';
+  /** Set when AWS would fail it: when, and AWS's reason. */
+  failsAt?: string;
+  statusReason?: string;
 }
 
 /** AWS-like refresh timing before timing.scale: a minute pending, then the default 300 s instance warmup per instance. */
@@ -91,7 +101,10 @@ function describeGroup(g: SandboxGroup, state: AutoScalingState, account: string
     AutoScalingGroupName: g.name,
     AutoScalingGroupARN: groupArn(account, region, g.name),
     ...(g.launchConfigurationName ? { LaunchConfigurationName: g.launchConfigurationName } : {}),
-    ...(g.launchTemplate ? { LaunchTemplate: g.launchTemplate } : {}),
+    ...(g.launchTemplate && !g.mixedInstancesPolicy ? { LaunchTemplate: g.launchTemplate } : {}),
+    ...(g.launchTemplate && g.mixedInstancesPolicy
+      ? { MixedInstancesPolicy: { LaunchTemplate: { LaunchTemplateSpecification: g.launchTemplate, Overrides: g.mixedInstancesPolicy.overrides.map((InstanceType) => ({ InstanceType })) } } }
+      : {}),
     MinSize: g.minSize,
     MaxSize: g.maxSize,
     DesiredCapacity: g.desiredCapacity,
@@ -106,11 +119,11 @@ function describeGroup(g: SandboxGroup, state: AutoScalingState, account: string
       InstanceId: `i-${hex(`${g.name}:${i}`, 17)}`,
       ...(instanceType ? { InstanceType: instanceType } : {}),
       AvailabilityZone: zones[i % zones.length],
-      LifecycleState: 'InService',
+      LifecycleState: i >= (g.protectedInstances ?? 0) && i < (g.protectedInstances ?? 0) + (g.standbyInstances ?? 0) ? 'Standby' : 'InService',
       HealthStatus: 'Healthy',
       ...(g.launchConfigurationName ? { LaunchConfigurationName: g.launchConfigurationName } : {}),
       ...(g.launchTemplate ? { LaunchTemplate: g.launchTemplate } : {}),
-      ProtectedFromScaleIn: false,
+      ProtectedFromScaleIn: i < (g.protectedInstances ?? 0),
     })),
     CreatedTime: new Date(g.createdAt),
     SuspendedProcesses: [],
@@ -185,13 +198,50 @@ export function putPolicy(state: AutoScalingState, account: string, region: stri
 /** Moves refreshes along their timeline; a finished one leaves the group's instances on its target type. */
 export function settleRefreshes(state: AutoScalingState, now: Date) {
   for (const r of state.instanceRefreshes ?? []) {
+    if ((r.status === 'Pending' || r.status === 'InProgress') && r.failsAt && now.getTime() >= Date.parse(r.failsAt)) {
+      r.status = 'Failed';
+      continue;
+    }
     if (r.status === 'Pending' && now.getTime() >= Date.parse(r.inProgressAt)) r.status = 'InProgress';
-    if (r.status === 'InProgress' && now.getTime() >= Date.parse(r.endsAt)) {
+    if (r.status === 'InProgress' && !r.failsAt && now.getTime() >= Date.parse(r.endsAt)) {
       r.status = 'Successful';
       const group = state.groups[r.groupName];
       if (group && r.targetType) group.instanceType = r.targetType;
     }
   }
+}
+
+const WAIT_MS = 3_600_000;
+
+/**
+ * Why and when AWS would fail a refresh: a launch of the new version fails (type not offered in a zone of the group,
+ * CPU options or network interfaces the type does not take: EC2 checks these only at launch), or protected / standby
+ * instances met with the default `Wait` preference (the refresh waits one hour, then fails; StartInstanceRefresh
+ * RefreshPreferences in the .d.ts).
+ */
+function refreshFailure(group: SandboxGroup, data: Record<string, any> | undefined, prefs: Record<string, any>, region: string, offered: (type: string, zone: string) => boolean, inProgressAt: number) {
+  const type: string | undefined = data?.InstanceType;
+  if (type && data) {
+    const zones = [`${region}a`, `${region}b`];
+    const missing = zones.filter((z) => !offered(type, z));
+    let launch: string | undefined = missing.length ? `We currently do not have sufficient ${type} capacity in the Availability Zone you requested (${missing[0]}). Launching EC2 instance failed.` : undefined;
+    const info = (ec2InstanceOperations.DescribeInstanceTypes as (input: any) => any)({ InstanceTypes: [type] }).InstanceTypes[0];
+    const cpu = data.CpuOptions;
+    if (!launch && cpu && ((cpu.CoreCount !== undefined && !(info.VCpuInfo?.ValidCores ?? []).includes(cpu.CoreCount)) || (cpu.ThreadsPerCore !== undefined && !(info.VCpuInfo?.ValidThreadsPerCore ?? []).includes(cpu.ThreadsPerCore)))) {
+      launch = `The specified CPU options are not supported by the instance type ${type}. Launching EC2 instance failed.`;
+    }
+    if (!launch && (data.NetworkInterfaces?.length ?? 0) > (info.NetworkInfo?.MaximumNetworkInterfaces ?? Infinity)) {
+      launch = `The maximum number of network interfaces for ${type} has been exceeded. Launching EC2 instance failed.`;
+    }
+    if (launch) return { failsAt: new Date(inProgressAt).toISOString(), statusReason: launch };
+  }
+  if ((group.protectedInstances ?? 0) > 0 && (prefs.ScaleInProtectedInstances ?? 'Wait') === 'Wait') {
+    return { failsAt: new Date(inProgressAt + WAIT_MS).toISOString(), statusReason: 'Instance refresh failed: instances protected from scale in were found and not released within one hour.' };
+  }
+  if ((group.standbyInstances ?? 0) > 0 && (prefs.StandbyInstances ?? 'Wait') === 'Wait') {
+    return { failsAt: new Date(inProgressAt + WAIT_MS).toISOString(), statusReason: 'Instance refresh failed: instances in Standby were found and not returned to service within one hour.' };
+  }
+  return {};
 }
 
 export const autoscalingService: SandboxService = {
@@ -304,7 +354,15 @@ export const autoscalingService: SandboxService = {
         // running keep their type: only launches after this use the new version.
         const spec = input.LaunchTemplate;
         const template = findTemplate(launchTemplatesState(sandbox, account, region), spec);
-        findVersion(template, spec.Version);
+        const data = findVersion(template, spec.Version).data;
+        // Auto Scaling checks the caller may launch from the template (EC2 Auto Scaling User Guide, "Control Amazon EC2
+        // launch template usage"): ec2:RunInstances, iam:PassRole for its instance profile, ec2:CreateTags for its tag specifications.
+        const needs = [['ec2:RunInstances', `arn:aws:ec2:${region}:${account.id}:launch-template/${template.id}`]];
+        if (data.IamInstanceProfile) needs.push(['iam:PassRole', data.IamInstanceProfile.Arn ?? `arn:aws:iam::${account.id}:role/${data.IamInstanceProfile.Name ?? '*'}`]);
+        if (data.TagSpecifications?.length) needs.push(['ec2:CreateTags', `arn:aws:ec2:${region}:${account.id}:instance/*`]);
+        if (needs.some(([action, resource]) => !callerMay(sandbox, account, action, resource))) {
+          throw awsError('AccessDenied', `You are not authorized to use launch template: ${template.id}`, 403);
+        }
         group.launchTemplate = { LaunchTemplateId: template.id, LaunchTemplateName: template.name, Version: spec.Version ?? '$Default' };
         delete group.launchConfigurationName;
       }
@@ -320,7 +378,13 @@ export const autoscalingService: SandboxService = {
         throw awsError('InstanceRefreshInProgress', `An Instance Refresh is already in progress and blocks the execution of this Instance Refresh.`);
       }
       const lt = group.launchTemplate;
-      const targetType = lt ? findVersion(findTemplate(launchTemplatesState(sandbox, account, region), { LaunchTemplateId: lt.LaunchTemplateId }), lt.Version).data.InstanceType : undefined;
+      const ltState = launchTemplatesState(sandbox, account, region);
+      const targetData = lt ? findVersion(findTemplate(ltState, { LaunchTemplateId: lt.LaunchTemplateId }), lt.Version).data : undefined;
+      const targetType: string | undefined = targetData?.InstanceType;
+      const prefs = input.Preferences ?? {};
+      for (const [key, allowed] of [['ScaleInProtectedInstances', ['Refresh', 'Ignore', 'Wait']], ['StandbyInstances', ['Terminate', 'Ignore', 'Wait']]] as const) {
+        if (prefs[key] !== undefined && !(allowed as readonly string[]).includes(prefs[key])) throw awsError('ValidationError', `1 validation error detected: Value '${prefs[key]}' at 'preferences.${key[0].toLowerCase()}${key.slice(1)}' failed to satisfy constraint: Member must satisfy enum value set: [${allowed.join(', ')}]`);
+      }
       const inProgressAt = now.getTime() + sandbox.duration(REFRESH_PENDING_MS);
       const refresh: SandboxInstanceRefresh = {
         id: uuid(`refresh:${group.name}:${now.toISOString()}:${refreshes.length}`),
@@ -331,6 +395,7 @@ export const autoscalingService: SandboxService = {
         instancesToUpdate: group.desiredCapacity,
         ...(targetType ? { targetType } : {}),
         status: 'Pending',
+        ...refreshFailure(group, targetData, prefs, region, (type, zone) => offeredIn(ltState, type, zone), inProgressAt),
       };
       refreshes.push(refresh);
       settleRefreshes(state, now);
@@ -354,8 +419,9 @@ export const autoscalingService: SandboxService = {
             AutoScalingGroupName: r.groupName,
             Status: r.status,
             StartTime: new Date(r.startTime),
-            ...(r.status === 'Successful' || r.status === 'Cancelled' ? { EndTime: new Date(r.endsAt) } : {}),
+            ...(r.status === 'Successful' || r.status === 'Cancelled' ? { EndTime: new Date(r.endsAt) } : r.status === 'Failed' && r.failsAt ? { EndTime: new Date(r.failsAt) } : {}),
             PercentageComplete: done,
+            ...(r.status === 'Failed' && r.statusReason ? { StatusReason: r.statusReason } : {}),
             InstancesToUpdate: r.status === 'Successful' ? 0 : Math.ceil((r.instancesToUpdate * (100 - done)) / 100),
           };
         }),

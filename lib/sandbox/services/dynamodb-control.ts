@@ -13,9 +13,10 @@
  * - UpdateTable: UPDATING for an AWS-like duration (sandbox.duration), computed lazily from
  *   the stored timestamp; ResourceInUseException while UPDATING; ValidationException for
  *   nothing to change, unchanged throughput, throughput on an on-demand table, a switch to
- *   provisioned without throughput (and for each index); LimitExceededException for a fifth
- *   switch to on-demand in a rolling 24 hours, for a decrease beyond four a UTC day within an
- *   hour of the last one, and for a third table-class change in 30 days.
+ *   provisioned without throughput (and for each index); LimitExceededException for a switch
+ *   to on-demand within 24 hours of the last one (or of the creation of a table created
+ *   on-demand), for a decrease within an hour of the last one once the day's first-hour
+ *   allowance of four is used, and for a third table-class change in 30 days.
  * - ListTables: ExclusiveStartTableName / LastEvaluatedTableName, Limit 1..100.
  * - ListTagsOfResource / TagResource / UntagResource by table ARN.
  * Answers are output objects, not wire bodies: the service as a whole is forwarded to
@@ -44,6 +45,8 @@ export interface ModelledTable {
   decreases: string[];
   classChanges: string[];
   lastIncrease?: string;
+  /** Created in on-demand mode: its first switch back to on-demand waits 24 hours from creation. */
+  createdOnDemand?: boolean;
 }
 
 export interface DynamoControlState {
@@ -141,8 +144,12 @@ function updateTable(input: any, env: OperationEnv) {
   }
   // AWS's limits (Developer Guide: switching capacity modes; service quotas: decreases; table classes).
   if (changesMode && mode === 'PAY_PER_REQUEST') {
-    const recent = t.switchesToOnDemand.filter((s) => now.getTime() - Date.parse(s) < DAY_MS);
-    if (recent.length >= 4) throw awsError('LimitExceededException', `Subscriber limit exceeded: Update to PayPerRequest mode is limited to 4 times in a rolling 24 hours; the next is allowed after ${new Date(Date.parse(recent[0]) + DAY_MS).toISOString()} for table: ${t.name}`);
+    // Service quotas ("Read/write capacity mode and throughput"): back to on-demand only 24 hours after the last
+    // switch to on-demand (and, for a table created on-demand, 24 hours after its creation).
+    const last = t.switchesToOnDemand.at(-1) ?? (t.createdOnDemand ? t.createdAt : undefined);
+    if (last && now.getTime() - Date.parse(last) < DAY_MS) {
+      throw awsError('LimitExceededException', `Subscriber limit exceeded: Update to PayPerRequest mode are limited to once in 1 day(s). Last update at ${new Date(last).toUTCString()}. Next update can be made at ${new Date(Date.parse(last) + DAY_MS).toUTCString()}`);
+    }
   }
   let read = t.read;
   let write = t.write;
@@ -158,7 +165,10 @@ function updateTable(input: any, env: OperationEnv) {
     const dayStart = Math.floor(now.getTime() / DAY_MS) * DAY_MS;
     const today = t.decreases.filter((d) => Date.parse(d) >= dayStart);
     const last = today.at(-1);
-    if (today.length >= 4 && last && now.getTime() - Date.parse(last) < HOUR_MS) {
+    // Service quotas ("Decreasing provisioned throughput"): a day starts with up to four decreases within one hour
+    // (from its first decrease); after that, one more whenever there was no decrease in the preceding hour (27 a day at most).
+    const inFirstHour = today.length > 0 && today.length < 4 && now.getTime() - Date.parse(today[0]) < HOUR_MS;
+    if (last && now.getTime() - Date.parse(last) < HOUR_MS && !inFirstHour) {
       throw awsError('LimitExceededException', `Subscriber limit exceeded: Provisioned throughput decreases are limited within a given UTC day. After the first 4 decreases, each subsequent decrease in the same UTC day can be performed at most once every 3600 seconds. Number of decreases today: ${today.length}. Last decrease at ${new Date(last).toUTCString()}. Next decrease can be made at ${new Date(Date.parse(last) + HOUR_MS).toUTCString()}`);
     }
   }

@@ -73,6 +73,25 @@ const INSTANCE_STORAGE: Record<string, { count: number; sizeGb: number; type: 's
 };
 const TYPE_NAME = /^([a-z]+)(\d+)([a-z-]*)\.([a-z0-9]+)$/;
 
+/**
+ * CPU options a type accepts (belief, after the EC2 User Guide's "Supported CPU options" tables): x86 types run
+ * 2 threads a core and accept 1–all cores and 1 or 2 threads; Graviton runs 1 thread a core; burstable types take no CPU options.
+ */
+function vcpuInfo(type: string, vcpu: number, burstable: boolean) {
+  if (burstable) return { DefaultVCpus: vcpu };
+  const threads = archOf(type) === 'arm64' ? 1 : Math.min(2, vcpu);
+  const cores = Math.max(1, vcpu / threads);
+  return { DefaultVCpus: vcpu, DefaultCores: cores, DefaultThreadsPerCore: threads, ValidCores: Array.from({ length: cores }, (_, i) => i + 1), ValidThreadsPerCore: threads === 2 ? [1, 2] : [1] };
+}
+
+/** Network interfaces by size (belief, the common figures of the EC2 User Guide's "Maximum IP addresses per network interface"). */
+function maxNetworkInterfaces(type: string): number {
+  const size = type.split('.')[1] ?? '';
+  if (['nano', 'micro', 'small', 'medium', 'large'].includes(size)) return size === 'nano' || size === 'micro' ? 2 : 3;
+  if (size === 'xlarge' || size === '2xlarge') return 4;
+  return 8;
+}
+
 /** The sandbox's DescribeInstanceTypes entry for a type, or undefined when the name is not a type. */
 function instanceTypeInfo(type: string) {
   const m = TYPE_NAME.exec(type);
@@ -85,8 +104,8 @@ function instanceTypeInfo(type: string) {
   return {
     InstanceType: type,
     ProcessorInfo: { SupportedArchitectures: [row?.architecture ?? archOf(type)] },
-    ...(row ? { VCpuInfo: { DefaultVCpus: row.vcpu }, MemoryInfo: { SizeInMiB: row.memoryGib * 1024 }, BurstablePerformanceSupported: row.burstable } : {}),
-    NetworkInfo: { EnaSupport: nitro ? 'required' : 'unsupported' },
+    ...(row ? { VCpuInfo: vcpuInfo(type, row.vcpu, row.burstable), MemoryInfo: { SizeInMiB: row.memoryGib * 1024 }, BurstablePerformanceSupported: row.burstable } : {}),
+    NetworkInfo: { EnaSupport: nitro ? 'required' : 'unsupported', MaximumNetworkInterfaces: maxNetworkInterfaces(type) },
     EbsInfo: { NvmeSupport: nitro ? 'required' : 'unsupported' },
     CurrentGeneration: !['m4', 'c4', 'r4', 't2', 'm3', 'c3'].some((f) => type.startsWith(`${f}.`)),
     SupportedRootDeviceTypes: storage ? ['ebs', 'instance-store'] : ['ebs'],

@@ -1,7 +1,8 @@
 /**
  * Sandbox EC2, launch templates: CreateLaunchTemplate, CreateLaunchTemplateVersion (with
  * SourceVersion and ClientToken), DescribeLaunchTemplates (DefaultVersionNumber,
- * LatestVersionNumber), DescribeLaunchTemplateVersions. Merged into the ec2 service in
+ * LatestVersionNumber), DescribeLaunchTemplateVersions, DeleteLaunchTemplateVersions,
+ * DescribeInstanceTypeOfferings (availability zones; `notOffered` says which types a zone lacks). Merged into the ec2 service in
  * ./index.ts; state lives under its own regional key ('ec2-launch-templates').
  *
  * AWS semantics kept (EC2 API reference, CreateLaunchTemplateVersion / DescribeLaunchTemplateVersions):
@@ -39,7 +40,12 @@ export interface SandboxLaunchTemplate {
 
 export interface LaunchTemplatesState {
   templates: Record<string, SandboxLaunchTemplate>;
+  /** Instance types NOT offered per Availability Zone (DescribeInstanceTypeOfferings); every type is offered everywhere else. */
+  notOffered?: Record<string, string[]>;
 }
+
+/** Whether a type is offered in a zone of the sandbox region. */
+export const offeredIn = (state: LaunchTemplatesState, type: string, zone: string) => !(state.notOffered?.[zone] ?? []).includes(type);
 
 export const launchTemplatesState = (sandbox: Sandbox, account: AccountState, region: string) =>
   sandbox.regional<LaunchTemplatesState>(account, region, 'ec2-launch-templates', () => ({ templates: {} }));
@@ -126,6 +132,44 @@ export const ec2LaunchTemplateOperations: Record<string, OperationHandler> = {
     };
     t.versions.push(v);
     return { LaunchTemplateVersion: describeVersion(t, v) };
+  },
+
+  /**
+   * DeleteLaunchTemplateVersions: up to 200 versions; failures are answered per version in
+   * UnsuccessfullyDeletedLaunchTemplateVersions, not thrown. The default version cannot be deleted.
+   */
+  DeleteLaunchTemplateVersions(input, { sandbox, account, region }) {
+    const t = findTemplate(launchTemplatesState(sandbox, account, region), input);
+    const versions: string[] = input.Versions ?? [];
+    if (!versions.length) throw awsError('MissingParameter', 'The request must contain the parameter LaunchTemplateVersion.');
+    if (versions.length > 200) throw awsError('InvalidParameterValue', 'You can delete up to 200 launch template versions in a single request.');
+    const ok: any[] = [];
+    const failed: any[] = [];
+    for (const raw of versions) {
+      const n = Number(raw);
+      const v = t.versions.find((x) => x.number === n);
+      if (!v) failed.push({ LaunchTemplateId: t.id, LaunchTemplateName: t.name, VersionNumber: Number.isFinite(n) ? n : undefined, ResponseError: { Code: 'launchTemplateVersionDoesNotExist', Message: `The specified launch template version does not exist.` } });
+      else if (n === t.defaultVersion) failed.push({ LaunchTemplateId: t.id, LaunchTemplateName: t.name, VersionNumber: n, ResponseError: { Code: 'unexpectedError', Message: 'You cannot delete the default version of a launch template.' } });
+      else {
+        t.versions = t.versions.filter((x) => x !== v);
+        ok.push({ LaunchTemplateId: t.id, LaunchTemplateName: t.name, VersionNumber: n });
+      }
+    }
+    return { SuccessfullyDeletedLaunchTemplateVersions: ok, UnsuccessfullyDeletedLaunchTemplateVersions: failed };
+  },
+
+  /** DescribeInstanceTypeOfferings by availability-zone (or region), filtered by instance-type and location. */
+  DescribeInstanceTypeOfferings(input, { sandbox, account, region }) {
+    const state = launchTemplatesState(sandbox, account, region);
+    const type = input.LocationType ?? 'region';
+    if (!['region', 'availability-zone'].includes(type)) throw awsError('InvalidParameterValue', `The sandbox answers LocationType region and availability-zone only, not ${type}.`);
+    const filter = (name: string): string[] | undefined => (input.Filters ?? []).find((f: { Name?: string }) => f.Name === name)?.Values;
+    for (const f of input.Filters ?? []) if (!['instance-type', 'location'].includes(f.Name)) throw awsError('InvalidParameterValue', `The filter '${f.Name}' is invalid`);
+    const types = filter('instance-type') ?? ['m5.large', 't3.medium'];
+    const zones = type === 'region' ? [region] : (filter('location') ?? ['a', 'b', 'c'].map((z) => `${region}${z}`)).filter((z) => z.startsWith(region));
+    const offerings = zones.flatMap((z) => types.filter((t) => type === 'region' || offeredIn(state, t, z)).map((t) => ({ InstanceType: t, LocationType: type, Location: z })));
+    const { page, nextToken } = paginate(offerings, { token: input.NextToken, max: input.MaxResults }, { defaultMax: 1000, maxMax: 1000, minMax: 5, operation: 'DescribeInstanceTypeOfferings' });
+    return { InstanceTypeOfferings: page, NextToken: nextToken };
   },
 
   DescribeLaunchTemplates(input, { sandbox, account, region }) {

@@ -66,6 +66,12 @@ export function evaluate(statements: SandboxStatement[], action: string, resourc
 
 const ROLE_ARN = /^arn:aws:iam::(\d{12}):role(\/(?:[\w+=,.@-]+\/)*)([\w+=,.@-]+)$/;
 
+/** Whether the sandbox caller (trimtab's role) may do `action` on `resource` (other services' dependent-action checks). */
+export function callerMay(sandbox: Sandbox, account: AccountState, action: string, resource: string): boolean {
+  const caller = iamState(sandbox, account).roles[SANDBOX_CALLER_ROLE];
+  return !caller || evaluate(caller.statements, action, resource) === 'allowed';
+}
+
 /** IAM authorises its own calls too: the caller (the sandbox's STS identity) needs the action. */
 function authorize(sandbox: Sandbox, account: AccountState, action: string, resource: string) {
   const caller = iamState(sandbox, account).roles[SANDBOX_CALLER_ROLE];

@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { AwsClients } from '../../../lib/aws/clients.ts';
 import { addDynamoTable } from '../../../lib/resources/dynamodb-table/sandbox-seed.ts';
 import { SANDBOX_ACCOUNT, type Sandbox } from '../../../lib/sandbox/sandbox.ts';
+import { dynamoControlState } from '../../../lib/sandbox/services/dynamodb-control.ts';
 import { VirtualClock } from '../../../lib/util/clock.ts';
 import { emptySandbox } from '../../helpers.ts';
 
@@ -65,6 +66,51 @@ describe('sandbox DynamoDB control plane (seeded tables)', () => {
     expect(await nameOf(ddb.send(new UpdateTableCommand({ TableName: 'orders', ProvisionedThroughput: { ReadCapacityUnits: 200, WriteCapacityUnits: 50 } })))).toBe('ok');
     await clock.sleep(61 * 60_000);
     expect(await nameOf(ddb.send(new UpdateTableCommand({ TableName: 'orders', ProvisionedThroughput: { ReadCapacityUnits: 40, WriteCapacityUnits: 50 } })))).toBe('ok');
+  });
+
+  it('allows a switch to on-demand only 24 hours after the last one, and back to provisioned at any time (Service quotas)', async () => {
+    // Prepare
+    const { ddb, clock } = setup();
+    const toOnDemand = () => ddb.send(new UpdateTableCommand({ TableName: 'orders', BillingMode: 'PAY_PER_REQUEST' }));
+    const toProvisioned = () =>
+      ddb.send(new UpdateTableCommand({ TableName: 'orders', BillingMode: 'PROVISIONED', ProvisionedThroughput: { ReadCapacityUnits: 10, WriteCapacityUnits: 10 }, GlobalSecondaryIndexUpdates: [{ Update: { IndexName: 'by-date', ProvisionedThroughput: { ReadCapacityUnits: 5, WriteCapacityUnits: 5 } } }] }));
+    // Act + Assess: the first switch at 12:00, back to provisioned at 12:10 (any time), then on-demand again
+    await toOnDemand();
+    await clock.sleep(10 * 60_000);
+    expect(await nameOf(toProvisioned())).toBe('ok');
+    await clock.sleep(10 * 60_000);
+    await expect(toOnDemand()).rejects.toMatchObject({
+      name: 'LimitExceededException',
+      message: 'Subscriber limit exceeded: Update to PayPerRequest mode are limited to once in 1 day(s). Last update at Sun, 01 Nov 2026 12:00:00 GMT. Next update can be made at Mon, 02 Nov 2026 12:00:00 GMT',
+    });
+    await clock.sleep(23 * 3_600_000 + 39 * 60_000); // 11:59 the next day
+    expect(await nameOf(toOnDemand())).toBe('LimitExceededException');
+    await clock.sleep(60_000); // 12:00: 24 hours after the last switch
+    expect(await nameOf(toOnDemand())).toBe('ok');
+  });
+
+  it('refuses a table created on-demand its first switch back to on-demand within 24 hours of its creation', async () => {
+    const { ddb, clock, sandbox } = setup();
+    Object.assign(dynamoControlState(sandbox, sandbox.account(SANDBOX_ACCOUNT), 'us-east-1').tables.orders, { createdAt: '2026-11-01T06:00:00Z', createdOnDemand: true });
+    expect(await nameOf(ddb.send(new UpdateTableCommand({ TableName: 'orders', BillingMode: 'PAY_PER_REQUEST' })))).toBe('LimitExceededException');
+    await clock.sleep(18 * 3_600_000);
+    expect(await nameOf(ddb.send(new UpdateTableCommand({ TableName: 'orders', BillingMode: 'PAY_PER_REQUEST' })))).toBe('ok');
+  });
+
+  it('after the first hour of the day, a decrease needs an hour without one, even before the fourth (Service quotas)', async () => {
+    // Prepare: the day's first decrease at 12:00
+    const { ddb, clock } = setup();
+    const lower = (read: number) => ddb.send(new UpdateTableCommand({ TableName: 'orders', ProvisionedThroughput: { ReadCapacityUnits: read, WriteCapacityUnits: 50 } }));
+    await lower(90);
+    // Act: a second at 14:00 (no decrease in the preceding hour), a third at 14:10 (the first hour is over)
+    await clock.sleep(2 * 3_600_000);
+    const second = await nameOf(lower(80));
+    await clock.sleep(10 * 60_000);
+    const third = await nameOf(lower(70));
+    await clock.sleep(50 * 60_000);
+    const fourth = await nameOf(lower(70));
+    // Assess
+    expect([second, third, fourth]).toEqual(['ok', 'LimitExceededException', 'ok']);
   });
 
   it('allows two table-class changes in 30 days', async () => {
