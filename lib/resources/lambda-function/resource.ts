@@ -19,13 +19,16 @@
  *   `memoryChangeCandidate`): what published versions the aliases serve is what a $LATEST
  *   change does not touch.
  *
- * Tags: ListFunctions has none, and reading them is one call per function (ListTags). The
- * listing does not read them; set-memory reads them (GetFunction) for the one function it is
- * about to change, and refuses `trimtab:skip` and trimtab's own stack there. A policy scope
- * with includeTags therefore matches no Lambda function (documented).
+ * Tags: ListFunctions has none, GetFunction returns them only to a caller with an explicit
+ * allow for `lambda:ListTags` (GetFunctionResponse.Tags), and ListTags is one call per function.
+ * The listing reads them in batches from the Resource Groups Tagging API: one GetResources with
+ * up to 100 function ARNs (ResourceARNList's limit; two ListFunctions pages of 50), so tag scopes (includeTags / excludeTags) and `trimtab:skip` apply before enrichment. A
+ * function GetResources does not return has no tags (it never returns untagged resources).
+ * set-memory re-reads the one function's tags with ListTags right before its write.
  */
 import { CloudWatchClient, paginateGetMetricData, type MetricDataQuery } from '@aws-sdk/client-cloudwatch';
 import { CloudWatchLogsClient, GetQueryResultsCommand, StartQueryCommand } from '@aws-sdk/client-cloudwatch-logs';
+import { GetResourcesCommand, ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-groups-tagging-api';
 import {
   LambdaClient,
   ListAliasesCommand,
@@ -374,11 +377,33 @@ async function enrichPage(ctx: RegionContext, page: LambdaFunction[], needs: Rea
   return out;
 }
 
+/** ARNs one GetResources call takes (ResourceARNList: 1 to 100; no pagination with it). */
+export const TAGGING_ARNS_PER_CALL = 100;
+
+/**
+ * Tags of the listed functions, ⌈n/100⌉ GetResources calls (one per ListFunctions page of 50).
+ * A function the API does not return is untagged: GetResources never returns untagged resources.
+ */
+export async function readFunctionTags(ctx: RegionContext, functions: readonly LambdaFunction[]): Promise<Map<string, Record<string, string>>> {
+  const tagging = ctx.clients.get(ResourceGroupsTaggingAPIClient, ctx.region);
+  const byArn = new Map<string, Record<string, string>>();
+  for (const batch of batches([...functions], TAGGING_ARNS_PER_CALL)) {
+    const out = await tagging.send(new GetResourcesCommand({ ResourceARNList: batch.map((f) => f.arn) }));
+    for (const m of out.ResourceTagMappingList ?? []) {
+      if (m.ResourceARN) byArn.set(m.ResourceARN.trim(), Object.fromEntries((m.Tags ?? []).map((t) => [t.Key!, t.Value ?? ''])));
+    }
+  }
+  return new Map(functions.map((f) => [f.arn, byArn.get(f.arn) ?? {}]));
+}
+
 export const lambdaFunctionResource: ResourceType<LambdaFunction> = {
   id: 'lambda-function',
   title: 'Lambda function',
+  // Tags come with the listing (GetResources), so tag scopes apply before enrichment.
+  tagsListed: true,
   permissions: [
     'lambda:ListFunctions',
+    'tag:GetResources',
     'lambda:ListAliases',
     'lambda:ListProvisionedConcurrencyConfigs',
     'cloudwatch:GetMetricData',
@@ -389,10 +414,20 @@ export const lambdaFunctionResource: ResourceType<LambdaFunction> = {
   async *list(ctx, _prepared, ids) {
     const lambda = ctx.clients.get(LambdaClient, ctx.region);
     const wanted = ids?.length ? new Set(ids.map((id) => id.replace(/^arn:aws[a-z-]*:lambda:[^:]+:\d{12}:function:/, '').split(':')[0])) : undefined;
+    // Pages of up to 100 functions (two ListFunctions pages): one GetResources reads their tags.
+    const tagged = async (functions: LambdaFunction[]) => {
+      const tags = await readFunctionTags(ctx, functions);
+      return functions.map((f) => ({ ...f, tags: tags.get(f.arn)! }));
+    };
+    let buffer: LambdaFunction[] = [];
     for await (const page of paginateListFunctions({ client: lambda, pageSize: PAGE_SIZE }, {})) {
-      const functions = (page.Functions ?? []).filter((f) => f.FunctionName && (!wanted || wanted.has(f.FunctionName))).map(toLambdaFunction);
-      if (functions.length) yield functions;
+      buffer.push(...(page.Functions ?? []).filter((f) => f.FunctionName && (!wanted || wanted.has(f.FunctionName))).map(toLambdaFunction));
+      while (buffer.length >= TAGGING_ARNS_PER_CALL) {
+        yield await tagged(buffer.slice(0, TAGGING_ARNS_PER_CALL));
+        buffer = buffer.slice(TAGGING_ARNS_PER_CALL);
+      }
     }
+    if (buffer.length) yield await tagged(buffer);
   },
 
   async enrich(ctx, page, _prepared, needs) {

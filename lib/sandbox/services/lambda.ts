@@ -15,8 +15,14 @@
  *   with InvalidParameterValueException. Transitions are computed lazily from timestamps in
  *   the state (saved between CLI runs), never timers.
  * - Unknown functions: ResourceNotFoundException (404).
+ * - Tags: GetFunction returns `Tags` only when the caller has an explicit allow for
+ *   `lambda:ListTags` ("Lambda returns tag data only if you have explicit allow permissions for
+ *   lambda:ListTags", client-lambda models_0.d.ts, GetFunctionResponse.Tags); the caller is the
+ *   sandbox IAM role `trimtab` (services/iam.ts: `Allow *` until a test narrows it). ListTags
+ *   without the allow is AccessDeniedException (403).
  */
 import { awsError, paginate, type AccountState, type Sandbox, type SandboxService } from '../sandbox.ts';
+import { callerAllowed, SANDBOX_CALLER_ROLE } from './iam.ts';
 
 export interface SandboxLambdaAlias {
   /** A published version number, or '$LATEST'. */
@@ -157,11 +163,17 @@ export const lambdaService: SandboxService = {
 
     GetFunction(input, { sandbox, account, region, now }) {
       const fn = lookup(sandbox, account, region, input.FunctionName);
-      return { Configuration: configuration(fn, region, account.id, now), Code: { RepositoryType: 'S3', Location: 'https://awslambda-us-east-1-tasks.s3.us-east-1.amazonaws.com/snapshots/sandbox' }, Tags: { ...fn.tags } };
+      // "Lambda returns tag data only if you have explicit allow permissions for lambda:ListTags."
+      const tags = callerAllowed(sandbox, account, 'lambda:ListTags', functionArn(region, account.id, fn.name)) && Object.keys(fn.tags).length ? { Tags: { ...fn.tags } } : {};
+      return { Configuration: configuration(fn, region, account.id, now), Code: { RepositoryType: 'S3', Location: 'https://awslambda-us-east-1-tasks.s3.us-east-1.amazonaws.com/snapshots/sandbox' }, ...tags };
     },
 
     ListTags(input, { sandbox, account, region }) {
       const fn = lookup(sandbox, account, region, input.Resource);
+      const arn = functionArn(region, account.id, fn.name);
+      if (!callerAllowed(sandbox, account, 'lambda:ListTags', arn)) {
+        throw awsError('AccessDeniedException', `User: arn:aws:sts::${account.id}:assumed-role/${SANDBOX_CALLER_ROLE}/sandbox is not authorized to perform: lambda:ListTags on resource: ${arn} because no identity-based policy allows the lambda:ListTags action`, 403);
+      }
       return { Tags: { ...fn.tags } };
     },
 

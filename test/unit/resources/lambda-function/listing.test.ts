@@ -41,6 +41,27 @@ describe('lambda-function listing', () => {
     expect(calls['cloudwatch:GetMetricData']).toBe(2);
     expect(calls['cloudwatchlogs:StartQuery']).toBe(2);
     expect(calls['lambda:ListAliases']).toBeUndefined();
+    // Tags: one GetResources per 100 ARNs (ResourceARNList's limit), never one ListTags per function.
+    expect(calls['resourcegroupstaggingapi:GetResources']).toBe(1);
+    expect(calls['lambda:ListTags']).toBeUndefined();
+  });
+
+  it('reads tags with the listing, so an includeTags scope matches functions and a trimtab:skip function is protected at scan time', async () => {
+    // Prepare: three oversized functions; one in team shop, one in team shop tagged trimtab:skip, one untagged.
+    const env = testEnv('empty', { clock: new VirtualClock('2026-11-01T00:00:00Z') });
+    const spec = { memoryMb: 1024, timeoutS: 30, perHour: 4000, durationMs: { base: 200, noise: 10 }, insights: { usedMb: 150, cpuMs: 20 } };
+    seedFunction(env.sandbox, SANDBOX_ACCOUNT, { ...spec, name: 'shop-api', tags: { team: 'shop' } });
+    seedFunction(env.sandbox, SANDBOX_ACCOUNT, { ...spec, name: 'shop-batch', tags: { team: 'shop', 'trimtab:skip': 'load test' } });
+    seedFunction(env.sandbox, SANDBOX_ACCOUNT, { ...spec, name: 'other-api' });
+    // Act
+    const result = await env.run(`
+version: 1
+policies:
+  - { id: shop, resource: lambda-function, detector: { type: memory-oversized }, scope: { includeTags: { team: shop } } }
+`);
+    // Assess
+    expect(result.findings.map((f) => [f.resource.id, f.status]).sort()).toEqual([['shop-api', 'report-only'], ['shop-batch', 'protected']]);
+    expect(result.findings.find((f) => f.resource.id === 'shop-api')!.resource.tags).toEqual({ team: 'shop' });
   });
 
   it('reads aliases and provisioned concurrency only for functions whose memory could change', async () => {
