@@ -68,6 +68,11 @@ export interface LambdaMemoryUse {
   runtimeExits?: number;
   /** "Task timed out" lines. */
   timeouts?: number;
+  /**
+   * What reading these figures cost (report-lines only): this function's share of its Logs
+   * Insights query's bytes scanned (split evenly over the query's log groups) at $0.005 per GB.
+   */
+  logsInsights?: { bytesScanned: number; usd: number };
 }
 
 export interface LambdaAliasInfo {
@@ -93,6 +98,8 @@ export interface LambdaFunction {
   lastUpdateStatus?: string;
   revisionId?: string;
   logGroup: string;
+  /** LoggingConfig.LogFormat: Text (REPORT lines) or JSON (`platform.report` records); absent: Text. */
+  logFormat?: 'Text' | 'JSON';
   tags: Record<string, string>;
   usage?: LambdaUsage;
   /** Undefined when unknown (never invoked, no query answer). */
@@ -122,13 +129,24 @@ const QUERY_POLL_MS = 2_000;
 const QUERY_DEADLINE_MS = 5 * 60_000;
 const DAY_MS = 86_400_000;
 
-/** The REPORT-line statistics per log group. @maxMemoryUsed and @memorySize are in bytes (10^6 per MB in Lambda's REPORT fields). */
+/**
+ * The report statistics per log group, for both log formats. Text logs (LogFormat Text) carry a
+ * `REPORT` line whose @maxMemoryUsed and @memorySize are in bytes (10^6 per MB); JSON logs
+ * (LogFormat JSON) carry a `platform.report` record whose `record.metrics.maxMemoryUsedMB` and
+ * `record.metrics.memorySizeMB` are already MB, and a timeout as `record.status` "timeout"
+ * (Lambda developer guide, "Configuring JSON and plain text log formats"; Telemetry API
+ * `platform.report`). Neither names the function, so a group shared by several functions mixes
+ * their figures: enrichPage does not query such groups.
+ */
 export const REPORT_QUERY = [
-  'filter @type = "REPORT" or @message like /Runtime exited|Runtime.OutOfMemory|Task timed out/',
-  '| stats max(@memorySize / 1000 / 1000) as memorySizeMB, max(@maxMemoryUsed / 1000 / 1000) as maxMemoryUsedMB,',
-  '  pct(@maxMemoryUsed / 1000 / 1000, 99) as p99MemoryUsedMB, sum(@type = "REPORT") as reports,',
+  'filter @type = "REPORT" or type = "platform.report" or @message like /Runtime exited|Runtime.OutOfMemory|Task timed out/',
+  '| fields coalesce(@maxMemoryUsed / 1000 / 1000, record.metrics.maxMemoryUsedMB) as usedMB,',
+  '  coalesce(@memorySize / 1000 / 1000, record.metrics.memorySizeMB) as sizeMB,',
+  '  (@type = "REPORT" or type = "platform.report") as isReport',
+  '| stats max(sizeMB) as memorySizeMB, max(usedMB) as maxMemoryUsedMB,',
+  '  pct(usedMB, 99) as p99MemoryUsedMB, sum(isReport) as reports,',
   '  sum(strcontains(@message, "Runtime exited") or strcontains(@message, "Runtime.OutOfMemory")) as runtimeExits,',
-  '  sum(strcontains(@message, "Task timed out")) as timeouts by @log',
+  '  sum(strcontains(@message, "Task timed out") or record.status = "timeout") as timeouts by @log',
 ].join('\n');
 
 export function toLambdaFunction(f: FunctionConfiguration): LambdaFunction {
@@ -147,6 +165,7 @@ export function toLambdaFunction(f: FunctionConfiguration): LambdaFunction {
     ...(f.LastUpdateStatus ? { lastUpdateStatus: f.LastUpdateStatus } : {}),
     ...(f.RevisionId ? { revisionId: f.RevisionId } : {}),
     logGroup: f.LoggingConfig?.LogGroup ?? `/aws/lambda/${name}`,
+    logFormat: f.LoggingConfig?.LogFormat === 'JSON' ? 'JSON' : 'Text',
     tags: {},
   };
 }
@@ -242,7 +261,7 @@ interface QueryBatch {
  * StartQuery (ResourceNotFoundException): the batch is split in halves until the missing group
  * is alone (log2(50) extra calls at most).
  */
-async function readReportLines(ctx: RegionContext, groups: string[], days: number): Promise<{ rows: Map<string, LambdaMemoryUse>; unknown: Map<string, string> }> {
+async function readReportLines(ctx: RegionContext, groups: string[], days: number): Promise<{ rows: Map<string, LambdaMemoryUse>; unknown: Map<string, string>; bytesScanned: number }> {
   const logs = ctx.clients.get(CloudWatchLogsClient, ctx.region);
   const rows = new Map<string, LambdaMemoryUse>();
   const unknown = new Map<string, string>();
@@ -252,6 +271,7 @@ async function readReportLines(ctx: RegionContext, groups: string[], days: numbe
   const running: QueryBatch[] = [];
   const deadline = ctx.clock.now().getTime() + QUERY_DEADLINE_MS;
   const fail = (b: QueryBatch, why: string) => b.groups.forEach((g) => unknown.set(g, why));
+  let bytesScanned = 0;
   while (pending.length || running.length) {
     while (pending.length && running.length < QUERY_CONCURRENCY) {
       const b = pending.shift()!;
@@ -286,6 +306,10 @@ async function readReportLines(ctx: RegionContext, groups: string[], days: numbe
       const res = await logs.send(new GetQueryResultsCommand({ queryId: b.queryId! }));
       if (res.status === 'Running' || res.status === 'Scheduled') continue;
       running.splice(running.indexOf(b), 1);
+      // Logs Insights bills the bytes a query scanned, whatever its outcome.
+      const scanned = res.statistics?.bytesScanned ?? 0;
+      bytesScanned += scanned;
+      const share = { bytesScanned: Math.round(scanned / b.groups.length), usd: Math.round(((scanned / b.groups.length / 1e9) * ctx.prices.logsInsightsScannedGb) * 1e6) / 1e6 };
       if (res.status !== 'Complete') {
         fail(b, `the Logs Insights query ended ${res.status}`);
         continue;
@@ -303,13 +327,14 @@ async function readReportLines(ctx: RegionContext, groups: string[], days: numbe
           reports: num('reports') ?? 0,
           runtimeExits: num('runtimeExits') ?? 0,
           timeouts: num('timeouts') ?? 0,
+          logsInsights: share,
         });
       }
-      for (const g of b.groups) if (!rows.has(g)) unknown.set(g, `no REPORT line in the last ${days} days`);
+      for (const g of b.groups) if (!rows.has(g)) unknown.set(g, `no REPORT line or platform.report record in the last ${days} days`);
     }
     if (running.length) await ctx.clock.sleep(QUERY_POLL_MS);
   }
-  return { rows, unknown };
+  return { rows, unknown, bytesScanned };
 }
 
 /**
@@ -363,11 +388,23 @@ async function enrichPage(ctx: RegionContext, page: LambdaFunction[], needs: Rea
   const usage = await readUsage(ctx, page, days);
   let out = page.map((f) => ({ ...f, usage: usage.get(f.name) }));
   const viaInsights = (f: LambdaFunction) => f.usage?.insightsMemoryMaxMb !== undefined;
-  const toQuery = [...new Set(out.filter((f) => (f.usage?.invocations ?? 0) > 0 && !viaInsights(f)).map((f) => f.logGroup))];
-  const { rows, unknown } = toQuery.length ? await readReportLines(ctx, toQuery, days) : { rows: new Map(), unknown: new Map() };
+  // A log group several functions write to (LoggingConfig.LogGroup) mixes their report records,
+  // which name no function: its figures are nobody's, so it is not queried (nor paid for).
+  const writers = new Map<string, string[]>();
+  for (const f of page) writers.set(f.logGroup, [...(writers.get(f.logGroup) ?? []), f.name]);
+  const shared = (f: LambdaFunction) => (writers.get(f.logGroup)?.length ?? 0) > 1;
+  const toQuery = [...new Set(out.filter((f) => (f.usage?.invocations ?? 0) > 0 && !viaInsights(f) && !shared(f)).map((f) => f.logGroup))];
+  const { rows, unknown, bytesScanned } = toQuery.length ? await readReportLines(ctx, toQuery, days) : { rows: new Map(), unknown: new Map(), bytesScanned: 0 };
+  if (bytesScanned > 0) {
+    ctx.log(`lambda-function: Logs Insights scanned ${(bytesScanned / 1e9).toFixed(3)} GB for memory use ($${((bytesScanned / 1e9) * ctx.prices.logsInsightsScannedGb).toFixed(4)} at $${ctx.prices.logsInsightsScannedGb}/GB)`, { bytesScanned, logGroups: toQuery.length });
+  }
   out = out.map((f) => {
     if (viaInsights(f)) return { ...f, memory: { source: 'lambda-insights', maxUsedMb: f.usage!.insightsMemoryMaxMb! } };
     if ((f.usage?.invocations ?? 0) === 0) return { ...f, memoryUnknown: `not invoked in the last ${days} days` };
+    if (shared(f)) {
+      const others = writers.get(f.logGroup)!.filter((n) => n !== f.name);
+      return { ...f, memoryUnknown: `its log group ${f.logGroup} is shared with ${others.join(', ')}: report records name no function, so their memory figures cannot be told apart (give each function its own log group, or install Lambda Insights)` };
+    }
     const row = rows.get(f.logGroup);
     return row ? { ...f, memory: row } : { ...f, memoryUnknown: unknown.get(f.logGroup) ?? 'unknown' };
   });

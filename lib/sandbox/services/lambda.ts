@@ -50,6 +50,8 @@ export interface SandboxLambdaFunction {
   vpc?: boolean;
   /** A custom log group (LoggingConfig.LogGroup); absent: /aws/lambda/<name>. */
   logGroup?: string;
+  /** LoggingConfig.LogFormat; absent: Text. */
+  logFormat?: 'Text' | 'JSON';
   /** Published versions: number → the memory they were published with (immutable). */
   versions: Record<string, { memoryMb: number }>;
   aliases: Record<string, SandboxLambdaAlias>;
@@ -134,7 +136,7 @@ function configuration(fn: SandboxLambdaFunction, region: string, account: strin
     PackageType: fn.packageType,
     Architectures: [fn.architecture],
     EphemeralStorage: { Size: 512 },
-    LoggingConfig: { LogFormat: 'Text', LogGroup: fn.logGroup ?? `/aws/lambda/${fn.name}` },
+    LoggingConfig: { LogFormat: fn.logFormat ?? 'Text', LogGroup: fn.logGroup ?? `/aws/lambda/${fn.name}` },
   };
 }
 

@@ -87,6 +87,50 @@ policies:
     expect(env.sandbox.callCount('cloudwatchlogs:StartQuery')).toBeLessThanOrEqual(1 + 2 + 2 + 2);
   });
 
+  it('reads the memory of a function that logs JSON (platform.report records), not only plain-text REPORT lines', async () => {
+    // Prepare: one Text and one JSON function, no Lambda Insights.
+    const env = testEnv('empty', { clock: new VirtualClock('2026-11-01T00:00:00Z'), timing: { scale: 1, consistencyMs: 2000 }, pageCap: undefined });
+    seedFunction(env.sandbox, SANDBOX_ACCOUNT, { name: 'text-fn', memoryMb: 1024, timeoutS: 30, perHour: 60, durationMs: { base: 100 }, reports: { usedMb: { base: 120 } } });
+    seedFunction(env.sandbox, SANDBOX_ACCOUNT, { name: 'json-fn', memoryMb: 1024, timeoutS: 30, perHour: 60, durationMs: { base: 100 }, logFormat: 'JSON', reports: { usedMb: { base: 140 } } });
+    // Act
+    const functions = await listAll(env, new Set(['usage:14']));
+    // Assess
+    const json = functions.find((f) => f.name === 'json-fn')!;
+    expect(json.logFormat).toBe('JSON');
+    expect(json.memoryUnknown).toBeUndefined();
+    expect(json.memory).toMatchObject({ source: 'report-lines', maxUsedMb: 140 });
+    expect(functions.find((f) => f.name === 'text-fn')!.memory).toMatchObject({ source: 'report-lines', maxUsedMb: 120 });
+  });
+
+  it('refuses to measure functions that share one log group, saying why, and queries (and pays for) nothing for them', async () => {
+    // Prepare: two functions write to one custom log group; a third has its own.
+    const env = testEnv('empty', { clock: new VirtualClock('2026-11-01T00:00:00Z'), timing: { scale: 1, consistencyMs: 2000 }, pageCap: undefined });
+    const spec = { memoryMb: 1024, timeoutS: 30, perHour: 60, durationMs: { base: 100 }, reports: { usedMb: { base: 120 } } };
+    seedFunction(env.sandbox, SANDBOX_ACCOUNT, { ...spec, name: 'orders-a', logGroup: '/shop/orders' });
+    seedFunction(env.sandbox, SANDBOX_ACCOUNT, { ...spec, name: 'orders-b', logGroup: '/shop/orders' });
+    seedFunction(env.sandbox, SANDBOX_ACCOUNT, { ...spec, name: 'alone' });
+    // Act
+    const functions = await listAll(env, new Set(['usage:14']));
+    // Assess
+    const by = (n: string) => functions.find((f) => f.name === n)!;
+    expect(by('orders-a').memory).toBeUndefined();
+    expect(by('orders-a').memoryUnknown).toBe('its log group /shop/orders is shared with orders-b: report records name no function, so their memory figures cannot be told apart (give each function its own log group, or install Lambda Insights)');
+    expect(by('orders-b').memoryUnknown).toMatch(/shared with orders-a/);
+    expect(by('alone').memory).toMatchObject({ maxUsedMb: 120 });
+    const queries = (logsState(env.sandbox, env.sandbox.account(SANDBOX_ACCOUNT), 'us-east-1') as { queries?: Record<string, { groups: string[] }> }).queries ?? {};
+    const queried = Object.values(queries).flatMap((q) => q.groups);
+    expect(queried).toEqual(['/aws/lambda/alone']);
+  });
+
+  it("counts what the memory reads cost: each function's share of the bytes its Logs Insights query scanned, at $0.005 per GB", async () => {
+    // Prepare: 3 functions in one query, 60 invocations an hour each.
+    const env = account(3);
+    // Act
+    const functions = await listAll(env, new Set(['usage:14']));
+    // Assess: the sandbox scans 4 records of 300 bytes per invocation over 14 days = 24,192,000 bytes per group.
+    for (const f of functions) expect(f.memory!.logsInsights).toEqual({ bytesScanned: 24_192_000, usd: 0.000121 });
+  });
+
   it('leaves memory unknown, with the reason, when a query ends Timeout', async () => {
     const env = account(3);
     logsState(env.sandbox, env.sandbox.account(SANDBOX_ACCOUNT), 'us-east-1').lambdaReports!['/aws/lambda/svc-001'].queryOutcome = 'Timeout';
