@@ -265,7 +265,7 @@ function lambdaCase(functions: number): ScanCase {
       const reportLines = Math.ceil(functions / 2);
       const queries = Math.ceil(reportLines / 50);
       return {
-        listings: [{ operation: 'lambda:ListFunctions', items: functions }, ...(days ? [{ operation: 'cloudwatchlogs:StartQuery' as const, items: reportLines }] : [])],
+        listings: [{ operation: 'lambda:ListFunctions', items: functions }, { operation: 'resourcegroupstaggingapi:GetResources', items: functions }, ...(days ? [{ operation: 'cloudwatchlogs:StartQuery' as const, items: reportLines }] : [])],
         metricQueries: days ? functions * LAMBDA_QUERIES_PER_FUNCTION : 0,
         perItem: [
           // At least one poll per query; no batch API lists aliases or provisioned concurrency for many functions.

@@ -155,6 +155,8 @@ export const DEFAULT_PRICES = {
   lambdaGbSecondArm64: 0.0000133334,
   /** Lambda requests, $ per million (both architectures). */
   lambdaRequestsPerMillion: 0.2,
+  /** CloudWatch Logs Insights queries, $ per GB of log data scanned (aws.amazon.com/cloudwatch/pricing, "Logs Insights"). */
+  logsInsightsScannedGb: 0.005,
   // ---- DynamoDB and ElastiCache (dynamodb-table, elasticache-cluster; us-east-1, 2026-01) ----
   // Sources: aws.amazon.com/dynamodb/pricing/provisioned and /on-demand (on-demand after the
   // November 2024 price cut), aws.amazon.com/elasticache/pricing (on-demand nodes).
@@ -202,6 +204,12 @@ export const DEFAULT_PRICES = {
     'cache.r6g.xlarge': 0.411,
     'cache.r7g.large': 0.219,
   } as Record<string, number>,
+  /**
+   * ElastiCache for Valkey, node-based: "up to 20% lower cost per node" than Redis OSS and
+   * Memcached (ElastiCache FAQ, "Why should I use ElastiCache for Valkey?"). A Valkey node is
+   * priced at elasticacheNodeHourly × (1 − this); at the full 20 % the estimate is the lowest.
+   */
+  elasticacheValkeyNodeDiscount: 0.2,
   // ---- end DynamoDB and ElastiCache ----
 };
 

@@ -29,7 +29,7 @@ describe('elasticache-cluster on the small-company sandbox', () => {
     const idle = Object.fromEntries(result.findings.filter((f) => f.policy === 'idle').map((f) => [f.resource.id, f]));
     const oldgen = Object.fromEntries(result.findings.filter((f) => f.policy === 'oldgen').map((f) => [f.resource.id, f]));
     expect(Object.keys(idle).sort()).toEqual(['acme-dr-redis', 'acme-new-redis', 'acme-promo-2025-redis']);
-    expect(idle['acme-promo-2025-redis']).toMatchObject({ status: 'report-only', evidence: { peakConnections: 0, commandsPerDay: 0, commandMetrics: ['GetTypeCmds', 'SetTypeCmds'] } });
+    expect(idle['acme-promo-2025-redis']).toMatchObject({ status: 'report-only', evidence: { peakConnections: 5, monitoringConnections: 6, clientConnectionsAtMost: 0, commandsPerDay: 0, commandMetrics: ['GetTypeCmds', 'SetTypeCmds'] } });
     expect(idle['acme-promo-2025-redis'].savings.monthlyUsd).toBe(150.38); // $0.206/h × 730
     expect(idle['acme-dr-redis'].outcomeDetail).toBe('tagged trimtab:skip');
     expect(idle['acme-new-redis'].evidence.protection).toBe('too little data: 2 of 14 days have metrics, 7 are needed');

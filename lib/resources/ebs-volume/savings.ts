@@ -9,6 +9,7 @@
  * reference, CreateVolume/ModifyVolume) and billed per IOPS-month and MiB/s-month.
  */
 import { usd, type PriceTable } from '../../savings/prices.ts';
+import { io2IopsMonthly } from '../ec2-instance/generations.ts';
 
 export const GP3_INCLUDED_IOPS = 3000;
 export const GP3_INCLUDED_THROUGHPUT = 125;
@@ -52,12 +53,16 @@ export function volumeMonthlyCost(v: VolumeSpec, prices: PriceTable): { monthlyU
         basis: `gp3 ${gb} GiB × $${prices.ebsGp3GbMonth} + ${iops} IOPS above 3,000 × $${prices.ebsGp3IopsMonth} + ${tput} MiB/s above 125 × $${prices.ebsGp3ThroughputMbpsMonth} = $${usd(monthlyUsd)}`,
       };
     }
-    case 'io1':
+    case 'io1': {
+      const monthlyUsd = gb * prices.ebsIo1GbMonth + (v.iops ?? 0) * prices.ebsIo1IopsMonth;
+      return { monthlyUsd, basis: `io1 ${gb} GiB × $${prices.ebsIo1GbMonth} + ${v.iops ?? 0} IOPS × $${prices.ebsIo1IopsMonth} = $${usd(monthlyUsd)}` };
+    }
     case 'io2': {
-      const gbPrice = v.volumeType === 'io1' ? prices.ebsIo1GbMonth : prices.ebsIo2GbMonth;
-      const iopsPrice = v.volumeType === 'io1' ? prices.ebsIo1IopsMonth : prices.ebsIo2IopsMonth;
-      const monthlyUsd = gb * gbPrice + (v.iops ?? 0) * iopsPrice;
-      return { monthlyUsd, basis: `${v.volumeType} ${gb} GiB × $${gbPrice} + ${v.iops ?? 0} IOPS × $${iopsPrice} = $${usd(monthlyUsd)}` };
+      // io2 IOPS are tiered (Amazon EBS pricing): the first 32,000 at the base rate, 32,001–64,000 and above 64,000 cheaper.
+      const iops = v.iops ?? 0;
+      const monthlyUsd = gb * prices.ebsIo2GbMonth + io2IopsMonthly(iops, prices);
+      const tiers = iops > 32_000 ? ` (tiered: first 32,000 × $${prices.ebsIo2IopsMonth}, next up to 32,000 × $${prices.ebsIo2IopsMonthTier2}${iops > 64_000 ? `, above 64,000 × $${prices.ebsIo2IopsMonthTier3}` : ''})` : ` × $${prices.ebsIo2IopsMonth}`;
+      return { monthlyUsd, basis: `io2 ${gb} GiB × $${prices.ebsIo2GbMonth} + ${iops} IOPS${tiers} = $${usd(monthlyUsd)}` };
     }
     case 'st1':
     case 'sc1':

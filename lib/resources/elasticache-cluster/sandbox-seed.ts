@@ -34,7 +34,8 @@ export function addCacheCluster(sandbox: Sandbox, accountId: string, region: str
 export function seedElastiCacheSmallCompany(sandbox: Sandbox, accountId: string) {
   const region = 'us-east-1';
   const add = (seed: CacheSeed) => addCacheCluster(sandbox, accountId, region, seed);
-  const idle = { connections: { base: 0 }, commands: { base: 0 } };
+  // Idle on AWS is not 0 connections: ElastiCache's own monitoring holds 4 to 6 (Valkey / Redis OSS CurrConnections).
+  const idle = { connections: { base: 5 }, commands: { base: 0 } };
   add({ id: 'acme-promo-2025-redis', engine: 'redis', engineVersion: '7.1.0', nodeType: 'cache.r6g.large', nodes: 1, ageDays: 300, tags: { project: 'promo-2025' }, ...idle });
   add({ id: 'acme-sessions-memcached', engine: 'memcached', engineVersion: '1.6.22', nodeType: 'cache.m4.large', nodes: 3, ageDays: 1500, tags: { team: 'web' }, connections: { base: 120, amplitude: 40 }, commands: { base: 30_000, amplitude: 10_000, seed: 2 } });
   add({ id: 'acme-api-cache', engine: 'valkey', engineVersion: '8.0.1', nodeType: 'cache.r7g.large', nodes: 2, ageDays: 400, tags: { team: 'api' }, connections: { base: 300, amplitude: 50 }, commands: { base: 90_000, amplitude: 20_000, seed: 3 } });

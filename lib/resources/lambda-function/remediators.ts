@@ -6,9 +6,11 @@
  * that point at a version keep its memory, and so do the provisioned-concurrency instances on
  * them, until a new version is published from $LATEST and the alias moves. The plan says so.
  *
- * apply re-reads the function (GetFunction: configuration and tags, one call) right before the
- * write and refuses `trimtab:skip`, trimtab's own functions (name prefix or stack tag) and a
- * function whose memory changed since the scan. It waits for an update in progress to finish
+ * apply re-reads the function right before the write (GetFunctionConfiguration, then ListTags:
+ * GetFunction returns Tags only to a caller with an explicit allow for lambda:ListTags, and
+ * silently omits them otherwise, so an explicit tag read is the only one that fails loudly when
+ * the permission is missing) and refuses `trimtab:skip`, trimtab's own functions (name prefix or
+ * stack tag) and a function whose memory changed since the scan. It waits for an update in progress to finish
  * (another update meanwhile is ResourceConflictException), writes with the RevisionId it read
  * (PreconditionFailedException if anyone changed the function in between), then polls
  * GetFunctionConfiguration through ctx.clock until LastUpdateStatus leaves InProgress:
@@ -16,7 +18,7 @@
  * wait past the deadline leaves the action applied with verification pending.
  * Undo sets the recorded size back the same way, only if nobody changed it since.
  */
-import { GetFunctionCommand, GetFunctionConfigurationCommand, LambdaClient, UpdateFunctionConfigurationCommand, type FunctionConfiguration } from '@aws-sdk/client-lambda';
+import { GetFunctionConfigurationCommand, LambdaClient, ListTagsCommand, UpdateFunctionConfigurationCommand, type FunctionConfiguration } from '@aws-sdk/client-lambda';
 import * as z from 'zod';
 import { SKIP_TAG } from '../../engine/scope.ts';
 import type { ActionRecord, Remediator, RegionContext } from '../../engine/types.ts';
@@ -47,10 +49,13 @@ interface SetMemoryOptions {
   pollSeconds: number;
 }
 
-async function readFunction(lambda: LambdaClient, name: string): Promise<{ config: FunctionConfiguration; tags: Record<string, string> } | undefined> {
+async function readFunction(lambda: LambdaClient, name: string, withTags = true): Promise<{ config: FunctionConfiguration; tags: Record<string, string> } | undefined> {
   try {
-    const out = await lambda.send(new GetFunctionCommand({ FunctionName: name }));
-    return out.Configuration ? { config: out.Configuration, tags: out.Tags ?? {} } : undefined;
+    const config = await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: name }));
+    // ListTags takes the function's ARN; AccessDeniedException here fails the action (nothing written).
+    if (!withTags) return { config, tags: {} };
+    const tags = await lambda.send(new ListTagsCommand({ Resource: config.FunctionArn ?? name }));
+    return { config, tags: tags.Tags ?? {} };
   } catch (error) {
     if (awsErrorName(error) === NOT_FOUND) return undefined;
     throw error;
@@ -97,7 +102,7 @@ export const setMemoryAction: Remediator<SetMemoryParams, SetMemoryOptions> = {
     /** How often apply re-reads the function while it waits, seconds. */
     pollSeconds: z.number().min(0).max(30).default(2),
   }),
-  permissions: ['lambda:GetFunction', 'lambda:GetFunctionConfiguration', 'lambda:UpdateFunctionConfiguration'],
+  permissions: ['lambda:GetFunctionConfiguration', 'lambda:ListTags', 'lambda:UpdateFunctionConfiguration'],
   // Memory changes the function's speed and its CPU: a person approves it by default.
   defaultMode: 'approval',
   undoable: 'yes',
@@ -184,7 +189,7 @@ export const setMemoryAction: Remediator<SetMemoryParams, SetMemoryOptions> = {
     const name = params.functionName;
     if (!after || after.alreadyGone) throw new UndoRefusedError(`${name} no longer existed when trimtab acted; nothing to undo.`);
     if (after.alreadySet) throw new UndoRefusedError(`${name} already had ${params.toMb} MB when trimtab acted; trimtab changed nothing to undo.`);
-    const current = await readFunction(lambda, name);
+    const current = await readFunction(lambda, name, false);
     if (!current) throw new UndoRefusedError(`${name} no longer exists.`);
     if (current.config.MemorySize !== params.toMb) throw new UndoRefusedError(`${name} has ${current.config.MemorySize} MB now, not the ${params.toMb} MB trimtab set: someone changed it since; not undone.`);
     let result: FunctionConfiguration;

@@ -19,13 +19,16 @@
  *   `memoryChangeCandidate`): what published versions the aliases serve is what a $LATEST
  *   change does not touch.
  *
- * Tags: ListFunctions has none, and reading them is one call per function (ListTags). The
- * listing does not read them; set-memory reads them (GetFunction) for the one function it is
- * about to change, and refuses `trimtab:skip` and trimtab's own stack there. A policy scope
- * with includeTags therefore matches no Lambda function (documented).
+ * Tags: ListFunctions has none, GetFunction returns them only to a caller with an explicit
+ * allow for `lambda:ListTags` (GetFunctionResponse.Tags), and ListTags is one call per function.
+ * The listing reads them in batches from the Resource Groups Tagging API: one GetResources with
+ * up to 100 function ARNs (ResourceARNList's limit; two ListFunctions pages of 50), so tag scopes (includeTags / excludeTags) and `trimtab:skip` apply before enrichment. A
+ * function GetResources does not return has no tags (it never returns untagged resources).
+ * set-memory re-reads the one function's tags with ListTags right before its write.
  */
 import { CloudWatchClient, paginateGetMetricData, type MetricDataQuery } from '@aws-sdk/client-cloudwatch';
 import { CloudWatchLogsClient, GetQueryResultsCommand, StartQueryCommand } from '@aws-sdk/client-cloudwatch-logs';
+import { GetResourcesCommand, ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-groups-tagging-api';
 import {
   LambdaClient,
   ListAliasesCommand,
@@ -65,6 +68,11 @@ export interface LambdaMemoryUse {
   runtimeExits?: number;
   /** "Task timed out" lines. */
   timeouts?: number;
+  /**
+   * What reading these figures cost (report-lines only): this function's share of its Logs
+   * Insights query's bytes scanned (split evenly over the query's log groups) at $0.005 per GB.
+   */
+  logsInsights?: { bytesScanned: number; usd: number };
 }
 
 export interface LambdaAliasInfo {
@@ -90,6 +98,8 @@ export interface LambdaFunction {
   lastUpdateStatus?: string;
   revisionId?: string;
   logGroup: string;
+  /** LoggingConfig.LogFormat: Text (REPORT lines) or JSON (`platform.report` records); absent: Text. */
+  logFormat?: 'Text' | 'JSON';
   tags: Record<string, string>;
   usage?: LambdaUsage;
   /** Undefined when unknown (never invoked, no query answer). */
@@ -119,13 +129,24 @@ const QUERY_POLL_MS = 2_000;
 const QUERY_DEADLINE_MS = 5 * 60_000;
 const DAY_MS = 86_400_000;
 
-/** The REPORT-line statistics per log group. @maxMemoryUsed and @memorySize are in bytes (10^6 per MB in Lambda's REPORT fields). */
+/**
+ * The report statistics per log group, for both log formats. Text logs (LogFormat Text) carry a
+ * `REPORT` line whose @maxMemoryUsed and @memorySize are in bytes (10^6 per MB); JSON logs
+ * (LogFormat JSON) carry a `platform.report` record whose `record.metrics.maxMemoryUsedMB` and
+ * `record.metrics.memorySizeMB` are already MB, and a timeout as `record.status` "timeout"
+ * (Lambda developer guide, "Configuring JSON and plain text log formats"; Telemetry API
+ * `platform.report`). Neither names the function, so a group shared by several functions mixes
+ * their figures: enrichPage does not query such groups.
+ */
 export const REPORT_QUERY = [
-  'filter @type = "REPORT" or @message like /Runtime exited|Runtime.OutOfMemory|Task timed out/',
-  '| stats max(@memorySize / 1000 / 1000) as memorySizeMB, max(@maxMemoryUsed / 1000 / 1000) as maxMemoryUsedMB,',
-  '  pct(@maxMemoryUsed / 1000 / 1000, 99) as p99MemoryUsedMB, sum(@type = "REPORT") as reports,',
+  'filter @type = "REPORT" or type = "platform.report" or @message like /Runtime exited|Runtime.OutOfMemory|Task timed out/',
+  '| fields coalesce(@maxMemoryUsed / 1000 / 1000, record.metrics.maxMemoryUsedMB) as usedMB,',
+  '  coalesce(@memorySize / 1000 / 1000, record.metrics.memorySizeMB) as sizeMB,',
+  '  (@type = "REPORT" or type = "platform.report") as isReport',
+  '| stats max(sizeMB) as memorySizeMB, max(usedMB) as maxMemoryUsedMB,',
+  '  pct(usedMB, 99) as p99MemoryUsedMB, sum(isReport) as reports,',
   '  sum(strcontains(@message, "Runtime exited") or strcontains(@message, "Runtime.OutOfMemory")) as runtimeExits,',
-  '  sum(strcontains(@message, "Task timed out")) as timeouts by @log',
+  '  sum(strcontains(@message, "Task timed out") or record.status = "timeout") as timeouts by @log',
 ].join('\n');
 
 export function toLambdaFunction(f: FunctionConfiguration): LambdaFunction {
@@ -144,6 +165,7 @@ export function toLambdaFunction(f: FunctionConfiguration): LambdaFunction {
     ...(f.LastUpdateStatus ? { lastUpdateStatus: f.LastUpdateStatus } : {}),
     ...(f.RevisionId ? { revisionId: f.RevisionId } : {}),
     logGroup: f.LoggingConfig?.LogGroup ?? `/aws/lambda/${name}`,
+    logFormat: f.LoggingConfig?.LogFormat === 'JSON' ? 'JSON' : 'Text',
     tags: {},
   };
 }
@@ -239,7 +261,7 @@ interface QueryBatch {
  * StartQuery (ResourceNotFoundException): the batch is split in halves until the missing group
  * is alone (log2(50) extra calls at most).
  */
-async function readReportLines(ctx: RegionContext, groups: string[], days: number): Promise<{ rows: Map<string, LambdaMemoryUse>; unknown: Map<string, string> }> {
+async function readReportLines(ctx: RegionContext, groups: string[], days: number): Promise<{ rows: Map<string, LambdaMemoryUse>; unknown: Map<string, string>; bytesScanned: number }> {
   const logs = ctx.clients.get(CloudWatchLogsClient, ctx.region);
   const rows = new Map<string, LambdaMemoryUse>();
   const unknown = new Map<string, string>();
@@ -249,6 +271,7 @@ async function readReportLines(ctx: RegionContext, groups: string[], days: numbe
   const running: QueryBatch[] = [];
   const deadline = ctx.clock.now().getTime() + QUERY_DEADLINE_MS;
   const fail = (b: QueryBatch, why: string) => b.groups.forEach((g) => unknown.set(g, why));
+  let bytesScanned = 0;
   while (pending.length || running.length) {
     while (pending.length && running.length < QUERY_CONCURRENCY) {
       const b = pending.shift()!;
@@ -283,6 +306,10 @@ async function readReportLines(ctx: RegionContext, groups: string[], days: numbe
       const res = await logs.send(new GetQueryResultsCommand({ queryId: b.queryId! }));
       if (res.status === 'Running' || res.status === 'Scheduled') continue;
       running.splice(running.indexOf(b), 1);
+      // Logs Insights bills the bytes a query scanned, whatever its outcome.
+      const scanned = res.statistics?.bytesScanned ?? 0;
+      bytesScanned += scanned;
+      const share = { bytesScanned: Math.round(scanned / b.groups.length), usd: Math.round(((scanned / b.groups.length / 1e9) * ctx.prices.logsInsightsScannedGb) * 1e6) / 1e6 };
       if (res.status !== 'Complete') {
         fail(b, `the Logs Insights query ended ${res.status}`);
         continue;
@@ -300,13 +327,14 @@ async function readReportLines(ctx: RegionContext, groups: string[], days: numbe
           reports: num('reports') ?? 0,
           runtimeExits: num('runtimeExits') ?? 0,
           timeouts: num('timeouts') ?? 0,
+          logsInsights: share,
         });
       }
-      for (const g of b.groups) if (!rows.has(g)) unknown.set(g, `no REPORT line in the last ${days} days`);
+      for (const g of b.groups) if (!rows.has(g)) unknown.set(g, `no REPORT line or platform.report record in the last ${days} days`);
     }
     if (running.length) await ctx.clock.sleep(QUERY_POLL_MS);
   }
-  return { rows, unknown };
+  return { rows, unknown, bytesScanned };
 }
 
 /**
@@ -360,11 +388,23 @@ async function enrichPage(ctx: RegionContext, page: LambdaFunction[], needs: Rea
   const usage = await readUsage(ctx, page, days);
   let out = page.map((f) => ({ ...f, usage: usage.get(f.name) }));
   const viaInsights = (f: LambdaFunction) => f.usage?.insightsMemoryMaxMb !== undefined;
-  const toQuery = [...new Set(out.filter((f) => (f.usage?.invocations ?? 0) > 0 && !viaInsights(f)).map((f) => f.logGroup))];
-  const { rows, unknown } = toQuery.length ? await readReportLines(ctx, toQuery, days) : { rows: new Map(), unknown: new Map() };
+  // A log group several functions write to (LoggingConfig.LogGroup) mixes their report records,
+  // which name no function: its figures are nobody's, so it is not queried (nor paid for).
+  const writers = new Map<string, string[]>();
+  for (const f of page) writers.set(f.logGroup, [...(writers.get(f.logGroup) ?? []), f.name]);
+  const shared = (f: LambdaFunction) => (writers.get(f.logGroup)?.length ?? 0) > 1;
+  const toQuery = [...new Set(out.filter((f) => (f.usage?.invocations ?? 0) > 0 && !viaInsights(f) && !shared(f)).map((f) => f.logGroup))];
+  const { rows, unknown, bytesScanned } = toQuery.length ? await readReportLines(ctx, toQuery, days) : { rows: new Map(), unknown: new Map(), bytesScanned: 0 };
+  if (bytesScanned > 0) {
+    ctx.log(`lambda-function: Logs Insights scanned ${(bytesScanned / 1e9).toFixed(3)} GB for memory use ($${((bytesScanned / 1e9) * ctx.prices.logsInsightsScannedGb).toFixed(4)} at $${ctx.prices.logsInsightsScannedGb}/GB)`, { bytesScanned, logGroups: toQuery.length });
+  }
   out = out.map((f) => {
     if (viaInsights(f)) return { ...f, memory: { source: 'lambda-insights', maxUsedMb: f.usage!.insightsMemoryMaxMb! } };
     if ((f.usage?.invocations ?? 0) === 0) return { ...f, memoryUnknown: `not invoked in the last ${days} days` };
+    if (shared(f)) {
+      const others = writers.get(f.logGroup)!.filter((n) => n !== f.name);
+      return { ...f, memoryUnknown: `its log group ${f.logGroup} is shared with ${others.join(', ')}: report records name no function, so their memory figures cannot be told apart (give each function its own log group, or install Lambda Insights)` };
+    }
     const row = rows.get(f.logGroup);
     return row ? { ...f, memory: row } : { ...f, memoryUnknown: unknown.get(f.logGroup) ?? 'unknown' };
   });
@@ -374,11 +414,33 @@ async function enrichPage(ctx: RegionContext, page: LambdaFunction[], needs: Rea
   return out;
 }
 
+/** ARNs one GetResources call takes (ResourceARNList: 1 to 100; no pagination with it). */
+export const TAGGING_ARNS_PER_CALL = 100;
+
+/**
+ * Tags of the listed functions, ⌈n/100⌉ GetResources calls (one per ListFunctions page of 50).
+ * A function the API does not return is untagged: GetResources never returns untagged resources.
+ */
+export async function readFunctionTags(ctx: RegionContext, functions: readonly LambdaFunction[]): Promise<Map<string, Record<string, string>>> {
+  const tagging = ctx.clients.get(ResourceGroupsTaggingAPIClient, ctx.region);
+  const byArn = new Map<string, Record<string, string>>();
+  for (const batch of batches([...functions], TAGGING_ARNS_PER_CALL)) {
+    const out = await tagging.send(new GetResourcesCommand({ ResourceARNList: batch.map((f) => f.arn) }));
+    for (const m of out.ResourceTagMappingList ?? []) {
+      if (m.ResourceARN) byArn.set(m.ResourceARN.trim(), Object.fromEntries((m.Tags ?? []).map((t) => [t.Key!, t.Value ?? ''])));
+    }
+  }
+  return new Map(functions.map((f) => [f.arn, byArn.get(f.arn) ?? {}]));
+}
+
 export const lambdaFunctionResource: ResourceType<LambdaFunction> = {
   id: 'lambda-function',
   title: 'Lambda function',
+  // Tags come with the listing (GetResources), so tag scopes apply before enrichment.
+  tagsListed: true,
   permissions: [
     'lambda:ListFunctions',
+    'tag:GetResources',
     'lambda:ListAliases',
     'lambda:ListProvisionedConcurrencyConfigs',
     'cloudwatch:GetMetricData',
@@ -389,10 +451,20 @@ export const lambdaFunctionResource: ResourceType<LambdaFunction> = {
   async *list(ctx, _prepared, ids) {
     const lambda = ctx.clients.get(LambdaClient, ctx.region);
     const wanted = ids?.length ? new Set(ids.map((id) => id.replace(/^arn:aws[a-z-]*:lambda:[^:]+:\d{12}:function:/, '').split(':')[0])) : undefined;
+    // Pages of up to 100 functions (two ListFunctions pages): one GetResources reads their tags.
+    const tagged = async (functions: LambdaFunction[]) => {
+      const tags = await readFunctionTags(ctx, functions);
+      return functions.map((f) => ({ ...f, tags: tags.get(f.arn)! }));
+    };
+    let buffer: LambdaFunction[] = [];
     for await (const page of paginateListFunctions({ client: lambda, pageSize: PAGE_SIZE }, {})) {
-      const functions = (page.Functions ?? []).filter((f) => f.FunctionName && (!wanted || wanted.has(f.FunctionName))).map(toLambdaFunction);
-      if (functions.length) yield functions;
+      buffer.push(...(page.Functions ?? []).filter((f) => f.FunctionName && (!wanted || wanted.has(f.FunctionName))).map(toLambdaFunction));
+      while (buffer.length >= TAGGING_ARNS_PER_CALL) {
+        yield await tagged(buffer.slice(0, TAGGING_ARNS_PER_CALL));
+        buffer = buffer.slice(TAGGING_ARNS_PER_CALL);
+      }
     }
+    if (buffer.length) yield await tagged(buffer);
   },
 
   async enrich(ctx, page, _prepared, needs) {

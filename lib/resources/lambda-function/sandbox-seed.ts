@@ -39,7 +39,11 @@ export interface FunctionSeed {
   /** Lambda Insights installed: memory used (MB) and CPU time per invocation (ms). */
   insights?: { usedMb: number; cpuMs: number };
   /** REPORT lines (Logs Insights) when Lambda Insights is not installed. */
-  reports?: Omit<LambdaReportSeries, 'memorySizeMb' | 'perHour'>;
+  reports?: Omit<LambdaReportSeries, 'memorySizeMb' | 'perHour' | 'logFormat'>;
+  /** LoggingConfig.LogFormat: JSON functions write `platform.report` records instead of REPORT lines. */
+  logFormat?: 'Text' | 'JSON';
+  /** A custom log group (LoggingConfig.LogGroup), possibly shared with other functions. */
+  logGroup?: string;
   region?: string;
 }
 
@@ -64,6 +68,8 @@ export function seedFunction(sandbox: Sandbox, accountId: string, spec: Function
     lastModified: daysAgo(now, 30).toISOString(),
     revision: 1,
     ...(spec.vpc ? { vpc: true } : {}),
+    ...(spec.logFormat ? { logFormat: spec.logFormat } : {}),
+    ...(spec.logGroup ? { logGroup: spec.logGroup } : {}),
     versions: Object.fromEntries(Object.entries(spec.versions ?? {}).map(([v, memoryMb]) => [v, { memoryMb }])),
     aliases: spec.aliases ?? {},
   };
@@ -86,7 +92,7 @@ export function seedFunction(sandbox: Sandbox, accountId: string, spec: Function
     insight('cpu_total_time', { base: spec.insights.cpuMs, noise: spec.insights.cpuMs * 0.1, min: 0 });
   }
   if (spec.reports) {
-    seedLambdaReports(sandbox, account, region, `/aws/lambda/${fn.name}`, { memorySizeMb: spec.memoryMb, perHour: spec.perHour, ...spec.reports, usedMb: { startsAt: start, ...spec.reports.usedMb } }, created);
+    seedLambdaReports(sandbox, account, region, spec.logGroup ?? `/aws/lambda/${fn.name}`, { memorySizeMb: spec.memoryMb, perHour: spec.perHour, ...spec.reports, ...(spec.logFormat === 'JSON' ? { logFormat: 'JSON' as const } : {}), usedMb: { startsAt: start, ...spec.reports.usedMb } }, created);
   }
   return fn;
 }

@@ -64,6 +64,17 @@ export function evaluate(statements: SandboxStatement[], action: string, resourc
   return statements.some((s) => s.Effect === 'Allow' && matches(s, action, resource)) ? 'allowed' : 'implicitDeny';
 }
 
+/**
+ * Whether the sandbox's caller (the role STS names, `trimtab`) is allowed `action` on `resource`
+ * by an Allow statement and no Deny: what AWS calls an explicit allow. Services use it where AWS
+ * answers differently without one (Lambda GetFunction omits `Tags` unless `lambda:ListTags` is
+ * allowed) or refuses (Lambda ListTags: AccessDeniedException).
+ */
+export function callerAllowed(sandbox: Sandbox, account: AccountState, action: string, resource: string): boolean {
+  const caller = iamState(sandbox, account).roles[SANDBOX_CALLER_ROLE];
+  return !caller || evaluate(caller.statements, action, resource) === 'allowed';
+}
+
 const ROLE_ARN = /^arn:aws:iam::(\d{12}):role(\/(?:[\w+=,.@-]+\/)*)([\w+=,.@-]+)$/;
 
 /** Whether the sandbox caller (trimtab's role) may do `action` on `resource` (other services' dependent-action checks). */

@@ -15,8 +15,14 @@
  *   with InvalidParameterValueException. Transitions are computed lazily from timestamps in
  *   the state (saved between CLI runs), never timers.
  * - Unknown functions: ResourceNotFoundException (404).
+ * - Tags: GetFunction returns `Tags` only when the caller has an explicit allow for
+ *   `lambda:ListTags` ("Lambda returns tag data only if you have explicit allow permissions for
+ *   lambda:ListTags", client-lambda models_0.d.ts, GetFunctionResponse.Tags); the caller is the
+ *   sandbox IAM role `trimtab` (services/iam.ts: `Allow *` until a test narrows it). ListTags
+ *   without the allow is AccessDeniedException (403).
  */
 import { awsError, paginate, type AccountState, type Sandbox, type SandboxService } from '../sandbox.ts';
+import { callerAllowed, SANDBOX_CALLER_ROLE } from './iam.ts';
 
 export interface SandboxLambdaAlias {
   /** A published version number, or '$LATEST'. */
@@ -44,6 +50,8 @@ export interface SandboxLambdaFunction {
   vpc?: boolean;
   /** A custom log group (LoggingConfig.LogGroup); absent: /aws/lambda/<name>. */
   logGroup?: string;
+  /** LoggingConfig.LogFormat; absent: Text. */
+  logFormat?: 'Text' | 'JSON';
   /** Published versions: number → the memory they were published with (immutable). */
   versions: Record<string, { memoryMb: number }>;
   aliases: Record<string, SandboxLambdaAlias>;
@@ -128,7 +136,7 @@ function configuration(fn: SandboxLambdaFunction, region: string, account: strin
     PackageType: fn.packageType,
     Architectures: [fn.architecture],
     EphemeralStorage: { Size: 512 },
-    LoggingConfig: { LogFormat: 'Text', LogGroup: fn.logGroup ?? `/aws/lambda/${fn.name}` },
+    LoggingConfig: { LogFormat: fn.logFormat ?? 'Text', LogGroup: fn.logGroup ?? `/aws/lambda/${fn.name}` },
   };
 }
 
@@ -157,11 +165,17 @@ export const lambdaService: SandboxService = {
 
     GetFunction(input, { sandbox, account, region, now }) {
       const fn = lookup(sandbox, account, region, input.FunctionName);
-      return { Configuration: configuration(fn, region, account.id, now), Code: { RepositoryType: 'S3', Location: 'https://awslambda-us-east-1-tasks.s3.us-east-1.amazonaws.com/snapshots/sandbox' }, Tags: { ...fn.tags } };
+      // "Lambda returns tag data only if you have explicit allow permissions for lambda:ListTags."
+      const tags = callerAllowed(sandbox, account, 'lambda:ListTags', functionArn(region, account.id, fn.name)) && Object.keys(fn.tags).length ? { Tags: { ...fn.tags } } : {};
+      return { Configuration: configuration(fn, region, account.id, now), Code: { RepositoryType: 'S3', Location: 'https://awslambda-us-east-1-tasks.s3.us-east-1.amazonaws.com/snapshots/sandbox' }, ...tags };
     },
 
     ListTags(input, { sandbox, account, region }) {
       const fn = lookup(sandbox, account, region, input.Resource);
+      const arn = functionArn(region, account.id, fn.name);
+      if (!callerAllowed(sandbox, account, 'lambda:ListTags', arn)) {
+        throw awsError('AccessDeniedException', `User: arn:aws:sts::${account.id}:assumed-role/${SANDBOX_CALLER_ROLE}/sandbox is not authorized to perform: lambda:ListTags on resource: ${arn} because no identity-based policy allows the lambda:ListTags action`, 403);
+      }
       return { Tags: { ...fn.tags } };
     },
 

@@ -13,7 +13,10 @@
  * `queryOutcome` makes the query end Failed, Timeout or Cancelled instead.
  *
  * The sandbox does not parse the query language: it answers trimtab's REPORT statistics query
- * (it must read @maxMemoryUsed and group `by @log`) and refuses anything else by name.
+ * (it must read @maxMemoryUsed and group `by @log`) and refuses anything else by name. A group of
+ * JSON-format logs answers only a query that also reads `platform.report` records and
+ * `record.metrics.maxMemoryUsedMB`. `statistics.bytesScanned` is what Logs Insights bills
+ * ($0.005 per GB scanned): about 1,200 bytes per report record in the window.
  */
 import { awsError, type AccountState, type OperationHandler, type Sandbox } from '../sandbox.ts';
 import { seriesValue, type SeriesSpec } from './cloudwatch.ts';
@@ -32,6 +35,12 @@ export interface LambdaReportSeries {
   timeoutsPerDay?: number;
   /** A query over this group ends with this status instead of Complete. */
   queryOutcome?: 'Failed' | 'Timeout' | 'Cancelled';
+  /**
+   * The function logs JSON (LoggingConfig.LogFormat JSON): its report is a `platform.report`
+   * record with `record.metrics.maxMemoryUsedMB`, and a query that reads only plain-text REPORT
+   * lines (`@type = "REPORT"`, `@maxMemoryUsed`) matches none of it.
+   */
+  logFormat?: 'JSON';
 }
 
 export interface StoredQuery {
@@ -42,6 +51,7 @@ export interface StoredQuery {
   endTime: number;
   startedAt: string;
   doneAt: string;
+  queryString?: string;
 }
 
 interface InsightsState {
@@ -122,7 +132,7 @@ export const logsInsightsOperations: Record<string, OperationHandler> = {
     const limit = s.queryConcurrency ?? MAX_CONCURRENT_QUERIES;
     if (running >= limit) throw awsError('LimitExceededException', `Account maximum query concurrency limit of [${limit}] reached.`);
     const id = sandbox.mintId('q').slice(2).padStart(32, '0').replace(/^(.{8})(.{4})(.{4})(.{4})/, '$1-$2-$3-$4-');
-    queries[id] = { id, groups, startTime: input.startTime, endTime: input.endTime, startedAt: now.toISOString(), doneAt: new Date(now.getTime() + sandbox.duration(QUERY_MS + 100 * groups.length)).toISOString() };
+    queries[id] = { id, groups, queryString: query, startTime: input.startTime, endTime: input.endTime, startedAt: now.toISOString(), doneAt: new Date(now.getTime() + sandbox.duration(QUERY_MS + 100 * groups.length)).toISOString() };
     return { queryId: id };
   },
 
@@ -135,12 +145,18 @@ export const logsInsightsOperations: Record<string, OperationHandler> = {
     }
     const outcome = q.groups.map((g) => s.lambdaReports?.[g]?.queryOutcome).find(Boolean);
     if (outcome) return { queryLanguage: 'CWLI', status: outcome, results: [], statistics: { recordsMatched: 0, recordsScanned: 0, bytesScanned: 0 } };
+    const readsJson = /platform\.report/.test(q.queryString ?? '') && /record\.metrics\.maxMemoryUsedMB/.test(q.queryString ?? '');
     const rows = q.groups.flatMap((g) => {
       const series = s.lambdaReports?.[g];
+      // A text-only query finds no REPORT line in JSON logs: the group simply has no row.
+      if (series?.logFormat === 'JSON' && !readsJson) return [];
       const row = series && reportRow(account.id, g, series, q.startTime * 1000, q.endTime * 1000, now.getTime());
       return row ? [row] : [];
     });
     const matched = rows.reduce((n, r) => n + Number(r.find((f) => f.field === 'reports')!.value), 0);
-    return { queryLanguage: 'CWLI', status: 'Complete', results: rows, statistics: { recordsMatched: matched, recordsScanned: matched * 4, bytesScanned: matched * 1200 } };
+    // Logs Insights scans (and bills) every event of the groups in the time range, matched or not.
+    const hours = Math.max(0, (q.endTime - q.startTime) / 3600);
+    const scannedRecords = q.groups.reduce((n, g) => n + Math.round((s.lambdaReports?.[g]?.perHour ?? 0) * hours) * 4, 0);
+    return { queryLanguage: 'CWLI', status: 'Complete', results: rows, statistics: { recordsMatched: matched, recordsScanned: scannedRecords, bytesScanned: scannedRecords * 300 } };
   },
 };

@@ -1,7 +1,8 @@
 /**
  * Sandbox Resource Groups Tagging API (service key `resourcegroupstaggingapi`, awsJson1_1):
- * GetResources over the sandbox's S3 buckets, derived from the buckets' own tags in the S3
- * state (one truth: a tag written through S3 is what GetResources shows).
+ * GetResources over the sandbox's S3 buckets and Lambda functions, derived from their own tags
+ * in the S3 and Lambda state (one truth: a tag written through S3 or Lambda is what GetResources
+ * shows).
  *
  * What the GetResources reference says, and the sandbox does:
  * - it returns the tagged resources *located in the Region called*; a bucket lives in one
@@ -11,11 +12,12 @@
  *   pagination parameter (`ResourcesPerPage`, `TagsPerPage`, `PaginationToken`): Invalid
  *   Parameter; an ARN that does not exist is simply left out;
  * - `ResourcesPerPage` is 1 to 100; `PaginationToken` is opaque.
- * Not modelled: resources other than S3 buckets (trimtab asks only for buckets), "previously
+ * Not modelled: resources other than S3 buckets and Lambda functions, "previously
  * tagged" resources shown with `Tags: []`, tag-policy compliance details.
  */
 import { awsError, paginate, tagList, type SandboxService } from '../sandbox.ts';
-import { s3State, type SandboxBucket } from './s3.ts';
+import type { LambdaState } from './lambda.ts';
+import { s3State } from './s3.ts';
 
 /** ARNs one GetResources call takes in ResourceARNList (the API's length constraint). */
 export const MAX_ARNS_PER_CALL = 100;
@@ -24,26 +26,38 @@ const MAX_RESOURCES_PER_PAGE = 100;
 
 const bucketArn = (name: string) => `arn:aws:s3:::${name}`;
 
+/** A taggable resource of the Region called: its ARN, its tags and its `service:resourceType`. */
+interface Tagged {
+  arn: string;
+  tags: Record<string, string>;
+  service: string;
+  type: string;
+}
+
 const invalid = (message: string) => awsError('InvalidParameterException', message);
 
-/** Whether a resource-type filter (`service[:resourceType]`) selects S3 buckets. */
-const selectsBuckets = (filter: string) => filter === 's3' || filter === 's3:bucket';
+/** Whether a resource-type filter (`service[:resourceType]`) selects the resource. */
+const selects = (filter: string, r: Tagged) => filter === r.service || filter === `${r.service}:${r.type}`;
 
 function matchesTagFilters(tags: Record<string, string>, filters: { Key?: string; Values?: string[] }[] | undefined): boolean {
   // Every filter must hold; within one, any of its values (none given: any value).
   return (filters ?? []).every((f) => f.Key !== undefined && f.Key in tags && (!f.Values?.length || f.Values.includes(tags[f.Key])));
 }
 
-const tagged = (b: SandboxBucket) => Object.keys(b.tags ?? {}).length > 0;
 
 export const taggingService: SandboxService = {
   id: 'resourcegroupstaggingapi',
   operations: {
     GetResources(input, { sandbox, account, region }) {
-      const buckets = Object.values(s3State(sandbox, account).buckets)
-        .filter((b) => b.region === region && tagged(b))
-        .sort((a, b) => a.name.localeCompare(b.name));
-      const mapping = (b: SandboxBucket) => ({ ResourceARN: bucketArn(b.name), Tags: tagList(b.tags) });
+      const resources: Tagged[] = [
+        ...Object.values(s3State(sandbox, account).buckets)
+          .filter((b) => b.region === region)
+          .map((b) => ({ arn: bucketArn(b.name), tags: b.tags ?? {}, service: 's3', type: 'bucket' })),
+        ...Object.values((account.regions[region]?.lambda as LambdaState | undefined)?.functions ?? {}).map((f) => ({ arn: `arn:aws:lambda:${region}:${account.id}:function:${f.name}`, tags: f.tags, service: 'lambda', type: 'function' })),
+      ]
+        .filter((r) => Object.keys(r.tags).length > 0)
+        .sort((a, b) => a.arn.localeCompare(b.arn));
+      const mapping = (r: Tagged) => ({ ResourceARN: r.arn, Tags: tagList(r.tags) });
 
       if (input.ResourceARNList !== undefined) {
         const arns: string[] = input.ResourceARNList;
@@ -53,13 +67,13 @@ export const taggingService: SandboxService = {
         }
         if (arns.length < 1 || arns.length > MAX_ARNS_PER_CALL) throw invalid(`ResourceARNList must hold 1 to ${MAX_ARNS_PER_CALL} ARNs, not ${arns.length}.`);
         const wanted = new Set(arns);
-        return { ResourceTagMappingList: buckets.filter((b) => wanted.has(bucketArn(b.name))).map(mapping), PaginationToken: '' };
+        return { ResourceTagMappingList: resources.filter((r) => wanted.has(r.arn)).map(mapping), PaginationToken: '' };
       }
 
       const perPage = input.ResourcesPerPage ?? MAX_RESOURCES_PER_PAGE;
       if (!Number.isInteger(perPage) || perPage < 1 || perPage > MAX_RESOURCES_PER_PAGE) throw invalid(`ResourcesPerPage must be 1 to ${MAX_RESOURCES_PER_PAGE}, not ${perPage}.`);
       const types: string[] | undefined = input.ResourceTypeFilters;
-      const selected = buckets.filter((b) => (!types?.length || types.some(selectsBuckets)) && matchesTagFilters(b.tags ?? {}, input.TagFilters));
+      const selected = resources.filter((r) => (!types?.length || types.some((t) => selects(t, r))) && matchesTagFilters(r.tags, input.TagFilters));
       const { page, nextToken } = paginate(
         selected,
         { token: input.PaginationToken || undefined, max: perPage },

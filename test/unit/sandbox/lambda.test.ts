@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { CloudWatchLogsClient, GetQueryResultsCommand, StartQueryCommand } from '@aws-sdk/client-cloudwatch-logs';
-import { GetFunctionCommand, LambdaClient, ListFunctionsCommand, UpdateFunctionConfigurationCommand, paginateListFunctions } from '@aws-sdk/client-lambda';
+import { GetFunctionCommand, LambdaClient, ListFunctionsCommand, ListTagsCommand, UpdateFunctionConfigurationCommand, paginateListFunctions } from '@aws-sdk/client-lambda';
+import { GetResourcesCommand, ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-groups-tagging-api';
+import { setSandboxRolePolicy } from '../../../lib/sandbox/services/iam.ts';
 import { AwsClients } from '../../../lib/aws/clients.ts';
 import { seedFunction } from '../../../lib/resources/lambda-function/sandbox-seed.ts';
 import { REPORT_QUERY } from '../../../lib/resources/lambda-function/resource.ts';
@@ -27,6 +29,28 @@ describe('sandbox Lambda', () => {
     expect(first.NextMarker).toEqual(expect.any(String));
     expect(sizes).toEqual([50, 50, 20]);
     await expect(lambda.send(new ListFunctionsCommand({ MaxItems: 0 }))).rejects.toMatchObject({ name: 'InvalidParameterValueException' });
+  });
+
+  it('returns GetFunction Tags only to a caller with an explicit lambda:ListTags allow, and refuses ListTags without it (AccessDeniedException)', async () => {
+    // Prepare
+    const env = awsLike();
+    seedFunction(env.sandbox, SANDBOX_ACCOUNT, { name: 'api', memoryMb: 512, timeoutS: 3, tags: { 'trimtab:skip': 'yes', team: 'shop' } });
+    const lambda = env.clients.get(LambdaClient, 'us-east-1');
+    const arn = `arn:aws:lambda:us-east-1:${SANDBOX_ACCOUNT}:function:api`;
+    // Act / Assess: allowed (the sandbox role starts as Allow *).
+    expect((await lambda.send(new GetFunctionCommand({ FunctionName: 'api' }))).Tags).toEqual({ 'trimtab:skip': 'yes', team: 'shop' });
+    expect((await lambda.send(new ListTagsCommand({ Resource: arn }))).Tags).toEqual({ 'trimtab:skip': 'yes', team: 'shop' });
+    // Act: a role without lambda:ListTags.
+    setSandboxRolePolicy(env.sandbox, SANDBOX_ACCOUNT, 'trimtab', [{ Effect: 'Allow', Action: ['lambda:GetFunction', 'tag:GetResources'], Resource: '*' }]);
+    const hidden = await lambda.send(new GetFunctionCommand({ FunctionName: 'api' }));
+    // Assess: no error, no Tags; the configuration is still there.
+    expect(hidden.Tags).toBeUndefined();
+    expect(hidden.Configuration!.FunctionName).toBe('api');
+    await expect(lambda.send(new ListTagsCommand({ Resource: arn }))).rejects.toMatchObject({ name: 'AccessDeniedException', $metadata: { httpStatusCode: 403 } });
+    // The Resource Groups Tagging API lists the function's tags (tag:GetResources).
+    const tagging = env.clients.get(ResourceGroupsTaggingAPIClient, 'us-east-1');
+    const out = await tagging.send(new GetResourcesCommand({ ResourceARNList: [arn, `arn:aws:lambda:us-east-1:${SANDBOX_ACCOUNT}:function:missing`] }));
+    expect(out.ResourceTagMappingList).toEqual([{ ResourceARN: arn, Tags: [{ Key: 'trimtab:skip', Value: 'yes' }, { Key: 'team', Value: 'shop' }] }]);
   });
 
   it('answers unknown functions, bad sizes and stale revisions with the real error codes and statuses', async () => {

@@ -80,6 +80,19 @@ describe('performanceSavings', () => {
     expect(s.monthlyUsd).toBe(890.5);
   });
 
+  it('prices io2 IOPS by tier when lowering and raising: above 32,000 and above 64,000 IOPS cost less than the first 32,000', () => {
+    // Prepare: a 2,000 GiB io2 volume with 80,000 IOPS.
+    const v = volume({ volumeType: 'io2', sizeGb: 2000, iops: 80_000, throughput: undefined });
+    // Act
+    const lower = performanceSavings(v, { iops: 20_000 }, DEFAULT_PRICES);
+    const raise = performanceSavings(volume({ volumeType: 'io2', sizeGb: 2000, iops: 30_000, throughput: undefined }), { iops: 40_000 }, DEFAULT_PRICES);
+    // Assess: 80,000 = 32,000 × $0.065 + 32,000 × $0.0455 + 16,000 × $0.032 = $4,048; 20,000 × $0.065 = $1,300.
+    expect(lower.monthlyUsd).toBe(2748);
+    expect(lower.basis[0]).toContain('80000 IOPS (tiered: first 32,000 × $0.065, next up to 32,000 × $0.0455, above 64,000 × $0.032)');
+    // 30,000 → 40,000: 2,000 more at $0.065 and 8,000 at $0.0455 = $494 more (flat would say $650).
+    expect(raise.monthlyUsd).toBe(-494);
+  });
+
   it('shows a raise as a negative saving', () => {
     const s = performanceSavings(volume(), { iops: 4500, throughput: 125 }, DEFAULT_PRICES);
     // 1,500 IOPS above the included 3,000 × $0.005

@@ -41,6 +41,27 @@ describe('lambda-function listing', () => {
     expect(calls['cloudwatch:GetMetricData']).toBe(2);
     expect(calls['cloudwatchlogs:StartQuery']).toBe(2);
     expect(calls['lambda:ListAliases']).toBeUndefined();
+    // Tags: one GetResources per 100 ARNs (ResourceARNList's limit), never one ListTags per function.
+    expect(calls['resourcegroupstaggingapi:GetResources']).toBe(1);
+    expect(calls['lambda:ListTags']).toBeUndefined();
+  });
+
+  it('reads tags with the listing, so an includeTags scope matches functions and a trimtab:skip function is protected at scan time', async () => {
+    // Prepare: three oversized functions; one in team shop, one in team shop tagged trimtab:skip, one untagged.
+    const env = testEnv('empty', { clock: new VirtualClock('2026-11-01T00:00:00Z') });
+    const spec = { memoryMb: 1024, timeoutS: 30, perHour: 4000, durationMs: { base: 200, noise: 10 }, insights: { usedMb: 150, cpuMs: 20 } };
+    seedFunction(env.sandbox, SANDBOX_ACCOUNT, { ...spec, name: 'shop-api', tags: { team: 'shop' } });
+    seedFunction(env.sandbox, SANDBOX_ACCOUNT, { ...spec, name: 'shop-batch', tags: { team: 'shop', 'trimtab:skip': 'load test' } });
+    seedFunction(env.sandbox, SANDBOX_ACCOUNT, { ...spec, name: 'other-api' });
+    // Act
+    const result = await env.run(`
+version: 1
+policies:
+  - { id: shop, resource: lambda-function, detector: { type: memory-oversized }, scope: { includeTags: { team: shop } } }
+`);
+    // Assess
+    expect(result.findings.map((f) => [f.resource.id, f.status]).sort()).toEqual([['shop-api', 'report-only'], ['shop-batch', 'protected']]);
+    expect(result.findings.find((f) => f.resource.id === 'shop-api')!.resource.tags).toEqual({ team: 'shop' });
   });
 
   it('reads aliases and provisioned concurrency only for functions whose memory could change', async () => {
@@ -64,6 +85,50 @@ describe('lambda-function listing', () => {
     expect(functions.find((f) => f.name === 'svc-005')!.memoryUnknown).toMatch(/log group does not exist/);
     // 8 → 4 + 4 → 2 + 2 → 1 + 1: five failed starts, then the good halves.
     expect(env.sandbox.callCount('cloudwatchlogs:StartQuery')).toBeLessThanOrEqual(1 + 2 + 2 + 2);
+  });
+
+  it('reads the memory of a function that logs JSON (platform.report records), not only plain-text REPORT lines', async () => {
+    // Prepare: one Text and one JSON function, no Lambda Insights.
+    const env = testEnv('empty', { clock: new VirtualClock('2026-11-01T00:00:00Z'), timing: { scale: 1, consistencyMs: 2000 }, pageCap: undefined });
+    seedFunction(env.sandbox, SANDBOX_ACCOUNT, { name: 'text-fn', memoryMb: 1024, timeoutS: 30, perHour: 60, durationMs: { base: 100 }, reports: { usedMb: { base: 120 } } });
+    seedFunction(env.sandbox, SANDBOX_ACCOUNT, { name: 'json-fn', memoryMb: 1024, timeoutS: 30, perHour: 60, durationMs: { base: 100 }, logFormat: 'JSON', reports: { usedMb: { base: 140 } } });
+    // Act
+    const functions = await listAll(env, new Set(['usage:14']));
+    // Assess
+    const json = functions.find((f) => f.name === 'json-fn')!;
+    expect(json.logFormat).toBe('JSON');
+    expect(json.memoryUnknown).toBeUndefined();
+    expect(json.memory).toMatchObject({ source: 'report-lines', maxUsedMb: 140 });
+    expect(functions.find((f) => f.name === 'text-fn')!.memory).toMatchObject({ source: 'report-lines', maxUsedMb: 120 });
+  });
+
+  it('refuses to measure functions that share one log group, saying why, and queries (and pays for) nothing for them', async () => {
+    // Prepare: two functions write to one custom log group; a third has its own.
+    const env = testEnv('empty', { clock: new VirtualClock('2026-11-01T00:00:00Z'), timing: { scale: 1, consistencyMs: 2000 }, pageCap: undefined });
+    const spec = { memoryMb: 1024, timeoutS: 30, perHour: 60, durationMs: { base: 100 }, reports: { usedMb: { base: 120 } } };
+    seedFunction(env.sandbox, SANDBOX_ACCOUNT, { ...spec, name: 'orders-a', logGroup: '/shop/orders' });
+    seedFunction(env.sandbox, SANDBOX_ACCOUNT, { ...spec, name: 'orders-b', logGroup: '/shop/orders' });
+    seedFunction(env.sandbox, SANDBOX_ACCOUNT, { ...spec, name: 'alone' });
+    // Act
+    const functions = await listAll(env, new Set(['usage:14']));
+    // Assess
+    const by = (n: string) => functions.find((f) => f.name === n)!;
+    expect(by('orders-a').memory).toBeUndefined();
+    expect(by('orders-a').memoryUnknown).toBe('its log group /shop/orders is shared with orders-b: report records name no function, so their memory figures cannot be told apart (give each function its own log group, or install Lambda Insights)');
+    expect(by('orders-b').memoryUnknown).toMatch(/shared with orders-a/);
+    expect(by('alone').memory).toMatchObject({ maxUsedMb: 120 });
+    const queries = (logsState(env.sandbox, env.sandbox.account(SANDBOX_ACCOUNT), 'us-east-1') as { queries?: Record<string, { groups: string[] }> }).queries ?? {};
+    const queried = Object.values(queries).flatMap((q) => q.groups);
+    expect(queried).toEqual(['/aws/lambda/alone']);
+  });
+
+  it("counts what the memory reads cost: each function's share of the bytes its Logs Insights query scanned, at $0.005 per GB", async () => {
+    // Prepare: 3 functions in one query, 60 invocations an hour each.
+    const env = account(3);
+    // Act
+    const functions = await listAll(env, new Set(['usage:14']));
+    // Assess: the sandbox scans 4 records of 300 bytes per invocation over 14 days = 24,192,000 bytes per group.
+    for (const f of functions) expect(f.memory!.logsInsights).toEqual({ bytesScanned: 24_192_000, usd: 0.000121 });
   });
 
   it('leaves memory unknown, with the reason, when a query ends Timeout', async () => {

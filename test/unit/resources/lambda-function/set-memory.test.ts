@@ -7,7 +7,9 @@ import { SANDBOX_ACCOUNT } from '../../../../lib/sandbox/sandbox.ts';
 import { lambdaState } from '../../../../lib/sandbox/services/lambda.ts';
 import { VirtualClock } from '../../../../lib/util/clock.ts';
 import { UndoRefusedError } from '../../../../lib/util/errors.ts';
-import { testEnv, type TestEnv } from '../../../helpers.ts';
+import { actionsFor } from '../../../../lib/deploy/iam.ts';
+import { setSandboxRolePolicy } from '../../../../lib/sandbox/services/iam.ts';
+import { policiesFrom, testEnv, type TestEnv } from '../../../helpers.ts';
 
 const START = '2026-11-01T00:00:00Z';
 const policy = (mode = 'auto', extra = '') => `
@@ -98,6 +100,34 @@ describe('set-memory', () => {
       expect(result.findings[0].status).toBe('protected');
       expect(env.sandbox.successfulWrites('UpdateFunctionConfiguration')).toEqual([]);
     }
+  });
+
+  it('refuses a function tagged trimtab:skip after the scan with only the IAM actions the policy declares (AWS hides GetFunction tags without an explicit lambda:ListTags allow)', async () => {
+    // Prepare: the caller holds exactly what the deployed role would (lib/deploy/iam.ts actionsFor), nothing more.
+    const { env, fn } = oneFunction();
+    setSandboxRolePolicy(env.sandbox, SANDBOX_ACCOUNT, 'trimtab', [{ Effect: 'Allow', Action: actionsFor(policiesFrom(policy()), { withRemediation: true }), Resource: '*' }]);
+    // Act: the skip tag is added between the scan and the write.
+    const result = await env.run(policy(), { confirm: async () => ((fn().tags = { 'trimtab:skip': 'load test' }), true) });
+    // Assess
+    expect(result.findings[0]).toMatchObject({ status: 'protected', outcomeDetail: expect.stringMatching(/orders-api is tagged trimtab:skip/) });
+    expect(env.sandbox.successfulWrites('UpdateFunctionConfiguration')).toEqual([]);
+    expect(fn().memoryMb).toBe(1024);
+    expect(env.sandbox.callCount('lambda:ListTags')).toBe(1);
+  });
+
+  it('fails the action, writing nothing, when the role cannot read tags (ListTags AccessDeniedException), instead of treating the function as untagged', async () => {
+    // Prepare: lambda:ListTags explicitly denied.
+    const { env, fn } = oneFunction();
+    setSandboxRolePolicy(env.sandbox, SANDBOX_ACCOUNT, 'trimtab', [
+      { Effect: 'Allow', Action: '*', Resource: '*' },
+      { Effect: 'Deny', Action: 'lambda:ListTags', Resource: '*' },
+    ]);
+    // Act
+    const result = await env.run(policy());
+    // Assess
+    expect(result.actions[0]).toMatchObject({ status: 'failed', error: { message: expect.stringMatching(/lambda:ListTags/) } });
+    expect(env.sandbox.successfulWrites('UpdateFunctionConfiguration')).toEqual([]);
+    expect(fn().memoryMb).toBe(1024);
   });
 
   it('refuses undo when someone changed the memory since, naming both sizes', async () => {
