@@ -5,7 +5,7 @@
  * refuses with AWS's rule, and the listing is list calls only.
  */
 import { describe, expect, it } from 'vitest';
-import { CreateDBSnapshotCommand, DescribeDBInstancesCommand, RDSClient, RestoreDBInstanceFromDBSnapshotCommand, StopDBInstanceCommand } from '@aws-sdk/client-rds';
+import { CreateDBSnapshotCommand, DescribeDBInstancesCommand, ModifyDBClusterCommand, RDSClient, RestoreDBInstanceFromDBSnapshotCommand, StopDBInstanceCommand } from '@aws-sdk/client-rds';
 import { newActionId } from '../../lib/audit/store.ts';
 import { applyOne } from '../../lib/engine/run.ts';
 import type { ActionRecord } from '../../lib/engine/types.ts';
@@ -595,5 +595,21 @@ describe('the sandbox answers like RDS', () => {
     await expect(rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: 'nope' }))).rejects.toMatchObject({ name: 'DBInstanceNotFoundFault' });
     await expect(rds.send(new StopDBInstanceCommand({ DBInstanceIdentifier: 'orders-db-replica' }))).rejects.toMatchObject({ name: 'InvalidDBInstanceStateFault' });
     await expect(rds.send(new StopDBInstanceCommand({ DBInstanceIdentifier: 'core-aurora-reader' }))).rejects.toMatchObject({ name: 'InvalidParameterCombination' });
+  });
+
+  it('refuses CreateDBSnapshot of a stopped instance, Iops on gp3 under 400 GiB, and MinCapacity 0 on a version without automatic pause', async () => {
+    // Prepare
+    const { env, clock, rds: state } = rdsEnv();
+    const rds = env.clients.withWrites(true).get(RDSClient, 'us-east-1');
+    state().instances['staging-reports-db'].status = 'stopped';
+    state().clusters['events-aurora'].engineVersion = '15.4';
+    await rds.send(new CreateDBSnapshotCommand({ DBInstanceIdentifier: 'qa-perf-db', DBSnapshotIdentifier: 'qa-snap' }));
+    clock.advance(HOUR);
+    // Act + Assess
+    await expect(rds.send(new CreateDBSnapshotCommand({ DBInstanceIdentifier: 'staging-reports-db', DBSnapshotIdentifier: 's1' }))).rejects.toMatchObject({ name: 'InvalidDBInstanceStateFault' });
+    await expect(rds.send(new RestoreDBInstanceFromDBSnapshotCommand({ DBInstanceIdentifier: 'qa-copy', DBSnapshotIdentifier: 'qa-snap', StorageType: 'gp3', Iops: 3000, StorageThroughput: 125 }))).rejects.toMatchObject({ name: 'InvalidParameterCombination', message: expect.stringMatching(/storage size less than 400/) });
+    await expect(rds.send(new ModifyDBClusterCommand({ DBClusterIdentifier: 'events-aurora', ServerlessV2ScalingConfiguration: { MinCapacity: 0, MaxCapacity: 32 } }))).rejects.toMatchObject({ name: 'InvalidParameterValue' });
+    expect(state().instances['qa-copy']).toBeUndefined();
+    expect(state().clusters['events-aurora'].minAcu).toBe(8);
   });
 });

@@ -19,7 +19,7 @@
 import * as z from 'zod';
 import type { Detection, Detector } from '../../engine/types.ts';
 import { usd } from '../../savings/prices.ts';
-import { classSpec, gp2BaselineIops, gp2BurstIops, gp3Included, hourlyPrice, instanceMonthly, nextSmallerClass, storageMonthly, successorOf } from './classes.ts';
+import { supportsZeroMinCapacity, classSpec, gp2BaselineIops, gp2BurstIops, gp3Included, hourlyPrice, instanceMonthly, nextSmallerClass, storageMonthly, successorOf } from './classes.ts';
 import { checkStopDecision, tagDate } from './decision.ts';
 import { DECISIONS_NEED, metricsNeed, STOP_DECISION_TAG, type AuroraCluster, type RdsDatabase, type RdsDay, type RdsInstance } from './resource.ts';
 
@@ -373,8 +373,11 @@ export const auroraServerlessMinCapacity: Detector<RdsDatabase, MinCapacityOptio
   detect(db, options, { ctx }): Detection | undefined {
     if (db.kind !== 'cluster' || !db.serverlessV2 || !db.metrics || db.serverlessInstances === 0) return undefined;
     const { minAcu, maxAcu } = db.serverlessV2;
-    // Half the old minimum in 0.5 ACU steps (Serverless v2's granularity), never below the floor.
-    const target = Math.max(options.floorAcu, Math.floor(minAcu) / 2);
+    // Half the old minimum in 0.5 ACU steps (Serverless v2's granularity), never below the floor;
+    // 0 ACU only where the engine version supports automatic pause (else AWS refuses it).
+    const zeroOk = supportsZeroMinCapacity(db.engine, db.engineVersion);
+    const floor = options.floorAcu === 0 && !zeroOk ? 0.5 : options.floorAcu;
+    const target = Math.max(floor, Math.floor(minAcu) / 2);
     if (target >= minAcu) return undefined;
     const window = db.metrics.days.slice(-options.windowDays);
     const capacity = values(window, 'capacityMaxAcu');
@@ -389,7 +392,19 @@ export const auroraServerlessMinCapacity: Detector<RdsDatabase, MinCapacityOptio
     const busy = db.status !== 'available' ? `cluster status is ${db.status}` : undefined;
     const d: Detection = {
       reason: `MinCapacity ${minAcu} ACU bound all ${options.windowDays} days (peak ServerlessDatabaseCapacity ${round(peak, 2)} ACU, CPU p95 at most ${round(cpuP95)}%): a minimum of ${target} ACU lets it scale down, saving up to $${usd(saving)}/month.`,
-      evidence: { engine: db.engine, status: db.status, minAcu, maxAcu, serverlessInstances: db.serverlessInstances, windowDays: options.windowDays, peakCapacityAcu: round(peak, 2), maxDailyCpuP95: round(cpuP95), candidate: target },
+      evidence: {
+        engine: db.engine,
+        ...(db.engineVersion ? { engineVersion: db.engineVersion } : {}),
+        status: db.status,
+        minAcu,
+        maxAcu,
+        serverlessInstances: db.serverlessInstances,
+        windowDays: options.windowDays,
+        peakCapacityAcu: round(peak, 2),
+        maxDailyCpuP95: round(cpuP95),
+        candidate: target,
+        ...(floor !== options.floorAcu ? { floorRaised: `floorAcu 0 needs automatic pause, which ${db.engine} ${db.engineVersion ?? '(version unknown)'} does not support: 0.5 ACU is its lowest minimum` } : {}),
+      },
       savings: {
         monthlyUsd: saving,
         basis: [

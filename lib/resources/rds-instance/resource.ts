@@ -123,6 +123,7 @@ export interface AuroraCluster {
   id: string;
   arn: string;
   engine: string;
+  engineVersion?: string;
   status: string;
   deletionProtection: boolean;
   serverlessV2?: { minAcu: number; maxAcu: number };
@@ -204,6 +205,7 @@ export function toAuroraCluster(c: DBCluster): AuroraCluster {
     id: c.DBClusterIdentifier!,
     arn: c.DBClusterArn ?? '',
     engine: c.Engine ?? 'unknown',
+    ...(c.EngineVersion ? { engineVersion: c.EngineVersion } : {}),
     status: c.Status ?? 'unknown',
     deletionProtection: Boolean(c.DeletionProtection),
     ...(sv2?.MinCapacity !== undefined && sv2.MaxCapacity !== undefined ? { serverlessV2: { minAcu: sv2.MinCapacity, maxAcu: sv2.MaxCapacity } } : {}),

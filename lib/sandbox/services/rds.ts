@@ -202,6 +202,14 @@ function refuseGp3Provisioning(engine: string, storageType: string | undefined, 
   }
 }
 
+/** The sandbox's own copy of the zero-ACU version rule (lib/resources/rds-instance/classes.ts has trimtab's). */
+function zeroMinCapacityVersion(engine: string, version: string): boolean {
+  const pg = engine === 'aurora-postgresql' ? /^(\d+)\.(\d+)/.exec(version) : null;
+  if (pg) return Number(pg[1]) > 16 || Number(pg[2]) >= ({ 13: 15, 14: 12, 15: 7, 16: 3 } as Record<string, number>)[pg[1]];
+  const my = engine === 'aurora-mysql' ? /mysql_aurora\.(\d+)\.(\d+)/.exec(version) : null;
+  return Boolean(my && (Number(my[1]) > 3 || (Number(my[1]) === 3 && Number(my[2]) >= 8)));
+}
+
 function currentStatus(i: SandboxDbInstance): string {
   return i.phases?.length ? i.phases[0].status : i.status;
 }
@@ -565,6 +573,8 @@ export const rdsService: SandboxService = {
         const min = sv2.MinCapacity ?? c.minAcu;
         const max = sv2.MaxCapacity ?? c.maxAcu;
         const valid = (v: number | undefined) => v !== undefined && v >= 0 && v <= 256 && Math.round(v * 2) === v * 2;
+        // Aurora User Guide, "Scaling to Zero ACUs": 0 only on engine versions with automatic pause.
+        if (min === 0 && !zeroMinCapacityVersion(c.engine, c.engineVersion)) throw awsError('InvalidParameterValue', `Serverless v2 MinCapacity 0 (automatic pause) is not supported for ${c.engine} version ${c.engineVersion}.`);
         if (!valid(min) || !valid(max) || min! > max! || max! < 1) throw awsError('InvalidParameterValue', `Invalid Serverless v2 scaling configuration: MinCapacity ${min}, MaxCapacity ${max} (0 to 256 in steps of 0.5, MaxCapacity at least 1 and not below MinCapacity).`);
         c.minAcu = min;
         c.maxAcu = max;

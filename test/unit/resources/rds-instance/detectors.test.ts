@@ -335,6 +335,19 @@ describe('aurora-serverless-min-capacity', () => {
     expect(detect(auroraServerlessMinCapacity, cluster({ metrics: { windowDays: 14, days: days(14, { capacityMaxAcu: 8, cpuP95: 60 }) } }), options)).toBeUndefined();
     expect(detect(auroraServerlessMinCapacity, cluster({ serverlessV2: { minAcu: 0.5, maxAcu: 4 }, metrics: { windowDays: 14, days: days(14, { capacityMaxAcu: 0.5 }) } }), options)).toBeUndefined();
   });
+
+  it('proposes 0 ACU with floorAcu 0 only on engine versions that support automatic pause', () => {
+    // Prepare: a 0.5 ACU minimum that binds every day.
+    const low = (engineVersion: string, engine = 'aurora-postgresql') => cluster({ engine, engineVersion, serverlessV2: { minAcu: 0.5, maxAcu: 8 }, metrics: { windowDays: 14, days: days(14, { capacityMaxAcu: 0.5, cpuP95: 5 }) } });
+    const zero = { ...options, floorAcu: 0 };
+    // Act + Assess
+    expect(detect(auroraServerlessMinCapacity, low('16.4'), zero)!.evidence.candidate).toBe(0);
+    expect(detect(auroraServerlessMinCapacity, low('8.0.mysql_aurora.3.08.0', 'aurora-mysql'), zero)!.evidence.candidate).toBe(0);
+    // AWS refuses MinCapacity 0 on these versions: 0.5 is already their lowest minimum.
+    expect(detect(auroraServerlessMinCapacity, low('15.4'), zero)).toBeUndefined();
+    expect(detect(auroraServerlessMinCapacity, low('8.0.mysql_aurora.3.05.2', 'aurora-mysql'), zero)).toBeUndefined();
+    expect(detect(auroraServerlessMinCapacity, low('13.9'), zero)).toBeUndefined();
+  });
 });
 
 describe('saturated-db-instance', () => {
