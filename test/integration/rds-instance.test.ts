@@ -403,6 +403,56 @@ describe('plans bound to the database and the state that were approved (issue 24
     expect(writesOf(env, 'StopDBInstance')).toEqual([]);
   });
 
+  it('refuses restop-db-instance when its decision was undone after the re-stop was proposed', async () => {
+    // Prepare: a real stop, AWS's restart 7 days later, the re-stop proposed for approval.
+    const { env, clock } = rdsEnv();
+    const stop = await env.run(policy('{ type: idle-db-instance, days: 14 }', '{ type: stop-db-instance }'));
+    const decision = stop.actions.find((a) => a.resource.id === 'staging-reports-db')!;
+    clock.advance(7 * DAY + HOUR);
+    env.sandbox.resetCounters();
+    // Act: a person undoes the stop decision in the audit trail meanwhile (as `trimtab undo` records it).
+    const { record } = await approveThenApply(env, approvalYaml('{ type: auto-started-db-instance }', '{ type: restop-db-instance }'), 'staging-reports-db', () => {
+      env.store.records.get(decision.id)!.status = 'undone';
+    });
+    // Assess
+    expect(record.status).toBe('skipped');
+    expect(record.error?.message).toMatch(new RegExp(`decision ${decision.id} was undone by a person; nothing was changed`));
+    expect(writesOf(env, 'StopDBInstance')).toEqual([]);
+  });
+
+  it('refuses snapshot-and-delete at apply time on a database tagged trimtab:skip after the approval', async () => {
+    const { env, clock, rds } = rdsEnv();
+    await recordStopDecision(env, 'staging-reports-db', new Date(clock.now().getTime() - 40 * DAY).toISOString());
+    Object.assign(rds().instances['staging-reports-db'], { status: 'stopped', stoppedAt: clock.now().toISOString() });
+    const { record } = await approveThenApply(env, approvalYaml('{ type: idle-db-instance, days: 30, stoppedByTrimtab: true }', '{ type: snapshot-and-delete }'), 'staging-reports-db', () => {
+      rds().instances['staging-reports-db'].tags['trimtab:skip'] = 'keep';
+    });
+    expect(record.status).toBe('skipped');
+    expect(record.error?.message).toMatch(/is now tagged trimtab:skip/);
+    expect(writesOf(env, 'DeleteDBInstance')).toEqual([]);
+  });
+
+  it('re-checks a running database right before the delete: replaced while its snapshot was taken, it is not deleted and the snapshot is kept', async () => {
+    // Prepare: an idle running database; while trimtab waits for the snapshot, it is replaced under the same name.
+    const { env, clock, rds } = rdsEnv();
+    let replaced = false;
+    env.sandbox.faults.failWhen = ({ operation }) => {
+      if (operation === 'DescribeDBSnapshots' && !replaced && writesOf(env, 'CreateDBSnapshot').some((w) => w.DBInstanceIdentifier === 'staging-reports-db')) {
+        replaced = true;
+        rds().instances['staging-reports-db'].createTime = clock.now().toISOString();
+      }
+      return undefined;
+    };
+    // Act
+    const result = await env.run(policy('{ type: idle-db-instance, days: 14 }', '{ type: snapshot-and-delete }'));
+    // Assess
+    const action = result.actions.find((a) => a.resource.id === 'staging-reports-db')!;
+    expect(replaced).toBe(true);
+    expect(action.status).toBe('skipped');
+    expect(action.error?.message).toMatch(/replaced under the same identifier since the plan; not deleted \(snapshot trimtab-final-staging-reports-db-\d+ kept\)/);
+    expect(writesOf(env, 'DeleteDBInstance').filter((w) => w.DBInstanceIdentifier === 'staging-reports-db')).toEqual([]);
+  });
+
   it('refuses stop-db-instance on a database resized since the plan', async () => {
     const { env, rds } = rdsEnv();
     const { record } = await approveThenApply(env, approvalYaml('{ type: idle-db-instance, days: 14 }', '{ type: stop-db-instance }'), 'staging-reports-db', () => {
