@@ -2,19 +2,21 @@
  * RDS remediators. Each re-reads the database right before writing (status, tags, replication,
  * deletion protection) and treats DBInstanceNotFound as already done.
  *
- * - stop-db-instance: StopDBInstance, then tags the instance with the decision (the action id)
- *   and the stop time. AWS starts it again after seven days (StopDBInstance API reference); the
+ * - stop-db-instance: StopDBInstance, then tags the instance with pointers to the decision (the
+ *   action id) and the stop time. The action's audit record is the decision; its params bind the
+ *   DbiResourceId. AWS starts it again after seven days (StopDBInstance API reference); the
  *   `auto-started-db-instance` detector and `restop-db-instance` keep it stopped under that
- *   recorded decision. Undo: StartDBInstance once it is `stopped` (AWS refuses while `stopping`).
+ *   decision once its record is verified (decision.ts). Undo: StartDBInstance once it is `stopped`.
  * - restop-db-instance: StopDBInstance under the recorded decision (the tags stay; the stop time
- *   is renewed). Not a new decision: auto by default, refused for untagged instances.
- * - snapshot-and-delete: CreateDBSnapshot (tagged `trimtab:snapshot-of`), waits through the
- *   clock until it is `available`, then DeleteDBInstance with SkipFinalSnapshot (the snapshot
- *   is already taken) and DeleteAutomatedBackups false (point-in-time restore stays possible
- *   for the retention period). A snapshot that is not available in time leaves the instance in
- *   place; the next run reuses it. Undo: RestoreDBInstanceFromDBSnapshot under the same
- *   identifier with the recorded class, subnet group, parameter group, security groups, Multi-AZ,
- *   storage type and tags.
+ *   is renewed), after re-reading the decision's record right before the write. Approval by default.
+ * - snapshot-and-delete: CreateDBSnapshot needs `available` (or `storage-optimization`), so a
+ *   stopped instance is deleted with DeleteDBInstance's final snapshot (FinalDBSnapshotIdentifier);
+ *   a running one gets CreateDBSnapshot (tagged `trimtab:snapshot-of`), a wait through the clock
+ *   until it is `available`, a re-check, then DeleteDBInstance with SkipFinalSnapshot. Automated
+ *   backups are kept (DeleteAutomatedBackups false). Undo: RestoreDBInstanceFromDBSnapshot under
+ *   the same identifier with the recorded settings (what a restore cannot set is named).
+ * Every plan is bound to the database and state it was made on (BoundState) and re-checked right
+ * before each write: replaced, started, resized → ProtectedResourceError, nothing changed.
  * - modify-storage-gp3: ModifyDBInstance StorageType gp3 (ApplyImmediately: storage changes
  *   need no reboot). AWS refuses another storage change for six hours or until storage
  *   optimization completes, whichever is later (RDS User Guide, "Working with storage"): undo
@@ -503,7 +505,7 @@ export const snapshotAndDelete: Remediator<SnapshotDeleteParams, { snapshotTimeo
       kind: 'change',
       summary: `${db.id} (${db.dbClass} ${db.engine}, ${db.status}, ${db.allocatedGiB} GiB ${db.storageType}, DbiResourceId ${db.resourceId}): ${how}. Automated backups are kept for their retention (${retention} days). Refused at apply if the database was started, replaced or changed since.`,
       params: { dbInstanceIdentifier: db.id, spec, tags: db.tags, ...options, bound: boundOf(db), ...(decision ? { decision } : {}) },
-      undo: `trimtab undo restores ${db.id} under the same identifier from the snapshot with class ${spec.dbClass}, subnet group ${spec.subnetGroup ?? 'default'}, parameter group ${spec.parameterGroup ?? 'default'}, security groups ${spec.securityGroups.join(', ') || 'default'}${spec.multiAz ? ', Multi-AZ' : ''}, port, backup retention and window, IAM authentication, log exports, CA certificate, auto minor upgrade and the same tags. The snapshot is kept.${restoreDiffers(spec).length ? ` Not restored (RDS cannot set them on a restore): ${restoreDiffers(spec).join('; ')}.` : ''} The restored instance has a new DbiResourceId and endpoint host is the same name.`,
+      undo: `trimtab undo restores ${db.id} under the same identifier from the snapshot with class ${spec.dbClass}, subnet group ${spec.subnetGroup ?? 'default'}, parameter group ${spec.parameterGroup ?? 'default'}, security groups ${spec.securityGroups.join(', ') || 'default'}${spec.multiAz ? ', Multi-AZ' : ''}, port, backup retention and window, IAM authentication, log exports, CA certificate, auto minor upgrade and the same tags. The snapshot is kept.${restoreDiffers(spec).length ? ` Not restored (RDS cannot set them on a restore): ${restoreDiffers(spec).join('; ')}.` : ''} The restored instance keeps the endpoint name and gets a new DbiResourceId.`,
       savings: {
         monthlyUsd,
         basis: [
