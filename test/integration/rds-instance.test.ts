@@ -453,6 +453,48 @@ describe('plans bound to the database and the state that were approved (issue 24
     expect(writesOf(env, 'DeleteDBInstance').filter((w) => w.DBInstanceIdentifier === 'staging-reports-db')).toEqual([]);
   });
 
+  it('refuses modify-storage-gp3 at apply time on a database tagged trimtab:skip after the approval', async () => {
+    const { env, rds } = rdsEnv();
+    const { record } = await approveThenApply(env, approvalYaml('{ type: gp2-storage }', '{ type: modify-storage-gp3 }'), 'staging-reports-db', () => {
+      rds().instances['staging-reports-db'].tags['trimtab:skip'] = 'migration';
+    });
+    expect(record.status).toBe('skipped');
+    expect(record.error?.message).toMatch(/is now tagged trimtab:skip/);
+    expect(writesOf(env, 'ModifyDBInstance')).toEqual([]);
+  });
+
+  it('refuses downsize-db-instance when the class changed since the plan, or the database was tagged trimtab:skip', async () => {
+    // Prepare + Act: someone resized analytics-pg after the approval email.
+    const { env, rds } = rdsEnv();
+    const yaml = approvalYaml('{ type: oversized-db-instance }', '{ type: downsize-db-instance }');
+    const resized = await approveThenApply(env, yaml, 'analytics-pg', () => {
+      rds().instances['analytics-pg'].dbClass = 'db.r5.4xlarge';
+    });
+    rds().instances['analytics-pg'].dbClass = 'db.r5.2xlarge';
+    const skipped = await approveThenApply(env, yaml, 'analytics-pg', () => {
+      rds().instances['analytics-pg'].tags['trimtab:skip'] = 'quarter end';
+    });
+    // Assess
+    expect(resized.record.error?.message).toMatch(/analytics-pg is now db.r5.4xlarge, not db.r5.2xlarge: someone changed it since the scan/);
+    expect(skipped.record.error?.message).toMatch(/is now tagged trimtab:skip/);
+    expect(writesOf(env, 'ModifyDBInstance')).toEqual([]);
+  });
+
+  it('refuses lower-min-capacity when MinCapacity changed since the plan, or the cluster was tagged trimtab:skip', async () => {
+    const { env, rds } = rdsEnv();
+    const yaml = approvalYaml('{ type: aurora-serverless-min-capacity }', '{ type: lower-min-capacity }');
+    const changed = await approveThenApply(env, yaml, 'events-aurora', () => {
+      rds().clusters['events-aurora'].minAcu = 6;
+    });
+    rds().clusters['events-aurora'].minAcu = 8;
+    const skipped = await approveThenApply(env, yaml, 'events-aurora', () => {
+      rds().clusters['events-aurora'].tags['trimtab:skip'] = 'launch week';
+    });
+    expect(changed.record.error?.message).toMatch(/events-aurora MinCapacity is now 6, not 8: changed since the scan/);
+    expect(skipped.record.error?.message).toMatch(/events-aurora is now tagged trimtab:skip/);
+    expect(writesOf(env, 'ModifyDBCluster')).toEqual([]);
+  });
+
   it('refuses stop-db-instance on a database resized since the plan', async () => {
     const { env, rds } = rdsEnv();
     const { record } = await approveThenApply(env, approvalYaml('{ type: idle-db-instance, days: 14 }', '{ type: stop-db-instance }'), 'staging-reports-db', () => {
