@@ -7,7 +7,7 @@
 import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import type { ActionRecord, ActionStatus, Finding, FindingStatus, Mode, ResourceRef } from '../engine/types.ts';
+import type { ActionRecord, ActionStatus, AuditReader, Finding, FindingStatus, Mode, ResourceRef } from '../engine/types.ts';
 
 export interface HistoryFilter {
   resource?: string;
@@ -19,6 +19,8 @@ export interface HistoryFilter {
 export interface ActionStore {
   put(record: ActionRecord): Promise<void>;
   get(id: string): Promise<ActionRecord | undefined>;
+  /** Several records at once (absent ids left out). Optional: without it, `get` is called for each id. */
+  getMany?(ids: readonly string[]): Promise<Map<string, ActionRecord>>;
   list(filter?: HistoryFilter): Promise<ActionRecord[]>;
   /** Record what a run detected (one record per finding per run). Optional: older stores only keep actions. */
   putFindings?(records: FindingRecord[]): Promise<void>;
@@ -70,6 +72,31 @@ export function findingMatches(record: FindingRecord, filter: Omit<HistoryFilter
 /** Ids sort by time: "act-<ms since epoch, base36>-<random>". */
 export const newActionId = (now = new Date()) => `act-${now.getTime().toString(36)}-${randomUUID().slice(0, 8)}`;
 
+/** The shape of an id newActionId makes: anything else a tag names is not a trimtab action (no read). */
+export const ACTION_ID_PATTERN = /^act-[0-9a-z]{1,12}-[0-9a-f]{8}$/;
+
+/**
+ * The read-only view of a store that modules get (RegionContext.audit): ids are deduplicated, ids
+ * that cannot be trimtab action ids are never looked up, and a store with `getMany` is read once.
+ */
+export function auditReader(store: ActionStore): AuditReader {
+  return {
+    async actions(ids) {
+      const wanted = [...new Set(ids)].filter((id) => ACTION_ID_PATTERN.test(id));
+      if (wanted.length === 0) return new Map();
+      if (store.getMany) return store.getMany(wanted);
+      const found = new Map<string, ActionRecord>();
+      // Without a batch read: a few at a time (only resources that carry a decision tag get here).
+      for (let i = 0; i < wanted.length; i += 10) {
+        const chunk = wanted.slice(i, i + 10);
+        const records = await Promise.all(chunk.map((id) => store.get(id)));
+        records.forEach((r, j) => r && r.id === chunk[j] && found.set(r.id, r));
+      }
+      return found;
+    },
+  };
+}
+
 export function matches(record: ActionRecord, filter: HistoryFilter = {}): boolean {
   if (filter.resource && record.resource.id !== filter.resource && record.resource.arn !== filter.resource) return false;
   if (filter.policy && record.policy !== filter.policy) return false;
@@ -95,6 +122,9 @@ export class MemoryActionStore implements ActionStore {
   async get(id: string) {
     const record = this.records.get(id);
     return record && structuredClone(record);
+  }
+  async getMany(ids: readonly string[]) {
+    return new Map(ids.flatMap((id) => (this.records.has(id) ? [[id, structuredClone(this.records.get(id)!)] as const] : [])));
   }
   async list(filter?: HistoryFilter) {
     return [...this.records.values()].filter((r) => matches(r, filter)).sort(byTime).map((r) => structuredClone(r));
@@ -153,6 +183,11 @@ export class JsonlActionStore implements ActionStore {
 
   async get(id: string) {
     return this.readAll().get(id);
+  }
+
+  async getMany(ids: readonly string[]) {
+    const all = this.readAll();
+    return new Map(ids.flatMap((id) => (all.has(id) ? [[id, all.get(id)!] as const] : [])));
   }
 
   async list(filter?: HistoryFilter) {

@@ -8,7 +8,7 @@
  */
 import type { AwsClients } from '../aws/clients.ts';
 import type { ActionStore } from '../audit/store.ts';
-import { newActionId } from '../audit/store.ts';
+import { auditReader, newActionId } from '../audit/store.ts';
 import type { Policy } from '../policy/load.ts';
 import { detectors, remediators, resourceTypes } from '../resources/registry.ts';
 import { pricesWith, usd } from '../savings/prices.ts';
@@ -317,7 +317,7 @@ function regionsOf(group: Policy[], options: RunOptions, deps: EngineDeps): stri
 }
 
 export function regionContext(deps: EngineDeps, region: string, clients: AwsClients, now: Date, account = deps.account): RegionContext {
-  return { account, region, clients, now, clock: deps.clock ?? systemClock, prices: pricesWith(undefined), log: deps.log ?? (() => {}) };
+  return { account, region, clients, now, clock: deps.clock ?? systemClock, prices: pricesWith(undefined), log: deps.log ?? (() => {}), ...(deps.store ? { audit: auditReader(deps.store) } : {}) };
 }
 
 interface PolicyPass {

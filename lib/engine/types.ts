@@ -115,6 +115,18 @@ export interface RegionContext {
   clock: Clock;
   prices: PriceTable;
   log: (message: string, data?: Record<string, unknown>) => void;
+  /**
+   * Read-only lookups in trimtab's own audit trail: a decision is a record, never a tag. A module
+   * that acts under an earlier decision resolves the id a tag points to here (in enrich, a page at
+   * a time) and checks the record itself. Absent (old callers): every decision is "not found".
+   */
+  audit?: AuditReader;
+}
+
+/** Read-only access to action records, batched: one call per page of resources, never one per resource. */
+export interface AuditReader {
+  /** The action records with these ids; ids with no record are absent from the map. */
+  actions(ids: readonly string[]): Promise<Map<string, ActionRecord>>;
 }
 
 /** How a resource type is listed. Pages are streamed; nothing holds the whole inventory. */

@@ -138,7 +138,7 @@ export const OPTION_DOCS: Record<string, string> = {
   "nat-gateway:detector:idle-nat-gateway:minDaysWithData": "Days with metrics needed to judge; fewer: protected (too little data).",
   "nat-gateway:detector:idle-nat-gateway:windowDays": "Whole UTC days of CloudWatch metrics to judge by, ending at midnight.",
   "rds-instance:action:snapshot-and-delete:pollSeconds": "How often apply re-reads the snapshot while it waits for it to become available, in seconds.",
-  "rds-instance:action:snapshot-and-delete:snapshotTimeoutMinutes": "How long apply waits for the snapshot (Lambda runs at most 15 minutes; a later run reuses it).",
+  "rds-instance:action:snapshot-and-delete:snapshotTimeoutMinutes": "How long apply waits for the snapshot of a running instance (Lambda runs at most 15 minutes; a later run reuses it).",
   "rds-instance:detector:aurora-serverless-min-capacity:floorAcu": "The lowest MinCapacity trimtab proposes (0.5 ACU; 0 allows auto-pause where the engine version supports it).",
   "rds-instance:detector:aurora-serverless-min-capacity:maxCpuP95Percent": "The highest daily CPU p95 (percent of the current capacity) allowed.",
   "rds-instance:detector:aurora-serverless-min-capacity:windowDays": "Days of ServerlessDatabaseCapacity and CPU read; the minimum must bind on every one of them.",

@@ -159,3 +159,28 @@ export function storageMonthly(s: StorageSpec, prices: PriceTable): { monthlyUsd
       return { monthlyUsd: 0, basis: `no price for storage type ${s.storageType} (Aurora bills storage per cluster): estimate $0` };
   }
 }
+
+/**
+ * Whether an Aurora engine version accepts a Serverless v2 MinCapacity of 0 ACUs (automatic pause
+ * and resume): Aurora PostgreSQL 16.3, 15.7, 14.12, 13.15 and higher minor versions; Aurora MySQL
+ * 3.08.0 and higher (Aurora User Guide, "Scaling to Zero ACUs with automatic pause and resume for
+ * Aurora Serverless v2"; DescribeDBEngineVersions ServerlessV2FeaturesSupport.MinCapacity 0). An
+ * unknown version: no.
+ */
+export function supportsZeroMinCapacity(engine: string, version: string | undefined): boolean {
+  if (!version) return false;
+  if (engine === 'aurora-postgresql') {
+    const m = /^(\d+)\.(\d+)/.exec(version);
+    if (!m) return false;
+    const [major, minor] = [Number(m[1]), Number(m[2])];
+    const first: Record<number, number> = { 13: 15, 14: 12, 15: 7, 16: 3 };
+    return major > 16 || (first[major] !== undefined && minor >= first[major]);
+  }
+  if (engine === 'aurora-mysql') {
+    const m = /mysql_aurora\.(\d+)\.(\d+)/.exec(version);
+    if (!m) return false;
+    const [major, minor] = [Number(m[1]), Number(m[2])];
+    return major > 3 || (major === 3 && minor >= 8);
+  }
+  return false;
+}

@@ -19,17 +19,20 @@
 import * as z from 'zod';
 import type { Detection, Detector } from '../../engine/types.ts';
 import { usd } from '../../savings/prices.ts';
-import { classSpec, gp2BaselineIops, gp2BurstIops, gp3Included, hourlyPrice, instanceMonthly, nextSmallerClass, storageMonthly, successorOf } from './classes.ts';
-import { metricsNeed, type AuroraCluster, type RdsDatabase, type RdsDay, type RdsInstance } from './resource.ts';
+import { supportsZeroMinCapacity, classSpec, gp2BaselineIops, gp2BurstIops, gp3Included, hourlyPrice, instanceMonthly, nextSmallerClass, storageMonthly, successorOf } from './classes.ts';
+import { checkStopDecision, tagDate } from './decision.ts';
+import { DECISIONS_NEED, metricsNeed, STOP_DECISION_TAG, type AuroraCluster, type RdsDatabase, type RdsDay, type RdsInstance } from './resource.ts';
 
 const DAY_MS = 86_400_000;
 /** AWS starts a stopped DB instance again after seven days (StopDBInstance API reference). */
 export const AUTO_START_DAYS = 7;
 export const STOPPED_AT_TAG = 'trimtab:stopped-at';
-export const STOP_DECISION_TAG = 'trimtab:stop-decision';
+export { STOP_DECISION_TAG };
 export const STOP_DECIDED_AT_TAG = 'trimtab:stop-decided-at';
 
 const values = (days: RdsDay[], key: keyof RdsDay) => days.map((d) => d[key]).filter((v): v is number => typeof v === 'number');
+/** The decision the database's tag points to, checked against its audit record (see decision.ts). */
+const decisionOf = (db: RdsInstance) => checkStopDecision(db, db.tags[STOP_DECISION_TAG], db.decision?.record, db.decision ? db.decision.error : 'the audit trail was not read for this run');
 const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** digits;
 const GIB = 1024 ** 3;
 
@@ -63,6 +66,8 @@ const facts = (db: RdsInstance) => ({
 /** What the idle remediators need (kept in `before`). */
 export interface IdleBefore {
   instance: RdsInstance;
+  /** For a stopped instance: the verified stop decision it was stopped under. */
+  decision?: string;
 }
 
 export interface IdleOptions {
@@ -83,7 +88,7 @@ export const idleDbInstance: Detector<RdsDatabase, IdleOptions> = {
      */
     stoppedByTrimtab: z.boolean().default(false),
   }),
-  needs: (o) => (o.stoppedByTrimtab ? [] : [metricsNeed(o.days)]),
+  needs: (o) => (o.stoppedByTrimtab ? [DECISIONS_NEED] : [metricsNeed(o.days), DECISIONS_NEED]),
   permissions: ['cloudwatch:GetMetricData'],
   detect(db, options, { ctx }): Detection | undefined {
     if (db.kind !== 'instance') return undefined;
@@ -98,22 +103,28 @@ export const idleDbInstance: Detector<RdsDatabase, IdleOptions> = {
       ],
     };
     // Stopped by trimtab and still unused: the next step (snapshot-and-delete) may apply. The
-    // decision's time counts, not the last stop: the weekly re-stop renews trimtab:stopped-at.
-    const stoppedAt = db.tags[STOP_DECIDED_AT_TAG] ?? db.tags[STOPPED_AT_TAG];
+    // decision's time counts, from its audit record (the weekly re-stop renews trimtab:stopped-at;
+    // tags only point to the record and prove nothing).
     if (options.stoppedByTrimtab !== (db.status === 'stopped')) return undefined;
     if (db.status === 'stopped') {
-      const stoppedDays = stoppedAt ? Math.floor((ctx.now.getTime() - Date.parse(stoppedAt)) / DAY_MS) : undefined;
-      if (stoppedDays === undefined || stoppedDays < options.days) return undefined;
+      if (!db.tags[STOP_DECISION_TAG] && !db.tags[STOPPED_AT_TAG]) return undefined;
+      const decision = decisionOf(db);
+      const decidedAt = decision.ok ? decision.decidedAt : undefined;
+      const stoppedDays = decidedAt ? Math.floor((ctx.now.getTime() - Date.parse(decidedAt)) / DAY_MS) : undefined;
+      if (stoppedDays !== undefined && stoppedDays < options.days) return undefined;
       const d: Detection = {
-        reason: `Stopped by trimtab since ${stoppedAt} (${stoppedDays} days, re-stopped after each AWS restart) and not started by anyone; ${db.allocatedGiB} GiB of ${db.storageType} storage is still billed.`,
-        evidence: { ...facts(db), stoppedAt, stoppedDays, ...(db.tags[STOP_DECISION_TAG] ? { stopDecision: db.tags[STOP_DECISION_TAG] } : {}) },
+        reason: decision.ok
+          ? `Stopped by trimtab under decision ${decision.id} (${decision.mode === 'approval' ? `approved by ${decision.actor}` : 'auto policy'}) since ${decidedAt} (${stoppedDays} days, re-stopped after each AWS restart) and still stopped; ${db.allocatedGiB} GiB of ${db.storageType} storage is still billed.`
+          : `Stopped, with trimtab's stop tags, but no stop decision trimtab can verify; ${db.allocatedGiB} GiB of ${db.storageType} storage is still billed.`,
+        evidence: { ...facts(db), ...(decidedAt ? { decidedAt, stoppedDays } : {}), ...(db.tags[STOP_DECISION_TAG] ? { stopDecision: db.tags[STOP_DECISION_TAG] } : {}), decisionVerified: decision.ok },
         savings: { monthlyUsd: 0, basis: ['Instance hours are already not billed (stopped); deleting saves the storage: see the plan.'] },
-        before: { instance: db } satisfies IdleBefore,
+        before: { instance: db, ...(decision.ok ? { decision: decision.id } : {}) } satisfies IdleBefore,
       };
-      return protectedDetection(d, instanceProtection(db, { allowStopped: true, stopOrDelete: true }));
+      return protectedDetection(d, decision.ok ? instanceProtection(db, { allowStopped: true, stopOrDelete: true }) : decision.why);
     }
-    // Under a recorded stop decision: the re-stop policy (auto-started-db-instance) owns it.
-    if (!db.metrics || db.tags[STOP_DECISION_TAG]) return undefined;
+    // Under a verified stop decision: the re-stop policy (auto-started-db-instance) owns it. A
+    // decision tag that does not verify changes nothing here: the instance is judged on its use.
+    if (!db.metrics || (db.tags[STOP_DECISION_TAG] && decisionOf(db).ok)) return undefined;
     const window = db.metrics.days.slice(-options.days);
     const withData = window.filter((d) => d.connectionsMax !== null);
     const peak = Math.max(0, ...values(window, 'connectionsMax'));
@@ -155,29 +166,50 @@ export const autoStartedDbInstance: Detector<RdsDatabase, RestartedOptions> = {
     /** Keep re-stopping under the original decision for at most this many weeks; then a person decides again. */
     maxWeeks: z.number().int().min(1).max(52).default(8),
   }),
-  needs: [metricsNeed(AUTO_START_DAYS)],
+  needs: [metricsNeed(AUTO_START_DAYS + 1), DECISIONS_NEED],
   permissions: ['cloudwatch:GetMetricData'],
   detect(db, options, { ctx }): Detection | undefined {
     if (db.kind !== 'instance' || db.status !== 'available') return undefined;
-    const stoppedAt = db.tags[STOPPED_AT_TAG];
-    const decision = db.tags[STOP_DECISION_TAG];
-    if (!stoppedAt || !decision) return undefined;
-    const restartAt = Date.parse(stoppedAt) + AUTO_START_DAYS * DAY_MS;
+    const decisionTag = db.tags[STOP_DECISION_TAG];
+    if (!db.tags[STOPPED_AT_TAG] || !decisionTag) return undefined;
+    const cost = instanceMonthly(ctx.prices, db.engine, db.dbClass, db.multiAz);
+    const savings = { monthlyUsd: cost?.monthlyUsd ?? 0, basis: [cost ? `Instance hours: ${cost.basis}/month while kept stopped.` : `No price for ${db.dbClass}: saving not estimated.`] };
+    const refuse = (why: string): Detection => ({
+      reason: `${db.id} carries trimtab's stop tags (decision ${decisionTag}) but is not re-stopped: ${why}.`,
+      evidence: { ...facts(db), stopDecision: decisionTag, protection: why },
+      savings,
+      status: 'protected',
+    });
+    const decision = decisionOf(db);
+    if (!decision.ok) return refuse(decision.why);
+    const stopped = tagDate(db.tags, STOPPED_AT_TAG, ctx.now);
+    if (!stopped) return undefined;
+    if ('why' in stopped) return refuse(stopped.why);
+    const decidedMs = Date.parse(decision.decidedAt);
+    // A stop before the decision was made is not a stop under it.
+    if (stopped.at < decidedMs - DAY_MS) return refuse(`${STOPPED_AT_TAG} (${db.tags[STOPPED_AT_TAG]}) is before decision ${decision.id} was made (${decision.decidedAt})`);
+    const stoppedAt = new Date(stopped.at).toISOString();
+    const restartAt = stopped.at + AUTO_START_DAYS * DAY_MS;
     // Started before the seven days: a person started it; that is their decision, not AWS's.
     if (ctx.now.getTime() < restartAt) return undefined;
-    const since = new Date(restartAt).toISOString().slice(0, 10);
-    const used = (db.metrics?.days ?? []).filter((d) => d.day >= since && (d.connectionsMax ?? 0) > 0);
+    // Unused since: every complete day after the stop day, and always the last complete metrics
+    // day (a stop time set to make the window empty still leaves yesterday in it). A stopped
+    // day has no data; a day with any connection means someone uses it.
+    if (!db.metrics?.days.length) return refuse('no DatabaseConnections data was read: trimtab cannot tell whether it is used');
+    const stopDay = stoppedAt.slice(0, 10);
+    const lastDay = db.metrics.days[db.metrics.days.length - 1];
+    const window = db.metrics.days.filter((d) => d.day > stopDay || d === lastDay);
+    const used = window.filter((d) => (d.connectionsMax ?? 0) > 0);
     if (used.length) return undefined;
-    const decidedAt = db.tags[STOP_DECIDED_AT_TAG] ?? stoppedAt;
-    const weeks = Math.floor((ctx.now.getTime() - Date.parse(decidedAt)) / (7 * DAY_MS));
-    const cost = instanceMonthly(ctx.prices, db.engine, db.dbClass, db.multiAz);
+    const weeks = Math.floor((ctx.now.getTime() - decidedMs) / (7 * DAY_MS));
+    const decidedAt = decision.decidedAt;
     const d: Detection = {
-      reason: `AWS started ${db.id} again about ${new Date(restartAt).toISOString()} (${AUTO_START_DAYS} days after trimtab stopped it on ${stoppedAt}); no connection since. Re-stopping it under decision ${decision}.`,
-      evidence: { ...facts(db), stoppedAt, autoStartedAbout: new Date(restartAt).toISOString(), decision, decidedAt, weeksSinceDecision: weeks },
-      savings: { monthlyUsd: cost?.monthlyUsd ?? 0, basis: [cost ? `Instance hours: ${cost.basis}/month while kept stopped.` : `No price for ${db.dbClass}: saving not estimated.`] },
-      before: { instance: db, stoppedAt, decision, decidedAt } satisfies RestartedBefore,
+      reason: `AWS started ${db.id} again about ${new Date(restartAt).toISOString()} (${AUTO_START_DAYS} days after trimtab stopped it on ${stoppedAt}); no connection on ${window.map((w) => w.day).join(', ')}. Re-stopping it under decision ${decision.id} (${decision.mode === 'approval' ? `approved by ${decision.actor}` : 'auto policy'}, verified in the audit trail).`,
+      evidence: { ...facts(db), stoppedAt, autoStartedAbout: new Date(restartAt).toISOString(), decision: decision.id, decidedAt, decidedBy: decision.actor, weeksSinceDecision: weeks, daysChecked: window.map((w) => w.day) },
+      savings,
+      before: { instance: db, stoppedAt, decision: decision.id, decidedAt } satisfies RestartedBefore,
     };
-    const stale = weeks >= options.maxWeeks ? `decision ${decision} is ${weeks} weeks old (maxWeeks ${options.maxWeeks}): a person decides again (stop it under the idle policy, or snapshot and delete it)` : undefined;
+    const stale = weeks >= options.maxWeeks ? `decision ${decision.id} is ${weeks} weeks old (maxWeeks ${options.maxWeeks}): a person decides again (stop it under the idle policy, or snapshot and delete it)` : undefined;
     return protectedDetection(d, instanceProtection(db, { allowStopped: false, stopOrDelete: true }) ?? stale);
   },
 };
@@ -341,8 +373,11 @@ export const auroraServerlessMinCapacity: Detector<RdsDatabase, MinCapacityOptio
   detect(db, options, { ctx }): Detection | undefined {
     if (db.kind !== 'cluster' || !db.serverlessV2 || !db.metrics || db.serverlessInstances === 0) return undefined;
     const { minAcu, maxAcu } = db.serverlessV2;
-    // Half the old minimum in 0.5 ACU steps (Serverless v2's granularity), never below the floor.
-    const target = Math.max(options.floorAcu, Math.floor(minAcu) / 2);
+    // Half the old minimum in 0.5 ACU steps (Serverless v2's granularity), never below the floor;
+    // 0 ACU only where the engine version supports automatic pause (else AWS refuses it).
+    const zeroOk = supportsZeroMinCapacity(db.engine, db.engineVersion);
+    const floor = options.floorAcu === 0 && !zeroOk ? 0.5 : options.floorAcu;
+    const target = Math.max(floor, Math.floor(minAcu) / 2);
     if (target >= minAcu) return undefined;
     const window = db.metrics.days.slice(-options.windowDays);
     const capacity = values(window, 'capacityMaxAcu');
@@ -357,7 +392,19 @@ export const auroraServerlessMinCapacity: Detector<RdsDatabase, MinCapacityOptio
     const busy = db.status !== 'available' ? `cluster status is ${db.status}` : undefined;
     const d: Detection = {
       reason: `MinCapacity ${minAcu} ACU bound all ${options.windowDays} days (peak ServerlessDatabaseCapacity ${round(peak, 2)} ACU, CPU p95 at most ${round(cpuP95)}%): a minimum of ${target} ACU lets it scale down, saving up to $${usd(saving)}/month.`,
-      evidence: { engine: db.engine, status: db.status, minAcu, maxAcu, serverlessInstances: db.serverlessInstances, windowDays: options.windowDays, peakCapacityAcu: round(peak, 2), maxDailyCpuP95: round(cpuP95), candidate: target },
+      evidence: {
+        engine: db.engine,
+        ...(db.engineVersion ? { engineVersion: db.engineVersion } : {}),
+        status: db.status,
+        minAcu,
+        maxAcu,
+        serverlessInstances: db.serverlessInstances,
+        windowDays: options.windowDays,
+        peakCapacityAcu: round(peak, 2),
+        maxDailyCpuP95: round(cpuP95),
+        candidate: target,
+        ...(floor !== options.floorAcu ? { floorRaised: `floorAcu 0 needs automatic pause, which ${db.engine} ${db.engineVersion ?? '(version unknown)'} does not support: 0.5 ACU is its lowest minimum` } : {}),
+      },
       savings: {
         monthlyUsd: saving,
         basis: [

@@ -2,19 +2,21 @@
  * RDS remediators. Each re-reads the database right before writing (status, tags, replication,
  * deletion protection) and treats DBInstanceNotFound as already done.
  *
- * - stop-db-instance: StopDBInstance, then tags the instance with the decision (the action id)
- *   and the stop time. AWS starts it again after seven days (StopDBInstance API reference); the
+ * - stop-db-instance: StopDBInstance, then tags the instance with pointers to the decision (the
+ *   action id) and the stop time. The action's audit record is the decision; its params bind the
+ *   DbiResourceId. AWS starts it again after seven days (StopDBInstance API reference); the
  *   `auto-started-db-instance` detector and `restop-db-instance` keep it stopped under that
- *   recorded decision. Undo: StartDBInstance once it is `stopped` (AWS refuses while `stopping`).
+ *   decision once its record is verified (decision.ts). Undo: StartDBInstance once it is `stopped`.
  * - restop-db-instance: StopDBInstance under the recorded decision (the tags stay; the stop time
- *   is renewed). Not a new decision: auto by default, refused for untagged instances.
- * - snapshot-and-delete: CreateDBSnapshot (tagged `trimtab:snapshot-of`), waits through the
- *   clock until it is `available`, then DeleteDBInstance with SkipFinalSnapshot (the snapshot
- *   is already taken) and DeleteAutomatedBackups false (point-in-time restore stays possible
- *   for the retention period). A snapshot that is not available in time leaves the instance in
- *   place; the next run reuses it. Undo: RestoreDBInstanceFromDBSnapshot under the same
- *   identifier with the recorded class, subnet group, parameter group, security groups, Multi-AZ,
- *   storage type and tags.
+ *   is renewed), after re-reading the decision's record right before the write. Approval by default.
+ * - snapshot-and-delete: CreateDBSnapshot needs `available` (or `storage-optimization`), so a
+ *   stopped instance is deleted with DeleteDBInstance's final snapshot (FinalDBSnapshotIdentifier);
+ *   a running one gets CreateDBSnapshot (tagged `trimtab:snapshot-of`), a wait through the clock
+ *   until it is `available`, a re-check, then DeleteDBInstance with SkipFinalSnapshot. Automated
+ *   backups are kept (DeleteAutomatedBackups false). Undo: RestoreDBInstanceFromDBSnapshot under
+ *   the same identifier with the recorded settings (what a restore cannot set is named).
+ * Every plan is bound to the database and state it was made on (BoundState) and re-checked right
+ * before each write: replaced, started, resized → ProtectedResourceError, nothing changed.
  * - modify-storage-gp3: ModifyDBInstance StorageType gp3 (ApplyImmediately: storage changes
  *   need no reboot). AWS refuses another storage change for six hours or until storage
  *   optimization completes, whichever is later (RDS User Guide, "Working with storage"): undo
@@ -48,7 +50,8 @@ import type { Finding, Remediator } from '../../engine/types.ts';
 import { usd } from '../../savings/prices.ts';
 import type { Clock } from '../../util/clock.ts';
 import { ProtectedResourceError, UndoRefusedError, errorMessage } from '../../util/errors.ts';
-import { storageMonthly } from './classes.ts';
+import { gp3ThresholdGiB, storageMonthly } from './classes.ts';
+import { checkStopDecision } from './decision.ts';
 import {
   AUTO_START_DAYS,
   instanceProtection,
@@ -115,6 +118,58 @@ function refuseIfProtected(current: RdsInstance, opts: { allowStopped: boolean; 
   if (protection) throw new ProtectedResourceError(`${current.id} is now ${protection}; nothing was changed`);
 }
 
+/**
+ * What a plan was made on: the database's immutable identity and the state the approver saw.
+ * Apply re-reads the database and refuses (recorded as protected, nothing changed) when any of
+ * it differs: a database replaced under the same name, started since, resized or re-engined.
+ */
+export interface BoundState {
+  dbiResourceId?: string;
+  instanceCreateTime?: string;
+  engine: string;
+  dbClass: string;
+  status: string;
+}
+
+export const boundOf = (db: RdsInstance): BoundState => ({
+  ...(db.resourceId ? { dbiResourceId: db.resourceId } : {}),
+  ...(db.createTime ? { instanceCreateTime: db.createTime } : {}),
+  engine: db.engine,
+  dbClass: db.dbClass,
+  status: db.status,
+});
+
+/** Why the database is no longer the one, in the state, the plan was made on; undefined when it is. */
+export function changedSincePlan(current: RdsInstance, bound: BoundState | undefined): string | undefined {
+  if (!bound) return `the plan records no identity for ${current.id} (made before plans were bound to DbiResourceId): a person decides again`;
+  if (!bound.dbiResourceId || current.resourceId !== bound.dbiResourceId) return `${current.id} is now DbiResourceId ${current.resourceId ?? 'unknown'}, not ${bound.dbiResourceId ?? 'the one planned'}: replaced under the same identifier since the plan`;
+  if (bound.instanceCreateTime && current.createTime !== bound.instanceCreateTime) return `${current.id} was created ${current.createTime ?? 'at an unknown time'}, not ${bound.instanceCreateTime}: replaced since the plan`;
+  if (current.engine !== bound.engine) return `${current.id} is now ${current.engine}, not ${bound.engine}`;
+  if (current.dbClass !== bound.dbClass) return `${current.id} is now ${current.dbClass}, not ${bound.dbClass}`;
+  if (current.status !== bound.status) return `${current.id} is now ${current.status}, not ${bound.status} as when the plan was made (started or changed since)`;
+  return undefined;
+}
+
+function refuseIfChanged(current: RdsInstance, bound: BoundState | undefined) {
+  const changed = changedSincePlan(current, bound);
+  if (changed) throw new ProtectedResourceError(`${changed}; nothing was changed`);
+}
+
+/** Re-reads the stop decision's audit record right before a write under it. */
+async function refuseUnlessDecision(ctx: Parameters<Remediator['apply']>[0], current: RdsInstance, decision: string | undefined) {
+  const tagged = current.tags[STOP_DECISION_TAG];
+  if (!decision || tagged !== decision) throw new ProtectedResourceError(`${current.id} no longer carries the stop decision ${decision ?? '(none planned)'} (now ${tagged ?? 'none'}): a person changed it; nothing was changed`);
+  let record;
+  try {
+    record = ctx.audit ? ((await ctx.audit.actions([decision])).get(decision) ?? null) : null;
+  } catch (error) {
+    throw new ProtectedResourceError(`stop decision ${decision} could not be re-read from the audit trail (${errorMessage(error)}); nothing was changed`, { cause: error });
+  }
+  const check = checkStopDecision(current, decision, record, ctx.audit ? undefined : 'no audit trail is connected');
+  if (!check.ok) throw new ProtectedResourceError(`${check.why}; nothing was changed`);
+  return check;
+}
+
 const actionIdOf = (finding: Finding) => (finding as Finding & { actionId?: string }).actionId ?? finding.id;
 
 // ---------------------------------------------------------------------------------------------
@@ -123,6 +178,10 @@ const actionIdOf = (finding: Finding) => (finding as Finding & { actionId?: stri
 export interface StopParams {
   dbInstanceIdentifier: string;
   arn: string;
+  /** The immutable identity the stop is decided for (the decision record binds it). */
+  dbiResourceId?: string;
+  /** The database and state the plan was made on. */
+  bound?: BoundState;
   /** For restop: the recorded decision it acts under, and the stop it renews. */
   decision?: string;
   decidedAt?: string;
@@ -138,16 +197,22 @@ interface StopAfter {
 }
 
 async function stopInstance(ctx: Parameters<Remediator['apply']>[0], plan: { params: StopParams }, decision: string, decidedAt: string, restop: boolean) {
+  // The tags written after the stop only point to the decision's audit record (decision.ts).
   const rds = ctx.clients.get(RDSClient, ctx.region);
   const id = plan.params.dbInstanceIdentifier;
   const current = await describeInstance(rds, id);
   if (!current) return { after: { stopped: true, alreadyGone: true } satisfies StopAfter, detail: `${id} no longer exists: counts as done` };
+  // Identity first: a database replaced under this name is not the one decided on, stopped or not.
+  const bound = plan.params.bound;
+  if (bound && bound.dbiResourceId !== current.resourceId) refuseIfChanged(current, bound);
   if (current.status === 'stopped' || current.status === 'stopping') {
     return { before: { instance: current }, after: { stopped: true, alreadyStopped: true } satisfies StopAfter, detail: `${id} is already ${current.status}` };
   }
   refuseIfProtected(current, { allowStopped: false, stopOrDelete: true });
-  if (restop && current.tags[STOP_DECISION_TAG] !== plan.params.decision) {
-    throw new ProtectedResourceError(`${id} no longer carries the stop decision ${plan.params.decision} (now ${current.tags[STOP_DECISION_TAG] ?? 'none'}): a person changed it; not re-stopped`);
+  refuseIfChanged(current, bound);
+  if (restop) {
+    const check = await refuseUnlessDecision(ctx, current, plan.params.decision);
+    decidedAt = check.decidedAt;
   }
   try {
     await rds.send(new StopDBInstanceCommand({ DBInstanceIdentifier: id }));
@@ -217,10 +282,11 @@ export const stopDbInstance: Remediator<StopParams, Record<string, never>> = {
   plan(finding) {
     const db = (finding.before as IdleBefore).instance;
     if (db.status === 'stopped') return { kind: 'noop', reason: `${db.id} is already stopped` };
+    if (!db.resourceId) return { kind: 'conflict', reason: `${db.id}: DescribeDBInstances gave no DbiResourceId, so a decision could not be bound to this database` };
     return {
       kind: 'change',
-      summary: `Stop ${db.id} (${db.dbClass} ${db.engine}). AWS starts a stopped DB instance again after 7 days: trimtab records this decision on the instance (tags ${STOP_DECISION_TAG}, ${STOPPED_AT_TAG}) and the re-stop policy stops it again under it, without a new approval. Storage stays billed.`,
-      params: { dbInstanceIdentifier: db.id, arn: db.arn },
+      summary: `Stop ${db.id} (${db.dbClass} ${db.engine}, DbiResourceId ${db.resourceId}). AWS starts a stopped DB instance again after 7 days: this action's audit record is the decision (the tags ${STOP_DECISION_TAG}, ${STOPPED_AT_TAG} on the instance only point to it), and the re-stop policy may stop it again under it. Storage stays billed.`,
+      params: { dbInstanceIdentifier: db.id, arn: db.arn, dbiResourceId: db.resourceId, bound: boundOf(db) },
       undo: 'trimtab undo starts it again (StartDBInstance, once it is stopped) and removes the stop tags so it is not re-stopped.',
     };
   },
@@ -235,16 +301,16 @@ export const restopDbInstance: Remediator<StopParams, Record<string, never>> = {
   title: 'Stop again an instance AWS restarted after 7 days, under the recorded stop decision',
   options: z.object({}),
   permissions: ['rds:DescribeDBInstances', 'rds:StopDBInstance', 'rds:StartDBInstance', 'rds:AddTagsToResource', 'rds:RemoveTagsFromResource'],
-  // Not a new decision: it carries out the approved stop that AWS undid after seven days.
-  defaultMode: 'auto',
+  // It carries out a verified decision, but a person approves by default (trimtab.yml keeps it in approval too).
+  defaultMode: 'approval',
   undoable: 'yes',
   plan(finding) {
     const b = finding.before as RestartedBefore;
     return {
       kind: 'change',
-      summary: `Stop ${b.instance.id} again: AWS restarted it 7 days after trimtab stopped it (${b.stoppedAt}). Acts under decision ${b.decision}, not a new one.`,
+      summary: `Stop ${b.instance.id} again: AWS restarted it 7 days after trimtab stopped it (${b.stoppedAt}). Acts under decision ${b.decision} (verified in the audit trail: the same ARN and DbiResourceId ${b.instance.resourceId}), not a new one.`,
       // The previous stop time makes each weekly re-stop its own idempotency key.
-      params: { dbInstanceIdentifier: b.instance.id, arn: b.instance.arn, decision: b.decision, decidedAt: b.decidedAt ?? b.stoppedAt, previousStopAt: b.stoppedAt },
+      params: { dbInstanceIdentifier: b.instance.id, arn: b.instance.arn, ...(b.instance.resourceId ? { dbiResourceId: b.instance.resourceId } : {}), bound: boundOf(b.instance), decision: b.decision, decidedAt: b.decidedAt ?? b.stoppedAt, previousStopAt: b.stoppedAt },
       undo: 'trimtab undo starts it and removes the stop tags (ending the decision).',
     };
   },
@@ -260,6 +326,7 @@ export const restopDbInstance: Remediator<StopParams, Record<string, never>> = {
 export interface InstanceSpec {
   dbClass: string;
   engine: string;
+  allocatedGiB?: number;
   subnetGroup?: string;
   parameterGroup?: string;
   optionGroup?: string;
@@ -270,6 +337,17 @@ export interface InstanceSpec {
   throughput?: number;
   availabilityZone?: string;
   publiclyAccessible?: boolean;
+  port?: number;
+  backupRetentionDays?: number;
+  backupWindow?: string;
+  iamAuth?: boolean;
+  logExports?: string[];
+  caCertificate?: string;
+  autoMinorUpgrade?: boolean;
+  /** Not settable on RestoreDBInstanceFromDBSnapshot: undo reports them as different. */
+  monitoringIntervalSeconds?: number;
+  performanceInsights?: boolean;
+  maxAllocatedGiB?: number;
 }
 
 export interface SnapshotDeleteParams {
@@ -278,6 +356,10 @@ export interface SnapshotDeleteParams {
   tags: Record<string, string>;
   snapshotTimeoutMinutes: number;
   pollSeconds: number;
+  /** The database and state the approver saw. */
+  bound?: BoundState;
+  /** For a stopped instance: the verified stop decision it was stopped under (re-checked before the delete). */
+  decision?: string;
 }
 
 interface SnapshotDeleteAfter {
@@ -285,11 +367,24 @@ interface SnapshotDeleteAfter {
   alreadyGone?: boolean;
   snapshotId?: string;
   reusedSnapshot?: boolean;
+  /** Taken by DeleteDBInstance (FinalDBSnapshotIdentifier): the way to snapshot a stopped instance. */
+  finalSnapshot?: boolean;
+}
+
+/**
+ * Whether RDS accepts Iops/StorageThroughput on gp3 at this size: below the engine's threshold
+ * (400 GiB, Oracle 200 GiB) the baseline is fixed and RDS answers InvalidParameterCombination.
+ * SQL Server has no threshold.
+ */
+export function gp3Provisionable(engine: string, allocatedGiB: number | undefined): boolean {
+  const threshold = gp3ThresholdGiB(engine);
+  return threshold === undefined || (allocatedGiB ?? 0) >= threshold;
 }
 
 const specOf = (db: RdsInstance): InstanceSpec => ({
   dbClass: db.dbClass,
   engine: db.engine,
+  allocatedGiB: db.allocatedGiB,
   ...(db.subnetGroup ? { subnetGroup: db.subnetGroup } : {}),
   ...(db.parameterGroup ? { parameterGroup: db.parameterGroup } : {}),
   ...(db.optionGroup ? { optionGroup: db.optionGroup } : {}),
@@ -300,7 +395,36 @@ const specOf = (db: RdsInstance): InstanceSpec => ({
   ...(db.throughput !== undefined && db.storageType === 'gp3' ? { throughput: db.throughput } : {}),
   ...(db.availabilityZone && !db.multiAz ? { availabilityZone: db.availabilityZone } : {}),
   ...(db.publiclyAccessible !== undefined ? { publiclyAccessible: db.publiclyAccessible } : {}),
+  ...(db.port !== undefined ? { port: db.port } : {}),
+  ...(db.backupRetentionDays !== undefined ? { backupRetentionDays: db.backupRetentionDays } : {}),
+  ...(db.backupWindow ? { backupWindow: db.backupWindow } : {}),
+  ...(db.iamAuth !== undefined ? { iamAuth: db.iamAuth } : {}),
+  ...(db.logExports?.length ? { logExports: db.logExports } : {}),
+  ...(db.caCertificate ? { caCertificate: db.caCertificate } : {}),
+  ...(db.autoMinorUpgrade !== undefined ? { autoMinorUpgrade: db.autoMinorUpgrade } : {}),
+  ...(db.monitoringIntervalSeconds ? { monitoringIntervalSeconds: db.monitoringIntervalSeconds } : {}),
+  ...(db.performanceInsights ? { performanceInsights: true } : {}),
+  ...(db.maxAllocatedGiB !== undefined ? { maxAllocatedGiB: db.maxAllocatedGiB } : {}),
 });
+
+/** The storage part of RestoreDBInstanceFromDBSnapshot: Iops/StorageThroughput only where RDS accepts them. */
+export function restoreStorage(spec: InstanceSpec): { StorageType: string; Iops?: number; StorageThroughput?: number } {
+  if (spec.storageType === 'gp3') {
+    if (!gp3Provisionable(spec.engine, spec.allocatedGiB)) return { StorageType: 'gp3' };
+    return { StorageType: 'gp3', ...(spec.iops !== undefined ? { Iops: spec.iops } : {}), ...(spec.throughput !== undefined ? { StorageThroughput: spec.throughput } : {}) };
+  }
+  if (spec.storageType === 'io1' || spec.storageType === 'io2') return { StorageType: spec.storageType, ...(spec.iops !== undefined ? { Iops: spec.iops } : {}) };
+  return { StorageType: spec.storageType };
+}
+
+/** What a restore cannot set (RestoreDBInstanceFromDBSnapshot has no parameter for it): said in words. */
+export function restoreDiffers(spec: InstanceSpec): string[] {
+  return [
+    ...(spec.monitoringIntervalSeconds ? [`Enhanced Monitoring (every ${spec.monitoringIntervalSeconds} s) is off on the restored instance: set MonitoringInterval and MonitoringRoleArn with ModifyDBInstance`] : []),
+    ...(spec.performanceInsights ? ['Performance Insights is off on the restored instance: enable it with ModifyDBInstance'] : []),
+    ...(spec.maxAllocatedGiB !== undefined ? [`storage autoscaling (MaxAllocatedStorage ${spec.maxAllocatedGiB} GiB) is off on the restored instance: set it with ModifyDBInstance`] : []),
+  ];
+}
 
 /** A snapshot identifier: letters, digits, hyphens; starts with a letter; at most 255 characters. */
 const snapshotIdFor = (id: string, now: Date) => `trimtab-final-${id}-${now.toISOString().slice(0, 16).replace(/[-:T]/g, '')}`.slice(0, 255);
@@ -329,12 +453,31 @@ async function waitAvailable(rds: RDSClient, clock: Clock, snapshotId: string, i
   }
 }
 
+async function deleteInstance(rds: RDSClient, id: string, finalSnapshotId: string | undefined, current: RdsInstance, snapshotNote: string) {
+  try {
+    await rds.send(
+      new DeleteDBInstanceCommand(
+        finalSnapshotId
+          ? { DBInstanceIdentifier: id, SkipFinalSnapshot: false, FinalDBSnapshotIdentifier: finalSnapshotId, DeleteAutomatedBackups: false }
+          : { DBInstanceIdentifier: id, SkipFinalSnapshot: true, DeleteAutomatedBackups: false },
+      ),
+    );
+  } catch (error) {
+    if (rdsErrorIs(error, 'DBInstanceNotFound')) return { before: { instance: current }, after: { deleted: true, alreadyGone: true } satisfies SnapshotDeleteAfter, detail: `${id} vanished before the delete${snapshotNote}` };
+    if (rdsErrorIs(error, 'InvalidDBInstanceState') || rdsErrorIs(error, 'InvalidParameterCombination') || rdsErrorIs(error, 'DBSnapshotAlreadyExists') || rdsErrorIs(error, 'SnapshotQuotaExceeded')) {
+      throw new ProtectedResourceError(`AWS refused to delete ${id}: ${errorMessage(error)}${snapshotNote}`, { cause: error });
+    }
+    throw error;
+  }
+  return undefined;
+}
+
 export const snapshotAndDelete: Remediator<SnapshotDeleteParams, { snapshotTimeoutMinutes: number; pollSeconds: number }> = {
   id: 'snapshot-and-delete',
   resource: 'rds-instance',
-  title: 'Take a final DB snapshot, wait until it is available, then delete the instance',
+  title: 'Snapshot the instance and delete it (a stopped instance: DeleteDBInstance takes the final snapshot; a running one: CreateDBSnapshot, wait until available, then delete)',
   options: z.object({
-    /** How long apply waits for the snapshot (Lambda runs at most 15 minutes; a later run reuses it). */
+    /** How long apply waits for the snapshot of a running instance (Lambda runs at most 15 minutes; a later run reuses it). */
     snapshotTimeoutMinutes: z.number().min(0).max(14).default(12),
     /** How often apply re-reads the snapshot while it waits for it to become available, in seconds. */
     pollSeconds: z.number().min(0).max(120).default(30),
@@ -343,24 +486,35 @@ export const snapshotAndDelete: Remediator<SnapshotDeleteParams, { snapshotTimeo
   defaultMode: 'approval',
   undoable: 'yes',
   plan(finding, options, { prices }) {
-    const db = (finding.before as IdleBefore).instance;
+    const { instance: db, decision } = finding.before as IdleBefore;
     if (db.deletionProtection) return { kind: 'conflict', reason: `${db.id} has deletion protection on: a person asked AWS to refuse deletes; trimtab never turns it off` };
+    if (!db.resourceId) return { kind: 'conflict', reason: `${db.id}: DescribeDBInstances gave no DbiResourceId, so the delete could not be bound to this database` };
     const spec = specOf(db);
     const storage = storageMonthly(db, prices);
     const snapshotUpper = db.allocatedGiB * prices.rdsSnapshotGbMonth;
     const instanceSaving = db.status === 'stopped' ? 0 : finding.savings.monthlyUsd;
     const monthlyUsd = Math.max(0, instanceSaving + storage.monthlyUsd - snapshotUpper);
+    const retention = db.backupRetentionDays ?? 0;
+    // Automated backups kept (DeleteAutomatedBackups false) bill as backup storage until their retention ends.
+    const backupsUpper = retention > 0 ? db.allocatedGiB * prices.rdsSnapshotGbMonth * (Math.min(retention, 35) / 30) : 0;
+    const how =
+      db.status === 'stopped'
+        ? `delete it with a final snapshot (DeleteDBInstance FinalDBSnapshotIdentifier: RDS refuses CreateDBSnapshot on a stopped instance and keeps the instance 'deleting' until the final snapshot is taken; it is not started, so no instance hours are billed)`
+        : `snapshot it (CreateDBSnapshot), wait until the snapshot is available, then delete it`;
     return {
       kind: 'change',
-      summary: `Snapshot ${db.id} (${db.dbClass} ${db.engine}, ${db.allocatedGiB} GiB ${db.storageType}), wait until the snapshot is available, then delete the instance (automated backups kept for their retention).`,
-      params: { dbInstanceIdentifier: db.id, spec, tags: db.tags, ...options },
-      undo: `trimtab undo restores ${db.id} under the same identifier from the snapshot with class ${spec.dbClass}, subnet group ${spec.subnetGroup ?? 'default'}, parameter group ${spec.parameterGroup ?? 'default'}, security groups ${spec.securityGroups.join(', ') || 'default'}${spec.multiAz ? ', Multi-AZ' : ''} and the same tags. The snapshot is kept.`,
+      summary: `${db.id} (${db.dbClass} ${db.engine}, ${db.status}, ${db.allocatedGiB} GiB ${db.storageType}, DbiResourceId ${db.resourceId}): ${how}. Automated backups are kept for their retention (${retention} days). Refused at apply if the database was started, replaced or changed since.`,
+      params: { dbInstanceIdentifier: db.id, spec, tags: db.tags, ...options, bound: boundOf(db), ...(decision ? { decision } : {}) },
+      undo: `trimtab undo restores ${db.id} under the same identifier from the snapshot with class ${spec.dbClass}, subnet group ${spec.subnetGroup ?? 'default'}, parameter group ${spec.parameterGroup ?? 'default'}, security groups ${spec.securityGroups.join(', ') || 'default'}${spec.multiAz ? ', Multi-AZ' : ''}, port, backup retention and window, IAM authentication, log exports, CA certificate, auto minor upgrade and the same tags. The snapshot is kept.${restoreDiffers(spec).length ? ` Not restored (RDS cannot set them on a restore): ${restoreDiffers(spec).join('; ')}.` : ''} The restored instance keeps the endpoint name and gets a new DbiResourceId.`,
       savings: {
         monthlyUsd,
         basis: [
           ...(instanceSaving ? [`Instance hours: $${usd(instanceSaving)}/month.`] : ['Instance hours: already stopped, $0.']),
           `Storage: ${storage.basis}/month.`,
           `Minus the final snapshot: at most ${db.allocatedGiB} GiB × $${prices.rdsSnapshotGbMonth}/GB-month = $${usd(snapshotUpper)} (a snapshot bills the data written, not the allocation).`,
+          retention > 0
+            ? `Automated backups kept (${retention}-day retention, DeleteAutomatedBackups false): up to $${usd(backupsUpper)} once, billed as backup storage until the retention ends; not in the monthly figure.`
+            : 'No automated backups (retention 0): nothing kept after the delete.',
         ],
       },
     };
@@ -371,9 +525,23 @@ export const snapshotAndDelete: Remediator<SnapshotDeleteParams, { snapshotTimeo
     const id = plan.params.dbInstanceIdentifier;
     const current = await describeInstance(rds, id);
     if (!current) return { after: { deleted: true, alreadyGone: true } satisfies SnapshotDeleteAfter, detail: `${id} was already gone: counts as done` };
-    if (current.status === 'deleting') return { before: { instance: current }, after: { deleted: true, alreadyGone: true } satisfies SnapshotDeleteAfter, detail: `${id} is already deleting: counts as done` };
+    if (current.status === 'deleting' && current.resourceId === plan.params.bound?.dbiResourceId) return { before: { instance: current }, after: { deleted: true, alreadyGone: true } satisfies SnapshotDeleteAfter, detail: `${id} is already deleting: counts as done` };
     refuseIfProtected(current, { allowStopped: true, stopOrDelete: true });
+    // The database the approver saw, in the state they saw: not one started, used or replaced since.
+    refuseIfChanged(current, plan.params.bound);
     if (current.deletionProtection) throw new ProtectedResourceError(`${id} now has deletion protection on; nothing was changed`);
+    if (plan.params.decision) await refuseUnlessDecision(ctx, current, plan.params.decision);
+    if (current.status === 'stopped') {
+      // CreateDBSnapshot needs `available`; a stopped instance gets its snapshot from the delete.
+      const snapshotId = snapshotIdFor(id, ctx.now);
+      const refused = await deleteInstance(rds, id, snapshotId, current, '');
+      if (refused) return refused;
+      return {
+        before: { instance: current },
+        after: { deleted: true, snapshotId, finalSnapshot: true } satisfies SnapshotDeleteAfter,
+        detail: `${id} deleting with final snapshot ${snapshotId} (RDS keeps it 'deleting' until the snapshot is taken)`,
+      };
+    }
     const reused = await existingTrimtabSnapshot(rds, id);
     let snapshotId = reused?.id;
     if (!snapshotId) {
@@ -382,19 +550,18 @@ export const snapshotAndDelete: Remediator<SnapshotDeleteParams, { snapshotTimeo
         await rds.send(new CreateDBSnapshotCommand({ DBInstanceIdentifier: id, DBSnapshotIdentifier: snapshotId, Tags: [...copyableTags(current.tags), { Key: SNAPSHOT_OF_TAG, Value: id }] }));
       } catch (error) {
         // Another delivery of this action created it a moment ago: wait for that one.
+        if (rdsErrorIs(error, 'InvalidDBInstanceState')) throw new ProtectedResourceError(`AWS refused to snapshot ${id}: ${errorMessage(error)}; nothing was changed`, { cause: error });
         if (!rdsErrorIs(error, 'DBSnapshotAlreadyExists')) throw error;
       }
     }
     await waitAvailable(rds, ctx.clock, snapshotId, id, plan.params.snapshotTimeoutMinutes, plan.params.pollSeconds);
-    try {
-      await rds.send(new DeleteDBInstanceCommand({ DBInstanceIdentifier: id, SkipFinalSnapshot: true, DeleteAutomatedBackups: false }));
-    } catch (error) {
-      if (rdsErrorIs(error, 'DBInstanceNotFound')) return { before: { instance: current }, after: { deleted: true, alreadyGone: true, snapshotId } satisfies SnapshotDeleteAfter, detail: `${id} vanished before the delete (snapshot ${snapshotId} kept)` };
-      if (rdsErrorIs(error, 'InvalidDBInstanceState') || rdsErrorIs(error, 'InvalidParameterCombination')) {
-        throw new ProtectedResourceError(`AWS refused to delete ${id}: ${errorMessage(error)} (snapshot ${snapshotId} kept)`, { cause: error });
-      }
-      throw error;
-    }
+    // Right before the delete: still the same database, still unused (not started, not replaced).
+    const again = await describeInstance(rds, id);
+    if (!again) return { before: { instance: current }, after: { deleted: true, alreadyGone: true, snapshotId } satisfies SnapshotDeleteAfter, detail: `${id} vanished before the delete (snapshot ${snapshotId} kept)` };
+    const changed = changedSincePlan(again, plan.params.bound);
+    if (changed) throw new ProtectedResourceError(`${changed}; not deleted (snapshot ${snapshotId} kept)`);
+    const refused = await deleteInstance(rds, id, undefined, current, ` (snapshot ${snapshotId} kept)`);
+    if (refused) return { ...refused, after: { ...refused.after, snapshotId } };
     return {
       before: { instance: current },
       after: { deleted: true, snapshotId, ...(reused ? { reusedSnapshot: true } : {}) } satisfies SnapshotDeleteAfter,
@@ -407,13 +574,17 @@ export const snapshotAndDelete: Remediator<SnapshotDeleteParams, { snapshotTimeo
     const still = await describeInstance(rds, plan.params.dbInstanceIdentifier);
     if (still && still.status !== 'deleting') return { ok: false, detail: `${plan.params.dbInstanceIdentifier} is ${still.status} after the delete` };
     const gone = still ? `${plan.params.dbInstanceIdentifier} is deleting` : `${plan.params.dbInstanceIdentifier} is gone`;
-    const snapshotId = (applied.after as SnapshotDeleteAfter).snapshotId;
+    const after = applied.after as SnapshotDeleteAfter;
+    const snapshotId = after.snapshotId;
     if (!snapshotId) return { ok: true, detail: gone };
     const s = await readSnapshot(rds, ctx.clock, snapshotId).catch((error) => {
       if (rdsErrorIs(error, 'DBSnapshotNotFound')) return undefined;
       throw error;
     });
-    return s?.Status === 'available' ? { ok: true, detail: `${gone}; snapshot ${snapshotId} is available` } : { ok: false, detail: `${gone} but snapshot ${snapshotId} is ${s?.Status ?? 'missing'}` };
+    if (s?.Status === 'available') return { ok: true, detail: `${gone}; snapshot ${snapshotId} is available` };
+    // A final snapshot is taken while the instance is 'deleting': creating is the expected state.
+    if (after.finalSnapshot && s?.Status === 'creating' && still) return { ok: true, detail: `${gone}; final snapshot ${snapshotId} is creating (RDS deletes the instance once it is taken)` };
+    return { ok: false, detail: `${gone} but snapshot ${snapshotId} is ${s?.Status ?? 'missing'}` };
   },
 
   async undo(ctx, record) {
@@ -429,8 +600,9 @@ export const snapshotAndDelete: Remediator<SnapshotDeleteParams, { snapshotTimeo
       throw error;
     });
     if (!s) throw new UndoRefusedError(`Snapshot ${after.snapshotId} of ${id} no longer exists: the instance cannot be restored.`);
-    if (s.Status !== 'available') throw new UndoRefusedError(`Snapshot ${after.snapshotId} is ${s.Status}: only an available snapshot can be restored.`);
+    if (s.Status !== 'available') throw new UndoRefusedError(`Snapshot ${after.snapshotId} is ${s.Status}: only an available snapshot can be restored. Try the undo again once it is available; nothing was changed.`);
     const tags = Object.entries(before?.tags ?? params.tags).filter(([k]) => ![STOPPED_AT_TAG, STOP_DECISION_TAG, STOP_DECIDED_AT_TAG].includes(k));
+    const differs = restoreDiffers(spec);
     try {
       await rds.send(
         new RestoreDBInstanceFromDBSnapshotCommand({
@@ -443,10 +615,15 @@ export const snapshotAndDelete: Remediator<SnapshotDeleteParams, { snapshotTimeo
           ...(spec.securityGroups.length ? { VpcSecurityGroupIds: spec.securityGroups } : {}),
           MultiAZ: spec.multiAz,
           ...(spec.availabilityZone ? { AvailabilityZone: spec.availabilityZone } : {}),
-          StorageType: spec.storageType,
-          ...(spec.iops !== undefined ? { Iops: spec.iops } : {}),
-          ...(spec.throughput !== undefined ? { StorageThroughput: spec.throughput } : {}),
+          ...restoreStorage(spec),
           ...(spec.publiclyAccessible !== undefined ? { PubliclyAccessible: spec.publiclyAccessible } : {}),
+          ...(spec.port !== undefined ? { Port: spec.port } : {}),
+          ...(spec.backupRetentionDays !== undefined ? { BackupRetentionPeriod: spec.backupRetentionDays } : {}),
+          ...(spec.backupWindow ? { PreferredBackupWindow: spec.backupWindow } : {}),
+          ...(spec.iamAuth !== undefined ? { EnableIAMDatabaseAuthentication: spec.iamAuth } : {}),
+          ...(spec.logExports?.length ? { EnableCloudwatchLogsExports: spec.logExports } : {}),
+          ...(spec.caCertificate ? { CACertificateIdentifier: spec.caCertificate } : {}),
+          ...(spec.autoMinorUpgrade !== undefined ? { AutoMinorVersionUpgrade: spec.autoMinorUpgrade } : {}),
           Tags: [...copyableTags(Object.fromEntries(tags)), { Key: 'trimtab:restored-from', Value: after.snapshotId }],
         }),
       );
@@ -454,7 +631,10 @@ export const snapshotAndDelete: Remediator<SnapshotDeleteParams, { snapshotTimeo
       if (rdsErrorIs(error, 'DBInstanceAlreadyExists')) throw new UndoRefusedError(`An instance named ${id} exists again: not restored over it (restore the snapshot ${after.snapshotId} under another name).`, { cause: error });
       throw error;
     }
-    return { detail: `Restoring ${id} from ${after.snapshotId} (class ${spec.dbClass}, subnet group ${spec.subnetGroup ?? 'default'}, parameter group ${spec.parameterGroup ?? 'default'}, security groups ${spec.securityGroups.join(', ') || 'default'}, tags copied). It is 'creating' for several minutes; the snapshot is kept.`, after: { restoredFrom: after.snapshotId } };
+    return {
+      detail: `Restoring ${id} from ${after.snapshotId} (class ${spec.dbClass}, subnet group ${spec.subnetGroup ?? 'default'}, parameter group ${spec.parameterGroup ?? 'default'}, security groups ${spec.securityGroups.join(', ') || 'default'}, port, backups, IAM auth, log exports, CA certificate and minor upgrades as before, tags copied). It is 'creating' for several minutes; the snapshot is kept.${differs.length ? ` Differs from before: ${differs.join('; ')}.` : ''}`,
+      after: { restoredFrom: after.snapshotId, ...(differs.length ? { differs } : {}) },
+    };
   },
 };
 

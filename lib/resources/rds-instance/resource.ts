@@ -17,7 +17,7 @@
 import { CloudWatchClient, type MetricDataQuery } from '@aws-sdk/client-cloudwatch';
 import { paginateDescribeDBClusters, paginateDescribeDBInstances, RDSClient, type DBCluster, type DBInstance } from '@aws-sdk/client-rds';
 import { dailyMetricSeries, METRIC_QUERIES_PER_CALL } from '../../aws/metrics.ts';
-import type { RegionContext, ResourceType } from '../../engine/types.ts';
+import type { ActionRecord, RegionContext, ResourceType } from '../../engine/types.ts';
 import { batches } from '../../util/async.ts';
 
 /** DescribeDBInstances/DescribeDBClusters accept MaxRecords 20 to 100 (API reference). */
@@ -28,6 +28,10 @@ const DAY_MS = 86_400_000;
 const SKIPPED_ENGINES = new Set(['neptune', 'docdb']);
 
 export const metricsNeed = (days: number) => `metrics:${days}`;
+/** Detectors that act under an earlier stop decision: enrich reads the records the tags point to. */
+export const DECISIONS_NEED = 'decisions';
+/** The tag that points to the stop decision (an action id); never proof by itself. */
+export const STOP_DECISION_TAG = 'trimtab:stop-decision';
 export const windowDaysOf = (needs: ReadonlySet<string>) => Math.max(0, ...[...needs].filter((n) => n.startsWith('metrics:')).map((n) => Number(n.slice(8))));
 
 /** One UTC day of a database's metrics; null where CloudWatch has no datapoint. */
@@ -48,10 +52,25 @@ export interface RdsMetrics {
   days: RdsDay[];
 }
 
+/**
+ * What the audit trail holds for the action id a database's `trimtab:stop-decision` tag names,
+ * read in enrich (need `decisions`). The tag only points; detectors check the record itself
+ * (lib/resources/rds-instance/decision.ts).
+ */
+export interface DecisionLookup {
+  id: string;
+  /** The record, or null when the audit trail has none with that id. */
+  record: ActionRecord | null;
+  /** The audit trail could not be read: nothing may act under this decision now. */
+  error?: string;
+}
+
 export interface RdsInstance {
   kind: 'instance';
   id: string;
   arn: string;
+  /** DbiResourceId: immutable, unique in the region; a database re-created or restored under the same name gets a new one. */
+  resourceId?: string;
   engine: string;
   engineVersion?: string;
   dbClass: string;
@@ -81,8 +100,22 @@ export interface RdsInstance {
   storageOperation?: { status: string; progress?: number };
   /** When AWS restarts a stopped instance on its own (seven days after the stop). */
   automaticRestartTime?: string;
+  /** Settings undo restores (RestoreDBInstanceFromDBSnapshot) or reports as different. */
+  port?: number;
+  backupRetentionDays?: number;
+  backupWindow?: string;
+  iamAuth?: boolean;
+  logExports?: string[];
+  caCertificate?: string;
+  autoMinorUpgrade?: boolean;
+  monitoringIntervalSeconds?: number;
+  monitoringRoleArn?: string;
+  performanceInsights?: boolean;
+  maxAllocatedGiB?: number;
   tags: Record<string, string>;
   metrics?: RdsMetrics;
+  /** The stop decision its tag points to, as the audit trail holds it (need `decisions`). */
+  decision?: DecisionLookup;
 }
 
 export interface AuroraCluster {
@@ -90,6 +123,7 @@ export interface AuroraCluster {
   id: string;
   arn: string;
   engine: string;
+  engineVersion?: string;
   status: string;
   deletionProtection: boolean;
   serverlessV2?: { minAcu: number; maxAcu: number };
@@ -118,6 +152,7 @@ export function toRdsInstance(i: DBInstance, writers: Map<string, boolean>): Rds
     kind: 'instance',
     id: i.DBInstanceIdentifier!,
     arn: i.DBInstanceArn ?? '',
+    ...(i.DbiResourceId ? { resourceId: i.DbiResourceId } : {}),
     engine: i.Engine ?? 'unknown',
     ...(i.EngineVersion ? { engineVersion: i.EngineVersion } : {}),
     dbClass: i.DBInstanceClass ?? 'unknown',
@@ -148,6 +183,17 @@ export function toRdsInstance(i: DBInstance, writers: Map<string, boolean>): Rds
     },
     ...(storageOp ? { storageOperation: { status: storageOp, ...((i as { StorageOperationPercentProgress?: number }).StorageOperationPercentProgress !== undefined ? { progress: (i as { StorageOperationPercentProgress?: number }).StorageOperationPercentProgress } : {}) } } : {}),
     ...(i.AutomaticRestartTime ? { automaticRestartTime: iso(i.AutomaticRestartTime) } : {}),
+    ...(i.Endpoint?.Port !== undefined ? { port: i.Endpoint.Port } : i.DbInstancePort ? { port: i.DbInstancePort } : {}),
+    ...(i.BackupRetentionPeriod !== undefined ? { backupRetentionDays: i.BackupRetentionPeriod } : {}),
+    ...(i.PreferredBackupWindow ? { backupWindow: i.PreferredBackupWindow } : {}),
+    ...(i.IAMDatabaseAuthenticationEnabled !== undefined ? { iamAuth: i.IAMDatabaseAuthenticationEnabled } : {}),
+    ...(i.EnabledCloudwatchLogsExports?.length ? { logExports: i.EnabledCloudwatchLogsExports } : {}),
+    ...(i.CACertificateIdentifier ? { caCertificate: i.CACertificateIdentifier } : {}),
+    ...(i.AutoMinorVersionUpgrade !== undefined ? { autoMinorUpgrade: i.AutoMinorVersionUpgrade } : {}),
+    ...(i.MonitoringInterval ? { monitoringIntervalSeconds: i.MonitoringInterval } : {}),
+    ...(i.MonitoringRoleArn ? { monitoringRoleArn: i.MonitoringRoleArn } : {}),
+    ...(i.PerformanceInsightsEnabled !== undefined ? { performanceInsights: i.PerformanceInsightsEnabled } : {}),
+    ...(i.MaxAllocatedStorage !== undefined ? { maxAllocatedGiB: i.MaxAllocatedStorage } : {}),
     tags: tagsOf(i.TagList),
   };
 }
@@ -159,6 +205,7 @@ export function toAuroraCluster(c: DBCluster): AuroraCluster {
     id: c.DBClusterIdentifier!,
     arn: c.DBClusterArn ?? '',
     engine: c.Engine ?? 'unknown',
+    ...(c.EngineVersion ? { engineVersion: c.EngineVersion } : {}),
     status: c.Status ?? 'unknown',
     deletionProtection: Boolean(c.DeletionProtection),
     ...(sv2?.MinCapacity !== undefined && sv2.MaxCapacity !== undefined ? { serverlessV2: { minAcu: sv2.MinCapacity, maxAcu: sv2.MaxCapacity } } : {}),
@@ -208,6 +255,31 @@ async function readMetrics(ctx: RegionContext, page: RdsDatabase[], windowDays: 
   });
 }
 
+/**
+ * The records the page's stop-decision tags point to: one audit read per page (ids deduplicated,
+ * ids that are not trimtab action ids never read). A failed read marks those databases (nothing
+ * acts under an unread decision) and never fails the listing.
+ */
+async function readDecisions(ctx: RegionContext, page: RdsDatabase[]): Promise<RdsDatabase[]> {
+  const ids = page.flatMap((db) => (db.kind === 'instance' && db.tags[STOP_DECISION_TAG] ? [db.tags[STOP_DECISION_TAG]] : []));
+  if (ids.length === 0) return page;
+  let records: Map<string, ActionRecord> = new Map();
+  let error: string | undefined;
+  if (!ctx.audit) error = 'no audit trail is connected to this run';
+  else {
+    try {
+      records = await ctx.audit.actions(ids);
+    } catch (e) {
+      error = `the audit trail could not be read (${(e as Error).message ?? String(e)})`;
+    }
+  }
+  return page.map((db) => {
+    if (db.kind !== 'instance' || !db.tags[STOP_DECISION_TAG]) return db;
+    const id = db.tags[STOP_DECISION_TAG];
+    return { ...db, decision: { id, record: records.get(id) ?? null, ...(error ? { error } : {}) } };
+  });
+}
+
 export const rdsInstanceResource: ResourceType<RdsDatabase, RdsPrepared> = {
   id: 'rds-instance',
   title: 'RDS DB instance or Aurora cluster',
@@ -246,7 +318,8 @@ export const rdsInstanceResource: ResourceType<RdsDatabase, RdsPrepared> = {
 
   async enrich(ctx, page, _prepared, needs) {
     const days = windowDaysOf(needs);
-    return days > 0 ? readMetrics(ctx, page, days) : page;
+    const withMetrics = days > 0 ? await readMetrics(ctx, page, days) : page;
+    return needs.has(DECISIONS_NEED) ? readDecisions(ctx, withMetrics) : withMetrics;
   },
 
   ref(db, ctx) {

@@ -2,8 +2,10 @@
  * The RDS part of the "small company" scenario, with hourly AWS/RDS metrics for 30 days.
  * Waste: an idle staging database on gp2, a previous-generation class, an oversized analytics
  * database, a large gp2 database, an Aurora Serverless v2 cluster whose minimum never lets it
- * scale down, an instance trimtab stopped 8 days ago that AWS started again (re-stop), and a
- * saturated database (performance), and one trimtab stopped 35 days ago (snapshot and delete). Traps: an idle read replica, an idle database tagged
+ * scale down, and a saturated database (performance). Traps: two databases carrying trimtab's
+ * stop tags with no audit record behind them (`qa-perf-db`, stopped 8 days ago and restarted by
+ * AWS; `old-reporting-db`, stopped 35 days ago): a tag is never a decision, so neither is
+ * re-stopped or offered for deletion (tests record real decisions when they need one); an idle read replica, an idle database tagged
  * trimtab:skip, an idle database mid-backup (backing-up), an idle database created 3 days ago,
  * an idle database with deletion protection (stop yes, delete no), the writer of an Aurora
  * cluster, a gp2 database whose storage is still optimizing, a burstable (t3) database with

@@ -18,6 +18,7 @@
  * DBSnapshotAlreadyExists, InvalidParameterCombination, …); the SDK names some `…Fault`.
  * Listings page with Marker and refuse MaxRecords outside 20–100.
  */
+import { createHash } from 'node:crypto';
 import { awsError, paginate, tagList, type AccountState, type OperationEnv, type Sandbox, type SandboxService } from '../sandbox.ts';
 
 const MINUTE = 60_000;
@@ -49,6 +50,14 @@ export interface Phase {
 
 export interface SandboxDbInstance {
   id: string;
+  /** DbiResourceId; absent in older saved states: derived from the identifier and the create time. */
+  resourceId?: string;
+  port?: number;
+  backupRetentionDays?: number;
+  iamAuth?: boolean;
+  logExports?: string[];
+  caCertificate?: string;
+  autoMinorUpgrade?: boolean;
   engine: string;
   engineVersion: string;
   dbClass: string;
@@ -171,6 +180,36 @@ export function settleInstance(sandbox: Sandbox, i: SandboxDbInstance, now: numb
   }
 }
 
+/** RDS's DbiResourceId shape (`db-` and 26 upper-case letters and digits), stable for one instance, new for a re-created one. */
+export function dbiResourceIdOf(i: Pick<SandboxDbInstance, 'id' | 'createTime' | 'resourceId'>): string {
+  if (i.resourceId) return i.resourceId;
+  const digest = createHash('sha256').update(`${i.id}|${i.createTime}`).digest();
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  return `db-${Array.from(digest.subarray(0, 26), (b) => alphabet[b % 32]).join('')}`;
+}
+
+/** gp3 below this size has a fixed baseline: RDS refuses Iops/StorageThroughput (none for SQL Server). */
+export function gp3ThresholdGiBOf(engine: string): number | undefined {
+  if (engine.startsWith('sqlserver')) return undefined;
+  return engine.startsWith('oracle') ? 200 : 400;
+}
+
+function refuseGp3Provisioning(engine: string, storageType: string | undefined, allocatedGiB: number, iops: unknown, throughput: unknown) {
+  if (storageType !== 'gp3' || (iops === undefined && throughput === undefined)) return;
+  const threshold = gp3ThresholdGiBOf(engine);
+  if (threshold !== undefined && allocatedGiB < threshold) {
+    throw awsError('InvalidParameterCombination', `You can't specify IOPS or storage throughput for engine ${engine} and a storage size less than ${threshold}.`);
+  }
+}
+
+/** The sandbox's own copy of the zero-ACU version rule (lib/resources/rds-instance/classes.ts has trimtab's). */
+function zeroMinCapacityVersion(engine: string, version: string): boolean {
+  const pg = engine === 'aurora-postgresql' ? /^(\d+)\.(\d+)/.exec(version) : null;
+  if (pg) return Number(pg[1]) > 16 || Number(pg[2]) >= ({ 13: 15, 14: 12, 15: 7, 16: 3 } as Record<string, number>)[pg[1]];
+  const my = engine === 'aurora-mysql' ? /mysql_aurora\.(\d+)\.(\d+)/.exec(version) : null;
+  return Boolean(my && (Number(my[1]) > 3 || (Number(my[1]) === 3 && Number(my[2]) >= 8)));
+}
+
 function currentStatus(i: SandboxDbInstance): string {
   return i.phases?.length ? i.phases[0].status : i.status;
 }
@@ -196,11 +235,13 @@ function describeInstance(i: SandboxDbInstance, env: OperationEnv) {
   return {
     DBInstanceIdentifier: i.id,
     DBInstanceArn: arnOf(env.region, env.account.id, 'db', i.id),
+    DbiResourceId: dbiResourceIdOf(i),
     DBInstanceClass: i.dbClass,
     Engine: i.engine,
     EngineVersion: i.engineVersion,
     DBInstanceStatus: status,
-    ...(status === 'available' || status === 'storage-optimization' || status === 'modifying' || status === 'backing-up' ? { Endpoint: { Address: `${i.id}.c0ffee12abcd.${env.region}.rds.amazonaws.com`, Port: i.engine.includes('postgres') ? 5432 : 3306 } } : {}),
+    ...(status === 'available' || status === 'storage-optimization' || status === 'modifying' || status === 'backing-up' ? { Endpoint: { Address: `${i.id}.c0ffee12abcd.${env.region}.rds.amazonaws.com`, Port: i.port ?? (i.engine.includes('postgres') ? 5432 : 3306) } } : {}),
+    DbInstancePort: i.port ?? 0,
     AllocatedStorage: i.allocatedGiB,
     StorageType: i.storageType,
     ...(i.iops !== undefined ? { Iops: i.iops } : {}),
@@ -211,7 +252,11 @@ function describeInstance(i: SandboxDbInstance, env: OperationEnv) {
     AvailabilityZone: i.availabilityZone,
     PreferredMaintenanceWindow: i.maintenanceWindow,
     PreferredBackupWindow: '03:00-03:30',
-    BackupRetentionPeriod: 7,
+    BackupRetentionPeriod: i.backupRetentionDays ?? 7,
+    IAMDatabaseAuthenticationEnabled: i.iamAuth ?? false,
+    ...(i.logExports?.length ? { EnabledCloudwatchLogsExports: i.logExports } : {}),
+    CACertificateIdentifier: i.caCertificate ?? 'rds-ca-rsa2048-g1',
+    AutoMinorVersionUpgrade: i.autoMinorUpgrade ?? true,
     DBSubnetGroup: { DBSubnetGroupName: i.subnetGroup, VpcId: 'vpc-0a1b2c3d', SubnetGroupStatus: 'Complete' },
     DBParameterGroups: [{ DBParameterGroupName: i.parameterGroup, ParameterApplyStatus: 'in-sync' }],
     VpcSecurityGroups: i.securityGroups.map((g) => ({ VpcSecurityGroupId: g, Status: 'active' })),
@@ -359,7 +404,8 @@ export const rdsService: SandboxService = {
       if (!id || !/^[a-zA-Z][a-zA-Z0-9-]{0,254}$/.test(id) || id.includes('--') || id.endsWith('-')) throw awsError('InvalidParameterValue', `Invalid snapshot identifier: ${id}`);
       if (state.snapshots[id]) throw awsError('DBSnapshotAlreadyExists', `Cannot create the snapshot because a snapshot with the identifier ${id} already exists.`);
       const status = currentStatus(i);
-      if (status !== 'available' && status !== 'stopped') throw awsError('InvalidDBInstanceState', `Cannot create a snapshot because the database instance ${i.id} is not currently in the available state.`);
+      // CreateDBSnapshotCommand.d.ts: "The source DB instance must be in the available or storage-optimization state."
+      if (status !== 'available' && status !== 'storage-optimization') throw awsError('InvalidDBInstanceState', `Cannot create a snapshot because the database instance ${i.id} is not currently in the available state.`);
       const availableAt = later(env, RDS_DURATIONS.snapshotBase + i.allocatedGiB * RDS_DURATIONS.snapshotPerGiB);
       state.snapshots[id] = {
         id,
@@ -386,13 +432,36 @@ export const rdsService: SandboxService = {
       const i = instanceOf(state, input.DBInstanceIdentifier);
       if (i.deletionProtection) throw awsError('InvalidParameterCombination', 'Cannot delete protected DB Instance, please disable deletion protection and try again.');
       if (!input.SkipFinalSnapshot && !input.FinalDBSnapshotIdentifier) throw awsError('InvalidParameterCombination', 'FinalDBSnapshotIdentifier is required unless SkipFinalSnapshot is specified.');
+      if (input.SkipFinalSnapshot && input.FinalDBSnapshotIdentifier) throw awsError('InvalidParameterCombination', 'FinalDBSnapshotIdentifier can not be specified when deleting with SkipFinalSnapshot.');
+      const finalId: string | undefined = input.SkipFinalSnapshot ? undefined : input.FinalDBSnapshotIdentifier;
+      if (finalId && (!/^[a-zA-Z][a-zA-Z0-9-]{0,254}$/.test(finalId) || finalId.includes('--') || finalId.endsWith('-'))) throw awsError('InvalidParameterValue', `Invalid snapshot identifier: ${finalId}`);
+      if (finalId && state.snapshots[finalId]) throw awsError('DBSnapshotAlreadyExists', `Cannot create the snapshot because a snapshot with the identifier ${finalId} already exists.`);
       const status = currentStatus(i);
       if (status === 'deleting') throw awsError('InvalidDBInstanceState', `Instance ${i.id} is already being deleted.`);
       if (!['available', 'stopped', 'backing-up', 'storage-optimization', 'failed', 'incompatible-parameters'].includes(status)) throw awsError('InvalidDBInstanceState', `Instance ${i.id} is ${status}; it cannot be deleted now.`);
       if (i.clusterId && state.clusters[i.clusterId]?.members.find((m) => m.id === i.id)?.writer && (state.clusters[i.clusterId]?.members.length ?? 0) > 1) {
         throw awsError('InvalidDBClusterStateFault', `Cannot delete the writer instance ${i.id} of cluster ${i.clusterId} while it has readers.`);
       }
-      i.phases = [{ status: 'deleting', until: later(env, RDS_DURATIONS.deleting) }];
+      let deletingUntil = later(env, RDS_DURATIONS.deleting);
+      if (finalId) {
+        // The final snapshot is taken first; the instance stays 'deleting' until it is available.
+        const availableAt = later(env, RDS_DURATIONS.snapshotBase + i.allocatedGiB * RDS_DURATIONS.snapshotPerGiB);
+        state.snapshots[finalId] = {
+          id: finalId,
+          instanceId: i.id,
+          engine: i.engine,
+          engineVersion: i.engineVersion,
+          allocatedGiB: i.allocatedGiB,
+          storageType: i.storageType,
+          status: 'creating',
+          createdAt: env.now.toISOString(),
+          availableAt,
+          visibleAt: new Date(env.now.getTime() + env.sandbox.timing.consistencyMs).toISOString(),
+          tags: {},
+        };
+        if (Date.parse(availableAt) > Date.parse(deletingUntil)) deletingUntil = availableAt;
+      }
+      i.phases = [{ status: 'deleting', until: deletingUntil }];
       i.then = 'deleted';
       delete i.stoppedAt;
       const out = { DBInstance: describeInstance(i, env) };
@@ -406,6 +475,7 @@ export const rdsService: SandboxService = {
       const s = state.snapshots[input.DBSnapshotIdentifier];
       if (!s || Date.parse(s.visibleAt) > env.now.getTime()) throw awsError('DBSnapshotNotFound', `DBSnapshot ${input.DBSnapshotIdentifier} not found.`, 404);
       if (s.status !== 'available') throw awsError('InvalidDBSnapshotState', `Snapshot ${s.id} is ${s.status}, not available.`);
+      refuseGp3Provisioning(s.engine, input.StorageType ?? s.storageType, input.AllocatedStorage ?? s.allocatedGiB, input.Iops, input.StorageThroughput);
       const i: SandboxDbInstance = {
         id: input.DBInstanceIdentifier,
         engine: s.engine,
@@ -426,6 +496,12 @@ export const rdsService: SandboxService = {
         parameterGroup: input.DBParameterGroupName ?? `default.${s.engine}`,
         securityGroups: input.VpcSecurityGroupIds ?? ['sg-default'],
         maintenanceWindow: 'sun:05:00-sun:05:30',
+        ...(input.Port !== undefined ? { port: input.Port } : {}),
+        ...(input.BackupRetentionPeriod !== undefined ? { backupRetentionDays: input.BackupRetentionPeriod } : {}),
+        ...(input.EnableIAMDatabaseAuthentication !== undefined ? { iamAuth: input.EnableIAMDatabaseAuthentication } : {}),
+        ...(input.EnableCloudwatchLogsExports?.length ? { logExports: input.EnableCloudwatchLogsExports } : {}),
+        ...(input.CACertificateIdentifier ? { caCertificate: input.CACertificateIdentifier } : {}),
+        ...(input.AutoMinorVersionUpgrade !== undefined ? { autoMinorUpgrade: input.AutoMinorVersionUpgrade } : {}),
         tags: Object.fromEntries((input.Tags ?? []).map((t: { Key: string; Value?: string }) => [t.Key, t.Value ?? ''])),
       };
       state.instances[i.id] = i;
@@ -446,6 +522,7 @@ export const rdsService: SandboxService = {
         }
         if (i.storageType === 'gp3' && input.StorageType === 'gp3' && input.Iops === undefined) throw awsError('InvalidParameterCombination', `DB instance ${i.id} already uses gp3 storage.`);
         if (input.StorageType && !['gp2', 'gp3', 'io1', 'io2', 'standard'].includes(input.StorageType)) throw awsError('InvalidParameterValue', `Invalid storage type: ${input.StorageType}`);
+        refuseGp3Provisioning(i.engine, input.StorageType ?? i.storageType, input.AllocatedStorage ?? i.allocatedGiB, input.Iops, input.StorageThroughput);
       }
       if (input.DBInstanceClass && !/^db\.[a-z0-9]+\.[0-9]*x?[a-z]+$/.test(input.DBInstanceClass)) throw awsError('InvalidParameterValue', `Invalid DB instance class: ${input.DBInstanceClass}`);
       if (input.ApplyImmediately) {
@@ -496,6 +573,8 @@ export const rdsService: SandboxService = {
         const min = sv2.MinCapacity ?? c.minAcu;
         const max = sv2.MaxCapacity ?? c.maxAcu;
         const valid = (v: number | undefined) => v !== undefined && v >= 0 && v <= 256 && Math.round(v * 2) === v * 2;
+        // Aurora User Guide, "Scaling to Zero ACUs": 0 only on engine versions with automatic pause.
+        if (min === 0 && !zeroMinCapacityVersion(c.engine, c.engineVersion)) throw awsError('InvalidParameterValue', `Serverless v2 MinCapacity 0 (automatic pause) is not supported for ${c.engine} version ${c.engineVersion}.`);
         if (!valid(min) || !valid(max) || min! > max! || max! < 1) throw awsError('InvalidParameterValue', `Invalid Serverless v2 scaling configuration: MinCapacity ${min}, MaxCapacity ${max} (0 to 256 in steps of 0.5, MaxCapacity at least 1 and not below MinCapacity).`);
         c.minAcu = min;
         c.maxAcu = max;

@@ -2,7 +2,7 @@
  * rds-instance detectors and class/price helpers: pure, over hand-built databases.
  */
 import { describe, expect, it } from 'vitest';
-import type { DetectEnv, Detection } from '../../../../lib/engine/types.ts';
+import type { ActionRecord, DetectEnv, Detection } from '../../../../lib/engine/types.ts';
 import { classSpec, gp3Included, instanceMonthly, nextSmallerClass, storageMonthly, successorOf } from '../../../../lib/resources/rds-instance/classes.ts';
 import {
   auroraServerlessMinCapacity,
@@ -38,6 +38,7 @@ function instance(over: Partial<RdsInstance> = {}): RdsInstance {
     kind: 'instance',
     id: 'db1',
     arn: 'arn:aws:rds:us-east-1:1:db:db1',
+    resourceId: 'db-AAAAAAAAAAAAAAAAAAAAAAAAAA',
     engine: 'mysql',
     dbClass: 'db.m5.large',
     status: 'available',
@@ -54,6 +55,37 @@ function instance(over: Partial<RdsInstance> = {}): RdsInstance {
     ...over,
   };
 }
+
+const DECISION = 'act-mhg0abcd-0123abcd';
+
+/** The audit record of an approved, verified stop of `db` decided at `at`: what a real stop leaves. */
+function stopRecord(db: RdsInstance, at: string, over: Partial<ActionRecord> = {}): ActionRecord {
+  return {
+    id: DECISION,
+    findingId: 'f1',
+    policy: 'rds-idle-stop',
+    resource: { type: 'rds-instance', id: db.id, arn: db.arn, account: '1', region: 'us-east-1', tags: {} },
+    action: 'stop-db-instance',
+    summary: `Stop ${db.id}`,
+    params: { dbInstanceIdentifier: db.id, arn: db.arn, dbiResourceId: db.resourceId },
+    planHash: 'h1',
+    mode: 'approval',
+    actor: 'dba@example.com',
+    status: 'verified',
+    transitions: [
+      { status: 'planned', at },
+      { status: 'applied', at },
+      { status: 'verified', at },
+    ],
+    before: { instance: db },
+    estimatedMonthlySavingsUsd: 124.83,
+    undo: { supported: 'yes', how: 'start it' },
+    ...over,
+  };
+}
+
+/** The database as enrich hands it to detectors: its decision tag resolved against the audit trail. */
+const withDecision = (db: RdsInstance, record: ActionRecord | null): RdsInstance => ({ ...db, decision: { id: db.tags['trimtab:stop-decision'], record } });
 
 const detect = (d: { detect?: (...a: any[]) => unknown }, db: unknown, options: Record<string, unknown>) => d.detect!(db, options, env) as Detection | undefined;
 
@@ -112,35 +144,115 @@ describe('idle-db-instance', () => {
     expect(detect(idleDbInstance, instance({ status: 'backing-up' }), options)!.evidence.protection).toMatch(/status is backing-up/);
   });
 
-  it('with stoppedByTrimtab, flags only instances trimtab stopped at least N days ago', () => {
+  it('with stoppedByTrimtab, flags only instances stopped under a verified decision at least N days old', () => {
     const options = { days: 30, stoppedByTrimtab: true };
-    const old = instance({ status: 'stopped', metrics: undefined, tags: { 'trimtab:stopped-at': '2026-10-01T00:00:00.000Z' } });
-    expect(detect(idleDbInstance, old, options)!.evidence.stoppedDays).toBe(45);
-    expect(detect(idleDbInstance, instance({ status: 'stopped', metrics: undefined, tags: { 'trimtab:stopped-at': '2026-11-01T00:00:00.000Z' } }), options)).toBeUndefined();
+    const tags = { 'trimtab:stopped-at': '2026-10-01T00:00:00.000Z', 'trimtab:stop-decision': DECISION };
+    const old = instance({ status: 'stopped', metrics: undefined, tags });
+    expect(detect(idleDbInstance, withDecision(old, stopRecord(old, '2026-10-01T00:00:00.000Z')), options)!.evidence.stoppedDays).toBe(45);
+    expect(detect(idleDbInstance, withDecision(old, stopRecord(old, '2026-11-01T00:00:00.000Z')), options)).toBeUndefined();
     expect(detect(idleDbInstance, instance({ status: 'stopped', metrics: undefined }), options)).toBeUndefined();
     expect(detect(idleDbInstance, instance(), options)).toBeUndefined();
   });
 
-  it('counts from the stop decision, not from the last weekly re-stop', () => {
-    const tags = { 'trimtab:stopped-at': '2026-11-13T00:00:00.000Z', 'trimtab:stop-decided-at': '2026-10-06T12:00:00.000Z', 'trimtab:stop-decision': 'act-1' };
-    const d = detect(idleDbInstance, instance({ status: 'stopped', metrics: undefined, tags }), { days: 30, stoppedByTrimtab: true })!;
-    expect(d.evidence).toMatchObject({ stoppedDays: 40, stopDecision: 'act-1' });
+  it('counts from the decision record, not from the last weekly re-stop nor a decided-at tag', () => {
+    const tags = { 'trimtab:stopped-at': '2026-11-13T00:00:00.000Z', 'trimtab:stop-decided-at': '2020-01-01T00:00:00.000Z', 'trimtab:stop-decision': DECISION };
+    const db = instance({ status: 'stopped', metrics: undefined, tags });
+    const d = detect(idleDbInstance, withDecision(db, stopRecord(db, '2026-10-06T12:00:00.000Z')), { days: 30, stoppedByTrimtab: true })!;
+    expect(d.evidence).toMatchObject({ stoppedDays: 40, stopDecision: DECISION, decisionVerified: true });
+    expect(d.status).toBeUndefined();
+  });
+
+  it('protects a stopped instance whose decision tags are forged, never asking to delete it', () => {
+    // Prepare: stopped-at and decided-at garbage or old, a decision id with no record (the attack of issue 24).
+    const options = { days: 30, stoppedByTrimtab: true };
+    const forged = instance({ status: 'stopped', metrics: undefined, tags: { 'trimtab:stopped-at': 'yesterday-ish', 'trimtab:stop-decided-at': 'garbage', 'trimtab:stop-decision': 'act-nobody-approved-this' } });
+    // Act
+    const d = detect(idleDbInstance, withDecision(forged, null), options)!;
+    // Assess
+    expect(d.status).toBe('protected');
+    expect(d.evidence.protection).toMatch(/names act-nobody-approved-this, but the audit trail holds no such action/);
+    expect(d.reason).not.toMatch(/Stopped by trimtab/);
+  });
+
+  it('judges an available instance with an unverified decision tag on its use, not as re-stop territory', () => {
+    const db = instance({ tags: { 'trimtab:stop-decision': 'act-nobody-approved-this', 'trimtab:stopped-at': '2026-11-01T00:00:00.000Z' } });
+    expect(detect(idleDbInstance, withDecision(db, null), { days: 14, stoppedByTrimtab: false })!.status).toBeUndefined();
+    expect(detect(idleDbInstance, withDecision(db, stopRecord(db, '2026-11-01T00:00:00.000Z')), { days: 14, stoppedByTrimtab: false })).toBeUndefined();
   });
 });
 
 describe('auto-started-db-instance', () => {
-  const tags = { 'trimtab:stopped-at': '2026-11-05T00:00:00.000Z', 'trimtab:stop-decision': 'act-1', 'trimtab:stop-decided-at': '2026-11-05T00:00:00.000Z' };
+  const tags = { 'trimtab:stopped-at': '2026-11-05T00:00:00.000Z', 'trimtab:stop-decision': DECISION, 'trimtab:stop-decided-at': '2026-11-05T00:00:00.000Z' };
+  const restarted = (over: Partial<RdsInstance> = {}, record?: Partial<ActionRecord> | null) => {
+    const db = instance({ tags, ...over });
+    return withDecision(db, record === null ? null : stopRecord(db, '2026-11-05T00:00:00.000Z', record));
+  };
 
-  it('flags an instance AWS restarted 7 days after trimtab stopped it, under the recorded decision', () => {
-    const d = detect(autoStartedDbInstance, instance({ tags }), { maxWeeks: 8 })!;
+  it('flags an instance AWS restarted 7 days after trimtab stopped it, under the decision verified in the audit trail', () => {
+    const d = detect(autoStartedDbInstance, restarted(), { maxWeeks: 8 })!;
     expect(d.status).toBeUndefined();
-    expect(d.evidence).toMatchObject({ decision: 'act-1', autoStartedAbout: '2026-11-12T00:00:00.000Z' });
+    expect(d.evidence).toMatchObject({ decision: DECISION, decidedBy: 'dba@example.com', autoStartedAbout: '2026-11-12T00:00:00.000Z' });
   });
 
   it('leaves alone an instance started before the 7 days (a person did) or used since the restart', () => {
-    expect(detect(autoStartedDbInstance, instance({ tags: { ...tags, 'trimtab:stopped-at': '2026-11-10T00:00:00.000Z' } }), { maxWeeks: 8 })).toBeUndefined();
-    const used = instance({ tags, metrics: { windowDays: 14, days: days(14, {}).map((x) => (x.day === '2026-11-13' ? { ...x, connectionsMax: 3 } : x)) } });
+    expect(detect(autoStartedDbInstance, restarted({ tags: { ...tags, 'trimtab:stopped-at': '2026-11-10T00:00:00.000Z' } }), { maxWeeks: 8 })).toBeUndefined();
+    const used = restarted({ metrics: { windowDays: 14, days: days(14, {}).map((x) => (x.day === '2026-11-13' ? { ...x, connectionsMax: 3 } : x)) } });
     expect(detect(autoStartedDbInstance, used, { maxWeeks: 8 })).toBeUndefined();
+  });
+
+  it('protects a busy instance whose decision tags name no audit record (forged tags)', () => {
+    // Prepare: the attack: stop tags set by anyone who may tag, on a busy database.
+    const busy = instance({ tags: { 'trimtab:stopped-at': '2026-11-08T00:00:00.000Z', 'trimtab:stop-decision': 'act-nobody-approved-this', 'trimtab:stop-decided-at': '2026-11-08T00:00:00.000Z' }, metrics: { windowDays: 8, days: days(8, { connectionsMax: 200, cpuP95: 93 }) } });
+    // Act
+    const d = detect(autoStartedDbInstance, withDecision(busy, null), { maxWeeks: 8 })!;
+    // Assess
+    expect(d.status).toBe('protected');
+    expect(d.evidence.protection).toMatch(/holds no such action: a tag alone is never a decision/);
+  });
+
+  it('protects an instance carrying a real decision copied from another database (another ARN)', () => {
+    const other = instance({ id: 'db2', arn: 'arn:aws:rds:us-east-1:1:db:db2', resourceId: 'db-BBBBBBBBBBBBBBBBBBBBBBBBBB' });
+    const d = detect(autoStartedDbInstance, withDecision(instance({ tags }), stopRecord(other, '2026-11-05T00:00:00.000Z')), { maxWeeks: 8 })!;
+    expect(d.status).toBe('protected');
+    expect(d.evidence.protection).toMatch(/made for arn:aws:rds:us-east-1:1:db:db2, not arn:aws:rds:us-east-1:1:db:db1/);
+  });
+
+  it('protects an instance restored from a snapshot under the same name: same ARN, new DbiResourceId', () => {
+    const original = instance({ tags });
+    const restored = withDecision(instance({ tags, resourceId: 'db-RESTOREDRESTOREDRESTORED12' }), stopRecord(original, '2026-11-05T00:00:00.000Z'));
+    const d = detect(autoStartedDbInstance, restored, { maxWeeks: 8 })!;
+    expect(d.status).toBe('protected');
+    expect(d.evidence.protection).toMatch(/DbiResourceId db-AAAAAAAAAAAAAAAAAAAAAAAAAA; db1 is now db-RESTOREDRESTOREDRESTORED12/);
+  });
+
+  it('protects under a decision that was undone, failed, or is another kind of action', () => {
+    expect(detect(autoStartedDbInstance, restarted({}, { status: 'undone' }), { maxWeeks: 8 })!.evidence.protection).toMatch(/was undone/);
+    expect(detect(autoStartedDbInstance, restarted({}, { status: 'failed' }), { maxWeeks: 8 })!.evidence.protection).toMatch(/is failed, not a verified stop/);
+    expect(detect(autoStartedDbInstance, restarted({}, { action: 'modify-storage-gp3' }), { maxWeeks: 8 })!.evidence.protection).toMatch(/modify-storage-gp3 action, not a stop-db-instance/);
+  });
+
+  it('protects, and says why, when stopped-at is not a date; maxWeeks counts from the record whatever decided-at says', () => {
+    // Prepare
+    const garbage = restarted({ tags: { ...tags, 'trimtab:stopped-at': 'not-a-date' } });
+    const oldDecision = withDecision(instance({ tags: { ...tags, 'trimtab:stop-decided-at': 'garbage' } }), stopRecord(instance({ tags }), '2026-08-01T00:00:00.000Z'));
+    // Act
+    const a = () => detect(autoStartedDbInstance, garbage, { maxWeeks: 8 });
+    const b = detect(autoStartedDbInstance, oldDecision, { maxWeeks: 8 })!;
+    // Assess: no exception (it would abort the region's listing), no NaN weeks.
+    expect(a).not.toThrow();
+    expect(a()!.status).toBe('protected');
+    expect(a()!.evidence.protection).toMatch(/trimtab:stopped-at is "not-a-date", not a date/);
+    expect(b.status).toBe('protected');
+    expect(b.evidence.protection).toMatch(/is 15 weeks old \(maxWeeks 8\)/);
+  });
+
+  it('keeps the last complete metrics day in the usage window, however recent stopped-at claims the stop was', () => {
+    // Prepare: a real decision; stopped-at set so the restart falls today; the database was busy yesterday.
+    const stoppedAt = new Date(NOW.getTime() - 7 * 86_400_000 - 3_600_000).toISOString();
+    const busyYesterday = days(8, {}).map((x, i, all) => (i === all.length - 1 ? { ...x, connectionsMax: 150 } : x));
+    const db = restarted({ tags: { ...tags, 'trimtab:stopped-at': stoppedAt }, metrics: { windowDays: 8, days: busyYesterday } });
+    // Act + Assess
+    expect(detect(autoStartedDbInstance, db, { maxWeeks: 8 })).toBeUndefined();
   });
 });
 
@@ -222,6 +334,19 @@ describe('aurora-serverless-min-capacity', () => {
     expect(detect(auroraServerlessMinCapacity, cluster({ metrics: { windowDays: 14, days: days(14, { capacityMaxAcu: 12, cpuP95: 6 }) } }), options)).toBeUndefined();
     expect(detect(auroraServerlessMinCapacity, cluster({ metrics: { windowDays: 14, days: days(14, { capacityMaxAcu: 8, cpuP95: 60 }) } }), options)).toBeUndefined();
     expect(detect(auroraServerlessMinCapacity, cluster({ serverlessV2: { minAcu: 0.5, maxAcu: 4 }, metrics: { windowDays: 14, days: days(14, { capacityMaxAcu: 0.5 }) } }), options)).toBeUndefined();
+  });
+
+  it('proposes 0 ACU with floorAcu 0 only on engine versions that support automatic pause', () => {
+    // Prepare: a 0.5 ACU minimum that binds every day.
+    const low = (engineVersion: string, engine = 'aurora-postgresql') => cluster({ engine, engineVersion, serverlessV2: { minAcu: 0.5, maxAcu: 8 }, metrics: { windowDays: 14, days: days(14, { capacityMaxAcu: 0.5, cpuP95: 5 }) } });
+    const zero = { ...options, floorAcu: 0 };
+    // Act + Assess
+    expect(detect(auroraServerlessMinCapacity, low('16.4'), zero)!.evidence.candidate).toBe(0);
+    expect(detect(auroraServerlessMinCapacity, low('8.0.mysql_aurora.3.08.0', 'aurora-mysql'), zero)!.evidence.candidate).toBe(0);
+    // AWS refuses MinCapacity 0 on these versions: 0.5 is already their lowest minimum.
+    expect(detect(auroraServerlessMinCapacity, low('15.4'), zero)).toBeUndefined();
+    expect(detect(auroraServerlessMinCapacity, low('8.0.mysql_aurora.3.05.2', 'aurora-mysql'), zero)).toBeUndefined();
+    expect(detect(auroraServerlessMinCapacity, low('13.9'), zero)).toBeUndefined();
   });
 });
 
