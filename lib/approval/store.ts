@@ -28,6 +28,8 @@ export type ApprovalStatus =
   | 'not-approved' // rejected or timed out, recorded
   | 'failed';
 
+import type { ApprovalSeal } from './seal.ts';
+
 export interface ApprovalDecision {
   decision: 'approve' | 'reject';
   /** The approver's address (from the signed link) or `cli:<user>`. */
@@ -103,6 +105,8 @@ export interface ApprovalRecord {
   askedAt?: string;
   /** When the links (and the wait) expire. */
   expiresAt?: string;
+  /** What the approvers were asked to approve, signed at Ask (lib/approval/seal.ts); Apply refuses a record that no longer matches. */
+  seal?: ApprovalSeal;
   /** null after a decision was rolled back (the task token could not be sent). */
   decision?: ApprovalDecision | null;
   /**

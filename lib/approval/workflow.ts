@@ -16,6 +16,7 @@ import { InvalidEventError, TrimtabError, awsErrorName, errorMessage } from '../
 import { shortHash } from '../util/hash.ts';
 import { approvalRequestEmail, neutralise, outcomeEmail, type Mailer } from './email.ts';
 import { linkUrl, signLink, type Decision } from './links.ts';
+import { checkSeal, sealApproval, TamperedApprovalError } from './seal.ts';
 import { OUTCOMES, WORKFLOW_ERRORS } from './state-machine.ts';
 import { APPROVAL_ID, ApprovalNotFoundError, type ActionSummary, type ApprovalDecision, type ApprovalRecord, type ApprovalStatus, type ApprovalStore } from './store.ts';
 
@@ -174,9 +175,11 @@ export async function askApprovers(deps: WorkflowDeps, input: { approvalId: stri
   const record = await load(deps, input.approvalId);
   const now = deps.now();
   const expiresAt = new Date(now.getTime() + record.timeoutSeconds * 1000);
-  const ok = await deps.store.update(input.approvalId, { status: 'waiting', taskToken: input.taskToken, askedAt: now.toISOString(), expiresAt: expiresAt.toISOString() }, ['recorded', 'waiting']);
-  if (!ok) throw new ApprovalStateError(`Approval ${input.approvalId} is '${record.status}', not waiting for approvers.`);
   const secret = await deps.secret();
+  // Signed before anyone is asked: Apply changes only what this seal covers (lib/approval/seal.ts).
+  const seal = sealApproval(record, secret);
+  const ok = await deps.store.update(input.approvalId, { status: 'waiting', taskToken: input.taskToken, askedAt: now.toISOString(), expiresAt: expiresAt.toISOString(), seal }, ['recorded', 'waiting']);
+  if (!ok) throw new ApprovalStateError(`Approval ${input.approvalId} is '${record.status}', not waiting for approvers.`);
   const stored = { ...record, expiresAt: expiresAt.toISOString() };
   const link = (decision: Decision, recipient: string) => linkUrl(deps.baseUrl, record.approvalId, signLink({ approvalId: record.approvalId, decision, recipient, expiresAt }, secret));
   // One email per approver: each link names its recipient, so the record says who decided.
@@ -208,6 +211,14 @@ export async function applyApproved(deps: WorkflowDeps, input: { approvalId: str
   if (!deps.engine) throw new TrimtabError('The apply step needs the engine (clients and audit store).');
   const record = await load(deps, input.approvalId);
   if (!record.decision || record.decision.decision !== 'approve') throw new ApprovalStateError(`Approval ${input.approvalId} was not approved (status '${record.status}').`);
+  // Before anything else: the record must still say exactly what the approvers were asked (the seal
+  // made at Ask), and every plan hash must match its params. Otherwise refuse; the workflow records why.
+  try {
+    checkSeal(record, await deps.secret());
+  } catch (error) {
+    if (error instanceof TamperedApprovalError) deps.log?.('approval record changed after the approvers were asked: nothing applied', { approvalId: record.approvalId, error: errorMessage(error) });
+    throw error;
+  }
   // waitUntil is always in the answer (null: go on): the state machine's ResultSelector reads it.
   const counts = (actions: ActionSummary[], waitUntil: string | null = null) => ({ approvalId: record.approvalId, applied: actions.filter((a) => a.status === 'verified' || a.status === 'applied').length, failed: actions.filter((a) => a.status === 'failed').length, waitUntil });
   // Outside the action's maintenance window: nothing is applied; the workflow waits for the opening (a Wait state).

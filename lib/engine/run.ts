@@ -12,7 +12,7 @@ import { newActionId } from '../audit/store.ts';
 import type { Policy } from '../policy/load.ts';
 import { detectors, remediators, resourceTypes } from '../resources/registry.ts';
 import { pricesWith, usd } from '../savings/prices.ts';
-import { ActionInProgressError, ProtectedResourceError, errorMessage } from '../util/errors.ts';
+import { ActionInProgressError, ProtectedResourceError, TrimtabError, errorMessage } from '../util/errors.ts';
 import { shortHash } from '../util/hash.ts';
 import { systemClock, type Clock } from '../util/clock.ts';
 import { attachSecondOpinion, newSecondOpinionRun, type SecondOpinionRun } from '../compute-optimizer/second-opinion.ts';
@@ -116,7 +116,10 @@ export interface EngineDeps {
 
 /** The clients that act in `account`: the deps' own, or the member account's (deps.accountClients). */
 export async function clientsForAccount(deps: Pick<EngineDeps, 'account' | 'clients' | 'accountClients'>, account: string | undefined): Promise<AwsClients> {
-  if (!account || account === deps.account || !deps.accountClients) return deps.clients;
+  if (!account || account === deps.account) return deps.clients;
+  // Never the hub's own clients for another account's resource: a name such as an RDS identifier may
+  // exist in both, and the hub would change its own.
+  if (!deps.accountClients) throw new TrimtabError(`The resource is in account ${account}, but this run has no way into it (no member role: lib/org); nothing was changed.`);
   return deps.accountClients(account);
 }
 
