@@ -114,6 +114,12 @@ export interface ApprovalRecord {
    * updated by Verify. Kept here, not only in the audit store, so every step function reads it.
    */
   actions?: ActionSummary[];
+  /**
+   * The change Apply is part-way through (one change, or one step of it, per invocation): named
+   * before the engine writes anything, so a retried or resumed Apply continues this same action
+   * record and never starts a second one.
+   */
+  inProgress?: { findingId: string; actionId: string; resumeAt?: string } | null;
   verification?: { verified: number; failed: number };
   notApproved?: { reason: 'rejected' | 'timed-out'; detail: string };
   error?: { Error: string; Cause: string };

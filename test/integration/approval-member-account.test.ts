@@ -27,6 +27,15 @@ policies:
     approval: { approvers: [oncall@example.com] }
 `;
 
+/** Apply as the workflow loops it: one change per invocation until nothing is left. */
+async function applyUntilDone(deps: WorkflowDeps, approvalId: string) {
+  for (let i = 0; i < 20; i++) {
+    const result = await applyApproved(deps, { approvalId });
+    if (!result.more) return result;
+  }
+  throw new Error('Apply never finished');
+}
+
 /** The organization sweep's view of one member account asks for approval; the hub holds the record. */
 async function memberApproval() {
   const sandbox = emptySandbox({ clock, timing: SETTLED_TIMING });
@@ -56,7 +65,7 @@ describe('an approval for a resource in a member account', () => {
     expect(record.account).toBe(member);
     expect(record.findings.every((f) => f.resource.account === member)).toBe(true);
     // Act: the hub's Apply (its own account is not the member's)
-    const result = await applyApproved(deps(hub), { approvalId });
+    const result = await applyUntilDone(deps(hub), approvalId);
     // Assess
     const writes = sandbox.successfulWrites('PutBucketLifecycleConfiguration');
     expect(result.applied).toBe(record.findings.length);
@@ -69,7 +78,7 @@ describe('an approval for a resource in a member account', () => {
     const { sandbox, hub, approvals, approvalId, deps } = await memberApproval();
     const { accountClients: _none, ...withoutRoles } = hub;
     // Act
-    const result = await applyApproved(deps(withoutRoles), { approvalId });
+    const result = await applyUntilDone(deps(withoutRoles), approvalId);
     // Assess
     expect(result.applied).toBe(0);
     expect(sandbox.successfulWrites()).toEqual([]);

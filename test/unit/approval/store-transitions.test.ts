@@ -132,7 +132,7 @@ describe('the workflow steps under the transition table', () => {
 
     const result = await applyApproved(deps(store), { approvalId: 'apr-abc123def4' });
 
-    expect(result).toEqual({ approvalId: 'apr-abc123def4', applied: 1, failed: 0, waitUntil: null });
+    expect(result).toEqual({ approvalId: 'apr-abc123def4', applied: 1, failed: 0, waitUntil: null, more: false });
     expect((await store.get('apr-abc123def4'))!.status).toBe('applied');
   });
 
