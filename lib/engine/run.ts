@@ -682,10 +682,21 @@ async function applyUnguarded(policy: Policy, finding: FindingResult, actor: str
         },
         remainingMs: () => budget?.() ?? Number.POSITIVE_INFINITY,
       };
+      const stepsBefore = env.progress.length;
       applied = await remediator.apply(ctx, finding.plan as never, finding, env);
       if (!applied.resumeAt) break;
       const at = Date.parse(applied.resumeAt);
       if (Number.isNaN(at)) throw new TrimtabError(`The ${remediator.id} change answered an unreadable resume time '${applied.resumeAt}'.`);
+      if (!options.yieldAtResume) {
+        // In-process (auto, CLI): resuming helps only if the wait fits what is left of this run and
+        // the change moves on; otherwise it ends here, recorded part-way (its steps are in the record).
+        const clock = deps.clock ?? systemClock;
+        const wait = Math.max(0, at - clock.now().getTime());
+        const madeProgress = recordedSteps(record).length > stepsBefore || wait > 0;
+        if (!madeProgress || (budget && wait > budget() - ACTION_TIME_MARGIN_MS)) {
+          throw new TrimtabError(`${remediator.id} stopped part-way (steps done: ${recordedSteps(record).map((p) => p.step).join(', ') || 'none'}): this run has no time left to resume it at ${new Date(at).toISOString()}; the action record holds each step taken`);
+        }
+      }
       // Recorded as waiting, in progress: never left looking finished or untouched.
       record.status = 'in-progress';
       record.transitions.push({ status: 'in-progress', at: now().toISOString(), detail: `waiting until ${new Date(at).toISOString()}${applied.detail ? `: ${applied.detail}` : ''}` });
