@@ -447,8 +447,9 @@ export async function decide(
   }
   const now = deps.now();
   // `!(expiry > now)`: an unreadable expiry (NaN) counts as expired, never as open.
-  if (record.expiresAt !== undefined && !(Date.parse(record.expiresAt) > now.getTime())) {
-    return { ok: false, reason: 'timed-out', message: `This request expired at ${record.expiresAt}: a timeout counts as not approved. Nothing was changed.` };
+  // Fail closed: a record with no expiry (or one that is not a date) is treated as expired.
+  if (!record.expiresAt || !(Date.parse(record.expiresAt) > now.getTime())) {
+    return { ok: false, reason: 'timed-out', message: `This request ${record.expiresAt ? `expired at ${record.expiresAt}` : 'carries no expiry, so it is treated as expired'}: a timeout counts as not approved. Nothing was changed.` };
   }
   const excluded = [...new Set(input.excluded ?? [])];
   const known = new Set(record.findings.map((f) => f.id));
