@@ -242,7 +242,8 @@ export async function applyApproved(deps: WorkflowDeps, input: { approvalId: str
   }
   // A retried Apply whose last run finished (the Lambda's answer was lost): done already, act on nothing.
   if (record.status === 'applied') return counts(record.actions ?? []);
-  if (!(await deps.store.update(input.approvalId, { status: 'applying' }, ['approved', 'applying']))) {
+  // The first invocation claims the record; the next ones find it 'applying' (every later write is conditional on it).
+  if (record.status !== 'applying' && !(await deps.store.update(input.approvalId, { status: 'applying' }, ['approved', 'applying']))) {
     throw new ApprovalStateError(`Approval ${input.approvalId} is '${record.status}'; nothing to apply.`);
   }
   if (deps.currentPolicies) {
