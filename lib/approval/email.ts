@@ -194,10 +194,12 @@ export function outcomeEmail(record: ApprovalRecord): Email {
   const actions: ActionSummary[] = record.actions ?? [];
   const { policy } = record;
   const verified = actions.filter((a) => a.status === 'verified').length;
-  const skipped = actions.filter((a) => a.status === 'skipped').length;
+  // Left out by the policy's limit (no action record) vs found protected when applying.
+  const leftOut = actions.filter((a) => a.status === 'skipped' && !a.actionId).length;
+  const skipped = actions.filter((a) => a.status === 'skipped').length - leftOut;
   const headline =
     record.status === 'fixed'
-      ? `Done: ${verified} change${verified === 1 ? '' : 's'} applied and verified${skipped ? `, ${skipped} left alone (found protected when applying)` : ''}`
+      ? `Done: ${verified} change${verified === 1 ? '' : 's'} applied and verified${skipped ? `, ${skipped} left alone (found protected when applying)` : ''}${leftOut ? `, ${leftOut} left out (limits.maxActionsPerRun)` : ''}`
       : record.status === 'not-approved'
         ? `Not approved: nothing was changed (${record.notApproved?.reason === 'timed-out' ? 'no decision in time' : 'rejected'})`
         : record.error
@@ -210,13 +212,13 @@ export function outcomeEmail(record: ApprovalRecord): Email {
   if (record.notApproved) lines.push(plain`${record.notApproved.detail}`);
   if (record.error) lines.push(plain`Error: ${record.error.Error}: ${record.error.Cause}`);
   const actionLines = actions.map(
-    (a) => plain`- ${a.resourceId} (${a.region}): ${a.status} — ${a.detail}` + '\n' + plain`  Undo (${a.undo.supported}): ${a.undo.how} Command: trimtab undo ${a.actionId}`,
+    (a) => plain`- ${a.resourceId} (${a.region}): ${a.status} — ${a.detail}` + (a.actionId ? '\n' + plain`  Undo (${a.undo.supported}): ${a.undo.how} Command: trimtab undo ${a.actionId}` : ''),
   );
   const text = [...lines, '', ...(actionLines.length ? ['Changes:', ...actionLines] : [])].join('\n');
   const rows = actions
     .map(
       (a) =>
-        `<tr><td style="${STYLE.cell}"><strong>${escapeHtml(a.resourceId)}</strong><br><span style="${STYLE.muted}">${escapeHtml(a.region)}</span></td><td style="${STYLE.cell}">${escapeHtml(a.status)}<br><span style="${STYLE.muted}">${escapeHtml(a.detail)}</span></td><td style="${STYLE.cell}">${escapeHtml(a.undo.how)}<br><code>trimtab undo ${escapeHtml(a.actionId)}</code></td></tr>`,
+        `<tr><td style="${STYLE.cell}"><strong>${escapeHtml(a.resourceId)}</strong><br><span style="${STYLE.muted}">${escapeHtml(a.region)}</span></td><td style="${STYLE.cell}">${escapeHtml(a.status)}<br><span style="${STYLE.muted}">${escapeHtml(a.detail)}</span></td><td style="${STYLE.cell}">${escapeHtml(a.undo.how)}${a.actionId ? `<br><code>trimtab undo ${escapeHtml(a.actionId)}</code>` : ''}</td></tr>`,
     )
     .join('\n');
   const html = `<!doctype html><html><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${escapeHtml(subject)}</title></head>

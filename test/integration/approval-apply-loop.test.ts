@@ -8,6 +8,7 @@
 import * as z from 'zod';
 import { describe, expect, it } from 'vitest';
 import { MemoryApprovalStore } from '../../lib/approval/store.ts';
+import { outcomeEmail } from '../../lib/approval/email.ts';
 import { applyApproved, askApprovers, decide, recordPlan, verifyApplied, WorkflowApprovalRequester, type WorkflowDeps } from '../../lib/approval/workflow.ts';
 import type { EngineDeps } from '../../lib/engine/run.ts';
 import type { Remediator } from '../../lib/engine/types.ts';
@@ -203,6 +204,12 @@ describe('Apply, one change per invocation, under a 900 s budget', () => {
     expect(done.actions!.map((a) => a.status)).toEqual(['skipped', 'skipped', 'skipped', 'skipped', 'verified', 'verified']);
     expect(done.actions!.filter((a) => a.status === 'skipped').every((a) => a.detail.includes('at most 2 change(s) per run (limits.maxActionsPerRun)'))).toBe(true);
     expect(await run.env.store.list()).toHaveLength(2);
+    // Told: the outcome email says how many were left out and why, with no undo command for them.
+    await verifyApplied(run.deps, { approvalId: run.approvalId });
+    const email = outcomeEmail((await run.approvals.get(run.approvalId))!);
+    expect(email.subject).toContain('Done: 2 changes applied and verified, 4 left out (limits.maxActionsPerRun)');
+    expect(email.text.match(/at most 2 change\(s\) per run/g)).toHaveLength(4);
+    expect(email.text.match(/trimtab undo act-/g)).toHaveLength(2);
   });
 });
 
