@@ -3,5 +3,7 @@ import '../lib/resources/index.ts'; // every resource module: an approved plan m
 import { withDefaults } from '../lib/lambda/powertools.ts';
 import { engineForApproval } from '../lib/lambda/deps.ts';
 import { stepHandler, workflowDeps } from '../lib/approval/lambda.ts';
+import { ssmSecret } from '../lib/approval/secret.ts';
 
-export const handler = withDefaults(stepHandler(['apply'], () => workflowDeps({ engine: engineForApproval })));
+// The link secret: Apply verifies the seal "Ask the approvers" put on what was approved (lib/approval/seal.ts).
+export const handler = withDefaults(stepHandler(['apply'], () => workflowDeps({ engine: engineForApproval, secret: ssmSecret() })));

@@ -19,11 +19,55 @@ export const APPROVALS_TABLE_STATEMENT = {
   Resource: { 'Fn::GetAtt': ['ApprovalsTable', 'Arn'] },
 };
 
+/**
+ * The attributes a requester (scan, sweep, event and alarm functions: WorkflowApprovalRequester)
+ * writes when it creates a request. Its PutItem may carry no other: never a decision, a seal, a
+ * task token, actions or an error (IAM `dynamodb:Attributes`, DynamoDB developer guide "Using
+ * IAM policy conditions for fine-grained access control").
+ */
+export const REQUEST_ATTRIBUTES = ['approvalId', 'status', 'createdAt', 'updatedAt', 'account', 'policy', 'findings', 'approvers', 'timeoutSeconds', 'ttl'];
+
+/**
+ * The attributes the internet-facing approval page may write: the decision and the status it
+ * claims (decide() in workflow.ts), plus the key and the update stamp. Never a plan, a finding,
+ * the policy, the seal or the task token.
+ */
+export const DECISION_ATTRIBUTES = ['approvalId', 'status', 'decision', 'updatedAt'];
+
+/** The page's table access: read any attribute, update only the decision attributes, and return nothing else. */
+export const approvalPageTableStatements = (): IamStatement[] => [
+  { Effect: 'Allow', Action: ['dynamodb:GetItem'], Resource: { 'Fn::GetAtt': ['ApprovalsTable', 'Arn'] } },
+  {
+    Effect: 'Allow',
+    Action: ['dynamodb:UpdateItem'],
+    Resource: { 'Fn::GetAtt': ['ApprovalsTable', 'Arn'] },
+    Condition: {
+      'ForAllValues:StringEquals': { 'dynamodb:Attributes': DECISION_ATTRIBUTES },
+      'StringEqualsIfExists': { 'dynamodb:ReturnValues': ['NONE', 'UPDATED_OLD', 'UPDATED_NEW'] },
+    },
+  } as IamStatement,
+];
+
+/** The placeholder serverless-vars.cjs replaces with the link secret's SSM parameter name (custom.approval.linkSecretParameter). */
+export const LINK_SECRET_PARAMETER_PLACEHOLDER = '{{custom.approval.linkSecretParameter}}';
+
+/** Read the link secret (Ask signs, the page and Apply verify). */
+export const linkSecretStatement = (): IamStatement => ({
+  Effect: 'Allow',
+  Action: ['ssm:GetParameter'],
+  Resource: { 'Fn::Sub': `arn:\${AWS::Partition}:ssm:\${AWS::Region}:\${AWS::AccountId}:parameter${LINK_SECRET_PARAMETER_PLACEHOLDER}` },
+});
+
 /** What a function that runs approval-mode policies needs to request an approval: create the record, start the workflow. */
 export function approvalRequestStatements(policies: Policy[]): IamStatement[] {
   if (!policies.some((p) => p.mode === 'approval')) return [];
   return [
-    { Effect: 'Allow', Action: ['dynamodb:PutItem'], Resource: { 'Fn::GetAtt': ['ApprovalsTable', 'Arn'] } },
+    {
+      Effect: 'Allow',
+      Action: ['dynamodb:PutItem'],
+      Resource: { 'Fn::GetAtt': ['ApprovalsTable', 'Arn'] },
+      Condition: { 'ForAllValues:StringEquals': { 'dynamodb:Attributes': REQUEST_ATTRIBUTES }, 'StringEqualsIfExists': { 'dynamodb:ReturnValues': ['NONE'] } },
+    } as IamStatement,
     { Effect: 'Allow', Action: ['states:StartExecution'], Resource: { Ref: 'ApprovalWorkflow' } },
   ];
 }
@@ -36,7 +80,8 @@ export function approvalStackConfig(policies: Policy[]) {
     // Apply goes through the engine's applyOne: it records each action in the audit table,
     // guards it with the idempotency table and publishes its events (provider.environment
     // names them), so it needs the audit trail's statements like the sweep.
-    approvalApplyIamStatements: [APPROVALS_TABLE_STATEMENT, ...statementsFor(apply), ...auditIamStatements()],
+    // And the link secret: Apply verifies the seal Ask put on what was approved (lib/approval/seal.ts).
+    approvalApplyIamStatements: [APPROVALS_TABLE_STATEMENT, linkSecretStatement(), ...statementsFor(apply), ...auditIamStatements()],
     approvalVerifyIamStatements: [APPROVALS_TABLE_STATEMENT, ...statementsFor(apply.filter(isRead))],
   };
 }

@@ -45,12 +45,22 @@ export class SesMailer implements Mailer {
 }
 
 /**
- * Control characters (C0, DEL, C1: CR, LF, NEL…), the line and paragraph separators, and the
+ * Control characters (C0, DEL, C1: CR, LF, NEL…), the line and paragraph separators, the
  * bidirectional controls (LRM, RLM, ALM, LRE…RLO, LRI…PDI; the "Trojan Source" set, Unicode
- * TR #9). Resource names, tags and evidence come from the account: with these they could start
+ * TR #9), every other format character (\p{Cf}: zero-width space, joiners, word joiner, BOM,
+ * soft hyphen, tag characters), every space other than U+0020 (no-break, en/em, narrow, ideographic)
+ * and the invisible fillers and variation selectors (Hangul fillers, braille blank, CGJ). Resource names, tags and evidence come from the account: with these they could start
  * a new line in the text mail ("Approve: http://…") or reorder what the reader sees.
  */
-const UNSAFE = /[\p{Cc}\u2028\u2029\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/gu;
+const UNSAFE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\u2028\u2029\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069\u00A0\u1680\u2000-\u200A\u202F\u205F\u3000\u034F\u115F\u1160\u3164\uFFA0\u2800\uFE00-\uFE0F\u{E0100}-\u{E01EF}]/gu;
+
+/** The longest `Why:` line (account data) before it is cut: no wrapped look-alike "Approve:" line fits in it. */
+export const MAX_WHY_LENGTH = 200;
+/** Cut to MAX_WHY_LENGTH characters (after neutralising, so escapes count), marked with an ellipsis. */
+export const capped = (value: unknown, max = MAX_WHY_LENGTH) => {
+  const text = neutralise(value);
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+};
 
 /** Every unsafe character shown as a visible escape (`\u000a`), so nothing is hidden and nothing breaks a line. */
 export const neutralise = (value: unknown) => String(value).replace(UNSAFE, (c) => `\\u${c.codePointAt(0)!.toString(16).padStart(4, '0')}`);
@@ -112,7 +122,7 @@ const STYLE = {
 
 export function resourcesTableHtml(findings: FindingResult[]): string {
   const row = (f: FindingResult) => `<tr><td style="${STYLE.cell}"><strong>${escapeHtml(f.resource.id)}</strong><br><span style="${STYLE.muted}">${escapeHtml(f.resource.region)} · ${escapeHtml(f.resource.type)}</span></td>
-<td style="${STYLE.cell}">${escapeHtml(f.plan?.summary ?? '')}${f.risk ? `<br><strong style="color:#8250df">Risk removed: ${escapeHtml(f.risk.summary)}</strong>` : ''}<br><span style="${STYLE.muted}">Why: ${escapeHtml(f.reason)}<br>Evidence: ${escapeHtml(evidenceLine(f.evidence))}<br>Undo: ${escapeHtml(f.plan?.undo ?? '')}</span></td>
+<td style="${STYLE.cell}">${escapeHtml(f.plan?.summary ?? '')}${f.risk ? `<br><strong style="color:#8250df">Risk removed: ${escapeHtml(f.risk.summary)}</strong>` : ''}<br><span style="${STYLE.muted}">Why: ${escapeHtml(capped(f.reason))}<br>Evidence: ${escapeHtml(evidenceLine(f.evidence))}<br>Undo: ${escapeHtml(f.plan?.undo ?? '')}</span></td>
 <td style="${STYLE.cell};white-space:nowrap">$${escapeHtml(usd(f.savings.monthlyUsd))}/mo</td></tr>`;
   // With performance findings: one heading row per benefit group, with its count and saving.
   const rows = hasPerformance(findings)
@@ -130,7 +140,7 @@ function changeLines(findings: FindingResult[]): string[] {
     plain`${++n}. ${f.resource.id} (${f.resource.region}, ${f.resource.type}) — est. $${usd(f.savings.monthlyUsd)}/month`,
     plain`   Change: ${f.plan?.summary ?? ''}`,
     ...(f.risk ? [plain`   Risk removed: ${f.risk.summary}`] : []),
-    plain`   Why: ${f.reason}`,
+    plain`   Why: ${capped(f.reason)}`,
     plain`   Evidence: ${evidenceLine(f.evidence)}`,
     plain`   Undo: ${f.plan?.undo ?? ''}`,
   ];
@@ -184,10 +194,12 @@ export function outcomeEmail(record: ApprovalRecord): Email {
   const actions: ActionSummary[] = record.actions ?? [];
   const { policy } = record;
   const verified = actions.filter((a) => a.status === 'verified').length;
-  const skipped = actions.filter((a) => a.status === 'skipped').length;
+  // Left out by the policy's limit (no action record) vs found protected when applying.
+  const leftOut = actions.filter((a) => a.status === 'skipped' && !a.actionId).length;
+  const skipped = actions.filter((a) => a.status === 'skipped').length - leftOut;
   const headline =
     record.status === 'fixed'
-      ? `Done: ${verified} change${verified === 1 ? '' : 's'} applied and verified${skipped ? `, ${skipped} left alone (found protected when applying)` : ''}`
+      ? `Done: ${verified} change${verified === 1 ? '' : 's'} applied and verified${skipped ? `, ${skipped} left alone (found protected when applying)` : ''}${leftOut ? `, ${leftOut} left out (limits.maxActionsPerRun)` : ''}`
       : record.status === 'not-approved'
         ? `Not approved: nothing was changed (${record.notApproved?.reason === 'timed-out' ? 'no decision in time' : 'rejected'})`
         : record.error
@@ -200,13 +212,13 @@ export function outcomeEmail(record: ApprovalRecord): Email {
   if (record.notApproved) lines.push(plain`${record.notApproved.detail}`);
   if (record.error) lines.push(plain`Error: ${record.error.Error}: ${record.error.Cause}`);
   const actionLines = actions.map(
-    (a) => plain`- ${a.resourceId} (${a.region}): ${a.status} — ${a.detail}` + '\n' + plain`  Undo (${a.undo.supported}): ${a.undo.how} Command: trimtab undo ${a.actionId}`,
+    (a) => plain`- ${a.resourceId} (${a.region}): ${a.status} — ${a.detail}` + (a.actionId ? '\n' + plain`  Undo (${a.undo.supported}): ${a.undo.how} Command: trimtab undo ${a.actionId}` : ''),
   );
   const text = [...lines, '', ...(actionLines.length ? ['Changes:', ...actionLines] : [])].join('\n');
   const rows = actions
     .map(
       (a) =>
-        `<tr><td style="${STYLE.cell}"><strong>${escapeHtml(a.resourceId)}</strong><br><span style="${STYLE.muted}">${escapeHtml(a.region)}</span></td><td style="${STYLE.cell}">${escapeHtml(a.status)}<br><span style="${STYLE.muted}">${escapeHtml(a.detail)}</span></td><td style="${STYLE.cell}">${escapeHtml(a.undo.how)}<br><code>trimtab undo ${escapeHtml(a.actionId)}</code></td></tr>`,
+        `<tr><td style="${STYLE.cell}"><strong>${escapeHtml(a.resourceId)}</strong><br><span style="${STYLE.muted}">${escapeHtml(a.region)}</span></td><td style="${STYLE.cell}">${escapeHtml(a.status)}<br><span style="${STYLE.muted}">${escapeHtml(a.detail)}</span></td><td style="${STYLE.cell}">${escapeHtml(a.undo.how)}${a.actionId ? `<br><code>trimtab undo ${escapeHtml(a.actionId)}</code>` : ''}</td></tr>`,
     )
     .join('\n');
   const html = `<!doctype html><html><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${escapeHtml(subject)}</title></head>

@@ -102,11 +102,14 @@ export async function pageDeps(secret: () => Promise<string>): Promise<PageDeps>
 
 /** A step function's handler: validates the input and runs only the steps this function may run. */
 export function stepHandler(allowed: StepEvent['step'][], deps: () => WorkflowDeps | Promise<WorkflowDeps>) {
-  return async (event: unknown) => {
+  return async (event: unknown, context?: { getRemainingTimeInMillis?: () => number }) => {
     const parsed = parseStepEvent(event, allowed.length === 1 ? allowed[0] : undefined);
     if (!allowed.includes(parsed.step)) throw new InvalidEventError(`This function runs ${allowed.join(', ')}, not '${parsed.step}'.`);
     logger.appendKeys({ approvalId: parsed.approvalId, step: parsed.step });
-    return runStep(await deps(), parsed);
+    const base = await deps();
+    // This invocation's time budget: Apply checks it before each change and each step.
+    const remaining = context?.getRemainingTimeInMillis?.bind(context);
+    return runStep(remaining ? { ...base, remainingMs: remaining } : base, parsed);
   };
 }
 

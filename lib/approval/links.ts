@@ -4,8 +4,14 @@
  * HMAC-SHA256 over the payload with the link secret. A token is bound to one approval, one
  * decision and one recipient; changing any of them breaks the signature. "Works once" is
  * the store's job (a conditional update), not the token's.
+ *
+ * Key ids and rotation: the secret (one SSM SecureString) is a key ring, one key a line,
+ * `<key id>:<secret>`, the first line signing and every line verifying. A value with no
+ * `<id>:` prefix is one key whose id is derived from it. Rotate by putting a new first line and
+ * keeping the old one below it until every link and approval it signed has ended (at most the
+ * longest approval wait), then dropping it. The payload names the key that signed it (`k`).
  */
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import * as z from 'zod'; // namespace import: lets esbuild drop unused zod (locales, JSON Schema) from Lambda bundles
 import { TrimtabError } from '../util/errors.ts';
 
@@ -39,6 +45,7 @@ export class InvalidLinkError extends TrimtabError {
 }
 
 const payloadSchema = z.strictObject({
+  k: z.string().max(32).optional(),
   a: z.string().regex(/^apr-[a-z0-9]{6,32}$/),
   d: z.enum(['approve', 'reject']),
   r: z.string().min(3).max(254),
@@ -46,21 +53,64 @@ const payloadSchema = z.strictObject({
   e: z.number().int().positive().max(253_402_300_799),
 });
 
-function checkSecret(secret: string) {
-  if (typeof secret !== 'string' || secret.length < MIN_SECRET_LENGTH) {
-    throw new TrimtabError(`The approval link secret is missing or shorter than ${MIN_SECRET_LENGTH} characters; set a long random value (see docs/approval.md).`);
+/** One signing key: its id (named in what it signs) and its secret. */
+export interface LinkKey {
+  kid: string;
+  secret: string;
+}
+
+const KEY_LINE = /^([A-Za-z0-9_-]{1,32}):(.+)$/;
+
+/**
+ * The key ring in the secret's value: one key a line, `<id>:<secret>`, the first signs, all verify.
+ * A line without an id prefix is a key whose id is derived from it (`h` + 8 hex of its SHA-256).
+ * Throws when there is no key or a key is shorter than MIN_SECRET_LENGTH.
+ */
+export function keyRing(value: string): LinkKey[] {
+  if (typeof value !== 'string') throw new TrimtabError('The approval link secret is missing; set a long random value (see docs/approval.md).');
+  const keys = value
+    .split(/\r?\n/)
+    .map((line) => line.trim())
+    .filter(Boolean)
+    .map((line) => {
+      const m = KEY_LINE.exec(line);
+      return m ? { kid: m[1], secret: m[2] } : { kid: `h${createHash('sha256').update(line).digest('hex').slice(0, 8)}`, secret: line };
+    });
+  if (keys.length === 0 || keys.some((k) => k.secret.length < MIN_SECRET_LENGTH)) {
+    throw new TrimtabError(`The approval link secret is missing or a key in it is shorter than ${MIN_SECRET_LENGTH} characters; set a long random value (see docs/approval.md).`);
   }
+  if (new Set(keys.map((k) => k.kid)).size !== keys.length) throw new TrimtabError('The approval link secret names the same key id twice; give each key line its own id.');
+  return keys;
+}
+
+function checkSecret(secret: string) {
+  keyRing(secret);
 }
 
 const mac = (secret: string, payload: string) => createHmac('sha256', secret).update(payload).digest('base64url');
 
+/** HMAC-SHA256 of `content` with the ring's signing key (the first). */
+export function macWith(secret: string, content: string): { kid: string; mac: string } {
+  const [key] = keyRing(secret);
+  return { kid: key.kid, mac: mac(key.secret, content) };
+}
+
+/** True when `given` is the HMAC of `content` under the key `kid` of the ring (current or previous). Constant-time. */
+export function macMatches(secret: string, content: string, given: { kid?: unknown; mac?: unknown }): boolean {
+  const key = keyRing(secret).find((k) => k.kid === given.kid);
+  if (!key || typeof given.mac !== 'string') return false;
+  const expected = Buffer.from(mac(key.secret, content));
+  const actual = Buffer.from(given.mac);
+  return actual.length === expected.length && timingSafeEqual(actual, expected);
+}
+
 export function signLink(claims: LinkClaims, secret: string): string {
-  checkSecret(secret);
+  const [key] = keyRing(secret);
   if (!Number.isFinite(claims.expiresAt.getTime())) throw new TrimtabError(`An approval link needs a valid expiry, not '${String(claims.expiresAt)}'.`);
   const payload = Buffer.from(
-    JSON.stringify({ a: claims.approvalId, d: claims.decision, r: claims.recipient, e: Math.floor(claims.expiresAt.getTime() / 1000) }),
+    JSON.stringify({ k: key.kid, a: claims.approvalId, d: claims.decision, r: claims.recipient, e: Math.floor(claims.expiresAt.getTime() / 1000) }),
   ).toString('base64url');
-  return `${payload}.${mac(secret, payload)}`;
+  return `${payload}.${mac(key.secret, payload)}`;
 }
 
 /**
@@ -76,9 +126,13 @@ export function verifyLink(token: unknown, secret: string, expected: { approvalI
     throw new InvalidLinkError('malformed', 'The link token is not in the shape trimtab signs. It may have been cut or altered.');
   }
   const [payload, signature] = parts;
-  const expectedMac = Buffer.from(mac(secret, payload));
   const given = Buffer.from(signature);
-  if (given.length !== expectedMac.length || !timingSafeEqual(given, expectedMac)) {
+  // Every key of the ring is tried (current and previous): a link signed before a rotation still works.
+  const signer = keyRing(secret).find((key) => {
+    const expectedMac = Buffer.from(mac(key.secret, payload));
+    return given.length === expectedMac.length && timingSafeEqual(given, expectedMac);
+  });
+  if (!signer) {
     throw new InvalidLinkError('forged', 'The link signature does not match: this link was not issued by trimtab, or it was altered.');
   }
   let parsed: z.infer<typeof payloadSchema>;
@@ -87,6 +141,8 @@ export function verifyLink(token: unknown, secret: string, expected: { approvalI
   } catch {
     throw new InvalidLinkError('malformed', 'The link token is signed but its content is not valid.');
   }
+  // A payload naming a key must name the key that signed it (tokens from before key ids name none).
+  if (parsed.k !== undefined && parsed.k !== signer.kid) throw new InvalidLinkError('forged', 'The link names another signing key than the one that signed it.');
   const claims: LinkClaims = { approvalId: parsed.a, decision: parsed.d, recipient: parsed.r, expiresAt: new Date(parsed.e * 1000) };
   // `!(expiry > now)`: an expiry that is not a number is expired, never open (NaN <= now is false).
   if (!(claims.expiresAt.getTime() > expected.now.getTime())) {

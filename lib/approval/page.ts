@@ -125,6 +125,7 @@ ${hasPerformance(record.findings) ? `<p class="muted" id="by-benefit">By benefit
 ${approve ? '<input type="hidden" name="selection" value="1"><p class="muted">Untick a resource to leave it as it is.</p>' : ''}
 ${timelines(record.findings)}
 ${findingItems(record.findings, approve)}
+<p><label for="confirm">To ${approve ? 'approve' : 'reject'}, type <strong>${approve ? 'approve' : 'reject'}</strong> here:</label><br><input type="text" id="confirm" name="confirm" value="" autocomplete="off" required pattern="${approve ? '[Aa][Pp][Pp][Rr][Oo][Vv][Ee]' : '[Rr][Ee][Jj][Ee][Cc][Tt]'}" maxlength="16"></p>
 <button type="submit" class="${approve ? 'approve' : 'reject'}">${approve ? 'Approve the selected changes' : 'Reject: change nothing'}</button>
 </form>
 <p class="muted">Signed in as ${escapeHtml(claims.recipient)} by this link. The link works once and expires at ${escapeHtml(claims.expiresAt.toUTCString())}. Opening this page changed nothing.</p>`,
@@ -217,6 +218,12 @@ async function route(request: HttpRequest, deps: PageDeps): Promise<HttpResponse
     const unknown = [...included].filter((id) => !known.has(id));
     if (unknown.length) return problem(400, 'Unknown resource', 'The form names resources that are not part of this request. Nothing was changed.');
     excluded = record.findings.filter((f) => !included.has(f.id)).map((f) => f.id);
+  }
+  // A deliberate act: the word typed by the person. A mail scanner or link checker that submits the
+  // form as it comes (hidden fields, ticked boxes) sends an empty field and decides nothing.
+  const typed = fields.get('confirm') ?? [];
+  if (typed.length !== 1 || typed[0].trim().toLowerCase() !== claims.decision) {
+    return problem(400, 'Not confirmed', `Type the word "${claims.decision}" in the box on the page to confirm. Nothing was decided. Nothing was changed.`);
   }
   const result = await decide(deps, { approvalId, decision: claims.decision, actor: claims.recipient, excluded, via: 'link', sourceIp: request.client?.sourceIp, userAgent: request.client?.userAgent });
   if (!result.ok && result.reason === 'outcome-unknown') {

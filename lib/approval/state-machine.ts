@@ -18,8 +18,8 @@ export const STATE = {
   record: 'Record the plan',
   ask: 'Ask the approvers',
   apply: 'Apply the fix',
-  windowOpen: 'Was the maintenance window open?',
-  waitForWindow: 'Wait for the maintenance window',
+  windowOpen: 'Wait, apply the next change, or verify?',
+  waitForWindow: 'Wait until Apply may go on',
   verify: 'Verify',
   tell: 'Tell the approvers what happened',
   notApproved: 'Record that it was not approved',
@@ -61,6 +61,13 @@ const retry = [
   { ErrorEquals: LAMBDA_TRANSIENT, IntervalSeconds: 2, MaxAttempts: 4, BackoffRate: 2, JitterStrategy: 'FULL' },
   { ErrorEquals: AWS_TRANSIENT, IntervalSeconds: 5, MaxAttempts: 3, BackoffRate: 2, JitterStrategy: 'FULL' },
 ];
+
+/**
+ * Apply only: a Lambda that timed out (Sandbox.Timedout) or died is retried, because Apply resumes
+ * the change it named in the approval record (inProgress) from its recorded steps: a retry
+ * never starts a second change and never leaves a half-done one unrecorded.
+ */
+const applyRetry = [{ ErrorEquals: ['Sandbox.Timedout', 'Lambda.Unknown'], IntervalSeconds: 5, MaxAttempts: 3, BackoffRate: 2, JitterStrategy: 'FULL' }, ...retry];
 
 const toFailure = { ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: STATE.recordFailure };
 
@@ -112,17 +119,22 @@ export function approvalDefinition(opts: DefinitionOptions) {
         Next: STATE.apply,
       },
       [STATE.apply]: {
-        ...invoke('apply', { step: 'apply', 'approvalId.$': '$.approvalId' }, opts, { applied: 'applied', failed: 'failed', waitUntil: 'waitUntil' }),
+        ...invoke('apply', { step: 'apply', 'approvalId.$': '$.approvalId' }, opts, { applied: 'applied', failed: 'failed', waitUntil: 'waitUntil', more: 'more' }),
         ResultPath: '$.apply',
-        Retry: retry,
+        Retry: applyRetry,
         Catch: [toFailure],
         Next: STATE.windowOpen,
       },
-      // A policy's maintenance window (change-instance-type): outside it, Apply changes nothing and
-      // answers the next opening; the execution waits here, in Step Functions (no Lambda sleeps), then applies.
+      // Apply makes one change (or one step of a multi-step change) per invocation and loops back here.
+      // waitUntil: a maintenance window not open yet, or a change in progress that resumes later (a long
+      // AWS wait): the execution waits in Step Functions (no Lambda sleeps), then calls Apply again.
+      // more: the next approved change. Neither: every change is recorded, verify.
       [STATE.windowOpen]: {
         Type: 'Choice',
-        Choices: [{ Variable: '$.apply.waitUntil', IsTimestamp: true, Next: STATE.waitForWindow }],
+        Choices: [
+          { Variable: '$.apply.waitUntil', IsTimestamp: true, Next: STATE.waitForWindow },
+          { Variable: '$.apply.more', BooleanEquals: true, Next: STATE.apply },
+        ],
         Default: STATE.verify,
       },
       [STATE.waitForWindow]: { Type: 'Wait', TimestampPath: '$.apply.waitUntil', Next: STATE.apply },

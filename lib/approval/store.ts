@@ -28,6 +28,8 @@ export type ApprovalStatus =
   | 'not-approved' // rejected or timed out, recorded
   | 'failed';
 
+import type { ApprovalSeal } from './seal.ts';
+
 export interface ApprovalDecision {
   decision: 'approve' | 'reject';
   /** The approver's address (from the signed link) or `cli:<user>`. */
@@ -103,6 +105,8 @@ export interface ApprovalRecord {
   askedAt?: string;
   /** When the links (and the wait) expire. */
   expiresAt?: string;
+  /** What the approvers were asked to approve, signed at Ask (lib/approval/seal.ts); Apply refuses a record that no longer matches. */
+  seal?: ApprovalSeal;
   /** null after a decision was rolled back (the task token could not be sent). */
   decision?: ApprovalDecision | null;
   /**
@@ -110,6 +114,12 @@ export interface ApprovalRecord {
    * updated by Verify. Kept here, not only in the audit store, so every step function reads it.
    */
   actions?: ActionSummary[];
+  /**
+   * The change Apply is part-way through (one change, or one step of it, per invocation): named
+   * before the engine writes anything, so a retried or resumed Apply continues this same action
+   * record and never starts a second one.
+   */
+  inProgress?: { findingId: string; actionId: string; resumeAt?: string } | null;
   verification?: { verified: number; failed: number };
   notApproved?: { reason: 'rejected' | 'timed-out'; detail: string };
   error?: { Error: string; Cause: string };

@@ -6,7 +6,9 @@
  */
 import { SFNClient, SendTaskFailureCommand, SendTaskSuccessCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import * as z from 'zod'; // namespace import: lets esbuild drop unused zod (locales, JSON Schema) from Lambda bundles
-import { applyOne, clientsForAccount, regionContext, type ApprovalRequester, type EngineDeps, type FindingResult } from '../engine/run.ts';
+import { ACTION_TIME_MARGIN_MS, applyOneStep, clientsForAccount, regionContext, type AppliedStep, type ApprovalRequester, type EngineDeps, type FindingResult } from '../engine/run.ts';
+import { newActionId } from '../audit/store.ts';
+import type { ActionRecord } from '../engine/types.ts';
 import type { Policy } from '../policy/load.ts';
 import { remediators } from '../resources/registry.ts';
 import { pricesWith } from '../savings/prices.ts';
@@ -16,6 +18,7 @@ import { InvalidEventError, TrimtabError, awsErrorName, errorMessage } from '../
 import { shortHash } from '../util/hash.ts';
 import { approvalRequestEmail, neutralise, outcomeEmail, type Mailer } from './email.ts';
 import { linkUrl, signLink, type Decision } from './links.ts';
+import { checkSeal, sealApproval, TamperedApprovalError } from './seal.ts';
 import { OUTCOMES, WORKFLOW_ERRORS } from './state-machine.ts';
 import { APPROVAL_ID, ApprovalNotFoundError, type ActionSummary, type ApprovalDecision, type ApprovalRecord, type ApprovalStatus, type ApprovalStore } from './store.ts';
 
@@ -69,6 +72,8 @@ export interface WorkflowDeps {
   now: () => Date;
   /** Apply and Verify: the engine's clients and audit store. */
   engine?: Omit<EngineDeps, 'remainingMs'>;
+  /** This invocation's time budget (the Lambda context's getRemainingTimeInMillis); Apply checks it before each change. */
+  remainingMs?: () => number;
   /** The policies deployed now: Apply refuses when the approved policy is gone or back in dry-run. */
   currentPolicies?: Policy[];
   log?: (message: string, data?: Record<string, unknown>) => void;
@@ -174,9 +179,11 @@ export async function askApprovers(deps: WorkflowDeps, input: { approvalId: stri
   const record = await load(deps, input.approvalId);
   const now = deps.now();
   const expiresAt = new Date(now.getTime() + record.timeoutSeconds * 1000);
-  const ok = await deps.store.update(input.approvalId, { status: 'waiting', taskToken: input.taskToken, askedAt: now.toISOString(), expiresAt: expiresAt.toISOString() }, ['recorded', 'waiting']);
-  if (!ok) throw new ApprovalStateError(`Approval ${input.approvalId} is '${record.status}', not waiting for approvers.`);
   const secret = await deps.secret();
+  // Signed before anyone is asked: Apply changes only what this seal covers (lib/approval/seal.ts).
+  const seal = sealApproval(record, secret);
+  const ok = await deps.store.update(input.approvalId, { status: 'waiting', taskToken: input.taskToken, askedAt: now.toISOString(), expiresAt: expiresAt.toISOString(), seal }, ['recorded', 'waiting']);
+  if (!ok) throw new ApprovalStateError(`Approval ${input.approvalId} is '${record.status}', not waiting for approvers.`);
   const stored = { ...record, expiresAt: expiresAt.toISOString() };
   const link = (decision: Decision, recipient: string) => linkUrl(deps.baseUrl, record.approvalId, signLink({ approvalId: record.approvalId, decision, recipient, expiresAt }, secret));
   // One email per approver: each link names its recipient, so the record says who decided.
@@ -192,7 +199,7 @@ export async function askApprovers(deps: WorkflowDeps, input: { approvalId: stri
   return { approvalId: record.approvalId, sent: record.approvers.length };
 }
 
-const summaryOf = (finding: FindingResult, action: Awaited<ReturnType<typeof applyOne>>): ActionSummary => ({
+const summaryOf = (finding: FindingResult, action: ActionRecord): ActionSummary => ({
   findingId: finding.id,
   actionId: action.id,
   resourceId: finding.resource.id,
@@ -208,21 +215,35 @@ export async function applyApproved(deps: WorkflowDeps, input: { approvalId: str
   if (!deps.engine) throw new TrimtabError('The apply step needs the engine (clients and audit store).');
   const record = await load(deps, input.approvalId);
   if (!record.decision || record.decision.decision !== 'approve') throw new ApprovalStateError(`Approval ${input.approvalId} was not approved (status '${record.status}').`);
-  // waitUntil is always in the answer (null: go on): the state machine's ResultSelector reads it.
-  const counts = (actions: ActionSummary[], waitUntil: string | null = null) => ({ approvalId: record.approvalId, applied: actions.filter((a) => a.status === 'verified' || a.status === 'applied').length, failed: actions.filter((a) => a.status === 'failed').length, waitUntil });
+  // Before anything else: the record must still say exactly what the approvers were asked (the seal
+  // made at Ask), and every plan hash must match its params. Otherwise refuse; the workflow records why.
+  try {
+    checkSeal(record, await deps.secret());
+  } catch (error) {
+    if (error instanceof TamperedApprovalError) deps.log?.('approval record changed after the approvers were asked: nothing applied', { approvalId: record.approvalId, error: errorMessage(error) });
+    throw error;
+  }
+  // waitUntil and more are always in the answer (null/false: go on to Verify): the state machine's ResultSelector reads them.
+  const counts = (actions: ActionSummary[], waitUntil: string | null = null, more = false) => ({
+    approvalId: record.approvalId,
+    applied: actions.filter((a) => a.status === 'verified' || a.status === 'applied').length,
+    failed: actions.filter((a) => a.status === 'failed').length,
+    waitUntil,
+    more,
+  });
   // Outside the action's maintenance window: nothing is applied; the workflow waits for the opening (a Wait state).
   if (record.status === 'approved') {
     const { type: actionType, ...actionOptions } = record.policy.action ?? { type: '' };
     const deferred = actionType ? remediators(record.policy.resource).get(actionType).deferUntil?.(actionOptions, deps.now()) : undefined;
     if (deferred) {
       deps.log?.('approved; waiting for the maintenance window', { approvalId: record.approvalId, until: deferred.at });
-      // Step Functions timestamps: RFC 3339 with an uppercase T and Z.
-      return counts([], new Date(deferred.at).toISOString().replace(/\.\d{3}Z$/, 'Z'));
+      return counts([], stepFunctionsTime(deferred.at));
     }
   }
-  // A retried Apply whose first run finished (the Lambda's answer was lost): done already, act on nothing.
+  // A retried Apply whose last run finished (the Lambda's answer was lost): done already, act on nothing.
   if (record.status === 'applied') return counts(record.actions ?? []);
-  if (!(await deps.store.update(input.approvalId, { status: 'applying' }, ['approved', 'applying']))) {
+  // The first invocation claims the record; the next ones find it 'applying' (every later write is conditional on it).
+  if (record.status !== 'applying' && !(await deps.store.update(input.approvalId, { status: 'applying' }, ['approved', 'applying']))) {
     throw new ApprovalStateError(`Approval ${input.approvalId} is '${record.status}'; nothing to apply.`);
   }
   if (deps.currentPolicies) {
@@ -231,23 +252,74 @@ export async function applyApproved(deps: WorkflowDeps, input: { approvalId: str
       throw new PolicyChangedError(`Policy '${record.policy.id}' is ${current ? 'in dry-run now' : 'no longer deployed'}; the approved plan is not applied.`);
     }
   }
+  const engine = { ...deps.engine, ...(deps.remainingMs ? { remainingMs: deps.remainingMs } : {}) } as EngineDeps;
+  const save = async (changes: Partial<ApprovalRecord>) => {
+    // Saved after each change or step, so a retried Apply never acts twice.
+    if (!(await deps.store.update(input.approvalId, changes, ['applying']))) {
+      throw new ApprovalStateError(`Approval ${input.approvalId} stopped being 'applying' while it was applied; ${(changes.actions ?? record.actions ?? []).length} change(s) are recorded.`);
+    }
+  };
   const excluded = new Set(record.decision.excluded);
   const actions = [...(record.actions ?? [])];
   const done = new Set(actions.map((a) => a.findingId));
-  for (const finding of record.findings) {
-    if (excluded.has(finding.id) || done.has(finding.id)) continue;
-    const action = await applyOne(record.policy, finding, record.decision.actor, deps.engine, 'approval');
-    actions.push(summaryOf(finding, action));
-    // Saved after each change, so a retried Apply never acts twice.
-    if (!(await deps.store.update(input.approvalId, { actions }, ['applying']))) {
-      throw new ApprovalStateError(`Approval ${input.approvalId} stopped being 'applying' while it was applied; ${actions.length} change(s) are recorded.`);
+  // maxActionsPerRun holds in an approval batch too: the selected findings past it are recorded as left out, and told.
+  const limit = record.policy.limits.maxActionsPerRun;
+  const selected = record.findings.filter((f) => !excluded.has(f.id));
+  const leftOut = selected.slice(limit).filter((f) => !done.has(f.id));
+  if (leftOut.length) {
+    for (const f of leftOut) {
+      actions.push({ findingId: f.id, actionId: '', resourceId: f.resource.id, region: f.resource.region, status: 'skipped', detail: `not applied: the policy allows at most ${limit} change(s) per run (limits.maxActionsPerRun); approve it again in a later request`, undo: { supported: 'no', how: 'nothing was changed' } });
+      done.add(f.id);
     }
+    await save({ actions });
+    deps.log?.('approved changes left out by the policy limit', { approvalId: record.approvalId, limit, leftOut: leftOut.length });
   }
-  if (!(await deps.store.update(input.approvalId, { status: 'applied' }))) {
+  // One change, or one step of a multi-step change, per invocation: the workflow loops back here.
+  const next = record.inProgress ?? undefined;
+  const finding = next ? record.findings.find((f) => f.id === next.findingId) : selected.find((f) => !done.has(f.id));
+  if (!finding) {
+    if (!(await deps.store.update(input.approvalId, { status: 'applied', inProgress: null }))) {
+      throw new ApprovalStateError(`Approval ${input.approvalId} could not be marked applied: it moved on to '${(await load(deps, input.approvalId)).status}'.`);
+    }
+    return counts(actions);
+  }
+  // The time budget: never start a change (or a step) this invocation cannot finish; a fresh one will.
+  if (deps.remainingMs && deps.remainingMs() < ACTION_TIME_MARGIN_MS) {
+    deps.log?.('time budget too short for the next change; Apply is called again', { approvalId: record.approvalId, remainingMs: deps.remainingMs() });
+    return counts(actions, null, true);
+  }
+  let step: AppliedStep;
+  if (next) {
+    // A retried (Sandbox.Timedout, Lambda.ServiceException) or resumed Apply: continue the same action record.
+    const existing = await deps.engine.store.get(next.actionId);
+    if (existing && existing.status !== 'planned' && existing.status !== 'in-progress') {
+      // It ended in the run that died before saving it here: record it, act on nothing.
+      step = { record: existing, replayed: false };
+    } else {
+      step = await applyOneStep(record.policy, finding, record.decision.actor, engine, 'approval', { resume: existing, actionId: next.actionId, yieldAtResume: true, remainingMs: deps.remainingMs });
+    }
+  } else {
+    const actionId = newActionId(deps.now());
+    // Named before the engine writes anything: a timeout from here on resumes this action, never starts another.
+    await save({ inProgress: { findingId: finding.id, actionId } });
+    step = await applyOneStep(record.policy, finding, record.decision.actor, engine, 'approval', { actionId, yieldAtResume: true, remainingMs: deps.remainingMs });
+  }
+  if (step.resumeAt) {
+    await save({ inProgress: { findingId: finding.id, actionId: step.record.id, resumeAt: step.resumeAt } });
+    deps.log?.('change in progress; resuming later', { approvalId: record.approvalId, actionId: step.record.id, resumeAt: step.resumeAt });
+    return counts(actions, stepFunctionsTime(step.resumeAt), true);
+  }
+  actions.push(summaryOf(finding, step.record));
+  const more = selected.some((f) => !actions.some((a) => a.findingId === f.id));
+  await save({ actions, inProgress: null });
+  if (!more && !(await deps.store.update(input.approvalId, { status: 'applied' }))) {
     throw new ApprovalStateError(`Approval ${input.approvalId} could not be marked applied: it moved on to '${(await load(deps, input.approvalId)).status}'.`);
   }
-  return counts(actions);
+  return counts(actions, null, more);
 }
+
+/** Step Functions timestamps: RFC 3339 with an uppercase T and Z, no milliseconds. */
+const stepFunctionsTime = (at: string) => new Date(at).toISOString().replace(/\.\d{3}Z$/, 'Z');
 
 /** Re-reads every changed resource (the remediator's verify), independent of what Apply saw. */
 export async function verifyApplied(deps: WorkflowDeps, input: { approvalId: string }) {
@@ -376,8 +448,9 @@ export async function decide(
   }
   const now = deps.now();
   // `!(expiry > now)`: an unreadable expiry (NaN) counts as expired, never as open.
-  if (record.expiresAt !== undefined && !(Date.parse(record.expiresAt) > now.getTime())) {
-    return { ok: false, reason: 'timed-out', message: `This request expired at ${record.expiresAt}: a timeout counts as not approved. Nothing was changed.` };
+  // Fail closed: a record with no expiry (or one that is not a date) is treated as expired.
+  if (!record.expiresAt || !(Date.parse(record.expiresAt) > now.getTime())) {
+    return { ok: false, reason: 'timed-out', message: `This request ${record.expiresAt ? `expired at ${record.expiresAt}` : 'carries no expiry, so it is treated as expired'}: a timeout counts as not approved. Nothing was changed.` };
   }
   const excluded = [...new Set(input.excluded ?? [])];
   const known = new Set(record.findings.map((f) => f.id));

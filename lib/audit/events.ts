@@ -30,6 +30,7 @@ export const EVENT_SCHEMA_VERSION = '1';
 export const DETAIL_TYPES = {
   finding: 'Finding Detected',
   planned: 'Remediation Planned',
+  'in-progress': 'Remediation In Progress',
   'awaiting-approval': 'Approval Requested',
   approved: 'Approval Decided',
   rejected: 'Approval Decided',

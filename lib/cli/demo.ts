@@ -378,7 +378,9 @@ export async function approveThroughLink(ctx: Pick<DemoContext, 'stack' | 'print
   if (page.status !== 200) throw new Error(`The approval page for ${approvalId} answered ${page.status}: ${html.slice(0, 200)}`);
   const form = pageForm(html);
   const target = new URL(form.action, link);
-  const response = await fetch(target, { method: 'POST', body: form.body, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+  // The approver types the confirmation word, as the page asks a person to (a form submitted as it comes decides nothing).
+  const body = `${form.body}&confirm=approve`;
+  const response = await fetch(target, { method: 'POST', body, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
   const answer = await response.text();
   ctx.print(`GET the Approve link, POST ${target.pathname} as ${issued.recipient}: ${response.status} ${/<h1>([^<]*)<\/h1>/.exec(answer)?.[1] ?? ''}`);
   if (response.status !== 200) throw new Error(`Approving ${approvalId} failed with ${response.status}: ${answer.slice(0, 300)}`);

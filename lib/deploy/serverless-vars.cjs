@@ -21,10 +21,17 @@ const NAMES = [
   // Hub and spokes (lib/org/deploy.ts).
   'orgSweepDefinition', 'orgSweepEvents', 'organizationId', 'sweepAccountIamStatements',
 ];
+// Values that name the approval link secret's SSM parameter carry a placeholder (lib/approval/deploy.ts),
+// replaced here with serverless.yml's custom.approval.linkSecretParameter (resolved for the stage).
+const SECRET_PLACEHOLDER = '{{custom.approval.linkSecretParameter}}';
 for (const name of NAMES) {
-  module.exports[name] = async () => {
+  module.exports[name] = async ({ resolveVariable } = {}) => {
     const value = load()[name];
     if (value === undefined) throw new Error(`lib/deploy/stack.ts stackConfig() returned no '${name}'`);
-    return value;
+    const text = JSON.stringify(value);
+    if (!text.includes(SECRET_PLACEHOLDER)) return value;
+    if (!resolveVariable) throw new Error(`'${name}' names the approval link secret, but the framework gave no resolveVariable`);
+    const parameter = await resolveVariable('self:custom.approval.linkSecretParameter');
+    return JSON.parse(text.split(SECRET_PLACEHOLDER).join(String(parameter)));
   };
 }

@@ -55,8 +55,10 @@ export function stackConfig(file = policyFile()) {
     auditIamStatements: auditIamStatements(),
     auditDashboardBody: auditDashboardBody(),
     ...approval,
-    approvalApplyIamStatements: withAssume(approval.approvalApplyIamStatements),
-    approvalVerifyIamStatements: withAssume(approval.approvalVerifyIamStatements),
+    // Always, like sweepAccount: the organization sweep (also when started by hand without an organization block)
+    // asks for approvals in member accounts, and Apply and Verify act there through the member role.
+    approvalApplyIamStatements: [...approval.approvalApplyIamStatements, ...org.orgAssumeRoleStatements],
+    approvalVerifyIamStatements: [...approval.approvalVerifyIamStatements, ...org.orgAssumeRoleStatements],
     // Event, alarm and alarm-reconciler functions (lib/deploy/triggers.ts).
     ...triggers,
     eventIamStatements: withAssume(triggers.eventIamStatements),

@@ -12,13 +12,13 @@ import { auditReader, newActionId } from '../audit/store.ts';
 import type { Policy } from '../policy/load.ts';
 import { detectors, remediators, resourceTypes } from '../resources/registry.ts';
 import { pricesWith, usd } from '../savings/prices.ts';
-import { ActionInProgressError, ProtectedResourceError, errorMessage } from '../util/errors.ts';
+import { ActionInProgressError, ProtectedResourceError, TrimtabError, errorMessage } from '../util/errors.ts';
 import { shortHash } from '../util/hash.ts';
 import { systemClock, type Clock } from '../util/clock.ts';
 import { attachSecondOpinion, newSecondOpinionRun, type SecondOpinionRun } from '../compute-optimizer/second-opinion.ts';
 import { inScope, mayBeInScope, protectionOf } from './scope.ts';
 import { FindingTally, type BenefitGroup, type PolicyTally, type Tally } from './tally.ts';
-import { benefitOf, type ActionRecord, type ActionStatus, type Detection, type Detector, type DetectorPass, type Finding, type Mode, type RegionContext } from './types.ts';
+import { benefitOf, type ActionRecord, type ActionStatus, type AppliedChange, type ApplyEnv, type Detection, type Detector, type DetectorPass, type Finding, type Mode, type RegionContext, type StepProgress } from './types.ts';
 
 export type Outcome =
   | 'reported'
@@ -116,7 +116,10 @@ export interface EngineDeps {
 
 /** The clients that act in `account`: the deps' own, or the member account's (deps.accountClients). */
 export async function clientsForAccount(deps: Pick<EngineDeps, 'account' | 'clients' | 'accountClients'>, account: string | undefined): Promise<AwsClients> {
-  if (!account || account === deps.account || !deps.accountClients) return deps.clients;
+  if (!account || account === deps.account) return deps.clients;
+  // Never the hub's own clients for another account's resource: a name such as an RDS identifier may
+  // exist in both, and the hub would change its own.
+  if (!deps.accountClients) throw new TrimtabError(`The resource is in account ${account}, but this run has no way into it (no member role: lib/org); nothing was changed.`);
   return deps.accountClients(account);
 }
 
@@ -563,10 +566,10 @@ function skip(finding: FindingResult, why: string) {
   finding.outcomeDetail = why;
 }
 
-export function newRecord(policy: Policy, finding: Finding, mode: Mode, actor: string, now: Date): ActionRecord {
+export function newRecord(policy: Policy, finding: Finding, mode: Mode, actor: string, now: Date, id?: string): ActionRecord {
   const remediator = remediators(policy.resource).get(finding.plan!.action);
   return {
-    id: newActionId(now),
+    id: id ?? newActionId(now),
     findingId: finding.id,
     policy: policy.id,
     resource: finding.resource,
@@ -592,43 +595,121 @@ export async function transition(record: ActionRecord, status: ActionStatus, dep
   await deps.onTransition?.(record, finding);
 }
 
+/** How one call of applyOneStep runs (the approval workflow: one change, or one step of it, per invocation). */
+export interface ApplyStepOptions {
+  /** The id the new action record gets (the workflow names it in the approval record before the engine writes anything). */
+  actionId?: string;
+  /** Resume this action record (recorded steps in its transitions) instead of starting a new one; bypasses idempotency. */
+  resume?: ActionRecord;
+  /** This invocation's time budget (Lambda getRemainingTimeInMillis); default deps.remainingMs. */
+  remainingMs?: () => number;
+  /**
+   * A change that answers `resumeAt` is left in progress and returned with it (the workflow waits, then
+   * calls again with `resume`). Without it (auto and CLI runs) the engine waits on its clock and resumes in-process.
+   */
+  yieldAtResume?: boolean;
+}
+
+export interface AppliedStep {
+  record: ActionRecord;
+  /** Set when the action is still in progress: call again at or after this time with `resume: record`. */
+  resumeAt?: string;
+  replayed: boolean;
+}
+
 /**
  * Apply, verify and record one planned finding. Used by auto mode and by approved plans.
  * With `deps.idempotency`, the change is made at most once per policy + resource + plan hash:
  * a replay returns the earlier record and marks the finding skipped. A concurrent run of the
- * same change throws ActionInProgressError.
+ * same change throws ActionInProgressError. A multi-step change that answers `resumeAt` is
+ * waited for on the engine's clock and resumed in-process.
  */
 export async function applyOne(policy: Policy, finding: FindingResult, actor: string, deps: EngineDeps, mode: Mode = 'auto'): Promise<ActionRecord> {
   return (await applyOnce(policy, finding, actor, deps, mode)).record;
 }
 
+/** One call of a change for the workflow: a new action, or the resumption of one in progress (ApplyStepOptions). */
+export async function applyOneStep(policy: Policy, finding: FindingResult, actor: string, deps: EngineDeps, mode: Mode, options: ApplyStepOptions): Promise<AppliedStep> {
+  return applyOnce(policy, finding, actor, deps, mode, options);
+}
+
 /** applyOne, telling whether the action was a replay of one another delivery already made. */
-async function applyOnce(policy: Policy, finding: FindingResult, actor: string, deps: EngineDeps, mode: Mode = 'auto'): Promise<{ record: ActionRecord; replayed: boolean }> {
-  if (!deps.idempotency) return { record: await applyUnguarded(policy, finding, actor, deps, mode), replayed: false };
+async function applyOnce(policy: Policy, finding: FindingResult, actor: string, deps: EngineDeps, mode: Mode = 'auto', options: ApplyStepOptions = {}): Promise<AppliedStep> {
+  // Resuming the action this same key already started: the idempotency key is held by it, so it must not block it.
+  if (!deps.idempotency || options.resume) return { ...(await applyUnguarded(policy, finding, actor, deps, mode, options)), replayed: false };
+  let resumeAt: string | undefined;
   const { record, replayed } = await deps.idempotency.once({ policy: policy.id, resource: finding.resource.arn, planHash: finding.plan!.hash }, async () => {
-    const done = await applyUnguarded(policy, finding, actor, deps, mode);
+    const done = await applyUnguarded(policy, finding, actor, deps, mode, options);
+    resumeAt = done.resumeAt;
     // apply() threw before anything was written: release the key so a later delivery may retry.
-    const wroteNothing = (done.status === 'failed' || done.status === 'skipped') && !done.transitions.some((t) => t.status === 'applied');
-    return { record: done, keep: !wroteNothing };
+    const wroteNothing = (done.record.status === 'failed' || done.record.status === 'skipped') && !done.record.transitions.some((t) => t.status === 'applied' || t.status === 'in-progress');
+    return { record: done.record, keep: !wroteNothing };
   });
   if (replayed) {
     finding.actionId = record.id;
     skip(finding, `already done: ${record.id} (${record.status}) made this exact change; a repeated delivery never acts twice`);
   }
-  return { record, replayed };
+  return { record, replayed, ...(resumeAt && !replayed ? { resumeAt } : {}) };
 }
 
-async function applyUnguarded(policy: Policy, finding: FindingResult, actor: string, deps: EngineDeps, mode: Mode): Promise<ActionRecord> {
+/** The steps a multi-step change recorded so far (ApplyEnv.progress), oldest first. */
+export const recordedSteps = (record: ActionRecord): StepProgress[] => record.transitions.flatMap((t) => (t.step ? [t.step] : []));
+
+async function applyUnguarded(policy: Policy, finding: FindingResult, actor: string, deps: EngineDeps, mode: Mode, options: ApplyStepOptions = {}): Promise<{ record: ActionRecord; resumeAt?: string }> {
   const remediator = remediators(policy.resource).get(finding.plan!.action);
-  const record = newRecord(policy, finding, mode, actor, deps.now?.() ?? new Date());
-  await deps.store.put(record);
-  await deps.onTransition?.(record, finding);
+  const now = () => deps.now?.() ?? new Date();
+  const record = options.resume ?? newRecord(policy, finding, mode, actor, now(), options.actionId);
+  if (!options.resume) {
+    await deps.store.put(record);
+    await deps.onTransition?.(record, finding);
+  }
   finding.actionId = record.id;
+  const budget = options.remainingMs ?? deps.remainingMs;
   try {
     // A finding in another account (an approval applied by the hub) acts with that account's clients.
     const clients = (await clientsForAccount(deps, finding.resource.account)).withWrites(true);
-    const ctx = { ...regionContext(deps, finding.resource.region, clients, deps.now?.() ?? new Date(), finding.resource.account), prices: pricesWith(policy.prices) };
-    const applied = await remediator.apply(ctx, finding.plan as never, finding);
+    const ctx = { ...regionContext(deps, finding.resource.region, clients, now(), finding.resource.account), prices: pricesWith(policy.prices) };
+    let applied: AppliedChange;
+    for (;;) {
+      const env: ApplyEnv = {
+        progress: recordedSteps(record),
+        // Durable before the remediator starts the next step: a timeout after it resumes from here.
+        record: async (step) => {
+          record.status = 'in-progress';
+          record.transitions.push({ status: 'in-progress', at: now().toISOString(), detail: step.step, step: structuredClone(step) });
+          await deps.store.put(record);
+          await deps.onTransition?.(record, finding);
+        },
+        remainingMs: () => budget?.() ?? Number.POSITIVE_INFINITY,
+      };
+      const stepsBefore = env.progress.length;
+      applied = await remediator.apply(ctx, finding.plan as never, finding, env);
+      if (!applied.resumeAt) break;
+      const at = Date.parse(applied.resumeAt);
+      if (Number.isNaN(at)) throw new TrimtabError(`The ${remediator.id} change answered an unreadable resume time '${applied.resumeAt}'.`);
+      if (!options.yieldAtResume) {
+        // In-process (auto, CLI): resuming helps only if the wait fits what is left of this run and
+        // the change moves on; otherwise it ends here, recorded part-way (its steps are in the record).
+        const clock = deps.clock ?? systemClock;
+        const wait = Math.max(0, at - clock.now().getTime());
+        const madeProgress = recordedSteps(record).length > stepsBefore || wait > 0;
+        if (!madeProgress || (budget && wait > budget() - ACTION_TIME_MARGIN_MS)) {
+          throw new TrimtabError(`${remediator.id} stopped part-way (steps done: ${recordedSteps(record).map((p) => p.step).join(', ') || 'none'}): this run has no time left to resume it at ${new Date(at).toISOString()}; the action record holds each step taken`);
+        }
+      }
+      // Recorded as waiting, in progress: never left looking finished or untouched.
+      record.status = 'in-progress';
+      record.transitions.push({ status: 'in-progress', at: now().toISOString(), detail: `waiting until ${new Date(at).toISOString()}${applied.detail ? `: ${applied.detail}` : ''}` });
+      await deps.store.put(record);
+      await deps.onTransition?.(record, finding);
+      if (options.yieldAtResume) {
+        finding.outcomeDetail = `in progress: resumes at ${new Date(at).toISOString()}`;
+        return { record, resumeAt: new Date(at).toISOString() };
+      }
+      // Auto and CLI runs: wait on the engine's clock (virtual in the sandbox), then resume in-process.
+      const clock = deps.clock ?? systemClock;
+      await clock.sleep(Math.max(0, at - clock.now().getTime()));
+    }
     if (applied.before !== undefined) record.before = applied.before;
     record.after = applied.after;
     await transition(record, 'applied', deps, applied.detail, finding);
@@ -651,11 +732,11 @@ async function applyUnguarded(policy: Policy, finding: FindingResult, actor: str
       finding.status = 'protected';
       finding.outcome = 'skipped';
       finding.outcomeDetail = errorMessage(error);
-      return record;
+      return { record };
     }
     await transition(record, 'failed', deps, errorMessage(error), finding);
     finding.outcome = 'failed';
     finding.outcomeDetail = errorMessage(error);
   }
-  return record;
+  return { record };
 }

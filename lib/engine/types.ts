@@ -267,6 +267,8 @@ export interface Remediator<P = any, O = any> {
 
 export type ActionStatus =
   | 'planned'
+  /** A multi-step change part-way: each step taken is a transition carrying its `step`; the next invocation resumes it. */
+  | 'in-progress'
   | 'awaiting-approval'
   | 'approved'
   | 'rejected'
@@ -280,6 +282,8 @@ export interface ActionTransition {
   status: ActionStatus;
   at: string;
   detail?: string;
+  /** A step of a multi-step change (ApplyEnv.record), read back as `ApplyEnv.progress` on resume. */
+  step?: StepProgress;
 }
 
 /** The audit record of one action, from plan to undo. */

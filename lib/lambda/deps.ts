@@ -21,6 +21,7 @@ import { usd } from '../savings/prices.ts';
 import type { PolicySet } from '../policy/load.ts';
 import type { Sandbox } from '../sandbox/sandbox.ts';
 import { MemberRoles } from '../org/roles.ts';
+import { organizationSchema } from '../org/config.ts';
 import { lambdaClients, lambdaPolicies, onFirstUse, SANDBOX_AUDIT_SETTINGS } from './bundle.ts';
 import { RunMetrics } from './metrics.ts';
 import { logger, tracer } from './powertools.ts';
@@ -153,5 +154,19 @@ export { remainingMs } from './bundle.ts';
 /** The engine's deps and the policies, for the approval apply and verify steps (lib/approval/lambda.ts workflowDeps). */
 export const engineForApproval = async () => {
   const deps = await lambdaDeps();
-  return { engine: deps.engine, policies: deps.policies.policies };
+  // An approval may be for a member account (the organization sweep asks for them, also when started by
+  // hand without an organization block): Apply and Verify always act there through the member role.
+  const engine = deps.engine.accountClients
+    ? deps.engine
+    : {
+        ...deps.engine,
+        accountClients: new MemberRoles({
+          hub: deps.engine.clients,
+          hubAccount: deps.engine.account === 'unknown' ? undefined : deps.engine.account,
+          config: organizationSchema.parse({}),
+          stage: process.env.TRIMTAB_STAGE,
+          region: process.env.AWS_REGION ?? deps.engine.defaultRegions[0] ?? 'us-east-1',
+        }).clientsFor,
+      };
+  return { engine, policies: deps.policies.policies };
 };

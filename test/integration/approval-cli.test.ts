@@ -80,7 +80,7 @@ describe('trimtab approvals / approve / reject (sandbox)', () => {
     // Prepare: the approver clicks through the local page with a phone browser
     const t = signLink({ approvalId, decision: 'approve', recipient: 'oncall@example.com', expiresAt: new Date(Date.now() + 3_600_000) }, SECRET);
     const ids = (await store.get(approvalId))!.findings.map((f) => f.id);
-    const body = new URLSearchParams([['t', t], ['selection', '1'], ...ids.map((id): [string, string] => ['include', id])]).toString();
+    const body = new URLSearchParams([['t', t], ['selection', '1'], ...ids.map((id): [string, string] => ['include', id]), ['confirm', 'approve']]).toString();
     const clicked = await fetch(`${stack.approvalBaseUrl}/approvals/${approvalId}`, { method: 'POST', body, headers: { 'content-type': 'application/x-www-form-urlencoded', 'user-agent': 'Mozilla/5.0 (iPhone)' } });
     await stack.workflow.executions.get(approvalId)!.result;
 

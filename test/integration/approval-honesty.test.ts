@@ -25,7 +25,7 @@ const approveForm = (h: ApprovalHarness, findingIds: string[]): HttpRequest => (
   method: 'POST',
   path: `/approvals/${h.approvalId}`,
   query: '',
-  body: new URLSearchParams([['t', token(h.approvalId, 'approve')], ['selection', '1'], ...findingIds.map((id): [string, string] => ['include', id])]).toString(),
+  body: new URLSearchParams([['t', token(h.approvalId, 'approve')], ['selection', '1'], ...findingIds.map((id): [string, string] => ['include', id]), ['confirm', 'approve']]).toString(),
   headers: { 'content-type': 'application/x-www-form-urlencoded' },
 });
 

@@ -72,7 +72,7 @@ describe('the approval page refuses every bad link and changes nothing', () => {
     ['a path that is not an approval', () => get('/admin', ''), 404, /no page here/],
     ['a PUT', () => ({ method: 'PUT', path: approvalPath(), query: '', headers: {} }), 405, /Open the link/],
     ['a selection naming a resource outside the request', () => post(approvalPath(), form([['t', token(h.approvalId, 'approve')], ['selection', '1'], ['include', 'not-a-finding']])), 400, /not part of this request/],
-    ['an approval with every resource opted out', () => post(approvalPath(), form([['t', token(h.approvalId, 'approve')], ['selection', '1']])), 400, /nothing to approve/],
+    ['an approval with every resource opted out', () => post(approvalPath(), form([['t', token(h.approvalId, 'approve')], ['selection', '1'], ['confirm', 'approve']])), 400, /nothing to approve/],
     ['an approve form without the selection marker', () => post(approvalPath(), form([['t', token(h.approvalId, 'approve')]])), 400, /which resources/],
   ];
 
@@ -90,7 +90,7 @@ describe('the approval page refuses every bad link and changes nothing', () => {
     const record = await h.record();
     const t = token(h.approvalId, 'approve');
     const keep = record.findings.filter((f) => f.resource.id !== 'acme-config').map((f): [string, string] => ['include', f.id]);
-    const body = form([['t', t], ['selection', '1'], ...keep]);
+    const body = form([['t', t], ['selection', '1'], ...keep, ['confirm', 'approve']]);
 
     // Act: over real HTTP, twice
     const first = await fetch(`${h.stack.approvalBaseUrl}/approvals/${h.approvalId}`, { method: 'POST', body, headers: { 'content-type': 'application/x-www-form-urlencoded' } });

@@ -29,7 +29,8 @@ describe('the approval workflow, executed from the generated ASL with aws-local-
     expect(decision.ok).toBe(true);
     const done = await h.record();
     expect(done.status).toBe('fixed');
-    expect(execution(h).states).toEqual([STATE.record, STATE.ask, STATE.apply, STATE.windowOpen, STATE.verify, STATE.tell, STATE.howDidItEnd, STATE.fixed]);
+    // One change per Apply invocation: three approved changes, three Apply states.
+    expect(execution(h).states).toEqual([STATE.record, STATE.ask, ...Array(3).fill([STATE.apply, STATE.windowOpen]).flat(), STATE.verify, STATE.tell, STATE.howDidItEnd, STATE.fixed]);
     expect(waiting.findings.map((f) => f.resource.id).sort()).toEqual(['acme-app-logs', 'acme-config', 'acme-eu-exports', 'acme-web-assets']);
     expect(lifecycleWrites(h).map((w) => (w.input as { Bucket: string }).Bucket).sort()).toEqual(['acme-config', 'acme-eu-exports', 'acme-web-assets']);
     expect(done.actions!.map((a) => a.status)).toEqual(['verified', 'verified', 'verified']);

@@ -95,8 +95,9 @@ const DECLARED: Record<string, string[]> = {
   'alarm-sync': [...actionsFor(managedAlarmSpecs(policies).map((s) => s.policy), { withRemediation: false }), ...RECONCILER],
   approvalRecord: APPROVAL_TABLE,
   approvalAsk: [...APPROVAL_TABLE, ...MAIL, ...SECRET],
-  approvalApply: [...APPROVAL_TABLE, ...actionsFor(gated, { withRemediation: true }), ...AUDIT],
-  approvalVerify: [...APPROVAL_TABLE, ...actionsFor(gated, { withRemediation: true }).filter(isRead)],
+  // Apply verifies the seal with the link secret; Apply and Verify act in member accounts through the member role.
+  approvalApply: [...APPROVAL_TABLE, ...SECRET, ...actionsFor(gated, { withRemediation: true }), ...AUDIT, 'sts:AssumeRole'],
+  approvalVerify: [...APPROVAL_TABLE, ...actionsFor(gated, { withRemediation: true }).filter(isRead), 'sts:AssumeRole'],
   approvalNotify: [...APPROVAL_TABLE, ...MAIL],
   approvalPage: [...APPROVAL_TABLE, ...SECRET, ...RESUME],
   // The organization sweep (lib/org): the item lister only publishes its metrics; each item runs the scheduled

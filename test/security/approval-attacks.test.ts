@@ -12,6 +12,9 @@ import { approvalPageHandler } from '../../lib/approval/lambda.ts';
 import { handleApprovalRequest, type HttpRequest } from '../../lib/approval/page.ts';
 import { CLOCK, SECRET, linkIn, startApproval, token, type ApprovalHarness } from '../approval-helpers.ts';
 import { summary } from './harness.ts';
+import { checkSeal, planHashOf, TamperedApprovalError } from '../../lib/approval/seal.ts';
+import { decide } from '../../lib/approval/workflow.ts';
+import { WORKFLOW_ERRORS } from '../../lib/approval/state-machine.ts';
 
 let h: ApprovalHarness;
 beforeAll(async () => {
@@ -224,5 +227,73 @@ describe('the local approval server survives hostile connections', () => {
     expect(await stillServes()).toBe(200);
     counts.rejected += 1;
     await expectNothingChanged();
+  });
+});
+
+describe('approval attacks on the stored plan: Apply changes only what the approvers were asked (issue 24 point 3)', () => {
+  const approve = (x: ApprovalHarness) => decide({ store: x.store, tasks: x.stack.tasks, now: CLOCK }, { approvalId: x.approvalId, decision: 'approve', actor: 'oncall@example.com', via: 'link' });
+  const lifecycleBuckets = (x: ApprovalHarness) => x.env.sandbox.successfulWrites('PutBucketLifecycleConfiguration').map((w) => (w.input as { Bucket: string }).Bucket);
+
+  it('refuses an approval whose plan params were edited in the store after the email, records why, and changes nothing', async () => {
+    // Prepare: the execution waits; someone with write access to the table re-points one plan at another bucket
+    const x = await startApproval();
+    try {
+      const stored = x.store.records.get(x.approvalId)!;
+      const target = stored.findings[0];
+      target.plan!.params = { ...target.plan!.params, bucket: 'someone-elses-bucket' };
+      // Act
+      await approve(x);
+      const error = await x.stack.workflow.executions.get(x.approvalId)!.result.then(() => undefined, (e: Error) => e);
+      // Assess
+      expect(error?.name).toBe(WORKFLOW_ERRORS.workflowFailed);
+      const done = await x.record();
+      expect(done.status).toBe('failed');
+      expect(done.error).toEqual({ Error: 'TamperedApprovalError', Cause: expect.stringContaining(`the stored plan for ${target.resource.id} no longer matches its hash`) });
+      expect(done.actions ?? []).toEqual([]);
+      expect(x.env.sandbox.successfulWrites()).toEqual([]);
+    } finally {
+      await x.stack.stop();
+    }
+  });
+
+  it('refuses an edit that also recomputes the plan hash (the seal covers params, hash, resource and policy)', async () => {
+    // Prepare: the attacker knows how plan hashes are made and recomputes it; only the link secret could re-seal
+    const x = await startApproval();
+    try {
+      const stored = x.store.records.get(x.approvalId)!;
+      const target = stored.findings[0];
+      target.plan!.params = { ...target.plan!.params, bucket: 'someone-elses-bucket' };
+      target.plan!.hash = planHashOf(stored.policy.id, target);
+      // Act
+      await approve(x);
+      await x.stack.workflow.executions.get(x.approvalId)!.result.catch(() => undefined);
+      // Assess
+      const done = await x.record();
+      expect(done.status).toBe('failed');
+      expect(done.error).toEqual({ Error: 'TamperedApprovalError', Cause: expect.stringContaining('was changed after the approvers were asked') });
+      expect(lifecycleBuckets(x)).toEqual([]);
+    } finally {
+      await x.stack.stop();
+    }
+  });
+
+  it('refuses a record whose seal was removed, and one whose policy was swapped after the email', async () => {
+    // Prepare
+    const x = await startApproval();
+    try {
+      const stored = x.store.records.get(x.approvalId)!;
+      const sealed = structuredClone(stored);
+      // Act / Assess: no seal
+      delete stored.seal;
+      expect(() => checkSeal(stored, SECRET)).toThrow(/carries no seal/);
+      // Act / Assess: the policy's action options changed (the seal holds the policy too)
+      const swapped = { ...sealed, policy: { ...sealed.policy, action: { ...sealed.policy.action!, abortIncompleteMultipartUploadDays: 1 } } };
+      expect(() => checkSeal(swapped as never, SECRET)).toThrow(TamperedApprovalError);
+      // The genuine record passes.
+      expect(() => checkSeal(sealed, SECRET)).not.toThrow();
+      expect(sealed.seal).toMatchObject({ kid: expect.stringMatching(/^h[0-9a-f]{8}$/), mac: expect.any(String) });
+    } finally {
+      await x.stack.stop();
+    }
   });
 });

@@ -138,7 +138,7 @@ describe('who decided, from where', () => {
     const store = new MemoryApprovalStore(CLOCK);
     await store.create(record({ findings: [finding('f1', 'acme-web')] }));
     const t = signLink({ approvalId: 'apr-abc123def4', decision: 'approve', recipient: 'oncall@example.com', expiresAt: new Date('2026-11-02T00:00:00Z') }, SECRET);
-    const post = { ...event, rawPath: '/approvals/apr-abc123def4', body: new URLSearchParams([['t', t], ['selection', '1'], ['include', 'f1']]).toString(), headers: { ...event.headers, 'content-type': 'application/x-www-form-urlencoded' } };
+    const post = { ...event, rawPath: '/approvals/apr-abc123def4', body: new URLSearchParams([['t', t], ['selection', '1'], ['include', 'f1'], ['confirm', 'approve']]).toString(), headers: { ...event.headers, 'content-type': 'application/x-www-form-urlencoded' } };
     const logged: Record<string, unknown>[] = [];
 
     // Act

@@ -4,6 +4,7 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { allowedFrom, DynamoApprovalStore, MAY_FOLLOW, MemoryApprovalStore, type ApprovalRecord, type ApprovalStatus } from '../../../lib/approval/store.ts';
 import { applyApproved, recordFailure, recordNotApproved } from '../../../lib/approval/workflow.ts';
+import { sealApproval } from '../../../lib/approval/seal.ts';
 import { SANDBOX_ACCOUNT } from '../../../lib/sandbox/sandbox.ts';
 import { ensureSandboxTable } from '../../../lib/sandbox/services/dynamodb.ts';
 import { CLOCK } from '../../approval-helpers.ts';
@@ -127,11 +128,11 @@ describe('the workflow steps under the transition table', () => {
 
   it('answers a retried Apply whose first run finished with what it did, and acts on nothing', async () => {
     const store = new MemoryApprovalStore(CLOCK);
-    await store.create({ ...record('applied'), decision: approved, actions: [action] });
+    await store.create({ ...record('applied'), decision: approved, actions: [action], seal: sealApproval(record('applied'), 'x'.repeat(32)) });
 
     const result = await applyApproved(deps(store), { approvalId: 'apr-abc123def4' });
 
-    expect(result).toEqual({ approvalId: 'apr-abc123def4', applied: 1, failed: 0, waitUntil: null });
+    expect(result).toEqual({ approvalId: 'apr-abc123def4', applied: 1, failed: 0, waitUntil: null, more: false });
     expect((await store.get('apr-abc123def4'))!.status).toBe('applied');
   });
 

@@ -30,7 +30,8 @@ describe('trimtab events', () => {
     expect(transitionEvent(record('awaiting-approval')).detailType).toBe('Approval Requested');
     expect(transitionEvent(record('undone')).detailType).toBe('Remediation Undone');
     expect(findingEvent(finding(), new Date()).detailType).toBe('Finding Detected');
-    expect(Object.keys(DETAIL_TYPES)).toHaveLength(10);
+    expect(transitionEvent(record('in-progress')).detailType).toBe('Remediation In Progress');
+    expect(Object.keys(DETAIL_TYPES)).toHaveLength(11);
   });
 
   it('carry the action, resource, transition detail, error and undo command', () => {
