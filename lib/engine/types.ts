@@ -7,6 +7,7 @@ import type { z } from 'zod';
 import type { AwsClients } from '../aws/clients.ts';
 import type { PriceTable } from '../savings/prices.ts';
 import type { Clock } from '../util/clock.ts';
+import type { ReadGaps } from './partial.ts';
 
 export type Mode = 'dry-run' | 'auto' | 'approval';
 
@@ -115,6 +116,12 @@ export interface RegionContext {
   clock: Clock;
   prices: PriceTable;
   log: (message: string, data?: Record<string, unknown>) => void;
+  /**
+   * While the engine lists and enriches: where a failed enrichment read is recorded, so that it
+   * costs only the detectors that need it (lib/engine/partial.ts, `enrichmentRead`). Absent
+   * elsewhere (apply, verify, undo): a failed read throws.
+   */
+  gaps?: ReadGaps;
 }
 
 /** How a resource type is listed. Pages are streamed; nothing holds the whole inventory. */

@@ -36,6 +36,7 @@ import {
   type ListProvisionedConcurrencyConfigsCommandOutput,
 } from '@aws-sdk/client-lambda';
 import type { RegionContext, ResourceType } from '../../engine/types.ts';
+import { enrichmentRead, isReadFailure, needsStartingWith } from '../../engine/partial.ts';
 import { batches } from '../../util/async.ts';
 import { awsErrorName, errorMessage } from '../../util/errors.ts';
 
@@ -270,6 +271,8 @@ async function readReportLines(ctx: RegionContext, groups: string[], days: numbe
           continue;
         }
         if (name === 'ResourceNotFoundException') fail(b, 'its log group does not exist (never invoked since logging started, or deleted)');
+        // Denied, throttled past retries, a 5xx: the run reports the memory detectors as not evaluated (lib/engine/partial.ts).
+        else if (isReadFailure(error)) throw error;
         else fail(b, `Logs Insights StartQuery failed: ${name ?? errorMessage(error)}`);
       }
     }
@@ -357,11 +360,20 @@ async function readAliases(ctx: RegionContext, f: LambdaFunction): Promise<Lambd
 async function enrichPage(ctx: RegionContext, page: LambdaFunction[], needs: ReadonlySet<string>): Promise<LambdaFunction[]> {
   const days = usageDays(needs);
   if (days === undefined) return page;
-  const usage = await readUsage(ctx, page, days);
+  // Each read runs through enrichmentRead: a failure costs only the detectors needing what it provides, on
+  // the functions it was for (lib/engine/partial.ts). Metrics feed every detector; memory use (Logs
+  // Insights) and aliases only the memory detectors, which are the ones asking for `aliases:…`.
+  const memoryNeeds = needsStartingWith(needs, 'aliases:');
+  const usage = await enrichmentRead(ctx, { provides: [...needsStartingWith(needs, 'usage:'), ...memoryNeeds], items: page, operation: 'cloudwatch:GetMetricData' }, () => readUsage(ctx, page, days));
+  if (!usage) return page;
   let out = page.map((f) => ({ ...f, usage: usage.get(f.name) }));
   const viaInsights = (f: LambdaFunction) => f.usage?.insightsMemoryMaxMb !== undefined;
   const toQuery = [...new Set(out.filter((f) => (f.usage?.invocations ?? 0) > 0 && !viaInsights(f)).map((f) => f.logGroup))];
-  const { rows, unknown } = toQuery.length ? await readReportLines(ctx, toQuery, days) : { rows: new Map(), unknown: new Map() };
+  const queried = out.filter((f) => toQuery.includes(f.logGroup));
+  const noRows = { rows: new Map<string, LambdaMemoryUse>(), unknown: new Map<string, string>() };
+  const { rows, unknown } = toQuery.length
+    ? ((await enrichmentRead(ctx, { provides: memoryNeeds, items: queried, operation: 'logs:StartQuery' }, () => readReportLines(ctx, toQuery, days))) ?? noRows)
+    : noRows;
   out = out.map((f) => {
     if (viaInsights(f)) return { ...f, memory: { source: 'lambda-insights', maxUsedMb: f.usage!.insightsMemoryMaxMb! } };
     if ((f.usage?.invocations ?? 0) === 0) return { ...f, memoryUnknown: `not invoked in the last ${days} days` };
@@ -369,7 +381,11 @@ async function enrichPage(ctx: RegionContext, page: LambdaFunction[], needs: Rea
     return row ? { ...f, memory: row } : { ...f, memoryUnknown: unknown.get(f.logGroup) ?? 'unknown' };
   });
   if (needsAliases(needs)) {
-    for (const f of out) if (memoryChangeCandidate(f, needs)) f.aliases = await readAliases(ctx, f);
+    for (const f of out) {
+      if (!memoryChangeCandidate(f, needs)) continue;
+      const aliases = await enrichmentRead(ctx, { provides: memoryNeeds, items: [f], operation: 'lambda:ListAliases' }, () => readAliases(ctx, f));
+      if (aliases) f.aliases = aliases;
+    }
   }
   return out;
 }

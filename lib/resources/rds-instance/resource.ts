@@ -18,6 +18,7 @@ import { CloudWatchClient, type MetricDataQuery } from '@aws-sdk/client-cloudwat
 import { paginateDescribeDBClusters, paginateDescribeDBInstances, RDSClient, type DBCluster, type DBInstance } from '@aws-sdk/client-rds';
 import { dailyMetricSeries, METRIC_QUERIES_PER_CALL } from '../../aws/metrics.ts';
 import type { RegionContext, ResourceType } from '../../engine/types.ts';
+import { enrichmentRead, needsStartingWith } from '../../engine/partial.ts';
 import { batches } from '../../util/async.ts';
 
 /** DescribeDBInstances/DescribeDBClusters accept MaxRecords 20 to 100 (API reference). */
@@ -246,7 +247,11 @@ export const rdsInstanceResource: ResourceType<RdsDatabase, RdsPrepared> = {
 
   async enrich(ctx, page, _prepared, needs) {
     const days = windowDaysOf(needs);
-    return days > 0 ? readMetrics(ctx, page, days) : page;
+    if (days <= 0) return page;
+    // A failed read costs only the metric detectors, on the databases it was for (lib/engine/partial.ts).
+    const queried = page.filter((db) => (db.kind === 'instance' ? db.status !== 'stopped' : Boolean(db.serverlessV2)));
+    const read = { provides: needsStartingWith(needs, 'metrics:'), items: queried, operation: 'cloudwatch:GetMetricData' };
+    return (await enrichmentRead(ctx, read, () => readMetrics(ctx, page, days))) ?? page;
   },
 
   ref(db, ctx) {
