@@ -79,6 +79,9 @@ const IAM_ACTION: Record<string, string> = {
   'cloudwatch:GetMetricData': 'cloudwatch:GetMetricData',
 };
 
+/** The IAM action an API operation (`<IAM prefix>:<Operation>`) needs: `s3:GetBucketLifecycleConfiguration` → `s3:GetLifecycleConfiguration`. */
+export const iamActionOf = (operation: string): string => IAM_ACTION[operation] ?? operation;
+
 /** `cloudwatchlogs:StartQuery` → `logs:StartQuery`. */
 export function iamOperation(serviceAndOperation: string): string {
   const [service, operation] = serviceAndOperation.split(':');
@@ -127,7 +130,7 @@ export function describeFailure(error: unknown, operation: string): ReadFailure 
     message,
     kind,
     ...(status !== undefined ? { httpStatus: status } : {}),
-    ...(kind === 'denied' ? { missingPermission: named ?? IAM_ACTION[op] ?? op } : {}),
+    ...(kind === 'denied' ? { missingPermission: named ?? iamActionOf(op) } : {}),
   };
 }
 

@@ -9,6 +9,7 @@
  * error is retried by the SDK's own retry strategy before it reaches trimtab.
  */
 import { awsError, type FaultOptions } from './sandbox.ts';
+import { iamActionOf } from '../engine/partial.ts';
 
 export type FaultKind = 'denied' | 'throttled' | 'server-error' | 'timeout';
 
@@ -79,7 +80,9 @@ export function faultRules(rules: FaultRule[]): { failWhen: NonNullable<FaultOpt
   const parsed = rules.map((rule) => {
     const [prefix, operation] = rule.operation.split(':');
     if (!prefix || !operation) throw new Error(`Fault rule operation '${rule.operation}' is not service:Operation.`);
-    return { rule, service: SERVICE_KEYS[prefix] ?? prefix, operation, iamAction: `${Object.entries(SERVICE_KEYS).find(([, v]) => v === prefix)?.[0] ?? prefix}:${operation}` };
+    const iamPrefix = Object.entries(SERVICE_KEYS).find(([, v]) => v === prefix)?.[0] ?? prefix;
+    // AWS's denial names the IAM action, which is not always the operation's name (S3).
+    return { rule, service: SERVICE_KEYS[prefix] ?? prefix, operation, iamAction: iamActionOf(`${iamPrefix}:${operation}`) };
   });
   return {
     hits,

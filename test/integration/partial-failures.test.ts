@@ -55,6 +55,10 @@ interface Case {
   /** Detectors that need it: not evaluated (on at least one resource they flag without the fault). */
   affected: string[];
   reason: { operation: string; code: string; kind: string; missingPermission?: string };
+  /** When the read is per resource: the only resources left unevaluated. */
+  onlyOn?: string[];
+  /** Detectors that need the read too, but flag nothing on those resources without the fault. */
+  alsoNotEvaluated?: string[];
 }
 
 const CASES: Case[] = [
@@ -113,6 +117,24 @@ const CASES: Case[] = [
     unaffected: ['missing-abort-multipart-rule', 'large-standard-without-transition'],
     affected: ['missing-lifecycle', 'missing-noncurrent-version-rule'],
     reason: { operation: 's3:GetBucketVersioning', code: 'AccessDenied', kind: 'denied', missingPermission: 's3:GetBucketVersioning' },
+  },
+  {
+    name: 'lambda-function: logs:GetQueryResults is throttled past the retries',
+    type: 'lambda-function',
+    rule: { operation: 'logs:GetQueryResults', error: 'throttled' },
+    unaffected: ['x86-to-arm64'],
+    affected: ['memory-oversized', 'memory-undersized'],
+    reason: { operation: 'logs:GetQueryResults', code: 'ThrottlingException', kind: 'throttled' },
+  },
+  {
+    name: 's3-bucket: s3:GetBucketLifecycleConfiguration is denied on one bucket',
+    type: 's3-bucket',
+    rule: { operation: 's3:GetBucketLifecycleConfiguration', when: (input) => input.Bucket === 'acme-web-assets', error: 'denied' },
+    unaffected: [],
+    affected: ['missing-lifecycle', 'missing-abort-multipart-rule', 'large-standard-without-transition'],
+    reason: { operation: 's3:GetBucketLifecycleConfiguration', code: 'AccessDenied', kind: 'denied', missingPermission: 's3:GetLifecycleConfiguration' },
+    onlyOn: ['acme-web-assets'],
+    alsoNotEvaluated: ['missing-noncurrent-version-rule'],
   },
   {
     name: 'asg: GetMetricData is throttled past the retries',
@@ -189,7 +211,7 @@ describe('A failed enrichment read costs only the findings that need it', () => 
       // Why, for every pair and every group: the operation, AWS's code, the IAM action when denied.
       for (const p of pairs) expect({ operation: p.reason.operation, code: p.reason.code, kind: p.reason.kind, missingPermission: p.reason.missingPermission }).toEqual({ missingPermission: undefined, ...c.reason });
       const groups = result.unevaluated ?? [];
-      expect(new Set(groups.map((g) => g.detector))).toEqual(new Set(c.affected));
+      expect(new Set(groups.map((g) => g.detector))).toEqual(new Set([...c.affected, ...(c.alsoNotEvaluated ?? [])]));
       for (const g of groups) {
         const mine = pairs.filter((p) => p.policy === g.policy && p.detector === g.detector && p.resource.region === g.region);
         expect(g.count).toBe(mine.length);
@@ -197,6 +219,7 @@ describe('A failed enrichment read costs only the findings that need it', () => 
         expect(g.resourceType).toBe(c.type);
       }
       expect(result.summary.notEvaluated).toBe(pairs.length);
+      if (c.onlyOn) expect([...new Set(pairs.map((p) => p.resource.id))]).toEqual(c.onlyOn);
     });
   }
 
