@@ -13,6 +13,7 @@ import type { RunResult, UnevaluatedListener } from '../../lib/engine/run.ts';
 import { detectors } from '../../lib/resources/registry.ts';
 import { faultRules, type FaultRule } from '../../lib/sandbox/faults.ts';
 import { SANDBOX_ACCOUNT } from '../../lib/sandbox/sandbox.ts';
+import { logsState } from '../../lib/sandbox/services/cloudwatchlogs.ts';
 import { testEnv } from '../helpers.ts';
 
 /** The SDK's retry strategy with 3 attempts and no waiting: retries are real, tests stay fast. */
@@ -27,10 +28,11 @@ function policiesFor(type: string): string {
   return lines.join('\n');
 }
 
-async function runWith(type: string, rules: FaultRule[]): Promise<{ result: RunResult; pairs: Pairs; writes: number; calls: (key: string) => number; hits: number[] }> {
+async function runWith(type: string, rules: FaultRule[], prepare?: (sandbox: ReturnType<typeof testEnv>['sandbox']) => void): Promise<{ result: RunResult; pairs: Pairs; writes: number; calls: (key: string) => number; hits: number[] }> {
   const env = testEnv('small-company');
   const { failWhen, hits } = faultRules(rules);
   env.sandbox.faults = { failWhen };
+  prepare?.(env.sandbox);
   env.deps.clients = new AwsClients({ account: SANDBOX_ACCOUNT, allowWrites: false, interceptor: env.sandbox, writePacing: false, clientConfig: { retryStrategy: new ConfiguredRetryStrategy(ATTEMPTS, 1) } });
   const pairs: Pairs = [];
   env.deps.onUnevaluated = (p) => void pairs.push(...p);
@@ -222,6 +224,26 @@ describe('A failed enrichment read costs only the findings that need it', () => 
       if (c.onlyOn) expect([...new Set(pairs.map((p) => p.resource.id))]).toEqual(c.onlyOn);
     });
   }
+
+  it('lambda-function: a Logs Insights query that ends Timeout leaves the memory detectors not evaluated on its functions, and x86-to-arm64 still runs', async () => {
+    // Prepare
+    const before = await baseline('lambda-function');
+    const timeOut = (sandbox: ReturnType<typeof testEnv>['sandbox']) => {
+      for (const series of Object.values(logsState(sandbox, sandbox.account(SANDBOX_ACCOUNT), 'us-east-1').lambdaReports ?? {})) series.queryOutcome = 'Timeout';
+    };
+
+    // Act
+    const { result, pairs, writes } = await runWith('lambda-function', [], timeOut);
+
+    // Assess
+    expect(writes).toBe(0);
+    expect(result.errors).toEqual([]);
+    expect(idsOf(result, 'x86-to-arm64')).toEqual(idsOf(before, 'x86-to-arm64'));
+    expect(pairs.map((p) => p.resource.id)).toContain('report-builder');
+    expect(idsOf(result, 'memory-undersized')).toEqual([]);
+    expect(new Set(pairs.map((p) => p.detector))).toEqual(new Set(['memory-oversized', 'memory-undersized']));
+    for (const p of pairs) expect(p.reason).toMatchObject({ operation: 'logs:GetQueryResults', code: 'QueryTimeout', kind: 'timeout' });
+  });
 
   it('a throttled read is retried by the SDK before it is given up: one attempt per retry, then not evaluated', async () => {
     // Prepare: throttle the first call only; the SDK's retry succeeds.

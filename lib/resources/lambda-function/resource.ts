@@ -36,7 +36,7 @@ import {
   type ListProvisionedConcurrencyConfigsCommandOutput,
 } from '@aws-sdk/client-lambda';
 import type { RegionContext, ResourceType } from '../../engine/types.ts';
-import { enrichmentRead, isReadFailure, needsStartingWith } from '../../engine/partial.ts';
+import { enrichmentRead, isReadFailure, needsStartingWith, type ReadFailure } from '../../engine/partial.ts';
 import { batches } from '../../util/async.ts';
 import { awsErrorName, errorMessage } from '../../util/errors.ts';
 
@@ -240,10 +240,13 @@ interface QueryBatch {
  * StartQuery (ResourceNotFoundException): the batch is split in halves until the missing group
  * is alone (log2(50) extra calls at most).
  */
-async function readReportLines(ctx: RegionContext, groups: string[], days: number): Promise<{ rows: Map<string, LambdaMemoryUse>; unknown: Map<string, string> }> {
+async function readReportLines(ctx: RegionContext, groups: string[], days: number): Promise<{ rows: Map<string, LambdaMemoryUse>; unknown: Map<string, string>; failed: Map<string, ReadFailure> }> {
   const logs = ctx.clients.get(CloudWatchLogsClient, ctx.region);
   const rows = new Map<string, LambdaMemoryUse>();
   const unknown = new Map<string, string>();
+  /** Groups whose query timed out, failed or was cancelled: the run reports them as not evaluated (lib/engine/partial.ts). */
+  const failed = new Map<string, ReadFailure>();
+  const queryFailed = (b: QueryBatch, code: string, message: string) => b.groups.forEach((g) => failed.set(g, { operation: 'logs:GetQueryResults', code, message, kind: code === 'QueryTimeout' || code === 'QueryDeadline' ? 'timeout' : 'server-error' }));
   const endTime = Math.floor(ctx.now.getTime() / 1000);
   const startTime = endTime - days * 86_400;
   const pending: QueryBatch[] = batches(groups, LOG_GROUPS_PER_QUERY).map((g) => ({ groups: g }));
@@ -277,7 +280,10 @@ async function readReportLines(ctx: RegionContext, groups: string[], days: numbe
       }
     }
     if (ctx.clock.now().getTime() >= deadline) {
-      for (const b of [...pending, ...running]) fail(b, `Logs Insights queries did not complete within ${QUERY_DEADLINE_MS / 60_000} min`);
+      for (const b of [...pending, ...running]) {
+        fail(b, `Logs Insights queries did not complete within ${QUERY_DEADLINE_MS / 60_000} min`);
+        queryFailed(b, 'QueryDeadline', `Logs Insights queries did not complete within ${QUERY_DEADLINE_MS / 60_000} min`);
+      }
       break;
     }
     if (!running.length) continue;
@@ -288,6 +294,7 @@ async function readReportLines(ctx: RegionContext, groups: string[], days: numbe
       running.splice(running.indexOf(b), 1);
       if (res.status !== 'Complete') {
         fail(b, `the Logs Insights query ended ${res.status}`);
+        queryFailed(b, `Query${res.status}`, `the Logs Insights query ended ${res.status}`);
         continue;
       }
       for (const row of res.results ?? []) {
@@ -309,7 +316,7 @@ async function readReportLines(ctx: RegionContext, groups: string[], days: numbe
     }
     if (running.length) await ctx.clock.sleep(QUERY_POLL_MS);
   }
-  return { rows, unknown };
+  return { rows, unknown, failed };
 }
 
 /**
@@ -370,10 +377,15 @@ async function enrichPage(ctx: RegionContext, page: LambdaFunction[], needs: Rea
   const viaInsights = (f: LambdaFunction) => f.usage?.insightsMemoryMaxMb !== undefined;
   const toQuery = [...new Set(out.filter((f) => (f.usage?.invocations ?? 0) > 0 && !viaInsights(f)).map((f) => f.logGroup))];
   const queried = out.filter((f) => toQuery.includes(f.logGroup));
-  const noRows = { rows: new Map<string, LambdaMemoryUse>(), unknown: new Map<string, string>() };
-  const { rows, unknown } = toQuery.length
+  const noRows = { rows: new Map<string, LambdaMemoryUse>(), unknown: new Map<string, string>(), failed: new Map<string, ReadFailure>() };
+  const { rows, unknown, failed } = toQuery.length
     ? ((await enrichmentRead(ctx, { provides: memoryNeeds, items: queried, operation: 'logs:StartQuery' }, () => readReportLines(ctx, toQuery, days))) ?? noRows)
     : noRows;
+  // A query that ended Timeout, Failed or Cancelled: its functions' memory detectors are not evaluated (not "unknown" in silence).
+  for (const f of queried) {
+    const failure = failed.get(f.logGroup);
+    if (failure) ctx.gaps?.fail([f], memoryNeeds, failure);
+  }
   out = out.map((f) => {
     if (viaInsights(f)) return { ...f, memory: { source: 'lambda-insights', maxUsedMb: f.usage!.insightsMemoryMaxMb! } };
     if ((f.usage?.invocations ?? 0) === 0) return { ...f, memoryUnknown: `not invoked in the last ${days} days` };
