@@ -202,7 +202,7 @@ export async function enrichmentRead<T>(
     return await fn();
   } catch (error) {
     if (!ctx.gaps || !isReadFailure(error)) throw error;
-    // No detector of this run needs what the read provides: nothing is lost.
+    // With `provides` empty (no detector of this run needs the read), nothing is recorded: nothing is lost.
     ctx.gaps.fail(read.items, read.provides, describeFailure(error, read.operation));
     return undefined;
   }
