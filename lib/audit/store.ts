@@ -36,7 +36,8 @@ export interface FindingRecord {
   policy: string;
   detector: string;
   resource: ResourceRef;
-  status: FindingStatus;
+  /** `not-evaluated`: the detector could not run on this resource because a read it needs failed (lib/engine/partial.ts). */
+  status: FindingStatus | 'not-evaluated';
   reason: string;
   evidence: Record<string, unknown>;
   mode: Mode;

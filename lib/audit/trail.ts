@@ -3,7 +3,9 @@
  * in the store, published as an EventBridge event and counted for metrics. One place, so
  * the CLI, the sweep, event-triggered runs and approved plans all record the same way.
  */
-import type { EngineDeps, FindingResult } from '../engine/run.ts';
+import type { EngineDeps, FindingResult, UnevaluatedListener } from '../engine/run.ts';
+import { failureText } from '../engine/partial.ts';
+import { shortHash } from '../util/hash.ts';
 import type { ActionRecord, Finding } from '../engine/types.ts';
 import { findingEvent, transitionEvent, type EventPublisher, type PublishReport } from './events.ts';
 import { findingRecord, type ActionStore } from './store.ts';
@@ -33,6 +35,31 @@ export class AuditTrail {
     for (const finding of findings) if (finding.status !== 'protected') await this.options.events.add(findingEvent(finding, at));
   };
 
+  /**
+   * Detectors a run could not evaluate (a read they need failed): one record per policy,
+   * detector and resource, with status `not-evaluated`, the reason and what failed, so the
+   * history says which resources a run did not judge and why (lib/engine/partial.ts).
+   */
+  readonly onUnevaluated: UnevaluatedListener = async (pairs) => {
+    const at = (this.options.now?.() ?? new Date()).toISOString();
+    await this.options.store.putFindings?.(
+      pairs.map((p) => ({
+        // The id a finding of this policy, resource and detector would have (lib/engine/run.ts toFinding).
+        id: shortHash({ policy: p.policy, arn: p.resource.arn, detector: p.detector }),
+        at,
+        policy: p.policy,
+        detector: p.detector,
+        resource: p.resource,
+        status: 'not-evaluated' as const,
+        reason: `Not evaluated: ${failureText(p.reason)}`,
+        evidence: { needs: p.needs, failure: { ...p.reason } },
+        mode: 'dry-run' as const,
+        estimatedMonthlySavingsUsd: 0,
+        savingsBasis: [],
+      })),
+    );
+  };
+
   /** The engine already saved the record (transition() puts before it calls listeners). */
   readonly onTransition = async (record: ActionRecord) => {
     this.options.counter?.transition(record);
@@ -40,8 +67,8 @@ export class AuditTrail {
   };
 
   /** The engine deps that wire this trail in. */
-  engineDeps(): Pick<EngineDeps, 'store' | 'onFindings' | 'onTransition'> {
-    return { store: this.options.store, onFindings: this.onFindings, onTransition: this.onTransition };
+  engineDeps(): Pick<EngineDeps, 'store' | 'onFindings' | 'onTransition' | 'onUnevaluated'> {
+    return { store: this.options.store, onFindings: this.onFindings, onTransition: this.onTransition, onUnevaluated: this.onUnevaluated };
   }
 
   /** Send the queued events (call at the end of every invocation or command). */

@@ -182,7 +182,15 @@ export class AwsClients {
         if (!allowWrites && !isReadOnlyOperation(service, operation)) {
           throw new DryRunViolationError(service, operation);
         }
-        return next(args);
+        try {
+          return await next(args);
+        } catch (error) {
+          // Which call failed, after the SDK's retries (lib/engine/partial.ts reports it).
+          if (error && typeof error === 'object' && !Object.hasOwn(error, '$trimtabOperation')) {
+            Object.defineProperty(error, '$trimtabOperation', { value: key, enumerable: false, configurable: true });
+          }
+          throw error;
+        }
       },
       { step: 'initialize', priority: 'high', name: 'trimtabDryRunGuard' },
     );

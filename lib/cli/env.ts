@@ -13,6 +13,7 @@ import { ensureSandboxAuditTables } from '../audit/sandbox-tables.ts';
 import { auditSettingsFromEnv, createAudit, stageTables, type Audit, type AuditSettings } from '../audit/setup.ts';
 import { JsonlActionStore, type ActionStore } from '../audit/store.ts';
 import type { EngineDeps } from '../engine/run.ts';
+import { faultsFromEnv } from '../sandbox/faults.ts';
 import { openSandbox, SANDBOX_ACCOUNT, SANDBOX_REGION, type Sandbox } from '../sandbox/index.ts';
 import { NoCredentialsError, TrimtabError } from '../util/errors.ts';
 
@@ -78,7 +79,9 @@ export function useSandbox(flag: boolean | undefined): boolean {
 export async function createEnvironment(options: EnvironmentOptions): Promise<CliEnvironment> {
   const settings = cliAuditSettings(options.stage);
   if (useSandbox(options.sandbox)) {
-    const sandbox = openSandbox();
+    // TRIMTAB_SANDBOX_FAULTS: fail chosen sandbox calls (lib/sandbox/faults.ts, docs/partial-failures.md).
+    const faults = faultsFromEnv();
+    const sandbox = openSandbox(undefined, faults ? { faults } : {});
     const clients = new AwsClients({ account: SANDBOX_ACCOUNT, allowWrites: false, interceptor: sandbox });
     // A stage in the sandbox: its tables exist as the stack would create them.
     if (settings.auditTable) ensureSandboxAuditTables(sandbox, SANDBOX_ACCOUNT, SANDBOX_REGION, settings);

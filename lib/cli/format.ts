@@ -188,6 +188,7 @@ export function summaryLine(result: RunResult, apiCalls: number): string {
     s.conflicts ? `${s.conflicts} conflict${s.conflicts === 1 ? '' : 's'}` : '',
     s.actionsApplied || s.actionsFailed ? `${s.actionsApplied} applied, ${s.actionsFailed} failed` : '',
     s.awaitingApproval ? `${s.awaitingApproval} awaiting approval` : '',
+    s.notEvaluated ? `${s.notEvaluated} not evaluated` : '',
     benefitPart(result),
     `${apiCalls} API calls`,
     `${(s.durationMs / 1000).toFixed(1)} s`,

@@ -7,6 +7,7 @@ import { Command, Option } from 'commander';
 import { JsonlActionStore, type ActionStore } from '../audit/store.ts';
 import { runPolicies, type FindingResult, type Progress, type RunResult } from '../engine/run.ts';
 import { undoAction } from '../engine/undo.ts';
+import { unevaluatedLine } from '../engine/partial.ts';
 import { DEFAULT_POLICY_FILE, loadPolicies } from '../policy/load.ts';
 import { policyJsonSchema } from '../policy/schema.ts';
 import { resetSandbox } from '../sandbox/index.ts';
@@ -35,6 +36,8 @@ interface CommonOptions {
   roleArn?: string[];
   profile?: string[];
   account?: string[];
+  /** Exit 1 when a read failed: a detector could not be evaluated, or a resource type could not be listed. */
+  strict?: boolean;
 }
 
 const STAGE_HELP = "record in a deployed stage's audit table (trimtab-<stage>-audit) instead of the local file";
@@ -49,6 +52,7 @@ function withCommonOptions(command: Command): Command {
     .addOption(new Option('-o, --output <format>', 'output format').choices(['table', 'json', 'html', 'csv']).default('table'))
     .option('-v, --verbose', 'also show protected resources, with the reason')
     .option('--stage <name>', STAGE_HELP)
+    .option('--strict', 'exit 1 when a read failed: a detector could not be evaluated on some resources, or a resource type could not be listed (docs/partial-failures.md)')
     // Several accounts (hub and spokes, docs/organizations.md): the output gains an ACCOUNT column.
     .option('--role-arn <arn>', 'also cover the account of this IAM role, assumed from your credentials (repeatable)', collect)
     .option('--profile <name>', 'cover the account of this AWS profile (repeatable)', collect)
@@ -172,7 +176,21 @@ async function print(result: RunResult, env: CliEnvironment, options: CommonOpti
   console.log(findingsTable(result, { verbose: options.verbose, accounts: wantsMultiAccount(options) }));
   if (includeActions && result.actions.length) console.log(`\n${actionsTable(result.actions)}`);
   for (const e of result.errors) console.log(`\n! ${e.resourceType} in ${e.region} could not be listed (${e.policies.join(', ')}): ${e.error}`);
+  for (const u of result.unevaluated ?? []) console.log(`\n! ${unevaluatedLine(u)}`);
   console.log(`\n${summaryLine(result, env.apiCalls())}`);
+}
+
+/**
+ * --strict: a run that could not read everything it needed exits 1 (the exit code of "a check
+ * or an action failed", docs/cli.md#exit-codes), after printing its report. Without it, exit 0:
+ * what could be evaluated was, and the output says what was not.
+ */
+function strictExit(result: RunResult, options: CommonOptions) {
+  const gaps = result.unevaluated?.length ?? 0;
+  if (!options.strict || (gaps === 0 && result.errors.length === 0)) return;
+  const parts = [gaps ? `${result.summary.notEvaluated ?? gaps} detector × resource pair(s) not evaluated` : '', result.errors.length ? `${result.errors.length} listing(s) failed` : ''].filter(Boolean);
+  console.error(`trimtab: --strict: ${parts.join(', ')} because a read failed (see the report).`);
+  process.exitCode = 1;
 }
 
 export function buildProgram(): Command {
@@ -202,6 +220,7 @@ export function buildProgram(): Command {
     .action(async (options: CommonOptions) => {
       const { env, result, report } = await execute(options, 'scan');
       await print(result, env, options, false, report);
+      strictExit(result, options);
     });
 
   withCommonOptions(program.command('run'))
@@ -211,6 +230,7 @@ export function buildProgram(): Command {
       const { env, result, report } = await execute(options, 'run', { yes: options.yes });
       await print(result, env, options, true, report);
       if (result.summary.actionsFailed > 0) process.exitCode = 1;
+      strictExit(result, options);
     });
 
   program

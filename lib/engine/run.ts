@@ -17,6 +17,7 @@ import { shortHash } from '../util/hash.ts';
 import { systemClock, type Clock } from '../util/clock.ts';
 import { attachSecondOpinion, newSecondOpinionRun, type SecondOpinionRun } from '../compute-optimizer/second-opinion.ts';
 import { inScope, mayBeInScope, protectionOf } from './scope.ts';
+import { describeFailure, isReadFailure, ReadGaps, UnevaluatedTally, type ReadFailure, type Unevaluated } from './partial.ts';
 import { FindingTally, type BenefitGroup, type PolicyTally, type Tally } from './tally.ts';
 import { benefitOf, type ActionRecord, type ActionStatus, type AppliedChange, type ApplyEnv, type Detection, type Detector, type DetectorPass, type Finding, type Mode, type RegionContext, type StepProgress } from './types.ts';
 
@@ -61,6 +62,13 @@ export type TransitionListener = (record: ActionRecord, finding?: Finding) => vo
 export type FindingsListener = (findings: FindingResult[]) => void | Promise<void>;
 
 /**
+ * Observes the detectors a run could not evaluate because an enrichment read failed: one entry
+ * per policy, detector and resource, called once per region listing, before the act phase
+ * (the audit trail records them next to the findings).
+ */
+export type UnevaluatedListener = (pairs: UnevaluatedTally['pairs']) => void | Promise<void>;
+
+/**
  * Where a streaming run writes its findings (lib/report/stream.ts: JSON, CSV, HTML files).
  * `write` is called once per finding, when its outcome is final: findings the run does not act
  * on as soon as their page is planned, the others once acted on or sent for approval. A
@@ -101,6 +109,7 @@ export interface EngineDeps {
   onProgress?: (progress: Progress) => void;
   onTransition?: TransitionListener;
   onFindings?: FindingsListener;
+  onUnevaluated?: UnevaluatedListener;
   /** Absent: actions are deduplicated only by the history check (same plan already applied). */
   idempotency?: ActionIdempotency;
   approvals?: ApprovalRequester;
@@ -163,6 +172,11 @@ export interface RunSummary {
   byResourceType?: Record<string, number>;
   /** Findings whose change another policy also proposed for the same resource (their saving counts once). */
   overlapping?: number;
+  /**
+   * Detector × resource pairs not evaluated because an enrichment read failed (see
+   * `RunResult.unevaluated`); absent on results built by hand.
+   */
+  notEvaluated?: number;
 }
 
 export interface RunResult {
@@ -175,6 +189,12 @@ export interface RunResult {
   detail?: 'all' | 'acted-on';
   /** Counts and savings per policy, by status, benefit and outcome: exact whatever `detail` says. */
   policies?: PolicyTally[];
+  /**
+   * Detectors that could not be evaluated on some resources because a read they need failed,
+   * grouped by policy, detector, region and reason, counted with a sample of ids
+   * (lib/engine/partial.ts). Everything else was evaluated. Absent on results built by hand.
+   */
+  unevaluated?: Unevaluated[];
 }
 
 /** Below this many milliseconds left, no new action starts (it would not finish and verify). */
@@ -224,6 +244,7 @@ export async function runPolicies(options: RunOptions, deps: EngineDeps): Promis
       await final(f);
     }
   };
+  const unevaluated = new UnevaluatedTally();
   const secondOpinion = newSecondOpinionRun();
   /** A page of findings: Compute Optimizer's second opinion (before planning, so it can veto), then the plans. */
   const planned = async (batch: FindingResult[], region: string, here: Policy[]) => {
@@ -249,9 +270,12 @@ export async function runPolicies(options: RunOptions, deps: EngineDeps): Promis
       const here = group.filter((p) => (p.scope.regions ?? options.regions ?? deps.defaultRegions).includes(region));
       const retainedBefore = retained.length;
       regionFindings = [];
+      const pairsBefore = unevaluated.pairs.length;
       try {
-        await detectInRegion(resourceType, region, here, options, deps, now, (batch) => planned(batch, region, here));
+        await detectInRegion(resourceType, region, here, options, deps, now, (batch) => planned(batch, region, here), unevaluated);
         all.push(...regionFindings);
+        // Recorded before anything is acted on, like the findings.
+        if (unevaluated.pairs.length > pairsBefore) await deps.onUnevaluated?.(unevaluated.pairs.slice(pairsBefore));
       } catch (error) {
         deps.log?.('listing failed', { resourceType, region, error: errorMessage(error) });
         errors.push({ policies: here.map((p) => p.id), region, resourceType, error: errorMessage(error) });
@@ -289,6 +313,7 @@ export async function runPolicies(options: RunOptions, deps: EngineDeps): Promis
     errors,
     detail: streaming ? 'acted-on' : 'all',
     policies: tally.byPolicy(),
+    unevaluated: unevaluated.list(),
     summary: {
       findings: tally.findings,
       actionable: tally.actionable,
@@ -302,6 +327,7 @@ export async function runPolicies(options: RunOptions, deps: EngineDeps): Promis
       byBenefit: tally.byBenefit(),
       byResourceType: tally.byResourceType(),
       overlapping: tally.overlapping,
+      notEvaluated: unevaluated.pairs.length,
     },
   };
 }
@@ -326,8 +352,13 @@ export function regionContext(deps: EngineDeps, region: string, clients: AwsClie
 interface PolicyPass {
   policy: Policy;
   detector: Detector;
+  /** What the detector asked the module to gather, with this policy's options. */
+  needs: string[];
   pass: DetectorPass<unknown>;
   ctx: RegionContext;
+  /** A stateful pass that did not see every resource (a read it needs failed on some): its finish() is not trusted. */
+  incomplete?: ReadFailure;
+  incompleteNeeds?: string[];
 }
 
 /** Lists and detects; hands each page's findings (then the passes' final ones) to `emit` as they are made. */
@@ -339,10 +370,14 @@ async function detectInRegion(
   deps: EngineDeps,
   now: Date,
   emit: (findings: FindingResult[]) => Promise<void>,
+  unevaluated: UnevaluatedTally = new UnevaluatedTally(),
 ): Promise<void> {
   const resourceType = resourceTypes.get(resourceTypeId);
   // Listing and detection never write, whatever the mode.
-  const ctx = regionContext(deps, region, deps.clients.withWrites(false), now);
+  const base = regionContext(deps, region, deps.clients.withWrites(false), now);
+  // A failed enrichment read is recorded here and costs only the detectors that need it (lib/engine/partial.ts).
+  const gaps = new ReadGaps((item) => resourceType.ref(item, base).arn);
+  const ctx: RegionContext = { ...base, gaps };
   const needs = new Set(policies.flatMap((p) => needsOf(detectors(resourceTypeId).get(p.detector.type), p.detector)));
   const prepared = await resourceType.prepare?.(ctx, needs);
   const passes: PolicyPass[] = policies.map((policy) => {
@@ -353,8 +388,20 @@ async function detectInRegion(
     const pass: DetectorPass<unknown> = detector.pass
       ? detector.pass(detectorOptions, env)
       : { observe: (r) => toArray(detector.detect!(r, detectorOptions, env)), finish: () => [] };
-    return { policy, detector, pass, ctx: policyCtx };
+    return { policy, detector, needs: needsOf(detector, policy.detector), pass, ctx: policyCtx };
   });
+  /** The detector lacks a need on this resource: not evaluated on it (when the policy could want it), with the reason. */
+  const lacking = (p: PolicyPass, item: unknown): boolean => {
+    const missing = gaps.missing(item, p.needs);
+    if (missing.length === 0) return false;
+    const resource = resourceType.ref(item, ctx);
+    if (p.detector.pass && !p.incomplete) {
+      p.incomplete = missing[0].failure;
+      p.incompleteNeeds = missing.map((m) => m.need);
+    }
+    if (inScope(p.policy.scope, resource)) unevaluated.add({ policy: p.policy.id, detector: p.detector.id, needs: missing.map((m) => m.need), reason: missing[0].failure, resource });
+    return true;
+  };
 
   let results: FindingResult[] = [];
   const collect = (p: PolicyPass, detections: Detection[], fallback?: unknown) => {
@@ -368,6 +415,23 @@ async function detectInRegion(
     }
   };
 
+  /**
+   * The module's enrichment of a page. Reads it runs through `enrichmentRead` record their own
+   * failures; a read failure that still escapes costs every need of this call on the page, and
+   * the page goes on un-enriched (detectors that need nothing still see it).
+   */
+  const enrichOrGaps = async (items: unknown[]): Promise<unknown[]> => {
+    try {
+      return await resourceType.enrich!(ctx, items, prepared, needs);
+    } catch (error) {
+      if (!isReadFailure(error) || needs.size === 0) throw error;
+      const failure = describeFailure(error, `${resourceTypeId} enrichment`);
+      deps.log?.('enrichment read failed', { resourceType: resourceTypeId, region, operation: failure.operation, code: failure.code });
+      gaps.fail(items, [...needs], failure);
+      return items;
+    }
+  };
+
   let listed = 0;
   const ids = options.targets?.ids;
   // Scopes before enrichment: a resource no policy can want costs no per-resource read. Not
@@ -376,8 +440,8 @@ async function detectInRegion(
   const wanted = (item: unknown) => passes.some((p) => mayBeInScope(p.policy.scope, resourceType.ref(item, ctx), Boolean(resourceType.tagsListed)));
   for await (const page of resourceType.list(ctx, prepared, ids)) {
     const kept = scopeFirst ? page.filter(wanted) : page;
-    const enriched = resourceType.enrich ? (kept.length ? await resourceType.enrich(ctx, kept, prepared, needs) : []) : page;
-    for (const item of enriched) for (const p of passes) collect(p, p.pass.observe(item), item);
+    const enriched = resourceType.enrich ? (kept.length ? await enrichOrGaps(kept) : []) : page;
+    for (const item of enriched) for (const p of passes) if (!lacking(p, item)) collect(p, p.pass.observe(item), item);
     listed += page.length;
     deps.onProgress?.({ phase: 'list', resourceType: resourceTypeId, region, listed });
     // Page by page: nothing holds the region's findings (a streaming run writes them out now).
@@ -386,6 +450,13 @@ async function detectInRegion(
   }
   // A pass's final detections (e.g. every orphan at once) go out a page at a time too.
   for (const p of passes) {
+    if (p.incomplete) {
+      // It compares resources and did not see them all: its conclusions are not evaluated, never guessed.
+      for (const detection of p.pass.finish()) {
+        if (detection.resource && inScope(p.policy.scope, detection.resource)) unevaluated.add({ policy: p.policy.id, detector: p.detector.id, needs: p.incompleteNeeds ?? [], reason: p.incomplete, resource: detection.resource });
+      }
+      continue;
+    }
     let chunk: Detection[] = [];
     for (const detection of p.pass.finish()) {
       chunk.push(detection);

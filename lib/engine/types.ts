@@ -7,6 +7,7 @@ import type { z } from 'zod';
 import type { AwsClients } from '../aws/clients.ts';
 import type { PriceTable } from '../savings/prices.ts';
 import type { Clock } from '../util/clock.ts';
+import type { ReadGaps } from './partial.ts';
 
 export type Mode = 'dry-run' | 'auto' | 'approval';
 
@@ -121,6 +122,12 @@ export interface RegionContext {
    * a time) and checks the record itself. Absent (old callers): every decision is "not found".
    */
   audit?: AuditReader;
+  /**
+   * While the engine lists and enriches: where a failed enrichment read is recorded, so that it
+   * costs only the detectors that need it (lib/engine/partial.ts, `enrichmentRead`). Absent
+   * elsewhere (apply, verify, undo): a failed read throws.
+   */
+  gaps?: ReadGaps;
 }
 
 /** Read-only access to action records, batched: one call per page of resources, never one per resource. */

@@ -46,9 +46,12 @@ export async function runSweep(event: unknown, context: Context | undefined, giv
     await deps.finish();
   }
   logger.info('sweep finished', { ...result.summary, errors: result.errors.length });
+  // Detectors a failed read kept from running: logged as a warning (and recorded per resource by the audit trail).
+  if (result.unevaluated?.length) logger.warn('sweep could not evaluate some detectors', { notEvaluated: result.unevaluated });
   return {
     summary: result.summary,
     actions: result.actions.map((a) => ({ id: a.id, policy: a.policy, resourceId: a.resource.id, action: a.action, status: a.status })),
     errors: result.errors,
+    ...(result.unevaluated?.length ? { notEvaluated: result.unevaluated } : {}),
   };
 }

@@ -104,6 +104,7 @@ export function fleetAsRunResult(fleet: import('./fleet.ts').FleetResult): impor
         ? [{ policies: i.policies, region: i.region, resourceType: `account ${i.account}`, error: i.error?.message ?? 'failed' }]
         : i.errors.map((e) => ({ ...e, resourceType: `${e.resourceType} (account ${i.account})` })),
     ),
+    unevaluated: fleet.items.flatMap((i) => i.unevaluated ?? []),
     summary: {
       findings: counted.length,
       actionable: fleet.findings.filter((f) => f.status === 'actionable').length,
@@ -113,6 +114,7 @@ export function fleetAsRunResult(fleet: import('./fleet.ts').FleetResult): impor
       actionsApplied: fleet.summary.actionsApplied,
       actionsFailed: fleet.summary.actionsFailed,
       awaitingApproval: fleet.findings.filter((f) => f.outcome === 'awaiting-approval').length,
+      notEvaluated: fleet.items.reduce((n, i) => n + (i.unevaluated ?? []).reduce((m, u) => m + u.count, 0), 0),
       durationMs: fleet.summary.durationMs,
     },
   };

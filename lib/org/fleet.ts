@@ -7,6 +7,7 @@
  * One account's failure (the role cannot be assumed, a listing throws) is caught per item and
  * recorded in its result; the other items carry on.
  */
+import type { Unevaluated } from '../engine/partial.ts';
 import type { AwsClients } from '../aws/clients.ts';
 import { runPolicies, type EngineDeps, type FindingResult, type RunError, type RunOptions, type RunResult } from '../engine/run.ts';
 import type { ActionRecord } from '../engine/types.ts';
@@ -30,6 +31,8 @@ export interface ItemResult {
   awaitingApproval: number;
   /** Listings that failed inside an otherwise completed item. */
   errors: RunError[];
+  /** Detectors a failed read kept from running on some resources (lib/engine/partial.ts). */
+  unevaluated?: Unevaluated[];
   /** Why the item failed (failed items only). */
   error?: { name: string; message: string };
   durationMs: number;
@@ -73,6 +76,7 @@ export async function sweepItem(item: SweepItem, policies: Policy[], deps: Fleet
         actionsFailed: s.actionsFailed,
         awaitingApproval: s.awaitingApproval,
         errors: run.errors,
+        ...(run.unevaluated?.length ? { unevaluated: run.unevaluated } : {}),
         durationMs: Math.round(performance.now() - started),
       },
     };

@@ -3,6 +3,7 @@
  * quote, CR or LF is quoted, quotes doubled). Opens in any spreadsheet.
  */
 import type { FindingResult } from '../engine/run.ts';
+import { unevaluatedLine, type Unevaluated } from '../engine/partial.ts';
 import { benefitGroup } from '../engine/tally.ts';
 import { usd } from '../savings/prices.ts';
 import { benefitText, riskText } from './totals.ts';
@@ -69,6 +70,34 @@ export function findingCsvRecord(f: FindingResult): string {
   ])}\r\n`;
 }
 
-export function findingsCsv(findings: FindingResult[]): string {
-  return csvHeader() + findings.map(findingCsvRecord).join('');
+/**
+ * A detector a failed read kept from running (docs/partial-failures.md): one record per policy,
+ * detector, region and reason, after the findings. status and outcome are `not-evaluated`,
+ * resource_id holds the sample of ids, reason says how many and why, evidence_json the whole group.
+ */
+export function unevaluatedCsvRecord(u: Unevaluated): string {
+  return `${csvRow([
+    csvField(u.policy),
+    csvField(u.resourceType),
+    csvField(u.sample.join(' ')),
+    '',
+    csvField(u.account),
+    csvField(u.region),
+    csvField(u.detector),
+    'not-evaluated',
+    '',
+    'not-evaluated',
+    '',
+    '',
+    csvField(unevaluatedLine(u)),
+    csvField(u.reason.missingPermission ? `missing IAM permission ${u.reason.missingPermission}` : `${u.reason.operation} ${u.reason.code}`),
+    csvField('0.00', { numeric: true }),
+    csvField(JSON.stringify(u)),
+    '',
+    '',
+  ])}\r\n`;
+}
+
+export function findingsCsv(findings: FindingResult[], unevaluated: Unevaluated[] = []): string {
+  return csvHeader() + findings.map(findingCsvRecord).join('') + unevaluated.map(unevaluatedCsvRecord).join('');
 }

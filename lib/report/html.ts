@@ -19,6 +19,7 @@
  */
 import type { ActionRecord } from '../engine/types.ts';
 import type { FindingResult, RunResult } from '../engine/run.ts';
+import { unevaluatedLine } from '../engine/partial.ts';
 import { BENEFIT_GROUPS, BENEFIT_LABEL, benefitGroup } from '../engine/tally.ts';
 import { usd } from '../savings/prices.ts';
 import { evidenceChart, snapshotTimelines, type ChartFinding } from './evidence-charts.ts';
@@ -294,6 +295,7 @@ export class HtmlReportWriter {
       ['Actions applied', String(s.actionsApplied)],
       ['Awaiting approval', String(s.awaitingApproval)],
       ...(s.actionsFailed ? [['Actions failed', String(s.actionsFailed)]] : []),
+      ...(s.notEvaluated ? [['Not evaluated', String(s.notEvaluated)]] : []),
     ];
     const actionsSection = actions.length
       ? `<section class="s-actions"><h2>Actions</h2><table id="actions" class="kv"><tr><th>Action id</th><th>Policy</th><th>Resource</th><th>Status</th><th>Undo</th></tr>${actions
@@ -302,6 +304,12 @@ export class HtmlReportWriter {
       : '';
     const errors = result.errors.length
       ? `<section class="s-errors"><h2>Could not list</h2><ul>${result.errors.map((e) => `<li>${escapeHtml(e.resourceType)} in ${escapeHtml(e.region)} (${escapeHtml(e.policies.join(', '))}): ${escapeHtml(e.error)}</li>`).join('')}</ul></section>`
+      : '';
+    const unevaluated = result.unevaluated ?? [];
+    const notEvaluated = unevaluated.length
+      ? `<section class="s-errors s-unevaluated"><h2>Not evaluated</h2><p>A read these detectors need failed, so they did not run on these resources; every other detector did.</p><ul id="not-evaluated">${unevaluated
+          .map((u) => `<li>${escapeHtml(unevaluatedLine(u))}</li>`)
+          .join('')}</ul></section>`
       : '';
     const protectedShown = this.shown - totals.findings;
     this.out(`</tbody>
@@ -322,6 +330,7 @@ ${barChart('By resource type', totals.byResourceType, 'chart-resource-type')}
 ${snapshotSection(this.marks, this.moreVolumes.size)}
 ${actionsSection}
 ${errors}
+${notEvaluated}
 <footer class="muted">Estimates use the list prices in trimtab's price table (lib/savings/prices.ts); each finding's basis is under "Evidence".</footer>
 </main>
 <script>${SCRIPT}</script>

@@ -11,5 +11,5 @@ export const isReportFormat = (format: string): format is ReportFormat => (REPOR
 /** HTML lists protected findings with their reason; CSV follows --verbose like JSON does. */
 export function renderReport(format: ReportFormat, result: RunResult, meta: ReportMeta & { verbose?: boolean }): string {
   if (format === 'html') return renderHtmlReport(result, meta);
-  return findingsCsv(result.findings.filter((f) => meta.verbose || f.status !== 'protected'));
+  return findingsCsv(result.findings.filter((f) => meta.verbose || f.status !== 'protected'), result.unevaluated);
 }

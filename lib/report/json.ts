@@ -49,10 +49,13 @@ export function resultTailJson(result: RunResult, apiCalls: number, options: Jso
       byBenefit: totals.byBenefit,
       apiCalls,
       durationMs: result.summary.durationMs,
+      ...(result.summary.notEvaluated ? { notEvaluated: result.summary.notEvaluated } : {}),
     },
     ...(options.includeActions
       ? { actions: result.actions.map((a) => ({ id: a.id, policy: a.policy, resourceId: a.resource.id, action: a.action, status: a.status })) }
       : {}),
     ...(result.errors.length ? { errors: result.errors } : {}),
+    // Detectors a failed read kept from running on some resources (docs/partial-failures.md).
+    ...(result.unevaluated?.length ? { notEvaluated: result.unevaluated } : {}),
   };
 }

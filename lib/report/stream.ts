@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import type { FindingResult, FindingSink, RunResult } from '../engine/run.ts';
-import { csvHeader, findingCsvRecord } from './csv.ts';
+import { csvHeader, findingCsvRecord, unevaluatedCsvRecord } from './csv.ts';
 import { HtmlReportWriter, type ReportMeta } from './html.ts';
 import { findingJson, jsonShows, resultTailJson } from './json.ts';
 
@@ -52,7 +52,10 @@ export function reportStream(format: StreamFormat, out: (text: string) => void, 
         written += 1;
         out(findingCsvRecord(f));
       },
-      finish() {},
+      finish(result) {
+        // Known only at the end: the detectors a failed read kept from running.
+        for (const u of result.unevaluated ?? []) out(unevaluatedCsvRecord(u));
+      },
     };
   }
   if (format === 'json') {

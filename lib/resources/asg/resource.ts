@@ -22,6 +22,7 @@ import {
 } from '@aws-sdk/client-auto-scaling';
 import { CloudWatchClient, paginateGetMetricData, type MetricDataQuery } from '@aws-sdk/client-cloudwatch';
 import type { RegionContext, ResourceType } from '../../engine/types.ts';
+import { enrichmentRead } from '../../engine/partial.ts';
 import { batches, chunked } from '../../util/async.ts';
 import type { HourlyProfile } from './usage.ts';
 
@@ -251,16 +252,19 @@ export const asgResource: ResourceType<Group, AsgPrepared> = {
     const enriched = page.map((g) => ({ ...g }));
     // The three lookups are independent (each sets its own field): run them at once, so an
     // alarm-driven run for one group waits one round trip for them, not three.
+    // Each read runs through enrichmentRead: a failure costs only the detectors needing it, on these groups (lib/engine/partial.ts).
     const withPolicies = async () => {
       if (!needs.has(ASG_NEEDS.policies)) return;
-      const policies = await perGroupOrRegion(names, prepared, 'policiesByGroup', (name) => readPolicies(client, name));
-      for (const g of enriched) g.policies = policies.get(g.name) ?? [];
+      const read = { provides: [ASG_NEEDS.policies], items: enriched, operation: 'autoscaling:DescribePolicies' };
+      const policies = await enrichmentRead(ctx, read, () => perGroupOrRegion(names, prepared, 'policiesByGroup', (name) => readPolicies(client, name)));
+      if (policies) for (const g of enriched) g.policies = policies.get(g.name) ?? [];
     };
     const withActivities = async () => {
       if (!needs.has(ASG_NEEDS.activities)) return;
       const since = new Date(ctx.now.getTime() - windowDays * 24 * HOUR_MS);
-      const activities = await perGroupOrRegion(names, prepared, 'activitiesByGroup', (name) => readActivities(client, since, name));
-      for (const g of enriched) g.activities = activities.get(g.name) ?? { events: [] };
+      const read = { provides: [ASG_NEEDS.activities], items: enriched, operation: 'autoscaling:DescribeScalingActivities' };
+      const activities = await enrichmentRead(ctx, read, () => perGroupOrRegion(names, prepared, 'activitiesByGroup', (name) => readActivities(client, since, name)));
+      if (activities) for (const g of enriched) g.activities = activities.get(g.name) ?? { events: [] };
     };
     await Promise.all([withPolicies(), withActivities(), withUsage(ctx, client, enriched, needs, windowDays)]);
     return enriched;
@@ -274,7 +278,8 @@ export const asgResource: ResourceType<Group, AsgPrepared> = {
 /** Hourly usage over the window, and instance types from launch configurations where needed. */
 async function withUsage(ctx: RegionContext, client: AutoScalingClient, enriched: Group[], needs: ReadonlySet<string>, windowDays: number) {
   if (needs.has(ASG_NEEDS.usage)) {
-    const usage = await readUsage(ctx, enriched, windowDays);
+    const usage = await enrichmentRead(ctx, { provides: [ASG_NEEDS.usage], items: enriched, operation: 'cloudwatch:GetMetricData' }, () => readUsage(ctx, enriched, windowDays));
+    if (!usage) return;
     for (const g of enriched) {
       const profile = usage.get(g.name)!;
       const hasInService = profile.inService.some((v) => v !== null);
@@ -288,7 +293,8 @@ async function withUsage(ctx: RegionContext, client: AutoScalingClient, enriched
     }
     const lcNames = enriched.filter((g) => !g.instanceType && g.launchConfigurationName).map((g) => g.launchConfigurationName!);
     if (lcNames.length) {
-      const types = await readLaunchConfigurationTypes(client, lcNames);
+      const read = { provides: [ASG_NEEDS.usage], items: enriched.filter((g) => !g.instanceType && g.launchConfigurationName), operation: 'autoscaling:DescribeLaunchConfigurations' };
+      const types = (await enrichmentRead(ctx, read, () => readLaunchConfigurationTypes(client, lcNames))) ?? new Map<string, string>();
       for (const g of enriched) {
         const type = g.launchConfigurationName ? types.get(g.launchConfigurationName) : undefined;
         if (!g.instanceType && type) Object.assign(g, { instanceType: type, instanceTypeSource: 'launch-configuration' });

@@ -26,6 +26,7 @@ import {
 import { CloudWatchClient, paginateGetMetricData, type MetricDataQuery } from '@aws-sdk/client-cloudwatch';
 import { DescribeTableCommand, DynamoDBClient, ListTagsOfResourceCommand, paginateListTables, type TableDescription } from '@aws-sdk/client-dynamodb';
 import type { RegionContext, ResourceType } from '../../engine/types.ts';
+import { enrichmentRead } from '../../engine/partial.ts';
 import { batches, chunked, mapLimit } from '../../util/async.ts';
 import { awsErrorName } from '../../util/errors.ts';
 
@@ -266,7 +267,11 @@ export const dynamodbTableResource: ResourceType<DynamoTable, DynamoPrepared> = 
   permissions: ['dynamodb:ListTables', 'dynamodb:DescribeTable', 'dynamodb:ListTagsOfResource', 'application-autoscaling:DescribeScalableTargets', 'application-autoscaling:DescribeScalingPolicies', 'cloudwatch:GetMetricData'],
 
   async prepare(ctx, needs) {
-    return needs.has(DYNAMO_NEEDS.scaling) ? { scaling: await readScaling(ctx) } : {};
+    // A failed read costs only the detectors needing it (lib/engine/partial.ts); `scaling` stays unset.
+    const scaling = needs.has(DYNAMO_NEEDS.scaling)
+      ? await enrichmentRead(ctx, { provides: [DYNAMO_NEEDS.scaling], operation: 'application-autoscaling:DescribeScalableTargets' }, () => readScaling(ctx))
+      : undefined;
+    return scaling ? { scaling } : {};
   },
 
   async *list(ctx, _prepared, ids) {
@@ -291,19 +296,21 @@ export const dynamodbTableResource: ResourceType<DynamoTable, DynamoPrepared> = 
   async enrich(ctx, page, prepared, needs) {
     if (page.length === 0) return page;
     let tables = page;
+    // Each read runs through enrichmentRead: a failure costs only the detectors needing it, on these tables (lib/engine/partial.ts).
     if (needs.has(DYNAMO_NEEDS.tags)) {
-      const tags = await mapLimit(tables, 8, (t) => readTags(ctx, t.arn));
-      tables = tables.map((t, i) => ({ ...t, tags: tags[i], tagsRead: true }));
+      const tags = await mapLimit(tables, 8, (t) => enrichmentRead(ctx, { provides: [DYNAMO_NEEDS.tags], items: [t], operation: 'dynamodb:ListTagsOfResource' }, () => readTags(ctx, t.arn)));
+      tables = tables.map((t, i) => (tags[i] ? { ...t, tags: tags[i], tagsRead: true } : t));
     }
     if (needs.has(DYNAMO_NEEDS.scaling)) {
-      // An event-driven run may have prepared nothing: read the few tables it names.
-      const scaling = prepared?.scaling ?? (await readScaling(ctx, tables.map((t) => `table/${t.name}`)));
-      tables = tables.map((t) => ({ ...t, scaling: scaling.get(t.name) ?? {} }));
+      // An event-driven run may have prepared nothing: read the few tables it names (a failed prepare recorded its gap already).
+      const read = { provides: [DYNAMO_NEEDS.scaling], items: tables, operation: 'application-autoscaling:DescribeScalableTargets' };
+      const scaling = prepared?.scaling ?? (ctx.gaps?.missing(tables[0], [DYNAMO_NEEDS.scaling]).length ? undefined : await enrichmentRead(ctx, read, () => readScaling(ctx, tables.map((t) => `table/${t.name}`))));
+      if (scaling) tables = tables.map((t) => ({ ...t, scaling: scaling.get(t.name) ?? {} }));
     }
     if (needs.has(DYNAMO_NEEDS.usage)) {
       const windowDays = windowDaysOf(needs);
-      const { start, hours } = await readUsage(ctx, tables, windowDays);
-      tables = tables.map((t) => ({ ...t, usage: { windowDays, start: start.toISOString(), hours: hours.get(t.name)! } }));
+      const usage = await enrichmentRead(ctx, { provides: [DYNAMO_NEEDS.usage], items: tables, operation: 'cloudwatch:GetMetricData' }, () => readUsage(ctx, tables, windowDays));
+      if (usage) tables = tables.map((t) => ({ ...t, usage: { windowDays, start: usage.start.toISOString(), hours: usage.hours.get(t.name)! } }));
     }
     return tables;
   },

@@ -11,6 +11,7 @@
 import { CloudWatchClient, paginateGetMetricData, type MetricDataQuery } from '@aws-sdk/client-cloudwatch';
 import { EC2Client, paginateDescribeVolumes, paginateDescribeVolumesModifications, type Volume } from '@aws-sdk/client-ec2';
 import type { RegionContext, ResourceType } from '../../engine/types.ts';
+import { enrichmentRead, needsStartingWith } from '../../engine/partial.ts';
 import { batches } from '../../util/async.ts';
 import { withIoUsage } from './io-usage.ts';
 
@@ -137,7 +138,10 @@ export const ebsVolumeResource: ResourceType<EbsVolume, EbsVolumePrepared> = {
   permissions: ['ec2:DescribeVolumes', 'ec2:DescribeVolumesModifications', 'cloudwatch:GetMetricData'],
 
   async prepare(ctx, needs) {
-    const modifications = needs.has(VOLUME_NEEDS.modifications) ? await latestModifications(ctx.clients.get(EC2Client, ctx.region)) : new Map();
+    // A failed read costs only the detectors needing it, on every volume of the region (lib/engine/partial.ts).
+    const modifications = needs.has(VOLUME_NEEDS.modifications)
+      ? ((await enrichmentRead(ctx, { provides: [VOLUME_NEEDS.modifications], operation: 'ec2:DescribeVolumesModifications' }, () => latestModifications(ctx.clients.get(EC2Client, ctx.region)))) ?? new Map())
+      : new Map();
     return { modifications };
   },
 
@@ -155,9 +159,11 @@ export const ebsVolumeResource: ResourceType<EbsVolume, EbsVolumePrepared> = {
 
   async enrich(ctx, page, _prepared, needs) {
     const days = historyDays(needs);
-    const withHistory = days === undefined ? page : await readHistory(ctx, page, days);
+    const history = { provides: needsStartingWith(needs, 'io-history:'), items: page.filter(isUnattached), operation: 'cloudwatch:GetMetricData' };
+    const withHistory = days === undefined ? page : ((await enrichmentRead(ctx, history, () => readHistory(ctx, page, days))) ?? page);
     // IOPS and throughput use of in-use gp3/io1/io2 volumes (performance.ts), when asked for.
-    return withIoUsage(ctx, withHistory, needs);
+    const ioUsage = { provides: needsStartingWith(needs, 'io-usage:'), items: withHistory.filter((v) => v.state === 'in-use'), operation: 'cloudwatch:GetMetricData' };
+    return (await enrichmentRead(ctx, ioUsage, () => withIoUsage(ctx, withHistory, needs))) ?? withHistory;
   },
 
   ref(v, ctx) {

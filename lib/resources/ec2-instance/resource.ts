@@ -17,6 +17,7 @@ import { CloudWatchClient, type MetricDataQuery } from '@aws-sdk/client-cloudwat
 import { dailyMetricSeries, METRIC_QUERIES_PER_CALL } from '../../aws/metrics.ts';
 import { EC2Client, paginateDescribeInstanceCreditSpecifications, paginateDescribeInstanceTypes, paginateDescribeInstances, paginateDescribeVolumes, type Instance } from '@aws-sdk/client-ec2';
 import type { RegionContext, ResourceType } from '../../engine/types.ts';
+import { enrichmentRead } from '../../engine/partial.ts';
 import { batches, chunked } from '../../util/async.ts';
 import type { VolumeFacts } from './generations.ts';
 
@@ -297,7 +298,11 @@ export const ec2InstanceResource: ResourceType<Ec2Instance, Ec2InstancePrepared>
   permissions: ['ec2:DescribeInstances', 'ec2:DescribeVolumes', 'ec2:DescribeInstanceTypes', 'ec2:DescribeInstanceCreditSpecifications', 'cloudwatch:GetMetricData'],
 
   async prepare(ctx, needs) {
-    return { instanceStorageGb: new Map(), ...(needs.has(EC2_NEEDS.credits) ? { unlimitedCredits: await readUnlimited(ctx.clients.get(EC2Client, ctx.region)) } : {}) };
+    // A failed read costs only the credit figures (lib/engine/partial.ts): the rest of the listing goes on.
+    const unlimitedCredits = needs.has(EC2_NEEDS.credits)
+      ? await enrichmentRead(ctx, { provides: [EC2_NEEDS.credits], operation: 'ec2:DescribeInstanceCreditSpecifications' }, () => readUnlimited(ctx.clients.get(EC2Client, ctx.region)))
+      : undefined;
+    return { instanceStorageGb: new Map(), ...(unlimitedCredits ? { unlimitedCredits } : {}) };
   },
 
   async *list(ctx, _prepared, ids) {
@@ -318,22 +323,29 @@ export const ec2InstanceResource: ResourceType<Ec2Instance, Ec2InstancePrepared>
 
   async enrich(ctx, page, prepared, needs) {
     const enriched = page.map((i) => ({ ...i }));
+    // Each read runs through enrichmentRead: when it fails, only the detectors needing what it provides skip these instances.
     if (needs.has(EC2_NEEDS.instanceStorage) && enriched.length) {
-      const known = await readInstanceStorage(ctx.clients.get(EC2Client, ctx.region), enriched.map((i) => i.instanceType), prepared.instanceStorageGb);
-      for (const i of enriched) i.instanceStorageGb = known.get(i.instanceType) ?? null;
+      const known = await enrichmentRead(ctx, { provides: [EC2_NEEDS.instanceStorage], items: enriched, operation: 'ec2:DescribeInstanceTypes' }, () =>
+        readInstanceStorage(ctx.clients.get(EC2Client, ctx.region), enriched.map((i) => i.instanceType), prepared.instanceStorageGb),
+      );
+      if (known) for (const i of enriched) i.instanceStorageGb = known.get(i.instanceType) ?? null;
     }
     if (needs.has(EC2_NEEDS.usage)) {
       const windowDays = windowDaysOf(needs);
       const running = enriched.filter((i) => i.state === 'running');
       if (running.length) {
-        const usage = await readUsage(ctx, running, windowDays);
-        for (const i of running) i.usage = { windowDays, days: usage.get(i.id)! };
+        const usage = await enrichmentRead(ctx, { provides: [EC2_NEEDS.usage], items: running, operation: 'cloudwatch:GetMetricData' }, () => readUsage(ctx, running, windowDays));
+        if (usage) for (const i of running) i.usage = { windowDays, days: usage.get(i.id)! };
       }
     }
     if (needs.has(EC2_NEEDS.utilization) || needs.has(EC2_NEEDS.credits)) {
       const running = enriched.filter((i) => i.state === 'running');
-      if (running.length) {
-        const peaks = await readUtilization(ctx, running, windowDaysOf(needs), needs.has(EC2_NEEDS.credits));
+      const peaks = running.length
+        ? await enrichmentRead(ctx, { provides: [EC2_NEEDS.utilization, EC2_NEEDS.credits], items: running, operation: 'cloudwatch:GetMetricData' }, () =>
+            readUtilization(ctx, running, windowDaysOf(needs), needs.has(EC2_NEEDS.credits)),
+          )
+        : undefined;
+      if (peaks) {
         for (const i of running) {
           const p = peaks.get(i.id)!;
           i.utilization = p.utilization;
@@ -346,8 +358,10 @@ export const ec2InstanceResource: ResourceType<Ec2Instance, Ec2InstancePrepared>
     }
     if (needs.has(EC2_NEEDS.volumes)) {
       const ids = enriched.flatMap((i) => i.volumeIds);
-      if (ids.length) {
-        const volumes = await readVolumes(ctx.clients.get(EC2Client, ctx.region), ids);
+      const volumes = ids.length
+        ? await enrichmentRead(ctx, { provides: [EC2_NEEDS.volumes], items: enriched.filter((i) => i.volumeIds.length), operation: 'ec2:DescribeVolumes' }, () => readVolumes(ctx.clients.get(EC2Client, ctx.region), ids))
+        : undefined;
+      if (volumes) {
         for (const i of enriched) i.volumes = i.volumeIds.map((id) => volumes.get(id)).filter((v): v is VolumeFacts => Boolean(v));
       }
     }

@@ -39,6 +39,7 @@ import {
   type ListProvisionedConcurrencyConfigsCommandOutput,
 } from '@aws-sdk/client-lambda';
 import type { RegionContext, ResourceType } from '../../engine/types.ts';
+import { enrichmentRead, isReadFailure, needsStartingWith, type ReadFailure } from '../../engine/partial.ts';
 import { batches } from '../../util/async.ts';
 import { awsErrorName, errorMessage } from '../../util/errors.ts';
 
@@ -261,10 +262,13 @@ interface QueryBatch {
  * StartQuery (ResourceNotFoundException): the batch is split in halves until the missing group
  * is alone (log2(50) extra calls at most).
  */
-async function readReportLines(ctx: RegionContext, groups: string[], days: number): Promise<{ rows: Map<string, LambdaMemoryUse>; unknown: Map<string, string>; bytesScanned: number }> {
+async function readReportLines(ctx: RegionContext, groups: string[], days: number): Promise<{ rows: Map<string, LambdaMemoryUse>; unknown: Map<string, string>; failed: Map<string, ReadFailure>; bytesScanned: number }> {
   const logs = ctx.clients.get(CloudWatchLogsClient, ctx.region);
   const rows = new Map<string, LambdaMemoryUse>();
   const unknown = new Map<string, string>();
+  /** Groups whose query timed out, failed or was cancelled: the run reports them as not evaluated (lib/engine/partial.ts). */
+  const failed = new Map<string, ReadFailure>();
+  const queryFailed = (b: QueryBatch, code: string, message: string) => b.groups.forEach((g) => failed.set(g, { operation: 'logs:GetQueryResults', code, message, kind: code === 'QueryTimeout' || code === 'QueryDeadline' ? 'timeout' : 'server-error' }));
   const endTime = Math.floor(ctx.now.getTime() / 1000);
   const startTime = endTime - days * 86_400;
   const pending: QueryBatch[] = batches(groups, LOG_GROUPS_PER_QUERY).map((g) => ({ groups: g }));
@@ -293,11 +297,16 @@ async function readReportLines(ctx: RegionContext, groups: string[], days: numbe
           continue;
         }
         if (name === 'ResourceNotFoundException') fail(b, 'its log group does not exist (never invoked since logging started, or deleted)');
+        // Denied, throttled past retries, a 5xx: the run reports the memory detectors as not evaluated (lib/engine/partial.ts).
+        else if (isReadFailure(error)) throw error;
         else fail(b, `Logs Insights StartQuery failed: ${name ?? errorMessage(error)}`);
       }
     }
     if (ctx.clock.now().getTime() >= deadline) {
-      for (const b of [...pending, ...running]) fail(b, `Logs Insights queries did not complete within ${QUERY_DEADLINE_MS / 60_000} min`);
+      for (const b of [...pending, ...running]) {
+        fail(b, `Logs Insights queries did not complete within ${QUERY_DEADLINE_MS / 60_000} min`);
+        queryFailed(b, 'QueryDeadline', `Logs Insights queries did not complete within ${QUERY_DEADLINE_MS / 60_000} min`);
+      }
       break;
     }
     if (!running.length) continue;
@@ -312,6 +321,7 @@ async function readReportLines(ctx: RegionContext, groups: string[], days: numbe
       const share = { bytesScanned: Math.round(scanned / b.groups.length), usd: Math.round(((scanned / b.groups.length / 1e9) * ctx.prices.logsInsightsScannedGb) * 1e6) / 1e6 };
       if (res.status !== 'Complete') {
         fail(b, `the Logs Insights query ended ${res.status}`);
+        queryFailed(b, `Query${res.status}`, `the Logs Insights query ended ${res.status}`);
         continue;
       }
       for (const row of res.results ?? []) {
@@ -334,7 +344,7 @@ async function readReportLines(ctx: RegionContext, groups: string[], days: numbe
     }
     if (running.length) await ctx.clock.sleep(QUERY_POLL_MS);
   }
-  return { rows, unknown, bytesScanned };
+  return { rows, unknown, failed, bytesScanned };
 }
 
 /**
@@ -385,7 +395,12 @@ async function readAliases(ctx: RegionContext, f: LambdaFunction): Promise<Lambd
 async function enrichPage(ctx: RegionContext, page: LambdaFunction[], needs: ReadonlySet<string>): Promise<LambdaFunction[]> {
   const days = usageDays(needs);
   if (days === undefined) return page;
-  const usage = await readUsage(ctx, page, days);
+  // Each read runs through enrichmentRead: a failure costs only the detectors needing what it provides, on
+  // the functions it was for (lib/engine/partial.ts). Metrics feed every detector; memory use (Logs
+  // Insights) and aliases only the memory detectors, which are the ones asking for `aliases:…`.
+  const memoryNeeds = needsStartingWith(needs, 'aliases:');
+  const usage = await enrichmentRead(ctx, { provides: [...needsStartingWith(needs, 'usage:'), ...memoryNeeds], items: page, operation: 'cloudwatch:GetMetricData' }, () => readUsage(ctx, page, days));
+  if (!usage) return page;
   let out = page.map((f) => ({ ...f, usage: usage.get(f.name) }));
   const viaInsights = (f: LambdaFunction) => f.usage?.insightsMemoryMaxMb !== undefined;
   // A log group several functions write to (LoggingConfig.LogGroup) mixes their report records,
@@ -394,9 +409,18 @@ async function enrichPage(ctx: RegionContext, page: LambdaFunction[], needs: Rea
   for (const f of page) writers.set(f.logGroup, [...(writers.get(f.logGroup) ?? []), f.name]);
   const shared = (f: LambdaFunction) => (writers.get(f.logGroup)?.length ?? 0) > 1;
   const toQuery = [...new Set(out.filter((f) => (f.usage?.invocations ?? 0) > 0 && !viaInsights(f) && !shared(f)).map((f) => f.logGroup))];
-  const { rows, unknown, bytesScanned } = toQuery.length ? await readReportLines(ctx, toQuery, days) : { rows: new Map(), unknown: new Map(), bytesScanned: 0 };
+  const queried = out.filter((f) => toQuery.includes(f.logGroup));
+  const noRows = { rows: new Map<string, LambdaMemoryUse>(), unknown: new Map<string, string>(), failed: new Map<string, ReadFailure>(), bytesScanned: 0 };
+  const { rows, unknown, failed, bytesScanned } = toQuery.length
+    ? ((await enrichmentRead(ctx, { provides: memoryNeeds, items: queried, operation: 'logs:StartQuery' }, () => readReportLines(ctx, toQuery, days))) ?? noRows)
+    : noRows;
   if (bytesScanned > 0) {
     ctx.log(`lambda-function: Logs Insights scanned ${(bytesScanned / 1e9).toFixed(3)} GB for memory use ($${((bytesScanned / 1e9) * ctx.prices.logsInsightsScannedGb).toFixed(4)} at $${ctx.prices.logsInsightsScannedGb}/GB)`, { bytesScanned, logGroups: toQuery.length });
+  }
+  // A query that ended Timeout, Failed or Cancelled: its functions' memory detectors are not evaluated (not "unknown" in silence).
+  for (const f of queried) {
+    const failure = failed.get(f.logGroup);
+    if (failure) ctx.gaps?.fail([f], memoryNeeds, failure);
   }
   out = out.map((f) => {
     if (viaInsights(f)) return { ...f, memory: { source: 'lambda-insights', maxUsedMb: f.usage!.insightsMemoryMaxMb! } };
@@ -409,7 +433,11 @@ async function enrichPage(ctx: RegionContext, page: LambdaFunction[], needs: Rea
     return row ? { ...f, memory: row } : { ...f, memoryUnknown: unknown.get(f.logGroup) ?? 'unknown' };
   });
   if (needsAliases(needs)) {
-    for (const f of out) if (memoryChangeCandidate(f, needs)) f.aliases = await readAliases(ctx, f);
+    for (const f of out) {
+      if (!memoryChangeCandidate(f, needs)) continue;
+      const aliases = await enrichmentRead(ctx, { provides: memoryNeeds, items: [f], operation: 'lambda:ListAliases' }, () => readAliases(ctx, f));
+      if (aliases) f.aliases = aliases;
+    }
   }
   return out;
 }

@@ -18,6 +18,7 @@ import { CloudWatchClient, type MetricDataQuery } from '@aws-sdk/client-cloudwat
 import { paginateDescribeDBClusters, paginateDescribeDBInstances, RDSClient, type DBCluster, type DBInstance } from '@aws-sdk/client-rds';
 import { dailyMetricSeries, METRIC_QUERIES_PER_CALL } from '../../aws/metrics.ts';
 import type { ActionRecord, RegionContext, ResourceType } from '../../engine/types.ts';
+import { enrichmentRead, needsStartingWith } from '../../engine/partial.ts';
 import { batches } from '../../util/async.ts';
 
 /** DescribeDBInstances/DescribeDBClusters accept MaxRecords 20 to 100 (API reference). */
@@ -318,7 +319,13 @@ export const rdsInstanceResource: ResourceType<RdsDatabase, RdsPrepared> = {
 
   async enrich(ctx, page, _prepared, needs) {
     const days = windowDaysOf(needs);
-    const withMetrics = days > 0 ? await readMetrics(ctx, page, days) : page;
+    let withMetrics = page;
+    if (days > 0) {
+      // A failed read costs only the metric detectors, on the databases it was for (lib/engine/partial.ts).
+      const queried = page.filter((db) => (db.kind === 'instance' ? db.status !== 'stopped' : Boolean(db.serverlessV2)));
+      const read = { provides: needsStartingWith(needs, 'metrics:'), items: queried, operation: 'cloudwatch:GetMetricData' };
+      withMetrics = (await enrichmentRead(ctx, read, () => readMetrics(ctx, page, days))) ?? page;
+    }
     return needs.has(DECISIONS_NEED) ? readDecisions(ctx, withMetrics) : withMetrics;
   },
 

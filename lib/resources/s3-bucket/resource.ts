@@ -18,6 +18,7 @@ import {
   type LifecycleRule,
 } from '@aws-sdk/client-s3';
 import type { RegionContext, ResourceType } from '../../engine/types.ts';
+import { enrichmentRead } from '../../engine/partial.ts';
 import { batches, mapLimit } from '../../util/async.ts';
 import { awsErrorName } from '../../util/errors.ts';
 import { readBucketSizes } from './metrics.ts';
@@ -132,13 +133,16 @@ export const s3BucketResource: ResourceType<Bucket> = {
   async enrich(ctx, page, _prepared, needs) {
     const s3 = ctx.clients.get(S3Client, ctx.region);
     // Sizes for the whole page in a few GetMetricData calls (≤500 queries each), alongside the per-bucket reads.
-    const sizes = needs.has(S3_NEEDS.sizes) ? readBucketSizes(ctx, page.map((b) => b.name)) : Promise.resolve(undefined);
+    // Each read runs through enrichmentRead: a failure costs only the detectors needing it, on the buckets it was for (lib/engine/partial.ts).
+    const sizes = needs.has(S3_NEEDS.sizes)
+      ? enrichmentRead(ctx, { provides: [S3_NEEDS.sizes], items: page, operation: 'cloudwatch:GetMetricData' }, () => readBucketSizes(ctx, page.map((b) => b.name)))
+      : Promise.resolve(undefined);
     // S3 has no batch read for these: one call per bucket and kind, only those asked for, bounded concurrency.
     const reads = mapLimit(page, BUCKET_READ_CONCURRENCY, async (bucket) => {
       const [lifecycle, versioning, multipartUploads] = await Promise.all([
-        needs.has(S3_NEEDS.lifecycle) ? readLifecycle(s3, bucket.name) : undefined,
-        needs.has(S3_NEEDS.versioning) ? readVersioning(s3, bucket.name) : undefined,
-        needs.has(S3_NEEDS.multipart) ? readMultipartUploads(s3, bucket.name) : undefined,
+        needs.has(S3_NEEDS.lifecycle) ? enrichmentRead(ctx, { provides: [S3_NEEDS.lifecycle], items: [bucket], operation: 's3:GetBucketLifecycleConfiguration' }, () => readLifecycle(s3, bucket.name)) : undefined,
+        needs.has(S3_NEEDS.versioning) ? enrichmentRead(ctx, { provides: [S3_NEEDS.versioning], items: [bucket], operation: 's3:GetBucketVersioning' }, () => readVersioning(s3, bucket.name)) : undefined,
+        needs.has(S3_NEEDS.multipart) ? enrichmentRead(ctx, { provides: [S3_NEEDS.multipart], items: [bucket], operation: 's3:ListMultipartUploads' }, () => readMultipartUploads(s3, bucket.name)) : undefined,
       ]);
       const enriched: Bucket = { ...bucket };
       if (lifecycle !== undefined) enriched.lifecycle = lifecycle;
