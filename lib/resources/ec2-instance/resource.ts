@@ -76,6 +76,24 @@ export interface Ec2Instance {
   utilization?: Utilization;
   /** Burstable instances: credit mode and balance (need `credits`). */
   credits?: CreditUse;
+  /** StateReason.Code, e.g. `Client.UserInitiatedHibernate` (hibernated) or `Server.InsufficientInstanceCapacity` (a start failed). */
+  stateReasonCode?: string;
+  /** Placement: tenancy (`default`, `dedicated`, `host`), the Dedicated Host and the placement group, when set. */
+  placement?: { tenancy?: string; hostId?: string; groupName?: string };
+  /**
+   * CapacityReservationSpecification (preference `open` / `none` / `capacity-reservations-only`,
+   * and a targeted reservation or reservation group), and `runningIn`: Instance.CapacityReservationId,
+   * the reservation it runs in now.
+   */
+  capacityReservation?: { preference?: string; targetId?: string; targetGroupArn?: string; runningIn?: string };
+  /** HibernationOptions.Configured: the instance was launched with hibernation enabled. */
+  hibernationConfigured?: boolean;
+  /**
+   * Its public IPv4 address, when it has one: `ephemeral` (auto-assigned: released at a stop, a new
+   * one at the start) or `elastic` (an Elastic IP: kept). From PublicIpAddress and the primary
+   * interface's Association.IpOwnerId (`amazon` for an auto-assigned address).
+   */
+  publicIpv4?: 'ephemeral' | 'elastic';
 }
 
 /**
@@ -113,6 +131,28 @@ function transitionTime(reason: string | undefined): { stateChangedAt?: string }
   return m ? { stateChangedAt: new Date(`${m[1].replace(' ', 'T')}Z`).toISOString() } : {};
 }
 
+function placementOf(i: Instance): Pick<Ec2Instance, 'placement' | 'capacityReservation'> {
+  const p = i.Placement;
+  const placement = { ...(p?.Tenancy ? { tenancy: p.Tenancy } : {}), ...(p?.HostId ? { hostId: p.HostId } : {}), ...(p?.GroupName ? { groupName: p.GroupName } : {}) };
+  const spec = i.CapacityReservationSpecification;
+  const target = spec?.CapacityReservationTarget;
+  const capacityReservation = {
+    ...(spec?.CapacityReservationPreference ? { preference: spec.CapacityReservationPreference } : {}),
+    ...(target?.CapacityReservationId ? { targetId: target.CapacityReservationId } : {}),
+    ...(target?.CapacityReservationResourceGroupArn ? { targetGroupArn: target.CapacityReservationResourceGroupArn } : {}),
+    ...(i.CapacityReservationId ? { runningIn: i.CapacityReservationId } : {}),
+  };
+  return { ...(Object.keys(placement).length ? { placement } : {}), ...(Object.keys(capacityReservation).length ? { capacityReservation } : {}) };
+}
+
+function publicIpv4Of(i: Instance): Pick<Ec2Instance, 'publicIpv4'> {
+  if (!i.PublicIpAddress) return {};
+  const owner = (i.NetworkInterfaces ?? []).map((n) => n.Association).find((a) => a?.PublicIp === i.PublicIpAddress)?.IpOwnerId;
+  // An Elastic IP is owned by the account (or a BYOIP pool); an auto-assigned address by `amazon`.
+  // Without the association the address is taken as auto-assigned: the warning errs on the safe side.
+  return { publicIpv4: owner && owner !== 'amazon' ? 'elastic' : 'ephemeral' };
+}
+
 export function toInstance(i: Instance, region: string, account: string): Ec2Instance {
   const tags: Record<string, string> = {};
   for (const t of i.Tags ?? []) if (t.Key) tags[t.Key] = t.Value ?? '';
@@ -129,6 +169,10 @@ export function toInstance(i: Instance, region: string, account: string): Ec2Ins
     tags,
     ...(i.Architecture ? { architecture: i.Architecture } : {}),
     ...(i.EnaSupport !== undefined ? { enaSupport: i.EnaSupport } : {}),
+    ...(i.StateReason?.Code ? { stateReasonCode: i.StateReason.Code } : {}),
+    ...placementOf(i),
+    ...(i.HibernationOptions?.Configured ? { hibernationConfigured: true } : {}),
+    ...publicIpv4Of(i),
     volumeIds: (i.BlockDeviceMappings ?? []).map((m) => m.Ebs?.VolumeId).filter((v): v is string => Boolean(v)),
   };
 }

@@ -20,6 +20,7 @@ import type { Detection, Detector } from '../../engine/types.ts';
 import { familyTypes, instanceTypeInfo, EC2_INSTANCE_TYPES, SIZE_ORDER, type InstanceTypeInfo } from '../../savings/ec2-instance-types.ts';
 import { usd, type PriceTable } from '../../savings/prices.ts';
 import { stopProtection } from './detectors.ts';
+import { placementMisfit } from './change-type.ts';
 import { EC2_NEEDS, ec2InstanceResource, windowNeed, type Ec2Instance, type Ec2InstancePrepared, type Utilization } from './resource.ts';
 
 /** What change-instance-type needs from the finding. */
@@ -29,6 +30,21 @@ export interface ResizeBefore {
   targetType: string;
   architecture: string;
   state: string;
+  /** LaunchTime when the finding was made (the last launch): apply refuses an instance restarted since. */
+  launchTime?: string;
+  placementGroup?: string;
+  /** Whether the stop releases a public IPv4 address (`ephemeral`), or it has an Elastic IP. */
+  publicIpv4?: 'ephemeral' | 'elastic';
+}
+
+/** The finding's `before` for change-instance-type. */
+export function resizeBefore(i: Ec2Instance, targetType: string, architecture: string): ResizeBefore {
+  return {
+    instanceId: i.id, instanceType: i.instanceType, targetType, architecture, state: i.state,
+    ...(i.launchTime ? { launchTime: i.launchTime } : {}),
+    ...(i.placement?.groupName ? { placementGroup: i.placement.groupName } : {}),
+    ...(i.publicIpv4 ? { publicIpv4: i.publicIpv4 } : {}),
+  };
 }
 
 export interface OversizedOptions {
@@ -212,11 +228,11 @@ export const oversizedInstance: Detector<Ec2Instance, OversizedOptions, Ec2Insta
       ],
     };
     const reason = `${i.id} (${i.instanceType}) used at most ${round(u.cpuP95!)}% CPU at p95 over ${u.windowDays} days: ${fit.type.type} carries the same load for $${usd(monthlyUsd)}/month less.`;
-    const before: ResizeBefore = { instanceId: i.id, instanceType: i.instanceType, targetType: fit.type.type, architecture: i.architecture ?? current.architecture, state: i.state };
+    const before = resizeBefore(i, fit.type.type, i.architecture ?? current.architecture);
     if (u.daysWithData < o.minDataDays) {
       return { reason, evidence: { ...evidence, protection: `too little data: ${u.daysWithData} days with CPU metrics, ${o.minDataDays} needed` }, status: 'protected', savings, before };
     }
-    const protection = stopProtection(i) ?? (current.instanceStoreGb > 0 ? `${i.instanceType} has instance-store volumes: the stop a type change needs erases them` : undefined);
+    const protection = stopProtection(i) ?? (current.instanceStoreGb > 0 ? `${i.instanceType} has instance-store volumes: the stop a type change needs erases them` : undefined) ?? placementMisfit(i, fit.type.type, { memoryMib: fit.type.memoryGib * 1024 }, current.memoryGib * 1024);
     if (protection) return { reason, evidence: { ...evidence, protection }, status: 'protected', savings, before };
     return { reason, evidence, savings, before, benefit: ['cost'] };
   },
@@ -279,8 +295,8 @@ export const undersizedInstance: Detector<Ec2Instance, UndersizedOptions, Ec2Ins
       risk: { summary, evidence: { cpuP95Percent: percent(u.cpuP95), cpuMaxPercent: percent(u.cpuMax), ...(credits ? { creditDaysExhausted: credits.daysExhausted, creditMode: credits.mode } : {}) } },
     };
     if (!target) return { ...detection, status: 'protected', evidence: { ...evidence, protection: 'no larger type in the type table' } };
-    detection.before = { instanceId: i.id, instanceType: i.instanceType, targetType: target.type, architecture: i.architecture ?? current!.architecture, state: i.state } satisfies ResizeBefore;
-    const protection = stopProtection(i) ?? (current && current.instanceStoreGb > 0 ? `${i.instanceType} has instance-store volumes: the stop a type change needs erases them` : undefined);
+    detection.before = resizeBefore(i, target.type, i.architecture ?? current!.architecture);
+    const protection = stopProtection(i) ?? (current && current.instanceStoreGb > 0 ? `${i.instanceType} has instance-store volumes: the stop a type change needs erases them` : undefined) ?? placementMisfit(i, target.type, { memoryMib: target.memoryGib * 1024 }, current ? current.memoryGib * 1024 : undefined);
     if (protection) return { ...detection, status: 'protected', evidence: { ...evidence, protection } };
     return detection;
   },

@@ -145,12 +145,12 @@ describe('the sandbox ModifyInstanceAttribute', () => {
   const modify = (env: ReturnType<typeof testEnv>, id: string, type: string) =>
     env.clients.withWrites(true).get(EC2Client, 'us-east-1').send(new ModifyInstanceAttributeCommand({ InstanceId: id, InstanceType: { Value: type } }));
 
-  it('answers as EC2 does: IncorrectInstanceState while running, InvalidParameterValue for a bad name or another architecture, InvalidParameterCombination without ENA', async () => {
+  it('answers as EC2 does: IncorrectInstanceState while running, InvalidInstanceAttributeValue for a bad name, InvalidParameterValue for another architecture, InvalidParameterCombination without ENA', async () => {
     const env = awsLike();
     const instances = instancesOf(env);
     await expect(modify(env, OVERSIZED, 'm6i.large')).rejects.toMatchObject({ name: 'IncorrectInstanceState' });
     instances[OVERSIZED].state = 'stopped';
-    await expect(modify(env, OVERSIZED, 'banana')).rejects.toMatchObject({ name: 'InvalidParameterValue', message: "Invalid value 'banana' for instanceType." });
+    await expect(modify(env, OVERSIZED, 'banana')).rejects.toMatchObject({ name: 'InvalidInstanceAttributeValue', message: 'Value (banana) for parameter instanceType is invalid.' });
     await expect(modify(env, OVERSIZED, 'm6g.large')).rejects.toMatchObject({ name: 'InvalidParameterValue' });
     instances[OVERSIZED].enaSupport = false;
     await expect(modify(env, OVERSIZED, 'm6i.large')).rejects.toMatchObject({ name: 'InvalidParameterCombination' });
