@@ -68,7 +68,7 @@ export const stopInstance: Remediator<StopParams, Record<string, never>> = {
       kind: 'change',
       summary: `Stop ${before.instanceId} (${before.instanceType}): saves about $${usd(finding.savings.monthlyUsd)}/month of compute; its ${volumes} EBS volume${volumes === 1 ? '' : 's'} stay${volumes === 1 ? 's' : ''} billed.`,
       params: { instanceId: before.instanceId, instanceType: before.instanceType, ...(before.launchTime ? { launchTime: before.launchTime } : {}), ...(before.allowInstanceStoreLoss ? { allowInstanceStoreLoss: true } : {}) },
-      undo: 'trimtab undo starts it again (StartInstances) while it is still stopped as trimtab left it; it is refused if the instance was started, terminated or is gone. A started instance gets a new public IPv4 address unless it has an Elastic IP, and instance-store volumes (if any) come back empty.',
+      undo: `trimtab undo starts it again (StartInstances) while it is still stopped as trimtab left it; it is refused if the instance was started, terminated or is gone.${before.publicIpv4 === 'ephemeral' ? ' Its public IPv4 address is released by the stop: started again, it gets a new one (it has no Elastic IP).' : ''}${before.allowInstanceStoreLoss ? ' Its instance-store volumes come back empty.' : ''}`,
     };
   },
 

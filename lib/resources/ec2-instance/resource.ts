@@ -94,6 +94,8 @@ export interface Ec2Instance {
    * interface's Association.IpOwnerId (`amazon` for an auto-assigned address).
    */
   publicIpv4?: 'ephemeral' | 'elastic';
+  /** Monitoring.State `enabled` (or `disabling`): detailed monitoring, AWS/EC2 metrics every minute instead of every 5 minutes. */
+  detailedMonitoring?: boolean;
 }
 
 /**
@@ -173,6 +175,7 @@ export function toInstance(i: Instance, region: string, account: string): Ec2Ins
     ...placementOf(i),
     ...(i.HibernationOptions?.Configured ? { hibernationConfigured: true } : {}),
     ...publicIpv4Of(i),
+    ...(i.Monitoring?.State === 'enabled' || i.Monitoring?.State === 'disabling' ? { detailedMonitoring: true } : {}),
     volumeIds: (i.BlockDeviceMappings ?? []).map((m) => m.Ebs?.VolumeId).filter((v): v is string => Boolean(v)),
   };
 }
@@ -225,7 +228,7 @@ export interface Utilization {
   cpuMax: number | null;
   /** Busiest day's mean CPU (burstable baselines are about sustained use). */
   cpuDailyMeanMax: number | null;
-  /** NetworkIn + NetworkOut, busiest day's p95 of the 5-minute datapoints, as Gbit/s. */
+  /** NetworkIn + NetworkOut, busiest day's p95 of the datapoints (5-minute, or 1-minute with detailed monitoring), as Gbit/s. */
   networkGbpsP95: number | null;
   /** CWAgent mem_used_percent (dimension InstanceId) busiest day's p95 and Maximum; null when the agent does not publish it. */
   memoryP95: number | null;
@@ -245,8 +248,13 @@ export interface CreditUse {
 /** A credit balance at or under this counts as run out. */
 export const CREDITS_EXHAUSTED_AT = 1;
 export const isBurstable = (type: string) => /^t\d/.test(type);
-/** Basic monitoring publishes AWS/EC2 network metrics every 5 minutes: a datapoint is bytes per 300 s. */
-const NETWORK_PERIOD_S = 300;
+/**
+ * AWS/EC2 NetworkIn/NetworkOut are bytes per datapoint: every 5 minutes with basic monitoring,
+ * every minute with detailed monitoring (EC2 User Guide, "Instance metrics": "the number of bytes
+ * received … in a specified period", and "Manage detailed monitoring"). The daily p95 is of those
+ * datapoints, so it is divided by the instance's own datapoint period.
+ */
+export const networkPeriodSeconds = (i: Pick<Ec2Instance, 'detailedMonitoring'>) => (i.detailedMonitoring ? 60 : 300);
 
 /**
  * One GetMetricData batch for the page (≤500 queries a call, split by dailyMetricSeries):
@@ -289,7 +297,7 @@ async function readUtilization(ctx: RegionContext, instances: Ec2Instance[], win
       cpuP95: peak(`cp${n}`),
       cpuMax: peak(`cx${n}`),
       cpuDailyMeanMax: means.length ? Math.max(...means) : peak(`cp${n}`),
-      networkGbpsP95: net.length ? (Math.max(...net) * 8) / NETWORK_PERIOD_S / 1e9 : null,
+      networkGbpsP95: net.length ? (Math.max(...net) * 8) / networkPeriodSeconds(inst) / 1e9 : null,
       memoryP95: peak(`mp${n}`),
       memoryMax: peak(`mx${n}`),
     };

@@ -109,7 +109,8 @@ function misfit(current: InstanceTypeInfo, target: InstanceTypeInfo, u: Utilizat
   if (p.projectedCpuP95 > o.targetCpuPercent) return 'cpu p95';
   if (p.projectedCpuMax > 100) return 'cpu peak';
   if (current.burstable && target.baselinePercent !== undefined && (u.cpuDailyMeanMax ?? 100) * (current.vcpu / target.vcpu) > target.baselinePercent) return 'baseline';
-  if (u.networkGbpsP95 !== null && u.networkGbpsP95 > target.networkGbps * (o.targetNetworkPercent / 100)) return 'network';
+  // The sustained baseline, not the "up to" burst figure (a burst lasts minutes); the burst figure where AWS publishes no baseline.
+  if (u.networkGbpsP95 !== null && u.networkGbpsP95 > (target.networkBaselineGbps ?? target.networkGbps) * (o.targetNetworkPercent / 100)) return 'network';
   if (p.projectedMemoryP95 === null ? target.memoryGib < current.memoryGib : p.projectedMemoryP95 > o.targetMemoryPercent) return 'memory';
   return undefined;
 }
@@ -122,7 +123,9 @@ function misfit(current: InstanceTypeInfo, target: InstanceTypeInfo, u: Utilizat
  */
 function downsizeSpace(current: InstanceTypeInfo): InstanceTypeInfo[] {
   if (current.burstable) return generationChain(current.family).flatMap(familyTypes);
-  return [...EC2_INSTANCE_TYPES.values()].filter((t) => !t.burstable && t.instanceStoreGb === 0 && t.architecture === current.architecture);
+  // Never from a Nitro type back to a previous-generation (Xen) one: the previous-generation detector
+  // would flag it next, and AWS publishes no sustained network baseline for those families.
+  return [...EC2_INSTANCE_TYPES.values()].filter((t) => !t.burstable && t.instanceStoreGb === 0 && t.architecture === current.architecture && (t.nvme || !current.nvme));
 }
 
 /**
@@ -213,8 +216,8 @@ export const oversizedInstance: Detector<Ec2Instance, OversizedOptions, Ec2Insta
       instanceType: i.instanceType,
       candidate: fit.type.type,
       architecture: i.architecture ?? current.architecture,
-      current: { vcpu: current.vcpu, memoryGib: current.memoryGib, networkGbps: current.networkGbps },
-      proposed: { vcpu: fit.type.vcpu, memoryGib: fit.type.memoryGib, networkGbps: fit.type.networkGbps },
+      current: { vcpu: current.vcpu, memoryGib: current.memoryGib, networkGbps: current.networkGbps, networkBaselineGbps: current.networkBaselineGbps ?? null },
+      proposed: { vcpu: fit.type.vcpu, memoryGib: fit.type.memoryGib, networkGbps: fit.type.networkGbps, networkBaselineGbps: fit.type.networkBaselineGbps ?? null },
       ...utilizationEvidence(u),
       projected: { cpuP95Percent: round(fit.projectedCpuP95), cpuMaxPercent: round(fit.projectedCpuMax), memoryP95Percent: fit.projectedMemoryP95 === null ? null : round(fit.projectedMemoryP95) },
       thresholds: { targetCpuPercent: o.targetCpuPercent, targetMemoryPercent: o.targetMemoryPercent, targetNetworkPercent: o.targetNetworkPercent, minDataDays: o.minDataDays },
@@ -267,7 +270,9 @@ export const undersizedInstance: Detector<Ec2Instance, UndersizedOptions, Ec2Ins
     const to = target ? hourly(ctx.prices, target.type) : undefined;
     const extra = from !== undefined && to !== undefined ? (to - from) * ctx.prices.hoursPerMonth : undefined;
     // Unlimited mode bills surplus credits: $ per vCPU-hour, one credit = one vCPU-minute.
-    const surplusMonthly = credits?.mode === 'unlimited' ? (credits.surplusCreditsCharged / 60) * ctx.prices.ec2CpuCreditVcpuHour * (30 / u.windowDays) : 0;
+    // T4g surplus credits cost less than T2/T3/T3a ones ("T2/T3/T4g Unlimited Mode Pricing").
+    const creditPrice = i.instanceType.startsWith('t4g.') ? ctx.prices.ec2CpuCreditVcpuHourT4g : ctx.prices.ec2CpuCreditVcpuHour;
+    const surplusMonthly = credits?.mode === 'unlimited' ? (credits.surplusCreditsCharged / 60) * creditPrice * (30 / u.windowDays) : 0;
     const summary = credits
       ? `CPU credits ran out on ${credits.daysExhausted} of ${u.windowDays} days (${credits.mode === 'unlimited' ? `unlimited mode: ${round(credits.surplusCreditsCharged, 0)} surplus credits billed` : credits.mode === 'standard' ? `standard mode: throttled to the ${current?.baselinePercent ?? '?'}% baseline` : 'credit mode unknown'})`
       : `CPU p95 ${round(u.cpuP95!)}% on the busiest of ${u.windowDays} days (max ${round(u.cpuMax ?? 0)}%), above ${o.maxCpuP95Percent}%`;
@@ -275,7 +280,7 @@ export const undersizedInstance: Detector<Ec2Instance, UndersizedOptions, Ec2Ins
     const benefit: Detection['benefit'] = saves > 0 ? ['performance', 'cost'] : ['performance'];
     const basis = [
       extra === undefined ? `No price for ${target?.type ?? 'a larger type'} or ${i.instanceType} in the price table: the extra cost is not estimated.` : `${target!.type} $${to}/h − ${i.instanceType} $${from}/h = $${usd(extra)}/month more (on-demand Linux).`,
-      ...(surplusMonthly > 0 ? [`Surplus credits: ${round(credits!.surplusCreditsCharged, 0)} in ${u.windowDays} days ≈ $${usd(surplusMonthly)}/month at $${ctx.prices.ec2CpuCreditVcpuHour}/vCPU-hour, which the change ends.`] : []),
+      ...(surplusMonthly > 0 ? [`Surplus credits: ${round(credits!.surplusCreditsCharged, 0)} in ${u.windowDays} days ≈ $${usd(surplusMonthly)}/month at $${creditPrice}/vCPU-hour, which the change ends.`] : []),
       'This is a performance finding: it removes the risk below rather than saving money.',
     ];
     const evidence: Record<string, unknown> = {

@@ -66,6 +66,8 @@ export interface SandboxInstance {
   capacityReservation?: { preference?: 'open' | 'none' | 'capacity-reservations-only'; targetId?: string; targetType?: string; runningIn?: string };
   /** HibernationOptions.Configured. */
   hibernation?: boolean;
+  /** Monitoring.State: 'enabled' for detailed (1-minute) monitoring; seed its metric series at resolutionSeconds 60. */
+  monitoring?: 'enabled' | 'disabled';
   /** Its public IPv4 address: auto-assigned (owner `amazon`) or an Elastic IP (owner: the account). */
   publicIp?: { address: string; elastic: boolean };
   /**
@@ -215,6 +217,7 @@ function instanceOut(i: SandboxInstance, ownerId: string) {
     },
     ...(i.capacityReservation?.runningIn ? { CapacityReservationId: i.capacityReservation.runningIn } : {}),
     HibernationOptions: { Configured: i.hibernation ?? false },
+    Monitoring: { State: i.monitoring ?? 'disabled' },
     ...(i.stateReasonCode ? { StateReason: { Code: i.stateReasonCode, Message: `${i.stateReasonCode}: ${STATE_REASONS[i.stateReasonCode] ?? 'state changed'}` } } : {}),
     ...(i.publicIp && i.state === 'running' ? { PublicIpAddress: i.publicIp.address } : {}),
     NetworkInterfaces: [
