@@ -21,6 +21,7 @@ import { familyTypes, instanceTypeInfo, EC2_INSTANCE_TYPES, SIZE_ORDER, type Ins
 import { usd, type PriceTable } from '../../savings/prices.ts';
 import { stopProtection } from './detectors.ts';
 import { placementMisfit } from './change-type.ts';
+import { computeOptimizerPermissions } from '../../compute-optimizer/recommendations.ts';
 import { EC2_NEEDS, ec2InstanceResource, windowNeed, type Ec2Instance, type Ec2InstancePrepared, type Utilization } from './resource.ts';
 
 /** What change-instance-type needs from the finding. */
@@ -198,7 +199,8 @@ export const oversizedInstance: Detector<Ec2Instance, OversizedOptions, Ec2Insta
     minDataDays: z.number().int().min(1).default(12),
   }),
   needs: (o) => [EC2_NEEDS.usage, EC2_NEEDS.utilization, EC2_NEEDS.credits, EC2_NEEDS.instanceStorage, windowNeed(o.windowDays)],
-  permissions: ['cloudwatch:GetMetricData', 'ec2:DescribeInstanceCreditSpecifications'],
+  // It proposes a type (evidence.candidate): the engine asks Compute Optimizer for its recommendation.
+  permissions: ['cloudwatch:GetMetricData', 'ec2:DescribeInstanceCreditSpecifications', ...computeOptimizerPermissions('ec2-instance')],
 
   detect(i, o, { ctx }): Detection | undefined {
     if (i.state !== 'running' || !i.utilization || i.utilization.cpuP95 === null) return undefined;
@@ -256,7 +258,8 @@ export const undersizedInstance: Detector<Ec2Instance, UndersizedOptions, Ec2Ins
     minDataDays: z.number().int().min(1).default(7),
   }),
   needs: (o) => [EC2_NEEDS.usage, EC2_NEEDS.utilization, EC2_NEEDS.credits, EC2_NEEDS.instanceStorage, windowNeed(o.windowDays)],
-  permissions: ['cloudwatch:GetMetricData', 'ec2:DescribeInstanceCreditSpecifications'],
+  // It proposes a type (evidence.candidate): the engine asks Compute Optimizer for its recommendation.
+  permissions: ['cloudwatch:GetMetricData', 'ec2:DescribeInstanceCreditSpecifications', ...computeOptimizerPermissions('ec2-instance')],
 
   detect(i, o, { ctx }): Detection | undefined {
     if (i.state !== 'running' || !i.utilization || i.utilization.daysWithData < o.minDataDays) return undefined;

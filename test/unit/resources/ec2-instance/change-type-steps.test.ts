@@ -166,22 +166,31 @@ describe('change-instance-type compensation when the new type does not start', (
 });
 
 describe('change-instance-type reads placement, capacity reservations and hibernation before the first write', () => {
-  const refusals: [string, (i: ReturnType<typeof instancesOf>[string]) => void, string][] = [
-    ['a Dedicated Host', (i) => { i.hostId = 'h-0123456789abcdef0'; i.hostInstanceTypes = ['m5.2xlarge']; }, 'it runs on Dedicated Host h-0123456789abcdef0'],
-    ['a targeted capacity reservation', (i) => { i.capacityReservation = { preference: 'open', targetId: 'cr-0123456789abcdef0', targetType: 'm5.2xlarge' }; }, 'it targets capacity reservation cr-0123456789abcdef0'],
-    ['capacity-reservations-only', (i) => { i.capacityReservation = { preference: 'capacity-reservations-only' }; }, 'its capacity reservation preference is capacity-reservations-only'],
-    ['an open reservation it runs in', (i) => { i.capacityReservation = { preference: 'open', runningIn: 'cr-0fedcba9876543210' }; }, 'it runs in capacity reservation cr-0fedcba9876543210, billed whether used or not'],
-  ];
-  for (const [what, arrange, message] of refusals) {
-    it(`refuses an instance on ${what}, naming it, and writes nothing`, async () => {
-      const env = awsLike();
-      arrange(instancesOf(env)[OVERSIZED]);
-      const outcome = changeInstanceType.apply(ctxOf(env), planFor(env), {} as Finding);
-      await expect(outcome).rejects.toBeInstanceOf(ProtectedResourceError);
-      await expect(outcome).rejects.toThrow(message);
-      expect(env.sandbox.successfulWrites()).toEqual([]);
-    });
+  /** Arranges the instance, applies the plan, and expects a ProtectedResourceError naming why, with no write. */
+  async function refusedWith(arrange: (i: ReturnType<typeof instancesOf>[string]) => void, message: string) {
+    const env = awsLike();
+    arrange(instancesOf(env)[OVERSIZED]);
+    const outcome = changeInstanceType.apply(ctxOf(env), planFor(env), {} as Finding);
+    await expect(outcome).rejects.toBeInstanceOf(ProtectedResourceError);
+    await expect(outcome).rejects.toThrow(message);
+    expect(env.sandbox.successfulWrites()).toEqual([]);
   }
+
+  it('refuses an instance on a Dedicated Host, naming it, and writes nothing', async () => {
+    await refusedWith((i) => { i.hostId = 'h-0123456789abcdef0'; i.hostInstanceTypes = ['m5.2xlarge']; }, 'it runs on Dedicated Host h-0123456789abcdef0');
+  });
+
+  it('refuses an instance on a targeted capacity reservation, naming it, and writes nothing', async () => {
+    await refusedWith((i) => { i.capacityReservation = { preference: 'open', targetId: 'cr-0123456789abcdef0', targetType: 'm5.2xlarge' }; }, 'it targets capacity reservation cr-0123456789abcdef0');
+  });
+
+  it('refuses an instance on capacity-reservations-only, naming it, and writes nothing', async () => {
+    await refusedWith((i) => { i.capacityReservation = { preference: 'capacity-reservations-only' }; }, 'its capacity reservation preference is capacity-reservations-only');
+  });
+
+  it('refuses an instance on an open reservation it runs in, naming it, and writes nothing', async () => {
+    await refusedWith((i) => { i.capacityReservation = { preference: 'open', runningIn: 'cr-0fedcba9876543210' }; }, 'it runs in capacity reservation cr-0fedcba9876543210, billed whether used or not');
+  });
 
   it('refuses a hibernation-enabled instance when the new type does not support hibernation, and accepts one that does', async () => {
     // Prepare: the sandbox catalogue follows the User Guide's hibernation families: m6i yes, m6g no.
