@@ -355,8 +355,11 @@ async function advance(r: Run): Promise<AppliedChange> {
         await record(r, RESIZE_STEPS.rolledBack, { type: w.instance.instanceType });
         continue;
       }
-      case RESIZE_STEPS.rolledBack:
-        throw new ResizeRolledBackError(`${id}: AWS refused ${p.toType} (${failureOf(r)}); trimtab changed it back to ${p.fromType} and started it again: it runs as before, after a few minutes down.`);
+      case RESIZE_STEPS.rolledBack: {
+        const runs = (last.state as { type?: string } | undefined)?.type ?? p.fromType;
+        const how = stepOf(r, RESIZE_STEPS.reverted) ? `trimtab changed it back to ${p.fromType} and started it again` : `trimtab started it again as ${runs} (its type was not changed)`;
+        throw new ResizeRolledBackError(`${id}: AWS refused ${p.toType} (${failureOf(r)}); ${how}: it runs as before, after a few minutes down.`);
+      }
       default:
         throw new Error(`${id}: unknown recorded step '${last.step}' of change-instance-type; nothing was done`);
     }
