@@ -162,9 +162,9 @@ function asgCase(groups: number): ScanCase {
 }
 
 /**
- * Under-provisioned capacity with Compute Optimizer's second opinion: half the groups sit at
- * their MaxSize above the CPU target (a finding with a candidate each), the account is opted in.
- * Compute Optimizer is asked once per 100 findings, never per group.
+ * Under-provisioned capacity: half the groups sit at their MaxSize above the CPU target (a
+ * finding with a MaxSize candidate each), the account is opted in. Compute Optimizer has no
+ * opinion on MaxSize, so it is not asked at all.
  */
 function capacityCase(groups: number): ScanCase {
   const pinned = Math.ceil(groups / 2);
@@ -174,14 +174,9 @@ function capacityCase(groups: number): ScanCase {
     resource: 'asg',
     resources: groups,
     seed: (sandbox) => seedCapacityGroups(sandbox, SANDBOX_ACCOUNT, BENCH_REGION, groups),
-    model(sandbox, needs) {
-      const model = asgCase(groups).model(sandbox, needs);
-      model.listings.push(
-        { operation: 'computeoptimizer:GetEnrollmentStatus', items: 1 },
-        { operation: 'computeoptimizer:GetAutoScalingGroupRecommendations', items: pinned },
-      );
-      return model;
-    },
+    // Compute Optimizer recommends a group's instance type, never its MaxSize: a MaxSize finding gets
+    // `not-applicable` without a call (lib/compute-optimizer/second-opinion.ts), so the minimum has none.
+    model: (sandbox, needs) => asgCase(groups).model(sandbox, needs),
   };
 }
 

@@ -8,8 +8,10 @@
  *   ARNs. The API reference names no maximum list length, so trimtab sends at most
  *   ARNS_PER_CALL ARNs a call and follows nextToken (Compute Optimizer pages its answers).
  * - Each answer is reduced to the one value trimtab's detectors propose (`evidence.candidate`):
- *   an instance type, a MaxSize, a volume's baseline IOPS, a function's memory in MB, with the
- *   current value and Compute Optimizer's finding.
+ *   an instance type (instances, and Auto Scaling groups: Compute Optimizer recommends the group's
+ *   instance type, `recommendationOptions[].configuration.instanceType`, and not its sizes), a
+ *   volume's baseline IOPS, a function's memory in MB, with the current value and Compute
+ *   Optimizer's finding. A candidate of another kind (a group's MaxSize) has no second opinion.
  */
 import {
   ComputeOptimizerClient,
@@ -69,16 +71,15 @@ const asg: Fetch = async (client, arns) =>
     const r = await client.send(new GetAutoScalingGroupRecommendationsCommand({ autoScalingGroupArns: arns, nextToken }));
     return { items: r.autoScalingGroupRecommendations ?? [], nextToken: r.nextToken };
   })).map((r) => {
-    const options = byRank(r.recommendationOptions);
-    const top = options[0]?.configuration;
+    // Compute Optimizer recommends an instance type for a group (AutoScalingGroupConfiguration.instanceType);
+    // the option's desiredCapacity/minSize/maxSize repeat the group's, they are no sizing advice.
+    const options = byRank(r.recommendationOptions).map((o) => o.configuration?.instanceType).filter((t): t is string => Boolean(t));
     return {
       arn: r.autoScalingGroupArn!,
       finding: r.finding ?? 'Unknown',
-      // The group's MaxSize is what trimtab's capacity detector proposes; the instance type rides along.
-      current: r.currentConfiguration?.maxSize,
-      recommended: top?.maxSize,
-      options: options.map((o) => o.configuration?.maxSize ?? 0),
-      instanceType: top?.instanceType,
+      ...(r.currentConfiguration?.instanceType ? { current: r.currentConfiguration.instanceType } : {}),
+      ...(options[0] ? { recommended: options[0], instanceType: options[0] } : {}),
+      options,
     };
   });
 
@@ -109,12 +110,18 @@ const lambda: Fetch = async (client, arns) =>
   });
 
 /** What trimtab asks Compute Optimizer, by resource type id. */
-export const COMPUTE_OPTIMIZER_TYPES: Record<string, { operation: string; fetch: Fetch; what: string }> = {
-  'ec2-instance': { operation: 'GetEC2InstanceRecommendations', fetch: ec2, what: 'instance type' },
-  asg: { operation: 'GetAutoScalingGroupRecommendations', fetch: asg, what: 'MaxSize' },
-  'ebs-volume': { operation: 'GetEBSVolumeRecommendations', fetch: ebs, what: 'baseline IOPS' },
-  'lambda-function': { operation: 'GetLambdaFunctionRecommendations', fetch: lambda, what: 'memory (MB)' },
+export const COMPUTE_OPTIMIZER_TYPES: Record<string, { operation: string; fetch: Fetch; what: string; candidate: 'name' | 'number' }> = {
+  'ec2-instance': { operation: 'GetEC2InstanceRecommendations', fetch: ec2, what: 'instance type', candidate: 'name' },
+  asg: { operation: 'GetAutoScalingGroupRecommendations', fetch: asg, what: 'instance type', candidate: 'name' },
+  'ebs-volume': { operation: 'GetEBSVolumeRecommendations', fetch: ebs, what: 'baseline IOPS', candidate: 'number' },
+  'lambda-function': { operation: 'GetLambdaFunctionRecommendations', fetch: lambda, what: 'memory (MB)', candidate: 'number' },
 };
+
+/** Whether Compute Optimizer recommends the kind of value a finding proposes (a group's MaxSize: it does not). */
+export function comparable(resourceType: string, candidate: string | number): boolean {
+  const type = COMPUTE_OPTIMIZER_TYPES[resourceType];
+  return Boolean(type) && (type.candidate === 'name' ? typeof candidate === 'string' : typeof candidate === 'number');
+}
 
 /** IAM actions a policy on this resource type needs for the second opinion (none for other types). */
 export function computeOptimizerPermissions(resourceType: string): string[] {

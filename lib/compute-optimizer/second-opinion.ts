@@ -5,10 +5,13 @@
  * both when they disagree. A policy with `requireComputeOptimizer: true` turns a disagreement
  * or a missing recommendation into a `conflict` finding, which is never acted on.
  *
- * Agreement: for a type or other name (instance type), the same value; for a number (MaxSize,
- * IOPS, memory), the same direction from the current value (both raise, or both lower): the
+ * Agreement: for a type or other name (an instance's or a group's instance type), the same
+ * value; for a number (IOPS, memory), the same direction from the current value (both raise, or both lower): the
  * two tools size differently, but agree on what to do. Compute Optimizer saying "Optimized"
- * (no change) disagrees with any change.
+ * (no change) disagrees with any change. A proposal of a kind Compute Optimizer does not
+ * recommend (an Auto Scaling group's MaxSize: it recommends the group's instance type only) gets
+ * `not-applicable` and costs no call; a policy that requires agreement gets a conflict saying it
+ * can never agree (rather than a comparison of a MaxSize with a type, or a silent pass).
  *
  * Not opted in: said once per run (per account) in the log, and on each affected finding's
  * evidence; the run carries on. Compute Optimizer is only called for resource types with
@@ -18,9 +21,10 @@ import type { AwsClients } from '../aws/clients.ts';
 import type { Finding } from '../engine/types.ts';
 import type { Policy } from '../policy/load.ts';
 import { errorMessage } from '../util/errors.ts';
-import { COMPUTE_OPTIMIZER_TYPES, enrollment, recommendationsFor, type Enrollment, type Recommendation } from './recommendations.ts';
+import { comparable, COMPUTE_OPTIMIZER_TYPES, enrollment, recommendationsFor, type Enrollment, type Recommendation } from './recommendations.ts';
 
-export type Agreement = 'agrees' | 'disagrees' | 'missing';
+/** `not-applicable`: Compute Optimizer does not recommend what the finding proposes (a group's MaxSize). */
+export type Agreement = 'agrees' | 'disagrees' | 'missing' | 'not-applicable';
 
 /** What a finding carries in `evidence.computeOptimizer`. */
 export interface SecondOpinion {
@@ -73,9 +77,20 @@ const detailOf = (f: Finding) => {
 
 /** Attaches the second opinion to the findings of one region (mutates them). */
 export async function attachSecondOpinion(findings: Finding[], policies: Policy[], ctx: HookContext, run: SecondOpinionRun): Promise<void> {
-  const wanted = findings.filter((f) => f.status === 'actionable' && COMPUTE_OPTIMIZER_TYPES[f.resource.type] && candidateOf(f) !== undefined);
-  if (wanted.length === 0) return;
+  const proposing = findings.filter((f) => f.status === 'actionable' && COMPUTE_OPTIMIZER_TYPES[f.resource.type] && candidateOf(f) !== undefined);
   const required = new Set(policies.filter((p) => p.requireComputeOptimizer).map((p) => p.id));
+  // A proposal Compute Optimizer makes no recommendation about (a group's MaxSize): said so, and no call.
+  // A policy that requires its agreement cannot get it: the finding is a conflict that says why.
+  for (const f of proposing.filter((x) => !comparable(x.resource.type, candidateOf(x)!))) {
+    const opinion: SecondOpinion = { agreement: 'not-applicable', candidate: candidateOf(f)!, why: `Compute Optimizer recommends only the ${COMPUTE_OPTIMIZER_TYPES[f.resource.type].what} for ${f.resource.type} resources, not the value proposed` };
+    f.evidence = { ...f.evidence, computeOptimizer: opinion };
+    if (required.has(f.policy)) {
+      f.status = 'conflict';
+      (f as Finding & { outcomeDetail?: string }).outcomeDetail = `requireComputeOptimizer: ${opinion.why}, so it can never agree; not acted on (drop requireComputeOptimizer from policy ${f.policy} to act on these findings).`;
+    }
+  }
+  const wanted = proposing.filter((f) => comparable(f.resource.type, candidateOf(f)!));
+  if (wanted.length === 0) return;
 
   let state = run.enrollment.get(ctx.account);
   if (!state) run.enrollment.set(ctx.account, (state = enrollment(ctx.clients, ctx.region).catch((error) => ({ active: false as const, why: `unreachable (${errorMessage(error)})` }))));

@@ -1,7 +1,8 @@
 /**
  * The EC2 instance type table used for right-sizing (ec2-instance oversized-instance /
  * undersized-instance, change-instance-type). One row per type: vCPU, memory (GiB), network
- * (Gbps, the "up to" burst figure where AWS gives one), architecture, burstable, instance store,
+ * (Gbps: the "up to" burst figure, and the sustained baseline the fit checks use where AWS
+ * publishes one), architecture, burstable, instance store,
  * ENA and NVMe (EBS exposed as NVMe: Nitro types), the successor generation, and the on-demand
  * price. The prices feed the one price table (DEFAULT_PRICES.ec2OnDemandHourly in prices.ts),
  * where a policy can override them; the right-sizing code reads prices from there.
@@ -21,7 +22,14 @@ export interface InstanceTypeInfo {
   size: string;
   vcpu: number;
   memoryGib: number;
+  /** The "up to" (burst) bandwidth, Gbps; the fixed bandwidth where AWS gives no burst figure. */
   networkGbps: number;
+  /**
+   * The sustained baseline bandwidth, Gbps ("Baseline / Burst bandwidth" in the instance types'
+   * network specifications); absent for the previous-generation families (t2, m4, c4, r4), for
+   * which AWS publishes only "Low to Moderate" / "Moderate" / "High" or an "up to" figure.
+   */
+  networkBaselineGbps?: number;
   architecture: Architecture;
   burstable: boolean;
   /** Burstable types: the baseline CPU per vCPU, percent (credits are earned below it, spent above). */
@@ -47,6 +55,22 @@ const T3_BASELINE: Record<string, number> = { nano: 5, micro: 10, small: 20, med
 const T2_BASELINE: Record<string, number> = { nano: 5, micro: 10, small: 20, medium: 20, large: 30, xlarge: 22.5, '2xlarge': 16.875 };
 /** t2 has 1 vCPU up to small and 2 at medium/large. */
 const T2: Record<string, [number, number]> = { nano: [1, 0.5], micro: [1, 1], small: [1, 2], medium: [2, 4], large: [2, 8], xlarge: [4, 16], '2xlarge': [8, 32] };
+
+/**
+ * Baseline bandwidth by size, Gbps (Amazon EC2 instance types, "Network specifications",
+ * Baseline / Burst bandwidth): 5th-generation Nitro and Graviton2 families with "up to 10";
+ * 6th/7th-generation Intel with "up to 12.5"; Graviton3; the T3/T3a/T4g burstables.
+ */
+const BASELINE_UP_TO_10: Record<string, number> = { medium: 0.5, large: 0.75, xlarge: 1.25, '2xlarge': 2.5, '4xlarge': 5, '8xlarge': 10 };
+const BASELINE_INTEL_12_5: Record<string, number> = { large: 0.781, xlarge: 1.562, '2xlarge': 3.125, '4xlarge': 6.25, '8xlarge': 12.5 };
+const BASELINE_GRAVITON3: Record<string, number> = { medium: 0.52, large: 0.937, xlarge: 1.876, '2xlarge': 3.75, '4xlarge': 7.5 };
+const BASELINE_T3: Record<string, number> = { nano: 0.032, micro: 0.064, small: 0.128, medium: 0.256, large: 0.512, xlarge: 1.024, '2xlarge': 2.048 };
+const BASELINES: Record<string, Record<string, number>> = {
+  t3: BASELINE_T3, t3a: BASELINE_T3, t4g: BASELINE_T3,
+  m5: BASELINE_UP_TO_10, m5d: BASELINE_UP_TO_10, c5: BASELINE_UP_TO_10, c5d: BASELINE_UP_TO_10, r5: BASELINE_UP_TO_10, m6g: BASELINE_UP_TO_10, c6g: BASELINE_UP_TO_10, r6g: BASELINE_UP_TO_10,
+  m6i: BASELINE_INTEL_12_5, c6i: BASELINE_INTEL_12_5, r6i: BASELINE_INTEL_12_5, m7i: BASELINE_INTEL_12_5,
+  m7g: BASELINE_GRAVITON3, c7g: BASELINE_GRAVITON3, r7g: BASELINE_GRAVITON3,
+};
 
 interface FamilySpec {
   family: string;
@@ -104,6 +128,7 @@ function rows(): InstanceTypeInfo[] {
         vcpu,
         memoryGib,
         networkGbps: f.networkGbps,
+        ...(BASELINES[f.family]?.[size] !== undefined ? { networkBaselineGbps: BASELINES[f.family][size] } : {}),
         architecture: f.architecture,
         burstable: Boolean(f.burstable),
         ...(f.burstable ? { baselinePercent: (f.family === 't2' ? T2_BASELINE : T3_BASELINE)[size] } : {}),

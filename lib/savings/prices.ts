@@ -92,8 +92,10 @@ export const DEFAULT_PRICES = {
     // r4/r5/r6i/r6g/r7g; us-east-1 on-demand Linux, early 2026). Same values as the entries above where both list a type.
     ...EC2_TYPE_PRICES,
   } as Record<string, number>,
-  /** ec2-instance right-sizing (issue 19): T-family surplus CPU credits in unlimited mode, Linux, $ per vCPU-hour (EC2 On-Demand pricing, "T2/T3/T4g Unlimited Mode Pricing"). */
+  /** ec2-instance right-sizing (issue 19): T2/T3/T3a surplus CPU credits in unlimited mode, Linux, $ per vCPU-hour (EC2 On-Demand pricing, "T2/T3/T4g Unlimited Mode Pricing"). */
   ec2CpuCreditVcpuHour: 0.05,
+  /** The same for T4g (Graviton), Linux: $0.04 per vCPU-hour (same page). */
+  ec2CpuCreditVcpuHourT4g: 0.04,
   natGatewayHour: 0.045,
   albHour: 0.0225,
   nlbHour: 0.0225,

@@ -41,7 +41,7 @@ describe('trimtab CLI on the sandbox: capacity findings', () => {
     expect(code).toBe(0);
     const out = JSON.parse(stdout);
     const checkout = out.findings.find((f: { resourceId: string }) => f.resourceId === 'acme-checkout');
-    expect(checkout).toMatchObject({ policy: 'asg-max', action: 'raise-max-size', evidence: { candidate: 8, computeOptimizer: { agreement: 'agrees', recommended: 9 } } });
+    expect(checkout).toMatchObject({ policy: 'asg-max', action: 'raise-max-size', evidence: { candidate: 8, computeOptimizer: { agreement: 'not-applicable', why: 'Compute Optimizer recommends only the instance type for asg resources, not the value proposed' } } });
     expect(checkout.estimatedMonthlySavingsUsd).toBeLessThan(0);
     expect(JSON.stringify(checkout)).toContain('at MaxSize 6 with CPU above the 50 % target for');
     const conflicts = out.findings.filter((f: { evidence: { computeOptimizer?: { agreement: string } } }) => f.evidence.computeOptimizer?.agreement === 'disagrees');
@@ -49,7 +49,7 @@ describe('trimtab CLI on the sandbox: capacity findings', () => {
     expect(JSON.stringify(conflicts[0])).toContain('requireComputeOptimizer');
   });
 
-  it('run --yes raises MaxSize and IOPS where Compute Optimizer agrees, and undo restores MaxSize', async () => {
+  it('run --yes raises MaxSize, and IOPS where Compute Optimizer agrees, and undo restores MaxSize', async () => {
     // Prepare
     const file = join(dir, 'capacity.yml');
     writeFileSync(file, POLICIES);

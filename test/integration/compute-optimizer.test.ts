@@ -15,6 +15,11 @@ policies:
     detector: { type: under-provisioned-at-max }
     action: { type: raise-max-size }
     mode: auto${extra}
+  - id: asg-type
+    resource: asg
+    detector: { type: oversized-group-instances }
+    action: { type: rightsize-launch-template }
+    mode: auto${extra}
   - id: ebs-raise
     resource: ebs-volume
     detector: { type: volume-at-ceiling }
@@ -40,7 +45,10 @@ describe('Compute Optimizer as a second opinion', () => {
 
     // Assess
     const by = Object.fromEntries(result.findings.map((f) => [name(f.resource.id), f]));
-    expect(opinion(by['acme-checkout'])).toEqual({ agreement: 'agrees', candidate: 8, finding: 'Underprovisioned', current: 6, recommended: 9 });
+    // Compute Optimizer recommends a group's instance type, never its MaxSize: no opinion on the raise.
+    expect(opinion(by['acme-checkout'])).toEqual({ agreement: 'not-applicable', candidate: 8, why: 'Compute Optimizer recommends only the instance type for asg resources, not the value proposed' });
+    // A group's instance type is compared with Compute Optimizer's (here both lower it, to different types).
+    expect(opinion(by['acme-render'])).toEqual({ agreement: 'disagrees', candidate: 'r6i.large', finding: 'Overprovisioned', current: 'c5.2xlarge', recommended: 'c5.xlarge' });
     expect(opinion(by['orders-db data'])).toMatchObject({ agreement: 'agrees', candidate: 4500, finding: 'NotOptimized', current: 3000, recommended: 4700 });
     expect(opinion(by['media-transcode scratch'])).toMatchObject({ agreement: 'disagrees', candidate: 3000, finding: 'Optimized', current: 3000, recommended: 3000 });
     expect(by['media-transcode scratch'].reason).toContain('Compute Optimizer disagrees: it recommends baseline IOPS 3000 (Optimized, now 3000); trimtab proposes 3,000 IOPS, 188 MiB/s.');
@@ -86,10 +94,9 @@ describe('Compute Optimizer as a second opinion', () => {
     const by = Object.fromEntries(result.findings.map((f) => [name(f.resource.id), f]));
     expect(by['media-transcode scratch']).toMatchObject({ status: 'conflict', outcomeDetail: expect.stringContaining('requireComputeOptimizer: Compute Optimizer recommends baseline IOPS 3000 (Optimized)') });
     expect(by['media-transcode scratch'].plan).toBeUndefined();
-    expect(result.actions.map((a) => [name(a.resource.id), a.status]).sort()).toEqual([
-      ['acme-checkout', 'verified'],
-      ['orders-db data', 'verified'],
-    ]);
+    expect(by['acme-checkout']).toMatchObject({ status: 'conflict', outcomeDetail: expect.stringContaining('requireComputeOptimizer: Compute Optimizer recommends only the instance type for asg resources') });
+    expect(by['acme-render']).toMatchObject({ status: 'conflict', outcomeDetail: 'requireComputeOptimizer: Compute Optimizer recommends instance type c5.xlarge (Overprovisioned), trimtab r6i.large; not acted on.' });
+    expect(result.actions.map((a) => [name(a.resource.id), a.status]).sort()).toEqual([['orders-db data', 'verified']]);
     const media = Object.values(ec2State(env.sandbox, env.sandbox.account(SANDBOX_ACCOUNT), 'us-east-1').volumes).find((v) => v.tags?.Name === 'media-transcode scratch')!;
     expect(media.throughput).toBe(125);
   });
@@ -106,9 +113,13 @@ describe('Compute Optimizer as a second opinion', () => {
     const strict = await env.run(POLICIES('\n    requireComputeOptimizer: true'));
 
     // Assess
-    expect(open.findings.filter((f) => f.status === 'actionable')).toHaveLength(3);
-    expect(open.findings.map((f) => opinion(f)?.agreement)).toEqual(['missing', 'missing', 'missing']);
-    expect(opinion(open.findings[0])!.why).toBe('not opted in (GetEnrollmentStatus: Inactive)');
+    expect(open.findings.filter((f) => f.status === 'actionable')).toHaveLength(4);
+    expect(open.findings.map((f) => [f.resource.id, opinion(f)?.agreement]).sort()).toEqual([
+      ['acme-checkout', 'not-applicable'],
+      ['acme-render', 'missing'],
+      ...open.findings.filter((f) => f.resource.type === 'ebs-volume').map((f) => [f.resource.id, 'missing']),
+    ].sort());
+    expect(opinion(open.findings.find((f) => f.resource.id === 'acme-render')!)!.why).toBe('not opted in (GetEnrollmentStatus: Inactive)');
     expect(logged.filter((m) => m.includes('not opted in'))).toHaveLength(2); // once per run
     expect(strict.findings.every((f) => f.status === 'conflict')).toBe(true);
     expect(strict.actions).toEqual([]);

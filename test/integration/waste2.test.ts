@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { undoAction } from '../../lib/engine/undo.ts';
+import { applyOne } from '../../lib/engine/run.ts';
 import { seedInstances } from '../../lib/resources/ec2-instance/sandbox-seed.ts';
 import { addNatGateway } from '../../lib/resources/nat-gateway/sandbox-seed.ts';
 import { SANDBOX_ACCOUNT } from '../../lib/sandbox/sandbox.ts';
@@ -12,7 +13,7 @@ import { ec2InstancesState } from '../../lib/sandbox/services/ec2-instances.ts';
 import { stopInstance } from '../../lib/resources/ec2-instance/remediators.ts';
 import { VirtualClock } from '../../lib/util/clock.ts';
 import { ProtectedResourceError, UndoRefusedError } from '../../lib/util/errors.ts';
-import { emptySandbox, envFor, testEnv } from '../helpers.ts';
+import { emptySandbox, envFor, policiesFrom, testEnv } from '../helpers.ts';
 
 const clock = () => new Date('2026-11-01T00:00:00Z');
 
@@ -163,6 +164,30 @@ describe('instance-store volumes and AWS-like instance transitions', () => {
     expect(env.sandbox.callsByOperation()['ec2:DescribeInstanceTypes']).toBe(2);
     expect(env.sandbox.successfulWrites()).toEqual([]);
     expect(nvme.state).toBe('running');
+  });
+});
+
+describe('stop-instance is bound to the instance and the state that were approved', () => {
+  it('refuses, right before the stop, an approved plan whose instance was started again or resized since the finding, and writes nothing', async () => {
+    // Prepare: the scan's findings, as an approval stores them; then one idle instance is stopped and
+    // started again (a new LaunchTime: its idle days were measured on an earlier run), another resized.
+    const env = testEnv('small-company', { clock, kind: true });
+    const [policy] = policiesFrom(stopPolicy('approval'));
+    const scan = await env.run([policy], { forceDryRun: true });
+    const [first, second] = scan.findings.filter((f) => f.status === 'actionable');
+    const instances = instancesOf(env);
+    instances[first.resource.id].launchTime = '2026-10-31T23:00:00.000Z';
+    instances[second.resource.id].instanceType = 'm5.4xlarge';
+    // Act: apply the stored findings directly, as the approval path does (no re-listing).
+    const restarted = await applyOne(policy, first, 'ops@example.com', env.deps, 'approval');
+    const resized = await applyOne(policy, second, 'ops@example.com', env.deps, 'approval');
+    // Assess
+    expect(restarted.status).toBe('skipped');
+    expect(restarted.error!.message).toMatch(new RegExp(`^${first.resource.id} was launched again at 2026-10-31T23:00:00.000Z since the finding \\(planned on LaunchTime 20\\d\\d-.*\\): the idle days were measured before, so trimtab leaves it alone$`));
+    expect(resized.status).toBe('skipped');
+    expect(resized.error!.message).toBe(`${second.resource.id} now runs m5.4xlarge, not ${(second.plan!.params as { instanceType: string }).instanceType} as planned: someone changed it since, so trimtab leaves it alone`);
+    expect(env.sandbox.successfulWrites()).toEqual([]);
+    expect([instances[first.resource.id].state, instances[second.resource.id].state]).toEqual(['running', 'running']);
   });
 });
 

@@ -36,6 +36,7 @@ import {
   type LaunchTemplateVersion,
 } from '@aws-sdk/client-ec2';
 import * as z from 'zod'; // namespace import: lets esbuild drop unused zod (locales, JSON Schema) from Lambda bundles
+import { computeOptimizerPermissions } from '../../compute-optimizer/recommendations.ts';
 import { SKIP_TAG } from '../../engine/scope.ts';
 import type { Detection, Detector, RegionContext, Remediator } from '../../engine/types.ts';
 import { instanceTypeInfo } from '../../savings/ec2-instance-types.ts';
@@ -88,6 +89,8 @@ export const oversizedGroupInstances: Detector<Group, OversizedGroupOptions> = {
     minDatapoints: z.number().int().min(1).default(30),
   }),
   needs: (o) => [ASG_NEEDS.usage, windowNeed(o.windowDays ?? DEFAULT_WINDOW_DAYS)],
+  // It proposes an instance type (evidence.candidate): the engine asks Compute Optimizer for its group recommendation.
+  permissions: computeOptimizerPermissions('asg'),
 
   detect(g, o, { ctx }): Detection | undefined {
     if (!g.instanceType || !g.usage) return undefined;

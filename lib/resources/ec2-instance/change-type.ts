@@ -19,9 +19,9 @@
 import { DescribeInstanceStatusCommand, EC2Client, paginateDescribeInstanceTypes, ModifyInstanceAttributeCommand, StartInstancesCommand, StopInstancesCommand, type InstanceTypeInfo as AwsTypeInfo } from '@aws-sdk/client-ec2';
 import * as z from 'zod';
 import { SKIP_TAG } from '../../engine/scope.ts';
-import type { RegionContext, Remediator } from '../../engine/types.ts';
+import type { AppliedChange, ApplyEnv, RegionContext, Remediator, StepProgress } from '../../engine/types.ts';
 import { usd } from '../../savings/prices.ts';
-import { ProtectedResourceError, UndoRefusedError, awsErrorName } from '../../util/errors.ts';
+import { ProtectedResourceError, TrimtabError, UndoRefusedError, awsErrorName, errorMessage } from '../../util/errors.ts';
 import { stopProtection } from './detectors.ts';
 import { describeInstance } from './remediators.ts';
 import type { ResizeBefore } from './rightsizing.ts';
@@ -32,6 +32,15 @@ export interface ResizeParams {
   fromType: string;
   toType: string;
   architecture: string;
+  /**
+   * What the plan was made on, re-checked right before the first write: the state (`running` or
+   * `stopped`) and LaunchTime (the last launch: a stop and start since the finding changes it).
+   * Absent in plans made before they were bound.
+   */
+  state?: string;
+  launchTime?: string;
+  /** The placement group it runs in (a start on the new type may fail for capacity there; the compensation restores it). */
+  placementGroup?: string;
   /** From the action's options: apply checks the window again and bounds its waits. */
   maintenanceWindow?: MaintenanceWindow;
   stopTimeoutMinutes: number;
@@ -111,58 +120,298 @@ export function unsupportedTarget(instance: Pick<Ec2Instance, 'id' | 'architectu
   return undefined;
 }
 
-/** Polls DescribeInstances through the clock until the state is `want`, or the deadline passes. */
-async function waitForState(ctx: RegionContext, ec2: EC2Client, id: string, want: string, timeoutMs: number): Promise<Ec2Instance> {
-  const deadline = ctx.clock.now().getTime() + timeoutMs;
+/** Step names recorded through ApplyEnv.record, in the order they happen. */
+export const RESIZE_STEPS = {
+  stopRequested: 'stop-requested',
+  stopped: 'stopped',
+  modified: 'type-modified',
+  startRequested: 'start-requested',
+  running: 'running',
+  // Compensation: the new type did not start (or the modify was refused): back to the old type, started.
+  startFailed: 'start-failed',
+  modifyRefused: 'modify-refused',
+  reverted: 'type-reverted',
+  restartRequested: 'restart-requested',
+  rolledBack: 'rolled-back',
+} as const;
+
+/** AWS's answers to StartInstances that mean "not on this type, here, now": the compensation restarts the old type. */
+export const START_REFUSALS = ['InsufficientInstanceCapacity', 'InsufficientCapacityOnHost', 'InsufficientHostCapacity', 'ReservationCapacityExceeded', 'InsufficientReservedInstanceCapacity', 'Unsupported', 'UnsupportedOperation', 'InvalidParameterCombination', 'UnsupportedHibernationConfiguration'];
+/** AWS's refusals of the type itself at ModifyInstanceAttribute (InvalidInstanceAttributeValue: "If the instance type is not valid"). */
+export const MODIFY_REFUSALS = ['InvalidInstanceAttributeValue', 'Unsupported', 'InvalidParameterValue', 'InvalidParameterCombination', 'UnsupportedOperation'];
+
+/** The type change did not happen: AWS refused the new type, and trimtab put the instance back on its old type, running. */
+export class ResizeRolledBackError extends TrimtabError {}
+
+/** An apply that is not finished: where it stands (the action record's `after` until it resumes). */
+export interface ResizePending {
+  instanceType: string;
+  state: string;
+  step: string;
+  waitingFor: string;
+}
+
+/** One invocation of the step machine. */
+interface Run {
+  ctx: RegionContext;
+  ec2: EC2Client;
+  p: Pick<ResizeParams, 'instanceId' | 'fromType' | 'toType' | 'stopTimeoutMinutes' | 'startTimeoutMinutes'>;
+  env: ApplyEnv;
+  /** Steps so far: the recorded ones plus those this invocation recorded. */
+  steps: StepProgress[];
+  /** No ApplyEnv (an old caller, or undo): wait inside this invocation, as before, up to each deadline. */
+  inline: boolean;
+}
+
+/** With an ApplyEnv, an invocation polls at most this long before it hands the wait back as `resumeAt`. */
+export const INLINE_WAIT_MS = 60_000;
+/** …and never starts a step with less than this left. */
+export const MIN_STEP_MS = 30_000;
+
+const stepOf = (r: Run, name: string) => [...r.steps].reverse().find((s) => s.step === name);
+const sinceOf = (r: Run, name: string) => Date.parse(stepOf(r, name)?.at ?? r.ctx.clock.now().toISOString());
+
+async function record(r: Run, step: string, state?: Record<string, unknown>): Promise<void> {
+  const progress: StepProgress = { step, at: r.ctx.clock.now().toISOString(), ...(state ? { state } : {}) };
+  await r.env.record(progress);
+  r.steps.push(progress);
+}
+
+type Waited = { instance: Ec2Instance; failedStart?: string } | { resumeAt: string };
+
+/**
+ * Polls DescribeInstances through the clock until the state is `want`, the deadline (from the
+ * step's recorded time) passes, or (with an ApplyEnv) this invocation has polled long enough:
+ * then the wait is handed back as `resumeAt`. A start that AWS accepted and then abandoned
+ * (back to `stopped` with a `Server.*` StateReason, e.g. Server.InsufficientInstanceCapacity)
+ * comes back as `failedStart`; a stale read still showing the user's stop does not.
+ */
+async function waitFor(r: Run, want: 'stopped' | 'running', since: number, timeoutMs: number): Promise<Waited> {
+  const { ctx, ec2, p } = r;
+  const deadline = since + timeoutMs;
+  const inlineUntil = r.inline ? Number.POSITIVE_INFINITY : ctx.clock.now().getTime() + INLINE_WAIT_MS;
   for (;;) {
-    const now = await describeInstance(ec2, id, ctx.region, ctx.account);
-    if (!now) throw new Error(`${id} disappeared while waiting for it to be ${want}`);
-    if (now.state === want) return now;
-    if (now.state === 'terminated' || now.state === 'shutting-down') throw new Error(`${id} is ${now.state} while trimtab waited for ${want}`);
-    if (ctx.clock.now().getTime() >= deadline) throw new Error(`${id} is still ${now.state} after ${Math.round(timeoutMs / 60_000)} min waiting for ${want}`);
+    const now = await describeInstance(ec2, p.instanceId, ctx.region, ctx.account);
+    if (!now) throw new Error(`${p.instanceId} disappeared while waiting for it to be ${want}`);
+    if (now.state === want) return { instance: now };
+    if (now.state === 'terminated' || now.state === 'shutting-down') throw new Error(`${p.instanceId} is ${now.state} while trimtab waited for ${want}`);
+    if (want === 'running' && now.state === 'stopped' && now.stateReasonCode?.startsWith('Server.')) return { instance: now, failedStart: now.stateReasonCode };
+    const t = ctx.clock.now().getTime();
+    if (t >= deadline) throw new Error(`${p.instanceId} is still ${now.state} after ${Math.round(timeoutMs / 60_000)} min waiting for ${want}`);
+    if (!r.inline && (t + POLL_MS > inlineUntil || r.env.remainingMs() < POLL_MS + MIN_STEP_MS)) return { resumeAt: new Date(t + POLL_MS).toISOString() };
     await ctx.clock.sleep(POLL_MS);
   }
 }
 
-/** Both status checks of a running instance: 'ok', or the last status seen at the deadline. */
-async function waitForStatusChecks(ctx: RegionContext, ec2: EC2Client, id: string, timeoutMs: number): Promise<string> {
-  const deadline = ctx.clock.now().getTime() + timeoutMs;
+/** Both status checks of a running instance: 'ok', 'impaired …', the last status at the deadline, or a resume time. */
+async function waitForStatusChecks(r: Run, since: number, timeoutMs: number): Promise<{ status: string } | { resumeAt: string }> {
+  const { ctx, ec2, p } = r;
+  const deadline = since + timeoutMs;
+  const inlineUntil = r.inline ? Number.POSITIVE_INFINITY : ctx.clock.now().getTime() + INLINE_WAIT_MS;
   for (;;) {
-    const out = await ec2.send(new DescribeInstanceStatusCommand({ InstanceIds: [id] }));
-    const s = out.InstanceStatuses?.find((x) => x.InstanceId === id);
+    const out = await ec2.send(new DescribeInstanceStatusCommand({ InstanceIds: [p.instanceId] }));
+    const s = out.InstanceStatuses?.find((x) => x.InstanceId === p.instanceId);
     const instance = s?.InstanceStatus?.Status ?? 'not-reported';
     const system = s?.SystemStatus?.Status ?? 'not-reported';
-    if (instance === 'ok' && system === 'ok') return 'ok';
-    if (instance === 'impaired' || system === 'impaired') return `impaired (instance ${instance}, system ${system})`;
-    if (ctx.clock.now().getTime() >= deadline) return `instance ${instance}, system ${system} after ${Math.round(timeoutMs / 60_000)} min`;
+    if (instance === 'ok' && system === 'ok') return { status: 'ok' };
+    if (instance === 'impaired' || system === 'impaired') return { status: `impaired (instance ${instance}, system ${system})` };
+    const t = ctx.clock.now().getTime();
+    if (t >= deadline) return { status: `instance ${instance}, system ${system} after ${Math.round(timeoutMs / 60_000)} min` };
+    if (!r.inline && (t + POLL_MS > inlineUntil || r.env.remainingMs() < POLL_MS + MIN_STEP_MS)) return { resumeAt: new Date(t + POLL_MS).toISOString() };
     await ctx.clock.sleep(POLL_MS);
   }
+}
+
+function pending(r: Run, resumeAt: string, state: string, waitingFor: string): AppliedChange {
+  const step = r.steps.at(-1)?.step ?? 'none';
+  const after: ResizePending = { instanceType: step === RESIZE_STEPS.modified || step === RESIZE_STEPS.startRequested || step === RESIZE_STEPS.running || step === RESIZE_STEPS.startFailed ? r.p.toType : r.p.fromType, state, step, waitingFor };
+  return { after, resumeAt, detail: `${r.p.instanceId}: ${step}; waiting for ${waitingFor}, resume at ${resumeAt}` };
+}
+
+/** Why the compensation ran, from the recorded step (for the rolled-back error). */
+function failureOf(r: Run): string {
+  const s = stepOf(r, RESIZE_STEPS.startFailed) ?? stepOf(r, RESIZE_STEPS.modifyRefused);
+  const st = (s?.state ?? {}) as { code?: string; message?: string };
+  return `${st.code ?? 'refused'}${st.message ? `: ${st.message}` : ''}`;
 }
 
 /**
- * The change itself, for apply and undo: stop if running, modify, start again if it was running.
- * If the modify fails, the instance is started on its old type before the error is thrown.
+ * The steps after the first write, from the last recorded one: stop-requested → stopped →
+ * type-modified → start-requested → running → status checks (done); a refused start or modify
+ * runs the compensation: start-failed → type-reverted → restart-requested → rolled-back.
+ * Each step is recorded before the next starts; a long wait returns `resumeAt`.
  */
-async function resize(ctx: RegionContext, current: Ec2Instance, toType: string, o: Pick<ResizeOptions, 'stopTimeoutMinutes' | 'startTimeoutMinutes'>): Promise<ResizeAfter> {
-  const ec2 = ctx.clients.get(EC2Client, ctx.region);
-  const id = current.id;
-  const wasRunning = current.state === 'running';
-  if (current.state !== 'running' && current.state !== 'stopped') throw new Error(`${id} is ${current.state}: trimtab changes the type of a running or stopped instance only; try again later`);
-  if (wasRunning) {
-    await ec2.send(new StopInstancesCommand({ InstanceIds: [id] }));
-    await waitForState(ctx, ec2, id, 'stopped', o.stopTimeoutMinutes * 60_000);
+async function advance(r: Run): Promise<AppliedChange> {
+  const { ctx, ec2, p } = r;
+  const id = p.instanceId;
+  const describe = async () => {
+    const now = await describeInstance(ec2, id, ctx.region, ctx.account);
+    if (!now) throw new Error(`${id} disappeared in the middle of the type change (after ${r.steps.at(-1)?.step})`);
+    return now;
+  };
+  for (;;) {
+    const last = r.steps.at(-1)!;
+    if (!r.inline && r.env.remainingMs() < MIN_STEP_MS) return pending(r, ctx.clock.now().toISOString(), 'unknown', `the next step (${r.env.remainingMs()} ms left in this invocation)`);
+    switch (last.step) {
+      case RESIZE_STEPS.stopRequested: {
+        const w = await waitFor(r, 'stopped', sinceOf(r, RESIZE_STEPS.stopRequested), p.stopTimeoutMinutes * 60_000);
+        if ('resumeAt' in w) return pending(r, w.resumeAt, 'stopping', 'stopped');
+        await record(r, RESIZE_STEPS.stopped, { launchTime: w.instance.launchTime ?? null });
+        continue;
+      }
+      case RESIZE_STEPS.stopped: {
+        // Right before the modify: still the instance trimtab stopped, stopped, on the planned type.
+        const now = await describe();
+        const stoppedLaunch = (stepOf(r, RESIZE_STEPS.stopRequested)?.state as { launchTime?: string } | undefined)?.launchTime;
+        if (now.state === 'stopped' && now.instanceType === p.toType) {
+          // The modify went through but its step was not recorded (the invocation ended in between).
+          await record(r, RESIZE_STEPS.modified, { wasRunning: true, recovered: true });
+          continue;
+        }
+        const changed =
+          now.state !== 'stopped' ? `it is ${now.state}, not stopped as trimtab left it`
+          : now.instanceType !== p.fromType ? `it now runs ${now.instanceType}, not ${p.fromType}`
+          : stoppedLaunch && now.launchTime && now.launchTime !== stoppedLaunch ? `it was started again at ${now.launchTime} since trimtab stopped it`
+          : SKIP_TAG in now.tags ? `it is now tagged ${SKIP_TAG}` : undefined;
+        if (changed) {
+          if (now.state !== 'stopped') throw new ProtectedResourceError(`${id}: ${changed}: someone changed it while trimtab held it stopped, so trimtab leaves it alone (type unchanged)`);
+          await record(r, RESIZE_STEPS.modifyRefused, { code: 'changed', message: changed });
+          continue;
+        }
+        try {
+          await ec2.send(new ModifyInstanceAttributeCommand({ InstanceId: id, InstanceType: { Value: p.toType } }));
+        } catch (error) {
+          if (!MODIFY_REFUSALS.includes(awsErrorName(error) ?? '')) throw error;
+          await record(r, RESIZE_STEPS.modifyRefused, { code: awsErrorName(error), message: errorMessage(error) });
+          continue;
+        }
+        await record(r, RESIZE_STEPS.modified, { wasRunning: true });
+        continue;
+      }
+      case RESIZE_STEPS.modified: {
+        if ((last.state as { wasRunning?: boolean } | undefined)?.wasRunning === false) {
+          return { after: { instanceType: p.toType, state: 'stopped', leftStopped: true } satisfies ResizeAfter, detail: `${p.fromType} → ${p.toType}, left stopped as it was` };
+        }
+        // The re-run of a change that stopped and modified the instance: it finishes the job (starts it).
+        const now = await describe();
+        if (now.instanceType !== p.toType) throw new ProtectedResourceError(`${id} runs ${now.instanceType}, not ${p.toType} as trimtab set it: someone changed it since, so trimtab leaves it alone`);
+        if (now.state === 'running' || now.state === 'pending') {
+          await record(r, RESIZE_STEPS.startRequested, { by: 'someone else' });
+          continue;
+        }
+        try {
+          await ec2.send(new StartInstancesCommand({ InstanceIds: [id] }));
+        } catch (error) {
+          if (!START_REFUSALS.includes(awsErrorName(error) ?? '')) throw error;
+          await record(r, RESIZE_STEPS.startFailed, { code: awsErrorName(error), message: errorMessage(error) });
+          continue;
+        }
+        await record(r, RESIZE_STEPS.startRequested);
+        continue;
+      }
+      case RESIZE_STEPS.startRequested: {
+        const w = await waitFor(r, 'running', sinceOf(r, RESIZE_STEPS.startRequested), p.startTimeoutMinutes * 60_000);
+        if ('resumeAt' in w) return pending(r, w.resumeAt, 'pending', 'running');
+        if (w.failedStart) {
+          await record(r, RESIZE_STEPS.startFailed, { code: w.failedStart, message: `the start on ${p.toType} ended stopped (StateReason ${w.failedStart})` });
+          continue;
+        }
+        await record(r, RESIZE_STEPS.running, { launchTime: w.instance.launchTime ?? null });
+        continue;
+      }
+      case RESIZE_STEPS.running: {
+        const s = await waitForStatusChecks(r, sinceOf(r, RESIZE_STEPS.running), p.startTimeoutMinutes * 60_000);
+        if ('resumeAt' in s) return pending(r, s.resumeAt, 'running', 'both status checks ok');
+        const now = await describe();
+        return { after: { instanceType: now.instanceType, state: now.state, statusChecks: s.status } satisfies ResizeAfter, detail: `${p.fromType} → ${now.instanceType}, ${now.state}, status checks ${s.status}` };
+      }
+      case RESIZE_STEPS.startFailed: {
+        // Compensation: back to the old type while it is stopped.
+        const w = await waitFor(r, 'stopped', sinceOf(r, RESIZE_STEPS.startFailed), p.stopTimeoutMinutes * 60_000);
+        if ('resumeAt' in w) return pending(r, w.resumeAt, 'pending', 'stopped (to change it back)');
+        if (w.instance.instanceType === p.toType) await ec2.send(new ModifyInstanceAttributeCommand({ InstanceId: id, InstanceType: { Value: p.fromType } }));
+        await record(r, RESIZE_STEPS.reverted, { type: p.fromType });
+        continue;
+      }
+      case RESIZE_STEPS.modifyRefused:
+      case RESIZE_STEPS.reverted: {
+        const now = await describe();
+        if (now.state === 'running' || now.state === 'pending') {
+          await record(r, RESIZE_STEPS.restartRequested, { by: 'someone else' });
+          continue;
+        }
+        try {
+          await ec2.send(new StartInstancesCommand({ InstanceIds: [id] }));
+        } catch (error) {
+          throw new Error(`${id} is stopped on ${now.instanceType}: AWS refused ${p.toType} (${failureOf(r)}), and then refused to start it again on ${now.instanceType} (${awsErrorName(error)}: ${errorMessage(error)}). Start it yourself once capacity allows.`, { cause: error });
+        }
+        await record(r, RESIZE_STEPS.restartRequested);
+        continue;
+      }
+      case RESIZE_STEPS.restartRequested: {
+        const w = await waitFor(r, 'running', sinceOf(r, RESIZE_STEPS.restartRequested), p.startTimeoutMinutes * 60_000);
+        if ('resumeAt' in w) return pending(r, w.resumeAt, 'pending', `running on ${p.fromType}`);
+        if (w.failedStart) throw new Error(`${id} is stopped on ${w.instance.instanceType}: AWS refused ${p.toType} (${failureOf(r)}), and its restart ended stopped too (${w.failedStart}). Start it yourself once capacity allows.`);
+        await record(r, RESIZE_STEPS.rolledBack, { type: w.instance.instanceType });
+        continue;
+      }
+      case RESIZE_STEPS.rolledBack: {
+        const runs = (last.state as { type?: string } | undefined)?.type ?? p.fromType;
+        const how = stepOf(r, RESIZE_STEPS.reverted) ? `trimtab changed it back to ${p.fromType} and started it again` : `trimtab started it again as ${runs} (its type was not changed)`;
+        throw new ResizeRolledBackError(`${id}: AWS refused ${p.toType} (${failureOf(r)}); ${how}: it runs as before, after a few minutes down.`);
+      }
+      default:
+        throw new Error(`${id}: unknown recorded step '${last.step}' of change-instance-type; nothing was done`);
+    }
   }
+}
+
+/** Why the new type cannot run where the instance is placed, or undefined. */
+export function placementMisfit(
+  i: Pick<Ec2Instance, 'id' | 'state' | 'placement' | 'capacityReservation' | 'hibernationConfigured' | 'stateReasonCode'>,
+  toType: string,
+  to?: { hibernationSupported?: boolean; memoryMib?: number },
+  fromMemoryMib?: number,
+): string | undefined {
+  if (i.placement?.tenancy === 'host' || i.placement?.hostId) {
+    return `it runs on Dedicated Host ${i.placement.hostId ?? '(host tenancy)'}: a host takes only the instance types it was allocated for, so ${toType} may not start on it; change it with the host's capacity in mind`;
+  }
+  const cr = i.capacityReservation;
+  if (cr?.targetId || cr?.targetGroupArn) return `it targets capacity reservation ${cr.targetId ?? cr.targetGroupArn}, whose instance type is fixed at creation: as ${toType} it could not start in it`;
+  if (cr?.preference === 'capacity-reservations-only') return `its capacity reservation preference is capacity-reservations-only: it starts only in a reservation of its own type, and none is known for ${toType}`;
+  if (cr?.runningIn) return `it runs in capacity reservation ${cr.runningIn}, billed whether used or not: as ${toType} it would leave the reservation idle and save nothing until the reservation ends`;
+  if (i.state === 'stopped' && i.stateReasonCode === 'Client.UserInitiatedHibernate') return 'it is hibernated: changing the type of a hibernated instance is not supported (EC2 User Guide, hibernation limitations); its memory image would be lost';
+  if (i.hibernationConfigured) {
+    if (to?.hibernationSupported === false) return `it is enabled for hibernation and ${toType} does not support hibernation (DescribeInstanceTypes HibernationSupported)`;
+    if (to?.memoryMib && fromMemoryMib && to.memoryMib > fromMemoryMib) return `it is enabled for hibernation, and ${toType} has more memory (${to.memoryMib} MiB) than the ${fromMemoryMib} MiB its root volume was sized to hold`;
+  }
+  return undefined;
+}
+
+/** A run without ApplyEnv: waits inside this invocation (old callers, undo); steps are kept in memory only. */
+function inlineRun(ctx: RegionContext, p: Run['p']): Run {
+  const steps: StepProgress[] = [];
+  return { ctx, ec2: ctx.clients.get(EC2Client, ctx.region), p, steps, inline: true, env: { progress: [], record: async () => {}, remainingMs: () => Number.POSITIVE_INFINITY } };
+}
+
+/** The first write: stop a running instance, or modify a stopped one (left stopped). */
+async function firstWrite(r: Run, current: Ec2Instance): Promise<AppliedChange> {
+  const { ec2, p } = r;
+  if (current.state === 'running') {
+    await ec2.send(new StopInstancesCommand({ InstanceIds: [p.instanceId] }));
+    await record(r, RESIZE_STEPS.stopRequested, { launchTime: current.launchTime ?? null, fromType: p.fromType, toType: p.toType });
+    return advance(r);
+  }
+  if (current.state !== 'stopped') throw new ProtectedResourceError(`${p.instanceId} is ${current.state}: trimtab changes the type of a running or stopped instance only; try again later`);
   try {
-    await ec2.send(new ModifyInstanceAttributeCommand({ InstanceId: id, InstanceType: { Value: toType } }));
+    await ec2.send(new ModifyInstanceAttributeCommand({ InstanceId: p.instanceId, InstanceType: { Value: p.toType } }));
   } catch (error) {
-    if (wasRunning) await ec2.send(new StartInstancesCommand({ InstanceIds: [id] }));
+    // Stopped before and after: nothing changed.
+    if (MODIFY_REFUSALS.includes(awsErrorName(error) ?? '')) throw new ProtectedResourceError(`${p.instanceId}: AWS refused ${p.toType} (${awsErrorName(error)}: ${errorMessage(error)}); nothing was changed`, { cause: error });
     throw error;
   }
-  if (!wasRunning) return { instanceType: toType, state: 'stopped', leftStopped: true };
-  await ec2.send(new StartInstancesCommand({ InstanceIds: [id] }));
-  const started = await waitForState(ctx, ec2, id, 'running', o.startTimeoutMinutes * 60_000);
-  const statusChecks = await waitForStatusChecks(ctx, ec2, id, o.startTimeoutMinutes * 60_000);
-  return { instanceType: started.instanceType, state: started.state, statusChecks };
+  await record(r, RESIZE_STEPS.modified, { wasRunning: false });
+  return advance(r);
 }
 
 export const changeInstanceType: Remediator<ResizeParams, ResizeOptions> = {
@@ -195,24 +444,39 @@ export const changeInstanceType: Remediator<ResizeParams, ResizeOptions> = {
     const saving = finding.savings.monthlyUsd > 0 ? `saves about $${usd(finding.savings.monthlyUsd)}/month` : 'for performance';
     return {
       kind: 'change',
-      summary: `Change ${before.instanceId} from ${before.instanceType} to ${before.targetType} (${saving}): stop, modify, start; it is down for a few minutes${o.maintenanceWindow ? `, inside the window ${describeWindow(o.maintenanceWindow)}` : ''}.`,
+      summary: `Change ${before.instanceId} from ${before.instanceType} to ${before.targetType} (${saving}): stop, modify, start; it is down for a few minutes${o.maintenanceWindow ? `, inside the window ${describeWindow(o.maintenanceWindow)}` : ''}.${before.placementGroup ? ` It is in placement group ${before.placementGroup}: if ${before.targetType} cannot start there, trimtab changes it back and starts it as ${before.instanceType}.` : ''}${before.publicIpv4 === 'ephemeral' ? ' Its public IPv4 address changes (no Elastic IP).' : ''}`,
       params: {
         instanceId: before.instanceId, fromType: before.instanceType, toType: before.targetType, architecture: before.architecture,
+        ...(before.state ? { state: before.state } : {}), ...(before.launchTime ? { launchTime: before.launchTime } : {}), ...(before.placementGroup ? { placementGroup: before.placementGroup } : {}),
         ...(o.maintenanceWindow ? { maintenanceWindow: o.maintenanceWindow } : {}), stopTimeoutMinutes: o.stopTimeoutMinutes, startTimeoutMinutes: o.startTimeoutMinutes,
       },
-      undo: `trimtab undo changes it back to ${before.instanceType} the same way (stop, modify, start), while it still runs ${before.targetType}. A restart gives a new public IPv4 address unless it has an Elastic IP.`,
+      undo: `trimtab undo changes it back to ${before.instanceType} the same way (stop, modify, start), while it still runs ${before.targetType}.${before.publicIpv4 === 'ephemeral' ? ' The restart gives it another new public IPv4 address.' : ''}`,
     };
   },
 
-  async apply(ctx, plan) {
+  async apply(ctx, plan, _finding, env) {
     const ec2 = ctx.clients.get(EC2Client, ctx.region);
     const { instanceId: id, fromType, toType } = plan.params;
     const options = plan.params;
+    const r: Run = env
+      ? { ctx, ec2, p: plan.params, env, steps: [...env.progress], inline: false }
+      : inlineRun(ctx, plan.params);
+    // A resumed change: the recorded steps say where it stands (its own re-checks run before each write).
+    if (r.steps.length) return advance(r);
     const current = await describeInstance(ec2, id, ctx.region, ctx.account);
     if (!current) return { after: { instanceType: 'unknown', state: 'gone', alreadyDone: 'gone' } satisfies ResizeAfter, detail: `${id} no longer exists: counts as done` };
     if (current.instanceType === toType) {
+      if (current.state === 'stopped' && options.state === 'running') {
+        throw new ProtectedResourceError(`${id} already runs ${toType} but is stopped, and no recorded step shows trimtab stopped it: whoever did leaves it so, and trimtab does not start it`);
+      }
       return { before: current, after: { instanceType: toType, state: current.state, alreadyDone: `already ${toType}` } satisfies ResizeAfter, detail: `${id} already runs ${toType}: counts as done` };
     }
+    // Bound to what was approved: the same launch (LaunchTime is the last launch: a restart since
+    // the finding changes it), the same state, the same type.
+    if (options.launchTime && current.launchTime !== options.launchTime) {
+      throw new ProtectedResourceError(`${id} was launched again at ${current.launchTime ?? 'an unknown time'} since the finding (planned on LaunchTime ${options.launchTime}): it is not in the state that was approved, so trimtab leaves it alone`);
+    }
+    if (options.state && current.state !== options.state) throw new ProtectedResourceError(`${id} is ${current.state}, not ${options.state} as planned: someone changed it since, so trimtab leaves it alone`);
     if (current.instanceType !== fromType) throw new ProtectedResourceError(`${id} now runs ${current.instanceType}, not ${fromType} as planned: someone changed it since, so trimtab leaves it alone`);
     if (SKIP_TAG in current.tags) throw new ProtectedResourceError(`${id} is now tagged ${SKIP_TAG}`);
     if (options.maintenanceWindow) {
@@ -221,21 +485,16 @@ export const changeInstanceType: Remediator<ResizeParams, ResizeOptions> = {
     }
     const types = await typeInfo(ec2, [fromType, toType]);
     const from = types.get(fromType);
+    const to = types.get(toType);
     const storage = from ? (from.InstanceStorageSupported ? (from.InstanceStorageInfo?.TotalSizeInGB ?? 1) : 0) : null;
     const protection = stopProtection({ ...current, instanceStorageGb: storage });
     if (protection) throw new ProtectedResourceError(`${id}: ${protection}`);
-    const unsupported = unsupportedTarget(current, from, types.get(toType), toType);
+    const unsupported = unsupportedTarget(current, from, to, toType);
     if (unsupported) throw new ProtectedResourceError(`${id}: ${unsupported}`);
-    try {
-      const after = await resize(ctx, current, toType, options);
-      return { before: current, after, detail: `${fromType} → ${after.instanceType}, ${after.state}${after.statusChecks ? `, status checks ${after.statusChecks}` : ''}` };
-    } catch (error) {
-      // AWS's own refusal of the type (Unsupported, InvalidParameterValue): nothing changed, the instance runs again on its old type.
-      if (['Unsupported', 'InvalidParameterValue', 'InvalidParameterCombination', 'UnsupportedOperation'].includes(awsErrorName(error) ?? '')) {
-        throw new ProtectedResourceError(`${id}: AWS refused ${toType} (${awsErrorName(error)}: ${(error as Error).message}); started again as ${fromType}`, { cause: error });
-      }
-      throw error;
-    }
+    const misfit = placementMisfit(current, toType, { hibernationSupported: to?.HibernationSupported === true, ...(to?.MemoryInfo?.SizeInMiB ? { memoryMib: to.MemoryInfo.SizeInMiB } : {}) }, from?.MemoryInfo?.SizeInMiB);
+    if (misfit) throw new ProtectedResourceError(`${id}: ${misfit}`);
+    const applied = await firstWrite(r, current);
+    return { ...applied, before: current };
   },
 
   async verify(ctx, plan, applied) {
@@ -259,7 +518,10 @@ export const changeInstanceType: Remediator<ResizeParams, ResizeOptions> = {
     const now = await describeInstance(ec2, id, ctx.region, ctx.account);
     if (!now) throw new UndoRefusedError(`${id} no longer exists.`);
     if (now.instanceType !== toType) throw new UndoRefusedError(`${id} runs ${now.instanceType}, not ${toType} as trimtab left it: someone changed it since, so trimtab leaves it alone.`);
-    const back = await resize(ctx, now, fromType, record.params as ResizeParams);
+    const p = record.params as ResizeParams;
+    const r = inlineRun(ctx, { instanceId: id, fromType: toType, toType: fromType, stopTimeoutMinutes: p.stopTimeoutMinutes, startTimeoutMinutes: p.startTimeoutMinutes });
+    const done = await firstWrite(r, now);
+    const back = done.after as ResizeAfter;
     if (back.statusChecks && back.statusChecks !== 'ok') return { detail: `Changed ${id} back to ${fromType}; it runs, but its status checks are ${back.statusChecks}.`, after: back };
     return { detail: `Changed ${id} back to ${fromType} (${back.state}${back.statusChecks ? ', status checks ok' : ''}).`, after: back };
   },

@@ -39,6 +39,8 @@ export interface InstanceBefore {
   instanceStorageGb?: number | null;
   /** The policy accepted losing instance-store data (detector option allowInstanceStoreLoss). */
   allowInstanceStoreLoss?: boolean;
+  /** Its public IPv4 address: `ephemeral` (released by the stop), `elastic` (kept); absent: none. */
+  publicIpv4?: 'ephemeral' | 'elastic';
 }
 
 const round = (v: number, digits = 2) => Math.round(v * 10 ** digits) / 10 ** digits;
@@ -123,6 +125,7 @@ export const idleInstance: Detector<Ec2Instance, IdleOptions, Ec2InstancePrepare
       ...(i.launchTime ? { launchTime: i.launchTime } : {}),
       ...(i.instanceStorageGb !== undefined ? { instanceStorageGb: i.instanceStorageGb } : {}),
       ...(o.allowInstanceStoreLoss ? { allowInstanceStoreLoss: true } : {}),
+      ...(i.publicIpv4 ? { publicIpv4: i.publicIpv4 } : {}),
     };
     const protection = stopProtection(i, o.allowInstanceStoreLoss);
     if (protection) return { reason, evidence: { ...evidence, protection }, status: 'protected', savings, before };

@@ -1,7 +1,8 @@
 /**
  * stop-instance. apply() re-reads the instance right before writing (one DescribeInstances for
  * this instance: a per-action read, bounded by maxActionsPerRun) and re-checks what can change
- * between scan and apply: the trimtab:skip tag, membership of an Auto Scaling group, the root
+ * between scan and apply: the plan's binding (the same LaunchTime: not restarted since the
+ * finding; the same type), the trimtab:skip tag, membership of an Auto Scaling group, the root
  * device, spot, and instance-store volumes (one DescribeInstanceTypes for its type: a stop
  * erases them, so it is refused unless the policy set allowInstanceStoreLoss).
  * InvalidInstanceID.NotFound and an instance already stopped or terminated count as done.
@@ -36,6 +37,11 @@ export interface StopParams {
   instanceType: string;
   /** The policy accepted losing instance-store data (idle-instance allowInstanceStoreLoss). */
   allowInstanceStoreLoss?: boolean;
+  /**
+   * LaunchTime when the finding was made (the *last* launch: a stop and start since changes it):
+   * the idle days were measured on this run of the instance. Absent in plans made before it was bound.
+   */
+  launchTime?: string;
 }
 
 interface StopAfter {
@@ -61,8 +67,8 @@ export const stopInstance: Remediator<StopParams, Record<string, never>> = {
     return {
       kind: 'change',
       summary: `Stop ${before.instanceId} (${before.instanceType}): saves about $${usd(finding.savings.monthlyUsd)}/month of compute; its ${volumes} EBS volume${volumes === 1 ? '' : 's'} stay${volumes === 1 ? 's' : ''} billed.`,
-      params: { instanceId: before.instanceId, instanceType: before.instanceType, ...(before.allowInstanceStoreLoss ? { allowInstanceStoreLoss: true } : {}) },
-      undo: 'trimtab undo starts it again (StartInstances) while it is still stopped as trimtab left it; it is refused if the instance was started, terminated or is gone. A started instance gets a new public IPv4 address unless it has an Elastic IP, and instance-store volumes (if any) come back empty.',
+      params: { instanceId: before.instanceId, instanceType: before.instanceType, ...(before.launchTime ? { launchTime: before.launchTime } : {}), ...(before.allowInstanceStoreLoss ? { allowInstanceStoreLoss: true } : {}) },
+      undo: `trimtab undo starts it again (StartInstances) while it is still stopped as trimtab left it; it is refused if the instance was started, terminated or is gone.${before.publicIpv4 === 'ephemeral' ? ' Its public IPv4 address is released by the stop: started again, it gets a new one (it has no Elastic IP).' : ''}${before.allowInstanceStoreLoss ? ' Its instance-store volumes come back empty.' : ''}`,
     };
   },
 
@@ -74,6 +80,11 @@ export const stopInstance: Remediator<StopParams, Record<string, never>> = {
     if (current.state === 'stopped' || current.state === 'terminated' || current.state === 'shutting-down') {
       return { before: current, after: { state: current.state, alreadyDone: current.state } satisfies StopAfter, detail: `${id} is already ${current.state}: counts as done` };
     }
+    // Bound to what was approved: the same run of the instance (LaunchTime), on the same type.
+    if (plan.params.launchTime && current.launchTime !== plan.params.launchTime) {
+      throw new ProtectedResourceError(`${id} was launched again at ${current.launchTime ?? 'an unknown time'} since the finding (planned on LaunchTime ${plan.params.launchTime}): the idle days were measured before, so trimtab leaves it alone`);
+    }
+    if (current.instanceType !== plan.params.instanceType) throw new ProtectedResourceError(`${id} now runs ${current.instanceType}, not ${plan.params.instanceType} as planned: someone changed it since, so trimtab leaves it alone`);
     if (SKIP_TAG in current.tags) throw new ProtectedResourceError(`${id} is now tagged ${SKIP_TAG}`);
     // The type decides whether it has instance-store volumes; an unknown type counts as having them.
     const storage = await readInstanceStorage(ec2, [current.instanceType], new Map());

@@ -77,6 +77,26 @@ export interface Ec2Instance {
   utilization?: Utilization;
   /** Burstable instances: credit mode and balance (need `credits`). */
   credits?: CreditUse;
+  /** StateReason.Code, e.g. `Client.UserInitiatedHibernate` (hibernated) or `Server.InsufficientInstanceCapacity` (a start failed). */
+  stateReasonCode?: string;
+  /** Placement: tenancy (`default`, `dedicated`, `host`), the Dedicated Host and the placement group, when set. */
+  placement?: { tenancy?: string; hostId?: string; groupName?: string };
+  /**
+   * CapacityReservationSpecification (preference `open` / `none` / `capacity-reservations-only`,
+   * and a targeted reservation or reservation group), and `runningIn`: Instance.CapacityReservationId,
+   * the reservation it runs in now.
+   */
+  capacityReservation?: { preference?: string; targetId?: string; targetGroupArn?: string; runningIn?: string };
+  /** HibernationOptions.Configured: the instance was launched with hibernation enabled. */
+  hibernationConfigured?: boolean;
+  /**
+   * Its public IPv4 address, when it has one: `ephemeral` (auto-assigned: released at a stop, a new
+   * one at the start) or `elastic` (an Elastic IP: kept). From PublicIpAddress and the primary
+   * interface's Association.IpOwnerId (`amazon` for an auto-assigned address).
+   */
+  publicIpv4?: 'ephemeral' | 'elastic';
+  /** Monitoring.State `enabled` (or `disabling`): detailed monitoring, AWS/EC2 metrics every minute instead of every 5 minutes. */
+  detailedMonitoring?: boolean;
 }
 
 /**
@@ -114,6 +134,28 @@ function transitionTime(reason: string | undefined): { stateChangedAt?: string }
   return m ? { stateChangedAt: new Date(`${m[1].replace(' ', 'T')}Z`).toISOString() } : {};
 }
 
+function placementOf(i: Instance): Pick<Ec2Instance, 'placement' | 'capacityReservation'> {
+  const p = i.Placement;
+  const placement = { ...(p?.Tenancy ? { tenancy: p.Tenancy } : {}), ...(p?.HostId ? { hostId: p.HostId } : {}), ...(p?.GroupName ? { groupName: p.GroupName } : {}) };
+  const spec = i.CapacityReservationSpecification;
+  const target = spec?.CapacityReservationTarget;
+  const capacityReservation = {
+    ...(spec?.CapacityReservationPreference ? { preference: spec.CapacityReservationPreference } : {}),
+    ...(target?.CapacityReservationId ? { targetId: target.CapacityReservationId } : {}),
+    ...(target?.CapacityReservationResourceGroupArn ? { targetGroupArn: target.CapacityReservationResourceGroupArn } : {}),
+    ...(i.CapacityReservationId ? { runningIn: i.CapacityReservationId } : {}),
+  };
+  return { ...(Object.keys(placement).length ? { placement } : {}), ...(Object.keys(capacityReservation).length ? { capacityReservation } : {}) };
+}
+
+function publicIpv4Of(i: Instance): Pick<Ec2Instance, 'publicIpv4'> {
+  if (!i.PublicIpAddress) return {};
+  const owner = (i.NetworkInterfaces ?? []).map((n) => n.Association).find((a) => a?.PublicIp === i.PublicIpAddress)?.IpOwnerId;
+  // An Elastic IP is owned by the account (or a BYOIP pool); an auto-assigned address by `amazon`.
+  // Without the association the address is taken as auto-assigned: the warning errs on the safe side.
+  return { publicIpv4: owner && owner !== 'amazon' ? 'elastic' : 'ephemeral' };
+}
+
 export function toInstance(i: Instance, region: string, account: string): Ec2Instance {
   const tags: Record<string, string> = {};
   for (const t of i.Tags ?? []) if (t.Key) tags[t.Key] = t.Value ?? '';
@@ -130,6 +172,11 @@ export function toInstance(i: Instance, region: string, account: string): Ec2Ins
     tags,
     ...(i.Architecture ? { architecture: i.Architecture } : {}),
     ...(i.EnaSupport !== undefined ? { enaSupport: i.EnaSupport } : {}),
+    ...(i.StateReason?.Code ? { stateReasonCode: i.StateReason.Code } : {}),
+    ...placementOf(i),
+    ...(i.HibernationOptions?.Configured ? { hibernationConfigured: true } : {}),
+    ...publicIpv4Of(i),
+    ...(i.Monitoring?.State === 'enabled' || i.Monitoring?.State === 'disabling' ? { detailedMonitoring: true } : {}),
     volumeIds: (i.BlockDeviceMappings ?? []).map((m) => m.Ebs?.VolumeId).filter((v): v is string => Boolean(v)),
   };
 }
@@ -182,7 +229,7 @@ export interface Utilization {
   cpuMax: number | null;
   /** Busiest day's mean CPU (burstable baselines are about sustained use). */
   cpuDailyMeanMax: number | null;
-  /** NetworkIn + NetworkOut, busiest day's p95 of the 5-minute datapoints, as Gbit/s. */
+  /** NetworkIn + NetworkOut, busiest day's p95 of the datapoints (5-minute, or 1-minute with detailed monitoring), as Gbit/s. */
   networkGbpsP95: number | null;
   /** CWAgent mem_used_percent (dimension InstanceId) busiest day's p95 and Maximum; null when the agent does not publish it. */
   memoryP95: number | null;
@@ -202,8 +249,13 @@ export interface CreditUse {
 /** A credit balance at or under this counts as run out. */
 export const CREDITS_EXHAUSTED_AT = 1;
 export const isBurstable = (type: string) => /^t\d/.test(type);
-/** Basic monitoring publishes AWS/EC2 network metrics every 5 minutes: a datapoint is bytes per 300 s. */
-const NETWORK_PERIOD_S = 300;
+/**
+ * AWS/EC2 NetworkIn/NetworkOut are bytes per datapoint: every 5 minutes with basic monitoring,
+ * every minute with detailed monitoring (EC2 User Guide, "Instance metrics": "the number of bytes
+ * received … in a specified period", and "Manage detailed monitoring"). The daily p95 is of those
+ * datapoints, so it is divided by the instance's own datapoint period.
+ */
+export const networkPeriodSeconds = (i: Pick<Ec2Instance, 'detailedMonitoring'>) => (i.detailedMonitoring ? 60 : 300);
 
 /**
  * One GetMetricData batch for the page (≤500 queries a call, split by dailyMetricSeries):
@@ -246,7 +298,7 @@ async function readUtilization(ctx: RegionContext, instances: Ec2Instance[], win
       cpuP95: peak(`cp${n}`),
       cpuMax: peak(`cx${n}`),
       cpuDailyMeanMax: means.length ? Math.max(...means) : peak(`cp${n}`),
-      networkGbpsP95: net.length ? (Math.max(...net) * 8) / NETWORK_PERIOD_S / 1e9 : null,
+      networkGbpsP95: net.length ? (Math.max(...net) * 8) / networkPeriodSeconds(inst) / 1e9 : null,
       memoryP95: peak(`mp${n}`),
       memoryMax: peak(`mx${n}`),
     };

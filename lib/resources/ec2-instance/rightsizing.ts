@@ -20,6 +20,8 @@ import type { Detection, Detector } from '../../engine/types.ts';
 import { familyTypes, instanceTypeInfo, EC2_INSTANCE_TYPES, SIZE_ORDER, type InstanceTypeInfo } from '../../savings/ec2-instance-types.ts';
 import { usd, type PriceTable } from '../../savings/prices.ts';
 import { stopProtection } from './detectors.ts';
+import { placementMisfit } from './change-type.ts';
+import { computeOptimizerPermissions } from '../../compute-optimizer/recommendations.ts';
 import { EC2_NEEDS, ec2InstanceResource, windowNeed, type Ec2Instance, type Ec2InstancePrepared, type Utilization } from './resource.ts';
 
 /** What change-instance-type needs from the finding. */
@@ -29,6 +31,21 @@ export interface ResizeBefore {
   targetType: string;
   architecture: string;
   state: string;
+  /** LaunchTime when the finding was made (the last launch): apply refuses an instance restarted since. */
+  launchTime?: string;
+  placementGroup?: string;
+  /** Whether the stop releases a public IPv4 address (`ephemeral`), or it has an Elastic IP. */
+  publicIpv4?: 'ephemeral' | 'elastic';
+}
+
+/** The finding's `before` for change-instance-type. */
+export function resizeBefore(i: Ec2Instance, targetType: string, architecture: string): ResizeBefore {
+  return {
+    instanceId: i.id, instanceType: i.instanceType, targetType, architecture, state: i.state,
+    ...(i.launchTime ? { launchTime: i.launchTime } : {}),
+    ...(i.placement?.groupName ? { placementGroup: i.placement.groupName } : {}),
+    ...(i.publicIpv4 ? { publicIpv4: i.publicIpv4 } : {}),
+  };
 }
 
 export interface OversizedOptions {
@@ -93,7 +110,8 @@ function misfit(current: InstanceTypeInfo, target: InstanceTypeInfo, u: Utilizat
   if (p.projectedCpuP95 > o.targetCpuPercent) return 'cpu p95';
   if (p.projectedCpuMax > 100) return 'cpu peak';
   if (current.burstable && target.baselinePercent !== undefined && (u.cpuDailyMeanMax ?? 100) * (current.vcpu / target.vcpu) > target.baselinePercent) return 'baseline';
-  if (u.networkGbpsP95 !== null && u.networkGbpsP95 > target.networkGbps * (o.targetNetworkPercent / 100)) return 'network';
+  // The sustained baseline, not the "up to" burst figure (a burst lasts minutes); the burst figure where AWS publishes no baseline.
+  if (u.networkGbpsP95 !== null && u.networkGbpsP95 > (target.networkBaselineGbps ?? target.networkGbps) * (o.targetNetworkPercent / 100)) return 'network';
   if (p.projectedMemoryP95 === null ? target.memoryGib < current.memoryGib : p.projectedMemoryP95 > o.targetMemoryPercent) return 'memory';
   return undefined;
 }
@@ -106,7 +124,9 @@ function misfit(current: InstanceTypeInfo, target: InstanceTypeInfo, u: Utilizat
  */
 function downsizeSpace(current: InstanceTypeInfo): InstanceTypeInfo[] {
   if (current.burstable) return generationChain(current.family).flatMap(familyTypes);
-  return [...EC2_INSTANCE_TYPES.values()].filter((t) => !t.burstable && t.instanceStoreGb === 0 && t.architecture === current.architecture);
+  // Never from a Nitro type back to a previous-generation (Xen) one: the previous-generation detector
+  // would flag it next, and AWS publishes no sustained network baseline for those families.
+  return [...EC2_INSTANCE_TYPES.values()].filter((t) => !t.burstable && t.instanceStoreGb === 0 && t.architecture === current.architecture && (t.nvme || !current.nvme));
 }
 
 /**
@@ -179,7 +199,8 @@ export const oversizedInstance: Detector<Ec2Instance, OversizedOptions, Ec2Insta
     minDataDays: z.number().int().min(1).default(12),
   }),
   needs: (o) => [EC2_NEEDS.usage, EC2_NEEDS.utilization, EC2_NEEDS.credits, EC2_NEEDS.instanceStorage, windowNeed(o.windowDays)],
-  permissions: ['cloudwatch:GetMetricData', 'ec2:DescribeInstanceCreditSpecifications'],
+  // It proposes a type (evidence.candidate): the engine asks Compute Optimizer for its recommendation.
+  permissions: ['cloudwatch:GetMetricData', 'ec2:DescribeInstanceCreditSpecifications', ...computeOptimizerPermissions('ec2-instance')],
 
   detect(i, o, { ctx }): Detection | undefined {
     if (i.state !== 'running' || !i.utilization || i.utilization.cpuP95 === null) return undefined;
@@ -197,8 +218,8 @@ export const oversizedInstance: Detector<Ec2Instance, OversizedOptions, Ec2Insta
       instanceType: i.instanceType,
       candidate: fit.type.type,
       architecture: i.architecture ?? current.architecture,
-      current: { vcpu: current.vcpu, memoryGib: current.memoryGib, networkGbps: current.networkGbps },
-      proposed: { vcpu: fit.type.vcpu, memoryGib: fit.type.memoryGib, networkGbps: fit.type.networkGbps },
+      current: { vcpu: current.vcpu, memoryGib: current.memoryGib, networkGbps: current.networkGbps, networkBaselineGbps: current.networkBaselineGbps ?? null },
+      proposed: { vcpu: fit.type.vcpu, memoryGib: fit.type.memoryGib, networkGbps: fit.type.networkGbps, networkBaselineGbps: fit.type.networkBaselineGbps ?? null },
       ...utilizationEvidence(u),
       projected: { cpuP95Percent: round(fit.projectedCpuP95), cpuMaxPercent: round(fit.projectedCpuMax), memoryP95Percent: fit.projectedMemoryP95 === null ? null : round(fit.projectedMemoryP95) },
       thresholds: { targetCpuPercent: o.targetCpuPercent, targetMemoryPercent: o.targetMemoryPercent, targetNetworkPercent: o.targetNetworkPercent, minDataDays: o.minDataDays },
@@ -212,11 +233,11 @@ export const oversizedInstance: Detector<Ec2Instance, OversizedOptions, Ec2Insta
       ],
     };
     const reason = `${i.id} (${i.instanceType}) used at most ${round(u.cpuP95!)}% CPU at p95 over ${u.windowDays} days: ${fit.type.type} carries the same load for $${usd(monthlyUsd)}/month less.`;
-    const before: ResizeBefore = { instanceId: i.id, instanceType: i.instanceType, targetType: fit.type.type, architecture: i.architecture ?? current.architecture, state: i.state };
+    const before = resizeBefore(i, fit.type.type, i.architecture ?? current.architecture);
     if (u.daysWithData < o.minDataDays) {
       return { reason, evidence: { ...evidence, protection: `too little data: ${u.daysWithData} days with CPU metrics, ${o.minDataDays} needed` }, status: 'protected', savings, before };
     }
-    const protection = stopProtection(i) ?? (current.instanceStoreGb > 0 ? `${i.instanceType} has instance-store volumes: the stop a type change needs erases them` : undefined);
+    const protection = stopProtection(i) ?? (current.instanceStoreGb > 0 ? `${i.instanceType} has instance-store volumes: the stop a type change needs erases them` : undefined) ?? placementMisfit(i, fit.type.type, { memoryMib: fit.type.memoryGib * 1024 }, current.memoryGib * 1024);
     if (protection) return { reason, evidence: { ...evidence, protection }, status: 'protected', savings, before };
     return { reason, evidence, savings, before, benefit: ['cost'] };
   },
@@ -237,7 +258,8 @@ export const undersizedInstance: Detector<Ec2Instance, UndersizedOptions, Ec2Ins
     minDataDays: z.number().int().min(1).default(7),
   }),
   needs: (o) => [EC2_NEEDS.usage, EC2_NEEDS.utilization, EC2_NEEDS.credits, EC2_NEEDS.instanceStorage, windowNeed(o.windowDays)],
-  permissions: ['cloudwatch:GetMetricData', 'ec2:DescribeInstanceCreditSpecifications'],
+  // It proposes a type (evidence.candidate): the engine asks Compute Optimizer for its recommendation.
+  permissions: ['cloudwatch:GetMetricData', 'ec2:DescribeInstanceCreditSpecifications', ...computeOptimizerPermissions('ec2-instance')],
 
   detect(i, o, { ctx }): Detection | undefined {
     if (i.state !== 'running' || !i.utilization || i.utilization.daysWithData < o.minDataDays) return undefined;
@@ -251,7 +273,9 @@ export const undersizedInstance: Detector<Ec2Instance, UndersizedOptions, Ec2Ins
     const to = target ? hourly(ctx.prices, target.type) : undefined;
     const extra = from !== undefined && to !== undefined ? (to - from) * ctx.prices.hoursPerMonth : undefined;
     // Unlimited mode bills surplus credits: $ per vCPU-hour, one credit = one vCPU-minute.
-    const surplusMonthly = credits?.mode === 'unlimited' ? (credits.surplusCreditsCharged / 60) * ctx.prices.ec2CpuCreditVcpuHour * (30 / u.windowDays) : 0;
+    // T4g surplus credits cost less than T2/T3/T3a ones ("T2/T3/T4g Unlimited Mode Pricing").
+    const creditPrice = i.instanceType.startsWith('t4g.') ? ctx.prices.ec2CpuCreditVcpuHourT4g : ctx.prices.ec2CpuCreditVcpuHour;
+    const surplusMonthly = credits?.mode === 'unlimited' ? (credits.surplusCreditsCharged / 60) * creditPrice * (30 / u.windowDays) : 0;
     const summary = credits
       ? `CPU credits ran out on ${credits.daysExhausted} of ${u.windowDays} days (${credits.mode === 'unlimited' ? `unlimited mode: ${round(credits.surplusCreditsCharged, 0)} surplus credits billed` : credits.mode === 'standard' ? `standard mode: throttled to the ${current?.baselinePercent ?? '?'}% baseline` : 'credit mode unknown'})`
       : `CPU p95 ${round(u.cpuP95!)}% on the busiest of ${u.windowDays} days (max ${round(u.cpuMax ?? 0)}%), above ${o.maxCpuP95Percent}%`;
@@ -259,7 +283,7 @@ export const undersizedInstance: Detector<Ec2Instance, UndersizedOptions, Ec2Ins
     const benefit: Detection['benefit'] = saves > 0 ? ['performance', 'cost'] : ['performance'];
     const basis = [
       extra === undefined ? `No price for ${target?.type ?? 'a larger type'} or ${i.instanceType} in the price table: the extra cost is not estimated.` : `${target!.type} $${to}/h − ${i.instanceType} $${from}/h = $${usd(extra)}/month more (on-demand Linux).`,
-      ...(surplusMonthly > 0 ? [`Surplus credits: ${round(credits!.surplusCreditsCharged, 0)} in ${u.windowDays} days ≈ $${usd(surplusMonthly)}/month at $${ctx.prices.ec2CpuCreditVcpuHour}/vCPU-hour, which the change ends.`] : []),
+      ...(surplusMonthly > 0 ? [`Surplus credits: ${round(credits!.surplusCreditsCharged, 0)} in ${u.windowDays} days ≈ $${usd(surplusMonthly)}/month at $${creditPrice}/vCPU-hour, which the change ends.`] : []),
       'This is a performance finding: it removes the risk below rather than saving money.',
     ];
     const evidence: Record<string, unknown> = {
@@ -279,8 +303,8 @@ export const undersizedInstance: Detector<Ec2Instance, UndersizedOptions, Ec2Ins
       risk: { summary, evidence: { cpuP95Percent: percent(u.cpuP95), cpuMaxPercent: percent(u.cpuMax), ...(credits ? { creditDaysExhausted: credits.daysExhausted, creditMode: credits.mode } : {}) } },
     };
     if (!target) return { ...detection, status: 'protected', evidence: { ...evidence, protection: 'no larger type in the type table' } };
-    detection.before = { instanceId: i.id, instanceType: i.instanceType, targetType: target.type, architecture: i.architecture ?? current!.architecture, state: i.state } satisfies ResizeBefore;
-    const protection = stopProtection(i) ?? (current && current.instanceStoreGb > 0 ? `${i.instanceType} has instance-store volumes: the stop a type change needs erases them` : undefined);
+    detection.before = resizeBefore(i, target.type, i.architecture ?? current!.architecture);
+    const protection = stopProtection(i) ?? (current && current.instanceStoreGb > 0 ? `${i.instanceType} has instance-store volumes: the stop a type change needs erases them` : undefined) ?? placementMisfit(i, target.type, { memoryMib: target.memoryGib * 1024 }, current ? current.memoryGib * 1024 : undefined);
     if (protection) return { ...detection, status: 'protected', evidence: { ...evidence, protection } };
     return detection;
   },

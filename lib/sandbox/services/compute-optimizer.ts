@@ -5,8 +5,10 @@
  * - EC2 instance (AWS/EC2 CPUUtilization by InstanceId, hourly, 14 days): p95 < 40 % →
  *   Overprovisioned, one size down in the family; p95 > 90 % → Underprovisioned, one size up;
  *   else Optimized (the current type).
- * - Auto Scaling group (CPU by AutoScalingGroupName): p95 ≥ 70 % → Underprovisioned with
- *   MaxSize × 1.5; p95 < 30 % → Overprovisioned, one size down; else Optimized.
+ * - Auto Scaling group (CPU by AutoScalingGroupName): an instance type, as Compute Optimizer
+ *   recommends for groups (AutoScalingGroupConfiguration.instanceType; the option's sizes are the
+ *   group's own): p95 ≥ 70 % → Underprovisioned, one size up; p95 < 30 % → Overprovisioned, one
+ *   size down; else Optimized.
  * - EBS volume (VolumeReadOps + VolumeWriteOps over active seconds): IOPS only. Hourly peak
  *   ≥ 90 % of what is provisioned → NotOptimized at peak × 1.5; ≤ 30 % → NotOptimized at the
  *   peak × 1.3 (never below the type's minimum); else Optimized. It does not judge throughput,
@@ -115,9 +117,11 @@ export const computeOptimizerService: SandboxService = {
         if (cpu.length < MIN_DATAPOINTS) return [];
         const high = p95(cpu);
         const current = { desiredCapacity: group.desiredCapacity, minSize: group.minSize, maxSize: group.maxSize, ...(group.instanceType ? { instanceType: group.instanceType } : {}) };
+        // Compute Optimizer recommends the group's instance type; the sizes in an option are the group's own.
         const smaller = resize(group.instanceType, -1);
+        const larger = resize(group.instanceType, 1);
         const [finding, configuration] =
-          high >= 70 ? ['Underprovisioned', { ...current, maxSize: Math.ceil(group.maxSize * 1.5) }] : high < 30 && smaller ? ['Overprovisioned', { ...current, instanceType: smaller }] : ['Optimized', current];
+          high >= 70 && larger ? ['Underprovisioned', { ...current, instanceType: larger }] : high < 30 && smaller ? ['Overprovisioned', { ...current, instanceType: smaller }] : ['Optimized', current];
         return [{ accountId: env.account.id, autoScalingGroupArn: arn, autoScalingGroupName: group.name, finding, currentConfiguration: current, recommendationOptions: [{ configuration, rank: 1 }], lookBackPeriodInDays: 14, lastRefreshTimestamp: lastRefresh(env) }];
       });
       const { page: items, nextToken } = page(recs, input, 'GetAutoScalingGroupRecommendations');

@@ -52,6 +52,34 @@ export interface SandboxInstance {
   cpuCredits?: 'standard' | 'unlimited';
   /** ISO time both status checks turn 'ok' after a start ('initializing' before). */
   statusOkAt?: string;
+  /** StateReason.Code of the last transition (`Client.UserInitiatedShutdown`, `Client.UserInitiatedHibernate`, `Server.InsufficientInstanceCapacity`). */
+  stateReasonCode?: string;
+  /** Placement.Tenancy (default 'default'); a Dedicated Host and the instance types it takes; a placement group. */
+  tenancy?: 'default' | 'dedicated' | 'host';
+  hostId?: string;
+  hostInstanceTypes?: string[];
+  placementGroup?: string;
+  /**
+   * CapacityReservationSpecification; `targetType` is the targeted reservation's instance type
+   * (fixed at its creation); `runningIn` is Instance.CapacityReservationId.
+   */
+  capacityReservation?: { preference?: 'open' | 'none' | 'capacity-reservations-only'; targetId?: string; targetType?: string; runningIn?: string };
+  /** HibernationOptions.Configured. */
+  hibernation?: boolean;
+  /** Monitoring.State: 'enabled' for detailed (1-minute) monitoring; seed its metric series at resolutionSeconds 60. */
+  monitoring?: 'enabled' | 'disabled';
+  /** Its public IPv4 address: auto-assigned (owner `amazon`) or an Elastic IP (owner: the account). */
+  publicIp?: { address: string; elastic: boolean };
+  /**
+   * Instance types the Availability Zone has no capacity for: StartInstances answers
+   * InsufficientInstanceCapacity (`at: 'start'`, the default), or accepts the start and the
+   * instance goes pending → stopped with StateReason Server.InsufficientInstanceCapacity (`at: 'pending'`).
+   */
+  noCapacityFor?: { types: string[]; at?: 'start' | 'pending' };
+  /** A start that will fail while pending (set by StartInstances from noCapacityFor). */
+  startFailsWith?: string;
+  /** LaunchTime is the *last* launch (a start sets it); the first launch is the primary interface's AttachTime. */
+  firstLaunchTime?: string;
 }
 
 /** How long AWS-like transitions last before `timing.scale`. */
@@ -71,6 +99,8 @@ const INSTANCE_STORAGE: Record<string, { count: number; sizeGb: number; type: 's
   'i3.xlarge': { count: 1, sizeGb: 950, type: 'ssd' },
   'd2.xlarge': { count: 3, sizeGb: 2000, type: 'hdd' },
 };
+/** EC2 User Guide, "Prerequisites for EC2 instance hibernation", supported instance families (the sandbox's subset). */
+const HIBERNATION_FAMILIES = ['m3', 'm4', 'm5', 'm5a', 'm5ad', 'm5d', 'm6i', 'm6id', 'm7i', 't2', 't3', 't3a', 'c3', 'c4', 'c5', 'c5d', 'c6i', 'c6id', 'r3', 'r4', 'r5', 'r5a', 'r5ad', 'r5d', 'i3', 'i3en'];
 const TYPE_NAME = /^([a-z]+)(\d+)([a-z-]*)\.([a-z0-9]+)$/;
 
 /**
@@ -107,6 +137,7 @@ function instanceTypeInfo(type: string) {
     ...(row ? { VCpuInfo: vcpuInfo(type, row.vcpu, row.burstable), MemoryInfo: { SizeInMiB: row.memoryGib * 1024 }, BurstablePerformanceSupported: row.burstable } : {}),
     NetworkInfo: { EnaSupport: nitro ? 'required' : 'unsupported', MaximumNetworkInterfaces: maxNetworkInterfaces(type) },
     EbsInfo: { NvmeSupport: nitro ? 'required' : 'unsupported' },
+    HibernationSupported: HIBERNATION_FAMILIES.includes(type.split('.')[0]) && !type.endsWith('.metal'),
     CurrentGeneration: !['m4', 'c4', 'r4', 't2', 'm3', 'c3'].some((f) => type.startsWith(`${f}.`)),
     SupportedRootDeviceTypes: storage ? ['ebs', 'instance-store'] : ['ebs'],
     InstanceStorageSupported: Boolean(storage),
@@ -138,6 +169,12 @@ export const ec2InstancesState = (sandbox: Sandbox, account: AccountState, regio
 
 const stateOf = (env: OperationEnv) => ec2InstancesState(env.sandbox, env.account, env.region);
 
+const STATE_REASONS: Record<string, string> = {
+  'Client.UserInitiatedShutdown': 'User initiated shutdown',
+  'Client.UserInitiatedHibernate': 'Hibernation was initiated on the instance',
+  'Server.InsufficientInstanceCapacity': 'Insufficient capacity',
+};
+
 const STATE_CODES: Record<InstanceStateName, number> = { pending: 0, running: 16, 'shutting-down': 32, terminated: 48, stopping: 64, stopped: 80 };
 const stateOut = (name: InstanceStateName) => ({ Code: STATE_CODES[name], Name: name });
 
@@ -155,7 +192,12 @@ function page<T>(items: T[], input: { MaxResults?: number; NextToken?: string },
 function settle(i: SandboxInstance, now: Date): SandboxInstance {
   if (i.transitionUntil && Date.parse(i.transitionUntil) <= now.getTime()) {
     if (i.state === 'stopping') i.state = 'stopped';
-    else if (i.state === 'pending') i.state = 'running';
+    else if (i.state === 'pending' && i.startFailsWith) {
+      i.state = 'stopped';
+      i.stateReasonCode = i.startFailsWith;
+      delete i.startFailsWith;
+      delete i.statusOkAt;
+    } else if (i.state === 'pending') i.state = 'running';
     delete i.transitionUntil;
   }
   return i;
@@ -181,13 +223,30 @@ function transition(i: SandboxInstance, env: OperationEnv, during: 'stopping' | 
   }
 }
 
-function instanceOut(i: SandboxInstance) {
+function instanceOut(i: SandboxInstance, ownerId: string) {
   return {
     InstanceId: i.id,
     InstanceType: i.instanceType,
     ImageId: 'ami-0abcdef1234567890',
     LaunchTime: new Date(i.launchTime),
-    Placement: { AvailabilityZone: i.availabilityZone, Tenancy: 'default' },
+    Placement: { AvailabilityZone: i.availabilityZone, Tenancy: i.tenancy ?? (i.hostId ? 'host' : 'default'), ...(i.hostId ? { HostId: i.hostId } : {}), ...(i.placementGroup ? { GroupName: i.placementGroup } : {}) },
+    CapacityReservationSpecification: {
+      CapacityReservationPreference: i.capacityReservation?.preference ?? 'open',
+      ...(i.capacityReservation?.targetId ? { CapacityReservationTarget: { CapacityReservationId: i.capacityReservation.targetId } } : {}),
+    },
+    ...(i.capacityReservation?.runningIn ? { CapacityReservationId: i.capacityReservation.runningIn } : {}),
+    HibernationOptions: { Configured: i.hibernation ?? false },
+    Monitoring: { State: i.monitoring ?? 'disabled' },
+    ...(i.stateReasonCode ? { StateReason: { Code: i.stateReasonCode, Message: `${i.stateReasonCode}: ${STATE_REASONS[i.stateReasonCode] ?? 'state changed'}` } } : {}),
+    ...(i.publicIp && i.state === 'running' ? { PublicIpAddress: i.publicIp.address } : {}),
+    NetworkInterfaces: [
+      {
+        NetworkInterfaceId: `eni-${i.id.slice(2)}`,
+        Attachment: { AttachmentId: `eni-attach-${i.id.slice(2)}`, AttachTime: new Date(i.firstLaunchTime ?? i.launchTime), DeviceIndex: 0, Status: 'attached', DeleteOnTermination: true },
+        ...(i.publicIp && (i.state === 'running' || i.publicIp.elastic) ? { Association: { PublicIp: i.publicIp.address, IpOwnerId: i.publicIp.elastic ? ownerId : 'amazon' } } : {}),
+        Status: 'in-use',
+      },
+    ],
     State: stateOut(i.state),
     StateTransitionReason: i.stateChangedAt ? `User initiated (${i.stateChangedAt.replace('T', ' ').replace(/\.\d+Z$/, ' GMT')})` : '',
     RootDeviceType: i.rootDeviceType,
@@ -212,7 +271,7 @@ function instanceOut(i: SandboxInstance) {
 function reservations(instances: SandboxInstance[], ownerId: string) {
   const byId = new Map<string, SandboxInstance[]>();
   for (const i of instances) byId.set(i.reservationId, [...(byId.get(i.reservationId) ?? []), i]);
-  return [...byId.entries()].map(([ReservationId, list]) => ({ ReservationId, OwnerId: ownerId, Groups: [], Instances: list.map(instanceOut) }));
+  return [...byId.entries()].map(([ReservationId, list]) => ({ ReservationId, OwnerId: ownerId, Groups: [], Instances: list.map((i) => instanceOut(i, ownerId)) }));
 }
 
 function ids(input: { InstanceIds?: string[] }): string[] {
@@ -248,7 +307,10 @@ export const ec2InstanceOperations: Record<string, OperationHandler> = {
     return {
       StoppingInstances: targets.map((i) => {
         const previous = i.state;
-        if (previous === 'running') transition(i, env, 'stopping', 'stopped', STOPPING_MS);
+        if (previous === 'running') {
+          transition(i, env, 'stopping', 'stopped', STOPPING_MS);
+          i.stateReasonCode = 'Client.UserInitiatedShutdown';
+        }
         return { InstanceId: i.id, PreviousState: stateOut(previous), CurrentState: stateOut(previous === 'stopped' ? 'stopped' : 'stopping') };
       }),
     };
@@ -261,11 +323,34 @@ export const ec2InstanceOperations: Record<string, OperationHandler> = {
       if (i.state === 'terminated' || i.state === 'shutting-down' || i.state === 'stopping') {
         throw awsError('IncorrectInstanceState', `The instance '${i.id}' is not in a state from which it can be started.`);
       }
+      if (i.state !== 'stopped') continue;
+      if (i.noCapacityFor?.types.includes(i.instanceType) && (i.noCapacityFor.at ?? 'start') === 'start') {
+        throw awsError('InsufficientInstanceCapacity', `We currently do not have sufficient ${i.instanceType} capacity in the Availability Zone you requested (${i.availabilityZone}). Our system will be working on provisioning additional capacity. You can currently get ${i.instanceType} capacity by not specifying an Availability Zone in your request or choosing a different Availability Zone.`);
+      }
+      if (i.hostId && i.hostInstanceTypes && !i.hostInstanceTypes.includes(i.instanceType)) {
+        throw awsError('InsufficientCapacityOnHost', `There is not enough capacity on the Dedicated Host ${i.hostId} to start the instance ${i.id} as ${i.instanceType}.`);
+      }
+      const cr = i.capacityReservation;
+      if (cr?.targetId && cr.targetType && cr.targetType !== i.instanceType) {
+        throw awsError('ReservationCapacityExceeded', `The targeted Capacity Reservation ${cr.targetId} (${cr.targetType}) does not have capacity for an instance of type ${i.instanceType}.`);
+      }
     }
     return {
       StartingInstances: targets.map((i) => {
         const previous = i.state;
         if (previous === 'stopped') {
+          // LaunchTime is "the time that the instance was last launched": a start sets it.
+          i.firstLaunchTime ??= i.launchTime;
+          i.launchTime = env.now.toISOString();
+          delete i.stateReasonCode;
+          if (i.noCapacityFor?.types.includes(i.instanceType) && i.noCapacityFor.at === 'pending') {
+            // Accepted, then back to stopped once the transition ends (the pending time is at least a moment).
+            i.state = 'pending';
+            i.stateChangedAt = env.now.toISOString();
+            i.transitionUntil = new Date(env.now.getTime() + Math.max(1, env.sandbox.duration(PENDING_MS))).toISOString();
+            i.startFailsWith = 'Server.InsufficientInstanceCapacity';
+            return { InstanceId: i.id, PreviousState: stateOut(previous), CurrentState: stateOut('pending') };
+          }
           transition(i, env, 'pending', 'running', PENDING_MS);
           i.statusOkAt = new Date(env.now.getTime() + env.sandbox.duration(PENDING_MS) + env.sandbox.duration(STATUS_INIT_MS)).toISOString();
         }
@@ -285,7 +370,8 @@ export const ec2InstanceOperations: Record<string, OperationHandler> = {
     const i = instanceOrThrow(state, input.InstanceId, env.now);
     const value: string | undefined = input.InstanceType?.Value;
     if (value === undefined) throw awsError('InvalidParameterCombination', 'The trimtab sandbox models only the InstanceType attribute.');
-    if (!TYPE_NAME.test(value)) throw awsError('InvalidParameterValue', `Invalid value '${value}' for instanceType.`);
+    // "If the instance type is not valid, the error returned is InvalidInstanceAttributeValue" (ModifyInstanceAttributeRequest.InstanceType).
+    if (!TYPE_NAME.test(value)) throw awsError('InvalidInstanceAttributeValue', `Value (${value}) for parameter instanceType is invalid.`);
     if (i.state !== 'stopped') throw awsError('IncorrectInstanceState', `The instance '${i.id}' is not in the 'stopped' state.`);
     const row = tableInfo(value);
     if (!row && !instanceTypeInfo(value)) throw awsError('Unsupported', `The requested instance type '${value}' is not supported in your requested Availability Zone.`);

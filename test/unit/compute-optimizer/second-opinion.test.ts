@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { mockClient } from 'aws-sdk-client-mock';
 import {
   ComputeOptimizerClient,
+  GetAutoScalingGroupRecommendationsCommand,
   GetEC2InstanceRecommendationsCommand,
   GetEnrollmentStatusCommand,
   GetLambdaFunctionRecommendationsCommand,
@@ -74,6 +75,63 @@ describe('recommendationsFor', () => {
   it('declares the IAM actions per resource type', () => {
     expect(computeOptimizerPermissions('asg')).toEqual(['compute-optimizer:GetEnrollmentStatus', 'compute-optimizer:GetAutoScalingGroupRecommendations']);
     expect(computeOptimizerPermissions('s3-bucket')).toEqual([]);
+  });
+});
+
+const groupArn = (name: string) => `arn:aws:autoscaling:us-east-1:123456789012:autoScalingGroup:0a1b2c3d-0000-4000-8000-000000000000:autoScalingGroupName/${name}`;
+function groupFinding(name: string, candidate: string | number, policyId: string, detector: string): Finding {
+  return {
+    id: `f-${name}-${detector}`, policy: policyId, detector, mode: 'dry-run', status: 'actionable', reason: 'Group.',
+    resource: { type: 'asg', id: name, arn: groupArn(name), account: '123456789012', region: 'us-east-1', tags: {} },
+    evidence: { candidate }, savings: { monthlyUsd: 10, basis: [] },
+  };
+}
+
+describe('Compute Optimizer for Auto Scaling groups', () => {
+  it("reduces a group recommendation to its instance type (recommendationOptions[].configuration.instanceType), not its MaxSize", async () => {
+    // Prepare: the option repeats the group's sizes and recommends a type.
+    co.on(GetAutoScalingGroupRecommendationsCommand).resolves({
+      autoScalingGroupRecommendations: [{
+        autoScalingGroupArn: groupArn('render'), finding: 'Overprovisioned',
+        currentConfiguration: { desiredCapacity: 4, minSize: 2, maxSize: 8, instanceType: 'c5.2xlarge' },
+        recommendationOptions: [
+          { configuration: { desiredCapacity: 4, minSize: 2, maxSize: 8, instanceType: 'm5.xlarge' }, rank: 2 },
+          { configuration: { desiredCapacity: 4, minSize: 2, maxSize: 8, instanceType: 'c5.xlarge' }, rank: 1 },
+        ],
+      }],
+    });
+    // Act
+    const recs = await recommendationsFor(clients(), 'us-east-1', 'asg', [groupArn('render')]);
+    // Assess
+    expect(recs.get(groupArn('render'))).toEqual({ arn: groupArn('render'), finding: 'Overprovisioned', current: 'c5.2xlarge', recommended: 'c5.xlarge', instanceType: 'c5.xlarge', options: ['c5.xlarge', 'm5.xlarge'] });
+  });
+
+  it('agrees with oversized-group-instances on the same type, and says a MaxSize finding has no opinion (a conflict only where the policy requires one)', async () => {
+    // Prepare
+    co.on(GetEnrollmentStatusCommand).resolves({ status: 'Active' });
+    co.on(GetAutoScalingGroupRecommendationsCommand).resolves({
+      autoScalingGroupRecommendations: [{
+        autoScalingGroupArn: groupArn('render'), finding: 'Overprovisioned',
+        currentConfiguration: { desiredCapacity: 4, minSize: 2, maxSize: 8, instanceType: 'c5.2xlarge' },
+        recommendationOptions: [{ configuration: { desiredCapacity: 4, minSize: 2, maxSize: 8, instanceType: 'c5.xlarge' }, rank: 1 }],
+      }],
+    });
+    const rightsize = groupFinding('render', 'c5.xlarge', 'strict-type', 'oversized-group-instances');
+    const capacity = groupFinding('checkout', 8, 'open-max', 'under-provisioned-at-max');
+    const strictCapacity = groupFinding('orders', 6, 'strict-max', 'under-provisioned-at-max');
+    // Act
+    await attachSecondOpinion([rightsize, capacity, strictCapacity], [policy('strict-type', true), policy('open-max'), policy('strict-max', true)], ctx(clients()), newSecondOpinionRun());
+    // Assess
+    expect(rightsize.status).toBe('actionable');
+    expect(rightsize.evidence.computeOptimizer).toEqual({ agreement: 'agrees', candidate: 'c5.xlarge', finding: 'Overprovisioned', current: 'c5.2xlarge', recommended: 'c5.xlarge' });
+    expect(capacity.status).toBe('actionable');
+    expect(capacity.evidence.computeOptimizer).toEqual({ agreement: 'not-applicable', candidate: 8, why: 'Compute Optimizer recommends only the instance type for asg resources, not the value proposed' });
+    expect(strictCapacity.status).toBe('conflict');
+    expect((strictCapacity as Finding & { outcomeDetail?: string }).outcomeDetail).toBe(
+      'requireComputeOptimizer: Compute Optimizer recommends only the instance type for asg resources, not the value proposed, so it can never agree; not acted on (drop requireComputeOptimizer from policy strict-max to act on these findings).',
+    );
+    // Only the group with a type proposal was asked about.
+    expect(co.commandCalls(GetAutoScalingGroupRecommendationsCommand).map((c) => c.args[0].input.autoScalingGroupArns)).toEqual([[groupArn('render')]]);
   });
 });
 

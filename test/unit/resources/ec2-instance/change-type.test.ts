@@ -2,6 +2,7 @@ import { EC2Client, ModifyInstanceAttributeCommand } from '@aws-sdk/client-ec2';
 import { describe, expect, it } from 'vitest';
 import type { Finding, Plan, RegionContext } from '../../../../lib/engine/types.ts';
 import { undoAction } from '../../../../lib/engine/undo.ts';
+import { applyOne } from '../../../../lib/engine/run.ts';
 import { changeInstanceType, type ResizeParams } from '../../../../lib/resources/ec2-instance/change-type.ts';
 import { DEFAULT_PRICES } from '../../../../lib/savings/prices.ts';
 import { ProtectedResourceError } from '../../../../lib/util/errors.ts';
@@ -124,20 +125,26 @@ describe('change-instance-type on the small-company sandbox', () => {
     expect(() => policiesFrom(policy('auto', '{ type: change-instance-type, maintenanceWindow: { start: "25:00", hours: 2 } }'))).toThrow(/start must be HH:MM \(UTC\)/);
   });
 
-  it('refuses, right before writing, an instance tagged trimtab:skip or moved into an Auto Scaling group since the scan', async () => {
-    // Prepare: a finding in approval, then the instance changes.
+  it('refuses, right before writing, the approved plans of instances tagged trimtab:skip, moved into an Auto Scaling group or restarted since the scan, and writes nothing', async () => {
+    // Prepare: the scan's findings and plans, as an approval stores them; then the instances change.
     const env = awsLike();
-    const scan = await env.run(policiesFrom(policy()), { forceDryRun: true });
+    const [rightsize] = policiesFrom(policy('approval'));
+    const scan = await env.run([rightsize], { forceDryRun: true });
+    const findingOf = (id: string) => scan.findings.find((f) => f.resource.id === id && f.status === 'actionable')!;
     const instances = instancesOf(env);
     instances[OVERSIZED].tags = { ...instances[OVERSIZED].tags, 'aws:autoscaling:groupName': 'acme-late' };
     instances[ARM].tags = { ...instances[ARM].tags, 'trimtab:skip': 'freeze' };
-    // Act: the engine re-lists, so feed apply the scan's plans through a run that sees the change (re-list marks them protected)
-    const result = await env.run(policiesFrom(policy()));
+    const restarted = 'i-0a11e00000000e007';
+    instances[restarted].launchTime = new Date(env.sandbox.now().getTime() - 3_600_000).toISOString();
+    // Act: apply the stored findings directly, as the approval path does (no re-listing).
+    const records = [];
+    for (const id of [OVERSIZED, ARM, restarted]) records.push(await applyOne(rightsize, findingOf(id), 'ops@example.com', env.deps, 'approval'));
     // Assess
-    expect(scan.findings.find((f) => f.resource.id === OVERSIZED)!.status).toBe('actionable');
-    expect(result.findings.find((f) => f.resource.id === OVERSIZED)!.status).toBe('protected');
-    expect(result.findings.find((f) => f.resource.id === ARM)!.status).toBe('protected');
-    expect(writes(env).some((w) => w.includes(OVERSIZED) || w.includes(ARM))).toBe(false);
+    expect(records.map((r) => r.status)).toEqual(['skipped', 'skipped', 'skipped']);
+    expect(records[0].error!.message).toMatch(new RegExp(`^${OVERSIZED}: it belongs to Auto Scaling group acme-late`));
+    expect(records[1].error!.message).toBe(`${ARM} is now tagged trimtab:skip`);
+    expect(records[2].error!.message).toMatch(new RegExp(`^${restarted} was launched again at .* since the finding \\(planned on LaunchTime .*\\): it is not in the state that was approved`));
+    expect(env.sandbox.successfulWrites()).toEqual([]);
   });
 });
 
@@ -145,12 +152,12 @@ describe('the sandbox ModifyInstanceAttribute', () => {
   const modify = (env: ReturnType<typeof testEnv>, id: string, type: string) =>
     env.clients.withWrites(true).get(EC2Client, 'us-east-1').send(new ModifyInstanceAttributeCommand({ InstanceId: id, InstanceType: { Value: type } }));
 
-  it('answers as EC2 does: IncorrectInstanceState while running, InvalidParameterValue for a bad name or another architecture, InvalidParameterCombination without ENA', async () => {
+  it('answers as EC2 does: IncorrectInstanceState while running, InvalidInstanceAttributeValue for a bad name, InvalidParameterValue for another architecture, InvalidParameterCombination without ENA', async () => {
     const env = awsLike();
     const instances = instancesOf(env);
     await expect(modify(env, OVERSIZED, 'm6i.large')).rejects.toMatchObject({ name: 'IncorrectInstanceState' });
     instances[OVERSIZED].state = 'stopped';
-    await expect(modify(env, OVERSIZED, 'banana')).rejects.toMatchObject({ name: 'InvalidParameterValue', message: "Invalid value 'banana' for instanceType." });
+    await expect(modify(env, OVERSIZED, 'banana')).rejects.toMatchObject({ name: 'InvalidInstanceAttributeValue', message: 'Value (banana) for parameter instanceType is invalid.' });
     await expect(modify(env, OVERSIZED, 'm6g.large')).rejects.toMatchObject({ name: 'InvalidParameterValue' });
     instances[OVERSIZED].enaSupport = false;
     await expect(modify(env, OVERSIZED, 'm6i.large')).rejects.toMatchObject({ name: 'InvalidParameterCombination' });

@@ -71,6 +71,17 @@ describe('downsizeCandidate', () => {
     expect(fit.projectedMemoryP95).toBe(72);
   });
 
+  it('judges network fit by the sustained baseline, not the "up to" burst bandwidth', () => {
+    // Prepare: m6i.large bursts to 12.5 Gbps but sustains 0.781; at the 50 % target it carries 0.39 Gbps.
+    // Act
+    const busy = downsizeCandidate(instance(), use({ networkGbpsP95: 1 }), over(), DEFAULT_PRICES);
+    const light = downsizeCandidate(instance(), use({ networkGbpsP95: 0.3 }), over(), DEFAULT_PRICES);
+    // Assess: 1 Gbps needs 2 Gbps sustained: the cheapest such type is c6i.2xlarge (3.125 sustained); 0.3 Gbps fits m6i.large.
+    expect(instanceTypeInfo('m6i.large')).toMatchObject({ networkGbps: 12.5, networkBaselineGbps: 0.781 });
+    expect(busy!.type).toMatchObject({ type: 'c6i.2xlarge', networkBaselineGbps: 3.125 });
+    expect(light!.type.type).toBe('m6i.large');
+  });
+
   it('never shrinks memory when the agent publishes none', () => {
     // Act
     const fit = downsizeCandidate(instance({ instanceType: 'm5.xlarge' }), use({ memoryP95: null, memoryMax: null }), over(), DEFAULT_PRICES)!;
@@ -183,6 +194,12 @@ describe('undersized-instance', () => {
     // m6i.large costs (0.096 − 0.0832) × 730 = $9.34/month more, less than the $15 of surplus credits: it helps both ways.
     expect(d.benefit).toEqual(['performance', 'cost']);
     expect(d.savings!.monthlyUsd).toBeCloseTo(15 - (0.096 - 0.0832) * 730, 6);
+  });
+
+  it('prices T4g surplus credits at $0.04 per vCPU-hour, not the T3 rate', () => {
+    // 8,400 surplus credits in 14 days: 140 vCPU-hours × $0.04 = $5.60 → $12/month over 30 days.
+    const d = detectUnder(instance({ instanceType: 't4g.large', architecture: 'arm64', utilization: use({ cpuP95: 60 }), credits: { mode: 'unlimited', daysExhausted: 14, minBalance: 0, surplusCreditsCharged: 8_400 } }))!;
+    expect(d.savings!.basis[1]).toBe('Surplus credits: 8400 in 14 days ≈ $12/month at $0.04/vCPU-hour, which the change ends.');
   });
 
   it('reports nothing for a healthy instance or a burstable instance with credits left', () => {
