@@ -289,6 +289,11 @@ export function buildProgram(): Command {
     .option('--sandbox', 'against the sandbox account (sets TRIMTAB_SANDBOX=1)')
     .action(async (fn: string, file: string, options: { sandbox?: boolean }) => {
       const { invokeLocal } = await import('../triggers/invoke-local.ts');
+      // The handlers read TRIMTAB_POLICY_FILE, else ./trimtab.yml: outside a folder with one, the packaged policies.
+      if (!process.env.TRIMTAB_POLICY_FILE && !existsSync(DEFAULT_POLICY_FILE)) {
+        process.env.TRIMTAB_POLICY_FILE = packagedPolicyFile();
+        console.error(`trimtab: no ${DEFAULT_POLICY_FILE} in this folder: using the packaged default policies (${process.env.TRIMTAB_POLICY_FILE}).`);
+      }
       console.log(JSON.stringify(await invokeLocal(fn, file, options), null, 2));
     });
 
