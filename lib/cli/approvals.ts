@@ -9,6 +9,7 @@
  * `trimtab approvals serve --sandbox` resumes its execution when it sees the decision there.
  */
 import { resolve } from 'node:path';
+import { money, savingText } from '../report/totals.ts';
 import { hostname, userInfo } from 'node:os';
 import { Command, Option } from 'commander';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
@@ -79,7 +80,7 @@ export function approvalDetails(r: ApprovalRecord): string {
     ['Verification', r.verification ? `${r.verification.verified} verified, ${r.verification.failed} failed` : undefined],
   ];
   const lines = rows.filter(([, v]) => v !== undefined && v !== '').map(([k, v]) => `${`${k}:`.padEnd(14)}${neutralise(v)}`);
-  const resources = r.findings.map((f) => `  ${neutralise(f.resource.id)} (${neutralise(f.resource.region)}) $${usd(f.savings.monthlyUsd)}/month${d?.excluded.includes(f.id) ? ' [opted out]' : ''}`);
+  const resources = r.findings.map((f) => `  ${neutralise(f.resource.id)} (${neutralise(f.resource.region)}) ${savingText(f.savings.monthlyUsd)}${d?.excluded.includes(f.id) ? ' [opted out]' : ''}`);
   const actions = (r.actions ?? []).map((a) => `  ${neutralise(a.resourceId)}: ${a.status} (${a.actionId}) ${neutralise(a.detail)}`);
   return [...lines, 'Resources:', ...resources, ...(actions.length ? ['Actions:', ...actions] : [])].join('\n');
 }
@@ -93,7 +94,7 @@ export function approvalsTable(records: ApprovalRecord[]): string {
       r.status,
       r.policy.id,
       String(r.findings.length),
-      `$${usd(r.findings.reduce((s, f) => s + f.savings.monthlyUsd, 0))}`,
+      money(r.findings.reduce((s, f) => s + f.savings.monthlyUsd, 0)),
       r.decision ? decisionText(r.decision) : r.notApproved?.reason ?? (r.expiresAt ? `expires ${r.expiresAt}` : ''),
     ]),
   );

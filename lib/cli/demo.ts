@@ -15,6 +15,7 @@
  * Every server listens on 127.0.0.1 and is stopped before runDemo returns.
  */
 import { once } from 'node:events';
+import { money } from '../report/totals.ts';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -81,7 +82,6 @@ export interface DemoResult {
 }
 
 const BOLD = (text: string) => (process.stdout.isTTY ? `\x1b[1m${text}\x1b[0m` : text);
-const money = (value: number) => `$${usd(value).toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
 const sum = (values: number[]) => usd(values.reduce((a, b) => a + b, 0));
 
 interface DemoContext {
@@ -288,7 +288,8 @@ async function approvalEmails(ctx: DemoContext) {
 /** Approvals whose execution has emailed the approvers (the executions run concurrently). */
 async function waitingApprovals(ctx: DemoContext): Promise<ApprovalRecord[]> {
   const ids = [...ctx.stack.workflow.executions.keys()];
-  const deadline = Date.now() + 10_000;
+  // Local servers on a busy machine can take a while; a request that never settles ends the wait after 2 minutes.
+  const deadline = Date.now() + 120_000;
   for (;;) {
     const records = (await Promise.all(ids.map((id) => ctx.stack.store.get(id)))).filter((r): r is ApprovalRecord => Boolean(r));
     // `waiting` is set before the emails go out through SES: settled once the approvers are recorded as notified.

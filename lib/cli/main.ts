@@ -11,18 +11,19 @@ import { DEFAULT_POLICY_FILE, loadPolicies } from '../policy/load.ts';
 import { policyJsonSchema } from '../policy/schema.ts';
 import { resetSandbox } from '../sandbox/index.ts';
 import { scenarios } from '../sandbox/scenarios/index.ts';
-import { usd } from '../savings/prices.ts';
+import { money } from '../report/totals.ts';
 import { PolicyValidationError, TrimtabError, errorMessage } from '../util/errors.ts';
 import { createEnvironment, sandboxHistoryFile, useSandbox, type CliEnvironment } from './env.ts';
 import { packagedPolicyFile, packageVersion } from './package-files.ts';
-import { actionsTable, findingHistoryTable, findingsTable, historyTable, resultJson, summaryLine } from './format.ts';
+import { actionsTable, findingHistoryTable, findingsTable, historyTable, leftOutLines, resultJson, summaryLine } from './format.ts';
 import { registerApprovalCommands } from './approvals.ts';
 import { registerGettingStartedCommands } from './getting-started.ts';
 import { isReportFormat, renderReport } from '../report/index.ts';
 import { reportStream, SpoolFile, type ReportStream } from '../report/stream.ts';
 import { fleetAsRunResult, itemsForAccounts, multiAccountAccess, registerOrgCommands, wantsMultiAccount } from '../org/cli.ts';
 import { runFleet } from '../org/fleet.ts';
-import type { PolicySet } from '../policy/load.ts';
+import type { Policy, PolicySet } from '../policy/load.ts';
+import { policiesForSchedule } from '../lambda/input.ts';
 
 interface CommonOptions {
   policies: string;
@@ -78,7 +79,8 @@ interface StreamedReport {
 }
 
 async function execute(options: CommonOptions, mode: 'scan' | 'run', extra: { yes?: boolean } = {}): Promise<{ env: CliEnvironment; result: RunResult; report?: StreamedReport }> {
-  const set = loadPolicies(options.policies);
+  const loaded = loadPolicies(options.policies);
+  const set = mode === 'run' ? { ...loaded, policies: scheduledPolicies(loaded.policies) } : loaded;
   const { policies } = set;
   const env = await createEnvironment({ sandbox: options.sandbox, regions: options.region, stage: options.stage });
   if (wantsMultiAccount(options)) return { env, result: await executeFleet(set, env, options, mode, extra) };
@@ -126,12 +128,31 @@ async function executeFleet(set: PolicySet, env: CliEnvironment, options: Common
   }
 }
 
+/**
+ * `run` does what the scheduled Lambda does: the policies with a schedule trigger. Alarm- and
+ * event-only policies run on their triggers (the alarm and event functions; `trimtab invoke`
+ * locally): said on stderr, with their ids, when the file has any.
+ */
+export function scheduledPolicies(policies: Policy[], note: (line: string) => void = (line) => console.error(line)): Policy[] {
+  const scheduled = policiesForSchedule(policies, {});
+  const left = policies.filter((p) => !scheduled.includes(p));
+  if (left.length) {
+    const triggers = (p: Policy) => [...new Set(p.triggers.map((t) => Object.keys(t)[0]))].join('/');
+    note(
+      `trimtab: run covers the ${scheduled.length} scheduled polic${scheduled.length === 1 ? 'y' : 'ies'}, as the scheduled Lambda does; ` +
+        `${left.length} run only on their trigger and are left out: ${left.map((p) => `${p.id} (${triggers(p)})`).join(', ')}. ` +
+        `Try one with 'invoke alarm|event <event-file> --sandbox'.`,
+    );
+  }
+  return scheduled;
+}
+
 async function confirmWrites(pending: FindingResult[], yes: boolean): Promise<boolean> {
   if (yes) return true;
-  const saving = usd(pending.reduce((sum, f) => sum + f.savings.monthlyUsd, 0));
+  const saving = money(pending.reduce((sum, f) => sum + f.savings.monthlyUsd, 0));
   if (!process.stdin.isTTY) {
     throw new TrimtabError(
-      `${pending.length} change(s) in auto mode would be written (est. $${saving}/month), and stdin is not a terminal to confirm. ` +
+      `${pending.length} change(s) in auto mode would be written (est. ${saving}/month), and stdin is not a terminal to confirm. ` +
         `Re-run with --yes to apply them, or use 'trimtab scan' to only look.`,
     );
   }
@@ -139,7 +160,7 @@ async function confirmWrites(pending: FindingResult[], yes: boolean): Promise<bo
   for (const f of pending.slice(0, 20)) process.stderr.write(`  - ${f.plan!.summary}\n`);
   if (pending.length > 20) process.stderr.write(`  … and ${pending.length - 20} more\n`);
   const rl = createInterface({ input: process.stdin, output: process.stderr });
-  const answer = await rl.question(`Apply them (est. $${saving}/month)? [y/N] `);
+  const answer = await rl.question(`Apply them (est. ${saving}/month)? [y/N] `);
   rl.close();
   return /^y(es)?$/i.test(answer.trim());
 }
@@ -171,6 +192,8 @@ async function print(result: RunResult, env: CliEnvironment, options: CommonOpti
   }
   console.log(findingsTable(result, { verbose: options.verbose, accounts: wantsMultiAccount(options) }));
   if (includeActions && result.actions.length) console.log(`\n${actionsTable(result.actions)}`);
+  const left = leftOutLines(result);
+  if (left) console.log(`\n${left}`);
   for (const e of result.errors) console.log(`\n! ${e.resourceType} in ${e.region} could not be listed (${e.policies.join(', ')}): ${e.error}`);
   console.log(`\n${summaryLine(result, env.apiCalls())}`);
 }
@@ -205,7 +228,7 @@ export function buildProgram(): Command {
     });
 
   withCommonOptions(program.command('run'))
-    .description('what the scheduled Lambda does: report, apply (auto) or ask for approval, per policy')
+    .description('what the scheduled Lambda does: the scheduled policies (not alarm- or event-only ones), each reported, applied (auto) or sent for approval')
     .option('-y, --yes', 'apply auto-mode changes without asking (required when stdin is not a terminal)')
     .action(async (options: CommonOptions & { yes?: boolean }) => {
       const { env, result, report } = await execute(options, 'run', { yes: options.yes });

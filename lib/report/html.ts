@@ -18,6 +18,8 @@
  * result held in memory, rows sorted by saving.
  */
 import type { ActionRecord } from '../engine/types.ts';
+import { money } from './totals.ts';
+import { overlapKey } from '../engine/tally.ts';
 import type { FindingResult, RunResult } from '../engine/run.ts';
 import { BENEFIT_GROUPS, BENEFIT_LABEL, benefitGroup } from '../engine/tally.ts';
 import { usd } from '../savings/prices.ts';
@@ -40,7 +42,6 @@ export interface ReportMeta {
 export const escapeHtml = (value: unknown) =>
   String(value).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
-const money = (value: number) => `$${usd(value).toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
 
 /** A finding's saving counts only when it is not protected (the engine's totals do the same). */
 const saving = (f: FindingResult) => (f.status === 'protected' ? 0 : f.savings.monthlyUsd);
@@ -55,7 +56,7 @@ export function distinctFindings(findings: FindingResult[]): { findings: Finding
   let overlapping = 0;
   for (const f of findings) {
     if (f.status === 'protected') continue;
-    const key = `${f.resource.arn} ${f.plan?.action ?? f.detector}`;
+    const key = overlapKey(f);
     const seen = best.get(key);
     if (seen) overlapping += 1;
     if (!seen || f.savings.monthlyUsd > seen.savings.monthlyUsd) best.set(key, f);

@@ -172,6 +172,8 @@ export const addLifecycleRules: Remediator<LifecycleParams, LifecycleOptions> = 
   permissions: ['s3:GetLifecycleConfiguration', 's3:PutLifecycleConfiguration'],
   defaultMode: 'dry-run',
   undoable: 'yes',
+  // Each policy's rules have their own ids and are merged with the others (mergeRules).
+  composes: true,
 
   plan(finding: Finding, options, { prices }): PlanResult<LifecycleParams> {
     const snap = finding.before as BucketSnapshot;
