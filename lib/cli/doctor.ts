@@ -8,6 +8,7 @@
  * instead of the adaptive retries the scan uses.
  */
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { invokedAs } from './invoked.ts';
 import { AwsClients } from '../aws/clients.ts';
 import { statementsFor } from '../deploy/iam.ts';
 import { loadPolicies, type PolicySet } from '../policy/load.ts';
@@ -178,7 +179,7 @@ export function doctorReport(checks: Check[], options: { policies: string; mode:
   for (const c of checks) {
     lines.push(`  ${LABEL[c.status]}  ${c.name.padEnd(12)} ${c.detail}`);
     for (const m of c.missing ?? []) lines.push(`                      ${m.action} (${m.decision}${m.resource !== '*' ? ` on ${m.resource}` : ''})`);
-    if (c.missing?.length) lines.push(`                      Grant them: npx trimtab permissions -p ${options.policies} --mode ${options.mode}`);
+    if (c.missing?.length) lines.push(`                      Grant them: ${invokedAs()} permissions -p ${options.policies} --mode ${options.mode}`);
   }
   const failed = checks.filter((c) => c.status === 'fail').length;
   lines.push(failed ? `${failed} check(s) failed.` : 'Ready.');

@@ -1,5 +1,6 @@
 /** Rendering run results for people (tables) and machines (JSON). */
 import type { FindingRecord } from '../audit/store.ts';
+import { undoHint } from './invoked.ts';
 import { money, savingText } from '../report/totals.ts';
 import type { ActionRecord } from '../engine/types.ts';
 import { NO_APPROVAL_WORKFLOW, ONE_CHANGE_PER_RESOURCE, totalSavings, type FindingResult, type RunResult } from '../engine/run.ts';
@@ -146,11 +147,11 @@ function findingBlocks(cells: { benefit: string; account: string; resource: stri
   return [...blocks, wrap(`Total estimated saving: ${total}/month`, width).join('\n')].join('\n\n');
 }
 
-export function actionsTable(actions: ActionRecord[]): string {
+export function actionsTable(actions: ActionRecord[], options: { sandbox?: boolean } = {}): string {
   if (actions.length === 0) return 'No actions taken.';
   return table(
     ['ACTION ID', 'POLICY', 'RESOURCE', 'ACTION', 'STATUS', '$/MONTH', 'UNDO'],
-    actions.map((a) => [a.id, a.policy, a.resource.id, a.action, a.status, money(a.estimatedMonthlySavingsUsd), a.status !== 'verified' && a.status !== 'applied' ? '-' : a.undo.supported === 'no' ? 'not possible' : `trimtab undo ${a.id}`]),
+    actions.map((a) => [a.id, a.policy, a.resource.id, a.action, a.status, money(a.estimatedMonthlySavingsUsd), a.status !== 'verified' && a.status !== 'applied' ? '-' : a.undo.supported === 'no' ? 'not possible' : undoHint(a.id, Boolean(options.sandbox))]),
     [5],
   );
 }

@@ -17,6 +17,7 @@ import { createEnvironment, sandboxHistoryFile, useSandbox, type CliEnvironment 
 import { packagedPolicyFile, packageVersion } from './package-files.ts';
 import { actionsTable, findingHistoryTable, findingsTable, historyTable, leftOutLines, resultJson, summaryLine } from './format.ts';
 import { registerApprovalCommands } from './approvals.ts';
+import { undoHint } from './invoked.ts';
 import { registerGettingStartedCommands } from './getting-started.ts';
 import { isReportFormat, renderReport } from '../report/index.ts';
 import { reportStream, SpoolFile, type ReportStream } from '../report/stream.ts';
@@ -167,7 +168,7 @@ async function confirmWrites(pending: FindingResult[], yes: boolean): Promise<bo
 
 function startReport(env: CliEnvironment, options: CommonOptions, includeActions: boolean): StreamedReport {
   const spool = new SpoolFile();
-  const meta = { account: env.account, regions: options.region ?? env.defaultRegions, generatedAt: new Date(), command: includeActions ? 'run' : 'scan' } as const;
+  const meta = { account: env.account, regions: options.region ?? env.defaultRegions, generatedAt: new Date(), command: includeActions ? 'run' : 'scan', undoCommand: (id: string) => undoHint(id, Boolean(env.sandbox)) } as const;
   return { spool, stream: reportStream(options.output as 'json' | 'csv' | 'html', spool.append, meta, { verbose: options.verbose, includeActions }) };
 }
 
@@ -182,7 +183,7 @@ async function print(result: RunResult, env: CliEnvironment, options: CommonOpti
     return;
   }
   if (isReportFormat(options.output)) {
-    const meta = { account: env.account, regions: options.region ?? env.defaultRegions, generatedAt: new Date(), command: includeActions ? 'run' : 'scan', apiCalls: env.apiCalls(), verbose: options.verbose } as const;
+    const meta = { account: env.account, regions: options.region ?? env.defaultRegions, generatedAt: new Date(), command: includeActions ? 'run' : 'scan', apiCalls: env.apiCalls(), verbose: options.verbose, undoCommand: (id: string) => undoHint(id, Boolean(env.sandbox)) } as const;
     process.stdout.write(renderReport(options.output, result, meta));
     return;
   }
@@ -191,7 +192,7 @@ async function print(result: RunResult, env: CliEnvironment, options: CommonOpti
     return;
   }
   console.log(findingsTable(result, { verbose: options.verbose, accounts: wantsMultiAccount(options) }));
-  if (includeActions && result.actions.length) console.log(`\n${actionsTable(result.actions)}`);
+  if (includeActions && result.actions.length) console.log(`\n${actionsTable(result.actions, { sandbox: Boolean(env.sandbox) })}`);
   const left = leftOutLines(result);
   if (left) console.log(`\n${left}`);
   for (const e of result.errors) console.log(`\n! ${e.resourceType} in ${e.region} could not be listed (${e.policies.join(', ')}): ${e.error}`);
@@ -328,9 +329,9 @@ export function buildProgram(): Command {
     .option('--port <port>', 'port of the local approval page (default: any free port)', Number)
     .option('--mail-port <port>', 'port of the local SES server and its mail page (default: any free port)', Number)
     .option('--wait <seconds>', 'how long to wait for clicks', Number, 600)
-    .action(async (options: { policies: string; approveAll?: boolean; port?: number; mailPort?: number; wait: number }) => {
+    .action(async (options: { policies: string; approveAll?: boolean; port?: number; mailPort?: number; wait: number }, command: Command) => {
       const { runDemo } = await import('./demo.ts');
-      await runDemo({ ...options, waitSeconds: options.wait });
+      await runDemo({ ...options, policies: demoPolicyFile(options.policies, command.getOptionValueSource('policies') === 'default'), waitSeconds: options.wait });
     });
 
   registerApprovalCommands(program);
@@ -352,6 +353,23 @@ export function usePackagedPoliciesWhenNone(command: Command): void {
   const file = packagedPolicyFile();
   command.setOptionValueWithSource('policies', file, 'default');
   console.error(`trimtab: no ${DEFAULT_POLICY_FILE} in this folder: using the packaged default policies (${file}).`);
+}
+
+/**
+ * The demo shows changes being made: a policy file with no auto- or approval-mode policy (the
+ * starter `trimtab init` writes is all dry-run) would demonstrate nothing. Not named with -p: the
+ * packaged demo policies, said on stderr. Named: used as given, with a note.
+ */
+export function demoPolicyFile(file: string, byDefault: boolean, note: (line: string) => void = (line) => console.error(line)): string {
+  const { policies } = loadPolicies(file);
+  if (policies.some((p) => p.mode !== 'dry-run')) return file;
+  if (!byDefault) {
+    note(`trimtab: every policy in ${file} is in dry-run, so the demo will report and change nothing. Run it without -p for the packaged demo policies.`);
+    return file;
+  }
+  const packaged = packagedPolicyFile();
+  note(`trimtab: every policy in ${file} is in dry-run (the starter 'init' writes), so the demo uses the packaged demo policies (${packaged}); your ${file} is not used or changed.`);
+  return packaged;
 }
 
 export function parseSince(since: string | undefined): Date | undefined {

@@ -37,6 +37,8 @@ export interface ReportMeta {
   apiCalls?: number;
   /** Include protected findings (with the reason) in the table; they never count in totals or charts. */
   includeProtected?: boolean;
+  /** The undo command of an action, as the user runs trimtab (lib/cli/invoked.ts; default `trimtab undo <id>`). */
+  undoCommand?: (actionId: string) => string;
 }
 
 export const escapeHtml = (value: unknown) =>
@@ -292,13 +294,14 @@ export class HtmlReportWriter {
       ['Findings', String(totals.findings)],
       ['Est. savings', `${money(totals.estimatedMonthlySavingsUsd)}/mo`],
       ['Protected', String(totals.protected)],
-      ['Actions applied', String(s.actionsApplied)],
+      // From the actions listed below (the demo lists its approved ones too): the tiles and the table agree.
+      ['Actions applied', String(actions.filter((a) => a.status === 'verified' || a.status === 'applied').length)],
       ['Awaiting approval', String(s.awaitingApproval)],
-      ...(s.actionsFailed ? [['Actions failed', String(s.actionsFailed)]] : []),
+      ...(actions.some((a) => a.status === 'failed') ? [['Actions failed', String(actions.filter((a) => a.status === 'failed').length)]] : []),
     ];
     const actionsSection = actions.length
       ? `<section class="s-actions"><h2>Actions</h2><table id="actions" class="kv"><tr><th>Action id</th><th>Policy</th><th>Resource</th><th>Status</th><th>Undo</th></tr>${actions
-          .map((a) => `<tr><td><code>${escapeHtml(a.id)}</code></td><td>${escapeHtml(a.policy)}</td><td>${escapeHtml(a.resource.id)}</td><td>${escapeHtml(a.status)}</td><td>${a.undo.supported === 'no' ? 'not possible' : `<code>trimtab undo ${escapeHtml(a.id)}</code>`}</td></tr>`)
+          .map((a) => `<tr><td><code>${escapeHtml(a.id)}</code></td><td>${escapeHtml(a.policy)}</td><td>${escapeHtml(a.resource.id)}</td><td>${escapeHtml(a.status)}</td><td>${a.undo.supported === 'no' ? 'not possible' : `<code>${escapeHtml(this.meta.undoCommand?.(a.id) ?? `trimtab undo ${a.id}`)}</code>`}</td></tr>`)
           .join('')}</table></section>`
       : '';
     const errors = result.errors.length

@@ -94,6 +94,12 @@ describe('trimtab run: what the summary says', () => {
     expect(summary).not.toMatch(/awaiting approval/);
   });
 
+  it('gives undo hints that name the built command and --sandbox, never npx', () => {
+    // Assess
+    expect(tableRun.stdout).toMatch(/ node \S*lib\/cli\/trimtab\.mjs undo act-[a-z0-9-]+ --sandbox\n/);
+    expect(tableRun.stdout).not.toMatch(/npx trimtab/);
+  });
+
   it('writes money with the sign before the dollar and says a performance fix costs more', () => {
     // Assess
     expect(tableRun.stdout).not.toMatch(/\$-/);
