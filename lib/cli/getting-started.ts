@@ -31,7 +31,7 @@ export function registerGettingStartedCommands(program: Command): void {
       const { parsePolicies } = await import('../policy/load.ts');
       const text = starterPolicyFile({ regions: options.region });
       const set = parsePolicies(text, options.out); // never write a file that would not validate
-      writeFileSync(options.out, text);
+      (await import('./main.ts')).writeOutput(options.out, text);
       console.log(`Wrote ${options.out}: ${set.policies.length} policies, all in dry-run (they report and change nothing).`);
       console.log(`Next: ${invokedAs()} doctor${options.out === DEFAULT_POLICY_FILE ? '' : ` -p ${options.out}`}   then   ${invokedAs()} scan${options.out === DEFAULT_POLICY_FILE ? '' : ` -p ${options.out}`}`);
     });

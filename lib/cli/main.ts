@@ -2,8 +2,10 @@
  * The `trimtab` command. The same engine as the Lambda functions, from a laptop.
  */
 import { existsSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { createInterface } from 'node:readline/promises';
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { isKnownRegion, unknownRegionMessage } from '../aws/regions.ts';
 import { JsonlActionStore, type ActionStore } from '../audit/store.ts';
 import { runPolicies, type FindingResult, type Progress, type RunResult } from '../engine/run.ts';
 import { undoAction } from '../engine/undo.ts';
@@ -43,11 +45,17 @@ const STAGE_HELP = "record in a deployed stage's audit table (trimtab-<stage>-au
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
+/** --region: repeatable, and a region AWS has (a misspelt one would scan nothing and say "No findings"). */
+const collectRegion = (value: string, previous: string[] = []) => {
+  if (!isKnownRegion(value)) throw new InvalidArgumentError(unknownRegionMessage(value));
+  return [...previous, value];
+};
+
 function withCommonOptions(command: Command): Command {
   return command
     .option('-p, --policies <file>', 'policy file', DEFAULT_POLICY_FILE)
     .option('--sandbox', 'use the simulated sandbox account instead of AWS (also TRIMTAB_SANDBOX=1)')
-    .option('-r, --region <region>', 'region to cover (repeatable); narrows the policies\' regions', collect)
+    .option('-r, --region <region>', 'region to cover (repeatable); narrows the policies\' regions', collectRegion)
     .addOption(new Option('-o, --output <format>', 'output format').choices(['table', 'json', 'html', 'csv']).default('table'))
     .option('-v, --verbose', 'also show protected resources, with the reason')
     .option('--stage <name>', STAGE_HELP)
@@ -289,7 +297,7 @@ export function buildProgram(): Command {
     .action((options: { out?: string }) => {
       const text = `${JSON.stringify(policyJsonSchema(), null, 2)}\n`;
       if (options.out) {
-        writeFileSync(options.out, text);
+        writeOutput(options.out, text);
         console.error(`wrote ${options.out}`);
       } else process.stdout.write(text);
     });
@@ -370,6 +378,17 @@ export function demoPolicyFile(file: string, byDefault: boolean, note: (line: st
   const packaged = packagedPolicyFile();
   note(`trimtab: every policy in ${file} is in dry-run (the starter 'init' writes), so the demo uses the packaged demo policies (${packaged}); your ${file} is not used or changed.`);
   return packaged;
+}
+
+/** Writes a file the user named (--out), or says plainly why not (a missing folder, a folder in the way, no permission). */
+export function writeOutput(file: string, text: string): void {
+  try {
+    writeFileSync(file, text);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const why = { ENOENT: `the folder ${dirname(resolve(file))} does not exist (create it first)`, EISDIR: `${file} is a folder`, EACCES: 'permission denied', EROFS: 'the file system is read-only' }[code ?? ''];
+    throw new TrimtabError(`Cannot write ${file}: ${why ?? errorMessage(error)}. Nothing was written.`);
+  }
 }
 
 export function parseSince(since: string | undefined): Date | undefined {
