@@ -95,3 +95,27 @@ describe('undo texts say what they cannot bring back', () => {
     expect(text).toContain('objects already moved to another storage class stay there');
   });
 });
+
+describe('approvals show: an action undone since the approval', () => {
+  it('says undone (was verified), not verified', async () => {
+    // Prepare
+    const { approvalDetails } = await import('../../../lib/cli/approvals.ts');
+    const record = {
+      approvalId: 'apr-1',
+      status: 'fixed',
+      policy: { id: 'ebs-unattached-volumes' },
+      account: '123456789012',
+      createdAt: '2026-12-01T00:00:00Z',
+      updatedAt: '2026-12-01T00:05:00Z',
+      approvers: ['finops@example.com'],
+      findings: [],
+      actions: [{ resourceId: 'vol-1', status: 'verified', actionId: 'act-1', detail: 'snapshot taken, volume deleted' }],
+    } as unknown as Parameters<typeof approvalDetails>[0];
+
+    // Act
+    const text = approvalDetails(record, new Map([['act-1', 'undone']]));
+
+    // Assess
+    expect(text).toContain('  vol-1: undone (was verified) (act-1) snapshot taken, volume deleted');
+  });
+});
