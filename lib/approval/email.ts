@@ -5,6 +5,7 @@
  * tables with inline styles, readable on a phone and in clients that block everything.
  */
 import { SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
+import { money } from '../report/totals.ts';
 import type { FindingResult } from '../engine/run.ts';
 import { BENEFIT_LABEL, benefitGroup, type BenefitGroup } from '../engine/tally.ts';
 import { usd } from '../savings/prices.ts';
@@ -109,7 +110,7 @@ export const hasPerformance = (findings: FindingResult[]) => findings.some((f) =
 
 /** "Cost and performance: 2 changes, est. $12.00/month" — a group's heading line. */
 export const sectionHeading = (s: BenefitSection) =>
-  `${s.label}: ${s.findings.length} change${s.findings.length === 1 ? '' : 's'}${s.group === 'performance' && s.monthlyUsd === 0 ? ' (removes a risk; saves nothing)' : `, est. $${s.monthlyUsd}/month`}`;
+  `${s.label}: ${s.findings.length} change${s.findings.length === 1 ? '' : 's'}${s.group === 'performance' && s.monthlyUsd === 0 ? ' (removes a risk; saves nothing)' : `, est. ${money(s.monthlyUsd)}/month`}`;
 
 const STYLE = {
   body: 'font-family:-apple-system,Segoe UI,Roboto,Helvetica,Arial,sans-serif;font-size:15px;line-height:1.45;color:#1b1f24;max-width:680px;margin:0 auto;padding:12px',
@@ -123,7 +124,7 @@ const STYLE = {
 export function resourcesTableHtml(findings: FindingResult[]): string {
   const row = (f: FindingResult) => `<tr><td style="${STYLE.cell}"><strong>${escapeHtml(f.resource.id)}</strong><br><span style="${STYLE.muted}">${escapeHtml(f.resource.region)} · ${escapeHtml(f.resource.type)}</span></td>
 <td style="${STYLE.cell}">${escapeHtml(f.plan?.summary ?? '')}${f.risk ? `<br><strong style="color:#8250df">Risk removed: ${escapeHtml(f.risk.summary)}</strong>` : ''}<br><span style="${STYLE.muted}">Why: ${escapeHtml(capped(f.reason))}<br>Evidence: ${escapeHtml(evidenceLine(f.evidence))}<br>Undo: ${escapeHtml(f.plan?.undo ?? '')}</span></td>
-<td style="${STYLE.cell};white-space:nowrap">$${escapeHtml(usd(f.savings.monthlyUsd))}/mo</td></tr>`;
+<td style="${STYLE.cell};white-space:nowrap">${escapeHtml(money(f.savings.monthlyUsd))}/mo</td></tr>`;
   // With performance findings: one heading row per benefit group, with its count and saving.
   const rows = hasPerformance(findings)
     ? benefitSections(findings)
@@ -137,7 +138,7 @@ export function resourcesTableHtml(findings: FindingResult[]): string {
 function changeLines(findings: FindingResult[]): string[] {
   let n = 0;
   const lines = (f: FindingResult) => [
-    plain`${++n}. ${f.resource.id} (${f.resource.region}, ${f.resource.type}) — est. $${usd(f.savings.monthlyUsd)}/month`,
+    plain`${++n}. ${f.resource.id} (${f.resource.region}, ${f.resource.type}) — est. ${money(f.savings.monthlyUsd)}/month`,
     plain`   Change: ${f.plan?.summary ?? ''}`,
     ...(f.risk ? [plain`   Risk removed: ${f.risk.summary}`] : []),
     plain`   Why: ${capped(f.reason)}`,
@@ -155,11 +156,11 @@ export function approvalRequestEmail(record: ApprovalRecord, recipient: string, 
   const expires = record.expiresAt ? new Date(record.expiresAt).toUTCString() : 'never';
   // Every value below goes through `plain` (text, subject) or escapeHtml (HTML): one line per line, as written here.
   const performance = findings.filter((f) => benefitGroup(f) !== 'cost').length;
-  const subject = plain`trimtab asks to approve: ${action} on ${findings.length} resource${findings.length === 1 ? '' : 's'} (est. $${saving}/month${performance ? `; ${performance} remove a performance risk` : ''}) — ${policy.id}`;
+  const subject = plain`trimtab asks to approve: ${action} on ${findings.length} resource${findings.length === 1 ? '' : 's'} (est. ${money(saving)}/month${performance ? `; ${performance} remove${performance === 1 ? 's' : ''} a performance risk` : ''}) — ${policy.id}`;
   const text = [
     plain`trimtab wants to make ${findings.length} change${findings.length === 1 ? '' : 's'} in account ${record.account}, for policy '${policy.id}'.`,
     policy.description ? plain`Policy: ${policy.description}` : '',
-    plain`Estimated saving: $${saving} per month.`,
+    plain`Estimated saving: ${money(saving)} per month.`,
     ...(hasPerformance(findings) ? [plain`By benefit: ${benefitSections(findings).map(sectionHeading).join('; ')}.`] : []),
     '',
     'What will change:',
@@ -178,7 +179,7 @@ export function approvalRequestEmail(record: ApprovalRecord, recipient: string, 
 <body style="${STYLE.body}">
 <h2 style="margin:0 0 8px">trimtab asks for your approval</h2>
 <p>${findings.length} change${findings.length === 1 ? '' : 's'} in account <strong>${escapeHtml(record.account)}</strong> for policy <strong>${escapeHtml(policy.id)}</strong>${policy.description ? ` — ${escapeHtml(policy.description)}` : ''}.</p>
-<p style="font-size:18px">Estimated saving: <strong>$${escapeHtml(saving)}/month</strong></p>
+<p style="font-size:18px">Estimated saving: <strong>${escapeHtml(money(saving))}/month</strong></p>
 ${hasPerformance(findings) ? `<p>By benefit: ${benefitSections(findings).map((s) => escapeHtml(sectionHeading(s))).join(' · ')}</p>` : ''}
 <p><a href="${escapeHtml(links.approve)}" style="${STYLE.approve}">Review and approve</a><a href="${escapeHtml(links.reject)}" style="${STYLE.reject}">Reject</a></p>
 ${resourcesTableHtml(findings)}

@@ -8,6 +8,7 @@
  * meta: it works on a phone and without JavaScript.
  */
 import { randomBytes } from 'node:crypto';
+import { money } from '../report/totals.ts';
 import type { FindingResult } from '../engine/run.ts';
 import { evidenceChart, snapshotTimelines } from '../report/evidence-charts.ts';
 import { usd } from '../savings/prices.ts';
@@ -103,7 +104,7 @@ function findingItems(findings: FindingResult[], selectable: boolean): string {
 }
 
 function findingItem(f: FindingResult, selectable: boolean): string {
-  const text = `<strong>${escapeHtml(f.resource.id)}</strong> <span class="muted">(${escapeHtml(f.resource.region)}) · $${escapeHtml(usd(f.savings.monthlyUsd))}/month</span><small>${escapeHtml(f.plan?.summary ?? '')}</small>${f.risk ? `<small class="risk">Risk removed: ${escapeHtml(f.risk.summary)}</small>` : ''}<small>Evidence: ${escapeHtml(evidenceLine(f.evidence))}</small>${chartOf(f)}<small>Undo: ${escapeHtml(f.plan?.undo ?? '')}</small>`;
+  const text = `<strong>${escapeHtml(f.resource.id)}</strong> <span class="muted">(${escapeHtml(f.resource.region)}) · ${escapeHtml(money(f.savings.monthlyUsd))}/month</span><small>${escapeHtml(f.plan?.summary ?? '')}</small>${f.risk ? `<small class="risk">Risk removed: ${escapeHtml(f.risk.summary)}</small>` : ''}<small>Evidence: ${escapeHtml(evidenceLine(f.evidence))}</small>${chartOf(f)}<small>Undo: ${escapeHtml(f.plan?.undo ?? '')}</small>`;
   return selectable
     ? `<label class="item"><input type="checkbox" name="include" value="${escapeHtml(f.id)}" checked>${text}</label>`
     : `<div class="item">${text}</div>`;
@@ -118,7 +119,7 @@ function planPage(record: ApprovalRecord, claims: LinkClaims, token: string, act
     title,
     `<h1>${title}</h1>
 <p>Policy <strong>${escapeHtml(record.policy.id)}</strong> in account <strong>${escapeHtml(record.account)}</strong>${record.policy.description ? ` — ${escapeHtml(record.policy.description)}` : ''}</p>
-<p class="saving">${record.findings.length} resource${record.findings.length === 1 ? '' : 's'}, est. <strong>$${escapeHtml(total)}/month</strong></p>
+<p class="saving">${record.findings.length} resource${record.findings.length === 1 ? '' : 's'}, est. <strong>${escapeHtml(money(total))}/month</strong></p>
 ${hasPerformance(record.findings) ? `<p class="muted" id="by-benefit">By benefit: ${benefitSections(record.findings).map((s) => escapeHtml(sectionHeading(s))).join(' · ')}</p>` : ''}
 <form method="post" action="${escapeHtml(action)}">
 <input type="hidden" name="t" value="${escapeHtml(token)}">

@@ -9,6 +9,7 @@
  * `trimtab approvals serve --sandbox` resumes its execution when it sees the decision there.
  */
 import { resolve } from 'node:path';
+import { money, savingText } from '../report/totals.ts';
 import { hostname, userInfo } from 'node:os';
 import { Command, Option } from 'commander';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
@@ -18,7 +19,8 @@ import { decide, SfnTaskSender, type TaskSender } from '../approval/workflow.ts'
 import { usd } from '../savings/prices.ts';
 import { TrimtabError } from '../util/errors.ts';
 import { DEFAULT_POLICY_FILE, loadPolicies } from '../policy/load.ts';
-import { createEnvironment, useSandbox } from './env.ts';
+import { createEnvironment, sandboxHistoryFile, useSandbox } from './env.ts';
+import { JsonlActionStore } from '../audit/store.ts';
 import { table } from './format.ts';
 import { AwsClients } from '../aws/clients.ts';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -58,7 +60,7 @@ export function decisionText(d: ApprovalDecision): string {
 }
 
 /** Everything recorded about one approval, for `trimtab approvals show` (no task token). */
-export function approvalDetails(r: ApprovalRecord): string {
+export function approvalDetails(r: ApprovalRecord, current: Map<string, string> = new Map()): string {
   const d = r.decision;
   const rows: [string, string | undefined][] = [
     ['Approval', r.approvalId],
@@ -79,8 +81,13 @@ export function approvalDetails(r: ApprovalRecord): string {
     ['Verification', r.verification ? `${r.verification.verified} verified, ${r.verification.failed} failed` : undefined],
   ];
   const lines = rows.filter(([, v]) => v !== undefined && v !== '').map(([k, v]) => `${`${k}:`.padEnd(14)}${neutralise(v)}`);
-  const resources = r.findings.map((f) => `  ${neutralise(f.resource.id)} (${neutralise(f.resource.region)}) $${usd(f.savings.monthlyUsd)}/month${d?.excluded.includes(f.id) ? ' [opted out]' : ''}`);
-  const actions = (r.actions ?? []).map((a) => `  ${neutralise(a.resourceId)}: ${a.status} (${a.actionId}) ${neutralise(a.detail)}`);
+  const resources = r.findings.map((f) => `  ${neutralise(f.resource.id)} (${neutralise(f.resource.region)}) ${savingText(f.savings.monthlyUsd)}${d?.excluded.includes(f.id) ? ' [opted out]' : ''}`);
+  // The approval record keeps each action's status when it was applied; the action history has what happened since (an undo).
+  const status = (a: { actionId: string; status: string }) => {
+    const now = current.get(a.actionId);
+    return now && now !== a.status ? `${now} (was ${a.status})` : a.status;
+  };
+  const actions = (r.actions ?? []).map((a) => `  ${neutralise(a.resourceId)}: ${status(a)} (${a.actionId}) ${neutralise(a.detail)}`);
   return [...lines, 'Resources:', ...resources, ...(actions.length ? ['Actions:', ...actions] : [])].join('\n');
 }
 
@@ -93,7 +100,7 @@ export function approvalsTable(records: ApprovalRecord[]): string {
       r.status,
       r.policy.id,
       String(r.findings.length),
-      `$${usd(r.findings.reduce((s, f) => s + f.savings.monthlyUsd, 0))}`,
+      money(r.findings.reduce((s, f) => s + f.savings.monthlyUsd, 0)),
       r.decision ? decisionText(r.decision) : r.notApproved?.reason ?? (r.expiresAt ? `expires ${r.expiresAt}` : ''),
     ]),
   );
@@ -134,7 +141,16 @@ export function registerApprovalCommands(program: Command): void {
     .action(async (id: string, options: Where) => {
       const record = await backend(options).store.get(id);
       if (!record) throw new TrimtabError(`No approval '${id}'. List them with 'trimtab approvals list${options.sandbox ? ' --sandbox' : ''}'.`);
-      console.log(approvalDetails(record));
+      // In the sandbox the action history is local: each action's status now (undone, …).
+      const current = new Map<string, string>();
+      if (useSandbox(options.sandbox)) {
+        const history = new JsonlActionStore(sandboxHistoryFile());
+        for (const a of record.actions ?? []) {
+          const now = await history.get(a.actionId);
+          if (now) current.set(a.actionId, now.status);
+        }
+      }
+      console.log(approvalDetails(record, current));
     });
 
   approvals

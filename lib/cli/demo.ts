@@ -15,6 +15,8 @@
  * Every server listens on 127.0.0.1 and is stopped before runDemo returns.
  */
 import { once } from 'node:events';
+import { invokedAs, undoHint } from './invoked.ts';
+import { money } from '../report/totals.ts';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -75,13 +77,14 @@ export interface DemoResult {
   approvals: ApprovalOutcome[];
   actions: ActionRecord[];
   savings: { beforeUsd: number; afterUsd: number; appliedUsd: number };
+  /** How the waste estimate went from before to after, term by term (they add up exactly). */
+  waste: WasteChange;
   mailUrl: string;
   approvalBaseUrl: string;
   reportFile: string;
 }
 
 const BOLD = (text: string) => (process.stdout.isTTY ? `\x1b[1m${text}\x1b[0m` : text);
-const money = (value: number) => `$${usd(value).toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
 const sum = (values: number[]) => usd(values.reduce((a, b) => a + b, 0));
 
 interface DemoContext {
@@ -105,18 +108,20 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   try {
     stack = await startApprovalStack(env, set.policies, options);
     const ctx: DemoContext = { options, print, set, scheduled: policiesForSchedule(set.policies, {}), env, stack, lambda: demoLambdaDeps(env, set, stack) };
-    const beforeUsd = await estimateWaste(ctx);
+    const before = await estimateWaste(ctx);
     const sweep = await scheduledSweep(ctx);
     const alarm = await alarmFires(ctx);
     await approvalEmails(ctx);
     await decide(ctx);
     const approvals = await approvalOutcomes(ctx);
-    const afterUsd = await estimateWaste(ctx);
+    const after = await estimateWaste(ctx);
     const actions = await env.store.list();
+    settleOutcomes(sweep, actions);
     const reportFile = writeReport(ctx, sweep, actions);
-    const appliedUsd = sum(actions.filter((a) => a.status === 'verified').map((a) => a.estimatedMonthlySavingsUsd));
-    summary(ctx, { sweep, approvals, actions, beforeUsd, afterUsd, appliedUsd, reportFile });
-    return { sweep, alarm, approvals, actions, savings: { beforeUsd, afterUsd, appliedUsd }, mailUrl: stack.mailUrl, approvalBaseUrl: stack.approvalBaseUrl, reportFile };
+    const appliedUsd = sum(actions.filter((a) => a.status === 'verified' || a.status === 'applied').map((a) => a.estimatedMonthlySavingsUsd));
+    const waste = wasteChange(before, after);
+    summary(ctx, { sweep, approvals, actions, waste, appliedUsd, reportFile });
+    return { sweep, alarm, approvals, actions, savings: { beforeUsd: waste.beforeUsd, afterUsd: waste.afterUsd, appliedUsd }, waste, mailUrl: stack.mailUrl, approvalBaseUrl: stack.approvalBaseUrl, reportFile };
   } finally {
     await stack?.stop();
     await env.finish();
@@ -169,11 +174,68 @@ function heading(ctx: DemoContext, text: string) {
   ctx.print(`\n${BOLD(text)}\n${'═'.repeat(text.length)}`);
 }
 
-/** Read-only: the estimated monthly waste the scheduled policies see right now. */
-async function estimateWaste(ctx: DemoContext): Promise<number> {
+/** Read-only: the waste the scheduled policies see right now, as the findings behind the estimate. */
+async function estimateWaste(ctx: DemoContext): Promise<RunResult> {
   const { env } = ctx;
-  const result = await runPolicies({ policies: ctx.scheduled, forceDryRun: true, actor: 'demo' }, { account: env.account, clients: env.clients, store: env.store, defaultRegions: env.defaultRegions });
-  return result.summary.estimatedMonthlySavingsUsd;
+  return runPolicies({ policies: ctx.scheduled, forceDryRun: true, actor: 'demo' }, { account: env.account, clients: env.clients, store: env.store, defaultRegions: env.defaultRegions });
+}
+
+export interface WasteChange {
+  beforeUsd: number;
+  afterUsd: number;
+  /** Findings of before that are gone after (what the changes fixed), and their estimate. */
+  resolved: { count: number; monthlyUsd: number };
+  /** Findings after that were not there before (e.g. the snapshots snapshot-and-delete keeps). */
+  appeared: { count: number; monthlyUsd: number };
+  /** How the estimates of findings present both times moved. */
+  changedUsd: number;
+}
+
+/**
+ * before − resolved + appeared + changed = after, exactly: each finding's estimate counted once per
+ * resource (the totals' rule), compared by resource and policy.
+ */
+export function wasteChange(before: RunResult, after: RunResult): WasteChange {
+  const byKey = (r: RunResult) => {
+    const m = new Map<string, number>();
+    for (const f of r.findings) if (f.status !== 'protected') m.set(`${f.resource.arn}|${f.policy}`, f.savings.monthlyUsd);
+    return m;
+  };
+  const b = byKey(before);
+  const a = byKey(after);
+  const gone = [...b].filter(([k]) => !a.has(k));
+  const fresh = [...a].filter(([k]) => !b.has(k));
+  const beforeUsd = before.summary.estimatedMonthlySavingsUsd;
+  const afterUsd = after.summary.estimatedMonthlySavingsUsd;
+  const resolved = { count: gone.length, monthlyUsd: sum(gone.map(([, v]) => v)) };
+  const appeared = { count: fresh.length, monthlyUsd: sum(fresh.map(([, v]) => v)) };
+  // Whatever is left (estimates that moved, overlaps counted once) is the change of the rest: the terms add up.
+  return { beforeUsd, afterUsd, resolved, appeared, changedUsd: usd(afterUsd - beforeUsd + resolved.monthlyUsd - appeared.monthlyUsd) };
+}
+
+/**
+ * The sweep's findings as they ended: an approval-mode finding whose change was approved and made
+ * is 'applied'; one decided otherwise is no longer awaiting. The HTML report and the summary then
+ * tell the same story as the action records.
+ */
+export function settleOutcomes(sweep: RunResult, actions: ActionRecord[]): void {
+  const byFinding = new Map(actions.map((a) => [a.findingId, a]));
+  let applied = 0;
+  let awaiting = 0;
+  for (const f of sweep.findings) {
+    const record = byFinding.get(f.id);
+    if (f.outcome === 'awaiting-approval' && record) {
+      f.actionId = record.id;
+      if (record.status === 'verified' || record.status === 'applied') f.outcome = 'applied';
+      else if (record.status === 'failed') f.outcome = 'failed';
+      else if (record.status !== 'awaiting-approval' && record.status !== 'approved' && record.status !== 'planned') f.outcome = 'skipped';
+      f.outcomeDetail = `${record.status} as ${record.id}`;
+    }
+    if (f.outcome === 'applied') applied += 1;
+    if (f.outcome === 'awaiting-approval') awaiting += 1;
+  }
+  sweep.summary = { ...sweep.summary, awaitingApproval: awaiting };
+  sweep.actions = actions;
 }
 
 // ───────────────────────── 1. the scheduled sweep ─────────────────────────
@@ -198,7 +260,7 @@ async function scheduledSweep(ctx: DemoContext): Promise<RunResult> {
   const risks = performanceFindings(findings);
   if (risks) ctx.print(`\nPerformance findings: the risk each change removes (its cost, if any, is negative):\n${risks}`);
   ctx.print(`\nFixed now by auto-mode policies (${actions.length}):`);
-  ctx.print(actionsTable(actions));
+  ctx.print(actionsTable(actions, { sandbox: true }));
   for (const e of sweep.errors) ctx.print(`! ${e.resourceType} in ${e.region} could not be listed: ${e.error}`);
   return sweep;
 }
@@ -288,7 +350,8 @@ async function approvalEmails(ctx: DemoContext) {
 /** Approvals whose execution has emailed the approvers (the executions run concurrently). */
 async function waitingApprovals(ctx: DemoContext): Promise<ApprovalRecord[]> {
   const ids = [...ctx.stack.workflow.executions.keys()];
-  const deadline = Date.now() + 10_000;
+  // Local servers on a busy machine can take a while; a request that never settles ends the wait after 2 minutes.
+  const deadline = Date.now() + 120_000;
   for (;;) {
     const records = (await Promise.all(ids.map((id) => ctx.stack.store.get(id)))).filter((r): r is ApprovalRecord => Boolean(r));
     // `waiting` is set before the emails go out through SES: settled once the approvers are recorded as notified.
@@ -317,7 +380,7 @@ async function decide(ctx: DemoContext) {
     return;
   }
   const waitSeconds = ctx.options.waitSeconds ?? 600;
-  ctx.print(`Open ${ctx.stack.mailUrl}/ , open an email and approve or reject on the page (or run 'npx trimtab approve <id> --sandbox').`);
+  ctx.print(`Open ${ctx.stack.mailUrl}/ , open an email and approve or reject on the page (or run '${invokedAs()} approve <id> --sandbox').`);
   ctx.print(`Waiting up to ${waitSeconds} s for every request; press Enter to stop waiting and see the summary.`);
   // Say what happened as each approval ends, in whatever order the person decides.
   const allEnded = Promise.all(executions.map(async (e) => ctx.print(`${e.approvalId}: ${await howItEnded(ctx, e)}`)));
@@ -421,13 +484,13 @@ async function approvalOutcomes(ctx: DemoContext): Promise<ApprovalOutcome[]> {
 function writeReport(ctx: DemoContext, sweep: RunResult, actions: ActionRecord[]): string {
   const file = resolve(ctx.options.reportFile ?? '.trimtab/demo-report.html');
   mkdirSync(dirname(file), { recursive: true });
-  writeFileSync(file, renderHtmlReport(sweep, { account: ctx.env.account, regions: ctx.env.defaultRegions, generatedAt: new Date(), command: 'demo', apiCalls: ctx.env.apiCalls() }, actions));
+  writeFileSync(file, renderHtmlReport(sweep, { account: ctx.env.account, regions: ctx.env.defaultRegions, generatedAt: new Date(), command: 'demo', apiCalls: ctx.env.apiCalls(), undoCommand: (id) => undoHint(id, true) }, actions));
   return file;
 }
 
 function summary(
   ctx: DemoContext,
-  s: { sweep: RunResult; approvals: ApprovalOutcome[]; actions: ActionRecord[]; beforeUsd: number; afterUsd: number; appliedUsd: number; reportFile: string },
+  s: { sweep: RunResult; approvals: ApprovalOutcome[]; actions: ActionRecord[]; waste: WasteChange; appliedUsd: number; reportFile: string },
 ) {
   heading(ctx, '5. Summary');
   const applied = s.actions.filter((a) => a.status === 'verified' || a.status === 'applied');
@@ -444,14 +507,20 @@ function summary(
   );
   ctx.print(`Awaiting approval:   ${waiting.length} request(s), ${sum(waiting.map((w) => w.resources))} resource(s)${waiting.length ? ` (${waiting.map((w) => w.approvalId).join(', ')}; they end undecided now the demo stops: nothing changed)` : ''}`);
   ctx.print(`Approvals decided:   ${s.approvals.filter((a) => a.decidedBy).map((a) => `${a.approvalId} ${a.status} by ${a.decidedBy}`).join('; ') || 'none'}`);
-  ctx.print(`Est. monthly waste:  before ${money(s.beforeUsd)}, after ${money(s.afterUsd)} (actions applied: est. ${money(s.appliedUsd)}/month)`);
+  const w = s.waste;
+  const findings = (n: number) => `${n} finding${n === 1 ? '' : 's'}`;
+  ctx.print(`Est. monthly waste:  before ${money(w.beforeUsd)}, after ${money(w.afterUsd)}:`);
+  ctx.print(`                     − ${money(w.resolved.monthlyUsd)} of ${findings(w.resolved.count)} the changes resolved`);
+  if (w.appeared.count) ctx.print(`                     + ${money(w.appeared.monthlyUsd)} of ${findings(w.appeared.count)} that appeared (e.g. snapshots kept by snapshot-and-delete)`);
+  if (w.changedUsd) ctx.print(`                     ${w.changedUsd < 0 ? '−' : '+'} ${money(Math.abs(w.changedUsd))} as the other estimates moved (and overlaps counted once)`);
+  ctx.print(`Actions' estimates:  ${money(s.appliedUsd)}/month over the ${applied.length} applied (each action's own estimate at the time; a performance fix that costs more counts negative)`);
   ctx.print(`HTML report:         ${s.reportFile}`);
   ctx.print('\nHow to undo each action:');
   ctx.print(
     table(
       ['ACTION ID', 'POLICY', 'RESOURCE', 'BY', 'UNDO'],
-      applied.map((a) => [a.id, a.policy, a.resource.id, a.actor, a.undo.supported === 'no' ? `not possible: ${a.undo.how}` : `npx trimtab undo ${a.id} --sandbox`]),
+      applied.map((a) => [a.id, a.policy, a.resource.id, a.actor, a.undo.supported === 'no' ? `not possible: ${a.undo.how}` : undoHint(a.id, true)]),
     ),
   );
-  ctx.print('\nTry next:  npx trimtab history --sandbox   ·   npx trimtab scan --sandbox --output html > report.html');
+  ctx.print(`\nTry next:  ${invokedAs()} history --sandbox   ·   ${invokedAs()} scan --sandbox --output html > report.html`);
 }

@@ -8,6 +8,8 @@
  * instead of the adaptive retries the scan uses.
  */
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { invokedAs } from './invoked.ts';
+import { endpointOf, isNetworkError } from './network.ts';
 import { AwsClients } from '../aws/clients.ts';
 import { statementsFor } from '../deploy/iam.ts';
 import { loadPolicies, type PolicySet } from '../policy/load.ts';
@@ -39,14 +41,6 @@ export interface DoctorOptions {
 /** us-east-1, eu-central-2, us-gov-west-1, cn-north-1, ap-southeast-4, … */
 export const REGION_NAME = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
 
-const NETWORK_ERRORS = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'TimeoutError', 'RequestTimeout']);
-
-function isNetworkError(error: unknown): boolean {
-  const e = error as { code?: string; name?: string; cause?: { code?: string }; $metadata?: { httpStatusCode?: number } };
-  return NETWORK_ERRORS.has(e?.code ?? '') || NETWORK_ERRORS.has(e?.name ?? '') || NETWORK_ERRORS.has(e?.cause?.code ?? '') || /timed? ?out|socket hang up|ECONNREFUSED|ENOTFOUND/i.test(errorMessage(error));
-}
-
-const endpointOf = (service: string, region: string, env: NodeJS.ProcessEnv) => env[`AWS_ENDPOINT_URL_${service.toUpperCase()}`] ?? env.AWS_ENDPOINT_URL ?? `https://${service}.${region}.amazonaws.com`;
 
 function checkPolicies(file: string): { check: Check; set?: PolicySet } {
   try {
@@ -54,8 +48,8 @@ function checkPolicies(file: string): { check: Check; set?: PolicySet } {
     const modes = ['dry-run', 'approval', 'auto'].map((m) => [m, set.policies.filter((p) => p.mode === m).length] as const).filter(([, n]) => n > 0);
     return { set, check: { name: 'policy file', status: 'ok', detail: `${file}: ${set.policies.length} valid polic${set.policies.length === 1 ? 'y' : 'ies'} (${modes.map(([m, n]) => `${n} ${m}`).join(', ')})` } };
   } catch (error) {
-    const hint = /cannot read the file: ENOENT/.test(errorMessage(error)) ? ` (no such file: write a starter with 'trimtab init')` : '';
-    return { check: { name: 'policy file', status: 'fail', detail: `${errorMessage(error)}${hint}` } };
+    // A missing file's message already says how to make one (lib/policy/load.ts).
+    return { check: { name: 'policy file', status: 'fail', detail: errorMessage(error) } };
   }
 }
 
@@ -179,7 +173,7 @@ export function doctorReport(checks: Check[], options: { policies: string; mode:
   for (const c of checks) {
     lines.push(`  ${LABEL[c.status]}  ${c.name.padEnd(12)} ${c.detail}`);
     for (const m of c.missing ?? []) lines.push(`                      ${m.action} (${m.decision}${m.resource !== '*' ? ` on ${m.resource}` : ''})`);
-    if (c.missing?.length) lines.push(`                      Grant them: npx trimtab permissions -p ${options.policies} --mode ${options.mode}`);
+    if (c.missing?.length) lines.push(`                      Grant them: ${invokedAs()} permissions -p ${options.policies} --mode ${options.mode}`);
   }
   const failed = checks.filter((c) => c.status === 'fail').length;
   lines.push(failed ? `${failed} check(s) failed.` : 'Ready.');

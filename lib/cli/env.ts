@@ -6,7 +6,12 @@
  * one (`--stage NAME`, or TRIMTAB_AUDIT_TABLE). With a stage, actions share the stage's
  * idempotency table and events go to its bus (TRIMTAB_EVENT_BUS, default bus otherwise).
  */
-import { resolve } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { isKnownRegion, unknownRegionMessage } from '../aws/regions.ts';
+import { invokedAs } from './invoked.ts';
+import { endpointOf, isNetworkError } from './network.ts';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { AwsClients } from '../aws/clients.ts';
 import { ensureSandboxAuditTables } from '../audit/sandbox-tables.ts';
@@ -15,7 +20,7 @@ import { JsonlActionStore, type ActionStore } from '../audit/store.ts';
 import type { EngineDeps } from '../engine/run.ts';
 import { faultsFromEnv } from '../sandbox/faults.ts';
 import { openSandbox, SANDBOX_ACCOUNT, SANDBOX_REGION, type Sandbox } from '../sandbox/index.ts';
-import { NoCredentialsError, TrimtabError } from '../util/errors.ts';
+import { NoCredentialsError, TrimtabError, errorMessage } from '../util/errors.ts';
 
 export interface CliEnvironment {
   account: string;
@@ -79,9 +84,7 @@ export function useSandbox(flag: boolean | undefined): boolean {
 export async function createEnvironment(options: EnvironmentOptions): Promise<CliEnvironment> {
   const settings = cliAuditSettings(options.stage);
   if (useSandbox(options.sandbox)) {
-    // TRIMTAB_SANDBOX_FAULTS: fail chosen sandbox calls (lib/sandbox/faults.ts, docs/partial-failures.md).
-    const faults = faultsFromEnv();
-    const sandbox = openSandbox(undefined, faults ? { faults } : {});
+    const sandbox = openSandboxFile();
     const clients = new AwsClients({ account: SANDBOX_ACCOUNT, allowWrites: false, interceptor: sandbox });
     // A stage in the sandbox: its tables exist as the stack would create them.
     if (settings.auditTable) ensureSandboxAuditTables(sandbox, SANDBOX_ACCOUNT, SANDBOX_REGION, settings);
@@ -106,11 +109,21 @@ export async function createEnvironment(options: EnvironmentOptions): Promise<Cl
   try {
     await sts.config.credentials();
   } catch (error) {
-    throw new NoCredentialsError(error);
+    throw missingProfile(error) ?? new NoCredentialsError(error);
   }
   const resolvedRegion = region ?? (await sts.config.region().catch(() => undefined));
   if (!resolvedRegion) throw new TrimtabError('No AWS region: pass --region, or set AWS_REGION or a region in your AWS profile.');
-  const identity = await sts.send(new GetCallerIdentityCommand({}));
+  if (!isKnownRegion(resolvedRegion)) throw new TrimtabError(`The AWS region from ${options.regions?.[0] ? '--region' : process.env.AWS_REGION ? 'AWS_REGION' : process.env.AWS_DEFAULT_REGION ? 'AWS_DEFAULT_REGION' : 'your AWS profile'}: ${unknownRegionMessage(resolvedRegion)}.`);
+  let identity;
+  try {
+    identity = await sts.send(new GetCallerIdentityCommand({}));
+  } catch (error) {
+    // Offline, a proxy or a firewall: the same words as `trimtab doctor`, not a bare getaddrinfo ENOTFOUND.
+    if (isNetworkError(error)) {
+      throw new TrimtabError(`cannot reach AWS STS at ${endpointOf('sts', resolvedRegion, process.env)}: ${errorMessage(error).replace(/\.+$/, '')}. Offline, or a proxy or firewall is in the way; without a network use --sandbox.`, { cause: error });
+    }
+    throw error;
+  }
   const clients = new AwsClients({ account: identity.Account, allowWrites: false });
   return withAudit(
     {
@@ -123,5 +136,35 @@ export async function createEnvironment(options: EnvironmentOptions): Promise<Cl
     settings,
     // The stage's tables live in the region it was deployed to (--region, or the profile's).
     resolvedRegion,
+  );
+}
+
+/** The sandbox account's file, or an error naming it and the way out when it cannot be read. */
+function openSandboxFile() {
+  const file = resolve(process.env.TRIMTAB_SANDBOX_FILE ?? '.trimtab/sandbox.json');
+  // TRIMTAB_SANDBOX_FAULTS: fail chosen sandbox calls (lib/sandbox/faults.ts, docs/partial-failures.md).
+  const faults = faultsFromEnv();
+  try {
+    return openSandbox(undefined, faults ? { faults } : {});
+  } catch (error) {
+    throw new TrimtabError(`The sandbox file ${file} cannot be read (${errorMessage(error).split('\n')[0]}). Run '${invokedAs()} sandbox reset' to start a fresh sandbox account (it replaces that file).`, { cause: error });
+  }
+}
+
+/** AWS_PROFILE names a profile the config and credentials files do not have: say that, not "no credentials". */
+function missingProfile(error: unknown): TrimtabError | undefined {
+  const profile = process.env.AWS_PROFILE;
+  if (!profile) return undefined;
+  const home = homedir();
+  const files = [process.env.AWS_CONFIG_FILE ?? join(home, '.aws', 'config'), process.env.AWS_SHARED_CREDENTIALS_FILE ?? join(home, '.aws', 'credentials')];
+  const names = new Set<string>();
+  for (const file of files) {
+    if (!existsSync(file)) continue;
+    for (const [, name] of readFileSync(file, 'utf8').matchAll(/^\s*\[(?:profile\s+)?([^\]]+?)\s*\]/gm)) names.add(name);
+  }
+  if (names.has(profile)) return undefined;
+  return new TrimtabError(
+    `AWS_PROFILE is '${profile.slice(0, 64)}', but no such profile exists in ${files.join(' or ')} (${names.size ? `profiles there: ${[...names].sort().join(', ')}` : 'they define no profiles'}). Set AWS_PROFILE to one of them, or run 'aws configure --profile ${profile.slice(0, 64)}'; or use --sandbox.`,
+    { cause: error },
   );
 }

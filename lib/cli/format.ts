@@ -1,13 +1,14 @@
 /** Rendering run results for people (tables) and machines (JSON). */
 import type { FindingRecord } from '../audit/store.ts';
+import { undoHint } from './invoked.ts';
+import { money, savingText } from '../report/totals.ts';
 import type { ActionRecord } from '../engine/types.ts';
-import { totalSavings, type FindingResult, type RunResult } from '../engine/run.ts';
+import { NO_APPROVAL_WORKFLOW, ONE_CHANGE_PER_RESOURCE, totalSavings, type FindingResult, type RunResult } from '../engine/run.ts';
 import { usd } from '../savings/prices.ts';
 import { findingJson, jsonShows, resultTailJson, type JsonOptions } from '../report/json.ts';
 import { BENEFIT_GROUPS, BENEFIT_LABEL, benefitGroup, type BenefitGroup } from '../engine/tally.ts';
 import { totalsOf } from '../report/totals.ts';
 
-const money = (value: number) => `$${usd(value).toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
 
 function truncate(text: string, width: number): string {
   return text.length <= width ? text : `${text.slice(0, width - 1)}…`;
@@ -146,11 +147,11 @@ function findingBlocks(cells: { benefit: string; account: string; resource: stri
   return [...blocks, wrap(`Total estimated saving: ${total}/month`, width).join('\n')].join('\n\n');
 }
 
-export function actionsTable(actions: ActionRecord[]): string {
+export function actionsTable(actions: ActionRecord[], options: { sandbox?: boolean } = {}): string {
   if (actions.length === 0) return 'No actions taken.';
   return table(
     ['ACTION ID', 'POLICY', 'RESOURCE', 'ACTION', 'STATUS', '$/MONTH', 'UNDO'],
-    actions.map((a) => [a.id, a.policy, a.resource.id, a.action, a.status, money(a.estimatedMonthlySavingsUsd), a.status !== 'verified' && a.status !== 'applied' ? '-' : a.undo.supported === 'no' ? 'not possible' : `trimtab undo ${a.id}`]),
+    actions.map((a) => [a.id, a.policy, a.resource.id, a.action, a.status, money(a.estimatedMonthlySavingsUsd), a.status !== 'verified' && a.status !== 'applied' ? '-' : a.undo.supported === 'no' ? 'not possible' : undoHint(a.id, Boolean(options.sandbox))]),
     [5],
   );
 }
@@ -176,18 +177,44 @@ export function findingHistoryTable(records: FindingRecord[]): string {
 function benefitPart(result: RunResult): string {
   const b = totalsOf(result).byBenefit;
   if (!b.performance.count && !b.both.count) return '';
-  return `by benefit: ${BENEFIT_GROUPS.filter((g) => b[g].count).map((g) => `${g} ${b[g].count}${b[g].monthlyUsd ? ` (${money(b[g].monthlyUsd)}/month)` : ''}`).join(', ')}`;
+  return `by benefit: ${BENEFIT_GROUPS.filter((g) => b[g].count).map((g) => `${g} ${b[g].count}${b[g].monthlyUsd ? ` (${savingText(b[g].monthlyUsd)})` : ''}`).join(', ')}`;
+}
+
+/** Findings a run left out because another change to the same resource was made (lib/engine/run.ts onePerResource). */
+export const leftOut = (result: RunResult) => result.findings.filter((f) => f.outcome === 'skipped' && f.outcomeDetail?.startsWith(ONE_CHANGE_PER_RESOURCE));
+
+/** What was left out and why, one wrapped line each; empty when nothing was. */
+export function leftOutLines(result: RunResult, width = outputWidth()): string {
+  const left = leftOut(result);
+  if (!left.length) return '';
+  const w = Math.max(MIN_WIDTH, Math.min(width, 100));
+  return [`Left out (${ONE_CHANGE_PER_RESOURCE}):`, ...left.flatMap((f) => wrap(`- ${f.policy} on ${f.resource.id}: ${f.outcomeDetail!.slice(ONE_CHANGE_PER_RESOURCE.length + 2)}`, w, '  '))].join('\n');
+}
+
+/**
+ * Approval-mode findings: "awaiting approval" only when a request was made; a run with no
+ * approval workflow (the CLI) made none, and says so.
+ */
+export function approvalPart(result: RunResult): string {
+  const s = result.summary;
+  if (!s.awaitingApproval) return '';
+  const unrequested = result.findings.filter((f) => f.outcome === 'awaiting-approval' && f.outcomeDetail === NO_APPROVAL_WORKFLOW).length;
+  if (unrequested === 0) return `${s.awaitingApproval} awaiting approval`;
+  const requested = s.awaitingApproval - unrequested;
+  return `${unrequested} need${unrequested === 1 ? 's' : ''} approval (no request made: this run has no approval workflow)${requested ? `, ${requested} awaiting approval` : ''}`;
 }
 
 export function summaryLine(result: RunResult, apiCalls: number): string {
   const s = result.summary;
+  const left = leftOut(result).length;
   const parts = [
     `${s.findings} finding${s.findings === 1 ? '' : 's'}`,
     `est. ${money(s.estimatedMonthlySavingsUsd)}/month`,
     s.protected ? `${s.protected} protected` : '',
     s.conflicts ? `${s.conflicts} conflict${s.conflicts === 1 ? '' : 's'}` : '',
     s.actionsApplied || s.actionsFailed ? `${s.actionsApplied} applied, ${s.actionsFailed} failed` : '',
-    s.awaitingApproval ? `${s.awaitingApproval} awaiting approval` : '',
+    approvalPart(result),
+    left ? `${left} left out (${ONE_CHANGE_PER_RESOURCE})` : '',
     s.notEvaluated ? `${s.notEvaluated} not evaluated` : '',
     benefitPart(result),
     `${apiCalls} API calls`,

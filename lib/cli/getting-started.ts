@@ -5,6 +5,7 @@
  * file and permissions in order?). Heavy modules load when a command runs, not at start-up.
  */
 import { existsSync, writeFileSync } from 'node:fs';
+import { invokedAs } from './invoked.ts';
 import { Option, type Command } from 'commander';
 import { DEFAULT_POLICY_FILE } from '../policy/load.ts';
 import { TrimtabError } from '../util/errors.ts';
@@ -30,9 +31,9 @@ export function registerGettingStartedCommands(program: Command): void {
       const { parsePolicies } = await import('../policy/load.ts');
       const text = starterPolicyFile({ regions: options.region });
       const set = parsePolicies(text, options.out); // never write a file that would not validate
-      writeFileSync(options.out, text);
+      (await import('./main.ts')).writeOutput(options.out, text);
       console.log(`Wrote ${options.out}: ${set.policies.length} policies, all in dry-run (they report and change nothing).`);
-      console.log(`Next: npx trimtab doctor${options.out === DEFAULT_POLICY_FILE ? '' : ` -p ${options.out}`}   then   npx trimtab scan${options.out === DEFAULT_POLICY_FILE ? '' : ` -p ${options.out}`}`);
+      console.log(`Next: ${invokedAs()} doctor${options.out === DEFAULT_POLICY_FILE ? '' : ` -p ${options.out}`}   then   ${invokedAs()} scan${options.out === DEFAULT_POLICY_FILE ? '' : ` -p ${options.out}`}`);
     });
 
   program

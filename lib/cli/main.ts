@@ -2,8 +2,10 @@
  * The `trimtab` command. The same engine as the Lambda functions, from a laptop.
  */
 import { existsSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { createInterface } from 'node:readline/promises';
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { isKnownRegion, unknownRegionMessage } from '../aws/regions.ts';
 import { JsonlActionStore, type ActionStore } from '../audit/store.ts';
 import { runPolicies, type FindingResult, type Progress, type RunResult } from '../engine/run.ts';
 import { undoAction } from '../engine/undo.ts';
@@ -12,18 +14,20 @@ import { DEFAULT_POLICY_FILE, loadPolicies } from '../policy/load.ts';
 import { policyJsonSchema } from '../policy/schema.ts';
 import { resetSandbox } from '../sandbox/index.ts';
 import { scenarios } from '../sandbox/scenarios/index.ts';
-import { usd } from '../savings/prices.ts';
+import { money } from '../report/totals.ts';
 import { PolicyValidationError, TrimtabError, errorMessage } from '../util/errors.ts';
 import { createEnvironment, sandboxHistoryFile, useSandbox, type CliEnvironment } from './env.ts';
 import { packagedPolicyFile, packageVersion } from './package-files.ts';
-import { actionsTable, findingHistoryTable, findingsTable, historyTable, resultJson, summaryLine } from './format.ts';
+import { actionsTable, findingHistoryTable, findingsTable, historyTable, leftOutLines, resultJson, summaryLine } from './format.ts';
 import { registerApprovalCommands } from './approvals.ts';
+import { undoHint } from './invoked.ts';
 import { registerGettingStartedCommands } from './getting-started.ts';
 import { isReportFormat, renderReport } from '../report/index.ts';
 import { reportStream, SpoolFile, type ReportStream } from '../report/stream.ts';
 import { fleetAsRunResult, itemsForAccounts, multiAccountAccess, registerOrgCommands, wantsMultiAccount } from '../org/cli.ts';
 import { runFleet } from '../org/fleet.ts';
-import type { PolicySet } from '../policy/load.ts';
+import type { Policy, PolicySet } from '../policy/load.ts';
+import { policiesForSchedule } from '../lambda/input.ts';
 
 interface CommonOptions {
   policies: string;
@@ -44,11 +48,17 @@ const STAGE_HELP = "record in a deployed stage's audit table (trimtab-<stage>-au
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
+/** --region: repeatable, and a region AWS has (a misspelt one would scan nothing and say "No findings"). */
+const collectRegion = (value: string, previous: string[] = []) => {
+  if (!isKnownRegion(value)) throw new InvalidArgumentError(unknownRegionMessage(value));
+  return [...previous, value];
+};
+
 function withCommonOptions(command: Command): Command {
   return command
     .option('-p, --policies <file>', 'policy file', DEFAULT_POLICY_FILE)
     .option('--sandbox', 'use the simulated sandbox account instead of AWS (also TRIMTAB_SANDBOX=1)')
-    .option('-r, --region <region>', 'region to cover (repeatable); narrows the policies\' regions', collect)
+    .option('-r, --region <region>', 'region to cover (repeatable); narrows the policies\' regions', collectRegion)
     .addOption(new Option('-o, --output <format>', 'output format').choices(['table', 'json', 'html', 'csv']).default('table'))
     .option('-v, --verbose', 'also show protected resources, with the reason')
     .option('--stage <name>', STAGE_HELP)
@@ -82,7 +92,8 @@ interface StreamedReport {
 }
 
 async function execute(options: CommonOptions, mode: 'scan' | 'run', extra: { yes?: boolean } = {}): Promise<{ env: CliEnvironment; result: RunResult; report?: StreamedReport }> {
-  const set = loadPolicies(options.policies);
+  const loaded = loadPolicies(options.policies);
+  const set = mode === 'run' ? { ...loaded, policies: scheduledPolicies(loaded.policies) } : loaded;
   const { policies } = set;
   const env = await createEnvironment({ sandbox: options.sandbox, regions: options.region, stage: options.stage });
   if (wantsMultiAccount(options)) return { env, result: await executeFleet(set, env, options, mode, extra) };
@@ -130,12 +141,31 @@ async function executeFleet(set: PolicySet, env: CliEnvironment, options: Common
   }
 }
 
+/**
+ * `run` does what the scheduled Lambda does: the policies with a schedule trigger. Alarm- and
+ * event-only policies run on their triggers (the alarm and event functions; `trimtab invoke`
+ * locally): said on stderr, with their ids, when the file has any.
+ */
+export function scheduledPolicies(policies: Policy[], note: (line: string) => void = (line) => console.error(line)): Policy[] {
+  const scheduled = policiesForSchedule(policies, {});
+  const left = policies.filter((p) => !scheduled.includes(p));
+  if (left.length) {
+    const triggers = (p: Policy) => [...new Set(p.triggers.map((t) => Object.keys(t)[0]))].join('/');
+    note(
+      `trimtab: run covers the ${scheduled.length} scheduled polic${scheduled.length === 1 ? 'y' : 'ies'}, as the scheduled Lambda does; ` +
+        `${left.length} run only on their trigger and are left out: ${left.map((p) => `${p.id} (${triggers(p)})`).join(', ')}. ` +
+        `Try one with 'invoke alarm|event <event-file> --sandbox'.`,
+    );
+  }
+  return scheduled;
+}
+
 async function confirmWrites(pending: FindingResult[], yes: boolean): Promise<boolean> {
   if (yes) return true;
-  const saving = usd(pending.reduce((sum, f) => sum + f.savings.monthlyUsd, 0));
+  const saving = money(pending.reduce((sum, f) => sum + f.savings.monthlyUsd, 0));
   if (!process.stdin.isTTY) {
     throw new TrimtabError(
-      `${pending.length} change(s) in auto mode would be written (est. $${saving}/month), and stdin is not a terminal to confirm. ` +
+      `${pending.length} change(s) in auto mode would be written (est. ${saving}/month), and stdin is not a terminal to confirm. ` +
         `Re-run with --yes to apply them, or use 'trimtab scan' to only look.`,
     );
   }
@@ -143,14 +173,14 @@ async function confirmWrites(pending: FindingResult[], yes: boolean): Promise<bo
   for (const f of pending.slice(0, 20)) process.stderr.write(`  - ${f.plan!.summary}\n`);
   if (pending.length > 20) process.stderr.write(`  … and ${pending.length - 20} more\n`);
   const rl = createInterface({ input: process.stdin, output: process.stderr });
-  const answer = await rl.question(`Apply them (est. $${saving}/month)? [y/N] `);
+  const answer = await rl.question(`Apply them (est. ${saving}/month)? [y/N] `);
   rl.close();
   return /^y(es)?$/i.test(answer.trim());
 }
 
 function startReport(env: CliEnvironment, options: CommonOptions, includeActions: boolean): StreamedReport {
   const spool = new SpoolFile();
-  const meta = { account: env.account, regions: options.region ?? env.defaultRegions, generatedAt: new Date(), command: includeActions ? 'run' : 'scan' } as const;
+  const meta = { account: env.account, regions: options.region ?? env.defaultRegions, generatedAt: new Date(), command: includeActions ? 'run' : 'scan', undoCommand: (id: string) => undoHint(id, Boolean(env.sandbox)) } as const;
   return { spool, stream: reportStream(options.output as 'json' | 'csv' | 'html', spool.append, meta, { verbose: options.verbose, includeActions }) };
 }
 
@@ -165,7 +195,7 @@ async function print(result: RunResult, env: CliEnvironment, options: CommonOpti
     return;
   }
   if (isReportFormat(options.output)) {
-    const meta = { account: env.account, regions: options.region ?? env.defaultRegions, generatedAt: new Date(), command: includeActions ? 'run' : 'scan', apiCalls: env.apiCalls(), verbose: options.verbose } as const;
+    const meta = { account: env.account, regions: options.region ?? env.defaultRegions, generatedAt: new Date(), command: includeActions ? 'run' : 'scan', apiCalls: env.apiCalls(), verbose: options.verbose, undoCommand: (id: string) => undoHint(id, Boolean(env.sandbox)) } as const;
     process.stdout.write(renderReport(options.output, result, meta));
     return;
   }
@@ -174,7 +204,9 @@ async function print(result: RunResult, env: CliEnvironment, options: CommonOpti
     return;
   }
   console.log(findingsTable(result, { verbose: options.verbose, accounts: wantsMultiAccount(options) }));
-  if (includeActions && result.actions.length) console.log(`\n${actionsTable(result.actions)}`);
+  if (includeActions && result.actions.length) console.log(`\n${actionsTable(result.actions, { sandbox: Boolean(env.sandbox) })}`);
+  const left = leftOutLines(result);
+  if (left) console.log(`\n${left}`);
   for (const e of result.errors) console.log(`\n! ${e.resourceType} in ${e.region} could not be listed (${e.policies.join(', ')}): ${e.error}`);
   for (const u of result.unevaluated ?? []) console.log(`\n! ${unevaluatedLine(u)}`);
   console.log(`\n${summaryLine(result, env.apiCalls())}`);
@@ -224,7 +256,7 @@ export function buildProgram(): Command {
     });
 
   withCommonOptions(program.command('run'))
-    .description('what the scheduled Lambda does: report, apply (auto) or ask for approval, per policy')
+    .description('what the scheduled Lambda does: the scheduled policies (not alarm- or event-only ones), each reported, applied (auto) or sent for approval')
     .option('-y, --yes', 'apply auto-mode changes without asking (required when stdin is not a terminal)')
     .action(async (options: CommonOptions & { yes?: boolean }) => {
       const { env, result, report } = await execute(options, 'run', { yes: options.yes });
@@ -285,7 +317,7 @@ export function buildProgram(): Command {
     .action((options: { out?: string }) => {
       const text = `${JSON.stringify(policyJsonSchema(), null, 2)}\n`;
       if (options.out) {
-        writeFileSync(options.out, text);
+        writeOutput(options.out, text);
         console.error(`wrote ${options.out}`);
       } else process.stdout.write(text);
     });
@@ -309,6 +341,11 @@ export function buildProgram(): Command {
     .option('--sandbox', 'against the sandbox account (sets TRIMTAB_SANDBOX=1)')
     .action(async (fn: string, file: string, options: { sandbox?: boolean }) => {
       const { invokeLocal } = await import('../triggers/invoke-local.ts');
+      // The handlers read TRIMTAB_POLICY_FILE, else ./trimtab.yml: outside a folder with one, the packaged policies.
+      if (!process.env.TRIMTAB_POLICY_FILE && !existsSync(DEFAULT_POLICY_FILE)) {
+        process.env.TRIMTAB_POLICY_FILE = packagedPolicyFile();
+        console.error(`trimtab: no ${DEFAULT_POLICY_FILE} in this folder: using the packaged default policies (${process.env.TRIMTAB_POLICY_FILE}).`);
+      }
       console.log(JSON.stringify(await invokeLocal(fn, file, options), null, 2));
     });
 
@@ -320,9 +357,9 @@ export function buildProgram(): Command {
     .option('--port <port>', 'port of the local approval page (default: any free port)', Number)
     .option('--mail-port <port>', 'port of the local SES server and its mail page (default: any free port)', Number)
     .option('--wait <seconds>', 'how long to wait for clicks', Number, 600)
-    .action(async (options: { policies: string; approveAll?: boolean; port?: number; mailPort?: number; wait: number }) => {
+    .action(async (options: { policies: string; approveAll?: boolean; port?: number; mailPort?: number; wait: number }, command: Command) => {
       const { runDemo } = await import('./demo.ts');
-      await runDemo({ ...options, waitSeconds: options.wait });
+      await runDemo({ ...options, policies: demoPolicyFile(options.policies, command.getOptionValueSource('policies') === 'default'), waitSeconds: options.wait });
     });
 
   registerApprovalCommands(program);
@@ -344,6 +381,34 @@ export function usePackagedPoliciesWhenNone(command: Command): void {
   const file = packagedPolicyFile();
   command.setOptionValueWithSource('policies', file, 'default');
   console.error(`trimtab: no ${DEFAULT_POLICY_FILE} in this folder: using the packaged default policies (${file}).`);
+}
+
+/**
+ * The demo shows changes being made: a policy file with no auto- or approval-mode policy (the
+ * starter `trimtab init` writes is all dry-run) would demonstrate nothing. Not named with -p: the
+ * packaged demo policies, said on stderr. Named: used as given, with a note.
+ */
+export function demoPolicyFile(file: string, byDefault: boolean, note: (line: string) => void = (line) => console.error(line)): string {
+  const { policies } = loadPolicies(file);
+  if (policies.some((p) => p.mode !== 'dry-run')) return file;
+  if (!byDefault) {
+    note(`trimtab: every policy in ${file} is in dry-run, so the demo will report and change nothing. Run it without -p for the packaged demo policies.`);
+    return file;
+  }
+  const packaged = packagedPolicyFile();
+  note(`trimtab: every policy in ${file} is in dry-run (the starter 'init' writes), so the demo uses the packaged demo policies (${packaged}); your ${file} is not used or changed.`);
+  return packaged;
+}
+
+/** Writes a file the user named (--out), or says plainly why not (a missing folder, a folder in the way, no permission). */
+export function writeOutput(file: string, text: string): void {
+  try {
+    writeFileSync(file, text);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const why = { ENOENT: `the folder ${dirname(resolve(file))} does not exist (create it first)`, EISDIR: `${file} is a folder`, EACCES: 'permission denied', EROFS: 'the file system is read-only' }[code ?? ''];
+    throw new TrimtabError(`Cannot write ${file}: ${why ?? errorMessage(error)}. Nothing was written.`);
+  }
 }
 
 export function parseSince(since: string | undefined): Date | undefined {

@@ -18,7 +18,7 @@ import { systemClock, type Clock } from '../util/clock.ts';
 import { attachSecondOpinion, newSecondOpinionRun, type SecondOpinionRun } from '../compute-optimizer/second-opinion.ts';
 import { inScope, mayBeInScope, protectionOf } from './scope.ts';
 import { describeFailure, isReadFailure, ReadGaps, UnevaluatedTally, type ReadFailure, type Unevaluated } from './partial.ts';
-import { FindingTally, type BenefitGroup, type PolicyTally, type Tally } from './tally.ts';
+import { FindingTally, overlapKey, type BenefitGroup, type PolicyTally, type Tally } from './tally.ts';
 import { benefitOf, type ActionRecord, type ActionStatus, type AppliedChange, type ApplyEnv, type Detection, type Detector, type DetectorPass, type Finding, type Mode, type RegionContext, type StepProgress } from './types.ts';
 
 export type Outcome =
@@ -207,7 +207,7 @@ export const ACTION_TIME_MARGIN_MS = 10_000;
 export function totalSavings(findings: Finding[]): number {
   const best = new Map<string, number>();
   for (const f of findings) {
-    const key = `${f.resource.arn}|${f.plan?.action ?? f.detector}`;
+    const key = overlapKey(f);
     best.set(key, Math.max(best.get(key) ?? 0, f.savings.monthlyUsd));
   }
   return usd([...best.values()].reduce((sum, v) => sum + v, 0));
@@ -291,10 +291,11 @@ export async function runPolicies(options: RunOptions, deps: EngineDeps): Promis
   if (!streaming) await settle(all);
 
   const actions: ActionRecord[] = [];
-  const pendingWrites = retained.filter((f) => effectiveMode(policyById.get(f.policy)!, options) === 'auto');
+  const acting = onePerResource(retained);
+  const pendingWrites = acting.filter((f) => effectiveMode(policyById.get(f.policy)!, options) === 'auto');
   const confirmed = pendingWrites.length === 0 || !options.confirm || (await options.confirm(pendingWrites));
   for (const policy of policies) {
-    const mine = retained.filter((f) => f.policy === policy.id);
+    const mine = acting.filter((f) => f.policy === policy.id);
     if (mine.length === 0) continue;
     const mode = effectiveMode(policy, options);
     if (mode === 'approval') {
@@ -330,6 +331,40 @@ export async function runPolicies(options: RunOptions, deps: EngineDeps): Promis
       notEvaluated: unevaluated.pairs.length,
     },
   };
+}
+
+/** The outcome detail of an approval-mode finding when the run has no approval workflow: no request was made. */
+export const NO_APPROVAL_WORKFLOW = 'approval mode: needs a person to approve (no approval workflow connected in this run)';
+
+/** How a finding left out by onePerResource says why (outputs list them under this heading). */
+export const ONE_CHANGE_PER_RESOURCE = 'one change per resource per run';
+
+/**
+ * One change per resource per run: when several policies would change one resource (an instance
+ * both idle and oversized: stop it, or resize it), the change with the largest estimated saving
+ * is made (or sent for approval) and the others are skipped, saying which change was chosen;
+ * the next run looks at the resource again. Changes of one action that composes
+ * (Remediator.composes: S3 lifecycle rules merged by id) are all kept. Returns the findings to act on.
+ */
+export function onePerResource(findings: FindingResult[]): FindingResult[] {
+  const byResource = new Map<string, FindingResult[]>();
+  for (const f of findings) byResource.set(f.resource.arn, [...(byResource.get(f.resource.arn) ?? []), f]);
+  const left = new Set<FindingResult>();
+  for (const group of byResource.values()) {
+    if (group.length < 2) continue;
+    const winner = group.reduce((best, f) => (f.savings.monthlyUsd > best.savings.monthlyUsd ? f : best));
+    const composes = remediators(winner.resource.type).get(winner.plan!.action).composes === true;
+    for (const f of group) {
+      if (f === winner || (composes && f.plan!.action === winner.plan!.action)) continue;
+      left.add(f);
+      skip(
+        f,
+        `${ONE_CHANGE_PER_RESOURCE}: ${winner.policy} (${winner.plan!.action}, est. $${usd(winner.savings.monthlyUsd).toFixed(2)}/month) changes ${f.resource.id} in this run, ` +
+          `so ${f.plan!.action} is left out (its saving is not counted again); the next run looks at it afresh.`,
+      );
+    }
+  }
+  return findings.filter((f) => !left.has(f));
 }
 
 /** Compute Optimizer's recommendation on findings that propose a size, before planning (lib/compute-optimizer). */
@@ -535,7 +570,7 @@ async function requestApproval(policy: Policy, findings: FindingResult[], deps: 
   if (!deps.approvals) {
     for (const f of findings) {
       f.outcome = 'awaiting-approval';
-      f.outcomeDetail = 'approval mode: needs a person to approve (no approval workflow connected in this run)';
+      f.outcomeDetail = NO_APPROVAL_WORKFLOW;
     }
     return;
   }

@@ -113,8 +113,12 @@ function hash64(key: string): [number, number] {
 
 const addTo = (t: Tally | undefined, monthlyUsd: number): Tally => ({ count: (t?.count ?? 0) + 1, monthlyUsd: (t?.monthlyUsd ?? 0) + monthlyUsd });
 
-/** The key under which overlapping estimates count once (the same as totalSavings in run.ts). */
-export const overlapKey = (f: Pick<Finding, 'resource' | 'plan' | 'detector'>) => `${f.resource.arn}|${f.plan?.action ?? f.detector}`;
+/**
+ * The key under which overlapping estimates count once (the same as totalSavings in run.ts): every
+ * planned change to one resource (a run makes at most one change per resource, or merges changes
+ * that compose: lib/engine/run.ts onePerResource), else each detector's report on it.
+ */
+export const overlapKey = (f: Pick<Finding, 'resource' | 'plan' | 'detector'>) => `${f.resource.arn}|${f.plan ? 'change' : f.detector}`;
 
 /**
  * The running totals of one run. `add` once per finding, when its outcome is final.

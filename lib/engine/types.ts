@@ -249,6 +249,12 @@ export interface Remediator<P = any, O = any> {
   /** Whether AWS lets this change be undone. */
   undoable: 'yes' | 'best-effort' | 'no';
   /**
+   * Changes by this action to one resource merge (S3 lifecycle rules, each by its own id): several
+   * policies may make it to one resource in one run. Any other two changes to one resource are
+   * never made in the same run (lib/engine/run.ts, onePerResource).
+   */
+  composes?: boolean;
+  /**
    * A floor on the per-resource cooldown for this action, whatever the policy's
    * `limits.cooldownHours` says (tuning actions that must not ratchet run after run).
    */

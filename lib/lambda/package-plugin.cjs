@@ -19,8 +19,18 @@ function sandboxed(env = process.env) {
   return env.TRIMTAB_SANDBOX === '1' || env.TRIMTAB_SANDBOX === 'true';
 }
 
-/** esbuild's define for the function bundles. */
-function esbuildDefine(env = process.env) {
+/**
+ * esbuild's define for the function bundles, from process.env. serverless.yml's
+ * `${file(...):esbuildDefine}` calls it with the framework's resolver object
+ * ({ options, resolveConfigurationProperty, resolveVariable }), not an environment: that argument is
+ * ignored (reading TRIMTAB_SANDBOX from it made every bundle lean, so `TRIMTAB_SANDBOX=1 osls invoke
+ * local` refused to run). Tests call defineFor(env).
+ */
+function esbuildDefine() {
+  return defineFor(process.env);
+}
+
+function defineFor(env) {
   return { 'process.env.TRIMTAB_LEAN_BUNDLE': sandboxed(env) ? '"0"' : '"1"' };
 }
 
@@ -48,5 +58,6 @@ class TrimtabPackage {
 
 module.exports = TrimtabPackage;
 module.exports.esbuildDefine = esbuildDefine;
+module.exports.defineFor = defineFor;
 module.exports.compilePolicies = compilePolicies;
 module.exports.COMPILED_POLICY_FILE = COMPILED;

@@ -71,6 +71,18 @@ export function parsePolicies(text: string, file: string): PolicySet {
       const line = offset !== undefined ? `line ${lineCounter.linePos(offset).line}: ` : '';
       return `${line}${where} → ${key}: ${issue.message}`;
     });
+    // The file-level check (duplicate ids) runs only once everything else parses: report it in the same pass.
+    if (!problems.some((p) => p.includes('duplicate policy id'))) {
+      const seen = new Map<string, number>();
+      policies.forEach((policy, index) => {
+        const id = (policy as { id?: unknown })?.id;
+        if (typeof id !== 'string') return;
+        if (seen.has(id)) {
+          const offset = (doc.getIn(['policies', index, 'id'], true) as { range?: [number] } | undefined)?.range?.[0];
+          problems.push(`${offset !== undefined ? `line ${lineCounter.linePos(offset).line}: ` : ''}policy '${id}' → id: duplicate policy id '${id}' (also policies[${seen.get(id)}])`);
+        } else seen.set(id, index);
+      });
+    }
     throw new PolicyValidationError(file, problems);
   }
   const parsed = result.data as any;
@@ -108,7 +120,10 @@ export function loadPolicies(file = DEFAULT_POLICY_FILE): PolicySet {
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
-    throw new PolicyValidationError(file, [`cannot read the file: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`]);
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new PolicyValidationError(file, [`no such file (${path}). Pass the policy file with -p <file>, or write a starter with 'trimtab init'.`]);
+    if (code === 'EISDIR') throw new PolicyValidationError(file, [`${path} is a folder, not a policy file.`]);
+    throw new PolicyValidationError(file, [`cannot read the file: ${code ?? (error as Error).message}`]);
   }
   return parsePolicies(text, file);
 }

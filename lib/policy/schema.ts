@@ -5,6 +5,7 @@
  * list them all.
  */
 import * as z from 'zod'; // namespace import: lets esbuild drop unused zod (locales, JSON Schema) from Lambda bundles
+import { isKnownRegion, unknownRegionMessage } from '../aws/regions.ts';
 import '../resources/index.ts';
 import { detectors, remediators, resourceTypes } from '../resources/registry.ts';
 import { alarmCreateSchema } from '../triggers/alarm-spec.ts';
@@ -68,7 +69,18 @@ export const triggerSchema = z.union(
 const tagMap = z.record(z.string(), z.union([z.string(), z.array(z.string())]));
 
 export const scopeSchema = strictObject({
-  regions: z.array(z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, 'a region looks like us-east-1')).min(1).optional(),
+  regions: z
+    .array(
+      z
+        .string()
+        .regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, 'a region looks like us-east-1')
+        // A well-formed but unknown region (eu-wst-1) would scan nothing and report "No findings".
+        .superRefine((r, ctx) => {
+          if (/^[a-z]{2}(-gov)?-[a-z]+-\d$/.test(r) && !isKnownRegion(r)) ctx.addIssue({ code: 'custom', message: unknownRegionMessage(r) });
+        }),
+    )
+    .min(1)
+    .optional(),
   accounts: z.array(z.string().regex(/^\d{12}$/, 'an account id is 12 digits')).min(1).optional(),
   organizationalUnits: z.array(z.string().regex(/^(ou-[a-z0-9]{4,32}-[a-z0-9]{8,32}|r-[a-z0-9]{4,32})$/, 'an OU id looks like ou-ab12-cd34ef56')).optional(),
   /** Act only on resources carrying all these tags (a list means any of the values). */

@@ -18,6 +18,8 @@
  * result held in memory, rows sorted by saving.
  */
 import type { ActionRecord } from '../engine/types.ts';
+import { money } from './totals.ts';
+import { overlapKey } from '../engine/tally.ts';
 import type { FindingResult, RunResult } from '../engine/run.ts';
 import { unevaluatedLine } from '../engine/partial.ts';
 import { BENEFIT_GROUPS, BENEFIT_LABEL, benefitGroup } from '../engine/tally.ts';
@@ -36,12 +38,13 @@ export interface ReportMeta {
   apiCalls?: number;
   /** Include protected findings (with the reason) in the table; they never count in totals or charts. */
   includeProtected?: boolean;
+  /** The undo command of an action, as the user runs trimtab (lib/cli/invoked.ts; default `trimtab undo <id>`). */
+  undoCommand?: (actionId: string) => string;
 }
 
 export const escapeHtml = (value: unknown) =>
   String(value).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
-const money = (value: number) => `$${usd(value).toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
 
 /** A finding's saving counts only when it is not protected (the engine's totals do the same). */
 const saving = (f: FindingResult) => (f.status === 'protected' ? 0 : f.savings.monthlyUsd);
@@ -56,7 +59,7 @@ export function distinctFindings(findings: FindingResult[]): { findings: Finding
   let overlapping = 0;
   for (const f of findings) {
     if (f.status === 'protected') continue;
-    const key = `${f.resource.arn} ${f.plan?.action ?? f.detector}`;
+    const key = overlapKey(f);
     const seen = best.get(key);
     if (seen) overlapping += 1;
     if (!seen || f.savings.monthlyUsd > seen.savings.monthlyUsd) best.set(key, f);
@@ -292,14 +295,15 @@ export class HtmlReportWriter {
       ['Findings', String(totals.findings)],
       ['Est. savings', `${money(totals.estimatedMonthlySavingsUsd)}/mo`],
       ['Protected', String(totals.protected)],
-      ['Actions applied', String(s.actionsApplied)],
+      // From the actions listed below (the demo lists its approved ones too): the tiles and the table agree.
+      ['Actions applied', String(actions.filter((a) => a.status === 'verified' || a.status === 'applied').length)],
       ['Awaiting approval', String(s.awaitingApproval)],
-      ...(s.actionsFailed ? [['Actions failed', String(s.actionsFailed)]] : []),
+      ...(actions.some((a) => a.status === 'failed') ? [['Actions failed', String(actions.filter((a) => a.status === 'failed').length)]] : []),
       ...(s.notEvaluated ? [['Not evaluated', String(s.notEvaluated)]] : []),
     ];
     const actionsSection = actions.length
       ? `<section class="s-actions"><h2>Actions</h2><table id="actions" class="kv"><tr><th>Action id</th><th>Policy</th><th>Resource</th><th>Status</th><th>Undo</th></tr>${actions
-          .map((a) => `<tr><td><code>${escapeHtml(a.id)}</code></td><td>${escapeHtml(a.policy)}</td><td>${escapeHtml(a.resource.id)}</td><td>${escapeHtml(a.status)}</td><td>${a.undo.supported === 'no' ? 'not possible' : `<code>trimtab undo ${escapeHtml(a.id)}</code>`}</td></tr>`)
+          .map((a) => `<tr><td><code>${escapeHtml(a.id)}</code></td><td>${escapeHtml(a.policy)}</td><td>${escapeHtml(a.resource.id)}</td><td>${escapeHtml(a.status)}</td><td>${a.undo.supported === 'no' ? 'not possible' : `<code>${escapeHtml(this.meta.undoCommand?.(a.id) ?? `trimtab undo ${a.id}`)}</code>`}</td></tr>`)
           .join('')}</table></section>`
       : '';
     const errors = result.errors.length

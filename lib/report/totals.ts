@@ -70,3 +70,13 @@ export const benefitText = (group: BenefitGroup) => (group === 'both' ? 'cost+pe
 
 /** What a performance finding protects against, when the detector said. */
 export const riskText = (f: Pick<Finding, 'risk'>) => f.risk?.summary ?? '';
+
+/** Money as people read it: `$1,234.50`, `-$67.08` (the sign before the dollar), always two decimals. */
+export function money(value: number): string {
+  const v = usd(value);
+  const text = `$${Math.abs(v).toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
+  return v < 0 ? `-${text}` : text;
+}
+
+/** A saving that may be negative (a performance fix that costs more): `$24.70/month`, or `costs $67.08/month more`. */
+export const savingText = (value: number): string => (usd(value) < 0 ? `costs ${money(-value)}/month more` : `${money(value)}/month`);

@@ -4,11 +4,23 @@
  * stack), without resolving serverless.yml (which needs AWS for `!Ref AWS::AccountId`).
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { TrimtabError } from '../util/errors.ts';
 
 export const INVOCABLE = ['scan', 'event', 'alarm', 'alarm-sync'] as const;
+
+type Handler = (e: unknown, c: unknown) => Promise<unknown>;
+/**
+ * Each handler by a literal import(): the built command (esbuild, lib/cli/build.mjs) bundles each as
+ * a chunk loaded only by `invoke`, and tsx loads the sources. A computed path to functions/<fn>.ts
+ * would fail from the bundle with "Unknown file extension .ts".
+ */
+const HANDLERS: Record<(typeof INVOCABLE)[number], () => Promise<{ handler: Handler }>> = {
+  scan: () => import('../../functions/scan.ts') as Promise<{ handler: Handler }>,
+  event: () => import('../../functions/event.ts') as Promise<{ handler: Handler }>,
+  alarm: () => import('../../functions/alarm.ts') as Promise<{ handler: Handler }>,
+  'alarm-sync': () => import('../../functions/alarm-sync.ts') as Promise<{ handler: Handler }>,
+};
 
 export async function invokeLocal(fn: string, eventFile: string, options: { sandbox?: boolean } = {}): Promise<unknown> {
   if (!INVOCABLE.includes(fn as (typeof INVOCABLE)[number])) throw new TrimtabError(`Unknown function '${fn}'. Valid: ${INVOCABLE.join(', ')}`);
@@ -22,7 +34,7 @@ export async function invokeLocal(fn: string, eventFile: string, options: { sand
   if (options.sandbox) process.env.TRIMTAB_SANDBOX = '1';
   process.env.POWERTOOLS_DEV ??= 'true';
   process.env.POWERTOOLS_TRACE_ENABLED ??= 'false';
-  const { handler } = (await import(pathToFileURL(resolve(import.meta.dirname, '../../functions', `${fn}.ts`)).href)) as { handler: (e: unknown, c: unknown) => Promise<unknown> };
+  const { handler } = await HANDLERS[fn as (typeof INVOCABLE)[number]]();
   const started = Date.now();
   const context = {
     functionName: `trimtab-local-${fn}`,

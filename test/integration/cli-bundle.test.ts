@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 
 /**
  * The built command (lib/cli/trimtab.mjs → dist/cli): which AWS SDK packages each command
@@ -11,6 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
  * default policies. Runs in an empty folder.
  */
 const exec = promisify(execFile);
+// Each test starts the built command once or twice: a loaded machine must not fail them.
+vi.setConfig({ testTimeout: 120_000 });
 const BIN = resolve('lib/cli/trimtab.mjs');
 let dir: string;
 

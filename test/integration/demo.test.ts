@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pageForm, runDemo, type DemoResult } from '../../lib/cli/demo.ts';
+import { invokedAs } from '../../lib/cli/invoked.ts';
+import { runTrimtab } from '../cli-helpers.ts';
 import { policiesForSchedule } from '../../lib/lambda/sweep.ts';
 import { loadPolicies } from '../../lib/policy/load.ts';
 import { openSandbox, SANDBOX_ACCOUNT } from '../../lib/sandbox/index.ts';
@@ -48,7 +50,7 @@ beforeAll(async () => {
   // server.close()'s callback runs before libuv frees the handle: give it a few turns of the loop.
   for (let i = 0; i < 50 && listeningServers() > serversBefore; i++) await new Promise((r) => setTimeout(r, 10));
   serversAfter = listeningServers();
-}, 180_000); // the whole demo (every module, 14 approvals, one change per Apply invocation) on a shared 2-core machine
+}, 300_000); // the whole demo (every module, 14 approvals, one change per Apply invocation) on a shared 2-core machine
 
 afterAll(() => {
   for (const k of ENV_KEYS) (saved[k] === undefined ? delete process.env[k] : (process.env[k] = saved[k]));
@@ -92,7 +94,8 @@ describe('npm run demo -- --approve-all', () => {
 
   it('emails every approval request through SES to the local SES server with links to the local approval page, and approves each through those links', () => {
     const approvalPolicies = policiesForSchedule(loadPolicies('trimtab.yml').policies, {}).filter((p) => p.mode === 'approval').map((p) => p.id);
-    const requested = new Set(result.sweep.findings.filter((f) => f.outcome === 'awaiting-approval').map((f) => f.policy));
+    // Settled after the decisions: an approval-mode finding sent for approval now names the action it became.
+    const requested = new Set(result.sweep.findings.filter((f) => f.mode === 'approval' && f.actionId).map((f) => f.policy));
 
     expect([...requested].sort()).toEqual([...approvalPolicies].sort());
     expect(result.approvals.map((a) => a.policy).sort()).toEqual([...requested].sort());
@@ -120,8 +123,41 @@ describe('npm run demo -- --approve-all', () => {
     expect(summary).toContain('Awaiting approval:   0 request(s)');
     expect(result.savings.beforeUsd).toBeGreaterThan(result.savings.afterUsd);
     expect(summary).toMatch(/Est\. monthly waste:  before \$[\d,]+\.\d\d, after \$[\d,]+\.\d\d/);
-    for (const a of applied) expect(summary).toContain(`npx trimtab undo ${a.id} --sandbox`);
+    for (const a of applied) expect(summary).toContain(`${invokedAs()} undo ${a.id} --sandbox`);
     expect(readFileSync(result.reportFile, 'utf8')).toContain('<table id="findings">');
+  });
+
+  it('gives the same counts and totals on the terminal, in the HTML report and in the JSON of the sandbox afterwards', async () => {
+    // Prepare: the terminal's summary, the report, and the built command's JSON over the same sandbox files
+    const summary = output().slice(output().indexOf('5. Summary'));
+    const html = readFileSync(result.reportFile, 'utf8');
+    const tile = (name: string) => Number(new RegExp(`<li>${name}<strong>([^<]+)</strong>`).exec(html)?.[1]);
+    const applied = Number(/Actions applied:\s+(\d+)/.exec(summary)![1]);
+    const awaiting = Number(/Awaiting approval:\s+(\d+) request/.exec(summary)![1]);
+
+    // Act
+    const history = JSON.parse((await runTrimtab(dir, ['history', '--sandbox', '--output', 'json'])).stdout) as Array<{ status: string }>;
+    const scan = JSON.parse((await runTrimtab(dir, ['scan', '--sandbox', '--output', 'json'])).stdout) as { summary: { estimatedMonthlySavingsUsd: number } };
+
+    // Assess: actions applied and awaiting agree everywhere
+    expect(applied).toBeGreaterThan(50);
+    expect(tile('Actions applied')).toBe(applied);
+    expect(history.filter((a) => a.status === 'verified' || a.status === 'applied')).toHaveLength(applied);
+    expect(awaiting).toBe(0);
+    expect(tile('Awaiting approval')).toBe(0);
+    expect(html.match(/<tr><td><code>act-/g)).toHaveLength(result.actions.length);
+    // The waste after is what a scan of the sandbox sees now; the reconciliation's terms add up to it
+    const money = (text: string) => Number(text.replace(/[$,]/g, ''));
+    const [, before, after] = /Est\. monthly waste:  before (\$[\d,.]+), after (\$[\d,.]+):/.exec(summary)!;
+    expect(money(after)).toBe(scan.summary.estimatedMonthlySavingsUsd);
+    const resolved = money(/− (\$[\d,.]+) of \d+ findings? the changes resolved/.exec(summary)![1]);
+    const appeared = money(/\+ (\$[\d,.]+) of \d+ findings? that appeared/.exec(summary)?.[1] ?? '0');
+    const moved = /([−+]) (\$[\d,.]+) as the other estimates moved/.exec(summary);
+    const changed = moved ? (moved[1] === '−' ? -1 : 1) * money(moved[2]) : 0;
+    expect(Math.round((money(before) - resolved + appeared + changed) * 100) / 100).toBe(money(after));
+    // Money is written one way: two decimals, the sign before the dollar
+    expect(output()).not.toMatch(/\$-|\$\d+\.\d(?!\d)/);
+    expect(html).not.toMatch(/\$-/);
   });
 
   it('stops every server it started: nothing listens on their ports afterwards', async () => {

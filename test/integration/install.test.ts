@@ -48,7 +48,8 @@ describe('npm pack and npm install -g', () => {
 
     // Assess
     const outside = paths.filter((p) => !p.startsWith('dist/cli/') && !p.startsWith('events/'));
-    expect(outside).toEqual(['README.md', 'lib/cli/private-dir.mjs', 'lib/cli/trimtab.mjs', 'package.json', 'trimtab.yml']);
+    // LICENSE: the Apache-2.0 text package.json names (npm packs it whatever `files` says).
+    expect(outside).toEqual(['LICENSE', 'README.md', 'lib/cli/private-dir.mjs', 'lib/cli/trimtab.mjs', 'package.json', 'trimtab.yml']);
     expect(paths.filter((p) => p.startsWith('events/'))).toEqual(['events/ATTRIBUTION.md', 'events/alarm-asg-low-cpu-acme-web.json', 'events/schedule-daily.json']);
     expect(paths).toContain('dist/cli/main.mjs');
     expect(paths).toContain('dist/cli/sdk.cjs');

@@ -151,6 +151,15 @@ export function desiredRules(
   return { rules, skipped, savings: { monthlyUsd: usd(monthly), basis } };
 }
 
+/** What an undo of these rules cannot bring back: S3 acts on a lifecycle rule as soon as it is in place. */
+export function lifecycleUndoLimits(rules: LifecycleRule[]): string {
+  const lost: string[] = [];
+  if (rules.some((r) => r.NoncurrentVersionExpiration)) lost.push('noncurrent versions S3 already expired are deleted for good');
+  if (rules.some((r) => r.AbortIncompleteMultipartUpload)) lost.push('multipart uploads S3 already aborted are gone (their parts deleted)');
+  if (rules.some((r) => r.Transitions?.length)) lost.push('objects already moved to another storage class stay there (moving them back is a copy, and the class may charge for early deletion and retrieval)');
+  return lost.length ? `it cannot bring back what the rules already did: ${lost.join('; ')}.` : 'nothing the rules did needs bringing back.';
+}
+
 const optionsSchema = z.object({
   /** Which rules to write; by default the one the finding's detector calls for. */
   rules: z.array(z.enum(RULE_KINDS)).min(1).optional(),
@@ -172,6 +181,8 @@ export const addLifecycleRules: Remediator<LifecycleParams, LifecycleOptions> = 
   permissions: ['s3:GetLifecycleConfiguration', 's3:PutLifecycleConfiguration'],
   defaultMode: 'dry-run',
   undoable: 'yes',
+  // Each policy's rules have their own ids and are merged with the others (mergeRules).
+  composes: true,
 
   plan(finding: Finding, options, { prices }): PlanResult<LifecycleParams> {
     const snap = finding.before as BucketSnapshot;
@@ -191,7 +202,7 @@ export const addLifecycleRules: Remediator<LifecycleParams, LifecycleOptions> = 
         `Add lifecycle rule${result.rules.length > 1 ? 's' : ''} ${result.rules.map((r) => r.ID).join(', ')} to s3://${finding.resource.id} ` +
         `(${kept} rule${kept === 1 ? '' : 's'} by others kept as they are, in order)${result.skipped.length ? `; not added: ${result.skipped.join('; ')}` : ''}.`,
       params: { bucket: finding.resource.id, rules: result.rules },
-      undo: before ? `Restore the previous ${existing.length}-rule lifecycle configuration exactly.` : 'Delete the lifecycle configuration (the bucket had none).',
+      undo: `${before ? `Restore the previous ${existing.length}-rule lifecycle configuration exactly` : 'Delete the lifecycle configuration (the bucket had none)'}; ${lifecycleUndoLimits(result.rules)}`,
       savings: result.savings,
     };
   },

@@ -54,9 +54,9 @@ describe('approvalRequestEmail by benefit', () => {
 
     // Assess
     const text = email.text;
-    expect(text).toContain('By benefit: Cost: 2 changes, est. $50/month; Cost and performance: 1 change, est. $12.5/month; Performance: 1 change (removes a risk; saves nothing).');
-    const cost = text.indexOf('Cost: 2 changes, est. $50/month:');
-    const both = text.indexOf('Cost and performance: 1 change, est. $12.5/month:');
+    expect(text).toContain('By benefit: Cost: 2 changes, est. $50.00/month; Cost and performance: 1 change, est. $12.50/month; Performance: 1 change (removes a risk; saves nothing).');
+    const cost = text.indexOf('Cost: 2 changes, est. $50.00/month:');
+    const both = text.indexOf('Cost and performance: 1 change, est. $12.50/month:');
     const perf = text.indexOf('Performance: 1 change (removes a risk; saves nothing):');
     expect(cost).toBeGreaterThan(-1);
     expect(cost).toBeLessThan(both);
@@ -64,7 +64,7 @@ describe('approvalRequestEmail by benefit', () => {
     expect(text.indexOf('idle-batch')).toBeLessThan(both);
     expect(text.indexOf('hot-web')).toBeGreaterThan(perf);
     expect(text).toContain('   Risk removed: CPU above 90 % for 31 % of hours');
-    expect(email.subject).toContain('(est. $62.5/month; 2 remove a performance risk)');
+    expect(email.subject).toContain('(est. $62.50/month; 2 remove a performance risk)');
     expect(email.html).toContain('<tr data-benefit="performance"><th colspan="3"');
     expect(email.html).toContain('Risk removed: CPU above 90 % for 31 % of hours');
   });
@@ -76,7 +76,7 @@ describe('approvalRequestEmail by benefit', () => {
     // Assess
     expect(email.text).not.toContain('By benefit');
     expect(email.html).not.toContain('data-benefit');
-    expect(email.subject).toContain('(est. $50/month) —');
+    expect(email.subject).toContain('(est. $50.00/month) —');
   });
 });
 
@@ -98,8 +98,8 @@ describe('the approval page by benefit', () => {
     const body = response.body;
     const headings = [...body.matchAll(/<h2 class="benefit" data-benefit="([a-z]+)">([^<]+)<\/h2>/g)].map((m) => [m[1], m[2]]);
     expect(headings).toEqual([
-      ['cost', 'Cost: 2 changes, est. $50/month'],
-      ['both', 'Cost and performance: 1 change, est. $12.5/month'],
+      ['cost', 'Cost: 2 changes, est. $50.00/month'],
+      ['both', 'Cost and performance: 1 change, est. $12.50/month'],
       ['performance', 'Performance: 1 change (removes a risk; saves nothing)'],
     ]);
     expect(body.indexOf('hot-web')).toBeGreaterThan(body.indexOf('data-benefit="performance"'));

@@ -43,11 +43,11 @@ describe('approvalRequestEmail', () => {
     const email = approvalRequestEmail(record(), 'oncall@example.com', links);
 
     expect(email.to).toEqual(['oncall@example.com']);
-    expect(email.subject).toBe('trimtab asks to approve: delete-snapshot on 2 resources (est. $10.5/month) — snapshots-old');
+    expect(email.subject).toBe('trimtab asks to approve: delete-snapshot on 2 resources (est. $10.50/month) — snapshots-old');
     for (const part of [email.text, email.html]) {
       expect(part).toContain('snap-0001');
       expect(part).toContain('Delete snapshot snap-0001.');
-      expect(part).toContain('$10.5');
+      expect(part).toContain('$10.50');
       expect(part).toContain('ageDays: 400');
       expect(part).toContain('Restore it from the Recycle Bin within 7 days.');
       expect(part).toContain('t=APPROVE');

@@ -68,7 +68,7 @@ describe('policy validation', () => {
   });
 
   it('reports a missing file clearly', () => {
-    expect(() => loadPolicies('does-not-exist.yml')).toThrow(/does-not-exist\.yml is not a valid trimtab policy file:\n {2}- cannot read the file: ENOENT/);
+    expect(() => loadPolicies('does-not-exist.yml')).toThrow(/does-not-exist\.yml is not a valid trimtab policy file:\n {2}- no such file \(.*does-not-exist\.yml\)\. Pass the policy file with -p <file>, or write a starter with 'trimtab init'\./);
   });
 });
 

@@ -127,14 +127,12 @@ describe('the HTML report', () => {
 
     const { findings: distinct, overlapping } = distinctFindings(findings);
 
-    expect(overlapping).toBe(1);
-    expect(distinct.map((f) => [f.policy, f.savings.monthlyUsd])).toEqual([
-      ['alarm', 210],
-      ['other', 5],
-    ]);
+    // One change per resource per run: raise-target on the same group is an alternative, not an addition.
+    expect(overlapping).toBe(2);
+    expect(distinct.map((f) => [f.policy, f.savings.monthlyUsd])).toEqual([['alarm', 210]]);
     const html = renderHtmlReport(result(findings), { account: '1', regions: ['us-east-1'], generatedAt: new Date(0), command: 'scan' });
-    expect(html).toContain('<strong>$215.00/mo</strong>');
-    expect(html).toContain('1 overlapping estimate');
+    expect(html).toContain('<strong>$210.00/mo</strong>');
+    expect(html).toContain('2 overlapping estimates');
   });
 
   it('draws one SVG bar per entry, the largest full width', () => {
