@@ -297,6 +297,8 @@ async function waitingApprovals(ctx: DemoContext): Promise<ApprovalRecord[]> {
   return records.filter((r, i): r is ApprovalRecord => r?.status === 'waiting' && Boolean(issued[i]));
 }
 
+const emailFor = (ctx: DemoContext, approvalId: string) => ctx.stack.mail.emails.find((e) => e.text.includes(`Approval id: ${approvalId}.`));
+
 // ───────────────────────── 4. the click ─────────────────────────
 
 async function decide(ctx: DemoContext) {
