@@ -28,6 +28,7 @@ import { RunMetrics } from '../lambda/metrics.ts';
 import { logger } from '../lambda/powertools.ts';
 import { policiesForSchedule, runSweep } from '../lambda/sweep.ts';
 import { runAlarmTrigger } from '../lambda/triggers.ts';
+import '../resources/index.ts'; // the resource modules: the policy schema is composed from their registries
 import { loadPolicies, type Policy, type PolicySet } from '../policy/load.ts';
 import { renderHtmlReport } from '../report/html.ts';
 import { resetSandbox } from '../sandbox/index.ts';
