@@ -346,6 +346,12 @@ export interface LocalApprovalStack {
   requester: WorkflowApprovalRequester;
   /** The links each execution's "Ask the approvers" issued, by approval id (what the demo's --approve-all follows). */
   links: Map<string, IssuedLinks[]>;
+  /**
+   * Resolves with the links once "Ask the approvers" has issued them, or with undefined when the
+   * execution ends (or is unknown) without issuing any. The record says `waiting` before the emails
+   * go out, so whoever follows the links waits for this event, not for the status.
+   */
+  linksIssued(approvalId: string): Promise<IssuedLinks[] | undefined>;
   stop(): Promise<void>;
 }
 
@@ -357,6 +363,12 @@ export async function startLocalApprovalStack(options: LocalApprovalStackOptions
   const mail = new LocalMailbox(ses);
   const tasks = new LocalTaskSender();
   const links = new Map<string, IssuedLinks[]>();
+  const linkWaiters = new Map<string, Array<(issued: IssuedLinks[]) => void>>();
+  const onLinksIssued = (id: string, issued: IssuedLinks[]) => {
+    links.set(id, issued);
+    for (const resolve of linkWaiters.get(id) ?? []) resolve(issued);
+    linkWaiters.delete(id);
+  };
   const log = options.log ?? (() => {});
   const pageServer = robustServer(async (req, res) => {
     const read = req.method === 'POST' ? await readBody(req, MAX_BODY_BYTES) : ({ kind: 'ok', body: '' } as const);
@@ -384,7 +396,7 @@ export async function startLocalApprovalStack(options: LocalApprovalStackOptions
     throw error;
   });
   const workflow = new LocalWorkflow(
-    { store, mailer: mail, secret: async () => secret, baseUrl: approvalBaseUrl, now, engine: options.engine, currentPolicies: options.currentPolicies, onLinksIssued: (id, issued) => links.set(id, issued) },
+    { store, mailer: mail, secret: async () => secret, baseUrl: approvalBaseUrl, now, engine: options.engine, currentPolicies: options.currentPolicies, onLinksIssued },
     tasks,
     options.workflow ?? { pollMs: 250 },
   );
@@ -397,6 +409,17 @@ export async function startLocalApprovalStack(options: LocalApprovalStackOptions
     tasks,
     requester: new WorkflowApprovalRequester(store, workflow, now),
     links,
+    linksIssued(approvalId) {
+      const known = links.get(approvalId);
+      const execution = workflow.executions.get(approvalId);
+      if (known || !execution) return Promise.resolve(known);
+      const issued = new Promise<IssuedLinks[]>((resolve) => linkWaiters.set(approvalId, [...(linkWaiters.get(approvalId) ?? []), resolve]));
+      const ended = execution.result.then(
+        () => links.get(approvalId),
+        () => links.get(approvalId),
+      );
+      return Promise.race([issued, ended]);
+    },
     async stop() {
       workflow.stop();
       await Promise.all([ses.close(), close(pageServer)]);

@@ -17,6 +17,7 @@ import { MemoryActionStore } from '../audit/store.ts';
 import type { LambdaDeps } from '../lambda/deps.ts';
 import { RunMetrics } from '../lambda/metrics.ts';
 import { runAlarmTrigger } from '../lambda/triggers.ts';
+import '../resources/index.ts'; // the resource modules: the policy schema is composed from their registries
 import { parsePolicies } from '../policy/load.ts';
 import { seededSandbox } from '../sandbox/index.ts';
 import { memoryPersistence } from '../triggers/idempotency.ts';

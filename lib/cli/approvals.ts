@@ -18,6 +18,7 @@ import { DynamoApprovalStore, FileApprovalStore, type ApprovalDecision, type App
 import { decide, SfnTaskSender, type TaskSender } from '../approval/workflow.ts';
 import { usd } from '../savings/prices.ts';
 import { TrimtabError } from '../util/errors.ts';
+import '../resources/index.ts'; // the resource modules: the policy schema is composed from their registries
 import { DEFAULT_POLICY_FILE, loadPolicies } from '../policy/load.ts';
 import { createEnvironment, sandboxHistoryFile, useSandbox } from './env.ts';
 import { JsonlActionStore } from '../audit/store.ts';

@@ -30,6 +30,7 @@ import { RunMetrics } from '../lambda/metrics.ts';
 import { logger } from '../lambda/powertools.ts';
 import { policiesForSchedule, runSweep } from '../lambda/sweep.ts';
 import { runAlarmTrigger } from '../lambda/triggers.ts';
+import '../resources/index.ts'; // the resource modules: the policy schema is composed from their registries
 import { loadPolicies, type Policy, type PolicySet } from '../policy/load.ts';
 import { renderHtmlReport } from '../report/html.ts';
 import { resetSandbox } from '../sandbox/index.ts';
@@ -347,18 +348,16 @@ async function approvalEmails(ctx: DemoContext) {
   );
 }
 
-/** Approvals whose execution has emailed the approvers (the executions run concurrently). */
+/**
+ * Approvals whose execution has emailed the approvers (the executions run concurrently). Waits for
+ * each execution's "links issued" event (or its end), not for a status and a wall-clock deadline:
+ * `waiting` is written before the emails go out, and a busy machine can take longer than any deadline.
+ */
 async function waitingApprovals(ctx: DemoContext): Promise<ApprovalRecord[]> {
   const ids = [...ctx.stack.workflow.executions.keys()];
-  // Local servers on a busy machine can take a while; a request that never settles ends the wait after 2 minutes.
-  const deadline = Date.now() + 120_000;
-  for (;;) {
-    const records = (await Promise.all(ids.map((id) => ctx.stack.store.get(id)))).filter((r): r is ApprovalRecord => Boolean(r));
-    // `waiting` is set before the emails go out through SES: settled once the approvers are recorded as notified.
-    const settled = records.every((r) => !['requested', 'recorded'].includes(r.status) && (r.status !== 'waiting' || Boolean(r.notified?.length)));
-    if (settled || Date.now() > deadline) return records.filter((r) => r.status === 'waiting');
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  const issued = await Promise.all(ids.map((id) => ctx.stack.linksIssued(id)));
+  const records = await Promise.all(ids.map((id) => ctx.stack.store.get(id)));
+  return records.filter((r, i): r is ApprovalRecord => r?.status === 'waiting' && Boolean(issued[i]));
 }
 
 const emailFor = (ctx: DemoContext, approvalId: string) => ctx.stack.mail.emails.find((e) => e.text.includes(`Approval id: ${approvalId}.`));
@@ -431,9 +430,10 @@ async function untilFirst(allEnded: Promise<unknown>, input: NodeJS.ReadableStre
  * resource-supplied strings, and must not be able to steer where approve-all goes.
  */
 export async function approveThroughLink(ctx: Pick<DemoContext, 'stack' | 'print'>, approvalId: string): Promise<boolean> {
+  // "Ask the approvers" writes `waiting` before it sends the emails: wait for the links it issues.
+  const issued = (await ctx.stack.linksIssued(approvalId))?.[0];
   const record = await ctx.stack.store.get(approvalId);
   if (record?.status !== 'waiting') return false;
-  const issued = ctx.stack.links.get(approvalId)?.[0];
   if (!issued) throw new Error(`No approval links were issued for ${approvalId}`);
   const link = issued.approve;
   const page = await fetch(link);

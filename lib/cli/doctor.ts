@@ -12,6 +12,7 @@ import { invokedAs } from './invoked.ts';
 import { endpointOf, isNetworkError } from './network.ts';
 import { AwsClients } from '../aws/clients.ts';
 import { statementsFor } from '../deploy/iam.ts';
+import '../resources/index.ts'; // the resource modules: the policy schema is composed from their registries
 import { loadPolicies, type PolicySet } from '../policy/load.ts';
 import { openSandbox, SANDBOX_ACCOUNT, SANDBOX_REGION } from '../sandbox/index.ts';
 import { awsErrorName, errorMessage } from '../util/errors.ts';

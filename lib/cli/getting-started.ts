@@ -7,6 +7,7 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { invokedAs } from './invoked.ts';
 import { Option, type Command } from 'commander';
+import '../resources/index.ts'; // the resource modules: the policy schema is composed from their registries
 import { DEFAULT_POLICY_FILE } from '../policy/load.ts';
 import { TrimtabError } from '../util/errors.ts';
 import { registerResourceCommands } from './resources.ts';

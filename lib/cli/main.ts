@@ -10,6 +10,7 @@ import { JsonlActionStore, type ActionStore } from '../audit/store.ts';
 import { runPolicies, type FindingResult, type Progress, type RunResult } from '../engine/run.ts';
 import { undoAction } from '../engine/undo.ts';
 import { unevaluatedLine } from '../engine/partial.ts';
+import '../resources/index.ts'; // the resource modules: the policy schema is composed from their registries
 import { DEFAULT_POLICY_FILE, loadPolicies } from '../policy/load.ts';
 import { policyJsonSchema } from '../policy/schema.ts';
 import { resetSandbox } from '../sandbox/index.ts';

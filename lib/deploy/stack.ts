@@ -2,6 +2,7 @@
  * What serverless.yml generates from trimtab.yml at package time (through the variable
  * resolver in serverless-vars.cjs): the sweep's schedule rules and each function's IAM.
  */
+import '../resources/index.ts'; // the resource modules: the policy schema is composed from their registries
 import { loadPolicies, type Policy } from '../policy/load.ts';
 import { auditDashboardBody, auditIamStatements } from './audit-stack.ts';
 import { actionsFor, statementsFor, type IamStatement } from './iam.ts';

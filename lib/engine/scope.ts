@@ -2,8 +2,10 @@
 import type { Scope } from '../policy/load.ts';
 import type { ResourceRef } from './types.ts';
 
-/** Tag that keeps trimtab's hands off a resource, whatever the policy says. */
-export const SKIP_TAG = 'trimtab:skip';
+import { SKIP_TAG } from '../resources/protection.ts';
+
+/** Tag that keeps trimtab's hands off a resource, whatever the policy says (its home: lib/resources/protection.ts). */
+export { SKIP_TAG };
 
 const globToRegExp = (glob: string) => new RegExp(`^${glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
 

@@ -10,6 +10,7 @@
 import { AwsClients } from '../aws/clients.ts';
 import { MemoryActionStore } from '../audit/store.ts';
 import type { EngineDeps } from '../engine/run.ts';
+import '../resources/index.ts'; // the resource modules: the policy schema is composed from their registries
 import { parsePolicies, type Policy } from '../policy/load.ts';
 import { Sandbox, SANDBOX_ACCOUNT, type SandboxOptions } from '../sandbox/sandbox.ts';
 import { SANDBOX_SERVICES } from '../sandbox/services/index.ts';

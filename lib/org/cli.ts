@@ -8,6 +8,7 @@ import { writeFileSync } from 'node:fs';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import type { Command } from 'commander';
 import { AwsClients } from '../aws/clients.ts';
+import '../resources/index.ts'; // the resource modules: the policy schema is composed from their registries
 import { DEFAULT_POLICY_FILE, loadPolicies, type PolicySet } from '../policy/load.ts';
 import { TrimtabError, errorMessage } from '../util/errors.ts';
 import { organizationSchema } from './config.ts';

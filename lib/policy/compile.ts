@@ -7,6 +7,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { COMPILED_POLICY_FILE, compilePolicySet, type CompiledPolicies } from './compiled.ts';
+import '../resources/index.ts'; // the resource modules: the policy schema is composed from their registries
 import { DEFAULT_POLICY_FILE, loadPolicies } from './load.ts';
 
 /** Validates `source` and writes its compiled form to `target`. */

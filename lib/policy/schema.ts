@@ -3,15 +3,20 @@
  * variant whose `detector` and `action` are unions of its registered detectors and
  * remediators. Unknown keys are errors that name the key, suggest the nearest valid one and
  * list them all.
+ *
+ * The schema reads the registries it is handed, and does not load the resource modules itself
+ * (the modules sit above the engine, which reads policies: loading them here made one import
+ * cycle of the whole house). Whoever validates a policy file imports lib/resources/index.ts
+ * first: the CLI, lib/policy/compile.ts, lib/lambda/bundle.ts, the bench and org entries.
  */
 import * as z from 'zod'; // namespace import: lets esbuild drop unused zod (locales, JSON Schema) from Lambda bundles
 import { isKnownRegion, unknownRegionMessage } from '../aws/regions.ts';
-import '../resources/index.ts';
 import { detectors, remediators, resourceTypes } from '../resources/registry.ts';
 import { alarmCreateSchema } from '../triggers/alarm-spec.ts';
 import { patternProblems } from '../triggers/pattern.ts';
 import { organizationSchema } from '../org/config.ts';
 import { closest } from '../util/closest.ts';
+import { TrimtabError } from '../util/errors.ts';
 
 export { closest } from '../util/closest.ts';
 
@@ -136,8 +141,10 @@ function policyVariants() {
 }
 
 export function buildPolicySchema() {
-  const variants = policyVariants();
   const valid = resourceTypes.ids();
+  // An entry point that forgot the modules would reject every policy as an unknown resource: say why instead.
+  if (valid.length === 0) throw new TrimtabError("No resource modules are registered, so no policy can be validated: import 'lib/resources/index.ts' before loading policies.");
+  const variants = policyVariants();
   return z.discriminatedUnion('resource', variants as any, {
     error: (issue) => {
       const resource = (issue.input as { resource?: unknown } | undefined)?.resource;

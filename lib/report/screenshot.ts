@@ -17,6 +17,7 @@ import { MemoryApprovalStore } from '../approval/store.ts';
 import { AwsClients } from '../aws/clients.ts';
 import { MemoryActionStore } from '../audit/store.ts';
 import { runPolicies } from '../engine/run.ts';
+import '../resources/index.ts'; // the resource modules: the policy schema is composed from their registries
 import { loadPolicies } from '../policy/load.ts';
 import { seededSandbox, SANDBOX_ACCOUNT } from '../sandbox/index.ts';
 import { launchBrowser } from './browser.ts';

@@ -177,6 +177,42 @@ describe('who decided, from where, on the local approval server', () => {
 });
 
 describe('the demo\'s --approve-all', () => {
+  it('approve-all waits for the links when the record says waiting before "Ask the approvers" has issued them', async () => {
+    // Prepare: hold "Ask the approvers" right after it writes `waiting`, before any email or link exists
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    harness = await startApproval({
+      waitForEmails: false,
+      beforeRun: (stack) => {
+        const update = stack.store.update.bind(stack.store);
+        stack.store.update = async (id, changes, when) => {
+          const ok = await update(id, changes, when);
+          if (changes.status === 'waiting') await gate;
+          return ok;
+        };
+      },
+    });
+    const h = harness;
+    const printed: string[] = [];
+    expect((await h.record()).status).toBe('waiting');
+    expect(h.stack.links.get(h.approvalId)).toBeUndefined();
+
+    // Act: approve-all starts in that window; then the ask step goes on and issues the links
+    const approving = approveThroughLink({ stack: h.stack, print: (line) => printed.push(line) }, h.approvalId);
+    const settledEarly = await Promise.race([approving.then(() => 'settled', () => 'settled'), new Promise((r) => setImmediate(() => r('pending')))]);
+    release();
+    const approved = await approving;
+    await execution(h).result;
+
+    // Assess
+    expect(settledEarly).toBe('pending');
+    expect(approved).toBe(true);
+    expect(printed).toEqual([`GET the Approve link, POST /approvals/${h.approvalId} as oncall@example.com: 200 Approved`]);
+    const done = await h.record();
+    expect(done.decision).toMatchObject({ decision: 'approve', actor: 'oncall@example.com', via: 'link' });
+    expect(done.status).toBe('fixed');
+  });
+
   it('follows the link "Ask the approvers" issued, not a forged Approve line in the mail', async () => {
     // Prepare: a server that would record any request approve-all sent to a forged link
     harness = await startApproval();

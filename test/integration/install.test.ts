@@ -24,24 +24,30 @@ let cwd: string;
 let packed: { filename: string; files: { path: string }[]; size: number };
 let bin: string;
 
-const trimtab = (...args: string[]) => exec(bin, args, { cwd, env: { ...cleanEnv, AWS_EC2_METADATA_DISABLED: 'true' }, timeout: 90_000 });
+// Child processes run as fast as the machine lets them: the demo takes about 10 s idle and 90 s at a
+// load average of 17. Each command gets its own kill timeout, and each test a budget above it, so a
+// busy machine makes the tests slow, never red, and a hung command fails with its own message.
+const COMMAND_MS = 300_000;
+const TEST_MS = COMMAND_MS + 30_000;
+const trimtab = (...args: string[]) => exec(bin, args, { cwd, env: { ...cleanEnv, AWS_EC2_METADATA_DISABLED: 'true' }, timeout: COMMAND_MS });
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'trimtab-install-'));
   prefix = join(dir, 'prefix');
   cwd = join(dir, 'somewhere-else');
   mkdirSync(cwd);
-  const { stdout } = await exec('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', dir], { env: cleanEnv, cwd: resolve('.') });
+  const { stdout } = await exec('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', dir], { env: cleanEnv, cwd: resolve('.'), timeout: COMMAND_MS });
   packed = (JSON.parse(stdout) as (typeof packed)[])[0];
-  await exec('npm', ['install', '-g', '--prefix', prefix, '--prefer-offline', '--no-audit', '--no-fund', join(dir, packed.filename)], { env: cleanEnv, cwd: dir, timeout: 60_000 });
+  await exec('npm', ['install', '-g', '--prefix', prefix, '--prefer-offline', '--no-audit', '--no-fund', join(dir, packed.filename)], { env: cleanEnv, cwd: dir, timeout: COMMAND_MS });
   bin = join(prefix, 'bin', 'trimtab');
-}, 120_000);
+}, 2 * COMMAND_MS + 30_000); // npm pack, then npm install
+
 
 afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-describe('npm pack and npm install -g', () => {
+describe('npm pack and npm install -g', { timeout: TEST_MS }, () => {
   it('packs the launcher, the bundle, the default policies and the demo events, and nothing else', () => {
     // Act
     const paths = packed.files.map((f) => f.path).sort();

@@ -37,7 +37,7 @@ import {
 } from '@aws-sdk/client-ec2';
 import * as z from 'zod'; // namespace import: lets esbuild drop unused zod (locales, JSON Schema) from Lambda bundles
 import { computeOptimizerPermissions } from '../../compute-optimizer/recommendations.ts';
-import { SKIP_TAG } from '../../engine/scope.ts';
+import { SKIP_TAG } from '../protection.ts';
 import type { Detection, Detector, RegionContext, Remediator } from '../../engine/types.ts';
 import { instanceTypeInfo } from '../../savings/ec2-instance-types.ts';
 import { usd } from '../../savings/prices.ts';

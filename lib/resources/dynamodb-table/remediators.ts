@@ -21,7 +21,7 @@ import {
 } from '@aws-sdk/client-application-auto-scaling';
 import { DynamoDBClient, UpdateTableCommand } from '@aws-sdk/client-dynamodb';
 import * as z from 'zod';
-import { SKIP_TAG } from '../../engine/scope.ts';
+import { SKIP_TAG } from '../protection.ts';
 import type { Finding, RegionContext, Remediator } from '../../engine/types.ts';
 import { usd } from '../../savings/prices.ts';
 import { ProtectedResourceError, UndoRefusedError, awsErrorName, errorMessage } from '../../util/errors.ts';

@@ -26,7 +26,7 @@ import {
   RestoreSnapshotTierCommand,
 } from '@aws-sdk/client-ec2';
 import * as z from 'zod'; // namespace import: lets esbuild drop unused zod (locales, JSON Schema) from Lambda bundles
-import { SKIP_TAG } from '../../engine/scope.ts';
+import { SKIP_TAG } from '../protection.ts';
 import type { Remediator, RegionContext } from '../../engine/types.ts';
 import { usd } from '../../savings/prices.ts';
 import { ProtectedResourceError, UndoRefusedError, awsErrorName, errorMessage } from '../../util/errors.ts';

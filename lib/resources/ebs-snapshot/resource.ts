@@ -21,7 +21,7 @@ import type { RegionContext, ResourceType } from '../../engine/types.ts';
 import { GIB } from '../../savings/prices.ts';
 import { batches } from '../../util/async.ts';
 import { DescribeSnapshotAttributeCommand } from '@aws-sdk/client-ec2';
-import { SKIP_TAG } from '../../engine/scope.ts';
+import { SKIP_TAG } from '../protection.ts';
 import { awsErrorName } from '../../util/errors.ts';
 import { forgetRecycleBinRules, readRecycleBinRules, type RecycleBinRules } from './recycle-bin.ts';
 

@@ -6,7 +6,7 @@
 import { CloudWatchClient, paginateGetMetricData, type MetricDataQuery } from '@aws-sdk/client-cloudwatch';
 import type { RegionContext } from '../../engine/types.ts';
 import { batches } from '../../util/async.ts';
-import type { EbsVolume } from './resource.ts';
+import type { EbsVolume } from './volume.ts';
 
 const HOUR_MS = 3_600_000;
 const MIB = 1024 * 1024;

@@ -23,7 +23,7 @@ import { DescribeVolumesModificationsCommand, EC2Client, ModifyVolumeCommand } f
 import * as z from 'zod';
 import { retryTransient } from '../../aws/consistency.ts';
 import { computeOptimizerPermissions } from '../../compute-optimizer/recommendations.ts';
-import { SKIP_TAG } from '../../engine/scope.ts';
+import { SKIP_TAG } from '../protection.ts';
 import type { ActionRecord, Detection, Detector, Finding, RegionContext, Remediator } from '../../engine/types.ts';
 import { usd, type PriceTable } from '../../savings/prices.ts';
 import { ProtectedResourceError, UndoRefusedError, awsErrorName, errorMessage } from '../../util/errors.ts';

@@ -34,7 +34,7 @@ import {
   type VolumeType,
 } from '@aws-sdk/client-ec2';
 import * as z from 'zod'; // namespace import: lets esbuild drop unused zod (locales, JSON Schema) from Lambda bundles
-import { SKIP_TAG } from '../../engine/scope.ts';
+import { SKIP_TAG } from '../protection.ts';
 import type { ActionRecord, Remediator, RegionContext } from '../../engine/types.ts';
 import { retryTransient } from '../../aws/consistency.ts';
 import { usd } from '../../savings/prices.ts';

@@ -14,31 +14,9 @@ import type { RegionContext, ResourceType } from '../../engine/types.ts';
 import { enrichmentRead, needsStartingWith } from '../../engine/partial.ts';
 import { batches } from '../../util/async.ts';
 import { withIoUsage } from './io-usage.ts';
+import type { EbsVolume } from './volume.ts';
 
-export interface EbsVolume {
-  id: string;
-  sizeGb: number;
-  volumeType: string;
-  iops?: number;
-  throughput?: number;
-  state: string;
-  availabilityZone: string;
-  /** Milliseconds since the epoch. */
-  createTime: number;
-  snapshotId?: string;
-  attachedTo: string[];
-  multiAttach: boolean;
-  encrypted: boolean;
-  kmsKeyId?: string;
-  tags: Record<string, string>;
-  /**
-   * Set by enrich for unattached volumes when a detector asked for `io-history:<days>`: the
-   * last day (ms) with an EBS metric in the window, or null when there was none.
-   */
-  lastMetricAt?: number | null;
-  /** The window the history covers, days. */
-  historyDays?: number;
-}
+export type { EbsVolume } from './volume.ts';
 
 export interface VolumeModification {
   state: string;

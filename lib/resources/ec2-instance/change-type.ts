@@ -18,7 +18,7 @@
  */
 import { DescribeInstanceStatusCommand, EC2Client, paginateDescribeInstanceTypes, ModifyInstanceAttributeCommand, StartInstancesCommand, StopInstancesCommand, type InstanceTypeInfo as AwsTypeInfo } from '@aws-sdk/client-ec2';
 import * as z from 'zod';
-import { SKIP_TAG } from '../../engine/scope.ts';
+import { SKIP_TAG } from '../protection.ts';
 import type { AppliedChange, ApplyEnv, RegionContext, Remediator, StepProgress } from '../../engine/types.ts';
 import { usd } from '../../savings/prices.ts';
 import { ProtectedResourceError, TrimtabError, UndoRefusedError, awsErrorName, errorMessage } from '../../util/errors.ts';

@@ -10,7 +10,7 @@
  */
 import { AllocateAddressCommand, DescribeAddressesCommand, EC2Client, ReleaseAddressCommand } from '@aws-sdk/client-ec2';
 import * as z from 'zod'; // namespace import: lets esbuild drop unused zod (locales, JSON Schema) from Lambda bundles
-import { SKIP_TAG } from '../../engine/scope.ts';
+import { SKIP_TAG } from '../protection.ts';
 import type { Remediator } from '../../engine/types.ts';
 import { ProtectedResourceError, UndoRefusedError, awsErrorName, errorMessage } from '../../util/errors.ts';
 import type { EipBefore } from './detectors.ts';

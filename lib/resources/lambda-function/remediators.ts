@@ -20,7 +20,7 @@
  */
 import { GetFunctionConfigurationCommand, LambdaClient, ListTagsCommand, UpdateFunctionConfigurationCommand, type FunctionConfiguration } from '@aws-sdk/client-lambda';
 import * as z from 'zod';
-import { SKIP_TAG } from '../../engine/scope.ts';
+import { SKIP_TAG } from '../protection.ts';
 import type { ActionRecord, Remediator, RegionContext } from '../../engine/types.ts';
 import { ProtectedResourceError, UndoRefusedError, awsErrorName, errorMessage } from '../../util/errors.ts';
 import { aliasSummary, ownFunction, type MemoryBefore } from './detectors.ts';

@@ -6,7 +6,7 @@
  */
 import { CloudWatchLogsClient, DeleteRetentionPolicyCommand, ListTagsForResourceCommand, PutRetentionPolicyCommand } from '@aws-sdk/client-cloudwatch-logs';
 import * as z from 'zod'; // namespace import: lets esbuild drop unused zod (locales, JSON Schema) from Lambda bundles
-import { SKIP_TAG } from '../../engine/scope.ts';
+import { SKIP_TAG } from '../protection.ts';
 import type { Remediator } from '../../engine/types.ts';
 import { usd } from '../../savings/prices.ts';
 import { ProtectedResourceError, UndoRefusedError, awsErrorName } from '../../util/errors.ts';

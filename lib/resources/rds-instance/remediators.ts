@@ -45,7 +45,7 @@ import {
 } from '@aws-sdk/client-rds';
 import * as z from 'zod';
 import { retryTransient } from '../../aws/consistency.ts';
-import { SKIP_TAG } from '../../engine/scope.ts';
+import { SKIP_TAG } from '../protection.ts';
 import type { Finding, Remediator } from '../../engine/types.ts';
 import { usd } from '../../savings/prices.ts';
 import type { Clock } from '../../util/clock.ts';

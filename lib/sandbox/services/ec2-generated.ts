@@ -9,7 +9,7 @@
  * back. Listings walk the generated indices first, then the explicit snapshots; the NextToken
  * carries the position (opaque to the caller, as in EC2).
  */
-import type { SandboxSnapshot } from './ec2.ts';
+import type { SandboxSnapshot } from './ec2-snapshot.ts';
 
 export interface GeneratedSnapshots {
   count: number;
