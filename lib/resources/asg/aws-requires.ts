@@ -183,4 +183,15 @@ export const awsRequires: AwsRequirement[] = [
     test: { file: 'test/integration/capacity.test.ts', name: 'raises MaxSize through UpdateAutoScalingGroup only, verifies, and undo restores it' },
     reviewed: `${R}added by the reviewer (no row covered this write); agrees on bounds and shrink; open (minor): the EC2 vCPU quota is not checked, so a raised MaxSize may not be reachable`,
   },
+  {
+    operation: 'autoscaling:DescribePolicies',
+    elements: ['over-provisioned-target-tracking', 'min-size-unneeded', 'flapping', 'step-scaling-policies', 'raise-target', 'lower-min-size', 'lengthen-warmup'],
+    rule: 'Answers at most MaxRecords policies a page (default 50, maximum 100) with a NextToken; without a group name it lists every group\'s policies in the region.',
+    awsAnswers: 'no error: a caller that ignores NextToken misses policies (a group looks policy-less)',
+    source: 'client-auto-scaling models_0.d.ts DescribePoliciesType.MaxRecords, NextToken',
+    trimtabDoes: 'reads through paginateDescribePolicies (one region-wide listing shared by every group; per group before a write)',
+    sandbox: 'lib/sandbox/services/autoscaling.ts DescribePolicies (paginate, default 50, max 100)',
+    test: { file: ASG_IT, name: 'covers 500 groups with 4 GetMetricData calls (2 batches of 500 queries, 2 pages each) and paginated list calls' },
+    reviewed: `${R}added by the reviewer (a read the detectors and the re-checks before writes depend on); against the .d.ts and resource.ts; agrees`,
+  },
 ];
