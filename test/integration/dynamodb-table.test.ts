@@ -105,20 +105,33 @@ describe('switch-to-on-demand', () => {
     expect(tables(e)['orders-archive']).toMatchObject({ billingMode: 'PROVISIONED', read: 200, write: 100 });
   });
 
-  it('refuses a switch within 24 hours of the last switch to on-demand (the current quota), naming when AWS allows it, without calling UpdateTable', async () => {
-    // Prepare: switched to on-demand 20 hours ago, then back to provisioned (allowed at any time)
+  it('switches a table that was switched to on-demand 20 hours ago: AWS allows four switches to on-demand in a rolling 24 hours', async () => {
+    // Prepare: switched to on-demand once 20 hours ago, then back to provisioned (allowed at any time)
     const e = env();
     const t = tables(e)['orders-archive'];
     t.switchesToOnDemand = ['2026-10-31T04:00:00Z'];
     // Act
     const result = await e.run(policy('over-provisioned', 'switch-to-on-demand').replace('mode: auto', 'mode: auto\n    scope: { includeNames: [orders-archive] }'));
+    // Assess
+    expect(result.actions.map((a) => a.status)).toEqual(['verified']);
+    expect(updates(e)).toEqual([{ TableName: 'orders-archive', BillingMode: 'PAY_PER_REQUEST' }]);
+    expect(t.billingMode).toBe('PAY_PER_REQUEST');
+  });
+
+  it('reports the AWS refusal of a fifth switch to on-demand in a rolling 24 hours as a skip naming the rule, changing nothing', async () => {
+    // Prepare: four switches to on-demand in the last 24 hours (DescribeTable shows only the last one)
+    const e = env();
+    const t = tables(e)['orders-archive'];
+    t.switchesToOnDemand = ['2026-10-31T04:00:00Z', '2026-10-31T08:00:00Z', '2026-10-31T12:00:00Z', '2026-10-31T16:00:00Z'];
+    // Act
+    const result = await e.run(policy('over-provisioned', 'switch-to-on-demand').replace('mode: auto', 'mode: auto\n    scope: { includeNames: [orders-archive] }'));
     // Assess: a refusal is a skip (ProtectedResourceError), not a failure
     expect(result.actions.map((a) => a.status)).toEqual(['skipped']);
-    expect(result.actions[0].transitions.at(-1)!.detail).toBe(
-      'protected: orders-archive was switched to on-demand at 2026-10-31T04:00:00.000Z; AWS allows the next switch to on-demand from 2026-11-01T04:00:00.000Z (24 hours after the last). Nothing was changed.',
+    expect(result.actions[0].transitions.at(-1)!.detail).toMatch(
+      /^protected: AWS refused the switch to on-demand \(AWS allows four in a rolling 24 hours\) on orders-archive \(LimitExceededException: Subscriber limit exceeded: Update to PayPerRequest mode are limited to 4 in a rolling 24 hour window\..*\); nothing was changed\. A later run retries\.$/,
     );
-    expect(e.sandbox.callCount('dynamodb:UpdateTable')).toBe(0);
     expect(t.billingMode).toBe('PROVISIONED');
+    expect(t.switchesToOnDemand).toHaveLength(4);
   });
 
   it('never touches trimtab\'s own tables, which keep working in dynalite beside the modelled ones', async () => {

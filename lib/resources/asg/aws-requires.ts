@@ -3,6 +3,8 @@ import type { AwsRequirement } from '../aws-requires.ts';
 
 const RIGHTSIZE_TEST = 'test/unit/resources/asg/rightsize.test.ts';
 const A = ['rightsize-launch-template'];
+const R = 'fresh-context review 2026-12-07: ';
+const ASG_IT = 'test/integration/asg.test.ts';
 
 /** Rows for rightsize-launch-template (version → group → refresh) and the detector's mixed-instances read. */
 export const awsRequires: AwsRequirement[] = [
@@ -15,6 +17,7 @@ export const awsRequires: AwsRequirement[] = [
     trimtabDoes: 'before creating, lists the region\'s groups (DescribeAutoScalingGroups) and refuses, naming them, when another group names this template at $Latest; groups on $Default or a number are unaffected and named in the detail. The default is never changed.',
     sandbox: 'lib/sandbox/services/ec2-launch-templates.ts CreateLaunchTemplateVersion ($Latest = highest number, default unchanged)',
     test: { file: RIGHTSIZE_TEST, name: 'refuses when another group launches from the same template at $Latest, naming it, and writes nothing' },
+    reviewed: `${R}against client-ec2 CreateLaunchTemplateVersionCommand.d.ts (SourceVersion, LaunchTemplateData; DefaultVersion set only by ModifyLaunchTemplate) and the EC2 User Guide on versions; agrees. Read rightsize.ts: the refusal runs before the first write. Fleets (EC2 Fleet, Spot Fleet) naming $Latest are not listed, only Auto Scaling groups: the detail should not be read as "no other user"`,
   },
   {
     operation: 'ec2:CreateLaunchTemplateVersion',
@@ -25,6 +28,7 @@ export const awsRequires: AwsRequirement[] = [
     trimtabDoes: 'names the other groups on the template and their versions in the applied detail',
     sandbox: 'lib/sandbox/services/ec2-launch-templates.ts (defaultVersion changes only by seed)',
     test: { file: RIGHTSIZE_TEST, name: 'creates the version without changing the default, so a group on $Default of the same template keeps launching the old type, and says so' },
+    reviewed: `${R}against client-ec2 CreateLaunchTemplateVersionCommand.d.ts; agrees`,
   },
   {
     operation: 'autoscaling:UpdateAutoScalingGroup',
@@ -35,6 +39,7 @@ export const awsRequires: AwsRequirement[] = [
     trimtabDoes: 'compensates: deletes the version it created (unless a group names it), records the steps (version-created, version-deleted) and fails the action with a message that says what was undone and which permissions Auto Scaling checks',
     sandbox: 'lib/sandbox/services/autoscaling.ts UpdateAutoScalingGroup (callerMay from services/iam.ts)',
     test: { file: RIGHTSIZE_TEST, name: 'without iam:PassRole for the instance profile, UpdateAutoScalingGroup is denied; trimtab deletes the version it created and records the failure saying so' },
+    reviewed: `${R}against the EC2 Auto Scaling User Guide (launch template permissions; troubleshooting "You are not authorized to use launch template"); agrees; compensation and the step record read in rightsize.ts`,
   },
   {
     operation: 'autoscaling:UpdateAutoScalingGroup',
@@ -45,6 +50,7 @@ export const awsRequires: AwsRequirement[] = [
     trimtabDoes: 'names the version it created by number, never an alias',
     sandbox: 'lib/sandbox/services/autoscaling.ts UpdateAutoScalingGroup (findVersion)',
     test: { file: RIGHTSIZE_TEST, name: 'refuses to point a group at a missing version; a refresh goes Pending → InProgress → Successful in AWS-like time, one at a time' },
+    reviewed: `${R}against client-auto-scaling UpdateAutoScalingGroupCommand.d.ts (LaunchTemplate); the .d.ts lists no version error (only ResourceContentionFault, ScalingActivityInProgressFault, ServiceLinkedRoleFailure), so the error code stays a belief; harmless since trimtab names the number it just created`,
   },
   {
     operation: 'ec2:DeleteLaunchTemplateVersions',
@@ -55,6 +61,7 @@ export const awsRequires: AwsRequirement[] = [
     trimtabDoes: 'reads the per-version result and says "delete it by hand" when a deletion failed; deletes only versions it created and no group names',
     sandbox: 'lib/sandbox/services/ec2-launch-templates.ts DeleteLaunchTemplateVersions',
     test: { file: RIGHTSIZE_TEST, name: 'a group on $Latest: apply says it now names the version number, and undo deletes that version so $Latest is the old version again' },
+    reviewed: `${R}against client-ec2 DeleteLaunchTemplateVersionsCommand.d.ts and enum LaunchTemplateErrorCode; agrees`,
   },
   {
     operation: 'ec2:DescribeInstanceTypeOfferings',
@@ -65,6 +72,7 @@ export const awsRequires: AwsRequirement[] = [
     trimtabDoes: 'checks the new type in every zone of the group before writing; refuses naming the missing zones',
     sandbox: 'lib/sandbox/services/ec2-launch-templates.ts DescribeInstanceTypeOfferings (notOffered); autoscaling.ts refreshFailure fails the refresh',
     test: { file: RIGHTSIZE_TEST, name: "refuses a type not offered in one of the group's Availability Zones, writing nothing" },
+    reviewed: `${R}against client-ec2 DescribeInstanceTypeOfferingsCommand.d.ts (LocationType availability-zone); agrees; ran the test`,
   },
   {
     operation: 'ec2:DescribeInstanceTypes',
@@ -75,6 +83,7 @@ export const awsRequires: AwsRequirement[] = [
     trimtabDoes: 'reads the new type when the template sets CPU options or more than one interface; refuses naming the invalid value',
     sandbox: 'lib/sandbox/services/autoscaling.ts refreshFailure (the refresh fails with AWS-like launch errors)',
     test: { file: RIGHTSIZE_TEST, name: 'refuses when the template sets a CPU core count or more network interfaces than the new type takes, writing nothing' },
+    reviewed: `${R}against client-ec2 models VCpuInfo / NetworkInfo; agrees (the sandbox values per size remain a belief)`,
   },
   {
     operation: 'autoscaling:StartInstanceRefresh',
@@ -85,6 +94,7 @@ export const awsRequires: AwsRequirement[] = [
     trimtabDoes: 'sends Ignore for both (those instances keep the old type; the detail says so), with MinHealthyPercentage',
     sandbox: 'lib/sandbox/services/autoscaling.ts StartInstanceRefresh / refreshFailure (Wait + protected or standby instances → Failed after one hour)',
     test: { file: RIGHTSIZE_TEST, name: 'sends Ignore for scale-in-protected and standby instances, so the refresh completes instead of failing after an hour' },
+    reviewed: `${R}against client-auto-scaling models RefreshPreferences (ScaleInProtectedInstances, StandbyInstances: Refresh | Ignore | Wait, default Wait); agrees`,
   },
   {
     operation: 'autoscaling:StartInstanceRefresh',
@@ -95,6 +105,7 @@ export const awsRequires: AwsRequirement[] = [
     trimtabDoes: 'keeps the change (the group launches the new type) and says no refresh was started; any other refresh error is reported the same way, never thrown after the group was changed',
     sandbox: 'lib/sandbox/services/autoscaling.ts StartInstanceRefresh',
     test: { file: RIGHTSIZE_TEST, name: 'refuses to point a group at a missing version; a refresh goes Pending → InProgress → Successful in AWS-like time, one at a time' },
+    reviewed: `${R}against client-auto-scaling StartInstanceRefreshCommand.d.ts and the SDK error schema (awsQueryError InstanceRefreshInProgress, 400); agrees`,
   },
   {
     operation: 'autoscaling:DescribeAutoScalingGroups',
@@ -105,6 +116,7 @@ export const awsRequires: AwsRequirement[] = [
     trimtabDoes: 'the detector reports such groups as not actionable (protected) even with running instances; apply refuses one as a last check',
     sandbox: 'lib/sandbox/services/autoscaling.ts describeGroup (mixedInstancesPolicy)',
     test: { file: RIGHTSIZE_TEST, name: 'reports a mixed-instances group with running instances as not actionable at detection' },
+    reviewed: `${R}against client-auto-scaling models AutoScalingGroup.MixedInstancesPolicy; agrees; ran the test`,
   },
   {
     operation: 'autoscaling:DescribeAutoScalingGroups',
@@ -114,5 +126,72 @@ export const awsRequires: AwsRequirement[] = [
     source: 'client-auto-scaling models_0.d.ts AutoScalingGroup.AutoScalingGroupARN, LaunchTemplate',
     trimtabDoes: 'the plan binds the group ARN, the template id and the Version named; apply re-checks them (and trimtab:skip) before the first write and refuses a mismatch',
     sandbox: 'not enforced: the sandbox derives a group ARN from its name, so a re-created group keeps it (the test changes the planned ARN instead)',
+    reviewed: `${R}against client-auto-scaling models AutoScalingGroup.AutoScalingGroupARN; agrees`,
+  },
+  {
+    operation: 'autoscaling:PutScalingPolicy',
+    elements: ['raise-target', 'lengthen-warmup'],
+    rule: 'PutScalingPolicy on an existing policy replaces its whole configuration: a field left out takes its default (DisableScaleIn false, warm-up inherited from the group), not its previous value.',
+    awsAnswers: 'no error: the left-out settings are silently reset',
+    source: 'client-auto-scaling PutScalingPolicyCommand.d.ts ("Creates or updates a scaling policy"); models PutScalingPolicyType',
+    trimtabDoes: 'rebuilds the input from the policy read right before the write (putInputFrom: every field, no alarms, MinAdjustmentStep sent as MinAdjustmentMagnitude) and changes only TargetValue or the warm-up; re-checks the planned value first and refuses a change',
+    sandbox: 'lib/sandbox/services/autoscaling.ts PutScalingPolicy (stores the input as sent, so a left-out field is gone)',
+    test: { file: 'test/integration/asg-restore.test.ts', name: 'sends the deprecated MinAdjustmentStep as MinAdjustmentMagnitude, never both, and every other field explicitly' },
+    reviewed: `${R}added by the reviewer (no row covered this write); against the client-auto-scaling .d.ts; ran the test and ${ASG_IT} "applies, verifies and undoes a target raise through PutScalingPolicy only"`,
+  },
+  {
+    operation: 'autoscaling:PutScalingPolicy',
+    elements: ['lengthen-warmup'],
+    rule: 'EstimatedInstanceWarmup is valid only for TargetTrackingScaling and StepScaling; Cooldown only for SimpleScaling. A policy without EstimatedInstanceWarmup uses the group\'s DefaultInstanceWarmup, or DefaultCooldown when that is null.',
+    awsAnswers: 'ValidationError (400) for a field the policy type does not take',
+    source: 'client-auto-scaling models_0.d.ts PutScalingPolicyType.EstimatedInstanceWarmup, Cooldown',
+    trimtabDoes: 'picks the field by policy type and starts from the inherited value (DefaultInstanceWarmup ?? DefaultCooldown) when the policy sets none; never touches predictive policies',
+    sandbox: 'lib/sandbox/services/autoscaling.ts PutScalingPolicy (per-type ValidationError)',
+    test: { file: ASG_IT, name: 'lengthens the warm-up of the flapping group' },
+    reviewed: `${R}added by the reviewer; against the .d.ts text of EstimatedInstanceWarmup ("falls back to the value of default cooldown"); agrees; ran the test`,
+  },
+  {
+    operation: 'autoscaling:UpdateAutoScalingGroup',
+    elements: ['lengthen-warmup'],
+    rule: 'DefaultCooldown is "only needed if you use simple scaling policies" (and SetDesiredCapacity / ExecutePolicy called with HonorCooldown); target tracking, step scaling and scheduled actions ignore it.',
+    awsAnswers: 'no error: on a group with no simple policy the change has no effect on scaling',
+    source: 'client-auto-scaling models_0.d.ts UpdateAutoScalingGroupType.DefaultCooldown; SetDesiredCapacityType.HonorCooldown',
+    trimtabDoes: 'lengthens DefaultCooldown only when the group has no dynamic policy at all (tuning.ts proposeWarmup); it then helps only callers that honour the cooldown, and the plan does not say so',
+    sandbox: 'not enforced: no behaviour to model (the sandbox stores the value)',
+    test: { file: 'test/unit/resources/asg/remediators.test.ts', name: 'lengthens a simple policy cooldown, and the group default cooldown when there is no policy' },
+    reviewed: `${R}added by the reviewer; OPEN (minor): the group-cooldown change on a policy-less flapping group may change nothing; say so in the plan or make it a noop`,
+  },
+  {
+    operation: 'autoscaling:UpdateAutoScalingGroup',
+    elements: ['lower-min-size'],
+    rule: 'MinSize ≤ MaxSize. A lower MinSize leaves DesiredCapacity as it is; a higher MinSize (undo) above the current size raises DesiredCapacity to it, launching instances.',
+    awsAnswers: 'ValidationError (400) "Max bound, …, must be greater than or equal to min bound, …"; no error for the desired-capacity move',
+    source: 'client-auto-scaling UpdateAutoScalingGroupCommand.d.ts ("If you specify a new value for MinSize without specifying a value for DesiredCapacity, and the new MinSize is larger than the current size of the group, this sets the group\'s DesiredCapacity to the new MinSize value")',
+    trimtabDoes: 're-reads MinSize and refuses a change since the plan; the plan\'s undo text says Auto Scaling raises the desired capacity; undo refuses when any touched setting changed since',
+    sandbox: 'lib/sandbox/services/autoscaling.ts UpdateAutoScalingGroup (min > max ValidationError; desired moved into the new bounds)',
+    test: { file: ASG_IT, name: 'lowers MinSize and restores it on undo' },
+    reviewed: `${R}added by the reviewer (no row covered this write); agrees; ran the test. Not handled (throws as a failure, nothing changed): ScalingActivityInProgressFault and ResourceContentionFault, which the .d.ts lists`,
+  },
+  {
+    operation: 'autoscaling:UpdateAutoScalingGroup',
+    elements: ['raise-max-size'],
+    rule: 'MaxSize ≥ MinSize. Lowering MaxSize below the current size (undo) sets DesiredCapacity to it: instances are terminated by the termination policy. A higher MaxSize is accepted whatever the account\'s EC2 On-Demand vCPU quota; launches beyond it fail later.',
+    awsAnswers: 'ValidationError (400) for Max < Min; no error for the shrink; scale-outs past the vCPU quota fail in the scaling activity (VcpuLimitExceeded)',
+    source: 'client-auto-scaling UpdateAutoScalingGroupCommand.d.ts (MaxSize and DesiredCapacity paragraphs); belief: the vCPU quota is checked only at launch',
+    trimtabDoes: 'raises by a bounded step; undo refuses when MaxSize changed since or MinSize is above the recorded MaxSize, and its detail says how DesiredCapacity moved. The vCPU quota is not read',
+    sandbox: 'lib/sandbox/services/autoscaling.ts UpdateAutoScalingGroup (min > max ValidationError; desired clamped into bounds); the vCPU quota is not enforced',
+    test: { file: 'test/integration/capacity.test.ts', name: 'raises MaxSize through UpdateAutoScalingGroup only, verifies, and undo restores it' },
+    reviewed: `${R}added by the reviewer (no row covered this write); agrees on bounds and shrink; open (minor): the EC2 vCPU quota is not checked, so a raised MaxSize may not be reachable`,
+  },
+  {
+    operation: 'autoscaling:DescribePolicies',
+    elements: ['over-provisioned-target-tracking', 'min-size-unneeded', 'flapping', 'step-scaling-policies', 'raise-target', 'lower-min-size', 'lengthen-warmup'],
+    rule: 'Answers at most MaxRecords policies a page (default 50, maximum 100) with a NextToken; without a group name it lists every group\'s policies in the region.',
+    awsAnswers: 'no error: a caller that ignores NextToken misses policies (a group looks policy-less)',
+    source: 'client-auto-scaling models_0.d.ts DescribePoliciesType.MaxRecords, NextToken',
+    trimtabDoes: 'reads through paginateDescribePolicies (one region-wide listing shared by every group; per group before a write)',
+    sandbox: 'lib/sandbox/services/autoscaling.ts DescribePolicies (paginate, default 50, max 100)',
+    test: { file: ASG_IT, name: 'covers 500 groups with 4 GetMetricData calls (2 batches of 500 queries, 2 pages each) and paginated list calls' },
+    reviewed: `${R}added by the reviewer (a read the detectors and the re-checks before writes depend on); against the .d.ts and resource.ts; agrees`,
   },
 ];

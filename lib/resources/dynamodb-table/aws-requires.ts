@@ -3,28 +3,32 @@ import type { AwsRequirement } from '../aws-requires.ts';
 
 const IT = 'test/integration/dynamodb-table.test.ts';
 const SANDBOX_TEST = 'test/unit/sandbox/dynamodb-control.test.ts';
-const QUOTAS = 'DynamoDB Developer Guide, "Service, account, and table quotas" (Read/write capacity mode and throughput; Decreasing provisioned throughput)';
+const QUOTAS = 'DynamoDB Developer Guide, "Quotas in Amazon DynamoDB" (formerly "Service, account, and table quotas"), Decreasing provisioned throughput';
+const R = 'fresh-context review 2026-12-07: ';
+const CONSTRAINTS = 'DynamoDB Developer Guide, "Constraints in Amazon DynamoDB" (Read/write capacity mode) and "Considerations when switching capacity modes in DynamoDB"';
 
 export const awsRequires: AwsRequirement[] = [
   {
     operation: 'dynamodb:UpdateTable',
     elements: ['switch-to-on-demand'],
-    rule: 'Provisioned → on-demand only 24 hours after the last switch to on-demand (BillingModeSummary.LastUpdateToPayPerRequestDateTime); a table created on-demand, 24 hours after its creation. On-demand → provisioned at any time.',
-    awsAnswers: 'LimitExceededException (400) "Subscriber limit exceeded: Update to PayPerRequest mode are limited to once in 1 day(s)…"',
-    source: `${QUOTAS}. The older page "Considerations when switching capacity modes" still says four in a rolling 24 hours: trimtab follows the quotas page`,
-    trimtabDoes: 'reads LastUpdateToPayPerRequestDateTime and refuses (skip) with the time AWS allows the switch, without calling UpdateTable',
-    sandbox: 'lib/sandbox/services/dynamodb-control.ts updateTable (switchesToOnDemand, createdOnDemand)',
-    test: { file: SANDBOX_TEST, name: 'allows a switch to on-demand only 24 hours after the last one, and back to provisioned at any time (Service quotas)' },
+    rule: 'Provisioned → on-demand up to four times in a rolling 24 hours; on-demand → provisioned at any time. DescribeTable gives only the last switch (BillingModeSummary.LastUpdateToPayPerRequestDateTime), not the count.',
+    awsAnswers: 'LimitExceededException (400) "Subscriber limit exceeded: …" (message text is a belief: no recorded sample)',
+    source: `${CONSTRAINTS}. The older "Service, account, and table quotas" text (once 24 hours after the last switch to on-demand or the on-demand creation) was relaxed by AWS`,
+    trimtabDoes: 'does not predict it (one timestamp cannot count four switches): calls UpdateTable and turns the LimitExceededException into a skip naming the rule; nothing changed',
+    sandbox: 'lib/sandbox/services/dynamodb-control.ts updateTable (switchesToOnDemand, SWITCHES_TO_ON_DEMAND_PER_DAY)',
+    test: { file: SANDBOX_TEST, name: 'allows four switches to on-demand in a rolling 24 hours, refuses the fifth, and back to provisioned at any time (Constraints in Amazon DynamoDB)' },
+    reviewed: `${R}against the current Developer Guide ("Constraints in Amazon DynamoDB", "Considerations when switching capacity modes", via search/find_string) and client-dynamodb BillingModeSummary; DISAGREED: the rows said once per 24 h after the last switch (and 24 h after an on-demand creation), from an older quotas page; trimtab refused a switch AWS allows. Fixed: pre-check removed, sandbox enforces four in a rolling 24 h; tests ${IT} "switches a table that was switched to on-demand 20 hours ago: AWS allows four switches to on-demand in a rolling 24 hours" (fails on the old code) and the sandbox test named here`,
   },
   {
     operation: 'dynamodb:UpdateTable',
     elements: ['switch-to-on-demand'],
-    rule: 'A table created on-demand may switch back to on-demand only 24 hours after its creation.',
+    rule: 'A fifth switch to on-demand within 24 hours is refused; trimtab cannot see the count beforehand.',
     awsAnswers: 'LimitExceededException (400)',
-    source: QUOTAS,
-    trimtabDoes: 'not predicted (DescribeTable does not say a table was created on-demand): AWS answers, and the refusal is a skip that names the rule',
-    sandbox: 'lib/sandbox/services/dynamodb-control.ts updateTable (createdOnDemand)',
-    test: { file: SANDBOX_TEST, name: 'refuses a table created on-demand its first switch back to on-demand within 24 hours of its creation' },
+    source: CONSTRAINTS,
+    trimtabDoes: 'the refusal is a skip (ProtectedResourceError) whose detail names the rule and AWS\'s message; the table is unchanged and a later run retries',
+    sandbox: 'lib/sandbox/services/dynamodb-control.ts updateTable (switchesToOnDemand)',
+    test: { file: IT, name: 'reports the AWS refusal of a fifth switch to on-demand in a rolling 24 hours as a skip naming the rule, changing nothing' },
+    reviewed: `${R}added by the reviewer with the fix above (replaces the "created on-demand: 24 hours after creation" row, which the current guide no longer states)`,
   },
   {
     operation: 'dynamodb:UpdateTable',
@@ -35,6 +39,7 @@ export const awsRequires: AwsRequirement[] = [
     trimtabDoes: 'refuses (skip) without calling UpdateTable when NumberOfDecreasesToday ≥ 4 and LastDecreaseDateTime is under an hour ago; other refusals (first hour over) come from AWS and are skips',
     sandbox: 'lib/sandbox/services/dynamodb-control.ts updateTable (decreases)',
     test: { file: SANDBOX_TEST, name: 'after the first hour of the day, a decrease needs an hour without one, even before the fourth (Service quotas)' },
+    reviewed: 'fresh-context review 2026-12-07: against the quotas page text ("On a given day, you can start by performing up to four decreases within one hour as long as you have not performed any other decreases yet during that day. Subsequently, one additional decrease per hour as long as there was no decrease in the preceding hour"), client-dynamodb ProvisionedThroughputDescription.NumberOfDecreasesToday (UTC calendar day); agrees: the hour runs from the day\'s first decrease, as the sandbox models; table and each GSI have separate limits (trimtab lowers only the table). Ran both named tests',
   },
   {
     operation: 'dynamodb:UpdateTable',
@@ -45,6 +50,7 @@ export const awsRequires: AwsRequirement[] = [
     trimtabDoes: 'predicts it from DescribeTable (NumberOfDecreasesToday, LastDecreaseDateTime) and refuses with the time of the next allowed decrease',
     sandbox: 'lib/sandbox/services/dynamodb-control.ts updateTable (decreases)',
     test: { file: IT, name: 'refuses a fifth decrease within the hour with the time AWS allows the next, without calling UpdateTable' },
+    reviewed: 'fresh-context review 2026-12-07: against the same quotas text; agrees: with four or more today and the last under an hour ago AWS certainly refuses; the prediction never refuses what AWS allows. Ran the test',
   },
   {
     operation: 'dynamodb:UpdateTable',
@@ -55,6 +61,7 @@ export const awsRequires: AwsRequirement[] = [
     trimtabDoes: 'turns the refusal into a skip naming the rule; nothing changed',
     sandbox: 'lib/sandbox/services/dynamodb-control.ts updateTable (classChanges)',
     test: { file: IT, name: 'reports the AWS limit of two class changes in 30 days as a skip after the SDK retries, changing nothing' },
+    reviewed: 'fresh-context review 2026-12-07: against the Developer Guide "Table classes" considerations and client-dynamodb UpdateTableCommand.d.ts (LimitExceededException); agrees. Ran the test',
   },
   {
     operation: 'dynamodb:UpdateTable',
@@ -65,6 +72,7 @@ export const awsRequires: AwsRequirement[] = [
     trimtabDoes: 'tableAction refuses a table that is not ACTIVE before writing; undo says when to retry',
     sandbox: 'lib/sandbox/services/dynamodb-control.ts updateTable (updatingUntil)',
     test: { file: SANDBOX_TEST, name: 'is UPDATING for minutes after a billing-mode switch and refuses another update meanwhile' },
+    reviewed: 'fresh-context review 2026-12-07: against client-dynamodb UpdateTableCommand.d.ts @throws ResourceInUseException ("You tried to update a resource that was already being updated"); agrees',
   },
   {
     operation: 'dynamodb:DescribeTable',
@@ -75,6 +83,7 @@ export const awsRequires: AwsRequirement[] = [
     trimtabDoes: 'every plan binds the table ARN and CreationDateTime; tableAction refuses another table before writing',
     sandbox: 'lib/sandbox/services/dynamodb-control.ts describe (CreationDateTime from the stored table)',
     test: { file: IT, name: 'switch-to-on-demand refuses a table re-created under the same name since the plan' },
+    reviewed: 'fresh-context review 2026-12-07: against client-dynamodb TableDescription (TableId, CreationDateTime, TableArn); agrees',
   },
   {
     operation: 'dynamodb:DescribeTable',
@@ -85,6 +94,7 @@ export const awsRequires: AwsRequirement[] = [
     trimtabDoes: 'tableAction compares them with the plan right before writing and refuses a change (a change already in place counts as done)',
     sandbox: 'lib/sandbox/services/dynamodb-control.ts describe',
     test: { file: IT, name: 'set-table-class refuses a table whose billing mode changed since the plan, and one already changed counts as done' },
+    reviewed: 'fresh-context review 2026-12-07: read tableAction in remediators.ts; agrees (state compared right before the write)',
   },
   {
     operation: 'dynamodb:ListTagsOfResource',
@@ -95,5 +105,28 @@ export const awsRequires: AwsRequirement[] = [
     trimtabDoes: 'tableAction re-reads the tags right before the write and skips a table tagged trimtab:skip',
     sandbox: 'lib/sandbox/services/dynamodb-control.ts ListTagsOfResource',
     test: { file: IT, name: 'switch-to-on-demand skips a table tagged trimtab:skip after the approval request, changing nothing' },
+    reviewed: 'fresh-context review 2026-12-07: against client-dynamodb ListTagsOfResourceCommand.d.ts; agrees. Notes (not enforced by the sandbox): TagResourceCommand.d.ts says ListTagsOfResource is eventually consistent, so a skip tag added seconds before the write can be missed; ListTagsOfResourceCommand.d.ts allows 10 calls a second per account (the listing makes one per table; the SDK retries the throttling)',
+  },
+  {
+    operation: 'application-autoscaling:PutScalingPolicy',
+    elements: ['raise-target'],
+    rule: 'PutScalingPolicy on an existing policy replaces its whole configuration; a DynamoDB target-tracking TargetValue must be between 20 and 90; the scalable target must be registered.',
+    awsAnswers: 'ValidationException (400) for a target outside 20–90; ObjectNotFoundException (400) without a scalable target; fields left out take their defaults (no error)',
+    source: 'client-application-auto-scaling PutScalingPolicyCommand.d.ts (ObjectNotFoundException, ValidationException; "If a policy already exists … it is updated"); DynamoDB Developer Guide, "Managing throughput capacity automatically with DynamoDB auto scaling" (target utilization 20–90 %)',
+    trimtabDoes: 'reads the table\'s policies (DescribeScalingPolicies, paged) and puts back every other field of the configuration with the new TargetValue; undo puts the recorded value back',
+    sandbox: 'lib/sandbox/services/application-auto-scaling.ts PutScalingPolicy (20–90, ObjectNotFoundException, whole configuration replaced)',
+    test: { file: SANDBOX_TEST, name: 'refuses a DynamoDB target outside 20–90 and a policy without a scalable target' },
+    reviewed: `${R}added by the reviewer (no row covered this write); checked against the client-application-auto-scaling .d.ts and the DynamoDB auto scaling guide; ran the test and ${IT} "raises the sessions targets from 30 % to 50 %, keeping the rest of the configuration, and undo puts 30 % back"`,
+  },
+  {
+    operation: 'application-autoscaling:RegisterScalableTarget',
+    elements: ['raise-max'],
+    rule: 'Registering an existing scalable target updates it; MinCapacity must not exceed MaxCapacity. A MaxCapacity above the table-level throughput quota (40,000 units by default) is accepted, but the UpdateTable auto scaling makes then fails.',
+    awsAnswers: 'ValidationException (400) for Min > Max; above the quota, no error at registration (the scaling activity fails later with LimitExceededException)',
+    source: 'client-application-auto-scaling RegisterScalableTargetCommand.d.ts (MinCapacity, MaxCapacity, ValidationException); DynamoDB "Quotas in Amazon DynamoDB" (table-level read/write throughput); belief: the quota is checked only when auto scaling calls UpdateTable',
+    trimtabDoes: 'sends MinCapacity and MaxCapacity as read (DescribeScalableTargets) with the raised MaxCapacity; undo restores the recorded MaxCapacity. The quota is not checked before the write',
+    sandbox: 'lib/sandbox/services/application-auto-scaling.ts RegisterScalableTarget (Min > Max → ValidationException); the per-table quota is enforced on UpdateTable only (dynamodb-control.ts validUnits, 40000)',
+    test: { file: IT, name: 'waits for approval on the throttled table, then raises its write MaxCapacity from 50 to 75' },
+    reviewed: `${R}added by the reviewer (no row covered this write); checked against the client-application-auto-scaling .d.ts; open: MaxCapacity is not capped at the table-level quota before the write`,
   },
 ];

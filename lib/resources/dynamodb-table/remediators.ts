@@ -3,9 +3,11 @@
  * tags) and refuses a protected or busy table, and one that is not the table the plan was made on
  * (ARN + CreationDateTime) or not in the state it was made on (billing mode, capacity, class).
  * AWS's own limits are read before writing and their refusals are turned into clear errors with the
- * time AWS will allow the change (DynamoDB Developer Guide, "Service, account, and table quotas"):
- * - provisioned → on-demand: only 24 hours after the last switch to on-demand
- *   (BillingModeSummary.LastUpdateToPayPerRequestDateTime); on-demand → provisioned at any time;
+ * time AWS will allow the change (DynamoDB Developer Guide, "Quotas in Amazon DynamoDB" and
+ * "Constraints in Amazon DynamoDB"):
+ * - provisioned → on-demand: up to four times in a rolling 24 hours (DescribeTable gives only the last
+ *   one, LastUpdateToPayPerRequestDateTime, so AWS answers and its refusal is a skip); on-demand →
+ *   provisioned at any time;
  * - decreases of provisioned capacity: up to four within the first hour of a UTC day's decreases,
  *   then one whenever there was no decrease in the preceding hour (27 a day at most); increases at
  *   any time;
@@ -86,13 +88,6 @@ export async function tableAction(
   return { table };
 }
 
-/** When AWS allows the next switch to on-demand (24 hours after the last), or undefined when it allows one now. */
-export function nextSwitchToOnDemandAllowed(t: Pick<DynamoTable, 'lastUpdateToPayPerRequest'>, now: Date): Date | undefined {
-  if (!t.lastUpdateToPayPerRequest) return undefined;
-  const next = Date.parse(t.lastUpdateToPayPerRequest) + 24 * HOUR_MS;
-  return next > now.getTime() ? new Date(next) : undefined;
-}
-
 /**
  * When AWS certainly refuses the next decrease: the day's four first-hour decreases are used and the last
  * was less than an hour ago. (Fewer than four within the hour may still be refused when the day's first
@@ -163,13 +158,11 @@ export const switchToOnDemand: Remediator<ModeParams, Record<string, never>> = {
     });
     if (gone || !t) return { after: { billingMode: 'PAY_PER_REQUEST', alreadyGone: true } satisfies ModeAfter, detail: `${name} no longer exists: counts as done` };
     if (done) return { before: t, after: { billingMode: 'PAY_PER_REQUEST', alreadyOnDemand: true } satisfies ModeAfter, detail: `${name} is already on-demand` };
-    const next = nextSwitchToOnDemandAllowed(t, ctx.clock.now());
-    if (next) throw new ProtectedResourceError(`${name} was switched to on-demand at ${t.lastUpdateToPayPerRequest}; AWS allows the next switch to on-demand from ${next.toISOString()} (24 hours after the last). Nothing was changed.`);
     try {
       await ctx.clients.get(DynamoDBClient, ctx.region).send(new UpdateTableCommand({ TableName: name, BillingMode: 'PAY_PER_REQUEST' }));
     } catch (error) {
       if (awsErrorName(error) === 'ResourceNotFoundException') return { after: { billingMode: 'PAY_PER_REQUEST', alreadyGone: true } satisfies ModeAfter, detail: `${name} vanished: counts as done` };
-      throw refusal(error, name, 'the switch to on-demand (AWS allows one 24 hours after the last)', ProtectedResourceError) ?? error;
+      throw refusal(error, name, 'the switch to on-demand (AWS allows four in a rolling 24 hours)', ProtectedResourceError) ?? error;
     }
     return { before: t, after: { billingMode: 'PAY_PER_REQUEST', switchedAt: ctx.clock.now().toISOString() } satisfies ModeAfter, detail: `${name}: switch to on-demand started (UPDATING for a few minutes; the table keeps serving)` };
   },

@@ -13,9 +13,8 @@
  * - UpdateTable: UPDATING for an AWS-like duration (sandbox.duration), computed lazily from
  *   the stored timestamp; ResourceInUseException while UPDATING; ValidationException for
  *   nothing to change, unchanged throughput, throughput on an on-demand table, a switch to
- *   provisioned without throughput (and for each index); LimitExceededException for a switch
- *   to on-demand within 24 hours of the last one (or of the creation of a table created
- *   on-demand), for a decrease within an hour of the last one once the day's first-hour
+ *   provisioned without throughput (and for each index); LimitExceededException for a fifth
+ *   switch to on-demand in a rolling 24 hours (Constraints in Amazon DynamoDB), for a decrease within an hour of the last one once the day's first-hour
  *   allowance of four is used, and for a third table-class change in 30 days.
  * - ListTables: ExclusiveStartTableName / LastEvaluatedTableName, Limit 1..100.
  * - ListTagsOfResource / TagResource / UntagResource by table ARN.
@@ -45,8 +44,6 @@ export interface ModelledTable {
   decreases: string[];
   classChanges: string[];
   lastIncrease?: string;
-  /** Created in on-demand mode: its first switch back to on-demand waits 24 hours from creation. */
-  createdOnDemand?: boolean;
 }
 
 export interface DynamoControlState {
@@ -60,6 +57,8 @@ export const dynamoControlState = (sandbox: Sandbox, account: AccountState, regi
 export const UPDATE_MS = { billingMode: 5 * 60_000, capacity: 60_000, tableClass: 10 * 60_000, other: 30_000 };
 const DAY_MS = 86_400_000;
 const HOUR_MS = 3_600_000;
+/** Switches to on-demand AWS allows in a rolling 24 hours (Constraints in Amazon DynamoDB). */
+const SWITCHES_TO_ON_DEMAND_PER_DAY = 4;
 
 export const tableArn = (region: string, account: string, name: string) => `arn:aws:dynamodb:${region}:${account}:table/${name}`;
 
@@ -144,11 +143,12 @@ function updateTable(input: any, env: OperationEnv) {
   }
   // AWS's limits (Developer Guide: switching capacity modes; service quotas: decreases; table classes).
   if (changesMode && mode === 'PAY_PER_REQUEST') {
-    // Service quotas ("Read/write capacity mode and throughput"): back to on-demand only 24 hours after the last
-    // switch to on-demand (and, for a table created on-demand, 24 hours after its creation).
-    const last = t.switchesToOnDemand.at(-1) ?? (t.createdOnDemand ? t.createdAt : undefined);
-    if (last && now.getTime() - Date.parse(last) < DAY_MS) {
-      throw awsError('LimitExceededException', `Subscriber limit exceeded: Update to PayPerRequest mode are limited to once in 1 day(s). Last update at ${new Date(last).toUTCString()}. Next update can be made at ${new Date(Date.parse(last) + DAY_MS).toUTCString()}`);
+    // Developer Guide, "Constraints in Amazon DynamoDB" (Read/write capacity mode) and "Considerations when switching
+    // capacity modes": provisioned → on-demand up to four times in a rolling 24 hours; on-demand → provisioned at any time.
+    // (The older "Service, account, and table quotas" page said once per 24 hours; AWS relaxed it.)
+    const window = t.switchesToOnDemand.filter((s) => now.getTime() - Date.parse(s) < DAY_MS);
+    if (window.length >= SWITCHES_TO_ON_DEMAND_PER_DAY) {
+      throw awsError('LimitExceededException', `Subscriber limit exceeded: Update to PayPerRequest mode are limited to ${SWITCHES_TO_ON_DEMAND_PER_DAY} in a rolling 24 hour window. Last update at ${new Date(window.at(-1)!).toUTCString()}. Next update can be made at ${new Date(Date.parse(window[window.length - SWITCHES_TO_ON_DEMAND_PER_DAY]) + DAY_MS).toUTCString()}`);
     }
   }
   let read = t.read;
