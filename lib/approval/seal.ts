@@ -15,14 +15,10 @@ import type { FindingResult } from '../engine/run.ts';
 import { TrimtabError } from '../util/errors.ts';
 import { shortHash, stableStringify } from '../util/hash.ts';
 import { macMatches, macWith } from './links.ts';
-import type { ApprovalRecord } from './store.ts';
+import type { ApprovalRecord, ApprovalSeal } from './store.ts';
 
-export interface ApprovalSeal {
-  /** The key of the link secret's ring that signed it. */
-  kid: string;
-  /** HMAC-SHA256, base64url. */
-  mac: string;
-}
+export type { ApprovalSeal } from './store.ts';
+
 
 /** The record was changed after the approvers were asked, or carries no valid seal. Never retried. */
 export class TamperedApprovalError extends TrimtabError {}

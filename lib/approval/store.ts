@@ -28,7 +28,13 @@ export type ApprovalStatus =
   | 'not-approved' // rejected or timed out, recorded
   | 'failed';
 
-import type { ApprovalSeal } from './seal.ts';
+/** What Ask signed of the approval (lib/approval/seal.ts computes and checks it). */
+export interface ApprovalSeal {
+  /** The key of the link secret's ring that signed it. */
+  kid: string;
+  /** HMAC-SHA256, base64url. */
+  mac: string;
+}
 
 export interface ApprovalDecision {
   decision: 'approve' | 'reject';

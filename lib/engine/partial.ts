@@ -16,7 +16,6 @@
  * page, and detectors that need nothing are still evaluated on it. Errors that are not read
  * failures (bugs, the dry-run guard) are never swallowed here.
  */
-import type { RegionContext } from './types.ts';
 import { DryRunViolationError, errorMessage } from '../util/errors.ts';
 
 /** Why a read failed, as the run reports it. */
@@ -194,7 +193,7 @@ export class ReadGaps {
  * run (no `ctx.gaps`), and for errors that are not read failures, the error is thrown as before.
  */
 export async function enrichmentRead<T>(
-  ctx: Pick<RegionContext, 'gaps'>,
+  ctx: { gaps?: ReadGaps },
   read: { provides: readonly string[]; items?: readonly unknown[]; operation: string },
   fn: () => Promise<T>,
 ): Promise<T | undefined> {

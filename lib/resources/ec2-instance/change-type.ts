@@ -24,7 +24,7 @@ import { usd } from '../../savings/prices.ts';
 import { ProtectedResourceError, TrimtabError, UndoRefusedError, awsErrorName, errorMessage } from '../../util/errors.ts';
 import { stopProtection } from './detectors.ts';
 import { describeInstance } from './remediators.ts';
-import type { ResizeBefore } from './rightsizing.ts';
+import type { ResizeBefore } from './resize-before.ts';
 import type { Ec2Instance } from './resource.ts';
 
 export interface ResizeParams {

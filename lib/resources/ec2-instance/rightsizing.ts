@@ -24,19 +24,8 @@ import { placementMisfit } from './change-type.ts';
 import { computeOptimizerPermissions } from '../../compute-optimizer/recommendations.ts';
 import { EC2_NEEDS, ec2InstanceResource, windowNeed, type Ec2Instance, type Ec2InstancePrepared, type Utilization } from './resource.ts';
 
-/** What change-instance-type needs from the finding. */
-export interface ResizeBefore {
-  instanceId: string;
-  instanceType: string;
-  targetType: string;
-  architecture: string;
-  state: string;
-  /** LaunchTime when the finding was made (the last launch): apply refuses an instance restarted since. */
-  launchTime?: string;
-  placementGroup?: string;
-  /** Whether the stop releases a public IPv4 address (`ephemeral`), or it has an Elastic IP. */
-  publicIpv4?: 'ephemeral' | 'elastic';
-}
+export type { ResizeBefore } from './resize-before.ts';
+import type { ResizeBefore } from './resize-before.ts';
 
 /** The finding's `before` for change-instance-type. */
 export function resizeBefore(i: Ec2Instance, targetType: string, architecture: string): ResizeBefore {

@@ -10,7 +10,7 @@ import { starterPolicyFile } from '../../../lib/cli/starter.ts';
 import { lifecycleUndoLimits } from '../../../lib/resources/s3-bucket/remediators.ts';
 
 describe('invokedAs: hints name the command as the user ran it', () => {
-  it('says npx trimtab only when npx ran it', () => {
+  it('prints the npx form of the command only when npx ran it', () => {
     // Act + Assess
     expect(invokedAs({ npm_command: 'exec' }, ['node', '/x/node_modules/.bin/trimtab'], '/x')).toBe('npx trimtab');
     expect(invokedAs({}, ['node', '/usr/local/bin/trimtab'], '/home/me')).toBe('trimtab');
