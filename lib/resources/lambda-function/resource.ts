@@ -409,7 +409,17 @@ async function enrichPage(ctx: RegionContext, page: LambdaFunction[], needs: Rea
     return row ? { ...f, memory: row } : { ...f, memoryUnknown: unknown.get(f.logGroup) ?? 'unknown' };
   });
   if (needsAliases(needs)) {
-    for (const f of out) if (memoryChangeCandidate(f, needs)) f.aliases = await readAliases(ctx, f);
+    for (const [i, f] of out.entries()) {
+      if (!memoryChangeCandidate(f, needs)) continue;
+      try {
+        f.aliases = await readAliases(ctx, f);
+      } catch (error) {
+        // Deleted between the listing and this read (ResourceNotFoundException, 404): not the page's failure.
+        if (awsErrorName(error) !== 'ResourceNotFoundException') throw error;
+        const { memory: _gone, ...rest } = f;
+        out[i] = { ...rest, memoryUnknown: 'the function was deleted during the scan (ListAliases: ResourceNotFoundException)' };
+      }
+    }
   }
   return out;
 }
