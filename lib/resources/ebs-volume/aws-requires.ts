@@ -103,7 +103,7 @@ export const awsRequires: AwsRequirement[] = [
     source: 'client-ec2 CreateTagsCommand.d.ts ("Each resource can have a maximum of 50 tags"); EC2 User Guide, "Grant permission to tag Amazon EC2 resources during creation"',
     trimtabDoes: 'declares ec2:CreateTags; copies the volume\'s non-aws: tags and adds 2 of its own, so plan (and apply, on the tags read again) refuses a volume with more than 48 tags, naming the count, before any write; undo adds 1 tag to at most 48, within the limit',
     sandbox: 'not enforced: the sandbox CreateSnapshot does not count TagSpecifications tags (its CreateTags does)',
-    test: { file: 'test/unit/resources/ebs-volume/savings-and-detectors.test.ts', name: 'refuses to plan snapshot-and-delete for a volume whose tags and trimtab\'s two would exceed EC2\'s 50 per snapshot, and plans it at 48' },
+    test: { file: 'test/unit/resources/ebs-volume/savings-and-detectors.test.ts', name: 'refuses to plan snapshot-and-delete for a volume whose tags plus the two trimtab adds would exceed the EC2 limit of 50 per snapshot, and plans it at 48' },
     reviewed: 'fresh-context review 2026-12-07: row added by the reviewer; before the fix a volume with 49 or 50 user tags was planned and approved, then CreateSnapshot failed at apply (safe but unexplained); now a conflict at plan time (test fails on the old code)',
   },
   {

@@ -125,7 +125,7 @@ describe('modify-to-gp3 cooldown', () => {
     expect(modifyToGp3.minCooldownHours).toBeUndefined();
   });
 
-  it('refuses to plan snapshot-and-delete for a volume whose tags and trimtab\'s two would exceed EC2\'s 50 per snapshot, and plans it at 48', async () => {
+  it('refuses to plan snapshot-and-delete for a volume whose tags plus the two trimtab adds would exceed the EC2 limit of 50 per snapshot, and plans it at 48', async () => {
     // Prepare
     const { snapshotAndDelete } = await import('../../../../lib/resources/ebs-volume/remediators.ts');
     const tagged = (n: number) => volume({ tags: { ...Object.fromEntries(Array.from({ length: n }, (_, i) => [`k${i}`, 'v'])), 'aws:cloudformation:stack-name': 'ignored' } });
