@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { addCacheCluster } from '../../lib/resources/elasticache-cluster/sandbox-seed.ts';
+import { elasticacheState } from '../../lib/sandbox/services/elasticache.ts';
 import { SANDBOX_ACCOUNT, type Sandbox } from '../../lib/sandbox/sandbox.ts';
 import { VirtualClock } from '../../lib/util/clock.ts';
 import { emptySandbox, envFor, testEnv } from '../helpers.ts';
@@ -47,5 +48,23 @@ describe('elasticache-cluster on the small-company sandbox', () => {
     const result = await envFor(sandbox, ['us-east-1']).run(POLICY.replace(/\n  - \{ id: oldgen.*\n/, '\n'));
     expect(sandbox.callsByOperation()).toEqual({ 'cloudwatch:GetMetricData': 3, 'elasticache:DescribeCacheClusters': 3, 'elasticache:ListTagsForResource': 260 });
     expect(result.findings).toHaveLength(52);
+  });
+
+  it('scans past a cluster that is being modified (ListTagsForResource answers only an available cluster) and reports nothing for it, its tags being unknown', async () => {
+    // Prepare
+    const sandbox = emptySandbox({ clock: new VirtualClock(START) });
+    opened.push(sandbox);
+    const account = sandbox.account(SANDBOX_ACCOUNT);
+    const idle = { connections: { base: 5 }, commands: { base: 0 } };
+    addCacheCluster(sandbox, SANDBOX_ACCOUNT, 'us-east-1', { id: 'old-idle', engine: 'redis', engineVersion: '7.1.0', nodeType: 'cache.m4.large', nodes: 1, ageDays: 60, ...idle });
+    addCacheCluster(sandbox, SANDBOX_ACCOUNT, 'us-east-1', { id: 'resizing', engine: 'redis', engineVersion: '7.1.0', nodeType: 'cache.m4.large', nodes: 1, ageDays: 60, tags: { 'trimtab:skip': 'being moved' }, ...idle });
+    elasticacheState(sandbox, account, 'us-east-1').clusters['resizing'].status = 'modifying';
+    // Act
+    const result = await envFor(sandbox, ['us-east-1']).run(POLICY);
+    // Assess
+    const found = result.findings.map((f) => `${f.policy}:${f.resource.id}`).sort();
+    expect(found).toEqual(['idle:old-idle', 'oldgen:old-idle']);
+    expect(sandbox.callsByOperation()['elasticache:ListTagsForResource']).toBe(1);
+    expect(sandbox.successfulWrites()).toEqual([]);
   });
 });

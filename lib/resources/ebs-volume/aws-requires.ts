@@ -16,16 +16,18 @@ export const awsRequires: AwsRequirement[] = [
     trimtabDoes: 'reads DescribeVolumesModifications first and refuses while modifying or optimizing; an AWS refusal is recorded as protected',
     sandbox: 'lib/sandbox/services/ec2-volumes.ts ModifyVolume',
     test: { file: SANDBOX, name: 'refuses a new modification with IncorrectModificationState until the last one is completed' },
+    reviewed: "fresh-context review 2026-12-07: ModifyVolumeCommand.d.ts (\"you must wait for that modification to reach the completed state before you can initiate another\"); IncorrectModificationState is the EC2 error-code list's name for it; the remediators read DescribeVolumesModifications first and map the refusal to protected / UndoRefusedError; sandbox test run; agrees",
   },
   {
     operation: 'ec2:ModifyVolume',
     elements: MODIFY,
     rule: 'at most 4 modifications per volume in a rolling 24 hours',
     awsAnswers: 'VolumeModificationRateExceeded (400)',
-    source: 'EBS User Guide, "Requirements for EBS volume modifications"',
+    source: 'client-ec2 ModifyVolumeCommand.d.ts ("up to four times within a rolling 24-hour period"); EBS User Guide, "Requirements for EBS volume modifications"',
     trimtabDoes: 'records the refusal as protected with the time to retry',
     sandbox: 'lib/sandbox/services/ec2-volumes.ts ModifyVolume (rolling window)',
     test: { file: SANDBOX, name: 'allows four modifications in a rolling 24 hours and names when the fifth is allowed' },
+    reviewed: "fresh-context review 2026-12-07: the 4-in-a-rolling-24-hours rule is verbatim in client-ec2 ModifyVolumeCommand.d.ts (the old 6-hour cooldown is gone; the source now names the .d.ts too); wire code VolumeModificationRateExceeded confirmed in AWS knowledge-center text and public client code; no minCooldownHours in modify-to-gp3; test run; agrees",
   },
   {
     operation: 'ec2:ModifyVolume',
@@ -36,6 +38,7 @@ export const awsRequires: AwsRequirement[] = [
     trimtabDoes: 'plans within limitsFor(type, size) and says so at the limit',
     sandbox: 'lib/sandbox/services/ec2-volumes.ts ModifyVolume',
     test: { file: SANDBOX, name: 'accepts gp3 up to 80,000 IOPS (500 per GiB) and 2,000 MiB/s (0.25 per IOPS), and refuses beyond' },
+    reviewed: "fresh-context review 2026-12-07: gp3 3,000–80,000 IOPS in client-ec2 models (CreateVolume/ModifyVolume Iops docs); per-GiB and per-IOPS ratios from the EBS volume-types page; limitsFor plans inside them; sandbox test run; agrees",
   },
   {
     operation: 'ec2:ModifyVolume',
@@ -46,6 +49,7 @@ export const awsRequires: AwsRequirement[] = [
     trimtabDoes: 'DescribeVolumes right before ModifyVolume; refuses trimtab:skip and a volume that is no longer what the plan was made for',
     sandbox: 'lib/sandbox/services/ec2-volumes.ts DescribeVolumes answers the current state',
     test: { file: RECHECKS, name: 'modify-to-gp3 refuses a volume someone changed to another type after the scan, modifying nothing' },
+    reviewed: "fresh-context review 2026-12-07: belief as stated; apply re-reads DescribeVolumes and refuses a changed type or trimtab:skip; test run; agrees",
   },
   {
     operation: 'ec2:DeleteVolume',
@@ -56,6 +60,7 @@ export const awsRequires: AwsRequirement[] = [
     trimtabDoes: 'DescribeVolumes right before: refuses trimtab:skip, an attached or non-available volume; deleting or not found counts as done',
     sandbox: 'lib/sandbox/services/ec2-volumes.ts DeleteVolume',
     test: { file: SANDBOX, name: 'keeps a deleted volume listed as deleting for minutes, then answers InvalidVolume.NotFound' },
+    reviewed: "fresh-context review 2026-12-07: DeleteVolumeCommand.d.ts (\"The volume must be in the available state\"); apply re-reads state and attachments, maps VolumeInUse to protected and keeps the snapshot; deleting / not found count as done; sandbox test run; agrees",
   },
   {
     operation: 'ec2:DeleteVolume',
@@ -66,6 +71,7 @@ export const awsRequires: AwsRequirement[] = [
     trimtabDoes: 'refuses trimtab:skip before the snapshot and before the delete',
     sandbox: 'lib/sandbox/services/ec2-volumes.ts DescribeVolumes answers the current tags',
     test: { file: RECHECKS, name: 'snapshot-and-delete refuses a volume tagged trimtab:skip after the scan: no snapshot, no delete' },
+    reviewed: "fresh-context review 2026-12-07: belief as stated; trimtab:skip re-checked before the snapshot and the delete; test run; agrees",
   },
   {
     operation: 'ec2:CreateSnapshot',
@@ -76,6 +82,7 @@ export const awsRequires: AwsRequirement[] = [
     trimtabDoes: 'waits through the clock for completed; keeps the volume when the snapshot fails',
     sandbox: 'lib/sandbox/services/ec2-volumes.ts CreateSnapshot',
     test: { file: SANDBOX, name: 'hides a new snapshot from reads for the consistency window (InvalidSnapshot.NotFound)' },
+    reviewed: "fresh-context review 2026-12-07: CreateSnapshotCommand.d.ts (State pending|completed|error|recoverable|recovering) and the eventual-consistency guide; waitCompleted reads through ctx.clock and retries InvalidSnapshot.NotFound; test run; agrees",
   },
   {
     operation: 'ec2:CreateVolume',
@@ -86,5 +93,28 @@ export const awsRequires: AwsRequirement[] = [
     trimtabDoes: 'undo restores with the recorded AZ, type, size, IOPS and tags',
     sandbox: 'lib/sandbox/services/ec2-volumes.ts CreateVolume',
     test: { file: WASTE, name: 'restores a deleted volume from its snapshot with the same AZ, type, size, IOPS and tags' },
+    reviewed: "fresh-context review 2026-12-07: CreateVolumeCommand.d.ts (State creating → available); undo passes the recorded spec and tags; test run; agrees",
+  },
+  {
+    operation: 'ec2:CreateTags',
+    elements: ['snapshot-and-delete'],
+    rule: 'tags given in TagSpecifications of CreateSnapshot (and of CreateVolume on undo) are authorised as ec2:CreateTags, and a resource holds at most 50 tags',
+    awsAnswers: 'UnauthorizedOperation (403) without ec2:CreateTags; TagLimitExceeded (400) over 50 tags: the snapshot is not created',
+    source: 'client-ec2 CreateTagsCommand.d.ts ("Each resource can have a maximum of 50 tags"); EC2 User Guide, "Grant permission to tag Amazon EC2 resources during creation"',
+    trimtabDoes: 'declares ec2:CreateTags; copies the volume\'s non-aws: tags and adds 2 of its own, so plan (and apply, on the tags read again) refuses a volume with more than 48 tags, naming the count, before any write; undo adds 1 tag to at most 48, within the limit',
+    sandbox: 'not enforced: the sandbox CreateSnapshot does not count TagSpecifications tags (its CreateTags does)',
+    test: { file: 'test/unit/resources/ebs-volume/savings-and-detectors.test.ts', name: 'refuses to plan snapshot-and-delete for a volume whose tags plus the two trimtab adds would exceed the EC2 limit of 50 per snapshot, and plans it at 48' },
+    reviewed: 'fresh-context review 2026-12-07: row added by the reviewer; before the fix a volume with 49 or 50 user tags was planned and approved, then CreateSnapshot failed at apply (safe but unexplained); now a conflict at plan time (test fails on the old code)',
+  },
+  {
+    operation: 'ec2:DescribeVolumesModifications',
+    elements: ['modify-to-gp3', 'raise-volume-performance', 'lower-volume-iops'],
+    rule: 'a volume that was never modified has no modification record',
+    awsAnswers: 'InvalidVolumeModification.NotFound (400)',
+    source: 'client-ec2 DescribeVolumesModificationsCommand.d.ts; EC2 API reference, "Error codes"',
+    trimtabDoes: 'latestModification treats the error as "no modification" and takes the most recent by StartTime otherwise',
+    sandbox: 'lib/sandbox/services/ec2-volumes.ts DescribeVolumesModifications',
+    test: { file: SANDBOX, name: 'refuses a new modification with IncorrectModificationState until the last one is completed' },
+    reviewed: 'fresh-context review 2026-12-07: row added by the reviewer from remediators.ts latestModification',
   },
 ];

@@ -65,6 +65,16 @@ export async function describeVolume(ec2: EC2Client, id: string): Promise<EbsVol
 /** Tags a user may copy: `aws:` keys are reserved and CreateSnapshot/CreateVolume refuse them. */
 const copyableTags = (tags: Record<string, string>): Tag[] => Object.entries(tags).filter(([k]) => !k.startsWith('aws:')).map(([Key, Value]) => ({ Key, Value }));
 
+/**
+ * "Each resource can have a maximum of 50 tags" (CreateTagsCommand.d.ts; tag-on-create too): the
+ * final snapshot carries the volume's tags plus trimtab's 2, so a volume with more than 48 cannot
+ * be snapshotted this way (CreateSnapshot would fail with TagLimitExceeded). Undefined when it fits.
+ */
+export function tooManyTagsForSnapshot(id: string, tags: Record<string, string>): string | undefined {
+  const n = copyableTags(tags).length;
+  return n > 48 ? `${id} has ${n} tags: its final snapshot would carry ${n + 2} (its tags plus ${SNAPSHOT_OF_TAG} and ${VOLUME_SPEC_TAG}), over EC2's 50 per resource (TagLimitExceeded); remove tags or snapshot it by hand` : undefined;
+}
+
 /** What undo needs to rebuild the volume: stored on the snapshot too, so the snapshot alone suffices. */
 export interface VolumeSpec {
   availabilityZone: string;
@@ -144,6 +154,8 @@ export const snapshotAndDelete: Remediator<SnapshotDeleteParams, SnapshotDeleteO
   plan(finding, options) {
     const v = (finding.before as UnattachedBefore).volume;
     const spec = specOf(v);
+    const tooMany = tooManyTagsForSnapshot(v.id, v.tags);
+    if (tooMany) return { kind: 'conflict', reason: tooMany };
     return {
       kind: 'change',
       summary: `Snapshot ${v.id} (${v.sizeGb} GiB ${v.volumeType}, ${v.availabilityZone}), wait for the snapshot to complete, then delete the volume.`,
@@ -163,6 +175,8 @@ export const snapshotAndDelete: Remediator<SnapshotDeleteParams, SnapshotDeleteO
     if (current.state !== 'available' || current.attachedTo.length) throw new ProtectedResourceError(`${id} is now ${current.state}${current.attachedTo.length ? ` (attached to ${current.attachedTo.join(', ')})` : ''}; nothing was changed`);
 
     const spec = specOf(current);
+    const tooMany = tooManyTagsForSnapshot(id, current.tags);
+    if (tooMany) throw new Error(`${tooMany}; nothing was changed`);
     const reused = await existingTrimtabSnapshot(ec2, id);
     let snapshotId = reused?.id;
     if (!snapshotId) {

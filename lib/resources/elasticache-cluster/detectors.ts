@@ -149,6 +149,8 @@ export const previousGenerationNode: Detector<CacheCluster, Record<string, never
   needs: [CACHE_NEEDS.tags],
 
   detect(c, _o, { ctx }) {
+    // Tags unknown (not available: ListTagsForResource refuses): a trimtab:skip would be invisible.
+    if (c.tagsUnknown) return undefined;
     const successor = successorOf(c.nodeType);
     if (!successor) return undefined;
     const now = clusterMonthly(c, ctx.prices);

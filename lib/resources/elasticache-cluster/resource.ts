@@ -38,6 +38,8 @@ export interface CacheCluster {
   replicationGroupId?: string;
   createdAt?: string;
   tags: Record<string, string>;
+  /** Why the tags could not be read (the cluster is not available): no detector reports it then. */
+  tagsUnknown?: string;
   usage?: { windowDays: number; days: DailyCacheUse[] };
 }
 
@@ -118,8 +120,13 @@ export const elasticacheClusterResource: ResourceType<CacheCluster> = {
     let clusters = page;
     if (needs.has(CACHE_NEEDS.tags)) {
       const ec = ctx.clients.get(ElastiCacheClient, ctx.region);
-      const tags = await mapLimit(clusters, 8, async (c) => Object.fromEntries(((await ec.send(new ListTagsForResourceCommand({ ResourceName: c.arn }))).TagList ?? []).map((t) => [t.Key ?? '', t.Value ?? ''])));
-      clusters = clusters.map((c, i) => ({ ...c, tags: tags[i] }));
+      // "If the cluster is not in the available state, ListTagsForResource returns an error"
+      // (ListTagsForResourceCommand.d.ts): a cluster being created, modified or snapshotted would
+      // fail the whole page. Its tags stay unknown (tagsUnknown) and the detectors leave it alone.
+      const tags = await mapLimit(clusters, 8, async (c) =>
+        c.status === 'available' ? Object.fromEntries(((await ec.send(new ListTagsForResourceCommand({ ResourceName: c.arn }))).TagList ?? []).map((t) => [t.Key ?? '', t.Value ?? ''])) : undefined,
+      );
+      clusters = clusters.map((c, i) => (tags[i] ? { ...c, tags: tags[i] } : { ...c, tagsUnknown: `its tags cannot be read while it is ${c.status} (ListTagsForResource answers only for an available cluster)` }));
     }
     if (needs.has(CACHE_NEEDS.usage)) {
       const windowDays = windowDaysOf(needs);

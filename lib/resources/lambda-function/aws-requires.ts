@@ -12,10 +12,11 @@ export const awsRequires: AwsRequirement[] = [
     elements: ['set-memory', ...MEMORY, 'x86-to-arm64'],
     rule: '"Lambda returns tag data only if you have explicit allow permissions for lambda:ListTags."',
     awsAnswers: 'no error: `Tags` is absent, so a `trimtab:skip` function looks untagged',
-    source: 'client-lambda models_0.d.ts, GetFunctionResponse.Tags',
+    source: 'client-lambda models/models_0.d.ts, GetFunctionResponse.Tags',
     trimtabDoes: 'never reads tags from GetFunction: the listing reads them with tag:GetResources, set-memory re-reads them with ListTags (granted) right before its write',
     sandbox: 'lib/sandbox/services/lambda.ts GetFunction: Tags only when the caller role (services/iam.ts callerAllowed) allows lambda:ListTags on the function',
     test: { file: SANDBOX, name: 'returns GetFunction Tags only to a caller with an explicit lambda:ListTags allow, and refuses ListTags without it (AccessDeniedException)' },
+    reviewed: "fresh-context review 2026-12-07: rule quoted verbatim from client-lambda models/models_0.d.ts GetFunctionResponse.Tags; remediators.ts and resource.ts never send GetFunction (tags come from ListTags and tag:GetResources); sandbox and test read and run; agrees",
   },
   {
     operation: 'lambda:ListTags',
@@ -26,6 +27,7 @@ export const awsRequires: AwsRequirement[] = [
     trimtabDoes: 'set-memory declares lambda:ListTags; without it the action fails before any write instead of treating the function as untagged',
     sandbox: 'lib/sandbox/services/lambda.ts ListTags: AccessDeniedException unless callerAllowed',
     test: { file: SET_MEMORY, name: 'fails the action, writing nothing, when the role cannot read tags (ListTags AccessDeniedException), instead of treating the function as untagged' },
+    reviewed: "fresh-context review 2026-12-07: ListTagsCommand.d.ts (@throws lists only InvalidParameterValue/ResourceNotFound/Service/TooManyRequests: an IAM denial is the generic AccessDeniedException 403 every API answers); readFunction sends ListTags with the ARN from GetFunctionConfiguration and lets the denial fail the action before UpdateFunctionConfiguration; test run; agrees",
   },
   {
     operation: 'lambda:ListTags',
@@ -36,6 +38,7 @@ export const awsRequires: AwsRequirement[] = [
     trimtabDoes: 'reads the tags again right before UpdateFunctionConfiguration and refuses trimtab:skip and trimtab\'s own stack',
     sandbox: 'lib/sandbox/services/lambda.ts ListTags answers the current tags',
     test: { file: SET_MEMORY, name: 'refuses a function tagged trimtab:skip after the scan with only the IAM actions the policy declares (AWS hides GetFunction tags without an explicit lambda:ListTags allow)' },
+    reviewed: "fresh-context review 2026-12-07: belief as stated; apply re-reads GetFunctionConfiguration then ListTags right before the write and refuses trimtab:skip and ownFunction; test run; agrees",
   },
   {
     operation: 'tag:GetResources',
@@ -46,6 +49,7 @@ export const awsRequires: AwsRequirement[] = [
     trimtabDoes: 'one call per 100 function ARNs (two ListFunctions pages); a function not returned has no tags',
     sandbox: 'lib/sandbox/services/tagging.ts GetResources over S3 buckets and Lambda functions',
     test: { file: LISTING, name: 'reads tags with the listing, so an includeTags scope matches functions and a trimtab:skip function is protected at scan time' },
+    reviewed: "fresh-context review 2026-12-07: GetResourcesCommand.d.ts (\"does not return untagged resources\"; ResourceARNList \"doesn't generate an error; it simply isn't included\"; not combinable with pagination parameters) and models_0.d.ts (previously tagged resources come back with \"Tags\": [] — read as untagged, which is right); the 1..100 bound is botocore's ResourceARNListForGet, not in the .d.ts text; readFunctionTags sends ≤100 ARNs and no pagination parameter; agrees",
   },
   {
     operation: 'lambda:ListFunctions',
@@ -56,6 +60,7 @@ export const awsRequires: AwsRequirement[] = [
     trimtabDoes: 'pages by NextMarker with MaxItems 50',
     sandbox: 'lib/sandbox/services/lambda.ts ListFunctions',
     test: { file: SANDBOX, name: 'returns at most 50 functions a response whatever MaxItems says, with NextMarker until the last page' },
+    reviewed: "fresh-context review 2026-12-07: \"returns a maximum of 50 items in each response\" verbatim in models_0.d.ts ListFunctionsRequest.MaxItems; code pages with pageSize 50; sandbox test run; agrees. Note (new row below): ListFunctions omits State/LastUpdateStatus",
   },
   {
     operation: 'lambda:UpdateFunctionConfiguration',
@@ -66,6 +71,7 @@ export const awsRequires: AwsRequirement[] = [
     trimtabDoes: 'waits through the clock for the update in progress, re-checks the memory, then writes once',
     sandbox: 'lib/sandbox/services/lambda.ts UpdateFunctionConfiguration (update.doneAt)',
     test: { file: SET_MEMORY, name: 'waits for an update someone else started (AWS answers ResourceConflictException meanwhile), then writes once' },
+    reviewed: "fresh-context review 2026-12-07: UpdateFunctionConfigurationCommand.d.ts (\"During this time, you can't modify the function\"; ResourceConflictException in @throws); setMemory retries only ResourceConflictException until its deadline on ctx.clock; test run; agrees",
   },
   {
     operation: 'lambda:UpdateFunctionConfiguration',
@@ -76,6 +82,7 @@ export const awsRequires: AwsRequirement[] = [
     trimtabDoes: 'writes with the RevisionId it read; a mismatch is protected (someone changed it), retried by a later run; plans only 128..10,240',
     sandbox: 'lib/sandbox/services/lambda.ts UpdateFunctionConfiguration',
     test: { file: SANDBOX, name: 'answers unknown functions, bad sizes and stale revisions with the real error codes and statuses' },
+    reviewed: "fresh-context review 2026-12-07: UpdateFunctionConfigurationCommand.d.ts @throws PreconditionFailedException and InvalidParameterValueException; apply sends the RevisionId read by GetFunctionConfiguration (or after the wait), maps 412 to protected; limits.ts 128..10,240; sandbox test run; agrees",
   },
   {
     operation: 'lambda:UpdateFunctionConfiguration',
@@ -86,6 +93,7 @@ export const awsRequires: AwsRequirement[] = [
     trimtabDoes: 'the plan names every alias and what it serves; provisioned concurrency on a version is a conflict',
     sandbox: 'lib/sandbox/services/lambda.ts: versions keep the memory they were published with',
     test: { file: SET_MEMORY, name: 'says in the plan what aliases serve: published versions keep their memory' },
+    reviewed: "fresh-context review 2026-12-07: sentence quoted verbatim from UpdateFunctionConfigurationCommand.d.ts; plan() names pinned aliases and provisioned concurrency; test run; agrees",
   },
   {
     operation: 'lambda:UpdateFunctionConfiguration',
@@ -96,6 +104,7 @@ export const awsRequires: AwsRequirement[] = [
     trimtabDoes: 'polls GetFunctionConfiguration through the clock; Failed fails the action with the reason',
     sandbox: 'lib/sandbox/services/lambda.ts (failNextUpdate)',
     test: { file: SET_MEMORY, name: 'fails the action when LastUpdateStatus ends Failed, leaving the previous memory' },
+    reviewed: "fresh-context review 2026-12-07: LastUpdateStatus / LastUpdateStatusReasonCode enums in UpdateFunctionConfigurationCommand.d.ts; waitForUpdate polls on ctx.clock and apply throws on Failed with the reason; agrees. Small sandbox divergence left: it answers InProgress with LastUpdateStatusReasonCode 'Creating', which is not in the SDK's LastUpdateStatusReasonCode enum (harmless: trimtab reads only LastUpdateStatus)",
   },
   {
     operation: 'logs:StartQuery',
@@ -106,6 +115,7 @@ export const awsRequires: AwsRequirement[] = [
     trimtabDoes: '50 groups a query, 10 at once; splits around a missing group; waits and retries on LimitExceededException within 5 minutes',
     sandbox: 'lib/sandbox/services/logs-insights.ts StartQuery',
     test: { file: SANDBOX, name: 'refuses more than 50 log groups, a missing group, and a query past the concurrency limit, by their AWS names' },
+    reviewed: "fresh-context review 2026-12-07: StartQueryCommand.d.ts @throws InvalidParameter/LimitExceeded/ResourceNotFound; the 50-group and concurrency quotas are from the quotas page (not in the .d.ts); readReportLines batches 50, runs 10, halves around a missing group, waits on LimitExceeded within QUERY_DEADLINE_MS; sandbox test run; agrees",
   },
   {
     operation: 'logs:StartQuery',
@@ -116,6 +126,7 @@ export const awsRequires: AwsRequirement[] = [
     trimtabDoes: 'one query reads both forms (coalesce of @maxMemoryUsed and record.metrics.maxMemoryUsedMB)',
     sandbox: 'lib/sandbox/services/logs-insights.ts: a JSON group answers only a query reading platform.report',
     test: { file: LISTING, name: 'reads the memory of a function that logs JSON (platform.report records), not only plain-text REPORT lines' },
+    reviewed: "fresh-context review 2026-12-07: guide-only rule (not in any .d.ts); REPORT_QUERY reads both forms; test run; agrees",
   },
   {
     operation: 'logs:StartQuery',
@@ -126,6 +137,7 @@ export const awsRequires: AwsRequirement[] = [
     trimtabDoes: 'does not query a group shared within the listing page; memory unknown with the reason',
     sandbox: 'not enforced: the sandbox keeps one report series per group and cannot mix them; the test checks that trimtab does not query a shared group',
     test: { file: LISTING, name: 'refuses to measure functions that share one log group, saying why, and queries (and pays for) nothing for them' },
+    reviewed: "fresh-context review 2026-12-07: belief with its safety stated; enrichPage does not query a group with two writers in the page. Open: a group shared with a function on another listing page (or outside trimtab's scope) is still queried and mixes figures — the check is per page of 100",
   },
   {
     operation: 'logs:GetQueryResults',
@@ -136,5 +148,39 @@ export const awsRequires: AwsRequirement[] = [
     trimtabDoes: 'each function\'s share of its query\'s bytes and dollars in memoryUse.logsInsights (evidence); the total in the run log',
     sandbox: 'lib/sandbox/services/logs-insights.ts GetQueryResults statistics (4 records × 300 bytes per invocation)',
     test: { file: LISTING, name: "counts what the memory reads cost: each function's share of the bytes its Logs Insights query scanned, at $0.005 per GB" },
+    reviewed: "fresh-context review 2026-12-07: QueryStatistics.bytesScanned in client-cloudwatch-logs models_0.d.ts; price is the pricing page; code shares bytes per group and logs the total; test run; agrees",
+  },
+  {
+    operation: 'lambda:GetFunctionConfiguration',
+    elements: ['set-memory'],
+    rule: '"The ListFunctions operation returns a subset of the FunctionConfiguration fields": State and LastUpdateStatus (and their reasons) come only from GetFunction / GetFunctionConfiguration',
+    awsAnswers: 'no error: a listed function has no LastUpdateStatus, so an update in progress is invisible in the listing',
+    source: 'client-lambda ListFunctionsCommand.d.ts (note on the subset of fields)',
+    trimtabDoes: 'never judges LastUpdateStatus from the listing: apply reads GetFunctionConfiguration (LastUpdateStatus, RevisionId, MemorySize) right before the write and waits while InProgress',
+    sandbox: 'lib/sandbox/services/lambda.ts ListFunctions drops State, LastUpdateStatus* and RuntimeVersionConfig (listed())',
+    test: { file: SANDBOX, name: 'lists functions without State and LastUpdateStatus, which only GetFunctionConfiguration answers, even while an update is in progress' },
+    reviewed: 'fresh-context review 2026-12-07: row added by the reviewer from ListFunctionsCommand.d.ts; the sandbox returned both fields in listings before (fixed, test fails on the old sandbox)',
+  },
+  {
+    operation: 'lambda:GetFunctionConfiguration',
+    elements: ['set-memory'],
+    rule: 'a function deleted since the scan no longer exists',
+    awsAnswers: 'ResourceNotFoundException (404)',
+    source: 'client-lambda GetFunctionConfigurationCommand.d.ts (@throws ResourceNotFoundException)',
+    trimtabDoes: 'apply counts a vanished function as done (alreadyGone, nothing to undo); verify says it is gone; undo refuses',
+    sandbox: 'lib/sandbox/services/lambda.ts lookup (ResourceNotFoundException 404)',
+    test: { file: SANDBOX, name: 'answers unknown functions, bad sizes and stale revisions with the real error codes and statuses' },
+    reviewed: 'fresh-context review 2026-12-07: row added by the reviewer; readFunction and the update path both map ResourceNotFoundException to alreadyGone',
+  },
+  {
+    operation: 'lambda:ListProvisionedConcurrencyConfigs',
+    elements: MEMORY,
+    rule: 'aliases (ListAliases) and provisioned-concurrency configurations are paginated by Marker / NextMarker; a configuration names its alias or version in FunctionArn\'s qualifier',
+    awsAnswers: 'a page with NextMarker; ResourceNotFoundException (404) for a function deleted meanwhile',
+    source: 'client-lambda ListAliasesCommand.d.ts and ListProvisionedConcurrencyConfigsCommand.d.ts',
+    trimtabDoes: 'readAliases follows NextMarker for both, reads them only for functions whose memory could change, and matches a configuration to its alias by the ARN qualifier; a function deleted since the listing (ResourceNotFoundException) gets memoryUnknown instead of failing the page',
+    sandbox: 'lib/sandbox/services/lambda.ts ListAliases / ListProvisionedConcurrencyConfigs (ResourceNotFoundException 404 for a missing function)',
+    test: { file: LISTING, name: 'keeps the page when a function is deleted between the listing and its alias read (ResourceNotFoundException), leaving its memory unknown' },
+    reviewed: 'fresh-context review 2026-12-07: row added by the reviewer; a function deleted between the listing and readAliases used to fail the enrichment of its whole page (fixed in enrichPage; the test fails on the old code); the pagination is covered by \'reads aliases and provisioned concurrency only for functions whose memory could change\'',
   },
 ];

@@ -433,10 +433,24 @@ async function enrichPage(ctx: RegionContext, page: LambdaFunction[], needs: Rea
     return row ? { ...f, memory: row } : { ...f, memoryUnknown: unknown.get(f.logGroup) ?? 'unknown' };
   });
   if (needsAliases(needs)) {
-    for (const f of out) {
+    for (const [i, f] of out.entries()) {
       if (!memoryChangeCandidate(f, needs)) continue;
-      const aliases = await enrichmentRead(ctx, { provides: memoryNeeds, items: [f], operation: 'lambda:ListAliases' }, () => readAliases(ctx, f));
-      if (aliases) f.aliases = aliases;
+      let deleted = false;
+      // A failed read (denied, throttled past retries) costs only the memory detectors on this function.
+      const aliases = await enrichmentRead(ctx, { provides: memoryNeeds, items: [f], operation: 'lambda:ListAliases' }, async () => {
+        try {
+          return await readAliases(ctx, f);
+        } catch (error) {
+          // Deleted between the listing and this read (ResourceNotFoundException, 404): not a failed read.
+          if (awsErrorName(error) !== 'ResourceNotFoundException') throw error;
+          deleted = true;
+          return undefined;
+        }
+      });
+      if (deleted) {
+        const { memory: _gone, ...rest } = f;
+        out[i] = { ...rest, memoryUnknown: 'the function was deleted during the scan (ListAliases: ResourceNotFoundException)' };
+      } else if (aliases) f.aliases = aliases;
     }
   }
   return out;

@@ -13,6 +13,7 @@ export const awsRequires: AwsRequirement[] = [
     trimtabDoes: 'the policy schema accepts only those values',
     sandbox: 'lib/sandbox/services/cloudwatchlogs.ts PutRetentionPolicy',
     test: { file: WASTE, name: 'the sandbox refuses retention values CloudWatch Logs does not accept' },
+    reviewed: "fresh-context review 2026-12-07: the 22 values verbatim in client-cloudwatch-logs models_0.d.ts PutRetentionPolicyRequest.retentionInDays; the option schema accepts only them; sandbox test run; agrees",
   },
   {
     operation: 'logs:PutRetentionPolicy',
@@ -23,6 +24,7 @@ export const awsRequires: AwsRequirement[] = [
     trimtabDoes: 're-reads the group and its tags (ListTagsForResource) right before the write; leaves a retention set since alone and refuses trimtab:skip',
     sandbox: 'lib/sandbox/services/cloudwatchlogs.ts DescribeLogGroups / ListTagsForResource answer the current state',
     test: { file: WASTE, name: 'sets the retention, leaves groups with one alone, and skips a group tagged trimtab:skip at apply time' },
+    reviewed: "fresh-context review 2026-12-07: belief as stated; apply re-reads DescribeLogGroups and ListTagsForResource right before the put; test run; agrees",
   },
   {
     operation: 'logs:DeleteRetentionPolicy',
@@ -33,5 +35,27 @@ export const awsRequires: AwsRequirement[] = [
     trimtabDoes: 'undo restores never expire, refused when the retention changed since',
     sandbox: 'lib/sandbox/services/cloudwatchlogs.ts DeleteRetentionPolicy',
     test: { file: WASTE, name: 'undo restores never expire, and refuses when the retention changed since' },
+    reviewed: "fresh-context review 2026-12-07: DeleteRetentionPolicyCommand.d.ts; undo compares the current retention with what trimtab set first; test run; agrees",
+  },
+  {
+    operation: 'logs:PutRetentionPolicy',
+    elements: ['set-retention'],
+    rule: 'an account-level retention policy (PutAccountPolicy) overrides the group\'s retention; DescribeLogGroups then returns the policy\'s retention in retentionInDays',
+    awsAnswers: 'no error: the put is saved but does not decide when events expire while the account policy applies',
+    source: 'client-cloudwatch-logs PutRetentionPolicyCommand.d.ts ("Account-level retention policies created with PutAccountPolicy override the retention")',
+    trimtabDoes: 'a group under an account policy shows a retention, so the detector and apply leave it alone (already set); undo refuses when the retention read differs from what trimtab set',
+    sandbox: 'not enforced: the sandbox has no account-level retention policies',
+    reviewed: 'fresh-context review 2026-12-07: row added by the reviewer; safe by the "retention already set" check, but retentionPolicyName is not read, so the evidence does not say the retention comes from an account policy',
+  },
+  {
+    operation: 'logs:ListTagsForResource',
+    elements: ['set-retention'],
+    rule: 'resourceArn is the log group ARN without the trailing :* (DescribeLogGroups\' logGroupArn, not arn)',
+    awsAnswers: 'InvalidParameterException (400) for a malformed ARN; ResourceNotFoundException for a group that is gone',
+    source: 'client-cloudwatch-logs ListTagsForResourceCommand.d.ts and models_0.d.ts (LogGroup.arn vs logGroupArn)',
+    trimtabDoes: 'uses logGroupArn, or arn with :* removed',
+    sandbox: 'lib/sandbox/services/cloudwatchlogs.ts ListTagsForResource (accepts both forms: the :* form is not refused)',
+    test: { file: 'test/integration/waste1.test.ts', name: 'sets the retention, leaves groups with one alone, and skips a group tagged trimtab:skip at apply time' },
+    reviewed: 'fresh-context review 2026-12-07: row added by the reviewer from resource.ts toLogGroup',
   },
 ];

@@ -13,6 +13,7 @@ export const awsRequires: AwsRequirement[] = [
     trimtabDoes: 'reads the rules right before the put and merges by ID; others\' rules kept unchanged and in order',
     sandbox: 'lib/sandbox/services/s3.ts PutBucketLifecycleConfiguration',
     test: { file: LIFECYCLE, name: 'keeps every rule others wrote, unchanged and in order, and appends trimtab rules' },
+    reviewed: "fresh-context review 2026-12-07: client-s3 PutBucketLifecycleConfigurationCommand.d.ts (replaces the existing configuration); apply merges by ID onto the configuration read right before; test run; agrees",
   },
   {
     operation: 's3:PutLifecycleConfiguration',
@@ -23,6 +24,7 @@ export const awsRequires: AwsRequirement[] = [
     trimtabDoes: 're-judges each of its rules against the rules there now and refuses a conflict, writing nothing',
     sandbox: 'lib/sandbox/services/s3.ts GetBucketLifecycleConfiguration answers the current rules',
     test: { file: 'test/integration/apply-time-rechecks.test.ts', name: 'add-lifecycle-rules refuses a bucket whose owners added a conflicting rule after the scan, writing nothing' },
+    reviewed: "fresh-context review 2026-12-07: belief as stated; apply re-judges its rules against the rules there now; test run; agrees",
   },
   {
     operation: 's3:PutLifecycleConfiguration',
@@ -33,6 +35,7 @@ export const awsRequires: AwsRequirement[] = [
     trimtabDoes: 'checks the merged configuration before the put and sends nothing when it breaks a rule',
     sandbox: 'lib/sandbox/services/s3.ts PutBucketLifecycleConfiguration',
     test: { file: LIFECYCLE, name: 'refuses a merged configuration over 1,000 rules or with duplicate IDs' },
+    reviewed: "fresh-context review 2026-12-07: 1,000 rules and the 30-day minimum for STANDARD_IA / ONEZONE_IA transitions are the S3 User Guide (\"Lifecycle configuration elements\", \"Transitioning objects\"), not the .d.ts; lifecycle.ts checks both before the put (tests 'names S3's Standard-IA 30-day constraint in S3's own words' and 'accepts exactly 30 days for Standard-IA, as S3 does' also run); S3 answers InvalidArgument for the 30-day case; agrees",
   },
   {
     operation: 's3:PutLifecycleConfiguration',
@@ -43,5 +46,28 @@ export const awsRequires: AwsRequirement[] = [
     trimtabDoes: 'verify re-reads through the clock; an unpropagated put stays applied with verification pending',
     sandbox: 'lib/sandbox/services/s3.ts lifecyclePropagation',
     test: { file: 'test/integration/s3-lifecycle-propagation.test.ts', name: 'verifies the put once S3 shows it, re-reading through the clock instead of failing at once' },
+    reviewed: "fresh-context review 2026-12-07: S3 User Guide quote; verify and undo re-read through ctx.clock; test run; agrees",
+  },
+  {
+    operation: 's3:GetLifecycleConfiguration',
+    elements: ['add-lifecycle-rules'],
+    rule: 'a bucket without a lifecycle configuration has none to return',
+    awsAnswers: 'NoSuchLifecycleConfiguration (404)',
+    source: 'client-s3 GetBucketLifecycleConfigurationCommand.d.ts; S3 API reference, "List of error codes"',
+    trimtabDoes: 'reads it as "no configuration" (null), records that as the before-state, and undo then deletes the configuration (DeleteBucketLifecycle) instead of putting an empty one',
+    sandbox: 'lib/sandbox/services/s3.ts GetBucketLifecycleConfiguration (404 <Error> body)',
+    test: { file: 'test/unit/sandbox/sandbox.test.ts', name: 'answers NoSuchLifecycleConfiguration, then replaces the whole configuration on every put' },
+    reviewed: 'fresh-context review 2026-12-07: row added by the reviewer from resource.ts / remediators.ts undo',
+  },
+  {
+    operation: 's3:PutLifecycleConfiguration',
+    elements: ['add-lifecycle-rules'],
+    rule: 'DeleteBucketLifecycle (IAM action s3:PutLifecycleConfiguration) removes every rule of the bucket',
+    awsAnswers: 'no error: rules added since are deleted too',
+    source: 'client-s3 DeleteBucketLifecycleCommand.d.ts ("Amazon S3 removes all the lifecycle configuration rules in the lifecycle subresource"; "must have the s3:PutLifecycleConfiguration permission")',
+    trimtabDoes: 'undo deletes only after re-reading the configuration and finding exactly what trimtab left; otherwise it refuses and says why',
+    sandbox: 'lib/sandbox/services/s3.ts DeleteBucketLifecycle',
+    test: { file: 'test/integration/s3-lifecycle-propagation.test.ts', name: 'undo right after apply waits for the put to show instead of calling it a change by someone else' },
+    reviewed: 'fresh-context review 2026-12-07: row added by the reviewer from remediators.ts undo; the named test ends with the bucket\'s configuration deleted',
   },
 ];

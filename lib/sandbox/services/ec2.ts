@@ -400,7 +400,11 @@ export const ec2Service: SandboxService = {
     CreateTags(input, env) {
       const state = stateOf(env);
       const targets = (input.Resources as string[]).map((id) => taggable(state, id, env.now));
-      for (const t of targets) t.tags = { ...t.tags, ...Object.fromEntries((input.Tags ?? []).map((x: any) => [x.Key, x.Value ?? ''])) };
+      const added = Object.fromEntries((input.Tags ?? []).map((x: any) => [x.Key, x.Value ?? '']));
+      // "Each resource can have a maximum of 50 tags" (client-ec2 CreateTagsCommand.d.ts): nothing is tagged then.
+      const over = (input.Resources as string[]).find((_, i) => Object.keys({ ...targets[i].tags, ...added }).length > 50);
+      if (over) throw awsError('TagLimitExceeded', `The maximum number of tags for resource '${over}' has been reached (50).`);
+      for (const t of targets) t.tags = { ...t.tags, ...added };
       return {};
     },
 

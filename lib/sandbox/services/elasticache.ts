@@ -61,6 +61,9 @@ export const elasticacheService: SandboxService = {
       const id = String(input.ResourceName ?? '').replace(/^arn:aws:elasticache:[^:]+:\d+:cluster:/, '');
       const c = elasticacheState(sandbox, account, region).clusters[id];
       if (!c) throw notFound(id);
+      // "If the cluster is not in the available state, ListTagsForResource returns an error"
+      // (client-elasticache ListTagsForResourceCommand.d.ts). The code is not documented: a belief.
+      if (c.status !== 'available') throw awsError('InvalidCacheClusterState', `Cluster ${id} is not in the available state (${c.status}).`, 400);
       return { TagList: Object.entries(c.tags).map(([Key, Value]) => ({ Key, Value })) };
     },
   },

@@ -140,6 +140,17 @@ function configuration(fn: SandboxLambdaFunction, region: string, account: strin
   };
 }
 
+/**
+ * "The ListFunctions operation returns a subset of the FunctionConfiguration fields. To get the
+ * additional fields (State, StateReasonCode, StateReason, LastUpdateStatus, LastUpdateStatusReason,
+ * LastUpdateStatusReasonCode, RuntimeVersionConfig) for a function or version, use GetFunction"
+ * (client-lambda ListFunctionsCommand.d.ts).
+ */
+function listed(c: Record<string, unknown>): Record<string, unknown> {
+  const { State, StateReason, StateReasonCode, LastUpdateStatus, LastUpdateStatusReason, LastUpdateStatusReasonCode, RuntimeVersionConfig, ...rest } = c;
+  return rest;
+}
+
 export const lambdaService: SandboxService = {
   id: 'lambda',
   operations: {
@@ -150,10 +161,10 @@ export const lambdaService: SandboxService = {
       // "ListFunctions returns a maximum of 50 items in each response, even if you set the number higher."
       const { page, nextToken } = paginate(functions, { token: input.Marker, max: Math.min(max ?? 50, 50) }, { defaultMax: 50, maxMax: 50, operation: 'ListFunctions', invalidTokenCode: 'InvalidParameterValueException' });
       if (input.FunctionVersion === 'ALL') {
-        const all = page.flatMap((fn) => [configuration(fn, region, account.id, now), ...Object.keys(fn.versions).map((v) => configuration(fn, region, account.id, now, v))]);
+        const all = page.flatMap((fn) => [configuration(fn, region, account.id, now), ...Object.keys(fn.versions).map((v) => configuration(fn, region, account.id, now, v))]).map(listed);
         return { Functions: all, ...(nextToken ? { NextMarker: nextToken } : {}) };
       }
-      return { Functions: page.map((fn) => configuration(fn, region, account.id, now)), ...(nextToken ? { NextMarker: nextToken } : {}) };
+      return { Functions: page.map((fn) => listed(configuration(fn, region, account.id, now))), ...(nextToken ? { NextMarker: nextToken } : {}) };
     },
 
     GetFunctionConfiguration(input, { sandbox, account, region, now }) {

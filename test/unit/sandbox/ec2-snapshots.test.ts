@@ -143,6 +143,22 @@ describe('sandbox snapshot archive tier', () => {
   });
 });
 
+describe('sandbox EC2 tags', () => {
+  it('refuses a 51st tag on a snapshot with TagLimitExceeded, tagging nothing, and still overwrites an existing key', async () => {
+    // Prepare
+    const { ec2, client } = setup();
+    ec2.snapshots['snap-private'].tags = Object.fromEntries(Array.from({ length: 50 }, (_, i) => [`k${i}`, 'v']));
+    // Act
+    const refused = client.send(new CreateTagsCommand({ Resources: ['snap-public', 'snap-private'], Tags: [{ Key: 'trimtab:deleted-by', Value: 'trimtab' }] }));
+    // Assess
+    await expect(refused).rejects.toThrow(expect.objectContaining({ name: 'TagLimitExceeded' }));
+    expect(ec2.snapshots['snap-public'].tags).toEqual({});
+    expect(Object.keys(ec2.snapshots['snap-private'].tags!)).toHaveLength(50);
+    await client.send(new CreateTagsCommand({ Resources: ['snap-private'], Tags: [{ Key: 'k0', Value: 'w' }] }));
+    expect(ec2.snapshots['snap-private'].tags!.k0).toBe('w');
+  });
+});
+
 describe('sandbox emulator switch', () => {
   it('makes DescribeSnapshots ignore RestorableByUserIds, as LocalStack and moto do', async () => {
     // Prepare

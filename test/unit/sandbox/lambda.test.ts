@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CloudWatchLogsClient, GetQueryResultsCommand, StartQueryCommand } from '@aws-sdk/client-cloudwatch-logs';
-import { GetFunctionCommand, LambdaClient, ListFunctionsCommand, ListTagsCommand, UpdateFunctionConfigurationCommand, paginateListFunctions } from '@aws-sdk/client-lambda';
+import { GetFunctionCommand, GetFunctionConfigurationCommand, LambdaClient, ListFunctionsCommand, ListTagsCommand, UpdateFunctionConfigurationCommand, paginateListFunctions } from '@aws-sdk/client-lambda';
 import { GetResourcesCommand, ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-groups-tagging-api';
 import { setSandboxRolePolicy } from '../../../lib/sandbox/services/iam.ts';
 import { AwsClients } from '../../../lib/aws/clients.ts';
@@ -29,6 +29,22 @@ describe('sandbox Lambda', () => {
     expect(first.NextMarker).toEqual(expect.any(String));
     expect(sizes).toEqual([50, 50, 20]);
     await expect(lambda.send(new ListFunctionsCommand({ MaxItems: 0 }))).rejects.toMatchObject({ name: 'InvalidParameterValueException' });
+  });
+
+  it('lists functions without State and LastUpdateStatus, which only GetFunctionConfiguration answers, even while an update is in progress', async () => {
+    // Prepare
+    const env = awsLike();
+    seedFunction(env.sandbox, SANDBOX_ACCOUNT, { name: 'api', memoryMb: 512, timeoutS: 3 });
+    const lambda = env.clients.withWrites(true).get(LambdaClient, 'us-east-1');
+    await lambda.send(new UpdateFunctionConfigurationCommand({ FunctionName: 'api', MemorySize: 1024 }));
+    // Act
+    const listed = (await lambda.send(new ListFunctionsCommand({}))).Functions![0];
+    const read = await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: 'api' }));
+    // Assess
+    expect(listed).toMatchObject({ FunctionName: 'api', MemorySize: 1024 });
+    expect(listed.State).toBeUndefined();
+    expect(listed.LastUpdateStatus).toBeUndefined();
+    expect(read).toMatchObject({ State: 'Active', LastUpdateStatus: 'InProgress', MemorySize: 1024 });
   });
 
   it('returns GetFunction Tags only to a caller with an explicit lambda:ListTags allow, and refuses ListTags without it (AccessDeniedException)', async () => {

@@ -124,4 +124,18 @@ describe('modify-to-gp3 cooldown', () => {
     const { modifyToGp3 } = await import('../../../../lib/resources/ebs-volume/remediators.ts');
     expect(modifyToGp3.minCooldownHours).toBeUndefined();
   });
+
+  it('refuses to plan snapshot-and-delete for a volume whose tags plus the two trimtab adds would exceed the EC2 limit of 50 per snapshot, and plans it at 48', async () => {
+    // Prepare
+    const { snapshotAndDelete } = await import('../../../../lib/resources/ebs-volume/remediators.ts');
+    const tagged = (n: number) => volume({ tags: { ...Object.fromEntries(Array.from({ length: n }, (_, i) => [`k${i}`, 'v'])), 'aws:cloudformation:stack-name': 'ignored' } });
+    const finding = (v: EbsVolume) => ({ before: { volume: v } }) as never;
+    const opts = snapshotAndDelete.options.parse({}) as never;
+    // Act
+    const over = snapshotAndDelete.plan(finding(tagged(49)), opts, { now, prices: DEFAULT_PRICES });
+    const fits = snapshotAndDelete.plan(finding(tagged(48)), opts, { now, prices: DEFAULT_PRICES });
+    // Assess
+    expect(over).toMatchObject({ kind: 'conflict', reason: expect.stringContaining('vol-1 has 49 tags: its final snapshot would carry 51') });
+    expect(fits.kind).toBe('change');
+  });
 });

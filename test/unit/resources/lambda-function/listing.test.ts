@@ -4,6 +4,7 @@ import { seedFunction } from '../../../../lib/resources/lambda-function/sandbox-
 import { lambdaFunctionResource, type LambdaFunction } from '../../../../lib/resources/lambda-function/resource.ts';
 import { SANDBOX_ACCOUNT } from '../../../../lib/sandbox/sandbox.ts';
 import { logsState } from '../../../../lib/sandbox/services/cloudwatchlogs.ts';
+import { lambdaState } from '../../../../lib/sandbox/services/lambda.ts';
 import { VirtualClock } from '../../../../lib/util/clock.ts';
 import { testEnv, type TestEnv } from '../../../helpers.ts';
 
@@ -75,6 +76,24 @@ policies:
     expect(functions.find((f) => f.name === 'idle')!.memoryUnknown).toBe('not invoked in the last 14 days');
     expect(env.sandbox.callCount('lambda:ListAliases')).toBe(1);
     expect(env.sandbox.callCount('cloudwatchlogs:StartQuery')).toBe(0); // Lambda Insights answered
+  });
+
+  it('keeps the page when a function is deleted between the listing and its alias read (ResourceNotFoundException), leaving its memory unknown', async () => {
+    // Prepare
+    const env = account(0);
+    seedFunction(env.sandbox, SANDBOX_ACCOUNT, { name: 'busy', memoryMb: 1536, timeoutS: 15, perHour: 60, insights: { usedMb: 200, cpuMs: 10 }, aliases: { live: { version: '$LATEST' } } });
+    seedFunction(env.sandbox, SANDBOX_ACCOUNT, { name: 'gone', memoryMb: 1536, timeoutS: 15, perHour: 60, insights: { usedMb: 200, cpuMs: 10 } });
+    env.sandbox.faults.failWhen = ({ operation, input }) => {
+      if (operation === 'ListAliases' && input.FunctionName === 'gone') delete lambdaState(env.sandbox, env.sandbox.account(SANDBOX_ACCOUNT), 'us-east-1').functions['gone'];
+      return undefined;
+    };
+    // Act
+    const functions = await listAll(env);
+    // Assess
+    expect(functions.find((f) => f.name === 'busy')!.aliases).toEqual([{ name: 'live', version: '$LATEST' }]);
+    const gone = functions.find((f) => f.name === 'gone')!;
+    expect(gone.memory).toBeUndefined();
+    expect(gone.memoryUnknown).toBe('the function was deleted during the scan (ListAliases: ResourceNotFoundException)');
   });
 
   it('splits a query around a log group that does not exist, keeping the others', async () => {
