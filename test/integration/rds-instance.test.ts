@@ -689,6 +689,31 @@ describe('the sandbox answers like RDS', () => {
     await expect(rds.send(new StopDBInstanceCommand({ DBInstanceIdentifier: 'core-aurora-reader' }))).rejects.toMatchObject({ name: 'InvalidParameterCombination' });
   });
 
+  it('refuses RestoreDBInstanceFromDBSnapshot with both MultiAZ and an AvailabilityZone, and restores Multi-AZ without one', async () => {
+    // Prepare
+    const { env, clock, rds: state } = rdsEnv();
+    const rds = env.clients.withWrites(true).get(RDSClient, 'us-east-1');
+    await rds.send(new CreateDBSnapshotCommand({ DBInstanceIdentifier: 'qa-perf-db', DBSnapshotIdentifier: 'qa-snap' }));
+    clock.advance(HOUR);
+    // Act + Assess
+    await expect(rds.send(new RestoreDBInstanceFromDBSnapshotCommand({ DBInstanceIdentifier: 'qa-copy', DBSnapshotIdentifier: 'qa-snap', MultiAZ: true, AvailabilityZone: 'us-east-1a' }))).rejects.toMatchObject({ name: 'InvalidParameterCombination', message: expect.stringMatching(/availability zone is not valid for Multi-AZ/) });
+    expect(state().instances['qa-copy']).toBeUndefined();
+    await rds.send(new RestoreDBInstanceFromDBSnapshotCommand({ DBInstanceIdentifier: 'qa-copy', DBSnapshotIdentifier: 'qa-snap', MultiAZ: true }));
+    expect(state().instances['qa-copy'].multiAz).toBe(true);
+  });
+
+  it('refuses StopDBInstance on an RDS for SQL Server Multi-AZ instance, leaving it available', async () => {
+    // Prepare
+    const { env, rds: state } = rdsEnv();
+    const rds = env.clients.withWrites(true).get(RDSClient, 'us-east-1');
+    state().instances['staging-reports-db'].engine = 'sqlserver-se';
+    state().instances['staging-reports-db'].multiAz = true;
+    // Act + Assess
+    await expect(rds.send(new StopDBInstanceCommand({ DBInstanceIdentifier: 'staging-reports-db' }))).rejects.toMatchObject({ name: 'InvalidParameterCombination', message: expect.stringMatching(/SQL Server in a Multi-AZ configuration/) });
+    const after = await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: 'staging-reports-db' }));
+    expect(after.DBInstances?.[0]?.DBInstanceStatus).toBe('available');
+  });
+
   it('refuses CreateDBSnapshot of a stopped instance, Iops on gp3 under 400 GiB, and MinCapacity 0 on a version without automatic pause', async () => {
     // Prepare
     const { env, clock, rds: state } = rdsEnv();
