@@ -139,7 +139,7 @@ export const awsRequires: AwsRequirement[] = [
     trimtabDoes: 'the savings basis states the retained backups\' one-time upper bound (allocated GiB × snapshot price × retention/30); the monthly figure is the steady state',
     sandbox: 'not enforced: retained automated backups are not modelled',
     test: { file: IT, name: 'deletes an instance trimtab stopped 30 days ago with a final snapshot (CreateDBSnapshot refuses stopped instances), and undo restores it with its settings' },
-    reviewed: "fresh-context review 2026-12-07: checked DeleteDBInstanceMessage.DeleteAutomatedBackups: AWS's default is to remove them immediately, so the explicit false is what keeps them (and bills them); savings basis text checked in the test; agrees. Not handled: DBInstanceAutomatedBackupQuotaExceeded (row added below)",
+    reviewed: "fresh-context review 2026-12-07: checked DeleteDBInstanceMessage.DeleteAutomatedBackups: AWS's default is to remove them immediately, so the explicit false is what keeps them (and bills them); savings basis text checked in the test; agrees. DBInstanceAutomatedBackupQuotaExceeded was not handled: row added below, fixed",
   },
   {
     operation: 'rds:RestoreDBInstanceFromDBSnapshot',
@@ -180,9 +180,10 @@ export const awsRequires: AwsRequirement[] = [
     rule: 'Retaining automated backups (DeleteAutomatedBackups false) counts against the Region\'s quota of retained automated backups; over it the delete is refused.',
     awsAnswers: 'DBInstanceAutomatedBackupQuotaExceeded (400)',
     source: 'client-rds DeleteDBInstanceCommand.d.ts (@throws DBInstanceAutomatedBackupQuotaExceededFault: "The quota for retained automated backups was exceeded")',
-    trimtabDoes: 'not handled as a refusal: the error is not in deleteInstance\'s list, so the action fails (nothing deleted; for a running instance the snapshot is kept) instead of being recorded as protected with AWS\'s reason',
-    sandbox: 'not enforced: retained automated backups and their quota are not modelled',
-    reviewed: 'fresh-context review 2026-12-07 (row added by the reviewer): open: add DBInstanceAutomatedBackupQuotaExceeded to the refusals (or retry with DeleteAutomatedBackups true after a person agrees) with a sandbox quota and a test',
+    trimtabDoes: 'deleteInstance records the refusal as protected with AWS\'s message (nothing deleted; for a running instance the snapshot is kept); a person frees the quota or deletes without retaining backups',
+    sandbox: 'not enforced: retained automated backups and their quota are not modelled (the test injects AWS\'s answer with the sandbox\'s failWhen fault)',
+    test: { file: IT, name: 'records a DeleteDBInstance refused for the retained automated backups quota as protected with the reason AWS gives, deleting nothing' },
+    reviewed: 'fresh-context review 2026-12-07 (row added by the reviewer): the code made it a failure instead of a recorded refusal; fixed, test fails on the old code; the quota itself is still not modelled',
   },
   {
     operation: 'rds:RestoreDBInstanceFromDBSnapshot',

@@ -464,7 +464,14 @@ async function deleteInstance(rds: RDSClient, id: string, finalSnapshotId: strin
     );
   } catch (error) {
     if (rdsErrorIs(error, 'DBInstanceNotFound')) return { before: { instance: current }, after: { deleted: true, alreadyGone: true } satisfies SnapshotDeleteAfter, detail: `${id} vanished before the delete${snapshotNote}` };
-    if (rdsErrorIs(error, 'InvalidDBInstanceState') || rdsErrorIs(error, 'InvalidParameterCombination') || rdsErrorIs(error, 'DBSnapshotAlreadyExists') || rdsErrorIs(error, 'SnapshotQuotaExceeded')) {
+    // DBInstanceAutomatedBackupQuotaExceeded: the Region's quota of retained automated backups (DeleteAutomatedBackups false) is full.
+    if (
+      rdsErrorIs(error, 'InvalidDBInstanceState') ||
+      rdsErrorIs(error, 'InvalidParameterCombination') ||
+      rdsErrorIs(error, 'DBSnapshotAlreadyExists') ||
+      rdsErrorIs(error, 'SnapshotQuotaExceeded') ||
+      rdsErrorIs(error, 'DBInstanceAutomatedBackupQuotaExceeded')
+    ) {
       throw new ProtectedResourceError(`AWS refused to delete ${id}: ${errorMessage(error)}${snapshotNote}`, { cause: error });
     }
     throw error;
