@@ -12,7 +12,7 @@ import type { ActionRecord } from '../../lib/engine/types.ts';
 import { undoAction } from '../../lib/engine/undo.ts';
 import { loadPolicies } from '../../lib/policy/load.ts';
 import { STOP_DECIDED_AT_TAG, STOP_DECISION_TAG, STOPPED_AT_TAG } from '../../lib/resources/rds-instance/detectors.ts';
-import { SANDBOX_ACCOUNT } from '../../lib/sandbox/sandbox.ts';
+import { awsError, SANDBOX_ACCOUNT } from '../../lib/sandbox/sandbox.ts';
 import { dbiResourceIdOf, rdsState } from '../../lib/sandbox/services/rds.ts';
 import { VirtualClock } from '../../lib/util/clock.ts';
 import { UndoRefusedError } from '../../lib/util/errors.ts';
@@ -276,6 +276,30 @@ describe('snapshot-and-delete', () => {
     expect(restore.Tags.map((t: { Key: string }) => t.Key)).not.toContain(STOP_DECISION_TAG);
     expect(rds().instances['staging-reports-db'].phases?.[0].status).toBe('creating');
     expect(rds().instances['staging-reports-db']).toMatchObject({ port: 3307, iamAuth: true, backupRetentionDays: 14 });
+  });
+
+  it('records a DeleteDBInstance refused for the retained automated backups quota as protected with the reason AWS gives, deleting nothing', async () => {
+    // Prepare: stopped 31 days ago by trimtab under a recorded decision; the Region's retained-backups quota is full.
+    const { env, clock, rds } = rdsEnv();
+    await env.run(policy('{ type: idle-db-instance, days: 14 }', '{ type: stop-db-instance }'));
+    clock.advance(31 * DAY);
+    const i = rds().instances['staging-reports-db'];
+    i.status = 'stopped';
+    delete i.phases;
+    i.stoppedAt = new Date(clock.now().getTime() - HOUR).toISOString();
+    i.tags[STOPPED_AT_TAG] = new Date(clock.now().getTime() - 2 * DAY).toISOString();
+    env.sandbox.faults.failWhen = ({ operation, input }) =>
+      operation === 'DeleteDBInstance' && input.DBInstanceIdentifier === 'staging-reports-db' && input.DeleteAutomatedBackups === false
+        ? awsError('DBInstanceAutomatedBackupQuotaExceeded', 'The quota for retained automated backups was exceeded.')
+        : undefined;
+    // Act
+    const result = await env.run(policy('{ type: idle-db-instance, days: 30, stoppedByTrimtab: true }', '{ type: snapshot-and-delete, pollSeconds: 30 }'));
+    // Assess
+    const action = result.actions.find((a) => a.resource.id === 'staging-reports-db')!;
+    expect(action.status).toBe('skipped');
+    expect(action.error?.message).toMatch(/AWS refused to delete staging-reports-db: The quota for retained automated backups was exceeded/);
+    expect(rds().instances['staging-reports-db'].status).toBe('stopped');
+    expect(Object.keys(rds().snapshots).filter((k) => k.startsWith('trimtab-final-staging-reports-db'))).toEqual([]);
   });
 
   it('restores a gp3 instance under 400 GiB without Iops or StorageThroughput, which RDS refuses there', async () => {
@@ -687,6 +711,31 @@ describe('the sandbox answers like RDS', () => {
     await expect(rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: 'nope' }))).rejects.toMatchObject({ name: 'DBInstanceNotFoundFault' });
     await expect(rds.send(new StopDBInstanceCommand({ DBInstanceIdentifier: 'orders-db-replica' }))).rejects.toMatchObject({ name: 'InvalidDBInstanceStateFault' });
     await expect(rds.send(new StopDBInstanceCommand({ DBInstanceIdentifier: 'core-aurora-reader' }))).rejects.toMatchObject({ name: 'InvalidParameterCombination' });
+  });
+
+  it('refuses RestoreDBInstanceFromDBSnapshot with both MultiAZ and an AvailabilityZone, and restores Multi-AZ without one', async () => {
+    // Prepare
+    const { env, clock, rds: state } = rdsEnv();
+    const rds = env.clients.withWrites(true).get(RDSClient, 'us-east-1');
+    await rds.send(new CreateDBSnapshotCommand({ DBInstanceIdentifier: 'qa-perf-db', DBSnapshotIdentifier: 'qa-snap' }));
+    clock.advance(HOUR);
+    // Act + Assess
+    await expect(rds.send(new RestoreDBInstanceFromDBSnapshotCommand({ DBInstanceIdentifier: 'qa-copy', DBSnapshotIdentifier: 'qa-snap', MultiAZ: true, AvailabilityZone: 'us-east-1a' }))).rejects.toMatchObject({ name: 'InvalidParameterCombination', message: expect.stringMatching(/availability zone is not valid for Multi-AZ/) });
+    expect(state().instances['qa-copy']).toBeUndefined();
+    await rds.send(new RestoreDBInstanceFromDBSnapshotCommand({ DBInstanceIdentifier: 'qa-copy', DBSnapshotIdentifier: 'qa-snap', MultiAZ: true }));
+    expect(state().instances['qa-copy'].multiAz).toBe(true);
+  });
+
+  it('refuses StopDBInstance on an RDS for SQL Server Multi-AZ instance, leaving it available', async () => {
+    // Prepare
+    const { env, rds: state } = rdsEnv();
+    const rds = env.clients.withWrites(true).get(RDSClient, 'us-east-1');
+    state().instances['staging-reports-db'].engine = 'sqlserver-se';
+    state().instances['staging-reports-db'].multiAz = true;
+    // Act + Assess
+    await expect(rds.send(new StopDBInstanceCommand({ DBInstanceIdentifier: 'staging-reports-db' }))).rejects.toMatchObject({ name: 'InvalidParameterCombination', message: expect.stringMatching(/SQL Server in a Multi-AZ configuration/) });
+    const after = await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: 'staging-reports-db' }));
+    expect(after.DBInstances?.[0]?.DBInstanceStatus).toBe('available');
   });
 
   it('refuses CreateDBSnapshot of a stopped instance, Iops on gp3 under 400 GiB, and MinCapacity 0 on a version without automatic pause', async () => {

@@ -37,7 +37,7 @@ const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** di
 const GIB = 1024 ** 3;
 
 /** Why the instance must not be touched now, or undefined. */
-export function instanceProtection(db: RdsInstance, opts: { allowStopped: boolean; stopOrDelete: boolean; storageOnly?: boolean }): string | undefined {
+export function instanceProtection(db: RdsInstance, opts: { allowStopped: boolean; stopOrDelete: boolean; storageOnly?: boolean; stop?: boolean }): string | undefined {
   const okStates = opts.allowStopped ? ['available', 'stopped'] : ['available'];
   if (!okStates.includes(db.status)) return `status is ${db.status}: mid-maintenance or changing; AWS refuses most changes until it is ${okStates.join(' or ')}`;
   // A storage type change runs online on a source or a replica alike; anything else touches replication.
@@ -45,6 +45,8 @@ export function instanceProtection(db: RdsInstance, opts: { allowStopped: boolea
   if (db.readReplicas.length && !opts.storageOnly) return `the replication source of ${db.readReplicas.join(', ')}`;
   if (db.clusterId && db.isClusterWriter) return `the writer of Aurora cluster ${db.clusterId}`;
   if (db.clusterId && opts.stopOrDelete) return `a member of Aurora cluster ${db.clusterId}: Aurora instances are stopped and deleted with their cluster, not one by one`;
+  // RDS User Guide, "Stopping an Amazon RDS DB instance temporarily": "You can't stop an Amazon RDS for SQL Server DB instance in a Multi-AZ configuration."
+  if (opts.stop && db.multiAz && db.engine.startsWith('sqlserver')) return 'an RDS for SQL Server Multi-AZ instance: AWS cannot stop SQL Server in a Multi-AZ configuration';
   return undefined;
 }
 
@@ -138,7 +140,7 @@ export const idleDbInstance: Detector<RdsDatabase, IdleOptions> = {
       savings,
       before: { instance: db } satisfies IdleBefore,
     };
-    return protectedDetection(d, instanceProtection(db, { allowStopped: false, stopOrDelete: true }) ?? tooLittle);
+    return protectedDetection(d, instanceProtection(db, { allowStopped: false, stopOrDelete: true, stop: true }) ?? tooLittle);
   },
 };
 
@@ -210,7 +212,7 @@ export const autoStartedDbInstance: Detector<RdsDatabase, RestartedOptions> = {
       before: { instance: db, stoppedAt, decision: decision.id, decidedAt } satisfies RestartedBefore,
     };
     const stale = weeks >= options.maxWeeks ? `decision ${decision.id} is ${weeks} weeks old (maxWeeks ${options.maxWeeks}): a person decides again (stop it under the idle policy, or snapshot and delete it)` : undefined;
-    return protectedDetection(d, instanceProtection(db, { allowStopped: false, stopOrDelete: true }) ?? stale);
+    return protectedDetection(d, instanceProtection(db, { allowStopped: false, stopOrDelete: true, stop: true }) ?? stale);
   },
 };
 

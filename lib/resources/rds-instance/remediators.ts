@@ -112,7 +112,7 @@ async function describeCluster(rds: RDSClient, id: string): Promise<AuroraCluste
 const copyableTags = (tags: Record<string, string>): Tag[] => Object.entries(tags).filter(([k]) => !k.startsWith('aws:')).map(([Key, Value]) => ({ Key, Value }));
 
 /** Re-read checks every instance action makes before writing. */
-function refuseIfProtected(current: RdsInstance, opts: { allowStopped: boolean; stopOrDelete: boolean; storageOnly?: boolean }) {
+function refuseIfProtected(current: RdsInstance, opts: { allowStopped: boolean; stopOrDelete: boolean; storageOnly?: boolean; stop?: boolean }) {
   if (SKIP_TAG in current.tags) throw new ProtectedResourceError(`${current.id} is now tagged ${SKIP_TAG}`);
   const protection = instanceProtection(current, opts);
   if (protection) throw new ProtectedResourceError(`${current.id} is now ${protection}; nothing was changed`);
@@ -208,7 +208,7 @@ async function stopInstance(ctx: Parameters<Remediator['apply']>[0], plan: { par
   if (current.status === 'stopped' || current.status === 'stopping') {
     return { before: { instance: current }, after: { stopped: true, alreadyStopped: true } satisfies StopAfter, detail: `${id} is already ${current.status}` };
   }
-  refuseIfProtected(current, { allowStopped: false, stopOrDelete: true });
+  refuseIfProtected(current, { allowStopped: false, stopOrDelete: true, stop: true });
   refuseIfChanged(current, bound);
   if (restop) {
     const check = await refuseUnlessDecision(ctx, current, plan.params.decision);
@@ -464,7 +464,14 @@ async function deleteInstance(rds: RDSClient, id: string, finalSnapshotId: strin
     );
   } catch (error) {
     if (rdsErrorIs(error, 'DBInstanceNotFound')) return { before: { instance: current }, after: { deleted: true, alreadyGone: true } satisfies SnapshotDeleteAfter, detail: `${id} vanished before the delete${snapshotNote}` };
-    if (rdsErrorIs(error, 'InvalidDBInstanceState') || rdsErrorIs(error, 'InvalidParameterCombination') || rdsErrorIs(error, 'DBSnapshotAlreadyExists') || rdsErrorIs(error, 'SnapshotQuotaExceeded')) {
+    // DBInstanceAutomatedBackupQuotaExceeded: the Region's quota of retained automated backups (DeleteAutomatedBackups false) is full.
+    if (
+      rdsErrorIs(error, 'InvalidDBInstanceState') ||
+      rdsErrorIs(error, 'InvalidParameterCombination') ||
+      rdsErrorIs(error, 'DBSnapshotAlreadyExists') ||
+      rdsErrorIs(error, 'SnapshotQuotaExceeded') ||
+      rdsErrorIs(error, 'DBInstanceAutomatedBackupQuotaExceeded')
+    ) {
       throw new ProtectedResourceError(`AWS refused to delete ${id}: ${errorMessage(error)}${snapshotNote}`, { cause: error });
     }
     throw error;

@@ -380,6 +380,8 @@ export const rdsService: SandboxService = {
       const i = instanceOf(state, input.DBInstanceIdentifier);
       if (i.clusterId) throw awsError('InvalidParameterCombination', `Cannot stop DB instance ${i.id}: it is part of Aurora cluster ${i.clusterId}; use StopDBCluster.`);
       if (i.readReplicaSource || i.readReplicas?.length) throw awsError('InvalidDBInstanceState', `Cannot stop DB instance ${i.id}: it is a read replica or has read replicas.`);
+      // The exact code for SQL Server Multi-AZ is not documented; trimtab treats both refusals alike.
+      if (i.multiAz && i.engine.startsWith('sqlserver')) throw awsError('InvalidParameterCombination', `Cannot stop DB instance ${i.id}: RDS for SQL Server in a Multi-AZ configuration cannot be stopped.`);
       if (currentStatus(i) !== 'available') throw awsError('InvalidDBInstanceState', `Instance ${i.id} is not in available state.`);
       i.phases = [{ status: 'stopping', until: later(env, RDS_DURATIONS.stopping) }];
       i.then = 'stopped';
@@ -475,6 +477,8 @@ export const rdsService: SandboxService = {
       const s = state.snapshots[input.DBSnapshotIdentifier];
       if (!s || Date.parse(s.visibleAt) > env.now.getTime()) throw awsError('DBSnapshotNotFound', `DBSnapshot ${input.DBSnapshotIdentifier} not found.`, 404);
       if (s.status !== 'available') throw awsError('InvalidDBSnapshotState', `Snapshot ${s.id} is ${s.status}, not available.`);
+      // RestoreDBInstanceFromDBSnapshotMessage.AvailabilityZone: "You can't specify the AvailabilityZone parameter if the DB instance is a Multi-AZ deployment."
+      if (input.MultiAZ && input.AvailabilityZone) throw awsError('InvalidParameterCombination', 'Requesting a specific availability zone is not valid for Multi-AZ instances.');
       refuseGp3Provisioning(s.engine, input.StorageType ?? s.storageType, input.AllocatedStorage ?? s.allocatedGiB, input.Iops, input.StorageThroughput);
       const i: SandboxDbInstance = {
         id: input.DBInstanceIdentifier,

@@ -144,6 +144,21 @@ describe('idle-db-instance', () => {
     expect(detect(idleDbInstance, instance({ status: 'backing-up' }), options)!.evidence.protection).toMatch(/status is backing-up/);
   });
 
+  it('protects an idle RDS for SQL Server Multi-AZ instance from a stop, which AWS refuses, but not a single-AZ one', () => {
+    // Prepare
+    const options = { days: 14, stoppedByTrimtab: false };
+    // Act
+    const multiAz = detect(idleDbInstance, instance({ engine: 'sqlserver-se', multiAz: true }), options)!;
+    const singleAz = detect(idleDbInstance, instance({ engine: 'sqlserver-se', multiAz: false }), options)!;
+    const mysqlMultiAz = detect(idleDbInstance, instance({ engine: 'mysql', multiAz: true }), options)!;
+    // Assess
+    expect(multiAz.status).toBe('protected');
+    expect(multiAz.evidence.protection).toBe('an RDS for SQL Server Multi-AZ instance: AWS cannot stop SQL Server in a Multi-AZ configuration');
+    expect(singleAz.status).not.toBe('protected');
+    expect(singleAz.evidence.protection).toBeUndefined();
+    expect(mysqlMultiAz.evidence.protection).toBeUndefined();
+  });
+
   it('with stoppedByTrimtab, flags only instances stopped under a verified decision at least N days old', () => {
     const options = { days: 30, stoppedByTrimtab: true };
     const tags = { 'trimtab:stopped-at': '2026-10-01T00:00:00.000Z', 'trimtab:stop-decision': DECISION };
