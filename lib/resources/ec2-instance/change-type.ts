@@ -136,7 +136,7 @@ export const RESIZE_STEPS = {
 } as const;
 
 /** AWS's answers to StartInstances that mean "not on this type, here, now": the compensation restarts the old type. */
-export const START_REFUSALS = ['InsufficientInstanceCapacity', 'InsufficientCapacityOnHost', 'InsufficientHostCapacity', 'ReservationCapacityExceeded', 'InsufficientReservedInstanceCapacity', 'Unsupported', 'UnsupportedOperation', 'InvalidParameterCombination', 'UnsupportedHibernationConfiguration'];
+export const START_REFUSALS = ['InsufficientInstanceCapacity', 'VcpuLimitExceeded', 'InstanceLimitExceeded', 'InsufficientCapacityOnHost', 'InsufficientHostCapacity', 'ReservationCapacityExceeded', 'InsufficientReservedInstanceCapacity', 'Unsupported', 'UnsupportedOperation', 'InvalidParameterCombination', 'UnsupportedHibernationConfiguration'];
 /** AWS's refusals of the type itself at ModifyInstanceAttribute (InvalidInstanceAttributeValue: "If the instance type is not valid"). */
 export const MODIFY_REFUSALS = ['InvalidInstanceAttributeValue', 'Unsupported', 'InvalidParameterValue', 'InvalidParameterCombination', 'UnsupportedOperation'];
 
