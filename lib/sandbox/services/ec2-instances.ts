@@ -367,7 +367,7 @@ export const ec2InstanceOperations: Record<string, OperationHandler> = {
 
   /**
    * The type changes only while stopped (IncorrectInstanceState otherwise); a name that is not a
-   * type is InvalidParameterValue; a type of another architecture than the AMI's is
+   * type is InvalidInstanceAttributeValue; a type of another architecture than the AMI's is
    * InvalidParameterValue; an ENA-requiring type without EnaSupport is InvalidParameterCombination;
    * a type the catalogue does not know is Unsupported.
    */

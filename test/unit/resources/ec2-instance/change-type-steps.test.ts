@@ -166,6 +166,21 @@ describe('change-instance-type compensation when the new type does not start', (
     expect(instancesOf(env)[OVERSIZED]).toMatchObject({ instanceType: 'm5.2xlarge', state: 'running' });
   });
 
+  it('changes an instance back to its old type and starts it when the start answers Unsupported for a type its Availability Zone does not offer', async () => {
+    // Prepare: AWS's answer for a type the zone does not offer (the sandbox has no per-zone offerings).
+    const env = awsLike();
+    const instance = instancesOf(env)[OVERSIZED];
+    env.sandbox.faults.failWhen = ({ operation }) =>
+      operation === 'StartInstances' && instance.instanceType === 'm6i.large' ? awsError('Unsupported', 'Your requested instance type (m6i.large) is not supported in your requested Availability Zone (us-east-1e).') : undefined;
+    const recorded: StepProgress[] = [];
+    // Act
+    const outcome = runToEnd(env, planFor(env), recorded, 10 * 60_000);
+    // Assess
+    await expect(outcome).rejects.toThrow(`${OVERSIZED}: AWS refused m6i.large (Unsupported: Your requested instance type (m6i.large) is not supported in your requested Availability Zone (us-east-1e).); trimtab changed it back to m5.2xlarge and started it again: it runs as before, after a few minutes down.`);
+    expect(recorded.map((s) => s.step)).toEqual(['stop-requested', 'stopped', 'type-modified', 'start-failed', 'type-reverted', 'restart-requested', 'rolled-back']);
+    expect(instance).toMatchObject({ instanceType: 'm5.2xlarge', state: 'running' });
+  });
+
   it('compensates without an ApplyEnv too: a start accepted and then abandoned (StateReason Server.InsufficientInstanceCapacity) ends running on the old type', async () => {
     // Prepare: an old caller (no env); the start goes pending, then back to stopped.
     const env = awsLike();
