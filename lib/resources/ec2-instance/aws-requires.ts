@@ -76,6 +76,27 @@ export const awsRequires: AwsRequirement[] = [
     test: { file: WASTE, name: 'stops exactly the idle EBS-backed instances outside Auto Scaling groups and never a trap' },
     reviewed: 'fresh-context review 2026-12-07: checked against EC2 Auto Scaling User Guide, "Health checks for instances in an Auto Scaling group" (a stopped instance is unhealthy and replaced); confirmed; not enforced in the sandbox, listed in docs/limitations.md',
   },
+  {
+    operation: 'ec2:StartInstances',
+    elements: ['stop-instance'],
+    rule: 'Undo of a stop is a start, and a start can be refused for capacity (or the vCPU quota) in the instance\'s Availability Zone.',
+    awsAnswers: 'InsufficientInstanceCapacity (500, retried by the SDK first); VcpuLimitExceeded (400)',
+    source: 'EC2 API Reference, "Error codes" (InsufficientInstanceCapacity is a server error); EC2 User Guide, "Troubleshoot instance launch issues: Insufficient instance capacity"',
+    trimtabDoes: 'undo passes AWS\'s error on: the instance stays stopped as trimtab left it and the undo can be run again later; nothing else is written',
+    sandbox: `${SANDBOX} StartInstances (noCapacityFor)`,
+    test: { file: 'test/unit/resources/ec2-instance/stop-undo.test.ts', name: 'surfaces InsufficientInstanceCapacity from StartInstances and leaves the instance stopped, with no write' },
+    reviewed: 'fresh-context review 2026-12-07: added by the reviewer (stop-instance\'s undo had no StartInstances row); behaviour checked in remediators.ts undo; confirmed',
+  },
+  {
+    operation: 'ec2:DescribeInstances',
+    elements: ['stop-instance'],
+    rule: 'StateTransitionReason is free text ("The reason for the most recent state transition. This might be an empty string."); its time in parentheses is not a documented field.',
+    awsAnswers: 'no error: the text may be empty or worded otherwise',
+    source: 'client-ec2 models_4.d.ts Instance.StateTransitionReason; belief: the "User initiated (YYYY-MM-DD hh:mm:ss GMT)" form',
+    trimtabDoes: 'undo refuses an instance stopped again after trimtab\'s stop when the time parses; when it does not parse, the check is skipped and undo starts a stopped instance that someone else may have stopped later (it was stopped by trimtab first)',
+    sandbox: 'not enforced: the sandbox always writes the "User initiated (…)" form',
+    reviewed: 'fresh-context review 2026-12-07: added by the reviewer; open (minor): an unparsable StateTransitionReason weakens the "stopped again since" check of stop-instance undo',
+  },
   // --- change-instance-type: ModifyInstanceAttribute
   {
     operation: 'ec2:ModifyInstanceAttribute',
