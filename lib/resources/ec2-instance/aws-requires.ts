@@ -19,6 +19,7 @@ export const awsRequires: AwsRequirement[] = [
     trimtabDoes: 'the detector marks the instance protected (root device, spot); apply re-reads it and refuses (ProtectedResourceError) before any write; UnsupportedOperation at the stop is reported as protected',
     sandbox: `${SANDBOX} StopInstances`,
     test: { file: WASTE, name: 'stops exactly the idle EBS-backed instances outside Auto Scaling groups and never a trap' },
+    reviewed: 'fresh-context review 2026-12-07: rule and code checked against client-ec2 StopInstancesCommand.d.ts ("You can\'t stop or hibernate instance store-backed instances") and the sandbox message, which is AWS\'s known wording ("does not have an \'ebs\' root device type and cannot be stopped"); trimtab protects every spot instance, stricter than AWS (persistent requests with stop behaviour can be stopped); confirmed',
   },
   {
     operation: 'ec2:StopInstances',
@@ -29,6 +30,7 @@ export const awsRequires: AwsRequirement[] = [
     trimtabDoes: 'reads DescribeInstanceTypes for the type right before the stop and refuses unless the policy set allowInstanceStoreLoss; change-instance-type always refuses',
     sandbox: `${SANDBOX} DescribeInstanceTypes (InstanceStorageInfo)`,
     test: { file: WASTE, name: 're-checks the instance type right before the stop and refuses when it has instance-store volumes the finding did not know of' },
+    reviewed: 'fresh-context review 2026-12-07: checked against EC2 User Guide "Instance store temporary block storage" and client-ec2 InstanceTypeInfo.InstanceStorageSupported; apply re-reads DescribeInstanceTypes before the stop (change-type.ts apply → stopProtection); confirmed',
   },
   {
     operation: 'ec2:StopInstances',
@@ -39,6 +41,7 @@ export const awsRequires: AwsRequirement[] = [
     trimtabDoes: 're-reads the state first: stopped, terminated or gone counts as done (nothing written), and undo then refuses',
     sandbox: `${SANDBOX} StopInstances`,
     test: { file: WASTE, name: 'counts an instance already stopped at apply time as done, and undo then refuses' },
+    reviewed: 'fresh-context review 2026-12-07: checked against StopInstancesCommand.d.ts and the EC2 API error codes (IncorrectInstanceState); the sandbox also refuses a stop while pending (belief, harmless: trimtab stops only running instances); confirmed',
   },
   {
     operation: 'ec2:DescribeInstances',
@@ -49,6 +52,7 @@ export const awsRequires: AwsRequirement[] = [
     trimtabDoes: 'plans carry the LaunchTime, state and type they were made on; right before the first write apply refuses (ProtectedResourceError, nothing written) an instance restarted, stopped or resized since; later steps compare with the LaunchTime recorded at trimtab\'s own stop',
     sandbox: `${SANDBOX} StartInstances sets launchTime`,
     test: { file: WASTE, name: 'refuses, right before the stop, an approved plan whose instance was started again or resized since the finding, and writes nothing' },
+    reviewed: 'fresh-context review 2026-12-07: checked client-ec2 models_4.d.ts Instance.LaunchTime ("the time that the instance was last launched") and apply\'s LaunchTime/state/type binding in change-type.ts and remediators.ts; confirmed',
   },
   {
     operation: 'ec2:DescribeInstances',
@@ -59,6 +63,7 @@ export const awsRequires: AwsRequirement[] = [
     trimtabDoes: 'apply re-reads the instance and refuses, right before the stop, a skip tag, a group member and a changed LaunchTime; the approval path applies the stored plan without re-listing',
     sandbox: `${SANDBOX} DescribeInstances`,
     test: { file: CHANGE, name: 'refuses, right before writing, the approved plans of instances tagged trimtab:skip, moved into an Auto Scaling group or restarted since the scan, and writes nothing' },
+    reviewed: 'fresh-context review 2026-12-07: belief, and correctly labelled; apply re-reads DescribeInstances and refuses skip tag, group tag and LaunchTime change before the first write (change-type.ts apply); confirmed',
   },
   {
     operation: 'ec2:StopInstances',
@@ -69,6 +74,28 @@ export const awsRequires: AwsRequirement[] = [
     trimtabDoes: 'group members (tag aws:autoscaling:groupName) are protected in the detectors and refused again at apply; resize the group (rightsize-launch-template) instead',
     sandbox: 'not enforced: the sandbox\'s Auto Scaling does not replace a stopped member',
     test: { file: WASTE, name: 'stops exactly the idle EBS-backed instances outside Auto Scaling groups and never a trap' },
+    reviewed: 'fresh-context review 2026-12-07: checked against EC2 Auto Scaling User Guide, "Health checks for instances in an Auto Scaling group" (a stopped instance is unhealthy and replaced); confirmed; not enforced in the sandbox, listed in docs/limitations.md',
+  },
+  {
+    operation: 'ec2:StartInstances',
+    elements: ['stop-instance'],
+    rule: 'Undo of a stop is a start, and a start can be refused for capacity (or the vCPU quota) in the instance\'s Availability Zone.',
+    awsAnswers: 'InsufficientInstanceCapacity (500, retried by the SDK first); VcpuLimitExceeded (400)',
+    source: 'EC2 API Reference, "Error codes" (InsufficientInstanceCapacity is a server error); EC2 User Guide, "Troubleshoot instance launch issues: Insufficient instance capacity"',
+    trimtabDoes: 'undo passes AWS\'s error on: the instance stays stopped as trimtab left it and the undo can be run again later; nothing else is written',
+    sandbox: `${SANDBOX} StartInstances (noCapacityFor)`,
+    test: { file: 'test/unit/resources/ec2-instance/stop-undo.test.ts', name: 'surfaces InsufficientInstanceCapacity from StartInstances and leaves the instance stopped, with no write' },
+    reviewed: 'fresh-context review 2026-12-07: added by the reviewer (stop-instance\'s undo had no StartInstances row); behaviour checked in remediators.ts undo; confirmed',
+  },
+  {
+    operation: 'ec2:DescribeInstances',
+    elements: ['stop-instance'],
+    rule: 'StateTransitionReason is free text ("The reason for the most recent state transition. This might be an empty string."); its time in parentheses is not a documented field.',
+    awsAnswers: 'no error: the text may be empty or worded otherwise',
+    source: 'client-ec2 models_4.d.ts Instance.StateTransitionReason; belief: the "User initiated (YYYY-MM-DD hh:mm:ss GMT)" form',
+    trimtabDoes: 'undo refuses an instance stopped again after trimtab\'s stop when the time parses; when it does not parse, the check is skipped and undo starts a stopped instance that someone else may have stopped later (it was stopped by trimtab first)',
+    sandbox: 'not enforced: the sandbox always writes the "User initiated (…)" form',
+    reviewed: 'fresh-context review 2026-12-07: added by the reviewer; open (minor): an unparsable StateTransitionReason weakens the "stopped again since" check of stop-instance undo',
   },
   // --- change-instance-type: ModifyInstanceAttribute
   {
@@ -80,6 +107,7 @@ export const awsRequires: AwsRequirement[] = [
     trimtabDoes: 'stops first and waits for `stopped` (a recorded step, resumed from `resumeAt` when the wait outlasts the invocation); re-reads the instance right before the modify',
     sandbox: `${SANDBOX} ModifyInstanceAttribute`,
     test: { file: CHANGE, name: 'answers as EC2 does: IncorrectInstanceState while running, InvalidInstanceAttributeValue for a bad name, InvalidParameterValue for another architecture, InvalidParameterCombination without ENA' },
+    reviewed: 'fresh-context review 2026-12-07: checked ModifyInstanceAttributeCommand.d.ts ("To modify some attributes, the instance must be stopped") and the sandbox message ("is not in the \'stopped\' state", AWS\'s wording); confirmed',
   },
   {
     operation: 'ec2:ModifyInstanceAttribute',
@@ -90,16 +118,18 @@ export const awsRequires: AwsRequirement[] = [
     trimtabDoes: 'records `modify-refused`, starts the instance again on its old type (`restart-requested`, `rolled-back`) and fails the action with ResizeRolledBackError naming AWS\'s answer',
     sandbox: `${SANDBOX} ModifyInstanceAttribute (a name that is not a type)`,
     test: { file: STEPS, name: 'recognises InvalidInstanceAttributeValue from ModifyInstanceAttribute and starts the instance again on its old type' },
+    reviewed: 'fresh-context review 2026-12-07: checked client-ec2 models_7.d.ts ModifyInstanceAttributeRequest.InstanceType ("If the instance type is not valid, the error returned is InvalidInstanceAttributeValue"), MODIFY_REFUSALS and the sandbox; confirmed (a stale sandbox comment that still said InvalidParameterValue was corrected)',
   },
   {
     operation: 'ec2:ModifyInstanceAttribute',
     elements: ['change-instance-type', 'oversized-instance', 'undersized-instance'],
     rule: 'The new type must support the AMI\'s architecture, and ENA (and NVMe drivers) when the type is a Nitro type.',
-    awsAnswers: 'InvalidParameterValue (architecture) and InvalidParameterCombination (ENA) at the modify (belief on the exact codes); a missing NVMe driver fails only at boot',
+    awsAnswers: 'InvalidParameterValue (400, architecture) and InvalidParameterCombination (400, ENA), as RunInstances answers (that the modify answers the same is a belief); a missing NVMe driver fails only at boot',
     source: 'EC2 User Guide, "Compatibility for changing the instance type"; client-ec2 InstanceTypeInfo ProcessorInfo.SupportedArchitectures, NetworkInfo.EnaSupport, EbsInfo.NvmeSupport',
     trimtabDoes: 'candidates keep the architecture and drivers; apply reads DescribeInstanceTypes for both types and refuses before the stop',
     sandbox: `${SANDBOX} ModifyInstanceAttribute`,
     test: { file: CHANGE, name: 'refuses an instance-store type, another architecture, and an ENA type for an instance without EnaSupport' },
+    reviewed: 'fresh-context review 2026-12-07: codes checked against real answers reported from RunInstances: ENA is InvalidParameterCombination (400, "Enhanced networking with the Elastic Network Adapter (ENA) is required for the \'<type>\' instance type"), architecture is InvalidParameterValue (400, "The architecture \'arm64\' of the specified instance type does not match the architecture \'x86_64\' of the specified AMI"); that ModifyInstanceAttribute answers the same codes stays a belief; trimtab refuses before the stop (unsupportedTarget) and both codes are in MODIFY_REFUSALS; confirmed',
   },
   // --- change-instance-type: StartInstances on the new type, and the compensation
   {
@@ -111,6 +141,7 @@ export const awsRequires: AwsRequirement[] = [
     trimtabDoes: 'records `start-failed`, changes the type back (`type-reverted`), starts it (`restart-requested`), waits for running (`rolled-back`) and fails the action with ResizeRolledBackError: the instance is never left stopped on the new type',
     sandbox: `${SANDBOX} StartInstances (noCapacityFor)`,
     test: { file: STEPS, name: 'changes an instance back to its old type and starts it when StartInstances answers InsufficientInstanceCapacity, recording each step' },
+    reviewed: 'fresh-context review 2026-12-07: checked against the EC2 API error codes (InsufficientInstanceCapacity is a server error) and real answers (HTTP 500, retried by the SDKs): the sandbox answered 400, now 500 (test change-type-steps "answers an InsufficientInstanceCapacity start with HTTP 500, as EC2 does (a server error the SDK retries)"); the compensation runs after the SDK\'s retries; fixed',
   },
   {
     operation: 'ec2:StartInstances',
@@ -121,6 +152,7 @@ export const awsRequires: AwsRequirement[] = [
     trimtabDoes: 'the wait for `running` treats `stopped` with a Server.* StateReason as a failed start (a stale read still showing the user\'s stop does not) and runs the same compensation',
     sandbox: `${SANDBOX} StartInstances (noCapacityFor at 'pending')`,
     test: { file: STEPS, name: 'compensates without an ApplyEnv too: a start accepted and then abandoned (StateReason Server.InsufficientInstanceCapacity) ends running on the old type' },
+    reviewed: "fresh-context review 2026-12-07: checked client-ec2 models_1.d.ts StateReason.Message (Server.InsufficientInstanceCapacity) and waitFor's Server.* handling; confirmed",
   },
   {
     operation: 'ec2:StartInstances',
@@ -131,6 +163,7 @@ export const awsRequires: AwsRequirement[] = [
     trimtabDoes: 'the detectors mark host instances protected and apply refuses them before the stop',
     sandbox: `${SANDBOX} StartInstances (hostInstanceTypes)`,
     test: { file: STEPS, name: 'refuses an instance on a Dedicated Host, naming it, and writes nothing' },
+    reviewed: 'fresh-context review 2026-12-07: InsufficientCapacityOnHost is a real EC2 client error (400, "Dedicated host h-… has insufficient capacity to launch the instances in this request", aws-sdk-js-v3 issue 5340); which code a host that does not take the type answers stays a belief; trimtab refuses host instances before any write, so it does not depend on it; confirmed',
   },
   {
     operation: 'ec2:StartInstances',
@@ -141,6 +174,7 @@ export const awsRequires: AwsRequirement[] = [
     trimtabDoes: 'a targeted reservation (id or group) is protected in the detectors and refused at apply before the stop',
     sandbox: `${SANDBOX} StartInstances (capacityReservation.targetType)`,
     test: { file: STEPS, name: 'refuses an instance on a targeted capacity reservation, naming it, and writes nothing' },
+    reviewed: 'fresh-context review 2026-12-07: belief on the code remains (ReservationCapacityExceeded is the EC2 code for a full targeted reservation; a type mismatch may answer otherwise); trimtab refuses before any write; START_REFUSALS includes it; confirmed as safe',
   },
   {
     operation: 'ec2:StartInstances',
@@ -151,6 +185,7 @@ export const awsRequires: AwsRequirement[] = [
     trimtabDoes: 'refused (protected) before the stop',
     sandbox: 'not enforced: the sandbox has no reservation inventory; trimtab refuses before any call',
     test: { file: STEPS, name: 'refuses an instance on capacity-reservations-only, naming it, and writes nothing' },
+    reviewed: 'fresh-context review 2026-12-07: belief remains (no documented code); trimtab refuses before any call; confirmed as safe',
   },
   {
     operation: 'ec2:DescribeInstances',
@@ -161,16 +196,18 @@ export const awsRequires: AwsRequirement[] = [
     trimtabDoes: 'refused (protected): the saving would not exist until the reservation ends',
     sandbox: 'not enforced: the sandbox does not bill; it reports CapacityReservationId',
     test: { file: STEPS, name: 'refuses an instance on an open reservation it runs in, naming it, and writes nothing' },
+    reviewed: 'fresh-context review 2026-12-07: checked against EC2 User Guide "On-Demand Capacity Reservations" (billed whether used or not) and Instance.CapacityReservationId; confirmed',
   },
   {
     operation: 'ec2:ModifyInstanceAttribute',
     elements: ['change-instance-type'],
-    rule: 'A hibernation-enabled instance needs a type that supports hibernation (and a root volume that holds its memory); a hibernated instance\'s type is not changed.',
+    rule: 'A hibernation-enabled instance needs a type that supports hibernation (and a root volume that holds its memory). A hibernated (stopped) instance\'s type can be changed ("How Amazon EC2 instance hibernation works"); trimtab still refuses it, by choice: the memory image was saved for the old type.',
     awsAnswers: 'belief: the start or the next hibernation fails; not a documented error code',
-    source: 'EC2 User Guide, "Prerequisites for EC2 instance hibernation" (instance families, root volume size) and hibernation limitations; client-ec2 InstanceTypeInfo.HibernationSupported, Instance.HibernationOptions',
+    source: 'EC2 User Guide, "Prerequisites for EC2 instance hibernation" (instance families, root volume size) and "How Amazon EC2 instance hibernation works" (a stopped hibernated instance\'s type can be modified); client-ec2 InstanceTypeInfo.HibernationSupported, Instance.HibernationOptions',
     trimtabDoes: 'apply reads DescribeInstanceTypes HibernationSupported and the memory of both types and refuses a type without hibernation or with more memory; a stopped instance with StateReason Client.UserInitiatedHibernate is refused',
     sandbox: `${SANDBOX} DescribeInstanceTypes (HibernationSupported); the modify itself is not refused`,
     test: { file: STEPS, name: 'refuses a hibernation-enabled instance when the new type does not support hibernation, and accepts one that does' },
+    reviewed: 'fresh-context review 2026-12-07: corrected: the current EC2 User Guide ("How Amazon EC2 instance hibernation works") says that while a hibernated instance is stopped "you can modify certain attributes of the instance, including the instance type or size", so a hibernated instance\'s type CAN be changed; trimtab\'s refusal of Client.UserInitiatedHibernate is its own conservative choice (its message no longer cites a limitation AWS does not state); HibernationSupported and the root-volume size rule checked against "Prerequisites for EC2 instance hibernation"; rule fixed',
   },
   {
     operation: 'ec2:DescribeInstanceStatus',
@@ -181,6 +218,7 @@ export const awsRequires: AwsRequirement[] = [
     trimtabDoes: 'each step is recorded (ApplyEnv.record) before the next; with an ApplyEnv a wait is polled for at most a minute and then handed back as `resumeAt`; the next invocation resumes from the recorded steps without repeating a write',
     sandbox: `${SANDBOX} DescribeInstanceStatus (statusOkAt), transitions through stopping and pending`,
     test: { file: STEPS, name: 'records each step before the next write, hands the long waits back as resumeAt, and finishes from the recorded steps without repeating a write' },
+    reviewed: 'fresh-context review 2026-12-07: checked against EC2 User Guide "Status checks for Amazon EC2 instances" and waitForStatusChecks/INLINE_WAIT_MS; confirmed for apply with an ApplyEnv; undo still waits inline (separate row)',
   },
   {
     operation: 'ec2:StartInstances',
@@ -191,6 +229,39 @@ export const awsRequires: AwsRequirement[] = [
     trimtabDoes: 'a re-run with the recorded steps finishes the job (starts it); without a recorded stop trimtab does not start an instance someone else stopped, and says so',
     sandbox: `${SANDBOX} StartInstances`,
     test: { file: STEPS, name: 'starts the instance when a re-run finds it stopped on the new type by a recorded stop and modify' },
+    reviewed: 'fresh-context review 2026-12-07: belief, correctly labelled; the re-run path (type-modified → start) read in advance(); confirmed',
+  },
+  {
+    operation: 'ec2:StartInstances',
+    elements: ['change-instance-type', 'undersized-instance'],
+    rule: 'Running On-Demand instances count against the account\'s vCPU quota per instance bucket: a start on a larger type can exceed it.',
+    awsAnswers: 'VcpuLimitExceeded (400) ("You have requested more vCPU capacity than your current vCPU limit of N allows for the instance bucket…"); InstanceLimitExceeded (400) for instance-count limits',
+    source: 'EC2 API Reference, "Error codes" (VcpuLimitExceeded, InstanceLimitExceeded); EC2 User Guide, "Amazon EC2 service quotas" (On-Demand vCPU limits)',
+    trimtabDoes: 'both codes are in START_REFUSALS: the start on the new type is recorded as `start-failed` and the compensation changes the type back and starts it; before the review an upsize past the quota threw and left the instance stopped on the new type',
+    sandbox: `${SANDBOX} StartInstances (vcpuLimitFor)`,
+    test: { file: STEPS, name: 'changes an instance back to its old type and starts it when the start on the larger type answers VcpuLimitExceeded' },
+    reviewed: 'fresh-context review 2026-12-07: added by the reviewer (missing row and missing code in START_REFUSALS); code, sandbox and test fixed',
+  },
+  {
+    operation: 'ec2:StartInstances',
+    elements: ['change-instance-type', 'oversized-instance', 'undersized-instance'],
+    rule: 'A type offered in the region may not be offered in the instance\'s Availability Zone (DescribeInstanceTypeOfferings, LocationType availability-zone).',
+    awsAnswers: 'Unsupported (400) ("Your requested instance type (…) is not supported in your requested Availability Zone"); belief on whether the modify or the start answers it',
+    source: 'client-ec2 DescribeInstanceTypeOfferingsCommand.d.ts; belief: the call that refuses (trimtab does not read the offerings of the zone)',
+    trimtabDoes: 'unsupportedTarget checks DescribeInstanceTypes (region) only; `Unsupported` is in MODIFY_REFUSALS and START_REFUSALS, so either way the instance ends running on its old type (ResizeRolledBackError), after a few minutes down that a zone check would have avoided',
+    sandbox: 'not enforced: the sandbox has no per-zone offerings (its ModifyInstanceAttribute answers Unsupported only for a type its catalogue does not know); the test injects AWS\'s answer at StartInstances',
+    test: { file: STEPS, name: 'changes an instance back to its old type and starts it when the start answers Unsupported for a type its Availability Zone does not offer' },
+    reviewed: 'fresh-context review 2026-12-07: added by the reviewer; open: reading DescribeInstanceTypeOfferings for the zone before the stop would avoid the downtime',
+  },
+  {
+    operation: 'ec2:StopInstances',
+    elements: ['change-instance-type'],
+    rule: 'Undo stops, modifies and starts again; the stop, the start and the status checks each take minutes.',
+    awsAnswers: 'no error: a Lambda that runs undo ends at 900 s, possibly between the stop and the start',
+    source: 'belief: durations as in the DescribeInstanceStatus row; Lambda timeout 900 s',
+    trimtabDoes: 'undo runs without an ApplyEnv (inlineRun): it waits inside one invocation up to stopTimeoutMinutes + 2 × startTimeoutMinutes (30 min by default) and records no steps; run from the CLI it finishes, inside a Lambda a timeout can leave the instance stopped, and a second undo does not start it (it refuses, or changes the type of the stopped instance and leaves it stopped)',
+    sandbox: 'not enforced: the sandbox has no invocation time limit for undo',
+    reviewed: 'fresh-context review 2026-12-07: added by the reviewer; open: undo should use the same recorded steps and resumeAt as apply',
   },
   // --- Reads the detectors depend on
   {
@@ -202,6 +273,7 @@ export const awsRequires: AwsRequirement[] = [
     trimtabDoes: 'divides by 60 s when Monitoring.State is enabled (or disabling), else 300 s',
     sandbox: `${SANDBOX} Monitoring; lib/sandbox/services/cloudwatch.ts series resolutionSeconds`,
     test: { file: FACTS, name: 'divides the network p95 by the datapoint period the instance publishes: 60 s with detailed monitoring, 300 s without' },
+    reviewed: 'fresh-context review 2026-12-07: checked against EC2 User Guide "Instance metrics" and "Manage detailed monitoring" (5-minute vs 1-minute periods); confirmed',
   },
   {
     operation: 'ec2:DescribeInstanceTypes',
@@ -212,6 +284,7 @@ export const awsRequires: AwsRequirement[] = [
     trimtabDoes: 'the fit checks the network p95 against the baseline from the type table (lib/savings/ec2-instance-types.ts); previous-generation families have no published baseline and are never downsize targets from a Nitro type',
     sandbox: 'not enforced: bandwidth is not simulated; the figures are a table',
     test: { file: SIZING, name: 'judges network fit by the sustained baseline, not the "up to" burst bandwidth' },
+    reviewed: 'fresh-context review 2026-12-07: checked client-ec2 models_4.d.ts NetworkCardInfo.BaselineBandwidthInGbps / PeakBandwidthInGbps; confirmed (the table, not DescribeInstanceTypes, is read: listed in docs/limitations.md)',
   },
   {
     operation: 'ec2:DescribeInstances',
@@ -222,6 +295,7 @@ export const awsRequires: AwsRequirement[] = [
     trimtabDoes: 'the plan says the address changes only for an instance with a public IPv4 address and no Elastic IP',
     sandbox: `${SANDBOX} PublicIpAddress, NetworkInterfaces[].Association`,
     test: { file: FACTS, name: 'warns of a new public IPv4 address only for an instance whose address is auto-assigned, not one with an Elastic IP or none' },
+    reviewed: 'fresh-context review 2026-12-07: checked EC2 User Guide "Stop and start Amazon EC2 instances" (public IPv4 released, Elastic IP kept) and InstanceNetworkInterfaceAssociation.IpOwnerId; confirmed',
   },
   {
     operation: 'ec2:DescribeInstanceTypes',
@@ -232,6 +306,7 @@ export const awsRequires: AwsRequirement[] = [
     trimtabDoes: 'asks type by type after the error; a type that stays unknown counts as possibly having instance store (protected)',
     sandbox: `${SANDBOX} DescribeInstanceTypes`,
     test: { file: WASTE, name: 'asks type by type after InvalidInstanceType, and protects the instance whose type stays unknown' },
+    reviewed: 'fresh-context review 2026-12-07: checked EC2 API error codes (InvalidInstanceType, 400) and the per-type fallback in the listing; confirmed',
   },
   {
     operation: 'cloudwatch:GetMetricData',
@@ -242,6 +317,7 @@ export const awsRequires: AwsRequirement[] = [
     trimtabDoes: 'prices CPUSurplusCreditsCharged with the family\'s rate (prices ec2CpuCreditVcpuHour, ec2CpuCreditVcpuHourT4g)',
     sandbox: 'not enforced: a price, not an API',
     test: { file: SIZING, name: 'prices T4g surplus credits at $0.04 per vCPU-hour, not the T3 rate' },
+    reviewed: 'fresh-context review 2026-12-07: checked against the EC2 On-Demand pricing page, unlimited mode ($0.05 T2/T3/T3a, $0.04 T4g per vCPU-hour, Linux us-east-1); confirmed',
   },
   {
     operation: 'compute-optimizer:GetEC2InstanceRecommendations',
@@ -252,5 +328,6 @@ export const awsRequires: AwsRequirement[] = [
     trimtabDoes: 'reads GetEnrollmentStatus once per account and run; not opted in: no second opinion, said once; the detectors declare the Compute Optimizer permissions',
     sandbox: 'lib/sandbox/services/compute-optimizer.ts',
     test: { file: 'test/integration/compute-optimizer.test.ts', name: 'answers a not-opted-in account with OptInRequiredException on the wire' },
+    reviewed: 'fresh-context review 2026-12-07: checked client-compute-optimizer GetEC2InstanceRecommendationsCommand.d.ts (@throws OptInRequiredException, client fault; also AccessDenied, ResourceNotFound, Throttling) and recommendations.ts (rank-1 instanceType, GetEnrollmentStatus once); confirmed',
   },
 ];

@@ -136,7 +136,7 @@ export const RESIZE_STEPS = {
 } as const;
 
 /** AWS's answers to StartInstances that mean "not on this type, here, now": the compensation restarts the old type. */
-export const START_REFUSALS = ['InsufficientInstanceCapacity', 'InsufficientCapacityOnHost', 'InsufficientHostCapacity', 'ReservationCapacityExceeded', 'InsufficientReservedInstanceCapacity', 'Unsupported', 'UnsupportedOperation', 'InvalidParameterCombination', 'UnsupportedHibernationConfiguration'];
+export const START_REFUSALS = ['InsufficientInstanceCapacity', 'VcpuLimitExceeded', 'InstanceLimitExceeded', 'InsufficientCapacityOnHost', 'InsufficientHostCapacity', 'ReservationCapacityExceeded', 'InsufficientReservedInstanceCapacity', 'Unsupported', 'UnsupportedOperation', 'InvalidParameterCombination', 'UnsupportedHibernationConfiguration'];
 /** AWS's refusals of the type itself at ModifyInstanceAttribute (InvalidInstanceAttributeValue: "If the instance type is not valid"). */
 export const MODIFY_REFUSALS = ['InvalidInstanceAttributeValue', 'Unsupported', 'InvalidParameterValue', 'InvalidParameterCombination', 'UnsupportedOperation'];
 
@@ -380,7 +380,7 @@ export function placementMisfit(
   if (cr?.targetId || cr?.targetGroupArn) return `it targets capacity reservation ${cr.targetId ?? cr.targetGroupArn}, whose instance type is fixed at creation: as ${toType} it could not start in it`;
   if (cr?.preference === 'capacity-reservations-only') return `its capacity reservation preference is capacity-reservations-only: it starts only in a reservation of its own type, and none is known for ${toType}`;
   if (cr?.runningIn) return `it runs in capacity reservation ${cr.runningIn}, billed whether used or not: as ${toType} it would leave the reservation idle and save nothing until the reservation ends`;
-  if (i.state === 'stopped' && i.stateReasonCode === 'Client.UserInitiatedHibernate') return 'it is hibernated: changing the type of a hibernated instance is not supported (EC2 User Guide, hibernation limitations); its memory image would be lost';
+  if (i.state === 'stopped' && i.stateReasonCode === 'Client.UserInitiatedHibernate') return 'it is hibernated: EC2 lets a stopped hibernated instance change type, but its saved memory image was taken on the old type, so trimtab leaves it alone; start it (or stop it without hibernation) first';
   if (i.hibernationConfigured) {
     if (to?.hibernationSupported === false) return `it is enabled for hibernation and ${toType} does not support hibernation (DescribeInstanceTypes HibernationSupported)`;
     if (to?.memoryMib && fromMemoryMib && to.memoryMib > fromMemoryMib) return `it is enabled for hibernation, and ${toType} has more memory (${to.memoryMib} MiB) than the ${fromMemoryMib} MiB its root volume was sized to hold`;

@@ -76,6 +76,8 @@ export interface SandboxInstance {
    * instance goes pending → stopped with StateReason Server.InsufficientInstanceCapacity (`at: 'pending'`).
    */
   noCapacityFor?: { types: string[]; at?: 'start' | 'pending' };
+  /** Instance types whose start would exceed the account's On-Demand vCPU quota: StartInstances answers VcpuLimitExceeded. */
+  vcpuLimitFor?: string[];
   /** A start that will fail while pending (set by StartInstances from noCapacityFor). */
   startFailsWith?: string;
   /** LaunchTime is the *last* launch (a start sets it); the first launch is the primary interface's AttachTime. */
@@ -325,7 +327,11 @@ export const ec2InstanceOperations: Record<string, OperationHandler> = {
       }
       if (i.state !== 'stopped') continue;
       if (i.noCapacityFor?.types.includes(i.instanceType) && (i.noCapacityFor.at ?? 'start') === 'start') {
-        throw awsError('InsufficientInstanceCapacity', `We currently do not have sufficient ${i.instanceType} capacity in the Availability Zone you requested (${i.availabilityZone}). Our system will be working on provisioning additional capacity. You can currently get ${i.instanceType} capacity by not specifying an Availability Zone in your request or choosing a different Availability Zone.`);
+        throw awsError('InsufficientInstanceCapacity', `We currently do not have sufficient ${i.instanceType} capacity in the Availability Zone you requested (${i.availabilityZone}). Our system will be working on provisioning additional capacity. You can currently get ${i.instanceType} capacity by not specifying an Availability Zone in your request or choosing a different Availability Zone.`, 500);
+      }
+      // An upsize past the account's On-Demand vCPU quota for the type's bucket (EC2 API "Error codes": VcpuLimitExceeded, client error).
+      if (i.vcpuLimitFor?.includes(i.instanceType)) {
+        throw awsError('VcpuLimitExceeded', 'You have requested more vCPU capacity than your current vCPU limit allows for the instance bucket that the specified instance type belongs to. Please visit http://aws.amazon.com/contact-us/ec2-request to request an adjustment to this limit.');
       }
       if (i.hostId && i.hostInstanceTypes && !i.hostInstanceTypes.includes(i.instanceType)) {
         throw awsError('InsufficientCapacityOnHost', `There is not enough capacity on the Dedicated Host ${i.hostId} to start the instance ${i.id} as ${i.instanceType}.`);
@@ -361,7 +367,7 @@ export const ec2InstanceOperations: Record<string, OperationHandler> = {
 
   /**
    * The type changes only while stopped (IncorrectInstanceState otherwise); a name that is not a
-   * type is InvalidParameterValue; a type of another architecture than the AMI's is
+   * type is InvalidInstanceAttributeValue; a type of another architecture than the AMI's is
    * InvalidParameterValue; an ENA-requiring type without EnaSupport is InvalidParameterCombination;
    * a type the catalogue does not know is Unsupported.
    */

@@ -4,6 +4,7 @@
  * recorded steps, and the compensation when the new type does not start. A fake ApplyEnv stands in
  * for the engine; the sandbox answers with AWS's error codes and AWS-like timing.
  */
+import { EC2Client, StartInstancesCommand } from '@aws-sdk/client-ec2';
 import { describe, expect, it } from 'vitest';
 import type { AppliedChange, ApplyEnv, Finding, Plan, RegionContext, StepProgress } from '../../../../lib/engine/types.ts';
 import { changeInstanceType, ResizeRolledBackError, type ResizeParams } from '../../../../lib/resources/ec2-instance/change-type.ts';
@@ -135,6 +136,49 @@ describe('change-instance-type compensation when the new type does not start', (
       `StartInstances {"InstanceIds":["${OVERSIZED}"]}`,
     ]);
     expect(instancesOf(env)[OVERSIZED]).toMatchObject({ instanceType: 'm5.2xlarge', state: 'running' });
+  });
+
+  it('answers an InsufficientInstanceCapacity start with HTTP 500, as EC2 does (a server error the SDK retries)', async () => {
+    // Prepare: the instance stopped on a type the zone has no capacity for.
+    const env = awsLike();
+    const instance = instancesOf(env)[OVERSIZED];
+    instance.state = 'stopped';
+    instance.noCapacityFor = { types: ['m5.2xlarge'] };
+    const ec2 = ctxOf(env).clients.get(EC2Client, 'us-east-1');
+    // Act
+    const error = await ec2.send(new StartInstancesCommand({ InstanceIds: [OVERSIZED] })).catch((e: unknown) => e);
+    // Assess
+    expect(error).toMatchObject({ name: 'InsufficientInstanceCapacity', $metadata: { httpStatusCode: 500 } });
+    expect(instance.state).toBe('stopped');
+  });
+
+  it('changes an instance back to its old type and starts it when the start on the larger type answers VcpuLimitExceeded', async () => {
+    // Prepare: an upsize past the account's On-Demand vCPU quota.
+    const env = awsLike();
+    instancesOf(env)[OVERSIZED].vcpuLimitFor = ['m6i.large'];
+    const recorded: StepProgress[] = [];
+    // Act
+    const outcome = runToEnd(env, planFor(env), recorded, 10 * 60_000);
+    // Assess
+    await expect(outcome).rejects.toBeInstanceOf(ResizeRolledBackError);
+    await expect(outcome).rejects.toThrow(/AWS refused m6i.large \(VcpuLimitExceeded: You have requested more vCPU capacity/);
+    expect(recorded.map((s) => s.step)).toEqual(['stop-requested', 'stopped', 'type-modified', 'start-failed', 'type-reverted', 'restart-requested', 'rolled-back']);
+    expect(instancesOf(env)[OVERSIZED]).toMatchObject({ instanceType: 'm5.2xlarge', state: 'running' });
+  });
+
+  it('changes an instance back to its old type and starts it when the start answers Unsupported for a type its Availability Zone does not offer', async () => {
+    // Prepare: AWS's answer for a type the zone does not offer (the sandbox has no per-zone offerings).
+    const env = awsLike();
+    const instance = instancesOf(env)[OVERSIZED];
+    env.sandbox.faults.failWhen = ({ operation }) =>
+      operation === 'StartInstances' && instance.instanceType === 'm6i.large' ? awsError('Unsupported', 'Your requested instance type (m6i.large) is not supported in your requested Availability Zone (us-east-1e).') : undefined;
+    const recorded: StepProgress[] = [];
+    // Act
+    const outcome = runToEnd(env, planFor(env), recorded, 10 * 60_000);
+    // Assess
+    await expect(outcome).rejects.toThrow(`${OVERSIZED}: AWS refused m6i.large (Unsupported: Your requested instance type (m6i.large) is not supported in your requested Availability Zone (us-east-1e).); trimtab changed it back to m5.2xlarge and started it again: it runs as before, after a few minutes down.`);
+    expect(recorded.map((s) => s.step)).toEqual(['stop-requested', 'stopped', 'type-modified', 'start-failed', 'type-reverted', 'restart-requested', 'rolled-back']);
+    expect(instance).toMatchObject({ instanceType: 'm5.2xlarge', state: 'running' });
   });
 
   it('compensates without an ApplyEnv too: a start accepted and then abandoned (StateReason Server.InsufficientInstanceCapacity) ends running on the old type', async () => {
