@@ -2,6 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { addLoadBalancer } from '../../lib/resources/load-balancer/sandbox-seed.ts';
 import { SANDBOX_ACCOUNT } from '../../lib/sandbox/sandbox.ts';
 import { elbState } from '../../lib/sandbox/services/elasticloadbalancingv2.ts';
+import { idleLoadBalancer, type IdleLoadBalancerOptions } from '../../lib/resources/load-balancer/detectors.ts';
+import { loadBalancerResource, type LoadBalancer } from '../../lib/resources/load-balancer/resource.ts';
+import type { RegionContext } from '../../lib/engine/types.ts';
+import { DEFAULT_PRICES } from '../../lib/savings/prices.ts';
 import { emptySandbox, envFor, testEnv } from '../helpers.ts';
 
 const clock = () => new Date('2026-11-01T00:00:00Z');
@@ -119,5 +123,28 @@ describe('listing cost: list calls and batched metrics, never a call per load ba
     expect(new Set(findings.map((f) => f.evidence.type))).toEqual(new Set(['ALB', 'NLB', 'GWLB']));
     expect(findings.every((f) => f.status === 'report-only' && f.evidence.registeredTargets !== undefined)).toBe(true);
     expect(sandbox.successfulWrites()).toEqual([]);
+  });
+});
+
+describe('target groups deleted between the listing and the target-health read', () => {
+  it('leaves a target group deleted since DescribeTargetGroups out of the load balancer instead of failing the page with TargetGroupNotFoundException', async () => {
+    // Prepare
+    const env = testEnv('small-company', { clock });
+    const ctx = { account: SANDBOX_ACCOUNT, region: 'us-east-1', clients: env.clients, now: env.sandbox.now(), clock: env.sandbox.clock, prices: DEFAULT_PRICES, log: () => {} } as unknown as RegionContext;
+    const listed: LoadBalancer[] = [];
+    for await (const page of loadBalancerResource.list(ctx, undefined, undefined)) listed.push(...page);
+    const state = elbState(env.sandbox, env.sandbox.account(SANDBOX_ACCOUNT), 'us-east-1');
+    const gone = Object.values(state.targetGroups).find((g) => g.name === 'acme-staging-tcp')!;
+    delete state.targetGroups[gone.arn];
+    const needs = new Set<string>((idleLoadBalancer.needs as (o: IdleLoadBalancerOptions) => string[])(idleLoadBalancer.options.parse({}) as unknown as IdleLoadBalancerOptions));
+    // Act
+    const enriched = await loadBalancerResource.enrich!(ctx, listed, undefined, needs);
+    // Assess
+    const nlb = enriched.find((lb) => lb.id === 'acme-staging-nlb')!;
+    const campaign = enriched.find((lb) => lb.id === 'acme-campaign-2025-alb')!;
+    expect(nlb.targetGroups).toEqual([]);
+    expect(nlb.targetHealth).toEqual({ registered: 0, healthy: 0, groups: [] });
+    expect(campaign.targetGroups.map((g) => g.name)).toEqual(['acme-campaign-2025-tg']);
+    expect(campaign.targetHealth!.registered).toBe(0);
   });
 });

@@ -1,4 +1,109 @@
 /** "What AWS requires" for `load-balancer`: see lib/resources/aws-requires.ts and docs/resources/load-balancer.md. */
 import type { AwsRequirement } from '../aws-requires.ts';
 
-export const awsRequires: AwsRequirement[] = [];
+const SANDBOX_TEST = 'test/unit/sandbox/elasticloadbalancingv2.test.ts';
+const RUN_TEST = 'test/integration/load-balancer.test.ts';
+const DETECTOR_TEST = 'test/unit/resources/load-balancer/detectors.test.ts';
+const ELEMENTS = ['idle-load-balancer'];
+
+export const awsRequires: AwsRequirement[] = [
+  {
+    operation: 'elasticloadbalancing:DescribeLoadBalancers',
+    elements: ELEMENTS,
+    rule: 'PageSize is 1 to 400; Marker / NextMarker page the rest',
+    awsAnswers: 'ValidationError (400) for a PageSize above 400',
+    source: 'client-elastic-load-balancing-v2 models_0.d.ts DescribeLoadBalancersInput.PageSize ("The maximum number of results to return with this call"); botocore elbv2 PageSize (min 1, max 400)',
+    trimtabDoes: 'paginateDescribeLoadBalancers with PageSize 400',
+    sandbox: 'lib/sandbox/services/elasticloadbalancingv2.ts page (ValidationError outside 1..400; it answered InvalidParameterValue before)',
+    test: { file: SANDBOX_TEST, name: 'pages DescribeLoadBalancers and DescribeTargetGroups with Marker / NextMarker and refuses a PageSize outside 1 to 400 with ValidationError' },
+  },
+  {
+    operation: 'elasticloadbalancing:DescribeLoadBalancers',
+    elements: ELEMENTS,
+    rule: 'State.Code is active, provisioning, active_impaired or failed; Names or LoadBalancerArns (at most 20) naming one load balancer that does not exist fail the whole call',
+    awsAnswers: 'LoadBalancerNotFoundException (400)',
+    source: 'client-elastic-load-balancing-v2 models_0.d.ts LoadBalancerStateEnum, DescribeLoadBalancersCommand.d.ts (@throws LoadBalancerNotFoundException)',
+    trimtabDoes: 'judges only active and active_impaired; an event-driven run narrows the full listing by name or ARN instead of sending Names, so a load balancer deleted since the event is simply absent',
+    sandbox: 'lib/sandbox/services/elasticloadbalancingv2.ts DescribeLoadBalancers (LoadBalancerNotFoundException, at most 20 names or ARNs)',
+    test: { file: RUN_TEST, name: 'narrows an event-driven run to the named load balancer (by name or ARN) without failing on one that is gone' },
+  },
+  {
+    operation: 'elasticloadbalancing:DescribeTargetGroups',
+    elements: ELEMENTS,
+    rule: 'PageSize is 1 to 400; each group lists the LoadBalancerArns that route to it (one group can serve several load balancers)',
+    awsAnswers: 'ValidationError (400) for a PageSize above 400',
+    source: 'client-elastic-load-balancing-v2 models_0.d.ts DescribeTargetGroupsInput.PageSize, TargetGroup.LoadBalancerArns',
+    trimtabDoes: 'one paginated call per region (PageSize 400), made only when there is a load balancer; maps groups to load balancers through LoadBalancerArns',
+    sandbox: 'lib/sandbox/services/elasticloadbalancingv2.ts DescribeTargetGroups (PageSize 1..400, ValidationError)',
+    test: { file: RUN_TEST, name: 'scans 620 load balancers and 744 target groups with 2 + 2 list calls, 32 tag calls, 3 GetMetricData and one DescribeTargetHealth per target group of an idle one' },
+  },
+  {
+    operation: 'elasticloadbalancing:DescribeTargetHealth',
+    elements: ELEMENTS,
+    rule: 'takes exactly one TargetGroupArn; states are initial, healthy, unhealthy, unhealthy.draining, unused, draining, unavailable',
+    awsAnswers: 'ValidationError (400) without TargetGroupArn',
+    source: 'client-elastic-load-balancing-v2 DescribeTargetHealthCommand.d.ts; models_0.d.ts TargetHealthStateEnum',
+    trimtabDoes: 'one call per target group, only for load balancers under the traffic thresholds, 5 at a time; counts registered = every target but draining ones',
+    sandbox: 'lib/sandbox/services/elasticloadbalancingv2.ts DescribeTargetHealth (ValidationError without TargetGroupArn, every target state)',
+    test: { file: SANDBOX_TEST, name: 'answers DescribeTargetHealth for one target group with each target state' },
+  },
+  {
+    operation: 'elasticloadbalancing:DescribeTargetHealth',
+    elements: ELEMENTS,
+    rule: 'a target group deleted since it was listed',
+    awsAnswers: 'TargetGroupNotFoundException (400)',
+    source: 'client-elastic-load-balancing-v2 DescribeTargetHealthCommand.d.ts (@throws TargetGroupNotFoundException "The specified target group does not exist")',
+    trimtabDoes: 'leaves the deleted group out of the load balancer (it no longer routes anything) instead of failing the whole page (fixed: it used to fail every load balancer of the page)',
+    sandbox: 'lib/sandbox/services/elasticloadbalancingv2.ts DescribeTargetHealth (TargetGroupNotFoundException)',
+    test: { file: RUN_TEST, name: 'leaves a target group deleted since DescribeTargetGroups out of the load balancer instead of failing the page with TargetGroupNotFoundException' },
+  },
+  {
+    operation: 'elasticloadbalancing:DescribeTags',
+    elements: ELEMENTS,
+    rule: 'ResourceArns takes at most 20 ARNs; an ARN of a load balancer that does not exist fails the call',
+    awsAnswers: 'ValidationError (400) above 20 ARNs; LoadBalancerNotFoundException (400) for a gone load balancer',
+    source: 'client-elastic-load-balancing-v2 models_0.d.ts DescribeTagsInput.ResourceArns ("The Amazon Resource Names (ARN) of the resources. You can specify up to 20 resources in a single call"); DescribeTagsCommand.d.ts @throws',
+    trimtabDoes: '20 ARNs a call, right after the page is listed; tags are account-controlled (trimtab:skip only protects; the module is report-only)',
+    sandbox: 'lib/sandbox/services/elasticloadbalancingv2.ts DescribeTags (ValidationError above 20, LoadBalancerNotFoundException for an unknown ARN)',
+    test: { file: SANDBOX_TEST, name: 'answers DescribeTags for at most 20 ARNs and names unknown load balancers' },
+  },
+  {
+    operation: 'elasticloadbalancing:DescribeTags',
+    elements: ELEMENTS,
+    rule: 'a load balancer deleted between DescribeLoadBalancers and DescribeTags makes the tag call fail',
+    awsAnswers: 'LoadBalancerNotFoundException (400)',
+    source: 'client-elastic-load-balancing-v2 DescribeTagsCommand.d.ts (@throws LoadBalancerNotFoundException)',
+    trimtabDoes: 'nothing special: the page\'s listing fails and the engine records the error (a race of seconds; the next run sees the page)',
+    sandbox: 'not enforced as a race: the sandbox answers LoadBalancerNotFoundException for an unknown ARN, but no test deletes one between the two calls',
+  },
+  {
+    operation: 'cloudwatch:GetMetricData',
+    elements: ELEMENTS,
+    rule: 'ALB metrics are in AWS/ApplicationELB, NLB in AWS/NetworkELB, GWLB in AWS/GatewayELB, each with the dimension LoadBalancer = the end of the ARN ("app/name/id", "net/name/id", "gwy/name/id"); RequestCount (ALB, Sum), NewFlowCount (Sum) and ActiveFlowCount (Maximum) for NLB/GWLB; ProcessedBytes exists for all three',
+    awsAnswers: 'no error for a wrong namespace or dimension: an empty series',
+    source: 'ELB guides: "CloudWatch metrics for your Application Load Balancer", "… for your Network Load Balancer", "… for your Gateway Load Balancer" (metric dimensions: LoadBalancer)',
+    trimtabDoes: 'takes the dimension from the ARN after ":loadbalancer/"; ProcessedBytes is not read (ActiveFlowCount catches a few long-lived flows carrying data)',
+    sandbox: 'lib/sandbox/services/cloudwatch.ts GetMetricData (matches namespace, name and dimensions exactly; seeded under the LoadBalancer dimension)',
+    test: { file: DETECTOR_TEST, name: 'judges only the last windowDays days and takes the metric dimension from the ARN' },
+  },
+  {
+    operation: 'cloudwatch:GetMetricData',
+    elements: ELEMENTS,
+    rule: 'ELB reports RequestCount (and flow counts) only when there is traffic: a day without requests has no datapoint, not a zero',
+    awsAnswers: 'no error: an empty series',
+    source: 'ELB guide, "CloudWatch metrics for your Application Load Balancer" ("Elastic Load Balancing reports metrics to CloudWatch only when requests are flowing through the load balancer")',
+    trimtabDoes: 'counts a day without a datapoint as zero; because a wrong dimension also answers nothing, the dimension is built from the ARN (row above) and a load balancer younger than minDays is protected',
+    sandbox: 'lib/sandbox/services/cloudwatch.ts GetMetricData (no datapoints where the series has none)',
+    test: { file: DETECTOR_TEST, name: 'flags an ALB with no datapoints at all (ELB publishes none without requests), with its target health and the ALB hourly saving' },
+  },
+  {
+    operation: 'cloudwatch:GetMetricData',
+    elements: ELEMENTS,
+    rule: 'at most 500 MetricDataQueries a call; daily Period (86,400 s) over up to 63 days is answered from retained 5-minute / 1-hour data',
+    awsAnswers: 'ValidationError (400) above 500 queries',
+    source: 'client-cloudwatch GetMetricDataCommand.d.ts; models_0.d.ts MetricStat.Period',
+    trimtabDoes: 'at most two queries per load balancer, 250 a page, one call per page (more only when datapoints page)',
+    sandbox: 'lib/sandbox/services/cloudwatch.ts GetMetricData (ValidationError above 500 queries)',
+    test: { file: RUN_TEST, name: 'scans 620 load balancers and 744 target groups with 2 + 2 list calls, 32 tag calls, 3 GetMetricData and one DescribeTargetHealth per target group of an idle one' },
+  },
+];

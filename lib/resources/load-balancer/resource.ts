@@ -180,11 +180,21 @@ async function readTraffic(ctx: RegionContext, lbs: LoadBalancer[], windowDays: 
   );
 }
 
+/**
+ * Target health per target group; a group deleted since DescribeTargetGroups (AWS answers
+ * TargetGroupNotFoundException) is left out of the map instead of failing the whole page.
+ */
 async function readTargetHealth(ctx: RegionContext, groups: TargetGroupRef[]): Promise<Map<string, TargetGroupHealth>> {
   const elb = ctx.clients.get(ElasticLoadBalancingV2Client, ctx.region);
   const unique = [...new Map(groups.map((g) => [g.arn, g])).values()];
-  const read = await mapLimit(unique, TARGET_HEALTH_CONCURRENCY, async (g): Promise<TargetGroupHealth> => {
-    const out = await elb.send(new DescribeTargetHealthCommand({ TargetGroupArn: g.arn }));
+  const read = await mapLimit(unique, TARGET_HEALTH_CONCURRENCY, async (g): Promise<TargetGroupHealth | undefined> => {
+    let out;
+    try {
+      out = await elb.send(new DescribeTargetHealthCommand({ TargetGroupArn: g.arn }));
+    } catch (err) {
+      if ((err as { name?: string }).name === 'TargetGroupNotFoundException') return undefined;
+      throw err;
+    }
     const states: Record<string, number> = {};
     for (const d of out.TargetHealthDescriptions ?? []) {
       const state = d.TargetHealth?.State ?? 'unknown';
@@ -193,7 +203,7 @@ async function readTargetHealth(ctx: RegionContext, groups: TargetGroupRef[]): P
     const total = (out.TargetHealthDescriptions ?? []).length;
     return { name: g.name, arn: g.arn, registered: total - (states.draining ?? 0), healthy: states.healthy ?? 0, states };
   });
-  return new Map(read.map((h) => [h.arn, h]));
+  return new Map(read.filter((h): h is TargetGroupHealth => h !== undefined).map((h) => [h.arn, h]));
 }
 
 /** Tags for a page of load balancers, 20 ARNs a DescribeTags call. */
@@ -275,8 +285,10 @@ export const loadBalancerResource: ResourceType<LoadBalancer> = {
     const quietArns = new Set(quiet.map((lb) => lb.arn));
     return withTraffic.map((lb) => {
       if (!quietArns.has(lb.arn)) return lb;
-      const groups = lb.targetGroups.map((g) => health.get(g.arn)!);
-      return { ...lb, targetHealth: { registered: groups.reduce((s, g) => s + g.registered, 0), healthy: groups.reduce((s, g) => s + g.healthy, 0), groups } };
+      // Groups deleted since the listing no longer route anything to this load balancer.
+      const targetGroups = lb.targetGroups.filter((g) => health.has(g.arn));
+      const groups = targetGroups.map((g) => health.get(g.arn)!);
+      return { ...lb, targetGroups, targetHealth: { registered: groups.reduce((s, g) => s + g.registered, 0), healthy: groups.reduce((s, g) => s + g.healthy, 0), groups } };
     });
   },
 

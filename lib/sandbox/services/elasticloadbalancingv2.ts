@@ -59,6 +59,11 @@ export const targetGroupArn = (account: string, region: string, name: string) =>
 
 /** ELBv2 pages: Marker / NextMarker, PageSize 1–400 (AWS's limits). */
 function page<T>(items: T[], input: { Marker?: string; PageSize?: number }, operation: string) {
+  // ELBv2 validates PageSize against its model (1..400) and answers like any constraint violation.
+  if (input.PageSize !== undefined && (input.PageSize < 1 || input.PageSize > 400)) {
+    const bound = input.PageSize < 1 ? 'greater than or equal to 1' : 'less than or equal to 400';
+    throw awsError('ValidationError', `1 validation error detected: Value '${input.PageSize}' at 'pageSize' failed to satisfy constraint: Member must have value ${bound}`);
+  }
   const { page: out, nextToken } = paginate(items, { token: input.Marker, max: input.PageSize }, { defaultMax: 400, maxMax: 400, operation, invalidTokenCode: 'ValidationError' });
   return { out, NextMarker: nextToken };
 }

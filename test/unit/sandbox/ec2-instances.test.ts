@@ -4,6 +4,7 @@ import { AwsClients } from '../../../lib/aws/clients.ts';
 import { addInstance } from '../../../lib/resources/ec2-instance/sandbox-seed.ts';
 import { addNatGateway } from '../../../lib/resources/nat-gateway/sandbox-seed.ts';
 import { SANDBOX_ACCOUNT } from '../../../lib/sandbox/sandbox.ts';
+import { ec2InstancesState } from '../../../lib/sandbox/services/ec2-instances.ts';
 import { VirtualClock } from '../../../lib/util/clock.ts';
 import { emptySandbox, SETTLED_TIMING } from '../../helpers.ts';
 
@@ -68,6 +69,22 @@ describe('sandbox EC2 instances', () => {
     expect(out.NatGateways).toHaveLength(1);
     expect(out.NatGateways![0]).toMatchObject({ NatGatewayId: 'nat-00000000000000001', State: 'available', NatGatewayAddresses: [{ AllocationId: 'eipalloc-1', PublicIp: '198.51.100.1' }] });
     await expect(ec2.send(new DescribeNatGatewaysCommand({ Filter: [{ Name: 'colour', Values: ['red'] }] }))).rejects.toMatchObject({ name: 'InvalidParameterValue' });
+  });
+
+  it('keeps a deleted NAT gateway in DescribeNatGateways unless the state filter leaves it out, and pages with MaxResults 5 to 1000 only', async () => {
+    // Prepare
+    const { sandbox, ec2 } = setup();
+    addNatGateway(sandbox, SANDBOX_ACCOUNT, 'us-east-1', { id: 'nat-00000000000000001', vpcId: 'vpc-1', subnetId: 'subnet-1', ageDays: 30 });
+    addNatGateway(sandbox, SANDBOX_ACCOUNT, 'us-east-1', { id: 'nat-00000000000000002', vpcId: 'vpc-1', subnetId: 'subnet-2', ageDays: 30 });
+    ec2InstancesState(sandbox, sandbox.account(SANDBOX_ACCOUNT), 'us-east-1').natGateways['nat-00000000000000002'].state = 'deleted';
+    // Act
+    const all = await ec2.send(new DescribeNatGatewaysCommand({ MaxResults: 1000 }));
+    const available = await ec2.send(new DescribeNatGatewaysCommand({ MaxResults: 1000, Filter: [{ Name: 'state', Values: ['available'] }] }));
+    // Assess
+    expect(all.NatGateways!.map((n) => `${n.NatGatewayId}:${n.State}`)).toEqual(['nat-00000000000000001:available', 'nat-00000000000000002:deleted']);
+    expect(available.NatGateways!.map((n) => n.NatGatewayId)).toEqual(['nat-00000000000000001']);
+    await expect(ec2.send(new DescribeNatGatewaysCommand({ MaxResults: 1001 }))).rejects.toMatchObject({ name: 'InvalidParameterValue' });
+    await expect(ec2.send(new DescribeNatGatewaysCommand({ MaxResults: 4 }))).rejects.toMatchObject({ name: 'InvalidParameterValue' });
   });
 
   it('stays stopping for a minute and pending for 30 s on AWS-like time, and refuses to stop a pending instance', async () => {

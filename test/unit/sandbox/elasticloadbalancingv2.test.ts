@@ -27,7 +27,7 @@ function setup(count: number) {
 }
 
 describe('sandbox Elastic Load Balancing v2', () => {
-  it('pages DescribeLoadBalancers and DescribeTargetGroups with Marker / NextMarker and refuses a PageSize over 400', async () => {
+  it('pages DescribeLoadBalancers and DescribeTargetGroups with Marker / NextMarker and refuses a PageSize outside 1 to 400 with ValidationError', async () => {
     // Prepare
     const { elb, sandbox } = setup(5);
     // Act
@@ -44,7 +44,8 @@ describe('sandbox Elastic Load Balancing v2', () => {
     expect(alb.CreatedTime).toBeInstanceOf(Date);
     expect(groups).toHaveLength(5);
     expect(groups.find((g) => g.TargetGroupName === 'tg-1')!.LoadBalancerArns![0]).toMatch(/:loadbalancer\/net\/lb-1\//);
-    await expect(elb.send(new DescribeLoadBalancersCommand({ PageSize: 401 }))).rejects.toMatchObject({ name: 'InvalidParameterValue' });
+    await expect(elb.send(new DescribeLoadBalancersCommand({ PageSize: 401 }))).rejects.toMatchObject({ name: 'ValidationError', message: expect.stringMatching(/less than or equal to 400/) });
+    await expect(elb.send(new DescribeTargetGroupsCommand({ PageSize: 0 }))).rejects.toMatchObject({ name: 'ValidationError' });
   });
 
   it('answers DescribeTags for at most 20 ARNs and names unknown load balancers', async () => {
