@@ -359,7 +359,7 @@ export function onePerResource(findings: FindingResult[]): FindingResult[] {
       left.add(f);
       skip(
         f,
-        `${ONE_CHANGE_PER_RESOURCE}: ${winner.policy} (${winner.plan!.action}, est. $${usd(winner.savings.monthlyUsd).toFixed(2)}/month) changes ${f.resource.id} in this run, ` +
+        `${ONE_CHANGE_PER_RESOURCE}: ${winner.policy} (${winner.plan!.action}, est. $${usd(winner.savings.monthlyUsd).toFixed(2)}/month) is the one change considered for ${f.resource.id} in this run, ` +
           `so ${f.plan!.action} is left out (its saving is not counted again); the next run looks at it afresh.`,
       );
     }

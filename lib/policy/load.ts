@@ -72,7 +72,7 @@ export function parsePolicies(text: string, file: string): PolicySet {
       return `${line}${where} → ${key}: ${issue.message}`;
     });
     // The file-level check (duplicate ids) runs only once everything else parses: report it in the same pass.
-    if (!problems.some((p) => p.includes('duplicate policy id'))) {
+    if (Array.isArray(policies) && !problems.some((p) => p.includes('duplicate policy id'))) {
       const seen = new Map<string, number>();
       policies.forEach((policy, index) => {
         const id = (policy as { id?: unknown })?.id;

@@ -5,6 +5,7 @@
  * log shows no write to the account. Every auto policy behind the handlers could write, and the
  * positive controls at the end show that the same harness does see writes.
  */
+import { sealApproval } from '../../lib/approval/seal.ts';
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { stringify } from 'yaml';
@@ -211,6 +212,8 @@ describe('the approval workflow tasks refuse malformed step input', () => {
     approvalId = requested.findings.find((f) => f.outcome === 'awaiting-approval')!.outcomeDetail!.match(/apr-[a-z0-9]+/)![0];
     // The record's real path to 'approved' (every status update is conditional on the one before).
     for (const status of ['recorded', 'waiting'] as const) await store.update(approvalId, { status });
+    // What "Ask the approvers" does besides mailing: seal what was asked (Apply refuses an unsealed record).
+    await store.update(approvalId, { seal: sealApproval((await store.get(approvalId))!, SECRET) });
     await store.update(approvalId, { status: 'approved', decision: { decision: 'approve', actor: 'oncall@example.com', at: CLOCK().toISOString(), excluded: [], via: 'link' } });
   });
   const workflow: WorkflowDeps = { store, mailer, secret: async () => SECRET, baseUrl: 'https://approve.example', now: CLOCK, engine: env.deps, currentPolicies: policiesFrom(APPROVAL_POLICY) };
