@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { parseDocument } from 'yaml';
 import { runDoctor, doctorReport, sampleArn } from '../../../lib/cli/doctor.ts';
+import { invokedAs } from '../../../lib/cli/invoked.ts';
 import { cliActions, cliPolicyDocument, isWriteAction, permissionNotes } from '../../../lib/cli/permissions.ts';
 import { STARTER_POLICIES, starterPolicyFile } from '../../../lib/cli/starter.ts';
 import { actionsFor } from '../../../lib/deploy/iam.ts';
@@ -194,7 +195,8 @@ describe('runDoctor', () => {
     ]);
     const report = doctorReport(checks, { policies: 'trimtab.yml', mode: 'run' });
     expect(report).toContain('ec2:ModifyVolume (explicitDeny on arn:aws:ec2:us-east-1:123456789012:volume/trimtab-doctor)');
-    expect(report).toContain('Grant them: npx trimtab permissions -p trimtab.yml --mode run');
+    // The hint names the command as this process was invoked (npx under `npx vitest`, bare under `npm test`).
+    expect(report).toContain(`Grant them: ${invokedAs()} permissions -p trimtab.yml --mode run`);
     expect(report).toMatch(/1 check\(s\) failed\.$/);
   });
 
