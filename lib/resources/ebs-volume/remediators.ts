@@ -4,7 +4,10 @@
  * snapshot-and-delete re-reads the volume right before acting (still available, not attached,
  * not tagged trimtab:skip), snapshots it with its tags plus `trimtab:snapshot-of` and the spec
  * undo needs (`trimtab:volume-spec`), waits until the snapshot is `completed`, then deletes the
- * volume. A snapshot that does not complete in time leaves the volume in place (the action
+ * volume. Each step is recorded (ApplyEnv.record: snapshot-requested, snapshot-completed,
+ * deleted) before the next; with an ApplyEnv the wait is handed back as `resumeAt` after a short
+ * poll (lib/aws/wait.ts), and a resume reuses the recorded snapshot and re-reads the volume before
+ * the delete. A snapshot that does not complete in time leaves the volume in place (the action
  * fails, nothing is deleted), and the next run reuses that snapshot instead of taking another.
  * Undo creates a volume from the snapshot in the same AZ, with the same type, size, IOPS,
  * throughput and tags (a new volume id: AWS cannot bring the old id back).
@@ -158,7 +161,7 @@ export const snapshotAndDelete: Remediator<SnapshotDeleteParams, SnapshotDeleteO
   resource: 'ebs-volume',
   title: 'Snapshot the volume, wait until the snapshot completes, then delete the volume',
   options: z.object({
-    /** How long apply waits for the snapshot (Lambda runs at most 15 minutes). */
+    /** How long trimtab waits for the snapshot, counted from the snapshot request (each invocation polls about a minute; the workflow waits between them). */
     snapshotTimeoutMinutes: z.number().min(0).max(14).default(10),
     /** How often apply re-reads the snapshot while it waits for it to complete, in seconds. */
     pollSeconds: z.number().min(0).max(60).default(15),

@@ -12,7 +12,9 @@
  * - snapshot-and-delete: CreateDBSnapshot needs `available` (or `storage-optimization`), so a
  *   stopped instance is deleted with DeleteDBInstance's final snapshot (FinalDBSnapshotIdentifier);
  *   a running one gets CreateDBSnapshot (tagged `trimtab:snapshot-of`), a wait through the clock
- *   until it is `available`, a re-check, then DeleteDBInstance with SkipFinalSnapshot. Automated
+ *   until it is `available`, a re-check, then DeleteDBInstance with SkipFinalSnapshot; each step
+ *   recorded (snapshot-requested, snapshot-available, deleted) and, with an ApplyEnv, the wait
+ *   handed back as `resumeAt` after a short poll (lib/aws/wait.ts). Automated
  *   backups are kept (DeleteAutomatedBackups false). Undo: RestoreDBInstanceFromDBSnapshot under
  *   the same identifier with the recorded settings (what a restore cannot set is named).
  * Every plan is bound to the database and state it was made on (BoundState) and re-checked right
@@ -501,7 +503,7 @@ export const snapshotAndDelete: Remediator<SnapshotDeleteParams, { snapshotTimeo
   resource: 'rds-instance',
   title: 'Snapshot the instance and delete it (a stopped instance: DeleteDBInstance takes the final snapshot; a running one: CreateDBSnapshot, wait until available, then delete)',
   options: z.object({
-    /** How long apply waits for the snapshot of a running instance (Lambda runs at most 15 minutes; a later run reuses it). */
+    /** How long trimtab waits for the snapshot of a running instance, counted from the snapshot request (each invocation polls about a minute; the workflow waits between them; a later run reuses it). */
     snapshotTimeoutMinutes: z.number().min(0).max(14).default(12),
     /** How often apply re-reads the snapshot while it waits for it to become available, in seconds. */
     pollSeconds: z.number().min(0).max(120).default(30),
