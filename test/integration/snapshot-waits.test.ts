@@ -134,6 +134,36 @@ describe('ebs-volume snapshot-and-delete as recorded, resumable steps', () => {
   });
 });
 
+describe('snapshot-and-delete never starts a step with under 30 s left', () => {
+  it('ebs-volume: takes no snapshot and answers resumeAt now when the invocation has 20 s left', async () => {
+    // Prepare
+    const env = awsLike();
+    const finding = await plannedFinding(env, approvalPolicy('ebs-volume', '{ type: unattached, days: 30 }', '{ type: snapshot-and-delete }'), (f) => f.resource.region === 'us-east-1');
+    const recorded: StepProgress[] = [];
+    // Act
+    const applied = await ebsSnapshotAndDelete.apply(ctxOf(env), finding.plan as unknown as Plan<EbsParams>, finding as Finding, fakeEnv(recorded, 20_000));
+    // Assess
+    expect(applied.resumeAt).toBe('2026-11-01T00:00:00.000Z');
+    expect(applied.after).toEqual({ step: 'none', waitingFor: 'the snapshot request (20000 ms left in this invocation)' });
+    expect(recorded).toEqual([]);
+    expect(env.sandbox.successfulWrites()).toEqual([]);
+  });
+
+  it('rds-instance: takes no snapshot and answers resumeAt now when the invocation has 20 s left', async () => {
+    // Prepare
+    const env = awsLike();
+    const finding = await plannedFinding(env, approvalPolicy('rds-instance', '{ type: idle-db-instance, days: 14 }', '{ type: snapshot-and-delete }'), (f) => f.resource.id === 'staging-reports-db');
+    const recorded: StepProgress[] = [];
+    // Act
+    const applied = await rdsSnapshotAndDelete.apply(ctxOf(env), finding.plan as unknown as Plan<RdsParams>, finding as Finding, fakeEnv(recorded, 20_000));
+    // Assess
+    expect(applied.resumeAt).toBe('2026-11-01T00:00:00.000Z');
+    expect(applied.after).toEqual({ step: 'none', waitingFor: 'the snapshot request (20000 ms left in this invocation)' });
+    expect(recorded).toEqual([]);
+    expect(env.sandbox.successfulWrites()).toEqual([]);
+  });
+});
+
 describe('rds-instance snapshot-and-delete of a running instance as recorded, resumable steps', () => {
   const ID = 'staging-reports-db';
   async function prepare() {
