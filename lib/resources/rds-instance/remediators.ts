@@ -579,9 +579,10 @@ export const snapshotAndDelete: Remediator<SnapshotDeleteParams, { snapshotTimeo
       if (current.status === 'deleting' && current.resourceId === plan.params.bound?.dbiResourceId) return { done: { before: { instance: current }, after: result({ alreadyGone: true }), detail: `${id} is already deleting: counts as done` } };
       try {
         // The database the approver saw, in the state they saw: not one started, used or replaced since.
+        // After the snapshot, identity first: a database replaced meanwhile is named as replaced.
         if (snapshotId) refuseIfChanged(current, plan.params.bound);
         refuseIfProtected(current, { allowStopped: true, stopOrDelete: true });
-        refuseIfChanged(current, plan.params.bound);
+        if (!snapshotId) refuseIfChanged(current, plan.params.bound);
         if (current.deletionProtection) throw new ProtectedResourceError(`${id} now has deletion protection on; nothing was changed`);
         if (plan.params.decision) await refuseUnlessDecision(ctx, current, plan.params.decision);
       } catch (error) {
