@@ -4,7 +4,10 @@
  * snapshot-and-delete re-reads the volume right before acting (still available, not attached,
  * not tagged trimtab:skip), snapshots it with its tags plus `trimtab:snapshot-of` and the spec
  * undo needs (`trimtab:volume-spec`), waits until the snapshot is `completed`, then deletes the
- * volume. A snapshot that does not complete in time leaves the volume in place (the action
+ * volume. Each step is recorded (ApplyEnv.record: snapshot-requested, snapshot-completed,
+ * deleted) before the next; with an ApplyEnv the wait is handed back as `resumeAt` after a short
+ * poll (lib/aws/wait.ts), and a resume reuses the recorded snapshot and re-reads the volume before
+ * the delete. A snapshot that does not complete in time leaves the volume in place (the action
  * fails, nothing is deleted), and the next run reuses that snapshot instead of taking another.
  * Undo creates a volume from the snapshot in the same AZ, with the same type, size, IOPS,
  * throughput and tags (a new volume id: AWS cannot bring the old id back).
@@ -35,8 +38,9 @@ import {
 } from '@aws-sdk/client-ec2';
 import * as z from 'zod'; // namespace import: lets esbuild drop unused zod (locales, JSON Schema) from Lambda bundles
 import { SKIP_TAG } from '../protection.ts';
-import type { ActionRecord, Remediator, RegionContext } from '../../engine/types.ts';
+import type { ActionRecord, AppliedChange, Remediator, RegionContext, StepProgress } from '../../engine/types.ts';
 import { retryTransient } from '../../aws/consistency.ts';
+import { MIN_STEP_MS, pollUntilDeadline, type WaitBudget } from '../../aws/wait.ts';
 import { usd } from '../../savings/prices.ts';
 import type { Clock } from '../../util/clock.ts';
 import { ProtectedResourceError, UndoRefusedError, awsErrorName, errorMessage } from '../../util/errors.ts';
@@ -123,18 +127,33 @@ async function existingTrimtabSnapshot(ec2: EC2Client, volumeId: string): Promis
 const readSnapshot = (ec2: EC2Client, clock: Clock, snapshotId: string) =>
   retryTransient(clock, [SNAPSHOT_NOT_FOUND], async () => (await ec2.send(new DescribeSnapshotsCommand({ SnapshotIds: [snapshotId] }))).Snapshots?.[0]);
 
-/** Polls the snapshot through the clock until it is completed; throws (nothing deleted) on error or timeout. */
-async function waitCompleted(ec2: EC2Client, clock: Clock, snapshotId: string, volumeId: string, timeoutMinutes: number, pollSeconds: number) {
-  const deadline = clock.now().getTime() + timeoutMinutes * 60_000;
-  for (;;) {
-    const s = await readSnapshot(ec2, clock, snapshotId);
-    if (s?.State === 'completed') return;
-    if (!s || s.State === 'error') throw new Error(`Snapshot ${snapshotId} of ${volumeId} ${s ? 'failed (state error)' : 'disappeared'}; the volume was not deleted.`);
-    if (clock.now().getTime() >= deadline) {
-      throw new Error(`Snapshot ${snapshotId} of ${volumeId} is still ${s.State} (${s.Progress ?? '?'}) after ${timeoutMinutes} min; the volume was not deleted. The next run reuses this snapshot.`);
-    }
-    await clock.sleep(pollSeconds * 1000);
-  }
+/** Steps of snapshot-and-delete recorded through ApplyEnv.record, in the order they happen. */
+export const SNAPSHOT_DELETE_STEPS = { requested: 'snapshot-requested', completed: 'snapshot-completed', deleted: 'deleted' } as const;
+
+/** An apply that is not finished (the action record's `after` until it resumes). */
+export interface SnapshotDeletePending {
+  step: string;
+  snapshotId?: string;
+  waitingFor: string;
+}
+
+/** Waits until the snapshot is completed (inline without a budget); throws (nothing deleted) on error or at the deadline. */
+async function waitCompleted(ec2: EC2Client, clock: Clock, snapshotId: string, volumeId: string, since: number, timeoutMinutes: number, pollSeconds: number, budget: WaitBudget | undefined) {
+  let last: { State?: string; Progress?: string } = {};
+  return pollUntilDeadline({
+    clock,
+    deadline: since + timeoutMinutes * 60_000,
+    pollMs: pollSeconds * 1000,
+    budget,
+    check: async () => {
+      const s = await readSnapshot(ec2, clock, snapshotId);
+      if (s?.State === 'completed') return true;
+      if (!s || s.State === 'error') throw new Error(`Snapshot ${snapshotId} of ${volumeId} ${s ? 'failed (state error)' : 'disappeared'}; the volume was not deleted.`);
+      last = s;
+      return undefined;
+    },
+    timeout: () => new Error(`Snapshot ${snapshotId} of ${volumeId} is still ${last.State} (${last.Progress ?? '?'}) after ${timeoutMinutes} min; the volume was not deleted. The next run reuses this snapshot.`),
+  });
 }
 
 export const snapshotAndDelete: Remediator<SnapshotDeleteParams, SnapshotDeleteOptions> = {
@@ -142,7 +161,7 @@ export const snapshotAndDelete: Remediator<SnapshotDeleteParams, SnapshotDeleteO
   resource: 'ebs-volume',
   title: 'Snapshot the volume, wait until the snapshot completes, then delete the volume',
   options: z.object({
-    /** How long apply waits for the snapshot (Lambda runs at most 15 minutes). */
+    /** How long trimtab waits for the snapshot, counted from the snapshot request (each invocation polls about a minute; the workflow waits between them). */
     snapshotTimeoutMinutes: z.number().min(0).max(14).default(10),
     /** How often apply re-reads the snapshot while it waits for it to complete, in seconds. */
     pollSeconds: z.number().min(0).max(60).default(15),
@@ -164,44 +183,89 @@ export const snapshotAndDelete: Remediator<SnapshotDeleteParams, SnapshotDeleteO
     };
   },
 
-  async apply(ctx, plan) {
+  /**
+   * Steps: snapshot-requested (the snapshot id) → snapshot-completed → deleted, each recorded
+   * before the next. With an ApplyEnv the wait for the snapshot is handed back as `resumeAt`; a
+   * resume reuses the recorded snapshot (never a second one) and re-checks the volume before the delete.
+   */
+  async apply(ctx, plan, _finding, env) {
     const ec2 = ctx.clients.get(EC2Client, ctx.region);
     const id = plan.params.volumeId;
-    const current = await describeVolume(ec2, id);
-    if (!current) return { after: { deleted: true, alreadyGone: true } satisfies SnapshotDeleteAfter, detail: `${id} was already gone (${NOT_FOUND}): counts as done` };
-    // Someone else deleted it since the scan: AWS lists it as 'deleting' for minutes.
-    if (current.state === 'deleting') return { before: { volume: current }, after: { deleted: true, alreadyGone: true } satisfies SnapshotDeleteAfter, detail: `${id} is already being deleted (deleting): counts as done` };
-    if (SKIP_TAG in current.tags) throw new ProtectedResourceError(`${id} is now tagged ${SKIP_TAG}`);
-    if (current.state !== 'available' || current.attachedTo.length) throw new ProtectedResourceError(`${id} is now ${current.state}${current.attachedTo.length ? ` (attached to ${current.attachedTo.join(', ')})` : ''}; nothing was changed`);
+    const steps: StepProgress[] = [...(env?.progress ?? [])];
+    const stepOf = (name: string) => [...steps].reverse().find((s) => s.step === name);
+    const record = async (step: string, state: Record<string, unknown>) => {
+      const progress: StepProgress = { step, at: ctx.clock.now().toISOString(), state };
+      await env?.record(progress);
+      steps.push(progress);
+    };
+    const requested = stepOf(SNAPSHOT_DELETE_STEPS.requested);
+    let snapshotId = typeof requested?.state?.snapshotId === 'string' ? requested.state.snapshotId : undefined;
+    let reused = requested?.state?.reused === true;
+    const result = (extra: Partial<SnapshotDeleteAfter> = {}): SnapshotDeleteAfter => ({ deleted: true, ...extra, ...(snapshotId ? { snapshotId } : {}), ...(reused ? { reusedSnapshot: true } : {}) });
+    const pending = (resumeAt: string, waitingFor: string) => {
+      const step = steps.at(-1)?.step ?? 'none';
+      const after: SnapshotDeletePending = { step, ...(snapshotId ? { snapshotId } : {}), waitingFor };
+      return { after, resumeAt, detail: `${id}: ${step}${snapshotId ? ` (${snapshotId})` : ''}; waiting for ${waitingFor}, resume at ${resumeAt}` };
+    };
+    if (stepOf(SNAPSHOT_DELETE_STEPS.deleted)) return { after: result(), detail: `${id} deleted (recorded); snapshot ${snapshotId} kept` };
+    const kept = () => (snapshotId ? `; not deleted (snapshot ${snapshotId} kept)` : '; nothing was changed');
+    /** The apply-time re-checks, run before the snapshot and again right before the delete. */
+    const recheck = async (): Promise<{ done: AppliedChange } | { volume: EbsVolume }> => {
+      const current = await describeVolume(ec2, id);
+      if (!current) return { done: { after: result({ alreadyGone: true }), detail: `${id} was already gone (${NOT_FOUND}): counts as done${snapshotId ? ` (snapshot ${snapshotId} kept)` : ''}` } };
+      // Someone else deleted it since the scan: AWS lists it as 'deleting' for minutes.
+      if (current.state === 'deleting') return { done: { before: { volume: current }, after: result({ alreadyGone: true }), detail: `${id} is already being deleted (deleting): counts as done` } };
+      if (SKIP_TAG in current.tags) throw new ProtectedResourceError(`${id} is now tagged ${SKIP_TAG}${kept()}`);
+      if (current.state !== 'available' || current.attachedTo.length) throw new ProtectedResourceError(`${id} is now ${current.state}${current.attachedTo.length ? ` (attached to ${current.attachedTo.join(', ')})` : ''}${kept()}`);
+      return { volume: current };
+    };
+    let checked = await recheck();
+    if ('done' in checked) return checked.done;
 
-    const spec = specOf(current);
-    const tooMany = tooManyTagsForSnapshot(id, current.tags);
-    if (tooMany) throw new Error(`${tooMany}; nothing was changed`);
-    const reused = await existingTrimtabSnapshot(ec2, id);
-    let snapshotId = reused?.id;
     if (!snapshotId) {
-      const created = await ec2.send(
-        new CreateSnapshotCommand({
-          VolumeId: id,
-          Description: `trimtab: final snapshot of ${id} before deleting it`,
-          TagSpecifications: [{ ResourceType: 'snapshot', Tags: [...copyableTags(current.tags), { Key: SNAPSHOT_OF_TAG, Value: id }, { Key: VOLUME_SPEC_TAG, Value: JSON.stringify(spec) }] }],
-        }),
-      );
-      snapshotId = created.SnapshotId!;
+      const current = checked.volume;
+      const tooMany = tooManyTagsForSnapshot(id, current.tags);
+      if (tooMany) throw new Error(`${tooMany}; nothing was changed`);
+      if (env && env.remainingMs() < MIN_STEP_MS) return pending(ctx.clock.now().toISOString(), `the snapshot request (${env.remainingMs()} ms left in this invocation)`);
+      const prior = await existingTrimtabSnapshot(ec2, id);
+      reused = prior !== undefined;
+      snapshotId = prior?.id;
+      if (!snapshotId) {
+        const created = await ec2.send(
+          new CreateSnapshotCommand({
+            VolumeId: id,
+            Description: `trimtab: final snapshot of ${id} before deleting it`,
+            TagSpecifications: [{ ResourceType: 'snapshot', Tags: [...copyableTags(current.tags), { Key: SNAPSHOT_OF_TAG, Value: id }, { Key: VOLUME_SPEC_TAG, Value: JSON.stringify(specOf(current)) }] }],
+          }),
+        );
+        snapshotId = created.SnapshotId!;
+      }
+      await record(SNAPSHOT_DELETE_STEPS.requested, { snapshotId, ...(reused ? { reused: true } : {}) });
     }
-    await waitCompleted(ec2, ctx.clock, snapshotId, id, plan.params.snapshotTimeoutMinutes, plan.params.pollSeconds);
+    if (!stepOf(SNAPSHOT_DELETE_STEPS.completed)) {
+      const since = Date.parse(stepOf(SNAPSHOT_DELETE_STEPS.requested)!.at);
+      const w = await waitCompleted(ec2, ctx.clock, snapshotId, id, since, plan.params.snapshotTimeoutMinutes, plan.params.pollSeconds, env);
+      if ('resumeAt' in w) return pending(w.resumeAt, `snapshot ${snapshotId} to complete`);
+      await record(SNAPSHOT_DELETE_STEPS.completed, { snapshotId });
+      // The wait may have been long: the re-checks again, right before the delete.
+      checked = await recheck();
+      if ('done' in checked) return checked.done;
+    }
+    if (env && env.remainingMs() < MIN_STEP_MS) return pending(ctx.clock.now().toISOString(), `the delete (${env.remainingMs()} ms left in this invocation)`);
+    const current = checked.volume;
     try {
       await ec2.send(new DeleteVolumeCommand({ VolumeId: id }));
     } catch (error) {
       const name = awsErrorName(error);
-      if (name === NOT_FOUND) return { before: { volume: current }, after: { deleted: true, alreadyGone: true, snapshotId } satisfies SnapshotDeleteAfter, detail: `${id} vanished before the delete: counts as done (snapshot ${snapshotId} kept)` };
+      if (name === NOT_FOUND) return { before: { volume: current }, after: result({ alreadyGone: true }), detail: `${id} vanished before the delete: counts as done (snapshot ${snapshotId} kept)` };
       // Attached between the re-read and the delete: the snapshot stays, the volume too.
       if (name === 'VolumeInUse') throw new ProtectedResourceError(`VolumeInUse: ${errorMessage(error)} (snapshot ${snapshotId} kept)`, { cause: error });
       throw error;
     }
+    await record(SNAPSHOT_DELETE_STEPS.deleted, { snapshotId });
     return {
       before: { volume: current },
-      after: { deleted: true, snapshotId, ...(reused ? { reusedSnapshot: true } : {}) } satisfies SnapshotDeleteAfter,
+      after: result(),
       detail: `snapshot ${snapshotId}${reused ? ' (from an earlier run)' : ''} completed; ${id} deleted`,
     };
   },

@@ -98,6 +98,16 @@ export const awsRequires: AwsRequirement[] = [
     reviewed: "fresh-context review 2026-12-07: checked CreateDBSnapshotCommand.d.ts (the state sentence; @throws InvalidDBInstanceStateFault, wire code InvalidDBInstanceState); apply sends CreateDBSnapshot only when status is available (stopped goes to the final-snapshot path); test run; agrees",
   },
   {
+    operation: 'rds:DescribeDBSnapshots',
+    elements: ['snapshot-and-delete'],
+    rule: 'a manual snapshot is creating (PercentProgress) for minutes to hours before available, longer than one Lambda invocation may last; while it is taken the instance shows backing-up',
+    awsAnswers: 'no error: Status creating, then available (or failed)',
+    source: 'belief: RDS User Guide, "Creating a DB snapshot for a Single-AZ DB instance" (the snapshot takes time; the instance status is backing-up meanwhile); client-rds CreateDBSnapshotCommand.d.ts (Status in the example answer is creating)',
+    trimtabDoes: 'records snapshot-requested (the snapshot id) before waiting; with the workflow\'s ApplyEnv polls at most about a minute per invocation (never with under 30 s left) and hands the wait back as resumeAt; a resume reuses the recorded snapshot (never a second one), records snapshot-available, runs every apply-time re-check again (trimtab:skip, protections, DbiResourceId, status, the stop decision) and only then deletes, recording deleted; not available within snapshotTimeoutMinutes of the recorded request: not deleted, the snapshot kept for the next run',
+    sandbox: `${SANDBOX} CreateDBSnapshot (creating for 5 minutes plus 3 s per GiB, the instance backing-up meanwhile)`,
+    test: { file: 'test/integration/snapshot-waits.test.ts', name: 'refuses the delete on a resume after the database was tagged trimtab:skip, keeping the snapshot and taking no second one' },
+  },
+  {
     operation: 'rds:DeleteDBInstance',
     elements: ['snapshot-and-delete'],
     rule: 'Without SkipFinalSnapshot, FinalDBSnapshotIdentifier is required and RDS creates the snapshot before the instance is deleted (the instance is deleting until then); both together are an error.',

@@ -12,7 +12,9 @@
  * - snapshot-and-delete: CreateDBSnapshot needs `available` (or `storage-optimization`), so a
  *   stopped instance is deleted with DeleteDBInstance's final snapshot (FinalDBSnapshotIdentifier);
  *   a running one gets CreateDBSnapshot (tagged `trimtab:snapshot-of`), a wait through the clock
- *   until it is `available`, a re-check, then DeleteDBInstance with SkipFinalSnapshot. Automated
+ *   until it is `available`, a re-check, then DeleteDBInstance with SkipFinalSnapshot; each step
+ *   recorded (snapshot-requested, snapshot-available, deleted) and, with an ApplyEnv, the wait
+ *   handed back as `resumeAt` after a short poll (lib/aws/wait.ts). Automated
  *   backups are kept (DeleteAutomatedBackups false). Undo: RestoreDBInstanceFromDBSnapshot under
  *   the same identifier with the recorded settings (what a restore cannot set is named).
  * Every plan is bound to the database and state it was made on (BoundState) and re-checked right
@@ -45,8 +47,9 @@ import {
 } from '@aws-sdk/client-rds';
 import * as z from 'zod';
 import { retryTransient } from '../../aws/consistency.ts';
+import { MIN_STEP_MS, pollUntilDeadline, type WaitBudget } from '../../aws/wait.ts';
 import { SKIP_TAG } from '../protection.ts';
-import type { Finding, Remediator } from '../../engine/types.ts';
+import type { AppliedChange, Finding, Remediator, StepProgress } from '../../engine/types.ts';
 import { usd } from '../../savings/prices.ts';
 import type { Clock } from '../../util/clock.ts';
 import { ProtectedResourceError, UndoRefusedError, errorMessage } from '../../util/errors.ts';
@@ -440,17 +443,33 @@ async function existingTrimtabSnapshot(rds: RDSClient, id: string): Promise<{ id
 const readSnapshot = (rds: RDSClient, clock: Clock, snapshotId: string) =>
   retryTransient(clock, ['DBSnapshotNotFound', 'DBSnapshotNotFoundFault'], async () => (await rds.send(new DescribeDBSnapshotsCommand({ DBSnapshotIdentifier: snapshotId }))).DBSnapshots?.[0]);
 
-async function waitAvailable(rds: RDSClient, clock: Clock, snapshotId: string, id: string, timeoutMinutes: number, pollSeconds: number) {
-  const deadline = clock.now().getTime() + timeoutMinutes * 60_000;
-  for (;;) {
-    const s = await readSnapshot(rds, clock, snapshotId);
-    if (s?.Status === 'available') return;
-    if (!s || s.Status === 'failed' || s.Status === 'deleted') throw new Error(`Snapshot ${snapshotId} of ${id} ${s ? `is ${s.Status}` : 'disappeared'}; the instance was not deleted.`);
-    if (clock.now().getTime() >= deadline) {
-      throw new Error(`Snapshot ${snapshotId} of ${id} is still ${s.Status} (${s.PercentProgress ?? 0}%) after ${timeoutMinutes} min; the instance was not deleted. The next run reuses this snapshot.`);
-    }
-    await clock.sleep(pollSeconds * 1000);
-  }
+/** Steps of snapshot-and-delete of a running instance recorded through ApplyEnv.record, in order. */
+export const SNAPSHOT_DELETE_STEPS = { requested: 'snapshot-requested', available: 'snapshot-available', deleted: 'deleted' } as const;
+
+/** An apply that is not finished (the action record's `after` until it resumes). */
+export interface SnapshotDeletePending {
+  step: string;
+  snapshotId?: string;
+  waitingFor: string;
+}
+
+/** Waits until the snapshot is available (inline without a budget); throws (nothing deleted) on failure or at the deadline. */
+async function waitAvailable(rds: RDSClient, clock: Clock, snapshotId: string, id: string, since: number, timeoutMinutes: number, pollSeconds: number, budget: WaitBudget | undefined) {
+  let last: { Status?: string; PercentProgress?: number } = {};
+  return pollUntilDeadline({
+    clock,
+    deadline: since + timeoutMinutes * 60_000,
+    pollMs: pollSeconds * 1000,
+    budget,
+    check: async () => {
+      const s = await readSnapshot(rds, clock, snapshotId);
+      if (s?.Status === 'available') return true;
+      if (!s || s.Status === 'failed' || s.Status === 'deleted') throw new Error(`Snapshot ${snapshotId} of ${id} ${s ? `is ${s.Status}` : 'disappeared'}; the instance was not deleted.`);
+      last = s;
+      return undefined;
+    },
+    timeout: () => new Error(`Snapshot ${snapshotId} of ${id} is still ${last.Status} (${last.PercentProgress ?? 0}%) after ${timeoutMinutes} min; the instance was not deleted. The next run reuses this snapshot.`),
+  });
 }
 
 async function deleteInstance(rds: RDSClient, id: string, finalSnapshotId: string | undefined, current: RdsInstance, snapshotNote: string) {
@@ -484,7 +503,7 @@ export const snapshotAndDelete: Remediator<SnapshotDeleteParams, { snapshotTimeo
   resource: 'rds-instance',
   title: 'Snapshot the instance and delete it (a stopped instance: DeleteDBInstance takes the final snapshot; a running one: CreateDBSnapshot, wait until available, then delete)',
   options: z.object({
-    /** How long apply waits for the snapshot of a running instance (Lambda runs at most 15 minutes; a later run reuses it). */
+    /** How long trimtab waits for the snapshot of a running instance, counted from the snapshot request (each invocation polls about a minute; the workflow waits between them; a later run reuses it). */
     snapshotTimeoutMinutes: z.number().min(0).max(14).default(12),
     /** How often apply re-reads the snapshot while it waits for it to become available, in seconds. */
     pollSeconds: z.number().min(0).max(120).default(30),
@@ -527,51 +546,108 @@ export const snapshotAndDelete: Remediator<SnapshotDeleteParams, { snapshotTimeo
     };
   },
 
-  async apply(ctx, plan) {
+  /**
+   * A running instance: snapshot-requested (the snapshot id) → snapshot-available → deleted, each
+   * recorded before the next. With an ApplyEnv the wait for the snapshot is handed back as
+   * `resumeAt`; a resume reuses the recorded snapshot (never a second one) and runs every
+   * apply-time re-check again before the delete.
+   */
+  async apply(ctx, plan, _finding, env) {
     const rds = ctx.clients.get(RDSClient, ctx.region);
     const id = plan.params.dbInstanceIdentifier;
-    const current = await describeInstance(rds, id);
-    if (!current) return { after: { deleted: true, alreadyGone: true } satisfies SnapshotDeleteAfter, detail: `${id} was already gone: counts as done` };
-    if (current.status === 'deleting' && current.resourceId === plan.params.bound?.dbiResourceId) return { before: { instance: current }, after: { deleted: true, alreadyGone: true } satisfies SnapshotDeleteAfter, detail: `${id} is already deleting: counts as done` };
-    refuseIfProtected(current, { allowStopped: true, stopOrDelete: true });
-    // The database the approver saw, in the state they saw: not one started, used or replaced since.
-    refuseIfChanged(current, plan.params.bound);
-    if (current.deletionProtection) throw new ProtectedResourceError(`${id} now has deletion protection on; nothing was changed`);
-    if (plan.params.decision) await refuseUnlessDecision(ctx, current, plan.params.decision);
-    if (current.status === 'stopped') {
+    const steps: StepProgress[] = [...(env?.progress ?? [])];
+    const stepOf = (name: string) => [...steps].reverse().find((s) => s.step === name);
+    const record = async (step: string, state: Record<string, unknown>) => {
+      const progress: StepProgress = { step, at: ctx.clock.now().toISOString(), state };
+      await env?.record(progress);
+      steps.push(progress);
+    };
+    const requested = stepOf(SNAPSHOT_DELETE_STEPS.requested);
+    let snapshotId = typeof requested?.state?.snapshotId === 'string' ? requested.state.snapshotId : undefined;
+    let reused = requested?.state?.reused === true;
+    const result = (extra: Partial<SnapshotDeleteAfter> = {}): SnapshotDeleteAfter => ({ deleted: true, ...extra, ...(snapshotId ? { snapshotId } : {}), ...(reused ? { reusedSnapshot: true } : {}) });
+    const pending = (resumeAt: string, waitingFor: string) => {
+      const step = steps.at(-1)?.step ?? 'none';
+      const after: SnapshotDeletePending = { step, ...(snapshotId ? { snapshotId } : {}), waitingFor };
+      return { after, resumeAt, detail: `${id}: ${step}${snapshotId ? ` (${snapshotId})` : ''}; waiting for ${waitingFor}, resume at ${resumeAt}` };
+    };
+    if (stepOf(SNAPSHOT_DELETE_STEPS.deleted)) return { after: result(), detail: `${id} deleting (recorded); snapshot ${snapshotId} kept` };
+    /** The apply-time re-checks: before the first write, and again right before the delete. */
+    const recheck = async (): Promise<{ done: AppliedChange } | { instance: RdsInstance }> => {
+      const current = await describeInstance(rds, id);
+      if (!current) return { done: { after: result({ alreadyGone: true }), detail: snapshotId ? `${id} vanished before the delete (snapshot ${snapshotId} kept)` : `${id} was already gone: counts as done` } };
+      if (current.status === 'deleting' && current.resourceId === plan.params.bound?.dbiResourceId) return { done: { before: { instance: current }, after: result({ alreadyGone: true }), detail: `${id} is already deleting: counts as done` } };
+      try {
+        // The database the approver saw, in the state they saw: not one started, used or replaced since.
+        // After the snapshot, identity first: a database replaced meanwhile is named as replaced.
+        if (snapshotId) refuseIfChanged(current, plan.params.bound);
+        refuseIfProtected(current, { allowStopped: true, stopOrDelete: true });
+        if (!snapshotId) refuseIfChanged(current, plan.params.bound);
+        if (current.deletionProtection) throw new ProtectedResourceError(`${id} now has deletion protection on; nothing was changed`);
+        if (plan.params.decision) await refuseUnlessDecision(ctx, current, plan.params.decision);
+      } catch (error) {
+        // After the snapshot: say so (the snapshot is kept, the instance is not deleted).
+        if (snapshotId && error instanceof ProtectedResourceError) throw new ProtectedResourceError(`${error.message.replace(/; nothing was changed$/, '')}; not deleted (snapshot ${snapshotId} kept)`, { cause: error });
+        throw error;
+      }
+      return { instance: current };
+    };
+    // While its snapshot is taken the instance is `backing-up`: a resume mid-wait polls the
+    // snapshot first and runs the re-checks once it is available, right before the delete.
+    let checked: { instance: RdsInstance } | undefined;
+    if (!snapshotId || stepOf(SNAPSHOT_DELETE_STEPS.available)) {
+      const c = await recheck();
+      if ('done' in c) return c.done;
+      checked = c;
+    }
+    if (!snapshotId && checked!.instance.status === 'stopped') {
+      const current = checked!.instance;
       // CreateDBSnapshot needs `available`; a stopped instance gets its snapshot from the delete.
-      const snapshotId = snapshotIdFor(id, ctx.now);
-      const refused = await deleteInstance(rds, id, snapshotId, current, '');
+      const finalId = snapshotIdFor(id, ctx.now);
+      const refused = await deleteInstance(rds, id, finalId, current, '');
       if (refused) return refused;
       return {
         before: { instance: current },
-        after: { deleted: true, snapshotId, finalSnapshot: true } satisfies SnapshotDeleteAfter,
-        detail: `${id} deleting with final snapshot ${snapshotId} (RDS keeps it 'deleting' until the snapshot is taken)`,
+        after: { deleted: true, snapshotId: finalId, finalSnapshot: true } satisfies SnapshotDeleteAfter,
+        detail: `${id} deleting with final snapshot ${finalId} (RDS keeps it 'deleting' until the snapshot is taken)`,
       };
     }
-    const reused = await existingTrimtabSnapshot(rds, id);
-    let snapshotId = reused?.id;
     if (!snapshotId) {
-      snapshotId = snapshotIdFor(id, ctx.now);
-      try {
-        await rds.send(new CreateDBSnapshotCommand({ DBInstanceIdentifier: id, DBSnapshotIdentifier: snapshotId, Tags: [...copyableTags(current.tags), { Key: SNAPSHOT_OF_TAG, Value: id }] }));
-      } catch (error) {
-        // Another delivery of this action created it a moment ago: wait for that one.
-        if (rdsErrorIs(error, 'InvalidDBInstanceState')) throw new ProtectedResourceError(`AWS refused to snapshot ${id}: ${errorMessage(error)}; nothing was changed`, { cause: error });
-        if (!rdsErrorIs(error, 'DBSnapshotAlreadyExists')) throw error;
+      if (env && env.remainingMs() < MIN_STEP_MS) return pending(ctx.clock.now().toISOString(), `the snapshot request (${env.remainingMs()} ms left in this invocation)`);
+      const current = checked!.instance;
+      const prior = await existingTrimtabSnapshot(rds, id);
+      reused = prior !== undefined;
+      snapshotId = prior?.id;
+      if (!snapshotId) {
+        snapshotId = snapshotIdFor(id, ctx.now);
+        try {
+          await rds.send(new CreateDBSnapshotCommand({ DBInstanceIdentifier: id, DBSnapshotIdentifier: snapshotId, Tags: [...copyableTags(current.tags), { Key: SNAPSHOT_OF_TAG, Value: id }] }));
+        } catch (error) {
+          if (rdsErrorIs(error, 'InvalidDBInstanceState')) throw new ProtectedResourceError(`AWS refused to snapshot ${id}: ${errorMessage(error)}; nothing was changed`, { cause: error });
+          // Another delivery of this action created it a moment ago: wait for that one.
+          if (!rdsErrorIs(error, 'DBSnapshotAlreadyExists')) throw error;
+        }
       }
+      await record(SNAPSHOT_DELETE_STEPS.requested, { snapshotId, ...(reused ? { reused: true } : {}) });
     }
-    await waitAvailable(rds, ctx.clock, snapshotId, id, plan.params.snapshotTimeoutMinutes, plan.params.pollSeconds);
-    // Right before the delete: still the same database, still unused (not started, not replaced).
-    const again = await describeInstance(rds, id);
-    if (!again) return { before: { instance: current }, after: { deleted: true, alreadyGone: true, snapshotId } satisfies SnapshotDeleteAfter, detail: `${id} vanished before the delete (snapshot ${snapshotId} kept)` };
-    const changed = changedSincePlan(again, plan.params.bound);
-    if (changed) throw new ProtectedResourceError(`${changed}; not deleted (snapshot ${snapshotId} kept)`);
-    const refused = await deleteInstance(rds, id, undefined, current, ` (snapshot ${snapshotId} kept)`);
+    if (!stepOf(SNAPSHOT_DELETE_STEPS.available)) {
+      const since = Date.parse(stepOf(SNAPSHOT_DELETE_STEPS.requested)!.at);
+      const w = await waitAvailable(rds, ctx.clock, snapshotId, id, since, plan.params.snapshotTimeoutMinutes, plan.params.pollSeconds, env);
+      if ('resumeAt' in w) return pending(w.resumeAt, `snapshot ${snapshotId} to be available`);
+      await record(SNAPSHOT_DELETE_STEPS.available, { snapshotId });
+      // Right before the delete: still the same database, still unused (not started, not replaced).
+      const c = await recheck();
+      if ('done' in c) return c.done;
+      checked = c;
+    }
+    if (env && env.remainingMs() < MIN_STEP_MS) return pending(ctx.clock.now().toISOString(), `the delete (${env.remainingMs()} ms left in this invocation)`);
+    const before = checked!.instance;
+    const refused = await deleteInstance(rds, id, undefined, before, ` (snapshot ${snapshotId} kept)`);
     if (refused) return { ...refused, after: { ...refused.after, snapshotId } };
+    await record(SNAPSHOT_DELETE_STEPS.deleted, { snapshotId });
     return {
-      before: { instance: current },
-      after: { deleted: true, snapshotId, ...(reused ? { reusedSnapshot: true } : {}) } satisfies SnapshotDeleteAfter,
+      before: { instance: before },
+      after: result(),
       detail: `snapshot ${snapshotId}${reused ? ' (from an earlier run)' : ''} available; ${id} deleting`,
     };
   },
