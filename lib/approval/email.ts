@@ -135,7 +135,7 @@ export function resourcesTableHtml(findings: FindingResult[]): string {
   // Two rows per finding (the resource and its saving, then the change across the width): it reads
   // the same on a phone and a desktop, with no media query.
   const row = (f: FindingResult) => `<tr><td style="${STYLE.cell}"><strong>${escapeHtml(f.resource.id)}</strong><br><span style="${STYLE.muted}">${escapeHtml(f.resource.region)} · ${escapeHtml(f.resource.type)}</span></td>
-<td style="${STYLE.cell};text-align:right;white-space:nowrap;word-break:normal">${escapeHtml(money(f.savings.monthlyUsd))}/mo</td></tr>
+<td style="${STYLE.cell};text-align:right;white-space:nowrap;overflow-wrap:normal;word-break:normal">${escapeHtml(money(f.savings.monthlyUsd))}/mo</td></tr>
 <tr><td colspan="2" style="${STYLE.detail}">${escapeHtml(f.plan?.summary ?? '')}${f.risk ? `<br><strong style="color:#8250df">Risk removed: ${escapeHtml(f.risk.summary)}</strong>` : ''}<br><span style="${STYLE.muted}">Why: ${escapeHtml(capped(f.reason))}<br>Evidence: ${escapeHtml(evidenceLine(f.evidence))}<br>Undo: ${escapeHtml(f.plan?.undo ?? '')}</span></td></tr>`;
   // With performance findings: one heading row per benefit group, with its count and saving.
   const rows = hasPerformance(findings)
@@ -143,7 +143,7 @@ export function resourcesTableHtml(findings: FindingResult[]): string {
         .map((s) => `<tr data-benefit="${s.group}"><th colspan="2" style="${STYLE.cell};background:#f6f8fa">${escapeHtml(sectionHeading(s))}</th></tr>\n${s.findings.map(row).join('\n')}`)
         .join('\n')
     : findings.map(row).join('\n');
-  return `<table style="${STYLE.table}"><thead><tr><th style="${STYLE.cell}">Resource and change</th><th style="${STYLE.cell};text-align:right">Saving</th></tr></thead><tbody>${rows}</tbody></table>`;
+  return `<table style="${STYLE.table}"><thead><tr><th style="${STYLE.cell}">Resource and change</th><th style="${STYLE.cell};text-align:right;white-space:nowrap;overflow-wrap:normal">Saving</th></tr></thead><tbody>${rows}</tbody></table>`;
 }
 
 /** The numbered changes of the text part; grouped under benefit headings when any finding is about performance. */
@@ -231,13 +231,15 @@ export function outcomeEmail(record: ApprovalRecord): Email {
   const rows = actions
     .map(
       (a) =>
-        `<tr><td style="${STYLE.cell}"><strong>${escapeHtml(a.resourceId)}</strong><br><span style="${STYLE.muted}">${escapeHtml(a.region)}</span></td><td style="${STYLE.cell}">${escapeHtml(a.status)}<br><span style="${STYLE.muted}">${escapeHtml(a.detail)}</span></td><td style="${STYLE.cell}">${escapeHtml(a.undo.how)}${a.actionId ? `<br><code>trimtab undo ${escapeHtml(a.actionId)}</code>` : ''}</td></tr>`,
+        // Two rows per change, as in the request email: fits a phone with no media query.
+        `<tr><td style="${STYLE.cell}"><strong>${escapeHtml(a.resourceId)}</strong><br><span style="${STYLE.muted}">${escapeHtml(a.region)}</span></td><td style="${STYLE.cell};text-align:right;white-space:nowrap;overflow-wrap:normal;word-break:normal">${escapeHtml(a.status)}</td></tr>
+<tr><td colspan="2" style="${STYLE.detail}"><span style="${STYLE.muted}">${escapeHtml(a.detail)}</span><br>Undo: ${escapeHtml(a.undo.how)}${a.actionId ? `<br><code>trimtab undo ${escapeHtml(a.actionId)}</code>` : ''}</td></tr>`,
     )
     .join('\n');
   const html = `<!doctype html><html><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${escapeHtml(subject)}</title></head>
 <body style="${STYLE.body}"><h2 style="margin:0 0 8px">${escapeHtml(headline)}</h2>
 ${lines.slice(1).map((l) => `<p>${escapeHtml(l)}</p>`).join('\n')}
-${rows ? `<table style="${STYLE.table}"><thead><tr><th style="${STYLE.cell}">Resource</th><th style="${STYLE.cell}">Outcome</th><th style="${STYLE.cell}">Undo</th></tr></thead><tbody>${rows}</tbody></table>` : ''}
+${rows ? `<table style="${STYLE.table}"><thead><tr><th style="${STYLE.cell}">Resource, change and undo</th><th style="${STYLE.cell};text-align:right;white-space:nowrap;overflow-wrap:normal">Outcome</th></tr></thead><tbody>${rows}</tbody></table>` : ''}
 </body></html>`;
   return { to: record.approvers, subject, text, html };
 }

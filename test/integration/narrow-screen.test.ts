@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { approvalRequestEmail } from '../../lib/approval/email.ts';
+import { approvalRequestEmail, outcomeEmail } from '../../lib/approval/email.ts';
 import { signLink } from '../../lib/approval/links.ts';
 import { handleApprovalRequest } from '../../lib/approval/page.ts';
 import { MemoryApprovalStore, type ApprovalRecord } from '../../lib/approval/store.ts';
@@ -164,6 +164,32 @@ describe('at 390 px wide (a phone), nothing scrolls sideways', () => {
     const overflow = await overflowAt(page, email.html, 'approval-email');
 
     expect(await page.getByText(LONG_ARN, { exact: false }).count()).toBeGreaterThan(0);
+    expectFits(overflow);
+    await page.close();
+  });
+
+  it('fits the outcome email of the same findings, with long action ids and undo commands', async () => {
+    const done: ApprovalRecord = {
+      ...record,
+      status: 'fixed',
+      decision: { decision: 'approve', actor: 'oncall@example.com', at: CLOCK().toISOString(), excluded: [], via: 'link' } as never,
+      actions: record.findings.map((f, i) => ({
+        findingId: f.id,
+        actionId: `act-${i}-${f.resource.id}`,
+        resourceId: f.resource.id,
+        region: f.resource.region,
+        status: 'verified' as const,
+        detail: `${f.plan?.summary ?? ''}: verified`,
+        undo: { supported: 'yes', how: f.plan?.undo ?? '' },
+      })),
+    };
+    const email = outcomeEmail(done);
+    expect(email.html).not.toContain('<style');
+    const page = await browser.context.newPage();
+
+    const overflow = await overflowAt(page, email.html, 'outcome-email');
+
+    expect(await page.getByText(`trimtab undo act-0-${LONG_ARN}`).count()).toBe(1);
     expectFits(overflow);
     await page.close();
   });
