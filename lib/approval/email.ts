@@ -5,6 +5,7 @@
  * tables with inline styles, readable on a phone and in clients that block everything.
  */
 import { SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
+import { factText } from '../report/facts.ts';
 import { money } from '../report/totals.ts';
 import type { FindingResult } from '../engine/run.ts';
 import { BENEFIT_LABEL, benefitGroup, type BenefitGroup } from '../engine/tally.ts';
@@ -73,11 +74,11 @@ export const escapeHtml = (value: unknown) =>
 /** A template tag for the plain-text part and the subject: every interpolated value is neutralised, the template's own line breaks stay. */
 export const plain = (strings: TemplateStringsArray, ...values: unknown[]) => strings.reduce((out, part, i) => out + part + (i < values.length ? neutralise(values[i]) : ''), '');
 
-/** Evidence as short "key: value" pairs (numbers and strings; nested values as compact JSON). */
+/** Evidence as short "key: value" pairs (nested values as labelled facts: lib/report/facts.ts). */
 export function evidenceLine(evidence: Record<string, unknown>, max = 6): string {
   return Object.entries(evidence)
     .slice(0, max)
-    .map(([k, v]) => neutralise(`${k}: ${typeof v === 'object' ? JSON.stringify(v) : String(v)}`).slice(0, 120))
+    .map(([k, v]) => neutralise(`${k}: ${factText(v)}`).slice(0, 120))
     .join('; ');
 }
 
@@ -112,26 +113,37 @@ export const hasPerformance = (findings: FindingResult[]) => findings.some((f) =
 export const sectionHeading = (s: BenefitSection) =>
   `${s.label}: ${s.findings.length} change${s.findings.length === 1 ? '' : 's'}${s.group === 'performance' && s.monthlyUsd === 0 ? ' (removes a risk; saves nothing)' : `, est. ${money(s.monthlyUsd)}/month`}`;
 
+/**
+ * Inline styles only (many mail clients strip <style> and media queries), so nothing relies on
+ * the screen size: fluid widths (max-width, width:100% tables) and long unbroken strings (ARNs,
+ * ids, links) allowed to wrap anywhere, so the email fits a 390 px phone
+ * (test/integration/narrow-screen.test.ts).
+ */
+const WRAP = 'overflow-wrap:anywhere;word-break:break-word';
 const STYLE = {
-  body: 'font-family:-apple-system,Segoe UI,Roboto,Helvetica,Arial,sans-serif;font-size:15px;line-height:1.45;color:#1b1f24;max-width:680px;margin:0 auto;padding:12px',
-  table: 'border-collapse:collapse;width:100%;font-size:14px',
-  cell: 'border-top:1px solid #d8dee4;padding:8px 6px;vertical-align:top;text-align:left',
+  body: `font-family:-apple-system,Segoe UI,Roboto,Helvetica,Arial,sans-serif;font-size:15px;line-height:1.45;color:#1b1f24;max-width:680px;margin:0 auto;padding:12px;${WRAP}`,
+  table: `border-collapse:collapse;width:100%;max-width:100%;font-size:14px;${WRAP}`,
+  cell: `border-top:1px solid #d8dee4;padding:8px 6px;vertical-align:top;text-align:left;${WRAP}`,
+  /** The second line of a finding: no rule above it, it belongs to the line before. */
+  detail: `padding:0 6px 10px;vertical-align:top;text-align:left;${WRAP}`,
   approve: 'display:inline-block;background:#1a7f37;color:#fff;text-decoration:none;padding:12px 20px;border-radius:6px;font-weight:600;margin:4px 8px 4px 0',
   reject: 'display:inline-block;background:#cf222e;color:#fff;text-decoration:none;padding:12px 20px;border-radius:6px;font-weight:600;margin:4px 0',
   muted: 'color:#57606a;font-size:13px',
 };
 
 export function resourcesTableHtml(findings: FindingResult[]): string {
+  // Two rows per finding (the resource and its saving, then the change across the width): it reads
+  // the same on a phone and a desktop, with no media query.
   const row = (f: FindingResult) => `<tr><td style="${STYLE.cell}"><strong>${escapeHtml(f.resource.id)}</strong><br><span style="${STYLE.muted}">${escapeHtml(f.resource.region)} · ${escapeHtml(f.resource.type)}</span></td>
-<td style="${STYLE.cell}">${escapeHtml(f.plan?.summary ?? '')}${f.risk ? `<br><strong style="color:#8250df">Risk removed: ${escapeHtml(f.risk.summary)}</strong>` : ''}<br><span style="${STYLE.muted}">Why: ${escapeHtml(capped(f.reason))}<br>Evidence: ${escapeHtml(evidenceLine(f.evidence))}<br>Undo: ${escapeHtml(f.plan?.undo ?? '')}</span></td>
-<td style="${STYLE.cell};white-space:nowrap">${escapeHtml(money(f.savings.monthlyUsd))}/mo</td></tr>`;
+<td style="${STYLE.cell};text-align:right;white-space:nowrap;overflow-wrap:normal;word-break:normal">${escapeHtml(money(f.savings.monthlyUsd))}/mo</td></tr>
+<tr><td colspan="2" style="${STYLE.detail}">${escapeHtml(f.plan?.summary ?? '')}${f.risk ? `<br><strong style="color:#8250df">Risk removed: ${escapeHtml(f.risk.summary)}</strong>` : ''}<br><span style="${STYLE.muted}">Why: ${escapeHtml(capped(f.reason))}<br>Evidence: ${escapeHtml(evidenceLine(f.evidence))}<br>Undo: ${escapeHtml(f.plan?.undo ?? '')}</span></td></tr>`;
   // With performance findings: one heading row per benefit group, with its count and saving.
   const rows = hasPerformance(findings)
     ? benefitSections(findings)
-        .map((s) => `<tr data-benefit="${s.group}"><th colspan="3" style="${STYLE.cell};background:#f6f8fa">${escapeHtml(sectionHeading(s))}</th></tr>\n${s.findings.map(row).join('\n')}`)
+        .map((s) => `<tr data-benefit="${s.group}"><th colspan="2" style="${STYLE.cell};background:#f6f8fa">${escapeHtml(sectionHeading(s))}</th></tr>\n${s.findings.map(row).join('\n')}`)
         .join('\n')
     : findings.map(row).join('\n');
-  return `<table style="${STYLE.table}"><thead><tr><th style="${STYLE.cell}">Resource</th><th style="${STYLE.cell}">Change</th><th style="${STYLE.cell}">Saving</th></tr></thead><tbody>${rows}</tbody></table>`;
+  return `<table style="${STYLE.table}"><thead><tr><th style="${STYLE.cell}">Resource and change</th><th style="${STYLE.cell};text-align:right;white-space:nowrap;overflow-wrap:normal">Saving</th></tr></thead><tbody>${rows}</tbody></table>`;
 }
 
 /** The numbered changes of the text part; grouped under benefit headings when any finding is about performance. */
@@ -219,13 +231,15 @@ export function outcomeEmail(record: ApprovalRecord): Email {
   const rows = actions
     .map(
       (a) =>
-        `<tr><td style="${STYLE.cell}"><strong>${escapeHtml(a.resourceId)}</strong><br><span style="${STYLE.muted}">${escapeHtml(a.region)}</span></td><td style="${STYLE.cell}">${escapeHtml(a.status)}<br><span style="${STYLE.muted}">${escapeHtml(a.detail)}</span></td><td style="${STYLE.cell}">${escapeHtml(a.undo.how)}${a.actionId ? `<br><code>trimtab undo ${escapeHtml(a.actionId)}</code>` : ''}</td></tr>`,
+        // Two rows per change, as in the request email: fits a phone with no media query.
+        `<tr><td style="${STYLE.cell}"><strong>${escapeHtml(a.resourceId)}</strong><br><span style="${STYLE.muted}">${escapeHtml(a.region)}</span></td><td style="${STYLE.cell};text-align:right;white-space:nowrap;overflow-wrap:normal;word-break:normal">${escapeHtml(a.status)}</td></tr>
+<tr><td colspan="2" style="${STYLE.detail}"><span style="${STYLE.muted}">${escapeHtml(a.detail)}</span><br>Undo: ${escapeHtml(a.undo.how)}${a.actionId ? `<br><code>trimtab undo ${escapeHtml(a.actionId)}</code>` : ''}</td></tr>`,
     )
     .join('\n');
   const html = `<!doctype html><html><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${escapeHtml(subject)}</title></head>
 <body style="${STYLE.body}"><h2 style="margin:0 0 8px">${escapeHtml(headline)}</h2>
 ${lines.slice(1).map((l) => `<p>${escapeHtml(l)}</p>`).join('\n')}
-${rows ? `<table style="${STYLE.table}"><thead><tr><th style="${STYLE.cell}">Resource</th><th style="${STYLE.cell}">Outcome</th><th style="${STYLE.cell}">Undo</th></tr></thead><tbody>${rows}</tbody></table>` : ''}
+${rows ? `<table style="${STYLE.table}"><thead><tr><th style="${STYLE.cell}">Resource, change and undo</th><th style="${STYLE.cell};text-align:right;white-space:nowrap;overflow-wrap:normal">Outcome</th></tr></thead><tbody>${rows}</tbody></table>` : ''}
 </body></html>`;
   return { to: record.approvers, subject, text, html };
 }

@@ -57,10 +57,11 @@ const SECURITY_HEADERS = {
   'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
 };
 
-const CSS = `body{font-family:-apple-system,Segoe UI,Roboto,Helvetica,Arial,sans-serif;font-size:16px;line-height:1.45;color:#1b1f24;max-width:720px;margin:0 auto;padding:16px}
+const CSS = `body{font-family:-apple-system,Segoe UI,Roboto,Helvetica,Arial,sans-serif;font-size:16px;line-height:1.45;color:#1b1f24;max-width:720px;margin:0 auto;padding:16px;overflow-wrap:anywhere}
+input[type=text]{max-width:100%;font-size:16px}
 h1{font-size:22px;margin:0 0 8px}.muted{color:#57606a;font-size:14px}.saving{font-size:19px}
 .item{display:block;border:1px solid #d8dee4;border-radius:8px;padding:10px 12px;margin:8px 0}.item input{width:22px;height:22px;margin:0 8px 0 0;vertical-align:middle}
-.item small{display:block;color:#57606a;margin-top:4px;word-break:break-word}
+.item small{display:block;color:#57606a;margin-top:4px;overflow-wrap:anywhere}
 button{font-size:17px;padding:14px 20px;border:0;border-radius:8px;color:#fff;width:100%;margin-top:12px;cursor:pointer}
 .approve{background:#1a7f37}.reject{background:#cf222e}.box{border-radius:8px;padding:12px 14px;margin:12px 0}.bad{background:#ffebe9;border:1px solid #ff8182}.good{background:#dafbe1;border:1px solid #4ac26b}
 .evidence-charts{display:flex;flex-wrap:wrap;gap:6px;margin-top:6px}svg.evidence-chart{max-width:100%;height:auto}

@@ -18,6 +18,7 @@
  * result held in memory, rows sorted by saving.
  */
 import type { ActionRecord } from '../engine/types.ts';
+import { factText } from './facts.ts';
 import { money } from './totals.ts';
 import { overlapKey } from '../engine/tally.ts';
 import type { FindingResult, RunResult } from '../engine/run.ts';
@@ -118,8 +119,9 @@ function outcomeLabel(f: FindingResult): string {
   return STATUS_LABEL[f.outcome] ?? f.outcome;
 }
 
+/** A value as labelled facts (lib/report/facts.ts), not raw JSON. */
 function evidenceValue(value: unknown): string {
-  const text = typeof value === 'object' && value !== null ? JSON.stringify(value) : String(value);
+  const text = factText(value);
   return text.length > 600 ? `${text.slice(0, 599)}…` : text;
 }
 
@@ -206,7 +208,7 @@ tr.status-protected{color:#57606a}
 .badge{display:inline-block;border-radius:10px;padding:1px 8px;font-size:12px;background:#eaeef2;white-space:nowrap}
 .badge.applied{background:#dafbe1}.badge.failed{background:#ffebe9}.badge.awaiting-approval{background:#fff8c5}.badge.would-apply{background:#ddf4ff}.badge.protected{background:#f6f8fa;border:1px solid #d0d7de}
 details{margin-top:6px}summary{cursor:pointer;color:#0969da}
-table.kv{border-collapse:collapse;margin:6px 0;font-size:12px}table.kv th,table.kv td{border:0;padding:2px 8px 2px 0;word-break:break-word}table.kv th{color:#57606a;font-weight:500;white-space:nowrap;text-align:left;vertical-align:top}
+table.kv{border-collapse:collapse;margin:6px 0;font-size:12px}table.kv th,table.kv td{border:0;padding:2px 8px 2px 0;overflow-wrap:anywhere}table.kv th{overflow-wrap:normal}table.kv th{color:#57606a;font-weight:500;white-space:nowrap;text-align:left;vertical-align:top}
 ul.basis{margin:2px 0 6px 16px;padding:0;font-size:12px}
 footer{margin-top:24px}
 .evidence-charts{display:flex;flex-wrap:wrap;gap:8px;margin-top:6px}.evidence-charts svg{max-width:100%;height:auto;background:#fff}
@@ -214,6 +216,22 @@ footer{margin-top:24px}
 main{display:flex;flex-direction:column}main>header{order:0}.s-summary{order:1}.s-findings-title{order:2}.s-findings{order:3}.s-timelines{order:4}.s-actions{order:5}.s-errors{order:6}main>footer{order:7}
 .benefit{display:inline-block;margin-top:4px;font-size:11px;color:#57606a}.benefit.performance,.benefit.both{color:#8250df;font-weight:600}
 p.risk{margin:4px 0 0;color:#8250df}
+body{overflow-wrap:anywhere}.scroll{max-width:100%;overflow-x:auto}
+#findings>tbody>tr>td>strong,code{overflow-wrap:anywhere}
+@media (max-width:720px){
+body{padding:12px}
+table#findings,#findings>tbody,#findings>tfoot{display:block}
+#findings>thead{display:block;position:sticky;top:0;z-index:1}
+#findings>thead>tr{display:flex;flex-wrap:wrap;gap:4px;padding:6px;background:#eaeef2}
+#findings>thead>tr>th{padding:2px 8px;border:1px solid #d0d7de;border-radius:10px;background:#fff;position:static;font-weight:500;font-size:12px}
+#findings>tbody>tr,#findings>tfoot>tr{display:block;border-bottom:2px solid #d0d7de;padding:6px 0}
+#findings>tbody>tr>td,#findings>tfoot>tr>td{display:block;border:0;padding:3px 10px}
+#findings>tbody>tr>td:nth-child(2)::before{content:"Policy: ";color:#57606a}
+#findings>tbody>tr>td:nth-child(5)::before{content:"Planned change: ";color:#57606a}
+#findings>tbody>tr>td.num,#findings>tfoot>tr>td.num{text-align:left;font-weight:600}
+#findings>tbody>tr>td.num::before{content:"Saving: ";color:#57606a;font-weight:400}
+.chart{flex-basis:100%}
+}
 table.benefits{border-collapse:collapse;background:#fff;border:1px solid #d0d7de}table.benefits th,table.benefits td{padding:6px 10px;border-bottom:1px solid #d8dee4;text-align:left}table.benefits td.num{text-align:right}`;
 
 /** Sorting: click a heading (or Enter/Space on it). Numbers sort by data-sort, text by its content. */
@@ -302,9 +320,9 @@ export class HtmlReportWriter {
       ...(s.notEvaluated ? [['Not evaluated', String(s.notEvaluated)]] : []),
     ];
     const actionsSection = actions.length
-      ? `<section class="s-actions"><h2>Actions</h2><table id="actions" class="kv"><tr><th>Action id</th><th>Policy</th><th>Resource</th><th>Status</th><th>Undo</th></tr>${actions
+      ? `<section class="s-actions"><h2>Actions</h2><div class="scroll"><table id="actions" class="kv"><tr><th>Action id</th><th>Policy</th><th>Resource</th><th>Status</th><th>Undo</th></tr>${actions
           .map((a) => `<tr><td><code>${escapeHtml(a.id)}</code></td><td>${escapeHtml(a.policy)}</td><td>${escapeHtml(a.resource.id)}</td><td>${escapeHtml(a.status)}</td><td>${a.undo.supported === 'no' ? 'not possible' : `<code>${escapeHtml(this.meta.undoCommand?.(a.id) ?? `trimtab undo ${a.id}`)}</code>`}</td></tr>`)
-          .join('')}</table></section>`
+          .join('')}</table></div></section>`
       : '';
     const errors = result.errors.length
       ? `<section class="s-errors"><h2>Could not list</h2><ul>${result.errors.map((e) => `<li>${escapeHtml(e.resourceType)} in ${escapeHtml(e.region)} (${escapeHtml(e.policies.join(', '))}): ${escapeHtml(e.error)}</li>`).join('')}</ul></section>`

@@ -65,7 +65,7 @@ describe('approvalRequestEmail by benefit', () => {
     expect(text.indexOf('hot-web')).toBeGreaterThan(perf);
     expect(text).toContain('   Risk removed: CPU above 90 % for 31 % of hours');
     expect(email.subject).toContain('(est. $62.50/month; 2 remove a performance risk)');
-    expect(email.html).toContain('<tr data-benefit="performance"><th colspan="3"');
+    expect(email.html).toContain('<tr data-benefit="performance"><th colspan="2"');
     expect(email.html).toContain('Risk removed: CPU above 90 % for 31 % of hours');
   });
 
