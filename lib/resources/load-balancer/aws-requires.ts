@@ -6,26 +6,30 @@ const RUN_TEST = 'test/integration/load-balancer.test.ts';
 const DETECTOR_TEST = 'test/unit/resources/load-balancer/detectors.test.ts';
 const ELEMENTS = ['idle-load-balancer'];
 
+const R = 'fresh-context review 2026-12-07: ';
+
 export const awsRequires: AwsRequirement[] = [
   {
     operation: 'elasticloadbalancing:DescribeLoadBalancers',
     elements: ELEMENTS,
     rule: 'PageSize is 1 to 400; Marker / NextMarker page the rest',
     awsAnswers: 'ValidationError (400) for a PageSize above 400',
-    source: 'client-elastic-load-balancing-v2 models_0.d.ts DescribeLoadBalancersInput.PageSize ("The maximum number of results to return with this call"); botocore elbv2 PageSize (min 1, max 400)',
+    source: 'client-elastic-load-balancing-v2 models_0.d.ts DescribeLoadBalancersInput.PageSize (no range in the text); botocore elbv2 2015-12-01 service-2.json shape PageSize (min 1, max 400); ELB API reference Common Errors (ValidationError, 400: the input fails a constraint); belief: the wire code for this constraint is ValidationError (no recorded wire answer; the range itself is confirmed) ("The maximum number of results to return with this call"); botocore elbv2 PageSize (min 1, max 400)',
     trimtabDoes: 'paginateDescribeLoadBalancers with PageSize 400',
     sandbox: 'lib/sandbox/services/elasticloadbalancingv2.ts page (ValidationError outside 1..400; it answered InvalidParameterValue before)',
     test: { file: SANDBOX_TEST, name: 'pages DescribeLoadBalancers and DescribeTargetGroups with Marker / NextMarker and refuses a PageSize outside 1 to 400 with ValidationError' },
+    reviewed: `${R}against client-elastic-load-balancing-v2 models_0.d.ts DescribeLoadBalancersInput.PageSize (no range in the .d.ts text); read botocore elbv2 2015-12-01 service-2.json (boto/botocore cd92077): shape PageSize has min 1, max 400, so the range is confirmed; ValidationError (400) is the ELB Common Errors code for an input that fails a constraint, but search (docs, pages) found no recorded ELBv2 answer for this case, so the wire code stays a belief (narrowed to the code in the source column), not refuted; harmless to trimtab, which sends 400 and never an out-of-range size; resource.ts sends 400; ran the sandbox test; agrees`,
   },
   {
     operation: 'elasticloadbalancing:DescribeLoadBalancers',
     elements: ELEMENTS,
     rule: 'State.Code is active, provisioning, active_impaired or failed; Names or LoadBalancerArns (at most 20) naming one load balancer that does not exist fail the whole call',
     awsAnswers: 'LoadBalancerNotFoundException (400)',
-    source: 'client-elastic-load-balancing-v2 models_0.d.ts LoadBalancerStateEnum, DescribeLoadBalancersCommand.d.ts (@throws LoadBalancerNotFoundException)',
+    source: 'client-elastic-load-balancing-v2 models/enums.d.ts LoadBalancerStateEnum, models_0.d.ts DescribeLoadBalancersInput.LoadBalancerArns ("up to 20"), DescribeLoadBalancersCommand.d.ts (@throws LoadBalancerNotFoundException)',
     trimtabDoes: 'judges only active and active_impaired; an event-driven run narrows the full listing by name or ARN instead of sending Names, so a load balancer deleted since the event is simply absent',
     sandbox: 'lib/sandbox/services/elasticloadbalancingv2.ts DescribeLoadBalancers (LoadBalancerNotFoundException, at most 20 names or ARNs)',
     test: { file: RUN_TEST, name: 'narrows an event-driven run to the named load balancer (by name or ARN) without failing on one that is gone' },
+    reviewed: `${R}against client-elastic-load-balancing-v2 models/enums.d.ts LoadBalancerStateEnum (source corrected: the enum is in enums.d.ts, not models_0.d.ts), DescribeLoadBalancersInput.LoadBalancerArns ("up to 20"; the .d.ts states no limit for Names) and @throws LoadBalancerNotFoundException; resource.ts JUDGED_STATES and the narrowing filter; ran the run test; agrees. Not covered by the module: Classic Load Balancers (elasticloadbalancing 2012-06-01 API) are not listed at all`,
   },
   {
     operation: 'elasticloadbalancing:DescribeTargetGroups',
@@ -36,16 +40,18 @@ export const awsRequires: AwsRequirement[] = [
     trimtabDoes: 'one paginated call per region (PageSize 400), made only when there is a load balancer; maps groups to load balancers through LoadBalancerArns',
     sandbox: 'lib/sandbox/services/elasticloadbalancingv2.ts DescribeTargetGroups (PageSize 1..400, ValidationError)',
     test: { file: RUN_TEST, name: 'scans 620 load balancers and 744 target groups with 2 + 2 list calls, 32 tag calls, 3 GetMetricData and one DescribeTargetHealth per target group of an idle one' },
+    reviewed: `${R}against models_0.d.ts DescribeTargetGroupsInput.PageSize, TargetGroup.LoadBalancerArns and resource.ts targetGroupsByLoadBalancer (once per region, PageSize 400); ran the run test; agrees`,
   },
   {
     operation: 'elasticloadbalancing:DescribeTargetHealth',
     elements: ELEMENTS,
     rule: 'takes exactly one TargetGroupArn; states are initial, healthy, unhealthy, unhealthy.draining, unused, draining, unavailable',
     awsAnswers: 'ValidationError (400) without TargetGroupArn',
-    source: 'client-elastic-load-balancing-v2 DescribeTargetHealthCommand.d.ts; models_0.d.ts TargetHealthStateEnum',
+    source: 'client-elastic-load-balancing-v2 DescribeTargetHealthCommand.d.ts; models/enums.d.ts TargetHealthStateEnum',
     trimtabDoes: 'one call per target group, only for load balancers under the traffic thresholds, 5 at a time; counts registered = every target but draining ones',
     sandbox: 'lib/sandbox/services/elasticloadbalancingv2.ts DescribeTargetHealth (ValidationError without TargetGroupArn, every target state)',
     test: { file: SANDBOX_TEST, name: 'answers DescribeTargetHealth for one target group with each target state' },
+    reviewed: `${R}against DescribeTargetHealthCommand.d.ts (one TargetGroupArn, @throws InvalidTarget, TargetGroupNotFound, HealthUnavailable) and models/enums.d.ts TargetHealthStateEnum (seven states; source corrected to enums.d.ts); resource.ts counts registered = all but draining (unused and unavailable targets count as registered); ran the sandbox test; agrees. HealthUnavailableException (server fault) is not caught: it fails the page, which the engine records`,
   },
   {
     operation: 'elasticloadbalancing:DescribeTargetHealth',
@@ -56,6 +62,7 @@ export const awsRequires: AwsRequirement[] = [
     trimtabDoes: 'leaves the deleted group out of the load balancer (it no longer routes anything) instead of failing the whole page (fixed: it used to fail every load balancer of the page)',
     sandbox: 'lib/sandbox/services/elasticloadbalancingv2.ts DescribeTargetHealth (TargetGroupNotFoundException)',
     test: { file: RUN_TEST, name: 'leaves a target group deleted since DescribeTargetGroups out of the load balancer instead of failing the page with TargetGroupNotFoundException' },
+    reviewed: `${R}against DescribeTargetHealthCommand.d.ts @throws TargetGroupNotFoundException and resource.ts readTargetHealth (catches by name, leaves the group out); ran the run test; agrees`,
   },
   {
     operation: 'elasticloadbalancing:DescribeTags',
@@ -66,6 +73,7 @@ export const awsRequires: AwsRequirement[] = [
     trimtabDoes: '20 ARNs a call, right after the page is listed; tags are account-controlled (trimtab:skip only protects; the module is report-only)',
     sandbox: 'lib/sandbox/services/elasticloadbalancingv2.ts DescribeTags (ValidationError above 20, LoadBalancerNotFoundException for an unknown ARN)',
     test: { file: SANDBOX_TEST, name: 'answers DescribeTags for at most 20 ARNs and names unknown load balancers' },
+    reviewed: `${R}against models_0.d.ts DescribeTagsInput.ResourceArns ("up to 20 resources") and DescribeTagsCommand.d.ts @throws; resource.ts TAG_ARNS_PER_CALL 20; ran the sandbox test; agrees`,
   },
   {
     operation: 'elasticloadbalancing:DescribeTags',
@@ -75,6 +83,7 @@ export const awsRequires: AwsRequirement[] = [
     source: 'client-elastic-load-balancing-v2 DescribeTagsCommand.d.ts (@throws LoadBalancerNotFoundException)',
     trimtabDoes: 'nothing special: the page\'s listing fails and the engine records the error (a race of seconds; the next run sees the page)',
     sandbox: 'not enforced as a race: the sandbox answers LoadBalancerNotFoundException for an unknown ARN, but no test deletes one between the two calls',
+    reviewed: `${R}against DescribeTagsCommand.d.ts @throws LoadBalancerNotFoundException and resource.ts readTags (no catch); documented gap, race not tested; agrees with the row`,
   },
   {
     operation: 'cloudwatch:GetMetricData',
@@ -85,6 +94,7 @@ export const awsRequires: AwsRequirement[] = [
     trimtabDoes: 'takes the dimension from the ARN after ":loadbalancer/"; ProcessedBytes is not read (ActiveFlowCount catches a few long-lived flows carrying data)',
     sandbox: 'lib/sandbox/services/cloudwatch.ts GetMetricData (matches namespace, name and dimensions exactly; seeded under the LoadBalancer dimension)',
     test: { file: DETECTOR_TEST, name: 'judges only the last windowDays days and takes the metric dimension from the ARN' },
+    reviewed: `${R}against the ELB guides' metric pages (AWS/ApplicationELB RequestCount, AWS/NetworkELB and AWS/GatewayELB NewFlowCount / ActiveFlowCount, dimension LoadBalancer = app|net|gwy/name/id) and resource.ts (NAMESPACE by type, dimension from the ARN); ran the detector test; agrees`,
   },
   {
     operation: 'cloudwatch:GetMetricData',
@@ -95,6 +105,7 @@ export const awsRequires: AwsRequirement[] = [
     trimtabDoes: 'counts a day without a datapoint as zero; because a wrong dimension also answers nothing, the dimension is built from the ARN (row above) and a load balancer younger than minDays is protected',
     sandbox: 'lib/sandbox/services/cloudwatch.ts GetMetricData (no datapoints where the series has none)',
     test: { file: DETECTOR_TEST, name: 'flags an ALB with no datapoints at all (ELB publishes none without requests), with its target health and the ALB hourly saving' },
+    reviewed: `${R}against the ALB guide (metrics reported only while requests flow) and resource.ts (missing day = 0; minDays protection); the NLB/GWLB guides publish flow metrics the same way for judging purposes; ran the detector test; agrees`,
   },
   {
     operation: 'cloudwatch:GetMetricData',
@@ -105,5 +116,6 @@ export const awsRequires: AwsRequirement[] = [
     trimtabDoes: 'at most two queries per load balancer, 250 a page, one call per page (more only when datapoints page)',
     sandbox: 'lib/sandbox/services/cloudwatch.ts GetMetricData (ValidationError above 500 queries)',
     test: { file: RUN_TEST, name: 'scans 620 load balancers and 744 target groups with 2 + 2 list calls, 32 tag calls, 3 GetMetricData and one DescribeTargetHealth per target group of an idle one' },
+    reviewed: `${R}against client-cloudwatch GetMetricDataCommand.d.ts (500 queries) and resource.ts readTraffic (2 queries x 250 a call); ran the run test; agrees`,
   },
 ];

@@ -5,6 +5,8 @@ const SANDBOX_TEST = 'test/unit/sandbox/ec2-instances.test.ts';
 const DETECTOR_TEST = 'test/unit/resources/nat-gateway/detectors.test.ts';
 const RUN_TEST = 'test/integration/waste2.test.ts';
 
+const R = 'fresh-context review 2026-12-07: ';
+
 export const awsRequires: AwsRequirement[] = [
   {
     operation: 'ec2:DescribeNatGateways',
@@ -15,6 +17,7 @@ export const awsRequires: AwsRequirement[] = [
     trimtabDoes: 'lists with the filter state=available, and the detector judges only State available: a deleting, deleted, failed or pending gateway (no hourly charge, or not yet in use) is never reported',
     sandbox: 'lib/sandbox/services/ec2-instances.ts DescribeNatGateways (lists every state, filters by `state`)',
     test: { file: SANDBOX_TEST, name: 'keeps a deleted NAT gateway in DescribeNatGateways unless the state filter leaves it out, and pages with MaxResults 5 to 1000 only' },
+    reviewed: `${R}against client-ec2 models_1.d.ts NatGateway.State (five states, deleted = no longer processing traffic) and models_4.d.ts DescribeNatGatewaysRequest.Filter "state"; resource.ts sends Filter state=available and detectors.ts judges only available; ran the sandbox test. The belief (how long a deleted gateway stays listed) stays a belief: neither the .d.ts nor the guides found by search (docs, pages) state a duration; it does not matter to trimtab, which filters by state; agrees`,
   },
   {
     operation: 'ec2:DescribeNatGateways',
@@ -25,6 +28,7 @@ export const awsRequires: AwsRequirement[] = [
     trimtabDoes: 'paginateDescribeNatGateways with pageSize 1000 and Filter; an event-driven run narrows by a `nat-gateway-id` filter (200 ids a call), not NatGatewayIds, so a gateway deleted since the event is an empty answer, not NatGatewayNotFound',
     sandbox: 'lib/sandbox/services/ec2-instances.ts DescribeNatGateways (MaxResults 5..1000, InvalidParameterValue for an unknown filter)',
     test: { file: SANDBOX_TEST, name: 'keeps a deleted NAT gateway in DescribeNatGateways unless the state filter leaves it out, and pages with MaxResults 5 to 1000 only' },
+    reviewed: `${R}against client-ec2 models_4.d.ts DescribeNatGatewaysRequest (Filter singular, MaxResults, NextToken, NatGatewayIds) and resource.ts (pageSize 1000, 200 ids a nat-gateway-id filter); the 5..1000 range is from botocore as the author cites (not re-read in this review: the .d.ts gives no range); ran the sandbox test; agrees`,
   },
   {
     operation: 'ec2:DescribeNatGateways',
@@ -34,7 +38,8 @@ export const awsRequires: AwsRequirement[] = [
     source: 'EC2 API reference, "Error codes" (NatGatewayNotFound)',
     trimtabDoes: 'never sends NatGatewayIds (uses the nat-gateway-id filter instead)',
     sandbox: 'lib/sandbox/services/ec2-instances.ts DescribeNatGateways (NatGatewayNotFound for an unknown id)',
-    test: { file: SANDBOX_TEST, name: 'lists NAT gateways with the singular Filter parameter' },
+    test: { file: SANDBOX_TEST, name: 'fails the whole DescribeNatGateways call with NatGatewayNotFound when NatGatewayIds names a gateway that does not exist' },
+    reviewed: `${R}against EC2 API error codes (NatGatewayNotFound, 400) and resource.ts (no NatGatewayIds sent); the named test used to be one that never sent NatGatewayIds: pointed the row at a new sandbox test that does (known id answered, one unknown id fails the call with 400); agrees`,
   },
   {
     operation: 'cloudwatch:GetMetricData',
@@ -45,6 +50,7 @@ export const awsRequires: AwsRequirement[] = [
     trimtabDoes: 'queries exactly these names and dimension; a gateway with fewer than minDaysWithData days of datapoints is protected (too little data), so an empty series never reports a gateway as idle',
     sandbox: 'lib/sandbox/services/cloudwatch.ts GetMetricData (matches namespace, name and dimensions exactly; an unknown metric answers no datapoints)',
     test: { file: DETECTOR_TEST, name: 'protects a gateway with too few days of metrics' },
+    reviewed: `${R}against the VPC User Guide NAT gateway metrics (namespace AWS/NATGateway, dimension NatGatewayId, BytesOutToDestination, ActiveConnectionCount) and resource.ts metric() (Period 86,400, exact names); ran the detector test; agrees`,
   },
   {
     operation: 'cloudwatch:GetMetricData',
@@ -54,6 +60,7 @@ export const awsRequires: AwsRequirement[] = [
     source: 'VPC User Guide, "Monitor NAT gateways with Amazon CloudWatch"',
     trimtabDoes: 'judges on BytesOutToDestination Sum and ActiveConnectionCount Maximum only (every connection through the gateway sends bytes to a destination); ProcessedBytes-style totals are not read',
     sandbox: 'not enforced: a modelling choice, no AWS rule to break',
+    reviewed: `${R}against the VPC User Guide NAT gateway metric list; a modelling choice, read detectors.ts (Sum of bytes out, Maximum of connections); agrees`,
   },
   {
     operation: 'cloudwatch:GetMetricData',
@@ -64,6 +71,7 @@ export const awsRequires: AwsRequirement[] = [
     trimtabDoes: 'two queries per gateway, 250 gateways a page, so one call per page; Period 86,400; whole UTC days ending at midnight; windowDays at most 63',
     sandbox: 'lib/sandbox/services/cloudwatch.ts GetMetricData (ValidationError above 500 queries)',
     test: { file: RUN_TEST, name: 'scans 500 instances and 300 NAT gateways with one list call each, GetMetricData per page and DescribeVolumes per page' },
+    reviewed: `${R}against client-cloudwatch GetMetricDataCommand.d.ts (500 queries) and MetricStat.Period retention text; resource.ts batches 250 gateways x 2 queries; ran the run test; agrees`,
   },
   {
     operation: 'ec2:DescribeNatGateways',
@@ -74,6 +82,7 @@ export const awsRequires: AwsRequirement[] = [
     trimtabDoes: 'reads tags from the listing; trimtab:skip marks the finding protected; the module is report-only, so a tag never causes a write',
     sandbox: 'lib/sandbox/services/ec2-instances.ts DescribeNatGateways (answers Tags)',
     test: { file: RUN_TEST, name: 'reports previous-generation types and volumes and idle NAT gateways with savings, writing nothing' },
+    reviewed: `${R}against client-ec2 models_1.d.ts NatGateway.Tags and detectors.ts (trimtab:skip -> protected, no write path in the module); ran the run test; agrees`,
   },
   {
     operation: 'ec2:DescribeNatGateways',
@@ -84,5 +93,6 @@ export const awsRequires: AwsRequirement[] = [
     trimtabDoes: 'names the allocations in the savings basis and does not count them; trimtab never deletes a gateway',
     sandbox: 'not enforced: report-only, the sandbox has no DeleteNatGateway',
     test: { file: DETECTOR_TEST, name: 'flags a gateway with no bytes out and no connections, saving its hourly charge' },
+    reviewed: `${R}against client-ec2 DeleteNatGatewayCommand.d.ts (Elastic IP disassociated, not released); the module has no delete; the detector names allocations in the basis; agrees`,
   },
 ];

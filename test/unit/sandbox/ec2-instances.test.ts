@@ -71,6 +71,18 @@ describe('sandbox EC2 instances', () => {
     await expect(ec2.send(new DescribeNatGatewaysCommand({ Filter: [{ Name: 'colour', Values: ['red'] }] }))).rejects.toMatchObject({ name: 'InvalidParameterValue' });
   });
 
+  it('fails the whole DescribeNatGateways call with NatGatewayNotFound when NatGatewayIds names a gateway that does not exist', async () => {
+    // Prepare
+    const { sandbox, ec2 } = setup();
+    addNatGateway(sandbox, SANDBOX_ACCOUNT, 'us-east-1', { id: 'nat-00000000000000001', vpcId: 'vpc-1', subnetId: 'subnet-1', ageDays: 30 });
+    // Act
+    const known = await ec2.send(new DescribeNatGatewaysCommand({ NatGatewayIds: ['nat-00000000000000001'] }));
+    const mixed = ec2.send(new DescribeNatGatewaysCommand({ NatGatewayIds: ['nat-00000000000000001', 'nat-0000000000000dead'] }));
+    // Assess
+    expect(known.NatGateways!.map((n) => n.NatGatewayId)).toEqual(['nat-00000000000000001']);
+    await expect(mixed).rejects.toMatchObject({ name: 'NatGatewayNotFound', $metadata: { httpStatusCode: 400 } });
+  });
+
   it('keeps a deleted NAT gateway in DescribeNatGateways unless the state filter leaves it out, and pages with MaxResults 5 to 1000 only', async () => {
     // Prepare
     const { sandbox, ec2 } = setup();
