@@ -50,6 +50,16 @@ describe('every module\'s "What AWS requires" rows', () => {
     for (const [file, text] of Object.entries(awsRequiresPages())) expect(readFileSync(file, 'utf8'), `${file} is stale: run npm run docs:reference`).toBe(text);
   });
 
+  it('cover every action of every module, and every module with a detector that reads AWS', () => {
+    const uncovered: string[] = [];
+    for (const type of resourceTypes.ids()) {
+      const named = new Set(awsRequiresByResource[type].flatMap((r) => r.elements));
+      for (const id of remediators(type).ids()) if (!named.has(id)) uncovered.push(`${type} ${id}`);
+      if (!awsRequiresByResource[type].length) uncovered.push(`${type} (no rows at all)`);
+    }
+    expect(uncovered).toEqual([]);
+  });
+
   it('each name a source, a real element of their module, and a test that exists', () => {
     const problems: string[] = [];
     for (const r of all) {
