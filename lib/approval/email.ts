@@ -9,7 +9,7 @@ import { factText } from '../report/facts.ts';
 import { money } from '../report/totals.ts';
 import type { FindingResult } from '../engine/run.ts';
 import { BENEFIT_LABEL, benefitGroup, type BenefitGroup } from '../engine/tally.ts';
-import { usd } from '../savings/prices.ts';
+import { usd } from '../savings/usd.ts';
 import type { ActionSummary, ApprovalRecord } from './store.ts';
 
 export interface Email {

@@ -11,7 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { money } from '../report/totals.ts';
 import type { FindingResult } from '../engine/run.ts';
 import { evidenceChart, snapshotTimelines } from '../report/evidence-charts.ts';
-import { usd } from '../savings/prices.ts';
+import { usd } from '../savings/usd.ts';
 import { errorMessage } from '../util/errors.ts';
 import { benefitSections, escapeHtml, evidenceLine, hasPerformance, sectionHeading } from './email.ts';
 import { InvalidLinkError, MAX_TOKEN_LENGTH, verifyLink, type LinkClaims } from './links.ts';

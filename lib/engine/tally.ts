@@ -3,7 +3,7 @@
  * by benefit, by resource type) are built one finding at a time, so a run over a million
  * snapshots needs no array of a million findings to print exact totals.
  */
-import { usd } from '../savings/prices.ts';
+import { usd } from '../savings/usd.ts';
 import { benefitOf, type Benefit, type Finding, type FindingStatus } from './types.ts';
 
 /** How a finding helps, as reports group it: one benefit, or both. */

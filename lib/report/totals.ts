@@ -7,7 +7,7 @@
 import type { FindingResult, RunResult } from '../engine/run.ts';
 import { BENEFIT_GROUPS, FindingTally, type BenefitGroup, type Tally } from '../engine/tally.ts';
 import type { Finding } from '../engine/types.ts';
-import { usd } from '../savings/prices.ts';
+import { usd } from '../savings/usd.ts';
 
 export interface Bar {
   label: string;

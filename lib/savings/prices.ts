@@ -231,8 +231,7 @@ export function pricesWith(overrides: Partial<Record<string, unknown>> | undefin
   return merged;
 }
 
-/** Round dollars to cents for display and totals. */
-export const usd = (value: number) => Math.round(value * 100) / 100;
+export { usd } from './usd.ts';
 
 export const GIB = 1024 ** 3;
 
