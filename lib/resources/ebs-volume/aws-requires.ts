@@ -78,10 +78,11 @@ export const awsRequires: AwsRequirement[] = [
     elements: ['snapshot-and-delete'],
     rule: 'a new snapshot is pending, then completed (or error); reads right after the call may not see it',
     awsAnswers: 'InvalidSnapshot.NotFound (400) for a moment; state error',
-    source: 'client-ec2 CreateSnapshotCommand.d.ts; EC2 API reference, "Eventual consistency"',
+    source: 'client-ec2 CreateSnapshotCommand.d.ts (State pending in the example answer); EC2 Developer Guide, "Eventual consistency in the Amazon EC2 API" (a new id may answer NotFound; describe with backoff)',
     trimtabDoes: 'polls for completed through the clock (InvalidSnapshot.NotFound retried with backoff); keeps the volume when the snapshot fails (state error) or is not completed within snapshotTimeoutMinutes of the recorded request',
     sandbox: 'lib/sandbox/services/ec2-volumes.ts CreateSnapshot',
     test: { file: SANDBOX, name: 'hides a new snapshot from reads for the consistency window (InvalidSnapshot.NotFound)' },
+    reviewed: 'fresh-context review 2026-12-07: CreateSnapshotCommand.d.ts (SnapshotState pending|completed|error|recoverable|recovering, TagSpecifications on create, no ClientToken) and the EC2 Developer Guide "Eventual consistency in the Amazon EC2 API" (source title corrected); remediators.ts readSnapshot retries InvalidSnapshot.NotFound, waitCompleted throws on error/missing (volume kept), timeout counted from the recorded request; sandbox ec2-volumes.ts CreateSnapshot hides the id for consistencyMs; test run; agrees. Open (not fixed): with no ClientToken, a crash between CreateSnapshot and recording snapshot-requested leaves only the tag-filtered DescribeSnapshots lookup, which eventual consistency may not yet show, so a retry can take a second snapshot (extra cost, no data loss)',
   },
   {
     operation: 'ec2:DescribeSnapshots',
@@ -92,6 +93,7 @@ export const awsRequires: AwsRequirement[] = [
     trimtabDoes: 'records snapshot-requested (the snapshot id) before waiting; with the workflow\'s ApplyEnv polls at most about a minute per invocation (never with under 30 s left) and hands the wait back as resumeAt; a resume reuses the recorded snapshot (never a second one), records snapshot-completed, re-checks the volume (trimtab:skip, available, unattached) and only then deletes, recording deleted',
     sandbox: 'lib/sandbox/services/ec2.ts DescribeSnapshots (a new snapshot completes after snapshotPolls reads naming it)',
     test: { file: 'test/integration/snapshot-waits.test.ts', name: 'records the snapshot request and hands the wait back as resumeAt without deleting, then resumes with the same snapshot and deletes' },
+    reviewed: 'fresh-context review 2026-12-07: DescribeSnapshots/CreateSnapshotCommand.d.ts states and Progress; remediators.ts apply (steps recorded before the next, resume reuses the recorded id, re-check before DeleteVolume) and lib/aws/wait.ts pollUntilDeadline (INLINE_WAIT_MS 60 s, MIN_STEP_MS 30 s, resumeAt one poll later); sandbox ec2.ts DescribeSnapshots counts pollsUntilCompleted; snapshot-waits tests run; agrees. Note: snapshotTimeoutMinutes is still capped at 14 (default 10) from the recorded request, so a snapshot taking hours fails the apply (volume and snapshot kept) and completes on a later run that reuses the snapshot',
   },
   {
     operation: 'ec2:CreateVolume',
