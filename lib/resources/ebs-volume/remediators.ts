@@ -38,7 +38,7 @@ import {
 } from '@aws-sdk/client-ec2';
 import * as z from 'zod'; // namespace import: lets esbuild drop unused zod (locales, JSON Schema) from Lambda bundles
 import { SKIP_TAG } from '../protection.ts';
-import type { ActionRecord, AppliedChange, Remediator, RegionContext, StepProgress } from '../../engine/types.ts';
+import type { ActionRecord, AppliedChange, Remediator, RegionContext } from '../../engine/types.ts';
 import { retryTransient } from '../../aws/consistency.ts';
 import { MIN_STEP_MS, pollUntilDeadline, type WaitBudget } from '../../aws/wait.ts';
 import { usd } from '../../savings/prices.ts';
@@ -46,6 +46,7 @@ import type { Clock } from '../../util/clock.ts';
 import { ProtectedResourceError, UndoRefusedError, awsErrorName, errorMessage } from '../../util/errors.ts';
 import { modificationInProgress, type Gp2Before, type UnattachedBefore } from './detectors.ts';
 import { toEbsVolume, type EbsVolume } from './resource.ts';
+import { snapshotDeletePending, stepLog } from '../steps.ts';
 
 const NOT_FOUND = 'InvalidVolume.NotFound';
 export const SNAPSHOT_OF_TAG = 'trimtab:snapshot-of';
@@ -130,12 +131,7 @@ const readSnapshot = (ec2: EC2Client, clock: Clock, snapshotId: string) =>
 /** Steps of snapshot-and-delete recorded through ApplyEnv.record, in the order they happen. */
 export const SNAPSHOT_DELETE_STEPS = { requested: 'snapshot-requested', completed: 'snapshot-completed', deleted: 'deleted' } as const;
 
-/** An apply that is not finished (the action record's `after` until it resumes). */
-export interface SnapshotDeletePending {
-  step: string;
-  snapshotId?: string;
-  waitingFor: string;
-}
+export type { SnapshotDeletePending } from '../steps.ts';
 
 /** Waits until the snapshot is completed (inline without a budget); throws (nothing deleted) on error or at the deadline. */
 async function waitCompleted(ec2: EC2Client, clock: Clock, snapshotId: string, volumeId: string, since: number, timeoutMinutes: number, pollSeconds: number, budget: WaitBudget | undefined) {
@@ -191,22 +187,12 @@ export const snapshotAndDelete: Remediator<SnapshotDeleteParams, SnapshotDeleteO
   async apply(ctx, plan, _finding, env) {
     const ec2 = ctx.clients.get(EC2Client, ctx.region);
     const id = plan.params.volumeId;
-    const steps: StepProgress[] = [...(env?.progress ?? [])];
-    const stepOf = (name: string) => [...steps].reverse().find((s) => s.step === name);
-    const record = async (step: string, state: Record<string, unknown>) => {
-      const progress: StepProgress = { step, at: ctx.clock.now().toISOString(), state };
-      await env?.record(progress);
-      steps.push(progress);
-    };
+    const { stepOf, lastStep, record } = stepLog(env, ctx.clock);
     const requested = stepOf(SNAPSHOT_DELETE_STEPS.requested);
     let snapshotId = typeof requested?.state?.snapshotId === 'string' ? requested.state.snapshotId : undefined;
     let reused = requested?.state?.reused === true;
     const result = (extra: Partial<SnapshotDeleteAfter> = {}): SnapshotDeleteAfter => ({ deleted: true, ...extra, ...(snapshotId ? { snapshotId } : {}), ...(reused ? { reusedSnapshot: true } : {}) });
-    const pending = (resumeAt: string, waitingFor: string) => {
-      const step = steps.at(-1)?.step ?? 'none';
-      const after: SnapshotDeletePending = { step, ...(snapshotId ? { snapshotId } : {}), waitingFor };
-      return { after, resumeAt, detail: `${id}: ${step}${snapshotId ? ` (${snapshotId})` : ''}; waiting for ${waitingFor}, resume at ${resumeAt}` };
-    };
+    const pending = (resumeAt: string, waitingFor: string) => snapshotDeletePending(id, lastStep(), snapshotId, resumeAt, waitingFor);
     if (stepOf(SNAPSHOT_DELETE_STEPS.deleted)) return { after: result(), detail: `${id} deleted (recorded); snapshot ${snapshotId} kept` };
     const kept = () => (snapshotId ? `; not deleted (snapshot ${snapshotId} kept)` : '; nothing was changed');
     /** The apply-time re-checks, run before the snapshot and again right before the delete. */

@@ -49,7 +49,7 @@ import * as z from 'zod';
 import { retryTransient } from '../../aws/consistency.ts';
 import { MIN_STEP_MS, pollUntilDeadline, type WaitBudget } from '../../aws/wait.ts';
 import { SKIP_TAG } from '../protection.ts';
-import type { AppliedChange, Finding, Remediator, StepProgress } from '../../engine/types.ts';
+import type { AppliedChange, Finding, Remediator } from '../../engine/types.ts';
 import { usd } from '../../savings/prices.ts';
 import type { Clock } from '../../util/clock.ts';
 import { ProtectedResourceError, UndoRefusedError, errorMessage } from '../../util/errors.ts';
@@ -68,6 +68,7 @@ import {
   type RestartedBefore,
 } from './detectors.ts';
 import { toAuroraCluster, toRdsInstance, type AuroraCluster, type RdsInstance } from './resource.ts';
+import { snapshotDeletePending, stepLog } from '../steps.ts';
 
 export const SNAPSHOT_OF_TAG = 'trimtab:snapshot-of';
 const DAY_MS = 86_400_000;
@@ -446,12 +447,7 @@ const readSnapshot = (rds: RDSClient, clock: Clock, snapshotId: string) =>
 /** Steps of snapshot-and-delete of a running instance recorded through ApplyEnv.record, in order. */
 export const SNAPSHOT_DELETE_STEPS = { requested: 'snapshot-requested', available: 'snapshot-available', deleted: 'deleted' } as const;
 
-/** An apply that is not finished (the action record's `after` until it resumes). */
-export interface SnapshotDeletePending {
-  step: string;
-  snapshotId?: string;
-  waitingFor: string;
-}
+export type { SnapshotDeletePending } from '../steps.ts';
 
 /** Waits until the snapshot is available (inline without a budget); throws (nothing deleted) on failure or at the deadline. */
 async function waitAvailable(rds: RDSClient, clock: Clock, snapshotId: string, id: string, since: number, timeoutMinutes: number, pollSeconds: number, budget: WaitBudget | undefined) {
@@ -555,22 +551,12 @@ export const snapshotAndDelete: Remediator<SnapshotDeleteParams, { snapshotTimeo
   async apply(ctx, plan, _finding, env) {
     const rds = ctx.clients.get(RDSClient, ctx.region);
     const id = plan.params.dbInstanceIdentifier;
-    const steps: StepProgress[] = [...(env?.progress ?? [])];
-    const stepOf = (name: string) => [...steps].reverse().find((s) => s.step === name);
-    const record = async (step: string, state: Record<string, unknown>) => {
-      const progress: StepProgress = { step, at: ctx.clock.now().toISOString(), state };
-      await env?.record(progress);
-      steps.push(progress);
-    };
+    const { stepOf, lastStep, record } = stepLog(env, ctx.clock);
     const requested = stepOf(SNAPSHOT_DELETE_STEPS.requested);
     let snapshotId = typeof requested?.state?.snapshotId === 'string' ? requested.state.snapshotId : undefined;
     let reused = requested?.state?.reused === true;
     const result = (extra: Partial<SnapshotDeleteAfter> = {}): SnapshotDeleteAfter => ({ deleted: true, ...extra, ...(snapshotId ? { snapshotId } : {}), ...(reused ? { reusedSnapshot: true } : {}) });
-    const pending = (resumeAt: string, waitingFor: string) => {
-      const step = steps.at(-1)?.step ?? 'none';
-      const after: SnapshotDeletePending = { step, ...(snapshotId ? { snapshotId } : {}), waitingFor };
-      return { after, resumeAt, detail: `${id}: ${step}${snapshotId ? ` (${snapshotId})` : ''}; waiting for ${waitingFor}, resume at ${resumeAt}` };
-    };
+    const pending = (resumeAt: string, waitingFor: string) => snapshotDeletePending(id, lastStep(), snapshotId, resumeAt, waitingFor);
     if (stepOf(SNAPSHOT_DELETE_STEPS.deleted)) return { after: result(), detail: `${id} deleting (recorded); snapshot ${snapshotId} kept` };
     /** The apply-time re-checks: before the first write, and again right before the delete. */
     const recheck = async (): Promise<{ done: AppliedChange } | { instance: RdsInstance }> => {
