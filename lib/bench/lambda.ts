@@ -50,9 +50,9 @@ export interface InitTiming {
 
 const requireHere = createRequire(import.meta.url);
 
-interface ServerlessConfig {
-  provider: { memorySize?: number };
-  functions: Record<string, { handler: string; memorySize?: number }>;
+export interface ServerlessConfig {
+  provider: { memorySize?: number; timeout?: number };
+  functions: Record<string, { handler: string; memorySize?: number; timeout?: number }>;
   custom: { esbuild: Record<string, unknown> };
 }
 

@@ -10,6 +10,7 @@
  *   npm run bench -- --cli-only         # only the CLI start times (lib/bench/cli-start.ts)
  *   npm run bench -- --million          # also the 1,000,000-snapshot scan case (minutes; lib/bench/scan.ts)
  *   npm run bench -- --lambda-only      # only the Lambda packages: zip and init against SDK-only baselines
+ *   npm run bench -- --cases ebs-10k,s3-1k   # only these scan cases, each capped as Lambda caps the scan function (fit.ts)
  */
 import { spawnSync } from 'node:child_process';
 import { cpus } from 'node:os';
@@ -17,6 +18,7 @@ import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { checkTargets, render, type BenchResults } from './report.ts';
+import type { ScanResult } from './scan.ts';
 
 // Quiet libraries before anything loads them: the table is the output.
 process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
@@ -38,6 +40,7 @@ const { values: args } = parseArgs({
     'cli-only': { type: 'boolean', default: false },
     'lambda-only': { type: 'boolean', default: false },
     'cli-runs': { type: 'string' },
+    cases: { type: 'string' },
   },
 });
 
@@ -99,23 +102,34 @@ async function main() {
   const lambdaOnly = args['lambda-only'];
   // 0. CLI start: the built command vs a bare node loading the same SDK clients.
   const cliRuns = Number(args['cli-runs'] ?? (quick ? 5 : 11));
-  log(`CLI start, ${cliRuns} runs per command …`);
+  if (!args.cases) log(`CLI start, ${cliRuns} runs per command …`);
   const { cliStartTimings } = await import('./cli-start.ts');
-  if (!lambdaOnly) results.cliStart = await cliStartTimings(cliRuns, log);
+  if (!lambdaOnly && !args.cases) results.cliStart = await cliStartTimings(cliRuns, log);
   if (args['cli-only']) return finish(results, started);
 
   // 1. Scan scale, one child per case, on an esbuild bundle (the code path the CLI ships) so tsx's
   // own ~200 MiB is not counted as the scan's (lib/bench/scan-child.ts, docs/performance.md).
-  const scanCases = SCAN_CASES.filter((c) => !lambdaOnly && (!quick || QUICK_CASES.includes(c.id)) && (args.million || !MILLION_CASES.includes(c.id)));
+  // Each child runs the way the scan function runs: heap capped as the Lambda Node.js runtime caps
+  // it for the function's memory, stopped at the function's timeout (lib/bench/fit.ts).
+  const picked = args.cases?.split(',').map((c) => c.trim()).filter(Boolean);
+  const unknown = picked?.filter((id) => !SCAN_CASES.some((c) => c.id === id)) ?? [];
+  if (unknown.length) throw new Error(`unknown scan case(s) ${unknown.join(', ')}; cases: ${SCAN_CASES.map((c) => c.id).join(', ')}`);
+  const scanCases = picked
+    ? SCAN_CASES.filter((c) => picked.includes(c.id))
+    : SCAN_CASES.filter((c) => !lambdaOnly && (!quick || QUICK_CASES.includes(c.id)) && (args.million || !MILLION_CASES.includes(c.id)));
   const { bundleScanChild } = await import('./scan-bundle.ts');
   const scanChild = scanCases.length ? await bundleScanChild(resolve('bench', '.bundles')) : undefined;
+  const { serverlessConfig } = await import('./lambda.ts');
+  const { functionLimits } = await import('./fit.ts');
+  const limits = functionLimits(serverlessConfig());
   for (const c of scanCases) {
-    log(`scan ${c.id} (${c.title}) …`);
-    results.scan.push(child(['--case', c.id], scanChild));
+    log(`scan ${c.id} (${c.title}), capped as the ${limits.function} function (${limits.memoryMb} MB, ${limits.timeoutS} s) …`);
+    results.scan.push(await cappedScanCase(c, scanChild!, limits));
   }
+  if (picked) return finish(results, started);
 
   // 2. Lambda: package, sizes, init time.
-  const { functionSizes, initTimings, packageFunctions, serverlessConfig } = await import('./lambda.ts');
+  const { functionSizes, initTimings, packageFunctions } = await import('./lambda.ts');
   const haveZips = existsSync('.serverless') && readdirSync('.serverless').some((f) => f.endsWith('.zip'));
   const packageMs = args['skip-package'] || (quick && haveZips) ? undefined : packageFunctions(log);
   const bundleDir = resolve('bench', '.bundles');
@@ -165,6 +179,39 @@ async function main() {
   }
 
   finish(results, started);
+}
+
+/**
+ * One scan case in a child `node` started with the Lambda runtime's heap flags for the function's
+ * memory and stopped at its timeout; the verdict (fit.ts) goes into the result. A child that ran
+ * out of heap or time still gives a row, with what it did not finish.
+ */
+async function cappedScanCase(c: { id: string; title: string; resource: string; resources: number }, script: string, limits: import('./fit.ts').FunctionLimits): Promise<ScanResult> {
+  const { fitVerdict, isHeapOutOfMemory, lambdaHeapFlags } = await import('./fit.ts');
+  const { flags } = lambdaHeapFlags(limits.memoryMb);
+  const out = spawnSync(process.execPath, [...flags, script, '--case', c.id, '--latency-ms', String(latencyMs)], {
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+    env: { ...process.env, NODE_OPTIONS: '' },
+    timeout: limits.timeoutS * 1000,
+    killSignal: 'SIGKILL',
+  });
+  if (out.status === 0) {
+    const result = JSON.parse(out.stdout.trim().split('\n').at(-1) ?? '') as ScanResult;
+    return { ...result, fit: fitVerdict(limits, { outOfMemory: false, timedOut: false, wallMs: result.wallMs, cpuMs: result.cpuMs, peakRssMiB: result.peakRssMiB, scanRssMiB: result.scanRssMiB }) };
+  }
+  const timedOut = (out.error as NodeJS.ErrnoException | undefined)?.code === 'ETIMEDOUT';
+  const outOfMemory = !timedOut && isHeapOutOfMemory(out.stderr ?? '', out.signal);
+  const failed = timedOut ? 'timed-out' : outOfMemory ? 'out-of-memory' : 'error';
+  const tail = (out.stderr ?? '').trim().split('\n').slice(-3).join(' | ');
+  log(`scan ${c.id}: ${failed}${failed === 'error' ? ` (exit ${out.status}, ${out.signal ?? 'no signal'}): ${tail}` : ''}`);
+  const fit = fitVerdict(limits, { outOfMemory, timedOut });
+  return {
+    id: c.id, title: c.title, resource: c.resource, resources: c.resources, latencyMs, policies: [], wallMs: timedOut ? limits.timeoutS * 1000 : 0, seedMs: 0, calls: {}, callsPer1000: 0,
+    vsMinimum: { actual: 0, minimum: 0, ratio: 0, byOperation: {} }, findings: 0, peakRssMiB: 0, seededRssMiB: 0, startRssMiB: 0, scanRssMiB: 0,
+    errors: failed === 'error' ? [`child exited ${out.status ?? out.signal}: ${tail}`] : [], runtime: 'bundle', failed,
+    fit: failed === 'error' ? { ...fit, memoryOk: false, timeOk: false, fits: false, why: `the case failed: ${tail.slice(0, 200)}` } : fit,
+  };
 }
 
 function finish(results: Omit<BenchResults, 'targets'>, started: number) {

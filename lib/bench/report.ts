@@ -43,7 +43,7 @@ const because = (check: TargetCheck, why: string): TargetCheck => (check.met ? c
  */
 export function snapshotSlope(scan: ScanResult[]): { points: { id: string; resources: number; msPer1k: number }[]; ratio?: number } {
   const points = scan
-    .filter((s) => s.resource === 'ebs-snapshot' && s.resources >= 10_000)
+    .filter((s) => s.resource === 'ebs-snapshot' && s.resources >= 10_000 && !s.failed)
     .sort((a, b) => a.resources - b.resources)
     .map((s) => ({ id: s.id, resources: s.resources, msPer1k: s.msPer1k ?? Math.round((s.wallMs / s.resources) * 10_000) / 10 }));
   if (points.length < 2 || !points[0].msPer1k) return { points };
@@ -56,7 +56,7 @@ export function memoryTargets(scan: ScanResult[]): string[] {
     ['ebs-100k', '100k'],
     ['ebs-1000k', '1M'],
   ].map(([id, label]) => {
-    const s = scan.find((c) => c.id === id);
+    const s = scan.find((c) => c.id === id && !c.failed);
     if (!s) return `Memory target ${label} snapshots < ${TARGETS.rss100kMiB} MiB scan RSS: not measured in this run${id === 'ebs-1000k' ? ' (--million)' : ''}.`;
     const met = s.scanRssMiB <= TARGETS.rss100kMiB;
     return `Memory target ${label} snapshots < ${TARGETS.rss100kMiB} MiB scan RSS: ${met ? 'MET' : 'NOT MET'} (${s.scanRssMiB} MiB; peak RSS ${s.peakRssMiB} MiB).`;
@@ -66,10 +66,11 @@ export function memoryTargets(scan: ScanResult[]): string[] {
 export function checkTargets(r: Omit<BenchResults, 'targets'>): TargetCheck[] {
   const out: TargetCheck[] = [];
   for (const c of r.cliStart ?? []) out.push(atMost(`CLI start ≤ ${TARGETS.cliStartVsBaseline}× node loading its SDK clients: ${c.command}`, c.ratio, TARGETS.cliStartVsBaseline, '×'));
-  for (const s of r.scan) out.push(atMost(`API calls ≤ ${TARGETS.callsVsMinimum}× minimum: ${s.id}`, s.vsMinimum.ratio, TARGETS.callsVsMinimum, '×'));
-  const big = r.scan.find((s) => s.id === 'ebs-100k');
+  for (const s of r.scan) if (!s.failed) out.push(atMost(`API calls ≤ ${TARGETS.callsVsMinimum}× minimum: ${s.id}`, s.vsMinimum.ratio, TARGETS.callsVsMinimum, '×'));
+  out.push(...fitTargets(r.scan));
+  const big = r.scan.find((s) => s.id === 'ebs-100k' && !s.failed);
   if (big) out.push(atMost('100k snapshots scanned under 256 MB RSS (scan footprint, without the sandbox copy)', big.scanRssMiB, TARGETS.rss100kMiB, 'MiB'));
-  const million = r.scan.find((s) => s.id === 'ebs-1000k');
+  const million = r.scan.find((s) => s.id === 'ebs-1000k' && !s.failed);
   if (million) out.push(atMost('1M snapshots scanned under 256 MB RSS (scan footprint, without the sandbox copy)', million.scanRssMiB, TARGETS.rss100kMiB, 'MiB'));
   const slope = snapshotSlope(r.scan);
   if (slope.ratio !== undefined) {
@@ -86,6 +87,19 @@ export function checkTargets(r: Omit<BenchResults, 'targets'>): TargetCheck[] {
   if (r.runningCost) out.push(atMost('running cost < $1/month (10k snapshots, 1k buckets, 100 groups, daily)', r.runningCost.totalUsdPerMonth, TARGETS.costUsdMonth, 'USD'));
   out.push(...checkCallTargets(r));
   return out;
+}
+
+/**
+ * Issue 29: each scan case fits the function that runs it (heap capped as Lambda caps it, its
+ * timeout). A case that resumed from checkpoints fits when every invocation did.
+ */
+export function fitTargets(scan: ScanResult[]): TargetCheck[] {
+  return scan.flatMap((s) => {
+    if (!s.fit) return [];
+    const f = s.fit;
+    const target = `fits the ${f.function} function (${f.memoryMb} MB, heap capped ${f.heapFlags.join(' ')}; ${f.timeoutS} s): ${s.id}`;
+    return [{ target, value: f.fits ? 1 : 0, limit: 1, unit: 'fit', met: f.fits, note: `${f.fits ? 'met' : 'MISSED'}: ${f.why}` }];
+  });
 }
 
 /** Issue 18's call targets: S3 calls per bucket, the alarm path's calls and its p95 at 20 ms a call. */
@@ -129,7 +143,11 @@ export function render(r: BenchResults): string {
     parts.push(
       table(
         ['case', 'resources', 'wall s', 'ms/1k', 'calls', 'calls/1k', 'minimum', 'ratio', 'findings', 'kept', 'peak RSS MiB', 'scan RSS MiB'],
-        r.scan.map((s) => [s.id, s.resources, (s.wallMs / 1000).toFixed(1), s.msPer1k ?? '-', s.vsMinimum.actual, s.callsPer1000, s.vsMinimum.minimum, s.vsMinimum.ratio, s.findings, s.retained ?? '-', s.peakRssMiB, s.scanRssMiB]),
+        r.scan.map((s) =>
+          s.failed
+            ? [s.id, s.resources, `${s.failed}`, '-', '-', '-', '-', '-', '-', '-', '-', '-']
+            : [s.id, s.resources, (s.wallMs / 1000).toFixed(1), s.msPer1k ?? '-', s.vsMinimum.actual, s.callsPer1000, s.vsMinimum.minimum, s.vsMinimum.ratio, s.findings, s.retained ?? '-', s.peakRssMiB, s.scanRssMiB],
+        ),
       ),
     );
     const slope = snapshotSlope(r.scan);
@@ -142,8 +160,23 @@ export function render(r: BenchResults): string {
       );
     }
     for (const line of memoryTargets(r.scan)) parts.push(line);
+    const fitted = r.scan.filter((s) => s.fit);
+    if (fitted.length) {
+      const f0 = fitted[0].fit!;
+      parts.push(`\n### Fits the deployed function? (${f0.function}: ${f0.memoryMb} MB, ${f0.timeoutS} s; node ${f0.heapFlags.join(' ')} as the Lambda Node.js runtime starts it)\n`);
+      parts.push(
+        table(
+          ['case', 'fits', 'memory', 'time', 'heap limit MiB', 'peak RSS MiB', 'scan RSS MiB', 'wall s', 'CPU s', 'est. Lambda s', 'why'],
+          fitted.map((s) => [s.id, s.fit!.fits ? 'PASS' : 'FAIL', s.fit!.memoryOk ? 'ok' : 'over', s.fit!.timeOk ? 'ok' : 'over', s.heapLimitMiB ?? '-', s.failed ? '-' : s.peakRssMiB, s.failed ? '-' : s.scanRssMiB, (s.wallMs / 1000).toFixed(1), s.cpuMs !== undefined ? (s.cpuMs / 1000).toFixed(1) : '-', s.fit!.estimatedS ?? '-', s.fit!.why]),
+        ),
+      );
+      parts.push(
+        '\nEst. Lambda s = (wall − CPU) + CPU × 1,769 / memory: a 512 MB function has 0.29 of a vCPU (one vCPU at 1,769 MB), this machine\'s CPU time is scaled by that; ' +
+          'the wait includes this shared machine\'s run queue, so the estimate errs long. A child still running at the timeout (wall clock here) is stopped and fails.',
+      );
+    }
     parts.push('\nCalls by operation (actual / minimum):');
-    for (const s of r.scan) {
+    for (const s of r.scan.filter((c) => !c.failed)) {
       parts.push(`- ${s.id}: ${Object.entries(s.vsMinimum.byOperation).map(([op, v]) => `${op} ${v.actual}/${v.minimum}`).join(', ')}`);
     }
   }

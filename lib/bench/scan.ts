@@ -29,6 +29,8 @@ import { ec2State } from '../sandbox/services/ec2.ts';
 import { ec2InstancesState } from '../sandbox/services/ec2-instances.ts';
 import { rbinState } from '../sandbox/services/rbin.ts';
 import { BENCH_NOW, BENCH_REGION, benchDeps, benchSandbox, needsOf, sweepPolicies } from './account.ts';
+import type { FitVerdict } from './fit.ts';
+import { getHeapStatistics } from 'node:v8';
 import { callsPerThousand, compareCalls, minimumCalls, type CallComparison, type CallModel } from './minimum.ts';
 
 export interface ScanCase {
@@ -72,6 +74,14 @@ export interface ScanResult {
   errors: string[];
   /** 'bundle': measured on the esbuild bundle (scan-child.ts); absent: under tsx. */
   runtime?: 'bundle';
+  /** CPU time of the scan (user + system), ms: what the function's share of a vCPU scales (fit.ts). */
+  cpuMs?: number;
+  /** V8's heap limit in the child, MiB (v8.getHeapStatistics): shows the Lambda cap was in effect. */
+  heapLimitMiB?: number;
+  /** Whether the case fits the deployed function's memory and timeout (main.ts runs it capped; fit.ts). */
+  fit?: FitVerdict;
+  /** The capped child did not finish: out of heap, or stopped at the timeout. */
+  failed?: 'out-of-memory' | 'timed-out' | 'error';
 }
 
 function ebsCase(snapshots: number): ScanCase {
@@ -308,7 +318,14 @@ function dynamodbCase(tables: number): ScanCase {
   };
 }
 
-export const SCAN_CASES: ScanCase[] = [ebsCase(1_000), ebsCase(10_000), ebsCase(100_000), ebsCase(1_000_000), s3Case(1_000), s3Case(5_000), asgCase(500), capacityCase(500), rdsCase(1_000), ec2Case(1_000), lambdaCase(1_000), dynamodbCase(500)];
+export const SCAN_CASES: ScanCase[] = [
+  ebsCase(1_000), ebsCase(10_000), ebsCase(100_000), ebsCase(1_000_000),
+  s3Case(1_000), s3Case(5_000), s3Case(10_000),
+  asgCase(500), asgCase(5_000), capacityCase(500),
+  rdsCase(1_000), ec2Case(1_000),
+  lambdaCase(1_000), lambdaCase(5_000),
+  dynamodbCase(500), dynamodbCase(2_000),
+];
 /** --quick: the small cases only. */
 export const QUICK_CASES = ['ebs-1k', 'ebs-10k', 's3-1k', 'asg-500', 'asg-capacity-500', 'rds-1k', 'ec2-1k', 'lambda-1k', 'dynamodb-500'];
 /** Minutes, not seconds: only with --million (main.ts). */
@@ -335,9 +352,11 @@ export async function runScanCase(id: string, latencyMs: number): Promise<ScanRe
   let reportBytes = 0;
   const sink = reportStream('csv', (text) => void (reportBytes += text.length), { account: SANDBOX_ACCOUNT, regions: [BENCH_REGION], generatedAt: BENCH_NOW, command: 'scan' }, { verbose: true });
   const start = performance.now();
+  const cpuStart = process.cpuUsage();
   const result = await runPolicies({ policies, forceDryRun: true, sink }, deps);
   sink.finish(result, sandbox.callCount());
   const wallMs = performance.now() - start;
+  const cpu = process.cpuUsage(cpuStart);
   const calls = sandbox.callsByOperation();
   const minimum = minimumCalls(spec.model(sandbox, needsOf(policies)));
   const vsMinimum = compareCalls(calls, minimum);
@@ -362,6 +381,8 @@ export async function runScanCase(id: string, latencyMs: number): Promise<ScanRe
     startRssMiB,
     scanRssMiB: startRssMiB + Math.max(0, mib(process.resourceUsage().maxRSS) - seededRssMiB),
     errors: result.errors.map((e) => `${e.resourceType} ${e.region}: ${e.error}`),
+    cpuMs: Math.round((cpu.user + cpu.system) / 1000),
+    heapLimitMiB: Math.round(getHeapStatistics().heap_size_limit / 1048576),
   };
 }
 

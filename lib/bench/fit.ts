@@ -1,0 +1,107 @@
+/**
+ * Does a scan case fit the deployed function that runs it? The bench runs each case in a child
+ * `node` with the heap capped the way the Lambda Node.js runtime caps it for the function's
+ * configured memory, kills it at the function's timeout, and judges the result here.
+ *
+ * How the runtime sizes the heap: its `/var/runtime/bootstrap` (Lambda Node.js base image,
+ * public.ecr.aws/lambda/nodejs:18, quoted in full in "Custom Binaries on AWS Lambda + Poking
+ * Around"; the same lines in the nodejs14.x bootstrap, and `new_space=M/10` again in the
+ * nodejs24.x one, DEV "Deep Dive into AWS Lambda (3): Official Node.js Runtime Analysis"):
+ *
+ *   new_space=$(expr $AWS_LAMBDA_FUNCTION_MEMORY_SIZE / 10)
+ *   semi_space=$(expr $new_space / 2)
+ *   old_space=$(expr $AWS_LAMBDA_FUNCTION_MEMORY_SIZE - $new_space)
+ *   node --max-semi-space-size=$semi_space --max-old-space-size=$old_space …
+ *
+ * (unless NODE_OPTIONS already sets either). For 512 MB: 25 MB semi-space, 461 MB old space.
+ * Beyond the heap, Lambda stops a function whose whole process (RSS) passes the configured memory.
+ *
+ * Time: a function gets CPU in proportion to its memory, one vCPU at 1,769 MB (Lambda developer
+ * guide, "Configuring Lambda function memory"); 512 MB is 0.29 of one. The bench machine's CPU
+ * time is scaled by 1,769 / memory and added to the time spent waiting (wall − CPU): an estimate
+ * of the function's duration, stated as such. On a loaded machine the wait includes run-queue
+ * time, so the estimate errs long.
+ */
+import type { ServerlessConfig } from './lambda.ts';
+
+/** The function a scheduled sweep of one account and region runs in (serverless.yml `functions.scan`). */
+export const SCAN_FUNCTION = 'scan';
+
+/** One vCPU at this much memory (Lambda developer guide, "Configuring Lambda function memory"). */
+export const MB_PER_VCPU = 1769;
+
+export interface FunctionLimits {
+  function: string;
+  memoryMb: number;
+  timeoutS: number;
+}
+
+/** The memory and timeout serverless.yml gives a function: its own, else the provider's, else the Serverless Framework's defaults (1024 MB, 6 s). */
+export function functionLimits(config: Pick<ServerlessConfig, 'provider' | 'functions'>, name = SCAN_FUNCTION): FunctionLimits {
+  const fn = (config.functions?.[name] ?? {}) as { memorySize?: number; timeout?: number };
+  if (!config.functions?.[name]) throw new Error(`serverless.yml has no function '${name}'; functions: ${Object.keys(config.functions ?? {}).join(', ')}`);
+  const provider = config.provider as { memorySize?: number; timeout?: number };
+  return { function: name, memoryMb: Number(fn.memorySize ?? provider.memorySize ?? 1024), timeoutS: Number(fn.timeout ?? provider.timeout ?? 6) };
+}
+
+/** The V8 flags the Lambda Node.js runtime starts node with for `memoryMb` (see the file comment). */
+export function lambdaHeapFlags(memoryMb: number): { flags: string[]; oldSpaceMb: number; semiSpaceMb: number } {
+  const newSpace = Math.floor(memoryMb / 10);
+  const semiSpaceMb = Math.floor(newSpace / 2);
+  const oldSpaceMb = memoryMb - newSpace;
+  return { flags: [`--max-semi-space-size=${semiSpaceMb}`, `--max-old-space-size=${oldSpaceMb}`], oldSpaceMb, semiSpaceMb };
+}
+
+/** What a capped child run gave: measured figures, or how it ended early. */
+export interface CaseRun {
+  /** The child ran out of heap under the cap (V8's "heap out of memory"). */
+  outOfMemory: boolean;
+  /** The child was stopped at the function's timeout (wall clock on this machine). */
+  timedOut: boolean;
+  wallMs?: number;
+  cpuMs?: number;
+  peakRssMiB?: number;
+  /** Peak RSS without the sandbox's own copy of the inventory (ScanResult.scanRssMiB). */
+  scanRssMiB?: number;
+  /** The run stopped at a checkpoint and resumed in further invocations (bench resume mode). */
+  invocations?: number;
+}
+
+export interface FitVerdict extends FunctionLimits {
+  heapFlags: string[];
+  /** Estimated duration on the function, s: (wall − CPU) + CPU × 1,769 / memory. */
+  estimatedS?: number;
+  memoryOk: boolean;
+  timeOk: boolean;
+  fits: boolean;
+  /** One sentence: why it fits or not. */
+  why: string;
+}
+
+/** Estimated duration on a function with `memoryMb`, from this machine's wall and CPU time. */
+export function estimatedLambdaS(wallMs: number, cpuMs: number, memoryMb: number): number {
+  const cpu = Math.min(cpuMs, wallMs);
+  const scale = Math.max(1, MB_PER_VCPU / memoryMb);
+  return Math.round(((wallMs - cpu) + cpu * scale) / 100) / 10;
+}
+
+export function fitVerdict(limits: FunctionLimits, run: CaseRun): FitVerdict {
+  const { flags } = lambdaHeapFlags(limits.memoryMb);
+  const base = { ...limits, heapFlags: flags };
+  if (run.outOfMemory) return { ...base, memoryOk: false, timeOk: false, fits: false, why: `out of heap under ${flags.join(' ')} (the ${limits.memoryMb} MB function's cap)` };
+  if (run.timedOut) return { ...base, memoryOk: true, timeOk: false, fits: false, why: `still running at the function's ${limits.timeoutS} s timeout (wall clock here)` };
+  const estimatedS = estimatedLambdaS(run.wallMs ?? 0, run.cpuMs ?? 0, limits.memoryMb);
+  const rss = run.scanRssMiB ?? run.peakRssMiB ?? 0;
+  const memoryOk = rss <= limits.memoryMb;
+  const timeOk = estimatedS <= limits.timeoutS;
+  const fits = memoryOk && timeOk;
+  const parts = [
+    memoryOk ? `${rss} MiB ≤ ${limits.memoryMb} MB` : `${rss} MiB > ${limits.memoryMb} MB`,
+    timeOk ? `~${estimatedS} s ≤ ${limits.timeoutS} s (estimated)` : `~${estimatedS} s > ${limits.timeoutS} s (estimated)`,
+  ];
+  return { ...base, estimatedS, memoryOk, timeOk, fits, why: `${parts.join(', ')}${run.invocations && run.invocations > 1 ? ` per invocation, ${run.invocations} invocations` : ''}` };
+}
+
+/** Whether a child's stderr says V8 ran out of heap. */
+export const isHeapOutOfMemory = (stderr: string, signal: string | null): boolean =>
+  /heap out of memory|Reached heap limit|Allocation failed - JavaScript heap/i.test(stderr) || signal === 'SIGABRT';
