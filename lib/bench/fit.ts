@@ -18,9 +18,9 @@
  *
  * Time: a function gets CPU in proportion to its memory, one vCPU at 1,769 MB (Lambda developer
  * guide, "Configuring Lambda function memory"); 512 MB is 0.29 of one. The bench machine's CPU
- * time is scaled by 1,769 / memory and added to the time spent waiting (wall − CPU): an estimate
- * of the function's duration, stated as such. On a loaded machine the wait includes run-queue
- * time, so the estimate errs long.
+ * time is scaled by 1,769 / memory and added to the time spent waiting for AWS (estimatedLambdaS):
+ * an estimate of the function's duration, stated as such, on the assumption that one core of this
+ * machine is worth one Lambda vCPU.
  */
 import type { ServerlessConfig } from './lambda.ts';
 
@@ -60,6 +60,8 @@ export interface CaseRun {
   timedOut: boolean;
   wallMs?: number;
   cpuMs?: number;
+  /** Every call's simulated latency added up, ms: the most the run can have waited for AWS. */
+  callWaitMs?: number;
   peakRssMiB?: number;
   /** Peak RSS without the sandbox's own copy of the inventory (ScanResult.scanRssMiB). */
   scanRssMiB?: number;
@@ -78,11 +80,17 @@ export interface FitVerdict extends FunctionLimits {
   why: string;
 }
 
-/** Estimated duration on a function with `memoryMb`, from this machine's wall and CPU time. */
-export function estimatedLambdaS(wallMs: number, cpuMs: number, memoryMb: number): number {
+/**
+ * Estimated duration on a function with `memoryMb`, from this machine's wall and CPU time: the
+ * CPU time scaled to the function's share of a vCPU, plus the time spent waiting, which is at most
+ * the simulated latency of every call one after the other (`callWaitMs`) and at most wall − CPU
+ * (on a loaded machine that includes the run queue, so the smaller of the two is taken).
+ */
+export function estimatedLambdaS(wallMs: number, cpuMs: number, memoryMb: number, callWaitMs = Number.POSITIVE_INFINITY): number {
   const cpu = Math.min(cpuMs, wallMs);
   const scale = Math.max(1, MB_PER_VCPU / memoryMb);
-  return Math.round(((wallMs - cpu) + cpu * scale) / 100) / 10;
+  const wait = Math.min(wallMs - cpu, callWaitMs);
+  return Math.round((wait + cpu * scale) / 100) / 10;
 }
 
 export function fitVerdict(limits: FunctionLimits, run: CaseRun): FitVerdict {
@@ -90,7 +98,7 @@ export function fitVerdict(limits: FunctionLimits, run: CaseRun): FitVerdict {
   const base = { ...limits, heapFlags: flags };
   if (run.outOfMemory) return { ...base, memoryOk: false, timeOk: false, fits: false, why: `out of heap under ${flags.join(' ')} (the ${limits.memoryMb} MB function's cap)` };
   if (run.timedOut) return { ...base, memoryOk: true, timeOk: false, fits: false, why: `still running at the function's ${limits.timeoutS} s timeout (wall clock here)` };
-  const estimatedS = estimatedLambdaS(run.wallMs ?? 0, run.cpuMs ?? 0, limits.memoryMb);
+  const estimatedS = estimatedLambdaS(run.wallMs ?? 0, run.cpuMs ?? 0, limits.memoryMb, run.callWaitMs);
   const rss = run.scanRssMiB ?? run.peakRssMiB ?? 0;
   const memoryOk = rss <= limits.memoryMb;
   const timeOk = estimatedS <= limits.timeoutS;

@@ -198,7 +198,7 @@ async function cappedScanCase(c: { id: string; title: string; resource: string; 
   });
   if (out.status === 0) {
     const result = JSON.parse(out.stdout.trim().split('\n').at(-1) ?? '') as ScanResult;
-    return { ...result, fit: fitVerdict(limits, { outOfMemory: false, timedOut: false, wallMs: result.wallMs, cpuMs: result.cpuMs, peakRssMiB: result.peakRssMiB, scanRssMiB: result.scanRssMiB }) };
+    return { ...result, fit: fitVerdict(limits, { outOfMemory: false, timedOut: false, wallMs: result.wallMs, cpuMs: result.cpuMs, callWaitMs: Object.values(result.calls).reduce((a, b) => a + b, 0) * latencyMs, peakRssMiB: result.peakRssMiB, scanRssMiB: result.scanRssMiB }) };
   }
   const timedOut = (out.error as NodeJS.ErrnoException | undefined)?.code === 'ETIMEDOUT';
   const outOfMemory = !timedOut && isHeapOutOfMemory(out.stderr ?? '', out.signal);

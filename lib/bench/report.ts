@@ -171,8 +171,8 @@ export function render(r: BenchResults): string {
         ),
       );
       parts.push(
-        '\nEst. Lambda s = (wall − CPU) + CPU × 1,769 / memory: a 512 MB function has 0.29 of a vCPU (one vCPU at 1,769 MB), this machine\'s CPU time is scaled by that; ' +
-          'the wait includes this shared machine\'s run queue, so the estimate errs long. A child still running at the timeout (wall clock here) is stopped and fails.',
+        '\nEst. Lambda s = CPU × 1,769 / memory + min(wall − CPU, calls × latency): a 512 MB function has 0.29 of a vCPU (one vCPU at 1,769 MB), so this machine\'s CPU time is scaled by that ' +
+          '(one core here taken as one Lambda vCPU), plus the time waiting for AWS (at most every call\'s latency in a row). A child still running at the timeout (wall clock on this shared machine) is stopped and fails.',
       );
     }
     parts.push('\nCalls by operation (actual / minimum):');

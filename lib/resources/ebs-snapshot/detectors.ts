@@ -40,6 +40,8 @@ export interface SnapshotBefore {
   recycleBin: RecycleBinCoverage;
   /** Snapshots of the same (deleted) volume in the account, when the detector counted them. */
   snapshotsOfVolume?: number;
+  /** `snapshotsOfVolume` is a lower bound (the count when the finding was released mid-stream): never 1 then. */
+  snapshotsOfVolumeAtLeast?: boolean;
   volumeExists: boolean;
 }
 
@@ -124,7 +126,7 @@ function detectionFor(s: EbsSnapshot, reason: string, options: CommonOptions, en
       ...(protection ? { protection } : {}),
     },
     savings: cost,
-    before: { snapshot: s, allowShared: options.allowShared, recycleBin: rb, volumeExists: prepared.volumes.has(s.volumeId), ...(typeof extra.snapshotsOfVolume === 'number' ? { snapshotsOfVolume: extra.snapshotsOfVolume } : {}) } satisfies SnapshotBefore,
+    before: { snapshot: s, allowShared: options.allowShared, recycleBin: rb, volumeExists: prepared.volumes.has(s.volumeId), ...(typeof extra.snapshotsOfVolume === 'number' ? { snapshotsOfVolume: extra.snapshotsOfVolume } : {}), ...(extra.snapshotsOfVolumeAtLeast === true ? { snapshotsOfVolumeAtLeast: true } : {}) } satisfies SnapshotBefore,
   };
 }
 
@@ -199,25 +201,43 @@ export const orphaned: Detector<EbsSnapshot, CommonOptions & { minAgeDays: numbe
     ...commonOptions,
   }),
   pass(options, env) {
-    // Orphans are emitted at the end, with the count of snapshots of their volume (whether
-    // one snapshot holds the volume's only copy decides if archiving it can save money).
-    const counts = new Map<string, number>();
-    const orphans: EbsSnapshot[] = [];
+    // Each orphan states how many snapshots its volume has, because whether it holds the volume's
+    // only copy decides if archiving it can save money. Streamed, not kept to the end: an orphan
+    // is released as soon as a second snapshot of its volume is seen ("at least n": the count so
+    // far, a lower bound, which is all archive-snapshot needs: not the only one). Only the first
+    // candidate of each deleted volume waits, and goes out at the end as that volume's only
+    // snapshot: the pass holds at most one snapshot per deleted volume, never one per candidate.
+    const seen = new Map<string, number>();
+    const waiting = new Map<string, EbsSnapshot>();
+    const detect = (s: EbsSnapshot, n: number, exact: boolean) =>
+      detectionFor(
+        s,
+        `Source volume ${s.volumeId} no longer exists; the snapshot is ${ageDays(s, env.ctx.now)} days old (${exact ? `${n} snapshot${n === 1 ? '' : 's'}` : `at least ${n} snapshots`} of that volume left).`,
+        options,
+        env,
+        { snapshotsOfVolume: n, ...(exact ? {} : { snapshotsOfVolumeAtLeast: true }) },
+      );
     return {
       observe(s) {
         if (!isCompleted(s) || s.volumeId === COPIED_SNAPSHOT_VOLUME || env.prepared.volumes.has(s.volumeId)) return [];
-        counts.set(s.volumeId, (counts.get(s.volumeId) ?? 0) + 1);
-        if (ageDays(s, env.ctx.now) >= options.minAgeDays) orphans.push(s);
-        return [];
-      },
-      // A generator: the engine takes the detections a page at a time, so they never all exist at once.
-      *finish() {
-        for (const s of orphans) {
-          const n = counts.get(s.volumeId) ?? 1;
-          yield detectionFor(s, `Source volume ${s.volumeId} no longer exists; the snapshot is ${ageDays(s, env.ctx.now)} days old (${n} snapshot${n === 1 ? '' : 's'} of that volume left).`, options, env, {
-            snapshotsOfVolume: n,
-          });
+        const n = (seen.get(s.volumeId) ?? 0) + 1;
+        seen.set(s.volumeId, n);
+        const out: Detection[] = [];
+        const first = waiting.get(s.volumeId);
+        if (first) {
+          waiting.delete(s.volumeId);
+          out.push(detect(first, n, false));
         }
+        if (ageDays(s, env.ctx.now) >= options.minAgeDays) {
+          if (n === 1) waiting.set(s.volumeId, s);
+          else out.push(detect(s, n, false));
+        }
+        return out;
+      },
+      // The candidates still waiting are their deleted volume's only snapshot (a generator: taken a page at a time).
+      *finish() {
+        for (const s of waiting.values()) yield detect(s, 1, true);
+        waiting.clear();
       },
     };
   },

@@ -269,7 +269,7 @@ export const archiveSnapshot: Remediator<ArchiveParams, { minMonthlySavingsUsd: 
     // standard tier. For any other, the standard bill is its changed blocks only (unknown to the
     // API), and blocks shared with other snapshots stay billed after archiving.
     if (before.volumeExists || before.snapshotsOfVolume !== 1) {
-      const lineage = before.snapshotsOfVolume ? `one of ${before.snapshotsOfVolume} snapshots of ${s.volumeId}` : `part of ${s.volumeId}'s snapshot lineage`;
+      const lineage = before.snapshotsOfVolume ? `one of ${before.snapshotsOfVolumeAtLeast ? 'at least ' : ''}${before.snapshotsOfVolume} snapshots of ${s.volumeId}` : `part of ${s.volumeId}'s snapshot lineage`;
       return {
         kind: 'noop',
         reason: `Not archived: it is ${lineage}, so its standard-tier cost is only its changed blocks, while the archive stores all ${gb} GiB ($${usd(archiveMonthly)}/month, 90-day minimum); the estimate cannot show a saving.`,

@@ -88,6 +88,48 @@ describe('orphaned', () => {
     expect(found.pub.evidence.protection).toMatch(/shared publicly/);
   });
 
+  it('holds at most one candidate per deleted volume until the end of the stream, and reports every orphan once', () => {
+    // Prepare: 20 deleted volumes of 50 old snapshots each, interleaved as pages would bring them.
+    const snapshots: EbsSnapshot[] = [];
+    for (let i = 0; i < 50; i++) for (let v = 0; v < 20; v++) snapshots.push(snap(`snap-${v}-${i}`, `vol-gone-${v}`, 100 + i));
+    const pass = orphaned.pass!({ minAgeDays: 30, ...common }, envWith());
+
+    // Act: after each snapshot, how many candidates the pass still holds (seen, not yet released).
+    const released: Detection[] = [];
+    let mostHeld = 0;
+    snapshots.forEach((s, seen) => {
+      released.push(...pass.observe(s));
+      mostHeld = Math.max(mostHeld, seen + 1 - released.length);
+    });
+    const heldToTheEnd = [...pass.finish()];
+
+    // Assess: never more than one per volume waiting (the old pass held all 1,000 to the end); nothing lost or repeated.
+    expect(mostHeld).toBe(20);
+    expect(heldToTheEnd.length).toBe(0);
+    expect(released.length).toBe(1000);
+    const ids = [...released, ...heldToTheEnd].map((d) => d.resource!.id);
+    expect(new Set(ids).size).toBe(1000);
+    expect(ids.sort()).toEqual(snapshots.map((s) => s.id).sort());
+  });
+
+  it('states the count so far as a lower bound for an orphan released mid-stream, and an exact 1 for a volume\'s only snapshot', () => {
+    // Prepare
+    const snapshots = [snap('a1', 'vol-gone', 100), snap('a2', 'vol-gone', 90), snap('a3', 'vol-gone', 80), snap('only', 'vol-alone', 100)];
+
+    // Act
+    const found = byId(runPass(orphaned.pass!({ minAgeDays: 30, ...common }, envWith()), snapshots));
+
+    // Assess
+    expect(found.a1.evidence).toMatchObject({ snapshotsOfVolume: 2, snapshotsOfVolumeAtLeast: true });
+    expect(found.a3.evidence).toMatchObject({ snapshotsOfVolume: 3, snapshotsOfVolumeAtLeast: true });
+    expect(found.a3.reason).toContain('(at least 3 snapshots of that volume left)');
+    expect(found.only.evidence.snapshotsOfVolume).toBe(1);
+    expect(found.only.evidence.snapshotsOfVolumeAtLeast).toBeUndefined();
+    expect(found.only.reason).toContain('(1 snapshot of that volume left)');
+    expect(found.only.before).toMatchObject({ snapshotsOfVolume: 1, volumeExists: false });
+    expect((found.a1.before as { snapshotsOfVolumeAtLeast?: boolean }).snapshotsOfVolumeAtLeast).toBe(true);
+  });
+
   it('acts on public snapshots only when the policy allows shared ones', () => {
     const found = runPass(orphaned.pass!({ minAgeDays: 0, allowShared: true, allowNewestOfVolume: false }, envWith({ publicSnapshots: new Set(['pub']) })), [snap('pub', 'vol-g', 100)]);
     expect(found[0].status).toBe('actionable');
