@@ -147,7 +147,33 @@ export interface RunOptions {
    * `RunResult.findings` holds only those the run acted on or sent for approval (docs/performance.md).
    */
   sink?: FindingSink;
+  /**
+   * A sweep that may take more than one invocation (the scheduled sweep, lib/lambda/sweep.ts): before
+   * each unit (one resource type in one region) the run checks `deps.remainingMs()`, and with less
+   * than `marginMs` left it stops there and returns `RunResult.checkpoint`; the next invocation passes
+   * that checkpoint back here and starts at the first unit not done. Units done are never listed
+   * again, so no resource is reported or acted on twice; per-run action limits count across the
+   * invocations of one sweep (`acted`). Every invocation does at least one unit. Absent: the run
+   * does every unit, as before.
+   */
+  resumable?: { checkpoint?: SweepCheckpoint; marginMs?: number };
 }
+
+/** Where a sweep that ran short of time stopped: what the next invocation needs to go on (small: it travels in Step Functions state). */
+export interface SweepCheckpoint {
+  /** Units done, `<resource type>@<region>`, in the order the run does them. */
+  done: string[];
+  /** Actions started so far in this sweep, by policy: `limits.maxActionsPerRun` counts across invocations. */
+  acted: Record<string, number>;
+  /** Invocations so far, this one included. */
+  invocations: number;
+}
+
+/** Below this many milliseconds left a resumable run starts no new unit (one unit must list, detect and act in what is left). */
+export const UNIT_TIME_MARGIN_MS = 120_000;
+
+/** A unit of a resumable run: one resource type in one region. */
+export const unitKey = (resourceType: string, region: string) => `${resourceType}@${region}`;
 
 export interface RunError {
   policies: string[];
@@ -189,6 +215,8 @@ export interface RunResult {
   detail?: 'all' | 'acted-on';
   /** Counts and savings per policy, by status, benefit and outcome: exact whatever `detail` says. */
   policies?: PolicyTally[];
+  /** A resumable run that stopped before its last unit: pass it back as `resumable.checkpoint` (RunOptions.resumable). */
+  checkpoint?: SweepCheckpoint;
   /**
    * Detectors that could not be evaluated on some resources because a read they need failed,
    * grouped by policy, detector, region and reason, counted with a sample of ids
@@ -263,10 +291,23 @@ export async function runPolicies(options: RunOptions, deps: EngineDeps): Promis
     else regionFindings.push(...batch);
   };
   let regionFindings: FindingResult[] = [];
+  const resumable = options.resumable;
+  const done = new Set(resumable?.checkpoint?.done ?? []);
+  const doneNow: string[] = [];
+  let stopped = false;
 
-  for (const resourceType of new Set(policies.map((p) => p.resource))) {
+  units: for (const resourceType of new Set(policies.map((p) => p.resource))) {
     const group = policies.filter((p) => p.resource === resourceType);
     for (const region of regionsOf(group, options, deps)) {
+      const unit = unitKey(resourceType, region);
+      if (done.has(unit)) continue;
+      // At least one unit per invocation, so a loop over invocations always moves on.
+      if (resumable && doneNow.length > 0 && deps.remainingMs && deps.remainingMs() < (resumable.marginMs ?? UNIT_TIME_MARGIN_MS)) {
+        deps.log?.('sweep checkpoint: out of time before the next unit', { next: unit, done: done.size + doneNow.length });
+        stopped = true;
+        break units;
+      }
+      doneNow.push(unit);
       const here = group.filter((p) => (p.scope.regions ?? options.regions ?? deps.defaultRegions).includes(region));
       const retainedBefore = retained.length;
       regionFindings = [];
@@ -291,6 +332,8 @@ export async function runPolicies(options: RunOptions, deps: EngineDeps): Promis
   if (!streaming) await settle(all);
 
   const actions: ActionRecord[] = [];
+  // Actions started per policy, from the earlier invocations of this sweep on (limits.maxActionsPerRun).
+  const acted = new Map<string, number>(Object.entries(resumable?.checkpoint?.acted ?? {}));
   const acting = onePerResource(retained);
   const pendingWrites = acting.filter((f) => effectiveMode(policyById.get(f.policy)!, options) === 'auto');
   const confirmed = pendingWrites.length === 0 || !options.confirm || (await options.confirm(pendingWrites));
@@ -303,16 +346,20 @@ export async function runPolicies(options: RunOptions, deps: EngineDeps): Promis
     } else if (!confirmed) {
       for (const f of mine) skip(f, 'not confirmed: nothing was changed');
     } else {
-      actions.push(...(await applyAll(policy, mine, options, deps)));
+      actions.push(...(await applyAll(policy, mine, options, deps, acted)));
     }
   }
   for (const f of retained) await final(f);
+  const checkpoint: SweepCheckpoint | undefined = stopped
+    ? { done: [...(resumable?.checkpoint?.done ?? []), ...doneNow], acted: Object.fromEntries([...acted].filter(([, n]) => n > 0)), invocations: (resumable?.checkpoint?.invocations ?? 0) + 1 }
+    : undefined;
 
   return {
     findings: streaming ? retained : all,
     actions,
     errors,
     detail: streaming ? 'acted-on' : 'all',
+    ...(checkpoint ? { checkpoint } : {}),
     policies: tally.byPolicy(),
     unevaluated: unevaluated.list(),
     summary: {
@@ -605,14 +652,15 @@ async function lastActions(store: ActionStore, policy: string): Promise<Map<stri
   return latest;
 }
 
-async function applyAll(policy: Policy, findings: FindingResult[], options: RunOptions, deps: EngineDeps): Promise<ActionRecord[]> {
+async function applyAll(policy: Policy, findings: FindingResult[], options: RunOptions, deps: EngineDeps, actedBySweep = new Map<string, number>()): Promise<ActionRecord[]> {
   const latest = await lastActions(deps.store, policy.id);
   // A remediator may require a longer cooldown than the policy's (tuning must not ratchet).
   const { type: actionType, ...actionOptions } = policy.action ?? { type: '' };
   const floor = actionType ? (remediators(policy.resource).get(actionType).minCooldownHours?.(actionOptions) ?? 0) : 0;
   const cooldownHours = Math.max(policy.limits.cooldownHours, floor);
   const records: ActionRecord[] = [];
-  let acted = 0;
+  // A resumable sweep's earlier invocations count against the per-run limit.
+  let acted = actedBySweep.get(policy.id) ?? 0;
   for (const finding of findings) {
     const now = deps.now?.() ?? new Date();
     const previous = latest.get(finding.resource.arn);
@@ -648,6 +696,7 @@ async function applyAll(policy: Policy, findings: FindingResult[], options: RunO
       // A replay (another delivery already made this change) did nothing now: not counted, not reported again.
       if (replayed) continue;
       acted += 1;
+      actedBySweep.set(policy.id, acted);
       records.push(record);
     } catch (error) {
       if (error instanceof ActionInProgressError) {
