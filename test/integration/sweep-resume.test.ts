@@ -7,6 +7,8 @@ import type { LambdaDeps } from '../../lib/lambda/deps.ts';
 import { SWEEP_STATE, sweepDefinition } from '../../lib/lambda/sweep-machine.ts';
 import { runSweep } from '../../lib/lambda/sweep.ts';
 import { loadPolicies } from '../../lib/policy/load.ts';
+import { seedSnapshots } from '../../lib/resources/ebs-snapshot/sandbox-seed.ts';
+import { SANDBOX_ACCOUNT } from '../../lib/sandbox/sandbox.ts';
 import { lambdaDepsFor, policiesFrom, testEnv } from '../helpers.ts';
 
 polyfillPromiseWithResolvers();
@@ -92,6 +94,7 @@ describe('a sweep that does not fit one invocation', () => {
     triggers: [{ schedule: rate(1 day) }]
 `;
     const split = account(yaml);
+    for (const region of ['us-east-1', 'us-west-2']) seedSnapshots(split.env.sandbox, SANDBOX_ACCOUNT, region, { snapshots: 20, amis: 0, volumes: 2 });
     const before = split.env.sandbox.successfulWrites('DeleteSnapshot').length;
 
     // Act
