@@ -20,6 +20,8 @@ const NAMES = [
   'auditIamStatements', 'auditDashboardBody', 'approvalDefinition', 'approvalApplyIamStatements', 'approvalVerifyIamStatements',
   // Hub and spokes (lib/org/deploy.ts).
   'orgSweepDefinition', 'orgSweepEvents', 'organizationId', 'sweepAccountIamStatements',
+  // "Sweep the account" (lib/lambda/sweep-machine.ts): the schedules loop over scan invocations.
+  'sweepDefinition', 'sweepEvents',
 ];
 // Values that name the approval link secret's SSM parameter carry a placeholder (lib/approval/deploy.ts),
 // replaced here with serverless.yml's custom.approval.linkSecretParameter (resolved for the stage).

@@ -9,6 +9,7 @@ import { actionsFor, statementsFor, type IamStatement } from './iam.ts';
 import { triggerStackConfig } from './triggers.ts';
 import { approvalRequestStatements, approvalStackConfig } from '../approval/deploy.ts';
 import { orgStackConfig } from '../org/deploy.ts';
+import { sweepDefinition } from '../lambda/sweep-machine.ts';
 
 export function policyFile(): string {
   return process.env.TRIMTAB_POLICY_FILE ?? 'trimtab.yml';
@@ -50,7 +51,11 @@ export function stackConfig(file = policyFile()) {
   const approval = approvalStackConfig(policies);
   const triggers = triggerStackConfig(policies);
   return {
-    scanEvents: set.organization ? [] : scheduleEvents(policies),
+    // The schedules start "Sweep the account" (lib/lambda/sweep-machine.ts), which invokes the scan
+    // function until it has done every unit (a checkpoint between invocations), not the function itself.
+    scanEvents: [],
+    sweepEvents: set.organization ? [] : scheduleEvents(policies).map(({ schedule }) => ({ schedule: { rate: schedule.rate[0], enabled: true, input: schedule.input, description: schedule.description } })),
+    sweepDefinition: sweepDefinition({ functionName: { 'Fn::GetAtt': ['ScanLambdaFunction', 'Arn'] } }),
     // The sweep records its findings and actions (the audit trail's statements).
     scanIamStatements: [...sweepIamStatements(policies), ...auditIamStatements(), ...approvalRequestStatements(scheduledPolicies(policies))],
     auditIamStatements: auditIamStatements(),

@@ -27,17 +27,22 @@ describe('the packaged CloudFormation template', () => {
     expect(roles.some((r) => r.includes('"IamRoleLambdaExecution"'))).toBe(false);
   });
 
-  it('has one schedule rule per schedule expression in trimtab.yml, targeting the scan function with the schedule as input', () => {
+  it('has one schedule rule per schedule expression in trimtab.yml, starting the sweep state machine with the schedule as input (none targets the scan function)', () => {
     const { policies } = loadPolicies('trimtab.yml');
     const expressions = [...new Set(policies.flatMap((p) => p.triggers.flatMap((t) => ('schedule' in t ? [t.schedule] : []))))].sort();
-    const rules = ofType('AWS::Events::Rule')
-      .map(([, r]) => r.Properties)
-      .filter((p) => p.ScheduleExpression && JSON.stringify(p.Targets[0].Arn) === JSON.stringify({ 'Fn::GetAtt': ['ScanLambdaFunction', 'Arn'] }));
+    const scheduled = ofType('AWS::Events::Rule').map(([, r]) => r.Properties).filter((p) => p.ScheduleExpression);
+    const rules = scheduled.filter((p) => JSON.stringify(p.Targets[0].Arn) === JSON.stringify({ Ref: 'SweepStateMachine' }));
     expect(rules.map((r) => r.ScheduleExpression).sort()).toEqual(expressions);
-    for (const rule of rules) {
-      expect(rule.Targets[0].Arn).toEqual({ 'Fn::GetAtt': ['ScanLambdaFunction', 'Arn'] });
-      expect(JSON.parse(rule.Targets[0].Input)).toEqual({ schedule: rule.ScheduleExpression });
-    }
+    for (const rule of rules) expect(JSON.parse(rule.Targets[0].Input)).toEqual({ schedule: rule.ScheduleExpression });
+    expect(scheduled.some((p) => JSON.stringify(p.Targets[0].Arn).includes('ScanLambdaFunction'))).toBe(false);
+  });
+
+  it('loops the scan function from its checkpoint in the sweep state machine', () => {
+    const machine = ofType('AWS::StepFunctions::StateMachine').find(([id]) => id === 'SweepStateMachine');
+    expect(machine).toBeDefined();
+    const text = JSON.stringify(machine![1].Properties);
+    expect(text).toContain('ScanLambdaFunction');
+    expect(text).toContain('Go on from the checkpoint');
   });
 
   it("grants the scan role exactly what its policies' elements declare, the audit trail, logging, tracing and the DLQ", () => {

@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 const template = JSON.parse(readFileSync('.serverless/cloudformation-template-update-stack.json', 'utf8'));
 const resources = template.Resources as Record<string, { Type: string; Properties: any }>;
 const rules = Object.entries(resources).filter(([, r]) => r.Type === 'AWS::Events::Rule');
-const targetOf = (rule: { Properties: any }) => rule.Properties.Targets[0].Arn['Fn::GetAtt'][0];
+/** The rule's target: a function's logical id (Fn::GetAtt), or a state machine's (Ref: the scheduled sweep). */
+const targetOf = (rule: { Properties: any }) => rule.Properties.Targets[0].Arn['Fn::GetAtt']?.[0] ?? rule.Properties.Targets[0].Arn.Ref;
 const policyOf = (role: string) => resources[role].Properties.Policies[0].PolicyDocument.Statement;
 
 describe('trigger rules in the packaged template', () => {
@@ -15,7 +16,7 @@ describe('trigger rules in the packaged template', () => {
       ['AlarmLambdaFunction', 'pattern'],
       ['AlarmLambdaFunction', 'pattern'],
       ['EventLambdaFunction', 'pattern'],
-      ['ScanLambdaFunction', 'rate(1 day)'],
+      ['SweepStateMachine', 'rate(1 day)'],
     ]);
   });
 
