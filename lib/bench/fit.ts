@@ -97,7 +97,7 @@ export function fitVerdict(limits: FunctionLimits, run: CaseRun): FitVerdict {
   const { flags } = lambdaHeapFlags(limits.memoryMb);
   const base = { ...limits, heapFlags: flags };
   if (run.outOfMemory) return { ...base, memoryOk: false, timeOk: false, fits: false, why: `out of heap under ${flags.join(' ')} (the ${limits.memoryMb} MB function's cap)` };
-  if (run.timedOut) return { ...base, memoryOk: true, timeOk: false, fits: false, why: `still running at the function's ${limits.timeoutS} s timeout (wall clock here)` };
+  if (run.timedOut) return { ...base, memoryOk: true, timeOk: false, fits: false, why: `still running at ${limits.timeoutS} s × the wall-clock slack on this machine (stopped)` };
   const estimatedS = estimatedLambdaS(run.wallMs ?? 0, run.cpuMs ?? 0, limits.memoryMb, run.callWaitMs);
   const rss = run.scanRssMiB ?? run.peakRssMiB ?? 0;
   const memoryOk = rss <= limits.memoryMb;

@@ -186,16 +186,33 @@ async function main() {
  * memory and stopped at its timeout; the verdict (fit.ts) goes into the result. A child that ran
  * out of heap or time still gives a row, with what it did not finish.
  */
+/** The wall-clock safety kill, × the function's timeout: this machine is shared and slower than its CPU time says. */
+const WALL_CLOCK_SLACK = 3;
+
 async function cappedScanCase(c: { id: string; title: string; resource: string; resources: number }, script: string, limits: import('./fit.ts').FunctionLimits): Promise<ScanResult> {
   const { fitVerdict, isHeapOutOfMemory, lambdaHeapFlags } = await import('./fit.ts');
   const { flags } = lambdaHeapFlags(limits.memoryMb);
-  const out = spawnSync(process.execPath, [...flags, script, '--case', c.id, '--latency-ms', String(latencyMs)], {
+  // The child watches its own estimated function time (scan.ts, fit.ts) and stops at the timeout; the
+  // wall-clock kill is a safety net, at WALL_CLOCK_SLACK × the timeout for this shared machine.
+  const out = spawnSync(process.execPath, [...flags, script, '--case', c.id, '--latency-ms', String(latencyMs), '--timeout-s', String(limits.timeoutS), '--memory-mb', String(limits.memoryMb)], {
     encoding: 'utf8',
     maxBuffer: 64 * 1024 * 1024,
     env: { ...process.env, NODE_OPTIONS: '' },
-    timeout: limits.timeoutS * 1000,
+    timeout: limits.timeoutS * 1000 * WALL_CLOCK_SLACK,
     killSignal: 'SIGKILL',
   });
+  const lastLine = () => JSON.parse(out.stdout.trim().split('\n').at(-1) ?? '') as Record<string, unknown>;
+  if (out.status === 3) {
+    const over = lastLine() as unknown as import('./scan.ts').OverBudget;
+    log(`scan ${c.id}: stopped at ~${over.estimatedS} s estimated on the function (${over.calls} calls, ${(over.cpuMs / 1000).toFixed(1)} s CPU here)`);
+    const fit = fitVerdict(limits, { outOfMemory: false, timedOut: true });
+    return {
+      id: c.id, title: c.title, resource: c.resource, resources: c.resources, latencyMs, policies: [], wallMs: over.wallMs, cpuMs: over.cpuMs, seedMs: 0, calls: {}, callsPer1000: 0,
+      vsMinimum: { actual: over.calls, minimum: 0, ratio: 0, byOperation: {} }, findings: 0, peakRssMiB: 0, seededRssMiB: 0, startRssMiB: 0, scanRssMiB: 0,
+      errors: [], runtime: 'bundle', failed: 'timed-out',
+      fit: { ...fit, estimatedS: over.estimatedS, why: `passed the function's ${limits.timeoutS} s timeout (estimated ~${over.estimatedS} s after ${over.calls} calls; stopped there)` },
+    };
+  }
   if (out.status === 0) {
     const result = JSON.parse(out.stdout.trim().split('\n').at(-1) ?? '') as ScanResult;
     return { ...result, fit: fitVerdict(limits, { outOfMemory: false, timedOut: false, wallMs: result.wallMs, cpuMs: result.cpuMs, callWaitMs: Object.values(result.calls).reduce((a, b) => a + b, 0) * latencyMs, peakRssMiB: result.peakRssMiB, scanRssMiB: result.scanRssMiB }) };

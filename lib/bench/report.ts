@@ -172,7 +172,7 @@ export function render(r: BenchResults): string {
       );
       parts.push(
         '\nEst. Lambda s = CPU × 1,769 / memory + min(wall − CPU, calls × latency): a 512 MB function has 0.29 of a vCPU (one vCPU at 1,769 MB), so this machine\'s CPU time is scaled by that ' +
-          '(one core here taken as one Lambda vCPU), plus the time waiting for AWS (at most every call\'s latency in a row). A child still running at the timeout (wall clock on this shared machine) is stopped and fails.',
+          '(one core here taken as one Lambda vCPU), plus the time waiting for AWS (at most every call\'s latency in a row). A child stops itself as soon as that estimate passes the timeout, and fails; a wall-clock kill at 3× the timeout is the safety net on this shared machine.',
       );
     }
     parts.push('\nCalls by operation (actual / minimum):');

@@ -8,9 +8,11 @@
 import { parseArgs } from 'node:util';
 import { runScanCase } from './scan.ts';
 
-const { values } = parseArgs({ options: { case: { type: 'string' }, 'latency-ms': { type: 'string', default: '0' } } });
+const { values } = parseArgs({ options: { case: { type: 'string' }, 'latency-ms': { type: 'string', default: '0' }, 'timeout-s': { type: 'string' }, 'memory-mb': { type: 'string' } } });
 if (!values.case) throw new Error('--case is required');
-runScanCase(values.case, Number(values['latency-ms'])).then(
+// With the function's timeout and memory, the case stops itself once its estimated time there passes the timeout (exit 3).
+const budget = values['timeout-s'] && values['memory-mb'] ? { timeoutS: Number(values['timeout-s']), memoryMb: Number(values['memory-mb']) } : undefined;
+runScanCase(values.case, Number(values['latency-ms']), budget).then(
   (result) => process.stdout.write(`${JSON.stringify({ ...result, runtime: 'bundle' })}\n`),
   (error) => {
     process.stderr.write(`scan child failed: ${(error as Error).stack ?? error}\n`);

@@ -29,7 +29,7 @@ import { ec2State } from '../sandbox/services/ec2.ts';
 import { ec2InstancesState } from '../sandbox/services/ec2-instances.ts';
 import { rbinState } from '../sandbox/services/rbin.ts';
 import { BENCH_NOW, BENCH_REGION, benchDeps, benchSandbox, needsOf, sweepPolicies } from './account.ts';
-import type { FitVerdict } from './fit.ts';
+import { estimatedLambdaS, type FitVerdict } from './fit.ts';
 import { getHeapStatistics } from 'node:v8';
 import { callsPerThousand, compareCalls, minimumCalls, type CallComparison, type CallModel } from './minimum.ts';
 
@@ -333,8 +333,24 @@ export const MILLION_CASES = ['ebs-1000k'];
 
 const mib = (kb: number) => Math.round(kb / 1024);
 
-/** One case, in this process: seed, scan, count. */
-export async function runScanCase(id: string, latencyMs: number): Promise<ScanResult> {
+/** What a case is run against (main.ts passes the scan function's; fit.ts). */
+export interface CaseBudget {
+  timeoutS: number;
+  memoryMb: number;
+}
+
+/** Printed (one JSON line) by a child that stopped itself: its estimated time on the function passed the timeout. */
+export interface OverBudget {
+  id: string;
+  overBudget: true;
+  estimatedS: number;
+  wallMs: number;
+  cpuMs: number;
+  calls: number;
+}
+
+/** One case, in this process: seed, scan, count. With a budget, the case stops itself (exit 3) once its estimated function time passes the timeout. */
+export async function runScanCase(id: string, latencyMs: number, budget?: CaseBudget): Promise<ScanResult> {
   const spec = SCAN_CASES.find((c) => c.id === id);
   if (!spec) throw new Error(`unknown scan case '${id}'; cases: ${SCAN_CASES.map((c) => c.id).join(', ')}`);
   const startRssMiB = mib(process.memoryUsage.rss() / 1024);
@@ -353,7 +369,21 @@ export async function runScanCase(id: string, latencyMs: number): Promise<ScanRe
   const sink = reportStream('csv', (text) => void (reportBytes += text.length), { account: SANDBOX_ACCOUNT, regions: [BENCH_REGION], generatedAt: BENCH_NOW, command: 'scan' }, { verbose: true });
   const start = performance.now();
   const cpuStart = process.cpuUsage();
+  // The function's clock, estimated from this machine's CPU and the calls' latency (fit.ts), not this
+  // shared machine's wall clock: a loaded machine must not fail a case a function would finish.
+  const watchdog = budget
+    ? setInterval(() => {
+        const cpuNow = process.cpuUsage(cpuStart);
+        const cpuMs = (cpuNow.user + cpuNow.system) / 1000;
+        const wallMs = performance.now() - start;
+        const estimatedS = estimatedLambdaS(wallMs, cpuMs, budget.memoryMb, sandbox.callCount() * latencyMs);
+        if (estimatedS <= budget.timeoutS) return;
+        const over: OverBudget = { id, overBudget: true, estimatedS, wallMs: Math.round(wallMs), cpuMs: Math.round(cpuMs), calls: sandbox.callCount() };
+        process.stdout.write(`${JSON.stringify(over)}\n`, () => process.exit(3));
+      }, 500)
+    : undefined;
   const result = await runPolicies({ policies, forceDryRun: true, sink }, deps);
+  if (watchdog) clearInterval(watchdog);
   sink.finish(result, sandbox.callCount());
   const wallMs = performance.now() - start;
   const cpu = process.cpuUsage(cpuStart);
