@@ -104,6 +104,9 @@ export function deployedAlarmDeps(sandbox: Sandbox, engine: EngineDeps, policies
 }
 
 /** The account calls and store writes the alarm → fix path cannot do without, and the round trips they need (see above). */
+/** The round trips trimtab makes (the sequence above). */
+export const ALARM_ROUND_TRIPS = 11;
+
 export const ALARM_MINIMUM = { accountCalls: 7, accountRoundTrips: 5, safetyStoreWrites: 6, roundTrips: 7 };
 
 export interface EndToEndResult {
@@ -113,6 +116,13 @@ export interface EndToEndResult {
   p95Ms: number;
   /** Calls of one run, by operation (account calls and the stores' calls). */
   calls: Record<string, number>;
+  /**
+   * Median CPU time of this process per run (user + system, the sandbox's DynamoDB included): with
+   * `ALARM_ROUND_TRIPS × latencyMs` it bounds what a run costs on an idle machine, whatever the load.
+   */
+  cpuMedianMs: number;
+  /** The sequential round trips of one run (test/unit/triggers/alarm-calls.test.ts holds them). */
+  roundTrips: number;
   /** What the path cannot do without (ALARM_MINIMUM). */
   minimum: typeof ALARM_MINIMUM;
   applied: string;
@@ -120,6 +130,7 @@ export interface EndToEndResult {
 
 export async function endToEnd(latencyMs: number, runs: number): Promise<EndToEndResult> {
   const times: number[] = [];
+  const cpu: number[] = [];
   let calls: Record<string, number> = {};
   let applied = '';
   // Run 0 is the warm-up, untimed.
@@ -128,12 +139,19 @@ export async function endToEnd(latencyMs: number, runs: number): Promise<EndToEn
     const { deps, persistence } = deployedAlarmDeps(sandbox, benchDeps(sandbox), parsePolicies(ALARM_POLICY, 'bench-alarm.yml'));
     const event = alarmEvent();
     const start = performance.now();
+    const cpuStart = process.cpuUsage();
     const result = await runAlarmTrigger(event, undefined, deps, persistence);
-    if (i > 0) times.push(performance.now() - start);
+    if (i > 0) {
+      times.push(performance.now() - start);
+      const used = process.cpuUsage(cpuStart);
+      cpu.push((used.user + used.system) / 1000);
+    }
     const action = result.outcomes.flatMap((o) => o.actions).find((a) => a.status === 'verified');
     if (!action) throw new Error(`the alarm did not lead to a verified fix: ${result.status} ${result.reason ?? ''}`);
     calls = deps.sandbox!.callsByOperation();
     applied = `${action.action} on ${action.resourceId}: ${result.reason ?? action.status}`;
+    // The sandbox's DynamoDB (the audit and idempotency tables) is a local server per sandbox: stop it, untimed.
+    await sandbox.close();
   }
-  return { latencyMs, runs, medianMs: round(median(times), 1), p95Ms: round(percentile(times, 95), 1), calls, minimum: ALARM_MINIMUM, applied };
+  return { latencyMs, runs, medianMs: round(median(times), 1), p95Ms: round(percentile(times, 95), 1), cpuMedianMs: round(median(cpu), 1), roundTrips: ALARM_ROUND_TRIPS, calls, minimum: ALARM_MINIMUM, applied };
 }

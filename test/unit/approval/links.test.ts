@@ -63,6 +63,17 @@ describe('keyRing', () => {
     expect(keyRing(`:${KEY_A}`)[0].secret).toBe(`:${KEY_A}`);
   });
 
+  it('reads a line with a lone carriage return inside as one key with a derived id, not as an id and the secret before the \r', () => {
+    // Prepare
+    const line = `k1:${KEY_A}\r${KEY_B}`;
+
+    // Act
+    const keys = keyRing(line);
+
+    // Assess
+    expect(keys).toEqual([{ kid: `h${createHash('sha256').update(line).digest('hex').slice(0, 8)}`, secret: line }]);
+  });
+
   it(`refuses no key, a key shorter than ${MIN_SECRET_LENGTH} characters, a non-string and a repeated id, naming the problem`, () => {
     // Act / Assess
     expect(MIN_SECRET_LENGTH).toBe(32);
@@ -150,6 +161,8 @@ describe('verifyLink', () => {
     expect(refusal(body)).toEqual(shape);
     expect(refusal(`${good}.x`)).toEqual(shape);
     expect(refusal(`${body}+.${mac}`)).toEqual(shape);
+    expect(refusal(`+${body}.${mac}`)).toEqual(shape);
+    expect(refusal(`${body}.+${mac}`)).toEqual(shape);
     expect(refusal(`${body}.${mac}=`)).toEqual(shape);
     expect(refusal(`.${mac}`)).toEqual(shape);
     expect(refusal(`${body}.`)).toEqual(shape);
