@@ -3,6 +3,11 @@
  * Mutation testing, one target file at a time (docs/testing.md "Mutation testing"):
  *   npm run test:mutation                         every target below, in order
  *   npm run test:mutation -- lib/engine/scope.ts  one target (or several)
+ *   npm run test:mutation -- --force lib/x.ts     options starting with -- go to stryker; --force after
+ *                                                 editing tests (see below)
+ * Incremental mode and edited tests: the vitest runner reports no test locations, so Stryker cannot see
+ * that a test's body changed and reuses the old result of every mutant; after editing the tests of a
+ * target, rerun it with --force.
  * Each target runs `stryker run --mutate <file>` (stryker.config.json: vitest runner, perTest
  * coverage, concurrency 1) with its own incremental file, so a rerun re-tests only the mutants
  * whose code or covering tests changed, and with the test files that cover it (STRYKER_TESTS,
@@ -44,7 +49,7 @@ const FILES = join(REPORTS, 'files');
 
 function runOne(target) {
   const env = { ...process.env, STRYKER_TESTS: target.tests.join(','), ...(target.setup === false ? { STRYKER_SETUP: 'none' } : {}) };
-  const args = ['stryker', 'run', '--mutate', target.file, '--incrementalFile', join(REPORTS, 'incremental', `${slug(target.file)}.json`)];
+  const args = ['stryker', 'run', ...options, '--mutate', target.file, '--incrementalFile', join(REPORTS, 'incremental', `${slug(target.file)}.json`)];
   console.log(`\n== ${target.file}\n   STRYKER_TESTS='${env.STRYKER_TESTS}'${target.setup === false ? ' STRYKER_SETUP=none' : ''} npx ${args.join(' ')}`);
   const result = spawnSync('npx', args, { env, stdio: 'inherit' });
   if (result.status !== 0) throw new Error(`stryker failed on ${target.file} (exit ${result.status})`);
@@ -76,7 +81,8 @@ function merge() {
   }
 }
 
-const wanted = process.argv.slice(2);
+const options = process.argv.slice(2).filter((a) => a.startsWith('--'));
+const wanted = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 const targets = wanted.length ? wanted.map((file) => TARGETS.find((t) => t.file === file) ?? { file, tests: ['test/unit/**/*.test.ts', 'test/integration/**/*.test.ts', 'test/security/**/*.test.ts'] }) : TARGETS;
 try {
   for (const target of targets) runOne(target);
