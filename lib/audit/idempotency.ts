@@ -22,6 +22,7 @@ import type { AwsClients } from '../aws/clients.ts';
 import type { ActionIdempotency, ActionKey } from '../engine/run.ts';
 import type { ActionRecord } from '../engine/types.ts';
 import { ActionInProgressError } from '../util/errors.ts';
+import { DeferredCompletionLayer, PendingWrites } from './pending.ts';
 
 /** Shared by every function: the key must not depend on which function acts. */
 export const IDEMPOTENCY_KEY_PREFIX = 'trimtab-action';
@@ -120,10 +121,15 @@ export class PowertoolsActionIdempotency implements ActionIdempotency {
   }
 }
 
-/** Lambda: Powertools' DynamoDB persistence on the idempotency table, through the client factory. */
-export function dynamoIdempotency(options: { tableName: string; region: string; clients: AwsClients; expiresAfterSeconds?: number }): PowertoolsActionIdempotency {
+/**
+ * Lambda: Powertools' DynamoDB persistence on the idempotency table, through the client factory. With
+ * `pending`, the completion of a record is sent without waiting and awaited with `pending.settle()` at the
+ * end of the invocation (lib/audit/pending.ts); the claim is always awaited before the action.
+ */
+export function dynamoIdempotency(options: { tableName: string; region: string; clients: AwsClients; expiresAfterSeconds?: number; pending?: PendingWrites }): PowertoolsActionIdempotency {
   const client = options.clients.get(DynamoDBClient, options.region);
-  return new PowertoolsActionIdempotency(new DynamoDBPersistenceLayer({ tableName: options.tableName, awsSdkV3Client: client }), options);
+  const layerOptions = { tableName: options.tableName, awsSdkV3Client: client };
+  return new PowertoolsActionIdempotency(options.pending ? new DeferredCompletionLayer(layerOptions, options.pending) : new DynamoDBPersistenceLayer(layerOptions), options);
 }
 
 export const memoryIdempotency = (options: PowertoolsIdempotencyOptions = {}) => new PowertoolsActionIdempotency(new MemoryPersistenceLayer(), options);

@@ -6,8 +6,9 @@
 import type { AwsClients } from '../aws/clients.ts';
 import { TrimtabError } from '../util/errors.ts';
 import { DEFAULT_RETENTION_DAYS, DEFAULT_TTL_ATTRIBUTE, DynamoActionStore } from './dynamodb.ts';
-import { EventPublisher } from './events.ts';
+import { EventPublisher, type PublishReport } from './events.ts';
 import { dynamoIdempotency, memoryIdempotency, type PowertoolsActionIdempotency } from './idempotency.ts';
+import { PendingWrites } from './pending.ts';
 import type { ActionStore } from './store.ts';
 import { AuditTrail, type AuditCounter } from './trail.ts';
 
@@ -62,6 +63,8 @@ export interface Audit {
   trail: AuditTrail;
   idempotency: PowertoolsActionIdempotency;
   events?: EventPublisher;
+  /** Idempotency completions sent without waiting: `await pending.settle()` before the invocation ends. */
+  pending: PendingWrites;
 }
 
 /**
@@ -84,8 +87,21 @@ export function createAudit(options: {
   const store = settings.auditTable
     ? new DynamoActionStore({ tableName: settings.auditTable, region, clients, ttlAttribute: settings.ttlAttribute, retentionDays: settings.retentionDays })
     : options.fallbackStore();
-  const idempotency = settings.idempotencyTable ? dynamoIdempotency({ tableName: settings.idempotencyTable, region, clients }) : memoryIdempotency();
+  const pending = new PendingWrites();
+  const idempotency = settings.idempotencyTable ? dynamoIdempotency({ tableName: settings.idempotencyTable, region, clients, pending }) : memoryIdempotency();
   const events = settings.eventBus ? new EventPublisher({ clients, region, busName: settings.eventBus, log: options.log }) : undefined;
   const trail = new AuditTrail({ store, events, counter: options.counter, now: options.now });
-  return { store, trail, idempotency, events };
+  return { store, trail, idempotency, events, pending };
+}
+
+/**
+ * The end of an invocation (LambdaDeps.finish): the queued events and the idempotency completions sent
+ * without waiting (lib/audit/pending.ts) are awaited at once. `onReport` sees the events' report first;
+ * then a failure of either is thrown.
+ */
+export async function settleAudit(audit: Pick<Audit, 'trail' | 'pending'>, onReport: (report: PublishReport) => void = () => {}): Promise<void> {
+  const [report, completions] = await Promise.allSettled([audit.trail.flush(), audit.pending.settle()]);
+  if (report.status === 'fulfilled') onReport(report.value);
+  if (completions.status === 'rejected') throw completions.reason;
+  if (report.status === 'rejected') throw report.reason;
 }

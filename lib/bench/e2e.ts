@@ -2,25 +2,44 @@
  * End to end: a CloudWatch alarm state change for an Auto Scaling group's low CPU goes through
  * the alarm function's logic (lib/lambda/triggers.ts runAlarmTrigger) and the fix is applied on
  * a fresh sandbox: raise-target on acme-api (the small-company group tracked at 30 % CPU).
- * Timed from the event in to the verified fix out, N runs, after one untimed run: the figure is
- * a warm invocation's handler time (the first run also loads modules the handler imports
- * lazily; a cold start is the init bench's figure, lib/bench/lambda.ts).
+ * Timed from the event in to the end of the invocation (the verified fix, its records, the
+ * idempotency completions and the events all written), N runs, after one untimed run: the figure
+ * is a warm invocation's handler time (a cold start is the init bench's figure, lib/bench/lambda.ts).
  *
- * Calls for one group (7): DescribeAutoScalingGroups, DescribePolicies and GetMetricData to
- * detect and plan (the last two at once); DescribeAutoScalingGroups and DescribePolicies at
- * once right before the write (apply refuses if the target moved); PutScalingPolicy; one
- * DescribePolicies to verify.
+ * With the stores the deployed alarm function has (deployedAlarmDeps): the audit table, the
+ * idempotency table (both in the sandbox's DynamoDB) and the event bus. 17 calls, 11 round trips
+ * (‖ = sent at once; test/unit/triggers/alarm-calls.test.ts holds the exact sequence):
+ *   1 claim the alarm key (idempotency PutItem, conditional)
+ *   2 DescribeAutoScalingGroups                 3 DescribePolicies ‖ GetMetricData
+ *   4 the findings (audit BatchWriteItem) ‖ the action history for the cooldown (audit Query)
+ *   5 claim the action key (idempotency PutItem, conditional)
+ *   6 the action record, started (audit PutItem, conditional)
+ *   7 DescribeAutoScalingGroups ‖ DescribePolicies, right before the write (refuses if the target moved)
+ *   8 PutScalingPolicy
+ *   9 the record, applied (audit PutItem) ‖ DescribePolicies to verify
+ *  10 the record, verified (audit PutItem)
+ *  11 complete both idempotency keys (UpdateItem ‖ UpdateItem) ‖ the events (PutEvents)
+ * The minimum (ALARM_MINIMUM) counts what AWS and safety require: the 7 account calls in 5 round trips,
+ * and the 6 store writes safety needs (the two claims, each durable before the write; the action record
+ * before the write; the applied record, with the before-state undo needs, right after it; the two
+ * completions, so a redelivery gets the result instead of acting again). At best they add 2 round trips
+ * (the claims and the started record as one transaction; the completions after), 7 in all. trimtab makes
+ * 11: Powertools claims each key alone (rounds 1 and 5), the findings and the history (round 4) and the
+ * verified record (round 10) are the audit trail's.
  */
 import { readFileSync } from 'node:fs';
-import { createAudit } from '../audit/setup.ts';
+import { ensureSandboxAuditTables } from '../audit/sandbox-tables.ts';
+import { createAudit, settleAudit, type AuditSettings } from '../audit/setup.ts';
 import { MemoryActionStore } from '../audit/store.ts';
+import type { EngineDeps } from '../engine/run.ts';
 import type { LambdaDeps } from '../lambda/deps.ts';
 import { RunMetrics } from '../lambda/metrics.ts';
 import { runAlarmTrigger } from '../lambda/triggers.ts';
 import '../resources/index.ts'; // the resource modules: the policy schema is composed from their registries
-import { parsePolicies } from '../policy/load.ts';
+import { parsePolicies, type PolicySet } from '../policy/load.ts';
 import { seededSandbox } from '../sandbox/index.ts';
-import { memoryPersistence } from '../triggers/idempotency.ts';
+import type { Sandbox } from '../sandbox/sandbox.ts';
+import { dynamoDbPersistence, type IdempotencyPersistence } from '../triggers/idempotency.ts';
 import { BENCH_NOW, BENCH_REGION, benchDeps } from './account.ts';
 import { median, percentile, round } from './stats.ts';
 
@@ -51,55 +70,88 @@ export function alarmEvent(file = 'events/alarm-asg-low-cpu-metric-math.json') {
   return event;
 }
 
-function depsFor(latencyMs: number): LambdaDeps {
-  const sandbox = seededSandbox('small-company', { clock: () => BENCH_NOW, latencyMs });
-  const engine = benchDeps(sandbox);
+/** The stage's stores as serverless.yml makes them (names as `trimtab-<stage>-…`, lib/audit/setup.ts stageTables). */
+export const DEPLOYED_STORES: AuditSettings = { auditTable: 'trimtab-bench-audit', idempotencyTable: 'trimtab-bench-idempotency', eventBus: 'default', ttlAttribute: 'expiresAt', retentionDays: 30 };
+
+/**
+ * The alarm function's composition as deployed (lib/lambda/deps.ts lambdaDeps, lib/lambda/triggers.ts):
+ * the audit table, the idempotency table for both the alarm's key and the action's key, the event bus;
+ * begin/finish as lambdaDeps makes them. The tables are created in the sandbox's DynamoDB first.
+ */
+export function deployedAlarmDeps(sandbox: Sandbox, engine: EngineDeps, policies: PolicySet, region = BENCH_REGION): { deps: LambdaDeps; persistence: IdempotencyPersistence } {
+  ensureSandboxAuditTables(sandbox, engine.account, region, DEPLOYED_STORES);
   const metrics = new RunMetrics();
   const audit = createAudit({
     clients: engine.clients,
-    region: BENCH_REGION,
-    settings: { ttlAttribute: 'expiresAt', retentionDays: 30 },
+    region,
+    settings: DEPLOYED_STORES,
     fallbackStore: () => new MemoryActionStore(),
     counter: metrics,
     now: engine.now,
   });
-  return {
-    policies: parsePolicies(ALARM_POLICY, 'bench-alarm.yml'),
+  const persistence = dynamoDbPersistence(DEPLOYED_STORES.idempotencyTable!, engine.clients, region, audit.pending);
+  const deps: LambdaDeps = {
+    policies,
     engine: { ...engine, ...audit.trail.engineDeps(), idempotency: audit.idempotency },
     sandbox,
     audit,
     metrics,
-    begin: () => {},
-    finish: async () => void (await audit.trail.flush()),
+    begin: () => audit.pending.open(),
+    finish: () => settleAudit(audit),
     flush: () => {},
   };
+  return { deps, persistence };
 }
+
+/** The account calls and store writes the alarm → fix path cannot do without, and the round trips they need (see above). */
+/** The round trips trimtab makes (the sequence above). */
+export const ALARM_ROUND_TRIPS = 11;
+
+export const ALARM_MINIMUM = { accountCalls: 7, accountRoundTrips: 5, safetyStoreWrites: 6, roundTrips: 7 };
 
 export interface EndToEndResult {
   latencyMs: number;
   runs: number;
   medianMs: number;
   p95Ms: number;
-  /** Calls of one run, by operation. */
+  /** Calls of one run, by operation (account calls and the stores' calls). */
   calls: Record<string, number>;
+  /**
+   * Median CPU time of this process per run (user + system, the sandbox's DynamoDB included): with
+   * `ALARM_ROUND_TRIPS × latencyMs` it bounds what a run costs on an idle machine, whatever the load.
+   */
+  cpuMedianMs: number;
+  /** The sequential round trips of one run (test/unit/triggers/alarm-calls.test.ts holds them). */
+  roundTrips: number;
+  /** What the path cannot do without (ALARM_MINIMUM). */
+  minimum: typeof ALARM_MINIMUM;
   applied: string;
 }
 
 export async function endToEnd(latencyMs: number, runs: number): Promise<EndToEndResult> {
   const times: number[] = [];
+  const cpu: number[] = [];
   let calls: Record<string, number> = {};
   let applied = '';
   // Run 0 is the warm-up, untimed.
   for (let i = 0; i <= runs; i++) {
-    const deps = depsFor(latencyMs);
+    const sandbox = seededSandbox('small-company', { clock: () => BENCH_NOW, latencyMs });
+    const { deps, persistence } = deployedAlarmDeps(sandbox, benchDeps(sandbox), parsePolicies(ALARM_POLICY, 'bench-alarm.yml'));
     const event = alarmEvent();
     const start = performance.now();
-    const result = await runAlarmTrigger(event, undefined, deps, memoryPersistence());
-    if (i > 0) times.push(performance.now() - start);
+    const cpuStart = process.cpuUsage();
+    const result = await runAlarmTrigger(event, undefined, deps, persistence);
+    if (i > 0) {
+      times.push(performance.now() - start);
+      const used = process.cpuUsage(cpuStart);
+      cpu.push((used.user + used.system) / 1000);
+    }
     const action = result.outcomes.flatMap((o) => o.actions).find((a) => a.status === 'verified');
     if (!action) throw new Error(`the alarm did not lead to a verified fix: ${result.status} ${result.reason ?? ''}`);
     calls = deps.sandbox!.callsByOperation();
     applied = `${action.action} on ${action.resourceId}: ${result.reason ?? action.status}`;
+    // The sandbox's DynamoDB (the audit and idempotency tables) is a local server per sandbox: stop it, untimed.
+    await sandbox.close();
   }
-  return { latencyMs, runs, medianMs: round(median(times), 1), p95Ms: round(percentile(times, 95), 1), calls, applied };
+  return { latencyMs, runs, medianMs: round(median(times), 1), p95Ms: round(percentile(times, 95), 1), cpuMedianMs: round(median(cpu), 1), roundTrips: ALARM_ROUND_TRIPS, calls, minimum: ALARM_MINIMUM, applied };
 }

@@ -102,8 +102,24 @@ export function fitTargets(scan: ScanResult[]): TargetCheck[] {
   });
 }
 
-/** Issue 18's call targets: S3 calls per bucket, the alarm path's calls and its p95 at 20 ms a call. */
-export const CALL_TARGETS = { s3CallsPerBucket: 2, alarmPathCalls: 7, alarmPathP95Ms: 200, alarmPathLatencyMs: 20 } as const;
+/**
+ * Issue 18's call targets: S3 calls per bucket, the alarm path's account calls; issue 30's p95 of the
+ * alarm path with the deployed stores (audit and idempotency tables, event bus) at 20 ms a call.
+ */
+export const CALL_TARGETS = { s3CallsPerBucket: 2, alarmPathCalls: 7, alarmPathP95Ms: 300, alarmPathLatencyMs: 20 } as const;
+
+/** trimtab's own stores on the alarm path (an Auto Scaling group: no DynamoDB or EventBridge call is the account's). */
+const STORE_SERVICES = new Set(['dynamodb', 'eventbridge']);
+/** The alarm path's calls: to the account, and to trimtab's own stores. */
+export function alarmCalls(calls: Record<string, number>): { account: number; stores: number } {
+  let account = 0;
+  let stores = 0;
+  for (const [op, n] of Object.entries(calls)) {
+    if (STORE_SERVICES.has(op.split(':')[0])) stores += n;
+    else account += n;
+  }
+  return { account, stores };
+}
 
 function checkCallTargets(r: Omit<BenchResults, 'targets'>): TargetCheck[] {
   const out: TargetCheck[] = [];
@@ -111,7 +127,7 @@ function checkCallTargets(r: Omit<BenchResults, 'targets'>): TargetCheck[] {
     out.push(atMost(`S3 calls per bucket ≤ ${CALL_TARGETS.s3CallsPerBucket} (shipped policies): ${s.id}`, Math.round((s.vsMinimum.actual / s.resources) * 1000) / 1000, CALL_TARGETS.s3CallsPerBucket, 'calls'));
   }
   for (const e of r.endToEnd) {
-    out.push(atMost(`alarm → fix calls ≤ ${CALL_TARGETS.alarmPathCalls} (latency ${e.latencyMs} ms)`, Object.values(e.calls).reduce((a, b) => a + b, 0), CALL_TARGETS.alarmPathCalls, 'calls'));
+    out.push(atMost(`alarm → fix account calls ≤ ${CALL_TARGETS.alarmPathCalls} (latency ${e.latencyMs} ms)`, alarmCalls(e.calls).account, CALL_TARGETS.alarmPathCalls, 'calls'));
     if (e.latencyMs === CALL_TARGETS.alarmPathLatencyMs) out.push(atMost(`alarm → fix p95 < ${CALL_TARGETS.alarmPathP95Ms} ms at ${e.latencyMs} ms a call`, e.p95Ms, CALL_TARGETS.alarmPathP95Ms, 'ms'));
   }
   return out;
@@ -197,7 +213,9 @@ export function render(r: BenchResults): string {
   }
   if (r.endToEnd.length) {
     parts.push('\n## End to end: alarm event → raise-target applied and verified\n');
-    parts.push(table(['latency ms/call', 'runs', 'median ms', 'p95 ms', 'calls'], r.endToEnd.map((e) => [e.latencyMs, e.runs, e.medianMs, e.p95Ms, Object.values(e.calls).reduce((a, b) => a + b, 0)])));
+    parts.push(table(['latency ms/call', 'runs', 'median ms', 'p95 ms', 'account calls', 'store calls'], r.endToEnd.map((e) => [e.latencyMs, e.runs, e.medianMs, e.p95Ms, alarmCalls(e.calls).account, alarmCalls(e.calls).stores])));
+    const m = r.endToEnd[0].minimum;
+    if (m) parts.push(`\nWith the deployed stores (audit table, idempotency table, event bus). Minimum: ${m.accountCalls} account calls in ${m.accountRoundTrips} round trips, plus ${m.safetyStoreWrites} store writes safety needs (two claims, the record before and after the write, two completions), ${m.roundTrips} round trips at best; trimtab makes 11 (lib/bench/e2e.ts).`);
     parts.push(`\nApplied: ${r.endToEnd[0].applied}`);
   }
   if (r.runningCost && r.sweep) {

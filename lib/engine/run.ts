@@ -329,6 +329,17 @@ export async function runPolicies(options: RunOptions, deps: EngineDeps): Promis
       }
     }
   }
+  // The action history the cooldown check reads (one Query per acting policy), read while the findings are
+  // recorded: both are done before anything is acted on. Not with a confirmation prompt (a person may take
+  // minutes: the history is read after the answer).
+  const histories = new Map<string, Promise<Map<string, ActionRecord>>>();
+  if (!streaming && !options.confirm) {
+    for (const id of new Set(all.filter((f) => actsOn(f) && effectiveMode(policyById.get(f.policy)!, options) === 'auto').map((f) => f.policy))) {
+      const history = lastActions(deps.store, id);
+      history.catch(() => {}); // awaited in applyAll; a failure there is the policy's, as before
+      histories.set(id, history);
+    }
+  }
   if (!streaming) await settle(all);
 
   const actions: ActionRecord[] = [];
@@ -346,7 +357,7 @@ export async function runPolicies(options: RunOptions, deps: EngineDeps): Promis
     } else if (!confirmed) {
       for (const f of mine) skip(f, 'not confirmed: nothing was changed');
     } else {
-      actions.push(...(await applyAll(policy, mine, options, deps, acted)));
+      actions.push(...(await applyAll(policy, mine, options, deps, acted, histories.get(policy.id))));
     }
   }
   for (const f of retained) await final(f);
@@ -652,8 +663,15 @@ async function lastActions(store: ActionStore, policy: string): Promise<Map<stri
   return latest;
 }
 
-async function applyAll(policy: Policy, findings: FindingResult[], options: RunOptions, deps: EngineDeps, actedBySweep = new Map<string, number>()): Promise<ActionRecord[]> {
-  const latest = await lastActions(deps.store, policy.id);
+async function applyAll(
+  policy: Policy,
+  findings: FindingResult[],
+  options: RunOptions,
+  deps: EngineDeps,
+  actedBySweep = new Map<string, number>(),
+  history?: Promise<Map<string, ActionRecord>>,
+): Promise<ActionRecord[]> {
+  const latest = await (history ?? lastActions(deps.store, policy.id));
   // A remediator may require a longer cooldown than the policy's (tuning must not ratchet).
   const { type: actionType, ...actionOptions } = policy.action ?? { type: '' };
   const floor = actionType ? (remediators(policy.resource).get(actionType).minCooldownHours?.(actionOptions) ?? 0) : 0;
@@ -867,8 +885,12 @@ async function applyUnguarded(policy: Policy, finding: FindingResult, actor: str
     }
     if (applied.before !== undefined) record.before = applied.before;
     record.after = applied.after;
-    await transition(record, 'applied', deps, applied.detail, finding);
-    const verification = await remediator.verify(ctx, finding.plan as never, applied);
+    // The verification read does not wait for the 'applied' record: both are sent at once and both are
+    // awaited; a failure to record 'applied' still fails the action (the read's answer is then unused).
+    const [recorded, verified] = await Promise.allSettled([transition(record, 'applied', deps, applied.detail, finding), remediator.verify(ctx, finding.plan as never, applied)]);
+    if (recorded.status === 'rejected') throw recorded.reason;
+    if (verified.status === 'rejected') throw verified.reason;
+    const verification = verified.value;
     record.verification = verification;
     if (!verification.ok && verification.pending) {
       // The change is in place but not visible yet: stay 'applied' (undoable, counted), not 'failed'.

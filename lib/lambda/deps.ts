@@ -10,7 +10,7 @@
  * are flushed there).
  */
 import type { Context } from 'aws-lambda';
-import { createAudit, auditSettingsFromEnv, type Audit } from '../audit/setup.ts';
+import { createAudit, auditSettingsFromEnv, settleAudit, type Audit } from '../audit/setup.ts';
 import { JsonlActionStore } from '../audit/store.ts';
 import type { ApprovalRequester, EngineDeps, FindingResult } from '../engine/run.ts';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -100,11 +100,16 @@ export async function lambdaDeps(overrides: Partial<LambdaDeps> = {}, context?: 
     sandbox,
     audit,
     metrics,
-    begin: (context) => audit.idempotency.registerLambdaContext(context),
+    begin: (context) => {
+      audit.idempotency.registerLambdaContext(context);
+      audit.pending.open();
+    },
     async finish() {
       try {
-        const report = await audit.trail.flush();
-        if (report.failed.length) logger.error('events not published', { failed: report.failed.length, first: report.failed[0] });
+        // The events and the idempotency completions sent during the invocation (lib/audit/pending.ts), at once.
+        await settleAudit(audit, (report) => {
+          if (report.failed.length) logger.error('events not published', { failed: report.failed.length, first: report.failed[0] });
+        });
       } finally {
         metrics.publish();
         flush();

@@ -10,7 +10,7 @@ import { lambdaDeps, remainingMs, type LambdaDeps } from './deps.ts';
 import { logger, metrics, MetricUnit } from './powertools.ts';
 
 
-export function triggerDeps(context: Context | undefined, deps: LambdaDeps, persistence: IdempotencyPersistence = defaultPersistence(deps.engine.clients)): TriggerDeps {
+export function triggerDeps(context: Context | undefined, deps: LambdaDeps, persistence: IdempotencyPersistence = defaultPersistence(deps.engine.clients, deps.audit.pending)): TriggerDeps {
   return {
     policies: deps.policies.policies,
     engine: { ...deps.engine, remainingMs: remainingMs(context) },

@@ -12,6 +12,7 @@ import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dyn
 import type { BasePersistenceLayer, IdempotencyRecord } from '@aws-lambda-powertools/idempotency/persistence';
 import type { AwsClients } from '../aws/clients.ts';
 import { MemoryPersistenceLayer } from '../audit/idempotency.ts';
+import { DeferredCompletionLayer, type PendingWrites } from '../audit/pending.ts';
 
 /** Records by idempotency key: what a DynamoDB table holds, for local runs and tests. */
 export type MemoryIdempotencyStore = Map<string, IdempotencyRecord>;
@@ -36,14 +37,19 @@ export function memoryPersistence(store: MemoryIdempotencyStore = new Map()): Id
   };
 }
 
-/** Records in DynamoDB, written through the one client factory (trimtab's own table: writable). */
-export function dynamoDbPersistence(tableName: string, clients: AwsClients, region = process.env.AWS_REGION ?? 'us-east-1'): IdempotencyPersistence {
+/**
+ * Records in DynamoDB, written through the one client factory (trimtab's own table: writable). With
+ * `pending` (the audit's, lib/audit/pending.ts), completions are sent without waiting and awaited at the
+ * end of the invocation; claims are always awaited.
+ */
+export function dynamoDbPersistence(tableName: string, clients: AwsClients, region = process.env.AWS_REGION ?? 'us-east-1', pending?: PendingWrites): IdempotencyPersistence {
   const layers = new Map<number, BasePersistenceLayer>();
   const client = clients.withWrites(true).get(DynamoDBClient, region);
   return {
     forExpiry(seconds) {
       let layer = layers.get(seconds);
-      if (!layer) layers.set(seconds, (layer = new DynamoDBPersistenceLayer({ tableName, awsSdkV3Client: client })));
+      const options = { tableName, awsSdkV3Client: client };
+      if (!layer) layers.set(seconds, (layer = pending ? new DeferredCompletionLayer(options, pending) : new DynamoDBPersistenceLayer(options)));
       return layer;
     },
     describe: () => `dynamodb:${tableName}`,
@@ -53,11 +59,11 @@ export function dynamoDbPersistence(tableName: string, clients: AwsClients, regi
 let shared: IdempotencyPersistence | undefined;
 
 /** DynamoDB when the table is configured and not in the sandbox; memory otherwise (per process). */
-export function defaultPersistence(clients: AwsClients): IdempotencyPersistence {
+export function defaultPersistence(clients: AwsClients, pending?: PendingWrites): IdempotencyPersistence {
   if (!shared) {
     const table = process.env.TRIMTAB_IDEMPOTENCY_TABLE;
     const sandboxed = process.env.TRIMTAB_SANDBOX === '1' || process.env.TRIMTAB_SANDBOX === 'true';
-    shared = table && !sandboxed ? dynamoDbPersistence(table, clients) : memoryPersistence();
+    shared = table && !sandboxed ? dynamoDbPersistence(table, clients, undefined, pending) : memoryPersistence();
   }
   return shared;
 }

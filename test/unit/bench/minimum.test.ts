@@ -99,14 +99,14 @@ describe('transitionsPerExecution', () => {
   });
 });
 
-describe('the call targets of issue 18', () => {
-  it('judges S3 calls per bucket, the alarm path’s calls and its p95 at 20 ms a call', () => {
-    // Prepare: an s3-5k scan at 2.066 calls a bucket, and the alarm path at 0 and 20 ms a call.
+describe('the call targets of issues 18 and 30', () => {
+  it('judges S3 calls per bucket, the alarm path’s account calls (not its store calls) and its p95 at 20 ms a call', () => {
+    // Prepare: an s3-5k scan at 2.066 calls a bucket, and the alarm path at 0 and 20 ms a call with the deployed stores' 10 calls.
     const results = {
       scan: [{ id: 's3-5k', resource: 's3-bucket', resources: 5000, vsMinimum: { actual: 10_330, minimum: 10_321, ratio: 1.001, byOperation: {} } }],
       endToEnd: [
-        { latencyMs: 0, runs: 5, medianMs: 20, p95Ms: 30, calls: { 'autoscaling:DescribePolicies': 3, 'autoscaling:DescribeAutoScalingGroups': 2, 'autoscaling:PutScalingPolicy': 1, 'cloudwatch:GetMetricData': 1 }, applied: '' },
-        { latencyMs: 20, runs: 5, medianMs: 130, p95Ms: 150, calls: { 'autoscaling:DescribePolicies': 3, 'autoscaling:DescribeAutoScalingGroups': 2, 'autoscaling:PutScalingPolicy': 1, 'cloudwatch:GetMetricData': 1 }, applied: '' },
+        { latencyMs: 0, runs: 5, medianMs: 20, p95Ms: 30, calls: { 'autoscaling:DescribePolicies': 3, 'autoscaling:DescribeAutoScalingGroups': 2, 'autoscaling:PutScalingPolicy': 1, 'cloudwatch:GetMetricData': 1, 'dynamodb:PutItem': 5, 'dynamodb:UpdateItem': 2, 'dynamodb:BatchWriteItem': 1, 'dynamodb:Query': 1, 'eventbridge:PutEvents': 1 }, applied: '' },
+        { latencyMs: 20, runs: 5, medianMs: 250, p95Ms: 310, calls: { 'autoscaling:DescribePolicies': 3, 'autoscaling:DescribeAutoScalingGroups': 2, 'autoscaling:PutScalingPolicy': 1, 'cloudwatch:GetMetricData': 1, 'dynamodb:PutItem': 5, 'dynamodb:UpdateItem': 2, 'dynamodb:BatchWriteItem': 1, 'dynamodb:Query': 1, 'eventbridge:PutEvents': 1 }, applied: '' },
       ],
     } as unknown as Parameters<typeof checkTargets>[0];
 
@@ -116,9 +116,9 @@ describe('the call targets of issue 18', () => {
     // Assess
     expect(checks.map((c) => [c.target, c.met, c.note])).toEqual([
       ['S3 calls per bucket ≤ 2 (shipped policies): s3-5k', false, 'MISSED by 0.07 calls (3.3 % over 2 calls)'],
-      ['alarm → fix calls ≤ 7 (latency 0 ms)', true, 'met: 7 calls ≤ 7 calls'],
-      ['alarm → fix calls ≤ 7 (latency 20 ms)', true, 'met: 7 calls ≤ 7 calls'],
-      ['alarm → fix p95 < 200 ms at 20 ms a call', true, 'met: 150 ms ≤ 200 ms'],
+      ['alarm → fix account calls ≤ 7 (latency 0 ms)', true, 'met: 7 calls ≤ 7 calls'],
+      ['alarm → fix account calls ≤ 7 (latency 20 ms)', true, 'met: 7 calls ≤ 7 calls'],
+      ['alarm → fix p95 < 300 ms at 20 ms a call', false, 'MISSED by 10 ms (3.3 % over 300 ms)'],
     ]);
   });
 });

@@ -1,23 +1,43 @@
 /**
- * The alarm → fix path's API calls for one Auto Scaling group: read once to detect and plan,
- * re-read once right before the write, write, re-read once to verify. The re-read before the
- * write still refuses when the policy changed after detection.
+ * The alarm → fix path for one Auto Scaling group, with the stores the deployed alarm function has
+ * (lib/bench/e2e.ts deployedAlarmDeps: the audit table, the idempotency table for the alarm's key
+ * and the action's key, the event bus): read once to detect and plan, re-read once right before
+ * the write, write, re-read once to verify; both keys claimed before the write, the action
+ * recorded before and after it. The re-read before the write still refuses when the policy
+ * changed after detection.
  */
-import { describe, expect, it } from 'vitest';
-import { ALARM_POLICY, alarmEvent, GROUP } from '../../../lib/bench/e2e.ts';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ALARM_POLICY, alarmEvent, DEPLOYED_STORES, deployedAlarmDeps, GROUP } from '../../../lib/bench/e2e.ts';
 import { runAlarmTrigger } from '../../../lib/lambda/triggers.ts';
 import { parsePolicies } from '../../../lib/policy/load.ts';
 import { autoscalingState } from '../../../lib/sandbox/services/autoscaling.ts';
 import { SANDBOX_ACCOUNT, type Sandbox } from '../../../lib/sandbox/sandbox.ts';
-import { memoryPersistence } from '../../../lib/triggers/idempotency.ts';
-import { lambdaDepsFor, SETTLED_TIMING, testEnv } from '../../helpers.ts';
+import { SETTLED_TIMING, testEnv } from '../../helpers.ts';
 
 const NOW = new Date('2026-11-01T00:00:00Z');
+const opened: Sandbox[] = [];
+// The sandbox's DynamoDB is a local server per sandbox: stop it after each test.
+afterEach(async () => {
+  await Promise.all(opened.splice(0).map((s) => s.close()));
+});
 
 type Seen = { service: string; operation: string; input: any; count: number };
 
-/** The small-company account, every call it answers recorded in order; `onCall` may change the account before a call is answered. */
-function account(onCall: (call: Seen, sandbox: Sandbox) => void = () => {}) {
+/** A call as the sequence names it: the account's calls by operation, the stores' by what they write. */
+function label(call: Seen): string {
+  const op = `${call.service}:${call.operation}`;
+  if (call.service !== 'dynamodb') return op;
+  const name = call.input.TableName ?? Object.keys(call.input.RequestItems ?? {})[0];
+  const table = name === DEPLOYED_STORES.auditTable ? 'audit' : name === DEPLOYED_STORES.idempotencyTable ? 'idempotency' : name;
+  const key = (call.input.Item?.id?.S ?? call.input.Key?.id?.S ?? '') as string;
+  if (table === 'idempotency' && call.operation === 'PutItem') return `idempotency:claim ${key.split('#')[0]}`;
+  if (table === 'idempotency' && call.operation === 'UpdateItem') return `idempotency:complete ${key.split('#')[0]}`;
+  if (table === 'audit' && call.operation === 'PutItem') return `audit:PutItem ${call.input.Item.status.S}`;
+  return `${table}:${call.operation}`;
+}
+
+/** The small-company account with the deployed stores, every call it answers recorded in order; `onCall` may change the account or fail the call. */
+function account(onCall: (call: Seen, sandbox: Sandbox) => Error | void = () => {}) {
   const calls: string[] = [];
   let sandbox!: Sandbox;
   const env = testEnv('small-company', {
@@ -25,49 +45,96 @@ function account(onCall: (call: Seen, sandbox: Sandbox) => void = () => {}) {
     timing: SETTLED_TIMING,
     faults: {
       failWhen: (call) => {
-        calls.push(`${call.service}:${call.operation}`);
-        onCall(call, sandbox);
-        return undefined;
+        calls.push(label(call));
+        return onCall(call, sandbox) ?? undefined;
       },
     },
   });
   sandbox = env.sandbox;
-  const deps = lambdaDepsFor(env, parsePolicies(ALARM_POLICY, 'alarm.yml'));
-  return { env, deps, calls };
+  opened.push(sandbox);
+  const { deps, persistence } = deployedAlarmDeps(env.sandbox, env.deps, parsePolicies(ALARM_POLICY, 'alarm.yml'), 'us-east-1');
+  const invoke = () => {
+    deps.begin(undefined);
+    return runAlarmTrigger(alarmEvent(), undefined, deps, persistence);
+  };
+  return { env, deps, calls, invoke };
 }
+
+/** The calls cut into the round trips given by their sizes; calls sent at once are sorted (either may arrive first). */
+const roundTrips = (calls: string[], sizes: number[]) => {
+  let at = 0;
+  return sizes.map((n) => calls.slice(at, (at += n)).sort());
+};
 
 const targetOf = (sandbox: Sandbox) =>
   autoscalingState(sandbox, sandbox.account(SANDBOX_ACCOUNT), 'us-east-1').policies.find((p) => p.AutoScalingGroupName === GROUP)!.TargetTrackingConfiguration.TargetValue;
 
-describe('the alarm → fix path for one Auto Scaling group', () => {
-  it('makes 7 calls: detect (group, policies and metrics), re-read right before the write, the write, one read to verify', async () => {
+describe('the alarm → fix path for one Auto Scaling group, with the deployed stores', () => {
+  it('makes 17 calls in 11 round trips: both keys claimed and the action recorded before the write, the rest after it', async () => {
     // Prepare
-    const { env, deps, calls } = account();
+    const { env, calls, invoke } = account();
 
     // Act
-    const result = await runAlarmTrigger(alarmEvent(), undefined, deps, memoryPersistence());
+    const result = await invoke();
 
     // Assess
     expect(result.outcomes[0].actions).toEqual([expect.objectContaining({ resourceId: GROUP, action: 'raise-target', status: 'verified' })]);
     expect(targetOf(env.sandbox)).toBe(40);
-    // Detection: the group, then its policies and its metrics at once (either may be answered first).
-    expect(calls[0]).toBe('autoscaling:DescribeAutoScalingGroups');
-    expect(calls.slice(1, 3).sort()).toEqual(['autoscaling:DescribePolicies', 'cloudwatch:GetMetricData']);
-    // Right before the write: the group and the policy at once.
-    expect(calls.slice(3, 5).sort()).toEqual(['autoscaling:DescribeAutoScalingGroups', 'autoscaling:DescribePolicies']);
-    expect(calls.slice(5)).toEqual(['autoscaling:PutScalingPolicy', 'autoscaling:DescribePolicies']);
-    expect(env.sandbox.callCount()).toBe(7);
+    expect(calls).toHaveLength(17);
+    expect(roundTrips(calls, [1, 1, 2, 2, 1, 1, 2, 1, 2, 1, 3])).toEqual([
+      ['idempotency:claim trimtab-alarm'],
+      ['autoscaling:DescribeAutoScalingGroups'],
+      ['autoscaling:DescribePolicies', 'cloudwatch:GetMetricData'],
+      ['audit:BatchWriteItem', 'audit:Query'],
+      ['idempotency:claim trimtab-action'],
+      ['audit:PutItem planned'],
+      ['autoscaling:DescribeAutoScalingGroups', 'autoscaling:DescribePolicies'],
+      ['autoscaling:PutScalingPolicy'],
+      ['audit:PutItem applied', 'autoscaling:DescribePolicies'],
+      ['audit:PutItem verified'],
+      ['eventbridge:PutEvents', 'idempotency:complete trimtab-action', 'idempotency:complete trimtab-alarm'],
+    ]);
+  });
+
+  it('stores both keys as completed by the end of the invocation: a second delivery of the alarm acts no more', async () => {
+    // Prepare
+    const { env, calls, invoke } = account();
+    await invoke();
+    calls.length = 0;
+
+    // Act
+    const again = await invoke();
+
+    // Assess: the alarm's key answers (cooldown), nothing is read or written in the account.
+    expect(again.outcomes[0]).toEqual(expect.objectContaining({ status: 'skipped', actions: [] }));
+    expect(again.outcomes[0].reason).toMatch(/^alarm storm: 'acme-api-low-cpu' already triggered asg-raise-low-targets-on-alarm on acme-api at /);
+    expect(env.sandbox.successfulWrites('autoscaling:PutScalingPolicy')).toHaveLength(1);
+    expect(calls).toEqual(['idempotency:claim trimtab-alarm']);
+  });
+
+  it('fails the invocation, naming the key, when a completion sent after the fix could not be written', async () => {
+    // Prepare: the action key's completion is refused.
+    const { env, invoke } = account((call) => {
+      if (call.operation === 'UpdateItem' && String(call.input.Key?.id?.S).startsWith('trimtab-action#')) return Object.assign(new Error('not authorized to perform: dynamodb:UpdateItem'), { name: 'AccessDeniedException' });
+    });
+
+    // Act
+    const outcome = invoke();
+
+    // Assess: the fix was made once; the failure is not swallowed.
+    await expect(outcome).rejects.toThrow(/^1 deferred write\(s\) failed; the first: completing idempotency record trimtab-action#/);
+    expect(env.sandbox.successfulWrites('autoscaling:PutScalingPolicy')).toHaveLength(1);
   });
 
   it('records the before-state read right before the write and the after-state as written', async () => {
     // Prepare
-    const { env, deps } = account();
+    const { deps, invoke } = account();
 
     // Act
-    await runAlarmTrigger(alarmEvent(), undefined, deps, memoryPersistence());
+    await invoke();
 
     // Assess
-    const [record] = await env.store.list();
+    const [record] = await deps.audit.store.list();
     expect(record.status).toBe('verified');
     const before = record.before as { group: { minSize: number }; policies: { TargetTrackingConfiguration: { TargetValue: number } }[] };
     const after = record.after as typeof before;
@@ -79,21 +146,21 @@ describe('the alarm → fix path for one Auto Scaling group', () => {
 
   it('refuses to write when the target changed between detection and the write, and says so', async () => {
     // Prepare: someone sets the target to 35 % after trimtab read it at 30 %, just before the re-read.
-    const { env, deps, calls } = account((call, sandbox) => {
+    const { env, deps, calls, invoke } = account((call, sandbox) => {
       if (call.operation === 'DescribePolicies' && call.count === 2) {
         autoscalingState(sandbox, sandbox.account(SANDBOX_ACCOUNT), 'us-east-1').policies.find((p) => p.AutoScalingGroupName === GROUP)!.TargetTrackingConfiguration.TargetValue = 35;
       }
     });
 
     // Act
-    const result = await runAlarmTrigger(alarmEvent(), undefined, deps, memoryPersistence());
+    const result = await invoke();
 
     // Assess: nothing written, the person's 35 % stands, and the reason names both values.
     expect(calls).not.toContain('autoscaling:PutScalingPolicy');
-    expect(env.sandbox.successfulWrites()).toEqual([]);
+    expect(env.sandbox.successfulWrites().filter((w) => w.service !== 'dynamodb' && w.service !== 'eventbridge')).toEqual([]);
     expect(targetOf(env.sandbox)).toBe(35);
     expect(result.outcomes[0].actions).toEqual([expect.objectContaining({ resourceId: GROUP, status: 'failed' })]);
-    const [record] = await env.store.list();
+    const [record] = await deps.audit.store.list();
     expect(record.error?.message).toBe("'cpu-target-tracking' on acme-api has target 35% now, not 30% as when detected; nothing was changed.");
   });
 });

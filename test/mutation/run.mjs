@@ -1,0 +1,91 @@
+#!/usr/bin/env node
+/**
+ * Mutation testing, one target file at a time (docs/testing.md "Mutation testing"):
+ *   npm run test:mutation                         every target below, in order
+ *   npm run test:mutation -- lib/engine/scope.ts  one target (or several)
+ *   npm run test:mutation -- --force lib/x.ts     options starting with -- go to stryker; --force after
+ *                                                 editing tests (see below)
+ * Incremental mode and edited tests: the vitest runner reports no test locations, so Stryker cannot see
+ * that a test's body changed and reuses the old result of every mutant; after editing the tests of a
+ * target, rerun it with --force.
+ * Each target runs `stryker run --mutate <file>` (stryker.config.json: vitest runner, perTest
+ * coverage, concurrency 1) with its own incremental file, so a rerun re-tests only the mutants
+ * whose code or covering tests changed, and with the test files that cover it (STRYKER_TESTS,
+ * vitest.stryker.config.ts): a narrower dry run than the whole suite on a shared machine.
+ * Each target's JSON report is kept in reports/mutation/files/, and all kept ones are merged
+ * into reports/mutation/mutation.json; the per-file scores are printed at the end.
+ */
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const resources = (type) => [`test/unit/resources/${type}/**/*.test.ts`, `test/integration/${type}*.test.ts`, 'test/integration/apply-time-rechecks.test.ts'];
+const approval = ['test/unit/approval/**/*.test.ts', 'test/security/approval-attacks.test.ts'];
+
+/** The safety-critical files (issue 30) and the tests each is measured against; `setup: false` for pure modules (no test/setup.ts). */
+export const TARGETS = [
+  { file: 'lib/approval/links.ts', tests: ['test/unit/approval/links.test.ts'], setup: false },
+  { file: 'lib/engine/scope.ts', tests: ['test/unit/engine/scope.test.ts', 'test/unit/engine/scope-before-enrich.test.ts'], setup: false },
+  { file: 'lib/aws/clients.ts', tests: ['test/unit/aws/**/*.test.ts'] },
+  { file: 'lib/resources/dynamodb-table/remediators.ts', tests: resources('dynamodb-table') },
+  { file: 'lib/resources/ebs-snapshot/remediators.ts', tests: resources('ebs-snapshot') },
+  { file: 'lib/resources/rds-instance/remediators.ts', tests: resources('rds-instance') },
+  { file: 'lib/resources/ebs-volume/remediators.ts', tests: resources('ebs-volume') },
+  { file: 'lib/resources/elastic-ip/remediators.ts', tests: resources('elastic-ip') },
+  { file: 'lib/resources/asg/rightsize.ts', tests: [...resources('asg'), 'test/integration/asg-rightsize-launch-template.test.ts'] },
+  { file: 'lib/resources/s3-bucket/remediators.ts', tests: resources('s3-bucket') },
+  { file: 'lib/engine/run.ts', tests: ['test/unit/engine/**/*.test.ts', 'test/security/blast-radius.test.ts'] },
+  { file: 'lib/approval/workflow.ts', tests: approval },
+  { file: 'lib/approval/page.ts', tests: approval },
+  { file: 'lib/resources/asg/remediators.ts', tests: resources('asg') },
+  { file: 'lib/resources/ec2-instance/remediators.ts', tests: resources('ec2-instance') },
+  { file: 'lib/resources/lambda-function/remediators.ts', tests: resources('lambda-function') },
+  { file: 'lib/resources/log-group/remediators.ts', tests: resources('log-group') },
+];
+
+const slug = (file) => file.replace(/^lib\//, '').replace(/\.ts$/, '').replace(/[/.]/g, '-');
+const REPORTS = 'reports/mutation';
+const FILES = join(REPORTS, 'files');
+
+function runOne(target) {
+  const env = { ...process.env, STRYKER_TESTS: target.tests.join(','), ...(target.setup === false ? { STRYKER_SETUP: 'none' } : {}) };
+  const args = ['stryker', 'run', ...options, '--mutate', target.file, '--incrementalFile', join(REPORTS, 'incremental', `${slug(target.file)}.json`)];
+  console.log(`\n== ${target.file}\n   STRYKER_TESTS='${env.STRYKER_TESTS}'${target.setup === false ? ' STRYKER_SETUP=none' : ''} npx ${args.join(' ')}`);
+  const result = spawnSync('npx', args, { env, stdio: 'inherit' });
+  if (result.status !== 0) throw new Error(`stryker failed on ${target.file} (exit ${result.status})`);
+  mkdirSync(FILES, { recursive: true });
+  copyFileSync(join(REPORTS, 'mutation.json'), join(FILES, `${slug(target.file)}.json`));
+}
+
+/** mutation-testing-report-schema: killed + timeout over all valid mutants (what Stryker calls the total score). */
+function score(mutants) {
+  const valid = mutants.filter((m) => !['CompileError', 'RuntimeError', 'Ignored'].includes(m.status));
+  const detected = valid.filter((m) => m.status === 'Killed' || m.status === 'Timeout').length;
+  return { detected, valid: valid.length, survived: valid.filter((m) => m.status === 'Survived').length, noCoverage: valid.filter((m) => m.status === 'NoCoverage').length, score: valid.length ? (100 * detected) / valid.length : 100 };
+}
+
+function merge() {
+  if (!existsSync(FILES)) return;
+  let merged;
+  for (const name of readdirSync(FILES).filter((n) => n.endsWith('.json')).sort()) {
+    const report = JSON.parse(readFileSync(join(FILES, name), 'utf8'));
+    merged ??= { ...report, files: {} };
+    Object.assign(merged.files, report.files);
+  }
+  if (!merged) return;
+  writeFileSync(join(REPORTS, 'mutation.json'), JSON.stringify(merged));
+  console.log('\nfile | score | killed+timeout / valid | survived | no coverage');
+  for (const [file, { mutants }] of Object.entries(merged.files).sort()) {
+    const s = score(mutants);
+    console.log(`${file} | ${s.score.toFixed(2)} % | ${s.detected} / ${s.valid} | ${s.survived} | ${s.noCoverage}`);
+  }
+}
+
+const options = process.argv.slice(2).filter((a) => a.startsWith('--'));
+const wanted = process.argv.slice(2).filter((a) => !a.startsWith('--'));
+const targets = wanted.length ? wanted.map((file) => TARGETS.find((t) => t.file === file) ?? { file, tests: ['test/unit/**/*.test.ts', 'test/integration/**/*.test.ts', 'test/security/**/*.test.ts'] }) : TARGETS;
+try {
+  for (const target of targets) runOne(target);
+} finally {
+  merge();
+}
