@@ -1,9 +1,10 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { END, headlineLines, START } from '../../lib/cli/demo-sample.ts';
 import { runTrimtab } from '../cli-helpers.ts';
 
 /**
@@ -86,5 +87,24 @@ describe('history and scan, piped', () => {
     expect(over(scan.stdout, 80)).toEqual([]);
     expect(scan.stdout).toMatch(/^Total estimated saving: \$[\d,]+\.\d\d\/month$/m);
     expect(scan.stdout).toMatch(/^\d+ findings · est\. \$[\d,]+\.\d\d\/month ·/m);
+  });
+});
+
+describe('docs/demo.md', () => {
+  it("shows the demo's headings, module rows and summary counts and totals as the demo prints them now (regenerate with npm run docs:demo)", () => {
+    // Prepare
+    const doc = readFileSync('docs/demo.md', 'utf8');
+    const sample = doc.slice(doc.indexOf(START), doc.indexOf(END));
+
+    // Act
+    const now = headlineLines(demo80);
+    const documented = headlineLines(sample.replace(/^```$/gm, ''));
+
+    // Assess
+    expect(now.length).toBeGreaterThan(15);
+    expect(documented).toEqual(now);
+    // The prose quotes the protected count too
+    const protectedNow = /; (\d+) protected\s+\(never touched\)/.exec(demo80)![1];
+    expect(doc).toContain(`the sweep leaves ${protectedNow} protected findings alone`);
   });
 });
