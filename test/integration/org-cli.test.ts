@@ -6,7 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { runTrimtab } from '../cli-helpers.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'trimtab-org-cli-'));
-const trimtab = (args: string[]) => runTrimtab(dir, args);
+// Wide enough for the table layout with its ACCOUNT/REGION column (piped output is 80 columns otherwise).
+const trimtab = (args: string[]) => runTrimtab(dir, args, { env: { COLUMNS: '300' } });
 
 describe('trimtab scan over several accounts', () => {
   it('shows each finding\u2019s account, and names the account whose role cannot be assumed', async () => {
