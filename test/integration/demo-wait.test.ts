@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -79,6 +79,26 @@ describe('npm run demo in a terminal, nobody clicks', () => {
     }
     expect(lines.filter((l) => /^apr-[0-9a-f]+: /.test(l))).toEqual([]);
     expect(result.actions.filter((a) => a.mode === 'approval')).toEqual([]);
+  });
+});
+
+describe('npm run demo, nobody clicks: the terminal and the HTML report agree', () => {
+  it('gives the same actions applied and resources awaiting approval in the summary and in the report tiles', () => {
+    // Prepare
+    const html = readFileSync(result.reportFile, 'utf8');
+    const tile = (name: string) => Number(new RegExp(`<li>${name}<strong>([^<]+)</strong>`).exec(html)?.[1]);
+    const text = lines.join('\n');
+
+    // Act
+    const applied = Number(/^Actions applied: +(\d+) /m.exec(text)![1]);
+    const [, requests, resources] = /^Awaiting approval: +(\d+) request\(s\), (\d+) resource\(s\)/m.exec(text)!;
+
+    // Assess
+    expect(applied).toBe(result.actions.filter((a) => a.status === 'verified' || a.status === 'applied').length);
+    expect(tile('Actions applied')).toBe(applied);
+    expect(Number(requests)).toBe(result.approvals.length);
+    expect(Number(resources)).toBe(result.approvals.reduce((n, a) => n + a.resources, 0));
+    expect(tile('Awaiting approval')).toBe(Number(resources));
   });
 });
 
