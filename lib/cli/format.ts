@@ -196,12 +196,16 @@ function findingBlocks(cells: { benefit: string; account: string; resource: stri
 
 export function actionsTable(actions: ActionRecord[], options: { sandbox?: boolean; width?: number } = {}): string {
   if (actions.length === 0) return 'No actions taken.';
-  return table(
-    ['ACTION ID', 'POLICY', 'RESOURCE', 'ACTION', 'STATUS', '$/MONTH', 'UNDO'],
-    actions.map((a) => [a.id, a.policy, a.resource.id, a.action, a.status, money(a.estimatedMonthlySavingsUsd), a.status !== 'verified' && a.status !== 'applied' ? '-' : a.undo.supported === 'no' ? 'not possible' : undoHint(a.id, Boolean(options.sandbox))]),
-    [5],
-    { width: options.width ?? outputWidth() },
-  );
+  const width = options.width ?? outputWidth();
+  const undoable = (a: ActionRecord) => a.status === 'verified' || a.status === 'applied';
+  const headers = ['ACTION ID', 'POLICY', 'RESOURCE', 'ACTION', 'STATUS', '$/MONTH'];
+  const cells = (a: ActionRecord) => [a.id, a.policy, a.resource.id, a.action, a.status, money(a.estimatedMonthlySavingsUsd)];
+  const full = table([...headers, 'UNDO'], actions.map((a) => [...cells(a), !undoable(a) ? '-' : a.undo.supported === 'no' ? 'not possible' : undoHint(a.id, Boolean(options.sandbox))]), [5]);
+  if (Math.max(...full.split('\n').map((l) => l.length)) <= width) return full;
+  // Too wide for a command per row: the command once (a command cut across lines cannot be copied).
+  const cannot = actions.filter((a) => undoable(a) && a.undo.supported === 'no').map((a) => a.id);
+  const note = [`Undo: ${undoHint('<ACTION ID>', Boolean(options.sandbox))}`, ...(cannot.length ? [`(not possible for ${cannot.join(', ')})`] : [])];
+  return `${table(headers, actions.map(cells), [5], { width })}\n${note.flatMap((l) => wrap(l, width, '  ')).join('\n')}`;
 }
 
 export function historyTable(records: ActionRecord[], width = outputWidth()): string {

@@ -55,6 +55,10 @@ describe('trimtab demo --approve-all in 80 columns', () => {
     expect(demo80).toMatch(/^apr-[0-9a-f]+ +ec2-rightsize-oversized-instances \(3\) +\$[\d,.]+ +ses-\d+$/m);
     expect(demo80).toMatch(/^Any action below:\n  .*trimtab\.mjs undo <ACTION ID> --sandbox$/m);
     expect(demo80).toMatch(/^act-[a-z0-9-]+ +acme-web +alarm$/m);
+    // The auto-mode fixes too: the command once, never cut across lines
+    const fixed = demo80.slice(demo80.indexOf('Fixed now'), demo80.indexOf('2. An alarm fires'));
+    expect(fixed).toMatch(/^Undo: .*trimtab\.mjs undo <ACTION ID> --sandbox$/m);
+    expect(fixed).not.toMatch(/undo act-/);
   });
 
   it('says what a performance fix costs in words, never as a negative saving', () => {
