@@ -43,7 +43,7 @@ export function trimSample(output: string): string {
   const after = (text: string) => lines.findIndex((l) => l.startsWith(text)) + 1;
   lines = capBlocks(lines, after('Largest findings'), (l) => /^\S/.test(l), 3);
   lines = capBlocks(lines, after('Performance findings'), (l) => /^\S/.test(l), 3);
-  lines = capBlocks(lines, after('Fixed now by auto-mode'), (l) => l.startsWith('act-'), 2);
+  lines = capBlocks(lines, after('Fixed now by auto-mode'), (l) => l.startsWith('act-'), 2, (l) => l === '' || l.startsWith('Undo:'));
   lines = capBlocks(lines, after('4. Waiting for a decision') + 1, (l) => l.startsWith('GET the Approve link'), 3);
   lines = capBlocks(lines, after('Any action below') + 1, (l) => l.startsWith('act-'), 4);
   return lines.join('\n').trim();
