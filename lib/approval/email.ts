@@ -190,7 +190,7 @@ export function approvalRequestEmail(record: ApprovalRecord, recipient: string, 
   const html = `<!doctype html><html><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${escapeHtml(subject)}</title></head>
 <body style="${STYLE.body}">
 <h2 style="margin:0 0 8px">trimtab asks for your approval</h2>
-<p>${findings.length} change${findings.length === 1 ? '' : 's'} in account <strong>${escapeHtml(record.account)}</strong> for policy <strong>${escapeHtml(policy.id)}</strong>${policy.description ? ` — ${escapeHtml(policy.description)}` : ''}.</p>
+<p>${findings.length} change${findings.length === 1 ? '' : 's'} in account <strong>${escapeHtml(record.account)}</strong> for policy <strong>${escapeHtml(policy.id)}</strong>${policy.description ? ` — ${escapeHtml(policy.description.trim().replace(/[.!?]+$/, ''))}` : ''}.</p>
 <p style="font-size:18px">Estimated saving: <strong>${escapeHtml(money(saving))}/month</strong></p>
 ${hasPerformance(findings) ? `<p>By benefit: ${benefitSections(findings).map((s) => escapeHtml(sectionHeading(s))).join(' · ')}</p>` : ''}
 <p><a href="${escapeHtml(links.approve)}" style="${STYLE.approve}">Review and approve</a><a href="${escapeHtml(links.reject)}" style="${STYLE.reject}">Reject</a></p>

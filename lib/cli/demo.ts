@@ -16,7 +16,7 @@
  */
 import { once } from 'node:events';
 import { invokedAs, undoHint } from './invoked.ts';
-import { money } from '../report/totals.ts';
+import { money, savingText } from '../report/totals.ts';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -40,7 +40,7 @@ import { memoryPersistence } from '../triggers/idempotency.ts';
 import { sandboxApprovalsFile } from './approvals.ts';
 import { createEnvironment, sandboxHistoryFile, type CliEnvironment } from './env.ts';
 import { packageFile } from './package-files.ts';
-import { actionsTable, table } from './format.ts';
+import { actionsTable, outputWidth, table, wrap } from './format.ts';
 
 export const DEMO_SCHEDULE_EVENT = 'events/schedule-daily.json';
 export const DEMO_ALARM_EVENT = 'events/alarm-asg-low-cpu-acme-web.json';
@@ -54,10 +54,14 @@ export interface DemoOptions {
   mailPort?: number;
   /** How long to wait for a person's clicks before summing up. */
   waitSeconds?: number;
+  /** While waiting, how often the time left is said (a terminal's status line: every second; captured output: every 60 s). */
+  tickSeconds?: number;
   /** Where the HTML report goes. */
   reportFile?: string;
   /** Output (tests capture it). */
   print?: (line: string) => void;
+  /** Columns every line fits (default: the terminal's, or $COLUMNS, or 80). */
+  width?: number;
   /** Where "press Enter" is read from; without a terminal, the demo does not wait for clicks. */
   input?: NodeJS.ReadableStream & { isTTY?: boolean };
 }
@@ -70,6 +74,8 @@ export interface ApprovalOutcome {
   status: ApprovalRecord['status'];
   decidedBy?: string;
   actions: number;
+  /** The action it asks for (the first finding's plan). */
+  action: string;
 }
 
 export interface DemoResult {
@@ -90,7 +96,9 @@ const sum = (values: number[]) => usd(values.reduce((a, b) => a + b, 0));
 
 interface DemoContext {
   options: DemoOptions;
+  /** Prints text fitted to `width`: tables are laid out for it, longer prose lines wrap. */
   print: (line: string) => void;
+  width: number;
   set: PolicySet;
   scheduled: Policy[];
   env: CliEnvironment;
@@ -99,7 +107,9 @@ interface DemoContext {
 }
 
 export async function runDemo(options: DemoOptions): Promise<DemoResult> {
-  const print = options.print ?? ((line: string) => console.log(line));
+  const out = options.print ?? ((line: string) => console.log(line));
+  const width = Math.max(40, options.width ?? outputWidth());
+  const print = (text: string) => out(fitLines(text, width));
   // The Lambda code logs JSON for CloudWatch; on a terminal the demo says what happens instead.
   logger.setLogLevel('SILENT');
   const set = loadPolicies(options.policies);
@@ -108,7 +118,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   let stack: LocalApprovalStack | undefined;
   try {
     stack = await startApprovalStack(env, set.policies, options);
-    const ctx: DemoContext = { options, print, set, scheduled: policiesForSchedule(set.policies, {}), env, stack, lambda: demoLambdaDeps(env, set, stack) };
+    const ctx: DemoContext = { options, print, width, set, scheduled: policiesForSchedule(set.policies, {}), env, stack, lambda: demoLambdaDeps(env, set, stack) };
     const before = await estimateWaste(ctx);
     const sweep = await scheduledSweep(ctx);
     const alarm = await alarmFires(ctx);
@@ -147,7 +157,9 @@ function startApprovalStack(env: CliEnvironment, policies: Policy[], options: De
     engine: env.engineDeps(),
     store: new FileApprovalStore(sandboxApprovalsFile()),
     currentPolicies: policies,
-    workflow: { pollMs: 250, retryIntervalMs: 0 },
+    // Decisions made from another terminal (`trimtab approve <id> --sandbox`) are read back every 3 s;
+    // clicks on the page resume the execution at once. A shorter poll made the idle wait busy.
+    workflow: { pollMs: 3_000, retryIntervalMs: 0 },
   });
 }
 
@@ -172,7 +184,24 @@ function demoLambdaDeps(env: CliEnvironment, set: PolicySet, stack: LocalApprova
 const readEvent = (file: string) => JSON.parse(readFileSync(packageFile(file), 'utf8')) as unknown;
 
 function heading(ctx: DemoContext, text: string) {
-  ctx.print(`\n${BOLD(text)}\n${'═'.repeat(text.length)}`);
+  const lines = wrap(text, ctx.width);
+  ctx.print(`\n${lines.map(BOLD).join('\n')}\n${'═'.repeat(Math.max(...lines.map((l) => l.length)))}`);
+}
+
+/** Every line within `width`: a longer one wraps by words, its continuation indented under its own indent. */
+export function fitLines(text: string, width: number): string {
+  return text
+    .split('\n')
+    .flatMap((line) => {
+      // eslint-disable-next-line no-control-regex
+      const visible = line.replace(/\x1b\[[0-9;]*m/g, '');
+      if (visible.length <= width) return [line];
+      // "Label:   value" keeps its columns: the value wraps under itself; other lines indent by two.
+      const label = /^(\s*\S[^:]{0,30}:\s{2,}|\s*)/.exec(line)![0];
+      const hang = label.length <= width / 2 && /\S/.test(label) ? ' '.repeat(label.length) : `${label}  `;
+      return wrap(line.slice(label.length), width, hang).map((l, i) => (i ? l : label + l));
+    })
+    .join('\n');
 }
 
 /** Read-only: the waste the scheduled policies see right now, as the findings behind the estimate. */
@@ -244,7 +273,10 @@ export function settleOutcomes(sweep: RunResult, actions: ActionRecord[]): void 
 async function scheduledSweep(ctx: DemoContext): Promise<RunResult> {
   const { env, scheduled } = ctx;
   heading(ctx, `1. The scheduled sweep: ${scheduled.length} policies over the sandbox account ${env.account} (${env.defaultRegions.join(', ')})`);
-  for (const mode of ['auto', 'approval', 'dry-run'] as const) ctx.print(`${mode.padEnd(9)} ${scheduled.filter((p) => p.mode === mode).map((p) => p.id).join(', ') || '-'}`);
+  for (const mode of ['auto', 'approval', 'dry-run'] as const) {
+    const ids = scheduled.filter((p) => p.mode === mode).map((p) => p.id);
+    ctx.print(wrap(ids.join(', ') || '-', ctx.width, ' '.repeat(10)).map((l, i) => (i ? l : `${mode.padEnd(10)}${l}`)).join('\n'));
+  }
   // runSweep returns a summary; the findings come from the same hook the audit trail uses, one
   // listed page at a time (the sweep streams), so the demo collects every batch (a demo account is small).
   const findings: FindingResult[] = [];
@@ -255,19 +287,19 @@ async function scheduledSweep(ctx: DemoContext): Promise<RunResult> {
   const sweep: RunResult = { findings, actions, errors: out.errors, summary: out.summary };
 
   ctx.print('');
-  ctx.print(moduleTable(sweep));
+  ctx.print(moduleTable(sweep, ctx.width));
   ctx.print(`\nLargest findings (all ${sweep.summary.findings} are in the HTML report):`);
-  ctx.print(topFindings(findings, 8));
-  const risks = performanceFindings(findings);
-  if (risks) ctx.print(`\nPerformance findings: the risk each change removes (its cost, if any, is negative):\n${risks}`);
+  ctx.print(topFindings(findings, 8, ctx.width));
+  const risks = performanceFindings(findings, ctx.width);
+  if (risks) ctx.print(`\nPerformance findings: the risk each change removes, and what it saves or costs:\n${risks}`);
   ctx.print(`\nFixed now by auto-mode policies (${actions.length}):`);
-  ctx.print(actionsTable(actions, { sandbox: true }));
+  ctx.print(actionsTable(actions, { sandbox: true, width: ctx.width }));
   for (const e of sweep.errors) ctx.print(`! ${e.resourceType} in ${e.region} could not be listed: ${e.error}`);
   return sweep;
 }
 
 /** One line per resource module: what was found, protected, fixed, and sent for approval. */
-export function moduleTable(result: RunResult): string {
+export function moduleTable(result: RunResult, width = Number.POSITIVE_INFINITY): string {
   const types = [...new Set(result.findings.map((f) => f.resource.type))].sort();
   const rows = types.map((type) => {
     const mine = result.findings.filter((f) => f.resource.type === type);
@@ -283,22 +315,28 @@ export function moduleTable(result: RunResult): string {
       money(sum(counted.map((f) => f.savings.monthlyUsd))),
     ];
   });
-  return table(['MODULE', 'POLICIES', 'FINDINGS', 'PROTECTED', 'APPLIED', 'TO APPROVE', 'REPORTED', 'EST. $/MONTH'], rows, [1, 2, 3, 4, 5, 6, 7]);
+  const full = table(['MODULE', 'POLICIES', 'FINDINGS', 'PROTECTED', 'APPLIED', 'TO APPROVE', 'REPORTED', 'EST. $/MONTH'], rows, [1, 2, 3, 4, 5, 6, 7]);
+  if (widest(full) <= width) return full;
+  // Narrower: the policy count goes (the sweep's heading lists the policies), shorter headers.
+  return table(['MODULE', 'FOUND', 'PROTECTED', 'APPLIED', 'TO APPROVE', 'REPORTED', '$/MONTH'], rows.map((r) => [r[0], ...r.slice(2)]), [1, 2, 3, 4, 5, 6], { width });
 }
 
 /** Findings that remove a risk to the workload rather than (or besides) saving money. */
-export function performanceFindings(findings: FindingResult[]): string | undefined {
+const widest = (text: string) => Math.max(...text.split('\n').map((l) => l.length));
+
+export function performanceFindings(findings: FindingResult[], width = Number.POSITIVE_INFINITY): string | undefined {
   const perf = findings.filter((f) => f.status !== 'protected' && benefitOf(f).includes('performance'));
   if (perf.length === 0) return undefined;
   const outcome = (f: FindingResult) => ({ applied: 'applied', 'awaiting-approval': 'to approve', 'would-apply': 'dry-run', reported: 'reported', failed: 'FAILED', skipped: 'skipped' })[f.outcome];
   return table(
-    ['RESOURCE', 'POLICY', 'OUTCOME', 'RISK REMOVED', '$/MONTH'],
-    perf.map((f) => [`${f.resource.type} ${f.resource.id}`, f.policy, outcome(f), f.risk?.summary ?? f.reason, money(f.savings.monthlyUsd)]),
+    ['RESOURCE', 'POLICY', 'OUTCOME', 'RISK REMOVED', 'SAVES OR COSTS'],
+    perf.map((f) => [`${f.resource.type} ${f.resource.id}`, f.policy, outcome(f), f.risk?.summary ?? f.reason, savingText(f.savings.monthlyUsd)]),
     [4],
+    { width, wrap: [3] },
   );
 }
 
-function topFindings(findings: FindingResult[], n: number): string {
+function topFindings(findings: FindingResult[], n: number, width: number): string {
   const top = findings
     .filter((f) => f.status !== 'protected' && f.savings.monthlyUsd > 0)
     .sort((a, b) => b.savings.monthlyUsd - a.savings.monthlyUsd)
@@ -308,6 +346,7 @@ function topFindings(findings: FindingResult[], n: number): string {
     ['RESOURCE', 'POLICY', 'OUTCOME', '$/MONTH'],
     top.map((f) => [`${f.resource.type} ${f.resource.id}`, f.policy, outcome(f), money(f.savings.monthlyUsd)]),
     [3],
+    { width },
   );
 }
 
@@ -339,13 +378,11 @@ async function approvalEmails(ctx: DemoContext) {
   ctx.print(`Mail (local SES): ${stack.mailUrl}/   (open an email and click "Review and approve")`);
   ctx.print(`Approval page:  ${stack.approvalBaseUrl}/approvals/<id>   (where the links point)`);
   ctx.print('');
-  ctx.print(
-    table(
-      ['APPROVAL', 'POLICY', 'RESOURCES', 'EST. $/MONTH', 'SES MESSAGE ID'],
-      records.map((r) => [r.approvalId, r.policy.id, String(r.findings.length), money(sum(r.findings.map((f) => f.savings.monthlyUsd))), emailFor(ctx, r.approvalId)?.id ?? '-']),
-      [2, 3],
-    ),
-  );
+  const rows = records.map((r) => [r.approvalId, r.policy.id, String(r.findings.length), money(sum(r.findings.map((f) => f.savings.monthlyUsd))), emailFor(ctx, r.approvalId)?.id ?? '-']);
+  const full = table(['APPROVAL', 'POLICY', 'RESOURCES', 'EST. $/MONTH', 'SES MESSAGE ID'], rows, [2, 3]);
+  // Narrower: the resource count goes next to the policy, shorter headers.
+  ctx.print(widest(full) <= ctx.width ? full : table(['APPROVAL', 'POLICY (RESOURCES)', '$/MONTH', 'SES MESSAGE ID'], rows.map((r) => [r[0], `${r[1]} (${r[2]})`, r[3], r[4]]), [2], { width: ctx.width }));
+  if (records.some((r) => sum(r.findings.map((f) => f.savings.monthlyUsd)) < 0)) ctx.print('A negative estimate is a performance fix that costs more than it saves (see the performance findings above).');
 }
 
 /**
@@ -379,11 +416,42 @@ async function decide(ctx: DemoContext) {
     return;
   }
   const waitSeconds = ctx.options.waitSeconds ?? 600;
+  const deadline = Date.now() + waitSeconds * 1000;
   ctx.print(`Open ${ctx.stack.mailUrl}/ , open an email and approve or reject on the page (or run '${invokedAs()} approve <id> --sandbox').`);
-  ctx.print(`Waiting up to ${waitSeconds} s for every request; press Enter to stop waiting and see the summary.`);
-  // Say what happened as each approval ends, in whatever order the person decides.
-  const allEnded = Promise.all(executions.map(async (e) => ctx.print(`${e.approvalId}: ${await howItEnded(ctx, e)}`)));
-  await untilFirst(allEnded, input, waitSeconds * 1000);
+  ctx.print(`Waiting up to ${clockText(waitSeconds * 1000)} (until ${new Date(deadline).toISOString().slice(11, 19)} UTC) for ${executions.length} request(s); press Enter to stop waiting and see the summary.`);
+  // The time left: a status line redrawn each second on a terminal, a line now and then otherwise.
+  const live = !ctx.options.print && Boolean(process.stdout.isTTY);
+  let decided = 0;
+  const statusText = () => `${clockText(deadline - Date.now())} left · ${decided} of ${executions.length} decided · Enter to stop waiting`;
+  const clear = () => live && process.stdout.write('\r\x1b[2K');
+  const draw = () => (live ? process.stdout.write(`\r\x1b[2K${statusText()}`) : ctx.print(`Waiting: ${statusText()}`));
+  // Say what happened as each approval ends, in whatever order the person decides; nothing once the wait is over.
+  let waiting = true;
+  const allEnded = Promise.all(
+    executions.map(async (e) => {
+      const text = await howItEnded(ctx, e);
+      if (!waiting) return;
+      decided += 1;
+      clear();
+      ctx.print(text);
+      if (live) draw();
+    }),
+  );
+  const tick = setInterval(draw, (ctx.options.tickSeconds ?? (live ? 1 : 60)) * 1000);
+  if (live) draw();
+  try {
+    await untilFirst(allEnded, input, waitSeconds * 1000);
+  } finally {
+    waiting = false;
+    clearInterval(tick);
+    clear();
+  }
+}
+
+/** "9:05" (minutes:seconds), rounded up so it never says 0:00 while time is left. */
+export function clockText(ms: number): string {
+  const s = Math.max(0, Math.ceil(ms / 1000));
+  return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
 }
 
 /** Waits for an execution to end and says how: the final state, who decided, what changed. */
@@ -399,8 +467,10 @@ async function howItEnded(ctx: DemoContext, execution: LocalExecution): Promise<
   const changes = r.actions?.length
     ? `: ${count('verified')} change(s) applied and verified${count('skipped') ? `, ${count('skipped')} left alone (${(r.actions ?? []).find((a) => a.status === 'skipped')!.detail})` : ''}${count('failed') ? `, ${count('failed')} FAILED` : ''}`
     : '';
-  return `${r.policy.id}: ${end}${decided}${changes}`;
+  return `Approval ${execution.approvalId} (${r.policy.id}: ${requestedAction(r)} on ${r.findings.length} resource${r.findings.length === 1 ? '' : 's'}): ${end}${decided}${changes}`;
 }
+
+const requestedAction = (r: ApprovalRecord) => r.findings[0]?.plan?.action ?? r.policy.action?.type ?? 'change';
 
 /** Resolves when every approval has ended, Enter or Ctrl-C is pressed, or the time is up; leaves no listener or timer behind. */
 async function untilFirst(allEnded: Promise<unknown>, input: NodeJS.ReadableStream, ms: number) {
@@ -476,10 +546,23 @@ async function approvalOutcomes(ctx: DemoContext): Promise<ApprovalOutcome[]> {
     status: r.status,
     ...(r.decision ? { decidedBy: r.decision.actor } : {}),
     actions: r.actions?.length ?? 0,
+    action: requestedAction(r),
   }));
 }
 
 // ───────────────────────── 5. summary ─────────────────────────
+
+/** "18: 17 fixed, 1 rejected (by finops@example.com; …)", or "none". */
+export function decidedText(approvals: ApprovalOutcome[]): string {
+  const decided = approvals.filter((a) => a.decidedBy);
+  if (!decided.length) return 'none';
+  const statuses = [...new Set(decided.map((a) => a.status))].map((st) => `${decided.filter((a) => a.status === st).length} ${st}`);
+  const by = [...new Set(decided.map((a) => a.decidedBy))];
+  return `${decided.length}: ${statuses.join(', ')} (by ${by.join(', ')}; each is listed above and in '${invokedAs()} approvals list --sandbox')`;
+}
+
+/** The actor in a narrow table: "alarm" for an alarm's name (the table says which policy). */
+const shortActor = (actor: string) => (actor.startsWith('alarm:') ? 'alarm' : actor);
 
 function writeReport(ctx: DemoContext, sweep: RunResult, actions: ActionRecord[]): string {
   const file = resolve(ctx.options.reportFile ?? '.trimtab/demo-report.html');
@@ -505,8 +588,18 @@ function summary(
   ctx.print(
     `Actions applied:     ${applied.length} (sweep ${bySource((a) => a.actor === 'auto')}, alarm ${bySource((a) => a.actor.startsWith('alarm:'))}, approved ${bySource((a) => a.mode === 'approval')})${failed.length ? `; ${failed.length} FAILED` : ''}`,
   );
-  ctx.print(`Awaiting approval:   ${waiting.length} request(s), ${sum(waiting.map((w) => w.resources))} resource(s)${waiting.length ? ` (${waiting.map((w) => w.approvalId).join(', ')}; they end undecided now the demo stops: nothing changed)` : ''}`);
-  ctx.print(`Approvals decided:   ${s.approvals.filter((a) => a.decidedBy).map((a) => `${a.approvalId} ${a.status} by ${a.decidedBy}`).join('; ') || 'none'}`);
+  ctx.print(`Awaiting approval:   ${waiting.length} request(s), ${sum(waiting.map((w) => w.resources))} resource(s)${waiting.length ? '; they end undecided now the demo stops: nothing changed' : ''}`);
+  if (waiting.length) {
+    ctx.print(
+      table(
+        ['APPROVAL', 'POLICY', 'ACTION', 'RESOURCES', 'STATE'],
+        waiting.map((w) => [w.approvalId, w.policy, w.action, String(w.resources), w.status === 'waiting' ? 'undecided' : w.status]),
+        [3],
+        { width: ctx.width },
+      ),
+    );
+  }
+  ctx.print(`Approvals decided:   ${decidedText(s.approvals)}`);
   const w = s.waste;
   const findings = (n: number) => `${n} finding${n === 1 ? '' : 's'}`;
   ctx.print(`Est. monthly waste:  before ${money(w.beforeUsd)}, after ${money(w.afterUsd)}:`);
@@ -516,11 +609,19 @@ function summary(
   ctx.print(`Actions' estimates:  ${money(s.appliedUsd)}/month over the ${applied.length} applied (each action's own estimate at the time; a performance fix that costs more counts negative)`);
   ctx.print(`HTML report:         ${s.reportFile}`);
   ctx.print('\nHow to undo each action:');
-  ctx.print(
-    table(
-      ['ACTION ID', 'POLICY', 'RESOURCE', 'BY', 'UNDO'],
-      applied.map((a) => [a.id, a.policy, a.resource.id, a.actor, a.undo.supported === 'no' ? `not possible: ${a.undo.how}` : undoHint(a.id, true)]),
-    ),
-  );
+  const undoText = (a: ActionRecord) => (a.undo.supported === 'no' ? `not possible: ${a.undo.how}` : undoHint(a.id, true));
+  const withUndo = table(['ACTION ID', 'POLICY', 'RESOURCE', 'BY', 'UNDO'], applied.map((a) => [a.id, a.policy, a.resource.id, a.actor, undoText(a)]));
+  if (widest(withUndo) <= ctx.width) ctx.print(withUndo);
+  else {
+    // Too wide for a command per row: the command once, with the action id to put in; the policy
+    // column goes too when needed (`history --sandbox` has it).
+    const cannot = applied.some((a) => a.undo.supported === 'no');
+    ctx.print(`Any action below${cannot ? ' (UNDO says where it is not possible)' : ''}:\n  ${undoHint('<ACTION ID>', true)}`);
+    const rows = applied.map((a) => [a.id, a.policy, a.resource.id, shortActor(a.actor), ...(cannot ? [a.undo.supported === 'no' ? `not possible: ${a.undo.how}` : 'yes'] : [])]);
+    const headers = ['ACTION ID', 'POLICY', 'RESOURCE', 'BY', ...(cannot ? ['UNDO'] : [])];
+    const withPolicy = table(headers, rows, [], { width: Number.POSITIVE_INFINITY, wrap: cannot ? [headers.length - 1] : [] });
+    const drop = (r: string[]) => r.filter((_, i) => i !== 1);
+    ctx.print(widest(withPolicy) <= ctx.width ? withPolicy : table(drop(headers), rows.map(drop), [], { width: ctx.width, wrap: cannot ? [headers.length - 2] : [] }));
+  }
   ctx.print(`\nTry next:  ${invokedAs()} history --sandbox   ·   ${invokedAs()} scan --sandbox --output html > report.html`);
 }

@@ -14,15 +14,59 @@ function truncate(text: string, width: number): string {
   return text.length <= width ? text : `${text.slice(0, width - 1)}…`;
 }
 
-/** A plain aligned table; the last column is right-aligned when it holds money. */
-export function table(headers: string[], rows: string[][], alignRight: number[] = []): string {
+export interface TableFit {
+  /** Columns to fit (default: no limit). */
+  width?: number;
+  /** Prose columns that may wrap inside their cell (continuation lines leave the other cells blank). */
+  wrap?: number[];
+}
+
+/** Narrowest a wrapped prose column gets before the table becomes one block per row. */
+const MIN_WRAP_WIDTH = 20;
+
+/**
+ * A plain aligned table; the last column is right-aligned when it holds money. Given a width, it
+ * fits: prose columns (`wrap`) wrap inside their cells; when that is not enough, each row becomes a
+ * block (its first cell, then one `label value` line per other cell, wrapped). No line is wider than `width`.
+ */
+export function table(headers: string[], rows: string[][], alignRight: number[] = [], fit: TableFit = {}): string {
+  const width = fit.width ?? Number.POSITIVE_INFINITY;
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]?.length ?? 0)));
+  const total = (ws: number[]) => ws.reduce((a, b) => a + b, 0) + 2 * (ws.length - 1);
+  const wrapped = (fit.wrap ?? []).filter((i) => i < headers.length);
+  if (total(widths) > width && wrapped.length) {
+    // Give the prose columns what the others leave, shared evenly.
+    const fixed = total(widths.map((w, i) => (wrapped.includes(i) ? 0 : w)));
+    const room = Math.floor((width - fixed) / wrapped.length);
+    if (room >= MIN_WRAP_WIDTH) for (const i of wrapped) widths[i] = Math.min(widths[i], Math.max(headers[i].length, room));
+  }
+  if (total(widths) > width) return blocks(headers, rows, width);
   const line = (cells: string[]) =>
     cells
       .map((c, i) => (alignRight.includes(i) ? c.padStart(widths[i]) : c.padEnd(widths[i])))
       .join('  ')
       .trimEnd();
-  return [line(headers), line(widths.map((w) => '─'.repeat(w))), ...rows.map(line)].join('\n');
+  const rowLines = (cells: string[]) => {
+    const parts = cells.map((c, i) => (wrapped.includes(i) && c.length > widths[i] ? wrap(c, widths[i]) : [c]));
+    const height = Math.max(...parts.map((p) => p.length));
+    return Array.from({ length: height }, (_, k) => line(parts.map((p) => p[k] ?? '')));
+  };
+  return [line(headers), line(widths.map((w) => '─'.repeat(w))), ...rows.flatMap(rowLines)].join('\n');
+}
+
+/** One block per row, every line within `width`: the first cell, then `label  value` per non-empty cell. */
+function blocks(headers: string[], rows: string[][], width: number): string {
+  const labels = headers.map((h) => h.toLowerCase());
+  const pad = Math.min(Math.max(...labels.slice(1).map((l) => l.length)) + 2, Math.floor(width / 3));
+  const indent = ' '.repeat(2 + pad);
+  return rows
+    .map((r) =>
+      [
+        ...wrap(r[0] ?? '', width, '  '),
+        ...r.slice(1).flatMap((cell, j) => (cell && cell.trim() ? wrap(cell, width, indent).map((l, k) => (k ? l : `  ${labels[j + 1].slice(0, pad - 1).padEnd(pad)}${l}`)) : [])),
+      ].join('\n'),
+    )
+    .join('\n');
 }
 
 const actionLabel = (f: FindingResult) => {
@@ -45,14 +89,17 @@ export const MIN_WHY_WIDTH = 20;
 /** The narrowest layout drawn; narrower terminals wrap. */
 const MIN_WIDTH = 30;
 
+/** The width when nothing says how wide the output may be (a pipe or a file without $COLUMNS). */
+export const DEFAULT_WIDTH = 80;
+
 /**
  * The width to fit: the terminal's columns; when stdout is not a terminal (a file, a pipe, CI),
- * $COLUMNS when set, else no limit: one line per finding with the whole reason, for grep.
+ * $COLUMNS when set, else 80. (`--output json` / `csv` are for machines: one record a line or a value.)
  */
 export function outputWidth(stream: { isTTY?: boolean; columns?: number } = process.stdout, env: NodeJS.ProcessEnv = process.env): number {
   if (stream.isTTY && stream.columns) return stream.columns;
   const columns = Number(env.COLUMNS);
-  return Number.isInteger(columns) && columns > 0 ? columns : Number.POSITIVE_INFINITY;
+  return Number.isInteger(columns) && columns > 0 ? columns : DEFAULT_WIDTH;
 }
 
 /** Word-wraps to `width` (long words are cut), continuation lines indented by `indent`. */
@@ -147,29 +194,37 @@ function findingBlocks(cells: { benefit: string; account: string; resource: stri
   return [...blocks, wrap(`Total estimated saving: ${total}/month`, width).join('\n')].join('\n\n');
 }
 
-export function actionsTable(actions: ActionRecord[], options: { sandbox?: boolean } = {}): string {
+export function actionsTable(actions: ActionRecord[], options: { sandbox?: boolean; width?: number } = {}): string {
   if (actions.length === 0) return 'No actions taken.';
-  return table(
-    ['ACTION ID', 'POLICY', 'RESOURCE', 'ACTION', 'STATUS', '$/MONTH', 'UNDO'],
-    actions.map((a) => [a.id, a.policy, a.resource.id, a.action, a.status, money(a.estimatedMonthlySavingsUsd), a.status !== 'verified' && a.status !== 'applied' ? '-' : a.undo.supported === 'no' ? 'not possible' : undoHint(a.id, Boolean(options.sandbox))]),
-    [5],
-  );
+  const width = options.width ?? outputWidth();
+  const undoable = (a: ActionRecord) => a.status === 'verified' || a.status === 'applied';
+  const headers = ['ACTION ID', 'POLICY', 'RESOURCE', 'ACTION', 'STATUS', '$/MONTH'];
+  const cells = (a: ActionRecord) => [a.id, a.policy, a.resource.id, a.action, a.status, money(a.estimatedMonthlySavingsUsd)];
+  const full = table([...headers, 'UNDO'], actions.map((a) => [...cells(a), !undoable(a) ? '-' : a.undo.supported === 'no' ? 'not possible' : undoHint(a.id, Boolean(options.sandbox))]), [5]);
+  if (Math.max(...full.split('\n').map((l) => l.length)) <= width) return full;
+  // Too wide for a command per row: the command once (a command cut across lines cannot be copied).
+  const cannot = actions.filter((a) => undoable(a) && a.undo.supported === 'no').map((a) => a.id);
+  const note = [`Undo: ${undoHint('<ACTION ID>', Boolean(options.sandbox))}`, ...(cannot.length ? [`(not possible for ${cannot.join(', ')})`] : [])];
+  return `${table(headers, actions.map(cells), [5], { width })}\n${note.flatMap((l) => wrap(l, width, '  ')).join('\n')}`;
 }
 
-export function historyTable(records: ActionRecord[]): string {
+export function historyTable(records: ActionRecord[], width = outputWidth()): string {
   if (records.length === 0) return 'No recorded actions.';
   return table(
     ['WHEN', 'ACTION ID', 'POLICY', 'RESOURCE', 'ACTION', 'STATUS', 'ACTOR'],
     records.map((r) => [r.transitions.at(-1)!.at.replace('T', ' ').slice(0, 19), r.id, r.policy, `${r.resource.type} ${r.resource.id}`, r.action, r.status, r.actor]),
+    [],
+    { width },
   );
 }
 
-export function findingHistoryTable(records: FindingRecord[]): string {
+export function findingHistoryTable(records: FindingRecord[], width = outputWidth()): string {
   if (records.length === 0) return 'No recorded findings.';
   return table(
     ['WHEN', 'POLICY', 'RESOURCE', 'STATUS', 'MODE', 'PLAN', '$/MONTH'],
-    records.map((r) => [r.at.replace('T', ' ').slice(0, 19), r.policy, `${r.resource.type} ${r.resource.id}`, r.status, r.mode, truncate(r.plan?.summary ?? '-', 60), money(r.estimatedMonthlySavingsUsd)]),
+    records.map((r) => [r.at.replace('T', ' ').slice(0, 19), r.policy, `${r.resource.type} ${r.resource.id}`, r.status, r.mode, r.plan?.summary ?? '-', money(r.estimatedMonthlySavingsUsd)]),
     [6],
+    { width, wrap: [5] },
   );
 }
 
@@ -202,6 +257,25 @@ export function approvalPart(result: RunResult): string {
   if (unrequested === 0) return `${s.awaitingApproval} awaiting approval`;
   const requested = s.awaitingApproval - unrequested;
   return `${unrequested} need${unrequested === 1 ? 's' : ''} approval (no request made: this run has no approval workflow)${requested ? `, ${requested} awaiting approval` : ''}`;
+}
+
+/**
+ * A " · "-separated line fitted to `width`: it breaks between parts (each line but the last ends
+ * with " ·", continuation lines start with two spaces), and a part too long for a line wraps by words.
+ * Joining the lines on "\n  " → " " gives the one-line text back.
+ */
+export function fitParts(text: string, width: number): string {
+  const parts = text.split(' · ');
+  const lines: string[] = [];
+  let line = '';
+  for (const [i, part] of parts.entries()) {
+    const piece = i < parts.length - 1 ? `${part} ·` : part;
+    const candidate = line ? `${line} ${piece}` : piece;
+    if (candidate.length <= width || !line) line = candidate;
+    else lines.push(line), (line = `  ${piece}`);
+  }
+  lines.push(line);
+  return lines.flatMap((l) => (l.length <= width ? [l] : wrap(l, width, '  '))).join('\n');
 }
 
 export function summaryLine(result: RunResult, apiCalls: number): string {

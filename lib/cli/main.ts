@@ -19,7 +19,7 @@ import { money } from '../report/totals.ts';
 import { PolicyValidationError, TrimtabError, errorMessage } from '../util/errors.ts';
 import { createEnvironment, sandboxHistoryFile, useSandbox, type CliEnvironment } from './env.ts';
 import { packagedPolicyFile, packageVersion } from './package-files.ts';
-import { actionsTable, findingHistoryTable, findingsTable, historyTable, leftOutLines, resultJson, summaryLine } from './format.ts';
+import { actionsTable, findingHistoryTable, findingsTable, historyTable, fitParts, leftOutLines, outputWidth, resultJson, summaryLine, wrap } from './format.ts';
 import { registerApprovalCommands } from './approvals.ts';
 import { undoHint } from './invoked.ts';
 import { registerGettingStartedCommands } from './getting-started.ts';
@@ -208,9 +208,12 @@ async function print(result: RunResult, env: CliEnvironment, options: CommonOpti
   if (includeActions && result.actions.length) console.log(`\n${actionsTable(result.actions, { sandbox: Boolean(env.sandbox) })}`);
   const left = leftOutLines(result);
   if (left) console.log(`\n${left}`);
-  for (const e of result.errors) console.log(`\n! ${e.resourceType} in ${e.region} could not be listed (${e.policies.join(', ')}): ${e.error}`);
-  for (const u of result.unevaluated ?? []) console.log(`\n! ${unevaluatedLine(u)}`);
-  console.log(`\n${summaryLine(result, env.apiCalls())}`);
+  // Every line fits the terminal (80 columns in a pipe without $COLUMNS): the notes and the summary wrap.
+  const width = outputWidth();
+  const fitted = (text: string) => wrap(text, width, '  ').join('\n');
+  for (const e of result.errors) console.log(`\n${fitted(`! ${e.resourceType} in ${e.region} could not be listed (${e.policies.join(', ')}): ${e.error}`)}`);
+  for (const u of result.unevaluated ?? []) console.log(`\n${fitted(`! ${unevaluatedLine(u)}`)}`);
+  console.log(`\n${fitParts(summaryLine(result, env.apiCalls()), width)}`);
 }
 
 /**

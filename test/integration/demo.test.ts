@@ -46,7 +46,8 @@ beforeAll(async () => {
   process.env.TRIMTAB_SANDBOX_APPROVALS_FILE = join(dir, 'sandbox-approvals.json');
   lines = [];
   serversBefore = listeningServers();
-  result = await runDemo({ policies: 'trimtab.yml', approveAll: true, reportFile: join(dir, 'report.html'), print: (line) => lines.push(line) });
+  // A wide terminal: one row per approval and per action, an undo command on each (test/integration/demo-width.test.ts checks 80 columns).
+  result = await runDemo({ policies: 'trimtab.yml', approveAll: true, width: 240, reportFile: join(dir, 'report.html'), print: (line) => lines.push(line) });
   // server.close()'s callback runs before libuv frees the handle: give it a few turns of the loop.
   for (let i = 0; i < 50 && listeningServers() > serversBefore; i++) await new Promise((r) => setTimeout(r, 10));
   serversAfter = listeningServers();

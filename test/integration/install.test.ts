@@ -63,6 +63,15 @@ describe('npm pack and npm install -g', { timeout: TEST_MS }, () => {
     expect(packed.size).toBeLessThan(3_000_000);
   });
 
+  it("matches the packed size docs/cli.md quotes, within a quarter", () => {
+    // Prepare: "about 1.5 MB packed"
+    const [, number, unit] = /about ([\d.]+) (MB|KB) packed/.exec(readFileSync('docs/cli.md', 'utf8'))!;
+    const quoted = Number(number) * (unit === 'MB' ? 1_000_000 : 1_000);
+
+    // Assess
+    expect(Math.abs(packed.size - quoted) / packed.size).toBeLessThan(0.25);
+  });
+
   it('installs a trimtab command that prints its version', async () => {
     // Act
     const { stdout } = await trimtab('--version');

@@ -36,12 +36,12 @@ describe('trimtab scan when a read is denied', () => {
     // Prepare
     const file = join(dir, 'policies.yml');
     writeFileSync(file, POLICIES);
-    const scan = (args: string[]) => runTrimtab(dir, ['scan', '--sandbox', '--policies', file, '--region', 'us-east-1', ...args], { env: { TRIMTAB_SANDBOX_FAULTS: DENY_START_QUERY } });
+    const scan = (args: string[], env: Record<string, string> = {}) => runTrimtab(dir, ['scan', '--sandbox', '--policies', file, '--region', 'us-east-1', ...args], { env: { TRIMTAB_SANDBOX_FAULTS: DENY_START_QUERY, ...env } });
 
     // Act
     const json = await scan(['--output', 'json']);
     const strictJson = await scan(['--output', 'json', '--strict']);
-    const table = await scan([]);
+    const table = await scan([], { COLUMNS: '400' }); // one line per note (piped output is 80 columns otherwise)
     const csv = await scan(['--output', 'csv']);
     const html = await scan(['--output', 'html', '--strict']);
     const history = await runTrimtab(dir, ['history', '--sandbox', '--findings', '--output', 'json']);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { findingsTable, MIN_WHY_WIDTH, outputWidth, wrap } from '../../../lib/cli/format.ts';
+import { findingsTable, fitParts, MIN_WHY_WIDTH, outputWidth, table, wrap } from '../../../lib/cli/format.ts';
 import type { FindingResult, RunResult } from '../../../lib/engine/run.ts';
 
 /** Findings shaped like the small-company sandbox scan's: its longest ids, policies and reasons. */
@@ -135,10 +135,10 @@ describe('outputWidth', () => {
     expect(outputWidth({ isTTY: true, columns: 132 }, { COLUMNS: '80' })).toBe(132);
   });
 
-  it('uses COLUMNS when stdout is a file or a pipe, and no limit without it', () => {
+  it('uses COLUMNS when stdout is a file or a pipe, and 80 without it', () => {
     expect(outputWidth({ isTTY: false }, { COLUMNS: '90' })).toBe(90);
-    expect(outputWidth({ isTTY: false }, {})).toBe(Number.POSITIVE_INFINITY);
-    expect(outputWidth({}, { COLUMNS: 'wide' })).toBe(Number.POSITIVE_INFINITY);
+    expect(outputWidth({ isTTY: false }, {})).toBe(80);
+    expect(outputWidth({}, { COLUMNS: 'wide' })).toBe(80);
   });
 });
 
@@ -147,5 +147,68 @@ describe('wrap', () => {
     expect(wrap('one two three four', 9, '  ')).toEqual(['one two', '  three', '  four']);
     expect(wrap('abcdefghij', 4)).toEqual(['abcd', 'efgh', 'ij']);
     expect(wrap('', 10)).toEqual(['']);
+  });
+});
+
+describe('table fits a width', () => {
+  const headers = ['ACTION ID', 'POLICY', 'RESOURCE', 'UNDO'];
+  const rows = [
+    ['act-1', 'ebs-unattached-volumes', 'vol-00000000000000065', 'node /home/someone/src/trimtab/lib/cli/trimtab.mjs undo act-1 --sandbox'],
+    ['act-2', 'eip-unassociated', 'eipalloc-0000000000000006f', 'node /home/someone/src/trimtab/lib/cli/trimtab.mjs undo act-2 --sandbox'],
+  ];
+
+  it('keeps one row a line when the width allows it', () => {
+    // Act
+    const text = table(headers, rows, [], { width: 200 });
+
+    // Assess
+    expect(text.split('\n')).toHaveLength(4);
+    expect(text.split('\n')[2]).toMatch(/^act-1 +ebs-unattached-volumes +vol-00000000000000065 +node \S+ undo act-1 --sandbox$/);
+  });
+
+  it('turns each row into a block of labelled lines when the table is wider than 80 columns', () => {
+    // Act
+    const text = table(headers, rows, [], { width: 80 });
+
+    // Assess
+    expect(widest(text)).toBeLessThanOrEqual(80);
+    expect(text).toContain('act-1\n  policy    ebs-unattached-volumes\n  resource  vol-00000000000000065\n  undo      node /home/someone/src/trimtab/lib/cli/trimtab.mjs undo act-1');
+  });
+
+  it('wraps a prose column inside its cell before giving up the table', () => {
+    // Prepare
+    const risk = 'CPU p95 at or above 90% on 14 of 14 days; read + write IOPS p95 at or above 90% of what the storage sustains';
+
+    // Act
+    const text = table(['RESOURCE', 'RISK REMOVED', '$/MONTH'], [['rds-instance checkout-db', risk, '$0.00']], [2], { width: 70, wrap: [1] });
+
+    // Assess
+    expect(widest(text)).toBeLessThanOrEqual(70);
+    expect(text.split('\n')[0]).toMatch(/^RESOURCE +RISK REMOVED +\$\/MONTH$/);
+    expect(text.split('\n')[2]).toMatch(/^rds-instance checkout-db  CPU p95 at or above .* \$0\.00$/);
+    expect(text.split('\n').length).toBeGreaterThan(4);
+    expect(
+      text
+        .split('\n')
+        .slice(2)
+        .map((l) => l.slice(26).replace('$0.00', '').trim())
+        .join(' '),
+    ).toBe(risk);
+  });
+});
+
+describe('fitParts', () => {
+  it('breaks a summary between its parts, and joining the lines gives the line back', () => {
+    // Prepare
+    const line = '103 findings · est. $5,327.54/month · 57 protected · 12 applied, 0 failed · 18 need approval (no request made: this run has no approval workflow) · 1,204 API calls · 3.2 s';
+
+    // Act
+    const text = fitParts(line, 80);
+
+    // Assess
+    expect(widest(text)).toBeLessThanOrEqual(80);
+    expect(text.split('\n').length).toBeGreaterThan(1);
+    expect(text.split('\n')[0]).toBe('103 findings · est. $5,327.54/month · 57 protected · 12 applied, 0 failed ·');
+    expect(text.replaceAll('\n  ', ' ')).toBe(line);
   });
 });
