@@ -17,6 +17,8 @@ import { shortHash } from '../util/hash.ts';
 import { systemClock, type Clock } from '../util/clock.ts';
 import { attachSecondOpinion, newSecondOpinionRun, type SecondOpinionRun } from '../compute-optimizer/second-opinion.ts';
 import { inScope, mayBeInScope, protectionOf } from './scope.ts';
+import { consultOwners } from '../ownership/hook.ts';
+import { applyViaOwner, verifyViaOwner, viaOwnerOf } from '../ownership/via-owner.ts';
 import { describeFailure, isReadFailure, ReadGaps, UnevaluatedTally, type ReadFailure, type Unevaluated } from './partial.ts';
 import { FindingTally, overlapKey, type BenefitGroup, type PolicyTally, type Tally } from './tally.ts';
 import { benefitOf, type ActionRecord, type ActionStatus, type AppliedChange, type ApplyEnv, type Detection, type Detector, type DetectorPass, type Finding, type Mode, type RegionContext, type StepProgress } from './types.ts';
@@ -259,6 +261,8 @@ export async function runPolicies(options: RunOptions, deps: EngineDeps): Promis
         finding.status = 'report-only';
       }
     }
+    // Owned resources (lib/ownership): report, skip, direct with a drift warning, or through the owner. Read-only.
+    await consultOwners(batch, (id) => policyById.get(id)!, regionContext(deps, region, deps.clients.withWrites(false), now));
     if (streaming) await settle(batch);
     else regionFindings.push(...batch);
   };
@@ -789,7 +793,8 @@ async function applyUnguarded(policy: Policy, finding: FindingResult, actor: str
         remainingMs: () => budget?.() ?? Number.POSITIVE_INFINITY,
       };
       const stepsBefore = env.progress.length;
-      applied = await remediator.apply(ctx, finding.plan as never, finding, env);
+      // A plan through the resource's owner (policy owned.choice via-owner) writes only through the owner's API.
+      applied = viaOwnerOf(finding.plan!) ? await applyViaOwner(ctx, finding.plan!) : await remediator.apply(ctx, finding.plan as never, finding, env);
       if (!applied.resumeAt) break;
       const at = Date.parse(applied.resumeAt);
       if (Number.isNaN(at)) throw new TrimtabError(`The ${remediator.id} change answered an unreadable resume time '${applied.resumeAt}'.`);
@@ -819,7 +824,7 @@ async function applyUnguarded(policy: Policy, finding: FindingResult, actor: str
     if (applied.before !== undefined) record.before = applied.before;
     record.after = applied.after;
     await transition(record, 'applied', deps, applied.detail, finding);
-    const verification = await remediator.verify(ctx, finding.plan as never, applied);
+    const verification = viaOwnerOf(finding.plan!) ? await verifyViaOwner(ctx, finding.plan!) : await remediator.verify(ctx, finding.plan as never, applied);
     record.verification = verification;
     if (!verification.ok && verification.pending) {
       // The change is in place but not visible yet: stay 'applied' (undoable, counted), not 'failed'.
