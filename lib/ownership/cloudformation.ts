@@ -47,7 +47,7 @@ const cfn = (ctx: Pick<RegionContext, 'clients' | 'region'>) => ctx.clients.get(
  * The stack AWS records for a physical id, or undefined when the resource is in no stack
  * (DescribeStackResources answers ValidationError "Stack for <id> does not exist").
  */
-export async function stackOwnerOf(ctx: Pick<RegionContext, 'clients' | 'region'>, physicalId: string): Promise<StackResourceOwner | undefined> {
+export async function stackOwnerOf(ctx: Pick<RegionContext, 'clients' | 'region'>, physicalId: string, cfnType: string | undefined): Promise<StackResourceOwner | undefined> {
   let out;
   try {
     out = await cfn(ctx).send(new DescribeStackResourcesCommand({ PhysicalResourceId: physicalId }));
@@ -55,7 +55,9 @@ export async function stackOwnerOf(ctx: Pick<RegionContext, 'clients' | 'region'
     if ((error as Error).name === 'ValidationError' && /does not exist/.test((error as Error).message)) return undefined;
     throw error;
   }
-  const row = out.StackResources?.find((r) => r.PhysicalResourceId === physicalId);
+  // By physical id AWS answers every resource of the stack; a name is unique only within a type
+  // (a function and a table may both be called shop-orders), so the type must match too.
+  const row = out.StackResources?.find((r) => r.PhysicalResourceId === physicalId && (!cfnType || r.ResourceType === cfnType));
   if (!row?.StackName || !row.LogicalResourceId) return undefined;
   return {
     kind: 'cloudformation',
@@ -158,7 +160,7 @@ async function stackOf(ctx: RegionContext, name: string) {
 
 /** Steps 1-4: confirm, read, create and check the change set. Throws ProtectedResourceError (nothing executed) on any refusal. */
 export async function prepareStackChange(ctx: RegionContext, p: StackChangeParams): Promise<StackChangeResult> {
-  const owner = await stackOwnerOf(ctx, p.physicalId);
+  const owner = await stackOwnerOf(ctx, p.physicalId, p.change.cfnType);
   if (!owner || owner.stackName !== p.stackName || owner.logicalId !== p.logicalId) {
     throw new ProtectedResourceError(`${p.physicalId} is not ${p.logicalId} of stack ${p.stackName} according to CloudFormation (${owner ? `it is ${owner.logicalId} of ${owner.stackName}` : 'it is in no stack'}); the owner claimed by its tags is not confirmed, nothing was changed`);
   }

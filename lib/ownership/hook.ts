@@ -18,8 +18,9 @@ import type { Finding, RegionContext } from '../engine/types.ts';
 import type { Policy } from '../policy/load.ts';
 import { errorMessage } from '../util/errors.ts';
 import { shortHash } from '../util/hash.ts';
-import { stackOwnerOf } from './cloudformation.ts';
-import { DEFAULT_OWNED_CHOICE, ownerFromTags, physicalIdOf, UNTAGGED_BY_CLOUDFORMATION, type Owner, type OwnedChoice } from './owners.ts';
+import { planStackEdit, stackOwnerOf } from './cloudformation.ts';
+import { CloudFormationClient, DescribeStacksCommand, GetTemplateCommand } from '@aws-sdk/client-cloudformation';
+import { CFN_TYPE_OF, DEFAULT_OWNED_CHOICE, ownerFromTags, physicalIdOf, UNTAGGED_BY_CLOUDFORMATION, type Owner, type OwnedChoice } from './owners.ts';
 import { nodegroupChange, propertyPath, templateChanges } from './properties.ts';
 import type { ViaOwner } from './via-owner.ts';
 
@@ -74,6 +75,28 @@ function viaOwnerPlan(owner: Owner, finding: Planned): ViaOwner | string {
   return `via-owner is not available for ${owner.kind} owners`;
 }
 
+/**
+ * Why the stack cannot make this change, read-only (DescribeStackResources, DescribeStacks,
+ * GetTemplate), or undefined when it can. The change set itself (a write) is made only when the
+ * change is applied, after approval; its check for replacement runs there, before execution.
+ */
+async function stackEditProblem(ctx: RegionContext, via: Extract<ViaOwner, { kind: 'cloudformation' }>): Promise<string | undefined> {
+  try {
+    const real = await stackOwnerOf(ctx, via.physicalId, via.change.cfnType);
+    if (!real || real.stackName !== via.stackName || real.logicalId !== via.logicalId) {
+      return `CloudFormation does not confirm the owner its tags claim: ${via.physicalId} is ${real ? `${real.logicalId} of stack ${real.stackName}` : 'in no stack'}`;
+    }
+    const client = ctx.clients.get(CloudFormationClient, ctx.region);
+    const stack = (await client.send(new DescribeStacksCommand({ StackName: via.stackName }))).Stacks?.[0];
+    const parameters = Object.fromEntries((stack?.Parameters ?? []).map((x) => [x.ParameterKey!, x.ParameterValue ?? '']));
+    const template = await client.send(new GetTemplateCommand({ StackName: via.stackName, TemplateStage: 'Original' }));
+    const edit = planStackEdit(template.TemplateBody ?? '', parameters, via.logicalId, via.change);
+    return typeof edit === 'string' ? edit : undefined;
+  } catch (error) {
+    return `the stack could not be read (${errorMessage(error)})`;
+  }
+}
+
 /** Finds the owner of every planned finding in a page and applies the policy's choice. */
 export async function consultOwners(findings: Planned[], policyOf: (id: string) => Policy, ctx: RegionContext): Promise<void> {
   for (const finding of findings) {
@@ -82,7 +105,7 @@ export async function consultOwners(findings: Planned[], policyOf: (id: string) 
     let owner = ownerFromTags(finding.resource.tags, { terraformTag: policy.owned?.terraformTag });
     if (!owner && UNTAGGED_BY_CLOUDFORMATION.has(finding.resource.type)) {
       try {
-        owner = await stackOwnerOf(ctx, physicalIdOf(finding.resource));
+        owner = await stackOwnerOf(ctx, physicalIdOf(finding.resource), CFN_TYPE_OF[finding.resource.type]);
       } catch (error) {
         // Unknown owner: never act as if it had none.
         finding.status = 'report-only';
@@ -102,7 +125,9 @@ export async function consultOwners(findings: Planned[], policyOf: (id: string) 
       finding.ownerWarning = directWarning(owner);
       finding.plan.summary = `${finding.plan.summary} Drift warning: ${finding.ownerWarning}.`;
     } else {
-      const via = choice === 'via-owner' ? viaOwnerPlan(owner, finding) : undefined;
+      let via = choice === 'via-owner' ? viaOwnerPlan(owner, finding) : undefined;
+      // Read-only checks before anything is approved: the owner confirmed by CloudFormation, the value a literal or a parameter.
+      if (via && typeof via !== 'string' && via.kind === 'cloudformation') via = (await stackEditProblem(ctx, via)) ?? via;
       if (via && typeof via !== 'string') {
         const plan = finding.plan;
         const params = { ...plan.params, viaOwner: via };

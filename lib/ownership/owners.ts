@@ -118,5 +118,21 @@ export function physicalIdOf(resource: { type: string; id: string }): string {
   return resource.id;
 }
 
+/** The CloudFormation resource type of each trimtab resource type (DescribeStackResources rows are matched on it). */
+export const CFN_TYPE_OF: Readonly<Record<string, string>> = {
+  'asg': 'AWS::AutoScaling::AutoScalingGroup',
+  'lambda-function': 'AWS::Lambda::Function',
+  'dynamodb-table': 'AWS::DynamoDB::Table',
+  'ec2-instance': 'AWS::EC2::Instance',
+  'ebs-volume': 'AWS::EC2::Volume',
+  'rds-instance': 'AWS::RDS::DBInstance',
+  'elasticache-cluster': 'AWS::ElastiCache::CacheCluster',
+  's3-bucket': 'AWS::S3::Bucket',
+  'log-group': 'AWS::Logs::LogGroup',
+  'nat-gateway': 'AWS::EC2::NatGateway',
+  'elastic-ip': 'AWS::EC2::EIP',
+  'load-balancer': 'AWS::ElasticLoadBalancingV2::LoadBalancer',
+};
+
 /** Where trimtab writes the owner's choice when the policy names none: report, for every owner. */
 export const DEFAULT_OWNED_CHOICE: OwnedChoice = 'report';

@@ -115,6 +115,9 @@ function resolve(value: unknown, parameters: Record<string, string>): unknown {
   return value;
 }
 
+const scalarsAsStrings = (v: unknown): unknown =>
+  Array.isArray(v) ? v.map(scalarsAsStrings) : v && typeof v === 'object' ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, scalarsAsStrings(x)])) : v === undefined || v === null ? v : String(v);
+
 const refsParameter = (value: unknown, parameters: Record<string, string>): boolean =>
   JSON.stringify(value ?? null).match(/"Ref":"([^"]+)"/g)?.some((m) => m.slice(7, -1) in parameters) ?? false;
 
@@ -399,7 +402,8 @@ export const cloudformationService: SandboxService = {
         const want = resolve(raw, stack.parameters);
         expected[prop] = want;
         actual[prop] = have;
-        if (JSON.stringify(want) !== JSON.stringify(have)) differences.push({ PropertyPath: `/${prop}`, ExpectedValue: JSON.stringify(want), ActualValue: JSON.stringify(have), DifferenceType: 'NOT_EQUAL' });
+        // Compared by the property's schema type, as AWS does: a Number parameter "512" equals 512.
+        if (JSON.stringify(scalarsAsStrings(want)) !== JSON.stringify(scalarsAsStrings(have))) differences.push({ PropertyPath: `/${prop}`, ExpectedValue: JSON.stringify(want), ActualValue: JSON.stringify(have), DifferenceType: 'NOT_EQUAL' });
       }
       return {
         StackResourceDrift: {
