@@ -76,7 +76,7 @@ describe('sandbox CloudFormation', () => {
     await expect(env.cfn.send(new DescribeStackResourcesCommand({ StackName: OWNED.stack, PhysicalResourceId: OWNED.table }))).rejects.toMatchObject({ name: 'ValidationError' });
   });
 
-  it('fails a change set without changes with AWS\'s reason, and refuses to execute it with InvalidChangeSetStatus', async () => {
+  it('fails a change set without changes with the reason AWS gives, and refuses to execute it with InvalidChangeSetStatus', async () => {
     // Prepare
     const env = ownedEnv();
     await env.cfn.send(new CreateChangeSetCommand({ StackName: OWNED.stack, ChangeSetName: 'same', UsePreviousTemplate: true, Parameters: [{ ParameterKey: 'OrdersMemory', UsePreviousValue: true }] }));
