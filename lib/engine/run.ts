@@ -17,7 +17,7 @@ import { shortHash } from '../util/hash.ts';
 import { systemClock, type Clock } from '../util/clock.ts';
 import { attachSecondOpinion, newSecondOpinionRun, type SecondOpinionRun } from '../compute-optimizer/second-opinion.ts';
 import { inScope, mayBeInScope, protectionOf } from './scope.ts';
-import { consultOwners } from '../ownership/hook.ts';
+import { consultOwners, newOwnerLookups } from '../ownership/hook.ts';
 import { applyViaOwner, verifyViaOwner, viaOwnerOf } from '../ownership/via-owner.ts';
 import { describeFailure, isReadFailure, ReadGaps, UnevaluatedTally, type ReadFailure, type Unevaluated } from './partial.ts';
 import { FindingTally, overlapKey, type BenefitGroup, type PolicyTally, type Tally } from './tally.ts';
@@ -248,6 +248,7 @@ export async function runPolicies(options: RunOptions, deps: EngineDeps): Promis
   };
   const unevaluated = new UnevaluatedTally();
   const secondOpinion = newSecondOpinionRun();
+  const ownerLookups = newOwnerLookups();
   /** A page of findings: Compute Optimizer's second opinion (before planning, so it can veto), then the plans. */
   const planned = async (batch: FindingResult[], region: string, here: Policy[]) => {
     await withSecondOpinion(batch, here, region, deps, secondOpinion);
@@ -262,7 +263,7 @@ export async function runPolicies(options: RunOptions, deps: EngineDeps): Promis
       }
     }
     // Owned resources (lib/ownership): report, skip, direct with a drift warning, or through the owner. Read-only.
-    await consultOwners(batch, (id) => policyById.get(id)!, regionContext(deps, region, deps.clients.withWrites(false), now));
+    await consultOwners(batch, (id) => policyById.get(id)!, regionContext(deps, region, deps.clients.withWrites(false), now), ownerLookups);
     if (streaming) await settle(batch);
     else regionFindings.push(...batch);
   };

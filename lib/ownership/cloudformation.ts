@@ -26,7 +26,10 @@ import {
   DetectStackResourceDriftCommand,
   ExecuteChangeSetCommand,
   GetTemplateCommand,
+  paginateListStackResources,
+  paginateListStacks,
   type Change,
+  type StackStatus,
 } from '@aws-sdk/client-cloudformation';
 import type { RegionContext } from '../engine/types.ts';
 import { ProtectedResourceError, TrimtabError } from '../util/errors.ts';
@@ -69,6 +72,40 @@ export async function stackOwnerOf(ctx: Pick<RegionContext, 'clients' | 'region'
     logicalId: row.LogicalResourceId,
     resourceType: row.ResourceType ?? '',
   };
+}
+
+/** Stack statuses whose resources exist (every status but DELETE_COMPLETE). */
+const LIVE_STATUSES: StackStatus[] = ['CREATE_IN_PROGRESS', 'CREATE_FAILED', 'CREATE_COMPLETE', 'ROLLBACK_IN_PROGRESS', 'ROLLBACK_FAILED', 'ROLLBACK_COMPLETE', 'DELETE_IN_PROGRESS', 'DELETE_FAILED', 'UPDATE_IN_PROGRESS', 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS', 'UPDATE_COMPLETE', 'UPDATE_FAILED', 'UPDATE_ROLLBACK_IN_PROGRESS', 'UPDATE_ROLLBACK_FAILED', 'UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS', 'UPDATE_ROLLBACK_COMPLETE', 'REVIEW_IN_PROGRESS', 'IMPORT_IN_PROGRESS', 'IMPORT_COMPLETE', 'IMPORT_ROLLBACK_IN_PROGRESS', 'IMPORT_ROLLBACK_FAILED', 'IMPORT_ROLLBACK_COMPLETE'];
+
+/**
+ * Every resource of the given CloudFormation types in the region's stacks, by `type|physical id`:
+ * one ListStacks listing and one ListStackResources listing per stack, instead of one
+ * DescribeStackResources per resource (an account with hundreds of tables would spend minutes and
+ * hit CloudFormation's throttling). Built once per run and region (the engine keeps it).
+ */
+export async function stackIndex(ctx: Pick<RegionContext, 'clients' | 'region'>, cfnTypes: ReadonlySet<string>): Promise<Map<string, StackResourceOwner>> {
+  const index = new Map<string, StackResourceOwner>();
+  const client = cfn(ctx);
+  for await (const page of paginateListStacks({ client }, { StackStatusFilter: LIVE_STATUSES })) {
+    for (const stack of page.StackSummaries ?? []) {
+      for await (const rows of paginateListStackResources({ client }, { StackName: stack.StackId ?? stack.StackName })) {
+        for (const r of rows.StackResourceSummaries ?? []) {
+          if (!r.PhysicalResourceId || !r.ResourceType || !cfnTypes.has(r.ResourceType)) continue;
+          index.set(`${r.ResourceType}|${r.PhysicalResourceId}`, {
+            kind: 'cloudformation',
+            name: `CloudFormation stack ${stack.StackName} (logical id ${r.LogicalResourceId})`,
+            signal: 'cloudformation:ListStackResources',
+            confirmed: true,
+            stackName: stack.StackName!,
+            stackId: stack.StackId ?? '',
+            logicalId: r.LogicalResourceId!,
+            resourceType: r.ResourceType,
+          });
+        }
+      }
+    }
+  }
+  return index;
 }
 
 /** How the one change is made in the stack: a new template body, or a new parameter value. */

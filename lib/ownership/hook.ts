@@ -18,7 +18,7 @@ import type { Finding, RegionContext } from '../engine/types.ts';
 import type { Policy } from '../policy/load.ts';
 import { errorMessage } from '../util/errors.ts';
 import { shortHash } from '../util/hash.ts';
-import { planStackEdit, stackOwnerOf } from './cloudformation.ts';
+import { planStackEdit, stackIndex, stackOwnerOf, type StackResourceOwner } from './cloudformation.ts';
 import { CloudFormationClient, DescribeStacksCommand, GetTemplateCommand } from '@aws-sdk/client-cloudformation';
 import { CFN_TYPE_OF, DEFAULT_OWNED_CHOICE, ownerFromTags, physicalIdOf, UNTAGGED_BY_CLOUDFORMATION, type Owner, type OwnedChoice } from './owners.ts';
 import { nodegroupChange, propertyPath, templateChanges } from './properties.ts';
@@ -97,19 +97,27 @@ async function stackEditProblem(ctx: RegionContext, via: Extract<ViaOwner, { kin
   }
 }
 
+/** Per run: the stack index of each account and region, built on first need (stackIndex). */
+export type OwnerLookups = Map<string, Promise<Map<string, StackResourceOwner>>>;
+export const newOwnerLookups = (): OwnerLookups => new Map();
+
+const UNTAGGED_CFN_TYPES: ReadonlySet<string> = new Set([...UNTAGGED_BY_CLOUDFORMATION].map((t) => CFN_TYPE_OF[t]));
+
 /** Finds the owner of every planned finding in a page and applies the policy's choice. */
-export async function consultOwners(findings: Planned[], policyOf: (id: string) => Policy, ctx: RegionContext): Promise<void> {
+export async function consultOwners(findings: Planned[], policyOf: (id: string) => Policy, ctx: RegionContext, lookups: OwnerLookups = newOwnerLookups()): Promise<void> {
   for (const finding of findings) {
     if (finding.status !== 'actionable' || !finding.plan) continue;
     const policy = policyOf(finding.policy);
     let owner = ownerFromTags(finding.resource.tags, { terraformTag: policy.owned?.terraformTag });
     if (!owner && UNTAGGED_BY_CLOUDFORMATION.has(finding.resource.type)) {
       try {
-        owner = await stackOwnerOf(ctx, physicalIdOf(finding.resource), CFN_TYPE_OF[finding.resource.type]);
+        const key = `${ctx.account}|${ctx.region}`;
+        if (!lookups.has(key)) lookups.set(key, stackIndex(ctx, UNTAGGED_CFN_TYPES));
+        owner = (await lookups.get(key)!).get(`${CFN_TYPE_OF[finding.resource.type]}|${physicalIdOf(finding.resource)}`);
       } catch (error) {
         // Unknown owner: never act as if it had none.
         finding.status = 'report-only';
-        finding.outcomeDetail = `not acted on: whether a CloudFormation stack owns ${finding.resource.id} could not be read (DescribeStackResources: ${errorMessage(error)})`;
+        finding.outcomeDetail = `not acted on: whether a CloudFormation stack owns ${finding.resource.id} could not be read (ListStacks / ListStackResources: ${errorMessage(error)})`;
         delete finding.plan;
         continue;
       }

@@ -18,7 +18,7 @@
  *   with the bound resource: IN_SYNC or MODIFIED with the differences.
  * - DeleteChangeSet; ChangeSetNotFound (404) for an unknown change set.
  */
-import { awsError, type AccountState, type Sandbox, type SandboxService } from '../sandbox.ts';
+import { awsError, paginate, type AccountState, type Sandbox, type SandboxService } from '../sandbox.ts';
 import { autoscalingState } from './autoscaling.ts';
 import { dynamoControlState } from './dynamodb-control.ts';
 import { lambdaState } from './lambda.ts';
@@ -265,6 +265,25 @@ export const cloudformationService: SandboxService = {
           Parameters: Object.entries(s.parameters).map(([ParameterKey, ParameterValue]) => ({ ParameterKey, ParameterValue })),
           Capabilities: s.capabilities,
         })),
+      };
+    },
+
+    ListStacks(input, { sandbox, account, region, now }) {
+      const all = Object.values(cloudformationState(sandbox, account, region).stacks).sort((a, b) => a.name.localeCompare(b.name));
+      for (const s of all) settle(sandbox, account, region, s, now);
+      const wanted = input.StackStatusFilter?.length ? all.filter((s) => input.StackStatusFilter.includes(s.status)) : all;
+      const { page, nextToken } = paginate(wanted, { token: input.NextToken }, { defaultMax: 100, maxMax: 100, operation: 'ListStacks' });
+      return { StackSummaries: page.map((s) => ({ StackId: s.id, StackName: s.name, CreationTime: new Date(s.createdAt), StackStatus: s.status })), ...(nextToken ? { NextToken: nextToken } : {}) };
+    },
+
+    ListStackResources(input, { sandbox, account, region, now }) {
+      const stack = findStack(sandbox, account, region, input.StackName);
+      settle(sandbox, account, region, stack, now);
+      const rows = Object.entries(stack.resources).sort(([a], [b]) => a.localeCompare(b));
+      const { page, nextToken } = paginate(rows, { token: input.NextToken }, { defaultMax: 100, maxMax: 100, operation: 'ListStackResources' });
+      return {
+        StackResourceSummaries: page.map(([logical, r]) => ({ LogicalResourceId: logical, PhysicalResourceId: r.physicalId, ResourceType: r.type, LastUpdatedTimestamp: new Date(stack.updatedAt ?? stack.createdAt), ResourceStatus: stack.updatedAt ? 'UPDATE_COMPLETE' : 'CREATE_COMPLETE' })),
+        ...(nextToken ? { NextToken: nextToken } : {}),
       };
     },
 

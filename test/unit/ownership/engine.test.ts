@@ -58,6 +58,27 @@ describe('owned resources in the engine', () => {
     expect(env.sandbox.successfulWrites()).toEqual([]);
   });
 
+  it('finds the stack of a table, which carries no CloudFormation tags, from the resource listings of the stacks, and reports both capacity properties', async () => {
+    // Prepare
+    const env = ownedEnv();
+    // Act
+    const result = await env.run(`
+policies:
+  - id: tables
+    resource: dynamodb-table
+    mode: auto
+    detector: { type: over-provisioned }
+    action: { type: lower-provisioned }
+`);
+    // Assess
+    const table = byId(result.findings, OWNED.table);
+    expect(table.owner).toMatchObject({ kind: 'cloudformation', stackName: 'shop-prod', logicalId: 'OrdersTable', signal: 'cloudformation:ListStackResources', confirmed: true });
+    expect(table.status).toBe('report-only');
+    expect(table.outcomeDetail).toMatch(/^Owned by CloudFormation stack shop-prod \(logical id OrdersTable\), from cloudformation:ListStackResources \(confirmed by its API\)\. Change it in stack shop-prod, not on the resource: set Properties\.ProvisionedThroughput\.ReadCapacityUnits of OrdersTable to \d+ \(now 200\) and set Properties\.ProvisionedThroughput\.WriteCapacityUnits of OrdersTable to \d+ \(now 100\), then deploy the stack\.$/);
+    expect(env.sandbox.callCount('cloudformation:ListStacks')).toBe(1);
+    expect(env.sandbox.successfulWrites()).toEqual([]);
+  });
+
   it('skips owned resources, as protected, when the policy says skip', async () => {
     // Prepare
     const env = ownedEnv();
