@@ -3,6 +3,7 @@
  * narrowest resource ARN AWS supports for the action; reads that AWS only authorises on "*"
  * (Describe*, List*) stay on "*".
  */
+import { ownershipPermissions } from '../ownership/permissions.ts';
 import '../resources/index.ts';
 import type { Policy } from '../policy/load.ts';
 import { detectors, remediators, resourceTypes } from '../resources/registry.ts';
@@ -88,6 +89,12 @@ export const RESOURCE_ARNS: Record<string, unknown> = {
   'application-autoscaling:RegisterScalableTarget': sub('arn:${AWS::Partition}:application-autoscaling:*:${AWS::AccountId}:scalable-target/*'),
   'cloudwatch:PutMetricAlarm': sub('arn:${AWS::Partition}:cloudwatch:*:${AWS::AccountId}:alarm:*'),
   'cloudwatch:DeleteAlarms': sub('arn:${AWS::Partition}:cloudwatch:*:${AWS::AccountId}:alarm:*'),
+  // Owned resources through their owner (lib/ownership, via-owner): change sets on this account's stacks, node group sizes.
+  'cloudformation:CreateChangeSet': sub('arn:${AWS::Partition}:cloudformation:*:${AWS::AccountId}:stack/*/*'),
+  'cloudformation:ExecuteChangeSet': sub('arn:${AWS::Partition}:cloudformation:*:${AWS::AccountId}:stack/*/*'),
+  'cloudformation:DeleteChangeSet': sub('arn:${AWS::Partition}:cloudformation:*:${AWS::AccountId}:stack/*/*'),
+  'cloudformation:DetectStackResourceDrift': sub('arn:${AWS::Partition}:cloudformation:*:${AWS::AccountId}:stack/*/*'),
+  'eks:UpdateNodegroupConfig': sub('arn:${AWS::Partition}:eks:*:${AWS::AccountId}:nodegroup/*/*/*'),
 };
 
 /** The IAM actions the given policies need: listing always, remediation only when `withRemediation`. */
@@ -99,6 +106,8 @@ export function actionsFor(policies: Policy[], options: { withRemediation: boole
     if (options.withRemediation && policy.action) {
       for (const action of remediators(policy.resource).get(policy.action.type).permissions) actions.add(action);
     }
+    // Owned resources (lib/ownership): the owner lookups, and the owner's writes for via-owner policies.
+    for (const action of ownershipPermissions(policy, options)) actions.add(action);
   }
   return [...actions].sort();
 }

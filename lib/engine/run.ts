@@ -17,6 +17,8 @@ import { shortHash } from '../util/hash.ts';
 import { systemClock, type Clock } from '../util/clock.ts';
 import { attachSecondOpinion, newSecondOpinionRun, type SecondOpinionRun } from '../compute-optimizer/second-opinion.ts';
 import { inScope, mayBeInScope, protectionOf } from './scope.ts';
+import { consultOwners, newOwnerLookups } from '../ownership/hook.ts';
+import { applyViaOwner, verifyViaOwner, viaOwnerOf } from '../ownership/via-owner.ts';
 import { describeFailure, isReadFailure, ReadGaps, UnevaluatedTally, type ReadFailure, type Unevaluated } from './partial.ts';
 import { FindingTally, overlapKey, type BenefitGroup, type PolicyTally, type Tally } from './tally.ts';
 import { benefitOf, type ActionRecord, type ActionStatus, type AppliedChange, type ApplyEnv, type Detection, type Detector, type DetectorPass, type Finding, type Mode, type RegionContext, type StepProgress } from './types.ts';
@@ -274,6 +276,7 @@ export async function runPolicies(options: RunOptions, deps: EngineDeps): Promis
   };
   const unevaluated = new UnevaluatedTally();
   const secondOpinion = newSecondOpinionRun();
+  const ownerLookups = newOwnerLookups();
   /** A page of findings: Compute Optimizer's second opinion (before planning, so it can veto), then the plans. */
   const planned = async (batch: FindingResult[], region: string, here: Policy[]) => {
     await withSecondOpinion(batch, here, region, deps, secondOpinion);
@@ -287,6 +290,8 @@ export async function runPolicies(options: RunOptions, deps: EngineDeps): Promis
         finding.status = 'report-only';
       }
     }
+    // Owned resources (lib/ownership): report, skip, direct with a drift warning, or through the owner. Read-only.
+    await consultOwners(batch, (id) => policyById.get(id)!, regionContext(deps, region, deps.clients.withWrites(false), now), ownerLookups);
     if (streaming) await settle(batch);
     else regionFindings.push(...batch);
   };
@@ -856,7 +861,8 @@ async function applyUnguarded(policy: Policy, finding: FindingResult, actor: str
         remainingMs: () => budget?.() ?? Number.POSITIVE_INFINITY,
       };
       const stepsBefore = env.progress.length;
-      applied = await remediator.apply(ctx, finding.plan as never, finding, env);
+      // A plan through the resource's owner (policy owned.choice via-owner) writes only through the owner's API.
+      applied = viaOwnerOf(finding.plan!) ? await applyViaOwner(ctx, finding.plan!) : await remediator.apply(ctx, finding.plan as never, finding, env);
       if (!applied.resumeAt) break;
       const at = Date.parse(applied.resumeAt);
       if (Number.isNaN(at)) throw new TrimtabError(`The ${remediator.id} change answered an unreadable resume time '${applied.resumeAt}'.`);
@@ -887,7 +893,8 @@ async function applyUnguarded(policy: Policy, finding: FindingResult, actor: str
     record.after = applied.after;
     // The verification read does not wait for the 'applied' record: both are sent at once and both are
     // awaited; a failure to record 'applied' still fails the action (the read's answer is then unused).
-    const [recorded, verified] = await Promise.allSettled([transition(record, 'applied', deps, applied.detail, finding), remediator.verify(ctx, finding.plan as never, applied)]);
+    const verifying = viaOwnerOf(finding.plan!) ? verifyViaOwner(ctx, finding.plan!) : remediator.verify(ctx, finding.plan as never, applied);
+    const [recorded, verified] = await Promise.allSettled([transition(record, 'applied', deps, applied.detail, finding), verifying]);
     if (recorded.status === 'rejected') throw recorded.reason;
     if (verified.status === 'rejected') throw verified.reason;
     const verification = verified.value;

@@ -8,6 +8,7 @@ import type { AwsClients } from '../aws/clients.ts';
 import type { PriceTable } from '../savings/prices.ts';
 import type { Clock } from '../util/clock.ts';
 import type { ReadGaps } from './partial.ts';
+import type { Owner } from '../ownership/owners.ts';
 
 export type Mode = 'dry-run' | 'auto' | 'approval';
 
@@ -86,6 +87,10 @@ export interface Finding extends Omit<Detection, 'status'> {
   /** Set by the engine on every finding it makes (see `benefitOf` for older records). */
   benefit?: Benefit[];
   plan?: Plan;
+  /** Who owns the resource (lib/ownership): set on every finding the engine planned a change for. */
+  owner?: Owner;
+  /** A `direct` change to an owned resource: what the owner will do about it (revert, drift). */
+  ownerWarning?: string;
 }
 
 /** A remediator's plan for one finding: pure data, safe to store and show to approvers. */

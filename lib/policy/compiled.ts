@@ -77,7 +77,7 @@ export function readCompiledPolicies(text: string, file: string): PolicySet {
 }
 
 const MODES = ['dry-run', 'auto', 'approval'];
-const POLICY_KEYS = new Set(['id', 'description', 'resource', 'detector', 'action', 'mode', 'triggers', 'scope', 'limits', 'approval', 'prices', 'requireComputeOptimizer']);
+const POLICY_KEYS = new Set(['id', 'description', 'resource', 'detector', 'action', 'mode', 'triggers', 'scope', 'limits', 'approval', 'prices', 'requireComputeOptimizer', 'owned']);
 const SCOPE_KEYS = new Set(['regions', 'accounts', 'organizationalUnits', 'includeTags', 'excludeTags', 'includeNames', 'excludeNames']);
 const POLICY_ID = /^[a-z0-9][a-z0-9-]{0,62}$/;
 const RATE_OR_CRON = /^(rate\(\d+ (minute|minutes|hour|hours|day|days)\)|cron\(\S+ \S+ \S+ \S+ \S+ \S+\))$/;
@@ -114,6 +114,12 @@ export function checkPolicySet(set: unknown): string[] {
     else if (ids.has(policy.id)) bad('the id is used twice');
     else ids.add(policy.id);
     for (const key of Object.keys(policy)) if (!POLICY_KEYS.has(key)) bad(`unknown key '${key}'`);
+    if (policy.owned !== undefined) {
+      const owned = policy.owned;
+      if (!isObject(owned) || Object.keys(owned).some((k) => k !== 'choice' && k !== 'terraformTag')) bad('owned is not { choice?, terraformTag? }');
+      else if (owned.choice !== undefined && !['report', 'via-owner', 'direct', 'skip'].includes(owned.choice as string)) bad(`owned.choice ${show(owned.choice)} is not report, via-owner, direct or skip`);
+      else if (owned.terraformTag !== undefined && typeof owned.terraformTag !== 'string') bad('owned.terraformTag is not a string');
+    }
     const resource = typeof policy.resource === 'string' ? POLICY_CATALOGUE[policy.resource] : undefined;
     if (!resource || !Object.hasOwn(POLICY_CATALOGUE, policy.resource as string)) bad(`unknown resource type ${show(policy.resource)}. Valid: ${Object.keys(POLICY_CATALOGUE).join(', ')}`);
     const detector = policy.detector;

@@ -28,6 +28,8 @@ export interface Policy {
   prices?: Record<string, unknown>;
   /** Disagreement with (or no) Compute Optimizer recommendation makes a finding a conflict. */
   requireComputeOptimizer?: boolean;
+  /** What to do with owned resources (lib/ownership, docs/ownership.md); absent: report. */
+  owned?: { choice?: 'report' | 'via-owner' | 'direct' | 'skip'; terraformTag?: string };
 }
 
 export interface PolicySet {

@@ -119,6 +119,16 @@ const common = {
   prices: z.record(z.string(), z.union([z.number().min(0), z.record(z.string(), z.number().min(0))])).optional(),
   /** Act only where AWS Compute Optimizer agrees with the proposed size (docs/compute-optimizer.md). */
   requireComputeOptimizer: z.boolean().optional(),
+  /**
+   * Resources owned by a stack, a node group, Beanstalk, Terraform, … (docs/ownership.md). `choice`:
+   * report (default: say where the change belongs), via-owner (change it through the owner's API),
+   * direct (write the resource itself, with a drift warning; only when named here), skip.
+   */
+  owned: strictObject({
+    choice: z.enum(['report', 'via-owner', 'direct', 'skip']).optional(),
+    /** The tag that marks Terraform-managed resources: `Key=value` or just `Key` (default ManagedBy=terraform). */
+    terraformTag: z.string().regex(/^[^=]+(=.+)?$/, "a tag is 'Key=value' or 'Key'").optional(),
+  }).optional(),
 };
 
 /** One policy variant per registered resource type. */

@@ -3,6 +3,13 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { withAwsRequiresSection } from '../resources/aws-requires.ts';
 import { awsRequiresByResource } from '../resources/aws-requires-index.ts';
+import type { AwsRequirement } from '../resources/aws-requires.ts';
+import { awsRequires as ownership } from '../ownership/aws-requires.ts';
+
+/** Topic pages that carry a table of their own (rows checked by their topic's tests). */
+export const AWS_REQUIRES_TOPIC_PAGES: Record<string, AwsRequirement[]> = {
+  'docs/ownership.md': ownership,
+};
 
 export const RESOURCE_DOCS_DIR = 'docs/resources';
 
@@ -14,6 +21,7 @@ export function awsRequiresPages(): Record<string, string> {
     const file = join(RESOURCE_DOCS_DIR, `${type}.md`);
     pages[file] = withAwsRequiresSection(readFileSync(file, 'utf8'), rows);
   }
+  for (const [file, rows] of Object.entries(AWS_REQUIRES_TOPIC_PAGES)) pages[file] = withAwsRequiresSection(readFileSync(file, 'utf8'), rows);
   return pages;
 }
 

@@ -20,6 +20,9 @@ import { s3Service } from './s3.ts';
 import { stsService } from './sts.ts';
 import { taggingService } from './tagging.ts';
 import { computeOptimizerService } from './compute-optimizer.ts';
+import { cloudformationService } from './cloudformation.ts';
+import { eksService } from './eks.ts';
+import { elasticBeanstalkService } from './elastic-beanstalk.ts';
 
 export const SANDBOX_SERVICES: SandboxService[] = [
   s3Service,
@@ -40,4 +43,8 @@ export const SANDBOX_SERVICES: SandboxService[] = [
   lambdaService,
   applicationAutoScalingService,
   elasticacheService,
+  // Owners of resources (lib/ownership, #28).
+  cloudformationService,
+  eksService,
+  elasticBeanstalkService,
 ];

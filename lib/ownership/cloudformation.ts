@@ -1,0 +1,268 @@
+/**
+ * CloudFormation as an owner: confirming a claimed owner by physical id, planning the one-property
+ * template or parameter edit, and changing the stack through a checked change set.
+ *
+ * Order of a change through the stack (docs/ownership.md):
+ *  1. DescribeStackResources(PhysicalResourceId): the stack and logical id AWS records for the
+ *     resource; a tag that names another stack (or a resource in no stack) is refused.
+ *  2. DescribeStacks: the stack is in a *_COMPLETE state, not *_IN_PROGRESS; its parameters and
+ *     capabilities.
+ *  3. GetTemplate: the property is a literal equal to the resource's current value (edit the
+ *     template) or a `Ref` to a parameter used by nothing else (change the parameter); any other
+ *     value is computed (Ref to a resource, Fn::*): refused, reported instead.
+ *  4. CreateChangeSet, then DescribeChangeSet until CREATE_COMPLETE: exactly one change, Modify of
+ *     that logical id, Replacement False, only that property. Anything else: the change set is
+ *     deleted and the change refused with why. Nothing is executed.
+ *  5. ExecuteChangeSet; DescribeStacks until UPDATE_COMPLETE (a rollback fails the action).
+ *  6. verify: DetectStackResourceDrift finds the resource IN_SYNC.
+ */
+import {
+  CloudFormationClient,
+  CreateChangeSetCommand,
+  DeleteChangeSetCommand,
+  DescribeChangeSetCommand,
+  DescribeStackResourcesCommand,
+  DescribeStacksCommand,
+  DetectStackResourceDriftCommand,
+  ExecuteChangeSetCommand,
+  GetTemplateCommand,
+  paginateListStackResources,
+  paginateListStacks,
+  type Change,
+  type StackStatus,
+} from '@aws-sdk/client-cloudformation';
+import type { RegionContext } from '../engine/types.ts';
+import { ProtectedResourceError, TrimtabError } from '../util/errors.ts';
+import type { Owner } from './owners.ts';
+import { propertyPath, type TemplateChange } from './properties.ts';
+
+export interface StackResourceOwner extends Owner {
+  kind: 'cloudformation';
+  stackName: string;
+  stackId: string;
+  logicalId: string;
+  resourceType: string;
+}
+
+const cfn = (ctx: Pick<RegionContext, 'clients' | 'region'>) => ctx.clients.get(CloudFormationClient, ctx.region);
+
+/**
+ * The stack AWS records for a physical id, or undefined when the resource is in no stack
+ * (DescribeStackResources answers ValidationError "Stack for <id> does not exist").
+ */
+export async function stackOwnerOf(ctx: Pick<RegionContext, 'clients' | 'region'>, physicalId: string, cfnType: string | undefined): Promise<StackResourceOwner | undefined> {
+  let out;
+  try {
+    out = await cfn(ctx).send(new DescribeStackResourcesCommand({ PhysicalResourceId: physicalId }));
+  } catch (error) {
+    if ((error as Error).name === 'ValidationError' && /does not exist/.test((error as Error).message)) return undefined;
+    throw error;
+  }
+  // By physical id AWS answers every resource of the stack; a name is unique only within a type
+  // (a function and a table may both be called shop-orders), so the type must match too.
+  const row = out.StackResources?.find((r) => r.PhysicalResourceId === physicalId && (!cfnType || r.ResourceType === cfnType));
+  if (!row?.StackName || !row.LogicalResourceId) return undefined;
+  return {
+    kind: 'cloudformation',
+    name: `CloudFormation stack ${row.StackName} (logical id ${row.LogicalResourceId})`,
+    signal: 'cloudformation:DescribeStackResources',
+    confirmed: true,
+    stackName: row.StackName,
+    stackId: row.StackId ?? '',
+    logicalId: row.LogicalResourceId,
+    resourceType: row.ResourceType ?? '',
+  };
+}
+
+/** Stack statuses whose resources exist (every status but DELETE_COMPLETE). */
+const LIVE_STATUSES: StackStatus[] = ['CREATE_IN_PROGRESS', 'CREATE_FAILED', 'CREATE_COMPLETE', 'ROLLBACK_IN_PROGRESS', 'ROLLBACK_FAILED', 'ROLLBACK_COMPLETE', 'DELETE_IN_PROGRESS', 'DELETE_FAILED', 'UPDATE_IN_PROGRESS', 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS', 'UPDATE_COMPLETE', 'UPDATE_FAILED', 'UPDATE_ROLLBACK_IN_PROGRESS', 'UPDATE_ROLLBACK_FAILED', 'UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS', 'UPDATE_ROLLBACK_COMPLETE', 'REVIEW_IN_PROGRESS', 'IMPORT_IN_PROGRESS', 'IMPORT_COMPLETE', 'IMPORT_ROLLBACK_IN_PROGRESS', 'IMPORT_ROLLBACK_FAILED', 'IMPORT_ROLLBACK_COMPLETE'];
+
+/**
+ * Every resource of the given CloudFormation types in the region's stacks, by `type|physical id`:
+ * one ListStacks listing and one ListStackResources listing per stack, instead of one
+ * DescribeStackResources per resource (an account with hundreds of tables would spend minutes and
+ * hit CloudFormation's throttling). Built once per run and region (the engine keeps it).
+ */
+export async function stackIndex(ctx: Pick<RegionContext, 'clients' | 'region'>, cfnTypes: ReadonlySet<string>): Promise<Map<string, StackResourceOwner>> {
+  const index = new Map<string, StackResourceOwner>();
+  const client = cfn(ctx);
+  for await (const page of paginateListStacks({ client }, { StackStatusFilter: LIVE_STATUSES })) {
+    for (const stack of page.StackSummaries ?? []) {
+      for await (const rows of paginateListStackResources({ client }, { StackName: stack.StackId ?? stack.StackName })) {
+        for (const r of rows.StackResourceSummaries ?? []) {
+          if (!r.PhysicalResourceId || !r.ResourceType || !cfnTypes.has(r.ResourceType)) continue;
+          index.set(`${r.ResourceType}|${r.PhysicalResourceId}`, {
+            kind: 'cloudformation',
+            name: `CloudFormation stack ${stack.StackName} (logical id ${r.LogicalResourceId})`,
+            signal: 'cloudformation:ListStackResources',
+            confirmed: true,
+            stackName: stack.StackName!,
+            stackId: stack.StackId ?? '',
+            logicalId: r.LogicalResourceId!,
+            resourceType: r.ResourceType,
+          });
+        }
+      }
+    }
+  }
+  return index;
+}
+
+/** How the one change is made in the stack: a new template body, or a new parameter value. */
+export type StackEdit =
+  | { kind: 'template'; body: string; where: string }
+  | { kind: 'parameter'; parameter: string; value: string; where: string };
+
+const isLiteral = (v: unknown) => typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean';
+
+/**
+ * Pure: the edit that sets one property of one resource, or a refusal (a string saying why).
+ * `parameters` are the stack's current values (DescribeStacks).
+ */
+export function planStackEdit(templateBody: string, parameters: Record<string, string>, logicalId: string, change: TemplateChange): StackEdit | string {
+  let template: any;
+  try {
+    template = JSON.parse(templateBody);
+  } catch {
+    return 'the template is not JSON (trimtab edits JSON templates only; a YAML template with short-form functions such as !Ref cannot be read safely): change it in the template';
+  }
+  const resource = template?.Resources?.[logicalId];
+  if (!resource) return `the template has no resource ${logicalId}`;
+  if (resource.Type !== change.cfnType) return `${logicalId} is a ${resource.Type}, not a ${change.cfnType}`;
+  let parent: any = resource.Properties ?? {};
+  for (const key of change.path.slice(0, -1)) {
+    parent = parent?.[key];
+    if (!parent || typeof parent !== 'object' || Object.keys(parent).some((k) => k === 'Ref' || k.startsWith('Fn::'))) {
+      return `${propertyPath({ path: change.path })} of ${logicalId} is computed (${JSON.stringify(parent ?? null)}), not a literal`;
+    }
+  }
+  const last = change.path[change.path.length - 1];
+  const value = parent[last];
+  const where = `${propertyPath(change)} of ${logicalId}`;
+  if (value === undefined) return `${where} is not set in the template (the type's default applies): add it there`;
+  if (isLiteral(value)) {
+    if (String(value) !== String(change.from)) return `${where} is ${JSON.stringify(value)} in the template but ${JSON.stringify(change.from)} on the resource: it has drifted; resolve the drift first`;
+    parent[last] = typeof value === 'number' ? Number(change.to) : typeof value === 'string' ? String(change.to) : change.to;
+    return { kind: 'template', body: JSON.stringify(template, null, 2), where };
+  }
+  const keys = value && typeof value === 'object' ? Object.keys(value) : [];
+  if (keys.length === 1 && keys[0] === 'Ref' && typeof value.Ref === 'string' && value.Ref in (template.Parameters ?? {})) {
+    const parameter = value.Ref;
+    const uses = JSON.stringify(template.Resources).split(`{"Ref":"${parameter}"}`).length - 1 + (JSON.stringify(template.Outputs ?? {}).includes(`"${parameter}"`) ? 1 : 0) + (JSON.stringify(template.Conditions ?? {}).includes(`"${parameter}"`) ? 1 : 0);
+    if (uses !== 1) return `${where} is the parameter ${parameter}, which ${uses} places in the template use: changing it would change more than this property`;
+    const current = parameters[parameter];
+    if (current !== undefined && String(current) !== String(change.from)) return `${where} is the parameter ${parameter} = ${current}, but the resource has ${change.from}: it has drifted; resolve the drift first`;
+    return { kind: 'parameter', parameter, value: String(change.to), where: `${where} (parameter ${parameter})` };
+  }
+  return `${where} is computed (${JSON.stringify(value)}): a Ref to a resource or an Fn:: function; change it in the template`;
+}
+
+/** Why a change set is not the one change asked for, or undefined when it is. */
+export function changeSetProblem(changes: Change[] | undefined, logicalId: string, change: TemplateChange): string | undefined {
+  const list = changes ?? [];
+  if (list.length !== 1) return `the change set changes ${list.length} resources (${list.map((c) => `${c.ResourceChange?.Action} ${c.ResourceChange?.LogicalResourceId}`).join(', ') || 'none'}), not only ${logicalId}`;
+  const rc = list[0].ResourceChange;
+  if (rc?.Action !== 'Modify' || rc.LogicalResourceId !== logicalId) return `the change set would ${rc?.Action} ${rc?.LogicalResourceId}, not modify ${logicalId}`;
+  if (rc.Replacement !== 'False') return `the change set would replace ${logicalId} (Replacement ${rc.Replacement}${rc.Details?.filter((d) => d.Target?.RequiresRecreation !== 'Never').map((d) => `: ${d.Target?.Name} requires recreation ${d.Target?.RequiresRecreation}`).join('') ?? ''}); trimtab never executes a change set that replaces or deletes a resource`;
+  const props = new Set((rc.Details ?? []).map((d) => d.Target?.Name));
+  if (props.size !== 1 || !props.has(change.path[0])) return `the change set changes ${[...props].join(', ')} of ${logicalId}, not only ${change.path[0]}`;
+  return undefined;
+}
+
+export interface StackChangeParams {
+  stackName: string;
+  logicalId: string;
+  physicalId: string;
+  change: TemplateChange;
+  /** Deterministic per plan: a retried apply finds its own change set instead of making a second. */
+  changeSetName: string;
+}
+
+export interface StackChangeResult {
+  changeSetId: string;
+  summary: string;
+  edit: StackEdit;
+}
+
+const COMPLETE = /_COMPLETE$/;
+const POLL_MS = 5_000;
+const MAX_POLLS = 180;
+
+async function stackOf(ctx: RegionContext, name: string) {
+  const out = await cfn(ctx).send(new DescribeStacksCommand({ StackName: name }));
+  const stack = out.Stacks?.[0];
+  if (!stack) throw new TrimtabError(`DescribeStacks answered no stack ${name}`);
+  return stack;
+}
+
+/** Steps 1-4: confirm, read, create and check the change set. Throws ProtectedResourceError (nothing executed) on any refusal. */
+export async function prepareStackChange(ctx: RegionContext, p: StackChangeParams): Promise<StackChangeResult> {
+  const owner = await stackOwnerOf(ctx, p.physicalId, p.change.cfnType);
+  if (!owner || owner.stackName !== p.stackName || owner.logicalId !== p.logicalId) {
+    throw new ProtectedResourceError(`${p.physicalId} is not ${p.logicalId} of stack ${p.stackName} according to CloudFormation (${owner ? `it is ${owner.logicalId} of ${owner.stackName}` : 'it is in no stack'}); the owner claimed by its tags is not confirmed, nothing was changed`);
+  }
+  const stack = await stackOf(ctx, p.stackName);
+  if (!COMPLETE.test(stack.StackStatus ?? '') || /IN_PROGRESS|ROLLBACK|FAILED/.test(stack.StackStatus ?? '')) {
+    throw new ProtectedResourceError(`stack ${p.stackName} is ${stack.StackStatus}, not settled: nothing was changed; the next run tries again`);
+  }
+  const parameters = Object.fromEntries((stack.Parameters ?? []).map((x) => [x.ParameterKey!, x.ParameterValue ?? '']));
+  const template = await cfn(ctx).send(new GetTemplateCommand({ StackName: p.stackName, TemplateStage: 'Original' }));
+  const edit = planStackEdit(template.TemplateBody ?? '', parameters, p.logicalId, p.change);
+  if (typeof edit === 'string') throw new ProtectedResourceError(`not changed through stack ${p.stackName}: ${edit}`);
+  const client = cfn(ctx);
+  let id: string | undefined;
+  try {
+    const created = await client.send(new CreateChangeSetCommand({
+      StackName: p.stackName,
+      ChangeSetName: p.changeSetName,
+      ChangeSetType: 'UPDATE',
+      Description: `trimtab: ${edit.where} ${p.change.from} -> ${p.change.to}`,
+      ...(edit.kind === 'template' ? { TemplateBody: edit.body } : { UsePreviousTemplate: true }),
+      Parameters: Object.keys(parameters).map((key) => (edit.kind === 'parameter' && key === edit.parameter ? { ParameterKey: key, ParameterValue: edit.value } : { ParameterKey: key, UsePreviousValue: true })),
+      Capabilities: stack.Capabilities,
+    }));
+    id = created.Id;
+  } catch (error) {
+    if ((error as Error).name !== 'AlreadyExistsException') throw error;
+    // A retried apply: the change set this plan made before.
+  }
+  const name = id ?? p.changeSetName;
+  let described;
+  for (let i = 0; ; i++) {
+    described = await client.send(new DescribeChangeSetCommand({ ChangeSetName: name, StackName: p.stackName }));
+    if (described.Status === 'CREATE_COMPLETE' || described.Status === 'FAILED') break;
+    if (i >= MAX_POLLS) throw new TrimtabError(`change set ${name} is still ${described.Status} after ${(MAX_POLLS * POLL_MS) / 1000} s; nothing was executed`);
+    await ctx.clock.sleep(POLL_MS);
+  }
+  const problem = described.Status === 'FAILED' ? `the change set failed: ${described.StatusReason}` : changeSetProblem(described.Changes, p.logicalId, p.change);
+  if (problem) {
+    await client.send(new DeleteChangeSetCommand({ ChangeSetName: described.ChangeSetId ?? name, StackName: p.stackName })).catch(() => undefined);
+    throw new ProtectedResourceError(`change set refused, nothing was executed: ${problem}`);
+  }
+  const rc = described.Changes![0].ResourceChange!;
+  const summary = `change set ${described.ChangeSetName} on stack ${p.stackName}: Modify ${rc.LogicalResourceId} (${rc.ResourceType}), Replacement ${rc.Replacement}, ${edit.where}: ${p.change.from} → ${p.change.to}`;
+  return { changeSetId: described.ChangeSetId ?? name, summary, edit };
+}
+
+/** Step 5: execute the checked change set and wait for UPDATE_COMPLETE. */
+export async function executeStackChange(ctx: RegionContext, stackName: string, changeSetId: string): Promise<string> {
+  const described = await cfn(ctx).send(new DescribeChangeSetCommand({ ChangeSetName: changeSetId, StackName: stackName }));
+  if (described.ExecutionStatus === 'AVAILABLE') await cfn(ctx).send(new ExecuteChangeSetCommand({ ChangeSetName: changeSetId, StackName: stackName }));
+  else if (described.ExecutionStatus !== 'EXECUTE_IN_PROGRESS' && described.ExecutionStatus !== 'EXECUTE_COMPLETE') {
+    throw new TrimtabError(`change set ${changeSetId} is ${described.Status} / ${described.ExecutionStatus}: it cannot be executed`);
+  }
+  for (let i = 0; ; i++) {
+    const stack = await stackOf(ctx, stackName);
+    if (stack.StackStatus === 'UPDATE_COMPLETE') return stack.StackStatus;
+    if (/ROLLBACK|FAILED/.test(stack.StackStatus ?? '')) throw new TrimtabError(`stack ${stackName} ended ${stack.StackStatus}${stack.StackStatusReason ? `: ${stack.StackStatusReason}` : ''}; CloudFormation rolled the change back`);
+    if (i >= MAX_POLLS) throw new TrimtabError(`stack ${stackName} is still ${stack.StackStatus} after ${(MAX_POLLS * POLL_MS) / 1000} s`);
+    await ctx.clock.sleep(POLL_MS);
+  }
+}
+
+/** Step 6: the resource is in sync with its stack (DetectStackResourceDrift). */
+export async function driftOf(ctx: RegionContext, stackName: string, logicalId: string): Promise<{ status: string; differences: string[] }> {
+  const out = await cfn(ctx).send(new DetectStackResourceDriftCommand({ StackName: stackName, LogicalResourceId: logicalId }));
+  const d = out.StackResourceDrift;
+  return { status: d?.StackResourceDriftStatus ?? 'UNKNOWN', differences: (d?.PropertyDifferences ?? []).map((x) => `${x.PropertyPath}: expected ${x.ExpectedValue}, actual ${x.ActualValue}`) };
+}

@@ -1,0 +1,159 @@
+/**
+ * The engine's ownership hook (lib/engine/run.ts calls it on every planned page, before anything
+ * is recorded or acted on): finds each planned finding's owner and applies the policy's
+ * `owned.choice`.
+ *
+ * - report (the default): no write; the finding says where the change belongs (stack, logical id,
+ *   property path and the new value; or the node group, the environment, the Terraform tag).
+ * - skip: no write; the finding is protected, naming the owner.
+ * - direct: the plan stays; the finding, the plan summary (so the action record and the approval)
+ *   and the report carry the warning that the owner will revert it.
+ * - via-owner: the plan is rewritten to go through the owner's API (lib/ownership/via-owner.ts),
+ *   where trimtab knows exactly the one property; otherwise reported.
+ *
+ * A tag only makes trimtab more careful: any claimed owner turns a write into report/skip, or
+ * into a via-owner plan that confirms the owner with the owner's API before it writes.
+ */
+import type { Finding, RegionContext } from '../engine/types.ts';
+import type { Policy } from '../policy/load.ts';
+import { errorMessage } from '../util/errors.ts';
+import { shortHash } from '../util/hash.ts';
+import { planStackEdit, stackIndex, stackOwnerOf, type StackResourceOwner } from './cloudformation.ts';
+import { CloudFormationClient, DescribeStacksCommand, GetTemplateCommand } from '@aws-sdk/client-cloudformation';
+import { CFN_TYPE_OF, DEFAULT_OWNED_CHOICE, ownerFromTags, physicalIdOf, UNTAGGED_BY_CLOUDFORMATION, type Owner, type OwnedChoice } from './owners.ts';
+import { nodegroupChange, propertyPath, templateChanges } from './properties.ts';
+import type { ViaOwner } from './via-owner.ts';
+
+type Planned = Finding & { outcomeDetail?: string };
+
+/** Where the change belongs, in one sentence a person can act on. */
+export function whereToChange(owner: Owner, finding: Pick<Finding, 'resource' | 'plan'>): string {
+  const plan = finding.plan!;
+  const by = `${owner.name}, from ${owner.signal}${owner.confirmed ? ' (confirmed by its API)' : ' (a tag: a claim, not checked)'}`;
+  if (owner.kind === 'cloudformation') {
+    const changes = templateChanges(finding.resource.type, plan);
+    const what = changes?.length
+      ? changes.map((c) => `set ${propertyPath(c)} of ${owner.logicalId ?? 'its logical id'} to ${JSON.stringify(c.to)} (now ${JSON.stringify(c.from)})`).join(' and ')
+      : `make this change in the template of ${owner.logicalId ?? 'the resource'}: ${plan.summary}`;
+    return `Owned by ${by}. Change it in stack ${owner.stackName}, not on the resource: ${what}, then deploy the stack.`;
+  }
+  if (owner.kind === 'eks-nodegroup') {
+    const c = nodegroupChange(finding.resource.type, plan);
+    return `Owned by ${by}. Change it on the node group, not its Auto Scaling group: ${c ? `set scalingConfig.${c.field} to ${c.to} (now ${c.from}) with UpdateNodegroupConfig or the node group's IaC` : plan.summary}.`;
+  }
+  if (owner.kind === 'elastic-beanstalk') return `Owned by ${by}. Change it in the environment's option settings (UpdateEnvironment, or .ebextensions / saved configuration), not on the resource: ${plan.summary}`;
+  if (owner.kind === 'terraform') return `Owned by ${by}. Change it in the Terraform configuration that manages ${finding.resource.id}, not on the resource: ${plan.summary}`;
+  return `Owned by ${by}. Change it in the owner's configuration, not on the resource: ${plan.summary}`;
+}
+
+/** The `direct` warning: what the owner does to a change made behind its back. */
+export function directWarning(owner: Owner): string {
+  switch (owner.kind) {
+    case 'cloudformation':
+      return `owned by ${owner.name}: CloudFormation reports drift on it from now on, and the next deploy of ${owner.stackName} reverts this change`;
+    case 'terraform':
+      return `owned by ${owner.name}: the next terraform apply reverts this change`;
+    default:
+      return `owned by ${owner.name}: the owner may revert this change or fight it`;
+  }
+}
+
+/** The plan rewritten to go through the owner, or a reason why it cannot. */
+function viaOwnerPlan(owner: Owner, finding: Planned): ViaOwner | string {
+  const plan = finding.plan!;
+  if (owner.kind === 'cloudformation') {
+    if (!owner.stackName || !owner.logicalId) return 'the owner names no stack and logical id';
+    const changes = templateChanges(finding.resource.type, plan);
+    if (!changes || changes.length !== 1) return `trimtab changes a stack only for exactly one known property (${plan.action} is ${changes ? `${changes.length} properties` : 'not mapped to a template property'})`;
+    return { kind: 'cloudformation', stackName: owner.stackName, logicalId: owner.logicalId, physicalId: physicalIdOf(finding.resource), change: changes[0], changeSetName: `trimtab-${plan.hash}` };
+  }
+  if (owner.kind === 'eks-nodegroup') {
+    const c = nodegroupChange(finding.resource.type, plan);
+    if (!c) return `${plan.action} has no node group setting`;
+    return { kind: 'eks-nodegroup', cluster: owner.cluster!, nodegroup: owner.nodegroup!, asg: finding.resource.id, change: c };
+  }
+  return `via-owner is not available for ${owner.kind} owners`;
+}
+
+/**
+ * Why the stack cannot make this change, read-only (DescribeStackResources, DescribeStacks,
+ * GetTemplate), or undefined when it can. The change set itself (a write) is made only when the
+ * change is applied, after approval; its check for replacement runs there, before execution.
+ */
+async function stackEditProblem(ctx: RegionContext, via: Extract<ViaOwner, { kind: 'cloudformation' }>): Promise<string | undefined> {
+  try {
+    const real = await stackOwnerOf(ctx, via.physicalId, via.change.cfnType);
+    if (!real || real.stackName !== via.stackName || real.logicalId !== via.logicalId) {
+      return `CloudFormation does not confirm the owner its tags claim: ${via.physicalId} is ${real ? `${real.logicalId} of stack ${real.stackName}` : 'in no stack'}`;
+    }
+    const client = ctx.clients.get(CloudFormationClient, ctx.region);
+    const stack = (await client.send(new DescribeStacksCommand({ StackName: via.stackName }))).Stacks?.[0];
+    const parameters = Object.fromEntries((stack?.Parameters ?? []).map((x) => [x.ParameterKey!, x.ParameterValue ?? '']));
+    const template = await client.send(new GetTemplateCommand({ StackName: via.stackName, TemplateStage: 'Original' }));
+    const edit = planStackEdit(template.TemplateBody ?? '', parameters, via.logicalId, via.change);
+    return typeof edit === 'string' ? edit : undefined;
+  } catch (error) {
+    return `the stack could not be read (${errorMessage(error)})`;
+  }
+}
+
+/** Per run: the stack index of each account and region, built on first need (stackIndex). */
+export type OwnerLookups = Map<string, Promise<Map<string, StackResourceOwner>>>;
+export const newOwnerLookups = (): OwnerLookups => new Map();
+
+const UNTAGGED_CFN_TYPES: ReadonlySet<string> = new Set([...UNTAGGED_BY_CLOUDFORMATION].map((t) => CFN_TYPE_OF[t]));
+
+/** Finds the owner of every planned finding in a page and applies the policy's choice. */
+export async function consultOwners(findings: Planned[], policyOf: (id: string) => Policy, ctx: RegionContext, lookups: OwnerLookups = newOwnerLookups()): Promise<void> {
+  for (const finding of findings) {
+    if (finding.status !== 'actionable' || !finding.plan) continue;
+    const policy = policyOf(finding.policy);
+    let owner = ownerFromTags(finding.resource.tags, { terraformTag: policy.owned?.terraformTag });
+    if (!owner && UNTAGGED_BY_CLOUDFORMATION.has(finding.resource.type)) {
+      try {
+        const key = `${ctx.account}|${ctx.region}`;
+        if (!lookups.has(key)) lookups.set(key, stackIndex(ctx, UNTAGGED_CFN_TYPES));
+        owner = (await lookups.get(key)!).get(`${CFN_TYPE_OF[finding.resource.type]}|${physicalIdOf(finding.resource)}`);
+      } catch (error) {
+        // Unknown owner: never act as if it had none.
+        finding.status = 'report-only';
+        finding.outcomeDetail = `not acted on: whether a CloudFormation stack owns ${finding.resource.id} could not be read (ListStacks / ListStackResources: ${errorMessage(error)})`;
+        delete finding.plan;
+        continue;
+      }
+    }
+    if (!owner) continue;
+    finding.owner = owner;
+    const choice: OwnedChoice = policy.owned?.choice ?? DEFAULT_OWNED_CHOICE;
+    if (choice === 'skip') {
+      finding.status = 'protected';
+      finding.outcomeDetail = `owned by ${owner.name} (${owner.signal}); the policy's owned.choice is skip`;
+      delete finding.plan;
+    } else if (choice === 'direct') {
+      finding.ownerWarning = directWarning(owner);
+      finding.plan.summary = `${finding.plan.summary} Drift warning: ${finding.ownerWarning}.`;
+    } else {
+      let via = choice === 'via-owner' ? viaOwnerPlan(owner, finding) : undefined;
+      // Read-only checks before anything is approved: the owner confirmed by CloudFormation, the value a literal or a parameter.
+      if (via && typeof via !== 'string' && via.kind === 'cloudformation') via = (await stackEditProblem(ctx, via)) ?? via;
+      if (via && typeof via !== 'string') {
+        const plan = finding.plan;
+        const params = { ...plan.params, viaOwner: via };
+        const what = via.kind === 'cloudformation'
+          ? `Through CloudFormation stack ${via.stackName}: a change set setting ${propertyPath(via.change)} of ${via.logicalId} from ${JSON.stringify(via.change.from)} to ${JSON.stringify(via.change.to)}, executed only if it modifies ${via.logicalId} alone without replacement; then drift detection must find it IN_SYNC.`
+          : `Through EKS node group ${via.nodegroup} (${via.cluster}): UpdateNodegroupConfig scalingConfig.${via.change.field} ${via.change.from} → ${via.change.to}.`;
+        finding.plan = {
+          ...plan,
+          summary: `${what} (${plan.summary})`,
+          params,
+          undo: via.kind === 'cloudformation' ? `trimtab undo runs the reverse change set (${propertyPath(via.change)} back to ${JSON.stringify(via.change.from)}) through stack ${via.stackName}.` : `trimtab undo sets scalingConfig.${via.change.field} back to ${via.change.from} through EKS.`,
+          hash: shortHash({ policy: finding.policy, arn: finding.resource.arn, action: plan.action, params }),
+        };
+        continue;
+      }
+      finding.status = 'report-only';
+      finding.outcomeDetail = `${typeof via === 'string' ? `via-owner not possible (${via}); reported instead. ` : ''}${whereToChange(owner, finding)}`;
+      delete finding.plan;
+    }
+  }
+}
