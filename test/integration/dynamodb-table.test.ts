@@ -132,6 +132,8 @@ describe('switch-to-on-demand', () => {
     );
     expect(t.billingMode).toBe('PROVISIONED');
     expect(t.switchesToOnDemand).toHaveLength(4);
+    // The SDK classifies LimitExceededException as throttling: six attempts (no real backoff in tests).
+    expect(e.sandbox.callCount('dynamodb:UpdateTable')).toBe(6);
   });
 
   it('never touches trimtab\'s own tables, which keep working in dynalite beside the modelled ones', async () => {
