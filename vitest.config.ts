@@ -10,7 +10,9 @@ import { configDefaults, defineConfig } from 'vitest/config';
  *   detectors and remediators into the shared registries (test/synthetic.ts, registerRemediator);
  * - cli/lazy-sdk: counts SDK loads on globalThis and needs a fresh module cache to see them;
  * - lambda/metrics: the Powertools Metrics singleton (lib/lambda/powertools.ts) reads the
- *   environment when it is created.
+ *   environment when it is created;
+ * - compute-optimizer, sandbox-dynamodb-cli, cli/getting-started: failed in the shared graph of the
+ *   whole suite (pass alone; the state they share is not found yet: docs/testing.md).
  */
 const ISOLATED = [
   'test/unit/engine/streaming.test.ts',
@@ -19,6 +21,9 @@ const ISOLATED = [
   'test/integration/approval-apply-loop.test.ts',
   'test/unit/cli/lazy-sdk.test.ts',
   'test/unit/lambda/metrics.test.ts',
+  'test/integration/compute-optimizer.test.ts',
+  'test/integration/sandbox-dynamodb-cli.test.ts',
+  'test/unit/cli/getting-started.test.ts',
 ];
 const ALL = ['test/unit/**/*.test.ts', 'test/integration/**/*.test.ts', 'test/security/**/*.test.ts'];
 
