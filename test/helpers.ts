@@ -1,4 +1,5 @@
 /** Shared test harness: a seeded sandbox, clients over it, a memory store and engine deps. */
+import { ConfiguredRetryStrategy } from '@smithy/util-retry';
 import { toClock, VirtualClock } from '../lib/util/clock.ts';
 import { AwsClients } from '../lib/aws/clients.ts';
 import { MemoryActionStore } from '../lib/audit/store.ts';
@@ -64,9 +65,23 @@ export function testEnv(scenario = 'small-company', options: TestSandboxOptions 
   return envFor(sandbox, options.regions);
 }
 
+/**
+ * The SDK's retries as the deployed clients make them (6 attempts, throttling and AWS's retryable
+ * errors retried), without the real backoff: a test asserts the retries (call counts,
+ * `$metadata.attempts`), never waits seconds of wall clock for them. A getter, so every client gets
+ * its own strategy (its own retry quota), as each deployed client does.
+ */
+export function zeroDelayRetries(maxAttempts = 6): { retryStrategy: ConfiguredRetryStrategy } {
+  return {
+    get retryStrategy() {
+      return new ConfiguredRetryStrategy(maxAttempts, 0);
+    },
+  };
+}
+
 /** Wrap an existing sandbox (e.g. one seeded by hand from Sandbox.emptyState). */
 export function envFor(sandbox: Sandbox, regions?: string[]): TestEnv {
-  const clients = new AwsClients({ account: SANDBOX_ACCOUNT, allowWrites: false, interceptor: sandbox, writePacing: false, clientConfig: { maxAttempts: 6 } });
+  const clients = new AwsClients({ account: SANDBOX_ACCOUNT, allowWrites: false, interceptor: sandbox, writePacing: false, clientConfig: zeroDelayRetries() });
   const store = new MemoryActionStore();
   const deps: EngineDeps = {
     account: SANDBOX_ACCOUNT,

@@ -132,6 +132,8 @@ describe('switch-to-on-demand', () => {
     );
     expect(t.billingMode).toBe('PROVISIONED');
     expect(t.switchesToOnDemand).toHaveLength(4);
+    // The SDK classifies LimitExceededException as throttling: six attempts (no real backoff in tests).
+    expect(e.sandbox.callCount('dynamodb:UpdateTable')).toBe(6);
   });
 
   it('never touches trimtab\'s own tables, which keep working in dynalite beside the modelled ones', async () => {
@@ -233,7 +235,7 @@ describe('listing cost', () => {
     expect(calls['applicationautoscaling:DescribeScalingPolicies']).toBe(3); // 23 policies, 10 a page
     expect(metricQueries).toEqual([480, 480, 420]); // 80 tables × 6 metrics a request
     expect(result.findings).toHaveLength(230);
-  });
+  }, 180_000); // 230 tables in dynalite: 15.8 s alone at load 21, over the default 30 s beside another worker at load 25
 });
 
 describe('dynamodb-table from the scheduled function and the CLI', () => {

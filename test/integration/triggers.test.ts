@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { LambdaDeps } from '../../lib/lambda/deps.ts';
 import { runSweep } from '../../lib/lambda/sweep.ts';
 import { runAlarmTrigger, runEventTrigger } from '../../lib/lambda/triggers.ts';
-import { loadPolicies } from '../../lib/policy/load.ts';
+import { loadPolicies, parsePolicies } from '../../lib/policy/load.ts';
 import { reconcileAlarms } from '../../lib/triggers/alarms.ts';
 import { memoryPersistence } from '../../lib/triggers/idempotency.ts';
 import { cloudwatchState } from '../../lib/sandbox/services/cloudwatch.ts';
@@ -17,6 +17,25 @@ import { lambdaDepsFor, testEnv, type TestEnv, SETTLED_TIMING } from '../helpers
 
 const NOW = new Date('2026-11-01T00:00:00Z');
 const sample = (name: string) => JSON.parse(readFileSync(`events/${name}.json`, 'utf8'));
+
+/** Two asg policies with event triggers: one takes any group's launch, the other only acme-search's. */
+const ASG_EVENT_POLICIES = `
+policies:
+  - id: asg-launch-raise-max-size
+    resource: asg
+    detector: { type: under-provisioned-at-max }
+    action: { type: raise-max-size }
+    mode: auto
+    triggers:
+      - event: { source: [aws.autoscaling], detail-type: [EC2 Instance Launch Successful] }
+  - id: asg-search-launch-raise-max-size
+    resource: asg
+    detector: { type: under-provisioned-at-max }
+    action: { type: raise-max-size }
+    mode: auto
+    triggers:
+      - event: { source: [aws.autoscaling], detail: { AutoScalingGroupName: [acme-search] } }
+`;
 
 function setup() {
   const env = testEnv('small-company', { clock: () => NOW, timing: SETTLED_TIMING });
@@ -92,16 +111,23 @@ describe('the event function', () => {
     expect(env.sandbox.callCount()).toBe(0);
   });
 
-  it('runs an asg policy on exactly the launching group once an asg policy exists', async () => {
-    // Prepare: only the policy selection is checked here; the asg module lands separately.
-    const { deps, persistence } = setup();
+  it('runs an asg policy on exactly the launching group once an asg policy exists, and writes to that group only', async () => {
+    // Prepare: two asg policies with event triggers; one matches any launch, the other names another group.
+    const { env } = setup();
+    const deps = lambdaDepsFor(env, parsePolicies(ASG_EVENT_POLICIES, 'test.yml'));
+    const persistence = memoryPersistence();
     const event = sample('asg-launch-successful');
-    // Act: a pattern that names another group does not take the event.
-    const { policiesForEvent } = await import('../../lib/triggers/select.ts');
-    const fake = (group: string) => ({ ...deps.policies.policies[0], id: `p-${group}`, triggers: [{ event: { source: ['aws.autoscaling'], detail: { AutoScalingGroupName: [group] } } }] });
-    // Assess
-    expect(policiesForEvent([fake('acme-web-asg'), fake('acme-batch-asg')] as never, event).map((p) => p.id)).toEqual(['p-acme-web-asg']);
-    expect(persistence.store.size).toBe(0);
+    event.detail.AutoScalingGroupName = 'acme-checkout';
+    event.resources[0] = event.resources[0].replace('acme-web-asg', 'acme-checkout');
+    // Act
+    const result = await runEventTrigger(event, undefined, deps, persistence);
+    // Assess: only the matching policy ran, on the launching group only, and raised its MaxSize.
+    expect(result.status).toBe('acted');
+    expect(result.policies).toEqual(['asg-launch-raise-max-size']);
+    expect(result.outcomes).toHaveLength(1);
+    expect(result.outcomes[0]).toMatchObject({ policy: 'asg-launch-raise-max-size', region: 'us-east-1', ids: ['acme-checkout'], status: 'acted' });
+    expect(result.outcomes[0].actions).toEqual([expect.objectContaining({ resourceId: 'acme-checkout', action: 'raise-max-size', status: 'verified' })]);
+    expect(env.sandbox.successfulWrites().map((w) => [w.operation, w.input])).toEqual([['UpdateAutoScalingGroup', { AutoScalingGroupName: 'acme-checkout', MaxSize: 8 }]]);
   });
 
   it.each(['malformed-not-eventbridge', 'malformed-create-bucket-no-bucket-name'])('rejects %s with InvalidEventError and changes nothing', async (name) => {
