@@ -206,7 +206,7 @@ const summaryOf = (finding: FindingResult, action: ActionRecord): ActionSummary 
   region: finding.resource.region,
   status: action.status,
   detail: action.transitions.at(-1)?.detail ?? action.status,
-  undo: { supported: action.undo.supported, how: action.undo.how },
+  undo: { supported: action.undo.supported, how: action.undo.how, ...(action.undo.limits ? { limits: action.undo.limits } : {}) },
   before: action.before,
   after: action.after,
 });

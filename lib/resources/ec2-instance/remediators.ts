@@ -60,6 +60,7 @@ export const stopInstance: Remediator<StopParams, Record<string, never>> = {
   // Stopping takes a server away: a person approves unless the policy says otherwise.
   defaultMode: 'approval',
   undoable: 'yes',
+  undoLimits: "What was in memory (processes, caches) and on instance-store volumes is lost on stop; without an Elastic IP the public IPv4 address is released and the restart gets a new one; work the instance would have done while stopped is not replayed.",
 
   plan(finding) {
     const before = finding.before as InstanceBefore;
