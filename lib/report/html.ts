@@ -150,7 +150,7 @@ function snapshotSection(findings: ChartFinding[], moreVolumes: number): string 
   if (!timelines.length) return '';
   const more = moreVolumes ? ` Timelines are drawn for the first ${MAX_TIMELINE_VOLUMES} volumes; ${moreVolumes} more volume${moreVolumes === 1 ? ' has' : 's have'} snapshot findings in the table.` : '';
   return `<section class="s-timelines"><h2>Snapshots by volume</h2>
-<p class="muted">Each snapshot the policies looked at, by start time: × to delete, green kept (reported only, or not acted on), grey protected. Hover a mark for the snapshot id.${escapeHtml(more)}</p>
+<p class="muted">Each snapshot the policies looked at, by start time: × to delete, green kept (the newest a keep-the-newest policy keeps, reported only, or not acted on), grey protected. Hover a mark for the snapshot id.${escapeHtml(more)}</p>
 <div class="charts" id="snapshot-timelines">${timelines.map((t) => `<figure class="chart timeline" data-volume="${escapeHtml(t.volumeId)}">${t.svg}</figure>`).join('\n')}</div></section>`;
 }
 
@@ -164,7 +164,7 @@ function timelineMark(f: FindingResult): ChartFinding {
     detector: f.detector,
     status: f.status,
     resource: { type: f.resource.type, id: f.resource.id },
-    evidence: { volumeId: f.evidence.volumeId, startTime: f.evidence.startTime },
+    evidence: { volumeId: f.evidence.volumeId, startTime: f.evidence.startTime, ...(f.evidence.keep !== undefined ? { keep: f.evidence.keep } : {}), ...(f.evidence.keptNewer ? { keptNewer: f.evidence.keptNewer } : {}) },
     ...(f.plan ? { plan: { action: f.plan.action } } : {}),
     outcome: f.outcome,
   };
