@@ -18,7 +18,7 @@
  * result held in memory, rows sorted by saving.
  */
 import type { ActionRecord } from '../engine/types.ts';
-import { factText } from './facts.ts';
+import { facts } from './facts.ts';
 import { money } from './totals.ts';
 import { overlapKey } from '../engine/tally.ts';
 import type { FindingResult, RunResult } from '../engine/run.ts';
@@ -119,15 +119,13 @@ function outcomeLabel(f: FindingResult): string {
   return STATUS_LABEL[f.outcome] ?? f.outcome;
 }
 
-/** A value as labelled facts (lib/report/facts.ts), not raw JSON. */
-function evidenceValue(value: unknown): string {
-  const text = factText(value);
-  return text.length > 600 ? `${text.slice(0, 599)}…` : text;
-}
+/** A fact's value, cut at 600 characters. */
+const evidenceValue = (text: string) => (text.length > 600 ? `${text.slice(0, 599)}…` : text);
 
 function evidenceDetails(f: FindingResult): string {
-  const rows = Object.entries(f.evidence)
-    .map(([k, v]) => `<tr><th scope="row">${escapeHtml(k)}</th><td>${escapeHtml(evidenceValue(v))}</td></tr>`)
+  // Labelled facts with units (lib/report/facts.ts), not camelCase keys and raw JSON.
+  const rows = facts(f.evidence)
+    .map((x) => `<tr><th scope="row">${escapeHtml(x.label)}</th><td>${escapeHtml(evidenceValue(x.value))}</td></tr>`)
     .join('');
   const basis = f.savings.basis.map((b) => `<li>${escapeHtml(b)}</li>`).join('');
   return `<details><summary>Evidence</summary>
