@@ -452,6 +452,7 @@ export const changeInstanceType: Remediator<ResizeParams, ResizeOptions> = {
         ...(o.maintenanceWindow ? { maintenanceWindow: o.maintenanceWindow } : {}), stopTimeoutMinutes: o.stopTimeoutMinutes, startTimeoutMinutes: o.startTimeoutMinutes,
       },
       undo: `trimtab undo changes it back to ${before.instanceType} the same way (stop, modify, start), while it still runs ${before.targetType}.${before.publicIpv4 === 'ephemeral' ? ' The restart gives it another new public IPv4 address.' : ''}`,
+      undoLimits: `What was in memory and on instance-store volumes is lost at each stop (the change and the undo)${before.publicIpv4 === 'ephemeral' ? '; the public IPv4 address changes at each restart' : ''}.`,
     };
   },
 
