@@ -5,7 +5,7 @@
  * tables with inline styles, readable on a phone and in clients that block everything.
  */
 import { SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
-import { factText } from '../report/facts.ts';
+import { facts } from '../report/facts.ts';
 import { money } from '../report/totals.ts';
 import type { FindingResult } from '../engine/run.ts';
 import { BENEFIT_LABEL, benefitGroup, type BenefitGroup } from '../engine/tally.ts';
@@ -74,11 +74,14 @@ export const escapeHtml = (value: unknown) =>
 /** A template tag for the plain-text part and the subject: every interpolated value is neutralised, the template's own line breaks stay. */
 export const plain = (strings: TemplateStringsArray, ...values: unknown[]) => strings.reduce((out, part, i) => out + part + (i < values.length ? neutralise(values[i]) : ''), '');
 
-/** Evidence as short "key: value" pairs (nested values as labelled facts: lib/report/facts.ts). */
+/** Evidence as short "Label: value" facts with units (lib/report/facts.ts), each cut to 120 characters. */
 export function evidenceLine(evidence: Record<string, unknown>, max = 6): string {
-  return Object.entries(evidence)
+  return facts(evidence)
     .slice(0, max)
-    .map(([k, v]) => neutralise(`${k}: ${factText(v)}`).slice(0, 120))
+    .map((f) => {
+      const text = neutralise(`${f.label}: ${f.value}`);
+      return text.length > 120 ? `${text.slice(0, 119)}…` : text;
+    })
     .join('; ');
 }
 

@@ -16,7 +16,7 @@ import { errorMessage } from '../util/errors.ts';
 import { benefitSections, escapeHtml, evidenceLine, hasPerformance, sectionHeading } from './email.ts';
 import { InvalidLinkError, MAX_TOKEN_LENGTH, verifyLink, type LinkClaims } from './links.ts';
 import { APPROVAL_ID, type ApprovalRecord } from './store.ts';
-import { decide, type DecideDeps } from './workflow.ts';
+import { decide, type DecideDeps } from './decide.ts';
 
 export interface HttpRequest {
   method: string;

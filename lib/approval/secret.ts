@@ -5,7 +5,7 @@
  */
 import { getParameter } from '@aws-lambda-powertools/parameters/ssm';
 import { TrimtabError } from '../util/errors.ts';
-import { env } from './lambda.ts';
+import { env } from './page-lambda.ts';
 
 /** The link secret from SSM Parameter Store (SecureString), cached by Powertools for 5 minutes. */
 export const ssmSecret = (name = env('TRIMTAB_APPROVAL_SECRET_PARAM')) => async () => {

@@ -90,7 +90,7 @@ export interface ActionSummary {
   region: string;
   status: ActionStatus;
   detail: string;
-  undo: { supported: string; how: string };
+  undo: { supported: string; how: string; limits?: string };
   before?: unknown;
   after?: unknown;
 }

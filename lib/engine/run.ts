@@ -604,6 +604,9 @@ function toFinding(p: PolicyPass, detection: Detection & { resource: Finding['re
   };
 }
 
+/** The undo text a person reads: how, then what it cannot bring back (lib/engine/types.ts, Plan.undoLimits). */
+export const undoWithLimits = (undo: string, limits: string | undefined) => (limits ? `${undo.trimEnd()} Cannot bring back: ${limits}` : undo);
+
 function planFinding(finding: FindingResult, policy: Policy, now: Date) {
   if (finding.status !== 'actionable' || !policy.action) return;
   const remediator = remediators(policy.resource).get(policy.action.type);
@@ -624,7 +627,9 @@ function planFinding(finding: FindingResult, policy: Policy, now: Date) {
     action: remediator.id,
     summary: result.summary,
     params: result.params as Record<string, unknown>,
-    undo: result.undo,
+    // Every "Undo:" a person reads (report, email, page, CLI, audit record) says what it cannot bring back.
+    undo: undoWithLimits(result.undo, result.undoLimits ?? remediator.undoLimits),
+    ...((result.undoLimits ?? remediator.undoLimits) ? { undoLimits: result.undoLimits ?? remediator.undoLimits } : {}),
     hash: shortHash({ policy: policy.id, arn: finding.resource.arn, action: remediator.id, params: result.params }),
   };
 }
@@ -761,7 +766,7 @@ export function newRecord(policy: Policy, finding: Finding, mode: Mode, actor: s
     transitions: [{ status: 'planned', at: now.toISOString() }],
     before: finding.before ?? null,
     estimatedMonthlySavingsUsd: usd(finding.savings.monthlyUsd),
-    undo: { supported: remediator.undoable, how: finding.plan!.undo },
+    undo: { supported: remediator.undoable, how: finding.plan!.undo, ...(finding.plan!.undoLimits ? { limits: finding.plan!.undoLimits } : {}) },
   };
 }
 

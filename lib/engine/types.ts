@@ -101,12 +101,18 @@ export interface Plan<P = Record<string, unknown>> {
   params: P;
   /** How the change can be undone, in words (or why it cannot). */
   undo: string;
+  /**
+   * What an undo cannot bring back, in words (expired versions, a released address someone may
+   * take, data lost on stop): shown after every "Undo:" text. Absent only in records older than it.
+   */
+  undoLimits?: string;
   /** Hash of policy + resource + action + params: the idempotency key of the action. */
   hash: string;
 }
 
 export type PlanResult<P> =
-  | { kind: 'change'; summary: string; params: P; undo: string; savings?: SavingsEstimate }
+  /** `undoLimits`: this plan's own "cannot bring back" text; default the remediator's `undoLimits`. */
+  | { kind: 'change'; summary: string; params: P; undo: string; undoLimits?: string; savings?: SavingsEstimate }
   | { kind: 'conflict'; reason: string }
   | { kind: 'noop'; reason: string };
 
@@ -254,6 +260,11 @@ export interface Remediator<P = any, O = any> {
   /** Whether AWS lets this change be undone. */
   undoable: 'yes' | 'best-effort' | 'no';
   /**
+   * What no undo of this action brings back, in words (a plan may say it more exactly in its own
+   * `undoLimits`). Every action whose undoable is not 'no' has one (test/unit/undo-limits.test.ts).
+   */
+  undoLimits?: string;
+  /**
    * Changes by this action to one resource merge (S3 lifecycle rules, each by its own id): several
    * policies may make it to one resource in one run. Any other two changes to one resource are
    * never made in the same run (lib/engine/run.ts, onePerResource).
@@ -323,6 +334,6 @@ export interface ActionRecord {
   after?: unknown;
   verification?: Verification;
   estimatedMonthlySavingsUsd: number;
-  undo: { supported: Remediator['undoable']; how: string };
+  undo: { supported: Remediator['undoable']; how: string; limits?: string };
   error?: { name: string; message: string };
 }

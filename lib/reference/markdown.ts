@@ -39,7 +39,7 @@ export function exampleBlock(element: ElementDoc): string {
 function elementSection(resource: ResourceDoc, element: ElementDoc): string[] {
   const lines = [`### ${code(element.id)}`, '', `${element.title}.`, ''];
   if (element.kind === 'action') {
-    lines.push(`- **Undo:** ${UNDO_TEXT[element.undo ?? 'no']}`, `- **Recommended mode:** ${code(element.defaultMode ?? 'dry-run')} (a policy that names no mode runs in dry-run)`, '');
+    lines.push(`- **Undo:** ${UNDO_TEXT[element.undo ?? 'no']}`, ...(element.undoLimits ? [`- **Undo cannot bring back:** ${element.undoLimits}`] : []), `- **Recommended mode:** ${code(element.defaultMode ?? 'dry-run')} (a policy that names no mode runs in dry-run)`, '');
   }
   lines.push('Options:', '', ...optionsTable(element.options), '');
   lines.push(element.kind === 'detector' ? 'IAM (read-only; added to the listing permissions for `scan` and `run`):' : 'IAM (needed by `run` and by the deployed functions when the policy is in `auto` or `approval` mode):', '');

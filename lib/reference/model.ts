@@ -40,6 +40,8 @@ export interface ElementDoc {
   defaultMode?: Mode;
   /** Actions: whether AWS lets trimtab undo the change. */
   undo?: 'yes' | 'best-effort' | 'no';
+  /** What no undo of the action brings back (Remediator.undoLimits). */
+  undoLimits?: string;
 }
 
 export interface ResourceDoc {
@@ -135,7 +137,7 @@ function elementDoc(resource: string, kind: 'detector' | 'action', element: Dete
   };
   if (kind === 'action') {
     const action = element as Remediator;
-    return { ...base, defaultMode: action.defaultMode ?? 'dry-run', undo: action.undo ? action.undoable : 'no' };
+    return { ...base, defaultMode: action.defaultMode ?? 'dry-run', undo: action.undo ? action.undoable : 'no', ...(action.undo && action.undoLimits ? { undoLimits: action.undoLimits } : {}) };
   }
   return base;
 }

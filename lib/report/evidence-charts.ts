@@ -48,27 +48,84 @@ function svg(label: string, width: number, height: number, body: string): string
   return `<svg xmlns="http://www.w3.org/2000/svg" class="evidence-chart" role="img" aria-label="${esc(label)}" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" ${FONT}><title>${esc(label)}</title>${body}</svg>`;
 }
 
+export interface RefLine {
+  value: number;
+  label: string;
+  colour?: string;
+}
+
 export interface BarsWithLine {
   title: string;
   values: (number | null)[];
   /** A reference line (target, MinSize, threshold). */
-  line?: { value: number; label: string };
+  line?: RefLine;
+  /** More reference lines (MinSize, MaxSize, the proposed MaxSize), drawn after `line`. */
+  lines?: RefLine[];
+  /** The values' unit as it follows a number in tooltips and the legend ('%', ' MB', ' instances'). */
   unit: string;
-  /** Top of the scale; default: the largest value or line, with 10% headroom. */
+  /** The unit on the axis ticks; default `unit` ('' for counts: the title names what is counted). */
+  tickUnit?: string;
+  /** Counts: ticks only at whole numbers. */
+  integer?: boolean;
+  /** Top of the scale at least; rounded up to a round tick. Default: the largest value or line. */
   max?: number;
   /** Label for each bar's tooltip, e.g. "day 3". */
   barLabel?: (i: number) => string;
 }
 
-export const PLOT = { width: 300, height: 120, left: 36, right: 8, top: 18, bottom: 16 };
+/** The fixed parts of a series chart; its left margin grows with the tick labels, its top with the legend. */
+export const PLOT = { width: 300, plotHeight: 86, right: 8, title: 18, legendRow: 13, bottom: 16 };
 
-/** Vertical bars (one per value) with an optional dashed reference line: the series charts. */
+/** A round scale for 0..max: 2 to 5 ticks at 1, 2, 2.5 or 5 × 10^k (whole numbers only for counts). */
+export function niceScale(max: number, integer = false): { max: number; step: number; ticks: number[] } {
+  const top = Math.max(max, integer ? 1 : 1e-9);
+  const raw = top / 4;
+  const magnitude = 10 ** Math.floor(Math.log10(raw));
+  const steps = integer ? [1, 2, 5, 10] : [1, 2, 2.5, 5, 10];
+  let step = steps.map((m) => m * magnitude).find((v) => v >= raw) ?? 10 * magnitude;
+  if (integer) step = Math.max(1, Math.round(step));
+  const n = Math.max(1, Math.ceil(top / step - 1e-9));
+  const ticks = Array.from({ length: n + 1 }, (_, i) => Number((i * step).toPrecision(12)));
+  return { max: ticks[ticks.length - 1], step, ticks };
+}
+
+/** A tick or legend number: no float noise, thousands grouped. */
+const fmt = (n: number) => Number(n.toPrecision(12)).toLocaleString('en-US', { maximumFractionDigits: 2 });
+/** About how wide a label is at font-size 11 (no layout engine here): enough to keep labels apart. */
+const textWidth = (text: string) => text.length * 6.2;
+
+/**
+ * Vertical bars (one per value) with dashed reference lines: the series charts. The labels never
+ * sit on the plot: the title and a legend of the lines above it, the round ticks (with their unit)
+ * left of it, the first and last bar's label below it.
+ */
 export function barsWithLine(c: BarsWithLine): string {
-  const { width, height, left, right, top, bottom } = PLOT;
-  const plotW = width - left - right;
-  const plotH = height - top - bottom;
+  const { width, plotHeight: plotH, right, bottom } = PLOT;
+  const refs = [...(c.line ? [c.line] : []), ...(c.lines ?? [])];
   const known = c.values.filter((v): v is number => v !== null);
-  const max = c.max ?? Math.max(1e-9, ...known, c.line?.value ?? 0) * 1.1;
+  const scale = niceScale(Math.max(c.max ?? 0, ...known, ...refs.map((r) => r.value)), c.integer);
+  const max = scale.max;
+  const tickUnit = c.tickUnit ?? c.unit;
+  const tickLabels = scale.ticks.map((t) => `${fmt(t)}${tickUnit}`);
+  const left = Math.ceil(Math.max(...tickLabels.map(textWidth)) + 8);
+  const plotW = width - left - right;
+  // The legend: one entry per line, wrapped into rows that fit the width.
+  const legend: { x: number; row: number; ref: RefLine; text: string }[] = [];
+  let x = 0;
+  let row = 0;
+  for (const ref of refs) {
+    const text = `${ref.label} ${fmt(ref.value)}${c.unit}`;
+    const w = 18 + textWidth(text) + 10;
+    if (x > 0 && x + w > width) {
+      row += 1;
+      x = 0;
+    }
+    legend.push({ x, row, ref, text });
+    x += w;
+  }
+  const rows = legend.length ? row + 1 : 0;
+  const top = PLOT.title + rows * PLOT.legendRow + 6;
+  const height = top + plotH + bottom;
   const y = (v: number) => top + plotH - (Math.min(v, max) / max) * plotH;
   const slot = plotW / c.values.length;
   const barW = Math.max(1, round1(slot * 0.75));
@@ -80,11 +137,22 @@ export function barsWithLine(c: BarsWithLine): string {
       return `<rect class="bar" data-index="${i}" data-value="${v}" x="${round1(left + i * slot + (slot - barW) / 2)}" y="${round1(top + plotH - h)}" width="${barW}" height="${h}" fill="${COLOURS.bar}"><title>${esc(`${label}: ${v}${c.unit}`)}</title></rect>`;
     })
     .join('');
-  const line = c.line
-    ? `<line class="ref" data-value="${c.line.value}" x1="${left}" x2="${width - right}" y1="${round1(y(c.line.value))}" y2="${round1(y(c.line.value))}" stroke="${COLOURS.line}" stroke-width="1.5" stroke-dasharray="4 3"></line><text x="${width - right}" y="${round1(Math.max(top + 9, y(c.line.value) - 3))}" text-anchor="end" fill="${COLOURS.line}" stroke="#fff" stroke-width="3" paint-order="stroke">${esc(`${c.line.label} ${c.line.value}${c.unit}`)}</text>`
-    : '';
-  const axis = `<line x1="${left}" x2="${width - right}" y1="${top + plotH}" y2="${top + plotH}" stroke="${COLOURS.grid}"></line><text x="${left - 4}" y="${top + 4}" text-anchor="end" fill="${COLOURS.muted}">${esc(round1(max))}</text><text x="${left - 4}" y="${top + plotH}" text-anchor="end" fill="${COLOURS.muted}">0</text><text x="${left}" y="${height - 3}" fill="${COLOURS.muted}">${esc(c.barLabel?.(0) ?? '')}</text><text x="${width - right}" y="${height - 3}" text-anchor="end" fill="${COLOURS.muted}">${esc(c.barLabel?.(c.values.length - 1) ?? '')}</text>`;
-  return svg(c.title, width, height, `<text x="0" y="11" fill="${COLOURS.text}" font-weight="600">${esc(c.title)}</text>${axis}${bars}${line}`);
+  const lines = refs
+    .map((r) => `<line class="ref" data-label="${esc(r.label)}" data-value="${r.value}" x1="${left}" x2="${width - right}" y1="${round1(y(r.value))}" y2="${round1(y(r.value))}" stroke="${r.colour ?? COLOURS.line}" stroke-width="1.5" stroke-dasharray="4 3"><title>${esc(`${r.label} ${fmt(r.value)}${c.unit}`)}</title></line>`)
+    .join('');
+  const legendSvg = legend
+    .map((l) => {
+      const ly = PLOT.title + l.row * PLOT.legendRow + 8;
+      const colour = l.ref.colour ?? COLOURS.line;
+      return `<g class="legend"><line x1="${l.x}" x2="${l.x + 14}" y1="${ly - 4}" y2="${ly - 4}" stroke="${colour}" stroke-width="1.5" stroke-dasharray="4 3"></line><text class="legend" x="${l.x + 18}" y="${ly}" fill="${colour}">${esc(l.text)}</text></g>`;
+    })
+    .join('');
+  const ticks = scale.ticks
+    .map((t, i) => `<line x1="${left}" x2="${width - right}" y1="${round1(y(t))}" y2="${round1(y(t))}" stroke="${i === 0 ? COLOURS.grid : '#eaeef2'}"></line><text class="tick" data-value="${t}" x="${left - 4}" y="${round1(y(t) + 4)}" text-anchor="end" fill="${COLOURS.muted}">${esc(tickLabels[i])}</text>`)
+    .join('');
+  const xLabels = `<text class="x-label" x="${left}" y="${height - 3}" fill="${COLOURS.muted}">${esc(c.barLabel?.(0) ?? '')}</text><text class="x-label" x="${width - right}" y="${height - 3}" text-anchor="end" fill="${COLOURS.muted}">${esc(c.barLabel?.(c.values.length - 1) ?? '')}</text>`;
+  const area = `<rect class="plot-area" x="${left}" y="${top}" width="${plotW}" height="${plotH}" fill="none"></rect>`;
+  return svg(c.title, width, height, `<text x="0" y="11" fill="${COLOURS.text}" font-weight="600">${esc(c.title)}</text>${legendSvg}${area}${ticks}${bars}${lines}${xLabels}`);
 }
 
 export interface Row {
@@ -127,10 +195,18 @@ function asgCharts(e: Record<string, unknown>): string | undefined {
   const out = [
     barsWithLine({ title: `CPU, daily average (${dailyCpu.length} days)`, values: dailyCpu, unit: '%', line: target !== undefined ? { value: target, label: 'target' } : undefined, barLabel: dayLabel(dailyCpu.length) }),
   ];
-  const minSize = num(e.minSize);
   if (inService) {
     const daily = chunkAverages(inService, 24);
-    out.push(barsWithLine({ title: 'In service, daily average', values: daily, unit: '', line: minSize !== undefined ? { value: minSize, label: 'MinSize' } : undefined, barLabel: dayLabel(daily.length) }));
+    // The group's bounds, and the MaxSize a raise-max-size plan proposes (evidence.candidate).
+    const minSize = num(e.minSize);
+    const maxSize = num(e.maxSize);
+    const proposed = num(e.candidate);
+    const lines: RefLine[] = [
+      ...(minSize !== undefined ? [{ value: minSize, label: 'MinSize', colour: COLOURS.muted }] : []),
+      ...(maxSize !== undefined ? [{ value: maxSize, label: 'MaxSize', colour: COLOURS.line }] : []),
+      ...(proposed !== undefined && maxSize !== undefined && proposed !== maxSize ? [{ value: proposed, label: 'proposed MaxSize', colour: COLOURS.keep }] : []),
+    ];
+    out.push(barsWithLine({ title: 'Instances in service, daily average', values: daily, unit: ' instances', tickUnit: '', integer: true, lines, barLabel: dayLabel(daily.length) }));
   }
   return out.join('');
 }
@@ -175,9 +251,9 @@ function volumeChart(f: ChartFinding): string | undefined {
       rows.push({ label: `${what} gp2 now`, value: num(now)! / max, text: `${now}${unit}`, colour: COLOURS.protect });
       rows.push({ label: `${what} as gp3`, value: num(next)! / max, text: `${next}${unit}` });
     };
-    pair('IOPS', gp2.baselineIops, gp3.iops, '');
-    pair('MiB/s', gp2.maxThroughputMiBps, gp3.throughputMiBps, '');
-    pair('$/month', cost.gp2, cost.gp3, '');
+    pair('IOPS', gp2.baselineIops, gp3.iops, ' IOPS');
+    pair('MiB/s', gp2.maxThroughputMiBps, gp3.throughputMiBps, ' MiB/s');
+    pair('$/month', cost.gp2, cost.gp3, ' $/month');
     return rows.length ? rowsChart('Provisioned now and as gp3', rows) : undefined;
   }
   const size = num(e.sizeGb);
@@ -231,6 +307,9 @@ export interface SnapshotTimeline {
  */
 export function snapshotTimelines(findings: ChartFinding[]): SnapshotTimeline[] {
   const byVolume = new Map<string, Map<string, { at: number; mark: SnapshotMark; detectors: Set<string> }>>();
+  /** Snapshots a keep-the-newest-K policy kept (evidence.keptNewer), by volume: drawn as kept unless a finding says otherwise. */
+  const keptByVolume = new Map<string, Map<string, { at: number; detector: string }>>();
+  const keepOf = new Map<string, number>();
   const rank: Record<SnapshotMark, number> = { protected: 0, kept: 1, 'to-delete': 2 };
   for (const f of findings) {
     if (f.resource.type !== 'ebs-snapshot') continue;
@@ -246,15 +325,31 @@ export function snapshotTimelines(findings: ChartFinding[]): SnapshotTimeline[] 
       seen.detectors.add(f.detector);
       if (rank[mark] < rank[seen.mark]) seen.mark = mark;
     }
+    const keep = num(f.evidence.keep);
+    if (keep !== undefined) keepOf.set(volumeId, Math.min(keep, keepOf.get(volumeId) ?? keep));
+    if (Array.isArray(f.evidence.keptNewer)) {
+      const kept = keptByVolume.get(volumeId) ?? new Map<string, { at: number; detector: string }>();
+      keptByVolume.set(volumeId, kept);
+      for (const k of f.evidence.keptNewer as { snapshotId?: unknown; startTime?: unknown }[]) {
+        const kAt = typeof k?.startTime === 'string' ? Date.parse(k.startTime) : NaN;
+        if (typeof k?.snapshotId === 'string' && !Number.isNaN(kAt)) kept.set(k.snapshotId, { at: kAt, detector: f.detector });
+      }
+    }
   }
-  return [...byVolume.keys()].sort().map((volumeId) => ({ volumeId, svg: timelineSvg(volumeId, byVolume.get(volumeId)!) }));
+  // A snapshot listed as kept that is itself a finding (pushed out later by a newer one) shows as its finding.
+  for (const [volumeId, kept] of keptByVolume) {
+    const snaps = byVolume.get(volumeId)!;
+    for (const [id, k] of kept) if (!snaps.has(id)) snaps.set(id, { at: k.at, mark: 'kept', detectors: new Set([`${k.detector}: among the newest ${keepOf.get(volumeId) ?? '?'}`]) });
+  }
+  return [...byVolume.keys()].sort().map((volumeId) => ({ volumeId, svg: timelineSvg(volumeId, byVolume.get(volumeId)!, keepOf.get(volumeId)) }));
 }
 
-function timelineSvg(volumeId: string, snaps: Map<string, { at: number; mark: SnapshotMark; detectors: Set<string> }>): string {
+function timelineSvg(volumeId: string, snaps: Map<string, { at: number; mark: SnapshotMark; detectors: Set<string> }>, keep?: number): string {
   const width = 420;
   const left = 12;
   const right = 12;
-  const axisY = 40;
+  // Title, then the legend on its own row (they would overlap on one), then the axis and its dates.
+  const axisY = 46;
   const list = [...snaps].sort((a, b) => a[1].at - b[1].at || a[0].localeCompare(b[0]));
   const first = list[0][1].at;
   const last = list[list.length - 1][1].at;
@@ -275,8 +370,8 @@ function timelineSvg(volumeId: string, snaps: Map<string, { at: number; mark: Sn
   const legend = (['to-delete', 'kept', 'protected'] as SnapshotMark[])
     .filter((m) => counts[m] > 0)
     .map((m) => `${counts[m]} ${m}`)
-    .join(' · ');
+    .join(' · ') + (keep !== undefined ? ` (policy keeps the newest ${keep})` : '');
   const title = `Snapshots of ${volumeId}`;
-  const body = `<text x="0" y="11" fill="${COLOURS.text}" font-weight="600">${esc(title)}</text><text x="${width}" y="11" text-anchor="end" fill="${COLOURS.muted}">${esc(legend)}</text><line x1="${left}" x2="${width - right}" y1="${axisY}" y2="${axisY}" stroke="${COLOURS.grid}" stroke-width="2"></line>${marks}<text x="${left}" y="62" fill="${COLOURS.muted}">${esc(day(first))}</text><text x="${width - right}" y="62" text-anchor="end" fill="${COLOURS.muted}">${esc(day(last))}</text>`;
-  return svg(`${title}: ${legend}`, width, 68, body);
+  const body = `<text x="0" y="11" fill="${COLOURS.text}" font-weight="600">${esc(title)}</text><text class="legend" x="0" y="25" fill="${COLOURS.muted}">${esc(legend)}</text><line x1="${left}" x2="${width - right}" y1="${axisY}" y2="${axisY}" stroke="${COLOURS.grid}" stroke-width="2"></line>${marks}<text x="${left}" y="68" fill="${COLOURS.muted}">${esc(day(first))}</text><text x="${width - right}" y="68" text-anchor="end" fill="${COLOURS.muted}">${esc(day(last))}</text>`;
+  return svg(`${title}: ${legend}`, width, 74, body);
 }

@@ -18,7 +18,7 @@
  * result held in memory, rows sorted by saving.
  */
 import type { ActionRecord } from '../engine/types.ts';
-import { factText } from './facts.ts';
+import { facts } from './facts.ts';
 import { money } from './totals.ts';
 import { overlapKey } from '../engine/tally.ts';
 import type { FindingResult, RunResult } from '../engine/run.ts';
@@ -119,15 +119,13 @@ function outcomeLabel(f: FindingResult): string {
   return STATUS_LABEL[f.outcome] ?? f.outcome;
 }
 
-/** A value as labelled facts (lib/report/facts.ts), not raw JSON. */
-function evidenceValue(value: unknown): string {
-  const text = factText(value);
-  return text.length > 600 ? `${text.slice(0, 599)}…` : text;
-}
+/** A fact's value, cut at 600 characters. */
+const evidenceValue = (text: string) => (text.length > 600 ? `${text.slice(0, 599)}…` : text);
 
 function evidenceDetails(f: FindingResult): string {
-  const rows = Object.entries(f.evidence)
-    .map(([k, v]) => `<tr><th scope="row">${escapeHtml(k)}</th><td>${escapeHtml(evidenceValue(v))}</td></tr>`)
+  // Labelled facts with units (lib/report/facts.ts), not camelCase keys and raw JSON.
+  const rows = facts(f.evidence)
+    .map((x) => `<tr><th scope="row">${escapeHtml(x.label)}</th><td>${escapeHtml(evidenceValue(x.value))}</td></tr>`)
     .join('');
   const basis = f.savings.basis.map((b) => `<li>${escapeHtml(b)}</li>`).join('');
   return `<details><summary>Evidence</summary>
@@ -150,7 +148,7 @@ function snapshotSection(findings: ChartFinding[], moreVolumes: number): string 
   if (!timelines.length) return '';
   const more = moreVolumes ? ` Timelines are drawn for the first ${MAX_TIMELINE_VOLUMES} volumes; ${moreVolumes} more volume${moreVolumes === 1 ? ' has' : 's have'} snapshot findings in the table.` : '';
   return `<section class="s-timelines"><h2>Snapshots by volume</h2>
-<p class="muted">Each snapshot the policies looked at, by start time: × to delete, green kept (reported only, or not acted on), grey protected. Hover a mark for the snapshot id.${escapeHtml(more)}</p>
+<p class="muted">Each snapshot the policies looked at, by start time: × to delete, green kept (the newest a keep-the-newest policy keeps, reported only, or not acted on), grey protected. Hover a mark for the snapshot id.${escapeHtml(more)}</p>
 <div class="charts" id="snapshot-timelines">${timelines.map((t) => `<figure class="chart timeline" data-volume="${escapeHtml(t.volumeId)}">${t.svg}</figure>`).join('\n')}</div></section>`;
 }
 
@@ -164,7 +162,7 @@ function timelineMark(f: FindingResult): ChartFinding {
     detector: f.detector,
     status: f.status,
     resource: { type: f.resource.type, id: f.resource.id },
-    evidence: { volumeId: f.evidence.volumeId, startTime: f.evidence.startTime },
+    evidence: { volumeId: f.evidence.volumeId, startTime: f.evidence.startTime, ...(f.evidence.keep !== undefined ? { keep: f.evidence.keep } : {}), ...(f.evidence.keptNewer ? { keptNewer: f.evidence.keptNewer } : {}) },
     ...(f.plan ? { plan: { action: f.plan.action } } : {}),
     outcome: f.outcome,
   };

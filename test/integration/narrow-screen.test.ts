@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { approvalRequestEmail, outcomeEmail } from '../../lib/approval/email.ts';
+import { approvalRequestEmail, escapeHtml, outcomeEmail } from '../../lib/approval/email.ts';
 import { signLink } from '../../lib/approval/links.ts';
 import { handleApprovalRequest } from '../../lib/approval/page.ts';
 import { MemoryApprovalStore, type ApprovalRecord } from '../../lib/approval/store.ts';
@@ -29,6 +29,8 @@ let browser: Awaited<ReturnType<typeof launchBrowser>>;
 
 const LONG_ARN = 'arn:aws:elasticloadbalancing:eu-central-1:123456789012:loadbalancer/app/acme-checkout-internal-production-blue/50dc6c495c0c9188';
 
+const UNBROKEN_JSON = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::123456789012:role/acme-checkout-internal-production-deployer' }, Action: ['elasticloadbalancing:DescribeLoadBalancers', 'elasticloadbalancing:DescribeTargetGroups'], Resource: LONG_ARN }] });
+
 /** A finding with the long, unbroken strings real accounts have: ARNs as ids, nested evidence. */
 const longFinding = (template: FindingResult): FindingResult => ({
   ...template,
@@ -40,6 +42,9 @@ const longFinding = (template: FindingResult): FindingResult => ({
     targetGroups: ['arn:aws:elasticloadbalancing:eu-central-1:123456789012:targetgroup/acme-checkout-internal-tg-blue/943f017f100becff'],
     listeners: [{ port: 443, protocol: 'HTTPS', certificateArn: 'arn:aws:acm:eu-central-1:123456789012:certificate/5e0b5d2a-0f3c-4a7e-9c62-1f0bf2f0c1aa' }],
     tags: { 'aws:cloudformation:stack-name': 'acme-checkout-internal-production-blue-green-stack', owner: 'payments-platform-team@example.com' },
+    // Unbroken strings as accounts hold them: a JSON document in one string, a token with no break in it.
+    policyDocument: UNBROKEN_JSON,
+    sessionToken: 'IQoJb3JpZ2luX2VjEJr'.repeat(20),
   },
   plan: { ...template.plan!, summary: `Delete load balancer ${LONG_ARN} after saving its configuration`, undo: `Recreate ${LONG_ARN} from the saved configuration (new DNS name)` },
 });
@@ -121,6 +126,9 @@ const MEASURE = `(() => {
   return { scrollWidth: document.documentElement.scrollWidth, offenders: innermost.slice(0, 12).map(describe) };
 })()`;
 
+/** The rendered width of the first element matching `selector`. */
+const widthOf = async (page: Page, selector: string) => Math.round(await page.locator(selector).first().evaluate((el) => el.getBoundingClientRect().width));
+
 function expectFits(overflow: Overflow) {
   expect(overflow.offenders, `wider than ${WIDTH}px:\n${overflow.offenders.join('\n')}`).toEqual([]);
   expect(overflow.scrollWidth).toBeLessThanOrEqual(WIDTH);
@@ -134,6 +142,7 @@ describe('at 390 px wide (a phone), nothing scrolls sideways', () => {
     const overflow = await overflowAt(page, html, 'report');
 
     expect(await page.locator('#findings > tbody > tr').count()).toBe(result.findings.length);
+    expect(await widthOf(page, '#findings')).toBeLessThanOrEqual(WIDTH);
     expectFits(overflow);
     await page.close();
   });
@@ -164,6 +173,9 @@ describe('at 390 px wide (a phone), nothing scrolls sideways', () => {
     const overflow = await overflowAt(page, email.html, 'approval-email');
 
     expect(await page.getByText(LONG_ARN, { exact: false }).count()).toBeGreaterThan(0);
+    // The unbroken JSON string is there (cut to the evidence line's 120 characters), wrapped inside the width.
+    expect(email.html).toContain(escapeHtml(`Policy document: ${UNBROKEN_JSON.slice(0, 60)}`));
+    expect(await widthOf(page, 'table')).toBeLessThanOrEqual(WIDTH);
     expectFits(overflow);
     await page.close();
   });

@@ -126,7 +126,7 @@ describe('the evidence charts in headless Chromium', () => {
     await page.close();
   });
 
-  it('shows one snapshot timeline per volume with every snapshot finding marked, to-delete and protected', async () => {
+  it('shows one snapshot timeline per volume with every snapshot finding marked, to-delete and protected, and the kept ones beside them', async () => {
     // Prepare
     const page = await browser.context.newPage();
     const expected = snapshotTimelines(result.findings);
@@ -139,8 +139,13 @@ describe('the evidence charts in headless Chromium', () => {
     const volumes = await page.locator('#snapshot-timelines figure').evaluateAll((fs) => fs.map((f) => f.getAttribute('data-volume')));
     expect(volumes).toEqual(expected.map((t) => t.volumeId));
     const marks = await page.locator('#snapshot-timelines g.snapshot').evaluateAll((gs) => gs.map((g) => [g.getAttribute('data-snapshot'), g.getAttribute('data-mark')]));
-    expect(new Set(marks.map(([id]) => id))).toEqual(snapshotIds);
-    expect(new Set(marks.map(([, mark]) => mark))).toEqual(new Set(['to-delete', 'protected']));
+    // Every snapshot finding, and beside them the snapshots a keep-the-newest policy kept (evidence.keptNewer).
+    const listedKept = new Set(result.findings.flatMap((f) => ((f.evidence.keptNewer as { snapshotId: string }[] | undefined) ?? []).map((k) => k.snapshotId)));
+    expect(new Set(marks.filter(([id]) => snapshotIds.has(id!)).map(([id]) => id))).toEqual(snapshotIds);
+    const extra = marks.filter(([id]) => !snapshotIds.has(id!));
+    expect(extra.length).toBeGreaterThan(0);
+    expect(extra.every(([id, mark]) => mark === 'kept' && listedKept.has(id!))).toBe(true);
+    expect(new Set(marks.map(([, mark]) => mark))).toEqual(new Set(['to-delete', 'protected', 'kept']));
     expect(await page.locator('#snapshot-timelines svg').first().isVisible()).toBe(true);
     await page.close();
   });

@@ -190,6 +190,7 @@ export const raiseMaxSize: Remediator<RaiseMaxParams, RaiseMaxOptions & { tuning
   // More instances cost money: a person approves by default.
   defaultMode: 'approval',
   undoable: 'yes',
+  undoLimits: "Instances above the old MaxSize are terminated by the undo, with their instance-store and local data; instance hours already run are billed.",
   minCooldownHours: (o) => o.tuningCooldownDays * 24,
 
   plan(finding: Finding, options, { prices }) {

@@ -191,6 +191,7 @@ export const raiseTarget: Remediator<RaiseTargetParams, { maxTarget: number; max
   permissions: ['autoscaling:DescribeAutoScalingGroups', 'autoscaling:DescribePolicies', 'autoscaling:PutScalingPolicy'],
   defaultMode: 'dry-run',
   undoable: 'yes',
+  undoLimits: "Instances Auto Scaling did not launch, or terminated, under the higher target: the group scales back toward the old target from its size at the time, with new instances (new ids and addresses, nothing of the old instances' local disks).",
   minCooldownHours: (o) => o.tuningCooldownDays * 24,
 
   plan(finding, options, { prices }) {
@@ -256,6 +257,7 @@ export const lowerMinSize: Remediator<LowerMinParams, { floor: number; maxReduct
   permissions: ['autoscaling:DescribeAutoScalingGroups', 'autoscaling:DescribePolicies', 'autoscaling:UpdateAutoScalingGroup'],
   defaultMode: 'dry-run',
   undoable: 'yes',
+  undoLimits: "Instances Auto Scaling terminated under the lower MinSize are gone, with their instance-store and local data; raising MinSize back launches new ones from the launch template (new ids and IP addresses).",
   minCooldownHours: (o) => o.tuningCooldownDays * 24,
 
   plan(finding, options, { prices }) {
@@ -319,6 +321,7 @@ export const lengthenWarmup: Remediator<WarmupParams, { minSeconds: number; fact
   permissions: ['autoscaling:DescribeAutoScalingGroups', 'autoscaling:DescribePolicies', 'autoscaling:PutScalingPolicy', 'autoscaling:UpdateAutoScalingGroup'],
   defaultMode: 'dry-run',
   undoable: 'yes',
+  undoLimits: "Scaling decisions Auto Scaling made while the longer warm-up and cooldown applied (later scale-outs, instances it did or did not launch) are not replayed; no data is lost.",
   minCooldownHours: (o) => o.tuningCooldownDays * 24,
 
   plan(finding, options) {

@@ -323,6 +323,7 @@ export const rightsizeLaunchTemplate: Remediator<RightsizeParams, { instanceRefr
   // A new instance type for a whole fleet: a person approves.
   defaultMode: 'approval',
   undoable: 'yes',
+  undoLimits: "Instances already launched with the smaller type, or replaced by an instance refresh, stay as they are until replaced again; instances the refresh terminated are gone with their instance-store and local data. The new launch template version is kept.",
 
   plan(finding, options) {
     const before = finding.before as GroupRightsizeBefore | undefined;

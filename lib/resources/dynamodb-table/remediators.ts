@@ -132,6 +132,7 @@ export const switchToOnDemand: Remediator<ModeParams, Record<string, never>> = {
   permissions: ['dynamodb:DescribeTable', 'dynamodb:ListTagsOfResource', 'dynamodb:UpdateTable'],
   defaultMode: 'approval',
   undoable: 'yes',
+  undoLimits: "On-demand charges already billed and any requests throttled meanwhile; no table data is lost. Each switch counts toward AWS's capacity-mode switch limit.",
 
   plan(finding) {
     const { table: t } = finding.before as TableBefore;
@@ -225,6 +226,7 @@ export const lowerProvisioned: Remediator<LowerParams, Record<string, never>> = 
   permissions: ['dynamodb:DescribeTable', 'dynamodb:ListTagsOfResource', 'dynamodb:UpdateTable'],
   defaultMode: 'approval',
   undoable: 'yes',
+  undoLimits: "Requests throttled at the lower capacity meanwhile are not replayed; no table data is lost. The decrease counts toward AWS's daily limit on capacity decreases.",
 
   plan(finding) {
     const { table: t, target, scaling } = finding.before as TableBefore;
@@ -340,6 +342,7 @@ export const raiseTarget: Remediator<TargetParams, RaiseTargetOptions> = {
   permissions: ['application-autoscaling:DescribeScalingPolicies', 'application-autoscaling:PutScalingPolicy', 'dynamodb:DescribeTable', 'dynamodb:ListTagsOfResource', 'dynamodb:UpdateTable', 'cloudwatch:PutMetricAlarm', 'cloudwatch:DeleteAlarms', 'cloudwatch:DescribeAlarms'],
   defaultMode: 'dry-run',
   undoable: 'yes',
+  undoLimits: "Requests throttled meanwhile at the higher target utilisation are not replayed; no table data is lost.",
   minCooldownHours: (o) => o.tuningCooldownDays * 24,
 
   plan(finding, o) {
@@ -432,6 +435,7 @@ export const raiseMax: Remediator<RaiseMaxParams, RaiseMaxOptions> = {
   permissions: ['application-autoscaling:DescribeScalableTargets', 'application-autoscaling:RegisterScalableTarget', 'dynamodb:DescribeTable', 'dynamodb:ListTagsOfResource', 'dynamodb:UpdateTable', 'cloudwatch:PutMetricAlarm', 'cloudwatch:DescribeAlarms'],
   defaultMode: 'approval',
   undoable: 'yes',
+  undoLimits: "Capacity already billed above the old maximum is not refunded; if the table scaled above the old maximum, the undo scales it back down (AWS's daily decrease limit applies). No table data is lost.",
 
   plan(finding, o) {
     const { table: t, scaling } = finding.before as TableBefore;
@@ -503,6 +507,7 @@ export const setTableClass: Remediator<ClassParams, Record<string, never>> = {
   permissions: ['dynamodb:DescribeTable', 'dynamodb:ListTagsOfResource', 'dynamodb:UpdateTable'],
   defaultMode: 'approval',
   undoable: 'yes',
+  undoLimits: "The class change itself: AWS allows two in a trailing 30 days, and the undo uses the second. Storage and requests already billed at the other class are not refunded; no table data is lost.",
 
   plan(finding) {
     const { table: t } = finding.before as TableBefore;

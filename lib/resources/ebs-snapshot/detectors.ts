@@ -243,6 +243,9 @@ export const orphaned: Detector<EbsSnapshot, CommonOptions & { minAgeDays: numbe
   },
 };
 
+/** Up to this `keep`, a too-many-per-volume finding lists the snapshots kept (evidence.keptNewer). */
+export const MAX_KEPT_LISTED = 20;
+
 export const tooManyPerVolume: Detector<EbsSnapshot, CommonOptions & { keep: number; existingVolumesOnly: boolean }, EbsPrepared> = {
   id: 'too-many-per-volume',
   resource: 'ebs-snapshot',
@@ -259,18 +262,25 @@ export const tooManyPerVolume: Detector<EbsSnapshot, CommonOptions & { keep: num
     // Per volume: the newest `keep` snapshots seen so far, newest first. Anything pushed out has
     // at least `keep` newer snapshots of its volume and is emitted at once.
     const windows = new Map<string, EbsSnapshot[]>();
-    const detect = (s: EbsSnapshot) =>
-      detectionFor(s, `Volume ${s.volumeId} has more than ${options.keep} snapshots and this one is not among the newest ${options.keep}.`, options, env, { keep: options.keep });
+    // Each finding names the newest `keep` snapshots kept at that moment (up to MAX_KEPT_LISTED), so
+    // a report can draw the kept ones beside the deleted ones: the last finding's list is the final one.
+    const detect = (s: EbsSnapshot, kept: EbsSnapshot[]) =>
+      detectionFor(s, `Volume ${s.volumeId} has more than ${options.keep} snapshots and this one is not among the newest ${options.keep}.`, options, env, {
+        keep: options.keep,
+        ...(options.keep <= MAX_KEPT_LISTED ? { keptNewer: kept.map((k) => ({ snapshotId: k.id, startTime: new Date(k.startTime).toISOString() })) } : {}),
+      });
     return {
       observe(s) {
         if (!isCompleted(s) || s.volumeId === COPIED_SNAPSHOT_VOLUME) return [];
         if (options.existingVolumesOnly && !env.prepared.volumes.has(s.volumeId)) return [];
         const window = windows.get(s.volumeId) ?? [];
         if (!windows.has(s.volumeId)) windows.set(s.volumeId, window);
-        if (window.length >= options.keep && s.startTime <= window[window.length - 1].startTime) return [detect(s)];
+        if (window.length >= options.keep && s.startTime <= window[window.length - 1].startTime) return [detect(s, window)];
         const at = window.findIndex((w) => w.startTime < s.startTime);
         window.splice(at === -1 ? window.length : at, 0, s);
-        return window.length > options.keep ? [detect(window.pop()!)] : [];
+        if (window.length <= options.keep) return [];
+        const out = window.pop()!;
+        return [detect(out, window)];
       },
       finish: () => [],
     };

@@ -125,6 +125,7 @@ export const deleteSnapshot: Remediator<DeleteParams, DeleteOptions> = {
   // Deletes are the riskiest action trimtab has: a person approves them unless a policy says otherwise.
   defaultMode: 'approval',
   undoable: 'best-effort',
+  undoLimits: "A deleted snapshot's data comes back only from the Recycle Bin, and only within the rule's retention; past it, or with no rule covering the delete, the data is gone for good.",
 
   plan(finding, options) {
     const before = finding.before as SnapshotBefore;
@@ -148,6 +149,9 @@ export const deleteSnapshot: Remediator<DeleteParams, DeleteOptions> = {
       undo: recoverable
         ? `trimtab undo restores it from the Recycle Bin (RestoreSnapshotFromRecycleBin) within ${days} days of the delete.`
         : 'Not possible: no Recycle Bin rule covers this delete, so it is final.',
+      undoLimits: recoverable
+        ? `The snapshot's data once the ${days}-day Recycle Bin retention has passed: then it is gone for good.`
+        : "Everything: the snapshot's data is gone for good once it is deleted.",
     };
   },
 
@@ -258,6 +262,7 @@ export const archiveSnapshot: Remediator<ArchiveParams, { minMonthlySavingsUsd: 
   permissions: ['ec2:DescribeSnapshots', 'ec2:DescribeSnapshotAttribute', 'ec2:DescribeSnapshotTierStatus', 'ec2:ModifySnapshotTier', 'ec2:RestoreSnapshotTier'],
   defaultMode: 'approval',
   undoable: 'best-effort',
+  undoLimits: "The 90-day archive minimum is billed whatever happens; a restore costs $0.03/GB and takes up to 72 h, and until it ends the snapshot cannot be used to create volumes.",
 
   plan(finding, options, { prices }) {
     const before = finding.before as SnapshotBefore;

@@ -324,6 +324,7 @@ function performanceRemediator<O>(spec: {
   options: z.ZodObject<any>;
   defaultMode: 'approval' | 'dry-run';
   undoable: 'yes';
+  undoLimits: string;
   plan(finding: Finding, before: PerformanceBefore, options: O, prices: PriceTable): ReturnType<Remediator<PerformanceParams, O>['plan']>;
 }): Remediator<PerformanceParams, O> {
   return {
@@ -334,6 +335,7 @@ function performanceRemediator<O>(spec: {
     permissions: ['ec2:DescribeVolumes', 'ec2:DescribeVolumesModifications', 'ec2:ModifyVolume'],
     defaultMode: spec.defaultMode,
     undoable: spec.undoable,
+    undoLimits: spec.undoLimits,
 
     plan(finding, options, { prices }) {
       const before = finding.before as PerformanceBefore | undefined;
@@ -425,6 +427,7 @@ export const raiseVolumePerformance = performanceRemediator<RaiseOptions>({
   }),
   defaultMode: 'approval',
   undoable: 'yes',
+  undoLimits: "IOPS and throughput already billed at the higher level; no data is lost. The undo waits until this modification completes and counts toward AWS's four modifications in 24 hours.",
   plan(finding, before, options, prices) {
     const v = before.volume;
     const saturated = (finding.evidence as { saturated?: { iops: boolean; throughput: boolean } }).saturated;
@@ -451,6 +454,7 @@ export const lowerVolumeIops = performanceRemediator<LowerOptions>({
   }),
   defaultMode: 'approval',
   undoable: 'yes',
+  undoLimits: "I/O throttled at the lower IOPS meanwhile is not replayed; no data is lost. The undo waits until this modification completes and counts toward AWS's four modifications in 24 hours.",
   plan(finding, before, options, prices) {
     const v = before.volume;
     const peak = (finding.evidence as { iopsPeakHourly?: number }).iopsPeakHourly;

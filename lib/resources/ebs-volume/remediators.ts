@@ -165,6 +165,7 @@ export const snapshotAndDelete: Remediator<SnapshotDeleteParams, SnapshotDeleteO
   permissions: ['ec2:DescribeVolumes', 'ec2:DescribeSnapshots', 'ec2:CreateSnapshot', 'ec2:CreateTags', 'ec2:DeleteVolume', 'ec2:CreateVolume'],
   defaultMode: 'approval',
   undoable: 'yes',
+  undoLimits: "The volume itself: undo makes a new volume (new id, attached to nothing) from the snapshot, and its first read of each block is slow (loaded lazily from the snapshot). Anything written to the volume after the snapshot was taken.",
 
   plan(finding, options) {
     const v = (finding.before as UnattachedBefore).volume;
@@ -347,6 +348,7 @@ export const modifyToGp3: Remediator<Gp3Params, Record<string, never>> = {
   // Online, no detach, no data movement a person must watch: safe to run unattended.
   defaultMode: 'auto',
   undoable: 'yes',
+  undoLimits: "Nothing stored on the volume is lost; the undo waits until this modification completes (hours for a large volume) and counts toward AWS's four modifications in 24 hours.",
   // No minCooldownHours: AWS has no fixed cooldown any more (the next modification is allowed
   // once the last one is completed, up to four in 24 hours); the detector and apply check those.
 

@@ -430,6 +430,7 @@ export const changeInstanceType: Remediator<ResizeParams, ResizeOptions> = {
   // A type change stops the server for minutes: a person approves unless the policy says otherwise.
   defaultMode: 'approval',
   undoable: 'yes',
+  undoLimits: "What was in memory and on instance-store volumes is lost at each stop (the change and the undo); without an Elastic IP the public IPv4 address changes at each restart.",
 
   deferUntil(o, now) {
     if (!o.maintenanceWindow) return undefined;
@@ -451,6 +452,7 @@ export const changeInstanceType: Remediator<ResizeParams, ResizeOptions> = {
         ...(o.maintenanceWindow ? { maintenanceWindow: o.maintenanceWindow } : {}), stopTimeoutMinutes: o.stopTimeoutMinutes, startTimeoutMinutes: o.startTimeoutMinutes,
       },
       undo: `trimtab undo changes it back to ${before.instanceType} the same way (stop, modify, start), while it still runs ${before.targetType}.${before.publicIpv4 === 'ephemeral' ? ' The restart gives it another new public IPv4 address.' : ''}`,
+      undoLimits: `What was in memory and on instance-store volumes is lost at each stop (the change and the undo)${before.publicIpv4 === 'ephemeral' ? '; the public IPv4 address changes at each restart' : ''}.`,
     };
   },
 

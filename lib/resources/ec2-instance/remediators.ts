@@ -60,6 +60,7 @@ export const stopInstance: Remediator<StopParams, Record<string, never>> = {
   // Stopping takes a server away: a person approves unless the policy says otherwise.
   defaultMode: 'approval',
   undoable: 'yes',
+  undoLimits: "What was in memory (processes, caches) and on instance-store volumes is lost on stop; without an Elastic IP the public IPv4 address is released and the restart gets a new one; work the instance would have done while stopped is not replayed.",
 
   plan(finding) {
     const before = finding.before as InstanceBefore;
@@ -69,6 +70,7 @@ export const stopInstance: Remediator<StopParams, Record<string, never>> = {
       summary: `Stop ${before.instanceId} (${before.instanceType}): saves about $${usd(finding.savings.monthlyUsd)}/month of compute; its ${volumes} EBS volume${volumes === 1 ? '' : 's'} stay${volumes === 1 ? 's' : ''} billed.`,
       params: { instanceId: before.instanceId, instanceType: before.instanceType, ...(before.launchTime ? { launchTime: before.launchTime } : {}), ...(before.allowInstanceStoreLoss ? { allowInstanceStoreLoss: true } : {}) },
       undo: `trimtab undo starts it again (StartInstances) while it is still stopped as trimtab left it; it is refused if the instance was started, terminated or is gone.${before.publicIpv4 === 'ephemeral' ? ' Its public IPv4 address is released by the stop: started again, it gets a new one (it has no Elastic IP).' : ''}${before.allowInstanceStoreLoss ? ' Its instance-store volumes come back empty.' : ''}`,
+      undoLimits: `What was in memory (processes, caches) is lost on stop${before.allowInstanceStoreLoss ? ', and so is the data on its instance-store volumes' : ''}${before.publicIpv4 === 'ephemeral' ? '; its public IPv4 address is released and the restart gets a new one' : ''}; work it would have done while stopped is not replayed.`,
     };
   },
 

@@ -49,6 +49,7 @@ export const releaseAddress: Remediator<ReleaseParams, Record<string, never>> = 
   // Someone may have the address in DNS or an allow-list: a person approves.
   defaultMode: 'approval',
   undoable: 'best-effort',
+  undoLimits: "The address itself: once released, any AWS account may be given it, and AWS then refuses to give it back. A re-allocated address has a new allocation id; its association, tags and reverse DNS record are not restored.",
 
   plan(finding) {
     const a = (finding.before as EipBefore).address;
@@ -60,6 +61,7 @@ export const releaseAddress: Remediator<ReleaseParams, Record<string, never>> = 
       undo: byoip
         ? `trimtab undo allocates ${a.publicIp} again from your BYOIP pool ${a.pool} (new allocation id).`
         : `Best effort: trimtab undo asks AWS to allocate ${a.publicIp} again (AllocateAddress Address=${a.publicIp}); this fails if another account has taken the address since.`,
+      ...(byoip ? { undoLimits: `The allocation id ${a.allocationId}, its tags and reverse DNS record: the address comes back from your pool under a new allocation id.` } : {}),
     };
   },
 

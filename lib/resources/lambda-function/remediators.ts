@@ -106,6 +106,7 @@ export const setMemoryAction: Remediator<SetMemoryParams, SetMemoryOptions> = {
   // Memory changes the function's speed and its CPU: a person approves it by default.
   defaultMode: 'approval',
   undoable: 'yes',
+  undoLimits: "Invocations that ran at the other memory size (slower, or out of memory) are not re-run; published versions are not changed by either step.",
 
   plan(finding, options) {
     const b = finding.before as MemoryBefore | undefined;

@@ -50,6 +50,7 @@ export const setRetention: Remediator<RetentionParams, { retentionDays: number }
   // Expiring events deletes data nobody can bring back: a person approves.
   defaultMode: 'approval',
   undoable: 'best-effort',
+  undoLimits: "Log events older than the retention, which CloudWatch Logs deletes once the retention is set: they are gone for good.",
 
   plan(finding, options, { now, prices }) {
     const g = (finding.before as LogGroupBefore).group;

@@ -283,6 +283,7 @@ export const stopDbInstance: Remediator<StopParams, Record<string, never>> = {
   permissions: ['rds:DescribeDBInstances', 'rds:StopDBInstance', 'rds:StartDBInstance', 'rds:AddTagsToResource', 'rds:RemoveTagsFromResource'],
   defaultMode: 'approval',
   undoable: 'yes',
+  undoLimits: "Connections the stop dropped and the database's memory (buffer cache: the first queries after the start are slower); RDS starts a stopped instance by itself after 7 days.",
   plan(finding) {
     const db = (finding.before as IdleBefore).instance;
     if (db.status === 'stopped') return { kind: 'noop', reason: `${db.id} is already stopped` };
@@ -308,6 +309,7 @@ export const restopDbInstance: Remediator<StopParams, Record<string, never>> = {
   // It carries out a verified decision, but a person approves by default (trimtab.yml keeps it in approval too).
   defaultMode: 'approval',
   undoable: 'yes',
+  undoLimits: "Connections the stop dropped and the database's memory (buffer cache: the first queries after the start are slower).",
   plan(finding) {
     const b = finding.before as RestartedBefore;
     return {
@@ -507,6 +509,7 @@ export const snapshotAndDelete: Remediator<SnapshotDeleteParams, { snapshotTimeo
   permissions: ['rds:DescribeDBInstances', 'rds:DescribeDBSnapshots', 'rds:CreateDBSnapshot', 'rds:AddTagsToResource', 'rds:DeleteDBInstance', 'rds:RestoreDBInstanceFromDBSnapshot'],
   defaultMode: 'approval',
   undoable: 'yes',
+  undoLimits: "The instance itself: undo restores a new instance (new DbiResourceId) from the snapshot under the same name; settings RDS cannot set on a restore are listed in the undo; point-in-time restore covers only what the kept automated backups hold, until their retention ends.",
   plan(finding, options, { prices }) {
     const { instance: db, decision } = finding.before as IdleBefore;
     if (db.deletionProtection) return { kind: 'conflict', reason: `${db.id} has deletion protection on: a person asked AWS to refuse deletes; trimtab never turns it off` };
@@ -741,6 +744,7 @@ export const modifyStorageGp3: Remediator<Gp3Params, Record<string, never>> = {
   permissions: ['rds:DescribeDBInstances', 'rds:ModifyDBInstance'],
   defaultMode: 'approval',
   undoable: 'best-effort',
+  undoLimits: "Nothing stored is lost; AWS allows the storage change back only 6 hours after this one and after storage optimization completes, so the undo may have to wait.",
   plan(finding) {
     const { instance: db, target } = finding.before as Gp2Before;
     return {
@@ -814,6 +818,7 @@ export const downsizeDbInstance: Remediator<DownsizeParams, Record<string, never
   permissions: ['rds:DescribeDBInstances', 'rds:DescribeDBClusters', 'rds:ModifyDBInstance'],
   defaultMode: 'approval',
   undoable: 'yes',
+  undoLimits: "The class change restarts the instance (at the change and again at the undo): connections drop and the buffer cache starts cold; queries slowed by the smaller class are not replayed.",
   plan(finding) {
     const { instance: db, target } = finding.before as OversizedBefore;
     return {
@@ -884,6 +889,7 @@ export const lowerMinCapacity: Remediator<MinCapacityParams, Record<string, neve
   permissions: ['rds:DescribeDBClusters', 'rds:ModifyDBCluster'],
   defaultMode: 'approval',
   undoable: 'yes',
+  undoLimits: "Queries slowed while the cluster scaled up from the lower minimum are not replayed; no data is lost.",
   plan(finding) {
     const { cluster, targetMinAcu } = finding.before as MinCapacityBefore;
     return {

@@ -153,11 +153,22 @@ export function desiredRules(
 
 /** What an undo of these rules cannot bring back: S3 acts on a lifecycle rule as soon as it is in place. */
 export function lifecycleUndoLimits(rules: LifecycleRule[]): string {
+  const lost = lifecycleLost(rules);
+  return lost.length ? `it cannot bring back what the rules already did: ${lost.join('; ')}.` : 'nothing the rules did needs bringing back.';
+}
+
+/** The plan's "cannot bring back" text (Plan.undoLimits), from what these rules make S3 do. */
+export function lifecyclePlanLimits(rules: LifecycleRule[]): string {
+  const lost = lifecycleLost(rules);
+  return lost.length ? `What the rules already did (S3 acts on a rule as soon as it is in place): ${lost.join('; ')}.` : 'Nothing: these rules delete and move nothing.';
+}
+
+function lifecycleLost(rules: LifecycleRule[]): string[] {
   const lost: string[] = [];
   if (rules.some((r) => r.NoncurrentVersionExpiration)) lost.push('noncurrent versions S3 already expired are deleted for good');
   if (rules.some((r) => r.AbortIncompleteMultipartUpload)) lost.push('multipart uploads S3 already aborted are gone (their parts deleted)');
   if (rules.some((r) => r.Transitions?.length)) lost.push('objects already moved to another storage class stay there (moving them back is a copy, and the class may charge for early deletion and retrieval)');
-  return lost.length ? `it cannot bring back what the rules already did: ${lost.join('; ')}.` : 'nothing the rules did needs bringing back.';
+  return lost;
 }
 
 const optionsSchema = z.object({
@@ -181,6 +192,7 @@ export const addLifecycleRules: Remediator<LifecycleParams, LifecycleOptions> = 
   permissions: ['s3:GetLifecycleConfiguration', 's3:PutLifecycleConfiguration'],
   defaultMode: 'dry-run',
   undoable: 'yes',
+  undoLimits: "What the rules already did: S3 acts on a lifecycle rule as soon as it is in place, and expired object versions, aborted uploads and transitioned objects do not come back.",
   // Each policy's rules have their own ids and are merged with the others (mergeRules).
   composes: true,
 
@@ -202,7 +214,8 @@ export const addLifecycleRules: Remediator<LifecycleParams, LifecycleOptions> = 
         `Add lifecycle rule${result.rules.length > 1 ? 's' : ''} ${result.rules.map((r) => r.ID).join(', ')} to s3://${finding.resource.id} ` +
         `(${kept} rule${kept === 1 ? '' : 's'} by others kept as they are, in order)${result.skipped.length ? `; not added: ${result.skipped.join('; ')}` : ''}.`,
       params: { bucket: finding.resource.id, rules: result.rules },
-      undo: `${before ? `Restore the previous ${existing.length}-rule lifecycle configuration exactly` : 'Delete the lifecycle configuration (the bucket had none)'}; ${lifecycleUndoLimits(result.rules)}`,
+      undo: `${before ? `trimtab undo restores the previous ${existing.length}-rule lifecycle configuration exactly` : 'trimtab undo deletes the lifecycle configuration (the bucket had none)'}.`,
+      undoLimits: lifecyclePlanLimits(result.rules),
       savings: result.savings,
     };
   },

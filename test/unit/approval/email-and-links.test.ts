@@ -48,7 +48,7 @@ describe('approvalRequestEmail', () => {
       expect(part).toContain('snap-0001');
       expect(part).toContain('Delete snapshot snap-0001.');
       expect(part).toContain('$10.50');
-      expect(part).toContain('ageDays: 400');
+      expect(part).toContain('Age: 400 days');
       expect(part).toContain('Restore it from the Recycle Bin within 7 days.');
       expect(part).toContain('t=APPROVE');
       expect(part).toContain('t=REJECT');

@@ -15,8 +15,12 @@ const finding = (type: string, evidence: Record<string, unknown>, extra: Partial
 const elements = (svg: string, tag: string, cls: string) =>
   [...svg.matchAll(new RegExp(`<${tag} class="${cls}"([^>]*)>`, 'g'))].map((m) => Object.fromEntries([...m[1].matchAll(/([\w-]+)="([^"]*)"/g)].map((a) => [a[1], a[2]])));
 
-const plotBottom = PLOT.height - PLOT.bottom;
-const plotHeight = PLOT.height - PLOT.top - PLOT.bottom;
+/** The plot rectangle of a series chart (the labels sit outside it). */
+const plotArea = (svg: string) => {
+  const [a] = elements(svg, 'rect', 'plot-area');
+  return { left: Number(a.x), top: Number(a.y), width: Number(a.width), height: Number(a.height), bottom: Number(a.y) + Number(a.height) };
+};
+const plotHeight = PLOT.plotHeight;
 
 describe('chunkAverages', () => {
   it('averages each run of values to one decimal, skipping nulls, and gives null for a run without data', () => {
@@ -43,6 +47,7 @@ describe('barsWithLine', () => {
       ['2', 50, Math.round(plotHeight * 0.5 * 10) / 10],
     ]);
     // The bars stand on the axis, left to right in data order.
+    const plotBottom = plotArea(svg).bottom;
     expect(bars.every((b) => Math.abs(Number(b.y) + Number(b.height) - plotBottom) < 0.11)).toBe(true);
     expect(Number(bars[0].x)).toBeLessThan(Number(bars[1].x));
     expect(svg).toContain('<g class="bar missing" data-index="1">');
@@ -144,7 +149,7 @@ describe('evidenceChart', () => {
     const svg = evidenceChart(finding('ebs-volume', { gp2: { baselineIops: 300, maxThroughputMiBps: 128 }, gp3: { iops: 3000, throughputMiBps: 128 }, monthlyCostUsd: { gp2: 10, gp3: 8 } }))!;
 
     // Assess
-    expect([...svg.matchAll(/<title>([^<]+)<\/title><text/g)].map((m) => m[1]).slice(1)).toEqual(['IOPS gp2 now: 300', 'IOPS as gp3: 3000', 'MiB/s gp2 now: 128', 'MiB/s as gp3: 128', '$/month gp2 now: 10', '$/month as gp3: 8']);
+    expect([...svg.matchAll(/<title>([^<]+)<\/title><text/g)].map((m) => m[1]).slice(1)).toEqual(['IOPS gp2 now: 300 IOPS', 'IOPS as gp3: 3000 IOPS', 'MiB/s gp2 now: 128 MiB/s', 'MiB/s as gp3: 128 MiB/s', '$/month gp2 now: 10 $/month', '$/month as gp3: 8 $/month']);
   });
 
   it('draws an unattached volume: what is provisioned against nothing attached', () => {
@@ -227,5 +232,110 @@ describe('snapshotTimelines', () => {
     // Assess
     expect(snapshotMark(snap('s', 'v', '2026-01-01T00:00:00Z', { outcome: 'skipped' }))).toBe('kept');
     expect(snapshotMark(snap('s', 'v', '2026-01-01T00:00:00Z', { outcome: 'would-apply' }))).toBe('to-delete');
+  });
+});
+
+/** Every <text> of an SVG: its class, position, anchor and content. */
+const texts = (svg: string) =>
+  [...svg.matchAll(/<text([^>]*)>([^<]*)<\/text>/g)].map((m) => {
+    const a = Object.fromEntries([...m[1].matchAll(/([\w-]+)="([^"]*)"/g)].map((x) => [x[1], x[2]]));
+    return { cls: a.class ?? '', x: Number(a.x), y: Number(a.y), anchor: a['text-anchor'] ?? 'start', text: m[2] };
+  });
+
+/** A round step: 1, 2, 2.5 or 5 times a power of ten. */
+const isRoundStep = (step: number) => [1, 2, 2.5, 5].some((m) => Math.abs(Math.log10(step / m) - Math.round(Math.log10(step / m))) < 1e-9);
+
+describe('series charts show what the finding is about (issue #26, charts)', () => {
+  const hourly = (days: number, f: (day: number) => number) => Array.from({ length: days * 24 }, (_, h) => f(Math.floor(h / 24)));
+  const raiseMax = finding('asg', { target: 60, minSize: 2, maxSize: 8, candidate: 10, profile: { cpu: hourly(14, (d) => 70 + d), inService: hourly(14, () => 8) } }, { detector: 'under-provisioned-at-max', plan: { action: 'raise-max-size' } });
+
+  it('draws the MaxSize line, at MaxSize, and the proposed MaxSize on the asg-raise-max-size in-service chart', () => {
+    // Act
+    const [, countChart] = evidenceChart(raiseMax)!.split('</svg>');
+
+    // Assess
+    const refs = elements(countChart, 'line', 'ref');
+    expect(refs.map((r) => [r['data-label'], Number(r['data-value'])])).toEqual([
+      ['MinSize', 2],
+      ['MaxSize', 8],
+      ['proposed MaxSize', 10],
+    ]);
+    const area = plotArea(countChart);
+    const top = Math.max(...texts(countChart).filter((t) => t.cls === 'tick').map((t) => Number(t.text)));
+    const maxLine = refs.find((r) => r['data-label'] === 'MaxSize')!;
+    expect(Number(maxLine.y1)).toBeCloseTo(area.bottom - (8 / top) * area.height, 1);
+    // The bars sit on the MaxSize line: the group is pinned at it.
+    const bar = elements(countChart, 'rect', 'bar')[0];
+    expect(Number(bar.y)).toBeCloseTo(Number(maxLine.y1), 0);
+    expect(countChart).toContain('MaxSize 8 instances');
+  });
+
+  it('labels the axis with round ticks from 0 that carry the unit, above the largest value', () => {
+    // Prepare: values that would give 77.0 as the top of a scale with 10% headroom
+    const svg = barsWithLine({ title: 'CPU', values: [12.3, 70], unit: '%', line: { value: 45, label: 'target' } });
+    const net = barsWithLine({ title: 'Network', values: [1234, 480], unit: ' MB' });
+    const count = barsWithLine({ title: 'Instances', values: [3, 7], unit: ' instances', tickUnit: '', integer: true });
+
+    // Act
+    const ticks = (s: string) => texts(s).filter((t) => t.cls === 'tick').map((t) => t.text);
+
+    // Assess
+    expect(ticks(svg)).toEqual(['0%', '20%', '40%', '60%', '80%']);
+    expect(ticks(net)).toEqual(['0 MB', '500 MB', '1,000 MB', '1,500 MB']);
+    expect(ticks(count)).toEqual(['0', '2', '4', '6', '8']);
+    for (const s of [svg, net, count]) {
+      const values = [...s.matchAll(/class="tick" data-value="([\d.]+)"/g)].map((m) => Number(m[1]));
+      expect(values[0]).toBe(0);
+      expect(isRoundStep(values[1] - values[0])).toBe(true);
+      expect(values.every((v, i) => i === 0 || Math.abs(v - values[i - 1] - values[1]) < 1e-9)).toBe(true);
+    }
+  });
+
+  it('keeps every label off the plot: legend and title above, ticks left, day labels below', () => {
+    // Prepare: the raise-max-size charts, whose lines used to be labelled on top of the bars
+    const svgs = evidenceChart(raiseMax)!.split('</svg>').filter((s) => s.includes('<svg'));
+
+    // Act
+    const onPlot = svgs.flatMap((s) => {
+      const area = plotArea(s);
+      return texts(s).filter((t) => {
+        // A text of font-size 11 spans about 9 px above its baseline and 3 below.
+        const vertical = t.y + 3 > area.top && t.y - 9 < area.bottom;
+        const horizontal = t.anchor === 'end' ? t.x > area.left : true;
+        return vertical && horizontal;
+      });
+    });
+
+    // Assess
+    expect(svgs).toHaveLength(2);
+    expect(onPlot.map((t) => t.text)).toEqual([]);
+  });
+});
+
+describe('snapshot timelines draw the kept snapshots beside the deleted ones', () => {
+  it('marks the snapshots a keep-the-newest-K finding lists as kept, unless they are findings themselves', () => {
+    // Prepare: keep 2; snap-1 and snap-2 deleted; snap-3 listed as kept by the first finding, then pushed out
+    const f = (id: string, day: number, kept: [string, number][]): ChartFinding => ({
+      id: `p/${id}`,
+      detector: 'too-many-per-volume',
+      status: 'actionable',
+      resource: { type: 'ebs-snapshot', id },
+      evidence: { volumeId: 'vol-1', startTime: `2026-01-0${day}T00:00:00.000Z`, keep: 2, keptNewer: kept.map(([k, d]) => ({ snapshotId: k, startTime: `2026-01-0${d}T00:00:00.000Z` })) },
+      plan: { action: 'delete-snapshot' },
+    });
+
+    // Act
+    const [t] = snapshotTimelines([f('snap-1', 1, [['snap-3', 3], ['snap-2', 2]]), f('snap-2', 2, [['snap-4', 4], ['snap-3', 3]]), f('snap-3', 3, [['snap-5', 5], ['snap-4', 4]])]);
+
+    // Assess
+    const marks = [...t.svg.matchAll(/data-snapshot="([^"]+)" data-mark="([^"]+)"/g)].map((m) => [m[1], m[2]]);
+    expect(marks).toEqual([
+      ['snap-1', 'to-delete'],
+      ['snap-2', 'to-delete'],
+      ['snap-3', 'to-delete'],
+      ['snap-4', 'kept'],
+      ['snap-5', 'kept'],
+    ]);
+    expect(t.svg).toContain('3 to-delete · 2 kept (policy keeps the newest 2)');
   });
 });
