@@ -20,6 +20,7 @@ import { s3Service } from './s3.ts';
 import { stsService } from './sts.ts';
 import { taggingService } from './tagging.ts';
 import { computeOptimizerService } from './compute-optimizer.ts';
+import { pricingService } from './pricing.ts';
 
 export const SANDBOX_SERVICES: SandboxService[] = [
   s3Service,
@@ -40,4 +41,5 @@ export const SANDBOX_SERVICES: SandboxService[] = [
   lambdaService,
   applicationAutoScalingService,
   elasticacheService,
+  pricingService,
 ];
