@@ -42,3 +42,35 @@ export function derivedLicensedHourly(linux: Record<string, number>): Record<str
   return out;
 }
 
+
+/**
+ * The price list operating system of an instance from its PlatformDetails (EC2 User Guide, "AMI
+ * billing information fields"), or why it is not priced. SQL Server, RHEL with HA, Ubuntu Pro and
+ * BYOL products are not priced (their licence terms vary).
+ */
+export function ec2OsOf(platformDetails: string | undefined): { os: Ec2Os } | { why: string } {
+  const p = platformDetails ?? 'Linux/UNIX';
+  if (p === 'Linux/UNIX') return { os: 'Linux' };
+  if (p === 'Windows') return { os: 'Windows' };
+  if (p === 'Red Hat Enterprise Linux') return { os: 'RHEL' };
+  if (p === 'SUSE Linux') return { os: 'SUSE' };
+  return { why: `Platform '${p}' is not priced by trimtab (licence terms vary)` };
+}
+
+/**
+ * The on-demand $/h of an instance: its type, operating system (PlatformDetails) and tenancy,
+ * with the words naming them, or why it cannot be priced.
+ */
+export function ec2HourlyFor(
+  prices: { ec2OnDemandHourly: Record<string, number>; ec2LicensedHourly: Record<string, number> },
+  instanceType: string,
+  platformDetails?: string,
+  tenancy?: string,
+): { hourly: number; label: string } | { why: string } {
+  if (tenancy && tenancy !== 'default') return { why: `${tenancy === 'host' ? 'A Dedicated Host instance (the host is billed, not the instance)' : 'Dedicated tenancy'} is not priced` };
+  const os = ec2OsOf(platformDetails);
+  if ('why' in os) return os;
+  const hourly = os.os === 'Linux' ? prices.ec2OnDemandHourly[instanceType] : prices.ec2LicensedHourly[`${os.os}:${instanceType}`];
+  if (hourly === undefined) return { why: `No on-demand price for ${instanceType} ${os.os} in the price table (${os.os === 'Linux' ? 'ec2OnDemandHourly' : 'ec2LicensedHourly'})` };
+  return { hourly, label: `${instanceType} ${os.os}, Shared` };
+}

@@ -254,7 +254,8 @@ export function sourceLine(source: PriceSource | undefined): string {
     const where = scanned && scanned !== 'us-east-1' ? `us-east-1 list price; ${scanned} not priced` : 'us-east-1 list price';
     return `Prices: embedded table (${date}), ${where}${source?.reason ? ` (${source.reason})` : ''}${pinnedNote(source)}.`;
   }
-  return `Prices: AWS Price List, ${source.region}, ${source.date.slice(0, 10)}${pinnedNote(source)}.`;
+  const missing = source.missing?.length ? `; not in the list, kept from the embedded us-east-1 table: ${source.missing.join(', ')}` : '';
+  return `Prices: AWS Price List, ${source.region}, ${source.date.slice(0, 10)}${source.reason ? ` (${source.reason})` : ''}${missing}${pinnedNote(source)}.`;
 }
 
 const pinnedNote = (source: PriceSource | undefined) => (source?.pinned?.length ? `; pinned by the policy: ${source.pinned.join(', ')}` : '');
@@ -271,7 +272,7 @@ export function pricesWith(overrides: Partial<Record<string, unknown>> | undefin
       for (const entry of Object.keys(value)) pinned.push(`${field}.${entry}`);
     } else pinned.push(field);
   }
-  merged.source = { ...(base.source ?? { kind: 'embedded', region: 'us-east-1', date: PRICE_TABLE_DATE }), pinned };
+  if (base.source) merged.source = { ...base.source, pinned };
   return merged;
 }
 
