@@ -242,10 +242,10 @@ export function toProduct(key: PriceKey, region: string, usd: number, publicatio
   };
 }
 
-/** A regional price from the us-east-1 one: rounded to the price list's 10 decimals' useful part (6). */
+/** A regional price from the us-east-1 one, rounded to the price list's 10 decimals. */
 export const regionalUsd = (usd: number, region: string, group: RatioGroup): number | undefined => {
   const model = REGION_MODEL[region];
-  return model ? Math.round(usd * model.ratios[group] * 1e6) / 1e6 : undefined;
+  return model ? Math.round(usd * model.ratios[group] * 1e10) / 1e10 : undefined;
 };
 
 /**
