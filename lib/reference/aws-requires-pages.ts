@@ -3,6 +3,11 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { withAwsRequiresSection } from '../resources/aws-requires.ts';
 import { awsRequiresByResource } from '../resources/aws-requires-index.ts';
+import { awsRequires as pricingRequires } from '../pricing/aws-requires.ts';
+import type { AwsRequirement } from '../resources/aws-requires.ts';
+
+/** Rows that belong to no resource type, by the topic page they render into (issue 27: the price lookup). */
+export const TOPIC_REQUIRES: Record<string, AwsRequirement[]> = { 'docs/prices.md': pricingRequires };
 
 export const RESOURCE_DOCS_DIR = 'docs/resources';
 
@@ -14,6 +19,7 @@ export function awsRequiresPages(): Record<string, string> {
     const file = join(RESOURCE_DOCS_DIR, `${type}.md`);
     pages[file] = withAwsRequiresSection(readFileSync(file, 'utf8'), rows);
   }
+  for (const [file, rows] of Object.entries(TOPIC_REQUIRES)) pages[file] = withAwsRequiresSection(readFileSync(file, 'utf8'), rows);
   return pages;
 }
 
