@@ -52,6 +52,8 @@ export interface PriceBookOptions {
   maxAgeDays?: number;
   now?: () => Date;
   log?: (message: string, data?: Record<string, unknown>) => void;
+  /** How long a region's table is kept in memory (hours, default 6): a warm Lambda container asks again after it. */
+  memoryHours?: number;
   /** false: never call GetProducts (offline): the price file, else the embedded table. */
   online?: boolean;
 }
@@ -175,16 +177,22 @@ export function describePriceError(error: unknown): string {
 }
 
 export class PriceBook {
-  private readonly tables = new Map<string, Promise<PriceTable>>();
+  private readonly tables = new Map<string, { at: number; table: Promise<PriceTable> }>();
   /** GetProducts calls made by this book (the bench's and the tests' count). */
   calls = 0;
 
   constructor(private readonly options: PriceBookOptions) {}
 
-  /** The region's table for this run (asked once per run). */
+  /**
+   * The region's table for this run (asked once per run). A book that outlives a run (a warm
+   * Lambda container keeps its deps) asks again after `memoryHours` (default 6).
+   */
   forRegion(region: string): Promise<PriceTable> {
-    let table = this.tables.get(region);
-    if (!table) this.tables.set(region, (table = this.resolve(region)));
+    const now = this.now().getTime();
+    const held = this.tables.get(region);
+    if (held && now - held.at < (this.options.memoryHours ?? 6) * 3_600_000) return held.table;
+    const table = this.resolve(region);
+    this.tables.set(region, { at: now, table });
     return table;
   }
 

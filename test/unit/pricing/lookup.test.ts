@@ -97,3 +97,25 @@ describe('PriceBook (lib/pricing/lookup.ts)', () => {
     expect(table.source).toEqual({ kind: 'embedded', region: 'us-east-1', date: '2026-01', scannedRegion: 'eu-central-1', reason: 'offline: no price file for the region' });
   });
 });
+
+describe('PriceBook memory', () => {
+  it('asks once per region while it is held, and again after memoryHours (a warm Lambda container)', async () => {
+    // Prepare
+    const sandbox = emptySandbox({ pageCap: undefined });
+    const clients = new AwsClients({ account: SANDBOX_ACCOUNT, allowWrites: false, interceptor: sandbox, writePacing: false });
+    const prices = new PriceBook({ clients, now: () => sandbox.now(), memoryHours: 6 });
+    await prices.forRegion('us-east-1');
+    const once = prices.calls;
+
+    // Act
+    await prices.forRegion('us-east-1');
+    const held = prices.calls;
+    (sandbox.clock as unknown as { advance(ms: number): void }).advance(7 * 3_600_000);
+    await prices.forRegion('us-east-1');
+
+    // Assess
+    expect(once).toBeGreaterThan(0);
+    expect(held).toBe(once);
+    expect(prices.calls).toBe(2 * once);
+  });
+});
