@@ -260,6 +260,8 @@ export function priceListProducts(region: string): PriceListProduct[] {
   const add = (key: PriceKey, usd: number, group: RatioGroup) => out.push(toProduct(key, region, regionalUsd(usd, region, group)!));
   for (const entry of catalogEntries(DEFAULT_PRICES)) add(entry.key, entry.usd, entry.group);
   for (const [type, usd] of Object.entries(PRICE_LIST_ONLY_EC2)) add(ec2InstanceKey(type), usd, 'compute');
+  // Valkey nodes: the Redis OSS rate less the FAQ's 20 % (derived, not typed again).
+  for (const [type, usd] of Object.entries(DEFAULT_PRICES.elasticacheNodeHourly)) add(elasticacheNodeKey(type, 'Valkey'), usd * (1 - DEFAULT_PRICES.elasticacheValkeyNodeDiscount), 'cache');
   return out;
 }
 

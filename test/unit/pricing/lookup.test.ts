@@ -119,3 +119,19 @@ describe('PriceBook memory', () => {
     expect(prices.calls).toBe(2 * once);
   });
 });
+
+describe('ElastiCache Valkey from the price list', () => {
+  it('prices a Valkey node at the price list\'s Valkey rate for its region, not the Redis rate', async () => {
+    // Prepare
+    const { nodeHourly } = await import('../../../lib/resources/elasticache-cluster/detectors.ts');
+    const { book: prices } = book();
+
+    // Act
+    const table = await prices.forRegion('eu-central-1');
+
+    // Assess: cache.m5.large Redis $0.156 × 0.187/0.156 (eu-central-1) = $0.187; Valkey 20 % less.
+    expect(nodeHourly('cache.m5.large', 'redis', table)).toBe(0.187);
+    expect(table.elasticacheNodeHourly['valkey:cache.m5.large']).toBe(0.1496);
+    expect(nodeHourly('cache.m5.large', 'valkey', table)).toBe(0.1496);
+  });
+});
