@@ -23,6 +23,7 @@ import { actionsTable, findingHistoryTable, findingsTable, historyTable, fitPart
 import { registerApprovalCommands } from './approvals.ts';
 import { undoHint } from './invoked.ts';
 import { registerGettingStartedCommands } from './getting-started.ts';
+import { cliPriceBook, registerPricesCommands } from './prices.ts';
 import { isReportFormat, renderReport } from '../report/index.ts';
 import { reportStream, SpoolFile, type ReportStream } from '../report/stream.ts';
 import { fleetAsRunResult, itemsForAccounts, multiAccountAccess, registerOrgCommands, wantsMultiAccount } from '../org/cli.ts';
@@ -112,7 +113,7 @@ async function execute(options: CommonOptions, mode: 'scan' | 'run', extra: { ye
         confirm: mode === 'run' ? (pending) => confirmWrites(pending, Boolean(extra.yes)) : undefined,
         ...(report ? { sink: report.stream } : {}),
       },
-      { ...env.engineDeps(), onProgress: progress.onProgress },
+      { ...env.engineDeps(), onProgress: progress.onProgress, priceBook: cliPriceBook(env) },
     );
     return { env, result, report };
   } catch (error) {
@@ -369,6 +370,7 @@ export function buildProgram(): Command {
   registerApprovalCommands(program);
   registerOrgCommands(program);
   registerGettingStartedCommands(program); // resources, init, permissions, doctor
+  registerPricesCommands(program, createEnvironment); // prices refresh (issue 27)
   return program;
 }
 

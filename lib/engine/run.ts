@@ -11,7 +11,7 @@ import type { ActionStore } from '../audit/store.ts';
 import { auditReader, newActionId } from '../audit/store.ts';
 import type { Policy } from '../policy/load.ts';
 import { detectors, remediators, resourceTypes } from '../resources/registry.ts';
-import { pricesWith, usd } from '../savings/prices.ts';
+import { DEFAULT_PRICES, pricesWith, sourceLine, usd, type PriceTable } from '../savings/prices.ts';
 import { ActionInProgressError, ProtectedResourceError, TrimtabError, errorMessage } from '../util/errors.ts';
 import { shortHash } from '../util/hash.ts';
 import { systemClock, type Clock } from '../util/clock.ts';
@@ -123,7 +123,15 @@ export interface EngineDeps {
    * Absent: every account uses `clients`, as before.
    */
   accountClients?: (account: string) => Promise<AwsClients>;
+  /**
+   * Prices per scanned region for this run (lib/pricing/lookup.ts PriceBook: the AWS Price List,
+   * a price file, else the embedded table, each saying so). Absent: the embedded table.
+   */
+  priceBook?: { forRegion(region: string): Promise<PriceTable> };
 }
+
+/** The region's price table for this run (before a policy's `prices:`). */
+const regionPrices = async (deps: EngineDeps, region: string): Promise<PriceTable> => (deps.priceBook ? deps.priceBook.forRegion(region) : DEFAULT_PRICES);
 
 /** The clients that act in `account`: the deps' own, or the member account's (deps.accountClients). */
 export async function clientsForAccount(deps: Pick<EngineDeps, 'account' | 'clients' | 'accountClients'>, account: string | undefined): Promise<AwsClients> {
@@ -280,9 +288,10 @@ export async function runPolicies(options: RunOptions, deps: EngineDeps): Promis
   /** A page of findings: Compute Optimizer's second opinion (before planning, so it can veto), then the plans. */
   const planned = async (batch: FindingResult[], region: string, here: Policy[]) => {
     await withSecondOpinion(batch, here, region, deps, secondOpinion);
+    const base = await regionPrices(deps, region);
     for (const finding of batch) {
       try {
-        planFinding(finding, policyById.get(finding.policy)!, now);
+        planFinding(finding, policyById.get(finding.policy)!, now, base);
       } catch (error) {
         // A plan that cannot be made is this finding's failure, never the run's.
         finding.outcome = 'failed';
@@ -477,11 +486,12 @@ async function detectInRegion(
   const gaps = new ReadGaps((item) => resourceType.ref(item, base).arn);
   const ctx: RegionContext = { ...base, gaps };
   const needs = new Set(policies.flatMap((p) => needsOf(detectors(resourceTypeId).get(p.detector.type), p.detector)));
+  const regional = await regionPrices(deps, region);
   const prepared = await resourceType.prepare?.(ctx, needs);
   const passes: PolicyPass[] = policies.map((policy) => {
     const detector = detectors(resourceTypeId).get(policy.detector.type);
     const { type: _type, ...detectorOptions } = policy.detector;
-    const policyCtx = { ...ctx, prices: pricesWith(policy.prices) };
+    const policyCtx = { ...ctx, prices: pricesWith(policy.prices, regional) };
     const env = { ctx: policyCtx, prepared };
     const pass: DetectorPass<unknown> = detector.pass
       ? detector.pass(detectorOptions, env)
@@ -592,7 +602,7 @@ function toFinding(p: PolicyPass, detection: Detection & { resource: Finding['re
     status: status === 'actionable' && !p.policy.action ? 'report-only' : status,
     reason: protection ? `${detection.reason} Protected: ${protection}.` : detection.reason,
     mode: effectiveMode(p.policy, options),
-    savings: detection.savings ?? { monthlyUsd: 0, basis: ['No estimate from this detector.'] },
+    savings: detection.savings ? withSource(detection.savings, p.ctx.prices) : { monthlyUsd: 0, basis: ['No estimate from this detector.'] },
     benefit: benefitOf(detection),
     outcome: 'reported',
     // A module's own protection (too little data, AMI reference, …): its reason from evidence.protection, else the detection's.
@@ -607,11 +617,20 @@ function toFinding(p: PolicyPass, detection: Detection & { resource: Finding['re
 /** The undo text a person reads: how, then what it cannot bring back (lib/engine/types.ts, Plan.undoLimits). */
 export const undoWithLimits = (undo: string, limits: string | undefined) => (limits ? `${undo.trimEnd()} Cannot bring back: ${limits}` : undo);
 
-function planFinding(finding: FindingResult, policy: Policy, now: Date) {
+/** A savings estimate whose basis ends with where its prices come from (issue 27), once. */
+function withSource<S extends { monthlyUsd: number; basis: string[] }>(savings: S, prices: PriceTable): S {
+  // Without a price book (old callers) the table is the embedded one and the basis is as before.
+  if (!prices.source) return savings;
+  const line = sourceLine(prices.source);
+  return savings.basis.includes(line) ? savings : { ...savings, basis: [...savings.basis, line] };
+}
+
+function planFinding(finding: FindingResult, policy: Policy, now: Date, base: PriceTable = DEFAULT_PRICES) {
   if (finding.status !== 'actionable' || !policy.action) return;
   const remediator = remediators(policy.resource).get(policy.action.type);
   const { type: _type, ...actionOptions } = policy.action;
-  const result = remediator.plan(finding, actionOptions, { now, prices: pricesWith(policy.prices) });
+  const prices = pricesWith(policy.prices, base);
+  const result = remediator.plan(finding, actionOptions, { now, prices });
   if (result.kind === 'conflict') {
     finding.status = 'conflict';
     finding.outcomeDetail = result.reason;
@@ -622,7 +641,7 @@ function planFinding(finding: FindingResult, policy: Policy, now: Date) {
     finding.outcomeDetail = result.reason;
     return;
   }
-  if (result.savings) finding.savings = result.savings;
+  if (result.savings) finding.savings = withSource(result.savings, prices);
   finding.plan = {
     action: remediator.id,
     summary: result.summary,
@@ -851,7 +870,7 @@ async function applyUnguarded(policy: Policy, finding: FindingResult, actor: str
   try {
     // A finding in another account (an approval applied by the hub) acts with that account's clients.
     const clients = (await clientsForAccount(deps, finding.resource.account)).withWrites(true);
-    const ctx = { ...regionContext(deps, finding.resource.region, clients, now(), finding.resource.account), prices: pricesWith(policy.prices) };
+    const ctx = { ...regionContext(deps, finding.resource.region, clients, now(), finding.resource.account), prices: pricesWith(policy.prices, await regionPrices(deps, finding.resource.region)) };
     let applied: AppliedChange;
     for (;;) {
       const env: ApplyEnv = {

@@ -18,6 +18,7 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import { DynamoApprovalStore } from '../approval/store.ts';
 import { SfnExecutionStarter, WorkflowApprovalRequester } from '../approval/workflow.ts';
 import { usd } from '../savings/prices.ts';
+import { PriceBook } from '../pricing/lookup.ts';
 import type { PolicySet } from '../policy/load.ts';
 import type { Sandbox } from '../sandbox/sandbox.ts';
 import { MemberRoles } from '../org/roles.ts';
@@ -94,6 +95,9 @@ export async function lambdaDeps(overrides: Partial<LambdaDeps> = {}, context?: 
       },
       idempotency: audit.idempotency,
       approvals: approvalRequester(clients, region, account),
+      // Prices per scanned region from the AWS Price List (issue 27): in memory for this container
+      // only (no S3 or audit-table cache yet, docs/prices.md); denied or unreachable: the embedded table, said so.
+      priceBook: new PriceBook({ clients, log: (message, data) => logger.info(message, data ?? {}) }),
       defaultRegions: (process.env.TRIMTAB_REGIONS ?? region).split(',').map((r) => r.trim()).filter(Boolean),
       log: (message, data) => logger.info(message, data ?? {}),
     },

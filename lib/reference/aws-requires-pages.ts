@@ -5,11 +5,17 @@ import { withAwsRequiresSection } from '../resources/aws-requires.ts';
 import { awsRequiresByResource } from '../resources/aws-requires-index.ts';
 import type { AwsRequirement } from '../resources/aws-requires.ts';
 import { awsRequires as ownership } from '../ownership/aws-requires.ts';
+import { awsRequires as pricingRequires } from '../pricing/aws-requires.ts';
 
-/** Topic pages that carry a table of their own (rows checked by their topic's tests). */
+/**
+ * Topic pages that carry a table of their own, rows that belong to no resource type (checked by their
+ * topic's tests): ownership (#28) and the price lookup (#27).
+ */
 export const AWS_REQUIRES_TOPIC_PAGES: Record<string, AwsRequirement[]> = {
   'docs/ownership.md': ownership,
+  'docs/prices.md': pricingRequires,
 };
+export const TOPIC_REQUIRES = AWS_REQUIRES_TOPIC_PAGES;
 
 export const RESOURCE_DOCS_DIR = 'docs/resources';
 

@@ -3,6 +3,7 @@
  * (see the "Savings math" section of each docs/resources/<type>.md). A policy may override any entry with `prices:`.
  */
 import { EC2_TYPE_PRICES } from './ec2-instance-types.ts';
+import { RDS_SQLSERVER_SE_HOURLY, derivedLicensedHourly } from './licensed.ts';
 
 export const PRICE_TABLE_DATE = '2026-01';
 
@@ -92,6 +93,12 @@ export const DEFAULT_PRICES = {
     // r4/r5/r6i/r6g/r7g; us-east-1 on-demand Linux, early 2026). Same values as the entries above where both list a type.
     ...EC2_TYPE_PRICES,
   } as Record<string, number>,
+  /**
+   * On-demand licence-included $/hour by operating system, keyed '<OS>:<type>' (Windows, RHEL;
+   * issue 27): Linux + vCPU × the OS premium (lib/savings/licensed.ts). Filled below from
+   * ec2OnDemandHourly, so no number is typed twice.
+   */
+  ec2LicensedHourly: {} as Record<string, number>,
   /** ec2-instance right-sizing (issue 19): T2/T3/T3a surplus CPU credits in unlimited mode, Linux, $ per vCPU-hour (EC2 On-Demand pricing, "T2/T3/T4g Unlimited Mode Pricing"). */
   ec2CpuCreditVcpuHour: 0.05,
   /** The same for T4g (Graviton), Linux: $0.04 per vCPU-hour (same page). */
@@ -133,6 +140,8 @@ export const DEFAULT_PRICES = {
     'aurora-mysql:db.r5.large': 0.29, 'aurora-mysql:db.r5.xlarge': 0.58, 'aurora-mysql:db.r5.2xlarge': 1.16, 'aurora-mysql:db.r6g.large': 0.26,
     'aurora-mysql:db.r6g.xlarge': 0.519, 'aurora-mysql:db.r6g.2xlarge': 1.038, 'aurora-mysql:db.r6i.large': 0.29, 'aurora-mysql:db.r6i.xlarge': 0.58,
     'aurora-postgresql:db.t3.medium': 0.082, 'aurora-postgresql:db.t3.large': 0.164, 'aurora-postgresql:db.r4.large': 0.29, 'aurora-postgresql:db.r4.xlarge': 0.58,
+    // RDS for SQL Server Standard Edition, licence included (issue 27; lib/savings/licensed.ts).
+    ...Object.fromEntries(Object.entries(RDS_SQLSERVER_SE_HOURLY).map(([dbClass, usd]) => [`sqlserver-se:${dbClass}`, usd])),
     'aurora-postgresql:db.r5.large': 0.29, 'aurora-postgresql:db.r5.xlarge': 0.58, 'aurora-postgresql:db.r5.2xlarge': 1.16, 'aurora-postgresql:db.r6g.large': 0.26,
     'aurora-postgresql:db.r6g.xlarge': 0.519, 'aurora-postgresql:db.r6g.2xlarge': 1.038, 'aurora-postgresql:db.r6i.large': 0.29, 'aurora-postgresql:db.r6i.xlarge': 0.58,
   } as Record<string, number>,
@@ -215,19 +224,55 @@ export const DEFAULT_PRICES = {
   // ---- end DynamoDB and ElastiCache ----
 };
 
-export type PriceTable = typeof DEFAULT_PRICES;
+DEFAULT_PRICES.ec2LicensedHourly = derivedLicensedHourly(DEFAULT_PRICES.ec2OnDemandHourly);
+
+/** Where a table's prices come from (issue 27): the finding's savings basis names it. */
+export interface PriceSource {
+  /** 'price-list': AWS Price List Query API (or a price file written from it); 'embedded': DEFAULT_PRICES. */
+  kind: 'price-list' | 'embedded';
+  /** The region the prices are for ('us-east-1' for the embedded table, whatever region is scanned). */
+  region: string;
+  /** The price list's publication date, or the embedded table's date. */
+  date: string;
+  /** The region scanned, when the prices are not its own (embedded table outside us-east-1). */
+  scannedRegion?: string;
+  /** Why the price list was not used (denied, offline, ...). */
+  reason?: string;
+  /** Table fields a policy's `prices:` pinned. */
+  pinned?: string[];
+  /** Table fields the price list had no product for (kept from the embedded table). */
+  missing?: string[];
+}
+
+export type PriceTable = typeof DEFAULT_PRICES & { source?: PriceSource };
+
+/** One line for a finding's savings basis: where its prices come from. */
+export function sourceLine(source: PriceSource | undefined): string {
+  if (!source || source.kind === 'embedded') {
+    const scanned = source?.scannedRegion;
+    const date = source?.date ?? PRICE_TABLE_DATE;
+    const where = scanned && scanned !== 'us-east-1' ? `us-east-1 list price; ${scanned} not priced` : 'us-east-1 list price';
+    return `Prices: embedded table (${date}), ${where}${source?.reason ? ` (${source.reason})` : ''}${pinnedNote(source)}.`;
+  }
+  const missing = source.missing?.length ? `; not in the list, kept from the embedded us-east-1 table: ${source.missing.join(', ')}` : '';
+  return `Prices: AWS Price List, ${source.region}, ${source.date.slice(0, 10)}${source.reason ? ` (${source.reason})` : ''}${missing}${pinnedNote(source)}.`;
+}
+
+const pinnedNote = (source: PriceSource | undefined) => (source?.pinned?.length ? `; pinned by the policy: ${source.pinned.join(', ')}` : '');
 
 /** The price table with a policy's overrides applied (overrides are validated by the policy schema). */
-export function pricesWith(overrides: Partial<Record<string, unknown>> | undefined): PriceTable {
-  if (!overrides) return DEFAULT_PRICES;
-  const merged = { ...DEFAULT_PRICES, ...overrides } as PriceTable;
-  if (overrides.ec2OnDemandHourly) {
-    merged.ec2OnDemandHourly = { ...DEFAULT_PRICES.ec2OnDemandHourly, ...(overrides.ec2OnDemandHourly as Record<string, number>) };
+export function pricesWith(overrides: Partial<Record<string, unknown>> | undefined, base: PriceTable = DEFAULT_PRICES): PriceTable {
+  if (!overrides) return base;
+  const merged = { ...base, ...overrides } as PriceTable;
+  const pinned: string[] = [];
+  for (const [field, value] of Object.entries(overrides)) {
+    if (field === 'source') continue;
+    if (value && typeof value === 'object') {
+      (merged as unknown as Record<string, unknown>)[field] = { ...((base as unknown as Record<string, Record<string, number>>)[field] ?? {}), ...(value as Record<string, number>) };
+      for (const entry of Object.keys(value)) pinned.push(`${field}.${entry}`);
+    } else pinned.push(field);
   }
-  if (overrides.rdsInstanceHourly) {
-    merged.rdsInstanceHourly = { ...DEFAULT_PRICES.rdsInstanceHourly, ...(overrides.rdsInstanceHourly as Record<string, number>) };
-  }
-  if (overrides.elasticacheNodeHourly) merged.elasticacheNodeHourly = { ...DEFAULT_PRICES.elasticacheNodeHourly, ...(overrides.elasticacheNodeHourly as Record<string, number>) };
+  if (base.source) merged.source = { ...base.source, pinned };
   return merged;
 }
 

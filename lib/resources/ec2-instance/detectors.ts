@@ -14,6 +14,7 @@
 import * as z from 'zod'; // namespace import: lets esbuild drop unused zod (locales, JSON Schema) from Lambda bundles
 import type { Detection, Detector } from '../../engine/types.ts';
 import { usd, type PriceTable } from '../../savings/prices.ts';
+import { ec2HourlyFor } from '../../savings/licensed.ts';
 import { instanceGenerationAdvice, volumeGenerationAdvice } from './generations.ts';
 import { ASG_TAG, EC2_NEEDS, ec2InstanceResource, windowNeed, type Ec2Instance, type Ec2InstancePrepared } from './resource.ts';
 
@@ -63,13 +64,13 @@ export function stopProtection(i: Pick<Ec2Instance, 'rootDeviceType' | 'tags' | 
   return undefined;
 }
 
-/** Compute cost of the instance for a month, from the price table. */
-export function instanceMonthly(instanceType: string, prices: PriceTable, volumeCount: number): { monthlyUsd: number; basis: string[] } {
-  const hourly = prices.ec2OnDemandHourly[instanceType];
+/** Compute cost of the instance for a month, from the price table: its type, operating system (PlatformDetails) and tenancy. */
+export function instanceMonthly(instanceType: string, prices: PriceTable, volumeCount: number, platform?: { platformDetails?: string; tenancy?: string }): { monthlyUsd: number; basis: string[] } {
+  const priced = ec2HourlyFor(prices, instanceType, platform?.platformDetails, platform?.tenancy);
   const ebs = `Its ${volumeCount} EBS volume${volumeCount === 1 ? '' : 's'} stay${volumeCount === 1 ? 's' : ''} billed while it is stopped (storage is not part of this saving); an attached Elastic IP is billed too.`;
-  if (hourly === undefined) return { monthlyUsd: 0, basis: [`No on-demand price for ${instanceType} in the price table (ec2OnDemandHourly): saving not estimated.`, ebs] };
-  const monthlyUsd = hourly * prices.hoursPerMonth;
-  return { monthlyUsd, basis: [`${instanceType} on-demand $${hourly}/h × ${prices.hoursPerMonth} h = $${usd(monthlyUsd)}/month of compute (Linux list price; Savings Plans or RIs lower it).`, ebs] };
+  if ('why' in priced) return { monthlyUsd: 0, basis: [`${priced.why}: saving not estimated.`, ebs] };
+  const monthlyUsd = priced.hourly * prices.hoursPerMonth;
+  return { monthlyUsd, basis: [`${priced.label} on-demand $${priced.hourly}/h × ${prices.hoursPerMonth} h = $${usd(monthlyUsd)}/month of compute (list price; Savings Plans or RIs lower it).`, ebs] };
 }
 
 export const idleInstance: Detector<Ec2Instance, IdleOptions, Ec2InstancePrepared> = {
@@ -118,7 +119,7 @@ export const idleInstance: Detector<Ec2Instance, IdleOptions, Ec2InstancePrepare
       const protection = `too little data: ${known.length} of ${o.windowDays} days have metrics, ${o.minIdleDays} idle days are needed`;
       return { reason: `${i.id} looks idle but has only ${known.length} days of metrics.`, evidence: { ...evidence, protection }, status: 'protected' };
     }
-    const savings = instanceMonthly(i.instanceType, ctx.prices, i.volumeIds.length);
+    const savings = instanceMonthly(i.instanceType, ctx.prices, i.volumeIds.length, { platformDetails: i.platformDetails, tenancy: i.placement?.tenancy });
     const reason = `${i.id} (${i.instanceType}) was idle on ${idle.length} of ${o.windowDays} days: CPU ≤ ${o.maxCpuPercent}% and network ≤ ${o.maxNetworkMb} MB a day.`;
     const before: InstanceBefore = {
       instanceId: i.id, instanceType: i.instanceType, state: i.state, rootDeviceType: i.rootDeviceType, volumeIds: i.volumeIds,

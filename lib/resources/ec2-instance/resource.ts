@@ -71,6 +71,8 @@ export interface Ec2Instance {
   instanceStorageGb?: number | null;
   /** The AMI's architecture (DescribeInstances `Architecture`: "the architecture of the image"). */
   architecture?: string;
+  /** PlatformDetails: the AMI's billing product ('Linux/UNIX', 'Windows', 'Red Hat Enterprise Linux', ...): sets the on-demand rate. */
+  platformDetails?: string;
   /** The instance's ENA attribute (EnaSupport): a Nitro type needs it. */
   enaSupport?: boolean;
   /** Window peaks for right-sizing (need `utilization`, running instances only). */
@@ -172,6 +174,7 @@ export function toInstance(i: Instance, region: string, account: string): Ec2Ins
     tags,
     ...(i.Architecture ? { architecture: i.Architecture } : {}),
     ...(i.EnaSupport !== undefined ? { enaSupport: i.EnaSupport } : {}),
+    ...(i.PlatformDetails ? { platformDetails: i.PlatformDetails } : {}),
     ...(i.StateReason?.Code ? { stateReasonCode: i.StateReason.Code } : {}),
     ...placementOf(i),
     ...(i.HibernationOptions?.Configured ? { hibernationConfigured: true } : {}),

@@ -17,6 +17,9 @@ import { CACHE_NEEDS, commandMetrics, elasticacheClusterResource, windowNeed, ty
  * prices.elasticacheValkeyNodeDiscount).
  */
 export function nodeHourly(nodeType: string, engine: string, prices: PriceTable): number | undefined {
+  // The price list's own Valkey rate when the region's table has it (issue 27, lib/pricing/lookup.ts).
+  const valkey = engine === 'valkey' ? prices.elasticacheNodeHourly[`valkey:${nodeType}`] : undefined;
+  if (valkey !== undefined) return valkey;
   const hourly = prices.elasticacheNodeHourly[nodeType];
   if (hourly === undefined) return undefined;
   return engine === 'valkey' ? Math.round(hourly * (1 - prices.elasticacheValkeyNodeDiscount) * 100_000) / 100_000 : hourly;

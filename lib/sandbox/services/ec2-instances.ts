@@ -48,6 +48,8 @@ export interface SandboxInstance {
   architecture?: 'x86_64' | 'arm64';
   /** The instance's EnaSupport attribute (default true: current AMIs have the ENA driver). */
   enaSupport?: boolean;
+  /** DescribeInstances PlatformDetails (the AMI's billing product: 'Windows', 'Red Hat Enterprise Linux', ...); default 'Linux/UNIX'. */
+  platformDetails?: string;
   /** Burstable types: CPU credit option (T3/T4g launch unlimited, T2 standard by default). */
   cpuCredits?: 'standard' | 'unlimited';
   /** ISO time both status checks turn 'ok' after a start ('initializing' before). */
@@ -255,7 +257,8 @@ function instanceOut(i: SandboxInstance, ownerId: string) {
     RootDeviceName: '/dev/xvda',
     Architecture: i.architecture ?? archOf(i.instanceType),
     EnaSupport: i.enaSupport ?? true,
-    PlatformDetails: 'Linux/UNIX',
+    PlatformDetails: i.platformDetails ?? 'Linux/UNIX',
+    ...(i.platformDetails?.startsWith('Windows') ? { Platform: 'windows' } : {}),
     VirtualizationType: 'hvm',
     ...(i.lifecycle ? { InstanceLifecycle: i.lifecycle } : {}),
     BlockDeviceMappings:

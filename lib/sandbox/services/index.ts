@@ -23,6 +23,7 @@ import { computeOptimizerService } from './compute-optimizer.ts';
 import { cloudformationService } from './cloudformation.ts';
 import { eksService } from './eks.ts';
 import { elasticBeanstalkService } from './elastic-beanstalk.ts';
+import { pricingService } from './pricing.ts';
 
 export const SANDBOX_SERVICES: SandboxService[] = [
   s3Service,
@@ -47,4 +48,6 @@ export const SANDBOX_SERVICES: SandboxService[] = [
   cloudformationService,
   eksService,
   elasticBeanstalkService,
+  // Prices (lib/pricing, #27).
+  pricingService,
 ];

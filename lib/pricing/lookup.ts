@@ -1,0 +1,262 @@
+/**
+ * Prices per scanned region from the AWS Price List Query API (issue 27), with the embedded
+ * table (lib/savings/prices.ts) as the fallback.
+ *
+ * - One PriceBook per run: the first detector pass in a region asks for that region's table;
+ *   every later pass, plan and apply in the run reuses it (in memory, one promise per region).
+ * - What is asked: one GetProducts query per price list product family the table uses
+ *   (EC2 instances, EBS storage / IOPS / throughput / snapshots, NAT, load balancers, public
+ *   IPv4, RDS instances and storage, ElastiCache nodes, S3 storage classes, Lambda, CloudWatch
+ *   Logs, DynamoDB storage), each narrowed by regionCode and the attributes that set the price
+ *   (Shared tenancy, OS Linux/Windows/RHEL/SUSE, Single-AZ, the engines trimtab prices),
+ *   paginated with NextToken at MaxResults 100. Every page is one call; the answers replace the
+ *   table's entries for that region.
+ * - The Price List API answers only in a few regions (us-east-1, eu-central-1, ap-south-1): the
+ *   client region is `endpointRegion` (default us-east-1), never the scanned one.
+ * - Across runs (CLI): a price file (PriceFile) keyed by region and publication date, read before
+ *   asking and written after; an entry older than `maxAgeDays` is stale and asked again. When
+ *   asking fails, a stale entry is still used (and says so); with no entry the embedded table
+ *   is used, and every finding says "us-east-1 list price; <region> not priced".
+ */
+import { GetProductsCommand, PricingClient } from '@aws-sdk/client-pricing';
+import type { AwsClients } from '../aws/clients.ts';
+import { DEFAULT_PRICES, PRICE_TABLE_DATE, type PriceSource, type PriceTable } from '../savings/prices.ts';
+import { MAP_KEYS, SCALAR_KEYS, rdsEngineAttributes, type PriceListProduct } from './catalog.ts';
+
+/** Prices of one region as the price list gave them: table paths ('ebsGp3GbMonth', 'ec2OnDemandHourly.m5.large') → $. */
+export interface RegionPrices {
+  publicationDate: string;
+  fetchedAt: string;
+  prices: Record<string, number>;
+}
+
+/** The price file: what `trimtab prices refresh` writes and later runs read. */
+export interface PriceFile {
+  version: 1;
+  source: 'AWS Price List Query API (GetProducts)';
+  regions: Record<string, RegionPrices>;
+}
+
+export interface PriceFileStore {
+  read(): PriceFile | undefined;
+  write(file: PriceFile): void;
+}
+
+export interface PriceBookOptions {
+  clients: AwsClients;
+  /** The Price List API's region (us-east-1, eu-central-1 or ap-south-1). */
+  endpointRegion?: string;
+  /** Across runs: the price file (CLI). Absent: per run only (Lambda). */
+  store?: PriceFileStore;
+  /** A cached region older than this is asked again (default 7). */
+  maxAgeDays?: number;
+  now?: () => Date;
+  log?: (message: string, data?: Record<string, unknown>) => void;
+  /** How long a region's table is kept in memory (hours, default 6): a warm Lambda container asks again after it. */
+  memoryHours?: number;
+  /** false: never call GetProducts (offline): the price file, else the embedded table. */
+  online?: boolean;
+}
+
+/** The query per price list product family: service code, product family, extra filters. */
+interface Query {
+  serviceCode: string;
+  productFamily: string;
+  filters: { Type: 'TERM_MATCH' | 'ANY_OF'; Field: string; Value: string }[];
+}
+
+export const RDS_ENGINES_PRICED = ['mysql', 'mariadb', 'postgres', 'aurora-mysql', 'aurora-postgresql', 'sqlserver-se', 'sqlserver-ee', 'sqlserver-web', 'sqlserver-ex'];
+const DATABASE_ENGINE_FAMILY: Record<string, string> = { MySQL: 'mysql', MariaDB: 'mysql', PostgreSQL: 'postgres', 'Aurora MySQL': 'aurora-mysql', 'Aurora PostgreSQL': 'aurora-postgresql' };
+const SQLSERVER_EDITION: Record<string, string> = { Standard: 'sqlserver-se', Enterprise: 'sqlserver-ee', Web: 'sqlserver-web', Express: 'sqlserver-ex' };
+
+/** The queries a region's table needs (one per product family; each paginated). */
+export function regionQueries(): Query[] {
+  const seen = new Map<string, Query>();
+  for (const spec of Object.values(SCALAR_KEYS)) {
+    const k = `${spec!.key.serviceCode}|${spec!.key.productFamily}`;
+    if (!seen.has(k)) seen.set(k, { serviceCode: spec!.key.serviceCode, productFamily: spec!.key.productFamily, filters: [] });
+  }
+  seen.set('AmazonEC2|Compute Instance', {
+    serviceCode: 'AmazonEC2',
+    productFamily: 'Compute Instance',
+    filters: [
+      { Type: 'TERM_MATCH', Field: 'tenancy', Value: 'Shared' },
+      { Type: 'TERM_MATCH', Field: 'preInstalledSw', Value: 'NA' },
+      { Type: 'TERM_MATCH', Field: 'capacitystatus', Value: 'Used' },
+      { Type: 'TERM_MATCH', Field: 'licenseModel', Value: 'No License required' },
+      { Type: 'ANY_OF', Field: 'operatingSystem', Value: 'Linux,Windows,RHEL,SUSE' },
+    ],
+  });
+  seen.set('AmazonRDS|Database Instance', {
+    serviceCode: 'AmazonRDS',
+    productFamily: 'Database Instance',
+    filters: [
+      { Type: 'TERM_MATCH', Field: 'deploymentOption', Value: 'Single-AZ' },
+      { Type: 'ANY_OF', Field: 'databaseEngine', Value: 'MySQL,MariaDB,PostgreSQL,Aurora MySQL,Aurora PostgreSQL,SQL Server' },
+    ],
+  });
+  seen.set('AmazonElastiCache|Cache Instance', {
+    serviceCode: 'AmazonElastiCache',
+    productFamily: 'Cache Instance',
+    filters: [{ Type: 'ANY_OF', Field: 'cacheEngine', Value: 'Redis,Valkey' }],
+  });
+  return [...seen.values()];
+}
+
+/** The on-demand $ of a product (the first dimension starting at 0), or undefined. */
+export function onDemandUsd(product: PriceListProduct): { usd: number; unit: string } | undefined {
+  for (const term of Object.values(product.terms?.OnDemand ?? {})) {
+    for (const dim of Object.values(term.priceDimensions ?? {})) {
+      const usd = Number(dim.pricePerUnit?.USD);
+      if ((dim.beginRange ?? '0') === '0' && Number.isFinite(usd)) return { usd, unit: dim.unit };
+    }
+  }
+  return undefined;
+}
+
+/** The table paths a product prices (usually one). */
+export function pathsOf(product: PriceListProduct): string[] {
+  const a = product.product?.attributes ?? {};
+  const family = product.product?.productFamily;
+  const priced = onDemandUsd(product);
+  if (!priced) return [];
+  if (product.serviceCode === 'AmazonEC2' && family === 'Compute Instance' && a.instanceType) {
+    if (a.tenancy !== 'Shared') return [];
+    return a.operatingSystem === 'Linux' ? [`ec2OnDemandHourly.${a.instanceType}`] : a.operatingSystem ? [`ec2LicensedHourly.${a.operatingSystem}:${a.instanceType}`] : [];
+  }
+  if (product.serviceCode === 'AmazonRDS' && family === 'Database Instance' && a.instanceType) {
+    if (a.deploymentOption !== 'Single-AZ') return [];
+    const engine = a.databaseEngine === 'SQL Server' ? SQLSERVER_EDITION[a.databaseEdition ?? ''] : DATABASE_ENGINE_FAMILY[a.databaseEngine ?? ''];
+    if (!engine || rdsEngineAttributes(engine)?.licenseModel !== a.licenseModel) return [];
+    return [`rdsInstanceHourly.${engine}:${a.instanceType}`];
+  }
+  if (product.serviceCode === 'AmazonElastiCache' && family === 'Cache Instance' && a.instanceType) {
+    return a.cacheEngine === 'Redis' ? [`elasticacheNodeHourly.${a.instanceType}`] : a.cacheEngine === 'Valkey' ? [`elasticacheNodeHourly.valkey:${a.instanceType}`] : [];
+  }
+  const out: string[] = [];
+  for (const [field, spec] of Object.entries(SCALAR_KEYS)) {
+    const key = spec!.key;
+    if (key.serviceCode !== product.serviceCode || key.productFamily !== family || key.unit !== priced.unit) continue;
+    if (Object.entries(key.attributes).every(([k, v]) => a[k] === v)) out.push(field);
+  }
+  return out;
+}
+
+/** A region's table: the embedded one with the price list's answers written over it. */
+export function tableFrom(found: RegionPrices, region: string, base: PriceTable = DEFAULT_PRICES): PriceTable {
+  const table = structuredClone(base) as PriceTable;
+  const record = table as unknown as Record<string, unknown>;
+  // A map the price list answered for is the price list's alone: a type it does not sell in this region is not priced.
+  for (const field of Object.keys(MAP_KEYS)) {
+    if (Object.keys(found.prices).some((p) => p.startsWith(`${field}.`))) record[field] = {};
+  }
+  const missing: string[] = [];
+  for (const [path, usd] of Object.entries(found.prices)) {
+    const dot = path.indexOf('.');
+    if (dot > 0 && path.slice(0, dot) in MAP_KEYS) (record[path.slice(0, dot)] as Record<string, number>)[path.slice(dot + 1)] = usd;
+    else record[path] = usd;
+  }
+  for (const field of Object.keys(SCALAR_KEYS)) if (!(field in found.prices)) missing.push(field);
+  table.source = { kind: 'price-list', region, date: found.publicationDate, ...(missing.length ? { missing } : {}) };
+  return table;
+}
+
+/** The embedded table, saying which region it is not the price of and why. */
+export function embeddedFor(region: string, reason: string, base: PriceTable = DEFAULT_PRICES): PriceTable {
+  const source: PriceSource = { kind: 'embedded', region: 'us-east-1', date: PRICE_TABLE_DATE, scannedRegion: region, reason };
+  return { ...base, source };
+}
+
+/** Why asking failed, in words for the finding. */
+export function describePriceError(error: unknown): string {
+  const e = error as { name?: string; code?: string; message?: string };
+  if (e?.name === 'AccessDeniedException') return 'pricing:GetProducts denied';
+  if (e?.name === 'ThrottlingException') return 'the price list throttled the lookup';
+  if (e?.code === 'ENOTFOUND' || e?.name === 'TimeoutError' || /ENOTFOUND|ECONNREFUSED|timed out/i.test(e?.message ?? '')) return 'the price list was unreachable (offline)';
+  return `the price list lookup failed (${e?.name ?? 'Error'}: ${e?.message ?? String(error)})`;
+}
+
+export class PriceBook {
+  private readonly tables = new Map<string, { at: number; table: Promise<PriceTable> }>();
+  /** GetProducts calls made by this book (the bench's and the tests' count). */
+  calls = 0;
+
+  constructor(private readonly options: PriceBookOptions) {}
+
+  /**
+   * The region's table for this run (asked once per run). A book that outlives a run (a warm
+   * Lambda container keeps its deps) asks again after `memoryHours` (default 6).
+   */
+  forRegion(region: string): Promise<PriceTable> {
+    const now = this.now().getTime();
+    const held = this.tables.get(region);
+    if (held && now - held.at < (this.options.memoryHours ?? 6) * 3_600_000) return held.table;
+    const table = this.resolve(region);
+    this.tables.set(region, { at: now, table });
+    return table;
+  }
+
+  private now() {
+    return this.options.now?.() ?? new Date();
+  }
+
+  private async resolve(region: string): Promise<PriceTable> {
+    const file = this.options.store?.read();
+    const cached = file?.regions[region];
+    const maxAgeMs = (this.options.maxAgeDays ?? 7) * 86_400_000;
+    if (cached && this.now().getTime() - Date.parse(cached.fetchedAt) < maxAgeMs) return tableFrom(cached, region);
+    if (this.options.online === false) return cached ? tableFrom(cached, region) : embeddedFor(region, 'offline: no price file for the region');
+    try {
+      const fetched = await this.fetch(region);
+      if (Object.keys(fetched.prices).length === 0) {
+        return cached ? tableFrom(cached, region) : embeddedFor(region, `the price list has no products for ${region}`);
+      }
+      if (this.options.store) {
+        const latest = this.options.store.read() ?? { version: 1, source: 'AWS Price List Query API (GetProducts)', regions: {} };
+        latest.regions[region] = fetched;
+        this.options.store.write(latest);
+      }
+      return tableFrom(fetched, region);
+    } catch (error) {
+      const reason = describePriceError(error);
+      this.options.log?.('price list lookup failed', { region, reason });
+      if (cached) {
+        const table = tableFrom(cached, region);
+        table.source = { ...table.source!, reason: `price file from ${cached.fetchedAt.slice(0, 10)}; refresh failed: ${reason}` };
+        return table;
+      }
+      return embeddedFor(region, reason);
+    }
+  }
+
+  /** Every product of the region's queries, paginated. */
+  async fetch(region: string): Promise<RegionPrices> {
+    const client = this.options.clients.withWrites(false).get(PricingClient, this.options.endpointRegion ?? 'us-east-1');
+    const prices: Record<string, number> = {};
+    let publicationDate = '';
+    for (const query of regionQueries()) {
+      let token: string | undefined;
+      do {
+        this.calls += 1;
+        const out = await client.send(
+          new GetProductsCommand({
+            ServiceCode: query.serviceCode,
+            FormatVersion: 'aws_v1',
+            MaxResults: 100,
+            NextToken: token,
+            Filters: [{ Type: 'TERM_MATCH', Field: 'regionCode', Value: region }, { Type: 'TERM_MATCH', Field: 'productFamily', Value: query.productFamily }, ...query.filters],
+          }),
+        );
+        for (const item of out.PriceList ?? []) {
+          const product = JSON.parse(String(item)) as PriceListProduct;
+          const priced = onDemandUsd(product);
+          if (!priced) continue;
+          for (const path of pathsOf(product)) if (!(path in prices)) prices[path] = priced.usd;
+          if (product.publicationDate > publicationDate) publicationDate = product.publicationDate;
+        }
+        token = out.NextToken;
+      } while (token);
+    }
+    return { publicationDate: publicationDate || this.now().toISOString(), fetchedAt: this.now().toISOString(), prices };
+  }
+}
