@@ -296,7 +296,7 @@ async function withTags(ctx: RegionContext, tables: DynamoTable[]): Promise<Dyna
 export const dynamodbTableResource: ResourceType<DynamoTable, DynamoPrepared> = {
   id: 'dynamodb-table',
   title: 'DynamoDB table',
-  permissions: ['dynamodb:ListTables', 'dynamodb:DescribeTable', 'tag:GetResources', 'dynamodb:ListTagsOfResource', 'application-autoscaling:DescribeScalableTargets', 'application-autoscaling:DescribeScalingPolicies', 'cloudwatch:GetMetricData'],
+  permissions: ['dynamodb:ListTables', 'dynamodb:DescribeTable', 'tag:GetResources', 'application-autoscaling:DescribeScalableTargets', 'application-autoscaling:DescribeScalingPolicies', 'cloudwatch:GetMetricData'],
 
   async prepare(ctx, needs) {
     // A failed read costs only the detectors needing it (lib/engine/partial.ts); `scaling` stays unset.
