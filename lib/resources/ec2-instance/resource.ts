@@ -19,7 +19,7 @@ import { CloudWatchClient, type MetricDataQuery } from '@aws-sdk/client-cloudwat
 import { dailyMetricSeries } from '../../aws/metrics.ts';
 import { EC2Client, paginateDescribeInstanceCreditSpecifications, paginateDescribeInstanceTypes, paginateDescribeInstances, paginateDescribeVolumes, type Instance, type Volume } from '@aws-sdk/client-ec2';
 import type { RegionContext, ResourceType } from '../../engine/types.ts';
-import { enrichmentRead } from '../../engine/partial.ts';
+import { enrichmentRead, isReadFailure } from '../../engine/partial.ts';
 import { batches } from '../../util/async.ts';
 import type { VolumeFacts } from './generations.ts';
 
@@ -411,14 +411,23 @@ export const ec2InstanceResource: ResourceType<Ec2Instance, Ec2InstancePrepared>
       const windowDays = windowDaysOf(needs);
       const { start, end } = metricWindow(ctx.now, windowDays);
       const queries = [...(wantUsage ? usageQueries(running) : []), ...(wantPeaks ? utilizationQueries(running, needs.has(EC2_NEEDS.credits)) : [])];
-      const provides = [...(wantUsage ? [EC2_NEEDS.usage] : []), ...(wantPeaks ? [EC2_NEEDS.utilization, EC2_NEEDS.credits] : [])];
-      const series = await enrichmentRead(ctx, { provides, items: running, operation: 'cloudwatch:GetMetricData' }, () =>
-        dailyMetricSeries(ctx.clients.get(CloudWatchClient, ctx.region), queries, start, end, windowDays),
-      );
-      if (series && wantUsage) {
-        const usage = usageFrom(series, running, start, windowDays);
+      const cw = ctx.clients.get(CloudWatchClient, ctx.region);
+      const read = (provides: string[], q: MetricDataQuery[]) => enrichmentRead(ctx, { provides, items: running, operation: 'cloudwatch:GetMetricData' }, () => dailyMetricSeries(cw, q, start, end, windowDays));
+      let usageSeries: Series | undefined;
+      let peakSeries: Series | undefined;
+      try {
+        usageSeries = peakSeries = await dailyMetricSeries(cw, queries, start, end, windowDays);
+      } catch (error) {
+        // A failed batch is read again in its two parts, so a failure costs only the detectors needing that part (lib/engine/partial.ts).
+        if (!isReadFailure(error)) throw error;
+        usageSeries = wantUsage ? await read([EC2_NEEDS.usage], usageQueries(running)) : undefined;
+        peakSeries = wantPeaks ? await read([EC2_NEEDS.utilization, EC2_NEEDS.credits], utilizationQueries(running, needs.has(EC2_NEEDS.credits))) : undefined;
+      }
+      if (usageSeries && wantUsage) {
+        const usage = usageFrom(usageSeries, running, start, windowDays);
         for (const i of running) i.usage = { windowDays, days: usage.get(i.id)! };
       }
+      const series = peakSeries;
       if (series && wantPeaks) {
         const peaks = utilizationFrom(series, running, windowDays);
         for (const i of running) {
