@@ -1,10 +1,16 @@
 /**
- * The fewest API calls a listing could take, from the item counts and AWS's page limits:
- * every listing costs ⌈items / page limit⌉ calls (at least one, even when empty), metric reads
- * cost ⌈queries / 500⌉ GetMetricData calls, batched lookups cost ⌈items / batch limit⌉ (S3
- * bucket tags: ⌈buckets / 100⌉ GetResources, never one GetBucketTagging per bucket), and
- * only reads AWS offers no batch for (S3 lifecycle, versioning, multipart uploads) cost one
- * call per item. The benchmark divides the calls it counted by this.
+ * The fewest API calls a listing could take, from the item counts and AWS's page limits: a lower
+ * bound of what AWS requires, never trimtab's own choices. Every listing costs ⌈items / page
+ * limit⌉ calls (at least one, even when empty); metric reads cost ⌈queries / 500⌉ GetMetricData
+ * calls, or ⌈datapoints / 100,800⌉ when more; batched lookups cost ⌈items / batch limit⌉ (tags of
+ * S3 buckets, Lambda functions and DynamoDB tables: ⌈n / 100⌉ GetResources, never one tag read
+ * per resource); where AWS documents no limit on a batch (Compute Optimizer's ARN lists) one call
+ * is the bound. Only reads AWS offers no batch for (S3 lifecycle, versioning, multipart uploads,
+ * DynamoDB DescribeTable, one Logs Insights poll per query) cost one call per item, and only
+ * those every run needs: reads a tool makes for the resources it flags (Lambda aliases) are
+ * not counted, since a run that flags nothing needs none. The benchmark divides the calls it
+ * counted by this, and also shows the ratio without the per-item reads (`withoutPerItem`), so
+ * that thousands of unavoidable per-item calls do not hide waste in the rest.
  */
 
 /** AWS's documented page and batch limits for the operations trimtab lists with. */
@@ -32,13 +38,15 @@ export const PAGE_LIMITS = {
   'applicationautoscaling:DescribeScalingPolicies': 10,
   /** Queries per GetMetricData call. */
   'cloudwatch:GetMetricData': 500,
-  // Compute Optimizer (lib/compute-optimizer): one enrollment read per run, then ARN lists of
-  // at most ARNS_PER_CALL (100; the API reference names no limit) per Get*Recommendations call.
+  // Compute Optimizer (lib/compute-optimizer): one enrollment read per run, then ARN lists per
+  // Get*Recommendations call. Neither the API reference nor the service model (botocore
+  // compute-optimizer 2019-11-01: the ARN list shapes have no max) limits the list, so the lower
+  // bound is one call per resource type and region, whatever trimtab's own chunk (ARNS_PER_CALL).
   'computeoptimizer:GetEnrollmentStatus': 1,
-  'computeoptimizer:GetAutoScalingGroupRecommendations': 100,
-  'computeoptimizer:GetEBSVolumeRecommendations': 100,
-  'computeoptimizer:GetEC2InstanceRecommendations': 100,
-  'computeoptimizer:GetLambdaFunctionRecommendations': 100,
+  'computeoptimizer:GetAutoScalingGroupRecommendations': Number.POSITIVE_INFINITY,
+  'computeoptimizer:GetEBSVolumeRecommendations': Number.POSITIVE_INFINITY,
+  'computeoptimizer:GetEC2InstanceRecommendations': Number.POSITIVE_INFINITY,
+  'computeoptimizer:GetLambdaFunctionRecommendations': Number.POSITIVE_INFINITY,
   /** At most 50 functions a response, whatever MaxItems says (ListFunctions API reference). */
   'lambda:ListFunctions': 50,
   /** Log groups per Logs Insights query (StartQuery API reference). */
@@ -78,6 +86,8 @@ export interface CallModel {
 /** Calls for one listing: ⌈items / limit⌉, and one call even for an empty result. */
 export function listingCalls(items: number, limit: number): number {
   if (!(limit >= 1)) throw new Error(`page limit ${limit} must be at least 1`);
+  // No documented limit: one call, whatever the count.
+  if (limit === Number.POSITIVE_INFINITY) return 1;
   if (!(items >= 0)) throw new Error(`item count ${items} must not be negative`);
   return Math.max(1, Math.ceil(items / limit));
 }
@@ -100,20 +110,32 @@ export interface CallComparison {
   minimum: number;
   /** actual / minimum. */
   ratio: number;
+  /**
+   * The same without the operations AWS answers one item at a time (the model's `perItem`): their
+   * calls are left out of both sides, so the ratio shows the listing and batching alone.
+   */
+  withoutPerItem?: { actual: number; minimum: number; ratio: number };
   /** Per operation: [actual, minimum]; an operation the model does not expect has minimum 0. */
   byOperation: Record<string, { actual: number; minimum: number }>;
 }
 
 export const total = (calls: Record<string, number>) => Object.values(calls).reduce((a, b) => a + b, 0);
 
-/** Counted calls against the minimum, overall and per operation. */
-export function compareCalls(actual: Record<string, number>, minimum: Record<string, number>): CallComparison {
+const ratioOf = (actual: number, minimum: number) => (minimum === 0 ? Number.POSITIVE_INFINITY : Math.round((actual / minimum) * 1000) / 1000);
+
+/** The operations a model counts per item (left out of `withoutPerItem`). */
+export const perItemOperations = (model: CallModel): string[] => [...new Set((model.perItem ?? []).map((r) => r.operation))];
+
+/** Counted calls against the minimum, overall and per operation; with `perItem`, also without those operations. */
+export function compareCalls(actual: Record<string, number>, minimum: Record<string, number>, perItem: readonly string[] = []): CallComparison {
   const ops = [...new Set([...Object.keys(actual), ...Object.keys(minimum)])].sort();
   const min = total(minimum);
+  const without = (calls: Record<string, number>) => total(Object.fromEntries(Object.entries(calls).filter(([op]) => !perItem.includes(op))));
   return {
     actual: total(actual),
     minimum: min,
-    ratio: min === 0 ? Number.POSITIVE_INFINITY : Math.round((total(actual) / min) * 1000) / 1000,
+    ratio: ratioOf(total(actual), min),
+    ...(perItem.length ? { withoutPerItem: { actual: without(actual), minimum: without(minimum), ratio: ratioOf(without(actual), without(minimum)) } } : {}),
     byOperation: Object.fromEntries(ops.map((op) => [op, { actual: actual[op] ?? 0, minimum: minimum[op] ?? 0 }])),
   };
 }

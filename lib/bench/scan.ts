@@ -17,10 +17,10 @@ import { S3_NEEDS } from '../resources/s3-bucket/resource.ts';
 import { seedBuckets } from '../resources/s3-bucket/sandbox-seed.ts';
 import { seedAuroraCluster, seedDbInstance } from '../resources/rds-instance/sandbox-seed.ts';
 import { rdsState } from '../sandbox/services/rds.ts';
-import { LAMBDA_QUERIES_PER_FUNCTION, needsAliases } from '../resources/lambda-function/resource.ts';
+import { LAMBDA_QUERIES_PER_FUNCTION } from '../resources/lambda-function/resource.ts';
 import { seedFunctions } from '../resources/lambda-function/sandbox-seed.ts';
 import { appAutoScalingState } from '../sandbox/services/application-auto-scaling.ts';
-import { DYNAMO_NEEDS } from '../resources/dynamodb-table/resource.ts';
+import { DYNAMO_NEEDS, windowDaysOf as dynamoWindowDays } from '../resources/dynamodb-table/resource.ts';
 import { addDynamoTable } from '../resources/dynamodb-table/sandbox-seed.ts';
 import type { Sandbox } from '../sandbox/sandbox.ts';
 import { SANDBOX_ACCOUNT } from '../sandbox/sandbox.ts';
@@ -31,7 +31,7 @@ import { rbinState } from '../sandbox/services/rbin.ts';
 import { BENCH_NOW, BENCH_REGION, benchDeps, benchSandbox, needsOf, sweepPolicies } from './account.ts';
 import { estimatedLambdaS, type FitVerdict } from './fit.ts';
 import { getHeapStatistics } from 'node:v8';
-import { callsPerThousand, compareCalls, minimumCalls, type CallComparison, type CallModel } from './minimum.ts';
+import { callsPerThousand, compareCalls, minimumCalls, perItemOperations, type CallComparison, type CallModel } from './minimum.ts';
 
 export interface ScanCase {
   id: string;
@@ -176,7 +176,7 @@ function asgCase(groups: number): ScanCase {
  * finding with a MaxSize candidate each), the account is opted in. Compute Optimizer has no
  * opinion on MaxSize, so it is not asked at all.
  */
-function capacityCase(groups: number): ScanCase {
+export function capacityCase(groups: number): ScanCase {
   const pinned = Math.ceil(groups / 2);
   return {
     id: `asg-capacity-${groups}`,
@@ -230,7 +230,7 @@ function rdsCase(instances: number): ScanCase {
  * unlimited-credit listing, and the metric queries: 3 daily ones per running instance for usage,
  * 6 for right-sizing, 2 more per T-family instance for credits.
  */
-function ec2Case(instances: number): ScanCase {
+export function ec2Case(instances: number): ScanCase {
   return {
     id: `ec2-${instances / 1000}k`,
     title: `${instances} EC2 instances, 14 days of metrics`,
@@ -257,8 +257,13 @@ function ec2Case(instances: number): ScanCase {
   };
 }
 
-/** Lambda functions: every 10th oversized (its aliases are read), every 20th with an alias; half with Lambda Insights, half logging REPORT lines. */
-function lambdaCase(functions: number): ScanCase {
+/**
+ * Lambda functions: every 10th using a fifth of its memory, every 20th with an alias; half with
+ * Lambda Insights, half logging REPORT lines. Aliases and provisioned concurrency are read only
+ * for the functions a memory detector flags (none here: the savings are under the policies'
+ * minimum), so the minimum counts none of them.
+ */
+export function lambdaCase(functions: number): ScanCase {
   return {
     id: `lambda-${functions / 1000}k`,
     title: `${functions.toLocaleString('en-US')} Lambda functions, 14 days of metrics, half with Lambda Insights`,
@@ -272,23 +277,21 @@ function lambdaCase(functions: number): ScanCase {
       return {
         listings: [{ operation: 'lambda:ListFunctions', items: functions }, { operation: 'resourcegroupstaggingapi:GetResources', items: functions }, ...(days ? [{ operation: 'cloudwatchlogs:StartQuery' as const, items: reportLines }] : [])],
         metricQueries: days ? functions * LAMBDA_QUERIES_PER_FUNCTION : 0,
-        perItem: [
-          // At least one poll per query; no batch API lists aliases or provisioned concurrency for many functions.
-          ...(days ? [{ operation: 'cloudwatchlogs:GetQueryResults', items: queries }] : []),
-          ...(needsAliases(needs) ? [{ operation: 'lambda:ListAliases', items: Math.ceil(functions / 10) }, { operation: 'lambda:ListProvisionedConcurrencyConfigs', items: Math.ceil(functions / 20) }] : []),
-        ],
+        // At least one GetQueryResults poll per query.
+        perItem: days ? [{ operation: 'cloudwatchlogs:GetQueryResults', items: queries }] : [],
       };
     },
   };
 }
 
 /**
- * DynamoDB tables: ListTables pages, but DescribeTable and ListTagsOfResource have no batch
- * form (one call per table each: counted as per-item in the minimum). Metrics: 6 hourly
- * queries per table; GetMetricData also pages at 100,800 datapoints, so a 30-day hourly window
- * costs more calls than the query count alone says.
+ * DynamoDB tables: ListTables pages; DescribeTable has no batch form (one call per table:
+ * per-item in the minimum); tags come from the Resource Groups Tagging API, 100 tables a
+ * GetResources call. Metrics: 6 hourly queries per table over the longest window the policies
+ * ask for; GetMetricData also pages at 100,800 datapoints, so a 30-day hourly window costs more
+ * calls than the query count alone says.
  */
-function dynamodbCase(tables: number): ScanCase {
+export function dynamodbCase(tables: number): ScanCase {
   return {
     id: `dynamodb-${tables}`,
     title: `${tables} DynamoDB tables, a tenth with auto scaling, hourly metrics`,
@@ -307,12 +310,14 @@ function dynamodbCase(tables: number): ScanCase {
       return {
         listings: [
           { operation: 'dynamodb:ListTables', items: tables },
+          ...(needs.has(DYNAMO_NEEDS.tags) ? [{ operation: 'resourcegroupstaggingapi:GetResources' as const, items: tables }] : []),
           ...(needs.has(DYNAMO_NEEDS.scaling)
             ? [{ operation: 'applicationautoscaling:DescribeScalableTargets' as const, items: aas.targets.length }, { operation: 'applicationautoscaling:DescribeScalingPolicies' as const, items: aas.policies.length }]
             : []),
         ],
         metricQueries: needs.has(DYNAMO_NEEDS.usage) ? tables * 6 : 0,
-        perItem: [{ operation: 'dynamodb:DescribeTable', items: tables }, ...(needs.has(DYNAMO_NEEDS.tags) ? [{ operation: 'dynamodb:ListTagsOfResource', items: tables }] : [])],
+        metricDatapoints: needs.has(DYNAMO_NEEDS.usage) ? tables * 6 * dynamoWindowDays(needs) * 24 : 0,
+        perItem: [{ operation: 'dynamodb:DescribeTable', items: tables }],
       };
     },
   };
@@ -388,8 +393,8 @@ export async function runScanCase(id: string, latencyMs: number, budget?: CaseBu
   const wallMs = performance.now() - start;
   const cpu = process.cpuUsage(cpuStart);
   const calls = sandbox.callsByOperation();
-  const minimum = minimumCalls(spec.model(sandbox, needsOf(policies)));
-  const vsMinimum = compareCalls(calls, minimum);
+  const model = spec.model(sandbox, needsOf(policies));
+  const vsMinimum = compareCalls(calls, minimumCalls(model), perItemOperations(model));
   return {
     id: spec.id,
     title: spec.title,

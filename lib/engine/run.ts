@@ -528,9 +528,9 @@ async function detectInRegion(
    * failures; a read failure that still escapes costs every need of this call on the page, and
    * the page goes on un-enriched (detectors that need nothing still see it).
    */
-  const enrichOrGaps = async (items: unknown[]): Promise<unknown[]> => {
+  const enrichOrGaps = async (items: unknown[], read = resourceType.enrich!): Promise<unknown[]> => {
     try {
-      return await resourceType.enrich!(ctx, items, prepared, needs);
+      return await read(ctx, items, prepared, needs);
     } catch (error) {
       if (!isReadFailure(error) || needs.size === 0) throw error;
       const failure = describeFailure(error, `${resourceTypeId} enrichment`);
@@ -546,10 +546,27 @@ async function detectInRegion(
   // with a stateful pass, which may compare a resource with ones outside its scope.
   const scopeFirst = resourceType.enrich && !passes.some((p) => p.detector.pass);
   const wanted = (item: unknown) => passes.some((p) => mayBeInScope(p.policy.scope, resourceType.ref(item, ctx), Boolean(resourceType.tagsListed)));
+  // Lazy enrichment (ResourceType.refine): only the resources a stateless detector flagged are refined, then detected again.
+  const refine = resourceType.refine;
+  const refineAll = Boolean(refine) && passes.some((p) => p.detector.pass);
   for await (const page of resourceType.list(ctx, prepared, ids)) {
     const kept = scopeFirst ? page.filter(wanted) : page;
-    const enriched = resourceType.enrich ? (kept.length ? await enrichOrGaps(kept) : []) : page;
-    for (const item of enriched) for (const p of passes) if (!lacking(p, item)) collect(p, p.pass.observe(item), item);
+    let enriched = resourceType.enrich ? (kept.length ? await enrichOrGaps(kept) : []) : page;
+    if (refine && refineAll && enriched.length) enriched = await enrichOrGaps(enriched, refine);
+    const flagged: unknown[] = [];
+    for (const item of enriched) {
+      if (!refine || refineAll) {
+        for (const p of passes) if (!lacking(p, item)) collect(p, p.pass.observe(item), item);
+        continue;
+      }
+      // A first look that records nothing: gaps are counted once, on the detection that stands.
+      const found = passes.map((p) => (gaps.missing(item, p.needs).length ? [] : p.pass.observe(item)));
+      if (found.some((d) => d.length)) flagged.push(item);
+      else passes.forEach((p, i) => !lacking(p, item) && collect(p, found[i], item));
+    }
+    if (refine && flagged.length) {
+      for (const item of await enrichOrGaps(flagged, refine)) for (const p of passes) if (!lacking(p, item)) collect(p, p.pass.observe(item), item);
+    }
     listed += page.length;
     deps.onProgress?.({ phase: 'list', resourceType: resourceTypeId, region, listed });
     // Page by page: nothing holds the region's findings (a streaming run writes them out now).

@@ -159,6 +159,13 @@ export interface ResourceType<R = any, Prepared = any> {
   list(ctx: RegionContext, prepared: Prepared, ids?: readonly string[]): AsyncIterable<R[]>;
   /** Batched per-page lookups the detectors asked for through `needs`. */
   enrich?(ctx: RegionContext, page: R[], prepared: Prepared, needs: ReadonlySet<string>): Promise<R[]>;
+  /**
+   * Lazy enrichment: per-resource reads that only a detection needs (what a finding states, never
+   * whether there is one). The engine calls it with the resources of a page on which a detector
+   * returned a detection, then runs the detectors on what it returns instead; resources with no
+   * detection cost no such read. With a stateful pass in the run, every resource is refined.
+   */
+  refine?(ctx: RegionContext, resources: R[], prepared: Prepared, needs: ReadonlySet<string>): Promise<R[]>;
   ref(resource: R, ctx: RegionContext): ResourceRef;
   /** Global resource types (S3 buckets) list once per account, not once per region. */
   global?: boolean;

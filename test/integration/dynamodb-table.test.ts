@@ -214,7 +214,7 @@ describe('raise-target and raise-max', () => {
 });
 
 describe('listing cost', () => {
-  it('lists 230 tables with 3 ListTables pages, one DescribeTable and one ListTagsOfResource per table (no batch API), one scaling listing each, and batched metrics', async () => {
+  it('lists 230 tables with 3 ListTables pages, one DescribeTable per table, their tags in one GetResources per 100 tables, one scaling listing each, and metrics in whole calls', async () => {
     // Prepare
     const sandbox = emptySandbox({ clock: new VirtualClock(START), pageCap: undefined });
     opened.push(sandbox);
@@ -230,10 +230,14 @@ describe('listing cost', () => {
     const calls = sandbox.callsByOperation();
     expect(calls['dynamodb:ListTables']).toBe(3);
     expect(calls['dynamodb:DescribeTable']).toBe(230);
-    expect(calls['dynamodb:ListTagsOfResource']).toBe(230);
+    // Tags: the Resource Groups Tagging API, 100 ARNs a call; never one ListTagsOfResource per table.
+    expect(calls['resourcegroupstaggingapi:GetResources']).toBe(3);
+    expect(calls['dynamodb:ListTagsOfResource']).toBeUndefined();
     expect(calls['applicationautoscaling:DescribeScalableTargets']).toBe(1);
     expect(calls['applicationautoscaling:DescribeScalingPolicies']).toBe(3); // 23 policies, 10 a page
-    expect(metricQueries).toEqual([480, 480, 420]); // 80 tables × 6 metrics a request
+    // 14 days hourly: 336 datapoints a query, so 50 tables (300 queries, 100,800 datapoints) fill one call exactly.
+    expect(metricQueries).toEqual([300, 300, 300, 300, 180]);
+    expect(calls['cloudwatch:GetMetricData']).toBe(5);
     expect(result.findings).toHaveLength(230);
   }, 180_000); // 230 tables in dynalite: 15.8 s alone at load 21, over the default 30 s beside another worker at load 25
 });

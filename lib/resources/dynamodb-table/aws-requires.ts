@@ -97,6 +97,16 @@ export const awsRequires: AwsRequirement[] = [
     reviewed: 'fresh-context review 2026-12-07: read tableAction in remediators.ts; agrees (state compared right before the write)',
   },
   {
+    operation: 'tag:GetResources',
+    elements: ['over-provisioned', 'autoscaling-target-low', 'throttled', 'unused-table', 'table-class'],
+    rule: 'ResourceARNList takes 1 to 100 ARNs and no pagination parameter (nor TagFilters or ResourceTypeFilters); resources without tags are never returned; results are the resources of the Region called',
+    awsAnswers: 'InvalidParameterException (400) for more than 100 ARNs or a pagination parameter with them; an untagged or unknown ARN is silently left out',
+    source: 'client-resource-groups-tagging-api GetResourcesCommand.d.ts (ResourceARNList, "untagged resources are not returned"); the 1..100 bound: botocore resourcegroupstaggingapi ResourceARNListForGet',
+    trimtabDoes: 'the listing reads each ListTables page\'s tags in one call (≤100 table ARNs, lib/aws/tagging.ts readTagsByArn); a table not returned has no tags; the tags are attacker input as before: the detectors and the trimtab:skip protection see the same tags ListTagsOfResource gave, and every action still re-reads them with ListTagsOfResource right before its write',
+    sandbox: 'lib/sandbox/services/tagging.ts GetResources over S3 buckets, Lambda functions and DynamoDB tables (the tags TagResource wrote)',
+    test: { file: 'test/integration/listing-calls.test.ts', name: 'scans 150 DynamoDB tables with their tags in 2 GetResources calls instead of 150 ListTagsOfResource, the same findings and the same tables protected by trimtab:skip' },
+  },
+  {
     operation: 'dynamodb:ListTagsOfResource',
     elements: ['switch-to-on-demand', 'set-table-class', 'lower-provisioned', 'raise-target', 'raise-max'],
     rule: 'Tags can be added at any time, also after an approval request went out.',

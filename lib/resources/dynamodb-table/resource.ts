@@ -3,14 +3,17 @@
  *
  * Listing: ListTables (paginated, 100 names a page) then DescribeTable per table: DynamoDB has
  * no batch describe (BatchGetItem is data only), so this listing costs one call per table; the
- * bench counts it as per-item. Tags: ListTagsOfResource per table (also no batch), read only
- * when a policy's detector needs them (every dynamodb-table detector does: trimtab:skip).
+ * bench counts it as per-item. Tags: one GetResources (Resource Groups Tagging API) per
+ * ListTables page of up to 100 tables, read only when a policy's detector needs them (every
+ * dynamodb-table detector does: trimtab:skip); the remediators' apply-time re-check still reads
+ * the one table's tags with ListTagsOfResource.
  *
  * Application Auto Scaling: DescribeScalableTargets and DescribeScalingPolicies once per region
  * for the whole `dynamodb` namespace (paginated), never per table (prepare).
  *
- * Metrics, batched through GetMetricData (≤500 queries a call, 6 per table, so pages of 80
- * tables): ConsumedRead/WriteCapacityUnits (Sum per hour ÷ 3600 = average units per second),
+ * Metrics, batched through GetMetricData (≤500 queries and ≤100,800 datapoints a call, 6 hourly
+ * queries per table): pages of `tablesPerPage(window)` tables, sized so their queries fill whole
+ * calls (30 days: 70 tables, 3 calls; 14 days: 50 tables, 1 call): ConsumedRead/WriteCapacityUnits (Sum per hour ÷ 3600 = average units per second),
  * ProvisionedRead/WriteCapacityUnits (Average per hour), Read/WriteThrottleEvents (Sum per hour).
  * ThrottledRequests is published per Operation dimension only (one query per table and
  * operation), so the table-level throttle events stand for it. Table size comes from
@@ -25,6 +28,7 @@ import {
 } from '@aws-sdk/client-application-auto-scaling';
 import { CloudWatchClient, paginateGetMetricData, type MetricDataQuery } from '@aws-sdk/client-cloudwatch';
 import { DescribeTableCommand, DynamoDBClient, ListTagsOfResourceCommand, paginateListTables, type TableDescription } from '@aws-sdk/client-dynamodb';
+import { readTagsByArn } from '../../aws/tagging.ts';
 import type { RegionContext, ResourceType } from '../../engine/types.ts';
 import { enrichmentRead } from '../../engine/partial.ts';
 import { batches, chunked, mapLimit } from '../../util/async.ts';
@@ -33,9 +37,25 @@ import { awsErrorName } from '../../util/errors.ts';
 export const DYNAMO_NEEDS = { usage: 'usage', scaling: 'scaling', tags: 'tags' } as const;
 export const windowNeed = (days: number) => `window:${days}`;
 export const DEFAULT_WINDOW_DAYS = 14;
-/** Six metric queries per table. */
+/** Six metric queries per table: at most 83 tables' queries fit the 500 of one GetMetricData call. */
 export const TABLES_PER_PAGE = 80;
 const HOUR_MS = 3_600_000;
+/** Datapoints one GetMetricData answer holds at most (then NextToken). */
+const DATAPOINTS_PER_CALL = 100_800;
+
+/**
+ * Tables per metric page for a window: the count (≤83, ≤500 queries) whose hourly queries cost
+ * the fewest GetMetricData calls per table, each call holding at most 100,800 datapoints.
+ */
+export function tablesPerPage(windowDays: number): number {
+  const perTable = METRIC_COUNT * windowDays * 24;
+  let best = 1;
+  for (let k = 1; k * METRIC_COUNT <= 500; k++) {
+    const calls = (n: number) => Math.ceil((n * perTable) / DATAPOINTS_PER_CALL);
+    if (k / calls(k) >= best / calls(best)) best = k;
+  }
+  return best;
+}
 
 export type Dimension = 'read' | 'write';
 
@@ -206,6 +226,7 @@ export async function readScaling(ctx: RegionContext, resourceIds?: string[]): P
 export const windowDaysOf = (needs: ReadonlySet<string>) =>
   Math.max(0, ...[...needs].filter((n) => n.startsWith('window:')).map((n) => Number(n.slice(7)))) || DEFAULT_WINDOW_DAYS;
 
+const METRIC_COUNT = 6;
 const METRICS: Array<[keyof HourlyUsage, string, string]> = [
   ['consumedRead', 'ConsumedReadCapacityUnits', 'Sum'],
   ['consumedWrite', 'ConsumedWriteCapacityUnits', 'Sum'],
@@ -259,22 +280,33 @@ export async function readUsage(ctx: RegionContext, tables: DynamoTable[], windo
 
 export interface DynamoPrepared {
   scaling?: Map<string, Partial<Record<Dimension, ScalingSetting>>>;
+  /** Need `tags`: the listing reads each ListTables page's tags in one GetResources call. */
+  tags?: boolean;
+  /** Tables per page, from the metric window (need `usage`). */
+  pageSize?: number;
+}
+
+/** The tables with their tags (≤100 a GetResources call); on a failed read they stay without (`tagsRead` unset) and the gap is recorded. */
+async function withTags(ctx: RegionContext, tables: DynamoTable[]): Promise<DynamoTable[]> {
+  if (tables.length === 0) return tables;
+  const tags = await enrichmentRead(ctx, { provides: [DYNAMO_NEEDS.tags], items: tables, operation: 'tag:GetResources' }, () => readTagsByArn(ctx, tables.map((t) => t.arn)));
+  return tags ? tables.map((t) => ({ ...t, tags: tags.get(t.arn) ?? {}, tagsRead: true })) : tables;
 }
 
 export const dynamodbTableResource: ResourceType<DynamoTable, DynamoPrepared> = {
   id: 'dynamodb-table',
   title: 'DynamoDB table',
-  permissions: ['dynamodb:ListTables', 'dynamodb:DescribeTable', 'dynamodb:ListTagsOfResource', 'application-autoscaling:DescribeScalableTargets', 'application-autoscaling:DescribeScalingPolicies', 'cloudwatch:GetMetricData'],
+  permissions: ['dynamodb:ListTables', 'dynamodb:DescribeTable', 'tag:GetResources', 'application-autoscaling:DescribeScalableTargets', 'application-autoscaling:DescribeScalingPolicies', 'cloudwatch:GetMetricData'],
 
   async prepare(ctx, needs) {
     // A failed read costs only the detectors needing it (lib/engine/partial.ts); `scaling` stays unset.
     const scaling = needs.has(DYNAMO_NEEDS.scaling)
       ? await enrichmentRead(ctx, { provides: [DYNAMO_NEEDS.scaling], operation: 'application-autoscaling:DescribeScalableTargets' }, () => readScaling(ctx))
       : undefined;
-    return scaling ? { scaling } : {};
+    return { ...(scaling ? { scaling } : {}), ...(needs.has(DYNAMO_NEEDS.tags) ? { tags: true } : {}), pageSize: needs.has(DYNAMO_NEEDS.usage) ? tablesPerPage(windowDaysOf(needs)) : TABLES_PER_PAGE };
   },
 
-  async *list(ctx, _prepared, ids) {
+  async *list(ctx, prepared, ids) {
     const ddb = ctx.clients.get(DynamoDBClient, ctx.region);
     async function* names(): AsyncGenerator<string[]> {
       if (ids?.length) {
@@ -283,24 +315,22 @@ export const dynamodbTableResource: ResourceType<DynamoTable, DynamoPrepared> = 
       }
       for await (const page of paginateListTables({ client: ddb, pageSize: 100 }, {})) yield page.TableNames ?? [];
     }
-    // No batch describe: one DescribeTable per table, a few at a time.
+    // No batch describe: one DescribeTable per table, a few at a time; tags for the whole ListTables page in one GetResources.
     async function* described(): AsyncGenerator<DynamoTable[]> {
       for await (const page of names()) {
-        const tables = await mapLimit(page, 8, (name) => describeTable(ctx, name));
-        yield tables.filter((t): t is DynamoTable => Boolean(t));
+        const tables = (await mapLimit(page, 8, (name) => describeTable(ctx, name))).filter((t): t is DynamoTable => Boolean(t));
+        yield prepared?.tags ? await withTags(ctx, tables) : tables;
       }
     }
-    yield* chunked(described(), TABLES_PER_PAGE);
+    yield* chunked(described(), prepared?.pageSize ?? TABLES_PER_PAGE);
   },
 
   async enrich(ctx, page, prepared, needs) {
     if (page.length === 0) return page;
     let tables = page;
     // Each read runs through enrichmentRead: a failure costs only the detectors needing it, on these tables (lib/engine/partial.ts).
-    if (needs.has(DYNAMO_NEEDS.tags)) {
-      const tags = await mapLimit(tables, 8, (t) => enrichmentRead(ctx, { provides: [DYNAMO_NEEDS.tags], items: [t], operation: 'dynamodb:ListTagsOfResource' }, () => readTags(ctx, t.arn)));
-      tables = tables.map((t, i) => (tags[i] ? { ...t, tags: tags[i], tagsRead: true } : t));
-    }
+    // Tags normally come with the listing (GetResources per ListTables page); a caller that prepared nothing reads them here.
+    if (needs.has(DYNAMO_NEEDS.tags) && !prepared?.tags) tables = await withTags(ctx, tables);
     if (needs.has(DYNAMO_NEEDS.scaling)) {
       // An event-driven run may have prepared nothing: read the few tables it names (a failed prepare recorded its gap already).
       const read = { provides: [DYNAMO_NEEDS.scaling], items: tables, operation: 'application-autoscaling:DescribeScalableTargets' };

@@ -9,6 +9,17 @@ const SIZING = 'test/unit/resources/ec2-instance/rightsizing.test.ts';
 const SANDBOX = 'lib/sandbox/services/ec2-instances.ts';
 
 export const awsRequires: AwsRequirement[] = [
+  // --- Listing: the attached volumes (previous-generation-volumes)
+  {
+    operation: 'ec2:DescribeVolumes',
+    elements: ['previous-generation-volumes'],
+    rule: 'MaxResults 5 to 1,000 a page (NextToken); a filter takes at most 200 values; `status` filters by volume state (`in-use` = attached)',
+    awsAnswers: 'InvalidParameterValue (400) for MaxResults out of range; FilterLimitExceeded (400) over 200 filter values (belief: no recorded sample)',
+    source: 'client-ec2 DescribeVolumesCommand.d.ts (DescribeVolumesRequest Filters: status, volume-id; MaxResults); EC2 API Reference, "Pagination"',
+    trimtabDoes: 'a run that lists every instance reads the region\'s attached volumes once (`status` = `in-use`, 1,000 a page) and shares them across the pages; an event-driven run filters by its instances\' volume ids, 200 a filter',
+    sandbox: 'lib/sandbox/services/ec2.ts DescribeVolumes (MaxResults 5..1000, `status` and `volume-id` filters; an unknown filter is InvalidParameterValue)',
+    test: { file: 'test/integration/listing-calls.test.ts', name: 'scans 400 EC2 instances in 14 calls (one page: metrics 500 queries a call, one attached-volume listing), the minimum, with the same 200 findings as before' },
+  },
   // --- StopInstances (stop-instance, and the first step of change-instance-type)
   {
     operation: 'ec2:StopInstances',

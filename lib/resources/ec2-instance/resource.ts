@@ -1,11 +1,13 @@
 /**
  * EC2 instances, listed with DescribeInstances (running and stopped, 1,000 a page, flattened
- * from reservations) and regrouped into pages of up to 166 instances, so one GetMetricData call
- * (≤500 queries: CPU, NetworkIn and NetworkOut per instance, daily) covers a whole page.
- * Enrichment is batched per page, never per instance:
- * - usage (need `usage`): daily CPUUtilization Average and NetworkIn + NetworkOut Sum over the
- *   window (AWS/EC2 by InstanceId), running instances only;
- * - volumes (need `volumes`): DescribeVolumes filtered by the page's volume ids (200 a filter);
+ * from reservations); each DescribeInstances page is one page of the run. Enrichment is batched
+ * per page, never per instance:
+ * - usage and right-sizing (needs `usage`, `utilization`, `credits`): the page's daily metric
+ *   queries (3 per running instance for usage, 6 for right-sizing, 2 more per burstable one for
+ *   credits) go out together, 500 a GetMetricData call, so a page costs ⌈queries / 500⌉ calls;
+ * - volumes (need `volumes`): a run that lists every instance reads the region's attached
+ *   volumes once (DescribeVolumes, `status` = `in-use`, 1,000 a page); an event-driven run (named
+ *   instances) filters by the page's volume ids (200 a filter);
  * - instance storage (need `instance-storage`): DescribeInstanceTypes for the page's types not
  *   seen yet this run (≤100 a call, cached in `prepared`), so a run makes about one call. An
  *   EBS-backed c5d/m5d/i3 still has instance-store volumes, and stopping it loses their data:
@@ -14,11 +16,11 @@
  *   InstanceStorageInfo.TotalSizeInGB).
  */
 import { CloudWatchClient, type MetricDataQuery } from '@aws-sdk/client-cloudwatch';
-import { dailyMetricSeries, METRIC_QUERIES_PER_CALL } from '../../aws/metrics.ts';
-import { EC2Client, paginateDescribeInstanceCreditSpecifications, paginateDescribeInstanceTypes, paginateDescribeInstances, paginateDescribeVolumes, type Instance } from '@aws-sdk/client-ec2';
+import { dailyMetricSeries } from '../../aws/metrics.ts';
+import { EC2Client, paginateDescribeInstanceCreditSpecifications, paginateDescribeInstanceTypes, paginateDescribeInstances, paginateDescribeVolumes, type Instance, type Volume } from '@aws-sdk/client-ec2';
 import type { RegionContext, ResourceType } from '../../engine/types.ts';
-import { enrichmentRead } from '../../engine/partial.ts';
-import { batches, chunked } from '../../util/async.ts';
+import { enrichmentRead, isReadFailure } from '../../engine/partial.ts';
+import { batches } from '../../util/async.ts';
 import type { VolumeFacts } from './generations.ts';
 
 export const EC2_NEEDS = { usage: 'usage', volumes: 'volumes', instanceStorage: 'instance-storage', utilization: 'utilization', credits: 'credits' } as const;
@@ -28,6 +30,10 @@ export interface Ec2InstancePrepared {
   instanceStorageGb: Map<string, number>;
   /** Need `credits`: the instances whose CPU credit option is unlimited (the rest of the T family is standard). */
   unlimitedCredits?: Set<string>;
+  /** Set by `list`: the run lists every instance of the region (no ids), so every attached volume is read in one listing. */
+  listsAll?: boolean;
+  /** Need `volumes` in a run that lists every instance: the region's attached volumes, read on the first page that needs them. */
+  attachedVolumes?: Promise<Map<string, VolumeFacts>>;
 }
 /** A detector asks for a window with `window:<days>`; the longest asked for is fetched. */
 export const windowNeed = (days: number) => `window:${days}`;
@@ -35,8 +41,6 @@ export const DEFAULT_WINDOW_DAYS = 14;
 /** Tag EC2 Auto Scaling puts on the instances it launches. */
 export const ASG_TAG = 'aws:autoscaling:groupName';
 
-/** Three metric queries per instance: 166 instances fill one GetMetricData call. */
-export const INSTANCES_PER_PAGE = Math.floor(METRIC_QUERIES_PER_CALL / 3);
 const DAY_MS = 86_400_000;
 
 /** One UTC day of an instance's metrics; null where CloudWatch has no datapoint. */
@@ -187,19 +191,25 @@ export function toInstance(i: Instance, region: string, account: string): Ec2Ins
 export const windowDaysOf = (needs: ReadonlySet<string>) =>
   Math.max(0, ...[...needs].filter((n) => n.startsWith('window:')).map((n) => Number(n.slice(7)))) || DEFAULT_WINDOW_DAYS;
 
-/** Daily CPU and network for the running instances of a page: one GetMetricData call per 166 instances. */
-async function readUsage(ctx: RegionContext, instances: Ec2Instance[], windowDays: number): Promise<Map<string, DailyUsage[]>> {
-  const cw = ctx.clients.get(CloudWatchClient, ctx.region);
-  // Whole UTC days, ending at today's midnight: today's partial day would look idle.
-  const end = new Date(Math.floor(ctx.now.getTime() / DAY_MS) * DAY_MS);
-  const start = new Date(end.getTime() - windowDays * DAY_MS);
+/** The window's whole UTC days, ending at today's midnight: today's partial day would look idle. */
+function metricWindow(now: Date, windowDays: number): { start: Date; end: Date } {
+  const end = new Date(Math.floor(now.getTime() / DAY_MS) * DAY_MS);
+  return { start: new Date(end.getTime() - windowDays * DAY_MS), end };
+}
+
+type Series = Map<string, (number | null)[]>;
+
+/** Daily CPU and network for running instances: 3 queries each (ids `cpu<n>`, `nin<n>`, `nout<n>`). */
+function usageQueries(instances: Ec2Instance[]): MetricDataQuery[] {
   const metric = (i: number, id: string, name: string, stat: string): MetricDataQuery => ({
     Id: `${name === 'CPUUtilization' ? 'cpu' : name === 'NetworkIn' ? 'nin' : 'nout'}${i}`,
     MetricStat: { Metric: { Namespace: 'AWS/EC2', MetricName: name, Dimensions: [{ Name: 'InstanceId', Value: id }] }, Period: 86_400, Stat: stat },
     ReturnData: true,
   });
-  const queries = instances.flatMap((inst, i) => [metric(i, inst.id, 'CPUUtilization', 'Average'), metric(i, inst.id, 'NetworkIn', 'Sum'), metric(i, inst.id, 'NetworkOut', 'Sum')]);
-  const series = await dailyMetricSeries(cw, queries, start, end, windowDays);
+  return instances.flatMap((inst, i) => [metric(i, inst.id, 'CPUUtilization', 'Average'), metric(i, inst.id, 'NetworkIn', 'Sum'), metric(i, inst.id, 'NetworkOut', 'Sum')]);
+}
+
+function usageFrom(series: Series, instances: Ec2Instance[], start: Date, windowDays: number): Map<string, DailyUsage[]> {
   const out = new Map<string, DailyUsage[]>();
   instances.forEach((inst, i) => {
     const cpu = series.get(`cpu${i}`) ?? [];
@@ -261,20 +271,16 @@ export const isBurstable = (type: string) => /^t\d/.test(type);
 export const networkPeriodSeconds = (i: Pick<Ec2Instance, 'detailedMonitoring'>) => (i.detailedMonitoring ? 60 : 300);
 
 /**
- * One GetMetricData batch for the page (≤500 queries a call, split by dailyMetricSeries):
- * 6 queries per instance (CPU p95 and Maximum, NetworkIn/Out p95, memory p95 and Maximum),
- * 2 more per burstable instance (CPUCreditBalance Minimum, CPUSurplusCreditsCharged Sum).
+ * Right-sizing queries: 6 per instance (CPU p95 and Maximum, NetworkIn/Out p95, memory p95 and
+ * Maximum), 2 more per burstable instance (CPUCreditBalance Minimum, CPUSurplusCreditsCharged Sum).
  */
-async function readUtilization(ctx: RegionContext, instances: Ec2Instance[], windowDays: number, withCredits: boolean): Promise<Map<string, { utilization: Utilization; credits?: CreditUse }>> {
-  const cw = ctx.clients.get(CloudWatchClient, ctx.region);
-  const end = new Date(Math.floor(ctx.now.getTime() / DAY_MS) * DAY_MS);
-  const start = new Date(end.getTime() - windowDays * DAY_MS);
+function utilizationQueries(instances: Ec2Instance[], withCredits: boolean): MetricDataQuery[] {
   const q = (id: string, namespace: string, name: string, instanceId: string, stat: string): MetricDataQuery => ({
     Id: id,
     MetricStat: { Metric: { Namespace: namespace, MetricName: name, Dimensions: [{ Name: 'InstanceId', Value: instanceId }] }, Period: 86_400, Stat: stat },
     ReturnData: true,
   });
-  const queries = instances.flatMap((inst, n) => [
+  return instances.flatMap((inst, n) => [
     q(`cp${n}`, 'AWS/EC2', 'CPUUtilization', inst.id, 'p95'),
     q(`cx${n}`, 'AWS/EC2', 'CPUUtilization', inst.id, 'Maximum'),
     q(`ni${n}`, 'AWS/EC2', 'NetworkIn', inst.id, 'p95'),
@@ -285,7 +291,9 @@ async function readUtilization(ctx: RegionContext, instances: Ec2Instance[], win
       ? [q(`cb${n}`, 'AWS/EC2', 'CPUCreditBalance', inst.id, 'Minimum'), q(`cs${n}`, 'AWS/EC2', 'CPUSurplusCreditsCharged', inst.id, 'Sum')]
       : []),
   ]);
-  const series = await dailyMetricSeries(cw, queries, start, end, windowDays);
+}
+
+function utilizationFrom(series: Series, instances: Ec2Instance[], windowDays: number): Map<string, { utilization: Utilization; credits?: CreditUse }> {
   const known = (id: string) => (series.get(id) ?? []).filter((v): v is number => v !== null && v !== undefined);
   const peak = (id: string) => (known(id).length ? Math.max(...known(id)) : null);
   // The daily means come from the usage need when asked; otherwise the p95 stands in (higher: safe side).
@@ -333,16 +341,28 @@ async function readUnlimited(ec2: EC2Client): Promise<Set<string>> {
   return out;
 }
 
-/** Attached volumes of a page: DescribeVolumes with a volume-id filter (200 values a call). */
+const volumeFacts = (v: Volume): VolumeFacts => ({ volumeId: v.VolumeId!, volumeType: v.VolumeType ?? 'unknown', sizeGb: v.Size ?? 0, ...(v.Iops !== undefined ? { iops: v.Iops } : {}) });
+
+/** Volumes by id: DescribeVolumes with a volume-id filter (EC2 takes at most 200 values a filter). */
 async function readVolumes(ec2: EC2Client, volumeIds: string[]): Promise<Map<string, VolumeFacts>> {
   const out = new Map<string, VolumeFacts>();
   for (const chunk of batches([...new Set(volumeIds)], 200)) {
     for await (const page of paginateDescribeVolumes({ client: ec2, pageSize: 1000 }, { Filters: [{ Name: 'volume-id', Values: chunk }] })) {
-      for (const v of page.Volumes ?? []) {
-        if (!v.VolumeId) continue;
-        out.set(v.VolumeId, { volumeId: v.VolumeId, volumeType: v.VolumeType ?? 'unknown', sizeGb: v.Size ?? 0, ...(v.Iops !== undefined ? { iops: v.Iops } : {}) });
-      }
+      for (const v of page.Volumes ?? []) if (v.VolumeId) out.set(v.VolumeId, volumeFacts(v));
     }
+  }
+  return out;
+}
+
+/**
+ * Every attached volume of the region: DescribeVolumes filtered by `status` = `in-use`, 1,000 a
+ * page. A run that lists every instance reads them this way, once per region: ⌈attached / 1,000⌉
+ * calls, where a volume-id filter (200 values at most) costs ⌈volumes / 200⌉.
+ */
+async function readAttachedVolumes(ec2: EC2Client): Promise<Map<string, VolumeFacts>> {
+  const out = new Map<string, VolumeFacts>();
+  for await (const page of paginateDescribeVolumes({ client: ec2, pageSize: 1000 }, { Filters: [{ Name: 'status', Values: ['in-use'] }] })) {
+    for (const v of page.Volumes ?? []) if (v.VolumeId) out.set(v.VolumeId, volumeFacts(v));
   }
   return out;
 }
@@ -360,11 +380,12 @@ export const ec2InstanceResource: ResourceType<Ec2Instance, Ec2InstancePrepared>
     return { instanceStorageGb: new Map(), ...(unlimitedCredits ? { unlimitedCredits } : {}) };
   },
 
-  async *list(ctx, _prepared, ids) {
+  async *list(ctx, prepared, ids) {
     const ec2 = ctx.clients.get(EC2Client, ctx.region);
     // Terminated instances cost nothing and cannot be acted on; pending/stopping are mid-change.
     const states = { Name: 'instance-state-name', Values: ['running', 'stopped'] };
     // InstanceIds cannot be combined with MaxResults: event-driven runs filter by instance-id instead.
+    prepared.listsAll = !ids?.length;
     const inputs = ids?.length ? batches(ids, 200).map((chunk) => ({ Filters: [states, { Name: 'instance-id', Values: chunk }] })) : [{ Filters: [states] }];
     async function* pages() {
       for (const input of inputs) {
@@ -373,7 +394,7 @@ export const ec2InstanceResource: ResourceType<Ec2Instance, Ec2InstancePrepared>
         }
       }
     }
-    yield* chunked(pages(), INSTANCES_PER_PAGE);
+    yield* pages();
   },
 
   async enrich(ctx, page, prepared, needs) {
@@ -385,22 +406,33 @@ export const ec2InstanceResource: ResourceType<Ec2Instance, Ec2InstancePrepared>
       );
       if (known) for (const i of enriched) i.instanceStorageGb = known.get(i.instanceType) ?? null;
     }
-    if (needs.has(EC2_NEEDS.usage)) {
+    // Usage and right-sizing queries of the page go out together, 500 a GetMetricData call.
+    const wantUsage = needs.has(EC2_NEEDS.usage);
+    const wantPeaks = needs.has(EC2_NEEDS.utilization) || needs.has(EC2_NEEDS.credits);
+    const running = enriched.filter((i) => i.state === 'running');
+    if ((wantUsage || wantPeaks) && running.length) {
       const windowDays = windowDaysOf(needs);
-      const running = enriched.filter((i) => i.state === 'running');
-      if (running.length) {
-        const usage = await enrichmentRead(ctx, { provides: [EC2_NEEDS.usage], items: running, operation: 'cloudwatch:GetMetricData' }, () => readUsage(ctx, running, windowDays));
-        if (usage) for (const i of running) i.usage = { windowDays, days: usage.get(i.id)! };
+      const { start, end } = metricWindow(ctx.now, windowDays);
+      const queries = [...(wantUsage ? usageQueries(running) : []), ...(wantPeaks ? utilizationQueries(running, needs.has(EC2_NEEDS.credits)) : [])];
+      const cw = ctx.clients.get(CloudWatchClient, ctx.region);
+      const read = (provides: string[], q: MetricDataQuery[]) => enrichmentRead(ctx, { provides, items: running, operation: 'cloudwatch:GetMetricData' }, () => dailyMetricSeries(cw, q, start, end, windowDays));
+      let usageSeries: Series | undefined;
+      let peakSeries: Series | undefined;
+      try {
+        usageSeries = peakSeries = await dailyMetricSeries(cw, queries, start, end, windowDays);
+      } catch (error) {
+        // A failed batch is read again in its two parts, so a failure costs only the detectors needing that part (lib/engine/partial.ts).
+        if (!isReadFailure(error)) throw error;
+        usageSeries = wantUsage ? await read([EC2_NEEDS.usage], usageQueries(running)) : undefined;
+        peakSeries = wantPeaks ? await read([EC2_NEEDS.utilization, EC2_NEEDS.credits], utilizationQueries(running, needs.has(EC2_NEEDS.credits))) : undefined;
       }
-    }
-    if (needs.has(EC2_NEEDS.utilization) || needs.has(EC2_NEEDS.credits)) {
-      const running = enriched.filter((i) => i.state === 'running');
-      const peaks = running.length
-        ? await enrichmentRead(ctx, { provides: [EC2_NEEDS.utilization, EC2_NEEDS.credits], items: running, operation: 'cloudwatch:GetMetricData' }, () =>
-            readUtilization(ctx, running, windowDaysOf(needs), needs.has(EC2_NEEDS.credits)),
-          )
-        : undefined;
-      if (peaks) {
+      if (usageSeries && wantUsage) {
+        const usage = usageFrom(usageSeries, running, start, windowDays);
+        for (const i of running) i.usage = { windowDays, days: usage.get(i.id)! };
+      }
+      const series = peakSeries;
+      if (series && wantPeaks) {
+        const peaks = utilizationFrom(series, running, windowDays);
         for (const i of running) {
           const p = peaks.get(i.id)!;
           i.utilization = p.utilization;
@@ -414,7 +446,16 @@ export const ec2InstanceResource: ResourceType<Ec2Instance, Ec2InstancePrepared>
     if (needs.has(EC2_NEEDS.volumes)) {
       const ids = enriched.flatMap((i) => i.volumeIds);
       const volumes = ids.length
-        ? await enrichmentRead(ctx, { provides: [EC2_NEEDS.volumes], items: enriched.filter((i) => i.volumeIds.length), operation: 'ec2:DescribeVolumes' }, () => readVolumes(ctx.clients.get(EC2Client, ctx.region), ids))
+        ? await enrichmentRead(ctx, { provides: [EC2_NEEDS.volumes], items: enriched.filter((i) => i.volumeIds.length), operation: 'ec2:DescribeVolumes' }, () => {
+            const ec2 = ctx.clients.get(EC2Client, ctx.region);
+            if (!prepared.listsAll) return readVolumes(ec2, ids);
+            // One listing per region, shared by the pages; a failed one is asked again by the next page.
+            prepared.attachedVolumes ??= readAttachedVolumes(ec2).catch((error: unknown) => {
+              prepared.attachedVolumes = undefined;
+              throw error;
+            });
+            return prepared.attachedVolumes;
+          })
         : undefined;
       if (volumes) {
         for (const i of enriched) i.volumes = i.volumeIds.map((id) => volumes.get(id)).filter((v): v is VolumeFacts => Boolean(v));

@@ -28,7 +28,7 @@
  */
 import { CloudWatchClient, paginateGetMetricData, type MetricDataQuery } from '@aws-sdk/client-cloudwatch';
 import { CloudWatchLogsClient, GetQueryResultsCommand, StartQueryCommand } from '@aws-sdk/client-cloudwatch-logs';
-import { GetResourcesCommand, ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-groups-tagging-api';
+import { readTagsByArn, TAGGING_ARNS_PER_CALL } from '../../aws/tagging.ts';
 import {
   LambdaClient,
   ListAliasesCommand,
@@ -432,48 +432,48 @@ async function enrichPage(ctx: RegionContext, page: LambdaFunction[], needs: Rea
     const row = rows.get(f.logGroup);
     return row ? { ...f, memory: row } : { ...f, memoryUnknown: unknown.get(f.logGroup) ?? 'unknown' };
   });
-  if (needsAliases(needs)) {
-    for (const [i, f] of out.entries()) {
-      if (!memoryChangeCandidate(f, needs)) continue;
-      let deleted = false;
-      // A failed read (denied, throttled past retries) costs only the memory detectors on this function.
-      const aliases = await enrichmentRead(ctx, { provides: memoryNeeds, items: [f], operation: 'lambda:ListAliases' }, async () => {
-        try {
-          return await readAliases(ctx, f);
-        } catch (error) {
-          // Deleted between the listing and this read (ResourceNotFoundException, 404): not a failed read.
-          if (awsErrorName(error) !== 'ResourceNotFoundException') throw error;
-          deleted = true;
-          return undefined;
-        }
-      });
-      if (deleted) {
-        const { memory: _gone, ...rest } = f;
-        out[i] = { ...rest, memoryUnknown: 'the function was deleted during the scan (ListAliases: ResourceNotFoundException)' };
-      } else if (aliases) f.aliases = aliases;
-    }
+  return out;
+}
+
+
+/**
+ * Lazy: aliases and provisioned concurrency (ListAliases, ListProvisionedConcurrencyConfigs, one
+ * call each per function) only for the functions a memory detector flagged (ResourceType.refine):
+ * they shape what the finding says (conflict, evidence), never whether there is one.
+ */
+async function refineAliases(ctx: RegionContext, flagged: LambdaFunction[], needs: ReadonlySet<string>): Promise<LambdaFunction[]> {
+  if (!needsAliases(needs)) return flagged;
+  const memoryNeeds = needsStartingWith(needs, 'aliases:');
+  const out = flagged.map((f) => ({ ...f }));
+  for (const [i, f] of out.entries()) {
+    if (!memoryChangeCandidate(f, needs)) continue;
+    let deleted = false;
+    // A failed read (denied, throttled past retries) costs only the memory detectors on this function.
+    const aliases = await enrichmentRead(ctx, { provides: memoryNeeds, items: [f], operation: 'lambda:ListAliases' }, async () => {
+      try {
+        return await readAliases(ctx, f);
+      } catch (error) {
+        // Deleted between the listing and this read (ResourceNotFoundException, 404): not a failed read.
+        if (awsErrorName(error) !== 'ResourceNotFoundException') throw error;
+        deleted = true;
+        return undefined;
+      }
+    });
+    if (deleted) {
+      const { memory: _gone, ...rest } = f;
+      out[i] = { ...rest, memoryUnknown: 'the function was deleted during the scan (ListAliases: ResourceNotFoundException)' };
+    } else if (aliases) f.aliases = aliases;
   }
   return out;
 }
 
-/** ARNs one GetResources call takes (ResourceARNList: 1 to 100; no pagination with it). */
-export const TAGGING_ARNS_PER_CALL = 100;
+export { TAGGING_ARNS_PER_CALL } from '../../aws/tagging.ts';
 
 /**
  * Tags of the listed functions, ⌈n/100⌉ GetResources calls (one per ListFunctions page of 50).
  * A function the API does not return is untagged: GetResources never returns untagged resources.
  */
-export async function readFunctionTags(ctx: RegionContext, functions: readonly LambdaFunction[]): Promise<Map<string, Record<string, string>>> {
-  const tagging = ctx.clients.get(ResourceGroupsTaggingAPIClient, ctx.region);
-  const byArn = new Map<string, Record<string, string>>();
-  for (const batch of batches([...functions], TAGGING_ARNS_PER_CALL)) {
-    const out = await tagging.send(new GetResourcesCommand({ ResourceARNList: batch.map((f) => f.arn) }));
-    for (const m of out.ResourceTagMappingList ?? []) {
-      if (m.ResourceARN) byArn.set(m.ResourceARN.trim(), Object.fromEntries((m.Tags ?? []).map((t) => [t.Key!, t.Value ?? ''])));
-    }
-  }
-  return new Map(functions.map((f) => [f.arn, byArn.get(f.arn) ?? {}]));
-}
+export const readFunctionTags = (ctx: RegionContext, functions: readonly LambdaFunction[]): Promise<Map<string, Record<string, string>>> => readTagsByArn(ctx, functions.map((f) => f.arn));
 
 export const lambdaFunctionResource: ResourceType<LambdaFunction> = {
   id: 'lambda-function',
@@ -511,6 +511,10 @@ export const lambdaFunctionResource: ResourceType<LambdaFunction> = {
 
   async enrich(ctx, page, _prepared, needs) {
     return enrichPage(ctx, page, needs);
+  },
+
+  async refine(ctx, flagged, _prepared, needs) {
+    return refineAliases(ctx, flagged, needs);
   },
 
   ref(f, ctx) {

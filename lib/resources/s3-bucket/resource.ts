@@ -8,7 +8,7 @@
  * only the per-bucket reads the policies' detectors need (lifecycle, versioning, multipart
  * uploads) and one batched CloudWatch read for sizes.
  */
-import { GetResourcesCommand, ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-groups-tagging-api';
+import { readTagsByArn } from '../../aws/tagging.ts';
 import {
   GetBucketLifecycleConfigurationCommand,
   GetBucketVersioningCommand,
@@ -64,8 +64,7 @@ export async function readLifecycle(s3: S3Client, bucket: string): Promise<Lifec
   }
 }
 
-/** ARNs one GetResources call takes (ResourceARNList: 1 to 100; no pagination with it). */
-export const TAGGING_ARNS_PER_CALL = 100;
+export { TAGGING_ARNS_PER_CALL } from '../../aws/tagging.ts';
 
 export const bucketArn = (name: string) => `arn:aws:s3:::${name}`;
 
@@ -74,15 +73,7 @@ export const bucketArn = (name: string) => `arn:aws:s3:::${name}`;
  * API does not return is untagged (GetResources never returns untagged resources).
  */
 export async function readBucketTags(ctx: RegionContext, names: readonly string[]): Promise<Map<string, Record<string, string>>> {
-  const tagging = ctx.clients.get(ResourceGroupsTaggingAPIClient, ctx.region);
-  const byArn = new Map<string, Record<string, string>>();
-  for (const batch of batches([...names], TAGGING_ARNS_PER_CALL)) {
-    const out = await tagging.send(new GetResourcesCommand({ ResourceARNList: batch.map(bucketArn) }));
-    for (const m of out.ResourceTagMappingList ?? []) {
-      // Trimmed: the documented example shows an ARN with a stray leading space.
-      if (m.ResourceARN) byArn.set(m.ResourceARN.trim(), Object.fromEntries((m.Tags ?? []).map((t) => [t.Key!, t.Value ?? ''])));
-    }
-  }
+  const byArn = await readTagsByArn(ctx, names.map(bucketArn));
   return new Map(names.map((name) => [name, byArn.get(bucketArn(name)) ?? {}]));
 }
 

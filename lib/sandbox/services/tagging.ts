@@ -1,8 +1,8 @@
 /**
  * Sandbox Resource Groups Tagging API (service key `resourcegroupstaggingapi`, awsJson1_1):
- * GetResources over the sandbox's S3 buckets and Lambda functions, derived from their own tags
- * in the S3 and Lambda state (one truth: a tag written through S3 or Lambda is what GetResources
- * shows).
+ * GetResources over the sandbox's S3 buckets, Lambda functions and DynamoDB tables, derived from
+ * their own tags in the S3, Lambda and DynamoDB state (one truth: a tag written through S3, Lambda
+ * or DynamoDB's TagResource is what GetResources shows).
  *
  * What the GetResources reference says, and the sandbox does:
  * - it returns the tagged resources *located in the Region called*; a bucket lives in one
@@ -12,12 +12,13 @@
  *   pagination parameter (`ResourcesPerPage`, `TagsPerPage`, `PaginationToken`): Invalid
  *   Parameter; an ARN that does not exist is simply left out;
  * - `ResourcesPerPage` is 1 to 100; `PaginationToken` is opaque.
- * Not modelled: resources other than S3 buckets and Lambda functions, "previously
+ * Not modelled: resources other than S3 buckets, Lambda functions and DynamoDB tables, "previously
  * tagged" resources shown with `Tags: []`, tag-policy compliance details.
  */
 import { awsError, paginate, tagList, type SandboxService } from '../sandbox.ts';
 import type { LambdaState } from './lambda.ts';
 import { s3State } from './s3.ts';
+import { dynamoControlState, tableArn } from './dynamodb-control.ts';
 
 /** ARNs one GetResources call takes in ResourceARNList (the API's length constraint). */
 export const MAX_ARNS_PER_CALL = 100;
@@ -54,6 +55,7 @@ export const taggingService: SandboxService = {
           .filter((b) => b.region === region)
           .map((b) => ({ arn: bucketArn(b.name), tags: b.tags ?? {}, service: 's3', type: 'bucket' })),
         ...Object.values((account.regions[region]?.lambda as LambdaState | undefined)?.functions ?? {}).map((f) => ({ arn: `arn:aws:lambda:${region}:${account.id}:function:${f.name}`, tags: f.tags, service: 'lambda', type: 'function' })),
+        ...(account.regions[region]?.['dynamodb-control'] ? Object.values(dynamoControlState(sandbox, account, region).tables).map((t) => ({ arn: tableArn(region, account.id, t.name), tags: t.tags, service: 'dynamodb', type: 'table' })) : []),
       ]
         .filter((r) => Object.keys(r.tags).length > 0)
         .sort((a, b) => a.arn.localeCompare(b.arn));

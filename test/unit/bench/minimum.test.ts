@@ -57,6 +57,55 @@ describe('minimumCalls', () => {
     expect(minimumCalls({ listings: [], metricQueries: 1000, metricDatapoints: 1000 * 3 })).toEqual({ 'cloudwatch:GetMetricData': 2 });
   });
 
+  it('counts DynamoDB tags as ⌈tables / 100⌉ GetResources and its hourly metrics by datapoints; Lambda aliases are not counted from the seed', () => {
+    // Prepare: the dynamodb-500 and lambda-1k cases as the bench models them, with the sweep's policies.
+    const dynamo = SCAN_CASES.find((c) => c.id === 'dynamodb-500')!;
+    const lambda = SCAN_CASES.find((c) => c.id === 'lambda-1k')!;
+    const ddbSandbox = benchSandbox();
+    dynamo.seed(ddbSandbox);
+
+    // Act
+    const ddb = minimumCalls(dynamo.model(ddbSandbox, needsOf(sweepPolicies('dynamodb-table'))));
+    const fns = minimumCalls(lambda.model(benchSandbox(), needsOf(sweepPolicies('lambda-function'))));
+
+    // Assess: no ListTagsOfResource (the Tagging API batches 100 tables); 500 × 6 queries × 720 hours (30 days) / 100,800 = 22 GetMetricData.
+    expect(ddb).toEqual({
+      'applicationautoscaling:DescribeScalableTargets': 1,
+      'applicationautoscaling:DescribeScalingPolicies': 5,
+      'cloudwatch:GetMetricData': 22,
+      'dynamodb:DescribeTable': 500,
+      'dynamodb:ListTables': 5,
+      'resourcegroupstaggingapi:GetResources': 5,
+    });
+    // No ListAliases or ListProvisionedConcurrencyConfigs: a run that flags no function needs none.
+    expect(fns).toEqual({
+      'cloudwatch:GetMetricData': 18,
+      'cloudwatchlogs:GetQueryResults': 10,
+      'cloudwatchlogs:StartQuery': 10,
+      'lambda:ListFunctions': 20,
+      'resourcegroupstaggingapi:GetResources': 10,
+    });
+  });
+
+  it('bounds Compute Optimizer at one Get*Recommendations call per type and region: AWS documents no limit on the ARN list', () => {
+    expect(minimumCalls({ listings: [{ operation: 'computeoptimizer:GetEC2InstanceRecommendations', items: 2_500 }, { operation: 'computeoptimizer:GetAutoScalingGroupRecommendations', items: 0 }] })).toEqual({
+      'computeoptimizer:GetAutoScalingGroupRecommendations': 1,
+      'computeoptimizer:GetEC2InstanceRecommendations': 1,
+    });
+  });
+
+  it('shows the ratio also without the per-item reads, so thousands of them do not hide waste in the listing', () => {
+    // Prepare: 500 DescribeTable calls (per item) and 40 listing calls against a minimum of 20.
+    const actual = { 'dynamodb:DescribeTable': 500, 'dynamodb:ListTables': 10, 'cloudwatch:GetMetricData': 30 };
+    const minimum = { 'dynamodb:DescribeTable': 500, 'dynamodb:ListTables': 5, 'cloudwatch:GetMetricData': 15 };
+    // Act
+    const comparison = compareCalls(actual, minimum, ['dynamodb:DescribeTable']);
+    // Assess
+    expect(comparison.ratio).toBe(1.038);
+    expect(comparison.withoutPerItem).toEqual({ actual: 40, minimum: 20, ratio: 2 });
+    expect(compareCalls(actual, minimum).withoutPerItem).toBeUndefined();
+  });
+
   it('compares counted calls with the minimum overall and per operation, including operations the model did not expect', () => {
     const comparison = compareCalls({ 'ec2:DescribeSnapshots': 11, 'rbin:ListRules': 2, 'ec2:DescribeSnapshotAttribute': 1 }, { 'ec2:DescribeSnapshots': 11, 'rbin:ListRules': 1 });
     expect(comparison.actual).toBe(14);

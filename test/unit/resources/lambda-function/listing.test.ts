@@ -26,6 +26,12 @@ async function listAll(env: TestEnv, needs: ReadonlySet<string> = NEEDS): Promis
   return out;
 }
 
+/** listAll, then the lazy reads as the engine makes them for flagged functions (here: every one). */
+async function listAllRefined(env: TestEnv, needs: ReadonlySet<string> = NEEDS): Promise<LambdaFunction[]> {
+  const ctx = regionContext(env.deps, 'us-east-1', env.clients, env.sandbox.now());
+  return lambdaFunctionResource.refine!(ctx, await listAll(env, needs), undefined, needs);
+}
+
 describe('lambda-function listing', () => {
   it('reads 60 functions with 2 ListFunctions, 2 GetMetricData and 2 Logs Insights queries (50 log groups each at most)', async () => {
     // Prepare
@@ -70,7 +76,7 @@ policies:
     seedFunction(env.sandbox, SANDBOX_ACCOUNT, { name: 'busy', memoryMb: 1536, timeoutS: 15, perHour: 60, insights: { usedMb: 200, cpuMs: 10 }, versions: { '7': 1536 }, aliases: { live: { version: '7', provisionedConcurrency: 20 } } });
     seedFunction(env.sandbox, SANDBOX_ACCOUNT, { name: 'fits', memoryMb: 256, timeoutS: 15, perHour: 60, insights: { usedMb: 200, cpuMs: 10 } });
     seedFunction(env.sandbox, SANDBOX_ACCOUNT, { name: 'idle', memoryMb: 256, timeoutS: 15 });
-    const functions = await listAll(env);
+    const functions = await listAllRefined(env);
     expect(functions.find((f) => f.name === 'busy')!.aliases).toEqual([{ name: 'live', version: '7', provisionedConcurrency: 20 }]);
     expect(functions.find((f) => f.name === 'fits')!.aliases).toBeUndefined();
     expect(functions.find((f) => f.name === 'idle')!.memoryUnknown).toBe('not invoked in the last 14 days');
@@ -88,12 +94,33 @@ policies:
       return undefined;
     };
     // Act
-    const functions = await listAll(env);
+    const functions = await listAllRefined(env);
     // Assess
     expect(functions.find((f) => f.name === 'busy')!.aliases).toEqual([{ name: 'live', version: '$LATEST' }]);
     const gone = functions.find((f) => f.name === 'gone')!;
     expect(gone.memory).toBeUndefined();
     expect(gone.memoryUnknown).toBe('the function was deleted during the scan (ListAliases: ResourceNotFoundException)');
+  });
+
+  it('reads aliases only for the functions a memory detector flags: a candidate whose saving is under the minimum costs no ListAliases', async () => {
+    // Prepare: both use a fifth of their memory; only 'busy' runs enough for a saving over $1 a month.
+    const env = testEnv('empty', { clock: new VirtualClock('2026-11-01T00:00:00Z'), pageCap: undefined });
+    const spec = { memoryMb: 1024, timeoutS: 30, durationMs: { base: 200, noise: 10 }, insights: { usedMb: 200, cpuMs: 20 }, versions: { '3': 1024 }, aliases: { live: { version: '3', provisionedConcurrency: 5 } } };
+    seedFunction(env.sandbox, SANDBOX_ACCOUNT, { ...spec, name: 'busy', perHour: 4000 });
+    seedFunction(env.sandbox, SANDBOX_ACCOUNT, { ...spec, name: 'quiet', perHour: 10 });
+
+    // Act
+    const result = await env.run(`
+version: 1
+policies:
+  - { id: big, resource: lambda-function, detector: { type: memory-oversized, days: 14, maxUsedShare: 0.5 } }
+`);
+
+    // Assess: one alias read (and its provisioned concurrency) for the flagged function; the finding states them.
+    expect(env.sandbox.callCount('lambda:ListAliases')).toBe(1);
+    expect(env.sandbox.callCount('lambda:ListProvisionedConcurrencyConfigs')).toBe(1);
+    expect(result.findings.map((f) => [f.resource.id, f.status])).toEqual([['busy', 'conflict']]);
+    expect(result.findings[0].evidence.aliases).toBe('live → version 3, 5 provisioned');
   });
 
   it('splits a query around a log group that does not exist, keeping the others', async () => {
