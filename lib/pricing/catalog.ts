@@ -119,7 +119,7 @@ const ebsIops = (volumeApiName: string, group = 'EBS IOPS'): PriceKey => ({ serv
  * not checked against a live answer. Fields absent here (hoursPerMonth, tiers the list prices
  * per usage, CPU credits, transition requests) keep the embedded value and say so.
  */
-export const SCALAR_KEYS: Partial<Record<keyof PriceTable, { key: PriceKey; group: RatioGroup }>> = {
+export const SCALAR_KEYS: Partial<Record<keyof PriceTable, { key: PriceKey; group: RatioGroup; perListUnit?: number; freeFirst?: number }>> = {
   ebsGp2GbMonth: { key: ebs('gp2'), group: 'storage' },
   ebsGp3GbMonth: { key: ebs('gp3'), group: 'storage' },
   ebsIo1GbMonth: { key: ebs('io1'), group: 'storage' },
@@ -132,7 +132,8 @@ export const SCALAR_KEYS: Partial<Record<keyof PriceTable, { key: PriceKey; grou
   ebsIo2IopsMonthTier2: { key: ebsIops('io2', 'EBS IOPS Tier 2'), group: 'storage' },
   ebsIo2IopsMonthTier3: { key: ebsIops('io2', 'EBS IOPS Tier 3'), group: 'storage' },
   ebsGp3IopsMonth: { key: ebsIops('gp3'), group: 'storage' },
-  ebsGp3ThroughputMbpsMonth: { key: { serviceCode: 'AmazonEC2', productFamily: 'Provisioned Throughput', attributes: { volumeApiName: 'gp3' }, unit: 'GiBps-mo' }, group: 'storage' },
+  // The price list sells gp3 throughput per GiBps-mo ($40.96 in us-east-1); the table is per MiB/s-month ($0.04).
+  ebsGp3ThroughputMbpsMonth: { key: { serviceCode: 'AmazonEC2', productFamily: 'Provisioned Throughput', attributes: { volumeApiName: 'gp3' }, unit: 'GiBps-mo' }, group: 'storage', perListUnit: 1024 },
   ebsSnapshotStandardGbMonth: { key: { serviceCode: 'AmazonEC2', productFamily: 'Storage Snapshot', attributes: { snapshotTier: 'Standard' }, unit: 'GB-Mo' }, group: 'storage' },
   ebsSnapshotArchiveGbMonth: { key: { serviceCode: 'AmazonEC2', productFamily: 'Storage Snapshot', attributes: { snapshotTier: 'Archive' }, unit: 'GB-Mo' }, group: 'storage' },
   natGatewayHour: { key: { serviceCode: 'AmazonEC2', productFamily: 'NAT Gateway', attributes: { group: 'NGW:NatGateway' }, unit: 'Hrs' }, group: 'network' },
@@ -152,9 +153,19 @@ export const SCALAR_KEYS: Partial<Record<keyof PriceTable, { key: PriceKey; grou
   lambdaGbSecondX86: { key: { serviceCode: 'AWSLambda', productFamily: 'Serverless', attributes: { group: 'AWS-Lambda-Duration' }, unit: 'Lambda-GB-Second' }, group: 'serverless' },
   lambdaGbSecondArm64: { key: { serviceCode: 'AWSLambda', productFamily: 'Serverless', attributes: { group: 'AWS-Lambda-Duration-ARM' }, unit: 'Lambda-GB-Second' }, group: 'serverless' },
   cloudwatchLogsStorageGbMonth: { key: { serviceCode: 'AmazonCloudWatch', productFamily: 'Storage Snapshot', attributes: { group: 'TimedStorage-ByteHrs' }, unit: 'GB-Mo' }, group: 'logs' },
-  dynamodbStandardGbMonth: { key: { serviceCode: 'AmazonDynamoDB', productFamily: 'Database Storage', attributes: { volumeType: 'Amazon DynamoDB - Indexed DataStore' }, unit: 'GB-Mo' }, group: 'nosql' },
+  // The price list writes the free tier as a $0 first tier: "$0.00 per GB-Month of storage for first 25 free GB-Months".
+  dynamodbStandardGbMonth: { key: { serviceCode: 'AmazonDynamoDB', productFamily: 'Database Storage', attributes: { volumeType: 'Amazon DynamoDB - Indexed DataStore' }, unit: 'GB-Mo' }, group: 'nosql', freeFirst: 25 },
   dynamodbIaGbMonth: { key: { serviceCode: 'AmazonDynamoDB', productFamily: 'Database Storage', attributes: { volumeType: 'Amazon DynamoDB - Indexed DataStore - IA' }, unit: 'GB-Mo' }, group: 'nosql' },
 };
+
+/**
+ * A table price from a price list one: the list's unit can be larger than the table's
+ * (`perListUnit` table units in one list unit: gp3 throughput GiBps-mo vs MiB/s-month).
+ */
+export function tableUsd(path: string, listUsd: number): number {
+  const per = SCALAR_KEYS[path as keyof PriceTable]?.perListUnit ?? 1;
+  return per === 1 ? listUsd : Math.round((listUsd / per) * 1e10) / 1e10;
+}
 
 /** Map fields of the table: how an entry's name becomes a key. */
 export const MAP_KEYS: Record<'ec2OnDemandHourly' | 'ec2LicensedHourly' | 'rdsInstanceHourly' | 'elasticacheNodeHourly', { key: (entry: string) => PriceKey | undefined; group: RatioGroup }> = {
@@ -212,7 +223,7 @@ function sku(id: string): string {
 }
 
 /** A price list product for a key, region and price (the sandbox's answers, and tests). */
-export function toProduct(key: PriceKey, region: string, usd: number, publicationDate = SANDBOX_PUBLICATION_DATE): PriceListProduct {
+export function toProduct(key: PriceKey, region: string, usd: number, publicationDate = SANDBOX_PUBLICATION_DATE, freeFirst?: number): PriceListProduct {
   const model = REGION_MODEL[region];
   const code = sku(keyId(key, region));
   const term = `${code}.${ON_DEMAND_TERM}`;
@@ -220,7 +231,7 @@ export function toProduct(key: PriceKey, region: string, usd: number, publicatio
   return {
     product: {
       productFamily: key.productFamily,
-      attributes: { ...key.attributes, regionCode: region, location: model?.location ?? region, servicecode: key.serviceCode },
+      attributes: { ...key.attributes, regionCode: region, location: model?.location ?? region, locationType: 'AWS Region', servicecode: key.serviceCode },
       sku: code,
     },
     serviceCode: key.serviceCode,
@@ -231,9 +242,15 @@ export function toProduct(key: PriceKey, region: string, usd: number, publicatio
           sku: code,
           effectiveDate: publicationDate,
           termAttributes: {},
-          priceDimensions: {
-            [rate]: { rateCode: rate, description: `$${usd} per ${key.unit} (${Object.values(key.attributes).join(', ')})`, unit: key.unit, beginRange: '0', endRange: 'Inf', appliesTo: [], pricePerUnit: { USD: usd.toFixed(10) } },
-          },
+          priceDimensions: freeFirst
+            ? {
+                // Listed like AWS lists a free tier: a $0 first tier, then the price (order as the list gives it is not promised).
+                [`${term}.PGHJ3S3EYE`]: { rateCode: `${term}.PGHJ3S3EYE`, description: `$${usd} per ${key.unit} used beyond first ${freeFirst} free ${key.unit}s`, unit: key.unit, beginRange: String(freeFirst), endRange: 'Inf', appliesTo: [], pricePerUnit: { USD: usd.toFixed(10) } },
+                [rate]: { rateCode: rate, description: `$0.00 per ${key.unit} for first ${freeFirst} free ${key.unit}s`, unit: key.unit, beginRange: '0', endRange: String(freeFirst), appliesTo: [], pricePerUnit: { USD: '0.0000000000' } },
+              }
+            : {
+                [rate]: { rateCode: rate, description: `$${usd} per ${key.unit} (${Object.values(key.attributes).join(', ')})`, unit: key.unit, beginRange: '0', endRange: 'Inf', appliesTo: [], pricePerUnit: { USD: usd.toFixed(10) } },
+              },
         },
       },
     },
@@ -257,8 +274,11 @@ export const regionalUsd = (usd: number, region: string, group: RatioGroup): num
 export function priceListProducts(region: string): PriceListProduct[] {
   if (!REGION_MODEL[region]) return [];
   const out: PriceListProduct[] = [];
-  const add = (key: PriceKey, usd: number, group: RatioGroup) => out.push(toProduct(key, region, regionalUsd(usd, region, group)!));
-  for (const entry of catalogEntries(DEFAULT_PRICES)) add(entry.key, entry.usd, entry.group);
+  const add = (key: PriceKey, usd: number, group: RatioGroup, freeFirst?: number) => out.push(toProduct(key, region, regionalUsd(usd, region, group)!, SANDBOX_PUBLICATION_DATE, freeFirst));
+  for (const entry of catalogEntries(DEFAULT_PRICES)) {
+    const spec = SCALAR_KEYS[entry.path as keyof PriceTable];
+    add(entry.key, entry.usd * (spec?.perListUnit ?? 1), entry.group, spec?.freeFirst);
+  }
   for (const [type, usd] of Object.entries(PRICE_LIST_ONLY_EC2)) add(ec2InstanceKey(type), usd, 'compute');
   // Valkey nodes: the Redis OSS rate less the FAQ's 20 % (derived, not typed again).
   for (const [type, usd] of Object.entries(DEFAULT_PRICES.elasticacheNodeHourly)) add(elasticacheNodeKey(type, 'Valkey'), usd * (1 - DEFAULT_PRICES.elasticacheValkeyNodeDiscount), 'cache');

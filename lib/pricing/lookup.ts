@@ -21,7 +21,7 @@
 import { GetProductsCommand, PricingClient } from '@aws-sdk/client-pricing';
 import type { AwsClients } from '../aws/clients.ts';
 import { DEFAULT_PRICES, PRICE_TABLE_DATE, type PriceSource, type PriceTable } from '../savings/prices.ts';
-import { MAP_KEYS, SCALAR_KEYS, rdsEngineAttributes, type PriceListProduct } from './catalog.ts';
+import { MAP_KEYS, SCALAR_KEYS, rdsEngineAttributes, tableUsd, type PriceListProduct } from './catalog.ts';
 
 /** Prices of one region as the price list gave them: table paths ('ebsGp3GbMonth', 'ec2OnDemandHourly.m5.large') → $. */
 export interface RegionPrices {
@@ -103,15 +103,25 @@ export function regionQueries(): Query[] {
   return [...seen.values()];
 }
 
-/** The on-demand $ of a product (the first dimension starting at 0), or undefined. */
+/**
+ * The on-demand $ of a product: of its tiers (priceDimensions, beginRange..endRange, in no
+ * promised order), the lowest-starting one with a price above $0. AWS lists a free allowance as
+ * a $0 first tier (DynamoDB storage: "$0.00 per GB-Month of storage for first 25 free
+ * GB-Months"), and trimtab's prices are the rate paid past it, as the embedded table's are.
+ * A product whose every tier is $0 is $0. Undefined: no usable dimension.
+ */
 export function onDemandUsd(product: PriceListProduct): { usd: number; unit: string } | undefined {
+  const dims: { begin: number; usd: number; unit: string }[] = [];
   for (const term of Object.values(product.terms?.OnDemand ?? {})) {
     for (const dim of Object.values(term.priceDimensions ?? {})) {
       const usd = Number(dim.pricePerUnit?.USD);
-      if ((dim.beginRange ?? '0') === '0' && Number.isFinite(usd)) return { usd, unit: dim.unit };
+      const begin = Number(dim.beginRange ?? '0');
+      if (Number.isFinite(usd) && Number.isFinite(begin)) dims.push({ begin, usd, unit: dim.unit });
     }
   }
-  return undefined;
+  dims.sort((a, b) => a.begin - b.begin);
+  const paid = dims.find((d) => d.usd > 0) ?? dims[0];
+  return paid && { usd: paid.usd, unit: paid.unit };
 }
 
 /** The table paths a product prices (usually one). */
@@ -120,6 +130,8 @@ export function pathsOf(product: PriceListProduct): string[] {
   const family = product.product?.productFamily;
   const priced = onDemandUsd(product);
   if (!priced) return [];
+  // A region's list also sells in its Local Zones, Wavelength Zones and Outposts (locationType other than 'AWS Region'), at other prices.
+  if (a.locationType !== undefined && a.locationType !== 'AWS Region') return [];
   if (product.serviceCode === 'AmazonEC2' && family === 'Compute Instance' && a.instanceType) {
     if (a.tenancy !== 'Shared') return [];
     return a.operatingSystem === 'Linux' ? [`ec2OnDemandHourly.${a.instanceType}`] : a.operatingSystem ? [`ec2LicensedHourly.${a.operatingSystem}:${a.instanceType}`] : [];
@@ -233,6 +245,8 @@ export class PriceBook {
   async fetch(region: string): Promise<RegionPrices> {
     const client = this.options.clients.withWrites(false).get(PricingClient, this.options.endpointRegion ?? 'us-east-1');
     const prices: Record<string, number> = {};
+    /** Two products of one key with different prices: the first is kept and the others are logged (not merged, not averaged). */
+    const conflicts: string[] = [];
     let publicationDate = '';
     for (const query of regionQueries()) {
       let token: string | undefined;
@@ -251,12 +265,17 @@ export class PriceBook {
           const product = JSON.parse(String(item)) as PriceListProduct;
           const priced = onDemandUsd(product);
           if (!priced) continue;
-          for (const path of pathsOf(product)) if (!(path in prices)) prices[path] = priced.usd;
+          for (const path of pathsOf(product)) {
+            const usd = tableUsd(path, priced.usd);
+            if (!(path in prices)) prices[path] = usd;
+            else if (prices[path] !== usd) conflicts.push(`${path}: ${prices[path]} kept, ${usd} (sku ${product.product?.sku}) ignored`);
+          }
           if (product.publicationDate > publicationDate) publicationDate = product.publicationDate;
         }
         token = out.NextToken;
       } while (token);
     }
+    if (conflicts.length) this.options.log?.('price list: several products for one price', { region, conflicts: conflicts.slice(0, 20), count: conflicts.length });
     return { publicationDate: publicationDate || this.now().toISOString(), fetchedAt: this.now().toISOString(), prices };
   }
 }

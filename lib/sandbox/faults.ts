@@ -71,7 +71,8 @@ export function faultError(kind: FaultKind, service: string, operation: string, 
     error.name = 'TimeoutError';
     return error;
   }
-  return awsError(service === 'cloudwatch' ? 'InternalServiceError' : 'InternalFailure', 'The request processing has failed because of an unknown error, exception or failure.', 500);
+  // Price List: botocore pricing/2017-10-15 InternalErrorException (fault: 500).
+  return awsError(service === 'cloudwatch' ? 'InternalServiceError' : service === 'pricing' ? 'InternalErrorException' : 'InternalFailure', 'The request processing has failed because of an unknown error, exception or failure.', 500);
 }
 
 /** A `failWhen` for the sandbox's FaultOptions from rules; `hits` counts the calls each rule failed. */

@@ -25,7 +25,7 @@ describe('the price lookup\'s "What AWS requires" rows (docs/prices.md)', () => 
     }
 
     // Assess
-    expect(awsRequires.length).toBe(8);
+    expect(awsRequires.length).toBe(12);
     expect(problems).toEqual([]);
   });
 });
