@@ -50,6 +50,8 @@ describe('the built trimtab command', () => {
     expect([...loads].sort()).toEqual([
       '@aws-sdk/client-application-auto-scaling',
       '@aws-sdk/client-auto-scaling',
+      // Owners of DynamoDB tables (which carry no CloudFormation tags) come from the stack listings (issue 28).
+      '@aws-sdk/client-cloudformation',
       '@aws-sdk/client-cloudwatch',
       '@aws-sdk/client-cloudwatch-logs',
       // Compute Optimizer's second opinion on the findings that propose a size (docs/compute-optimizer.md).

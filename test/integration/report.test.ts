@@ -1,3 +1,4 @@
+import { factLabel } from '../../lib/report/facts.ts';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -86,7 +87,8 @@ describe('the HTML report in headless Chromium', () => {
     await row.locator('summary').click();
 
     expect(await row.locator('details table.kv').isVisible()).toBe(true);
-    expect(await row.locator('details table.kv th').first().textContent()).toBe(firstKey);
+    // Evidence reads as labelled facts (issue 26): the key's label, not the camelCase key.
+    expect(await row.locator('details table.kv th').first().textContent()).toBe(factLabel(firstKey).label);
     expect(await row.locator('strong').first().textContent()).toBe(top.resource.id);
     // A screenshot renders (the docs keep one: docs/images/report-screenshot.png).
     const png = await page.screenshot();

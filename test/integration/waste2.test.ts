@@ -242,7 +242,7 @@ policies:
 });
 
 describe('listing cost: list calls and batched metrics, never a call per resource', () => {
-  it('scans 500 instances and 300 NAT gateways with one list call each, GetMetricData per page and DescribeVolumes per page', async () => {
+  it('scans 500 instances and 300 NAT gateways with one list call each, metric queries in whole GetMetricData calls and one attached-volume listing', async () => {
     // Prepare
     const sandbox = emptySandbox({ clock, pageCap: undefined }); // counts calls at full page size
     seedInstances(sandbox, SANDBOX_ACCOUNT, 'us-east-1', { instances: 500 });
@@ -262,14 +262,15 @@ policies:
 `,
       { forceDryRun: true },
     );
-    // Assess: 500 instances = 4 pages of ≤166 (3 queries each ≤ 500); 300 gateways = 2 pages of ≤250.
+    // Assess: 500 instances = one page of ≤1,000 whose 1,500 queries fill 3 calls of 500 (issue 29 §2);
+    // 300 gateways = 2 pages of ≤250; the region's attached volumes in one listing.
     expect(sandbox.callsByOperation()).toEqual({
-      'cloudwatch:GetMetricData': 4 + 2,
+      'cloudwatch:GetMetricData': 3 + 2,
       'ec2:DescribeInstances': 1,
       // Instance storage per type: the four types of 500 instances in one call for the run.
       'ec2:DescribeInstanceTypes': 1,
       'ec2:DescribeNatGateways': 1,
-      'ec2:DescribeVolumes': 4,
+      'ec2:DescribeVolumes': 1,
     });
     const idle = result.findings.filter((f) => f.policy === 'idle');
     expect(idle).toHaveLength(125); // every 4th instance

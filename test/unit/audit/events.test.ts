@@ -1,13 +1,16 @@
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-vitest/extend';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { AwsClients } from '../../../lib/aws/clients.ts';
 import { DETAIL_TYPES, EventPublisher, findingEvent, PUT_EVENTS_MAX_BYTES, putEventsEntrySize, transitionEvent } from '../../../lib/audit/events.ts';
 import type { ActionRecord, Finding } from '../../../lib/engine/types.ts';
 
 const ebMock = mockClient(EventBridgeClient);
 afterEach(() => ebMock.reset());
+// The suite shares one module graph per worker (vitest.config.ts): uninstall the mock so later files
+// in this worker send to the sandbox again.
+afterAll(() => ebMock.restore());
 
 const resource = { type: 's3-bucket', id: 'b1', arn: 'arn:aws:s3:::b1', account: '123456789012', region: 'us-east-1', tags: {} };
 const finding = (evidence: Record<string, unknown> = { uploads: 3 }): Finding => ({

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { mockClient } from 'aws-sdk-client-mock';
 import {
   ComputeOptimizerClient,
@@ -16,6 +16,9 @@ import type { Policy } from '../../../lib/policy/load.ts';
 
 const co = mockClient(ComputeOptimizerClient);
 afterEach(() => co.reset());
+// The suite shares one module graph per worker (vitest.config.ts): uninstall the mock so later files
+// in this worker send to the sandbox again.
+afterAll(() => co.restore());
 
 const clients = () => new AwsClients({ allowWrites: false, writePacing: false });
 const arn = (i: number) => `arn:aws:ec2:us-east-1:123456789012:instance/i-${String(i).padStart(17, '0')}`;

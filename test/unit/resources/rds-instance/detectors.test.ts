@@ -106,7 +106,7 @@ describe('RDS classes and prices', () => {
     expect(instanceMonthly(DEFAULT_PRICES, 'mariadb', 'db.m5.large', false)!.monthlyUsd).toBeCloseTo(0.171 * 730, 6);
     expect(instanceMonthly(DEFAULT_PRICES, 'postgres', 'db.m5.large', true)!.monthlyUsd).toBeCloseTo(0.178 * 730 * 2, 6);
     expect(instanceMonthly(DEFAULT_PRICES, 'aurora-postgresql', 'db.r6g.large', false)!.monthlyUsd).toBeCloseTo(0.26 * 730, 6);
-    expect(instanceMonthly(DEFAULT_PRICES, 'sqlserver-se', 'db.m5.large', false)).toBeUndefined();
+    expect(instanceMonthly(DEFAULT_PRICES, 'sqlserver-se', 'db.m5.large', false)!.monthlyUsd).toBeCloseTo(0.977 * 730, 6);
   });
 
   it('gives gp3 its engine-dependent baseline: 12,000 IOPS from 400 GiB, 200 GiB for Oracle, never for SQL Server', () => {
