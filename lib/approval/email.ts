@@ -6,7 +6,7 @@
  */
 import { SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
 import { facts } from '../report/facts.ts';
-import { money } from '../report/totals.ts';
+import { money, savingText } from '../report/totals.ts';
 import type { FindingResult } from '../engine/run.ts';
 import { BENEFIT_LABEL, benefitGroup, type BenefitGroup } from '../engine/tally.ts';
 import { usd } from '../savings/usd.ts';
@@ -114,7 +114,7 @@ export const hasPerformance = (findings: FindingResult[]) => findings.some((f) =
 
 /** "Cost and performance: 2 changes, est. $12.00/month" — a group's heading line. */
 export const sectionHeading = (s: BenefitSection) =>
-  `${s.label}: ${s.findings.length} change${s.findings.length === 1 ? '' : 's'}${s.group === 'performance' && s.monthlyUsd === 0 ? ' (removes a risk; saves nothing)' : `, est. ${money(s.monthlyUsd)}/month`}`;
+  `${s.label}: ${s.findings.length} change${s.findings.length === 1 ? '' : 's'}${s.group === 'performance' && s.monthlyUsd === 0 ? ' (removes a risk; saves nothing)' : `, est. ${savingText(s.monthlyUsd)}`}`;
 
 /**
  * Inline styles only (many mail clients strip <style> and media queries), so nothing relies on
@@ -138,7 +138,7 @@ export function resourcesTableHtml(findings: FindingResult[]): string {
   // Two rows per finding (the resource and its saving, then the change across the width): it reads
   // the same on a phone and a desktop, with no media query.
   const row = (f: FindingResult) => `<tr><td style="${STYLE.cell}"><strong>${escapeHtml(f.resource.id)}</strong><br><span style="${STYLE.muted}">${escapeHtml(f.resource.region)} · ${escapeHtml(f.resource.type)}</span></td>
-<td style="${STYLE.cell};text-align:right;white-space:nowrap;overflow-wrap:normal;word-break:normal">${escapeHtml(money(f.savings.monthlyUsd))}/mo</td></tr>
+<td style="${STYLE.cell};text-align:right;white-space:nowrap;overflow-wrap:normal;word-break:normal">${escapeHtml(usd(f.savings.monthlyUsd) < 0 ? `+${money(-f.savings.monthlyUsd)}/mo cost` : `${money(f.savings.monthlyUsd)}/mo`)}</td></tr>
 <tr><td colspan="2" style="${STYLE.detail}">${escapeHtml(f.plan?.summary ?? '')}${f.risk ? `<br><strong style="color:#8250df">Risk removed: ${escapeHtml(f.risk.summary)}</strong>` : ''}<br><span style="${STYLE.muted}">Why: ${escapeHtml(capped(f.reason))}<br>Evidence: ${escapeHtml(evidenceLine(f.evidence))}<br>Undo: ${escapeHtml(f.plan?.undo ?? '')}</span></td></tr>`;
   // With performance findings: one heading row per benefit group, with its count and saving.
   const rows = hasPerformance(findings)
@@ -153,7 +153,7 @@ export function resourcesTableHtml(findings: FindingResult[]): string {
 function changeLines(findings: FindingResult[]): string[] {
   let n = 0;
   const lines = (f: FindingResult) => [
-    plain`${++n}. ${f.resource.id} (${f.resource.region}, ${f.resource.type}) — est. ${money(f.savings.monthlyUsd)}/month`,
+    plain`${++n}. ${f.resource.id} (${f.resource.region}, ${f.resource.type}) — est. ${savingText(f.savings.monthlyUsd)}`,
     plain`   Change: ${f.plan?.summary ?? ''}`,
     ...(f.risk ? [plain`   Risk removed: ${f.risk.summary}`] : []),
     plain`   Why: ${capped(f.reason)}`,
@@ -164,6 +164,9 @@ function changeLines(findings: FindingResult[]): string[] {
   return benefitSections(findings).flatMap((s) => ['', `${sectionHeading(s)}:`, ...s.findings.flatMap(lines)]);
 }
 
+/** A performance fix may cost more: say so in words, never as a negative saving (issue 26). */
+const savingSentence = (saving: number) => (usd(saving) < 0 ? `Estimated cost: ${money(-saving)}/month more` : `Estimated saving: ${money(saving)}/month`);
+
 export function approvalRequestEmail(record: ApprovalRecord, recipient: string, links: { approve: string; reject: string }): Email {
   const { policy, findings } = record;
   const saving = totalSaving(findings);
@@ -171,11 +174,11 @@ export function approvalRequestEmail(record: ApprovalRecord, recipient: string, 
   const expires = record.expiresAt ? new Date(record.expiresAt).toUTCString() : 'never';
   // Every value below goes through `plain` (text, subject) or escapeHtml (HTML): one line per line, as written here.
   const performance = findings.filter((f) => benefitGroup(f) !== 'cost').length;
-  const subject = plain`trimtab asks to approve: ${action} on ${findings.length} resource${findings.length === 1 ? '' : 's'} (est. ${money(saving)}/month${performance ? `; ${performance} remove${performance === 1 ? 's' : ''} a performance risk` : ''}) — ${policy.id}`;
+  const subject = plain`trimtab asks to approve: ${action} on ${findings.length} resource${findings.length === 1 ? '' : 's'} (est. ${savingText(saving)}${performance ? `; ${performance} remove${performance === 1 ? 's' : ''} a performance risk` : ''}) — ${policy.id}`;
   const text = [
     plain`trimtab wants to make ${findings.length} change${findings.length === 1 ? '' : 's'} in account ${record.account}, for policy '${policy.id}'.`,
     policy.description ? plain`Policy: ${policy.description}` : '',
-    plain`Estimated saving: ${money(saving)} per month.`,
+    plain`${savingSentence(saving)}.`,
     ...(hasPerformance(findings) ? [plain`By benefit: ${benefitSections(findings).map(sectionHeading).join('; ')}.`] : []),
     '',
     'What will change:',
@@ -194,7 +197,7 @@ export function approvalRequestEmail(record: ApprovalRecord, recipient: string, 
 <body style="${STYLE.body}">
 <h2 style="margin:0 0 8px">trimtab asks for your approval</h2>
 <p>${findings.length} change${findings.length === 1 ? '' : 's'} in account <strong>${escapeHtml(record.account)}</strong> for policy <strong>${escapeHtml(policy.id)}</strong>${policy.description ? ` — ${escapeHtml(policy.description.trim().replace(/[.!?]+$/, ''))}` : ''}.</p>
-<p style="font-size:18px">Estimated saving: <strong>${escapeHtml(money(saving))}/month</strong></p>
+<p style="font-size:18px">${usd(saving) < 0 ? `Estimated cost: <strong>${escapeHtml(money(-saving))}/month more</strong>` : `Estimated saving: <strong>${escapeHtml(money(saving))}/month</strong>`}</p>
 ${hasPerformance(findings) ? `<p>By benefit: ${benefitSections(findings).map((s) => escapeHtml(sectionHeading(s))).join(' · ')}</p>` : ''}
 <p><a href="${escapeHtml(links.approve)}" style="${STYLE.approve}">Review and approve</a><a href="${escapeHtml(links.reject)}" style="${STYLE.reject}">Reject</a></p>
 ${resourcesTableHtml(findings)}

@@ -70,7 +70,7 @@ export const awsRequires: AwsRequirement[] = [
     source: 'client-cloudwatch GetMetricDataCommand.d.ts and models_0.d.ts MetricStat.Period ("data points with a period of 60 seconds … available for 15 days …"); CloudWatch User Guide, "Amazon CloudWatch concepts" (metric retention)',
     trimtabDoes: 'two queries per gateway, 250 gateways a page, so one call per page; Period 86,400; whole UTC days ending at midnight; windowDays at most 63',
     sandbox: 'lib/sandbox/services/cloudwatch.ts GetMetricData (ValidationError above 500 queries)',
-    test: { file: RUN_TEST, name: 'scans 500 instances and 300 NAT gateways with one list call each, GetMetricData per page and DescribeVolumes per page' },
+    test: { file: RUN_TEST, name: 'scans 500 instances and 300 NAT gateways with one list call each, metric queries in whole GetMetricData calls and one attached-volume listing' },
     reviewed: `${R}against client-cloudwatch GetMetricDataCommand.d.ts (500 queries) and MetricStat.Period retention text; resource.ts batches 250 gateways x 2 queries; ran the run test; agrees`,
   },
   {

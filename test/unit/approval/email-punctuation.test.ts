@@ -49,3 +49,26 @@ describe('the approval email quotes the policy description as one sentence', () 
     expect(email.html).toContain('— Delete volumes nobody uses.</p>');
   });
 });
+
+describe('the approval email never shows a negative saving', () => {
+  it('says a performance fix costs more, in words, in the subject, the text and the HTML', () => {
+    // Prepare: a performance finding that costs $57.06 a month more (raising a volume's IOPS)
+    const costly: FindingResult = { ...finding, savings: { monthlyUsd: -57.06, basis: ['3,000 IOPS more × $0.065 …'] } };
+    const email = approvalRequestEmail({ ...record('Raise IOPS where the volume is throttled.'), findings: [costly] }, 'oncall@example.com', links);
+
+    // Assess
+    expect(email.subject).toContain('est. costs $57.06/month more');
+    expect(email.text).toContain('Estimated cost: $57.06/month more.');
+    expect(email.text).toContain('— est. costs $57.06/month more');
+    expect(email.html).toContain('Estimated cost: <strong>$57.06/month more</strong>');
+    expect(email.html).toContain('+$57.06/mo cost');
+    for (const part of [email.subject, email.text, email.html]) expect(part).not.toMatch(/-\$|\$-/);
+  });
+
+  it('keeps a saving as a saving', () => {
+    const email = approvalRequestEmail(record('Delete volumes nobody uses.'), 'oncall@example.com', links);
+
+    expect(email.text).toContain('Estimated saving: $8.00/month.');
+    expect(email.subject).toContain('est. $8.00/month');
+  });
+});
