@@ -24,6 +24,7 @@ export const awsRequires: AwsRequirement[] = [
     trimtabDoes: 'reads the tags for asg, ec2-instance and lambda-function; indexes the stacks\' resources (ListStacks, ListStackResources) for dynamodb-table (UNTAGGED_BY_CLOUDFORMATION)',
     sandbox: 'lib/ownership/sandbox-seed.ts seeds the group and function with the tags and the table without',
     test: { file: ENGINE_TEST, name: 'reports a stack-owned group by default with the stack, logical id, property path and new value, and writes nothing' },
+    reviewed: 'fresh-context review 2026-12-07: rule checked against the CloudFormation resource-tagging guide and the coverage-roadmap issues (DynamoDB tables: no aws:cloudformation tags; ASG, EC2, Lambda: yes; an ASG propagates them to its instances); code: UNTAGGED_BY_CLOUDFORMATION and the stack index; agrees. Gap found: instances launched by a stack-owned ASG carry the GROUP\'s logical id, see the added row',
   },
   {
     operation: 'tags (owner claims)',
@@ -34,6 +35,7 @@ export const awsRequires: AwsRequirement[] = [
     trimtabDoes: 'a claimed owner only turns a write into report, skip or a via-owner plan; via-owner confirms the owner with DescribeStackResources (and DescribeNodegroup) before approval and again before the change set',
     sandbox: 'lib/ownership/sandbox-seed.ts seeds forged-claim, tagged as WebGroup of shop-prod but in no stack',
     test: { file: ENGINE_TEST, name: 'reports, and never writes, a group whose tags claim a stack that CloudFormation does not confirm' },
+    reviewed: 'fresh-context review 2026-12-07: checked hook.ts: a tag only yields report/skip/direct (the write the policy already allowed) or a via-owner plan, which is confirmed by DescribeStackResources before approval and again before the change set, and EKS by DescribeNodegroup.resources.autoScalingGroups before UpdateNodegroupConfig; agrees. Fixed a hole next to it: a change set of trimtab\'s predictable name made by someone else was executed (added row)',
   },
   {
     operation: 'cloudformation:DescribeStackResources',
@@ -44,6 +46,7 @@ export const awsRequires: AwsRequirement[] = [
     trimtabDoes: 'confirms a via-owner plan (before approval and before the change set): sends PhysicalResourceId only; picks the row whose PhysicalResourceId and ResourceType both match (names are unique only within a type); "does not exist" means no stack owner, and the change is refused',
     sandbox: SANDBOX,
     test: { file: CFN_TEST, name: 'answers DescribeStackResources by physical id (matched with the type: the function and the table share a name), ValidationError for a resource in no stack and for both StackName and PhysicalResourceId' },
+    reviewed: 'fresh-context review 2026-12-07: checked DescribeStackResourcesCommand.d.ts (one of StackName/PhysicalResourceId; the whole stack is returned) and the sandbox; the .d.ts @throws lists no modelled error, ValidationError (awsQuery, 400) is the wire code; agrees',
   },
   {
     operation: 'cloudformation:DescribeStackResources',
@@ -53,6 +56,7 @@ export const awsRequires: AwsRequirement[] = [
     source: 'client-cloudformation DescribeStackResourcesCommand.d.ts',
     trimtabDoes: 'finding owners of untagged types uses ListStackResources (paginated); the via-owner confirmation uses DescribeStackResources: a resource past the 100th of its stack is not confirmed, and the change is refused (safe side)',
     sandbox: 'not enforced: the sandbox stacks have three resources',
+    reviewed: 'fresh-context review 2026-12-07: checked DescribeStackResourcesCommand.d.ts ("Only the first 100 resources will be returned"); the refusal on the safe side is what stackOwnerOf does (no row found -> undefined -> refused); agrees',
   },
   {
     operation: 'cloudformation:ListStacks',
@@ -63,6 +67,7 @@ export const awsRequires: AwsRequirement[] = [
     trimtabDoes: 'filters every status but DELETE_COMPLETE; one listing per run and region, built on the first planned finding of an untagged type (DynamoDB tables)',
     sandbox: SANDBOX,
     test: { file: ENGINE_TEST, name: "finds the stack of a table, which carries no CloudFormation tags, from the resource listings of the stacks, and reports both capacity properties" },
+    reviewed: 'fresh-context review 2026-12-07: checked ListStacksCommand.d.ts and stackIndex (every status but DELETE_COMPLETE, paginated); agrees',
   },
   {
     operation: 'cloudformation:ListStackResources',
@@ -73,6 +78,7 @@ export const awsRequires: AwsRequirement[] = [
     trimtabDoes: 'indexes rows by ResourceType and PhysicalResourceId; a failed listing leaves every untagged finding of the region un-acted-on, saying why',
     sandbox: SANDBOX,
     test: { file: ENGINE_TEST, name: "finds the stack of a table, which carries no CloudFormation tags, from the resource listings of the stacks, and reports both capacity properties" },
+    reviewed: 'fresh-context review 2026-12-07: checked ListStackResourcesCommand.d.ts, stackIndex (keyed by type and physical id) and the hook (a failed listing -> report-only); agrees',
   },
   {
     operation: 'cloudformation:GetTemplate',
@@ -83,6 +89,7 @@ export const awsRequires: AwsRequirement[] = [
     trimtabDoes: 'edits JSON templates only; a YAML template, a computed value (Ref to a resource, Fn::*), a parameter used elsewhere or a value that drifted is refused with why, and reported',
     sandbox: 'not enforced: the sandbox holds JSON templates only (docs/limitations.md); planStackEdit is tested on YAML directly',
     test: { file: CFN_TEST, name: 'edits a literal, changes a parameter used once, and refuses computed values, drift and YAML with why' },
+    reviewed: 'fresh-context review 2026-12-07: checked GetTemplateCommand.d.ts (TemplateStage Original/Processed, ChangeSetName) and planStackEdit (JSON only; a template with a Transform keeps AWS::Serverless::* types in Original and is refused by the type check); agrees. Added: the edited body is also bound by CreateChangeSet\'s 51,200-byte TemplateBody limit (added row)',
   },
   {
     operation: 'cloudformation:CreateChangeSet',
@@ -93,6 +100,7 @@ export const awsRequires: AwsRequirement[] = [
     trimtabDoes: 'names the change set trimtab-<plan hash>, so a retried apply finds its own; a FAILED change set is deleted and the change refused',
     sandbox: SANDBOX,
     test: { file: CFN_TEST, name: "fails a change set without changes with the reason AWS gives, and refuses to execute it with InvalidChangeSetStatus" },
+    reviewed: 'fresh-context review 2026-12-07: checked CreateChangeSetCommand.d.ts (AlreadyExistsException) and the sandbox; DISAGREED: on AlreadyExistsException the existing change set was used without checking that it was trimtab\'s submission; fixed (added row)',
   },
   {
     operation: 'cloudformation:CreateChangeSet',
@@ -102,6 +110,7 @@ export const awsRequires: AwsRequirement[] = [
     source: 'client-cloudformation CreateChangeSetCommand.d.ts (InsufficientCapabilitiesException); the in-progress rule: belief (observed wording)',
     trimtabDoes: 'reads DescribeStacks first and refuses a stack that is not *_COMPLETE (or is in a rollback); passes the stack\'s own Capabilities',
     sandbox: 'not enforced by a test yet: lib/sandbox/services/cloudformation.ts answers both, no test breaks them on purpose',
+    reviewed: 'fresh-context review 2026-12-07: checked CreateChangeSetCommand.d.ts (InsufficientCapabilitiesException) and prepareStackChange (status regex, stack Capabilities passed through, which also covers CAPABILITY_AUTO_EXPAND for macros); agrees; still no test breaks these on purpose. Added: a nested stack (ParentId) is refused (added row)',
   },
   {
     operation: 'cloudformation:DescribeStacks',
@@ -112,6 +121,7 @@ export const awsRequires: AwsRequirement[] = [
     trimtabDoes: 'reads the stack\'s status, parameters and capabilities before the change set, and polls it after execution; an error fails or refuses the change, nothing is executed',
     sandbox: SANDBOX,
     test: { file: CFN_TEST, name: 'changes a parameter-referenced property through the parameter alone, and drift detection then finds the function in sync' },
+    reviewed: 'fresh-context review 2026-12-07: checked DescribeStacksCommand.d.ts and the sandbox (ValidationError for an unknown name); agrees',
   },
   {
     operation: 'cloudformation:DeleteChangeSet',
@@ -122,6 +132,7 @@ export const awsRequires: AwsRequirement[] = [
     trimtabDoes: 'deletes only the change sets it refused (never executed); a failed delete is ignored: an unexecuted change set changes nothing',
     sandbox: SANDBOX,
     test: { file: CFN_TEST, name: 'refuses a change set that would replace a resource before executing it, with why, and deletes it' },
+    reviewed: 'fresh-context review 2026-12-07: checked DeleteChangeSetCommand.d.ts (InvalidChangeSetStatusException) and the sandbox; agrees. A change set trimtab did not make is now never deleted by it',
   },
   {
     operation: 'cloudformation:DescribeChangeSet',
@@ -132,6 +143,7 @@ export const awsRequires: AwsRequirement[] = [
     trimtabDoes: 'polls until CREATE_COMPLETE or FAILED; executes only one Modify of the logical id, Replacement False, of that one property; anything else is deleted and refused before execution, with why',
     sandbox: SANDBOX,
     test: { file: CFN_TEST, name: 'refuses a change set that would replace a resource before executing it, with why, and deletes it' },
+    reviewed: 'fresh-context review 2026-12-07: checked DescribeChangeSetCommand.d.ts and models_0.d.ts (Action also Import and Dynamic; Replacement Conditional) against changeSetProblem: only Modify with Replacement exactly False passes, so Conditional, Import and Dynamic are refused; agrees. Added: a change list with a NextToken is refused (Changes are paged)',
   },
   {
     operation: 'cloudformation:ExecuteChangeSet',
@@ -142,6 +154,7 @@ export const awsRequires: AwsRequirement[] = [
     trimtabDoes: 'executes only after DescribeChangeSet shows AVAILABLE; an already executing or executed change set is waited for, not executed again',
     sandbox: SANDBOX,
     test: { file: CFN_TEST, name: "fails a change set without changes with the reason AWS gives, and refuses to execute it with InvalidChangeSetStatus" },
+    reviewed: 'fresh-context review 2026-12-07: checked ExecuteChangeSetCommand.d.ts (InvalidChangeSetStatusException; ChangeSetNotFound) and the sandbox (AVAILABLE only; a stack in progress refused); the change set executed is the one checked (its ARN); an OBSOLETE one (stack updated meanwhile) is refused; agrees',
   },
   {
     operation: 'cloudformation:ExecuteChangeSet',
@@ -152,6 +165,7 @@ export const awsRequires: AwsRequirement[] = [
     trimtabDoes: 'polls DescribeStacks every 5 s (on the run\'s clock) until UPDATE_COMPLETE; a rollback or failure fails the action with the stack\'s reason',
     sandbox: SANDBOX,
     test: { file: CFN_TEST, name: 'changes a parameter-referenced property through the parameter alone, and drift detection then finds the function in sync' },
+    reviewed: 'fresh-context review 2026-12-07: checked executeStackChange; agrees except the first poll can still see the previous UPDATE_COMPLETE (open row added)',
   },
   {
     operation: 'cloudformation:DetectStackResourceDrift',
@@ -162,6 +176,7 @@ export const awsRequires: AwsRequirement[] = [
     trimtabDoes: 'verify of a via-owner change requires IN_SYNC; anything else fails the verification with the differences. Its name is not Describe/Get/List, so the dry-run guard counts it as a write: it runs only in verify, after a write',
     sandbox: SANDBOX,
     test: { file: CFN_TEST, name: 'reports drift on a resource changed behind its stack' },
+    reviewed: 'fresh-context review 2026-12-07: checked DetectStackResourceDriftCommand.d.ts (IN_SYNC, MODIFIED, DELETED, NOT_CHECKED; only template-defined properties) and verifyViaOwner (anything but IN_SYNC fails, so NOT_CHECKED for a type without drift support fails verification: safe side); agrees',
   },
   {
     operation: 'eks:DescribeNodegroup',
@@ -172,6 +187,7 @@ export const awsRequires: AwsRequirement[] = [
     trimtabDoes: 'confirms the node group its tags name exists and lists this Auto Scaling group, and is ACTIVE, before UpdateNodegroupConfig; otherwise refuses, nothing changed',
     sandbox: EKS_SANDBOX,
     test: { file: CFN_TEST, name: 'keeps minSize <= desiredSize <= maxSize (InvalidParameterException) and one update at a time (ResourceInUseException)' },
+    reviewed: 'fresh-context review 2026-12-07: checked DescribeNodegroupCommand.d.ts (ResourceNotFoundException; resources.autoScalingGroups) and applyNodegroup (ASG named by EKS, ACTIVE, size unchanged since detection); agrees',
   },
   {
     operation: 'eks:UpdateNodegroupConfig',
@@ -182,5 +198,69 @@ export const awsRequires: AwsRequirement[] = [
     trimtabDoes: 'sends all three sizes with only the planned one changed; lowering minSize never goes above desiredSize; waits for ACTIVE; verify re-reads scalingConfig',
     sandbox: EKS_SANDBOX,
     test: { file: CFN_TEST, name: 'keeps minSize <= desiredSize <= maxSize (InvalidParameterException) and one update at a time (ResourceInUseException)' },
+    reviewed: 'fresh-context review 2026-12-07: checked UpdateNodegroupConfigCommand.d.ts (InvalidParameterException, ResourceInUseException, InvalidRequestException) and the sandbox; agrees. No clientRequestToken is sent: a retry after success fails on the size check ("has minSize 3 now, not 6") instead of acting twice, safe but reported as a failure',
+  },
+  {
+    operation: 'cloudformation:CreateChangeSet',
+    elements: ['via-owner-cloudformation'],
+    rule: 'A change set name is unique per stack and anyone allowed CreateChangeSet on the stack can make one with any name, including trimtab-<plan hash> (predictable) and any template or parameter values.',
+    awsAnswers: 'AlreadyExistsException (400) to trimtab\'s own CreateChangeSet; the other change set stays as its maker submitted it',
+    source: 'client-cloudformation CreateChangeSetCommand.d.ts (AlreadyExistsException); GetTemplateCommand.d.ts (ChangeSetName); DescribeChangeSetCommand.d.ts (Parameters)',
+    trimtabDoes: 'after CREATE_COMPLETE compares the change set\'s template (GetTemplate ChangeSetName, Original) and every parameter value with what it submitted; a change set it did not make is neither executed nor deleted, the change is refused; its own (a retried apply) is reused once',
+    sandbox: SANDBOX,
+    test: { file: CFN_TEST, name: 'never executes a change set of its own name that someone else made with another value, and leaves it in place' },
+    reviewed: 'fresh-context review 2026-12-07: row added by the reviewer (was a hole: the existing change set was executed if it modified the same one property, whatever the value)',
+  },
+  {
+    operation: 'cloudformation:CreateChangeSet',
+    elements: ['via-owner-cloudformation'],
+    rule: 'TemplateBody is at most 51,200 bytes; larger templates only by TemplateURL (an S3 object).',
+    awsAnswers: 'ValidationError (400) "Member must have length less than or equal to 51200"',
+    source: 'client-cloudformation models_0.d.ts CreateChangeSetInput.TemplateBody',
+    trimtabDoes: 'planStackEdit submits the edited template indented, or compact when indented would pass the limit; over the limit anyway: refused before approval, reported with why',
+    sandbox: SANDBOX,
+    test: { file: CFN_TEST, name: 'submits a large template compact when indenting it would pass 51,200 bytes, and refuses one that is over 51,200 bytes anyway' },
+    reviewed: 'fresh-context review 2026-12-07: row added by the reviewer (fixed: a large template used to fail at CreateChangeSet after approval)',
+  },
+  {
+    operation: 'cloudformation:DescribeStacks',
+    elements: ['via-owner-cloudformation'],
+    rule: 'A nested stack has ParentId and RootId; it is meant to be updated through its root stack, whose next update re-applies the nested template it holds (a direct update is reverted).',
+    awsAnswers: 'no error: a direct update of the nested stack succeeds and is later overwritten',
+    source: 'client-cloudformation models_0.d.ts Stack.ParentId, Stack.RootId; CloudFormation User Guide, "Nested stacks" (update nested stacks through the root)',
+    trimtabDoes: 'refuses a via-owner change whose stack has a ParentId, before approval (hook) and before the change set; reported with the root stack',
+    sandbox: SANDBOX,
+    test: { file: CFN_TEST, name: 'refuses a change through a nested stack, which the next update of its root stack would revert' },
+    reviewed: 'fresh-context review 2026-12-07: row added by the reviewer (fixed)',
+  },
+  {
+    operation: 'cloudformation:DescribeChangeSet',
+    elements: ['via-owner-cloudformation'],
+    rule: 'Changes are paged: a NextToken in the answer means more changes follow.',
+    awsAnswers: 'no error: the first page alone looks like the whole change set',
+    source: 'client-cloudformation DescribeChangeSetCommand.d.ts (NextToken)',
+    trimtabDoes: 'refuses (deletes, never executes) a change set whose description carries a NextToken: one expected change never needs a second page',
+    sandbox: 'not enforced: the sandbox lists a change set\'s changes on one page (its stacks have three resources)',
+    reviewed: 'fresh-context review 2026-12-07: row added by the reviewer (fixed in changeSet check; no sandbox paging)',
+  },
+  {
+    operation: 'cloudformation:DescribeStacks',
+    elements: ['via-owner-cloudformation'],
+    rule: 'After ExecuteChangeSet, DescribeStacks may for a moment still show the stack\'s previous status (UPDATE_COMPLETE of an earlier update) before UPDATE_IN_PROGRESS.',
+    awsAnswers: 'no error: the old UPDATE_COMPLETE is answered',
+    source: 'belief: CloudFormation reads are eventually consistent (the .d.ts promises nothing about the moment the status changes)',
+    trimtabDoes: 'OPEN: executeStackChange accepts the first UPDATE_COMPLETE it sees; verify (DetectStackResourceDrift) then runs on a stack in progress (ValidationError) or finds the old value (MODIFIED) and fails the verification: no wrong write, but a false failure. Fix: wait for the change set\'s ExecutionStatus EXECUTE_COMPLETE or a LastUpdatedTime after the execution',
+    sandbox: 'not enforced: the sandbox shows UPDATE_IN_PROGRESS as soon as ExecuteChangeSet returns',
+    reviewed: 'fresh-context review 2026-12-07: row added by the reviewer, open',
+  },
+  {
+    operation: 'tags (aws:cloudformation:*)',
+    elements: ['owner-from-tags'],
+    rule: 'An Auto Scaling group made by a stack propagates its aws:cloudformation:* tags to the instances it launches: an instance carries the stack name and the GROUP\'s logical id, and is itself in no stack.',
+    awsAnswers: 'no error: DescribeStackResources(instance id) answers ValidationError "Stack for i-… does not exist"',
+    source: 'CloudFormation Template Reference, AWS::AutoScaling::AutoScalingGroup TagProperty (PropagateAtLaunch; aws:cloudformation tags are propagated to instances)',
+    trimtabDoes: 'OPEN: an ec2-instance finding is reported (or skipped) as owned by the stack, with "make this change in the template of <group logical id>"; via-owner is refused (no stack confirms the instance). Safe, but the report points at the group, not its launch template; the real owner is the group (tag aws:autoscaling:groupName)',
+    sandbox: 'not enforced: the sandbox seeds no instance launched by a stack-owned group',
+    reviewed: 'fresh-context review 2026-12-07: row added by the reviewer, open',
   },
 ];

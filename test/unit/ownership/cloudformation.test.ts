@@ -63,6 +63,25 @@ describe('planning the one-property stack edit', () => {
   });
 });
 
+describe('the template body CreateChangeSet accepts', () => {
+  const change = { cfnType: 'AWS::AutoScaling::AutoScalingGroup', path: ['MinSize'], from: '6', to: '3' };
+  const big = (descriptionBytes: number) => JSON.stringify({ Description: 'd'.repeat(descriptionBytes), Resources: { G: { Type: 'AWS::AutoScaling::AutoScalingGroup', Properties: { MinSize: '6', MaxSize: '20' } } } });
+
+  it('submits a large template compact when indenting it would pass 51,200 bytes, and refuses one that is over 51,200 bytes anyway', () => {
+    // Prepare
+    const indentedBytes = Buffer.byteLength(JSON.stringify(JSON.parse(big(51_050)), null, 2));
+    // Act
+    const compact = planStackEdit(big(51_050), {}, 'G', change);
+    const tooBig = planStackEdit(big(52_000), {}, 'G', change);
+    // Assess
+    expect(indentedBytes).toBeGreaterThan(51_200);
+    expect(compact).toMatchObject({ kind: 'template' });
+    expect(Buffer.byteLength((compact as { body: string }).body)).toBeLessThanOrEqual(51_200);
+    expect(JSON.parse((compact as { body: string }).body).Resources.G.Properties.MinSize).toBe('3');
+    expect(tooBig).toMatch(/^the edited template is 52\d{3} bytes, over the 51200 bytes CreateChangeSet accepts as TemplateBody/);
+  });
+});
+
 describe('sandbox CloudFormation', () => {
   it('answers DescribeStackResources by physical id (matched with the type: the function and the table share a name), ValidationError for a resource in no stack and for both StackName and PhysicalResourceId', async () => {
     // Prepare
@@ -130,6 +149,49 @@ describe('sandbox CloudFormation', () => {
     const drift = await driftOf(env.ctx, OWNED.stack, 'WebGroup');
     // Assess
     expect(drift).toEqual({ status: 'MODIFIED', differences: ['/MinSize: expected "6", actual "2"'] });
+  });
+
+  it('never executes a change set of its own name that someone else made with another value, and leaves it in place', async () => {
+    // Prepare
+    const env = ownedEnv();
+    await env.cfn.send(new CreateChangeSetCommand({ StackName: OWNED.stack, ChangeSetName: 'trimtab-memory', UsePreviousTemplate: true, Parameters: [{ ParameterKey: 'OrdersMemory', ParameterValue: '128' }] }));
+    await env.sandbox.clock.sleep(10_000);
+    const memory = { cfnType: 'AWS::Lambda::Function', path: ['MemorySize'], from: 1024, to: 512 };
+    // Act
+    const refused = prepareStackChange(env.ctx, { stackName: OWNED.stack, logicalId: 'OrdersFunction', physicalId: OWNED.fn, change: memory, changeSetName: 'trimtab-memory' });
+    // Assess
+    await expect(refused).rejects.toMatchObject({ name: 'ProtectedResourceError', message: 'change set trimtab-memory already exists on stack shop-prod and is not trimtab\'s submission (its parameters OrdersMemory are not the values trimtab submitted); it was neither executed nor deleted, nothing was changed' });
+    expect(stack(env).changeSets.map((c) => [c.name, c.parameters.OrdersMemory])).toEqual([['trimtab-memory', '128']]);
+    expect(lambdaState(env.sandbox, account(env), REGION).functions[OWNED.fn].memoryMb).toBe(1024);
+    expect(env.sandbox.successfulWrites('cloudformation:ExecuteChangeSet')).toEqual([]);
+  });
+
+  it('executes on a retry the change set it made itself before, once', async () => {
+    // Prepare
+    const env = ownedEnv();
+    const memory = { cfnType: 'AWS::Lambda::Function', path: ['MemorySize'], from: 1024, to: 512 };
+    const params = { stackName: OWNED.stack, logicalId: 'OrdersFunction', physicalId: OWNED.fn, change: memory, changeSetName: 'trimtab-memory' };
+    const first = await prepareStackChange(env.ctx, params);
+    // Act
+    const again = await prepareStackChange(env.ctx, params);
+    await executeStackChange(env.ctx, OWNED.stack, again.changeSetId);
+    // Assess
+    expect(again.changeSetId).toBe(first.changeSetId);
+    expect(env.sandbox.successfulWrites('cloudformation:ExecuteChangeSet')).toHaveLength(1);
+    expect(lambdaState(env.sandbox, account(env), REGION).functions[OWNED.fn].memoryMb).toBe(512);
+  });
+
+  it('refuses a change through a nested stack, which the next update of its root stack would revert', async () => {
+    // Prepare
+    const env = ownedEnv();
+    stack(env).parentId = 'arn:aws:cloudformation:us-east-1:123456789012:stack/shop-root/00000001-0000-4000-8000-000000000000';
+    const memory = { cfnType: 'AWS::Lambda::Function', path: ['MemorySize'], from: 1024, to: 512 };
+    // Act
+    const refused = prepareStackChange(env.ctx, { stackName: OWNED.stack, logicalId: 'OrdersFunction', physicalId: OWNED.fn, change: memory, changeSetName: 'trimtab-memory' });
+    // Assess
+    await expect(refused).rejects.toMatchObject({ name: 'ProtectedResourceError', message: 'not changed: stack shop-prod is a nested stack of arn:aws:cloudformation:us-east-1:123456789012:stack/shop-root/00000001-0000-4000-8000-000000000000: change it through its root stack, not directly' });
+    expect(stack(env).changeSets).toEqual([]);
+    expect(env.sandbox.successfulWrites()).toEqual([]);
   });
 
   it('refuses at apply time a change through a stack that does not own the resource, whatever its tags say', async () => {
