@@ -249,9 +249,10 @@ export const awsRequires: AwsRequirement[] = [
     rule: 'After ExecuteChangeSet, DescribeStacks may for a moment still show the stack\'s previous status (UPDATE_COMPLETE of an earlier update) before UPDATE_IN_PROGRESS.',
     awsAnswers: 'no error: the old UPDATE_COMPLETE is answered',
     source: 'belief: CloudFormation reads are eventually consistent (the .d.ts promises nothing about the moment the status changes)',
-    trimtabDoes: 'OPEN: executeStackChange accepts the first UPDATE_COMPLETE it sees; verify (DetectStackResourceDrift) then runs on a stack in progress (ValidationError) or finds the old value (MODIFIED) and fails the verification: no wrong write, but a false failure. Fix: wait for the change set\'s ExecutionStatus EXECUTE_COMPLETE or a LastUpdatedTime after the execution',
-    sandbox: 'not enforced: the sandbox shows UPDATE_IN_PROGRESS as soon as ExecuteChangeSet returns',
-    reviewed: 'fresh-context review 2026-12-07: row added by the reviewer, open',
+    trimtabDoes: 'reads the stack\'s LastUpdatedTime right before ExecuteChangeSet and accepts UPDATE_COMPLETE only once the stack has moved (an *_IN_PROGRESS seen, or a new LastUpdatedTime)',
+    sandbox: 'not enforced: the sandbox shows UPDATE_IN_PROGRESS as soon as ExecuteChangeSet returns; the test scripts the stale answer',
+    test: { file: CFN_TEST, name: 'does not take the previous update\'s UPDATE_COMPLETE, still answered right after ExecuteChangeSet, for this one' },
+    reviewed: 'fresh-context review 2026-12-07: row added by the reviewer; DISAGREED: the first UPDATE_COMPLETE read was accepted; fixed',
   },
   {
     operation: 'tags (aws:cloudformation:*)',

@@ -294,13 +294,20 @@ export async function prepareStackChange(ctx: RegionContext, p: StackChangeParam
 /** Step 5: execute the checked change set and wait for UPDATE_COMPLETE. */
 export async function executeStackChange(ctx: RegionContext, stackName: string, changeSetId: string): Promise<string> {
   const described = await cfn(ctx).send(new DescribeChangeSetCommand({ ChangeSetName: changeSetId, StackName: stackName }));
-  if (described.ExecutionStatus === 'AVAILABLE') await cfn(ctx).send(new ExecuteChangeSetCommand({ ChangeSetName: changeSetId, StackName: stackName }));
-  else if (described.ExecutionStatus !== 'EXECUTE_IN_PROGRESS' && described.ExecutionStatus !== 'EXECUTE_COMPLETE') {
+  // The stack's last update before this one: right after ExecuteChangeSet, DescribeStacks may still
+  // answer the previous UPDATE_COMPLETE (eventual consistency), which must not count as this update's.
+  let before: string | undefined;
+  let moved = false;
+  if (described.ExecutionStatus === 'AVAILABLE') {
+    before = (await stackOf(ctx, stackName)).LastUpdatedTime?.toISOString() ?? 'never';
+    await cfn(ctx).send(new ExecuteChangeSetCommand({ ChangeSetName: changeSetId, StackName: stackName }));
+  } else if (described.ExecutionStatus !== 'EXECUTE_IN_PROGRESS' && described.ExecutionStatus !== 'EXECUTE_COMPLETE') {
     throw new TrimtabError(`change set ${changeSetId} is ${described.Status} / ${described.ExecutionStatus}: it cannot be executed`);
   }
   for (let i = 0; ; i++) {
     const stack = await stackOf(ctx, stackName);
-    if (stack.StackStatus === 'UPDATE_COMPLETE') return stack.StackStatus;
+    moved ||= before === undefined || /IN_PROGRESS/.test(stack.StackStatus ?? '') || (stack.LastUpdatedTime?.toISOString() ?? 'never') !== before;
+    if (stack.StackStatus === 'UPDATE_COMPLETE' && moved) return stack.StackStatus;
     if (/ROLLBACK|FAILED/.test(stack.StackStatus ?? '')) throw new TrimtabError(`stack ${stackName} ended ${stack.StackStatus}${stack.StackStatusReason ? `: ${stack.StackStatusReason}` : ''}; CloudFormation rolled the change back`);
     if (i >= MAX_POLLS) throw new TrimtabError(`stack ${stackName} is still ${stack.StackStatus} after ${(MAX_POLLS * POLL_MS) / 1000} s`);
     await ctx.clock.sleep(POLL_MS);

@@ -82,6 +82,38 @@ describe('the template body CreateChangeSet accepts', () => {
   });
 });
 
+describe('waiting for the executed change set', () => {
+  it("does not take the previous update's UPDATE_COMPLETE, still answered right after ExecuteChangeSet, for this one", async () => {
+    // Prepare: AWS answers the stack as it was before the execution once, then the new update.
+    const t1 = new Date('2026-12-01T00:00:00Z');
+    const t2 = new Date('2026-12-07T12:00:00Z');
+    const stacks = [
+      { StackName: 's', StackStatus: 'UPDATE_COMPLETE', LastUpdatedTime: t1 },
+      { StackName: 's', StackStatus: 'UPDATE_COMPLETE', LastUpdatedTime: t1 },
+      { StackName: 's', StackStatus: 'UPDATE_COMPLETE', LastUpdatedTime: t2 },
+    ];
+    const sent: string[] = [];
+    const sleeps: number[] = [];
+    const client = {
+      send: async (command: { constructor: { name: string } }) => {
+        const name = command.constructor.name;
+        sent.push(name);
+        if (name === 'DescribeChangeSetCommand') return { Status: 'CREATE_COMPLETE', ExecutionStatus: 'AVAILABLE' };
+        if (name === 'ExecuteChangeSetCommand') return {};
+        if (name === 'DescribeStacksCommand') return { Stacks: [stacks.shift()] };
+        throw new Error(`unexpected ${name}`);
+      },
+    };
+    const ctx = { region: REGION, clients: { get: () => client }, clock: { sleep: async (ms: number) => void sleeps.push(ms) } } as any;
+    // Act
+    const status = await executeStackChange(ctx, 's', 'arn:aws:cloudformation:us-east-1:123456789012:changeSet/trimtab-x/1');
+    // Assess
+    expect(status).toBe('UPDATE_COMPLETE');
+    expect(sent).toEqual(['DescribeChangeSetCommand', 'DescribeStacksCommand', 'ExecuteChangeSetCommand', 'DescribeStacksCommand', 'DescribeStacksCommand']);
+    expect(sleeps).toEqual([5_000]);
+  });
+});
+
 describe('sandbox CloudFormation', () => {
   it('answers DescribeStackResources by physical id (matched with the type: the function and the table share a name), ValidationError for a resource in no stack and for both StackName and PhysicalResourceId', async () => {
     // Prepare
