@@ -221,6 +221,23 @@ const canonical = (body: string | undefined) => {
 };
 
 /**
+ * Why a change set's own settings are not the ones trimtab submits (none): a deployment mode
+ * (REVERT_DRIFT), nested change sets, imports of existing resources, or stack tags other than the
+ * stack's (they would be written to the stack and propagated to its resources), or undefined.
+ * Not visible in DescribeChangeSet, so not checked: the RoleARN the change set was created with.
+ */
+export function changeSetSettingsProblem(described: { DeploymentMode?: string; IncludeNestedStacks?: boolean; ImportExistingResources?: boolean; Tags?: { Key?: string; Value?: string }[] }, stackTags: { Key?: string; Value?: string }[] | undefined): string | undefined {
+  const asText = (tags: { Key?: string; Value?: string }[] | undefined) => JSON.stringify((tags ?? []).map((t) => `${t.Key}=${t.Value}`).sort());
+  const odd = [
+    described.DeploymentMode ? `DeploymentMode ${described.DeploymentMode}` : '',
+    described.IncludeNestedStacks ? 'IncludeNestedStacks' : '',
+    described.ImportExistingResources ? 'ImportExistingResources' : '',
+    described.Tags?.length && asText(described.Tags) !== asText(stackTags) ? `stack tags ${asText(described.Tags)}` : '',
+  ].filter(Boolean);
+  return odd.length ? `it sets ${odd.join(', ')}, which trimtab never submits` : undefined;
+}
+
+/**
  * Why an existing change set is not exactly the submission trimtab made (template and every
  * parameter value), or undefined. The name trimtab-<plan hash> is predictable: a change set of that
  * name made by someone else (AlreadyExistsException on a first apply) must never be executed.
@@ -270,16 +287,19 @@ export async function prepareStackChange(ctx: RegionContext, p: StackChangeParam
   let described;
   for (let i = 0; ; i++) {
     described = await client.send(new DescribeChangeSetCommand({ ChangeSetName: name, StackName: p.stackName }));
-    if (described.Status === 'CREATE_COMPLETE' || described.Status === 'FAILED') break;
+    // CREATE_COMPLETE, FAILED, or a DELETE_* status (someone is deleting it): only the first is executable.
+    if (described.Status !== 'CREATE_PENDING' && described.Status !== 'CREATE_IN_PROGRESS') break;
     if (i >= MAX_POLLS) throw new TrimtabError(`change set ${name} is still ${described.Status} after ${(MAX_POLLS * POLL_MS) / 1000} s; nothing was executed`);
     await ctx.clock.sleep(POLL_MS);
   }
   // Bound to what trimtab submitted: a change set of this name it did not make (or one with more changes on a next page) is never executed.
   const wantParameters = edit.kind === 'parameter' ? { ...parameters, [edit.parameter]: edit.value } : parameters;
   const wantBody = edit.kind === 'template' ? edit.body : template.TemplateBody ?? '';
-  const submitted = described.Status === 'FAILED' ? undefined
-    : changeSetContentProblem((await client.send(new GetTemplateCommand({ StackName: p.stackName, ChangeSetName: described.ChangeSetId ?? name, TemplateStage: 'Original' }))).TemplateBody, described.Parameters, wantBody, wantParameters);
+  const submitted = described.Status !== 'CREATE_COMPLETE' ? undefined
+    : changeSetContentProblem((await client.send(new GetTemplateCommand({ StackName: p.stackName, ChangeSetName: described.ChangeSetId ?? name, TemplateStage: 'Original' }))).TemplateBody, described.Parameters, wantBody, wantParameters)
+      ?? changeSetSettingsProblem(described, stack.Tags);
   if (submitted && !id) throw new ProtectedResourceError(`change set ${name} already exists on stack ${p.stackName} and is not trimtab's submission (${submitted}); it was neither executed nor deleted, nothing was changed`);
+  if (described.Status !== 'CREATE_COMPLETE' && described.Status !== 'FAILED') throw new ProtectedResourceError(`change set ${name} is ${described.Status}, not CREATE_COMPLETE: nothing was executed`);
   const problem = described.Status === 'FAILED' ? `the change set failed: ${described.StatusReason}`
     : submitted ?? (described.NextToken ? 'the change set lists more changes on a next page' : changeSetProblem(described.Changes, p.logicalId, p.change));
   if (problem) {

@@ -82,6 +82,35 @@ describe('the template body CreateChangeSet accepts', () => {
   });
 });
 
+describe('a change set of trimtab\'s name made by someone else', () => {
+  it('is not executed when its template and parameters are trimtab\'s but it also rewrites the stack tags', async () => {
+    // Prepare: AWS as a script; the change set already exists with trimtab's template and values, plus stack tags.
+    const body = JSON.stringify({ Resources: { G: { Type: 'AWS::AutoScaling::AutoScalingGroup', Properties: { MinSize: '6' } } } });
+    const edited = planStackEdit(body, {}, 'G', { cfnType: 'AWS::AutoScaling::AutoScalingGroup', path: ['MinSize'], from: '6', to: '3' }) as { body: string };
+    const sent: string[] = [];
+    const client = {
+      send: async (command: { constructor: { name: string } }) => {
+        const name = command.constructor.name;
+        sent.push(name);
+        switch (name) {
+          case 'DescribeStackResourcesCommand': return { StackResources: [{ StackName: 's', StackId: 'sid', LogicalResourceId: 'G', PhysicalResourceId: 'web', ResourceType: 'AWS::AutoScaling::AutoScalingGroup' }] };
+          case 'DescribeStacksCommand': return { Stacks: [{ StackName: 's', StackStatus: 'UPDATE_COMPLETE', Tags: [{ Key: 'team', Value: 'shop' }] }] };
+          case 'GetTemplateCommand': return { TemplateBody: (command as any).input.ChangeSetName ? edited.body : body };
+          case 'CreateChangeSetCommand': throw Object.assign(new Error('ChangeSet trimtab-x already exists'), { name: 'AlreadyExistsException' });
+          case 'DescribeChangeSetCommand': return { ChangeSetName: 'trimtab-x', ChangeSetId: 'arn:cs', Status: 'CREATE_COMPLETE', ExecutionStatus: 'AVAILABLE', Parameters: [], Tags: [{ Key: 'team', Value: 'other' }], Changes: [{ ResourceChange: { Action: 'Modify', LogicalResourceId: 'G', Replacement: 'False', Details: [{ Target: { Name: 'MinSize' } }] } }] };
+          default: throw new Error(`unexpected ${name}`);
+        }
+      },
+    };
+    const ctx = { region: REGION, clients: { get: () => client }, clock: { sleep: async () => undefined } } as any;
+    // Act
+    const refused = prepareStackChange(ctx, { stackName: 's', logicalId: 'G', physicalId: 'web', change: { cfnType: 'AWS::AutoScaling::AutoScalingGroup', path: ['MinSize'], from: '6', to: '3' }, changeSetName: 'trimtab-x' });
+    // Assess
+    await expect(refused).rejects.toThrow('change set trimtab-x already exists on stack s and is not trimtab\'s submission (it sets stack tags ["team=other"], which trimtab never submits); it was neither executed nor deleted, nothing was changed');
+    expect(sent.filter((n) => /Execute|Delete/.test(n))).toEqual([]);
+  });
+});
+
 describe('waiting for the executed change set', () => {
   it("does not take the previous update's UPDATE_COMPLETE, still answered right after ExecuteChangeSet, for this one", async () => {
     // Prepare: AWS answers the stack as it was before the execution once, then the new update.
