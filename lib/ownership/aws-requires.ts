@@ -275,4 +275,15 @@ export const awsRequires: AwsRequirement[] = [
     test: { file: ENGINE_TEST, name: 'sends UpdateNodegroupConfig only the planned minSize, never a desiredSize the Cluster Autoscaler may have moved since it was read' },
     reviewed: 'fresh-context review 2026-12-07: row added by the reviewer; DISAGREED: all three sizes were sent, desiredSize as read; fixed',
   },
+  {
+    operation: 'cloudformation:DescribeStacks',
+    elements: ['owner-from-tags', 'via-owner-cloudformation'],
+    rule: 'Elastic Beanstalk builds each environment from its own stack (awseb-e-…-stack, stack tags elasticbeanstalk:environment-name/-id) and re-applies it; the environment\'s Auto Scaling group is a real resource of that stack. Service Catalog products (stack tags aws:servicecatalog:*) and StackSet instances (StackSet-…) are likewise kept by another service.',
+    awsAnswers: 'no error: DescribeStackResources confirms the group in the awseb stack; a direct stack update succeeds and the owning service later overwrites it',
+    source: 'AWS Elastic Beanstalk Developer Guide, "Environment resources" / "awseb" CloudFormation stacks; client-cloudformation models_0.d.ts Stack.Tags',
+    trimtabDoes: 'refuses a via-owner change whose stack carries elasticbeanstalk:* or aws:servicecatalog:* stack tags or whose name starts StackSet- (before approval and before the change set): a group that lost (or had removed) its own elasticbeanstalk tag is not changed behind Beanstalk through its stack',
+    sandbox: SANDBOX,
+    test: { file: CFN_TEST, name: 'refuses a change through a stack Elastic Beanstalk manages, even when the resource lost its own elasticbeanstalk tag' },
+    reviewed: 'fresh-context review 2026-12-07: row added by the reviewer; DISAGREED: removing the resource\'s elasticbeanstalk tag (attacker input too) left only the stack tags, and via-owner would change Beanstalk\'s stack directly; fixed',
+  },
 ];

@@ -207,8 +207,16 @@ async function stackOf(ctx: RegionContext, name: string) {
  * is changed through its root stack: an update made on the nested stack itself is reverted by the
  * next update of the root, which re-applies the nested template it holds.
  */
-export function nestedStackProblem(stack: { StackName?: string; ParentId?: string; RootId?: string }): string | undefined {
-  return stack.ParentId ? `stack ${stack.StackName} is a nested stack of ${stack.RootId ?? stack.ParentId}: change it through its root stack, not directly` : undefined;
+export function managedStackProblem(stack: { StackName?: string; ParentId?: string; RootId?: string; Tags?: { Key?: string; Value?: string }[] }): string | undefined {
+  if (stack.ParentId) return `stack ${stack.StackName} is a nested stack of ${stack.RootId ?? stack.ParentId}: change it through its root stack, not directly`;
+  // Stacks another service made and keeps: Elastic Beanstalk environments (awseb-e-…-stack, stack
+  // tags elasticbeanstalk:*), Service Catalog products (aws:servicecatalog:*), StackSet instances
+  // (StackSet-…). Their owner re-applies its own template; the stack's tags are set by that service.
+  // A resource of such a stack that lost its own owner tag must not be changed through the stack.
+  const service = (stack.Tags ?? []).find((t) => /^(elasticbeanstalk:|aws:servicecatalog:)/.test(t.Key ?? ''));
+  if (service) return `stack ${stack.StackName} is managed by ${service.Key!.startsWith('elasticbeanstalk:') ? 'Elastic Beanstalk' : 'Service Catalog'} (stack tag ${service.Key}=${service.Value}): change it through that service, not the stack`;
+  if (/^StackSet-/.test(stack.StackName ?? '')) return `stack ${stack.StackName} is a StackSet instance: change it through its StackSet, not the stack`;
+  return undefined;
 }
 
 /** Canonical JSON of a template body, or the body itself when it is not JSON. */
@@ -260,7 +268,7 @@ export async function prepareStackChange(ctx: RegionContext, p: StackChangeParam
   if (!COMPLETE.test(stack.StackStatus ?? '') || /IN_PROGRESS|ROLLBACK|FAILED/.test(stack.StackStatus ?? '')) {
     throw new ProtectedResourceError(`stack ${p.stackName} is ${stack.StackStatus}, not settled: nothing was changed; the next run tries again`);
   }
-  const nested = nestedStackProblem(stack);
+  const nested = managedStackProblem(stack);
   if (nested) throw new ProtectedResourceError(`not changed: ${nested}`);
   const parameters = Object.fromEntries((stack.Parameters ?? []).map((x) => [x.ParameterKey!, x.ParameterValue ?? '']));
   const template = await cfn(ctx).send(new GetTemplateCommand({ StackName: p.stackName, TemplateStage: 'Original' }));

@@ -56,6 +56,8 @@ export interface SandboxStack {
   /** A nested stack: the parent's and the root's stack ids (DescribeStacks ParentId, RootId). */
   parentId?: string;
   rootId?: string;
+  /** Stack-level tags (DescribeStacks Tags). */
+  tags?: Record<string, string>;
   /** A running update: UPDATE_IN_PROGRESS until this instant, then these are applied. */
   update?: { doneAt: string; changeSetId: string };
 }
@@ -268,6 +270,7 @@ export const cloudformationService: SandboxService = {
           Parameters: Object.entries(s.parameters).map(([ParameterKey, ParameterValue]) => ({ ParameterKey, ParameterValue })),
           Capabilities: s.capabilities,
           ...(s.parentId ? { ParentId: s.parentId, RootId: s.rootId ?? s.parentId } : {}),
+          ...(s.tags ? { Tags: Object.entries(s.tags).map(([Key, Value]) => ({ Key, Value })) } : {}),
         })),
       };
     },

@@ -255,6 +255,19 @@ describe('sandbox CloudFormation', () => {
     expect(env.sandbox.successfulWrites()).toEqual([]);
   });
 
+  it('refuses a change through a stack Elastic Beanstalk manages, even when the resource lost its own elasticbeanstalk tag', async () => {
+    // Prepare
+    const env = ownedEnv();
+    stack(env).tags = { 'elasticbeanstalk:environment-name': 'shop-web-prod' };
+    const change = { cfnType: 'AWS::AutoScaling::AutoScalingGroup', path: ['MinSize'], from: '6', to: '3' };
+    // Act
+    const refused = prepareStackChange(env.ctx, { stackName: OWNED.stack, logicalId: 'WebGroup', physicalId: OWNED.group, change, changeSetName: 'trimtab-eb' });
+    // Assess
+    await expect(refused).rejects.toThrow('not changed: stack shop-prod is managed by Elastic Beanstalk (stack tag elasticbeanstalk:environment-name=shop-web-prod): change it through that service, not the stack');
+    expect(stack(env).changeSets).toEqual([]);
+    expect(env.sandbox.successfulWrites()).toEqual([]);
+  });
+
   it('refuses at apply time a change through a stack that does not own the resource, whatever its tags say', async () => {
     // Prepare
     const env = ownedEnv();
