@@ -113,6 +113,9 @@ export type StackEdit =
   | { kind: 'template'; body: string; where: string }
   | { kind: 'parameter'; parameter: string; value: string; where: string };
 
+/** CreateChangeSetInput.TemplateBody: at most 51,200 bytes (client-cloudformation models_0.d.ts CreateChangeSetInput.TemplateBody). */
+export const TEMPLATE_BODY_MAX_BYTES = 51_200;
+
 const isLiteral = (v: unknown) => typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean';
 
 /**
@@ -143,7 +146,11 @@ export function planStackEdit(templateBody: string, parameters: Record<string, s
   if (isLiteral(value)) {
     if (String(value) !== String(change.from)) return `${where} is ${JSON.stringify(value)} in the template but ${JSON.stringify(change.from)} on the resource: it has drifted; resolve the drift first`;
     parent[last] = typeof value === 'number' ? Number(change.to) : typeof value === 'string' ? String(change.to) : change.to;
-    return { kind: 'template', body: JSON.stringify(template, null, 2), where };
+    // CreateChangeSet takes a TemplateBody of at most 51,200 bytes (larger ones only by TemplateURL, from S3).
+    const pretty = JSON.stringify(template, null, 2);
+    const body = Buffer.byteLength(pretty) <= TEMPLATE_BODY_MAX_BYTES ? pretty : JSON.stringify(template);
+    if (Buffer.byteLength(body) > TEMPLATE_BODY_MAX_BYTES) return `the edited template is ${Buffer.byteLength(body)} bytes, over the ${TEMPLATE_BODY_MAX_BYTES} bytes CreateChangeSet accepts as TemplateBody (larger templates need TemplateURL, an S3 upload trimtab does not make): change it in the template`;
+    return { kind: 'template', body, where };
   }
   const keys = value && typeof value === 'object' ? Object.keys(value) : [];
   if (keys.length === 1 && keys[0] === 'Ref' && typeof value.Ref === 'string' && value.Ref in (template.Parameters ?? {})) {
@@ -195,6 +202,62 @@ async function stackOf(ctx: RegionContext, name: string) {
   return stack;
 }
 
+/**
+ * Why a stack must not be changed directly, or undefined. A nested stack (DescribeStacks ParentId)
+ * is changed through its root stack: an update made on the nested stack itself is reverted by the
+ * next update of the root, which re-applies the nested template it holds.
+ */
+export function managedStackProblem(stack: { StackName?: string; ParentId?: string; RootId?: string; Tags?: { Key?: string; Value?: string }[] }): string | undefined {
+  if (stack.ParentId) return `stack ${stack.StackName} is a nested stack of ${stack.RootId ?? stack.ParentId}: change it through its root stack, not directly`;
+  // Stacks another service made and keeps: Elastic Beanstalk environments (awseb-e-…-stack, stack
+  // tags elasticbeanstalk:*), Service Catalog products (aws:servicecatalog:*), StackSet instances
+  // (StackSet-…). Their owner re-applies its own template; the stack's tags are set by that service.
+  // A resource of such a stack that lost its own owner tag must not be changed through the stack.
+  const service = (stack.Tags ?? []).find((t) => /^(elasticbeanstalk:|aws:servicecatalog:)/.test(t.Key ?? ''));
+  if (service) return `stack ${stack.StackName} is managed by ${service.Key!.startsWith('elasticbeanstalk:') ? 'Elastic Beanstalk' : 'Service Catalog'} (stack tag ${service.Key}=${service.Value}): change it through that service, not the stack`;
+  if (/^StackSet-/.test(stack.StackName ?? '')) return `stack ${stack.StackName} is a StackSet instance: change it through its StackSet, not the stack`;
+  return undefined;
+}
+
+/** Canonical JSON of a template body, or the body itself when it is not JSON. */
+const canonical = (body: string | undefined) => {
+  try {
+    return JSON.stringify(JSON.parse(body ?? ''));
+  } catch {
+    return body ?? '';
+  }
+};
+
+/**
+ * Why a change set's own settings are not the ones trimtab submits (none): a deployment mode
+ * (REVERT_DRIFT), nested change sets, imports of existing resources, or stack tags other than the
+ * stack's (they would be written to the stack and propagated to its resources), or undefined.
+ * Not visible in DescribeChangeSet, so not checked: the RoleARN the change set was created with.
+ */
+export function changeSetSettingsProblem(described: { DeploymentMode?: string; IncludeNestedStacks?: boolean; ImportExistingResources?: boolean; Tags?: { Key?: string; Value?: string }[] }, stackTags: { Key?: string; Value?: string }[] | undefined): string | undefined {
+  const asText = (tags: { Key?: string; Value?: string }[] | undefined) => JSON.stringify((tags ?? []).map((t) => `${t.Key}=${t.Value}`).sort());
+  const odd = [
+    described.DeploymentMode ? `DeploymentMode ${described.DeploymentMode}` : '',
+    described.IncludeNestedStacks ? 'IncludeNestedStacks' : '',
+    described.ImportExistingResources ? 'ImportExistingResources' : '',
+    described.Tags?.length && asText(described.Tags) !== asText(stackTags) ? `stack tags ${asText(described.Tags)}` : '',
+  ].filter(Boolean);
+  return odd.length ? `it sets ${odd.join(', ')}, which trimtab never submits` : undefined;
+}
+
+/**
+ * Why an existing change set is not exactly the submission trimtab made (template and every
+ * parameter value), or undefined. The name trimtab-<plan hash> is predictable: a change set of that
+ * name made by someone else (AlreadyExistsException on a first apply) must never be executed.
+ */
+export function changeSetContentProblem(templateBody: string | undefined, parameters: { ParameterKey?: string; ParameterValue?: string }[] | undefined, wantBody: string, wantParameters: Record<string, string>): string | undefined {
+  if (canonical(templateBody) !== canonical(wantBody)) return 'its template is not the one trimtab submitted';
+  const have = Object.fromEntries((parameters ?? []).map((x) => [x.ParameterKey ?? '', x.ParameterValue ?? '']));
+  const keys = new Set([...Object.keys(have), ...Object.keys(wantParameters)]);
+  const differ = [...keys].filter((k) => have[k] !== wantParameters[k]);
+  return differ.length ? `its parameters ${differ.join(', ')} are not the values trimtab submitted` : undefined;
+}
+
 /** Steps 1-4: confirm, read, create and check the change set. Throws ProtectedResourceError (nothing executed) on any refusal. */
 export async function prepareStackChange(ctx: RegionContext, p: StackChangeParams): Promise<StackChangeResult> {
   const owner = await stackOwnerOf(ctx, p.physicalId, p.change.cfnType);
@@ -205,6 +268,8 @@ export async function prepareStackChange(ctx: RegionContext, p: StackChangeParam
   if (!COMPLETE.test(stack.StackStatus ?? '') || /IN_PROGRESS|ROLLBACK|FAILED/.test(stack.StackStatus ?? '')) {
     throw new ProtectedResourceError(`stack ${p.stackName} is ${stack.StackStatus}, not settled: nothing was changed; the next run tries again`);
   }
+  const nested = managedStackProblem(stack);
+  if (nested) throw new ProtectedResourceError(`not changed: ${nested}`);
   const parameters = Object.fromEntries((stack.Parameters ?? []).map((x) => [x.ParameterKey!, x.ParameterValue ?? '']));
   const template = await cfn(ctx).send(new GetTemplateCommand({ StackName: p.stackName, TemplateStage: 'Original' }));
   const edit = planStackEdit(template.TemplateBody ?? '', parameters, p.logicalId, p.change);
@@ -230,11 +295,21 @@ export async function prepareStackChange(ctx: RegionContext, p: StackChangeParam
   let described;
   for (let i = 0; ; i++) {
     described = await client.send(new DescribeChangeSetCommand({ ChangeSetName: name, StackName: p.stackName }));
-    if (described.Status === 'CREATE_COMPLETE' || described.Status === 'FAILED') break;
+    // CREATE_COMPLETE, FAILED, or a DELETE_* status (someone is deleting it): only the first is executable.
+    if (described.Status !== 'CREATE_PENDING' && described.Status !== 'CREATE_IN_PROGRESS') break;
     if (i >= MAX_POLLS) throw new TrimtabError(`change set ${name} is still ${described.Status} after ${(MAX_POLLS * POLL_MS) / 1000} s; nothing was executed`);
     await ctx.clock.sleep(POLL_MS);
   }
-  const problem = described.Status === 'FAILED' ? `the change set failed: ${described.StatusReason}` : changeSetProblem(described.Changes, p.logicalId, p.change);
+  // Bound to what trimtab submitted: a change set of this name it did not make (or one with more changes on a next page) is never executed.
+  const wantParameters = edit.kind === 'parameter' ? { ...parameters, [edit.parameter]: edit.value } : parameters;
+  const wantBody = edit.kind === 'template' ? edit.body : template.TemplateBody ?? '';
+  const submitted = described.Status !== 'CREATE_COMPLETE' ? undefined
+    : changeSetContentProblem((await client.send(new GetTemplateCommand({ StackName: p.stackName, ChangeSetName: described.ChangeSetId ?? name, TemplateStage: 'Original' }))).TemplateBody, described.Parameters, wantBody, wantParameters)
+      ?? changeSetSettingsProblem(described, stack.Tags);
+  if (submitted && !id) throw new ProtectedResourceError(`change set ${name} already exists on stack ${p.stackName} and is not trimtab's submission (${submitted}); it was neither executed nor deleted, nothing was changed`);
+  if (described.Status !== 'CREATE_COMPLETE' && described.Status !== 'FAILED') throw new ProtectedResourceError(`change set ${name} is ${described.Status}, not CREATE_COMPLETE: nothing was executed`);
+  const problem = described.Status === 'FAILED' ? `the change set failed: ${described.StatusReason}`
+    : submitted ?? (described.NextToken ? 'the change set lists more changes on a next page' : changeSetProblem(described.Changes, p.logicalId, p.change));
   if (problem) {
     await client.send(new DeleteChangeSetCommand({ ChangeSetName: described.ChangeSetId ?? name, StackName: p.stackName })).catch(() => undefined);
     throw new ProtectedResourceError(`change set refused, nothing was executed: ${problem}`);
@@ -247,13 +322,20 @@ export async function prepareStackChange(ctx: RegionContext, p: StackChangeParam
 /** Step 5: execute the checked change set and wait for UPDATE_COMPLETE. */
 export async function executeStackChange(ctx: RegionContext, stackName: string, changeSetId: string): Promise<string> {
   const described = await cfn(ctx).send(new DescribeChangeSetCommand({ ChangeSetName: changeSetId, StackName: stackName }));
-  if (described.ExecutionStatus === 'AVAILABLE') await cfn(ctx).send(new ExecuteChangeSetCommand({ ChangeSetName: changeSetId, StackName: stackName }));
-  else if (described.ExecutionStatus !== 'EXECUTE_IN_PROGRESS' && described.ExecutionStatus !== 'EXECUTE_COMPLETE') {
+  // The stack's last update before this one: right after ExecuteChangeSet, DescribeStacks may still
+  // answer the previous UPDATE_COMPLETE (eventual consistency), which must not count as this update's.
+  let before: string | undefined;
+  let moved = false;
+  if (described.ExecutionStatus === 'AVAILABLE') {
+    before = (await stackOf(ctx, stackName)).LastUpdatedTime?.toISOString() ?? 'never';
+    await cfn(ctx).send(new ExecuteChangeSetCommand({ ChangeSetName: changeSetId, StackName: stackName }));
+  } else if (described.ExecutionStatus !== 'EXECUTE_IN_PROGRESS' && described.ExecutionStatus !== 'EXECUTE_COMPLETE') {
     throw new TrimtabError(`change set ${changeSetId} is ${described.Status} / ${described.ExecutionStatus}: it cannot be executed`);
   }
   for (let i = 0; ; i++) {
     const stack = await stackOf(ctx, stackName);
-    if (stack.StackStatus === 'UPDATE_COMPLETE') return stack.StackStatus;
+    moved ||= before === undefined || /IN_PROGRESS/.test(stack.StackStatus ?? '') || (stack.LastUpdatedTime?.toISOString() ?? 'never') !== before;
+    if (stack.StackStatus === 'UPDATE_COMPLETE' && moved) return stack.StackStatus;
     if (/ROLLBACK|FAILED/.test(stack.StackStatus ?? '')) throw new TrimtabError(`stack ${stackName} ended ${stack.StackStatus}${stack.StackStatusReason ? `: ${stack.StackStatusReason}` : ''}; CloudFormation rolled the change back`);
     if (i >= MAX_POLLS) throw new TrimtabError(`stack ${stackName} is still ${stack.StackStatus} after ${(MAX_POLLS * POLL_MS) / 1000} s`);
     await ctx.clock.sleep(POLL_MS);

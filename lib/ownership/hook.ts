@@ -18,7 +18,7 @@ import type { Finding, RegionContext } from '../engine/types.ts';
 import type { Policy } from '../policy/load.ts';
 import { errorMessage } from '../util/errors.ts';
 import { shortHash } from '../util/hash.ts';
-import { planStackEdit, stackIndex, stackOwnerOf, type StackResourceOwner } from './cloudformation.ts';
+import { managedStackProblem, planStackEdit, stackIndex, stackOwnerOf, type StackResourceOwner } from './cloudformation.ts';
 import { CloudFormationClient, DescribeStacksCommand, GetTemplateCommand } from '@aws-sdk/client-cloudformation';
 import { CFN_TYPE_OF, DEFAULT_OWNED_CHOICE, ownerFromTags, physicalIdOf, UNTAGGED_BY_CLOUDFORMATION, type Owner, type OwnedChoice } from './owners.ts';
 import { nodegroupChange, propertyPath, templateChanges } from './properties.ts';
@@ -88,6 +88,8 @@ async function stackEditProblem(ctx: RegionContext, via: Extract<ViaOwner, { kin
     }
     const client = ctx.clients.get(CloudFormationClient, ctx.region);
     const stack = (await client.send(new DescribeStacksCommand({ StackName: via.stackName }))).Stacks?.[0];
+    const nested = stack && managedStackProblem(stack);
+    if (nested) return nested;
     const parameters = Object.fromEntries((stack?.Parameters ?? []).map((x) => [x.ParameterKey!, x.ParameterValue ?? '']));
     const template = await client.send(new GetTemplateCommand({ StackName: via.stackName, TemplateStage: 'Original' }));
     const edit = planStackEdit(template.TemplateBody ?? '', parameters, via.logicalId, via.change);

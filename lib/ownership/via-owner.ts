@@ -37,8 +37,11 @@ async function applyNodegroup(ctx: RegionContext, via: Extract<ViaOwner, { kind:
   const sizes = { minSize: ng.scalingConfig?.minSize ?? 0, maxSize: ng.scalingConfig?.maxSize ?? 0, desiredSize: ng.scalingConfig?.desiredSize ?? 0 };
   if (sizes[change.field] !== change.from) throw new ProtectedResourceError(`node group ${via.nodegroup} has ${change.field} ${sizes[change.field]} now, not ${change.from} as when detected; nothing was changed`);
   const next = { ...sizes, [change.field]: change.to };
-  // UpdateNodegroupConfig requires minSize <= desiredSize <= maxSize: lowering the minimum keeps the desired size.
-  const out = await ctx.clients.get(EKSClient, ctx.region).send(new UpdateNodegroupConfigCommand({ clusterName: via.cluster, nodegroupName: via.nodegroup, scalingConfig: next }));
+  // Only the planned size is sent: EKS keeps the others. desiredSize is moved by the Cluster
+  // Autoscaler and DescribeNodegroup's copy "can be out-of-date for short periods"; sending it back
+  // would resize the group to a stale value (terminating nodes when it is lower): NodegroupScalingConfig.desiredSize.
+  // EKS still checks minSize <= desiredSize <= maxSize against the sizes it has (InvalidParameterException).
+  const out = await ctx.clients.get(EKSClient, ctx.region).send(new UpdateNodegroupConfigCommand({ clusterName: via.cluster, nodegroupName: via.nodegroup, scalingConfig: { [change.field]: change.to } }));
   for (let i = 0; ; i++) {
     const now = await nodegroup(ctx, via);
     if (now.status === 'ACTIVE') break;

@@ -53,6 +53,11 @@ export interface SandboxStack {
   capabilities: string[];
   resources: Record<string, SandboxStackResource>;
   changeSets: SandboxChangeSet[];
+  /** A nested stack: the parent's and the root's stack ids (DescribeStacks ParentId, RootId). */
+  parentId?: string;
+  rootId?: string;
+  /** Stack-level tags (DescribeStacks Tags). */
+  tags?: Record<string, string>;
   /** A running update: UPDATE_IN_PROGRESS until this instant, then these are applied. */
   update?: { doneAt: string; changeSetId: string };
 }
@@ -264,6 +269,8 @@ export const cloudformationService: SandboxService = {
           StackStatus: s.status,
           Parameters: Object.entries(s.parameters).map(([ParameterKey, ParameterValue]) => ({ ParameterKey, ParameterValue })),
           Capabilities: s.capabilities,
+          ...(s.parentId ? { ParentId: s.parentId, RootId: s.rootId ?? s.parentId } : {}),
+          ...(s.tags ? { Tags: Object.entries(s.tags).map(([Key, Value]) => ({ Key, Value })) } : {}),
         })),
       };
     },
@@ -329,6 +336,7 @@ export const cloudformationService: SandboxService = {
       if (/_IN_PROGRESS$/.test(stack.status)) throw validation(`Stack:${stack.id} is in ${stack.status} state and can not be updated.`);
       if (stack.changeSets.some((c) => c.name === input.ChangeSetName)) throw awsError('AlreadyExistsException', `ChangeSet ${input.ChangeSetName} already exists`, 400);
       if (input.TemplateBody !== undefined && input.UsePreviousTemplate) throw validation('Specify either TemplateBody, TemplateURL or UsePreviousTemplate, not more than one');
+      if (input.TemplateBody !== undefined && Buffer.byteLength(String(input.TemplateBody)) > 51_200) throw validation("1 validation error detected: Value at 'templateBody' failed to satisfy constraint: Member must have length less than or equal to 51200");
       if (input.TemplateBody === undefined && !input.UsePreviousTemplate) throw validation('Either Template URL or Template Body must be specified.');
       const body = input.UsePreviousTemplate ? stack.template : String(input.TemplateBody);
       const template = parseTemplate(body);

@@ -63,6 +63,86 @@ describe('planning the one-property stack edit', () => {
   });
 });
 
+describe('the template body CreateChangeSet accepts', () => {
+  const change = { cfnType: 'AWS::AutoScaling::AutoScalingGroup', path: ['MinSize'], from: '6', to: '3' };
+  const big = (descriptionBytes: number) => JSON.stringify({ Description: 'd'.repeat(descriptionBytes), Resources: { G: { Type: 'AWS::AutoScaling::AutoScalingGroup', Properties: { MinSize: '6', MaxSize: '20' } } } });
+
+  it('submits a large template compact when indenting it would pass 51,200 bytes, and refuses one that is over 51,200 bytes anyway', () => {
+    // Prepare
+    const indentedBytes = Buffer.byteLength(JSON.stringify(JSON.parse(big(51_050)), null, 2));
+    // Act
+    const compact = planStackEdit(big(51_050), {}, 'G', change);
+    const tooBig = planStackEdit(big(52_000), {}, 'G', change);
+    // Assess
+    expect(indentedBytes).toBeGreaterThan(51_200);
+    expect(compact).toMatchObject({ kind: 'template' });
+    expect(Buffer.byteLength((compact as { body: string }).body)).toBeLessThanOrEqual(51_200);
+    expect(JSON.parse((compact as { body: string }).body).Resources.G.Properties.MinSize).toBe('3');
+    expect(tooBig).toMatch(/^the edited template is 52\d{3} bytes, over the 51200 bytes CreateChangeSet accepts as TemplateBody/);
+  });
+});
+
+describe('a change set of trimtab\'s name made by someone else', () => {
+  it('is not executed when its template and parameters are trimtab\'s but it also rewrites the stack tags', async () => {
+    // Prepare: AWS as a script; the change set already exists with trimtab's template and values, plus stack tags.
+    const body = JSON.stringify({ Resources: { G: { Type: 'AWS::AutoScaling::AutoScalingGroup', Properties: { MinSize: '6' } } } });
+    const edited = planStackEdit(body, {}, 'G', { cfnType: 'AWS::AutoScaling::AutoScalingGroup', path: ['MinSize'], from: '6', to: '3' }) as { body: string };
+    const sent: string[] = [];
+    const client = {
+      send: async (command: { constructor: { name: string } }) => {
+        const name = command.constructor.name;
+        sent.push(name);
+        switch (name) {
+          case 'DescribeStackResourcesCommand': return { StackResources: [{ StackName: 's', StackId: 'sid', LogicalResourceId: 'G', PhysicalResourceId: 'web', ResourceType: 'AWS::AutoScaling::AutoScalingGroup' }] };
+          case 'DescribeStacksCommand': return { Stacks: [{ StackName: 's', StackStatus: 'UPDATE_COMPLETE', Tags: [{ Key: 'team', Value: 'shop' }] }] };
+          case 'GetTemplateCommand': return { TemplateBody: (command as any).input.ChangeSetName ? edited.body : body };
+          case 'CreateChangeSetCommand': throw Object.assign(new Error('ChangeSet trimtab-x already exists'), { name: 'AlreadyExistsException' });
+          case 'DescribeChangeSetCommand': return { ChangeSetName: 'trimtab-x', ChangeSetId: 'arn:cs', Status: 'CREATE_COMPLETE', ExecutionStatus: 'AVAILABLE', Parameters: [], Tags: [{ Key: 'team', Value: 'other' }], Changes: [{ ResourceChange: { Action: 'Modify', LogicalResourceId: 'G', Replacement: 'False', Details: [{ Target: { Name: 'MinSize' } }] } }] };
+          default: throw new Error(`unexpected ${name}`);
+        }
+      },
+    };
+    const ctx = { region: REGION, clients: { get: () => client }, clock: { sleep: async () => undefined } } as any;
+    // Act
+    const refused = prepareStackChange(ctx, { stackName: 's', logicalId: 'G', physicalId: 'web', change: { cfnType: 'AWS::AutoScaling::AutoScalingGroup', path: ['MinSize'], from: '6', to: '3' }, changeSetName: 'trimtab-x' });
+    // Assess
+    await expect(refused).rejects.toThrow('change set trimtab-x already exists on stack s and is not trimtab\'s submission (it sets stack tags ["team=other"], which trimtab never submits); it was neither executed nor deleted, nothing was changed');
+    expect(sent.filter((n) => /Execute|Delete/.test(n))).toEqual([]);
+  });
+});
+
+describe('waiting for the executed change set', () => {
+  it("does not take the previous update's UPDATE_COMPLETE, still answered right after ExecuteChangeSet, for this one", async () => {
+    // Prepare: AWS answers the stack as it was before the execution once, then the new update.
+    const t1 = new Date('2026-12-01T00:00:00Z');
+    const t2 = new Date('2026-12-07T12:00:00Z');
+    const stacks = [
+      { StackName: 's', StackStatus: 'UPDATE_COMPLETE', LastUpdatedTime: t1 },
+      { StackName: 's', StackStatus: 'UPDATE_COMPLETE', LastUpdatedTime: t1 },
+      { StackName: 's', StackStatus: 'UPDATE_COMPLETE', LastUpdatedTime: t2 },
+    ];
+    const sent: string[] = [];
+    const sleeps: number[] = [];
+    const client = {
+      send: async (command: { constructor: { name: string } }) => {
+        const name = command.constructor.name;
+        sent.push(name);
+        if (name === 'DescribeChangeSetCommand') return { Status: 'CREATE_COMPLETE', ExecutionStatus: 'AVAILABLE' };
+        if (name === 'ExecuteChangeSetCommand') return {};
+        if (name === 'DescribeStacksCommand') return { Stacks: [stacks.shift()] };
+        throw new Error(`unexpected ${name}`);
+      },
+    };
+    const ctx = { region: REGION, clients: { get: () => client }, clock: { sleep: async (ms: number) => void sleeps.push(ms) } } as any;
+    // Act
+    const status = await executeStackChange(ctx, 's', 'arn:aws:cloudformation:us-east-1:123456789012:changeSet/trimtab-x/1');
+    // Assess
+    expect(status).toBe('UPDATE_COMPLETE');
+    expect(sent).toEqual(['DescribeChangeSetCommand', 'DescribeStacksCommand', 'ExecuteChangeSetCommand', 'DescribeStacksCommand', 'DescribeStacksCommand']);
+    expect(sleeps).toEqual([5_000]);
+  });
+});
+
 describe('sandbox CloudFormation', () => {
   it('answers DescribeStackResources by physical id (matched with the type: the function and the table share a name), ValidationError for a resource in no stack and for both StackName and PhysicalResourceId', async () => {
     // Prepare
@@ -130,6 +210,62 @@ describe('sandbox CloudFormation', () => {
     const drift = await driftOf(env.ctx, OWNED.stack, 'WebGroup');
     // Assess
     expect(drift).toEqual({ status: 'MODIFIED', differences: ['/MinSize: expected "6", actual "2"'] });
+  });
+
+  it('never executes a change set of its own name that someone else made with another value, and leaves it in place', async () => {
+    // Prepare
+    const env = ownedEnv();
+    await env.cfn.send(new CreateChangeSetCommand({ StackName: OWNED.stack, ChangeSetName: 'trimtab-memory', UsePreviousTemplate: true, Parameters: [{ ParameterKey: 'OrdersMemory', ParameterValue: '128' }] }));
+    await env.sandbox.clock.sleep(10_000);
+    const memory = { cfnType: 'AWS::Lambda::Function', path: ['MemorySize'], from: 1024, to: 512 };
+    // Act
+    const refused = prepareStackChange(env.ctx, { stackName: OWNED.stack, logicalId: 'OrdersFunction', physicalId: OWNED.fn, change: memory, changeSetName: 'trimtab-memory' });
+    // Assess
+    await expect(refused).rejects.toMatchObject({ name: 'ProtectedResourceError', message: 'change set trimtab-memory already exists on stack shop-prod and is not trimtab\'s submission (its parameters OrdersMemory are not the values trimtab submitted); it was neither executed nor deleted, nothing was changed' });
+    expect(stack(env).changeSets.map((c) => [c.name, c.parameters.OrdersMemory])).toEqual([['trimtab-memory', '128']]);
+    expect(lambdaState(env.sandbox, account(env), REGION).functions[OWNED.fn].memoryMb).toBe(1024);
+    expect(env.sandbox.successfulWrites('cloudformation:ExecuteChangeSet')).toEqual([]);
+  });
+
+  it('executes on a retry the change set it made itself before, once', async () => {
+    // Prepare
+    const env = ownedEnv();
+    const memory = { cfnType: 'AWS::Lambda::Function', path: ['MemorySize'], from: 1024, to: 512 };
+    const params = { stackName: OWNED.stack, logicalId: 'OrdersFunction', physicalId: OWNED.fn, change: memory, changeSetName: 'trimtab-memory' };
+    const first = await prepareStackChange(env.ctx, params);
+    // Act
+    const again = await prepareStackChange(env.ctx, params);
+    await executeStackChange(env.ctx, OWNED.stack, again.changeSetId);
+    // Assess
+    expect(again.changeSetId).toBe(first.changeSetId);
+    expect(env.sandbox.successfulWrites('cloudformation:ExecuteChangeSet')).toHaveLength(1);
+    expect(lambdaState(env.sandbox, account(env), REGION).functions[OWNED.fn].memoryMb).toBe(512);
+  });
+
+  it('refuses a change through a nested stack, which the next update of its root stack would revert', async () => {
+    // Prepare
+    const env = ownedEnv();
+    stack(env).parentId = 'arn:aws:cloudformation:us-east-1:123456789012:stack/shop-root/00000001-0000-4000-8000-000000000000';
+    const memory = { cfnType: 'AWS::Lambda::Function', path: ['MemorySize'], from: 1024, to: 512 };
+    // Act
+    const refused = prepareStackChange(env.ctx, { stackName: OWNED.stack, logicalId: 'OrdersFunction', physicalId: OWNED.fn, change: memory, changeSetName: 'trimtab-memory' });
+    // Assess
+    await expect(refused).rejects.toMatchObject({ name: 'ProtectedResourceError', message: 'not changed: stack shop-prod is a nested stack of arn:aws:cloudformation:us-east-1:123456789012:stack/shop-root/00000001-0000-4000-8000-000000000000: change it through its root stack, not directly' });
+    expect(stack(env).changeSets).toEqual([]);
+    expect(env.sandbox.successfulWrites()).toEqual([]);
+  });
+
+  it('refuses a change through a stack Elastic Beanstalk manages, even when the resource lost its own elasticbeanstalk tag', async () => {
+    // Prepare
+    const env = ownedEnv();
+    stack(env).tags = { 'elasticbeanstalk:environment-name': 'shop-web-prod' };
+    const change = { cfnType: 'AWS::AutoScaling::AutoScalingGroup', path: ['MinSize'], from: '6', to: '3' };
+    // Act
+    const refused = prepareStackChange(env.ctx, { stackName: OWNED.stack, logicalId: 'WebGroup', physicalId: OWNED.group, change, changeSetName: 'trimtab-eb' });
+    // Assess
+    await expect(refused).rejects.toThrow('not changed: stack shop-prod is managed by Elastic Beanstalk (stack tag elasticbeanstalk:environment-name=shop-web-prod): change it through that service, not the stack');
+    expect(stack(env).changeSets).toEqual([]);
+    expect(env.sandbox.successfulWrites()).toEqual([]);
   });
 
   it('refuses at apply time a change through a stack that does not own the resource, whatever its tags say', async () => {

@@ -135,6 +135,15 @@ policies:
     expect(env.sandbox.successfulWrites('autoscaling:UpdateAutoScalingGroup').filter((w) => (w.input as any).AutoScalingGroupName === OWNED.eksGroup)).toEqual([]);
   });
 
+  it('sends UpdateNodegroupConfig only the planned minSize, never a desiredSize the Cluster Autoscaler may have moved since it was read', async () => {
+    // Prepare
+    const env = ownedEnv();
+    // Act
+    await env.run(asgPolicy('auto', '{ choice: via-owner }'));
+    // Assess
+    expect(env.sandbox.successfulWrites('eks:UpdateNodegroupConfig').map((w) => (w.input as any).scalingConfig)).toEqual([{ minSize: 3 }]);
+  });
+
   it('reports, and never writes, a group whose tags claim a stack that CloudFormation does not confirm', async () => {
     // Prepare
     const env = ownedEnv();
