@@ -299,8 +299,10 @@ export async function runPolicies(options: RunOptions, deps: EngineDeps): Promis
         finding.status = 'report-only';
       }
     }
-    // Owned resources (lib/ownership): report, skip, direct with a drift warning, or through the owner. Read-only.
-    await consultOwners(batch, (id) => policyById.get(id)!, regionContext(deps, region, deps.clients.withWrites(false), now), ownerLookups);
+    // Owned resources (lib/ownership): report, skip, direct with a drift warning, or through the owner. Read-only,
+    // except in approval mode: a via-owner change set is made (not executed) and checked before approval is asked.
+    const approvalCtx = regionContext(deps, region, deps.clients.withWrites(true), now);
+    await consultOwners(batch, (id) => policyById.get(id)!, regionContext(deps, region, deps.clients.withWrites(false), now), ownerLookups, (id) => (effectiveMode(policyById.get(id)!, options) === 'approval' ? approvalCtx : undefined));
     if (streaming) await settle(batch);
     else regionFindings.push(...batch);
   };

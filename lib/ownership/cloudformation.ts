@@ -35,6 +35,7 @@ import type { RegionContext } from '../engine/types.ts';
 import { ProtectedResourceError, TrimtabError } from '../util/errors.ts';
 import type { Owner } from './owners.ts';
 import { propertyPath, type TemplateChange } from './properties.ts';
+import { shortHash } from '../util/hash.ts';
 
 export interface StackResourceOwner extends Owner {
   kind: 'cloudformation';
@@ -189,6 +190,8 @@ export interface StackChangeResult {
   changeSetId: string;
   summary: string;
   edit: StackEdit;
+  /** shortHash of the stack's original template when the change set was made: the apply re-checks it. */
+  templateHash: string;
 }
 
 const COMPLETE = /_COMPLETE$/;
@@ -316,7 +319,40 @@ export async function prepareStackChange(ctx: RegionContext, p: StackChangeParam
   }
   const rc = described.Changes![0].ResourceChange!;
   const summary = `change set ${described.ChangeSetName} on stack ${p.stackName}: Modify ${rc.LogicalResourceId} (${rc.ResourceType}), Replacement ${rc.Replacement}, ${edit.where}: ${p.change.from} → ${p.change.to}`;
-  return { changeSetId: described.ChangeSetId ?? name, summary, edit };
+  return { changeSetId: described.ChangeSetId ?? name, summary, edit, templateHash: shortHash(template.TemplateBody ?? '') };
+}
+
+/**
+ * At apply, for a change set made and checked when approval was asked: re-checks that it is still
+ * exactly what was approved (CREATE_COMPLETE and AVAILABLE, the one Modify without replacement, the
+ * stack settled in UPDATE_COMPLETE or CREATE_COMPLETE, its template unchanged), then executes that
+ * change set id — never a new one. Throws ProtectedResourceError (nothing executed) on any difference.
+ */
+export async function executeApprovedStackChange(ctx: RegionContext, p: StackChangeParams & { changeSetId: string; templateHash: string }): Promise<{ status: string; summary: string }> {
+  const owner = await stackOwnerOf(ctx, p.physicalId, p.change.cfnType);
+  if (!owner || owner.stackName !== p.stackName || owner.logicalId !== p.logicalId) {
+    throw new ProtectedResourceError(`${p.physicalId} is no longer ${p.logicalId} of stack ${p.stackName} according to CloudFormation: the approved change set ${p.changeSetId} was not executed`);
+  }
+  const described = await cfn(ctx).send(new DescribeChangeSetCommand({ ChangeSetName: p.changeSetId, StackName: p.stackName }));
+  const executedBefore = described.ExecutionStatus === 'EXECUTE_IN_PROGRESS' || described.ExecutionStatus === 'EXECUTE_COMPLETE';
+  if (!executedBefore) {
+    if (described.Status !== 'CREATE_COMPLETE' || described.ExecutionStatus !== 'AVAILABLE') {
+      throw new ProtectedResourceError(`the approved change set ${p.changeSetId} is ${described.Status} / ${described.ExecutionStatus}, not CREATE_COMPLETE / AVAILABLE: nothing was executed; a new run asks again`);
+    }
+    const problem = changeSetProblem(described.Changes, p.logicalId, p.change);
+    if (problem) throw new ProtectedResourceError(`the approved change set ${p.changeSetId} is refused, nothing was executed: ${problem}`);
+    const stack = await stackOf(ctx, p.stackName);
+    if (stack.StackStatus !== 'UPDATE_COMPLETE' && stack.StackStatus !== 'CREATE_COMPLETE') {
+      throw new ProtectedResourceError(`stack ${p.stackName} is ${stack.StackStatus}, not UPDATE_COMPLETE or CREATE_COMPLETE: the approved change set ${p.changeSetId} was not executed`);
+    }
+    const template = await cfn(ctx).send(new GetTemplateCommand({ StackName: p.stackName, TemplateStage: 'Original' }));
+    if (shortHash(template.TemplateBody ?? '') !== p.templateHash) {
+      throw new ProtectedResourceError(`the template of stack ${p.stackName} changed since the change set ${p.changeSetId} was approved: nothing was executed; a new run asks again`);
+    }
+  }
+  const rc = described.Changes?.[0]?.ResourceChange;
+  const status = await executeStackChange(ctx, p.stackName, p.changeSetId);
+  return { status, summary: `approved change set ${described.ChangeSetName} (${p.changeSetId}) on stack ${p.stackName}: Modify ${rc?.LogicalResourceId} (${rc?.ResourceType}), Replacement ${rc?.Replacement}, ${propertyPath(p.change)}: ${p.change.from} → ${p.change.to}` };
 }
 
 /** Step 5: execute the checked change set and wait for UPDATE_COMPLETE. */

@@ -18,7 +18,7 @@ import type { Finding, RegionContext } from '../engine/types.ts';
 import type { Policy } from '../policy/load.ts';
 import { errorMessage } from '../util/errors.ts';
 import { shortHash } from '../util/hash.ts';
-import { managedStackProblem, planStackEdit, stackIndex, stackOwnerOf, type StackResourceOwner } from './cloudformation.ts';
+import { managedStackProblem, planStackEdit, prepareStackChange, stackIndex, stackOwnerOf, type StackResourceOwner } from './cloudformation.ts';
 import { CloudFormationClient, DescribeStacksCommand, GetTemplateCommand } from '@aws-sdk/client-cloudformation';
 import { CFN_TYPE_OF, DEFAULT_OWNED_CHOICE, ownerFromTags, physicalIdOf, UNTAGGED_BY_CLOUDFORMATION, type Owner, type OwnedChoice } from './owners.ts';
 import { nodegroupChange, propertyPath, templateChanges } from './properties.ts';
@@ -77,8 +77,9 @@ function viaOwnerPlan(owner: Owner, finding: Planned): ViaOwner | string {
 
 /**
  * Why the stack cannot make this change, read-only (DescribeStackResources, DescribeStacks,
- * GetTemplate), or undefined when it can. The change set itself (a write) is made only when the
- * change is applied, after approval; its check for replacement runs there, before execution.
+ * GetTemplate), or undefined when it can. The change set itself (a write, though nothing changes
+ * until it is executed) is made in approval mode when approval is asked (consultOwners'
+ * `approvalContext`), in auto mode when the change is applied; never in dry-run.
  */
 async function stackEditProblem(ctx: RegionContext, via: Extract<ViaOwner, { kind: 'cloudformation' }>): Promise<string | undefined> {
   try {
@@ -106,7 +107,13 @@ export const newOwnerLookups = (): OwnerLookups => new Map();
 const UNTAGGED_CFN_TYPES: ReadonlySet<string> = new Set([...UNTAGGED_BY_CLOUDFORMATION].map((t) => CFN_TYPE_OF[t]));
 
 /** Finds the owner of every planned finding in a page and applies the policy's choice. */
-export async function consultOwners(findings: Planned[], policyOf: (id: string) => Policy, ctx: RegionContext, lookups: OwnerLookups = newOwnerLookups()): Promise<void> {
+/**
+ * `approvalContext` answers, for a policy in approval mode (never dry-run), a context that may write:
+ * the via-owner CloudFormation change set is then created now, when approval is asked, and checked
+ * (one Modify of the resource, Replacement False); one that would replace or remove is refused here,
+ * with why, and nobody is asked. The plan carries its ChangeSetId, which the apply executes.
+ */
+export async function consultOwners(findings: Planned[], policyOf: (id: string) => Policy, ctx: RegionContext, lookups: OwnerLookups = newOwnerLookups(), approvalContext?: (policyId: string) => RegionContext | undefined): Promise<void> {
   for (const finding of findings) {
     if (finding.status !== 'actionable' || !finding.plan) continue;
     const policy = policyOf(finding.policy);
@@ -138,11 +145,24 @@ export async function consultOwners(findings: Planned[], policyOf: (id: string) 
       let via = choice === 'via-owner' ? viaOwnerPlan(owner, finding) : undefined;
       // Read-only checks before anything is approved: the owner confirmed by CloudFormation, the value a literal or a parameter.
       if (via && typeof via !== 'string' && via.kind === 'cloudformation') via = (await stackEditProblem(ctx, via)) ?? via;
+      let changeSet: string | undefined;
+      const writable = approvalContext?.(finding.policy);
+      if (via && typeof via !== 'string' && via.kind === 'cloudformation' && writable) {
+        // Approval mode: the change set is made and checked before anyone is asked (it changes nothing until executed).
+        try {
+          const prepared = await prepareStackChange(writable, via);
+          via = { ...via, changeSetId: prepared.changeSetId, templateHash: prepared.templateHash };
+          changeSet = `${prepared.summary} (ChangeSetId ${prepared.changeSetId}); the apply executes exactly this change set after re-checking it.`;
+        } catch (error) {
+          via = `refused before approval: ${errorMessage(error)}`;
+        }
+      }
       if (via && typeof via !== 'string') {
         const plan = finding.plan;
         const params = { ...plan.params, viaOwner: via };
         const what = via.kind === 'cloudformation'
           ? `Through CloudFormation stack ${via.stackName}: a change set setting ${propertyPath(via.change)} of ${via.logicalId} from ${JSON.stringify(via.change.from)} to ${JSON.stringify(via.change.to)}, executed only if it modifies ${via.logicalId} alone without replacement; then drift detection must find it IN_SYNC.`
+            + (changeSet ? ` Prepared for approval: ${changeSet}` : '')
           : `Through EKS node group ${via.nodegroup} (${via.cluster}): UpdateNodegroupConfig scalingConfig.${via.change.field} ${via.change.from} → ${via.change.to}.`;
         finding.plan = {
           ...plan,

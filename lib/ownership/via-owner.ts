@@ -6,11 +6,17 @@
 import { DescribeNodegroupCommand, EKSClient, UpdateNodegroupConfigCommand } from '@aws-sdk/client-eks';
 import type { ActionRecord, AppliedChange, Plan, RegionContext, Verification } from '../engine/types.ts';
 import { ProtectedResourceError, TrimtabError } from '../util/errors.ts';
-import { driftOf, executeStackChange, prepareStackChange } from './cloudformation.ts';
+import { driftOf, executeApprovedStackChange, executeStackChange, prepareStackChange } from './cloudformation.ts';
 import type { NodegroupChange, TemplateChange } from './properties.ts';
 
 export type ViaOwner =
-  | { kind: 'cloudformation'; stackName: string; logicalId: string; physicalId: string; change: TemplateChange; changeSetName: string }
+  | {
+      kind: 'cloudformation'; stackName: string; logicalId: string; physicalId: string; change: TemplateChange; changeSetName: string;
+      /** Approval mode: the change set made and checked when approval was asked; the apply executes exactly this one. */
+      changeSetId?: string;
+      /** Approval mode: the stack's template (shortHash) when that change set was made; re-checked before executing it. */
+      templateHash?: string;
+    }
   | { kind: 'eks-nodegroup'; cluster: string; nodegroup: string; asg: string; change: NodegroupChange };
 
 export const viaOwnerOf = (plan: Pick<Plan, 'params'> | { params?: unknown }): ViaOwner | undefined => (plan.params as { viaOwner?: ViaOwner } | undefined)?.viaOwner;
@@ -56,6 +62,11 @@ export async function applyViaOwner(ctx: RegionContext, plan: Pick<Plan, 'params
   const via = viaOwnerOf(plan);
   if (!via) throw new TrimtabError('not a via-owner plan');
   if (via.kind === 'eks-nodegroup') return applyNodegroup(ctx, via, via.change);
+  if (via.changeSetId) {
+    if (!via.templateHash) throw new ProtectedResourceError(`the approved change set ${via.changeSetId} carries no template hash: nothing was executed`);
+    const done = await executeApprovedStackChange(ctx, { ...via, changeSetId: via.changeSetId, templateHash: via.templateHash });
+    return { after: { stack: via.stackName, logicalId: via.logicalId, property: via.change.path, value: via.change.to, changeSetId: via.changeSetId, stackStatus: done.status }, detail: done.summary };
+  }
   const prepared = await prepareStackChange(ctx, via);
   const status = await executeStackChange(ctx, via.stackName, prepared.changeSetId);
   return { after: { stack: via.stackName, logicalId: via.logicalId, property: via.change.path, value: via.change.to, changeSetId: prepared.changeSetId, stackStatus: status }, detail: prepared.summary };
@@ -83,7 +94,8 @@ export async function undoViaOwner(ctx: RegionContext, record: ActionRecord): Pr
     const done = await applyNodegroup(ctx, via, back);
     return { detail: done.detail ?? 'reverted', after: done.after };
   }
-  const reverse = { ...via, change: { ...via.change, from: via.change.to, to: via.change.from }, changeSetName: `${via.changeSetName}-undo` };
+  const { changeSetId: _approved, templateHash: _hash, ...forward } = via;
+  const reverse = { ...forward, change: { ...via.change, from: via.change.to, to: via.change.from }, changeSetName: `${via.changeSetName}-undo` };
   const prepared = await prepareStackChange(ctx, reverse);
   await executeStackChange(ctx, via.stackName, prepared.changeSetId);
   return { detail: `reverse ${prepared.summary}`, after: { value: via.change.from } };

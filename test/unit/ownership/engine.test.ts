@@ -5,7 +5,9 @@ import { OWNED, seedOwnedResources } from '../../../lib/ownership/sandbox-seed.t
 import { SANDBOX_ACCOUNT } from '../../../lib/sandbox/sandbox.ts';
 import { autoscalingState } from '../../../lib/sandbox/services/autoscaling.ts';
 import { cloudformationState } from '../../../lib/sandbox/services/cloudformation.ts';
-import { emptySandbox, envFor } from '../../helpers.ts';
+import { applyOne } from '../../../lib/engine/run.ts';
+import { cloudformationState as cfnState, REPLACING } from '../../../lib/sandbox/services/cloudformation.ts';
+import { emptySandbox, envFor, policiesFrom } from '../../helpers.ts';
 
 function ownedEnv() {
   const sandbox = emptySandbox();
@@ -23,7 +25,7 @@ policies:
     mode: ${mode}
     detector: { type: min-size-unneeded, headroomPercent: 20 }
     action: { type: lower-min-size, floor: 1, maxReductionPercent: 50 }
-${owned ? `    owned: ${owned}\n` : ''}`;
+${owned ? `    owned: ${owned}\n` : ''}${mode === 'approval' ? '    approval: { approvers: [ops@example.com] }\n' : ''}`;
 
 const minSizeOf = (env: ReturnType<typeof ownedEnv>, group: string) => groups()(env.sandbox, env.sandbox.account(SANDBOX_ACCOUNT), 'us-east-1').groups[group].minSize;
 const byId = <F extends { resource: { id: string } }>(findings: F[], id: string): F => findings.find((f) => f.resource.id === id)!;
@@ -180,6 +182,69 @@ policies:
     expect(undone.status).toBe('undone');
     const stack = cloudformationState(env.sandbox, env.sandbox.account(SANDBOX_ACCOUNT), 'us-east-1').stacks['shop-prod'];
     expect(JSON.parse(stack.template).Resources.WebGroup.Properties.MinSize).toBe('6');
+    expect(minSizeOf(env, OWNED.group)).toBe(6);
+  });
+  it('refuses a change set that would replace a resource before approval, with why, and asks nobody', async () => {
+    // Prepare: the sandbox's CloudFormation treats MinSize of an Auto Scaling group as a replacing property.
+    const env = ownedEnv();
+    const asked: string[] = [];
+    env.deps.approvals = { request: async (_policy, findings) => { asked.push(...findings.map((f) => f.resource.id)); return { approvalId: 'apr-1' }; } };
+    REPLACING['AWS::AutoScaling::AutoScalingGroup'].push('MinSize');
+    let result;
+    try {
+      // Act
+      result = await env.run(asgPolicy('approval', '{ choice: via-owner }'));
+    } finally {
+      REPLACING['AWS::AutoScaling::AutoScalingGroup'].pop();
+    }
+    // Assess
+    const web = byId(result.findings, OWNED.group);
+    expect(web.status).toBe('report-only');
+    expect(web.plan).toBeUndefined();
+    expect(web.outcomeDetail).toMatch(/^via-owner not possible \(refused before approval: change set refused, nothing was executed: the change set would replace WebGroup \(Replacement True: MinSize requires recreation Always\)/);
+    expect(asked.length).toBeGreaterThan(0);
+    expect(asked).not.toContain(OWNED.group);
+    const writes = env.sandbox.successfulWrites().filter((w) => (w.input as any).StackName === 'shop-prod').map((w) => `${w.service}:${w.operation}`);
+    expect(writes).toEqual(['cloudformation:CreateChangeSet', 'cloudformation:DeleteChangeSet']);
+    expect(minSizeOf(env, OWNED.group)).toBe(6);
+  });
+
+  it('executes the approved change set id, not a new one', async () => {
+    // Prepare: approval mode makes and checks the change set when it asks.
+    const env = ownedEnv();
+    const yaml = asgPolicy('approval', '{ choice: via-owner }');
+    const result = await env.run(yaml);
+    const web = byId(result.findings, OWNED.group);
+    const via = (web.plan!.params as any).viaOwner;
+    expect(via.changeSetId).toMatch(/^arn:aws:cloudformation:us-east-1:123456789012:changeSet\/trimtab-/);
+    expect(web.plan!.summary).toContain(`Prepared for approval: change set trimtab-`);
+    expect(web.plan!.summary).toContain(`Modify WebGroup (AWS::AutoScaling::AutoScalingGroup), Replacement False`);
+    expect(web.plan!.summary).toContain(`(ChangeSetId ${via.changeSetId})`);
+    const before = env.sandbox.successfulWrites().length;
+    // Act: the approved plan is applied.
+    const record = await applyOne(policiesFrom(yaml)[0], web, 'ops@example.com', env.deps, 'approval');
+    // Assess
+    expect(record.status).toBe('verified');
+    const writes = env.sandbox.successfulWrites().slice(before).map((w) => `${w.service}:${w.operation}:${(w.input as any).ChangeSetName ?? ''}`);
+    expect(writes).toEqual([`cloudformation:ExecuteChangeSet:${via.changeSetId}`, 'cloudformation:DetectStackResourceDrift:']);
+    expect(minSizeOf(env, OWNED.group)).toBe(3);
+  });
+
+  it('refuses the approved change set when the stack template changed after approval, executing nothing', async () => {
+    // Prepare
+    const env = ownedEnv();
+    const yaml = asgPolicy('approval', '{ choice: via-owner }');
+    const result = await env.run(yaml);
+    const web = byId(result.findings, OWNED.group);
+    const stack = cfnState(env.sandbox, env.sandbox.account(SANDBOX_ACCOUNT), 'us-east-1').stacks['shop-prod'];
+    stack.template = JSON.stringify({ ...JSON.parse(stack.template), Description: 'edited by someone after the approval' });
+    const before = env.sandbox.successfulWrites().length;
+    // Act
+    const record = await applyOne(policiesFrom(yaml)[0], web, 'ops@example.com', env.deps, 'approval');
+    // Assess
+    expect(record.status).toBe('skipped');
+    expect(record.error?.message).toMatch(/^the template of stack shop-prod changed since the change set arn:aws:cloudformation:us-east-1:123456789012:changeSet\/trimtab-\w+\/\d+ was approved: nothing was executed/);
+    expect(env.sandbox.successfulWrites().slice(before)).toEqual([]);
     expect(minSizeOf(env, OWNED.group)).toBe(6);
   });
 });
