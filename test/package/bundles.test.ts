@@ -25,16 +25,20 @@ const FORBIDDEN_IN_LEAN = ['@aws-sdk/client-ec2', '@aws-sdk/client-s3', '@aws-sd
 const IAM_PREFIX: Record<string, string> = {
   'application-auto-scaling': 'application-autoscaling',
   'auto-scaling': 'autoscaling',
+  cloudformation: 'cloudformation',
   cloudwatch: 'cloudwatch',
   'cloudwatch-logs': 'logs',
   'compute-optimizer': 'compute-optimizer',
   dynamodb: 'dynamodb',
   ec2: 'ec2',
   'elastic-load-balancing-v2': 'elasticloadbalancing',
+  eks: 'eks',
+  'elastic-beanstalk': 'elasticbeanstalk',
   elasticache: 'elasticache',
   eventbridge: 'events',
   iam: 'iam',
   lambda: 'lambda',
+  pricing: 'pricing',
   rds: 'rds',
   'resource-groups-tagging-api': 'tag',
   rbin: 'rbin',
@@ -53,6 +57,10 @@ const CONDITIONAL: Record<string, string> = {
   sts: 'organization member roles',
   // The engine starts the approval workflow for approval-mode findings; granted where the function's policies include one.
   sfn: 'approval workflow start',
+  // Owned resources (lib/ownership, issue 28): granted where a function's policies change owned
+  // resources through their owner (owned.choice via-owner) or act on DynamoDB tables (stack listings).
+  cloudformation: 'owner of a resource: CloudFormation stack',
+  eks: 'owner of a resource: EKS node group',
 };
 
 const packageOf = (path: string) => /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(path)?.[1];
