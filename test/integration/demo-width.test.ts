@@ -104,9 +104,18 @@ describe('docs/demo.md', () => {
     const now = headlineLines(demo80);
     const documented = headlineLines(sample.replace(/^```$/gm, ''));
 
-    // Assess
+    // Assess: the lines word for word and every count exactly; the dollar amounts within 1 % (at least $1):
+    // the demo's metrics are seeded relative to the time it runs, and one module's total was seen to move
+    // by cents between two runs half an hour apart ($1,035.86 / $1,036.23). A stale page (an older demo)
+    // is off by far more.
     expect(now.length).toBeGreaterThan(15);
-    expect(documented).toEqual(now);
+    const AMOUNT = /\$[\d,]+\.\d\d/g;
+    const words = (lines: string[]) => lines.map((l) => l.replace(AMOUNT, '$…'));
+    const amounts = (lines: string[]) => lines.flatMap((l) => (l.match(AMOUNT) ?? []).map((a) => Number(a.slice(1).replace(/,/g, ''))));
+    expect(words(documented)).toEqual(words(now));
+    const [was, is] = [amounts(documented), amounts(now)];
+    expect(was).toHaveLength(is.length);
+    is.forEach((amount, i) => expect(Math.abs(was[i] - amount), `amount ${i + 1}: ${was[i]} documented, ${amount} now`).toBeLessThanOrEqual(Math.max(1, amount * 0.01)));
     // The prose quotes the protected count too
     const protectedNow = /; (\d+) protected\s+\(never touched\)/.exec(demo80)![1];
     expect(doc).toContain(`the sweep leaves ${protectedNow} protected findings alone`);
