@@ -22,11 +22,18 @@
  * - Time to live: no UpdateTimeToLive, and DescribeTimeToLive always says DISABLED. The TTL
  *   attribute is kept in the table's declaration here; expired items are not deleted (AWS
  *   deletes them lazily, within days, so readers must not rely on deletion either).
- * - Transactions (TransactWriteItems/TransactGetItems) and streams: not implemented; trimtab
- *   uses neither.
+ * - TransactWriteItems: answered here (LocalDynamo.transactWrite) on top of dynalite: AWS's request
+ *   rules (1 to 100 actions, one of Put/Update/Delete/ConditionCheck each, no two on one item, tables
+ *   that exist) answered with its ValidationException / ResourceNotFoundException, every condition
+ *   evaluated by dynalite's own expression code against a consistent read, and a refused condition
+ *   answered with TransactionCanceledException and its CancellationReasons in request order
+ *   (`ConditionalCheckFailed` with the item under ALL_OLD, `None` for the others); nothing is written
+ *   then. Transactions are serialised with each other in the sandbox; a plain write that lands on the
+ *   same item between a transaction's check and its write is not (AWS would cancel with
+ *   TransactionConflict): docs/limitations.md. TransactGetItems and streams: not implemented.
  */
-import { BatchWriteItemCommand, CreateTableCommand, DescribeTableCommand, DynamoDBClient, GetItemCommand, type AttributeDefinition, type KeySchemaElement, type TableDescription } from '@aws-sdk/client-dynamodb';
-import type { LocalBackend, OperationEnv, SandboxCall, SandboxService, AccountState, Sandbox } from '../sandbox.ts';
+import { BatchWriteItemCommand, CreateTableCommand, DeleteItemCommand, DescribeTableCommand, DynamoDBClient, GetItemCommand, PutItemCommand, TransactionCanceledException, UpdateItemCommand, type AttributeDefinition, type KeySchemaElement, type TableDescription } from '@aws-sdk/client-dynamodb';
+import { awsError, type LocalBackend, type OperationEnv, type SandboxCall, type SandboxService, type AccountState, type Sandbox } from '../sandbox.ts';
 import { startDynalite, type LocalServer } from '../local-services.ts';
 import { dynamoControlOperations, listTables, modelledTableOf } from './dynamodb-control.ts';
 
@@ -127,8 +134,31 @@ async function untilActive(client: DynamoDBClient, name: string): Promise<TableD
 /** Startup times of the dynalite servers started in this process (ms), for the docs and the benchmark. */
 export const dynaliteStartups: number[] = [];
 
+/** dynalite's own expression code (its parser and evaluator), loaded by a name esbuild cannot follow. */
+interface DynaliteExpressions {
+  validateExpressions(data: Record<string, unknown>): string | undefined;
+  checkConditional(data: Record<string, unknown>, existing: Item | undefined): { body?: { message?: string } } | null | undefined;
+}
+let dynaliteExpressions: Promise<DynaliteExpressions> | undefined;
+function expressions(): Promise<DynaliteExpressions> {
+  const load = async (name: string) => {
+    const m = (await import(/* @vite-ignore */ name)) as { default?: unknown };
+    return (m.default ?? m) as Record<string, any>;
+  };
+  return (dynaliteExpressions ??= (async () => {
+    const [validations, db] = await Promise.all([load(['dynalite', 'validations', 'index.js'].join('/')), load(['dynalite', 'db', 'index.js'].join('/'))]);
+    return { validateExpressions: validations.validateExpressions, checkConditional: db.checkConditional };
+  })());
+}
+
+/** The four kinds of action a TransactWriteItems item holds (exactly one each). */
+const TRANSACT_KINDS = ['ConditionCheck', 'Put', 'Delete', 'Update'] as const;
+export const TRANSACT_WRITE_MAX_ITEMS = 100;
+
 export class LocalDynamo implements LocalBackend {
   private readonly instances = new Map<string, Promise<Instance>>();
+  /** Transactions run one at a time (see the header). */
+  private transactions: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly sandbox: Sandbox) {}
 
@@ -182,6 +212,82 @@ export class LocalDynamo implements LocalBackend {
   serves(call: SandboxCall, env: OperationEnv): boolean {
     if (call.operation === 'ListTables') return false;
     return !modelledTableOf(call.input, env);
+  }
+
+  async prepare(env: OperationEnv): Promise<void> {
+    await this.load(await this.instance(env), env);
+  }
+
+  answers(call: SandboxCall): boolean {
+    return call.operation === 'TransactWriteItems';
+  }
+
+  answer(call: SandboxCall, env: OperationEnv): Promise<any> {
+    const run = this.transactions.then(() => this.transactWrite(call.input ?? {}, env));
+    this.transactions = run.catch(() => {});
+    return run;
+  }
+
+  /**
+   * TransactWriteItems (TransactWriteItemsCommand.d.ts): validated as AWS validates it, every
+   * condition checked against a consistent read, then every write made; a refused condition cancels
+   * the whole transaction with the reasons in request order and writes nothing.
+   */
+  private async transactWrite(input: { TransactItems?: Array<Record<string, any>> }, env: OperationEnv): Promise<Record<string, never>> {
+    const items = input.TransactItems ?? [];
+    if (items.length === 0 || items.length > TRANSACT_WRITE_MAX_ITEMS) {
+      throw awsError('ValidationException', `1 validation error detected: Value '${items.length} items' at 'transactItems' failed to satisfy constraint: Member must have length ${items.length === 0 ? 'greater than or equal to 1' : `less than or equal to ${TRANSACT_WRITE_MAX_ITEMS}`}`);
+    }
+    const tables = dynamoState(this.sandbox, env.account, env.region).tables;
+    const seen = new Set<string>();
+    const actions = items.map((item) => {
+      const kinds = TRANSACT_KINDS.filter((k) => item[k] !== undefined);
+      if (kinds.length !== 1) throw awsError('ValidationException', 'TransactItems can only contain one of Check, Put, Update or Delete');
+      const kind = kinds[0];
+      const request = item[kind] as Record<string, any>;
+      const table = tables[request.TableName];
+      if (!table) throw awsError('ResourceNotFoundException', 'Requested resource not found');
+      const key = keyOnly(table, kind === 'Put' ? request.Item : request.Key);
+      const id = `${table.name}|${itemKey(table, key)}`;
+      if (seen.has(id)) throw awsError('ValidationException', 'Transaction request cannot include multiple operations on one item');
+      seen.add(id);
+      return { kind, request, table, key };
+    });
+    const instance = await this.instance(env);
+    await this.load(instance, env);
+    const { validateExpressions, checkConditional } = await expressions();
+    // Every condition, against the item as it is now.
+    const reasons = await Promise.all(
+      actions.map(async ({ request, table, key }) => {
+        if (!request.ConditionExpression) return { Code: 'None' };
+        const data: Record<string, unknown> = { ConditionExpression: request.ConditionExpression, ExpressionAttributeNames: request.ExpressionAttributeNames, ExpressionAttributeValues: request.ExpressionAttributeValues, ...(request.UpdateExpression ? { UpdateExpression: request.UpdateExpression } : {}) };
+        const invalid = validateExpressions(data);
+        if (invalid) throw awsError('ValidationException', invalid);
+        const { Item } = await instance.client.send(new GetItemCommand({ TableName: table.name, Key: key as never, ConsistentRead: true }));
+        if (!checkConditional(data, Item as Item | undefined)) return { Code: 'None' };
+        return { Code: 'ConditionalCheckFailed', Message: 'The conditional request failed', ...(Item && request.ReturnValuesOnConditionCheckFailure === 'ALL_OLD' ? { Item } : {}) };
+      }),
+    );
+    if (reasons.some((r) => r.Code !== 'None')) {
+      throw new TransactionCanceledException({
+        message: `Transaction cancelled, please refer cancellation reasons for specific reasons [${reasons.map((r) => r.Code).join(', ')}]`,
+        $metadata: { httpStatusCode: 400 },
+        CancellationReasons: reasons as never,
+      });
+    }
+    // Then every write (the conditions held a moment ago; they are sent again, so a plain write in between is refused, not overwritten).
+    for (const { kind, request, table, key } of actions) {
+      const condition = request.ConditionExpression ? { ConditionExpression: request.ConditionExpression, ExpressionAttributeNames: request.ExpressionAttributeNames, ExpressionAttributeValues: request.ExpressionAttributeValues } : {};
+      if (kind === 'Put') await instance.client.send(new PutItemCommand({ TableName: table.name, Item: request.Item, ...condition }));
+      else if (kind === 'Delete') await instance.client.send(new DeleteItemCommand({ TableName: table.name, Key: key as never, ...condition }));
+      else if (kind === 'Update') await instance.client.send(new UpdateItemCommand({ TableName: table.name, Key: key as never, UpdateExpression: request.UpdateExpression, ...condition, ExpressionAttributeNames: request.ExpressionAttributeNames, ExpressionAttributeValues: request.ExpressionAttributeValues }));
+      else continue;
+      // Mirrored into the state as the plain write would be.
+      const stored = kind === 'Put' ? (request.Item as Item) : kind === 'Delete' ? undefined : ((await instance.client.send(new GetItemCommand({ TableName: table.name, Key: key as never, ConsistentRead: true }))).Item as Item | undefined);
+      if (stored) table.items[itemKey(table, key)] = structuredClone(stored);
+      else delete table.items[itemKey(table, key)];
+    }
+    return {};
   }
 
   async endpoint(_call: SandboxCall, env: OperationEnv): Promise<string> {
