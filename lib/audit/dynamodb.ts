@@ -122,26 +122,36 @@ export class DynamoActionStore implements ActionStore {
     );
   }
 
+  /**
+   * The conditional put of an action record, as one `Put` of a TransactWriteItems (or a PutItem): only a
+   * newer state may replace the stored one, versions only go up.
+   */
+  putRequest(record: ActionRecord) {
+    return {
+      TableName: this.tableName,
+      Item: this.actionItem(record),
+      ConditionExpression: 'attribute_not_exists(pk) OR #version < :version',
+      ExpressionAttributeNames: { '#version': 'version' },
+      ExpressionAttributeValues: { ':version': { N: String(record.transitions.length) } },
+      ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
+    };
+  }
+
+  /** The error a refused put of this record means: another writer recorded a newer state (`stored`: its item, when AWS returned it). */
+  conflict(record: ActionRecord, stored: Record<string, AttributeValue> | undefined, cause: unknown): AuditConflictError {
+    const status = stored ? (unmarshall(stored).status as string) : 'unknown';
+    return new AuditConflictError(
+      `Action ${record.id} was recorded as '${status}' by another writer after this one read it; not overwriting it with '${record.status}'. Check 'trimtab history --resource ${record.resource.id}'.`,
+      { cause },
+    );
+  }
+
   async put(record: ActionRecord): Promise<void> {
     try {
-      await this.client.send(
-        new PutItemCommand({
-          TableName: this.tableName,
-          Item: this.actionItem(record),
-          // Only a newer state may replace the stored one: versions only go up.
-          ConditionExpression: 'attribute_not_exists(pk) OR #version < :version',
-          ExpressionAttributeNames: { '#version': 'version' },
-          ExpressionAttributeValues: { ':version': { N: String(record.transitions.length) } },
-          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-        }),
-      );
+      await this.client.send(new PutItemCommand(this.putRequest(record)));
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException || (error as Error).name === 'ConditionalCheckFailedException') {
-        const stored = (error as ConditionalCheckFailedException).Item ? (unmarshall((error as ConditionalCheckFailedException).Item!).status as string) : 'unknown';
-        throw new AuditConflictError(
-          `Action ${record.id} was recorded as '${stored}' by another writer after this one read it; not overwriting it with '${record.status}'. Check 'trimtab history --resource ${record.resource.id}'.`,
-          { cause: error },
-        );
+        throw this.conflict(record, (error as ConditionalCheckFailedException).Item, error);
       }
       throw error;
     }

@@ -88,7 +88,10 @@ export function createAudit(options: {
     ? new DynamoActionStore({ tableName: settings.auditTable, region, clients, ttlAttribute: settings.ttlAttribute, retentionDays: settings.retentionDays })
     : options.fallbackStore();
   const pending = new PendingWrites();
-  const idempotency = settings.idempotencyTable ? dynamoIdempotency({ tableName: settings.idempotencyTable, region, clients, pending }) : memoryIdempotency();
+  // The action record's first put rides in the claim's transaction when both tables are DynamoDB (same account and region).
+  const idempotency = settings.idempotencyTable
+    ? dynamoIdempotency({ tableName: settings.idempotencyTable, region, clients, pending, ...(store instanceof DynamoActionStore ? { recordStore: store } : {}) })
+    : memoryIdempotency();
   const events = settings.eventBus ? new EventPublisher({ clients, region, busName: settings.eventBus, log: options.log }) : undefined;
   const trail = new AuditTrail({ store, events, counter: options.counter, now: options.now });
   return { store, trail, idempotency, events, pending };

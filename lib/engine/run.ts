@@ -95,7 +95,19 @@ export interface ActionKey {
  * key throws ActionInProgressError.
  */
 export interface ActionIdempotency {
-  once(key: ActionKey, work: () => Promise<{ record: ActionRecord; keep: boolean }>): Promise<{ record: ActionRecord; replayed: boolean }>;
+  /**
+   * With `options.record`, an implementation may write that record (its first, `planned`, state) into
+   * `options.store` atomically with the claim; `work` is then told `recorded: true` and must not put it again.
+   */
+  once(key: ActionKey, work: (claim: { recorded: boolean }) => Promise<{ record: ActionRecord; keep: boolean }>, options?: ClaimOptions): Promise<{ record: ActionRecord; replayed: boolean }>;
+}
+
+/** What may be written together with an action's claim (ActionIdempotency.once). */
+export interface ClaimOptions {
+  /** The action record in its first state. */
+  record?: ActionRecord;
+  /** The store the engine records in (an implementation writes only into the store it was made with). */
+  store?: ActionStore;
 }
 
 export interface EngineDeps {
@@ -859,13 +871,15 @@ async function applyOnce(policy: Policy, finding: FindingResult, actor: string, 
   // Resuming the action this same key already started: the idempotency key is held by it, so it must not block it.
   if (!deps.idempotency || options.resume) return { ...(await applyUnguarded(policy, finding, actor, deps, mode, options)), replayed: false };
   let resumeAt: string | undefined;
-  const { record, replayed } = await deps.idempotency.once({ policy: policy.id, resource: finding.resource.arn, planHash: finding.plan!.hash }, async () => {
-    const done = await applyUnguarded(policy, finding, actor, deps, mode, options);
+  // The record exists before the claim is attempted, so the claim and its first put can be one write (lib/audit/idempotency.ts).
+  const planned = newRecord(policy, finding, mode, actor, deps.now?.() ?? new Date(), options.actionId);
+  const { record, replayed } = await deps.idempotency.once({ policy: policy.id, resource: finding.resource.arn, planHash: finding.plan!.hash }, async (claim) => {
+    const done = await applyUnguarded(policy, finding, actor, deps, mode, { ...options, planned: { record: planned, recorded: claim?.recorded === true } });
     resumeAt = done.resumeAt;
     // apply() threw before anything was written: release the key so a later delivery may retry.
     const wroteNothing = (done.record.status === 'failed' || done.record.status === 'skipped') && !done.record.transitions.some((t) => t.status === 'applied' || t.status === 'in-progress');
     return { record: done.record, keep: !wroteNothing };
-  });
+  }, { record: planned, store: deps.store });
   if (replayed) {
     finding.actionId = record.id;
     skip(finding, `already done: ${record.id} (${record.status}) made this exact change; a repeated delivery never acts twice`);
@@ -876,12 +890,20 @@ async function applyOnce(policy: Policy, finding: FindingResult, actor: string, 
 /** The steps a multi-step change recorded so far (ApplyEnv.progress), oldest first. */
 export const recordedSteps = (record: ActionRecord): StepProgress[] => record.transitions.flatMap((t) => (t.step ? [t.step] : []));
 
-async function applyUnguarded(policy: Policy, finding: FindingResult, actor: string, deps: EngineDeps, mode: Mode, options: ApplyStepOptions = {}): Promise<{ record: ActionRecord; resumeAt?: string }> {
+async function applyUnguarded(
+  policy: Policy,
+  finding: FindingResult,
+  actor: string,
+  deps: EngineDeps,
+  mode: Mode,
+  options: ApplyStepOptions & { planned?: { record: ActionRecord; recorded: boolean } } = {},
+): Promise<{ record: ActionRecord; resumeAt?: string }> {
   const remediator = remediators(policy.resource).get(finding.plan!.action);
   const now = () => deps.now?.() ?? new Date();
-  const record = options.resume ?? newRecord(policy, finding, mode, actor, now(), options.actionId);
+  const record = options.resume ?? options.planned?.record ?? newRecord(policy, finding, mode, actor, now(), options.actionId);
   if (!options.resume) {
-    await deps.store.put(record);
+    // Already stored when the claim carried it (one transaction); otherwise stored here, before anything is changed.
+    if (!options.planned?.recorded) await deps.store.put(record);
     await deps.onTransition?.(record, finding);
   }
   finding.actionId = record.id;
