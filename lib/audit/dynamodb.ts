@@ -26,6 +26,7 @@ import type { AwsClients } from '../aws/clients.ts';
 import type { ActionRecord } from '../engine/types.ts';
 import { sleep } from '../util/async.ts';
 import { TrimtabError } from '../util/errors.ts';
+import type { PendingWrites } from './pending.ts';
 import { findingMatches, matches, type ActionStore, type FindingRecord, type HistoryFilter } from './store.ts';
 
 /** The table's key schema; serverless.yml declares the same (test/package/audit.test.ts holds them together). */
@@ -53,6 +54,8 @@ export interface DynamoActionStoreOptions {
   retentionDays?: number;
   /** BatchWriteItem retries for unprocessed items before giving up. */
   maxBatchAttempts?: number;
+  /** Writes that may land after the fix (the `verified` record), awaited at the end of the invocation. */
+  pending?: PendingWrites;
 }
 
 type Kind = 'ACTION' | 'FINDING';
@@ -147,8 +150,20 @@ export class DynamoActionStore implements ActionStore {
   }
 
   async put(record: ActionRecord): Promise<void> {
+    const request = this.putRequest(record);
+    // The last record of a fix that worked (`verified`) may land after the invocation goes on: sent now,
+    // awaited at its end with the idempotency completions (lib/audit/pending.ts); every earlier state
+    // (planned, the applied record with the before-state) is awaited here, before the next step.
+    if (record.status === 'verified' && this.options.pending) {
+      await this.options.pending.defer(`recording action ${record.id} as verified`, () => this.send(record, request));
+      return;
+    }
+    await this.send(record, request);
+  }
+
+  private async send(record: ActionRecord, request: ReturnType<DynamoActionStore['putRequest']>): Promise<void> {
     try {
-      await this.client.send(new PutItemCommand(this.putRequest(record)));
+      await this.client.send(new PutItemCommand(request));
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException || (error as Error).name === 'ConditionalCheckFailedException') {
         throw this.conflict(record, (error as ConditionalCheckFailedException).Item, error);

@@ -84,10 +84,10 @@ export function createAudit(options: {
 }): Audit {
   const { settings, region } = options;
   const clients = options.clients.withWrites(true);
-  const store = settings.auditTable
-    ? new DynamoActionStore({ tableName: settings.auditTable, region, clients, ttlAttribute: settings.ttlAttribute, retentionDays: settings.retentionDays })
-    : options.fallbackStore();
   const pending = new PendingWrites();
+  const store = settings.auditTable
+    ? new DynamoActionStore({ tableName: settings.auditTable, region, clients, ttlAttribute: settings.ttlAttribute, retentionDays: settings.retentionDays, pending })
+    : options.fallbackStore();
   // The action record's first put rides in the claim's transaction when both tables are DynamoDB (same account and region).
   const idempotency = settings.idempotencyTable
     ? dynamoIdempotency({ tableName: settings.idempotencyTable, region, clients, pending, ...(store instanceof DynamoActionStore ? { recordStore: store } : {}) })

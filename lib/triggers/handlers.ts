@@ -7,7 +7,8 @@
  * actions are in the result), `skipped` (unrelated, no matching policy, not found, alarm not
  * in ALARM, or already handled: `reason` says which). Malformed input throws InvalidEventError.
  */
-import { IdempotencyAlreadyInProgressError, IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
+import { IdempotencyAlreadyInProgressError, IdempotencyConfig, IdempotencyPersistenceLayerError, IdempotencyRecordStatus, makeIdempotent, type IdempotencyItemAlreadyExistsError } from '@aws-lambda-powertools/idempotency';
+import type { IdempotencyRecord } from '@aws-lambda-powertools/idempotency/persistence';
 import type { Context } from 'aws-lambda';
 import type { JSONValue } from '@aws-lambda-powertools/commons/types';
 import { runPolicies, type EngineDeps, type RunError, type RunResult, type RunSummary } from '../engine/run.ts';
@@ -173,6 +174,8 @@ export async function handleResourceEvent(event: unknown, deps: TriggerDeps): Pr
 // ---------------------------------------------------------------------------------------
 
 const HOUR_S = 3600;
+/** The alarm key's prefix (the records' ids are `trimtab-alarm#<hash>`). */
+const ALARM_KEY_PREFIX = 'trimtab-alarm';
 /** Lambda's longest run: an in-progress record older than this belongs to a dead invocation. */
 const MAX_INVOCATION_MS = 15 * 60_000;
 
@@ -241,7 +244,22 @@ export async function handleAlarm(event: unknown, deps: TriggerDeps): Promise<Tr
   return logged(deps, { ...base, alarm, targets, policies: matching.map((p) => p.id), outcomes, ...overall(outcomes) });
 }
 
-/** One alarm, one resource, one policy: at most once per cooldown (Powertools idempotency). */
+/** The alarm's key was already claimed by another delivery: the run that started alongside the claim stops before it writes anything. */
+class AlarmKeyTaken extends Error {
+  constructor(readonly existing: IdempotencyRecord) {
+    super('the alarm key is taken');
+  }
+}
+
+/**
+ * One alarm, one resource, one policy: at most once per cooldown, on Powertools' persistence layer and
+ * record format. The claim of the alarm's key is sent alongside the first read of the run (reads change
+ * nothing) and awaited before the run's first write (the findings' record): a delivery that finds the key
+ * taken stops there, having only read. Then, as makeIdempotent does: a taken key answers the first
+ * delivery's stored outcome (COMPLETED) or "in progress"; a run that throws releases the key; a run that
+ * ends completes it with its outcome (the completion is one of the writes awaited at the end of the
+ * invocation, lib/audit/pending.ts).
+ */
 async function actOnce(policy: Policy, target: Target, envelope: EventBridgeEnvelopeData, alarmName: string, stateChangedAt: string, deps: TriggerDeps): Promise<TargetOutcome> {
   const cooldownSeconds = Math.round(policy.limits.cooldownHours * HOUR_S);
   const key: AlarmActKey = {
@@ -254,36 +272,70 @@ async function actOnce(policy: Policy, target: Target, envelope: EventBridgeEnve
     window: cooldownSeconds > 0 ? `cooldown:${cooldownSeconds}s` : `state-change:${stateChangedAt}`,
   };
   const expiresAfterSeconds = cooldownSeconds > 0 ? cooldownSeconds : HOUR_S;
-  const act = makeIdempotent(
-    async (_key: AlarmActKey) => {
-      const [outcome] = await runOnTarget([policy], target, `alarm:${alarmName}`, deps, envelope.account);
-      return { ...outcome, handledAt: (deps.engine.now?.() ?? new Date()).toISOString(), stateChangedAt } as unknown as JSONValue;
-    },
-    {
-      persistenceStore: deps.persistence.forExpiry(expiresAfterSeconds),
-      config: idempotencyConfig(deps, {
-        expiresAfterSeconds,
-        responseHook: (response) => ({ ...(response as object), replayed: true }) as JSONValue,
-      }),
-      keyPrefix: 'trimtab-alarm',
+  const layer = deps.persistence.forExpiry(expiresAfterSeconds);
+  layer.configure({ config: idempotencyConfig(deps, { expiresAfterSeconds }), keyPrefix: ALARM_KEY_PREFIX });
+  const inProgressMs = Math.min(deps.engine.remainingMs?.() ?? MAX_INVOCATION_MS, MAX_INVOCATION_MS);
+  // Sent now, awaited before the first write (and before this function returns).
+  const claim: Promise<IdempotencyRecord | undefined> = layer.saveInProgress(key as unknown as JSONValue, inProgressMs).then(
+    () => undefined,
+    async (error: Error) => {
+      if (error.name !== 'IdempotencyItemAlreadyExistsError') throw error;
+      return (error as IdempotencyItemAlreadyExistsError).existingRecord ?? (await layer.getRecord(key as unknown as JSONValue));
     },
   );
+  claim.catch(() => {}); // awaited below; never an unhandled rejection meanwhile
+  const claimed = async () => {
+    const existing = await claim;
+    if (existing) throw new AlarmKeyTaken(existing);
+  };
+  const gated: TriggerDeps = {
+    ...deps,
+    engine: {
+      ...deps.engine,
+      // The run's first writes: the findings and the detectors it could not evaluate; every action comes after them.
+      onFindings: async (findings) => {
+        await claimed();
+        await deps.engine.onFindings?.(findings);
+      },
+      onUnevaluated: async (pairs) => {
+        await claimed();
+        await deps.engine.onUnevaluated?.(pairs);
+      },
+    },
+  };
+  let outcome: TargetOutcome & { handledAt: string; stateChangedAt: string };
   try {
-    const outcome = (await act(key)) as unknown as TargetOutcome & { handledAt: string; stateChangedAt: string };
-    if (!outcome.replayed) return outcome;
-    return {
-      ...outcome,
-      status: 'skipped',
-      reason: `alarm storm: '${alarmName}' already triggered ${policy.id} on ${target.ids[0]} at ${outcome.handledAt} (state change ${outcome.stateChangedAt}); not again within the ${policy.limits.cooldownHours} h cooldown`,
-      findings: [],
-      actions: [],
-    };
+    const [ran] = await runOnTarget([policy], target, `alarm:${alarmName}`, gated, envelope.account);
+    await claimed();
+    outcome = { ...ran, handledAt: (deps.engine.now?.() ?? new Date()).toISOString(), stateChangedAt };
   } catch (error) {
-    if (error instanceof IdempotencyAlreadyInProgressError) {
-      return { policy: policy.id, ...target, status: 'skipped', reason: `alarm storm: another delivery of '${alarmName}' is acting on ${target.ids[0]} right now`, findings: [], actions: [], replayed: true };
-    }
+    const taken = error instanceof AlarmKeyTaken ? error : await claimed().then(() => undefined, (e: unknown) => (e instanceof AlarmKeyTaken ? e : undefined));
+    if (taken) return alarmStorm(policy, target, alarmName, taken.existing);
+    // The run failed with the key ours: release it (as makeIdempotent does) so a later delivery may act.
+    if (!(await claim.then(() => true, () => false))) throw error;
+    await layer.deleteRecord(key as unknown as JSONValue).catch((release: Error) => {
+      throw new IdempotencyPersistenceLayerError('Failed to delete record from idempotency store', { cause: release });
+    });
     throw error;
   }
+  await layer.saveSuccess(key as unknown as JSONValue, outcome as unknown as JSONValue);
+  return outcome;
+}
+
+/** What a delivery answers when an earlier one holds the alarm's key: its outcome, or that it is acting now. */
+function alarmStorm(policy: Policy, target: Target, alarmName: string, existing: IdempotencyRecord): TargetOutcome {
+  if (existing.getStatus() === IdempotencyRecordStatus.INPROGRESS) {
+    return { policy: policy.id, ...target, status: 'skipped', reason: `alarm storm: another delivery of '${alarmName}' is acting on ${target.ids[0]} right now`, findings: [], actions: [], replayed: true };
+  }
+  const first = existing.getResponse() as unknown as TargetOutcome & { handledAt: string; stateChangedAt: string };
+  return {
+    ...first,
+    replayed: true,
+    status: 'skipped',
+    reason: `alarm storm: '${alarmName}' already triggered ${policy.id} on ${target.ids[0]} at ${first.handledAt} (state change ${first.stateChangedAt}); not again within the ${policy.limits.cooldownHours} h cooldown`,
+    findings: [],
+    actions: [],
+  };
 }
 
 function logged(deps: TriggerDeps, result: TriggerResult): TriggerResult {

@@ -27,6 +27,10 @@ type Seen = { service: string; operation: string; input: any; count: number };
 function label(call: Seen): string {
   const op = `${call.service}:${call.operation}`;
   if (call.service !== 'dynamodb') return op;
+  if (call.operation === 'TransactWriteItems') {
+    // Each item: the table and what it writes.
+    return `transaction: ${call.input.TransactItems.map((t: any) => label({ ...call, operation: 'PutItem', input: t.Put })).join(' + ')}`;
+  }
   const name = call.input.TableName ?? Object.keys(call.input.RequestItems ?? {})[0];
   const table = name === DEPLOYED_STORES.auditTable ? 'audit' : name === DEPLOYED_STORES.idempotencyTable ? 'idempotency' : name;
   const key = (call.input.Item?.id?.S ?? call.input.Key?.id?.S ?? '') as string;
@@ -80,6 +84,7 @@ describe('the alarm → fix path for one Auto Scaling group, with the deployed s
     // Assess
     expect(result.outcomes[0].actions).toEqual([expect.objectContaining({ resourceId: GROUP, action: 'raise-target', status: 'verified' })]);
     expect(targetOf(env.sandbox)).toBe(40);
+    console.log(JSON.stringify(calls));
     expect(calls).toHaveLength(17);
     expect(roundTrips(calls, [1, 1, 2, 2, 1, 1, 2, 1, 2, 1, 3])).toEqual([
       ['idempotency:claim trimtab-alarm'],
