@@ -6,8 +6,9 @@
  * recorded before and after it. The re-read before the write still refuses when the policy
  * changed after detection.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ALARM_POLICY, alarmEvent, DEPLOYED_STORES, deployedAlarmDeps, GROUP } from '../../../lib/bench/e2e.ts';
+import type { LambdaDeps } from '../../../lib/lambda/deps.ts';
 import { runAlarmTrigger } from '../../../lib/lambda/triggers.ts';
 import { parsePolicies } from '../../../lib/policy/load.ts';
 import { autoscalingState } from '../../../lib/sandbox/services/autoscaling.ts';
@@ -18,6 +19,7 @@ const NOW = new Date('2026-11-01T00:00:00Z');
 const opened: Sandbox[] = [];
 // The sandbox's DynamoDB is a local server per sandbox: stop it after each test.
 afterEach(async () => {
+  vi.useRealTimers();
   await Promise.all(opened.splice(0).map((s) => s.close()));
 });
 
@@ -38,6 +40,22 @@ function label(call: Seen): string {
   if (table === 'idempotency' && call.operation === 'UpdateItem') return `idempotency:complete ${key.split('#')[0]}`;
   if (table === 'audit' && call.operation === 'PutItem') return `audit:PutItem ${call.input.Item.status.S}`;
   return `${table}:${call.operation}`;
+}
+
+/**
+ * A crash right after the claim-and-record transaction: the invocation stops for good when the planned
+ * record has been written (as when Lambda times out or the process dies there). Resolves once it is there.
+ */
+function crashAfterTheTransaction(deps: LambdaDeps): Promise<void> {
+  const original = deps.engine.onTransition!;
+  return new Promise((reached) => {
+    deps.engine.onTransition = async (record, finding) => {
+      if (record.status !== 'planned') return original(record, finding);
+      deps.engine.onTransition = original; // only the first delivery dies
+      reached();
+      await new Promise(() => {}); // never returns
+    };
+  });
 }
 
 /** The small-company account with the deployed stores, every call it answers recorded in order; `onCall` may change the account or fail the call. */
@@ -74,7 +92,7 @@ const targetOf = (sandbox: Sandbox) =>
   autoscalingState(sandbox, sandbox.account(SANDBOX_ACCOUNT), 'us-east-1').policies.find((p) => p.AutoScalingGroupName === GROUP)!.TargetTrackingConfiguration.TargetValue;
 
 describe('the alarm → fix path for one Auto Scaling group, with the deployed stores', () => {
-  it('makes 17 calls in 11 round trips: both keys claimed and the action recorded before the write, the rest after it', async () => {
+  it('makes 16 calls in 8 round trips: the alarm claimed with the first read, the action claimed and recorded in one transaction before the write, the rest after it', async () => {
     // Prepare
     const { env, calls, invoke } = account();
 
@@ -84,37 +102,95 @@ describe('the alarm → fix path for one Auto Scaling group, with the deployed s
     // Assess
     expect(result.outcomes[0].actions).toEqual([expect.objectContaining({ resourceId: GROUP, action: 'raise-target', status: 'verified' })]);
     expect(targetOf(env.sandbox)).toBe(40);
-    console.log(JSON.stringify(calls));
-    expect(calls).toHaveLength(17);
-    expect(roundTrips(calls, [1, 1, 2, 2, 1, 1, 2, 1, 2, 1, 3])).toEqual([
-      ['idempotency:claim trimtab-alarm'],
-      ['autoscaling:DescribeAutoScalingGroups'],
+    expect(calls).toHaveLength(16);
+    expect(roundTrips(calls, [2, 2, 2, 1, 2, 1, 2, 4])).toEqual([
+      ['autoscaling:DescribeAutoScalingGroups', 'idempotency:claim trimtab-alarm'],
       ['autoscaling:DescribePolicies', 'cloudwatch:GetMetricData'],
       ['audit:BatchWriteItem', 'audit:Query'],
-      ['idempotency:claim trimtab-action'],
-      ['audit:PutItem planned'],
+      ['transaction: idempotency:claim trimtab-action + audit:PutItem planned'],
       ['autoscaling:DescribeAutoScalingGroups', 'autoscaling:DescribePolicies'],
       ['autoscaling:PutScalingPolicy'],
       ['audit:PutItem applied', 'autoscaling:DescribePolicies'],
-      ['audit:PutItem verified'],
-      ['eventbridge:PutEvents', 'idempotency:complete trimtab-action', 'idempotency:complete trimtab-alarm'],
+      ['audit:PutItem verified', 'eventbridge:PutEvents', 'idempotency:complete trimtab-action', 'idempotency:complete trimtab-alarm'],
     ]);
   });
 
-  it('stores both keys as completed by the end of the invocation: a second delivery of the alarm acts no more', async () => {
+  it('stores both keys as completed by the end of the invocation: a second delivery of the alarm only reads, and acts no more', async () => {
     // Prepare
     const { env, calls, invoke } = account();
     await invoke();
     calls.length = 0;
+    const writesBefore = env.sandbox.successfulWrites().length;
 
     // Act
     const again = await invoke();
 
-    // Assess: the alarm's key answers (cooldown), nothing is read or written in the account.
+    // Assess: the alarm's key answers (cooldown) before the run's first write; the reads sent alongside the claim change nothing.
     expect(again.outcomes[0]).toEqual(expect.objectContaining({ status: 'skipped', actions: [] }));
     expect(again.outcomes[0].reason).toMatch(/^alarm storm: 'acme-api-low-cpu' already triggered asg-raise-low-targets-on-alarm on acme-api at /);
     expect(env.sandbox.successfulWrites('autoscaling:PutScalingPolicy')).toHaveLength(1);
-    expect(calls).toEqual(['idempotency:claim trimtab-alarm']);
+    expect(roundTrips(calls, [2, 2])).toEqual([
+      ['autoscaling:DescribeAutoScalingGroups', 'idempotency:claim trimtab-alarm'],
+      ['autoscaling:DescribePolicies', 'cloudwatch:GetMetricData'],
+    ]);
+    expect(calls).toHaveLength(4);
+    expect(env.sandbox.successfulWrites()).toHaveLength(writesBefore);
+  });
+
+  it('writes nothing when another delivery holds the alarm key right now, and says so', async () => {
+    // Prepare: the first delivery dies after its transaction (both keys stay in progress).
+    const { env, deps, calls, invoke } = account();
+    const dead = crashAfterTheTransaction(deps);
+    void invoke();
+    await dead;
+    calls.length = 0;
+    const writesBefore = env.sandbox.successfulWrites().length;
+
+    // Act
+    const again = await invoke();
+
+    // Assess
+    expect(again.outcomes[0]).toEqual(expect.objectContaining({ status: 'skipped', replayed: true, reason: "alarm storm: another delivery of 'acme-api-low-cpu' is acting on acme-api right now" }));
+    expect(calls).not.toContain('audit:BatchWriteItem');
+    // No store write and no account write (the sandbox's write log counts a DynamoDB Query as a write; the
+    // events the dead delivery had queued in this process are sent with this one's).
+    expect(env.sandbox.successfulWrites().slice(writesBefore).filter((w) => w.service !== 'eventbridge' && w.operation !== 'Query')).toEqual([]);
+    expect(env.sandbox.successfulWrites('autoscaling:PutScalingPolicy')).toHaveLength(0);
+    expect((await deps.audit.store.list()).map((r) => r.status)).toEqual(['planned']);
+  });
+
+  it('acts exactly once on the delivery after a crash between the transaction and the write, once the dead invocation\'s keys expire', async () => {
+    // Prepare: the first delivery's claim and planned record are written together, then it dies before the write.
+    const { env, deps, invoke } = account();
+    const dead = crashAfterTheTransaction(deps);
+    void invoke();
+    await dead;
+    expect(env.sandbox.successfulWrites('dynamodb:TransactWriteItems')).toHaveLength(1);
+    // Powertools' in-progress expiry is the dead invocation's remaining time (at most 15 minutes), on the real clock.
+    vi.useFakeTimers({ toFake: ['Date'], now: Date.now() + 16 * 60_000 });
+
+    // Act
+    const result = await invoke();
+
+    // Assess: one write in all; the dead invocation's record says planned, the new one verified.
+    expect(result.outcomes[0].actions).toEqual([expect.objectContaining({ resourceId: GROUP, status: 'verified' })]);
+    expect(env.sandbox.successfulWrites('autoscaling:PutScalingPolicy')).toHaveLength(1);
+    expect(targetOf(env.sandbox)).toBe(40);
+    expect((await deps.audit.store.list()).map((r) => r.status).sort()).toEqual(['planned', 'verified']);
+  });
+
+  it('fails the invocation, naming the action, when the verified record sent after the fix could not be written; the fix is made once', async () => {
+    // Prepare
+    const { env, invoke } = account((call) => {
+      if (call.operation === 'PutItem' && call.input.Item?.status?.S === 'verified') return Object.assign(new Error('Throughput exceeds the current capacity of your table'), { name: 'ProvisionedThroughputExceededException' });
+    });
+
+    // Act
+    const outcome = invoke();
+
+    // Assess
+    await expect(outcome).rejects.toThrow(/^1 deferred write\(s\) failed; the first: recording action act-[0-9a-z]+-[0-9a-f]{8} as verified: Throughput exceeds/);
+    expect(env.sandbox.successfulWrites('autoscaling:PutScalingPolicy')).toHaveLength(1);
   });
 
   it('fails the invocation, naming the key, when a completion sent after the fix could not be written', async () => {
