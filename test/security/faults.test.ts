@@ -161,7 +161,8 @@ describe('faults during a run', () => {
     // Both runs share the account, the audit table and the idempotency table, like two Lambda invocations.
     const [a, b] = await Promise.all([env.run(), env.run()]);
 
-    const conflicts = env.sandbox.writes.filter((w) => w.service === 'dynamodb' && w.outcome === 'ConditionalCheckFailedException').length;
+    // A claim refused alone (ConditionalCheckFailedException) or inside the claim-and-record transaction (TransactionCanceledException).
+    const conflicts = env.sandbox.writes.filter((w) => w.service === 'dynamodb' && (w.outcome === 'ConditionalCheckFailedException' || w.outcome === 'TransactionCanceledException')).length;
     counts.faultsInjected += conflicts;
     expect(conflicts).toBeGreaterThan(0);
     expect(a.actions.length + b.actions.length).toBe(BUCKETS);
