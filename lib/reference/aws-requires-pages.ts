@@ -6,14 +6,16 @@ import { awsRequiresByResource } from '../resources/aws-requires-index.ts';
 import type { AwsRequirement } from '../resources/aws-requires.ts';
 import { awsRequires as ownership } from '../ownership/aws-requires.ts';
 import { awsRequires as pricingRequires } from '../pricing/aws-requires.ts';
+import { awsRequires as auditRequires } from '../audit/aws-requires.ts';
 
 /**
  * Topic pages that carry a table of their own, rows that belong to no resource type (checked by their
- * topic's tests): ownership (#28) and the price lookup (#27).
+ * topic's tests): ownership (#28), the price lookup (#27) and trimtab's own stores on the alarm path (#30).
  */
 export const AWS_REQUIRES_TOPIC_PAGES: Record<string, AwsRequirement[]> = {
   'docs/ownership.md': ownership,
   'docs/prices.md': pricingRequires,
+  'docs/audit-and-undo.md': auditRequires,
 };
 export const TOPIC_REQUIRES = AWS_REQUIRES_TOPIC_PAGES;
 
