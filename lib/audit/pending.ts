@@ -6,9 +6,10 @@
  * that scope (the CLI, the approval workflow's steps, which never call finish) every write is awaited
  * where it is made, as before.
  *
- * Only the completion of an idempotency record goes here (DeferredCompletionLayer below): the claim
- * (the conditional PutItem that makes an action happen at most once) is always awaited before the
- * action. Until its completion lands, the key stays INPROGRESS, which blocks every other delivery
+ * What goes here: the completion of an idempotency record (DeferredCompletionLayer below) and the
+ * `verified` action record (lib/audit/dynamodb.ts put): the last writes of a fix that worked. The claim
+ * (the conditional write that makes an action happen at most once) and every earlier record (planned,
+ * the applied record with the before-state) are always awaited before the next step. Until its completion lands, the key stays INPROGRESS, which blocks every other delivery
  * just as a completed record does; if the completion fails, `settle` throws and the invocation fails,
  * as it does when Powertools' own completion write fails (IdempotencyPersistenceLayerError).
  */

@@ -213,9 +213,14 @@ export function render(r: BenchResults): string {
   }
   if (r.endToEnd.length) {
     parts.push('\n## End to end: alarm event → raise-target applied and verified\n');
-    parts.push(table(['latency ms/call', 'runs', 'median ms', 'p95 ms', 'account calls', 'store calls'], r.endToEnd.map((e) => [e.latencyMs, e.runs, e.medianMs, e.p95Ms, alarmCalls(e.calls).account, alarmCalls(e.calls).stores])));
+    parts.push(
+      table(
+        ['latency ms/call', 'runs', 'median ms', 'p95 ms', 'account calls', 'store calls', 'round trips', 'CPU median ms', 'CPU p95 ms', 'idle estimate median / p95 ms'],
+        r.endToEnd.map((e) => [e.latencyMs, e.runs, e.medianMs, e.p95Ms, alarmCalls(e.calls).account, alarmCalls(e.calls).stores, e.roundTrips ?? '', e.cpuMedianMs ?? '', e.cpuP95Ms ?? '', e.idleEstimateMs ? `${e.idleEstimateMs.median} / ${e.idleEstimateMs.p95}` : '']),
+      ),
+    );
     const m = r.endToEnd[0].minimum;
-    if (m) parts.push(`\nWith the deployed stores (audit table, idempotency table, event bus). Minimum: ${m.accountCalls} account calls in ${m.accountRoundTrips} round trips, plus ${m.safetyStoreWrites} store writes safety needs (two claims, the record before and after the write, two completions), ${m.roundTrips} round trips at best; trimtab makes 11 (lib/bench/e2e.ts).`);
+    if (m) parts.push(`\nWith the deployed stores (audit table, idempotency table, event bus). Minimum: ${m.accountCalls} account calls in ${m.accountRoundTrips} round trips, plus ${m.safetyStoreWrites} store writes safety needs (two claims, the record before and after the write, two completions), ${m.roundTrips} round trips at best; trimtab makes ${r.endToEnd[0].roundTrips} (lib/bench/e2e.ts). The idle estimate is round trips × latency + this machine's CPU per run (the sandbox's DynamoDB included): the wall clock of a loaded machine is not the path's cost.`);
     parts.push(`\nApplied: ${r.endToEnd[0].applied}`);
   }
   if (r.runningCost && r.sweep) {
