@@ -15,7 +15,7 @@ import type { EngineDeps } from '../engine/run.ts';
 import type { Policy } from '../policy/load.ts';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { AwsClients } from '../aws/clients.ts';
-import { startLocalSes, type LocalSes, type StoredEmail } from '../sandbox/local-services.ts';
+import { IDLE_SOCKET_MS, startLocalSes, type LocalSes, type StoredEmail } from '../sandbox/local-services.ts';
 import { SesMailer, type Email, type Mailer } from './email.ts';
 import { handleApprovalRequest, MAX_BODY_BYTES, newReference, problem, type HttpRequest, type HttpResponse } from './page.ts';
 import { localDefinition, STATE, WORKFLOW_ERRORS } from './state-machine.ts';
@@ -268,6 +268,8 @@ export function robustServer(handle: (req: IncomingMessage, res: ServerResponse)
       send(res, problem(503, 'Something went wrong', `The request could not be handled. Reference: ${reference}.`), true);
     });
   });
+  // The demo's own fetches share this process's event loop: see IDLE_SOCKET_MS. close() ends idle sockets.
+  server.keepAliveTimeout = IDLE_SOCKET_MS;
   // As Node's docs suggest for 'clientError': answer 400 (431, 408) if the socket still can, then close it.
   server.on('clientError', (error: Error & { code?: string }, socket: Socket) => {
     if (error.code === 'ECONNRESET' || !socket.writable) return void socket.destroy();

@@ -702,6 +702,10 @@ async function ownedScene(ctx: DemoContext): Promise<OwnedSceneResult> {
   ctx.print(`  Approval ${approvalId} emailed to ${viaPolicy.approval?.approvers.join(', ')} (SES ${emailFor(ctx, approvalId)?.id ?? 'no message'}); the demo approves it:`);
   const approvedAt = sandbox.writes.length;
   if (await approveThroughLink(ctx, approvalId)) ctx.print(`  → ${await howItEnded(ctx, ctx.stack.workflow.executions.get(approvalId)!)}`);
+  else {
+    const r = await ctx.stack.store.get(approvalId);
+    ctx.print(`  Approval ${approvalId} is ${r?.status ?? 'missing'}${r?.error ? ` (${r.error.Error}: ${r.error.Cause})` : ''}: it was not approved.`);
+  }
   const after = sandbox.writes.slice(approvedAt).filter((w) => w.account === o.account && w.outcome === 'ok');
   result.executedChangeSetIds = after.filter((w) => w.operation === 'ExecuteChangeSet').map((w) => (w.input as { ChangeSetName: string }).ChangeSetName);
   result.createdAfterApproval = after.filter((w) => w.operation === 'CreateChangeSet').length;

@@ -12,6 +12,7 @@
  * literal imports; lib/lambda/deps.ts imports the sandbox) never carry them.
  */
 import type { Server, Socket } from 'node:net';
+import type { Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 
@@ -33,9 +34,16 @@ async function load<T>(name: string): Promise<T> {
 }
 
 /** Listening on loopback, never holding the event loop, and closable without waiting for keep-alive sockets. */
+export const IDLE_SOCKET_MS = 30 * 60_000;
+
 function track(server: Server, started: number): LocalServer {
   const sockets = new Set<Socket>();
   server.unref();
+  // Client and server share one event loop: after a busy stretch the server's keep-alive timer
+  // (5 s by default) fires in the timers phase right after a client wrote its next request on that
+  // idle socket, and the request dies with ECONNRESET. Idle sockets stay open; close() ends them.
+  // Both servers here are HTTP servers (dynalite, aws-ses-v2-local's express).
+  if ('keepAliveTimeout' in server) (server as HttpServer).keepAliveTimeout = IDLE_SOCKET_MS;
   server.on('connection', (socket: Socket) => {
     socket.unref();
     sockets.add(socket);
