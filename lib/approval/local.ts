@@ -209,7 +209,9 @@ export class LocalMailbox implements Mailer {
     readonly ses: LocalSes,
     from = LOCAL_MAIL_FROM,
   ) {
-    const clients = new AwsClients({ allowWrites: true, writePacing: false, clientConfig: { endpoint: ses.url, credentials: LOCAL_CREDENTIALS, maxAttempts: 1 } });
+    // Two attempts: in-process, the server's keep-alive timer can reset the idle socket the SDK reuses
+    // after a busy stretch (ECONNRESET, a transient error the SDK retries; the server never read that request).
+    const clients = new AwsClients({ allowWrites: true, writePacing: false, clientConfig: { endpoint: ses.url, credentials: LOCAL_CREDENTIALS, maxAttempts: 2 } });
     this.mailer = new SesMailer(from, clients.get(SESv2Client, 'us-east-1'));
   }
 
@@ -268,7 +270,9 @@ export function robustServer(handle: (req: IncomingMessage, res: ServerResponse)
       send(res, problem(503, 'Something went wrong', `The request could not be handled. Reference: ${reference}.`), true);
     });
   });
-  // The demo's own fetches share this process's event loop: see IDLE_SOCKET_MS. close() ends idle sockets.
+  // The demo's own fetches (GET the link, POST the form) share this process's event loop: after a busy
+  // stretch a 5 s keep-alive timer can fire in the same turn a fetch reuses the idle socket, and the request
+  // dies with ECONNRESET. Idle sockets stay open here; close() ends them all.
   server.keepAliveTimeout = IDLE_SOCKET_MS;
   // As Node's docs suggest for 'clientError': answer 400 (431, 408) if the socket still can, then close it.
   server.on('clientError', (error: Error & { code?: string }, socket: Socket) => {

@@ -12,7 +12,6 @@
  * literal imports; lib/lambda/deps.ts imports the sandbox) never carry them.
  */
 import type { Server, Socket } from 'node:net';
-import type { Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 
@@ -34,16 +33,12 @@ async function load<T>(name: string): Promise<T> {
 }
 
 /** Listening on loopback, never holding the event loop, and closable without waiting for keep-alive sockets. */
+/** How long the approval page's server keeps an idle keep-alive socket (lib/approval/local.ts): its close() ends them. */
 export const IDLE_SOCKET_MS = 30 * 60_000;
 
 function track(server: Server, started: number): LocalServer {
   const sockets = new Set<Socket>();
   server.unref();
-  // Client and server share one event loop: after a busy stretch the server's keep-alive timer
-  // (5 s by default) fires in the timers phase right after a client wrote its next request on that
-  // idle socket, and the request dies with ECONNRESET. Idle sockets stay open; close() ends them.
-  // Both servers here are HTTP servers (dynalite, aws-ses-v2-local's express).
-  if ('keepAliveTimeout' in server) (server as HttpServer).keepAliveTimeout = IDLE_SOCKET_MS;
   server.on('connection', (socket: Socket) => {
     socket.unref();
     sockets.add(socket);
@@ -120,7 +115,9 @@ export async function startLocalSes(port = 0): Promise<LocalSes> {
   return {
     ...local,
     async store() {
-      const response = await fetch(`${local.url}/store`);
+      // A GET, so safe to repeat once: in-process, the server's keep-alive timer can close the idle
+      // socket in the same loop turn that fetch reuses it, after a busy stretch (TypeError: fetch failed).
+      const response = await fetch(`${local.url}/store`).catch(() => fetch(`${local.url}/store`));
       if (!response.ok) throw new Error(`The local SES server answered ${response.status} to GET /store.`);
       return ((await response.json()) as { emails: StoredEmail[] }).emails;
     },

@@ -14,6 +14,7 @@ import type { FindingResult, RunResult } from '../../../lib/engine/run.ts';
 import type { Owner } from '../../../lib/ownership/owners.ts';
 import { renderHtmlReport } from '../../../lib/report/html.ts';
 import { groupByOwner } from '../../../lib/report/owner-groups.ts';
+import { findingJson } from '../../../lib/report/json.ts';
 import { CLOCK, SECRET } from '../../approval-helpers.ts';
 
 const stack = (name: string, logicalId: string): Owner => ({ kind: 'cloudformation', name: `CloudFormation stack ${name} (logical id ${logicalId})`, signal: 'tag aws:cloudformation:stack-name', confirmed: false, stackName: name, logicalId });
@@ -247,5 +248,15 @@ describe('the reports by owner', () => {
     expect(text).not.toContain('\u001b');
     expect(text).toContain('  owner   CloudFormation stack');
     expect(text).toContain('evil\\u001b[2Jname');
+  });
+
+  it('names the owner and its group label in the JSON of a finding, and nothing for a finding without one', () => {
+    // Act
+    const owned = findingJson(MIXED[1]);
+    const plain = findingJson(MIXED[0]);
+
+    // Assess
+    expect(owned.owner).toEqual({ ...MIXED[1].owner, group: 'CloudFormation stack shop-prod' });
+    expect('owner' in plain).toBe(false);
   });
 });
