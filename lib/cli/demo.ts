@@ -699,12 +699,30 @@ async function ownedScene(ctx: DemoContext): Promise<OwnedSceneResult> {
   result.approvalId = approvalId;
   if (!approvalId) return result;
   await ctx.stack.linksIssued(approvalId);
-  ctx.print(`  Approval ${approvalId} emailed to ${viaPolicy.approval?.approvers.join(', ')} (SES ${emailFor(ctx, approvalId)?.id ?? 'no message'}); the demo approves it:`);
+  const email = emailFor(ctx, approvalId)?.id ?? 'no message';
   const approvedAt = sandbox.writes.length;
-  if (await approveThroughLink(ctx, approvalId)) ctx.print(`  → ${await howItEnded(ctx, ctx.stack.workflow.executions.get(approvalId)!)}`);
-  else {
-    const r = await ctx.stack.store.get(approvalId);
-    ctx.print(`  Approval ${approvalId} is ${r?.status ?? 'missing'}${r?.error ? ` (${r.error.Error}: ${r.error.Cause})` : ''}: it was not approved.`);
+  const execution = ctx.stack.workflow.executions.get(approvalId)!;
+  const input = ctx.options.input ?? process.stdin;
+  if (ctx.options.approveAll) {
+    ctx.print(`  Approval ${approvalId} emailed to ${viaPolicy.approval?.approvers.join(', ')} (SES ${email}); the demo approves it:`);
+    if (await approveThroughLink(ctx, approvalId)) ctx.print(`  → ${await howItEnded(ctx, execution)}`);
+  } else if (input.isTTY) {
+    // As in step 4: a person decides, on the page or with `approve <id> --sandbox`.
+    const waitSeconds = ctx.options.waitSeconds ?? 600;
+    ctx.print(`  Approval ${approvalId} emailed to ${viaPolicy.approval?.approvers.join(', ')} (SES ${email}). Approve it on the page (${ctx.stack.mailUrl}/) or run '${invokedAs()} approve ${approvalId} --sandbox'; waiting up to ${clockText(waitSeconds * 1000)}, Enter stops waiting.`);
+    let ended: string | undefined;
+    await untilFirst(howItEnded(ctx, execution).then((text) => (ended = text)), input, waitSeconds * 1000);
+    if (ended) ctx.print(`  → ${ended}`);
+  } else {
+    ctx.print(`  Approval ${approvalId} emailed to ${viaPolicy.approval?.approvers.join(', ')} (SES ${email}). Not a terminal, so not waiting for a click (use --approve-all).`);
+  }
+  const decided = await ctx.stack.store.get(approvalId);
+  if (decided?.status !== 'fixed') {
+    const now = (await cfn.send(new DescribeStacksCommand({ StackName: o.stack }))).Stacks?.[0];
+    result.stackStatus = now?.StackStatus;
+    const executed = sandbox.writes.slice(approvedAt).filter((w) => w.account === o.account && w.operation === 'ExecuteChangeSet' && w.outcome === 'ok').length;
+    ctx.print(`Approval ${approvalId} is ${decided?.status === 'waiting' ? 'undecided' : (decided?.status ?? 'missing')}${decided?.error ? ` (${decided.error.Error}: ${decided.error.Cause})` : ''}: ${executed ? `${executed} change set(s) executed` : 'no change set was executed'}; stack ${o.stack} is ${result.stackStatus}.`);
+    return result;
   }
   const after = sandbox.writes.slice(approvedAt).filter((w) => w.account === o.account && w.outcome === 'ok');
   result.executedChangeSetIds = after.filter((w) => w.operation === 'ExecuteChangeSet').map((w) => (w.input as { ChangeSetName: string }).ChangeSetName);
