@@ -10,6 +10,7 @@ import { money, savingText } from '../report/totals.ts';
 import type { FindingResult } from '../engine/run.ts';
 import { BENEFIT_LABEL, benefitGroup, type BenefitGroup } from '../engine/tally.ts';
 import { usd } from '../savings/usd.ts';
+import { groupByOwner, hasOwners, type OwnerGroup } from '../report/owner-groups.ts';
 import type { ActionSummary, ApprovalRecord } from './store.ts';
 
 export interface Email {
@@ -116,6 +117,9 @@ export const hasPerformance = (findings: FindingResult[]) => findings.some((f) =
 export const sectionHeading = (s: BenefitSection) =>
   `${s.label}: ${s.findings.length} change${s.findings.length === 1 ? '' : 's'}${s.group === 'performance' && s.monthlyUsd === 0 ? ' (removes a risk; saves nothing)' : `, est. ${savingText(s.monthlyUsd)}`}`;
 
+/** "CloudFormation stack shop-prod: 2 changes, est. $12.00/month" — an owner group's heading (account text: escape or neutralise it). */
+export const ownerHeading = (g: OwnerGroup<FindingResult>) => `${g.label}: ${g.items.length} change${g.items.length === 1 ? '' : 's'}, est. ${savingText(totalSaving(g.items))}`;
+
 /**
  * Inline styles only (many mail clients strip <style> and media queries), so nothing relies on
  * the screen size: fluid widths (max-width, width:100% tables) and long unbroken strings (ARNs,
@@ -141,11 +145,18 @@ export function resourcesTableHtml(findings: FindingResult[]): string {
 <td style="${STYLE.cell};text-align:right;white-space:nowrap;overflow-wrap:normal;word-break:normal">${escapeHtml(usd(f.savings.monthlyUsd) < 0 ? `+${money(-f.savings.monthlyUsd)}/mo cost` : `${money(f.savings.monthlyUsd)}/mo`)}</td></tr>
 <tr><td colspan="2" style="${STYLE.detail}">${escapeHtml(f.plan?.summary ?? '')}${f.risk ? `<br><strong style="color:#8250df">Risk removed: ${escapeHtml(f.risk.summary)}</strong>` : ''}<br><span style="${STYLE.muted}">Why: ${escapeHtml(capped(f.reason))}<br>Evidence: ${escapeHtml(evidenceLine(f.evidence))}<br>Undo: ${escapeHtml(f.plan?.undo ?? '')}</span></td></tr>`;
   // With performance findings: one heading row per benefit group, with its count and saving.
-  const rows = hasPerformance(findings)
-    ? benefitSections(findings)
-        .map((s) => `<tr data-benefit="${s.group}"><th colspan="2" style="${STYLE.cell};background:#f6f8fa">${escapeHtml(sectionHeading(s))}</th></tr>\n${s.findings.map(row).join('\n')}`)
+  const byBenefit = (list: FindingResult[]) =>
+    hasPerformance(list)
+      ? benefitSections(list)
+          .map((s) => `<tr data-benefit="${s.group}"><th colspan="2" style="${STYLE.cell};background:#f6f8fa">${escapeHtml(sectionHeading(s))}</th></tr>\n${s.findings.map(row).join('\n')}`)
+          .join('\n')
+      : list.map(row).join('\n');
+  // With owned resources: one heading row per owner (the stack, the node group, …; "No owner" last), each by benefit inside.
+  const rows = hasOwners(findings)
+    ? groupByOwner(findings)
+        .map((g) => `<tr data-owner="${escapeHtml(g.label)}"><th colspan="2" style="${STYLE.cell};background:#eaeef2">${escapeHtml(ownerHeading(g))}</th></tr>\n${byBenefit(g.items)}`)
         .join('\n')
-    : findings.map(row).join('\n');
+    : byBenefit(findings);
   return `<table style="${STYLE.table}"><thead><tr><th style="${STYLE.cell}">Resource and change</th><th style="${STYLE.cell};text-align:right;white-space:nowrap;overflow-wrap:normal">Saving</th></tr></thead><tbody>${rows}</tbody></table>`;
 }
 
@@ -160,8 +171,10 @@ function changeLines(findings: FindingResult[]): string[] {
     plain`   Evidence: ${evidenceLine(f.evidence)}`,
     plain`   Undo: ${f.plan?.undo ?? ''}`,
   ];
-  if (!hasPerformance(findings)) return findings.flatMap(lines);
-  return benefitSections(findings).flatMap((s) => ['', `${sectionHeading(s)}:`, ...s.findings.flatMap(lines)]);
+  const byBenefit = (list: FindingResult[]) => (hasPerformance(list) ? benefitSections(list).flatMap((s) => ['', `${sectionHeading(s)}:`, ...s.findings.flatMap(lines)]) : list.flatMap(lines));
+  if (!hasOwners(findings)) return byBenefit(findings);
+  // Grouped by owner (a team sees its own changes together), numbered on across the groups.
+  return groupByOwner(findings).flatMap((g) => ['', plain`${ownerHeading(g)}`, ...byBenefit(g.items)]);
 }
 
 /** A performance fix may cost more: say so in words, never as a negative saving (issue 26). */
@@ -180,6 +193,7 @@ export function approvalRequestEmail(record: ApprovalRecord, recipient: string, 
     policy.description ? plain`Policy: ${policy.description}` : '',
     plain`${savingSentence(saving)}.`,
     ...(hasPerformance(findings) ? [plain`By benefit: ${benefitSections(findings).map(sectionHeading).join('; ')}.`] : []),
+    ...(hasOwners(findings) ? [plain`By owner: ${groupByOwner(findings).map(ownerHeading).join('; ')}.`] : []),
     '',
     'What will change:',
     ...changeLines(findings),
@@ -199,6 +213,7 @@ export function approvalRequestEmail(record: ApprovalRecord, recipient: string, 
 <p>${findings.length} change${findings.length === 1 ? '' : 's'} in account <strong>${escapeHtml(record.account)}</strong> for policy <strong>${escapeHtml(policy.id)}</strong>${policy.description ? ` — ${escapeHtml(policy.description.trim().replace(/[.!?]+$/, ''))}` : ''}.</p>
 <p style="font-size:18px">${usd(saving) < 0 ? `Estimated cost: <strong>${escapeHtml(money(-saving))}/month more</strong>` : `Estimated saving: <strong>${escapeHtml(money(saving))}/month</strong>`}</p>
 ${hasPerformance(findings) ? `<p>By benefit: ${benefitSections(findings).map((s) => escapeHtml(sectionHeading(s))).join(' · ')}</p>` : ''}
+${hasOwners(findings) ? `<p>By owner: ${groupByOwner(findings).map((g) => escapeHtml(ownerHeading(g))).join(' · ')}</p>` : ''}
 <p><a href="${escapeHtml(links.approve)}" style="${STYLE.approve}">Review and approve</a><a href="${escapeHtml(links.reject)}" style="${STYLE.reject}">Reject</a></p>
 ${resourcesTableHtml(findings)}
 <p style="${STYLE.muted}">Opening a link only shows the plan; nothing changes until you press the button on the page. You can opt resources out there.

@@ -15,7 +15,7 @@ import type { EngineDeps } from '../engine/run.ts';
 import type { Policy } from '../policy/load.ts';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { AwsClients } from '../aws/clients.ts';
-import { startLocalSes, type LocalSes, type StoredEmail } from '../sandbox/local-services.ts';
+import { IDLE_SOCKET_MS, startLocalSes, type LocalSes, type StoredEmail } from '../sandbox/local-services.ts';
 import { SesMailer, type Email, type Mailer } from './email.ts';
 import { handleApprovalRequest, MAX_BODY_BYTES, newReference, problem, type HttpRequest, type HttpResponse } from './page.ts';
 import { localDefinition, STATE, WORKFLOW_ERRORS } from './state-machine.ts';
@@ -209,7 +209,9 @@ export class LocalMailbox implements Mailer {
     readonly ses: LocalSes,
     from = LOCAL_MAIL_FROM,
   ) {
-    const clients = new AwsClients({ allowWrites: true, writePacing: false, clientConfig: { endpoint: ses.url, credentials: LOCAL_CREDENTIALS, maxAttempts: 1 } });
+    // Two attempts: in-process, the server's keep-alive timer can reset the idle socket the SDK reuses
+    // after a busy stretch (ECONNRESET, a transient error the SDK retries; the server never read that request).
+    const clients = new AwsClients({ allowWrites: true, writePacing: false, clientConfig: { endpoint: ses.url, credentials: LOCAL_CREDENTIALS, maxAttempts: 2 } });
     this.mailer = new SesMailer(from, clients.get(SESv2Client, 'us-east-1'));
   }
 
@@ -268,6 +270,10 @@ export function robustServer(handle: (req: IncomingMessage, res: ServerResponse)
       send(res, problem(503, 'Something went wrong', `The request could not be handled. Reference: ${reference}.`), true);
     });
   });
+  // The demo's own fetches (GET the link, POST the form) share this process's event loop: after a busy
+  // stretch a 5 s keep-alive timer can fire in the same turn a fetch reuses the idle socket, and the request
+  // dies with ECONNRESET. Idle sockets stay open here; close() ends them all.
+  server.keepAliveTimeout = IDLE_SOCKET_MS;
   // As Node's docs suggest for 'clientError': answer 400 (431, 408) if the socket still can, then close it.
   server.on('clientError', (error: Error & { code?: string }, socket: Socket) => {
     if (error.code === 'ECONNRESET' || !socket.writable) return void socket.destroy();

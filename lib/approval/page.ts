@@ -13,7 +13,8 @@ import type { FindingResult } from '../engine/run.ts';
 import { evidenceChart, snapshotTimelines } from '../report/evidence-charts.ts';
 import { usd } from '../savings/usd.ts';
 import { errorMessage } from '../util/errors.ts';
-import { benefitSections, escapeHtml, evidenceLine, hasPerformance, sectionHeading } from './email.ts';
+import { benefitSections, escapeHtml, evidenceLine, hasPerformance, ownerHeading, sectionHeading } from './email.ts';
+import { groupByOwner, hasOwners } from '../report/owner-groups.ts';
 import { InvalidLinkError, MAX_TOKEN_LENGTH, verifyLink, type LinkClaims } from './links.ts';
 import { APPROVAL_ID, type ApprovalRecord } from './store.ts';
 import { decide, type DecideDeps } from './decide.ts';
@@ -65,7 +66,7 @@ h1{font-size:22px;margin:0 0 8px}.muted{color:#57606a;font-size:14px}.saving{fon
 button{font-size:17px;padding:14px 20px;border:0;border-radius:8px;color:#fff;width:100%;margin-top:12px;cursor:pointer}
 .approve{background:#1a7f37}.reject{background:#cf222e}.box{border-radius:8px;padding:12px 14px;margin:12px 0}.bad{background:#ffebe9;border:1px solid #ff8182}.good{background:#dafbe1;border:1px solid #4ac26b}
 .evidence-charts{display:flex;flex-wrap:wrap;gap:6px;margin-top:6px}svg.evidence-chart{max-width:100%;height:auto}
-h2.benefit{font-size:17px;margin:16px 0 4px}.item small.risk{color:#8250df;font-weight:600}`;
+h2.benefit,h2.owner{font-size:17px;margin:16px 0 4px}.item small.risk{color:#8250df;font-weight:600}`;
 
 function page(statusCode: number, title: string, inner: string): HttpResponse {
   const body = `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${escapeHtml(title)} · trimtab</title><style>${CSS}</style></head><body>${inner}</body></html>`;
@@ -98,10 +99,13 @@ function timelines(findings: FindingResult[]): string {
 
 /** The findings, under one heading per benefit when any is about performance (cost-only approvals look as before). */
 function findingItems(findings: FindingResult[], selectable: boolean): string {
-  if (!hasPerformance(findings)) return findings.map((f) => findingItem(f, selectable)).join('\n');
-  return benefitSections(findings)
-    .map((s) => `<h2 class="benefit" data-benefit="${s.group}">${escapeHtml(sectionHeading(s))}</h2>\n${s.findings.map((f) => findingItem(f, selectable)).join('\n')}`)
-    .join('\n');
+  const byBenefit = (list: FindingResult[]) =>
+    hasPerformance(list)
+      ? benefitSections(list).map((s) => `<h2 class="benefit" data-benefit="${s.group}">${escapeHtml(sectionHeading(s))}</h2>\n${s.findings.map((f) => findingItem(f, selectable)).join('\n')}`).join('\n')
+      : list.map((f) => findingItem(f, selectable)).join('\n');
+  // Owned resources: one heading per owner (the stack, the node group, …; "No owner" last), so a team sees its changes together.
+  if (!hasOwners(findings)) return byBenefit(findings);
+  return groupByOwner(findings).map((g) => `<h2 class="owner" data-owner="${escapeHtml(g.label)}">${escapeHtml(ownerHeading(g))}</h2>\n${byBenefit(g.items)}`).join('\n');
 }
 
 function findingItem(f: FindingResult, selectable: boolean): string {

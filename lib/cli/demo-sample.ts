@@ -25,7 +25,9 @@ export function headlineLines(output: string): string[] {
   const summary = lines.findIndex((l) => l === '5. Summary');
   const moduleRows = lines.filter((l) => /^[a-z0-9-]+ +\d+ +\d+ +\d+ +\d+ +\d+ +\$[\d,]+\.\d\d$/.test(l));
   const keyed = lines.slice(summary).filter((l) => /^(Actions applied|Awaiting approval|Est\. monthly waste): /.test(l));
-  return [...lines.filter((l) => /^[1-5]\. /.test(l)), ...moduleRows, ...keyed];
+  // Scene 6 (the owned resource): what was executed and how the stack ended.
+  const owned = lines.slice(summary).filter((l) => /^(ExecuteChangeSet|Stack \S+|Verify): /.test(l));
+  return [...lines.filter((l) => /^[1-6]\. /.test(l)), ...moduleRows, ...keyed, ...owned];
 }
 
 /** Keeps the first `keep` blocks of a run of blocks (a block starts at a line `isStart` accepts), and says how many there were. */

@@ -41,6 +41,12 @@ import { sandboxApprovalsFile } from './approvals.ts';
 import { createEnvironment, sandboxHistoryFile, type CliEnvironment } from './env.ts';
 import { packageFile } from './package-files.ts';
 import { actionsTable, outputWidth, table, wrap } from './format.ts';
+import { OWNED_DEMO, ownedDemoPolicies, seedOwnedDemo } from './demo-owned.ts';
+import { AwsClients } from '../aws/clients.ts';
+import { CloudFormationClient, DescribeChangeSetCommand, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { AutoScalingClient, DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
+import { viaOwnerOf } from '../ownership/via-owner.ts';
+import { propertyPath } from '../ownership/properties.ts';
 
 export const DEMO_SCHEDULE_EVENT = 'events/schedule-daily.json';
 export const DEMO_ALARM_EVENT = 'events/alarm-asg-low-cpu-acme-web.json';
@@ -89,6 +95,8 @@ export interface DemoResult {
   mailUrl: string;
   approvalBaseUrl: string;
   reportFile: string;
+  /** Scene 6: the owned group in its own account, reported, then changed through its stack after approval. */
+  owned: OwnedSceneResult;
 }
 
 const BOLD = (text: string) => (process.stdout.isTTY ? `\x1b[1m${text}\x1b[0m` : text);
@@ -117,7 +125,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   const env = await createEnvironment({ sandbox: true });
   let stack: LocalApprovalStack | undefined;
   try {
-    stack = await startApprovalStack(env, set.policies, options);
+    // The owned-resource scene's policies are current policies too: Apply re-checks the approved policy against them.
+    stack = await startApprovalStack(env, [...set.policies, ...ownedDemoPolicies()], options);
     const ctx: DemoContext = { options, print, width, set, scheduled: policiesForSchedule(set.policies, {}), env, stack, lambda: demoLambdaDeps(env, set, stack) };
     const before = await estimateWaste(ctx);
     const sweep = await scheduledSweep(ctx);
@@ -132,7 +141,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     const appliedUsd = sum(actions.filter((a) => a.status === 'verified' || a.status === 'applied').map((a) => a.estimatedMonthlySavingsUsd));
     const waste = wasteChange(before, after);
     summary(ctx, { sweep, approvals, actions, waste, appliedUsd, reportFile });
-    return { sweep, alarm, approvals, actions, savings: { beforeUsd: waste.beforeUsd, afterUsd: waste.afterUsd, appliedUsd }, waste, mailUrl: stack.mailUrl, approvalBaseUrl: stack.approvalBaseUrl, reportFile };
+    const owned = await ownedScene(ctx);
+    return { sweep, alarm, approvals, actions, owned, savings: { beforeUsd: waste.beforeUsd, afterUsd: waste.afterUsd, appliedUsd }, waste, mailUrl: stack.mailUrl, approvalBaseUrl: stack.approvalBaseUrl, reportFile };
   } finally {
     await stack?.stop();
     await env.finish();
@@ -624,4 +634,111 @@ function summary(
     ctx.print(widest(withPolicy) <= ctx.width ? withPolicy : table(drop(headers), rows.map(drop), [], { width: ctx.width, wrap: cannot ? [headers.length - 2] : [] }));
   }
   ctx.print(`\nTry next:  ${invokedAs()} history --sandbox   ·   ${invokedAs()} scan --sandbox --output html > report.html`);
+}
+
+// ───────────────────────── 6. an owned resource ─────────────────────────
+
+export interface OwnedSceneResult {
+  /** The finding of the report policy (report-only, naming the stack, logical id, property and value). */
+  reported?: FindingResult;
+  /** The finding of the via-owner policy, sent for approval with its change set. */
+  requested?: FindingResult;
+  approvalId?: string;
+  /** The change set made and checked before approval, and the one ExecuteChangeSet ran. */
+  preparedChangeSetId?: string;
+  executedChangeSetIds: string[];
+  /** Change sets created after the approval (none: the approved one is executed). */
+  createdAfterApproval: number;
+  action?: ActionRecord;
+  stackStatus?: string;
+  minSize?: number;
+}
+
+/**
+ * Scene 6, its own account (lib/cli/demo-owned.ts): a stack-owned Auto Scaling group is first
+ * reported with where the change belongs (policy `owned` left at its default, report), then
+ * changed through its stack: the change set is made and checked when approval is asked, the demo
+ * approves it through the link, Apply executes exactly that change set, and Verify runs drift
+ * detection. Every line printed here is read back from the sandbox or the records.
+ */
+async function ownedScene(ctx: DemoContext): Promise<OwnedSceneResult> {
+  const { env } = ctx;
+  const sandbox = env.sandbox!;
+  const o = OWNED_DEMO;
+  heading(ctx, '6. An owned resource, fixed through its stack');
+  seedOwnedDemo(sandbox);
+  const clients = (await env.engineDeps().accountClients!(o.account));
+  const [reportPolicy, viaPolicy] = ownedDemoPolicies();
+  ctx.print(`A second sandbox account, ${o.account} (${o.region}): CloudFormation stack ${o.stack} owns the Auto Scaling group ${o.group} (logical id ${o.logicalId}), MinSize 6. The stack's next deploy would undo a change made on the group itself, so the change belongs in the stack.`);
+  const deps = { ...ctx.lambda.engine, account: o.account, clients, defaultRegions: [o.region], onFindings: undefined };
+  const result: OwnedSceneResult = { executedChangeSetIds: [], createdAfterApproval: 0 };
+
+  // The default choice, report: nothing is written; the finding says where the change belongs.
+  const scan = await runPolicies({ policies: [reportPolicy], regions: [o.region], actor: 'demo' }, deps);
+  result.reported = scan.findings.find((f) => f.resource.id === o.group);
+  ctx.print(`\n${reportPolicy.id} (owned: report, the default), ${result.reported?.status ?? 'no finding'}:`);
+  if (result.reported?.outcomeDetail) ctx.print(`  ${result.reported.outcomeDetail}`);
+
+  // via-owner in approval mode: the change set is made and checked now, before anyone is asked.
+  const known = new Set(ctx.stack.workflow.executions.keys());
+  const run = await runPolicies({ policies: [viaPolicy], regions: [o.region], actor: 'demo' }, deps);
+  result.requested = run.findings.find((f) => f.resource.id === o.group);
+  const via = result.requested?.plan && viaOwnerOf(result.requested.plan);
+  ctx.print(`\n${viaPolicy.id} (mode approval, owned: { choice: via-owner }):`);
+  if (!via || via.kind !== 'cloudformation' || !via.changeSetId) {
+    ctx.print(`  ${result.requested?.outcomeDetail ?? 'no change was planned through the stack'}`);
+    return result;
+  }
+  result.preparedChangeSetId = via.changeSetId;
+  const cfn = clients.get(CloudFormationClient, o.region);
+  const cs = await cfn.send(new DescribeChangeSetCommand({ ChangeSetName: via.changeSetId, StackName: via.stackName }));
+  const changes = (cs.Changes ?? []).map((c) => c.ResourceChange!).map((c) => `${c.Action} ${c.LogicalResourceId} (${c.ResourceType}), Replacement ${c.Replacement}, ${(c.Details ?? []).map((d) => d.Target?.Name).join(', ')}`);
+  ctx.print(`  Change set ${cs.ChangeSetName}, made and checked before asking (${cs.Status}, ${cs.ExecutionStatus}): ${changes.join('; ')}; ${propertyPath(via.change)} ${JSON.stringify(via.change.from)} → ${JSON.stringify(via.change.to)}.`);
+
+  const approvalId = [...ctx.stack.workflow.executions.keys()].find((id) => !known.has(id));
+  result.approvalId = approvalId;
+  if (!approvalId) return result;
+  await ctx.stack.linksIssued(approvalId);
+  const email = emailFor(ctx, approvalId)?.id ?? 'no message';
+  const approvedAt = sandbox.writes.length;
+  const execution = ctx.stack.workflow.executions.get(approvalId)!;
+  const input = ctx.options.input ?? process.stdin;
+  if (ctx.options.approveAll) {
+    ctx.print(`  Approval ${approvalId} emailed to ${viaPolicy.approval?.approvers.join(', ')} (SES ${email}); the demo approves it:`);
+    if (await approveThroughLink(ctx, approvalId)) ctx.print(`  → ${await howItEnded(ctx, execution)}`);
+  } else if (input.isTTY) {
+    // As in step 4: a person decides, on the page or with `approve <id> --sandbox`.
+    const waitSeconds = ctx.options.waitSeconds ?? 600;
+    ctx.print(`  Approval ${approvalId} emailed to ${viaPolicy.approval?.approvers.join(', ')} (SES ${email}). Approve it on the page (${ctx.stack.mailUrl}/) or run '${invokedAs()} approve ${approvalId} --sandbox'; waiting up to ${clockText(waitSeconds * 1000)}, Enter stops waiting.`);
+    let ended: string | undefined;
+    await untilFirst(howItEnded(ctx, execution).then((text) => (ended = text)), input, waitSeconds * 1000);
+    if (ended) ctx.print(`  → ${ended}`);
+  } else {
+    ctx.print(`  Approval ${approvalId} emailed to ${viaPolicy.approval?.approvers.join(', ')} (SES ${email}). Not a terminal, so not waiting for a click (use --approve-all).`);
+  }
+  const decided = await ctx.stack.store.get(approvalId);
+  if (decided?.status !== 'fixed') {
+    const now = (await cfn.send(new DescribeStacksCommand({ StackName: o.stack }))).Stacks?.[0];
+    result.stackStatus = now?.StackStatus;
+    const executed = sandbox.writes.slice(approvedAt).filter((w) => w.account === o.account && w.operation === 'ExecuteChangeSet' && w.outcome === 'ok').length;
+    ctx.print(`Approval ${approvalId} is ${decided?.status === 'waiting' ? 'undecided' : (decided?.status ?? 'missing')}${decided?.error ? ` (${decided.error.Error}: ${decided.error.Cause})` : ''}: ${executed ? `${executed} change set(s) executed` : 'no change set was executed'}; stack ${o.stack} is ${result.stackStatus}.`);
+    return result;
+  }
+  const after = sandbox.writes.slice(approvedAt).filter((w) => w.account === o.account && w.outcome === 'ok');
+  result.executedChangeSetIds = after.filter((w) => w.operation === 'ExecuteChangeSet').map((w) => (w.input as { ChangeSetName: string }).ChangeSetName);
+  result.createdAfterApproval = after.filter((w) => w.operation === 'CreateChangeSet').length;
+  const stack = (await cfn.send(new DescribeStacksCommand({ StackName: o.stack }))).Stacks?.[0];
+  result.stackStatus = stack?.StackStatus;
+  const group = (await clients.get(AutoScalingClient, o.region).send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [o.group] }))).AutoScalingGroups?.[0];
+  result.minSize = group?.MinSize;
+  const records = await env.store.list();
+  result.action = records.find((a) => a.resource.account === o.account && a.policy === viaPolicy.id);
+  const same = result.executedChangeSetIds.length === 1 && result.executedChangeSetIds[0] === via.changeSetId;
+  ctx.print(`ExecuteChangeSet: ${result.executedChangeSetIds.length} call(s), ${same ? 'exactly the change set approved' : 'NOT the change set approved'}; ${result.createdAfterApproval} change set(s) made after the approval.`);
+  ctx.print(`Stack ${o.stack}: ${result.stackStatus}; ${o.group} MinSize ${result.minSize}.`);
+  if (result.action) {
+    ctx.print(`Verify: ${result.action.verification?.detail ?? result.action.status}.`);
+    ctx.print(`Undo (a reverse change set through the stack):\n  ${undoHint(result.action.id, true)}`);
+  }
+  return result;
 }

@@ -11,6 +11,7 @@ import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { isKnownRegion, unknownRegionMessage } from '../aws/regions.ts';
 import { invokedAs } from './invoked.ts';
+import { OWNED_DEMO } from './demo-owned.ts';
 import { endpointOf, isNetworkError } from './network.ts';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { AwsClients } from '../aws/clients.ts';
@@ -35,6 +36,8 @@ export interface CliEnvironment {
   apiCalls(): number;
   /** Engine deps with the audit trail and idempotency wired in. */
   engineDeps(): EngineDeps;
+  /** The sandbox only: clients for the demo's owned-resource account (lib/cli/demo-owned.ts), so its approval, history and undo work. */
+  accountClients?: EngineDeps['accountClients'];
   /** Send queued events, then close. */
   finish(): Promise<void>;
   /** Persist the sandbox after writes. */
@@ -62,7 +65,7 @@ function withAudit(base: Omit<CliEnvironment, 'audit' | 'store' | 'engineDeps' |
     audit,
     store: audit.store,
     auditTable: settings.auditTable,
-    engineDeps: () => ({ account: env.account, clients: env.clients, defaultRegions: env.defaultRegions, ...audit.trail.engineDeps(), idempotency: audit.idempotency }),
+    engineDeps: () => ({ account: env.account, clients: env.clients, defaultRegions: env.defaultRegions, ...(base.accountClients ? { accountClients: base.accountClients } : {}), ...audit.trail.engineDeps(), idempotency: audit.idempotency }),
     async finish() {
       try {
         const report = await audit.trail.flush();
@@ -97,6 +100,11 @@ export async function createEnvironment(options: EnvironmentOptions): Promise<Cl
         defaultRegions: options.regions?.length ? options.regions : regions.length ? regions.sort() : [SANDBOX_REGION],
         sandbox,
         apiCalls: () => sandbox.callCount() - before,
+        // The demo's owned-resource scene has its own account; any other account stays out of reach, as without a member role.
+        accountClients: async (account: string) => {
+          if (account !== OWNED_DEMO.account) throw new TrimtabError(`The resource is in account ${account}, but this run has no way into it (no member role: lib/org); nothing was changed.`);
+          return new AwsClients({ account, allowWrites: false, interceptor: sandbox });
+        },
         close: () => sandbox.save(resolve(process.env.TRIMTAB_SANDBOX_FILE ?? '.trimtab/sandbox.json')),
       },
       settings,

@@ -8,6 +8,7 @@ import { usd } from '../savings/prices.ts';
 import { findingJson, jsonShows, resultTailJson, type JsonOptions } from '../report/json.ts';
 import { BENEFIT_GROUPS, BENEFIT_LABEL, benefitGroup, type BenefitGroup } from '../engine/tally.ts';
 import { totalsOf } from '../report/totals.ts';
+import { groupByOwner, hasOwners } from '../report/owner-groups.ts';
 
 
 function truncate(text: string, width: number): string {
@@ -142,12 +143,17 @@ export function findingsTable(result: RunResult, options: FindingsLayout = {}): 
   // group largest saving first, and a BENEFIT column says which; a cost-only run looks as it always has.
   const grouped = shown.some((f) => benefitGroup(f) !== 'cost');
   const order: Record<BenefitGroup, number> = { cost: 0, both: 1, performance: 2 };
-  const sorted = [...shown].sort((a, b) => (grouped ? order[benefitGroup(a)] - order[benefitGroup(b)] : 0) || b.savings.monthlyUsd - a.savings.monthlyUsd);
+  const byBenefit = [...shown].sort((a, b) => (grouped ? order[benefitGroup(a)] - order[benefitGroup(b)] : 0) || b.savings.monthlyUsd - a.savings.monthlyUsd);
+  // With owned resources the rows group by owner (the stack, the node group, …; "No owner" last), each
+  // group in the order above, and an OWNER column names it: a team sees its own changes together.
+  const owned = hasOwners(shown);
+  const sorted = owned ? groupByOwner(byBenefit).flatMap((g) => g.items.map((f) => ({ f, owner: g.label }))) : byBenefit.map((f) => ({ f, owner: '' }));
   const why = (f: FindingResult) => {
     const text = f.status === 'conflict' ? `${f.reason} Conflict: ${f.outcomeDetail}` : f.reason;
     return f.risk ? `${text} Risk: ${f.risk.summary}` : text;
   };
-  const cells = sorted.map((f) => ({
+  const cells = sorted.map(({ f, owner }) => ({
+    owner,
     benefit: benefitGroup(f) as string,
     account: `${f.resource.account}/${f.resource.region}`,
     resource: `${f.resource.type} ${f.resource.id}`,
@@ -157,9 +163,9 @@ export function findingsTable(result: RunResult, options: FindingsLayout = {}): 
     money: f.status === 'protected' ? '-' : money(f.savings.monthlyUsd),
   }));
   const total = money(totalSavings(shown.filter((f) => f.status !== 'protected')));
-  const headers = [...(options.accounts ? ['ACCOUNT/REGION'] : []), ...(grouped ? ['BENEFIT'] : []), 'RESOURCE', 'POLICY', 'WHY', 'ACTION', '$/MONTH'];
-  const rows = cells.map((c) => [...(options.accounts ? [c.account] : []), ...(grouped ? [c.benefit] : []), c.resource, c.policy, c.why, truncate(c.action, 42), c.money]);
-  const blank = [...(options.accounts ? [''] : []), ...(grouped ? [''] : [])];
+  const headers = [...(owned ? ['OWNER'] : []), ...(options.accounts ? ['ACCOUNT/REGION'] : []), ...(grouped ? ['BENEFIT'] : []), 'RESOURCE', 'POLICY', 'WHY', 'ACTION', '$/MONTH'];
+  const rows = cells.map((c) => [...(owned ? [truncate(neutralise(c.owner), 40)] : []), ...(options.accounts ? [c.account] : []), ...(grouped ? [c.benefit] : []), c.resource, c.policy, c.why, truncate(c.action, 42), c.money]);
+  const blank = [...(owned ? [''] : []), ...(options.accounts ? [''] : []), ...(grouped ? [''] : [])];
   if (grouped) {
     const byBenefit = totalsOf(result).byBenefit;
     for (const g of BENEFIT_GROUPS) {
@@ -177,12 +183,16 @@ export function findingsTable(result: RunResult, options: FindingsLayout = {}): 
   return findingBlocks(cells, total, width, Boolean(options.accounts), grouped);
 }
 
+/** Owner labels carry account text (a stack name from a tag): no control character may reach the terminal. */
+const neutralise = (text: string) => text.replace(/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/gu, (c) => `\\u${c.codePointAt(0)!.toString(16).padStart(4, '0')}`);
+
 /** One block per finding, every line within `width`: the layout for narrow terminals. */
-function findingBlocks(cells: { benefit: string; account: string; resource: string; policy: string; why: string; action: string; money: string }[], total: string, width: number, accounts: boolean, grouped: boolean): string {
+function findingBlocks(cells: { owner: string; benefit: string; account: string; resource: string; policy: string; why: string; action: string; money: string }[], total: string, width: number, accounts: boolean, grouped: boolean): string {
   const field = (label: string, value: string) => wrap(value, width, ' '.repeat(10)).map((l, i) => (i ? l : `  ${label.padEnd(8)}${l}`));
   const blocks = cells.map((c) =>
     [
       ...wrap(c.resource, width),
+      ...(c.owner ? field('owner', neutralise(c.owner)) : []),
       ...(accounts ? field('account', c.account) : []),
       ...(grouped ? field('benefit', c.benefit) : []),
       ...field('policy', c.policy),

@@ -27,6 +27,7 @@ import { BENEFIT_GROUPS, BENEFIT_LABEL, benefitGroup } from '../engine/tally.ts'
 import { usd } from '../savings/prices.ts';
 import { evidenceChart, snapshotTimelines, type ChartFinding } from './evidence-charts.ts';
 import { totalsOf, totalsOfFindings, type Bar, type ReportTotals } from './totals.ts';
+import { groupByOwner, ownerLabel } from './owner-groups.ts';
 
 export type { Bar } from './totals.ts';
 
@@ -172,8 +173,8 @@ function findingRow(f: FindingResult): string {
   const label = outcomeLabel(f);
   const amount = saving(f);
   const group = benefitGroup(f);
-  return `<tr class="status-${escapeHtml(f.status)}" data-benefit="${group}">
-<td data-sort="${escapeHtml(`${f.resource.type} ${f.resource.id}`)}"><span class="type">${escapeHtml(f.resource.type)}</span> <strong>${escapeHtml(f.resource.id)}</strong><br><span class="muted">${escapeHtml(f.resource.region)}</span></td>
+  return `<tr class="status-${escapeHtml(f.status)}" data-benefit="${group}"${f.owner ? ` data-owner="${escapeHtml(ownerLabel(f.owner))}"` : ''}>
+<td data-sort="${escapeHtml(`${f.resource.type} ${f.resource.id}`)}"><span class="type">${escapeHtml(f.resource.type)}</span> <strong>${escapeHtml(f.resource.id)}</strong><br><span class="muted">${escapeHtml(f.resource.region)}</span>${f.owner ? `<br><span class="owner">Owner: ${escapeHtml(ownerLabel(f.owner))}</span>` : ''}</td>
 <td>${escapeHtml(f.policy)}<br><span class="muted">${escapeHtml(f.mode)}</span></td>
 <td data-sort="${escapeHtml(label)}"><span class="badge ${escapeHtml(label.replace(/\s+/g, '-').toLowerCase())}">${escapeHtml(label)}</span><br><span class="benefit ${group}">${escapeHtml(BENEFIT_LABEL[group])}</span></td>
 <td>${escapeHtml(f.reason)}${f.risk ? `<p class="risk"><strong>Risk removed:</strong> ${escapeHtml(f.risk.summary)}</p>` : ''}${chartBlock(f)}${evidenceDetails(f)}</td>
@@ -211,9 +212,10 @@ ul.basis{margin:2px 0 6px 16px;padding:0;font-size:12px}
 footer{margin-top:24px}
 .evidence-charts{display:flex;flex-wrap:wrap;gap:8px;margin-top:6px}.evidence-charts svg{max-width:100%;height:auto;background:#fff}
 .chart.timeline{flex:0 1 460px}
-main{display:flex;flex-direction:column}main>header{order:0}.s-summary{order:1}.s-findings-title{order:2}.s-findings{order:3}.s-timelines{order:4}.s-actions{order:5}.s-errors{order:6}main>footer{order:7}
+main{display:flex;flex-direction:column}main>header{order:0}.s-summary{order:1}.s-owners{order:1}.s-findings-title{order:2}.s-findings{order:3}.s-timelines{order:4}.s-actions{order:5}.s-errors{order:6}main>footer{order:7}
 .benefit{display:inline-block;margin-top:4px;font-size:11px;color:#57606a}.benefit.performance,.benefit.both{color:#8250df;font-weight:600}
 p.risk{margin:4px 0 0;color:#8250df}
+span.owner{font-size:12px;color:#0550ae}.owner-group h3{font-size:15px;margin:12px 0 4px}.owner-group ul{margin:0 0 0 18px;padding:0}
 body{overflow-wrap:anywhere}.scroll{max-width:100%;overflow-x:auto}
 #findings>tbody>tr>td>strong,code{overflow-wrap:anywhere}
 @media (max-width:720px){
@@ -263,6 +265,9 @@ export class HtmlReportWriter {
   /** Volumes past MAX_TIMELINE_VOLUMES: only their ids, to say how many were not drawn. */
   private readonly moreVolumes = new Set<string>();
   private shown = 0;
+  /** Findings on owned resources (few), for the "By owner" section; the others only counted. */
+  private readonly owned: FindingResult[] = [];
+  private unowned = { count: 0, monthlyUsd: 0 };
 
   constructor(
     private readonly out: (text: string) => void,
@@ -293,12 +298,18 @@ export class HtmlReportWriter {
     if (this.meta.includeProtected === false && f.status === 'protected') return;
     this.shown += 1;
     this.out(`${findingRow(f)}\n`);
+    if (f.owner) this.owned.push(f);
+    else this.unowned = { count: this.unowned.count + 1, monthlyUsd: this.unowned.monthlyUsd + saving(f) };
     if (f.resource.type !== 'ebs-snapshot' || typeof f.evidence.volumeId !== 'string') return;
     const volume = f.evidence.volumeId;
     if (this.volumes.has(volume) || this.volumes.size < MAX_TIMELINE_VOLUMES) {
       this.volumes.add(volume);
       this.marks.push(timelineMark(f));
     } else this.moreVolumes.add(volume);
+  }
+
+  private ownerSection(): string {
+    return ownerGroupsHtml(this.owned, this.unowned);
   }
 
   /** `apiCalls`: known only at the end of a streamed run (the header was written first). */
@@ -346,6 +357,7 @@ ${barChart('By policy', totals.byPolicy, 'chart-policy')}
 ${barChart('By resource type', totals.byResourceType, 'chart-resource-type')}
 </div>
 </section>
+${this.ownerSection()}
 <h2 class="s-findings-title">Findings (${totals.findings}${protectedShown > 0 ? `, and ${protectedShown} protected` : ''})</h2>
 ${snapshotSection(this.marks, this.moreVolumes.size)}
 ${actionsSection}
@@ -359,11 +371,31 @@ ${notEvaluated}
   }
 }
 
+/**
+ * Findings grouped by owner (the stack, the node group, …), so a team sees its own changes together:
+ * each owned group with its findings in the table's order (largest saving first), "No owner" last
+ * as a count (its findings are the rest of the table). Nothing when no finding has an owner.
+ */
+function ownerGroupsHtml(owned: FindingResult[], unowned: { count: number; monthlyUsd: number }): string {
+  if (!owned.length) return '';
+  const sorted = [...owned].sort(byTableOrder);
+  const heading = (label: string, count: number, monthlyUsd: number) => `${label}: ${count} finding${count === 1 ? '' : 's'}, est. ${money(usd(monthlyUsd))}/month`;
+  const groups = groupByOwner(sorted).map(
+    (g) => `<div class="owner-group" data-owner="${escapeHtml(g.label)}"><h3>${escapeHtml(heading(g.label, g.items.length, g.items.reduce((t, f) => t + saving(f), 0)))}</h3><ul>${g.items
+      .map((f) => `<li><span class="type">${escapeHtml(f.resource.type)}</span> <strong>${escapeHtml(f.resource.id)}</strong> · ${escapeHtml(f.policy)} · ${escapeHtml(outcomeLabel(f))}: ${escapeHtml(f.plan?.summary ?? f.outcomeDetail ?? f.reason)}</li>`)
+      .join('')}</ul></div>`,
+  );
+  const none = unowned.count ? `<div class="owner-group" data-owner="No owner"><h3>${escapeHtml(heading('No owner', unowned.count, unowned.monthlyUsd))}</h3><p class="muted">The other findings in the table.</p></div>` : '';
+  return `<section class="s-owners" id="by-owner"><h2>By owner</h2><p class="muted">Owned resources change in their owner (a CloudFormation stack, an EKS node group, a Beanstalk environment, Terraform): each owner's findings together.</p>${groups.join('')}${none}</section>`;
+}
+
+const byTableOrder = (a: FindingResult, b: FindingResult) => saving(b) - saving(a) || a.policy.localeCompare(b.policy) || a.resource.id.localeCompare(b.resource.id);
+
 /** The whole report as one string, from a result that holds its findings (rows sorted by saving). */
 export function renderHtmlReport(result: RunResult, meta: ReportMeta, actions: ActionRecord[] = result.actions): string {
   const parts: string[] = [];
   const writer = new HtmlReportWriter((text) => parts.push(text), meta, false);
-  const sorted = [...result.findings].sort((a, b) => saving(b) - saving(a) || a.policy.localeCompare(b.policy) || a.resource.id.localeCompare(b.resource.id));
+  const sorted = [...result.findings].sort(byTableOrder);
   for (const f of sorted) writer.write(f);
   // A result that streamed its findings elsewhere holds only some of them: its totals are the engine's.
   writer.finish(result, actions, result.detail === 'acted-on' ? totalsOf(result) : totalsOfFindings(result.findings));

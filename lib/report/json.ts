@@ -3,6 +3,7 @@ import type { FindingResult, RunResult } from '../engine/run.ts';
 import { benefitGroup } from '../engine/tally.ts';
 import { usd } from '../savings/prices.ts';
 import { benefitText, totalsOf } from './totals.ts';
+import { ownerLabel } from './owner-groups.ts';
 
 export interface JsonOptions {
   verbose?: boolean;
@@ -28,6 +29,8 @@ export function findingJson(f: FindingResult) {
     mode: f.mode,
     outcome: f.outcome,
     ...(f.outcomeDetail ? { outcomeDetail: f.outcomeDetail } : {}),
+    /** Who owns the resource (lib/ownership), and the group it is shown under (lib/report/owner-groups.ts). */
+    ...(f.owner ? { owner: { ...f.owner, group: ownerLabel(f.owner) } } : {}),
     /** cost, performance or cost+performance. */
     benefit: benefitText(benefitGroup(f)),
     ...(f.risk ? { risk: f.risk } : {}),

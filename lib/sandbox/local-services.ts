@@ -33,6 +33,9 @@ async function load<T>(name: string): Promise<T> {
 }
 
 /** Listening on loopback, never holding the event loop, and closable without waiting for keep-alive sockets. */
+/** How long the approval page's server keeps an idle keep-alive socket (lib/approval/local.ts): its close() ends them. */
+export const IDLE_SOCKET_MS = 30 * 60_000;
+
 function track(server: Server, started: number): LocalServer {
   const sockets = new Set<Socket>();
   server.unref();
@@ -112,7 +115,9 @@ export async function startLocalSes(port = 0): Promise<LocalSes> {
   return {
     ...local,
     async store() {
-      const response = await fetch(`${local.url}/store`);
+      // A GET, so safe to repeat once: in-process, the server's keep-alive timer can close the idle
+      // socket in the same loop turn that fetch reuses it, after a busy stretch (TypeError: fetch failed).
+      const response = await fetch(`${local.url}/store`).catch(() => fetch(`${local.url}/store`));
       if (!response.ok) throw new Error(`The local SES server answered ${response.status} to GET /store.`);
       return ((await response.json()) as { emails: StoredEmail[] }).emails;
     },

@@ -100,6 +100,16 @@ describe('npm run demo, nobody clicks: the terminal and the HTML report agree', 
     expect(Number(resources)).toBe(result.approvals.reduce((n, a) => n + a.resources, 0));
     expect(tile('Awaiting approval')).toBe(Number(resources));
   });
+
+  it('leaves the owned group of scene 6 as it was when nobody approves its change set: nothing executed, the stack untouched', () => {
+    // Assess
+    const scene = lines.slice(lines.indexOf('6. An owned resource, fixed through its stack'));
+    expect(result.owned.preparedChangeSetId).toMatch(/changeSet\/trimtab-/);
+    expect(result.owned).toMatchObject({ executedChangeSetIds: [], stackStatus: 'CREATE_COMPLETE' });
+    expect(result.owned.action).toBeUndefined();
+    expect(scene).toContainEqual(`Approval ${result.owned.approvalId} is undecided: no change set was executed; stack checkout-prod is CREATE_COMPLETE.`);
+    expect(scene.some((l) => l.startsWith('GET the Approve link'))).toBe(false);
+  });
 });
 
 describe('clockText', () => {

@@ -46,7 +46,7 @@ describe('trimtab demo --approve-all in 80 columns', () => {
   it('writes no line wider than 80 columns, and still shows every section', () => {
     // Assess
     expect(over(demo80, 80)).toEqual([]);
-    for (const heading of ['1. The scheduled sweep', '2. An alarm fires', '3. Approval-mode findings', '4. Waiting for a decision', '5. Summary']) expect(demo80).toContain(heading);
+    for (const heading of ['1. The scheduled sweep', '2. An alarm fires', '3. Approval-mode findings', '4. Waiting for a decision', '5. Summary', '6. An owned resource, fixed through its stack']) expect(demo80).toContain(heading);
     expect(demo80).toMatch(/^Actions applied: +\d+ \(sweep \d+, alarm 1, approved \d+\)$/m);
   });
 

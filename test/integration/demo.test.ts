@@ -10,6 +10,7 @@ import { policiesForSchedule } from '../../lib/lambda/sweep.ts';
 import { loadPolicies } from '../../lib/policy/load.ts';
 import { openSandbox, SANDBOX_ACCOUNT } from '../../lib/sandbox/index.ts';
 import { autoscalingState } from '../../lib/sandbox/services/autoscaling.ts';
+import { cloudformationState } from '../../lib/sandbox/services/cloudformation.ts';
 
 /**
  * `trimtab demo --approve-all`, in process: the sweep, the alarm, the approval workflow through
@@ -140,7 +141,8 @@ describe('npm run demo -- --approve-all', () => {
     const awaiting = Number(/Awaiting approval:\s+(\d+) request/.exec(summary)![1]);
 
     // Act
-    const history = JSON.parse((await runTrimtab(dir, ['history', '--sandbox', '--output', 'json'])).stdout) as Array<{ status: string }>;
+    // The small-company account's actions: scene 6's one action is in its own account (after the summary).
+    const history = (JSON.parse((await runTrimtab(dir, ['history', '--sandbox', '--output', 'json'])).stdout) as Array<{ status: string; resource: { account: string } }>).filter((a) => a.resource.account === SANDBOX_ACCOUNT);
     const scan = JSON.parse((await runTrimtab(dir, ['scan', '--sandbox', '--output', 'json'])).stdout) as { summary: { estimatedMonthlySavingsUsd: number } };
 
     // Assess: actions applied and awaiting agree everywhere
@@ -162,6 +164,49 @@ describe('npm run demo -- --approve-all', () => {
     // Money is written one way: two decimals, the sign before the dollar
     expect(output()).not.toMatch(/\$-|\$\d+\.\d(?!\d)/);
     expect(html).not.toMatch(/\$-/);
+  });
+
+  it('reports the stack-owned group of scene 6 with its stack, logical id, property path and new value, writing nothing on the group', () => {
+    // Assess
+    const scene = output().slice(output().indexOf('6. An owned resource, fixed through its stack'));
+    expect(result.owned.reported).toMatchObject({ status: 'report-only', policy: 'owned-asg-report', owner: { kind: 'cloudformation', stackName: 'checkout-prod', logicalId: 'WebGroup' } });
+    expect(result.owned.reported!.outcomeDetail).toBe('Owned by CloudFormation stack checkout-prod (logical id WebGroup), from tag aws:cloudformation:stack-name (a tag: a claim, not checked). Change it in stack checkout-prod, not on the resource: set Properties.MinSize of WebGroup to "3" (now "6"), then deploy the stack.');
+    expect(scene).toContain('owned-asg-report (owned: report, the default), report-only:');
+    expect(result.actions.filter((a) => a.resource.id === 'checkout-prod-web')).toEqual([]);
+  });
+
+  it('changes the group of scene 6 through the change set made before approval, approved through its link, executed alone, UPDATE_COMPLETE and IN_SYNC, with its undo command', async () => {
+    // Prepare
+    const scene = output().slice(output().indexOf('6. An owned resource, fixed through its stack'));
+    const owned = result.owned;
+    const sandbox = openSandbox(process.env.TRIMTAB_SANDBOX_FILE);
+
+    // Assess: the change set made when approval was asked is the one executed, and no other was made after
+    expect(owned.preparedChangeSetId).toMatch(/^arn:aws:cloudformation:us-east-1:444455556666:changeSet\/trimtab-[0-9a-f]+\//);
+    expect(owned.executedChangeSetIds).toEqual([owned.preparedChangeSetId]);
+    expect(owned.createdAfterApproval).toBe(0);
+    expect(scene).toContain(`POST /approvals/${owned.approvalId} as finops@example.com: 200 Approved`);
+    expect(scene).toContain('ExecuteChangeSet: 1 call(s), exactly the change set approved; 0 change set(s) made after the approval.');
+    // The stack and the group as the sandbox has them afterwards
+    expect(owned).toMatchObject({ stackStatus: 'UPDATE_COMPLETE', minSize: 3 });
+    expect(autoscalingState(sandbox, sandbox.account('444455556666'), 'us-east-1').groups['checkout-prod-web'].minSize).toBe(3);
+    expect(owned.action).toMatchObject({ policy: 'owned-asg-via-stack', status: 'verified', actor: 'finops@example.com', resource: { account: '444455556666', id: 'checkout-prod-web' } });
+    expect(owned.action!.verification?.detail).toBe('stack checkout-prod UPDATE_COMPLETE; drift detection finds WebGroup IN_SYNC');
+    expect(scene).toContain('Verify: stack checkout-prod UPDATE_COMPLETE; drift detection finds WebGroup IN_SYNC.');
+    expect(scene).toContain(`  ${invokedAs()} undo ${owned.action!.id} --sandbox`);
+    // The small-company account has no stack: scene 6 is apart from it
+    expect(Object.keys(cloudformationState(sandbox, sandbox.account(SANDBOX_ACCOUNT), 'us-east-1').stacks)).toEqual([]);
+  });
+
+  it('undoes the change of scene 6 with the undo command it prints, through a reverse change set', async () => {
+    // Act
+    const undo = await runTrimtab(dir, ['undo', result.owned.action!.id, '--sandbox']);
+
+    // Assess
+    const sandbox = openSandbox(process.env.TRIMTAB_SANDBOX_FILE);
+    expect(undo.code).toBe(0);
+    expect(undo.stdout).toMatch(/reverse change set trimtab-[0-9a-f]+-undo on stack checkout-prod: Modify WebGroup \(AWS::AutoScaling::AutoScalingGroup\), Replacement False, Properties\.MinSize of WebGroup: 3 → 6/);
+    expect(autoscalingState(sandbox, sandbox.account('444455556666'), 'us-east-1').groups['checkout-prod-web'].minSize).toBe(6);
   });
 
   it('stops every server it started: nothing listens on their ports afterwards', async () => {
