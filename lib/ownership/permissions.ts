@@ -10,8 +10,11 @@ export function ownershipPermissions(policy: Pick<Policy, 'resource' | 'action' 
   if (policy.owned?.choice === 'via-owner') actions.push('cloudformation:DescribeStackResources');
   if (policy.owned?.choice === 'via-owner') {
     // Read-only checks before approval, in every mode.
-    actions.push('cloudformation:DescribeStacks', 'cloudformation:GetTemplate', 'eks:DescribeNodegroup');
-    if (options.withRemediation) actions.push('cloudformation:CreateChangeSet', 'cloudformation:DescribeChangeSet', 'cloudformation:ExecuteChangeSet', 'cloudformation:DeleteChangeSet', 'cloudformation:DetectStackResourceDrift', 'eks:UpdateNodegroupConfig');
+    actions.push('cloudformation:DescribeStacks', 'cloudformation:GetTemplate', 'eks:DescribeNodegroup',
+      'elasticbeanstalk:DescribeEnvironments', 'elasticbeanstalk:DescribeEnvironmentResources', 'elasticbeanstalk:DescribeConfigurationSettings');
+    // UpdateEnvironment: Beanstalk then updates the environment's own stack with its service role's or the caller's permissions
+    // (InsufficientPrivilegesException otherwise); the operator grants what their environments need (docs/ownership.md).
+    if (options.withRemediation) actions.push('cloudformation:CreateChangeSet', 'cloudformation:DescribeChangeSet', 'cloudformation:ExecuteChangeSet', 'cloudformation:DeleteChangeSet', 'cloudformation:DetectStackResourceDrift', 'eks:UpdateNodegroupConfig', 'elasticbeanstalk:UpdateEnvironment');
   }
   return actions;
 }

@@ -54,3 +54,34 @@ export function nodegroupChange(resourceType: string, plan: Pick<Plan, 'action' 
 }
 
 export const propertyPath = (c: Pick<TemplateChange, 'path'>) => `Properties.${c.path.join('.')}`;
+
+/** The same change for an Elastic Beanstalk environment: one option setting (UpdateEnvironment OptionSettings). */
+export interface BeanstalkSetting {
+  namespace: string;
+  option: string;
+  /** Option values are strings in Beanstalk's API. */
+  from: string;
+  to: string;
+}
+
+/**
+ * The option setting of the environment that makes this plan, or undefined. Beanstalk owns its
+ * environment's Auto Scaling group (sizes: aws:autoscaling:asg MinSize) and its instances' type
+ * (aws:ec2:instances InstanceTypes, which takes precedence over the obsolete
+ * aws:autoscaling:launchconfiguration InstanceType): Elastic Beanstalk Developer Guide, "General
+ * options for all environments".
+ */
+export function beanstalkSetting(resourceType: string, plan: Pick<Plan, 'action' | 'params'>): BeanstalkSetting | undefined {
+  const p = plan.params as Record<string, any>;
+  switch (`${resourceType}/${plan.action}`) {
+    case 'asg/lower-min-size':
+      return { namespace: 'aws:autoscaling:asg', option: 'MinSize', from: String(p.fromMinSize), to: String(p.toMinSize) };
+    case 'asg/rightsize-launch-template':
+    case 'ec2-instance/change-instance-type':
+      return { namespace: 'aws:ec2:instances', option: 'InstanceTypes', from: String(p.fromType), to: String(p.toType) };
+    default:
+      return undefined;
+  }
+}
+
+export const settingName = (s: Pick<BeanstalkSetting, 'namespace' | 'option'>) => `${s.namespace} ${s.option}`;
