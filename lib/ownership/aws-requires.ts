@@ -280,9 +280,9 @@ export const awsRequires: AwsRequirement[] = [
     rule: 'An Auto Scaling group made by a stack propagates its aws:cloudformation:* tags to the instances it launches: an instance carries the stack name and the GROUP\'s logical id, and is itself in no stack.',
     awsAnswers: 'no error: DescribeStackResources(instance id) answers ValidationError "Stack for i-… does not exist"',
     source: 'CloudFormation Template Reference, AWS::AutoScaling::AutoScalingGroup TagProperty (PropagateAtLaunch; aws:cloudformation tags are propagated to instances)',
-    trimtabDoes: 'OPEN: an ec2-instance finding is reported (or skipped) as owned by the stack, with "make this change in the template of <group logical id>"; via-owner is refused (no stack confirms the instance). Safe, but the report points at the group, not its launch template; the real owner is the group (tag aws:autoscaling:groupName)',
-    sandbox: 'not enforced: the sandbox seeds no instance launched by a stack-owned group',
-    reviewed: 'fresh-context review 2026-12-07: row added by the reviewer, open',
+    trimtabDoes: 'an instance with aws:autoscaling:groupName and aws:cloudformation:* tags is attributed to its Auto Scaling group (owner kind autoscaling-group, naming the group\'s stack and logical id), not to the stack: report says to change the group\'s launch template or launch configuration in the stack, with the new type; via-owner is refused, naming the group, before any CloudFormation call; direct warns that the group launches replacements without the change',
+    sandbox: 'not enforced: the sandbox seeds no instance launched by a stack-owned group; the test gives the finding the tags the group propagates',
+    test: { file: 'test/unit/ownership/attribution.test.ts', name: 'reports the change in the group\'s launch template in the stack, with the new type, and writes nothing' },
   },
   {
     operation: 'eks:UpdateNodegroupConfig',

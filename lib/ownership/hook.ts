@@ -49,6 +49,13 @@ export function whereToChange(owner: Owner, finding: Pick<Finding, 'resource' | 
     const what = s ? `set option ${s.option} in namespace ${s.namespace} to ${JSON.stringify(s.to)} (now ${JSON.stringify(s.from)})${finding.resource.type === 'ec2-instance' ? ' (the type of every instance of the environment)' : ''}` : plan.summary;
     return `Owned by ${by}. Change it in the option settings of environment ${owner.environment} (UpdateEnvironment, the console, .ebextensions or a saved configuration), not on the resource: ${what}.`;
   }
+  if (owner.kind === 'autoscaling-group') {
+    const p = finding.plan!.params as { fromType?: string; toType?: string };
+    const what = finding.plan!.action === 'change-instance-type' && p.toType
+      ? `set the instance type of the launch template (or launch configuration) that ${owner.logicalId ?? owner.group} uses to ${p.toType} (now ${p.fromType})`
+      : plan.summary;
+    return `Owned by ${by}. The group replaces this instance from its launch template: change the group's launch template or launch configuration in stack ${owner.stackName}${owner.logicalId ? ` (group ${owner.logicalId})` : ''}, not the instance: ${what}, then deploy the stack.`;
+  }
   if (owner.kind === 'terraform') return `Owned by ${by}. Change it in the Terraform configuration that manages ${finding.resource.id}, not on the resource: ${plan.summary}`;
   return `Owned by ${by}. Change it in the owner's configuration, not on the resource: ${plan.summary}`;
 }
@@ -73,6 +80,8 @@ export function directWarning(owner: Owner): string {
       return `owned by ${owner.name}: CloudFormation reports drift on it from now on, and the next deploy of ${owner.stackName} reverts this change`;
     case 'terraform':
       return `owned by ${owner.name}: the next terraform apply reverts this change`;
+    case 'autoscaling-group':
+      return `owned by ${owner.name}: the group launches its replacements from its launch template, without this change`;
     default:
       return `owned by ${owner.name}: the owner may revert this change or fight it`;
   }
@@ -98,6 +107,7 @@ function viaOwnerPlan(owner: Owner, finding: Planned): ViaOwner | string {
     if (!setting || !owner.environment) return `${plan.action} has no Elastic Beanstalk option setting`;
     return { kind: 'elastic-beanstalk', environment: owner.environment, application: '', resourceId: finding.resource.id, resourceKind: finding.resource.type === 'asg' ? 'asg' : 'instance', setting };
   }
+  if (owner.kind === 'autoscaling-group') return `${finding.resource.id} is an instance of Auto Scaling group ${owner.group}, in no stack itself: change the group's launch template (rightsize-launch-template on the group), which its stack defines`;
   return `via-owner is not available for ${owner.kind} owners`;
 }
 
