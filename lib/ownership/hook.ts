@@ -21,7 +21,8 @@ import { shortHash } from '../util/hash.ts';
 import { managedStackProblem, planStackEdit, prepareStackChange, stackIndex, stackOwnerOf, type StackResourceOwner } from './cloudformation.ts';
 import { CloudFormationClient, DescribeStacksCommand, GetTemplateCommand } from '@aws-sdk/client-cloudformation';
 import { CFN_TYPE_OF, DEFAULT_OWNED_CHOICE, ownerFromTags, physicalIdOf, UNTAGGED_BY_CLOUDFORMATION, type Owner, type OwnedChoice } from './owners.ts';
-import { beanstalkSetting, nodegroupChange, propertyPath, settingName, templateChanges } from './properties.ts';
+import { beanstalkSetting, nodegroupChange, propertyPath, settingName, templateChanges, terraformArguments } from './properties.ts';
+import { readTerraformState, terraformOwnerOf, type TerraformStateIndex } from './terraform-state.ts';
 import { beanstalkProblem } from './beanstalk.ts';
 import type { ViaOwner } from './via-owner.ts';
 
@@ -30,7 +31,7 @@ type Planned = Finding & { outcomeDetail?: string };
 /** Where the change belongs, in one sentence a person can act on. */
 export function whereToChange(owner: Owner, finding: Pick<Finding, 'resource' | 'plan'>): string {
   const plan = finding.plan!;
-  const by = `${owner.name}, from ${owner.signal}${owner.confirmed ? ' (confirmed by its API)' : ' (a tag: a claim, not checked)'}`;
+  const by = `${owner.name}, from ${owner.signal}${owner.stateFile ? ' (listed in the state file)' : owner.confirmed ? ' (confirmed by its API)' : ' (a tag: a claim, not checked)'}`;
   if (owner.kind === 'cloudformation') {
     const changes = templateChanges(finding.resource.type, plan);
     const what = changes?.length
@@ -55,6 +56,13 @@ export function whereToChange(owner: Owner, finding: Pick<Finding, 'resource' | 
       ? `set the instance type of the launch template (or launch configuration) that ${owner.logicalId ?? owner.group} uses to ${p.toType} (now ${p.fromType})`
       : plan.summary;
     return `Owned by ${by}. The group replaces this instance from its launch template: change the group's launch template or launch configuration in stack ${owner.stackName}${owner.logicalId ? ` (group ${owner.logicalId})` : ''}, not the instance: ${what}, then deploy the stack.`;
+  }
+  if (owner.kind === 'terraform' && owner.address) {
+    const args = terraformArguments(finding.resource.type, plan);
+    const what = args?.length
+      ? args.map((a) => `set ${a.attribute}${a.on ? ` of the ${a.on}` : ''} to ${JSON.stringify(a.to)} (now ${JSON.stringify(a.from)})`).join(' and ')
+      : plan.summary;
+    return `Owned by ${by}. Change it in the Terraform configuration of ${owner.address}, not on the resource: ${what}, then terraform apply.`;
   }
   if (owner.kind === 'terraform') return `Owned by ${by}. Change it in the Terraform configuration that manages ${finding.resource.id}, not on the resource: ${plan.summary}`;
   return `Owned by ${by}. Change it in the owner's configuration, not on the resource: ${plan.summary}`;
@@ -137,7 +145,7 @@ async function stackEditProblem(ctx: RegionContext, via: Extract<ViaOwner, { kin
 }
 
 /** Per run: the stack index of each account and region, built on first need (stackIndex). */
-export type OwnerLookups = Map<string, Promise<Map<string, StackResourceOwner>>>;
+export type OwnerLookups = Map<string, Promise<Map<string, StackResourceOwner>> | Promise<TerraformStateIndex>>;
 export const newOwnerLookups = (): OwnerLookups => new Map();
 
 const UNTAGGED_CFN_TYPES: ReadonlySet<string> = new Set([...UNTAGGED_BY_CLOUDFORMATION].map((t) => CFN_TYPE_OF[t]));
@@ -153,12 +161,29 @@ export async function consultOwners(findings: Planned[], policyOf: (id: string) 
   for (const finding of findings) {
     if (finding.status !== 'actionable' || !finding.plan) continue;
     const policy = policyOf(finding.policy);
-    let owner = ownerFromTags(finding.resource.tags, { terraformTag: policy.owned?.terraformTag });
+    let owner: Owner | undefined;
+    // Terraform state files the policy names: a resource they list is Terraform's, whatever its tags say.
+    if (policy.owned?.terraformState?.length) {
+      try {
+        const indexes = await Promise.all(policy.owned.terraformState.map((ref) => {
+          const key = `tfstate|${ctx.account}|${ref.region ?? ''}|${ref.bucket}|${ref.key}`;
+          if (!lookups.has(key)) lookups.set(key, readTerraformState(ctx, ref));
+          return lookups.get(key) as Promise<TerraformStateIndex>;
+        }));
+        owner = terraformOwnerOf(indexes, finding.resource);
+      } catch (error) {
+        finding.status = 'report-only';
+        finding.outcomeDetail = `not acted on: the policy names Terraform state files and ${errorMessage(error)}; whether Terraform manages ${finding.resource.id} is unknown`;
+        delete finding.plan;
+        continue;
+      }
+    }
+    owner ??= ownerFromTags(finding.resource.tags, { terraformTag: policy.owned?.terraformTag });
     if (!owner && UNTAGGED_BY_CLOUDFORMATION.has(finding.resource.type)) {
       try {
         const key = `${ctx.account}|${ctx.region}`;
         if (!lookups.has(key)) lookups.set(key, stackIndex(ctx, UNTAGGED_CFN_TYPES));
-        owner = (await lookups.get(key)!).get(`${CFN_TYPE_OF[finding.resource.type]}|${physicalIdOf(finding.resource)}`);
+        owner = (await (lookups.get(key) as Promise<Map<string, StackResourceOwner>>)).get(`${CFN_TYPE_OF[finding.resource.type]}|${physicalIdOf(finding.resource)}`);
       } catch (error) {
         // Unknown owner: never act as if it had none.
         finding.status = 'report-only';

@@ -39,11 +39,22 @@ export interface Owner {
   group?: string;
   /** The tag key and value that named it (Terraform, ECS, Karpenter, Cluster Autoscaler). */
   tag?: string;
+  /** Terraform, from a state file (policy owned.terraformState): the resource address, its type and the s3:// file. */
+  address?: string;
+  terraformType?: string;
+  stateFile?: string;
 }
 
 /** How the policy names the Terraform tag: `ManagedBy=terraform` (key=value) or just a key. */
 export interface OwnershipOptions {
   terraformTag?: string;
+}
+
+/** Terraform state files a policy names (read-only; lib/ownership/terraform-state.ts). */
+export interface TerraformStateOption {
+  bucket: string;
+  key: string;
+  region?: string;
 }
 
 export const DEFAULT_TERRAFORM_TAG = 'ManagedBy=terraform';

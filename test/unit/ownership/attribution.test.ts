@@ -38,7 +38,7 @@ function ownedCtx() {
 }
 
 describe('an instance launched by a stack-owned Auto Scaling group', () => {
-  it('is attributed to the group, which the stack owns, not to the group\'s logical id as if the stack owned the instance', () => {
+  it("is attributed to the group, which the stack owns, not to the group's logical id as if the stack owned the instance", () => {
     // Prepare: the tags as the group propagates them.
     // Act
     const owner = ownerFromTags(INSTANCE_TAGS);
@@ -46,7 +46,7 @@ describe('an instance launched by a stack-owned Auto Scaling group', () => {
     expect(owner).toEqual({ kind: 'autoscaling-group', name: 'Auto Scaling group shop-prod-web (of CloudFormation stack shop-prod, logical id WebGroup)', signal: 'tags aws:autoscaling:groupName, aws:cloudformation:stack-name', confirmed: false, group: OWNED.group, stackName: 'shop-prod', stackId: STACK_ID, logicalId: 'WebGroup' });
   });
 
-  it('reports the change in the group\'s launch template in the stack, with the new type, and writes nothing', async () => {
+  it("reports the change in the group's launch template in the stack, with the new type, and writes nothing", async () => {
     // Prepare
     const { sandbox, ctx } = ownedCtx();
     const finding = instanceFinding();

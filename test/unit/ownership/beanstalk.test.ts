@@ -71,7 +71,7 @@ describe('owned by an Elastic Beanstalk environment', () => {
     expect(beanstalkWrites(env)).toEqual([]);
   });
 
-  it('lowers the group\'s MinSize through UpdateEnvironment with exactly that option setting under via-owner, waits for Ready and verifies the deployed value', async () => {
+  it("lowers the group's MinSize through UpdateEnvironment with exactly that option setting under via-owner, waits for Ready and verifies the deployed value", async () => {
     // Prepare
     const env = ownedEnv();
     // Act
@@ -113,7 +113,7 @@ describe('owned by an Elastic Beanstalk environment', () => {
     expect(beanstalkWrites(env)).toEqual([]);
   });
 
-  it('refuses via-owner when the environment\'s setting is not the value the finding saw', async () => {
+  it("refuses via-owner when the environment's setting is not the value the finding saw", async () => {
     // Prepare: someone set MinSize 5 in Beanstalk; the group still shows 6.
     const env = ownedEnv();
     environment(env).options['aws:autoscaling:asg|MinSize'] = '5';
@@ -237,7 +237,7 @@ policies:
     expect(finding.outcomeDetail).toBe('Owned by EKS node group workers of cluster platform, from tags eks:cluster-name, eks:nodegroup-name (a tag: a claim, not checked). Change the instance type on the node group, not its Auto Scaling group: m5.large → m5.medium. If the node group was made from launch template lt-0000000000000001 (version 3), create a new version of that launch template with InstanceType m5.medium and roll it out with UpdateNodegroupVersion (launchTemplate id and the new version; every node is replaced); if it was made with instanceTypes [m5.large], they cannot be changed: create a node group with instanceTypes [m5.medium] and move the workloads.');
   });
 
-  it('refuses via-owner for a node group\'s instance type, saying why, and writes nothing', async () => {
+  it("refuses via-owner for a node group's instance type, saying why, and writes nothing", async () => {
     // Prepare
     const env = ownedEnv();
     const finding = rightsizeFinding();
