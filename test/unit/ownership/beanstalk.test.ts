@@ -150,6 +150,32 @@ describe('owned by an Elastic Beanstalk environment', () => {
   });
 });
 
+describe('Elastic Beanstalk instance types and value ranges', () => {
+  it('changes the instance type through aws:ec2:instances InstanceTypes, and the environment then launches the new type', async () => {
+    // Prepare
+    const env = ownedEnv();
+    const via: ViaOwner = { kind: 'elastic-beanstalk', environment: ENV_NAME, application: 'shop-web', resourceId: OWNED.beanstalkGroup, resourceKind: 'asg', setting: { namespace: 'aws:ec2:instances', option: 'InstanceTypes', from: 'm5.large', to: 'm5.medium' } };
+    // Act
+    const done = await applyViaOwner(env.ctx(), { params: { viaOwner: via } });
+    // Assess
+    expect(done.detail).toBe('Elastic Beanstalk environment shop-web-prod: aws:ec2:instances InstanceTypes m5.large → m5.medium');
+    expect(environment(env).options['aws:ec2:instances|InstanceTypes']).toBe('m5.medium');
+    expect(group(env, OWNED.beanstalkGroup).instanceType).toBe('m5.medium');
+    expect(env.sandbox.successfulWrites('elasticbeanstalk:UpdateEnvironment').map((w) => (w.input as any).OptionSettings)).toEqual([[{ Namespace: 'aws:ec2:instances', OptionName: 'InstanceTypes', Value: 'm5.medium' }]]);
+  });
+
+  it('refuses a MinSize Beanstalk does not accept (under 1) before sending anything', async () => {
+    // Prepare
+    const env = ownedEnv();
+    const via: ViaOwner = { kind: 'elastic-beanstalk', environment: ENV_NAME, application: 'shop-web', resourceId: OWNED.beanstalkGroup, resourceKind: 'asg', setting: { namespace: 'aws:autoscaling:asg', option: 'MinSize', from: '6', to: '0' } };
+    // Act
+    const applied = applyViaOwner(env.ctx(), { params: { viaOwner: via } });
+    // Assess
+    await expect(applied).rejects.toMatchObject({ name: 'ProtectedResourceError', message: "not changed through Elastic Beanstalk: Beanstalk's aws:autoscaling:asg MinSize is 1 to 10000, not 0; nothing was changed" });
+    expect(env.sandbox.successfulWrites()).toEqual([]);
+  });
+});
+
 describe('via-owner resume points', () => {
   const beanstalkVia: ViaOwner = { kind: 'elastic-beanstalk', environment: ENV_NAME, application: 'shop-web', resourceId: OWNED.beanstalkGroup, resourceKind: 'asg', setting: { namespace: 'aws:autoscaling:asg', option: 'MinSize', from: '6', to: '3' } };
   const applyEnv = (progress: StepProgress[], remainingMs: number): ApplyEnv & { recorded: StepProgress[] } => {
