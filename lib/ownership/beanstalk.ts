@@ -18,7 +18,7 @@ import {
 } from '@aws-sdk/client-elastic-beanstalk';
 import type { ApplyEnv, AppliedChange, RegionContext, Verification } from '../engine/types.ts';
 import { pollUntilDeadline } from '../aws/wait.ts';
-import { stepLog } from '../resources/steps.ts';
+import { ownerStepLog as stepLog } from './steps.ts';
 import { ProtectedResourceError, TrimtabError } from '../util/errors.ts';
 import { settingName, type BeanstalkSetting } from './properties.ts';
 

@@ -12,7 +12,7 @@
 import { DescribeNodegroupCommand, EKSClient, UpdateNodegroupConfigCommand } from '@aws-sdk/client-eks';
 import type { ActionRecord, ApplyEnv, AppliedChange, Plan, RegionContext, Verification } from '../engine/types.ts';
 import { pollUntilDeadline } from '../aws/wait.ts';
-import { stepLog } from '../resources/steps.ts';
+import { ownerStepLog as stepLog } from './steps.ts';
 import { ProtectedResourceError, TrimtabError } from '../util/errors.ts';
 import { applyBeanstalk, verifyBeanstalk, type BeanstalkVia } from './beanstalk.ts';
 import { driftOf, executeStackChange, prepareStackChange, startApprovedStackChange, startStackChange, waitStackChange } from './cloudformation.ts';
