@@ -10,6 +10,7 @@
  */
 import type { Policy } from '../policy/load.ts';
 import { actionsFor, statementsFor } from '../deploy/iam.ts';
+import { terraformStateStatements } from '../ownership/permissions.ts';
 import { isReadOnlyOperation } from '../aws/operations.ts';
 import { TrimtabError } from '../util/errors.ts';
 
@@ -54,7 +55,7 @@ export function cliPolicyDocument(policies: Policy[], mode: CliMode, where: { pa
   const partition = where.partition ?? 'aws';
   if (!(PARTITIONS as readonly string[]).includes(partition)) throw new TrimtabError(`--partition '${partition}' is not an AWS partition. Valid partitions: ${PARTITIONS.join(', ')}`);
   if (where.account !== undefined && !ACCOUNT_ID.test(where.account)) throw new TrimtabError(`--account-id '${where.account}' is not an AWS account id (12 digits).`);
-  const statements = statementsFor(cliActions(policies, mode));
+  const statements = [...statementsFor(cliActions(policies, mode)), ...terraformStateStatements(policies)];
   let n = 0;
   return {
     Version: '2012-10-17',

@@ -95,6 +95,8 @@ export const RESOURCE_ARNS: Record<string, unknown> = {
   'cloudformation:DeleteChangeSet': sub('arn:${AWS::Partition}:cloudformation:*:${AWS::AccountId}:stack/*/*'),
   'cloudformation:DetectStackResourceDrift': sub('arn:${AWS::Partition}:cloudformation:*:${AWS::AccountId}:stack/*/*'),
   'eks:UpdateNodegroupConfig': sub('arn:${AWS::Partition}:eks:*:${AWS::AccountId}:nodegroup/*/*/*'),
+  // Elastic Beanstalk option settings (via-owner): environments of this account (Service Authorization Reference, environment resource type).
+  'elasticbeanstalk:UpdateEnvironment': sub('arn:${AWS::Partition}:elasticbeanstalk:*:${AWS::AccountId}:environment/*/*'),
 };
 
 /** The price lookup's one call (no resource-level permissions). */

@@ -6,6 +6,7 @@ import '../resources/index.ts'; // the resource modules: the policy schema is co
 import { loadPolicies, type Policy } from '../policy/load.ts';
 import { auditDashboardBody, auditIamStatements } from './audit-stack.ts';
 import { actionsFor, statementsFor, type IamStatement } from './iam.ts';
+import { terraformStateStatements } from '../ownership/permissions.ts';
 import { triggerStackConfig } from './triggers.ts';
 import { approvalRequestStatements, approvalStackConfig } from '../approval/deploy.ts';
 import { orgStackConfig } from '../org/deploy.ts';
@@ -38,7 +39,7 @@ export function sweepIamStatements(policies: Policy[]): IamStatement[] {
   const scheduled = scheduledPolicies(policies);
   const auto = scheduled.filter((p) => p.mode === 'auto');
   const actions = new Set([...actionsFor(scheduled, { withRemediation: false }), ...actionsFor(auto, { withRemediation: true })]);
-  return statementsFor([...actions]);
+  return [...statementsFor([...actions]), ...terraformStateStatements(scheduled)];
 }
 
 export function stackConfig(file = policyFile()) {

@@ -11,6 +11,7 @@ import { managedAlarmSpecs } from '../triggers/alarms.ts';
 import { auditIamStatements } from './audit-stack.ts';
 import { approvalRequestStatements } from '../approval/deploy.ts';
 import { actionsFor, statementsFor, type IamStatement } from './iam.ts';
+import { terraformStateStatements } from '../ownership/permissions.ts';
 
 /** How often the reconciler brings managed alarms in line with the account. */
 export const ALARM_SYNC_SCHEDULE = 'rate(1 hour)';
@@ -62,7 +63,7 @@ function triggeredIam(policies: Policy[]): IamStatement[] {
   const auto = policies.filter((p) => p.mode === 'auto');
   const actions = new Set([...actionsFor(policies, { withRemediation: false }), ...actionsFor(auto, { withRemediation: true })]);
   // The audit statements include the idempotency table; a function with no policies still has them.
-  return [...statementsFor([...actions]), ...auditIamStatements(), ...approvalRequestStatements(policies)];
+  return [...statementsFor([...actions]), ...terraformStateStatements(policies), ...auditIamStatements(), ...approvalRequestStatements(policies)];
 }
 
 export function alarmSyncIam(policies: Policy[]): IamStatement[] {

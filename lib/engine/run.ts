@@ -927,7 +927,7 @@ async function applyUnguarded(
       };
       const stepsBefore = env.progress.length;
       // A plan through the resource's owner (policy owned.choice via-owner) writes only through the owner's API.
-      applied = viaOwnerOf(finding.plan!) ? await applyViaOwner(ctx, finding.plan!) : await remediator.apply(ctx, finding.plan as never, finding, env);
+      applied = viaOwnerOf(finding.plan!) ? await applyViaOwner(ctx, finding.plan!, env) : await remediator.apply(ctx, finding.plan as never, finding, env);
       if (!applied.resumeAt) break;
       const at = Date.parse(applied.resumeAt);
       if (Number.isNaN(at)) throw new TrimtabError(`The ${remediator.id} change answered an unreadable resume time '${applied.resumeAt}'.`);

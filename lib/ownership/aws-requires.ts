@@ -7,12 +7,16 @@
 import type { AwsRequirement } from '../resources/aws-requires.ts';
 
 /** The parts of lib/ownership a row can constrain. */
-export const OWNERSHIP_ELEMENTS = ['owner-from-tags', 'owner-by-physical-id', 'via-owner-cloudformation', 'via-owner-eks'] as const;
+export const OWNERSHIP_ELEMENTS = ['owner-from-tags', 'owner-by-physical-id', 'via-owner-cloudformation', 'via-owner-eks', 'via-owner-beanstalk', 'owner-terraform-state', 'via-owner-resume'] as const;
 
 const CFN_TEST = 'test/unit/ownership/cloudformation.test.ts';
 const ENGINE_TEST = 'test/unit/ownership/engine.test.ts';
 const SANDBOX = 'lib/sandbox/services/cloudformation.ts';
 const EKS_SANDBOX = 'lib/sandbox/services/eks.ts';
+const EB_SANDBOX = 'lib/sandbox/services/elastic-beanstalk.ts';
+const EB_TEST = 'test/unit/ownership/beanstalk.test.ts';
+const TF_TEST = 'test/unit/ownership/terraform-state.test.ts';
+const EB_DTS = 'client-elastic-beanstalk';
 
 export const awsRequires: AwsRequirement[] = [
   {
@@ -280,9 +284,9 @@ export const awsRequires: AwsRequirement[] = [
     rule: 'An Auto Scaling group made by a stack propagates its aws:cloudformation:* tags to the instances it launches: an instance carries the stack name and the GROUP\'s logical id, and is itself in no stack.',
     awsAnswers: 'no error: DescribeStackResources(instance id) answers ValidationError "Stack for i-… does not exist"',
     source: 'CloudFormation Template Reference, AWS::AutoScaling::AutoScalingGroup TagProperty (PropagateAtLaunch; aws:cloudformation tags are propagated to instances)',
-    trimtabDoes: 'OPEN: an ec2-instance finding is reported (or skipped) as owned by the stack, with "make this change in the template of <group logical id>"; via-owner is refused (no stack confirms the instance). Safe, but the report points at the group, not its launch template; the real owner is the group (tag aws:autoscaling:groupName)',
-    sandbox: 'not enforced: the sandbox seeds no instance launched by a stack-owned group',
-    reviewed: 'fresh-context review 2026-12-07: row added by the reviewer, open',
+    trimtabDoes: 'an instance with aws:autoscaling:groupName and aws:cloudformation:* tags is attributed to its Auto Scaling group (owner kind autoscaling-group, naming the group\'s stack and logical id), not to the stack: report says to change the group\'s launch template or launch configuration in the stack, with the new type; via-owner is refused, naming the group, before any CloudFormation call; direct warns that the group launches replacements without the change',
+    sandbox: 'not enforced: the sandbox seeds no instance launched by a stack-owned group; the test gives the finding the tags the group propagates',
+    test: { file: 'test/unit/ownership/attribution.test.ts', name: 'reports the change in the group\'s launch template in the stack, with the new type, and writes nothing' },
   },
   {
     operation: 'eks:UpdateNodegroupConfig',
@@ -305,5 +309,114 @@ export const awsRequires: AwsRequirement[] = [
     sandbox: SANDBOX,
     test: { file: CFN_TEST, name: 'refuses a change through a stack Elastic Beanstalk manages, even when the resource lost its own elasticbeanstalk tag' },
     reviewed: 'fresh-context review 2026-12-07: row added by the reviewer; DISAGREED: removing the resource\'s elasticbeanstalk tag (attacker input too) left only the stack tags, and via-owner would change Beanstalk\'s stack directly; fixed',
+  },
+  {
+    operation: 'elasticbeanstalk:UpdateEnvironment',
+    elements: ['via-owner-beanstalk'],
+    rule: 'An environment is updated only while its Status is Ready; during an update another UpdateEnvironment is refused.',
+    awsAnswers: 'InvalidParameterValue (400) "Environment named <name> is in an invalid state for this operation. Must be Ready."',
+    source: 'belief from the recorded answers in aws/elastic-beanstalk-roadmap issue 97 and hashicorp/terraform-provider-aws issue 32284 (the .d.ts lists only InsufficientPrivilegesException and TooManyBucketsException); client-elastic-beanstalk models_0.d.ts EnvironmentDescription.Status (Aborting, Launching, Updating, LinkingFrom, LinkingTo, Ready, Terminating, Terminated)',
+    trimtabDoes: 'before approval (hook) and again before the write: DescribeEnvironments must answer Ready, else the finding is reported (or the apply skipped) with why; a resumed apply never sends the update again',
+    sandbox: `${EB_SANDBOX} (UpdateEnvironment: Updating for three minutes, InvalidParameterValue meanwhile)`,
+    test: { file: EB_TEST, name: 'answers UpdateEnvironment on an environment that is not Ready with InvalidParameterValue, and a MinSize under 1 with ConfigurationValidationException' },
+  },
+  {
+    operation: 'elasticbeanstalk:UpdateEnvironment',
+    elements: ['via-owner-beanstalk'],
+    rule: 'aws:autoscaling:asg MinSize and MaxSize are 1 to 10000, MinSize <= MaxSize; aws:ec2:instances InstanceTypes takes precedence over the obsolete aws:autoscaling:launchconfiguration InstanceType.',
+    awsAnswers: 'ConfigurationValidationException (400) naming the namespace and option (the exact code per rule: belief)',
+    source: 'AWS Elastic Beanstalk Developer Guide, "General options for all environments" (aws:autoscaling:asg MinSize/MaxSize valid values; aws:autoscaling:launchconfiguration InstanceType note); client-elastic-beanstalk UpdateEnvironmentCommand.d.ts OptionSettings',
+    trimtabDoes: 'sends exactly one option setting (the one the plan changes); a MinSize under 1 is refused before approval ("Beanstalk\'s aws:autoscaling:asg MinSize is 1 to 10000, not 0"); instance types change aws:ec2:instances InstanceTypes only when it is a single type equal to the finding\'s, else reported',
+    sandbox: `${EB_SANDBOX} validate()`,
+    test: { file: EB_TEST, name: 'answers UpdateEnvironment on an environment that is not Ready with InvalidParameterValue, and a MinSize under 1 with ConfigurationValidationException' },
+  },
+  {
+    operation: 'elasticbeanstalk:UpdateEnvironment',
+    elements: ['via-owner-beanstalk'],
+    rule: 'An option-settings update creates a draft configuration: while it deploys (or after it failed) DescribeConfigurationSettings answers two descriptions with different DeploymentStatus (deployed, pending / failed). The environment returns to Ready when done; a failed deploy rolls back.',
+    awsAnswers: 'no error: two ConfigurationSettings, DeploymentStatus deployed and pending',
+    source: `${EB_DTS} UpdateEnvironmentCommand.d.ts ("a draft configuration is created and DescribeConfigurationSettings … returns two setting descriptions"); DescribeConfigurationSettingsCommand.d.ts; models enums ConfigurationDeploymentStatus`,
+    trimtabDoes: 'reads the deployed description only; refuses while a pending or failed draft exists; after the update waits (on the run clock, at most 30 min, handing the wait back as resumeAt with an ApplyEnv) for Ready with the deployed value equal to the new one; Ready with another value after the environment moved fails the action (rolled back)',
+    sandbox: `${EB_SANDBOX} DescribeConfigurationSettings (pending draft during an update)`,
+    test: { file: EB_TEST, name: 'lowers the group\'s MinSize through UpdateEnvironment with exactly that option setting under via-owner, waits for Ready and verifies the deployed value' },
+  },
+  {
+    operation: 'elasticbeanstalk:UpdateEnvironment',
+    elements: ['via-owner-beanstalk'],
+    rule: 'Beanstalk applies option changes to the environment\'s resources through its own CloudFormation stack, with the caller\'s permissions (or the environment\'s operations role).',
+    awsAnswers: 'InsufficientPrivilegesException (403) when the caller may not make the underlying changes',
+    source: `${EB_DTS} UpdateEnvironmentCommand.d.ts (InsufficientPrivilegesException); Elastic Beanstalk Developer Guide, "Using operations roles"`,
+    trimtabDoes: 'grants elasticbeanstalk:UpdateEnvironment on the account\'s environments; the error fails the action before anything changed (Beanstalk changes nothing it may not); the operator grants the underlying permissions or an operations role (docs/ownership.md)',
+    sandbox: 'not enforced: the sandbox does not model IAM for the underlying stack update',
+  },
+  {
+    operation: 'elasticbeanstalk:DescribeEnvironmentResources',
+    elements: ['via-owner-beanstalk'],
+    rule: 'Lists the Auto Scaling groups (and instances, launch templates) Beanstalk made for the environment; an unknown environment is refused.',
+    awsAnswers: 'InvalidParameterValue (400) "No Environment found for EnvironmentName = \'…\'."',
+    source: `${EB_DTS} DescribeEnvironmentResourcesCommand.d.ts; models_0.d.ts EnvironmentResourceDescription.AutoScalingGroups`,
+    trimtabDoes: 'the elasticbeanstalk:environment-name tag is a claim: via-owner goes on only if the environment lists this Auto Scaling group; otherwise reported with why',
+    sandbox: EB_SANDBOX,
+    test: { file: EB_TEST, name: 'refuses via-owner for a group the environment its tag names does not list' },
+  },
+  {
+    operation: 'elasticbeanstalk:DescribeConfigurationSettings',
+    elements: ['via-owner-beanstalk'],
+    rule: 'ApplicationName is required, with exactly one of EnvironmentName or TemplateName.',
+    awsAnswers: 'MissingRequiredParameter (400); InvalidParameterCombination (400) for both',
+    source: `${EB_DTS} models_0.d.ts DescribeConfigurationSettingsMessage (ApplicationName required; TemplateName / EnvironmentName conditions)`,
+    trimtabDoes: 'reads the environment\'s application from DescribeEnvironments before approval and names it with the environment; the deployed value must be the one the finding saw, at planning and again right before UpdateEnvironment',
+    sandbox: EB_SANDBOX,
+    test: { file: EB_TEST, name: 'refuses at apply time, changing nothing, when the setting moved after the plan was made' },
+  },
+  {
+    operation: 'elasticbeanstalk:DescribeEnvironments',
+    elements: ['via-owner-beanstalk'],
+    rule: 'Status (Launching, Updating, Ready, Terminating, Terminated, …) and Health (Green, Yellow, Red, Grey) of each environment.',
+    awsAnswers: 'no error: Status Updating while an update deploys',
+    source: `${EB_DTS} DescribeEnvironmentsCommand.d.ts; models enums EnvironmentStatus, EnvironmentHealth`,
+    trimtabDoes: 'refuses a via-owner change unless Ready (before approval and before the write); verify requires Ready and Green with the new value',
+    sandbox: EB_SANDBOX,
+    test: { file: EB_TEST, name: 'refuses via-owner, reporting why, when the environment is not Ready' },
+  },
+  {
+    operation: 'eks:UpdateNodegroupVersion',
+    elements: ['via-owner-eks'],
+    rule: 'A managed node group\'s instance types are not a setting of UpdateNodegroupConfig: a node group made with instanceTypes keeps them (CreateNodegroup); one made from a launch template takes a new launch template version through UpdateNodegroupVersion, which replaces every node.',
+    awsAnswers: 'no call trimtab makes: UpdateNodegroupConfig has no instance type field',
+    source: 'client-eks UpdateNodegroupConfigCommand.d.ts (labels, taints, scalingConfig, updateConfig, nodeRepairConfig: no instanceTypes); UpdateNodegroupVersionCommand.d.ts (launchTemplate id / version); CreateNodegroupCommand.d.ts instanceTypes',
+    trimtabDoes: 'a rightsize-launch-template finding on a node group\'s Auto Scaling group is reported with the node group, the launch template id and version, the instanceTypes alternative and the new type; via-owner is refused with why; nothing is written',
+    sandbox: 'not enforced: trimtab never calls UpdateNodegroupVersion; the test checks the report and the refusal',
+    test: { file: EB_TEST, name: 'refuses via-owner for a node group\'s instance type, saying why, and writes nothing' },
+  },
+  {
+    operation: 's3:GetObject',
+    elements: ['owner-terraform-state'],
+    rule: 'Reads one object; an unknown key is NoSuchKey (404) for a caller allowed s3:ListBucket on the bucket, AccessDenied (403) otherwise.',
+    awsAnswers: 'NoSuchKey (404) or AccessDenied (403)',
+    source: 'client-s3 GetObjectCommand.d.ts (NoSuchKey, InvalidObjectState); Amazon S3 API Reference, GetObject "Permissions"',
+    trimtabDoes: 'reads each state file a policy names once per run, with s3:GetObject granted on exactly those objects; an error leaves every planned finding of that policy report-only, naming the file (never acts as if Terraform owned nothing)',
+    sandbox: 'lib/sandbox/services/s3.ts GetObject (NoSuchKey; AccessDenied not modelled)',
+    test: { file: TF_TEST, name: 'acts on nothing and names the file when the state object does not exist (NoSuchKey)' },
+  },
+  {
+    operation: 's3:GetObject',
+    elements: ['owner-terraform-state'],
+    rule: 'A Terraform state (format version 4) lists resources[] with mode, module, type, name and instances[] (index_key, attributes); attributes hold every argument in plain text, secrets included. Anyone who may write the bucket writes the file.',
+    awsAnswers: 'no error: any bytes are returned as stored',
+    source: 'belief: Terraform state format version 4 as Terraform 0.12+ writes it (undocumented, stable since 0.12); Terraform docs, "Sensitive data in state"',
+    trimtabDoes: 'refuses over 32 MiB (ContentLength and while reading), a non-JSON body (only the parse position is reported, never the text) and any version but 4; reads only mode/module/type/name/index_key and attributes.arn/id; ignores names Terraform would never write; records only the address and the s3:// name',
+    sandbox: 'lib/sandbox/services/s3.ts GetObject returns the seeded text as is',
+    test: { file: TF_TEST, name: 'acts on nothing and names the file when the state is not JSON, without quoting its content' },
+  },
+  {
+    operation: 'cloudformation:ExecuteChangeSet',
+    elements: ['via-owner-resume'],
+    rule: 'A stack update, a node group update and an environment update each take minutes after the call returns; the call is not idempotent by name (a second ExecuteChangeSet is InvalidChangeSetStatus, a second UpdateEnvironment InvalidParameterValue while Updating).',
+    awsAnswers: 'InvalidChangeSetStatus (400) / InvalidParameterValue (400) / ResourceInUseException (409) on a second call during the update',
+    source: 'client-cloudformation ExecuteChangeSetCommand.d.ts; client-eks UpdateNodegroupConfigCommand.d.ts (ResourceInUseException); the Beanstalk rows above',
+    trimtabDoes: 'records the write as a step (change-set-executed, nodegroup-update-sent, beanstalk-update-sent) before waiting; with an ApplyEnv polls at most a minute and answers resumeAt when the wait or the invocation\'s time runs out; a resumed apply waits from the recorded step (deadline counted from it) and never sends the write again',
+    sandbox: 'lib/sandbox/services/cloudformation.ts, eks.ts, elastic-beanstalk.ts (updates take 60 s / 60 s / 180 s of sandbox time)',
+    test: { file: EB_TEST, name: 'hands the wait for UPDATE_COMPLETE back as resumeAt after executing the change set, and resumes without executing it again' },
   },
 ];

@@ -36,6 +36,7 @@ import { ProtectedResourceError, TrimtabError } from '../util/errors.ts';
 import type { Owner } from './owners.ts';
 import { propertyPath, type TemplateChange } from './properties.ts';
 import { shortHash } from '../util/hash.ts';
+import { pollUntilDeadline, type Polled, type WaitBudget } from '../aws/wait.ts';
 
 export interface StackResourceOwner extends Owner {
   kind: 'cloudformation';
@@ -326,9 +327,10 @@ export async function prepareStackChange(ctx: RegionContext, p: StackChangeParam
  * At apply, for a change set made and checked when approval was asked: re-checks that it is still
  * exactly what was approved (CREATE_COMPLETE and AVAILABLE, the one Modify without replacement, the
  * stack settled in UPDATE_COMPLETE or CREATE_COMPLETE, its template unchanged), then executes that
- * change set id — never a new one. Throws ProtectedResourceError (nothing executed) on any difference.
+ * change set id — never a new one (the wait for UPDATE_COMPLETE is waitStackChange). Throws
+ * ProtectedResourceError (nothing executed) on any difference.
  */
-export async function executeApprovedStackChange(ctx: RegionContext, p: StackChangeParams & { changeSetId: string; templateHash: string }): Promise<{ status: string; summary: string }> {
+export async function startApprovedStackChange(ctx: RegionContext, p: StackChangeParams & { changeSetId: string; templateHash: string }): Promise<{ before?: string; summary: string }> {
   const owner = await stackOwnerOf(ctx, p.physicalId, p.change.cfnType);
   if (!owner || owner.stackName !== p.stackName || owner.logicalId !== p.logicalId) {
     throw new ProtectedResourceError(`${p.physicalId} is no longer ${p.logicalId} of stack ${p.stackName} according to CloudFormation: the approved change set ${p.changeSetId} was not executed`);
@@ -351,31 +353,61 @@ export async function executeApprovedStackChange(ctx: RegionContext, p: StackCha
     }
   }
   const rc = described.Changes?.[0]?.ResourceChange;
-  const status = await executeStackChange(ctx, p.stackName, p.changeSetId);
-  return { status, summary: `approved change set ${described.ChangeSetName} (${p.changeSetId}) on stack ${p.stackName}: Modify ${rc?.LogicalResourceId} (${rc?.ResourceType}), Replacement ${rc?.Replacement}, ${propertyPath(p.change)}: ${p.change.from} → ${p.change.to}` };
+  const { before } = await startStackChange(ctx, p.stackName, p.changeSetId);
+  return { ...(before ? { before } : {}), summary: `approved change set ${described.ChangeSetName} (${p.changeSetId}) on stack ${p.stackName}: Modify ${rc?.LogicalResourceId} (${rc?.ResourceType}), Replacement ${rc?.Replacement}, ${propertyPath(p.change)}: ${p.change.from} → ${p.change.to}` };
 }
 
-/** Step 5: execute the checked change set and wait for UPDATE_COMPLETE. */
-export async function executeStackChange(ctx: RegionContext, stackName: string, changeSetId: string): Promise<string> {
+/**
+ * Step 5a: executes the checked change set (unless it is already executing or executed) and answers
+ * the stack's LastUpdatedTime read right before, which the wait compares against.
+ */
+export async function startStackChange(ctx: RegionContext, stackName: string, changeSetId: string): Promise<{ before?: string }> {
   const described = await cfn(ctx).send(new DescribeChangeSetCommand({ ChangeSetName: changeSetId, StackName: stackName }));
   // The stack's last update before this one: right after ExecuteChangeSet, DescribeStacks may still
   // answer the previous UPDATE_COMPLETE (eventual consistency), which must not count as this update's.
-  let before: string | undefined;
-  let moved = false;
   if (described.ExecutionStatus === 'AVAILABLE') {
-    before = (await stackOf(ctx, stackName)).LastUpdatedTime?.toISOString() ?? 'never';
+    const before = (await stackOf(ctx, stackName)).LastUpdatedTime?.toISOString() ?? 'never';
     await cfn(ctx).send(new ExecuteChangeSetCommand({ ChangeSetName: changeSetId, StackName: stackName }));
-  } else if (described.ExecutionStatus !== 'EXECUTE_IN_PROGRESS' && described.ExecutionStatus !== 'EXECUTE_COMPLETE') {
+    return { before };
+  }
+  if (described.ExecutionStatus !== 'EXECUTE_IN_PROGRESS' && described.ExecutionStatus !== 'EXECUTE_COMPLETE') {
     throw new TrimtabError(`change set ${changeSetId} is ${described.Status} / ${described.ExecutionStatus}: it cannot be executed`);
   }
-  for (let i = 0; ; i++) {
-    const stack = await stackOf(ctx, stackName);
-    moved ||= before === undefined || /IN_PROGRESS/.test(stack.StackStatus ?? '') || (stack.LastUpdatedTime?.toISOString() ?? 'never') !== before;
-    if (stack.StackStatus === 'UPDATE_COMPLETE' && moved) return stack.StackStatus;
-    if (/ROLLBACK|FAILED/.test(stack.StackStatus ?? '')) throw new TrimtabError(`stack ${stackName} ended ${stack.StackStatus}${stack.StackStatusReason ? `: ${stack.StackStatusReason}` : ''}; CloudFormation rolled the change back`);
-    if (i >= MAX_POLLS) throw new TrimtabError(`stack ${stackName} is still ${stack.StackStatus} after ${(MAX_POLLS * POLL_MS) / 1000} s`);
-    await ctx.clock.sleep(POLL_MS);
-  }
+  return {};
+}
+
+/** Deadline of the wait for UPDATE_COMPLETE, from the moment the change set was executed. */
+export const STACK_UPDATE_WAIT_MS = MAX_POLLS * POLL_MS;
+
+/**
+ * Step 5b: waits for UPDATE_COMPLETE of this update (a new LastUpdatedTime than `before`, or an
+ * *_IN_PROGRESS seen first); a rollback or failure throws. With a budget (ApplyEnv) it polls a
+ * while and answers `{ resumeAt }`; the deadline counts from `since` (when it was executed).
+ */
+export async function waitStackChange(ctx: RegionContext, stackName: string, before: string | undefined, since: number, budget?: WaitBudget): Promise<Polled<string>> {
+  let moved = false;
+  return pollUntilDeadline({
+    clock: ctx.clock,
+    deadline: since + STACK_UPDATE_WAIT_MS,
+    pollMs: POLL_MS,
+    ...(budget ? { budget } : {}),
+    check: async () => {
+      const stack = await stackOf(ctx, stackName);
+      moved ||= before === undefined || /IN_PROGRESS/.test(stack.StackStatus ?? '') || (stack.LastUpdatedTime?.toISOString() ?? 'never') !== before;
+      if (stack.StackStatus === 'UPDATE_COMPLETE' && moved) return stack.StackStatus;
+      if (/ROLLBACK|FAILED/.test(stack.StackStatus ?? '')) throw new TrimtabError(`stack ${stackName} ended ${stack.StackStatus}${stack.StackStatusReason ? `: ${stack.StackStatusReason}` : ''}; CloudFormation rolled the change back`);
+      return undefined;
+    },
+    timeout: () => new TrimtabError(`stack ${stackName} is not UPDATE_COMPLETE ${STACK_UPDATE_WAIT_MS / 1000} s after the change set was executed`),
+  });
+}
+
+/** Step 5: execute the checked change set and wait for UPDATE_COMPLETE (inline: undo and old callers). */
+export async function executeStackChange(ctx: RegionContext, stackName: string, changeSetId: string): Promise<string> {
+  const { before } = await startStackChange(ctx, stackName, changeSetId);
+  const done = await waitStackChange(ctx, stackName, before, ctx.clock.now().getTime());
+  if ('resumeAt' in done) throw new TrimtabError('unreachable: an inline wait answered a resume time');
+  return done.value;
 }
 
 /** Step 6: the resource is in sync with its stack (DetectStackResourceDrift). */

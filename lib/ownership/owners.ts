@@ -11,9 +11,9 @@
  */
 
 /** The kinds of owner trimtab recognises. */
-export type OwnerKind = 'cloudformation' | 'eks-nodegroup' | 'elastic-beanstalk' | 'ecs-managed-scaling' | 'karpenter' | 'cluster-autoscaler' | 'terraform';
+export type OwnerKind = 'cloudformation' | 'eks-nodegroup' | 'elastic-beanstalk' | 'ecs-managed-scaling' | 'karpenter' | 'cluster-autoscaler' | 'autoscaling-group' | 'terraform';
 
-export const OWNER_KINDS: readonly OwnerKind[] = ['cloudformation', 'eks-nodegroup', 'elastic-beanstalk', 'ecs-managed-scaling', 'karpenter', 'cluster-autoscaler', 'terraform'];
+export const OWNER_KINDS: readonly OwnerKind[] = ['cloudformation', 'eks-nodegroup', 'elastic-beanstalk', 'ecs-managed-scaling', 'karpenter', 'cluster-autoscaler', 'autoscaling-group', 'terraform'];
 
 /** What trimtab does with an owned resource (policy `owned.choice`). */
 export type OwnedChoice = 'report' | 'via-owner' | 'direct' | 'skip';
@@ -35,8 +35,14 @@ export interface Owner {
   nodegroup?: string;
   /** Elastic Beanstalk. */
   environment?: string;
+  /** An Auto Scaling group that launched the instance (autoscaling-group); stackName / logicalId are then the group's stack. */
+  group?: string;
   /** The tag key and value that named it (Terraform, ECS, Karpenter, Cluster Autoscaler). */
   tag?: string;
+  /** Terraform, from a state file (policy owned.terraformState): the resource address, its type and the s3:// file. */
+  address?: string;
+  terraformType?: string;
+  stateFile?: string;
 }
 
 /** How the policy names the Terraform tag: `ManagedBy=terraform` (key=value) or just a key. */
@@ -44,7 +50,17 @@ export interface OwnershipOptions {
   terraformTag?: string;
 }
 
+/** Terraform state files a policy names (read-only; lib/ownership/terraform-state.ts). */
+export interface TerraformStateOption {
+  bucket: string;
+  key: string;
+  region?: string;
+}
+
 export const DEFAULT_TERRAFORM_TAG = 'ManagedBy=terraform';
+
+/** The tag Auto Scaling puts on the instances it launches. */
+export const ASG_GROUP_TAG = 'aws:autoscaling:groupName';
 
 const CFN = { name: 'aws:cloudformation:stack-name', id: 'aws:cloudformation:stack-id', logical: 'aws:cloudformation:logical-id' } as const;
 
@@ -81,7 +97,23 @@ export function ownersFromTags(tags: Record<string, string>, options: OwnershipO
     const pool = tags['karpenter.sh/nodepool'] ?? tags['karpenter.sh/provisioner-name'];
     owners.push({ kind: 'karpenter', name: pool ? `Karpenter node pool ${pool}` : 'Karpenter', signal: `tag ${karpenter}`, confirmed: false, tag: karpenter });
   }
-  if (tags[CFN.name]) {
+  const asg = tags[ASG_GROUP_TAG];
+  if (asg && tags[CFN.name]) {
+    // An instance launched by a stack-made group carries the group's aws:cloudformation:* tags (the
+    // group propagates them; the logical id is the GROUP's). The instance is in no stack: its owner
+    // is the group, which the stack owns (AWS::AutoScaling::AutoScalingGroup TagProperty).
+    const logical = tags[CFN.logical];
+    owners.push({
+      kind: 'autoscaling-group',
+      name: `Auto Scaling group ${asg} (of CloudFormation stack ${tags[CFN.name]}${logical ? `, logical id ${logical}` : ''})`,
+      signal: `tags ${ASG_GROUP_TAG}, ${CFN.name}`,
+      confirmed: false,
+      group: asg,
+      stackName: tags[CFN.name],
+      ...(tags[CFN.id] ? { stackId: tags[CFN.id] } : {}),
+      ...(logical ? { logicalId: logical } : {}),
+    });
+  } else if (tags[CFN.name]) {
     const logical = tags[CFN.logical];
     owners.push({
       kind: 'cloudformation',

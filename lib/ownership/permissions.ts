@@ -1,4 +1,5 @@
 /** The IAM actions ownership needs for a policy (lib/deploy/iam.ts adds them to the policy's function roles). */
+import type { IamStatement } from '../deploy/iam.ts';
 import type { Policy } from '../policy/load.ts';
 import { UNTAGGED_BY_CLOUDFORMATION } from './owners.ts';
 
@@ -10,8 +11,22 @@ export function ownershipPermissions(policy: Pick<Policy, 'resource' | 'action' 
   if (policy.owned?.choice === 'via-owner') actions.push('cloudformation:DescribeStackResources');
   if (policy.owned?.choice === 'via-owner') {
     // Read-only checks before approval, in every mode.
-    actions.push('cloudformation:DescribeStacks', 'cloudformation:GetTemplate', 'eks:DescribeNodegroup');
-    if (options.withRemediation) actions.push('cloudformation:CreateChangeSet', 'cloudformation:DescribeChangeSet', 'cloudformation:ExecuteChangeSet', 'cloudformation:DeleteChangeSet', 'cloudformation:DetectStackResourceDrift', 'eks:UpdateNodegroupConfig');
+    actions.push('cloudformation:DescribeStacks', 'cloudformation:GetTemplate', 'eks:DescribeNodegroup',
+      'elasticbeanstalk:DescribeEnvironments', 'elasticbeanstalk:DescribeEnvironmentResources', 'elasticbeanstalk:DescribeConfigurationSettings');
+    // UpdateEnvironment: Beanstalk then updates the environment's own stack with its service role's or the caller's permissions
+    // (InsufficientPrivilegesException otherwise); the operator grants what their environments need (docs/ownership.md).
+    if (options.withRemediation) actions.push('cloudformation:CreateChangeSet', 'cloudformation:DescribeChangeSet', 'cloudformation:ExecuteChangeSet', 'cloudformation:DeleteChangeSet', 'cloudformation:DetectStackResourceDrift', 'eks:UpdateNodegroupConfig', 'elasticbeanstalk:UpdateEnvironment');
   }
   return actions;
+}
+
+/**
+ * s3:GetObject on exactly the Terraform state files the policies name (owned.terraformState), and on
+ * nothing else: a state holds every attribute of every resource, secrets included. One Allow, or
+ * none. The object ARN is written like the other S3 ARNs (arn:aws:…; `trimtab permissions` puts in
+ * the partition); keys with wildcards are refused by the policy schema.
+ */
+export function terraformStateStatements(policies: Array<Pick<Policy, 'action' | 'owned'>>): IamStatement[] {
+  const arns = [...new Set(policies.filter((p) => p.action).flatMap((p) => (p.owned?.terraformState ?? []).map((r) => `arn:aws:s3:::${r.bucket}/${r.key}`)))].sort();
+  return arns.length ? [{ Effect: 'Allow', Action: ['s3:GetObject'], Resource: arns.length === 1 ? arns[0] : arns }] : [];
 }

@@ -54,3 +54,68 @@ export function nodegroupChange(resourceType: string, plan: Pick<Plan, 'action' 
 }
 
 export const propertyPath = (c: Pick<TemplateChange, 'path'>) => `Properties.${c.path.join('.')}`;
+
+/** The same change for an Elastic Beanstalk environment: one option setting (UpdateEnvironment OptionSettings). */
+export interface BeanstalkSetting {
+  namespace: string;
+  option: string;
+  /** Option values are strings in Beanstalk's API. */
+  from: string;
+  to: string;
+}
+
+/**
+ * The option setting of the environment that makes this plan, or undefined. Beanstalk owns its
+ * environment's Auto Scaling group (sizes: aws:autoscaling:asg MinSize) and its instances' type
+ * (aws:ec2:instances InstanceTypes, which takes precedence over the obsolete
+ * aws:autoscaling:launchconfiguration InstanceType): Elastic Beanstalk Developer Guide, "General
+ * options for all environments".
+ */
+export function beanstalkSetting(resourceType: string, plan: Pick<Plan, 'action' | 'params'>): BeanstalkSetting | undefined {
+  const p = plan.params as Record<string, any>;
+  switch (`${resourceType}/${plan.action}`) {
+    case 'asg/lower-min-size':
+      return { namespace: 'aws:autoscaling:asg', option: 'MinSize', from: String(p.fromMinSize), to: String(p.toMinSize) };
+    case 'asg/rightsize-launch-template':
+    case 'ec2-instance/change-instance-type':
+      return { namespace: 'aws:ec2:instances', option: 'InstanceTypes', from: String(p.fromType), to: String(p.toType) };
+    default:
+      return undefined;
+  }
+}
+
+export const settingName = (s: Pick<BeanstalkSetting, 'namespace' | 'option'>) => `${s.namespace} ${s.option}`;
+
+/** One argument of a Terraform resource set to a new value (a report: trimtab never runs Terraform). */
+export interface TerraformArgument {
+  /** The resource type whose argument it is, when not the resource's own (a launch template's instance_type). */
+  on?: string;
+  attribute: string;
+  from: string | number;
+  to: string | number;
+}
+
+/** The Terraform arguments that make this plan (aws provider argument names), or undefined. */
+export function terraformArguments(resourceType: string, plan: Pick<Plan, 'action' | 'params'>): TerraformArgument[] | undefined {
+  const p = plan.params as Record<string, any>;
+  switch (`${resourceType}/${plan.action}`) {
+    case 'asg/lower-min-size':
+      return [{ attribute: 'min_size', from: p.fromMinSize, to: p.toMinSize }];
+    case 'asg/rightsize-launch-template':
+      return [{ on: 'aws_launch_template the group uses', attribute: 'instance_type', from: p.fromType, to: p.toType }];
+    case 'lambda-function/set-memory':
+      return [{ attribute: 'memory_size', from: p.fromMb, to: p.toMb }];
+    case 'dynamodb-table/set-table-class':
+      return [{ attribute: 'table_class', from: p.from, to: p.to }];
+    case 'dynamodb-table/lower-provisioned': {
+      const out: TerraformArgument[] = [];
+      if (p.to.read !== p.from.read) out.push({ attribute: 'read_capacity', from: p.from.read, to: p.to.read });
+      if (p.to.write !== p.from.write) out.push({ attribute: 'write_capacity', from: p.from.write, to: p.to.write });
+      return out;
+    }
+    case 'ec2-instance/change-instance-type':
+      return [{ attribute: 'instance_type', from: p.fromType, to: p.toType }];
+    default:
+      return undefined;
+  }
+}

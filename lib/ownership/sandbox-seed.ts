@@ -7,8 +7,9 @@
  *   CloudFormation propagates them.
  * - EKS cluster platform, managed node group workers: its Auto Scaling group eks-workers-… with the
  *   eks:* and Cluster Autoscaler tags.
- * - Elastic Beanstalk environment shop-web-prod: its Auto Scaling group awseb-… with the
- *   elasticbeanstalk:environment-name tag.
+ * - Elastic Beanstalk environment shop-web-prod (application shop-web): its Auto Scaling group
+ *   awseb-… with the elasticbeanstalk:environment-name tag; option settings aws:autoscaling:asg
+ *   MinSize 6 / MaxSize 20 and aws:ec2:instances InstanceTypes m5.large.
  * - forged-claim: a group whose tags claim stack shop-prod (logical WebGroup) but is in no stack.
  * Every group idles at ~12 % CPU pinned at MinSize 6, so asg's min-size-unneeded flags each.
  */
@@ -66,7 +67,10 @@ export function seedOwnedResources(sandbox: Sandbox, accountId: string, region =
   addNodegroup(sandbox, accountId, region, { cluster: 'platform', name: 'workers', asg: OWNED.eksGroup, instanceTypes: ['m5.large'] });
 
   idleGroup(sandbox, accountId, region, OWNED.beanstalkGroup, { 'elasticbeanstalk:environment-name': 'shop-web-prod', 'elasticbeanstalk:environment-id': 'e-shopweb01' });
-  addEnvironment(sandbox, accountId, region, { name: 'shop-web-prod', application: 'shop-web', autoScalingGroups: [OWNED.beanstalkGroup], instances: [] });
+  addEnvironment(sandbox, accountId, region, {
+    name: 'shop-web-prod', application: 'shop-web', autoScalingGroups: [OWNED.beanstalkGroup], instances: [],
+    options: { 'aws:autoscaling:asg|MinSize': '6', 'aws:autoscaling:asg|MaxSize': '20', 'aws:ec2:instances|InstanceTypes': 'm5.large', 'aws:autoscaling:launchconfiguration|InstanceType': 'm5.large' },
+  });
 
   // A forged claim: the tags say stack shop-prod owns it; CloudFormation says no stack does.
   idleGroup(sandbox, accountId, region, OWNED.forgedGroup, cfnTags('WebGroup'));

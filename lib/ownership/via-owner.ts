@@ -2,11 +2,20 @@
  * Changes made through the owner instead of the resource (policy `owned.choice: via-owner`). The
  * engine routes a plan whose params carry `viaOwner` here instead of the resource's remediator
  * (lib/engine/run.ts); undo goes the same way (lib/engine/undo.ts).
+ *
+ * Every path is a multi-step write (ApplyEnv, lib/engine/types.ts): the write is sent once and
+ * recorded as a step (`change-set-executed`, `nodegroup-update-sent`, `beanstalk-update-sent`)
+ * before the wait for the owner to settle; with an ApplyEnv the wait is handed back as `resumeAt`
+ * (the owner can take many minutes) and a resumed apply waits from the recorded step, never
+ * sending the write again. Without one (undo, old callers) it waits inline, as before.
  */
 import { DescribeNodegroupCommand, EKSClient, UpdateNodegroupConfigCommand } from '@aws-sdk/client-eks';
-import type { ActionRecord, AppliedChange, Plan, RegionContext, Verification } from '../engine/types.ts';
+import type { ActionRecord, ApplyEnv, AppliedChange, Plan, RegionContext, Verification } from '../engine/types.ts';
+import { pollUntilDeadline } from '../aws/wait.ts';
+import { ownerStepLog as stepLog } from './steps.ts';
 import { ProtectedResourceError, TrimtabError } from '../util/errors.ts';
-import { driftOf, executeApprovedStackChange, executeStackChange, prepareStackChange } from './cloudformation.ts';
+import { applyBeanstalk, verifyBeanstalk, type BeanstalkVia } from './beanstalk.ts';
+import { driftOf, executeStackChange, prepareStackChange, startApprovedStackChange, startStackChange, waitStackChange } from './cloudformation.ts';
 import type { NodegroupChange, TemplateChange } from './properties.ts';
 
 export type ViaOwner =
@@ -17,62 +26,107 @@ export type ViaOwner =
       /** Approval mode: the stack's template (shortHash) when that change set was made; re-checked before executing it. */
       templateHash?: string;
     }
-  | { kind: 'eks-nodegroup'; cluster: string; nodegroup: string; asg: string; change: NodegroupChange };
+  | { kind: 'eks-nodegroup'; cluster: string; nodegroup: string; asg: string; change: NodegroupChange }
+  | BeanstalkVia;
 
 export const viaOwnerOf = (plan: Pick<Plan, 'params'> | { params?: unknown }): ViaOwner | undefined => (plan.params as { viaOwner?: ViaOwner } | undefined)?.viaOwner;
 
+/** The recorded steps of a via-owner apply (ApplyEnv.progress). */
+export const VIA_OWNER_STEPS = { changeSetExecuted: 'change-set-executed', nodegroupUpdateSent: 'nodegroup-update-sent' } as const;
+
 const POLL_MS = 10_000;
-const MAX_POLLS = 120;
+/** EKS updates a node group's scaling config in minutes; past this the action fails (the update goes on in EKS). */
+export const NODEGROUP_WAIT_MS = 20 * 60_000;
 
 async function nodegroup(ctx: RegionContext, via: Extract<ViaOwner, { kind: 'eks-nodegroup' }>) {
   const out = await ctx.clients.get(EKSClient, ctx.region).send(new DescribeNodegroupCommand({ clusterName: via.cluster, nodegroupName: via.nodegroup }));
   return out.nodegroup!;
 }
 
-async function applyNodegroup(ctx: RegionContext, via: Extract<ViaOwner, { kind: 'eks-nodegroup' }>, change: NodegroupChange): Promise<AppliedChange> {
-  let ng;
-  try {
-    ng = await nodegroup(ctx, via);
-  } catch (error) {
-    if ((error as Error).name === 'ResourceNotFoundException') throw new ProtectedResourceError(`EKS has no node group ${via.nodegroup} in cluster ${via.cluster}: the owner its tags claim is not confirmed, nothing was changed`);
-    throw error;
+async function applyNodegroup(ctx: RegionContext, via: Extract<ViaOwner, { kind: 'eks-nodegroup' }>, change: NodegroupChange, env?: ApplyEnv): Promise<AppliedChange> {
+  const steps = stepLog(env, ctx.clock);
+  const detail = `EKS node group ${via.nodegroup} (${via.cluster}): ${change.field} ${change.from} → ${change.to}`;
+  let sent = steps.stepOf(VIA_OWNER_STEPS.nodegroupUpdateSent);
+  let sizes: Record<NodegroupChange['field'], number> | undefined;
+  if (!sent) {
+    let ng;
+    try {
+      ng = await nodegroup(ctx, via);
+    } catch (error) {
+      if ((error as Error).name === 'ResourceNotFoundException') throw new ProtectedResourceError(`EKS has no node group ${via.nodegroup} in cluster ${via.cluster}: the owner its tags claim is not confirmed, nothing was changed`);
+      throw error;
+    }
+    // The tags are a claim: EKS itself must list this Auto Scaling group as the node group's.
+    if (!ng.resources?.autoScalingGroups?.some((g) => g.name === via.asg)) throw new ProtectedResourceError(`node group ${via.nodegroup} of ${via.cluster} does not own Auto Scaling group ${via.asg} according to EKS; nothing was changed`);
+    if (ng.status !== 'ACTIVE') throw new ProtectedResourceError(`node group ${via.nodegroup} is ${ng.status}, not ACTIVE: nothing was changed; the next run tries again`);
+    sizes = { minSize: ng.scalingConfig?.minSize ?? 0, maxSize: ng.scalingConfig?.maxSize ?? 0, desiredSize: ng.scalingConfig?.desiredSize ?? 0 };
+    if (sizes[change.field] !== change.from) throw new ProtectedResourceError(`node group ${via.nodegroup} has ${change.field} ${sizes[change.field]} now, not ${change.from} as when detected; nothing was changed`);
+    // Only the planned size is sent: EKS keeps the others. desiredSize is moved by the Cluster
+    // Autoscaler and DescribeNodegroup's copy "can be out-of-date for short periods"; sending it back
+    // would resize the group to a stale value (terminating nodes when it is lower): NodegroupScalingConfig.desiredSize.
+    // EKS still checks minSize <= desiredSize <= maxSize against the sizes it has (InvalidParameterException).
+    const out = await ctx.clients.get(EKSClient, ctx.region).send(new UpdateNodegroupConfigCommand({ clusterName: via.cluster, nodegroupName: via.nodegroup, scalingConfig: { [change.field]: change.to } }));
+    await steps.record(VIA_OWNER_STEPS.nodegroupUpdateSent, { updateId: out.update?.id, field: change.field, from: change.from, to: change.to, sizes });
+    sent = steps.stepOf(VIA_OWNER_STEPS.nodegroupUpdateSent)!;
   }
-  // The tags are a claim: EKS itself must list this Auto Scaling group as the node group's.
-  if (!ng.resources?.autoScalingGroups?.some((g) => g.name === via.asg)) throw new ProtectedResourceError(`node group ${via.nodegroup} of ${via.cluster} does not own Auto Scaling group ${via.asg} according to EKS; nothing was changed`);
-  if (ng.status !== 'ACTIVE') throw new ProtectedResourceError(`node group ${via.nodegroup} is ${ng.status}, not ACTIVE: nothing was changed; the next run tries again`);
-  const sizes = { minSize: ng.scalingConfig?.minSize ?? 0, maxSize: ng.scalingConfig?.maxSize ?? 0, desiredSize: ng.scalingConfig?.desiredSize ?? 0 };
-  if (sizes[change.field] !== change.from) throw new ProtectedResourceError(`node group ${via.nodegroup} has ${change.field} ${sizes[change.field]} now, not ${change.from} as when detected; nothing was changed`);
-  const next = { ...sizes, [change.field]: change.to };
-  // Only the planned size is sent: EKS keeps the others. desiredSize is moved by the Cluster
-  // Autoscaler and DescribeNodegroup's copy "can be out-of-date for short periods"; sending it back
-  // would resize the group to a stale value (terminating nodes when it is lower): NodegroupScalingConfig.desiredSize.
-  // EKS still checks minSize <= desiredSize <= maxSize against the sizes it has (InvalidParameterException).
-  const out = await ctx.clients.get(EKSClient, ctx.region).send(new UpdateNodegroupConfigCommand({ clusterName: via.cluster, nodegroupName: via.nodegroup, scalingConfig: { [change.field]: change.to } }));
-  for (let i = 0; ; i++) {
-    const now = await nodegroup(ctx, via);
-    if (now.status === 'ACTIVE') break;
-    if (i >= MAX_POLLS) throw new TrimtabError(`node group ${via.nodegroup} is still ${now.status} after the update ${out.update?.id}`);
-    await ctx.clock.sleep(POLL_MS);
+  const updateId = sent.state?.updateId as string | undefined;
+  sizes ??= sent.state?.sizes as Record<NodegroupChange['field'], number>;
+  const polled = await pollUntilDeadline({
+    clock: ctx.clock,
+    deadline: Date.parse(sent.at) + NODEGROUP_WAIT_MS,
+    pollMs: POLL_MS,
+    ...(env ? { budget: env } : {}),
+    check: async () => ((await nodegroup(ctx, via)).status === 'ACTIVE' ? true : undefined),
+    timeout: () => new TrimtabError(`node group ${via.nodegroup} is still not ACTIVE ${NODEGROUP_WAIT_MS / 60_000} min after the update ${updateId}`),
+  });
+  if ('resumeAt' in polled) return { after: { nodegroup: via.nodegroup, updateId, waitingFor: 'ACTIVE' }, resumeAt: polled.resumeAt, detail: `${detail}: update ${updateId} sent; waiting for ACTIVE` };
+  return { before: sizes, after: { ...sizes, [change.field]: change.to }, detail: `${detail} (update ${updateId})` };
+}
+
+type CfnVia = Extract<ViaOwner, { kind: 'cloudformation' }>;
+
+/**
+ * Through the stack: (approval mode) the approved change set re-checked and executed, or (auto) a
+ * change set made, checked and executed; recorded as `change-set-executed` before the wait for
+ * UPDATE_COMPLETE, which a resumed apply continues.
+ */
+async function applyStack(ctx: RegionContext, via: CfnVia, env?: ApplyEnv): Promise<AppliedChange> {
+  const steps = stepLog(env, ctx.clock);
+  let executed = steps.stepOf(VIA_OWNER_STEPS.changeSetExecuted);
+  if (!executed) {
+    let changeSetId: string;
+    let summary: string;
+    let before: string | undefined;
+    if (via.changeSetId) {
+      if (!via.templateHash) throw new ProtectedResourceError(`the approved change set ${via.changeSetId} carries no template hash: nothing was executed`);
+      const started = await startApprovedStackChange(ctx, { ...via, changeSetId: via.changeSetId, templateHash: via.templateHash });
+      ({ changeSetId, summary, before } = { changeSetId: via.changeSetId, ...started });
+    } else {
+      const prepared = await prepareStackChange(ctx, via);
+      changeSetId = prepared.changeSetId;
+      summary = prepared.summary;
+      ({ before } = await startStackChange(ctx, via.stackName, changeSetId));
+    }
+    await steps.record(VIA_OWNER_STEPS.changeSetExecuted, { changeSetId, summary, ...(before ? { lastUpdatedBefore: before } : {}) });
+    executed = steps.stepOf(VIA_OWNER_STEPS.changeSetExecuted)!;
   }
-  return { before: sizes, after: next, detail: `EKS node group ${via.nodegroup} (${via.cluster}): ${change.field} ${change.from} → ${change.to} (update ${out.update?.id})` };
+  const state = executed.state as { changeSetId: string; summary: string; lastUpdatedBefore?: string };
+  const done = await waitStackChange(ctx, via.stackName, state.lastUpdatedBefore, Date.parse(executed.at), env);
+  const after = { stack: via.stackName, logicalId: via.logicalId, property: via.change.path, value: via.change.to, changeSetId: state.changeSetId };
+  if ('resumeAt' in done) return { after: { ...after, waitingFor: 'UPDATE_COMPLETE' }, resumeAt: done.resumeAt, detail: `${state.summary}: executed; waiting for UPDATE_COMPLETE` };
+  return { after: { ...after, stackStatus: done.value }, detail: state.summary };
 }
 
 /** The change through the owner: the only writes of a via-owner plan. */
-export async function applyViaOwner(ctx: RegionContext, plan: Pick<Plan, 'params'>): Promise<AppliedChange> {
+export async function applyViaOwner(ctx: RegionContext, plan: Pick<Plan, 'params'>, env?: ApplyEnv): Promise<AppliedChange> {
   const via = viaOwnerOf(plan);
   if (!via) throw new TrimtabError('not a via-owner plan');
-  if (via.kind === 'eks-nodegroup') return applyNodegroup(ctx, via, via.change);
-  if (via.changeSetId) {
-    if (!via.templateHash) throw new ProtectedResourceError(`the approved change set ${via.changeSetId} carries no template hash: nothing was executed`);
-    const done = await executeApprovedStackChange(ctx, { ...via, changeSetId: via.changeSetId, templateHash: via.templateHash });
-    return { after: { stack: via.stackName, logicalId: via.logicalId, property: via.change.path, value: via.change.to, changeSetId: via.changeSetId, stackStatus: done.status }, detail: done.summary };
-  }
-  const prepared = await prepareStackChange(ctx, via);
-  const status = await executeStackChange(ctx, via.stackName, prepared.changeSetId);
-  return { after: { stack: via.stackName, logicalId: via.logicalId, property: via.change.path, value: via.change.to, changeSetId: prepared.changeSetId, stackStatus: status }, detail: prepared.summary };
+  if (via.kind === 'eks-nodegroup') return applyNodegroup(ctx, via, via.change, env);
+  if (via.kind === 'elastic-beanstalk') return applyBeanstalk(ctx, via, via.setting, env);
+  return applyStack(ctx, via, env);
 }
 
-/** Re-reads through the owner: drift detection finds the resource in sync (CloudFormation), or the node group has the size. */
+/** Re-reads through the owner: drift detection finds the resource in sync (CloudFormation), the node group has the size, the environment the setting. */
 export async function verifyViaOwner(ctx: RegionContext, plan: Pick<Plan, 'params'>): Promise<Verification> {
   const via = viaOwnerOf(plan)!;
   if (via.kind === 'eks-nodegroup') {
@@ -80,19 +134,25 @@ export async function verifyViaOwner(ctx: RegionContext, plan: Pick<Plan, 'param
     const value = ng.scalingConfig?.[via.change.field];
     return value === via.change.to ? { ok: true, detail: `node group ${via.nodegroup} has ${via.change.field} ${value}` } : { ok: false, detail: `node group ${via.nodegroup} has ${via.change.field} ${value}, not ${via.change.to}` };
   }
+  if (via.kind === 'elastic-beanstalk') return verifyBeanstalk(ctx, via);
   const drift = await driftOf(ctx, via.stackName, via.logicalId);
   return drift.status === 'IN_SYNC'
     ? { ok: true, detail: `stack ${via.stackName} UPDATE_COMPLETE; drift detection finds ${via.logicalId} IN_SYNC` }
     : { ok: false, detail: `drift detection finds ${via.logicalId} ${drift.status}${drift.differences.length ? `: ${drift.differences.join('; ')}` : ''}` };
 }
 
-/** Undo: the reverse change through the same owner (a reverse change set, or the old node group size). */
+/** Undo: the reverse change through the same owner (a reverse change set, the old node group size, the previous option value). */
 export async function undoViaOwner(ctx: RegionContext, record: ActionRecord): Promise<{ detail: string; after?: unknown }> {
   const via = viaOwnerOf(record)!;
   if (via.kind === 'eks-nodegroup') {
     const back = { ...via.change, from: via.change.to, to: via.change.from };
     const done = await applyNodegroup(ctx, via, back);
     return { detail: done.detail ?? 'reverted', after: done.after };
+  }
+  if (via.kind === 'elastic-beanstalk') {
+    const back = { ...via.setting, from: via.setting.to, to: via.setting.from };
+    const done = await applyBeanstalk(ctx, via, back);
+    return { detail: `reverted: ${done.detail}`, after: done.after };
   }
   const { changeSetId: _approved, templateHash: _hash, ...forward } = via;
   const reverse = { ...forward, change: { ...via.change, from: via.change.to, to: via.change.from }, changeSetName: `${via.changeSetName}-undo` };

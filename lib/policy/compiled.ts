@@ -116,9 +116,10 @@ export function checkPolicySet(set: unknown): string[] {
     for (const key of Object.keys(policy)) if (!POLICY_KEYS.has(key)) bad(`unknown key '${key}'`);
     if (policy.owned !== undefined) {
       const owned = policy.owned;
-      if (!isObject(owned) || Object.keys(owned).some((k) => k !== 'choice' && k !== 'terraformTag')) bad('owned is not { choice?, terraformTag? }');
+      if (!isObject(owned) || Object.keys(owned).some((k) => k !== 'choice' && k !== 'terraformTag' && k !== 'terraformState')) bad('owned is not { choice?, terraformTag?, terraformState? }');
       else if (owned.choice !== undefined && !['report', 'via-owner', 'direct', 'skip'].includes(owned.choice as string)) bad(`owned.choice ${show(owned.choice)} is not report, via-owner, direct or skip`);
       else if (owned.terraformTag !== undefined && typeof owned.terraformTag !== 'string') bad('owned.terraformTag is not a string');
+      else if (owned.terraformState !== undefined && (!Array.isArray(owned.terraformState) || !owned.terraformState.every((r) => isObject(r) && typeof r.bucket === 'string' && typeof r.key === 'string'))) bad('owned.terraformState is not a list of { bucket, key }');
     }
     const resource = typeof policy.resource === 'string' ? POLICY_CATALOGUE[policy.resource] : undefined;
     if (!resource || !Object.hasOwn(POLICY_CATALOGUE, policy.resource as string)) bad(`unknown resource type ${show(policy.resource)}. Valid: ${Object.keys(POLICY_CATALOGUE).join(', ')}`);

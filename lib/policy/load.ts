@@ -29,7 +29,7 @@ export interface Policy {
   /** Disagreement with (or no) Compute Optimizer recommendation makes a finding a conflict. */
   requireComputeOptimizer?: boolean;
   /** What to do with owned resources (lib/ownership, docs/ownership.md); absent: report. */
-  owned?: { choice?: 'report' | 'via-owner' | 'direct' | 'skip'; terraformTag?: string };
+  owned?: { choice?: 'report' | 'via-owner' | 'direct' | 'skip'; terraformTag?: string; terraformState?: Array<{ bucket: string; key: string; region?: string }> };
 }
 
 export interface PolicySet {

@@ -128,6 +128,12 @@ const common = {
     choice: z.enum(['report', 'via-owner', 'direct', 'skip']).optional(),
     /** The tag that marks Terraform-managed resources: `Key=value` or just `Key` (default ManagedBy=terraform). */
     terraformTag: z.string().regex(/^[^=]+(=.+)?$/, "a tag is 'Key=value' or 'Key'").optional(),
+    /** Terraform state files in S3 (read-only, s3:GetObject on exactly these objects): a resource they list is reported with its Terraform address. */
+    terraformState: z.array(strictObject({
+      bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'an S3 bucket name'),
+      key: z.string().min(1).max(1024).refine((k) => !/[*?]/.test(k), 'one object key, no wildcards'),
+      region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'a region such as eu-west-1').optional(),
+    })).min(1).max(20).optional(),
   }).optional(),
 };
 

@@ -7,6 +7,7 @@
  * real error names, whole-configuration replacement, throttling. It counts calls by operation
  * and logs every write, which the tests and the benchmark read.
  */
+import { Readable } from 'node:stream';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { CommandInterceptor } from '../aws/clients.ts';
@@ -226,7 +227,10 @@ export class Sandbox implements CommandInterceptor {
   async respond(call: { account: string; region: string; service: string; operation: string; input: any } & Omit<EncodeCall, 'service' | 'operation'>): Promise<WireResponse> {
     try {
       // No copy needed: encoding is the copy.
-      return encodeOutput(call, await this.answer(call, false));
+      const response = encodeOutput(call, await this.answer(call, false));
+      // A streaming payload (S3 GetObject's Body) reaches the SDK as a stream, as from the network.
+      if (call.service === 's3' && call.operation === 'GetObject') return { ...response, body: Readable.from([Buffer.from(response.body)]) as unknown as Uint8Array };
+      return response;
     } catch (error) {
       const parts = awsErrorParts(error);
       if (!parts) throw error;

@@ -61,6 +61,7 @@ const CONDITIONAL: Record<string, string> = {
   // resources through their owner (owned.choice via-owner) or act on DynamoDB tables (stack listings).
   cloudformation: 'owner of a resource: CloudFormation stack',
   eks: 'owner of a resource: EKS node group',
+  'elastic-beanstalk': 'owner of a resource: Elastic Beanstalk environment',
 };
 
 const packageOf = (path: string) => /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(path)?.[1];

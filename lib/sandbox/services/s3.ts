@@ -1,6 +1,8 @@
 /**
  * Sandbox S3: buckets with tags, versioning, lifecycle configuration (replaced whole on every
- * put, as S3 does) and in-progress multipart uploads.
+ * put, as S3 does), in-progress multipart uploads, and objects for GetObject (seeded with
+ * putSandboxObject; an unknown key is NoSuchKey, 404, as S3 answers a caller allowed
+ * s3:ListBucket; without it S3 answers AccessDenied, 403, which the sandbox does not model).
  */
 import { awsError, paginate, tagList, type AccountState, type Sandbox, type SandboxService } from '../sandbox.ts';
 
@@ -17,6 +19,8 @@ export interface SandboxBucket {
    */
   lifecyclePropagation?: { previous: SandboxLifecycle | null; visibleAt: string };
   multipartUploads: { key: string; uploadId: string; initiated: string }[];
+  /** Objects trimtab reads (a Terraform state file a policy names: lib/ownership/terraform-state.ts), by key. */
+  storedObjects?: Record<string, { body: string; lastModified: string }>;
 }
 
 export interface SandboxLifecycle {
@@ -104,9 +108,21 @@ export function validateLifecycleRules(rules: any[]): void {
   }
 }
 
+/** Seeds an object (text) into an existing sandbox bucket. */
+export function putSandboxObject(sandbox: Sandbox, accountId: string, bucket: string, key: string, body: string) {
+  const b = bucketOf(sandbox, sandbox.account(accountId), bucket);
+  (b.storedObjects ??= {})[key] = { body, lastModified: sandbox.now().toISOString() };
+}
+
 export const s3Service: SandboxService = {
   id: 's3',
   operations: {
+    GetObject(input, { sandbox, account }) {
+      const object = bucketOf(sandbox, account, input.Bucket).storedObjects?.[input.Key];
+      if (!object) throw awsError('NoSuchKey', 'The specified key does not exist.', 404);
+      return { Body: object.body, ContentLength: Buffer.byteLength(object.body), ContentType: 'application/json', LastModified: new Date(object.lastModified) };
+    },
+
     ListBuckets(input, { sandbox, account }) {
       const all = Object.values(s3State(sandbox, account).buckets)
         .filter((b) => !input.BucketRegion || b.region === input.BucketRegion)

@@ -22,13 +22,13 @@ describe('the ownership "What AWS requires" rows', () => {
   it('cover every CloudFormation and EKS operation lib/ownership sends', () => {
     // Prepare
     const sent = new Set<string>();
-    for (const file of ['lib/ownership/cloudformation.ts', 'lib/ownership/via-owner.ts', 'lib/ownership/hook.ts']) {
+    for (const file of ['lib/ownership/cloudformation.ts', 'lib/ownership/via-owner.ts', 'lib/ownership/hook.ts', 'lib/ownership/beanstalk.ts', 'lib/ownership/terraform-state.ts']) {
       for (const m of readFileSync(file, 'utf8').matchAll(/new (\w+)Command\(|paginate(\w+)\(\{/g)) sent.add(m[1] ?? m[2]);
     }
     // Act
     const covered = new Set(awsRequires.map((r) => r.operation.split(':')[1]));
     // Assess
-    expect([...sent].sort()).toEqual(['CreateChangeSet', 'DeleteChangeSet', 'DescribeChangeSet', 'DescribeNodegroup', 'DescribeStackResources', 'DescribeStacks', 'DetectStackResourceDrift', 'ExecuteChangeSet', 'GetTemplate', 'ListStackResources', 'ListStacks', 'UpdateNodegroupConfig']);
+    expect([...sent].sort()).toEqual(['CreateChangeSet', 'DeleteChangeSet', 'DescribeChangeSet', 'DescribeConfigurationSettings', 'DescribeEnvironmentResources', 'DescribeEnvironments', 'DescribeNodegroup', 'DescribeStackResources', 'DescribeStacks', 'DetectStackResourceDrift', 'ExecuteChangeSet', 'GetObject', 'GetTemplate', 'ListStackResources', 'ListStacks', 'UpdateEnvironment', 'UpdateNodegroupConfig']);
     expect([...sent].filter((op) => !covered.has(op))).toEqual([]);
   });
 });

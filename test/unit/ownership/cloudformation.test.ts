@@ -133,7 +133,7 @@ describe('waiting for the executed change set', () => {
         throw new Error(`unexpected ${name}`);
       },
     };
-    const ctx = { region: REGION, clients: { get: () => client }, clock: { sleep: async (ms: number) => void sleeps.push(ms) } } as any;
+    const ctx = { region: REGION, clients: { get: () => client }, clock: { now: () => t2, sleep: async (ms: number) => void sleeps.push(ms) } } as any;
     // Act
     const status = await executeStackChange(ctx, 's', 'arn:aws:cloudformation:us-east-1:123456789012:changeSet/trimtab-x/1');
     // Assess
