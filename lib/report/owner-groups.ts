@@ -34,8 +34,11 @@ export function ownerLabel(owner: Owner | undefined): string {
       return owner.nodegroup ? `EKS node group ${owner.nodegroup} (cluster ${owner.cluster})` : owner.name;
     case 'elastic-beanstalk':
       return owner.environment ? `Elastic Beanstalk environment ${owner.environment}` : owner.name;
+    case 'autoscaling-group':
+      // An instance of a stack-made group: the change is made in that stack, so it goes with the stack's team.
+      return owner.stackName ? `CloudFormation stack ${owner.stackName}` : owner.name;
     case 'terraform':
-      return `Terraform (${owner.tag ?? owner.signal})`;
+      return owner.stateFile ? `Terraform state ${owner.stateFile}` : `Terraform (${owner.tag ?? owner.signal})`;
     default:
       return owner.name;
   }

@@ -107,6 +107,20 @@ describe('groupByOwner', () => {
       'CloudFormation stack shop-prod (123456789012 eu-west-1)',
     ]);
   });
+  it('puts an instance of a stack-made group with that stack, and a resource a Terraform state lists under the state file', () => {
+    // Prepare
+    const instanceOfGroup: Owner = { kind: 'autoscaling-group', name: 'Auto Scaling group shop-web (of CloudFormation stack shop-prod, logical id WebGroup)', signal: 'tags', confirmed: false, group: 'shop-web', stackName: 'shop-prod', logicalId: 'WebGroup' };
+    const tfState: Owner = { kind: 'terraform', name: 'Terraform resource aws_autoscaling_group.web (state s3://tf/prod.tfstate)', signal: 'Terraform state s3://tf/prod.tfstate', confirmed: true, address: 'aws_autoscaling_group.web', stateFile: 's3://tf/prod.tfstate' };
+
+    // Act
+    const groups = groupByOwner([finding('i-0abc', 5, instanceOfGroup), finding('tf-web', 4, tfState), finding('shop-web', 3, stack('shop-prod', 'WebGroup'))]);
+
+    // Assess
+    expect(groups.map((g) => [g.label, g.items.map((f) => f.resource.id)])).toEqual([
+      ['CloudFormation stack shop-prod', ['i-0abc', 'shop-web']],
+      ['Terraform state s3://tf/prod.tfstate', ['tf-web']],
+    ]);
+  });
 });
 
 describe('the approval email by owner', () => {
