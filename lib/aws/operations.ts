@@ -7,7 +7,8 @@ const READ_ONLY_PREFIX = /^(Describe|Get|List|Head|Lookup|BatchGet|Query|Scan)[A
 /** Operations that start with another verb but change nothing in the account. */
 // iam:SimulatePrincipalPolicy only evaluates policies (`trimtab doctor`).
 // cloudwatchlogs:StartQuery runs a Logs Insights query (reads log events; lambda-function's memory use).
-const READ_ONLY_EXCEPTIONS = new Set(['sts:AssumeRole', 'sts:GetCallerIdentity', 'iam:SimulatePrincipalPolicy', 'cloudwatchlogs:StartQuery', 'logs:StartQuery']);
+// dynamodb:Query and dynamodb:Scan are whole names, so the prefix pattern (a verb then a capital) misses them.
+const READ_ONLY_EXCEPTIONS = new Set(['sts:AssumeRole', 'sts:GetCallerIdentity', 'iam:SimulatePrincipalPolicy', 'cloudwatchlogs:StartQuery', 'logs:StartQuery', 'dynamodb:Query', 'dynamodb:Scan']);
 
 export function isReadOnlyOperation(service: string, operation: string): boolean {
   return READ_ONLY_PREFIX.test(operation) || READ_ONLY_EXCEPTIONS.has(`${service}:${operation}`);
