@@ -26,7 +26,7 @@ const approval = ['test/unit/approval/**/*.test.ts', 'test/security/approval-att
 export const TARGETS = [
   { file: 'lib/approval/links.ts', tests: ['test/unit/approval/links.test.ts'], setup: false },
   { file: 'lib/engine/scope.ts', tests: ['test/unit/engine/scope.test.ts', 'test/unit/engine/scope-before-enrich.test.ts'], setup: false },
-  { file: 'lib/aws/clients.ts', tests: ['test/unit/aws/**/*.test.ts'] },
+  { file: 'lib/aws/clients.ts', tests: ['test/unit/aws/clients.test.ts', 'test/unit/aws/clients-wiring.test.ts'], setup: false },
   { file: 'lib/resources/dynamodb-table/remediators.ts', tests: resources('dynamodb-table') },
   { file: 'lib/resources/ebs-snapshot/remediators.ts', tests: resources('ebs-snapshot') },
   { file: 'lib/resources/rds-instance/remediators.ts', tests: resources('rds-instance') },
