@@ -391,7 +391,7 @@ describe('Apply', () => {
     // Act
     const applied = applyApproved(h.deps, { approvalId: ID });
     // Assess
-    await expect(applied).rejects.toThrow(/plan/);
+    await expect(applied).rejects.toThrow(`Approval ${ID}: the stored plan for w1 no longer matches its hash (its params were changed after it was planned). Nothing is applied.`);
     expect(h.logs).toEqual(['approval record changed after the approvers were asked: nothing applied']);
     expect((await h.get()).status).toBe('approved');
     expect(seen.applied).toEqual([]);
