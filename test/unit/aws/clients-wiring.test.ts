@@ -241,9 +241,55 @@ describe('the sandbox as output objects', () => {
       await new Promise((resolve) => server.close(resolve));
     }
   });
+  it('hands the raw response to the middleware above the sandbox: the local server\'s when forwarded, a 200 otherwise', async () => {
+    // Prepare: a middleware like a command's own (lib/resources/ebs-snapshot/recycle-bin.ts reads the raw response)
+    const server: Server = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/x-amz-json-1.0', 'x-amzn-requestid': 'local-2' });
+      res.end(JSON.stringify({ TableNames: [] }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const responses: { statusCode?: number; headers?: Record<string, string> }[] = [];
+    const watch = (client: DynamoDBClient) => {
+      client.middlewareStack.add(
+        (next: any) => async (args: any) => {
+          const result = await next(args);
+          responses.push(result.response);
+          return result;
+        },
+        { step: 'build', name: 'testRawResponse' },
+      );
+      return client;
+    };
+    try {
+      const forwarding = watch(new AwsClients({ allowWrites: false, interceptor: objectRecorder(async (_call, forward) => forward!(endpoint)).interceptor }).get(DynamoDBClient, 'us-east-1'));
+      const answering = watch(new AwsClients({ allowWrites: false, interceptor: objectRecorder(async () => ({ TableNames: [] })).interceptor }).get(DynamoDBClient, 'us-east-1'));
+      // Act
+      await forwarding.send(new ListTablesCommand({}));
+      await answering.send(new ListTablesCommand({}));
+      // Assess
+      expect(responses[0].statusCode).toBe(200);
+      expect(responses[0].headers?.['x-amzn-requestid']).toBe('local-2');
+      expect(responses[1]).toEqual({ statusCode: 200, headers: {} });
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
 });
 
 describe('the client configuration', () => {
+  it('signs in another account with the credentials given for it, or with the factory\'s own', async () => {
+    // Prepare
+    const hub = new AwsClients({ allowWrites: false, credentials: { accessKeyId: 'AKIAHUB', secretAccessKey: 'hub' } });
+    const bare = new AwsClients({ allowWrites: false });
+    // Act
+    const member = await bare.forAccount('210987654321', { accessKeyId: 'AKIAMEMBER', secretAccessKey: 'member' }).get(EC2Client, 'us-east-1').config.credentials();
+    const inherited = await hub.forAccount('210987654321').get(EC2Client, 'us-east-1').config.credentials();
+    // Assess
+    expect(member).toMatchObject({ accessKeyId: 'AKIAMEMBER', secretAccessKey: 'member' });
+    expect(inherited).toMatchObject({ accessKeyId: 'AKIAHUB', secretAccessKey: 'hub' });
+  });
+
   it('signs sandbox calls with placeholder credentials unless credentials are given, and lets clientConfig override', async () => {
     // Prepare
     const { interceptor } = wireRecorder();
