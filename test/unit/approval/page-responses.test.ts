@@ -191,7 +191,7 @@ ${item('f2', 'acme-logs', '$1.50')}
     expect(body).toContain('<h2 class="benefit" data-benefit="performance">Performance: 1 change (removes a risk; saves nothing)</h2>\n<label class="item"><input type="checkbox" name="include" value="f2" checked>');
   });
 
-  it('shows one timeline per volume for snapshot findings, and the evidence chart of a finding that has one', async () => {
+  it('shows one timeline per volume above the list for snapshot findings', async () => {
     // Prepare
     const snap = (id: string, startTime: string) => finding(id, id, 1, { resource: { type: 'ebs-snapshot', id, arn: `arn:aws:ec2:eu-west-1:123456789012:snapshot/${id}`, account: '123456789012', region: 'eu-west-1', tags: {} }, evidence: { volumeId: 'vol-<1>', startTime } });
     const h = await harness(record({ findings: [snap('snap-1', '2026-06-01T00:00:00.000Z'), snap('snap-2', '2026-07-01T00:00:00.000Z')] }));
