@@ -6,8 +6,8 @@ import { configDefaults, defineConfig } from 'vitest/config';
  * file. A file in the shared project uses no vi.mock, registers nothing into a registry, and
  * restores what it changes (environment variables, spies, fake timers) in its own hooks.
  * The files below break one of those rules on purpose and keep a fresh module graph each:
- * - engine/streaming, engine/partial, report/stream, approval-apply-loop: register synthetic
- *   detectors and remediators into the shared registries (test/synthetic.ts, registerRemediator);
+ * - engine/streaming, engine/partial, report/stream, approval-apply-loop, approval/workflow-steps: register
+ *   synthetic detectors, remediators or resource types into the shared registries (test/synthetic.ts, registerRemediator);
  * - cli/lazy-sdk: counts SDK loads on globalThis and needs a fresh module cache to see them;
  * - lambda/metrics: the Powertools Metrics singleton (lib/lambda/powertools.ts) reads the
  *   environment when it is created;
@@ -19,6 +19,7 @@ const ISOLATED = [
   'test/unit/engine/partial.test.ts',
   'test/unit/report/stream.test.ts',
   'test/integration/approval-apply-loop.test.ts',
+  'test/unit/approval/workflow-steps.test.ts',
   'test/unit/cli/lazy-sdk.test.ts',
   'test/unit/lambda/metrics.test.ts',
   'test/integration/compute-optimizer.test.ts',
