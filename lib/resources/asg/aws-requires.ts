@@ -196,7 +196,7 @@ export const awsRequires: AwsRequirement[] = [
   },
   {
     operation: 'ec2:DescribeImages',
-    elements: ['oversized-group-instances', 'over-provisioned-target-tracking', 'min-size-unneeded', 'under-provisioned-at-max'],
+    elements: ['oversized-group-instances'],
     rule: 'PlatformDetails is the AMI\'s billing product ("Linux/UNIX", "Windows", "Red Hat Enterprise Linux", "SUSE Linux", "Windows with SQL Server …"): it sets the operating system instances launched from it are billed at.',
     awsAnswers: 'no error: a group priced at Linux rates while it runs Windows shows about half its real saving',
     source: 'client-ec2 models_4.d.ts Image.PlatformDetails ("The platform details associated with the billing code of the AMI"); EC2 User Guide "Understand AMI billing information"',
@@ -206,7 +206,7 @@ export const awsRequires: AwsRequirement[] = [
   },
   {
     operation: 'ec2:DescribeImages',
-    elements: ['oversized-group-instances', 'over-provisioned-target-tracking', 'min-size-unneeded', 'under-provisioned-at-max'],
+    elements: ['oversized-group-instances'],
     rule: 'ImageIds naming a well-formed id of an AMI that does not exist (deregistered, another region, not shared) fails the whole call.',
     awsAnswers: "InvalidAMIID.NotFound (400) \"The image id '[ami-…]' does not exist\"",
     source: 'belief from public reports: cartography issue #721 (DescribeImages answering InvalidAMIID.NotFound for an id in the list); client-ec2 DescribeImagesCommand.d.ts lists no error codes',
@@ -216,7 +216,7 @@ export const awsRequires: AwsRequirement[] = [
   },
   {
     operation: 'ec2:DescribeLaunchTemplateVersions',
-    elements: ['oversized-group-instances', 'over-provisioned-target-tracking', 'min-size-unneeded', 'under-provisioned-at-max'],
+    elements: ['oversized-group-instances'],
     rule: 'Versions may list several versions of one template, numbers and $Latest / $Default; each answer carries DefaultVersion and VersionNumber.',
     awsAnswers: 'an unknown version: InvalidLaunchTemplateId.VersionNotFound (400) for the call',
     source: 'client-ec2 DescribeLaunchTemplateVersionsCommand.d.ts (Versions, $Latest, $Default); models LaunchTemplateVersion.DefaultVersion',

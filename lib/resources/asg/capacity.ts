@@ -18,7 +18,6 @@ import * as z from 'zod'; // namespace import: lets esbuild drop unused zod (loc
 import type { ActionRecord, Detection, Detector, Finding, Remediator, SavingsEstimate } from '../../engine/types.ts';
 import type { PriceTable } from '../../savings/prices.ts';
 import { ec2RatesFor, platformFromEvidence, type Ec2Platform } from '../../savings/licensed.ts';
-import { PLATFORM_PERMISSIONS } from './platform.ts';
 import { computeOptimizerPermissions } from '../../compute-optimizer/recommendations.ts';
 import { PlanConstraintError, UndoRefusedError } from '../../util/errors.ts';
 import { beforeOf } from './detectors.ts';
@@ -105,9 +104,9 @@ export const underProvisionedAtMax: Detector<Group, UnderProvisionedOptions> = {
     /** Flag when the group sat at MaxSize with CPU above the target for at least this share of hours. */
     minShare: z.number().min(0.01).max(1).default(0.2),
   }),
-  needs: (o) => [ASG_NEEDS.policies, ASG_NEEDS.usage, ASG_NEEDS.platform, windowNeed(o.windowDays ?? DEFAULT_WINDOW_DAYS)],
+  needs: (o) => [ASG_NEEDS.policies, ASG_NEEDS.usage, windowNeed(o.windowDays ?? DEFAULT_WINDOW_DAYS)],
   // It proposes a size (evidence.candidate): the engine asks Compute Optimizer for a second opinion.
-  permissions: [...PLATFORM_PERMISSIONS, ...computeOptimizerPermissions('asg')],
+  permissions: computeOptimizerPermissions('asg'),
   detect(g, options, { ctx }): Detection | undefined {
     const policy = cpuTargetPolicy(g.policies);
     if (!policy) return undefined;

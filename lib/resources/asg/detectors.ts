@@ -7,7 +7,6 @@ import * as z from 'zod'; // namespace import: lets esbuild drop unused zod (loc
 import type { Detection, Detector } from '../../engine/types.ts';
 import type { PriceTable } from '../../savings/prices.ts';
 import { ec2RatesFor } from '../../savings/licensed.ts';
-import { PLATFORM_PERMISSIONS } from './platform.ts';
 import { ASG_NEEDS, DEFAULT_WINDOW_DAYS, windowNeed, type Group } from './resource.ts';
 import { DEFAULT_LOWER_MIN, DEFAULT_RAISE_TARGET, canScaleIn, cpuTargetPolicy, policyTypeOf, proposeLowerMin, proposeRaiseTarget, type AsgBefore } from './tuning.ts';
 import { compactProfile, demandPerHour, percentile, pinnedShare, stats, type HourlyProfile } from './usage.ts';
@@ -92,8 +91,7 @@ export const overProvisionedTargetTracking: Detector<Group, OverProvisionedOptio
     /** Flag a target below this (percent): the fleet is sized for mostly idle CPU. */
     lowTarget: z.number().min(1).max(100).default(40),
   }),
-  needs: (o) => [ASG_NEEDS.policies, ASG_NEEDS.usage, ASG_NEEDS.platform, windowNeed(o.windowDays ?? DEFAULT_WINDOW_DAYS)],
-  permissions: PLATFORM_PERMISSIONS,
+  needs: (o) => [ASG_NEEDS.policies, ASG_NEEDS.usage, windowNeed(o.windowDays ?? DEFAULT_WINDOW_DAYS)],
   detect(g, options, { ctx }) {
     const policy = cpuTargetPolicy(g.policies);
     if (!policy) return undefined;
@@ -141,8 +139,7 @@ export const minSizeUnneeded: Detector<Group, MinSizeOptions> = {
     /** CPU per instance that counts as "needed" when the group has no CPU target-tracking policy. */
     demandTargetCpu: z.number().min(1).max(100).default(50),
   }),
-  needs: (o) => [ASG_NEEDS.policies, ASG_NEEDS.usage, ASG_NEEDS.platform, windowNeed(o.windowDays ?? DEFAULT_WINDOW_DAYS)],
-  permissions: PLATFORM_PERMISSIONS,
+  needs: (o) => [ASG_NEEDS.policies, ASG_NEEDS.usage, windowNeed(o.windowDays ?? DEFAULT_WINDOW_DAYS)],
   detect(g, options, { ctx }) {
     if (g.minSize <= 0) return undefined;
     const profile = windowed(g, options.windowDays);

@@ -57,7 +57,8 @@ export function savingsFor(
   platform?: Ec2Platform,
 ): SavingsEstimate & { instanceHoursPerMonth: number } {
   const hours = instanceHoursSaved(profile, from, to, prices.hoursPerMonth);
-  // The group's operating system and tenancy (its launch template's AMI): Linux when unknown, and the basis says so.
+  // The group's operating system and tenancy (its launch template's AMI) when the run read it (the `platform` need of
+  // oversized-group-instances; the alarm-driven tuning detectors do not ask for it, to keep the alarm path's calls): Linux otherwise, and the basis says so.
   const rates = ec2RatesFor(prices, platform ?? { unknown: 'not read' });
   const price = instanceType && rates.priced ? rates.hourly(instanceType) : undefined;
   const model = `Model: ceil(load / target) instances per hour within [MinSize, MaxSize], load = in-service × CPU%; ${hours.savedInWindow} instance-hours fewer over ${hours.windowHours} hours with data → ${hours.monthly} instance-hours/month.`;
