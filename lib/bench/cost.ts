@@ -35,6 +35,8 @@ export interface RunningCostInput {
   /** Duration assumed per approval-task invocation, ms, at its memory. */
   approvalTaskMs: number;
   sweepsPerDay?: number;
+  /** The price lookups a daily sweep adds (lib/bench/pricing.ts), averaged per day over the measured days. */
+  pricing?: { getProductsPerDay: number; cacheWriteKiBPerDay: number; cachePutsPerDay: number; cacheReadKiBPerDay: number; cacheQueriesPerDay: number };
 }
 
 export interface RunningCost {
@@ -44,6 +46,8 @@ export interface RunningCost {
   stateTransitionsPerMonth: number;
   lambdaUsd: number;
   stepFunctionsUsd: number;
+  /** The price lookups: GetProducts calls a month and the price cache's DynamoDB request units. */
+  pricing?: { getProductsPerMonth: number; writeUnitsPerMonth: number; readUnitsPerMonth: number; usd: number };
   totalUsdPerMonth: number;
 }
 
@@ -58,6 +62,19 @@ export function runningCost(input: RunningCostInput): RunningCost {
   const perGbS = input.arm64 ? RUNNING_PRICES.lambdaGbSecondArm64 : RUNNING_PRICES.lambdaGbSecondX86;
   const lambdaUsd = gbSeconds * perGbS + (requests / 1e6) * RUNNING_PRICES.lambdaPerMillionRequests;
   const stepFunctionsUsd = (transitions / 1000) * RUNNING_PRICES.stepFunctionsPer1000Transitions;
+  // DynamoDB on-demand: one write unit per KB written (each PutItem rounded up), one read unit per 4 KB read
+  // strongly consistent, half for an eventually consistent Query (what the cache makes).
+  const p = input.pricing;
+  const days = (input.sweepsPerDay ?? 1) * DAYS_PER_MONTH;
+  const pricing = p && {
+    getProductsPerMonth: round(p.getProductsPerDay * days, 1),
+    writeUnitsPerMonth: Math.ceil((p.cacheWriteKiBPerDay + p.cachePutsPerDay) * days),
+    readUnitsPerMonth: Math.ceil((p.cacheReadKiBPerDay / 4 + p.cacheQueriesPerDay) * 0.5 * days),
+    usd: 0,
+  };
+  if (pricing) {
+    pricing.usd = round(pricing.getProductsPerMonth * RUNNING_PRICES.pricingGetProductsPerCall + (pricing.writeUnitsPerMonth / 1e6) * RUNNING_PRICES.dynamodbWritePerMillion + (pricing.readUnitsPerMonth / 1e6) * RUNNING_PRICES.dynamodbReadPerMillion, 6);
+  }
   return {
     priceDate: RUNNING_PRICES_DATE,
     lambdaGbSecondsPerMonth: round(gbSeconds, 1),
@@ -65,6 +82,7 @@ export function runningCost(input: RunningCostInput): RunningCost {
     stateTransitionsPerMonth: transitions,
     lambdaUsd: round(lambdaUsd, 4),
     stepFunctionsUsd: round(stepFunctionsUsd, 4),
-    totalUsdPerMonth: round(lambdaUsd + stepFunctionsUsd, 4),
+    ...(pricing ? { pricing } : {}),
+    totalUsdPerMonth: round(lambdaUsd + stepFunctionsUsd + (pricing?.usd ?? 0), 4),
   };
 }

@@ -161,14 +161,27 @@ async function main() {
   const memoryMb = (config.functions.scan?.memorySize ?? config.provider.memorySize ?? 1024) as number;
   const arm64 = (config.provider as { architecture?: string }).architecture === 'arm64';
   const approvalTaskMs = 1000;
+  // The price lookups a daily sweep adds, with the stack's price cache (issue 27): 14 days, 4 regions.
+  log('price lookups of a daily sweep, 14 days …');
+  const { pricingSweepCalls } = await import('./pricing.ts');
+  const prices = await pricingSweepCalls();
+  results.pricing = prices;
+  const pricing = {
+    getProductsPerDay: prices.getProductsByDay.reduce((a, b) => a + b, 0) / prices.days,
+    cacheWriteKiBPerDay: prices.cacheWrittenKiB / prices.days,
+    cachePutsPerDay: prices.cachePuts / prices.days,
+    cacheReadKiBPerDay: prices.cacheReadKiBPerRegionDay * prices.regions.length,
+    cacheQueriesPerDay: prices.cacheQueries / prices.days,
+  };
   results.runningCost = {
-    ...runningCost({ sweepMs: sweep.wallMs, memoryMb, arm64, approvalExecutionsPerSweep: sweep.approvalExecutions, transitionsPerExecution: transitions, lambdaInvocationsPerExecution: tasks, approvalTaskMs }),
+    ...runningCost({ sweepMs: sweep.wallMs, memoryMb, arm64, approvalExecutionsPerSweep: sweep.approvalExecutions, transitionsPerExecution: transitions, lambdaInvocationsPerExecution: tasks, approvalTaskMs, pricing }),
     assumptions: [
       `one sweep a day, 30 days; sweep duration measured on the sandbox at ${latencyMs} ms per call (read side: dry-run)`,
       `${memoryMb} MB, ${arm64 ? 'arm64' : 'x86_64'} (serverless.yml)`,
       `${sweep.approvalExecutions} approval execution(s) a day (approval-mode policies with findings), ${transitions} state transitions each (longest approved path), every one approved`,
       `${tasks} Lambda task invocations per execution at ${approvalTaskMs} ms each (assumed, not measured)`,
-      'excludes DynamoDB, EventBridge, CloudWatch Logs/metrics and X-Ray, and the free tier',
+      `price lookups: ${prices.regions.length} regions, ${prices.firstRun} GetProducts calls on the first day, ${prices.perRegionPerDayAfterFirst} per region per day after it (price sets stored in the audit table, asked again after 7 days); GetProducts priced at $0 (belief: no charge listed); the cache's DynamoDB request units at on-demand list prices`,
+      'excludes the audit trail\'s own DynamoDB writes, EventBridge, CloudWatch Logs/metrics and X-Ray, and the free tier',
     ],
   };
 

@@ -21,6 +21,8 @@ export interface BenchResults {
   endToEnd: EndToEndResult[];
   sweep?: SweepResult;
   runningCost?: RunningCost & { assumptions: string[] };
+  /** lib/bench/pricing.ts: the price lookups a daily sweep adds, with the stack's price cache. */
+  pricing?: import('./pricing.ts').PricingSweepResult;
   /** lib/org/bench.ts: the organization sweep, in-process, the way the Distributed Map runs it. */
   organization?: { accounts: number; items: number; completed: number; failed: number; findings: number; durationMs: number; apiCalls: number; assumeRoleCalls: number; peakRssMiB: number };
   targets: TargetCheck[];
@@ -233,6 +235,10 @@ export function render(r: BenchResults): string {
       ),
     );
     parts.push(`\nAssumptions: ${c.assumptions.join('; ')}`);
+    if (r.pricing && c.pricing) {
+      const p = r.pricing;
+      parts.push(`\nPrice lookups (${p.regions.join(', ')}; lib/bench/pricing.ts): GetProducts calls per day ${p.getProductsByDay.join(' ')}; ${p.perRegionPerDayAfterFirst} per region per day after the first run; price cache ${p.cacheQueries} Query and ${p.cachePuts} PutItem calls (${p.cacheWrittenKiB} KiB written) in ${p.days} days; $${c.pricing.usd}/month (${c.pricing.writeUnitsPerMonth} write and ${c.pricing.readUnitsPerMonth} read units).`);
+    }
   }
   if (r.organization) {
     const o = r.organization;

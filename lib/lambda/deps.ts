@@ -19,6 +19,7 @@ import { DynamoApprovalStore } from '../approval/store.ts';
 import { SfnExecutionStarter, WorkflowApprovalRequester } from '../approval/workflow.ts';
 import { usd } from '../savings/prices.ts';
 import { PriceBook } from '../pricing/lookup.ts';
+import { DynamoPriceCache } from '../pricing/cache.ts';
 import type { PolicySet } from '../policy/load.ts';
 import type { Sandbox } from '../sandbox/sandbox.ts';
 import { MemberRoles } from '../org/roles.ts';
@@ -95,9 +96,16 @@ export async function lambdaDeps(overrides: Partial<LambdaDeps> = {}, context?: 
       },
       idempotency: audit.idempotency,
       approvals: approvalRequester(clients, region, account),
-      // Prices per scanned region from the AWS Price List (issue 27): in memory for this container
-      // only (no S3 or audit-table cache yet, docs/prices.md); denied or unreachable: the embedded table, said so.
-      priceBook: new PriceBook({ clients, log: (message, data) => logger.info(message, data ?? {}) }),
+      // Prices per scanned region from the AWS Price List (issue 27): per region and product family in
+      // the audit table (lib/pricing/cache.ts; asked again after 7 days), in memory for the warm
+      // container; denied or unreachable: the stored sets, else the embedded table, said so.
+      priceBook: new PriceBook({
+        clients,
+        log: (message, data) => logger.info(message, data ?? {}),
+        ...(settings.auditTable
+          ? { cache: new DynamoPriceCache({ tableName: settings.auditTable, region, clients: clients.withWrites(true), ttlAttribute: settings.ttlAttribute, log: (message, data) => logger.warn(message, data ?? {}) }) }
+          : {}),
+      }),
       defaultRegions: (process.env.TRIMTAB_REGIONS ?? region).split(',').map((r) => r.trim()).filter(Boolean),
       log: (message, data) => logger.info(message, data ?? {}),
     },

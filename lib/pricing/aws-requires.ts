@@ -12,7 +12,8 @@ const LOOKUP_TEST = 'test/unit/pricing/lookup.test.ts';
 const SCAN_TEST = 'test/integration/prices.test.ts';
 const DTS = 'client-pricing GetProductsCommand.d.ts';
 
-export const PRICING_ELEMENTS = ['price-lookup', 'prices-refresh'];
+export const PRICING_ELEMENTS = ['price-lookup', 'prices-refresh', 'price-cache'];
+const CACHE_TEST = 'test/unit/pricing/cache.test.ts';
 
 export const awsRequires: AwsRequirement[] = [
   {
@@ -146,5 +147,44 @@ export const awsRequires: AwsRequirement[] = [
     sandbox: 'lib/pricing/catalog.ts SANDBOX_PUBLICATION_DATE on every product',
     test: { file: LOOKUP_TEST, name: 'asks again when the price file is older than maxAgeDays' },
     reviewed: 'fresh-context review 2026-12-07: guide "Reading the price list files" (offer files carry publicationDate); GetProducts items carry it too per the row\'s belief, not checked live; lookup keeps the newest date and the test run; agrees.',
+  },
+  {
+    operation: 'dynamodb:Query',
+    elements: ['price-cache'],
+    rule: 'A Query answers at most 1 MB of items a page, with LastEvaluatedKey when more remain; reads are eventually consistent unless ConsistentRead.',
+    awsAnswers: 'no error: a caller that ignores LastEvaluatedKey misses items (here: price sets, which are then asked for again)',
+    source: 'client-dynamodb QueryCommand.d.ts (LastEvaluatedKey, "1 MB"), ConsistentRead',
+    trimtabDoes: 'reads a region\'s sets (pk PRICES#<region>) with paginateQuery; eventually consistent is enough: a set missed right after it was written is asked for again and rewritten (same content)',
+    sandbox: 'lib/sandbox/services/dynamodb.ts Query (pages, LastEvaluatedKey)',
+    test: { file: CACHE_TEST, name: 'stores one price set per product family on the first run, and a later cold start reads them without asking the price list' },
+  },
+  {
+    operation: 'dynamodb:PutItem',
+    elements: ['price-cache'],
+    rule: 'An item is at most 400 KB (names and values).',
+    awsAnswers: 'ValidationException (400) "Item size has exceeded the maximum allowed size"',
+    source: 'DynamoDB Developer Guide "Service, account, and table quotas" (item size 400 KB); client-dynamodb PutItemCommand.d.ts',
+    trimtabDoes: 'a set whose prices JSON is over 350,000 characters is not stored (logged; asked again next run). The largest set in the sandbox (EC2 instances, 4 operating systems) is about 20 KB; against the real list about 130 KB (belief: ~800 types × 4 OS)',
+    sandbox: 'not enforced: the sandbox DynamoDB does not check item size (docs/limitations.md)',
+  },
+  {
+    operation: 'dynamodb:Query',
+    elements: ['price-cache'],
+    rule: 'The caller needs dynamodb:Query / dynamodb:PutItem on the table; the stack grants them on the audit table to the functions that write the audit trail (lib/deploy/audit-stack.ts).',
+    awsAnswers: 'AccessDeniedException (400)',
+    source: 'client-dynamodb QueryCommand.d.ts / PutItemCommand.d.ts; Service Authorization Reference "Amazon DynamoDB"',
+    trimtabDoes: 'a cache that cannot be read or written costs only the cache: the lookup asks the price list and the run goes on; the reason is logged. No new IAM: the audit table\'s existing rights (BatchWriteItem, GetItem, PutItem, Query)',
+    sandbox: 'lib/sandbox/faults.ts denied → AccessDeniedException',
+    test: { file: CACHE_TEST, name: 'keeps scanning when the table cannot be read: the price list is asked and the reason logged' },
+  },
+  {
+    operation: 'dynamodb:Query',
+    elements: ['price-cache'],
+    rule: 'Whoever can write the audit table can write a price set: what is read back is data, not a fact.',
+    awsAnswers: 'the item as stored, whatever it holds',
+    source: 'belief: the table is the account\'s; IAM on it is the only guard (docs/security.md)',
+    trimtabDoes: 'every stored set is validated with zod before use (known family, dates, JSON, known table paths, each price finite, ≥ 0 and within 1/50..50× the embedded us-east-1 price, ≤ $10,000 where the table has none); a malformed set is logged as a warning and its family asked again',
+    sandbox: 'the test writes tampered items into the sandbox table',
+    test: { file: CACHE_TEST, name: 'does not trust a tampered price set: a negative or absurd price, or a malformed record, is looked up again with a warning' },
   },
 ];

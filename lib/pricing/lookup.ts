@@ -22,6 +22,7 @@ import { GetProductsCommand, PricingClient } from '@aws-sdk/client-pricing';
 import type { AwsClients } from '../aws/clients.ts';
 import { DEFAULT_PRICES, PRICE_TABLE_DATE, type PriceSource, type PriceTable } from '../savings/prices.ts';
 import { MAP_KEYS, SCALAR_KEYS, rdsEngineAttributes, tableUsd, type PriceListProduct } from './catalog.ts';
+import type { CachedFamily, PriceCache } from './cache.ts';
 
 /** Prices of one region as the price list gave them: table paths ('ebsGp3GbMonth', 'ec2OnDemandHourly.m5.large') → $. */
 export interface RegionPrices {
@@ -56,10 +57,16 @@ export interface PriceBookOptions {
   memoryHours?: number;
   /** false: never call GetProducts (offline): the price file, else the embedded table. */
   online?: boolean;
+  /**
+   * Across runs (Lambdas): price sets per region and product family in the stack (the audit
+   * table, lib/pricing/cache.ts), read before asking; only the families missing, malformed or
+   * older than `maxAgeDays` are asked again. Takes the place of `store`.
+   */
+  cache?: PriceCache;
 }
 
 /** The query per price list product family: service code, product family, extra filters. */
-interface Query {
+export interface Query {
   serviceCode: string;
   productFamily: string;
   filters: { Type: 'TERM_MATCH' | 'ANY_OF'; Field: string; Value: string }[];
@@ -68,6 +75,9 @@ interface Query {
 export const RDS_ENGINES_PRICED = ['mysql', 'mariadb', 'postgres', 'aurora-mysql', 'aurora-postgresql', 'sqlserver-se', 'sqlserver-ee', 'sqlserver-web', 'sqlserver-ex'];
 const DATABASE_ENGINE_FAMILY: Record<string, string> = { MySQL: 'mysql', MariaDB: 'mysql', PostgreSQL: 'postgres', 'Aurora MySQL': 'aurora-mysql', 'Aurora PostgreSQL': 'aurora-postgresql' };
 const SQLSERVER_EDITION: Record<string, string> = { Standard: 'sqlserver-se', Enterprise: 'sqlserver-ee', Web: 'sqlserver-web', Express: 'sqlserver-ex' };
+
+/** A query's key in the cache: `<ServiceCode>#<productFamily>`. */
+export const familyOf = (q: Pick<Query, 'serviceCode' | 'productFamily'>) => `${q.serviceCode}#${q.productFamily}`;
 
 /** The queries a region's table needs (one per product family; each paginated). */
 export function regionQueries(): Query[] {
@@ -213,6 +223,7 @@ export class PriceBook {
   }
 
   private async resolve(region: string): Promise<PriceTable> {
+    if (this.options.cache) return this.resolveCached(region, this.options.cache);
     const file = this.options.store?.read();
     const cached = file?.regions[region];
     const maxAgeMs = (this.options.maxAgeDays ?? 7) * 86_400_000;
@@ -241,18 +252,79 @@ export class PriceBook {
     }
   }
 
+  /**
+   * The region's table from the stack's cache: the fresh sets as stored, the rest asked for
+   * (one query per family) and stored. A cache that cannot be read or written costs only the
+   * cache (the lookup goes on, logged); asking that fails falls back to the stale sets, else the
+   * embedded table, and says why.
+   */
+  private async resolveCached(region: string, cache: PriceCache): Promise<PriceTable> {
+    const maxAgeMs = (this.options.maxAgeDays ?? 7) * 86_400_000;
+    const now = this.now().getTime();
+    let stored: CachedFamily[] = [];
+    try {
+      stored = await cache.read(region);
+    } catch (error) {
+      this.options.log?.('price cache not readable: looking prices up', { region, reason: describePriceError(error) });
+    }
+    const byFamily = new Map(stored.map((f) => [f.family, f]));
+    const queries = regionQueries();
+    const stale = queries.filter((q) => {
+      const f = byFamily.get(familyOf(q));
+      return !f || now - Date.parse(f.fetchedAt) >= maxAgeMs;
+    });
+    const combine = (families: CachedFamily[]): RegionPrices => ({
+      publicationDate: families.reduce((d, f) => (f.publicationDate > d ? f.publicationDate : d), ''),
+      fetchedAt: families.reduce((d, f) => (d === '' || f.fetchedAt < d ? f.fetchedAt : d), ''),
+      prices: Object.assign({}, ...families.map((f) => f.prices)) as Record<string, number>,
+    });
+    if (stale.length === 0) return tableFrom(combine([...byFamily.values()]), region);
+    if (this.options.online === false) return byFamily.size ? tableFrom(combine([...byFamily.values()]), region) : embeddedFor(region, 'offline: no stored prices for the region');
+    try {
+      const fetched = await this.fetchFamilies(region, stale);
+      const found = fetched.filter((f) => Object.keys(f.prices).length > 0);
+      try {
+        if (found.length) await cache.write(region, found);
+      } catch (error) {
+        this.options.log?.('price cache not writable: prices used for this run only', { region, reason: describePriceError(error) });
+      }
+      for (const f of found) byFamily.set(f.family, f);
+      if (byFamily.size === 0) return embeddedFor(region, `the price list has no products for ${region}`);
+      return tableFrom(combine([...byFamily.values()]), region);
+    } catch (error) {
+      const reason = describePriceError(error);
+      this.options.log?.('price list lookup failed', { region, reason });
+      if (byFamily.size) {
+        const held = combine([...byFamily.values()]);
+        const table = tableFrom(held, region);
+        table.source = { ...table.source!, reason: `stored prices from ${held.fetchedAt.slice(0, 10)}; refresh failed: ${reason}` };
+        return table;
+      }
+      return embeddedFor(region, reason);
+    }
+  }
+
   /** Every product of the region's queries, paginated. */
   async fetch(region: string): Promise<RegionPrices> {
+    const families = await this.fetchFamilies(region, regionQueries());
+    const prices: Record<string, number> = Object.assign({}, ...families.map((f) => f.prices));
+    const publicationDate = families.reduce((d, f) => (f.publicationDate > d ? f.publicationDate : d), '');
+    return { publicationDate: publicationDate || this.now().toISOString(), fetchedAt: this.now().toISOString(), prices };
+  }
+
+  /** The products of some of the region's queries, one price set per product family. */
+  async fetchFamilies(region: string, queries: Query[]): Promise<CachedFamily[]> {
     const client = this.options.clients.withWrites(false).get(PricingClient, this.options.endpointRegion ?? 'us-east-1');
-    const prices: Record<string, number> = {};
     /** Two products of one key with different prices: the first is kept and the others are logged (not merged, not averaged). */
     const conflicts: string[] = [];
-    let publicationDate = '';
-    for (const query of regionQueries()) {
+    const out: CachedFamily[] = [];
+    for (const query of queries) {
+      const prices: Record<string, number> = {};
+      let publicationDate = '';
       let token: string | undefined;
       do {
         this.calls += 1;
-        const out = await client.send(
+        const answer = await client.send(
           new GetProductsCommand({
             ServiceCode: query.serviceCode,
             FormatVersion: 'aws_v1',
@@ -261,7 +333,7 @@ export class PriceBook {
             Filters: [{ Type: 'TERM_MATCH', Field: 'regionCode', Value: region }, { Type: 'TERM_MATCH', Field: 'productFamily', Value: query.productFamily }, ...query.filters],
           }),
         );
-        for (const item of out.PriceList ?? []) {
+        for (const item of answer.PriceList ?? []) {
           const product = JSON.parse(String(item)) as PriceListProduct;
           const priced = onDemandUsd(product);
           if (!priced) continue;
@@ -272,10 +344,11 @@ export class PriceBook {
           }
           if (product.publicationDate > publicationDate) publicationDate = product.publicationDate;
         }
-        token = out.NextToken;
+        token = answer.NextToken;
       } while (token);
+      out.push({ family: familyOf(query), publicationDate: publicationDate || this.now().toISOString(), fetchedAt: this.now().toISOString(), prices });
     }
     if (conflicts.length) this.options.log?.('price list: several products for one price', { region, conflicts: conflicts.slice(0, 20), count: conflicts.length });
-    return { publicationDate: publicationDate || this.now().toISOString(), fetchedAt: this.now().toISOString(), prices };
+    return out;
   }
 }

@@ -35,7 +35,10 @@ export function derivedLicensedHourly(linux: Record<string, number>): Record<str
   const out: Record<string, number> = {};
   for (const [os, premium] of Object.entries(EC2_OS_PREMIUM_VCPU_HOUR)) {
     for (const [type, usd] of Object.entries(linux)) {
-      const vcpu = EC2_INSTANCE_TYPES.get(type)?.vcpu;
+      const info = EC2_INSTANCE_TYPES.get(type);
+      const vcpu = info?.vcpu;
+      // EC2 offers no Windows AMIs for arm64 (Graviton) types: no price, so no Windows candidate there.
+      if (os === 'Windows' && info?.architecture === 'arm64') continue;
       if (vcpu !== undefined) out[`${os}:${type}`] = Math.round((usd + vcpu * premium!) * 1e6) / 1e6;
     }
   }
@@ -57,6 +60,61 @@ export function ec2OsOf(platformDetails: string | undefined): { os: Ec2Os } | { 
   return { why: `Platform '${p}' is not priced by trimtab (licence terms vary)` };
 }
 
+/** What sets an instance's on-demand rate besides its type: the AMI's billing product and the tenancy. */
+export interface Ec2Platform {
+  /** PlatformDetails of the instance or its AMI ('Linux/UNIX', 'Windows', 'Red Hat Enterprise Linux', ...). */
+  platformDetails?: string;
+  /** Placement tenancy: 'default' (Shared), 'dedicated', 'host'. */
+  tenancy?: string;
+  /** Why the platform is not known (no instances, AMI not readable): Linux rates are used and the basis says so. */
+  unknown?: string;
+}
+
+/**
+ * The on-demand rates of one platform (operating system and tenancy), for every type: what
+ * right-sizing, previous-generation and Auto Scaling findings compare on both sides of a change.
+ * `priced: false` (a platform or tenancy trimtab does not price): `hourly` still gives Linux rates,
+ * for ranking candidates only, and `why` says why no saving is estimated.
+ */
+export interface Ec2Rates {
+  os: Ec2Os;
+  /** 'Windows, Shared' : the words the basis names the platform with. */
+  words: string;
+  /** The table field the rates come from. */
+  field: 'ec2OnDemandHourly' | 'ec2LicensedHourly';
+  hourly: (instanceType: string) => number | undefined;
+  priced: boolean;
+  why?: string;
+  /** The platform was not known: Linux assumed (the note for the basis). */
+  assumed?: string;
+}
+
+/**
+ * A platform recorded in a finding's evidence, read back at plan time: only its string fields are
+ * kept (a stored finding is data, not proof); anything else is 'unknown'.
+ */
+export function platformFromEvidence(value: unknown): Ec2Platform {
+  if (!value || typeof value !== 'object') return { unknown: 'not recorded in the finding' };
+  const v = value as Record<string, unknown>;
+  const str = (x: unknown) => (typeof x === 'string' && x.length <= 200 ? x : undefined);
+  if (str(v.unknown)) return { unknown: str(v.unknown) };
+  if (!str(v.platformDetails) && !str(v.tenancy)) return { unknown: 'not recorded in the finding' };
+  return { ...(str(v.platformDetails) ? { platformDetails: str(v.platformDetails) } : {}), ...(str(v.tenancy) ? { tenancy: str(v.tenancy) } : {}) };
+}
+
+export function ec2RatesFor(prices: { ec2OnDemandHourly: Record<string, number>; ec2LicensedHourly: Record<string, number> }, platform?: Ec2Platform): Ec2Rates {
+  const linux: Ec2Rates = { os: 'Linux', words: 'Linux, Shared', field: 'ec2OnDemandHourly', hourly: (t) => prices.ec2OnDemandHourly[t], priced: true };
+  if (platform?.unknown) return { ...linux, assumed: `operating system unknown (${platform.unknown}): Linux rates assumed; a licensed OS (Windows, RHEL) makes a smaller type save more` };
+  const tenancy = platform?.tenancy;
+  if (tenancy && tenancy !== 'default') {
+    return { ...linux, words: `${tenancy === 'host' ? 'Dedicated Host' : 'Dedicated'} tenancy`, priced: false, why: `${tenancy === 'host' ? 'A Dedicated Host instance (the host is billed, not the instance)' : 'Dedicated tenancy'} is not priced` };
+  }
+  const os = ec2OsOf(platform?.platformDetails);
+  if ('why' in os) return { ...linux, words: `${platform?.platformDetails}, Shared`, priced: false, why: os.why };
+  if (os.os === 'Linux') return linux;
+  return { os: os.os, words: `${os.os}, Shared`, field: 'ec2LicensedHourly', hourly: (t) => prices.ec2LicensedHourly[`${os.os}:${t}`], priced: true };
+}
+
 /**
  * The on-demand $/h of an instance: its type, operating system (PlatformDetails) and tenancy,
  * with the words naming them, or why it cannot be priced.
@@ -67,10 +125,9 @@ export function ec2HourlyFor(
   platformDetails?: string,
   tenancy?: string,
 ): { hourly: number; label: string } | { why: string } {
-  if (tenancy && tenancy !== 'default') return { why: `${tenancy === 'host' ? 'A Dedicated Host instance (the host is billed, not the instance)' : 'Dedicated tenancy'} is not priced` };
-  const os = ec2OsOf(platformDetails);
-  if ('why' in os) return os;
-  const hourly = os.os === 'Linux' ? prices.ec2OnDemandHourly[instanceType] : prices.ec2LicensedHourly[`${os.os}:${instanceType}`];
-  if (hourly === undefined) return { why: `No on-demand price for ${instanceType} ${os.os} in the price table (${os.os === 'Linux' ? 'ec2OnDemandHourly' : 'ec2LicensedHourly'})` };
-  return { hourly, label: `${instanceType} ${os.os}, Shared` };
+  const rates = ec2RatesFor(prices, { platformDetails, tenancy });
+  if (!rates.priced) return { why: rates.why! };
+  const hourly = rates.hourly(instanceType);
+  if (hourly === undefined) return { why: `No on-demand price for ${instanceType} ${rates.os} in the price table (${rates.field})` };
+  return { hourly, label: `${instanceType} ${rates.words}` };
 }

@@ -294,4 +294,9 @@ export const RUNNING_PRICES = {
   lambdaPerMillionRequests: 0.2,
   /** Step Functions standard workflows, $ per 1,000 state transitions. */
   stepFunctionsPer1000Transitions: 0.025,
+  /** The price cache's DynamoDB on-demand requests (the audit table), $ per million write / read request units: the same list prices as DEFAULT_PRICES. */
+  dynamodbWritePerMillion: DEFAULT_PRICES.dynamodbOnDemandWritePerMillion,
+  dynamodbReadPerMillion: DEFAULT_PRICES.dynamodbOnDemandReadPerMillion,
+  /** Price List Query API (GetProducts), $ per call: belief: no charge is listed for the Price List APIs (AWS Billing User Guide, "Calling AWS services and prices using the AWS Price List" names none). */
+  pricingGetProductsPerCall: 0,
 } as const;

@@ -16,7 +16,8 @@
 import { AutoScalingClient, UpdateAutoScalingGroupCommand } from '@aws-sdk/client-auto-scaling';
 import * as z from 'zod'; // namespace import: lets esbuild drop unused zod (locales, JSON Schema) from Lambda bundles
 import type { ActionRecord, Detection, Detector, Finding, Remediator, SavingsEstimate } from '../../engine/types.ts';
-import { PRICE_TABLE_DATE, type PriceTable } from '../../savings/prices.ts';
+import type { PriceTable } from '../../savings/prices.ts';
+import { ec2RatesFor, platformFromEvidence, type Ec2Platform } from '../../savings/licensed.ts';
 import { computeOptimizerPermissions } from '../../compute-optimizer/recommendations.ts';
 import { PlanConstraintError, UndoRefusedError } from '../../util/errors.ts';
 import { beforeOf } from './detectors.ts';
@@ -59,18 +60,19 @@ export function proposeMaxSize(from: number, p95Demand: number, options: RaiseMa
 }
 
 /** Added instance-hours per month and their price: the model of usage.ts with the bound raised. */
-export function addedCost(profile: HourlyProfile, target: number, minSize: number, fromMax: number, toMax: number, instanceType: string | undefined, prices: PriceTable): SavingsEstimate & { addedInstanceHoursPerMonth: number } {
+export function addedCost(profile: HourlyProfile, target: number, minSize: number, fromMax: number, toMax: number, instanceType: string | undefined, prices: PriceTable, platform?: Ec2Platform): SavingsEstimate & { addedInstanceHoursPerMonth: number } {
   const hours = pairedHours(profile);
   let added = 0;
   for (const [n, cpu] of hours) added += instancesFor(n * cpu, target, minSize, toMax) - instancesFor(n * cpu, target, minSize, fromMax);
   const monthlyHours = hours.length ? round((added * prices.hoursPerMonth) / hours.length) : 0;
   const model = `Model: ceil(load / target) instances per hour within [MinSize, MaxSize], load = in-service × CPU%; MaxSize ${fromMax} → ${toMax} adds ${round(added)} instance-hours over ${hours.length} hours with data → ${monthlyHours} instance-hours/month. CPU is capped at 100% while the group is pinned, so the real demand (and cost) can be higher.`;
-  const price = instanceType ? prices.ec2OnDemandHourly[instanceType] : undefined;
+  const rates = ec2RatesFor(prices, platform ?? { unknown: 'not read' });
+  const price = instanceType && rates.priced ? rates.hourly(instanceType) : undefined;
   if (price === undefined) {
     return {
       monthlyUsd: 0,
       addedInstanceHoursPerMonth: monthlyHours,
-      basis: [model, instanceType ? `No on-demand price for ${instanceType} in the price table (add it under prices.ec2OnDemandHourly): added cost not estimated.` : 'Instance type unknown: added cost not estimated.'],
+      basis: [model, !instanceType ? 'Instance type unknown: added cost not estimated.' : !rates.priced ? `${rates.why}: added cost not estimated.` : `No on-demand price for ${instanceType} (${rates.os}) in the price table (add it under prices.${rates.field}): added cost not estimated.`],
     };
   }
   const cost = round(monthlyHours * price);
@@ -78,7 +80,7 @@ export function addedCost(profile: HourlyProfile, target: number, minSize: numbe
     // A negative saving: this change adds cost to remove a performance risk.
     monthlyUsd: -cost,
     addedInstanceHoursPerMonth: monthlyHours,
-    basis: [model, `Added cost: ${monthlyHours} instance-hours × ${instanceType} on-demand $${price}/hour (price table ${PRICE_TABLE_DATE}, us-east-1 list) = $${cost}/month, shown as a negative saving.`],
+    basis: [model, `Added cost: ${monthlyHours} instance-hours × ${instanceType} ${rates.words} on-demand $${price}/hour (list price) = $${cost}/month, shown as a negative saving${rates.assumed ? `; ${rates.assumed}` : ''}.`],
   };
 }
 
@@ -120,7 +122,7 @@ export const underProvisionedAtMax: Detector<Group, UnderProvisionedOptions> = {
     const demand = pairedHours(profile).map(([n, c]) => (n * c) / target);
     const p95Demand = round(percentile(demand, 95));
     const candidate = proposeMaxSize(g.maxSize, p95Demand, DEFAULT_RAISE_MAX);
-    const estimate = addedCost(profile, target, g.minSize, g.maxSize, candidate, g.instanceType, ctx.prices);
+    const estimate = addedCost(profile, target, g.minSize, g.maxSize, candidate, g.instanceType, ctx.prices, g.platform);
     const summary = `at MaxSize ${g.maxSize} with CPU above the ${target} % target for ${pct(pinned.atMaxHotShare)} % of hours`;
     const fixedSize = g.minSize >= g.maxSize;
     return {
@@ -142,6 +144,8 @@ export const underProvisionedAtMax: Detector<Group, UnderProvisionedOptions> = {
         desiredCapacity: g.desiredCapacity,
         inServiceSource: g.usage?.inServiceSource,
         instanceType: g.instanceType ?? null,
+        /** What the instance hours are priced as (the launch template's AMI); the plan prices with it. */
+        platform: g.platform ?? null,
         /** The proposed MaxSize (Compute Optimizer convention: the proposed size goes in `candidate`). */
         candidate,
         addedInstanceHoursPerMonth: estimate.addedInstanceHoursPerMonth,
@@ -195,7 +199,7 @@ export const raiseMaxSize: Remediator<RaiseMaxParams, RaiseMaxOptions & { tuning
 
   plan(finding: Finding, options, { prices }) {
     const before = finding.before as AsgBefore | undefined;
-    const e = finding.evidence as { target?: number; p95DemandInstances?: number; profile?: HourlyProfile; instanceType?: string | null };
+    const e = finding.evidence as { target?: number; p95DemandInstances?: number; profile?: HourlyProfile; instanceType?: string | null; platform?: Ec2Platform | null };
     if (!before?.group || e.target === undefined || !e.profile) {
       return { kind: 'conflict', reason: `Finding from detector '${finding.detector}' carries no pinned-at-MaxSize evidence; use 'under-provisioned-at-max' with this action.` };
     }
@@ -208,7 +212,7 @@ export const raiseMaxSize: Remediator<RaiseMaxParams, RaiseMaxOptions & { tuning
     }
     const to = proposeMaxSize(maxSize, e.p95DemandInstances ?? 0, options);
     if (to <= maxSize) return { kind: 'noop', reason: `Already at the bound: MaxSize ${maxSize} is at the policy's cap ${options.maxSizeCap}.` };
-    const cost = addedCost(e.profile, e.target, minSize, maxSize, to, e.instanceType ?? undefined, prices);
+    const cost = addedCost(e.profile, e.target, minSize, maxSize, to, e.instanceType ?? undefined, prices, platformFromEvidence(e.platform));
     return {
       kind: 'change',
       summary: `Raise MaxSize of ${finding.resource.id} from ${maxSize} to ${to} (at most +${options.maxStepPercent}% a change, cap ${options.maxSizeCap}); MinSize ${minSize} and DesiredCapacity stay as they are.`,

@@ -6,6 +6,7 @@
 import * as z from 'zod'; // namespace import: lets esbuild drop unused zod (locales, JSON Schema) from Lambda bundles
 import type { Detection, Detector } from '../../engine/types.ts';
 import type { PriceTable } from '../../savings/prices.ts';
+import { ec2RatesFor } from '../../savings/licensed.ts';
 import { ASG_NEEDS, DEFAULT_WINDOW_DAYS, windowNeed, type Group } from './resource.ts';
 import { DEFAULT_LOWER_MIN, DEFAULT_RAISE_TARGET, canScaleIn, cpuTargetPolicy, policyTypeOf, proposeLowerMin, proposeRaiseTarget, type AsgBefore } from './tuning.ts';
 import { compactProfile, demandPerHour, percentile, pinnedShare, stats, type HourlyProfile } from './usage.ts';
@@ -57,7 +58,9 @@ function usageEvidence(g: Group, profile: HourlyProfile, days: number, prices: P
     desiredCapacity: g.desiredCapacity,
     instanceType: g.instanceType ?? null,
     instanceTypeSource: g.instanceTypeSource,
-    onDemandHourlyUsd: g.instanceType ? (prices.ec2OnDemandHourly[g.instanceType] ?? null) : null,
+    onDemandHourlyUsd: g.instanceType ? (ec2RatesFor(prices, g.platform ?? { unknown: 'not read' }).hourly(g.instanceType) ?? null) : null,
+    /** What the instance hours are priced as (the launch template's AMI); the plan prices with it. */
+    platform: g.platform ?? null,
     profile: compactProfile(profile),
   };
 }
@@ -101,7 +104,7 @@ export const overProvisionedTargetTracking: Detector<Group, OverProvisionedOptio
     if (!farBelow && !lowTarget) return undefined;
     const pinned = pinnedShare(profile, g.minSize);
     const before = beforeOf(g);
-    const estimate = proposeRaiseTarget(before, profile, g.instanceType, DEFAULT_RAISE_TARGET, ctx.prices);
+    const estimate = proposeRaiseTarget(before, profile, g.instanceType, DEFAULT_RAISE_TARGET, ctx.prices, g.platform);
     const why = farBelow
       ? `CPU p95 ${cpu.p95}% stays ${Math.round(target - cpu.p95)} points below the ${target}% target of '${policy.PolicyName}'`
       : `the '${policy.PolicyName}' target of ${target}% sizes the fleet for mostly idle CPU (average ${cpu.average}%)`;
@@ -149,7 +152,7 @@ export const minSizeUnneeded: Detector<Group, MinSizeOptions> = {
     const recommendedMinSize = Math.max(0, Math.ceil(p95Demand * (1 + options.headroomPercent / 100) - 1e-9));
     if (recommendedMinSize >= g.minSize) return undefined;
     const before = beforeOf(g);
-    const estimate = proposeLowerMin(before, profile, demandTarget, recommendedMinSize, g.instanceType, DEFAULT_LOWER_MIN, ctx.prices);
+    const estimate = proposeLowerMin(before, profile, demandTarget, recommendedMinSize, g.instanceType, DEFAULT_LOWER_MIN, ctx.prices, g.platform);
     return {
       reason: `p95 demand is ${p95Demand} instance(s) at ${demandTarget}% CPU, well below MinSize ${g.minSize}: ${recommendedMinSize} would do with ${options.headroomPercent}% headroom.`,
       evidence: {

@@ -8,6 +8,7 @@
  * undo restores and refuses when anyone changed the settings after trimtab.
  * A per-group tuning cooldown (default 7 days) keeps a daily loop from ratcheting.
  */
+import { platformFromEvidence } from '../../savings/licensed.ts';
 import { AutoScalingClient, PutScalingPolicyCommand, UpdateAutoScalingGroupCommand, type PutScalingPolicyCommandInput, type ScalingPolicy } from '@aws-sdk/client-auto-scaling';
 import * as z from 'zod'; // namespace import: lets esbuild drop unused zod (locales, JSON Schema) from Lambda bundles
 import type { ActionRecord, Finding, RegionContext, Remediator } from '../../engine/types.ts';
@@ -160,7 +161,7 @@ async function restore(ctx: RegionContext, record: ActionRecord): Promise<{ deta
   };
 }
 
-const evidenceOf = (finding: Finding) => finding.evidence as { profile?: HourlyProfile; instanceType?: string | null; demandTargetCpu?: number; recommendedMinSize?: number };
+const evidenceOf = (finding: Finding) => finding.evidence as { profile?: HourlyProfile; instanceType?: string | null; demandTargetCpu?: number; recommendedMinSize?: number; platform?: unknown };
 
 function needsUsage(finding: Finding): HourlyProfile | string {
   const e = evidenceOf(finding);
@@ -198,7 +199,7 @@ export const raiseTarget: Remediator<RaiseTargetParams, { maxTarget: number; max
     const profile = needsUsage(finding);
     if (typeof profile === 'string') return { kind: 'conflict', reason: profile };
     const before = finding.before as AsgBefore;
-    const p = proposeRaiseTarget(before, profile, evidenceOf(finding).instanceType ?? undefined, options, prices);
+    const p = proposeRaiseTarget(before, profile, evidenceOf(finding).instanceType ?? undefined, options, prices, platformFromEvidence(evidenceOf(finding).platform));
     if (p.kind === 'noop') return p;
     const { instanceHoursPerMonth: _h, ...savings } = p.savings;
     return {
@@ -268,7 +269,7 @@ export const lowerMinSize: Remediator<LowerMinParams, { floor: number; maxReduct
       return { kind: 'conflict', reason: `Finding from detector '${finding.detector}' has no recommended MinSize; use 'min-size-unneeded' with this action.` };
     }
     const before = finding.before as AsgBefore;
-    const p = proposeLowerMin(before, profile, e.demandTargetCpu, e.recommendedMinSize, e.instanceType ?? undefined, options, prices);
+    const p = proposeLowerMin(before, profile, e.demandTargetCpu, e.recommendedMinSize, e.instanceType ?? undefined, options, prices, platformFromEvidence(e.platform));
     if (p.kind === 'noop') return p;
     const { instanceHoursPerMonth: _h, ...savings } = p.savings;
     return {

@@ -25,8 +25,10 @@ import type { RegionContext, ResourceType } from '../../engine/types.ts';
 import { enrichmentRead } from '../../engine/partial.ts';
 import { batches, chunked } from '../../util/async.ts';
 import type { HourlyProfile } from './usage.ts';
+import type { Ec2Platform } from '../../savings/licensed.ts';
+import { readGroupPlatforms } from './platform.ts';
 
-export const ASG_NEEDS = { policies: 'policies', usage: 'usage', activities: 'activities' } as const;
+export const ASG_NEEDS = { policies: 'policies', usage: 'usage', activities: 'activities', platform: 'platform' } as const;
 /** A detector asks for a window with the need `window:<days>`; the longest asked for is fetched. */
 export const windowNeed = (days: number) => `window:${days}`;
 export const DEFAULT_WINDOW_DAYS = 14;
@@ -69,6 +71,12 @@ export interface Group {
   usage?: HourlyProfile & { windowDays: number; inServiceSource: 'GroupInServiceInstances' | 'current in-service count' };
   /** Scaling activities in the window (need `activities`). */
   activities?: ScalingActivitySummary;
+  /**
+   * What the group's instances are billed as (need `platform`): the PlatformDetails of the AMI its
+   * launch template version (or launch configuration) names, and the tenancy it sets; or why it
+   * is unknown. Prices its instance hours at the right operating system (lib/savings/licensed.ts).
+   */
+  platform?: Ec2Platform;
 }
 
 export interface AsgPrepared {
@@ -266,7 +274,12 @@ export const asgResource: ResourceType<Group, AsgPrepared> = {
       const activities = await enrichmentRead(ctx, read, () => perGroupOrRegion(names, prepared, 'activitiesByGroup', (name) => readActivities(client, since, name)));
       if (activities) for (const g of enriched) g.activities = activities.get(g.name) ?? { events: [] };
     };
-    await Promise.all([withPolicies(), withActivities(), withUsage(ctx, client, enriched, needs, windowDays)]);
+    const withPlatform = async () => {
+      if (!needs.has(ASG_NEEDS.platform)) return;
+      const platforms = await readGroupPlatforms(ctx, client, enriched);
+      for (const g of enriched) g.platform = platforms.get(g.name);
+    };
+    await Promise.all([withPolicies(), withActivities(), withUsage(ctx, client, enriched, needs, windowDays), withPlatform()]);
     return enriched;
   },
 

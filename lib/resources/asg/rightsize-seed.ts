@@ -8,10 +8,11 @@ import { launchTemplatesState, putLaunchTemplate } from '../../sandbox/services/
 import { addGroup, type GroupSeed } from './sandbox-seed.ts';
 
 /** Adds a group that launches from its own launch template ($Default unless `version` says otherwise). */
-export function addLaunchTemplateGroup(sandbox: Sandbox, accountId: string, region: string, seed: Omit<GroupSeed, 'launchTemplate'> & { instanceType: string; version?: string }) {
-  const { version = '$Default', ...group } = seed;
+export function addLaunchTemplateGroup(sandbox: Sandbox, accountId: string, region: string, seed: Omit<GroupSeed, 'launchTemplate'> & { instanceType: string; version?: string; imageId?: string }) {
+  // imageId: one of the sandbox's public AMIs (lib/sandbox/services/ec2.ts PUBLIC_IMAGES: Amazon Linux by default, Windows, RHEL) or an image of the account.
+  const { version = '$Default', imageId = 'ami-0abcdef1234567890', ...group } = seed;
   const state = launchTemplatesState(sandbox, sandbox.account(accountId), region);
-  const template = putLaunchTemplate(state, `${seed.name}-lt`, { ImageId: 'ami-0abcdef1234567890', InstanceType: seed.instanceType, KeyName: 'ops' }, new Date(sandbox.now().getTime() - 90 * 86_400_000).toISOString());
+  const template = putLaunchTemplate(state, `${seed.name}-lt`, { ImageId: imageId, InstanceType: seed.instanceType, KeyName: 'ops' }, new Date(sandbox.now().getTime() - 90 * 86_400_000).toISOString());
   addGroup(sandbox, accountId, region, { ...group, launchTemplate: { LaunchTemplateId: template.id, LaunchTemplateName: template.name, Version: version } });
   return template;
 }

@@ -42,7 +42,9 @@ import type { Detection, Detector, RegionContext, Remediator } from '../../engin
 import { instanceTypeInfo } from '../../savings/ec2-instance-types.ts';
 import { usd } from '../../savings/prices.ts';
 import { PlanConstraintError, ProtectedResourceError, UndoRefusedError, awsErrorName, errorMessage } from '../../util/errors.ts';
-import { downsizeCandidate } from '../ec2-instance/rightsizing.ts';
+import { changeBasis, downsizeCandidate } from '../ec2-instance/rightsizing.ts';
+import { ec2RatesFor } from '../../savings/licensed.ts';
+import { PLATFORM_PERMISSIONS } from './platform.ts';
 import { ASG_NEEDS, DEFAULT_WINDOW_DAYS, windowNeed, type Group } from './resource.ts';
 import { stats } from './usage.ts';
 
@@ -88,9 +90,10 @@ export const oversizedGroupInstances: Detector<Group, OversizedGroupOptions> = {
     /** Hourly datapoints needed before judging (Compute Optimizer: 30 hours in 14 days). */
     minDatapoints: z.number().int().min(1).default(30),
   }),
-  needs: (o) => [ASG_NEEDS.usage, windowNeed(o.windowDays ?? DEFAULT_WINDOW_DAYS)],
+  needs: (o) => [ASG_NEEDS.usage, ASG_NEEDS.platform, windowNeed(o.windowDays ?? DEFAULT_WINDOW_DAYS)],
   // It proposes an instance type (evidence.candidate): the engine asks Compute Optimizer for its group recommendation.
-  permissions: computeOptimizerPermissions('asg'),
+  // The launch template's AMI sets the operating system its instance hours are priced at (asg/platform.ts).
+  permissions: [...PLATFORM_PERMISSIONS, ...computeOptimizerPermissions('asg')],
 
   detect(g, o, { ctx }): Detection | undefined {
     if (!g.instanceType || !g.usage) return undefined;
@@ -99,23 +102,28 @@ export const oversizedGroupInstances: Detector<Group, OversizedGroupOptions> = {
     if (cpu.datapoints === 0) return undefined;
     const current = instanceTypeInfo(g.instanceType);
     if (!current) return undefined;
+    // Both sides at the group's operating system and tenancy (its launch template's AMI); Linux when unknown, and the basis says so.
+    const rates = ec2RatesFor(ctx.prices, g.platform ?? { unknown: 'not read' });
     // The group's AMI runs on the current type, so it has the drivers that type requires (ENA).
     const fit = downsizeCandidate(
       { instanceType: g.instanceType, architecture: current.architecture, enaSupport: current.ena === 'required' ? true : undefined },
       { windowDays: o.windowDays, daysWithData: 0, cpuP95: cpu.p95, cpuMax: cpu.max, cpuDailyMeanMax: busiestDayMean(cpuSeries), networkGbpsP95: null, memoryP95: null, memoryMax: null },
       { windowDays: o.windowDays, targetCpuPercent: o.targetCpuPercent, targetMemoryPercent: 80, targetNetworkPercent: 50, minDataDays: 0 },
       ctx.prices,
+      rates,
     );
     if (!fit) return undefined;
-    const from = ctx.prices.ec2OnDemandHourly[g.instanceType]!;
-    const to = ctx.prices.ec2OnDemandHourly[fit.type.type]!;
+    const from = rates.hourly(g.instanceType)!;
+    const to = rates.hourly(fit.type.type)!;
     const capacity = g.desiredCapacity;
-    const monthlyUsd = (from - to) * capacity * ctx.prices.hoursPerMonth;
+    const change = changeBasis(rates, g.instanceType, from, fit.type.type, to, ctx.prices.hoursPerMonth, { count: capacity, words: 'instance(s) (desired capacity)' });
+    const monthlyUsd = change.monthlyUsd;
     const evidence: Record<string, unknown> = {
       instanceType: g.instanceType,
       instanceTypeSource: g.instanceTypeSource,
       candidate: fit.type.type,
       architecture: current.architecture,
+      pricedAs: { operatingSystem: rates.os, words: rates.words, priced: rates.priced, ...(g.platform?.platformDetails ? { platformDetails: g.platform.platformDetails } : {}), ...(rates.assumed ? { assumed: rates.assumed } : {}) },
       launchTemplate: g.launchTemplate ?? null,
       launchConfigurationName: g.launchConfigurationName ?? null,
       desiredCapacity: capacity,
@@ -132,7 +140,7 @@ export const oversizedGroupInstances: Detector<Group, OversizedGroupOptions> = {
     const savings = {
       monthlyUsd,
       basis: [
-        `(${g.instanceType} $${from}/h − ${fit.type.type} $${to}/h) × ${capacity} instance(s) (desired capacity) × ${ctx.prices.hoursPerMonth} h = $${usd(monthlyUsd)}/month (on-demand Linux list prices).`,
+        change.line,
         `Group CPU p95 ${cpu.p95}% on ${current.vcpu} vCPU projects to ${round(fit.projectedCpuP95)}% on ${fit.type.vcpu} (target ≤ ${o.targetCpuPercent}%).`,
       ],
     };

@@ -4,7 +4,8 @@
  */
 import type { ScalingPolicy } from '@aws-sdk/client-auto-scaling';
 import type { SavingsEstimate } from '../../engine/types.ts';
-import { PRICE_TABLE_DATE, type PriceTable } from '../../savings/prices.ts';
+import type { PriceTable } from '../../savings/prices.ts';
+import { ec2RatesFor, type Ec2Platform } from '../../savings/licensed.ts';
 import { instanceHoursSaved, type HourlyProfile, type Settings } from './usage.ts';
 
 /** The group's sizes and warm-up settings as recorded before a change. */
@@ -53,21 +54,25 @@ export function savingsFor(
   to: Settings,
   instanceType: string | undefined,
   prices: PriceTable,
+  platform?: Ec2Platform,
 ): SavingsEstimate & { instanceHoursPerMonth: number } {
   const hours = instanceHoursSaved(profile, from, to, prices.hoursPerMonth);
-  const price = instanceType ? prices.ec2OnDemandHourly[instanceType] : undefined;
+  // The group's operating system and tenancy (its launch template's AMI) when the run read it (the `platform` need of
+  // oversized-group-instances; the alarm-driven tuning detectors do not ask for it, to keep the alarm path's calls): Linux otherwise, and the basis says so.
+  const rates = ec2RatesFor(prices, platform ?? { unknown: 'not read' });
+  const price = instanceType && rates.priced ? rates.hourly(instanceType) : undefined;
   const model = `Model: ceil(load / target) instances per hour within [MinSize, MaxSize], load = in-service × CPU%; ${hours.savedInWindow} instance-hours fewer over ${hours.windowHours} hours with data → ${hours.monthly} instance-hours/month.`;
   if (price === undefined) {
     return {
       monthlyUsd: 0,
       instanceHoursPerMonth: hours.monthly,
-      basis: [model, instanceType ? `No on-demand price for ${instanceType} in the price table (add it under prices.ec2OnDemandHourly): estimate 0.` : 'Instance type unknown (no instances, launch template not read): estimate 0.'],
+      basis: [model, !instanceType ? 'Instance type unknown (no instances, launch template not read): estimate 0.' : !rates.priced ? `${rates.why}: estimate 0.` : `No on-demand price for ${instanceType} (${rates.os}) in the price table (add it under prices.${rates.field}): estimate 0.`],
     };
   }
   return {
     monthlyUsd: Math.round(hours.monthly * price * 100) / 100,
     instanceHoursPerMonth: hours.monthly,
-    basis: [model, `${instanceType} on-demand $${price}/hour (price table ${PRICE_TABLE_DATE}, us-east-1 list); Spot, Savings Plans and RIs make the real saving smaller.`],
+    basis: [model, `${instanceType} ${rates.words} on-demand $${price}/hour (list price); Spot, Savings Plans and RIs make the real saving smaller${rates.assumed ? `; ${rates.assumed}` : ''}.`],
   };
 }
 
@@ -84,6 +89,7 @@ export function proposeRaiseTarget(
   instanceType: string | undefined,
   options: RaiseTargetOptions,
   prices: PriceTable,
+  platform?: Ec2Platform,
 ): Proposal<{ policyName: string; fromTarget: number; toTarget: number }> {
   const policy = cpuTargetPolicy(before.policies);
   if (!policy) return { kind: 'noop', reason: 'The group has no enabled target-tracking policy on ASGAverageCPUUtilization.' };
@@ -91,7 +97,7 @@ export function proposeRaiseTarget(
   if (from >= options.maxTarget) return { kind: 'noop', reason: `Already at the bound: target ${from}% is at or above the policy's maximum ${options.maxTarget}%.` };
   const to = Math.min(options.maxTarget, from + options.maxStepPoints);
   const { minSize, maxSize } = before.group;
-  const savings = savingsFor(profile, { target: from, minSize, maxSize }, { target: to, minSize, maxSize }, instanceType, prices);
+  const savings = savingsFor(profile, { target: from, minSize, maxSize }, { target: to, minSize, maxSize }, instanceType, prices, platform);
   if (savings.instanceHoursPerMonth === 0) {
     return { kind: 'noop', reason: `Raising the target ${from}% → ${to}% would remove no instance-hours: the group sits at MinSize ${minSize}; lowering MinSize is the lever.` };
   }
@@ -111,6 +117,7 @@ export function proposeLowerMin(
   instanceType: string | undefined,
   options: LowerMinOptions,
   prices: PriceTable,
+  platform?: Ec2Platform,
 ): Proposal<{ fromMinSize: number; toMinSize: number }> {
   const { minSize, maxSize } = before.group;
   const stepFloor = Math.ceil(minSize * (1 - options.maxReductionPercent / 100));
@@ -119,7 +126,7 @@ export function proposeLowerMin(
   if (!canScaleIn(before.policies)) {
     return { kind: 'noop', reason: 'No enabled scaling policy scales the group in, so a lower MinSize would remove no instance by itself.' };
   }
-  const savings = savingsFor(profile, { target: demandTarget, minSize, maxSize }, { target: demandTarget, minSize: to, maxSize }, instanceType, prices);
+  const savings = savingsFor(profile, { target: demandTarget, minSize, maxSize }, { target: demandTarget, minSize: to, maxSize }, instanceType, prices, platform);
   return { kind: 'change', fromMinSize: minSize, toMinSize: to, savings };
 }
 

@@ -142,7 +142,7 @@ export const previousGenerationType: Detector<Ec2Instance, Record<string, never>
 
   detect(i, _o, { ctx }) {
     if (i.state !== 'running') return undefined;
-    const advice = instanceGenerationAdvice(i.instanceType, ctx.prices);
+    const advice = instanceGenerationAdvice(i.instanceType, ctx.prices, { platformDetails: i.platformDetails, tenancy: i.placement?.tenancy });
     if (!advice) return undefined;
     return {
       reason: `${i.id} runs ${advice.from}, a previous generation: ${advice.to}${advice.graviton ? ` (or Graviton ${advice.graviton})` : ''} gives more for the same or less.`,

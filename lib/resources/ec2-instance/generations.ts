@@ -3,6 +3,7 @@
  * One small table; the prices come from the one price table (lib/savings/prices.ts).
  */
 import { usd, type PriceTable } from '../../savings/prices.ts';
+import { ec2RatesFor, type Ec2Platform } from '../../savings/licensed.ts';
 
 /**
  * Family → current-generation successor (same size name: m4.large → m6i.large) and a Graviton
@@ -33,27 +34,34 @@ export interface InstanceAdvice extends MonthlyComparison {
   graviton?: string;
 }
 
-/** The successor of a previous-generation instance type with the monthly difference, or undefined. */
-export function instanceGenerationAdvice(instanceType: string, prices: PriceTable): InstanceAdvice | undefined {
+/**
+ * The successor of a previous-generation instance type with the monthly difference, or undefined.
+ * Both sides are priced at the instance's operating system and tenancy (`platform`: its
+ * PlatformDetails and Placement.Tenancy; Linux, Shared when absent).
+ */
+export function instanceGenerationAdvice(instanceType: string, prices: PriceTable, platform?: Ec2Platform): InstanceAdvice | undefined {
   const [family, size] = instanceType.split('.');
   const entry = INSTANCE_GENERATIONS[family];
   if (!entry || !size) return undefined;
   const to = `${entry.successor}.${size}`;
   const graviton = entry.graviton ? `${entry.graviton}.${size}` : undefined;
   const hours = prices.hoursPerMonth;
-  const fromHourly = prices.ec2OnDemandHourly[instanceType];
-  const toHourly = prices.ec2OnDemandHourly[to];
-  const gravitonHourly = graviton ? prices.ec2OnDemandHourly[graviton] : undefined;
+  const rates = ec2RatesFor(prices, platform);
+  const fromHourly = rates.hourly(instanceType);
+  const toHourly = rates.hourly(to);
+  const gravitonHourly = graviton ? rates.hourly(graviton) : undefined;
   const basis: string[] = [];
   let monthlyUsd = 0;
-  if (fromHourly === undefined || toHourly === undefined) {
-    basis.push(`No on-demand price for ${fromHourly === undefined ? instanceType : to} in the price table (ec2OnDemandHourly): saving not estimated.`);
+  if (!rates.priced) {
+    basis.push(`${rates.why}: saving not estimated (${instanceType} → ${to}).`);
+  } else if (fromHourly === undefined || toHourly === undefined) {
+    basis.push(`No on-demand price for ${fromHourly === undefined ? instanceType : to} (${rates.os}) in the price table (${rates.field}): saving not estimated.`);
   } else {
     monthlyUsd = Math.max(0, (fromHourly - toHourly) * hours);
-    basis.push(`${instanceType} $${fromHourly}/h − ${to} $${toHourly}/h = $${usd(fromHourly - toHourly)}/h × ${hours} h = $${usd(monthlyUsd)}/month (on-demand, Linux).`);
+    basis.push(`${instanceType} $${fromHourly}/h − ${to} $${toHourly}/h = $${usd(fromHourly - toHourly)}/h × ${hours} h = $${usd(monthlyUsd)}/month (on-demand, ${rates.words} tenancy)${rates.assumed ? `; ${rates.assumed}` : ''}.`);
     if (fromHourly <= toHourly) basis.push(`${to} costs no less per hour; the gain is performance per dollar (newer CPUs, Nitro networking and EBS bandwidth).`);
   }
-  if (graviton && gravitonHourly !== undefined && fromHourly !== undefined) {
+  if (rates.priced && graviton && gravitonHourly !== undefined && fromHourly !== undefined) {
     basis.push(`Graviton alternative ${graviton} at $${gravitonHourly}/h would save $${usd(Math.max(0, (fromHourly - gravitonHourly) * hours))}/month (needs arm64 builds).`);
   }
   basis.push('Changing the type needs a stop and start (ModifyInstanceAttribute); Savings Plans or Reserved Instances change the real figure.');

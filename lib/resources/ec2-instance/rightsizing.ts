@@ -13,12 +13,15 @@
  *   CPUCreditBalance ran out (standard mode: throttled to the baseline; unlimited: surplus
  *   credits billed). Candidate: the next size up, or for burstables the non-burstable
  *   equivalent (same architecture, at least the vCPU and memory).
- * Prices come from the one price table (ctx.prices.ec2OnDemandHourly).
+ * Prices come from the one price table at the instance's own operating system (PlatformDetails)
+ * and tenancy, on both sides of the change (lib/savings/licensed.ts ec2RatesFor): a Windows
+ * instance is compared at Windows rates, and the candidate ranking uses them too.
  */
 import * as z from 'zod';
 import type { Detection, Detector } from '../../engine/types.ts';
 import { familyTypes, instanceTypeInfo, EC2_INSTANCE_TYPES, SIZE_ORDER, type InstanceTypeInfo } from '../../savings/ec2-instance-types.ts';
 import { usd, type PriceTable } from '../../savings/prices.ts';
+import { ec2RatesFor, type Ec2Platform, type Ec2Rates } from '../../savings/licensed.ts';
 import { stopProtection } from './detectors.ts';
 import { placementMisfit } from './change-type.ts';
 import { computeOptimizerPermissions } from '../../compute-optimizer/recommendations.ts';
@@ -53,7 +56,23 @@ export interface UndersizedOptions {
 }
 
 const round = (v: number, digits = 1) => Math.round(v * 10 ** digits) / 10 ** digits;
-const hourly = (prices: PriceTable, type: string) => prices.ec2OnDemandHourly[type];
+/** The instance's platform (PlatformDetails and tenancy), for its rates. */
+export const platformOf = (i: Pick<Ec2Instance, 'platformDetails' | 'placement'>): Ec2Platform => ({ platformDetails: i.platformDetails, tenancy: i.placement?.tenancy });
+
+/**
+ * The saving line of a type change at the platform's rates: `from` − `to` per hour, and the
+ * words naming operating system and tenancy. An unpriced platform gives 0 and says why.
+ */
+export function changeBasis(rates: Ec2Rates, fromType: string, from: number, toType: string, to: number, hours: number, multiplier?: { count: number; words: string }): { monthlyUsd: number; line: string } {
+  const n = multiplier?.count ?? 1;
+  if (!rates.priced) return { monthlyUsd: 0, line: `${rates.why}: saving not estimated (${fromType} → ${toType}; candidates ranked by Linux list prices).` };
+  const monthlyUsd = (from - to) * n * hours;
+  const times = multiplier ? `) × ${n} ${multiplier.words}` : '';
+  return {
+    monthlyUsd,
+    line: `${multiplier ? '(' : ''}${fromType} ${rates.words} $${from}/h − ${toType} ${rates.words} $${to}/h${multiplier ? times : ` = $${usd(from - to)}/h`} × ${hours} h = $${usd(monthlyUsd)}/month (on-demand ${rates.words} tenancy list prices; Savings Plans or RIs change the real figure)${rates.assumed ? `; ${rates.assumed}` : ''}.`,
+  };
+}
 
 /** The family and its successor generations, oldest first (m5 → m6i → m7i). */
 export function generationChain(family: string): string[] {
@@ -123,7 +142,8 @@ function downsizeSpace(current: InstanceTypeInfo): InstanceTypeInfo[] {
  * Ties go to the instance's own generation chain, newest generation first (m5 → m6i at the
  * same price: the successor).
  */
-export function downsizeCandidate(i: Pick<Ec2Instance, 'instanceType' | 'architecture' | 'enaSupport'>, u: Utilization, o: OversizedOptions, prices: PriceTable): Fit | undefined {
+export function downsizeCandidate(i: Pick<Ec2Instance, 'instanceType' | 'architecture' | 'enaSupport'>, u: Utilization, o: OversizedOptions, prices: PriceTable, rates: Ec2Rates = ec2RatesFor(prices)): Fit | undefined {
+  const hourly = (_: PriceTable, type: string) => rates.hourly(type);
   const current = instanceTypeInfo(i.instanceType);
   const currentPrice = hourly(prices, i.instanceType);
   if (!current || currentPrice === undefined) return undefined;
@@ -139,7 +159,8 @@ export function downsizeCandidate(i: Pick<Ec2Instance, 'instanceType' | 'archite
 }
 
 /** The next size up in the family (or its cheapest successor of that size); for burstables, the non-burstable equivalent. */
-export function upsizeCandidate(i: Pick<Ec2Instance, 'instanceType' | 'architecture' | 'enaSupport'>, reason: 'cpu' | 'credits', prices: PriceTable): InstanceTypeInfo | undefined {
+export function upsizeCandidate(i: Pick<Ec2Instance, 'instanceType' | 'architecture' | 'enaSupport'>, reason: 'cpu' | 'credits', prices: PriceTable, rates: Ec2Rates = ec2RatesFor(prices)): InstanceTypeInfo | undefined {
+  const hourly = (_: PriceTable, type: string) => rates.hourly(type);
   const current = instanceTypeInfo(i.instanceType);
   if (!current) return undefined;
   const usable = (t: InstanceTypeInfo) => hourly(prices, t.type) !== undefined && !driverMismatch(current, t, i.architecture, i.enaSupport) && t.instanceStoreGb === 0;
@@ -198,15 +219,18 @@ export const oversizedInstance: Detector<Ec2Instance, OversizedOptions, Ec2Insta
     if (!current) return undefined;
     // A burstable instance whose credits ran out only looks quiet: it was held at its baseline.
     if (i.credits && i.credits.daysExhausted > 0) return undefined;
-    const fit = downsizeCandidate(i, u, o, ctx.prices);
+    const rates = ec2RatesFor(ctx.prices, platformOf(i));
+    const fit = downsizeCandidate(i, u, o, ctx.prices, rates);
     if (!fit) return undefined;
-    const from = hourly(ctx.prices, i.instanceType)!;
-    const to = hourly(ctx.prices, fit.type.type)!;
-    const monthlyUsd = (from - to) * ctx.prices.hoursPerMonth;
+    const from = rates.hourly(i.instanceType)!;
+    const to = rates.hourly(fit.type.type)!;
+    const change = changeBasis(rates, i.instanceType, from, fit.type.type, to, ctx.prices.hoursPerMonth);
+    const monthlyUsd = change.monthlyUsd;
     const evidence: Record<string, unknown> = {
       instanceType: i.instanceType,
       candidate: fit.type.type,
       architecture: i.architecture ?? current.architecture,
+      pricedAs: { operatingSystem: rates.os, words: rates.words, priced: rates.priced, ...(rates.assumed ? { assumed: rates.assumed } : {}) },
       current: { vcpu: current.vcpu, memoryGib: current.memoryGib, networkGbps: current.networkGbps, networkBaselineGbps: current.networkBaselineGbps ?? null },
       proposed: { vcpu: fit.type.vcpu, memoryGib: fit.type.memoryGib, networkGbps: fit.type.networkGbps, networkBaselineGbps: fit.type.networkBaselineGbps ?? null },
       ...utilizationEvidence(u),
@@ -216,7 +240,7 @@ export const oversizedInstance: Detector<Ec2Instance, OversizedOptions, Ec2Insta
     const savings = {
       monthlyUsd,
       basis: [
-        `${i.instanceType} $${from}/h − ${fit.type.type} $${to}/h = $${usd(from - to)}/h × ${ctx.prices.hoursPerMonth} h = $${usd(monthlyUsd)}/month (on-demand Linux list prices; Savings Plans or RIs change the real figure).`,
+        change.line,
         `CPU p95 ${round(u.cpuP95!)}% on ${current.vcpu} vCPU projects to ${round(fit.projectedCpuP95)}% on ${fit.type.vcpu} (target ≤ ${o.targetCpuPercent}%).`,
         u.memoryP95 === null ? `Memory unknown (no CloudWatch agent data): ${fit.type.type} keeps at least ${current.memoryGib} GiB.` : `Memory p95 ${round(u.memoryP95)}% of ${current.memoryGib} GiB projects to ${round(fit.projectedMemoryP95!)}% of ${fit.type.memoryGib} GiB (target ≤ ${o.targetMemoryPercent}%).`,
       ],
@@ -257,10 +281,11 @@ export const undersizedInstance: Detector<Ec2Instance, UndersizedOptions, Ec2Ins
     const credits = i.credits && i.credits.daysExhausted >= o.minExhaustedDays ? i.credits : undefined;
     const saturated = u.cpuP95 !== null && u.cpuP95 > o.maxCpuP95Percent;
     if (!credits && !saturated) return undefined;
-    const target = upsizeCandidate(i, credits ? 'credits' : 'cpu', ctx.prices);
-    const from = hourly(ctx.prices, i.instanceType);
-    const to = target ? hourly(ctx.prices, target.type) : undefined;
-    const extra = from !== undefined && to !== undefined ? (to - from) * ctx.prices.hoursPerMonth : undefined;
+    const rates = ec2RatesFor(ctx.prices, platformOf(i));
+    const target = upsizeCandidate(i, credits ? 'credits' : 'cpu', ctx.prices, rates);
+    const from = rates.hourly(i.instanceType);
+    const to = target ? rates.hourly(target.type) : undefined;
+    const extra = rates.priced && from !== undefined && to !== undefined ? (to - from) * ctx.prices.hoursPerMonth : undefined;
     // Unlimited mode bills surplus credits: $ per vCPU-hour, one credit = one vCPU-minute.
     // T4g surplus credits cost less than T2/T3/T3a ones ("T2/T3/T4g Unlimited Mode Pricing").
     const creditPrice = i.instanceType.startsWith('t4g.') ? ctx.prices.ec2CpuCreditVcpuHourT4g : ctx.prices.ec2CpuCreditVcpuHour;
@@ -271,7 +296,7 @@ export const undersizedInstance: Detector<Ec2Instance, UndersizedOptions, Ec2Ins
     const saves = surplusMonthly - (extra ?? 0);
     const benefit: Detection['benefit'] = saves > 0 ? ['performance', 'cost'] : ['performance'];
     const basis = [
-      extra === undefined ? `No price for ${target?.type ?? 'a larger type'} or ${i.instanceType} in the price table: the extra cost is not estimated.` : `${target!.type} $${to}/h − ${i.instanceType} $${from}/h = $${usd(extra)}/month more (on-demand Linux).`,
+      !rates.priced ? `${rates.why}: the extra cost is not estimated.` : extra === undefined ? `No ${rates.os} price for ${target?.type ?? 'a larger type'} or ${i.instanceType} in the price table (${rates.field}): the extra cost is not estimated.` : `${target!.type} $${to}/h − ${i.instanceType} $${from}/h = $${usd(extra)}/month more (on-demand ${rates.words} tenancy)${rates.assumed ? `; ${rates.assumed}` : ''}.`,
       ...(surplusMonthly > 0 ? [`Surplus credits: ${round(credits!.surplusCreditsCharged, 0)} in ${u.windowDays} days ≈ $${usd(surplusMonthly)}/month at $${creditPrice}/vCPU-hour, which the change ends.`] : []),
       'This is a performance finding: it removes the risk below rather than saving money.',
     ];

@@ -67,7 +67,17 @@ export interface SandboxImage {
   ownerId?: string;
   snapshotIds: string[];
   tags?: Record<string, string>;
+  /** DescribeImages PlatformDetails (the AMI's billing product); default 'Linux/UNIX'. */
+  platformDetails?: string;
 }
+
+/** Amazon's public AMIs every account can read (DescribeImages by ImageIds or Owners amazon): what the sandbox's launch templates and configurations name. */
+export const AMAZON_OWNER_ID = '137112412989';
+export const PUBLIC_IMAGES: Record<string, SandboxImage> = {
+  'ami-0abcdef1234567890': { id: 'ami-0abcdef1234567890', name: 'al2023-ami-2023.6-x86_64', state: 'available', creationDate: '2025-10-01T00:00:00.000Z', ownerId: AMAZON_OWNER_ID, snapshotIds: [], platformDetails: 'Linux/UNIX' },
+  'ami-0c0ffee0000057d01': { id: 'ami-0c0ffee0000057d01', name: 'Windows_Server-2022-English-Full-Base', state: 'available', creationDate: '2025-10-01T00:00:00.000Z', ownerId: AMAZON_OWNER_ID, snapshotIds: [], platformDetails: 'Windows' },
+  'ami-0c0ffee00000be1d1': { id: 'ami-0c0ffee00000be1d1', name: 'RHEL-9.4.0_HVM-x86_64', state: 'available', creationDate: '2025-10-01T00:00:00.000Z', ownerId: AMAZON_OWNER_ID, snapshotIds: [], platformDetails: 'Red Hat Enterprise Linux' },
+};
 
 export interface RecycledSnapshot {
   snapshot: SandboxSnapshot;
@@ -364,8 +374,14 @@ export const ec2Service: SandboxService = {
         throw awsError('InvalidParameterCombination', 'The parameter ImageIds cannot be used with the parameter MaxResults');
       }
       const mine = (i: SandboxImage) => (i.ownerId ?? env.account.id) === env.account.id;
-      const items = Object.values(state.images).filter((i) => {
-        if (owners && !owners.some((o) => (o === 'self' ? mine(i) : (i.ownerId ?? env.account.id) === o))) return false;
+      // Amazon's public AMIs join the answer when asked for by id or by Owners amazon (the sandbox lists no other public image).
+      const publicToo = Boolean(input.ImageIds?.length) || Boolean(owners?.some((o) => o === 'amazon' || o === AMAZON_OWNER_ID));
+      const pool = publicToo ? [...Object.values(state.images), ...Object.values(PUBLIC_IMAGES).filter((p) => !state.images[p.id])] : Object.values(state.images);
+      // A well-formed id of an AMI that does not exist fails the whole call (EC2 API: InvalidAMIID.NotFound).
+      const missing = (input.ImageIds ?? []).filter((id: string) => !pool.some((i) => i.id === id));
+      if (missing.length) throw awsError('InvalidAMIID.NotFound', `The image id '[${missing.join(', ')}]' does not exist`);
+      const items = pool.filter((i) => {
+        if (owners && !owners.some((o) => (o === 'self' ? mine(i) : o === 'amazon' ? i.ownerId === AMAZON_OWNER_ID : (i.ownerId ?? env.account.id) === o))) return false;
         if (input.ImageIds?.length && !input.ImageIds.includes(i.id)) return false;
         // Disabled AMIs are hidden unless asked for, even from their owner.
         if (i.state === 'disabled' && !input.IncludeDisabled) return false;
@@ -387,6 +403,8 @@ export const ec2Service: SandboxService = {
           RootDeviceName: '/dev/xvda',
           RootDeviceType: 'ebs',
           VirtualizationType: 'hvm',
+          PlatformDetails: i.platformDetails ?? 'Linux/UNIX',
+          ...(i.platformDetails === 'Windows' ? { Platform: 'windows' } : {}),
           BlockDeviceMappings: i.snapshotIds.map((snap, n) => ({
             DeviceName: n === 0 ? '/dev/xvda' : `/dev/xvd${String.fromCharCode(98 + n)}`,
             Ebs: { DeleteOnTermination: true, SnapshotId: snap, VolumeSize: state.snapshots[snap]?.volumeSizeGb ?? 8, VolumeType: 'gp3', Encrypted: false },

@@ -265,6 +265,8 @@ const contracts: { operation: string; sandbox: (env: ReturnType<typeof testEnv>)
       '$.Images[].ImageLocation: AWS only',
       '$.Images[].ImageOwnerAlias: AWS only',
       '$.Images[].Platform: AWS only',
+      // The boto2-era sample predates PlatformDetails (a string, ImageAttribute docs in the DescribeImages .d.ts); asg/platform.ts reads it.
+      '$.Images[].PlatformDetails: sandbox only',
       '$.Images[].SriovNetSupport: AWS only',
     ],
     sandbox: (env) => env.clients.get(EC2Client, 'us-east-1').send(new DescribeImagesCommand({ Owners: ['self'], IncludeDisabled: true })),

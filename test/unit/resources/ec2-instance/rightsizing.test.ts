@@ -127,7 +127,7 @@ describe('oversized-instance', () => {
     expect(d.evidence.candidate).toBe('m6i.large');
     expect(d.evidence.projected).toEqual({ cpuP95Percent: 32, cpuMaxPercent: 48, memoryP95Percent: 72 });
     expect(d.savings!.monthlyUsd).toBeCloseTo((0.384 - 0.096) * 730, 6);
-    expect(d.savings!.basis[0]).toBe('m5.2xlarge $0.384/h − m6i.large $0.096/h = $0.29/h × 730 h = $210.24/month (on-demand Linux list prices; Savings Plans or RIs change the real figure).');
+    expect(d.savings!.basis[0]).toBe('m5.2xlarge Linux, Shared $0.384/h − m6i.large Linux, Shared $0.096/h = $0.29/h × 730 h = $210.24/month (on-demand Linux, Shared tenancy list prices; Savings Plans or RIs change the real figure).');
     expect(d.before).toEqual({ instanceId: 'i-0123456789abcdef0', instanceType: 'm5.2xlarge', targetType: 'm6i.large', architecture: 'x86_64', state: 'running' });
     expect(d.benefit).toEqual(['cost']);
   });
@@ -177,7 +177,7 @@ describe('undersized-instance', () => {
     expect(d.evidence.candidate).toBe('c6i.xlarge'); // c5.xlarge and c6i.xlarge both $0.17: the newer
     expect(d.risk!.summary).toBe('CPU p95 97.7% on the busiest of 14 days (max 100%), above 90%');
     expect(d.savings!.monthlyUsd).toBe(0);
-    expect(d.savings!.basis[0]).toBe('c6i.xlarge $0.17/h − c5.large $0.085/h = $62.05/month more (on-demand Linux).');
+    expect(d.savings!.basis[0]).toBe('c6i.xlarge $0.17/h − c5.large $0.085/h = $62.05/month more (on-demand Linux, Shared tenancy).');
     expect(d.before).toMatchObject({ instanceType: 'c5.large', targetType: 'c6i.xlarge' });
   });
 

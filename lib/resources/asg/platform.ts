@@ -1,0 +1,127 @@
+/**
+ * What an Auto Scaling group's instances are billed as (issue 27): the operating system of the
+ * AMI its launch template version (or launch configuration) names, and the tenancy it sets, so
+ * that right-sizing and scaling findings price instance hours at Windows / RHEL / SUSE rates
+ * where the group runs them.
+ *
+ * Calls, per page of groups: one DescribeLaunchTemplateVersions per distinct template (every
+ * Version the page's groups name, in one call), one batched DescribeLaunchConfigurations (50
+ * names) for launch-configuration groups, then DescribeImages with the AMI ids (100 a call;
+ * PlatformDetails is the AMI's billing product, EC2 User Guide "AMI billing information fields").
+ * A well-formed id of an AMI that no longer exists fails the whole DescribeImages call with
+ * InvalidAMIID.NotFound: that batch is then asked one id at a time. What cannot be read leaves
+ * the group's platform `unknown` with why; the findings then price at Linux rates and say so.
+ */
+import { AutoScalingClient, paginateDescribeLaunchConfigurations } from '@aws-sdk/client-auto-scaling';
+import { DescribeImagesCommand, DescribeLaunchTemplateVersionsCommand, EC2Client } from '@aws-sdk/client-ec2';
+import type { RegionContext } from '../../engine/types.ts';
+import type { Ec2Platform } from '../../savings/licensed.ts';
+import { batches } from '../../util/async.ts';
+import { awsErrorName } from '../../util/errors.ts';
+import type { Group } from './resource.ts';
+
+interface Launch {
+  imageId?: string;
+  tenancy?: string;
+  unknown?: string;
+}
+
+const IMAGES_PER_CALL = 100;
+
+/** What reading a group's platform needs (detectors with the `platform` need list them). */
+export const PLATFORM_PERMISSIONS = ['ec2:DescribeLaunchTemplateVersions', 'ec2:DescribeImages', 'autoscaling:DescribeLaunchConfigurations'];
+
+/** The group's platform, by group name. Never throws: a failed read is the group's `unknown`. */
+export async function readGroupPlatforms(ctx: RegionContext, client: AutoScalingClient, groups: Group[]): Promise<Map<string, Ec2Platform>> {
+  const ec2 = ctx.clients.get(EC2Client, ctx.region);
+  const launches = new Map<string, Launch>();
+  // Launch templates: every version a page's groups name, one call per template.
+  const byTemplate = new Map<string, { key: 'LaunchTemplateId' | 'LaunchTemplateName'; versions: Set<string>; groups: Group[] }>();
+  for (const g of groups) {
+    if (!g.launchTemplate) continue;
+    const id = g.launchTemplateId ?? g.launchTemplate;
+    const entry = byTemplate.get(id) ?? { key: g.launchTemplateId ? 'LaunchTemplateId' : 'LaunchTemplateName', versions: new Set<string>(), groups: [] };
+    entry.versions.add(g.launchTemplateVersion ?? '$Default');
+    entry.groups.push(g);
+    byTemplate.set(id, entry);
+  }
+  for (const [id, entry] of byTemplate) {
+    try {
+      const out = await ec2.send(new DescribeLaunchTemplateVersionsCommand({ [entry.key]: id, Versions: [...entry.versions] }));
+      const versions = out.LaunchTemplateVersions ?? [];
+      const defaultV = versions.find((v) => v.DefaultVersion);
+      const latest = [...versions].sort((a, b) => (b.VersionNumber ?? 0) - (a.VersionNumber ?? 0))[0];
+      for (const g of entry.groups) {
+        const want = g.launchTemplateVersion ?? '$Default';
+        const v = want === '$Default' ? defaultV : want === '$Latest' ? latest : versions.find((x) => String(x.VersionNumber) === want);
+        const data = v?.LaunchTemplateData;
+        launches.set(g.name, data?.ImageId ? { imageId: data.ImageId, tenancy: data.Placement?.Tenancy } : { unknown: `launch template ${id} version ${want} names no AMI` });
+      }
+    } catch (error) {
+      for (const g of entry.groups) launches.set(g.name, { unknown: `launch template ${id} not readable: ${awsErrorName(error) ?? 'error'}` });
+    }
+  }
+  // Launch configurations: ImageId and PlacementTenancy.
+  const lcGroups = groups.filter((g) => !g.launchTemplate && g.launchConfigurationName);
+  if (lcGroups.length) {
+    try {
+      const found = new Map<string, Launch>();
+      for (const batch of batches([...new Set(lcGroups.map((g) => g.launchConfigurationName!))], 50)) {
+        for await (const page of paginateDescribeLaunchConfigurations({ client, pageSize: 50 }, { LaunchConfigurationNames: batch })) {
+          for (const lc of page.LaunchConfigurations ?? []) found.set(lc.LaunchConfigurationName!, { imageId: lc.ImageId, tenancy: lc.PlacementTenancy });
+        }
+      }
+      for (const g of lcGroups) launches.set(g.name, found.get(g.launchConfigurationName!) ?? { unknown: `launch configuration ${g.launchConfigurationName} not found` });
+    } catch (error) {
+      for (const g of lcGroups) launches.set(g.name, { unknown: `launch configuration not readable: ${awsErrorName(error) ?? 'error'}` });
+    }
+  }
+  const images = await readImagePlatforms(ec2, [...new Set([...launches.values()].map((l) => l.imageId).filter((id): id is string => Boolean(id)))]);
+  const out = new Map<string, Ec2Platform>();
+  for (const g of groups) {
+    const launch = launches.get(g.name);
+    if (!launch) {
+      out.set(g.name, { unknown: 'the group names no launch template or configuration' });
+      continue;
+    }
+    if (launch.unknown || !launch.imageId) {
+      out.set(g.name, { unknown: launch.unknown ?? 'no AMI' });
+      continue;
+    }
+    const image = images.get(launch.imageId);
+    if (typeof image !== 'string' || image === '') {
+      out.set(g.name, { unknown: `AMI ${launch.imageId}: ${typeof image === 'object' ? image.unknown : 'no PlatformDetails'}` });
+      continue;
+    }
+    out.set(g.name, { platformDetails: image, tenancy: launch.tenancy ?? 'default' });
+  }
+  return out;
+}
+
+/** PlatformDetails per AMI id, or why it is unknown. */
+async function readImagePlatforms(ec2: EC2Client, ids: string[]): Promise<Map<string, string | { unknown: string }>> {
+  const found = new Map<string, string | { unknown: string }>();
+  const ask = async (batch: string[]) => {
+    const out = await ec2.send(new DescribeImagesCommand({ ImageIds: batch }));
+    for (const image of out.Images ?? []) if (image.ImageId) found.set(image.ImageId, image.PlatformDetails ?? '');
+  };
+  for (const batch of batches(ids, IMAGES_PER_CALL)) {
+    try {
+      await ask(batch);
+    } catch (error) {
+      const code = awsErrorName(error);
+      if (code === 'InvalidAMIID.NotFound' && batch.length > 1) {
+        // One gone AMI fails the whole call: ask the batch one id at a time.
+        for (const id of batch) {
+          try {
+            await ask([id]);
+          } catch (e) {
+            found.set(id, { unknown: awsErrorName(e) ?? 'not readable' });
+          }
+        }
+      } else for (const id of batch) found.set(id, { unknown: code ?? 'not readable' });
+    }
+  }
+  for (const id of ids) if (!found.has(id)) found.set(id, { unknown: 'not returned by DescribeImages' });
+  return found;
+}

@@ -1,0 +1,67 @@
+/**
+ * EC2 right-sizing, previous-generation and Auto Scaling findings priced at the operating system
+ * and tenancy the instances run (issue 27 §1): both sides of the change, named in the basis.
+ */
+import { describe, expect, it } from 'vitest';
+import { PriceBook } from '../../lib/pricing/lookup.ts';
+import { addLaunchTemplateGroup } from '../../lib/resources/asg/rightsize-seed.ts';
+import { SANDBOX_ACCOUNT } from '../../lib/sandbox/sandbox.ts';
+import { DEFAULT_PRICES } from '../../lib/savings/prices.ts';
+import { emptySandbox, envFor } from '../helpers.ts';
+
+const POLICIES = `
+version: 1
+policies:
+  - { id: groups, resource: asg, detector: { type: oversized-group-instances } }
+`;
+
+const GROUP = { ageDays: 60, minSize: 1, maxSize: 8, desiredCapacity: 4, defaultCooldown: 300, instanceType: 'c5.2xlarge', cpu: { base: 10, noise: 2 }, inService: { base: 4 } };
+
+describe('Auto Scaling right-sizing at the operating system of the group', () => {
+  it('prices a Windows group at Windows rates on both sides, read from the AMI of its launch template, and a Linux group at Linux rates', async () => {
+    // Prepare: two identical groups, one launching the sandbox's public Windows AMI.
+    const sandbox = emptySandbox();
+    addLaunchTemplateGroup(sandbox, SANDBOX_ACCOUNT, 'us-east-1', { ...GROUP, name: 'win-web', imageId: 'ami-0c0ffee0000057d01' });
+    addLaunchTemplateGroup(sandbox, SANDBOX_ACCOUNT, 'us-east-1', { ...GROUP, name: 'linux-web' });
+    const env = envFor(sandbox, ['us-east-1']);
+    env.deps.priceBook = new PriceBook({ clients: env.clients, now: () => sandbox.now() });
+
+    // Act
+    const result = await env.run(POLICIES, { forceDryRun: true });
+
+    // Assess
+    const win = result.findings.find((f) => f.resource.id === 'win-web')!;
+    const linux = result.findings.find((f) => f.resource.id === 'linux-web')!;
+    const to = win.evidence.candidate as string;
+    expect(linux.evidence.candidate).toBe(to);
+    const winFrom = DEFAULT_PRICES.ec2LicensedHourly['Windows:c5.2xlarge'];
+    const winTo = DEFAULT_PRICES.ec2LicensedHourly[`Windows:${to}`];
+    expect(winFrom).toBeGreaterThan(DEFAULT_PRICES.ec2OnDemandHourly['c5.2xlarge']);
+    expect(win.savings.monthlyUsd).toBeCloseTo((winFrom - winTo) * 4 * 730, 6);
+    expect(linux.savings.monthlyUsd).toBeCloseTo((DEFAULT_PRICES.ec2OnDemandHourly['c5.2xlarge'] - DEFAULT_PRICES.ec2OnDemandHourly[to]) * 4 * 730, 6);
+    expect(to).toBe('r6i.large');
+    expect(win.savings.basis[0]).toBe('(c5.2xlarge Windows, Shared $0.708/h − r6i.large Windows, Shared $0.218/h) × 4 instance(s) (desired capacity) × 730 h = $1430.8/month (on-demand Windows, Shared tenancy list prices; Savings Plans or RIs change the real figure).');
+    expect(win.evidence.pricedAs).toEqual({ operatingSystem: 'Windows', words: 'Windows, Shared', priced: true, platformDetails: 'Windows' });
+    expect(linux.savings.basis[0]).toContain('c5.2xlarge Linux, Shared $0.34/h');
+    expect(linux.savings.basis[0]).not.toContain('assumed');
+  });
+
+  it('says Linux rates are assumed when the AMI of the launch template cannot be read', async () => {
+    // Prepare: an AMI id the account cannot see (InvalidAMIID.NotFound), next to a readable one in the same DescribeImages batch.
+    const sandbox = emptySandbox();
+    addLaunchTemplateGroup(sandbox, SANDBOX_ACCOUNT, 'us-east-1', { ...GROUP, name: 'gone-ami', imageId: 'ami-0000000000dead001' });
+    addLaunchTemplateGroup(sandbox, SANDBOX_ACCOUNT, 'us-east-1', { ...GROUP, name: 'rhel-web', imageId: 'ami-0c0ffee00000be1d1' });
+    const env = envFor(sandbox, ['us-east-1']);
+
+    // Act
+    const result = await env.run(POLICIES, { forceDryRun: true });
+
+    // Assess: the gone AMI fails the batch; asked one at a time, the RHEL one is still priced as RHEL.
+    const gone = result.findings.find((f) => f.resource.id === 'gone-ami')!;
+    const rhel = result.findings.find((f) => f.resource.id === 'rhel-web')!;
+    expect(gone.savings.basis[0]).toContain('operating system unknown (AMI ami-0000000000dead001: InvalidAMIID.NotFound): Linux rates assumed');
+    expect(gone.savings.monthlyUsd).toBeCloseTo((DEFAULT_PRICES.ec2OnDemandHourly['c5.2xlarge'] - DEFAULT_PRICES.ec2OnDemandHourly[gone.evidence.candidate as string]) * 4 * 730, 6);
+    expect(rhel.savings.basis[0]).toContain('c5.2xlarge RHEL, Shared $');
+    expect(rhel.evidence.pricedAs).toMatchObject({ operatingSystem: 'RHEL', platformDetails: 'Red Hat Enterprise Linux' });
+  });
+});

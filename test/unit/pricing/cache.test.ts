@@ -1,0 +1,156 @@
+/**
+ * The price cache in the stack (lib/pricing/cache.ts): price sets per region and product family in
+ * the audit table, read before asking the Price List, asked again when stale, validated on read.
+ */
+import { DynamoDBClient, PutItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
+import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+import { describe, expect, it } from 'vitest';
+import { ensureSandboxAuditTables } from '../../../lib/audit/sandbox-tables.ts';
+import { AwsClients } from '../../../lib/aws/clients.ts';
+import { DynamoPriceCache, implausiblePrice } from '../../../lib/pricing/cache.ts';
+import { PriceBook, familyOf, regionQueries } from '../../../lib/pricing/lookup.ts';
+import { faultRules } from '../../../lib/sandbox/faults.ts';
+import { SANDBOX_ACCOUNT } from '../../../lib/sandbox/sandbox.ts';
+import { emptySandbox } from '../../helpers.ts';
+
+const TABLE = 'trimtab-test-audit';
+const DAY = 86_400_000;
+
+function setup() {
+  let now = new Date('2026-12-01T06:00:00Z');
+  const sandbox = emptySandbox({ pageCap: undefined, clock: () => now });
+  ensureSandboxAuditTables(sandbox, SANDBOX_ACCOUNT, 'us-east-1', { auditTable: TABLE, ttlAttribute: 'expiresAt' });
+  const clients = new AwsClients({ account: SANDBOX_ACCOUNT, allowWrites: false, interceptor: sandbox, writePacing: false, clientConfig: { maxAttempts: 1 } });
+  const logs: { message: string; data?: Record<string, unknown> }[] = [];
+  const log = (message: string, data?: Record<string, unknown>) => logs.push({ message, data });
+  const cache = new DynamoPriceCache({ tableName: TABLE, region: 'us-east-1', clients: clients.withWrites(true), now: () => now, log });
+  /** A new book per run: a cold Lambda container. */
+  const run = () => new PriceBook({ clients, cache, now: () => now, log });
+  const table = clients.withWrites(true).get(DynamoDBClient, 'us-east-1');
+  const items = async (region: string) =>
+    ((await table.send(new QueryCommand({ TableName: TABLE, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': { S: `PRICES#${region}` } } }))).Items ?? []).map((i) => unmarshall(i));
+  return { sandbox, cache, run, table, items, logs, advance: (ms: number) => { now = new Date(now.getTime() + ms); } };
+}
+
+describe('the price cache in the audit table', () => {
+  it('stores one price set per product family on the first run, and a later cold start reads them without asking the price list', async () => {
+    // Prepare
+    const s = setup();
+    const first = s.run();
+
+    // Act
+    const a = await first.forRegion('eu-west-1');
+    s.advance(DAY);
+    const second = s.run();
+    const b = await second.forRegion('eu-west-1');
+
+    // Assess
+    const stored = await s.items('eu-west-1');
+    expect(first.calls).toBeGreaterThanOrEqual(regionQueries().length);
+    expect(second.calls).toBe(0);
+    expect(stored.map((i) => i.sk).sort()).toEqual(regionQueries().map((q) => `${q.serviceCode}#${q.productFamily}`).sort());
+    expect(stored[0]).toMatchObject({ pk: 'PRICES#eu-west-1', kind: 'PRICES', publicationDate: '2026-11-30T00:00:00Z', fetchedAt: '2026-12-01T06:00:00.000Z', expiresAt: Date.parse('2026-12-31T06:00:00Z') / 1000 });
+    expect(stored.every((i) => i.byTimePk === undefined && i.byPolicyPk === undefined)).toBe(true);
+    expect(b.ec2OnDemandHourly['m5.large']).toBe(0.107);
+    expect(b.ec2OnDemandHourly['m5.large']).toBe(a.ec2OnDemandHourly['m5.large']);
+    expect(b.source).toEqual(a.source);
+  });
+
+  it('asks again only for the families older than maxAgeDays', async () => {
+    // Prepare: every family stored 8 days ago except EC2 instances, stored 1 day ago.
+    const s = setup();
+    const first = s.run();
+    await first.forRegion('us-east-1');
+    const probe = s.run();
+    await probe.fetchFamilies('us-east-1', regionQueries().filter((q) => familyOf(q) === 'AmazonEC2#Compute Instance'));
+    s.advance(7 * DAY);
+    const fresh = (await s.items('us-east-1')).find((i) => i.sk === 'AmazonEC2#Compute Instance')!;
+    await s.table.send(new PutItemCommand({ TableName: TABLE, Item: marshall({ ...fresh, fetchedAt: new Date(Date.parse(fresh.fetchedAt) + 6 * DAY).toISOString() }) }));
+    s.advance(DAY);
+    const book = s.run();
+
+    // Act
+    const table = await book.forRegion('us-east-1');
+
+    // Assess: the EC2 instance family (its pages) is not asked; every other family is.
+    expect(probe.calls).toBeGreaterThan(0);
+    expect(book.calls).toBe(first.calls - probe.calls);
+    expect(table.ec2OnDemandHourly['m5.large']).toBe(0.096);
+    const after = await s.items('us-east-1');
+    expect(after.find((i) => i.sk === 'AmazonEC2#Storage')!.fetchedAt).toBe('2026-12-09T06:00:00.000Z');
+    expect(after.find((i) => i.sk === 'AmazonEC2#Compute Instance')!.fetchedAt).toBe('2026-12-07T06:00:00.000Z');
+  });
+
+  it('does not trust a tampered price set: a negative or absurd price, or a malformed record, is looked up again with a warning', async () => {
+    // Prepare: three stored sets broken three ways.
+    const s = setup();
+    await s.run().forRegion('us-east-1');
+    const stored = await s.items('us-east-1');
+    const ec2 = stored.find((i) => i.sk === 'AmazonEC2#Compute Instance')!;
+    const nat = stored.find((i) => i.sk === 'AmazonEC2#NAT Gateway')!;
+    const s3 = stored.find((i) => i.sk === 'AmazonS3#Storage')!;
+    const put = (item: Record<string, unknown>) => s.table.send(new PutItemCommand({ TableName: TABLE, Item: marshall(item) }));
+    await put({ ...ec2, prices: JSON.stringify({ ...JSON.parse(ec2.prices), 'ec2OnDemandHourly.m5.large': 9_999 }) });
+    await put({ ...nat, prices: JSON.stringify({ natGatewayHour: -0.045 }) });
+    await put({ ...s3, prices: '{not json', fetchedAt: 'yesterday' });
+    s.advance(DAY);
+    const book = s.run();
+
+    // Act
+    const table = await book.forRegion('us-east-1');
+
+    // Assess: the three families asked again (EC2 instances take several pages), the right prices used, each refusal logged.
+    expect(table.ec2OnDemandHourly['m5.large']).toBe(0.096);
+    expect(table.natGatewayHour).toBe(0.045);
+    expect(table.s3StandardGbMonth).toBe(0.023);
+    expect(book.calls).toBeGreaterThanOrEqual(3);
+    const warnings = s.logs.filter((l) => l.message.startsWith('price cache: a stored price set is malformed'));
+    expect(warnings.map((w) => w.data!.sk).sort()).toEqual(['AmazonEC2#Compute Instance', 'AmazonEC2#NAT Gateway', 'AmazonS3#Storage']);
+    expect(JSON.stringify(warnings)).toContain('ec2OnDemandHourly.m5.large = $9999: more than 50× from the embedded $0.096');
+    expect(JSON.stringify(warnings)).toContain('natGatewayHour = -0.045: not a price');
+    expect((await s.items('us-east-1')).find((i) => i.sk === 'AmazonEC2#NAT Gateway')!.prices).toBe(JSON.stringify({ natGatewayHour: 0.045 }));
+  });
+
+  it('keeps scanning when the table cannot be read: the price list is asked and the reason logged', async () => {
+    // Prepare
+    const s = setup();
+    s.sandbox.faults.failWhen = faultRules([{ operation: 'dynamodb:Query', error: 'denied' }]).failWhen;
+    const book = s.run();
+
+    // Act
+    const table = await book.forRegion('us-east-1');
+
+    // Assess
+    expect(table.ec2OnDemandHourly['m5.large']).toBe(0.096);
+    expect(table.source).toMatchObject({ kind: 'price-list', region: 'us-east-1' });
+    expect(s.logs.find((l) => l.message === 'price cache not readable: looking prices up')!.data).toMatchObject({ region: 'us-east-1' });
+  });
+
+  it('uses the stored sets, saying so, when the price list is denied after they went stale', async () => {
+    // Prepare
+    const s = setup();
+    await s.run().forRegion('eu-west-1');
+    s.advance(8 * DAY);
+    s.sandbox.faults.failWhen = faultRules([{ operation: 'pricing:GetProducts', error: 'denied' }]).failWhen;
+
+    // Act
+    const table = await s.run().forRegion('eu-west-1');
+
+    // Assess
+    expect(table.ec2OnDemandHourly['m5.large']).toBe(0.107);
+    expect(table.source!.reason).toBe('stored prices from 2026-12-01; refresh failed: pricing:GetProducts denied');
+  });
+});
+
+describe('implausiblePrice', () => {
+  it('refuses unknown paths, negatives, zeros where the list has a price, and prices 50× off the embedded one', () => {
+    expect(implausiblePrice('ec2OnDemandHourly.m5.large', 0.107)).toBeUndefined();
+    expect(implausiblePrice('ec2OnDemandHourly.x99.mega', 12)).toBeUndefined();
+    expect(implausiblePrice('ec2OnDemandHourly.x99.mega', 20_000)).toBe('ec2OnDemandHourly.x99.mega = $20000: above $10000');
+    expect(implausiblePrice('natGatewayHour', 0)).toBe('natGatewayHour = $0: more than 50× from the embedded $0.045');
+    expect(implausiblePrice('natGatewayHour', Number.NaN)).toBe('natGatewayHour = NaN: not a price');
+    expect(implausiblePrice('ec2OnDemandHourly.m5.large', 0.001)).toBe('ec2OnDemandHourly.m5.large = $0.001: more than 50× from the embedded $0.096');
+    expect(implausiblePrice('hoursPerMonth', 730)).toBe('hoursPerMonth is not a price trimtab knows');
+    expect(implausiblePrice('__proto__.x', 1)).toBe('__proto__.x is not a price trimtab knows');
+  });
+});
