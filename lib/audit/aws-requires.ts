@@ -8,6 +8,8 @@
  */
 import type { AwsRequirement } from '../resources/aws-requires.ts';
 
+const R = 'fresh-context review 2026-12-07: ';
+
 export const AUDIT_ELEMENTS = ['claim-with-record', 'alarm-claim'];
 
 const DTS = 'client-dynamodb TransactWriteItemsCommand.d.ts';
@@ -19,12 +21,13 @@ export const awsRequires: AwsRequirement[] = [
   {
     operation: 'dynamodb:TransactWriteItems',
     elements: ['claim-with-record'],
-    rule: 'A transaction groups 1 to 100 actions, each exactly one of ConditionCheck, Put, Update or Delete.',
+    rule: 'A transaction groups 1 to 100 actions, each exactly one of ConditionCheck, Put, Update or Delete, in the caller\'s account and Region; the items together may not exceed 4 MB (each item 400 KB).',
     awsAnswers: 'ValidationException (400): "Member must have length less than or equal to 100"; "TransactItems can only contain one of Check, Put, Update or Delete".',
     source: `${DTS} (TransactWriteItems "groups up to 100 action requests"); botocore dynamodb/2012-08-10 TransactWriteItemList (min 1, max 100); the one-of message as moto reproduces it from AWS (belief for the exact text)`,
     trimtabDoes: 'Sends 2 Puts: the idempotency claim and the action record.',
     sandbox: 'lib/sandbox/services/dynamodb.ts LocalDynamo.transactWrite (TRANSACT_WRITE_MAX_ITEMS, TRANSACT_KINDS)',
     test: { file: SANDBOX_TEST, name: 'refuses two actions on one item, more than 100 actions and an action that is not exactly one kind, as AWS does' },
+    reviewed: `${R}checked TransactWriteItemsCommand.d.ts (up to 100 actions, 4 MB aggregate, one account and Region) and botocore dynamodb/2012-08-10 TransactWriteItemList (min 1, max 100) against ClaimWithRecordLayer._putRecord (2 Puts, an idempotency item of 4 attributes and one action record) and LocalDynamo.transactWrite; agrees. Added the 4 MB / 400 KB bound to the rule (2 small items stay far below; the sandbox does not check it, docs/limitations.md)`,
   },
   {
     operation: 'dynamodb:TransactWriteItems',
@@ -35,6 +38,7 @@ export const awsRequires: AwsRequirement[] = [
     trimtabDoes: 'The claim is an item of the idempotency table, the record an item of the audit table: never the same item.',
     sandbox: 'lib/sandbox/services/dynamodb.ts LocalDynamo.transactWrite (the `seen` keys per table)',
     test: { file: SANDBOX_TEST, name: 'refuses two actions on one item, more than 100 actions and an action that is not exactly one kind, as AWS does' },
+    reviewed: `${R}checked TransactWriteItemsCommand.d.ts (the rule; listed among TransactionCanceledException causes) and the sandbox's per-table key check; the claim (idempotency table) and the record (audit table) can never be one item; agrees. The wire answer (ValidationException before anything runs) stays a belief from emulators, as the source says`,
   },
   {
     operation: 'dynamodb:TransactWriteItems',
@@ -45,16 +49,18 @@ export const awsRequires: AwsRequirement[] = [
     trimtabDoes: 'A refused claim (reason 0) becomes Powertools\' "already exists" with the stored record: the earlier result is replayed or the action is reported in progress; a refused record (reason 1) is an AuditConflictError naming the action and the idempotency key; the work never runs and nothing was written.',
     sandbox: 'lib/sandbox/services/dynamodb.ts LocalDynamo.transactWrite (conditions by dynalite\'s evaluator against a consistent read; TransactionCanceledException)',
     test: { file: CLAIM_TEST, name: 'refuses, naming the action and the key, when the record was already written by another writer; nothing is written and the work never runs' },
+    reviewed: `${R}checked TransactWriteItemsCommand.d.ts (TransactionCanceledException; reasons in request order; "None" as a literal code with the message omitted; Item only with ALL_OLD) and models_0.d.ts CancellationReason against ClaimWithRecordLayer._putRecord (reason 0 -> IdempotencyItemAlreadyExistsError with the stored record, reason 1 -> the store's conflict, anything else -> TrimtabError, nothing written) and LocalDynamo.transactWrite; ran the test; agrees`,
   },
   {
     operation: 'dynamodb:TransactWriteItems',
     elements: ['claim-with-record'],
     rule: 'The claim inside the transaction must block, and be blocked by, the same key claimed with a plain PutItem (the sweep, an approval): the same item and the same condition.',
     awsAnswers: 'A refused claim in either form: ConditionalCheckFailedException (PutItem) or TransactionCanceledException reason ConditionalCheckFailed (transaction).',
-    source: 'belief: Powertools 2.35 DynamoDBPersistenceLayer._putRecord (item id/expiration/in_progress_expiration/status, its condition) is copied word for word (CLAIM_CONDITION); conditions are evaluated per item whatever the operation (TransactWriteItemsCommand.d.ts Put.ConditionExpression)',
+    source: 'node_modules/@aws-lambda-powertools/idempotency 2.35.0 lib/esm/persistence/DynamoDBPersistenceLayer.js _putRecord (item id, expiration in seconds, status, in_progress_expiration in ms; its ConditionExpression, names and values; ReturnValuesOnConditionCheckFailure ALL_OLD); TransactWriteItemsCommand.d.ts (Put "initiates a PutItem operation" with its own condition expression)',
     trimtabDoes: 'ClaimWithRecordLayer writes Powertools\' own item under CLAIM_CONDITION; replays and in-progress answers stay Powertools\'.',
     sandbox: 'lib/sandbox/services/dynamodb.ts LocalDynamo.transactWrite',
     test: { file: CLAIM_TEST, name: 'replays what the sweep did under the same key, writing no record, when the sweep claimed it with a plain PutItem first' },
+    reviewed: `${R}compared ClaimWithRecordLayer._putRecord with Powertools 2.35.0 DynamoDBPersistenceLayer._putRecord in node_modules line by line: the same key attribute (id, no sort key), the same four attributes and number encodings, the same condition text, the same ExpressionAttributeNames and values (:now in seconds against expiration, :now_in_millis against in_progress_expiration), ALL_OLD; so an expired key and an abandoned in-progress key are reclaimable by either form alike. The only attribute Powertools adds is the payload validation hash, and only with payloadValidationJmesPath, which trimtab never sets. Both directions are tested (this test; "blocks a plain claim of the same key while the transaction's claim is in progress"); ran both; agrees. Source was a belief, now names the file read`,
   },
   {
     operation: 'dynamodb:TransactWriteItems',
@@ -64,15 +70,17 @@ export const awsRequires: AwsRequirement[] = [
     source: 'DynamoDB Developer Guide, "Using IAM with DynamoDB transactions"',
     trimtabDoes: 'No IAM change: lib/deploy/audit-stack.ts auditIamStatements already grants PutItem on the audit table and the idempotency table.',
     sandbox: 'not enforced: the sandbox does not evaluate IAM; the package tests check the granted actions',
+    reviewed: `${R}checked the DynamoDB Developer Guide "Using IAM with DynamoDB transactions" (Put/Update/Delete/Get governed by the underlying PutItem/UpdateItem/DeleteItem/GetItem; ConditionCheck by dynamodb:ConditionCheckItem; a policy may single transactions out with the dynamodb:EnclosingOperation condition key) and lib/deploy/audit-stack.ts auditIamStatements (PutItem on TrimtabAuditTable and TrimtabIdempotencyTable); the transaction sends Puts only; agrees. A customer SCP denying PutItem under EnclosingOperation TransactWriteItems would fail the alarm path alone (AccessDeniedException, nothing written)`,
   },
   {
     operation: 'dynamodb:TransactWriteItems',
     elements: ['claim-with-record'],
-    rule: 'A transaction conflicting with a concurrent write to one of its items is cancelled (TransactionConflict); the other writer may be refused too.',
-    awsAnswers: 'TransactionCanceledException with reason TransactionConflict (retryable).',
-    source: `${DTS} (TransactionConflict among the cancellation reasons)`,
-    trimtabDoes: 'Nothing special: the SDK does not retry a TransactionCanceledException; the error fails the action before anything is written, and the next delivery claims again.',
+    rule: 'A transaction conflicting with a concurrent write to one of its items is cancelled (TransactionConflict); the other writer may be refused too: a plain PutItem on an item a transaction is writing gets TransactionConflictException.',
+    awsAnswers: 'TransactionCanceledException (400) with reason TransactionConflict for the transaction; TransactionConflictException (400) for the plain PutItem (the sweep\'s or an approval\'s Powertools claim).',
+    source: `${DTS} (TransactionConflict among the cancellation reasons, message "Transaction is ongoing for the item"); PutItemCommand.d.ts (TransactionConflictException: "Operation was rejected because there is an ongoing transaction for the item")`,
+    trimtabDoes: 'Nothing special: the SDK retries neither a TransactionCanceledException nor a TransactionConflictException (neither is in @smithy/service-error-classification\'s throttling or transient lists); on the transaction side the error becomes a TrimtabError naming the reasons, nothing written, and the next delivery claims again; on the plain side Powertools wraps it (IdempotencyPersistenceLayerError), the action is not run and the next run claims again.',
     sandbox: 'not enforced: sandbox transactions are serialised with each other, and a plain write landing between a transaction\'s check and its write is refused by the re-sent condition rather than reported as TransactionConflict (docs/limitations.md)',
+    reviewed: `${R}checked TransactWriteItemsCommand.d.ts and PutItemCommand.d.ts (TransactionConflictException), the SDK's retry classification in node_modules/@smithy/service-error-classification, and ClaimWithRecordLayer's catch (reasons other than ConditionalCheckFailed -> TrimtabError, nothing written); agrees. Added the plain writer's error code to the rule and the answer. No test: the sandbox cannot produce a conflict`,
   },
   {
     operation: 'dynamodb:PutItem',
@@ -83,5 +91,16 @@ export const awsRequires: AwsRequirement[] = [
     trimtabDoes: 'lib/triggers/handlers.ts actOnce sends the claim with the first read and awaits it before the findings\' record (onFindings / onUnevaluated); a delivery that finds the key taken stops there, having only read.',
     sandbox: 'dynalite evaluates the condition; lib/sandbox/services/dynamodb.ts failed() attaches the item',
     test: { file: PATH_TEST, name: 'writes nothing when another delivery holds the alarm key right now, and says so' },
+    reviewed: `${R}checked PutItemCommand.d.ts (ConditionExpression; ReturnValuesOnConditionCheckFailure ALL_OLD puts the item on the ConditionalCheckFailedException) and Powertools 2.35.0 DynamoDBPersistenceLayer._putRecord (the plain claim, awaited by saveInProgress); the row's ordering claim (reads only while the claim is in flight) is the handler's, named test read and run; agrees`,
+  },
+  {
+    operation: 'dynamodb:TransactWriteItems',
+    elements: ['claim-with-record'],
+    rule: 'ClientRequestToken makes a transaction idempotent for 10 minutes: an identical retry with the same token changes nothing and succeeds; the same token with other parameters is refused; a retry while the first attempt is still running is refused as in progress.',
+    awsAnswers: 'Success without a second write (same token, same request, within 10 minutes); IdempotentParameterMismatchException (400) for the same token with another request; TransactionInProgressException (400) while the first is running.',
+    source: `${DTS} (IdempotentParameterMismatchException, TransactionInProgressException); models_0.d.ts TransactWriteItemsInput.ClientRequestToken (10-minute window); the SDK: ClientRequestToken is an idempotencyToken member, filled by @aws-sdk/core's JSON serializer when absent and reused by every retry of one send (checked by hand with a failing finalizeRequest middleware: one token on 3 attempts); @smithy/service-error-classification lists TransactionInProgressException as a throttling error (retried)`,
+    trimtabDoes: 'Sends no token itself: the SDK fills one per send, so a retry after a lost response (timeout, 5xx) is the same transaction and succeeds instead of finding its own claim and reporting the action in progress; a new send (a new delivery) gets a new token, so IdempotentParameterMismatch cannot arise.',
+    sandbox: 'not enforced: the sandbox answers the command before the SDK serialises it and keeps no tokens (docs/limitations.md, "The alarm path\'s stores")',
+    reviewed: `${R}row added by the reviewer (the brief asked about ClientRequestToken / IdempotentParameterMismatch; no code change needed: the SDK behaviour was verified in node_modules)`,
   },
 ];

@@ -335,7 +335,12 @@ export async function startApprovedStackChange(ctx: RegionContext, p: StackChang
   if (!owner || owner.stackName !== p.stackName || owner.logicalId !== p.logicalId) {
     throw new ProtectedResourceError(`${p.physicalId} is no longer ${p.logicalId} of stack ${p.stackName} according to CloudFormation: the approved change set ${p.changeSetId} was not executed`);
   }
-  const described = await cfn(ctx).send(new DescribeChangeSetCommand({ ChangeSetName: p.changeSetId, StackName: p.stackName }));
+  // Executing any change set of a stack deletes its other change sets (ExecuteChangeSetCommand.d.ts): another approved
+  // change to the same stack, or a deploy through a change set, applied first leaves this one gone.
+  const described = await cfn(ctx).send(new DescribeChangeSetCommand({ ChangeSetName: p.changeSetId, StackName: p.stackName })).catch((error: Error) => {
+    if (!/^ChangeSetNotFound(Exception)?$/.test(error.name)) throw error;
+    throw new ProtectedResourceError(`the approved change set ${p.changeSetId} no longer exists on stack ${p.stackName} (executing another change set of the stack deletes the others, or it was deleted): nothing was executed; a new run asks again`);
+  });
   const executedBefore = described.ExecutionStatus === 'EXECUTE_IN_PROGRESS' || described.ExecutionStatus === 'EXECUTE_COMPLETE';
   if (!executedBefore) {
     if (described.Status !== 'CREATE_COMPLETE' || described.ExecutionStatus !== 'AVAILABLE') {

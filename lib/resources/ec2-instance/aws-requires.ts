@@ -13,12 +13,13 @@ export const awsRequires: AwsRequirement[] = [
   {
     operation: 'ec2:DescribeVolumes',
     elements: ['previous-generation-volumes'],
-    rule: 'MaxResults 5 to 1,000 a page (NextToken); a filter takes at most 200 values; `status` filters by volume state (`in-use` = attached)',
-    awsAnswers: 'InvalidParameterValue (400) for MaxResults out of range; FilterLimitExceeded (400) over 200 filter values (belief: no recorded sample)',
-    source: 'client-ec2 DescribeVolumesCommand.d.ts (DescribeVolumesRequest Filters: status, volume-id; MaxResults); EC2 API Reference, "Pagination"',
+    rule: 'MaxResults 5 to 1,000 a page (NextToken; all results when omitted); MaxResults cannot be combined with VolumeIds (a filter on `volume-id` can); a filter takes at most 200 values; `status` filters by volume state (`in-use` = attached); the order of the answer is not stable',
+    awsAnswers: 'InvalidParameterValue (400) for MaxResults out of range; InvalidParameterCombination (400) for VolumeIds with MaxResults; FilterLimitExceeded (400) over 200 filter values (belief for the exact texts: no recorded sample)',
+    source: 'client-ec2 DescribeVolumesCommand.d.ts (DescribeVolumesRequest Filters: status, volume-id; MaxResults; "the order of the elements in the response ... might vary"); EC2 API Reference, "Pagination"; botocore ec2/2016-11-15 DescribeVolumesRequest.MaxResults before 2022 ("You cannot specify this parameter and the volume IDs parameter in the same request"); FilterLimitExceeded in EC2\'s error code list ("too many filters or too many filter values")',
     trimtabDoes: 'a run that lists every instance reads the region\'s attached volumes once (`status` = `in-use`, 1,000 a page) and shares them across the pages; an event-driven run filters by its instances\' volume ids, 200 a filter',
-    sandbox: 'lib/sandbox/services/ec2.ts DescribeVolumes (MaxResults 5..1000, `status` and `volume-id` filters; an unknown filter is InvalidParameterValue)',
+    sandbox: 'lib/sandbox/services/ec2.ts DescribeVolumes (MaxResults 5..1000, `status` and `volume-id` filters; an unknown filter is InvalidParameterValue; VolumeIds with MaxResults InvalidParameterCombination; more than 200 values in a filter FilterLimitExceeded)',
     test: { file: 'test/integration/listing-calls.test.ts', name: 'scans 400 EC2 instances in 14 calls (one page: metrics 500 queries a call, one attached-volume listing), the minimum, with the same 200 findings as before' },
+    reviewed: 'fresh-context review 2026-12-07: checked botocore ec2/2016-11-15 DescribeVolumes (current and pre-2022 MaxResults text), DescribeVolumesCommand.d.ts and the EC2 pagination guide against readAttachedVolumes / readVolumes (paginateDescribeVolumes with pageSize 1000 and Filters only, never VolumeIds, chunks of 200 ids) and the sandbox; test read and run; agrees. Added to the rule: MaxResults with VolumeIds is refused (trimtab never combines them; ebs-volume\'s single-id read sends no MaxResults) and the unstable order (the code keys volumes by id). Sandbox fixed to refuse both broken rules; test: test/unit/sandbox/ec2-volumes.test.ts "refuses VolumeIds with MaxResults (InvalidParameterCombination) and a filter of more than 200 values (FilterLimitExceeded), as EC2 does"',
   },
   // --- StopInstances (stop-instance, and the first step of change-instance-type)
   {

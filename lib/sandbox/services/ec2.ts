@@ -154,6 +154,9 @@ function page<T>(items: T[], input: { MaxResults?: number; NextToken?: string },
 
 export type Filter = { Name?: string; Values?: string[] };
 
+/** Values one EC2 filter takes (more: FilterLimitExceeded). */
+export const MAX_FILTER_VALUES = 200;
+
 /** The EC2 `Filters` this sandbox understands; an unknown filter name is an error, as in EC2. */
 export function matchesFilters(filters: Filter[] | undefined, fields: Record<string, string | undefined>, tags: Record<string, string> | undefined): boolean {
   for (const f of filters ?? []) {
@@ -338,6 +341,10 @@ export const ec2Service: SandboxService = {
     },
 
     DescribeVolumes(input, env) {
+      // VolumeIds cannot be paged (MaxResults: "You cannot specify this parameter and the volume IDs parameter in the same request").
+      if (input.VolumeIds?.length && input.MaxResults !== undefined) throw awsError('InvalidParameterCombination', 'The parameter volumeSet cannot be used with the parameter maxResults');
+      const tooMany = (input.Filters as Filter[] | undefined)?.find((f) => (f.Values?.length ?? 0) > MAX_FILTER_VALUES);
+      if (tooMany) throw awsError('FilterLimitExceeded', `The maximum number of filter values specified on a single call is ${MAX_FILTER_VALUES}`);
       const state = stateOf(env);
       let items: SandboxVolume[];
       if (input.VolumeIds?.length) {

@@ -230,6 +230,25 @@ policies:
     expect(minSizeOf(env, OWNED.group)).toBe(3);
   });
 
+  it('skips, executing nothing, when the approved change set was deleted by another change set of the stack executed first', async () => {
+    // Prepare: approval mode makes the change set; then another change set of shop-prod is executed, which makes AWS delete this one.
+    const env = ownedEnv();
+    const yaml = asgPolicy('approval', '{ choice: via-owner }');
+    const result = await env.run(yaml);
+    const web = byId(result.findings, OWNED.group);
+    const via = (web.plan!.params as any).viaOwner;
+    const stack = cfnState(env.sandbox, env.sandbox.account(SANDBOX_ACCOUNT), 'us-east-1').stacks['shop-prod'];
+    stack.changeSets = stack.changeSets.filter((c) => c.id !== via.changeSetId);
+    const before = env.sandbox.successfulWrites().length;
+    // Act
+    const record = await applyOne(policiesFrom(yaml)[0], web, 'ops@example.com', env.deps, 'approval');
+    // Assess
+    expect(record.status).toBe('skipped');
+    expect(record.error?.message).toBe(`the approved change set ${via.changeSetId} no longer exists on stack shop-prod (executing another change set of the stack deletes the others, or it was deleted): nothing was executed; a new run asks again`);
+    expect(env.sandbox.successfulWrites().slice(before)).toEqual([]);
+    expect(minSizeOf(env, OWNED.group)).toBe(6);
+  });
+
   it('refuses the approved change set when the stack template changed after approval, executing nothing', async () => {
     // Prepare
     const env = ownedEnv();

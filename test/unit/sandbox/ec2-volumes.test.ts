@@ -39,6 +39,22 @@ function setup(timing = { scale: 1, consistencyMs: 2000 }) {
 const modification = async (ec2: EC2Client, id: string) => (await ec2.send(new DescribeVolumesModificationsCommand({ VolumeIds: [id] }))).VolumesModifications![0];
 
 describe('sandbox ModifyVolume', () => {
+  it('refuses VolumeIds with MaxResults (InvalidParameterCombination) and a filter of more than 200 values (FilterLimitExceeded), as EC2 does', async () => {
+    // Prepare
+    const { ec2, volume } = setup();
+    const id = volume(100);
+    const ids = Array.from({ length: 201 }, (_, i) => `vol-${String(i).padStart(17, '0')}`);
+    // Act
+    const paged = await ec2.send(new DescribeVolumesCommand({ VolumeIds: [id], MaxResults: 5 })).catch((e: Error) => e);
+    const overLimit = await ec2.send(new DescribeVolumesCommand({ Filters: [{ Name: 'volume-id', Values: ids }] })).catch((e: Error) => e);
+    const atLimit = await ec2.send(new DescribeVolumesCommand({ Filters: [{ Name: 'volume-id', Values: [id, ...ids.slice(1, 200)] }], MaxResults: 5 }));
+    // Assess
+    expect((paged as Error).name).toBe('InvalidParameterCombination');
+    expect((overLimit as Error).name).toBe('FilterLimitExceeded');
+    expect((overLimit as Error).message).toBe('The maximum number of filter values specified on a single call is 200');
+    expect(atLimit.Volumes!.map((v) => v.VolumeId)).toEqual([id]);
+  });
+
   it('passes through modifying, optimizing and completed with size-dependent durations', async () => {
     // Prepare: 1,000 GiB: modifying 2 min, optimizing 10 min + 100 min
     const { clock, volume, ec2 } = setup();
