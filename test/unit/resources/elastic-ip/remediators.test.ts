@@ -21,6 +21,7 @@ function aws(a: Record<string, unknown> | null = { AllocationId: ID, PublicIp: '
 
 describe('release-address: what it is', () => {
   it('starts in approval mode, is best effort to undo, and needs exactly describe, release, allocate and tag', () => {
+    expect([releaseAddress.id, releaseAddress.resource, releaseAddress.title]).toEqual(['release-address', 'elastic-ip', 'Release the Elastic IP (undo is best effort)']);
     expect(releaseAddress.defaultMode).toBe('approval');
     expect(releaseAddress.undoable).toBe('best-effort');
     expect(releaseAddress.permissions).toEqual(['ec2:DescribeAddresses', 'ec2:ReleaseAddress', 'ec2:AllocateAddress', 'ec2:CreateTags']);
@@ -78,6 +79,12 @@ describe('release-address apply', () => {
     const a = fakeAws({ DescribeAddresses: () => { throw awsError('InvalidAllocationID.NotFound'); } });
     const out = await releaseAddress.apply(a.ctx, plan(), findingOf('elastic-ip', ID, {}));
     expect(out.after).toEqual({ released: true, alreadyGone: true });
+    expect(a.ops()).toEqual(['DescribeAddresses']);
+  });
+
+  it('counts an answer with no Addresses member as already released, releasing nothing', async () => {
+    const a = fakeAws({ DescribeAddresses: () => ({}) });
+    expect((await releaseAddress.apply(a.ctx, plan(), findingOf('elastic-ip', ID, {}))).after).toEqual({ released: true, alreadyGone: true });
     expect(a.ops()).toEqual(['DescribeAddresses']);
   });
 
@@ -182,5 +189,6 @@ describe('release-address undo', () => {
     const err = await releaseAddress.undo!(a.ctx, record({ allocationId: ID, publicIp: '203.0.113.7', pool: 'amazon' }, null, undefined)).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(UndoRefusedError);
     expect((err as Error).message).toBe('AWS could not give 203.0.113.7 back (InvalidAddress.NotFound: taken). The release was best effort to undo, and this address is gone.');
+    expect((err as Error).cause).toMatchObject({ name: 'InvalidAddress.NotFound', message: 'taken' });
   });
 });
