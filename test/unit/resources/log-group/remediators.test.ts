@@ -42,6 +42,12 @@ describe('set-retention options and plan', () => {
     expect(setRetention.defaultMode).toBe('approval');
   });
 
+  it('is set-retention on log groups, best effort to undo, with exactly the permissions it calls', () => {
+    expect([setRetention.id, setRetention.resource, setRetention.title, setRetention.undoable]).toEqual(['set-retention', 'log-group', 'Set the log group retention (events older than it are deleted)', 'best-effort']);
+    expect(setRetention.permissions).toEqual(['logs:DescribeLogGroups', 'logs:ListTagsForResource', 'logs:PutRetentionPolicy', 'logs:DeleteRetentionPolicy']);
+    expect(setRetention.undoLimits).toBe('Log events older than the retention, which CloudWatch Logs deletes once the retention is set: they are gone for good.');
+  });
+
   it('removes (age − retention) / age of the bytes when the group is older than the retention, else nothing', () => {
     expect(removedFraction(100, 30)).toBeCloseTo(0.7, 10);
     expect(removedFraction(30, 30)).toBe(0);
@@ -62,6 +68,13 @@ describe('set-retention options and plan', () => {
       'Assumes steady ingestion since the group was created 100 days ago: a 30-day retention removes (100 − 30) / 100 = 70% of the stored bytes.',
       '10 GiB × 70% × $0.03/GB-month = $0.21/month, and the stored total stops growing.',
     ]);
+  });
+
+  it('claims no saving for a group exactly as old as the retention, and says it removes nothing', () => {
+    const p = setRetention.plan(findingOf('log-group', NAME, { group: group({ creationTime: Date.parse(TEST_START) - 30 * DAY }) }), { retentionDays: 30 }, planCtx);
+    if (p.kind !== 'change') throw new Error('expected a change');
+    expect(p.savings!.monthlyUsd).toBe(0);
+    expect(p.savings!.basis[0]).toBe('Assumes steady ingestion since the group was created 30 days ago: a 30-day retention removes nothing (the group is younger than that) = 0% of the stored bytes.');
   });
 
   it('claims no saving for a group younger than the retention, and says why', () => {
@@ -96,6 +109,7 @@ describe('set-retention apply', () => {
   it('leaves alone a retention someone set since the scan, writing nothing', async () => {
     const a = aws([{ logGroupName: NAME, logGroupArn: ARN, retentionInDays: 90 }]);
     const out = await setRetention.apply(a.ctx, plan(), finding);
+    expect(out.before).toEqual({ group: { name: NAME, creationTime: 0, retentionInDays: 90, storedBytes: 0, logGroupClass: 'STANDARD', metricFilterCount: 0, arn: ARN } });
     expect(out.after).toEqual({ retentionInDays: 90, alreadySet: true });
     expect(out.detail).toBe('/app/web already has a 90-day retention (set since the scan); left as is');
     expect(a.ops()).toEqual(['DescribeLogGroups']);
