@@ -17,9 +17,9 @@ const MARK = [{ Key: 'trimtab:deleted-by', Value: 'trimtab' }];
 const rule = (extra: Record<string, unknown> = {}) => ({ Identifier: 'rule-1', RetentionPeriod: { RetentionPeriodValue: 7, RetentionPeriodUnit: 'DAYS' }, ResourceTags: [{ ResourceTagKey: 'trimtab:deleted-by', ResourceTagValue: 'trimtab' }], Status: 'available', ...extra });
 
 function deletePlan(p: Partial<DeleteParams> = {}): Plan<DeleteParams> {
-  return { kind: 'change', summary: 's', undo: 'u', params: { snapshotId: ID, allowShared: false, recoverable: true, createRecycleBinRule: false, recycleBinRetentionDays: 14, requireRecycleBin: false, ...p } } as Plan<DeleteParams>;
+  return { kind: 'change', summary: 's', undo: 'u', params: { snapshotId: ID, allowShared: false, recoverable: true, createRecycleBinRule: false, recycleBinRetentionDays: 14, requireRecycleBin: false, ...p } } as unknown as Plan<DeleteParams>;
 }
-const archivePlan = (allowShared = false) => ({ kind: 'change', summary: 's', undo: 'u', params: { snapshotId: ID, allowShared } }) as Plan<ArchiveParams>;
+const archivePlan = (allowShared = false) => ({ kind: 'change', summary: 's', undo: 'u', params: { snapshotId: ID, allowShared } }) as unknown as Plan<ArchiveParams>;
 const finding = findingOf('ebs-snapshot', ID, {});
 
 /** A snapshot that exists, shared with nobody, a Recycle Bin rule covering trimtab's tag, and every write succeeding. */

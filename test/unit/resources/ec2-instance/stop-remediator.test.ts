@@ -13,7 +13,7 @@ import { awsError, fakeAws, findingOf, planCtx, recordOf, type Handlers } from '
 const ID = 'i-1';
 const LAUNCH = '2026-10-01T00:00:00.000Z';
 const INSTANCE = { InstanceId: ID, InstanceType: 'm5.large', State: { Name: 'running' }, LaunchTime: new Date(LAUNCH), RootDeviceType: 'ebs' };
-const plan = (p: Partial<StopParams> = {}): Plan<StopParams> => ({ kind: 'change', summary: 's', undo: 'u', params: { instanceId: ID, instanceType: 'm5.large', launchTime: LAUNCH, ...p } }) as Plan<StopParams>;
+const plan = (p: Partial<StopParams> = {}): Plan<StopParams> => ({ kind: 'change', summary: 's', undo: 'u', params: { instanceId: ID, instanceType: 'm5.large', launchTime: LAUNCH, ...p } }) as unknown as Plan<StopParams>;
 const finding = findingOf('ec2-instance', ID, {});
 const caught = (p: Promise<unknown>) => p.then(() => undefined, (e: unknown) => e as Error);
 const WRITES = ['StopInstances', 'StartInstances'];

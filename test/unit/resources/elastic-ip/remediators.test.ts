@@ -12,7 +12,7 @@ function address(extra: Partial<ElasticIp> = {}): ElasticIp {
 function plan(a: ElasticIp = address()): Plan<ReleaseParams> {
   const p = releaseAddress.plan(findingOf('elastic-ip', ID, { address: a }), {}, planCtx);
   if (p.kind !== 'change') throw new Error('expected a change');
-  return p as Plan<ReleaseParams>;
+  return p as unknown as Plan<ReleaseParams>;
 }
 /** DescribeAddresses answers `a` (AWS's shape), ReleaseAddress succeeds. */
 function aws(a: Record<string, unknown> | null = { AllocationId: ID, PublicIp: '203.0.113.7', Domain: 'vpc' }, release: () => unknown = () => ({})) {

@@ -13,7 +13,7 @@ import { awsError, fakeAws, findingOf, planCtx, recordOf, type Handlers } from '
 const NAME = 'api';
 const ARN = 'arn:aws:lambda:us-east-1:123456789012:function:api';
 const params = (p: Partial<SetMemoryParams> = {}): SetMemoryParams => ({ functionName: NAME, fromMb: 1024, toMb: 512, waitSeconds: 10, pollSeconds: 2, ...p });
-const plan = (p: Partial<SetMemoryParams> = {}) => ({ kind: 'change', summary: 's', undo: 'u', params: params(p) }) as Plan<SetMemoryParams>;
+const plan = (p: Partial<SetMemoryParams> = {}) => ({ kind: 'change', summary: 's', undo: 'u', params: params(p) }) as unknown as Plan<SetMemoryParams>;
 const finding = findingOf('lambda-function', NAME, {});
 const caught = (p: Promise<unknown>) => p.then(() => undefined, (e: unknown) => e as Error);
 const config = (extra: Record<string, unknown> = {}) => ({ FunctionName: NAME, FunctionArn: ARN, MemorySize: 1024, RevisionId: 'rev-1', LastUpdateStatus: 'Successful', ...extra });

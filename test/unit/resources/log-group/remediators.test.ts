@@ -15,7 +15,7 @@ const DAY = 86_400_000;
 const GIB = 1024 ** 3;
 const ARN = 'arn:aws:logs:us-east-1:123456789012:log-group:/app/web';
 const group = (extra: Partial<LogGroup> = {}): LogGroup => ({ name: NAME, creationTime: Date.parse(TEST_START) - 100 * DAY, storedBytes: 10 * GIB, logGroupClass: 'STANDARD', metricFilterCount: 0, arn: ARN, ...extra });
-const plan = (days = 30): Plan<RetentionParams> => ({ kind: 'change', summary: 's', undo: 'u', params: { logGroupName: NAME, retentionInDays: days } }) as Plan<RetentionParams>;
+const plan = (days = 30): Plan<RetentionParams> => ({ kind: 'change', summary: 's', undo: 'u', params: { logGroupName: NAME, retentionInDays: days } }) as unknown as Plan<RetentionParams>;
 const finding = findingOf('log-group', NAME, {});
 const caught = (p: Promise<unknown>) => p.then(() => undefined, (e: unknown) => e as Error);
 

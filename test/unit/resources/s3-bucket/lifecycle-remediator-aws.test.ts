@@ -16,7 +16,7 @@ const B = 'logs-bucket';
 const OPTIONS = { abortIncompleteMultipartUploadDays: 7, noncurrentVersionExpirationDays: 90, transition: { storageClass: 'INTELLIGENT_TIERING' as const, afterDays: 30, minObjectSizeBytes: 131072 } };
 const OURS = ruleFor('abort-incomplete-uploads', OPTIONS);
 const THEIRS: LifecycleRule = { ID: 'theirs', Status: 'Enabled', Filter: { Prefix: 'tmp/' }, Expiration: { Days: 3 } };
-const plan = (rules: LifecycleRule[] = [OURS]) => ({ kind: 'change', summary: 's', undo: 'u', params: { bucket: B, rules } }) as Plan<LifecycleParams>;
+const plan = (rules: LifecycleRule[] = [OURS]) => ({ kind: 'change', summary: 's', undo: 'u', params: { bucket: B, rules } }) as unknown as Plan<LifecycleParams>;
 const finding = findingOf('s3-bucket', B, {});
 const caught = (p: Promise<unknown>) => p.then(() => undefined, (e: unknown) => e as Error);
 const NONE = () => { throw awsError('NoSuchLifecycleConfiguration'); };
