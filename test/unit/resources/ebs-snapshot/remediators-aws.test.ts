@@ -43,6 +43,24 @@ function aws(over: Handlers = {}, snap: Record<string, unknown> | null = SNAP) {
 const caught = (p: Promise<unknown>) => p.then(() => undefined, (e: unknown) => e as Error);
 const WRITES = ['CreateTags', 'DeleteSnapshot', 'DeleteTags', 'CreateRule', 'ModifySnapshotTier', 'RestoreSnapshotTier', 'RestoreSnapshotFromRecycleBin'];
 
+describe('delete-snapshot and archive-snapshot: what they are', () => {
+  it('both start in approval mode, best effort to undo, with exactly the permissions they call', () => {
+    expect([deleteSnapshot.id, deleteSnapshot.resource, deleteSnapshot.defaultMode, deleteSnapshot.undoable]).toEqual(['delete-snapshot', 'ebs-snapshot', 'approval', 'best-effort']);
+    expect([archiveSnapshot.id, archiveSnapshot.resource, archiveSnapshot.defaultMode, archiveSnapshot.undoable]).toEqual(['archive-snapshot', 'ebs-snapshot', 'approval', 'best-effort']);
+    expect(deleteSnapshot.permissions).toEqual(['ec2:DescribeSnapshots', 'ec2:DescribeSnapshotAttribute', 'ec2:CreateTags', 'ec2:DeleteTags', 'ec2:DeleteSnapshot', 'ec2:ListSnapshotsInRecycleBin', 'ec2:RestoreSnapshotFromRecycleBin', 'rbin:ListRules', 'rbin:GetRule', 'rbin:CreateRule', 'rbin:TagResource']);
+    expect(archiveSnapshot.permissions).toEqual(['ec2:DescribeSnapshots', 'ec2:DescribeSnapshotAttribute', 'ec2:DescribeSnapshotTierStatus', 'ec2:ModifySnapshotTier', 'ec2:RestoreSnapshotTier']);
+  });
+
+  it('delete-snapshot creates no Recycle Bin rule, keeps 14 days and does not require one unless the policy says', () => {
+    expect(deleteSnapshot.options.parse({})).toEqual({ createRecycleBinRule: false, recycleBinRetentionDays: 14, requireRecycleBin: false });
+    expect(deleteSnapshot.options.safeParse({ recycleBinRetentionDays: 0 }).success).toBe(false);
+    expect(deleteSnapshot.options.safeParse({ recycleBinRetentionDays: 366 }).success).toBe(false);
+    expect(deleteSnapshot.options.parse({ recycleBinRetentionDays: 365 }).recycleBinRetentionDays).toBe(365);
+    expect(archiveSnapshot.options.parse({})).toEqual({ minMonthlySavingsUsd: 1 });
+    expect(archiveSnapshot.options.safeParse({ minMonthlySavingsUsd: -1 }).success).toBe(false);
+  });
+});
+
 describe('delete-snapshot apply', () => {
   it('re-reads the snapshot and its shares, tags it for the Recycle Bin, deletes it and records until when it is recoverable', async () => {
     // Prepare

@@ -29,6 +29,14 @@ function aws(instance: Record<string, unknown> | null = INSTANCE, over: Handlers
   });
 }
 
+describe('stop-instance: what it is', () => {
+  it('stops instances, starts in approval mode, undoable, with exactly the permissions it calls', () => {
+    expect([stopInstance.id, stopInstance.resource, stopInstance.title, stopInstance.defaultMode, stopInstance.undoable]).toEqual(['stop-instance', 'ec2-instance', 'Stop the instance (EBS-backed, outside Auto Scaling groups); undo starts it again', 'approval', 'yes']);
+    expect(stopInstance.permissions).toEqual(['ec2:DescribeInstances', 'ec2:DescribeInstanceTypes', 'ec2:StopInstances', 'ec2:StartInstances']);
+    expect(stopInstance.undoLimits).toBe('What was in memory (processes, caches) and on instance-store volumes is lost on stop; without an Elastic IP the public IPv4 address is released and the restart gets a new one; work the instance would have done while stopped is not replayed.');
+  });
+});
+
 describe('stop-instance plan', () => {
   const before = (extra: Partial<InstanceBefore> = {}): InstanceBefore => ({ instanceId: ID, instanceType: 'm5.large', state: 'running', rootDeviceType: 'ebs', volumeIds: ['vol-1'], ...extra });
   const planOf = (b: InstanceBefore) => {

@@ -28,6 +28,14 @@ function aws(reads: Array<Record<string, unknown>> = [config(), config({ MemoryS
   });
 }
 
+describe('set-memory: what it is', () => {
+  it('sets $LATEST’s memory, starts in approval mode, undoable, with exactly the permissions it calls', () => {
+    expect([setMemoryAction.id, setMemoryAction.resource, setMemoryAction.title, setMemoryAction.defaultMode, setMemoryAction.undoable]).toEqual(['set-memory', 'lambda-function', "Set the memory size of the function's $LATEST (published versions are immutable)", 'approval', 'yes']);
+    expect(setMemoryAction.permissions).toEqual(['lambda:GetFunctionConfiguration', 'lambda:ListTags', 'lambda:UpdateFunctionConfiguration']);
+    expect(setMemoryAction.undoLimits).toBe('Invocations that ran at the other memory size (slower, or out of memory) are not re-run; published versions are not changed by either step.');
+  });
+});
+
 describe('set-memory plan', () => {
   const before = (extra: Partial<MemoryBefore> = {}): MemoryBefore => ({ functionName: NAME, memoryMb: 1024, candidateMb: 512, architecture: 'x86_64', aliases: [], ...extra });
   const planOf = (b: MemoryBefore | undefined, detector = 'memory-oversized') => setMemoryAction.plan(findingOf('lambda-function', NAME, b, { detector }), { waitSeconds: 120, pollSeconds: 2 }, planCtx);
