@@ -102,6 +102,14 @@ describe('stop-instance apply', () => {
     expect([...gone.writes(...WRITES), ...notFound.writes(...WRITES)]).toEqual([]);
   });
 
+  it('counts an answer with no reservations, or a reservation with no instances, as gone, writing nothing', async () => {
+    const none = aws(INSTANCE, { DescribeInstances: () => ({}) });
+    const empty = aws(INSTANCE, { DescribeInstances: () => ({ Reservations: [{}] }) });
+    expect((await stopInstance.apply(none.ctx, plan(), finding)).after).toEqual({ state: 'gone', alreadyDone: 'gone' });
+    expect((await stopInstance.apply(empty.ctx, plan(), finding)).after).toEqual({ state: 'gone', alreadyDone: 'gone' });
+    expect([...none.writes(...WRITES), ...empty.writes(...WRITES)]).toEqual([]);
+  });
+
   it('fails on any other error of the re-read, writing nothing', async () => {
     const a = aws(INSTANCE, { DescribeInstances: () => { throw awsError('UnauthorizedOperation'); } });
     expect((await caught(stopInstance.apply(a.ctx, plan(), finding)))?.name).toBe('UnauthorizedOperation');
