@@ -87,6 +87,13 @@ describe('stop-instance apply', () => {
     expect(a.writes(...WRITES)).toHaveLength(1);
   });
 
+  it('says "stopping" when AWS lists no stopping instance or no state for it', async () => {
+    for (const answer of [{ StoppingInstances: [] }, { StoppingInstances: [{ InstanceId: ID }] }]) {
+      const a = aws(INSTANCE, { StopInstances: () => answer });
+      expect((await stopInstance.apply(a.ctx, plan(), finding)).detail).toBe('stop requested (stopping)');
+    }
+  });
+
   it('counts a gone instance and one already stopped, terminated or shutting down as done, writing nothing', async () => {
     const gone = aws(null);
     const notFound = aws(INSTANCE, { DescribeInstances: () => { throw awsError('InvalidInstanceID.NotFound'); } });
@@ -148,6 +155,7 @@ describe('stop-instance apply', () => {
     const e1 = await caught(stopInstance.apply(unsupported.ctx, plan(), finding));
     expect(e1).toBeInstanceOf(ProtectedResourceError);
     expect(e1?.message).toBe('i-1: spot');
+    expect(e1?.cause).toMatchObject({ name: 'UnsupportedOperation', message: 'spot' });
     const e2 = await caught(stopInstance.apply(other.ctx, plan(), finding));
     expect(e2?.name).toBe('IncorrectInstanceState');
     expect(e2).not.toBeInstanceOf(ProtectedResourceError);
@@ -183,6 +191,19 @@ describe('stop-instance undo', () => {
   it('says "pending" when AWS does not name the new state, and starts when the stop time is not known', async () => {
     const a = aws(stopped(), { StartInstances: () => ({}) });
     expect(await stopInstance.undo!(a.ctx, record({ state: 'stopping' }))).toEqual({ detail: 'Started i-1 again (pending).', after: { state: 'pending' } });
+  });
+
+  it('says "pending" when AWS lists no starting instance or no state for it', async () => {
+    for (const answer of [{ StartingInstances: [] }, { StartingInstances: [{ InstanceId: ID }] }]) {
+      const a = aws(stopped(), { StartInstances: () => answer });
+      expect((await stopInstance.undo!(a.ctx, record(AFTER))).detail).toBe('Started i-1 again (pending).');
+    }
+  });
+
+  it('starts an instance stopped as recorded when the record has no after-state (an old record)', async () => {
+    const a = aws(stopped('2026-11-01 05:00:00'));
+    expect(await stopInstance.undo!(a.ctx, record(undefined))).toEqual({ detail: 'Started i-1 again (pending).', after: { state: 'pending' } });
+    expect(a.writes(...WRITES).map((c) => c.op)).toEqual(['StartInstances']);
   });
 
   it('refuses an instance stopped again more than a minute after trimtab’s stop, starting nothing', async () => {
