@@ -153,7 +153,7 @@ describe('delete-snapshot apply', () => {
     expect([...excluded.writes(...WRITES), ...none.writes(...WRITES), ...unreadable.writes(...WRITES)]).toEqual([]);
   });
 
-  it('refuses when the policy requires a Recycle Bin and none covers the delete, naming why, writing nothing', async () => {
+  it('refuses when the policy requires a Recycle Bin and no rule (or only another tag’s rule) covers the delete, writing nothing', async () => {
     const none = aws({ ListRules: () => ({ Rules: [] }) });
     const pending = aws({ GetRule: () => rule({ Status: 'pending', ResourceTags: [{ ResourceTagKey: 'other' }] }) });
     expect((await caught(deleteSnapshot.apply(none.ctx, deletePlan({ recoverable: false, requireRecycleBin: true }), finding)))?.message).toBe('No Recycle Bin rule covers the delete of snap-1 and the policy requires one; nothing was deleted.');
