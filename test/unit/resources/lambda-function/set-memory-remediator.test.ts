@@ -165,20 +165,25 @@ describe('set-memory apply', () => {
     const err = await caught(setMemoryAction.apply(never.ctx, plan({ waitSeconds: 10, pollSeconds: 2 }), finding));
     expect(err).toBeInstanceOf(ProtectedResourceError);
     expect(err?.message).toBe('api: another update stayed in progress for 10 s (ResourceConflictException: update in progress); a later run retries');
+    expect(err?.cause).toMatchObject({ name: 'ResourceConflictException', message: 'update in progress' });
     expect(never.writes('UpdateFunctionConfiguration')).toHaveLength(6);
   });
 
   it('maps the write’s other answers: gone is done, a changed revision is protected, anything else fails', async () => {
     const gone = aws(undefined, { UpdateFunctionConfiguration: () => { throw awsError('ResourceNotFoundException'); } });
     const raced = aws(undefined, { UpdateFunctionConfiguration: () => { throw awsError('PreconditionFailedException'); } });
-    const other = aws(undefined, { UpdateFunctionConfiguration: () => { throw awsError('ServiceException'); } });
+    // Fails once, then would succeed: only a conflict is retried.
+    const other = aws(undefined, { UpdateFunctionConfiguration: (_i, n) => { if (n === 1) throw awsError('ServiceException'); return {}; } });
+    const retriedUntil = (a: ReturnType<typeof aws>) => a.writes('UpdateFunctionConfiguration').length;
     expect(await setMemoryAction.apply(gone.ctx, plan(), finding)).toEqual({ before: { memoryMb: 1024, lastUpdateStatus: 'Successful' }, after: { memoryMb: 512, alreadyGone: true }, detail: 'api vanished: counts as done' });
     const e1 = await caught(setMemoryAction.apply(raced.ctx, plan(), finding));
     expect(e1).toBeInstanceOf(ProtectedResourceError);
     expect(e1?.message).toBe('api changed between the read and the write (PreconditionFailedException); nothing was changed, a later run retries');
+    expect(e1?.cause).toMatchObject({ name: 'PreconditionFailedException' });
     const e2 = await caught(setMemoryAction.apply(other.ctx, plan(), finding));
     expect(e2?.name).toBe('ServiceException');
     expect(e2).not.toBeInstanceOf(ProtectedResourceError);
+    expect([retriedUntil(gone), retriedUntil(raced), retriedUntil(other)]).toEqual([1, 1, 1]);
   });
 
   it('fails when AWS reports the update Failed, naming its reason and the memory kept', async () => {
@@ -191,6 +196,12 @@ describe('set-memory apply', () => {
 
 describe('set-memory verify', () => {
   const verify = (a: ReturnType<typeof aws>, after: unknown = { memoryMb: 512 }) => setMemoryAction.verify(a.ctx, plan(), { after });
+
+  it('reads exactly this function’s configuration', async () => {
+    const a = aws([config({ MemorySize: 512 })]);
+    await verify(a);
+    expect(a.calls.map((c) => [c.op, c.input])).toEqual([['GetFunctionConfiguration', { FunctionName: NAME }]]);
+  });
 
   it('passes at the size set, and fails naming what it found otherwise', async () => {
     expect(await verify(aws([config({ MemorySize: 512 })]))).toEqual({ ok: true, detail: 'api ($LATEST) has 512 MB, LastUpdateStatus Successful' });
@@ -247,6 +258,7 @@ describe('set-memory undo', () => {
     const e1 = await caught(setMemoryAction.undo!(raced.ctx, record({ memoryMb: 512 })));
     expect(e1).toBeInstanceOf(UndoRefusedError);
     expect(e1?.message).toBe('api: AWS refused the change back to 1024 MB (PreconditionFailedException: revision); nothing was changed, try again.');
+    expect(e1?.cause).toMatchObject({ name: 'PreconditionFailedException', message: 'revision' });
     expect((await caught(setMemoryAction.undo!(busy.ctx, record({ memoryMb: 512 }))))?.message).toBe('api: AWS refused the change back to 1024 MB (ResourceConflictException: busy); nothing was changed, try again.');
     const e3 = await caught(setMemoryAction.undo!(other.ctx, record({ memoryMb: 512 })));
     expect(e3?.name).toBe('ServiceException');
