@@ -31,6 +31,14 @@ const approvalUnit = ['test/unit/approval/smaller-gaps.test.ts', 'test/unit/appr
  * toFinding, and lastActions / applyAll / skip. Check the ranges against the file after editing it.
  */
 const RUN_LIMITS = ['254-254', '271-284', '348-378', '613-634', '703-788'].map((range) => `lib/engine/run.ts:${range}`);
+/** The remediators' own unit tests against a scripted AWS (test/unit/resources/fake-aws.ts): no test/setup.ts needed. */
+const remediator = (...tests) => ({ tests, setup: false });
+/**
+ * lib/resources targets run with `vitest.related` off (test/mutation/resources.stryker.config.mjs): their tests reach
+ * them through the resource registry, which `vitest related` does not follow, and Stryker stopped with "No tests were
+ * executed" on every remediator.
+ */
+const RESOURCES_CONFIG = 'test/mutation/resources.stryker.config.mjs';
 
 /** The safety-critical files (issue 30) and the tests each is measured against; `setup: false` for pure modules (no test/setup.ts). */
 export const TARGETS = [
@@ -38,19 +46,19 @@ export const TARGETS = [
   { file: 'lib/engine/scope.ts', tests: ['test/unit/engine/scope.test.ts', 'test/unit/engine/scope-before-enrich.test.ts'], setup: false },
   { file: 'lib/aws/clients.ts', tests: ['test/unit/aws/clients.test.ts', 'test/unit/aws/clients-wiring.test.ts'], setup: false },
   { file: 'lib/resources/dynamodb-table/remediators.ts', tests: resources('dynamodb-table') },
-  { file: 'lib/resources/ebs-snapshot/remediators.ts', tests: resources('ebs-snapshot') },
+  { file: 'lib/resources/ebs-snapshot/remediators.ts', ...remediator('test/unit/resources/ebs-snapshot/remediators.test.ts', 'test/unit/resources/ebs-snapshot/remediators-aws.test.ts') },
   { file: 'lib/resources/rds-instance/remediators.ts', tests: resources('rds-instance') },
   { file: 'lib/resources/ebs-volume/remediators.ts', tests: resources('ebs-volume') },
-  { file: 'lib/resources/elastic-ip/remediators.ts', tests: resources('elastic-ip') },
+  { file: 'lib/resources/elastic-ip/remediators.ts', ...remediator('test/unit/resources/elastic-ip/remediators.test.ts') },
   { file: 'lib/resources/asg/rightsize.ts', tests: [...resources('asg'), 'test/integration/asg-rightsize-launch-template.test.ts'] },
   { file: 'lib/resources/s3-bucket/remediators.ts', tests: resources('s3-bucket') },
   { file: 'lib/engine/run.ts', mutate: RUN_LIMITS, tests: ['test/unit/engine/run.test.ts', 'test/unit/engine/limits.test.ts', 'test/unit/engine/partial.test.ts', 'test/security/blast-radius.test.ts'] },
   { file: 'lib/approval/workflow.ts', tests: ['test/unit/approval/workflow-steps.test.ts', 'test/unit/approval/store-transitions.test.ts', 'test/unit/approval/apply-budget.test.ts', ...approvalUnit] },
   { file: 'lib/approval/page.ts', tests: ['test/unit/approval/page-responses.test.ts', 'test/unit/approval/page-charts.test.ts', ...approvalUnit] },
   { file: 'lib/resources/asg/remediators.ts', tests: resources('asg') },
-  { file: 'lib/resources/ec2-instance/remediators.ts', tests: resources('ec2-instance') },
-  { file: 'lib/resources/lambda-function/remediators.ts', tests: resources('lambda-function') },
-  { file: 'lib/resources/log-group/remediators.ts', tests: resources('log-group') },
+  { file: 'lib/resources/ec2-instance/remediators.ts', ...remediator('test/unit/resources/ec2-instance/stop-remediator.test.ts') },
+  { file: 'lib/resources/lambda-function/remediators.ts', ...remediator('test/unit/resources/lambda-function/set-memory-remediator.test.ts') },
+  { file: 'lib/resources/log-group/remediators.ts', ...remediator('test/unit/resources/log-group/remediators.test.ts') },
 ];
 
 const slug = (file) => file.replace(/^lib\//, '').replace(/\.ts$/, '').replace(/[/.]/g, '-');
@@ -59,7 +67,8 @@ const FILES = join(REPORTS, 'files');
 
 function runOne(target) {
   const env = { ...process.env, STRYKER_TESTS: target.tests.join(','), ...(target.setup === false ? { STRYKER_SETUP: 'none' } : {}) };
-  const args = ['stryker', 'run', ...options, '--mutate', (target.mutate ?? [target.file]).join(','), '--incrementalFile', join(REPORTS, 'incremental', `${slug(target.file)}.json`)];
+  const config = target.file.startsWith('lib/resources/') ? [RESOURCES_CONFIG] : [];
+  const args = ['stryker', 'run', ...config, ...options, '--mutate', (target.mutate ?? [target.file]).join(','), '--incrementalFile', join(REPORTS, 'incremental', `${slug(target.file)}.json`)];
   console.log(`\n== ${target.file}\n   STRYKER_TESTS='${env.STRYKER_TESTS}'${target.setup === false ? ' STRYKER_SETUP=none' : ''} npx ${args.join(' ')}`);
   const result = spawnSync('npx', args, { env, stdio: 'inherit' });
   if (result.status !== 0) throw new Error(`stryker failed on ${target.file} (exit ${result.status})`);
