@@ -11,6 +11,7 @@
  *   npm run bench -- --million          # also the 1,000,000-snapshot scan case (minutes; lib/bench/scan.ts)
  *   npm run bench -- --lambda-only      # only the Lambda packages: zip and init against SDK-only baselines
  *   npm run bench -- --cases ebs-10k,s3-1k   # only these scan cases, each capped as Lambda caps the scan function (fit.ts)
+ *   npm run bench -- --cases asg-5000 --wall-slack 10   # the wall-clock safety kill at 10× the timeout (a loaded machine)
  */
 import { spawnSync } from 'node:child_process';
 import { cpus } from 'node:os';
@@ -41,6 +42,7 @@ const { values: args } = parseArgs({
     'lambda-only': { type: 'boolean', default: false },
     'cli-runs': { type: 'string' },
     cases: { type: 'string' },
+    'wall-slack': { type: 'string', default: '3' },
   },
 });
 
@@ -187,7 +189,8 @@ async function main() {
  * out of heap or time still gives a row, with what it did not finish.
  */
 /** The wall-clock safety kill, × the function's timeout: this machine is shared and slower than its CPU time says. */
-const WALL_CLOCK_SLACK = 3;
+const WALL_CLOCK_SLACK = Number(args['wall-slack']);
+if (!(WALL_CLOCK_SLACK >= 1)) throw new Error(`--wall-slack must be a number ≥ 1, not '${args['wall-slack']}'`);
 
 /** More invocations than this for one case: the bench stops it (a loop that does not move on). */
 const MAX_BENCH_INVOCATIONS = 20;
