@@ -6,7 +6,7 @@
  */
 import { runPolicies, type SweepCheckpoint } from '../engine/run.ts';
 import type { CheckpointStore } from '../engine/checkpoint.ts';
-import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { reportStream } from '../report/stream.ts';
 import { ASG_NEEDS, windowDaysOf } from '../resources/asg/resource.ts';
@@ -112,8 +112,13 @@ export class FileCheckpointStore implements CheckpointStore {
   constructor(readonly dir: string) {
     mkdirSync(dir, { recursive: true });
   }
-  async put(key: string, text: string) {
-    writeFileSync(join(this.dir, `${key}.json`), text);
+  async put(key: string, chunks: Iterable<string>) {
+    const fd = openSync(join(this.dir, `${key}.json`), 'w');
+    try {
+      for (const chunk of chunks) writeSync(fd, chunk);
+    } finally {
+      closeSync(fd);
+    }
   }
   async get(key: string) {
     const file = join(this.dir, `${key}.json`);

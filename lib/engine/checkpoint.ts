@@ -104,15 +104,16 @@ export async function* resumablePages<T>(
  * the text.
  */
 export interface CheckpointStore {
-  put(key: string, text: string): Promise<void>;
+  /** The text in pieces (lines), so that a state of tens of MB is never one string in memory. */
+  put(key: string, chunks: Iterable<string>): Promise<void>;
   get(key: string): Promise<string | undefined>;
   delete?(key: string): Promise<void>;
 }
 
 export class MemoryCheckpointStore implements CheckpointStore {
   readonly texts = new Map<string, string>();
-  async put(key: string, text: string) {
-    this.texts.set(key, text);
+  async put(key: string, chunks: Iterable<string>) {
+    this.texts.set(key, [...chunks].join(''));
   }
   async get(key: string) {
     return this.texts.get(key);
@@ -120,4 +121,51 @@ export class MemoryCheckpointStore implements CheckpointStore {
   async delete(key: string) {
     this.texts.delete(key);
   }
+}
+
+/** Entries per line of a saved state: a line stays a few hundred KB, whatever the state's size. */
+const ENTRIES_PER_LINE = 2000;
+
+type StateLine = { p: string; k?: string; a?: unknown[]; v?: unknown };
+
+/**
+ * The passes' states as JSON lines: arrays (and arrays one level down, in an object) are cut into
+ * slices of ENTRIES_PER_LINE, so the text is written a line at a time and no string holds it all.
+ */
+export function* stateLines(states: Record<string, unknown>): Generator<string> {
+  const line = (l: StateLine) => `${JSON.stringify(l)}\n`;
+  const slices = function* (p: string, k: string | undefined, items: unknown[]) {
+    if (items.length === 0) yield line({ p, ...(k !== undefined ? { k } : {}), a: [] });
+    for (let i = 0; i < items.length; i += ENTRIES_PER_LINE) yield line({ p, ...(k !== undefined ? { k } : {}), a: items.slice(i, i + ENTRIES_PER_LINE) });
+  };
+  for (const [p, state] of Object.entries(states)) {
+    if (Array.isArray(state)) yield* slices(p, undefined, state);
+    else if (state && typeof state === 'object') {
+      for (const [k, value] of Object.entries(state)) {
+        if (Array.isArray(value)) yield* slices(p, k, value);
+        else yield line({ p, k, v: value });
+      }
+    } else yield line({ p, v: state });
+  }
+}
+
+/** The states back from stateLines' text (the engine checked its hash first). */
+export function statesFromLines(text: string): Record<string, unknown> {
+  const states: Record<string, any> = {};
+  let start = 0;
+  while (start < text.length) {
+    const end = text.indexOf('\n', start);
+    const l = JSON.parse(text.slice(start, end === -1 ? text.length : end)) as StateLine;
+    start = end === -1 ? text.length : end + 1;
+    if (typeof l.p !== 'string') throw new Error('A saved detector state line names no policy.');
+    if (l.k === undefined) {
+      if (l.a) (states[l.p] ??= []).push(...l.a);
+      else states[l.p] = l.v;
+    } else {
+      const holder = (states[l.p] ??= {});
+      if (l.a) (holder[l.k] ??= []).push(...l.a);
+      else holder[l.k] = l.v;
+    }
+  }
+  return states;
 }

@@ -21,7 +21,7 @@ import { consultOwners, newOwnerLookups } from '../ownership/hook.ts';
 import { applyViaOwner, verifyViaOwner, viaOwnerOf } from '../ownership/via-owner.ts';
 import { describeFailure, isReadFailure, ReadGaps, UnevaluatedTally, type ReadFailure, type Unevaluated } from './partial.ts';
 import { FindingTally, overlapKey, type BenefitGroup, type PolicyTally, type Tally } from './tally.ts';
-import { cursorOf, type CheckpointStore, type ListCursor } from './checkpoint.ts';
+import { cursorOf, stateLines, statesFromLines, type CheckpointStore, type ListCursor } from './checkpoint.ts';
 import { createHash } from 'node:crypto';
 import { benefitOf, type ActionRecord, type ActionStatus, type AppliedChange, type ApplyEnv, type Detection, type Detector, type DetectorPass, type Finding, type Mode, type RegionContext, type StepProgress } from './types.ts';
 
@@ -215,7 +215,7 @@ async function loadSplit(partial: NonNullable<SweepCheckpoint['partial']>, deps:
   const text = await deps.checkpoints.get(partial.state);
   if (text === undefined) throw new TrimtabError(`The detector state ${partial.state} of ${partial.unit} is not in the checkpoint store; the unit was not resumed.`);
   if (sha256(text) !== partial.state) throw new TrimtabError(`The detector state read for ${partial.unit} does not match its hash ${partial.state}; the unit was not resumed.`);
-  return { cursor: partial.cursor, states: JSON.parse(text) as Record<string, unknown> };
+  return { cursor: partial.cursor, states: statesFromLines(text) };
 }
 
 /** Below this many milliseconds left a resumable run starts no new unit (one unit must list, detect and act in what is left). */
@@ -398,10 +398,14 @@ export async function runPolicies(options: RunOptions, deps: EngineDeps): Promis
         let state: string | undefined;
         let stateChars = 0;
         if (names.length) {
-          const text = JSON.stringify(splitAt.states);
-          stateChars = text.length;
-          state = sha256(text);
-          await deps.checkpoints!.put(state, text);
+          // Hashed, then written, a line at a time (a million snapshots' windows are tens of MB: never one string).
+          const hash = createHash('sha256');
+          for (const line of stateLines(splitAt.states)) {
+            hash.update(line);
+            stateChars += line.length;
+          }
+          state = hash.digest('hex');
+          await deps.checkpoints!.put(state, stateLines(splitAt.states));
         }
         partialOut = { unit, cursor: splitAt.cursor, ...(state ? { state } : {}) };
         deps.log?.('sweep checkpoint: out of time inside a unit', { unit, listed: splitAt.listed, stateChars });

@@ -136,7 +136,7 @@ describe('one unit split across invocations', () => {
     const split = account(SNAPSHOT_POLICIES, snapshots);
     const first = await runSweep({ schedule: 'rate(1 day)' }, shortOfTime, split.deps);
     const hash = first.next!.checkpoint.partial!.state!;
-    await split.checkpoints.put(hash, JSON.stringify({ orphans: { seen: [], waiting: [] }, old: [], many: [] }));
+    await split.checkpoints.put(hash, ['{"p":"orphans","k":"seen","a":[]}\n', '{"p":"orphans","k":"waiting","a":[]}\n', '{"p":"old","a":[]}\n', '{"p":"many","a":[]}\n']);
     const writesBefore = split.env.sandbox.writes.length;
 
     // Act
