@@ -194,4 +194,14 @@ export const awsRequires: AwsRequirement[] = [
     test: { file: ASG_IT, name: 'covers 500 groups with 4 GetMetricData calls (2 batches of 500 queries, 2 pages each) and paginated list calls' },
     reviewed: `${R}added by the reviewer (a read the detectors and the re-checks before writes depend on); against the .d.ts and resource.ts; agrees`,
   },
+  {
+    operation: 'autoscaling:DescribeAutoScalingGroups',
+    elements: ['over-provisioned-target-tracking', 'min-size-unneeded', 'flapping', 'step-scaling-policies'],
+    rule: 'MaxRecords at most 100; the next page comes from the NextToken of the previous answer. A split sweep goes on from that token in the next invocation, skipping the groups of that page it already handed out (trimtab regroups pages of 100 into detector pages of 250). Token lifetime is not documented.',
+    awsAnswers: 'an invalid token: InvalidNextToken (400)',
+    source: 'client-auto-scaling DescribeAutoScalingGroupsCommand.d.ts (InvalidNextToken, MaxRecords); belief: a token outlives the seconds between two invocations of the sweep loop',
+    trimtabDoes: 'the checkpoint carries {token, groups of that page already handed out} (lib/engine/checkpoint.ts resumablePages); a refused token fails that unit only',
+    sandbox: 'lib/sandbox/services/autoscaling.ts DescribeAutoScalingGroups: paginate() with InvalidNextToken for a malformed token; not enforced: expiry',
+    test: { file: 'test/integration/sweep-split-unit.test.ts', name: 'goes on from the middle of an Auto Scaling listing page (250 groups a detector page, 100 an AWS page) with the same findings' },
+  },
 ];
