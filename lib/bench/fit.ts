@@ -71,7 +71,9 @@ export interface CaseRun {
 
 export interface FitVerdict extends FunctionLimits {
   heapFlags: string[];
-  /** Estimated duration on the function, s: (wall − CPU) + CPU × 1,769 / memory. */
+  /** Invocations of the function the case took through the sweep's checkpoints (1: it fits one). */
+  invocations?: number;
+  /** Estimated duration on the function, s: (wall − CPU) + CPU × 1,769 / memory; resumed: of the longest invocation. */
   estimatedS?: number;
   memoryOk: boolean;
   timeOk: boolean;
@@ -109,6 +111,32 @@ export function fitVerdict(limits: FunctionLimits, run: CaseRun): FitVerdict {
   ];
   return { ...base, estimatedS, memoryOk, timeOk, fits, why: `${parts.join(', ')}${run.invocations && run.invocations > 1 ? ` per invocation, ${run.invocations} invocations` : ''}` };
 }
+
+/**
+ * A case run through the sweep's checkpoints, one capped child per invocation: it fits when every
+ * invocation stayed under the memory and the timeout. One invocation: PASS; more: RESUMES in N.
+ */
+export function resumedVerdict(limits: FunctionLimits, runs: CaseRun[]): FitVerdict {
+  if (runs.length === 0) throw new Error('resumedVerdict needs at least one invocation');
+  const each = runs.map((run) => fitVerdict(limits, run));
+  const bad = each.findIndex((v) => !v.fits);
+  const estimatedS = Math.max(...each.map((v) => v.estimatedS ?? 0));
+  if (runs.length === 1) return { ...each[0], invocations: 1 };
+  const peak = Math.max(...runs.map((r) => r.scanRssMiB ?? r.peakRssMiB ?? 0));
+  if (bad >= 0) return { ...each[bad], invocations: runs.length, estimatedS, fits: false, why: `invocation ${bad + 1} of ${runs.length}: ${each[bad].why}` };
+  return {
+    ...each[0],
+    invocations: runs.length,
+    estimatedS,
+    memoryOk: true,
+    timeOk: true,
+    fits: true,
+    why: `resumes: ${runs.length} invocations from checkpoints, each ≤ ${peak} MiB ≤ ${limits.memoryMb} MB and ~${estimatedS} s ≤ ${limits.timeoutS} s at most (estimated)`,
+  };
+}
+
+/** The fit column: PASS (one invocation), RESUMES (N) or FAIL. */
+export const fitLabel = (f: FitVerdict): string => (!f.fits ? 'FAIL' : (f.invocations ?? 1) > 1 ? `RESUMES (${f.invocations})` : 'PASS');
 
 /** Whether a child's stderr says V8 ran out of heap. */
 export const isHeapOutOfMemory = (stderr: string, signal: string | null): boolean =>

@@ -11,6 +11,7 @@
  *   npm run bench -- --million          # also the 1,000,000-snapshot scan case (minutes; lib/bench/scan.ts)
  *   npm run bench -- --lambda-only      # only the Lambda packages: zip and init against SDK-only baselines
  *   npm run bench -- --cases ebs-10k,s3-1k   # only these scan cases, each capped as Lambda caps the scan function (fit.ts)
+ *   npm run bench -- --cases asg-5000 --wall-slack 10   # the wall-clock safety kill at 10× the timeout (a loaded machine)
  */
 import { spawnSync } from 'node:child_process';
 import { cpus } from 'node:os';
@@ -41,6 +42,7 @@ const { values: args } = parseArgs({
     'lambda-only': { type: 'boolean', default: false },
     'cli-runs': { type: 'string' },
     cases: { type: 'string' },
+    'wall-slack': { type: 'string', default: '3' },
   },
 });
 
@@ -200,14 +202,92 @@ async function main() {
  * out of heap or time still gives a row, with what it did not finish.
  */
 /** The wall-clock safety kill, × the function's timeout: this machine is shared and slower than its CPU time says. */
-const WALL_CLOCK_SLACK = 3;
+const WALL_CLOCK_SLACK = Number(args['wall-slack']);
+if (!(WALL_CLOCK_SLACK >= 1)) throw new Error(`--wall-slack must be a number ≥ 1, not '${args['wall-slack']}'`);
 
+/** More invocations than this for one case: the bench stops it (a loop that does not move on). */
+const MAX_BENCH_INVOCATIONS = 20;
+
+/**
+ * A case run the way the scheduled sweep runs it: one capped child per invocation of the scan
+ * function, each resumable (lib/engine/run.ts RunOptions.resumable) with the function's remaining
+ * time estimated on its clock, handing its checkpoint (and its detectors' saved state, in a
+ * directory) to the next child, until one finishes. The case fits when every invocation did.
+ */
 async function cappedScanCase(c: { id: string; title: string; resource: string; resources: number }, script: string, limits: import('./fit.ts').FunctionLimits): Promise<ScanResult> {
+  const { estimatedLambdaS, resumedVerdict } = await import('./fit.ts');
+  const { compareCalls, callsPerThousand } = await import('./minimum.ts');
+  const { mkdtempSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const dir = mkdtempSync(join(tmpdir(), `trimtab-bench-${c.id}-`));
+  const runs: ScanResult[] = [];
+  try {
+    let checkpointFile: string | undefined;
+    for (let n = 1; n <= MAX_BENCH_INVOCATIONS; n++) {
+      const one = await cappedInvocation(c, script, limits, dir, checkpointFile);
+      if (one.failed) return runs.length ? { ...one, invocations: figuresOf(runs, estimatedLambdaS, limits), fit: { ...one.fit!, why: `invocation ${n}: ${one.fit!.why}` } } : one;
+      runs.push(one);
+      if (!one.checkpoint) break;
+      log(`scan ${c.id}: invocation ${n} stopped at a checkpoint (${one.checkpoint.partial ? `inside ${one.checkpoint.partial.unit}` : `${one.checkpoint.done.length} unit(s) done`}); resuming`);
+      checkpointFile = join(dir, `checkpoint-${n}.json`);
+      writeFileSync(checkpointFile, JSON.stringify(one.checkpoint));
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const last = runs.at(-1)!;
+  if (last.checkpoint) throw new Error(`scan ${c.id}: still not done after ${MAX_BENCH_INVOCATIONS} invocations`);
+  const calls: Record<string, number> = {};
+  for (const r of runs) for (const [op, n] of Object.entries(r.calls)) calls[op] = (calls[op] ?? 0) + n;
+  const minimum = Object.fromEntries(Object.entries(last.vsMinimum.byOperation).map(([op, v]) => [op, v.minimum]));
+  const vsMinimum = runs.length === 1 ? last.vsMinimum : compareCalls(calls, minimum, last.perItemOperations ?? []);
+  const sum = (f: (r: ScanResult) => number) => runs.reduce((a, r) => a + f(r), 0);
+  const max = (f: (r: ScanResult) => number) => Math.max(...runs.map(f));
+  const invocations = figuresOf(runs, estimatedLambdaS, limits);
+  return {
+    ...last,
+    wallMs: sum((r) => r.wallMs),
+    cpuMs: sum((r) => r.cpuMs ?? 0),
+    calls,
+    vsMinimum,
+    callsPer1000: callsPerThousand(vsMinimum.actual, c.resources),
+    findings: sum((r) => r.findings),
+    reportBytes: sum((r) => r.reportBytes ?? 0),
+    peakRssMiB: max((r) => r.peakRssMiB),
+    scanRssMiB: max((r) => r.scanRssMiB),
+    errors: runs.flatMap((r) => r.errors),
+    invocations,
+    fit: resumedVerdict(
+      limits,
+      runs.map((r) => ({ outOfMemory: false, timedOut: false, wallMs: r.wallMs, cpuMs: r.cpuMs, callWaitMs: Object.values(r.calls).reduce((a, b) => a + b, 0) * latencyMs, peakRssMiB: r.peakRssMiB, scanRssMiB: r.scanRssMiB })),
+    ),
+  };
+}
+
+function figuresOf(runs: ScanResult[], estimate: typeof import('./fit.ts').estimatedLambdaS, limits: import('./fit.ts').FunctionLimits): NonNullable<ScanResult['invocations']> {
+  return runs.map((r) => {
+    const calls = Object.values(r.calls).reduce((a, b) => a + b, 0);
+    return {
+      wallMs: r.wallMs,
+      cpuMs: r.cpuMs ?? 0,
+      calls,
+      findings: r.findings,
+      peakRssMiB: r.peakRssMiB,
+      scanRssMiB: r.scanRssMiB,
+      estimatedS: estimate(r.wallMs, r.cpuMs ?? 0, limits.memoryMb, calls * latencyMs),
+      ...(r.checkpoint?.partial ? { stoppedAt: r.checkpoint.partial.unit } : {}),
+    };
+  });
+}
+
+/** One invocation: a child `node` with the Lambda runtime's heap flags, resumable from `checkpointFile`. */
+async function cappedInvocation(c: { id: string; title: string; resource: string; resources: number }, script: string, limits: import('./fit.ts').FunctionLimits, dir: string, checkpointFile?: string): Promise<ScanResult> {
   const { fitVerdict, isHeapOutOfMemory, lambdaHeapFlags } = await import('./fit.ts');
   const { flags } = lambdaHeapFlags(limits.memoryMb);
   // The child watches its own estimated function time (scan.ts, fit.ts) and stops at the timeout; the
   // wall-clock kill is a safety net, at WALL_CLOCK_SLACK × the timeout for this shared machine.
-  const out = spawnSync(process.execPath, [...flags, script, '--case', c.id, '--latency-ms', String(latencyMs), '--timeout-s', String(limits.timeoutS), '--memory-mb', String(limits.memoryMb)], {
+  const resumeArgs = ['--resume-dir', dir, ...(checkpointFile ? ['--checkpoint', checkpointFile] : [])];
+  const out = spawnSync(process.execPath, [...flags, script, '--case', c.id, '--latency-ms', String(latencyMs), '--timeout-s', String(limits.timeoutS), '--memory-mb', String(limits.memoryMb), ...resumeArgs], {
     encoding: 'utf8',
     maxBuffer: 64 * 1024 * 1024,
     env: { ...process.env, NODE_OPTIONS: '' },
@@ -228,6 +308,7 @@ async function cappedScanCase(c: { id: string; title: string; resource: string; 
   }
   if (out.status === 0) {
     const result = JSON.parse(out.stdout.trim().split('\n').at(-1) ?? '') as ScanResult;
+    // One invocation's verdict (the caller judges the whole case).
     return { ...result, fit: fitVerdict(limits, { outOfMemory: false, timedOut: false, wallMs: result.wallMs, cpuMs: result.cpuMs, callWaitMs: Object.values(result.calls).reduce((a, b) => a + b, 0) * latencyMs, peakRssMiB: result.peakRssMiB, scanRssMiB: result.scanRssMiB }) };
   }
   const timedOut = (out.error as NodeJS.ErrnoException | undefined)?.code === 'ETIMEDOUT';

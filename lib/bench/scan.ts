@@ -4,7 +4,10 @@
  * operation, calls per 1,000 resources and the minimum the same listing could take
  * (minimum.ts). `runScanCase` runs in a child process (main.ts --case) so its peak RSS is its own.
  */
-import { runPolicies } from '../engine/run.ts';
+import { runPolicies, type SweepCheckpoint } from '../engine/run.ts';
+import type { CheckpointStore } from '../engine/checkpoint.ts';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
 import { reportStream } from '../report/stream.ts';
 import { ASG_NEEDS, windowDaysOf } from '../resources/asg/resource.ts';
 import { seedAutoScalingGroups } from '../resources/asg/sandbox-seed.ts';
@@ -82,6 +85,51 @@ export interface ScanResult {
   fit?: FitVerdict;
   /** The capped child did not finish: out of heap, or stopped at the timeout. */
   failed?: 'out-of-memory' | 'timed-out' | 'error';
+  /** The operations the minimum counts per item (left out of vsMinimum.withoutPerItem). */
+  perItemOperations?: string[];
+  /** Run as the sweep runs it (resume mode): where this invocation stopped, for the next one; absent: the case is done. */
+  checkpoint?: SweepCheckpoint;
+  /** Resume mode, in the parent: one row per invocation (the case's figures are their sums and maxima). */
+  invocations?: InvocationFigures[];
+}
+
+/** One invocation of a case run through the sweep's checkpoints. */
+export interface InvocationFigures {
+  wallMs: number;
+  cpuMs: number;
+  calls: number;
+  findings: number;
+  peakRssMiB: number;
+  scanRssMiB: number;
+  estimatedS: number;
+  /** The checkpoint it handed on: the unit stopped part-way, and the size of its detectors' saved state. */
+  stoppedAt?: string;
+  stateChars?: number;
+}
+
+/** The detector state of a split unit, one file per SHA-256 (the bench's checkpoint store: one child process per invocation). */
+export class FileCheckpointStore implements CheckpointStore {
+  constructor(readonly dir: string) {
+    mkdirSync(dir, { recursive: true });
+  }
+  async put(key: string, chunks: Iterable<string>) {
+    const fd = openSync(join(this.dir, `${key}.json`), 'w');
+    try {
+      for (const chunk of chunks) writeSync(fd, chunk);
+    } finally {
+      closeSync(fd);
+    }
+  }
+  async get(key: string) {
+    const file = join(this.dir, `${key}.json`);
+    return existsSync(file) ? readFileSync(file, 'utf8') : undefined;
+  }
+}
+
+/** Resume mode: the run is resumable as the scheduled sweep's (lib/lambda/sweep.ts), from `checkpoint`, its state in `storeDir`. */
+export interface CaseResume {
+  checkpoint?: SweepCheckpoint;
+  storeDir: string;
 }
 
 function ebsCase(snapshots: number): ScanCase {
@@ -355,7 +403,7 @@ export interface OverBudget {
 }
 
 /** One case, in this process: seed, scan, count. With a budget, the case stops itself (exit 3) once its estimated function time passes the timeout. */
-export async function runScanCase(id: string, latencyMs: number, budget?: CaseBudget): Promise<ScanResult> {
+export async function runScanCase(id: string, latencyMs: number, budget?: CaseBudget, resume?: CaseResume): Promise<ScanResult> {
   const spec = SCAN_CASES.find((c) => c.id === id);
   if (!spec) throw new Error(`unknown scan case '${id}'; cases: ${SCAN_CASES.map((c) => c.id).join(', ')}`);
   const startRssMiB = mib(process.memoryUsage.rss() / 1024);
@@ -376,18 +424,24 @@ export async function runScanCase(id: string, latencyMs: number, budget?: CaseBu
   const cpuStart = process.cpuUsage();
   // The function's clock, estimated from this machine's CPU and the calls' latency (fit.ts), not this
   // shared machine's wall clock: a loaded machine must not fail a case a function would finish.
+  const estimateNow = (b: CaseBudget) => {
+    const cpuNow = process.cpuUsage(cpuStart);
+    const cpuMs = (cpuNow.user + cpuNow.system) / 1000;
+    const wallMs = performance.now() - start;
+    return { cpuMs, wallMs, estimatedS: estimatedLambdaS(wallMs, cpuMs, b.memoryMb, sandbox.callCount() * latencyMs) };
+  };
   const watchdog = budget
     ? setInterval(() => {
-        const cpuNow = process.cpuUsage(cpuStart);
-        const cpuMs = (cpuNow.user + cpuNow.system) / 1000;
-        const wallMs = performance.now() - start;
-        const estimatedS = estimatedLambdaS(wallMs, cpuMs, budget.memoryMb, sandbox.callCount() * latencyMs);
+        const { cpuMs, wallMs, estimatedS } = estimateNow(budget);
         if (estimatedS <= budget.timeoutS) return;
         const over: OverBudget = { id, overBudget: true, estimatedS, wallMs: Math.round(wallMs), cpuMs: Math.round(cpuMs), calls: sandbox.callCount() };
         process.stdout.write(`${JSON.stringify(over)}\n`, () => process.exit(3));
       }, 500)
     : undefined;
-  const result = await runPolicies({ policies, forceDryRun: true, sink }, deps);
+  // Resume mode: the function's remaining time is the timeout less the estimated time so far (the
+  // function's clock, as above), so the engine stops a unit after a page as the deployed sweep does.
+  const resumeDeps = resume && budget ? { remainingMs: () => budget.timeoutS * 1000 - estimateNow(budget).estimatedS * 1000, checkpoints: new FileCheckpointStore(resume.storeDir) } : {};
+  const result = await runPolicies({ policies, forceDryRun: true, sink, ...(resume ? { resumable: { checkpoint: resume.checkpoint } } : {}) }, { ...deps, ...resumeDeps });
   if (watchdog) clearInterval(watchdog);
   sink.finish(result, sandbox.callCount());
   const wallMs = performance.now() - start;
@@ -418,6 +472,8 @@ export async function runScanCase(id: string, latencyMs: number, budget?: CaseBu
     errors: result.errors.map((e) => `${e.resourceType} ${e.region}: ${e.error}`),
     cpuMs: Math.round((cpu.user + cpu.system) / 1000),
     heapLimitMiB: Math.round(getHeapStatistics().heap_size_limit / 1048576),
+    perItemOperations: perItemOperations(model),
+    ...(result.checkpoint ? { checkpoint: result.checkpoint } : {}),
   };
 }
 

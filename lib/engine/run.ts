@@ -21,6 +21,8 @@ import { consultOwners, newOwnerLookups } from '../ownership/hook.ts';
 import { applyViaOwner, verifyViaOwner, viaOwnerOf } from '../ownership/via-owner.ts';
 import { describeFailure, isReadFailure, ReadGaps, UnevaluatedTally, type ReadFailure, type Unevaluated } from './partial.ts';
 import { FindingTally, overlapKey, type BenefitGroup, type PolicyTally, type Tally } from './tally.ts';
+import { cursorOf, stateLines, statesFromLines, type CheckpointStore, type ListCursor } from './checkpoint.ts';
+import { createHash } from 'node:crypto';
 import { benefitOf, type ActionRecord, type ActionStatus, type AppliedChange, type ApplyEnv, type Detection, type Detector, type DetectorPass, type Finding, type Mode, type RegionContext, type StepProgress } from './types.ts';
 
 export type Outcome =
@@ -140,6 +142,12 @@ export interface EngineDeps {
    * a price file, else the embedded table, each saying so). Absent: the embedded table.
    */
   priceBook?: { forRegion(region: string): Promise<PriceTable> };
+  /**
+   * Where a resumable sweep keeps the detector state of a unit it splits across invocations
+   * (lib/engine/checkpoint.ts). Absent: a unit whose detectors hold state is never split (one
+   * whose detectors hold none still is: its checkpoint is the listing's cursor alone).
+   */
+  checkpoints?: CheckpointStore;
 }
 
 /** The region's price table for this run (before a policy's `prices:`). */
@@ -177,8 +185,13 @@ export interface RunOptions {
    * again, so no resource is reported or acted on twice; per-run action limits count across the
    * invocations of one sweep (`acted`). Every invocation does at least one unit. Absent: the run
    * does every unit, as before.
+   *
+   * Inside a unit: a module whose listing can go on from a cursor (ResourceType.resumable) is
+   * stopped after a page once less than `pageMarginMs` is left, and the checkpoint says where
+   * (`partial`: the cursor, and the detectors' state in deps.checkpoints); the next invocation goes
+   * on from there. Every invocation lists at least one page, so the loop always moves on.
    */
-  resumable?: { checkpoint?: SweepCheckpoint; marginMs?: number };
+  resumable?: { checkpoint?: SweepCheckpoint; marginMs?: number; pageMarginMs?: number };
 }
 
 /** Where a sweep that ran short of time stopped: what the next invocation needs to go on (small: it travels in Step Functions state). */
@@ -189,6 +202,32 @@ export interface SweepCheckpoint {
   acted: Record<string, number>;
   /** Invocations so far, this one included. */
   invocations: number;
+  /** A unit stopped part-way: where its listing goes on, and the SHA-256 of its detectors' state in deps.checkpoints (absent: they hold none). */
+  partial?: { unit: string; cursor: ListCursor; state?: string };
+}
+
+/** Below this many milliseconds left a resumable run lists no further page of a unit it can split (the invocation still acts on what it found). */
+export const PAGE_TIME_MARGIN_MS = 60_000;
+
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+
+/** Where detectInRegion goes on from, and whether it may stop after a page. */
+interface UnitSplit {
+  from?: { cursor: ListCursor; states: Record<string, unknown> };
+  /** True once the invocation should stop after the page it is on. */
+  stop?: () => boolean;
+  /** Where the passes' state can be kept: without one, only a unit whose passes hold nothing splits. */
+  store?: CheckpointStore;
+}
+
+/** Reads back the state a split unit saved, refusing text whose hash is not the one the checkpoint names. */
+async function loadSplit(partial: NonNullable<SweepCheckpoint['partial']>, deps: EngineDeps): Promise<UnitSplit['from']> {
+  if (!partial.state) return { cursor: partial.cursor, states: {} };
+  if (!deps.checkpoints) throw new TrimtabError(`The checkpoint names detector state ${partial.state} for ${partial.unit}, but this run has no checkpoint store; the unit was not resumed.`);
+  const text = await deps.checkpoints.get(partial.state);
+  if (text === undefined) throw new TrimtabError(`The detector state ${partial.state} of ${partial.unit} is not in the checkpoint store; the unit was not resumed.`);
+  if (sha256(text) !== partial.state) throw new TrimtabError(`The detector state read for ${partial.unit} does not match its hash ${partial.state}; the unit was not resumed.`);
+  return { cursor: partial.cursor, states: statesFromLines(text) };
 }
 
 /** Below this many milliseconds left a resumable run starts no new unit (one unit must list, detect and act in what is left). */
@@ -323,6 +362,8 @@ export async function runPolicies(options: RunOptions, deps: EngineDeps): Promis
   const done = new Set(resumable?.checkpoint?.done ?? []);
   const doneNow: string[] = [];
   let stopped = false;
+  const partialIn = resumable?.checkpoint?.partial;
+  let partialOut: SweepCheckpoint['partial'];
 
   units: for (const resourceType of new Set(policies.map((p) => p.resource))) {
     const group = policies.filter((p) => p.resource === resourceType);
@@ -335,13 +376,21 @@ export async function runPolicies(options: RunOptions, deps: EngineDeps): Promis
         stopped = true;
         break units;
       }
-      doneNow.push(unit);
+      const resuming = partialIn?.unit === unit ? partialIn : undefined;
       const here = group.filter((p) => (p.scope.regions ?? options.regions ?? deps.defaultRegions).includes(region));
       const retainedBefore = retained.length;
       regionFindings = [];
       const pairsBefore = unevaluated.pairs.length;
+      let splitAt: Awaited<ReturnType<typeof detectInRegion>>;
       try {
-        await detectInRegion(resourceType, region, here, options, deps, now, (batch) => planned(batch, region, here), unevaluated);
+        const split: UnitSplit | undefined = resumable
+          ? {
+              ...(resuming ? { from: await loadSplit(resuming, deps) } : {}),
+              ...(deps.remainingMs ? { stop: () => deps.remainingMs!() < (resumable.pageMarginMs ?? PAGE_TIME_MARGIN_MS) } : {}),
+              ...(deps.checkpoints ? { store: deps.checkpoints } : {}),
+            }
+          : undefined;
+        splitAt = await detectInRegion(resourceType, region, here, options, deps, now, (batch) => planned(batch, region, here), unevaluated, split);
         all.push(...regionFindings);
         // Recorded before anything is acted on, like the findings.
         if (unevaluated.pairs.length > pairsBefore) await deps.onUnevaluated?.(unevaluated.pairs.slice(pairsBefore));
@@ -355,6 +404,27 @@ export async function runPolicies(options: RunOptions, deps: EngineDeps): Promis
           await final(f);
         }
       }
+      if (splitAt) {
+        // Stopped after a page: what was found so far is acted on below; the next invocation goes on from the cursor.
+        const names = Object.keys(splitAt.states);
+        let state: string | undefined;
+        let stateChars = 0;
+        if (names.length) {
+          // Hashed, then written, a line at a time (a million snapshots' windows are tens of MB: never one string).
+          const hash = createHash('sha256');
+          for (const line of stateLines(splitAt.states)) {
+            hash.update(line);
+            stateChars += line.length;
+          }
+          state = hash.digest('hex');
+          await deps.checkpoints!.put(state, stateLines(splitAt.states));
+        }
+        partialOut = { unit, cursor: splitAt.cursor, ...(state ? { state } : {}) };
+        deps.log?.('sweep checkpoint: out of time inside a unit', { unit, listed: splitAt.listed, stateChars });
+        stopped = true;
+        break units;
+      }
+      doneNow.push(unit);
     }
   }
   // The action history the cooldown check reads (one Query per acting policy), read while the findings are
@@ -390,7 +460,12 @@ export async function runPolicies(options: RunOptions, deps: EngineDeps): Promis
   }
   for (const f of retained) await final(f);
   const checkpoint: SweepCheckpoint | undefined = stopped
-    ? { done: [...(resumable?.checkpoint?.done ?? []), ...doneNow], acted: Object.fromEntries([...acted].filter(([, n]) => n > 0)), invocations: (resumable?.checkpoint?.invocations ?? 0) + 1 }
+    ? {
+        done: [...(resumable?.checkpoint?.done ?? []), ...doneNow],
+        acted: Object.fromEntries([...acted].filter(([, n]) => n > 0)),
+        invocations: (resumable?.checkpoint?.invocations ?? 0) + 1,
+        ...(partialOut ? { partial: partialOut } : {}),
+      }
     : undefined;
 
   return {
@@ -492,7 +567,8 @@ async function detectInRegion(
   now: Date,
   emit: (findings: FindingResult[]) => Promise<void>,
   unevaluated: UnevaluatedTally = new UnevaluatedTally(),
-): Promise<void> {
+  split?: UnitSplit,
+): Promise<{ cursor: ListCursor; states: Record<string, unknown>; listed: number } | undefined> {
   const resourceType = resourceTypes.get(resourceTypeId);
   // Listing and detection never write, whatever the mode.
   const base = regionContext(deps, region, deps.clients.withWrites(false), now);
@@ -507,8 +583,11 @@ async function detectInRegion(
     const { type: _type, ...detectorOptions } = policy.detector;
     const policyCtx = { ...ctx, prices: pricesWith(policy.prices, regional) };
     const env = { ctx: policyCtx, prepared };
+    if (split?.from && detector.pass && !(policy.id in split.from.states)) {
+      throw new TrimtabError(`The checkpoint of ${resourceTypeId} in ${region} holds no state for policy ${policy.id} (detector ${detector.id}); the unit was not resumed.`);
+    }
     const pass: DetectorPass<unknown> = detector.pass
-      ? detector.pass(detectorOptions, env)
+      ? detector.pass(detectorOptions, env, split?.from?.states[policy.id])
       : { observe: (r) => toArray(detector.detect!(r, detectorOptions, env)), finish: () => [] };
     return { policy, detector, needs: needsOf(detector, policy.detector), pass, ctx: policyCtx };
   });
@@ -563,7 +642,12 @@ async function detectInRegion(
   // Lazy enrichment (ResourceType.refine): only the resources a stateless detector flagged are refined, then detected again.
   const refine = resourceType.refine;
   const refineAll = Boolean(refine) && passes.some((p) => p.detector.pass);
-  for await (const page of resourceType.list(ctx, prepared, ids)) {
+  // A split unit: the listing goes on from the cursor (a resumable module, an unnarrowed listing).
+  const resumes = Boolean(resourceType.resumable && !ids);
+  if (split?.from && !resumes) throw new TrimtabError(`The checkpoint resumes ${resourceTypeId} in ${region} part-way, but that listing cannot go on from a cursor; the unit was not resumed.`);
+  // Stateful passes need somewhere to keep what they hold; every one of them must say what that is.
+  const splittable = resumes && passes.every((p) => !p.detector.pass || (p.pass.save && split?.store));
+  for await (const page of resourceType.list(ctx, prepared, ids, resumes ? split?.from?.cursor : undefined)) {
     const kept = scopeFirst ? page.filter(wanted) : page;
     let enriched = resourceType.enrich ? (kept.length ? await enrichOrGaps(kept) : []) : page;
     if (refine && refineAll && enriched.length) enriched = await enrichOrGaps(enriched, refine);
@@ -586,6 +670,13 @@ async function detectInRegion(
     // Page by page: nothing holds the region's findings (a streaming run writes them out now).
     await emit(results);
     results = [];
+    const cursor = splittable ? cursorOf(page) : undefined;
+    // Out of time after at least one page, with more to list and every pass complete: stop here (RunOptions.resumable).
+    if (cursor && split?.stop?.() && !passes.some((p) => p.incomplete)) {
+      const states: Record<string, unknown> = {};
+      for (const p of passes) if (p.detector.pass) states[p.policy.id] = p.pass.save!();
+      return { cursor, states, listed };
+    }
   }
   // A pass's final detections (e.g. every orphan at once) go out a page at a time too.
   for (const p of passes) {
@@ -608,6 +699,7 @@ async function detectInRegion(
     collect(p, chunk);
   }
   await emit(results);
+  return undefined;
 }
 
 /** Detections from a pass's finish() turned into findings and emitted this many at a time. */

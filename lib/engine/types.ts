@@ -155,8 +155,17 @@ export interface ResourceType<R = any, Prepared = any> {
   permissions: string[];
   /** Once per account, region and run: shared lookups (e.g. every AMI's snapshots). */
   prepare?(ctx: RegionContext, needs: ReadonlySet<string>): Promise<Prepared>;
-  /** The resources, page by page. `ids` narrows the listing (event-driven runs). */
-  list(ctx: RegionContext, prepared: Prepared, ids?: readonly string[]): AsyncIterable<R[]>;
+  /**
+   * The resources, page by page. `ids` narrows the listing (event-driven runs). `from`: go on
+   * where an earlier invocation stopped (only for a `resumable` module, never with `ids`).
+   */
+  list(ctx: RegionContext, prepared: Prepared, ids?: readonly string[], from?: string): AsyncIterable<R[]>;
+  /**
+   * The listing can stop after any page and go on in another invocation: every page of an
+   * unnarrowed listing carries where it goes on (lib/engine/checkpoint.ts, withCursor), and
+   * `list(…, from)` starts there. A resumable sweep then splits one unit across invocations.
+   */
+  resumable?: boolean;
   /** Batched per-page lookups the detectors asked for through `needs`. */
   enrich?(ctx: RegionContext, page: R[], prepared: Prepared, needs: ReadonlySet<string>): Promise<R[]>;
   /**
@@ -188,6 +197,12 @@ export interface DetectorPass<R> {
   observe(resource: R): Detection[];
   /** An array, or a generator: the engine takes the detections a page at a time, so a lazy finish holds none of them at once. */
   finish(): Iterable<Detection>;
+  /**
+   * What the pass holds between pages, as JSON-able data: a resumable sweep that stops inside a
+   * unit keeps it (lib/engine/checkpoint.ts) and the next invocation hands it back to
+   * `Detector.pass(options, env, saved)`. Absent: a unit with this pass is never split.
+   */
+  save?(): unknown;
 }
 
 export interface Detector<R = any, O = any, Prepared = any> {
@@ -205,7 +220,7 @@ export interface Detector<R = any, O = any, Prepared = any> {
   /** Pure: decide about one resource. */
   detect?(resource: R, options: O, env: DetectEnv<Prepared>): Detection | Detection[] | undefined;
   /** For cross-resource decisions (e.g. "keep the newest K per volume"). */
-  pass?(options: O, env: DetectEnv<Prepared>): DetectorPass<R>;
+  pass?(options: O, env: DetectEnv<Prepared>, saved?: unknown): DetectorPass<R>;
 }
 
 export interface AppliedChange {

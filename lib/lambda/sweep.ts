@@ -29,6 +29,19 @@ export const sweepInputSchema = z.strictObject({
       done: z.array(z.string().regex(/^[a-z0-9-]{1,64}@[a-z0-9-]{1,64}$/, 'a unit is <resource type>@<region>')).max(2000),
       acted: z.record(z.string().max(256), z.number().int().min(0).max(1_000_000)),
       invocations: z.number().int().min(1).max(1000),
+      /**
+       * A unit stopped part-way (lib/engine/checkpoint.ts): where its listing goes on, and the SHA-256
+       * of its detectors' state in trimtab's checkpoint store. A forged cursor can only make the sweep
+       * list part of a unit again (an action already made is not made twice: history and idempotency
+       * keys) or skip some of it; a forged hash names no state trimtab wrote and is refused.
+       */
+      partial: z
+        .strictObject({
+          unit: z.string().regex(/^[a-z0-9-]{1,64}@[a-z0-9-]{1,64}$/, 'a unit is <resource type>@<region>'),
+          cursor: z.string().min(1).max(8192),
+          state: z.string().regex(/^[0-9a-f]{64}$/, 'a SHA-256 in hex').optional(),
+        })
+        .optional(),
     })
     .optional(),
 });

@@ -11,6 +11,7 @@ import { logger, metrics, MetricUnit } from '../lambda/powertools.ts';
 import { readOnlyDeps } from '../lambda/read-only.ts';
 import { policiesForSchedule } from '../lambda/input.ts';
 import { InvalidEventError } from '../util/errors.ts';
+import { MAX_SWEEP_INVOCATIONS, sweepInputSchema } from '../lambda/sweep.ts';
 import { organizationSchema, type OrganizationConfig } from './config.ts';
 import { failedItem, summarize, sweepItem, type ItemResult } from './fleet.ts';
 import { MemberRoles } from './roles.ts';
@@ -46,12 +47,37 @@ export function listItems(event: unknown, deps: Pick<LambdaDeps, 'policies' | 'e
   return { items, schedule: parsed.data.schedule ?? null };
 }
 
+const COUNT = z.number().int().min(0).max(100_000_000);
+
+/**
+ * What the earlier invocations of one item counted (an item that did not fit one invocation goes
+ * on from its checkpoint): added to this invocation's, so the item's result is the whole sweep's.
+ * Only counts and listing errors: someone who may invoke the function can make a summary wrong,
+ * never make trimtab act (the checkpoint's rules: lib/lambda/sweep.ts).
+ */
+const carriedSchema = z.strictObject({
+  findings: COUNT,
+  actionable: COUNT,
+  estimatedMonthlySavingsUsd: z.number().min(0).max(1e12),
+  actionsApplied: COUNT,
+  actionsFailed: COUNT,
+  awaitingApproval: COUNT,
+  durationMs: COUNT,
+  errors: z.array(z.object({ policies: z.array(z.string().max(256)).max(1000), region: z.string().max(64), resourceType: z.string().max(64), error: z.string().max(4000) })).max(100),
+});
+
 export const itemInputSchema = z.object({
   account: ACCOUNT,
   region: REGION,
   policies: z.array(z.string()).min(1),
   schedule: z.string().nullish(),
+  /** Where the previous invocation of this item stopped (the item loop of the state machine passes it back). */
+  checkpoint: sweepInputSchema.shape.checkpoint,
+  carried: carriedSchema.optional(),
 });
+
+/** An item's result, and whether the state machine must invoke it again with `next`. */
+export type ItemInvocationResult = ItemResult & { done: boolean; next?: z.input<typeof itemInputSchema> };
 
 let roles: MemberRoles | undefined;
 
@@ -68,26 +94,57 @@ export function memberRoles(deps: LambdaDeps): MemberRoles {
 }
 
 /** Step 2, once per item: the engine in one account and region, with the member role. Never throws for the account's own failures. */
-export async function sweepAccount(event: unknown, context: Context | undefined, deps: LambdaDeps, rolesForTest?: MemberRoles): Promise<ItemResult> {
+export async function sweepAccount(event: unknown, context: Context | undefined, deps: LambdaDeps, rolesForTest?: MemberRoles): Promise<ItemInvocationResult> {
   const parsed = itemInputSchema.safeParse(event);
   if (!parsed.success) throw invalid('The sweep-account input is not valid', parsed.error);
   const item = parsed.data;
   const known = new Set(deps.policies.policies.map((p) => p.id));
   const unknown = item.policies.filter((id) => !known.has(id));
   if (unknown.length) throw new InvalidEventError(`Unknown policy id(s) ${unknown.join(', ')}: the item was planned from another trimtab.yml. Valid: ${[...known].join(', ')}`);
+  if (item.checkpoint && item.checkpoint.invocations >= MAX_SWEEP_INVOCATIONS) {
+    throw new InvalidEventError(`This item has already taken ${item.checkpoint.invocations} invocations (at most ${MAX_SWEEP_INVOCATIONS}); nothing more was run.`);
+  }
   logger.appendKeys({ account: item.account, region: item.region });
   const clientsFor = (rolesForTest ?? memberRoles(deps)).clientsFor;
   deps.begin(context);
   deps.metrics.policies(item.policies);
   let result: ItemResult;
+  let checkpoint;
   try {
-    ({ item: result } = await sweepItem(item, deps.policies.policies, { engine: { ...deps.engine, accountClients: clientsFor, remainingMs: remainingMs(context) }, clientsFor }, { actor: 'auto' }));
+    // Resumable as the account's own sweep (lib/lambda/sweep.ts): short of time, it stops between units or after a page.
+    const swept = await sweepItem(item, deps.policies.policies, { engine: { ...deps.engine, accountClients: clientsFor, remainingMs: remainingMs(context) }, clientsFor }, { actor: 'auto', resumable: { checkpoint: item.checkpoint } });
+    result = swept.item;
+    checkpoint = swept.run?.checkpoint;
   } finally {
     await deps.finish();
   }
+  const carried = item.carried;
+  if (carried && result.status === 'completed') {
+    result = {
+      ...result,
+      findings: result.findings + carried.findings,
+      actionable: result.actionable + carried.actionable,
+      estimatedMonthlySavingsUsd: Math.round((result.estimatedMonthlySavingsUsd + carried.estimatedMonthlySavingsUsd) * 100) / 100,
+      actionsApplied: result.actionsApplied + carried.actionsApplied,
+      actionsFailed: result.actionsFailed + carried.actionsFailed,
+      awaitingApproval: result.awaitingApproval + carried.awaitingApproval,
+      durationMs: result.durationMs + carried.durationMs,
+      errors: [...carried.errors, ...result.errors],
+    };
+  }
   if (result.status === 'failed') logger.error('account sweep failed', { error: result.error });
-  else logger.info('account sweep finished', { findings: result.findings, actionsApplied: result.actionsApplied, errors: result.errors.length });
-  return result;
+  else logger.info('account sweep finished', { findings: result.findings, actionsApplied: result.actionsApplied, errors: result.errors.length, ...(checkpoint ? { continues: true } : {}) });
+  if (result.status !== 'completed' || !checkpoint) return { ...result, done: true };
+  const { findings, actionable, estimatedMonthlySavingsUsd, actionsApplied, actionsFailed, awaitingApproval, durationMs, errors } = result;
+  const next = {
+    account: item.account,
+    region: item.region,
+    policies: item.policies,
+    ...(item.schedule !== undefined ? { schedule: item.schedule } : {}),
+    checkpoint,
+    carried: { findings, actionable, estimatedMonthlySavingsUsd, actionsApplied, actionsFailed, awaitingApproval, durationMs, errors: errors.slice(-100) },
+  };
+  return { ...result, done: false, next };
 }
 
 /** What the Map collects: item results, or the Pass state's record of a caught failure. */

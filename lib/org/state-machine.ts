@@ -14,6 +14,9 @@ export const ORG_STATE = {
   list: 'List the accounts and regions',
   map: 'Sweep each account and region',
   item: 'Sweep one account and region',
+  itemGoOn: 'Account and region done, or go on?',
+  itemNext: 'Go on from the account checkpoint',
+  itemSwept: 'Account and region swept',
   itemFailed: 'Record that the item failed',
   summarize: 'Summarize the sweep',
   anyFailed: 'Did any account fail?',
@@ -76,8 +79,17 @@ export function orgSweepDefinition(opts: OrgDefinitionOptions) {
               OutputPath: '$.Payload',
               Retry: retry,
               Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: ORG_STATE.itemFailed }],
-              End: true,
+              Next: ORG_STATE.itemGoOn,
             },
+            // An item that does not fit one invocation answers done: false and its next input (the
+            // checkpoint and the totals so far, lib/org/lambda.ts): invoked again until done.
+            [ORG_STATE.itemGoOn]: {
+              Type: 'Choice',
+              Choices: [{ Variable: '$.done', BooleanEquals: false, Next: ORG_STATE.itemNext }],
+              Default: ORG_STATE.itemSwept,
+            },
+            [ORG_STATE.itemNext]: { Type: 'Pass', InputPath: '$.next', Next: ORG_STATE.item },
+            [ORG_STATE.itemSwept]: { Type: 'Succeed' },
             [ORG_STATE.itemFailed]: {
               Type: 'Pass',
               Parameters: { 'account.$': '$.account', 'region.$': '$.region', 'policies.$': '$.policies', status: 'failed', 'error.$': '$.error' },

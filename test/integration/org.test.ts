@@ -13,6 +13,8 @@ import { emptySandbox, envFor, lambdaDepsFor, policiesFrom, SETTLED_TIMING } fro
 import { runOrgSweepLocally } from '../../lib/org/local.ts';
 import { sweepAccount } from '../../lib/org/lambda.ts';
 import { ORG_ERRORS, ORG_STATE } from '../../lib/org/state-machine.ts';
+import { MemoryCheckpointStore } from '../../lib/engine/checkpoint.ts';
+import type { Context } from 'aws-lambda';
 
 const clock = () => new Date('2026-11-01T00:00:00Z');
 
@@ -129,6 +131,34 @@ describe('the "Sweep the organization" state machine, run locally from the gener
     expect(run.summary).toMatchObject({ items: 4, completed: 2, failed: 2, failedAccounts: [memberAccountId(3), unreachableAccountId(1)].sort() });
     expect(run.summary!.failures.find((f) => f.account === memberAccountId(3))!.error).toEqual({ name: 'Sandbox.Timeout', message: 'Task timed out after 900 seconds' });
     expect(run.summary!.failures.find((f) => f.account === unreachableAccountId(1))!.error!.name).toBe('MemberAccessError');
+  });
+
+  it('goes on from a checkpoint when an item does not fit one invocation: the same writes and totals as items swept in one go', async () => {
+    // Prepare: the same organization twice; one swept with 30 s always left (under the 60 s a further page
+    // and the 120 s a further unit need), so every item stops after each unit or page and is invoked again.
+    const whole = localEnv();
+    const split = localEnv();
+    const checkpoints = new MemoryCheckpointStore();
+    split.deps.engine = { ...split.deps.engine, checkpoints };
+    const shortOfTime = { getRemainingTimeInMillis: () => 30_000 } as unknown as Context;
+    const item = (payload: any) => sweepAccount(payload, shortOfTime, split.deps, split.roles);
+    const writes = (sandbox: typeof whole.sandbox) => sandbox.successfulWrites().map((w) => `${w.account} ${w.operation} ${JSON.stringify(w.input)}`).sort();
+
+    // Act
+    const once = await runOrgSweepLocally({ deps: whole.deps, roles: whole.roles, input: { regions: ['us-east-1'] } });
+    const resumed = await runOrgSweepLocally({ deps: split.deps, roles: split.roles, item, input: { regions: ['us-east-1'] } });
+
+    // Assess: the loop ran (more item invocations than items), and the summaries and writes are the same.
+    expect(once.states.filter((s) => s === ORG_STATE.itemNext)).toHaveLength(0);
+    expect(resumed.states.filter((s) => s === ORG_STATE.itemNext).length).toBeGreaterThan(0);
+    expect(resumed.states.filter((s) => s === ORG_STATE.item).length).toBeGreaterThan(once.states.filter((s) => s === ORG_STATE.item).length);
+    // Each invocation's savings are rounded to the cent before they are added: a cent or so apart, the rest exact.
+    const totals = (r: typeof once) => ({ ...r.summary!, durationMs: 0, estimatedMonthlySavingsUsd: 0 });
+    expect(once.summary!.findings).toBeGreaterThan(0);
+    expect(totals(resumed)).toEqual(totals(once));
+    expect(Math.abs(resumed.summary!.estimatedMonthlySavingsUsd - once.summary!.estimatedMonthlySavingsUsd)).toBeLessThanOrEqual(0.05);
+    expect(writes(whole.sandbox).length).toBeGreaterThan(0);
+    expect(writes(split.sandbox)).toEqual(writes(whole.sandbox));
   });
 
   it('rejects an item for a policy the deployed trimtab.yml does not have, naming it', async () => {

@@ -224,4 +224,14 @@ export const awsRequires: AwsRequirement[] = [
     sandbox: 'lib/sandbox/services/ec2-launch-templates.ts DescribeLaunchTemplateVersions',
     test: { file: 'test/integration/prices-platform.test.ts', name: "prices a Windows group at Windows rates on both sides, read from the AMI of its launch template, and a Linux group at Linux rates" },
   },
+  {
+    operation: 'autoscaling:DescribeAutoScalingGroups',
+    elements: ['over-provisioned-target-tracking', 'min-size-unneeded', 'flapping', 'step-scaling-policies'],
+    rule: 'MaxRecords at most 100; the next page comes from the NextToken of the previous answer. A split sweep goes on from that token in the next invocation, skipping the groups of that page it already handed out (trimtab regroups pages of 100 into detector pages of 250). Token lifetime is not documented.',
+    awsAnswers: 'an invalid token: InvalidNextToken (400)',
+    source: 'client-auto-scaling DescribeAutoScalingGroupsCommand.d.ts (InvalidNextToken, MaxRecords); belief: a token outlives the seconds between two invocations of the sweep loop',
+    trimtabDoes: 'the checkpoint carries {token, groups of that page already handed out} (lib/engine/checkpoint.ts resumablePages); a refused token fails that unit only',
+    sandbox: 'lib/sandbox/services/autoscaling.ts DescribeAutoScalingGroups: paginate() with InvalidNextToken for a malformed token; not enforced: expiry',
+    test: { file: 'test/integration/sweep-split-unit.test.ts', name: 'goes on from the middle of an Auto Scaling listing page (250 groups a detector page, 100 an AWS page) with the same findings' },
+  },
 ];

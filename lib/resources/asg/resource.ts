@@ -13,6 +13,7 @@
  */
 import {
   AutoScalingClient,
+  DescribeAutoScalingGroupsCommand,
   paginateDescribeAutoScalingGroups,
   paginateDescribeLaunchConfigurations,
   paginateDescribePolicies,
@@ -24,6 +25,7 @@ import { CloudWatchClient, paginateGetMetricData, type MetricDataQuery } from '@
 import type { RegionContext, ResourceType } from '../../engine/types.ts';
 import { enrichmentRead } from '../../engine/partial.ts';
 import { batches, chunked } from '../../util/async.ts';
+import { resumablePages } from '../../engine/checkpoint.ts';
 import type { HourlyProfile } from './usage.ts';
 import type { Ec2Platform } from '../../savings/licensed.ts';
 import { readGroupPlatforms } from './platform.ts';
@@ -239,12 +241,23 @@ export const asgResource: ResourceType<Group, AsgPrepared> = {
     return {};
   },
 
-  async *list(ctx, prepared, ids) {
+  // A sweep may stop after any page of groups and go on from its cursor (NextToken and offset) in the next invocation.
+  resumable: true,
+
+  async *list(ctx, prepared, ids, from) {
     const client = ctx.clients.get(AutoScalingClient, ctx.region);
-    if (ids) prepared.narrowedTo = ids;
+    if (!ids) {
+      const fetch = async (token: string | undefined) => {
+        const out = await client.send(new DescribeAutoScalingGroupsCommand({ MaxRecords: 100, ...(token ? { NextToken: token } : {}) }));
+        return { items: (out.AutoScalingGroups ?? []).map((g) => toGroup(g, ctx.region)), next: out.NextToken };
+      };
+      yield* resumablePages(fetch, from, GROUPS_PER_PAGE);
+      return;
+    }
+    prepared.narrowedTo = ids;
     async function* pages() {
       // AutoScalingGroupNames narrows the listing on the server for event-driven runs.
-      for (const names of ids ? batches(ids, 100) : [undefined]) {
+      for (const names of batches(ids!, 100)) {
         for await (const page of paginateDescribeAutoScalingGroups({ client, pageSize: 100 }, { AutoScalingGroupNames: names })) {
           yield (page.AutoScalingGroups ?? []).map((g) => toGroup(g, ctx.region));
         }

@@ -160,4 +160,14 @@ export const awsRequires: AwsRequirement[] = [
     test: { file: 'test/integration/ebs-snapshot-aws-timing.test.ts', name: 'refuses undo while archival is in progress, with when to retry and the 90-day minimum, then restores once archived' },
     reviewed: 'fresh-context review 2026-12-07: row added by the reviewer; the IncorrectState code is a belief (the .d.ts lists no error)',
   },
+  {
+    operation: 'ec2:DescribeSnapshots',
+    elements: ['orphaned', 'older-than', 'too-many-per-volume'],
+    rule: 'A paginated listing goes on from the NextToken of the previous answer ("Pagination continues from the end of the items returned by the previous request"); a split sweep passes that token to the next invocation. How long a token stays valid, and whether it shows snapshots created or deleted after the listing started, is not documented.',
+    awsAnswers: 'an invalid or expired token: InvalidParameterValue (belief: the code EC2 uses for a bad NextToken)',
+    source: 'client-ec2 models_5.d.ts DescribeSnapshotsRequest.NextToken; belief: tokens outlive the seconds between two invocations of the sweep loop',
+    trimtabDoes: 'a split unit stores the token (and its detectors\' state, by SHA-256) in the checkpoint and goes on from it in the next invocation (lib/engine/checkpoint.ts); a refused token fails that unit only, reported as the run\'s error',
+    sandbox: 'lib/sandbox/services/ec2.ts describeGenerated / page(): offset tokens, InvalidParameterValue for a malformed one; not enforced: expiry (the sandbox has none)',
+    test: { file: 'test/integration/sweep-split-unit.test.ts', name: 'lists 40 snapshots five a page over many invocations with the same findings, reasons and writes as one invocation, none twice' },
+  },
 ];

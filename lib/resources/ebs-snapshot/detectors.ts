@@ -132,12 +132,29 @@ function detectionFor(s: EbsSnapshot, reason: string, options: CommonOptions, en
 
 const isCompleted = (s: EbsSnapshot) => s.state === 'completed';
 
+/** The [volume id, value] entries of a pass's saved state (trimtab's own checkpoint store; its hash was checked by the engine). */
+function savedEntries<V>(saved: unknown, what: string): [string, V][] {
+  if (!Array.isArray(saved) || !saved.every((e) => Array.isArray(e) && e.length === 2 && typeof e[0] === 'string')) {
+    throw new Error(`The saved state of an EBS snapshot detector (${what}) is not a list of [volume id, value] entries.`);
+  }
+  return saved as [string, V][];
+}
+
 /**
  * Holds back, per existing volume, the newest snapshot seen so far when it is a candidate:
  * only at the end of the stream is it known to be the newest. Others are released at once.
  */
 class NewestOfVolumeHold {
-  private readonly held = new Map<string, { time: number; candidate?: EbsSnapshot }>();
+  private readonly held: Map<string, { time: number; candidate?: EbsSnapshot }>;
+
+  /** `saved`: what `save()` returned in an earlier invocation of the same sweep (a split unit). */
+  constructor(saved?: unknown) {
+    this.held = new Map(saved === undefined ? [] : savedEntries<{ time: number; candidate?: EbsSnapshot }>(saved, 'held'));
+  }
+
+  save(): [string, { time: number; candidate?: EbsSnapshot }][] {
+    return [...this.held];
+  }
 
   /** Returns the candidates now known not to be their volume's newest. */
   offer(s: EbsSnapshot, isCandidate: boolean): EbsSnapshot[] {
@@ -156,8 +173,8 @@ class NewestOfVolumeHold {
 }
 
 /** Shared shape of the "is it a candidate" detectors, with the newest-of-volume protection. */
-function candidatePass(options: CommonOptions, env: Env, isCandidate: (s: EbsSnapshot) => boolean, reasonOf: (s: EbsSnapshot) => string): DetectorPass<EbsSnapshot> {
-  const hold = new NewestOfVolumeHold();
+function candidatePass(options: CommonOptions, env: Env, isCandidate: (s: EbsSnapshot) => boolean, reasonOf: (s: EbsSnapshot) => string, saved?: unknown): DetectorPass<EbsSnapshot> {
+  const hold = new NewestOfVolumeHold(saved);
   const exists = (s: EbsSnapshot) => env.prepared.volumes.has(s.volumeId);
   return {
     observe(s) {
@@ -171,6 +188,7 @@ function candidatePass(options: CommonOptions, env: Env, isCandidate: (s: EbsSna
         detectionFor(s, reasonOf(s), options, env, {}, `the newest snapshot of volume ${s.volumeId}, which still exists (${env.prepared.volumes.get(s.volumeId)}); set allowNewestOfVolume to act on it`),
       );
     },
+    save: () => hold.save(),
   };
 }
 
@@ -180,12 +198,13 @@ export const olderThan: Detector<EbsSnapshot, CommonOptions & { days: number }, 
   title: 'Snapshot older than N days',
   needs,
   options: z.object({ days: z.number().int().min(1).max(36_500).default(90).describe('Flag snapshots created at least this many days ago.'), ...commonOptions }),
-  pass(options, env) {
+  pass(options, env, saved) {
     return candidatePass(
       options,
       env,
       (s) => ageDays(s, env.ctx.now) >= options.days,
       (s) => `Snapshot is ${ageDays(s, env.ctx.now)} days old (policy: older than ${options.days} days).`,
+      saved,
     );
   },
 };
@@ -200,15 +219,16 @@ export const orphaned: Detector<EbsSnapshot, CommonOptions & { minAgeDays: numbe
     minAgeDays: z.number().int().min(0).max(36_500).default(30),
     ...commonOptions,
   }),
-  pass(options, env) {
+  pass(options, env, saved) {
     // Each orphan states how many snapshots its volume has, because whether it holds the volume's
     // only copy decides if archiving it can save money. Streamed, not kept to the end: an orphan
     // is released as soon as a second snapshot of its volume is seen ("at least n": the count so
     // far, a lower bound, which is all archive-snapshot needs: not the only one). Only the first
     // candidate of each deleted volume waits, and goes out at the end as that volume's only
     // snapshot: the pass holds at most one snapshot per deleted volume, never one per candidate.
-    const seen = new Map<string, number>();
-    const waiting = new Map<string, EbsSnapshot>();
+    const restored = saved === undefined ? undefined : (saved as { seen?: unknown; waiting?: unknown });
+    const seen = new Map<string, number>(restored ? savedEntries<number>(restored.seen, 'seen') : []);
+    const waiting = new Map<string, EbsSnapshot>(restored ? savedEntries<EbsSnapshot>(restored.waiting, 'waiting') : []);
     const detect = (s: EbsSnapshot, n: number, exact: boolean) =>
       detectionFor(
         s,
@@ -239,6 +259,7 @@ export const orphaned: Detector<EbsSnapshot, CommonOptions & { minAgeDays: numbe
         for (const s of waiting.values()) yield detect(s, 1, true);
         waiting.clear();
       },
+      save: () => ({ seen: [...seen], waiting: [...waiting] }),
     };
   },
 };
@@ -258,10 +279,10 @@ export const tooManyPerVolume: Detector<EbsSnapshot, CommonOptions & { keep: num
     existingVolumesOnly: z.boolean().default(true),
     ...commonOptions,
   }),
-  pass(options, env) {
+  pass(options, env, saved) {
     // Per volume: the newest `keep` snapshots seen so far, newest first. Anything pushed out has
     // at least `keep` newer snapshots of its volume and is emitted at once.
-    const windows = new Map<string, EbsSnapshot[]>();
+    const windows = new Map<string, EbsSnapshot[]>(saved === undefined ? [] : savedEntries<EbsSnapshot[]>(saved, 'windows'));
     // Each finding names the newest `keep` snapshots kept at that moment (up to MAX_KEPT_LISTED), so
     // a report can draw the kept ones beside the deleted ones: the last finding's list is the final one.
     const detect = (s: EbsSnapshot, kept: EbsSnapshot[]) =>
@@ -283,6 +304,7 @@ export const tooManyPerVolume: Detector<EbsSnapshot, CommonOptions & { keep: num
         return [detect(out, window)];
       },
       finish: () => [],
+      save: () => [...windows],
     };
   },
 };

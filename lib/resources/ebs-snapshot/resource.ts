@@ -16,13 +16,14 @@
  * - the Recycle Bin rules, from which coverage is judged per snapshot (see recycle-bin.ts).
  * The snapshot kept per item is compact (no description), so 100,000 fit in Lambda memory.
  */
-import { EC2Client, paginateDescribeImages, paginateDescribeSnapshots, paginateDescribeVolumes, type Snapshot } from '@aws-sdk/client-ec2';
+import { DescribeSnapshotsCommand, EC2Client, paginateDescribeImages, paginateDescribeSnapshots, paginateDescribeVolumes, type Snapshot } from '@aws-sdk/client-ec2';
 import type { RegionContext, ResourceType } from '../../engine/types.ts';
 import { GIB } from '../../savings/prices.ts';
 import { batches } from '../../util/async.ts';
 import { DescribeSnapshotAttributeCommand } from '@aws-sdk/client-ec2';
 import { SKIP_TAG } from '../protection.ts';
 import { awsErrorName } from '../../util/errors.ts';
+import { resumablePages } from '../../engine/checkpoint.ts';
 import { forgetRecycleBinRules, readRecycleBinRules, type RecycleBinRules } from './recycle-bin.ts';
 
 export interface EbsSnapshot {
@@ -141,17 +142,34 @@ export const ebsSnapshotResource: ResourceType<EbsSnapshot, EbsPrepared> = {
     return { amiRefs, volumes, publicSnapshots: shared, publicConfirmed: new Map(), recycleBin };
   },
 
-  async *list(ctx, prepared, ids) {
+  // A sweep may stop after any page and go on from its cursor (the NextToken) in the next invocation.
+  resumable: true,
+
+  async *list(ctx, prepared, ids, from) {
     const ec2 = ctx.clients.get(EC2Client, ctx.region);
-    // Event-driven runs name the snapshots (a filter takes up to 200 values); scheduled runs list them all.
-    const inputs = ids?.length ? batches(ids, 200).map((chunk) => ({ OwnerIds: ['self'], Filters: [{ Name: 'snapshot-id', Values: chunk }] })) : [{ OwnerIds: ['self'] }];
     let listed = 0;
     let marked = 0;
-    for (const input of inputs) {
-      for await (const page of paginateDescribeSnapshots({ client: ec2, pageSize: PAGE_SIZE }, input)) {
-        const snapshots = (page.Snapshots ?? []).filter((s) => s.SnapshotId).map(toEbsSnapshot);
-        listed += snapshots.length;
-        marked += snapshots.filter((s) => prepared?.publicSnapshots.has(s.id) || prepared?.publicConfirmed?.get(s.id) !== undefined).length;
+    const count = (snapshots: EbsSnapshot[]) => {
+      listed += snapshots.length;
+      marked += snapshots.filter((s) => prepared?.publicSnapshots.has(s.id) || prepared?.publicConfirmed?.get(s.id) !== undefined).length;
+    };
+    if (ids?.length) {
+      // Event-driven runs name the snapshots (a filter takes up to 200 values).
+      for (const chunk of batches(ids, 200)) {
+        for await (const page of paginateDescribeSnapshots({ client: ec2, pageSize: PAGE_SIZE }, { OwnerIds: ['self'], Filters: [{ Name: 'snapshot-id', Values: chunk }] })) {
+          const snapshots = (page.Snapshots ?? []).filter((s) => s.SnapshotId).map(toEbsSnapshot);
+          count(snapshots);
+          if (snapshots.length) yield snapshots;
+        }
+      }
+    } else {
+      // Scheduled runs list them all, each page marked with where the listing goes on (lib/engine/checkpoint.ts).
+      const fetch = async (token: string | undefined) => {
+        const out = await ec2.send(new DescribeSnapshotsCommand({ OwnerIds: ['self'], MaxResults: PAGE_SIZE, ...(token ? { NextToken: token } : {}) }));
+        return { items: (out.Snapshots ?? []).filter((s) => s.SnapshotId).map(toEbsSnapshot), next: out.NextToken };
+      };
+      for await (const snapshots of resumablePages(fetch, from)) {
+        count(snapshots);
         if (snapshots.length) yield snapshots;
       }
     }

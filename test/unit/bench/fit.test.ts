@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { estimatedLambdaS, fitVerdict, functionLimits, isHeapOutOfMemory, lambdaHeapFlags } from '../../../lib/bench/fit.ts';
+import { estimatedLambdaS, fitLabel, fitVerdict, functionLimits, isHeapOutOfMemory, lambdaHeapFlags, resumedVerdict } from '../../../lib/bench/fit.ts';
 import { serverlessConfig } from '../../../lib/bench/lambda.ts';
 import { fitTargets } from '../../../lib/bench/report.ts';
 import type { ScanResult } from '../../../lib/bench/scan.ts';
@@ -67,5 +67,22 @@ describe('running a scan case as Lambda runs the scan function', () => {
       ['fits the scan function (512 MB, heap capped --max-semi-space-size=25 --max-old-space-size=461; 300 s): ebs-1k', true, 'met: 200 MiB ≤ 512 MB, ~1.2 s ≤ 300 s (estimated)'],
       ['fits the scan function (512 MB, heap capped --max-semi-space-size=25 --max-old-space-size=461; 300 s): dynamodb-2000', false, "MISSED: out of heap under --max-semi-space-size=25 --max-old-space-size=461 (the 512 MB function's cap)"],
     ]);
+  });
+
+  it('says a case that took three invocations RESUMES when each stayed under the memory and the timeout, and FAIL naming the one that did not', () => {
+    // Prepare: three invocations of about 250 s (20 s of waiting, 70 s CPU here) and one of 400 s.
+    const ok = { outOfMemory: false, timedOut: false, wallMs: 100_000, cpuMs: 70_000, callWaitMs: 20_000, scanRssMiB: 420 };
+    const slow = { ...ok, cpuMs: 110_000, wallMs: 120_000 };
+
+    // Act
+    const resumes = resumedVerdict(scanFunction, [ok, ok, { ...ok, scanRssMiB: 300 }]);
+    const fails = resumedVerdict(scanFunction, [ok, slow, ok]);
+    const once = resumedVerdict(scanFunction, [ok]);
+
+    // Assess
+    expect([fitLabel(resumes), fitLabel(fails), fitLabel(once)]).toEqual(['RESUMES (3)', 'FAIL', 'PASS']);
+    expect(resumes.why).toBe('resumes: 3 invocations from checkpoints, each ≤ 420 MiB ≤ 512 MB and ~261.9 s ≤ 300 s at most (estimated)');
+    expect(fails.why).toBe('invocation 2 of 3: 420 MiB ≤ 512 MB, ~390.1 s > 300 s (estimated)');
+    expect(once.invocations).toBe(1);
   });
 });

@@ -1,0 +1,161 @@
+/**
+ * A checkpoint inside one unit (issue 29 §1): a unit (one resource type in one region) that does
+ * not fit one invocation stops after a page and the sweep state machine goes on from its cursor
+ * and its detectors' saved state. Small pages (the sandbox's page cap) and a context that is
+ * always short of time make every invocation stop after its first page.
+ */
+import { describe, expect, it } from 'vitest';
+import type { Context } from 'aws-lambda';
+import { StateMachine } from 'aws-local-stepfunctions';
+import { polyfillPromiseWithResolvers } from '../../lib/approval/local.ts';
+import { MemoryCheckpointStore } from '../../lib/engine/checkpoint.ts';
+import type { FindingResult } from '../../lib/engine/run.ts';
+import type { LambdaDeps } from '../../lib/lambda/deps.ts';
+import { SWEEP_STATE, sweepDefinition } from '../../lib/lambda/sweep-machine.ts';
+import { runSweep } from '../../lib/lambda/sweep.ts';
+import { seedAutoScalingGroups } from '../../lib/resources/asg/sandbox-seed.ts';
+import { seedSnapshots } from '../../lib/resources/ebs-snapshot/sandbox-seed.ts';
+import { SANDBOX_ACCOUNT } from '../../lib/sandbox/sandbox.ts';
+import { lambdaDepsFor, policiesFrom, testEnv, type TestSandboxOptions } from '../helpers.ts';
+
+polyfillPromiseWithResolvers();
+
+const NOW = new Date('2026-11-01T00:00:00Z');
+
+/** 30 s left, always: under the 60 s a further page needs, over the 10 s an action needs. */
+const shortOfTime = { getRemainingTimeInMillis: () => 30_000 } as unknown as Context;
+
+const SNAPSHOT_POLICIES = `policies:
+  - { id: orphans, resource: ebs-snapshot, detector: { type: orphaned, minAgeDays: 0 }, action: { type: delete-snapshot }, mode: auto, limits: { maxActionsPerRun: 4 }, scope: { regions: [us-east-1] }, triggers: [{ schedule: rate(1 day) }] }
+  - { id: old, resource: ebs-snapshot, detector: { type: older-than, days: 30 }, mode: dry-run, scope: { regions: [us-east-1] }, triggers: [{ schedule: rate(1 day) }] }
+  - { id: many, resource: ebs-snapshot, detector: { type: too-many-per-volume, keep: 2 }, mode: dry-run, scope: { regions: [us-east-1] }, triggers: [{ schedule: rate(1 day) }] }
+`;
+
+/** An account with only what the test seeds, swept by `yaml`; every finding the audit trail gets is recorded with its reason. */
+function account(yaml: string, seed: (env: ReturnType<typeof testEnv>) => void, options: TestSandboxOptions = {}, store = true) {
+  const env = testEnv('empty', { clock: () => NOW, regions: ['us-east-1'], ...options });
+  seed(env);
+  const deps: LambdaDeps = lambdaDepsFor(env, { file: 'test.yml', policies: policiesFrom(yaml) });
+  const checkpoints = new MemoryCheckpointStore();
+  if (store) deps.engine.checkpoints = checkpoints;
+  const recorded: string[] = [];
+  const record = deps.engine.onFindings!;
+  deps.engine.onFindings = async (findings: FindingResult[]) => {
+    for (const f of findings) recorded.push(`${f.policy} ${f.resource.arn} ${f.status} ${f.reason}`);
+    await record(findings);
+  };
+  const writes = () => env.sandbox.successfulWrites().map((w) => `${w.service}:${w.operation} ${JSON.stringify(w.input)}`);
+  return { env, deps, recorded, writes, checkpoints };
+}
+
+/** The sweep state machine in-process, its Task being runSweep with `context`; every input it was invoked with. */
+async function sweepLoop(deps: LambdaDeps, context: Context | undefined) {
+  const machine = new StateMachine(sweepDefinition({ functionName: 'trimtab-local-scan' }) as never, { validationOptions: { checkArn: false } });
+  const inputs: any[] = [];
+  const run = machine.run({ schedule: 'rate(1 day)' } as never, {
+    overrides: {
+      taskResourceLocalHandlers: {
+        [SWEEP_STATE.sweep]: async (event: any) => {
+          inputs.push(event.Payload);
+          return { Payload: await runSweep(event.Payload, context, deps) };
+        },
+      } as never,
+    },
+  });
+  const output = (await run.result) as { done: boolean };
+  return { output, inputs, invocations: inputs.length };
+}
+
+const snapshots = (env: ReturnType<typeof testEnv>) => seedSnapshots(env.sandbox, SANDBOX_ACCOUNT, 'us-east-1', { snapshots: 40, amis: 2, volumes: 4 });
+
+describe('one unit split across invocations', () => {
+  it('lists 40 snapshots five a page over many invocations with the same findings, reasons and writes as one invocation, none twice', async () => {
+    // Prepare: the same account twice (five snapshots a page); three stateful detectors, one of them deleting (at most 4 a run).
+    const whole = account(SNAPSHOT_POLICIES, snapshots);
+    const split = account(SNAPSHOT_POLICIES, snapshots);
+
+    // Act
+    const once = await sweepLoop(whole.deps, undefined);
+    const resumed = await sweepLoop(split.deps, shortOfTime);
+
+    // Assess: one unit, one invocation against one per page; the union of findings is exactly the single run's, each once.
+    expect(once.invocations).toBe(1);
+    expect(resumed.invocations).toBe(8);
+    expect(resumed.output.done).toBe(true);
+    expect(resumed.inputs.slice(1).every((input) => input.checkpoint.partial.unit === 'ebs-snapshot@us-east-1' && /^[0-9a-f]{64}$/.test(input.checkpoint.partial.state))).toBe(true);
+    expect(whole.recorded.length).toBeGreaterThan(20);
+    expect(new Set(split.recorded).size).toBe(split.recorded.length);
+    expect([...split.recorded].sort()).toEqual([...whole.recorded].sort());
+    // The same four deletes, once each: the per-run limit counted across the invocations.
+    const deletes = (w: string[]) => w.filter((x) => x.startsWith('ec2:DeleteSnapshot'));
+    expect(deletes(whole.writes())).toHaveLength(4);
+    expect(deletes(split.writes()).sort()).toEqual(deletes(whole.writes()).sort());
+    expect([...split.writes()].sort()).toEqual([...whole.writes()].sort());
+    expect(resumed.inputs.at(-1).checkpoint.acted).toEqual({ orphans: 4 });
+  }, 120_000);
+
+  it('goes on from the middle of an Auto Scaling listing page (250 groups a detector page, 100 an AWS page) with the same findings', async () => {
+    // Prepare: 300 groups at AWS's full page size: the first detector page ends half-way through AWS's third page.
+    const yaml = `policies:
+  - { id: targets, resource: asg, detector: { type: over-provisioned-target-tracking }, mode: dry-run, triggers: [{ schedule: rate(1 day) }] }
+  - { id: mins, resource: asg, detector: { type: min-size-unneeded }, mode: dry-run, triggers: [{ schedule: rate(1 day) }] }
+`;
+    const groups = (env: ReturnType<typeof testEnv>) => seedAutoScalingGroups(env.sandbox, SANDBOX_ACCOUNT, 'us-east-1', { groups: 300 });
+    const whole = account(yaml, groups, { pageCap: undefined });
+    const split = account(yaml, groups, { pageCap: undefined }, false);
+
+    // Act
+    const once = await sweepLoop(whole.deps, undefined);
+    const resumed = await sweepLoop(split.deps, shortOfTime);
+
+    // Assess: two invocations, the second from token + offset 50 and without detector state (none held); the same findings.
+    expect(once.invocations).toBe(1);
+    expect(resumed.invocations).toBe(2);
+    const partial = resumed.inputs[1].checkpoint.partial;
+    expect(partial.state).toBeUndefined();
+    expect(JSON.parse(partial.cursor).k).toBe(50);
+    expect(whole.recorded.length).toBeGreaterThan(100);
+    expect(new Set(split.recorded).size).toBe(split.recorded.length);
+    expect([...split.recorded].sort()).toEqual([...whole.recorded].sort());
+  }, 120_000);
+
+  it('does not split a unit whose detectors hold state when the run has nowhere to keep it', async () => {
+    // Prepare
+    const split = account(SNAPSHOT_POLICIES, snapshots, {}, false);
+
+    // Act
+    const resumed = await sweepLoop(split.deps, shortOfTime);
+
+    // Assess: the unit in one invocation, as before.
+    expect(resumed.invocations).toBe(1);
+    expect(split.recorded.length).toBeGreaterThan(20);
+  });
+
+  it('refuses a checkpoint whose detector state is not the one trimtab saved, and writes nothing', async () => {
+    // Prepare: a real split, then the second invocation's input with the state swapped for forged text under the same hash.
+    const split = account(SNAPSHOT_POLICIES, snapshots);
+    const first = await runSweep({ schedule: 'rate(1 day)' }, shortOfTime, split.deps);
+    const hash = first.next!.checkpoint.partial!.state!;
+    await split.checkpoints.put(hash, ['{"p":"orphans","k":"seen","a":[]}\n', '{"p":"orphans","k":"waiting","a":[]}\n', '{"p":"old","a":[]}\n', '{"p":"many","a":[]}\n']);
+    const writesBefore = split.env.sandbox.writes.length;
+
+    // Act
+    const forged = await runSweep(first.next, shortOfTime, split.deps);
+
+    // Assess: the unit is reported as failed with the reason; nothing was written.
+    expect(forged.errors.map((e) => e.error)).toEqual([`The detector state read for ebs-snapshot@us-east-1 does not match its hash ${hash}; the unit was not resumed.`]);
+    expect(split.env.sandbox.writes.length).toBe(writesBefore);
+  });
+
+  it('refuses a partial checkpoint whose state is not a SHA-256, naming the field', async () => {
+    // Prepare
+    const split = account(SNAPSHOT_POLICIES, snapshots);
+
+    // Act
+    const forged = runSweep({ checkpoint: { done: [], acted: {}, invocations: 1, partial: { unit: 'ebs-snapshot@us-east-1', cursor: '{"t":"x","k":0}', state: '../etc' } } }, shortOfTime, split.deps);
+
+    // Assess
+    await expect(forged).rejects.toThrow(/checkpoint\.partial\.state: a SHA-256 in hex/);
+    expect(split.env.sandbox.writes).toHaveLength(0);
+  });
+});
