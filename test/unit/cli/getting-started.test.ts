@@ -15,7 +15,6 @@ import { seededSandbox, SANDBOX_ACCOUNT } from '../../../lib/sandbox/index.ts';
 import { setSandboxRolePolicy } from '../../../lib/sandbox/services/iam.ts';
 import { policiesFrom } from '../../helpers.ts';
 
-vi.setConfig({ testTimeout: 30_000 });
 
 describe('starterPolicyFile (trimtab init)', () => {
   it('validates, with every policy in dry-run and no approvers anywhere', () => {
