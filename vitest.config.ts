@@ -11,8 +11,11 @@ import { configDefaults, defineConfig } from 'vitest/config';
  * - cli/lazy-sdk: counts SDK loads on globalThis and needs a fresh module cache to see them;
  * - lambda/metrics: the Powertools Metrics singleton (lib/lambda/powertools.ts) reads the
  *   environment when it is created;
- * - compute-optimizer, sandbox-dynamodb-cli, cli/getting-started: failed in the shared graph of the
- *   whole suite (pass alone; the state they share is not found yet: docs/testing.md).
+ * compute-optimizer, sandbox-dynamodb-cli and cli/getting-started were here for failures in one run
+ * of the whole suite; none was isolation (docs/testing.md, "Suite"): compute-optimizer read
+ * unit/compute-optimizer/second-opinion's aws-sdk-client-mock, which that file now restores in
+ * afterAll; the other two had wall-clock limits a load average of 25 broke (doctor's "fast" checks,
+ * the CLI helper's 60 s kill).
  */
 const ISOLATED = [
   'test/unit/engine/streaming.test.ts',
@@ -22,9 +25,6 @@ const ISOLATED = [
   'test/unit/approval/workflow-steps.test.ts',
   'test/unit/cli/lazy-sdk.test.ts',
   'test/unit/lambda/metrics.test.ts',
-  'test/integration/compute-optimizer.test.ts',
-  'test/integration/sandbox-dynamodb-cli.test.ts',
-  'test/unit/cli/getting-started.test.ts',
 ];
 const ALL = ['test/unit/**/*.test.ts', 'test/integration/**/*.test.ts', 'test/security/**/*.test.ts'];
 
@@ -33,8 +33,11 @@ export default defineConfig({
     setupFiles: ['test/setup.ts'],
     // The CLI tests spawn the built command (dist/cli): build it first when it is stale.
     globalSetup: ['test/global-setup.ts'],
-    testTimeout: 30_000,
-    hookTimeout: 30_000,
+    // A budget for a hung test, not a speed limit: at a load average of 25 tests that take seconds
+    // idle (sweep, blast-radius, capacity-functions) passed 30 s and failed only because the machine
+    // was busy. Speed is measured per file (docs/testing.md, "Suite"), not enforced per test.
+    testTimeout: 300_000,
+    hookTimeout: 300_000,
     // Forks, not threads: threads share one process.env and one cwd between files running at the
     // same time, and several files set the environment (restored) or spawn the CLI with it.
     pool: 'forks',

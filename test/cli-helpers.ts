@@ -5,6 +5,8 @@ import { promisify } from 'node:util';
 
 const exec = promisify(execFile);
 const BIN = resolve('lib/cli/trimtab.mjs');
+/** The kill timeout of one command (see runTrimtab). */
+export const CLI_KILL_MS = 300_000;
 
 export interface CliResult {
   code: number;
@@ -16,8 +18,11 @@ export interface CliResult {
 
 /**
  * `trimtab <args>` with its home, sandbox and history in `dir` and no AWS at all (no config,
- * no credentials, no instance metadata). A process still alive after 60 s (e.g. a local server
- * that kept it open) is killed, and the result says so with a non-zero code.
+ * no credentials, no instance metadata). A process still alive after 300 s (e.g. a local server
+ * that kept it open) is killed, and the result says so with a non-zero code. 300 s, not less: at a
+ * load average of 25 one `run --sandbox --stage` with its dynalite took over 60 s, and a busy
+ * machine must make a test slow, never red. A test that runs several commands has a budget above
+ * the sum it can need (vi.setConfig in the file).
  */
 export async function runTrimtab(dir: string, args: string[], options: { env?: Record<string, string>; cwd?: string } = {}): Promise<CliResult> {
   const started = performance.now();
@@ -35,7 +40,7 @@ export async function runTrimtab(dir: string, args: string[], options: { env?: R
         AWS_EC2_METADATA_DISABLED: 'true',
         ...options.env,
       },
-      timeout: 60_000,
+      timeout: CLI_KILL_MS,
     });
     return { code: 0, stdout, stderr, ms: performance.now() - started };
   } catch (error: any) {

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -11,8 +11,11 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
  * default policies. Runs in an empty folder.
  */
 const exec = promisify(execFile);
-// Each test starts the built command once or twice: a loaded machine must not fail them.
-vi.setConfig({ testTimeout: 120_000 });
+// Each test starts the built command once or twice: a loaded machine must not fail them. A full
+// scan took over 60 s at a load average of 25 (the old 60 s kill failed three tests there): each
+// command gets a 300 s kill timeout, and each test a budget above what its commands may take.
+const COMMAND_MS = 300_000;
+vi.setConfig({ testTimeout: 2 * COMMAND_MS + 30_000 });
 const BIN = resolve('lib/cli/trimtab.mjs');
 let dir: string;
 
@@ -23,8 +26,34 @@ const env = (extra: Record<string, string> = {}) => {
 
 async function sdkLoads(...args: string[]): Promise<string[]> {
   const log = join(dir, `loads-${args[0]}.json`);
-  await exec(process.execPath, [BIN, ...args], { cwd: dir, env: env({ TRIMTAB_SDK_LOAD_LOG: log }), timeout: 60_000 });
+  await exec(process.execPath, [BIN, ...args], { cwd: dir, env: env({ TRIMTAB_SDK_LOAD_LOG: log }), timeout: COMMAND_MS });
   return JSON.parse(readFileSync(log, 'utf8')) as string[];
+}
+
+/**
+ * The first full `scan --sandbox` with a temp folder of its own (no code cache yet) and the SDK load
+ * log: run once, the first time a test asks. Its loads serve the scan's load test, its cache the
+ * code cache test (which runs the second scan), so the file starts two full scans, not three.
+ */
+let firstScanRun: Promise<{ tmp: string; findings: number; loads: string[] }> | undefined;
+const firstScan = () =>
+  (firstScanRun ??= (async () => {
+    const tmp = join(dir, 'tmp');
+    const log = join(dir, 'loads-first-scan.json');
+    mkdirSync(tmp);
+    const { stdout } = await exec(process.execPath, [BIN, 'scan', '--sandbox', '--output', 'json'], { cwd: dir, env: env({ TMPDIR: tmp, TRIMTAB_SDK_LOAD_LOG: log }), timeout: COMMAND_MS, maxBuffer: 16 * 1024 * 1024 });
+    return { tmp, findings: (JSON.parse(stdout) as { summary: { findings: number } }).summary.findings, loads: JSON.parse(readFileSync(log, 'utf8')) as string[] };
+  })());
+
+/**
+ * A scan that loads the SDK bundle (S3 and the tagging API) for one policy only: what the two cache
+ * folder attacks need (the bundle and its cache are read by any command that touches a client), at
+ * a third of a full scan's CPU.
+ */
+function oneModuleScan(tmp: string) {
+  const policies = join(dir, 'one-module.yml');
+  writeFileSync(policies, 'policies:\n  - id: buckets-without-lifecycle\n    resource: s3-bucket\n    detector: { type: missing-lifecycle }\n');
+  return exec(process.execPath, [BIN, 'scan', '--sandbox', '-p', policies, '--output', 'json'], { cwd: dir, env: env({ TMPDIR: tmp }), timeout: COMMAND_MS });
 }
 
 beforeAll(() => {
@@ -44,7 +73,7 @@ describe('the built trimtab command', () => {
 
   it('loads only the clients of the scanned resource types for scan --sandbox, each once', async () => {
     // Act
-    const loads = await sdkLoads('scan', '--sandbox', '--output', 'json');
+    const { loads } = await firstScan();
 
     // Assess: the resource modules' clients (DynamoDB for the dynamodb-table module); not the approval (SFN, SES) or STS ones
     expect([...loads].sort()).toEqual([
@@ -61,6 +90,9 @@ describe('the built trimtab command', () => {
       '@aws-sdk/client-elastic-load-balancing-v2',
       '@aws-sdk/client-elasticache',
       '@aws-sdk/client-lambda',
+      // The first scan with this temp folder finds no price file there and asks the Price List (docs/prices.md).
+      // (The old test ran with the machine's temp folder, so it passed only where an earlier scan had left a price file.)
+      '@aws-sdk/client-pricing',
       '@aws-sdk/client-rbin',
       '@aws-sdk/client-rds',
       '@aws-sdk/client-resource-groups-tagging-api', // S3 bucket tags
@@ -70,17 +102,14 @@ describe('the built trimtab command', () => {
 
   it("keeps V8's code cache of the SDK bundle in the user's private folder of the temp folder at the first scan and reuses it after", async () => {
     // Prepare
-    const tmp = join(dir, 'tmp');
-    const cacheDir = join(tmp, `trimtab-code-cache-${process.getuid!()}`);
-    const { mkdirSync, readdirSync, statSync } = await import('node:fs');
-    mkdirSync(tmp);
-    const scan = () => exec(process.execPath, [BIN, 'scan', '--sandbox', '--output', 'json'], { cwd: dir, env: env({ TMPDIR: tmp }), timeout: 60_000 });
+    const { readdirSync, statSync } = await import('node:fs');
 
     // Act
-    const first = JSON.parse((await scan()).stdout) as { summary: { findings: number } };
+    const first = await firstScan();
+    const cacheDir = join(first.tmp, `trimtab-code-cache-${process.getuid!()}`);
     const [cache] = readdirSync(cacheDir);
     const written = statSync(join(cacheDir, cache)).mtimeMs;
-    const second = JSON.parse((await scan()).stdout) as { summary: { findings: number } };
+    const second = JSON.parse((await exec(process.execPath, [BIN, 'scan', '--sandbox', '--output', 'json'], { cwd: dir, env: env({ TMPDIR: first.tmp }), timeout: COMMAND_MS, maxBuffer: 16 * 1024 * 1024 })).stdout) as { summary: { findings: number } };
 
     // Assess: one cache for this sdk.cjs, Node and CPU; accepted by V8 on the second run, so not rewritten
     expect(cache).toMatch(new RegExp(`^sdk-\\d+-\\d+-${process.version.replace(/\./g, '\\.')}-${process.arch}\\.bin$`));
@@ -88,9 +117,9 @@ describe('the built trimtab command', () => {
     expect(statSync(join(cacheDir, cache)).size).toBeGreaterThan(1_000_000);
     expect(readdirSync(cacheDir)).toEqual([cache]);
     expect(statSync(join(cacheDir, cache)).mtimeMs).toBe(written);
-    expect(second.summary.findings).toBe(first.summary.findings);
-    expect(first.summary.findings).toBeGreaterThan(10);
-  }, 180_000);
+    expect(second.summary.findings).toBe(first.findings);
+    expect(first.findings).toBeGreaterThan(10);
+  });
 
   it('neither reads nor writes a code cache folder that others can write to', async () => {
     // Prepare: a shared temp folder whose cache folder is world-writable
@@ -101,12 +130,12 @@ describe('the built trimtab command', () => {
     chmodSync(cacheDir, 0o777);
 
     // Act
-    const { stdout } = await exec(process.execPath, [BIN, 'scan', '--sandbox', '--output', 'json'], { cwd: dir, env: env({ TMPDIR: tmp }), timeout: 60_000 });
+    const { stdout } = await oneModuleScan(tmp);
 
     // Assess: the scan ran, and left nothing there for the next run to execute
-    expect((JSON.parse(stdout) as { summary: { findings: number } }).summary.findings).toBeGreaterThan(10);
+    expect((JSON.parse(stdout) as { summary: { findings: number } }).summary.findings).toBeGreaterThan(0);
     expect(readdirSync(cacheDir)).toEqual([]);
-  }, 120_000);
+  });
 
   it('neither reads nor writes through a code cache folder that is a symbolic link (into the victim’s home)', async () => {
     // Prepare: another user links the cache name to a private folder of the victim (statSync would follow it and accept it)
@@ -120,12 +149,12 @@ describe('the built trimtab command', () => {
     symlinkSync(victim, join(tmp, 'trimtab-code-cache'));
 
     // Act
-    const { stdout } = await exec(process.execPath, [BIN, 'scan', '--sandbox', '--output', 'json'], { cwd: dir, env: env({ TMPDIR: tmp }), timeout: 60_000 });
+    const { stdout } = await oneModuleScan(tmp);
 
     // Assess: the scan ran without the cache; nothing was written where the link points
-    expect((JSON.parse(stdout) as { summary: { findings: number } }).summary.findings).toBeGreaterThan(10);
+    expect((JSON.parse(stdout) as { summary: { findings: number } }).summary.findings).toBeGreaterThan(0);
     expect(readdirSync(victim)).toEqual([]);
-  }, 120_000);
+  });
 
   it('prints the package version for --version and -V', async () => {
     // Prepare

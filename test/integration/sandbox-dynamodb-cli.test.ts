@@ -11,10 +11,11 @@ import { runTrimtab } from '../cli-helpers.ts';
 
 
 let dir: string;
-// A process that a local server kept alive would be killed after 60 s, and the test would fail.
+// A process that a local server kept alive would be killed (test/cli-helpers.ts), and the test would fail.
 const trimtab = (args: string[]) => runTrimtab(dir, args);
 
-vi.setConfig({ testTimeout: 180_000 });
+// Five commands, each with the helper's 300 s kill timeout: a busy machine makes this slow, never red.
+vi.setConfig({ testTimeout: 600_000 });
 
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'trimtab-stage-'));

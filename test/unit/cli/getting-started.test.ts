@@ -15,7 +15,6 @@ import { seededSandbox, SANDBOX_ACCOUNT } from '../../../lib/sandbox/index.ts';
 import { setSandboxRolePolicy } from '../../../lib/sandbox/services/iam.ts';
 import { policiesFrom } from '../../helpers.ts';
 
-vi.setConfig({ testTimeout: 30_000 });
 
 describe('starterPolicyFile (trimtab init)', () => {
   it('validates, with every policy in dry-run and no approvers anywhere', () => {
@@ -226,37 +225,37 @@ describe('runDoctor', () => {
     const sockets: Socket[] = [];
     afterEach(async () => {
       for (const s of sockets) s.destroy();
+      sockets.length = 0;
       await new Promise((r) => (server ? server.close(r) : r(undefined)));
       server = undefined;
     });
 
-    it('fails clearly and fast without credentials', async () => {
+    // No wall-clock limit in this block: at a load average of 20–25 these calls took over 5 s (the SDK's
+    // first import), and the file failed only because the machine was busy. That the doctor makes one
+    // attempt and stops at its request timeout is counted on a server that never answers (the last test).
+    it('fails clearly without credentials, skipping the permission check', async () => {
       // Prepare: no credentials anywhere.
       vi.stubEnv('AWS_ACCESS_KEY_ID', '');
       vi.stubEnv('AWS_SECRET_ACCESS_KEY', '');
       vi.stubEnv('AWS_PROFILE', '');
       vi.stubEnv('AWS_CONFIG_FILE', join(dir, 'no-config'));
       vi.stubEnv('AWS_SHARED_CREDENTIALS_FILE', join(dir, 'no-credentials'));
-      const started = performance.now();
       // Act
       const checks = await runDoctor({ policies: policyFile(), mode: 'scan', region: 'us-east-1' });
       // Assess
-      expect(performance.now() - started).toBeLessThan(5000);
       expect(checks.find((c) => c.name === 'credentials')).toMatchObject({ status: 'fail', detail: expect.stringMatching(/^no AWS credentials found .*Set AWS_PROFILE/) });
       expect(checks.find((c) => c.name === 'permissions')!.status).toBe('skip');
     });
 
-    it('fails clearly and fast when the endpoint refuses the connection', async () => {
+    it('fails clearly when the endpoint refuses the connection', async () => {
       vi.stubEnv('AWS_ACCESS_KEY_ID', 'AKIAEXAMPLE');
       vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'secret');
       vi.stubEnv('AWS_ENDPOINT_URL', 'http://127.0.0.1:9');
-      const started = performance.now();
       const checks = await runDoctor({ policies: policyFile(), mode: 'scan', region: 'us-east-1' });
-      expect(performance.now() - started).toBeLessThan(5000);
       expect(checks.find((c) => c.name === 'credentials')).toMatchObject({ status: 'fail', detail: expect.stringMatching(/^cannot reach AWS STS at http:\/\/127\.0\.0\.1:9: .*ECONNREFUSED.*use --sandbox$/) });
     });
 
-    it('gives up within its request timeout when the endpoint never answers', async () => {
+    it('gives up at its request timeout, after one attempt, when the endpoint never answers', async () => {
       // Prepare: a server that accepts connections and never replies.
       server = createServer((socket) => void sockets.push(socket));
       await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r));
@@ -267,10 +266,10 @@ describe('runDoctor', () => {
       const started = performance.now();
       // Act
       const checks = await runDoctor({ policies: policyFile(), mode: 'scan', region: 'us-east-1', requestTimeoutMs: 1000 });
-      // Assess
-      const elapsed = performance.now() - started;
-      expect(elapsed).toBeGreaterThanOrEqual(900);
-      expect(elapsed).toBeLessThan(4000);
+      // Assess: it waited for the timeout, then gave up without a second connection (a busy machine
+      // only makes it later, so there is no upper wall-clock bound: the one connection is the proof)
+      expect(performance.now() - started).toBeGreaterThanOrEqual(900);
+      expect(sockets).toHaveLength(1);
       expect(checks.find((c) => c.name === 'credentials')).toMatchObject({ status: 'fail', detail: expect.stringContaining(`cannot reach AWS STS at http://127.0.0.1:${port}`) });
     });
   });

@@ -225,17 +225,26 @@ const client = new DynamoDBClient({ region: 'us-east-1', endpoint: dynamo.url, c
 await client.send(new ListTablesCommand({}));
 await ses.store();
 console.log(JSON.stringify({ dynaliteMs: dynamo.startupMs, sesMs: ses.startupMs }));
+// Once the work is done, anything still holding the event loop 30 s later says so (an unref'd timer
+// fires only while something else keeps the process alive). Not a kill timeout on the whole script:
+// at a load average of 25 starting tsx, dynalite and the SDK alone took over 20 s.
+setTimeout(() => { console.log('STILL ALIVE'); process.exit(3); }, 30_000).unref();
 `,
     );
     const started = Date.now();
 
     // Act
-    const { stdout } = await exec(process.execPath, ['--import', 'tsx', script], { cwd: resolve('.'), timeout: 20_000, env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' } });
+    const run = await exec(process.execPath, ['--import', 'tsx', script], { cwd: resolve('.'), timeout: 300_000, env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' } }).then(
+      ({ stdout }) => ({ code: 0, stdout }),
+      (error: { code: number; stdout: string }) => ({ code: error.code, stdout: error.stdout }),
+    );
 
-    // Assess: exited on its own (a listening server or an idle server-side socket would have held it until the timeout)
-    const startup = JSON.parse(stdout.trim());
+    // Assess: exited on its own (a listening server or an idle server-side socket would have held it past the 30 s)
+    expect(run.stdout).not.toContain('STILL ALIVE');
+    expect(run.code).toBe(0);
+    const startup = JSON.parse(run.stdout.trim());
     console.log(`[local services] startup: dynalite ${startup.dynaliteMs} ms, aws-ses-v2-local ${startup.sesMs} ms; child process exited after ${Date.now() - started} ms`);
     expect(startup.dynaliteMs).toBeGreaterThan(0);
     expect(startup.sesMs).toBeGreaterThan(0);
-  });
+  }, 330_000);
 });
