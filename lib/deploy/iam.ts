@@ -9,12 +9,8 @@ import type { Policy } from '../policy/load.ts';
 import { detectors, remediators, resourceTypes } from '../resources/registry.ts';
 import { isReadOnlyOperation } from '../aws/operations.ts';
 
-export interface IamStatement {
-  Effect: 'Allow' | 'Deny';
-  Action: string[];
-  Resource: unknown;
-  Condition?: Record<string, Record<string, unknown>>;
-}
+import type { IamStatement } from './iam-statement.ts';
+export type { IamStatement } from './iam-statement.ts';
 
 const sub = (arn: string) => ({ 'Fn::Sub': arn });
 const SNAPSHOT_ARN = sub('arn:${AWS::Partition}:ec2:*::snapshot/*');

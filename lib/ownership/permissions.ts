@@ -1,5 +1,5 @@
 /** The IAM actions ownership needs for a policy (lib/deploy/iam.ts adds them to the policy's function roles). */
-import type { IamStatement } from '../deploy/iam.ts';
+import type { IamStatement } from '../deploy/iam-statement.ts';
 import type { Policy } from '../policy/load.ts';
 import { UNTAGGED_BY_CLOUDFORMATION } from './owners.ts';
 

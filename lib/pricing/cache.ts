@@ -25,24 +25,10 @@ import * as z from 'zod';
 import type { AwsClients } from '../aws/clients.ts';
 import { DEFAULT_PRICES } from '../savings/prices.ts';
 import { MAP_KEYS, SCALAR_KEYS } from './catalog.ts';
-import { familyOf, regionQueries } from './lookup.ts';
+import { familyOf, regionQueries, type CachedFamily, type PriceCache } from './lookup.ts';
 
 /** One product family's prices in one region, as the price list gave them. */
-export interface CachedFamily {
-  /** `<ServiceCode>#<productFamily>`, one of the lookup's queries (lib/pricing/lookup.ts regionQueries). */
-  family: string;
-  publicationDate: string;
-  fetchedAt: string;
-  /** Table paths ('ebsGp3GbMonth', 'ec2OnDemandHourly.m5.large') → $. */
-  prices: Record<string, number>;
-}
-
-/** Where the Lambdas keep price sets across runs. */
-export interface PriceCache {
-  /** The region's valid sets (malformed ones are dropped, with a warning). Throws only when the store cannot be read. */
-  read(region: string): Promise<CachedFamily[]>;
-  write(region: string, families: CachedFamily[]): Promise<void>;
-}
+export type { CachedFamily, PriceCache } from './lookup.ts';
 
 /** Largest price a set may hold for a path the embedded table has no price for ($ per unit). */
 export const MAX_UNKNOWN_USD = 10_000;

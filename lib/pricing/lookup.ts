@@ -22,7 +22,6 @@ import { GetProductsCommand, PricingClient } from '@aws-sdk/client-pricing';
 import type { AwsClients } from '../aws/clients.ts';
 import { DEFAULT_PRICES, PRICE_TABLE_DATE, type PriceSource, type PriceTable } from '../savings/prices.ts';
 import { MAP_KEYS, SCALAR_KEYS, rdsEngineAttributes, tableUsd, type PriceListProduct } from './catalog.ts';
-import type { CachedFamily, PriceCache } from './cache.ts';
 
 /** Prices of one region as the price list gave them: table paths ('ebsGp3GbMonth', 'ec2OnDemandHourly.m5.large') → $. */
 export interface RegionPrices {
@@ -75,6 +74,23 @@ export interface Query {
 export const RDS_ENGINES_PRICED = ['mysql', 'mariadb', 'postgres', 'aurora-mysql', 'aurora-postgresql', 'sqlserver-se', 'sqlserver-ee', 'sqlserver-web', 'sqlserver-ex'];
 const DATABASE_ENGINE_FAMILY: Record<string, string> = { MySQL: 'mysql', MariaDB: 'mysql', PostgreSQL: 'postgres', 'Aurora MySQL': 'aurora-mysql', 'Aurora PostgreSQL': 'aurora-postgresql' };
 const SQLSERVER_EDITION: Record<string, string> = { Standard: 'sqlserver-se', Enterprise: 'sqlserver-ee', Web: 'sqlserver-web', Express: 'sqlserver-ex' };
+
+/** A stored price set (lib/pricing/cache.ts keeps them in the audit table). */
+export interface CachedFamily {
+  /** `<ServiceCode>#<productFamily>`, one of the lookup's queries (lib/pricing/lookup.ts regionQueries). */
+  family: string;
+  publicationDate: string;
+  fetchedAt: string;
+  /** Table paths ('ebsGp3GbMonth', 'ec2OnDemandHourly.m5.large') → $. */
+  prices: Record<string, number>;
+}
+
+/** Where the Lambdas keep price sets across runs. */
+export interface PriceCache {
+  /** The region's valid sets (malformed ones are dropped, with a warning). Throws only when the store cannot be read. */
+  read(region: string): Promise<CachedFamily[]>;
+  write(region: string, families: CachedFamily[]): Promise<void>;
+}
 
 /** A query's key in the cache: `<ServiceCode>#<productFamily>`. */
 export const familyOf = (q: Pick<Query, 'serviceCode' | 'productFamily'>) => `${q.serviceCode}#${q.productFamily}`;

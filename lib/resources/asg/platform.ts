@@ -18,7 +18,15 @@ import type { RegionContext } from '../../engine/types.ts';
 import type { Ec2Platform } from '../../savings/licensed.ts';
 import { batches } from '../../util/async.ts';
 import { awsErrorName } from '../../util/errors.ts';
-import type { Group } from './resource.ts';
+
+/** What the platform read needs of a group (resource.ts's Group has these; a local shape keeps the two files out of a cycle). */
+export interface LaunchSource {
+  name: string;
+  launchConfigurationName?: string;
+  launchTemplate?: string;
+  launchTemplateId?: string;
+  launchTemplateVersion?: string;
+}
 
 interface Launch {
   imageId?: string;
@@ -32,11 +40,11 @@ const IMAGES_PER_CALL = 100;
 export const PLATFORM_PERMISSIONS = ['ec2:DescribeLaunchTemplateVersions', 'ec2:DescribeImages', 'autoscaling:DescribeLaunchConfigurations'];
 
 /** The group's platform, by group name. Never throws: a failed read is the group's `unknown`. */
-export async function readGroupPlatforms(ctx: RegionContext, client: AutoScalingClient, groups: Group[]): Promise<Map<string, Ec2Platform>> {
+export async function readGroupPlatforms(ctx: RegionContext, client: AutoScalingClient, groups: LaunchSource[]): Promise<Map<string, Ec2Platform>> {
   const ec2 = ctx.clients.get(EC2Client, ctx.region);
   const launches = new Map<string, Launch>();
   // Launch templates: every version a page's groups name, one call per template.
-  const byTemplate = new Map<string, { key: 'LaunchTemplateId' | 'LaunchTemplateName'; versions: Set<string>; groups: Group[] }>();
+  const byTemplate = new Map<string, { key: 'LaunchTemplateId' | 'LaunchTemplateName'; versions: Set<string>; groups: LaunchSource[] }>();
   for (const g of groups) {
     if (!g.launchTemplate) continue;
     const id = g.launchTemplateId ?? g.launchTemplate;

@@ -102,7 +102,7 @@ h1{font-size:22px;margin:0 0 8px}.muted{color:#57606a;font-size:14px}.saving{fon
 button{font-size:17px;padding:14px 20px;border:0;border-radius:8px;color:#fff;width:100%;margin-top:12px;cursor:pointer}
 .approve{background:#1a7f37}.reject{background:#cf222e}.box{border-radius:8px;padding:12px 14px;margin:12px 0}.bad{background:#ffebe9;border:1px solid #ff8182}.good{background:#dafbe1;border:1px solid #4ac26b}
 .evidence-charts{display:flex;flex-wrap:wrap;gap:6px;margin-top:6px}svg.evidence-chart{max-width:100%;height:auto}
-h2.benefit{font-size:17px;margin:16px 0 4px}.item small.risk{color:#8250df;font-weight:600}`;
+h2.benefit,h2.owner{font-size:17px;margin:16px 0 4px}.item small.risk{color:#8250df;font-weight:600}`;
 
 const html = (title: string, inner: string) =>
   `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${title} · trimtab</title><style>${CSS}</style></head><body>${inner}</body></html>`;
