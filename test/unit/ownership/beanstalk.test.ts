@@ -285,7 +285,7 @@ policies:
     owned: { choice: ${choice} }
 `)[0];
 
-  it('reports exactly what to change on the node group (its own launch template, not the group\'s EKS copy, or instanceTypes, and the new type)', async () => {
+  it('reports exactly what to change on the node group (its own launch template, not the EKS copy on the group, or instanceTypes, and the new type)', async () => {
     // Prepare
     const env = ownedEnv();
     const finding = rightsizeFinding();
