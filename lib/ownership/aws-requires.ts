@@ -382,10 +382,10 @@ export const awsRequires: AwsRequirement[] = [
     rule: 'Status (Launching, Updating, Ready, Terminating, Terminated, …) and Health (Green, Yellow, Red, Grey) of each environment.',
     awsAnswers: 'no error: Status Updating while an update deploys',
     source: `${EB_DTS} DescribeEnvironmentsCommand.d.ts; models enums EnvironmentStatus, EnvironmentHealth`,
-    trimtabDoes: 'refuses a via-owner change unless Ready (before approval and before the write); verify requires Ready and Green with the new value',
+    trimtabDoes: 'refuses a via-owner change unless Ready (before approval and before the write); verify requires Ready and Green with the new value; Ready with the new value and another health is pending: the action stays applied (undoable) and says so',
     sandbox: EB_SANDBOX,
     test: { file: EB_TEST, name: 'refuses via-owner, reporting why, when the environment is not Ready' },
-    reviewed: 'fresh-context review 2026-12-07: checked botocore EnvironmentStatus (also Aborting, LinkingFrom, LinkingTo) and EnvironmentHealth; environmentOf skips Terminated environments of the same name; anything but Ready is refused; verify needs Ready and Green (an environment Yellow or Red for another reason fails verification: safe side); agrees',
+    reviewed: 'fresh-context review 2026-12-07: checked botocore EnvironmentStatus (also Aborting, LinkingFrom, LinkingTo) and EnvironmentHealth; environmentOf skips Terminated environments of the same name; anything but Ready is refused; DISAGREED (fixed): Ready with the new value but Grey, Yellow or Red health (common right after instances are replaced) failed the action, and a failed action cannot be undone by trimtab although the change was in place; now pending (applied, undoable), test "keeps a change whose value is deployed but whose health is not Green applied (undoable) and says so, instead of failing it"',
   },
   {
     operation: 'eks:UpdateNodegroupVersion',

@@ -151,5 +151,8 @@ export async function verifyBeanstalk(ctx: RegionContext, via: BeanstalkVia): Pr
   const e = await environmentOf(ctx, via.environment);
   const { value } = await settingOf(ctx, via.application, via.environment, via.setting);
   const ok = value === via.setting.to && e?.Status === 'Ready' && e.Health === 'Green';
+  // The new value is deployed but the health is not Green (Grey or Yellow while replaced instances
+  // settle, or Red): the change is in place, so the action stays applied and undoable, not failed.
+  if (!ok && value === via.setting.to && e?.Status === 'Ready') return { ok: false, pending: true, detail: `environment ${via.environment} is Ready with ${settingName(via.setting)} ${JSON.stringify(value)} but its health is ${e.Health ?? '?'}, not Green: the change is in place (undo with trimtab undo if the health does not recover); re-verify once the environment is Green` };
   return { ok, detail: `environment ${via.environment} is ${e?.Status ?? 'gone'} / ${e?.Health ?? '?'} with ${settingName(via.setting)} ${JSON.stringify(value)}${ok ? '' : ` (expected Ready / Green with ${JSON.stringify(via.setting.to)})`}` };
 }

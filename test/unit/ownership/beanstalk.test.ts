@@ -6,7 +6,7 @@ import { regionContext } from '../../../lib/engine/run.ts';
 import type { ApplyEnv, Finding, StepProgress } from '../../../lib/engine/types.ts';
 import { consultOwners } from '../../../lib/ownership/hook.ts';
 import { OWNED, seedOwnedResources } from '../../../lib/ownership/sandbox-seed.ts';
-import { applyViaOwner, type ViaOwner } from '../../../lib/ownership/via-owner.ts';
+import { applyViaOwner, verifyViaOwner, type ViaOwner } from '../../../lib/ownership/via-owner.ts';
 import { SANDBOX_ACCOUNT } from '../../../lib/sandbox/sandbox.ts';
 import { autoscalingState } from '../../../lib/sandbox/services/autoscaling.ts';
 import { beanstalkState } from '../../../lib/sandbox/services/elastic-beanstalk.ts';
@@ -85,6 +85,18 @@ describe('owned by an Elastic Beanstalk environment', () => {
     expect(environment(env).options['aws:autoscaling:asg|MinSize']).toBe('3');
     expect(group(env, OWNED.beanstalkGroup).minSize).toBe(3);
     expect(record.transitions.filter((t) => t.step).map((t) => t.step!.step)).toEqual(['beanstalk-update-sent']);
+  });
+
+  it('keeps a change whose value is deployed but whose health is not Green applied (undoable) and says so, instead of failing it', async () => {
+    // Prepare: the update went through; the environment is Ready with the new value and Yellow.
+    const env = ownedEnv();
+    const via: ViaOwner = { kind: 'elastic-beanstalk', environment: ENV_NAME, application: 'shop-web', resourceId: OWNED.beanstalkGroup, resourceKind: 'asg', setting: { namespace: 'aws:autoscaling:asg', option: 'MinSize', from: '6', to: '3' } };
+    await applyViaOwner(env.ctx(), { params: { viaOwner: via } });
+    environment(env).health = 'Yellow';
+    // Act
+    const verification = await verifyViaOwner(env.ctx(), { params: { viaOwner: via } });
+    // Assess
+    expect(verification).toEqual({ ok: false, pending: true, detail: 'environment shop-web-prod is Ready with aws:autoscaling:asg MinSize "3" but its health is Yellow, not Green: the change is in place (undo with trimtab undo if the health does not recover); re-verify once the environment is Green' });
   });
 
   it('undoes a change made through the environment by setting the previous value back', async () => {
