@@ -54,8 +54,9 @@ export async function settingOf(ctx: Pick<RegionContext, 'clients' | 'region'>, 
   const deployed = sets.find((c) => c.DeploymentStatus === 'deployed') ?? (sets.length === 1 ? sets[0] : undefined);
   const value = deployed?.OptionSettings?.find((o) => o.Namespace === s.namespace && o.OptionName === s.option && !o.ResourceName)?.Value;
   const draft = sets.find((c) => c.DeploymentStatus === 'pending' || c.DeploymentStatus === 'failed');
+  const draftValue = draft?.OptionSettings?.find((o) => o.Namespace === s.namespace && o.OptionName === s.option && !o.ResourceName)?.Value;
   const rolling = deployed?.OptionSettings?.find((o) => o.Namespace === ROLLING_UPDATE.namespace && o.OptionName === ROLLING_UPDATE.option && !o.ResourceName)?.Value;
-  return { value, draft: draft?.DeploymentStatus, rollingUpdates: rolling === 'true' };
+  return { value, draft: draft?.DeploymentStatus, draftValue, rollingUpdates: rolling === 'true' };
 }
 
 /**
@@ -116,6 +117,9 @@ export async function applyBeanstalk(ctx: RegionContext, via: BeanstalkVia, sett
       // Retried after the update was sent but before its step was recorded: already done.
       const now = await settingOf(ctx, via.application, via.environment, setting).catch(() => undefined);
       if (now?.value === setting.to && !now.draft) return { before: { [settingName(setting)]: setting.from }, after: { environment: via.environment, [settingName(setting)]: setting.to }, detail: `${where} (already set)` };
+      // An update to exactly this value is deploying: most likely this action's own, sent before its
+      // step was recorded. Not "nothing was changed": fail the action saying so, and send nothing.
+      if (now?.draft === 'pending' && now.draftValue === setting.to) throw new TrimtabError(`Elastic Beanstalk environment ${via.environment} is already deploying ${settingName(setting)} ${setting.to} (an update sent before this apply recorded it, or someone else's): nothing sent again; check the environment's events`);
       throw new ProtectedResourceError(`not changed through Elastic Beanstalk: ${problem}; nothing was changed`);
     }
     const before = (await environmentOf(ctx, via.environment))?.DateUpdated?.toISOString() ?? 'never';

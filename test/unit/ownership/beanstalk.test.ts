@@ -228,6 +228,17 @@ describe('via-owner resume points', () => {
     expect(env.sandbox.successfulWrites('elasticbeanstalk:UpdateEnvironment')).toHaveLength(1);
   });
 
+  it('does not claim "nothing was changed" when its update is already deploying but its step was never recorded, and sends nothing again', async () => {
+    // Prepare: UpdateEnvironment went out, then the invocation ended before recording beanstalk-update-sent.
+    const env = ownedEnv();
+    await env.eb.send(new UpdateEnvironmentCommand({ EnvironmentName: ENV_NAME, OptionSettings: [{ Namespace: 'aws:autoscaling:asg', OptionName: 'MinSize', Value: '3' }] }));
+    // Act
+    const retried = applyViaOwner(env.ctx(), { params: { viaOwner: beanstalkVia } }, applyEnv([], 15 * 60_000));
+    // Assess
+    await expect(retried).rejects.toMatchObject({ name: 'TrimtabError', message: "Elastic Beanstalk environment shop-web-prod is already deploying aws:autoscaling:asg MinSize 3 (an update sent before this apply recorded it, or someone else's): nothing sent again; check the environment's events" });
+    expect(env.sandbox.successfulWrites('elasticbeanstalk:UpdateEnvironment')).toHaveLength(1);
+  });
+
   it('hands the wait for UPDATE_COMPLETE back as resumeAt after executing the change set, and resumes without executing it again', async () => {
     // Prepare
     const env = ownedEnv();
