@@ -54,8 +54,18 @@ export async function settingOf(ctx: Pick<RegionContext, 'clients' | 'region'>, 
   const deployed = sets.find((c) => c.DeploymentStatus === 'deployed') ?? (sets.length === 1 ? sets[0] : undefined);
   const value = deployed?.OptionSettings?.find((o) => o.Namespace === s.namespace && o.OptionName === s.option && !o.ResourceName)?.Value;
   const draft = sets.find((c) => c.DeploymentStatus === 'pending' || c.DeploymentStatus === 'failed');
-  return { value, draft: draft?.DeploymentStatus };
+  const draftValue = draft?.OptionSettings?.find((o) => o.Namespace === s.namespace && o.OptionName === s.option && !o.ResourceName)?.Value;
+  const rolling = deployed?.OptionSettings?.find((o) => o.Namespace === ROLLING_UPDATE.namespace && o.OptionName === ROLLING_UPDATE.option && !o.ResourceName)?.Value;
+  return { value, draft: draft?.DeploymentStatus, draftValue, rollingUpdates: rolling === 'true' };
 }
+
+/**
+ * A change of the instance type terminates and replaces every instance of the environment; only with
+ * rolling (or immutable) updates enabled does Beanstalk do it in batches, otherwise all at once
+ * (Developer Guide, "Configuration changes"; aws:autoscaling:updatepolicy:rollingupdate RollingUpdateEnabled).
+ */
+const ROLLING_UPDATE = { namespace: 'aws:autoscaling:updatepolicy:rollingupdate', option: 'RollingUpdateEnabled' } as const;
+const REPLACES_INSTANCES = (s: Pick<BeanstalkSetting, 'namespace' | 'option'>) => (s.namespace === 'aws:ec2:instances' && s.option === 'InstanceTypes') || (s.namespace === 'aws:autoscaling:launchconfiguration' && s.option === 'InstanceType');
 
 /** Why the setting cannot be sent as it is (the value's own rules), or undefined. */
 export function settingValueProblem(s: BeanstalkSetting): string | undefined {
@@ -81,13 +91,14 @@ export async function beanstalkProblem(ctx: Pick<RegionContext, 'clients' | 'reg
   const resources = (await eb(ctx).send(new DescribeEnvironmentResourcesCommand({ EnvironmentName: via.environment }))).EnvironmentResources;
   if (!resources?.AutoScalingGroups?.some((g) => g.Name === via.resourceId)) return `environment ${via.environment} does not own Auto Scaling group ${via.resourceId} according to Elastic Beanstalk (DescribeEnvironmentResources)`;
   if (env.Status !== 'Ready') return `environment ${via.environment} is ${env.Status}, not Ready (UpdateEnvironment needs Ready): the next run tries again`;
-  const { value, draft } = await settingOf(ctx, env.ApplicationName!, via.environment, via.setting);
+  const { value, draft, rollingUpdates } = await settingOf(ctx, env.ApplicationName!, via.environment, via.setting);
   if (draft) return `environment ${via.environment} has a ${draft} configuration draft: an update is being deployed or failed; resolve it first`;
   if (value === undefined) return `environment ${via.environment} has no ${settingName(via.setting)} setting`;
   if (value !== via.setting.from) {
     const types = via.setting.option === 'InstanceTypes' && value.includes(',') ? ` (a list of types: trimtab changes a single type only)` : '';
     return `environment ${via.environment} has ${settingName(via.setting)} ${JSON.stringify(value)}, not ${JSON.stringify(via.setting.from)} as the finding saw${types}`;
   }
+  if (REPLACES_INSTANCES(via.setting) && !rollingUpdates) return `changing ${settingName(via.setting)} terminates and replaces every instance of environment ${via.environment}, and its ${ROLLING_UPDATE.namespace} ${ROLLING_UPDATE.option} is not true: Elastic Beanstalk would replace them all at once (downtime); enable rolling or immutable updates first`;
   return { application: env.ApplicationName! };
 }
 
@@ -106,6 +117,9 @@ export async function applyBeanstalk(ctx: RegionContext, via: BeanstalkVia, sett
       // Retried after the update was sent but before its step was recorded: already done.
       const now = await settingOf(ctx, via.application, via.environment, setting).catch(() => undefined);
       if (now?.value === setting.to && !now.draft) return { before: { [settingName(setting)]: setting.from }, after: { environment: via.environment, [settingName(setting)]: setting.to }, detail: `${where} (already set)` };
+      // An update to exactly this value is deploying: most likely this action's own, sent before its
+      // step was recorded. Not "nothing was changed": fail the action saying so, and send nothing.
+      if (now?.draft === 'pending' && now.draftValue === setting.to) throw new TrimtabError(`Elastic Beanstalk environment ${via.environment} is already deploying ${settingName(setting)} ${setting.to} (an update sent before this apply recorded it, or someone else's): nothing sent again; check the environment's events`);
       throw new ProtectedResourceError(`not changed through Elastic Beanstalk: ${problem}; nothing was changed`);
     }
     const before = (await environmentOf(ctx, via.environment))?.DateUpdated?.toISOString() ?? 'never';
@@ -141,5 +155,8 @@ export async function verifyBeanstalk(ctx: RegionContext, via: BeanstalkVia): Pr
   const e = await environmentOf(ctx, via.environment);
   const { value } = await settingOf(ctx, via.application, via.environment, via.setting);
   const ok = value === via.setting.to && e?.Status === 'Ready' && e.Health === 'Green';
+  // The new value is deployed but the health is not Green (Grey or Yellow while replaced instances
+  // settle, or Red): the change is in place, so the action stays applied and undoable, not failed.
+  if (!ok && value === via.setting.to && e?.Status === 'Ready') return { ok: false, pending: true, detail: `environment ${via.environment} is Ready with ${settingName(via.setting)} ${JSON.stringify(value)} but its health is ${e.Health ?? '?'}, not Green: the change is in place (undo with trimtab undo if the health does not recover); re-verify once the environment is Green` };
   return { ok, detail: `environment ${via.environment} is ${e?.Status ?? 'gone'} / ${e?.Health ?? '?'} with ${settingName(via.setting)} ${JSON.stringify(value)}${ok ? '' : ` (expected Ready / Green with ${JSON.stringify(via.setting.to)})`}` };
 }

@@ -73,12 +73,17 @@ export function whereToChange(owner: Owner, finding: Pick<Finding, 'resource' | 
  * A node group made with `instanceTypes` keeps them for life (CreateNodegroup; UpdateNodegroupConfig
  * has no instance type); one made from a launch template takes a new launch template version with
  * the type, rolled out by UpdateNodegroupVersion (which replaces every node). Reported, never via-owner.
+ * The Auto Scaling group's own launch template (the one the finding names) is EKS's copy of the node
+ * group's, or one EKS generated: it is not the one to version (UpdateNodegroupVersion takes only the
+ * launch template the node group was created with, DescribeNodegroup launchTemplate), and an
+ * instance type in the launch template and instanceTypes on the node group cannot both be set
+ * (CreateNodegroupRequest.instanceTypes; EKS User Guide, "Customize managed nodes with launch templates").
  */
 export function nodegroupInstanceTypes(resourceType: string, plan: NonNullable<Finding['plan']>): string | undefined {
   if (`${resourceType}/${plan.action}` !== 'asg/rightsize-launch-template') return undefined;
   const p = plan.params as { fromType?: string; toType?: string; launchTemplateId?: string; version?: string };
-  const lt = p.launchTemplateId ? `launch template ${p.launchTemplateId}${p.version ? ` (version ${p.version})` : ''}` : 'its launch template';
-  return `Change the instance type on the node group, not its Auto Scaling group: ${p.fromType} → ${p.toType}. If the node group was made from ${lt}, create a new version of that launch template with InstanceType ${p.toType} and roll it out with UpdateNodegroupVersion (launchTemplate id and the new version; every node is replaced); if it was made with instanceTypes [${p.fromType}], they cannot be changed: create a node group with instanceTypes [${p.toType}] and move the workloads.`;
+  const lt = p.launchTemplateId ? `launch template ${p.launchTemplateId}${p.version ? ` (version ${p.version})` : ''}` : 'launch template';
+  return `Change the instance type on the node group, not its Auto Scaling group: ${p.fromType} → ${p.toType}. The group's ${lt} is EKS's copy: do not edit it. If the node group was made from your own launch template (DescribeNodegroup launchTemplate) with no instanceTypes on the node group, create a new version of that launch template with InstanceType ${p.toType} and roll it out with UpdateNodegroupVersion (the same launch template id and the new version; every node is replaced); if the node group has instanceTypes [${p.fromType}] (with or without a launch template), they cannot be changed: create a node group with instanceTypes [${p.toType}] and move the workloads.`;
 }
 
 /** The `direct` warning: what the owner does to a change made behind its back. */

@@ -15,7 +15,7 @@ export function ownershipPermissions(policy: Pick<Policy, 'resource' | 'action' 
       'elasticbeanstalk:DescribeEnvironments', 'elasticbeanstalk:DescribeEnvironmentResources', 'elasticbeanstalk:DescribeConfigurationSettings');
     // UpdateEnvironment: Beanstalk then updates the environment's own stack with its service role's or the caller's permissions
     // (InsufficientPrivilegesException otherwise); the operator grants what their environments need (docs/ownership.md).
-    if (options.withRemediation) actions.push('cloudformation:CreateChangeSet', 'cloudformation:DescribeChangeSet', 'cloudformation:ExecuteChangeSet', 'cloudformation:DeleteChangeSet', 'cloudformation:DetectStackResourceDrift', 'eks:UpdateNodegroupConfig', 'elasticbeanstalk:UpdateEnvironment');
+    if (options.withRemediation) actions.push('cloudformation:CreateChangeSet', 'cloudformation:DescribeChangeSet', 'cloudformation:ExecuteChangeSet', 'cloudformation:DeleteChangeSet', 'cloudformation:DetectStackResourceDrift', 'eks:UpdateNodegroupConfig', 'eks:DescribeUpdate', 'elasticbeanstalk:UpdateEnvironment');
   }
   return actions;
 }

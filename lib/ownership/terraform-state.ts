@@ -85,7 +85,10 @@ export function indexTerraformState(text: string, file: string): TerraformStateI
     if (!Array.isArray(instances)) continue;
     for (const i of instances as unknown[]) {
       if (!i || typeof i !== 'object') continue;
-      const { index_key: index, attributes } = i as { index_key?: unknown; attributes?: unknown };
+      // attributes_flat: the pre-0.12 flatmap encoding a v4 state still carries for an instance not
+      // rewritten since (Terraform's instanceObjectStateV4); its arn and id are plain strings too.
+      const { index_key: index, attributes: raw, attributes_flat: flat } = i as { index_key?: unknown; attributes?: unknown; attributes_flat?: unknown };
+      const attributes = raw && typeof raw === 'object' ? raw : flat;
       let suffix = '';
       if (typeof index === 'number' && Number.isInteger(index) && index >= 0 && index < 1_000_000) suffix = `[${index}]`;
       else if (typeof index === 'string' && INDEX_STRING.test(index)) suffix = `["${index}"]`;
@@ -133,7 +136,11 @@ export async function readTerraformState(ctx: Pick<RegionContext, 'clients' | 'r
   try {
     out = await ctx.clients.get(S3Client, ref.region ?? ctx.region).send(new GetObjectCommand({ Bucket: ref.bucket, Key: ref.key }));
   } catch (error) {
-    throw new TrimtabError(`the Terraform state ${file} could not be read (s3:GetObject: ${awsErrorName(error)}: ${errorMessage(error)})`);
+    // Without s3:ListBucket (trimtab is granted only s3:GetObject on the named objects) S3 answers a key
+    // that does not exist with AccessDenied, not NoSuchKey; an SSE-KMS object also needs kms:Decrypt
+    // on its key (GetObjectCommand.d.ts, "Permissions").
+    const hint = awsErrorName(error) === 'AccessDenied' ? '; check the bucket and key (S3 answers AccessDenied for a missing key to a caller without s3:ListBucket) and, for an SSE-KMS state, kms:Decrypt on its key' : '';
+    throw new TrimtabError(`the Terraform state ${file} could not be read (s3:GetObject: ${awsErrorName(error)}: ${errorMessage(error)})${hint}`);
   }
   if (out.ContentLength !== undefined && out.ContentLength > max) {
     (out.Body as { destroy?: () => void } | undefined)?.destroy?.();

@@ -9,7 +9,7 @@
  * (the owner can take many minutes) and a resumed apply waits from the recorded step, never
  * sending the write again. Without one (undo, old callers) it waits inline, as before.
  */
-import { DescribeNodegroupCommand, EKSClient, UpdateNodegroupConfigCommand } from '@aws-sdk/client-eks';
+import { DescribeNodegroupCommand, DescribeUpdateCommand, EKSClient, UpdateNodegroupConfigCommand } from '@aws-sdk/client-eks';
 import type { ActionRecord, ApplyEnv, AppliedChange, Plan, RegionContext, Verification } from '../engine/types.ts';
 import { pollUntilDeadline } from '../aws/wait.ts';
 import { ownerStepLog as stepLog } from './steps.ts';
@@ -76,10 +76,19 @@ async function applyNodegroup(ctx: RegionContext, via: Extract<ViaOwner, { kind:
     deadline: Date.parse(sent.at) + NODEGROUP_WAIT_MS,
     pollMs: POLL_MS,
     ...(env ? { budget: env } : {}),
-    check: async () => ((await nodegroup(ctx, via)).status === 'ACTIVE' ? true : undefined),
-    timeout: () => new TrimtabError(`node group ${via.nodegroup} is still not ACTIVE ${NODEGROUP_WAIT_MS / 60_000} min after the update ${updateId}`),
+    // The update itself, by id (DescribeUpdate: Successful, or Failed / Cancelled with errors), not the
+    // node group's status: a read right after the call can still show ACTIVE, and a failed update
+    // leaves the node group ACTIVE too. Without an id (never expected), the status alone.
+    check: async () => {
+      if (!updateId) return (await nodegroup(ctx, via)).status === 'ACTIVE' ? true : undefined;
+      const u = (await ctx.clients.get(EKSClient, ctx.region).send(new DescribeUpdateCommand({ name: via.cluster, nodegroupName: via.nodegroup, updateId }))).update;
+      if (u?.status === 'Successful') return true;
+      if (u?.status === 'Failed' || u?.status === 'Cancelled') throw new TrimtabError(`EKS update ${updateId} of node group ${via.nodegroup} is ${u.status}${u.errors?.length ? `: ${u.errors.map((e) => `${e.errorCode}: ${e.errorMessage}`).join('; ')}` : ''}`);
+      return undefined;
+    },
+    timeout: () => new TrimtabError(`EKS update ${updateId} of node group ${via.nodegroup} is still not Successful ${NODEGROUP_WAIT_MS / 60_000} min after it was sent`),
   });
-  if ('resumeAt' in polled) return { after: { nodegroup: via.nodegroup, updateId, waitingFor: 'ACTIVE' }, resumeAt: polled.resumeAt, detail: `${detail}: update ${updateId} sent; waiting for ACTIVE` };
+  if ('resumeAt' in polled) return { after: { nodegroup: via.nodegroup, updateId, waitingFor: 'Successful' }, resumeAt: polled.resumeAt, detail: `${detail}: update ${updateId} sent; waiting for it to be Successful` };
   return { before: sizes, after: { ...sizes, [change.field]: change.to }, detail: `${detail} (update ${updateId})` };
 }
 

@@ -3,8 +3,8 @@
  * the option settings lib/ownership reads and changes (docs/ownership.md, "Through an Elastic
  * Beanstalk environment").
  *
- * - DescribeEnvironmentResources needs EnvironmentId or EnvironmentName (MissingParameter
- *   otherwise); an unknown environment is InvalidParameterValue, as AWS answers it.
+ * - DescribeEnvironmentResources needs EnvironmentId or EnvironmentName (MissingRequiredParameter
+ *   otherwise, botocore DescribeEnvironmentResourcesMessage); an unknown environment is InvalidParameterValue, as AWS answers it.
  * - DescribeEnvironments: Status (Ready, Updating, …) and Health (Green, Yellow, Red, Grey).
  * - DescribeConfigurationSettings: ApplicationName is required; exactly one of EnvironmentName or
  *   TemplateName (MissingRequiredParameter / InvalidParameterCombination). While an update is
@@ -106,7 +106,7 @@ export const elasticBeanstalkService: SandboxService = {
   id: 'elasticbeanstalk',
   operations: {
     DescribeEnvironmentResources(input, { sandbox, account, region, now }) {
-      if (!input.EnvironmentId && !input.EnvironmentName) throw awsError('MissingParameter', 'You must specify either EnvironmentId or EnvironmentName.', 400);
+      if (!input.EnvironmentId && !input.EnvironmentName) throw awsError('MissingRequiredParameter', 'You must specify either EnvironmentId or EnvironmentName.', 400);
       const env = findEnv(sandbox, account, region, input, now);
       return {
         EnvironmentResources: {

@@ -28,7 +28,7 @@ describe('the ownership "What AWS requires" rows', () => {
     // Act
     const covered = new Set(awsRequires.map((r) => r.operation.split(':')[1]));
     // Assess
-    expect([...sent].sort()).toEqual(['CreateChangeSet', 'DeleteChangeSet', 'DescribeChangeSet', 'DescribeConfigurationSettings', 'DescribeEnvironmentResources', 'DescribeEnvironments', 'DescribeNodegroup', 'DescribeStackResources', 'DescribeStacks', 'DetectStackResourceDrift', 'ExecuteChangeSet', 'GetObject', 'GetTemplate', 'ListStackResources', 'ListStacks', 'UpdateEnvironment', 'UpdateNodegroupConfig']);
+    expect([...sent].sort()).toEqual(['CreateChangeSet', 'DeleteChangeSet', 'DescribeChangeSet', 'DescribeConfigurationSettings', 'DescribeEnvironmentResources', 'DescribeEnvironments', 'DescribeNodegroup', 'DescribeStackResources', 'DescribeStacks', 'DescribeUpdate', 'DetectStackResourceDrift', 'ExecuteChangeSet', 'GetObject', 'GetTemplate', 'ListStackResources', 'ListStacks', 'UpdateEnvironment', 'UpdateNodegroupConfig']);
     expect([...sent].filter((op) => !covered.has(op))).toEqual([]);
   });
 });

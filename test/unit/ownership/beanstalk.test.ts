@@ -6,10 +6,11 @@ import { regionContext } from '../../../lib/engine/run.ts';
 import type { ApplyEnv, Finding, StepProgress } from '../../../lib/engine/types.ts';
 import { consultOwners } from '../../../lib/ownership/hook.ts';
 import { OWNED, seedOwnedResources } from '../../../lib/ownership/sandbox-seed.ts';
-import { applyViaOwner, type ViaOwner } from '../../../lib/ownership/via-owner.ts';
+import { applyViaOwner, verifyViaOwner, type ViaOwner } from '../../../lib/ownership/via-owner.ts';
 import { SANDBOX_ACCOUNT } from '../../../lib/sandbox/sandbox.ts';
 import { autoscalingState } from '../../../lib/sandbox/services/autoscaling.ts';
 import { beanstalkState } from '../../../lib/sandbox/services/elastic-beanstalk.ts';
+import { eksState } from '../../../lib/sandbox/services/eks.ts';
 import { emptySandbox, envFor, policiesFrom } from '../../helpers.ts';
 
 const REGION = 'us-east-1';
@@ -86,6 +87,18 @@ describe('owned by an Elastic Beanstalk environment', () => {
     expect(record.transitions.filter((t) => t.step).map((t) => t.step!.step)).toEqual(['beanstalk-update-sent']);
   });
 
+  it('keeps a change whose value is deployed but whose health is not Green applied (undoable) and says so, instead of failing it', async () => {
+    // Prepare: the update went through; the environment is Ready with the new value and Yellow.
+    const env = ownedEnv();
+    const via: ViaOwner = { kind: 'elastic-beanstalk', environment: ENV_NAME, application: 'shop-web', resourceId: OWNED.beanstalkGroup, resourceKind: 'asg', setting: { namespace: 'aws:autoscaling:asg', option: 'MinSize', from: '6', to: '3' } };
+    await applyViaOwner(env.ctx(), { params: { viaOwner: via } });
+    environment(env).health = 'Yellow';
+    // Act
+    const verification = await verifyViaOwner(env.ctx(), { params: { viaOwner: via } });
+    // Assess
+    expect(verification).toEqual({ ok: false, pending: true, detail: 'environment shop-web-prod is Ready with aws:autoscaling:asg MinSize "3" but its health is Yellow, not Green: the change is in place (undo with trimtab undo if the health does not recover); re-verify once the environment is Green' });
+  });
+
   it('undoes a change made through the environment by setting the previous value back', async () => {
     // Prepare
     const env = ownedEnv();
@@ -152,8 +165,9 @@ describe('owned by an Elastic Beanstalk environment', () => {
 
 describe('Elastic Beanstalk instance types and value ranges', () => {
   it('changes the instance type through aws:ec2:instances InstanceTypes, and the environment then launches the new type', async () => {
-    // Prepare
+    // Prepare: rolling updates on, so Beanstalk replaces the instances in batches.
     const env = ownedEnv();
+    environment(env).options['aws:autoscaling:updatepolicy:rollingupdate|RollingUpdateEnabled'] = 'true';
     const via: ViaOwner = { kind: 'elastic-beanstalk', environment: ENV_NAME, application: 'shop-web', resourceId: OWNED.beanstalkGroup, resourceKind: 'asg', setting: { namespace: 'aws:ec2:instances', option: 'InstanceTypes', from: 'm5.large', to: 'm5.medium' } };
     // Act
     const done = await applyViaOwner(env.ctx(), { params: { viaOwner: via } });
@@ -162,6 +176,19 @@ describe('Elastic Beanstalk instance types and value ranges', () => {
     expect(environment(env).options['aws:ec2:instances|InstanceTypes']).toBe('m5.medium');
     expect(group(env, OWNED.beanstalkGroup).instanceType).toBe('m5.medium');
     expect(env.sandbox.successfulWrites('elasticbeanstalk:UpdateEnvironment').map((w) => (w.input as any).OptionSettings)).toEqual([[{ Namespace: 'aws:ec2:instances', OptionName: 'InstanceTypes', Value: 'm5.medium' }]]);
+  });
+
+  it('refuses an instance type change, sending nothing, when the environment would replace every instance at once (rolling updates off)', async () => {
+    // Prepare: RollingUpdateEnabled false: a new instance type terminates all instances together.
+    const env = ownedEnv();
+    environment(env).options['aws:autoscaling:updatepolicy:rollingupdate|RollingUpdateEnabled'] = 'false';
+    const via: ViaOwner = { kind: 'elastic-beanstalk', environment: ENV_NAME, application: 'shop-web', resourceId: OWNED.beanstalkGroup, resourceKind: 'asg', setting: { namespace: 'aws:ec2:instances', option: 'InstanceTypes', from: 'm5.large', to: 'm5.medium' } };
+    // Act
+    const applied = applyViaOwner(env.ctx(), { params: { viaOwner: via } });
+    // Assess
+    await expect(applied).rejects.toMatchObject({ name: 'ProtectedResourceError', message: 'not changed through Elastic Beanstalk: changing aws:ec2:instances InstanceTypes terminates and replaces every instance of environment shop-web-prod, and its aws:autoscaling:updatepolicy:rollingupdate RollingUpdateEnabled is not true: Elastic Beanstalk would replace them all at once (downtime); enable rolling or immutable updates first; nothing was changed' });
+    expect(env.sandbox.successfulWrites()).toEqual([]);
+    expect(environment(env).options['aws:ec2:instances|InstanceTypes']).toBe('m5.large');
   });
 
   it('refuses a MinSize Beanstalk does not accept (under 1) before sending anything', async () => {
@@ -201,6 +228,17 @@ describe('via-owner resume points', () => {
     expect(env.sandbox.successfulWrites('elasticbeanstalk:UpdateEnvironment')).toHaveLength(1);
   });
 
+  it('does not claim "nothing was changed" when its update is already deploying but its step was never recorded, and sends nothing again', async () => {
+    // Prepare: UpdateEnvironment went out, then the invocation ended before recording beanstalk-update-sent.
+    const env = ownedEnv();
+    await env.eb.send(new UpdateEnvironmentCommand({ EnvironmentName: ENV_NAME, OptionSettings: [{ Namespace: 'aws:autoscaling:asg', OptionName: 'MinSize', Value: '3' }] }));
+    // Act
+    const retried = applyViaOwner(env.ctx(), { params: { viaOwner: beanstalkVia } }, applyEnv([], 15 * 60_000));
+    // Assess
+    await expect(retried).rejects.toMatchObject({ name: 'TrimtabError', message: "Elastic Beanstalk environment shop-web-prod is already deploying aws:autoscaling:asg MinSize 3 (an update sent before this apply recorded it, or someone else's): nothing sent again; check the environment's events" });
+    expect(env.sandbox.successfulWrites('elasticbeanstalk:UpdateEnvironment')).toHaveLength(1);
+  });
+
   it('hands the wait for UPDATE_COMPLETE back as resumeAt after executing the change set, and resumes without executing it again', async () => {
     // Prepare
     const env = ownedEnv();
@@ -235,6 +273,24 @@ describe('via-owner resume points', () => {
     expect(done.after).toMatchObject({ minSize: 3 });
     expect(env.sandbox.successfulWrites('eks:UpdateNodegroupConfig')).toHaveLength(1);
   });
+  it('waits for its own EKS update by id, not for the node group to read ACTIVE, and fails when that update failed', async () => {
+    // Prepare: the update is sent; then the node group reads ACTIVE while the update is still InProgress.
+    const env = ownedEnv();
+    const via: ViaOwner = { kind: 'eks-nodegroup', cluster: 'platform', nodegroup: 'workers', asg: OWNED.eksGroup, change: { field: 'minSize', from: 6, to: 3 } };
+    const first = applyEnv([], 20_000);
+    await applyViaOwner(env.ctx(), { params: { viaOwner: via } }, first);
+    const ng = eksState(env.sandbox, env.sandbox.account(SANDBOX_ACCOUNT), REGION).nodegroups['platform/workers'];
+    ng.status = 'ACTIVE';
+    // Act
+    const stillWaiting = await applyViaOwner(env.ctx(), { params: { viaOwner: via } }, applyEnv(first.recorded, 20_000));
+    ng.updates[0].status = 'Failed';
+    const failed = applyViaOwner(env.ctx(), { params: { viaOwner: via } }, applyEnv(first.recorded, 20_000));
+    // Assess
+    expect(stillWaiting.resumeAt).toBeDefined();
+    expect(stillWaiting.after).toMatchObject({ updateId: ng.updates[0].id, waitingFor: 'Successful' });
+    await expect(failed).rejects.toMatchObject({ name: 'TrimtabError', message: `EKS update ${ng.updates[0].id} of node group workers is Failed` });
+    expect(env.sandbox.successfulWrites('eks:UpdateNodegroupConfig')).toHaveLength(1);
+  });
 });
 
 describe('EKS managed node group instance types', () => {
@@ -252,7 +308,7 @@ policies:
     owned: { choice: ${choice} }
 `)[0];
 
-  it('reports exactly what to change on the node group (launch template id and version, or instanceTypes, and the new type)', async () => {
+  it('reports exactly what to change on the node group (its own launch template, not the EKS copy on the group, or instanceTypes, and the new type)', async () => {
     // Prepare
     const env = ownedEnv();
     const finding = rightsizeFinding();
@@ -260,7 +316,7 @@ policies:
     await consultOwners([finding], policyOf('report'), env.ctx());
     // Assess
     expect(finding.status).toBe('report-only');
-    expect(finding.outcomeDetail).toBe('Owned by EKS node group workers of cluster platform, from tags eks:cluster-name, eks:nodegroup-name (a tag: a claim, not checked). Change the instance type on the node group, not its Auto Scaling group: m5.large → m5.medium. If the node group was made from launch template lt-0000000000000001 (version 3), create a new version of that launch template with InstanceType m5.medium and roll it out with UpdateNodegroupVersion (launchTemplate id and the new version; every node is replaced); if it was made with instanceTypes [m5.large], they cannot be changed: create a node group with instanceTypes [m5.medium] and move the workloads.');
+    expect(finding.outcomeDetail).toBe('Owned by EKS node group workers of cluster platform, from tags eks:cluster-name, eks:nodegroup-name (a tag: a claim, not checked). Change the instance type on the node group, not its Auto Scaling group: m5.large → m5.medium. The group\'s launch template lt-0000000000000001 (version 3) is EKS\'s copy: do not edit it. If the node group was made from your own launch template (DescribeNodegroup launchTemplate) with no instanceTypes on the node group, create a new version of that launch template with InstanceType m5.medium and roll it out with UpdateNodegroupVersion (the same launch template id and the new version; every node is replaced); if the node group has instanceTypes [m5.large] (with or without a launch template), they cannot be changed: create a node group with instanceTypes [m5.medium] and move the workloads.');
   });
 
   it("refuses via-owner for a node group's instance type, saying why, and writes nothing", async () => {

@@ -107,6 +107,31 @@ describe('Terraform state files in S3', () => {
     expect(env.sandbox.successfulWrites()).toEqual([]);
   });
 
+  it('says, on AccessDenied, that S3 answers it for a missing key without s3:ListBucket and for an SSE-KMS state without kms:Decrypt, and acts on nothing', async () => {
+    // Prepare: trimtab has s3:GetObject only, so a missing key (or a KMS-encrypted object) is AccessDenied (403).
+    const env = tfEnv();
+    env.sandbox.faults.failWhen = ({ operation }) => (operation === 'GetObject' ? Object.assign(new Error('Access Denied'), { name: 'AccessDenied', $metadata: { httpStatusCode: 403 } }) : undefined);
+    // Act
+    const result = await env.run(policy());
+    // Assess
+    const finding = result.findings.find((f) => f.resource.id === GROUP)!;
+    expect(finding.status).toBe('report-only');
+    expect(finding.outcomeDetail).toContain(`the Terraform state s3://${BUCKET}/${KEY} could not be read (s3:GetObject: AccessDenied: Access Denied); check the bucket and key (S3 answers AccessDenied for a missing key to a caller without s3:ListBucket) and, for an SSE-KMS state, kms:Decrypt on its key`);
+    expect(env.sandbox.successfulWrites()).toEqual([]);
+  });
+
+  it('finds a resource whose instance still carries the pre-0.12 attributes_flat encoding, reading only its arn and id', () => {
+    // Prepare
+    const text = JSON.stringify({ version: 4, resources: [{ mode: 'managed', type: 'aws_autoscaling_group', name: 'legacy', instances: [{ schema_version: 0, attributes_flat: { id: 'old-group', arn: 'arn:aws:autoscaling:us-east-1:123456789012:autoScalingGroup:x:autoScalingGroupName/old-group', 'tag.0.value': SECRET } }] }] });
+    // Act
+    const index = indexTerraformState(text, 's3://b/k');
+    // Assess
+    expect([...index.byKey.entries()]).toEqual([
+      ['arn|arn:aws:autoscaling:us-east-1:123456789012:autoScalingGroup:x:autoScalingGroupName/old-group', { address: 'aws_autoscaling_group.legacy', type: 'aws_autoscaling_group' }],
+      ['aws_autoscaling_group|old-group', { address: 'aws_autoscaling_group.legacy', type: 'aws_autoscaling_group' }],
+    ]);
+  });
+
   it('refuses a state file over the size limit, naming it', async () => {
     // Prepare
     const env = tfEnv();
