@@ -11,7 +11,7 @@ import { logger, metrics, MetricUnit } from '../lambda/powertools.ts';
 import { readOnlyDeps } from '../lambda/read-only.ts';
 import { policiesForSchedule } from '../lambda/input.ts';
 import { InvalidEventError } from '../util/errors.ts';
-import { MAX_SWEEP_INVOCATIONS, sweepInputSchema } from '../lambda/sweep.ts';
+import { MAX_SWEEP_INVOCATIONS, sweepInputSchema } from '../lambda/sweep-input.ts';
 import { organizationSchema, type OrganizationConfig } from './config.ts';
 import { failedItem, summarize, sweepItem, type ItemResult } from './fleet.ts';
 import { MemberRoles } from './roles.ts';
