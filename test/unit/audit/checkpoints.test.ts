@@ -137,4 +137,36 @@ describe('the checkpoint store in the audit table', () => {
     expect(chunks.join('')).toBe(pieces.join(''));
     expect(chunks.map((c) => Buffer.byteLength(c))).toEqual([3, 3, 2, 4, 3, 3, 3]);
   });
+
+  it('is answered by the sandbox as AWS answers a batch of 26 items and an item over 400 KB (the limits the chunks stay under)', async () => {
+    // Prepare
+    const { client } = setup();
+    const put = (sk: string, text: string) => ({ PutRequest: { Item: { pk: { S: 'CHECKPOINT#limits' }, sk: { S: sk }, text: { S: text } } } });
+
+    // Act
+    const tooMany = client.send(new BatchWriteItemCommand({ RequestItems: { [TABLE]: Array.from({ length: 26 }, (_, i) => put(`CHUNK#${i}`, 'x')) } })).catch((e: Error) => `${e.name}: ${e.message}`);
+    const tooLarge = client.send(new BatchWriteItemCommand({ RequestItems: { [TABLE]: [put('CHUNK#0', 'x'.repeat(400 * 1024))] } })).catch((e: Error) => `${e.name}: ${e.message}`);
+    const largest = await client.send(new BatchWriteItemCommand({ RequestItems: { [TABLE]: Array.from({ length: 25 }, (_, i) => put(`CHUNK#${i}`, 'x'.repeat(350_000))) } }));
+
+    // Assess
+    expect(await tooMany).toMatch(/^ValidationException: .*length less than or equal to 25/);
+    expect(await tooLarge).toMatch(/^ValidationException: Item size has exceeded the maximum allowed size/);
+    expect(largest.UnprocessedItems).toEqual({});
+  });
+
+  it('reads a state larger than one Query page (1 MB) across the pages, in order', async () => {
+    // Prepare: about 1.4 MB of text in lines of 10 KB: four chunks of at most 350,000 bytes.
+    const { store } = setup(350_000);
+    const lines = Array.from({ length: 140 }, (_, i) => `${createHash('sha256').update(String(i)).digest('hex').repeat(156)}\n`);
+    const hash = sha256(lines.join(''));
+    await store.put(hash, lines.values());
+
+    // Act
+    const back = await store.get(hash);
+
+    // Assess: more than one page, the same text.
+    expect(store.calls.chunks).toBe(4);
+    expect(store.calls.query).toBeGreaterThan(1);
+    expect(back).toBe(lines.join(''));
+  });
 });
