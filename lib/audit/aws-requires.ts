@@ -131,8 +131,17 @@ export const awsRequires: AwsRequirement[] = [
     rule: 'A Query returns at most 1 MB of data per call, with LastEvaluatedKey when more remains; it is eventually consistent unless ConsistentRead is true (base table only).',
     awsAnswers: 'A page with LastEvaluatedKey (not an error): a caller that stops there silently misses items; an eventually consistent read may miss an item written just before.',
     source: 'client-dynamodb QueryCommand.d.ts ("a maximum of 1 MB of data", LastEvaluatedKey; ConsistentRead "obtain a strongly consistent result")',
-    trimtabDoes: 'DynamoCheckpointStore.get reads every page (paginateQuery) with ConsistentRead: true, requires chunks 0, 1, … in order up to the one marked last, and re-hashes the text against the key; otherwise it refuses with an error naming the hash and the unit fails.',
+    trimtabDoes: 'DynamoCheckpointStore.get reads every page (paginateQuery) of each of the 8 shards\' partition keys with ConsistentRead: true, requires chunks 0, 1, … in order up to the one marked last, and re-hashes the text against the key; otherwise it refuses with an error naming the hash and the unit fails.',
     sandbox: 'dynalite pages Query results at 1 MB (db/index.js)',
     test: { file: CHECKPOINT_TEST, name: 'reads a state larger than one Query page (1 MB) across the pages, in order' },
+  },
+  {
+    operation: 'dynamodb:BatchWriteItem',
+    elements: ['sweep-checkpoint'],
+    rule: 'One partition serves at most about 1,000 write units (1 KB each) a second, and all items under one partition key value start in one partition (adaptive capacity may split a hot key later, not at once).',
+    awsAnswers: 'Writes past it are throttled: UnprocessedItems, or ThrottlingException / ProvisionedThroughputExceededException when none were processed.',
+    source: 'belief: DynamoDB Developer Guide, "Partitions and data distribution" and "Burst and adaptive capacity" (per-partition maximum of 1,000 WCU and 3,000 RCU); not in the SDK model',
+    trimtabDoes: 'Spreads a state\'s chunks over 8 partition keys (chunk i under CHECKPOINT#<hash>#<i mod 8>: SHARDS), so tens of MB are not written through one partition at 1 MB/s; what is still throttled is resent (row above).',
+    sandbox: 'not enforced: dynalite has no partitions or throughput (docs/limitations.md, issue 29 subsection)',
   },
 ];

@@ -7,14 +7,16 @@
  * The state's text is cut into chunks of at most CHUNK_BYTES (UTF-8; DynamoDB's item limit is
  * 400 KB, attribute names and values included), one item each:
  *
- *   pk `CHECKPOINT#<sha256>`   sk `CHUNK#<000000..>`   kind, last (true on the last chunk), text, expiresAt (TTL)
+ *   pk `CHECKPOINT#<sha256>#<i mod 8>`   sk `CHUNK#<i: 000000..>`   kind, last (true on the last chunk), text, expiresAt (TTL)
+ *
+ * (eight partition keys: one key's partition takes about 1 MB of writes a second; SHARDS).
  *
  * - Written with BatchWriteItem, 25 items a call (AWS's limit; 25 × 350 KB stays under its 16 MB
  *   request limit), as the text is produced (a generator, read once): at most one call's chunks are held at once. Items AWS
  *   leaves unprocessed are sent again with exponential backoff; still unprocessed after
  *   MAX_WRITE_ATTEMPTS, the write fails with an error naming the hash.
- * - Read with one paginated, strongly consistent Query (the previous invocation wrote it seconds
- *   ago) and checked before anything is returned: chunks 0, 1, … in order up to the one marked
+ * - Read with one paginated, strongly consistent Query per shard, all at once (the previous
+ *   invocation wrote it seconds ago) and checked before anything is returned: chunks 0, 1, … in order up to the one marked
  *   last, none after it, and the joined text's SHA-256 equal to the key. Anything else is refused with an error that
  *   names the hash (the engine then reports the unit as failed; it never guesses).
  * - No index attributes (byPolicy/byResource/byTime): no history query ever sees these items.
@@ -42,7 +44,14 @@ export const CHECKPOINT_TTL_DAYS = 2;
 const HASH = /^[0-9a-f]{64}$/;
 const SK = /^CHUNK#(\d{6})$/;
 
-export const checkpointPk = (hash: string) => `CHECKPOINT#${hash}`;
+/**
+ * Partition keys a state's chunks are spread over (chunk i under shard i mod SHARDS): DynamoDB
+ * serves one partition key value from one partition, about 1,000 write units (1 MB) a second, so
+ * tens of MB under a single key would take tens of seconds to write and be throttled; eight keys
+ * take eight times that.
+ */
+export const SHARDS = 8;
+export const checkpointPk = (hash: string, shard: number) => `CHECKPOINT#${hash}#${shard}`;
 const chunkSk = (index: number) => `CHUNK#${String(index).padStart(6, '0')}`;
 
 /** The text in pieces of at most `maxBytes` UTF-8 bytes, never cutting a character. */
@@ -98,7 +107,7 @@ export class DynamoCheckpointStore implements CheckpointStore {
     const add = async (text: string, last: boolean) => {
       batch.push({
         PutRequest: {
-          Item: { pk: { S: checkpointPk(key) }, sk: { S: chunkSk(index) }, kind: { S: 'CHECKPOINT' }, last: { BOOL: last }, text: { S: text }, [ttl]: { N: String(expires) } },
+          Item: { pk: { S: checkpointPk(key, index % SHARDS) }, sk: { S: chunkSk(index) }, kind: { S: 'CHECKPOINT' }, last: { BOOL: last }, text: { S: text }, [ttl]: { N: String(expires) } },
         },
       });
       index += 1;
@@ -135,26 +144,33 @@ export class DynamoCheckpointStore implements CheckpointStore {
   async get(key: string): Promise<string | undefined> {
     if (!HASH.test(key)) throw new TrimtabError(`A checkpoint state key must be a SHA-256 in hex; got ${JSON.stringify(key.slice(0, 80))}.`);
     const refuse = (why: string) => new TrimtabError(`The checkpoint state ${key} in the audit table is not usable: ${why}; the unit was not resumed.`);
-    const texts: string[] = [];
-    let ended = false;
-    const pages = paginateQuery(
-      { client: this.client },
-      { TableName: this.options.tableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': { S: checkpointPk(key) } }, ConsistentRead: true },
+    // Every shard's items, read at once (most states fit shard 0: the others answer empty).
+    const byIndex = new Map<number, { last: boolean; text: string }>();
+    await Promise.all(
+      Array.from({ length: SHARDS }, async (_, shard) => {
+        const pages = paginateQuery(
+          { client: this.client },
+          { TableName: this.options.tableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': { S: checkpointPk(key, shard) } }, ConsistentRead: true },
+        );
+        for await (const page of pages) {
+          this.calls.query += 1;
+          for (const item of page.Items ?? []) {
+            const index = Number(SK.exec(item.sk?.S ?? '')?.[1] ?? NaN);
+            if (!Number.isInteger(index) || index % SHARDS !== shard || typeof item.last?.BOOL !== 'boolean' || typeof item.text?.S !== 'string') throw refuse(`item ${JSON.stringify(item.sk?.S ?? null)} is not a checkpoint chunk`);
+            byIndex.set(index, { last: item.last.BOOL, text: item.text.S });
+          }
+        }
+      }),
     );
-    for await (const page of pages) {
-      this.calls.query += 1;
-      for (const item of page.Items ?? []) {
-        // Sorted by sk (zero-padded): chunk i is the i-th item, or one is missing.
-        const index = Number(SK.exec(item.sk?.S ?? '')?.[1] ?? NaN);
-        if (!Number.isInteger(index) || typeof item.last?.BOOL !== 'boolean' || typeof item.text?.S !== 'string') throw refuse(`item ${JSON.stringify(item.sk?.S ?? null)} is not a checkpoint chunk`);
-        if (ended) throw refuse(`chunk ${index} follows the last one`);
-        if (index !== texts.length) throw refuse(`chunk ${texts.length} is missing`);
-        texts.push(item.text.S);
-        ended = item.last.BOOL;
-      }
+    if (byIndex.size === 0) return undefined;
+    const texts: string[] = [];
+    for (let index = 0; ; index += 1) {
+      const chunk = byIndex.get(index);
+      if (!chunk) throw refuse(texts.length === byIndex.size ? `its last chunk is missing (after chunk ${index - 1})` : `chunk ${index} is missing`);
+      texts.push(chunk.text);
+      if (chunk.last) break;
     }
-    if (texts.length === 0) return undefined;
-    if (!ended) throw refuse(`its last chunk is missing (after chunk ${texts.length - 1})`);
+    if (texts.length !== byIndex.size) throw refuse(`chunk ${texts.length} follows the last one`);
     const hash = createHash('sha256');
     for (const text of texts) hash.update(text);
     if (hash.digest('hex') !== key) throw refuse('its text does not match the hash');

@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto';
 import { BatchWriteItemCommand, DeleteItemCommand, DynamoDBClient, QueryCommand, type BatchWriteItemCommandInput } from '@aws-sdk/client-dynamodb';
 import { describe, expect, it } from 'vitest';
-import { byteChunks, DynamoCheckpointStore, MAX_WRITE_ATTEMPTS } from '../../../lib/audit/checkpoints.ts';
+import { byteChunks, DynamoCheckpointStore, MAX_WRITE_ATTEMPTS, SHARDS } from '../../../lib/audit/checkpoints.ts';
 import { ensureSandboxAuditTables } from '../../../lib/audit/sandbox-tables.ts';
 import type { AwsClients } from '../../../lib/aws/clients.ts';
 import { SANDBOX_ACCOUNT } from '../../../lib/sandbox/sandbox.ts';
@@ -22,7 +22,11 @@ function setup(chunkBytes = 64) {
   const clients = envFor(sandbox, ['us-east-1']).clients.withWrites(true);
   const store = new DynamoCheckpointStore({ tableName: TABLE, region: 'us-east-1', clients, now: () => NOW, chunkBytes });
   const client = clients.get(DynamoDBClient, 'us-east-1');
-  const items = async (hash: string) => (await client.send(new QueryCommand({ TableName: TABLE, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': { S: `CHECKPOINT#${hash}` } } }))).Items ?? [];
+  // Every shard's chunks, in chunk order.
+  const items = async (hash: string) => {
+    const shards = await Promise.all(Array.from({ length: SHARDS }, async (_, shard) => (await client.send(new QueryCommand({ TableName: TABLE, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': { S: `CHECKPOINT#${hash}#${shard}` } } }))).Items ?? []));
+    return shards.flat().sort((a, b) => a.sk.S!.localeCompare(b.sk.S!));
+  };
   return { sandbox, store, client, items };
 }
 
@@ -41,6 +45,8 @@ describe('the checkpoint store in the audit table', () => {
     expect(stored.length).toBe(Math.ceil(Buffer.byteLength(TEXT) / 64));
     expect(stored.length).toBeGreaterThan(25);
     expect(stored.every((i) => Buffer.byteLength(i.text.S!) <= 64)).toBe(true);
+    // Chunk i under partition key CHECKPOINT#<hash>#<i mod 8>.
+    expect(stored.slice(0, 9).map((i) => i.pk.S)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 0].map((shard) => `CHECKPOINT#${hash}#${shard}`));
     expect(stored.map((i) => i.last.BOOL)).toEqual([...Array(stored.length - 1).fill(false), true]);
     expect(stored[0].expiresAt.N).toBe(String(NOW.getTime() / 1000 + 2 * 86_400));
     expect(back).toBe(TEXT);
@@ -53,14 +59,14 @@ describe('the checkpoint store in the audit table', () => {
     const { store, client, items } = setup();
     const hash = sha256(TEXT);
     await store.put(hash, LINES.values());
-    const last = (await items(hash)).at(-1)!.sk.S!;
-    const lastIndex = Number(last.slice('CHUNK#'.length));
-    const remove = (sk: string) => client.send(new DeleteItemCommand({ TableName: TABLE, Key: { pk: { S: `CHECKPOINT#${hash}` }, sk: { S: sk } } }));
+    const stored = await items(hash);
+    const lastIndex = stored.length - 1;
+    const remove = (index: number) => client.send(new DeleteItemCommand({ TableName: TABLE, Key: { pk: stored[index].pk, sk: stored[index].sk } }));
 
     // Act
-    await remove(last);
+    await remove(lastIndex);
     const noLast = store.get(hash).catch((e: Error) => e.message);
-    await remove('CHUNK#000001');
+    await remove(1);
     const noSecond = store.get(hash).catch((e: Error) => e.message);
 
     // Assess
@@ -155,18 +161,18 @@ describe('the checkpoint store in the audit table', () => {
   });
 
   it('reads a state larger than one Query page (1 MB) across the pages, in order', async () => {
-    // Prepare: about 1.4 MB of text in lines of 10 KB: four chunks of at most 350,000 bytes.
+    // Prepare: about 6 MB of text in lines of 10 KB: 18 chunks of at most 350,000 bytes, so shard 0 holds three (chunks 0, 8, 16: over 1 MB).
     const { store } = setup(350_000);
-    const lines = Array.from({ length: 140 }, (_, i) => `${createHash('sha256').update(String(i)).digest('hex').repeat(156)}\n`);
+    const lines = Array.from({ length: 600 }, (_, i) => `${createHash('sha256').update(String(i)).digest('hex').repeat(156)}\n`);
     const hash = sha256(lines.join(''));
     await store.put(hash, lines.values());
 
     // Act
     const back = await store.get(hash);
 
-    // Assess: more than one page, the same text.
-    expect(store.calls.chunks).toBe(4);
-    expect(store.calls.query).toBeGreaterThan(1);
+    // Assess: one Query per shard and at least one more page; the same text.
+    expect(store.calls.chunks).toBe(18);
+    expect(store.calls.query).toBeGreaterThan(SHARDS);
     expect(back).toBe(lines.join(''));
   });
 });
