@@ -4,18 +4,20 @@
  * (lib/audit/idempotency.ts ClaimWithRecordLayer). Not a resource type's call, so the rows render into
  * docs/audit-and-undo.md (lib/reference/aws-requires-pages.ts, AWS_REQUIRES_TOPIC_PAGES) and
  * test/unit/audit/aws-requires.test.ts checks them like the modules' rows. Elements: `claim-with-record`
- * (the transaction), `alarm-claim` (the alarm key's claim sent alongside the first read).
+ * (the transaction), `alarm-claim` (the alarm key's claim sent alongside the first read),
+ * `sweep-checkpoint` (a split sweep unit's detector state in the audit table: lib/audit/checkpoints.ts, issue 29 §1).
  */
 import type { AwsRequirement } from '../resources/aws-requires.ts';
 
 const R = 'fresh-context review 2026-12-07: ';
 
-export const AUDIT_ELEMENTS = ['claim-with-record', 'alarm-claim'];
+export const AUDIT_ELEMENTS = ['claim-with-record', 'alarm-claim', 'sweep-checkpoint'];
 
 const DTS = 'client-dynamodb TransactWriteItemsCommand.d.ts';
 const SANDBOX_TEST = 'test/unit/sandbox/dynamodb-transact.test.ts';
 const CLAIM_TEST = 'test/unit/audit/claim-transaction.test.ts';
 const PATH_TEST = 'test/unit/triggers/alarm-calls.test.ts';
+const CHECKPOINT_TEST = 'test/unit/audit/checkpoints.test.ts';
 
 export const awsRequires: AwsRequirement[] = [
   {
@@ -102,5 +104,44 @@ export const awsRequires: AwsRequirement[] = [
     trimtabDoes: 'Sends no token itself: the SDK fills one per send, so a retry after a lost response (timeout, 5xx) is the same transaction and succeeds instead of finding its own claim and reporting the action in progress; a new send (a new delivery) gets a new token, so IdempotentParameterMismatch cannot arise.',
     sandbox: 'not enforced: the sandbox answers the command before the SDK serialises it and keeps no tokens (docs/limitations.md, "The alarm path\'s stores")',
     reviewed: `${R}row added by the reviewer (the brief asked about ClientRequestToken / IdempotentParameterMismatch; no code change needed: the SDK behaviour was verified in node_modules)`,
+  },
+  {
+    operation: 'dynamodb:BatchWriteItem',
+    elements: ['sweep-checkpoint'],
+    rule: 'One call holds at most 25 put or delete requests and at most 16 MB; each item is at most 400 KB (attribute names and values, UTF-8).',
+    awsAnswers: 'ValidationException (400): "Member must have length less than or equal to 25"; "Item size has exceeded the maximum allowed size"; nothing in the call is written.',
+    source: 'client-dynamodb BatchWriteItemCommand.d.ts ("up to 16MB of data … up to 25 item put or delete operations"; ValidationException: "more than 25 requests in the batch", "Any individual item in a batch exceeds 400 KB", "total request size exceeds 16 MB")',
+    trimtabDoes: 'lib/audit/checkpoints.ts DynamoCheckpointStore.put cuts the state text into chunks of at most 350,000 UTF-8 bytes (CHUNK_BYTES, never inside a character) and sends 25 items a call (≤ 8.75 MB).',
+    sandbox: 'dynalite validates the batch length and the item size with AWS\'s messages',
+    test: { file: CHECKPOINT_TEST, name: 'is answered by the sandbox as AWS answers a batch of 26 items and an item over 400 KB (the limits the chunks stay under)' },
+  },
+  {
+    operation: 'dynamodb:BatchWriteItem',
+    elements: ['sweep-checkpoint'],
+    rule: 'The batch as a whole is not atomic: requests DynamoDB could not process (throughput exceeded, internal failure) come back in UnprocessedItems; AWS strongly recommends resending them with exponential backoff.',
+    awsAnswers: 'HTTP 200 with UnprocessedItems (the table name → the requests not written); ProvisionedThroughputExceededException / ThrottlingException when none could be processed (the SDK retries those).',
+    source: 'client-dynamodb BatchWriteItemCommand.d.ts (UnprocessedItems; "we strongly recommend that you use an exponential backoff algorithm")',
+    trimtabDoes: 'Resends only the unprocessed requests, waiting 50 ms doubling up to 5 s, at most MAX_WRITE_ATTEMPTS (8) calls per batch; still unprocessed, the write fails with an error naming the state\'s hash (the invocation fails; the checkpoint is never handed on half-written).',
+    sandbox: 'not enforced: dynalite has no throughput limit and never returns UnprocessedItems; the retry is tested against a stub client',
+    test: { file: CHECKPOINT_TEST, name: 'sends the items DynamoDB left unprocessed again, with growing waits' },
+  },
+  {
+    operation: 'dynamodb:Query',
+    elements: ['sweep-checkpoint'],
+    rule: 'A Query returns at most 1 MB of data per call, with LastEvaluatedKey when more remains; it is eventually consistent unless ConsistentRead is true (base table only).',
+    awsAnswers: 'A page with LastEvaluatedKey (not an error): a caller that stops there silently misses items; an eventually consistent read may miss an item written just before.',
+    source: 'client-dynamodb QueryCommand.d.ts ("a maximum of 1 MB of data", LastEvaluatedKey; ConsistentRead "obtain a strongly consistent result")',
+    trimtabDoes: 'DynamoCheckpointStore.get reads every page (paginateQuery) of each of the 8 shards\' partition keys with ConsistentRead: true, requires chunks 0, 1, … in order up to the one marked last, and re-hashes the text against the key; otherwise it refuses with an error naming the hash and the unit fails.',
+    sandbox: 'dynalite pages Query results at 1 MB (db/index.js)',
+    test: { file: CHECKPOINT_TEST, name: 'reads a state larger than one Query page (1 MB) across the pages, in order' },
+  },
+  {
+    operation: 'dynamodb:BatchWriteItem',
+    elements: ['sweep-checkpoint'],
+    rule: 'One partition serves at most about 1,000 write units (1 KB each) a second, and all items under one partition key value start in one partition (adaptive capacity may split a hot key later, not at once).',
+    awsAnswers: 'Writes past it are throttled: UnprocessedItems, or ThrottlingException / ProvisionedThroughputExceededException when none were processed.',
+    source: 'belief: DynamoDB Developer Guide, "Partitions and data distribution" and "Burst and adaptive capacity" (per-partition maximum of 1,000 WCU and 3,000 RCU); not in the SDK model',
+    trimtabDoes: 'Spreads a state\'s chunks over 8 partition keys (chunk i under CHECKPOINT#<hash>#<i mod 8>: SHARDS), so tens of MB are not written through one partition at 1 MB/s; what is still throttled is resent (row above).',
+    sandbox: 'not enforced: dynalite has no partitions or throughput (docs/limitations.md, issue 29 subsection)',
   },
 ];

@@ -100,7 +100,8 @@ export async function* resumablePages<T>(
 
 /**
  * Where the detector state of a split unit is kept between invocations: trimtab's own store
- * (a file directory for the bench and the CLI, memory in tests). Keys are SHA-256 hex digests of
+ * (the audit table for the deployed functions: lib/audit/checkpoints.ts; a file directory for the
+ * bench and the CLI, memory in tests). Keys are SHA-256 hex digests of
  * the text.
  */
 export interface CheckpointStore {

@@ -20,6 +20,7 @@ import { SfnExecutionStarter, WorkflowApprovalRequester } from '../approval/work
 import { usd } from '../savings/prices.ts';
 import { PriceBook } from '../pricing/lookup.ts';
 import { DynamoPriceCache } from '../pricing/cache.ts';
+import { DynamoCheckpointStore } from '../audit/checkpoints.ts';
 import type { PolicySet } from '../policy/load.ts';
 import type { Sandbox } from '../sandbox/sandbox.ts';
 import { MemberRoles } from '../org/roles.ts';
@@ -106,6 +107,9 @@ export async function lambdaDeps(overrides: Partial<LambdaDeps> = {}, context?: 
           ? { cache: new DynamoPriceCache({ tableName: settings.auditTable, region, clients: clients.withWrites(true), ttlAttribute: settings.ttlAttribute, log: (message, data) => logger.warn(message, data ?? {}) }) }
           : {}),
       }),
+      // A sweep unit split across invocations keeps its detectors' state in the audit table (issue 29 §1:
+      // lib/audit/checkpoints.ts); without the table a unit whose detectors hold state is not split.
+      ...(settings.auditTable ? { checkpoints: new DynamoCheckpointStore({ tableName: settings.auditTable, region, clients: clients.withWrites(true), ttlAttribute: settings.ttlAttribute }) } : {}),
       defaultRegions: (process.env.TRIMTAB_REGIONS ?? region).split(',').map((r) => r.trim()).filter(Boolean),
       log: (message, data) => logger.info(message, data ?? {}),
     },

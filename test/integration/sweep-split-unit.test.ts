@@ -4,13 +4,17 @@
  * and its detectors' saved state. Small pages (the sandbox's page cap) and a context that is
  * always short of time make every invocation stop after its first page.
  */
-import { describe, expect, it } from 'vitest';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { DynamoDBClient, PutItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
 import type { Context } from 'aws-lambda';
 import { StateMachine } from 'aws-local-stepfunctions';
 import { polyfillPromiseWithResolvers } from '../../lib/approval/local.ts';
 import { MemoryCheckpointStore } from '../../lib/engine/checkpoint.ts';
 import type { FindingResult } from '../../lib/engine/run.ts';
-import type { LambdaDeps } from '../../lib/lambda/deps.ts';
+import { lambdaDeps, type LambdaDeps } from '../../lib/lambda/deps.ts';
 import { SWEEP_STATE, sweepDefinition } from '../../lib/lambda/sweep-machine.ts';
 import { runSweep } from '../../lib/lambda/sweep.ts';
 import { seedAutoScalingGroups } from '../../lib/resources/asg/sandbox-seed.ts';
@@ -119,7 +123,7 @@ describe('one unit split across invocations', () => {
     expect([...split.recorded].sort()).toEqual([...whole.recorded].sort());
   }, 120_000);
 
-  it('does not split a unit whose detectors hold state when the run has nowhere to keep it', async () => {
+  it('does not split a unit whose detectors hold state when the run has nowhere to keep it (no audit table)', async () => {
     // Prepare
     const split = account(SNAPSHOT_POLICIES, snapshots, {}, false);
 
@@ -158,4 +162,103 @@ describe('one unit split across invocations', () => {
     await expect(forged).rejects.toThrow(/checkpoint\.partial\.state: a SHA-256 in hex/);
     expect(split.env.sandbox.writes).toHaveLength(0);
   });
+});
+
+const ENV_KEYS = ['TRIMTAB_SANDBOX', 'TRIMTAB_SANDBOX_FILE', 'TRIMTAB_POLICY_FILE', 'AWS_REGION', 'TRIMTAB_REGIONS', 'TRIMTAB_AUDIT_TABLE', 'TRIMTAB_IDEMPOTENCY_TABLE', 'TRIMTAB_EVENT_BUS'];
+const AUDIT_TABLE = 'trimtab-dev-audit';
+
+describe('one unit split across invocations, as deployed (the detectors\' state in the audit table)', () => {
+  const saved: Record<string, string | undefined> = {};
+  beforeEach(() => {
+    for (const key of ENV_KEYS) saved[key] = process.env[key];
+  });
+  afterEach(() => {
+    for (const key of ENV_KEYS) {
+      if (saved[key] === undefined) delete process.env[key];
+      else process.env[key] = saved[key];
+    }
+  });
+
+  /** The deployed functions' deps (lib/lambda/deps.ts) over a sandbox account holding only the 40 snapshots, five a page. */
+  async function deployed() {
+    const dir = mkdtempSync(join(tmpdir(), 'trimtab-split-'));
+    const seeded = testEnv('empty', { regions: ['us-east-1'] });
+    snapshots(seeded);
+    seeded.sandbox.save(join(dir, 'sandbox.json'));
+    writeFileSync(join(dir, 'trimtab.yml'), SNAPSHOT_POLICIES);
+    Object.assign(process.env, {
+      TRIMTAB_SANDBOX: '1',
+      TRIMTAB_SANDBOX_FILE: join(dir, 'sandbox.json'),
+      TRIMTAB_POLICY_FILE: join(dir, 'trimtab.yml'),
+      AWS_REGION: 'us-east-1',
+      TRIMTAB_REGIONS: 'us-east-1',
+      TRIMTAB_AUDIT_TABLE: AUDIT_TABLE,
+      TRIMTAB_IDEMPOTENCY_TABLE: 'trimtab-dev-idempotency',
+      TRIMTAB_EVENT_BUS: 'default',
+    });
+    // Overrides bypass the per-container cache: a fresh container each time.
+    const deps = await lambdaDeps({ flush: () => {} });
+    const sandbox = deps.sandbox!;
+    sandbox.pageCap = 5;
+    const recorded: string[] = [];
+    const record = deps.engine.onFindings!;
+    deps.engine.onFindings = async (findings: FindingResult[]) => {
+      for (const f of findings) recorded.push(`${f.policy} ${f.resource.arn} ${f.status} ${f.reason}`);
+      await record(findings);
+    };
+    // The account's writes (trimtab's own table and events, stamped with the time, are compared apart).
+    const writes = () => sandbox.successfulWrites().filter((w) => w.service === 'ec2').map((w) => `${w.service}:${w.operation} ${JSON.stringify(w.input)}`);
+    const dynamo = deps.engine.clients.withWrites(true).get(DynamoDBClient, 'us-east-1');
+    const chunksOf = async (hash: string) => (await dynamo.send(new QueryCommand({ TableName: AUDIT_TABLE, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': { S: `CHECKPOINT#${hash}#0` } } }))).Items ?? [];
+    return { deps, recorded, writes, dynamo, chunksOf };
+  }
+
+  it('splits an EBS snapshot unit over invocations through the audit table with the same findings and writes as one invocation', async () => {
+    // Prepare: the same account twice, with the deployed composition (no store set by the test).
+    const whole = await deployed();
+    const wholeRun = await sweepLoop(whole.deps, undefined);
+    const split = await deployed();
+
+    // Act
+    const resumed = await sweepLoop(split.deps, shortOfTime);
+
+    // Assess: one invocation against one per page, each after the first naming a state kept in the audit table.
+    expect(wholeRun.invocations).toBe(1);
+    expect(resumed.invocations).toBe(8);
+    expect(resumed.output.done).toBe(true);
+    const hashes = resumed.inputs.slice(1).map((input) => input.checkpoint.partial.state as string);
+    expect(hashes.every((h) => /^[0-9a-f]{64}$/.test(h))).toBe(true);
+    for (const hash of hashes) {
+      const items = await split.chunksOf(hash);
+      // One chunk each (a small state: shard 0), marked last, with a TTL and none of the history indexes' attributes.
+      expect(items.map((i) => [i.sk.S, i.kind.S, i.last.BOOL])).toEqual([['CHUNK#000000', 'CHECKPOINT', true]]);
+      expect(Object.keys(items[0]).filter((k) => k.startsWith('by'))).toEqual([]);
+      expect(Number(items[0].expiresAt.N)).toBeGreaterThan(Date.now() / 1000 + 86_400);
+    }
+    // The same findings, each once, and the same account writes (four deletes, the per-run limit across invocations).
+    expect(whole.recorded.length).toBeGreaterThan(20);
+    expect(new Set(split.recorded).size).toBe(split.recorded.length);
+    expect([...split.recorded].sort()).toEqual([...whole.recorded].sort());
+    expect(whole.writes().filter((w) => w.startsWith('ec2:DeleteSnapshot'))).toHaveLength(4);
+    expect([...split.writes()].sort()).toEqual([...whole.writes()].sort());
+    // The history reads only audit records: as many findings as the single run's.
+    expect((await split.deps.audit.store.listFindings!()).length).toBe((await whole.deps.audit.store.listFindings!()).length);
+  }, 180_000);
+
+  it('refuses a state whose chunk in the audit table was changed, naming the hash, and writes nothing to the account', async () => {
+    // Prepare: a real split, then its chunk rewritten in the table (the hash the checkpoint names stays).
+    const split = await deployed();
+    const first = await runSweep({ schedule: 'rate(1 day)' }, shortOfTime, split.deps);
+    const hash = first.next!.checkpoint.partial!.state!;
+    const [chunk] = await split.chunksOf(hash);
+    await split.dynamo.send(new PutItemCommand({ TableName: AUDIT_TABLE, Item: { ...chunk, text: { S: '{"p":"orphans","k":"seen","a":[]}\n{"p":"orphans","k":"waiting","a":[]}\n{"p":"old","a":[]}\n{"p":"many","a":[]}\n' } } }));
+    const writesBefore = split.writes().length;
+
+    // Act
+    const forged = await runSweep(first.next, shortOfTime, split.deps);
+
+    // Assess: the unit failed with the reason; nothing was done in the account.
+    expect(forged.errors.map((e) => e.error)).toEqual([`The checkpoint state ${hash} in the audit table is not usable: its text does not match the hash; the unit was not resumed.`]);
+    expect(split.writes().length).toBe(writesBefore);
+  }, 120_000);
 });
