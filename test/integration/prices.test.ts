@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { PriceBook } from '../../lib/pricing/lookup.ts';
+import { performanceSavings } from '../../lib/resources/ebs-volume/performance.ts';
+import type { EbsVolume } from '../../lib/resources/ebs-volume/volume.ts';
 import { addInstance } from '../../lib/resources/ec2-instance/sandbox-seed.ts';
 import { seedDbInstance } from '../../lib/resources/rds-instance/sandbox-seed.ts';
 import { faultRules } from '../../lib/sandbox/faults.ts';
@@ -109,5 +111,25 @@ describe('prices from the AWS Price List per region, OS and engine (issue 27)', 
     // The type never in the embedded table is still reported, with why it is not priced.
     expect(byName('c7i').savings).toMatchObject({ monthlyUsd: 0 });
     expect(byName('c7i').savings.basis[0]).toBe('No on-demand price for c7i.large Linux in the price table (ec2OnDemandHourly): saving not estimated.');
+  });
+
+  it("prices an io2 raise across 32,000 IOPS at the region's own tier prices read through the price list", async () => {
+    // Prepare: Sydney's io2 IOPS tiers in the sandbox's list: $0.078 (first 32,000), $0.0546 (32,001-64,000), $0.0384 (above)
+    const sandbox = seeded();
+    const env = envFor(sandbox, REGIONS);
+    const book = new PriceBook({ clients: env.clients, now: () => sandbox.now() });
+    const io2 = { id: 'vol-io2', volumeType: 'io2', sizeGb: 2000, iops: 30_000, state: 'in-use', availabilityZone: 'ap-southeast-2a', createTime: 0, attachedTo: [], multiAttach: false, encrypted: false, tags: {} } as unknown as EbsVolume;
+
+    // Act
+    const sydney = await book.forRegion('ap-southeast-2');
+    const raise = performanceSavings(io2, { iops: 40_000 }, sydney);
+    const lower = performanceSavings({ ...io2, iops: 70_000 }, { iops: 30_000 }, sydney);
+
+    // Assess: 30,000 → 40,000 = 2,000 × $0.078 + 8,000 × $0.0546 = $592.80 more;
+    // 70,000 → 30,000 = 2,000 × $0.078 + 32,000 × $0.0546 + 6,000 × $0.0384 = $2,133.60 less.
+    expect([sydney.ebsIo2IopsMonth, sydney.ebsIo2IopsMonthTier2, sydney.ebsIo2IopsMonthTier3]).toEqual([0.078, 0.0546, 0.0384]);
+    expect(raise.monthlyUsd).toBeCloseTo(-592.8, 2);
+    expect(lower.monthlyUsd).toBeCloseTo(2133.6, 2);
+    expect(raise.basis.join(' ')).toContain('40000 IOPS (tiered: first 32,000 × $0.078, next up to 32,000 × $0.0546)');
   });
 });
