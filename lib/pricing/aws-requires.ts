@@ -219,4 +219,14 @@ export const awsRequires: AwsRequirement[] = [
     sandbox: 'lib/sandbox/services/compute-optimizer.ts PutRecommendationPreferences',
     test: { file: CO_TEST, name: 'answers PutRecommendationPreferences with InvalidParameterValueException for an unknown savings estimation mode' },
   },
+  {
+    operation: 'pricing:GetProducts',
+    elements: ['price-lookup'],
+    rule: "RDS instance hours are separate products per deploymentOption: 'Single-AZ', 'Multi-AZ' (one standby, its own rate), 'Multi-AZ (readable standbys)' (DB clusters).",
+    awsAnswers: 'Products with attributes.deploymentOption; a filter ANY_OF deploymentOption Single-AZ,Multi-AZ returns both.',
+    source: 'belief: AWS Price List file format "Product details" for AmazonRDS (deploymentOption values recalled from the RDS offer file, not read from a live answer)',
+    trimtabDoes: "regionQueries asks ANY_OF Single-AZ,Multi-AZ; pathsOf keeps Multi-AZ as rdsInstanceHourly.<engine>:<class>:Multi-AZ; rds-instance classes.ts instanceMonthly prices a Multi-AZ instance at that rate, or Single-AZ × 2 with the basis saying no Multi-AZ rate was in the table.",
+    sandbox: 'lib/pricing/catalog.ts priceListProducts: a Multi-AZ product per RDS class at 2 × Single-AZ',
+    test: { file: SCAN_TEST, name: "prices a Multi-AZ RDS instance from the price list's Multi-AZ deployment option, and says so when only Single-AZ × 2 is known" },
+  },
 ];

@@ -101,7 +101,7 @@ export function regionQueries(): Query[] {
     serviceCode: 'AmazonRDS',
     productFamily: 'Database Instance',
     filters: [
-      { Type: 'TERM_MATCH', Field: 'deploymentOption', Value: 'Single-AZ' },
+      { Type: 'ANY_OF', Field: 'deploymentOption', Value: 'Single-AZ,Multi-AZ' },
       { Type: 'ANY_OF', Field: 'databaseEngine', Value: 'MySQL,MariaDB,PostgreSQL,Aurora MySQL,Aurora PostgreSQL,SQL Server' },
     ],
   });
@@ -147,10 +147,11 @@ export function pathsOf(product: PriceListProduct): string[] {
     return a.operatingSystem === 'Linux' ? [`ec2OnDemandHourly.${a.instanceType}`] : a.operatingSystem ? [`ec2LicensedHourly.${a.operatingSystem}:${a.instanceType}`] : [];
   }
   if (product.serviceCode === 'AmazonRDS' && family === 'Database Instance' && a.instanceType) {
-    if (a.deploymentOption !== 'Single-AZ') return [];
+    // Single-AZ, and Multi-AZ with one standby (its own rate); Multi-AZ DB clusters ("readable standbys") are not priced.
+    if (a.deploymentOption !== 'Single-AZ' && a.deploymentOption !== 'Multi-AZ') return [];
     const engine = a.databaseEngine === 'SQL Server' ? SQLSERVER_EDITION[a.databaseEdition ?? ''] : DATABASE_ENGINE_FAMILY[a.databaseEngine ?? ''];
     if (!engine || rdsEngineAttributes(engine)?.licenseModel !== a.licenseModel) return [];
-    return [`rdsInstanceHourly.${engine}:${a.instanceType}`];
+    return [`rdsInstanceHourly.${engine}:${a.instanceType}${a.deploymentOption === 'Multi-AZ' ? ':Multi-AZ' : ''}`];
   }
   if (product.serviceCode === 'AmazonElastiCache' && family === 'Cache Instance' && a.instanceType) {
     return a.cacheEngine === 'Redis' ? [`elasticacheNodeHourly.${a.instanceType}`] : a.cacheEngine === 'Valkey' ? [`elasticacheNodeHourly.valkey:${a.instanceType}`] : [];

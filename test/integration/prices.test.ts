@@ -28,6 +28,7 @@ function seeded(options: TestSandboxOptions = {}): Sandbox {
   addInstance(sandbox, SANDBOX_ACCOUNT, 'us-east-1', { id: 'i-00000000000000301', instanceType: 'c7i.large', rootDeviceType: 'ebs', ageDays: 60, tags: { Name: 'c7i' }, ...IDLE });
   seedDbInstance(sandbox, SANDBOX_ACCOUNT, { id: 'mssql-idle', engine: 'sqlserver-se', dbClass: 'db.m5.large', ageDays: 200 });
   seedDbInstance(sandbox, SANDBOX_ACCOUNT, { id: 'mysql-idle', engine: 'mysql', dbClass: 'db.m5.large', ageDays: 200 });
+  seedDbInstance(sandbox, SANDBOX_ACCOUNT, { id: 'mysql-multi-az', engine: 'mysql', dbClass: 'db.m5.large', multiAz: true, region: 'eu-west-1', ageDays: 200 });
   return sandbox;
 }
 
@@ -131,5 +132,19 @@ describe('prices from the AWS Price List per region, OS and engine (issue 27)', 
     expect(raise.monthlyUsd).toBeCloseTo(-592.8, 2);
     expect(lower.monthlyUsd).toBeCloseTo(2133.6, 2);
     expect(raise.basis.join(' ')).toContain('40000 IOPS (tiered: first 32,000 × $0.078, next up to 32,000 × $0.0546)');
+  });
+
+  it("prices a Multi-AZ RDS instance from the price list's Multi-AZ deployment option, and says so when only Single-AZ × 2 is known", async () => {
+    // Prepare
+    const sandbox = seeded();
+
+    // Act
+    const listed = await scan(sandbox);
+    const embedded = await scan(seeded(), false);
+
+    // Assess: eu-west-1 MySQL db.m5.large Multi-AZ in the sandbox's list = 2 × $0.19 = $0.38/h; × 730 h = $277.40.
+    const basis = listed.byName('mysql-multi-az').savings.basis.join(' ');
+    expect(basis).toContain("db.m5.large (mysql) Multi-AZ $0.38/h (the list's Multi-AZ rate, standby included) × 730 h = $277.4");
+    expect(embedded.byName('mysql-multi-az').savings.basis.join(' ')).toContain('db.m5.large (mysql) $0.171/h × 730 h × 2 (Multi-AZ standby; no Multi-AZ rate in the price table, Single-AZ × 2) = $249.66');
   });
 });

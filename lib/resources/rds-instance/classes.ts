@@ -92,13 +92,29 @@ export function hourlyPrice(prices: PriceTable, engine: string, dbClass: string)
   return prices.rdsInstanceHourly[`${engineFamily(engine)}:${dbClass}`];
 }
 
-/** Monthly instance cost with its basis line; Multi-AZ bills the standby too. */
+/** The price list's Multi-AZ (one standby) hourly rate of a class, when the table has it (price list lookups; the embedded table has none). */
+export function multiAzHourlyPrice(prices: PriceTable, engine: string, dbClass: string): number | undefined {
+  return (prices.rdsInstanceHourly as Record<string, number>)[`${engineFamily(engine)}:${dbClass}:Multi-AZ`];
+}
+
+/**
+ * Monthly instance cost with its basis line. Multi-AZ: the price list's Multi-AZ rate for the class
+ * (deploymentOption Multi-AZ) when the table has it; otherwise the Single-AZ rate × 2 (the
+ * standby), and the basis says the Multi-AZ rate was not in the table.
+ */
 export function instanceMonthly(prices: PriceTable, engine: string, dbClass: string, multiAz: boolean): { monthlyUsd: number; basis: string } | undefined {
+  if (multiAz) {
+    const listed = multiAzHourlyPrice(prices, engine, dbClass);
+    if (listed !== undefined) {
+      const monthlyUsd = listed * prices.hoursPerMonth;
+      return { monthlyUsd, basis: `${dbClass} (${engineFamily(engine)}) Multi-AZ $${listed}/h (the list's Multi-AZ rate, standby included) × ${prices.hoursPerMonth} h = $${usd(monthlyUsd)}` };
+    }
+  }
   const hourly = hourlyPrice(prices, engine, dbClass);
   if (hourly === undefined) return undefined;
   const copies = multiAz ? 2 : 1;
   const monthlyUsd = hourly * prices.hoursPerMonth * copies;
-  return { monthlyUsd, basis: `${dbClass} (${engineFamily(engine)}) $${hourly}/h × ${prices.hoursPerMonth} h${multiAz ? ' × 2 (Multi-AZ standby)' : ''} = $${usd(monthlyUsd)}` };
+  return { monthlyUsd, basis: `${dbClass} (${engineFamily(engine)}) $${hourly}/h × ${prices.hoursPerMonth} h${multiAz ? ' × 2 (Multi-AZ standby; no Multi-AZ rate in the price table, Single-AZ × 2)' : ''} = $${usd(monthlyUsd)}` };
 }
 
 /** The gp3 storage size at or above which RDS includes 12,000 IOPS and 500 MiB/s; undefined when there is none (SQL Server). */
