@@ -229,4 +229,14 @@ export const awsRequires: AwsRequirement[] = [
     sandbox: 'lib/pricing/catalog.ts priceListProducts: a Multi-AZ product per RDS class at 2 × Single-AZ',
     test: { file: SCAN_TEST, name: "prices a Multi-AZ RDS instance from the price list's Multi-AZ deployment option, and says so when only Single-AZ × 2 is known" },
   },
+  {
+    operation: 'pricing:GetProducts',
+    elements: ['price-lookup'],
+    rule: "RDS for Oracle instance hours are products per databaseEdition ('Standard Two', 'Enterprise') and licenseModel ('License included', 'Bring your own license'); Enterprise Edition is sold bring-your-own-license only.",
+    awsAnswers: 'Products with attributes databaseEngine Oracle, databaseEdition, licenseModel.',
+    source: 'belief: AWS Price List file format "Product details" for AmazonRDS (attribute values recalled); RDS User Guide "RDS for Oracle licensing options" (EE: BYOL only)',
+    trimtabDoes: "regionQueries asks databaseEngine Oracle too; pathsOf maps edition + licence to oracle-se2 / oracle-se2-byol / oracle-ee-byol; rds-instance classes.ts pricedEngine picks one from the instance's LicenseModel; noPriceWhy explains an EE licence-included or missing LicenseModel.",
+    sandbox: 'lib/pricing/catalog.ts rdsEngineAttributes (Oracle products from RDS_ORACLE_HOURLY); lib/sandbox/services/rds.ts LicenseModel (defaultLicenseModel)',
+    test: { file: SCAN_TEST, name: "prices Oracle by the instance's LicenseModel (licence included vs bring your own) and says why an Enterprise Edition 'license-included' instance has no price" },
+  },
 ];

@@ -91,8 +91,10 @@ export function rdsEngineAttributes(engine: string): Record<string, string> | un
   if (engine === 'aurora-postgresql') return { databaseEngine: 'Aurora PostgreSQL', licenseModel: 'No license required' };
   const sql = /^sqlserver-(se|ee|web|ex)$/.exec(engine);
   if (sql) return { databaseEngine: 'SQL Server', databaseEdition: { se: 'Standard', ee: 'Enterprise', web: 'Web', ex: 'Express' }[sql[1]]!, licenseModel: 'License included' };
-  const ora = /^oracle-(se2|ee)$/.exec(engine);
-  if (ora) return { databaseEngine: 'Oracle', databaseEdition: ora[1] === 'se2' ? 'Standard Two' : 'Enterprise', licenseModel: ora[1] === 'se2' ? 'License included' : 'Bring your own license' };
+  // Oracle by licence model (the table's families: rds-instance classes.ts pricedEngine): SE2 licence included, SE2 and EE BYOL.
+  if (engine === 'oracle-se2') return { databaseEngine: 'Oracle', databaseEdition: 'Standard Two', licenseModel: 'License included' };
+  const byol = /^oracle-(se2|ee)-byol$/.exec(engine);
+  if (byol) return { databaseEngine: 'Oracle', databaseEdition: byol[1] === 'se2' ? 'Standard Two' : 'Enterprise', licenseModel: 'Bring your own license' };
   return undefined;
 }
 

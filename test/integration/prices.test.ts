@@ -28,6 +28,9 @@ function seeded(options: TestSandboxOptions = {}): Sandbox {
   addInstance(sandbox, SANDBOX_ACCOUNT, 'us-east-1', { id: 'i-00000000000000301', instanceType: 'c7i.large', rootDeviceType: 'ebs', ageDays: 60, tags: { Name: 'c7i' }, ...IDLE });
   seedDbInstance(sandbox, SANDBOX_ACCOUNT, { id: 'mssql-idle', engine: 'sqlserver-se', dbClass: 'db.m5.large', ageDays: 200 });
   seedDbInstance(sandbox, SANDBOX_ACCOUNT, { id: 'mysql-idle', engine: 'mysql', dbClass: 'db.m5.large', ageDays: 200 });
+  seedDbInstance(sandbox, SANDBOX_ACCOUNT, { id: 'oracle-li', engine: 'oracle-se2', licenseModel: 'license-included', dbClass: 'db.m5.large', ageDays: 200 });
+  seedDbInstance(sandbox, SANDBOX_ACCOUNT, { id: 'oracle-byol', engine: 'oracle-se2', licenseModel: 'bring-your-own-license', dbClass: 'db.m5.large', ageDays: 200 });
+  seedDbInstance(sandbox, SANDBOX_ACCOUNT, { id: 'oracle-ee-li', engine: 'oracle-ee', licenseModel: 'license-included', dbClass: 'db.m5.large', ageDays: 200 });
   seedDbInstance(sandbox, SANDBOX_ACCOUNT, { id: 'mysql-multi-az', engine: 'mysql', dbClass: 'db.m5.large', multiAz: true, region: 'eu-west-1', ageDays: 200 });
   return sandbox;
 }
@@ -146,5 +149,23 @@ describe('prices from the AWS Price List per region, OS and engine (issue 27)', 
     const basis = listed.byName('mysql-multi-az').savings.basis.join(' ');
     expect(basis).toContain("db.m5.large (mysql) Multi-AZ $0.38/h (the list's Multi-AZ rate, standby included) × 730 h = $277.4");
     expect(embedded.byName('mysql-multi-az').savings.basis.join(' ')).toContain('db.m5.large (mysql) $0.171/h × 730 h × 2 (Multi-AZ standby; no Multi-AZ rate in the price table, Single-AZ × 2) = $249.66');
+  });
+
+  it("prices Oracle by the instance's LicenseModel (licence included vs bring your own) and says why an Enterprise Edition 'license-included' instance has no price", async () => {
+    // Prepare
+    const sandbox = seeded();
+
+    // Act
+    const { byName } = await scan(sandbox);
+
+    // Assess: SE2 licence included $0.544/h, SE2 BYOL $0.19/h (RDS_ORACLE_HOURLY, read back through GetProducts).
+    expect(byName('oracle-li').savings.monthlyUsd).toBeCloseTo(0.544 * 730, 2);
+    expect(byName('oracle-li').savings.basis.join(' ')).toContain('db.m5.large (oracle-se2) $0.544/h');
+    expect(byName('oracle-byol').savings.monthlyUsd).toBeCloseTo(0.19 * 730, 2);
+    expect(byName('oracle-byol').savings.basis.join(' ')).toContain('db.m5.large (oracle-se2-byol) $0.19/h');
+    expect(byName('oracle-ee-li').savings.monthlyUsd).toBe(0);
+    expect(byName('oracle-ee-li').savings.basis[0]).toBe(
+      'No price: db.m5.large (oracle-ee, license-included): RDS sells Oracle Enterprise Edition bring-your-own-license only, so the price list has no license-included rate; saving not estimated.',
+    );
   });
 });
