@@ -39,7 +39,49 @@ export interface Recommendation {
   /** Every option's value, best first. */
   options: (string | number)[];
   instanceType?: string;
+  /**
+   * Where Compute Optimizer's savings figures come from for this resource
+   * (`effectiveRecommendationPreferences.savingsEstimationMode.source`): `CostOptimizationHub` when the
+   * account's savings estimation mode is AfterDiscounts (Savings Plans and Reserved Instances applied),
+   * `PublicPricing` when it is not. Absent when the answer does not say.
+   */
+  savingsSource?: string;
+  /** Each option's savings as Compute Optimizer states them, best first (same order as `options`). */
+  optionSavings?: OptionSavings[];
 }
+
+/** One recommendation option's savings figures, as Compute Optimizer states them. */
+export interface OptionSavings {
+  value: string | number;
+  /** `savingsOpportunity.estimatedMonthlySavings` (On-Demand / public pricing). */
+  listMonthly?: number;
+  /** `savingsOpportunityAfterDiscounts.estimatedMonthlySavings`. */
+  afterDiscountsMonthly?: number;
+  currency?: string;
+}
+
+interface SavingsShape {
+  savingsOpportunity?: { estimatedMonthlySavings?: { value?: number; currency?: string } };
+  savingsOpportunityAfterDiscounts?: { estimatedMonthlySavings?: { value?: number; currency?: string } };
+}
+
+/** An option's stated savings (only finite numbers are kept; an option without any gives no entry). */
+function savingsOf(value: string | number | undefined, o: SavingsShape): OptionSavings[] {
+  if (value === undefined) return [];
+  const finite = (x: unknown) => (typeof x === 'number' && Number.isFinite(x) ? x : undefined);
+  const list = finite(o.savingsOpportunity?.estimatedMonthlySavings?.value);
+  const after = finite(o.savingsOpportunityAfterDiscounts?.estimatedMonthlySavings?.value);
+  if (list === undefined && after === undefined) return [];
+  const currency = o.savingsOpportunityAfterDiscounts?.estimatedMonthlySavings?.currency ?? o.savingsOpportunity?.estimatedMonthlySavings?.currency;
+  return [{ value, ...(list !== undefined ? { listMonthly: list } : {}), ...(after !== undefined ? { afterDiscountsMonthly: after } : {}), ...(currency ? { currency } : {}) }];
+}
+
+const optionSavingsOf = (list: OptionSavings[]) => (list.length ? { optionSavings: list } : {});
+
+const sourceOf = (r: { effectiveRecommendationPreferences?: { savingsEstimationMode?: { source?: string } } }) => {
+  const source = r.effectiveRecommendationPreferences?.savingsEstimationMode?.source;
+  return source ? { savingsSource: source } : {};
+};
 
 type Fetch = (client: ComputeOptimizerClient, arns: string[]) => Promise<Recommendation[]>;
 
@@ -62,8 +104,9 @@ const ec2: Fetch = async (client, arns) =>
     const r = await client.send(new GetEC2InstanceRecommendationsCommand({ instanceArns: arns, nextToken }));
     return { items: r.instanceRecommendations ?? [], nextToken: r.nextToken };
   })).map((r) => {
-    const options = byRank(r.recommendationOptions).map((o) => o.instanceType!).filter(Boolean);
-    return { arn: r.instanceArn!, finding: r.finding ?? 'Unknown', current: r.currentInstanceType, recommended: options[0], options };
+    const ranked = byRank(r.recommendationOptions);
+    const options = ranked.map((o) => o.instanceType!).filter(Boolean);
+    return { arn: r.instanceArn!, finding: r.finding ?? 'Unknown', current: r.currentInstanceType, recommended: options[0], options, ...sourceOf(r), ...optionSavingsOf(ranked.flatMap((o) => savingsOf(o.instanceType, o))) };
   });
 
 const asg: Fetch = async (client, arns) =>
@@ -73,8 +116,11 @@ const asg: Fetch = async (client, arns) =>
   })).map((r) => {
     // Compute Optimizer recommends an instance type for a group (AutoScalingGroupConfiguration.instanceType);
     // the option's desiredCapacity/minSize/maxSize repeat the group's, they are no sizing advice.
-    const options = byRank(r.recommendationOptions).map((o) => o.configuration?.instanceType).filter((t): t is string => Boolean(t));
+    const ranked = byRank(r.recommendationOptions);
+    const options = ranked.map((o) => o.configuration?.instanceType).filter((t): t is string => Boolean(t));
     return {
+      ...sourceOf(r),
+      ...optionSavingsOf(ranked.flatMap((o) => savingsOf(o.configuration?.instanceType, o))),
       arn: r.autoScalingGroupArn!,
       finding: r.finding ?? 'Unknown',
       ...(r.currentConfiguration?.instanceType ? { current: r.currentConfiguration.instanceType } : {}),
@@ -95,6 +141,8 @@ const ebs: Fetch = async (client, arns) =>
       current: r.currentConfiguration?.volumeBaselineIOPS,
       recommended: options[0]?.configuration?.volumeBaselineIOPS,
       options: options.map((o) => o.configuration?.volumeBaselineIOPS ?? 0),
+      ...sourceOf(r),
+      ...optionSavingsOf(options.flatMap((o) => savingsOf(o.configuration?.volumeBaselineIOPS, o))),
       ...(options[0]?.configuration?.volumeType ? { instanceType: options[0].configuration.volumeType } : {}),
     };
   });
@@ -104,9 +152,18 @@ const lambda: Fetch = async (client, arns) =>
     const r = await client.send(new GetLambdaFunctionRecommendationsCommand({ functionArns: arns, nextToken }));
     return { items: r.lambdaFunctionRecommendations ?? [], nextToken: r.nextToken };
   })).map((r) => {
-    const options = byRank(r.memorySizeRecommendationOptions).map((o) => o.memorySize!).filter((m) => m !== undefined);
+    const ranked = byRank(r.memorySizeRecommendationOptions);
+    const options = ranked.map((o) => o.memorySize!).filter((m) => m !== undefined);
     // Recommendations come for the qualified ARN (…:function:name:$LATEST); findings name the function.
-    return { arn: r.functionArn!.replace(/:\$LATEST$/, ''), finding: r.finding ?? 'Unknown', current: r.currentMemorySize, recommended: options[0], options };
+    return {
+      arn: r.functionArn!.replace(/:\$LATEST$/, ''),
+      finding: r.finding ?? 'Unknown',
+      current: r.currentMemorySize,
+      recommended: options[0],
+      options,
+      ...sourceOf(r),
+      ...optionSavingsOf(ranked.flatMap((o) => savingsOf(o.memorySize, o))),
+    };
   });
 
 /** What trimtab asks Compute Optimizer, by resource type id. */

@@ -36,6 +36,70 @@ export interface SecondOpinion {
   recommended?: string | number;
   /** Why there is no recommendation. */
   why?: string;
+  /**
+   * Compute Optimizer's estimated monthly saving after the account's Savings Plans and Reserved
+   * Instances discounts, only when the account's savings estimation mode is AfterDiscounts
+   * (`savingsEstimationMode.source` CostOptimizationHub). Shown beside trimtab's list-price figure;
+   * never used to rank or approve (trimtab's `savings.monthlyUsd` stays the list-price figure).
+   */
+  afterDiscounts?: AfterDiscounts;
+}
+
+/** The after-discounts figure and what it is for. */
+export interface AfterDiscounts {
+  monthly: number;
+  currency: string;
+  /** The option the figure is for. */
+  option: string | number;
+  /** Whether that option is trimtab's proposal (otherwise the figure is for Compute Optimizer's own recommendation). */
+  forProposal: boolean;
+  /** Compute Optimizer's own list-price (public pricing) figure for the same option, when it states one. */
+  listMonthly?: number;
+}
+
+/** The savings estimation mode source that means "after the account's discounts". */
+export const AFTER_DISCOUNTS_SOURCE = 'CostOptimizationHub';
+
+const money = (value: number, currency: string) => {
+  const sign = value < 0 ? '-' : '';
+  return currency === 'USD' ? `${sign}$${Math.abs(value).toFixed(2)}` : `${value.toFixed(2)} ${currency}`;
+};
+
+/** The after-discounts figure a recommendation gives for trimtab's candidate (or its own rank-1 option), if the account has the mode on. */
+export function afterDiscountsFor(candidate: string | number, rec: Recommendation | undefined): AfterDiscounts | undefined {
+  if (!rec || rec.savingsSource !== AFTER_DISCOUNTS_SOURCE) return undefined;
+  const withFigure = (rec.optionSavings ?? []).filter((o) => o.afterDiscountsMonthly !== undefined);
+  const same = withFigure.find((o) => String(o.value) === String(candidate));
+  const chosen = same ?? withFigure[0];
+  if (!chosen) return undefined;
+  return {
+    monthly: chosen.afterDiscountsMonthly!,
+    currency: chosen.currency ?? 'USD',
+    option: chosen.value,
+    forProposal: Boolean(same),
+    ...(chosen.listMonthly !== undefined ? { listMonthly: chosen.listMonthly } : {}),
+  };
+}
+
+/**
+ * A savings estimate with the after-discounts line of the finding's second opinion appended (once),
+ * for the estimate's own list-price figure: the engine calls it again when planning replaces the
+ * detector's estimate. `monthlyUsd` is never changed.
+ */
+export function withAfterDiscounts<S extends { monthlyUsd: number; basis: string[] }>(savings: S, f: Pick<Finding, 'evidence' | 'resource'>): S {
+  const after = (f.evidence as { computeOptimizer?: SecondOpinion }).computeOptimizer?.afterDiscounts;
+  const type = COMPUTE_OPTIMIZER_TYPES[f.resource.type];
+  if (!after || !type) return savings;
+  const line = afterDiscountsLine(savings.monthlyUsd, after, type.what);
+  return savings.basis.includes(line) ? savings : { ...savings, basis: [...savings.basis, line] };
+}
+
+/** The savings-basis line that puts the after-discounts figure beside trimtab's list-price figure. */
+export function afterDiscountsLine(listMonthlyUsd: number, after: AfterDiscounts, what: string): string {
+  const list = `list price ${money(listMonthlyUsd, 'USD')}/month (trimtab, the figure findings are ranked and approved on)`;
+  return after.forProposal
+    ? `${list}; after your discounts (Compute Optimizer, Savings Plans and Reserved Instances) ${money(after.monthly, after.currency)}/month.`
+    : `${list}; Compute Optimizer's after-discounts figure ${money(after.monthly, after.currency)}/month is for its own recommendation (${what} ${after.option}), not for trimtab's proposal, so the two are not comparable.`;
 }
 
 /** Per run: enrollment read once per account, and the "not opted in" note said once. */
@@ -129,8 +193,13 @@ export async function attachSecondOpinion(findings: Finding[], policies: Policy[
       ...(rec ? { finding: rec.finding, current: rec.current, recommended: rec.recommended } : {}),
       ...(agreement === 'missing' ? { why: why ?? (rec ? 'no recommended value' : 'no recommendation for this resource (Compute Optimizer needs at least 30 hours of metrics in 14 days)') } : {}),
     };
-    f.evidence = { ...f.evidence, computeOptimizer: opinion };
     const what = COMPUTE_OPTIMIZER_TYPES[f.resource.type].what;
+    // After discounts: only a figure the account's Compute Optimizer states (mode AfterDiscounts), shown
+    // beside the list-price figure in the basis; `savings.monthlyUsd` (ranking, approval) is not changed.
+    const after = afterDiscountsFor(candidate, rec);
+    if (after) opinion.afterDiscounts = after;
+    f.evidence = { ...f.evidence, computeOptimizer: opinion };
+    if (f.savings) f.savings = withAfterDiscounts(f.savings, f);
     if (agreement === 'disagrees') {
       f.reason = `${f.reason} Compute Optimizer disagrees: it recommends ${what} ${rec!.recommended} (${rec!.finding}, now ${rec!.current ?? '?'}); trimtab proposes ${detailOf(f) ?? candidate}.`;
     }

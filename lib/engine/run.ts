@@ -15,7 +15,7 @@ import { DEFAULT_PRICES, pricesWith, sourceLine, usd, type PriceTable } from '..
 import { ActionInProgressError, ProtectedResourceError, TrimtabError, errorMessage } from '../util/errors.ts';
 import { shortHash } from '../util/hash.ts';
 import { systemClock, type Clock } from '../util/clock.ts';
-import { attachSecondOpinion, newSecondOpinionRun, type SecondOpinionRun } from '../compute-optimizer/second-opinion.ts';
+import { attachSecondOpinion, newSecondOpinionRun, withAfterDiscounts, type SecondOpinionRun } from '../compute-optimizer/second-opinion.ts';
 import { inScope, mayBeInScope, protectionOf } from './scope.ts';
 import { consultOwners, newOwnerLookups } from '../ownership/hook.ts';
 import { applyViaOwner, verifyViaOwner, viaOwnerOf } from '../ownership/via-owner.ts';
@@ -764,7 +764,8 @@ function planFinding(finding: FindingResult, policy: Policy, now: Date, base: Pr
     finding.outcomeDetail = result.reason;
     return;
   }
-  if (result.savings) finding.savings = withSource(result.savings, prices);
+  // The plan's estimate replaces the detector's: Compute Optimizer's after-discounts figure is put beside its list price again.
+  if (result.savings) finding.savings = withAfterDiscounts(withSource(result.savings, prices), finding);
   finding.plan = {
     action: remediator.id,
     summary: result.summary,

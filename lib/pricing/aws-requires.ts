@@ -12,7 +12,9 @@ const LOOKUP_TEST = 'test/unit/pricing/lookup.test.ts';
 const SCAN_TEST = 'test/integration/prices.test.ts';
 const DTS = 'client-pricing GetProductsCommand.d.ts';
 
-export const PRICING_ELEMENTS = ['price-lookup', 'prices-refresh', 'price-cache'];
+export const PRICING_ELEMENTS = ['price-lookup', 'prices-refresh', 'price-cache', 'after-discounts'];
+const CO_TEST = 'test/integration/compute-optimizer.test.ts';
+const CO_UNIT = 'test/unit/compute-optimizer/second-opinion.test.ts';
 const CACHE_TEST = 'test/unit/pricing/cache.test.ts';
 
 export const awsRequires: AwsRequirement[] = [
@@ -186,5 +188,55 @@ export const awsRequires: AwsRequirement[] = [
     trimtabDoes: 'every stored set is validated with zod before use (known family, dates, JSON, known table paths, each price finite, ≥ 0 and within 1/50..50× the embedded us-east-1 price, ≤ $10,000 where the table has none); a malformed set is logged as a warning and its family asked again',
     sandbox: 'the test writes tampered items into the sandbox table',
     test: { file: CACHE_TEST, name: 'does not trust a tampered price set: a negative or absurd price, or a malformed record, is looked up again with a warning' },
+  },
+  {
+    operation: 'compute-optimizer:GetEC2InstanceRecommendations',
+    elements: ['after-discounts'],
+    rule: "Each recommendation option carries savingsOpportunity (On-Demand / public pricing) and savingsOpportunityAfterDiscounts (after Savings Plans and Reserved Instances), each estimatedMonthlySavings {currency, value}; the recommendation's effectiveRecommendationPreferences.savingsEstimationMode.source says where the figures come from (CostOptimizationHub, CostExplorerRightsizing, PublicPricing). The same fields exist on Auto Scaling group, EBS volume and Lambda recommendations.",
+    awsAnswers: 'The figures in the answer; no error. The mode is available only to accounts in AWS Organizations with Cost Optimization Hub enabled.',
+    source: 'client-compute-optimizer models_0.d.ts InstanceRecommendationOption.savingsOpportunityAfterDiscounts, InstanceSavingsOpportunityAfterDiscounts, EffectiveRecommendationPreferences.savingsEstimationMode (InstanceSavingsEstimationMode.source); enums.d.ts InstanceSavingsEstimationModeSource; Compute Optimizer User Guide "Savings estimation mode"',
+    trimtabDoes: "second-opinion.ts takes the after-discounts figure only when source is CostOptimizationHub (belief: that is the AfterDiscounts mode; PublicPricing and CostExplorerRightsizing are not shown as after discounts), for the option equal to trimtab's proposal (else Compute Optimizer's rank-1 option, labelled not comparable), and puts it beside the list-price figure in the savings basis and evidence.computeOptimizer.afterDiscounts; savings.monthlyUsd (ranking, approval) stays the list price.",
+    sandbox: 'lib/sandbox/services/compute-optimizer.ts savings(): options carry both figures; the source is CostOptimizationHub only when the account mode is AfterDiscounts',
+    test: { file: CO_TEST, name: "puts Compute Optimizer's after-discounts figure beside the list price only when the account's savings estimation mode is AfterDiscounts" },
+  },
+  {
+    operation: 'compute-optimizer:GetEC2InstanceRecommendations',
+    elements: ['after-discounts'],
+    rule: 'With the mode off (source PublicPricing) the after-discounts field is not a figure after the account\'s discounts.',
+    awsAnswers: 'belief: the field may still be present, repeating the public-pricing figure.',
+    source: 'belief: Compute Optimizer User Guide "Savings estimation mode" (default behaviour: public pricing unless the preference is AfterDiscounts)',
+    trimtabDoes: 'no after-discounts line and no afterDiscounts evidence unless the source is CostOptimizationHub.',
+    sandbox: 'lib/sandbox/services/compute-optimizer.ts savings(): the after-discounts field repeats the list figure with source PublicPricing',
+    test: { file: CO_UNIT, name: 'shows no after-discounts figure when the account did not turn the mode on (source PublicPricing)' },
+  },
+  {
+    operation: 'compute-optimizer:PutRecommendationPreferences',
+    elements: ['after-discounts'],
+    rule: 'savingsEstimationMode is AfterDiscounts or BeforeDiscounts; another value is refused. trimtab never calls it (the account owner sets the mode); the sandbox takes it so tests can turn the mode on.',
+    awsAnswers: 'InvalidParameterValueException',
+    source: 'client-compute-optimizer PutRecommendationPreferencesCommand.d.ts (@throws InvalidParameterValueException); enums.d.ts SavingsEstimationMode',
+    trimtabDoes: 'does not call it (read-only); reads the effective mode from each recommendation.',
+    sandbox: 'lib/sandbox/services/compute-optimizer.ts PutRecommendationPreferences',
+    test: { file: CO_TEST, name: 'answers PutRecommendationPreferences with InvalidParameterValueException for an unknown savings estimation mode' },
+  },
+  {
+    operation: 'pricing:GetProducts',
+    elements: ['price-lookup'],
+    rule: "RDS instance hours are separate products per deploymentOption: 'Single-AZ', 'Multi-AZ' (one standby, its own rate), 'Multi-AZ (readable standbys)' (DB clusters).",
+    awsAnswers: 'Products with attributes.deploymentOption; a filter ANY_OF deploymentOption Single-AZ,Multi-AZ returns both.',
+    source: 'belief: AWS Price List file format "Product details" for AmazonRDS (deploymentOption values recalled from the RDS offer file, not read from a live answer)',
+    trimtabDoes: "regionQueries asks ANY_OF Single-AZ,Multi-AZ; pathsOf keeps Multi-AZ as rdsInstanceHourly.<engine>:<class>:Multi-AZ; rds-instance classes.ts instanceMonthly prices a Multi-AZ instance at that rate, or Single-AZ × 2 with the basis saying no Multi-AZ rate was in the table.",
+    sandbox: 'lib/pricing/catalog.ts priceListProducts: a Multi-AZ product per RDS class at 2 × Single-AZ',
+    test: { file: SCAN_TEST, name: "prices a Multi-AZ RDS instance from the price list's Multi-AZ deployment option, and says so when only Single-AZ × 2 is known" },
+  },
+  {
+    operation: 'pricing:GetProducts',
+    elements: ['price-lookup'],
+    rule: "RDS for Oracle instance hours are products per databaseEdition ('Standard Two', 'Enterprise') and licenseModel ('License included', 'Bring your own license'); Enterprise Edition is sold bring-your-own-license only.",
+    awsAnswers: 'Products with attributes databaseEngine Oracle, databaseEdition, licenseModel.',
+    source: 'belief: AWS Price List file format "Product details" for AmazonRDS (attribute values recalled); RDS User Guide "RDS for Oracle licensing options" (EE: BYOL only)',
+    trimtabDoes: "regionQueries asks databaseEngine Oracle too; pathsOf maps edition + licence to oracle-se2 / oracle-se2-byol / oracle-ee-byol; rds-instance classes.ts pricedEngine picks one from the instance's LicenseModel; noPriceWhy explains an EE licence-included or missing LicenseModel.",
+    sandbox: 'lib/pricing/catalog.ts rdsEngineAttributes (Oracle products from RDS_ORACLE_HOURLY); lib/sandbox/services/rds.ts LicenseModel (defaultLicenseModel)',
+    test: { file: SCAN_TEST, name: "prices Oracle by the instance's LicenseModel (licence included vs bring your own) and says why an Enterprise Edition 'license-included' instance has no price" },
   },
 ];

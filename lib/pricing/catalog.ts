@@ -91,8 +91,10 @@ export function rdsEngineAttributes(engine: string): Record<string, string> | un
   if (engine === 'aurora-postgresql') return { databaseEngine: 'Aurora PostgreSQL', licenseModel: 'No license required' };
   const sql = /^sqlserver-(se|ee|web|ex)$/.exec(engine);
   if (sql) return { databaseEngine: 'SQL Server', databaseEdition: { se: 'Standard', ee: 'Enterprise', web: 'Web', ex: 'Express' }[sql[1]]!, licenseModel: 'License included' };
-  const ora = /^oracle-(se2|ee)$/.exec(engine);
-  if (ora) return { databaseEngine: 'Oracle', databaseEdition: ora[1] === 'se2' ? 'Standard Two' : 'Enterprise', licenseModel: ora[1] === 'se2' ? 'License included' : 'Bring your own license' };
+  // Oracle by licence model (the table's families: rds-instance classes.ts pricedEngine): SE2 licence included, SE2 and EE BYOL.
+  if (engine === 'oracle-se2') return { databaseEngine: 'Oracle', databaseEdition: 'Standard Two', licenseModel: 'License included' };
+  const byol = /^oracle-(se2|ee)-byol$/.exec(engine);
+  if (byol) return { databaseEngine: 'Oracle', databaseEdition: byol[1] === 'se2' ? 'Standard Two' : 'Enterprise', licenseModel: 'Bring your own license' };
   return undefined;
 }
 
@@ -172,8 +174,8 @@ export const MAP_KEYS: Record<'ec2OnDemandHourly' | 'ec2LicensedHourly' | 'rdsIn
   ec2OnDemandHourly: { key: (type) => ec2InstanceKey(type), group: 'compute' },
   /** '<OS>:<type>' (Windows, RHEL, SUSE), licence included, Shared tenancy. */
   ec2LicensedHourly: { key: (entry) => { const [os, type] = entry.split(':'); return ec2InstanceKey(type, os as Ec2Os); }, group: 'compute' },
-  /** '<engine family>:<class>', Single-AZ. */
-  rdsInstanceHourly: { key: (entry) => { const [family, dbClass] = entry.split(':'); return rdsInstanceKey(family, dbClass); }, group: 'database' },
+  /** '<engine family>:<class>', Single-AZ; '<engine family>:<class>:Multi-AZ' the list's Multi-AZ (one standby) rate. */
+  rdsInstanceHourly: { key: (entry) => { const [family, dbClass, option] = entry.split(':'); return rdsInstanceKey(family, dbClass, option ?? 'Single-AZ'); }, group: 'database' },
   /** Redis OSS rates (Valkey: lib/resources/elasticache-cluster nodeHourly). */
   elasticacheNodeHourly: { key: (type) => elasticacheNodeKey(type), group: 'cache' },
 };
@@ -280,6 +282,13 @@ export function priceListProducts(region: string): PriceListProduct[] {
     add(entry.key, entry.usd * (spec?.perListUnit ?? 1), entry.group, spec?.freeFirst);
   }
   for (const [type, usd] of Object.entries(PRICE_LIST_ONLY_EC2)) add(ec2InstanceKey(type), usd, 'compute');
+  // RDS Multi-AZ (one standby): its own products (deploymentOption Multi-AZ), at twice the Single-AZ
+  // rate (belief: the RDS pricing pages' Multi-AZ rates are double; derived, not typed again).
+  for (const [entry, usd] of Object.entries(DEFAULT_PRICES.rdsInstanceHourly as Record<string, number>)) {
+    const [family, dbClass, option] = entry.split(':');
+    const key = option ? undefined : rdsInstanceKey(family, dbClass, 'Multi-AZ');
+    if (key) add(key, usd * 2, 'database');
+  }
   // Valkey nodes: the Redis OSS rate less the FAQ's 20 % (derived, not typed again).
   for (const [type, usd] of Object.entries(DEFAULT_PRICES.elasticacheNodeHourly)) add(elasticacheNodeKey(type, 'Valkey'), usd * (1 - DEFAULT_PRICES.elasticacheValkeyNodeDiscount), 'cache');
   return out;

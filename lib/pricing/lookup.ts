@@ -71,7 +71,9 @@ export interface Query {
   filters: { Type: 'TERM_MATCH' | 'ANY_OF'; Field: string; Value: string }[];
 }
 
-export const RDS_ENGINES_PRICED = ['mysql', 'mariadb', 'postgres', 'aurora-mysql', 'aurora-postgresql', 'sqlserver-se', 'sqlserver-ee', 'sqlserver-web', 'sqlserver-ex'];
+export const RDS_ENGINES_PRICED = ['mysql', 'mariadb', 'postgres', 'aurora-mysql', 'aurora-postgresql', 'sqlserver-se', 'sqlserver-ee', 'sqlserver-web', 'sqlserver-ex', 'oracle-se2', 'oracle-se2-byol', 'oracle-ee-byol'];
+/** Oracle products: edition and licence model → the table's engine family. */
+const ORACLE_FAMILY: Record<string, string> = { 'Standard Two|License included': 'oracle-se2', 'Standard Two|Bring your own license': 'oracle-se2-byol', 'Enterprise|Bring your own license': 'oracle-ee-byol' };
 const DATABASE_ENGINE_FAMILY: Record<string, string> = { MySQL: 'mysql', MariaDB: 'mysql', PostgreSQL: 'postgres', 'Aurora MySQL': 'aurora-mysql', 'Aurora PostgreSQL': 'aurora-postgresql' };
 const SQLSERVER_EDITION: Record<string, string> = { Standard: 'sqlserver-se', Enterprise: 'sqlserver-ee', Web: 'sqlserver-web', Express: 'sqlserver-ex' };
 
@@ -117,8 +119,8 @@ export function regionQueries(): Query[] {
     serviceCode: 'AmazonRDS',
     productFamily: 'Database Instance',
     filters: [
-      { Type: 'TERM_MATCH', Field: 'deploymentOption', Value: 'Single-AZ' },
-      { Type: 'ANY_OF', Field: 'databaseEngine', Value: 'MySQL,MariaDB,PostgreSQL,Aurora MySQL,Aurora PostgreSQL,SQL Server' },
+      { Type: 'ANY_OF', Field: 'deploymentOption', Value: 'Single-AZ,Multi-AZ' },
+      { Type: 'ANY_OF', Field: 'databaseEngine', Value: 'MySQL,MariaDB,PostgreSQL,Aurora MySQL,Aurora PostgreSQL,SQL Server,Oracle' },
     ],
   });
   seen.set('AmazonElastiCache|Cache Instance', {
@@ -163,10 +165,14 @@ export function pathsOf(product: PriceListProduct): string[] {
     return a.operatingSystem === 'Linux' ? [`ec2OnDemandHourly.${a.instanceType}`] : a.operatingSystem ? [`ec2LicensedHourly.${a.operatingSystem}:${a.instanceType}`] : [];
   }
   if (product.serviceCode === 'AmazonRDS' && family === 'Database Instance' && a.instanceType) {
-    if (a.deploymentOption !== 'Single-AZ') return [];
-    const engine = a.databaseEngine === 'SQL Server' ? SQLSERVER_EDITION[a.databaseEdition ?? ''] : DATABASE_ENGINE_FAMILY[a.databaseEngine ?? ''];
+    // Single-AZ, and Multi-AZ with one standby (its own rate); Multi-AZ DB clusters ("readable standbys") are not priced.
+    if (a.deploymentOption !== 'Single-AZ' && a.deploymentOption !== 'Multi-AZ') return [];
+    const engine =
+      a.databaseEngine === 'SQL Server' ? SQLSERVER_EDITION[a.databaseEdition ?? '']
+      : a.databaseEngine === 'Oracle' ? ORACLE_FAMILY[`${a.databaseEdition ?? ''}|${a.licenseModel ?? ''}`]
+      : DATABASE_ENGINE_FAMILY[a.databaseEngine ?? ''];
     if (!engine || rdsEngineAttributes(engine)?.licenseModel !== a.licenseModel) return [];
-    return [`rdsInstanceHourly.${engine}:${a.instanceType}`];
+    return [`rdsInstanceHourly.${engine}:${a.instanceType}${a.deploymentOption === 'Multi-AZ' ? ':Multi-AZ' : ''}`];
   }
   if (product.serviceCode === 'AmazonElastiCache' && family === 'Cache Instance' && a.instanceType) {
     return a.cacheEngine === 'Redis' ? [`elasticacheNodeHourly.${a.instanceType}`] : a.cacheEngine === 'Valkey' ? [`elasticacheNodeHourly.valkey:${a.instanceType}`] : [];

@@ -30,6 +30,19 @@ export const RDS_SQLSERVER_SE_HOURLY: Record<string, number> = {
   'db.r5.xlarge': 2.048,
 };
 
+/**
+ * RDS for Oracle, Single-AZ, us-east-1, $/h, keyed by the price table's engine family:
+ * `oracle-se2` (Standard Edition Two, licence included), `oracle-se2-byol` and `oracle-ee-byol`
+ * (bring your own licence: the instance hour without the Oracle licence). Belief: recalled from the
+ * "Amazon RDS for Oracle Pricing" page, not verified this session. Enterprise Edition is sold
+ * bring-your-own-license only: an EE instance that says license-included has no price.
+ */
+export const RDS_ORACLE_HOURLY: Record<string, Record<string, number>> = {
+  'oracle-se2': { 'db.m5.large': 0.544, 'db.m5.xlarge': 1.088, 'db.r5.large': 0.6, 'db.r5.xlarge': 1.2 },
+  'oracle-se2-byol': { 'db.m5.large': 0.19, 'db.m5.xlarge': 0.38, 'db.r5.large': 0.25, 'db.r5.xlarge': 0.5 },
+  'oracle-ee-byol': { 'db.m5.large': 0.19, 'db.m5.xlarge': 0.38, 'db.r5.large': 0.25, 'db.r5.xlarge': 0.5 },
+};
+
 /** The licence-included OS prices the embedded table derives (Linux + vCPU × premium), '<OS>:<type>'. */
 export function derivedLicensedHourly(linux: Record<string, number>): Record<string, number> {
   const out: Record<string, number> = {};

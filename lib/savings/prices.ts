@@ -3,7 +3,7 @@
  * (see the "Savings math" section of each docs/resources/<type>.md). A policy may override any entry with `prices:`.
  */
 import { EC2_TYPE_PRICES } from './ec2-instance-types.ts';
-import { RDS_SQLSERVER_SE_HOURLY, derivedLicensedHourly } from './licensed.ts';
+import { RDS_ORACLE_HOURLY, RDS_SQLSERVER_SE_HOURLY, derivedLicensedHourly } from './licensed.ts';
 
 export const PRICE_TABLE_DATE = '2026-01';
 
@@ -142,6 +142,8 @@ export const DEFAULT_PRICES = {
     'aurora-postgresql:db.t3.medium': 0.082, 'aurora-postgresql:db.t3.large': 0.164, 'aurora-postgresql:db.r4.large': 0.29, 'aurora-postgresql:db.r4.xlarge': 0.58,
     // RDS for SQL Server Standard Edition, licence included (issue 27; lib/savings/licensed.ts).
     ...Object.fromEntries(Object.entries(RDS_SQLSERVER_SE_HOURLY).map(([dbClass, usd]) => [`sqlserver-se:${dbClass}`, usd])),
+    // RDS for Oracle by licence model (lib/savings/licensed.ts RDS_ORACLE_HOURLY, belief).
+    ...Object.fromEntries(Object.entries(RDS_ORACLE_HOURLY).flatMap(([family, classes]) => Object.entries(classes).map(([dbClass, usd]) => [`${family}:${dbClass}`, usd]))),
     'aurora-postgresql:db.r5.large': 0.29, 'aurora-postgresql:db.r5.xlarge': 0.58, 'aurora-postgresql:db.r5.2xlarge': 1.16, 'aurora-postgresql:db.r6g.large': 0.26,
     'aurora-postgresql:db.r6g.xlarge': 0.519, 'aurora-postgresql:db.r6g.2xlarge': 1.038, 'aurora-postgresql:db.r6i.large': 0.29, 'aurora-postgresql:db.r6i.xlarge': 0.58,
   } as Record<string, number>,

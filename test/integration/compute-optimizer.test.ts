@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { ComputeOptimizerClient, GetEBSVolumeRecommendationsCommand, OptInRequiredException } from '@aws-sdk/client-compute-optimizer';
+import { ComputeOptimizerClient, GetEBSVolumeRecommendationsCommand, OptInRequiredException, PutRecommendationPreferencesCommand } from '@aws-sdk/client-compute-optimizer';
 import type { SecondOpinion } from '../../lib/compute-optimizer/second-opinion.ts';
 import { SANDBOX_ACCOUNT } from '../../lib/sandbox/sandbox.ts';
-import { setComputeOptimizerEnrollment } from '../../lib/sandbox/services/compute-optimizer.ts';
+import { setComputeOptimizerEnrollment, setSavingsEstimationMode } from '../../lib/sandbox/services/compute-optimizer.ts';
 import { ec2State } from '../../lib/sandbox/services/ec2.ts';
 import { testEnv } from '../helpers.ts';
 
@@ -125,6 +125,38 @@ describe('Compute Optimizer as a second opinion', () => {
     expect(strict.actions).toEqual([]);
     expect(env.sandbox.successfulWrites()).toEqual([]);
     expect(env.sandbox.callsByOperation()['computeoptimizer:GetEBSVolumeRecommendations']).toBeUndefined();
+  });
+
+  it("puts Compute Optimizer's after-discounts figure beside the list price only when the account's savings estimation mode is AfterDiscounts", async () => {
+    // Prepare: the same account twice, mode off and mode on (its discounts take 30 % off list)
+    const off = envWithNames();
+    const on = envWithNames();
+    setSavingsEstimationMode(on.env.sandbox, SANDBOX_ACCOUNT, 'AfterDiscounts', 0.3);
+
+    // Act
+    const before = await off.env.run(POLICIES(), { forceDryRun: true });
+    const after = await on.env.run(POLICIES(), { forceDryRun: true });
+
+    // Assess: gp3 3,000 → 4,700 IOPS costs 1,700 × $0.005 = $8.50 at list, $5.95 after 30 % off;
+    // that is Compute Optimizer's own option (trimtab proposes 4,500), so it is labelled not comparable.
+    const data = (r: typeof after) => r.findings.find((f) => on.name(f.resource.id) === 'orders-db data')!;
+    expect(opinion(data(after))!.afterDiscounts).toEqual({ monthly: -5.95, currency: 'USD', option: 4700, forProposal: false, listMonthly: -8.5 });
+    expect(data(after).savings.monthlyUsd).toBe(-7.5);
+    expect(data(after).savings.basis).toContain(
+      `list price -$7.50/month (trimtab, the figure findings are ranked and approved on); Compute Optimizer's after-discounts figure -$5.95/month is for its own recommendation (baseline IOPS 4700), not for trimtab's proposal, so the two are not comparable.`,
+    );
+    expect(data(after).savings.monthlyUsd).toBe(data(before).savings.monthlyUsd);
+    expect(opinion(data(before))!.afterDiscounts).toBeUndefined();
+    expect(before.findings.flatMap((f) => f.savings.basis).filter((b) => b.includes('after'))).toEqual([]);
+  });
+
+  it('answers PutRecommendationPreferences with InvalidParameterValueException for an unknown savings estimation mode', async () => {
+    const { env } = envWithNames();
+    const client = env.clients.withWrites(true).get(ComputeOptimizerClient, 'us-east-1');
+    await expect(client.send(new PutRecommendationPreferencesCommand({ resourceType: 'Ec2Instance', savingsEstimationMode: 'Sometimes' as never }))).rejects.toMatchObject({ name: 'InvalidParameterValueException' });
+    await client.send(new PutRecommendationPreferencesCommand({ resourceType: 'Ec2Instance', savingsEstimationMode: 'AfterDiscounts' }));
+    const rec = await client.send(new GetEBSVolumeRecommendationsCommand({ volumeArns: Object.keys(ec2State(env.sandbox, env.sandbox.account(SANDBOX_ACCOUNT), 'us-east-1').volumes).map((id) => `arn:aws:ec2:us-east-1:${SANDBOX_ACCOUNT}:volume/${id}`) }));
+    expect(new Set(rec.volumeRecommendations!.map((r) => r.effectiveRecommendationPreferences?.savingsEstimationMode?.source))).toEqual(new Set(['CostOptimizationHub']));
   });
 
   it('answers a not-opted-in account with OptInRequiredException on the wire', async () => {

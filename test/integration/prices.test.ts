@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { PriceBook } from '../../lib/pricing/lookup.ts';
+import { performanceSavings } from '../../lib/resources/ebs-volume/performance.ts';
+import type { EbsVolume } from '../../lib/resources/ebs-volume/volume.ts';
 import { addInstance } from '../../lib/resources/ec2-instance/sandbox-seed.ts';
 import { seedDbInstance } from '../../lib/resources/rds-instance/sandbox-seed.ts';
 import { faultRules } from '../../lib/sandbox/faults.ts';
@@ -26,6 +28,10 @@ function seeded(options: TestSandboxOptions = {}): Sandbox {
   addInstance(sandbox, SANDBOX_ACCOUNT, 'us-east-1', { id: 'i-00000000000000301', instanceType: 'c7i.large', rootDeviceType: 'ebs', ageDays: 60, tags: { Name: 'c7i' }, ...IDLE });
   seedDbInstance(sandbox, SANDBOX_ACCOUNT, { id: 'mssql-idle', engine: 'sqlserver-se', dbClass: 'db.m5.large', ageDays: 200 });
   seedDbInstance(sandbox, SANDBOX_ACCOUNT, { id: 'mysql-idle', engine: 'mysql', dbClass: 'db.m5.large', ageDays: 200 });
+  seedDbInstance(sandbox, SANDBOX_ACCOUNT, { id: 'oracle-li', engine: 'oracle-se2', licenseModel: 'license-included', dbClass: 'db.m5.large', ageDays: 200 });
+  seedDbInstance(sandbox, SANDBOX_ACCOUNT, { id: 'oracle-byol', engine: 'oracle-se2', licenseModel: 'bring-your-own-license', dbClass: 'db.m5.large', ageDays: 200 });
+  seedDbInstance(sandbox, SANDBOX_ACCOUNT, { id: 'oracle-ee-li', engine: 'oracle-ee', licenseModel: 'license-included', dbClass: 'db.m5.large', ageDays: 200 });
+  seedDbInstance(sandbox, SANDBOX_ACCOUNT, { id: 'mysql-multi-az', engine: 'mysql', dbClass: 'db.m5.large', multiAz: true, region: 'eu-west-1', ageDays: 200 });
   return sandbox;
 }
 
@@ -109,5 +115,57 @@ describe('prices from the AWS Price List per region, OS and engine (issue 27)', 
     // The type never in the embedded table is still reported, with why it is not priced.
     expect(byName('c7i').savings).toMatchObject({ monthlyUsd: 0 });
     expect(byName('c7i').savings.basis[0]).toBe('No on-demand price for c7i.large Linux in the price table (ec2OnDemandHourly): saving not estimated.');
+  });
+
+  it("prices an io2 raise across 32,000 IOPS at the region's own tier prices read through the price list", async () => {
+    // Prepare: Sydney's io2 IOPS tiers in the sandbox's list: $0.078 (first 32,000), $0.0546 (32,001-64,000), $0.0384 (above)
+    const sandbox = seeded();
+    const env = envFor(sandbox, REGIONS);
+    const book = new PriceBook({ clients: env.clients, now: () => sandbox.now() });
+    const io2 = { id: 'vol-io2', volumeType: 'io2', sizeGb: 2000, iops: 30_000, state: 'in-use', availabilityZone: 'ap-southeast-2a', createTime: 0, attachedTo: [], multiAttach: false, encrypted: false, tags: {} } as unknown as EbsVolume;
+
+    // Act
+    const sydney = await book.forRegion('ap-southeast-2');
+    const raise = performanceSavings(io2, { iops: 40_000 }, sydney);
+    const lower = performanceSavings({ ...io2, iops: 70_000 }, { iops: 30_000 }, sydney);
+
+    // Assess: 30,000 → 40,000 = 2,000 × $0.078 + 8,000 × $0.0546 = $592.80 more;
+    // 70,000 → 30,000 = 2,000 × $0.078 + 32,000 × $0.0546 + 6,000 × $0.0384 = $2,133.60 less.
+    expect([sydney.ebsIo2IopsMonth, sydney.ebsIo2IopsMonthTier2, sydney.ebsIo2IopsMonthTier3]).toEqual([0.078, 0.0546, 0.0384]);
+    expect(raise.monthlyUsd).toBeCloseTo(-592.8, 2);
+    expect(lower.monthlyUsd).toBeCloseTo(2133.6, 2);
+    expect(raise.basis.join(' ')).toContain('40000 IOPS (tiered: first 32,000 × $0.078, next up to 32,000 × $0.0546)');
+  });
+
+  it("prices a Multi-AZ RDS instance from the price list's Multi-AZ deployment option, and says so when only Single-AZ × 2 is known", async () => {
+    // Prepare
+    const sandbox = seeded();
+
+    // Act
+    const listed = await scan(sandbox);
+    const embedded = await scan(seeded(), false);
+
+    // Assess: eu-west-1 MySQL db.m5.large Multi-AZ in the sandbox's list = 2 × $0.19 = $0.38/h; × 730 h = $277.40.
+    const basis = listed.byName('mysql-multi-az').savings.basis.join(' ');
+    expect(basis).toContain("db.m5.large (mysql) Multi-AZ $0.38/h (the list's Multi-AZ rate, standby included) × 730 h = $277.4");
+    expect(embedded.byName('mysql-multi-az').savings.basis.join(' ')).toContain('db.m5.large (mysql) $0.171/h × 730 h × 2 (Multi-AZ standby; no Multi-AZ rate in the price table, Single-AZ × 2) = $249.66');
+  });
+
+  it("prices Oracle by the instance's LicenseModel (licence included vs bring your own) and says why an Enterprise Edition 'license-included' instance has no price", async () => {
+    // Prepare
+    const sandbox = seeded();
+
+    // Act
+    const { byName } = await scan(sandbox);
+
+    // Assess: SE2 licence included $0.544/h, SE2 BYOL $0.19/h (RDS_ORACLE_HOURLY, read back through GetProducts).
+    expect(byName('oracle-li').savings.monthlyUsd).toBeCloseTo(0.544 * 730, 2);
+    expect(byName('oracle-li').savings.basis.join(' ')).toContain('db.m5.large (oracle-se2) $0.544/h');
+    expect(byName('oracle-byol').savings.monthlyUsd).toBeCloseTo(0.19 * 730, 2);
+    expect(byName('oracle-byol').savings.basis.join(' ')).toContain('db.m5.large (oracle-se2-byol) $0.19/h');
+    expect(byName('oracle-ee-li').savings.monthlyUsd).toBe(0);
+    expect(byName('oracle-ee-li').savings.basis[0]).toBe(
+      'No price: db.m5.large (oracle-ee, license-included): RDS sells Oracle Enterprise Edition bring-your-own-license only, so the price list has no license-included rate; saving not estimated.',
+    );
   });
 });

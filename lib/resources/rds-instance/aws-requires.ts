@@ -9,6 +9,16 @@ export const awsRequires: AwsRequirement[] = [
   // ---- reads the detectors depend on
   {
     operation: 'rds:DescribeDBInstances',
+    elements: ['idle-db-instance'],
+    rule: "DBInstance.LicenseModel names the instance's licence (license-included, bring-your-own-license, general-public-license, postgresql-license); for Oracle it sets the price (SE2 licence included vs BYOL; EE is BYOL only).",
+    awsAnswers: 'no error: the LicenseModel string',
+    source: 'client-rds models_0.d.ts DBInstance.LicenseModel; CreateDBInstanceMessage.LicenseModel (valid values per engine)',
+    trimtabDoes: 'resource.ts keeps licenseModel; classes.ts pricedEngine prices Oracle by it (oracle-se2, oracle-se2-byol, oracle-ee-byol); an EE licence-included or missing LicenseModel is reported with a zero estimate and why',
+    sandbox: `${SANDBOX} LicenseModel (defaultLicenseModel per engine; seeds can set it)`,
+    test: { file: 'test/integration/prices.test.ts', name: "prices Oracle by the instance's LicenseModel (licence included vs bring your own) and says why an Enterprise Edition 'license-included' instance has no price" },
+  },
+  {
+    operation: 'rds:DescribeDBInstances',
     elements: ['idle-db-instance', 'auto-started-db-instance', 'stop-db-instance', 'restop-db-instance', 'snapshot-and-delete'],
     rule: 'DbiResourceId is "the Amazon Web Services Region-unique, immutable identifier for the DB instance"; a database deleted and re-created, or restored from a snapshot, under the same DBInstanceIdentifier (and so the same ARN) gets a new one.',
     awsAnswers: 'no error: a different DbiResourceId (and InstanceCreateTime)',

@@ -87,18 +87,58 @@ export function engineFamily(engine: string): string {
   return engine;
 }
 
+/**
+ * The price table's engine for an instance: its engine, except Oracle, priced by licence model
+ * (DescribeDBInstances LicenseModel): SE2 licence included `oracle-se2`, SE2 and EE
+ * bring-your-own-license `oracle-se2-byol` / `oracle-ee-byol` (the `-cdb` variants alike). An Oracle
+ * instance whose licence model is missing or not one AWS sells for its edition (EE licence
+ * included) gets an engine the table has no price for, and `noPriceWhy` says why.
+ */
+export function pricedEngine(db: { engine: string; licenseModel?: string }): string {
+  const ora = /^oracle-(se2|ee)(-cdb)?$/.exec(db.engine);
+  if (!ora) return db.engine;
+  if (db.licenseModel === 'bring-your-own-license') return `oracle-${ora[1]}-byol`;
+  if (db.licenseModel === 'license-included' && ora[1] === 'se2') return 'oracle-se2';
+  return `oracle-${ora[1]}-${db.licenseModel ?? 'licence-unknown'}`;
+}
+
+/** Why a class has no price for an instance (the words after "No price for …"). */
+export function noPriceWhy(db: { engine: string; licenseModel?: string }, dbClass: string): string {
+  const ora = /^oracle-(se2|ee)(-cdb)?$/.exec(db.engine);
+  if (ora && !db.licenseModel) return `${dbClass} (${db.engine}): DescribeDBInstances gave no LicenseModel, and Oracle's price depends on it`;
+  if (ora && ora[1] === 'ee' && db.licenseModel !== 'bring-your-own-license') return `${dbClass} (${db.engine}, ${db.licenseModel}): RDS sells Oracle Enterprise Edition bring-your-own-license only, so the price list has no ${db.licenseModel} rate`;
+  if (/^oracle-/.test(db.engine)) return `${dbClass} (${db.engine}, ${db.licenseModel}) is not in the price table (rdsInstanceHourly ${pricedEngine(db)}:${dbClass})`;
+  return `${dbClass} (${db.engine}) is not in the price table (rdsInstanceHourly)`;
+}
+
 /** Hourly price of a class for an engine, or undefined when the table has none (Oracle and SQL Server licences vary). */
 export function hourlyPrice(prices: PriceTable, engine: string, dbClass: string): number | undefined {
   return prices.rdsInstanceHourly[`${engineFamily(engine)}:${dbClass}`];
 }
 
-/** Monthly instance cost with its basis line; Multi-AZ bills the standby too. */
+/** The price list's Multi-AZ (one standby) hourly rate of a class, when the table has it (price list lookups; the embedded table has none). */
+export function multiAzHourlyPrice(prices: PriceTable, engine: string, dbClass: string): number | undefined {
+  return (prices.rdsInstanceHourly as Record<string, number>)[`${engineFamily(engine)}:${dbClass}:Multi-AZ`];
+}
+
+/**
+ * Monthly instance cost with its basis line. Multi-AZ: the price list's Multi-AZ rate for the class
+ * (deploymentOption Multi-AZ) when the table has it; otherwise the Single-AZ rate × 2 (the
+ * standby), and the basis says the Multi-AZ rate was not in the table.
+ */
 export function instanceMonthly(prices: PriceTable, engine: string, dbClass: string, multiAz: boolean): { monthlyUsd: number; basis: string } | undefined {
+  if (multiAz) {
+    const listed = multiAzHourlyPrice(prices, engine, dbClass);
+    if (listed !== undefined) {
+      const monthlyUsd = listed * prices.hoursPerMonth;
+      return { monthlyUsd, basis: `${dbClass} (${engineFamily(engine)}) Multi-AZ $${listed}/h (the list's Multi-AZ rate, standby included) × ${prices.hoursPerMonth} h = $${usd(monthlyUsd)}` };
+    }
+  }
   const hourly = hourlyPrice(prices, engine, dbClass);
   if (hourly === undefined) return undefined;
   const copies = multiAz ? 2 : 1;
   const monthlyUsd = hourly * prices.hoursPerMonth * copies;
-  return { monthlyUsd, basis: `${dbClass} (${engineFamily(engine)}) $${hourly}/h × ${prices.hoursPerMonth} h${multiAz ? ' × 2 (Multi-AZ standby)' : ''} = $${usd(monthlyUsd)}` };
+  return { monthlyUsd, basis: `${dbClass} (${engineFamily(engine)}) $${hourly}/h × ${prices.hoursPerMonth} h${multiAz ? ' × 2 (Multi-AZ standby; no Multi-AZ rate in the price table, Single-AZ × 2)' : ''} = $${usd(monthlyUsd)}` };
 }
 
 /** The gp3 storage size at or above which RDS includes 12,000 IOPS and 500 MiB/s; undefined when there is none (SQL Server). */

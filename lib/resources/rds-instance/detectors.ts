@@ -19,7 +19,11 @@
 import * as z from 'zod';
 import type { Detection, Detector } from '../../engine/types.ts';
 import { usd } from '../../savings/prices.ts';
-import { supportsZeroMinCapacity, classSpec, gp2BaselineIops, gp2BurstIops, gp3Included, hourlyPrice, instanceMonthly, nextSmallerClass, storageMonthly, successorOf } from './classes.ts';
+import { supportsZeroMinCapacity, classSpec, gp2BaselineIops, gp2BurstIops, gp3Included, hourlyPrice, instanceMonthly, nextSmallerClass, noPriceWhy, pricedEngine, storageMonthly, successorOf } from './classes.ts';
+
+/** The basis line of a class without a price: Oracle says why (licence model), the others as before. */
+const noPrice = (db: { engine: string; licenseModel?: string }, dbClass: string, otherwise: string) =>
+  /^oracle-/.test(db.engine) ? `No price: ${noPriceWhy(db, dbClass)}; saving not estimated.` : otherwise;
 import { checkStopDecision, tagDate } from './decision.ts';
 import { DECISIONS_NEED, metricsNeed, STOP_DECISION_TAG, type AuroraCluster, type RdsDatabase, type RdsDay, type RdsInstance } from './resource.ts';
 
@@ -94,12 +98,12 @@ export const idleDbInstance: Detector<RdsDatabase, IdleOptions> = {
   permissions: ['cloudwatch:GetMetricData'],
   detect(db, options, { ctx }): Detection | undefined {
     if (db.kind !== 'instance') return undefined;
-    const instanceCost = instanceMonthly(ctx.prices, db.engine, db.dbClass, db.multiAz);
+    const instanceCost = instanceMonthly(ctx.prices, pricedEngine(db), db.dbClass, db.multiAz);
     const storage = storageMonthly(db, ctx.prices);
     const savings = {
       monthlyUsd: instanceCost?.monthlyUsd ?? 0,
       basis: [
-        instanceCost ? `Instance hours: ${instanceCost.basis}/month.` : `No price for ${db.dbClass} (${db.engine}) in the price table (rdsInstanceHourly): saving not estimated.`,
+        instanceCost ? `Instance hours: ${instanceCost.basis}/month.` : noPrice(db, db.dbClass, `No price for ${db.dbClass} (${db.engine}) in the price table (rdsInstanceHourly): saving not estimated.`),
         `Storage stays billed while stopped: ${storage.basis}/month (deleting saves it too, minus the final snapshot).`,
         `AWS starts a stopped instance again after ${AUTO_START_DAYS} days; the saving assumes the re-stop policy keeps it stopped.`,
       ],
@@ -174,8 +178,8 @@ export const autoStartedDbInstance: Detector<RdsDatabase, RestartedOptions> = {
     if (db.kind !== 'instance' || db.status !== 'available') return undefined;
     const decisionTag = db.tags[STOP_DECISION_TAG];
     if (!db.tags[STOPPED_AT_TAG] || !decisionTag) return undefined;
-    const cost = instanceMonthly(ctx.prices, db.engine, db.dbClass, db.multiAz);
-    const savings = { monthlyUsd: cost?.monthlyUsd ?? 0, basis: [cost ? `Instance hours: ${cost.basis}/month while kept stopped.` : `No price for ${db.dbClass}: saving not estimated.`] };
+    const cost = instanceMonthly(ctx.prices, pricedEngine(db), db.dbClass, db.multiAz);
+    const savings = { monthlyUsd: cost?.monthlyUsd ?? 0, basis: [cost ? `Instance hours: ${cost.basis}/month while kept stopped.` : noPrice(db, db.dbClass, `No price for ${db.dbClass}: saving not estimated.`)] };
     const refuse = (why: string): Detection => ({
       reason: `${db.id} carries trimtab's stop tags (decision ${decisionTag}) but is not re-stopped: ${why}.`,
       evidence: { ...facts(db), stopDecision: decisionTag, protection: why },
@@ -301,8 +305,8 @@ export const oversizedDbInstance: Detector<RdsDatabase, OversizedOptions> = {
     const freeMin = Math.min(...mem);
     const freePercent = (freeMin / (spec.memoryGiB * GIB)) * 100;
     if (cpuP95 > options.maxCpuP95Percent || freePercent < options.minFreeMemoryPercent) return undefined;
-    const now = instanceMonthly(ctx.prices, db.engine, db.dbClass, db.multiAz);
-    const after = instanceMonthly(ctx.prices, db.engine, target, db.multiAz);
+    const now = instanceMonthly(ctx.prices, pricedEngine(db), db.dbClass, db.multiAz);
+    const after = instanceMonthly(ctx.prices, pricedEngine(db), target, db.multiAz);
     const saving = now && after ? now.monthlyUsd - after.monthlyUsd : 0;
     const pendingClass = db.pending.dbClass ? `a class change to ${db.pending.dbClass} is already pending for the maintenance window` : undefined;
     const d: Detection = {
@@ -310,7 +314,7 @@ export const oversizedDbInstance: Detector<RdsDatabase, OversizedOptions> = {
       evidence: { ...facts(db), windowDays: options.windowDays, maxDailyCpuP95: round(cpuP95), minFreeableMemoryGiB: round(freeMin / GIB, 2), minFreeMemoryPercent: round(freePercent), vcpu: spec.vcpu, memoryGiB: spec.memoryGiB, candidate: target, maintenanceWindow: db.maintenanceWindow },
       savings: {
         monthlyUsd: Math.max(0, saving),
-        basis: now && after ? [`Now: ${now.basis}/month.`, `As ${target}: ${after.basis}/month.`] : [`No price for ${now ? target : db.dbClass} (${db.engine}) in the price table (rdsInstanceHourly): saving not estimated.`],
+        basis: now && after ? [`Now: ${now.basis}/month.`, `As ${target}: ${after.basis}/month.`] : [noPrice(db, now ? target : db.dbClass, `No price for ${now ? target : db.dbClass} (${db.engine}) in the price table (rdsInstanceHourly): saving not estimated.`)],
       },
       before: { instance: db, target } satisfies OversizedBefore,
     };
@@ -327,15 +331,15 @@ export const previousGenerationClass: Detector<RdsDatabase, Record<string, never
     if (db.kind !== 'instance') return undefined;
     const next = successorOf(db.dbClass);
     if (!next) return undefined;
-    const now = instanceMonthly(ctx.prices, db.engine, db.dbClass, db.multiAz);
-    const succ = instanceMonthly(ctx.prices, db.engine, next.successor, db.multiAz);
-    const grav = next.graviton ? instanceMonthly(ctx.prices, db.engine, next.graviton, db.multiAz) : undefined;
+    const now = instanceMonthly(ctx.prices, pricedEngine(db), db.dbClass, db.multiAz);
+    const succ = instanceMonthly(ctx.prices, pricedEngine(db), next.successor, db.multiAz);
+    const grav = next.graviton ? instanceMonthly(ctx.prices, pricedEngine(db), next.graviton, db.multiAz) : undefined;
     const saving = now && succ ? now.monthlyUsd - succ.monthlyUsd : 0;
-    const basis = now && succ ? [`Now: ${now.basis}/month.`, `As ${next.successor}: ${succ.basis}/month.`] : [`No price for ${now ? next.successor : db.dbClass} (${db.engine}) in the price table: saving not estimated.`];
+    const basis = now && succ ? [`Now: ${now.basis}/month.`, `As ${next.successor}: ${succ.basis}/month.`] : [noPrice(db, now ? next.successor : db.dbClass, `No price for ${now ? next.successor : db.dbClass} (${db.engine}) in the price table: saving not estimated.`)];
     if (now && grav) basis.push(`Graviton alternative ${next.graviton}: ${grav.basis}/month ($${usd(now.monthlyUsd - grav.monthlyUsd)}/month less than now; check the engine version supports it).`);
     return {
       reason: `${db.dbClass} is a previous-generation class; ${next.successor} is its current successor${saving > 0 ? ` and costs $${usd(saving)}/month less` : ''}${next.graviton ? ` (Graviton ${next.graviton} costs less still)` : ''}. Class changes need a reboot: plan them for a maintenance window.`,
-      evidence: { ...facts(db), successor: next.successor, ...(next.graviton ? { graviton: next.graviton } : {}), candidate: next.successor, hourlyUsd: { now: hourlyPrice(ctx.prices, db.engine, db.dbClass) ?? null, successor: hourlyPrice(ctx.prices, db.engine, next.successor) ?? null } },
+      evidence: { ...facts(db), successor: next.successor, ...(next.graviton ? { graviton: next.graviton } : {}), candidate: next.successor, hourlyUsd: { now: hourlyPrice(ctx.prices, pricedEngine(db), db.dbClass) ?? null, successor: hourlyPrice(ctx.prices, pricedEngine(db), next.successor) ?? null } },
       savings: { monthlyUsd: Math.max(0, saving), basis },
     };
   },
@@ -453,8 +457,8 @@ export const saturatedDbInstance: Detector<RdsDatabase, SaturatedOptions> = {
     const readHeavy = ioDays.length >= options.minDays && window.every((d) => (d.readIopsP95 ?? 0) >= (d.writeIopsP95 ?? 0));
     const larger = Object.entries({ large: 'xlarge', xlarge: '2xlarge', '2xlarge': '4xlarge', '4xlarge': '8xlarge' }).find(([s]) => db.dbClass.endsWith(`.${s}`));
     const biggerClass = larger ? db.dbClass.replace(new RegExp(`\\.${larger[0]}$`), `.${larger[1]}`) : undefined;
-    const now = instanceMonthly(ctx.prices, db.engine, db.dbClass, db.multiAz);
-    const bigger = biggerClass ? instanceMonthly(ctx.prices, db.engine, biggerClass, db.multiAz) : undefined;
+    const now = instanceMonthly(ctx.prices, pricedEngine(db), db.dbClass, db.multiAz);
+    const bigger = biggerClass ? instanceMonthly(ctx.prices, pricedEngine(db), biggerClass, db.multiAz) : undefined;
     const recommendation = readHeavy ? `add a read replica and send reads to it${biggerClass ? `, or move to ${biggerClass}` : ''}` : biggerClass ? `move to ${biggerClass}` : 'move to a larger class';
     const parts = [cpuDays.length ? `CPU p95 at or above ${options.cpuP95Percent}% on ${cpuDays.length} of ${window.length} days` : '', ioDays.length ? `read + write IOPS p95 at or above ${options.readIopsPercent}% of the ${iopsLimit} IOPS the storage sustains on ${ioDays.length} days` : ''].filter(Boolean);
     return {

@@ -74,6 +74,8 @@ export interface RdsInstance {
   resourceId?: string;
   engine: string;
   engineVersion?: string;
+  /** DescribeDBInstances LicenseModel (license-included, bring-your-own-license, general-public-license, …): sets Oracle's price. */
+  licenseModel?: string;
   dbClass: string;
   status: string;
   storageType: string;
@@ -156,6 +158,7 @@ export function toRdsInstance(i: DBInstance, writers: Map<string, boolean>): Rds
     ...(i.DbiResourceId ? { resourceId: i.DbiResourceId } : {}),
     engine: i.Engine ?? 'unknown',
     ...(i.EngineVersion ? { engineVersion: i.EngineVersion } : {}),
+    ...(i.LicenseModel ? { licenseModel: i.LicenseModel } : {}),
     dbClass: i.DBInstanceClass ?? 'unknown',
     status: i.DBInstanceStatus ?? 'unknown',
     storageType: i.StorageType ?? 'unknown',

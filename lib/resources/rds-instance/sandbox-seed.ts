@@ -22,6 +22,8 @@ const GIB = 1024 ** 3;
 export interface DbSeed {
   id: string;
   engine?: string;
+  /** LicenseModel (Oracle: license-included or bring-your-own-license); default the engine's. */
+  licenseModel?: string;
   dbClass: string;
   storageType?: string;
   allocatedGiB?: number;
@@ -57,6 +59,7 @@ export function seedDbInstance(sandbox: Sandbox, accountId: string, spec: DbSeed
     engine,
     engineVersion: engine.includes('postgres') ? '16.4' : '8.0.39',
     dbClass: spec.dbClass,
+    ...(spec.licenseModel ? { licenseModel: spec.licenseModel } : {}),
     status: spec.status ?? 'available',
     storageType: spec.storageType ?? (engine.startsWith('aurora') ? 'aurora' : 'gp3'),
     allocatedGiB: spec.allocatedGiB ?? (engine.startsWith('aurora') ? 1 : 100),

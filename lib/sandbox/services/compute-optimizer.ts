@@ -17,12 +17,21 @@
  * Fewer than 30 hourly datapoints in 14 days: no recommendation (Compute Optimizer's minimum).
  * An account that is not opted in (the default: enrollment is per account) gets
  * OptInRequiredException from every Get*Recommendations. Answers page with nextToken.
+ *
+ * Savings (EC2, Auto Scaling groups, EBS): each option carries `savingsOpportunity` (public
+ * pricing: the embedded us-east-1 list prices, lib/savings/prices.ts, × 730 hours) and, when the
+ * account's savings estimation mode is AfterDiscounts (PutRecommendationPreferences
+ * savingsEstimationMode, or setSavingsEstimationMode), `savingsOpportunityAfterDiscounts` at the
+ * account's discount share off list (a stand-in for its Savings Plans and Reserved Instances), with
+ * `effectiveRecommendationPreferences.savingsEstimationMode.source` CostOptimizationHub; otherwise
+ * the after-discounts figure repeats the public-pricing one and the source is PublicPricing.
  */
 import { awsError, paginate, type AccountState, type OperationEnv, type Sandbox, type SandboxService } from '../sandbox.ts';
 import { autoscalingState } from './autoscaling.ts';
 import { cloudwatchState, seriesValue, type StoredMetric } from './cloudwatch.ts';
 import { ec2State } from './ec2.ts';
 import { ec2InstancesState } from './ec2-instances.ts';
+import { DEFAULT_PRICES } from '../../savings/prices.ts';
 
 const HOUR_MS = 3_600_000;
 const WINDOW_HOURS = 14 * 24;
@@ -31,10 +40,52 @@ const SIZES = ['nano', 'micro', 'small', 'medium', 'large', 'xlarge', '2xlarge',
 
 export interface ComputeOptimizerState {
   status: 'Active' | 'Inactive' | 'Pending' | 'Failed';
+  /** The account's savings estimation mode preference (PutRecommendationPreferences); BeforeDiscounts by default. */
+  savingsEstimationMode?: 'AfterDiscounts' | 'BeforeDiscounts';
+  /** The share off list price the account's Savings Plans and Reserved Instances give (sandbox stand-in). */
+  discountShare?: number;
 }
 
 export const computeOptimizerState = (sandbox: Sandbox, account: AccountState) =>
   sandbox.global<ComputeOptimizerState>(account, 'computeoptimizer', () => ({ status: 'Inactive' }));
+
+/** Turn an account's savings estimation mode on (AfterDiscounts, with the share its discounts take off list) or off: the seed and the tests. */
+export function setSavingsEstimationMode(sandbox: Sandbox, accountId: string, mode: 'AfterDiscounts' | 'BeforeDiscounts', discountShare = 0.3) {
+  Object.assign(computeOptimizerState(sandbox, sandbox.account(accountId)), { savingsEstimationMode: mode, discountShare });
+}
+
+const HOURS_PER_MONTH = 730;
+const cents = (x: number) => Math.round(x * 100) / 100;
+
+/** An option's savings fields and the resource's effective preference, as Compute Optimizer states them. */
+function savings(env: OperationEnv, listMonthly: number | undefined) {
+  const state = computeOptimizerState(env.sandbox, env.account);
+  const after = state.savingsEstimationMode === 'AfterDiscounts';
+  const preference = { effectiveRecommendationPreferences: { savingsEstimationMode: { source: after ? 'CostOptimizationHub' : 'PublicPricing' } } };
+  if (listMonthly === undefined) return { option: {}, preference };
+  const afterMonthly = after ? listMonthly * (1 - (state.discountShare ?? 0)) : listMonthly;
+  return {
+    option: {
+      savingsOpportunity: { estimatedMonthlySavings: { currency: 'USD', value: cents(listMonthly) } },
+      savingsOpportunityAfterDiscounts: { estimatedMonthlySavings: { currency: 'USD', value: cents(afterMonthly) } },
+    },
+    preference,
+  };
+}
+
+const ec2Hourly = (type: string | undefined) => (type ? (DEFAULT_PRICES.ec2OnDemandHourly as Record<string, number>)[type] : undefined);
+const typeSaving = (from: string | undefined, to: string | undefined, count = 1) => {
+  const a = ec2Hourly(from);
+  const b = ec2Hourly(to);
+  return a === undefined || b === undefined ? undefined : (a - b) * HOURS_PER_MONTH * count;
+};
+/** io1/io2/gp3 provisioned IOPS saving of a change from one baseline to another (gp3: above the included 3,000). */
+const iopsSaving = (volumeType: string, from: number, to: number) => {
+  const rate = volumeType === 'gp3' ? DEFAULT_PRICES.ebsGp3IopsMonth : volumeType === 'io1' ? DEFAULT_PRICES.ebsIo1IopsMonth : volumeType === 'io2' ? DEFAULT_PRICES.ebsIo2IopsMonth : undefined;
+  if (rate === undefined) return undefined;
+  const billed = (x: number) => (volumeType === 'gp3' ? Math.max(0, x - 3000) : x);
+  return (billed(from) - billed(to)) * rate;
+};
 
 /** Opt an account in (or out): the seed and the tests. */
 export function setComputeOptimizerEnrollment(sandbox: Sandbox, accountId: string, status: ComputeOptimizerState['status']) {
@@ -82,6 +133,21 @@ export const computeOptimizerService: SandboxService = {
       return { status: computeOptimizerState(env.sandbox, env.account).status, memberAccountsEnrolled: false };
     },
 
+    PutRecommendationPreferences(input, env) {
+      const types = ['Ec2Instance', 'AutoScalingGroup', 'EbsVolume', 'LambdaFunction', 'NotApplicable', 'EcsService', 'License', 'RdsDBInstance', 'AuroraDBClusterStorage', 'Idle'];
+      if (!types.includes(input.resourceType)) {
+        throw awsError('InvalidParameterValueException', `Invalid resourceType: ${String(input.resourceType)}.`, 400);
+      }
+      const mode = input.savingsEstimationMode;
+      if (mode !== undefined && mode !== 'AfterDiscounts' && mode !== 'BeforeDiscounts') {
+        throw awsError('InvalidParameterValueException', `Invalid savingsEstimationMode: ${String(mode)}. Valid values: AfterDiscounts, BeforeDiscounts.`, 400);
+      }
+      requireOptIn(env);
+      // One account-wide mode in the sandbox (AWS keeps it per resource type and scope).
+      if (mode) computeOptimizerState(env.sandbox, env.account).savingsEstimationMode = mode;
+      return {};
+    },
+
     GetEC2InstanceRecommendations(input, env) {
       requireOptIn(env);
       const instances = ec2InstancesState(env.sandbox, env.account, env.region).instances;
@@ -92,14 +158,16 @@ export const computeOptimizerService: SandboxService = {
         if (cpu.length < MIN_DATAPOINTS) return [];
         const high = p95(cpu);
         const [finding, type] = high < 40 ? ['Overprovisioned', resize(instance.instanceType, -1)] : high > 90 ? ['Underprovisioned', resize(instance.instanceType, 1)] : ['Optimized', instance.instanceType];
+        const money = savings(env, typeSaving(instance.instanceType, type ?? instance.instanceType));
         return [{
+          ...money.preference,
           instanceArn: arn,
           accountId: env.account.id,
           currentInstanceType: instance.instanceType,
           finding: type ? finding : 'Optimized',
           utilizationMetrics: [{ name: 'Cpu', statistic: 'Maximum', value: Math.round(Math.max(...cpu) * 10) / 10 }],
           lookBackPeriodInDays: 14,
-          recommendationOptions: [{ instanceType: type ?? instance.instanceType, rank: 1 }],
+          recommendationOptions: [{ instanceType: type ?? instance.instanceType, rank: 1, ...money.option }],
           lastRefreshTimestamp: lastRefresh(env),
         }];
       });
@@ -122,7 +190,8 @@ export const computeOptimizerService: SandboxService = {
         const larger = resize(group.instanceType, 1);
         const [finding, configuration] =
           high >= 70 && larger ? ['Underprovisioned', { ...current, instanceType: larger }] : high < 30 && smaller ? ['Overprovisioned', { ...current, instanceType: smaller }] : ['Optimized', current];
-        return [{ accountId: env.account.id, autoScalingGroupArn: arn, autoScalingGroupName: group.name, finding, currentConfiguration: current, recommendationOptions: [{ configuration, rank: 1 }], lookBackPeriodInDays: 14, lastRefreshTimestamp: lastRefresh(env) }];
+        const money = savings(env, typeSaving(group.instanceType, configuration.instanceType, group.desiredCapacity));
+        return [{ accountId: env.account.id, autoScalingGroupArn: arn, autoScalingGroupName: group.name, finding, currentConfiguration: current, recommendationOptions: [{ configuration, rank: 1, ...money.option }], lookBackPeriodInDays: 14, lastRefreshTimestamp: lastRefresh(env), ...money.preference }];
       });
       const { page: items, nextToken } = page(recs, input, 'GetAutoScalingGroupRecommendations');
       return { autoScalingGroupRecommendations: items, nextToken, errors: [] };
@@ -143,13 +212,15 @@ export const computeOptimizerService: SandboxService = {
         const current = { volumeType: v.volumeType, volumeSize: v.sizeGb, volumeBaselineIOPS: v.iops, ...(v.throughput !== undefined ? { volumeBaselineThroughput: v.throughput } : {}) };
         const round100 = (x: number) => Math.ceil(x / 100) * 100;
         const iops = peak >= 0.9 * v.iops ? round100(peak * 1.5) : peak <= 0.3 * v.iops ? Math.max(floor, round100(peak * 1.3)) : v.iops;
+        const money = savings(env, iopsSaving(v.volumeType, v.iops, iops));
         return [{
+          ...money.preference,
           volumeArn: arn,
           accountId: env.account.id,
           currentConfiguration: current,
           finding: iops === v.iops ? 'Optimized' : 'NotOptimized',
           lookBackPeriodInDays: 14,
-          volumeRecommendationOptions: [{ configuration: { ...current, volumeBaselineIOPS: iops }, rank: 1 }],
+          volumeRecommendationOptions: [{ configuration: { ...current, volumeBaselineIOPS: iops }, rank: 1, ...money.option }],
           lastRefreshTimestamp: lastRefresh(env),
         }];
       });

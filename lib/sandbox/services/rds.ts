@@ -48,8 +48,18 @@ export interface Phase {
   storageOperation?: string;
 }
 
+/** RDS's default LicenseModel per engine (RDS API reference, CreateDBInstance LicenseModel). */
+export function defaultLicenseModel(engine: string): string {
+  if (engine.startsWith('oracle-ee')) return 'bring-your-own-license';
+  if (engine.startsWith('oracle-se2') || engine.startsWith('sqlserver')) return 'license-included';
+  if (engine.includes('postgres')) return 'postgresql-license';
+  return 'general-public-license';
+}
+
 export interface SandboxDbInstance {
   id: string;
+  /** LicenseModel; absent: the engine's default (defaultLicenseModel). */
+  licenseModel?: string;
   /** DbiResourceId; absent in older saved states: derived from the identifier and the create time. */
   resourceId?: string;
   port?: number;
@@ -239,6 +249,7 @@ function describeInstance(i: SandboxDbInstance, env: OperationEnv) {
     DBInstanceClass: i.dbClass,
     Engine: i.engine,
     EngineVersion: i.engineVersion,
+    LicenseModel: i.licenseModel ?? defaultLicenseModel(i.engine),
     DBInstanceStatus: status,
     ...(status === 'available' || status === 'storage-optimization' || status === 'modifying' || status === 'backing-up' ? { Endpoint: { Address: `${i.id}.c0ffee12abcd.${env.region}.rds.amazonaws.com`, Port: i.port ?? (i.engine.includes('postgres') ? 5432 : 3306) } } : {}),
     DbInstancePort: i.port ?? 0,

@@ -171,3 +171,62 @@ describe('attachSecondOpinion', () => {
     expect(f.evidence.computeOptimizer).toMatchObject({ agreement: 'missing', why: expect.stringContaining('unreachable') });
   });
 });
+
+describe('savings after discounts (savings estimation mode)', () => {
+  const afterDiscountsAnswer = (source: string) => ({
+    instanceRecommendations: [{
+      instanceArn: arn(7),
+      currentInstanceType: 'm5.xlarge',
+      finding: 'Overprovisioned',
+      effectiveRecommendationPreferences: { savingsEstimationMode: { source } },
+      recommendationOptions: [
+        { instanceType: 't3.large', rank: 1, savingsOpportunity: { estimatedMonthlySavings: { currency: 'USD', value: 79.57 } }, savingsOpportunityAfterDiscounts: { estimatedMonthlySavings: { currency: 'USD', value: 41.2 } } },
+        { instanceType: 'm5.large', rank: 2, savingsOpportunity: { estimatedMonthlySavings: { currency: 'USD', value: 70.08 } }, savingsOpportunityAfterDiscounts: { estimatedMonthlySavings: { currency: 'USD', value: 35.04 } } },
+      ],
+    }],
+  });
+
+  it("shows Compute Optimizer's after-discounts figure for trimtab's own proposal beside the list price, and ranks on the list price", async () => {
+    // Prepare: the account's mode is AfterDiscounts; trimtab proposes m5.large, Compute Optimizer's second option
+    co.on(GetEnrollmentStatusCommand).resolves({ status: 'Active' });
+    co.on(GetEC2InstanceRecommendationsCommand).resolves(afterDiscountsAnswer('CostOptimizationHub') as never);
+    const f = finding(7, 'm5.large');
+    f.savings = { monthlyUsd: 70.08, basis: ['AWS Price List, us-east-1: m5.xlarge $0.192/h → m5.large $0.096/h'] };
+
+    // Act
+    await attachSecondOpinion([f], [policy('p')], ctx(clients()), newSecondOpinionRun());
+
+    // Assess
+    expect(f.savings.monthlyUsd).toBe(70.08);
+    expect(f.savings.basis).toEqual([
+      'AWS Price List, us-east-1: m5.xlarge $0.192/h → m5.large $0.096/h',
+      'list price $70.08/month (trimtab, the figure findings are ranked and approved on); after your discounts (Compute Optimizer, Savings Plans and Reserved Instances) $35.04/month.',
+    ]);
+    expect((f.evidence.computeOptimizer as { afterDiscounts?: unknown }).afterDiscounts).toEqual({ monthly: 35.04, currency: 'USD', option: 'm5.large', forProposal: true, listMonthly: 70.08 });
+  });
+
+  it("labels a figure for Compute Optimizer's own recommendation as not comparable with trimtab's proposal", async () => {
+    co.on(GetEnrollmentStatusCommand).resolves({ status: 'Active' });
+    co.on(GetEC2InstanceRecommendationsCommand).resolves(afterDiscountsAnswer('CostOptimizationHub') as never);
+    const f = finding(7, 'm6i.large');
+    f.savings = { monthlyUsd: 69.35, basis: [] };
+
+    await attachSecondOpinion([f], [policy('p')], ctx(clients()), newSecondOpinionRun());
+
+    expect(f.savings.monthlyUsd).toBe(69.35);
+    expect(f.savings.basis).toEqual([
+      "list price $69.35/month (trimtab, the figure findings are ranked and approved on); Compute Optimizer's after-discounts figure $41.20/month is for its own recommendation (instance type t3.large), not for trimtab's proposal, so the two are not comparable.",
+    ]);
+  });
+
+  it('shows no after-discounts figure when the account did not turn the mode on (source PublicPricing)', async () => {
+    co.on(GetEnrollmentStatusCommand).resolves({ status: 'Active' });
+    co.on(GetEC2InstanceRecommendationsCommand).resolves(afterDiscountsAnswer('PublicPricing') as never);
+    const f = finding(7, 'm5.large');
+
+    await attachSecondOpinion([f], [policy('p')], ctx(clients()), newSecondOpinionRun());
+
+    expect(f.savings).toEqual({ monthlyUsd: 10, basis: [] });
+    expect(f.evidence.computeOptimizer).toEqual({ agreement: 'disagrees', candidate: 'm5.large', finding: 'Overprovisioned', current: 'm5.xlarge', recommended: 't3.large' });
+  });
+});
