@@ -11,7 +11,7 @@ import { handleApprovalRequest, MAX_BODY_BYTES, problem, type HttpRequest, type 
 import { MemoryApprovalStore, type ApprovalRecord } from '../../../lib/approval/store.ts';
 import type { FindingResult } from '../../../lib/engine/run.ts';
 import { VirtualClock } from '../../../lib/util/clock.ts';
-import { CLOCK, SECRET } from '../../approval-helpers.ts';
+import { CLOCK, SECRET } from '../../approval-constants.ts';
 
 const ID = 'apr-page0000001';
 const PATH = `/approvals/${ID}`;

@@ -35,7 +35,7 @@ import type { Policy } from '../../../lib/policy/load.ts';
 import { registerRemediator, resourceTypes } from '../../../lib/resources/registry.ts';
 import { InvalidEventError, TrimtabError } from '../../../lib/util/errors.ts';
 import { VirtualClock } from '../../../lib/util/clock.ts';
-import { CLOCK, SECRET } from '../../approval-helpers.ts';
+import { CLOCK, SECRET } from '../../approval-constants.ts';
 
 const TYPE = 'test-workflow-widget';
 const ID = 'apr-workflow00001';
