@@ -212,6 +212,19 @@ describe('the requester (engine side)', () => {
     expect((await store.list()).map((r) => r.findings.length)).toEqual([50]);
   });
 
+  it('dates a request by the clock when it is given none', async () => {
+    // Prepare
+    const store = new MemoryApprovalStore(CLOCK);
+    const requester = new WorkflowApprovalRequester(store, { start: async () => {} });
+    const before = Date.now();
+    // Act
+    const { approvalId } = await requester.request(policy(), [finding(1)], '123456789012');
+    // Assess
+    const createdAt = Date.parse((await store.get(approvalId))!.createdAt);
+    expect(createdAt).toBeGreaterThanOrEqual(before);
+    expect(createdAt).toBeLessThanOrEqual(Date.now());
+  });
+
   it('gives the same plans listed in another order the same approval, starting and emailing nothing again', async () => {
     // Prepare
     const store = new MemoryApprovalStore(CLOCK);
@@ -389,6 +402,22 @@ describe('Record and Ask', () => {
     expect((await h.get()).status).toBe('failed');
     expect(waited).toEqual({ approvalId: ID, applied: 0, failed: 0, waitUntil: null, more: true });
     expect((await limited.get()).actions!.map((a) => [a.findingId, a.status])).toEqual([['f2', 'skipped'], ['f3', 'skipped']]);
+  });
+
+  it('waits for the window, yields at a resume time and refuses a changed record without a log', async () => {
+    // Prepare
+    const window = await harness(approvedRecord(), { log: undefined });
+    const resuming = await harness(approvedRecord({ findings: [finding(1)] }), { log: undefined });
+    const changed = approvedRecord();
+    changed.findings[0].plan!.params = { widget: 'someone-elses-widget' };
+    const tampered = await harness(changed, { log: undefined });
+    // Act / Assess
+    behaviour.deferUntil = { at: '2026-11-01T03:00:00.000Z', why: 'window' };
+    expect(await applyApproved(window.deps, { approvalId: ID })).toEqual({ approvalId: ID, applied: 0, failed: 0, waitUntil: '2026-11-01T03:00:00Z', more: false });
+    behaviour.deferUntil = undefined;
+    behaviour.resumeAt = '2026-11-01T00:10:00.000Z';
+    expect(await applyApproved(resuming.deps, { approvalId: ID })).toEqual({ approvalId: ID, applied: 0, failed: 0, waitUntil: '2026-11-01T00:10:00Z', more: true });
+    await expect(applyApproved(tampered.deps, { approvalId: ID })).rejects.toThrow(`Approval ${ID}: the stored plan for w1 no longer matches its hash`);
   });
 
   it('refuses to ask for an approval that was decided already, sending nothing', async () => {
@@ -633,6 +662,51 @@ describe('Apply', () => {
     expect(answer).toEqual({ approvalId: ID, applied: 1, failed: 0, waitUntil: null, more: false });
     expect(seen.applied).toEqual([]);
     expect((await h.get()).actions).toEqual([expect.objectContaining({ findingId: 'f1', actionId: 'act-done-1', status: 'verified', detail: 'done before' })]);
+  });
+
+  it('records the change named in progress, not the first one, when a run died after it ended', async () => {
+    // Prepare: f2's action is verified; the approval still names it in progress
+    const h = await harness(approvedRecord({ status: 'applying', findings: [finding(1), finding(2)] }));
+    await h.store.update(ID, { inProgress: { findingId: 'f2', actionId: 'act-done-2' } });
+    await h.actions.put({
+      id: 'act-done-2', findingId: 'f2', policy: 'widgets', resource: finding(2).resource, action: 'resize-widget', summary: 'resize w2', params: {}, planHash: finding(2).plan!.hash, mode: 'approval', actor: 'oncall@example.com',
+      status: 'verified', transitions: [{ status: 'verified', at: CLOCK().toISOString(), detail: 'done before' }], before: null, estimatedMonthlySavingsUsd: 2, undo: { supported: 'yes', how: 'resize it back' },
+    } as never);
+    // Act
+    const answer = await applyApproved(h.deps, { approvalId: ID });
+    // Assess
+    expect(answer).toEqual({ approvalId: ID, applied: 1, failed: 0, waitUntil: null, more: true });
+    expect(seen.applied).toEqual([]);
+    expect((await h.get()).actions!.map((a) => [a.findingId, a.resourceId, a.actionId])).toEqual([['f2', 'w2', 'act-done-2']]);
+  });
+
+  it('marks applied a retried Apply that finds every change recorded, acting on nothing', async () => {
+    // Prepare: the last change was saved, but the run died before the approval was marked applied
+    const summary = (n: number) => ({ findingId: `f${n}`, actionId: `act-${n}`, resourceId: `w${n}`, region: 'us-east-1', status: 'verified' as const, detail: 'done', undo: { supported: 'yes' as const, how: 'resize it back' } });
+    const h = await harness(approvedRecord({ status: 'applying', actions: [summary(1), summary(2), summary(3)] }));
+    // Act
+    const answer = await applyApproved(h.deps, { approvalId: ID });
+    // Assess
+    expect(answer).toEqual({ approvalId: ID, applied: 3, failed: 0, waitUntil: null, more: false });
+    expect(seen.applied).toEqual([]);
+    expect(await h.get()).toMatchObject({ status: 'applied', inProgress: null });
+  });
+
+  it('refuses to mark applied an approval moved on meanwhile, whether the last change was made now or before', async () => {
+    // Prepare: the store refuses the write that marks it applied
+    const summary = (n: number) => ({ findingId: `f${n}`, actionId: `act-${n}`, resourceId: `w${n}`, region: 'us-east-1', status: 'verified' as const, detail: 'done', undo: { supported: 'yes' as const, how: 'resize it back' } });
+    const allDone = await harness(approvedRecord({ status: 'applying', actions: [summary(1), summary(2), summary(3)] }));
+    const lastNow = await harness(approvedRecord({ findings: [finding(1)] }));
+    for (const h of [allDone, lastNow]) {
+      const update = h.store.update.bind(h.store);
+      h.store.update = async (id, changes, from) => (changes.status === 'applied' ? false : update(id, changes, from));
+    }
+    // Act
+    const refusals = [applyApproved(allDone.deps, { approvalId: ID }), applyApproved(lastNow.deps, { approvalId: ID })];
+    // Assess
+    await expect(refusals[0]).rejects.toThrow(new ApprovalStateError(`Approval ${ID} could not be marked applied: it moved on to 'applying'.`));
+    await expect(refusals[1]).rejects.toThrow(new ApprovalStateError(`Approval ${ID} could not be marked applied: it moved on to 'applying'.`));
+    expect(seen.applied).toEqual(['w1']);
   });
 });
 
