@@ -508,6 +508,23 @@ describe('Apply', () => {
     expect(h.logged).toContainEqual(['approved changes left out by the policy limit', { approvalId: ID, limit: 1, leftOut: 2 }]);
   });
 
+  it('records the changes left out by the limit once, across a retried Apply', async () => {
+    // Prepare: the first call has no time left for a change, the second has
+    let remaining = 0;
+    const h = await harness(approvedRecord({ policy: policy({ maxActionsPerRun: 1, cooldownHours: 0 }) }), { remainingMs: () => remaining });
+    // Act
+    const first = await applyApproved(h.deps, { approvalId: ID });
+    const leftOutSaved = (await h.get()).actions!.map((a) => [a.findingId, a.status]);
+    remaining = 60_000;
+    const second = await applyApproved(h.deps, { approvalId: ID });
+    // Assess
+    expect(first).toEqual({ approvalId: ID, applied: 0, failed: 0, waitUntil: null, more: true });
+    expect(leftOutSaved).toEqual([['f2', 'skipped'], ['f3', 'skipped']]);
+    expect(second).toEqual({ approvalId: ID, applied: 1, failed: 0, waitUntil: null, more: false });
+    expect((await h.get()).actions!.map((a) => [a.findingId, a.status])).toEqual([['f2', 'skipped'], ['f3', 'skipped'], ['f1', 'verified']]);
+    expect(h.logs.filter((m) => m === 'approved changes left out by the policy limit')).toHaveLength(1);
+  });
+
   it('counts failed changes and keeps going', async () => {
     // Prepare
     behaviour.verify = { ok: false, detail: 'still big' };
