@@ -4,8 +4,9 @@ import { signLink } from '../lib/approval/links.ts';
 import { MemoryApprovalStore, type ApprovalRecord } from '../lib/approval/store.ts';
 import { fourBucketsEnv, policiesFrom, SETTLED_TIMING, type TestEnv } from './helpers.ts';
 
-export const CLOCK = () => new Date('2026-11-01T00:00:00Z');
-export const SECRET = 'test-secret-0123456789-abcdefghijklmnopqrstuvwxyz';
+import { CLOCK, SECRET } from './approval-constants.ts';
+
+export { CLOCK, SECRET };
 
 export const APPROVAL_POLICY = `
 policies:

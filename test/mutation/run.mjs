@@ -20,11 +20,14 @@ import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFi
 import { join } from 'node:path';
 
 const resources = (type) => [`test/unit/resources/${type}/**/*.test.ts`, `test/integration/${type}*.test.ts`, 'test/integration/apply-time-rechecks.test.ts'];
-/**
- * The approval files against their unit tests (an in-memory store, no local stack): test/security/approval-attacks.test.ts
- * starts the whole local approval stack and its fuzz test reaches most of page.ts, so it would run for nearly every mutant.
+/*
+ * The approval files are measured against their own unit tests only (an in-memory store, no local stack, no
+ * test/setup.ts): page-responses / page-charts for page.ts, workflow-steps for workflow.ts. They import only
+ * test/approval-constants.ts, so a mutant's rerun re-imports ~5 s of modules instead of the local stack and every
+ * resource module (~50 s a mutant under load). test/security/approval-attacks.test.ts starts the whole local approval
+ * stack and its fuzz test reaches most of page.ts, so it would run for nearly every mutant; smaller-gaps,
+ * injection-and-expiry, store-transitions and apply-budget import the local stack, the sandbox or the Lambda handlers.
  */
-const approvalUnit = ['test/unit/approval/smaller-gaps.test.ts', 'test/unit/approval/injection-and-expiry.test.ts'];
 /**
  * lib/engine/run.ts is large; its limits are mutated by line range (Stryker's `file:start-end`): the dry-run mode
  * (effectiveMode, actsOn, settle), the cooldown histories, the per-run counts and the confirmation, protection in
@@ -53,8 +56,8 @@ export const TARGETS = [
   { file: 'lib/resources/asg/rightsize.ts', tests: [...resources('asg'), 'test/integration/asg-rightsize-launch-template.test.ts'] },
   { file: 'lib/resources/s3-bucket/remediators.ts', tests: resources('s3-bucket') },
   { file: 'lib/engine/run.ts', mutate: RUN_LIMITS, tests: ['test/unit/engine/run.test.ts', 'test/unit/engine/limits.test.ts', 'test/unit/engine/partial.test.ts', 'test/security/blast-radius.test.ts'] },
-  { file: 'lib/approval/workflow.ts', tests: ['test/unit/approval/workflow-steps.test.ts', 'test/unit/approval/store-transitions.test.ts', 'test/unit/approval/apply-budget.test.ts', ...approvalUnit] },
-  { file: 'lib/approval/page.ts', tests: ['test/unit/approval/page-responses.test.ts', 'test/unit/approval/page-charts.test.ts', ...approvalUnit] },
+  { file: 'lib/approval/workflow.ts', tests: ['test/unit/approval/workflow-steps.test.ts'], setup: false },
+  { file: 'lib/approval/page.ts', tests: ['test/unit/approval/page-responses.test.ts', 'test/unit/approval/page-charts.test.ts'], setup: false },
   { file: 'lib/resources/asg/remediators.ts', tests: resources('asg') },
   { file: 'lib/resources/ec2-instance/remediators.ts', ...remediator('test/unit/resources/ec2-instance/stop-remediator.test.ts') },
   { file: 'lib/resources/lambda-function/remediators.ts', ...remediator('test/unit/resources/lambda-function/set-memory-remediator.test.ts') },

@@ -4,7 +4,7 @@ import { signLink } from '../../../lib/approval/links.ts';
 import { handleApprovalRequest } from '../../../lib/approval/page.ts';
 import { MemoryApprovalStore, type ApprovalRecord } from '../../../lib/approval/store.ts';
 import type { FindingResult } from '../../../lib/engine/run.ts';
-import { CLOCK, SECRET } from '../../approval-helpers.ts';
+import { CLOCK, SECRET } from '../../approval-constants.ts';
 
 const base = (id: string, type: string, resourceId: string, evidence: Record<string, unknown>, extra: Partial<FindingResult> = {}): FindingResult => ({
   id,

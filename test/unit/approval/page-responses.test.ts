@@ -11,7 +11,7 @@ import { handleApprovalRequest, MAX_BODY_BYTES, problem, type HttpRequest, type 
 import { MemoryApprovalStore, type ApprovalRecord } from '../../../lib/approval/store.ts';
 import type { FindingResult } from '../../../lib/engine/run.ts';
 import { VirtualClock } from '../../../lib/util/clock.ts';
-import { CLOCK, SECRET } from '../../approval-helpers.ts';
+import { CLOCK, SECRET } from '../../approval-constants.ts';
 
 const ID = 'apr-page0000001';
 const PATH = `/approvals/${ID}`;
@@ -202,6 +202,28 @@ ${item('f2', 'acme-logs', '$1.50')}
     expect(body).toMatch(/<\/svg><\/div>\n<label class="item">/);
   });
 
+  it('shows the timelines of two volumes one after the other, each once', async () => {
+    // Prepare
+    const snap = (id: string, volumeId: string) => finding(id, id, 1, { resource: { type: 'ebs-snapshot', id, arn: `arn:aws:ec2:eu-west-1:123456789012:snapshot/${id}`, account: '123456789012', region: 'eu-west-1', tags: {} }, evidence: { volumeId, startTime: '2026-06-01T00:00:00.000Z' } });
+    const h = await harness(record({ findings: [snap('snap-1', 'vol-a'), snap('snap-2', 'vol-b')] }));
+    // Act
+    const body = (await handleApprovalRequest(get(`t=${encodeURIComponent(token('approve'))}`), h.deps)).body;
+    // Assess: nothing between the two timelines
+    expect(body.match(/<div class="timeline" data-volume="vol-[ab]">/g)).toEqual(['<div class="timeline" data-volume="vol-a">', '<div class="timeline" data-volume="vol-b">']);
+    expect(body).toMatch(/<div class="timeline" data-volume="vol-a"><svg[^]*?<\/svg><\/div><div class="timeline" data-volume="vol-b"><svg/);
+  });
+
+  it('shows a stored finding without a plan with an empty summary and undo instead of failing', async () => {
+    // Prepare
+    const h = await harness(record({ findings: [finding('f1', 'acme-web', 3, { plan: undefined })] }));
+    // Act
+    const response = await handleApprovalRequest(get(`t=${encodeURIComponent(token('reject'))}`), h.deps);
+    // Assess
+    expect(response.statusCode).toBe(200);
+    expect(response.body).toContain('<div class="item"><strong>acme-web</strong> <span class="muted">(eu-west-1) · $3.00/month</span><small></small><small>Evidence: ');
+    expect(response.body).toContain('<small>Undo: </small></div>');
+  });
+
   it('answers HEAD with the plan page headers and no body', async () => {
     // Prepare
     const h = await harness();
@@ -323,6 +345,26 @@ describe('the refusals: each with its status and words, and nothing decided', ()
     expect(h.logs).toEqual([['approval page error', { reference, error: 'Error', message: 'ParameterNotFound: /trimtab/link-secret in account 123456789012', path: PATH, method: 'GET' }]]);
   });
 
+  it('answers 503 with a reference when there is no log, and when what failed threw no Error at all', async () => {
+    // Prepare
+    const noLog = await harness();
+    noLog.deps.log = undefined;
+    noLog.deps.secret = async () => {
+      throw new Error('ParameterNotFound');
+    };
+    const thrownNull = await harness();
+    thrownNull.deps.secret = async () => {
+      throw null;
+    };
+    // Act
+    const answers = [await handleApprovalRequest(get(`t=${encodeURIComponent(token('approve'))}`), noLog.deps), await handleApprovalRequest(get(`t=${encodeURIComponent(token('approve'))}`), thrownNull.deps)];
+    // Assess
+    expect(answers.map((a) => a.statusCode)).toEqual([503, 503]);
+    expect(answers.map((a) => /<title>([^<]*)<\/title>/.exec(a.body)![1])).toEqual(['Something went wrong · trimtab', 'Something went wrong · trimtab']);
+    expect(thrownNull.logs).toEqual([['approval page error', { reference: expect.stringMatching(/^ref-[0-9a-f]{12}$/), error: undefined, message: expect.any(String), path: PATH, method: 'GET' }]]);
+    expect(await undecided(thrownNull)).toEqual({ status: 'waiting', decision: null, sent: [] });
+  });
+
   it('makes an error page that escapes what it is given', () => {
     // Act
     const response = problem(418, 'A <b>title</b>', 'A "message" & more');
@@ -348,6 +390,23 @@ describe('a decision (POST): only a confirmed, complete form decides', () => {
     const after = (await h.store.get(ID))!;
     expect(after.status).toBe('approved');
     expect(after.decision).toMatchObject({ decision: 'approve', actor: 'oncall@example.com', excluded: [], via: 'link', sourceIp: '203.0.113.9', userAgent: 'Mozilla/5.0' });
+    expect(h.sent).toEqual([['success', 'task-token', { decision: 'approve', actor: 'oncall@example.com', selected: 2 }]]);
+  });
+
+  it('takes a form type with spaces before its parameters, and a request the transport named no client for', async () => {
+    // Prepare
+    const h = await harness();
+    const request = { ...post(approveForm(), ' application/x-www-form-urlencoded ; charset=UTF-8'), client: undefined };
+    // Act
+    const response = await handleApprovalRequest(request, h.deps);
+    // Assess
+    expect(response.statusCode).toBe(200);
+    expect(response.body).toContain('<h1>Approved</h1>');
+    const after = (await h.store.get(ID))!;
+    expect(after.status).toBe('approved');
+    expect(after.decision).toMatchObject({ decision: 'approve', actor: 'oncall@example.com', excluded: [], via: 'link' });
+    expect(after.decision?.sourceIp).toBeUndefined();
+    expect(after.decision?.userAgent).toBeUndefined();
     expect(h.sent).toEqual([['success', 'task-token', { decision: 'approve', actor: 'oncall@example.com', selected: 2 }]]);
   });
 

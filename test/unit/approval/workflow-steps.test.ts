@@ -11,7 +11,7 @@ import { MemoryActionStore } from '../../../lib/audit/store.ts';
 import type { Email } from '../../../lib/approval/email.ts';
 import { verifyLink } from '../../../lib/approval/links.ts';
 import { planHashOf, sealApproval } from '../../../lib/approval/seal.ts';
-import { MemoryApprovalStore, type ApprovalRecord } from '../../../lib/approval/store.ts';
+import { ApprovalNotFoundError, MemoryApprovalStore, type ApprovalRecord } from '../../../lib/approval/store.ts';
 import {
   applyApproved,
   ApprovalStateError,
@@ -24,6 +24,7 @@ import {
   recordNotApproved,
   recordPlan,
   runStep,
+  SfnExecutionStarter,
   tellApprovers,
   verifyApplied,
   WorkflowApprovalRequester,
@@ -35,7 +36,7 @@ import type { Policy } from '../../../lib/policy/load.ts';
 import { registerRemediator, resourceTypes } from '../../../lib/resources/registry.ts';
 import { InvalidEventError, TrimtabError } from '../../../lib/util/errors.ts';
 import { VirtualClock } from '../../../lib/util/clock.ts';
-import { CLOCK, SECRET } from '../../approval-helpers.ts';
+import { CLOCK, SECRET } from '../../approval-constants.ts';
 
 const TYPE = 'test-workflow-widget';
 const ID = 'apr-workflow00001';
@@ -113,6 +114,8 @@ interface Harness {
   actions: MemoryActionStore;
   emails: Email[];
   logs: string[];
+  /** Each log line with its data. */
+  logged: [string, Record<string, unknown> | undefined][];
   issued: unknown[];
   get(): Promise<ApprovalRecord>;
 }
@@ -123,6 +126,7 @@ async function harness(record?: ApprovalRecord, extra: Partial<WorkflowDeps> = {
   const actions = new MemoryActionStore();
   const emails: Email[] = [];
   const logs: string[] = [];
+  const logged: Harness['logged'] = [];
   const issued: unknown[] = [];
   const engine = { account: '123456789012', clients: new AwsClients({ allowWrites: false, writePacing: false }), store: actions, defaultRegions: ['us-east-1'], now: CLOCK, clock: new VirtualClock(CLOCK()) };
   const deps = {
@@ -132,11 +136,14 @@ async function harness(record?: ApprovalRecord, extra: Partial<WorkflowDeps> = {
     baseUrl: 'https://approve.example',
     now: CLOCK,
     engine,
-    log: (message: string) => void logs.push(message),
+    log: (message: string, data?: Record<string, unknown>) => {
+      logs.push(message);
+      logged.push([message, data]);
+    },
     onLinksIssued: (approvalId: string, links: unknown[]) => void issued.push([approvalId, links]),
     ...extra,
   } as Harness['deps'];
-  return { deps, store, actions, emails, logs, issued, get: async () => (await store.get(ID))! };
+  return { deps, store, actions, emails, logs, logged, issued, get: async () => (await store.get(ID))! };
 }
 
 beforeEach(() => {
@@ -187,6 +194,51 @@ describe('the requester (engine side)', () => {
     expect(new Set([today, otherAccount, otherPlans, tomorrow]).size).toBe(4);
   });
 
+  it('stores exactly 50 findings as one approval, and the same plans later the same day under the same id', async () => {
+    // Prepare
+    let now = CLOCK();
+    const store = new MemoryApprovalStore(CLOCK);
+    const started: string[] = [];
+    const requester = new WorkflowApprovalRequester(store, { start: async (id) => void started.push(id) }, () => now);
+    const findings = Array.from({ length: MAX_FINDINGS_PER_APPROVAL }, (_, i) => finding(i + 1));
+    // Act
+    const first = await requester.request(policy(), findings, '123456789012');
+    now = new Date(CLOCK().getTime() + 23 * 3_600_000);
+    const later = await requester.request(policy(), findings, '123456789012');
+    // Assess
+    expect(first.approvalId).toMatch(/^apr-[0-9a-f]{12}$/);
+    expect(later.approvalId).toBe(first.approvalId);
+    expect(started).toEqual([first.approvalId]);
+    expect((await store.list()).map((r) => r.findings.length)).toEqual([50]);
+  });
+
+  it('dates a request by the clock when it is given none', async () => {
+    // Prepare
+    const store = new MemoryApprovalStore(CLOCK);
+    const requester = new WorkflowApprovalRequester(store, { start: async () => {} });
+    const before = Date.now();
+    // Act
+    const { approvalId } = await requester.request(policy(), [finding(1)], '123456789012');
+    // Assess
+    const createdAt = Date.parse((await store.get(approvalId))!.createdAt);
+    expect(createdAt).toBeGreaterThanOrEqual(before);
+    expect(createdAt).toBeLessThanOrEqual(Date.now());
+  });
+
+  it('gives the same plans listed in another order the same approval, starting and emailing nothing again', async () => {
+    // Prepare
+    const store = new MemoryApprovalStore(CLOCK);
+    const started: string[] = [];
+    const requester = new WorkflowApprovalRequester(store, { start: async (id) => void started.push(id) }, CLOCK);
+    // Act
+    const first = await requester.request(policy(), [finding(1), finding(2), finding(3)], '123456789012');
+    const reordered = await requester.request(policy(), [finding(3), finding(1), finding(2)], '123456789012');
+    // Assess
+    expect(reordered.approvalId).toBe(first.approvalId);
+    expect(reordered.detail).toBe(`already awaiting approval: ${first.approvalId} (email to oncall@example.com, lead@example.com)`);
+    expect(started).toEqual([first.approvalId]);
+  });
+
   it('waits the default 72 hours when the policy names no timeout, and at least one second', async () => {
     // Prepare
     const store = new MemoryApprovalStore(CLOCK);
@@ -228,6 +280,65 @@ describe('the step input', () => {
   });
 });
 
+describe("each step's input", () => {
+  it('takes each step with its own fields, and refuses a missing or bad field naming it', () => {
+    // Prepare
+    const failure = { Error: 'States.Timeout', Cause: 'no decision', extra: 1 };
+    const longest = 'x'.repeat(8192);
+    // Act / Assess: accepted as given
+    expect(parseStepEvent({ step: 'record', approvalId: ID, executionArn: 'arn:exec:1' })).toEqual({ step: 'record', approvalId: ID, executionArn: 'arn:exec:1' });
+    expect(parseStepEvent({ step: 'record', approvalId: ID })).toEqual({ step: 'record', approvalId: ID });
+    expect(parseStepEvent({ step: 'ask', approvalId: ID, taskToken: longest, timeoutSeconds: 1 })).toEqual({ step: 'ask', approvalId: ID, taskToken: longest, timeoutSeconds: 1 });
+    expect(parseStepEvent({ step: 'notify', approvalId: ID })).toEqual({ step: 'notify', approvalId: ID });
+    expect(parseStepEvent({ step: 'not-approved', approvalId: ID, error: failure })).toEqual({ step: 'not-approved', approvalId: ID, error: failure });
+    expect(parseStepEvent({ step: 'failed', approvalId: ID, error: { Error: 'Lambda.Unknown' } })).toEqual({ step: 'failed', approvalId: ID, error: { Error: 'Lambda.Unknown' } });
+    // refused, naming the field
+    const refusal = (event: unknown) => {
+      try {
+        parseStepEvent(event);
+      } catch (error) {
+        if (!(error instanceof InvalidEventError)) return `not an InvalidEventError: ${String(error)}`;
+        // "Invalid approval step input: <path>: <zod's words>; …" → the paths
+        return error.message.startsWith('Invalid approval step input: ') ? error.message.slice(29).split('; ').map((part) => part.slice(0, part.indexOf(': '))).join(', ') : error.message;
+      }
+      return 'accepted';
+    };
+    expect(refusal({ step: 'record', approvalId: ID, executionArn: 1 })).toBe('executionArn');
+    expect(refusal({ step: 'ask', approvalId: ID, taskToken: '' })).toBe('taskToken');
+    expect(refusal({ step: 'ask', approvalId: ID, taskToken: `${longest}x` })).toBe('taskToken');
+    expect(refusal({ step: 'ask', approvalId: ID })).toBe('taskToken');
+    expect(refusal({ step: 'ask', approvalId: ID, taskToken: 'tok', timeoutSeconds: 1.5 })).toBe('timeoutSeconds');
+    expect(refusal({ step: 'ask', approvalId: ID, taskToken: 'tok', timeoutSeconds: 0 })).toBe('timeoutSeconds');
+    expect(refusal({ step: 'notify', approvalId: 'apr-' })).toBe('approvalId');
+    expect(refusal({ step: 'not-approved', approvalId: ID })).toBe('error');
+    expect(refusal({ step: 'not-approved', approvalId: ID, error: { Cause: 'x' } })).toBe('error.Error');
+    expect(refusal({ step: 'failed', approvalId: ID, error: { Error: 'x', Cause: 2 } })).toBe('error.Cause');
+    expect(refusal({ step: 'undo', approvalId: ID })).toBe('step');
+    expect(refusal({ step: 'ask', approvalId: 'nope', taskToken: '' })).toBe('approvalId, taskToken');
+    expect(() => parseStepEvent('apply', 'apply')).toThrow(/^Invalid approval step input: \(input\): /);
+  });
+
+  it('refuses every step of an approval that is not stored, naming it', async () => {
+    // Prepare
+    const h = await harness();
+    // Act / Assess
+    for (const step of [() => recordPlan(h.deps, { approvalId: ID }), () => askApprovers(h.deps, { approvalId: ID, taskToken: 't' }), () => applyApproved(h.deps, { approvalId: ID }), () => verifyApplied(h.deps, { approvalId: ID })]) {
+      await expect(step()).rejects.toThrow(new ApprovalNotFoundError(ID));
+    }
+    expect(h.emails).toEqual([]);
+  });
+
+  it('starts the Step Functions execution named after the approval, with its id as input', async () => {
+    // Prepare
+    const sent: unknown[] = [];
+    const starter = new SfnExecutionStarter('arn:aws:states:us-east-1:123456789012:stateMachine:approval', { send: async (command: { input: unknown }) => void sent.push(command.input) } as never);
+    // Act
+    await starter.start(ID);
+    // Assess
+    expect(sent).toEqual([{ stateMachineArn: 'arn:aws:states:us-east-1:123456789012:stateMachine:approval', name: ID, input: JSON.stringify({ approvalId: ID }) }]);
+  });
+});
+
 describe('Record and Ask', () => {
   it('records the plan once and refuses a second execution, and an approval with nothing planned', async () => {
     // Prepare
@@ -246,6 +357,9 @@ describe('Record and Ask', () => {
     expect((await h.get()).executionArn).toBe('arn:exec:1');
     await expect(recordPlan(unplanned.deps, { approvalId: ID })).rejects.toThrow(`Approval ${ID} has no planned findings to approve.`);
     await expect(recordPlan(empty.deps, { approvalId: ID })).rejects.toThrow(ApprovalStateError);
+    const oneUnplanned = await harness(approvedRecord({ status: 'requested', findings: [finding(1), { ...finding(2), plan: undefined }] }));
+    await expect(recordPlan(oneUnplanned.deps, { approvalId: ID })).rejects.toThrow(`Approval ${ID} has no planned findings to approve.`);
+    expect((await oneUnplanned.get()).status).toBe('requested');
   });
 
   it('asks each approver by email with links in their own name, sealed and expiring with the wait', async () => {
@@ -270,7 +384,40 @@ describe('Record and Ask', () => {
         expect(h.emails.find((e) => e.to[0] === l.recipient)!.text).toContain(url);
       }
     }
-    expect(h.logs).toEqual(['approval requested']);
+    expect(h.logged).toEqual([['approval requested', { approvalId: ID, approvers: 2, findings: 3 }]]);
+  });
+
+  it('asks, records a failure and applies without a log or a links listener', async () => {
+    // Prepare
+    const h = await harness(approvedRecord({ status: 'recorded', decision: undefined }), { log: undefined, onLinksIssued: undefined });
+    // Act
+    const asked = await askApprovers(h.deps, { approvalId: ID, taskToken: 'task-1' });
+    const failed = await recordFailure(h.deps, { approvalId: ID, error: { Error: 'Lambda.Unknown' } });
+    const limited = await harness(approvedRecord({ policy: policy({ maxActionsPerRun: 1, cooldownHours: 0 }) }), { log: undefined, remainingMs: () => 0 });
+    const waited = await applyApproved(limited.deps, { approvalId: ID });
+    // Assess
+    expect(asked).toEqual({ approvalId: ID, sent: 1 });
+    expect(h.emails).toHaveLength(1);
+    expect(failed).toEqual({ approvalId: ID });
+    expect((await h.get()).status).toBe('failed');
+    expect(waited).toEqual({ approvalId: ID, applied: 0, failed: 0, waitUntil: null, more: true });
+    expect((await limited.get()).actions!.map((a) => [a.findingId, a.status])).toEqual([['f2', 'skipped'], ['f3', 'skipped']]);
+  });
+
+  it('waits for the window, yields at a resume time and refuses a changed record without a log', async () => {
+    // Prepare
+    const window = await harness(approvedRecord(), { log: undefined });
+    const resuming = await harness(approvedRecord({ findings: [finding(1)] }), { log: undefined });
+    const changed = approvedRecord();
+    changed.findings[0].plan!.params = { widget: 'someone-elses-widget' };
+    const tampered = await harness(changed, { log: undefined });
+    // Act / Assess
+    behaviour.deferUntil = { at: '2026-11-01T03:00:00.000Z', why: 'window' };
+    expect(await applyApproved(window.deps, { approvalId: ID })).toEqual({ approvalId: ID, applied: 0, failed: 0, waitUntil: '2026-11-01T03:00:00Z', more: false });
+    behaviour.deferUntil = undefined;
+    behaviour.resumeAt = '2026-11-01T00:10:00.000Z';
+    expect(await applyApproved(resuming.deps, { approvalId: ID })).toEqual({ approvalId: ID, applied: 0, failed: 0, waitUntil: '2026-11-01T00:10:00Z', more: true });
+    await expect(applyApproved(tampered.deps, { approvalId: ID })).rejects.toThrow(`Approval ${ID}: the stored plan for w1 no longer matches its hash`);
   });
 
   it('refuses to ask for an approval that was decided already, sending nothing', async () => {
@@ -358,7 +505,24 @@ describe('Apply', () => {
       detail: 'not applied: the policy allows at most 1 change(s) per run (limits.maxActionsPerRun); approve it again in a later request',
       undo: { supported: 'no', how: 'nothing was changed' },
     });
-    expect(h.logs).toContain('approved changes left out by the policy limit');
+    expect(h.logged).toContainEqual(['approved changes left out by the policy limit', { approvalId: ID, limit: 1, leftOut: 2 }]);
+  });
+
+  it('records the changes left out by the limit once, across a retried Apply', async () => {
+    // Prepare: the first call has no time left for a change, the second has
+    let remaining = 0;
+    const h = await harness(approvedRecord({ policy: policy({ maxActionsPerRun: 1, cooldownHours: 0 }) }), { remainingMs: () => remaining });
+    // Act
+    const first = await applyApproved(h.deps, { approvalId: ID });
+    const leftOutSaved = (await h.get()).actions!.map((a) => [a.findingId, a.status]);
+    remaining = 60_000;
+    const second = await applyApproved(h.deps, { approvalId: ID });
+    // Assess
+    expect(first).toEqual({ approvalId: ID, applied: 0, failed: 0, waitUntil: null, more: true });
+    expect(leftOutSaved).toEqual([['f2', 'skipped'], ['f3', 'skipped']]);
+    expect(second).toEqual({ approvalId: ID, applied: 1, failed: 0, waitUntil: null, more: false });
+    expect((await h.get()).actions!.map((a) => [a.findingId, a.status])).toEqual([['f2', 'skipped'], ['f3', 'skipped'], ['f1', 'verified']]);
+    expect(h.logs.filter((m) => m === 'approved changes left out by the policy limit')).toHaveLength(1);
   });
 
   it('counts failed changes and keeps going', async () => {
@@ -392,8 +556,36 @@ describe('Apply', () => {
     const applied = applyApproved(h.deps, { approvalId: ID });
     // Assess
     await expect(applied).rejects.toThrow(`Approval ${ID}: the stored plan for w1 no longer matches its hash (its params were changed after it was planned). Nothing is applied.`);
-    expect(h.logs).toEqual(['approval record changed after the approvers were asked: nothing applied']);
+    expect(h.logged).toEqual([
+      ['approval record changed after the approvers were asked: nothing applied', { approvalId: ID, error: `Approval ${ID}: the stored plan for w1 no longer matches its hash (its params were changed after it was planned). Nothing is applied.` }],
+    ]);
     expect((await h.get()).status).toBe('approved');
+    expect(seen.applied).toEqual([]);
+  });
+
+  it('answers a retried Apply after the end with the counts of what is recorded, changes made but not yet shown counted as applied', async () => {
+    // Prepare
+    const summary = (findingId: string, status: string) => ({ findingId, actionId: `act-${findingId}`, resourceId: 'w', region: 'us-east-1', status, detail: status, undo: { supported: 'yes', how: 'resize it back' } });
+    const h = await harness(approvedRecord({ status: 'applied', actions: [summary('f1', 'applied'), summary('f2', 'verified'), summary('f3', 'failed'), summary('f4', 'skipped')] as never }));
+    // Act
+    const answer = await applyApproved(h.deps, { approvalId: ID });
+    // Assess
+    expect(answer).toEqual({ approvalId: ID, applied: 2, failed: 1, waitUntil: null, more: false });
+    expect(seen.applied).toEqual([]);
+  });
+
+  it('passes on a failure to read the link secret without calling it a changed record', async () => {
+    // Prepare
+    const h = await harness(approvedRecord(), {
+      secret: async () => {
+        throw new Error('ParameterNotFound');
+      },
+    });
+    // Act
+    const applied = applyApproved(h.deps, { approvalId: ID });
+    // Assess
+    await expect(applied).rejects.toThrow('ParameterNotFound');
+    expect(h.logged).toEqual([]);
     expect(seen.applied).toEqual([]);
   });
 
@@ -436,7 +628,7 @@ describe('Apply', () => {
     expect(answer).toEqual({ approvalId: ID, applied: 0, failed: 0, waitUntil: '2026-11-01T03:00:00Z', more: false });
     expect((await h.get()).status).toBe('approved');
     expect(seen.applied).toEqual([]);
-    expect(h.logs).toEqual(['approved; waiting for the maintenance window']);
+    expect(h.logged).toEqual([['approved; waiting for the maintenance window', { approvalId: ID, until: '2026-11-01T03:00:00.123Z' }]]);
   });
 
   it('does not start a change with less than the margin left, and starts it with enough', async () => {
@@ -448,7 +640,7 @@ describe('Apply', () => {
     const went = await applyApproved(enough.deps, { approvalId: ID });
     // Assess
     expect(waited).toEqual({ approvalId: ID, applied: 0, failed: 0, waitUntil: null, more: true });
-    expect(short.logs).toEqual(['time budget too short for the next change; Apply is called again']);
+    expect(short.logged).toEqual([['time budget too short for the next change; Apply is called again', { approvalId: ID, remainingMs: 9_999 }]]);
     expect(went).toEqual({ approvalId: ID, applied: 1, failed: 0, waitUntil: null, more: true });
     expect(seen.applied).toEqual(['w1']);
   });
@@ -465,7 +657,7 @@ describe('Apply', () => {
     // Assess
     expect(first).toEqual({ approvalId: ID, applied: 0, failed: 0, waitUntil: '2026-11-01T00:10:00Z', more: true });
     expect(inProgress).toMatchObject({ findingId: 'f1', resumeAt: '2026-11-01T00:10:00.500Z' });
-    expect(h.logs).toContain('change in progress; resuming later');
+    expect(h.logged).toContainEqual(['change in progress; resuming later', { approvalId: ID, actionId: inProgress.actionId, resumeAt: '2026-11-01T00:10:00.500Z' }]);
     expect(second).toEqual({ approvalId: ID, applied: 1, failed: 0, waitUntil: null, more: false });
     const after = await h.get();
     expect(after.actions!.map((a) => a.actionId)).toEqual([inProgress.actionId]);
@@ -487,6 +679,51 @@ describe('Apply', () => {
     expect(answer).toEqual({ approvalId: ID, applied: 1, failed: 0, waitUntil: null, more: false });
     expect(seen.applied).toEqual([]);
     expect((await h.get()).actions).toEqual([expect.objectContaining({ findingId: 'f1', actionId: 'act-done-1', status: 'verified', detail: 'done before' })]);
+  });
+
+  it('records the change named in progress, not the first one, when a run died after it ended', async () => {
+    // Prepare: f2's action is verified; the approval still names it in progress
+    const h = await harness(approvedRecord({ status: 'applying', findings: [finding(1), finding(2)] }));
+    await h.store.update(ID, { inProgress: { findingId: 'f2', actionId: 'act-done-2' } });
+    await h.actions.put({
+      id: 'act-done-2', findingId: 'f2', policy: 'widgets', resource: finding(2).resource, action: 'resize-widget', summary: 'resize w2', params: {}, planHash: finding(2).plan!.hash, mode: 'approval', actor: 'oncall@example.com',
+      status: 'verified', transitions: [{ status: 'verified', at: CLOCK().toISOString(), detail: 'done before' }], before: null, estimatedMonthlySavingsUsd: 2, undo: { supported: 'yes', how: 'resize it back' },
+    } as never);
+    // Act
+    const answer = await applyApproved(h.deps, { approvalId: ID });
+    // Assess
+    expect(answer).toEqual({ approvalId: ID, applied: 1, failed: 0, waitUntil: null, more: true });
+    expect(seen.applied).toEqual([]);
+    expect((await h.get()).actions!.map((a) => [a.findingId, a.resourceId, a.actionId])).toEqual([['f2', 'w2', 'act-done-2']]);
+  });
+
+  it('marks applied a retried Apply that finds every change recorded, acting on nothing', async () => {
+    // Prepare: the last change was saved, but the run died before the approval was marked applied
+    const summary = (n: number) => ({ findingId: `f${n}`, actionId: `act-${n}`, resourceId: `w${n}`, region: 'us-east-1', status: 'verified' as const, detail: 'done', undo: { supported: 'yes' as const, how: 'resize it back' } });
+    const h = await harness(approvedRecord({ status: 'applying', actions: [summary(1), summary(2), summary(3)] }));
+    // Act
+    const answer = await applyApproved(h.deps, { approvalId: ID });
+    // Assess
+    expect(answer).toEqual({ approvalId: ID, applied: 3, failed: 0, waitUntil: null, more: false });
+    expect(seen.applied).toEqual([]);
+    expect(await h.get()).toMatchObject({ status: 'applied', inProgress: null });
+  });
+
+  it('refuses to mark applied an approval moved on meanwhile, whether the last change was made now or before', async () => {
+    // Prepare: the store refuses the write that marks it applied
+    const summary = (n: number) => ({ findingId: `f${n}`, actionId: `act-${n}`, resourceId: `w${n}`, region: 'us-east-1', status: 'verified' as const, detail: 'done', undo: { supported: 'yes' as const, how: 'resize it back' } });
+    const allDone = await harness(approvedRecord({ status: 'applying', actions: [summary(1), summary(2), summary(3)] }));
+    const lastNow = await harness(approvedRecord({ findings: [finding(1)] }));
+    for (const h of [allDone, lastNow]) {
+      const update = h.store.update.bind(h.store);
+      h.store.update = async (id, changes, from) => (changes.status === 'applied' ? false : update(id, changes, from));
+    }
+    // Act
+    const refusals = [applyApproved(allDone.deps, { approvalId: ID }), applyApproved(lastNow.deps, { approvalId: ID })];
+    // Assess
+    await expect(refusals[0]).rejects.toThrow(new ApprovalStateError(`Approval ${ID} could not be marked applied: it moved on to 'applying'.`));
+    await expect(refusals[1]).rejects.toThrow(new ApprovalStateError(`Approval ${ID} could not be marked applied: it moved on to 'applying'.`));
+    expect(seen.applied).toEqual(['w1']);
   });
 });
 
@@ -588,7 +825,7 @@ describe('Verify and the ends', () => {
     expect(r).toEqual({ approvalId: ID });
     expect(await running.get()).toMatchObject({ status: 'failed', error: { Error: 'Lambda.Unknown', Cause: 'boom' }, taskToken: '' });
     expect(await ended.get()).toMatchObject({ status: 'fixed', error: { Error: 'SES.Throttling', Cause: '' }, taskToken: '' });
-    expect(running.logs).toEqual(['approval workflow failed']);
+    expect(running.logged).toEqual([['approval workflow failed', { approvalId: ID, error: 'Lambda.Unknown' }]]);
   });
 
   it('tells the approvers the outcome', async () => {
