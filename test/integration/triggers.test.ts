@@ -47,6 +47,9 @@ const writes = (env: TestEnv) => env.sandbox.successfulWrites().map((w) => `${w.
 
 afterEach(() => {
   vi.useRealTimers();
+  // invokeLocal sets TRIMTAB_SANDBOX=1 for the process (as the CLI wants); stubbed first, it is put back here,
+  // so the next file in this worker's shared module graph does not find itself in the sandbox.
+  vi.unstubAllEnvs();
 });
 
 describe('the schedule sample', () => {
@@ -249,6 +252,7 @@ describe('the alarm reconciler', () => {
 describe('the Lambda entry point', () => {
   it('functions/event.ts runs a sample against the persisted sandbox, as a local invoke does', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'trimtab-invoke-'));
+    vi.stubEnv('TRIMTAB_SANDBOX', process.env.TRIMTAB_SANDBOX ?? '');
     vi.stubEnv('TRIMTAB_SANDBOX_FILE', join(dir, 'sandbox.json'));
     vi.stubEnv('TRIMTAB_HISTORY_FILE', join(dir, 'actions.jsonl'));
     const { invokeLocal } = await import('../../lib/triggers/invoke-local.ts');

@@ -223,6 +223,8 @@ describe('runDoctor', () => {
   describe('offline', () => {
     let server: Server | undefined;
     const sockets: Socket[] = [];
+    // These are about a real account: whatever the worker's environment says, not the sandbox.
+    beforeEach(() => vi.stubEnv('TRIMTAB_SANDBOX', ''));
     afterEach(async () => {
       for (const s of sockets) s.destroy();
       sockets.length = 0;
