@@ -258,7 +258,7 @@ export const awsRequires: AwsRequirement[] = [
     trimtabDoes: 'the checkpoint carries {token, groups of that page already handed out} (lib/engine/checkpoint.ts resumablePages); a refused token fails that unit only',
     sandbox: 'lib/sandbox/services/autoscaling.ts DescribeAutoScalingGroups: paginate() with InvalidNextToken for a malformed token; not enforced: expiry',
     test: { file: 'test/integration/sweep-split-unit.test.ts', name: 'goes on from the middle of an Auto Scaling listing page (250 groups a detector page, 100 an AWS page) with the same findings' },
-    reviewed: `${R}against client-auto-scaling DescribeAutoScalingGroupsCommand.d.ts (@throws InvalidNextToken "The NextToken value is not valid"; MaxRecords ≤ 100) and aws-cli issue #1299 (InvalidNextToken "The token '…' was invalid"); the token lifetime is documented nowhere, so the row's belief stands; resource.ts resends the same MaxRecords 100 and no filter with the token; ran the test; agrees. Open: see the next row (the skip is a count)`,
+    reviewed: `${R}against client-auto-scaling DescribeAutoScalingGroupsCommand.d.ts (@throws InvalidNextToken "The NextToken value is not valid"; MaxRecords ≤ 100) and aws-cli issue #1299 (InvalidNextToken "The token '…' was invalid"); the token lifetime is documented nowhere, so the row's belief stands; resource.ts resends the same MaxRecords 100 and no filter with the token; ran the test; agrees. the skip by count is the next row (fixed)`,
   },
   {
     operation: 'autoscaling:DescribeAutoScalingGroups',
@@ -266,8 +266,9 @@ export const awsRequires: AwsRequirement[] = [
     rule: 'The same NextToken asked again later answers the page as it is then: groups created or deleted in between shift the page (the order and whether a token is a position or a key are not documented).',
     awsAnswers: 'no error: the re-read page may hold more or fewer groups before the point where the last invocation stopped',
     source: 'belief: client-auto-scaling DescribeAutoScalingGroupsCommand.d.ts documents neither the order nor what a token holds',
-    trimtabDoes: 'not handled: resumablePages skips the first k groups of the re-read page by count, so a group deleted before that point makes the sweep skip one group it never saw, and a group created there is handed out twice (in two invocations). Skipping by the names handed out (or the last name) would close it',
-    sandbox: 'not enforced: the sandbox pages by offset over a fixed list between invocations in the test',
-    reviewed: `${R}row added in review; open`,
+    trimtabDoes: 'the cursor also names the last group handed out of that page (resumablePages keyOf: the group name); the resumed listing goes on right after it in the re-read page, wherever it moved. Only when that very group was deleted in between does it fall back to the count (then one group may be skipped or repeated)',
+    sandbox: 'not enforced: the sandbox pages by offset; the unit test changes the listing between the two invocations',
+    test: { file: 'test/unit/engine/checkpoint.test.ts', name: 'goes on after the last item handed out, by key, when items before it in the re-read page were deleted or created in between' },
+    reviewed: `${R}row added in review and fixed (lib/engine/checkpoint.ts resumablePages keyOf, asg resource.ts passes the name; the test fails on the old code, which skipped by count and handed a group out twice)`,
   },
 ];
