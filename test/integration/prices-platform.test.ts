@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { PriceBook } from '../../lib/pricing/lookup.ts';
 import { addLaunchTemplateGroup } from '../../lib/resources/asg/rightsize-seed.ts';
+import { addGroup } from '../../lib/resources/asg/sandbox-seed.ts';
 import { ec2State } from '../../lib/sandbox/services/ec2.ts';
 import { SANDBOX_ACCOUNT } from '../../lib/sandbox/sandbox.ts';
 import { DEFAULT_PRICES } from '../../lib/savings/prices.ts';
@@ -100,5 +101,21 @@ describe('Auto Scaling right-sizing at the operating system of the group', () =>
     const win = result.findings.find((f) => f.resource.id === 'old-win')!;
     expect(win.evidence.pricedAs).toMatchObject({ operatingSystem: 'Windows', platformDetails: 'Windows' });
     expect(win.savings.basis[0]).toContain('c5.2xlarge Windows, Shared $0.708/h');
+  });
+  it('keeps the operating system of the groups on a template when another group on it names a deleted version', async () => {
+    // Prepare: a Windows template with version 1; a second group on the same template names version 7, which does not exist.
+    const sandbox = emptySandbox();
+    const template = addLaunchTemplateGroup(sandbox, SANDBOX_ACCOUNT, 'us-east-1', { ...GROUP, name: 'win-web', imageId: 'ami-0c0ffee0000057d01', version: '1' });
+    addGroup(sandbox, SANDBOX_ACCOUNT, 'us-east-1', { ...GROUP, name: 'stale-version', launchTemplate: { LaunchTemplateId: template.id, LaunchTemplateName: template.name, Version: '7' } });
+    const env = envFor(sandbox, ['us-east-1']);
+
+    // Act
+    const result = await env.run(POLICIES, { forceDryRun: true });
+
+    // Assess: the call for versions 1 and 7 fails as a whole; asked per version, version 1 is still read as Windows.
+    const win = result.findings.find((f) => f.resource.id === 'win-web')!;
+    const stale = result.findings.find((f) => f.resource.id === 'stale-version')!;
+    expect(win.evidence.pricedAs).toMatchObject({ operatingSystem: 'Windows', platformDetails: 'Windows' });
+    expect(stale.savings.basis[0]).toContain(`operating system unknown (launch template ${template.id} not readable: InvalidLaunchTemplateId.VersionNotFound): Linux rates assumed`);
   });
 });

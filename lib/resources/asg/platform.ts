@@ -56,19 +56,35 @@ export async function readGroupPlatforms(ctx: RegionContext, client: AutoScaling
     byTemplate.set(id, entry);
   }
   for (const [id, entry] of byTemplate) {
-    try {
-      const out = await ec2.send(new DescribeLaunchTemplateVersionsCommand({ [entry.key]: id, Versions: [...entry.versions] }));
+    const read = async (wanted: string[], groups: LaunchSource[]) => {
+      const out = await ec2.send(new DescribeLaunchTemplateVersionsCommand({ [entry.key]: id, Versions: wanted }));
       const versions = out.LaunchTemplateVersions ?? [];
       const defaultV = versions.find((v) => v.DefaultVersion);
       const latest = [...versions].sort((a, b) => (b.VersionNumber ?? 0) - (a.VersionNumber ?? 0))[0];
-      for (const g of entry.groups) {
+      for (const g of groups) {
         const want = g.launchTemplateVersion ?? '$Default';
         const v = want === '$Default' ? defaultV : want === '$Latest' ? latest : versions.find((x) => String(x.VersionNumber) === want);
         const data = v?.LaunchTemplateData;
         launches.set(g.name, data?.ImageId ? { imageId: data.ImageId, tenancy: data.Placement?.Tenancy } : { unknown: `launch template ${id} version ${want} names no AMI` });
       }
+    };
+    const notReadable = (groups: LaunchSource[], error: unknown) => {
+      for (const g of groups) launches.set(g.name, { unknown: `launch template ${id} not readable: ${awsErrorName(error) ?? 'error'}` });
+    };
+    try {
+      await read([...entry.versions], entry.groups);
     } catch (error) {
-      for (const g of entry.groups) launches.set(g.name, { unknown: `launch template ${id} not readable: ${awsErrorName(error) ?? 'error'}` });
+      if (awsErrorName(error) === 'InvalidLaunchTemplateId.VersionNotFound' && entry.versions.size > 1) {
+        // One missing version (EC2 lets a version a group names be deleted) fails the call for all: ask per version.
+        for (const version of entry.versions) {
+          const groups = entry.groups.filter((g) => (g.launchTemplateVersion ?? '$Default') === version);
+          try {
+            await read([version], groups);
+          } catch (e) {
+            notReadable(groups, e);
+          }
+        }
+      } else notReadable(entry.groups, error);
     }
   }
   // Launch configurations: ImageId and PlacementTenancy.
