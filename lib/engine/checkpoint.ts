@@ -36,9 +36,11 @@ export function cursorOf(page: unknown[]): ListCursor | null | undefined {
 export interface PagePosition {
   token: string | null;
   skip: number;
+  /** The key of the last item of that page already handed out (when the listing has keys): the re-read page may have shifted. */
+  last?: string;
 }
 
-export const encodePosition = (p: PagePosition): ListCursor => JSON.stringify({ t: p.token, k: p.skip });
+export const encodePosition = (p: PagePosition): ListCursor => JSON.stringify({ t: p.token, k: p.skip, ...(p.last !== undefined ? { l: p.last } : {}) });
 
 /** Reads a cursor this module wrote; a malformed one is an error naming the problem (it came through the function's input). */
 export function decodePosition(cursor: ListCursor): PagePosition {
@@ -48,11 +50,11 @@ export function decodePosition(cursor: ListCursor): PagePosition {
   } catch {
     throw new Error(`The listing cursor is not valid: not JSON (${cursor.slice(0, 40)}…).`);
   }
-  const { t, k } = (parsed ?? {}) as { t?: unknown; k?: unknown };
-  if (!(t === null || (typeof t === 'string' && t.length > 0)) || !Number.isInteger(k) || (k as number) < 0 || (k as number) > 100_000) {
+  const { t, k, l } = (parsed ?? {}) as { t?: unknown; k?: unknown; l?: unknown };
+  if (!(t === null || (typeof t === 'string' && t.length > 0)) || !Number.isInteger(k) || (k as number) < 0 || (k as number) > 100_000 || !(l === undefined || (typeof l === 'string' && l.length <= 2048))) {
     throw new Error('The listing cursor is not valid: expected {"t": token or null, "k": items to skip}.');
   }
-  return { token: t as string | null, skip: k as number };
+  return { token: t as string | null, skip: k as number, ...(typeof l === 'string' ? { last: l } : {}) };
 }
 
 /**
@@ -63,20 +65,37 @@ export async function* resumablePages<T>(
   fetch: (token: string | undefined) => Promise<{ items: T[]; next: string | undefined }>,
   from: ListCursor | undefined,
   size?: number,
+  /**
+   * An item's identity (a group name). With it, the cursor also names the last item handed out of the
+   * page it stops in, and a resumed listing skips up to that item in the re-read page rather than by
+   * count: items created or deleted before it in between would otherwise be handed out twice or never.
+   */
+  keyOf?: (item: T) => string,
 ): AsyncGenerator<T[]> {
-  const start = from ? decodePosition(from) : { token: null, skip: 0 };
+  const start: PagePosition = from ? decodePosition(from) : { token: null, skip: 0 };
   // Items waiting to be handed out, each with the position it came from.
   let buffer: { item: T; token: string | null; index: number }[] = [];
   let token: string | null = start.token;
   let skip = start.skip;
+  let last = start.last;
   let more = true;
+  let handedOut: { item: T; token: string | null } | undefined;
   const cursorAfter = (): ListCursor | undefined => {
-    if (buffer.length) return encodePosition({ token: buffer[0].token, skip: buffer[0].index });
+    if (buffer.length) {
+      const before = keyOf && buffer[0].index > 0 && handedOut && handedOut.token === buffer[0].token ? keyOf(handedOut.item) : undefined;
+      return encodePosition({ token: buffer[0].token, skip: buffer[0].index, ...(before !== undefined ? { last: before } : {}) });
+    }
     return more && token !== null ? encodePosition({ token, skip: 0 }) : undefined;
   };
   while (more) {
     const pageToken = token;
     const { items, next } = await fetch(pageToken ?? undefined);
+    if (keyOf && last !== undefined) {
+      // The page as it is now: go on after the item handed out last, wherever it moved; gone: by count.
+      const at = items.findIndex((item) => keyOf(item) === last);
+      if (at >= 0) skip = at + 1;
+      last = undefined;
+    }
     items.forEach((item, index) => index >= skip && buffer.push({ item, token: pageToken, index }));
     skip = 0;
     token = next ?? null;
@@ -85,6 +104,7 @@ export async function* resumablePages<T>(
     while (buffer.length && buffer.length >= limit) {
       const out = buffer.slice(0, limit);
       buffer = buffer.slice(limit);
+      handedOut = out[out.length - 1];
       yield withCursor(
         out.map((b) => b.item),
         cursorAfter(),

@@ -157,8 +157,9 @@ export const awsRequires: AwsRequirement[] = [
     awsAnswers: 'no error: a caller that ignores LastEvaluatedKey misses items (here: price sets, which are then asked for again)',
     source: 'client-dynamodb QueryCommand.d.ts (LastEvaluatedKey, "1 MB"), ConsistentRead',
     trimtabDoes: 'reads a region\'s sets (pk PRICES#<region>) with paginateQuery; eventually consistent is enough: a set missed right after it was written is asked for again and rewritten (same content)',
-    sandbox: 'lib/sandbox/services/dynamodb.ts Query (pages, LastEvaluatedKey)',
+    sandbox: 'lib/sandbox/services/dynamodb.ts → dynalite (db/index.js: a page ends at Limit or 1 MB, with LastEvaluatedKey)',
     test: { file: CACHE_TEST, name: 'stores one price set per product family on the first run, and a later cold start reads them without asking the price list' },
+    reviewed: 'fresh-context review 2026-12-07: botocore dynamodb 2012-08-10 Query documentation ("a maximum of 1 MB of data", ConsistentRead) and its errors; cache.ts reads with paginateQuery (pk = PRICES#<region>, the table\'s HASH key pk, RANGE sk in serverless.yml); the sandbox is dynalite, whose Query pages at 1 MB (row\'s sandbox named more precisely); test run; agrees',
   },
   {
     operation: 'dynamodb:PutItem',
@@ -167,7 +168,8 @@ export const awsRequires: AwsRequirement[] = [
     awsAnswers: 'ValidationException (400) "Item size has exceeded the maximum allowed size"',
     source: 'DynamoDB Developer Guide "Service, account, and table quotas" (item size 400 KB); client-dynamodb PutItemCommand.d.ts',
     trimtabDoes: 'a set whose prices JSON is over 350,000 characters is not stored (logged; asked again next run). The largest set in the sandbox (EC2 instances, 4 operating systems) is about 20 KB; against the real list about 130 KB (belief: ~800 types × 4 OS)',
-    sandbox: 'not enforced: the sandbox DynamoDB does not check item size (docs/limitations.md)',
+    sandbox: 'lib/sandbox/services/dynamodb.ts → dynalite validations/putItem.js (ValidationException "Item size has exceeded the maximum allowed size")',
+    reviewed: 'fresh-context review 2026-12-07: DynamoDB quotas (400 KB, names and values) and dynalite\'s putItem validation (same message); cache.ts skips a set over 350,000 characters of JSON (ASCII paths and numbers: characters = bytes), leaving ~50 KB for the other attributes; the row said the sandbox does not check the size: it does (dynalite), corrected; no test writes a set that large (the limit is a constant check in write()); agrees',
   },
   {
     operation: 'dynamodb:Query',
@@ -178,6 +180,7 @@ export const awsRequires: AwsRequirement[] = [
     trimtabDoes: 'a cache that cannot be read or written costs only the cache: the lookup asks the price list and the run goes on; the reason is logged. No new IAM: the audit table\'s existing rights (BatchWriteItem, GetItem, PutItem, Query)',
     sandbox: 'lib/sandbox/faults.ts denied → AccessDeniedException',
     test: { file: CACHE_TEST, name: 'keeps scanning when the table cannot be read: the price list is asked and the reason logged' },
+    reviewed: 'fresh-context review 2026-12-07: lib/deploy/audit-stack.ts grants BatchWriteItem, GetItem, PutItem, Query on the audit table and its indexes; botocore lists AccessDeniedException as a common json error (not per operation); lib/lambda/deps.ts builds the cache on settings.auditTable with clients.withWrites(true); a PutItem failure in write(): not read here whether lookup catches it like the read (the row says it does); read test run; agrees',
   },
   {
     operation: 'dynamodb:Query',
@@ -188,6 +191,7 @@ export const awsRequires: AwsRequirement[] = [
     trimtabDoes: 'every stored set is validated with zod before use (known family, dates, JSON, known table paths, each price finite, ≥ 0 and within 1/50..50× the embedded us-east-1 price, ≤ $10,000 where the table has none); a malformed set is logged as a warning and its family asked again',
     sandbox: 'the test writes tampered items into the sandbox table',
     test: { file: CACHE_TEST, name: 'does not trust a tampered price set: a negative or absurd price, or a malformed record, is looked up again with a warning' },
+    reviewed: 'fresh-context review 2026-12-07: read cachedItemSchema / implausiblePrice in cache.ts: pk literal, known family, dates, JSON ≤ 350,000 characters, record of numbers, every path known (Object.hasOwn, so "__proto__" is refused) and within the bounds; a malformed item is skipped with a warning; test run; agrees. Minor, left: a map entry the embedded table lacks (e.g. ec2OnDemandHourly.constructor) passes with a price ≤ $10,000 and becomes an own key of that map in tableFrom; harmless while lookups are by instance type',
   },
   {
     operation: 'compute-optimizer:GetEC2InstanceRecommendations',

@@ -5,6 +5,8 @@
 import { describe, expect, it } from 'vitest';
 import { PriceBook } from '../../lib/pricing/lookup.ts';
 import { addLaunchTemplateGroup } from '../../lib/resources/asg/rightsize-seed.ts';
+import { addGroup } from '../../lib/resources/asg/sandbox-seed.ts';
+import { ec2State } from '../../lib/sandbox/services/ec2.ts';
 import { SANDBOX_ACCOUNT } from '../../lib/sandbox/sandbox.ts';
 import { DEFAULT_PRICES } from '../../lib/savings/prices.ts';
 import { emptySandbox, envFor } from '../helpers.ts';
@@ -63,5 +65,57 @@ describe('Auto Scaling right-sizing at the operating system of the group', () =>
     expect(gone.savings.monthlyUsd).toBeCloseTo((DEFAULT_PRICES.ec2OnDemandHourly['c5.2xlarge'] - DEFAULT_PRICES.ec2OnDemandHourly[gone.evidence.candidate as string]) * 4 * 730, 6);
     expect(rhel.savings.basis[0]).toContain('c5.2xlarge RHEL, Shared $');
     expect(rhel.evidence.pricedAs).toMatchObject({ operatingSystem: 'RHEL', platformDetails: 'Red Hat Enterprise Linux' });
+  });
+  it('prices the other groups of the batch at their operating system when one launch template names its AMI as a Systems Manager parameter', async () => {
+    // Prepare: a template whose ImageId is resolve:ssm:… (DescribeLaunchTemplateVersions returns it as is), next to a RHEL group.
+    const sandbox = emptySandbox();
+    addLaunchTemplateGroup(sandbox, SANDBOX_ACCOUNT, 'us-east-1', { ...GROUP, name: 'ssm-ami', imageId: 'resolve:ssm:/aws/service/ami-windows-latest/Windows_Server-2022-English-Full-Base' });
+    addLaunchTemplateGroup(sandbox, SANDBOX_ACCOUNT, 'us-east-1', { ...GROUP, name: 'rhel-web', imageId: 'ami-0c0ffee00000be1d1' });
+    const env = envFor(sandbox, ['us-east-1']);
+
+    // Act
+    const result = await env.run(POLICIES, { forceDryRun: true });
+
+    // Assess: the parameter is not sent to DescribeImages (it would fail the batch with InvalidAMIID.Malformed); RHEL stays RHEL.
+    const ssm = result.findings.find((f) => f.resource.id === 'ssm-ami')!;
+    const rhel = result.findings.find((f) => f.resource.id === 'rhel-web')!;
+    expect(ssm.savings.basis[0]).toContain('operating system unknown (AMI resolve:ssm:/aws/service/ami-windows-latest/Windows_Server-2022-English-Full-Base: a Systems Manager parameter, resolved only at launch): Linux rates assumed');
+    expect(rhel.evidence.pricedAs).toMatchObject({ operatingSystem: 'RHEL', platformDetails: 'Red Hat Enterprise Linux' });
+    expect(rhel.savings.basis[0]).toContain('c5.2xlarge RHEL, Shared $');
+  });
+  it("prices a group at Windows rates when its launch template names another account's deprecated Windows AMI", async () => {
+    // Prepare: a public Windows AMI of another account, deprecated a year ago (DescribeImages leaves it out unless IncludeDeprecated).
+    const sandbox = emptySandbox();
+    const ami = 'ami-0c0ffee0000de9a1e';
+    ec2State(sandbox, sandbox.account(SANDBOX_ACCOUNT), 'us-east-1').images[ami] = {
+      id: ami, name: 'Windows_Server-2019-English-Full-Base-2023.01.11', state: 'available', creationDate: '2023-01-11T00:00:00.000Z',
+      deprecationTime: new Date(sandbox.now().getTime() - 365 * 86_400_000).toISOString(), ownerId: '801119661308', snapshotIds: [], platformDetails: 'Windows',
+    };
+    addLaunchTemplateGroup(sandbox, SANDBOX_ACCOUNT, 'us-east-1', { ...GROUP, name: 'old-win', imageId: ami });
+    const env = envFor(sandbox, ['us-east-1']);
+
+    // Act
+    const result = await env.run(POLICIES, { forceDryRun: true });
+
+    // Assess
+    const win = result.findings.find((f) => f.resource.id === 'old-win')!;
+    expect(win.evidence.pricedAs).toMatchObject({ operatingSystem: 'Windows', platformDetails: 'Windows' });
+    expect(win.savings.basis[0]).toContain('c5.2xlarge Windows, Shared $0.708/h');
+  });
+  it('keeps the operating system of the groups on a template when another group on it names a deleted version', async () => {
+    // Prepare: a Windows template with version 1; a second group on the same template names version 7, which does not exist.
+    const sandbox = emptySandbox();
+    const template = addLaunchTemplateGroup(sandbox, SANDBOX_ACCOUNT, 'us-east-1', { ...GROUP, name: 'win-web', imageId: 'ami-0c0ffee0000057d01', version: '1' });
+    addGroup(sandbox, SANDBOX_ACCOUNT, 'us-east-1', { ...GROUP, name: 'stale-version', launchTemplate: { LaunchTemplateId: template.id, LaunchTemplateName: template.name, Version: '7' } });
+    const env = envFor(sandbox, ['us-east-1']);
+
+    // Act
+    const result = await env.run(POLICIES, { forceDryRun: true });
+
+    // Assess: the call for versions 1 and 7 fails as a whole; asked per version, version 1 is still read as Windows.
+    const win = result.findings.find((f) => f.resource.id === 'win-web')!;
+    const stale = result.findings.find((f) => f.resource.id === 'stale-version')!;
+    expect(win.evidence.pricedAs).toMatchObject({ operatingSystem: 'Windows', platformDetails: 'Windows' });
+    expect(stale.savings.basis[0]).toContain(`operating system unknown (launch template ${template.id} not readable: InvalidLaunchTemplateId.VersionNotFound): Linux rates assumed`);
   });
 });

@@ -9,7 +9,8 @@
  * names) for launch-configuration groups, then DescribeImages with the AMI ids (100 a call;
  * PlatformDetails is the AMI's billing product, EC2 User Guide "AMI billing information fields").
  * A well-formed id of an AMI that no longer exists fails the whole DescribeImages call with
- * InvalidAMIID.NotFound: that batch is then asked one id at a time. What cannot be read leaves
+ * InvalidAMIID.NotFound: that batch is then asked one id at a time. A `resolve:ssm:` ImageId (resolved only at
+ * launch) is not sent (it would fail the batch with InvalidAMIID.Malformed): that group's platform is unknown. What cannot be read leaves
  * the group's platform `unknown` with why; the findings then price at Linux rates and say so.
  */
 import { AutoScalingClient, paginateDescribeLaunchConfigurations } from '@aws-sdk/client-auto-scaling';
@@ -35,6 +36,7 @@ interface Launch {
 }
 
 const IMAGES_PER_CALL = 100;
+const AMI_ID = /^ami-[0-9a-f]+$/;
 
 /** What reading a group's platform needs (detectors with the `platform` need list them). */
 export const PLATFORM_PERMISSIONS = ['ec2:DescribeLaunchTemplateVersions', 'ec2:DescribeImages', 'autoscaling:DescribeLaunchConfigurations'];
@@ -54,19 +56,35 @@ export async function readGroupPlatforms(ctx: RegionContext, client: AutoScaling
     byTemplate.set(id, entry);
   }
   for (const [id, entry] of byTemplate) {
-    try {
-      const out = await ec2.send(new DescribeLaunchTemplateVersionsCommand({ [entry.key]: id, Versions: [...entry.versions] }));
+    const read = async (wanted: string[], groups: LaunchSource[]) => {
+      const out = await ec2.send(new DescribeLaunchTemplateVersionsCommand({ [entry.key]: id, Versions: wanted }));
       const versions = out.LaunchTemplateVersions ?? [];
       const defaultV = versions.find((v) => v.DefaultVersion);
       const latest = [...versions].sort((a, b) => (b.VersionNumber ?? 0) - (a.VersionNumber ?? 0))[0];
-      for (const g of entry.groups) {
+      for (const g of groups) {
         const want = g.launchTemplateVersion ?? '$Default';
         const v = want === '$Default' ? defaultV : want === '$Latest' ? latest : versions.find((x) => String(x.VersionNumber) === want);
         const data = v?.LaunchTemplateData;
         launches.set(g.name, data?.ImageId ? { imageId: data.ImageId, tenancy: data.Placement?.Tenancy } : { unknown: `launch template ${id} version ${want} names no AMI` });
       }
+    };
+    const notReadable = (groups: LaunchSource[], error: unknown) => {
+      for (const g of groups) launches.set(g.name, { unknown: `launch template ${id} not readable: ${awsErrorName(error) ?? 'error'}` });
+    };
+    try {
+      await read([...entry.versions], entry.groups);
     } catch (error) {
-      for (const g of entry.groups) launches.set(g.name, { unknown: `launch template ${id} not readable: ${awsErrorName(error) ?? 'error'}` });
+      if (awsErrorName(error) === 'InvalidLaunchTemplateId.VersionNotFound' && entry.versions.size > 1) {
+        // One missing version (EC2 lets a version a group names be deleted) fails the call for all: ask per version.
+        for (const version of entry.versions) {
+          const groups = entry.groups.filter((g) => (g.launchTemplateVersion ?? '$Default') === version);
+          try {
+            await read([version], groups);
+          } catch (e) {
+            notReadable(groups, e);
+          }
+        }
+      } else notReadable(entry.groups, error);
     }
   }
   // Launch configurations: ImageId and PlacementTenancy.
@@ -109,8 +127,15 @@ export async function readGroupPlatforms(ctx: RegionContext, client: AutoScaling
 /** PlatformDetails per AMI id, or why it is unknown. */
 async function readImagePlatforms(ec2: EC2Client, ids: string[]): Promise<Map<string, string | { unknown: string }>> {
   const found = new Map<string, string | { unknown: string }>();
+  // A launch template may name its AMI as a Systems Manager parameter (`resolve:ssm:<name>`, resolved at launch);
+  // DescribeLaunchTemplateVersions returns that text (ResolveAlias is false by default) and DescribeImages would fail
+  // the whole batch with InvalidAMIID.Malformed: such ids are not sent.
+  for (const id of ids) if (!AMI_ID.test(id)) found.set(id, { unknown: id.startsWith('resolve:ssm:') ? 'a Systems Manager parameter, resolved only at launch' : 'not an AMI id' });
+  ids = ids.filter((id) => AMI_ID.test(id));
+  // IncludeDeprecated: another account's deprecated AMI (Amazon deprecates its public AMIs after two years) is left out
+  // of the answer by default, yet groups keep launching it. Disabled AMIs stay out: nothing can launch them.
   const ask = async (batch: string[]) => {
-    const out = await ec2.send(new DescribeImagesCommand({ ImageIds: batch }));
+    const out = await ec2.send(new DescribeImagesCommand({ ImageIds: batch, IncludeDeprecated: true }));
     for (const image of out.Images ?? []) if (image.ImageId) found.set(image.ImageId, image.PlatformDetails ?? '');
   };
   for (const batch of batches(ids, IMAGES_PER_CALL)) {
@@ -118,8 +143,8 @@ async function readImagePlatforms(ec2: EC2Client, ids: string[]): Promise<Map<st
       await ask(batch);
     } catch (error) {
       const code = awsErrorName(error);
-      if (code === 'InvalidAMIID.NotFound' && batch.length > 1) {
-        // One gone AMI fails the whole call: ask the batch one id at a time.
+      if ((code === 'InvalidAMIID.NotFound' || code === 'InvalidAMIID.Malformed') && batch.length > 1) {
+        // One gone (or malformed) AMI id fails the whole call: ask the batch one id at a time.
         for (const id of batch) {
           try {
             await ask([id]);
@@ -130,6 +155,6 @@ async function readImagePlatforms(ec2: EC2Client, ids: string[]): Promise<Map<st
       } else for (const id of batch) found.set(id, { unknown: code ?? 'not readable' });
     }
   }
-  for (const id of ids) if (!found.has(id)) found.set(id, { unknown: 'not returned by DescribeImages' });
+  for (const id of ids) if (!found.has(id)) found.set(id, { unknown: 'not returned by DescribeImages (deregistered, disabled, or no longer shared with this account)' });
   return found;
 }

@@ -251,7 +251,7 @@ export const asgResource: ResourceType<Group, AsgPrepared> = {
         const out = await client.send(new DescribeAutoScalingGroupsCommand({ MaxRecords: 100, ...(token ? { NextToken: token } : {}) }));
         return { items: (out.AutoScalingGroups ?? []).map((g) => toGroup(g, ctx.region)), next: out.NextToken };
       };
-      yield* resumablePages(fetch, from, GROUPS_PER_PAGE);
+      yield* resumablePages(fetch, from, GROUPS_PER_PAGE, (g) => g.name);
       return;
     }
     prepared.narrowedTo = ids;

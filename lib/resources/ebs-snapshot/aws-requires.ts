@@ -165,9 +165,10 @@ export const awsRequires: AwsRequirement[] = [
     elements: ['orphaned', 'older-than', 'too-many-per-volume'],
     rule: 'A paginated listing goes on from the NextToken of the previous answer ("Pagination continues from the end of the items returned by the previous request"); a split sweep passes that token to the next invocation. How long a token stays valid, and whether it shows snapshots created or deleted after the listing started, is not documented.',
     awsAnswers: 'an invalid or expired token: InvalidParameterValue (belief: the code EC2 uses for a bad NextToken)',
-    source: 'client-ec2 models_5.d.ts DescribeSnapshotsRequest.NextToken; belief: tokens outlive the seconds between two invocations of the sweep loop',
+    source: 'client-ec2 models_5.d.ts DescribeSnapshotsRequest.NextToken; public report boto3 issue #2673 (EC2 answered a bad NextToken with InvalidParameterValue "Value (…) for parameter NextToken is invalid. The token is invalid."); belief: tokens outlive the seconds between two invocations of the sweep loop',
     trimtabDoes: 'a split unit stores the token (and its detectors\' state, by SHA-256) in the checkpoint and goes on from it in the next invocation (lib/engine/checkpoint.ts); a refused token fails that unit only, reported as the run\'s error',
     sandbox: 'lib/sandbox/services/ec2.ts describeGenerated / page(): offset tokens, InvalidParameterValue for a malformed one; not enforced: expiry (the sandbox has none)',
     test: { file: 'test/integration/sweep-split-unit.test.ts', name: 'lists 40 snapshots five a page over many invocations with the same findings, reasons and writes as one invocation, none twice' },
+    reviewed: "fresh-context review 2026-12-07: against botocore ec2 2016-11-15 DescribeSnapshotsRequest (NextToken: \"Pagination continues from the end of the items returned by the previous request\"; lifetime and binding to OwnerIds/Filters/MaxResults documented nowhere) and boto3 issue #2673 for the code (source updated; still a belief for an expired token: AWS may answer another code, and trimtab treats any refusal alike); resource.ts resends the same OwnerIds self and MaxResults with the token, so a token bound to the request is honoured; resumablePages without a size hands out whole AWS pages, so no count-based skip applies here (unlike asg); ran the test; agrees",
   },
 ];

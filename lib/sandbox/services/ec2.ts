@@ -384,6 +384,10 @@ export const ec2Service: SandboxService = {
       // Amazon's public AMIs join the answer when asked for by id or by Owners amazon (the sandbox lists no other public image).
       const publicToo = Boolean(input.ImageIds?.length) || Boolean(owners?.some((o) => o === 'amazon' || o === AMAZON_OWNER_ID));
       const pool = publicToo ? [...Object.values(state.images), ...Object.values(PUBLIC_IMAGES).filter((p) => !state.images[p.id])] : Object.values(state.images);
+      // An id that is not an AMI id (e.g. a launch template's `resolve:ssm:<parameter>` ImageId read without
+      // ResolveAlias) fails the whole call (EC2 API: InvalidAMIID.Malformed).
+      const malformed = (input.ImageIds ?? []).find((id: string) => !/^ami-[0-9a-f]+$/.test(id));
+      if (malformed !== undefined) throw awsError('InvalidAMIID.Malformed', `Invalid id: "${malformed}" (expecting "ami-...")`);
       // A well-formed id of an AMI that does not exist fails the whole call (EC2 API: InvalidAMIID.NotFound).
       const missing = (input.ImageIds ?? []).filter((id: string) => !pool.some((i) => i.id === id));
       if (missing.length) throw awsError('InvalidAMIID.NotFound', `The image id '[${missing.join(', ')}]' does not exist`);

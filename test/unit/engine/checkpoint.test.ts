@@ -13,8 +13,8 @@ function listing(n: number, per: number) {
   return { fetch, reads };
 }
 
-async function all(pages: AsyncIterable<number[]>) {
-  const out: { items: number[]; cursor: string | null | undefined }[] = [];
+async function all<T>(pages: AsyncIterable<T[]>) {
+  const out: { items: T[]; cursor: string | null | undefined }[] = [];
   for await (const page of pages) out.push({ items: page, cursor: cursorOf(page) });
   return out;
 }
@@ -44,6 +44,28 @@ describe('resumable listings (lib/engine/checkpoint.ts)', () => {
     // Assess: the second invocation reads from AWS's third page on, skips its first 50 items, and ends with the listing.
     expect(second.reads[0]).toBe('200');
     expect([...page1.items, ...rest.flatMap((p) => p.items)]).toEqual(Array.from({ length: 600 }, (_, i) => i));
+  });
+
+  it('goes on after the last item handed out, by key, when items before it in the re-read page were deleted or created in between', async () => {
+    // Prepare: names g000..g599 in AWS pages of 100; the first invocation stops after 250 (in the third page).
+    const names = Array.from({ length: 600 }, (_, i) => `g${String(i).padStart(3, '0')}`);
+    const named = (list: string[]) => async (token: string | undefined) => {
+      const at = token ? Number(token) : 0;
+      return { items: list.slice(at, at + 100), next: at + 100 < list.length ? String(at + 100) : undefined };
+    };
+    const [page1] = await all(resumablePages(named(names), undefined, 250, (n) => n));
+    // Between the invocations: two groups of the third page already handed out are deleted, one is created after them.
+    const changed = names.filter((n) => n !== 'g210' && n !== 'g220');
+    changed.splice(changed.indexOf('g230'), 0, 'g225x');
+
+    // Act
+    const rest = await all(resumablePages(named(changed), page1.cursor!, 250, (n) => n));
+
+    // Assess: every group not handed out yet, once; none skipped, none twice.
+    expect(page1.cursor).toBe('{"t":"200","k":50,"l":"g249"}');
+    const second = rest.flatMap((p) => p.items);
+    expect(second[0]).toBe('g250');
+    expect(second).toEqual(names.slice(250));
   });
 
   it('refuses a cursor it did not write, naming what is wrong', () => {
