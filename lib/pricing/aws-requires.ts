@@ -169,6 +169,7 @@ export const awsRequires: AwsRequirement[] = [
     source: 'DynamoDB Developer Guide "Service, account, and table quotas" (item size 400 KB); client-dynamodb PutItemCommand.d.ts',
     trimtabDoes: 'a set whose prices JSON is over 350,000 characters is not stored (logged; asked again next run). The largest set in the sandbox (EC2 instances, 4 operating systems) is about 20 KB; against the real list about 130 KB (belief: ~800 types × 4 OS)',
     sandbox: 'lib/sandbox/services/dynamodb.ts → dynalite validations/putItem.js (ValidationException "Item size has exceeded the maximum allowed size")',
+    test: { file: 'test/unit/pricing/cache.test.ts', name: 'does not store a price set too large for one item, says so, and stores the others' },
     reviewed: 'fresh-context review 2026-12-07: DynamoDB quotas (400 KB, names and values) and dynalite\'s putItem validation (same message); cache.ts skips a set over 350,000 characters of JSON (ASCII paths and numbers: characters = bytes), leaving ~50 KB for the other attributes; the row said the sandbox does not check the size: it does (dynalite), corrected; no test writes a set that large (the limit is a constant check in write()); agrees',
   },
   {

@@ -111,6 +111,23 @@ describe('the price cache in the audit table', () => {
     expect((await s.items('us-east-1')).find((i) => i.sk === 'AmazonEC2#NAT Gateway')!.prices).toBe(JSON.stringify({ natGatewayHour: 0.045 }));
   });
 
+  it('does not store a price set too large for one item, says so, and stores the others', async () => {
+    // Prepare: one set whose prices JSON is over the 350,000-character limit (DynamoDB items are at most 400 KB).
+    const s = setup();
+    const big: Record<string, number> = {};
+    for (let i = 0; i < 12_000; i++) big[`ec2OnDemandHourly.x${i}.metal-48xl`] = 1.234567;
+
+    // Act
+    await s.cache.write('eu-west-1', [
+      { family: 'AmazonEC2#Compute Instance', publicationDate: '2026-11-30T00:00:00Z', fetchedAt: '2026-12-01T06:00:00.000Z', prices: big },
+      { family: 'AmazonEC2#Storage', publicationDate: '2026-11-30T00:00:00Z', fetchedAt: '2026-12-01T06:00:00.000Z', prices: { ebsGp3GbMonth: 0.088 } },
+    ]);
+
+    // Assess
+    expect((await s.items('eu-west-1')).map((i) => i.sk)).toEqual(['AmazonEC2#Storage']);
+    expect(s.logs.filter((l) => l.message === 'price cache: a price set is too large to store').map((l) => l.data?.family)).toEqual(['AmazonEC2#Compute Instance']);
+  });
+
   it('keeps scanning when the table cannot be read: the price list is asked and the reason logged', async () => {
     // Prepare
     const s = setup();
