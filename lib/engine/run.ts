@@ -19,6 +19,7 @@ import { attachSecondOpinion, newSecondOpinionRun, withAfterDiscounts, type Seco
 import { inScope, mayBeInScope, protectionOf } from './scope.ts';
 import { consultOwners, newOwnerLookups } from '../ownership/hook.ts';
 import { applyViaOwner, verifyViaOwner, viaOwnerOf } from '../ownership/via-owner.ts';
+import { driftAfterDirect } from '../ownership/cloudformation.ts';
 import { describeFailure, isReadFailure, ReadGaps, UnevaluatedTally, type ReadFailure, type Unevaluated } from './partial.ts';
 import { FindingTally, overlapKey, type BenefitGroup, type PolicyTally, type Tally } from './tally.ts';
 import { cursorOf, stateLines, statesFromLines, type CheckpointStore, type ListCursor } from './checkpoint.ts';
@@ -1056,6 +1057,11 @@ async function applyUnguarded(
     if (recorded.status === 'rejected') throw recorded.reason;
     if (verified.status === 'rejected') throw verified.reason;
     const verification = verified.value;
+    // A `direct` change to a resource its tags say a stack owns: what drift detection says now (issue 28).
+    const owner = finding.ownerWarning ? finding.owner : undefined;
+    if (verification.ok && owner?.kind === 'cloudformation' && owner.stackName && owner.logicalId) {
+      verification.detail = `${verification.detail}; ${await driftAfterDirect(ctx, owner.stackName, owner.logicalId, finding.resource.id)}`;
+    }
     record.verification = verification;
     if (!verification.ok && verification.pending) {
       // The change is in place but not visible yet: stay 'applied' (undoable, counted), not 'failed'.

@@ -7,7 +7,7 @@
 import type { AwsRequirement } from '../resources/aws-requires.ts';
 
 /** The parts of lib/ownership a row can constrain. */
-export const OWNERSHIP_ELEMENTS = ['owner-from-tags', 'owner-by-physical-id', 'via-owner-cloudformation', 'via-owner-eks', 'via-owner-beanstalk', 'owner-terraform-state', 'via-owner-resume'] as const;
+export const OWNERSHIP_ELEMENTS = ['owner-from-tags', 'owner-by-physical-id', 'via-owner-cloudformation', 'via-owner-eks', 'via-owner-beanstalk', 'owner-terraform-state', 'via-owner-resume', 'direct-drift'] as const;
 
 const CFN_TEST = 'test/unit/ownership/cloudformation.test.ts';
 const ENGINE_TEST = 'test/unit/ownership/engine.test.ts';
@@ -203,6 +203,16 @@ export const awsRequires: AwsRequirement[] = [
     sandbox: `${SANDBOX} ExecuteChangeSet (deletes the stack\'s other change sets) and findChangeSet (ChangeSetNotFound 404)`,
     test: { file: ENGINE_TEST, name: 'skips, executing nothing, when the approved change set was deleted by another change set of the stack executed first' },
     reviewed: 'fresh-context review 2026-12-07: row added by the reviewer; DISAGREED: the apply failed on the raw ChangeSetNotFound instead of skipping with why; fixed',
+  },
+  {
+    operation: 'cloudformation:DetectStackResourceDrift',
+    elements: ['direct-drift'],
+    rule: 'The answer names the stack resource\'s PhysicalResourceId; a resource changed outside CloudFormation reads MODIFIED with PropertyDifferences (PropertyPath as a JSON pointer, e.g. /MinSize; ExpectedValue and ActualValue as JSON text). The caller needs cloudformation:DetectStackResourceDrift (and read access to the resource).',
+    awsAnswers: 'StackResourceDriftStatus MODIFIED; ValidationError for a logical id the stack does not have or a stack in an _IN_PROGRESS state',
+    source: 'client-cloudformation DetectStackResourceDriftCommand.d.ts and models_0.d.ts StackResourceDrift (PhysicalResourceId, PropertyDifferences)',
+    trimtabDoes: 'after a verified `direct` change to a resource whose tags name a stack and logical id (lib/engine/run.ts, lib/ownership/cloudformation.ts driftAfterDirect): the action record\'s verification says what drift detection finds and that the next deploy reverts the change; reported only when the stack resource\'s PhysicalResourceId is this resource (the tags are a claim), and a failed call is said, never thrown. IAM: only for policies with owned.choice direct',
+    sandbox: SANDBOX,
+    test: { file: ENGINE_TEST, name: 'says after a direct change what drift detection finds on the stack, and reports no drift for a group whose tags claim another resource of it' },
   },
   {
     operation: 'cloudformation:DetectStackResourceDrift',

@@ -32,7 +32,7 @@ import {
   type StackStatus,
 } from '@aws-sdk/client-cloudformation';
 import type { RegionContext } from '../engine/types.ts';
-import { ProtectedResourceError, TrimtabError } from '../util/errors.ts';
+import { awsErrorName, errorMessage, ProtectedResourceError, TrimtabError } from '../util/errors.ts';
 import type { Owner } from './owners.ts';
 import { propertyPath, type TemplateChange } from './properties.ts';
 import { shortHash } from '../util/hash.ts';
@@ -413,6 +413,27 @@ export async function executeStackChange(ctx: RegionContext, stackName: string, 
   const done = await waitStackChange(ctx, stackName, before, ctx.clock.now().getTime());
   if ('resumeAt' in done) throw new TrimtabError('unreachable: an inline wait answered a resume time');
   return done.value;
+}
+
+/**
+ * After a `direct` change to a resource its tags say a stack owns (issue 28): what CloudFormation's
+ * drift detection now says about it, for the record and the report. The tags are only a claim, so
+ * the answer counts only when the stack's resource is this very resource (its physical id); any
+ * failure is said, never thrown: the change is made and verified either way.
+ */
+export async function driftAfterDirect(ctx: RegionContext, stackName: string, logicalId: string, physicalId: string): Promise<string> {
+  try {
+    const out = await cfn(ctx).send(new DetectStackResourceDriftCommand({ StackName: stackName, LogicalResourceId: logicalId }));
+    const d = out.StackResourceDrift;
+    if (d?.PhysicalResourceId !== physicalId) return `drift not reported: ${logicalId} of stack ${stackName} is ${d?.PhysicalResourceId ?? 'no resource'}, not ${physicalId}`;
+    const differences = (d.PropertyDifferences ?? []).map((x) => `${x.PropertyPath}: template ${x.ExpectedValue}, actual ${x.ActualValue}`);
+    const status = d.StackResourceDriftStatus ?? 'UNKNOWN';
+    return status === 'IN_SYNC'
+      ? `drift detection finds ${logicalId} IN_SYNC with stack ${stackName}`
+      : `drift detection finds ${logicalId} ${status}${differences.length ? ` (${differences.join('; ')})` : ''}: the next deploy of ${stackName} reverts this change`;
+  } catch (error) {
+    return `drift detection not run (${awsErrorName(error) ?? 'error'}: ${errorMessage(error).split('\n')[0]}); the next deploy of ${stackName} reverts this change`;
+  }
 }
 
 /** Step 6: the resource is in sync with its stack (DetectStackResourceDrift). */

@@ -9,6 +9,8 @@ export function ownershipPermissions(policy: Pick<Policy, 'resource' | 'action' 
   // The engine hook indexes the stacks' resources of untagged types (DynamoDB tables) once per run and region.
   if (UNTAGGED_BY_CLOUDFORMATION.has(policy.resource)) actions.push('cloudformation:ListStacks', 'cloudformation:ListStackResources');
   if (policy.owned?.choice === 'via-owner') actions.push('cloudformation:DescribeStackResources');
+  // After a direct change to a stack-owned resource, the record says what drift detection finds.
+  if (policy.owned?.choice === 'direct' && options.withRemediation) actions.push('cloudformation:DetectStackResourceDrift');
   if (policy.owned?.choice === 'via-owner') {
     // Read-only checks before approval, in every mode.
     actions.push('cloudformation:DescribeStacks', 'cloudformation:GetTemplate', 'eks:DescribeNodegroup',

@@ -107,6 +107,23 @@ policies:
     expect(minSizeOf(env, OWNED.group)).toBe(3);
   });
 
+  it('says after a direct change what drift detection finds on the stack, and reports no drift for a group whose tags claim another resource of it', async () => {
+    // Prepare
+    const env = ownedEnv();
+    // Act
+    const result = await env.run(asgPolicy('auto', '{ choice: direct }'));
+    // Assess
+    const owned = result.actions.find((a) => a.resource.id === OWNED.group)!;
+    expect(owned.status).toBe('verified');
+    expect(owned.verification?.detail).toMatch(/; drift detection finds WebGroup MODIFIED \(\/MinSize: template "6", actual "3"\): the next deploy of shop-prod reverts this change$/);
+    const forged = result.actions.find((a) => a.resource.id === OWNED.forgedGroup)!;
+    expect(forged.status).toBe('verified');
+    expect(forged.verification?.detail).toMatch(new RegExp(`; drift not reported: WebGroup of stack shop-prod is ${OWNED.group}, not ${OWNED.forgedGroup}$`));
+    // Four group writes (the EKS and Beanstalk groups too: their owners have no drift API) and one drift
+    // detection for each of the two groups whose tags name a stack; nothing changes the stack.
+    expect(env.sandbox.successfulWrites().map((w) => w.operation).sort()).toEqual(['DetectStackResourceDrift', 'DetectStackResourceDrift', 'UpdateAutoScalingGroup', 'UpdateAutoScalingGroup', 'UpdateAutoScalingGroup', 'UpdateAutoScalingGroup']);
+  });
+
   it('changes a stack-owned group through an executed change set under via-owner, leaving the stack UPDATE_COMPLETE and in sync', async () => {
     // Prepare
     const env = ownedEnv();
