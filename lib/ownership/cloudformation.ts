@@ -428,9 +428,10 @@ export async function driftAfterDirect(ctx: RegionContext, stackName: string, lo
     if (d?.PhysicalResourceId !== physicalId) return `drift not reported: ${logicalId} of stack ${stackName} is ${d?.PhysicalResourceId ?? 'no resource'}, not ${physicalId}`;
     const differences = (d.PropertyDifferences ?? []).map((x) => `${x.PropertyPath}: template ${x.ExpectedValue}, actual ${x.ActualValue}`);
     const status = d.StackResourceDriftStatus ?? 'UNKNOWN';
-    return status === 'IN_SYNC'
-      ? `drift detection finds ${logicalId} IN_SYNC with stack ${stackName}`
-      : `drift detection finds ${logicalId} ${status}${differences.length ? ` (${differences.join('; ')})` : ''}: the next deploy of ${stackName} reverts this change`;
+    // Only MODIFIED says the template sets what was changed; the other answers say less (review rev4).
+    if (status === 'MODIFIED') return `drift detection finds ${logicalId} MODIFIED${differences.length ? ` (${differences.join('; ')})` : ''}: the next deploy of ${stackName} reverts this change`;
+    if (status === 'IN_SYNC') return `drift detection finds ${logicalId} IN_SYNC with stack ${stackName}: the template does not set the changed property, so a deploy does not revert it`;
+    return `drift detection could not tell (${logicalId} ${status}${d.DriftStatusReason ? `: ${d.DriftStatusReason}` : ''}); a deploy of ${stackName} may revert this change`;
   } catch (error) {
     return `drift detection not run (${awsErrorName(error) ?? 'error'}: ${errorMessage(error).split('\n')[0]}); the next deploy of ${stackName} reverts this change`;
   }
