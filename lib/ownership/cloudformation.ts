@@ -423,23 +423,32 @@ export async function executeStackChange(ctx: RegionContext, stackName: string, 
  */
 export async function driftAfterDirect(ctx: RegionContext, stackName: string, logicalId: string, physicalId: string): Promise<string> {
   try {
-    const out = await cfn(ctx).send(new DetectStackResourceDriftCommand({ StackName: stackName, LogicalResourceId: logicalId }));
-    const d = out.StackResourceDrift;
-    if (d?.PhysicalResourceId !== physicalId) return `drift not reported: ${logicalId} of stack ${stackName} is ${d?.PhysicalResourceId ?? 'no resource'}, not ${physicalId}`;
-    const differences = (d.PropertyDifferences ?? []).map((x) => `${x.PropertyPath}: template ${x.ExpectedValue}, actual ${x.ActualValue}`);
-    const status = d.StackResourceDriftStatus ?? 'UNKNOWN';
+    const d = await readDrift(ctx, stackName, logicalId);
+    if (d.physicalId !== physicalId) return `drift not reported: ${logicalId} of stack ${stackName} is ${d.physicalId ?? 'no resource'}, not ${physicalId}`;
+    const differences = d.properties.map((x) => `${x.path}: template ${x.expected}, actual ${x.actual}`);
     // Only MODIFIED says the template sets what was changed; the other answers say less (review rev4).
-    if (status === 'MODIFIED') return `drift detection finds ${logicalId} MODIFIED${differences.length ? ` (${differences.join('; ')})` : ''}: the next deploy of ${stackName} reverts this change`;
-    if (status === 'IN_SYNC') return `drift detection finds ${logicalId} IN_SYNC with stack ${stackName}: the template does not set the changed property, so a deploy does not revert it`;
-    return `drift detection could not tell (${logicalId} ${status}${d.DriftStatusReason ? `: ${d.DriftStatusReason}` : ''}); a deploy of ${stackName} may revert this change`;
+    if (d.status === 'MODIFIED') return `drift detection finds ${logicalId} MODIFIED${differences.length ? ` (${differences.join('; ')})` : ''}: the next deploy of ${stackName} reverts this change`;
+    if (d.status === 'IN_SYNC') return `drift detection finds ${logicalId} IN_SYNC with stack ${stackName}: the template does not set the changed property, so a deploy does not revert it`;
+    return `drift detection could not tell (${logicalId} ${d.status}${d.reason ? `: ${d.reason}` : ''}); a deploy of ${stackName} may revert this change`;
   } catch (error) {
     return `drift detection not run (${awsErrorName(error) ?? 'error'}: ${errorMessage(error).split('\n')[0]}); the next deploy of ${stackName} reverts this change`;
   }
 }
 
-/** Step 6: the resource is in sync with its stack (DetectStackResourceDrift). */
-export async function driftOf(ctx: RegionContext, stackName: string, logicalId: string): Promise<{ status: string; differences: string[] }> {
+/** One DetectStackResourceDrift answer, read once for both callers (verify of via-owner, the note after a direct change). */
+async function readDrift(ctx: RegionContext, stackName: string, logicalId: string) {
   const out = await cfn(ctx).send(new DetectStackResourceDriftCommand({ StackName: stackName, LogicalResourceId: logicalId }));
   const d = out.StackResourceDrift;
-  return { status: d?.StackResourceDriftStatus ?? 'UNKNOWN', differences: (d?.PropertyDifferences ?? []).map((x) => `${x.PropertyPath}: expected ${x.ExpectedValue}, actual ${x.ActualValue}`) };
+  return {
+    status: d?.StackResourceDriftStatus ?? 'UNKNOWN',
+    physicalId: d?.PhysicalResourceId,
+    reason: d?.DriftStatusReason,
+    properties: (d?.PropertyDifferences ?? []).map((x) => ({ path: x.PropertyPath, expected: x.ExpectedValue, actual: x.ActualValue })),
+  };
+}
+
+/** Step 6: the resource is in sync with its stack (DetectStackResourceDrift). */
+export async function driftOf(ctx: RegionContext, stackName: string, logicalId: string): Promise<{ status: string; differences: string[] }> {
+  const d = await readDrift(ctx, stackName, logicalId);
+  return { status: d.status, differences: d.properties.map((x) => `${x.path}: expected ${x.expected}, actual ${x.actual}`) };
 }
