@@ -431,7 +431,7 @@ export async function driftAfterDirect(ctx: RegionContext, stackName: string, lo
     if (d.status === 'IN_SYNC') return `drift detection finds ${logicalId} IN_SYNC with stack ${stackName}: the template does not set the changed property, so a deploy does not revert it`;
     return `drift detection could not tell (${logicalId} ${d.status}${d.reason ? `: ${d.reason}` : ''}); a deploy of ${stackName} may revert this change`;
   } catch (error) {
-    return `drift detection not run (${awsErrorName(error) ?? 'error'}: ${errorMessage(error).split('\n')[0]}); the next deploy of ${stackName} reverts this change`;
+    return `drift detection not run (${awsErrorName(error) ?? 'error'}: ${errorMessage(error).split('\n')[0]}); a deploy of ${stackName} may revert this change`;
   }
 }
 
