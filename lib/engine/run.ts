@@ -212,6 +212,9 @@ export const PAGE_TIME_MARGIN_MS = 60_000;
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
+/** Where a split unit's saved state keeps what the module's prepare() read (ResourceType.savePrepared): not a policy id (those start with a letter or digit). */
+export const PREPARED_STATE_KEY = '#prepared';
+
 /** Where detectInRegion goes on from, and whether it may stop after a page. */
 interface UnitSplit {
   from?: { cursor: ListCursor; states: Record<string, unknown> };
@@ -578,7 +581,9 @@ async function detectInRegion(
   const ctx: RegionContext = { ...base, gaps };
   const needs = new Set(policies.flatMap((p) => needsOf(detectors(resourceTypeId).get(p.detector.type), p.detector)));
   const regional = await regionPrices(deps, region);
-  const prepared = await resourceType.prepare?.(ctx, needs);
+  // A unit resumed part-way takes what the first invocation's prepare() read from the saved state (ResourceType.savePrepared).
+  const savedPrepared = split?.from?.states[PREPARED_STATE_KEY];
+  const prepared = savedPrepared !== undefined && resourceType.restorePrepared ? resourceType.restorePrepared(ctx, savedPrepared as Record<string, unknown>) : await resourceType.prepare?.(ctx, needs);
   const passes: PolicyPass[] = policies.map((policy) => {
     const detector = detectors(resourceTypeId).get(policy.detector.type);
     const { type: _type, ...detectorOptions } = policy.detector;
@@ -676,6 +681,8 @@ async function detectInRegion(
     if (cursor && split?.stop?.() && !passes.some((p) => p.incomplete)) {
       const states: Record<string, unknown> = {};
       for (const p of passes) if (p.detector.pass) states[p.policy.id] = p.pass.save!();
+      // What prepare() read goes with it, where there is a store for it (a unit without stateful passes splits on the cursor alone otherwise).
+      if (resourceType.savePrepared && prepared !== undefined && split?.store) states[PREPARED_STATE_KEY] = resourceType.savePrepared(prepared);
       return { cursor, states, listed };
     }
   }

@@ -20,6 +20,7 @@ import { runSweep } from '../../lib/lambda/sweep.ts';
 import { seedAutoScalingGroups } from '../../lib/resources/asg/sandbox-seed.ts';
 import { seedSnapshots } from '../../lib/resources/ebs-snapshot/sandbox-seed.ts';
 import { SANDBOX_ACCOUNT } from '../../lib/sandbox/sandbox.ts';
+import { ec2State } from '../../lib/sandbox/services/ec2.ts';
 import { lambdaDepsFor, policiesFrom, testEnv, type TestSandboxOptions } from '../helpers.ts';
 
 polyfillPromiseWithResolvers();
@@ -96,6 +97,54 @@ describe('one unit split across invocations', () => {
     expect(deletes(split.writes()).sort()).toEqual(deletes(whole.writes()).sort());
     expect([...split.writes()].sort()).toEqual([...whole.writes()].sort());
     expect(resumed.inputs.at(-1).checkpoint.acted).toEqual({ orphans: 4 });
+  }, 120_000);
+
+  it('reads the AMIs, volumes, public snapshots and Recycle Bin rules once for a unit split over 8 invocations, as one invocation does', async () => {
+    // Prepare: the same account twice (five snapshots a page, so each read of the preparation is one call).
+    const whole = account(SNAPSHOT_POLICIES, snapshots);
+    const split = account(SNAPSHOT_POLICIES, snapshots);
+    const preparation = (env: ReturnType<typeof testEnv>) => ['ec2:DescribeImages', 'ec2:DescribeVolumes', 'rbin:ListRules'].map((op) => `${op} ${env.sandbox.callCount(op)}`);
+    const publicListings = (env: ReturnType<typeof testEnv>) => env.sandbox.callCount('ec2:DescribeSnapshots') - env.sandbox.successfulWrites().length;
+
+    // Act
+    await sweepLoop(whole.deps, undefined);
+    const resumed = await sweepLoop(split.deps, shortOfTime);
+
+    // Assess: 8 invocations, one read of each (not 8), the snapshot listings as one run's, and the same findings.
+    expect(resumed.invocations).toBe(8);
+    expect(preparation(whole.env)).toEqual(['ec2:DescribeImages 1', 'ec2:DescribeVolumes 1', 'rbin:ListRules 1']);
+    expect(preparation(split.env)).toEqual(preparation(whole.env));
+    expect(publicListings(split.env)).toBe(publicListings(whole.env));
+    expect([...split.recorded].sort()).toEqual([...whole.recorded].sort());
+  }, 120_000);
+
+  it('never deletes a snapshot an AMI registered between two invocations uses, although the saved preparation does not know that AMI', async () => {
+    // Prepare: the snapshots one invocation deletes; in the split run, after the first invocation, an AMI is registered from the first of them.
+    const whole = account(SNAPSHOT_POLICIES, snapshots);
+    await sweepLoop(whole.deps, undefined);
+    const deletedOnce = whole.writes().filter((w) => w.startsWith('ec2:DeleteSnapshot')).map((w) => JSON.parse(w.slice(w.indexOf(' ') + 1)).SnapshotId as string);
+    const split = account(SNAPSHOT_POLICIES, snapshots);
+    let step = await runSweep({ schedule: 'rate(1 day)' }, shortOfTime, split.deps);
+    const images = ec2State(split.env.sandbox, split.env.sandbox.account(SANDBOX_ACCOUNT), 'us-east-1').images;
+    images['ami-0000000000000new1'] = { id: 'ami-0000000000000new1', name: 'registered-meanwhile', state: 'available', creationDate: NOW.toISOString(), snapshotIds: [deletedOnce[0]] };
+
+    // Act: the rest of the sweep, from the checkpoints.
+    let invocations = 1;
+    while (step.next) {
+      step = await runSweep(step.next, shortOfTime, split.deps);
+      invocations += 1;
+    }
+
+    // Assess: the preparation was not read again (one DescribeImages), the AMI's snapshot still exists and is recorded
+    // as protected by AWS's InvalidSnapshot.InUse; the other deletes are the single run's.
+    expect(invocations).toBe(8);
+    expect(deletedOnce).toHaveLength(4);
+    expect(split.env.sandbox.callCount('ec2:DescribeImages')).toBe(1);
+    const deleted = split.writes().filter((w) => w.startsWith('ec2:DeleteSnapshot')).map((w) => JSON.parse(w.slice(w.indexOf(' ') + 1)).SnapshotId as string);
+    expect(deleted).not.toContain(deletedOnce[0]);
+    expect(ec2State(split.env.sandbox, split.env.sandbox.account(SANDBOX_ACCOUNT), 'us-east-1').snapshots[deletedOnce[0]]).toBeDefined();
+    expect(deleted.sort()).toEqual(deletedOnce.slice(1).sort());
+    expect(split.env.sandbox.writes.some((w) => w.operation === 'DeleteSnapshot' && (w.input as { SnapshotId?: string }).SnapshotId === deletedOnce[0] && w.outcome === 'InvalidSnapshot.InUse')).toBe(true);
   }, 120_000);
 
   it('goes on from the middle of an Auto Scaling listing page (250 groups a detector page, 100 an AWS page) with the same findings', async () => {
