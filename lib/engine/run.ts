@@ -421,7 +421,21 @@ export async function runPolicies(options: RunOptions, deps: EngineDeps): Promis
             stateChars += line.length;
           }
           state = hash.digest('hex');
-          await deps.checkpoints!.put(state, stateLines(splitAt.states));
+          try {
+            await deps.checkpoints!.put(state, stateLines(splitAt.states));
+          } catch (error) {
+            // The state could not be kept (e.g. DynamoDB still throttling after the store's retries). What was
+            // found so far is acted on below, as at any stop; the unit ends here without a resume point (a
+            // resumed unit without its detectors' state would judge wrongly, and a unit started over would
+            // act twice on what this invocation acts on). The next unit goes on in the next invocation; the
+            // error names what was not done. The next scheduled sweep lists the unit again.
+            const message = `The checkpoint state of ${unit} could not be kept (${errorMessage(error)}): the unit stopped after ${splitAt.listed} resources and is not resumed in this sweep. What was found so far was acted on; the rest of the unit, and the conclusions of ${names.filter((n) => n !== PREPARED_STATE_KEY).join(', ')} over the whole unit, wait for the next scheduled sweep.`;
+            deps.log?.('sweep checkpoint: state not kept, unit ended without a resume point', { unit, listed: splitAt.listed, stateChars, error: errorMessage(error) });
+            errors.push({ policies: here.map((p) => p.id), region, resourceType, error: message });
+            doneNow.push(unit);
+            stopped = true;
+            break units;
+          }
         }
         partialOut = { unit, cursor: splitAt.cursor, ...(state ? { state } : {}) };
         deps.log?.('sweep checkpoint: out of time inside a unit', { unit, listed: splitAt.listed, stateChars });

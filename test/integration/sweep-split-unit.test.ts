@@ -21,6 +21,9 @@ import { seedAutoScalingGroups } from '../../lib/resources/asg/sandbox-seed.ts';
 import { seedSnapshots } from '../../lib/resources/ebs-snapshot/sandbox-seed.ts';
 import { SANDBOX_ACCOUNT } from '../../lib/sandbox/sandbox.ts';
 import { ec2State } from '../../lib/sandbox/services/ec2.ts';
+import { faultRules } from '../../lib/sandbox/faults.ts';
+import { DynamoCheckpointStore } from '../../lib/audit/checkpoints.ts';
+import { ensureSandboxAuditTables } from '../../lib/audit/sandbox-tables.ts';
 import { lambdaDepsFor, policiesFrom, testEnv, type TestSandboxOptions } from '../helpers.ts';
 
 polyfillPromiseWithResolvers();
@@ -145,6 +148,37 @@ describe('one unit split across invocations', () => {
     expect(ec2State(split.env.sandbox, split.env.sandbox.account(SANDBOX_ACCOUNT), 'us-east-1').snapshots[deletedOnce[0]]).toBeDefined();
     expect(deleted.sort()).toEqual(deletedOnce.slice(1).sort());
     expect(split.env.sandbox.writes.some((w) => w.operation === 'DeleteSnapshot' && (w.input as { SnapshotId?: string }).SnapshotId === deletedOnce[0] && w.outcome === 'InvalidSnapshot.InUse')).toBe(true);
+  }, 120_000);
+
+  it('ends the unit without a resume point, after acting on what it found, when DynamoDB keeps throttling the checkpoint write, and says so', async () => {
+    // Prepare: the audit table as the checkpoint store (lib/audit/checkpoints.ts); every BatchWriteItem of checkpoint
+    // chunks is throttled (ThrottlingException, as DynamoDB answers), the SDK's retries without their real backoff.
+    const split = account(SNAPSHOT_POLICIES, snapshots, {}, false);
+    ensureSandboxAuditTables(split.env.sandbox, SANDBOX_ACCOUNT, 'us-east-1', { auditTable: AUDIT_TABLE, idempotencyTable: 'trimtab-dev-idempotency', ttlAttribute: 'expiresAt' });
+    split.deps.engine.checkpoints = new DynamoCheckpointStore({ tableName: AUDIT_TABLE, region: 'us-east-1', clients: split.env.clients.withWrites(true), now: () => NOW, sleep: async () => {} });
+    const throttled = faultRules([{ operation: 'dynamodb:BatchWriteItem', error: 'throttled', when: (input) => JSON.stringify(input).includes('CHECKPOINT#') }]);
+    split.env.sandbox.faults = { failWhen: throttled.failWhen };
+
+    // Act
+    const first = await runSweep({ schedule: 'rate(1 day)' }, shortOfTime, split.deps);
+    const listedBefore = split.env.sandbox.callCount('ec2:DescribeSnapshots');
+    const second = await runSweep(first.next, shortOfTime, split.deps);
+
+    // Assess: the SDK retried the write (6 attempts) before giving up; the invocation did not fail: it recorded the first
+    // page's findings, ended the unit (done, no partial) and named what was not done; the next invocation lists nothing.
+    expect(throttled.hits[0]).toBe(6);
+    expect(first.done).toBe(false);
+    expect(first.next!.checkpoint.partial).toBeUndefined();
+    expect(first.next!.checkpoint.done).toEqual(['ebs-snapshot@us-east-1']);
+    expect(first.errors.map((e) => e.error)).toEqual([
+      'The checkpoint state of ebs-snapshot@us-east-1 could not be kept (Rate exceeded): the unit stopped after 5 resources and is not resumed in this sweep. What was found so far was acted on; the rest of the unit, and the conclusions of orphans, old, many over the whole unit, wait for the next scheduled sweep.',
+    ]);
+    expect(split.recorded.length).toBeGreaterThan(0);
+    expect(split.recorded.every((r) => r.startsWith('old '))).toBe(true);
+    expect(split.writes().filter((w) => w.startsWith('ec2:'))).toEqual([]);
+    expect(second.done).toBe(true);
+    expect(second.errors).toEqual([]);
+    expect(split.env.sandbox.callCount('ec2:DescribeSnapshots')).toBe(listedBefore);
   }, 120_000);
 
   it('goes on from the middle of an Auto Scaling listing page (250 groups a detector page, 100 an AWS page) with the same findings', async () => {
