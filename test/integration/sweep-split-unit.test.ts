@@ -206,6 +206,35 @@ describe('one unit split across invocations', () => {
     expect([...split.recorded].sort()).toEqual([...whole.recorded].sort());
   }, 120_000);
 
+  it('reads the region\'s scaling policies and activities once for an Auto Scaling unit split over two invocations, keeping them in the saved state', async () => {
+    // Prepare: as above, with a checkpoint store (the audit table when deployed).
+    const yaml = `policies:
+  - { id: targets, resource: asg, detector: { type: over-provisioned-target-tracking }, mode: dry-run, triggers: [{ schedule: rate(1 day) }] }
+  - { id: mins, resource: asg, detector: { type: min-size-unneeded }, mode: dry-run, triggers: [{ schedule: rate(1 day) }] }
+  - { id: flaps, resource: asg, detector: { type: flapping }, mode: dry-run, triggers: [{ schedule: rate(1 day) }] }
+`;
+    const groups = (env: ReturnType<typeof testEnv>) => seedAutoScalingGroups(env.sandbox, SANDBOX_ACCOUNT, 'us-east-1', { groups: 300 });
+    const whole = account(yaml, groups, { pageCap: undefined });
+    const split = account(yaml, groups, { pageCap: undefined });
+    const regionWide = (env: ReturnType<typeof testEnv>) => ['autoscaling:DescribePolicies', 'autoscaling:DescribeScalingActivities'].map((op) => `${op} ${env.sandbox.callCount(op)}`);
+
+    // Act
+    await sweepLoop(whole.deps, undefined);
+    const resumed = await sweepLoop(split.deps, shortOfTime);
+
+    // Assess: the second invocation resumed with a saved state holding the reads, made none of them again, and found the same.
+    expect(resumed.invocations).toBe(2);
+    const state = resumed.inputs[1].checkpoint.partial.state as string;
+    expect(state).toMatch(/^[0-9a-f]{64}$/);
+    expect(split.checkpoints.texts.get(state)).toContain('"p":"#prepared","k":"policiesByGroup"');
+    expect(split.checkpoints.texts.get(state)).toContain('"p":"#prepared","k":"activitiesByGroup"');
+    // 300 policies and 50 flapping groups' 7,000 activities, 100 a page.
+    expect(regionWide(whole.env)).toEqual(['autoscaling:DescribePolicies 3', 'autoscaling:DescribeScalingActivities 70']);
+    expect(regionWide(split.env)).toEqual(regionWide(whole.env));
+    expect(whole.recorded.length).toBeGreaterThan(100);
+    expect([...split.recorded].sort()).toEqual([...whole.recorded].sort());
+  }, 120_000);
+
   it('does not split a unit whose detectors hold state when the run has nowhere to keep it (no audit table)', async () => {
     // Prepare
     const split = account(SNAPSHOT_POLICIES, snapshots, {}, false);
