@@ -206,7 +206,7 @@ describe('one unit split across invocations', () => {
     expect([...split.recorded].sort()).toEqual([...whole.recorded].sort());
   }, 120_000);
 
-  it('reads the region\'s scaling policies and activities once for an Auto Scaling unit split over two invocations, keeping them in the saved state', async () => {
+  it('reads the region-wide scaling policies and activities once for an Auto Scaling unit split over two invocations, keeping them in the saved state', async () => {
     // Prepare: as above, with a checkpoint store (the audit table when deployed).
     const yaml = `policies:
   - { id: targets, resource: asg, detector: { type: over-provisioned-target-tracking }, mode: dry-run, triggers: [{ schedule: rate(1 day) }] }
