@@ -424,6 +424,14 @@ export async function runPolicies(options: RunOptions, deps: EngineDeps): Promis
           try {
             await deps.checkpoints!.put(state, stateLines(splitAt.states));
           } catch (error) {
+            if (names.every((n) => n === PREPARED_STATE_KEY)) {
+              // Only what prepare() and the region-wide reads gave; no detector holds anything: the unit goes on from the
+              // cursor alone, and the next invocation reads those again (as before savePrepared).
+              deps.log?.('sweep checkpoint: preparation not kept, the next invocation reads it again', { unit, listed: splitAt.listed, error: errorMessage(error) });
+              partialOut = { unit, cursor: splitAt.cursor };
+              stopped = true;
+              break units;
+            }
             // The state could not be kept (e.g. DynamoDB still throttling after the store's retries). What was
             // found so far is acted on below, as at any stop; the unit ends here without a resume point (a
             // resumed unit without its detectors' state would judge wrongly, and a unit started over would

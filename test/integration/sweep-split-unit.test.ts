@@ -235,6 +235,35 @@ describe('one unit split across invocations', () => {
     expect([...split.recorded].sort()).toEqual([...whole.recorded].sort());
   }, 120_000);
 
+  it('goes on from the cursor alone when DynamoDB keeps throttling the write of an Auto Scaling unit\'s saved reads (its detectors hold nothing), reading them again', async () => {
+    // Prepare: the audit table as the checkpoint store, every checkpoint write throttled; the same account swept in one invocation.
+    const yaml = `policies:
+  - { id: targets, resource: asg, detector: { type: over-provisioned-target-tracking }, mode: dry-run, triggers: [{ schedule: rate(1 day) }] }
+  - { id: flaps, resource: asg, detector: { type: flapping }, mode: dry-run, triggers: [{ schedule: rate(1 day) }] }
+`;
+    const groups = (env: ReturnType<typeof testEnv>) => seedAutoScalingGroups(env.sandbox, SANDBOX_ACCOUNT, 'us-east-1', { groups: 300 });
+    const whole = account(yaml, groups, { pageCap: undefined });
+    const split = account(yaml, groups, { pageCap: undefined }, false);
+    ensureSandboxAuditTables(split.env.sandbox, SANDBOX_ACCOUNT, 'us-east-1', { auditTable: AUDIT_TABLE, idempotencyTable: 'trimtab-dev-idempotency', ttlAttribute: 'expiresAt' });
+    split.deps.engine.checkpoints = new DynamoCheckpointStore({ tableName: AUDIT_TABLE, region: 'us-east-1', clients: split.env.clients.withWrites(true), now: () => NOW, sleep: async () => {} });
+    const throttled = faultRules([{ operation: 'dynamodb:BatchWriteItem', error: 'throttled', when: (input) => JSON.stringify(input).includes('CHECKPOINT#') }]);
+    split.env.sandbox.faults = { failWhen: throttled.failWhen };
+
+    // Act
+    await sweepLoop(whole.deps, undefined);
+    const resumed = await sweepLoop(split.deps, shortOfTime);
+
+    // Assess: the write was tried (and retried), the second invocation resumed from the cursor without a state,
+    // read the region-wide policies and activities again (twice the single run's calls) and found the same.
+    expect(throttled.hits[0]).toBe(6);
+    expect(resumed.invocations).toBe(2);
+    expect(resumed.inputs[1].checkpoint.partial.state).toBeUndefined();
+    expect(JSON.parse(resumed.inputs[1].checkpoint.partial.cursor).k).toBe(50);
+    expect(split.env.sandbox.callCount('autoscaling:DescribeScalingActivities')).toBe(2 * whole.env.sandbox.callCount('autoscaling:DescribeScalingActivities'));
+    expect(whole.recorded.length).toBeGreaterThan(100);
+    expect([...split.recorded].sort()).toEqual([...whole.recorded].sort());
+  }, 120_000);
+
   it('does not split a unit whose detectors hold state when the run has nowhere to keep it (no audit table)', async () => {
     // Prepare
     const split = account(SNAPSHOT_POLICIES, snapshots, {}, false);
