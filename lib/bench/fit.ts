@@ -20,7 +20,9 @@
  * guide, "Configuring Lambda function memory"); 512 MB is 0.29 of one. The bench machine's CPU
  * time is scaled by 1,769 / memory and added to the time spent waiting for AWS (estimatedLambdaS):
  * an estimate of the function's duration, stated as such, on the assumption that one core of this
- * machine is worth one Lambda vCPU.
+ * machine is worth one Lambda vCPU. The CPU the sandbox spent building and encoding its answers
+ * (Sandbox.answerCpuUs: AWS's work, inside each call's simulated latency on the function's clock)
+ * is left out of the function's CPU; the estimate with it counted is reported beside it.
  */
 import type { ServerlessConfig } from './lambda.ts';
 
@@ -62,6 +64,8 @@ export interface CaseRun {
   cpuMs?: number;
   /** Every call's simulated latency added up, ms: the most the run can have waited for AWS. */
   callWaitMs?: number;
+  /** Of cpuMs, the sandbox's answering (AWS's work): not the function's. */
+  sandboxCpuMs?: number;
   peakRssMiB?: number;
   /** Peak RSS without the sandbox's own copy of the inventory (ScanResult.scanRssMiB). */
   scanRssMiB?: number;
@@ -73,8 +77,10 @@ export interface FitVerdict extends FunctionLimits {
   heapFlags: string[];
   /** Invocations of the function the case took through the sweep's checkpoints (1: it fits one). */
   invocations?: number;
-  /** Estimated duration on the function, s: (wall − CPU) + CPU × 1,769 / memory; resumed: of the longest invocation. */
+  /** Estimated duration on the function, s: (wall − CPU) + (CPU − sandbox CPU) × 1,769 / memory; resumed: of the longest invocation. */
   estimatedS?: number;
+  /** The same estimate with the sandbox's CPU counted as the function's (the figure before it was measured). */
+  estimatedWithSandboxS?: number;
   memoryOk: boolean;
   timeOk: boolean;
   fits: boolean;
@@ -87,12 +93,15 @@ export interface FitVerdict extends FunctionLimits {
  * CPU time scaled to the function's share of a vCPU, plus the time spent waiting, which is at most
  * the simulated latency of every call one after the other (`callWaitMs`) and at most wall − CPU
  * (on a loaded machine that includes the run queue, so the smaller of the two is taken).
+ * `sandboxCpuMs`, the part of the CPU time the sandbox spent answering (AWS's work, which on the
+ * function's clock passes inside the calls' latency), is not scaled: it is left out.
  */
-export function estimatedLambdaS(wallMs: number, cpuMs: number, memoryMb: number, callWaitMs = Number.POSITIVE_INFINITY): number {
+export function estimatedLambdaS(wallMs: number, cpuMs: number, memoryMb: number, callWaitMs = Number.POSITIVE_INFINITY, sandboxCpuMs = 0): number {
   const cpu = Math.min(cpuMs, wallMs);
   const scale = Math.max(1, MB_PER_VCPU / memoryMb);
   const wait = Math.min(wallMs - cpu, callWaitMs);
-  return Math.round((wait + cpu * scale) / 100) / 10;
+  const own = Math.max(0, cpu - Math.min(sandboxCpuMs, cpu));
+  return Math.round((wait + own * scale) / 100) / 10;
 }
 
 export function fitVerdict(limits: FunctionLimits, run: CaseRun): FitVerdict {
@@ -100,7 +109,8 @@ export function fitVerdict(limits: FunctionLimits, run: CaseRun): FitVerdict {
   const base = { ...limits, heapFlags: flags };
   if (run.outOfMemory) return { ...base, memoryOk: false, timeOk: false, fits: false, why: `out of heap under ${flags.join(' ')} (the ${limits.memoryMb} MB function's cap)` };
   if (run.timedOut) return { ...base, memoryOk: true, timeOk: false, fits: false, why: `still running at ${limits.timeoutS} s × the wall-clock slack on this machine (stopped)` };
-  const estimatedS = estimatedLambdaS(run.wallMs ?? 0, run.cpuMs ?? 0, limits.memoryMb, run.callWaitMs);
+  const estimatedS = estimatedLambdaS(run.wallMs ?? 0, run.cpuMs ?? 0, limits.memoryMb, run.callWaitMs, run.sandboxCpuMs);
+  const estimatedWithSandboxS = estimatedLambdaS(run.wallMs ?? 0, run.cpuMs ?? 0, limits.memoryMb, run.callWaitMs);
   const rss = run.scanRssMiB ?? run.peakRssMiB ?? 0;
   const memoryOk = rss <= limits.memoryMb;
   const timeOk = estimatedS <= limits.timeoutS;
@@ -109,7 +119,7 @@ export function fitVerdict(limits: FunctionLimits, run: CaseRun): FitVerdict {
     memoryOk ? `${rss} MiB ≤ ${limits.memoryMb} MB` : `${rss} MiB > ${limits.memoryMb} MB`,
     timeOk ? `~${estimatedS} s ≤ ${limits.timeoutS} s (estimated)` : `~${estimatedS} s > ${limits.timeoutS} s (estimated)`,
   ];
-  return { ...base, estimatedS, memoryOk, timeOk, fits, why: `${parts.join(', ')}${run.invocations && run.invocations > 1 ? ` per invocation, ${run.invocations} invocations` : ''}` };
+  return { ...base, estimatedS, estimatedWithSandboxS, memoryOk, timeOk, fits, why: `${parts.join(', ')}${run.invocations && run.invocations > 1 ? ` per invocation, ${run.invocations} invocations` : ''}` };
 }
 
 /**
@@ -121,13 +131,15 @@ export function resumedVerdict(limits: FunctionLimits, runs: CaseRun[]): FitVerd
   const each = runs.map((run) => fitVerdict(limits, run));
   const bad = each.findIndex((v) => !v.fits);
   const estimatedS = Math.max(...each.map((v) => v.estimatedS ?? 0));
+  const estimatedWithSandboxS = Math.max(...each.map((v) => v.estimatedWithSandboxS ?? 0));
   if (runs.length === 1) return { ...each[0], invocations: 1 };
   const peak = Math.max(...runs.map((r) => r.scanRssMiB ?? r.peakRssMiB ?? 0));
-  if (bad >= 0) return { ...each[bad], invocations: runs.length, estimatedS, fits: false, why: `invocation ${bad + 1} of ${runs.length}: ${each[bad].why}` };
+  if (bad >= 0) return { ...each[bad], invocations: runs.length, estimatedS, estimatedWithSandboxS, fits: false, why: `invocation ${bad + 1} of ${runs.length}: ${each[bad].why}` };
   return {
     ...each[0],
     invocations: runs.length,
     estimatedS,
+    estimatedWithSandboxS,
     memoryOk: true,
     timeOk: true,
     fits: true,

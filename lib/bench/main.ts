@@ -248,6 +248,7 @@ async function cappedScanCase(c: { id: string; title: string; resource: string; 
     ...last,
     wallMs: sum((r) => r.wallMs),
     cpuMs: sum((r) => r.cpuMs ?? 0),
+    sandboxCpuMs: sum((r) => r.sandboxCpuMs ?? 0),
     calls,
     vsMinimum,
     callsPer1000: callsPerThousand(vsMinimum.actual, c.resources),
@@ -259,7 +260,7 @@ async function cappedScanCase(c: { id: string; title: string; resource: string; 
     invocations,
     fit: resumedVerdict(
       limits,
-      runs.map((r) => ({ outOfMemory: false, timedOut: false, wallMs: r.wallMs, cpuMs: r.cpuMs, callWaitMs: Object.values(r.calls).reduce((a, b) => a + b, 0) * latencyMs, peakRssMiB: r.peakRssMiB, scanRssMiB: r.scanRssMiB })),
+      runs.map((r) => ({ outOfMemory: false, timedOut: false, wallMs: r.wallMs, cpuMs: r.cpuMs, sandboxCpuMs: r.sandboxCpuMs, callWaitMs: Object.values(r.calls).reduce((a, b) => a + b, 0) * latencyMs, peakRssMiB: r.peakRssMiB, scanRssMiB: r.scanRssMiB })),
     ),
   };
 }
@@ -270,11 +271,13 @@ function figuresOf(runs: ScanResult[], estimate: typeof import('./fit.ts').estim
     return {
       wallMs: r.wallMs,
       cpuMs: r.cpuMs ?? 0,
+      sandboxCpuMs: r.sandboxCpuMs ?? 0,
       calls,
       findings: r.findings,
       peakRssMiB: r.peakRssMiB,
       scanRssMiB: r.scanRssMiB,
-      estimatedS: estimate(r.wallMs, r.cpuMs ?? 0, limits.memoryMb, calls * latencyMs),
+      estimatedS: estimate(r.wallMs, r.cpuMs ?? 0, limits.memoryMb, calls * latencyMs, r.sandboxCpuMs ?? 0),
+      estimatedWithSandboxS: estimate(r.wallMs, r.cpuMs ?? 0, limits.memoryMb, calls * latencyMs),
       ...(r.checkpoint?.partial ? { stoppedAt: r.checkpoint.partial.unit } : {}),
     };
   });
@@ -297,10 +300,10 @@ async function cappedInvocation(c: { id: string; title: string; resource: string
   const lastLine = () => JSON.parse(out.stdout.trim().split('\n').at(-1) ?? '') as Record<string, unknown>;
   if (out.status === 3) {
     const over = lastLine() as unknown as import('./scan.ts').OverBudget;
-    log(`scan ${c.id}: stopped at ~${over.estimatedS} s estimated on the function (${over.calls} calls, ${(over.cpuMs / 1000).toFixed(1)} s CPU here)`);
+    log(`scan ${c.id}: stopped at ~${over.estimatedS} s estimated on the function (${over.calls} calls, ${(over.cpuMs / 1000).toFixed(1)} s CPU here, of which ${(over.sandboxCpuMs / 1000).toFixed(1)} s the sandbox's)`);
     const fit = fitVerdict(limits, { outOfMemory: false, timedOut: true });
     return {
-      id: c.id, title: c.title, resource: c.resource, resources: c.resources, latencyMs, policies: [], wallMs: over.wallMs, cpuMs: over.cpuMs, seedMs: 0, calls: {}, callsPer1000: 0,
+      id: c.id, title: c.title, resource: c.resource, resources: c.resources, latencyMs, policies: [], wallMs: over.wallMs, cpuMs: over.cpuMs, sandboxCpuMs: over.sandboxCpuMs, seedMs: 0, calls: {}, callsPer1000: 0,
       vsMinimum: { actual: over.calls, minimum: 0, ratio: 0, byOperation: {} }, findings: 0, peakRssMiB: 0, seededRssMiB: 0, startRssMiB: 0, scanRssMiB: 0,
       errors: [], runtime: 'bundle', failed: 'timed-out',
       fit: { ...fit, estimatedS: over.estimatedS, why: `passed the function's ${limits.timeoutS} s timeout (estimated ~${over.estimatedS} s after ${over.calls} calls; stopped there)` },
@@ -309,7 +312,7 @@ async function cappedInvocation(c: { id: string; title: string; resource: string
   if (out.status === 0) {
     const result = JSON.parse(out.stdout.trim().split('\n').at(-1) ?? '') as ScanResult;
     // One invocation's verdict (the caller judges the whole case).
-    return { ...result, fit: fitVerdict(limits, { outOfMemory: false, timedOut: false, wallMs: result.wallMs, cpuMs: result.cpuMs, callWaitMs: Object.values(result.calls).reduce((a, b) => a + b, 0) * latencyMs, peakRssMiB: result.peakRssMiB, scanRssMiB: result.scanRssMiB }) };
+    return { ...result, fit: fitVerdict(limits, { outOfMemory: false, timedOut: false, wallMs: result.wallMs, cpuMs: result.cpuMs, sandboxCpuMs: result.sandboxCpuMs, callWaitMs: Object.values(result.calls).reduce((a, b) => a + b, 0) * latencyMs, peakRssMiB: result.peakRssMiB, scanRssMiB: result.scanRssMiB }) };
   }
   const timedOut = (out.error as NodeJS.ErrnoException | undefined)?.code === 'ETIMEDOUT';
   const outOfMemory = !timedOut && isHeapOutOfMemory(out.stderr ?? '', out.signal);

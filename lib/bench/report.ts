@@ -185,18 +185,21 @@ export function render(r: BenchResults): string {
       parts.push(`\n### Fits the deployed function? (${f0.function}: ${f0.memoryMb} MB, ${f0.timeoutS} s; node ${f0.heapFlags.join(' ')} as the Lambda Node.js runtime starts it)\n`);
       parts.push(
         table(
-          ['case', 'fits', 'invocations', 'memory', 'time', 'heap limit MiB', 'peak RSS MiB', 'scan RSS MiB', 'wall s', 'CPU s', 'est. Lambda s', 'why'],
-          fitted.map((s) => [s.id, fitLabel(s.fit!), s.fit!.invocations ?? 1, s.fit!.memoryOk ? 'ok' : 'over', s.fit!.timeOk ? 'ok' : 'over', s.heapLimitMiB ?? '-', s.failed ? '-' : s.peakRssMiB, s.failed ? '-' : s.scanRssMiB, (s.wallMs / 1000).toFixed(1), s.cpuMs !== undefined ? (s.cpuMs / 1000).toFixed(1) : '-', s.fit!.estimatedS ?? '-', s.fit!.why]),
+          ['case', 'fits', 'invocations', 'memory', 'time', 'heap limit MiB', 'peak RSS MiB', 'scan RSS MiB', 'wall s', 'CPU s', 'of it sandbox s', 'est. Lambda s', 'est. with sandbox s', 'why'],
+          fitted.map((s) => [
+            s.id, fitLabel(s.fit!), s.fit!.invocations ?? 1, s.fit!.memoryOk ? 'ok' : 'over', s.fit!.timeOk ? 'ok' : 'over', s.heapLimitMiB ?? '-', s.failed ? '-' : s.peakRssMiB, s.failed ? '-' : s.scanRssMiB,
+            (s.wallMs / 1000).toFixed(1), s.cpuMs !== undefined ? (s.cpuMs / 1000).toFixed(1) : '-', s.sandboxCpuMs !== undefined ? (s.sandboxCpuMs / 1000).toFixed(1) : '-', s.fit!.estimatedS ?? '-', s.fit!.estimatedWithSandboxS ?? '-', s.fit!.why,
+          ]),
         ),
       );
       parts.push(
-        '\nEst. Lambda s = CPU × 1,769 / memory + min(wall − CPU, calls × latency): a 512 MB function has 0.29 of a vCPU (one vCPU at 1,769 MB), so this machine\'s CPU time is scaled by that ' +
-          '(one core here taken as one Lambda vCPU), plus the time waiting for AWS (at most every call\'s latency in a row). A child stops itself as soon as that estimate passes the timeout, and fails; a wall-clock kill at 3× the timeout is the safety net on this shared machine. ' +
+        '\nEst. Lambda s = (CPU − sandbox CPU) × 1,769 / memory + min(wall − CPU, calls × latency): a 512 MB function has 0.29 of a vCPU (one vCPU at 1,769 MB), so this machine\'s CPU time is scaled by that ' +
+          '(one core here taken as one Lambda vCPU), plus the time waiting for AWS (at most every call\'s latency in a row). The sandbox\'s CPU (building and encoding its answers: AWS\'s work, inside each call\'s latency on AWS) is left out; "est. with sandbox s" counts it as the function\'s. A child stops itself as soon as that estimate passes the timeout, and fails; a wall-clock kill at 3× the timeout is the safety net on this shared machine. ' +
           'Each case runs as the scheduled sweep runs it: one child per invocation, resumable, stopping after a page once less than 60 s is left (estimated) and handing its checkpoint and its detectors\' saved state to the next child. ' +
           'PASS: one invocation; RESUMES (N): N invocations, each under the memory and the timeout (est. Lambda s and RSS: the largest invocation; wall and CPU: all of them).',
       );
       for (const s of fitted.filter((c) => (c.invocations?.length ?? 0) > 1)) {
-        parts.push(`- ${s.id}, per invocation: ${s.invocations!.map((i, n) => `#${n + 1} ~${i.estimatedS} s, ${i.scanRssMiB} MiB, ${i.calls} calls, ${i.findings} findings${i.stoppedAt ? ` (stopped inside ${i.stoppedAt})` : ''}`).join('; ')}`);
+        parts.push(`- ${s.id}, per invocation: ${s.invocations!.map((i, n) => `#${n + 1} ~${i.estimatedS} s (~${i.estimatedWithSandboxS} s with the sandbox's CPU), ${i.scanRssMiB} MiB, ${i.calls} calls, ${i.findings} findings${i.stoppedAt ? ` (stopped inside ${i.stoppedAt})` : ''}`).join('; ')}`);
       }
     }
     parts.push('\nCalls by operation (actual / minimum):');

@@ -79,6 +79,8 @@ export interface ScanResult {
   runtime?: 'bundle';
   /** CPU time of the scan (user + system), ms: what the function's share of a vCPU scales (fit.ts). */
   cpuMs?: number;
+  /** Of cpuMs, the sandbox's answering (Sandbox.answerCpuUs): AWS's work, left out of the function's estimate. */
+  sandboxCpuMs?: number;
   /** V8's heap limit in the child, MiB (v8.getHeapStatistics): shows the Lambda cap was in effect. */
   heapLimitMiB?: number;
   /** Whether the case fits the deployed function's memory and timeout (main.ts runs it capped; fit.ts). */
@@ -97,11 +99,15 @@ export interface ScanResult {
 export interface InvocationFigures {
   wallMs: number;
   cpuMs: number;
+  /** Of cpuMs, the sandbox's answering. */
+  sandboxCpuMs: number;
   calls: number;
   findings: number;
   peakRssMiB: number;
   scanRssMiB: number;
   estimatedS: number;
+  /** The estimate with the sandbox's CPU counted as the function's. */
+  estimatedWithSandboxS: number;
   /** The checkpoint it handed on: the unit stopped part-way, and the size of its detectors' saved state. */
   stoppedAt?: string;
   stateChars?: number;
@@ -399,6 +405,7 @@ export interface OverBudget {
   estimatedS: number;
   wallMs: number;
   cpuMs: number;
+  sandboxCpuMs: number;
   calls: number;
 }
 
@@ -428,13 +435,14 @@ export async function runScanCase(id: string, latencyMs: number, budget?: CaseBu
     const cpuNow = process.cpuUsage(cpuStart);
     const cpuMs = (cpuNow.user + cpuNow.system) / 1000;
     const wallMs = performance.now() - start;
-    return { cpuMs, wallMs, estimatedS: estimatedLambdaS(wallMs, cpuMs, b.memoryMb, sandbox.callCount() * latencyMs) };
+    const sandboxCpuMs = sandbox.answerCpuUs / 1000;
+    return { cpuMs, wallMs, sandboxCpuMs, estimatedS: estimatedLambdaS(wallMs, cpuMs, b.memoryMb, sandbox.callCount() * latencyMs, sandboxCpuMs) };
   };
   const watchdog = budget
     ? setInterval(() => {
-        const { cpuMs, wallMs, estimatedS } = estimateNow(budget);
+        const { cpuMs, wallMs, sandboxCpuMs, estimatedS } = estimateNow(budget);
         if (estimatedS <= budget.timeoutS) return;
-        const over: OverBudget = { id, overBudget: true, estimatedS, wallMs: Math.round(wallMs), cpuMs: Math.round(cpuMs), calls: sandbox.callCount() };
+        const over: OverBudget = { id, overBudget: true, estimatedS, wallMs: Math.round(wallMs), cpuMs: Math.round(cpuMs), sandboxCpuMs: Math.round(sandboxCpuMs), calls: sandbox.callCount() };
         process.stdout.write(`${JSON.stringify(over)}\n`, () => process.exit(3));
       }, 500)
     : undefined;
@@ -471,6 +479,7 @@ export async function runScanCase(id: string, latencyMs: number, budget?: CaseBu
     scanRssMiB: startRssMiB + Math.max(0, mib(process.resourceUsage().maxRSS) - seededRssMiB),
     errors: result.errors.map((e) => `${e.resourceType} ${e.region}: ${e.error}`),
     cpuMs: Math.round((cpu.user + cpu.system) / 1000),
+    sandboxCpuMs: Math.round(sandbox.answerCpuUs / 1000),
     heapLimitMiB: Math.round(getHeapStatistics().heap_size_limit / 1048576),
     perItemOperations: perItemOperations(model),
     ...(result.checkpoint ? { checkpoint: result.checkpoint } : {}),

@@ -212,6 +212,9 @@ export const PAGE_TIME_MARGIN_MS = 60_000;
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
+/** Where a split unit's saved state keeps what the module's prepare() read (ResourceType.savePrepared): not a policy id (those start with a letter or digit). */
+export const PREPARED_STATE_KEY = '#prepared';
+
 /** Where detectInRegion goes on from, and whether it may stop after a page. */
 interface UnitSplit {
   from?: { cursor: ListCursor; states: Record<string, unknown> };
@@ -418,7 +421,29 @@ export async function runPolicies(options: RunOptions, deps: EngineDeps): Promis
             stateChars += line.length;
           }
           state = hash.digest('hex');
-          await deps.checkpoints!.put(state, stateLines(splitAt.states));
+          try {
+            await deps.checkpoints!.put(state, stateLines(splitAt.states));
+          } catch (error) {
+            if (names.every((n) => n === PREPARED_STATE_KEY)) {
+              // Only what prepare() and the region-wide reads gave; no detector holds anything: the unit goes on from the
+              // cursor alone, and the next invocation reads those again (as before savePrepared).
+              deps.log?.('sweep checkpoint: preparation not kept, the next invocation reads it again', { unit, listed: splitAt.listed, error: errorMessage(error) });
+              partialOut = { unit, cursor: splitAt.cursor };
+              stopped = true;
+              break units;
+            }
+            // The state could not be kept (e.g. DynamoDB still throttling after the store's retries). What was
+            // found so far is acted on below, as at any stop; the unit ends here without a resume point (a
+            // resumed unit without its detectors' state would judge wrongly, and a unit started over would
+            // act twice on what this invocation acts on). The next unit goes on in the next invocation; the
+            // error names what was not done. The next scheduled sweep lists the unit again.
+            const message = `The checkpoint state of ${unit} could not be kept (${errorMessage(error)}): the unit stopped after ${splitAt.listed} resources and is not resumed in this sweep. What was found so far was acted on; the rest of the unit, and the conclusions of ${names.filter((n) => n !== PREPARED_STATE_KEY).join(', ')} over the whole unit, wait for the next scheduled sweep.`;
+            deps.log?.('sweep checkpoint: state not kept, unit ended without a resume point', { unit, listed: splitAt.listed, stateChars, error: errorMessage(error) });
+            errors.push({ policies: here.map((p) => p.id), region, resourceType, error: message });
+            doneNow.push(unit);
+            stopped = true;
+            break units;
+          }
         }
         partialOut = { unit, cursor: splitAt.cursor, ...(state ? { state } : {}) };
         deps.log?.('sweep checkpoint: out of time inside a unit', { unit, listed: splitAt.listed, stateChars });
@@ -578,7 +603,9 @@ async function detectInRegion(
   const ctx: RegionContext = { ...base, gaps };
   const needs = new Set(policies.flatMap((p) => needsOf(detectors(resourceTypeId).get(p.detector.type), p.detector)));
   const regional = await regionPrices(deps, region);
-  const prepared = await resourceType.prepare?.(ctx, needs);
+  // A unit resumed part-way takes what the first invocation's prepare() read from the saved state (ResourceType.savePrepared).
+  const savedPrepared = split?.from?.states[PREPARED_STATE_KEY];
+  const prepared = savedPrepared !== undefined && resourceType.restorePrepared ? resourceType.restorePrepared(ctx, savedPrepared as Record<string, unknown>) : await resourceType.prepare?.(ctx, needs);
   const passes: PolicyPass[] = policies.map((policy) => {
     const detector = detectors(resourceTypeId).get(policy.detector.type);
     const { type: _type, ...detectorOptions } = policy.detector;
@@ -676,6 +703,8 @@ async function detectInRegion(
     if (cursor && split?.stop?.() && !passes.some((p) => p.incomplete)) {
       const states: Record<string, unknown> = {};
       for (const p of passes) if (p.detector.pass) states[p.policy.id] = p.pass.save!();
+      // What prepare() read goes with it, where there is a store for it (a unit without stateful passes splits on the cursor alone otherwise).
+      if (resourceType.savePrepared && prepared !== undefined && split?.store) states[PREPARED_STATE_KEY] = resourceType.savePrepared(prepared);
       return { cursor, states, listed };
     }
   }

@@ -166,6 +166,15 @@ export interface ResourceType<R = any, Prepared = any> {
    * `list(…, from)` starts there. A resumable sweep then splits one unit across invocations.
    */
   resumable?: boolean;
+  /**
+   * What `prepare` read, as JSON-able data (arrays and plain values, one level deep), for a
+   * resumable sweep that stops inside this unit: kept with the detectors' state, so the next
+   * invocation hands it to `restorePrepared` and does not read it again (one read per unit, as in
+   * a single invocation). Absent: every invocation runs `prepare`.
+   */
+  savePrepared?(prepared: Prepared): Record<string, unknown>;
+  /** `prepare`'s result back from what `savePrepared` kept (the engine checked its hash); a shape it did not write is an error. */
+  restorePrepared?(ctx: RegionContext, saved: Record<string, unknown>): Prepared;
   /** Batched per-page lookups the detectors asked for through `needs`. */
   enrich?(ctx: RegionContext, page: R[], prepared: Prepared, needs: ReadonlySet<string>): Promise<R[]>;
   /**

@@ -194,6 +194,13 @@ export class Sandbox implements CommandInterceptor {
   readonly clock: Clock;
   timing: SandboxTiming;
   pageCap: number | undefined;
+  /**
+   * CPU time this process spent answering calls, µs: the handlers building the answers and their
+   * encoding on the wire (AWS's work, not the caller's). Measured around the synchronous parts
+   * with process.cpuUsage (the whole process's CPU: the code under test does not run meanwhile);
+   * the SDK's parsing of the answer is not in it. The bench leaves it out of the function's estimate.
+   */
+  answerCpuUs = 0;
   private readonly services = new Map<string, SandboxService>();
   private readonly backends = new Map<string, LocalBackend>();
 
@@ -227,7 +234,14 @@ export class Sandbox implements CommandInterceptor {
   async respond(call: { account: string; region: string; service: string; operation: string; input: any } & Omit<EncodeCall, 'service' | 'operation'>): Promise<WireResponse> {
     try {
       // No copy needed: encoding is the copy.
-      const response = encodeOutput(call, await this.answer(call, false));
+      const output = await this.answer(call, false);
+      const cpu = process.cpuUsage();
+      let response: WireResponse;
+      try {
+        response = encodeOutput(call, output);
+      } finally {
+        this.countCpu(cpu);
+      }
       // A streaming payload (S3 GetObject's Body) reaches the SDK as a stream, as from the network.
       if (call.service === 's3' && call.operation === 'GetObject') return { ...response, body: Readable.from([Buffer.from(response.body)]) as unknown as Uint8Array };
       return response;
@@ -288,6 +302,13 @@ export class Sandbox implements CommandInterceptor {
   resetCounters() {
     this.calls.clear();
     this.writes.length = 0;
+    this.answerCpuUs = 0;
+  }
+
+  /** Adds the CPU time since `since` (a process.cpuUsage() reading) to answerCpuUs. */
+  private countCpu(since: NodeJS.CpuUsage) {
+    const used = process.cpuUsage(since);
+    this.answerCpuUs += used.user + used.system;
   }
 
   /** Successful writes, optionally of one operation. */
@@ -368,16 +389,24 @@ export class Sandbox implements CommandInterceptor {
       const account = this.account(call.account);
       let pending: unknown;
       activePageCap = this.pageCap;
+      const cpu = process.cpuUsage();
       try {
         pending = handler(call.input ?? {}, { sandbox: this, account, region: call.region, now: this.now() });
       } finally {
         activePageCap = undefined;
+        this.countCpu(cpu);
       }
       const output = await pending;
       log('ok');
       // Outputs are copies: callers must never alias sandbox state.
       if (output === undefined) return {};
-      return copy ? structuredClone(output) : output;
+      if (!copy) return output;
+      const copying = process.cpuUsage();
+      try {
+        return structuredClone(output);
+      } finally {
+        this.countCpu(copying);
+      }
     } catch (error) {
       log((error as Error).name ?? 'Error');
       throw error;

@@ -20,6 +20,10 @@ import { runSweep } from '../../lib/lambda/sweep.ts';
 import { seedAutoScalingGroups } from '../../lib/resources/asg/sandbox-seed.ts';
 import { seedSnapshots } from '../../lib/resources/ebs-snapshot/sandbox-seed.ts';
 import { SANDBOX_ACCOUNT } from '../../lib/sandbox/sandbox.ts';
+import { ec2State } from '../../lib/sandbox/services/ec2.ts';
+import { faultRules } from '../../lib/sandbox/faults.ts';
+import { DynamoCheckpointStore } from '../../lib/audit/checkpoints.ts';
+import { ensureSandboxAuditTables } from '../../lib/audit/sandbox-tables.ts';
 import { lambdaDepsFor, policiesFrom, testEnv, type TestSandboxOptions } from '../helpers.ts';
 
 polyfillPromiseWithResolvers();
@@ -98,6 +102,85 @@ describe('one unit split across invocations', () => {
     expect(resumed.inputs.at(-1).checkpoint.acted).toEqual({ orphans: 4 });
   }, 120_000);
 
+  it('reads the AMIs, volumes, public snapshots and Recycle Bin rules once for a unit split over 8 invocations, as one invocation does', async () => {
+    // Prepare: the same account twice (five snapshots a page, so each read of the preparation is one call).
+    const whole = account(SNAPSHOT_POLICIES, snapshots);
+    const split = account(SNAPSHOT_POLICIES, snapshots);
+    const preparation = (env: ReturnType<typeof testEnv>) => ['ec2:DescribeImages', 'ec2:DescribeVolumes', 'rbin:ListRules'].map((op) => `${op} ${env.sandbox.callCount(op)}`);
+    const publicListings = (env: ReturnType<typeof testEnv>) => env.sandbox.callCount('ec2:DescribeSnapshots') - env.sandbox.successfulWrites().length;
+
+    // Act
+    await sweepLoop(whole.deps, undefined);
+    const resumed = await sweepLoop(split.deps, shortOfTime);
+
+    // Assess: 8 invocations, one read of each (not 8), the snapshot listings as one run's, and the same findings.
+    expect(resumed.invocations).toBe(8);
+    expect(preparation(whole.env)).toEqual(['ec2:DescribeImages 1', 'ec2:DescribeVolumes 1', 'rbin:ListRules 1']);
+    expect(preparation(split.env)).toEqual(preparation(whole.env));
+    expect(publicListings(split.env)).toBe(publicListings(whole.env));
+    expect([...split.recorded].sort()).toEqual([...whole.recorded].sort());
+  }, 120_000);
+
+  it('never deletes a snapshot an AMI registered between two invocations uses, although the saved preparation does not know that AMI', async () => {
+    // Prepare: the snapshots one invocation deletes; in the split run, after the first invocation, an AMI is registered from the first of them.
+    const whole = account(SNAPSHOT_POLICIES, snapshots);
+    await sweepLoop(whole.deps, undefined);
+    const deletedOnce = whole.writes().filter((w) => w.startsWith('ec2:DeleteSnapshot')).map((w) => JSON.parse(w.slice(w.indexOf(' ') + 1)).SnapshotId as string);
+    const split = account(SNAPSHOT_POLICIES, snapshots);
+    let step = await runSweep({ schedule: 'rate(1 day)' }, shortOfTime, split.deps);
+    const images = ec2State(split.env.sandbox, split.env.sandbox.account(SANDBOX_ACCOUNT), 'us-east-1').images;
+    images['ami-0000000000000new1'] = { id: 'ami-0000000000000new1', name: 'registered-meanwhile', state: 'available', creationDate: NOW.toISOString(), snapshotIds: [deletedOnce[0]] };
+
+    // Act: the rest of the sweep, from the checkpoints.
+    let invocations = 1;
+    while (step.next) {
+      step = await runSweep(step.next, shortOfTime, split.deps);
+      invocations += 1;
+    }
+
+    // Assess: the preparation was not read again (one DescribeImages), the AMI's snapshot still exists and is recorded
+    // as protected by AWS's InvalidSnapshot.InUse; the other deletes are the single run's.
+    expect(invocations).toBe(8);
+    expect(deletedOnce).toHaveLength(4);
+    expect(split.env.sandbox.callCount('ec2:DescribeImages')).toBe(1);
+    const deleted = split.writes().filter((w) => w.startsWith('ec2:DeleteSnapshot')).map((w) => JSON.parse(w.slice(w.indexOf(' ') + 1)).SnapshotId as string);
+    expect(deleted).not.toContain(deletedOnce[0]);
+    expect(ec2State(split.env.sandbox, split.env.sandbox.account(SANDBOX_ACCOUNT), 'us-east-1').snapshots[deletedOnce[0]]).toBeDefined();
+    expect(deleted.sort()).toEqual(deletedOnce.slice(1).sort());
+    expect(split.env.sandbox.writes.some((w) => w.operation === 'DeleteSnapshot' && (w.input as { SnapshotId?: string }).SnapshotId === deletedOnce[0] && w.outcome === 'InvalidSnapshot.InUse')).toBe(true);
+  }, 120_000);
+
+  it('ends the unit without a resume point, after acting on what it found, when DynamoDB keeps throttling the checkpoint write, and says so', async () => {
+    // Prepare: the audit table as the checkpoint store (lib/audit/checkpoints.ts); every BatchWriteItem of checkpoint
+    // chunks is throttled (ThrottlingException, as DynamoDB answers), the SDK's retries without their real backoff.
+    const split = account(SNAPSHOT_POLICIES, snapshots, {}, false);
+    ensureSandboxAuditTables(split.env.sandbox, SANDBOX_ACCOUNT, 'us-east-1', { auditTable: AUDIT_TABLE, idempotencyTable: 'trimtab-dev-idempotency', ttlAttribute: 'expiresAt' });
+    split.deps.engine.checkpoints = new DynamoCheckpointStore({ tableName: AUDIT_TABLE, region: 'us-east-1', clients: split.env.clients.withWrites(true), now: () => NOW, sleep: async () => {} });
+    const throttled = faultRules([{ operation: 'dynamodb:BatchWriteItem', error: 'throttled', when: (input) => JSON.stringify(input).includes('CHECKPOINT#') }]);
+    split.env.sandbox.faults = { failWhen: throttled.failWhen };
+
+    // Act
+    const first = await runSweep({ schedule: 'rate(1 day)' }, shortOfTime, split.deps);
+    const listedBefore = split.env.sandbox.callCount('ec2:DescribeSnapshots');
+    const second = await runSweep(first.next, shortOfTime, split.deps);
+
+    // Assess: the SDK retried the write (6 attempts) before giving up; the invocation did not fail: it recorded the first
+    // page's findings, ended the unit (done, no partial) and named what was not done; the next invocation lists nothing.
+    expect(throttled.hits[0]).toBe(6);
+    expect(first.done).toBe(false);
+    expect(first.next!.checkpoint.partial).toBeUndefined();
+    expect(first.next!.checkpoint.done).toEqual(['ebs-snapshot@us-east-1']);
+    expect(first.errors.map((e) => e.error)).toEqual([
+      'The checkpoint state of ebs-snapshot@us-east-1 could not be kept (Rate exceeded): the unit stopped after 5 resources and is not resumed in this sweep. What was found so far was acted on; the rest of the unit, and the conclusions of orphans, old, many over the whole unit, wait for the next scheduled sweep.',
+    ]);
+    expect(split.recorded.length).toBeGreaterThan(0);
+    expect(split.recorded.every((r) => r.startsWith('old '))).toBe(true);
+    expect(split.writes().filter((w) => w.startsWith('ec2:'))).toEqual([]);
+    expect(second.done).toBe(true);
+    expect(second.errors).toEqual([]);
+    expect(split.env.sandbox.callCount('ec2:DescribeSnapshots')).toBe(listedBefore);
+  }, 120_000);
+
   it('goes on from the middle of an Auto Scaling listing page (250 groups a detector page, 100 an AWS page) with the same findings', async () => {
     // Prepare: 300 groups at AWS's full page size: the first detector page ends half-way through AWS's third page.
     const yaml = `policies:
@@ -120,6 +203,64 @@ describe('one unit split across invocations', () => {
     expect(JSON.parse(partial.cursor).k).toBe(50);
     expect(whole.recorded.length).toBeGreaterThan(100);
     expect(new Set(split.recorded).size).toBe(split.recorded.length);
+    expect([...split.recorded].sort()).toEqual([...whole.recorded].sort());
+  }, 120_000);
+
+  it('reads the region-wide scaling policies and activities once for an Auto Scaling unit split over two invocations, keeping them in the saved state', async () => {
+    // Prepare: as above, with a checkpoint store (the audit table when deployed).
+    const yaml = `policies:
+  - { id: targets, resource: asg, detector: { type: over-provisioned-target-tracking }, mode: dry-run, triggers: [{ schedule: rate(1 day) }] }
+  - { id: mins, resource: asg, detector: { type: min-size-unneeded }, mode: dry-run, triggers: [{ schedule: rate(1 day) }] }
+  - { id: flaps, resource: asg, detector: { type: flapping }, mode: dry-run, triggers: [{ schedule: rate(1 day) }] }
+`;
+    const groups = (env: ReturnType<typeof testEnv>) => seedAutoScalingGroups(env.sandbox, SANDBOX_ACCOUNT, 'us-east-1', { groups: 300 });
+    const whole = account(yaml, groups, { pageCap: undefined });
+    const split = account(yaml, groups, { pageCap: undefined });
+    const regionWide = (env: ReturnType<typeof testEnv>) => ['autoscaling:DescribePolicies', 'autoscaling:DescribeScalingActivities'].map((op) => `${op} ${env.sandbox.callCount(op)}`);
+
+    // Act
+    await sweepLoop(whole.deps, undefined);
+    const resumed = await sweepLoop(split.deps, shortOfTime);
+
+    // Assess: the second invocation resumed with a saved state holding the reads, made none of them again, and found the same.
+    expect(resumed.invocations).toBe(2);
+    const state = resumed.inputs[1].checkpoint.partial.state as string;
+    expect(state).toMatch(/^[0-9a-f]{64}$/);
+    expect(split.checkpoints.texts.get(state)).toContain('"p":"#prepared","k":"policiesByGroup"');
+    expect(split.checkpoints.texts.get(state)).toContain('"p":"#prepared","k":"activitiesByGroup"');
+    // 300 policies and 50 flapping groups' 7,000 activities, 100 a page.
+    expect(regionWide(whole.env)).toEqual(['autoscaling:DescribePolicies 3', 'autoscaling:DescribeScalingActivities 70']);
+    expect(regionWide(split.env)).toEqual(regionWide(whole.env));
+    expect(whole.recorded.length).toBeGreaterThan(100);
+    expect([...split.recorded].sort()).toEqual([...whole.recorded].sort());
+  }, 120_000);
+
+  it('goes on from the cursor alone when DynamoDB keeps throttling the write of an Auto Scaling unit\'s saved reads (its detectors hold nothing), reading them again', async () => {
+    // Prepare: the audit table as the checkpoint store, every checkpoint write throttled; the same account swept in one invocation.
+    const yaml = `policies:
+  - { id: targets, resource: asg, detector: { type: over-provisioned-target-tracking }, mode: dry-run, triggers: [{ schedule: rate(1 day) }] }
+  - { id: flaps, resource: asg, detector: { type: flapping }, mode: dry-run, triggers: [{ schedule: rate(1 day) }] }
+`;
+    const groups = (env: ReturnType<typeof testEnv>) => seedAutoScalingGroups(env.sandbox, SANDBOX_ACCOUNT, 'us-east-1', { groups: 300 });
+    const whole = account(yaml, groups, { pageCap: undefined });
+    const split = account(yaml, groups, { pageCap: undefined }, false);
+    ensureSandboxAuditTables(split.env.sandbox, SANDBOX_ACCOUNT, 'us-east-1', { auditTable: AUDIT_TABLE, idempotencyTable: 'trimtab-dev-idempotency', ttlAttribute: 'expiresAt' });
+    split.deps.engine.checkpoints = new DynamoCheckpointStore({ tableName: AUDIT_TABLE, region: 'us-east-1', clients: split.env.clients.withWrites(true), now: () => NOW, sleep: async () => {} });
+    const throttled = faultRules([{ operation: 'dynamodb:BatchWriteItem', error: 'throttled', when: (input) => JSON.stringify(input).includes('CHECKPOINT#') }]);
+    split.env.sandbox.faults = { failWhen: throttled.failWhen };
+
+    // Act
+    await sweepLoop(whole.deps, undefined);
+    const resumed = await sweepLoop(split.deps, shortOfTime);
+
+    // Assess: the write was tried (and retried), the second invocation resumed from the cursor without a state,
+    // read the region-wide policies and activities again (twice the single run's calls) and found the same.
+    expect(throttled.hits[0]).toBe(6);
+    expect(resumed.invocations).toBe(2);
+    expect(resumed.inputs[1].checkpoint.partial.state).toBeUndefined();
+    expect(JSON.parse(resumed.inputs[1].checkpoint.partial.cursor).k).toBe(50);
+    expect(split.env.sandbox.callCount('autoscaling:DescribeScalingActivities')).toBe(2 * whole.env.sandbox.callCount('autoscaling:DescribeScalingActivities'));
+    expect(whole.recorded.length).toBeGreaterThan(100);
     expect([...split.recorded].sort()).toEqual([...whole.recorded].sort());
   }, 120_000);
 

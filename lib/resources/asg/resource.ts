@@ -86,6 +86,8 @@ export interface AsgPrepared {
   narrowedTo?: readonly string[];
   policiesByGroup?: Promise<Map<string, ScalingPolicy[]>>;
   activitiesByGroup?: Promise<Map<string, ScalingActivitySummary>>;
+  /** The region-wide reads once they succeeded: what a split unit keeps for the next invocation (savePrepared). */
+  read?: { policiesByGroup?: Map<string, ScalingPolicy[]>; activitiesByGroup?: Map<string, ScalingActivitySummary> };
 }
 
 const mostCommon = (values: string[]) => {
@@ -183,7 +185,10 @@ async function perGroupOrRegion<T>(names: string[], prepared: AsgPrepared, cache
     for (const name of names) for (const [k, v] of await read(name)) merged.set(k, v);
     return merged;
   }
-  (prepared as Record<string, unknown>)[cache] ??= read();
+  (prepared as Record<string, unknown>)[cache] ??= read().then((map) => {
+    (prepared.read ??= {})[cache] = map as never;
+    return map;
+  });
   return (await prepared[cache]) as Map<string, T>;
 }
 
@@ -243,6 +248,32 @@ export const asgResource: ResourceType<Group, AsgPrepared> = {
 
   // A sweep may stop after any page of groups and go on from its cursor (NextToken and offset) in the next invocation.
   resumable: true,
+
+  /**
+   * The region-wide policies and activities read so far go into a split unit's saved state, so a
+   * resumed invocation does not read them again (a single invocation reads them once, on its first
+   * page). A read that failed is not kept: the next invocation tries it again. The remediators
+   * re-read the group and its policies right before writing, so a set grown stale never decides a write.
+   */
+  savePrepared(p) {
+    return {
+      ...(p.read?.policiesByGroup ? { policiesByGroup: [...p.read.policiesByGroup] } : {}),
+      ...(p.read?.activitiesByGroup ? { activitiesByGroup: [...p.read.activitiesByGroup] } : {}),
+    };
+  },
+
+  restorePrepared(_ctx, saved) {
+    const prepared: AsgPrepared = { read: {} };
+    for (const key of ['policiesByGroup', 'activitiesByGroup'] as const) {
+      const value = saved[key];
+      if (value === undefined) continue;
+      if (!Array.isArray(value) || !value.every((e) => Array.isArray(e) && e.length === 2 && typeof e[0] === 'string')) throw new Error(`The saved asg preparation has no valid '${key}' (pairs of a group name and what was read); the unit was not resumed.`);
+      const map = new Map(value as [string, never][]);
+      prepared.read![key] = map;
+      prepared[key] = Promise.resolve(map);
+    }
+    return prepared;
+  },
 
   async *list(ctx, prepared, ids, from) {
     const client = ctx.clients.get(AutoScalingClient, ctx.region);

@@ -171,4 +171,14 @@ export const awsRequires: AwsRequirement[] = [
     test: { file: 'test/integration/sweep-split-unit.test.ts', name: 'lists 40 snapshots five a page over many invocations with the same findings, reasons and writes as one invocation, none twice' },
     reviewed: "fresh-context review 2026-12-07: against botocore ec2 2016-11-15 DescribeSnapshotsRequest (NextToken: \"Pagination continues from the end of the items returned by the previous request\"; lifetime and binding to OwnerIds/Filters/MaxResults documented nowhere) and boto3 issue #2673 for the code (source updated; still a belief for an expired token: AWS may answer another code, and trimtab treats any refusal alike); resource.ts resends the same OwnerIds self and MaxResults with the token, so a token bound to the request is honoured; resumablePages without a size hands out whole AWS pages, so no count-based skip applies here (unlike asg); ran the test; agrees",
   },
+  {
+    operation: 'ec2:DescribeImages',
+    elements: ['orphaned', 'older-than', 'too-many-per-volume', 'delete-snapshot', 'archive-snapshot'],
+    rule: 'An AMI can be registered from a snapshot at any time after the scan read the AMIs; then DeleteSnapshot refuses the snapshot (InvalidSnapshot.InUse) and ModifySnapshotTier refuses it while the AMI is enabled.',
+    awsAnswers: 'InvalidSnapshot.InUse (400) on the write; no error on the scan, which simply does not know the new AMI',
+    source: 'client-ec2 DeleteSnapshotCommand.d.ts ("you must deregister the AMI before you can delete the snapshot"); EBS User Guide, "Archive an Amazon EBS snapshot" (snapshots associated with an enabled AMI cannot be archived)',
+    trimtabDoes: 'the AMI references (with the volumes, public marks and Recycle Bin rules) are read once per unit, also when the unit is split: a resumed invocation takes them from the saved state (savePrepared) instead of reading them again, as one long invocation would use its first read; the write relies on AWS\'s refusal, recorded as protected, and takes its marker tag off again',
+    sandbox: 'lib/sandbox/services/ec2.ts DeleteSnapshot (imagesUsing → InvalidSnapshot.InUse), ModifySnapshotTier (enabled AMI → InvalidSnapshot.InUse)',
+    test: { file: 'test/integration/sweep-split-unit.test.ts', name: 'never deletes a snapshot an AMI registered between two invocations uses, although the saved preparation does not know that AMI' },
+  },
 ];

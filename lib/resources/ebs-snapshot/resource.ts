@@ -62,6 +62,8 @@ export interface EbsPrepared {
   /** Set when the filtered listing returned every snapshot: the endpoint seems to ignore RestorableByUserIds. */
   publicFilterIgnored?: string;
   recycleBin: RecycleBinRules;
+  /** Snapshots listed so far in this unit, and how many of them the filtered listing marked (across the invocations of a split unit). */
+  counted?: { listed: number; marked: number };
 }
 
 /** Detector need: confirm the public mark of snapshots that could be acted on. */
@@ -145,13 +147,56 @@ export const ebsSnapshotResource: ResourceType<EbsSnapshot, EbsPrepared> = {
   // A sweep may stop after any page and go on from its cursor (the NextToken) in the next invocation.
   resumable: true,
 
+  /**
+   * What prepare() read goes into a split unit's saved state, so a resumed invocation reads none of
+   * it again: the findings are those of one invocation, which also reads it once at the start of the
+   * unit. A set grown stale in between never makes a write unsafe: delete-snapshot and
+   * archive-snapshot re-read the snapshot, its protections and shares right before writing, read the
+   * Recycle Bin rules afresh (a new invocation's cache is empty), and AWS refuses to delete or
+   * archive a snapshot an AMI uses (InvalidSnapshot.InUse: recorded as protected). Volume ids are
+   * never reused, so a volume read as gone cannot come back.
+   */
+  savePrepared(p) {
+    return {
+      amiRefs: [...p.amiRefs],
+      volumes: [...p.volumes],
+      publicSnapshots: [...p.publicSnapshots],
+      publicConfirmed: [...(p.publicConfirmed ?? [])],
+      recycleBin: p.recycleBin,
+      counted: p.counted ?? { listed: 0, marked: 0 },
+      ...(p.publicFilterIgnored ? { publicFilterIgnored: p.publicFilterIgnored } : {}),
+    };
+  },
+
+  restorePrepared(ctx, saved) {
+    const pairs = (key: string): [string, unknown][] => {
+      const value = saved[key];
+      if (!Array.isArray(value) || !value.every((e) => Array.isArray(e) && e.length === 2 && typeof e[0] === 'string')) throw new Error(`The saved ebs-snapshot preparation has no valid '${key}' (pairs of an id and a value); the unit was not resumed.`);
+      return value as [string, unknown][];
+    };
+    const { recycleBin, counted, publicSnapshots } = saved as { recycleBin?: RecycleBinRules; counted?: EbsPrepared['counted']; publicSnapshots?: unknown };
+    if (!recycleBin || !Array.isArray(recycleBin.rules)) throw new Error("The saved ebs-snapshot preparation has no valid 'recycleBin'; the unit was not resumed.");
+    if (!Array.isArray(publicSnapshots) || !publicSnapshots.every((id) => typeof id === 'string')) throw new Error("The saved ebs-snapshot preparation has no valid 'publicSnapshots'; the unit was not resumed.");
+    const prepared: EbsPrepared = {
+      amiRefs: new Map(pairs('amiRefs') as [string, AmiRef[]][]),
+      volumes: new Map(pairs('volumes') as [string, string][]),
+      publicSnapshots: new Set(publicSnapshots),
+      publicConfirmed: new Map(pairs('publicConfirmed') as [string, boolean][]),
+      recycleBin,
+      counted: { listed: Number(counted?.listed ?? 0), marked: Number(counted?.marked ?? 0) },
+      ...(typeof saved.publicFilterIgnored === 'string' ? { publicFilterIgnored: saved.publicFilterIgnored } : {}),
+    };
+    ctx.log('ebs-snapshot preparation resumed from the checkpoint', { region: ctx.region, amiMappedSnapshots: prepared.amiRefs.size, volumes: prepared.volumes.size, publicSnapshots: prepared.publicSnapshots.size, recycleBinRules: recycleBin.rules.length });
+    return prepared;
+  },
+
   async *list(ctx, prepared, ids, from) {
     const ec2 = ctx.clients.get(EC2Client, ctx.region);
-    let listed = 0;
-    let marked = 0;
+    // Counted in prepared, so a unit split over invocations judges the filter on its whole listing (savePrepared).
+    const counted = prepared ? (prepared.counted ??= { listed: 0, marked: 0 }) : { listed: 0, marked: 0 };
     const count = (snapshots: EbsSnapshot[]) => {
-      listed += snapshots.length;
-      marked += snapshots.filter((s) => prepared?.publicSnapshots.has(s.id) || prepared?.publicConfirmed?.get(s.id) !== undefined).length;
+      counted.listed += snapshots.length;
+      counted.marked += snapshots.filter((s) => prepared?.publicSnapshots.has(s.id) || prepared?.publicConfirmed?.get(s.id) !== undefined).length;
     };
     if (ids?.length) {
       // Event-driven runs name the snapshots (a filter takes up to 200 values).
@@ -174,6 +219,7 @@ export const ebsSnapshotResource: ResourceType<EbsSnapshot, EbsPrepared> = {
       }
     }
     // The filtered listing returned the same set as the full one: AWS would not (public snapshots are the exception).
+    const { listed, marked } = counted;
     if (!ids?.length && prepared && listed > 0 && marked === listed) {
       prepared.publicFilterIgnored = `DescribeSnapshots with RestorableByUserIds ['all'] returned all ${listed} snapshots: the endpoint seems to ignore the filter (LocalStack and moto do); trimtab confirmed each candidate with DescribeSnapshotAttribute instead`;
       ctx.log(`warning: ${prepared.publicFilterIgnored}`, { region: ctx.region });

@@ -87,6 +87,23 @@ const uuid = (text: string) => {
 const groupArn = (account: string, region: string, name: string) =>
   `arn:aws:autoscaling:${region}:${account}:autoScalingGroup:${uuid(`group:${name}`)}:autoScalingGroupName/${name}`;
 
+/** Newest first (ISO times sort as strings). */
+const newestFirst = (activities: SandboxActivity[]) => activities.sort((a, b) => (a.startTime < b.startTime ? 1 : a.startTime > b.startTime ? -1 : 0));
+
+/**
+ * The region's activities newest first, sorted once per state of the list rather than once per
+ * page (a bench region holds 100,000+ activities, read 100 a call): kept while the list is the
+ * same array with the same length and the same first and last activity.
+ */
+const sortedActivities = new WeakMap<SandboxActivity[], { length: number; first: SandboxActivity; last: SandboxActivity; sorted: SandboxActivity[] }>();
+function regionNewestFirst(activities: SandboxActivity[]): SandboxActivity[] {
+  const hit = sortedActivities.get(activities);
+  if (hit && hit.length === activities.length && hit.first === activities[0] && hit.last === activities[activities.length - 1]) return hit.sorted;
+  const sorted = newestFirst([...activities]);
+  sortedActivities.set(activities, { length: activities.length, first: activities[0], last: activities[activities.length - 1], sorted });
+  return sorted;
+}
+
 function groupOf(state: AutoScalingState, name: string | undefined): SandboxGroup {
   const group = name ? state.groups[name] : undefined;
   if (!group) throw awsError('ValidationError', `AutoScalingGroup name not found - ${name ?? 'null'}`);
@@ -283,9 +300,7 @@ export const autoscalingService: SandboxService = {
     DescribeScalingActivities(input, { sandbox, account, region }) {
       const state = autoscalingState(sandbox, account, region);
       if (input.AutoScalingGroupName) groupOf(state, input.AutoScalingGroupName);
-      const selected = state.activities
-        .filter((a) => !input.AutoScalingGroupName || a.groupName === input.AutoScalingGroupName)
-        .sort((a, b) => b.startTime.localeCompare(a.startTime));
+      const selected = input.AutoScalingGroupName ? newestFirst(state.activities.filter((a) => a.groupName === input.AutoScalingGroupName)) : regionNewestFirst(state.activities);
       const { page, nextToken } = paginate(selected, { token: input.NextToken, max: input.MaxRecords }, { defaultMax: 100, maxMax: 100, operation: 'DescribeScalingActivities' });
       return {
         Activities: page.map((a) => {

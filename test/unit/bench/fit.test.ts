@@ -35,6 +35,18 @@ describe('running a scan case as Lambda runs the scan function', () => {
     expect(estimatedLambdaS(10_000, 2_000, 4096)).toBe(10);
   });
 
+  it('leaves the sandbox\'s CPU (AWS building its answers) out of the function\'s estimate and reports the estimate with it beside', () => {
+    // Act: as above, of the 2 s of CPU 1.5 s were the sandbox answering.
+    const own = estimatedLambdaS(10_000, 2_000, 512, 2_000, 1_500);
+    const verdict = fitVerdict(scanFunction, { outOfMemory: false, timedOut: false, wallMs: 10_000, cpuMs: 2_000, sandboxCpuMs: 1_500, callWaitMs: 2_000, scanRssMiB: 300 });
+
+    // Assess: 0.5 s × 1769/512 = 1.7 s of CPU + 2 s of waiting; with the sandbox's CPU counted, 8.9 s as before.
+    expect(own).toBe(3.7);
+    expect(verdict.estimatedS).toBe(3.7);
+    expect(verdict.estimatedWithSandboxS).toBe(8.9);
+    expect(estimatedLambdaS(10_000, 2_000, 512, 2_000, 5_000)).toBe(2);
+  });
+
   it('passes a case only when it stayed under the memory and the estimated time, and says why', () => {
     // Act
     const fits = fitVerdict(scanFunction, { outOfMemory: false, timedOut: false, wallMs: 20_000, cpuMs: 10_000, callWaitMs: 1_000, scanRssMiB: 300 });
