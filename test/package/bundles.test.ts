@@ -1,17 +1,21 @@
 /**
  * What each packaged function carries (issue 18, docs/performance.md): read from the esbuild
- * metafile of each function's bundle, built with serverless.yml's own esbuild options and define
- * (lib/bench/lambda.ts bundleMetafile), and from the zips and template `osls package` made.
+ * metafile of each function's bundle as `osls package` built it (kept in .serverless/metafiles by
+ * lib/lambda/metafile-plugin.cjs; the first test proves each describes the bundle in its zip), and
+ * from the zips and template `osls package` made. Nothing is built again here (issue 29 §3).
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type { Metafile } from 'esbuild';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { bundleMetafile, serverlessConfig } from '../../lib/bench/lambda.ts';
+import { serverlessConfig } from '../../lib/bench/lambda.ts';
 import { readZip } from '../../lib/bench/zip.ts';
 import { COMPILED_POLICY_FILE, COMPILED_POLICY_FORMAT } from '../../lib/policy/compiled.ts';
 import { detectors, remediators, resourceTypes } from '../../lib/resources/index.ts';
 
+// The plugin serverless-esbuild runs (serverless.yml custom.esbuild.plugins) says where it keeps each metafile.
+const { metafilePath } = createRequire(import.meta.url)('../../lib/lambda/metafile-plugin.cjs') as { metafilePath: (entry: string) => string };
 const config = serverlessConfig();
 const FUNCTIONS = Object.keys(config.functions).sort();
 const template = JSON.parse(readFileSync('.serverless/cloudformation-template-update-stack.json', 'utf8'));
@@ -77,10 +81,14 @@ interface Carried {
 
 const carried = new Map<string, Carried>();
 
-beforeAll(async () => {
+/** Each function's bundle entry (functions/scan.ts) from its serverless.yml handler. */
+const entryOf = (name: string) => `${config.functions[name].handler.replace(/\.[^.]+$/, '')}.ts`;
+
+beforeAll(() => {
   for (const name of FUNCTIONS) {
-    const entry = `${config.functions[name].handler.replace(/\.[^.]+$/, '')}.ts`;
-    const metafile = await bundleMetafile(entry, config);
+    const file = metafilePath(entryOf(name));
+    if (!existsSync(file)) throw new Error(`${file} is missing: run 'npx osls package' first (serverless.yml custom.esbuild.plugins keeps the metafiles)`);
+    const metafile: Metafile = JSON.parse(readFileSync(file, 'utf8'));
     const output = Object.values(metafile.outputs)[0];
     const files = Object.entries(output.inputs).filter(([, i]) => i.bytesInOutput > 0).map(([f]) => f);
     const packages = new Set(files.map(packageOf).filter((p): p is string => Boolean(p)));
@@ -95,7 +103,7 @@ beforeAll(async () => {
     }
     carried.set(name, { files, packages, clients: [...clients].sort(), metafile });
   }
-}, 300_000);
+});
 
 /** The IAM service prefixes the function's role grants (serverless-iam-roles-per-function). */
 function grantedPrefixes(name: string): Set<string> {
@@ -117,6 +125,21 @@ function registryPrefixes(): Set<string> {
 }
 
 describe('the packaged functions: what each bundle carries', () => {
+  it('reads a metafile that describes each function\'s zipped bundle, byte for byte in size', () => {
+    for (const name of FUNCTIONS) {
+      // Prepare: the bundle osls package zipped (functions/scan.cjs) and the metafile kept beside the zips.
+      const bundleName = entryOf(name).replace(/\.ts$/, '.cjs');
+      const bundle = readZip(join('.serverless', `${name}.zip`)).find((e) => e.name === bundleName);
+      expect(bundle, `${name}.zip has ${bundleName}`).toBeDefined();
+      // Act
+      const outputs = Object.entries(carried.get(name)!.metafile.outputs);
+      // Assess: one output, the zipped file, of the zipped file's size.
+      expect(outputs.map(([path]) => path), name).toEqual([`.esbuild/.build/${bundleName}`]);
+      expect(outputs[0][1].bytes, name).toBe(bundle!.read().length);
+      expect(outputs[0][1].entryPoint, name).toBe(entryOf(name));
+    }
+  });
+
   it('keeps EC2, S3, Auto Scaling and CloudWatch clients and every resource module out of the approval page, ask, record and notify functions', () => {
     for (const name of LEAN) {
       // Prepare
