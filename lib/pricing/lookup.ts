@@ -62,6 +62,12 @@ export interface PriceBookOptions {
    * older than `maxAgeDays` are asked again. Takes the place of `store`.
    */
   cache?: PriceCache;
+  /**
+   * The price file shipped with the stack (lib/pricing/shipped.ts, `prices/prices.json` in the zip),
+   * already validated: used after the stack's cache (or the CLI's price file) and before the
+   * embedded table, when the price list cannot be asked.
+   */
+  shipped?: () => PriceFile | undefined;
 }
 
 /** The query per price list product family: service code, product family, extra filters. */
@@ -244,17 +250,34 @@ export class PriceBook {
     return this.options.now?.() ?? new Date();
   }
 
+  /**
+   * When the price list cannot be asked and nothing is stored for the region: the shipped price
+   * file's entry for the region (its basis names the file's date and why), else the embedded table.
+   */
+  private fallback(region: string, reason: string): PriceTable {
+    let entry: RegionPrices | undefined;
+    try {
+      entry = this.options.shipped?.()?.regions[region];
+    } catch (error) {
+      this.options.log?.('shipped price file not readable', { region, reason: describePriceError(error) });
+    }
+    if (!entry) return embeddedFor(region, reason);
+    const table = tableFrom(entry, region);
+    table.source = { ...table.source!, reason: `price file shipped ${entry.fetchedAt.slice(0, 10)}; ${reason}` };
+    return table;
+  }
+
   private async resolve(region: string): Promise<PriceTable> {
     if (this.options.cache) return this.resolveCached(region, this.options.cache);
     const file = this.options.store?.read();
     const cached = file?.regions[region];
     const maxAgeMs = (this.options.maxAgeDays ?? 7) * 86_400_000;
     if (cached && this.now().getTime() - Date.parse(cached.fetchedAt) < maxAgeMs) return tableFrom(cached, region);
-    if (this.options.online === false) return cached ? tableFrom(cached, region) : embeddedFor(region, 'offline: no price file for the region');
+    if (this.options.online === false) return cached ? tableFrom(cached, region) : this.fallback(region, 'offline: no price file for the region');
     try {
       const fetched = await this.fetch(region);
       if (Object.keys(fetched.prices).length === 0) {
-        return cached ? tableFrom(cached, region) : embeddedFor(region, `the price list has no products for ${region}`);
+        return cached ? tableFrom(cached, region) : this.fallback(region, `the price list has no products for ${region}`);
       }
       if (this.options.store) {
         const latest = this.options.store.read() ?? { version: 1, source: 'AWS Price List Query API (GetProducts)', regions: {} };
@@ -270,7 +293,7 @@ export class PriceBook {
         table.source = { ...table.source!, reason: `price file from ${cached.fetchedAt.slice(0, 10)}; refresh failed: ${reason}` };
         return table;
       }
-      return embeddedFor(region, reason);
+      return this.fallback(region, reason);
     }
   }
 
@@ -301,7 +324,7 @@ export class PriceBook {
       prices: Object.assign({}, ...families.map((f) => f.prices)) as Record<string, number>,
     });
     if (stale.length === 0) return tableFrom(combine([...byFamily.values()]), region);
-    if (this.options.online === false) return byFamily.size ? tableFrom(combine([...byFamily.values()]), region) : embeddedFor(region, 'offline: no stored prices for the region');
+    if (this.options.online === false) return byFamily.size ? tableFrom(combine([...byFamily.values()]), region) : this.fallback(region, 'offline: no stored prices for the region');
     try {
       const fetched = await this.fetchFamilies(region, stale);
       const found = fetched.filter((f) => Object.keys(f.prices).length > 0);
@@ -311,7 +334,7 @@ export class PriceBook {
         this.options.log?.('price cache not writable: prices used for this run only', { region, reason: describePriceError(error) });
       }
       for (const f of found) byFamily.set(f.family, f);
-      if (byFamily.size === 0) return embeddedFor(region, `the price list has no products for ${region}`);
+      if (byFamily.size === 0) return this.fallback(region, `the price list has no products for ${region}`);
       return tableFrom(combine([...byFamily.values()]), region);
     } catch (error) {
       const reason = describePriceError(error);
@@ -322,7 +345,7 @@ export class PriceBook {
         table.source = { ...table.source!, reason: `stored prices from ${held.fetchedAt.slice(0, 10)}; refresh failed: ${reason}` };
         return table;
       }
-      return embeddedFor(region, reason);
+      return this.fallback(region, reason);
     }
   }
 
