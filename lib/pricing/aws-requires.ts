@@ -244,4 +244,14 @@ export const awsRequires: AwsRequirement[] = [
     sandbox: 'lib/pricing/catalog.ts rdsEngineAttributes (Oracle products from RDS_ORACLE_HOURLY); lib/sandbox/services/rds.ts LicenseModel (defaultLicenseModel)',
     test: { file: SCAN_TEST, name: "prices Oracle by the instance's LicenseModel (licence included vs bring your own) and says why an Enterprise Edition 'license-included' instance has no price" },
   },
+  {
+    operation: 'pricing:GetProducts',
+    elements: ['price-lookup'],
+    rule: "RDS storage is a Database Storage product per volumeType and deploymentOption: a Multi-AZ (one standby) deployment has its own GB-month product (deploymentOption 'Multi-AZ'), not the Single-AZ one counted twice by the reader.",
+    awsAnswers: "Products with attributes volumeType ('General Purpose', 'General Purpose-GP3', 'Provisioned IOPS') and deploymentOption 'Single-AZ' / 'Multi-AZ', unit GB-Mo.",
+    source: 'belief: AWS Price List file format "Product details" for AmazonRDS (Database Storage attributes recalled from the RDS offer file, not read from a live answer); RDS pricing page lists Multi-AZ storage at twice the Single-AZ rate',
+    trimtabDoes: "The Database Storage query already answers both options (no extra call); pathsOf keeps the Multi-AZ product as rdsStorageMultiAzGbMonth.<gp2|gp3|io1>; rds-instance classes.ts storageMonthly prices a Multi-AZ instance's GB-months at that rate (\"the list's Multi-AZ storage rate, standby included\"), else Single-AZ × 2 said so; IOPS and throughput above the baseline stay × 2. A stored or shipped Multi-AZ rate is checked against 2 × the embedded Single-AZ rate (cache.ts embeddedPriceOf).",
+    sandbox: 'lib/pricing/catalog.ts priceListProducts: a Multi-AZ Database Storage product per storage type at 2 × Single-AZ',
+    test: { file: SCAN_TEST, name: "prices a Multi-AZ RDS instance's storage at the list's Multi-AZ storage rate, and says so when only Single-AZ × 2 is known" },
+  },
 ];

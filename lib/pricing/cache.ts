@@ -24,7 +24,7 @@ import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import * as z from 'zod';
 import type { AwsClients } from '../aws/clients.ts';
 import { DEFAULT_PRICES } from '../savings/prices.ts';
-import { MAP_KEYS, SCALAR_KEYS } from './catalog.ts';
+import { MAP_KEYS, RDS_STORAGE_VOLUME_TYPE, SCALAR_KEYS } from './catalog.ts';
 import { familyOf, regionQueries, type CachedFamily, type PriceCache } from './lookup.ts';
 
 /** One product family's prices in one region, as the price list gave them. */
@@ -50,6 +50,8 @@ export function embeddedPriceOf(path: string): number | undefined | null {
   if (!Object.hasOwn(MAP_KEYS, field)) return null;
   const entry = path.slice(dot + 1);
   if (!entry || entry.length > 120) return null;
+  // Multi-AZ storage: only the storage types trimtab keys, measured against twice the embedded Single-AZ rate.
+  if (field === 'rdsStorageMultiAzGbMonth') return Object.hasOwn(RDS_STORAGE_VOLUME_TYPE, entry) ? (embedded[RDS_STORAGE_VOLUME_TYPE[entry].singleAz] as number) * 2 : null;
   const map = embedded[field] as Record<string, number>;
   return Object.hasOwn(map, entry) ? map[entry] : undefined;
 }

@@ -21,7 +21,7 @@
 import { GetProductsCommand, PricingClient } from '@aws-sdk/client-pricing';
 import type { AwsClients } from '../aws/clients.ts';
 import { DEFAULT_PRICES, PRICE_TABLE_DATE, type PriceSource, type PriceTable } from '../savings/prices.ts';
-import { MAP_KEYS, SCALAR_KEYS, rdsEngineAttributes, tableUsd, type PriceListProduct } from './catalog.ts';
+import { MAP_KEYS, RDS_STORAGE_VOLUME_TYPE, SCALAR_KEYS, rdsEngineAttributes, tableUsd, type PriceListProduct } from './catalog.ts';
 
 /** Prices of one region as the price list gave them: table paths ('ebsGp3GbMonth', 'ec2OnDemandHourly.m5.large') → $. */
 export interface RegionPrices {
@@ -179,6 +179,12 @@ export function pathsOf(product: PriceListProduct): string[] {
       : DATABASE_ENGINE_FAMILY[a.databaseEngine ?? ''];
     if (!engine || rdsEngineAttributes(engine)?.licenseModel !== a.licenseModel) return [];
     return [`rdsInstanceHourly.${engine}:${a.instanceType}${a.deploymentOption === 'Multi-AZ' ? ':Multi-AZ' : ''}`];
+  }
+  if (product.serviceCode === 'AmazonRDS' && family === 'Database Storage' && a.deploymentOption === 'Multi-AZ') {
+    // Multi-AZ (one standby) storage: its own rate per storage type (Single-AZ storage is SCALAR_KEYS').
+    if (priced.unit !== 'GB-Mo') return [];
+    const type = Object.entries(RDS_STORAGE_VOLUME_TYPE).find(([, t]) => t.volumeType === a.volumeType)?.[0];
+    return type ? [`rdsStorageMultiAzGbMonth.${type}`] : [];
   }
   if (product.serviceCode === 'AmazonElastiCache' && family === 'Cache Instance' && a.instanceType) {
     return a.cacheEngine === 'Redis' ? [`elasticacheNodeHourly.${a.instanceType}`] : a.cacheEngine === 'Valkey' ? [`elasticacheNodeHourly.valkey:${a.instanceType}`] : [];
