@@ -18,7 +18,7 @@
  *   asking fails, a stale entry is still used (and says so); with no entry the embedded table
  *   is used, and every finding says "us-east-1 list price; <region> not priced".
  */
-import { GetProductsCommand, PricingClient } from '@aws-sdk/client-pricing';
+import { GetProductsCommand, ListPriceListsCommand, PricingClient } from '@aws-sdk/client-pricing';
 import type { AwsClients } from '../aws/clients.ts';
 import { DEFAULT_PRICES, PRICE_TABLE_DATE, type PriceSource, type PriceTable } from '../savings/prices.ts';
 import { MAP_KEYS, RDS_STORAGE_VOLUME_TYPE, SCALAR_KEYS, rdsEngineAttributes, tableUsd, type PriceListProduct } from './catalog.ts';
@@ -68,6 +68,12 @@ export interface PriceBookOptions {
    * embedded table, when the price list cannot be asked.
    */
   shipped?: () => PriceFile | undefined;
+  /**
+   * With `cache`: how often (hours, default 24) the stored sets are checked against the price list's
+   * current version (ListPriceLists, one call per service code for every region); a set older than
+   * the version AWS has published since is asked again. 0: never check (age only).
+   */
+  checkHours?: number;
 }
 
 /** The query per price list product family: service code, product family, extra filters. */
@@ -98,6 +104,22 @@ export interface PriceCache {
   /** The region's valid sets (malformed ones are dropped, with a warning). Throws only when the store cannot be read. */
   read(region: string): Promise<CachedFamily[]>;
   write(region: string, families: CachedFamily[]): Promise<void>;
+  /** When the region's sets were last checked against the price list's current versions (as the last `read` found it). */
+  checkedAt?(region: string): string | undefined;
+  /** Records that check (one small item a region). */
+  markChecked?(region: string, at: string): Promise<void>;
+}
+
+/**
+ * The publication time of a price list version from its ARN
+ * (`arn:aws:pricing:::price-list/aws/AmazonEC2/USD/20220603151047/us-east-1`: yyyymmddhhmmss, UTC),
+ * or undefined when the ARN does not have that shape.
+ */
+export function versionOfArn(arn: string | undefined, region?: string): number | undefined {
+  const m = /^arn:[a-z-]+:pricing:::price-list\/[^/]+\/[^/]+\/[A-Z]{3}\/(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})\/([a-z0-9-]+)$/.exec(arn ?? '');
+  if (!m || (region && m[7] !== region)) return undefined;
+  const t = Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +m[6]);
+  return Number.isFinite(t) ? t : undefined;
 }
 
 /** A query's key in the cache: `<ServiceCode>#<productFamily>`. */
@@ -236,6 +258,10 @@ export class PriceBook {
   private readonly tables = new Map<string, { at: number; table: Promise<PriceTable> }>();
   /** GetProducts calls made by this book (the bench's and the tests' count). */
   calls = 0;
+  /** ListPriceLists calls made by this book (the version check). */
+  listCalls = 0;
+  /** The current price list version per service code and region (one ListPriceLists per service code, every region), per book. */
+  private readonly versions = new Map<string, { at: number; list: Promise<Map<string, number>> }>();
 
   constructor(private readonly options: PriceBookOptions) {}
 
@@ -324,6 +350,20 @@ export class PriceBook {
       const f = byFamily.get(familyOf(q));
       return !f || now - Date.parse(f.fetchedAt) >= maxAgeMs;
     });
+    // Fresh by age but maybe superseded: once every checkHours, compare each set with the version AWS publishes now.
+    const checkMs = (this.options.checkHours ?? 24) * 3_600_000;
+    const fresh = queries.filter((q) => !stale.includes(q));
+    const checkedAt = Date.parse(cache.checkedAt?.(region) ?? '');
+    if (checkMs > 0 && this.options.online !== false && fresh.length && !(now - checkedAt < checkMs)) {
+      const superseded = await this.superseded(region, fresh.map((q) => byFamily.get(familyOf(q))!), [...new Set(fresh.map((q) => q.serviceCode))]);
+      for (const q of fresh) if (superseded?.has(familyOf(q))) stale.push(q);
+      // Recorded even when the check failed (denied, throttled): the next one is checkHours away, so the calls stay bounded.
+      try {
+        await cache.markChecked?.(region, new Date(now).toISOString());
+      } catch (error) {
+        this.options.log?.('price cache not writable: prices used for this run only', { region, reason: describePriceError(error) });
+      }
+    }
     const combine = (families: CachedFamily[]): RegionPrices => ({
       publicationDate: families.reduce((d, f) => (f.publicationDate > d ? f.publicationDate : d), ''),
       fetchedAt: families.reduce((d, f) => (d === '' || f.fetchedAt < d ? f.fetchedAt : d), ''),
@@ -352,6 +392,53 @@ export class PriceBook {
         return table;
       }
       return this.fallback(region, reason);
+    }
+  }
+
+  /**
+   * The families whose stored set is older than the price list version AWS publishes now for the
+   * region, or undefined when the check could not be made (logged; the sets are then kept by age).
+   */
+  private async superseded(region: string, families: CachedFamily[], serviceCodes: string[]): Promise<Set<string> | undefined> {
+    try {
+      const out = new Set<string>();
+      for (const code of serviceCodes) {
+        const current = (await this.currentVersions(code)).get(region);
+        if (current === undefined) continue;
+        for (const f of families) if (f.family.startsWith(`${code}#`) && Date.parse(f.publicationDate) < current) out.add(f.family);
+      }
+      if (out.size) this.options.log?.('price list: a newer version is published; asking again', { region, families: [...out] });
+      return out;
+    } catch (error) {
+      this.options.log?.('price list version check failed: stored prices kept by age', { region, reason: describePriceError(error).replace('pricing:GetProducts', 'pricing:ListPriceLists') });
+      return undefined;
+    }
+  }
+
+  /** The current version of a service's price list per region: ListPriceLists without RegionCode (every region), once per book. */
+  private currentVersions(serviceCode: string): Promise<Map<string, number>> {
+    const at = this.now().getTime();
+    const kept = this.versions.get(serviceCode);
+    if (kept && at - kept.at < (this.options.memoryHours ?? 6) * 3_600_000) return kept.list;
+    {
+      const held = (async () => {
+        const client = this.options.clients.withWrites(false).get(PricingClient, this.options.endpointRegion ?? 'us-east-1');
+        const out = new Map<string, number>();
+        let token: string | undefined;
+        do {
+          this.listCalls += 1;
+          const answer = await client.send(new ListPriceListsCommand({ ServiceCode: serviceCode, CurrencyCode: 'USD', EffectiveDate: this.now(), MaxResults: 100, NextToken: token }));
+          for (const list of answer.PriceLists ?? []) {
+            const version = list.RegionCode ? versionOfArn(list.PriceListArn, list.RegionCode) : undefined;
+            if (version !== undefined && list.RegionCode && version > (out.get(list.RegionCode) ?? 0)) out.set(list.RegionCode, version);
+          }
+          token = answer.NextToken;
+        } while (token);
+        return out;
+      })();
+      held.catch(() => this.versions.delete(serviceCode));
+      this.versions.set(serviceCode, { at, list: held });
+      return held;
     }
   }
 
