@@ -38,7 +38,8 @@ export function sanitizePriceFile(raw: unknown): PriceFile | undefined {
   return { version: 1, source: 'AWS Price List Query API (GetProducts)', regions };
 }
 
-export function priceFileStore(path: string): PriceFileStore {
+/** `mode`: 0600 in the private folder; a shipped file is 0644 (public list prices, and the Lambda runtime's user must read it from the zip). */
+export function priceFileStore(path: string, mode = 0o600): PriceFileStore {
   return {
     read() {
       try {
@@ -50,7 +51,7 @@ export function priceFileStore(path: string): PriceFileStore {
     write(file) {
       mkdirSync(dirname(path), { recursive: true });
       const tmp = `${path}.${process.pid}.tmp`;
-      writeFileSync(tmp, `${JSON.stringify(file, null, 1)}\n`, { mode: 0o600 });
+      writeFileSync(tmp, `${JSON.stringify(file, null, 1)}\n`, { mode });
       renameSync(tmp, path);
     },
   };
@@ -83,7 +84,7 @@ export function registerPricesCommands(program: Command, environment: (options: 
         if (options.ship && options.file) throw new TrimtabError('Pass --ship or --file, not both.');
         const path = options.ship ? resolve(SHIPPED_PRICE_FILE) : options.file ? resolve(options.file) : defaultPriceFile(Boolean(env.sandbox));
         if (!path) throw new TrimtabError('No private folder for the price file: pass --file <path>.');
-        const store = priceFileStore(path);
+        const store = priceFileStore(path, options.ship ? 0o644 : 0o600);
         const book = new PriceBook({ clients: env.clients, ...(env.sandbox ? { now: () => env.sandbox!.now() } : {}) });
         const file: PriceFile = store.read() ?? { version: 1, source: 'AWS Price List Query API (GetProducts)', regions: {} };
         for (const region of options.region ?? env.defaultRegions) {

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
@@ -40,6 +40,8 @@ describe('trimtab prices refresh', () => {
     // Assess
     expect(refresh.code).toBe(0);
     const parsed = parseShippedPrices(readFileSync(join(dir, 'prices', 'prices.json'), 'utf8'));
+    // Readable by others: the Lambda runtime's user reads it from the zip (public list prices, not a secret).
+    expect(statSync(join(dir, 'prices', 'prices.json')).mode & 0o044).toBe(0o044);
     expect('file' in parsed && parsed.file.regions['eu-central-1'].prices['ec2OnDemandHourly.m5.large']).toBe(0.115);
   });
 
