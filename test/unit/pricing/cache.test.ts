@@ -220,6 +220,24 @@ describe('the price cache refreshed by the price list\'s publication date', () =
   });
 });
 
+describe('the price cache\'s CHECKED item', () => {
+  it('ignores a forged CHECKED item dated in the future, with a warning, and checks the publication date all the same', async () => {
+    // Prepare
+    const s = setup();
+    await s.run().forRegion('eu-west-1');
+    await s.table.send(new PutItemCommand({ TableName: TABLE, Item: marshall({ pk: 'PRICES#eu-west-1', sk: 'CHECKED', kind: 'PRICES', checkedAt: '2099-01-01T00:00:00Z' }) }));
+    s.advance(DAY);
+
+    // Act
+    const book = s.run();
+    await book.forRegion('eu-west-1');
+
+    // Assess
+    expect(book.listCalls).toBe(new Set(regionQueries().map((q) => q.serviceCode)).size);
+    expect(s.logs.find((l) => l.message === 'price cache: the stored version check is malformed and is not used')!.data).toEqual({ region: 'eu-west-1' });
+  });
+});
+
 describe('versionOfArn', () => {
   it('reads the publication time from a PriceListArn, and nothing from another shape or region', () => {
     // Act
