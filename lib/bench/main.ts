@@ -166,7 +166,8 @@ async function main() {
   // The price lookups a daily sweep adds, with the stack's price cache (issue 27): 14 days, 4 regions.
   log('price lookups of a daily sweep, 14 days …');
   const { pricingSweepCalls } = await import('./pricing.ts');
-  const prices = await pricingSweepCalls();
+  // AWS republishes price lists often (EC2's several times a month): modelled as EC2 on day 3 and RDS on day 10.
+  const prices = await pricingSweepCalls(undefined, 14, [{ day: 3, serviceCode: 'AmazonEC2' }, { day: 10, serviceCode: 'AmazonRDS' }]);
   results.pricing = prices;
   const pricing = {
     getProductsPerDay: prices.getProductsByDay.reduce((a, b) => a + b, 0) / prices.days,
@@ -182,7 +183,7 @@ async function main() {
       `${memoryMb} MB, ${arm64 ? 'arm64' : 'x86_64'} (serverless.yml)`,
       `${sweep.approvalExecutions} approval execution(s) a day (approval-mode policies with findings), ${transitions} state transitions each (longest approved path), every one approved`,
       `${tasks} Lambda task invocations per execution at ${approvalTaskMs} ms each (assumed, not measured)`,
-      `price lookups: ${prices.regions.length} regions, ${prices.firstRun} GetProducts calls on the first day, ${prices.perRegionPerDayAfterFirst} per region per day after it (price sets stored in the audit table, asked again after 7 days); GetProducts priced at $0 (belief: no charge listed); the cache's DynamoDB request units at on-demand list prices`,
+      `price lookups: ${prices.regions.length} regions, ${prices.firstRun} GetProducts calls on the first day, ${prices.perRegionPerDayAfterFirst} per region per day after it (price sets stored in the audit table, asked again after 7 days or when AWS republishes the service's list: EC2 on day 3, RDS on day 10), ${prices.listPerRegionPerDayAfterFirst} ListPriceLists per region per day (the daily publication check); GetProducts priced at $0 (belief: no charge listed); the cache's DynamoDB request units at on-demand list prices`,
       'excludes the audit trail\'s own DynamoDB writes, EventBridge, CloudWatch Logs/metrics and X-Ray, and the free tier',
     ],
   };

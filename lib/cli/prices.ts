@@ -8,10 +8,11 @@
  * the price list). The sandbox has its own file, so sandbox prices never mix with real ones.
  * A file is input: only finite, non-negative numbers are read from it.
  */
-import { readFileSync, writeFileSync, renameSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { mkdirSync, readFileSync, writeFileSync, renameSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { PriceBook, type PriceFile, type PriceFileStore } from '../pricing/lookup.ts';
+import { SHIPPED_PRICE_FILE } from '../pricing/shipped.ts';
 import { privateTempDir } from './private-dir.mjs';
 import { TrimtabError } from '../util/errors.ts';
 import type { CliEnvironment } from './env.ts';
@@ -37,7 +38,8 @@ export function sanitizePriceFile(raw: unknown): PriceFile | undefined {
   return { version: 1, source: 'AWS Price List Query API (GetProducts)', regions };
 }
 
-export function priceFileStore(path: string): PriceFileStore {
+/** `mode`: 0600 in the private folder; a shipped file is 0644 (public list prices, and the Lambda runtime's user must read it from the zip). */
+export function priceFileStore(path: string, mode = 0o600): PriceFileStore {
   return {
     read() {
       try {
@@ -47,8 +49,9 @@ export function priceFileStore(path: string): PriceFileStore {
       }
     },
     write(file) {
+      mkdirSync(dirname(path), { recursive: true });
       const tmp = `${path}.${process.pid}.tmp`;
-      writeFileSync(tmp, `${JSON.stringify(file, null, 1)}\n`, { mode: 0o600 });
+      writeFileSync(tmp, `${JSON.stringify(file, null, 1)}\n`, { mode });
       renameSync(tmp, path);
     },
   };
@@ -73,13 +76,15 @@ export function registerPricesCommands(program: Command, environment: (options: 
     .description('ask the AWS Price List (pricing:GetProducts) for each region and write the price file later runs use')
     .option('--region <region...>', 'regions to price (default: the regions a scan would cover)')
     .option('--file <path>', 'where to write the price file (default: the private per-user folder, or TRIMTAB_PRICE_FILE)')
+    .option('--ship', `write ${SHIPPED_PRICE_FILE} in this folder, which \`osls package\` ships to the deployed functions`)
     .option('--sandbox', 'against the sandbox account')
-    .action(async (options: { region?: string[]; file?: string; sandbox?: boolean }) => {
+    .action(async (options: { region?: string[]; file?: string; ship?: boolean; sandbox?: boolean }) => {
       const env = await environment({ sandbox: options.sandbox, regions: options.region });
       try {
-        const path = options.file ? resolve(options.file) : defaultPriceFile(Boolean(env.sandbox));
+        if (options.ship && options.file) throw new TrimtabError('Pass --ship or --file, not both.');
+        const path = options.ship ? resolve(SHIPPED_PRICE_FILE) : options.file ? resolve(options.file) : defaultPriceFile(Boolean(env.sandbox));
         if (!path) throw new TrimtabError('No private folder for the price file: pass --file <path>.');
-        const store = priceFileStore(path);
+        const store = priceFileStore(path, options.ship ? 0o644 : 0o600);
         const book = new PriceBook({ clients: env.clients, ...(env.sandbox ? { now: () => env.sandbox!.now() } : {}) });
         const file: PriceFile = store.read() ?? { version: 1, source: 'AWS Price List Query API (GetProducts)', regions: {} };
         for (const region of options.region ?? env.defaultRegions) {

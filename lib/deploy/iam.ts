@@ -97,12 +97,17 @@ export const RESOURCE_ARNS: Record<string, unknown> = {
 
 /** The price lookup's one call (no resource-level permissions). */
 export const PRICE_LIST_ACTION = 'pricing:GetProducts';
+/** The price cache's daily check of the price list's publication date (lib/pricing/lookup.ts, ListPriceLists; no resource-level permissions). */
+export const PRICE_LIST_VERSION_ACTION = 'pricing:ListPriceLists';
 
 /** The IAM actions the given policies need: listing always, remediation only when `withRemediation`. */
 export function actionsFor(policies: Policy[], options: { withRemediation: boolean }): string[] {
   const actions = new Set<string>();
   // Savings are priced from the AWS Price List per region (issue 27, lib/pricing/lookup.ts): a read, Resource "*".
-  if (policies.length) actions.add(PRICE_LIST_ACTION);
+  if (policies.length) {
+    actions.add(PRICE_LIST_ACTION);
+    actions.add(PRICE_LIST_VERSION_ACTION);
+  }
   for (const policy of policies) {
     for (const action of resourceTypes.get(policy.resource).permissions) actions.add(action);
     for (const action of detectors(policy.resource).get(policy.detector.type).permissions ?? []) actions.add(action);

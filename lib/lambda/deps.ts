@@ -20,6 +20,7 @@ import { SfnExecutionStarter, WorkflowApprovalRequester } from '../approval/work
 import { usd } from '../savings/prices.ts';
 import { PriceBook } from '../pricing/lookup.ts';
 import { DynamoPriceCache } from '../pricing/cache.ts';
+import { shippedPriceReader } from '../pricing/shipped.ts';
 import { DynamoCheckpointStore } from '../audit/checkpoints.ts';
 import type { PolicySet } from '../policy/load.ts';
 import type { Sandbox } from '../sandbox/sandbox.ts';
@@ -103,6 +104,8 @@ export async function lambdaDeps(overrides: Partial<LambdaDeps> = {}, context?: 
       priceBook: new PriceBook({
         clients,
         log: (message, data) => logger.info(message, data ?? {}),
+        // After the stack's cache, before the embedded table: prices/prices.json when `osls package` shipped one.
+        shipped: shippedPriceReader({ log: (message, data) => logger.warn(message, data ?? {}) }),
         ...(settings.auditTable
           ? { cache: new DynamoPriceCache({ tableName: settings.auditTable, region, clients: clients.withWrites(true), ttlAttribute: settings.ttlAttribute, log: (message, data) => logger.warn(message, data ?? {}) }) }
           : {}),

@@ -24,7 +24,7 @@ import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import * as z from 'zod';
 import type { AwsClients } from '../aws/clients.ts';
 import { DEFAULT_PRICES } from '../savings/prices.ts';
-import { MAP_KEYS, SCALAR_KEYS } from './catalog.ts';
+import { MAP_KEYS, RDS_STORAGE_VOLUME_TYPE, SCALAR_KEYS } from './catalog.ts';
 import { familyOf, regionQueries, type CachedFamily, type PriceCache } from './lookup.ts';
 
 /** One product family's prices in one region, as the price list gave them. */
@@ -50,6 +50,8 @@ export function embeddedPriceOf(path: string): number | undefined | null {
   if (!Object.hasOwn(MAP_KEYS, field)) return null;
   const entry = path.slice(dot + 1);
   if (!entry || entry.length > 120) return null;
+  // Multi-AZ storage: only the storage types trimtab keys, measured against twice the embedded Single-AZ rate.
+  if (field === 'rdsStorageMultiAzGbMonth') return Object.hasOwn(RDS_STORAGE_VOLUME_TYPE, entry) ? (embedded[RDS_STORAGE_VOLUME_TYPE[entry].singleAz] as number) * 2 : null;
   const map = embedded[field] as Record<string, number>;
   return Object.hasOwn(map, entry) ? map[entry] : undefined;
 }
@@ -67,6 +69,10 @@ export function implausiblePrice(path: string, usd: number): string | undefined 
 }
 
 const isoDate = z.string().max(40).refine((s) => Number.isFinite(Date.parse(s)), 'not a date');
+
+/** The sort key of a region's version-check item (not a product family). */
+export const CHECKED_SK = 'CHECKED';
+const checkedSchema = (now: Date) => isoDate.refine((s) => Date.parse(s) <= now.getTime() + 60_000, 'checked in the future');
 
 /** The stored item as read back: checked field by field before anything in it is used. */
 export function cachedItemSchema(region: string, knownFamilies: ReadonlySet<string>, now: Date) {
@@ -118,6 +124,20 @@ export class DynamoPriceCache implements PriceCache {
 
   /** DynamoDB read and write calls made (the bench's count). */
   calls = { query: 0, put: 0, writtenBytes: 0 };
+  /** The region's last version check, as the last read found it (the `CHECKED` item). */
+  private readonly checked = new Map<string, string>();
+
+  checkedAt(region: string): string | undefined {
+    return this.checked.get(region);
+  }
+
+  /** One small item (`sk` CHECKED) saying when the region's sets were last compared with the price list's current versions. */
+  async markChecked(region: string, at: string): Promise<void> {
+    this.calls.put += 1;
+    const item = { pk: `PRICES#${region}`, sk: CHECKED_SK, kind: 'PRICES', checkedAt: at, [this.options.ttlAttribute ?? 'expiresAt']: Math.floor(Date.parse(at) / 1000) + CACHE_TTL_DAYS * 86_400 };
+    await this.client.send(new PutItemCommand({ TableName: this.options.tableName, Item: marshall(item) }));
+    this.checked.set(region, at);
+  }
 
   private get client() {
     return this.options.clients.get(DynamoDBClient, this.options.region);
@@ -132,6 +152,13 @@ export class DynamoPriceCache implements PriceCache {
       this.calls.query += 1;
       for (const raw of page.Items ?? []) {
         const item = unmarshall(raw);
+        if (item.sk === CHECKED_SK) {
+          // Account-controlled like the sets: a date, not in the future (a forged one only delays a check; age still applies).
+          const at = checkedSchema(now).safeParse(item.checkedAt);
+          if (at.success) this.checked.set(region, at.data);
+          else this.options.log?.('price cache: the stored version check is malformed and is not used', { region });
+          continue;
+        }
         const parsed = schema.safeParse(item);
         if (!parsed.success) {
           this.options.log?.('price cache: a stored price set is malformed and is not used; it is looked up again', {
@@ -173,7 +200,15 @@ export class DynamoPriceCache implements PriceCache {
 /** In memory (tests, the bench's sweep model). */
 export class MemoryPriceCache implements PriceCache {
   readonly items = new Map<string, CachedFamily>();
+  readonly checks = new Map<string, string>();
   calls = { query: 0, put: 0 };
+  checkedAt(region: string) {
+    return this.checks.get(region);
+  }
+  async markChecked(region: string, at: string) {
+    this.calls.put += 1;
+    this.checks.set(region, at);
+  }
   async read(region: string) {
     this.calls.query += 1;
     return [...this.items.entries()].filter(([k]) => k.startsWith(`${region}|`)).map(([, v]) => structuredClone(v));

@@ -169,8 +169,21 @@ export function tableUsd(path: string, listUsd: number): number {
   return per === 1 ? listUsd : Math.round((listUsd / per) * 1e10) / 1e10;
 }
 
+/** RDS storage types → the price list's Database Storage volumeType (Single-AZ keys: SCALAR_KEYS rdsGp2GbMonth, rdsGp3GbMonth, rdsIo1GbMonth). */
+export const RDS_STORAGE_VOLUME_TYPE: Record<string, { volumeType: string; singleAz: 'rdsGp2GbMonth' | 'rdsGp3GbMonth' | 'rdsIo1GbMonth' }> = {
+  gp2: { volumeType: 'General Purpose', singleAz: 'rdsGp2GbMonth' },
+  gp3: { volumeType: 'General Purpose-GP3', singleAz: 'rdsGp3GbMonth' },
+  io1: { volumeType: 'Provisioned IOPS', singleAz: 'rdsIo1GbMonth' },
+};
+
+/** The price list key of RDS storage in a Multi-AZ (one standby) deployment. */
+export const rdsMultiAzStorageKey = (storageType: string): PriceKey | undefined => {
+  const t = Object.hasOwn(RDS_STORAGE_VOLUME_TYPE, storageType) ? RDS_STORAGE_VOLUME_TYPE[storageType] : undefined;
+  return t && { serviceCode: 'AmazonRDS', productFamily: 'Database Storage', attributes: { volumeType: t.volumeType, deploymentOption: 'Multi-AZ' }, unit: 'GB-Mo' };
+};
+
 /** Map fields of the table: how an entry's name becomes a key. */
-export const MAP_KEYS: Record<'ec2OnDemandHourly' | 'ec2LicensedHourly' | 'rdsInstanceHourly' | 'elasticacheNodeHourly', { key: (entry: string) => PriceKey | undefined; group: RatioGroup }> = {
+export const MAP_KEYS: Record<'ec2OnDemandHourly' | 'ec2LicensedHourly' | 'rdsInstanceHourly' | 'elasticacheNodeHourly' | 'rdsStorageMultiAzGbMonth', { key: (entry: string) => PriceKey | undefined; group: RatioGroup }> = {
   ec2OnDemandHourly: { key: (type) => ec2InstanceKey(type), group: 'compute' },
   /** '<OS>:<type>' (Windows, RHEL, SUSE), licence included, Shared tenancy. */
   ec2LicensedHourly: { key: (entry) => { const [os, type] = entry.split(':'); return ec2InstanceKey(type, os as Ec2Os); }, group: 'compute' },
@@ -178,6 +191,8 @@ export const MAP_KEYS: Record<'ec2OnDemandHourly' | 'ec2LicensedHourly' | 'rdsIn
   rdsInstanceHourly: { key: (entry) => { const [family, dbClass, option] = entry.split(':'); return rdsInstanceKey(family, dbClass, option ?? 'Single-AZ'); }, group: 'database' },
   /** Redis OSS rates (Valkey: lib/resources/elasticache-cluster nodeHourly). */
   elasticacheNodeHourly: { key: (type) => elasticacheNodeKey(type), group: 'cache' },
+  /** '<storage type>' (gp2, gp3, io1): the list's Multi-AZ Database Storage rate. */
+  rdsStorageMultiAzGbMonth: { key: (type) => rdsMultiAzStorageKey(type), group: 'database' },
 };
 
 /** Every price of a table that has a price list key, us-east-1. */
@@ -289,6 +304,9 @@ export function priceListProducts(region: string): PriceListProduct[] {
     const key = option ? undefined : rdsInstanceKey(family, dbClass, 'Multi-AZ');
     if (key) add(key, usd * 2, 'database');
   }
+  // RDS Multi-AZ storage: its own Database Storage products (deploymentOption Multi-AZ), at twice the
+  // Single-AZ rate (belief: the RDS pricing pages list Multi-AZ storage at double; derived, not typed again).
+  for (const [type, t] of Object.entries(RDS_STORAGE_VOLUME_TYPE)) add(rdsMultiAzStorageKey(type)!, DEFAULT_PRICES[t.singleAz] * 2, 'database');
   // Valkey nodes: the Redis OSS rate less the FAQ's 20 % (derived, not typed again).
   for (const [type, usd] of Object.entries(DEFAULT_PRICES.elasticacheNodeHourly)) add(elasticacheNodeKey(type, 'Valkey'), usd * (1 - DEFAULT_PRICES.elasticacheValkeyNodeDiscount), 'cache');
   return out;

@@ -18,10 +18,10 @@
  *   asking fails, a stale entry is still used (and says so); with no entry the embedded table
  *   is used, and every finding says "us-east-1 list price; <region> not priced".
  */
-import { GetProductsCommand, PricingClient } from '@aws-sdk/client-pricing';
+import { GetProductsCommand, ListPriceListsCommand, PricingClient } from '@aws-sdk/client-pricing';
 import type { AwsClients } from '../aws/clients.ts';
 import { DEFAULT_PRICES, PRICE_TABLE_DATE, type PriceSource, type PriceTable } from '../savings/prices.ts';
-import { MAP_KEYS, SCALAR_KEYS, rdsEngineAttributes, tableUsd, type PriceListProduct } from './catalog.ts';
+import { MAP_KEYS, RDS_STORAGE_VOLUME_TYPE, SCALAR_KEYS, rdsEngineAttributes, tableUsd, type PriceListProduct } from './catalog.ts';
 
 /** Prices of one region as the price list gave them: table paths ('ebsGp3GbMonth', 'ec2OnDemandHourly.m5.large') → $. */
 export interface RegionPrices {
@@ -62,6 +62,18 @@ export interface PriceBookOptions {
    * older than `maxAgeDays` are asked again. Takes the place of `store`.
    */
   cache?: PriceCache;
+  /**
+   * The price file shipped with the stack (lib/pricing/shipped.ts, `prices/prices.json` in the zip),
+   * already validated: used after the stack's cache (or the CLI's price file) and before the
+   * embedded table, when the price list cannot be asked.
+   */
+  shipped?: () => PriceFile | undefined;
+  /**
+   * With `cache`: how often (hours, default 24) the stored sets are checked against the price list's
+   * current version (ListPriceLists, one call per service code for every region); a set older than
+   * the version AWS has published since is asked again. 0: never check (age only).
+   */
+  checkHours?: number;
 }
 
 /** The query per price list product family: service code, product family, extra filters. */
@@ -92,6 +104,22 @@ export interface PriceCache {
   /** The region's valid sets (malformed ones are dropped, with a warning). Throws only when the store cannot be read. */
   read(region: string): Promise<CachedFamily[]>;
   write(region: string, families: CachedFamily[]): Promise<void>;
+  /** When the region's sets were last checked against the price list's current versions (as the last `read` found it). */
+  checkedAt?(region: string): string | undefined;
+  /** Records that check (one small item a region). */
+  markChecked?(region: string, at: string): Promise<void>;
+}
+
+/**
+ * The publication time of a price list version from its ARN
+ * (`arn:aws:pricing:::price-list/aws/AmazonEC2/USD/20220603151047/us-east-1`: yyyymmddhhmmss, UTC),
+ * or undefined when the ARN does not have that shape.
+ */
+export function versionOfArn(arn: string | undefined, region?: string): number | undefined {
+  const m = /^arn:[a-z-]+:pricing:::price-list\/[^/]+\/[^/]+\/[A-Z]{3}\/(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})\/([a-z0-9-]+)$/.exec(arn ?? '');
+  if (!m || (region && m[7] !== region)) return undefined;
+  const t = Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +m[6]);
+  return Number.isFinite(t) ? t : undefined;
 }
 
 /** A query's key in the cache: `<ServiceCode>#<productFamily>`. */
@@ -174,6 +202,12 @@ export function pathsOf(product: PriceListProduct): string[] {
     if (!engine || rdsEngineAttributes(engine)?.licenseModel !== a.licenseModel) return [];
     return [`rdsInstanceHourly.${engine}:${a.instanceType}${a.deploymentOption === 'Multi-AZ' ? ':Multi-AZ' : ''}`];
   }
+  if (product.serviceCode === 'AmazonRDS' && family === 'Database Storage' && a.deploymentOption === 'Multi-AZ') {
+    // Multi-AZ (one standby) storage: its own rate per storage type (Single-AZ storage is SCALAR_KEYS').
+    if (priced.unit !== 'GB-Mo') return [];
+    const type = Object.entries(RDS_STORAGE_VOLUME_TYPE).find(([, t]) => t.volumeType === a.volumeType)?.[0];
+    return type ? [`rdsStorageMultiAzGbMonth.${type}`] : [];
+  }
   if (product.serviceCode === 'AmazonElastiCache' && family === 'Cache Instance' && a.instanceType) {
     return a.cacheEngine === 'Redis' ? [`elasticacheNodeHourly.${a.instanceType}`] : a.cacheEngine === 'Valkey' ? [`elasticacheNodeHourly.valkey:${a.instanceType}`] : [];
   }
@@ -224,6 +258,10 @@ export class PriceBook {
   private readonly tables = new Map<string, { at: number; table: Promise<PriceTable> }>();
   /** GetProducts calls made by this book (the bench's and the tests' count). */
   calls = 0;
+  /** ListPriceLists calls made by this book (the version check). */
+  listCalls = 0;
+  /** The current price list version per service code and region (one ListPriceLists per service code, every region), per book. */
+  private readonly versions = new Map<string, { at: number; list: Promise<Map<string, number>> }>();
 
   constructor(private readonly options: PriceBookOptions) {}
 
@@ -244,17 +282,34 @@ export class PriceBook {
     return this.options.now?.() ?? new Date();
   }
 
+  /**
+   * When the price list cannot be asked and nothing is stored for the region: the shipped price
+   * file's entry for the region (its basis names the file's date and why), else the embedded table.
+   */
+  private fallback(region: string, reason: string): PriceTable {
+    let entry: RegionPrices | undefined;
+    try {
+      entry = this.options.shipped?.()?.regions[region];
+    } catch (error) {
+      this.options.log?.('shipped price file not readable', { region, reason: describePriceError(error) });
+    }
+    if (!entry) return embeddedFor(region, reason);
+    const table = tableFrom(entry, region);
+    table.source = { ...table.source!, reason: `price file shipped ${entry.fetchedAt.slice(0, 10)}; ${reason}` };
+    return table;
+  }
+
   private async resolve(region: string): Promise<PriceTable> {
     if (this.options.cache) return this.resolveCached(region, this.options.cache);
     const file = this.options.store?.read();
     const cached = file?.regions[region];
     const maxAgeMs = (this.options.maxAgeDays ?? 7) * 86_400_000;
     if (cached && this.now().getTime() - Date.parse(cached.fetchedAt) < maxAgeMs) return tableFrom(cached, region);
-    if (this.options.online === false) return cached ? tableFrom(cached, region) : embeddedFor(region, 'offline: no price file for the region');
+    if (this.options.online === false) return cached ? tableFrom(cached, region) : this.fallback(region, 'offline: no price file for the region');
     try {
       const fetched = await this.fetch(region);
       if (Object.keys(fetched.prices).length === 0) {
-        return cached ? tableFrom(cached, region) : embeddedFor(region, `the price list has no products for ${region}`);
+        return cached ? tableFrom(cached, region) : this.fallback(region, `the price list has no products for ${region}`);
       }
       if (this.options.store) {
         const latest = this.options.store.read() ?? { version: 1, source: 'AWS Price List Query API (GetProducts)', regions: {} };
@@ -270,7 +325,7 @@ export class PriceBook {
         table.source = { ...table.source!, reason: `price file from ${cached.fetchedAt.slice(0, 10)}; refresh failed: ${reason}` };
         return table;
       }
-      return embeddedFor(region, reason);
+      return this.fallback(region, reason);
     }
   }
 
@@ -295,13 +350,27 @@ export class PriceBook {
       const f = byFamily.get(familyOf(q));
       return !f || now - Date.parse(f.fetchedAt) >= maxAgeMs;
     });
+    // Fresh by age but maybe superseded: once every checkHours, compare each set with the version AWS publishes now.
+    const checkMs = (this.options.checkHours ?? 24) * 3_600_000;
+    const fresh = queries.filter((q) => !stale.includes(q));
+    const checkedAt = Date.parse(cache.checkedAt?.(region) ?? '');
+    if (checkMs > 0 && this.options.online !== false && fresh.length && !(now - checkedAt < checkMs)) {
+      const superseded = await this.superseded(region, fresh.map((q) => byFamily.get(familyOf(q))!), [...new Set(fresh.map((q) => q.serviceCode))]);
+      for (const q of fresh) if (superseded?.has(familyOf(q))) stale.push(q);
+      // Recorded even when the check failed (denied, throttled): the next one is checkHours away, so the calls stay bounded.
+      try {
+        await cache.markChecked?.(region, new Date(now).toISOString());
+      } catch (error) {
+        this.options.log?.('price cache not writable: prices used for this run only', { region, reason: describePriceError(error) });
+      }
+    }
     const combine = (families: CachedFamily[]): RegionPrices => ({
       publicationDate: families.reduce((d, f) => (f.publicationDate > d ? f.publicationDate : d), ''),
       fetchedAt: families.reduce((d, f) => (d === '' || f.fetchedAt < d ? f.fetchedAt : d), ''),
       prices: Object.assign({}, ...families.map((f) => f.prices)) as Record<string, number>,
     });
     if (stale.length === 0) return tableFrom(combine([...byFamily.values()]), region);
-    if (this.options.online === false) return byFamily.size ? tableFrom(combine([...byFamily.values()]), region) : embeddedFor(region, 'offline: no stored prices for the region');
+    if (this.options.online === false) return byFamily.size ? tableFrom(combine([...byFamily.values()]), region) : this.fallback(region, 'offline: no stored prices for the region');
     try {
       const fetched = await this.fetchFamilies(region, stale);
       const found = fetched.filter((f) => Object.keys(f.prices).length > 0);
@@ -311,7 +380,7 @@ export class PriceBook {
         this.options.log?.('price cache not writable: prices used for this run only', { region, reason: describePriceError(error) });
       }
       for (const f of found) byFamily.set(f.family, f);
-      if (byFamily.size === 0) return embeddedFor(region, `the price list has no products for ${region}`);
+      if (byFamily.size === 0) return this.fallback(region, `the price list has no products for ${region}`);
       return tableFrom(combine([...byFamily.values()]), region);
     } catch (error) {
       const reason = describePriceError(error);
@@ -322,7 +391,54 @@ export class PriceBook {
         table.source = { ...table.source!, reason: `stored prices from ${held.fetchedAt.slice(0, 10)}; refresh failed: ${reason}` };
         return table;
       }
-      return embeddedFor(region, reason);
+      return this.fallback(region, reason);
+    }
+  }
+
+  /**
+   * The families whose stored set is older than the price list version AWS publishes now for the
+   * region, or undefined when the check could not be made (logged; the sets are then kept by age).
+   */
+  private async superseded(region: string, families: CachedFamily[], serviceCodes: string[]): Promise<Set<string> | undefined> {
+    try {
+      const out = new Set<string>();
+      for (const code of serviceCodes) {
+        const current = (await this.currentVersions(code)).get(region);
+        if (current === undefined) continue;
+        for (const f of families) if (f.family.startsWith(`${code}#`) && Date.parse(f.publicationDate) < current) out.add(f.family);
+      }
+      if (out.size) this.options.log?.('price list: a newer version is published; asking again', { region, families: [...out] });
+      return out;
+    } catch (error) {
+      this.options.log?.('price list version check failed: stored prices kept by age', { region, reason: describePriceError(error).replace('pricing:GetProducts', 'pricing:ListPriceLists') });
+      return undefined;
+    }
+  }
+
+  /** The current version of a service's price list per region: ListPriceLists without RegionCode (every region), once per book. */
+  private currentVersions(serviceCode: string): Promise<Map<string, number>> {
+    const at = this.now().getTime();
+    const kept = this.versions.get(serviceCode);
+    if (kept && at - kept.at < (this.options.memoryHours ?? 6) * 3_600_000) return kept.list;
+    {
+      const held = (async () => {
+        const client = this.options.clients.withWrites(false).get(PricingClient, this.options.endpointRegion ?? 'us-east-1');
+        const out = new Map<string, number>();
+        let token: string | undefined;
+        do {
+          this.listCalls += 1;
+          const answer = await client.send(new ListPriceListsCommand({ ServiceCode: serviceCode, CurrencyCode: 'USD', EffectiveDate: this.now(), MaxResults: 100, NextToken: token }));
+          for (const list of answer.PriceLists ?? []) {
+            const version = list.RegionCode ? versionOfArn(list.PriceListArn, list.RegionCode) : undefined;
+            if (version !== undefined && list.RegionCode && version > (out.get(list.RegionCode) ?? 0)) out.set(list.RegionCode, version);
+          }
+          token = answer.NextToken;
+        } while (token);
+        return out;
+      })();
+      held.catch(() => this.versions.delete(serviceCode));
+      this.versions.set(serviceCode, { at, list: held });
+      return held;
     }
   }
 

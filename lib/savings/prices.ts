@@ -156,6 +156,13 @@ export const DEFAULT_PRICES = {
   rdsGp3ThroughputMbpsMonth: 0.08,
   rdsIo1GbMonth: 0.125,
   rdsIo1IopsMonth: 0.1,
+  /**
+   * RDS storage in a Multi-AZ (one standby) deployment, $/GB-month, by storage type ('gp2', 'gp3',
+   * 'io1'): the price list's own `deploymentOption: Multi-AZ` Database Storage products (issue 27).
+   * Empty here (the embedded table has none): without the list, Multi-AZ storage is the Single-AZ
+   * rate × 2 and the basis says so (lib/resources/rds-instance/classes.ts storageMonthly).
+   */
+  rdsStorageMultiAzGbMonth: {} as Record<string, number>,
   rdsMagneticGbMonth: 0.1,
   /** Manual DB snapshots and backups beyond the free allowance, $/GB-month. */
   rdsSnapshotGbMonth: 0.095,

@@ -1,8 +1,9 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { runTrimtab } from '../cli-helpers.ts';
+import { parseShippedPrices } from '../../lib/pricing/shipped.ts';
 
 let dir: string;
 const trimtab = (args: string[], env: Record<string, string> = {}) => runTrimtab(dir, args, { env });
@@ -30,6 +31,18 @@ describe('trimtab prices refresh', () => {
     expect(written.regions['us-east-1'].prices['ec2OnDemandHourly.m5.large']).toBe(0.096);
     expect(scan.code).toBe(0);
     expect(scan.stdout).toContain('Prices: AWS Price List, us-east-1, 2026-11-30.');
+  });
+
+  it('writes prices/prices.json in the current folder with --ship, a file the deployed functions accept', async () => {
+    // Act
+    const refresh = await runTrimtab(dir, ['prices', 'refresh', '--sandbox', '--region', 'eu-central-1', '--ship'], { cwd: dir });
+
+    // Assess
+    expect(refresh.code).toBe(0);
+    const parsed = parseShippedPrices(readFileSync(join(dir, 'prices', 'prices.json'), 'utf8'));
+    // Readable by others: the Lambda runtime's user reads it from the zip (public list prices, not a secret).
+    expect(statSync(join(dir, 'prices', 'prices.json')).mode & 0o044).toBe(0o044);
+    expect('file' in parsed && parsed.file.regions['eu-central-1'].prices['ec2OnDemandHourly.m5.large']).toBe(0.115);
   });
 
   it('scans offline without a price file from the embedded table, and says so', async () => {

@@ -7,6 +7,8 @@ import { PriceBook } from '../../lib/pricing/lookup.ts';
 import { addLaunchTemplateGroup } from '../../lib/resources/asg/rightsize-seed.ts';
 import { addGroup } from '../../lib/resources/asg/sandbox-seed.ts';
 import { ec2State } from '../../lib/sandbox/services/ec2.ts';
+import { putSandboxParameter } from '../../lib/sandbox/services/ssm.ts';
+import { faultRules } from '../../lib/sandbox/faults.ts';
 import { SANDBOX_ACCOUNT } from '../../lib/sandbox/sandbox.ts';
 import { DEFAULT_PRICES } from '../../lib/savings/prices.ts';
 import { emptySandbox, envFor } from '../helpers.ts';
@@ -66,8 +68,8 @@ describe('Auto Scaling right-sizing at the operating system of the group', () =>
     expect(rhel.savings.basis[0]).toContain('c5.2xlarge RHEL, Shared $');
     expect(rhel.evidence.pricedAs).toMatchObject({ operatingSystem: 'RHEL', platformDetails: 'Red Hat Enterprise Linux' });
   });
-  it('prices the other groups of the batch at their operating system when one launch template names its AMI as a Systems Manager parameter', async () => {
-    // Prepare: a template whose ImageId is resolve:ssm:… (DescribeLaunchTemplateVersions returns it as is), next to a RHEL group.
+  it('prices a group at Windows rates when its launch template names its AMI as a Systems Manager parameter (resolve:ssm:), resolved with GetParameters', async () => {
+    // Prepare: a template whose ImageId is resolve:ssm:<AWS's public Windows parameter> (DescribeLaunchTemplateVersions returns it as is), next to a RHEL group.
     const sandbox = emptySandbox();
     addLaunchTemplateGroup(sandbox, SANDBOX_ACCOUNT, 'us-east-1', { ...GROUP, name: 'ssm-ami', imageId: 'resolve:ssm:/aws/service/ami-windows-latest/Windows_Server-2022-English-Full-Base' });
     addLaunchTemplateGroup(sandbox, SANDBOX_ACCOUNT, 'us-east-1', { ...GROUP, name: 'rhel-web', imageId: 'ami-0c0ffee00000be1d1' });
@@ -76,12 +78,45 @@ describe('Auto Scaling right-sizing at the operating system of the group', () =>
     // Act
     const result = await env.run(POLICIES, { forceDryRun: true });
 
-    // Assess: the parameter is not sent to DescribeImages (it would fail the batch with InvalidAMIID.Malformed); RHEL stays RHEL.
+    // Assess: the parameter's value (the Windows AMI) is what DescribeImages is asked; RHEL stays RHEL.
     const ssm = result.findings.find((f) => f.resource.id === 'ssm-ami')!;
     const rhel = result.findings.find((f) => f.resource.id === 'rhel-web')!;
-    expect(ssm.savings.basis[0]).toContain('operating system unknown (AMI resolve:ssm:/aws/service/ami-windows-latest/Windows_Server-2022-English-Full-Base: a Systems Manager parameter, resolved only at launch): Linux rates assumed');
+    expect(ssm.evidence.pricedAs).toMatchObject({ operatingSystem: 'Windows', platformDetails: 'Windows' });
+    expect(ssm.savings.basis[0]).toContain('c5.2xlarge Windows, Shared $0.708/h');
     expect(rhel.evidence.pricedAs).toMatchObject({ operatingSystem: 'RHEL', platformDetails: 'Red Hat Enterprise Linux' });
     expect(rhel.savings.basis[0]).toContain('c5.2xlarge RHEL, Shared $');
+    expect(sandbox.callCount('ssm:GetParameters')).toBe(1);
+  });
+  it('keeps Linux rates and says why when a resolve:ssm: parameter does not exist (InvalidParameters) or ssm:GetParameters is denied', async () => {
+    // Prepare
+    const missing = emptySandbox();
+    addLaunchTemplateGroup(missing, SANDBOX_ACCOUNT, 'us-east-1', { ...GROUP, name: 'ssm-gone', imageId: 'resolve:ssm:/team/web/ami' });
+    const denied = emptySandbox({ faults: { failWhen: faultRules([{ operation: 'ssm:GetParameters', error: 'denied' }]).failWhen } });
+    addLaunchTemplateGroup(denied, SANDBOX_ACCOUNT, 'us-east-1', { ...GROUP, name: 'ssm-denied', imageId: 'resolve:ssm:/aws/service/ami-windows-latest/Windows_Server-2022-English-Full-Base' });
+
+    // Act
+    const gone = (await envFor(missing, ['us-east-1']).run(POLICIES, { forceDryRun: true })).findings.find((f) => f.resource.id === 'ssm-gone')!;
+    const refused = (await envFor(denied, ['us-east-1']).run(POLICIES, { forceDryRun: true })).findings.find((f) => f.resource.id === 'ssm-denied')!;
+
+    // Assess
+    expect(gone.savings.basis[0]).toContain('operating system unknown (AMI resolve:ssm:/team/web/ami: Systems Manager parameter /team/web/ami not found (GetParameters InvalidParameters)): Linux rates assumed');
+    expect(refused.savings.basis[0]).toContain('operating system unknown (AMI resolve:ssm:/aws/service/ami-windows-latest/Windows_Server-2022-English-Full-Base: Systems Manager parameter /aws/service/ami-windows-latest/Windows_Server-2022-English-Full-Base, resolved only at launch, not read (ssm:GetParameters denied)): Linux rates assumed');
+    expect(refused.savings.monthlyUsd).toBeCloseTo((DEFAULT_PRICES.ec2OnDemandHourly['c5.2xlarge'] - DEFAULT_PRICES.ec2OnDemandHourly[refused.evidence.candidate as string]) * 4 * 730, 6);
+  });
+  it('resolves eleven resolve:ssm: parameters with two GetParameters calls (10 names a call)', async () => {
+    // Prepare
+    const sandbox = emptySandbox();
+    for (let i = 0; i < 11; i++) {
+      putSandboxParameter(sandbox, sandbox.account(SANDBOX_ACCOUNT), 'us-east-1', `/team/app${String(i).padStart(2, '0')}/ami`, 'ami-0c0ffee0000057d01');
+      addLaunchTemplateGroup(sandbox, SANDBOX_ACCOUNT, 'us-east-1', { ...GROUP, name: `app${i}`, imageId: `resolve:ssm:/team/app${String(i).padStart(2, '0')}/ami` });
+    }
+
+    // Act
+    const result = await envFor(sandbox, ['us-east-1']).run(POLICIES, { forceDryRun: true });
+
+    // Assess
+    expect(sandbox.callCount('ssm:GetParameters')).toBe(2);
+    expect(result.findings.filter((f) => f.resource.id.startsWith('app')).map((f) => (f.evidence.pricedAs as { operatingSystem: string }).operatingSystem)).toEqual(Array(11).fill('Windows'));
   });
   it("prices a group at Windows rates when its launch template names another account's deprecated Windows AMI", async () => {
     // Prepare: a public Windows AMI of another account, deprecated a year ago (DescribeImages leaves it out unless IncludeDeprecated).

@@ -151,6 +151,20 @@ describe('prices from the AWS Price List per region, OS and engine (issue 27)', 
     expect(embedded.byName('mysql-multi-az').savings.basis.join(' ')).toContain('db.m5.large (mysql) $0.171/h × 730 h × 2 (Multi-AZ standby; no Multi-AZ rate in the price table, Single-AZ × 2) = $249.66');
   });
 
+  it("prices a Multi-AZ RDS instance's storage at the list's Multi-AZ storage rate, and says so when only Single-AZ × 2 is known", async () => {
+    // Prepare
+    const sandbox = seeded();
+
+    // Act
+    const listed = await scan(sandbox);
+    const embedded = await scan(seeded(), false);
+
+    // Assess: eu-west-1 gp3 Single-AZ $0.115 × 0.19 / 0.171 (the sandbox's database ratio) = $0.1277777778; its Multi-AZ product is twice that.
+    const storageLine = (r: Awaited<ReturnType<typeof scan>>) => r.byName('mysql-multi-az').savings.basis.find((l) => l.startsWith('Storage stays billed'))!;
+    expect(storageLine(listed)).toBe("Storage stays billed while stopped: gp3 100 GiB × $0.2555555556 (the list's Multi-AZ storage rate, standby included) + (0 IOPS above the included 3000 × $0.02 + 0 MiB/s above 125 × $0.08) × 2 (Multi-AZ) = $25.56/month (deleting saves it too, minus the final snapshot).");
+    expect(storageLine(embedded)).toBe('Storage stays billed while stopped: gp3 100 GiB × $0.115 × 2 (Multi-AZ; no Multi-AZ storage rate in the price table, Single-AZ × 2) + (0 IOPS above the included 3000 × $0.02 + 0 MiB/s above 125 × $0.08) × 2 (Multi-AZ) = $23/month (deleting saves it too, minus the final snapshot).');
+  });
+
   it("prices Oracle by the instance's LicenseModel (licence included vs bring your own) and says why an Enterprise Edition 'license-included' instance has no price", async () => {
     // Prepare
     const sandbox = seeded();

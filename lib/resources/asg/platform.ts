@@ -9,12 +9,15 @@
  * names) for launch-configuration groups, then DescribeImages with the AMI ids (100 a call;
  * PlatformDetails is the AMI's billing product, EC2 User Guide "AMI billing information fields").
  * A well-formed id of an AMI that no longer exists fails the whole DescribeImages call with
- * InvalidAMIID.NotFound: that batch is then asked one id at a time. A `resolve:ssm:` ImageId (resolved only at
- * launch) is not sent (it would fail the batch with InvalidAMIID.Malformed): that group's platform is unknown. What cannot be read leaves
+ * InvalidAMIID.NotFound: that batch is then asked one id at a time. A `resolve:ssm:<parameter>` ImageId (resolved
+ * by EC2 at launch) is resolved the same way with Systems Manager GetParameters (10 names a call): the
+ * parameter's current value is the AMI the group launches now. A parameter that does not exist (GetParameters
+ * lists it in InvalidParameters), or a role without ssm:GetParameters, leaves that group unknown. What cannot be read leaves
  * the group's platform `unknown` with why; the findings then price at Linux rates and say so.
  */
 import { AutoScalingClient, paginateDescribeLaunchConfigurations } from '@aws-sdk/client-auto-scaling';
 import { DescribeImagesCommand, DescribeLaunchTemplateVersionsCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { GetParametersCommand, SSMClient } from '@aws-sdk/client-ssm';
 import type { RegionContext } from '../../engine/types.ts';
 import type { Ec2Platform } from '../../savings/licensed.ts';
 import { batches } from '../../util/async.ts';
@@ -36,10 +39,13 @@ interface Launch {
 }
 
 const IMAGES_PER_CALL = 100;
+/** GetParameters takes 1 to 10 names (Systems Manager API reference, GetParameters: Names). */
+const PARAMETERS_PER_CALL = 10;
+const SSM_PREFIX = 'resolve:ssm:';
 const AMI_ID = /^ami-[0-9a-f]+$/;
 
 /** What reading a group's platform needs (detectors with the `platform` need list them). */
-export const PLATFORM_PERMISSIONS = ['ec2:DescribeLaunchTemplateVersions', 'ec2:DescribeImages', 'autoscaling:DescribeLaunchConfigurations'];
+export const PLATFORM_PERMISSIONS = ['ec2:DescribeLaunchTemplateVersions', 'ec2:DescribeImages', 'autoscaling:DescribeLaunchConfigurations', 'ssm:GetParameters'];
 
 /** The group's platform, by group name. Never throws: a failed read is the group's `unknown`. */
 export async function readGroupPlatforms(ctx: RegionContext, client: AutoScalingClient, groups: LaunchSource[]): Promise<Map<string, Ec2Platform>> {
@@ -102,7 +108,15 @@ export async function readGroupPlatforms(ctx: RegionContext, client: AutoScaling
       for (const g of lcGroups) launches.set(g.name, { unknown: `launch configuration not readable: ${awsErrorName(error) ?? 'error'}` });
     }
   }
-  const images = await readImagePlatforms(ec2, [...new Set([...launches.values()].map((l) => l.imageId).filter((id): id is string => Boolean(id)))]);
+  const imageIds = [...new Set([...launches.values()].map((l) => l.imageId).filter((id): id is string => Boolean(id)))];
+  const viaSsm = await resolveSsmImageIds(ctx, imageIds.filter((id) => id.startsWith(SSM_PREFIX)));
+  const images = await readImagePlatforms(ec2, [...new Set(imageIds.map((id) => viaSsm.get(id)?.ami ?? id))]);
+  for (const [id, r] of viaSsm) {
+    if (r.ami) {
+      const image = images.get(r.ami);
+      images.set(id, typeof image === 'object' ? { unknown: `${id.slice(SSM_PREFIX.length)} = ${r.ami}: ${image.unknown}` } : image ?? '');
+    } else images.set(id, { unknown: r.unknown! });
+  }
   const out = new Map<string, Ec2Platform>();
   for (const g of groups) {
     const launch = launches.get(g.name);
@@ -120,6 +134,35 @@ export async function readGroupPlatforms(ctx: RegionContext, client: AutoScaling
       continue;
     }
     out.set(g.name, { platformDetails: image, tenancy: launch.tenancy ?? 'default' });
+  }
+  return out;
+}
+
+/**
+ * The AMI id each `resolve:ssm:<parameter>` image id names now (GetParameters, 10 names a call), or why not.
+ * The parameter may carry a version (`name:3`), which GetParameters takes as is and answers as Name + Selector.
+ */
+async function resolveSsmImageIds(ctx: RegionContext, ids: string[]): Promise<Map<string, { ami?: string; unknown?: string }>> {
+  const out = new Map<string, { ami?: string; unknown?: string }>();
+  if (!ids.length) return out;
+  const ssm = ctx.clients.get(SSMClient, ctx.region);
+  for (const batch of batches(ids, PARAMETERS_PER_CALL)) {
+    const names = batch.map((id) => id.slice(SSM_PREFIX.length));
+    try {
+      const answer = await ssm.send(new GetParametersCommand({ Names: names }));
+      const values = new Map((answer.Parameters ?? []).map((p) => [`${p.Name}${p.Selector ?? ''}`, p.Value]));
+      const invalid = new Set(answer.InvalidParameters ?? []);
+      for (const [i, id] of batch.entries()) {
+        const value = values.get(names[i]);
+        if (value && AMI_ID.test(value)) out.set(id, { ami: value });
+        else if (value) out.set(id, { unknown: `Systems Manager parameter ${names[i]} holds ${value.slice(0, 40)}, not an AMI id` });
+        else out.set(id, { unknown: `Systems Manager parameter ${names[i]} ${invalid.has(names[i]) ? 'not found (GetParameters InvalidParameters)' : 'not answered by GetParameters'}` });
+      }
+    } catch (error) {
+      const code = awsErrorName(error) ?? 'error';
+      const why = code === 'AccessDeniedException' ? 'ssm:GetParameters denied' : `GetParameters failed: ${code}`;
+      for (const [i, id] of batch.entries()) out.set(id, { unknown: `Systems Manager parameter ${names[i]}, resolved only at launch, not read (${why})` });
+    }
   }
   return out;
 }

@@ -166,30 +166,49 @@ export interface StorageSpec {
   engine: string;
 }
 
-/** Monthly storage cost as provisioned, with its basis line (Multi-AZ doubles it). */
+/**
+ * The GB-month rate of a storage type for the deployment, with its basis words. Multi-AZ (one
+ * standby): the price list's own Multi-AZ Database Storage rate when the table has it
+ * (`rdsStorageMultiAzGbMonth`, looked up per region); otherwise the Single-AZ rate × 2, said so.
+ */
+function gbMonthRate(s: StorageSpec, prices: PriceTable, listType: 'gp2' | 'gp3' | 'io1', singleAz: number): { rate: number; words: string; copies: number } {
+  if (!s.multiAz) return { rate: singleAz, words: `$${singleAz}`, copies: 1 };
+  const listed = (prices.rdsStorageMultiAzGbMonth as Record<string, number> | undefined)?.[listType];
+  if (listed !== undefined) return { rate: listed, words: `$${listed} (the list's Multi-AZ storage rate, standby included)`, copies: 1 };
+  return { rate: singleAz * 2, words: `$${singleAz} × 2 (Multi-AZ; no Multi-AZ storage rate in the price table, Single-AZ × 2)`, copies: 2 };
+}
+
+/**
+ * Monthly storage cost as provisioned, with its basis line. Multi-AZ storage: the list's Multi-AZ
+ * GB-month rate where it answered, else Single-AZ × 2; provisioned IOPS and throughput above the
+ * included baseline are not looked up per deployment and stay × 2 for Multi-AZ.
+ */
 export function storageMonthly(s: StorageSpec, prices: PriceTable): { monthlyUsd: number; basis: string } {
   const gb = s.allocatedGiB;
   const copies = s.multiAz ? 2 : 1;
   const az = s.multiAz ? ' × 2 (Multi-AZ)' : '';
   switch (s.storageType) {
     case 'gp2': {
-      const monthlyUsd = gb * prices.rdsGp2GbMonth * copies;
-      return { monthlyUsd, basis: `gp2 ${gb} GiB × $${prices.rdsGp2GbMonth}/GB-month${az} = $${usd(monthlyUsd)}` };
+      const r = gbMonthRate(s, prices, 'gp2', prices.rdsGp2GbMonth);
+      const monthlyUsd = gb * r.rate;
+      return { monthlyUsd, basis: `gp2 ${gb} GiB × ${r.words}/GB-month = $${usd(monthlyUsd)}` };
     }
     case 'gp3': {
       const included = gp3Included(s.engine, gb);
       const extraIops = Math.max(0, (s.iops ?? included.iops) - included.iops);
       const extraTput = Math.max(0, (s.throughput ?? included.throughput) - included.throughput);
-      const monthlyUsd = (gb * prices.rdsGp3GbMonth + extraIops * prices.rdsGp3IopsMonth + extraTput * prices.rdsGp3ThroughputMbpsMonth) * copies;
+      const r = gbMonthRate(s, prices, 'gp3', prices.rdsGp3GbMonth);
+      const monthlyUsd = gb * r.rate + (extraIops * prices.rdsGp3IopsMonth + extraTput * prices.rdsGp3ThroughputMbpsMonth) * copies;
       return {
         monthlyUsd,
-        basis: `gp3 ${gb} GiB × $${prices.rdsGp3GbMonth} + ${extraIops} IOPS above the included ${included.iops} × $${prices.rdsGp3IopsMonth} + ${extraTput} MiB/s above ${included.throughput} × $${prices.rdsGp3ThroughputMbpsMonth}${az} = $${usd(monthlyUsd)}`,
+        basis: `gp3 ${gb} GiB × ${r.words} + (${extraIops} IOPS above the included ${included.iops} × $${prices.rdsGp3IopsMonth} + ${extraTput} MiB/s above ${included.throughput} × $${prices.rdsGp3ThroughputMbpsMonth})${az} = $${usd(monthlyUsd)}`,
       };
     }
     case 'io1':
     case 'io2': {
-      const monthlyUsd = (gb * prices.rdsIo1GbMonth + (s.iops ?? 0) * prices.rdsIo1IopsMonth) * copies;
-      return { monthlyUsd, basis: `${s.storageType} ${gb} GiB × $${prices.rdsIo1GbMonth} + ${s.iops ?? 0} IOPS × $${prices.rdsIo1IopsMonth}${az} = $${usd(monthlyUsd)}` };
+      const r = gbMonthRate(s, prices, 'io1', prices.rdsIo1GbMonth);
+      const monthlyUsd = gb * r.rate + (s.iops ?? 0) * prices.rdsIo1IopsMonth * copies;
+      return { monthlyUsd, basis: `${s.storageType} ${gb} GiB × ${r.words} + ${s.iops ?? 0} IOPS × $${prices.rdsIo1IopsMonth}${az} = $${usd(monthlyUsd)}` };
     }
     case 'standard': {
       const monthlyUsd = gb * prices.rdsMagneticGbMonth * copies;

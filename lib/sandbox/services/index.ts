@@ -24,6 +24,7 @@ import { cloudformationService } from './cloudformation.ts';
 import { eksService } from './eks.ts';
 import { elasticBeanstalkService } from './elastic-beanstalk.ts';
 import { pricingService } from './pricing.ts';
+import { ssmService } from './ssm.ts';
 
 export const SANDBOX_SERVICES: SandboxService[] = [
   s3Service,
@@ -50,4 +51,6 @@ export const SANDBOX_SERVICES: SandboxService[] = [
   elasticBeanstalkService,
   // Prices (lib/pricing, #27).
   pricingService,
+  // Systems Manager parameters a launch template's `resolve:ssm:` image id names (#27, lib/resources/asg/platform.ts).
+  ssmService,
 ];

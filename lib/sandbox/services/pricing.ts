@@ -1,6 +1,6 @@
 /**
  * Sandbox AWS Price List Query API (service "Pricing", awsJson1_1 on the wire, like AWS;
- * botocore pricing/2017-10-15). GetProducts only: the products come from
+ * botocore pricing/2017-10-15). GetProducts and ListPriceLists (the version check): the products come from
  * lib/pricing/catalog.ts priceListProducts, which generates them from the embedded price table
  * (us-east-1) and the regional model, so the sandbox's prices and the fallback's are one source.
  *
@@ -22,7 +22,8 @@
  */
 import { createHash } from 'node:crypto';
 import { awsError, type OperationEnv, type SandboxService } from '../sandbox.ts';
-import { priceListProducts, type PriceListProduct } from '../../pricing/catalog.ts';
+import { SANDBOX_PUBLICATION_DATE, priceListProducts, type PriceListProduct } from '../../pricing/catalog.ts';
+import type { Sandbox } from '../sandbox.ts';
 
 /** The regions with a Price List Query API endpoint (AWS Price List guide). */
 export const PRICING_ENDPOINT_REGIONS = ['us-east-1', 'eu-central-1', 'ap-south-1'];
@@ -70,6 +71,13 @@ function matches(p: PriceListProduct, f: Filter): boolean {
   }
 }
 
+/** A product as listed in a later version of its price list (same prices, the new dates). */
+function republished(p: PriceListProduct, publicationDate: string): PriceListProduct {
+  if (publicationDate === p.publicationDate) return p;
+  const terms = Object.fromEntries(Object.entries(p.terms.OnDemand).map(([k, t]) => [k, { ...t, effectiveDate: publicationDate }]));
+  return { ...p, terms: { OnDemand: terms }, version: publicationDate.slice(0, 10).replace(/-/g, ''), publicationDate };
+}
+
 const queryHash = (input: any) => createHash('sha256').update(JSON.stringify([input.ServiceCode, input.Filters ?? []])).digest('hex').slice(0, 16);
 
 function validate(input: any) {
@@ -102,15 +110,67 @@ function pageStart(input: any, env: OperationEnv): number {
   return token.o;
 }
 
+/**
+ * A newer price list version of a service, as AWS publishes one (tests and the bench): from then on
+ * GetProducts answers that service's products with this publicationDate and ListPriceLists names
+ * it in the PriceListArn. The price list is AWS's, not the account's: kept in the sandbox account's
+ * global state only because that is what the sandbox persists.
+ */
+export function publishPriceList(sandbox: Sandbox, serviceCode: string, publicationDate: string): void {
+  const global = sandbox.account().global;
+  global.pricing = { ...(global.pricing ?? {}), publications: { ...(global.pricing?.publications ?? {}), [serviceCode]: publicationDate } };
+}
+
+function publicationOf(env: OperationEnv, serviceCode: string): string {
+  return (env.sandbox.account().global.pricing?.publications?.[serviceCode] as string | undefined) ?? SANDBOX_PUBLICATION_DATE;
+}
+
+function noEndpoint(env: OperationEnv) {
+  if (!PRICING_ENDPOINT_REGIONS.includes(env.region)) {
+    const error = new Error(`getaddrinfo ENOTFOUND api.pricing.${env.region}.amazonaws.com`) as Error & { code: string };
+    error.code = 'ENOTFOUND';
+    throw error;
+  }
+}
+
+/** `20261130000000` from `2026-11-30T00:00:00Z`: the version segment of a PriceListArn. */
+const versionSegment = (iso: string) => new Date(iso).toISOString().slice(0, 19).replace(/[-:T]/g, '');
+
 export const pricingService: SandboxService = {
   id: 'pricing',
   operations: {
-    GetProducts(input: any, env: OperationEnv) {
-      if (!PRICING_ENDPOINT_REGIONS.includes(env.region)) {
-        const error = new Error(`getaddrinfo ENOTFOUND api.pricing.${env.region}.amazonaws.com`) as Error & { code: string };
-        error.code = 'ENOTFOUND';
-        throw error;
+    /**
+     * ListPriceLists (client-pricing ListPriceListsCommand.d.ts): ServiceCode, EffectiveDate and
+     * CurrencyCode required; RegionCode optional (absent: every region); MaxResults 1..100 with
+     * NextToken. One price list reference per region, its PriceListArn
+     * `arn:aws:pricing:::price-list/aws/<ServiceCode>/USD/<yyyymmddhhmmss>/<region>` (the API
+     * reference's sample answer), FileFormats json and csv.
+     */
+    ListPriceLists(input: any, env: OperationEnv) {
+      noEndpoint(env);
+      if (typeof input.ServiceCode !== 'string' || input.ServiceCode.length < 1 || input.ServiceCode.length > 32) {
+        throw awsError('InvalidParameterException', 'Input validation failed: ServiceCode is required and must be 1 to 32 characters.');
       }
+      if (input.EffectiveDate === undefined) throw awsError('InvalidParameterException', 'Input validation failed: EffectiveDate is required.');
+      if (typeof input.CurrencyCode !== 'string' || !/^[A-Z]{3}$/.test(input.CurrencyCode)) throw awsError('InvalidParameterException', 'Input validation failed: CurrencyCode is required and must be three capital letters.');
+      if (input.MaxResults !== undefined && (!Number.isInteger(input.MaxResults) || input.MaxResults < 1 || input.MaxResults > 100)) {
+        throw awsError('InvalidParameterException', `Input validation failed: MaxResults ${input.MaxResults} is not in 1..100.`);
+      }
+      if (!SERVICE_CODES.has(input.ServiceCode)) throw awsError('NotFoundException', `Service code ${input.ServiceCode} not found.`);
+      // belief: the list is priced in USD only (CNY for the China partition, not modelled): another currency lists nothing.
+      const regions = input.CurrencyCode !== 'USD' ? [] : input.RegionCode ? SANDBOX_PRICED_REGIONS.filter((r) => r === input.RegionCode) : SANDBOX_PRICED_REGIONS;
+      const version = versionSegment(publicationOf(env, input.ServiceCode));
+      const all = regions.map((r) => ({ PriceListArn: `arn:aws:pricing:::price-list/aws/${input.ServiceCode}/USD/${version}/${r}`, RegionCode: r, CurrencyCode: 'USD', FileFormats: ['json', 'csv'] }));
+      const start = pageStart({ ServiceCode: input.ServiceCode, Filters: [input.RegionCode ?? '', input.CurrencyCode], NextToken: input.NextToken }, env);
+      const max = input.MaxResults ?? DEFAULT_MAX;
+      const next = start + max;
+      return {
+        PriceLists: all.slice(start, next),
+        ...(next < all.length ? { NextToken: Buffer.from(JSON.stringify({ o: next, t: env.now.getTime(), q: queryHash({ ServiceCode: input.ServiceCode, Filters: [input.RegionCode ?? '', input.CurrencyCode] }) })).toString('base64url') } : {}),
+      };
+    },
+    GetProducts(input: any, env: OperationEnv) {
+      noEndpoint(env);
       validate(input);
       const filters = (input.Filters ?? []) as Filter[];
       const regionFilter = filters.find((f) => f.Field === 'regionCode' && (f.Type === 'TERM_MATCH' || f.Type === 'EQUALS'));
@@ -122,7 +182,7 @@ export const pricingService: SandboxService = {
       const next = start + max;
       return {
         FormatVersion: 'aws_v1',
-        PriceList: page.map((p) => JSON.stringify(p)),
+        PriceList: page.map((p) => JSON.stringify(republished(p, publicationOf(env, p.serviceCode)))),
         ...(next < all.length ? { NextToken: Buffer.from(JSON.stringify({ o: next, t: env.now.getTime(), q: queryHash(input) })).toString('base64url') } : {}),
       };
     },

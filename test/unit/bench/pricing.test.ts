@@ -15,8 +15,24 @@ describe('price lookups of a daily sweep', () => {
     expect(r.getProductsByDay).toEqual([first, 0, 0, 0, 0, 0, 0, first, 0]);
     expect(r.perRegionPerDayAfterFirst).toBe(Math.round((first / 8 / 2) * 100) / 100);
     expect(r.cacheQueries).toBe(9 * 2);
-    expect(r.cachePuts).toBe(2 * 2 * regionQueries().length);
+    // Every set twice per region, and one CHECKED item per region on each day the sets were checked (days 1-6 and 8).
+    expect(r.cachePuts).toBe(2 * 2 * regionQueries().length + 7 * 2);
     expect(r.cacheWrittenKiB).toBeGreaterThan(0);
+  });
+
+  it('checks the publication date once a day with one ListPriceLists per service code for all regions, and asks again only the republished service', async () => {
+    // Act: two regions, nine daily sweeps; AWS republishes the EC2 price list on day 3.
+    const r = await pricingSweepCalls(['us-east-1', 'ap-southeast-2'], 9, [{ day: 3, serviceCode: 'AmazonEC2' }]);
+
+    // Assess
+    const codes = new Set(regionQueries().map((q) => q.serviceCode)).size;
+    const ec2Families = regionQueries().filter((q) => q.serviceCode === 'AmazonEC2').length;
+    const first = r.getProductsByDay[0];
+    expect(r.listPriceListsByDay).toEqual([0, codes, codes, codes, codes, codes, codes, 1, codes]);
+    expect(r.getProductsByDay[3]).toBeGreaterThanOrEqual(2 * ec2Families);
+    expect(r.getProductsByDay[3]).toBeLessThan(first);
+    expect(r.getProductsByDay.filter((_, day) => day !== 0 && day !== 3 && day !== 7)).toEqual([0, 0, 0, 0, 0, 0]);
+    expect(r.listPerRegionPerDayAfterFirst).toBe(Math.round(((7 * codes + 1) / 8 / 2) * 100) / 100);
   });
 
   it('adds the price cache\'s DynamoDB request units to the running cost, and GetProducts at $0', () => {

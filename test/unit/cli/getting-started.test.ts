@@ -81,7 +81,7 @@ describe('cliPolicyDocument (trimtab permissions)', () => {
     const actions = doc.Statement.flatMap((s) => s.Action);
     expect(actions.sort()).toEqual(actionsFor(policies, { withRemediation: false }));
     expect(actions.filter(isWriteAction)).toEqual([]);
-    expect(doc.Statement).toEqual([{ Sid: 'TrimtabReadAnyResource', Effect: 'Allow', Action: ['cloudwatch:GetMetricData', 'ec2:DescribeAddresses', 'ec2:DescribeVolumes', 'ec2:DescribeVolumesModifications', 'logs:DescribeLogGroups', 'pricing:GetProducts'], Resource: '*' }]);
+    expect(doc.Statement).toEqual([{ Sid: 'TrimtabReadAnyResource', Effect: 'Allow', Action: ['cloudwatch:GetMetricData', 'ec2:DescribeAddresses', 'ec2:DescribeVolumes', 'ec2:DescribeVolumesModifications', 'logs:DescribeLogGroups', 'pricing:GetProducts', 'pricing:ListPriceLists'], Resource: '*' }]);
   });
 
   it('adds for run only the writes of auto-mode policies, on the narrowest ARN, with the account filled in', () => {
@@ -170,7 +170,7 @@ describe('runDoctor', () => {
     // Assess
     expect(checks.map((c) => [c.name, c.status])).toEqual([['policy file', 'ok'], ['region', 'ok'], ['credentials', 'ok'], ['permissions', 'ok']]);
     expect(checks[2].detail).toBe('arn:aws:sts::123456789012:assumed-role/trimtab/sandbox (account 123456789012), the sandbox');
-    expect(checks[3].detail).toBe("all 7 IAM actions 'run' needs are allowed for arn:aws:iam::123456789012:role/trimtab");
+    expect(checks[3].detail).toBe("all 8 IAM actions 'run' needs are allowed for arn:aws:iam::123456789012:role/trimtab");
     expect(doctorReport(checks, { policies: 'trimtab.yml', mode: 'run' })).toMatch(/Ready\.$/);
   });
 
@@ -186,12 +186,13 @@ describe('runDoctor', () => {
     // Assess
     const permissions = checks.find((c) => c.name === 'permissions')!;
     expect(permissions.status).toBe('fail');
-    expect(permissions.detail).toBe("4 of 7 IAM actions 'run' needs are not allowed for arn:aws:iam::123456789012:role/trimtab");
+    expect(permissions.detail).toBe("5 of 8 IAM actions 'run' needs are not allowed for arn:aws:iam::123456789012:role/trimtab");
     expect(permissions.missing).toEqual([
       { action: 'cloudwatch:GetMetricData', decision: 'implicitDeny', resource: '*' },
       { action: 'logs:DescribeLogGroups', decision: 'implicitDeny', resource: '*' },
       // The price lookup (issue 27): every policy set needs it.
       { action: 'pricing:GetProducts', decision: 'implicitDeny', resource: '*' },
+      { action: 'pricing:ListPriceLists', decision: 'implicitDeny', resource: '*' },
       { action: 'ec2:ModifyVolume', decision: 'explicitDeny', resource: 'arn:aws:ec2:us-east-1:123456789012:volume/trimtab-doctor' },
     ]);
     const report = doctorReport(checks, { policies: 'trimtab.yml', mode: 'run' });

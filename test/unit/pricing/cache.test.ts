@@ -8,7 +8,8 @@ import { describe, expect, it } from 'vitest';
 import { ensureSandboxAuditTables } from '../../../lib/audit/sandbox-tables.ts';
 import { AwsClients } from '../../../lib/aws/clients.ts';
 import { DynamoPriceCache, implausiblePrice } from '../../../lib/pricing/cache.ts';
-import { PriceBook, familyOf, regionQueries } from '../../../lib/pricing/lookup.ts';
+import { PriceBook, familyOf, regionQueries, versionOfArn } from '../../../lib/pricing/lookup.ts';
+import { publishPriceList } from '../../../lib/sandbox/services/pricing.ts';
 import { faultRules } from '../../../lib/sandbox/faults.ts';
 import { SANDBOX_ACCOUNT } from '../../../lib/sandbox/sandbox.ts';
 import { emptySandbox } from '../../helpers.ts';
@@ -48,7 +49,7 @@ describe('the price cache in the audit table', () => {
     const stored = await s.items('eu-west-1');
     expect(first.calls).toBeGreaterThanOrEqual(regionQueries().length);
     expect(second.calls).toBe(0);
-    expect(stored.map((i) => i.sk).sort()).toEqual(regionQueries().map((q) => `${q.serviceCode}#${q.productFamily}`).sort());
+    expect(stored.map((i) => i.sk).filter((sk) => sk !== 'CHECKED').sort()).toEqual(regionQueries().map((q) => `${q.serviceCode}#${q.productFamily}`).sort());
     expect(stored[0]).toMatchObject({ pk: 'PRICES#eu-west-1', kind: 'PRICES', publicationDate: '2026-11-30T00:00:00Z', fetchedAt: '2026-12-01T06:00:00.000Z', expiresAt: Date.parse('2026-12-31T06:00:00Z') / 1000 });
     expect(stored.every((i) => i.byTimePk === undefined && i.byPolicyPk === undefined)).toBe(true);
     expect(b.ec2OnDemandHourly['m5.large']).toBe(0.107);
@@ -156,6 +157,99 @@ describe('the price cache in the audit table', () => {
     // Assess
     expect(table.ec2OnDemandHourly['m5.large']).toBe(0.107);
     expect(table.source!.reason).toBe('stored prices from 2026-12-01; refresh failed: pricing:GetProducts denied');
+  });
+});
+
+describe('the price cache refreshed by the price list\'s publication date', () => {
+  it('asks again only the families of a service whose price list AWS republished since they were stored, checking once a day', async () => {
+    // Prepare: day 0 stores every set; a day later AWS publishes a new EC2 price list.
+    const s = setup();
+    const first = s.run();
+    await first.forRegion('eu-west-1');
+    s.advance(DAY);
+    publishPriceList(s.sandbox, 'AmazonEC2', '2026-12-02T01:02:03Z');
+    const ec2Pages = await (async () => {
+      const probe = s.run();
+      await probe.fetchFamilies('eu-west-1', regionQueries().filter((q) => q.serviceCode === 'AmazonEC2'));
+      return probe.calls;
+    })();
+
+    // Act: that day's run, one an hour later, and one the next day.
+    const day1 = s.run();
+    const table = await day1.forRegion('eu-west-1');
+    s.advance(3_600_000);
+    const sameDay = s.run();
+    await sameDay.forRegion('eu-west-1');
+    s.advance(DAY);
+    const day2 = s.run();
+    await day2.forRegion('eu-west-1');
+
+    // Assess: one ListPriceLists per service code, the EC2 families asked again, the others kept.
+    const serviceCodes = new Set(regionQueries().map((q) => q.serviceCode)).size;
+    expect(day1.listCalls).toBe(serviceCodes);
+    expect(day1.calls).toBe(ec2Pages);
+    const stored = await s.items('eu-west-1');
+    expect(stored.find((i) => i.sk === 'AmazonEC2#Compute Instance')!.publicationDate).toBe('2026-12-02T01:02:03Z');
+    expect(stored.find((i) => i.sk === 'AmazonRDS#Database Storage')!.publicationDate).toBe('2026-11-30T00:00:00Z');
+    expect(stored.find((i) => i.sk === 'CHECKED')).toMatchObject({ checkedAt: '2026-12-03T07:00:00.000Z', kind: 'PRICES' });
+    expect(table.source!.date).toBe('2026-12-02T01:02:03Z');
+    expect(s.logs.find((l) => l.message === 'price list: a newer version is published; asking again')!.data!.families).toEqual(regionQueries().filter((q) => q.serviceCode === 'AmazonEC2').map(familyOf));
+    expect([sameDay.listCalls, sameDay.calls]).toEqual([0, 0]);
+    expect([day2.listCalls, day2.calls]).toEqual([serviceCodes, 0]);
+  });
+
+  it('keeps the stored sets by age when ListPriceLists is denied, says why, and does not ask again until the next check', async () => {
+    // Prepare
+    const s = setup();
+    await s.run().forRegion('eu-west-1');
+    s.advance(DAY);
+    s.sandbox.faults.failWhen = faultRules([{ operation: 'pricing:ListPriceLists', error: 'denied' }]).failWhen;
+
+    // Act
+    const denied = s.run();
+    const table = await denied.forRegion('eu-west-1');
+    s.advance(3_600_000);
+    const later = s.run();
+    await later.forRegion('eu-west-1');
+
+    // Assess
+    expect([denied.listCalls, denied.calls]).toEqual([1, 0]);
+    expect(table.ec2OnDemandHourly['m5.large']).toBe(0.107);
+    expect(s.logs.find((l) => l.message === 'price list version check failed: stored prices kept by age')!.data).toEqual({ region: 'eu-west-1', reason: 'pricing:ListPriceLists denied' });
+    expect(later.listCalls).toBe(0);
+  });
+});
+
+describe('the price cache\'s CHECKED item', () => {
+  it('ignores a forged CHECKED item dated in the future, with a warning, and checks the publication date all the same', async () => {
+    // Prepare
+    const s = setup();
+    await s.run().forRegion('eu-west-1');
+    await s.table.send(new PutItemCommand({ TableName: TABLE, Item: marshall({ pk: 'PRICES#eu-west-1', sk: 'CHECKED', kind: 'PRICES', checkedAt: '2099-01-01T00:00:00Z' }) }));
+    s.advance(DAY);
+
+    // Act
+    const book = s.run();
+    await book.forRegion('eu-west-1');
+
+    // Assess
+    expect(book.listCalls).toBe(new Set(regionQueries().map((q) => q.serviceCode)).size);
+    expect(s.logs.find((l) => l.message === 'price cache: the stored version check is malformed and is not used')!.data).toEqual({ region: 'eu-west-1' });
+  });
+});
+
+describe('versionOfArn', () => {
+  it('reads the publication time from a PriceListArn, and nothing from another shape or region', () => {
+    // Act
+    const read = [
+      versionOfArn('arn:aws:pricing:::price-list/aws/AmazonEC2/USD/20220603151047/us-east-1', 'us-east-1'),
+      versionOfArn('arn:aws:pricing:::price-list/aws/AmazonEC2/USD/20220603151047/us-east-1', 'eu-west-1'),
+      versionOfArn('arn:aws:pricing:::price-list/aws/AmazonEC2/USD/2022-06-03/us-east-1'),
+      versionOfArn(undefined),
+    ];
+
+    // Assess
+    expect(read).toEqual([Date.parse('2022-06-03T15:10:47Z'), undefined, undefined, undefined]);
   });
 });
 

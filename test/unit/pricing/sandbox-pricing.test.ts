@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { GetProductsCommand, PricingClient } from '@aws-sdk/client-pricing';
+import { GetProductsCommand, ListPriceListsCommand, PricingClient } from '@aws-sdk/client-pricing';
+import { publishPriceList } from '../../../lib/sandbox/services/pricing.ts';
 import { AwsClients } from '../../../lib/aws/clients.ts';
 import { faultRules } from '../../../lib/sandbox/faults.ts';
 import { SANDBOX_ACCOUNT } from '../../../lib/sandbox/sandbox.ts';
@@ -153,5 +154,64 @@ describe('sandbox Price List Query API (GetProducts)', () => {
 
     // Assess
     expect(prices).toEqual({ 'us-east-1': 0.096, 'eu-west-1': 0.107, 'ap-southeast-2': 0.12 });
+  });
+});
+
+describe('sandbox Price List Bulk API (ListPriceLists)', () => {
+  it('lists one price list reference per region, its version in the PriceListArn, and the newer one after AWS publishes it', async () => {
+    // Prepare
+    const { sandbox, client } = pricing();
+    const ask = (RegionCode?: string) => client.send(new ListPriceListsCommand({ ServiceCode: 'AmazonEC2', CurrencyCode: 'USD', EffectiveDate: new Date('2026-12-07T00:00:00Z'), ...(RegionCode ? { RegionCode } : {}) }));
+
+    // Act
+    const all = await ask();
+    const one = await ask('eu-west-1');
+    publishPriceList(sandbox, 'AmazonEC2', '2026-12-05T10:20:30Z');
+    const after = await ask('eu-west-1');
+
+    // Assess
+    expect(all.PriceLists!.map((p) => p.RegionCode)).toEqual(['us-east-1', 'eu-west-1', 'eu-central-1', 'ap-southeast-2', 'ap-south-1']);
+    expect(one.PriceLists).toEqual([{ PriceListArn: 'arn:aws:pricing:::price-list/aws/AmazonEC2/USD/20261130000000/eu-west-1', RegionCode: 'eu-west-1', CurrencyCode: 'USD', FileFormats: ['json', 'csv'] }]);
+    expect(after.PriceLists![0].PriceListArn).toBe('arn:aws:pricing:::price-list/aws/AmazonEC2/USD/20261205102030/eu-west-1');
+  });
+
+  it('answers GetProducts with the republished version\'s publicationDate, for that service only', async () => {
+    // Prepare
+    const { sandbox, client } = pricing();
+    publishPriceList(sandbox, 'AmazonEC2', '2026-12-05T10:20:30Z');
+
+    // Act
+    const ec2 = await client.send(new GetProductsCommand({ ServiceCode: 'AmazonEC2', Filters: m5Large('eu-west-1') }));
+    const rds = await client.send(new GetProductsCommand({ ServiceCode: 'AmazonRDS', MaxResults: 1, Filters: [{ Type: 'TERM_MATCH', Field: 'regionCode', Value: 'eu-west-1' }] }));
+
+    // Assess
+    expect(JSON.parse(String(ec2.PriceList![0])).publicationDate).toBe('2026-12-05T10:20:30Z');
+    expect(usdOf(String(ec2.PriceList![0]))).toBe(0.107);
+    expect(JSON.parse(String(rds.PriceList![0])).publicationDate).toBe('2026-11-30T00:00:00Z');
+  });
+
+  it('refuses ListPriceLists without a CurrencyCode or with MaxResults above 100 (InvalidParameterException), and an unknown service (NotFoundException)', async () => {
+    // Prepare
+    const { client } = pricing();
+    const base = { ServiceCode: 'AmazonEC2', CurrencyCode: 'USD', EffectiveDate: new Date('2026-12-07T00:00:00Z') };
+
+    // Act
+    const errors = await Promise.all(
+      [{ ...base, CurrencyCode: 'usd' }, { ...base, MaxResults: 101 }, { ...base, ServiceCode: 'AmazonNothing' }].map((input) => client.send(new ListPriceListsCommand(input)).then(() => 'answered', (e: Error) => e.name)),
+    );
+
+    // Assess
+    expect(errors).toEqual(['InvalidParameterException', 'InvalidParameterException', 'NotFoundException']);
+  });
+
+  it('answers ListPriceLists AccessDeniedException when the role lacks pricing:ListPriceLists', async () => {
+    // Prepare
+    const { client } = pricing('us-east-1', { faults: { failWhen: faultRules([{ operation: 'pricing:ListPriceLists', error: 'denied' }]).failWhen } });
+
+    // Act
+    const error = await client.send(new ListPriceListsCommand({ ServiceCode: 'AmazonEC2', CurrencyCode: 'USD', EffectiveDate: new Date() })).catch((e: Error) => e);
+
+    // Assess
+    expect((error as Error).name).toBe('AccessDeniedException');
   });
 });
