@@ -174,7 +174,7 @@ describe('attachSecondOpinion', () => {
 });
 
 describe('recommendations read once per account, region and type (RegionRecommendations)', () => {
-  const rec = (i: number) => ({ instanceArn: arn(i), currentInstanceType: 'm5.xlarge', finding: 'Overprovisioned', recommendationOptions: [{ instanceType: 'm5.large', rank: 1 }] });
+  const rec = (i: number) => ({ instanceArn: arn(i), currentInstanceType: 'm5.xlarge', finding: 'Overprovisioned' as const, recommendationOptions: [{ instanceType: 'm5.large', rank: 1 }] });
   const inputs = () => co.commandCalls(GetEC2InstanceRecommendationsCommand).map((c) => c.args[0].input);
 
   it('lists a region of at most 1,000 recommendations once, without ARNs, and answers every later page and policy from it', async () => {
