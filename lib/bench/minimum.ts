@@ -4,8 +4,10 @@
  * limit⌉ calls (at least one, even when empty); metric reads cost ⌈queries / 500⌉ GetMetricData
  * calls, or ⌈datapoints / 100,800⌉ when more; batched lookups cost ⌈items / batch limit⌉ (tags of
  * S3 buckets, Lambda functions and DynamoDB tables: ⌈n / 100⌉ GetResources, never one tag read
- * per resource); where AWS documents no limit on a batch (Compute Optimizer's ARN lists) one call
- * is the bound. Only reads AWS offers no batch for (S3 lifecycle, versioning, multipart uploads,
+ * per resource); Compute Optimizer costs one GetEnrollmentStatus per account and ⌈F / 1,000⌉
+ * Get*Recommendations per type and region (F: the recommendations of the resources whose findings
+ * propose a value it compares; its answers page at maxResults ≤ 1,000 in both forms, and the
+ * no-ARN listing's ⌈R / 1,000⌉ is never lower, F ≤ R), never trimtab's own ARN chunk. Only reads AWS offers no batch for (S3 lifecycle, versioning, multipart uploads,
  * DynamoDB DescribeTable, one Logs Insights poll per query) cost one call per item, and only
  * those every run needs: reads a tool makes for the resources it flags (Lambda aliases) are
  * not counted, since a run that flags nothing needs none. The benchmark divides the calls it
@@ -38,15 +40,16 @@ export const PAGE_LIMITS = {
   'applicationautoscaling:DescribeScalingPolicies': 10,
   /** Queries per GetMetricData call. */
   'cloudwatch:GetMetricData': 500,
-  // Compute Optimizer (lib/compute-optimizer): one enrollment read per run, then ARN lists per
-  // Get*Recommendations call. Neither the API reference nor the service model (botocore
-  // compute-optimizer 2019-11-01: the ARN list shapes have no max) limits the list, so the lower
-  // bound is one call per resource type and region, whatever trimtab's own chunk (ARNS_PER_CALL).
+  // Compute Optimizer (lib/compute-optimizer): one enrollment read per account and run, then
+  // Get*Recommendations. The ARN list has no documented max (botocore compute-optimizer 2019-11-01:
+  // InstanceArns and the like have none), but every answer, with ARNs or without, pages at
+  // maxResults 0 to 1,000 (shape MaxResults): ⌈F / 1,000⌉ calls for F recommendations, at least
+  // one, per type and region (computeOptimizerListing). trimtab's ARN chunk (ARNS_PER_CALL) is no bound.
   'computeoptimizer:GetEnrollmentStatus': 1,
-  'computeoptimizer:GetAutoScalingGroupRecommendations': Number.POSITIVE_INFINITY,
-  'computeoptimizer:GetEBSVolumeRecommendations': Number.POSITIVE_INFINITY,
-  'computeoptimizer:GetEC2InstanceRecommendations': Number.POSITIVE_INFINITY,
-  'computeoptimizer:GetLambdaFunctionRecommendations': Number.POSITIVE_INFINITY,
+  'computeoptimizer:GetAutoScalingGroupRecommendations': 1000,
+  'computeoptimizer:GetEBSVolumeRecommendations': 1000,
+  'computeoptimizer:GetEC2InstanceRecommendations': 1000,
+  'computeoptimizer:GetLambdaFunctionRecommendations': 1000,
   /** At most 50 functions a response, whatever MaxItems says (ListFunctions API reference). */
   'lambda:ListFunctions': 50,
   /** Log groups per Logs Insights query (StartQuery API reference). */
@@ -81,6 +84,19 @@ export interface CallModel {
    */
   metricDatapoints?: number;
   perItem?: PerItemRead[];
+}
+
+type ComputeOptimizerRead = Extract<LimitedOperation, `computeoptimizer:Get${string}Recommendations`>;
+
+/**
+ * Compute Optimizer's share of a minimum, for an opted-in account whose findings in one region
+ * propose `found` values it compares (found ≥ 1; none: it is never asked): one GetEnrollmentStatus
+ * and ⌈found / 1,000⌉ `operation` calls. `found` counts resources, an upper bound of their
+ * recommendations F, so for more than 1,000 found resources pass F itself.
+ */
+export function computeOptimizerListing(operation: ComputeOptimizerRead, found: number): Listing[] {
+  if (!(found >= 1)) return [];
+  return [{ operation: 'computeoptimizer:GetEnrollmentStatus', items: 1 }, { operation, items: found }];
 }
 
 /** Calls for one listing: ⌈items / limit⌉, and one call even for an empty result. */

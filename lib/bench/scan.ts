@@ -34,7 +34,9 @@ import { rbinState } from '../sandbox/services/rbin.ts';
 import { BENCH_NOW, BENCH_REGION, benchDeps, benchSandbox, needsOf, sweepPolicies } from './account.ts';
 import { estimatedLambdaS, type FitVerdict } from './fit.ts';
 import { getHeapStatistics } from 'node:v8';
-import { callsPerThousand, compareCalls, minimumCalls, perItemOperations, type CallComparison, type CallModel } from './minimum.ts';
+import { callsPerThousand, compareCalls, computeOptimizerListing, minimumCalls, perItemOperations, type CallComparison, type CallModel } from './minimum.ts';
+import { COMPUTE_OPTIMIZER_TYPES } from '../compute-optimizer/recommendations.ts';
+import { computeOptimizerState, setComputeOptimizerEnrollment } from '../sandbox/services/compute-optimizer.ts';
 
 export interface ScanCase {
   id: string;
@@ -205,7 +207,11 @@ function asgCase(groups: number): ScanCase {
     title: `${groups} Auto Scaling groups, 14 days of metrics`,
     resource: 'asg',
     resources: groups,
-    seed: (sandbox) => seedAutoScalingGroups(sandbox, SANDBOX_ACCOUNT, BENCH_REGION, { groups }),
+    // Opted in to Compute Optimizer: its second opinion is part of what a sweep costs (runScanCase counts its minimum).
+    seed: (sandbox) => {
+      seedAutoScalingGroups(sandbox, SANDBOX_ACCOUNT, BENCH_REGION, { groups });
+      setComputeOptimizerEnrollment(sandbox, SANDBOX_ACCOUNT, 'Active');
+    },
     model(sandbox, needs) {
       const state = autoscalingState(sandbox, sandbox.account(SANDBOX_ACCOUNT), BENCH_REGION);
       const since = sandbox.now().getTime() - windowDaysOf(needs) * 86_400_000;
@@ -290,7 +296,10 @@ export function ec2Case(instances: number): ScanCase {
     title: `${instances} EC2 instances, 14 days of metrics`,
     resource: 'ec2-instance',
     resources: instances,
-    seed: (sandbox) => seedInstances(sandbox, SANDBOX_ACCOUNT, BENCH_REGION, { instances }),
+    seed: (sandbox) => {
+      seedInstances(sandbox, SANDBOX_ACCOUNT, BENCH_REGION, { instances });
+      setComputeOptimizerEnrollment(sandbox, SANDBOX_ACCOUNT, 'Active');
+    },
     model(sandbox, needs) {
       const all = Object.values(ec2InstancesState(sandbox, sandbox.account(SANDBOX_ACCOUNT), BENCH_REGION).instances);
       const running = all.filter((i) => i.state === 'running');
@@ -323,7 +332,10 @@ export function lambdaCase(functions: number): ScanCase {
     title: `${functions.toLocaleString('en-US')} Lambda functions, 14 days of metrics, half with Lambda Insights`,
     resource: 'lambda-function',
     resources: functions,
-    seed: (sandbox) => seedFunctions(sandbox, SANDBOX_ACCOUNT, BENCH_REGION, functions),
+    seed: (sandbox) => {
+      seedFunctions(sandbox, SANDBOX_ACCOUNT, BENCH_REGION, functions);
+      setComputeOptimizerEnrollment(sandbox, SANDBOX_ACCOUNT, 'Active');
+    },
     model(_sandbox, needs) {
       const days = [...needs].some((n) => n.startsWith('usage:'));
       const reportLines = Math.ceil(functions / 2);
@@ -409,6 +421,22 @@ export interface OverBudget {
   calls: number;
 }
 
+/**
+ * A case's model with Compute Optimizer's share (lib/bench/minimum.ts computeOptimizerListing): per
+ * type whose findings asked it about N resources, ⌈N / 1,000⌉ Get*Recommendations and one
+ * GetEnrollmentStatus per account when opted in; one call (learning it is not) otherwise.
+ */
+function withComputeOptimizer(model: CallModel, sandbox: Sandbox, asked: Map<string, Set<string>>): CallModel {
+  const optedIn = computeOptimizerState(sandbox, sandbox.account(SANDBOX_ACCOUNT)).status === 'Active';
+  const extra = [...asked].flatMap(([type, arns]) => {
+    const operation = `computeoptimizer:${COMPUTE_OPTIMIZER_TYPES[type]?.operation}` as Parameters<typeof computeOptimizerListing>[0];
+    return optedIn ? computeOptimizerListing(operation, arns.size) : [{ operation: 'computeoptimizer:GetEnrollmentStatus' as const, items: 1 }];
+  });
+  // One enrollment read per account, however many types.
+  const enrollment = extra.filter((l) => l.operation === 'computeoptimizer:GetEnrollmentStatus').slice(0, 1);
+  return { ...model, listings: [...model.listings, ...extra.filter((l) => l.operation !== 'computeoptimizer:GetEnrollmentStatus'), ...enrollment] };
+}
+
 /** One case, in this process: seed, scan, count. With a budget, the case stops itself (exit 3) once its estimated function time passes the timeout. */
 export async function runScanCase(id: string, latencyMs: number, budget?: CaseBudget, resume?: CaseResume): Promise<ScanResult> {
   const spec = SCAN_CASES.find((c) => c.id === id);
@@ -427,6 +455,17 @@ export async function runScanCase(id: string, latencyMs: number, budget?: CaseBu
   // not stored): the engine keeps none of them, so memory does not grow with the account.
   let reportBytes = 0;
   const sink = reportStream('csv', (text) => void (reportBytes += text.length), { account: SANDBOX_ACCOUNT, regions: [BENCH_REGION], generatedAt: BENCH_NOW, command: 'scan' }, { verbose: true });
+  // The resources whose findings Compute Optimizer is asked about (a comparable candidate), for its minimum.
+  const secondOpinions = new Map<string, Set<string>>();
+  const write = sink.write.bind(sink);
+  sink.write = (f) => {
+    const opinion = (f.evidence as { computeOptimizer?: { agreement?: string } }).computeOptimizer;
+    if (opinion && opinion.agreement !== 'not-applicable') {
+      const arns = secondOpinions.get(f.resource.type) ?? new Set<string>();
+      secondOpinions.set(f.resource.type, arns.add(f.resource.arn));
+    }
+    return write(f);
+  };
   const start = performance.now();
   const cpuStart = process.cpuUsage();
   // The function's clock, estimated from this machine's CPU and the calls' latency (fit.ts), not this
@@ -455,7 +494,7 @@ export async function runScanCase(id: string, latencyMs: number, budget?: CaseBu
   const wallMs = performance.now() - start;
   const cpu = process.cpuUsage(cpuStart);
   const calls = sandbox.callsByOperation();
-  const model = spec.model(sandbox, needsOf(policies));
+  const model = withComputeOptimizer(spec.model(sandbox, needsOf(policies)), sandbox, secondOpinions);
   const vsMinimum = compareCalls(calls, minimumCalls(model), perItemOperations(model));
   return {
     id: spec.id,

@@ -1,12 +1,25 @@
 /**
- * AWS Compute Optimizer as a second opinion: batched reads of its recommendations for the
- * resources trimtab has findings about, by resource type id.
+ * AWS Compute Optimizer as a second opinion: its recommendations for the resources trimtab has
+ * findings about, by resource type id, read once per account, region and type per run.
  *
  * - One GetEnrollmentStatus per account and run: an account that is not opted in (status other
  *   than Active, or OptInRequiredException on any Get*) gets no further calls.
- * - Get{EC2Instance,AutoScalingGroup,EBSVolume,LambdaFunction}Recommendations take a list of
- *   ARNs. The API reference names no maximum list length, so trimtab sends at most
- *   ARNS_PER_CALL ARNs a call and follows nextToken (Compute Optimizer pages its answers).
+ * - Get{EC2Instance,AutoScalingGroup,EBSVolume,LambdaFunction}Recommendations have two forms:
+ *   with a list of ARNs (the API names no maximum list length) they answer for those resources;
+ *   without, they answer every recommendation of the account in the region. Both page their
+ *   answers: `maxResults` 0 to 1,000 (botocore compute-optimizer 2019-11-01, shape MaxResults),
+ *   then `nextToken`. trimtab always asks for MAX_RESULTS a page.
+ * - Which form (RegionRecommendations, one per account, region and type, shared by every page and
+ *   policy of the run): the first need lists the region's first page (no ARNs). An answer without
+ *   `nextToken` holds the whole region (at most 1,000 recommendations): every later page is
+ *   answered from it, with no call. A longer region (an account with 50,000 instances and 3
+ *   findings) is not listed on: the ARNs not yet known are asked in the ARN form, at most
+ *   ARNS_PER_CALL a request, each ARN once per run. Once ARN_CALLS_BEFORE_LISTING such requests
+ *   have been made in the region (findings on many pages), the rest of the region is listed
+ *   instead, and no further ARN request is made. So a region costs at most 1 + 4 + ⌈R / 1,000⌉
+ *   calls (R: its recommendations), and one call when R ≤ 1,000; sparse findings in a large region
+ *   cost 1 + one call per page that has findings (up to 4), never the whole listing.
+ * - Only the reduced recommendation (below) of each ARN is kept, never AWS's raw answer.
  * - Each answer is reduced to the one value trimtab's detectors propose (`evidence.candidate`):
  *   an instance type (instances, and Auto Scaling groups: Compute Optimizer recommends the group's
  *   instance type, `recommendationOptions[].configuration.instanceType`, and not its sizes), a
@@ -24,8 +37,15 @@ import {
 import type { AwsClients } from '../aws/clients.ts';
 import { batches } from '../util/async.ts';
 
-/** ARNs per Get*Recommendations call (a choice: the API reference names no limit). */
-export const ARNS_PER_CALL = 100;
+/** The largest page Compute Optimizer answers (maxResults 0 to 1,000: botocore compute-optimizer 2019-11-01, shape MaxResults). */
+export const MAX_RESULTS = 1000;
+/**
+ * ARNs per request in the ARN form: as many as one answer page holds, so a request is one call
+ * (the API names no limit on the list; a longer list would only page).
+ */
+export const ARNS_PER_CALL = MAX_RESULTS;
+/** ARN-form requests per account, region and type before the rest of the region is listed instead. */
+export const ARN_CALLS_BEFORE_LISTING = 4;
 
 /** One recommendation reduced to what trimtab compares. */
 export interface Recommendation {
@@ -83,37 +103,30 @@ const sourceOf = (r: { effectiveRecommendationPreferences?: { savingsEstimationM
   return source ? { savingsSource: source } : {};
 };
 
-type Fetch = (client: ComputeOptimizerClient, arns: string[]) => Promise<Recommendation[]>;
+/** One page of one form: `arns` given (the ARN form) or not (the region's listing). */
+type Fetch = (client: ComputeOptimizerClient, page: { arns?: string[]; nextToken?: string }) => Promise<{ items: Recommendation[]; nextToken?: string }>;
+
+/** The request fields of a page: ARNs only in the ARN form, always the largest page. */
+const request = <K extends string>(key: K, page: { arns?: string[]; nextToken?: string }) =>
+  ({ ...(page.arns ? { [key]: page.arns } : {}), maxResults: MAX_RESULTS, ...(page.nextToken ? { nextToken: page.nextToken } : {}) }) as { [P in K]?: string[] } & { maxResults: number; nextToken?: string };
 
 const byRank = <T extends { rank?: number }>(options: T[] | undefined) => [...(options ?? [])].sort((a, b) => (a.rank ?? 99) - (b.rank ?? 99));
 
-/** Follows nextToken for one batch of ARNs. */
-async function paged<T>(send: (nextToken?: string) => Promise<{ items: T[]; nextToken?: string }>): Promise<T[]> {
-  const out: T[] = [];
-  let token: string | undefined;
-  do {
-    const page = await send(token);
-    out.push(...page.items);
-    token = page.nextToken;
-  } while (token);
-  return out;
+/** One page mapped: AWS's items reduced, its token kept. */
+async function mapped<T>(answer: Promise<{ items: T[]; nextToken?: string }>, reduce: (item: T) => Recommendation): Promise<{ items: Recommendation[]; nextToken?: string }> {
+  const { items, nextToken } = await answer;
+  return { items: items.map(reduce), ...(nextToken ? { nextToken } : {}) };
 }
 
-const ec2: Fetch = async (client, arns) =>
-  (await paged(async (nextToken) => {
-    const r = await client.send(new GetEC2InstanceRecommendationsCommand({ instanceArns: arns, nextToken }));
-    return { items: r.instanceRecommendations ?? [], nextToken: r.nextToken };
-  })).map((r) => {
+const ec2: Fetch = (client, page) =>
+  mapped(Promise.resolve(client.send(new GetEC2InstanceRecommendationsCommand(request('instanceArns', page)))).then((r) => ({ items: r.instanceRecommendations ?? [], nextToken: r.nextToken })), (r) => {
     const ranked = byRank(r.recommendationOptions);
     const options = ranked.map((o) => o.instanceType!).filter(Boolean);
     return { arn: r.instanceArn!, finding: r.finding ?? 'Unknown', current: r.currentInstanceType, recommended: options[0], options, ...sourceOf(r), ...optionSavingsOf(ranked.flatMap((o) => savingsOf(o.instanceType, o))) };
   });
 
-const asg: Fetch = async (client, arns) =>
-  (await paged(async (nextToken) => {
-    const r = await client.send(new GetAutoScalingGroupRecommendationsCommand({ autoScalingGroupArns: arns, nextToken }));
-    return { items: r.autoScalingGroupRecommendations ?? [], nextToken: r.nextToken };
-  })).map((r) => {
+const asg: Fetch = (client, page) =>
+  mapped(Promise.resolve(client.send(new GetAutoScalingGroupRecommendationsCommand(request('autoScalingGroupArns', page)))).then((r) => ({ items: r.autoScalingGroupRecommendations ?? [], nextToken: r.nextToken })), (r) => {
     // Compute Optimizer recommends an instance type for a group (AutoScalingGroupConfiguration.instanceType);
     // the option's desiredCapacity/minSize/maxSize repeat the group's, they are no sizing advice.
     const ranked = byRank(r.recommendationOptions);
@@ -129,11 +142,8 @@ const asg: Fetch = async (client, arns) =>
     };
   });
 
-const ebs: Fetch = async (client, arns) =>
-  (await paged(async (nextToken) => {
-    const r = await client.send(new GetEBSVolumeRecommendationsCommand({ volumeArns: arns, nextToken }));
-    return { items: r.volumeRecommendations ?? [], nextToken: r.nextToken };
-  })).map((r) => {
+const ebs: Fetch = (client, page) =>
+  mapped(Promise.resolve(client.send(new GetEBSVolumeRecommendationsCommand(request('volumeArns', page)))).then((r) => ({ items: r.volumeRecommendations ?? [], nextToken: r.nextToken })), (r) => {
     const options = byRank(r.volumeRecommendationOptions);
     return {
       arn: r.volumeArn!,
@@ -147,11 +157,8 @@ const ebs: Fetch = async (client, arns) =>
     };
   });
 
-const lambda: Fetch = async (client, arns) =>
-  (await paged(async (nextToken) => {
-    const r = await client.send(new GetLambdaFunctionRecommendationsCommand({ functionArns: arns, nextToken }));
-    return { items: r.lambdaFunctionRecommendations ?? [], nextToken: r.nextToken };
-  })).map((r) => {
+const lambda: Fetch = (client, page) =>
+  mapped(Promise.resolve(client.send(new GetLambdaFunctionRecommendationsCommand(request('functionArns', page)))).then((r) => ({ items: r.lambdaFunctionRecommendations ?? [], nextToken: r.nextToken })), (r) => {
     const ranked = byRank(r.memorySizeRecommendationOptions);
     const options = ranked.map((o) => o.memorySize!).filter((m) => m !== undefined);
     // Recommendations come for the qualified ARN (…:function:name:$LATEST); findings name the function.
@@ -199,14 +206,84 @@ export async function enrollment(clients: AwsClients, region: string): Promise<E
   }
 }
 
-/** Recommendations for the given ARNs of one resource type, by ARN: ARNS_PER_CALL a call. */
+/** Every page of one form, from `nextToken` on. */
+async function* pages(fetch: Fetch, client: ComputeOptimizerClient, arns: string[] | undefined, from?: string): AsyncGenerator<{ items: Recommendation[]; nextToken?: string }> {
+  let token = from;
+  do {
+    const page = await fetch(client, { ...(arns ? { arns } : {}), ...(token ? { nextToken: token } : {}) });
+    yield page;
+    token = page.nextToken;
+  } while (token);
+}
+
+/** Recommendations for the given ARNs of one resource type, by ARN, in the ARN form: ARNS_PER_CALL a request. */
 export async function recommendationsFor(clients: AwsClients, region: string, resourceType: string, arns: string[]): Promise<Map<string, Recommendation>> {
   const type = COMPUTE_OPTIMIZER_TYPES[resourceType];
   const out = new Map<string, Recommendation>();
   if (!type || arns.length === 0) return out;
   const client = clients.get(ComputeOptimizerClient, region);
   for (const batch of batches([...new Set(arns)], ARNS_PER_CALL)) {
-    for (const r of await type.fetch(client, batch)) out.set(r.arn, r);
+    for await (const page of pages(type.fetch, client, batch)) for (const r of page.items) out.set(r.arn, r);
   }
   return out;
+}
+
+/**
+ * One account's recommendations of one resource type in one region, read once per run and shared
+ * by every page and policy (the rule is in the header). Requests are made one at a time.
+ */
+export class RegionRecommendations {
+  /** ARN → its recommendation, or null: asked (or listed) and Compute Optimizer has none. */
+  private readonly known = new Map<string, Recommendation | null>();
+  private listing: 'not-started' | 'partial' | 'complete' = 'not-started';
+  private listToken?: string;
+  private queue: Promise<unknown> = Promise.resolve();
+  /** Calls made, by form (what the tests and the bench count). */
+  readonly calls = { listing: 0, arns: 0 };
+
+  constructor(private readonly clients: AwsClients, private readonly region: string, private readonly resourceType: string) {}
+
+  /** The recommendations of these ARNs (an ARN without one is absent from the map). */
+  for(arns: string[]): Promise<Map<string, Recommendation>> {
+    const next = this.queue.then(() => this.read([...new Set(arns)]));
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  private async read(arns: string[]): Promise<Map<string, Recommendation>> {
+    const type = COMPUTE_OPTIMIZER_TYPES[this.resourceType];
+    if (type && arns.length) {
+      const client = this.clients.get(ComputeOptimizerClient, this.region);
+      if (this.listing === 'not-started') await this.list(type.fetch, client, true);
+      let missing = this.listing === 'complete' ? [] : arns.filter((a) => !this.known.has(a));
+      if (missing.length && this.calls.arns >= ARN_CALLS_BEFORE_LISTING) {
+        await this.list(type.fetch, client, false);
+        missing = [];
+      }
+      for (const batch of batches(missing, ARNS_PER_CALL)) {
+        for await (const page of pages(type.fetch, client, batch)) {
+          this.calls.arns++;
+          for (const r of page.items) this.known.set(r.arn, r);
+        }
+        for (const a of batch) if (!this.known.has(a)) this.known.set(a, null);
+      }
+    }
+    const out = new Map<string, Recommendation>();
+    for (const a of arns) {
+      const r = this.known.get(a);
+      if (r) out.set(a, r);
+    }
+    return out;
+  }
+
+  /** Lists the region: its first page only (`firstPageOnly`), or on to the end from where it stopped. */
+  private async list(fetch: Fetch, client: ComputeOptimizerClient, firstPageOnly: boolean): Promise<void> {
+    for await (const page of pages(fetch, client, undefined, this.listToken)) {
+      this.calls.listing++;
+      for (const r of page.items) this.known.set(r.arn, r);
+      this.listToken = page.nextToken;
+      this.listing = page.nextToken ? 'partial' : 'complete';
+      if (firstPageOnly) break;
+    }
+  }
 }

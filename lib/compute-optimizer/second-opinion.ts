@@ -15,13 +15,15 @@
  *
  * Not opted in: said once per run (per account) in the log, and on each affected finding's
  * evidence; the run carries on. Compute Optimizer is only called for resource types with
- * findings that carry a candidate, one batched call per type and region.
+ * findings that carry a candidate; its recommendations are read once per account, region and type
+ * per run (RegionRecommendations: the region's listing, or ARN requests when the region is long
+ * and the findings few), shared by every page and every policy.
  */
 import type { AwsClients } from '../aws/clients.ts';
 import type { Finding } from '../engine/types.ts';
 import type { Policy } from '../policy/load.ts';
 import { errorMessage } from '../util/errors.ts';
-import { comparable, COMPUTE_OPTIMIZER_TYPES, enrollment, recommendationsFor, type Enrollment, type Recommendation } from './recommendations.ts';
+import { comparable, COMPUTE_OPTIMIZER_TYPES, enrollment, RegionRecommendations, type Enrollment, type Recommendation } from './recommendations.ts';
 
 /** `not-applicable`: Compute Optimizer does not recommend what the finding proposes (a group's MaxSize). */
 export type Agreement = 'agrees' | 'disagrees' | 'missing' | 'not-applicable';
@@ -102,13 +104,15 @@ export function afterDiscountsLine(listMonthlyUsd: number, after: AfterDiscounts
     : `${list}; Compute Optimizer's after-discounts figure ${money(after.monthly, after.currency)}/month is for its own recommendation (${what} ${after.option}), not for trimtab's proposal, so the two are not comparable.`;
 }
 
-/** Per run: enrollment read once per account, and the "not opted in" note said once. */
+/** Per run: enrollment read once per account, recommendations once per account, region and type, and the "not opted in" note said once. */
 export interface SecondOpinionRun {
   enrollment: Map<string, Promise<Enrollment>>;
   said: Set<string>;
+  /** By `account region type`. */
+  regions: Map<string, RegionRecommendations>;
 }
 
-export const newSecondOpinionRun = (): SecondOpinionRun => ({ enrollment: new Map(), said: new Set() });
+export const newSecondOpinionRun = (): SecondOpinionRun => ({ enrollment: new Map(), said: new Set(), regions: new Map() });
 
 const sign = (x: number) => (x > 0 ? 1 : x < 0 ? -1 : 0);
 
@@ -166,7 +170,10 @@ export async function attachSecondOpinion(findings: Finding[], policies: Policy[
     for (const type of new Set(wanted.map((f) => f.resource.type))) {
       try {
         const arns = wanted.filter((f) => f.resource.type === type).map((f) => f.resource.arn);
-        for (const [arn, rec] of await recommendationsFor(ctx.clients, ctx.region, type, arns)) recs.set(arn, rec);
+        const key = `${ctx.account} ${ctx.region} ${type}`;
+        let source = run.regions.get(key);
+        if (!source) run.regions.set(key, (source = new RegionRecommendations(ctx.clients, ctx.region, type)));
+        for (const [arn, rec] of await source.for(arns)) recs.set(arn, rec);
       } catch (error) {
         if ((error as Error).name === 'OptInRequiredException') {
           why = 'not opted in (OptInRequiredException)';

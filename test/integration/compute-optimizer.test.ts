@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ComputeOptimizerClient, GetEBSVolumeRecommendationsCommand, OptInRequiredException, PutRecommendationPreferencesCommand } from '@aws-sdk/client-compute-optimizer';
+import { ComputeOptimizerClient, GetEBSVolumeRecommendationsCommand, GetEC2InstanceRecommendationsCommand, OptInRequiredException, PutRecommendationPreferencesCommand } from '@aws-sdk/client-compute-optimizer';
 import type { SecondOpinion } from '../../lib/compute-optimizer/second-opinion.ts';
 import { SANDBOX_ACCOUNT } from '../../lib/sandbox/sandbox.ts';
 import { setComputeOptimizerEnrollment, setSavingsEstimationMode } from '../../lib/sandbox/services/compute-optimizer.ts';
@@ -164,5 +164,26 @@ describe('Compute Optimizer as a second opinion', () => {
     setComputeOptimizerEnrollment(env.sandbox, SANDBOX_ACCOUNT, 'Inactive');
     const client = env.clients.get(ComputeOptimizerClient, 'us-east-1');
     await expect(client.send(new GetEBSVolumeRecommendationsCommand({ volumeArns: ['arn:aws:ec2:us-east-1:123456789012:volume/vol-1'] }))).rejects.toBeInstanceOf(OptInRequiredException);
+  });
+
+  it("answers the form without ARNs with the region's recommendations page by page, and maxResults above 1,000 with InvalidParameterValueException", async () => {
+    // Prepare
+    const { env } = envWithNames();
+    const client = env.clients.get(ComputeOptimizerClient, 'us-east-1');
+    const byArn = await client.send(new GetEBSVolumeRecommendationsCommand({ volumeArns: Object.keys(ec2State(env.sandbox, env.sandbox.account(SANDBOX_ACCOUNT), 'us-east-1').volumes).map((id) => `arn:aws:ec2:us-east-1:${SANDBOX_ACCOUNT}:volume/${id}`) }));
+
+    // Act
+    const first = await client.send(new GetEBSVolumeRecommendationsCommand({ maxResults: 1 }));
+    const second = await client.send(new GetEBSVolumeRecommendationsCommand({ maxResults: 1000, nextToken: first.nextToken }));
+
+    // Assess
+    const arns = (r: { volumeRecommendations?: { volumeArn?: string }[] }) => (r.volumeRecommendations ?? []).map((v) => v.volumeArn);
+    expect(arns(byArn)).toHaveLength(4);
+    expect(first.volumeRecommendations).toHaveLength(1);
+    expect(first.nextToken).toEqual(expect.any(String));
+    expect(second.nextToken).toBeUndefined();
+    expect([...arns(first), ...arns(second)].sort()).toEqual(arns(byArn).sort());
+    await expect(client.send(new GetEC2InstanceRecommendationsCommand({ maxResults: 1001 }))).rejects.toMatchObject({ name: 'InvalidParameterValueException', $metadata: { httpStatusCode: 400 } });
+    await expect(client.send(new GetEBSVolumeRecommendationsCommand({ maxResults: -1 }))).rejects.toMatchObject({ name: 'InvalidParameterValueException' });
   });
 });

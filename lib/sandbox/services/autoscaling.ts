@@ -84,7 +84,7 @@ const uuid = (text: string) => {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 };
 
-const groupArn = (account: string, region: string, name: string) =>
+export const groupArn = (account: string, region: string, name: string) =>
   `arn:aws:autoscaling:${region}:${account}:autoScalingGroup:${uuid(`group:${name}`)}:autoScalingGroupName/${name}`;
 
 /** Newest first (ISO times sort as strings). */

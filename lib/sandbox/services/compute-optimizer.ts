@@ -18,6 +18,12 @@
  * An account that is not opted in (the default: enrollment is per account) gets
  * OptInRequiredException from every Get*Recommendations. Answers page with nextToken.
  *
+ * Two forms, as AWS: with ARNs, recommendations for those resources; without (or with an empty
+ * list), every recommendation of the account in the region, in the sandbox's resource order.
+ * `maxResults` is 0 to 1,000 (botocore compute-optimizer 2019-11-01, shape MaxResults): outside
+ * that, InvalidParameterValueException (400); 0 gives the default page (100; belief: AWS documents
+ * neither the default nor what 0 does).
+ *
  * Savings (EC2, Auto Scaling groups, EBS): each option carries `savingsOpportunity` (public
  * pricing: the embedded us-east-1 list prices, lib/savings/prices.ts, × 730 hours) and, when the
  * account's savings estimation mode is AfterDiscounts (PutRecommendationPreferences
@@ -27,7 +33,7 @@
  * the after-discounts figure repeats the public-pricing one and the source is PublicPricing.
  */
 import { awsError, paginate, type AccountState, type OperationEnv, type Sandbox, type SandboxService } from '../sandbox.ts';
-import { autoscalingState } from './autoscaling.ts';
+import { autoscalingState, groupArn } from './autoscaling.ts';
 import { cloudwatchState, seriesValue, type StoredMetric } from './cloudwatch.ts';
 import { ec2State } from './ec2.ts';
 import { ec2InstancesState } from './ec2-instances.ts';
@@ -121,8 +127,20 @@ function resize(type: string | undefined, step: 1 | -1): string | undefined {
   return i < 0 || !SIZES[i + step] ? undefined : `${family}.${SIZES[i + step]}`;
 }
 
-const page = <T>(items: T[], input: any, operation: string) =>
-  paginate(items, { token: input.nextToken, max: input.maxResults }, { defaultMax: 100, maxMax: 1000, operation, invalidTokenCode: 'InvalidParameterValueException' });
+/** The largest page (maxResults 0 to 1,000: botocore compute-optimizer 2019-11-01, shape MaxResults). */
+export const CO_MAX_RESULTS = 1000;
+const CO_DEFAULT_RESULTS = 100;
+
+function page<T>(items: T[], input: any, operation: string) {
+  const max = input.maxResults;
+  if (max !== undefined && max !== null && (!Number.isInteger(max) || max < 0 || max > CO_MAX_RESULTS)) {
+    throw awsError('InvalidParameterValueException', `${operation}: maxResults ${String(max)} is out of range (0 to ${CO_MAX_RESULTS}).`, 400);
+  }
+  return paginate(items, { token: input.nextToken, max: max || CO_DEFAULT_RESULTS }, { defaultMax: CO_DEFAULT_RESULTS, maxMax: CO_MAX_RESULTS, operation, invalidTokenCode: 'InvalidParameterValueException' });
+}
+
+/** The ARNs asked for, or (none given) every resource of the type in the account and region. */
+const asked = (arns: unknown, all: () => string[]): string[] => (Array.isArray(arns) && arns.length ? (arns as string[]) : all());
 
 const lastRefresh = (env: OperationEnv) => new Date(Math.floor(env.now.getTime() / 86_400_000) * 86_400_000);
 
@@ -151,7 +169,7 @@ export const computeOptimizerService: SandboxService = {
     GetEC2InstanceRecommendations(input, env) {
       requireOptIn(env);
       const instances = ec2InstancesState(env.sandbox, env.account, env.region).instances;
-      const recs = ((input.instanceArns ?? []) as string[]).flatMap((arn) => {
+      const recs = asked(input.instanceArns, () => Object.keys(instances).map((id) => `arn:aws:ec2:${env.region}:${env.account.id}:instance/${id}`)).flatMap((arn) => {
         const instance = instances[arn.split('/').pop() ?? ''];
         if (!instance) return [];
         const cpu = hourly(env, 'AWS/EC2', 'CPUUtilization', ['InstanceId', instance.id]);
@@ -178,7 +196,7 @@ export const computeOptimizerService: SandboxService = {
     GetAutoScalingGroupRecommendations(input, env) {
       requireOptIn(env);
       const groups = autoscalingState(env.sandbox, env.account, env.region).groups;
-      const recs = ((input.autoScalingGroupArns ?? []) as string[]).flatMap((arn) => {
+      const recs = asked(input.autoScalingGroupArns, () => Object.values(groups).map((g) => groupArn(env.account.id, env.region, g.name))).flatMap((arn) => {
         const group = groups[arn.split('autoScalingGroupName/').pop() ?? ''];
         if (!group) return [];
         const cpu = hourly(env, 'AWS/EC2', 'CPUUtilization', ['AutoScalingGroupName', group.name]);
@@ -200,7 +218,7 @@ export const computeOptimizerService: SandboxService = {
     GetEBSVolumeRecommendations(input, env) {
       requireOptIn(env);
       const volumes = ec2State(env.sandbox, env.account, env.region).volumes;
-      const recs = ((input.volumeArns ?? []) as string[]).flatMap((arn) => {
+      const recs = asked(input.volumeArns, () => Object.keys(volumes).map((id) => `arn:aws:ec2:${env.region}:${env.account.id}:volume/${id}`)).flatMap((arn) => {
         const v = volumes[arn.split('/').pop() ?? ''];
         if (!v || v.iops === undefined) return [];
         const reads = hourly(env, 'AWS/EBS', 'VolumeReadOps', ['VolumeId', v.id]);

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { transitionsPerExecution } from '../../../lib/bench/cost.ts';
 import { benchSandbox, needsOf, sweepPolicies } from '../../../lib/bench/account.ts';
-import { callsPerThousand, compareCalls, listingCalls, minimumCalls, PAGE_LIMITS } from '../../../lib/bench/minimum.ts';
+import { callsPerThousand, compareCalls, computeOptimizerListing, listingCalls, minimumCalls, PAGE_LIMITS } from '../../../lib/bench/minimum.ts';
 import { checkTargets } from '../../../lib/bench/report.ts';
 import { SCAN_CASES } from '../../../lib/bench/scan.ts';
 import { atMost, median, percentile } from '../../../lib/bench/stats.ts';
@@ -87,11 +87,16 @@ describe('minimumCalls', () => {
     });
   });
 
-  it('bounds Compute Optimizer at one Get*Recommendations call per type and region: AWS documents no limit on the ARN list', () => {
+  it("counts Compute Optimizer as AWS pages it, ⌈recommendations / 1,000⌉ per type and region (maxResults ≤ 1,000), not one call and not trimtab's ARN chunk", () => {
     expect(minimumCalls({ listings: [{ operation: 'computeoptimizer:GetEC2InstanceRecommendations', items: 2_500 }, { operation: 'computeoptimizer:GetAutoScalingGroupRecommendations', items: 0 }] })).toEqual({
       'computeoptimizer:GetAutoScalingGroupRecommendations': 1,
-      'computeoptimizer:GetEC2InstanceRecommendations': 1,
+      'computeoptimizer:GetEC2InstanceRecommendations': 3,
     });
+    expect(minimumCalls({ listings: computeOptimizerListing('computeoptimizer:GetEC2InstanceRecommendations', 250) })).toEqual({
+      'computeoptimizer:GetEC2InstanceRecommendations': 1,
+      'computeoptimizer:GetEnrollmentStatus': 1,
+    });
+    expect(computeOptimizerListing('computeoptimizer:GetLambdaFunctionRecommendations', 0)).toEqual([]);
   });
 
   it('shows the ratio also without the per-item reads, so thousands of them do not hide waste in the listing', () => {

@@ -9,7 +9,7 @@ import {
   OptInRequiredException,
 } from '@aws-sdk/client-compute-optimizer';
 import { AwsClients } from '../../../lib/aws/clients.ts';
-import { ARNS_PER_CALL, computeOptimizerPermissions, recommendationsFor } from '../../../lib/compute-optimizer/recommendations.ts';
+import { ARN_CALLS_BEFORE_LISTING, ARNS_PER_CALL, computeOptimizerPermissions, MAX_RESULTS, recommendationsFor } from '../../../lib/compute-optimizer/recommendations.ts';
 import { attachSecondOpinion, compare, newSecondOpinionRun } from '../../../lib/compute-optimizer/second-opinion.ts';
 import type { Finding } from '../../../lib/engine/types.ts';
 import type { Policy } from '../../../lib/policy/load.ts';
@@ -52,19 +52,20 @@ describe('compare', () => {
 });
 
 describe('recommendationsFor', () => {
-  it('sends at most ARNS_PER_CALL ARNs a call, follows nextToken, and keeps the rank-1 option', async () => {
-    // Prepare: 150 ARNs → 2 batches; the first answers in two pages
+  it('sends at most ARNS_PER_CALL ARNs a call with the largest page, follows nextToken, and keeps the rank-1 option', async () => {
+    // Prepare: 1,500 ARNs → 2 batches; the first answers in two pages
     co.on(GetEC2InstanceRecommendationsCommand)
       .resolvesOnce({ instanceRecommendations: [{ instanceArn: arn(0), currentInstanceType: 'm5.xlarge', finding: 'Overprovisioned', recommendationOptions: [{ instanceType: 't3.large', rank: 2 }, { instanceType: 'm5.large', rank: 1 }] }], nextToken: 't1' })
       .resolvesOnce({ instanceRecommendations: [{ instanceArn: arn(1), currentInstanceType: 'm5.large', finding: 'Optimized', recommendationOptions: [{ instanceType: 'm5.large', rank: 1 }] }] })
       .resolves({ instanceRecommendations: [] });
 
     // Act
-    const recs = await recommendationsFor(clients(), 'us-east-1', 'ec2-instance', Array.from({ length: 150 }, (_, i) => arn(i)));
+    const recs = await recommendationsFor(clients(), 'us-east-1', 'ec2-instance', Array.from({ length: 1500 }, (_, i) => arn(i)));
 
     // Assess
     const calls = co.commandCalls(GetEC2InstanceRecommendationsCommand).map((c) => c.args[0].input);
-    expect(calls.map((c) => [c.instanceArns!.length, c.nextToken])).toEqual([[ARNS_PER_CALL, undefined], [ARNS_PER_CALL, 't1'], [50, undefined]]);
+    expect(ARNS_PER_CALL).toBe(1000);
+    expect(calls.map((c) => [c.instanceArns!.length, c.nextToken, c.maxResults])).toEqual([[ARNS_PER_CALL, undefined, 1000], [ARNS_PER_CALL, 't1', 1000], [500, undefined, 1000]]);
     expect(recs.get(arn(0))).toEqual({ arn: arn(0), finding: 'Overprovisioned', current: 'm5.xlarge', recommended: 'm5.large', options: ['m5.large', 't3.large'] });
   });
 
@@ -133,8 +134,8 @@ describe('Compute Optimizer for Auto Scaling groups', () => {
     expect((strictCapacity as Finding & { outcomeDetail?: string }).outcomeDetail).toBe(
       'requireComputeOptimizer: Compute Optimizer recommends only the instance type for asg resources, not the value proposed, so it can never agree; not acted on (drop requireComputeOptimizer from policy strict-max to act on these findings).',
     );
-    // Only the group with a type proposal was asked about.
-    expect(co.commandCalls(GetAutoScalingGroupRecommendationsCommand).map((c) => c.args[0].input.autoScalingGroupArns)).toEqual([[groupArn('render')]]);
+    // One read for the group with a type proposal: the region's listing (one page, so no ARN request).
+    expect(co.commandCalls(GetAutoScalingGroupRecommendationsCommand).map((c) => c.args[0].input)).toEqual([{ maxResults: 1000 }]);
   });
 });
 
@@ -169,6 +170,60 @@ describe('attachSecondOpinion', () => {
     await attachSecondOpinion([f], [policy('p')], ctx(clients()), newSecondOpinionRun());
     expect(f.status).toBe('actionable');
     expect(f.evidence.computeOptimizer).toMatchObject({ agreement: 'missing', why: expect.stringContaining('unreachable') });
+  });
+});
+
+describe('recommendations read once per account, region and type (RegionRecommendations)', () => {
+  const rec = (i: number) => ({ instanceArn: arn(i), currentInstanceType: 'm5.xlarge', finding: 'Overprovisioned' as const, recommendationOptions: [{ instanceType: 'm5.large', rank: 1 }] });
+  const inputs = () => co.commandCalls(GetEC2InstanceRecommendationsCommand).map((c) => c.args[0].input);
+
+  it('lists a region of at most 1,000 recommendations once, without ARNs, and answers every later page and policy from it', async () => {
+    // Prepare: the region's listing answers in one page (no nextToken)
+    co.on(GetEnrollmentStatusCommand).resolves({ status: 'Active' });
+    co.on(GetEC2InstanceRecommendationsCommand).resolves({ instanceRecommendations: [rec(1), rec(2), rec(3)] });
+    const run = newSecondOpinionRun();
+    const pageOne = [finding(1, 'm5.large', 'a'), finding(2, 'm5.large', 'a')];
+    const pageTwo = [finding(3, 'm5.large', 'b'), finding(4, 'm5.large', 'b')];
+    const otherPolicy = [finding(1, 't3.large', 'c')];
+
+    // Act: two pages of one policy, then another policy on the same instance
+    await attachSecondOpinion(pageOne, [policy('a')], ctx(clients()), run);
+    await attachSecondOpinion(pageTwo, [policy('b')], ctx(clients()), run);
+    await attachSecondOpinion(otherPolicy, [policy('c')], ctx(clients()), run);
+
+    // Assess
+    expect(inputs()).toEqual([{ maxResults: MAX_RESULTS }]);
+    expect([...pageOne, ...pageTwo, ...otherPolicy].map((f) => (f.evidence.computeOptimizer as { agreement: string }).agreement)).toEqual(['agrees', 'agrees', 'agrees', 'missing', 'disagrees']);
+  });
+
+  it('in a long region asks only the missing ARNs, each once, and lists the rest of the region after ARN_CALLS_BEFORE_LISTING requests', async () => {
+    // Prepare: the listing's first page holds instance 0 and says there is more; ARN requests answer for what they ask
+    co.on(GetEnrollmentStatusCommand).resolves({ status: 'Active' });
+    co.on(GetEC2InstanceRecommendationsCommand).callsFake((input: { instanceArns?: string[]; nextToken?: string }) => {
+      if (input.instanceArns) return { instanceRecommendations: input.instanceArns.map((a) => rec(Number(a.split('-').pop()))) };
+      return input.nextToken === 'more' ? { instanceRecommendations: [rec(90), rec(91)] } : { instanceRecommendations: [rec(0)], nextToken: 'more' };
+    });
+    const run = newSecondOpinionRun();
+    const page = (...ids: number[]) => ids.map((i) => finding(i, 'm5.large'));
+    const pages = [page(0, 1), page(1, 2), page(3), page(4), page(5), page(90, 6), page(91)];
+
+    // Act
+    for (const p of pages) await attachSecondOpinion(p, [policy('p')], ctx(clients()), run);
+
+    // Assess: listing page 1; ARN requests for 1, 2, 3, 4 (instance 1 asked once); then the rest of the listing, and nothing more
+    expect(ARN_CALLS_BEFORE_LISTING).toBe(4);
+    expect(inputs()).toEqual([
+      { maxResults: 1000 },
+      { instanceArns: [arn(1)], maxResults: 1000 },
+      { instanceArns: [arn(2)], maxResults: 1000 },
+      { instanceArns: [arn(3)], maxResults: 1000 },
+      { instanceArns: [arn(4)], maxResults: 1000 },
+      { maxResults: 1000, nextToken: 'more' },
+    ]);
+    // Instances 5 and 6 are in no answer once the whole region is listed: no recommendation, no request of their own.
+    expect(pages.flat().map((f) => [Number(f.resource.id.slice(2)), (f.evidence.computeOptimizer as { agreement: string }).agreement])).toEqual([
+      [0, 'agrees'], [1, 'agrees'], [1, 'agrees'], [2, 'agrees'], [3, 'agrees'], [4, 'agrees'], [5, 'missing'], [90, 'agrees'], [6, 'missing'], [91, 'agrees'],
+    ]);
   });
 });
 
