@@ -170,7 +170,7 @@ describe('desiredRules: the transition rule', () => {
     expect(without.savings.monthlyUsd).toBe(economics().estimate.monthlyUsd);
   });
 
-  it('adds up the savings of every rule added and keeps their bases in the rules' order', () => {
+  it('adds up the savings of every rule added and keeps their bases in the order of the rules', () => {
     const r = desiredRules(snap({ sizes: BIG, versioning: 'Enabled' }), [], ['expire-noncurrent-versions', 'transition-current-versions', 'abort-incomplete-uploads'], OPTIONS, DEFAULT_PRICES);
     expect(r.rules.map((x) => x.ID)).toEqual(['trimtab-expire-noncurrent-versions', 'trimtab-transition-current-versions', 'trimtab-abort-incomplete-multipart-uploads']);
     expect(r.savings).toEqual({ monthlyUsd: economics().estimate.monthlyUsd, basis: [...noncurrentBasis(BIG, DEFAULT_PRICES), ...economics().estimate.basis, ABORT_BASIS] });
