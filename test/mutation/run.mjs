@@ -41,7 +41,7 @@ const RUN_LIMITS = ['254-254', '271-284', '348-378', '613-634', '703-788'].map((
  * undo). Not yet: copyableTags and snapshot-and-delete (lines 114-117, 327-711). Check the ranges
  * after editing the file.
  */
-const RDS_RANGES = ['78-113', '118-326'].map((range) => `lib/resources/rds-instance/remediators.ts:${range}`);
+const RDS_RANGES = ['78-113', '118-326', '712-933'].map((range) => `lib/resources/rds-instance/remediators.ts:${range}`);
 /** The remediators' own unit tests against a scripted AWS (test/unit/resources/fake-aws.ts): no test/setup.ts needed. */
 const remediator = (...tests) => ({ tests, setup: false });
 /**

@@ -164,6 +164,14 @@ describe('add-lifecycle-rules verify', () => {
     expect((await addLifecycleRules.verify(gone.ctx, plan(), { after })).detail).toContain('(Rules missing after the put: trimtab-abort-incomplete-multipart-uploads)');
   });
 
+  it('does not take trimtab’s rule written under another id as present, and names every missing rule', async () => {
+    const copied = aws([{ Rules: [THEIRS, { ...OURS, ID: 'copy' }] }]);
+    const both = [OURS, ruleFor('expire-noncurrent-versions', OPTIONS)];
+    const none = aws([{ Rules: [THEIRS] }]);
+    expect((await addLifecycleRules.verify(copied.ctx, plan(), { after })).detail).toContain('(Rules missing after the put: trimtab-abort-incomplete-multipart-uploads)');
+    expect((await addLifecycleRules.verify(none.ctx, plan(both), { after })).detail).toContain('(Rules missing after the put: trimtab-abort-incomplete-multipart-uploads, trimtab-expire-noncurrent-versions)');
+  });
+
   it('is pending when trimtab’s rule is there under its id but not as written', async () => {
     const a = aws([{ Rules: [THEIRS, { ...OURS, AbortIncompleteMultipartUpload: { DaysAfterInitiation: 8 } }] }]);
     expect((await addLifecycleRules.verify(a.ctx, plan(), { after })).ok).toBe(false);

@@ -185,3 +185,30 @@ describe('desiredRules: the transition rule', () => {
     expect(r.skipped).toEqual([`no transition: ${whyNot(economics({ sizes: { known: false, bytes: {} } }))}`]);
   });
 });
+
+describe('add-lifecycle-rules: texts that join several reasons', () => {
+  it('answers a conflict from desiredRules with no rules, no savings and the reasons skipped so far', () => {
+    const other: LifecycleRule = { ID: 'theirs-abort', Status: 'Enabled', Filter: {}, AbortIncompleteMultipartUpload: { DaysAfterInitiation: 2 } };
+    const r = desiredRules(snap({ versioning: 'Never' }), [other], ['expire-noncurrent-versions', 'abort-incomplete-uploads'], OPTIONS, DEFAULT_PRICES);
+    expect(r).toEqual({ rules: [], conflict: "rule 'theirs-abort' already aborts incomplete uploads after 2 days for the whole bucket (the policy asks: aborts incomplete uploads after 7 days); trimtab leaves it as it is", skipped: ['the bucket was never versioned: it has no noncurrent versions to expire'], savings: { monthlyUsd: 0, basis: [] } });
+  });
+
+  it('joins every broken constraint of a plan with "; "', () => {
+    const bad = { ...OPTIONS, abortIncompleteMultipartUploadDays: 0, noncurrentVersionExpirationDays: 0 };
+    const p = plan(findingFor('missing-lifecycle', { versioning: 'Enabled' }), { ...bad, rules: ['abort-incomplete-uploads', 'expire-noncurrent-versions'] });
+    expect(p).toEqual({ kind: 'conflict', reason: "not planned: it would break S3 constraints: rule 'trimtab-abort-incomplete-multipart-uploads': 'DaysAfterInitiation' for AbortIncompleteMultipartUpload action must be a positive integer (got 0); rule 'trimtab-expire-noncurrent-versions': 'NoncurrentDays' in NoncurrentVersionExpiration action must be a positive integer (got 0)" });
+  });
+
+  it('joins every reason a rule was not added with "; ", as the no-op reason and in the summary', () => {
+    const same: LifecycleRule = { ID: 'theirs-abort', Status: 'Enabled', Filter: {}, AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 } };
+    const noop = plan(findingFor('missing-lifecycle', { versioning: 'Never', lifecycle: { Rules: [same] } }), { rules: ['expire-noncurrent-versions', 'abort-incomplete-uploads'] });
+    const change = plan(findingFor('missing-lifecycle', { versioning: 'Never', sizes: BIG, lifecycle: { Rules: [same] } }), { rules: ['expire-noncurrent-versions', 'abort-incomplete-uploads', 'transition-current-versions'] });
+    expect(noop).toEqual({ kind: 'noop', reason: "the bucket was never versioned: it has no noncurrent versions to expire; rule 'theirs-abort' already does what trimtab-abort-incomplete-multipart-uploads would" });
+    expect(change.kind === 'change' && change.summary).toBe("Add lifecycle rule trimtab-transition-current-versions to s3://b (1 rule by others kept as they are, in order); not added: the bucket was never versioned: it has no noncurrent versions to expire; rule 'theirs-abort' already does what trimtab-abort-incomplete-multipart-uploads would.");
+  });
+
+  it('joins what the plan cannot bring back with "; "', () => {
+    expect(lifecyclePlanLimits([ABORT, NONCURRENT])).toBe('What the rules already did (S3 acts on a rule as soon as it is in place): noncurrent versions S3 already expired are deleted for good; multipart uploads S3 already aborted are gone (their parts deleted).');
+  });
+});
+
