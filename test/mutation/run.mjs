@@ -34,6 +34,14 @@ const resources = (type) => [`test/unit/resources/${type}/**/*.test.ts`, `test/i
  * toFinding, and lastActions / applyAll / skip. Check the ranges against the file after editing it.
  */
 const RUN_LIMITS = ['254-254', '271-284', '348-378', '613-634', '703-788'].map((range) => `lib/engine/run.ts:${range}`);
+/**
+ * lib/resources/rds-instance/remediators.ts (933 lines) is mutated by line range: the shared reads and re-checks
+ * (rdsErrorIs, describeInstance, describeCluster, refuseIfProtected, boundOf, changedSincePlan, the stop decision
+ * re-read), stop-db-instance / restop-db-instance, modify-storage-gp3, downsize-db-instance and lower-min-capacity (plan, apply, verify,
+ * undo). Not yet: copyableTags and snapshot-and-delete (lines 114-117, 327-711). Check the ranges
+ * after editing the file.
+ */
+const RDS_RANGES = ['78-113', '118-326', '712-933'].map((range) => `lib/resources/rds-instance/remediators.ts:${range}`);
 /** The remediators' own unit tests against a scripted AWS (test/unit/resources/fake-aws.ts): no test/setup.ts needed. */
 const remediator = (...tests) => ({ tests, setup: false });
 /**
@@ -50,11 +58,11 @@ export const TARGETS = [
   { file: 'lib/aws/clients.ts', tests: ['test/unit/aws/clients.test.ts', 'test/unit/aws/clients-wiring.test.ts'], setup: false },
   { file: 'lib/resources/dynamodb-table/remediators.ts', tests: resources('dynamodb-table') },
   { file: 'lib/resources/ebs-snapshot/remediators.ts', ...remediator('test/unit/resources/ebs-snapshot/remediators.test.ts', 'test/unit/resources/ebs-snapshot/remediators-aws.test.ts') },
-  { file: 'lib/resources/rds-instance/remediators.ts', tests: resources('rds-instance') },
+  { file: 'lib/resources/rds-instance/remediators.ts', mutate: RDS_RANGES, ...remediator('test/unit/resources/rds-instance/stop-remediator.test.ts', 'test/unit/resources/rds-instance/resize-remediators.test.ts', 'test/unit/resources/rds-instance/gp3-remediator.test.ts') },
   { file: 'lib/resources/ebs-volume/remediators.ts', tests: resources('ebs-volume') },
   { file: 'lib/resources/elastic-ip/remediators.ts', ...remediator('test/unit/resources/elastic-ip/remediators.test.ts') },
   { file: 'lib/resources/asg/rightsize.ts', tests: [...resources('asg'), 'test/integration/asg-rightsize-launch-template.test.ts'] },
-  { file: 'lib/resources/s3-bucket/remediators.ts', tests: resources('s3-bucket') },
+  { file: 'lib/resources/s3-bucket/remediators.ts', ...remediator('test/unit/resources/s3-bucket/lifecycle-remediator-aws.test.ts', 'test/unit/resources/s3-bucket/lifecycle-remediator-plan.test.ts') },
   { file: 'lib/engine/run.ts', mutate: RUN_LIMITS, tests: ['test/unit/engine/run.test.ts', 'test/unit/engine/limits.test.ts', 'test/unit/engine/partial.test.ts', 'test/security/blast-radius.test.ts'] },
   { file: 'lib/approval/workflow.ts', tests: ['test/unit/approval/workflow-steps.test.ts'], setup: false },
   { file: 'lib/approval/page.ts', tests: ['test/unit/approval/page-responses.test.ts', 'test/unit/approval/page-charts.test.ts'], setup: false },

@@ -97,6 +97,29 @@ describe('add-lifecycle-rules apply', () => {
     expect(a.writes(...WRITES)).toEqual([]);
   });
 
+  it('re-checks each planned rule against its own kind: others’ abort rule does not block trimtab’s noncurrent rule', async () => {
+    // Prepare
+    const theirsAbort: LifecycleRule = { ID: 'theirs-abort', Status: 'Enabled', Filter: {}, AbortIncompleteMultipartUpload: { DaysAfterInitiation: 2 } };
+    const noncurrent = ruleFor('expire-noncurrent-versions', OPTIONS);
+    const a = aws([{ Rules: [theirsAbort] }]);
+    // Act
+    const out = await addLifecycleRules.apply(a.ctx, plan([noncurrent]), finding);
+    // Assess
+    expect(a.writes(...WRITES).map((c) => c.input.LifecycleConfiguration)).toEqual([{ Rules: [theirsAbort, noncurrent] }]);
+    expect(out.detail).toBe('2 rules in place (1 by others)');
+  });
+
+  it('names every broken S3 constraint in its refusal, writing nothing', async () => {
+    // Prepare
+    const bad: LifecycleRule = { ID: 'trimtab-custom', Status: 'Enabled', Filter: {}, Transitions: [{ Days: 10, StorageClass: 'STANDARD_IA' }, { Days: 40, StorageClass: 'STANDARD_IA' }] };
+    const a = aws([null]);
+    // Act
+    const err = await caught(addLifecycleRules.apply(a.ctx, plan([bad]), finding));
+    // Assess
+    expect(err?.message).toBe(`Refused to put the lifecycle configuration of s3://${B}: rule 'trimtab-custom': 'Days' in Transition action must be greater than or equal to 30 for storageClass 'STANDARD_IA' (got 10); rule 'trimtab-custom': 'StorageClass' must be different for 'Transition' actions in same 'Rule'. Nothing was sent.`);
+    expect(a.writes(...WRITES)).toEqual([]);
+  });
+
   it('refuses a rule that breaks S3’s constraints before sending anything', async () => {
     const bad: LifecycleRule = { ID: 'trimtab-custom', Status: 'Enabled', Filter: {}, Transitions: [{ Days: 10, StorageClass: 'STANDARD_IA' }] };
     const a = aws([null]);
@@ -139,6 +162,14 @@ describe('add-lifecycle-rules verify', () => {
     const gone = aws([null]);
     expect((await addLifecycleRules.verify(changed.ctx, plan(), { after })).detail).toContain('(Rules trimtab did not write differ from what was there before the put.)');
     expect((await addLifecycleRules.verify(gone.ctx, plan(), { after })).detail).toContain('(Rules missing after the put: trimtab-abort-incomplete-multipart-uploads)');
+  });
+
+  it('does not take trimtab’s rule written under another id as present, and names every missing rule', async () => {
+    const copied = aws([{ Rules: [THEIRS, { ...OURS, ID: 'copy' }] }]);
+    const both = [OURS, ruleFor('expire-noncurrent-versions', OPTIONS)];
+    const none = aws([{ Rules: [THEIRS] }]);
+    expect((await addLifecycleRules.verify(copied.ctx, plan(), { after })).detail).toContain('(Rules missing after the put: trimtab-abort-incomplete-multipart-uploads)');
+    expect((await addLifecycleRules.verify(none.ctx, plan(both), { after })).detail).toContain('(Rules missing after the put: trimtab-abort-incomplete-multipart-uploads, trimtab-expire-noncurrent-versions)');
   });
 
   it('is pending when trimtab’s rule is there under its id but not as written', async () => {
