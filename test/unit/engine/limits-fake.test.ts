@@ -77,6 +77,24 @@ registerRemediator({
   },
 } as Remediator);
 
+/** A remediator with neither a cooldown floor nor a maintenance window. */
+registerRemediator({
+  id: 'paint-gadget',
+  resource: TYPE,
+  title: 'Test: paint a gadget',
+  options: z.object({}),
+  permissions: [],
+  undoable: 'yes',
+  plan: (finding) => ({ kind: 'change', summary: `paint ${finding.resource.id}`, params: { gadget: finding.resource.id }, undo: 'paint it back' }),
+  async apply(_ctx, plan) {
+    world.applied.push(`painted ${(plan.params as { gadget: string }).gadget}`);
+    return { after: { colour: 'grey' } };
+  },
+  async verify() {
+    return { ok: true, detail: 'painted' };
+  },
+} as Remediator);
+
 const policy = (overrides: Partial<Policy> = {}): Policy =>
   ({ id: 'gadgets', resource: TYPE, detector: { type: 'too-big' }, action: { type: 'shrink-gadget' }, mode: 'auto', triggers: [], scope: {}, limits: { maxActionsPerRun: 10, cooldownHours: 24 }, ...overrides }) as Policy;
 
@@ -563,5 +581,71 @@ describe("applyAll's other skips", () => {
       { phase: 'act', acted: 1, total: 2 },
       { phase: 'act', acted: 2, total: 2 },
     ]);
+  });
+});
+
+describe('the history, the actor and deps left out', () => {
+  it("counts only this policy's earlier actions on the resource", async () => {
+    // Prepare: another policy acted on g1 an hour ago
+    world.gadgets = gadgets('g1');
+    const { deps, store } = engine();
+    await store.put({ ...earlier('act-other-policy', 'g1', 1), policy: 'other' });
+    // Act
+    const result = await run(deps, [policy()]);
+    // Assess
+    expect(outcomes(result.findings)).toEqual([['g1', 'applied', 'gadget is size 1']]);
+  });
+
+  it('takes the latest earlier action even when the store lists it first, and the first listed of two at the same time', async () => {
+    // Prepare: the exact change 100 h ago and another change 30 h ago; then two actions at the same time
+    world.gadgets = gadgets('g1');
+    const newestFirst = engine();
+    newestFirst.store.list = async () => [earlier('act-new', 'g1', 30), earlier('act-old', 'g1', 100, 'verified', planHash('g1'))];
+    const sameTime = engine();
+    sameTime.store.list = async () => [earlier('act-a', 'g1', 30), earlier('act-b', 'g1', 30, 'verified', planHash('g1'))];
+    // Act
+    const newest = await run(newestFirst.deps, [policy()]);
+    const tie = await run(sameTime.deps, [policy()]);
+    // Assess: act-new and act-a are another change, past the 24 h cooldown
+    expect(outcomes(newest.findings)).toEqual([['g1', 'applied', 'gadget is size 1']]);
+    expect(outcomes(tie.findings)).toEqual([['g1', 'applied', 'gadget is size 1']]);
+  });
+
+  it('acts with a remediator that has no cooldown floor and no maintenance window', async () => {
+    // Prepare
+    world.gadgets = gadgets('g1');
+    const { deps } = engine();
+    // Act
+    const result = await run(deps, [policy({ action: { type: 'paint-gadget' } } as never)]);
+    // Assess
+    expect(outcomes(result.findings)).toEqual([['g1', 'applied', 'painted']]);
+    expect(world.applied).toEqual(['painted g1']);
+  });
+
+  it("records the run's actor on each action, 'auto' when the run names none", async () => {
+    // Prepare
+    world.gadgets = gadgets('g1');
+    // Act
+    const named = await run(engine().deps, [policy()], { actor: 'alice@example.com' });
+    const unnamed = await run(engine().deps, [policy()]);
+    // Assess
+    expect(named.actions.map((a) => a.actor)).toEqual(['alice@example.com']);
+    expect(unnamed.actions.map((a) => a.actor)).toEqual(['auto']);
+  });
+
+  it('acts without a clock of its own (the system time) and fails a change it cannot record without a log', async () => {
+    // Prepare
+    world.gadgets = gadgets('g1');
+    const noClock = engine({ now: undefined });
+    const noLog = engine({ log: undefined });
+    noLog.store.put = async () => {
+      throw new Error('ConditionalCheckFailed');
+    };
+    // Act
+    const clocked = await run(noClock.deps, [policy()]);
+    const unrecorded = await run(noLog.deps, [policy()]);
+    // Assess
+    expect(outcomes(clocked.findings)).toEqual([['g1', 'applied', 'gadget is size 1']]);
+    expect(outcomes(unrecorded.findings)).toEqual([['g1', 'failed', 'not recorded, so not done: ConditionalCheckFailed']]);
   });
 });
