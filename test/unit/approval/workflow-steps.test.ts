@@ -42,8 +42,14 @@ const TYPE = 'test-workflow-widget';
 const ID = 'apr-workflow00001';
 
 /** What the made-up remediator did, and how it answers (set per test). */
-const seen: { applied: string[]; verified: string[] } = { applied: [], verified: [] };
-const behaviour: { resumeAt?: string; verify: { ok: boolean; pending?: boolean; detail: string } | 'throw'; deferUntil?: { at: string; why: string } } = { verify: { ok: true, detail: 'widget resized' } };
+const seen: { applied: string[]; verified: string[]; verifyCalls: { region: string; account: string; now: string; writes: boolean; result: unknown }[] } = { applied: [], verified: [], verifyCalls: [] };
+const behaviour: {
+  resumeAt?: string;
+  verify: { ok: boolean; pending?: boolean; detail: string } | 'throw';
+  deferUntil?: { at: string; why: string };
+  /** Runs inside apply, before it answers (e.g. to read what the approval record says while the change is made). */
+  duringApply?: () => Promise<void>;
+} = { verify: { ok: true, detail: 'widget resized' } };
 
 resourceTypes.register({ id: TYPE, title: 'Test widgets', permissions: [], list: async function* () {}, ref: () => ({}) as never });
 registerRemediator({
@@ -58,13 +64,32 @@ registerRemediator({
   async apply(_ctx, plan) {
     const widget = (plan.params as { widget: string }).widget;
     seen.applied.push(widget);
+    await behaviour.duringApply?.();
     if (behaviour.resumeAt) return { before: { size: 2 }, after: { size: 1 }, resumeAt: behaviour.resumeAt, detail: 'waiting for the widget' };
     return { before: { size: 2 }, after: { size: 1 }, detail: `resized ${widget}` };
   },
-  async verify(_ctx, plan) {
+  async verify(ctx, plan, result) {
     seen.verified.push((plan.params as { widget: string }).widget);
+    seen.verifyCalls.push({ region: ctx.region, account: ctx.account, now: ctx.now.toISOString(), writes: ctx.clients.allowWrites, result });
     if (behaviour.verify === 'throw') throw new Error('widget API unreachable');
     return behaviour.verify;
+  },
+} as Remediator);
+/** A remediator with no maintenance window (no `deferUntil`). */
+registerRemediator({
+  id: 'paint-widget',
+  resource: TYPE,
+  title: 'Test: paint a widget',
+  options: z.object({}),
+  permissions: [],
+  undoable: 'yes',
+  plan: (finding) => ({ kind: 'change', summary: `paint ${finding.resource.id}`, params: { widget: finding.resource.id }, undo: 'paint it back' }),
+  async apply(_ctx, plan) {
+    seen.applied.push(`painted ${(plan.params as { widget: string }).widget}`);
+    return { before: { colour: 'red' }, after: { colour: 'grey' }, detail: 'painted' };
+  },
+  async verify() {
+    return { ok: true, detail: 'widget painted' };
   },
 } as Remediator);
 
@@ -149,6 +174,8 @@ async function harness(record?: ApprovalRecord, extra: Partial<WorkflowDeps> = {
 beforeEach(() => {
   seen.applied = [];
   seen.verified = [];
+  seen.verifyCalls = [];
+  behaviour.duringApply = undefined;
   behaviour.resumeAt = undefined;
   behaviour.deferUntil = undefined;
   behaviour.verify = { ok: true, detail: 'widget resized' };
@@ -727,6 +754,169 @@ describe('Apply', () => {
   });
 });
 
+describe('Apply: windows, resumption and what is recorded', () => {
+  /** An action record another run stored for f1, with the given status. */
+  const storedAction = (id: string, status: string) =>
+    ({
+      id, findingId: 'f1', policy: 'widgets', resource: finding(1).resource, action: 'resize-widget', summary: 'resize w1', params: { widget: 'w1' }, planHash: finding(1).plan!.hash, mode: 'approval', actor: 'oncall@example.com',
+      status, transitions: [{ status, at: CLOCK().toISOString(), detail: `${status} before` }], before: null, estimatedMonthlySavingsUsd: 1, undo: { supported: 'yes', how: 'resize it back' },
+    }) as never;
+
+  it('goes on applying an approval already being applied, without asking the maintenance window again', async () => {
+    // Prepare: the window has closed since the first change of the batch
+    behaviour.deferUntil = { at: '2026-11-02T03:00:00.000Z', why: 'window' };
+    const h = await harness(approvedRecord({ status: 'applying', findings: [finding(1)] }));
+    // Act
+    const answer = await applyApproved(h.deps, { approvalId: ID });
+    // Assess
+    expect(answer).toEqual({ approvalId: ID, applied: 1, failed: 0, waitUntil: null, more: false });
+    expect(seen.applied).toEqual(['w1']);
+  });
+
+  it('marks applied, acting on nothing, an approval of a policy without an action whose approver unticked every change', async () => {
+    // Prepare
+    const h = await harness(approvedRecord({ policy: { ...policy(), action: undefined } as never }, ['f1', 'f2', 'f3']));
+    // Act
+    const answer = await applyApproved(h.deps, { approvalId: ID });
+    // Assess
+    expect(answer).toEqual({ approvalId: ID, applied: 0, failed: 0, waitUntil: null, more: false });
+    expect(await h.get()).toMatchObject({ status: 'applied', inProgress: null });
+    expect(seen.applied).toEqual([]);
+  });
+
+  it('applies a change whose action has no maintenance window', async () => {
+    // Prepare
+    const painted = finding(1);
+    painted.plan = { action: 'paint-widget', summary: 'paint w1', params: { widget: 'w1' }, undo: 'paint it back', hash: '' };
+    painted.plan.hash = planHashOf('widgets', painted);
+    const h = await harness(approvedRecord({ policy: { ...policy(), action: { type: 'paint-widget' } } as never, findings: [painted] }));
+    // Act
+    const answer = await applyApproved(h.deps, { approvalId: ID });
+    // Assess
+    expect(answer).toEqual({ approvalId: ID, applied: 1, failed: 0, waitUntil: null, more: false });
+    expect(seen.applied).toEqual(['painted w1']);
+    expect((await h.get()).actions!.map((a) => [a.findingId, a.status, a.detail, a.before, a.after])).toEqual([['f1', 'verified', 'widget painted', { colour: 'red' }, { colour: 'grey' }]]);
+  });
+
+  it('keeps what the undo cannot bring back in the change recorded on the approval', async () => {
+    // Prepare
+    const limited = finding(1);
+    limited.plan!.undoLimits = 'the widget cache';
+    const h = await harness(approvedRecord({ findings: [limited] }));
+    // Act
+    await applyApproved(h.deps, { approvalId: ID });
+    // Assess
+    expect((await h.get()).actions![0].undo).toEqual({ supported: 'yes', how: 'resize it back', limits: 'the widget cache' });
+  });
+
+  it('refuses, saying no change is recorded, an approval that stops being applying before its first change is named', async () => {
+    // Prepare: the write naming the change in progress finds the record moved on
+    const h = await harness(approvedRecord());
+    const update = h.store.update.bind(h.store);
+    h.store.update = async (id, changes, from) => (changes.inProgress ? false : update(id, changes, from));
+    // Act
+    const applied = applyApproved(h.deps, { approvalId: ID });
+    // Assess
+    await expect(applied).rejects.toThrow(new ApprovalStateError(`Approval ${ID} stopped being 'applying' while it was applied; 0 change(s) are recorded.`));
+    expect(seen.applied).toEqual([]);
+  });
+
+  it('names the change in progress with its action id while the change is made, and records the action as an approval', async () => {
+    // Prepare: read the approval record from inside the change
+    const h = await harness(approvedRecord({ findings: [finding(1)] }));
+    let during: ApprovalRecord['inProgress'];
+    behaviour.duringApply = async () => {
+      during = (await h.get()).inProgress;
+    };
+    // Act
+    await applyApproved(h.deps, { approvalId: ID });
+    // Assess
+    const [action] = await h.actions.list({ policy: 'widgets' });
+    expect(during).toEqual({ findingId: 'f1', actionId: action.id });
+    expect(action).toMatchObject({ mode: 'approval', actor: 'oncall@example.com', status: 'verified' });
+    expect((await h.get()).actions!.map((a) => a.actionId)).toEqual([action.id]);
+  });
+
+  it('makes the change named in progress whose action was never stored, under that action id, as an approval', async () => {
+    // Prepare: the run died after naming the change, before the engine stored anything
+    const h = await harness(approvedRecord({ status: 'applying', findings: [finding(1)] }));
+    await h.store.update(ID, { inProgress: { findingId: 'f1', actionId: 'act-never-stored' } });
+    // Act
+    const answer = await applyApproved(h.deps, { approvalId: ID });
+    // Assess
+    expect(answer).toEqual({ approvalId: ID, applied: 1, failed: 0, waitUntil: null, more: false });
+    expect(seen.applied).toEqual(['w1']);
+    expect(await h.actions.get('act-never-stored')).toMatchObject({ id: 'act-never-stored', mode: 'approval', status: 'verified', findingId: 'f1' });
+    expect((await h.get()).actions!.map((a) => [a.findingId, a.actionId, a.status])).toEqual([['f1', 'act-never-stored', 'verified']]);
+  });
+
+  it('makes the change named in progress whose action is still planned, continuing that action record', async () => {
+    // Prepare
+    const h = await harness(approvedRecord({ status: 'applying', findings: [finding(1)] }));
+    await h.store.update(ID, { inProgress: { findingId: 'f1', actionId: 'act-planned-1' } });
+    await h.actions.put(storedAction('act-planned-1', 'planned'));
+    // Act
+    const answer = await applyApproved(h.deps, { approvalId: ID });
+    // Assess
+    expect(answer).toEqual({ approvalId: ID, applied: 1, failed: 0, waitUntil: null, more: false });
+    expect(seen.applied).toEqual(['w1']);
+    const action = (await h.actions.get('act-planned-1'))!;
+    expect(action.transitions.map((t) => [t.status, t.detail])).toEqual([
+      ['planned', 'planned before'],
+      ['applied', 'resized w1'],
+      ['verified', 'widget resized'],
+    ]);
+    expect(await h.actions.list({ policy: 'widgets' })).toHaveLength(1);
+  });
+
+  it('records without acting again a change named in progress that ended failed or skipped', async () => {
+    for (const status of ['failed', 'skipped'] as const) {
+      // Prepare
+      seen.applied = [];
+      const h = await harness(approvedRecord({ status: 'applying', findings: [finding(1)] }));
+      await h.store.update(ID, { inProgress: { findingId: 'f1', actionId: `act-${status}` } });
+      await h.actions.put(storedAction(`act-${status}`, status));
+      // Act
+      const answer = await applyApproved(h.deps, { approvalId: ID });
+      // Assess
+      expect(answer).toEqual({ approvalId: ID, applied: 0, failed: status === 'failed' ? 1 : 0, waitUntil: null, more: false });
+      expect(seen.applied).toEqual([]);
+      expect((await h.get()).actions!.map((a) => [a.actionId, a.status, a.detail])).toEqual([[`act-${status}`, status, `${status} before`]]);
+    }
+  });
+
+  it('resumes the same action record, keeping its steps, and yields again when the change answers a later resume time', async () => {
+    // Prepare
+    behaviour.resumeAt = '2026-11-01T00:10:00.000Z';
+    const h = await harness(approvedRecord({ findings: [finding(1)] }));
+    // Act
+    const first = await applyApproved(h.deps, { approvalId: ID });
+    const actionId = (await h.get()).inProgress!.actionId;
+    behaviour.resumeAt = '2026-11-01T00:20:00.000Z';
+    const second = await applyApproved(h.deps, { approvalId: ID });
+    const stillInProgress = (await h.get()).inProgress;
+    behaviour.resumeAt = undefined;
+    const third = await applyApproved(h.deps, { approvalId: ID });
+    // Assess
+    expect([first, second, third]).toEqual([
+      { approvalId: ID, applied: 0, failed: 0, waitUntil: '2026-11-01T00:10:00Z', more: true },
+      { approvalId: ID, applied: 0, failed: 0, waitUntil: '2026-11-01T00:20:00Z', more: true },
+      { approvalId: ID, applied: 1, failed: 0, waitUntil: null, more: false },
+    ]);
+    expect(stillInProgress).toEqual({ findingId: 'f1', actionId, resumeAt: '2026-11-01T00:20:00.000Z' });
+    expect(seen.applied).toEqual(['w1', 'w1', 'w1']);
+    const action = (await h.actions.get(actionId))!;
+    expect(action.transitions.map((t) => [t.status, t.detail])).toEqual([
+      ['planned', undefined],
+      ['in-progress', 'waiting until 2026-11-01T00:10:00.000Z: waiting for the widget'],
+      ['in-progress', 'waiting until 2026-11-01T00:20:00.000Z: waiting for the widget'],
+      ['applied', 'resized w1'],
+      ['verified', 'widget resized'],
+    ]);
+    expect(await h.actions.list({ policy: 'widgets' })).toHaveLength(1);
+  });
+});
+
 describe('Verify and the ends', () => {
   const applied = (statuses: string[]) =>
     approvedRecord({
@@ -752,6 +942,26 @@ describe('Verify and the ends', () => {
     ]);
   });
 
+  it('records an applied approval with no change recorded as fixed, verifying nothing', async () => {
+    // Prepare
+    const h = await harness(approvedRecord({ status: 'applied' }));
+    // Act
+    const result = await verifyApplied(h.deps, { approvalId: ID });
+    // Assess
+    expect(result).toEqual({ approvalId: ID, verified: 0, failed: 0 });
+    expect(await h.get()).toMatchObject({ status: 'fixed', verification: { verified: 0, failed: 0 }, actions: [] });
+    expect(seen.verified).toEqual([]);
+  });
+
+  it("verifies each change read-only, in the resource's region and account, at the workflow's time, with what apply recorded", async () => {
+    // Prepare
+    const h = await harness(applied(['verified']));
+    // Act
+    await verifyApplied(h.deps, { approvalId: ID });
+    // Assess
+    expect(seen.verifyCalls).toEqual([{ region: 'us-east-1', account: '123456789012', now: CLOCK().toISOString(), writes: false, result: { before: { size: 2 }, after: { size: 1 } } }]);
+  });
+
   it('records a change AWS does not show yet as applied, a change no longer in place as failed, and an unreadable one as failed', async () => {
     // Prepare
     const pending = await harness(applied(['verified']));
@@ -770,6 +980,7 @@ describe('Verify and the ends', () => {
     expect((await pending.get()).actions![0]).toMatchObject({ status: 'applied', detail: 'not visible yet' });
     expect(g).toEqual({ approvalId: ID, verified: 0, failed: 1 });
     expect((await gone.get()).status).toBe('failed');
+    expect((await gone.get()).actions![0]).toMatchObject({ status: 'failed', detail: 'widget is big again' });
     expect(u).toEqual({ approvalId: ID, verified: 0, failed: 1 });
     expect((await unreadable.get()).actions![0]).toMatchObject({ status: 'failed', detail: 'verification could not read the resource: widget API unreachable' });
   });
@@ -859,6 +1070,7 @@ describe('Verify and the ends', () => {
     expect(notify).toEqual({ approvalId: ID, outcome: 'failed', sent: 1 });
     const other = await harness(approvedRecord({ status: 'waiting' }));
     expect(await runStep(other.deps, { step: 'not-approved', approvalId: ID, error: { Error: 'States.Timeout' } })).toEqual({ approvalId: ID });
+    expect(await other.get()).toMatchObject({ status: 'not-approved', notApproved: { reason: 'timed-out' } });
     const toApply = await harness(approvedRecord({ findings: [finding(1)] }));
     expect(await runStep(toApply.deps, { step: 'apply', approvalId: ID })).toMatchObject({ applied: 1, more: false });
     expect(await runStep(toApply.deps, { step: 'verify', approvalId: ID })).toEqual({ approvalId: ID, verified: 1, failed: 0 });
