@@ -253,6 +253,7 @@ export const awsRequires: AwsRequirement[] = [
     trimtabDoes: "The Database Storage query already answers both options (no extra call); pathsOf keeps the Multi-AZ product as rdsStorageMultiAzGbMonth.<gp2|gp3|io1>; rds-instance classes.ts storageMonthly prices a Multi-AZ instance's GB-months at that rate (\"the list's Multi-AZ storage rate, standby included\"), else Single-AZ × 2 said so; IOPS and throughput above the baseline stay × 2. A stored or shipped Multi-AZ rate is checked against 2 × the embedded Single-AZ rate (cache.ts embeddedPriceOf).",
     sandbox: 'lib/pricing/catalog.ts priceListProducts: a Multi-AZ Database Storage product per storage type at 2 × Single-AZ',
     test: { file: SCAN_TEST, name: "prices a Multi-AZ RDS instance's storage at the list's Multi-AZ storage rate, and says so when only Single-AZ × 2 is known" },
+    reviewed: 'fresh-context review 2026-12-07: read regionQueries (the AmazonRDS Database Storage query has no deploymentOption filter, so Multi-AZ products come in the same answer), pathsOf (deploymentOption exactly "Multi-AZ", unit GB-Mo, volumeType mapped back through RDS_STORAGE_VOLUME_TYPE; "Multi-AZ (readable standbys)" and other options are not taken), classes.ts gbMonthRate (listed rate, else Single-AZ × 2 said so; io2 uses the io1 key) and cache.ts embeddedPriceOf (2 × embedded Single-AZ, only gp2/gp3/io1); the attribute values stay a belief (no live answer read); open as for instance hours: Database Storage products told apart only by databaseEngine / usagetype (e.g. SQL Server or Oracle storage, if listed separately under deploymentOption Multi-AZ) would be two products for one key: the first kept, the rest logged; ran the test; agrees',
   },
   {
     operation: 'pricing:ListPriceLists',
@@ -263,6 +264,7 @@ export const awsRequires: AwsRequirement[] = [
     trimtabDoes: 'PriceBook, once every checkHours (24) per region with stored sets fresh by age: one ListPriceLists per service code without RegionCode (every region in one answer, shared by the run\'s regions, MaxResults 100, paginated); a set whose publicationDate is older than its service\'s version for the region is asked again; a CHECKED item in the cache records the check. versionOfArn ignores an ARN of another shape or region.',
     sandbox: 'lib/sandbox/services/pricing.ts ListPriceLists (required parameters, RegionCode filter, MaxResults, ARN from the publication publishPriceList sets; GetProducts answers that publicationDate)',
     test: { file: CACHE_TEST, name: 'asks again only the families of a service whose price list AWS republished since they were stored, checking once a day' },
+    reviewed: 'fresh-context review 2026-12-07: botocore pricing/2017-10-15 ListPriceListsRequest (required ServiceCode 1..32, EffectiveDate timestamp, CurrencyCode [A-Z]{3}; RegionCode optional; MaxResults 1..100 box; NextToken), PriceListArn pattern, paginators-1.json ListPriceLists (NextToken / PriceLists), errors InvalidParameterException, InvalidNextTokenException, NotFoundException, AccessDeniedException, InternalErrorException, ExpiredNextTokenException, ThrottlingException, ResourceNotFoundException (the model lists both not-found codes; which one AWS sends for an unknown service stays a belief, and trimtab treats every error alike: check failed, sets kept by age); client-pricing ListPriceListsCommand.d.ts @throws the same; endpoints: the Billing guide "Using the AWS Price List Bulk API" lists api.pricing.us-east-1, eu-central-1 and ap-south-1 (PRICING_ENDPOINT_REGIONS; trimtab asks endpointRegion, default us-east-1). The ARN date: the API reference sample ARN (…/AmazonEC2/USD/20220603151047/us-east-1) and the GetPriceListFileUrl sample URL …/offers/v1.0/aws/AmazonEC2/20220603151047/us-east-1/index.json show the segment is the offer file version; the guide "Service version index file for an AWS service" gives a version 20230328234721 beside publicationDate 2023-03-28T23:47:21Z (same instant, UTC): consistent with the row, still not a stated definition, and that GetProducts products carry the same publicationDate stays a belief (see the next-but-one row for what happens if not). currentVersions pages with NextToken (an expired or invalid token fails the check soft), keeps the newest version per RegionCode, and ignores a RegionCode-less or differently shaped ARN; ran the test; agrees',
   },
   {
     operation: 'pricing:ListPriceLists',
@@ -273,6 +275,7 @@ export const awsRequires: AwsRequirement[] = [
     trimtabDoes: 'The check fails soft: the stored sets are kept by age (7 days), the run logs "price list version check failed: stored prices kept by age" with pricing:ListPriceLists denied, and the check is recorded so the next is a day away (one failed call a region a day at most). trimtab permissions and every deployed role include the action.',
     sandbox: 'lib/sandbox/faults.ts (pricing:ListPriceLists denied → AccessDeniedException)',
     test: { file: CACHE_TEST, name: 'keeps the stored sets by age when ListPriceLists is denied, says why, and does not ask again until the next check' },
+    reviewed: 'fresh-context review 2026-12-07: client-pricing ListPriceListsCommand.d.ts and botocore ListPriceLists errors (AccessDeniedException); the Billing guide "Using the AWS Price List Bulk API" IAM policy grants pricing:ListPriceLists on Resource "*"; lib/deploy/iam.ts PRICE_LIST_VERSION_ACTION is in docs/security.md (scan, event, alarm, alarm-sync, approval, sweep roles) and the member template; lookup.ts superseded() catches, logs with the action renamed, and markChecked still runs so one failed call per region per checkHours; ran the test; agrees',
   },
   {
     operation: 'pricing:ListPriceLists',
@@ -283,5 +286,17 @@ export const awsRequires: AwsRequirement[] = [
     trimtabDoes: 'Sends CurrencyCode USD, MaxResults 100, EffectiveDate now.',
     sandbox: 'lib/sandbox/services/pricing.ts ListPriceLists validation',
     test: { file: SANDBOX_TEST, name: 'refuses ListPriceLists without a CurrencyCode or with MaxResults above 100 (InvalidParameterException), and an unknown service (NotFoundException)' },
+    reviewed: 'fresh-context review 2026-12-07: the API reference ListPriceLists request parameters (CurrencyCode pattern [A-Z]{3}, MaxResults 1..100, all three required) and botocore shapes CurrencyCode, MaxResults, ServiceCode (1..32) agree; the SDK does not validate patterns client-side, so the server answers; InvalidParameterException is the model\'s code for "one or more parameters had an invalid value" (belief that a missing required field gets it rather than a generic ValidationException); lookup sends USD, 100, now; sandbox validate order checked; ran the test; agrees',
+  },
+  {
+    operation: 'pricing:ListPriceLists',
+    elements: ['price-cache'],
+    rule: 'ListPriceLists is a preview feature ("subject to change", Beta Service Participation terms); the version it names need not be the one the Query API (GetProducts) answers yet.',
+    awsAnswers: 'belief: GetProducts can answer products with an older publicationDate than the PriceListArn names while the Query API catches up; no error.',
+    source: 'botocore pricing/2017-10-15 ListPriceLists documentation and client-pricing ListPriceListsCommand.d.ts ("This feature is in preview release and is subject to change"); belief for the lag (the Bulk and Query APIs are separate; no document promises they change together)',
+    trimtabDoes: 'An ARN of another shape is ignored (versionOfArn), so the sets are kept by age. A family asked again because of a newer version but answered older is kept and logged ("GetProducts still answers an older version than ListPriceLists names"); it is asked again at the next check only (once every checkHours), never every run.',
+    sandbox: 'lib/sandbox/services/pricing.ts publishPriceList(..., { queryApiLagging: true }): ListPriceLists names the new version, GetProducts keeps the old publicationDate',
+    test: { file: CACHE_TEST, name: 'asks a republished service again at most once a check, and says so, while GetProducts still answers the older version' },
+    reviewed: 'fresh-context review 2026-12-07: added in review (code log + sandbox option + test); the call bound held before the review (markChecked), the log is new.',
   },
 ];

@@ -352,11 +352,13 @@ export class PriceBook {
     });
     // Fresh by age but maybe superseded: once every checkHours, compare each set with the version AWS publishes now.
     const checkMs = (this.options.checkHours ?? 24) * 3_600_000;
+    let supersededBy: Map<string, number> | undefined;
     const fresh = queries.filter((q) => !stale.includes(q));
     const checkedAt = Date.parse(cache.checkedAt?.(region) ?? '');
     if (checkMs > 0 && this.options.online !== false && fresh.length && !(now - checkedAt < checkMs)) {
       const superseded = await this.superseded(region, fresh.map((q) => byFamily.get(familyOf(q))!), [...new Set(fresh.map((q) => q.serviceCode))]);
       for (const q of fresh) if (superseded?.has(familyOf(q))) stale.push(q);
+      supersededBy = superseded;
       // Recorded even when the check failed (denied, throttled): the next one is checkHours away, so the calls stay bounded.
       try {
         await cache.markChecked?.(region, new Date(now).toISOString());
@@ -380,6 +382,10 @@ export class PriceBook {
         this.options.log?.('price cache not writable: prices used for this run only', { region, reason: describePriceError(error) });
       }
       for (const f of found) byFamily.set(f.family, f);
+      // belief: GetProducts answers the version ListPriceLists names; if it still answers an older one (the Query API
+      // lagging the bulk list), the set is kept and asked again at the next check only (once every checkHours).
+      const lagging = found.filter((f) => supersededBy?.has(f.family) && Date.parse(f.publicationDate) < supersededBy.get(f.family)!).map((f) => f.family);
+      if (lagging.length) this.options.log?.('price list: GetProducts still answers an older version than ListPriceLists names; asked again at the next check', { region, families: lagging });
       if (byFamily.size === 0) return this.fallback(region, `the price list has no products for ${region}`);
       return tableFrom(combine([...byFamily.values()]), region);
     } catch (error) {
@@ -399,15 +405,15 @@ export class PriceBook {
    * The families whose stored set is older than the price list version AWS publishes now for the
    * region, or undefined when the check could not be made (logged; the sets are then kept by age).
    */
-  private async superseded(region: string, families: CachedFamily[], serviceCodes: string[]): Promise<Set<string> | undefined> {
+  private async superseded(region: string, families: CachedFamily[], serviceCodes: string[]): Promise<Map<string, number> | undefined> {
     try {
-      const out = new Set<string>();
+      const out = new Map<string, number>();
       for (const code of serviceCodes) {
         const current = (await this.currentVersions(code)).get(region);
         if (current === undefined) continue;
-        for (const f of families) if (f.family.startsWith(`${code}#`) && Date.parse(f.publicationDate) < current) out.add(f.family);
+        for (const f of families) if (f.family.startsWith(`${code}#`) && Date.parse(f.publicationDate) < current) out.set(f.family, current);
       }
-      if (out.size) this.options.log?.('price list: a newer version is published; asking again', { region, families: [...out] });
+      if (out.size) this.options.log?.('price list: a newer version is published; asking again', { region, families: [...out.keys()] });
       return out;
     } catch (error) {
       this.options.log?.('price list version check failed: stored prices kept by age', { region, reason: describePriceError(error).replace('pricing:GetProducts', 'pricing:ListPriceLists') });

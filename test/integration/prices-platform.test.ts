@@ -103,6 +103,27 @@ describe('Auto Scaling right-sizing at the operating system of the group', () =>
     expect(refused.savings.basis[0]).toContain('operating system unknown (AMI resolve:ssm:/aws/service/ami-windows-latest/Windows_Server-2022-English-Full-Base: Systems Manager parameter /aws/service/ami-windows-latest/Windows_Server-2022-English-Full-Base, resolved only at launch, not read (ssm:GetParameters denied)): Linux rates assumed');
     expect(refused.savings.monthlyUsd).toBeCloseTo((DEFAULT_PRICES.ec2OnDemandHourly['c5.2xlarge'] - DEFAULT_PRICES.ec2OnDemandHourly[refused.evidence.candidate as string]) * 4 * 730, 6);
   });
+  it('refuses a resolve:ssm: parameter that does not hold an AMI id without repeating its value, and never decrypts a SecureString', async () => {
+    // Prepare: the parameter values are the account's: a text one holding something else, a SecureString holding a Windows AMI id.
+    const sandbox = emptySandbox();
+    const account = sandbox.account(SANDBOX_ACCOUNT);
+    putSandboxParameter(sandbox, account, 'us-east-1', '/team/web/ami', 'db-password-hunter2');
+    putSandboxParameter(sandbox, account, 'us-east-1', '/team/win/ami', 'ami-0c0ffee0000057d01', 'aws:ec2:image', 'SecureString');
+    addLaunchTemplateGroup(sandbox, SANDBOX_ACCOUNT, 'us-east-1', { ...GROUP, name: 'ssm-text', imageId: 'resolve:ssm:/team/web/ami' });
+    addLaunchTemplateGroup(sandbox, SANDBOX_ACCOUNT, 'us-east-1', { ...GROUP, name: 'ssm-secure', imageId: 'resolve:ssm:/team/win/ami' });
+
+    // Act
+    const result = await envFor(sandbox, ['us-east-1']).run(POLICIES, { forceDryRun: true });
+    const text = result.findings.find((f) => f.resource.id === 'ssm-text')!;
+    const secure = result.findings.find((f) => f.resource.id === 'ssm-secure')!;
+
+    // Assess
+    expect(text.savings.basis[0]).toContain('operating system unknown (AMI resolve:ssm:/team/web/ami: Systems Manager parameter /team/web/ami does not hold an AMI id (data type text)): Linux rates assumed');
+    expect(JSON.stringify(text)).not.toContain('hunter2');
+    expect(secure.savings.basis[0]).toContain('operating system unknown (AMI resolve:ssm:/team/win/ami: Systems Manager parameter /team/win/ami is a SecureString (not decrypted; an AMI parameter is a String)): Linux rates assumed');
+    expect(secure.savings.monthlyUsd).toBeCloseTo((DEFAULT_PRICES.ec2OnDemandHourly['c5.2xlarge'] - DEFAULT_PRICES.ec2OnDemandHourly[secure.evidence.candidate as string]) * 4 * 730, 6);
+    expect(sandbox.callCount('ec2:DescribeImages')).toBe(0);
+  });
   it('resolves eleven resolve:ssm: parameters with two GetParameters calls (10 names a call)', async () => {
     // Prepare
     const sandbox = emptySandbox();

@@ -150,12 +150,16 @@ async function resolveSsmImageIds(ctx: RegionContext, ids: string[]): Promise<Ma
     const names = batch.map((id) => id.slice(SSM_PREFIX.length));
     try {
       const answer = await ssm.send(new GetParametersCommand({ Names: names }));
-      const values = new Map((answer.Parameters ?? []).map((p) => [`${p.Name}${p.Selector ?? ''}`, p.Value]));
+      // Never WithDecryption: an AMI parameter is a String; a SecureString's value stays encrypted and is not used.
+      const values = new Map((answer.Parameters ?? []).map((p) => [`${p.Name}${p.Selector ?? ''}`, p]));
       const invalid = new Set(answer.InvalidParameters ?? []);
       for (const [i, id] of batch.entries()) {
-        const value = values.get(names[i]);
-        if (value && AMI_ID.test(value)) out.set(id, { ami: value });
-        else if (value) out.set(id, { unknown: `Systems Manager parameter ${names[i]} holds ${value.slice(0, 40)}, not an AMI id` });
+        const parameter = values.get(names[i]);
+        const value = parameter?.Value;
+        if (parameter?.Type === 'SecureString') out.set(id, { unknown: `Systems Manager parameter ${names[i]} is a SecureString (not decrypted; an AMI parameter is a String)` });
+        else if (value && AMI_ID.test(value)) out.set(id, { ami: value });
+        // The value is the account's (attacker input): refused, and not repeated in the finding.
+        else if (parameter) out.set(id, { unknown: `Systems Manager parameter ${names[i]} does not hold an AMI id (data type ${String(parameter.DataType ?? 'text').slice(0, 20)})` });
         else out.set(id, { unknown: `Systems Manager parameter ${names[i]} ${invalid.has(names[i]) ? 'not found (GetParameters InvalidParameters)' : 'not answered by GetParameters'}` });
       }
     } catch (error) {

@@ -116,13 +116,20 @@ function pageStart(input: any, env: OperationEnv): number {
  * it in the PriceListArn. The price list is AWS's, not the account's: kept in the sandbox account's
  * global state only because that is what the sandbox persists.
  */
-export function publishPriceList(sandbox: Sandbox, serviceCode: string, publicationDate: string): void {
+export function publishPriceList(sandbox: Sandbox, serviceCode: string, publicationDate: string, options: { queryApiLagging?: boolean } = {}): void {
   const global = sandbox.account().global;
-  global.pricing = { ...(global.pricing ?? {}), publications: { ...(global.pricing?.publications ?? {}), [serviceCode]: publicationDate } };
+  // queryApiLagging: ListPriceLists names the new version while GetProducts still answers the old one (belief: can happen while the Query API catches up).
+  const key = options.queryApiLagging ? 'listedOnly' : 'publications';
+  global.pricing = { ...(global.pricing ?? {}), [key]: { ...(global.pricing?.[key] ?? {}), [serviceCode]: publicationDate } };
 }
 
 function publicationOf(env: OperationEnv, serviceCode: string): string {
   return (env.sandbox.account().global.pricing?.publications?.[serviceCode] as string | undefined) ?? SANDBOX_PUBLICATION_DATE;
+}
+
+/** The version ListPriceLists names: a lagging publication if one was set, else the one GetProducts answers. */
+function listedOf(env: OperationEnv, serviceCode: string): string {
+  return (env.sandbox.account().global.pricing?.listedOnly?.[serviceCode] as string | undefined) ?? publicationOf(env, serviceCode);
 }
 
 function noEndpoint(env: OperationEnv) {
@@ -159,7 +166,7 @@ export const pricingService: SandboxService = {
       if (!SERVICE_CODES.has(input.ServiceCode)) throw awsError('NotFoundException', `Service code ${input.ServiceCode} not found.`);
       // belief: the list is priced in USD only (CNY for the China partition, not modelled): another currency lists nothing.
       const regions = input.CurrencyCode !== 'USD' ? [] : input.RegionCode ? SANDBOX_PRICED_REGIONS.filter((r) => r === input.RegionCode) : SANDBOX_PRICED_REGIONS;
-      const version = versionSegment(publicationOf(env, input.ServiceCode));
+      const version = versionSegment(listedOf(env, input.ServiceCode));
       const all = regions.map((r) => ({ PriceListArn: `arn:aws:pricing:::price-list/aws/${input.ServiceCode}/USD/${version}/${r}`, RegionCode: r, CurrencyCode: 'USD', FileFormats: ['json', 'csv'] }));
       const start = pageStart({ ServiceCode: input.ServiceCode, Filters: [input.RegionCode ?? '', input.CurrencyCode], NextToken: input.NextToken }, env);
       const max = input.MaxResults ?? DEFAULT_MAX;

@@ -9,6 +9,7 @@
  *   answers the others (Parameters, in alphabetical order of name);
  * - `name:version` and `name:label` selectors: the answer's Name is the bare name and `Selector`
  *   the `:version` / `:label` asked (only versions are modelled);
+ * - a SecureString answers its encrypted value unless WithDecryption is true (botocore GetParametersRequest.WithDecryption);
  * - access denied through the sandbox's faults (`ssm:GetParameters` → AccessDeniedException).
  * Public parameters (`/aws/service/...`, owned by AWS, readable by every account): the sandbox has
  * the two that name its public Windows and RHEL AMIs (lib/sandbox/services/ec2.ts), in every
@@ -40,10 +41,10 @@ export const PUBLIC_PARAMETERS: Record<string, SandboxParameter> = {
 const ssmState = (sandbox: Sandbox, account: AccountState, region: string) => sandbox.regional<SsmState>(account, region, 'ssm', () => ({ parameters: {} }));
 
 /** Seeds (or overwrites, as a new version) a parameter, e.g. `/aws/service/ami-windows-latest/...` → an AMI id. */
-export function putSandboxParameter(sandbox: Sandbox, account: AccountState, region: string, name: string, value: string, dataType = value.startsWith('ami-') ? 'aws:ec2:image' : 'text'): void {
+export function putSandboxParameter(sandbox: Sandbox, account: AccountState, region: string, name: string, value: string, dataType = value.startsWith('ami-') ? 'aws:ec2:image' : 'text', type: SandboxParameter['type'] = 'String'): void {
   const state = ssmState(sandbox, account, region);
   const prior = state.parameters[name];
-  state.parameters[name] = { value, type: 'String', dataType, version: (prior?.version ?? 0) + 1, lastModified: sandbox.now().toISOString() };
+  state.parameters[name] = { value, type, dataType: type === 'SecureString' ? 'text' : dataType, version: (prior?.version ?? 0) + 1, lastModified: sandbox.now().toISOString() };
 }
 
 export const ssmService: SandboxService = {
@@ -69,7 +70,8 @@ export const ssmService: SandboxService = {
         parameters.push({
           Name: name,
           Type: p.type,
-          Value: p.value,
+          // A SecureString without WithDecryption answers its encrypted value (base64 KMS ciphertext), not the text.
+          Value: p.type === 'SecureString' && input.WithDecryption !== true ? `AQICAH${Buffer.from(p.value).toString('base64')}` : p.value,
           Version: p.version,
           ...(m[2] ? { Selector: m[2] } : {}),
           LastModifiedDate: new Date(p.lastModified),

@@ -25,7 +25,7 @@ describe('the price lookup\'s "What AWS requires" rows (docs/prices.md)', () => 
     }
 
     // Assess
-    expect(awsRequires.length).toBe(25);
+    expect(awsRequires.length).toBe(26);
     expect(problems).toEqual([]);
   });
 });

@@ -198,6 +198,36 @@ describe('the price cache refreshed by the price list\'s publication date', () =
     expect([day2.listCalls, day2.calls]).toEqual([serviceCodes, 0]);
   });
 
+  it('asks a republished service again at most once a check, and says so, while GetProducts still answers the older version', async () => {
+    // Prepare: day 0 stores every set; a day later ListPriceLists names a new EC2 version that GetProducts does not answer yet.
+    const s = setup();
+    await s.run().forRegion('eu-west-1');
+    s.advance(DAY);
+    publishPriceList(s.sandbox, 'AmazonEC2', '2026-12-02T01:02:03Z', { queryApiLagging: true });
+    const ec2Pages = await (async () => {
+      const probe = s.run();
+      await probe.fetchFamilies('eu-west-1', regionQueries().filter((q) => q.serviceCode === 'AmazonEC2'));
+      return probe.calls;
+    })();
+
+    // Act: that day's run, one an hour later, and one the next day.
+    const day1 = s.run();
+    const table = await day1.forRegion('eu-west-1');
+    s.advance(3_600_000);
+    const sameDay = s.run();
+    await sameDay.forRegion('eu-west-1');
+    s.advance(DAY);
+    const day2 = s.run();
+    await day2.forRegion('eu-west-1');
+
+    // Assess: the EC2 families are asked once a day, not every run; the lag is logged; the prices are the ones answered.
+    const ec2Families = regionQueries().filter((q) => q.serviceCode === 'AmazonEC2').map(familyOf);
+    expect([day1.calls, sameDay.calls, day2.calls]).toEqual([ec2Pages, 0, ec2Pages]);
+    const lagged = s.logs.filter((l) => l.message === 'price list: GetProducts still answers an older version than ListPriceLists names; asked again at the next check');
+    expect(lagged.map((l) => l.data!.families)).toEqual([ec2Families, ec2Families]);
+    expect(table.source!.date).toBe('2026-11-30T00:00:00Z');
+  });
+
   it('keeps the stored sets by age when ListPriceLists is denied, says why, and does not ask again until the next check', async () => {
     // Prepare
     const s = setup();
