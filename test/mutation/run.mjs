@@ -30,9 +30,9 @@ const resources = (type) => [`test/unit/resources/${type}/**/*.test.ts`, `test/i
  */
 /**
  * lib/engine/run.ts is large; its limits are mutated by line range (Stryker's `file:start-end`): the dry-run mode
- * (effectiveMode 306, actsOn and settle 323-336), the cooldown histories, the per-run counts, the confirmation and the
- * per-policy dispatch (431-460), protection in toFinding (718-739), and lastActions / applyAll / skip (809-894).
- * Check the ranges against the file after editing it (last checked 2026-12-07 21:20 UTC, commit 3540685).
+ * (effectiveMode 309, actsOn and settle 326-339), the cooldown histories, the per-run counts, the confirmation and the
+ * per-policy dispatch (456-485), protection in toFinding (747-768), and lastActions / applyAll / skip (838-923).
+ * Check the ranges against the file after editing it (last checked 2026-12-07 22:35 UTC, after the checkpoint changes of issue 29).
  */
 /**
  * lib/resources/rds-instance/remediators.ts (933 lines) is mutated by line range: the shared reads and re-checks
@@ -42,7 +42,7 @@ const resources = (type) => [`test/unit/resources/${type}/**/*.test.ts`, `test/i
  * after editing the file.
  */
 const RDS_RANGES = ['78-113', '118-326', '712-933'].map((range) => `lib/resources/rds-instance/remediators.ts:${range}`);
-const RUN_LIMITS = ['306-306', '323-336', '431-460', '718-739', '809-894'].map((range) => `lib/engine/run.ts:${range}`);
+const RUN_LIMITS = ['309-309', '326-339', '456-485', '747-768', '838-923'].map((range) => `lib/engine/run.ts:${range}`);
 /** The remediators' own unit tests against a scripted AWS (test/unit/resources/fake-aws.ts): no test/setup.ts needed. */
 const remediator = (...tests) => ({ tests, setup: false });
 /**
