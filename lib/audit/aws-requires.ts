@@ -114,6 +114,7 @@ export const awsRequires: AwsRequirement[] = [
     trimtabDoes: 'lib/audit/checkpoints.ts DynamoCheckpointStore.put cuts the state text into chunks of at most 350,000 UTF-8 bytes (CHUNK_BYTES, never inside a character) and sends 25 items a call (≤ 8.75 MB).',
     sandbox: 'dynalite validates the batch length and the item size with AWS\'s messages',
     test: { file: CHECKPOINT_TEST, name: 'is answered by the sandbox as AWS answers a batch of 26 items and an item over 400 KB (the limits the chunks stay under)' },
+    reviewed: 'fresh-context review 2026-12-07 (rev5): BatchWriteItemCommand.d.ts (16 MB, 25 requests, ValidationException for more than 25 requests / an item over 400 KB / over 16 MB) checked; put() cuts 350,000-byte chunks at character boundaries (byteChunks) and the rest of an item (pk CHECKPOINT#<64 hex>#d, sk CHUNK#nnnnnn, kind, last, expiresAt with their names) is under 200 bytes, so an item stays under 409,600 bytes; 25 items a call ≤ 8.75 MB; test run; agrees',
   },
   {
     operation: 'dynamodb:BatchWriteItem',
@@ -124,6 +125,7 @@ export const awsRequires: AwsRequirement[] = [
     trimtabDoes: 'Resends only the unprocessed requests, waiting 50 ms doubling up to 5 s, at most MAX_WRITE_ATTEMPTS (8) calls per batch; still unprocessed, the write fails with an error naming the state\'s hash (the checkpoint is never handed on half-written).',
     sandbox: 'not enforced: dynalite has no throughput limit and never returns UnprocessedItems; the resend is tested against a stub client',
     test: { file: CHECKPOINT_TEST, name: 'sends the items DynamoDB left unprocessed again, with growing waits' },
+    reviewed: 'fresh-context review 2026-12-07 (rev5): BatchWriteItemCommand.d.ts (UnprocessedItems, "we strongly recommend that you use an exponential backoff algorithm") checked; writeBatch resends only UnprocessedItems[table], 50 ms doubling to 5 s, 8 calls, then a TrimtabError naming the hash; the stub-client tests run (also \'fails the write naming the hash when DynamoDB keeps items unprocessed\'); agrees',
   },
   {
     operation: 'dynamodb:BatchWriteItem',
@@ -134,6 +136,7 @@ export const awsRequires: AwsRequirement[] = [
     trimtabDoes: 'The engine (lib/engine/run.ts) does not fail the invocation: it acts on what it found, as at any stop, ends the unit without a resume point (marked done, no partial state) and records an error naming the unit, how far it got and the stateful policies whose whole-unit conclusions wait for the next scheduled sweep; the sweep goes on with its other units. A unit is never started over in the same sweep (nothing is acted on twice). A state holding only saved reads (asg: its detectors hold nothing) falls back to the cursor alone.',
     sandbox: 'lib/sandbox/faults.ts faultRules (error throttled: ThrottlingException 400 for dynamodb, retried by the SDK)',
     test: { file: 'test/integration/sweep-split-unit.test.ts', name: 'ends the unit without a resume point, after acting on what it found, when DynamoDB keeps throttling the checkpoint write, and says so' },
+    reviewed: 'fresh-context review 2026-12-07 (rev5): BatchWriteItemCommand.d.ts @throws ProvisionedThroughputExceededException and ThrottlingException ("Both indicate that the request was throttled") checked; lib/engine/run.ts catches any error of checkpoints.put (the SDK\'s ThrottlingException after its attempts, or the store\'s TrimtabError after 8 unprocessed rounds): detector state present, the unit is pushed to done without a partial (never started over, nothing acted on twice) and the error names the stateful policies; only #prepared, the cursor alone is handed on (prepare reads again); held candidates (newest of volume, an orphan waiting for a second snapshot) are dropped, not acted on: the conservative side; chunks already written before the failure are never referenced and expire by TTL; test run; agrees',
   },
   {
     operation: 'dynamodb:Query',
@@ -144,6 +147,7 @@ export const awsRequires: AwsRequirement[] = [
     trimtabDoes: 'DynamoCheckpointStore.get reads every page (paginateQuery) of each of the 8 shards\' partition keys with ConsistentRead: true, requires chunks 0, 1, … in order up to the one marked last, and re-hashes the text against the key; otherwise it refuses with an error naming the hash and the unit fails.',
     sandbox: 'dynalite pages Query results at 1 MB (db/index.js)',
     test: { file: CHECKPOINT_TEST, name: 'reads a state larger than one Query page (1 MB) across the pages, in order' },
+    reviewed: 'fresh-context review 2026-12-07 (rev5): QueryCommand.d.ts ("a maximum of 1 MB of data", LastEvaluatedKey, ConsistentRead on a base table) checked; get() uses paginateQuery with ConsistentRead true on the table\'s own key (no index), checks the index/shard, the contiguity up to last and the SHA-256; test run; agrees',
   },
   {
     operation: 'dynamodb:BatchWriteItem',
@@ -153,5 +157,17 @@ export const awsRequires: AwsRequirement[] = [
     source: 'belief: DynamoDB Developer Guide, "Partitions and data distribution" and "Burst and adaptive capacity" (per-partition maximum of 1,000 WCU and 3,000 RCU); not in the SDK model',
     trimtabDoes: 'Spreads a state\'s chunks over 8 partition keys (chunk i under CHECKPOINT#<hash>#<i mod 8>: SHARDS), so tens of MB are not written through one partition at 1 MB/s; what is still throttled is resent (row above).',
     sandbox: 'not enforced: dynalite has no partitions or throughput (docs/limitations.md, issue 29 subsection)',
+    reviewed: 'fresh-context review 2026-12-07 (rev5): belief as stated (Developer Guide per-partition 1,000 WCU); chunk i goes under shard i mod 8 (checkpointPk), and get() queries all 8; no test can show throughput in dynalite; agrees',
+  },
+  {
+    operation: 'dynamodb:BatchWriteItem',
+    elements: ['sweep-checkpoint'],
+    rule: 'TTL deletes an item some time after the epoch-seconds Number in the table\'s TTL attribute has passed (typically within a few days, not at once); until then an expired item is still returned by Query; a value that is not a Number in seconds is ignored.',
+    awsAnswers: 'no error: expired items go away lazily, in no order (one chunk of a state can be gone while another is still there)',
+    source: 'belief: DynamoDB Developer Guide, "Using time to live (TTL) in DynamoDB" (Number, epoch seconds; deleted within a few days of expiry; expired items still appear in reads until deleted)',
+    trimtabDoes: 'each chunk carries the table\'s TTL attribute (settings.ttlAttribute, default expiresAt, the one serverless.yml enables) set to the write time + CHECKPOINT_TTL_DAYS (2) in seconds; a checkpoint is read by the next invocation seconds later, nothing relies on the deletion, and a state with a chunk already gone is refused by get() (contiguity and hash), never guessed',
+    sandbox: 'not enforced: dynalite keeps expired items (no TTL process)',
+    test: { file: CHECKPOINT_TEST, name: 'writes a state in chunks of at most the byte limit, 25 a call, and reads back the same text' },
+    reviewed: 'fresh-context review 2026-12-07 (rev5): row added by the reviewer; the test asserts expiresAt = now + 2 days in seconds; the missing-chunk refusal is test "refuses a state with a chunk missing in the middle or at the end, naming the hash"',
   },
 ];

@@ -203,6 +203,7 @@ export const awsRequires: AwsRequirement[] = [
     trimtabDoes: "second-opinion.ts takes the after-discounts figure only when source is CostOptimizationHub (belief: that is the AfterDiscounts mode; PublicPricing and CostExplorerRightsizing are not shown as after discounts), for the option equal to trimtab's proposal (else Compute Optimizer's rank-1 option, labelled not comparable), and puts it beside the list-price figure in the savings basis and evidence.computeOptimizer.afterDiscounts; savings.monthlyUsd (ranking, approval) stays the list price.",
     sandbox: 'lib/sandbox/services/compute-optimizer.ts savings(): options carry both figures; the source is CostOptimizationHub only when the account mode is AfterDiscounts',
     test: { file: CO_TEST, name: "puts Compute Optimizer's after-discounts figure beside the list price only when the account's savings estimation mode is AfterDiscounts" },
+    reviewed: 'fresh-context review 2026-12-07 (rev5): client-compute-optimizer models_0.d.ts (InstanceRecommendationOption.savingsOpportunityAfterDiscounts; EffectiveRecommendationPreferences.savingsEstimationMode; the same members on the Auto Scaling group, EBS, ECS and Lambda shapes) and enums.d.ts InstanceSavingsEstimationModeSource (CostExplorerRightsizing, CostOptimizationHub, PublicPricing) checked; second-opinion.ts AFTER_DISCOUNTS_SOURCE = CostOptimizationHub: only that source is labelled after discounts (the conservative reading; a CostExplorerRightsizing figure is left out, never mislabelled); savings.monthlyUsd stays the list price; test run; agrees',
   },
   {
     operation: 'compute-optimizer:GetEC2InstanceRecommendations',
@@ -213,6 +214,7 @@ export const awsRequires: AwsRequirement[] = [
     trimtabDoes: 'no after-discounts line and no afterDiscounts evidence unless the source is CostOptimizationHub.',
     sandbox: 'lib/sandbox/services/compute-optimizer.ts savings(): the after-discounts field repeats the list figure with source PublicPricing',
     test: { file: CO_UNIT, name: 'shows no after-discounts figure when the account did not turn the mode on (source PublicPricing)' },
+    reviewed: 'fresh-context review 2026-12-07 (rev5): belief as stated (the .d.ts does not say what the field holds under PublicPricing); the code shows no after-discounts line for any source but CostOptimizationHub; test run; agrees',
   },
   {
     operation: 'compute-optimizer:PutRecommendationPreferences',
@@ -223,6 +225,7 @@ export const awsRequires: AwsRequirement[] = [
     trimtabDoes: 'does not call it (read-only); reads the effective mode from each recommendation.',
     sandbox: 'lib/sandbox/services/compute-optimizer.ts PutRecommendationPreferences',
     test: { file: CO_TEST, name: 'answers PutRecommendationPreferences with InvalidParameterValueException for an unknown savings estimation mode' },
+    reviewed: 'fresh-context review 2026-12-07 (rev5): PutRecommendationPreferencesCommand.d.ts @throws InvalidParameterValueException and enums.d.ts SavingsEstimationMode (AfterDiscounts, BeforeDiscounts) checked; trimtab never calls it (no call outside the sandbox; not in docs/security.md IAM tables nor the member role template); test run; agrees',
   },
   {
     operation: 'pricing:GetProducts',
@@ -233,6 +236,7 @@ export const awsRequires: AwsRequirement[] = [
     trimtabDoes: "regionQueries asks ANY_OF Single-AZ,Multi-AZ; pathsOf keeps Multi-AZ as rdsInstanceHourly.<engine>:<class>:Multi-AZ; rds-instance classes.ts instanceMonthly prices a Multi-AZ instance at that rate, or Single-AZ × 2 with the basis saying no Multi-AZ rate was in the table.",
     sandbox: 'lib/pricing/catalog.ts priceListProducts: a Multi-AZ product per RDS class at 2 × Single-AZ',
     test: { file: SCAN_TEST, name: "prices a Multi-AZ RDS instance from the price list's Multi-AZ deployment option, and says so when only Single-AZ × 2 is known" },
+    reviewed: "fresh-context review 2026-12-07 (rev5): belief as stated: the deploymentOption values could not be checked against a live Price List answer (no recorded sample in /work/shared/aws-samples); rds-instance classes.ts instanceMonthly uses the Multi-AZ rate or Single-AZ × 2 with the basis saying so, and storage is × 2 for Multi-AZ too (classes.ts); test run; agrees. Open: RDS for SQL Server Multi-AZ products may carry another deploymentOption (older lists had 'Multi-AZ (SQL Server Mirror)'); such an instance then falls back to Single-AZ × 2, which the basis states",
   },
   {
     operation: 'pricing:GetProducts',
@@ -243,6 +247,7 @@ export const awsRequires: AwsRequirement[] = [
     trimtabDoes: "regionQueries asks databaseEngine Oracle too; pathsOf maps edition + licence to oracle-se2 / oracle-se2-byol / oracle-ee-byol; rds-instance classes.ts pricedEngine picks one from the instance's LicenseModel; noPriceWhy explains an EE licence-included or missing LicenseModel.",
     sandbox: 'lib/pricing/catalog.ts rdsEngineAttributes (Oracle products from RDS_ORACLE_HOURLY); lib/sandbox/services/rds.ts LicenseModel (defaultLicenseModel)',
     test: { file: SCAN_TEST, name: "prices Oracle by the instance's LicenseModel (licence included vs bring your own) and says why an Enterprise Edition 'license-included' instance has no price" },
+    reviewed: 'fresh-context review 2026-12-07 (rev5): attribute values a belief as stated; client-rds models (CreateDBInstanceMessage DBInstanceClass: "For RDS for Oracle with LicenseModel set to license-included, some DB instance classes aren\'t supported") agrees with licence-included being limited; classes.ts pricedEngine maps bring-your-own-license to oracle-<edition>-byol and license-included to oracle-se2 only, and noPriceWhy names an EE licence-included instance; test run; agrees',
   },
   {
     operation: 'pricing:GetProducts',

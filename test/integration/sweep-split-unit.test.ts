@@ -4,6 +4,7 @@
  * and its detectors' saved state. Small pages (the sandbox's page cap) and a context that is
  * always short of time make every invocation stop after its first page.
  */
+import { createHash } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -114,8 +115,10 @@ describe('one unit split across invocations', () => {
     const resumed = await sweepLoop(split.deps, shortOfTime);
 
     // Assess: 8 invocations, one read of each (not 8), the snapshot listings as one run's, and the same findings.
+    // DescribeVolumes: the one read, then one volume re-read right before each of the four deletes.
     expect(resumed.invocations).toBe(8);
-    expect(preparation(whole.env)).toEqual(['ec2:DescribeImages 1', 'ec2:DescribeVolumes 1', 'rbin:ListRules 1']);
+    expect(whole.env.sandbox.successfulWrites().filter((w) => w.operation === 'DeleteSnapshot')).toHaveLength(4);
+    expect(preparation(whole.env)).toEqual(['ec2:DescribeImages 1', 'ec2:DescribeVolumes 5', 'rbin:ListRules 1']);
     expect(preparation(split.env)).toEqual(preparation(whole.env));
     expect(publicListings(split.env)).toBe(publicListings(whole.env));
     expect([...split.recorded].sort()).toEqual([...whole.recorded].sort());
@@ -148,6 +151,41 @@ describe('one unit split across invocations', () => {
     expect(ec2State(split.env.sandbox, split.env.sandbox.account(SANDBOX_ACCOUNT), 'us-east-1').snapshots[deletedOnce[0]]).toBeDefined();
     expect(deleted.sort()).toEqual(deletedOnce.slice(1).sort());
     expect(split.env.sandbox.writes.some((w) => w.operation === 'DeleteSnapshot' && (w.input as { SnapshotId?: string }).SnapshotId === deletedOnce[0] && w.outcome === 'InvalidSnapshot.InUse')).toBe(true);
+  }, 120_000);
+
+  it('never deletes a snapshot whose volume exists although the saved preparation lacks it (created after the read, or left out), with minAgeDays 0', async () => {
+    // Prepare: orphans deleted without a limit. After the first invocation the saved preparation's volume set is
+    // stored without the existing volumes (what a volume created after the read looks like, or a forged state),
+    // under its own hash: every snapshot of those volumes then looks orphaned.
+    const split = account(SNAPSHOT_POLICIES.replace('maxActionsPerRun: 4', 'maxActionsPerRun: 100'), snapshots);
+    let step = await runSweep({ schedule: 'rate(1 day)' }, shortOfTime, split.deps);
+    const state = ec2State(split.env.sandbox, split.env.sandbox.account(SANDBOX_ACCOUNT), 'us-east-1');
+    const existing = new Set(Object.keys(state.volumes));
+    const volumeOfSnapshot = new Map(Object.values(state.snapshots).map((snap) => [snap.id, snap.volumeId]));
+    const text = split.checkpoints.texts.get(step.next!.checkpoint.partial!.state!)!;
+    const lines = text.split('\n').map((line) => {
+      if (!line) return line;
+      const l = JSON.parse(line) as { p: string; k?: string; a?: [string, unknown][] };
+      return l.p === '#prepared' && l.k === 'volumes' ? JSON.stringify({ ...l, a: [] }) : line;
+    });
+    const altered = lines.join('\n');
+    const hash = createHash('sha256').update(altered).digest('hex');
+    expect(altered).not.toBe(text);
+    await split.checkpoints.put(hash, [altered]);
+    step.next!.checkpoint.partial!.state = hash;
+
+    // Act: the rest of the sweep, from the altered checkpoint.
+    while (step.next) step = await runSweep(step.next, shortOfTime, split.deps);
+
+    // Assess: snapshots of existing volumes were found as orphans, delete-snapshot read their volume right before the
+    // write, found it and wrote nothing to them; the real orphans were deleted.
+    const volumeOf = (id: string) => volumeOfSnapshot.get(id);
+    const wroteTo = split.writes().filter((w) => w.startsWith('ec2:')).map((w) => JSON.parse(w.slice(w.indexOf(' ') + 1)) as { SnapshotId?: string; Resources?: string[] });
+    const orphanArns = split.recorded.filter((r) => r.startsWith('orphans ')).map((r) => r.split(' ')[1].split('/')[1]);
+    expect(orphanArns.filter((id) => existing.has(volumeOf(id)!)).length).toBeGreaterThan(0);
+    for (const w of wroteTo) for (const id of [w.SnapshotId, ...(w.Resources ?? [])].filter(Boolean)) expect([id, existing.has(volumeOf(id as string)!)]).toEqual([id, false]);
+    expect(wroteTo.filter((w) => w.SnapshotId).length).toBeGreaterThan(0);
+    expect(split.env.sandbox.callCount('ec2:DescribeVolumes')).toBeGreaterThan(1);
   }, 120_000);
 
   it('ends the unit without a resume point, after acting on what it found, when DynamoDB keeps throttling the checkpoint write, and says so', async () => {

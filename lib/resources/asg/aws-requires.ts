@@ -324,6 +324,7 @@ export const awsRequires: AwsRequirement[] = [
     trimtabDoes: 'one region-wide paginated listing per unit, stopped at the window\'s start, shared by every page of groups; a split unit keeps the result in its saved state (savePrepared), so a resumed invocation does not read it again; per group only for event-driven runs',
     sandbox: 'lib/sandbox/services/autoscaling.ts DescribeScalingActivities (paginate, default 100, max 100, newest first; ValidationError for an unknown group)',
     test: { file: 'test/integration/sweep-split-unit.test.ts', name: 'reads the region-wide scaling policies and activities once for an Auto Scaling unit split over two invocations, keeping them in the saved state' },
+    reviewed: "fresh-context review 2026-12-07 (rev5): models_0.d.ts DescribeScalingActivitiesType (one AutoScalingGroupName, MaxRecords default and max 100, \"Only activities started within the last six weeks can be returned\", IncludeDeletedGroups) checked; readActivities stops at the window's start (newest first) and perGroupOrRegion keeps a read only once it succeeded; savePrepared/restorePrepared checked (pairs refused otherwise); test run; agrees. Note: a resumed invocation judges flapping on activities read in the first invocation, so activities of the minutes in between are missing (as in one long invocation; flapping only reports, the remediators re-read the group)",
   },
   {
     operation: 'autoscaling:DescribePolicies',
@@ -334,5 +335,6 @@ export const awsRequires: AwsRequirement[] = [
     trimtabDoes: 'one region-wide paginated listing per unit, kept in a split unit\'s saved state so a resumed invocation does not read it again; the remediators re-read the group\'s own policies right before a write',
     sandbox: 'lib/sandbox/services/autoscaling.ts DescribePolicies (one group name or none; paginate, default 50, max 100)',
     test: { file: 'test/integration/sweep-split-unit.test.ts', name: 'reads the region-wide scaling policies and activities once for an Auto Scaling unit split over two invocations, keeping them in the saved state' },
+    reviewed: "fresh-context review 2026-12-07 (rev5): models_0.d.ts DescribePoliciesType (AutoScalingGroupName a single string; PolicyNames at most 50; MaxRecords default 50, max 100) checked; the remediators' snapshot() re-reads the group and the finding's named policies (readGroup + readPolicies for that one group) right before a write; test run; agrees. Open (minor): a policy created after the saved read is unknown to the detectors of a resumed invocation (e.g. min-size-unneeded then uses demandTargetCpu instead of the new policy's target), and the write re-reads only the policies the finding named, not new ones",
   },
 ];

@@ -19,6 +19,7 @@ import {
   DescribeSnapshotAttributeCommand,
   DescribeSnapshotsCommand,
   DescribeSnapshotTierStatusCommand,
+  DescribeVolumesCommand,
   EC2Client,
   ListSnapshotsInRecycleBinCommand,
   ModifySnapshotTierCommand,
@@ -33,7 +34,7 @@ import { ProtectedResourceError, UndoRefusedError, awsErrorName, errorMessage } 
 import { sizeBasisGb, type SnapshotBefore } from './detectors.ts';
 import { readUntil, retryTransient } from '../../aws/consistency.ts';
 import { coverageFor, DELETED_BY_TAG, DELETED_BY_VALUE, ensureTrimtabRule, readRecycleBinRules, tagsAtDelete, type RecycleBinCoverage } from './recycle-bin.ts';
-import { BACKUP_TAG, DLM_TAG, toEbsSnapshot, type EbsSnapshot } from './resource.ts';
+import { BACKUP_TAG, COPIED_SNAPSHOT_VOLUME, DLM_TAG, toEbsSnapshot, type EbsSnapshot } from './resource.ts';
 
 const NOT_FOUND = 'InvalidSnapshot.NotFound';
 const IN_USE = 'InvalidSnapshot.InUse';
@@ -61,6 +62,31 @@ async function recheckProtections(ec2: EC2Client, s: EbsSnapshot, allowShared: b
   if (shares.length) throw new ProtectedResourceError(`${s.id} is shared with ${shares.join(', ')} (createVolumePermission) and the policy does not allow shared snapshots`);
 }
 
+/**
+ * The source volume the finding took as deleted, when it did (none for a copied snapshot's `vol-ffffffff`).
+ * The scan's volume set is read once per unit, and a split unit carries it over invocations
+ * (savePrepared): a volume created after that read, and snapshotted since, is missing from it, so
+ * its snapshot looks orphaned (with `minAgeDays: 0`, or a unit that outlives `minAgeDays`).
+ */
+export function volumeTakenAsGone(before: SnapshotBefore): string | undefined {
+  return before.volumeExists === false && before.snapshot.volumeId !== COPIED_SNAPSHOT_VOLUME ? before.snapshot.volumeId : undefined;
+}
+
+/**
+ * Refuses, right before a write, a snapshot whose source volume the plan took as deleted but that
+ * exists now. Volume ids are never reused, so a volume seen now was missing from the scan's read
+ * because it is newer than that read (or because the saved read was altered): its snapshot is
+ * not an orphan. A filter, not VolumeIds, so a deleted volume is an empty answer, not an error.
+ */
+async function recheckVolumeGone(ec2: EC2Client, snapshotId: string, volumeId: string | undefined) {
+  if (!volumeId) return;
+  const out = await ec2.send(new DescribeVolumesCommand({ Filters: [{ Name: 'volume-id', Values: [volumeId] }] }));
+  const volume = (out.Volumes ?? []).find((v) => v.VolumeId === volumeId);
+  if (volume) {
+    throw new ProtectedResourceError(`${snapshotId}'s source volume ${volumeId} exists (state ${volume.State ?? '?'}, created ${volume.CreateTime ? new Date(volume.CreateTime).toISOString() : '?'}), although the scan took it as deleted: the snapshot is not an orphan; nothing was written`);
+  }
+}
+
 const describeSize = (s: EbsSnapshot) => `${sizeBasisGb(s)} GiB`;
 
 export interface DeleteParams {
@@ -71,6 +97,8 @@ export interface DeleteParams {
   createRecycleBinRule: boolean;
   recycleBinRetentionDays: number;
   requireRecycleBin: boolean;
+  /** The source volume the finding took as deleted: apply refuses if it exists (plans made before this field: not checked). */
+  volumeGone?: string;
 }
 
 interface DeleteOptions {
@@ -111,6 +139,7 @@ export const deleteSnapshot: Remediator<DeleteParams, DeleteOptions> = {
   permissions: [
     'ec2:DescribeSnapshots',
     'ec2:DescribeSnapshotAttribute',
+    'ec2:DescribeVolumes',
     'ec2:CreateTags',
     'ec2:DeleteTags',
     'ec2:DeleteSnapshot',
@@ -145,7 +174,7 @@ export const deleteSnapshot: Remediator<DeleteParams, DeleteOptions> = {
     return {
       kind: 'change',
       summary: `Delete snapshot ${s.id} (${s.volumeId}, ${describeSize(s)}, ${s.storageTier}); ${recovery}.`,
-      params: { snapshotId: s.id, allowShared: before.allowShared, recoverable, ...options },
+      params: { snapshotId: s.id, allowShared: before.allowShared, recoverable, ...options, ...(volumeTakenAsGone(before) ? { volumeGone: volumeTakenAsGone(before) } : {}) },
       undo: recoverable
         ? `trimtab undo restores it from the Recycle Bin (RestoreSnapshotFromRecycleBin) within ${days} days of the delete.`
         : 'Not possible: no Recycle Bin rule covers this delete, so it is final.',
@@ -161,6 +190,7 @@ export const deleteSnapshot: Remediator<DeleteParams, DeleteOptions> = {
     const current = await describeSnapshot(ec2, id);
     if (!current) return { after: { deleted: true, alreadyGone: true } satisfies DeleteAfter, detail: `${id} was already gone (${NOT_FOUND}): counts as done` };
     await recheckProtections(ec2, current, plan.params.allowShared);
+    await recheckVolumeGone(ec2, id, plan.params.volumeGone);
 
     // Coverage as of now, for the snapshot's tags as of now (rules read once per run and region).
     const rules = await readRecycleBinRules(ctx);
@@ -235,6 +265,8 @@ export const deleteSnapshot: Remediator<DeleteParams, DeleteOptions> = {
 export interface ArchiveParams {
   snapshotId: string;
   allowShared: boolean;
+  /** The source volume the finding took as deleted (the saving assumes the only snapshot of a deleted volume): apply refuses if it exists. */
+  volumeGone?: string;
 }
 
 /**
@@ -259,7 +291,7 @@ export const archiveSnapshot: Remediator<ArchiveParams, { minMonthlySavingsUsd: 
   resource: 'ebs-snapshot',
   title: 'Move the snapshot to the archive tier, only where that saves money',
   options: z.object({ minMonthlySavingsUsd: z.number().min(0).default(1).describe('Archive only when it saves at least this many USD a month (an archived snapshot is stored in full, so it can cost more).') }),
-  permissions: ['ec2:DescribeSnapshots', 'ec2:DescribeSnapshotAttribute', 'ec2:DescribeSnapshotTierStatus', 'ec2:ModifySnapshotTier', 'ec2:RestoreSnapshotTier'],
+  permissions: ['ec2:DescribeSnapshots', 'ec2:DescribeSnapshotAttribute', 'ec2:DescribeVolumes', 'ec2:DescribeSnapshotTierStatus', 'ec2:ModifySnapshotTier', 'ec2:RestoreSnapshotTier'],
   defaultMode: 'approval',
   undoable: 'best-effort',
   undoLimits: "The 90-day archive minimum is billed whatever happens; a restore costs $0.03/GB and takes up to 72 h, and until it ends the snapshot cannot be used to create volumes.",
@@ -286,7 +318,7 @@ export const archiveSnapshot: Remediator<ArchiveParams, { minMonthlySavingsUsd: 
     return {
       kind: 'change',
       summary: `Archive snapshot ${s.id} (${gb} GiB, the only snapshot of deleted volume ${s.volumeId}): $${usd(standardMonthly)} → $${usd(archiveMonthly)}/month. Archive bills at least 90 days; restoring costs $${prices.ebsSnapshotArchiveRestoreGb}/GB and takes up to 72 h.${before.allowShared ? ' AWS turns off sharing of an archived snapshot: accounts it is shared with lose access.' : ''}`,
-      params: { snapshotId: s.id, allowShared: before.allowShared },
+      params: { snapshotId: s.id, allowShared: before.allowShared, ...(volumeTakenAsGone(before) ? { volumeGone: volumeTakenAsGone(before) } : {}) },
       undo: 'AWS cannot cancel an archival: while it is in progress (hours) trimtab undo refuses and says when to retry; once archived, undo starts a permanent restore to the standard tier (RestoreSnapshotTier PermanentRestore): up to 72 h, $0.03/GB, and the 90-day archive minimum is still billed.',
       savings: {
         monthlyUsd: saving,
@@ -312,6 +344,7 @@ export const archiveSnapshot: Remediator<ArchiveParams, { minMonthlySavingsUsd: 
       return { before: { snapshot: current }, after: { storageTier: 'archive', archivalInProgress: true, tieringStartTime: tier.startTime?.toISOString() }, detail: `${id} is already being archived (since ${tier.startTime?.toISOString() ?? '?'})` };
     }
     await recheckProtections(ec2, current, plan.params.allowShared);
+    await recheckVolumeGone(ec2, id, plan.params.volumeGone);
     try {
       const out = await ec2.send(new ModifySnapshotTierCommand({ SnapshotId: id, StorageTier: 'archive' }));
       return { before: { snapshot: current }, after: { storageTier: 'archive', archivalInProgress: true, tieringStartTime: out.TieringStartTime?.toISOString() }, detail: 'archival started (AWS keeps the snapshot usable in the standard tier until it completes, typically hours)' };

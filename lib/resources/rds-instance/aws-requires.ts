@@ -10,12 +10,13 @@ export const awsRequires: AwsRequirement[] = [
   {
     operation: 'rds:DescribeDBInstances',
     elements: ['idle-db-instance'],
-    rule: "DBInstance.LicenseModel names the instance's licence (license-included, bring-your-own-license, general-public-license, postgresql-license); for Oracle it sets the price (SE2 licence included vs BYOL; EE is BYOL only).",
+    rule: "DBInstance.LicenseModel names the instance's licence (license-included, bring-your-own-license, general-public-license, postgresql-license, and marketplace-license for RDS for Db2); for Oracle it sets the price (SE2 licence included vs BYOL; EE is BYOL only).",
     awsAnswers: 'no error: the LicenseModel string',
     source: 'client-rds models_0.d.ts DBInstance.LicenseModel; CreateDBInstanceMessage.LicenseModel (valid values per engine)',
     trimtabDoes: 'resource.ts keeps licenseModel; classes.ts pricedEngine prices Oracle by it (oracle-se2, oracle-se2-byol, oracle-ee-byol); an EE licence-included or missing LicenseModel is reported with a zero estimate and why',
     sandbox: `${SANDBOX} LicenseModel (defaultLicenseModel per engine; seeds can set it)`,
     test: { file: 'test/integration/prices.test.ts', name: "prices Oracle by the instance's LicenseModel (licence included vs bring your own) and says why an Enterprise Edition 'license-included' instance has no price" },
+    reviewed: 'fresh-context review 2026-12-07 (rev5): client-rds models (LicenseModel valid values per engine) checked: the row missed marketplace-license (RDS for Db2 through AWS Marketplace), added; pricedEngine uses LicenseModel for Oracle only, so the other values change nothing; sandbox defaultLicenseModel read; test run; agrees',
   },
   {
     operation: 'rds:DescribeDBInstances',

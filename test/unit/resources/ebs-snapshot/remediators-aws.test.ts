@@ -47,8 +47,8 @@ describe('delete-snapshot and archive-snapshot: what they are', () => {
   it('both start in approval mode, best effort to undo, with exactly the permissions they call', () => {
     expect([deleteSnapshot.id, deleteSnapshot.resource, deleteSnapshot.defaultMode, deleteSnapshot.undoable]).toEqual(['delete-snapshot', 'ebs-snapshot', 'approval', 'best-effort']);
     expect([archiveSnapshot.id, archiveSnapshot.resource, archiveSnapshot.defaultMode, archiveSnapshot.undoable]).toEqual(['archive-snapshot', 'ebs-snapshot', 'approval', 'best-effort']);
-    expect(deleteSnapshot.permissions).toEqual(['ec2:DescribeSnapshots', 'ec2:DescribeSnapshotAttribute', 'ec2:CreateTags', 'ec2:DeleteTags', 'ec2:DeleteSnapshot', 'ec2:ListSnapshotsInRecycleBin', 'ec2:RestoreSnapshotFromRecycleBin', 'rbin:ListRules', 'rbin:GetRule', 'rbin:CreateRule', 'rbin:TagResource']);
-    expect(archiveSnapshot.permissions).toEqual(['ec2:DescribeSnapshots', 'ec2:DescribeSnapshotAttribute', 'ec2:DescribeSnapshotTierStatus', 'ec2:ModifySnapshotTier', 'ec2:RestoreSnapshotTier']);
+    expect(deleteSnapshot.permissions).toEqual(['ec2:DescribeSnapshots', 'ec2:DescribeSnapshotAttribute', 'ec2:DescribeVolumes', 'ec2:CreateTags', 'ec2:DeleteTags', 'ec2:DeleteSnapshot', 'ec2:ListSnapshotsInRecycleBin', 'ec2:RestoreSnapshotFromRecycleBin', 'rbin:ListRules', 'rbin:GetRule', 'rbin:CreateRule', 'rbin:TagResource']);
+    expect(archiveSnapshot.permissions).toEqual(['ec2:DescribeSnapshots', 'ec2:DescribeSnapshotAttribute', 'ec2:DescribeVolumes', 'ec2:DescribeSnapshotTierStatus', 'ec2:ModifySnapshotTier', 'ec2:RestoreSnapshotTier']);
   });
 
   it('delete-snapshot creates no Recycle Bin rule, keeps 14 days and does not require one unless the policy says', () => {
@@ -213,6 +213,52 @@ describe('delete-snapshot apply', () => {
     expect(err?.name).toBe('InternalError');
     expect(err).not.toBeInstanceOf(ProtectedResourceError);
     expect(a.ops()).not.toContain('DeleteTags');
+  });
+});
+
+describe('delete-snapshot and archive-snapshot: a source volume the scan took as deleted', () => {
+  const NEW_VOLUME = { VolumeId: 'vol-1', State: 'in-use', CreateTime: new Date('2026-10-31T23:50:00Z') };
+  const orphanBefore = (extra: Partial<SnapshotBefore> = {}): SnapshotBefore => ({ snapshot: { ...SNAP_READ, fullSizeGb: 400 }, allowShared: false, recycleBin: { covered: true, kind: 'tag', ruleId: 'rule-1', retentionDays: 7 }, volumeExists: false, snapshotsOfVolume: 1, ...extra }) as SnapshotBefore;
+
+  it('plans both writes with the volume taken as deleted, and none for an existing volume or a copied snapshot', () => {
+    const del = (b: SnapshotBefore) => deleteSnapshot.plan(findingOf('ebs-snapshot', ID, b), { createRecycleBinRule: false, recycleBinRetentionDays: 14, requireRecycleBin: false }, planCtx);
+    const arc = (b: SnapshotBefore) => archiveSnapshot.plan(findingOf('ebs-snapshot', ID, b), { minMonthlySavingsUsd: 1 }, planCtx);
+    expect(del(orphanBefore())).toMatchObject({ kind: 'change', params: { volumeGone: 'vol-1' } });
+    expect(arc(orphanBefore())).toMatchObject({ kind: 'change', params: { volumeGone: 'vol-1' } });
+    const live = del(orphanBefore({ volumeExists: true }));
+    expect(live.kind === 'change' && 'volumeGone' in live.params).toBe(false);
+    const copied = del(orphanBefore({ snapshot: { ...SNAP_READ, volumeId: 'vol-ffffffff' } }));
+    expect(copied.kind === 'change' && 'volumeGone' in copied.params).toBe(false);
+  });
+
+  it('delete-snapshot refuses a snapshot whose volume exists now (created after the scan read the volumes), writing nothing', async () => {
+    // Prepare: the plan took vol-1 as deleted; AWS lists it now.
+    const a = aws({ DescribeVolumes: () => ({ Volumes: [NEW_VOLUME] }) });
+    // Act
+    const error = await caught(deleteSnapshot.apply(a.ctx, deletePlan({ volumeGone: 'vol-1' }), finding));
+    // Assess
+    expect(error).toBeInstanceOf(ProtectedResourceError);
+    expect(error?.message).toBe("snap-1's source volume vol-1 exists (state in-use, created 2026-10-31T23:50:00.000Z), although the scan took it as deleted: the snapshot is not an orphan; nothing was written");
+    expect(a.calls.find((c) => c.op === 'DescribeVolumes')?.input).toEqual({ Filters: [{ Name: 'volume-id', Values: ['vol-1'] }] });
+    expect(a.calls.filter((c) => WRITES.includes(c.op))).toEqual([]);
+  });
+
+  it('delete-snapshot goes on when the volume is still gone (an empty answer), and reads no volume for a plan without one', async () => {
+    const gone = aws({ DescribeVolumes: () => ({ Volumes: [] }) });
+    await deleteSnapshot.apply(gone.ctx, deletePlan({ volumeGone: 'vol-1' }), finding);
+    expect(gone.writes('DeleteSnapshot').map((c) => c.input)).toEqual([{ SnapshotId: ID }]);
+    const older = aws();
+    await deleteSnapshot.apply(older.ctx, deletePlan(), finding);
+    expect(older.calls.filter((c) => c.op === 'DescribeVolumes')).toEqual([]);
+    expect(older.writes('DeleteSnapshot').map((c) => c.input)).toEqual([{ SnapshotId: ID }]);
+  });
+
+  it('archive-snapshot refuses a snapshot whose volume exists now, writing nothing', async () => {
+    const a = aws({ DescribeVolumes: () => ({ Volumes: [NEW_VOLUME] }) });
+    const error = await caught(archiveSnapshot.apply(a.ctx, { ...archivePlan(), params: { snapshotId: ID, allowShared: false, volumeGone: 'vol-1' } } as Plan<ArchiveParams>, finding));
+    expect(error).toBeInstanceOf(ProtectedResourceError);
+    expect(error?.message).toContain('source volume vol-1 exists');
+    expect(a.calls.filter((c) => WRITES.includes(c.op))).toEqual([]);
   });
 });
 
