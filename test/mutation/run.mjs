@@ -53,7 +53,8 @@ export const TARGETS = [
   { file: 'lib/resources/rds-instance/remediators.ts', tests: resources('rds-instance') },
   { file: 'lib/resources/ebs-volume/remediators.ts', tests: resources('ebs-volume') },
   { file: 'lib/resources/elastic-ip/remediators.ts', ...remediator('test/unit/resources/elastic-ip/remediators.test.ts') },
-  { file: 'lib/resources/asg/rightsize.ts', mutate: ['lib/resources/asg/rightsize.ts:195-531'], ...remediator('test/unit/resources/asg/rightsize-remediator.test.ts') },
+  // rightsize.ts: the apply-time re-checks (currentTemplate) and apply up to the group update (docs/testing.md "Scores").
+  { file: 'lib/resources/asg/rightsize.ts', mutate: ['208-238', '364-445'].map((r) => `lib/resources/asg/rightsize.ts:${r}`), ...remediator('test/unit/resources/asg/rightsize-remediator.test.ts') },
   { file: 'lib/resources/s3-bucket/remediators.ts', tests: resources('s3-bucket') },
   { file: 'lib/engine/run.ts', mutate: RUN_LIMITS, tests: ['test/unit/engine/run.test.ts', 'test/unit/engine/limits.test.ts', 'test/unit/engine/partial.test.ts', 'test/security/blast-radius.test.ts'] },
   { file: 'lib/approval/workflow.ts', tests: ['test/unit/approval/workflow-steps.test.ts'], setup: false },
