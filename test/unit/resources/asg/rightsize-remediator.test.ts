@@ -175,6 +175,17 @@ describe('rightsize-launch-template apply: the re-checks right before the first 
     await expect(rightsizeLaunchTemplate.apply(c.ctx, plan(), findingOf('asg', NAME, before()))).rejects.toThrow('Throttling (scripted)');
   });
 
+  it('passes on something thrown that is not an Error as it is', async () => {
+    const a = aws(group(), { DescribeLaunchTemplateVersions: () => { throw 'socket closed'; } });
+    await expect(rightsizeLaunchTemplate.apply(a.ctx, plan(), findingOf('asg', NAME, before()))).rejects.toBe('socket closed');
+  });
+
+  it('reads a group AWS answers without Tags as untagged, and a version without LaunchTemplateData as having no type', async () => {
+    const a = aws(group({ Tags: undefined }), { DescribeLaunchTemplateVersions: () => ({ LaunchTemplateVersions: [{ LaunchTemplateId: LT, VersionNumber: 3 }] }) });
+    await expect(rightsizeLaunchTemplate.apply(a.ctx, plan(), findingOf('asg', NAME, before()))).rejects.toThrow(new PlanConstraintError("web's launch template version 3 has no InstanceType now, not m5.xlarge as when detected; nothing was changed."));
+    expect(a.writes(...WRITES)).toEqual([]);
+  });
+
   it('refuses a version AWS answers empty', async () => {
     const a = aws(group(), { DescribeLaunchTemplateVersions: () => ({ LaunchTemplateVersions: [] }) });
     await expect(rightsizeLaunchTemplate.apply(a.ctx, plan(), findingOf('asg', NAME, before()))).rejects.toThrow(new PlanConstraintError('Launch template lt-1 has no version 3.'));
@@ -335,6 +346,7 @@ describe('rightsize-launch-template apply: the writes', () => {
     // Assess
     await expect(out).rejects.toThrow(new PlanConstraintError('UpdateAutoScalingGroup failed on web (AccessDenied: not allowed); launch template version 4 that trimtab had created was deleted; the group still launches m5.xlarge from lt-1 version 3. Auto Scaling checks that the caller may launch from the template: ec2:RunInstances, iam:PassRole for its instance profile, ec2:CreateTags for its tag specifications.'));
     expect(a.calls.find((c) => c.op === 'DeleteLaunchTemplateVersions')?.input).toEqual({ LaunchTemplateId: LT, Versions: ['4'] });
+    await expect(out).rejects.toHaveProperty('cause.name', 'AccessDenied');
     expect(e.recorded.map((s) => [s.step, s.state])).toEqual([['version-created', { version: 4, before: STATE3 }], ['version-deleted', { version: 4, detail: 'launch template version 4 that trimtab had created was deleted' }]]);
   });
 
