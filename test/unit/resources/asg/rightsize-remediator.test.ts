@@ -26,7 +26,7 @@ function plan(b: GroupRightsizeBefore = before(), options = { instanceRefresh: f
 }
 /** AWS's DescribeAutoScalingGroups shape of the group. */
 function group(extra: Record<string, unknown> = {}) {
-  return { AutoScalingGroupName: NAME, AutoScalingGroupARN: ARN, LaunchTemplate: { LaunchTemplateId: LT, LaunchTemplateName: 'tmpl', Version: '3' }, AvailabilityZones: ['us-east-1a'], Tags: [], ...extra };
+  return { AutoScalingGroupName: NAME, AutoScalingGroupARN: ARN, LaunchTemplate: { LaunchTemplateId: LT, LaunchTemplateName: 'tmpl', Version: '3' }, AvailabilityZones: ['us-east-1a'], Tags: [{ Key: 'team', Value: 'web' }], ...extra };
 }
 function version(n: number, type: string | undefined, data: Record<string, unknown> = {}) {
   return { LaunchTemplateId: LT, LaunchTemplateName: 'tmpl', VersionNumber: n, LaunchTemplateData: { ...(type ? { InstanceType: type } : {}), ...data } };
