@@ -59,7 +59,9 @@ export const TARGETS = [
   { file: 'lib/engine/run.ts', mutate: RUN_LIMITS, tests: ['test/unit/engine/run.test.ts', 'test/unit/engine/limits.test.ts', 'test/unit/engine/partial.test.ts', 'test/security/blast-radius.test.ts'] },
   { file: 'lib/approval/workflow.ts', tests: ['test/unit/approval/workflow-steps.test.ts'], setup: false },
   { file: 'lib/approval/page.ts', tests: ['test/unit/approval/page-responses.test.ts', 'test/unit/approval/page-charts.test.ts'], setup: false },
-  { file: 'lib/resources/asg/remediators.ts', tests: resources('asg') },
+  { file: 'lib/resources/asg/remediators.ts', ...remediator('test/unit/resources/asg/remediators.test.ts', 'test/unit/resources/asg/tuning-remediators.test.ts') },
+  // capacity.ts: raise-max-size only (plan, apply, verify, undo); its detector is tested by capacity.test.ts.
+  { file: 'lib/resources/asg/capacity.ts', mutate: ['lib/resources/asg/capacity.ts:176-268'], ...remediator('test/unit/resources/asg/capacity.test.ts', 'test/unit/resources/asg/tuning-remediators.test.ts') },
   { file: 'lib/resources/ec2-instance/change-type.ts', ...remediator('test/unit/resources/ec2-instance/change-type-remediator.test.ts') },
   { file: 'lib/resources/ec2-instance/remediators.ts', ...remediator('test/unit/resources/ec2-instance/stop-remediator.test.ts') },
   { file: 'lib/resources/lambda-function/remediators.ts', ...remediator('test/unit/resources/lambda-function/set-memory-remediator.test.ts') },
