@@ -62,14 +62,18 @@ export const TARGETS = [
   { file: 'lib/resources/rds-instance/remediators.ts', mutate: RDS_RANGES, ...remediator('test/unit/resources/rds-instance/stop-remediator.test.ts', 'test/unit/resources/rds-instance/resize-remediators.test.ts', 'test/unit/resources/rds-instance/gp3-remediator.test.ts') },
   { file: 'lib/resources/ebs-volume/remediators.ts', tests: resources('ebs-volume') },
   { file: 'lib/resources/elastic-ip/remediators.ts', ...remediator('test/unit/resources/elastic-ip/remediators.test.ts') },
-  { file: 'lib/resources/asg/rightsize.ts', tests: [...resources('asg'), 'test/integration/asg-rightsize-launch-template.test.ts'] },
+  // rightsize.ts: the apply-time re-checks (currentTemplate) and apply up to the group update (docs/testing.md "Scores").
+  { file: 'lib/resources/asg/rightsize.ts', mutate: ['208-238', '364-445'].map((r) => `lib/resources/asg/rightsize.ts:${r}`), ...remediator('test/unit/resources/asg/rightsize-remediator.test.ts') },
   { file: 'lib/resources/s3-bucket/remediators.ts', ...remediator('test/unit/resources/s3-bucket/lifecycle-remediator-aws.test.ts', 'test/unit/resources/s3-bucket/lifecycle-remediator-plan.test.ts') },
   // Measured against a made-up resource type and an in-memory store (no sandbox, no test/setup.ts: ~2-3 s a mutant, not 16-30 s);
   // run.test.ts, limits.test.ts and test/security/blast-radius.test.ts test the same limits against the sandbox in `npm test`.
   { file: 'lib/engine/run.ts', mutate: RUN_LIMITS, tests: ['test/unit/engine/limits-fake.test.ts'], setup: false },
   { file: 'lib/approval/workflow.ts', tests: ['test/unit/approval/workflow-steps.test.ts'], setup: false },
   { file: 'lib/approval/page.ts', tests: ['test/unit/approval/page-responses.test.ts', 'test/unit/approval/page-charts.test.ts'], setup: false },
-  { file: 'lib/resources/asg/remediators.ts', tests: resources('asg') },
+  { file: 'lib/resources/asg/remediators.ts', ...remediator('test/unit/resources/asg/remediators.test.ts', 'test/unit/resources/asg/tuning-remediators.test.ts') },
+  // capacity.ts: raise-max-size only (plan, apply, verify, undo); its detector is tested by capacity.test.ts.
+  { file: 'lib/resources/asg/capacity.ts', mutate: ['lib/resources/asg/capacity.ts:176-268'], ...remediator('test/unit/resources/asg/capacity.test.ts', 'test/unit/resources/asg/tuning-remediators.test.ts') },
+  { file: 'lib/resources/ec2-instance/change-type.ts', ...remediator('test/unit/resources/ec2-instance/change-type-remediator.test.ts') },
   { file: 'lib/resources/ec2-instance/remediators.ts', ...remediator('test/unit/resources/ec2-instance/stop-remediator.test.ts') },
   { file: 'lib/resources/lambda-function/remediators.ts', ...remediator('test/unit/resources/lambda-function/set-memory-remediator.test.ts') },
   { file: 'lib/resources/log-group/remediators.ts', ...remediator('test/unit/resources/log-group/remediators.test.ts') },

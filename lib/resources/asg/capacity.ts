@@ -19,7 +19,8 @@ import type { ActionRecord, Detection, Detector, Finding, Remediator, SavingsEst
 import type { PriceTable } from '../../savings/prices.ts';
 import { ec2RatesFor, platformFromEvidence, type Ec2Platform } from '../../savings/licensed.ts';
 import { computeOptimizerPermissions } from '../../compute-optimizer/recommendations.ts';
-import { PlanConstraintError, UndoRefusedError } from '../../util/errors.ts';
+import { PlanConstraintError, ProtectedResourceError, UndoRefusedError } from '../../util/errors.ts';
+import { SKIP_TAG } from '../protection.ts';
 import { beforeOf } from './detectors.ts';
 import { ASG_NEEDS, DEFAULT_WINDOW_DAYS, readGroup, windowNeed, type Group } from './resource.ts';
 import { cpuTargetPolicy, type AsgBefore } from './tuning.ts';
@@ -225,8 +226,11 @@ export const raiseMaxSize: Remediator<RaiseMaxParams, RaiseMaxOptions & { tuning
   async apply(ctx, plan) {
     const client = ctx.clients.get(AutoScalingClient, ctx.region);
     const { group, fromMaxSize, toMaxSize } = plan.params;
-    const current = await sizesOf(client, group, ctx.region);
-    if (!current) throw new PlanConstraintError(`Auto Scaling group '${group}' no longer exists in ${ctx.region}; nothing was changed.`);
+    const g = await readGroup(client, group, ctx.region);
+    if (!g) throw new PlanConstraintError(`Auto Scaling group '${group}' no longer exists in ${ctx.region}; nothing was changed.`);
+    // Right before the write: a group tagged trimtab:skip since the finding is left alone.
+    if (SKIP_TAG in g.tags) throw new ProtectedResourceError(`${group} is tagged ${SKIP_TAG}; nothing was changed.`);
+    const current = { maxSize: g.maxSize, minSize: g.minSize, desiredCapacity: g.desiredCapacity };
     if (current.maxSize === toMaxSize) return { before: current, after: current satisfies RaiseMaxAfter, detail: `MaxSize is already ${toMaxSize}` };
     if (current.maxSize !== fromMaxSize) throw new PlanConstraintError(`${group} has MaxSize ${current.maxSize} now, not ${fromMaxSize} as when detected; nothing was changed.`);
     if (current.minSize > toMaxSize) throw new PlanConstraintError(`${group} has MinSize ${current.minSize} now, above the planned MaxSize ${toMaxSize}; nothing was changed.`);

@@ -12,7 +12,8 @@ import { platformFromEvidence } from '../../savings/licensed.ts';
 import { AutoScalingClient, PutScalingPolicyCommand, UpdateAutoScalingGroupCommand, type PutScalingPolicyCommandInput, type ScalingPolicy } from '@aws-sdk/client-auto-scaling';
 import * as z from 'zod'; // namespace import: lets esbuild drop unused zod (locales, JSON Schema) from Lambda bundles
 import type { ActionRecord, Finding, RegionContext, Remediator } from '../../engine/types.ts';
-import { PlanConstraintError, UndoRefusedError } from '../../util/errors.ts';
+import { PlanConstraintError, ProtectedResourceError, UndoRefusedError } from '../../util/errors.ts';
+import { SKIP_TAG } from '../protection.ts';
 import { stableStringify } from '../../util/hash.ts';
 import { readGroup, readPolicies, readPolicy } from './resource.ts';
 import {
@@ -73,12 +74,16 @@ function differingFields(a: ScalingPolicy | undefined, b: ScalingPolicy | undefi
   return [...new Set([...Object.keys(x), ...Object.keys(y)])].filter((k) => stableStringify(x[k]) !== stableStringify(y[k])).sort();
 }
 
-/** The group's sizes and the named policies, read now. */
-async function snapshot(ctx: RegionContext, groupName: string, policyNames: string[]): Promise<AsgBefore> {
+/**
+ * The group's sizes and the named policies, read now. `forApply`: the read right before a write, which refuses a
+ * group tagged trimtab:skip since the finding (an approval is applied to the finding stored when it was asked for).
+ */
+async function snapshot(ctx: RegionContext, groupName: string, policyNames: string[], forApply = false): Promise<AsgBefore> {
   const client = ctx.clients.get(AutoScalingClient, ctx.region);
   // Both reads at once: one round trip of latency, not two.
   const [group, byGroup] = await Promise.all([readGroup(client, groupName, ctx.region), policyNames.length ? readPolicies(client, groupName) : undefined]);
   if (!group) throw new PlanConstraintError(`Auto Scaling group '${groupName}' no longer exists in ${ctx.region}; nothing was changed.`);
+  if (forApply && SKIP_TAG in group.tags) throw new ProtectedResourceError(`${groupName} is tagged ${SKIP_TAG}; nothing was changed.`);
   const all = byGroup?.get(groupName) ?? [];
   const policies = policyNames.map((name) => {
     const found = all.find((p) => p.PolicyName === name);
@@ -213,7 +218,7 @@ export const raiseTarget: Remediator<RaiseTargetParams, { maxTarget: number; max
 
   async apply(ctx, plan) {
     const { group, policyName, fromTarget, toTarget } = plan.params;
-    const before = await snapshot(ctx, group, [policyName]);
+    const before = await snapshot(ctx, group, [policyName], true);
     const current = before.policies[0].TargetTrackingConfiguration?.TargetValue;
     if (current !== fromTarget) throw new PlanConstraintError(`'${policyName}' on ${group} has target ${current}% now, not ${fromTarget}% as when detected; nothing was changed.`);
     const input = putInputFrom(before.policies[0]);
@@ -283,7 +288,7 @@ export const lowerMinSize: Remediator<LowerMinParams, { floor: number; maxReduct
 
   async apply(ctx, plan) {
     const { group, fromMinSize, toMinSize } = plan.params;
-    const before = await snapshot(ctx, group, []);
+    const before = await snapshot(ctx, group, [], true);
     if (before.group.minSize !== fromMinSize) throw new PlanConstraintError(`${group} has MinSize ${before.group.minSize} now, not ${fromMinSize} as when detected; nothing was changed.`);
     await updateGroup(ctx, { AutoScalingGroupName: group, MinSize: toMinSize });
     return { before, after: asWritten(before, (a) => void (a.group.minSize = toMinSize)), detail: `MinSize ${fromMinSize} → ${toMinSize}` };
@@ -341,7 +346,7 @@ export const lengthenWarmup: Remediator<WarmupParams, { minSeconds: number; fact
   async apply(ctx, plan) {
     const { group, changes } = plan.params;
     const names = changes.filter((c) => c.policyName).map((c) => c.policyName!);
-    const before = await snapshot(ctx, group, names);
+    const before = await snapshot(ctx, group, names, true);
     for (const change of changes) {
       if (change.field === 'DefaultCooldown') {
         if (before.group.defaultCooldown !== change.from) throw new PlanConstraintError(`${group} has DefaultCooldown ${before.group.defaultCooldown}s now, not ${change.from}s; nothing was changed.`);

@@ -1,0 +1,463 @@
+/**
+ * change-instance-type (lib/resources/ec2-instance/change-type.ts) against a scripted EC2 (../fake-aws.ts):
+ * the re-checks right before the first write (apply) and right before the modify (the `stopped` step,
+ * the last moment: the instance is stopped and trimtab is about to write its type), the steps and the
+ * compensation, verify and undo. The mutation target of change-type.ts (docs/testing.md).
+ */
+import { describe, expect, it } from 'vitest';
+import type { ApplyEnv, Plan, StepProgress } from '../../../../lib/engine/types.ts';
+import { changeInstanceType, ResizeRolledBackError, unsupportedTarget, placementMisfit, type ResizeAfter, type ResizeParams } from '../../../../lib/resources/ec2-instance/change-type.ts';
+import type { ResizeBefore } from '../../../../lib/resources/ec2-instance/resize-before.ts';
+import { ProtectedResourceError, UndoRefusedError } from '../../../../lib/util/errors.ts';
+import { awsError, fakeAws, findingOf, planCtx, recordOf, TEST_START, type Handlers } from '../fake-aws.ts';
+
+const ID = 'i-1';
+const LAUNCHED = '2026-10-01T00:00:00.000Z';
+const OPTIONS = { stopTimeoutMinutes: 10, startTimeoutMinutes: 10 };
+
+function before(extra: Partial<ResizeBefore> = {}): ResizeBefore {
+  return { instanceId: ID, instanceType: 'm5.xlarge', targetType: 'm5.large', architecture: 'x86_64', state: 'running', launchTime: LAUNCHED, ...extra };
+}
+function plan(b: ResizeBefore = before(), o: Record<string, unknown> = OPTIONS): Plan<ResizeParams> {
+  const p = changeInstanceType.plan(findingOf('ec2-instance', ID, b), o as never, planCtx);
+  if (p.kind !== 'change') throw new Error('expected a change');
+  return { ...(p as object), action: 'change-instance-type', hash: 'h' } as unknown as Plan<ResizeParams>;
+}
+
+interface Inst { type: string; state: string; launch: string; tags: Record<string, string>; reason?: string }
+/**
+ * A scripted instance: StopInstances stops it, ModifyInstanceAttribute sets its type (only while stopped),
+ * StartInstances starts it with a new LaunchTime; each answers at once. `hooks` run before each DescribeInstances
+ * (by call number) to change it from outside.
+ */
+function ec2(i: Partial<Inst> = {}, extra: Handlers = {}, hooks: Record<number, (i: Inst) => void> = {}) {
+  const inst: Inst = { type: 'm5.xlarge', state: 'running', launch: LAUNCHED, tags: {}, ...i };
+  const a = fakeAws({
+    DescribeInstances: (_input, n) => {
+      hooks[n]?.(inst);
+      if (inst.state === 'gone') return { Reservations: [] };
+      return { Reservations: [{ Instances: [{ InstanceId: ID, InstanceType: inst.type, State: { Name: inst.state }, LaunchTime: new Date(inst.launch), RootDeviceType: 'ebs', Architecture: 'x86_64', EnaSupport: true, Tags: Object.entries(inst.tags).map(([Key, Value]) => ({ Key, Value })), ...(inst.reason ? { StateReason: { Code: inst.reason } } : {}) }] }] };
+    },
+    DescribeInstanceTypes: (input) => ({ InstanceTypes: input.InstanceTypes.map((t: string) => ({ InstanceType: t, ProcessorInfo: { SupportedArchitectures: ['x86_64'] }, NetworkInfo: { EnaSupport: 'required' }, EbsInfo: { NvmeSupport: 'required' }, InstanceStorageSupported: false, MemoryInfo: { SizeInMiB: 8192 } })) }),
+    StopInstances: () => { inst.state = 'stopped'; return {}; },
+    ModifyInstanceAttribute: (input) => {
+      if (inst.state !== 'stopped') throw awsError('IncorrectInstanceState');
+      inst.type = input.InstanceType.Value;
+      return {};
+    },
+    StartInstances: () => { inst.state = 'running'; inst.launch = '2026-11-01T00:05:00.000Z'; return {}; },
+    DescribeInstanceStatus: () => ({ InstanceStatuses: [{ InstanceId: ID, InstanceStatus: { Status: 'ok' }, SystemStatus: { Status: 'ok' } }] }),
+    ...extra,
+  });
+  return { ...a, inst };
+}
+const WRITES = ['StopInstances', 'ModifyInstanceAttribute', 'StartInstances'];
+function env(progress: StepProgress[] = [], remaining = 600_000): ApplyEnv & { recorded: StepProgress[] } {
+  const recorded: StepProgress[] = [];
+  return { progress, recorded, record: async (s) => void recorded.push(s), remainingMs: () => remaining };
+}
+const finding = () => findingOf('ec2-instance', ID, before());
+
+describe('change-instance-type plan', () => {
+  it('binds the state and LaunchTime, and says the instance is down for a few minutes', () => {
+    const p = plan(before({ publicIpv4: 'elastic' }));
+    expect(p.params).toEqual({ instanceId: ID, fromType: 'm5.xlarge', toType: 'm5.large', architecture: 'x86_64', state: 'running', launchTime: LAUNCHED, stopTimeoutMinutes: 10, startTimeoutMinutes: 10 });
+    expect(p.summary).toBe('Change i-1 from m5.xlarge to m5.large (saves about $10/month): stop, modify, start; it is down for a few minutes.');
+    expect(p.undo).toBe('trimtab undo changes it back to m5.xlarge the same way (stop, modify, start), while it still runs m5.large.');
+    expect(p.undoLimits).toBe('What was in memory and on instance-store volumes is lost at each stop (the change and the undo).');
+  });
+
+  it('names the window, the placement group and the public address that changes', () => {
+    const w = { days: ['sat'], start: '02:00', hours: 2 };
+    const p = plan(before({ placementGroup: 'pg-1', publicIpv4: 'ephemeral' }), { ...OPTIONS, maintenanceWindow: w });
+    expect(p.params.maintenanceWindow).toEqual(w);
+    expect(p.params.placementGroup).toBe('pg-1');
+    expect(p.summary).toBe('Change i-1 from m5.xlarge to m5.large (saves about $10/month): stop, modify, start; it is down for a few minutes, inside the window sat 02:00 UTC for 2 h. It is in placement group pg-1: if m5.large cannot start there, trimtab changes it back and starts it as m5.xlarge. Its public IPv4 address changes (no Elastic IP).');
+    expect(p.undo).toBe('trimtab undo changes it back to m5.xlarge the same way (stop, modify, start), while it still runs m5.large. The restart gives it another new public IPv4 address.');
+    expect(p.undoLimits).toBe('What was in memory and on instance-store volumes is lost at each stop (the change and the undo); the public IPv4 address changes at each restart.');
+  });
+
+  it('says "for performance" without a saving, and is a noop without a target or on the target already', () => {
+    const f = findingOf('ec2-instance', ID, before(), { savings: { monthlyUsd: 0, basis: [] } });
+    expect((changeInstanceType.plan(f, OPTIONS as never, planCtx) as { summary: string }).summary).toContain('to m5.large (for performance): stop');
+    expect(changeInstanceType.plan(findingOf('ec2-instance', ID, before({ targetType: '' })), OPTIONS as never, planCtx)).toEqual({ kind: 'noop', reason: 'the finding proposes no target type' });
+    expect(changeInstanceType.plan(findingOf('ec2-instance', ID, before({ targetType: 'm5.xlarge' })), OPTIONS as never, planCtx)).toEqual({ kind: 'noop', reason: 'i-1 already runs m5.xlarge' });
+  });
+
+  it('leaves out the state and LaunchTime a finding does not carry', () => {
+    const p = plan(before({ state: '', launchTime: undefined }));
+    expect('state' in p.params || 'launchTime' in p.params || 'placementGroup' in p.params || 'maintenanceWindow' in p.params).toBe(false);
+  });
+});
+
+describe('change-instance-type apply: the re-checks right before the first write', () => {
+  it('refuses an instance tagged trimtab:skip since the finding, and writes nothing', async () => {
+    // Prepare: the finding was made untagged; the tag is added before the approval is applied.
+    const a = ec2({ tags: { 'trimtab:skip': 'freeze' } });
+    // Act
+    const out = changeInstanceType.apply(a.ctx, plan(), finding());
+    // Assess
+    await expect(out).rejects.toThrow(new ProtectedResourceError('i-1 is now tagged trimtab:skip'));
+    await expect(out).rejects.toBeInstanceOf(ProtectedResourceError);
+    expect(a.ops()).toEqual(['DescribeInstances']);
+  });
+
+  it('refuses an instance launched again since the finding', async () => {
+    const a = ec2({ launch: '2026-10-31T00:00:00.000Z' });
+    await expect(changeInstanceType.apply(a.ctx, plan(), finding())).rejects.toThrow(new ProtectedResourceError('i-1 was launched again at 2026-10-31T00:00:00.000Z since the finding (planned on LaunchTime 2026-10-01T00:00:00.000Z): it is not in the state that was approved, so trimtab leaves it alone'));
+    expect(a.writes(...WRITES)).toEqual([]);
+  });
+
+  it('refuses an instance in another state than planned, or on another type', async () => {
+    const a = ec2({ state: 'stopped' });
+    await expect(changeInstanceType.apply(a.ctx, plan(), finding())).rejects.toThrow(new ProtectedResourceError('i-1 is stopped, not running as planned: someone changed it since, so trimtab leaves it alone'));
+    const b = ec2({ type: 'c5.xlarge' });
+    await expect(changeInstanceType.apply(b.ctx, plan(), finding())).rejects.toThrow(new ProtectedResourceError('i-1 now runs c5.xlarge, not m5.xlarge as planned: someone changed it since, so trimtab leaves it alone'));
+    expect([...a.writes(...WRITES), ...b.writes(...WRITES)]).toEqual([]);
+  });
+
+  it('refuses an instance that joined an Auto Scaling group, and one whose type DescribeInstanceTypes does not know', async () => {
+    const a = ec2({ tags: { 'aws:autoscaling:groupName': 'late' } });
+    await expect(changeInstanceType.apply(a.ctx, plan(), finding())).rejects.toThrow(/^i-1: it belongs to Auto Scaling group late/);
+    expect(a.calls.find((c) => c.op === 'DescribeInstanceTypes')?.input).toEqual({ InstanceTypes: ['m5.xlarge', 'm5.large'] });
+    const b = ec2({}, { DescribeInstanceTypes: () => ({ InstanceTypes: [] }) });
+    await expect(changeInstanceType.apply(b.ctx, plan(), finding())).rejects.toThrow('i-1: DescribeInstanceTypes did not describe m5.xlarge');
+    expect([...a.writes(...WRITES), ...b.writes(...WRITES)]).toEqual([]);
+  });
+
+  it('refuses a current type with instance storage, by its size or 1 GB when AWS gives none', async () => {
+    const types = (info: Record<string, unknown>) => ({ DescribeInstanceTypes: (input: { InstanceTypes: string[] }) => ({ InstanceTypes: input.InstanceTypes.map((t) => ({ InstanceType: t, ...(t === 'm5.xlarge' ? info : {}) })) }) });
+    const a = ec2({}, types({ InstanceStorageSupported: true, InstanceStorageInfo: { TotalSizeInGB: 150 } }));
+    await expect(changeInstanceType.apply(a.ctx, plan(), finding())).rejects.toThrow('i-1: m5.xlarge has 150 GB of instance-store volumes');
+    const b = ec2({}, types({ InstanceStorageSupported: true }));
+    await expect(changeInstanceType.apply(b.ctx, plan(), finding())).rejects.toThrow('i-1: m5.xlarge has 1 GB of instance-store volumes');
+  });
+
+  it('refuses a target the instance cannot run', async () => {
+    const a = ec2({}, { DescribeInstanceTypes: () => ({ InstanceTypes: [{ InstanceType: 'm5.xlarge' }, { InstanceType: 'm5.large', ProcessorInfo: { SupportedArchitectures: ['arm64'] } }] }) });
+    await expect(changeInstanceType.apply(a.ctx, plan(), finding())).rejects.toThrow(new ProtectedResourceError("i-1: m5.large supports arm64, and the instance's AMI is x86_64"));
+    expect(a.writes(...WRITES)).toEqual([]);
+  });
+
+  it('refuses a placement the new type does not fit, passing the target memory and hibernation support', async () => {
+    const a = ec2({}, {
+      DescribeInstances: () => ({ Reservations: [{ Instances: [{ InstanceId: ID, InstanceType: 'm5.xlarge', State: { Name: 'running' }, LaunchTime: new Date(LAUNCHED), RootDeviceType: 'ebs', Architecture: 'x86_64', EnaSupport: true, HibernationOptions: { Configured: true } }] }] }),
+      DescribeInstanceTypes: () => ({ InstanceTypes: [{ InstanceType: 'm5.xlarge', MemoryInfo: { SizeInMiB: 4096 } }, { InstanceType: 'm5.large', ProcessorInfo: { SupportedArchitectures: ['x86_64'] }, HibernationSupported: true, MemoryInfo: { SizeInMiB: 8192 } }] }),
+    });
+    await expect(changeInstanceType.apply(a.ctx, plan(), finding())).rejects.toThrow(new ProtectedResourceError('i-1: it is enabled for hibernation, and m5.large has more memory (8192 MiB) than the 4096 MiB its root volume was sized to hold'));
+    const b = ec2({}, {
+      DescribeInstances: () => ({ Reservations: [{ Instances: [{ InstanceId: ID, InstanceType: 'm5.xlarge', State: { Name: 'running' }, LaunchTime: new Date(LAUNCHED), RootDeviceType: 'ebs', Architecture: 'x86_64', HibernationOptions: { Configured: true } }] }] }),
+      DescribeInstanceTypes: () => ({ InstanceTypes: [{ InstanceType: 'm5.xlarge' }, { InstanceType: 'm5.large', ProcessorInfo: { SupportedArchitectures: ['x86_64'] } }] }),
+    });
+    await expect(changeInstanceType.apply(b.ctx, plan(), finding())).rejects.toThrow('i-1: it is enabled for hibernation and m5.large does not support hibernation (DescribeInstanceTypes HibernationSupported)');
+    expect([...a.writes(...WRITES), ...b.writes(...WRITES)]).toEqual([]);
+  });
+
+  it('refuses outside the maintenance window, naming the next opening', async () => {
+    const a = ec2();
+    const w = { start: '02:00', hours: 1 };
+    await expect(changeInstanceType.apply(a.ctx, plan(before(), { ...OPTIONS, maintenanceWindow: w }), finding())).rejects.toThrow(new ProtectedResourceError('i-1: outside the maintenance window (daily 02:00 UTC for 1 h); waiting for the maintenance window 2026-11-01T02:00:00.000Z'));
+    expect(a.ops()).toEqual(['DescribeInstances']);
+    const inside = ec2();
+    await changeInstanceType.apply(inside.ctx, plan(before(), { ...OPTIONS, maintenanceWindow: { start: '00:00', hours: 1 } }), finding());
+    expect(inside.inst.type).toBe('m5.large');
+  });
+
+  it('counts an instance already on the target as done, and a gone one too', async () => {
+    const a = ec2({ type: 'm5.large' });
+    const out = await changeInstanceType.apply(a.ctx, plan(), finding());
+    expect(out.after).toEqual({ instanceType: 'm5.large', state: 'running', alreadyDone: 'already m5.large' });
+    expect(out.detail).toBe('i-1 already runs m5.large: counts as done');
+    const b = ec2({ state: 'gone' });
+    expect(await changeInstanceType.apply(b.ctx, plan(), finding())).toEqual({ after: { instanceType: 'unknown', state: 'gone', alreadyDone: 'gone' }, detail: 'i-1 no longer exists: counts as done' });
+    const c = ec2({}, { DescribeInstances: () => { throw awsError('InvalidInstanceID.NotFound'); } });
+    expect((await changeInstanceType.apply(c.ctx, plan(), finding())).detail).toBe('i-1 no longer exists: counts as done');
+    expect([...a.writes(...WRITES), ...b.writes(...WRITES)]).toEqual([]);
+  });
+
+  it('refuses an instance on the target but stopped when it was planned running (someone else stopped it)', async () => {
+    const a = ec2({ type: 'm5.large', state: 'stopped' });
+    await expect(changeInstanceType.apply(a.ctx, plan(), finding())).rejects.toThrow(new ProtectedResourceError('i-1 already runs m5.large but is stopped, and no recorded step shows trimtab stopped it: whoever did leaves it so, and trimtab does not start it'));
+    const b = ec2({ type: 'm5.large', state: 'stopped' });
+    expect((await changeInstanceType.apply(b.ctx, plan(before({ state: 'stopped' })), finding())).after).toEqual({ instanceType: 'm5.large', state: 'stopped', alreadyDone: 'already m5.large' });
+  });
+});
+
+describe('change-instance-type apply: the last-moment re-check, right before the modify', () => {
+  it('does not modify an instance tagged trimtab:skip while trimtab held it stopped: it starts it again on its old type', async () => {
+    // Prepare: the apply-time checks pass; the tag appears after the stop, before the modify (3rd DescribeInstances).
+    const a = ec2({}, {}, { 3: (i) => { i.tags = { 'trimtab:skip': 'now' }; } });
+    const e = env();
+    // Act
+    const out = changeInstanceType.apply(a.ctx, plan(), finding(), e);
+    // Assess
+    await expect(out).rejects.toThrow(new ResizeRolledBackError('i-1: AWS refused m5.large (changed: it is now tagged trimtab:skip); trimtab started it again as m5.xlarge (its type was not changed): it runs as before, after a few minutes down.'));
+    expect(a.writes(...WRITES).map((c) => c.op)).toEqual(['StopInstances', 'StartInstances']);
+    expect(a.inst).toMatchObject({ type: 'm5.xlarge', state: 'running' });
+    expect(e.recorded.map((s) => [s.step, s.state])).toEqual([
+      ['stop-requested', { launchTime: LAUNCHED, fromType: 'm5.xlarge', toType: 'm5.large' }],
+      ['stopped', { launchTime: LAUNCHED }],
+      ['modify-refused', { code: 'changed', message: 'it is now tagged trimtab:skip' }],
+      ['restart-requested', undefined],
+      ['rolled-back', { type: 'm5.xlarge' }],
+    ]);
+  });
+
+  it('does not modify an instance whose type someone changed while it was stopped', async () => {
+    const a = ec2({}, {}, { 3: (i) => { i.type = 'c5.xlarge'; } });
+    await expect(changeInstanceType.apply(a.ctx, plan(), finding(), env())).rejects.toThrow('i-1: AWS refused m5.large (changed: it now runs c5.xlarge, not m5.xlarge); trimtab started it again as c5.xlarge (its type was not changed)');
+    expect(a.writes(...WRITES).map((c) => c.op)).toEqual(['StopInstances', 'StartInstances']);
+  });
+
+  it('leaves alone an instance someone started while trimtab held it stopped', async () => {
+    const a = ec2({}, {}, { 3: (i) => { i.state = 'running'; } });
+    await expect(changeInstanceType.apply(a.ctx, plan(), finding(), env())).rejects.toThrow(new ProtectedResourceError('i-1: it is running, not stopped as trimtab left it: someone changed it while trimtab held it stopped, so trimtab leaves it alone (type unchanged)'));
+    expect(a.writes(...WRITES).map((c) => c.op)).toEqual(['StopInstances']);
+  });
+
+  it('does not modify an instance started and stopped again since trimtab stopped it', async () => {
+    const a = ec2({}, {}, { 3: (i) => { i.launch = '2026-11-01T00:01:00.000Z'; } });
+    await expect(changeInstanceType.apply(a.ctx, plan(), finding(), env())).rejects.toThrow('(changed: it was started again at 2026-11-01T00:01:00.000Z since trimtab stopped it)');
+    expect(a.writes('ModifyInstanceAttribute')).toEqual([]);
+  });
+
+  it('resumed at `stopped` with the type already set (the modify was not recorded), records it and starts the instance', async () => {
+    const a = ec2({ state: 'stopped', type: 'm5.large' });
+    const e = env([{ step: 'stopped', at: TEST_START, state: { launchTime: LAUNCHED } }]);
+    const out = await changeInstanceType.apply(a.ctx, plan(), finding(), e);
+    expect(e.recorded[0]).toEqual({ step: 'type-modified', at: '2026-11-01T00:00:00.000Z', state: { wasRunning: true, recovered: true } });
+    expect(a.writes(...WRITES).map((c) => c.op)).toEqual(['StartInstances']);
+    expect(out.after).toEqual({ instanceType: 'm5.large', state: 'running', statusChecks: 'ok' });
+  });
+});
+
+describe('change-instance-type apply: the steps', () => {
+  it('stops, modifies, starts, waits for both status checks, and records every step', async () => {
+    // Prepare
+    const a = ec2();
+    const e = env();
+    // Act
+    const out = await changeInstanceType.apply(a.ctx, plan(), finding(), e);
+    // Assess
+    expect(a.writes(...WRITES).map((c) => [c.op, c.input])).toEqual([
+      ['StopInstances', { InstanceIds: [ID] }],
+      ['ModifyInstanceAttribute', { InstanceId: ID, InstanceType: { Value: 'm5.large' } }],
+      ['StartInstances', { InstanceIds: [ID] }],
+    ]);
+    expect(e.recorded.map((s) => s.step)).toEqual(['stop-requested', 'stopped', 'type-modified', 'start-requested', 'running']);
+    expect(e.recorded[4].state).toEqual({ launchTime: '2026-11-01T00:05:00.000Z' });
+    expect(out.after).toEqual({ instanceType: 'm5.large', state: 'running', statusChecks: 'ok' });
+    expect(out.detail).toBe('m5.xlarge → m5.large, running, status checks ok');
+    expect((out.before as { instanceType: string }).instanceType).toBe('m5.xlarge');
+  });
+
+  it('without an ApplyEnv (an old caller) does the same inside the call', async () => {
+    const a = ec2();
+    const out = await changeInstanceType.apply(a.ctx, plan(), finding());
+    expect(a.writes(...WRITES).map((c) => c.op)).toEqual(['StopInstances', 'ModifyInstanceAttribute', 'StartInstances']);
+    expect(out.after).toEqual({ instanceType: 'm5.large', state: 'running', statusChecks: 'ok' });
+  });
+
+  it('changes a stopped instance and leaves it stopped', async () => {
+    const a = ec2({ state: 'stopped' });
+    const e = env();
+    const out = await changeInstanceType.apply(a.ctx, plan(before({ state: 'stopped' })), finding(), e);
+    expect(a.writes(...WRITES).map((c) => c.op)).toEqual(['ModifyInstanceAttribute']);
+    expect(e.recorded.map((s) => [s.step, s.state])).toEqual([['type-modified', { wasRunning: false }]]);
+    expect(out.after).toEqual({ instanceType: 'm5.large', state: 'stopped', leftStopped: true });
+    expect(out.detail).toBe('m5.xlarge → m5.large, left stopped as it was');
+  });
+
+  it('on a stopped instance, turns AWS refusing the type into a protection error, and passes others on', async () => {
+    const a = ec2({ state: 'stopped' }, { ModifyInstanceAttribute: () => { throw awsError('InvalidInstanceAttributeValue', 'bad type'); } });
+    await expect(changeInstanceType.apply(a.ctx, plan(before({ state: 'stopped' })), finding())).rejects.toThrow(new ProtectedResourceError('i-1: AWS refused m5.large (InvalidInstanceAttributeValue: bad type); nothing was changed'));
+    const b = ec2({ state: 'stopped' }, { ModifyInstanceAttribute: () => { throw awsError('Throttling'); } });
+    const out = changeInstanceType.apply(b.ctx, plan(before({ state: 'stopped' })), finding());
+    await expect(out).rejects.toThrow('Throttling (scripted)');
+    await expect(out).rejects.not.toBeInstanceOf(ProtectedResourceError);
+  });
+
+  it('refuses an instance that is stopping or pending', async () => {
+    const a = ec2({ state: 'stopping' });
+    await expect(changeInstanceType.apply(a.ctx, plan(before({ state: '' })), finding())).rejects.toThrow(new ProtectedResourceError('i-1 is stopping: trimtab changes the type of a running or stopped instance only; try again later'));
+    expect(a.writes(...WRITES)).toEqual([]);
+  });
+
+  it('when AWS refuses the type at the modify, starts the instance again on its old type', async () => {
+    const a = ec2({}, { ModifyInstanceAttribute: () => { throw awsError('Unsupported', 'not here'); } });
+    const e = env();
+    await expect(changeInstanceType.apply(a.ctx, plan(), finding(), e)).rejects.toThrow(new ResizeRolledBackError('i-1: AWS refused m5.large (Unsupported: not here); trimtab started it again as m5.xlarge (its type was not changed): it runs as before, after a few minutes down.'));
+    expect(e.recorded.map((s) => s.step)).toEqual(['stop-requested', 'stopped', 'modify-refused', 'restart-requested', 'rolled-back']);
+    const b = ec2({}, { ModifyInstanceAttribute: () => { throw awsError('Throttling'); } });
+    await expect(changeInstanceType.apply(b.ctx, plan(), finding(), env())).rejects.toThrow('Throttling (scripted)');
+  });
+
+  it('when AWS refuses the start on the new type, changes it back and starts it on the old type', async () => {
+    let starts = 0;
+    const b = ec2({}, { StartInstances: () => { starts++; if (starts === 1) throw awsError('InsufficientInstanceCapacity', 'none left'); b.inst.state = 'running'; return {}; } });
+    const e = env();
+    await expect(changeInstanceType.apply(b.ctx, plan(), finding(), e)).rejects.toThrow(new ResizeRolledBackError('i-1: AWS refused m5.large (InsufficientInstanceCapacity: none left); trimtab changed it back to m5.xlarge and started it again: it runs as before, after a few minutes down.'));
+    expect(b.writes(...WRITES).map((c) => [c.op, c.input])).toEqual([
+      ['StopInstances', { InstanceIds: [ID] }],
+      ['ModifyInstanceAttribute', { InstanceId: ID, InstanceType: { Value: 'm5.large' } }],
+      ['StartInstances', { InstanceIds: [ID] }],
+      ['ModifyInstanceAttribute', { InstanceId: ID, InstanceType: { Value: 'm5.xlarge' } }],
+      ['StartInstances', { InstanceIds: [ID] }],
+    ]);
+    expect(e.recorded.map((s) => [s.step, s.state])).toEqual([
+      ['stop-requested', { launchTime: LAUNCHED, fromType: 'm5.xlarge', toType: 'm5.large' }],
+      ['stopped', { launchTime: LAUNCHED }],
+      ['type-modified', { wasRunning: true }],
+      ['start-failed', { code: 'InsufficientInstanceCapacity', message: 'none left' }],
+      ['type-reverted', { type: 'm5.xlarge' }],
+      ['restart-requested', undefined],
+      ['rolled-back', { type: 'm5.xlarge' }],
+    ]);
+    expect(b.inst).toMatchObject({ type: 'm5.xlarge', state: 'running' });
+  });
+
+  it('when the start is accepted and ends stopped with a Server.* reason, rolls back too', async () => {
+    const a = ec2({}, { StartInstances: () => { if (a.inst.type === 'm5.large') { a.inst.reason = 'Server.InsufficientInstanceCapacity'; return {}; } a.inst.reason = undefined; a.inst.state = 'running'; return {}; } });
+    const e = env();
+    await expect(changeInstanceType.apply(a.ctx, plan(), finding(), e)).rejects.toThrow('i-1: AWS refused m5.large (Server.InsufficientInstanceCapacity: the start on m5.large ended stopped (StateReason Server.InsufficientInstanceCapacity)); trimtab changed it back to m5.xlarge and started it again');
+    expect(e.recorded.map((s) => s.step)).toEqual(['stop-requested', 'stopped', 'type-modified', 'start-requested', 'start-failed', 'type-reverted', 'restart-requested', 'rolled-back']);
+  });
+
+  it('says so when the restart on the old type is refused too', async () => {
+    const a = ec2({}, { ModifyInstanceAttribute: () => { throw awsError('Unsupported', 'no'); }, StartInstances: () => { throw awsError('InsufficientInstanceCapacity', 'none'); } });
+    await expect(changeInstanceType.apply(a.ctx, plan(), finding(), env())).rejects.toThrow('i-1 is stopped on m5.xlarge: AWS refused m5.large (Unsupported: no), and then refused to start it again on m5.xlarge (InsufficientInstanceCapacity: none). Start it yourself once capacity allows.');
+  });
+
+  it('passes on a start error that is not a refusal of the type', async () => {
+    const a = ec2({}, { StartInstances: () => { throw awsError('UnauthorizedOperation', 'no'); } });
+    await expect(changeInstanceType.apply(a.ctx, plan(), finding(), env())).rejects.toMatchObject({ name: 'UnauthorizedOperation', message: 'no' });
+    expect(a.writes('ModifyInstanceAttribute').length).toBe(1);
+  });
+
+  it('hands a long stop back as resumeAt, and resumes from the recorded step', async () => {
+    // Prepare: the instance stays `stopping`.
+    const a = ec2({}, { StopInstances: () => { a.inst.state = 'stopping'; return {}; } });
+    const e = env();
+    // Act
+    const out = await changeInstanceType.apply(a.ctx, plan(), finding(), e);
+    // Assess
+    expect(out.resumeAt).toBeDefined();
+    expect(out.after).toEqual({ instanceType: 'm5.xlarge', state: 'stopping', step: 'stop-requested', waitingFor: 'stopped' });
+    expect(Date.parse(out.resumeAt!) - Date.parse(TEST_START)).toBeGreaterThanOrEqual(60_000);
+    expect(a.writes(...WRITES).map((c) => c.op)).toEqual(['StopInstances']);
+  });
+
+  it('with too little time left, hands the next step back without acting', async () => {
+    const a = ec2();
+    const e = env([{ step: 'stopped', at: TEST_START, state: { launchTime: LAUNCHED } }], 10_000);
+    const out = await changeInstanceType.apply(a.ctx, plan(), finding(), e);
+    expect(out.after).toEqual({ instanceType: 'm5.xlarge', state: 'unknown', step: 'stopped', waitingFor: 'the next step (10000 ms left in this invocation)' });
+    expect(a.calls).toEqual([]);
+  });
+
+  it('refuses a recorded step it does not know', async () => {
+    const a = ec2();
+    await expect(changeInstanceType.apply(a.ctx, plan(), finding(), env([{ step: 'bogus', at: TEST_START }]))).rejects.toThrow("i-1: unknown recorded step 'bogus' of change-instance-type; nothing was done");
+  });
+
+  it('resumed after type-modified, refuses an instance someone changed since, and counts one someone started', async () => {
+    const modified: StepProgress = { step: 'type-modified', at: TEST_START, state: { wasRunning: true } };
+    const a = ec2({ state: 'stopped', type: 'c5.large' });
+    await expect(changeInstanceType.apply(a.ctx, plan(), finding(), env([modified]))).rejects.toThrow(new ProtectedResourceError('i-1 runs c5.large, not m5.large as trimtab set it: someone changed it since, so trimtab leaves it alone'));
+    const b = ec2({ state: 'running', type: 'm5.large' });
+    const e = env([modified]);
+    await changeInstanceType.apply(b.ctx, plan(), finding(), e);
+    expect(e.recorded[0].step).toBe('start-requested');
+    expect(e.recorded[0].state).toEqual({ by: 'someone else' });
+    expect(b.writes(...WRITES)).toEqual([]);
+  });
+
+  it('fails clearly when the instance disappears in the middle', async () => {
+    const a = ec2({ state: 'gone' });
+    await expect(changeInstanceType.apply(a.ctx, plan(), finding(), env([{ step: 'type-modified', at: TEST_START, state: { wasRunning: true } }]))).rejects.toThrow('i-1 disappeared in the middle of the type change (after type-modified)');
+    const b = ec2({}, {}, { 2: (i) => { i.state = 'gone'; } });
+    await expect(changeInstanceType.apply(b.ctx, plan(), finding(), env())).rejects.toThrow('i-1 disappeared while waiting for it to be stopped');
+    const c = ec2({}, {}, { 2: (i) => { i.state = 'terminated'; } });
+    await expect(changeInstanceType.apply(c.ctx, plan(), finding(), env())).rejects.toThrow('i-1 is terminated while trimtab waited for stopped');
+  });
+
+  it('reports impaired status checks as they are', async () => {
+    const a = ec2({}, { DescribeInstanceStatus: () => ({ InstanceStatuses: [{ InstanceId: ID, InstanceStatus: { Status: 'impaired' }, SystemStatus: { Status: 'ok' } }] }) });
+    const out = await changeInstanceType.apply(a.ctx, plan(), finding(), env());
+    expect(out.after).toEqual({ instanceType: 'm5.large', state: 'running', statusChecks: 'impaired (instance impaired, system ok)' });
+  });
+});
+
+const applied = (after: ResizeAfter) => ({ after, detail: '' });
+describe('change-instance-type verify', () => {
+  it('is ok when it runs the new type with both checks ok', async () => {
+    expect(await changeInstanceType.verify(ec2({ type: 'm5.large' }).ctx, plan(), applied({ instanceType: 'm5.large', state: 'running', statusChecks: 'ok' }))).toEqual({ ok: true, detail: 'i-1 runs m5.large; both status checks ok' });
+  });
+  it('fails on another type, a stopped instance, failing checks, or a vanished one', async () => {
+    expect(await changeInstanceType.verify(ec2().ctx, plan(), applied({ instanceType: 'm5.large', state: 'running', statusChecks: 'ok' }))).toEqual({ ok: false, detail: 'i-1 runs m5.xlarge, not m5.large' });
+    expect(await changeInstanceType.verify(ec2({ type: 'm5.large', state: 'stopped' }).ctx, plan(), applied({ instanceType: 'm5.large', state: 'running', statusChecks: 'ok' }))).toEqual({ ok: false, detail: 'i-1 is m5.large but stopped, not running' });
+    expect(await changeInstanceType.verify(ec2({ type: 'm5.large' }).ctx, plan(), applied({ instanceType: 'm5.large', state: 'running', statusChecks: 'impaired' }))).toEqual({ ok: false, detail: 'i-1 is m5.large and running, but its status checks are impaired' });
+    expect(await changeInstanceType.verify(ec2({ state: 'gone' }).ctx, plan(), applied({ instanceType: 'm5.large', state: 'running' }))).toEqual({ ok: false, detail: 'i-1 disappeared after the type change' });
+  });
+  it('is ok for one left stopped, already done, or gone when it was', async () => {
+    expect(await changeInstanceType.verify(ec2({ type: 'm5.large', state: 'stopped' }).ctx, plan(), applied({ instanceType: 'm5.large', state: 'stopped', leftStopped: true }))).toEqual({ ok: true, detail: 'i-1 is m5.large (stopped)' });
+    expect(await changeInstanceType.verify(ec2({ type: 'm5.large', state: 'stopped' }).ctx, plan(), applied({ instanceType: 'm5.large', state: 'stopped', alreadyDone: 'already m5.large' }))).toEqual({ ok: true, detail: 'i-1 is m5.large (stopped)' });
+    expect(await changeInstanceType.verify(ec2({ state: 'gone' }).ctx, plan(), applied({ instanceType: 'unknown', state: 'gone', alreadyDone: 'gone' }))).toEqual({ ok: true, detail: 'i-1 is gone' });
+  });
+});
+
+describe('change-instance-type undo', () => {
+  const rec = (after: ResizeAfter = { instanceType: 'm5.large', state: 'running', statusChecks: 'ok' }) => recordOf('ec2-instance', ID, 'change-instance-type', plan().params, {}, after);
+
+  it('stops, changes it back and starts it', async () => {
+    const a = ec2({ type: 'm5.large' });
+    const out = await changeInstanceType.undo!(a.ctx, rec());
+    expect(a.writes(...WRITES).map((c) => [c.op, c.input])).toEqual([
+      ['StopInstances', { InstanceIds: [ID] }],
+      ['ModifyInstanceAttribute', { InstanceId: ID, InstanceType: { Value: 'm5.xlarge' } }],
+      ['StartInstances', { InstanceIds: [ID] }],
+    ]);
+    expect(out).toEqual({ detail: 'Changed i-1 back to m5.xlarge (running, status checks ok).', after: { instanceType: 'm5.xlarge', state: 'running', statusChecks: 'ok' } });
+  });
+
+  it('changes a stopped one back and leaves it stopped, and says when the checks fail', async () => {
+    const a = ec2({ type: 'm5.large', state: 'stopped' });
+    expect((await changeInstanceType.undo!(a.ctx, rec())).detail).toBe('Changed i-1 back to m5.xlarge (stopped).');
+    const b = ec2({ type: 'm5.large' }, { DescribeInstanceStatus: () => ({ InstanceStatuses: [{ InstanceId: ID, InstanceStatus: { Status: 'ok' }, SystemStatus: { Status: 'impaired' } }] }) });
+    expect((await changeInstanceType.undo!(b.ctx, rec())).detail).toBe('Changed i-1 back to m5.xlarge; it runs, but its status checks are impaired (instance ok, system impaired).');
+  });
+
+  it('refuses when nothing was changed, the instance is gone, or it runs another type now', async () => {
+    const a = ec2({ type: 'm5.large' });
+    await expect(changeInstanceType.undo!(a.ctx, rec({ instanceType: 'm5.large', state: 'running', alreadyDone: 'already m5.large' }))).rejects.toThrow(new UndoRefusedError('i-1 was already m5.large when trimtab acted: trimtab changed nothing, so it changes nothing back.'));
+    expect(a.calls).toEqual([]);
+    await expect(changeInstanceType.undo!(ec2({ state: 'gone' }).ctx, rec())).rejects.toThrow(new UndoRefusedError('i-1 no longer exists.'));
+    const c = ec2({ type: 'c5.large' });
+    await expect(changeInstanceType.undo!(c.ctx, rec())).rejects.toThrow(new UndoRefusedError('i-1 runs c5.large, not m5.large as trimtab left it: someone changed it since, so trimtab leaves it alone.'));
+    expect(c.writes(...WRITES)).toEqual([]);
+  });
+});
+
+describe('change-instance-type target and placement checks', () => {
+  const i = { id: ID, architecture: 'x86_64', enaSupport: false as boolean | undefined };
+  it('names ENA, NVMe and an unknown type', () => {
+    expect(unsupportedTarget(i, undefined, undefined, 'x9.large')).toBe('x9.large is not offered in this region (DescribeInstanceTypes)');
+    expect(unsupportedTarget(i, {}, { ProcessorInfo: { SupportedArchitectures: ['x86_64'] }, NetworkInfo: { EnaSupport: 'required' } }, 'm5.large')).toBe('m5.large requires ENA and i-1 does not have EnaSupport enabled (its AMI needs the ENA driver)');
+    expect(unsupportedTarget({ ...i, enaSupport: true }, {}, { ProcessorInfo: { SupportedArchitectures: ['x86_64'] }, NetworkInfo: { EnaSupport: 'required' }, EbsInfo: { NvmeSupport: 'required' } }, 'm5.large')).toBe("m5.large exposes EBS as NVMe and the current type does not: the AMI's NVMe drivers are not known");
+    expect(unsupportedTarget(i, { EbsInfo: { NvmeSupport: 'supported' } }, { ProcessorInfo: { SupportedArchitectures: ['x86_64'] }, EbsInfo: { NvmeSupport: 'required' } }, 'm5.large')).toBeUndefined();
+    expect(unsupportedTarget(i, { EbsInfo: { NvmeSupport: 'required' } }, { ProcessorInfo: { SupportedArchitectures: ['x86_64'] }, EbsInfo: { NvmeSupport: 'required' } }, 'm5.large')).toBeUndefined();
+    expect(unsupportedTarget(i, {}, { ProcessorInfo: {} }, 'm5.large')).toBe("m5.large supports no known architecture, and the instance's AMI is x86_64");
+    expect(unsupportedTarget({ ...i, architecture: undefined }, {}, { ProcessorInfo: {} }, 'm5.large')).toBeUndefined();
+  });
+  it('names a host, a reservation and hibernation', () => {
+    const base = { id: ID, state: 'running' };
+    expect(placementMisfit({ ...base, placement: { tenancy: 'host' } }, 'm5.large')).toContain('Dedicated Host (host tenancy)');
+    expect(placementMisfit({ ...base, placement: { hostId: 'h-1' } }, 'm5.large')).toContain('Dedicated Host h-1:');
+    expect(placementMisfit({ ...base, capacityReservation: { targetGroupArn: 'arn:g' } }, 'm5.large')).toContain('capacity reservation arn:g,');
+    expect(placementMisfit({ ...base, capacityReservation: { preference: 'capacity-reservations-only' } }, 'm5.large')).toContain('capacity-reservations-only');
+    expect(placementMisfit({ ...base, capacityReservation: { runningIn: 'cr-1' } }, 'm5.large')).toContain('runs in capacity reservation cr-1');
+    expect(placementMisfit({ ...base, state: 'stopped', stateReasonCode: 'Client.UserInitiatedHibernate' }, 'm5.large')).toContain('it is hibernated');
+    expect(placementMisfit({ ...base, hibernationConfigured: true }, 'm5.large', { hibernationSupported: true, memoryMib: 4096 }, 4096)).toBeUndefined();
+    expect(placementMisfit({ ...base, capacityReservation: { preference: 'open' } }, 'm5.large')).toBeUndefined();
+  });
+});
