@@ -187,7 +187,7 @@ describe('Compute Optimizer as a second opinion', () => {
     await expect(client.send(new GetEBSVolumeRecommendationsCommand({ maxResults: -1 }))).rejects.toMatchObject({ name: 'InvalidParameterValueException' });
   });
 
-  it('answers an ARN of another account or region with no recommendation, even when the resource id is one of the caller\'s', async () => {
+  it('answers an ARN of another account, region or partition with no recommendation, even with the id of one of the caller volumes', async () => {
     // Prepare: the ARN of one of the caller's volumes, and the same volume id under another account, region and partition
     const { env } = envWithNames();
     const client = env.clients.get(ComputeOptimizerClient, 'us-east-1');
