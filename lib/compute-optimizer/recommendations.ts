@@ -157,13 +157,27 @@ const ebs: Fetch = (client, page) =>
     };
   });
 
+/**
+ * The ARN a Lambda recommendation is kept under. Compute Optimizer recommends per function version
+ * (`functionVersion`; the region's listing can hold $LATEST and published versions of one function):
+ * only the $LATEST recommendation is kept under the function's unqualified ARN, which is what
+ * findings name; a published version's stays qualified (…:function:name:3), so it is never taken for
+ * the function's own, even when its `functionArn` comes without the version suffix.
+ */
+export function lambdaRecommendationArn(functionArn: string, functionVersion?: string): string {
+  const parts = functionArn.split(':');
+  const base = parts.slice(0, 7).join(':');
+  const version = parts[7] ?? functionVersion;
+  return version === undefined || version === '' || version === '$LATEST' ? base : `${base}:${version}`;
+}
+
 const lambda: Fetch = (client, page) =>
   mapped(Promise.resolve(client.send(new GetLambdaFunctionRecommendationsCommand(request('functionArns', page)))).then((r) => ({ items: r.lambdaFunctionRecommendations ?? [], nextToken: r.nextToken })), (r) => {
     const ranked = byRank(r.memorySizeRecommendationOptions);
     const options = ranked.map((o) => o.memorySize!).filter((m) => m !== undefined);
     // Recommendations come for the qualified ARN (…:function:name:$LATEST); findings name the function.
     return {
-      arn: r.functionArn!.replace(/:\$LATEST$/, ''),
+      arn: lambdaRecommendationArn(r.functionArn!, r.functionVersion),
       finding: r.finding ?? 'Unknown',
       current: r.currentMemorySize,
       recommended: options[0],

@@ -186,4 +186,19 @@ describe('Compute Optimizer as a second opinion', () => {
     await expect(client.send(new GetEC2InstanceRecommendationsCommand({ maxResults: 1001 }))).rejects.toMatchObject({ name: 'InvalidParameterValueException', $metadata: { httpStatusCode: 400 } });
     await expect(client.send(new GetEBSVolumeRecommendationsCommand({ maxResults: -1 }))).rejects.toMatchObject({ name: 'InvalidParameterValueException' });
   });
+
+  it('answers an ARN of another account, region or partition with no recommendation, even with the id of one of the caller volumes', async () => {
+    // Prepare: the ARN of one of the caller's volumes, and the same volume id under another account, region and partition
+    const { env } = envWithNames();
+    const client = env.clients.get(ComputeOptimizerClient, 'us-east-1');
+    const own = (await client.send(new GetEBSVolumeRecommendationsCommand({}))).volumeRecommendations![0].volumeArn!;
+    const id = own.split('/').pop();
+    const foreign = [`arn:aws:ec2:us-east-1:210987654321:volume/${id}`, `arn:aws:ec2:eu-west-1:${SANDBOX_ACCOUNT}:volume/${id}`, `arn:aws-cn:ec2:us-east-1:${SANDBOX_ACCOUNT}:volume/${id}`];
+
+    // Act
+    const answer = await client.send(new GetEBSVolumeRecommendationsCommand({ volumeArns: [...foreign, own] }));
+
+    // Assess: only the caller's own ARN is answered
+    expect((answer.volumeRecommendations ?? []).map((v) => v.volumeArn)).toEqual([own]);
+  });
 });

@@ -183,4 +183,15 @@ export const awsRequires: AwsRequirement[] = [
     test: { file: LISTING, name: 'keeps the page when a function is deleted between the listing and its alias read (ResourceNotFoundException), leaving its memory unknown' },
     reviewed: 'fresh-context review 2026-12-07: row added by the reviewer; a function deleted between the listing and readAliases used to fail the enrichment of its whole page (fixed in enrichPage; the test fails on the old code); the pagination is covered by \'reads aliases and provisioned concurrency only for functions whose memory could change\'',
   },
+  {
+    operation: 'compute-optimizer:GetLambdaFunctionRecommendations',
+    elements: MEMORY,
+    rule: 'Compute Optimizer recommends per function version: an unqualified ARN asks for $LATEST, a qualified one for that version, and the listing without ARNs can hold several recommendations for one function ($LATEST and published versions, told apart by functionVersion). GetLambdaFunctionRecommendations alone declares LimitExceededException ("The request exceeds a limit of the service"; which limit is not documented) and no ResourceNotFoundException and no `errors` list.',
+    awsAnswers: 'no error for versions (one recommendation each); LimitExceededException (400) when a service limit is exceeded',
+    source: 'botocore compute-optimizer 2019-11-01 service-2.json, GetLambdaFunctionRecommendationsRequest.functionArns ("You can specify a qualified or unqualified ARN …"), LambdaFunctionRecommendation.functionVersion, operation errors (LimitExceededException, httpStatusCode 400); client-compute-optimizer GetLambdaFunctionRecommendationsCommand.d.ts @throws',
+    trimtabDoes: "asks with the unqualified ARNs findings name; keeps only the $LATEST recommendation under the function's unqualified ARN, and a published version's under its qualified ARN (lambdaRecommendationArn: from the ARN's qualifier, else functionVersion), so it is never taken for the function's own; LimitExceededException, like any error other than OptInRequiredException, means no second opinion for the type in that region (said once; a requiring policy: conflict)",
+    sandbox: 'not enforced: the sandbox has no Lambda recommendations (no function carries the data Compute Optimizer needs) and no LimitExceededException',
+    test: { file: 'test/unit/compute-optimizer/second-opinion.test.ts', name: "does not take a published version's recommendation in the region's listing for the function's own, even when its ARN has no version suffix" },
+    reviewed: "fresh-context review 2026-12-07 (rev7): added by the reviewer; the old code stripped only ':$LATEST' and kept the last recommendation per ARN, so a version's recommendation with an unqualified functionArn replaced the function's own (fixed; the test fails on the old code); LimitExceededException handling read in attachSecondOpinion",
+  },
 ];

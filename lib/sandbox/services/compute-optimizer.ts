@@ -139,8 +139,18 @@ function page<T>(items: T[], input: any, operation: string) {
   return paginate(items, { token: input.nextToken, max: max || CO_DEFAULT_RESULTS }, { defaultMax: CO_DEFAULT_RESULTS, maxMax: CO_MAX_RESULTS, operation, invalidTokenCode: 'InvalidParameterValueException' });
 }
 
-/** The ARNs asked for, or (none given) every resource of the type in the account and region. */
-const asked = (arns: unknown, all: () => string[]): string[] => (Array.isArray(arns) && arns.length ? (arns as string[]) : all());
+/**
+ * The ARNs asked for, or (none given) every resource of the type in the account and region. An
+ * asked ARN of another account or region, or of another partition, is answered with nothing (the
+ * sandbox never looks a resource up by its id alone: the same id elsewhere is another resource).
+ */
+const asked = (arns: unknown, all: () => string[], env: OperationEnv): string[] =>
+  Array.isArray(arns) && arns.length
+    ? (arns as string[]).filter((a) => {
+        const [prefix, partition, , region, account] = String(a).split(':');
+        return prefix === 'arn' && partition === 'aws' && region === env.region && account === env.account.id;
+      })
+    : all();
 
 const lastRefresh = (env: OperationEnv) => new Date(Math.floor(env.now.getTime() / 86_400_000) * 86_400_000);
 
@@ -169,7 +179,7 @@ export const computeOptimizerService: SandboxService = {
     GetEC2InstanceRecommendations(input, env) {
       requireOptIn(env);
       const instances = ec2InstancesState(env.sandbox, env.account, env.region).instances;
-      const recs = asked(input.instanceArns, () => Object.keys(instances).map((id) => `arn:aws:ec2:${env.region}:${env.account.id}:instance/${id}`)).flatMap((arn) => {
+      const recs = asked(input.instanceArns, () => Object.keys(instances).map((id) => `arn:aws:ec2:${env.region}:${env.account.id}:instance/${id}`), env).flatMap((arn) => {
         const instance = instances[arn.split('/').pop() ?? ''];
         if (!instance) return [];
         const cpu = hourly(env, 'AWS/EC2', 'CPUUtilization', ['InstanceId', instance.id]);
@@ -196,7 +206,7 @@ export const computeOptimizerService: SandboxService = {
     GetAutoScalingGroupRecommendations(input, env) {
       requireOptIn(env);
       const groups = autoscalingState(env.sandbox, env.account, env.region).groups;
-      const recs = asked(input.autoScalingGroupArns, () => Object.values(groups).map((g) => groupArn(env.account.id, env.region, g.name))).flatMap((arn) => {
+      const recs = asked(input.autoScalingGroupArns, () => Object.values(groups).map((g) => groupArn(env.account.id, env.region, g.name)), env).flatMap((arn) => {
         const group = groups[arn.split('autoScalingGroupName/').pop() ?? ''];
         if (!group) return [];
         const cpu = hourly(env, 'AWS/EC2', 'CPUUtilization', ['AutoScalingGroupName', group.name]);
@@ -218,7 +228,7 @@ export const computeOptimizerService: SandboxService = {
     GetEBSVolumeRecommendations(input, env) {
       requireOptIn(env);
       const volumes = ec2State(env.sandbox, env.account, env.region).volumes;
-      const recs = asked(input.volumeArns, () => Object.keys(volumes).map((id) => `arn:aws:ec2:${env.region}:${env.account.id}:volume/${id}`)).flatMap((arn) => {
+      const recs = asked(input.volumeArns, () => Object.keys(volumes).map((id) => `arn:aws:ec2:${env.region}:${env.account.id}:volume/${id}`), env).flatMap((arn) => {
         const v = volumes[arn.split('/').pop() ?? ''];
         if (!v || v.iops === undefined) return [];
         const reads = hourly(env, 'AWS/EBS', 'VolumeReadOps', ['VolumeId', v.id]);

@@ -9,7 +9,7 @@ import {
   OptInRequiredException,
 } from '@aws-sdk/client-compute-optimizer';
 import { AwsClients } from '../../../lib/aws/clients.ts';
-import { ARN_CALLS_BEFORE_LISTING, ARNS_PER_CALL, computeOptimizerPermissions, MAX_RESULTS, recommendationsFor } from '../../../lib/compute-optimizer/recommendations.ts';
+import { ARN_CALLS_BEFORE_LISTING, ARNS_PER_CALL, computeOptimizerPermissions, lambdaRecommendationArn, MAX_RESULTS, recommendationsFor } from '../../../lib/compute-optimizer/recommendations.ts';
 import { attachSecondOpinion, compare, newSecondOpinionRun } from '../../../lib/compute-optimizer/second-opinion.ts';
 import type { Finding } from '../../../lib/engine/types.ts';
 import type { Policy } from '../../../lib/policy/load.ts';
@@ -74,6 +74,29 @@ describe('recommendationsFor', () => {
     co.on(GetLambdaFunctionRecommendationsCommand).resolves({ lambdaFunctionRecommendations: [{ functionArn: `${fn}:$LATEST`, currentMemorySize: 2048, finding: 'NotOptimized', memorySizeRecommendationOptions: [{ memorySize: 1024, rank: 1 }] }] });
     const recs = await recommendationsFor(clients(), 'us-east-1', 'lambda-function', [fn]);
     expect(recs.get(fn)).toMatchObject({ current: 2048, recommended: 1024 });
+  });
+
+  it("does not take a published version's recommendation in the region's listing for the function's own, even when its ARN has no version suffix", async () => {
+    // Prepare: the listing holds the function's $LATEST recommendation, then version 3's (unqualified ARN, functionVersion 3) and version 4's
+    const fn = 'arn:aws:lambda:us-east-1:123456789012:function:orders';
+    co.on(GetEnrollmentStatusCommand).resolves({ status: 'Active' });
+    co.on(GetLambdaFunctionRecommendationsCommand).resolves({
+      lambdaFunctionRecommendations: [
+        { functionArn: `${fn}:$LATEST`, functionVersion: '$LATEST', currentMemorySize: 2048, finding: 'NotOptimized', memorySizeRecommendationOptions: [{ memorySize: 1024, rank: 1 }] },
+        { functionArn: fn, functionVersion: '3', currentMemorySize: 512, finding: 'NotOptimized', memorySizeRecommendationOptions: [{ memorySize: 4096, rank: 1 }] },
+        { functionArn: `${fn}:4`, functionVersion: '4', currentMemorySize: 256, finding: 'NotOptimized', memorySizeRecommendationOptions: [{ memorySize: 8192, rank: 1 }] },
+      ],
+    });
+    const f = { ...finding(1, 1024), detector: 'lambda-memory', resource: { type: 'lambda-function', id: 'orders', arn: fn, account: '123456789012', region: 'us-east-1', tags: {} } } as Finding;
+
+    // Act
+    await attachSecondOpinion([f], [policy('p')], ctx(clients()), newSecondOpinionRun());
+
+    // Assess: the $LATEST recommendation (2,048 → 1,024 MB), not version 3's or 4's
+    expect(f.evidence.computeOptimizer).toMatchObject({ agreement: 'agrees', current: 2048, recommended: 1024 });
+    expect(lambdaRecommendationArn(fn, '3')).toBe(`${fn}:3`);
+    expect(lambdaRecommendationArn(`${fn}:4`)).toBe(`${fn}:4`);
+    expect(lambdaRecommendationArn(`${fn}:$LATEST`, '$LATEST')).toBe(fn);
   });
 
   it('declares the IAM actions per resource type', () => {
