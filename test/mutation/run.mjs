@@ -48,7 +48,7 @@ export const TARGETS = [
   { file: 'lib/approval/links.ts', tests: ['test/unit/approval/links.test.ts'], setup: false },
   { file: 'lib/engine/scope.ts', tests: ['test/unit/engine/scope.test.ts', 'test/unit/engine/scope-before-enrich.test.ts'], setup: false },
   { file: 'lib/aws/clients.ts', tests: ['test/unit/aws/clients.test.ts', 'test/unit/aws/clients-wiring.test.ts'], setup: false },
-  { file: 'lib/resources/dynamodb-table/remediators.ts', tests: resources('dynamodb-table') },
+  { file: 'lib/resources/dynamodb-table/remediators.ts', ...remediator('test/unit/resources/dynamodb-table/remediators.test.ts') },
   { file: 'lib/resources/ebs-snapshot/remediators.ts', ...remediator('test/unit/resources/ebs-snapshot/remediators.test.ts', 'test/unit/resources/ebs-snapshot/remediators-aws.test.ts') },
   { file: 'lib/resources/rds-instance/remediators.ts', tests: resources('rds-instance') },
   { file: 'lib/resources/ebs-volume/remediators.ts', tests: resources('ebs-volume') },
