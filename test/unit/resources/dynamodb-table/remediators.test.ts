@@ -84,8 +84,8 @@ describe('tableAction: the apply-time re-checks every DynamoDB action opens with
     expect(unknown!.message).toBe(`orders is not the table the plan was made on (created at an unknown time, planned ${CREATED}: a table re-created under the same name); nothing was changed`);
   });
 
-  it('accepts the planned table without a recorded creation time, and returns it with its tags', async () => {
-    const out = await tableAction(aws(table({ CreationDateTime: undefined })).ctx, NAME, { identity: { arn: ARN } });
+  it('accepts the planned table when the plan recorded no creation time, and returns it with its tags', async () => {
+    const out = await tableAction(aws(table()).ctx, NAME, { identity: { arn: ARN } });
     expect(out.table!.tags).toEqual({ team: 'a' });
     expect(out.table!.arn).toBe(ARN);
     expect(out.done).toBeUndefined();
@@ -207,6 +207,7 @@ describe('switch-to-on-demand', () => {
     expect((limit as Error & { cause: Error }).cause.name).toBe('LimitExceededException');
     const busy = await caught(switchToOnDemand.apply(aws(table(), { UpdateTable: () => { throw awsError('ResourceInUseException', 'updating'); } }).ctx, plan(modeParams()), undefined as never));
     expect(busy!.message).toBe('orders is being updated (ResourceInUseException: updating); the switch to on-demand (AWS allows four in a rolling 24 hours) was not made. Try again when DescribeTable shows it ACTIVE (usually minutes).');
+    expect((busy as Error & { cause: Error }).cause.message).toBe('updating');
     const other = await caught(switchToOnDemand.apply(aws(table(), { UpdateTable: () => { throw awsError('AccessDeniedException'); } }).ctx, plan(modeParams()), undefined as never));
     expect(other).not.toBeInstanceOf(ProtectedResourceError);
     expect(other!.name).toBe('AccessDeniedException');
@@ -385,6 +386,7 @@ describe('raise-target', () => {
     expect(a.calls.filter((c) => c.op === 'DescribeScalingPolicies').map((c) => c.input)).toEqual([{ ServiceNamespace: 'dynamodb', ResourceId: 'table/orders' }, { ServiceNamespace: 'dynamodb', ResourceId: 'table/orders', NextToken: 'p2' }]);
     expect(a.writes(...WRITES).map((c) => c.input)).toEqual([{ PolicyName: 'ReadPolicy', ServiceNamespace: 'dynamodb', ResourceId: 'table/orders', ScalableDimension: 'dynamodb:table:ReadCapacityUnits', PolicyType: 'TargetTrackingScaling', TargetTrackingScalingPolicyConfiguration: { TargetValue: 60, ScaleInCooldown: 60 } }]);
     expect(out.after).toEqual({ targets: { read: 60 } });
+    expect(out.before).toEqual({ policies: { read: policy('Read', 40), write: policy('Write', 50) } });
     expect(out.detail).toBe('ReadPolicy: 40 % → 60 %');
   });
 
@@ -398,6 +400,7 @@ describe('raise-target', () => {
     expect((await run([policy('Read', 45)])).message).toBe('orders: the read policy changed since the scan (ReadPolicy at 45 %; planned from 40 %); nothing was changed');
     expect((await run([policy('Read', 40, { PolicyName: 'Other' })])).message).toBe('orders: the read policy changed since the scan (Other at 40 %; planned from 40 %); nothing was changed');
     expect((await run([])).message).toBe('orders: the read policy changed since the scan (gone; planned from 40 %); nothing was changed');
+    expect((await run([policy('Read', 40, { TargetTrackingScalingPolicyConfiguration: undefined })])).message).toBe('orders: the read policy changed since the scan (ReadPolicy at undefined %; planned from 40 %); nothing was changed');
     expect((await run([policy('Read', 40)], [{ Key: 'trimtab:skip', Value: '' }])).message).toBe('orders is now tagged trimtab:skip; nothing was changed');
   });
 
