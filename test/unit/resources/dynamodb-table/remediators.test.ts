@@ -80,6 +80,8 @@ describe('tableAction: the apply-time re-checks every DynamoDB action opens with
     expect(other!.message).toBe(`orders is not the table the plan was made on (ARN arn:other, planned ${ARN}); nothing was changed`);
     const recreated = await caught(tableAction(aws(table({ CreationDateTime: new Date('2026-06-01T00:00:00Z') })).ctx, NAME, { identity: IDENTITY }));
     expect(recreated!.message).toBe(`orders is not the table the plan was made on (created 2026-06-01T00:00:00.000Z, planned ${CREATED}: a table re-created under the same name); nothing was changed`);
+    const both = await caught(tableAction(aws(table({ TableArn: 'arn:other', CreationDateTime: new Date('2026-06-01T00:00:00Z') })).ctx, NAME, { identity: IDENTITY }));
+    expect(both!.message).toBe(`orders is not the table the plan was made on (ARN arn:other, planned ${ARN}; created 2026-06-01T00:00:00.000Z, planned ${CREATED}: a table re-created under the same name); nothing was changed`);
     const unknown = await caught(tableAction(aws(table({ CreationDateTime: undefined })).ctx, NAME, { identity: IDENTITY }));
     expect(unknown!.message).toBe(`orders is not the table the plan was made on (created at an unknown time, planned ${CREATED}: a table re-created under the same name); nothing was changed`);
   });
@@ -296,7 +298,9 @@ describe('lower-provisioned', () => {
     expect((await caught(lowerProvisioned.apply(skip.ctx, plan(lowerParams), undefined as never)))!.message).toBe('orders is now tagged trimtab:skip; nothing was changed');
     const moved = aws(table({ ProvisionedThroughput: { ReadCapacityUnits: 12, WriteCapacityUnits: 5 } }));
     expect((await caught(lowerProvisioned.apply(moved.ctx, plan(lowerParams), undefined as never)))!.message).toBe('orders changed since the plan (12 RCU / 5 WCU, planned 10 / 5); nothing was changed');
-    expect([...skip.writes(...WRITES), ...moved.writes(...WRITES)]).toEqual([]);
+    const switched = aws(onDemand());
+    expect((await caught(lowerProvisioned.apply(switched.ctx, plan(lowerParams), undefined as never)))!.message).toBe('orders changed since the plan (billing mode PAY_PER_REQUEST, planned PROVISIONED; 0 RCU / 0 WCU, planned 10 / 5); nothing was changed');
+    expect([...skip.writes(...WRITES), ...moved.writes(...WRITES), ...switched.writes(...WRITES)]).toEqual([]);
   });
 
   it('refuses a decrease AWS would refuse, naming when it is allowed, writing nothing', async () => {
@@ -390,6 +394,14 @@ describe('raise-target', () => {
     expect(out.detail).toBe('ReadPolicy: 40 % → 60 %');
   });
 
+  it('raises both dimensions and names each change', async () => {
+    const a = aws(table(), { DescribeScalingPolicies: () => ({ ScalingPolicies: [policy('Read', 40), policy('Write', 50)] }), PutScalingPolicy: () => ({}) });
+    const two = { ...targetParams, changes: [...targetParams.changes, { dimension: 'write' as const, policyName: 'WritePolicy', from: 50, to: 70 }] };
+    const out = await raiseTarget.apply(a.ctx, plan(two), undefined as never);
+    expect(out.detail).toBe('ReadPolicy: 40 % → 60 %; WritePolicy: 50 % → 70 %');
+    expect(a.writes('PutScalingPolicy').map((c) => c.input.TargetTrackingScalingPolicyConfiguration.TargetValue)).toEqual([60, 70]);
+  });
+
   it('refuses a policy changed, renamed or gone since the scan, and a skip-tagged table, writing nothing', async () => {
     const run = async (policies: unknown[], tags?: Array<{ Key: string; Value: string }>) => {
       const a = aws(table(), { DescribeScalingPolicies: () => ({ ScalingPolicies: policies }), PutScalingPolicy: () => ({}) }, tags);
@@ -450,6 +462,14 @@ describe('raise-max', () => {
     expect(a.calls.find((c) => c.op === 'DescribeScalableTargets')!.input).toEqual({ ServiceNamespace: 'dynamodb', ResourceIds: ['table/orders'] });
     expect(a.writes(...WRITES).map((c) => c.input)).toEqual([{ ServiceNamespace: 'dynamodb', ResourceId: 'table/orders', ScalableDimension: 'dynamodb:table:WriteCapacityUnits', MinCapacity: 7, MaxCapacity: 150 }]);
     expect(out).toEqual({ before: { targets: { read: { min: 1, max: 10 }, write: { min: 7, max: 100 } } }, after: { max: { write: 150 } }, detail: 'write MaxCapacity 100 → 150' });
+  });
+
+  it('raises both dimensions and names each change', async () => {
+    const a = aws(table(), { DescribeScalableTargets: () => targetsOf(['Read', 1, 10], ['Write', 7, 100]), RegisterScalableTarget: () => ({}) });
+    const two = { ...maxParams, changes: [{ dimension: 'read' as const, from: 10, to: 15, minCapacity: 1 }, ...maxParams.changes] };
+    const out = await raiseMax.apply(a.ctx, plan(two), undefined as never);
+    expect(out.detail).toBe('read MaxCapacity 10 → 15; write MaxCapacity 100 → 150');
+    expect(a.writes('RegisterScalableTarget').map((c) => [c.input.ScalableDimension, c.input.MinCapacity, c.input.MaxCapacity])).toEqual([['dynamodb:table:ReadCapacityUnits', 1, 15], ['dynamodb:table:WriteCapacityUnits', 7, 150]]);
   });
 
   it('refuses a maximum changed or gone since the scan and a skip-tagged table, writing nothing', async () => {
