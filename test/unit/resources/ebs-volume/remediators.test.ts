@@ -352,7 +352,7 @@ describe('modify-to-gp3', () => {
     const out = await modifyToGp3.apply(a.ctx, plan(gp3Params), undefined as never);
     expect(out.after).toEqual({ volumeType: 'gp3', iops: 3000, throughput: 125, alreadyGp3: true });
     expect(out.detail).toBe('vol-1 is already gp3 at 3000 IOPS / 125 MiB/s');
-    expect(out.before).toBeDefined();
+    expect((out.before as { volume: { id: string; volumeType: string } }).volume).toMatchObject({ id: ID, volumeType: 'gp3' });
     expect(await modifyToGp3.apply(aws([null]).ctx, plan(gp3Params), undefined as never)).toEqual({ after: { volumeType: 'gp3', iops: 3000, throughput: 125, alreadyGone: true }, detail: 'vol-1 no longer exists: counts as done' });
     expect(a.writes(...WRITES)).toEqual([]);
   });
