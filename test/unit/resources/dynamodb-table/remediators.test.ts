@@ -593,3 +593,30 @@ describe('set-table-class', () => {
     expect(refused.message).toBe('AWS refused the change back to Standard (AWS allows two class changes in a trailing 30 days) on orders (LimitExceededException: two); nothing was changed. A later run retries.');
   });
 });
+
+describe('verify and undo of two changes, and records without an after-state', () => {
+  it('raise-target names each dimension in verify and undo, and reads a policy without a configuration as missing', async () => {
+    const two = { ...targetParams, changes: [...targetParams.changes, { dimension: 'write' as const, policyName: 'WritePolicy', from: 50, to: 70 }] };
+    const at = (...p: unknown[]) => aws(table(), { DescribeScalingPolicies: () => ({ ScalingPolicies: p }), PutScalingPolicy: () => ({}) });
+    expect(await raiseTarget.verify(at(policy('Read', 60), policy('Write', 70)).ctx, plan(two), { after: {} } as never)).toEqual({ ok: true, detail: 'read target 60 %, write target 70 %' });
+    expect(await raiseTarget.verify(at(policy('Read', 40), policy('Write', 50)).ctx, plan(two), { after: {} } as never)).toEqual({ ok: false, detail: 'target not set: read is 40, not 60; write is 50, not 70' });
+    expect(await raiseTarget.verify(at(policy('Read', 60, { TargetTrackingScalingPolicyConfiguration: undefined }), policy('Write', 70)).ctx, plan(two), { after: {} } as never)).toEqual({ ok: false, detail: 'target not set: read is missing, not 60' });
+    expect(await raiseTarget.undo!(at(policy('Read', 60), policy('Write', 70)).ctx, recordOf('dynamodb-table', NAME, 'raise-target', two, {}))).toEqual({ detail: 'orders: targets back at read 40 %, write 50 %.' });
+    const bare = at(policy('Read', 60, { TargetTrackingScalingPolicyConfiguration: undefined }));
+    expect((await caught(raiseTarget.undo!(bare.ctx, recordOf('dynamodb-table', NAME, 'raise-target', targetParams, {}))))!.message).toBe('orders: the read policy is at nothing %, not the 60 % trimtab set: not undone.');
+  });
+
+  it('raise-max names each dimension in verify and undo', async () => {
+    const two = { ...maxParams, changes: [{ dimension: 'read' as const, from: 10, to: 15, minCapacity: 1 }, ...maxParams.changes] };
+    const at = (t: unknown) => aws(table(), { DescribeScalableTargets: () => t, RegisterScalableTarget: () => ({}) });
+    expect(await raiseMax.verify(at(targetsOf(['Read', 1, 15], ['Write', 7, 150])).ctx, plan(two), { after: {} } as never)).toEqual({ ok: true, detail: 'read MaxCapacity 15, write MaxCapacity 150' });
+    expect(await raiseMax.verify(at(targetsOf(['Read', 1, 10], ['Write', 7, 100])).ctx, plan(two), { after: {} } as never)).toEqual({ ok: false, detail: 'read MaxCapacity is 10, not 15; write MaxCapacity is 100, not 150' });
+    expect(await raiseMax.undo!(at(targetsOf(['Read', 1, 15], ['Write', 7, 150])).ctx, recordOf('dynamodb-table', NAME, 'raise-max', two, {}))).toEqual({ detail: 'orders: MaxCapacity back at read 10, write 100.' });
+  });
+
+  it('lower-provisioned undoes a record without an after-state', async () => {
+    const a = aws(table({ ProvisionedThroughput: { ReadCapacityUnits: 4, WriteCapacityUnits: 2 } }));
+    await lowerProvisioned.undo!(a.ctx, recordOf('dynamodb-table', NAME, 'lower-provisioned', lowerParams, {}, undefined));
+    expect(a.writes('UpdateTable').map((c) => c.input)).toEqual([{ TableName: NAME, ProvisionedThroughput: { ReadCapacityUnits: 10, WriteCapacityUnits: 5 } }]);
+  });
+});
