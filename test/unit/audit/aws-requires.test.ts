@@ -25,7 +25,7 @@ describe('the audit stores\' "What AWS requires" rows (docs/audit-and-undo.md)',
     }
 
     // Assess
-    expect(awsRequires.length).toBe(13);
+    expect(awsRequires.length).toBe(14);
     expect(problems).toEqual([]);
   });
 });
