@@ -6,7 +6,7 @@ import { configDefaults, defineConfig } from 'vitest/config';
  * file. A file in the shared project uses no vi.mock, registers nothing into a registry, and
  * restores what it changes (environment variables, spies, fake timers) in its own hooks.
  * The files below break one of those rules on purpose and keep a fresh module graph each:
- * - engine/streaming, engine/partial, report/stream, approval-apply-loop, approval/workflow-steps: register
+ * - engine/streaming, engine/partial, engine/limits-fake, report/stream, approval-apply-loop, approval/workflow-steps: register
  *   synthetic detectors, remediators or resource types into the shared registries (test/synthetic.ts, registerRemediator);
  * - cli/lazy-sdk: counts SDK loads on globalThis and needs a fresh module cache to see them;
  * - lambda/metrics: the Powertools Metrics singleton (lib/lambda/powertools.ts) reads the
@@ -20,6 +20,7 @@ import { configDefaults, defineConfig } from 'vitest/config';
 const ISOLATED = [
   'test/unit/engine/streaming.test.ts',
   'test/unit/engine/partial.test.ts',
+  'test/unit/engine/limits-fake.test.ts',
   'test/unit/report/stream.test.ts',
   'test/integration/approval-apply-loop.test.ts',
   'test/unit/approval/workflow-steps.test.ts',
