@@ -68,7 +68,10 @@ export function implausiblePrice(path: string, usd: number): string | undefined 
   return undefined;
 }
 
-const isoDate = z.string().max(40).refine((s) => Number.isFinite(Date.parse(s)), 'not a date');
+/** An ISO date as stored or shipped (account- or repository-controlled text). */
+export const isoDate = z.string().max(40).refine((s) => Number.isFinite(Date.parse(s)), 'not a date');
+/** When a price set was fetched: a date, at most a day ahead of `now` (clock skew), never further. */
+export const fetchedAtSchema = (now: Date) => isoDate.refine((s) => Date.parse(s) <= now.getTime() + 86_400_000, 'fetched in the future');
 
 /** The sort key of a region's version-check item (not a product family). */
 export const CHECKED_SK = 'CHECKED';
@@ -81,7 +84,7 @@ export function cachedItemSchema(region: string, knownFamilies: ReadonlySet<stri
       pk: z.literal(`PRICES#${region}`),
       sk: z.string().max(200).refine((s) => knownFamilies.has(s), 'not a product family trimtab looks up'),
       publicationDate: isoDate,
-      fetchedAt: isoDate.refine((s) => Date.parse(s) <= now.getTime() + 86_400_000, 'fetched in the future'),
+      fetchedAt: fetchedAtSchema(now),
       prices: z
         .string()
         .max(MAX_ITEM_BYTES)

@@ -246,9 +246,9 @@ export function embeddedFor(region: string, reason: string, base: PriceTable = D
 }
 
 /** Why asking failed, in words for the finding. */
-export function describePriceError(error: unknown): string {
+export function describePriceError(error: unknown, operation = 'pricing:GetProducts'): string {
   const e = error as { name?: string; code?: string; message?: string };
-  if (e?.name === 'AccessDeniedException') return 'pricing:GetProducts denied';
+  if (e?.name === 'AccessDeniedException') return `${operation} denied`;
   if (e?.name === 'ThrottlingException') return 'the price list throttled the lookup';
   if (e?.code === 'ENOTFOUND' || e?.name === 'TimeoutError' || /ENOTFOUND|ECONNREFUSED|timed out/i.test(e?.message ?? '')) return 'the price list was unreachable (offline)';
   return `the price list lookup failed (${e?.name ?? 'Error'}: ${e?.message ?? String(error)})`;
@@ -416,7 +416,7 @@ export class PriceBook {
       if (out.size) this.options.log?.('price list: a newer version is published; asking again', { region, families: [...out.keys()] });
       return out;
     } catch (error) {
-      this.options.log?.('price list version check failed: stored prices kept by age', { region, reason: describePriceError(error).replace('pricing:GetProducts', 'pricing:ListPriceLists') });
+      this.options.log?.('price list version check failed: stored prices kept by age', { region, reason: describePriceError(error, 'pricing:ListPriceLists') });
       return undefined;
     }
   }
@@ -426,26 +426,27 @@ export class PriceBook {
     const at = this.now().getTime();
     const kept = this.versions.get(serviceCode);
     if (kept && at - kept.at < (this.options.memoryHours ?? 6) * 3_600_000) return kept.list;
-    {
-      const held = (async () => {
-        const client = this.options.clients.withWrites(false).get(PricingClient, this.options.endpointRegion ?? 'us-east-1');
-        const out = new Map<string, number>();
-        let token: string | undefined;
-        do {
-          this.listCalls += 1;
-          const answer = await client.send(new ListPriceListsCommand({ ServiceCode: serviceCode, CurrencyCode: 'USD', EffectiveDate: this.now(), MaxResults: 100, NextToken: token }));
-          for (const list of answer.PriceLists ?? []) {
-            const version = list.RegionCode ? versionOfArn(list.PriceListArn, list.RegionCode) : undefined;
-            if (version !== undefined && list.RegionCode && version > (out.get(list.RegionCode) ?? 0)) out.set(list.RegionCode, version);
-          }
-          token = answer.NextToken;
-        } while (token);
-        return out;
-      })();
-      held.catch(() => this.versions.delete(serviceCode));
-      this.versions.set(serviceCode, { at, list: held });
-      return held;
-    }
+    const held = this.listVersions(serviceCode);
+    held.catch(() => this.versions.delete(serviceCode));
+    this.versions.set(serviceCode, { at, list: held });
+    return held;
+  }
+
+  /** ListPriceLists for one service code, every page: the newest version per region. */
+  private async listVersions(serviceCode: string): Promise<Map<string, number>> {
+    const client = this.options.clients.withWrites(false).get(PricingClient, this.options.endpointRegion ?? 'us-east-1');
+    const out = new Map<string, number>();
+    let token: string | undefined;
+    do {
+      this.listCalls += 1;
+      const answer = await client.send(new ListPriceListsCommand({ ServiceCode: serviceCode, CurrencyCode: 'USD', EffectiveDate: this.now(), MaxResults: 100, NextToken: token }));
+      for (const list of answer.PriceLists ?? []) {
+        const version = list.RegionCode ? versionOfArn(list.PriceListArn, list.RegionCode) : undefined;
+        if (version !== undefined && list.RegionCode && version > (out.get(list.RegionCode) ?? 0)) out.set(list.RegionCode, version);
+      }
+      token = answer.NextToken;
+    } while (token);
+    return out;
   }
 
   /** Every product of the region's queries, paginated. */

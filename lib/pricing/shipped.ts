@@ -15,15 +15,13 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as z from 'zod';
-import { implausiblePrice } from './cache.ts';
+import { fetchedAtSchema, implausiblePrice, isoDate } from './cache.ts';
 import type { PriceFile } from './lookup.ts';
 
 /** Where the shipped file sits, in the repository and at the root of every function zip. */
 export const SHIPPED_PRICE_FILE = 'prices/prices.json';
 /** Largest shipped file read (bytes): a few regions' full price lists are well under 2 MB. */
 export const MAX_SHIPPED_BYTES = 8_000_000;
-
-const isoDate = z.string().max(40).refine((s) => Number.isFinite(Date.parse(s)), 'not a date');
 
 /** The shipped file's schema; `now` refuses a file fetched in the future. */
 export function shippedFileSchema(now: Date) {
@@ -36,7 +34,7 @@ export function shippedFileSchema(now: Date) {
         z
           .object({
             publicationDate: isoDate,
-            fetchedAt: isoDate.refine((s) => Date.parse(s) <= now.getTime() + 86_400_000, 'fetched in the future'),
+            fetchedAt: fetchedAtSchema(now),
             prices: z.record(z.string().max(200), z.number()),
           })
           .superRefine((entry, ctx) => {
