@@ -112,21 +112,21 @@ const request = <K extends string>(key: K, page: { arns?: string[]; nextToken?: 
 
 const byRank = <T extends { rank?: number }>(options: T[] | undefined) => [...(options ?? [])].sort((a, b) => (a.rank ?? 99) - (b.rank ?? 99));
 
-/** One page mapped: AWS's items reduced, its token kept. */
-async function mapped<T>(answer: Promise<{ items: T[]; nextToken?: string }>, reduce: (item: T) => Recommendation): Promise<{ items: Recommendation[]; nextToken?: string }> {
-  const { items, nextToken } = await answer;
-  return { items: items.map(reduce), ...(nextToken ? { nextToken } : {}) };
+/** One page mapped: AWS's items (`items` picks them from the answer) reduced, its token kept. */
+async function mapped<A extends { nextToken?: string }, T>(answer: Promise<A>, items: (answer: A) => T[] | undefined, reduce: (item: T) => Recommendation): Promise<{ items: Recommendation[]; nextToken?: string }> {
+  const a = await answer;
+  return { items: (items(a) ?? []).map(reduce), ...(a.nextToken ? { nextToken: a.nextToken } : {}) };
 }
 
 const ec2: Fetch = (client, page) =>
-  mapped(Promise.resolve(client.send(new GetEC2InstanceRecommendationsCommand(request('instanceArns', page)))).then((r) => ({ items: r.instanceRecommendations ?? [], nextToken: r.nextToken })), (r) => {
+  mapped(client.send(new GetEC2InstanceRecommendationsCommand(request('instanceArns', page))), (r) => r.instanceRecommendations, (r) => {
     const ranked = byRank(r.recommendationOptions);
     const options = ranked.map((o) => o.instanceType!).filter(Boolean);
     return { arn: r.instanceArn!, finding: r.finding ?? 'Unknown', current: r.currentInstanceType, recommended: options[0], options, ...sourceOf(r), ...optionSavingsOf(ranked.flatMap((o) => savingsOf(o.instanceType, o))) };
   });
 
 const asg: Fetch = (client, page) =>
-  mapped(Promise.resolve(client.send(new GetAutoScalingGroupRecommendationsCommand(request('autoScalingGroupArns', page)))).then((r) => ({ items: r.autoScalingGroupRecommendations ?? [], nextToken: r.nextToken })), (r) => {
+  mapped(client.send(new GetAutoScalingGroupRecommendationsCommand(request('autoScalingGroupArns', page))), (r) => r.autoScalingGroupRecommendations, (r) => {
     // Compute Optimizer recommends an instance type for a group (AutoScalingGroupConfiguration.instanceType);
     // the option's desiredCapacity/minSize/maxSize repeat the group's, they are no sizing advice.
     const ranked = byRank(r.recommendationOptions);
@@ -143,7 +143,7 @@ const asg: Fetch = (client, page) =>
   });
 
 const ebs: Fetch = (client, page) =>
-  mapped(Promise.resolve(client.send(new GetEBSVolumeRecommendationsCommand(request('volumeArns', page)))).then((r) => ({ items: r.volumeRecommendations ?? [], nextToken: r.nextToken })), (r) => {
+  mapped(client.send(new GetEBSVolumeRecommendationsCommand(request('volumeArns', page))), (r) => r.volumeRecommendations, (r) => {
     const options = byRank(r.volumeRecommendationOptions);
     return {
       arn: r.volumeArn!,
@@ -172,7 +172,7 @@ export function lambdaRecommendationArn(functionArn: string, functionVersion?: s
 }
 
 const lambda: Fetch = (client, page) =>
-  mapped(Promise.resolve(client.send(new GetLambdaFunctionRecommendationsCommand(request('functionArns', page)))).then((r) => ({ items: r.lambdaFunctionRecommendations ?? [], nextToken: r.nextToken })), (r) => {
+  mapped(client.send(new GetLambdaFunctionRecommendationsCommand(request('functionArns', page))), (r) => r.lambdaFunctionRecommendations, (r) => {
     const ranked = byRank(r.memorySizeRecommendationOptions);
     const options = ranked.map((o) => o.memorySize!).filter((m) => m !== undefined);
     // Recommendations come for the qualified ARN (…:function:name:$LATEST); findings name the function.
