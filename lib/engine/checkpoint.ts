@@ -190,3 +190,11 @@ export function statesFromLines(text: string): Record<string, unknown> {
   }
   return states;
 }
+
+/**
+ * A Map saved in a split unit's state (ResourceType.savePrepared writes `[...map]`): an array of
+ * `[key, value]` pairs with string keys. Checked when read back, before it is trusted.
+ */
+export function isSavedPairs(value: unknown): value is [string, unknown][] {
+  return Array.isArray(value) && value.every((e) => Array.isArray(e) && e.length === 2 && typeof e[0] === 'string');
+}

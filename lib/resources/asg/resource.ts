@@ -25,7 +25,7 @@ import { CloudWatchClient, paginateGetMetricData, type MetricDataQuery } from '@
 import type { RegionContext, ResourceType } from '../../engine/types.ts';
 import { enrichmentRead } from '../../engine/partial.ts';
 import { batches, chunked } from '../../util/async.ts';
-import { resumablePages } from '../../engine/checkpoint.ts';
+import { isSavedPairs, resumablePages } from '../../engine/checkpoint.ts';
 import type { HourlyProfile } from './usage.ts';
 import type { Ec2Platform } from '../../savings/licensed.ts';
 import { readGroupPlatforms } from './platform.ts';
@@ -267,7 +267,7 @@ export const asgResource: ResourceType<Group, AsgPrepared> = {
     for (const key of ['policiesByGroup', 'activitiesByGroup'] as const) {
       const value = saved[key];
       if (value === undefined) continue;
-      if (!Array.isArray(value) || !value.every((e) => Array.isArray(e) && e.length === 2 && typeof e[0] === 'string')) throw new Error(`The saved asg preparation has no valid '${key}' (pairs of a group name and what was read); the unit was not resumed.`);
+      if (!isSavedPairs(value)) throw new Error(`The saved asg preparation has no valid '${key}' (pairs of a group name and what was read); the unit was not resumed.`);
       const map = new Map(value as [string, never][]);
       prepared.read![key] = map;
       prepared[key] = Promise.resolve(map);

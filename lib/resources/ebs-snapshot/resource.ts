@@ -23,7 +23,7 @@ import { batches } from '../../util/async.ts';
 import { DescribeSnapshotAttributeCommand } from '@aws-sdk/client-ec2';
 import { SKIP_TAG } from '../protection.ts';
 import { awsErrorName } from '../../util/errors.ts';
-import { resumablePages } from '../../engine/checkpoint.ts';
+import { isSavedPairs, resumablePages } from '../../engine/checkpoint.ts';
 import { forgetRecycleBinRules, readRecycleBinRules, type RecycleBinRules } from './recycle-bin.ts';
 
 export interface EbsSnapshot {
@@ -171,7 +171,7 @@ export const ebsSnapshotResource: ResourceType<EbsSnapshot, EbsPrepared> = {
   restorePrepared(ctx, saved) {
     const pairs = (key: string): [string, unknown][] => {
       const value = saved[key];
-      if (!Array.isArray(value) || !value.every((e) => Array.isArray(e) && e.length === 2 && typeof e[0] === 'string')) throw new Error(`The saved ebs-snapshot preparation has no valid '${key}' (pairs of an id and a value); the unit was not resumed.`);
+      if (!isSavedPairs(value)) throw new Error(`The saved ebs-snapshot preparation has no valid '${key}' (pairs of an id and a value); the unit was not resumed.`);
       return value as [string, unknown][];
     };
     const { recycleBin, counted, publicSnapshots } = saved as { recycleBin?: RecycleBinRules; counted?: EbsPrepared['counted']; publicSnapshots?: unknown };
