@@ -37,6 +37,20 @@ export function polyfillPromiseWithResolvers() {
 }
 polyfillPromiseWithResolvers();
 
+/**
+ * A local state machine over `definition`. aws-local-stepfunctions checks a definition against the
+ * ASL schema when it builds a machine, about 100 ms of CPU each time: the definitions here are
+ * fixed, so each is checked once per process and the machines built after it skip the check.
+ * A machine holds no execution state; runs are separate.
+ */
+export function localStateMachine(definition: object): StateMachine {
+  const key = JSON.stringify(definition);
+  const machine = new StateMachine(definition as never, { validationOptions: checkedDefinitions.has(key) ? { noValidate: true } : { checkArn: false } });
+  checkedDefinitions.add(key);
+  return machine;
+}
+const checkedDefinitions = new Set<string>();
+
 /** An error with the name Step Functions would match on (SendTaskFailure's `error`). */
 export const namedError = (name: string, message: string) => Object.assign(new Error(message), { name });
 
@@ -86,7 +100,7 @@ export interface LocalWorkflowOptions {
 /** Runs approval executions in-process from the generated definition. */
 export class LocalWorkflow implements ExecutionStarter {
   readonly executions = new Map<string, LocalExecution>();
-  private readonly machine = new StateMachine(localDefinition() as never, { validationOptions: { checkArn: false } });
+  private readonly machine = localStateMachine(localDefinition());
   private readonly timers = new Set<NodeJS.Timeout>();
 
   constructor(

@@ -13,7 +13,7 @@ export const BENCH_NOW = new Date('2026-11-01T00:00:00Z');
 export const BENCH_REGION = 'us-east-1';
 
 export function benchSandbox(latencyMs = 0): Sandbox {
-  return new Sandbox(Sandbox.emptyState('bench', BENCH_NOW), SANDBOX_SERVICES, { clock: () => BENCH_NOW, latencyMs });
+  return new Sandbox(Sandbox.emptyState('bench', BENCH_NOW), SANDBOX_SERVICES, { clock: () => BENCH_NOW, latencyMs, countAnswerCpu: true });
 }
 
 /** Engine deps over a sandbox, as the test harness builds them (memory store, unpaced writes). */

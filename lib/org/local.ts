@@ -4,8 +4,7 @@
  * (on the sandbox in tests), summarize. The local runner does not model the Distributed Map's
  * child executions; it runs the same ItemProcessor per item with the same MaxConcurrency.
  */
-import { StateMachine } from 'aws-local-stepfunctions';
-import { polyfillPromiseWithResolvers } from '../approval/local.ts';
+import { localStateMachine, polyfillPromiseWithResolvers } from '../approval/local.ts';
 import type { LambdaDeps } from '../lambda/deps.ts';
 import { listItems, summarizeItems, sweepAccount } from './lambda.ts';
 import type { MemberRoles } from './roles.ts';
@@ -24,7 +23,7 @@ export interface LocalOrgSweepOptions {
 
 export async function runOrgSweepLocally(options: LocalOrgSweepOptions) {
   const definition = orgSweepDefinition({ functionName: (fn) => `trimtab-local-${fn}`, maxConcurrency: options.maxConcurrency ?? options.deps.policies.organization?.maxConcurrency ?? 10 });
-  const machine = new StateMachine(definition as never, { validationOptions: { checkArn: false } });
+  const machine = localStateMachine(definition);
   const states: string[] = [];
   // The summary step's output: the execution's record even when it ends in the Fail state.
   let summary: ReturnType<typeof summarizeItems> | undefined;

@@ -172,6 +172,8 @@ export interface SandboxOptions {
    * listing pages. Absent: each operation's own limits.
    */
   pageCap?: number;
+  /** Count the CPU spent answering in `answerCpuUs` (the bench); off, no process.cpuUsage per call. */
+  countAnswerCpu?: boolean;
 }
 
 /** The page cap of the call being answered (handlers are synchronous; see `Sandbox.answer`). */
@@ -199,8 +201,10 @@ export class Sandbox implements CommandInterceptor {
    * encoding on the wire (AWS's work, not the caller's). Measured around the synchronous parts
    * with process.cpuUsage (the whole process's CPU: the code under test does not run meanwhile);
    * the SDK's parsing of the answer is not in it. The bench leaves it out of the function's estimate.
+   * Counted only with the option countAnswerCpu.
    */
   answerCpuUs = 0;
+  private readonly countsAnswerCpu: boolean;
   private readonly services = new Map<string, SandboxService>();
   private readonly backends = new Map<string, LocalBackend>();
 
@@ -215,6 +219,7 @@ export class Sandbox implements CommandInterceptor {
     this.clock = toClock(options.clock);
     this.timing = { ...INSTANT_TIMING, ...options.timing };
     this.pageCap = options.pageCap;
+    this.countsAnswerCpu = options.countAnswerCpu ?? false;
   }
 
   /**
@@ -235,7 +240,7 @@ export class Sandbox implements CommandInterceptor {
     try {
       // No copy needed: encoding is the copy.
       const output = await this.answer(call, false);
-      const cpu = process.cpuUsage();
+      const cpu = this.cpuMark();
       let response: WireResponse;
       try {
         response = encodeOutput(call, output);
@@ -305,8 +310,14 @@ export class Sandbox implements CommandInterceptor {
     this.answerCpuUs = 0;
   }
 
-  /** Adds the CPU time since `since` (a process.cpuUsage() reading) to answerCpuUs. */
-  private countCpu(since: NodeJS.CpuUsage) {
+  /** A process.cpuUsage() reading when this sandbox counts its CPU (countAnswerCpu). */
+  private cpuMark(): NodeJS.CpuUsage | undefined {
+    return this.countsAnswerCpu ? process.cpuUsage() : undefined;
+  }
+
+  /** Adds the CPU time since `since` (a cpuMark() reading) to answerCpuUs. */
+  private countCpu(since: NodeJS.CpuUsage | undefined) {
+    if (!since) return;
     const used = process.cpuUsage(since);
     this.answerCpuUs += used.user + used.system;
   }
@@ -389,7 +400,7 @@ export class Sandbox implements CommandInterceptor {
       const account = this.account(call.account);
       let pending: unknown;
       activePageCap = this.pageCap;
-      const cpu = process.cpuUsage();
+      const cpu = this.cpuMark();
       try {
         pending = handler(call.input ?? {}, { sandbox: this, account, region: call.region, now: this.now() });
       } finally {
@@ -401,7 +412,7 @@ export class Sandbox implements CommandInterceptor {
       // Outputs are copies: callers must never alias sandbox state.
       if (output === undefined) return {};
       if (!copy) return output;
-      const copying = process.cpuUsage();
+      const copying = this.cpuMark();
       try {
         return structuredClone(output);
       } finally {

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Context } from 'aws-lambda';
-import { StateMachine } from 'aws-local-stepfunctions';
-import { polyfillPromiseWithResolvers } from '../../lib/approval/local.ts';
+import { localStateMachine, polyfillPromiseWithResolvers } from '../../lib/approval/local.ts';
 import type { FindingResult } from '../../lib/engine/run.ts';
 import type { LambdaDeps } from '../../lib/lambda/deps.ts';
 import { SWEEP_STATE, sweepDefinition } from '../../lib/lambda/sweep-machine.ts';
@@ -34,7 +33,7 @@ function account(yaml?: string) {
 
 /** Runs the sweep state machine (lib/lambda/sweep-machine.ts) in-process, its Task being runSweep with `context`. */
 async function sweepLoop(deps: LambdaDeps, input: Record<string, unknown>, context: Context | undefined) {
-  const machine = new StateMachine(sweepDefinition({ functionName: 'trimtab-local-scan' }) as never, { validationOptions: { checkArn: false } });
+  const machine = localStateMachine(sweepDefinition({ functionName: 'trimtab-local-scan' }));
   let invocations = 0;
   const run = machine.run(input as never, {
     overrides: {

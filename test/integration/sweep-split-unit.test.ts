@@ -11,8 +11,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DynamoDBClient, PutItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
 import type { Context } from 'aws-lambda';
-import { StateMachine } from 'aws-local-stepfunctions';
-import { polyfillPromiseWithResolvers } from '../../lib/approval/local.ts';
+import { localStateMachine, polyfillPromiseWithResolvers } from '../../lib/approval/local.ts';
 import { MemoryCheckpointStore } from '../../lib/engine/checkpoint.ts';
 import type { FindingResult } from '../../lib/engine/run.ts';
 import { lambdaDeps, type LambdaDeps } from '../../lib/lambda/deps.ts';
@@ -59,7 +58,7 @@ function account(yaml: string, seed: (env: ReturnType<typeof testEnv>) => void, 
 
 /** The sweep state machine in-process, its Task being runSweep with `context`; every input it was invoked with. */
 async function sweepLoop(deps: LambdaDeps, context: Context | undefined) {
-  const machine = new StateMachine(sweepDefinition({ functionName: 'trimtab-local-scan' }) as never, { validationOptions: { checkArn: false } });
+  const machine = localStateMachine(sweepDefinition({ functionName: 'trimtab-local-scan' }));
   const inputs: any[] = [];
   const run = machine.run({ schedule: 'rate(1 day)' } as never, {
     overrides: {

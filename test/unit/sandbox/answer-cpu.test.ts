@@ -5,15 +5,15 @@
  * first after the activities change.
  */
 import { AutoScalingClient, DescribeScalingActivitiesCommand, paginateDescribeScalingActivities } from '@aws-sdk/client-auto-scaling';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { AwsClients } from '../../../lib/aws/clients.ts';
 import { autoscalingState } from '../../../lib/sandbox/services/autoscaling.ts';
 import { seedAutoScalingGroups } from '../../../lib/resources/asg/sandbox-seed.ts';
 import { SANDBOX_ACCOUNT } from '../../../lib/sandbox/sandbox.ts';
 import { emptySandbox } from '../../helpers.ts';
 
-function account(groups: number) {
-  const sandbox = emptySandbox({ pageCap: undefined });
+function account(groups: number, countAnswerCpu = true) {
+  const sandbox = emptySandbox({ pageCap: undefined, countAnswerCpu });
   seedAutoScalingGroups(sandbox, SANDBOX_ACCOUNT, 'us-east-1', { groups });
   const clients = new AwsClients({ allowWrites: false, interceptor: sandbox, account: SANDBOX_ACCOUNT, writePacing: false });
   return { sandbox, autoscaling: clients.get(AutoScalingClient, 'us-east-1'), state: autoscalingState(sandbox, sandbox.account(SANDBOX_ACCOUNT), 'us-east-1') };
@@ -40,6 +40,29 @@ describe('the sandbox\'s own CPU', () => {
     expect(sandbox.callCount()).toBe(0);
     expect(spent).toBeGreaterThan(0);
     expect(sandbox.answerCpuUs).toBe(0);
+  });
+
+  it('counts nothing unless asked (countAnswerCpu): the tests\' sandboxes make no process.cpuUsage call per answer', async () => {
+    /** process.cpuUsage calls while 12 groups' activities are listed, with and without the option. */
+    const readings = async (countAnswerCpu: boolean) => {
+      const { sandbox, autoscaling } = account(12, countAnswerCpu);
+      const cpuUsage = vi.spyOn(process, 'cpuUsage');
+      try {
+        await allActivities(autoscaling);
+        return { calls: sandbox.callCount(), readings: cpuUsage.mock.calls.length, counted: sandbox.answerCpuUs };
+      } finally {
+        cpuUsage.mockRestore();
+      }
+    };
+
+    // Act
+    const [off, on] = [await readings(false), await readings(true)];
+
+    // Assess: the same three pages answered; no CPU read or counted without the option, some with it
+    expect(off).toEqual({ calls: 3, readings: 0, counted: 0 });
+    expect(on.calls).toBe(3);
+    expect(on.readings).toBeGreaterThanOrEqual(6);
+    expect(on.counted).toBeGreaterThan(0);
   });
 });
 
