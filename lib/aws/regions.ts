@@ -15,6 +15,18 @@ const KNOWN = new Set<string>(AWS_REGIONS);
 
 export const isKnownRegion = (region: string) => KNOWN.has(region);
 
+/**
+ * The partition a region's ARNs are in: `aws-cn` for the China regions, `aws-us-gov` for GovCloud,
+ * `aws` elsewhere (the ARN reference, "Amazon Resource Names (ARNs)": partition). An ARN built with
+ * the wrong partition names no resource: the Resource Groups Tagging API would return no tags for it
+ * (a `trimtab:skip` bucket would look untagged) and Step Functions no state machine.
+ */
+export function partitionOf(region: string): 'aws' | 'aws-cn' | 'aws-us-gov' {
+  if (region.startsWith('cn-')) return 'aws-cn';
+  if (region.startsWith('us-gov-')) return 'aws-us-gov';
+  return 'aws';
+}
+
 function distance(a: string, b: string): number {
   const row = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {

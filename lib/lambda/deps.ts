@@ -29,6 +29,7 @@ import { organizationSchema } from '../org/config.ts';
 import { lambdaClients, lambdaPolicies, onFirstUse, SANDBOX_AUDIT_SETTINGS } from './bundle.ts';
 import { RunMetrics } from './metrics.ts';
 import { logger, tracer } from './powertools.ts';
+import { partitionOf } from '../aws/regions.ts';
 
 export interface LambdaDeps {
   policies: PolicySet;
@@ -159,13 +160,16 @@ function logFindings(findings: FindingResult[]) {
  * Approval-mode findings start the approval workflow when the stack has one
  * (TRIMTAB_APPROVALS_TABLE, TRIMTAB_APPROVAL_STATE_MACHINE_NAME); otherwise they are reported as awaiting approval.
  */
+/** The approval state machine's ARN, in the partition of the function's region (arn:aws-us-gov:states:… in GovCloud). */
+export const stateMachineArn = (region: string, account: string, name: string) => `arn:${partitionOf(region)}:states:${region}:${account}:stateMachine:${name}`;
+
 function approvalRequester(clients: LambdaDeps['engine']['clients'], region: string, account: string): ApprovalRequester | undefined {
   const table = process.env.TRIMTAB_APPROVALS_TABLE;
   const name = process.env.TRIMTAB_APPROVAL_STATE_MACHINE_NAME;
   if (!table || !name || account === 'unknown') return undefined;
   // trimtab's own table and workflow: written even while policies run in dry-run.
   const writable = clients.withWrites(true);
-  const arn = `arn:aws:states:${region}:${account}:stateMachine:${name}`;
+  const arn = stateMachineArn(region, account, name);
   // Made on the first approval-mode finding: most runs make no DynamoDB or SFN client for it.
   return onFirstUse(() => new WorkflowApprovalRequester(new DynamoApprovalStore(table, writable.get(DynamoDBClient, region)), new SfnExecutionStarter(arn, writable.get(SFNClient, region))));
 }

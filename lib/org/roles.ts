@@ -12,6 +12,7 @@ import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk
 import type { AwsClients } from '../aws/clients.ts';
 import { TrimtabError, errorMessage } from '../util/errors.ts';
 import { memberRoleArn, type OrganizationConfig } from './config.ts';
+import { partitionOf } from '../aws/regions.ts';
 
 /** The hub could not assume the member role: the account is skipped and the failure recorded. */
 export class MemberAccessError extends TrimtabError {
@@ -58,7 +59,8 @@ export class MemberRoles {
   }
 
   roleArn(account: string): string {
-    return this.options.roleArns?.[account] ?? memberRoleArn(account, this.options.config, this.options.stage);
+    // The role is in the hub's partition: accounts of one organization are all in one partition.
+    return this.options.roleArns?.[account] ?? memberRoleArn(account, this.options.config, this.options.stage, partitionOf(this.options.region));
   }
 
   /** The hub's own account id (its clients are used there as they are). */

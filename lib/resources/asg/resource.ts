@@ -29,6 +29,7 @@ import { isSavedPairs, resumablePages } from '../../engine/checkpoint.ts';
 import type { HourlyProfile } from './usage.ts';
 import type { Ec2Platform } from '../../savings/licensed.ts';
 import { readGroupPlatforms } from './platform.ts';
+import { partitionOf } from '../../aws/regions.ts';
 
 export const ASG_NEEDS = { policies: 'policies', usage: 'usage', activities: 'activities', platform: 'platform' } as const;
 /** A detector asks for a window with the need `window:<days>`; the longest asked for is fetched. */
@@ -103,7 +104,7 @@ export function toGroup(g: AutoScalingGroup, region: string): Group {
   const lt = g.LaunchTemplate ?? g.MixedInstancesPolicy?.LaunchTemplate?.LaunchTemplateSpecification;
   return {
     name: g.AutoScalingGroupName!,
-    arn: g.AutoScalingGroupARN ?? `arn:aws:autoscaling:${region}::autoScalingGroup:*:autoScalingGroupName/${g.AutoScalingGroupName}`,
+    arn: g.AutoScalingGroupARN ?? `arn:${partitionOf(region)}:autoscaling:${region}::autoScalingGroup:*:autoScalingGroupName/${g.AutoScalingGroupName}`,
     region,
     createdAt: g.CreatedTime ? new Date(g.CreatedTime).toISOString() : undefined,
     tags: Object.fromEntries((g.Tags ?? []).filter((t) => t.Key).map((t) => [t.Key!, t.Value ?? ''])),

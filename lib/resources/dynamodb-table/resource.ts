@@ -33,6 +33,7 @@ import type { RegionContext, ResourceType } from '../../engine/types.ts';
 import { enrichmentRead } from '../../engine/partial.ts';
 import { batches, chunked, mapLimit } from '../../util/async.ts';
 import { awsErrorName } from '../../util/errors.ts';
+import { partitionOf } from '../../aws/regions.ts';
 
 export const DYNAMO_NEEDS = { usage: 'usage', scaling: 'scaling', tags: 'tags' } as const;
 export const windowNeed = (days: number) => `window:${days}`;
@@ -123,7 +124,7 @@ export function toDynamoTable(t: TableDescription, region: string, account: stri
   const pt = t.ProvisionedThroughput ?? {};
   return {
     name,
-    arn: t.TableArn ?? `arn:aws:dynamodb:${region}:${account}:table/${name}`,
+    arn: t.TableArn ?? `arn:${partitionOf(region)}:dynamodb:${region}:${account}:table/${name}`,
     region,
     status: t.TableStatus ?? 'UNKNOWN',
     billingMode: mode === 'PAY_PER_REQUEST' ? 'PAY_PER_REQUEST' : 'PROVISIONED',

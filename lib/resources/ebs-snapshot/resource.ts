@@ -25,6 +25,7 @@ import { SKIP_TAG } from '../protection.ts';
 import { awsErrorName } from '../../util/errors.ts';
 import { isSavedPairs, resumablePages } from '../../engine/checkpoint.ts';
 import { forgetRecycleBinRules, readRecycleBinRules, type RecycleBinRules } from './recycle-bin.ts';
+import { partitionOf } from '../../aws/regions.ts';
 
 export interface EbsSnapshot {
   id: string;
@@ -251,6 +252,6 @@ export const ebsSnapshotResource: ResourceType<EbsSnapshot, EbsPrepared> = {
   },
 
   ref(s, ctx: RegionContext) {
-    return { type: 'ebs-snapshot', id: s.id, arn: `arn:aws:ec2:${ctx.region}::snapshot/${s.id}`, account: ctx.account, region: ctx.region, tags: s.tags };
+    return { type: 'ebs-snapshot', id: s.id, arn: `arn:${partitionOf(ctx.region)}:ec2:${ctx.region}::snapshot/${s.id}`, account: ctx.account, region: ctx.region, tags: s.tags };
   },
 };

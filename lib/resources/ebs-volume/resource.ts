@@ -15,6 +15,7 @@ import { enrichmentRead, needsStartingWith } from '../../engine/partial.ts';
 import { batches } from '../../util/async.ts';
 import { withIoUsage } from './io-usage.ts';
 import type { EbsVolume } from './volume.ts';
+import { partitionOf } from '../../aws/regions.ts';
 
 export type { EbsVolume } from './volume.ts';
 
@@ -145,6 +146,6 @@ export const ebsVolumeResource: ResourceType<EbsVolume, EbsVolumePrepared> = {
   },
 
   ref(v, ctx) {
-    return { type: 'ebs-volume', id: v.id, arn: `arn:aws:ec2:${ctx.region}:${ctx.account}:volume/${v.id}`, account: ctx.account, region: ctx.region, tags: v.tags };
+    return { type: 'ebs-volume', id: v.id, arn: `arn:${partitionOf(ctx.region)}:ec2:${ctx.region}:${ctx.account}:volume/${v.id}`, account: ctx.account, region: ctx.region, tags: v.tags };
   },
 };

@@ -22,6 +22,7 @@ import type { RegionContext, ResourceType } from '../../engine/types.ts';
 import { enrichmentRead, isReadFailure } from '../../engine/partial.ts';
 import { batches } from '../../util/async.ts';
 import type { VolumeFacts } from './generations.ts';
+import { partitionOf } from '../../aws/regions.ts';
 
 export const EC2_NEEDS = { usage: 'usage', volumes: 'volumes', instanceStorage: 'instance-storage', utilization: 'utilization', credits: 'credits' } as const;
 
@@ -167,7 +168,7 @@ export function toInstance(i: Instance, region: string, account: string): Ec2Ins
   for (const t of i.Tags ?? []) if (t.Key) tags[t.Key] = t.Value ?? '';
   return {
     id: i.InstanceId!,
-    arn: `arn:aws:ec2:${region}:${account}:instance/${i.InstanceId}`,
+    arn: `arn:${partitionOf(region)}:ec2:${region}:${account}:instance/${i.InstanceId}`,
     region,
     instanceType: i.InstanceType ?? 'unknown',
     state: i.State?.Name ?? 'unknown',

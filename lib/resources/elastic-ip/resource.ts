@@ -5,6 +5,7 @@
 import { DescribeAddressesCommand, EC2Client, type Address } from '@aws-sdk/client-ec2';
 import type { ResourceType } from '../../engine/types.ts';
 import { batches } from '../../util/async.ts';
+import { partitionOf } from '../../aws/regions.ts';
 
 export interface ElasticIp {
   allocationId: string;
@@ -54,6 +55,6 @@ export const elasticIpResource: ResourceType<ElasticIp> = {
   },
 
   ref(a, ctx) {
-    return { type: 'elastic-ip', id: a.allocationId, arn: `arn:aws:ec2:${ctx.region}:${ctx.account}:elastic-ip/${a.allocationId}`, account: ctx.account, region: ctx.region, tags: { ...a.tags } };
+    return { type: 'elastic-ip', id: a.allocationId, arn: `arn:${partitionOf(ctx.region)}:ec2:${ctx.region}:${ctx.account}:elastic-ip/${a.allocationId}`, account: ctx.account, region: ctx.region, tags: { ...a.tags } };
   },
 };

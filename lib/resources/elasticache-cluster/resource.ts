@@ -12,6 +12,7 @@ import { ElastiCacheClient, ListTagsForResourceCommand, paginateDescribeCacheClu
 import { dailyMetricSeries } from '../../aws/metrics.ts';
 import type { RegionContext, ResourceType } from '../../engine/types.ts';
 import { chunked, mapLimit } from '../../util/async.ts';
+import { partitionOf } from '../../aws/regions.ts';
 
 export const CACHE_NEEDS = { usage: 'usage', tags: 'tags' } as const;
 export const windowNeed = (days: number) => `window:${days}`;
@@ -46,7 +47,7 @@ export interface CacheCluster {
 export function toCacheCluster(c: AwsCacheCluster, region: string, account: string): CacheCluster {
   return {
     id: c.CacheClusterId!,
-    arn: c.ARN ?? `arn:aws:elasticache:${region}:${account}:cluster:${c.CacheClusterId}`,
+    arn: c.ARN ?? `arn:${partitionOf(region)}:elasticache:${region}:${account}:cluster:${c.CacheClusterId}`,
     region,
     status: c.CacheClusterStatus ?? 'unknown',
     engine: c.Engine ?? 'redis',

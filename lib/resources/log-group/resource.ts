@@ -6,6 +6,7 @@
  */
 import { CloudWatchLogsClient, paginateDescribeLogGroups, type LogGroup as SdkLogGroup } from '@aws-sdk/client-cloudwatch-logs';
 import type { ResourceType } from '../../engine/types.ts';
+import { partitionOf } from '../../aws/regions.ts';
 
 export interface LogGroup {
   name: string;
@@ -30,7 +31,7 @@ export function toLogGroup(g: SdkLogGroup, region: string, account: string): Log
     storedBytes: g.storedBytes ?? 0,
     logGroupClass: g.logGroupClass ?? 'STANDARD',
     metricFilterCount: g.metricFilterCount ?? 0,
-    arn: g.logGroupArn ?? (g.arn ? g.arn.replace(/:\*$/, '') : `arn:aws:logs:${region}:${account}:log-group:${name}`),
+    arn: g.logGroupArn ?? (g.arn ? g.arn.replace(/:\*$/, '') : `arn:${partitionOf(region)}:logs:${region}:${account}:log-group:${name}`),
   };
 }
 

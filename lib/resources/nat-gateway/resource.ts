@@ -9,6 +9,7 @@ import { dailyMetricSeries, METRIC_QUERIES_PER_CALL } from '../../aws/metrics.ts
 import { EC2Client, paginateDescribeNatGateways, type NatGateway as AwsNatGateway } from '@aws-sdk/client-ec2';
 import type { RegionContext, ResourceType } from '../../engine/types.ts';
 import { batches, chunked } from '../../util/async.ts';
+import { partitionOf } from '../../aws/regions.ts';
 
 export const NAT_NEEDS = { traffic: 'traffic' } as const;
 export const windowNeed = (days: number) => `window:${days}`;
@@ -46,7 +47,7 @@ export function toNatGateway(n: AwsNatGateway, region: string, account: string):
   for (const t of n.Tags ?? []) if (t.Key) tags[t.Key] = t.Value ?? '';
   return {
     id: n.NatGatewayId!,
-    arn: `arn:aws:ec2:${region}:${account}:natgateway/${n.NatGatewayId}`,
+    arn: `arn:${partitionOf(region)}:ec2:${region}:${account}:natgateway/${n.NatGatewayId}`,
     region,
     state: n.State ?? 'unknown',
     ...(n.VpcId ? { vpcId: n.VpcId } : {}),

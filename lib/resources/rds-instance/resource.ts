@@ -20,6 +20,7 @@ import { dailyMetricSeries, METRIC_QUERIES_PER_CALL } from '../../aws/metrics.ts
 import type { ActionRecord, RegionContext, ResourceType } from '../../engine/types.ts';
 import { enrichmentRead, needsStartingWith } from '../../engine/partial.ts';
 import { batches } from '../../util/async.ts';
+import { partitionOf } from '../../aws/regions.ts';
 
 /** DescribeDBInstances/DescribeDBClusters accept MaxRecords 20 to 100 (API reference). */
 export const RDS_PAGE_SIZE = 100;
@@ -333,7 +334,7 @@ export const rdsInstanceResource: ResourceType<RdsDatabase, RdsPrepared> = {
   },
 
   ref(db, ctx) {
-    const arn = db.arn || `arn:aws:rds:${ctx.region}:${ctx.account}:${db.kind === 'instance' ? 'db' : 'cluster'}:${db.id}`;
+    const arn = db.arn || `arn:${partitionOf(ctx.region)}:rds:${ctx.region}:${ctx.account}:${db.kind === 'instance' ? 'db' : 'cluster'}:${db.id}`;
     return { type: 'rds-instance', id: db.id, arn, account: ctx.account, region: ctx.region, tags: db.tags };
   },
 };

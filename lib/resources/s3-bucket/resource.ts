@@ -23,6 +23,7 @@ import { batches, mapLimit } from '../../util/async.ts';
 import { awsErrorName } from '../../util/errors.ts';
 import { readBucketSizes } from './metrics.ts';
 import type { BucketSizes } from './savings.ts';
+import { partitionOf } from '../../aws/regions.ts';
 
 export interface LifecycleConfiguration {
   Rules: LifecycleRule[];
@@ -66,15 +67,16 @@ export async function readLifecycle(s3: S3Client, bucket: string): Promise<Lifec
 
 export { TAGGING_ARNS_PER_CALL } from '../../aws/tagging.ts';
 
-export const bucketArn = (name: string) => `arn:aws:s3:::${name}`;
+/** A bucket's ARN in the partition of the region it is in (S3 ARNs name no region or account). */
+export const bucketArn = (name: string, region: string) => `arn:${partitionOf(region)}:s3:::${name}`;
 
 /**
  * Tags of the named buckets (all in `ctx.region`), ⌈n/100⌉ GetResources calls. A bucket the
  * API does not return is untagged (GetResources never returns untagged resources).
  */
 export async function readBucketTags(ctx: RegionContext, names: readonly string[]): Promise<Map<string, Record<string, string>>> {
-  const byArn = await readTagsByArn(ctx, names.map(bucketArn));
-  return new Map(names.map((name) => [name, byArn.get(bucketArn(name)) ?? {}]));
+  const byArn = await readTagsByArn(ctx, names.map((name) => bucketArn(name, ctx.region)));
+  return new Map(names.map((name) => [name, byArn.get(bucketArn(name, ctx.region)) ?? {}]));
 }
 
 async function readVersioning(s3: S3Client, bucket: string): Promise<NonNullable<Bucket['versioning']>> {
@@ -147,6 +149,6 @@ export const s3BucketResource: ResourceType<Bucket> = {
   },
 
   ref(bucket, ctx: RegionContext) {
-    return { type: 's3-bucket', id: bucket.name, arn: `arn:aws:s3:::${bucket.name}`, account: ctx.account, region: bucket.region, tags: bucket.tags };
+    return { type: 's3-bucket', id: bucket.name, arn: bucketArn(bucket.name, bucket.region), account: ctx.account, region: bucket.region, tags: bucket.tags };
   },
 };

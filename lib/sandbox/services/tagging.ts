@@ -19,13 +19,15 @@ import { awsError, paginate, tagList, type SandboxService } from '../sandbox.ts'
 import type { LambdaState } from './lambda.ts';
 import { s3State } from './s3.ts';
 import { dynamoControlState, tableArn } from './dynamodb-control.ts';
+import { partitionOf } from '../../aws/regions.ts';
 
 /** ARNs one GetResources call takes in ResourceARNList (the API's length constraint). */
 export const MAX_ARNS_PER_CALL = 100;
 /** ResourcesPerPage: 1 to 100. */
 const MAX_RESOURCES_PER_PAGE = 100;
 
-const bucketArn = (name: string) => `arn:aws:s3:::${name}`;
+/** As AWS writes it: in the partition of the bucket's region (arn:aws-cn:s3:::… in China). */
+const bucketArn = (name: string, region: string) => `arn:${partitionOf(region)}:s3:::${name}`;
 
 /** A taggable resource of the Region called: its ARN, its tags and its `service:resourceType`. */
 interface Tagged {
@@ -53,7 +55,7 @@ export const taggingService: SandboxService = {
       const resources: Tagged[] = [
         ...Object.values(s3State(sandbox, account).buckets)
           .filter((b) => b.region === region)
-          .map((b) => ({ arn: bucketArn(b.name), tags: b.tags ?? {}, service: 's3', type: 'bucket' })),
+          .map((b) => ({ arn: bucketArn(b.name, region), tags: b.tags ?? {}, service: 's3', type: 'bucket' })),
         ...Object.values((account.regions[region]?.lambda as LambdaState | undefined)?.functions ?? {}).map((f) => ({ arn: `arn:aws:lambda:${region}:${account.id}:function:${f.name}`, tags: f.tags, service: 'lambda', type: 'function' })),
         ...(account.regions[region]?.['dynamodb-control'] ? Object.values(dynamoControlState(sandbox, account, region).tables).map((t) => ({ arn: tableArn(region, account.id, t.name), tags: t.tags, service: 'dynamodb', type: 'table' })) : []),
       ]
