@@ -257,9 +257,21 @@ export class RegionRecommendations {
 
   constructor(private readonly clients: AwsClients, private readonly region: string, private readonly resourceType: string) {}
 
+  /**
+   * A request that failed (after the SDK's retries: denied, throttled, unreachable): every later page
+   * of the run gets the same error without asking again, instead of one more failing request a page.
+   */
+  private failure?: unknown;
+
   /** The recommendations of these ARNs (an ARN without one is absent from the map). */
   for(arns: string[]): Promise<Map<string, Recommendation>> {
-    const next = this.queue.then(() => this.read([...new Set(arns)]));
+    const next = this.queue.then(() => {
+      if (this.failure !== undefined) throw this.failure;
+      return this.read([...new Set(arns)]).catch((error: unknown) => {
+        this.failure = error;
+        throw error;
+      });
+    });
     this.queue = next.catch(() => undefined);
     return next;
   }

@@ -194,6 +194,23 @@ describe('attachSecondOpinion', () => {
     expect(f.status).toBe('actionable');
     expect(f.evidence.computeOptimizer).toMatchObject({ agreement: 'missing', why: expect.stringContaining('unreachable') });
   });
+
+  it('asks once a run when the recommendations request fails, not once more for every page of findings, and says why on every page', async () => {
+    // Prepare: enrolled, but the role may not read EC2 recommendations
+    co.on(GetEnrollmentStatusCommand).resolves({ status: 'Active' });
+    co.on(GetEC2InstanceRecommendationsCommand).rejects(Object.assign(new Error('not authorized to perform GetEC2InstanceRecommendations'), { name: 'AccessDeniedException' }));
+    const run = newSecondOpinionRun();
+    const logged: string[] = [];
+    const pages = [[finding(1, 'm5.large')], [finding(2, 'm5.large')], [finding(3, 'm5.large')]];
+
+    // Act: three pages of findings in one region
+    for (const page of pages) await attachSecondOpinion(page, [policy('p')], { ...ctx(clients()), log: (m: string) => logged.push(m) } as never, run);
+
+    // Assess
+    expect(co.commandCalls(GetEC2InstanceRecommendationsCommand)).toHaveLength(1);
+    for (const [f] of pages) expect(f.evidence.computeOptimizer).toMatchObject({ agreement: 'missing', why: 'GetEC2InstanceRecommendations failed: not authorized to perform GetEC2InstanceRecommendations' });
+    expect(logged).toHaveLength(1);
+  });
 });
 
 describe('recommendations read once per account, region and type (RegionRecommendations)', () => {
