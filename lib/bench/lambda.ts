@@ -105,12 +105,6 @@ const packageOf = (path: string) => {
   return m ? m[1] : path.split('/').slice(0, 2).join('/');
 };
 
-/** The esbuild metafile of one function's bundle, built as `osls package` builds it (also read by test/package/bundles.test.ts). */
-export async function bundleMetafile(entry: string, config: ServerlessConfig = serverlessConfig()): Promise<esbuild.Metafile> {
-  const built = await esbuild.build({ ...esbuildOptions(config), entryPoints: [entry], write: false, metafile: true, outfile: join(tmpdir(), 'trimtab-bench-metafile.cjs') });
-  return built.metafile!;
-}
-
 async function analyse(entry: string, config: ServerlessConfig) {
   const opts = esbuildOptions(config);
   const built = await esbuild.build({ ...opts, entryPoints: [entry], write: false, metafile: true, outfile: join(tmpdir(), 'trimtab-bench-analyse.cjs') });
