@@ -8,6 +8,7 @@
  * metafile built with serverless.yml's own esbuild options (its `define` included).
  */
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -176,9 +177,19 @@ export async function functionSizes(bundleDir: string, serverlessDir = '.serverl
   return out;
 }
 
+/**
+ * The baseline bundle's file name part for these clients: their names joined, or, past 120
+ * characters, their count and a hash of the names (a function with 20 clients made a name past the
+ * file system's 255 bytes, and the bench failed with ENAMETOOLONG after every scan case had run).
+ */
+export function baselineKey(clients: string[]): string {
+  const names = clients.map((c) => c.replace('@aws-sdk/client-', '')).join('+') || 'none';
+  return names.length <= 120 ? names : `${clients.length}-clients-${createHash('sha256').update(names).digest('hex').slice(0, 16)}`;
+}
+
 /** A bundle that imports only these clients, built like the functions (the init-time baseline). */
 export async function baselineBundle(clients: string[], dir: string): Promise<string> {
-  const key = clients.map((c) => c.replace('@aws-sdk/client-', '')).join('+') || 'none';
+  const key = baselineKey(clients);
   const file = resolve(dir, `baseline-${key}.cjs`);
   if (existsSync(file)) return file;
   const entry = resolve(dir, `baseline-${key}.ts`);
