@@ -632,10 +632,11 @@ describe('the plans: identity, savings, bounds and every dimension', () => {
     const resourceOnly = { resource: { arn: ARN }, before: { table: {} } } as never;
     const noBefore = { resource: { arn: ARN } } as never;
     const nothing = { resource: {}, before: { table: {} } } as never;
+    const noResource = { before: { table: {} } } as never;
     // Act
-    const identities = [full, noCreation, resourceOnly, noBefore, nothing].map((f) => identityOf(f));
+    const identities = [full, noCreation, resourceOnly, noBefore, nothing, noResource].map((f) => identityOf(f));
     // Assess
-    expect(identities).toStrictEqual([{ arn: ARN, createdAt: CREATED }, { arn: ARN }, { arn: ARN }, { arn: ARN }, undefined]);
+    expect(identities).toStrictEqual([{ arn: ARN, createdAt: CREATED }, { arn: ARN }, { arn: ARN }, { arn: ARN }, undefined, undefined]);
   });
 
   it('switch-to-on-demand: names no index count without indexes, rounds the saving, never below zero, and claims none without both prices', () => {
@@ -655,7 +656,7 @@ describe('the plans: identity, savings, bounds and every dimension', () => {
     }
   });
 
-  it('lower-provisioned: needs a target, claims no saving without both prices, and refuses only the dimensions auto scaling manages and the plan lowers', () => {
+  it('lower-provisioned: needs a target, claims no saving without both prices, and refuses only the dimensions auto scaling manages and the plan lowers (not one already at its target)', () => {
     // Prepare
     const finding = (table: Record<string, unknown>, scaling: Record<string, unknown>, target: unknown = { read: 4, write: 2 }, monthly: Record<string, number> = {}) =>
       ({ resource: { arn: ARN }, evidence: { monthly }, before: { table: { name: NAME, arn: ARN, createdAt: CREATED, billingMode: 'PROVISIONED', readCapacity: 10, writeCapacity: 5, ...table }, scaling, ...(target ? { target } : {}) } }) as never;
@@ -663,15 +664,15 @@ describe('the plans: identity, savings, bounds and every dimension', () => {
     // Act
     const noTarget = lowerProvisioned.plan(finding({}, {}, null), {}, {} as never);
     const both = lowerProvisioned.plan(finding({}, { read: scaled, write: scaled }), {}, {} as never);
-    const readScaledNotLowered = lowerProvisioned.plan(finding({ readCapacity: 3 }, { read: scaled }), {}, {} as never);
-    const writeScaledNotLowered = lowerProvisioned.plan(finding({ writeCapacity: 1 }, { write: scaled }), {}, {} as never);
+    const readScaledNotLowered = lowerProvisioned.plan(finding({ readCapacity: 4 }, { read: scaled }), {}, {} as never);
+    const writeScaledNotLowered = lowerProvisioned.plan(finding({ writeCapacity: 2 }, { write: scaled }), {}, {} as never);
     const onlyNow = lowerProvisioned.plan(finding({}, {}, undefined, { provisionedNow: 12 }), {}, {} as never);
     const onlyLowered = lowerProvisioned.plan(finding({}, {}, undefined, { lowerProvisioned: 4 }), {}, {} as never);
     // Assess
     expect(noTarget).toEqual({ kind: 'noop', reason: 'orders has no provisioned capacity to lower' });
     expect(both).toEqual({ kind: 'conflict', reason: "Application Auto Scaling manages orders's read and write capacity and would move it back: lower the scalable target's MinCapacity, or switch to on-demand." });
-    expect(readScaledNotLowered).toMatchObject({ kind: 'change', params: { to: { read: 3, write: 2 } } });
-    expect(writeScaledNotLowered).toMatchObject({ kind: 'change', params: { to: { read: 4, write: 1 } } });
+    expect(readScaledNotLowered).toMatchObject({ kind: 'change', params: { to: { read: 4, write: 2 } } });
+    expect(writeScaledNotLowered).toMatchObject({ kind: 'change', params: { to: { read: 4, write: 2 } } });
     for (const p of [onlyNow, onlyLowered]) {
       expect(summaryOf(p)).toBe('Lower orders from 10 RCU / 5 WCU to 4 RCU / 2 WCU.');
       expect('savings' in p).toBe(false);
