@@ -32,7 +32,7 @@ const resources = (type) => [`test/unit/resources/${type}/**/*.test.ts`, `test/i
  * lib/engine/run.ts is large; its limits are mutated by line range (Stryker's `file:start-end`): the dry-run mode
  * (effectiveMode 309, actsOn and settle 326-339), the cooldown histories, the per-run counts, the confirmation and the
  * per-policy dispatch (456-485), protection in toFinding (747-768), and lastActions / applyAll / skip (838-923).
- * Check the ranges against the file after editing it (last checked 2026-12-07 22:35 UTC, after the checkpoint changes of issue 29).
+ * Check the ranges against the file after editing it (last checked 2026-12-08 00:10 UTC at f1118ec: unchanged since the checkpoint changes of issue 29).
  */
 /**
  * lib/resources/rds-instance/remediators.ts (933 lines) is mutated by line range: the shared reads and re-checks
