@@ -32,7 +32,7 @@ const resources = (type) => [`test/unit/resources/${type}/**/*.test.ts`, `test/i
  * lib/engine/run.ts is large; its limits are mutated by line range (Stryker's `file:start-end`): the dry-run mode
  * (effectiveMode 309, actsOn and settle 326-339), the cooldown histories, the per-run counts, the confirmation and the
  * per-policy dispatch (456-485), protection in toFinding (747-768), and lastActions / applyAll / skip (838-923).
- * Check the ranges against the file after editing it (last checked 2026-12-07 22:35 UTC, after the checkpoint changes of issue 29).
+ * Check the ranges against the file after editing it (last checked 2026-12-08 00:10 UTC at f1118ec: unchanged since the checkpoint changes of issue 29).
  */
 /**
  * lib/resources/rds-instance/remediators.ts (933 lines) is mutated by line range: the shared reads and re-checks
@@ -57,7 +57,7 @@ export const TARGETS = [
   { file: 'lib/approval/links.ts', tests: ['test/unit/approval/links.test.ts'], setup: false },
   { file: 'lib/engine/scope.ts', tests: ['test/unit/engine/scope.test.ts', 'test/unit/engine/scope-before-enrich.test.ts'], setup: false },
   { file: 'lib/aws/clients.ts', tests: ['test/unit/aws/clients.test.ts', 'test/unit/aws/clients-wiring.test.ts'], setup: false },
-  { file: 'lib/resources/dynamodb-table/remediators.ts', mutate: ['63-110', '152-205', '249-284', '367-397', '460-485', '529-567'].map((r) => `lib/resources/dynamodb-table/remediators.ts:${r}`), ...remediator('test/unit/resources/dynamodb-table/remediators.test.ts') },
+  { file: 'lib/resources/dynamodb-table/remediators.ts', mutate: ['51-55', '63-110', '125-125', '137-205', '231-284', '348-397', '440-485', '512-567'].map((r) => `lib/resources/dynamodb-table/remediators.ts:${r}`), ...remediator('test/unit/resources/dynamodb-table/remediators.test.ts') },
   { file: 'lib/resources/ebs-snapshot/remediators.ts', ...remediator('test/unit/resources/ebs-snapshot/remediators.test.ts', 'test/unit/resources/ebs-snapshot/remediators-aws.test.ts') },
   { file: 'lib/resources/rds-instance/remediators.ts', mutate: RDS_RANGES, ...remediator('test/unit/resources/rds-instance/stop-remediator.test.ts', 'test/unit/resources/rds-instance/resize-remediators.test.ts', 'test/unit/resources/rds-instance/gp3-remediator.test.ts') },
   { file: 'lib/resources/ebs-volume/remediators.ts', mutate: ['188-258', '365-387'].map((r) => `lib/resources/ebs-volume/remediators.ts:${r}`), ...remediator('test/unit/resources/ebs-volume/remediators.test.ts') },

@@ -29,6 +29,8 @@ interface Gadget {
   own?: string;
   /** The remediator finds nothing to do. */
   noop?: boolean;
+  /** The detector gives no savings estimate. */
+  noSavings?: boolean;
 }
 
 /** What the made-up AWS holds and what the remediator did; reset before each test. */
@@ -54,7 +56,7 @@ registerDetector({
           reason: `${g.id} is size ${g.size}.`,
           evidence: g.own === undefined ? { size: g.size } : { size: g.size, protection: g.own },
           ...(g.own === undefined ? {} : { status: 'protected' as const }),
-          savings: { monthlyUsd: g.size, basis: [`size ${g.size}`] },
+          ...(g.noSavings ? {} : { savings: { monthlyUsd: g.size, basis: [`size ${g.size}`] } }),
         }
       : undefined,
 } as Detector);
@@ -647,5 +649,79 @@ describe('the history, the actor and deps left out', () => {
     // Assess
     expect(outcomes(clocked.findings)).toEqual([['g1', 'applied', 'gadget is size 1']]);
     expect(outcomes(unrecorded.findings)).toEqual([['g1', 'failed', 'not recorded, so not done: ConditionalCheckFailed']]);
+  });
+});
+
+describe('the history read ahead, the recording and the dispatch per policy', () => {
+  it('reads the history of each auto policy with a change to make once, before the findings are recorded, and of no other policy', async () => {
+    // Prepare: an auto policy acting on g1, a dry-run one on g1, an approval one on g2, an auto one whose only finding is
+    // protected, and an auto one that finds nothing
+    world.gadgets = [...gadgets('g1', 'g2'), { id: 'g-skip', size: 2, tags: { 'trimtab:skip': '' } }, { id: 'g-small', size: 1 }];
+    const events: string[] = [];
+    const { deps, store } = engine({ onFindings: async (batch) => void events.push(`recorded ${batch.length}`) });
+    const list = store.list.bind(store);
+    store.list = async (filter) => {
+      events.push(`history of ${filter?.policy}`);
+      return list(filter);
+    };
+    const only = (name: string) => ({ scope: { includeNames: [name] } }) as Partial<Policy>;
+    // Act
+    const result = await run(deps, [
+      policy(only('g1')),
+      policy({ id: 'watch', mode: 'dry-run', ...only('g1') }),
+      policy({ id: 'ask', mode: 'approval', ...only('g2') }),
+      policy({ id: 'guarded', ...only('g-skip') }),
+      policy({ id: 'idle', ...only('g-small') }),
+    ]);
+    // Assess
+    expect(events).toEqual(['history of gadgets', 'recorded 4']);
+    expect(result.findings.map((f) => [f.policy, f.resource.id, f.outcome])).toEqual([
+      ['gadgets', 'g1', 'applied'],
+      ['watch', 'g1', 'would-apply'],
+      ['ask', 'g2', 'awaiting-approval'],
+      ['guarded', 'g-skip', 'reported'],
+    ]);
+    expect(world.applied).toEqual(['g1']);
+  });
+
+  it('records no findings when there are none, and reads no history', async () => {
+    // Prepare: nothing is too big
+    world.gadgets = [{ id: 'g-small', size: 1 }];
+    const events: string[] = [];
+    const { deps, store } = engine({ onFindings: async (batch) => void events.push(`recorded ${batch.length}`) });
+    store.list = async (filter) => {
+      events.push(`history of ${filter?.policy}`);
+      return [];
+    };
+    // Act
+    const result = await run(deps, [policy(), policy({ id: 'ask', mode: 'approval' })]);
+    // Assess
+    expect(result.findings).toEqual([]);
+    expect(result.actions).toEqual([]);
+    expect(events).toEqual([]);
+  });
+
+  it('counts from zero in the first invocation of a resumable sweep, which has no checkpoint yet', async () => {
+    // Prepare
+    world.gadgets = gadgets('g1', 'g2', 'g3');
+    const { deps } = engine();
+    // Act
+    const result = await run(deps, [policy({ limits: { maxActionsPerRun: 2, cooldownHours: 0 } })], { resumable: {} });
+    // Assess
+    expect(outcomes(result.findings)).toEqual([
+      ['g1', 'applied', 'gadget is size 1'],
+      ['g2', 'applied', 'gadget is size 1'],
+      ['g3', 'skipped', 'limit: at most 2 actions per run for this policy'],
+    ]);
+  });
+
+  it('gives a finding whose detector estimates no savings a zero estimate that says so', async () => {
+    // Prepare
+    world.gadgets = [{ id: 'g1', size: 2, noSavings: true }];
+    const { deps } = engine();
+    // Act
+    const [f] = (await run(deps, [policy()], { forceDryRun: true })).findings;
+    // Assess
+    expect(f.savings).toEqual({ monthlyUsd: 0, basis: ['No estimate from this detector.'] });
   });
 });

@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Plan } from '../../../../lib/engine/types.ts';
-import { lowerProvisioned, nextDecreaseAllowed, raiseMax, raiseTarget, setTableClass, switchToOnDemand, tableAction } from '../../../../lib/resources/dynamodb-table/remediators.ts';
+import { identityOf, lowerProvisioned, nextDecreaseAllowed, raiseMax, raiseTarget, setTableClass, switchToOnDemand, tableAction } from '../../../../lib/resources/dynamodb-table/remediators.ts';
 import { ProtectedResourceError, UndoRefusedError } from '../../../../lib/util/errors.ts';
 import { awsError, fakeAws, recordOf, type Handlers } from '../fake-aws.ts';
 
@@ -618,5 +618,102 @@ describe('verify and undo of two changes, and records without an after-state', (
     const a = aws(table({ ProvisionedThroughput: { ReadCapacityUnits: 4, WriteCapacityUnits: 2 } }));
     await lowerProvisioned.undo!(a.ctx, recordOf('dynamodb-table', NAME, 'lower-provisioned', lowerParams, {}, undefined));
     expect(a.writes('UpdateTable').map((c) => c.input)).toEqual([{ TableName: NAME, ProvisionedThroughput: { ReadCapacityUnits: 10, WriteCapacityUnits: 5 } }]);
+  });
+});
+
+describe('the plans: identity, savings, bounds and every dimension', () => {
+  const o = { maxStepPoints: 20, maxTargetPercent: 70, tuningCooldownDays: 7 };
+  const summaryOf = (p: { kind: string; summary?: string }) => (p.kind === 'change' ? p.summary : p.kind);
+
+  it("binds a plan to the table's ARN and creation time, else the resource's ARN, else to nothing", () => {
+    // Prepare
+    const full = { resource: { arn: 'arn:other' }, before: { table: { arn: ARN, createdAt: CREATED } } } as never;
+    const noCreation = { resource: { arn: 'arn:other' }, before: { table: { arn: ARN } } } as never;
+    const resourceOnly = { resource: { arn: ARN }, before: { table: {} } } as never;
+    const noBefore = { resource: { arn: ARN } } as never;
+    const nothing = { resource: {}, before: { table: {} } } as never;
+    const noResource = { before: { table: {} } } as never;
+    // Act
+    const identities = [full, noCreation, resourceOnly, noBefore, nothing, noResource].map((f) => identityOf(f));
+    // Assess
+    expect(identities).toStrictEqual([{ arn: ARN, createdAt: CREATED }, { arn: ARN }, { arn: ARN }, { arn: ARN }, undefined, undefined]);
+  });
+
+  it('switch-to-on-demand: names no index count without indexes, rounds the saving, never below zero, and claims none without both prices', () => {
+    // Prepare
+    const finding = (monthly: Record<string, number> | undefined) => ({ resource: { arn: ARN }, evidence: monthly ? { monthly } : {}, before: { table: { name: NAME, arn: ARN, billingMode: 'PROVISIONED', readCapacity: 3, writeCapacity: 2, tableClass: 'STANDARD', indexes: [] } } }) as never;
+    // Act
+    const rounded = switchToOnDemand.plan(finding({ provisionedNow: 20.123, onDemand: 5.1 }), {}, {} as never);
+    const dearer = switchToOnDemand.plan(finding({ provisionedNow: 5, onDemand: 8 }), {}, {} as never);
+    const onlyNow = switchToOnDemand.plan(finding({ provisionedNow: 5 }), {}, {} as never);
+    const onlyOnDemand = switchToOnDemand.plan(finding({ onDemand: 5 }), {}, {} as never);
+    // Assess
+    expect(rounded).toMatchObject({ summary: 'Switch orders from provisioned (3 RCU / 2 WCU) to on-demand. $15.02/month less.', savings: { monthlyUsd: 15.02, basis: ['Provisioned $20.12/month → on-demand at the measured use $5.1/month.'] } });
+    expect(dearer).toMatchObject({ summary: 'Switch orders from provisioned (3 RCU / 2 WCU) to on-demand. $0/month less.', savings: { monthlyUsd: 0, basis: ['Provisioned $5/month → on-demand at the measured use $8/month.'] } });
+    for (const p of [onlyNow, onlyOnDemand]) {
+      expect(summaryOf(p)).toBe('Switch orders from provisioned (3 RCU / 2 WCU) to on-demand.');
+      expect('savings' in p).toBe(false);
+    }
+  });
+
+  it('lower-provisioned: needs a target, claims no saving without both prices, and refuses only the dimensions auto scaling manages and the plan lowers (not one already at its target)', () => {
+    // Prepare
+    const finding = (table: Record<string, unknown>, scaling: Record<string, unknown>, target: unknown = { read: 4, write: 2 }, monthly: Record<string, number> = {}) =>
+      ({ resource: { arn: ARN }, evidence: { monthly }, before: { table: { name: NAME, arn: ARN, createdAt: CREATED, billingMode: 'PROVISIONED', readCapacity: 10, writeCapacity: 5, ...table }, scaling, ...(target ? { target } : {}) } }) as never;
+    const scaled = { minCapacity: 1, maxCapacity: 100 };
+    // Act
+    const noTarget = lowerProvisioned.plan(finding({}, {}, null), {}, {} as never);
+    const both = lowerProvisioned.plan(finding({}, { read: scaled, write: scaled }), {}, {} as never);
+    const readScaledNotLowered = lowerProvisioned.plan(finding({ readCapacity: 4 }, { read: scaled }), {}, {} as never);
+    const writeScaledNotLowered = lowerProvisioned.plan(finding({ writeCapacity: 2 }, { write: scaled }), {}, {} as never);
+    const onlyNow = lowerProvisioned.plan(finding({}, {}, undefined, { provisionedNow: 12 }), {}, {} as never);
+    const onlyLowered = lowerProvisioned.plan(finding({}, {}, undefined, { lowerProvisioned: 4 }), {}, {} as never);
+    // Assess
+    expect(noTarget).toEqual({ kind: 'noop', reason: 'orders has no provisioned capacity to lower' });
+    expect(both).toEqual({ kind: 'conflict', reason: "Application Auto Scaling manages orders's read and write capacity and would move it back: lower the scalable target's MinCapacity, or switch to on-demand." });
+    expect(readScaledNotLowered).toMatchObject({ kind: 'change', params: { to: { read: 4, write: 2 } } });
+    expect(writeScaledNotLowered).toMatchObject({ kind: 'change', params: { to: { read: 4, write: 2 } } });
+    for (const p of [onlyNow, onlyLowered]) {
+      expect(summaryOf(p)).toBe('Lower orders from 10 RCU / 5 WCU to 4 RCU / 2 WCU.');
+      expect('savings' in p).toBe(false);
+    }
+  });
+
+  it('raise-target: raises only the dimensions with a policy and a low target, to at least 20 % and at most 90 %, and leaves one already at the bound', () => {
+    // Prepare
+    const finding = (low: Record<string, number>, scaling: Record<string, number>) =>
+      ({ resource: { arn: ARN }, evidence: { targetValuePercent: low }, before: { table: { name: NAME, arn: ARN, createdAt: CREATED }, scaling: Object.fromEntries(Object.entries(scaling).map(([d, v]) => [d, { policy: { name: `${d}-policy`, targetValue: v } }])) } }) as never;
+    // Act
+    const readPolicyOnly = raiseTarget.plan(finding({ read: 10, write: 10 }, { read: 40 }), o, {} as never);
+    const writeLowOnly = raiseTarget.plan(finding({ write: 10 }, { read: 40, write: 50 }), o, {} as never);
+    const floor = raiseTarget.plan(finding({ read: 1 }, { read: 5 }), { ...o, maxStepPoints: 10 }, {} as never);
+    const ceiling = raiseTarget.plan(finding({ read: 1 }, { read: 80 }), { ...o, maxTargetPercent: 95 }, {} as never);
+    const oneAtBound = raiseTarget.plan(finding({ read: 10, write: 10 }, { read: 70, write: 50 }), o, {} as never);
+    // Assess
+    expect(readPolicyOnly).toMatchObject({ params: { changes: [{ dimension: 'read', policyName: 'read-policy', from: 40, to: 60 }] } });
+    expect(writeLowOnly).toMatchObject({ params: { changes: [{ dimension: 'write', policyName: 'write-policy', from: 50, to: 70 }] } });
+    expect(floor).toMatchObject({ params: { changes: [{ dimension: 'read', from: 5, to: 20 }] } });
+    expect(ceiling).toMatchObject({ params: { changes: [{ dimension: 'read', from: 80, to: 90 }] } });
+    expect(oneAtBound).toMatchObject({ summary: "Raise orders's target utilisation: write 50 % → 70 %.", undo: 'trimtab undo puts the policies back at 50 % (only if nobody changed them since).' });
+    expect([readPolicyOnly, writeLowOnly, floor, ceiling, oneAtBound].map((p) => p.kind === 'change' && (p.params as { changes: unknown[] }).changes.length)).toEqual([1, 1, 1, 1, 1]);
+  });
+
+  it('raise-max: raises every capped dimension, rounds up, and says a capped dimension without auto scaling is a conflict even beside one at the limit', () => {
+    // Prepare
+    const finding = (cappedBy: string[] | undefined, scaling: unknown) => ({ resource: { arn: ARN }, evidence: cappedBy ? { cappedBy } : {}, before: { table: { name: NAME, arn: ARN, createdAt: CREATED }, scaling } }) as never;
+    const limits = { factor: 1.5, maxCapacityLimit: 40_000 };
+    // Act
+    const both = raiseMax.plan(finding(['read:throttled', 'write:throttled'], { read: { minCapacity: 1, maxCapacity: 10 }, write: { minCapacity: 5, maxCapacity: 101 } }), limits, {} as never);
+    const mixed = raiseMax.plan(finding(['read:x', 'write:x'], { write: { minCapacity: 5, maxCapacity: 40_000 } }), limits, {} as never);
+    const none = raiseMax.plan(finding(undefined, { read: { minCapacity: 1, maxCapacity: 10 } }), limits, {} as never);
+    // Assess
+    expect(both).toEqual({
+      kind: 'change',
+      summary: "Raise orders's auto scaling maximum: read 10 → 15, write 101 → 152 units.",
+      params: { tableName: NAME, table: IDENTITY, changes: [{ dimension: 'read', from: 10, to: 15, minCapacity: 1 }, { dimension: 'write', from: 101, to: 152, minCapacity: 5 }] },
+      undo: 'trimtab undo sets MaxCapacity back to 10 / 101 (only if nobody changed it since).',
+    });
+    expect(mixed).toEqual({ kind: 'conflict', reason: 'orders has no auto scaling on its capped capacity: switch it to on-demand (switch-to-on-demand) or register a scalable target.' });
+    expect(none).toEqual({ kind: 'noop', reason: 'orders: MaxCapacity is already at the limit 40000' });
   });
 });
