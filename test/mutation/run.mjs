@@ -61,6 +61,8 @@ export const TARGETS = [
   { file: 'lib/resources/ebs-snapshot/remediators.ts', ...remediator('test/unit/resources/ebs-snapshot/remediators.test.ts', 'test/unit/resources/ebs-snapshot/remediators-aws.test.ts') },
   { file: 'lib/resources/rds-instance/remediators.ts', mutate: RDS_RANGES, ...remediator('test/unit/resources/rds-instance/stop-remediator.test.ts', 'test/unit/resources/rds-instance/resize-remediators.test.ts', 'test/unit/resources/rds-instance/gp3-remediator.test.ts') },
   { file: 'lib/resources/ebs-volume/remediators.ts', mutate: ['188-258', '365-387'].map((r) => `lib/resources/ebs-volume/remediators.ts:${r}`), ...remediator('test/unit/resources/ebs-volume/remediators.test.ts') },
+  // performance.ts: the two remediators (raise-volume-performance, lower-volume-iops) and their helpers, 293-474; its detectors are tested by performance.test.ts.
+  { file: 'lib/resources/ebs-volume/performance.ts', mutate: ['lib/resources/ebs-volume/performance.ts:293-474'], ...remediator('test/unit/resources/ebs-volume/performance-remediators.test.ts') },
   { file: 'lib/resources/elastic-ip/remediators.ts', ...remediator('test/unit/resources/elastic-ip/remediators.test.ts') },
   // rightsize.ts: the apply-time re-checks (currentTemplate) and apply up to the group update (docs/testing.md "Scores").
   { file: 'lib/resources/asg/rightsize.ts', mutate: ['208-238', '364-445'].map((r) => `lib/resources/asg/rightsize.ts:${r}`), ...remediator('test/unit/resources/asg/rightsize-remediator.test.ts') },
