@@ -109,7 +109,7 @@ describe('raise-volume-performance plan', () => {
     const noIops = { ...io1Volume } as Partial<EbsVolume>;
     delete noIops.iops;
     const q = raiseVolumePerformance.plan(findingOf('ebs-volume', ID, { volume: noIops, target: { iops: 150 } }, { evidence: { saturated: { iops: true, throughput: false } } }), { maxStepPercent: 50 }, planCtx);
-    expect(q.kind === 'change' && q.params).toEqual({ volumeId: ID, volumeType: 'io1', from: { iops: 0 }, to: { iops: 150 } });
+    expect(q.kind === 'change' && q.params).toStrictEqual({ volumeId: ID, volumeType: 'io1', from: { iops: 0 }, to: { iops: 150 } });
   });
 
   it('answers noop at the limit for the size, and conflict for a finding without the volume, the target or the saturation', () => {
@@ -130,7 +130,7 @@ describe('lower-volume-iops plan', () => {
   it('lowers io1 IOPS to the busiest hour plus the policy headroom, with the summary, undo and saving', () => {
     const finding = findingOf('ebs-volume', ID, { volume: io1Volume, target: { iops: 3000 } }, { detector: 'iops-over-provisioned', evidence: { iopsPeakHourly: 1480 } });
     const p = lowerVolumeIops.plan(finding, { headroomPercent: 100 }, planCtx);
-    expect(p).toEqual({
+    expect(p).toStrictEqual({
       kind: 'change',
       summary: 'Lower vol-1 (400 GiB io1) from 16,000 IOPS to 3,000 IOPS, online (busiest hour 1480 IOPS + 100% headroom).',
       params: LOWER,
@@ -164,7 +164,7 @@ describe('apply', () => {
   it('re-reads the volume and its modifications, then modifies it to exactly the planned IOPS and throughput', async () => {
     const a = aws();
     const out = await raiseVolumePerformance.apply(a.ctx, plan(RAISE), undefined as never);
-    expect(a.calls.map((c) => [c.op, c.input])).toEqual([
+    expect(a.calls.map((c) => [c.op, c.input])).toStrictEqual([
       ['DescribeVolumes', { VolumeIds: [ID] }],
       ['DescribeVolumesModifications', { VolumeIds: [ID] }],
       ['ModifyVolume', { VolumeId: ID, Iops: 4500, Throughput: 125 }],
@@ -177,8 +177,8 @@ describe('apply', () => {
   it('writes no Throughput for an io1 volume, and dates the change by the clock when AWS answers no start time', async () => {
     const a = aws(io1(), [], { ModifyVolume: () => ({}) });
     const out = await lowerVolumeIops.apply(a.ctx, plan(LOWER), undefined as never);
-    expect(a.writes('ModifyVolume').map((c) => c.input)).toEqual([{ VolumeId: ID, Iops: 3000 }]);
-    expect(out.after).toEqual({ to: { iops: 3000 }, modificationStartTime: '2026-11-01T00:00:00.000Z' });
+    expect(a.writes('ModifyVolume').map((c) => c.input)).toStrictEqual([{ VolumeId: ID, Iops: 3000 }]);
+    expect(out.after).toStrictEqual({ to: { iops: 3000 }, modificationStartTime: '2026-11-01T00:00:00.000Z' });
     expect(out.detail).toBe('16,000 IOPS → 3,000 IOPS (modification started 2026-11-01T00:00:00.000Z)');
     const b = aws(io1(), [], { ModifyVolume: () => ({ VolumeModification: { VolumeId: ID } }) });
     expect((await lowerVolumeIops.apply(b.ctx, plan(LOWER), undefined as never)).after).toEqual({ to: { iops: 3000 }, modificationStartTime: '2026-11-01T00:00:00.000Z' });
@@ -288,7 +288,7 @@ describe('apply', () => {
     for (const answer of answers) {
       const a = aws(vol(), [], { DescribeVolumesModifications: answer });
       const out = await raiseVolumePerformance.apply(a.ctx, plan(RAISE), undefined as never);
-      expect(a.writes('ModifyVolume').map((c) => c.input)).toEqual([{ VolumeId: ID, Iops: 4500, Throughput: 125 }]);
+      expect(a.writes('ModifyVolume').map((c) => c.input)).toStrictEqual([{ VolumeId: ID, Iops: 4500, Throughput: 125 }]);
       expect(out.after).toEqual({ to: RAISE.to, modificationStartTime: '2026-11-01T00:00:05.000Z' });
     }
   });
@@ -417,8 +417,8 @@ describe('undo', () => {
       ['ModifyVolume', { VolumeId: ID, Iops: 3000, Throughput: 125 }],
     ]);
     const b = aws(io1({ Iops: 3000 }), []);
-    expect(await lowerVolumeIops.undo!(b.ctx, record({ to: LOWER.to }, LOWER))).toEqual({ detail: 'Modification of vol-1 back to 16,000 IOPS started.', after: { to: { iops: 16_000 } } });
-    expect(b.writes('ModifyVolume').map((c) => c.input)).toEqual([{ VolumeId: ID, Iops: 16_000 }]);
+    expect(await lowerVolumeIops.undo!(b.ctx, record({ to: LOWER.to }, LOWER))).toStrictEqual({ detail: 'Modification of vol-1 back to 16,000 IOPS started.', after: { to: { iops: 16_000 } } });
+    expect(b.writes('ModifyVolume').map((c) => c.input)).toStrictEqual([{ VolumeId: ID, Iops: 16_000 }]);
   });
 
   it('refuses to undo what it did not change, reading nothing', async () => {
