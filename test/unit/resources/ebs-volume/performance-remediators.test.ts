@@ -209,8 +209,8 @@ describe('apply', () => {
     expect(out.detail).toBe('vol-1 already has 4,500 IOPS, 125 MiB/s');
     expect(out.before).toEqual({ volume: expect.objectContaining({ id: ID, iops: 4500 }) });
     expect(a.ops()).toEqual(['DescribeVolumes']);
-    // io1 has no throughput: its IOPS alone decide.
-    const b = aws(io1({ Iops: 3000 }));
+    // io1 has no throughput setting: its IOPS alone decide, even if DescribeVolumes reported a throughput.
+    const b = aws(io1({ Iops: 3000, Throughput: 500 }));
     expect((await lowerVolumeIops.apply(b.ctx, plan(LOWER), undefined as never)).after).toEqual({ to: { iops: 3000 }, alreadyDone: true });
     expect(b.ops()).toEqual(['DescribeVolumes']);
   });
@@ -451,6 +451,11 @@ describe('undo', () => {
       expect(err!.message).toBe(message);
       expect(a.ops()).toEqual(['DescribeVolumes']);
     }
+    // Another type at exactly the IOPS trimtab set: changed all the same.
+    const retyped = aws(io1({ VolumeType: 'io2', Iops: 3000 }));
+    const err = await caught(lowerVolumeIops.undo!(retyped.ctx, record({ to: LOWER.to }, LOWER)));
+    expect(err!.message).toBe('vol-1 changed since trimtab modified it (now io2, 3000 IOPS, - MiB/s; trimtab set 3,000 IOPS): not undone.');
+    expect(retyped.ops()).toEqual(['DescribeVolumes']);
   });
 
   it('refuses while trimtab\'s modification is still optimizing, writing nothing', async () => {
