@@ -279,6 +279,7 @@ describe('snapshot-and-delete verify and undo', () => {
     expect(await snapshotAndDelete.verify(missing.ctx, plan(sdParams), applied)).toEqual({ ok: false, detail: 'vol-1 is gone but snapshot snap-new is missing' });
     // InvalidSnapshot.NotFound is retried (eventual consistency right after CreateSnapshot): 6 reads through the clock.
     expect(missing.ops().filter((o) => o === 'DescribeSnapshots')).toHaveLength(6);
+    expect(await snapshotAndDelete.verify(aws([null], { DescribeSnapshots: () => ({}) }).ctx, plan(sdParams), applied)).toEqual({ ok: false, detail: 'vol-1 is gone but snapshot snap-new is missing' });
     const late = aws([null], { DescribeSnapshots: (_i, n) => { if (n === 1) throw awsError('InvalidSnapshot.NotFound'); return { Snapshots: [{ State: 'completed' }] }; } });
     expect(await snapshotAndDelete.verify(late.ctx, plan(sdParams), applied)).toEqual({ ok: true, detail: 'vol-1 is gone; snapshot snap-new is completed' });
     const denied = aws([null], { DescribeSnapshots: () => { throw awsError('UnauthorizedOperation'); } });
@@ -404,6 +405,7 @@ describe('modify-to-gp3', () => {
     expect(await verify(mods({ TargetVolumeType: 'gp3', ModificationState: 'failed' }))).toEqual({ ok: false, detail: 'vol-1: no modification to gp3 in progress (failed → gp3)' });
     expect(await verify(mods({ TargetVolumeType: 'io1', ModificationState: 'completed' }))).toEqual({ ok: false, detail: 'vol-1: no modification to gp3 in progress (completed → io1)' });
     expect(await verify(mods())).toEqual({ ok: false, detail: 'vol-1: no modification to gp3 in progress (none found)' });
+    expect(await verify({ DescribeVolumesModifications: () => ({}) })).toEqual({ ok: false, detail: 'vol-1: no modification to gp3 in progress (none found)' });
     expect(await verify(mods({ TargetVolumeType: 'gp3', ModificationState: 'modifying', TargetIops: 2999, TargetThroughput: 125 }))).toEqual({ ok: false, detail: 'vol-1: target 2999 IOPS / 125 MiB/s is below the planned 3000 / 125' });
     expect(await verify(mods({ TargetVolumeType: 'gp3', ModificationState: 'modifying', TargetIops: 3000, TargetThroughput: 124 }))).toEqual({ ok: false, detail: 'vol-1: target 3000 IOPS / 124 MiB/s is below the planned 3000 / 125' });
     expect(await verify(mods({ TargetVolumeType: 'gp3', ModificationState: 'modifying' }))).toEqual({ ok: false, detail: 'vol-1: target undefined IOPS / undefined MiB/s is below the planned 3000 / 125' });
