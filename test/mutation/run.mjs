@@ -60,7 +60,11 @@ export const TARGETS = [
   { file: 'lib/resources/dynamodb-table/remediators.ts', mutate: ['51-55', '63-110', '125-125', '137-205', '231-284', '348-397', '440-485', '512-567'].map((r) => `lib/resources/dynamodb-table/remediators.ts:${r}`), ...remediator('test/unit/resources/dynamodb-table/remediators.test.ts') },
   { file: 'lib/resources/ebs-snapshot/remediators.ts', ...remediator('test/unit/resources/ebs-snapshot/remediators.test.ts', 'test/unit/resources/ebs-snapshot/remediators-aws.test.ts') },
   { file: 'lib/resources/rds-instance/remediators.ts', mutate: RDS_RANGES, ...remediator('test/unit/resources/rds-instance/stop-remediator.test.ts', 'test/unit/resources/rds-instance/resize-remediators.test.ts', 'test/unit/resources/rds-instance/gp3-remediator.test.ts') },
-  { file: 'lib/resources/ebs-volume/remediators.ts', mutate: ['188-258', '365-387'].map((r) => `lib/resources/ebs-volume/remediators.ts:${r}`), ...remediator('test/unit/resources/ebs-volume/remediators.test.ts') },
+  // ebs-volume/remediators.ts: both remediators' metadata, plan, apply, verify and undo and the helpers they use (describeVolume, copyableTags,
+  // specOf, the snapshot reads and wait, latestModification); the two applys (188-258, 365-387) were measured first, the rest added after.
+  { file: 'lib/resources/ebs-volume/remediators.ts', mutate: ['59-71', '112-187', '188-258', '259-307', '327-364', '365-387', '388-441'].map((r) => `lib/resources/ebs-volume/remediators.ts:${r}`), ...remediator('test/unit/resources/ebs-volume/remediators.test.ts') },
+  // performance.ts: the two remediators (raise-volume-performance, lower-volume-iops) and their helpers, 293-474; its detectors are tested by performance.test.ts.
+  { file: 'lib/resources/ebs-volume/performance.ts', mutate: ['lib/resources/ebs-volume/performance.ts:293-474'], ...remediator('test/unit/resources/ebs-volume/performance-remediators.test.ts') },
   { file: 'lib/resources/elastic-ip/remediators.ts', ...remediator('test/unit/resources/elastic-ip/remediators.test.ts') },
   // rightsize.ts: the apply-time re-checks (currentTemplate) and apply up to the group update (docs/testing.md "Scores").
   { file: 'lib/resources/asg/rightsize.ts', mutate: ['208-238', '364-445'].map((r) => `lib/resources/asg/rightsize.ts:${r}`), ...remediator('test/unit/resources/asg/rightsize-remediator.test.ts') },

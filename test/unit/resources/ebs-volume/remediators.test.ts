@@ -44,7 +44,7 @@ function env(progress: StepProgress[] = [], remaining = 600_000) {
 describe('snapshot-and-delete plan', () => {
   it('plans the snapshot and delete with the spec undo needs', () => {
     const finding = { before: { volume: { id: ID, sizeGb: 100, volumeType: 'io1', availabilityZone: 'us-east-1a', iops: 500, throughput: 9, tags: { app: 'web' } } } } as never;
-    expect(snapshotAndDelete.plan(finding, { snapshotTimeoutMinutes: 10, pollSeconds: 15 }, {} as never)).toEqual({
+    expect(snapshotAndDelete.plan(finding, { snapshotTimeoutMinutes: 10, pollSeconds: 15 }, {} as never)).toStrictEqual({
       kind: 'change',
       summary: 'Snapshot vol-1 (100 GiB io1, us-east-1a), wait for the snapshot to complete, then delete the volume.',
       params: { volumeId: ID, spec: { availabilityZone: 'us-east-1a', volumeType: 'io1', sizeGb: 100, iops: 500 }, tags: { app: 'web' }, snapshotTimeoutMinutes: 10, pollSeconds: 15 },
@@ -53,7 +53,8 @@ describe('snapshot-and-delete plan', () => {
     const gp3 = snapshotAndDelete.plan({ before: { volume: { id: ID, sizeGb: 8, volumeType: 'gp3', availabilityZone: 'a', iops: 3000, throughput: 125, tags: {} } } } as never, { snapshotTimeoutMinutes: 1, pollSeconds: 1 }, {} as never);
     expect(gp3.kind === 'change' && gp3.undo).toBe('trimtab undo creates a new volume from the snapshot in a (gp3, 8 GiB, 3000 IOPS, 125 MiB/s, same tags). It gets a new volume id; the snapshot is kept.');
     const gp2 = snapshotAndDelete.plan({ before: { volume: { id: ID, sizeGb: 8, volumeType: 'gp2', availabilityZone: 'a', iops: 100, tags: {} } } } as never, { snapshotTimeoutMinutes: 1, pollSeconds: 1 }, {} as never);
-    expect(gp2.kind === 'change' && gp2.params.spec).toEqual({ availabilityZone: 'a', volumeType: 'gp2', sizeGb: 8 });
+    expect(gp2.kind === 'change' && gp2.params.spec).toStrictEqual({ availabilityZone: 'a', volumeType: 'gp2', sizeGb: 8 });
+    expect(gp2.kind === 'change' && gp2.undo).toBe('trimtab undo creates a new volume from the snapshot in a (gp2, 8 GiB, same tags). It gets a new volume id; the snapshot is kept.');
   });
 
   it('refuses a volume with more than 48 copyable tags, counting aws: tags out', () => {
@@ -63,8 +64,22 @@ describe('snapshot-and-delete plan', () => {
     expect(snapshotAndDelete.plan({ before: { volume: { id: ID, sizeGb: 1, volumeType: 'gp2', availabilityZone: 'a', tags: tags(49) } } } as never, { snapshotTimeoutMinutes: 1, pollSeconds: 1 }, {} as never)).toMatchObject({ kind: 'conflict' });
   });
 
+  it('names both actions, their resource, permissions, mode and undo limits exactly', () => {
+    expect([snapshotAndDelete.id, snapshotAndDelete.resource, snapshotAndDelete.title, snapshotAndDelete.defaultMode, snapshotAndDelete.undoable]).toEqual(['snapshot-and-delete', 'ebs-volume', 'Snapshot the volume, wait until the snapshot completes, then delete the volume', 'approval', 'yes']);
+    expect(snapshotAndDelete.permissions).toEqual(['ec2:DescribeVolumes', 'ec2:DescribeSnapshots', 'ec2:CreateSnapshot', 'ec2:CreateTags', 'ec2:DeleteVolume', 'ec2:CreateVolume']);
+    expect(snapshotAndDelete.undoLimits).toBe('The volume itself: undo makes a new volume (new id, attached to nothing) from the snapshot, and its first read of each block is slow (loaded lazily from the snapshot). Anything written to the volume after the snapshot was taken.');
+    expect([modifyToGp3.id, modifyToGp3.resource, modifyToGp3.title, modifyToGp3.defaultMode, modifyToGp3.undoable]).toEqual(['modify-to-gp3', 'ebs-volume', 'Modify the gp2 volume to gp3 online, with IOPS and throughput at least gp2 delivers', 'auto', 'yes']);
+    expect(modifyToGp3.permissions).toEqual(['ec2:DescribeVolumes', 'ec2:DescribeVolumesModifications', 'ec2:ModifyVolume']);
+    expect(modifyToGp3.undoLimits).toBe("Nothing stored on the volume is lost; the undo waits until this modification completes (hours for a large volume) and counts toward AWS's four modifications in 24 hours.");
+    expect(modifyToGp3.options.parse({})).toEqual({});
+  });
+
   it('bounds its options', () => {
     expect(snapshotAndDelete.options.parse({})).toEqual({ snapshotTimeoutMinutes: 10, pollSeconds: 15 });
+    expect(snapshotAndDelete.options.parse({ snapshotTimeoutMinutes: 0, pollSeconds: 0 })).toEqual({ snapshotTimeoutMinutes: 0, pollSeconds: 0 });
+    expect(snapshotAndDelete.options.parse({ snapshotTimeoutMinutes: 14, pollSeconds: 60 })).toEqual({ snapshotTimeoutMinutes: 14, pollSeconds: 60 });
+    expect(snapshotAndDelete.options.safeParse({ snapshotTimeoutMinutes: -1 }).success).toBe(false);
+    expect(snapshotAndDelete.options.safeParse({ pollSeconds: -1 }).success).toBe(false);
     expect(snapshotAndDelete.options.safeParse({ snapshotTimeoutMinutes: 15 }).success).toBe(false);
     expect(snapshotAndDelete.options.safeParse({ pollSeconds: 61 }).success).toBe(false);
   });
@@ -248,6 +263,7 @@ describe('snapshot-and-delete apply', () => {
     const a = aws([vol()], { DescribeVolumes: () => { throw awsError('RequestLimitExceeded'); } });
     expect((await caught(snapshotAndDelete.apply(a.ctx, plan(sdParams), undefined as never)))!.name).toBe('RequestLimitExceeded');
     expect(await describeVolume(aws([vol()], { DescribeVolumes: () => ({ Volumes: [] }) }).ctx.clients.get((await import('@aws-sdk/client-ec2')).EC2Client, 'us-east-1'), ID)).toBeUndefined();
+    expect(await describeVolume(aws([vol()], { DescribeVolumes: () => ({}) }).ctx.clients.get((await import('@aws-sdk/client-ec2')).EC2Client, 'us-east-1'), ID)).toBeUndefined();
   });
 });
 
@@ -261,6 +277,11 @@ describe('snapshot-and-delete verify and undo', () => {
     expect(await snapshotAndDelete.verify(aws([null], { DescribeSnapshots: () => ({ Snapshots: [{ State: 'pending' }] }) }).ctx, plan(sdParams), applied)).toEqual({ ok: false, detail: 'vol-1 is gone but snapshot snap-new is pending' });
     const missing = aws([null], { DescribeSnapshots: () => { throw awsError('InvalidSnapshot.NotFound'); } });
     expect(await snapshotAndDelete.verify(missing.ctx, plan(sdParams), applied)).toEqual({ ok: false, detail: 'vol-1 is gone but snapshot snap-new is missing' });
+    // InvalidSnapshot.NotFound is retried (eventual consistency right after CreateSnapshot): 6 reads through the clock.
+    expect(missing.ops().filter((o) => o === 'DescribeSnapshots')).toHaveLength(6);
+    expect(await snapshotAndDelete.verify(aws([null], { DescribeSnapshots: () => ({}) }).ctx, plan(sdParams), applied)).toEqual({ ok: false, detail: 'vol-1 is gone but snapshot snap-new is missing' });
+    const late = aws([null], { DescribeSnapshots: (_i, n) => { if (n === 1) throw awsError('InvalidSnapshot.NotFound'); return { Snapshots: [{ State: 'completed' }] }; } });
+    expect(await snapshotAndDelete.verify(late.ctx, plan(sdParams), applied)).toEqual({ ok: true, detail: 'vol-1 is gone; snapshot snap-new is completed' });
     const denied = aws([null], { DescribeSnapshots: () => { throw awsError('UnauthorizedOperation'); } });
     expect((await caught(snapshotAndDelete.verify(denied.ctx, plan(sdParams), applied)))!.name).toBe('UnauthorizedOperation');
   });
@@ -269,7 +290,7 @@ describe('snapshot-and-delete verify and undo', () => {
   it('restores a volume from the snapshot with the recorded spec and tags', async () => {
     const a = aws([vol()], { DescribeSnapshots: () => ({ Snapshots: [{ State: 'completed' }] }), CreateVolume: () => ({ VolumeId: 'vol-2' }) });
     const out = await snapshotAndDelete.undo!(a.ctx, recordOf('ebs-volume', ID, 'snapshot-and-delete', sdParams, before, { deleted: true, snapshotId: 'snap-new' }));
-    expect(a.calls.map((c) => [c.op, c.input])).toEqual([
+    expect(a.calls.map((c) => [c.op, c.input])).toStrictEqual([
       ['DescribeSnapshots', { SnapshotIds: ['snap-new'] }],
       ['CreateVolume', { AvailabilityZone: 'us-east-1b', SnapshotId: 'snap-new', VolumeType: 'io2', Size: 50, Iops: 900, TagSpecifications: [{ ResourceType: 'volume', Tags: [{ Key: 'team', Value: 'x' }, { Key: 'trimtab:restored-from', Value: ID }] }] }],
     ]);
@@ -279,7 +300,11 @@ describe('snapshot-and-delete verify and undo', () => {
   it('restores from the plan\'s spec and tags when the record has no volume', async () => {
     const a = aws([vol()], { DescribeSnapshots: () => ({ Snapshots: [{ State: 'completed' }] }), CreateVolume: () => ({ VolumeId: 'vol-2' }) });
     await snapshotAndDelete.undo!(a.ctx, { ...recordOf('ebs-volume', ID, 'snapshot-and-delete', sdParams, null, { deleted: true, snapshotId: 'snap-new' }), before: null } as never);
-    expect(a.writes('CreateVolume').map((c) => c.input)).toEqual([{ AvailabilityZone: 'us-east-1a', SnapshotId: 'snap-new', VolumeType: 'gp3', Size: 100, Iops: 3000, Throughput: 125, TagSpecifications: [{ ResourceType: 'volume', Tags: [{ Key: 'app', Value: 'web' }, { Key: 'trimtab:restored-from', Value: ID }] }] }]);
+    expect(a.writes('CreateVolume').map((c) => c.input)).toStrictEqual([{ AvailabilityZone: 'us-east-1a', SnapshotId: 'snap-new', VolumeType: 'gp3', Size: 100, Iops: 3000, Throughput: 125, TagSpecifications: [{ ResourceType: 'volume', Tags: [{ Key: 'app', Value: 'web' }, { Key: 'trimtab:restored-from', Value: ID }] }] }]);
+    // A gp2 volume: no Iops or Throughput written (CreateVolume refuses Iops for gp2).
+    const b = aws([vol()], { DescribeSnapshots: () => ({ Snapshots: [{ State: 'completed' }] }), CreateVolume: () => ({ VolumeId: 'vol-3' }) });
+    await snapshotAndDelete.undo!(b.ctx, { ...recordOf('ebs-volume', ID, 'snapshot-and-delete', { ...sdParams, spec: { availabilityZone: 'us-east-1a', volumeType: 'gp2', sizeGb: 8 } }, null, { deleted: true, snapshotId: 'snap-new' }), before: null } as never);
+    expect(b.writes('CreateVolume').map((c) => c.input)).toStrictEqual([{ AvailabilityZone: 'us-east-1a', SnapshotId: 'snap-new', VolumeType: 'gp2', Size: 8, TagSpecifications: [{ ResourceType: 'volume', Tags: [{ Key: 'app', Value: 'web' }, { Key: 'trimtab:restored-from', Value: ID }] }] }]);
   });
 
   it('refuses to restore without a snapshot, from a missing or unfinished snapshot', async () => {
@@ -374,9 +399,13 @@ describe('modify-to-gp3', () => {
   it('verifies the latest modification targets gp3 at the planned IOPS and throughput', async () => {
     const verify = (over: Handlers, after: unknown = { volumeType: 'gp3' }) => modifyToGp3.verify(aws([vol()], over).ctx, plan(gp3Params), { after } as never);
     expect(await verify(mods({ StartTime: new Date(1), TargetVolumeType: 'gp2', ModificationState: 'completed' }, { StartTime: new Date(2), TargetVolumeType: 'gp3', ModificationState: 'optimizing', TargetIops: 3000, TargetThroughput: 125 }))).toEqual({ ok: true, detail: 'vol-1: modification to gp3 optimizing (3000 IOPS, 125 MiB/s)' });
+    expect(await verify(mods({ StartTime: new Date(2), TargetVolumeType: 'gp3', ModificationState: 'optimizing', TargetIops: 3000, TargetThroughput: 125 }, { StartTime: new Date(1), TargetVolumeType: 'gp2', ModificationState: 'completed' }))).toEqual({ ok: true, detail: 'vol-1: modification to gp3 optimizing (3000 IOPS, 125 MiB/s)' });
+    expect(await verify(mods({ StartTime: new Date(1), TargetVolumeType: 'gp3', ModificationState: 'completed', TargetIops: 3000, TargetThroughput: 125 }, { StartTime: new Date(2), TargetVolumeType: 'gp2', ModificationState: 'modifying' }))).toEqual({ ok: false, detail: 'vol-1: no modification to gp3 in progress (modifying → gp2)' });
+    expect(await verify(mods({ TargetVolumeType: 'gp2', ModificationState: 'completed' }, { StartTime: new Date(2), TargetVolumeType: 'gp3', ModificationState: 'optimizing', TargetIops: 3000, TargetThroughput: 125 }))).toEqual({ ok: true, detail: 'vol-1: modification to gp3 optimizing (3000 IOPS, 125 MiB/s)' });
     expect(await verify(mods({ TargetVolumeType: 'gp3', ModificationState: 'failed' }))).toEqual({ ok: false, detail: 'vol-1: no modification to gp3 in progress (failed → gp3)' });
     expect(await verify(mods({ TargetVolumeType: 'io1', ModificationState: 'completed' }))).toEqual({ ok: false, detail: 'vol-1: no modification to gp3 in progress (completed → io1)' });
     expect(await verify(mods())).toEqual({ ok: false, detail: 'vol-1: no modification to gp3 in progress (none found)' });
+    expect(await verify({ DescribeVolumesModifications: () => ({}) })).toEqual({ ok: false, detail: 'vol-1: no modification to gp3 in progress (none found)' });
     expect(await verify(mods({ TargetVolumeType: 'gp3', ModificationState: 'modifying', TargetIops: 2999, TargetThroughput: 125 }))).toEqual({ ok: false, detail: 'vol-1: target 2999 IOPS / 125 MiB/s is below the planned 3000 / 125' });
     expect(await verify(mods({ TargetVolumeType: 'gp3', ModificationState: 'modifying', TargetIops: 3000, TargetThroughput: 124 }))).toEqual({ ok: false, detail: 'vol-1: target 3000 IOPS / 124 MiB/s is below the planned 3000 / 125' });
     expect(await verify(mods({ TargetVolumeType: 'gp3', ModificationState: 'modifying' }))).toEqual({ ok: false, detail: 'vol-1: target undefined IOPS / undefined MiB/s is below the planned 3000 / 125' });
