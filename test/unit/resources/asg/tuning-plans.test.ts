@@ -70,7 +70,7 @@ describe('raise-target metadata and plan', () => {
 
   it('does not price a finding without an instance type', () => {
     const plan = raiseTarget.plan(finding({}, [tt(30)], { profile, instanceType: null }), opts(), planCtx);
-    expect(plan.kind === 'change' && plan.savings.monthlyUsd).toBe(0);
+    expect(plan.kind === 'change' && plan.savings!.monthlyUsd).toBe(0);
   });
 
   it('answers the proposal\'s noop as it is, and a conflict naming the detector for a finding without a usage profile', () => {
@@ -114,7 +114,7 @@ describe('lower-min-size metadata and plan', () => {
 
   it('does not price a finding without an instance type', () => {
     const plan = lowerMinSize.plan(finding({ minSize: 6 }, [tt(50)], { ...evidence, instanceType: null }, 'min-size-unneeded'), opts(), planCtx);
-    expect(plan.kind === 'change' && plan.savings.monthlyUsd).toBe(0);
+    expect(plan.kind === 'change' && plan.savings!.monthlyUsd).toBe(0);
   });
 
   it('refuses a finding without a usage profile, a recommended MinSize or a demand target, naming the detector', () => {
