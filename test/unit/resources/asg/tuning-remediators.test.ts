@@ -298,6 +298,32 @@ describe('lengthen-warmup', () => {
     );
   });
 
+  it('undo puts back two policies and checks each against its own record', async () => {
+    // Prepare
+    const two = planOf<WarmupParams>('lengthen-warmup', { group: NAME, changes: [{ policyName: 'up', field: 'Cooldown', from: 60, to: 120 }, { policyName: 'down', field: 'Cooldown', from: 90, to: 180 }] });
+    const a = aws({}, [simplePolicy(60), { ...simplePolicy(90), PolicyName: 'down', ScalingAdjustment: -1 }]);
+    const applied = await lengthenWarmup.apply(a.ctx, two, finding());
+
+    // Act
+    const out = await lengthenWarmup.undo!(a.ctx, recordOf('asg', NAME, 'lengthen-warmup', two.params, applied.before, applied.after));
+
+    // Assess
+    expect(a.writes('PutScalingPolicy').slice(2).map((c) => [c.input.PolicyName, c.input.Cooldown])).toEqual([['up', 60], ['down', 90]]);
+    expect(out.detail).toBe("Restored 2 policy configuration(s) and the group settings of 'web' recorded before a1, and checked them against the record.");
+  });
+
+  it('undo names each field of a policy Auto Scaling shows otherwise after the restore', async () => {
+    // Prepare: after the restore the policy comes back with another cooldown and another adjustment.
+    const a = aws({}, [simplePolicy(60)], (_s, p) => { if (p[0].Cooldown === 60) Object.assign(p[0], { Cooldown: 70, ScalingAdjustment: 2 }); });
+    const applied = await lengthenWarmup.apply(a.ctx, plan, finding());
+
+    // Act
+    const out = lengthenWarmup.undo!(a.ctx, recordOf('asg', NAME, 'lengthen-warmup', plan.params, applied.before, applied.after));
+
+    // Assess
+    await expect(out).rejects.toThrow("Auto Scaling now shows different values for policy 'up' (Cooldown, ScalingAdjustment). The action stays applied");
+  });
+
   it('undo names DefaultCooldown when Auto Scaling shows another value after the restore', async () => {
     const a = aws({}, [simplePolicy(60)], (s) => { if (s.DefaultCooldown === 300) s.DefaultCooldown = 310; });
     const applied = await lengthenWarmup.apply(a.ctx, plan, finding());
