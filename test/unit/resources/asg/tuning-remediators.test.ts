@@ -15,7 +15,7 @@ import { PlanConstraintError, ProtectedResourceError, UndoRefusedError } from '.
 import { fakeAws, findingOf, recordOf } from '../fake-aws.ts';
 
 const NAME = 'web';
-interface State { MinSize: number; MaxSize: number; DesiredCapacity: number; DefaultCooldown: number; Tags: { Key: string; Value: string }[]; gone?: boolean }
+interface State { MinSize: number; MaxSize: number; DesiredCapacity: number; DefaultCooldown: number; DefaultInstanceWarmup?: number; Tags: { Key: string; Value: string }[]; gone?: boolean }
 const cpuPolicy = (target = 50, extra: Partial<ScalingPolicy> = {}): ScalingPolicy => ({
   AutoScalingGroupName: NAME, PolicyName: 'cpu', PolicyType: 'TargetTrackingScaling', Enabled: true,
   TargetTrackingConfiguration: { PredefinedMetricSpecification: { PredefinedMetricType: 'ASGAverageCPUUtilization' }, TargetValue: target }, ...extra,
@@ -27,7 +27,7 @@ function aws(state: Partial<State> = {}, policies: ScalingPolicy[] = [cpuPolicy(
   const s: State = { MinSize: 4, MaxSize: 10, DesiredCapacity: 6, DefaultCooldown: 300, Tags: [], ...state };
   let pols = structuredClone(policies);
   const a = fakeAws({
-    DescribeAutoScalingGroups: () => ({ AutoScalingGroups: s.gone ? [] : [{ AutoScalingGroupName: NAME, AutoScalingGroupARN: 'arn:web', MinSize: s.MinSize, MaxSize: s.MaxSize, DesiredCapacity: s.DesiredCapacity, DefaultCooldown: s.DefaultCooldown, Tags: s.Tags }] }),
+    DescribeAutoScalingGroups: () => ({ AutoScalingGroups: s.gone ? [] : [{ AutoScalingGroupName: NAME, AutoScalingGroupARN: 'arn:web', MinSize: s.MinSize, MaxSize: s.MaxSize, DesiredCapacity: s.DesiredCapacity, DefaultCooldown: s.DefaultCooldown, DefaultInstanceWarmup: s.DefaultInstanceWarmup, Tags: s.Tags }] }),
     DescribePolicies: () => ({ ScalingPolicies: structuredClone(pols) }),
     PutScalingPolicy: (input) => {
       pols = pols.map((p) => (p.PolicyName === input.PolicyName ? { ...input } : p));
@@ -79,6 +79,33 @@ describe('raise-target apply', () => {
     const c = aws({ gone: true });
     await expect(raiseTarget.apply(c.ctx, plan, finding())).rejects.toThrow(new PlanConstraintError("Auto Scaling group 'web' no longer exists in us-east-1; nothing was changed."));
     expect([...a.writes(...WRITES), ...b.writes(...WRITES), ...c.writes(...WRITES)]).toEqual([]);
+  });
+});
+
+describe('raise-target apply, what it reads', () => {
+  const plan = planOf<RaiseTargetParams>('raise-target', { group: NAME, policyName: 'cpu', fromTarget: 50, toTarget: 60 });
+
+  it('refuses a policy of the same name that is no longer target tracking, and writes nothing', async () => {
+    // Prepare: 'cpu' was replaced by a simple scaling policy of the same name.
+    const a = aws({}, [{ ...simplePolicy(60), PolicyName: 'cpu' }]);
+
+    // Act
+    const out = raiseTarget.apply(a.ctx, plan, finding());
+
+    // Assess
+    await expect(out).rejects.toThrow(new PlanConstraintError("'cpu' on web has target undefined% now, not 50% as when detected; nothing was changed."));
+    await expect(out).rejects.toBeInstanceOf(PlanConstraintError);
+    expect(a.writes(...WRITES)).toEqual([]);
+  });
+
+  it("records the group's default instance warm-up when it has one, and no such field when it has none", async () => {
+    // Act
+    const withWarmup = await raiseTarget.apply(aws({ DefaultInstanceWarmup: 120 }).ctx, plan, finding());
+    const without = await raiseTarget.apply(aws().ctx, plan, finding());
+
+    // Assess
+    expect((withWarmup.before as AsgBefore).group).toStrictEqual({ name: NAME, minSize: 4, maxSize: 10, desiredCapacity: 6, defaultCooldown: 300, defaultInstanceWarmup: 120 });
+    expect(Object.keys((without.before as AsgBefore).group)).toEqual(['name', 'minSize', 'maxSize', 'desiredCapacity', 'defaultCooldown']);
   });
 });
 
@@ -153,6 +180,10 @@ describe('lower-min-size', () => {
     expect([...a.writes(...WRITES), ...b.writes(...WRITES)]).toEqual([]);
   });
 
+  it('verify reads a group tagged trimtab:skip like any other (only apply refuses it)', async () => {
+    expect(await lowerMinSize.verify(aws({ MinSize: 2, Tags: SKIP }).ctx, plan, { after: undefined, detail: '' })).toEqual({ ok: true, detail: 'MinSize is 2 (desired 6, max 10)' });
+  });
+
   it('verify compares MinSize', async () => {
     expect(await lowerMinSize.verify(aws({ MinSize: 2 }).ctx, plan, { after: undefined, detail: '' })).toEqual({ ok: true, detail: 'MinSize is 2 (desired 6, max 10)' });
     expect(await lowerMinSize.verify(aws().ctx, plan, { after: undefined, detail: '' })).toEqual({ ok: false, detail: 'MinSize is 4, expected 2' });
@@ -199,6 +230,27 @@ describe('lengthen-warmup', () => {
     expect((out.before as AsgBefore).policies.map((p) => p.Cooldown)).toEqual([60]);
   });
 
+  it('apply checks and writes each of two policies with its own values', async () => {
+    // Prepare: 'down' is listed first by Auto Scaling, changed second in the plan.
+    const two = planOf<WarmupParams>('lengthen-warmup', { group: NAME, changes: [{ policyName: 'up', field: 'Cooldown', from: 60, to: 120 }, { policyName: 'down', field: 'Cooldown', from: 90, to: 180 }] });
+    const a = aws({}, [{ ...simplePolicy(90), PolicyName: 'down', ScalingAdjustment: -1 }, simplePolicy(60)]);
+
+    // Act
+    const out = await lengthenWarmup.apply(a.ctx, two, finding());
+
+    // Assess
+    expect(a.writes(...WRITES).map((c) => [c.input.PolicyName, c.input.ScalingAdjustment, c.input.Cooldown])).toEqual([['up', 1, 120], ['down', -1, 180]]);
+    expect((out.after as AsgBefore).policies.map((p) => [p.PolicyName, p.Cooldown])).toEqual([['up', 120], ['down', 180]]);
+    expect(out.detail).toBe('2 setting(s) lengthened');
+  });
+
+  it('apply refuses the second of two policies when only its value changed, writing nothing', async () => {
+    const two = planOf<WarmupParams>('lengthen-warmup', { group: NAME, changes: [{ policyName: 'up', field: 'Cooldown', from: 60, to: 120 }, { policyName: 'down', field: 'Cooldown', from: 90, to: 180 }] });
+    const a = aws({}, [simplePolicy(60), { ...simplePolicy(100), PolicyName: 'down' }]);
+    await expect(lengthenWarmup.apply(a.ctx, two, finding())).rejects.toThrow(new PlanConstraintError("'down' has Cooldown 100s now, not 90s; nothing was changed."));
+    expect(a.writes(...WRITES)).toEqual([]);
+  });
+
   it('apply goes on for a policy that inherits the value (none set explicitly)', async () => {
     const a = aws({}, [simplePolicy()]);
     await lengthenWarmup.apply(a.ctx, plan, finding());
@@ -227,6 +279,49 @@ describe('lengthen-warmup', () => {
     await lengthenWarmup.undo!(a.ctx, recordOf('asg', NAME, 'lengthen-warmup', plan.params, applied.before, applied.after));
     expect(a.writes(...WRITES).slice(2).map((c) => [c.op, c.input.Cooldown ?? c.input.DefaultCooldown])).toEqual([['PutScalingPolicy', 60], ['UpdateAutoScalingGroup', 300]]);
     expect(a.writes('UpdateAutoScalingGroup')[1].input).toEqual({ AutoScalingGroupName: NAME, DefaultCooldown: 300 });
+  });
+
+  it('undo names every setting Auto Scaling shows otherwise after the restore, one after the other', async () => {
+    // Prepare: after the restore someone sets the policy's cooldown to 70 and the group's to 310.
+    const a = aws({}, [simplePolicy(60)], (s, p) => {
+      if (s.DefaultCooldown === 300) s.DefaultCooldown = 310;
+      if (p[0].Cooldown === 60) p[0].Cooldown = 70;
+    });
+    const applied = await lengthenWarmup.apply(a.ctx, plan, finding());
+
+    // Act
+    const out = lengthenWarmup.undo!(a.ctx, recordOf('asg', NAME, 'lengthen-warmup', plan.params, applied.before, applied.after));
+
+    // Assess
+    await expect(out).rejects.toThrow(
+      new Error("the recorded settings of 'web' were put back, but Auto Scaling now shows different values for policy 'up' (Cooldown); DefaultCooldown (310, recorded 300). The action stays applied; compare the group with the record of a1 by hand."),
+    );
+  });
+
+  it('undo puts back two policies and checks each against its own record', async () => {
+    // Prepare
+    const two = planOf<WarmupParams>('lengthen-warmup', { group: NAME, changes: [{ policyName: 'up', field: 'Cooldown', from: 60, to: 120 }, { policyName: 'down', field: 'Cooldown', from: 90, to: 180 }] });
+    const a = aws({}, [simplePolicy(60), { ...simplePolicy(90), PolicyName: 'down', ScalingAdjustment: -1 }]);
+    const applied = await lengthenWarmup.apply(a.ctx, two, finding());
+
+    // Act
+    const out = await lengthenWarmup.undo!(a.ctx, recordOf('asg', NAME, 'lengthen-warmup', two.params, applied.before, applied.after));
+
+    // Assess
+    expect(a.writes('PutScalingPolicy').slice(2).map((c) => [c.input.PolicyName, c.input.Cooldown])).toEqual([['up', 60], ['down', 90]]);
+    expect(out.detail).toBe("Restored 2 policy configuration(s) and the group settings of 'web' recorded before a1, and checked them against the record.");
+  });
+
+  it('undo names each field of a policy Auto Scaling shows otherwise after the restore', async () => {
+    // Prepare: after the restore the policy comes back with another cooldown and another adjustment.
+    const a = aws({}, [simplePolicy(60)], (_s, p) => { if (p[0].Cooldown === 60) Object.assign(p[0], { Cooldown: 70, ScalingAdjustment: 2 }); });
+    const applied = await lengthenWarmup.apply(a.ctx, plan, finding());
+
+    // Act
+    const out = lengthenWarmup.undo!(a.ctx, recordOf('asg', NAME, 'lengthen-warmup', plan.params, applied.before, applied.after));
+
+    // Assess
+    await expect(out).rejects.toThrow("Auto Scaling now shows different values for policy 'up' (Cooldown, ScalingAdjustment). The action stays applied");
   });
 
   it('undo names DefaultCooldown when Auto Scaling shows another value after the restore', async () => {
