@@ -461,3 +461,105 @@ describe('change-instance-type target and placement checks', () => {
     expect(placementMisfit({ ...base, capacityReservation: { preference: 'open' } }, 'm5.large')).toBeUndefined();
   });
 });
+
+describe('change-instance-type: what the first Stryker run left alive (issue 30)', () => {
+  it('names itself, its resource, its permissions, its mode and its undo limits exactly', () => {
+    // Prepare / Act: the action's metadata (policies and the registry find it by id and resource; the IAM policy is generated from the permissions).
+    const r = changeInstanceType;
+    // Assess
+    expect([r.id, r.resource, r.title, r.defaultMode, r.undoable]).toEqual(['change-instance-type', 'ec2-instance', 'Change the instance type (stop, modify, start, wait for status checks); undo changes it back the same way', 'approval', 'yes']);
+    expect(r.permissions).toEqual(['ec2:DescribeInstances', 'ec2:DescribeInstanceTypes', 'ec2:DescribeInstanceStatus', 'ec2:StopInstances', 'ec2:StartInstances', 'ec2:ModifyInstanceAttribute']);
+    expect(r.undoLimits).toBe('What was in memory and on instance-store volumes is lost at each stop (the change and the undo); without an Elastic IP the public IPv4 address changes at each restart.');
+  });
+
+  it('takes waits of 10 minutes by default, whole minutes from 1 to 14, and a window of 30 minutes to 24 hours', () => {
+    // Prepare
+    const o = changeInstanceType.options!;
+    // Act
+    const defaults = o.parse({});
+    const edges = o.parse({ stopTimeoutMinutes: 1, startTimeoutMinutes: 14, maintenanceWindow: { days: ['mon'], start: '23:59', hours: 0.5 } });
+    // Assess
+    expect(defaults).toEqual({ stopTimeoutMinutes: 10, startTimeoutMinutes: 10 });
+    expect(edges).toEqual({ stopTimeoutMinutes: 1, startTimeoutMinutes: 14, maintenanceWindow: { days: ['mon'], start: '23:59', hours: 0.5 } });
+    expect(o.parse({ maintenanceWindow: { start: '00:00', hours: 24 } })).toEqual({ stopTimeoutMinutes: 10, startTimeoutMinutes: 10, maintenanceWindow: { start: '00:00', hours: 24 } });
+    for (const bad of [{ stopTimeoutMinutes: 0 }, { stopTimeoutMinutes: 15 }, { startTimeoutMinutes: 0 }, { startTimeoutMinutes: 15 }, { stopTimeoutMinutes: 1.5 }, { startTimeoutMinutes: 2.5 }]) {
+      expect(o.safeParse(bad).success, JSON.stringify(bad)).toBe(false);
+    }
+    for (const w of [{ start: '24:00', hours: 1 }, { start: '1:00', hours: 1 }, { start: '01:60', hours: 1 }, { start: 'x01:00', hours: 1 }, { start: '01:00x', hours: 1 }, { start: '01:00', hours: 0.4 }, { start: '01:00', hours: 24.5 }, { days: [], start: '01:00', hours: 1 }, { start: '01:00', hours: 1, extra: 1 }]) {
+      expect(o.safeParse({ maintenanceWindow: w }).success, JSON.stringify(w)).toBe(false);
+    }
+    expect(o.safeParse({ maintenanceWindow: { start: '01:00', hours: 1 } }).error).toBeUndefined();
+  });
+
+  it('defers to the next opening outside the maintenance window, naming it, and not inside it or without one', () => {
+    // Prepare
+    const now = new Date(TEST_START); // a Sunday, 00:00 UTC
+    const w = { days: ['sat' as const, 'sun' as const], start: '02:00', hours: 2 };
+    // Act / Assess
+    expect(changeInstanceType.deferUntil!({ ...OPTIONS, maintenanceWindow: w }, now)).toEqual({ at: '2026-11-01T02:00:00.000Z', why: 'waiting for the maintenance window 2026-11-01T02:00:00.000Z (sat/sun 02:00 UTC for 2 h)' });
+    expect(changeInstanceType.deferUntil!({ ...OPTIONS, maintenanceWindow: { start: '23:00', hours: 2 } }, now)).toBeUndefined();
+    expect(changeInstanceType.deferUntil!(OPTIONS, now)).toBeUndefined();
+  });
+
+  it('plans nothing for a finding that carries no before-state', () => {
+    // Prepare
+    const f = findingOf('ec2-instance', ID, undefined);
+    // Act
+    const p = changeInstanceType.plan(f, OPTIONS as never, planCtx);
+    // Assess
+    expect(p).toEqual({ kind: 'noop', reason: 'the finding proposes no target type' });
+  });
+
+  it('changes an instance planned without a state or LaunchTime (a plan made before they were bound)', async () => {
+    // Prepare: the instance has been relaunched and is stopped; the old plan binds neither.
+    const a = ec2({ state: 'stopped', launch: '2026-10-31T00:00:00.000Z' });
+    // Act
+    const out = await changeInstanceType.apply(a.ctx, plan(before({ state: '', launchTime: undefined })), finding());
+    // Assess
+    expect(a.writes(...WRITES).map((c) => [c.op, c.input])).toEqual([['ModifyInstanceAttribute', { InstanceId: ID, InstanceType: { Value: 'm5.large' } }]]);
+    expect(out.after).toEqual({ instanceType: 'm5.large', state: 'stopped', leftStopped: true });
+  });
+
+  it('refuses an instance AWS gives no LaunchTime for when the plan bound one, saying the time is unknown', async () => {
+    // Prepare
+    const a = ec2({}, { DescribeInstances: () => ({ Reservations: [{ Instances: [{ InstanceId: ID, InstanceType: 'm5.xlarge', State: { Name: 'running' }, RootDeviceType: 'ebs', Architecture: 'x86_64', EnaSupport: true }] }] }) });
+    // Act
+    const out = changeInstanceType.apply(a.ctx, plan(), finding());
+    // Assess
+    await expect(out).rejects.toThrow(new ProtectedResourceError('i-1 was launched again at an unknown time since the finding (planned on LaunchTime 2026-10-01T00:00:00.000Z): it is not in the state that was approved, so trimtab leaves it alone'));
+    expect(a.writes(...WRITES)).toEqual([]);
+  });
+
+  it('keeps AWS refusing the type of a stopped instance as the cause of the protection error', async () => {
+    // Prepare
+    const refusal = awsError('InvalidInstanceAttributeValue', 'bad type');
+    const a = ec2({ state: 'stopped' }, { ModifyInstanceAttribute: () => { throw refusal; } });
+    // Act
+    const out = await changeInstanceType.apply(a.ctx, plan(before({ state: 'stopped' })), finding()).catch((e: unknown) => e);
+    // Assess
+    expect(out).toBeInstanceOf(ProtectedResourceError);
+    expect((out as Error).cause).toBe(refusal);
+  });
+
+  it('undoes a change whose record has no after-state, and waits for the stop only as long as the plan said', async () => {
+    // Prepare: the record of an old apply keeps no `after`; the instance never finishes stopping.
+    const params = { ...plan().params, stopTimeoutMinutes: 3 };
+    const a = ec2({ type: 'm5.large' }, { StopInstances: () => { a.inst.state = 'stopping'; return {}; } });
+    // Act
+    const out = changeInstanceType.undo!(a.ctx, recordOf('ec2-instance', ID, 'change-instance-type', params, {}, undefined));
+    // Assess
+    await expect(out).rejects.toThrow('i-1 is still stopping after 3 min waiting for stopped');
+    expect(a.writes(...WRITES).map((c) => c.op)).toEqual(['StopInstances']);
+    expect(a.clock.now().toISOString()).toBe('2026-11-01T00:03:00.000Z');
+  });
+
+  it('undoes with the start wait the plan said', async () => {
+    // Prepare: the instance starts but its status checks never finish initializing.
+    const params = { ...plan().params, startTimeoutMinutes: 2 };
+    const a = ec2({ type: 'm5.large' }, { DescribeInstanceStatus: () => ({ InstanceStatuses: [{ InstanceId: ID, InstanceStatus: { Status: 'initializing' }, SystemStatus: { Status: 'initializing' } }] }) });
+    // Act
+    const out = await changeInstanceType.undo!(a.ctx, recordOf('ec2-instance', ID, 'change-instance-type', params, {}, { instanceType: 'm5.large', state: 'running', statusChecks: 'ok' }));
+    // Assess
+    expect(out.detail).toBe('Changed i-1 back to m5.xlarge; it runs, but its status checks are instance initializing, system initializing after 2 min.');
+  });
+});
