@@ -563,3 +563,193 @@ describe('change-instance-type: what the first Stryker run left alive (issue 30)
     expect(out.detail).toBe('Changed i-1 back to m5.xlarge; it runs, but its status checks are instance initializing, system initializing after 2 min.');
   });
 });
+
+describe('change-instance-type: the step machine, each wait and resume (issue 30, Stryker)', () => {
+  const step = (name: string, state?: Record<string, unknown>): StepProgress => ({ step: name, at: TEST_START, ...(state ? { state } : {}) });
+
+  it('records each step with exactly its state, and none on a step that has none', async () => {
+    // Prepare
+    const a = ec2();
+    const e = env();
+    // Act
+    await changeInstanceType.apply(a.ctx, plan(), finding(), e);
+    // Assess: a step without state carries no `state` key at all.
+    expect(e.recorded).toStrictEqual([
+      { step: 'stop-requested', at: '2026-11-01T00:00:00.000Z', state: { launchTime: LAUNCHED, fromType: 'm5.xlarge', toType: 'm5.large' } },
+      { step: 'stopped', at: '2026-11-01T00:00:00.000Z', state: { launchTime: LAUNCHED } },
+      { step: 'type-modified', at: '2026-11-01T00:00:00.000Z', state: { wasRunning: true } },
+      { step: 'start-requested', at: '2026-11-01T00:00:00.000Z' },
+      { step: 'running', at: '2026-11-01T00:00:00.000Z', state: { launchTime: '2026-11-01T00:05:00.000Z' } },
+    ]);
+  });
+
+  it('acts with exactly 30 s left in the invocation, and with 40 s left polls a slow stop for the whole minute', async () => {
+    // Prepare
+    const a = ec2({ state: 'stopped' });
+    const b = ec2({}, { StopInstances: () => { b.inst.state = 'stopping'; return {}; } });
+    const c = ec2({}, { StopInstances: () => { c.inst.state = 'stopping'; return {}; } });
+    // Act
+    const acted = await changeInstanceType.apply(a.ctx, plan(), finding(), env([step('stopped', { launchTime: LAUNCHED })], 30_000));
+    const polled = await changeInstanceType.apply(b.ctx, plan(), finding(), env([], 40_000));
+    const handed = await changeInstanceType.apply(c.ctx, plan(), finding(), env([], 39_999));
+    // Assess: the first waits 60 s (the last poll at 60 s) and resumes 10 s later; the second hands back after one poll.
+    expect(acted.after).toEqual({ instanceType: 'm5.large', state: 'running', statusChecks: 'ok' });
+    expect([polled.after, polled.resumeAt, polled.detail]).toEqual([{ instanceType: 'm5.xlarge', state: 'stopping', step: 'stop-requested', waitingFor: 'stopped' }, '2026-11-01T00:01:10.000Z', 'i-1: stop-requested; waiting for stopped, resume at 2026-11-01T00:01:10.000Z']);
+    expect(handed.resumeAt).toBe('2026-11-01T00:00:10.000Z');
+    expect(b.calls.filter((x) => x.op === 'DescribeInstances').length).toBe(1 + 7);
+  });
+
+  it('hands back a slow start, slow status checks, a slow stop before the change back and a slow restart, each naming what it waits for on which type', async () => {
+    // Prepare: each resumed at its step, the instance stuck in between.
+    const cases = [
+      { progress: [step('start-requested')], inst: { type: 'm5.large', state: 'pending' }, after: { instanceType: 'm5.large', state: 'pending', step: 'start-requested', waitingFor: 'running' } },
+      { progress: [step('running')], inst: { type: 'm5.large', state: 'running' }, after: { instanceType: 'm5.large', state: 'running', step: 'running', waitingFor: 'both status checks ok' } },
+      { progress: [step('start-failed', { code: 'X' })], inst: { type: 'm5.large', state: 'stopping' }, after: { instanceType: 'm5.large', state: 'pending', step: 'start-failed', waitingFor: 'stopped (to change it back)' } },
+      { progress: [step('restart-requested')], inst: { type: 'm5.xlarge', state: 'pending' }, after: { instanceType: 'm5.xlarge', state: 'pending', step: 'restart-requested', waitingFor: 'running on m5.xlarge' } },
+      { progress: [step('modify-refused', { code: 'X' }), step('restart-requested')], inst: { type: 'm5.xlarge', state: 'pending' }, after: { instanceType: 'm5.xlarge', state: 'pending', step: 'restart-requested', waitingFor: 'running on m5.xlarge' } },
+      { progress: [step('type-modified', { wasRunning: true }), step('start-requested')], inst: { type: 'm5.large', state: 'pending' }, after: { instanceType: 'm5.large', state: 'pending', step: 'start-requested', waitingFor: 'running' } },
+    ];
+    for (const k of cases) {
+      const a = ec2(k.inst, { DescribeInstanceStatus: () => ({ InstanceStatuses: [{ InstanceId: ID, InstanceStatus: { Status: 'initializing' }, SystemStatus: { Status: 'initializing' } }] }) });
+      // Act
+      const out = await changeInstanceType.apply(a.ctx, plan(), finding(), env(k.progress));
+      // Assess
+      expect(out, k.progress.at(-1)!.step).toEqual({ after: k.after, resumeAt: '2026-11-01T00:01:10.000Z', detail: `i-1: ${k.after.step}; waiting for ${k.after.waitingFor}, resume at 2026-11-01T00:01:10.000Z` });
+      expect(a.writes(...WRITES)).toEqual([]);
+    }
+  });
+
+  it('waits inline for a start that stays pending a while, and for status checks AWS does not report yet', async () => {
+    // Prepare: pending for two reads after the start; DescribeInstanceStatus first answers without the instance (then without the list).
+    let reads = 0;
+    const a = ec2({}, {
+      StartInstances: () => { a.inst.state = 'pending'; return {}; },
+      DescribeInstanceStatus: (_i, n) => (n === 1 ? { InstanceStatuses: [{ InstanceId: 'i-other', InstanceStatus: { Status: 'ok' }, SystemStatus: { Status: 'ok' } }] } : n === 2 ? {} : { InstanceStatuses: [{ InstanceId: ID, InstanceStatus: { Status: 'ok' }, SystemStatus: { Status: 'ok' } }] }),
+    }, { 5: (i) => { reads++; }, 6: (i) => { i.state = 'running'; } });
+    // Act
+    const out = await changeInstanceType.apply(a.ctx, plan(), finding());
+    // Assess
+    expect(out.after).toEqual({ instanceType: 'm5.large', state: 'running', statusChecks: 'ok' });
+    expect(reads).toBe(1);
+    // One poll while pending, two while the checks are not reported: 3 × 10 s.
+    expect(a.clock.now().toISOString()).toBe('2026-11-01T00:00:30.000Z');
+  });
+
+  it('says which checks were not reported when the start wait ends, at the deadline exactly', async () => {
+    // Prepare
+    const a = ec2({}, { DescribeInstanceStatus: () => ({}) });
+    // Act
+    const out = await changeInstanceType.apply(a.ctx, plan(before(), { stopTimeoutMinutes: 10, startTimeoutMinutes: 1 }), finding());
+    // Assess
+    expect(out.after).toEqual({ instanceType: 'm5.large', state: 'running', statusChecks: 'instance not-reported, system not-reported after 1 min' });
+    expect(a.clock.now().toISOString()).toBe('2026-11-01T00:01:00.000Z');
+  });
+
+  it('does not take a stale stopped read after the start for a failed start, unless its reason is Server.*', async () => {
+    // Prepare: the first read after the start still shows the stop (reason Client.UserInitiatedShutdown, then none), then running.
+    const a = ec2({}, { StartInstances: () => ({}) }, { 4: (i) => { i.reason = 'Client.UserInitiatedShutdown'; }, 5: (i) => { i.reason = undefined; }, 6: (i) => { i.state = 'running'; } });
+    // Act
+    const out = await changeInstanceType.apply(a.ctx, plan(), finding(), env());
+    // Assess
+    expect(out.after).toEqual({ instanceType: 'm5.large', state: 'running', statusChecks: 'ok' });
+  });
+
+  it('does not take a pending instance with a Server.* reason left from before for a failed start', async () => {
+    // Prepare
+    const a = ec2({}, { StartInstances: () => { a.inst.state = 'pending'; a.inst.reason = 'Server.InsufficientInstanceCapacity'; return {}; } }, { 5: (i) => { i.state = 'running'; i.reason = undefined; } });
+    // Act
+    const out = await changeInstanceType.apply(a.ctx, plan(), finding(), env());
+    // Assess
+    expect(out.after).toEqual({ instanceType: 'm5.large', state: 'running', statusChecks: 'ok' });
+  });
+
+  it('fails clearly when the instance is shutting down while trimtab waits', async () => {
+    // Prepare
+    const a = ec2({}, {}, { 2: (i) => { i.state = 'shutting-down'; } });
+    // Act / Assess
+    await expect(changeInstanceType.apply(a.ctx, plan(), finding(), env())).rejects.toThrow('i-1 is shutting-down while trimtab waited for stopped');
+  });
+
+  it('resumed at `stopped` with no stop recorded, modifies an instance whatever its LaunchTime', async () => {
+    // Prepare: only `stopped` is recorded (the stop's LaunchTime is not known).
+    const a = ec2({ state: 'stopped', launch: '2026-10-31T00:00:00.000Z' });
+    // Act
+    const out = await changeInstanceType.apply(a.ctx, plan(), finding(), env([step('stopped')]));
+    // Assess
+    expect(a.writes(...WRITES).map((c) => c.op)).toEqual(['ModifyInstanceAttribute', 'StartInstances']);
+    expect(out.after).toEqual({ instanceType: 'm5.large', state: 'running', statusChecks: 'ok' });
+  });
+
+  it('modifies a stopped instance AWS gives no LaunchTime for after the stop', async () => {
+    // Prepare
+    const a = ec2({ state: 'stopped' }, { DescribeInstances: () => ({ Reservations: [{ Instances: [{ InstanceId: ID, InstanceType: a.inst.type, State: { Name: a.inst.state }, Architecture: 'x86_64' }] }] }) });
+    // Act
+    await changeInstanceType.apply(a.ctx, plan(), finding(), env([step('stop-requested', { launchTime: LAUNCHED }), step('stopped', { launchTime: LAUNCHED })]));
+    // Assess
+    expect(a.writes(...WRITES).map((c) => c.op)).toEqual(['ModifyInstanceAttribute', 'StartInstances']);
+  });
+
+  it('resumed after a type-modified recorded without state, starts the instance; one someone else is starting counts as started', async () => {
+    // Prepare
+    const a = ec2({ state: 'stopped', type: 'm5.large' });
+    const b = ec2({ state: 'pending', type: 'm5.large' }, {}, { 2: (i) => { i.state = 'running'; } });
+    const e = env([step('type-modified', { wasRunning: true })]);
+    // Act
+    await changeInstanceType.apply(a.ctx, plan(), finding(), env([step('type-modified')]));
+    const out = await changeInstanceType.apply(b.ctx, plan(), finding(), e);
+    // Assess
+    expect(a.writes(...WRITES).map((c) => c.op)).toEqual(['StartInstances']);
+    expect(b.writes(...WRITES)).toEqual([]);
+    expect(e.recorded.map((s) => [s.step, s.state])).toEqual([['start-requested', { by: 'someone else' }], ['running', { launchTime: LAUNCHED }]]);
+    expect(out.after).toEqual({ instanceType: 'm5.large', state: 'running', statusChecks: 'ok' });
+  });
+
+  it('resumed at start-failed with the old type already back, does not modify it again', async () => {
+    // Prepare
+    const a = ec2({ state: 'stopped', type: 'm5.xlarge' });
+    const e = env([step('start-failed', { code: 'InsufficientInstanceCapacity', message: 'none' })]);
+    // Act
+    const out = changeInstanceType.apply(a.ctx, plan(), finding(), e);
+    // Assess
+    await expect(out).rejects.toThrow(new ResizeRolledBackError('i-1: AWS refused m5.large (InsufficientInstanceCapacity: none); trimtab changed it back to m5.xlarge and started it again: it runs as before, after a few minutes down.'));
+    expect(a.writes(...WRITES).map((c) => c.op)).toEqual(['StartInstances']);
+  });
+
+  it('after a refused modify, counts an instance someone else started or is starting as restarted', async () => {
+    for (const state of ['running', 'pending']) {
+      // Prepare
+      const a = ec2({ state }, {}, { 2: (i) => { i.state = 'running'; } });
+      const e = env([step('modify-refused', { code: 'Unsupported' })]);
+      // Act
+      const out = changeInstanceType.apply(a.ctx, plan(), finding(), e);
+      // Assess
+      await expect(out).rejects.toThrow(new ResizeRolledBackError('i-1: AWS refused m5.large (Unsupported); trimtab started it again as m5.xlarge (its type was not changed): it runs as before, after a few minutes down.'));
+      expect(a.writes(...WRITES)).toEqual([]);
+      expect(e.recorded.map((s) => [s.step, s.state])).toEqual([['restart-requested', { by: 'someone else' }], ['rolled-back', { type: 'm5.xlarge' }]]);
+    }
+  });
+
+  it('keeps AWS refusing the restart as the cause, and says so when the restart ends stopped too', async () => {
+    // Prepare
+    const refusal = awsError('InsufficientInstanceCapacity', 'none');
+    const a = ec2({ state: 'stopped' }, { StartInstances: () => { throw refusal; } });
+    const b = ec2({ state: 'stopped', reason: 'Server.InsufficientInstanceCapacity' }, { StartInstances: () => ({}) });
+    // Act
+    const refused = await changeInstanceType.apply(a.ctx, plan(), finding(), env([step('modify-refused', { code: 'Unsupported', message: 'no' })])).catch((e: unknown) => e);
+    const ended = changeInstanceType.apply(b.ctx, plan(), finding(), env([step('modify-refused', { code: 'Unsupported', message: 'no' }), step('restart-requested')]));
+    // Assess
+    expect((refused as Error).cause).toBe(refusal);
+    await expect(ended).rejects.toThrow('i-1 is stopped on m5.xlarge: AWS refused m5.large (Unsupported: no), and its restart ended stopped too (Server.InsufficientInstanceCapacity). Start it yourself once capacity allows.');
+  });
+
+  it('resumed at rolled-back with nothing else recorded, says AWS refused and that it runs on its old type', async () => {
+    // Prepare
+    const a = ec2();
+    // Act
+    const out = changeInstanceType.apply(a.ctx, plan(), finding(), env([step('rolled-back')]));
+    // Assess
+    await expect(out).rejects.toThrow(new ResizeRolledBackError('i-1: AWS refused m5.large (refused); trimtab started it again as m5.xlarge (its type was not changed): it runs as before, after a few minutes down.'));
+    await expect(out).rejects.toBeInstanceOf(ResizeRolledBackError);
+    expect(a.calls).toEqual([]);
+  });
+});
