@@ -753,3 +753,30 @@ describe('change-instance-type: the step machine, each wait and resume (issue 30
     expect(a.calls).toEqual([]);
   });
 });
+
+describe('change-instance-type: the survivors of the second Stryker run (issue 30)', () => {
+  it('resumed at `stopped`, leaves alone an instance someone started on the new type meanwhile', async () => {
+    // Prepare: the modify went through unrecorded, then someone started the instance.
+    const a = ec2({ state: 'running', type: 'm5.large' });
+    const e = env([{ step: 'stop-requested', at: TEST_START, state: { launchTime: LAUNCHED } }, { step: 'stopped', at: TEST_START, state: { launchTime: LAUNCHED } }]);
+    // Act
+    const out = changeInstanceType.apply(a.ctx, plan(), finding(), e);
+    // Assess
+    await expect(out).rejects.toThrow(new ProtectedResourceError('i-1: it is running, not stopped as trimtab left it: someone changed it while trimtab held it stopped, so trimtab leaves it alone (type unchanged)'));
+    expect(a.writes(...WRITES)).toEqual([]);
+    expect(e.recorded).toEqual([]);
+  });
+
+  it('passes on an error of the modify that is not a refusal of the type, without rolling back', async () => {
+    // Prepare
+    const throttled = awsError('Throttling');
+    const a = ec2({}, { ModifyInstanceAttribute: () => { throw throttled; } });
+    const e = env();
+    // Act
+    const out = await changeInstanceType.apply(a.ctx, plan(), finding(), e).catch((error: unknown) => error);
+    // Assess
+    expect(out).toBe(throttled);
+    expect(a.writes(...WRITES).map((c) => c.op)).toEqual(['StopInstances', 'ModifyInstanceAttribute']);
+    expect(e.recorded.map((s) => s.step)).toEqual(['stop-requested', 'stopped']);
+  });
+});
