@@ -647,7 +647,7 @@ describe('change-instance-type: the step machine, each wait and resume (issue 30
 
   it('does not take a stale stopped read after the start for a failed start, unless its reason is Server.*', async () => {
     // Prepare: the first read after the start still shows the stop (reason Client.UserInitiatedShutdown, then none), then running.
-    const a = ec2({}, { StartInstances: () => ({}) }, { 4: (i) => { i.reason = 'Client.UserInitiatedShutdown'; }, 5: (i) => { i.reason = undefined; }, 6: (i) => { i.state = 'running'; } });
+    const a = ec2({}, { StartInstances: () => ({}) }, { 5: (i) => { i.reason = 'Client.UserInitiatedShutdown'; }, 6: (i) => { i.reason = undefined; }, 7: (i) => { i.state = 'running'; } });
     // Act
     const out = await changeInstanceType.apply(a.ctx, plan(), finding(), env());
     // Assess
@@ -656,7 +656,7 @@ describe('change-instance-type: the step machine, each wait and resume (issue 30
 
   it('does not take a pending instance with a Server.* reason left from before for a failed start', async () => {
     // Prepare
-    const a = ec2({}, { StartInstances: () => { a.inst.state = 'pending'; a.inst.reason = 'Server.InsufficientInstanceCapacity'; return {}; } }, { 5: (i) => { i.state = 'running'; i.reason = undefined; } });
+    const a = ec2({}, { StartInstances: () => { a.inst.state = 'pending'; a.inst.reason = 'Server.InsufficientInstanceCapacity'; return {}; } }, { 6: (i) => { i.state = 'running'; i.reason = undefined; } });
     // Act
     const out = await changeInstanceType.apply(a.ctx, plan(), finding(), env());
     // Assess
