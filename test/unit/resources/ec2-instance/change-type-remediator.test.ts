@@ -461,3 +461,322 @@ describe('change-instance-type target and placement checks', () => {
     expect(placementMisfit({ ...base, capacityReservation: { preference: 'open' } }, 'm5.large')).toBeUndefined();
   });
 });
+
+describe('change-instance-type: what the first Stryker run left alive (issue 30)', () => {
+  it('names itself, its resource, its permissions, its mode and its undo limits exactly', () => {
+    // Prepare / Act: the action's metadata (policies and the registry find it by id and resource; the IAM policy is generated from the permissions).
+    const r = changeInstanceType;
+    // Assess
+    expect([r.id, r.resource, r.title, r.defaultMode, r.undoable]).toEqual(['change-instance-type', 'ec2-instance', 'Change the instance type (stop, modify, start, wait for status checks); undo changes it back the same way', 'approval', 'yes']);
+    expect(r.permissions).toEqual(['ec2:DescribeInstances', 'ec2:DescribeInstanceTypes', 'ec2:DescribeInstanceStatus', 'ec2:StopInstances', 'ec2:StartInstances', 'ec2:ModifyInstanceAttribute']);
+    expect(r.undoLimits).toBe('What was in memory and on instance-store volumes is lost at each stop (the change and the undo); without an Elastic IP the public IPv4 address changes at each restart.');
+  });
+
+  it('takes waits of 10 minutes by default, whole minutes from 1 to 14, and a window of 30 minutes to 24 hours', () => {
+    // Prepare
+    const o = changeInstanceType.options!;
+    // Act
+    const defaults = o.parse({});
+    const edges = o.parse({ stopTimeoutMinutes: 1, startTimeoutMinutes: 14, maintenanceWindow: { days: ['mon'], start: '23:59', hours: 0.5 } });
+    // Assess
+    expect(defaults).toEqual({ stopTimeoutMinutes: 10, startTimeoutMinutes: 10 });
+    expect(edges).toEqual({ stopTimeoutMinutes: 1, startTimeoutMinutes: 14, maintenanceWindow: { days: ['mon'], start: '23:59', hours: 0.5 } });
+    expect(o.parse({ maintenanceWindow: { start: '00:00', hours: 24 } })).toEqual({ stopTimeoutMinutes: 10, startTimeoutMinutes: 10, maintenanceWindow: { start: '00:00', hours: 24 } });
+    for (const bad of [{ stopTimeoutMinutes: 0 }, { stopTimeoutMinutes: 15 }, { startTimeoutMinutes: 0 }, { startTimeoutMinutes: 15 }, { stopTimeoutMinutes: 1.5 }, { startTimeoutMinutes: 2.5 }]) {
+      expect(o.safeParse(bad).success, JSON.stringify(bad)).toBe(false);
+    }
+    for (const w of [{ start: '24:00', hours: 1 }, { start: '1:00', hours: 1 }, { start: '01:60', hours: 1 }, { start: 'x01:00', hours: 1 }, { start: '01:00x', hours: 1 }, { start: '01:00', hours: 0.4 }, { start: '01:00', hours: 24.5 }, { days: [], start: '01:00', hours: 1 }, { start: '01:00', hours: 1, extra: 1 }]) {
+      expect(o.safeParse({ maintenanceWindow: w }).success, JSON.stringify(w)).toBe(false);
+    }
+    expect(o.safeParse({ maintenanceWindow: { start: '01:00', hours: 1 } }).error).toBeUndefined();
+  });
+
+  it('defers to the next opening outside the maintenance window, naming it, and not inside it or without one', () => {
+    // Prepare
+    const now = new Date(TEST_START); // a Sunday, 00:00 UTC
+    const w = { days: ['sat' as const, 'sun' as const], start: '02:00', hours: 2 };
+    // Act / Assess
+    expect(changeInstanceType.deferUntil!({ ...OPTIONS, maintenanceWindow: w }, now)).toEqual({ at: '2026-11-01T02:00:00.000Z', why: 'waiting for the maintenance window 2026-11-01T02:00:00.000Z (sat/sun 02:00 UTC for 2 h)' });
+    expect(changeInstanceType.deferUntil!({ ...OPTIONS, maintenanceWindow: { start: '23:00', hours: 2 } }, now)).toBeUndefined();
+    expect(changeInstanceType.deferUntil!(OPTIONS, now)).toBeUndefined();
+  });
+
+  it('plans nothing for a finding that carries no before-state', () => {
+    // Prepare
+    const f = findingOf('ec2-instance', ID, undefined);
+    // Act
+    const p = changeInstanceType.plan(f, OPTIONS as never, planCtx);
+    // Assess
+    expect(p).toEqual({ kind: 'noop', reason: 'the finding proposes no target type' });
+  });
+
+  it('changes an instance planned without a state or LaunchTime (a plan made before they were bound)', async () => {
+    // Prepare: the instance has been relaunched and is stopped; the old plan binds neither.
+    const a = ec2({ state: 'stopped', launch: '2026-10-31T00:00:00.000Z' });
+    // Act
+    const out = await changeInstanceType.apply(a.ctx, plan(before({ state: '', launchTime: undefined })), finding());
+    // Assess
+    expect(a.writes(...WRITES).map((c) => [c.op, c.input])).toEqual([['ModifyInstanceAttribute', { InstanceId: ID, InstanceType: { Value: 'm5.large' } }]]);
+    expect(out.after).toEqual({ instanceType: 'm5.large', state: 'stopped', leftStopped: true });
+  });
+
+  it('refuses an instance AWS gives no LaunchTime for when the plan bound one, saying the time is unknown', async () => {
+    // Prepare
+    const a = ec2({}, { DescribeInstances: () => ({ Reservations: [{ Instances: [{ InstanceId: ID, InstanceType: 'm5.xlarge', State: { Name: 'running' }, RootDeviceType: 'ebs', Architecture: 'x86_64', EnaSupport: true }] }] }) });
+    // Act
+    const out = changeInstanceType.apply(a.ctx, plan(), finding());
+    // Assess
+    await expect(out).rejects.toThrow(new ProtectedResourceError('i-1 was launched again at an unknown time since the finding (planned on LaunchTime 2026-10-01T00:00:00.000Z): it is not in the state that was approved, so trimtab leaves it alone'));
+    expect(a.writes(...WRITES)).toEqual([]);
+  });
+
+  it('keeps AWS refusing the type of a stopped instance as the cause of the protection error', async () => {
+    // Prepare
+    const refusal = awsError('InvalidInstanceAttributeValue', 'bad type');
+    const a = ec2({ state: 'stopped' }, { ModifyInstanceAttribute: () => { throw refusal; } });
+    // Act
+    const out = await changeInstanceType.apply(a.ctx, plan(before({ state: 'stopped' })), finding()).catch((e: unknown) => e);
+    // Assess
+    expect(out).toBeInstanceOf(ProtectedResourceError);
+    expect((out as Error).cause).toBe(refusal);
+  });
+
+  it('undoes a change whose record has no after-state, and waits for the stop only as long as the plan said', async () => {
+    // Prepare: the record of an old apply keeps no `after`; the instance never finishes stopping.
+    const params = { ...plan().params, stopTimeoutMinutes: 3 };
+    const a = ec2({ type: 'm5.large' }, { StopInstances: () => { a.inst.state = 'stopping'; return {}; } });
+    // Act
+    const out = changeInstanceType.undo!(a.ctx, recordOf('ec2-instance', ID, 'change-instance-type', params, {}, undefined));
+    // Assess
+    await expect(out).rejects.toThrow('i-1 is still stopping after 3 min waiting for stopped');
+    expect(a.writes(...WRITES).map((c) => c.op)).toEqual(['StopInstances']);
+    expect(a.clock.now().toISOString()).toBe('2026-11-01T00:03:00.000Z');
+  });
+
+  it('undoes with the start wait the plan said', async () => {
+    // Prepare: the instance starts but its status checks never finish initializing.
+    const params = { ...plan().params, startTimeoutMinutes: 2 };
+    const a = ec2({ type: 'm5.large' }, { DescribeInstanceStatus: () => ({ InstanceStatuses: [{ InstanceId: ID, InstanceStatus: { Status: 'initializing' }, SystemStatus: { Status: 'initializing' } }] }) });
+    // Act
+    const out = await changeInstanceType.undo!(a.ctx, recordOf('ec2-instance', ID, 'change-instance-type', params, {}, { instanceType: 'm5.large', state: 'running', statusChecks: 'ok' }));
+    // Assess
+    expect(out.detail).toBe('Changed i-1 back to m5.xlarge; it runs, but its status checks are instance initializing, system initializing after 2 min.');
+  });
+});
+
+describe('change-instance-type: the step machine, each wait and resume (issue 30, Stryker)', () => {
+  const step = (name: string, state?: Record<string, unknown>): StepProgress => ({ step: name, at: TEST_START, ...(state ? { state } : {}) });
+
+  it('records each step with exactly its state, and none on a step that has none', async () => {
+    // Prepare
+    const a = ec2();
+    const e = env();
+    // Act
+    await changeInstanceType.apply(a.ctx, plan(), finding(), e);
+    // Assess: a step without state carries no `state` key at all.
+    expect(e.recorded).toStrictEqual([
+      { step: 'stop-requested', at: '2026-11-01T00:00:00.000Z', state: { launchTime: LAUNCHED, fromType: 'm5.xlarge', toType: 'm5.large' } },
+      { step: 'stopped', at: '2026-11-01T00:00:00.000Z', state: { launchTime: LAUNCHED } },
+      { step: 'type-modified', at: '2026-11-01T00:00:00.000Z', state: { wasRunning: true } },
+      { step: 'start-requested', at: '2026-11-01T00:00:00.000Z' },
+      { step: 'running', at: '2026-11-01T00:00:00.000Z', state: { launchTime: '2026-11-01T00:05:00.000Z' } },
+    ]);
+  });
+
+  it('acts with exactly 30 s left in the invocation, and with 40 s left polls a slow stop for the whole minute', async () => {
+    // Prepare
+    const a = ec2({ state: 'stopped' });
+    const b = ec2({}, { StopInstances: () => { b.inst.state = 'stopping'; return {}; } });
+    const c = ec2({}, { StopInstances: () => { c.inst.state = 'stopping'; return {}; } });
+    // Act
+    const acted = await changeInstanceType.apply(a.ctx, plan(), finding(), env([step('stopped', { launchTime: LAUNCHED })], 30_000));
+    const polled = await changeInstanceType.apply(b.ctx, plan(), finding(), env([], 40_000));
+    const handed = await changeInstanceType.apply(c.ctx, plan(), finding(), env([], 39_999));
+    // Assess: the first waits 60 s (the last poll at 60 s) and resumes 10 s later; the second hands back after one poll.
+    expect(acted.after).toEqual({ instanceType: 'm5.large', state: 'running', statusChecks: 'ok' });
+    expect([polled.after, polled.resumeAt, polled.detail]).toEqual([{ instanceType: 'm5.xlarge', state: 'stopping', step: 'stop-requested', waitingFor: 'stopped' }, '2026-11-01T00:01:10.000Z', 'i-1: stop-requested; waiting for stopped, resume at 2026-11-01T00:01:10.000Z']);
+    expect(handed.resumeAt).toBe('2026-11-01T00:00:10.000Z');
+    expect(b.calls.filter((x) => x.op === 'DescribeInstances').length).toBe(1 + 7);
+  });
+
+  it('hands back a slow start, slow status checks, a slow stop before the change back and a slow restart, each naming what it waits for on which type', async () => {
+    // Prepare: each resumed at its step, the instance stuck in between.
+    const cases = [
+      { progress: [step('start-requested')], inst: { type: 'm5.large', state: 'pending' }, after: { instanceType: 'm5.large', state: 'pending', step: 'start-requested', waitingFor: 'running' } },
+      { progress: [step('running')], inst: { type: 'm5.large', state: 'running' }, after: { instanceType: 'm5.large', state: 'running', step: 'running', waitingFor: 'both status checks ok' } },
+      { progress: [step('start-failed', { code: 'X' })], inst: { type: 'm5.large', state: 'stopping' }, after: { instanceType: 'm5.large', state: 'pending', step: 'start-failed', waitingFor: 'stopped (to change it back)' } },
+      { progress: [step('restart-requested')], inst: { type: 'm5.xlarge', state: 'pending' }, after: { instanceType: 'm5.xlarge', state: 'pending', step: 'restart-requested', waitingFor: 'running on m5.xlarge' } },
+      { progress: [step('modify-refused', { code: 'X' }), step('restart-requested')], inst: { type: 'm5.xlarge', state: 'pending' }, after: { instanceType: 'm5.xlarge', state: 'pending', step: 'restart-requested', waitingFor: 'running on m5.xlarge' } },
+      { progress: [step('type-modified', { wasRunning: true }), step('start-requested')], inst: { type: 'm5.large', state: 'pending' }, after: { instanceType: 'm5.large', state: 'pending', step: 'start-requested', waitingFor: 'running' } },
+    ];
+    for (const k of cases) {
+      const a = ec2(k.inst, { DescribeInstanceStatus: () => ({ InstanceStatuses: [{ InstanceId: ID, InstanceStatus: { Status: 'initializing' }, SystemStatus: { Status: 'initializing' } }] }) });
+      // Act
+      const out = await changeInstanceType.apply(a.ctx, plan(), finding(), env(k.progress));
+      // Assess
+      expect(out, k.progress.at(-1)!.step).toEqual({ after: k.after, resumeAt: '2026-11-01T00:01:10.000Z', detail: `i-1: ${k.after.step}; waiting for ${k.after.waitingFor}, resume at 2026-11-01T00:01:10.000Z` });
+      expect(a.writes(...WRITES)).toEqual([]);
+    }
+  });
+
+  it('waits inline for a start that stays pending a while, and for status checks AWS does not report yet', async () => {
+    // Prepare: pending for two reads after the start; DescribeInstanceStatus first answers without the instance (then without the list).
+    let reads = 0;
+    const a = ec2({}, {
+      StartInstances: () => { a.inst.state = 'pending'; return {}; },
+      DescribeInstanceStatus: (_i, n) => (n === 1 ? { InstanceStatuses: [{ InstanceId: 'i-other', InstanceStatus: { Status: 'ok' }, SystemStatus: { Status: 'ok' } }] } : n === 2 ? {} : { InstanceStatuses: [{ InstanceId: ID, InstanceStatus: { Status: 'ok' }, SystemStatus: { Status: 'ok' } }] }),
+    }, { 5: (i) => { reads++; }, 6: (i) => { i.state = 'running'; } });
+    // Act
+    const out = await changeInstanceType.apply(a.ctx, plan(), finding());
+    // Assess
+    expect(out.after).toEqual({ instanceType: 'm5.large', state: 'running', statusChecks: 'ok' });
+    expect(reads).toBe(1);
+    // One poll while pending, two while the checks are not reported: 3 × 10 s.
+    expect(a.clock.now().toISOString()).toBe('2026-11-01T00:00:30.000Z');
+  });
+
+  it('says which checks were not reported when the start wait ends, at the deadline exactly', async () => {
+    // Prepare
+    const a = ec2({}, { DescribeInstanceStatus: () => ({}) });
+    // Act
+    const out = await changeInstanceType.apply(a.ctx, plan(before(), { stopTimeoutMinutes: 10, startTimeoutMinutes: 1 }), finding());
+    // Assess
+    expect(out.after).toEqual({ instanceType: 'm5.large', state: 'running', statusChecks: 'instance not-reported, system not-reported after 1 min' });
+    expect(a.clock.now().toISOString()).toBe('2026-11-01T00:01:00.000Z');
+  });
+
+  it('does not take a stale stopped read after the start for a failed start, unless its reason is Server.*', async () => {
+    // Prepare: the first read after the start still shows the stop (reason Client.UserInitiatedShutdown, then none), then running.
+    const a = ec2({}, { StartInstances: () => ({}) }, { 5: (i) => { i.reason = 'Client.UserInitiatedShutdown'; }, 6: (i) => { i.reason = undefined; }, 7: (i) => { i.state = 'running'; } });
+    // Act
+    const out = await changeInstanceType.apply(a.ctx, plan(), finding(), env());
+    // Assess
+    expect(out.after).toEqual({ instanceType: 'm5.large', state: 'running', statusChecks: 'ok' });
+  });
+
+  it('does not take a pending instance with a Server.* reason left from before for a failed start', async () => {
+    // Prepare
+    const a = ec2({}, { StartInstances: () => { a.inst.state = 'pending'; a.inst.reason = 'Server.InsufficientInstanceCapacity'; return {}; } }, { 6: (i) => { i.state = 'running'; i.reason = undefined; } });
+    // Act
+    const out = await changeInstanceType.apply(a.ctx, plan(), finding(), env());
+    // Assess
+    expect(out.after).toEqual({ instanceType: 'm5.large', state: 'running', statusChecks: 'ok' });
+  });
+
+  it('fails clearly when the instance is shutting down while trimtab waits', async () => {
+    // Prepare
+    const a = ec2({}, {}, { 2: (i) => { i.state = 'shutting-down'; } });
+    // Act / Assess
+    await expect(changeInstanceType.apply(a.ctx, plan(), finding(), env())).rejects.toThrow('i-1 is shutting-down while trimtab waited for stopped');
+  });
+
+  it('resumed at `stopped` with no stop recorded, modifies an instance whatever its LaunchTime', async () => {
+    // Prepare: only `stopped` is recorded (the stop's LaunchTime is not known).
+    const a = ec2({ state: 'stopped', launch: '2026-10-31T00:00:00.000Z' });
+    // Act
+    const out = await changeInstanceType.apply(a.ctx, plan(), finding(), env([step('stopped')]));
+    // Assess
+    expect(a.writes(...WRITES).map((c) => c.op)).toEqual(['ModifyInstanceAttribute', 'StartInstances']);
+    expect(out.after).toEqual({ instanceType: 'm5.large', state: 'running', statusChecks: 'ok' });
+  });
+
+  it('modifies a stopped instance AWS gives no LaunchTime for after the stop', async () => {
+    // Prepare
+    const a = ec2({ state: 'stopped' }, { DescribeInstances: () => ({ Reservations: [{ Instances: [{ InstanceId: ID, InstanceType: a.inst.type, State: { Name: a.inst.state }, Architecture: 'x86_64' }] }] }) });
+    // Act
+    await changeInstanceType.apply(a.ctx, plan(), finding(), env([step('stop-requested', { launchTime: LAUNCHED }), step('stopped', { launchTime: LAUNCHED })]));
+    // Assess
+    expect(a.writes(...WRITES).map((c) => c.op)).toEqual(['ModifyInstanceAttribute', 'StartInstances']);
+  });
+
+  it('resumed after a type-modified recorded without state, starts the instance; one someone else is starting counts as started', async () => {
+    // Prepare
+    const a = ec2({ state: 'stopped', type: 'm5.large' });
+    const b = ec2({ state: 'pending', type: 'm5.large' }, {}, { 2: (i) => { i.state = 'running'; } });
+    const e = env([step('type-modified', { wasRunning: true })]);
+    // Act
+    await changeInstanceType.apply(a.ctx, plan(), finding(), env([step('type-modified')]));
+    const out = await changeInstanceType.apply(b.ctx, plan(), finding(), e);
+    // Assess
+    expect(a.writes(...WRITES).map((c) => c.op)).toEqual(['StartInstances']);
+    expect(b.writes(...WRITES)).toEqual([]);
+    expect(e.recorded.map((s) => [s.step, s.state])).toEqual([['start-requested', { by: 'someone else' }], ['running', { launchTime: LAUNCHED }]]);
+    expect(out.after).toEqual({ instanceType: 'm5.large', state: 'running', statusChecks: 'ok' });
+  });
+
+  it('resumed at start-failed with the old type already back, does not modify it again', async () => {
+    // Prepare
+    const a = ec2({ state: 'stopped', type: 'm5.xlarge' });
+    const e = env([step('start-failed', { code: 'InsufficientInstanceCapacity', message: 'none' })]);
+    // Act
+    const out = changeInstanceType.apply(a.ctx, plan(), finding(), e);
+    // Assess
+    await expect(out).rejects.toThrow(new ResizeRolledBackError('i-1: AWS refused m5.large (InsufficientInstanceCapacity: none); trimtab changed it back to m5.xlarge and started it again: it runs as before, after a few minutes down.'));
+    expect(a.writes(...WRITES).map((c) => c.op)).toEqual(['StartInstances']);
+  });
+
+  it('after a refused modify, counts an instance someone else started or is starting as restarted', async () => {
+    for (const state of ['running', 'pending']) {
+      // Prepare
+      const a = ec2({ state }, {}, { 2: (i) => { i.state = 'running'; } });
+      const e = env([step('modify-refused', { code: 'Unsupported' })]);
+      // Act
+      const out = changeInstanceType.apply(a.ctx, plan(), finding(), e);
+      // Assess
+      await expect(out).rejects.toThrow(new ResizeRolledBackError('i-1: AWS refused m5.large (Unsupported); trimtab started it again as m5.xlarge (its type was not changed): it runs as before, after a few minutes down.'));
+      expect(a.writes(...WRITES)).toEqual([]);
+      expect(e.recorded.map((s) => [s.step, s.state])).toEqual([['restart-requested', { by: 'someone else' }], ['rolled-back', { type: 'm5.xlarge' }]]);
+    }
+  });
+
+  it('keeps AWS refusing the restart as the cause, and says so when the restart ends stopped too', async () => {
+    // Prepare
+    const refusal = awsError('InsufficientInstanceCapacity', 'none');
+    const a = ec2({ state: 'stopped' }, { StartInstances: () => { throw refusal; } });
+    const b = ec2({ state: 'stopped', reason: 'Server.InsufficientInstanceCapacity' }, { StartInstances: () => ({}) });
+    // Act
+    const refused = await changeInstanceType.apply(a.ctx, plan(), finding(), env([step('modify-refused', { code: 'Unsupported', message: 'no' })])).catch((e: unknown) => e);
+    const ended = changeInstanceType.apply(b.ctx, plan(), finding(), env([step('modify-refused', { code: 'Unsupported', message: 'no' }), step('restart-requested')]));
+    // Assess
+    expect((refused as Error).cause).toBe(refusal);
+    await expect(ended).rejects.toThrow('i-1 is stopped on m5.xlarge: AWS refused m5.large (Unsupported: no), and its restart ended stopped too (Server.InsufficientInstanceCapacity). Start it yourself once capacity allows.');
+  });
+
+  it('resumed at rolled-back with nothing else recorded, says AWS refused and that it runs on its old type', async () => {
+    // Prepare
+    const a = ec2();
+    // Act
+    const out = changeInstanceType.apply(a.ctx, plan(), finding(), env([step('rolled-back')]));
+    // Assess
+    await expect(out).rejects.toThrow(new ResizeRolledBackError('i-1: AWS refused m5.large (refused); trimtab started it again as m5.xlarge (its type was not changed): it runs as before, after a few minutes down.'));
+    await expect(out).rejects.toBeInstanceOf(ResizeRolledBackError);
+    expect(a.calls).toEqual([]);
+  });
+});
+
+describe('change-instance-type: the survivors of the second Stryker run (issue 30)', () => {
+  it('resumed at `stopped`, leaves alone an instance someone started on the new type meanwhile', async () => {
+    // Prepare: the modify went through unrecorded, then someone started the instance.
+    const a = ec2({ state: 'running', type: 'm5.large' });
+    const e = env([{ step: 'stop-requested', at: TEST_START, state: { launchTime: LAUNCHED } }, { step: 'stopped', at: TEST_START, state: { launchTime: LAUNCHED } }]);
+    // Act
+    const out = changeInstanceType.apply(a.ctx, plan(), finding(), e);
+    // Assess
+    await expect(out).rejects.toThrow(new ProtectedResourceError('i-1: it is running, not stopped as trimtab left it: someone changed it while trimtab held it stopped, so trimtab leaves it alone (type unchanged)'));
+    expect(a.writes(...WRITES)).toEqual([]);
+    expect(e.recorded).toEqual([]);
+  });
+
+  it('passes on an error of the modify that is not a refusal of the type, without rolling back', async () => {
+    // Prepare
+    const throttled = awsError('Throttling');
+    const a = ec2({}, { ModifyInstanceAttribute: () => { throw throttled; } });
+    const e = env();
+    // Act
+    const out = await changeInstanceType.apply(a.ctx, plan(), finding(), e).catch((error: unknown) => error);
+    // Assess
+    expect(out).toBe(throttled);
+    expect(a.writes(...WRITES).map((c) => c.op)).toEqual(['StopInstances', 'ModifyInstanceAttribute']);
+    expect(e.recorded.map((s) => s.step)).toEqual(['stop-requested', 'stopped']);
+  });
+});
