@@ -36,6 +36,7 @@ import {
 } from '@aws-sdk/client-compute-optimizer';
 import type { AwsClients } from '../aws/clients.ts';
 import { batches } from '../util/async.ts';
+import { awsErrorName } from '../util/errors.ts';
 
 /** The largest page Compute Optimizer answers (maxResults 0 to 1,000: botocore compute-optimizer 2019-11-01, shape MaxResults). */
 export const MAX_RESULTS = 1000;
@@ -242,6 +243,9 @@ export async function recommendationsFor(clients: AwsClients, region: string, re
   return out;
 }
 
+/** Errors that refuse every request of the account in the region, whatever it asks (remembered for the run). */
+const ACCOUNT_WIDE_ERRORS = new Set(['AccessDeniedException', 'OptInRequiredException', 'UnrecognizedClientException', 'InvalidClientTokenId', 'ExpiredTokenException', 'MissingAuthenticationTokenException']);
+
 /**
  * One account's recommendations of one resource type in one region, read once per run and shared
  * by every page and policy (the rule is in the header). Requests are made one at a time.
@@ -258,17 +262,23 @@ export class RegionRecommendations {
   constructor(private readonly clients: AwsClients, private readonly region: string, private readonly resourceType: string) {}
 
   /**
-   * A request that failed (after the SDK's retries: denied, throttled, unreachable): every later page
-   * of the run gets the same error without asking again, instead of one more failing request a page.
+   * A request refused for the whole account or region (denied, not opted in, bad credentials):
+   * every later page of the run gets the same error without asking again, instead of one more
+   * failing request a page. What was already read is still answered. An error that may be about
+   * one request (a bad ARN, throttling after the SDK's retries, a timeout) is not remembered.
    */
   private failure?: unknown;
 
   /** The recommendations of these ARNs (an ARN without one is absent from the map). */
   for(arns: string[]): Promise<Map<string, Recommendation>> {
+    const asked = [...new Set(arns)];
     const next = this.queue.then(() => {
-      if (this.failure !== undefined) throw this.failure;
-      return this.read([...new Set(arns)]).catch((error: unknown) => {
-        this.failure = error;
+      if (this.failure !== undefined) {
+        if (asked.every((a) => this.known.has(a) || this.listing === 'complete')) return this.answer(asked);
+        throw this.failure;
+      }
+      return this.read(asked).catch((error: unknown) => {
+        if (ACCOUNT_WIDE_ERRORS.has(awsErrorName(error) ?? '')) this.failure = error;
         throw error;
       });
     });
@@ -294,6 +304,10 @@ export class RegionRecommendations {
         for (const a of batch) if (!this.known.has(a)) this.known.set(a, null);
       }
     }
+    return this.answer(arns);
+  }
+
+  private answer(arns: string[]): Map<string, Recommendation> {
     const out = new Map<string, Recommendation>();
     for (const a of arns) {
       const r = this.known.get(a);

@@ -43,6 +43,11 @@ export function accountsOfRoleArns(arns: string[]): Record<string, string> {
  * hub's credentials, --profile with each profile's own credentials (GetCallerIdentity names its account).
  */
 export async function multiAccountAccess(options: MultiAccountOptions, hub: { account: string; clients: AwsClients; region: string }, set: PolicySet) {
+  // A profile's clients go to AWS with that profile's credentials: with --sandbox they would read, and
+  // with run --yes change, a real account while the user believes nothing leaves the machine.
+  if (hub.clients.options.interceptor && options.profile?.length) {
+    throw new TrimtabError(`--profile ${options.profile[0]} names real AWS credentials and cannot be used with --sandbox: nothing was read or changed. In the sandbox, name member accounts with --account (the organization scenario's accounts), or drop --sandbox to use the profile.`);
+  }
   const roleArns = accountsOfRoleArns(options.roleArn ?? []);
   const roles = new MemberRoles({ hub: hub.clients, hubAccount: hub.account, config: set.organization ?? organizationSchema.parse({}), stage: process.env.TRIMTAB_STAGE, region: hub.region, roleArns });
   const profiles = new Map<string, AwsClients>();

@@ -22,4 +22,19 @@ describe('trimtab scan over several accounts', () => {
     // The note wraps to the width, continuation lines indented by two
     expect(stdout.replaceAll('\n  ', ' ')).toMatch(/! account 900000000001 in us-east-1 could not be listed .*AccessDenied/);
   }, 60_000);
+
+  it('refuses --profile with --sandbox before reading anything: a profile names real AWS credentials', async () => {
+    // Prepare: a profile that would exist in the user's AWS config; the helper gives the command none at all
+    await trimtab(['sandbox', 'reset', '--scenario', 'organization']);
+
+    // Act
+    const run = await trimtab(['run', '--sandbox', '--yes', '--profile', 'prod', '--region', 'us-east-1']);
+    const history = await trimtab(['history', '--sandbox']);
+
+    // Assess: refused with the reason and the way out, nothing applied in the sandbox either
+    expect(run.code).not.toBe(0);
+    expect(run.stderr).toContain('--profile prod names real AWS credentials and cannot be used with --sandbox: nothing was read or changed.');
+    expect(history.stdout).not.toMatch(/act-[a-z0-9]+-[0-9a-f]{8}/);
+  }, 120_000);
 });
+

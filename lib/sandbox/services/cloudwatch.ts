@@ -63,7 +63,8 @@ function hashNoise(x: number): number {
 function seriesWindow(spec: SeriesSpec, now: number): { from: number; to: number } {
   let from = -Infinity;
   let to = now;
-  if (spec.onlyLastHours !== undefined) from = Math.max(from, now - spec.onlyLastHours * 3_600_000);
+  // A limit that is not a number limits nothing (as `t < NaN` is false), and must not undo startsAt's.
+  if (spec.onlyLastHours !== undefined && Number.isFinite(spec.onlyLastHours)) from = Math.max(from, now - spec.onlyLastHours * 3_600_000);
   // A date that does not parse (NaN) limits nothing, as `t < NaN` is false.
   const startsAt = spec.startsAt ? Date.parse(spec.startsAt) : Number.NaN;
   if (!Number.isNaN(startsAt)) from = Math.max(from, startsAt);
@@ -260,6 +261,8 @@ export const cloudwatchService: SandboxService = {
           throw awsError('ValidationError', `The trimtab sandbox answers MetricStat queries only (query '${query.Id}' uses an expression).`);
         }
         const { Metric, Period, Stat } = query.MetricStat;
+        // The model's Period is an integer of at least 1 (seconds); datapoints are whole milliseconds apart.
+        if (!Number.isInteger(Period) || Period < 1) throw awsError('ValidationError', `The value ${Period} for parameter MetricDataQueries.member.1.MetricStat.Period is not valid: it must be a whole number of seconds, at least 1.`);
         const stored = metricIndex(metrics).get(askedKey(Metric.Namespace, Metric.MetricName, Metric.Dimensions));
         const timestamps: Date[] = [];
         const values: number[] = [];

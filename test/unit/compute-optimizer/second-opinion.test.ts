@@ -236,6 +236,38 @@ describe('recommendations read once per account, region and type (RegionRecommen
     expect([...pageOne, ...pageTwo, ...otherPolicy].map((f) => (f.evidence.computeOptimizer as { agreement: string }).agreement)).toEqual(['agrees', 'agrees', 'agrees', 'missing', 'disagrees']);
   });
 
+  it('after a denied ARN request answers what the listing already gave, asks nothing more, and does not remember an error about one request', async () => {
+    // Prepare: the listing's first page holds instance 0 and says there is more; an ARN request for instance 1
+    // is denied (account-wide) in one run, and refused as a bad parameter (one request) in another
+    const arnRequests = (error: string) => {
+      co.reset();
+      co.on(GetEnrollmentStatusCommand).resolves({ status: 'Active' });
+      co.on(GetEC2InstanceRecommendationsCommand).callsFake((input: { instanceArns?: string[] }) => {
+        if (!input.instanceArns) return { instanceRecommendations: [rec(0)], nextToken: 'more' };
+        if (input.instanceArns.includes(arn(1))) throw Object.assign(new Error(`${error} for the request`), { name: error });
+        return { instanceRecommendations: input.instanceArns.map((a) => rec(Number(a.split('-').pop()))) };
+      });
+    };
+    const sweep = async () => {
+      const run = newSecondOpinionRun();
+      const pages = [[finding(1, 'm5.large')], [finding(0, 'm5.large')], [finding(2, 'm5.large')]];
+      for (const p of pages) await attachSecondOpinion(p, [policy('p')], ctx(clients()), run);
+      const withArns = co.commandCalls(GetEC2InstanceRecommendationsCommand).filter((c) => c.args[0].input.instanceArns).length;
+      return { agreements: pages.map(([f]) => (f.evidence.computeOptimizer as { agreement: string }).agreement), withArns };
+    };
+
+    // Act
+    arnRequests('AccessDeniedException');
+    const denied = await sweep();
+    arnRequests('InvalidParameterValueException');
+    const badParameter = await sweep();
+
+    // Assess: denied, instance 0 still agrees from the listing and instance 2 is not asked for; a bad parameter
+    // fails only its own request, and instance 2 is asked for and agrees
+    expect(denied).toEqual({ agreements: ['missing', 'agrees', 'missing'], withArns: 1 });
+    expect(badParameter).toEqual({ agreements: ['missing', 'agrees', 'agrees'], withArns: 2 });
+  });
+
   it('in a long region asks only the missing ARNs, each once, and lists the rest of the region after ARN_CALLS_BEFORE_LISTING requests', async () => {
     // Prepare: the listing's first page holds instance 0 and says there is more; ARN requests answer for what they ask
     co.on(GetEnrollmentStatusCommand).resolves({ status: 'Active' });
