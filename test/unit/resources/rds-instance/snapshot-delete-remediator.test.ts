@@ -657,7 +657,7 @@ describe('snapshot-and-delete: plan', () => {
 
   it('binds the plan to the database and state seen, with its options, spec, tags and stop decision', () => {
     // Act
-    const plan = snapshotAndDelete.plan(idle(STOPPED, 'dec-1'), { snapshotTimeoutMinutes: 5, pollSeconds: 10 }, planCtx) as Plan<SnapshotDeleteParams>;
+    const plan = snapshotAndDelete.plan(idle(STOPPED, 'dec-1'), { snapshotTimeoutMinutes: 5, pollSeconds: 10 }, planCtx) as unknown as Plan<SnapshotDeleteParams>;
     // Assess
     expect(plan.params).toEqual({
       dbInstanceIdentifier: ID,
