@@ -256,6 +256,18 @@ describe('snapshot-and-delete: apply-time re-checks before the first write', () 
     for (const f of [replica, source]) expect(f.ops()).toEqual(['DescribeDBInstances']);
   });
 
+  it('refuses a member of an Aurora cluster (deleted with its cluster, not one by one), writing nothing', async () => {
+    // Prepare
+    const member = { DBClusterIdentifier: 'c1' };
+    const { ctx, ops } = aws([wire(member)]);
+    // Act
+    const e = await caught(snapshotAndDelete.apply(ctx, planOf({ bound: boundOf(instanceOf(member)) }), finding));
+    // Assess
+    expect(e).toBeInstanceOf(ProtectedResourceError);
+    expect(e?.message).toBe('db1 is now a member of Aurora cluster c1: Aurora instances are stopped and deleted with their cluster, not one by one; nothing was changed');
+    expect(ops()).toEqual(['DescribeDBInstances']);
+  });
+
   it('counts a database already gone as done, and one already deleting as done only when it is the same database', async () => {
     // Prepare
     const gone = aws([null]);
@@ -398,6 +410,23 @@ describe('snapshot-and-delete: the re-check right before the delete', () => {
     expect(out1).toEqual({ after: { deleted: true, alreadyGone: true, snapshotId: SNAP }, detail: `db1 vanished before the delete (snapshot ${SNAP} kept)` });
     expect(meanwhile.writes('DeleteDBInstance')).toEqual([]);
     expect(out2).toEqual({ before: { instance: instanceOf() }, after: { deleted: true, alreadyGone: true, snapshotId: SNAP }, detail: `db1 vanished before the delete (snapshot ${SNAP} kept)` });
+  });
+
+  it('replaces only the final "nothing was changed" of a refusal after the snapshot, whatever the audit record says', async () => {
+    // Prepare: the decision verifies before the snapshot; right before the delete its record names an odd actor.
+    const { ctx: raw, writes } = aws([wire({ TagList: [{ Key: 'trimtab:stop-decision', Value: 'dec-1' }] })]);
+    let reads = 0;
+    const ctx = withAudit(raw, async () => {
+      reads += 1;
+      return new Map([['dec-1', reads === 1 ? decisionRecord() : decisionRecord({ mode: 'manual' as never, actor: 'x; nothing was changed' })]]);
+    });
+    // Act
+    const e = await caught(snapshotAndDelete.apply(ctx, planOf({ decision: 'dec-1' }), finding));
+    // Assess
+    expect(e).toBeInstanceOf(ProtectedResourceError);
+    expect(e?.message).toBe(`decision dec-1 was neither approved by a person nor made by an auto policy (mode manual, actor x; nothing was changed); not deleted (snapshot ${SNAP} kept)`);
+    expect(reads).toBe(2);
+    expect(writes('DeleteDBInstance')).toEqual([]);
   });
 
   it("turns AWS's refusal of the delete into a protected refusal naming the kept snapshot", async () => {
