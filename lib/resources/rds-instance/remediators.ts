@@ -760,6 +760,9 @@ export const modifyStorageGp3: Remediator<Gp3Params, Record<string, never>> = {
     const current = await describeInstance(rds, id);
     if (!current) return { after: { storageType: 'gp3', alreadyGone: true } satisfies Gp3After, detail: `${id} no longer exists: counts as done` };
     if (current.storageType === 'gp3' || current.pending.storageType === 'gp3') return { before: { instance: current }, after: { storageType: 'gp3', alreadyGp3: true } satisfies Gp3After, detail: `${id} is already gp3` };
+    // The storage the plan was made for: another type (io1 set by a person) or size (the IOPS were sized for it) is a new decision.
+    if (current.storageType !== 'gp2') throw new ProtectedResourceError(`${id} storage is now ${current.storageType}, not gp2: someone changed it since the scan; nothing was changed`);
+    if (current.allocatedGiB !== plan.params.allocatedGiB) throw new ProtectedResourceError(`${id} storage is now ${current.allocatedGiB} GiB, not the ${plan.params.allocatedGiB} GiB planned (the gp3 IOPS were sized for it): changed since the scan; nothing was changed`);
     refuseIfProtected(current, { allowStopped: false, stopOrDelete: false, storageOnly: true });
     const busy = storageBusy(current, undefined, ctx.now);
     if (busy) throw new ProtectedResourceError(`${busy}; nothing was changed`);
@@ -911,7 +914,7 @@ export const lowerMinCapacity: Remediator<MinCapacityParams, Record<string, neve
     try {
       await rds.send(new ModifyDBClusterCommand({ DBClusterIdentifier: id, ServerlessV2ScalingConfiguration: { MinCapacity: toMinAcu, MaxCapacity: current.serverlessV2.maxAcu }, ApplyImmediately: true }));
     } catch (error) {
-      if (rdsErrorIs(error, 'InvalidDBClusterStateFault') || rdsErrorIs(error, 'InvalidDBClusterState')) throw new ProtectedResourceError(`AWS refused: ${errorMessage(error)}`, { cause: error });
+      if (rdsErrorIs(error, 'InvalidDBClusterState')) throw new ProtectedResourceError(`AWS refused: ${errorMessage(error)}`, { cause: error });
       throw error;
     }
     return { before: { cluster: current }, after: { minAcu: toMinAcu, maxAcu: current.serverlessV2.maxAcu }, detail: `${id} MinCapacity ${fromMinAcu} → ${toMinAcu} ACU` };

@@ -81,8 +81,8 @@ describe('modify-storage-gp3: apply', () => {
     const gp3 = rds([wire({ StorageType: 'gp3' })]);
     const pending = rds([wire({ PendingModifiedValues: { StorageType: 'gp3' } })]);
     expect(await modifyStorageGp3.apply(gone.ctx, plan(), finding)).toEqual({ after: { storageType: 'gp3', alreadyGone: true }, detail: 'db1 no longer exists: counts as done' });
-    expect(await modifyStorageGp3.apply(gp3.ctx, plan(), finding)).toMatchObject({ after: { storageType: 'gp3', alreadyGp3: true }, detail: 'db1 is already gp3' });
-    expect(await modifyStorageGp3.apply(pending.ctx, plan(), finding)).toMatchObject({ after: { storageType: 'gp3', alreadyGp3: true }, detail: 'db1 is already gp3' });
+    expect(await modifyStorageGp3.apply(gp3.ctx, plan(), finding)).toEqual({ before: { instance: toRdsInstance(wire({ StorageType: 'gp3' }), new Map()) }, after: { storageType: 'gp3', alreadyGp3: true }, detail: 'db1 is already gp3' });
+    expect(await modifyStorageGp3.apply(pending.ctx, plan(), finding)).toEqual({ before: { instance: toRdsInstance(wire({ PendingModifiedValues: { StorageType: 'gp3' } }), new Map()) }, after: { storageType: 'gp3', alreadyGp3: true }, detail: 'db1 is already gp3' });
     for (const f of [gone, gp3, pending]) expect(f.writes('ModifyDBInstance')).toEqual([]);
   });
 
@@ -100,6 +100,21 @@ describe('modify-storage-gp3: apply', () => {
       expect(e?.message).toBe(message);
       expect(writes('ModifyDBInstance')).toEqual([]);
     }
+  });
+
+  it('apply-time re-check: refuses storage changed since the scan to another type or size, writing nothing', async () => {
+    // Prepare
+    const io1 = rds([wire({ StorageType: 'io1', Iops: 5000 })]);
+    const grown = rds([wire({ AllocatedStorage: 1000 })]);
+    // Act
+    const e1 = await caught(modifyStorageGp3.apply(io1.ctx, plan({ iops: 12000 }), finding));
+    const e2 = await caught(modifyStorageGp3.apply(grown.ctx, plan({ iops: 12000 }), finding));
+    // Assess
+    expect(e1).toBeInstanceOf(ProtectedResourceError);
+    expect(e1?.message).toBe('db1 storage is now io1, not gp2: someone changed it since the scan; nothing was changed');
+    expect(e2).toBeInstanceOf(ProtectedResourceError);
+    expect(e2?.message).toBe('db1 storage is now 1000 GiB, not the 500 GiB planned (the gp3 IOPS were sized for it): changed since the scan; nothing was changed');
+    for (const f of [io1, grown]) expect(f.ops()).toEqual(['DescribeDBInstances']);
   });
 
   it('changes the storage of a read replica (a storage change runs online on a replica)', async () => {

@@ -86,13 +86,22 @@ describe('downsize-db-instance', () => {
     expect(ops()).toEqual(['DescribeDBInstances', 'DescribeDBClusters']);
   });
 
+  it('changes the class of an Aurora reader (a member that is not the writer) like any instance', async () => {
+    // Prepare
+    const { ctx, writes } = rds([wire({ DBClusterIdentifier: 'c1' })], { DescribeDBClusters: () => ({ DBClusters: [{ DBClusterIdentifier: 'c1', DBClusterMembers: [{ DBInstanceIdentifier: ID, IsClusterWriter: false }] }] }) });
+    // Act
+    await downsizeDbInstance.apply(ctx, plan, finding);
+    // Assess
+    expect(writes('ModifyDBInstance').map((c) => c.input)).toEqual([{ DBInstanceIdentifier: ID, DBInstanceClass: 'db.m5.large', ApplyImmediately: false }]);
+  });
+
   it('counts a gone database as done and a class already current or pending as done, writing nothing', async () => {
     const gone = rds([null]);
     const current = rds([wire({ DBInstanceClass: 'db.m5.large' })]);
     const pending = rds([wire({ PendingModifiedValues: { DBInstanceClass: 'db.m5.large' } })]);
     expect(await downsizeDbInstance.apply(gone.ctx, plan, finding)).toEqual({ after: { alreadyGone: true }, detail: 'db1 no longer exists: counts as done' });
-    expect(await downsizeDbInstance.apply(current.ctx, plan, finding)).toMatchObject({ after: { already: true, dbClass: 'db.m5.large' }, detail: 'db1 is already db.m5.large' });
-    expect(await downsizeDbInstance.apply(pending.ctx, plan, finding)).toMatchObject({ after: { already: true, dbClass: 'db.m5.large' }, detail: 'db1 is already pending db.m5.large' });
+    expect(await downsizeDbInstance.apply(current.ctx, plan, finding)).toEqual({ before: { instance: toRdsInstance(wire({ DBInstanceClass: 'db.m5.large' }), new Map()) }, after: { already: true, dbClass: 'db.m5.large' }, detail: 'db1 is already db.m5.large' });
+    expect(await downsizeDbInstance.apply(pending.ctx, plan, finding)).toEqual({ before: { instance: toRdsInstance(wire({ PendingModifiedValues: { DBInstanceClass: 'db.m5.large' } }), new Map()) }, after: { already: true, dbClass: 'db.m5.large' }, detail: 'db1 is already pending db.m5.large' });
     for (const f of [gone, current, pending]) expect(f.writes('ModifyDBInstance')).toEqual([]);
   });
 
@@ -227,7 +236,7 @@ describe('lower-min-capacity', () => {
     const already = aws([cwire({ ServerlessV2ScalingConfiguration: { MinCapacity: 0.5, MaxCapacity: 16 } })]);
     expect(await lowerMinCapacity.apply(gone.ctx, plan, finding)).toEqual({ after: { alreadyGone: true }, detail: 'c1 no longer exists: counts as done' });
     expect(await lowerMinCapacity.apply(notFound.ctx, plan, finding)).toEqual({ after: { alreadyGone: true }, detail: 'c1 no longer exists: counts as done' });
-    expect(await lowerMinCapacity.apply(already.ctx, plan, finding)).toMatchObject({ after: { minAcu: 0.5, already: true }, detail: 'c1 MinCapacity is already 0.5' });
+    expect(await lowerMinCapacity.apply(already.ctx, plan, finding)).toEqual({ before: { cluster: toAuroraCluster(cwire({ ServerlessV2ScalingConfiguration: { MinCapacity: 0.5, MaxCapacity: 16 } })) }, after: { minAcu: 0.5, already: true }, detail: 'c1 MinCapacity is already 0.5' });
     for (const f of [gone, notFound, already]) expect(f.writes('ModifyDBCluster')).toEqual([]);
   });
 

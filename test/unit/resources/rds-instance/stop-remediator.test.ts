@@ -265,6 +265,30 @@ describe('stop-db-instance: apply', () => {
     expect(ops()).toEqual(['DescribeDBInstances']);
   });
 
+  it('apply-time re-check: refuses a database busy since the plan, naming available as the only state it stops from', async () => {
+    // Prepare
+    const busy = { DBInstanceStatus: 'backing-up' };
+    const { ctx, ops } = aws([wire(busy)]);
+    // Act
+    const e = await caught(stopDbInstance.apply(ctx, stopPlan({ bound: boundOf(instanceOf(busy)) }), finding));
+    // Assess
+    expect(e).toBeInstanceOf(ProtectedResourceError);
+    expect(e?.message).toBe('db1 is now status is backing-up: mid-maintenance or changing; AWS refuses most changes until it is available; nothing was changed');
+    expect(ops()).toEqual(['DescribeDBInstances']);
+  });
+
+  it('apply-time re-check: refuses a member of an Aurora cluster (stopped with its cluster), stopping nothing', async () => {
+    // Prepare
+    const member = { DBClusterIdentifier: 'c1' };
+    const { ctx, ops } = aws([wire(member)]);
+    // Act
+    const e = await caught(stopDbInstance.apply(ctx, stopPlan({ bound: boundOf(instanceOf(member)) }), finding));
+    // Assess
+    expect(e).toBeInstanceOf(ProtectedResourceError);
+    expect(e?.message).toBe('db1 is now a member of Aurora cluster c1: Aurora instances are stopped and deleted with their cluster, not one by one; nothing was changed');
+    expect(ops()).toEqual(['DescribeDBInstances']);
+  });
+
   it('apply-time re-check: refuses a SQL Server Multi-AZ instance, which AWS cannot stop', async () => {
     // Prepare
     const sql = { Engine: 'sqlserver-se', MultiAZ: true };
