@@ -41,7 +41,7 @@ export const PARTITIONS = ['aws', 'aws-cn', 'aws-us-gov'] as const;
 export function concreteArn(resource: unknown, where: { partition: string; account?: string }): string[] {
   if (Array.isArray(resource)) return resource.flatMap((r) => concreteArn(r, where));
   const text = typeof resource === 'object' && resource && 'Fn::Sub' in resource ? String((resource as { 'Fn::Sub': string })['Fn::Sub']) : String(resource);
-  return [text.replaceAll('${AWS::Partition}', where.partition).replaceAll('${AWS::AccountId}', where.account ?? '*').replace(/^arn:aws:/, `arn:${where.partition}:`)];
+  return [text.replaceAll('${AWS::Partition}', where.partition).replaceAll('${AWS::AccountId}', where.account ?? '*').replaceAll('${!', '${').replace(/^arn:aws:/, `arn:${where.partition}:`)];
 }
 
 /** Condition values with their CloudFormation Fn::Sub resolved like resources (concreteArn). */

@@ -14,16 +14,18 @@ export type { IamStatement } from './iam-statement.ts';
 
 const sub = (arn: string) => ({ 'Fn::Sub': arn });
 const SNAPSHOT_ARN = sub('arn:${AWS::Partition}:ec2:*::snapshot/*');
+// In the stack's partition (arn:aws-cn:s3:::* in China): a literal arn:aws: names no bucket there.
+const S3_BUCKETS = sub('arn:${AWS::Partition}:s3:::*');
 const rdsArn = (type: string) => sub(`arn:${'${AWS::Partition}'}:rds:*:${'${AWS::AccountId}'}:${type}:*`);
 const RDS_DB_ARN = rdsArn('db');
 
 /** The narrowest resource ARN for actions that support resource-level permissions. */
 export const RESOURCE_ARNS: Record<string, unknown> = {
-  's3:PutLifecycleConfiguration': 'arn:aws:s3:::*',
-  's3:GetLifecycleConfiguration': 'arn:aws:s3:::*',
-  's3:GetBucketTagging': 'arn:aws:s3:::*',
-  's3:GetBucketVersioning': 'arn:aws:s3:::*',
-  's3:ListBucketMultipartUploads': 'arn:aws:s3:::*',
+  's3:PutLifecycleConfiguration': S3_BUCKETS,
+  's3:GetLifecycleConfiguration': S3_BUCKETS,
+  's3:GetBucketTagging': S3_BUCKETS,
+  's3:GetBucketVersioning': S3_BUCKETS,
+  's3:ListBucketMultipartUploads': S3_BUCKETS,
   // EC2 snapshot ARNs carry no account (arn:${Partition}:ec2:${Region}::snapshot/${SnapshotId},
   // Service Authorization Reference): an ARN with the account id in it never matches a snapshot.
   'ec2:DeleteSnapshot': SNAPSHOT_ARN,

@@ -25,10 +25,10 @@ export function ownershipPermissions(policy: Pick<Policy, 'resource' | 'action' 
 /**
  * s3:GetObject on exactly the Terraform state files the policies name (owned.terraformState), and on
  * nothing else: a state holds every attribute of every resource, secrets included. One Allow, or
- * none. The object ARN is written like the other S3 ARNs (arn:aws:…; `trimtab permissions` puts in
- * the partition); keys with wildcards are refused by the policy schema.
+ * none. The object ARN is in the stack's partition (`Fn::Sub` with ${AWS::Partition}; `trimtab permissions`
+ * puts in the partition it is given; a `${` in a key is written `${!`, Fn::Sub's literal); keys with wildcards are refused by the policy schema.
  */
 export function terraformStateStatements(policies: Array<Pick<Policy, 'action' | 'owned'>>): IamStatement[] {
-  const arns = [...new Set(policies.filter((p) => p.action).flatMap((p) => (p.owned?.terraformState ?? []).map((r) => `arn:aws:s3:::${r.bucket}/${r.key}`)))].sort();
+  const arns = [...new Set(policies.filter((p) => p.action).flatMap((p) => (p.owned?.terraformState ?? []).map((r) => `arn:${'${AWS::Partition}'}:s3:::${r.bucket}/${r.key}`.replaceAll('${', '${!').replace('${!AWS::Partition}', '${AWS::Partition}'))))].sort().map((arn) => ({ 'Fn::Sub': arn }));
   return arns.length ? [{ Effect: 'Allow', Action: ['s3:GetObject'], Resource: arns.length === 1 ? arns[0] : arns }] : [];
 }

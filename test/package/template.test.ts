@@ -21,6 +21,23 @@ describe('the packaged CloudFormation template', () => {
     expect(resources.ScanIamRoleLambdaExecution.Type).toBe('AWS::IAM::Role');
   });
 
+  it('names every resource in its roles\' policies in the stack\'s partition, never with a literal arn:aws: (China, GovCloud)', () => {
+    // Every ARN string in an IAM role's policies, literal or inside Fn::Sub
+    const arns: string[] = [];
+    const walk = (v: unknown): void => {
+      if (typeof v === 'string') {
+        if (v.startsWith('arn:')) arns.push(v);
+      } else if (Array.isArray(v)) v.forEach(walk);
+      else if (v && typeof v === 'object') Object.values(v).forEach(walk);
+    };
+    for (const [, role] of ofType('AWS::IAM::Role')) walk(role.Properties.Policies);
+    const member = JSON.parse(readFileSync('lib/org/member-role.template.json', 'utf8'));
+    walk(member);
+
+    expect(arns.length).toBeGreaterThan(20);
+    expect(arns.filter((arn) => arn.startsWith('arn:aws:'))).toEqual([]);
+  });
+
   it('gives every function a role of its own', () => {
     const roles = ofType('AWS::Lambda::Function').map(([, fn]) => JSON.stringify(fn.Properties.Role));
     expect(new Set(roles).size).toBe(roles.length);

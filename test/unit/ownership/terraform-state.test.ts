@@ -165,9 +165,20 @@ describe('Terraform state files in S3', () => {
     const statements = terraformStateStatements(policies);
     const document = cliPolicyDocument(policies, 'scan', { partition: 'aws-us-gov', account: '123456789012' });
     // Assess
-    expect(statements).toEqual([{ Effect: 'Allow', Action: ['s3:GetObject'], Resource: `arn:aws:s3:::${BUCKET}/${KEY}` }]);
+    expect(statements).toEqual([{ Effect: 'Allow', Action: ['s3:GetObject'], Resource: { 'Fn::Sub': `arn:\${AWS::Partition}:s3:::${BUCKET}/${KEY}` } }]);
     const getObject = document.Statement.filter((s) => s.Action.includes('s3:GetObject'));
     expect(getObject.map((s) => s.Resource)).toEqual([`arn:aws-us-gov:s3:::${BUCKET}/${KEY}`]);
+  });
+
+  it('writes a ${ in a state key as Fn::Sub\'s literal ${!, and gives it back as ${ in the CLI\'s policy', () => {
+    // Prepare
+    const policies = policiesFrom(policy('"env/${stage}/terraform.tfstate"'));
+    // Act
+    const [statement] = terraformStateStatements(policies);
+    const document = cliPolicyDocument(policies, 'scan', { partition: 'aws-cn' });
+    // Assess
+    expect(statement.Resource).toEqual({ 'Fn::Sub': `arn:\${AWS::Partition}:s3:::${BUCKET}/env/\${!stage}/terraform.tfstate` });
+    expect(document.Statement.filter((s) => s.Action.includes('s3:GetObject')).map((s) => s.Resource)).toEqual([`arn:aws-cn:s3:::${BUCKET}/env/\${stage}/terraform.tfstate`]);
   });
 
   it('refuses a state key with a wildcard in the policy', () => {
