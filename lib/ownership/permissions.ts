@@ -22,6 +22,9 @@ export function ownershipPermissions(policy: Pick<Policy, 'resource' | 'action' 
   return actions;
 }
 
+/** Text Fn::Sub must take as it is: its `${` written as Fn::Sub's literal `${!`. */
+const subLiteral = (text: string) => text.replaceAll('${', '${!');
+
 /**
  * s3:GetObject on exactly the Terraform state files the policies name (owned.terraformState), and on
  * nothing else: a state holds every attribute of every resource, secrets included. One Allow, or
@@ -29,6 +32,6 @@ export function ownershipPermissions(policy: Pick<Policy, 'resource' | 'action' 
  * puts in the partition it is given; a `${` in a key is written `${!`, Fn::Sub's literal); keys with wildcards are refused by the policy schema.
  */
 export function terraformStateStatements(policies: Array<Pick<Policy, 'action' | 'owned'>>): IamStatement[] {
-  const arns = [...new Set(policies.filter((p) => p.action).flatMap((p) => (p.owned?.terraformState ?? []).map((r) => `arn:${'${AWS::Partition}'}:s3:::${r.bucket}/${r.key}`.replaceAll('${', '${!').replace('${!AWS::Partition}', '${AWS::Partition}'))))].sort().map((arn) => ({ 'Fn::Sub': arn }));
+  const arns = [...new Set(policies.filter((p) => p.action).flatMap((p) => (p.owned?.terraformState ?? []).map((r) => `arn:${'${AWS::Partition}'}:s3:::${subLiteral(r.bucket)}/${subLiteral(r.key)}`)))].sort().map((arn) => ({ 'Fn::Sub': arn }));
   return arns.length ? [{ Effect: 'Allow', Action: ['s3:GetObject'], Resource: arns.length === 1 ? arns[0] : arns }] : [];
 }
