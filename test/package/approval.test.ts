@@ -2,18 +2,14 @@
 import { readFileSync } from 'node:fs';
 import validator from 'asl-validator';
 import { describe, expect, it } from 'vitest';
+import { deployedDefinition as deployedOf } from './deployed-definition.ts';
 import { packagedDefinition, STATE, WORKFLOW_FUNCTIONS, lambdaLogicalId } from '../../lib/approval/state-machine.ts';
 import { DECISION_ATTRIBUTES, REQUEST_ATTRIBUTES } from '../../lib/approval/deploy.ts';
 
 const template = JSON.parse(readFileSync('.serverless/cloudformation-template-update-stack.json', 'utf8'));
 const resources: Record<string, any> = template.Resources;
 
-/** The deployed DefinitionString is an Fn::Sub; put fake ARNs in for its placeholders. */
-function deployedDefinition() {
-  const definition = resources.ApprovalWorkflow.Properties.DefinitionString;
-  const [text] = definition['Fn::Sub'] as [string, Record<string, unknown>];
-  return JSON.parse(text.replace(/\$\{[^}]+\}/g, 'arn:aws:lambda:us-east-1:123456789012:function:trimtab-dev-fn'));
-}
+const deployedDefinition = (partition?: string) => deployedOf(resources, 'ApprovalWorkflow', partition);
 
 const statements = (role: string) => resources[role].Properties.Policies.flatMap((p: any) => p.PolicyDocument.Statement);
 

@@ -2,17 +2,14 @@
 import { readFileSync } from 'node:fs';
 import validator from 'asl-validator';
 import { describe, expect, it } from 'vitest';
+import { deployedDefinition as deployedOf } from './deployed-definition.ts';
 import { MEMBER_ROLE_ASSUMERS, MEMBER_TEMPLATE_FILE } from '../../lib/org/deploy.ts';
 import { ORG_FUNCTIONS, ORG_STATE, orgLambdaLogicalId, packagedOrgDefinition } from '../../lib/org/state-machine.ts';
 
 const template = JSON.parse(readFileSync('.serverless/cloudformation-template-update-stack.json', 'utf8'));
 const resources: Record<string, any> = template.Resources;
 
-function deployedDefinition() {
-  const definition = resources.OrgSweepStateMachine.Properties.DefinitionString;
-  const [text] = definition['Fn::Sub'] as [string, Record<string, unknown>];
-  return JSON.parse(text.replace(/\$\{[^}]+\}/g, 'arn:aws:lambda:us-east-1:123456789012:function:trimtab-dev-fn'));
-}
+const deployedDefinition = (partition?: string) => deployedOf(resources, 'OrgSweepStateMachine', partition);
 
 const statements = (role: string) => resources[role].Properties.Policies.flatMap((p: any) => p.PolicyDocument.Statement);
 

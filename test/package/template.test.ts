@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
+import validator from 'asl-validator';
 import { describe, expect, it } from 'vitest';
+import { deployedDefinition, taskResources } from './deployed-definition.ts';
 import { loadPolicies } from '../../lib/policy/load.ts';
 import { actionsFor } from '../../lib/deploy/iam.ts';
 import { auditIamStatements } from '../../lib/deploy/audit-stack.ts';
@@ -36,6 +38,21 @@ describe('the packaged CloudFormation template', () => {
 
     expect(arns.length).toBeGreaterThan(20);
     expect(arns.filter((arn) => arn.startsWith('arn:aws:'))).toEqual([]);
+  });
+
+  it("names every state machine's service integrations in the stack's partition, so an execution in China or GovCloud reaches them", () => {
+    const machines = ofType('AWS::StepFunctions::StateMachine').map(([id]) => id).sort();
+    expect(machines).toEqual(['ApprovalWorkflow', 'OrgSweepStateMachine', 'SweepStateMachine']);
+    for (const id of machines) {
+      expect(JSON.stringify(resources[id].Properties.DefinitionString)).not.toContain('arn:aws:');
+      for (const partition of ['aws', 'aws-cn', 'aws-us-gov']) {
+        const definition = deployedDefinition(resources, id, partition);
+        const tasks = taskResources(definition);
+        expect(tasks.length).toBeGreaterThan(0);
+        expect(tasks.filter((arn) => !arn.startsWith(`arn:${partition}:states:::lambda:invoke`))).toEqual([]);
+        expect(validator(definition).errors).toEqual([]);
+      }
+    }
   });
 
   it('gives every function a role of its own', () => {
