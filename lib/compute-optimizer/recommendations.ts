@@ -243,8 +243,13 @@ export async function recommendationsFor(clients: AwsClients, region: string, re
   return out;
 }
 
-/** Errors that refuse every request of the account in the region, whatever it asks (remembered for the run). */
-const ACCOUNT_WIDE_ERRORS = new Set(['AccessDeniedException', 'OptInRequiredException', 'UnrecognizedClientException', 'InvalidClientTokenId', 'ExpiredTokenException', 'MissingAuthenticationTokenException']);
+/**
+ * Errors that refuse every request of the account in the region, whatever it asks (remembered for the run).
+ * Compute Optimizer's model names its missing-credentials error `MissingAuthenticationToken` (client-compute-optimizer
+ * models/errors.d.ts); `MissingAuthenticationTokenException` and the token errors are the front door's, as other
+ * JSON services answer them.
+ */
+export const ACCOUNT_WIDE_ERRORS = new Set(['AccessDeniedException', 'OptInRequiredException', 'MissingAuthenticationToken', 'UnrecognizedClientException', 'InvalidClientTokenId', 'ExpiredTokenException', 'MissingAuthenticationTokenException']);
 
 /**
  * One account's recommendations of one resource type in one region, read once per run and shared

@@ -6,6 +6,7 @@ import {
   GetEC2InstanceRecommendationsCommand,
   GetEnrollmentStatusCommand,
   GetLambdaFunctionRecommendationsCommand,
+  MissingAuthenticationToken,
   OptInRequiredException,
 } from '@aws-sdk/client-compute-optimizer';
 import { AwsClients } from '../../../lib/aws/clients.ts';
@@ -236,7 +237,7 @@ describe('recommendations read once per account, region and type (RegionRecommen
     expect([...pageOne, ...pageTwo, ...otherPolicy].map((f) => (f.evidence.computeOptimizer as { agreement: string }).agreement)).toEqual(['agrees', 'agrees', 'agrees', 'missing', 'disagrees']);
   });
 
-  it('after a denied ARN request answers what the listing already gave, asks nothing more, and does not remember an error about one request', async () => {
+  it('after a denied ARN request (or one without credentials) answers what the listing already gave, asks nothing more, and does not remember an error about one request', async () => {
     // Prepare: the listing's first page holds instance 0 and says there is more; an ARN request for instance 1
     // is denied (account-wide) in one run, and refused as a bad parameter (one request) in another
     const arnRequests = (error: string) => {
@@ -261,11 +262,15 @@ describe('recommendations read once per account, region and type (RegionRecommen
     const denied = await sweep();
     arnRequests('InvalidParameterValueException');
     const badParameter = await sweep();
+    arnRequests(new MissingAuthenticationToken({ message: 'no token', $metadata: {} }).name);
+    const noToken = await sweep();
 
     // Assess: denied, instance 0 still agrees from the listing and instance 2 is not asked for; a bad parameter
     // fails only its own request, and instance 2 is asked for and agrees
     expect(denied).toEqual({ agreements: ['missing', 'agrees', 'missing'], withArns: 1 });
     expect(badParameter).toEqual({ agreements: ['missing', 'agrees', 'agrees'], withArns: 2 });
+    // Compute Optimizer's own name for missing credentials (not "…Exception") is account-wide too
+    expect(noToken).toEqual({ agreements: ['missing', 'agrees', 'missing'], withArns: 1 });
   });
 
   it('in a long region asks only the missing ARNs, each once, and lists the rest of the region after ARN_CALLS_BEFORE_LISTING requests', async () => {
