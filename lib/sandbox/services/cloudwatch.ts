@@ -126,6 +126,21 @@ function periodStatistic(spec: SeriesSpec, window: { from: number; to: number },
   return stat === 'Average' ? sum / count : stat === 'Sum' ? sum : stat === 'Maximum' ? max : stat === 'Minimum' ? min : count;
 }
 
+const HOUR_MS = 3_600_000;
+const DAY_MS = 24 * HOUR_MS;
+
+/**
+ * Whether CloudWatch still keeps datapoints at this Period for a StartTime this old (client-cloudwatch
+ * models_0.d.ts MetricStat.Period: a start between 3 hours and 15 days ago needs a multiple of 60 s,
+ * between 15 and 63 days of 300 s, older than 63 days of 3600 s, "or no data points in that time range
+ * is returned"). Within 3 hours any whole number of seconds is kept at the series' own resolution.
+ */
+export function periodKeptFor(periodSeconds: number, startMs: number, nowMs: number): boolean {
+  const ageMs = nowMs - startMs;
+  const granularity = ageMs > 63 * DAY_MS ? 3600 : ageMs > 15 * DAY_MS ? 300 : ageMs > 3 * HOUR_MS ? 60 : 1;
+  return periodSeconds % granularity === 0;
+}
+
 const STREAMED_STATISTICS = new Set(['Average', 'Sum', 'Maximum', 'Minimum', 'SampleCount']);
 
 function percentile(sorted: number[], p: number): number {
@@ -263,7 +278,8 @@ export const cloudwatchService: SandboxService = {
         const { Metric, Period, Stat } = query.MetricStat;
         // The model's Period is an integer of at least 1 (seconds); datapoints are whole milliseconds apart.
         if (!Number.isInteger(Period) || Period < 1) throw awsError('ValidationError', `The value ${Period} for parameter MetricDataQueries.member.1.MetricStat.Period is not valid: it must be a whole number of seconds, at least 1.`);
-        const stored = metricIndex(metrics).get(askedKey(Metric.Namespace, Metric.MetricName, Metric.Dimensions));
+        // A Period finer than what CloudWatch keeps for the StartTime's age answers no datapoints, silently.
+        const stored = periodKeptFor(Period, start, now.getTime()) ? metricIndex(metrics).get(askedKey(Metric.Namespace, Metric.MetricName, Metric.Dimensions)) : undefined;
         const timestamps: Date[] = [];
         const values: number[] = [];
         if (stored) {
