@@ -7,15 +7,18 @@ import type { AwsRequirement } from '../resources/aws-requires.ts';
 import { awsRequires as ownership } from '../ownership/aws-requires.ts';
 import { awsRequires as pricingRequires } from '../pricing/aws-requires.ts';
 import { awsRequires as auditRequires } from '../audit/aws-requires.ts';
+import { awsRequires as sharedRequires } from '../aws/aws-requires.ts';
 
 /**
  * Topic pages that carry a table of their own, rows that belong to no resource type (checked by their
- * topic's tests): ownership (#28), the price lookup (#27) and trimtab's own stores on the alarm path (#30).
+ * topic's tests): ownership (#28), the price lookup (#27), trimtab's own stores on the alarm path (#30) and the
+ * calls and names every module shares (ARN partitions, GetMetricData's Period, Compute Optimizer's account-wide errors).
  */
 export const AWS_REQUIRES_TOPIC_PAGES: Record<string, AwsRequirement[]> = {
   'docs/ownership.md': ownership,
   'docs/prices.md': pricingRequires,
   'docs/audit-and-undo.md': auditRequires,
+  'docs/architecture.md': sharedRequires,
 };
 export const TOPIC_REQUIRES = AWS_REQUIRES_TOPIC_PAGES;
 
