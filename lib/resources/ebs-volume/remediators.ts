@@ -118,10 +118,10 @@ const specOf = (v: EbsVolume): VolumeSpec => ({
 });
 
 /** A snapshot trimtab already started for this volume (a previous run that timed out), if any. */
-async function existingTrimtabSnapshot(ec2: EC2Client, volumeId: string): Promise<{ id: string; state: string } | undefined> {
+async function existingTrimtabSnapshot(ec2: EC2Client, volumeId: string): Promise<string | undefined> {
   const out = await ec2.send(new DescribeSnapshotsCommand({ OwnerIds: ['self'], Filters: [{ Name: `tag:${SNAPSHOT_OF_TAG}`, Values: [volumeId] }, { Name: 'status', Values: ['pending', 'completed'] }] }));
   const s = (out.Snapshots ?? []).sort((a, b) => new Date(b.StartTime ?? 0).getTime() - new Date(a.StartTime ?? 0).getTime())[0];
-  return s?.SnapshotId ? { id: s.SnapshotId, state: s.State ?? 'pending' } : undefined;
+  return s?.SnapshotId || undefined; // pending or completed: the wait below handles both
 }
 
 /** One snapshot by id, retrying InvalidSnapshot.NotFound right after CreateSnapshot (eventual consistency). */
@@ -216,7 +216,7 @@ export const snapshotAndDelete: Remediator<SnapshotDeleteParams, SnapshotDeleteO
       if (env && env.remainingMs() < MIN_STEP_MS) return pending(ctx.clock.now().toISOString(), `the snapshot request (${env.remainingMs()} ms left in this invocation)`);
       const prior = await existingTrimtabSnapshot(ec2, id);
       reused = prior !== undefined;
-      snapshotId = prior?.id;
+      snapshotId = prior;
       if (!snapshotId) {
         const created = await ec2.send(
           new CreateSnapshotCommand({

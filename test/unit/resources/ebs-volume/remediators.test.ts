@@ -57,6 +57,15 @@ describe('snapshot-and-delete plan', () => {
     expect(gp2.kind === 'change' && gp2.undo).toBe('trimtab undo creates a new volume from the snapshot in a (gp2, 8 GiB, same tags). It gets a new volume id; the snapshot is kept.');
   });
 
+  it('keeps IOPS and throughput out of the spec when the volume reports none', () => {
+    const options = { snapshotTimeoutMinutes: 1, pollSeconds: 1 };
+    const gp3 = snapshotAndDelete.plan({ before: { volume: { id: ID, sizeGb: 8, volumeType: 'gp3', availabilityZone: 'a', tags: {} } } } as never, options, {} as never);
+    expect(gp3.kind === 'change' && gp3.params.spec).toStrictEqual({ availabilityZone: 'a', volumeType: 'gp3', sizeGb: 8 });
+    expect(gp3.kind === 'change' && gp3.undo).toBe('trimtab undo creates a new volume from the snapshot in a (gp3, 8 GiB, same tags). It gets a new volume id; the snapshot is kept.');
+    const io1 = snapshotAndDelete.plan({ before: { volume: { id: ID, sizeGb: 8, volumeType: 'io1', availabilityZone: 'a', throughput: 125, tags: {} } } } as never, options, {} as never);
+    expect(io1.kind === 'change' && io1.params.spec).toStrictEqual({ availabilityZone: 'a', volumeType: 'io1', sizeGb: 8 });
+  });
+
   it('refuses a volume with more than 48 copyable tags, counting aws: tags out', () => {
     const tags = (n: number) => Object.fromEntries([...Array.from({ length: n }, (_, i) => [`k${i}`, 'v']), ['aws:x', 'y']]);
     expect(tooManyTagsForSnapshot(ID, tags(48))).toBeUndefined();
@@ -162,6 +171,16 @@ describe('snapshot-and-delete apply', () => {
     expect(out.after).toEqual({ deleted: true, snapshotId: 'snap-newer', reusedSnapshot: true });
     expect(out.detail).toBe('snapshot snap-newer (from an earlier run) completed; vol-1 deleted');
     expect(e.recorded[0]).toMatchObject({ step: 'snapshot-requested', state: { snapshotId: 'snap-newer', reused: true } });
+    // Whatever order DescribeSnapshots lists them in, and with one undated: the newest dated one.
+    for (const listed of [[{ SnapshotId: 'snap-newer', StartTime: new Date('2026-10-02') }, { SnapshotId: 'snap-old', StartTime: new Date('2026-10-01') }], [{ SnapshotId: 'snap-undated' }, { SnapshotId: 'snap-newer', StartTime: new Date('2026-10-02') }, { SnapshotId: 'snap-old', StartTime: new Date('2026-10-01') }]]) {
+      const b = aws([vol()], { DescribeSnapshots: (i) => (i.OwnerIds ? { Snapshots: listed.map((x) => ({ ...x, State: 'pending' })) } : { Snapshots: [{ SnapshotId: i.SnapshotIds[0], State: 'completed' }] }) });
+      expect((await snapshotAndDelete.apply(b.ctx, plan(sdParams), undefined as never)).after).toEqual({ deleted: true, snapshotId: 'snap-newer', reusedSnapshot: true });
+      expect(b.writes('CreateSnapshot')).toEqual([]);
+    }
+    // An answer without Snapshots: none to reuse, a new one is taken.
+    const none = aws([vol()], { DescribeSnapshots: (i) => (i.OwnerIds ? {} : { Snapshots: [{ SnapshotId: 'snap-new', State: 'completed' }] }) });
+    expect((await snapshotAndDelete.apply(none.ctx, plan(sdParams), undefined as never)).after).toEqual({ deleted: true, snapshotId: 'snap-new' });
+    expect(none.writes('CreateSnapshot')).toHaveLength(1);
   });
 
   it('refuses, before any write, a volume that gained too many tags since the plan', async () => {
@@ -320,6 +339,9 @@ describe('snapshot-and-delete verify and undo', () => {
     expect((await undo(undefined)).message).toBe('vol-1 was already gone when trimtab acted; trimtab took no snapshot of it to restore from.');
     expect((await undo({ snapshotId: 's' }, { DescribeSnapshots: () => { throw awsError('InvalidSnapshot.NotFound'); } })).message).toBe('Snapshot s of vol-1 no longer exists: the volume cannot be restored.');
     expect((await undo({ snapshotId: 's' }, { DescribeSnapshots: () => ({ Snapshots: [] }) })).message).toBe('Snapshot s of vol-1 no longer exists: the volume cannot be restored.');
+    const bare = await undo({ snapshotId: 's' }, { DescribeSnapshots: () => ({}) });
+    expect(bare).toBeInstanceOf(UndoRefusedError);
+    expect(bare.message).toBe('Snapshot s of vol-1 no longer exists: the volume cannot be restored.');
     expect((await undo({ snapshotId: 's' }, { DescribeSnapshots: () => ({ Snapshots: [{ State: 'pending' }] }) })).message).toBe('Snapshot s is pending: only a completed snapshot can be restored.');
     expect((await undo({ snapshotId: 's' }, { DescribeSnapshots: () => { throw awsError('UnauthorizedOperation'); } })).name).toBe('UnauthorizedOperation');
   });
@@ -420,14 +442,14 @@ describe('modify-to-gp3', () => {
   it('retries a modification not yet visible right after ModifyVolume', async () => {
     const a = aws([vol()], { DescribeVolumesModifications: (_i, n) => { if (n === 1) throw awsError('InvalidVolumeModification.NotFound'); return { VolumesModifications: [{ TargetVolumeType: 'gp3', ModificationState: 'modifying', TargetIops: 3000, TargetThroughput: 125 }] }; } });
     expect((await modifyToGp3.verify(a.ctx, plan(gp3Params), { after: {} } as never)).ok).toBe(true);
-    expect(a.ops()).toEqual(['DescribeVolumesModifications', 'DescribeVolumesModifications']);
+    expect(a.calls.map((c) => [c.op, c.input])).toEqual([['DescribeVolumesModifications', { VolumeIds: [ID] }], ['DescribeVolumesModifications', { VolumeIds: [ID] }]]);
   });
 
   const after = { volumeType: 'gp3', iops: 3000, throughput: 125, modificationStartTime: '2026-10-31T00:00:00.000Z' };
   it('undoes to gp2 once the modification completed', async () => {
     const a = aws([vol()], { ...mods({ StartTime: new Date('2026-10-31T00:00:00Z'), ModificationState: 'completed' }), ModifyVolume: () => ({}) });
     expect(await modifyToGp3.undo!(a.ctx, recordOf('ebs-volume', ID, 'modify-to-gp3', gp3Params, {}, after))).toEqual({ detail: 'Modification of vol-1 back to gp2 started.', after: { volumeType: 'gp2' } });
-    expect(a.writes(...WRITES).map((c) => c.input)).toEqual([{ VolumeId: ID, VolumeType: 'gp2' }]);
+    expect(a.calls.map((c) => [c.op, c.input])).toEqual([['DescribeVolumes', { VolumeIds: [ID] }], ['DescribeVolumesModifications', { VolumeIds: [ID] }], ['ModifyVolume', { VolumeId: ID, VolumeType: 'gp2' }]]);
     const none = aws([vol()], { DescribeVolumesModifications: () => { throw awsError('InvalidVolumeModification.NotFound'); }, ModifyVolume: () => ({}) });
     await modifyToGp3.undo!(none.ctx, recordOf('ebs-volume', ID, 'modify-to-gp3', gp3Params, {}, after));
     expect(none.writes('ModifyVolume')).toHaveLength(1);
@@ -437,14 +459,15 @@ describe('modify-to-gp3', () => {
     const undo = async (volume: Record<string, unknown> | null, over: Handlers = {}, a: unknown = after) => {
       const x = aws([volume], { ...mods({ StartTime: new Date('2026-10-31T00:00:00Z'), ModificationState: 'completed' }), ModifyVolume: () => ({}), ...over });
       const e = await caught(modifyToGp3.undo!(x.ctx, recordOf('ebs-volume', ID, 'x', gp3Params, {}, a)));
-      expect(e).toBeInstanceOf(over.ModifyVolume ? UndoRefusedError : UndoRefusedError);
-      return { message: e!.message, writes: x.writes('ModifyVolume').length };
+      expect(e).toBeInstanceOf(UndoRefusedError);
+      return { message: e!.message, writes: x.writes('ModifyVolume').length, cause: (e as Error & { cause?: Error }).cause?.name };
     };
     expect(await undo(vol(), {}, { alreadyGone: true })).toEqual({ message: 'vol-1 no longer existed when trimtab acted; nothing to undo.', writes: 0 });
     expect((await undo(vol(), {}, null)).message).toBe('vol-1 no longer existed when trimtab acted; nothing to undo.');
     expect((await undo(vol(), {}, { alreadyGp3: true })).message).toBe('vol-1 was already gp3 when trimtab acted; trimtab changed nothing to undo.');
     expect((await undo(null)).message).toBe('vol-1 no longer exists.');
     expect((await undo(gp2())).message).toBe('vol-1 changed since trimtab modified it (now gp2, 300 IOPS, - MiB/s; trimtab set gp3, 3000, 125): not undone.');
+    expect((await undo(vol({ VolumeType: 'io2' }))).message).toBe('vol-1 changed since trimtab modified it (now io2, 3000 IOPS, 125 MiB/s; trimtab set gp3, 3000, 125): not undone.');
     expect((await undo(vol({ Iops: 4000 }))).message).toBe('vol-1 changed since trimtab modified it (now gp3, 4000 IOPS, 125 MiB/s; trimtab set gp3, 3000, 125): not undone.');
     expect((await undo(vol({ Throughput: 250 }))).message).toBe('vol-1 changed since trimtab modified it (now gp3, 3000 IOPS, 250 MiB/s; trimtab set gp3, 3000, 125): not undone.');
     expect((await undo(vol({ Iops: undefined, Throughput: undefined }))).message).toBe('vol-1 changed since trimtab modified it (now gp3, - IOPS, - MiB/s; trimtab set gp3, 3000, 125): not undone.');
@@ -455,6 +478,7 @@ describe('modify-to-gp3', () => {
       const r = await undo(vol(), { ModifyVolume: () => { throw awsError(name, 'no.'); } });
       expect(r.message).toBe(`vol-1: AWS refused the modification back to gp2 (${name}: no.). Nothing was changed; try the undo again later.`);
       expect(r.writes).toBe(1);
+      expect(r.cause).toBe(name);
     }
     const other = aws([vol()], { ...mods(), ModifyVolume: () => { throw awsError('UnauthorizedOperation'); } });
     expect((await caught(modifyToGp3.undo!(other.ctx, recordOf('ebs-volume', ID, 'x', gp3Params, {}, after))))!.name).toBe('UnauthorizedOperation');
