@@ -3,6 +3,7 @@
  * partition names nothing, so a tag read for a bucket in China would find no tags, and a
  * `trimtab:skip` bucket would look untagged.
  */
+import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { describe, expect, it } from 'vitest';
 import { AwsClients } from '../../../lib/aws/clients.ts';
 import { partitionOf } from '../../../lib/aws/regions.ts';
@@ -53,6 +54,19 @@ describe('member roles outside the aws partition', () => {
 
     // Assess
     expect(arns).toEqual(['arn:aws-cn:iam::222222222222:role/trimtab-member-prod', 'arn:aws-us-gov:iam::222222222222:role/trimtab-member-prod', 'arn:aws:iam::222222222222:role/trimtab-member-prod']);
+  });
+
+  it('is refused AccessDenied (403), not a validation error, when it names a role of another partition than the caller\'s', async () => {
+    // Prepare: a hub in aws (the sandbox's partition) and a member account
+    const sandbox = emptySandbox();
+    sandbox.account('222222222222');
+    const sts = new AwsClients({ account: SANDBOX_ACCOUNT, allowWrites: false, interceptor: sandbox, writePacing: false }).get(STSClient, 'us-east-1');
+    const assume = (RoleArn: string) => sts.send(new AssumeRoleCommand({ RoleArn, RoleSessionName: 's' }));
+
+    // Act / Assess: a well-formed role ARN of aws-cn names no role an aws caller can assume; only a malformed ARN is invalid
+    await expect(assume('arn:aws-cn:iam::222222222222:role/trimtab-member-prod')).rejects.toMatchObject({ name: 'AccessDenied', $metadata: { httpStatusCode: 403 }, message: expect.stringContaining('sts:AssumeRole on resource: arn:aws-cn:iam::222222222222:role/trimtab-member-prod') });
+    await expect(assume('arn:aws:iam::222222222222:user/someone')).rejects.toMatchObject({ name: 'ValidationError' });
+    await expect(assume('arn:aws:iam::222222222222:role/trimtab-member-prod')).resolves.toMatchObject({ AssumedRoleUser: { Arn: 'arn:aws:iam::222222222222:role/trimtab-member-prod/s' } });
   });
 });
 
