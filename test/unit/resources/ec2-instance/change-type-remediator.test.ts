@@ -780,3 +780,46 @@ describe('change-instance-type: the survivors of the second Stryker run (issue 3
     expect(e.recorded.map((s) => s.step)).toEqual(['stop-requested', 'stopped']);
   });
 });
+
+describe('change-instance-type without an ApplyEnv: a modify that fails with an error that is not a refusal (issue 30)', () => {
+  it('starts the instance it stopped again on its old type, then passes the error on', async () => {
+    // Prepare: an old caller (no ApplyEnv): nothing would resume the change at `stopped`.
+    const throttled = awsError('Throttling', 'Rate exceeded');
+    const a = ec2({}, { ModifyInstanceAttribute: () => { throw throttled; } });
+    // Act
+    const out = await changeInstanceType.apply(a.ctx, plan(), finding()).catch((error: unknown) => error);
+    // Assess
+    expect(out).toBe(throttled);
+    expect(a.writes(...WRITES).map((c) => [c.op, c.input])).toEqual([
+      ['StopInstances', { InstanceIds: [ID] }],
+      ['ModifyInstanceAttribute', { InstanceId: ID, InstanceType: { Value: 'm5.large' } }],
+      ['StartInstances', { InstanceIds: [ID] }],
+    ]);
+    expect(a.inst).toMatchObject({ type: 'm5.xlarge', state: 'running' });
+  });
+
+  it('in an undo, starts the instance again on the type trimtab left it on, then passes the error on', async () => {
+    // Prepare
+    const internal = awsError('InternalError', 'An internal error has occurred');
+    const a = ec2({ type: 'm5.large' }, { ModifyInstanceAttribute: () => { throw internal; } });
+    const rec = recordOf('ec2-instance', ID, 'change-instance-type', plan().params, {}, { instanceType: 'm5.large', state: 'running', statusChecks: 'ok' });
+    // Act
+    const out = await changeInstanceType.undo!(a.ctx, rec).catch((error: unknown) => error);
+    // Assess
+    expect(out).toBe(internal);
+    expect(a.writes(...WRITES).map((c) => c.op)).toEqual(['StopInstances', 'ModifyInstanceAttribute', 'StartInstances']);
+    expect(a.inst).toMatchObject({ type: 'm5.large', state: 'running' });
+  });
+
+  it('says so when the restart after the failed modify is refused too, keeping the start error as the cause', async () => {
+    // Prepare
+    const noCapacity = awsError('InsufficientInstanceCapacity', 'none left');
+    const a = ec2({}, { ModifyInstanceAttribute: () => { throw awsError('Throttling', 'Rate exceeded'); }, StartInstances: () => { throw noCapacity; } });
+    // Act
+    const out = await changeInstanceType.apply(a.ctx, plan(), finding()).catch((error: unknown) => error);
+    // Assess
+    expect(out).toEqual(new Error('i-1 is stopped on m5.xlarge: AWS refused m5.large (Throttling: Rate exceeded), and then refused to start it again on m5.xlarge (InsufficientInstanceCapacity: none left). Start it yourself once capacity allows.'));
+    expect((out as Error).cause).toBe(noCapacity);
+    expect(a.inst).toMatchObject({ type: 'm5.xlarge', state: 'stopped' });
+  });
+});
