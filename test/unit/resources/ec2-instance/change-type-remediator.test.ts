@@ -977,3 +977,68 @@ describe('change-instance-type: the window, the type facts and the placement che
     expect(out.resumeAt).toBe('2026-11-01T00:01:10.000Z');
   });
 });
+
+describe('change-instance-type: status checks, pending steps and the failure named (issue 30, the lines not mutated before)', () => {
+  const step = (name: string, state?: Record<string, unknown>): StepProgress => ({ step: name, at: TEST_START, ...(state ? { state } : {}) });
+
+  it('asks DescribeInstanceStatus for the instance only, and reports a system check impaired alone', async () => {
+    // Prepare
+    const a = ec2({}, { DescribeInstanceStatus: () => ({ InstanceStatuses: [{ InstanceId: ID, InstanceStatus: { Status: 'ok' }, SystemStatus: { Status: 'impaired' } }] }) });
+    // Act
+    const out = await changeInstanceType.apply(a.ctx, plan(), finding(), env());
+    // Assess
+    expect(out.after).toEqual({ instanceType: 'm5.large', state: 'running', statusChecks: 'impaired (instance ok, system impaired)' });
+    expect(a.calls.filter((c) => c.op === 'DescribeInstanceStatus').map((c) => c.input)).toEqual([{ InstanceIds: [ID] }]);
+  });
+
+  it('with too little time left, names the type the instance has at each recorded step', async () => {
+    // Prepare: after the modify and until the compensation changes it back, the instance is on the new type.
+    const cases: [string, string][] = [
+      ['stop-requested', 'm5.xlarge'], ['stopped', 'm5.xlarge'], ['type-modified', 'm5.large'], ['start-requested', 'm5.large'], ['running', 'm5.large'],
+      ['start-failed', 'm5.large'], ['modify-refused', 'm5.xlarge'], ['type-reverted', 'm5.xlarge'], ['restart-requested', 'm5.xlarge'],
+    ];
+    for (const [name, type] of cases) {
+      const a = ec2();
+      // Act
+      const out = await changeInstanceType.apply(a.ctx, plan(), finding(), env([step(name)], 29_999));
+      // Assess
+      expect(out, name).toEqual({ after: { instanceType: type, state: 'unknown', step: name, waitingFor: 'the next step (29999 ms left in this invocation)' }, resumeAt: '2026-11-01T00:00:00.000Z', detail: `i-1: ${name}; waiting for the next step (29999 ms left in this invocation), resume at 2026-11-01T00:00:00.000Z` });
+      expect(a.calls, name).toEqual([]);
+    }
+  });
+
+  it('names the recorded failure in the rolled-back error: its code, its message, or both', async () => {
+    // Prepare
+    const cases: [StepProgress[], string][] = [
+      [[step('modify-refused', { message: 'not here' }), step('rolled-back')], 'refused: not here'],
+      [[step('start-failed', { code: 'InsufficientInstanceCapacity' }), step('type-reverted'), step('rolled-back')], 'InsufficientInstanceCapacity'],
+      [[step('start-failed', { code: 'X', message: 'y' }), step('type-reverted'), step('rolled-back')], 'X: y'],
+    ];
+    for (const [progress, named] of cases) {
+      const a = ec2();
+      // Act
+      const out = changeInstanceType.apply(a.ctx, plan(), finding(), env(progress));
+      // Assess
+      await expect(out, named).rejects.toThrow(`i-1: AWS refused m5.large (${named}); `);
+    }
+  });
+});
+
+describe('change-instance-type options: what a bad maintenance window is told (issue 30)', () => {
+  it('says the start must be HH:MM (UTC)', () => {
+    // Prepare
+    const o = changeInstanceType.options!;
+    // Act
+    const out = o.safeParse({ maintenanceWindow: { start: '2:00', hours: 1 } });
+    // Assess
+    expect(out.error?.issues.map((i) => [i.path, i.message])).toEqual([[['maintenanceWindow', 'start'], 'start must be HH:MM (UTC)']]);
+  });
+
+  it('takes a window on some days, and refuses a day that is not one', () => {
+    // Prepare
+    const o = changeInstanceType.options!;
+    // Act / Assess
+    expect(o.parse({ maintenanceWindow: { days: ['sun', 'sat'], start: '01:00', hours: 1 } }).maintenanceWindow).toEqual({ days: ['sun', 'sat'], start: '01:00', hours: 1 });
+    expect(o.safeParse({ maintenanceWindow: { days: ['sunday'], start: '01:00', hours: 1 } }).success).toBe(false);
+  });
+});
