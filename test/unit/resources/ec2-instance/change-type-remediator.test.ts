@@ -1042,3 +1042,35 @@ describe('change-instance-type options: what a bad maintenance window is told (i
     expect(o.safeParse({ maintenanceWindow: { days: ['sunday'], start: '01:00', hours: 1 } }).success).toBe(false);
   });
 });
+
+describe('change-instance-type: the survivors of the fifth Stryker run (issue 30)', () => {
+  const step = (name: string, state?: Record<string, unknown>): StepProgress => ({ step: name, at: TEST_START, ...(state ? { state } : {}) });
+  const initializing = { DescribeInstanceStatus: () => ({ InstanceStatuses: [{ InstanceId: ID, InstanceStatus: { Status: 'initializing' }, SystemStatus: { Status: 'initializing' } }] }) };
+
+  it('takes status checks AWS lists the instance for without one or both checks as not reported', async () => {
+    // Prepare
+    const a = ec2({ type: 'm5.large' }, { DescribeInstanceStatus: () => ({ InstanceStatuses: [{ InstanceId: ID, SystemStatus: { Status: 'ok' } }] }) });
+    const b = ec2({ type: 'm5.large' }, { DescribeInstanceStatus: () => ({ InstanceStatuses: [{ InstanceId: ID, InstanceStatus: { Status: 'ok' } }] }) });
+    const p = plan(before(), { stopTimeoutMinutes: 10, startTimeoutMinutes: 1 });
+    // Act
+    const outA = await changeInstanceType.apply(a.ctx, p, finding(), env([step('running')]));
+    const outB = await changeInstanceType.apply(b.ctx, p, finding(), env([step('running')]));
+    // Assess
+    expect([outA.after, outB.after]).toEqual([
+      { instanceType: 'm5.large', state: 'running', statusChecks: 'instance not-reported, system ok after 1 min' },
+      { instanceType: 'm5.large', state: 'running', statusChecks: 'instance ok, system not-reported after 1 min' },
+    ]);
+  });
+
+  it('waits for status checks for the whole minute with 40 s left in the invocation, and hands them back after one poll with less', async () => {
+    // Prepare
+    const a = ec2({ type: 'm5.large' }, initializing);
+    const b = ec2({ type: 'm5.large' }, initializing);
+    // Act
+    const polled = await changeInstanceType.apply(a.ctx, plan(), finding(), env([step('running')], 40_000));
+    const handed = await changeInstanceType.apply(b.ctx, plan(), finding(), env([step('running')], 39_999));
+    // Assess
+    expect([polled.resumeAt, handed.resumeAt]).toEqual(['2026-11-01T00:01:10.000Z', '2026-11-01T00:00:10.000Z']);
+    expect([a.calls.filter((c) => c.op === 'DescribeInstanceStatus').length, b.calls.filter((c) => c.op === 'DescribeInstanceStatus').length]).toEqual([7, 1]);
+  });
+});
