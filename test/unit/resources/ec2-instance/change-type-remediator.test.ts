@@ -1045,6 +1045,21 @@ describe('change-instance-type options: what a bad maintenance window is told (i
 
 describe('change-instance-type: the survivors of the fifth Stryker run (issue 30)', () => {
   const step = (name: string, state?: Record<string, unknown>): StepProgress => ({ step: name, at: TEST_START, ...(state ? { state } : {}) });
+
+  it('counts a resumed stop\'s deadline from the time its step was recorded, not from the resume', async () => {
+    // Prepare: the stop was recorded 15 minutes ago (the deadline is 10 minutes); the instance is still stopping.
+    const a = ec2({ state: 'stopping' });
+    // Act
+    const out = changeInstanceType.apply(a.ctx, plan(), finding(), env([{ step: 'stop-requested', at: '2026-10-31T23:45:00.000Z' }]));
+    // Assess
+    await expect(out).rejects.toThrow('i-1 is still stopping after 10 min waiting for stopped');
+    expect(a.writes(...WRITES)).toEqual([]);
+  });
+
+  it('does not refuse a hibernation-enabled instance for memory when the target\'s facts are not known', () => {
+    // Prepare / Act / Assess
+    expect(placementMisfit({ id: ID, state: 'running', hibernationConfigured: true }, 'm5.large', undefined, 8192)).toBeUndefined();
+  });
   const initializing = { DescribeInstanceStatus: () => ({ InstanceStatuses: [{ InstanceId: ID, InstanceStatus: { Status: 'initializing' }, SystemStatus: { Status: 'initializing' } }] }) };
 
   it('takes status checks AWS lists the instance for without one or both checks as not reported', async () => {
