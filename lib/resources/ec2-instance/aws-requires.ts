@@ -134,6 +134,16 @@ export const awsRequires: AwsRequirement[] = [
   },
   {
     operation: 'ec2:ModifyInstanceAttribute',
+    elements: ['change-instance-type'],
+    rule: 'The modify can fail for reasons that are not the type: the account\'s request rate, or a server error the SDK has already retried.',
+    awsAnswers: 'RequestLimitExceeded (503), InternalError / ServiceUnavailable (500 / 503), after the SDK\'s retries',
+    source: 'EC2 API Reference, "Error codes" (RequestLimitExceeded: "The maximum request rate permitted by the Amazon EC2 APIs has been exceeded for your account"; InternalError; ServiceUnavailable); EC2 API Reference, "Request throttling"',
+    trimtabDoes: 'with an ApplyEnv the error is passed on with `stopped` recorded, and the next invocation resumes at `stopped` (re-checks the instance and tries the modify again); without one (old callers, undo) nothing would resume it, so trimtab records `modify-refused`, starts the instance it stopped again on its old type (`restart-requested`, `rolled-back`) and then passes the error on; before issue 30 it was left stopped',
+    sandbox: 'not enforced: the sandbox does not throttle ModifyInstanceAttribute nor fail it with a server error; the unit test scripts AWS\'s answer',
+    test: { file: 'test/unit/resources/ec2-instance/change-type-remediator.test.ts', name: 'starts the instance it stopped again on its old type, then passes the error on' },
+  },
+  {
+    operation: 'ec2:ModifyInstanceAttribute',
     elements: ['change-instance-type', 'oversized-instance', 'undersized-instance'],
     rule: 'The new type must support the AMI\'s architecture, and ENA (and NVMe drivers) when the type is a Nitro type.',
     awsAnswers: 'InvalidParameterValue (400, architecture) and InvalidParameterCombination (400, ENA), as RunInstances answers (that the modify answers the same is a belief); a missing NVMe driver fails only at boot',

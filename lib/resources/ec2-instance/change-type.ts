@@ -161,6 +161,8 @@ interface Run {
   steps: StepProgress[];
   /** No ApplyEnv (an old caller, or undo): wait inside this invocation, as before, up to each deadline. */
   inline: boolean;
+  /** Without an ApplyEnv, an error of the modify that is not a refusal: thrown once the instance runs again on its old type. */
+  passOn?: { error: unknown };
 }
 
 /** With an ApplyEnv, an invocation polls at most this long before it hands the wait back as `resumeAt`. */
@@ -281,7 +283,12 @@ async function advance(r: Run): Promise<AppliedChange> {
         try {
           await ec2.send(new ModifyInstanceAttributeCommand({ InstanceId: id, InstanceType: { Value: p.toType } }));
         } catch (error) {
-          if (!MODIFY_REFUSALS.includes(awsErrorName(error) ?? '')) throw error;
+          if (!MODIFY_REFUSALS.includes(awsErrorName(error) ?? '')) {
+            // With an ApplyEnv the change resumes at `stopped` and tries the modify again. Without one nothing
+            // resumes it: the instance trimtab stopped is started again on its old type, then the error passed on.
+            if (!r.inline) throw error;
+            r.passOn = { error };
+          }
           await record(r, RESIZE_STEPS.modifyRefused, { code: awsErrorName(error), message: errorMessage(error) });
           continue;
         }
@@ -356,6 +363,7 @@ async function advance(r: Run): Promise<AppliedChange> {
         continue;
       }
       case RESIZE_STEPS.rolledBack: {
+        if (r.passOn) throw r.passOn.error;
         const runs = (last.state as { type?: string } | undefined)?.type ?? p.fromType;
         const how = stepOf(r, RESIZE_STEPS.reverted) ? `trimtab changed it back to ${p.fromType} and started it again` : `trimtab started it again as ${runs} (its type was not changed)`;
         throw new ResizeRolledBackError(`${id}: AWS refused ${p.toType} (${failureOf(r)}); ${how}: it runs as before, after a few minutes down.`);

@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { ApplyEnv, Plan, StepProgress } from '../../../../lib/engine/types.ts';
-import { changeInstanceType, ResizeRolledBackError, unsupportedTarget, placementMisfit, type ResizeAfter, type ResizeParams } from '../../../../lib/resources/ec2-instance/change-type.ts';
+import { changeInstanceType, nextWindowOpening, ResizeRolledBackError, unsupportedTarget, placementMisfit, type ResizeAfter, type ResizeParams } from '../../../../lib/resources/ec2-instance/change-type.ts';
 import type { ResizeBefore } from '../../../../lib/resources/ec2-instance/resize-before.ts';
 import { ProtectedResourceError, UndoRefusedError } from '../../../../lib/util/errors.ts';
 import { awsError, fakeAws, findingOf, planCtx, recordOf, TEST_START, type Handlers } from '../fake-aws.ts';
@@ -778,5 +778,314 @@ describe('change-instance-type: the survivors of the second Stryker run (issue 3
     expect(out).toBe(throttled);
     expect(a.writes(...WRITES).map((c) => c.op)).toEqual(['StopInstances', 'ModifyInstanceAttribute']);
     expect(e.recorded.map((s) => s.step)).toEqual(['stop-requested', 'stopped']);
+  });
+});
+
+describe('change-instance-type without an ApplyEnv: a modify that fails with an error that is not a refusal (issue 30)', () => {
+  it('starts the instance it stopped again on its old type, then passes the error on', async () => {
+    // Prepare: an old caller (no ApplyEnv): nothing would resume the change at `stopped`.
+    const throttled = awsError('Throttling', 'Rate exceeded');
+    const a = ec2({}, { ModifyInstanceAttribute: () => { throw throttled; } });
+    // Act
+    const out = await changeInstanceType.apply(a.ctx, plan(), finding()).catch((error: unknown) => error);
+    // Assess
+    expect(out).toBe(throttled);
+    expect(a.writes(...WRITES).map((c) => [c.op, c.input])).toEqual([
+      ['StopInstances', { InstanceIds: [ID] }],
+      ['ModifyInstanceAttribute', { InstanceId: ID, InstanceType: { Value: 'm5.large' } }],
+      ['StartInstances', { InstanceIds: [ID] }],
+    ]);
+    expect(a.inst).toMatchObject({ type: 'm5.xlarge', state: 'running' });
+  });
+
+  it('in an undo, starts the instance again on the type trimtab left it on, then passes the error on', async () => {
+    // Prepare
+    const internal = awsError('InternalError', 'An internal error has occurred');
+    const a = ec2({ type: 'm5.large' }, { ModifyInstanceAttribute: () => { throw internal; } });
+    const rec = recordOf('ec2-instance', ID, 'change-instance-type', plan().params, {}, { instanceType: 'm5.large', state: 'running', statusChecks: 'ok' });
+    // Act
+    const out = await changeInstanceType.undo!(a.ctx, rec).catch((error: unknown) => error);
+    // Assess
+    expect(out).toBe(internal);
+    expect(a.writes(...WRITES).map((c) => c.op)).toEqual(['StopInstances', 'ModifyInstanceAttribute', 'StartInstances']);
+    expect(a.inst).toMatchObject({ type: 'm5.large', state: 'running' });
+  });
+
+  it('says so when the restart after the failed modify is refused too, keeping the start error as the cause', async () => {
+    // Prepare
+    const noCapacity = awsError('InsufficientInstanceCapacity', 'none left');
+    const a = ec2({}, { ModifyInstanceAttribute: () => { throw awsError('Throttling', 'Rate exceeded'); }, StartInstances: () => { throw noCapacity; } });
+    // Act
+    const out = await changeInstanceType.apply(a.ctx, plan(), finding()).catch((error: unknown) => error);
+    // Assess
+    expect(out).toEqual(new Error('i-1 is stopped on m5.xlarge: AWS refused m5.large (Throttling: Rate exceeded), and then refused to start it again on m5.xlarge (InsufficientInstanceCapacity: none left). Start it yourself once capacity allows.'));
+    expect((out as Error).cause).toBe(noCapacity);
+    expect(a.inst).toMatchObject({ type: 'm5.xlarge', state: 'stopped' });
+  });
+});
+
+describe('change-instance-type: the window, the type facts and the placement checks (issue 30, the lines not mutated before)', () => {
+  const at = (iso: string) => new Date(iso);
+
+  it('finds a window open since the day before, and one opening later today, to the minute', () => {
+    // Prepare: TEST_START is Sunday 2026-11-01 00:00 UTC.
+    const lateDaily = { start: '22:00', hours: 4 };
+    const morning = { start: '02:30', hours: 1 };
+    // Act / Assess
+    expect(nextWindowOpening(lateDaily, at(TEST_START))).toBeUndefined();
+    expect(nextWindowOpening(morning, at(TEST_START))).toBe('2026-11-01T02:30:00.000Z');
+    expect(nextWindowOpening({ start: '00:00', hours: 0.5 }, at('2026-11-01T00:29:59.999Z'))).toBeUndefined();
+  });
+
+  it('counts the opening minute inside the window and the closing minute outside it', () => {
+    // Prepare
+    const w = { start: '02:30', hours: 1.5 };
+    // Act / Assess
+    expect(nextWindowOpening(w, at('2026-11-01T02:30:00.000Z'))).toBeUndefined();
+    expect(nextWindowOpening(w, at('2026-11-01T03:59:59.999Z'))).toBeUndefined();
+    expect(nextWindowOpening(w, at('2026-11-01T04:00:00.000Z'))).toBe('2026-11-02T02:30:00.000Z');
+    expect(nextWindowOpening(w, at('2026-11-01T02:29:59.999Z'))).toBe('2026-11-01T02:30:00.000Z');
+  });
+
+  it('takes the weekday of the opening, and finds one a full week ahead', () => {
+    // Prepare: Saturday 23:00 for 2 h is still open on Sunday 00:00; a Sunday window just closed opens next Sunday.
+    const saturdayNight = { days: ['sat' as const], start: '23:00', hours: 2 };
+    const sunday = { days: ['sun' as const], start: '00:00', hours: 0.5 };
+    // Act / Assess
+    expect(nextWindowOpening(saturdayNight, at(TEST_START))).toBeUndefined();
+    expect(nextWindowOpening(sunday, at('2026-11-01T00:30:00.000Z'))).toBe('2026-11-08T00:00:00.000Z');
+    expect(nextWindowOpening({ days: ['mon' as const, 'wed' as const], start: '01:00', hours: 1 }, at(TEST_START))).toBe('2026-11-02T01:00:00.000Z');
+    expect(nextWindowOpening({ days: ['sat' as const], start: '01:00', hours: 1 }, at(TEST_START))).toBe('2026-11-07T01:00:00.000Z');
+  });
+
+  it('refuses outside a daily window, describing it as daily', async () => {
+    // Prepare
+    const a = ec2();
+    const p = plan(before(), { ...OPTIONS, maintenanceWindow: { start: '03:00', hours: 2 } });
+    // Act / Assess
+    await expect(changeInstanceType.apply(a.ctx, p, finding())).rejects.toThrow(new ProtectedResourceError('i-1: outside the maintenance window (daily 03:00 UTC for 2 h); waiting for the maintenance window 2026-11-01T03:00:00.000Z'));
+    expect(a.ops()).toEqual(['DescribeInstances']);
+  });
+
+  it('changes the type inside the maintenance window', async () => {
+    // Prepare
+    const a = ec2();
+    const p = plan(before(), { ...OPTIONS, maintenanceWindow: { days: ['sun'], start: '00:00', hours: 1 } });
+    // Act
+    const out = await changeInstanceType.apply(a.ctx, p, finding());
+    // Assess
+    expect(out.after).toEqual({ instanceType: 'm5.large', state: 'running', statusChecks: 'ok' });
+  });
+
+  it('reads the types of every DescribeInstanceTypes page', async () => {
+    // Prepare: the target type comes on the second page; the first page carries no list.
+    const tokens: unknown[] = [];
+    const a = ec2({}, {
+      DescribeInstanceTypes: (input) => (tokens.push(input.NextToken), input.NextToken === 't2'
+        ? { InstanceTypes: [{ InstanceType: 'm5.large', ProcessorInfo: { SupportedArchitectures: ['arm64'] } }] }
+        : input.NextToken === 't1' ? { InstanceTypes: [{ InstanceType: 'm5.xlarge' }], NextToken: 't2' } : { NextToken: 't1' }),
+    });
+    // Act
+    const out = changeInstanceType.apply(a.ctx, plan(), finding());
+    // Assess: refused for the second page's architecture, not as a type "not offered in this region".
+    await expect(out).rejects.toThrow(new ProtectedResourceError("i-1: m5.large supports arm64, and the instance's AMI is x86_64"));
+    expect(tokens).toEqual([undefined, 't1', 't2']);
+  });
+
+  it('names every architecture the target supports, and lets an ENA-supported or NVMe-supported target through', () => {
+    // Prepare
+    const i = { id: ID, architecture: 'x86_64', enaSupport: undefined };
+    const x86 = { ProcessorInfo: { SupportedArchitectures: ['x86_64' as const] } };
+    // Act / Assess
+    expect(unsupportedTarget(i, {}, { ProcessorInfo: { SupportedArchitectures: ['arm64', 'arm64_mac'] } }, 'm7g.large')).toBe("m7g.large supports arm64, arm64_mac, and the instance's AMI is x86_64");
+    expect(unsupportedTarget(i, {}, { ...x86, NetworkInfo: { EnaSupport: 'required' } }, 'm5.large')).toBe('m5.large requires ENA and i-1 does not have EnaSupport enabled (its AMI needs the ENA driver)');
+    expect(unsupportedTarget(i, {}, { ...x86, NetworkInfo: { EnaSupport: 'supported' }, EbsInfo: { NvmeSupport: 'supported' } }, 'm5.large')).toBeUndefined();
+    expect(unsupportedTarget({ ...i, enaSupport: true }, undefined, { ...x86, NetworkInfo: { EnaSupport: 'required' }, EbsInfo: { NvmeSupport: 'required' } }, 'm5.large')).toBe("m5.large exposes EBS as NVMe and the current type does not: the AMI's NVMe drivers are not known");
+    expect(unsupportedTarget(i, { EbsInfo: { NvmeSupport: 'unsupported' } }, { ...x86, EbsInfo: { NvmeSupport: 'required' } }, 'm5.large')).toBe("m5.large exposes EBS as NVMe and the current type does not: the AMI's NVMe drivers are not known");
+    expect(unsupportedTarget(i, {}, x86, 'm5.large')).toBeUndefined();
+  });
+
+  it('names a host, a reservation, a hibernated instance and hibernation limits, exactly', () => {
+    // Prepare
+    const base = { id: ID, state: 'running' };
+    // Act / Assess
+    expect(placementMisfit({ ...base, placement: { tenancy: 'host' } }, 'm5.large')).toBe('it runs on Dedicated Host (host tenancy): a host takes only the instance types it was allocated for, so m5.large may not start on it; change it with the host\'s capacity in mind');
+    expect(placementMisfit({ ...base, placement: { tenancy: 'default', hostId: 'h-1' } }, 'm5.large')).toBe('it runs on Dedicated Host h-1: a host takes only the instance types it was allocated for, so m5.large may not start on it; change it with the host\'s capacity in mind');
+    expect(placementMisfit({ ...base, placement: { tenancy: 'dedicated' } }, 'm5.large')).toBeUndefined();
+    expect(placementMisfit({ ...base, capacityReservation: { targetId: 'cr-9' } }, 'm5.large')).toBe('it targets capacity reservation cr-9, whose instance type is fixed at creation: as m5.large it could not start in it');
+    expect(placementMisfit({ ...base, capacityReservation: { targetGroupArn: 'arn:g' } }, 'm5.large')).toBe('it targets capacity reservation arn:g, whose instance type is fixed at creation: as m5.large it could not start in it');
+    expect(placementMisfit({ ...base, capacityReservation: { preference: 'capacity-reservations-only' } }, 'm5.large')).toBe('its capacity reservation preference is capacity-reservations-only: it starts only in a reservation of its own type, and none is known for m5.large');
+    expect(placementMisfit({ ...base, capacityReservation: { preference: 'open', runningIn: 'cr-1' } }, 'm5.large')).toBe('it runs in capacity reservation cr-1, billed whether used or not: as m5.large it would leave the reservation idle and save nothing until the reservation ends');
+    expect(placementMisfit({ ...base, state: 'stopped', stateReasonCode: 'Client.UserInitiatedHibernate' }, 'm5.large')).toBe('it is hibernated: EC2 lets a stopped hibernated instance change type, but its saved memory image was taken on the old type, so trimtab leaves it alone; start it (or stop it without hibernation) first');
+    expect(placementMisfit({ ...base, stateReasonCode: 'Client.UserInitiatedHibernate' }, 'm5.large')).toBeUndefined();
+    expect(placementMisfit({ ...base, state: 'stopped', stateReasonCode: 'Client.UserInitiatedShutdown' }, 'm5.large')).toBeUndefined();
+    expect(placementMisfit({ ...base, hibernationConfigured: true }, 'm5.large', { hibernationSupported: false })).toBe('it is enabled for hibernation and m5.large does not support hibernation (DescribeInstanceTypes HibernationSupported)');
+    expect(placementMisfit({ ...base, hibernationConfigured: true }, 'm5.large', { hibernationSupported: true, memoryMib: 16384 }, 8192)).toBe('it is enabled for hibernation, and m5.large has more memory (16384 MiB) than the 8192 MiB its root volume was sized to hold');
+    expect(placementMisfit({ ...base, hibernationConfigured: true }, 'm5.large', { hibernationSupported: true, memoryMib: 8192 }, 8192)).toBeUndefined();
+    expect(placementMisfit({ ...base, hibernationConfigured: true }, 'm5.large', { hibernationSupported: true, memoryMib: 16384 })).toBeUndefined();
+    expect(placementMisfit({ ...base, hibernationConfigured: true }, 'm5.large', {})).toBeUndefined();
+    expect(placementMisfit({ ...base, hibernationConfigured: true }, 'm5.large')).toBeUndefined();
+    expect(placementMisfit({ ...base, hibernationConfigured: false }, 'm5.large', { hibernationSupported: false, memoryMib: 16384 }, 8192)).toBeUndefined();
+  });
+
+  it('refuses a hibernation-enabled instance whose target has more memory, from what DescribeInstanceTypes says of both types', async () => {
+    // Prepare
+    const a = ec2({}, {
+      DescribeInstances: () => ({ Reservations: [{ Instances: [{ InstanceId: ID, InstanceType: 'm5.xlarge', State: { Name: 'running' }, LaunchTime: new Date(LAUNCHED), RootDeviceType: 'ebs', Architecture: 'x86_64', EnaSupport: true, HibernationOptions: { Configured: true } }] }] }),
+      DescribeInstanceTypes: () => ({ InstanceTypes: [{ InstanceType: 'm5.xlarge', MemoryInfo: { SizeInMiB: 4096 } }, { InstanceType: 'm5.large', ProcessorInfo: { SupportedArchitectures: ['x86_64'] }, HibernationSupported: true, MemoryInfo: { SizeInMiB: 8192 } }] }),
+    });
+    // Act / Assess
+    await expect(changeInstanceType.apply(a.ctx, plan(), finding())).rejects.toThrow(new ProtectedResourceError('i-1: it is enabled for hibernation, and m5.large has more memory (8192 MiB) than the 4096 MiB its root volume was sized to hold'));
+    expect(a.writes(...WRITES)).toEqual([]);
+  });
+
+  it('takes each start refusal AWS documents for a type as a reason to change back and start on the old type', async () => {
+    for (const code of ['InsufficientInstanceCapacity', 'VcpuLimitExceeded', 'InstanceLimitExceeded', 'InsufficientCapacityOnHost', 'InsufficientHostCapacity', 'ReservationCapacityExceeded', 'InsufficientReservedInstanceCapacity', 'Unsupported', 'UnsupportedOperation', 'InvalidParameterCombination', 'UnsupportedHibernationConfiguration']) {
+      // Prepare
+      let starts = 0;
+      const a = ec2({}, { StartInstances: () => { starts++; if (starts === 1) throw awsError(code, 'no'); a.inst.state = 'running'; return {}; } });
+      // Act
+      const out = changeInstanceType.apply(a.ctx, plan(), finding(), env());
+      // Assess
+      await expect(out, code).rejects.toThrow(new ResizeRolledBackError(`i-1: AWS refused m5.large (${code}: no); trimtab changed it back to m5.xlarge and started it again: it runs as before, after a few minutes down.`));
+      expect(a.inst, code).toMatchObject({ type: 'm5.xlarge', state: 'running' });
+    }
+  });
+
+  it('takes each modify refusal AWS documents for a type as a reason to start again on the old type, and no other error', async () => {
+    for (const code of ['InvalidInstanceAttributeValue', 'Unsupported', 'InvalidParameterValue', 'InvalidParameterCombination', 'UnsupportedOperation']) {
+      // Prepare
+      const a = ec2({}, { ModifyInstanceAttribute: () => { throw awsError(code, 'no'); } });
+      // Act
+      const out = changeInstanceType.apply(a.ctx, plan(), finding(), env());
+      // Assess
+      await expect(out, code).rejects.toThrow(new ResizeRolledBackError(`i-1: AWS refused m5.large (${code}: no); trimtab started it again as m5.xlarge (its type was not changed): it runs as before, after a few minutes down.`));
+      expect(a.inst, code).toMatchObject({ type: 'm5.xlarge', state: 'running' });
+    }
+    const b = ec2({}, { ModifyInstanceAttribute: () => { throw awsError('IncorrectInstanceState', 'no'); } });
+    await expect(changeInstanceType.apply(b.ctx, plan(), finding(), env())).rejects.toThrow(expect.objectContaining({ name: 'IncorrectInstanceState' }));
+    expect(b.inst).toMatchObject({ type: 'm5.xlarge', state: 'stopped' });
+  });
+
+  it('counts a stop deadline from the last recorded stop-requested', async () => {
+    // Prepare: two stop-requested steps (a repeated stop), the first 20 minutes ago; the instance is still stopping.
+    const a = ec2({ state: 'stopping' });
+    const progress: StepProgress[] = [{ step: 'stop-requested', at: '2026-10-31T23:40:00.000Z' }, { step: 'stop-requested', at: TEST_START }];
+    // Act
+    const out = await changeInstanceType.apply(a.ctx, plan(), finding(), env(progress));
+    // Assess: not past the 10-minute deadline of the last one: handed back.
+    expect(out.resumeAt).toBe('2026-11-01T00:01:10.000Z');
+  });
+});
+
+describe('change-instance-type: status checks, pending steps and the failure named (issue 30, the lines not mutated before)', () => {
+  const step = (name: string, state?: Record<string, unknown>): StepProgress => ({ step: name, at: TEST_START, ...(state ? { state } : {}) });
+
+  it('asks DescribeInstanceStatus for the instance only, and reports a system check impaired alone', async () => {
+    // Prepare
+    const a = ec2({}, { DescribeInstanceStatus: () => ({ InstanceStatuses: [{ InstanceId: ID, InstanceStatus: { Status: 'ok' }, SystemStatus: { Status: 'impaired' } }] }) });
+    // Act
+    const out = await changeInstanceType.apply(a.ctx, plan(), finding(), env());
+    // Assess
+    expect(out.after).toEqual({ instanceType: 'm5.large', state: 'running', statusChecks: 'impaired (instance ok, system impaired)' });
+    expect(a.calls.filter((c) => c.op === 'DescribeInstanceStatus').map((c) => c.input)).toEqual([{ InstanceIds: [ID] }]);
+  });
+
+  it('with too little time left, names the type the instance has at each recorded step', async () => {
+    // Prepare: after the modify and until the compensation changes it back, the instance is on the new type.
+    const cases: [string, string][] = [
+      ['stop-requested', 'm5.xlarge'], ['stopped', 'm5.xlarge'], ['type-modified', 'm5.large'], ['start-requested', 'm5.large'], ['running', 'm5.large'],
+      ['start-failed', 'm5.large'], ['modify-refused', 'm5.xlarge'], ['type-reverted', 'm5.xlarge'], ['restart-requested', 'm5.xlarge'],
+    ];
+    for (const [name, type] of cases) {
+      const a = ec2();
+      // Act
+      const out = await changeInstanceType.apply(a.ctx, plan(), finding(), env([step(name)], 29_999));
+      // Assess
+      expect(out, name).toEqual({ after: { instanceType: type, state: 'unknown', step: name, waitingFor: 'the next step (29999 ms left in this invocation)' }, resumeAt: '2026-11-01T00:00:00.000Z', detail: `i-1: ${name}; waiting for the next step (29999 ms left in this invocation), resume at 2026-11-01T00:00:00.000Z` });
+      expect(a.calls, name).toEqual([]);
+    }
+  });
+
+  it('names the recorded failure in the rolled-back error: its code, its message, or both', async () => {
+    // Prepare
+    const cases: [StepProgress[], string][] = [
+      [[step('modify-refused', { message: 'not here' }), step('rolled-back')], 'refused: not here'],
+      [[step('start-failed', { code: 'InsufficientInstanceCapacity' }), step('type-reverted'), step('rolled-back')], 'InsufficientInstanceCapacity'],
+      [[step('start-failed', { code: 'X', message: 'y' }), step('type-reverted'), step('rolled-back')], 'X: y'],
+    ];
+    for (const [progress, named] of cases) {
+      const a = ec2();
+      // Act
+      const out = changeInstanceType.apply(a.ctx, plan(), finding(), env(progress));
+      // Assess
+      await expect(out, named).rejects.toThrow(`i-1: AWS refused m5.large (${named}); `);
+    }
+  });
+});
+
+describe('change-instance-type options: what a bad maintenance window is told (issue 30)', () => {
+  it('says the start must be HH:MM (UTC)', () => {
+    // Prepare
+    const o = changeInstanceType.options!;
+    // Act
+    const out = o.safeParse({ maintenanceWindow: { start: '2:00', hours: 1 } });
+    // Assess
+    expect(out.error?.issues.map((i) => [i.path, i.message])).toEqual([[['maintenanceWindow', 'start'], 'start must be HH:MM (UTC)']]);
+  });
+
+  it('takes a window on some days, and refuses a day that is not one', () => {
+    // Prepare
+    const o = changeInstanceType.options!;
+    // Act / Assess
+    expect(o.parse({ maintenanceWindow: { days: ['sun', 'sat'], start: '01:00', hours: 1 } }).maintenanceWindow).toEqual({ days: ['sun', 'sat'], start: '01:00', hours: 1 });
+    expect(o.safeParse({ maintenanceWindow: { days: ['sunday'], start: '01:00', hours: 1 } }).success).toBe(false);
+  });
+});
+
+describe('change-instance-type: the survivors of the fifth Stryker run (issue 30)', () => {
+  const step = (name: string, state?: Record<string, unknown>): StepProgress => ({ step: name, at: TEST_START, ...(state ? { state } : {}) });
+
+  it('counts a resumed stop\'s deadline from the time its step was recorded, not from the resume', async () => {
+    // Prepare: the stop was recorded 15 minutes ago (the deadline is 10 minutes); the instance is still stopping.
+    const a = ec2({ state: 'stopping' });
+    // Act
+    const out = changeInstanceType.apply(a.ctx, plan(), finding(), env([{ step: 'stop-requested', at: '2026-10-31T23:45:00.000Z' }]));
+    // Assess
+    await expect(out).rejects.toThrow('i-1 is still stopping after 10 min waiting for stopped');
+    expect(a.writes(...WRITES)).toEqual([]);
+  });
+
+  it('does not refuse a hibernation-enabled instance for memory when the target\'s facts are not known', () => {
+    // Prepare / Act / Assess
+    expect(placementMisfit({ id: ID, state: 'running', hibernationConfigured: true }, 'm5.large', undefined, 8192)).toBeUndefined();
+  });
+  const initializing = { DescribeInstanceStatus: () => ({ InstanceStatuses: [{ InstanceId: ID, InstanceStatus: { Status: 'initializing' }, SystemStatus: { Status: 'initializing' } }] }) };
+
+  it('takes status checks AWS lists the instance for without one or both checks as not reported', async () => {
+    // Prepare
+    const a = ec2({ type: 'm5.large' }, { DescribeInstanceStatus: () => ({ InstanceStatuses: [{ InstanceId: ID, SystemStatus: { Status: 'ok' } }] }) });
+    const b = ec2({ type: 'm5.large' }, { DescribeInstanceStatus: () => ({ InstanceStatuses: [{ InstanceId: ID, InstanceStatus: { Status: 'ok' } }] }) });
+    const p = plan(before(), { stopTimeoutMinutes: 10, startTimeoutMinutes: 1 });
+    // Act
+    const outA = await changeInstanceType.apply(a.ctx, p, finding(), env([step('running')]));
+    const outB = await changeInstanceType.apply(b.ctx, p, finding(), env([step('running')]));
+    // Assess
+    expect([outA.after, outB.after]).toEqual([
+      { instanceType: 'm5.large', state: 'running', statusChecks: 'instance not-reported, system ok after 1 min' },
+      { instanceType: 'm5.large', state: 'running', statusChecks: 'instance ok, system not-reported after 1 min' },
+    ]);
+  });
+
+  it('waits for status checks for the whole minute with 40 s left in the invocation, and hands them back after one poll with less', async () => {
+    // Prepare
+    const a = ec2({ type: 'm5.large' }, initializing);
+    const b = ec2({ type: 'm5.large' }, initializing);
+    // Act
+    const polled = await changeInstanceType.apply(a.ctx, plan(), finding(), env([step('running')], 40_000));
+    const handed = await changeInstanceType.apply(b.ctx, plan(), finding(), env([step('running')], 39_999));
+    // Assess
+    expect([polled.resumeAt, handed.resumeAt]).toEqual(['2026-11-01T00:01:10.000Z', '2026-11-01T00:00:10.000Z']);
+    expect([a.calls.filter((c) => c.op === 'DescribeInstanceStatus').length, b.calls.filter((c) => c.op === 'DescribeInstanceStatus').length]).toEqual([7, 1]);
   });
 });
