@@ -59,7 +59,7 @@ export const TARGETS = [
   { file: 'lib/engine/scope.ts', tests: ['test/unit/engine/scope.test.ts', 'test/unit/engine/scope-before-enrich.test.ts'], setup: false },
   { file: 'lib/aws/clients.ts', tests: ['test/unit/aws/clients.test.ts', 'test/unit/aws/clients-wiring.test.ts'], setup: false },
   { file: 'lib/resources/dynamodb-table/remediators.ts', mutate: ['51-55', '63-110', '125-125', '137-205', '231-284', '348-397', '440-485', '512-567'].map((r) => `lib/resources/dynamodb-table/remediators.ts:${r}`), ...remediator('test/unit/resources/dynamodb-table/remediators.test.ts') },
-  { file: 'lib/resources/ebs-snapshot/remediators.ts', ...remediator('test/unit/resources/ebs-snapshot/remediators.test.ts', 'test/unit/resources/ebs-snapshot/remediators-aws.test.ts') },
+  { file: 'lib/resources/ebs-snapshot/remediators.ts', ...remediator('test/unit/resources/ebs-snapshot/remediators.test.ts', 'test/unit/resources/ebs-snapshot/remediators-aws.test.ts', 'test/unit/resources/ebs-snapshot/remediators-survivors.test.ts') },
   { file: 'lib/resources/rds-instance/remediators.ts', mutate: RDS_RANGES, ...remediator('test/unit/resources/rds-instance/stop-remediator.test.ts', 'test/unit/resources/rds-instance/resize-remediators.test.ts', 'test/unit/resources/rds-instance/gp3-remediator.test.ts', 'test/unit/resources/rds-instance/snapshot-delete-remediator.test.ts') },
   // ebs-volume/remediators.ts: both remediators' metadata, plan, apply, verify and undo and the helpers they use (describeVolume, copyableTags,
   // specOf, the snapshot reads and wait, latestModification); the two applys (188-258, 365-387) were measured first, the rest added after.
