@@ -73,7 +73,7 @@ export const TARGETS = [
   // Measured against a made-up resource type and an in-memory store (no sandbox, no test/setup.ts: ~2-3 s a mutant, not 16-30 s);
   // run.test.ts, limits.test.ts and test/security/blast-radius.test.ts test the same limits against the sandbox in `npm test`.
   { file: 'lib/engine/run.ts', mutate: RUN_LIMITS, tests: ['test/unit/engine/limits-fake.test.ts'], setup: false },
-  { file: 'lib/approval/workflow.ts', tests: ['test/unit/approval/workflow-steps.test.ts'], setup: false },
+  { file: 'lib/approval/workflow.ts', tests: ['test/unit/approval/workflow-steps.test.ts', 'test/unit/approval/workflow-load.test.ts'], setup: false },
   { file: 'lib/approval/page.ts', tests: ['test/unit/approval/page-responses.test.ts', 'test/unit/approval/page-charts.test.ts'], setup: false },
   // asg/remediators.ts: the apply-time re-checks (snapshot's reads, gone group, trimtab:skip and gone policies 84-92; raise-target's
   // target 222-223, lower-min-size's MinSize 292, lengthen-warmup's cooldowns 351-359), undo's "changed since" refusal (139-143) and
