@@ -59,7 +59,7 @@ export const TARGETS = [
   { file: 'lib/engine/scope.ts', tests: ['test/unit/engine/scope.test.ts', 'test/unit/engine/scope-before-enrich.test.ts'], setup: false },
   { file: 'lib/aws/clients.ts', tests: ['test/unit/aws/clients.test.ts', 'test/unit/aws/clients-wiring.test.ts'], setup: false },
   { file: 'lib/resources/dynamodb-table/remediators.ts', mutate: ['51-55', '63-110', '125-125', '137-205', '231-284', '348-397', '440-485', '512-567'].map((r) => `lib/resources/dynamodb-table/remediators.ts:${r}`), ...remediator('test/unit/resources/dynamodb-table/remediators.test.ts') },
-  { file: 'lib/resources/ebs-snapshot/remediators.ts', ...remediator('test/unit/resources/ebs-snapshot/remediators.test.ts', 'test/unit/resources/ebs-snapshot/remediators-aws.test.ts') },
+  { file: 'lib/resources/ebs-snapshot/remediators.ts', ...remediator('test/unit/resources/ebs-snapshot/remediators.test.ts', 'test/unit/resources/ebs-snapshot/remediators-aws.test.ts', 'test/unit/resources/ebs-snapshot/remediators-survivors.test.ts') },
   { file: 'lib/resources/rds-instance/remediators.ts', mutate: RDS_RANGES, ...remediator('test/unit/resources/rds-instance/stop-remediator.test.ts', 'test/unit/resources/rds-instance/resize-remediators.test.ts', 'test/unit/resources/rds-instance/gp3-remediator.test.ts', 'test/unit/resources/rds-instance/snapshot-delete-remediator.test.ts') },
   // ebs-volume/remediators.ts: both remediators' metadata, plan, apply, verify and undo and the helpers they use (describeVolume, copyableTags,
   // specOf, the snapshot reads and wait, latestModification); the two applys (188-258, 365-387) were measured first, the rest added after.
@@ -74,7 +74,7 @@ export const TARGETS = [
   // Measured against a made-up resource type and an in-memory store (no sandbox, no test/setup.ts: ~2-3 s a mutant, not 16-30 s);
   // run.test.ts, limits.test.ts and test/security/blast-radius.test.ts test the same limits against the sandbox in `npm test`.
   { file: 'lib/engine/run.ts', mutate: RUN_LIMITS, tests: ['test/unit/engine/limits-fake.test.ts'], setup: false },
-  { file: 'lib/approval/workflow.ts', tests: ['test/unit/approval/workflow-steps.test.ts'], setup: false },
+  { file: 'lib/approval/workflow.ts', tests: ['test/unit/approval/workflow-steps.test.ts', 'test/unit/approval/workflow-load.test.ts'], setup: false },
   { file: 'lib/approval/page.ts', tests: ['test/unit/approval/page-responses.test.ts', 'test/unit/approval/page-charts.test.ts'], setup: false },
   // asg/remediators.ts: the apply-time re-checks (snapshot's reads, gone group, trimtab:skip and gone policies 84-92; raise-target's
   // target 222-223, lower-min-size's MinSize 292, lengthen-warmup's cooldowns 351-359), undo's "changed since" refusal (139-143) and

@@ -191,6 +191,18 @@ ${item('f2', 'acme-logs', '$1.50')}
     expect(body).toContain('<h2 class="benefit" data-benefit="performance">Performance: 1 change (removes a risk; saves nothing)</h2>\n<label class="item"><input type="checkbox" name="include" value="f2" checked>');
   });
 
+  it('groups the resources under one heading per owner, escaped, with "No owner" last, each group after the last item of the one before', async () => {
+    // Prepare: acme-logs has no owner; acme-web belongs to a stack whose name (account-controlled) carries markup.
+    const stack = { kind: 'cloudformation', name: 'CloudFormation stack web<b>', signal: 'tag aws:cloudformation:stack-name', confirmed: false, stackName: 'web<b>' } as FindingResult['owner'];
+    const h = await harness(record({ findings: [finding('f2', 'acme-logs', 1.5), finding('f1', 'acme-web', 3, { owner: stack })] }));
+    // Act
+    const body = (await handleApprovalRequest(get(`t=${encodeURIComponent(token('approve'))}`), h.deps)).body;
+    // Assess
+    expect(body).toContain('<h2 class="owner" data-owner="CloudFormation stack web&lt;b&gt;">CloudFormation stack web&lt;b&gt;: 1 change, est. $3.00/month</h2>\n<label class="item"><input type="checkbox" name="include" value="f1" checked><strong>acme-web</strong>');
+    expect(body).toContain('Undo: Remove the rule.</small></label>\n<h2 class="owner" data-owner="No owner">No owner: 1 change, est. $1.50/month</h2>\n<label class="item"><input type="checkbox" name="include" value="f2" checked><strong>acme-logs</strong>');
+    expect(body.match(/<h2 class="owner"/g)).toHaveLength(2);
+  });
+
   it('shows one timeline per volume above the list for snapshot findings', async () => {
     // Prepare
     const snap = (id: string, startTime: string) => finding(id, id, 1, { resource: { type: 'ebs-snapshot', id, arn: `arn:aws:ec2:eu-west-1:123456789012:snapshot/${id}`, account: '123456789012', region: 'eu-west-1', tags: {} }, evidence: { volumeId: 'vol-<1>', startTime } });

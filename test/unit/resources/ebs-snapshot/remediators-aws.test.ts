@@ -253,6 +253,26 @@ describe('delete-snapshot and archive-snapshot: a source volume the scan took as
     expect(older.writes('DeleteSnapshot').map((c) => c.input)).toEqual([{ SnapshotId: ID }]);
   });
 
+  it('delete-snapshot names an unknown state and creation time of a volume that exists now with "?", writing nothing', async () => {
+    // Prepare: AWS lists vol-1 without State or CreateTime.
+    const a = aws({ DescribeVolumes: () => ({ Volumes: [{ VolumeId: 'vol-1' }] }) });
+    // Act
+    const error = await caught(deleteSnapshot.apply(a.ctx, deletePlan({ volumeGone: 'vol-1' }), finding));
+    // Assess
+    expect(error).toBeInstanceOf(ProtectedResourceError);
+    expect(error?.message).toBe("snap-1's source volume vol-1 exists (state ?, created ?), although the scan took it as deleted: the snapshot is not an orphan; nothing was written");
+    expect(a.calls.filter((c) => WRITES.includes(c.op))).toEqual([]);
+  });
+
+  it('delete-snapshot takes only the source volume as existing: another volume in the answer does not refuse the delete', async () => {
+    // Prepare: an answer naming only another volume (the filter is on vol-1; the check still matches the id).
+    const a = aws({ DescribeVolumes: () => ({ Volumes: [{ ...NEW_VOLUME, VolumeId: 'vol-2' }] }) });
+    // Act
+    await deleteSnapshot.apply(a.ctx, deletePlan({ volumeGone: 'vol-1' }), finding);
+    // Assess
+    expect(a.writes('DeleteSnapshot').map((c) => c.input)).toEqual([{ SnapshotId: ID }]);
+  });
+
   it('archive-snapshot refuses a snapshot whose volume exists now, writing nothing', async () => {
     const a = aws({ DescribeVolumes: () => ({ Volumes: [NEW_VOLUME] }) });
     const error = await caught(archiveSnapshot.apply(a.ctx, { ...archivePlan(), params: { snapshotId: ID, allowShared: false, volumeGone: 'vol-1' } } as Plan<ArchiveParams>, finding));
