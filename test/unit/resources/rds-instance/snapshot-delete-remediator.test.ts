@@ -169,6 +169,56 @@ describe('snapshot-and-delete: apply on a running instance', () => {
     for (const f of [failed, gone, deleted]) expect(f.writes('DeleteDBInstance')).toEqual([]);
   });
 
+  it('reads the new snapshot again when RDS does not list it yet (DBSnapshotNotFound, under either name), and deletes once it is available', async () => {
+    // Prepare
+    let reads = 0;
+    const lagging = aws([wire()], {
+      over: {
+        DescribeDBSnapshots: (input) => {
+          if (input.DBInstanceIdentifier) return { DBSnapshots: [] };
+          reads += 1;
+          if (reads === 1) throw awsError('DBSnapshotNotFound');
+          if (reads === 2) throw awsError('DBSnapshotNotFoundFault');
+          return { DBSnapshots: [{ DBSnapshotIdentifier: SNAP, Status: 'available' }] };
+        },
+      },
+    });
+    // Act
+    const out = await snapshotAndDelete.apply(lagging.ctx, planOf(), finding);
+    // Assess
+    expect(reads).toBe(3);
+    expect(out.after).toEqual({ deleted: true, snapshotId: SNAP });
+    expect(lagging.writes('DeleteDBInstance').map((c) => c.input)).toEqual([{ DBInstanceIdentifier: ID, SkipFinalSnapshot: true, DeleteAutomatedBackups: false }]);
+  });
+
+  it('deletes nothing when RDS answers the snapshot read without a snapshot list', async () => {
+    // Prepare
+    const { ctx, writes } = aws([wire()], { over: { DescribeDBSnapshots: (input) => (input.DBInstanceIdentifier ? { DBSnapshots: [] } : {}) } });
+    // Act
+    const e = await caught(snapshotAndDelete.apply(ctx, planOf(), finding));
+    // Assess
+    expect(e?.message).toBe(`Snapshot ${SNAP} of db1 disappeared; the instance was not deleted.`);
+    expect(writes('DeleteDBInstance')).toEqual([]);
+  });
+
+  it('reuses an earlier snapshot that carries the instance tags besides its own, and an available one newer than a creating one, whatever the listing order', async () => {
+    // Prepare
+    const tagged = { TagList: [{ Key: 'team', Value: 'data' }, { Key: 'trimtab:snapshot-of', Value: ID }] };
+    const earlier: DBSnapshot[] = [
+      { DBSnapshotIdentifier: 'newer-available', Status: 'available', SnapshotCreateTime: new Date('2026-10-30T00:00:00Z'), ...tagged },
+      { DBSnapshotIdentifier: 'older-creating', Status: 'creating', SnapshotCreateTime: new Date('2026-10-01T00:00:00Z'), ...tagged },
+    ];
+    const a = aws([wire()], { earlier, snapshots: [{ DBSnapshotIdentifier: 'newer-available', Status: 'available' }] });
+    const b = aws([wire()], { earlier: [...earlier].reverse(), snapshots: [{ DBSnapshotIdentifier: 'newer-available', Status: 'available' }] });
+    // Act
+    const out1 = await snapshotAndDelete.apply(a.ctx, planOf(), finding);
+    const out2 = await snapshotAndDelete.apply(b.ctx, planOf(), finding);
+    // Assess
+    expect(out1.after).toEqual({ deleted: true, snapshotId: 'newer-available', reusedSnapshot: true });
+    expect(out2.after).toEqual({ deleted: true, snapshotId: 'newer-available', reusedSnapshot: true });
+    for (const f of [a, b]) expect(f.writes('CreateDBSnapshot')).toEqual([]);
+  });
+
   it('gives up at the snapshot timeout, deleting nothing and saying the next run reuses the snapshot', async () => {
     // Prepare
     const { ctx, clock, writes } = aws([wire()], { snapshots: [{ DBSnapshotIdentifier: SNAP, Status: 'creating', PercentProgress: 40 }] });
@@ -525,6 +575,29 @@ describe('snapshot-and-delete: recorded steps (ApplyEnv)', () => {
     expect(later.ops()).toEqual(['DescribeDBInstances']);
   });
 
+  it('deletes on resume with exactly a step left in the invocation', async () => {
+    // Prepare
+    const { ctx, ops } = aws([wire()]);
+    const { env, recorded } = envOf([{ step: 'snapshot-requested', at: 'x', state: { snapshotId: 'snap-r' } }, { step: 'snapshot-available', at: 'y', state: { snapshotId: 'snap-r' } }], 30_000);
+    // Act
+    const out = await snapshotAndDelete.apply(ctx, planOf(), finding, env);
+    // Assess
+    expect(ops()).toEqual(['DescribeDBInstances', 'DeleteDBInstance']);
+    expect(out.after).toEqual({ deleted: true, snapshotId: 'snap-r' });
+    expect(recorded.map((r) => r.step)).toEqual(['deleted']);
+  });
+
+  it('treats a snapshot request recorded without its state as not made: re-checks and requests the snapshot', async () => {
+    // Prepare
+    const { ctx, ops } = aws([wire()]);
+    const { env, recorded } = envOf([{ step: 'snapshot-requested', at: '2026-11-01T00:00:00.000Z' } as StepProgress]);
+    // Act
+    await snapshotAndDelete.apply(ctx, planOf(), finding, env);
+    // Assess
+    expect(ops().slice(0, 3)).toEqual(['DescribeDBInstances', 'DescribeDBSnapshots', 'CreateDBSnapshot']);
+    expect(recorded[0]).toMatchObject({ step: 'snapshot-requested', state: { snapshotId: SNAP } });
+  });
+
   it('starts the snapshot request and the delete with exactly a step left', async () => {
     // Prepare
     const { ctx, ops } = aws([wire()]);
@@ -580,6 +653,18 @@ describe('snapshot-and-delete: verify', () => {
     // Assess
     expect(v).toEqual({ ok: true, detail: `db1 is deleting; final snapshot ${SNAP} is creating (RDS deletes the instance once it is taken)` });
     expect(w).toEqual({ ok: false, detail: `db1 is deleting but snapshot ${SNAP} is creating` });
+  });
+
+  it('fails a final snapshot missing or failed while the instance is deleting', async () => {
+    // Prepare
+    const missing = aws([wire({ DBInstanceStatus: 'deleting' })], { over: { DescribeDBSnapshots: () => { throw awsError('DBSnapshotNotFoundFault'); } } });
+    const failed = aws([wire({ DBInstanceStatus: 'deleting' })], { snapshots: [{ DBSnapshotIdentifier: SNAP, Status: 'failed' }] });
+    // Act
+    const v1 = await snapshotAndDelete.verify(missing.ctx, planOf(), applied({ deleted: true, snapshotId: SNAP, finalSnapshot: true }));
+    const v2 = await snapshotAndDelete.verify(failed.ctx, planOf(), applied({ deleted: true, snapshotId: SNAP, finalSnapshot: true }));
+    // Assess
+    expect(v1).toEqual({ ok: false, detail: `db1 is deleting but snapshot ${SNAP} is missing` });
+    expect(v2).toEqual({ ok: false, detail: `db1 is deleting but snapshot ${SNAP} is failed` });
   });
 
   it('passes on a snapshot read error other than not found', async () => {
@@ -742,7 +827,7 @@ describe('snapshot-and-delete: undo', () => {
     // Act
     const out = await snapshotAndDelete.undo!(ctx, record({ deleted: true, snapshotId: SNAP }, null));
     // Assess
-    expect(calls[1]!.input).toEqual({ DBInstanceIdentifier: ID, DBSnapshotIdentifier: SNAP, DBInstanceClass: 'db.m5.large', MultiAZ: false, StorageType: 'gp2', Tags: [{ Key: 'team', Value: 'data' }, { Key: 'trimtab:restored-from', Value: SNAP }] });
+    expect(calls[1]!.input).toStrictEqual({ DBInstanceIdentifier: ID, DBSnapshotIdentifier: SNAP, DBInstanceClass: 'db.m5.large', MultiAZ: false, StorageType: 'gp2', Tags: [{ Key: 'team', Value: 'data' }, { Key: 'trimtab:restored-from', Value: SNAP }] });
     expect(out).toEqual({
       detail: `Restoring db1 from ${SNAP} (class db.m5.large, subnet group default, parameter group default, security groups default, port, backups, IAM auth, log exports, CA certificate and minor upgrades as before, tags copied). It is 'creating' for several minutes; the snapshot is kept.`,
       after: { restoredFrom: SNAP },
@@ -779,6 +864,29 @@ describe('snapshot-and-delete: undo', () => {
   });
 });
 
+describe('snapshot-and-delete: undo of a record without a change', () => {
+  it('refuses a record with no outcome, one whose snapshot read lists nothing, and passes on a restore error other than an existing instance', async () => {
+    // Prepare
+    const noAfter = aws([null]);
+    const noList = aws([null], { over: { DescribeDBSnapshots: () => ({}) } });
+    const throttled = aws([null], { over: { RestoreDBInstanceFromDBSnapshot: () => { throw awsError('Throttling'); } } });
+    const rec = (after: unknown) => recordOf('rds-instance', ID, 'snapshot-and-delete', PARAMS, null, after);
+    // Act
+    const e1 = await caught(snapshotAndDelete.undo!(noAfter.ctx, { ...rec(undefined), after: undefined } as ActionRecord));
+    const e2 = await caught(snapshotAndDelete.undo!(noList.ctx, rec({ deleted: true, snapshotId: SNAP })));
+    const e3 = await caught(snapshotAndDelete.undo!(throttled.ctx, rec({ deleted: true, snapshotId: SNAP })));
+    // Assess
+    expect(e1).toBeInstanceOf(UndoRefusedError);
+    expect(e1?.message).toBe('db1 was already gone when trimtab acted; trimtab took no snapshot to restore from.');
+    expect(noAfter.ops()).toEqual([]);
+    expect(e2).toBeInstanceOf(UndoRefusedError);
+    expect(e2?.message).toBe(`Snapshot ${SNAP} of db1 no longer exists: the instance cannot be restored.`);
+    expect(noList.writes('RestoreDBInstanceFromDBSnapshot')).toEqual([]);
+    expect(e3).not.toBeInstanceOf(UndoRefusedError);
+    expect(e3?.name).toBe('Throttling');
+  });
+});
+
 describe('snapshot-and-delete: plan', () => {
   const idle = (over: Partial<DBInstance> = {}, decision?: string) => findingOf('rds-instance', ID, { instance: instanceOf(over), ...(decision ? { decision } : {}) });
 
@@ -803,8 +911,8 @@ describe('snapshot-and-delete: plan', () => {
     const f = findingOf('rds-instance', ID, { instance: instanceOf(FULL) }, { savings: { monthlyUsd: 100, basis: [] } });
     // Act
     const plan = snapshotAndDelete.plan(f, { snapshotTimeoutMinutes: 12, pollSeconds: 30 }, planCtx);
-    // Assess
-    expect(plan).toEqual({
+    // Assess (strict: no setting the instance lacks appears as an undefined key)
+    expect(plan).toStrictEqual({
       kind: 'change',
       summary: 'db1 (db.m5.large postgres, available, 500 GiB gp3, DbiResourceId db-ABC): snapshot it (CreateDBSnapshot), wait until the snapshot is available, then delete it. Automated backups are kept for their retention (7 days). Refused at apply if the database was started, replaced or changed since.',
       params: {
@@ -835,8 +943,8 @@ describe('snapshot-and-delete: plan', () => {
     const f = findingOf('rds-instance', ID, { instance: instanceOf({ ...STOPPED, MultiAZ: true, AvailabilityZone: 'eu-west-1a', Iops: 300, StorageThroughput: 125, BackupRetentionPeriod: 0, TagList: [], InstanceCreateTime: undefined }) }, { savings: { monthlyUsd: 100, basis: [] } });
     // Act
     const plan = snapshotAndDelete.plan(f, { snapshotTimeoutMinutes: 12, pollSeconds: 30 }, planCtx);
-    // Assess
-    expect(plan).toEqual({
+    // Assess (strict: no setting the instance lacks appears as an undefined key)
+    expect(plan).toStrictEqual({
       kind: 'change',
       summary: "db1 (db.m5.large postgres, stopped, 100 GiB gp2, DbiResourceId db-ABC): delete it with a final snapshot (DeleteDBInstance FinalDBSnapshotIdentifier: RDS refuses CreateDBSnapshot on a stopped instance and keeps the instance 'deleting' until the final snapshot is taken; it is not started, so no instance hours are billed). Automated backups are kept for their retention (0 days). Refused at apply if the database was started, replaced or changed since.",
       params: {
@@ -859,6 +967,15 @@ describe('snapshot-and-delete: plan', () => {
         ],
       },
     });
+  });
+
+  it('records no IOPS or throughput for gp3 storage that reports none', () => {
+    // Prepare
+    const f = findingOf('rds-instance', ID, { instance: instanceOf({ StorageType: 'gp3' }) }, { savings: { monthlyUsd: 10, basis: [] } });
+    // Act
+    const plan = snapshotAndDelete.plan(f, { snapshotTimeoutMinutes: 12, pollSeconds: 30 }, planCtx);
+    // Assess
+    expect(plan.kind === 'change' && plan.params.spec).toStrictEqual({ dbClass: 'db.m5.large', engine: 'postgres', allocatedGiB: 100, securityGroups: [], multiAz: false, storageType: 'gp3' });
   });
 
   it('plans no negative saving when the snapshot costs more than what the delete saves, and keeps backups of a retention over 35 days at 35', () => {
@@ -902,20 +1019,20 @@ describe('snapshot-and-delete: restoreStorage', () => {
   const spec = (over: Partial<InstanceSpec>): InstanceSpec => ({ dbClass: 'db.m5.large', engine: 'postgres', allocatedGiB: 500, securityGroups: [], multiAz: false, storageType: 'gp3', iops: 12000, throughput: 500, ...over });
 
   it('sets gp3 IOPS and throughput only at or above the engine threshold (400 GiB, Oracle 200 GiB, SQL Server none)', () => {
-    expect(restoreStorage(spec({}))).toEqual({ StorageType: 'gp3', Iops: 12000, StorageThroughput: 500 });
-    expect(restoreStorage(spec({ allocatedGiB: 400 }))).toEqual({ StorageType: 'gp3', Iops: 12000, StorageThroughput: 500 });
-    expect(restoreStorage(spec({ allocatedGiB: 399 }))).toEqual({ StorageType: 'gp3' });
-    expect(restoreStorage(spec({ allocatedGiB: undefined }))).toEqual({ StorageType: 'gp3' });
-    expect(restoreStorage(spec({ engine: 'oracle-ee', allocatedGiB: 200 }))).toEqual({ StorageType: 'gp3', Iops: 12000, StorageThroughput: 500 });
-    expect(restoreStorage(spec({ engine: 'sqlserver-se', allocatedGiB: 20 }))).toEqual({ StorageType: 'gp3', Iops: 12000, StorageThroughput: 500 });
-    expect(restoreStorage(spec({ iops: undefined, throughput: undefined }))).toEqual({ StorageType: 'gp3' });
+    expect(restoreStorage(spec({}))).toStrictEqual({ StorageType: 'gp3', Iops: 12000, StorageThroughput: 500 });
+    expect(restoreStorage(spec({ allocatedGiB: 400 }))).toStrictEqual({ StorageType: 'gp3', Iops: 12000, StorageThroughput: 500 });
+    expect(restoreStorage(spec({ allocatedGiB: 399 }))).toStrictEqual({ StorageType: 'gp3' });
+    expect(restoreStorage(spec({ allocatedGiB: undefined }))).toStrictEqual({ StorageType: 'gp3' });
+    expect(restoreStorage(spec({ engine: 'oracle-ee', allocatedGiB: 200 }))).toStrictEqual({ StorageType: 'gp3', Iops: 12000, StorageThroughput: 500 });
+    expect(restoreStorage(spec({ engine: 'sqlserver-se', allocatedGiB: 20 }))).toStrictEqual({ StorageType: 'gp3', Iops: 12000, StorageThroughput: 500 });
+    expect(restoreStorage(spec({ iops: undefined, throughput: undefined }))).toStrictEqual({ StorageType: 'gp3' });
   });
 
   it('sets the IOPS of io1 and io2, and nothing but the type for other storage', () => {
-    expect(restoreStorage(spec({ storageType: 'io1', iops: 3000 }))).toEqual({ StorageType: 'io1', Iops: 3000 });
-    expect(restoreStorage(spec({ storageType: 'io2', iops: 4000 }))).toEqual({ StorageType: 'io2', Iops: 4000 });
-    expect(restoreStorage(spec({ storageType: 'io1', iops: undefined }))).toEqual({ StorageType: 'io1' });
-    expect(restoreStorage(spec({ storageType: 'gp2', iops: 300 }))).toEqual({ StorageType: 'gp2' });
-    expect(restoreStorage(spec({ storageType: 'standard' }))).toEqual({ StorageType: 'standard' });
+    expect(restoreStorage(spec({ storageType: 'io1', iops: 3000 }))).toStrictEqual({ StorageType: 'io1', Iops: 3000 });
+    expect(restoreStorage(spec({ storageType: 'io2', iops: 4000 }))).toStrictEqual({ StorageType: 'io2', Iops: 4000 });
+    expect(restoreStorage(spec({ storageType: 'io1', iops: undefined }))).toStrictEqual({ StorageType: 'io1' });
+    expect(restoreStorage(spec({ storageType: 'gp2', iops: 300 }))).toStrictEqual({ StorageType: 'gp2' });
+    expect(restoreStorage(spec({ storageType: 'standard' }))).toStrictEqual({ StorageType: 'standard' });
   });
 });
