@@ -284,6 +284,12 @@ describe('lower-min-capacity', () => {
     expect(atApply.ops()).toEqual([]);
   });
 
+  it('fails the verify of a cluster that is no longer Serverless v2, naming its minimum unknown', async () => {
+    const provisioned = aws([cwire({ ServerlessV2ScalingConfiguration: undefined })]);
+    expect(await lowerMinCapacity.verify(provisioned.ctx, plan, { after: { minAcu: 0.5, maxAcu: 16 } } as never)).toEqual({ ok: false, detail: 'c1 MinCapacity is unknown' });
+    expect(provisioned.ops()).toEqual(['DescribeDBClusters']);
+  });
+
   it('undoes by restoring the recorded minimum, raising the maximum to it when someone lowered it below', async () => {
     const a = aws([cwire({ ServerlessV2ScalingConfiguration: { MinCapacity: 0.5, MaxCapacity: 16 } })]);
     const b = aws([cwire({ ServerlessV2ScalingConfiguration: { MinCapacity: 0.5, MaxCapacity: 2 } })]);

@@ -9,7 +9,7 @@
 import { describe, expect, it } from 'vitest';
 import type { DBInstance, DBSnapshot } from '@aws-sdk/client-rds';
 import type { ActionRecord, ApplyEnv, Plan, StepProgress } from '../../../../lib/engine/types.ts';
-import { boundOf, snapshotAndDelete, type SnapshotDeleteParams } from '../../../../lib/resources/rds-instance/remediators.ts';
+import { boundOf, restoreStorage, snapshotAndDelete, type InstanceSpec, type SnapshotDeleteParams } from '../../../../lib/resources/rds-instance/remediators.ts';
 import { toRdsInstance, type RdsInstance } from '../../../../lib/resources/rds-instance/resource.ts';
 import { ProtectedResourceError, UndoRefusedError } from '../../../../lib/util/errors.ts';
 import { awsError, fakeAws, findingOf, planCtx, recordOf, type Handlers } from '../fake-aws.ts';
@@ -167,6 +167,56 @@ describe('snapshot-and-delete: apply on a running instance', () => {
     expect(e2?.message).toBe(`Snapshot ${SNAP} of db1 disappeared; the instance was not deleted.`);
     expect(e3?.message).toBe(`Snapshot ${SNAP} of db1 is deleted; the instance was not deleted.`);
     for (const f of [failed, gone, deleted]) expect(f.writes('DeleteDBInstance')).toEqual([]);
+  });
+
+  it('reads the new snapshot again when RDS does not list it yet (DBSnapshotNotFound, under either name), and deletes once it is available', async () => {
+    // Prepare
+    let reads = 0;
+    const lagging = aws([wire()], {
+      over: {
+        DescribeDBSnapshots: (input) => {
+          if (input.DBInstanceIdentifier) return { DBSnapshots: [] };
+          reads += 1;
+          if (reads === 1) throw awsError('DBSnapshotNotFound');
+          if (reads === 2) throw awsError('DBSnapshotNotFoundFault');
+          return { DBSnapshots: [{ DBSnapshotIdentifier: SNAP, Status: 'available' }] };
+        },
+      },
+    });
+    // Act
+    const out = await snapshotAndDelete.apply(lagging.ctx, planOf(), finding);
+    // Assess
+    expect(reads).toBe(3);
+    expect(out.after).toEqual({ deleted: true, snapshotId: SNAP });
+    expect(lagging.writes('DeleteDBInstance').map((c) => c.input)).toEqual([{ DBInstanceIdentifier: ID, SkipFinalSnapshot: true, DeleteAutomatedBackups: false }]);
+  });
+
+  it('deletes nothing when RDS answers the snapshot read without a snapshot list', async () => {
+    // Prepare
+    const { ctx, writes } = aws([wire()], { over: { DescribeDBSnapshots: (input) => (input.DBInstanceIdentifier ? { DBSnapshots: [] } : {}) } });
+    // Act
+    const e = await caught(snapshotAndDelete.apply(ctx, planOf(), finding));
+    // Assess
+    expect(e?.message).toBe(`Snapshot ${SNAP} of db1 disappeared; the instance was not deleted.`);
+    expect(writes('DeleteDBInstance')).toEqual([]);
+  });
+
+  it('reuses an earlier snapshot that carries the instance tags besides its own, and an available one newer than a creating one, whatever the listing order', async () => {
+    // Prepare
+    const tagged = { TagList: [{ Key: 'team', Value: 'data' }, { Key: 'trimtab:snapshot-of', Value: ID }] };
+    const earlier: DBSnapshot[] = [
+      { DBSnapshotIdentifier: 'newer-available', Status: 'available', SnapshotCreateTime: new Date('2026-10-30T00:00:00Z'), ...tagged },
+      { DBSnapshotIdentifier: 'older-creating', Status: 'creating', SnapshotCreateTime: new Date('2026-10-01T00:00:00Z'), ...tagged },
+    ];
+    const a = aws([wire()], { earlier, snapshots: [{ DBSnapshotIdentifier: 'newer-available', Status: 'available' }] });
+    const b = aws([wire()], { earlier: [...earlier].reverse(), snapshots: [{ DBSnapshotIdentifier: 'newer-available', Status: 'available' }] });
+    // Act
+    const out1 = await snapshotAndDelete.apply(a.ctx, planOf(), finding);
+    const out2 = await snapshotAndDelete.apply(b.ctx, planOf(), finding);
+    // Assess
+    expect(out1.after).toEqual({ deleted: true, snapshotId: 'newer-available', reusedSnapshot: true });
+    expect(out2.after).toEqual({ deleted: true, snapshotId: 'newer-available', reusedSnapshot: true });
+    for (const f of [a, b]) expect(f.writes('CreateDBSnapshot')).toEqual([]);
   });
 
   it('gives up at the snapshot timeout, deleting nothing and saying the next run reuses the snapshot', async () => {
@@ -525,6 +575,29 @@ describe('snapshot-and-delete: recorded steps (ApplyEnv)', () => {
     expect(later.ops()).toEqual(['DescribeDBInstances']);
   });
 
+  it('deletes on resume with exactly a step left in the invocation', async () => {
+    // Prepare
+    const { ctx, ops } = aws([wire()]);
+    const { env, recorded } = envOf([{ step: 'snapshot-requested', at: 'x', state: { snapshotId: 'snap-r' } }, { step: 'snapshot-available', at: 'y', state: { snapshotId: 'snap-r' } }], 30_000);
+    // Act
+    const out = await snapshotAndDelete.apply(ctx, planOf(), finding, env);
+    // Assess
+    expect(ops()).toEqual(['DescribeDBInstances', 'DeleteDBInstance']);
+    expect(out.after).toEqual({ deleted: true, snapshotId: 'snap-r' });
+    expect(recorded.map((r) => r.step)).toEqual(['deleted']);
+  });
+
+  it('treats a snapshot request recorded without its state as not made: re-checks and requests the snapshot', async () => {
+    // Prepare
+    const { ctx, ops } = aws([wire()]);
+    const { env, recorded } = envOf([{ step: 'snapshot-requested', at: '2026-11-01T00:00:00.000Z' } as StepProgress]);
+    // Act
+    await snapshotAndDelete.apply(ctx, planOf(), finding, env);
+    // Assess
+    expect(ops().slice(0, 3)).toEqual(['DescribeDBInstances', 'DescribeDBSnapshots', 'CreateDBSnapshot']);
+    expect(recorded[0]).toMatchObject({ step: 'snapshot-requested', state: { snapshotId: SNAP } });
+  });
+
   it('starts the snapshot request and the delete with exactly a step left', async () => {
     // Prepare
     const { ctx, ops } = aws([wire()]);
@@ -582,6 +655,18 @@ describe('snapshot-and-delete: verify', () => {
     expect(w).toEqual({ ok: false, detail: `db1 is deleting but snapshot ${SNAP} is creating` });
   });
 
+  it('fails a final snapshot missing or failed while the instance is deleting', async () => {
+    // Prepare
+    const missing = aws([wire({ DBInstanceStatus: 'deleting' })], { over: { DescribeDBSnapshots: () => { throw awsError('DBSnapshotNotFoundFault'); } } });
+    const failed = aws([wire({ DBInstanceStatus: 'deleting' })], { snapshots: [{ DBSnapshotIdentifier: SNAP, Status: 'failed' }] });
+    // Act
+    const v1 = await snapshotAndDelete.verify(missing.ctx, planOf(), applied({ deleted: true, snapshotId: SNAP, finalSnapshot: true }));
+    const v2 = await snapshotAndDelete.verify(failed.ctx, planOf(), applied({ deleted: true, snapshotId: SNAP, finalSnapshot: true }));
+    // Assess
+    expect(v1).toEqual({ ok: false, detail: `db1 is deleting but snapshot ${SNAP} is missing` });
+    expect(v2).toEqual({ ok: false, detail: `db1 is deleting but snapshot ${SNAP} is failed` });
+  });
+
   it('passes on a snapshot read error other than not found', async () => {
     // Prepare
     const { ctx } = aws([null], { over: { DescribeDBSnapshots: () => { throw awsError('AccessDenied'); } } });
@@ -591,6 +676,62 @@ describe('snapshot-and-delete: verify', () => {
     expect(e?.name).toBe('AccessDenied');
   });
 });
+
+/** Every setting specOf copies and a restore sets (or names as not settable). */
+const FULL: Partial<DBInstance> = {
+  AllocatedStorage: 500,
+  StorageType: 'gp3',
+  Iops: 12000,
+  StorageThroughput: 500,
+  TagList: [{ Key: 'team', Value: 'data' }],
+  DBSubnetGroup: { DBSubnetGroupName: 'sub1' },
+  DBParameterGroups: [{ DBParameterGroupName: 'pg1' }],
+  OptionGroupMemberships: [{ OptionGroupName: 'og1' }],
+  VpcSecurityGroups: [{ VpcSecurityGroupId: 'sg-1' }, { VpcSecurityGroupId: 'sg-2' }],
+  MultiAZ: false,
+  AvailabilityZone: 'eu-west-1a',
+  PubliclyAccessible: false,
+  Endpoint: { Port: 5432 },
+  BackupRetentionPeriod: 7,
+  PreferredBackupWindow: '03:00-03:30',
+  IAMDatabaseAuthenticationEnabled: true,
+  EnabledCloudwatchLogsExports: ['postgresql'],
+  CACertificateIdentifier: 'rds-ca-rsa2048-g1',
+  AutoMinorVersionUpgrade: false,
+  MonitoringInterval: 60,
+  PerformanceInsightsEnabled: true,
+  MaxAllocatedStorage: 1000,
+};
+const FULL_SPEC: InstanceSpec = {
+  dbClass: 'db.m5.large',
+  engine: 'postgres',
+  allocatedGiB: 500,
+  subnetGroup: 'sub1',
+  parameterGroup: 'pg1',
+  optionGroup: 'og1',
+  securityGroups: ['sg-1', 'sg-2'],
+  multiAz: false,
+  storageType: 'gp3',
+  iops: 12000,
+  throughput: 500,
+  availabilityZone: 'eu-west-1a',
+  publiclyAccessible: false,
+  port: 5432,
+  backupRetentionDays: 7,
+  backupWindow: '03:00-03:30',
+  iamAuth: true,
+  logExports: ['postgresql'],
+  caCertificate: 'rds-ca-rsa2048-g1',
+  autoMinorUpgrade: false,
+  monitoringIntervalSeconds: 60,
+  performanceInsights: true,
+  maxAllocatedGiB: 1000,
+};
+const NOT_RESTORED = [
+  'Enhanced Monitoring (every 60 s) is off on the restored instance: set MonitoringInterval and MonitoringRoleArn with ModifyDBInstance',
+  'Performance Insights is off on the restored instance: enable it with ModifyDBInstance',
+  'storage autoscaling (MaxAllocatedStorage 1000 GiB) is off on the restored instance: set it with ModifyDBInstance',
+];
 
 describe('snapshot-and-delete: undo', () => {
   const before = {
@@ -633,13 +774,60 @@ describe('snapshot-and-delete: undo', () => {
     });
   });
 
+  it('restores every recorded setting a restore can set, and names the three it cannot', async () => {
+    // Prepare
+    const { ctx, calls } = aws([null], { over: { RestoreDBInstanceFromDBSnapshot: () => ({}) } });
+    // Act
+    const out = await snapshotAndDelete.undo!(ctx, record({ deleted: true, snapshotId: SNAP }, { instance: instanceOf(FULL) }));
+    // Assess
+    expect(calls[1]!.input).toEqual({
+      DBInstanceIdentifier: ID,
+      DBSnapshotIdentifier: SNAP,
+      DBInstanceClass: 'db.m5.large',
+      DBSubnetGroupName: 'sub1',
+      DBParameterGroupName: 'pg1',
+      OptionGroupName: 'og1',
+      VpcSecurityGroupIds: ['sg-1', 'sg-2'],
+      MultiAZ: false,
+      AvailabilityZone: 'eu-west-1a',
+      StorageType: 'gp3',
+      Iops: 12000,
+      StorageThroughput: 500,
+      PubliclyAccessible: false,
+      Port: 5432,
+      BackupRetentionPeriod: 7,
+      PreferredBackupWindow: '03:00-03:30',
+      EnableIAMDatabaseAuthentication: true,
+      EnableCloudwatchLogsExports: ['postgresql'],
+      CACertificateIdentifier: 'rds-ca-rsa2048-g1',
+      AutoMinorVersionUpgrade: false,
+      Tags: [{ Key: 'team', Value: 'data' }, { Key: 'trimtab:restored-from', Value: SNAP }],
+    });
+    expect(out).toEqual({
+      detail: `Restoring db1 from ${SNAP} (class db.m5.large, subnet group sub1, parameter group pg1, security groups sg-1, sg-2, port, backups, IAM auth, log exports, CA certificate and minor upgrades as before, tags copied). It is 'creating' for several minutes; the snapshot is kept. Differs from before: ${NOT_RESTORED.join('; ')}.`,
+      after: { restoredFrom: SNAP, differs: NOT_RESTORED },
+    });
+  });
+
+  it('restores the spec the plan recorded, with its tags, when the record holds no instance', async () => {
+    // Prepare
+    const { ctx, calls } = aws([null], { over: { RestoreDBInstanceFromDBSnapshot: () => ({}) } });
+    const params = { ...PARAMS, spec: { ...FULL_SPEC, monitoringIntervalSeconds: undefined, performanceInsights: undefined, maxAllocatedGiB: undefined, multiAz: true, availabilityZone: undefined }, tags: { team: 'ml', 'trimtab:stop-decision': 'dec-1' } };
+    // Act
+    const out = await snapshotAndDelete.undo!(ctx, recordOf('rds-instance', ID, 'snapshot-and-delete', params, null, { deleted: true, snapshotId: SNAP }));
+    // Assess
+    expect(calls[1]!.input).toMatchObject({ MultiAZ: true, OptionGroupName: 'og1', Iops: 12000, Tags: [{ Key: 'team', Value: 'ml' }, { Key: 'trimtab:restored-from', Value: SNAP }] });
+    expect(calls[1]!.input).not.toHaveProperty('AvailabilityZone');
+    expect(out.after).toEqual({ restoredFrom: SNAP });
+  });
+
   it('restores from the plan when the record holds no instance, with the defaults named', async () => {
     // Prepare
     const { ctx, calls } = aws([null], { over: { RestoreDBInstanceFromDBSnapshot: () => ({}) } });
     // Act
     const out = await snapshotAndDelete.undo!(ctx, record({ deleted: true, snapshotId: SNAP }, null));
     // Assess
-    expect(calls[1]!.input).toEqual({ DBInstanceIdentifier: ID, DBSnapshotIdentifier: SNAP, DBInstanceClass: 'db.m5.large', MultiAZ: false, StorageType: 'gp2', Tags: [{ Key: 'team', Value: 'data' }, { Key: 'trimtab:restored-from', Value: SNAP }] });
+    expect(calls[1]!.input).toStrictEqual({ DBInstanceIdentifier: ID, DBSnapshotIdentifier: SNAP, DBInstanceClass: 'db.m5.large', MultiAZ: false, StorageType: 'gp2', Tags: [{ Key: 'team', Value: 'data' }, { Key: 'trimtab:restored-from', Value: SNAP }] });
     expect(out).toEqual({
       detail: `Restoring db1 from ${SNAP} (class db.m5.large, subnet group default, parameter group default, security groups default, port, backups, IAM auth, log exports, CA certificate and minor upgrades as before, tags copied). It is 'creating' for several minutes; the snapshot is kept.`,
       after: { restoredFrom: SNAP },
@@ -676,8 +864,134 @@ describe('snapshot-and-delete: undo', () => {
   });
 });
 
+describe('snapshot-and-delete: undo of a record without a change', () => {
+  it('refuses a record with no outcome, one whose snapshot read lists nothing, and passes on a restore error other than an existing instance', async () => {
+    // Prepare
+    const noAfter = aws([null]);
+    const noList = aws([null], { over: { DescribeDBSnapshots: () => ({}) } });
+    const throttled = aws([null], { over: { RestoreDBInstanceFromDBSnapshot: () => { throw awsError('Throttling'); } } });
+    const rec = (after: unknown) => recordOf('rds-instance', ID, 'snapshot-and-delete', PARAMS, null, after);
+    // Act
+    const e1 = await caught(snapshotAndDelete.undo!(noAfter.ctx, { ...rec(undefined), after: undefined } as ActionRecord));
+    const e2 = await caught(snapshotAndDelete.undo!(noList.ctx, rec({ deleted: true, snapshotId: SNAP })));
+    const e3 = await caught(snapshotAndDelete.undo!(throttled.ctx, rec({ deleted: true, snapshotId: SNAP })));
+    // Assess
+    expect(e1).toBeInstanceOf(UndoRefusedError);
+    expect(e1?.message).toBe('db1 was already gone when trimtab acted; trimtab took no snapshot to restore from.');
+    expect(noAfter.ops()).toEqual([]);
+    expect(e2).toBeInstanceOf(UndoRefusedError);
+    expect(e2?.message).toBe(`Snapshot ${SNAP} of db1 no longer exists: the instance cannot be restored.`);
+    expect(noList.writes('RestoreDBInstanceFromDBSnapshot')).toEqual([]);
+    expect(e3).not.toBeInstanceOf(UndoRefusedError);
+    expect(e3?.name).toBe('Throttling');
+  });
+});
+
 describe('snapshot-and-delete: plan', () => {
   const idle = (over: Partial<DBInstance> = {}, decision?: string) => findingOf('rds-instance', ID, { instance: instanceOf(over), ...(decision ? { decision } : {}) });
+
+  it('declares its id, permissions, mode, undo limits and options', () => {
+    expect(snapshotAndDelete).toMatchObject({
+      id: 'snapshot-and-delete',
+      resource: 'rds-instance',
+      title: 'Snapshot the instance and delete it (a stopped instance: DeleteDBInstance takes the final snapshot; a running one: CreateDBSnapshot, wait until available, then delete)',
+      permissions: ['rds:DescribeDBInstances', 'rds:DescribeDBSnapshots', 'rds:CreateDBSnapshot', 'rds:AddTagsToResource', 'rds:DeleteDBInstance', 'rds:RestoreDBInstanceFromDBSnapshot'],
+      defaultMode: 'approval',
+      undoable: 'yes',
+      undoLimits: 'The instance itself: undo restores a new instance (new DbiResourceId) from the snapshot under the same name; settings RDS cannot set on a restore are listed in the undo; point-in-time restore covers only what the kept automated backups hold, until their retention ends.',
+    });
+    expect(snapshotAndDelete.options.parse({})).toEqual({ snapshotTimeoutMinutes: 12, pollSeconds: 30 });
+    expect(snapshotAndDelete.options.parse({ snapshotTimeoutMinutes: 0, pollSeconds: 0 })).toEqual({ snapshotTimeoutMinutes: 0, pollSeconds: 0 });
+    expect(snapshotAndDelete.options.parse({ snapshotTimeoutMinutes: 14, pollSeconds: 120 })).toEqual({ snapshotTimeoutMinutes: 14, pollSeconds: 120 });
+    for (const bad of [{ snapshotTimeoutMinutes: -1 }, { snapshotTimeoutMinutes: 15 }, { pollSeconds: -1 }, { pollSeconds: 121 }]) expect(snapshotAndDelete.options.safeParse(bad).success).toBe(false);
+  });
+
+  it('plans a running instance: snapshot, wait, delete; its spec, the undo naming what a restore cannot set, and the savings less the snapshot', () => {
+    // Prepare
+    const f = findingOf('rds-instance', ID, { instance: instanceOf(FULL) }, { savings: { monthlyUsd: 100, basis: [] } });
+    // Act
+    const plan = snapshotAndDelete.plan(f, { snapshotTimeoutMinutes: 12, pollSeconds: 30 }, planCtx);
+    // Assess (strict: no setting the instance lacks appears as an undefined key)
+    expect(plan).toStrictEqual({
+      kind: 'change',
+      summary: 'db1 (db.m5.large postgres, available, 500 GiB gp3, DbiResourceId db-ABC): snapshot it (CreateDBSnapshot), wait until the snapshot is available, then delete it. Automated backups are kept for their retention (7 days). Refused at apply if the database was started, replaced or changed since.',
+      params: {
+        dbInstanceIdentifier: ID,
+        spec: FULL_SPEC,
+        tags: { team: 'data' },
+        snapshotTimeoutMinutes: 12,
+        pollSeconds: 30,
+        bound: { dbiResourceId: 'db-ABC', instanceCreateTime: CREATED, engine: 'postgres', dbClass: 'db.m5.large', status: 'available' },
+      },
+      undo: `trimtab undo restores db1 under the same identifier from the snapshot with class db.m5.large, subnet group sub1, parameter group pg1, security groups sg-1, sg-2, port, backup retention and window, IAM authentication, log exports, CA certificate, auto minor upgrade and the same tags. The snapshot is kept. Not restored (RDS cannot set them on a restore): ${NOT_RESTORED.join('; ')}. The restored instance keeps the endpoint name and gets a new DbiResourceId.`,
+      savings: {
+        // 100 (instance) + 500 × 0.115 (gp3 storage) − 500 × 0.095 (snapshot)
+        monthlyUsd: 110,
+        basis: [
+          'Instance hours: $100/month.',
+          'Storage: gp3 500 GiB × $0.115 + (0 IOPS above the included 12000 × $0.02 + 0 MiB/s above 500 × $0.08) = $57.5/month.',
+          'Minus the final snapshot: at most 500 GiB × $0.095/GB-month = $47.5 (a snapshot bills the data written, not the allocation).',
+          // 500 × 0.095 × 7 / 30
+          'Automated backups kept (7-day retention, DeleteAutomatedBackups false): up to $11.08 once, billed as backup storage until the retention ends; not in the monthly figure.',
+        ],
+      },
+    });
+  });
+
+  it('plans a stopped Multi-AZ instance: the final snapshot, no instance hours, no zone or gp2 IOPS in the spec, no backups kept', () => {
+    // Prepare
+    const f = findingOf('rds-instance', ID, { instance: instanceOf({ ...STOPPED, MultiAZ: true, AvailabilityZone: 'eu-west-1a', Iops: 300, StorageThroughput: 125, BackupRetentionPeriod: 0, TagList: [], InstanceCreateTime: undefined }) }, { savings: { monthlyUsd: 100, basis: [] } });
+    // Act
+    const plan = snapshotAndDelete.plan(f, { snapshotTimeoutMinutes: 12, pollSeconds: 30 }, planCtx);
+    // Assess (strict: no setting the instance lacks appears as an undefined key)
+    expect(plan).toStrictEqual({
+      kind: 'change',
+      summary: "db1 (db.m5.large postgres, stopped, 100 GiB gp2, DbiResourceId db-ABC): delete it with a final snapshot (DeleteDBInstance FinalDBSnapshotIdentifier: RDS refuses CreateDBSnapshot on a stopped instance and keeps the instance 'deleting' until the final snapshot is taken; it is not started, so no instance hours are billed). Automated backups are kept for their retention (0 days). Refused at apply if the database was started, replaced or changed since.",
+      params: {
+        dbInstanceIdentifier: ID,
+        spec: { dbClass: 'db.m5.large', engine: 'postgres', allocatedGiB: 100, securityGroups: [], multiAz: true, storageType: 'gp2', backupRetentionDays: 0 },
+        tags: {},
+        snapshotTimeoutMinutes: 12,
+        pollSeconds: 30,
+        bound: { dbiResourceId: 'db-ABC', engine: 'postgres', dbClass: 'db.m5.large', status: 'stopped' },
+      },
+      undo: 'trimtab undo restores db1 under the same identifier from the snapshot with class db.m5.large, subnet group default, parameter group default, security groups default, Multi-AZ, port, backup retention and window, IAM authentication, log exports, CA certificate, auto minor upgrade and the same tags. The snapshot is kept. The restored instance keeps the endpoint name and gets a new DbiResourceId.',
+      savings: {
+        // 0 (stopped) + 100 × 0.115 × 2 − 100 × 0.095
+        monthlyUsd: 13.5,
+        basis: [
+          'Instance hours: already stopped, $0.',
+          'Storage: gp2 100 GiB × $0.115 × 2 (Multi-AZ; no Multi-AZ storage rate in the price table, Single-AZ × 2)/GB-month = $23/month.',
+          'Minus the final snapshot: at most 100 GiB × $0.095/GB-month = $9.5 (a snapshot bills the data written, not the allocation).',
+          'No automated backups (retention 0): nothing kept after the delete.',
+        ],
+      },
+    });
+  });
+
+  it('records no IOPS or throughput for gp3 storage that reports none', () => {
+    // Prepare
+    const f = findingOf('rds-instance', ID, { instance: instanceOf({ StorageType: 'gp3' }) }, { savings: { monthlyUsd: 10, basis: [] } });
+    // Act
+    const plan = snapshotAndDelete.plan(f, { snapshotTimeoutMinutes: 12, pollSeconds: 30 }, planCtx);
+    // Assess
+    expect(plan.kind === 'change' && plan.params.spec).toStrictEqual({ dbClass: 'db.m5.large', engine: 'postgres', allocatedGiB: 100, securityGroups: [], multiAz: false, storageType: 'gp3' });
+  });
+
+  it('plans no negative saving when the snapshot costs more than what the delete saves, and keeps backups of a retention over 35 days at 35', () => {
+    // Prepare: an instance with no retention recorded, and one whose retention RDS caps at 35 days
+    const none = findingOf('rds-instance', ID, { instance: instanceOf({ ...STOPPED, StorageType: 'magnetic', AllocatedStorage: 1000 }) }, { savings: { monthlyUsd: 0, basis: [] } });
+    const capped = findingOf('rds-instance', ID, { instance: instanceOf({ BackupRetentionPeriod: 60 }) }, { savings: { monthlyUsd: 30, basis: [] } });
+    // Act
+    const a = snapshotAndDelete.plan(none, { snapshotTimeoutMinutes: 12, pollSeconds: 30 }, planCtx);
+    const b = snapshotAndDelete.plan(capped, { snapshotTimeoutMinutes: 12, pollSeconds: 30 }, planCtx);
+    // Assess
+    expect(a.kind === 'change' && a.savings!.monthlyUsd).toBe(0);
+    expect(a.kind === 'change' && a.summary).toContain('Automated backups are kept for their retention (0 days).');
+    expect(a.kind === 'change' && a.savings!.basis.at(-1)).toBe('No automated backups (retention 0): nothing kept after the delete.');
+    // 100 × 0.095 × 35 / 30 = 11.0833
+    expect(b.kind === 'change' && b.savings!.basis.at(-1)).toBe('Automated backups kept (60-day retention, DeleteAutomatedBackups false): up to $11.08 once, billed as backup storage until the retention ends; not in the monthly figure.');
+  });
 
   it('refuses a database with deletion protection on or without a DbiResourceId', () => {
     expect(snapshotAndDelete.plan(idle({ DeletionProtection: true }), { snapshotTimeoutMinutes: 12, pollSeconds: 30 }, planCtx)).toEqual({ kind: 'conflict', reason: 'db1 has deletion protection on: a person asked AWS to refuse deletes; trimtab never turns it off' });
@@ -698,5 +1012,27 @@ describe('snapshot-and-delete: plan', () => {
       decision: 'dec-1',
     });
     expect(plan.summary).toContain('delete it with a final snapshot (DeleteDBInstance FinalDBSnapshotIdentifier');
+  });
+});
+
+describe('snapshot-and-delete: restoreStorage', () => {
+  const spec = (over: Partial<InstanceSpec>): InstanceSpec => ({ dbClass: 'db.m5.large', engine: 'postgres', allocatedGiB: 500, securityGroups: [], multiAz: false, storageType: 'gp3', iops: 12000, throughput: 500, ...over });
+
+  it('sets gp3 IOPS and throughput only at or above the engine threshold (400 GiB, Oracle 200 GiB, SQL Server none)', () => {
+    expect(restoreStorage(spec({}))).toStrictEqual({ StorageType: 'gp3', Iops: 12000, StorageThroughput: 500 });
+    expect(restoreStorage(spec({ allocatedGiB: 400 }))).toStrictEqual({ StorageType: 'gp3', Iops: 12000, StorageThroughput: 500 });
+    expect(restoreStorage(spec({ allocatedGiB: 399 }))).toStrictEqual({ StorageType: 'gp3' });
+    expect(restoreStorage(spec({ allocatedGiB: undefined }))).toStrictEqual({ StorageType: 'gp3' });
+    expect(restoreStorage(spec({ engine: 'oracle-ee', allocatedGiB: 200 }))).toStrictEqual({ StorageType: 'gp3', Iops: 12000, StorageThroughput: 500 });
+    expect(restoreStorage(spec({ engine: 'sqlserver-se', allocatedGiB: 20 }))).toStrictEqual({ StorageType: 'gp3', Iops: 12000, StorageThroughput: 500 });
+    expect(restoreStorage(spec({ iops: undefined, throughput: undefined }))).toStrictEqual({ StorageType: 'gp3' });
+  });
+
+  it('sets the IOPS of io1 and io2, and nothing but the type for other storage', () => {
+    expect(restoreStorage(spec({ storageType: 'io1', iops: 3000 }))).toStrictEqual({ StorageType: 'io1', Iops: 3000 });
+    expect(restoreStorage(spec({ storageType: 'io2', iops: 4000 }))).toStrictEqual({ StorageType: 'io2', Iops: 4000 });
+    expect(restoreStorage(spec({ storageType: 'io1', iops: undefined }))).toStrictEqual({ StorageType: 'io1' });
+    expect(restoreStorage(spec({ storageType: 'gp2', iops: 300 }))).toStrictEqual({ StorageType: 'gp2' });
+    expect(restoreStorage(spec({ storageType: 'standard' }))).toStrictEqual({ StorageType: 'standard' });
   });
 });
