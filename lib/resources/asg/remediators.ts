@@ -219,7 +219,10 @@ export const raiseTarget: Remediator<RaiseTargetParams, { maxTarget: number; max
   async apply(ctx, plan) {
     const { group, policyName, fromTarget, toTarget } = plan.params;
     const before = await snapshot(ctx, group, [policyName], true);
-    const current = before.policies[0].TargetTrackingConfiguration?.TargetValue;
+    const { PolicyType: type = 'SimpleScaling', TargetTrackingConfiguration: tracking } = before.policies[0];
+    if (type !== 'TargetTrackingScaling') throw new PlanConstraintError(`'${policyName}' on ${group} is a ${type} policy now, not target tracking as when detected; nothing was changed.`);
+    const current = tracking?.TargetValue;
+    if (current === undefined) throw new PlanConstraintError(`'${policyName}' on ${group} is described without a target value now; nothing was changed.`);
     if (current !== fromTarget) throw new PlanConstraintError(`'${policyName}' on ${group} has target ${current}% now, not ${fromTarget}% as when detected; nothing was changed.`);
     const input = putInputFrom(before.policies[0]);
     input.TargetTrackingConfiguration = { ...input.TargetTrackingConfiguration!, TargetValue: toTarget };

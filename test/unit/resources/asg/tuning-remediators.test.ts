@@ -93,8 +93,35 @@ describe('raise-target apply, what it reads', () => {
     const out = raiseTarget.apply(a.ctx, plan, finding());
 
     // Assess
-    await expect(out).rejects.toThrow(new PlanConstraintError("'cpu' on web has target undefined% now, not 50% as when detected; nothing was changed."));
+    await expect(out).rejects.toThrow(new PlanConstraintError("'cpu' on web is a SimpleScaling policy now, not target tracking as when detected; nothing was changed."));
     await expect(out).rejects.toBeInstanceOf(PlanConstraintError);
+    expect(a.writes(...WRITES)).toEqual([]);
+  });
+
+  it('names the type of a step scaling or untyped policy that replaced the target tracking one, and writes nothing', async () => {
+    // Prepare: 'cpu' was replaced by a step scaling policy in one group, by a policy AWS describes without a type in the other.
+    const step = aws({}, [{ AutoScalingGroupName: NAME, PolicyName: 'cpu', PolicyType: 'StepScaling', AdjustmentType: 'ChangeInCapacity', StepAdjustments: [{ MetricIntervalLowerBound: 0, ScalingAdjustment: 1 }] }]);
+    const untyped = aws({}, [{ AutoScalingGroupName: NAME, PolicyName: 'cpu', AdjustmentType: 'ChangeInCapacity', ScalingAdjustment: 1 }]);
+
+    // Act
+    const outStep = raiseTarget.apply(step.ctx, plan, finding());
+    const outUntyped = raiseTarget.apply(untyped.ctx, plan, finding());
+
+    // Assess
+    await expect(outStep).rejects.toThrow(new PlanConstraintError("'cpu' on web is a StepScaling policy now, not target tracking as when detected; nothing was changed."));
+    await expect(outUntyped).rejects.toThrow(new PlanConstraintError("'cpu' on web is a SimpleScaling policy now, not target tracking as when detected; nothing was changed."));
+    expect([...step.writes(...WRITES), ...untyped.writes(...WRITES)]).toEqual([]);
+  });
+
+  it('refuses a target tracking policy described without its configuration, and writes nothing', async () => {
+    // Prepare
+    const a = aws({}, [{ AutoScalingGroupName: NAME, PolicyName: 'cpu', PolicyType: 'TargetTrackingScaling' }]);
+
+    // Act
+    const out = raiseTarget.apply(a.ctx, plan, finding());
+
+    // Assess
+    await expect(out).rejects.toThrow(new PlanConstraintError("'cpu' on web is described without a target value now; nothing was changed."));
     expect(a.writes(...WRITES)).toEqual([]);
   });
 
