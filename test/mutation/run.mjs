@@ -68,7 +68,7 @@ export const TARGETS = [
   { file: 'lib/resources/ebs-volume/performance.ts', mutate: ['lib/resources/ebs-volume/performance.ts:293-474'], ...remediator('test/unit/resources/ebs-volume/performance-remediators.test.ts') },
   { file: 'lib/resources/elastic-ip/remediators.ts', ...remediator('test/unit/resources/elastic-ip/remediators.test.ts') },
   // rightsize.ts: the apply-time re-checks (currentTemplate) and apply up to the group update (docs/testing.md "Scores").
-  { file: 'lib/resources/asg/rightsize.ts', mutate: ['208-238', '364-445'].map((r) => `lib/resources/asg/rightsize.ts:${r}`), ...remediator('test/unit/resources/asg/rightsize-remediator.test.ts') },
+  { file: 'lib/resources/asg/rightsize.ts', mutate: ['471-531'].map((r) => `lib/resources/asg/rightsize.ts:${r}`), ...remediator('test/unit/resources/asg/rightsize-remediator.test.ts') },
   { file: 'lib/resources/s3-bucket/remediators.ts', ...remediator('test/unit/resources/s3-bucket/lifecycle-remediator-aws.test.ts', 'test/unit/resources/s3-bucket/lifecycle-remediator-plan.test.ts') },
   // Measured against a made-up resource type and an in-memory store (no sandbox, no test/setup.ts: ~2-3 s a mutant, not 16-30 s);
   // run.test.ts, limits.test.ts and test/security/blast-radius.test.ts test the same limits against the sandbox in `npm test`.

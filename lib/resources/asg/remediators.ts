@@ -235,6 +235,7 @@ export const raiseTarget: Remediator<RaiseTargetParams, { maxTarget: number; max
     // Only the policy changed: re-read it alone.
     const policy = await currentPolicy(ctx, plan.params.group, plan.params.policyName);
     if (!policy) return { ok: false, detail: `'${plan.params.policyName}' of ${plan.params.group} no longer exists` };
+    if ((policy.PolicyType ?? 'SimpleScaling') !== 'TargetTrackingScaling') return { ok: false, detail: `'${plan.params.policyName}' is a ${policy.PolicyType ?? 'SimpleScaling'} policy now, expected target tracking at ${plan.params.toTarget}%` };
     const value = policy.TargetTrackingConfiguration?.TargetValue;
     return value === plan.params.toTarget
       ? { ok: true, detail: `'${plan.params.policyName}' tracks ${value}% CPU` }

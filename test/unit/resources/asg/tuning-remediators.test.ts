@@ -147,6 +147,23 @@ describe('raise-target verify and undo', () => {
     expect(await raiseTarget.verify(aws({}, []).ctx, plan, { after: undefined, detail: '' })).toEqual({ ok: false, detail: "'cpu' of web no longer exists" });
   });
 
+  it('verify fails naming the type of a policy that is no longer target tracking, or one described without its target', async () => {
+    // Prepare
+    const simple = aws({}, [{ ...simplePolicy(60), PolicyName: 'cpu' }]);
+    const untyped = aws({}, [{ AutoScalingGroupName: NAME, PolicyName: 'cpu', AdjustmentType: 'ChangeInCapacity', ScalingAdjustment: 1 }]);
+    const bare = aws({}, [{ AutoScalingGroupName: NAME, PolicyName: 'cpu', PolicyType: 'TargetTrackingScaling' }]);
+
+    // Act
+    const outSimple = await raiseTarget.verify(simple.ctx, plan, { after: undefined, detail: '' });
+    const outUntyped = await raiseTarget.verify(untyped.ctx, plan, { after: undefined, detail: '' });
+    const outBare = await raiseTarget.verify(bare.ctx, plan, { after: undefined, detail: '' });
+
+    // Assess
+    expect(outSimple).toEqual({ ok: false, detail: "'cpu' is a SimpleScaling policy now, expected target tracking at 60%" });
+    expect(outUntyped).toEqual({ ok: false, detail: "'cpu' is a SimpleScaling policy now, expected target tracking at 60%" });
+    expect(outBare).toEqual({ ok: false, detail: "'cpu' tracks undefined% CPU, expected 60%" });
+  });
+
   it('undo puts the recorded policy back after checking nobody changed it, and checks the result', async () => {
     // Prepare: apply, then undo.
     const a = aws();
@@ -298,6 +315,21 @@ describe('lengthen-warmup', () => {
     expect(await lengthenWarmup.verify(aws({ DefaultCooldown: 600 }, [simplePolicy(120)]).ctx, plan, { after: undefined, detail: '' })).toEqual({ ok: true, detail: '2 warm-up/cooldown setting(s) in place' });
     expect(await lengthenWarmup.verify(aws({ DefaultCooldown: 300 }, [simplePolicy(120)]).ctx, plan, { after: undefined, detail: '' })).toEqual({ ok: false, detail: 'Not as planned: group DefaultCooldown' });
     expect(await lengthenWarmup.verify(aws({ DefaultCooldown: 600 }, [simplePolicy(60)]).ctx, plan, { after: undefined, detail: '' })).toEqual({ ok: false, detail: 'Not as planned: up Cooldown' });
+  });
+
+  it('verify checks each of two policies against its own planned value, and names every one not as planned', async () => {
+    // Prepare: Auto Scaling lists 'down' first; 'up' is as planned, 'down' and the group cooldown are not.
+    const two = planOf<WarmupParams>('lengthen-warmup', { group: NAME, changes: [{ policyName: 'up', field: 'Cooldown', from: 60, to: 120 }, { policyName: 'down', field: 'Cooldown', from: 90, to: 180 }, { field: 'DefaultCooldown', from: 300, to: 600 }] });
+    const a = aws({ DefaultCooldown: 300 }, [{ ...simplePolicy(90), PolicyName: 'down' }, simplePolicy(120)]);
+    const b = aws({ DefaultCooldown: 600 }, [{ ...simplePolicy(180), PolicyName: 'down' }, simplePolicy(120)]);
+
+    // Act
+    const wrong = await lengthenWarmup.verify(a.ctx, two, { after: undefined, detail: '' });
+    const right = await lengthenWarmup.verify(b.ctx, two, { after: undefined, detail: '' });
+
+    // Assess
+    expect(wrong).toEqual({ ok: false, detail: 'Not as planned: down Cooldown, group DefaultCooldown' });
+    expect(right).toEqual({ ok: true, detail: '3 warm-up/cooldown setting(s) in place' });
   });
 
   it('undo puts back the policy and the group cooldown', async () => {
