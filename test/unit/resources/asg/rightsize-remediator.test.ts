@@ -522,6 +522,18 @@ describe('rightsize-launch-template verify and undo: answers without the optiona
     expect(out).toEqual({ ok: true, detail: 'web launches m5.large from lt-1 version 4; instance refresh not found' });
   });
 
+  it('verify fails for a group that is gone, reading no version', async () => {
+    // Prepare
+    const a = aws(null);
+
+    // Act
+    const out = await rightsizeLaunchTemplate.verify(a.ctx, plan(), applied());
+
+    // Assess
+    expect(out).toEqual({ ok: false, detail: 'web points at no launch template, expected lt-1 version 4' });
+    expect(a.ops()).toEqual(['DescribeAutoScalingGroups']);
+  });
+
   it('verify fails, naming no type, for a version AWS answers without launch template data', async () => {
     // Prepare
     const a = aws(at4(), { DescribeLaunchTemplateVersions: () => ({ LaunchTemplateVersions: [{ LaunchTemplateId: LT, VersionNumber: 4 }] }) });
