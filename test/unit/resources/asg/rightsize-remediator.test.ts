@@ -571,3 +571,28 @@ describe('rightsize-launch-template verify and undo: answers without the optiona
     expect(a.calls).toEqual([]);
   });
 });
+
+describe('rightsize-launch-template plan and refresh: what the earlier tests left open', () => {
+  it("plan carries the finding's saving and its basis unchanged", () => {
+    // Prepare
+    const f = findingOf('asg', NAME, before());
+    f.savings = { monthlyUsd: 70.08, basis: ['m5.xlarge → m5.large', 'Group CPU p95 20%'] };
+
+    // Act
+    const p = rightsizeLaunchTemplate.plan(f, { instanceRefresh: false, minHealthyPercentage: 90 }, planCtx);
+
+    // Assess
+    expect(p.kind === 'change' && p.savings).toEqual({ monthlyUsd: 70.08, basis: ['m5.xlarge → m5.large', 'Group CPU p95 20%'] });
+  });
+
+  it('says no refresh was started, with an empty code, when the refresh fails with something that has no error name', async () => {
+    // Prepare: the refresh throws a bare string (no error name).
+    const a = aws(group(), { StartInstanceRefresh: () => { throw 'socket hang up'; } });
+
+    // Act
+    const out = await rightsizeLaunchTemplate.apply(a.ctx, plan(before(), { instanceRefresh: true, minHealthyPercentage: 90 }), findingOf('asg', NAME, before()), env());
+
+    // Assess
+    expect(out.detail).toBe('launch template lt-1 version 3 (m5.xlarge) → 4 (m5.large); no instance refresh was started (: socket hang up); new launches use m5.large.');
+  });
+});
