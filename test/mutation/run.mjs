@@ -80,10 +80,11 @@ export const TARGETS = [
   // asg/remediators.ts: putInputFrom (57-67), the apply-time re-checks (snapshot's reads, gone group, trimtab:skip and gone policies 84-92;
   // raise-target's policy type and target 221-226, lower-min-size's MinSize 296, lengthen-warmup's cooldowns 355-363), undo's "changed
   // since" refusal (139-143), undo's writes and its check of what Auto Scaling shows after them (144-166), the three verifies (234-243,
-  // 301-306, 378-387). Not yet: differingFields, the plans, the applies' writes, the metadata (last checked 2026-12-08 03:28 UTC at f110f38).
+  // 301-306, 378-387), the three plans (203-217, 273-291, 337-348). Not yet: differingFields, the applies' writes, the metadata (last checked
+  // 2026-12-08 03:40 UTC at f110f38).
   // A whole-file run (395 mutants) estimated 1 h 25 min at load 15, apply/verify/undo (212) and apply/undo (146) over 1 h 40 min at
   // load 20 (~35 s a mutant): docs/testing.md "Scores". Check the ranges after editing the file.
-  { file: 'lib/resources/asg/remediators.ts', mutate: ['57-67', '84-92', '139-166', '221-226', '234-243', '296-296', '301-306', '355-363', '378-387'].map((r) => `lib/resources/asg/remediators.ts:${r}`), ...remediator('test/unit/resources/asg/tuning-remediators.test.ts', 'test/unit/resources/asg/tuning-plans.test.ts', 'test/unit/resources/asg/remediators.test.ts') },
+  { file: 'lib/resources/asg/remediators.ts', mutate: ['57-67', '84-92', '139-166', '203-217', '221-226', '234-243', '273-291', '296-296', '301-306', '337-348', '355-363', '378-387'].map((r) => `lib/resources/asg/remediators.ts:${r}`), ...remediator('test/unit/resources/asg/tuning-remediators.test.ts', 'test/unit/resources/asg/tuning-plans.test.ts', 'test/unit/resources/asg/remediators.test.ts') },
   // capacity.ts: raise-max-size only (metadata, plan, apply, verify, undo); its detector is tested by capacity.test.ts (not needed here:
   // raise-max-size.test.ts covers the plans capacity.test.ts does, exactly).
   { file: 'lib/resources/asg/capacity.ts', mutate: ['lib/resources/asg/capacity.ts:176-268'], ...remediator('test/unit/resources/asg/raise-max-size.test.ts', 'test/unit/resources/asg/tuning-remediators.test.ts') },
