@@ -219,7 +219,10 @@ export const raiseTarget: Remediator<RaiseTargetParams, { maxTarget: number; max
   async apply(ctx, plan) {
     const { group, policyName, fromTarget, toTarget } = plan.params;
     const before = await snapshot(ctx, group, [policyName], true);
-    const current = before.policies[0].TargetTrackingConfiguration?.TargetValue;
+    const { PolicyType: type = 'SimpleScaling', TargetTrackingConfiguration: tracking } = before.policies[0];
+    if (type !== 'TargetTrackingScaling') throw new PlanConstraintError(`'${policyName}' on ${group} is a ${type} policy now, not target tracking as when detected; nothing was changed.`);
+    const current = tracking?.TargetValue;
+    if (current === undefined) throw new PlanConstraintError(`'${policyName}' on ${group} is described without a target value now; nothing was changed.`);
     if (current !== fromTarget) throw new PlanConstraintError(`'${policyName}' on ${group} has target ${current}% now, not ${fromTarget}% as when detected; nothing was changed.`);
     const input = putInputFrom(before.policies[0]);
     input.TargetTrackingConfiguration = { ...input.TargetTrackingConfiguration!, TargetValue: toTarget };
@@ -232,6 +235,7 @@ export const raiseTarget: Remediator<RaiseTargetParams, { maxTarget: number; max
     // Only the policy changed: re-read it alone.
     const policy = await currentPolicy(ctx, plan.params.group, plan.params.policyName);
     if (!policy) return { ok: false, detail: `'${plan.params.policyName}' of ${plan.params.group} no longer exists` };
+    if ((policy.PolicyType ?? 'SimpleScaling') !== 'TargetTrackingScaling') return { ok: false, detail: `'${plan.params.policyName}' is a ${policy.PolicyType ?? 'SimpleScaling'} policy now, expected target tracking at ${plan.params.toTarget}%` };
     const value = policy.TargetTrackingConfiguration?.TargetValue;
     return value === plan.params.toTarget
       ? { ok: true, detail: `'${plan.params.policyName}' tracks ${value}% CPU` }

@@ -493,6 +493,7 @@ export const rightsizeLaunchTemplate: Remediator<RightsizeParams, { instanceRefr
     const after = record.after as RightsizeState;
     const name = record.resource.id;
     if (after?.alreadyDone || !before?.launchTemplateId) throw new UndoRefusedError(`trimtab changed nothing on ${name}, so there is nothing to undo.`);
+    if (!after?.launchTemplateId) throw new UndoRefusedError(`The record of ${record.id} has no launch template version trimtab left ${name} on, so there is nothing to compare the group with; not undone.`);
     const g = await readRawGroup(ctx, name);
     if (!g) throw new UndoRefusedError(`${name} no longer exists.`);
     const lt = g.LaunchTemplate;

@@ -507,3 +507,92 @@ describe('rightsize-launch-template undo', () => {
     expect(out).toEqual({ detail: 'web names lt-1 version 3 (m5.xlarge) explicitly: it named $Latest, which now resolves to version 5 (launch template version 4 that trimtab had created was deleted). Instances launched meanwhile keep m5.large unless a refresh is run.', after: { launchTemplateId: LT, version: '3' } });
   });
 });
+
+describe('rightsize-launch-template verify and undo: answers without the optional members', () => {
+  const at4 = () => group({ LaunchTemplate: { LaunchTemplateId: LT, Version: '4' } });
+
+  it('verify says the refresh was not found when AWS answers without a refresh list', async () => {
+    // Prepare
+    const a = aws(at4(), { DescribeInstanceRefreshes: () => ({}) });
+
+    // Act
+    const out = await rightsizeLaunchTemplate.verify(a.ctx, plan(), applied({ ...AFTER4, instanceRefreshId: 'ir-1' }));
+
+    // Assess
+    expect(out).toEqual({ ok: true, detail: 'web launches m5.large from lt-1 version 4; instance refresh not found' });
+  });
+
+  it('verify fails for a group that is gone, reading no version', async () => {
+    // Prepare
+    const a = aws(null);
+
+    // Act
+    const out = await rightsizeLaunchTemplate.verify(a.ctx, plan(), applied());
+
+    // Assess
+    expect(out).toEqual({ ok: false, detail: 'web points at no launch template, expected lt-1 version 4' });
+    expect(a.ops()).toEqual(['DescribeAutoScalingGroups']);
+  });
+
+  it('verify fails, naming no type, for a version AWS answers without launch template data', async () => {
+    // Prepare
+    const a = aws(at4(), { DescribeLaunchTemplateVersions: () => ({ LaunchTemplateVersions: [{ LaunchTemplateId: LT, VersionNumber: 4 }] }) });
+
+    // Act
+    const out = await rightsizeLaunchTemplate.verify(a.ctx, plan(), applied());
+
+    // Assess
+    expect(out).toEqual({ ok: false, detail: 'version 4 has undefined, expected m5.large' });
+  });
+
+  it('undo goes on when AWS answers without a refresh list', async () => {
+    // Prepare
+    const a = aws(at4(), { DescribeInstanceRefreshes: () => ({}) });
+
+    // Act
+    const out = await rightsizeLaunchTemplate.undo!(a.ctx, recordOf('asg', NAME, 'rightsize-launch-template', plan().params, STATE3, AFTER4));
+
+    // Assess
+    expect(a.writes(...WRITES).map((c) => c.input)).toEqual([{ AutoScalingGroupName: NAME, LaunchTemplate: { LaunchTemplateId: LT, Version: '3' } }]);
+    expect(out.after).toEqual({ launchTemplateId: LT, version: '3' });
+  });
+
+  it('undo refuses a record without a before or an after state, naming what is missing and reading nothing', async () => {
+    // Prepare
+    const a = aws(at4());
+
+    // Act
+    const noAfter = rightsizeLaunchTemplate.undo!(a.ctx, recordOf('asg', NAME, 'rightsize-launch-template', plan().params, STATE3, undefined));
+    const noBefore = rightsizeLaunchTemplate.undo!(a.ctx, recordOf('asg', NAME, 'rightsize-launch-template', plan().params, undefined, AFTER4));
+
+    // Assess
+    await expect(noAfter).rejects.toThrow(new UndoRefusedError('The record of a1 has no launch template version trimtab left web on, so there is nothing to compare the group with; not undone.'));
+    await expect(noBefore).rejects.toThrow(new UndoRefusedError('trimtab changed nothing on web, so there is nothing to undo.'));
+    expect(a.calls).toEqual([]);
+  });
+});
+
+describe('rightsize-launch-template plan and refresh: what the earlier tests left open', () => {
+  it("plan carries the finding's saving and its basis unchanged", () => {
+    // Prepare
+    const f = findingOf('asg', NAME, before());
+    f.savings = { monthlyUsd: 70.08, basis: ['m5.xlarge → m5.large', 'Group CPU p95 20%'] };
+
+    // Act
+    const p = rightsizeLaunchTemplate.plan(f, { instanceRefresh: false, minHealthyPercentage: 90 }, planCtx);
+
+    // Assess
+    expect(p.kind === 'change' && p.savings).toEqual({ monthlyUsd: 70.08, basis: ['m5.xlarge → m5.large', 'Group CPU p95 20%'] });
+  });
+
+  it('says no refresh was started, with an empty code, when the refresh fails with something that has no error name', async () => {
+    // Prepare: the refresh throws a bare string (no error name).
+    const a = aws(group(), { StartInstanceRefresh: () => { throw 'socket hang up'; } });
+
+    // Act
+    const out = await rightsizeLaunchTemplate.apply(a.ctx, plan(before(), { instanceRefresh: true, minHealthyPercentage: 90 }), findingOf('asg', NAME, before()), env());
+
+    // Assess
+    expect(out.detail).toBe('launch template lt-1 version 3 (m5.xlarge) → 4 (m5.large); no instance refresh was started (: socket hang up); new launches use m5.large.');
+  });
+});

@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ScalingPolicy } from '@aws-sdk/client-auto-scaling';
 import type { Finding } from '../../../../lib/engine/types.ts';
-import { lengthenWarmup, lowerMinSize, raiseTarget } from '../../../../lib/resources/asg/remediators.ts';
+import { lengthenWarmup, lowerMinSize, putInputFrom, raiseTarget } from '../../../../lib/resources/asg/remediators.ts';
 import { findingOf, planCtx } from '../fake-aws.ts';
 
 const NAME = 'web';
@@ -169,5 +169,72 @@ describe('lengthen-warmup metadata and plan', () => {
     expect(group.kind === 'change' && group.summary).toBe('Lengthen warm-up/cooldown on web: group DefaultCooldown 120s → 300s.');
     const noop = lengthenWarmup.plan(finding({}, [tt(45, { EstimatedInstanceWarmup: 900 })], {}), opts(), planCtx);
     expect(noop).toEqual({ kind: 'noop', reason: "Already at the bound: every warm-up/cooldown is at least 900 s (the policy's maximum)." });
+  });
+});
+
+describe('putInputFrom: the whole PutScalingPolicy input of a described policy', () => {
+  it('sends a policy described without a type or Enabled flag as an enabled simple scaling policy, with its simple fields only', () => {
+    // Prepare: an old policy: no PolicyType, no Enabled, a warm-up (not a simple scaling field).
+    const policy = { AutoScalingGroupName: NAME, PolicyName: 'old', AdjustmentType: 'ChangeInCapacity', ScalingAdjustment: 2, Cooldown: 60, EstimatedInstanceWarmup: 90 } as ScalingPolicy;
+
+    // Act
+    const input = putInputFrom(policy);
+
+    // Assess
+    expect(input).toStrictEqual({ AutoScalingGroupName: NAME, PolicyName: 'old', PolicyType: 'SimpleScaling', Enabled: true, AdjustmentType: 'ChangeInCapacity', ScalingAdjustment: 2, Cooldown: 60 });
+  });
+
+  it('keeps a disabled policy disabled and sends a legacy MinAdjustmentStep as MinAdjustmentMagnitude', () => {
+    // Prepare
+    const policy = { AutoScalingGroupName: NAME, PolicyName: 'pct', PolicyType: 'SimpleScaling', Enabled: false, AdjustmentType: 'PercentChangeInCapacity', MinAdjustmentStep: 2, ScalingAdjustment: 10 } as ScalingPolicy;
+
+    // Act
+    const input = putInputFrom(policy);
+
+    // Assess
+    expect(input).toStrictEqual({ AutoScalingGroupName: NAME, PolicyName: 'pct', PolicyType: 'SimpleScaling', Enabled: false, AdjustmentType: 'PercentChangeInCapacity', MinAdjustmentMagnitude: 2, ScalingAdjustment: 10 });
+  });
+
+  it('prefers MinAdjustmentMagnitude to the legacy MinAdjustmentStep when AWS describes both', () => {
+    const input = putInputFrom({ AutoScalingGroupName: NAME, PolicyName: 'pct', PolicyType: 'SimpleScaling', AdjustmentType: 'PercentChangeInCapacity', MinAdjustmentMagnitude: 3, MinAdjustmentStep: 2, ScalingAdjustment: 10 } as ScalingPolicy);
+    expect(input.MinAdjustmentMagnitude).toBe(3);
+  });
+
+  it('sends the steps of a step scaling policy, and leaves out null members and empty lists', () => {
+    // Prepare
+    const steps = [{ MetricIntervalLowerBound: 0, ScalingAdjustment: 1 }];
+    const policy = { AutoScalingGroupName: NAME, PolicyName: 'step', PolicyType: 'StepScaling', Enabled: true, AdjustmentType: 'ChangeInCapacity', MetricAggregationType: null, StepAdjustments: steps, EstimatedInstanceWarmup: 120 } as unknown as ScalingPolicy;
+    const empty = { AutoScalingGroupName: NAME, PolicyName: 'step', PolicyType: 'StepScaling', Enabled: true, AdjustmentType: 'ChangeInCapacity', StepAdjustments: [] } as ScalingPolicy;
+
+    // Act
+    const input = putInputFrom(policy);
+    const none = putInputFrom(empty);
+
+    // Assess
+    expect(input).toStrictEqual({ AutoScalingGroupName: NAME, PolicyName: 'step', PolicyType: 'StepScaling', Enabled: true, AdjustmentType: 'ChangeInCapacity', StepAdjustments: steps, EstimatedInstanceWarmup: 120 });
+    expect(none).toStrictEqual({ AutoScalingGroupName: NAME, PolicyName: 'step', PolicyType: 'StepScaling', Enabled: true, AdjustmentType: 'ChangeInCapacity' });
+  });
+
+  it('copies the configuration, so changing the input leaves the recorded policy as it was', () => {
+    // Prepare
+    const policy = tt(50);
+
+    // Act
+    const input = putInputFrom(policy);
+    input.TargetTrackingConfiguration!.TargetValue = 60;
+
+    // Assess
+    expect(policy.TargetTrackingConfiguration!.TargetValue).toBe(50);
+  });
+
+  it('sends only the common fields of a policy type it does not know', () => {
+    const input = putInputFrom({ AutoScalingGroupName: NAME, PolicyName: 'x', PolicyType: 'FutureScaling', Enabled: true, Cooldown: 60 } as ScalingPolicy);
+    expect(input).toStrictEqual({ AutoScalingGroupName: NAME, PolicyName: 'x', PolicyType: 'FutureScaling', Enabled: true });
+  });
+
+  it('sends the predictive configuration of a predictive scaling policy', () => {
+    const config = { MetricSpecifications: [{ TargetValue: 40, PredefinedMetricPairSpecification: { PredefinedMetricType: 'ASGCPUUtilization' } }], Mode: 'ForecastOnly' };
+    const input = putInputFrom({ AutoScalingGroupName: NAME, PolicyName: 'p', PolicyType: 'PredictiveScaling', Enabled: true, PredictiveScalingConfiguration: config } as ScalingPolicy);
+    expect(input).toStrictEqual({ AutoScalingGroupName: NAME, PolicyName: 'p', PolicyType: 'PredictiveScaling', Enabled: true, PredictiveScalingConfiguration: config });
   });
 });

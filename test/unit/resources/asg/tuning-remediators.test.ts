@@ -93,8 +93,35 @@ describe('raise-target apply, what it reads', () => {
     const out = raiseTarget.apply(a.ctx, plan, finding());
 
     // Assess
-    await expect(out).rejects.toThrow(new PlanConstraintError("'cpu' on web has target undefined% now, not 50% as when detected; nothing was changed."));
+    await expect(out).rejects.toThrow(new PlanConstraintError("'cpu' on web is a SimpleScaling policy now, not target tracking as when detected; nothing was changed."));
     await expect(out).rejects.toBeInstanceOf(PlanConstraintError);
+    expect(a.writes(...WRITES)).toEqual([]);
+  });
+
+  it('names the type of a step scaling or untyped policy that replaced the target tracking one, and writes nothing', async () => {
+    // Prepare: 'cpu' was replaced by a step scaling policy in one group, by a policy AWS describes without a type in the other.
+    const step = aws({}, [{ AutoScalingGroupName: NAME, PolicyName: 'cpu', PolicyType: 'StepScaling', AdjustmentType: 'ChangeInCapacity', StepAdjustments: [{ MetricIntervalLowerBound: 0, ScalingAdjustment: 1 }] }]);
+    const untyped = aws({}, [{ AutoScalingGroupName: NAME, PolicyName: 'cpu', AdjustmentType: 'ChangeInCapacity', ScalingAdjustment: 1 }]);
+
+    // Act
+    const outStep = raiseTarget.apply(step.ctx, plan, finding());
+    const outUntyped = raiseTarget.apply(untyped.ctx, plan, finding());
+
+    // Assess
+    await expect(outStep).rejects.toThrow(new PlanConstraintError("'cpu' on web is a StepScaling policy now, not target tracking as when detected; nothing was changed."));
+    await expect(outUntyped).rejects.toThrow(new PlanConstraintError("'cpu' on web is a SimpleScaling policy now, not target tracking as when detected; nothing was changed."));
+    expect([...step.writes(...WRITES), ...untyped.writes(...WRITES)]).toEqual([]);
+  });
+
+  it('refuses a target tracking policy described without its configuration, and writes nothing', async () => {
+    // Prepare
+    const a = aws({}, [{ AutoScalingGroupName: NAME, PolicyName: 'cpu', PolicyType: 'TargetTrackingScaling' }]);
+
+    // Act
+    const out = raiseTarget.apply(a.ctx, plan, finding());
+
+    // Assess
+    await expect(out).rejects.toThrow(new PlanConstraintError("'cpu' on web is described without a target value now; nothing was changed."));
     expect(a.writes(...WRITES)).toEqual([]);
   });
 
@@ -118,6 +145,23 @@ describe('raise-target verify and undo', () => {
     expect(a.ops()).toEqual(['DescribePolicies']);
     expect(await raiseTarget.verify(aws({}, [cpuPolicy(55)]).ctx, plan, { after: undefined, detail: '' })).toEqual({ ok: false, detail: "'cpu' tracks 55% CPU, expected 60%" });
     expect(await raiseTarget.verify(aws({}, []).ctx, plan, { after: undefined, detail: '' })).toEqual({ ok: false, detail: "'cpu' of web no longer exists" });
+  });
+
+  it('verify fails naming the type of a policy that is no longer target tracking, or one described without its target', async () => {
+    // Prepare
+    const simple = aws({}, [{ ...simplePolicy(60), PolicyName: 'cpu' }]);
+    const untyped = aws({}, [{ AutoScalingGroupName: NAME, PolicyName: 'cpu', AdjustmentType: 'ChangeInCapacity', ScalingAdjustment: 1 }]);
+    const bare = aws({}, [{ AutoScalingGroupName: NAME, PolicyName: 'cpu', PolicyType: 'TargetTrackingScaling' }]);
+
+    // Act
+    const outSimple = await raiseTarget.verify(simple.ctx, plan, { after: undefined, detail: '' });
+    const outUntyped = await raiseTarget.verify(untyped.ctx, plan, { after: undefined, detail: '' });
+    const outBare = await raiseTarget.verify(bare.ctx, plan, { after: undefined, detail: '' });
+
+    // Assess
+    expect(outSimple).toEqual({ ok: false, detail: "'cpu' is a SimpleScaling policy now, expected target tracking at 60%" });
+    expect(outUntyped).toEqual({ ok: false, detail: "'cpu' is a SimpleScaling policy now, expected target tracking at 60%" });
+    expect(outBare).toEqual({ ok: false, detail: "'cpu' tracks undefined% CPU, expected 60%" });
   });
 
   it('undo puts the recorded policy back after checking nobody changed it, and checks the result', async () => {
@@ -271,6 +315,21 @@ describe('lengthen-warmup', () => {
     expect(await lengthenWarmup.verify(aws({ DefaultCooldown: 600 }, [simplePolicy(120)]).ctx, plan, { after: undefined, detail: '' })).toEqual({ ok: true, detail: '2 warm-up/cooldown setting(s) in place' });
     expect(await lengthenWarmup.verify(aws({ DefaultCooldown: 300 }, [simplePolicy(120)]).ctx, plan, { after: undefined, detail: '' })).toEqual({ ok: false, detail: 'Not as planned: group DefaultCooldown' });
     expect(await lengthenWarmup.verify(aws({ DefaultCooldown: 600 }, [simplePolicy(60)]).ctx, plan, { after: undefined, detail: '' })).toEqual({ ok: false, detail: 'Not as planned: up Cooldown' });
+  });
+
+  it('verify checks each of two policies against its own planned value, and names every one not as planned', async () => {
+    // Prepare: Auto Scaling lists 'down' first; 'up' is as planned, 'down' and the group cooldown are not.
+    const two = planOf<WarmupParams>('lengthen-warmup', { group: NAME, changes: [{ policyName: 'up', field: 'Cooldown', from: 60, to: 120 }, { policyName: 'down', field: 'Cooldown', from: 90, to: 180 }, { field: 'DefaultCooldown', from: 300, to: 600 }] });
+    const a = aws({ DefaultCooldown: 300 }, [{ ...simplePolicy(90), PolicyName: 'down' }, simplePolicy(120)]);
+    const b = aws({ DefaultCooldown: 600 }, [{ ...simplePolicy(180), PolicyName: 'down' }, simplePolicy(120)]);
+
+    // Act
+    const wrong = await lengthenWarmup.verify(a.ctx, two, { after: undefined, detail: '' });
+    const right = await lengthenWarmup.verify(b.ctx, two, { after: undefined, detail: '' });
+
+    // Assess
+    expect(wrong).toEqual({ ok: false, detail: 'Not as planned: down Cooldown, group DefaultCooldown' });
+    expect(right).toEqual({ ok: true, detail: '3 warm-up/cooldown setting(s) in place' });
   });
 
   it('undo puts back the policy and the group cooldown', async () => {
