@@ -215,6 +215,18 @@ describe('putInputFrom: the whole PutScalingPolicy input of a described policy',
     expect(none).toStrictEqual({ AutoScalingGroupName: NAME, PolicyName: 'step', PolicyType: 'StepScaling', Enabled: true, AdjustmentType: 'ChangeInCapacity' });
   });
 
+  it('sends every field of its type: a step policy\'s magnitude and aggregation, a target tracking policy\'s warm-up', () => {
+    // Prepare
+    const steps = [{ MetricIntervalLowerBound: 0, ScalingAdjustment: 10 }];
+    const step = { AutoScalingGroupName: NAME, PolicyName: 'step', PolicyType: 'StepScaling', Enabled: true, AdjustmentType: 'PercentChangeInCapacity', MinAdjustmentMagnitude: 2, MetricAggregationType: 'Maximum', StepAdjustments: steps, EstimatedInstanceWarmup: 90 } as ScalingPolicy;
+    const tracking = { TargetValue: 50, PredefinedMetricSpecification: { PredefinedMetricType: 'ASGAverageCPUUtilization' } };
+    const target = { AutoScalingGroupName: NAME, PolicyName: 'cpu', PolicyType: 'TargetTrackingScaling', Enabled: true, TargetTrackingConfiguration: tracking, EstimatedInstanceWarmup: 300 } as ScalingPolicy;
+
+    // Act / Assess
+    expect(putInputFrom(step)).toStrictEqual({ AutoScalingGroupName: NAME, PolicyName: 'step', PolicyType: 'StepScaling', Enabled: true, AdjustmentType: 'PercentChangeInCapacity', MinAdjustmentMagnitude: 2, MetricAggregationType: 'Maximum', StepAdjustments: steps, EstimatedInstanceWarmup: 90 });
+    expect(putInputFrom(target)).toStrictEqual({ AutoScalingGroupName: NAME, PolicyName: 'cpu', PolicyType: 'TargetTrackingScaling', Enabled: true, TargetTrackingConfiguration: tracking, EstimatedInstanceWarmup: 300 });
+  });
+
   it('copies the configuration, so changing the input leaves the recorded policy as it was', () => {
     // Prepare
     const policy = tt(50);
