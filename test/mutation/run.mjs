@@ -88,7 +88,7 @@ export const TARGETS = [
   { file: 'lib/resources/asg/remediators.ts', mutate: ['57-67', '84-92', '139-166', '203-217', '221-226', '234-243', '273-291', '296-296', '301-306', '337-348', '355-363', '378-387'].map((r) => `lib/resources/asg/remediators.ts:${r}`), ...remediator('test/unit/resources/asg/tuning-remediators.test.ts', 'test/unit/resources/asg/tuning-plans.test.ts', 'test/unit/resources/asg/remediators.test.ts') },
   // capacity.ts: raise-max-size only (metadata, plan, apply, verify, undo); its detector is tested by capacity.test.ts (not needed here:
   // raise-max-size.test.ts covers the plans capacity.test.ts does, exactly).
-  { file: 'lib/resources/asg/capacity.ts', mutate: ['lib/resources/asg/capacity.ts:176-268'], ...remediator('test/unit/resources/asg/raise-max-size.test.ts', 'test/unit/resources/asg/tuning-remediators.test.ts') },
+  { file: 'lib/resources/asg/capacity.ts', mutate: ['57-93', '176-268'].map((r) => `lib/resources/asg/capacity.ts:${r}`), ...remediator('test/unit/resources/asg/raise-max-size.test.ts', 'test/unit/resources/asg/tuning-remediators.test.ts') },
   // change-type.ts: the whole file, measured in ranged runs (docs/testing.md "Scores"): the reads, the window, the type facts and the
   // placement checks, the waits and the step machine (with the last-moment re-check before the modify), and the remediator (firstWrite,
   // plan, apply, verify, undo). A whole-file run is ~830 mutants (over an hour at ~5 s a mutant); the incremental file makes reruns quick.

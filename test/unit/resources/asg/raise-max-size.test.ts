@@ -6,7 +6,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Finding } from '../../../../lib/engine/types.ts';
-import { raiseMaxSize, type RaiseMaxParams } from '../../../../lib/resources/asg/capacity.ts';
+import { addedCost, proposeMaxSize, raiseMaxSize, type RaiseMaxParams } from '../../../../lib/resources/asg/capacity.ts';
+import type { PriceTable } from '../../../../lib/savings/prices.ts';
 import { UndoRefusedError } from '../../../../lib/util/errors.ts';
 import { fakeAws, findingOf, planCtx, recordOf } from '../fake-aws.ts';
 
@@ -187,5 +188,40 @@ describe('raise-max-size undo, edge cases', () => {
     await expect(out).rejects.toThrow(new Error("MaxSize of 'web' was set back to 10, but Auto Scaling shows undefined; check by hand."));
     await expect(out).rejects.not.toBeInstanceOf(UndoRefusedError);
     expect(a.writes('UpdateAutoScalingGroup').length).toBe(1);
+  });
+});
+
+describe('raise-max-size plan helpers: the bounded step and the priced added cost', () => {
+  /** Only what addedCost reads of a price table. */
+  const PRICES = { hoursPerMonth: 730, ec2OnDemandHourly: { 'm5.large': 0.096 }, ec2LicensedHourly: {} } as unknown as PriceTable;
+  const MODEL = 'Model: ceil(load / target) instances per hour within [MinSize, MaxSize], load = in-service × CPU%; MaxSize 8 → 10 adds 200 instance-hours over 100 hours with data → 1460 instance-hours/month. CPU is capped at 100% while the group is pinned, so the real demand (and cost) can be higher.';
+  const cost = (instanceType: string | undefined, platform?: Parameters<typeof addedCost>[7]) => addedCost(PROFILE, 50, 2, 8, 10, instanceType, PRICES, platform);
+
+  it('raises to a whole p95 demand exactly, not one instance past it, within the step', () => {
+    // Act / Assess: from 8 the step is 2 (25 %); a demand of exactly 9 asks for 9, 9.2 for 10
+    expect(proposeMaxSize(8, 9, { maxStepPercent: 25, maxSizeCap: 100 })).toBe(9);
+    expect(proposeMaxSize(8, 9.2, { maxStepPercent: 25, maxSizeCap: 100 })).toBe(10);
+  });
+
+  it('prices the added instance-hours on Linux, and says so when the operating system was not read', () => {
+    // Act
+    const linux = cost('m5.large', LINUX);
+    const unread = cost('m5.large');
+
+    // Assess
+    expect(linux).toEqual({ monthlyUsd: -140.16, addedInstanceHoursPerMonth: 1460, basis: [MODEL, 'Added cost: 1460 instance-hours × m5.large Linux, Shared on-demand $0.096/hour (list price) = $140.16/month, shown as a negative saving.'] });
+    expect(unread.basis[1]).toBe('Added cost: 1460 instance-hours × m5.large Linux, Shared on-demand $0.096/hour (list price) = $140.16/month, shown as a negative saving; operating system unknown (not read): Linux rates assumed; a licensed OS (Windows, RHEL) makes a smaller type save more.');
+  });
+
+  it('does not estimate the cost without an instance type, for Dedicated tenancy, or for a type the price table lacks, and says which', () => {
+    // Act
+    const answers = [cost(undefined, LINUX), cost('m5.large', { platformDetails: 'Linux/UNIX', tenancy: 'dedicated' }), cost('x9.huge', LINUX)];
+
+    // Assess
+    expect(answers.map((a) => [a.monthlyUsd, a.addedInstanceHoursPerMonth, a.basis[1]])).toEqual([
+      [0, 1460, 'Instance type unknown: added cost not estimated.'],
+      [0, 1460, 'Dedicated tenancy is not priced: added cost not estimated.'],
+      [0, 1460, 'No on-demand price for x9.huge (Linux) in the price table (add it under prices.ec2OnDemandHourly): added cost not estimated.'],
+    ]);
   });
 });
