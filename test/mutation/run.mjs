@@ -68,24 +68,19 @@ export const TARGETS = [
   // performance.ts: the two remediators (raise-volume-performance, lower-volume-iops) and their helpers, 293-474; its detectors are tested by performance.test.ts.
   { file: 'lib/resources/ebs-volume/performance.ts', mutate: ['lib/resources/ebs-volume/performance.ts:293-474'], ...remediator('test/unit/resources/ebs-volume/performance-remediators.test.ts') },
   { file: 'lib/resources/elastic-ip/remediators.ts', ...remediator('test/unit/resources/elastic-ip/remediators.test.ts') },
-  // rightsize.ts: the apply-time re-checks (currentTemplate, 208-238), plan (336-357), apply (364-470: up to the group update, its
-  // compensation, the refresh), verify and undo (471-531) (docs/testing.md "Scores"). Not yet: readRawGroup/readVersion, otherUsers,
-  // launchFit, deleteOwnVersion, aliasNote, the metadata; the detector is not a target (last checked 2026-12-08 03:30 UTC at fa9ec41).
-  { file: 'lib/resources/asg/rightsize.ts', mutate: ['208-238', '336-357', '364-531'].map((r) => `lib/resources/asg/rightsize.ts:${r}`), ...remediator('test/unit/resources/asg/rightsize-remediator.test.ts') },
+  // rightsize.ts: the reads (readRawGroup, readVersion 195-207), the apply-time re-checks (currentTemplate, 208-238), otherUsers,
+  // launchFit, deleteOwnVersion, aliasNote (239-335), plan (336-357), apply (364-470: up to the group update, its compensation, the
+  // refresh), verify and undo (471-531) (docs/testing.md "Scores"); 358-363 is a comment; the detector is not a target
+  // (last checked 2026-12-08 04:08 UTC).
+  { file: 'lib/resources/asg/rightsize.ts', mutate: ['195-357', '364-531'].map((r) => `lib/resources/asg/rightsize.ts:${r}`), ...remediator('test/unit/resources/asg/rightsize-remediator.test.ts') },
   { file: 'lib/resources/s3-bucket/remediators.ts', ...remediator('test/unit/resources/s3-bucket/lifecycle-remediator-aws.test.ts', 'test/unit/resources/s3-bucket/lifecycle-remediator-plan.test.ts') },
   // Measured against a made-up resource type and an in-memory store (no sandbox, no test/setup.ts: ~2-3 s a mutant, not 16-30 s);
   // run.test.ts, limits.test.ts and test/security/blast-radius.test.ts test the same limits against the sandbox in `npm test`.
   { file: 'lib/engine/run.ts', mutate: RUN_LIMITS, tests: ['test/unit/engine/limits-fake.test.ts'], setup: false },
   { file: 'lib/approval/workflow.ts', tests: ['test/unit/approval/workflow-steps.test.ts', 'test/unit/approval/workflow-load.test.ts'], setup: false },
   { file: 'lib/approval/page.ts', tests: ['test/unit/approval/page-responses.test.ts', 'test/unit/approval/page-charts.test.ts'], setup: false },
-  // asg/remediators.ts: putInputFrom (57-67), the apply-time re-checks (snapshot's reads, gone group, trimtab:skip and gone policies 84-92;
-  // raise-target's policy type and target 221-226, lower-min-size's MinSize 296, lengthen-warmup's cooldowns 355-363), undo's "changed
-  // since" refusal (139-143), undo's writes and its check of what Auto Scaling shows after them (144-166), the three verifies (234-243,
-  // 301-306, 378-387), the three plans (203-217, 273-291, 337-348). Not yet: differingFields, the applies' writes, the metadata (last checked
-  // 2026-12-08 03:40 UTC at f110f38).
-  // A whole-file run (395 mutants) estimated 1 h 25 min at load 15, apply/verify/undo (212) and apply/undo (146) over 1 h 40 min at
-  // load 20 (~35 s a mutant): docs/testing.md "Scores". Check the ranges after editing the file.
-  { file: 'lib/resources/asg/remediators.ts', mutate: ['57-67', '84-92', '139-166', '203-217', '221-226', '234-243', '273-291', '296-296', '301-306', '337-348', '355-363', '378-387'].map((r) => `lib/resources/asg/remediators.ts:${r}`), ...remediator('test/unit/resources/asg/tuning-remediators.test.ts', 'test/unit/resources/asg/tuning-plans.test.ts', 'test/unit/resources/asg/remediators.test.ts') },
+  // asg/remediators.ts: the whole file (416 mutants), measured 2026-12-08 04:01–04:12 UTC at load ~3 (~1.5 s a mutant).
+  { file: 'lib/resources/asg/remediators.ts', ...remediator('test/unit/resources/asg/tuning-remediators.test.ts', 'test/unit/resources/asg/tuning-plans.test.ts', 'test/unit/resources/asg/remediators.test.ts') },
   // capacity.ts: raise-max-size only (metadata, plan, apply, verify, undo); its detector is tested by capacity.test.ts (not needed here:
   // raise-max-size.test.ts covers the plans capacity.test.ts does, exactly).
   { file: 'lib/resources/asg/capacity.ts', mutate: ['57-93', '176-268'].map((r) => `lib/resources/asg/capacity.ts:${r}`), ...remediator('test/unit/resources/asg/raise-max-size.test.ts', 'test/unit/resources/asg/tuning-remediators.test.ts') },
